@@ -1,0 +1,28 @@
+"""diagramlab's diagram core: the text format, parsing, writing, rendering and scores.
+
+Pure functions over frozen dataclasses; no torch, no gradio, no file writes.
+
+    >>> from diagram import parse, render
+    >>> result = parse("[0, 100, 100, 'circle', 40, 40, 'solid arrow', (255,255,255), (0,0,0), []]")
+    >>> len(result.diagram.nodes), result.problems
+    (1, ())
+"""
+
+from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
+from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, extract_request
+from diagram.write import dump_node, dumps
+
+__all__ = [
+    "CANVAS_HEIGHT",
+    "CANVAS_WIDTH",
+    "LINE_SHAPES",
+    "SHAPES",
+    "Diagram",
+    "Node",
+    "PROMPT_PREFIX",
+    "PROMPT_SUFFIX",
+    "build_prompt",
+    "extract_request",
+    "dump_node",
+    "dumps",
+]

@@ -1,0 +1,1 @@
+"""diagramlab's labeler: the Gradio app (Label, Playground and Train tabs). Run `diagramlab app`."""
