@@ -9,6 +9,7 @@ Pure functions over frozen dataclasses; no torch, no gradio, no file writes.
 """
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
+from diagram.parse import MAX_INPUT_CHARS, MAX_NODES, ParseResult, Problem, parse
 from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, extract_request
 from diagram.write import dump_node, dumps
 
@@ -19,6 +20,11 @@ __all__ = [
     "SHAPES",
     "Diagram",
     "Node",
+    "MAX_INPUT_CHARS",
+    "MAX_NODES",
+    "ParseResult",
+    "Problem",
+    "parse",
     "PROMPT_PREFIX",
     "PROMPT_SUFFIX",
     "build_prompt",

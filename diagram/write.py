@@ -28,7 +28,9 @@ def _escape_char(ch: str) -> str:
         return ch
     # Control and line-separator characters would break the one-node-per-line format.
     code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def quote(text: str) -> str:
