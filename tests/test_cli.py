@@ -1,0 +1,40 @@
+"""The `diagramlab` dispatcher: usage, unknown commands, and lazy imports."""
+
+import subprocess
+import sys
+
+import pytest
+
+from trainer import cli
+
+
+def test_usage_lists_every_command(capsys):
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    for name in cli.COMMANDS:
+        assert f"  {name}" in out
+
+
+def test_unknown_command_exits_2_with_usage(capsys):
+    assert cli.main(["nope"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'nope'" in err and "commands:" in err
+
+
+@pytest.mark.parametrize("name", sorted(cli.COMMANDS))
+def test_every_command_builds_its_parser(name):
+    parser = cli.build_parser(name)
+    assert parser.prog == f"diagramlab {name}"
+    assert callable(parser.get_default("_run"))
+
+
+def test_check_command_does_not_import_torch(tmp_path):
+    # `diagramlab check` is used in editors and scripts: it must stay light.
+    text = tmp_path / "d.txt"
+    text.write_text("[0, 100, 100, 'circle', 40, 40, 'solid arrow', (255, 255, 255), (0, 0, 0), []]\n")
+    code = (
+        "import sys; from trainer import cli; rc = cli.main(['check', sys.argv[1]]); "
+        "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(text)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
