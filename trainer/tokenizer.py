@@ -1,0 +1,102 @@
+"""The tiny preset's tokenizer: byte-level BPE trained on the synthetic corpus, plus EOS/pad fixes.
+
+Two choices keep sequences short (and therefore training and sampling fast on a CPU):
+- the fixed prompt pieces (the chat wrapper, `PROMPT_PREFIX`, `PROMPT_SUFFIX`) are added tokens,
+  so the ~700-character format description is one token;
+- the pre-tokenizer keeps a diagram field together with its leading separator
+  (`, 'round rectangle'`, `, (224, 224, 240)`, `, 300`, `[0`), so BPE learns frequent fields as
+  single tokens and a node line costs about a dozen tokens.
+
+Byte-level BPE can still spell any input, so nothing is ever out of vocabulary.
+
+    tok = train_tokenizer(texts, vocab_size=2048)
+    tok.decode(tok("[0, 62, 300, 'circle'")["input_ids"]) == "[0, 62, 300, 'circle'"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast
+
+from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX
+from trainer.template import EOS_TOKEN
+
+BOS_TOKEN = "<|bos|>"
+PAD_TOKEN = "<|pad|>"
+SPECIAL_TOKENS = (BOS_TOKEN, EOS_TOKEN, PAD_TOKEN)
+# Fixed strings of every training example, matched verbatim before BPE (see template.model_input).
+FIXED_PIECES = ("### Question: ", "\n ### Answer: ", PROMPT_PREFIX, "\n" + PROMPT_SUFFIX)
+
+# Order matters: the first alternative that matches at a position wins.
+PRETOKEN_PATTERN = "|".join(
+    [
+        r"(?:, )?'[^'\n]*'",  # quoted shape / line shape / label, with its separator
+        r"(?:, )?\(\d+, \d+, \d+\)",  # an (R, G, B) colour
+        r"(?:, \[|, |\[| )?\d+",  # a number, with the separator, list bracket or space before it
+        r"(?:, )?\[?\]+\n?",  # end of a target list and of the node line
+        r" ?\p{L}+",  # a word (requests are English)
+        r" ?[^\s\p{L}\p{N}]+",  # other punctuation
+        r"\s+",
+    ]
+)
+
+
+def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
+    return pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(PRETOKEN_PATTERN), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedTokenizerFast:
+    """Train the byte-level BPE tokenizer on `texts` and wrap it for transformers."""
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = _pre_tokenizer()
+    backend.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=2,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    backend.train_from_iterator(texts, trainer=trainer)
+    backend.add_tokens([AddedToken(p, normalized=False, special=False) for p in FIXED_PIECES])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        bos_token=BOS_TOKEN,
+        eos_token=EOS_TOKEN,
+        pad_token=PAD_TOKEN,
+        # Decoding must return the exact text: no "clean up" of spaces before punctuation.
+        clean_up_tokenization_spaces=False,
+        model_max_length=4096,
+    )
+    tokenizer.add_bos_token = True
+    return tokenizer
+
+
+def fix_special_tokens(tokenizer: PreTrainedTokenizerFast) -> PreTrainedTokenizerFast:
+    """Use `<|EOT|>` as EOS when the vocab has it; make sure pad exists and differs from EOS.
+
+    deepseek-coder-instruct's tokenizer already uses `<|EOT|>` as EOS and a separate pad token;
+    this only repairs tokenizers that lack one. A pad equal to EOS is replaced because some
+    collators mask pad positions out of the labels, which would also mask the EOS we train on.
+    """
+    vocab = tokenizer.get_vocab()
+    if EOS_TOKEN in vocab and tokenizer.eos_token != EOS_TOKEN:
+        tokenizer.eos_token = EOS_TOKEN
+    if tokenizer.eos_token is None:
+        raise ValueError("the tokenizer has no EOS token and no <|EOT|> in its vocabulary")
+    if tokenizer.pad_token is None or tokenizer.pad_token == tokenizer.eos_token:
+        for candidate in (PAD_TOKEN, tokenizer.unk_token, tokenizer.bos_token):
+            if candidate and candidate in vocab and candidate != tokenizer.eos_token:
+                tokenizer.pad_token = candidate
+                break
+        else:
+            # Last resort: a new token; load_model resizes the embeddings to match.
+            tokenizer.add_special_tokens({"pad_token": PAD_TOKEN})
+    return tokenizer
