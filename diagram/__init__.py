@@ -10,6 +10,7 @@ Pure functions over frozen dataclasses; no torch, no gradio, no file writes.
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
 from diagram.parse import MAX_INPUT_CHARS, MAX_NODES, ParseResult, Problem, parse
+from diagram.render import RenderError, render, to_dot
 from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, extract_request
 from diagram.write import dump_node, dumps
 
@@ -27,6 +28,9 @@ __all__ = [
     "parse",
     "PROMPT_PREFIX",
     "PROMPT_SUFFIX",
+    "RenderError",
+    "render",
+    "to_dot",
     "build_prompt",
     "extract_request",
     "dump_node",

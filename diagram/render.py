@@ -1,0 +1,146 @@
+"""Render a `Diagram` with graphviz on a fixed 1000x600 frame: `render(d, "png"|"svg") -> bytes`.
+
+    >>> from diagram import parse, render
+    >>> png = render(parse("[0, 500, 300, 'circle', 40, 40, 'solid arrow', (0,0,255), (0,0,0), []]").diagram)
+
+Positions are pinned (`neato -n2`, `pos="x,y!"`), 1 px = 1 pt and dpi 72, so the PNG is exactly
+1000x600 px and a node at canvas (x, y) is drawn at pixel (x, y); graphviz's y axis points up, so
+y is flipped. graphviz shifts the drawing so its bounding box starts at (0, 0); an invisible 1 pt
+"frame" node placed below-left of everything pins that corner, and `viewport` cuts the canvas out.
+
+Only generated text reaches DOT: ids n0, n1, ..., validated numbers, mapped shape/line names,
+#rrggbb colours and an escaped label, so no text from the model can inject DOT. `to_dot(d)` shows
+the source. Rendering runs in memory through `graphviz.Source.pipe` (no temp files).
+"""
+
+from __future__ import annotations
+
+import graphviz
+
+from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
+
+FORMATS = ("png", "svg")
+POINTS_PER_INCH = 72  # graphviz sizes are in inches, positions in points; at dpi 72, 1 pt = 1 px
+FRAME_MARGIN = 20  # px between the frame node and the drawing, so edge ends never set the corner
+MAX_LABEL_CHARS = 80
+# Keeps graphviz's arithmetic sane for absurd model output; anything this far out is off-frame.
+COORD_LIMIT = 20_000.0
+SIZE_LIMIT = 5_000.0
+
+_SHAPE_ATTRS = {
+    "rectangle": 'shape=box, style="filled"',
+    "round rectangle": 'shape=box, style="rounded,filled"',
+    "circle": 'shape=ellipse, style="filled"',
+}
+_LINE_ATTRS = {
+    "solid arrow": 'style=solid, arrowhead=normal',
+    "solid line": 'style=solid, arrowhead=none',
+    "dashed line": 'style=dashed, arrowhead=none',
+}
+_GRAPH_HEADER = (
+    "digraph diagram {{\n"
+    '  graph [dpi=72, pad=0, margin=0, splines=false, outputorder=edgesfirst, bgcolor=white,\n'
+    '         viewport="{width},{height},1,{cx:.3f},{cy:.3f}"];\n'
+    '  node [fixedsize=true, fontname="DejaVu Sans", fontsize=10, color=black, penwidth=1];\n'
+    "  edge [penwidth=1.2, arrowsize=0.8];\n"
+    '  frame [pos="{fx:.3f},{fy:.3f}!", width={fw:.6f}, height={fw:.6f}, shape=box, style=invis,'
+    ' label=""];\n'
+)
+
+
+class RenderError(RuntimeError):
+    """graphviz is missing or failed; the message says which and how to fix it."""
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(high, max(low, value))
+
+
+def _hex(color: tuple[int, int, int]) -> str:
+    r, g, b = (int(_clamp(c, 0, 255)) for c in color)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def escape_label(text: str) -> str:
+    """Text safe inside a DOT double-quoted string, drawn literally by graphviz.
+
+    Backslashes are doubled (so graphviz's \\N, \\l ... escapes never fire), quotes escaped, '&'
+    written as an entity, newlines become graphviz's centred line break, control characters go.
+    """
+    text = text[:MAX_LABEL_CHARS].encode("utf-8", "replace").decode("utf-8")
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "&":  # graphviz decodes HTML entities such as &amp; even in plain labels
+            out.append("&amp;")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch.isprintable() or ch == " ":
+            out.append(ch)
+        elif ch in "\t\r\u2028\u2029\x85\x0b\x0c":
+            out.append(" ")
+    return "".join(out)
+
+
+def _geometry(node: Node) -> tuple[float, float, float, float]:
+    """(graphviz x, graphviz y, width, height) in points, clamped to sane ranges."""
+    x = _clamp(node.x, -COORD_LIMIT, COORD_LIMIT)
+    y = _clamp(node.y, -COORD_LIMIT, COORD_LIMIT)
+    width = _clamp(node.width, 1.0, SIZE_LIMIT)
+    height = _clamp(node.height, 1.0, SIZE_LIMIT)
+    return x, CANVAS_HEIGHT - y, width, height
+
+
+def _header(geometry: list[tuple[float, float, float, float]]) -> str:
+    # Lower-left corner of everything drawn (graphviz coordinates), never right of/above (0, 0).
+    left = min([0.0] + [gx - w / 2 for gx, _, w, _ in geometry]) - FRAME_MARGIN
+    bottom = min([0.0] + [gy - h / 2 for _, gy, _, h in geometry]) - FRAME_MARGIN
+    frame_size = 1.0  # pt; centred half a point inside the corner so the corner is exact
+    return _GRAPH_HEADER.format(
+        width=CANVAS_WIDTH, height=CANVAS_HEIGHT,
+        cx=CANVAS_WIDTH / 2 - left, cy=CANVAS_HEIGHT / 2 - bottom,
+        fx=left + frame_size / 2, fy=bottom + frame_size / 2,
+        fw=frame_size / POINTS_PER_INCH,
+    )
+
+
+def to_dot(diagram: Diagram) -> str:
+    """The DOT source `render` feeds to `neato -n2`."""
+    geometry = [_geometry(n) for n in diagram.nodes]
+    lines = [_header(geometry)]
+    first_index: dict[int, int] = {}
+    for i, (node, (gx, gy, w, h)) in enumerate(zip(diagram.nodes, geometry)):
+        first_index.setdefault(node.id, i)
+        label = escape_label(node.label) if node.label else ""
+        shape = _SHAPE_ATTRS.get(node.shape, _SHAPE_ATTRS["rectangle"])  # hand-built nodes
+        lines.append(
+            f'  n{i} [pos="{gx:.3f},{gy:.3f}!", width={w / POINTS_PER_INCH:.6f}, '
+            f"height={h / POINTS_PER_INCH:.6f}, {shape}, "
+            f'fillcolor="{_hex(node.fill)}", label="{label}"];\n'
+        )
+    for i, node in enumerate(diagram.nodes):
+        style = _LINE_ATTRS.get(node.line_shape, _LINE_ATTRS["solid arrow"])
+        color = _hex(node.line_color)  # edges take the source node's line colour
+        for target in node.targets:
+            if target in first_index:
+                lines.append(f'  n{i} -> n{first_index[target]} [{style}, color="{color}"];\n')
+    lines.append("}\n")
+    return "".join(lines)
+
+
+def render(diagram: Diagram, fmt: str = "png") -> bytes:
+    """PNG or SVG bytes of the diagram on the fixed 1000x600 frame (an empty diagram: blank)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    source = graphviz.Source(to_dot(diagram), engine="neato")
+    try:
+        return source.pipe(format=fmt, neato_no_op=2, quiet=True)
+    except graphviz.ExecutableNotFound as exc:
+        raise RenderError("graphviz's 'neato' program was not found; install graphviz "
+                          "(Debian/Ubuntu: apt-get install graphviz)") from exc
+    except graphviz.CalledProcessError as exc:
+        detail = (exc.stderr or b"").decode("utf-8", "replace").strip()[:500]
+        raise RenderError(f"graphviz failed to render the diagram: {detail}") from exc
