@@ -10,8 +10,9 @@ Pure functions over frozen dataclasses; no torch, no gradio, no file writes.
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
 from diagram.parse import MAX_INPUT_CHARS, MAX_NODES, ParseResult, Problem, parse
-from diagram.render import RenderError, render, to_dot
+from diagram.metrics import Readability, flow_direction, is_blue_palette, original_score, readability
 from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, extract_request
+from diagram.render import RenderError, render, to_dot
 from diagram.write import dump_node, dumps
 
 __all__ = [
@@ -31,6 +32,11 @@ __all__ = [
     "RenderError",
     "render",
     "to_dot",
+    "Readability",
+    "flow_direction",
+    "is_blue_palette",
+    "original_score",
+    "readability",
     "build_prompt",
     "extract_request",
     "dump_node",

@@ -32,7 +32,8 @@ MAX_DEPTH = 4  # outer list > node > colour/targets; anything deeper is not a no
 _SHAPE_NAMES = {"rectangle": "rectangle", "roundrectangle": "round rectangle", "circle": "circle"}
 _SHAPE_SYNONYMS = {
     "roundedrectangle": "round rectangle", "roundrect": "round rectangle",
-    "roundedrect": "round rectangle", "roundedbox": "round rectangle", "roundbox": "round rectangle",
+    "roundedrect": "round rectangle", "roundedbox": "round rectangle",
+    "roundbox": "round rectangle",
     "ellipse": "circle", "oval": "circle",
     "rect": "rectangle", "box": "rectangle", "square": "rectangle",
 }
@@ -195,7 +196,8 @@ def _number(value: object, what: str) -> float:
 def _whole(value: object, what: str) -> int:
     number = _number(value, what)
     if not number.is_integer():
-        raise _LineError(f"{what} must be a whole number, got {_clip(value.text)}")  # type: ignore[union-attr]
+        text = value.text  # type: ignore[union-attr]
+        raise _LineError(f"{what} must be a whole number, got {_clip(text)}")
     return int(number)
 
 

@@ -1,7 +1,9 @@
 """Render a `Diagram` with graphviz on a fixed 1000x600 frame: `render(d, "png"|"svg") -> bytes`.
 
     >>> from diagram import parse, render
-    >>> png = render(parse("[0, 500, 300, 'circle', 40, 40, 'solid arrow', (0,0,255), (0,0,0), []]").diagram)
+    >>> d = parse("[0, 500, 300, 'circle', 40, 40, 'solid arrow', (0,0,255), (0,0,0), []]").diagram
+    >>> render(d)[:4]
+    b'\\x89PNG'
 
 Positions are pinned (`neato -n2`, `pos="x,y!"`), 1 px = 1 pt and dpi 72, so the PNG is exactly
 1000x600 px and a node at canvas (x, y) is drawn at pixel (x, y); graphviz's y axis points up, so

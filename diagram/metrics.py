@@ -1,0 +1,190 @@
+"""Scores for diagrams: the original project's connection score, readability, style probes.
+
+    >>> from diagram import parse
+    >>> d = parse("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (9,9,255), (0,0,0), [1]]\\n"
+    ...           "[1, 300, 300, 'circle', 40, 40, 'solid arrow', (9,9,255), (0,0,0), []]").diagram
+    >>> original_score(d, d, dl_model=True), flow_direction(d), is_blue_palette(d)
+    (1.0, 'left_to_right', 1.0)
+
+- `original_score` compares an answer's connection pattern with a reference (see its docstring).
+- `readability` counts what makes a drawing hard to read: overlapping nodes, nodes off the
+  canvas, crossing edges, cramped spacing, and folds them into one score in [0, 1].
+- `flow_direction` and `is_blue_palette` are cheap style probes used by the simulated users of the
+  preference-uptake benchmark.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
+
+COMFORTABLE_GAP = 10.0  # px; closer nodes start to lose readability score
+MAX_CROSSING_EDGES = 2_000  # distinct edges checked for crossings (bounds the O(E^2) work)
+
+
+def _connection_keys(diagram: Diagram) -> Counter:
+    """Multiset of, per node, the tuple of its existing targets' out-degrees (in target order)."""
+    by_id = diagram.by_id()
+    return Counter(
+        tuple(len(by_id[t].targets) for t in node.targets if t in by_id) for node in diagram.nodes
+    )
+
+
+def _mean_std(values: list[int]) -> tuple[float, float]:
+    if not values:
+        return 0.0, 0.0
+    mean = sum(values) / len(values)
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def original_score(answer: Diagram, reference: Diagram, *, dl_model: bool) -> float:
+    """The original project's score of an answer against a reference diagram, in [0, 1].
+
+    1. key(node) = tuple(len(target.targets) for target in node.targets if target exists);
+       A, R = multisets (Counters) of keys over the answer's / reference's nodes.
+    2. both = sum_k min(A[k], R[k]); only = sum_k |A[k] - R[k]|;
+       iou = both / (both + only), and 1.0 when both diagrams have no nodes.
+    3. Other prompts: score = iou. DL-model prompts: with m, s the mean and population standard
+       deviation of out-degrees len(node.targets) (a = answer, r = reference):
+       if s_a == 0 or s_r == 0: score = iou, else
+       z = |(m_a - m_r) / s_r - (m_r - m_a) / s_a| and score = (iou + max(3 - z, 0) / 3) / 2.
+    """
+    keys_a, keys_r = _connection_keys(answer), _connection_keys(reference)
+    both = sum(min(keys_a[k], keys_r[k]) for k in keys_a.keys() | keys_r.keys())
+    only = sum(abs(keys_a[k] - keys_r[k]) for k in keys_a.keys() | keys_r.keys())
+    iou = 1.0 if both + only == 0 else both / (both + only)
+    if not dl_model:
+        return iou
+    m_a, s_a = _mean_std([len(n.targets) for n in answer.nodes])
+    m_r, s_r = _mean_std([len(n.targets) for n in reference.nodes])
+    if s_a == 0 or s_r == 0:
+        return iou
+    z = abs((m_a - m_r) / s_r - (m_r - m_a) / s_a)
+    return (iou + max(3.0 - z, 0.0) / 3.0) / 2.0
+
+
+@dataclass(frozen=True)
+class Readability:
+    """What makes a drawing hard to read; `score` folds them into [0, 1] (1 = nothing wrong).
+
+    overlaps: pairs of nodes whose boxes overlap with positive area (touching is fine).
+    off_canvas: nodes whose box leaves 0..1000 x 0..600.
+    crossings: pairs of edges (straight, centre to centre, sharing no node) that properly cross.
+    min_gap: smallest distance in px between two node boxes (0 when any overlap or touch);
+        None with fewer than two nodes.
+    score = 1/(1 + overlaps) * 1/(1 + off_canvas) * 1/(1 + crossings/4) * spacing, where
+        spacing = 0.5 + 0.5 * min(min_gap, 10) / 10 (1 with fewer than two nodes);
+        an empty diagram scores 0.
+    """
+
+    overlaps: int
+    off_canvas: int
+    crossings: int
+    min_gap: float | None
+    score: float
+
+
+def _box_gap(a: Node, b: Node) -> float:
+    """Euclidean distance between two boxes, 0 if they touch; negative dx/dy mean overlap."""
+    dx = max(a.left - b.right, b.left - a.right, 0.0)
+    dy = max(a.top - b.bottom, b.top - a.bottom, 0.0)
+    return math.hypot(dx, dy)
+
+
+def _overlap(a: Node, b: Node) -> bool:
+    overlap_x = min(a.right, b.right) > max(a.left, b.left)
+    return overlap_x and min(a.bottom, b.bottom) > max(a.top, b.top)
+
+
+def _orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+    return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+
+def _properly_cross(s: tuple, t: tuple) -> bool:
+    """Segments cross at one interior point (touching or collinear overlap does not count)."""
+    (p1, p2), (q1, q2) = s, t
+    d1, d2 = _orient(q1, q2, p1), _orient(q1, q2, p2)
+    d3, d4 = _orient(p1, p2, q1), _orient(p1, p2, q2)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def count_crossings(diagram: Diagram) -> int:
+    """Crossing pairs among distinct undirected edges (self-loops skipped), first 2000 edges."""
+    by_id = diagram.by_id()
+    pairs = list(dict.fromkeys(frozenset(e) for e in diagram.edges() if e[0] != e[1]))
+    pairs = pairs[:MAX_CROSSING_EDGES]
+    segments = []
+    for pair in pairs:
+        a, b = (by_id[i] for i in pair)
+        segments.append((pair, ((a.x, a.y), (b.x, b.y))))
+    # Sweep by left end: only segments whose x ranges overlap can cross.
+    segments.sort(key=lambda s: min(s[1][0][0], s[1][1][0]))
+    crossings = 0
+    for i, (pair_i, seg_i) in enumerate(segments):
+        right_i = max(seg_i[0][0], seg_i[1][0])
+        for pair_j, seg_j in segments[i + 1:]:
+            if min(seg_j[0][0], seg_j[1][0]) > right_i:
+                break
+            if not (pair_i & pair_j) and _properly_cross(seg_i, seg_j):
+                crossings += 1
+    return crossings
+
+
+def readability(diagram: Diagram) -> Readability:
+    """Overlaps, off-canvas nodes, edge crossings and spacing, plus the combined score."""
+    nodes = diagram.nodes
+    overlaps = 0
+    min_gap: float | None = None
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1:]:
+            if _overlap(a, b):
+                overlaps += 1
+            gap = _box_gap(a, b)
+            min_gap = gap if min_gap is None else min(min_gap, gap)
+    off_canvas = sum(
+        1 for n in nodes
+        if n.left < 0 or n.top < 0 or n.right > CANVAS_WIDTH or n.bottom > CANVAS_HEIGHT
+    )
+    crossings = count_crossings(diagram)
+    spacing = 1.0
+    if min_gap is not None:
+        spacing = 0.5 + 0.5 * min(min_gap, COMFORTABLE_GAP) / COMFORTABLE_GAP
+    score = 0.0 if not nodes else (
+        spacing / (1 + overlaps) / (1 + off_canvas) / (1 + crossings / 4)
+    )
+    return Readability(overlaps, off_canvas, crossings, min_gap, score)
+
+
+def flow_direction(diagram: Diagram) -> str:
+    """'left_to_right' / 'top_to_bottom' when the mean edge vector points mostly right / down.
+
+    Mean of (target - source) centre vectors over edges (self-loops skipped); y grows down.
+    'other' with no edges, or when the mean points left, up, or exactly diagonally.
+    """
+    by_id = diagram.by_id()
+    vectors = [(by_id[t].x - by_id[s].x, by_id[t].y - by_id[s].y)
+               for s, t in diagram.edges() if s != t]
+    if not vectors:
+        return "other"
+    dx = sum(v[0] for v in vectors) / len(vectors)
+    dy = sum(v[1] for v in vectors) / len(vectors)
+    if dx > abs(dy):
+        return "left_to_right"
+    if dy > abs(dx):
+        return "top_to_bottom"
+    return "other"
+
+
+def is_blue(color: tuple[int, int, int]) -> bool:
+    r, g, b = color
+    return b > r + 20 and b > g + 10
+
+
+def is_blue_palette(diagram: Diagram) -> float:
+    """Fraction of nodes whose fill is blue-ish (b > r + 20 and b > g + 10); 0.0 when empty."""
+    if not diagram.nodes:
+        return 0.0
+    return sum(is_blue(n.fill) for n in diagram.nodes) / len(diagram.nodes)
