@@ -1,0 +1,462 @@
+"""The preference store: data/orpo_dataset_llm.csv, appended to safely by many labelers at once.
+
+Columns: `prompt, chosen, rejected` (TRL's names, first) then metadata (`category, source,
+annotator, model, candidate_ids, created_at, pair_id`) and the labeler's optional columns
+(`positions, sampling, decision_seconds`). Unknown extra columns of an existing file are kept.
+
+    store = PreferenceStore("data/orpo_dataset_llm.csv")
+    pair_id = store.append(prompt=p, chosen=a, rejected=b, category="dl_model", source="human")
+    store.undo(pair_id)
+    df = store.load()          # PreferenceError("...: row 17: empty 'chosen'") on a bad row
+    store.summary()            # progress against TARGETS (800 pairs)
+
+Durability choices (user labels are precious):
+- every append holds `filelock.FileLock(path + ".lock")` (threads and processes), encodes the
+  whole row (header too for a new file) first and hands it to a single `os.write` on an O_APPEND
+  descriptor, then fsyncs. A reader never sees half a row from a live writer.
+- A writer killed mid-`write` (SIGKILL can shorten a multi-page write; so can a full disk) leaves a
+  torn last row. `load()` ignores it with a logged warning (the file stays loadable); the next
+  `append` truncates it under the lock and saves the torn bytes beside the file
+  (`<path>.torn-<time>`), so nothing is silently lost. A last row that is complete but merely
+  lacks its final newline (a hand edit) is kept, and the next append adds the newline first.
+  An unclosed quote in the *last* row looks exactly like a torn write and is treated as one (moved
+  aside, never deleted); an unclosed quote earlier in the file raises PreferenceError.
+- `undo` and the one-time upgrade of an original-project file (unnamed index column, only
+  prompt/chosen/rejected) rewrite to a temp file, fsync and `os.replace` under the lock; the
+  upgrade keeps a copy of the original as `<path>.orig-<time>`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+REQUIRED = ("prompt", "chosen", "rejected")
+METADATA = ("category", "source", "annotator", "model", "candidate_ids", "created_at", "pair_id")
+OPTIONAL = ("positions", "sampling", "decision_seconds")
+COLUMNS = REQUIRED + METADATA + OPTIONAL
+CATEGORIES = ("dl_model", "other")
+SOURCES = ("auto", "human", "human_edit", "simulated")
+LABELED_SOURCES = ("human", "human_edit", "simulated")
+# The 800-pair plan: per category, auto pairs (reference vs SFT sample) + labeled pairs.
+TARGETS = MappingProxyType(
+    {
+        "dl_model": MappingProxyType({"auto": 80, "labeled": 240}),
+        "other": MappingProxyType({"auto": 120, "labeled": 360}),
+    }
+)
+MAX_TEXT_CHARS = 20_000  # prompt / chosen / rejected
+MAX_META_CHARS = 4_000  # any metadata value
+LOCK_TIMEOUT_S = 60.0
+
+log = logging.getLogger(__name__)
+
+
+class PreferenceError(ValueError):
+    """A preference pair or the preference file is unusable; the message says what and where."""
+
+
+def pair_id_for(prompt: str, chosen: str, rejected: str) -> str:
+    """Stable id of a pair: the first 16 hex digits of sha256 over the three texts."""
+    blob = json.dumps([prompt, chosen, rejected], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def infer_category(prompt: str) -> str:
+    """Category of an original-project row that has none: its requests say "DL model ..."."""
+    return "dl_model" if re.search(r"\bDL model\b|neural network", prompt, re.IGNORECASE) else "other"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- byte-level CSV structure
+
+
+@dataclass(frozen=True)
+class _Record:
+    number: int  # 1-based data row number (header excluded)
+    start: int  # byte span in the file
+    end: int
+    fields: list[str] | None  # None when `error` is set
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    header: list[str]
+    records: list[_Record]
+    size: int
+    torn_at: int | None = None  # byte offset of a torn last row, if any
+    needs_newline: bool = False  # last row complete but without its final newline
+
+
+def _record_spans(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """Spans of newline-terminated records (quotes toggle; doubled quotes toggle twice) + tail start."""
+    spans, start, pos, inside = [], 0, 0, False
+    for segment in data.split(b'"'):
+        if not inside:
+            nl = segment.find(b"\n")
+            while nl >= 0:
+                spans.append((start, pos + nl + 1))
+                start = pos + nl + 1
+                nl = segment.find(b"\n", nl + 1)
+        pos += len(segment) + 1
+        inside = not inside
+    return spans, start
+
+
+def _csv_rows(text: str, strict: bool) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), strict=strict))
+
+
+def _decode(blob: bytes, number: int) -> str:
+    try:
+        return blob.decode("utf-8-sig" if number == 0 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise PreferenceError(f"row {number}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _parse_record(blob: bytes, number: int) -> _Record | None:
+    """One record's fields, None for a blank line, or a _Record carrying the problem."""
+    try:
+        rows = _csv_rows(_decode(blob, number), strict=True)
+    except (csv.Error, PreferenceError) as exc:
+        return _Record(number, 0, 0, None, f"broken quoting or encoding ({exc})")
+    rows = [r for r in rows if r]
+    if not rows:
+        return None
+    if len(rows) > 1:
+        return _Record(number, 0, 0, None, "broken quoting (a quote inside an unquoted field?)")
+    return _Record(number, 0, 0, rows[0])
+
+
+def _classify_tail(tail: bytes, ncols: int) -> str:
+    """'none', 'complete' (no final newline), 'torn' (writer killed mid-row) or 'corrupt'."""
+    if not tail.strip():
+        return "none"
+    rows = _csv_rows(tail.decode("utf-8", errors="replace"), strict=False)
+    if len([r for r in rows if r]) > 1:
+        return "corrupt"  # an unbalanced quote earlier swallowed several rows: not a torn write
+    if tail.count(b'"') % 2 == 0 and not tail.rstrip(b"\r").endswith(b","):
+        if rows and len(rows[0]) == ncols:
+            return "complete"
+    return "torn"
+
+
+def _parse_bytes(data: bytes, name: str) -> _Parsed:
+    """Split the file into header + records; structural damage raises, row problems are recorded."""
+    spans, tail_start = _record_spans(data)
+    kind = _classify_tail(data[tail_start:], 0) if not spans else "none"
+    if not spans:  # no complete line at all: empty file, or a header cut short
+        if kind != "none":
+            log.warning("%s: the header line is incomplete; treating the file as empty", name)
+        return _Parsed([], [], len(data), torn_at=0 if data else None)
+    header_row = _parse_record(data[spans[0][0] : spans[0][1]], 0)
+    if header_row is None or header_row.fields is None:
+        raise PreferenceError(f"{name}: the header line is unreadable")
+    header = header_row.fields
+    kind = _classify_tail(data[tail_start:], len(header))
+    if kind == "corrupt":
+        line = data.count(b"\n", 0, tail_start) + 1
+        raise PreferenceError(f"{name}: line {line}: a quote is opened and never closed; fix the file by hand")
+    if kind == "complete":
+        spans.append((tail_start, len(data)))
+    records, number = [], 0
+    for start, end in spans[1:]:
+        parsed = _parse_record(data[start:end], number + 1)
+        if parsed is None:
+            continue
+        number += 1
+        records.append(_Record(number, start, end, parsed.fields, parsed.error))
+    if kind == "torn":
+        log.warning("%s: the last row (row %d) is incomplete, probably from a writer killed mid-write; "
+                    "it is ignored and will be moved aside on the next append", name, number + 1)
+    return _Parsed(header, records, len(data), tail_start if kind == "torn" else None, kind == "complete")
+
+
+# ---------------------------------------------------------------- rows: validate and normalise
+
+
+def _text(value: Any, column: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict)):
+        value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, float):
+        value = f"{value:.3f}"
+    value = str(value)
+    if len(value) > limit:
+        raise PreferenceError(f"'{column}' is {len(value)} characters long; the limit is {limit}")
+    if "\x00" in value:
+        raise PreferenceError(f"'{column}' contains a NUL character")
+    return value
+
+
+def make_row(prompt: str, chosen: str, rejected: str, metadata: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Validate one new pair; returns every column as text (pair_id and created_at filled in)."""
+    row = {}
+    for column, value in (("prompt", prompt), ("chosen", chosen), ("rejected", rejected)):
+        if not isinstance(value, str) or not value.strip():
+            raise PreferenceError(f"'{column}' is empty; a preference pair needs a prompt and two answers")
+        row[column] = _text(value, column, MAX_TEXT_CHARS)
+    if chosen.strip() == rejected.strip():
+        raise PreferenceError("'chosen' and 'rejected' are the same diagram; there is no preference to learn")
+    unknown = sorted(set(metadata) - set(COLUMNS) - set(extra))
+    if unknown:
+        raise PreferenceError(f"unknown column(s) {unknown}; known: {list(COLUMNS)}")
+    for column, value in metadata.items():
+        row[column] = _text(value, column, MAX_META_CHARS)
+    row["category"] = row.get("category") or infer_category(prompt)
+    row["source"] = row.get("source") or "human"
+    row["created_at"] = row.get("created_at") or _now()
+    row["pair_id"] = pair_id_for(prompt, chosen, rejected)
+    _check_choices(row, "")
+    return row
+
+
+def _check_choices(row: dict[str, str], where: str) -> None:
+    if row.get("category") not in CATEGORIES:
+        raise PreferenceError(f"{where}category {row.get('category')!r} is not one of {list(CATEGORIES)}")
+    if row.get("source") not in SOURCES:
+        raise PreferenceError(f"{where}source {row.get('source')!r} is not one of {list(SOURCES)}")
+
+
+def _row_dict(header: list[str], record: _Record, name: str) -> dict[str, str]:
+    """A stored row as {column: text} with defaults for columns the file lacks; raises on problems."""
+    where = f"{name}: row {record.number}: "
+    if record.error:
+        raise PreferenceError(where + record.error)
+    fields = record.fields or []
+    if len(fields) != len(header):
+        raise PreferenceError(f"{where}expected {len(header)} fields ({', '.join(header)}), found {len(fields)}")
+    skip = len(header) - len(_data_header(header))  # the original's index column, if any
+    row = dict(zip(header[skip:], fields[skip:]))
+    for column in REQUIRED:
+        if not row.get(column, "").strip():
+            raise PreferenceError(f"{where}empty '{column}'")
+    row.setdefault("category", "")
+    row["category"] = row["category"] or infer_category(row["prompt"])
+    row["source"] = row.get("source") or "auto"  # the original project's pairs were all automatic
+    row["pair_id"] = row.get("pair_id") or pair_id_for(row["prompt"], row["chosen"], row["rejected"])
+    for column in COLUMNS:
+        row.setdefault(column, "")
+    _check_choices(row, where)
+    return row
+
+
+def _data_header(header: list[str]) -> list[str]:
+    """The header without the original project's unnamed pandas index column."""
+    if header and (header[0] == "" or header[0].startswith("Unnamed")):
+        return header[1:]
+    return header
+
+
+def _encode(values: list[str]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _stored_pair_id(header: list[str], record: _Record) -> str | None:
+    """pair_id of a stored row (computed for rows that lack one); None for an unreadable row."""
+    if record.fields is None or len(record.fields) != len(header):
+        return None
+    row = dict(zip(header, record.fields))
+    return row.get("pair_id") or pair_id_for(row.get("prompt", ""), row.get("chosen", ""), row.get("rejected", ""))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- the store
+
+
+class PreferenceStore:
+    """Appends, undoes and loads preference pairs in one CSV file; safe across threads and processes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    # -- reading
+
+    def _lock(self) -> FileLock:
+        return FileLock(str(self.path) + ".lock", timeout=self.lock_timeout)
+
+    def _acquire(self, lock: FileLock) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            lock.acquire()
+        except Timeout as exc:
+            raise PreferenceError(
+                f"{self.path}: another process has held {lock.lock_file} for over {self.lock_timeout:.0f} s"
+            ) from exc
+
+    def _read(self) -> tuple[bytes, _Parsed]:
+        data = self.path.read_bytes() if self.path.exists() else b""
+        return data, _parse_bytes(data, self.path.name)
+
+    def load(self) -> Any:
+        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns)."""
+        import pandas as pd
+
+        lock = self._lock()
+        self._acquire(lock)
+        try:
+            _data, parsed = self._read()
+        finally:
+            lock.release()
+        rows = [_row_dict(parsed.header, record, self.path.name) for record in parsed.records]
+        columns = list(COLUMNS) + [c for c in _data_header(parsed.header) if c not in COLUMNS]
+        return pd.DataFrame([[row.get(c, "") for c in columns] for row in rows], columns=columns, dtype=str)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per category and source against TARGETS ("labeled" = human + human_edit + simulated)."""
+        df = self.load()
+        categories = {}
+        for category, target in TARGETS.items():
+            sub = df[df["category"] == category]
+            by_source = {source: int((sub["source"] == source).sum()) for source in SOURCES}
+            labeled = sum(by_source[s] for s in LABELED_SOURCES)
+            categories[category] = {
+                "auto": by_source["auto"],
+                "labeled": labeled,
+                "by_source": by_source,
+                "target_auto": target["auto"],
+                "target_labeled": target["labeled"],
+                "total": len(sub),
+                "target": target["auto"] + target["labeled"],
+            }
+        target_total = sum(c["target"] for c in categories.values())
+        return {"total": len(df), "target": target_total, "categories": categories}
+
+    def to_dataset(self) -> Any:
+        """A `datasets.Dataset` with TRL's columns prompt / chosen / rejected."""
+        from datasets import Dataset
+
+        df = self.load()
+        return Dataset.from_dict({column: df[column].tolist() for column in REQUIRED})
+
+    def save_dataset(self, out_dir: str | os.PathLike[str]) -> Path:
+        """`to_dataset().save_to_disk(out_dir)`; returns out_dir."""
+        self.to_dataset().save_to_disk(str(out_dir))
+        return Path(out_dir)
+
+    # -- writing
+
+    def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str:
+        """Validate and append one pair; returns its pair_id. A duplicate pair is refused."""
+        lock = self._lock()
+        self._acquire(lock)
+        try:
+            data, parsed = self._read()
+            header = _data_header(parsed.header)
+            row = make_row(prompt, chosen, rejected, metadata, tuple(c for c in header if c not in COLUMNS))
+            self._refuse_duplicate(parsed, row["pair_id"])
+            if parsed.torn_at is not None:
+                self._move_torn_tail(data, parsed.torn_at)
+                data = data[: parsed.torn_at]
+                parsed = _parse_bytes(data, self.path.name)
+            if parsed.header and (header != parsed.header or set(COLUMNS) - set(header)):
+                parsed = self._upgrade(parsed)
+            payload = b"\n" if parsed.needs_newline else b""
+            if not parsed.header:
+                parsed = _Parsed(list(COLUMNS), [], 0)
+                payload += _encode(list(COLUMNS))
+            payload += _encode([row.get(column, "") for column in parsed.header])
+            self._write_all(payload, new_file=not data)
+        finally:
+            lock.release()
+        return row["pair_id"]
+
+    def undo(self, pair_id: str) -> None:
+        """Remove the row with this pair_id (temp file + fsync + os.replace, under the lock)."""
+        lock = self._lock()
+        self._acquire(lock)
+        try:
+            data, parsed = self._read()
+            for record in parsed.records:
+                if _stored_pair_id(parsed.header, record) == pair_id:
+                    self._replace(data[: record.start] + data[record.end :])
+                    return
+            raise PreferenceError(f"{self.path.name}: no pair with pair_id {pair_id!r}; nothing was removed")
+        finally:
+            lock.release()
+
+    def _refuse_duplicate(self, parsed: _Parsed, pair_id: str) -> None:
+        for record in parsed.records:
+            if _stored_pair_id(parsed.header, record) == pair_id:
+                raise PreferenceError(
+                    f"this pair is already stored ({self.path.name} row {record.number}, pair_id {pair_id}); "
+                    "nothing was written"
+                )
+
+    def _write_all(self, payload: bytes, *, new_file: bool) -> None:
+        # One os.write on an O_APPEND descriptor: the row lands whole or (killed mid-write) as a torn
+        # tail that load() ignores and the next append moves aside. Loop only for short writes.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new_file:
+            _fsync_dir(self.path.parent)
+
+    def _replace(self, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self.path.exists():
+                shutil.copymode(self.path, tmp)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.path.parent)
+
+    def _stamp(self, kind: str) -> Path:
+        return self.path.with_name(f"{self.path.name}.{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
+
+    def _move_torn_tail(self, data: bytes, offset: int) -> None:
+        aside = self._stamp("torn")
+        aside.write_bytes(data[offset:])
+        os.truncate(self.path, offset)
+        log.warning("%s: moved an incomplete last row (%d bytes) to %s", self.path, len(data) - offset, aside)
+
+    def _upgrade(self, parsed: _Parsed) -> _Parsed:
+        """Rewrite an original-project (or older) file with the full header; keeps a copy first."""
+        rows = [_row_dict(parsed.header, record, self.path.name) for record in parsed.records]
+        header = list(COLUMNS) + [c for c in _data_header(parsed.header) if c not in COLUMNS]
+        backup = self._stamp("orig")
+        shutil.copy2(self.path, backup)
+        data = _encode(header) + b"".join(_encode([row.get(c, "") for c in header]) for row in rows)
+        self._replace(data)
+        log.warning("%s: upgraded to the full column set (original kept as %s)", self.path, backup)
+        return _parse_bytes(data, self.path.name)
