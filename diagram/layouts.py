@@ -35,7 +35,7 @@ _PALETTES: dict[str, tuple[tuple[int, ...], tuple[float, ...], float]] = {
     "warm": ((30, 15, 45, 0, 38, 20, 50, 8),
              (0.86, 0.78, 0.70, 0.84, 0.76, 0.90, 0.80, 0.72), 0.85),
     "gray": ((0,) * 8, (0.94, 0.84, 0.74, 0.88, 0.80, 0.96, 0.86, 0.70), 0.0),
-    "pastel": ((340, 210, 120, 50, 280, 170, 20, 250),
+    "pastel": ((340, 180, 120, 50, 290, 150, 20, 75),
                (0.87, 0.86, 0.85, 0.84, 0.88, 0.85, 0.86, 0.87), 0.75),
 }
 PALETTES = tuple(_PALETTES)
@@ -255,9 +255,9 @@ def layout_flowchart(chart: Flowchart, style: Style, labels: bool = False) -> Di
     along, along_pitch = _slots(len(chart.ranks), length_along, 200 if length_along > 700 else 120)
     widest = max(len(rank) for rank in chart.ranks)
     _, across_pitch = _slots(widest, length_across, 200 if length_across > 700 else 150)
-    box_w = min(round(110 * style.scale), round(0.7 * (along_pitch if length_along > 700
+    box_w = min(round(120 * style.scale), round(0.7 * (along_pitch if length_along > 700
                                                         else across_pitch)))
-    box_h = min(round(50 * style.scale), round(0.6 * (along_pitch if length_along <= 700
+    box_h = min(round(54 * style.scale), round(0.6 * (along_pitch if length_along <= 700
                                                        else across_pitch)))
     targets = {i: [] for i in range(len(chart.steps))}
     for src, dst in chart.edges:

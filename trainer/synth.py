@@ -333,6 +333,7 @@ def write_csv(rows: list[dict[str, str]], path: str | Path, columns: tuple[str, 
             writer = csv.DictWriter(fh, fieldnames=columns, quoting=csv.QUOTE_ALL)
             writer.writeheader()
             writer.writerows(rows)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
