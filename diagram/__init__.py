@@ -8,9 +8,15 @@ Pure functions over frozen dataclasses; no torch, no gradio, no file writes.
     (1, ())
 """
 
+from diagram.metrics import (
+    Readability,
+    flow_direction,
+    is_blue_palette,
+    original_score,
+    readability,
+)
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
 from diagram.parse import MAX_INPUT_CHARS, MAX_NODES, ParseResult, Problem, parse
-from diagram.metrics import Readability, flow_direction, is_blue_palette, original_score, readability
 from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, extract_request
 from diagram.render import RenderError, render, to_dot
 from diagram.write import dump_node, dumps

@@ -1,0 +1,156 @@
+"""Rendering: fixed 1000x600 frame, pinned positions, one shape per node, no DOT injection.
+
+Run: .venv/bin/python -m pytest tests/test_render.py -q   (needs graphviz's `neato` on PATH)
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+from PIL import Image
+
+from diagram import Diagram, Node, RenderError, parse, render, to_dot
+
+needs_graphviz = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
+SVG = "{http://www.w3.org/2000/svg}"
+SHAPE_TAGS = {f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path"}
+
+SAMPLE = """[0, 100, 100, 'rectangle', 40, 40, 'solid arrow', (255, 0, 0), (0, 0, 0), [1]]
+[1, 500, 300, 'round rectangle', 80, 40, 'dashed line', (0, 255, 0), (0, 0, 255), [2]]
+[2, 900, 500, 'circle', 60, 60, 'solid line', (0, 0, 255), (200, 100, 0), [0]]"""
+
+EVIL_LABELS = [
+    'he said "hi"',
+    '"]; a -> b [',
+    "} digraph x { y",
+    "back\\slash \\N \\G \\l end\\",
+    '\\"]; n0 -> n1 [color=red',
+    "<b>html</b> &amp; <table>",
+    "two\nlines\r\n",
+    "nul\x00 bell\x07",
+]
+
+
+def groups(svg: bytes, cls: str) -> list[ET.Element]:
+    return [g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == cls]
+
+
+def png_image(diagram: Diagram) -> Image.Image:
+    return Image.open(io.BytesIO(render(diagram, "png"))).convert("RGB")
+
+
+@needs_graphviz
+@pytest.mark.parametrize("text", [
+    SAMPLE,
+    "",  # empty diagram: a blank frame
+    "[0, -300, 900, 'circle', 40, 40, 'solid arrow', (9, 9, 9), (0, 0, 0), []]",  # far off-canvas
+    "[0, 500, 300, 'rectangle', 3000, 2000, 'solid arrow', (9, 9, 9), (0, 0, 0), [0]]",  # huge
+])
+def test_png_is_always_1000_by_600(text):
+    assert png_image(parse(text).diagram).size == (1000, 600)
+
+
+@needs_graphviz
+def test_nodes_are_drawn_at_their_canvas_pixels():
+    image = png_image(parse(SAMPLE).diagram)
+    # Node 0: red 40x40 box centred at (100, 100) -> interior 81..118, border at 80 and 119.
+    assert image.getpixel((100, 100)) == (255, 0, 0)
+    assert image.getpixel((82, 82)) == (255, 0, 0) and image.getpixel((117, 117)) == (255, 0, 0)
+    assert image.getpixel((76, 100)) == (255, 255, 255)
+    # Node 2: blue circle of diameter 60 at (900, 500); y is not flipped in the picture.
+    assert image.getpixel((900, 500)) == (0, 0, 255)
+    assert image.getpixel((900, 100)) == (255, 255, 255)
+    assert image.getpixel((5, 595)) == (255, 255, 255)
+
+
+@needs_graphviz
+def test_svg_has_one_shape_per_node_and_one_path_per_edge():
+    svg = render(parse(SAMPLE).diagram, "svg")
+    nodes = groups(svg, "node")
+    assert [g.find(f"{SVG}title").text for g in nodes] == ["n0", "n1", "n2"]
+    assert [sum(child.tag in SHAPE_TAGS for child in g) for g in nodes] == [1, 1, 1]
+    assert [g.find(f"{SVG}ellipse") is not None for g in nodes] == [False, False, True]
+    edges = groups(svg, "edge")
+    assert len(edges) == 3
+    strokes = [e.find(f"{SVG}path").get("stroke") for e in edges]
+    assert strokes == ["#000000", "#0000ff", "#c86400"]  # the source node's line colour
+    assert ["stroke-dasharray" in e.find(f"{SVG}path").attrib for e in edges] == [
+        False, True, False]
+    assert [e.find(f"{SVG}polygon") is not None for e in edges] == [True, False, False]
+
+
+def test_dot_maps_shapes_and_lines_and_generates_ids():
+    dot = to_dot(parse(SAMPLE).diagram)
+    assert "n0 [" in dot and "n2 [" in dot
+    assert 'shape=box, style="filled"' in dot
+    assert 'shape=box, style="rounded,filled"' in dot
+    assert 'shape=ellipse, style="filled"' in dot
+    assert 'n0 -> n1 [style=solid, arrowhead=normal, color="#000000"]' in dot
+    assert 'n1 -> n2 [style=dashed, arrowhead=none, color="#0000ff"]' in dot
+    assert 'n2 -> n0 [style=solid, arrowhead=none, color="#c86400"]' in dot
+    assert 'fillcolor="#ff0000"' in dot
+    assert "outputorder=edgesfirst" in dot
+
+
+def test_dot_pins_positions_in_points_with_y_flipped():
+    node = Node(7, 100, 150, "circle", 72, 36, "solid arrow", (0, 0, 0), (0, 0, 0))
+    dot = to_dot(Diagram([node]))
+    assert 'n0 [pos="100.000,450.000!", width=1.000000, height=0.500000' in dot
+
+
+def test_unknown_names_and_colours_never_pass_through():
+    odd = Node(0, 1, 1, 'box"];x', 10, 10, "zig]", (300, -4, 12), (0, 0, 0), (0,))
+    dot = to_dot(Diagram([odd]))
+    assert "zig" not in dot and ";x" not in dot and 'box"' not in dot
+    assert 'fillcolor="#ff000c"' in dot  # clamped to 0-255
+
+
+DOT_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+@pytest.mark.parametrize("label", EVIL_LABELS)
+def test_labels_cannot_inject_dot(label):
+    node = Node(0, 500, 300, "rectangle", 200, 60, "solid arrow", (255, 255, 255), (0, 0, 0), (),
+                label)
+    dot = to_dot(Diagram([node]))
+    # With every DOT string removed, what is left is our own structure only.
+    bare = DOT_STRING.sub('""', dot)
+    assert "->" not in bare and bare.count("{") == 1 and bare.count("}") == 1
+    assert len(bare.splitlines()) == len(to_dot(Diagram([replace(node, label="x")])).splitlines())
+    assert re.search(r'  n0 \[pos="[^"]*", .*, label=""\];\n', bare)
+
+
+@needs_graphviz
+@pytest.mark.parametrize("label", EVIL_LABELS)
+def test_labels_render_literally(label):
+    node = Node(0, 500, 300, "rectangle", 400, 80, "solid arrow", (255, 255, 255), (0, 0, 0), (),
+                label)
+    svg = render(Diagram([node]), "svg")
+    nodes = groups(svg, "node")
+    assert len(nodes) == 1 and groups(svg, "edge") == []
+    drawn = [(t.text or "").strip() for t in nodes[0].iter(f"{SVG}text")]
+    printable = "".join(ch for ch in label if ch.isprintable() or ch in "\n ")
+    assert drawn == [part.strip() for part in printable.split("\n") if part.strip()]
+
+
+@needs_graphviz
+def test_errors_still_render_what_parsed():
+    result = parse(SAMPLE + "\n[3, 10, 10, 'hexagon', 5, 5, 'solid arrow', (0,0,0), (0,0,0), []]")
+    assert result.errors
+    assert len(groups(render(result.diagram, "svg"), "node")) == 3
+
+
+def test_missing_graphviz_is_a_render_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError, match="graphviz's 'neato' program was not found"):
+        render(parse(SAMPLE).diagram)
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="unknown format 'jpg'"):
+        render(Diagram(), "jpg")
