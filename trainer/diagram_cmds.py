@@ -77,7 +77,9 @@ def run_check(args: argparse.Namespace) -> int:
         n_warnings = len(report["problems"]) - n_errors
         print(f"{args.file}: {report['nodes']} nodes, {n_errors} errors, {n_warnings} warnings")
         for p in report["problems"]:
-            print(f"  line {p['line']}: {p['severity']}: {p['message']}")
+            # the parser's messages usually start with "line N:" already
+            message = p["message"].removeprefix(f"line {p['line']}: ")
+            print(f"  line {p['line']}: {p['severity']}: {message}")
         print("metrics: " + " ".join(f"{k}={v}" for k, v in report["metrics"].items()))
     return EXIT_ERRORS if n_errors or not report["nodes"] else 0
 
@@ -101,7 +103,8 @@ def run_render(args: argparse.Namespace) -> int:
         print(f"diagramlab render: cannot read {args.file}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     for p in result.problems:
-        print(f"line {p.line}: {p.severity}: {p.message}", file=sys.stderr)
+        message = p.message.removeprefix(f"line {p.line}: ")
+        print(f"line {p.line}: {p.severity}: {message}", file=sys.stderr)
     if not result.diagram.nodes:
         print("diagramlab render: no node to draw", file=sys.stderr)
         return EXIT_ERRORS

@@ -1,0 +1,165 @@
+"""The synthetic generator: deterministic, well-defined references, valid rows, the data command."""
+
+import ast
+import itertools
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from diagram import build_prompt, extract_request, parse
+from diagram.metrics import flow_direction, original_score, readability
+from trainer.datasets_io import load_prompt_pool, load_sft_csv
+from trainer.synth import (MAX_ANSWER_CHARS, SFT_COLUMNS, iter_examples, make_example,
+                           make_prompt_pool, make_sft_rows)
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def diagramlab() -> str:
+    found = shutil.which("diagramlab") or str(Path(sys.executable).parent / "diagramlab")
+    if not Path(found).exists():
+        pytest.skip("console script missing: pip install -e .")
+    return found
+
+
+def assert_valid(answer: str, info_text: str) -> None:
+    """A reference parses cleanly, scores 1.0 against itself and is laid out readably."""
+    info = json.loads(info_text)
+    assert ast.literal_eval(info_text) == info  # also a Python literal, like the original's
+    result = parse(answer)
+    assert result.problems == () and result.ok
+    d = result.diagram
+    assert original_score(d, d, dl_model=info["task_name"] == "dl_model") == 1.0
+    r = readability(d)
+    assert (r.overlaps, r.off_canvas) == (0, 0)
+    assert flow_direction(d) == info["style"]["direction"]
+    assert len(answer) <= MAX_ANSWER_CHARS
+
+
+def test_rows_are_deterministic_per_seed():
+    assert make_sft_rows(10, 15, seed=3) == make_sft_rows(10, 15, seed=3)
+    assert make_sft_rows(10, 15, seed=3) != make_sft_rows(10, 15, seed=4)
+
+
+def test_sft_rows_have_the_requested_mix_and_valid_answers():
+    rows = make_sft_rows(40, 60, seed=5)
+    assert len(rows) == 100 and all(tuple(r) == SFT_COLUMNS for r in rows)
+    tasks = [json.loads(r["dest_shape_info"])["task_name"] for r in rows]
+    assert tasks.count("dl_model") == 40 and tasks.count("flowchart") == 60
+    assert len({r["input_data"] for r in rows}) == 100
+    for row in rows:
+        assert row["input_data"] == build_prompt(extract_request(row["input_data"]))
+        assert_valid(row["output_data"], row["dest_shape_info"])
+
+
+def _structure(info_text: str) -> dict:
+    info = json.loads(info_text)
+    info.pop("style")
+    return info
+
+
+def test_a_request_always_means_the_same_structure():
+    # Styles vary freely, but the numbers/steps in a request must fix the reference's structure.
+    by_request: dict[str, dict] = {}
+    for ex in itertools.islice(iter_examples(seed=11, dl_fraction=0.5), 4000):
+        seen = by_request.setdefault(ex.request, _structure(ex.dest_shape_info))
+        assert _structure(ex.dest_shape_info) == seen, ex.request
+    assert len(by_request) < 4000  # the check above really compared repeated requests
+
+
+def test_dense_requests_name_every_layer_size():
+    rng = random.Random(2)
+    checked = 0
+    for _ in range(300):
+        ex = make_example(rng, "dl_model")
+        info = json.loads(ex.dest_shape_info)
+        if "hidden" not in info["shape_types"]:
+            continue  # a CNN: its sizes are derived feature-map sides
+        numbers = iter(int(n) for n in re.findall(r"\d+", ex.request))
+        assert all(size in numbers for size in info["shape_sizes"]), ex.request  # in order
+        checked += 1
+    assert checked > 100
+
+
+def test_a_merge_reads_like_picture_and_text_to_a_model_to_a_db():
+    # "process that reads a picture and text, passes them to a model and stores it in a DB"
+    rng = random.Random(0)
+    for _ in range(20000):
+        ex = make_example(rng, "other")
+        info = json.loads(ex.dest_shape_info)
+        if info["shape_types"] == ["picture", "text", "model", "db"] and \
+                info["shape_sizes"] == [2, 1, 1]:
+            assert "picture and text" in ex.request or "picture + text" in ex.request
+            assert "model" in ex.request and "DB" in ex.request
+            return
+    pytest.fail("the generator never produced picture+text -> model -> DB")
+
+
+def test_flowchart_requests_name_every_step():
+    nouns = {"numeric": "numeric", "text": "text", "picture": "picture", "db": "DB",
+             "chart": "chart", "function": "function", "process": "process", "model": "model"}
+    rng = random.Random(4)
+    for _ in range(200):
+        ex = make_example(rng, "other")
+        for step in json.loads(ex.dest_shape_info)["shape_types"]:
+            assert nouns[step] in ex.request, (step, ex.request)
+
+
+def test_labels_option_adds_labels():
+    ex = make_example(random.Random(1), "other", labels=True)
+    assert all(n.label for n in parse(ex.answer).diagram.nodes)
+
+
+def test_iter_examples_skips_excluded_requests():
+    first = [ex.request for ex in itertools.islice(iter_examples(seed=7), 50)]
+    excluded = set(first[:10])
+    rest = [ex.request for ex in itertools.islice(iter_examples(seed=7, exclude=excluded), 200)]
+    assert not excluded & set(rest)
+
+
+def test_prompt_pool_splits_are_disjoint_from_each_other_and_from_sft():
+    sft = {extract_request(r["input_data"]) for r in make_sft_rows(20, 30, seed=0)}
+    rows = make_prompt_pool(seed=1, n_dl=30, n_other=40, n_heldout_dl=5, n_heldout_other=6,
+                            exclude=sft)
+    assert [r["split"] for r in rows].count("heldout") == 11
+    requests = [r["request"] for r in rows]
+    assert len(set(requests)) == len(rows) and not sft & set(requests)
+    assert len({r["prompt_id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["prompt"] == build_prompt(r["request"])
+        assert_valid(r["reference"], r["dest_shape_info"])
+
+
+def test_data_command_writes_loadable_files(tmp_path):
+    sft, pool = tmp_path / "sft.csv", tmp_path / "pool.csv"
+    cmd = [diagramlab(), "data", "sft", "--out", str(sft), "--n-dl", "4", "--n-other", "6"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    df = load_sft_csv(sft)
+    assert len(df) == 10 and list(df.columns) == list(SFT_COLUMNS)
+    subprocess.run([diagramlab(), "data", "prompts", "--out", str(pool), "--sft", str(sft)],
+                   check=True, capture_output=True)
+    pool_df = load_prompt_pool(pool)
+    assert len(pool_df) == 900
+    assert not set(pool_df["prompt"]) & set(df["input_data"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pool.csv", "sft.csv"]  # no temp files
+
+
+@pytest.mark.slow
+def test_committed_data_files_match_the_generator_and_are_valid():
+    sft = load_sft_csv(DATA / "sft_dataset_llm.csv")
+    assert sft.to_dict("records") == make_sft_rows(seed=0)  # regenerate: diagramlab data sft
+    pool = load_prompt_pool(DATA / "orpo_prompts.csv")
+    counts = pool.groupby(["split", "category"]).size().to_dict()
+    assert counts == {("label", "dl_model"): 320, ("label", "other"): 480,
+                      ("heldout", "dl_model"): 40, ("heldout", "other"): 60}
+    sft_requests = {extract_request(p) for p in sft["input_data"]}
+    assert not sft_requests & set(pool["request"])
+    for answer, info in itertools.chain(zip(sft["output_data"], sft["dest_shape_info"]),
+                                        zip(pool["reference"], pool["dest_shape_info"])):
+        assert_valid(answer, info)
