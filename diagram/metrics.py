@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
 
 COMFORTABLE_GAP = 10.0  # px; closer nodes start to lose readability score
-MAX_CROSSING_EDGES = 2_000  # distinct edges checked for crossings (bounds the O(E^2) work)
+MAX_CROSSING_EDGES = 1_000  # distinct edges checked for crossings (bounds the O(E^2) work)
 
 
 def _connection_keys(diagram: Diagram) -> Counter:
@@ -99,36 +99,34 @@ def _overlap(a: Node, b: Node) -> bool:
     return overlap_x and min(a.bottom, b.bottom) > max(a.top, b.top)
 
 
-def _orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
-    return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-
-def _properly_cross(s: tuple, t: tuple) -> bool:
-    """Segments cross at one interior point (touching or collinear overlap does not count)."""
-    (p1, p2), (q1, q2) = s, t
-    d1, d2 = _orient(q1, q2, p1), _orient(q1, q2, p2)
-    d3, d4 = _orient(p1, p2, q1), _orient(p1, p2, q2)
-    return d1 * d2 < 0 and d3 * d4 < 0
+def _side(ax: float, ay: float, bx: float, by: float, px: float, py: float) -> float:
+    """Sign tells which side of the line a->b the point p lies on (0: on the line)."""
+    return (bx - ax) * (py - ay) - (by - ay) * (px - ax)
 
 
 def count_crossings(diagram: Diagram) -> int:
-    """Crossing pairs among distinct undirected edges (self-loops skipped), first 2000 edges."""
+    """Pairs of distinct undirected edges sharing no node that cross at one interior point.
+
+    Straight centre-to-centre segments; touching or collinear overlap does not count; self-loops
+    are skipped; only the first MAX_CROSSING_EDGES distinct edges are checked (bounded work).
+    """
     by_id = diagram.by_id()
     pairs = list(dict.fromkeys(frozenset(e) for e in diagram.edges() if e[0] != e[1]))
-    pairs = pairs[:MAX_CROSSING_EDGES]
     segments = []
-    for pair in pairs:
+    for pair in pairs[:MAX_CROSSING_EDGES]:
         a, b = (by_id[i] for i in pair)
-        segments.append((pair, ((a.x, a.y), (b.x, b.y))))
-    # Sweep by left end: only segments whose x ranges overlap can cross.
-    segments.sort(key=lambda s: min(s[1][0][0], s[1][1][0]))
+        (ax, ay), (bx, by) = sorted([(a.x, a.y), (b.x, b.y)])  # ax <= bx for the sweep
+        segments.append((ax, ay, bx, by, pair))
+    segments.sort(key=lambda s: s[0])
     crossings = 0
-    for i, (pair_i, seg_i) in enumerate(segments):
-        right_i = max(seg_i[0][0], seg_i[1][0])
-        for pair_j, seg_j in segments[i + 1:]:
-            if min(seg_j[0][0], seg_j[1][0]) > right_i:
+    for i, (ax, ay, bx, by, pair) in enumerate(segments):
+        for cx, cy, dx, dy, other in segments[i + 1:]:
+            if cx > bx:  # sorted by left end: no later segment overlaps this one in x
                 break
-            if not (pair_i & pair_j) and _properly_cross(seg_i, seg_j):
+            if pair & other:
+                continue
+            if (_side(cx, cy, dx, dy, ax, ay) * _side(cx, cy, dx, dy, bx, by) < 0
+                    and _side(ax, ay, bx, by, cx, cy) * _side(ax, ay, bx, by, dx, dy) < 0):
                 crossings += 1
     return crossings
 

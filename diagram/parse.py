@@ -105,7 +105,7 @@ class _TooMuch(Exception):
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality keeps `tok in (",", "]")` cheap
 class _Str:
     """A scalar token; `quoted` tells 'solid' from solid (both are accepted)."""
 
@@ -127,21 +127,17 @@ def _unescape(body: str) -> str:
 def _tokenize(line: str) -> list[object]:
     """Punctuation as 1-char str, scalars as _Str. Raises _LineError on a cut-off string."""
     tokens: list[object] = []
-    pos, end = 0, len(line)
-    while pos < end:
-        m = _TOKEN_RE.match(line, pos)
-        if m is None or m.end() == pos:  # only trailing whitespace left
-            break
-        pos = m.end()
+    # Every non-space character starts some alternative, so the matches are contiguous.
+    for m in _TOKEN_RE.finditer(line):
         kind = m.lastgroup
         if kind == "punct":
-            tokens.append(m.group("punct"))
+            tokens.append(m.group(kind))
+        elif kind == "bare":
+            tokens.append(_Str(m.group(kind).rstrip(), False))
         elif kind == "str":
-            tokens.append(_Str(_unescape(m.group("str")[1:-1]), True))
+            tokens.append(_Str(_unescape(m.group(kind)[1:-1]), True))
         elif kind == "open":
             raise _LineError("the line is cut off inside a quoted string")
-        elif kind == "bare":
-            tokens.append(_Str(m.group("bare").rstrip(), False))
         else:  # a Python comment ends the line
             break
     return tokens
@@ -345,7 +341,7 @@ def _cross_check(nodes: list[Node], node_lines: list[int]) -> list[Problem]:
     for node, lineno in zip(nodes, node_lines):
         missing = [t for t in node.targets if t not in first_line]
         if missing:
-            names = ", ".join(str(t) for t in missing)
+            names = ", ".join(str(t) for t in missing[:10]) + (", ..." if len(missing) > 10 else "")
             what = "target {} names" if len(missing) == 1 else "targets {} name"
             problems.append(Problem(lineno, "warning", f"line {lineno}: node {node.id}'s "
                                     f"{what.format(names)} no node; not drawn"))
