@@ -271,7 +271,8 @@ def _label(value: object) -> str | None:
 def _build_node(items: list, warn: list[str]) -> Node:
     """One node from the 10 or 11 parsed fields; raises _LineError, appends warnings."""
     if len(items) not in (10, 11):
-        raise _LineError(f"has {len(items)} fields (expected 10, or 11 with a label)")
+        count = f"{len(items)} field" + ("" if len(items) == 1 else "s")
+        raise _LineError(f"has {count} (expected 10, or 11 with a label)")
     node_id = _whole(items[0], "id")
     x, y = _number(items[1], "x"), _number(items[2], "y")
     width, height = _number(items[4], "width"), _number(items[5], "height")
@@ -294,8 +295,12 @@ def _build_node(items: list, warn: list[str]) -> Node:
 
 
 _LINE_SPLIT_RE = re.compile(r"\r\n|\r|\n")
-# A node line opens with '[' (maybe '[[' for an outer list) and a number, possibly quoted.
-_CANDIDATE_RE = re.compile(r"\[\s*\[?\s*['\"‘’“”]?\s*[+-]?\.?\d")
+# A node line opens with '[' (maybe '[[' for an outer list) and a number, possibly quoted, then a
+# comma or the end of the line (cut off); "[1] Smith et al." is prose.
+_CANDIDATE_RE = re.compile(
+    r"\[\s*\[?\s*['\"‘’“”]?\s*[+-]?\.?\d[\w.+-]*['\"‘’“”]?\s*"  # '[', maybe '[', a number
+    r"(?:,|\]?\s*,?\s*$)"  # then a comma, or the line ends
+)
 
 
 def _candidate(raw: str) -> str | None:

@@ -12,7 +12,8 @@ y is flipped. graphviz shifts the drawing so its bounding box starts at (0, 0); 
 
 Only generated text reaches DOT: ids n0, n1, ..., validated numbers, mapped shape/line names,
 #rrggbb colours and an escaped label, so no text from the model can inject DOT. `to_dot(d)` shows
-the source. Rendering runs in memory through `graphviz.Source.pipe` (no temp files).
+the source. Rendering runs in memory through `graphviz.Source.pipe` (no temp files). Nodes wholly
+outside the frame are not drawn (graphviz leaves them out of the SVG too).
 """
 
 from __future__ import annotations

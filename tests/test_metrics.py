@@ -99,7 +99,8 @@ READABILITY = [
                          [r[1:] for r in READABILITY], ids=[r[0] for r in READABILITY])
 def test_readability(nodes, overlaps, off_canvas, crossings, min_gap, score):
     result = readability(Diagram(nodes))
-    assert (result.overlaps, result.off_canvas, result.crossings) == (overlaps, off_canvas, crossings)
+    counts = (result.overlaps, result.off_canvas, result.crossings)
+    assert counts == (overlaps, off_canvas, crossings)
     assert result.min_gap == pytest.approx(min_gap)
     assert result.score == pytest.approx(score)
 

@@ -151,6 +151,8 @@ def test_duplicate_id_is_a_warning_on_the_later_line():
 ERRORS = [
     ("cut off mid-line", CANON[:60], "the line is cut off (missing ']')"),
     ("cut off in a string", "[0, 100, 200, 'rect", "cut off inside a quoted string"),
+    ("cut off after the id", "[7", "the line is cut off (missing ']')"),
+    ("one field", "[7]", "has 1 field (expected 10, or 11 with a label)"),
     ("9 fields", line()[:-4] + "]", "has 9 fields (expected 10, or 11 with a label)"),
     ("12 fields", line()[:-1] + ", 'a', 'b']", "has 12 fields"),
     ("word for a number", line(x="'abc'"), "x must be a number, got 'abc'"),
@@ -198,7 +200,10 @@ def test_line_numbers_count_prose_and_blank_lines():
     assert [p.line for p in result.problems] == [5]
 
 
-@pytest.mark.parametrize("text", ["", "   \n\n", "I cannot draw that.", "```\n```", "[see below]"])
+@pytest.mark.parametrize("text", [
+    "", "   \n\n", "I cannot draw that.", "```\n```", "[see below]", "[1] Smith et al., 2020",
+    "[2]: https://example.com/a,b,c",
+])
 def test_no_node_lines(text):
     result = parse(text)
     assert result.diagram == Diagram()
