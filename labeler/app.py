@@ -1,0 +1,177 @@
+"""The labeler web app: Label, Playground and Train tabs over one shared `AppContext`.
+
+    diagramlab app                                   # http://127.0.0.1:7860, checkpoints/tiny-sft
+    diagramlab app --checkpoint checkpoints/orpo-1 --port 7861
+    diagramlab app --host 0.0.0.0 --auth ana:secret  # any non-loopback host needs --auth/--no-auth
+    python -m labeler.app --help
+
+The generator is loaded once at start-up and shared (queue concurrency limits generation so
+sessions never pile onto the CPU); per-session data lives in `gr.State`. Never `share=True`.
+Tests call `build_app(ctx)` and `launch(ctx, port=...)` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+from pathlib import Path
+
+import gradio as gr
+
+from labeler.context import PROMPTS_FILE, AppContext
+from labeler.label_tab import create_label_tab
+from labeler.playground import win_rate_markdown
+from labeler.playground_tab import create_playground_tab
+from labeler.train_tab import create_train_tab
+from trainer.checkpoint import CheckpointError, read_manifest
+
+ASSETS = Path(__file__).parent / "assets"
+QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
+AUTH_ENV = "DIAGRAMLAB_AUTH"  # user:pass, an alternative to --auth that keeps it out of `ps`
+log = logging.getLogger(__name__)
+
+
+def add_app_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", type=Path, default=None,
+                        help="model for labeling (default: checkpoints-dir/active.json, else "
+                             "checkpoints/tiny-sft)")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"),
+                        help="orpo_prompts.csv, orpo_dataset_llm.csv and the app's logs")
+    parser.add_argument("--checkpoints-dir", type=Path, default=Path("checkpoints"),
+                        help="where checkpoints are listed and new ORPO checkpoints are written")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="bind address; a non-loopback one needs --auth or --no-auth")
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
+    parser.add_argument("--auth", default=None, metavar="USER:PASS",
+                        help=f"require this login (or set {AUTH_ENV})")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="explicitly allow a non-loopback host without a login")
+    parser.add_argument("--generate-concurrency", type=int, default=1,
+                        help="generation requests run at once (others queue)")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_auth(text: str | None) -> tuple[str, str] | None:
+    if not text:
+        return None
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth must look like USER:PASS")
+    return user, password
+
+
+def build_app(ctx: AppContext) -> gr.Blocks:
+    """The whole UI over `ctx`; no module-level state, so tests can build several."""
+    with gr.Blocks(title="diagramlab labeler") as demo:
+        gr.Markdown("## diagramlab labeler\nPick the diagram you like better; "
+                    "the model learns your taste.", elem_id="title")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("Label", id="label", elem_id="tab-label"):
+                label = create_label_tab(ctx)
+            with gr.Tab("Playground", id="playground", elem_id="tab-playground"):
+                play = create_playground_tab(ctx)
+            with gr.Tab("Train", id="train", elem_id="tab-train"):
+                train = create_train_tab(ctx)
+        store = gr.BrowserState("", storage_key="diagramlab-annotator")
+        label["annotator"].change(lambda name: name, label["annotator"], store,
+                                  api_visibility="private", show_progress="hidden")
+        demo.load(lambda name: name or gr.skip(), store, label["annotator"],
+                  api_visibility="private")
+        demo.load(label["next_fn"], [label["state"], label["k"], label["temperature"],
+                                     label["top_p"]], label["view_outputs"],
+                  api_name="next", concurrency_id="generate",
+                  concurrency_limit=ctx.generate_concurrency)
+        demo.load(play["render_fn"], play["editor"],
+                  [play["preview"], play["problems"], play["png"], play["svg"]],
+                  api_visibility="private")
+        demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
+        demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")
+    demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
+    return demo
+
+
+def launch_options() -> dict:
+    """Theme, CSS and the shortcut script: launch() arguments in Gradio 6."""
+    script = (ASSETS / "shortcuts.js").read_text(encoding="utf-8")
+    return {"theme": gr.themes.Soft(), "css_paths": [ASSETS / "style.css"],
+            "head": f"<script>{script}</script>", "footer_links": ["api"]}
+
+
+def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
+           auth: tuple[str, str] | None = None, block: bool = False) -> tuple[gr.Blocks, str]:
+    """Build and start the app; returns (demo, local url). `block=False` returns at once."""
+    demo = build_app(ctx)
+    _app, url, _share = demo.launch(server_name=host, server_port=port, auth=auth, share=False,
+                                    prevent_thread_lock=not block, quiet=not block,
+                                    **launch_options())
+    return demo, url
+
+
+def _check_inputs(args: argparse.Namespace) -> str | None:
+    """A message for a setup problem the user can fix, or None."""
+    if not (args.data_dir / PROMPTS_FILE).is_file():
+        return (f"{args.data_dir / PROMPTS_FILE} is missing; create it with "
+                f"`diagramlab data prompts` or pass --data-dir")
+    if args.checkpoint is not None:
+        try:
+            read_manifest(args.checkpoint)
+        except CheckpointError as exc:
+            return f"--checkpoint: {exc}"
+    return None
+
+
+def run_app(args: argparse.Namespace) -> int:
+    auth_text = args.auth or os.environ.get(AUTH_ENV)
+    try:
+        auth = parse_auth(auth_text)
+    except ValueError as exc:
+        print(f"diagramlab app: {exc}", file=sys.stderr)
+        return 2
+    if not is_loopback(args.host) and auth is None and not args.no_auth:
+        print(f"diagramlab app: --host {args.host} is reachable from other machines; pass "
+              f"--auth USER:PASS (or {AUTH_ENV}) or, deliberately, --no-auth", file=sys.stderr)
+        return 2
+    problem = _check_inputs(args)
+    if problem:
+        print(f"diagramlab app: {problem}", file=sys.stderr)
+        return 2
+    ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
+                            checkpoint=args.checkpoint,
+                            generate_concurrency=max(1, args.generate_concurrency))
+    try:
+        read_manifest(ctx.active_checkpoint())
+    except CheckpointError as exc:
+        print(f"diagramlab app: the model for labeling is unusable: {exc}; pass --checkpoint",
+              file=sys.stderr)
+        ctx.close()
+        return 2
+    try:
+        print(f"loading {ctx.active_checkpoint()} ...", flush=True)
+        ctx.generator()  # load before serving, so the first page does not wait for it
+        launch(ctx, host=args.host, port=args.port, auth=auth, block=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ctx.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m labeler.app", description=__doc__.split("\n")[0])
+    add_app_arguments(parser)
+    return run_app(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

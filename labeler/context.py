@@ -1,0 +1,220 @@
+"""The one object the labeler's handlers share: paths, stores, the generator cache and the job runner.
+
+`AppContext.create(...)` is called once in `labeler.app.main()` (or by a test) and handed to every
+tab; nothing here lives at module level. Per-browser-session data stays in `gr.State`.
+
+    ctx = AppContext.create(data_dir=Path("data"), checkpoints_dir=Path("checkpoints"),
+                            checkpoint=Path("checkpoints/tiny-sft"))
+    candidates = ctx.generator(ctx.active_checkpoint()).generate(prompt, k=4)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from labeler.runner import TrainingRunner
+from labeler.votes import VoteLog
+from trainer.checkpoint import CheckpointError, list_checkpoints, read_manifest
+from trainer.datasets_io import load_prompt_pool
+from trainer.preferences import PreferenceStore
+
+PREFERENCES_FILE = "orpo_dataset_llm.csv"
+PROMPTS_FILE = "orpo_prompts.csv"
+EVENTS_FILE = "label_events.jsonl"
+VOTES_FILE = "ab_votes.csv"
+ACTIVE_FILE = "active.json"
+RUNS_DIR = ".runs"  # dot-prefixed: list_checkpoints skips it
+RESERVATION_SECONDS = 30 * 60  # a prompt shown to one session is not offered to another meanwhile
+
+
+def default_generator_factory(checkpoint: Path) -> Any:
+    """Load a real Generator (imports torch lazily so tests with fakes stay light)."""
+    from trainer.generate import Generator
+
+    return Generator(checkpoint)
+
+
+class GeneratorCache:
+    """At most `size` loaded generators, least recently used evicted; loads are serialised."""
+
+    def __init__(self, factory: Callable[[Path], Any], size: int = 2):
+        self.factory = factory
+        self.size = max(1, size)
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, checkpoint: Path) -> Any:
+        key = str(Path(checkpoint).resolve())
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            generator = self.factory(Path(checkpoint))
+            self._items[key] = generator
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+            return generator
+
+    def loaded(self) -> list[str]:
+        with self._lock:
+            return list(self._items)
+
+
+def write_json_atomic(path: Path, obj: dict) -> None:
+    """Write JSON to a temp file beside `path`, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class AppContext:
+    """Shared, thread-safe state of one running app."""
+
+    data_dir: Path
+    checkpoints_dir: Path
+    store: PreferenceStore
+    pool: Any  # DataFrame of the `label` split of the prompt pool
+    generators: GeneratorCache
+    runner: TrainingRunner
+    votes: VoteLog
+    render_dir: Path
+    generate_concurrency: int = 1
+    _active: Path = Path()
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reserved: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
+               generator_factory: Callable[[Path], Any] = default_generator_factory,
+               cache_size: int = 2, generate_concurrency: int = 1,
+               runner: TrainingRunner | None = None) -> AppContext:
+        """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
+        data_dir, checkpoints_dir = Path(data_dir), Path(checkpoints_dir)
+        ctx = cls(
+            data_dir=data_dir, checkpoints_dir=checkpoints_dir,
+            store=PreferenceStore(data_dir / PREFERENCES_FILE),
+            pool=load_prompt_pool(data_dir / PROMPTS_FILE, split="label"),
+            generators=GeneratorCache(generator_factory, cache_size),
+            runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
+            votes=VoteLog(data_dir / VOTES_FILE), generate_concurrency=generate_concurrency,
+            # Under the system temp dir: Gradio serves files from there without allowed_paths.
+            render_dir=Path(tempfile.mkdtemp(prefix="diagramlab-render-")))
+        ctx._active = Path(checkpoint) if checkpoint else ctx._restore_active()
+        return ctx
+
+    def close(self) -> None:
+        """Cancel a running training job and remove rendered images (app shutdown)."""
+        self.runner.close()
+        shutil.rmtree(self.render_dir, ignore_errors=True)
+
+    # --- the active checkpoint -------------------------------------------------------------
+    def _restore_active(self) -> Path:
+        try:
+            saved = json.loads((self.checkpoints_dir / ACTIVE_FILE).read_text(encoding="utf-8"))
+            path = self.resolve_checkpoint(str(saved["checkpoint"]))
+            read_manifest(path)
+            return path
+        except (OSError, KeyError, TypeError, json.JSONDecodeError, CheckpointError):
+            return self.checkpoints_dir / "tiny-sft"
+
+    def resolve_checkpoint(self, name: str) -> Path:
+        """A checkpoint name relative to checkpoints-dir, or a path."""
+        path = Path(name)
+        return path if path.is_absolute() or path.exists() else self.checkpoints_dir / name
+
+    def active_checkpoint(self) -> Path:
+        with self._lock:
+            return self._active
+
+    def set_active(self, checkpoint: Path) -> None:
+        """Make `checkpoint` the model for labeling; persisted atomically in active.json."""
+        read_manifest(checkpoint)  # refuse a directory that is not a finished checkpoint
+        with self._lock:
+            write_json_atomic(self.checkpoints_dir / ACTIVE_FILE,
+                              {"checkpoint": self.model_name(checkpoint),
+                               "set_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+            self._active = Path(checkpoint)
+
+    def model_name(self, checkpoint: Path) -> str:
+        """How a checkpoint is named in the UI and in the pairs CSV (relative when possible)."""
+        try:
+            return str(Path(checkpoint).resolve().relative_to(self.checkpoints_dir.resolve()))
+        except ValueError:
+            return str(checkpoint)
+
+    def stage(self, checkpoint: Path) -> str:
+        """The manifest's kind (sft | orpo | base), or 'unknown'."""
+        try:
+            return str(read_manifest(checkpoint).get("kind", "unknown"))
+        except CheckpointError:
+            return "unknown"
+
+    def checkpoints(self) -> list[tuple[Path, dict]]:
+        """Finished checkpoints under checkpoints-dir (plus the active one if it lives elsewhere)."""
+        found = list_checkpoints(self.checkpoints_dir)
+        active = self.active_checkpoint()
+        if all(p.resolve() != active.resolve() for p, _ in found):
+            try:
+                found.insert(0, (active, read_manifest(active)))
+            except CheckpointError:
+                pass
+        return found
+
+    def generator(self, checkpoint: Path | None = None) -> Any:
+        return self.generators.get(checkpoint or self.active_checkpoint())
+
+    # --- prompts being labeled ---------------------------------------------------------------
+    def reserve(self, prompt_id: str, session: str) -> None:
+        with self._lock:
+            self._reserved[prompt_id] = (session, time.monotonic())
+
+    def release(self, session: str) -> None:
+        with self._lock:
+            for pid in [p for p, (s, _) in self._reserved.items() if s == session]:
+                del self._reserved[pid]
+
+    def reserved_by_others(self, session: str) -> set[str]:
+        now = time.monotonic()
+        with self._lock:
+            return {pid for pid, (s, t) in self._reserved.items()
+                    if s != session and now - t < RESERVATION_SECONDS}
+
+    # --- logs ----------------------------------------------------------------------------------
+    def log_event(self, kind: str, **fields: Any) -> None:
+        """Append one JSON line (skip, tie, both_bad, ...) to label_events.jsonl."""
+        path = self.data_dir / EVENTS_FILE
+        record = {"event": kind, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), **fields}
+        line = json.dumps(record, default=str) + "\n"
+        with FileLock(str(path) + ".lock", timeout=30):
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+    def read_events(self) -> list[dict]:
+        try:
+            lines = (self.data_dir / EVENTS_FILE).read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]

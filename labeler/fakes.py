@@ -1,0 +1,98 @@
+"""Light stand-ins for tests and benchmarks of the labeler: no torch, no model weights.
+
+`FakeGenerator` answers like `trainer.generate.Generator` (same `generate` signature and candidate
+fields) with distinct, seeded diagrams; `invalid_every=n` makes every n-th candidate unparseable.
+`write_pool` writes a small prompt pool with the project's own synthesiser, `fake_checkpoint` a
+directory with a manifest, and `seed_pairs` n stored pairs, so an app can start in a temp dir.
+
+    ctx = AppContext.create(data_dir=tmp, checkpoints_dir=tmp / "ckpt",
+                            checkpoint=fake_checkpoint(tmp / "ckpt" / "sft"),
+                            generator_factory=FakeGenerator)
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from diagram import ParseResult, build_prompt, parse
+from trainer.checkpoint import write_manifest
+from trainer.synth import make_prompt_pool, write_csv
+
+POOL_COLUMNS = ("prompt_id", "category", "split", "request", "prompt", "reference",
+                "dest_shape_info")
+
+
+@dataclass(frozen=True)
+class FakeCandidate:
+    index: int
+    text: str
+    parse: ParseResult
+    stopped_on_eos: bool
+    n_tokens: int
+    seconds: float
+
+
+def fake_diagram(rng: random.Random, nodes: int = 3) -> str:
+    """A valid left-to-right chain of `nodes` nodes at seeded positions."""
+    lines = []
+    for i in range(nodes):
+        x, y = 120 + i * (760 // max(1, nodes - 1)), rng.randrange(120, 480)
+        targets = f"[{i + 1}]" if i + 1 < nodes else "[]"
+        shape = rng.choice(["circle", "rectangle", "round rectangle"])
+        fill = tuple(rng.randrange(120, 250) for _ in range(3))
+        lines.append(f"[{i}, {x}, {y}, '{shape}', 60, 50, 'solid arrow', {fill}, (40, 40, 90), "
+                     f"{targets}]")
+    return "\n".join(lines)
+
+
+class FakeGenerator:
+    """Seeded candidates; thread-safe because it keeps no mutable state."""
+
+    def __init__(self, checkpoint: Path | str = "fake", invalid_every: int = 0,
+                 delay_s: float = 0.0):
+        self.checkpoint = str(checkpoint)
+        self.invalid_every = invalid_every
+        self.delay_s = delay_s
+
+    def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
+                 max_new_tokens: int | None = None, seed: int | None = None) -> list[FakeCandidate]:
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        rng = random.Random(f"{self.checkpoint}|{prompt}|{seed}")
+        time.sleep(self.delay_s)
+        out = []
+        for i in range(k):
+            bad = self.invalid_every and (i + 1) % self.invalid_every == 0
+            text = "[0, 10, 'circle'" if bad else fake_diagram(rng, rng.randrange(2, 6))
+            out.append(FakeCandidate(i, text, parse(text), not bad, len(text) // 4, self.delay_s))
+        return out
+
+
+def write_pool(path: Path, n_dl: int = 6, n_other: int = 9, seed: int = 1) -> Path:
+    """A small orpo_prompts.csv (label split plus two held-out prompts)."""
+    rows = make_prompt_pool(seed=seed, n_dl=n_dl, n_other=n_other, n_heldout_dl=1,
+                            n_heldout_other=1)
+    write_csv(rows, path, POOL_COLUMNS)
+    return Path(path)
+
+
+def fake_checkpoint(path: Path, kind: str = "sft", **fields) -> Path:
+    """A directory that passes read_manifest (no weights: only for a FakeGenerator)."""
+    path.mkdir(parents=True, exist_ok=True)
+    write_manifest(path, kind=kind, base_model="fake", **fields)
+    return path
+
+
+def seed_pairs(store, n: int, category: str = "other", seed: int = 0) -> list[str]:
+    """Append n distinct human pairs (e.g. so the Train tab is enabled)."""
+    rng = random.Random(seed)
+    ids = []
+    for i in range(n):
+        request = f"Flowchart {seed}-{i}: read a table, clean it, train a model, chart the result"
+        ids.append(store.append(prompt=build_prompt(request), chosen=fake_diagram(rng),
+                                rejected=fake_diagram(rng, 2), category=category,
+                                source="human", annotator="seed"))
+    return ids

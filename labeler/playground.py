@@ -1,0 +1,117 @@
+"""The Playground tab's logic: live preview, one-off generation, and anonymous A/B comparison.
+
+Plain functions over the shared `AppContext` and a per-session `ABState`; `playground_tab.py`
+wires them to components. A/B votes go to `<data-dir>/ab_votes.csv` (see `labeler.votes`),
+never to the preference pairs.
+
+    left, right, ab = compare(ctx, "DL model with 3 inputs", "tiny-sft", "orpo-1", rng)
+    message = vote(ctx, ab, "left", annotator="ana")
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from diagram import build_prompt
+from labeler.labeling import MAX_PROMPT_CHARS, UserError
+from labeler.views import image_file
+from labeler.votes import VOTES, win_rate
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One generated diagram ready to show."""
+
+    text: str
+    image: str
+    ok: bool
+    problems: tuple
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ABState:
+    prompt: str = ""
+    left: str = ""  # checkpoint names, hidden from the voter until they vote
+    right: str = ""
+    seed: int | None = None
+    voted: bool = False
+
+
+def checkpoint_choices(ctx) -> list[tuple[str, str]]:
+    """(label, name) per checkpoint, newest last; the label shows kind and the active mark."""
+    active = ctx.model_name(ctx.active_checkpoint())
+    out = []
+    for path, manifest in ctx.checkpoints():
+        name = ctx.model_name(path)
+        mark = " (active)" if name == active else ""
+        out.append((f"{name} [{manifest.get('kind', '?')}]{mark}", name))
+    return out
+
+
+def check_request(request: str) -> str:
+    request = (request or "").strip()
+    if not request:
+        raise UserError("Type a request first, e.g. 'flowchart: load data, clean, train, report'.")
+    if len(request) > MAX_PROMPT_CHARS:
+        raise UserError(f"The request is {len(request):,} characters; the limit is "
+                        f"{MAX_PROMPT_CHARS:,}.")
+    return request
+
+
+def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,
+               top_p: float = 0.95) -> Sample:
+    """One candidate from `checkpoint` for `request` (wrapped with build_prompt)."""
+    if not checkpoint:
+        raise UserError("Pick a checkpoint first.")
+    path = ctx.resolve_checkpoint(checkpoint)
+    if not Path(path).is_dir():
+        raise UserError(f"There is no checkpoint {checkpoint!r}.")
+    prompt = build_prompt(check_request(request))
+    cand = ctx.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
+                                        seed=seed)[0]
+    problems = tuple((p.line, p.severity, p.message) for p in cand.parse.problems)
+    return Sample(text=cand.text, image=str(image_file(ctx.render_dir, cand.text,
+                                                       result=cand.parse)),
+                  ok=bool(cand.parse.ok), problems=problems, seconds=float(cand.seconds))
+
+
+def compare(ctx, request: str, a: str, b: str,
+            rng: random.Random) -> tuple[Sample, Sample, ABState]:
+    """Both checkpoints answer the same request with the same seed, in random left/right order."""
+    if not a or not b:
+        raise UserError("Pick two checkpoints to compare.")
+    if a == b:
+        raise UserError("Pick two different checkpoints to compare.")
+    request = check_request(request)
+    seed = rng.randrange(2**31)
+    left, right = (a, b) if rng.random() < 0.5 else (b, a)
+    return (sample_one(ctx, left, request, seed), sample_one(ctx, right, request, seed),
+            ABState(prompt=build_prompt(request), left=left, right=right, seed=seed))
+
+
+def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, str]:
+    """Record the vote once and reveal which checkpoint was which."""
+    if not ab.left:
+        raise UserError("Run a comparison first.")
+    if ab.voted:
+        raise UserError("You already voted on this comparison; run a new one.")
+    if choice not in VOTES:
+        raise UserError(f"Unknown vote {choice!r}.")
+    left, right = ctx.resolve_checkpoint(ab.left), ctx.resolve_checkpoint(ab.right)
+    ctx.votes.append(prompt=ab.prompt, left=ab.left, right=ab.right,
+                     left_stage=ctx.stage(left), right_stage=ctx.stage(right), vote=choice,
+                     annotator=(annotator or "").strip() or "anonymous", seed=ab.seed)
+    return replace(ab, voted=True), (f"Recorded: **{choice}**. Left was `{ab.left}`, "
+                                     f"right was `{ab.right}`.")
+
+
+def win_rate_markdown(ctx) -> str:
+    rate = win_rate(ctx.votes.load(), "orpo", "sft")
+    if rate.rate is None:
+        return "**Human win-rate of ORPO vs SFT:** no votes yet (compare an ORPO and an SFT " \
+               "checkpoint below)."
+    return (f"**Human win-rate of ORPO vs SFT:** {rate.rate:.0%} over {rate.n} vote"
+            f"{'s' * (rate.n != 1)} (ties count half).")

@@ -1,0 +1,144 @@
+"""The Playground tab: edit diagram text with a live preview, generate, compare two checkpoints.
+
+Layout first, then wiring; logic in `labeler.playground`. The editor re-renders on change
+(debounced in the browser, and `trigger_mode="always_last"` drops stale renders) and offers the
+drawing as PNG and SVG downloads. The A/B section hides which checkpoint is left or right until
+the vote is cast.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import gradio as gr
+
+from labeler import playground as P
+from labeler.labeling import UserError
+from labeler.views import badge, image_file, preview, tag
+
+EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
+[1, 500, 180, 'round rectangle', 140, 60, 'solid arrow', (200, 230, 200), (64, 64, 128), [3]]
+[2, 500, 420, 'round rectangle', 140, 60, 'solid arrow', (200, 230, 200), (64, 64, 128), [3]]
+[3, 850, 300, 'rectangle', 100, 60, 'solid arrow', (250, 220, 200), (64, 64, 128), []]"""
+# Wait this long after the last keystroke before asking the server to render.
+DEBOUNCE_JS = "(text) => new Promise((resolve) => setTimeout(() => resolve(text), 300))"
+log = logging.getLogger(__name__)
+
+
+def _layout(ctx) -> dict:
+    c: dict = {"ab_state": gr.State(P.ABState())}
+    with gr.Row():
+        with gr.Column():
+            c["editor"] = gr.Code(value=EXAMPLE, label="Diagram text (one node per line)",
+                                  language=None, lines=14, max_lines=40, interactive=True, wrap_lines=True,
+                                  elem_id="pg-editor")
+        with gr.Column():
+            c["preview"] = gr.Image(label="Preview (1000x600)", type="filepath", format="png",
+                                    interactive=False, elem_id="pg-preview", height=330)
+            c["problems"] = gr.Markdown(elem_id="pg-problems")
+            with gr.Row():
+                c["png"] = gr.DownloadButton("Download PNG", elem_id="pg-png", size="sm")
+                c["svg"] = gr.DownloadButton("Download SVG", elem_id="pg-svg", size="sm")
+    choices = P.checkpoint_choices(ctx)
+    active = ctx.model_name(ctx.active_checkpoint())
+    with gr.Accordion("Generate with a checkpoint", open=True):
+        with gr.Row(equal_height=True):
+            c["request"] = gr.Textbox(label="Request", scale=4, elem_id="pg-request",
+                                      placeholder="DL model with 3 input nodes, 5 hidden, 2 out")
+            c["ckpt"] = gr.Dropdown(choices, value=active, label="Checkpoint", scale=2,
+                                    elem_id="pg-checkpoint")
+            c["refresh"] = gr.Button("↻", scale=0, min_width=40, elem_id="pg-refresh")
+            c["generate"] = gr.Button("Generate", variant="primary", scale=1,
+                                      elem_id="pg-generate")
+        c["gen_status"] = gr.Markdown()
+    with gr.Accordion("Compare two checkpoints (anonymous A/B)", open=True):
+        c["win_rate"] = gr.Markdown(elem_id="pg-winrate")
+        with gr.Row(equal_height=True):
+            c["ckpt_a"] = gr.Dropdown(choices, label="Checkpoint A", elem_id="pg-a")
+            c["ckpt_b"] = gr.Dropdown(choices, label="Checkpoint B", elem_id="pg-b")
+            c["compare"] = gr.Button("Compare on the request above", elem_id="pg-compare")
+        with gr.Row():
+            c["left"] = gr.Image(label="Left", type="filepath", format="png", interactive=False,
+                                 height=260, elem_id="pg-left")
+            c["right"] = gr.Image(label="Right", type="filepath", format="png", interactive=False,
+                                  height=260, elem_id="pg-right")
+        with gr.Row():
+            c["vote_left"] = gr.Button("⬅ Left is better", elem_id="vote-left")
+            c["vote_tie"] = gr.Button("Tie", elem_id="vote-tie")
+            c["vote_right"] = gr.Button("Right is better ➡", elem_id="vote-right")
+        c["ab_status"] = gr.Markdown(elem_id="pg-ab-status")
+    return c
+
+
+def render_editor(ctx, text: str):
+    """Preview image, problems and the two download files for the editor's text."""
+    image, problems = preview(ctx.render_dir, text)
+    if image is None:
+        return None, problems, gr.DownloadButton(value=None), gr.DownloadButton(value=None)
+    try:
+        svg = str(image_file(ctx.render_dir, text, fmt="svg"))
+    except Exception as exc:  # the UI boundary: keep the PNG preview even if SVG fails
+        log.warning("svg render failed: %s", exc)
+        svg = None
+    return image, problems, gr.DownloadButton(value=image), gr.DownloadButton(value=svg)
+
+
+def _wire(ctx, c: dict) -> None:
+    rng = random.Random()
+    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
+    outs = [c["preview"], c["problems"], c["png"], c["svg"]]
+    c["editor"].change(lambda text: render_editor(ctx, text), c["editor"], outs, js=DEBOUNCE_JS,
+                       trigger_mode="always_last", show_progress="hidden", api_name="preview")
+    c["render_fn"] = lambda text: render_editor(ctx, text)
+
+    def refresh():
+        choices = P.checkpoint_choices(ctx)
+        return [gr.Dropdown(choices=choices)] * 3
+
+    c["refresh"].click(refresh, None, [c["ckpt"], c["ckpt_a"], c["ckpt_b"]],
+                       api_visibility="private")
+
+    def generate(request, checkpoint):
+        try:
+            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31))
+        except UserError as exc:
+            gr.Warning(str(exc))
+            return gr.skip(), f"{tag('warn', 'not done')} {exc}"
+        return sample.text, (f"{badge(sample.ok, sample.problems)} · {sample.seconds:.1f} s "
+                             f"from `{checkpoint}` (loaded into the editor above)")
+
+    c["generate"].click(generate, [c["request"], c["ckpt"]], [c["editor"], c["gen_status"]],
+                        api_name="playground_generate", **gen)
+
+    def compare(request, a, b):
+        try:
+            left, right, ab = P.compare(ctx, request, a, b, rng)
+        except UserError as exc:
+            gr.Warning(str(exc))
+            return P.ABState(), None, None, f"{tag('warn', 'not done')} {exc}"
+        return ab, left.image, right.image, (
+            f"Left: {badge(left.ok, left.problems)} · Right: {badge(right.ok, right.problems)}. "
+            "Which one is better?")
+
+    c["compare"].click(compare, [c["request"], c["ckpt_a"], c["ckpt_b"]],
+                       [c["ab_state"], c["left"], c["right"], c["ab_status"]],
+                       api_name="compare", **gen)
+    for choice in ("left", "tie", "right"):
+        def vote(ab, choice=choice):
+            try:
+                ab, message = P.vote(ctx, ab, choice)
+            except UserError as exc:
+                gr.Warning(str(exc))
+                return ab, f"{tag('warn', 'not done')} {exc}", gr.skip()
+            return ab, message, P.win_rate_markdown(ctx)
+        c[f"vote_{choice}"].click(vote, c["ab_state"], [c["ab_state"], c["ab_status"],
+                                                        c["win_rate"]],
+                                  api_name=f"vote_{choice}")
+
+
+def create_playground_tab(ctx) -> dict:
+    """Lay out and wire the tab; `c["render_fn"]` fills the preview on page load."""
+    c = _layout(ctx)
+    _wire(ctx, c)
+    return c

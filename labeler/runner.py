@@ -1,0 +1,234 @@
+"""One ORPO training job at a time, run as a subprocess and followed through its events file.
+
+The web process never imports torch for training: `TrainingRunner.start` launches
+`python -m trainer.cli orpo --checkpoint ... --data ... --out ... --events ...` with an argument list
+(never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
+(`{"step", "total", "loss", "rewards/margins", "epoch", "eta_s"}` ... `{"status": "done"|...}`)
+into a `JobStatus` the Train tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
+cancelling cleanly. A job that dies without a final event is reported as failed with its log tail.
+
+    runner = TrainingRunner(Path("checkpoints/.runs"))
+    runner.start(OrpoJob(checkpoint=..., data=..., out=..., max_steps=2))
+    while runner.status().running: time.sleep(1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+LOG_TAIL_LINES = 40
+
+
+class JobBusyError(RuntimeError):
+    """A training job is already running; only one runs at a time across all sessions."""
+
+
+@dataclass(frozen=True)
+class OrpoJob:
+    """What to train: the arguments handed to `diagramlab orpo` (None = its default)."""
+
+    checkpoint: Path
+    data: Path
+    out: Path
+    max_steps: int | None = None
+    epochs: float | None = None
+    beta: float | None = None
+    eval_n: int | None = None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A snapshot of the current (or last) job, as plain data for the UI."""
+
+    state: str = "idle"  # idle | running | done | failed | cancelled
+    job_id: str = ""
+    step: int = 0
+    total: int = 0
+    eta_s: float | None = None
+    losses: tuple[tuple[int, float], ...] = ()
+    margins: tuple[tuple[int, float], ...] = ()
+    log_tail: str = ""
+    error: str = ""
+    out: str = ""
+    parent: str = ""
+    metrics: dict = field(default_factory=dict)
+    started_at: float = 0.0
+    finished_at: float = 0.0
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.step / self.total) if self.total else 0.0
+
+
+def orpo_command(job: OrpoJob, events: Path, python: str = sys.executable) -> list[str]:
+    """The argument list that trains `job`; flags left at None are not passed."""
+    cmd = [python, "-m", "trainer.cli", "orpo", "--checkpoint", str(job.checkpoint),
+           "--data", str(job.data), "--out", str(job.out), "--events", str(events)]
+    optional = {"--max-steps": job.max_steps, "--epochs": job.epochs, "--beta": job.beta,
+                "--eval-n": job.eval_n}
+    for flag, value in optional.items():
+        if value is not None:
+            cmd += [flag, str(value)]
+    return cmd
+
+
+def read_event_lines(path: Path) -> list[dict]:
+    """Every complete JSON object line of an events file; a half-written last line is ignored."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    events = []
+    for line in text.splitlines():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # the writer may be mid-line; the next poll reads it whole
+        if isinstance(obj, dict):
+            events.append(obj)
+    return events
+
+
+def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
+    """Apply progress events, then the final status event if there is one."""
+    losses, margins = list(status.losses), list(status.margins)
+    fields: dict = {}
+    for ev in events:
+        if "status" in ev:
+            fields["state"] = str(ev["status"])
+            fields["error"] = str(ev.get("error") or ev.get("message") or "")
+            fields["out"] = str(ev.get("out") or ev.get("checkpoint") or status.out)
+            fields["metrics"] = dict(ev.get("metrics") or {})
+            continue
+        if "step" not in ev:
+            continue
+        step = int(ev["step"])
+        fields.update(step=step, total=int(ev.get("total") or status.total),
+                      eta_s=ev.get("eta_s"))
+        if ev.get("loss") is not None:
+            losses.append((step, float(ev["loss"])))
+        if ev.get("rewards/margins") is not None:
+            margins.append((step, float(ev["rewards/margins"])))
+    return replace(status, losses=tuple(losses), margins=tuple(margins), **fields)
+
+
+def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last `lines` lines of a log file ('' when there is none yet)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 16_000))
+            data = fh.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(data.splitlines()[-lines:])
+
+
+class TrainingRunner:
+    """Owns at most one training subprocess; thread-safe, shared by every browser session."""
+
+    def __init__(self, runs_dir: Path, python: str = sys.executable,
+                 command_prefix: list[str] | None = None):
+        # command_prefix replaces `python -m trainer.cli orpo` (tests run a fake trainer with it).
+        self.runs_dir = Path(runs_dir)
+        self.python = python
+        self.command_prefix = command_prefix
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen | None = None
+        self._status = JobStatus()
+        self._run_dir: Path | None = None
+
+    def _command(self, job: OrpoJob, events: Path) -> list[str]:
+        cmd = orpo_command(job, events, self.python)
+        if self.command_prefix is not None:
+            cmd = list(self.command_prefix) + cmd[4:]
+        return cmd
+
+    def start(self, job: OrpoJob) -> JobStatus:
+        """Launch `job`; raises JobBusyError while another job runs."""
+        with self._lock:
+            self._refresh()
+            if self._status.running:
+                raise JobBusyError(f"training job {self._status.job_id} is still running "
+                                   f"(step {self._status.step}/{self._status.total})")
+            job_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+            run_dir = self.runs_dir / job_id
+            run_dir.mkdir(parents=True, exist_ok=True)
+            events = run_dir / "events.jsonl"
+            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            with (run_dir / "log.txt").open("wb") as log:
+                self._proc = subprocess.Popen(  # argument list, never shell=True
+                    self._command(job, events), stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, env=env)
+            self._run_dir = run_dir
+            self._status = JobStatus(state="running", job_id=job_id, out=str(job.out),
+                                     parent=str(job.checkpoint), started_at=time.time())
+            return self._status
+
+    def _refresh(self) -> None:
+        """Fold new events and notice a finished process (called with the lock held)."""
+        if self._proc is None or self._run_dir is None:
+            return
+        code = self._proc.poll()
+        # Re-read from the start each time: files are small (one line per logged step).
+        base = replace(self._status, losses=(), margins=(), state="running")
+        status = fold_events(base, read_event_lines(self._run_dir / "events.jsonl"))
+        status = replace(status, log_tail=tail(self._run_dir / "log.txt"))
+        if code is not None:
+            if status.state == "running":
+                status = replace(status, state="failed" if code else "done",
+                                 error=f"trainer exited with code {code} without a final event"
+                                 if code else "")
+            if status.state == "failed" and not status.error:
+                status = replace(status, error=f"trainer exited with code {code}")
+            status = replace(status, finished_at=status.finished_at or time.time())
+            self._proc = None
+        self._status = status
+
+    def status(self) -> JobStatus:
+        with self._lock:
+            self._refresh()
+            return self._status
+
+    def stop(self) -> bool:
+        """Ask the running job to cancel (SIGTERM); False when nothing runs."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                return False
+            self._proc.send_signal(signal.SIGTERM)
+            return True
+
+    def wait(self, timeout: float) -> JobStatus:
+        """Block until the job ends or `timeout` seconds pass (tests and the CLI use this)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.status()
+            if not status.running:
+                return status
+            time.sleep(0.2)
+        return self.status()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Cancel a running job and reap it (app shutdown)."""
+        if self.stop():
+            proc = self._proc
+            if proc is not None:
+                try:
+                    proc.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        self.status()

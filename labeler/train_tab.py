@@ -1,0 +1,151 @@
+"""The Train tab: one click trains ORPO on the collected pairs; follow it; promote the result.
+
+Layout first, then wiring; logic in `labeler.training`, the subprocess in `labeler.runner`.
+A `gr.Timer` polls the shared runner, so every open session sees the same job (progress bar with
+ETA, live loss plot, log tail) and the Train button is disabled while a job runs or with fewer
+than 20 pairs. A finished job shows its eval metrics next to the previous model's and one click
+makes it the active model for labeling.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from labeler import training as T
+from labeler.labeling import UserError
+from labeler.playground import checkpoint_choices
+from labeler.runner import JobStatus
+from labeler.views import tag
+from trainer.checkpoint import CheckpointError
+
+POLL_SECONDS = 1.5
+
+
+def _layout(ctx) -> dict:
+    c: dict = {"seen": gr.State("")}
+    c["gate"] = gr.Markdown(elem_id="train-gate")
+    with gr.Row():
+        c["train"] = gr.Button("Train ORPO on current preferences", variant="primary",
+                               elem_id="train", interactive=False)
+        c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
+    with gr.Accordion("Advanced", open=False):
+        with gr.Row():
+            c["max_steps"] = gr.Number(label="Max steps (blank = trainer default)",
+                                       precision=0, elem_id="max-steps")
+            c["epochs"] = gr.Number(label="Epochs", elem_id="epochs")
+            c["beta"] = gr.Number(label="Beta (ORPO odds-ratio weight)", elem_id="beta")
+            c["eval_n"] = gr.Number(label="Eval prompts after training", precision=0,
+                                    elem_id="eval-n")
+    c["progress"] = gr.HTML(elem_id="train-progress")
+    with gr.Row():
+        c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
+                                height=260, elem_id="loss-plot", scale=3)
+        c["log"] = gr.Textbox(label="Log (tail)", lines=12, max_lines=12, interactive=False,
+                              elem_id="train-log", scale=2, autoscroll=True)
+    c["result"] = gr.Markdown(elem_id="train-result")
+    c["activate_new"] = gr.Button("Make the new checkpoint the active model", visible=False,
+                                  variant="primary", elem_id="activate-new")
+    with gr.Accordion("Checkpoints", open=True):
+        with gr.Row(equal_height=True):
+            c["ckpt"] = gr.Dropdown(checkpoint_choices(ctx), label="Checkpoint",
+                                    value=ctx.model_name(ctx.active_checkpoint()), scale=3,
+                                    elem_id="train-checkpoint")
+            c["activate"] = gr.Button("Make active", elem_id="activate", scale=1)
+        c["active_md"] = gr.Markdown(elem_id="active-model")
+    c["timer"] = gr.Timer(POLL_SECONDS)
+    return c
+
+
+def _progress_html(status: JobStatus) -> str:
+    if status.state == "idle":
+        return ""
+    pct = round(100 * status.fraction)
+    eta = f" · ETA {status.eta_s:.0f} s" if status.running and status.eta_s is not None else ""
+    label = f"{status.state} · step {status.step}/{status.total or '?'}{eta}"
+    return (f'<div class="train-bar"><div class="train-fill" style="width:{pct}%"></div>'
+            f'<span>{html.escape(label)}</span></div>')
+
+
+def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
+    """(markdown, whether the new checkpoint can be activated)."""
+    active = ctx.model_name(ctx.active_checkpoint())
+    if status.state == "done" and status.out and Path(status.out).is_dir():
+        new = ctx.model_name(Path(status.out))
+        ready = new != active
+        tail = "" if ready else " It is the active model."
+        return f"{tag('ok', 'done')} Training finished: `{new}`.{tail}\n\n" + T.metrics_table(ctx, Path(status.out)), ready
+    if status.state == "done":
+        return f"{tag('bad', 'failed')} Training reported done but `{status.out}` is missing. The active model stays " \
+               f"`{active}`.", False
+    if status.state in ("failed", "cancelled"):
+        why = f": {html.escape(status.error)}" if status.error else "."
+        return f"{tag('bad', status.state)} Training {status.state}{why}\n\nThe active model stays `{active}`.", False
+    return "", False
+
+
+def job_view(ctx, seen: str) -> list:
+    """Every polled output from the runner's status; checkpoint lists refresh when a job ends."""
+    status = ctx.runner.status()
+    allowed, reason = T.gate(ctx)
+    result, ready = _result_md(ctx, status)
+    rows = T.loss_rows(status)
+    key = f"{status.job_id}:{status.state}"
+    choices = gr.Dropdown(choices=checkpoint_choices(ctx)) if key != seen else gr.skip()
+    return [key, reason, gr.Button(interactive=allowed), gr.Button(interactive=status.running),
+            _progress_html(status), pd.DataFrame(rows, columns=["step", "value", "series"]),
+            status.log_tail, result, gr.Button(visible=ready), choices,
+            f"**Active model:** `{ctx.model_name(ctx.active_checkpoint())}`"]
+
+
+def _wire(ctx, c: dict) -> None:
+    outs = [c["seen"], c["gate"], c["train"], c["stop"], c["progress"], c["plot"], c["log"],
+            c["result"], c["activate_new"], c["ckpt"], c["active_md"]]
+    poll = {"show_progress": "hidden", "api_visibility": "private"}
+    c["timer"].tick(lambda seen: job_view(ctx, seen), c["seen"], outs, **poll)
+    c["view_fn"] = lambda: job_view(ctx, "")
+    c["outputs"] = outs
+
+    def train(max_steps, epochs, beta, eval_n):
+        try:
+            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n))
+        except UserError as exc:
+            gr.Warning(str(exc))
+        return job_view(ctx, "")
+
+    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"]], outs,
+                     api_name="train", concurrency_limit=1)
+
+    def stop():
+        if ctx.runner.stop():
+            gr.Info("Asked the training job to stop (SIGTERM); it saves nothing.")
+        else:
+            gr.Warning("No training job is running.")
+        return job_view(ctx, "")
+
+    c["stop"].click(stop, None, outs, api_name="stop_training")
+
+    def activate(name):
+        if not name:
+            gr.Warning("Pick a checkpoint first.")
+            return job_view(ctx, "")
+        try:
+            ctx.set_active(ctx.resolve_checkpoint(name))
+            gr.Info(f"{name} is now the active model for labeling.")
+        except CheckpointError as exc:
+            gr.Warning(f"Cannot activate {name}: {exc}")
+        return job_view(ctx, "")
+
+    c["activate"].click(activate, c["ckpt"], outs, api_name="activate")
+    c["activate_new"].click(lambda: activate(ctx.model_name(Path(ctx.runner.status().out))),
+                            None, outs, api_visibility="private")
+
+
+def create_train_tab(ctx) -> dict:
+    """Lay out and wire the tab; `c["view_fn"]` fills it on page load."""
+    c = _layout(ctx)
+    _wire(ctx, c)
+    return c

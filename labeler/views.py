@@ -1,0 +1,137 @@
+"""Turning diagram text and app data into what the page shows: image files and markdown.
+
+Images are rendered once per distinct text into a per-app directory under the system temp dir
+(named by a hash of the text and format), so re-showing a candidate costs nothing and Gradio may
+serve the file. Text that yields no drawable node gets a grey placeholder with the reason.
+
+    path = image_file(render_dir, text)              # PNG path for a gr.Image
+    md = problems_markdown(parse(text).problems)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
+from diagram.parse import ParseResult
+
+MAX_PROBLEMS_SHOWN = 30
+MAX_DIAGRAM_CHARS = 200_000
+
+
+def tag(kind: str, text: str) -> str:
+    """A small coloured label (styled in assets/style.css: ok, bad, warn, busy)."""
+    return f'<span class="tag {kind}">{html.escape(text)}</span>'
+
+
+def _write_once(path: Path, data: bytes) -> Path:
+    """Write via a temp file + rename so a concurrent reader never sees half an image."""
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    return path
+
+
+def placeholder_file(render_dir: Path, message: str) -> Path:
+    """A 1000x600 grey frame saying why there is no drawing."""
+    path = Path(render_dir) / f"ph-{hashlib.sha1(message.encode()).hexdigest()[:16]}.png"
+    if not path.exists():
+        img = Image.new("RGB", (CANVAS_WIDTH, CANVAS_HEIGHT), (236, 236, 240))
+        draw = ImageDraw.Draw(img)
+        draw.rectangle([4, 4, CANVAS_WIDTH - 5, CANVAS_HEIGHT - 5], outline=(190, 60, 60), width=4)
+        draw.text((CANVAS_WIDTH // 2, CANVAS_HEIGHT // 2), message, fill=(120, 40, 40),
+                  anchor="mm", font_size=40)
+        tmp = path.with_suffix(".part.png")
+        img.save(tmp, format="PNG")
+        os.replace(tmp, path)
+    return path
+
+
+def image_file(render_dir: Path, text: str, fmt: str = "png",
+               result: ParseResult | None = None) -> Path:
+    """The rendered diagram (whatever nodes parse) as a file; a placeholder when none does."""
+    key = hashlib.sha1(f"{fmt}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    path = Path(render_dir) / f"d-{key}.{fmt}"
+    if path.exists():
+        return path
+    result = result or parse(text)
+    if not result.diagram.nodes:
+        if fmt != "png":
+            raise RenderError("there is no node to draw")
+        return placeholder_file(render_dir, "no drawable node")
+    try:
+        return _write_once(path, render(result.diagram, fmt))
+    except RenderError:
+        if fmt != "png":
+            raise
+        return placeholder_file(render_dir, "graphviz could not draw this")
+
+
+def problems_markdown(problems, limit: int = MAX_PROBLEMS_SHOWN) -> str:
+    """A bullet list 'line N - error: message' (at most `limit` items)."""
+    if not problems:
+        return "No problems."
+    items = []
+    for p in list(problems)[:limit]:
+        line, severity, message = (p.line, p.severity, p.message) if hasattr(p, "line") else p
+        where = f"line {line}" if line else "input"
+        icon = tag("bad" if severity == "error" else "warn", severity)
+        items.append(f"- {icon} **{where}**: {html.escape(str(message))}")
+    if len(problems) > limit:
+        items.append(f"- ... and {len(problems) - limit} more")
+    return "\n".join(items)
+
+
+def badge(ok: bool, problems, nodes: int | None = None) -> str:
+    """One short line: valid / invalid with error and warning counts."""
+    errors = sum(1 for p in problems if (p[1] if isinstance(p, tuple) else p.severity) == "error")
+    warnings = len(problems) - errors
+    head = tag("ok", "valid") if ok else tag("bad", "invalid")
+    parts = [head]
+    if nodes is not None:
+        parts.append(f"{nodes} nodes")
+    if errors:
+        parts.append(f"{errors} error{'s' * (errors != 1)}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return " · ".join(parts)
+
+
+def summary_markdown(summary: dict, model: str, recent) -> str:
+    """The Label tab header: pairs vs targets per category and source, model, last pairs."""
+    lines = ["| category | labeled (human + edits) | auto | total |", "|---|---|---|---|"]
+    for category, c in summary["categories"].items():
+        by = c["by_source"]
+        lines.append(f"| {category} | **{c['labeled']}** / {c['target_labeled']} "
+                     f"({by.get('human', 0)} + {by.get('human_edit', 0)} edits) "
+                     f"| {c['auto']} / {c['target_auto']} | {c['total']} / {c['target']} |")
+    lines.append(f"\n**All pairs:** {summary['total']} / {summary['target']} · "
+                 f"**Active model:** `{model}`")
+    if len(recent):
+        last = "; ".join(f"{r.get('category', '')} by {r.get('annotator') or '?'} "
+                         f"({r.get('source', '')}, {str(r.get('created_at', ''))[11:19]})"
+                         for r in recent)
+        lines.append(f"\n**Last pairs:** {html.escape(last)}")
+    return "\n".join(lines)
+
+
+def preview(render_dir: Path, text: str) -> tuple[str | None, str]:
+    """(image path or None, markdown badge + problem list) for live editing."""
+    text = text or ""
+    if len(text) > MAX_DIAGRAM_CHARS:
+        return None, (f"{tag('warn', 'too big')} The diagram text is {len(text):,} characters; the limit is "
+                      f"{MAX_DIAGRAM_CHARS:,}. Nothing was rendered.")
+    if not text.strip():
+        return None, "Type or paste diagram text (one node per line)."
+    result = parse(text)
+    path = image_file(render_dir, text, result=result)
+    return str(path), (badge(result.ok, result.problems, len(result.diagram.nodes)) + "\n\n"
+                       + problems_markdown(result.problems))

@@ -1,0 +1,91 @@
+"""Side-by-side (A/B) votes from the Playground, kept apart from the preference pairs.
+
+Each vote is one CSV row appended to `<data-dir>/ab_votes.csv` under a file lock and fsynced, so
+concurrent sessions never interleave rows and a crash never loses an acknowledged vote.
+`win_rate(rows, "orpo", "sft")` is the human win-rate of ORPO checkpoints against SFT ones
+(ties count half), shown in the Playground tab.
+
+    log = VoteLog(Path("data/ab_votes.csv"))
+    log.append(prompt=..., left=..., right=..., left_stage="orpo", right_stage="sft", vote="left")
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+FIELDS = ("vote_id", "created_at", "annotator", "prompt", "model_left", "model_right",
+          "stage_left", "stage_right", "vote", "winner", "seed")
+VOTES = ("left", "right", "tie")
+
+
+@dataclass(frozen=True)
+class WinRate:
+    wins: float  # ties count half
+    n: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.wins / self.n if self.n else None
+
+
+class VoteLog:
+    """Append-only CSV of A/B votes (file lock + fsync)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = FileLock(str(self.path) + ".lock", timeout=30)
+
+    def append(self, *, prompt: str, left: str, right: str, left_stage: str, right_stage: str,
+               vote: str, annotator: str = "", seed: int | None = None) -> str:
+        """Record one vote; returns its vote_id. `vote` is left | right | tie."""
+        if vote not in VOTES:
+            raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
+        row = {"vote_id": uuid.uuid4().hex[:12], "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+               "annotator": annotator, "prompt": prompt, "model_left": left, "model_right": right,
+               "stage_left": left_stage, "stage_right": right_stage, "vote": vote,
+               "winner": {"left": left, "right": right}.get(vote, ""),
+               "seed": "" if seed is None else str(seed)}
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=FIELDS)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if not self.path.exists() or self.path.stat().st_size == 0:
+                writer.writeheader()
+            writer.writerow(row)
+            with self.path.open("a", encoding="utf-8", newline="") as fh:
+                fh.write(buf.getvalue())
+                fh.flush()
+                os.fsync(fh.fileno())
+        return row["vote_id"]
+
+    def load(self) -> list[dict]:
+        """All votes as dicts (empty when no vote was cast yet)."""
+        try:
+            with self.path.open(encoding="utf-8", newline="") as fh:
+                return list(csv.DictReader(fh))
+        except FileNotFoundError:
+            return []
+
+
+def win_rate(rows: list[dict], stage: str = "orpo", against: str = "sft") -> WinRate:
+    """How often a `stage` checkpoint beat an `against` one in votes that pitted the two."""
+    wins, n = 0.0, 0
+    for row in rows:
+        sides = {"left": row.get("stage_left"), "right": row.get("stage_right")}
+        if sorted(sides.values()) != sorted([stage, against]) or stage == against:
+            continue
+        n += 1
+        vote = row.get("vote")
+        if vote == "tie":
+            wins += 0.5
+        elif sides.get(vote) == stage:
+            wins += 1.0
+    return WinRate(wins=wins, n=n)
