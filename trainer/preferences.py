@@ -76,9 +76,15 @@ def pair_id_for(prompt: str, chosen: str, rejected: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+_DL_WORDS = re.compile(r"\bDL model|neural|\bnetwork\b|\bCNN\b|\bMLP\b|\bconv(?:olution\w*)?\b|\blayers?\b|\bhidden\b|perceptron",
+                       re.IGNORECASE)
+
+
 def infer_category(prompt: str) -> str:
-    """Category of an original-project row that has none: its requests say "DL model ..."."""
-    return "dl_model" if re.search(r"\bDL model\b|neural network", prompt, re.IGNORECASE) else "other"
+    """Category of a row that has none (original-project files): DL-model requests name layers."""
+    from diagram.prompt import extract_request
+
+    return "dl_model" if _DL_WORDS.search(extract_request(prompt)) else "other"
 
 
 def _now() -> str:
@@ -350,6 +356,18 @@ class PreferenceStore:
             }
         target_total = sum(c["target"] for c in categories.values())
         return {"total": len(df), "target": target_total, "categories": categories}
+
+    def snapshot(self, dest: str | os.PathLike[str]) -> Path:
+        """Copy the file to `dest` under the lock (training reads the copy; labeling goes on)."""
+        if not self.path.is_file():
+            raise PreferenceError(f"{self.path} does not exist; label some pairs or run `diagramlab bootstrap` first")
+        lock = self._lock()
+        self._acquire(lock)
+        try:
+            shutil.copyfile(self.path, dest)
+        finally:
+            lock.release()
+        return Path(dest)
 
     def to_dataset(self) -> Any:
         """A `datasets.Dataset` with TRL's columns prompt / chosen / rejected."""

@@ -1,0 +1,179 @@
+"""ORPO training: weights move, no pair is cut before its EOS, events, SIGTERM, refusals, LoRA parents."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from diagram import build_prompt
+from trainer.events import final_event, read_events
+from trainer.orpo import ORPOArgs, check_not_cut, split_pairs, token_lengths, train_orpo
+from trainer.preferences import PreferenceStore
+from trainer.template import model_input
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _answer(i: int, shape: str) -> str:
+    return (f"[0, {100 + i}, 300, '{shape}', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]\n"
+            f"[1, 500, 300, '{shape}', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), []]")
+
+
+def _write_pairs(path: Path, n: int) -> Path:
+    store = PreferenceStore(path)
+    for i in range(n):
+        store.append(prompt=build_prompt(f"DL model with {i + 1} input nodes, 2 outputs"),
+                     chosen=_answer(i, "circle"), rejected=_answer(i, "rectangle"),
+                     category="dl_model", source="simulated")
+    return path
+
+
+@pytest.fixture(scope="module")
+def micro_parent(tmp_path_factory):
+    """A micro full-model checkpoint (1 layer, hidden 32) with the project's tokenizer recipe."""
+    from trainer.modeling import build_tiny
+
+    texts = [model_input(build_prompt(f"DL model with {i + 1} input nodes, 2 outputs")) + _answer(i, s) + "<|EOT|>"
+             for i in range(8) for s in ("circle", "rectangle")]
+    out = tmp_path_factory.mktemp("micro") / "micro-sft"
+    return build_tiny(out, texts, vocab_size=400, hidden_size=32, intermediate_size=64,
+                      num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2)
+
+
+def _args(parent: Path, tmp_path: Path, **overrides) -> ORPOArgs:
+    defaults = dict(checkpoint=str(parent), data=str(_write_pairs(tmp_path / "prefs.csv", 6)),
+                    out=str(tmp_path / "ckpts" / "orpo-1"), events=str(tmp_path / "events.jsonl"),
+                    max_steps=2, batch_size=2, val_fraction=0.2, no_eval=True, lr=1e-3)
+    return ORPOArgs(**{**defaults, **overrides})
+
+
+@pytest.mark.parametrize("n, val_fraction, message", [
+    (0, 0.05, "at least 2 preference pairs"),
+    (1, 0.05, "at least 2 preference pairs"),
+    (2, 0.9, None),
+])
+def test_split_refuses_too_few_pairs(n, val_fraction, message):
+    rows = [{"prompt": f"p{i}", "chosen": "a", "rejected": "b"} for i in range(n)]
+    if message:
+        with pytest.raises(ValueError, match=message):
+            split_pairs(rows, val_fraction, seed=0)
+    else:
+        train, val = split_pairs(rows, val_fraction, seed=0)
+        assert len(train) == 1 and len(val) == 1
+
+
+def test_split_keeps_prompts_on_one_side_and_is_seeded():
+    rows = [{"prompt": f"p{i % 10}", "chosen": f"a{i}", "rejected": "b"} for i in range(40)]
+    train, val = split_pairs(rows, 0.2, seed=3)
+    assert not {r["prompt"] for r in train} & {r["prompt"] for r in val}
+    assert len(val) == 8 and split_pairs(rows, 0.2, seed=3) == (train, val)
+
+
+@pytest.mark.slow
+def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
+    from trainer.checkpoint import file_sha256, read_manifest
+    from trainer.modeling import load_model
+
+    args = _args(micro_parent, tmp_path)
+    out = train_orpo(args)
+    before, _ = load_model(micro_parent)
+    after, _ = load_model(out)
+    changed = [not torch.equal(p, q) for p, q in zip(before.parameters(), after.parameters())]
+    assert all(changed)
+    manifest = read_manifest(out)
+    assert manifest["kind"] == "orpo" and manifest["parent_checkpoint"] == str(micro_parent)
+    assert manifest["data_sha256"] == file_sha256(out / "preferences.csv") == file_sha256(args.data)
+    assert manifest["data_rows"] == 6 and manifest["beta"] == 0.1 and manifest["metrics"]["steps"] == 2
+    events = read_events(args.events)
+    assert [e["step"] for e in events if "step" in e] == [1, 2]
+    assert final_event(events) == {**events[-1], "status": "done", "checkpoint": str(out)}
+
+
+def test_every_tokenized_pair_keeps_its_eos_and_generation_prompt(micro_parent, tmp_path):
+    from datasets import Dataset
+
+    from trainer.modeling import load_model
+    from trainer.orpo import _orpo_config, _trainer_class
+
+    model, tokenizer = load_model(micro_parent, for_training=True)
+    rows = [{"prompt": model_input(build_prompt("DL model with 3 input nodes")), "chosen": _answer(i, "circle"),
+             "rejected": _answer(i, "rectangle") + "\n" + _answer(i, "circle")} for i in range(2)]
+    need = max(token_lengths(tokenizer, rows))
+    for max_length, cut in ((need, False), (need - 3, True)):
+        config = _orpo_config(ORPOArgs(max_steps=1), tmp_path, max_length, lora=False)
+        trainer = _trainer_class()(model=model, args=config, train_dataset=Dataset.from_list(rows),
+                                   processing_class=tokenizer)
+        if cut:  # TRL's own truncation drops the EOS: the guard must notice
+            with pytest.raises(RuntimeError, match="cut before its EOS"):
+                check_not_cut(trainer.train_dataset, tokenizer)
+        else:
+            check_not_cut(trainer.train_dataset, tokenizer)
+            assert all(r["rejected_input_ids"][-1] == tokenizer.eos_token_id for r in trainer.train_dataset)
+
+
+@pytest.mark.parametrize("n_pairs", [0, 1])
+def test_empty_or_one_pair_is_refused_and_leaves_nothing(micro_parent, tmp_path, n_pairs):
+    data = tmp_path / "few.csv"
+    if n_pairs:
+        _write_pairs(data, n_pairs)
+    else:
+        data.write_text('"prompt","chosen","rejected"\n')
+    args = _args(micro_parent, tmp_path, data=str(data))
+    with pytest.raises(ValueError, match="at least 2 preference pairs"):
+        train_orpo(args)
+    assert not Path(args.out).exists()
+    assert final_event(read_events(args.events))["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_sigterm_cancels_cleanly(micro_parent, tmp_path):
+    args = _args(micro_parent, tmp_path, max_steps=100_000, lr=1e-5)
+    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", args.checkpoint, "--data", args.data,
+           "--out", args.out, "--events", args.events, "--max-steps", "100000", "--no-eval"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "TRL_EXPERIMENTAL_SILENCE": "1"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any("step" in e for e in read_events(args.events)):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert final_event(read_events(args.events))["status"] == "cancelled"
+    parent = Path(args.out).parent  # no checkpoint, no temp dir left behind
+    assert not parent.exists() or list(parent.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_parent, tmp_path):
+    from peft import LoraConfig, get_peft_model
+
+    from trainer.checkpoint import read_manifest, write_manifest
+    from trainer.modeling import load_model
+
+    # A LoRA "SFT" checkpoint on the micro model standing in for a pretrained base.
+    base, tokenizer = load_model(micro_parent, for_training=True)
+    sft = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
+                                          task_type="CAUSAL_LM", init_lora_weights=False))
+    sft_dir = tmp_path / "sft-lora"
+    sft.save_pretrained(sft_dir)
+    tokenizer.save_pretrained(sft_dir)
+    write_manifest(sft_dir, kind="sft", base_model=str(micro_parent))
+    args = _args(sft_dir, tmp_path, lora_r=4, lora_alpha=8, lr=1e-2)
+    out = train_orpo(args)
+    manifest = read_manifest(out)
+    assert manifest["adapter"] and manifest["base_model"] == str(sft_dir)
+    assert manifest["root_base_model"] == str(micro_parent)
+    assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == str(sft_dir)
+    parent, _ = load_model(sft_dir)
+    child, _ = load_model(out)  # parent merged, then the new adapter merged on top
+    ids = torch.tensor([tokenizer(model_input(build_prompt("DL model with 2 input nodes")))["input_ids"]])
+    with torch.no_grad():
+        assert not torch.equal(parent(ids).logits, child(ids).logits)

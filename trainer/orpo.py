@@ -1,0 +1,498 @@
+"""ORPO training on the collected preference pairs (TRL's ORPOTrainer), with progress events.
+
+    diagramlab orpo --checkpoint checkpoints/tiny-sft --data data/orpo_dataset_llm.csv \\
+        --out checkpoints/orpo-1 --events runs/orpo-1.jsonl [--beta 0.1] [--max-steps 50]
+    python -m trainer.orpo ...   (same flags)
+
+What it does, in order:
+1. copies the preference CSV (under its lock) into a work dir and trains from that snapshot, so
+   labeling can go on; the copy ships in the checkpoint (`preferences.csv`, sha256 in the manifest);
+2. splits the pairs by prompt into train / validation (seeded; refuses fewer than 2 pairs);
+3. loads the parent checkpoint. A LoRA parent (adapter dir) is merged into its base first and a
+   *new* LoRA adapter is trained on the merged weights: TRL refuses a PeftModel plus a peft_config,
+   and this keeps every checkpoint "parent + one adapter". The new checkpoint's manifest names the
+   parent dir as its `base_model`, so `trainer.modeling.load_model` rebuilds it by loading (and
+   merging) the parent, then this adapter: the parent dir must stay where it is. A small full model
+   (the tiny preset) is fine-tuned in full and saved whole.
+4. tokenizes like SFT and generation (`template.model_input(prompt)`, prompt and answer encoded
+   separately, EOS last) and sizes `max_length` from the data: TRL's ORPO cuts the answer when
+   prompt + answer > max_length and its EOS goes with it, so every row is measured, rows beyond
+   `--max-length` are dropped (and counted), and the tokenized data is checked: no row is cut;
+5. trains (no reference model: ORPO needs none), writes JSON-lines progress to `--events`,
+   evaluates the validation loss, writes the checkpoint atomically, then samples `--eval-n`
+   held-out prompts (trainer.evaluate) and stores the metrics in the manifest.
+
+SIGTERM sets a flag; a callback stops training at the next step, the temp output is discarded, a
+final {"status": "cancelled"} event is written and the exit code is 143. A failure writes
+{"status": "failed", "error": ...} and exits 1. No existing checkpoint is ever touched.
+
+Precision and memory: on CPU fp32 without gradient checkpointing. On a GPU: bf16 weights (LoRA),
+gradient checkpointing, the 8-bit paged AdamW of bitsandbytes when installed. For the 1.3B base on
+a 12 GB card: LoRA r=16, batch 1, grad-accum 8, max length <= 1536 (benchmarks/bench_orpo_memory.py
+measures the peak; the original project's run without these settings died of CUDA OOM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import math
+import random
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from trainer.sft import LORA_TARGETS, add_dataclass_arguments
+
+DEFAULT_DATA = "data/orpo_dataset_llm.csv"
+DEFAULT_POOL = "data/orpo_prompts.csv"
+SNAPSHOT_NAME = "preferences.csv"
+FULL_FINETUNE_MAX_PARAMS = 200_000_000  # "auto": bigger full models get a LoRA adapter
+EXIT_CANCELLED = 143  # 128 + SIGTERM, the shell's convention
+
+
+@dataclass
+class ORPOArgs:
+    """Options of `diagramlab orpo`; each field is one CLI flag (underscores become dashes)."""
+
+    checkpoint: str = field(default="checkpoints/tiny-sft", metadata={"help": "parent checkpoint (SFT or ORPO)"})
+    data: str = field(default=DEFAULT_DATA, metadata={"help": "preference CSV (prompt, chosen, rejected, ...)"})
+    out: str = field(default="", metadata={"help": "checkpoint directory to write (must not exist)"})
+    events: str = field(default="", metadata={"help": "JSON-lines progress file to append to"})
+    beta: float = field(default=0.1, metadata={"help": "ORPO's lambda: weight of the odds-ratio term"})
+    lr: float = field(default=0.0, metadata={"help": "learning rate (0: 2e-4 for LoRA, 1e-4 for full)"})
+    epochs: float = field(default=2.0, metadata={"help": "training epochs (ignored with --max-steps)"})
+    max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
+    batch_size: int = field(default=4, metadata={"help": "pairs per device batch"})
+    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
+    val_fraction: float = field(default=0.05, metadata={"help": "share of pairs held out for the eval loss"})
+    seed: int = field(default=0, metadata={"help": "random seed (split, init, shuffling, eval sampling)"})
+    adapter: str = field(default="auto", metadata={
+        "help": "'lora', 'full' or 'auto' (LoRA for adapter parents and models over 200M parameters)"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
+    max_length: int = field(default=2048, metadata={"help": "drop pairs longer than this many tokens"})
+    warmup: float = field(default=0.05, metadata={"help": "warmup steps (int) or ratio of all steps (<1)"})
+    eval_n: int = field(default=10, metadata={"help": "held-out prompts sampled after training"})
+    eval_k: int = field(default=2, metadata={"help": "candidates per held-out prompt"})
+    no_eval: bool = field(default=False, metadata={"help": "skip the held-out sampling evaluation"})
+    prompts: str = field(default=DEFAULT_POOL, metadata={"help": "prompt pool with the held-out split"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
+    overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
+
+
+class Cancelled(Exception):
+    """Training was cancelled (SIGTERM or Ctrl-C); nothing was written."""
+
+
+# ---------------------------------------------------------------- data
+
+
+def load_pairs(path: Path) -> list[dict[str, str]]:
+    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
+    from trainer.preferences import PreferenceStore
+    from trainer.template import model_input
+
+    frame = PreferenceStore(path).load()
+    return [
+        {"prompt": model_input(p), "chosen": c, "rejected": r}
+        for p, c, r in zip(frame["prompt"], frame["chosen"], frame["rejected"])
+    ]
+
+
+def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
+    """(train, val): whole prompts go to validation (seeded), about `val_fraction` of the rows."""
+    if len(rows) < 2:
+        raise ValueError(f"ORPO needs at least 2 preference pairs; the file has {len(rows)}. "
+                         "Label more pairs or run `diagramlab bootstrap`.")
+    if not 0 <= val_fraction < 1:
+        raise ValueError("--val-fraction must be in [0, 1)")
+    want = min(max(1, round(len(rows) * val_fraction)), len(rows) - 1) if val_fraction > 0 else 0
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["prompt"]] = counts.get(row["prompt"], 0) + 1
+    # Order prompts by a seeded hash: stable under appends, and a prompt never straddles the split.
+    order = sorted(counts, key=lambda p: hashlib.sha256(f"{seed}:{p}".encode()).hexdigest())
+    val_prompts, taken = set(), 0
+    for prompt in order:
+        if taken >= want or taken + counts[prompt] >= len(rows):
+            break
+        val_prompts.add(prompt)
+        taken += counts[prompt]
+    train = [r for r in rows if r["prompt"] not in val_prompts]
+    val = [r for r in rows if r["prompt"] in val_prompts]
+    if not train:
+        raise ValueError(f"{len(rows)} pairs leave no training rows with --val-fraction {val_fraction}")
+    return train, val
+
+
+def token_lengths(tokenizer: Any, rows: list[dict[str, str]]) -> list[int]:
+    """Tokens each row needs: prompt (with BOS) + the longer answer + EOS."""
+    needs = []
+    for row in rows:
+        prompt = len(tokenizer(row["prompt"])["input_ids"])
+        answer = max(len(tokenizer(row[s], add_special_tokens=False)["input_ids"]) for s in ("chosen", "rejected"))
+        needs.append(prompt + answer + 1)
+    return needs
+
+
+def check_not_cut(dataset: Any, tokenizer: Any) -> None:
+    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS."""
+    eos = tokenizer.eos_token_id
+    for i, row in enumerate(dataset):
+        prompt_ids = list(tokenizer(row["prompt"])["input_ids"])
+        for side in ("chosen", "rejected"):
+            ids = row[f"{side}_input_ids"]
+            if ids[: len(prompt_ids)] != prompt_ids:
+                raise RuntimeError(f"pair {i}: {side} prompt tokens differ from generation's prompt tokens")
+            if ids[-1] != eos or row[f"{side}_labels"][-1] != eos:
+                raise RuntimeError(f"pair {i}: {side} was cut before its EOS (max_length too small)")
+
+
+# ---------------------------------------------------------------- model and trainer
+
+
+def _parent_manifest(checkpoint: str) -> dict[str, Any]:
+    from trainer.checkpoint import CheckpointError, read_manifest
+
+    try:
+        return read_manifest(checkpoint)
+    except CheckpointError:
+        return {}
+
+
+def _wants_lora(kind: str, source: str) -> bool:
+    """auto mode: LoRA for adapters, hub ids and local full models over ~200M parameters."""
+    if kind != "full":
+        return True
+    from safetensors import safe_open
+
+    weights = sorted(Path(source).glob("*.safetensors"))
+    if not weights:  # pytorch_model.bin: judge by size (fp32 = 4 bytes a parameter)
+        return sum(f.stat().st_size for f in Path(source).glob("pytorch_model*.bin")) > 4 * FULL_FINETUNE_MAX_PARAMS
+    count = 0
+    for path in weights:
+        with safe_open(str(path), framework="pt") as handle:
+            for name in handle.keys():
+                count += math.prod(handle.get_slice(name).get_shape())
+    return count > FULL_FINETUNE_MAX_PARAMS
+
+
+def prepare_model(args: ORPOArgs) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """(model, tokenizer, LoraConfig or None, lineage fields for the manifest)."""
+    import torch
+
+    from trainer.modeling import classify, load_model, pick_device, pick_dtype
+
+    kind, source = classify(args.checkpoint)
+    parent = _parent_manifest(args.checkpoint)
+    root_base = parent.get("root_base_model") or parent.get("base_model") or args.checkpoint
+    if args.adapter not in ("auto", "lora", "full"):
+        raise ValueError(f"--adapter must be auto, lora or full, not {args.adapter!r}")
+    if kind == "adapter" and args.adapter == "full":
+        raise ValueError("--adapter full needs a full-model parent; this checkpoint is a LoRA adapter")
+    lora = args.adapter == "lora" or (args.adapter == "auto" and _wants_lora(kind, source))
+    # LoRA: merged parent weights, bf16 on GPU, frozen. Full fine-tuning: fp32 master weights.
+    dtype = pick_dtype(pick_device()) if lora else torch.float32
+    model, tokenizer = load_model(args.checkpoint, device="cpu", dtype=dtype, for_training=not lora)
+    if not lora:
+        return model, tokenizer, None, {"base_model": root_base, "adapter": False}
+    from peft import LoraConfig
+
+    config = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                        target_modules=LORA_TARGETS, task_type="CAUSAL_LM")
+    # The adapter sits on the *merged parent*: load_model(parent) rebuilds those weights.
+    return model, tokenizer, config, {"base_model": args.checkpoint, "root_base_model": root_base, "adapter": True}
+
+
+def _orpo_config(args: ORPOArgs, work: Path, max_length: int, lora: bool) -> Any:
+    import importlib.util
+
+    import torch
+    from trl.experimental.orpo import ORPOConfig
+
+    on_gpu = torch.cuda.is_available()
+    bf16 = on_gpu and torch.cuda.is_bf16_supported()
+    eight_bit = on_gpu and importlib.util.find_spec("bitsandbytes") is not None
+    return ORPOConfig(
+        output_dir=str(work / "trainer"),
+        beta=args.beta,
+        learning_rate=args.lr or (2e-4 if lora else 1e-4),
+        lr_scheduler_type="linear",
+        warmup_steps=args.warmup,
+        num_train_epochs=args.epochs,
+        max_steps=args.max_steps,
+        per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.batch_size,
+        gradient_accumulation_steps=args.grad_accum,
+        max_length=max_length,
+        seed=args.seed,
+        data_seed=args.seed,
+        logging_steps=1,  # one progress event per step
+        eval_strategy="no",  # one validation pass after training (cheaper on CPU)
+        save_strategy="no",
+        report_to="none",
+        bf16=bf16,
+        fp16=on_gpu and not bf16,
+        gradient_checkpointing=on_gpu,
+        activation_checkpointing=on_gpu,
+        use_cpu=not on_gpu,
+        optim="paged_adamw_8bit" if eight_bit else "adamw_torch",
+        remove_unused_columns=False,
+        disable_tqdm=False,
+    )
+
+
+def _trainer_class() -> type:
+    from trl.experimental.orpo import ORPOTrainer
+
+    class DiagramORPOTrainer(ORPOTrainer):
+        """ORPOTrainer that tokenizes prompt and answer separately, exactly as SFT and generation do.
+
+        TRL tokenizes prompt + answer as one string, which can merge the trailing space of
+        "### Answer: " into the answer's first token: the model would then learn from prompt tokens
+        it never sees at generation time (trainer/template.py explains the same choice for SFT).
+        """
+
+        def build_tokenized_answer(self, prompt: str, answer: str) -> dict[str, list[int]]:
+            prompt_tokens = self.processing_class(prompt)  # with BOS, like template.encode_prompt
+            answer_tokens = self.processing_class(answer, add_special_tokens=False)
+            return {
+                "prompt_input_ids": list(prompt_tokens["input_ids"]),
+                "prompt_attention_mask": list(prompt_tokens["attention_mask"]),
+                "input_ids": list(answer_tokens["input_ids"]),
+                "attention_mask": list(answer_tokens["attention_mask"]),
+            }
+
+    return DiagramORPOTrainer
+
+
+def _cancel_callback(cancel: threading.Event) -> Any:
+    from transformers import TrainerCallback
+
+    class CancelCallback(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if cancel.is_set():
+                control.should_training_stop = True
+
+    return CancelCallback()
+
+
+def _check(cancel: threading.Event) -> None:
+    if cancel.is_set():
+        raise Cancelled("training was cancelled")
+
+
+@contextlib.contextmanager
+def sigterm_sets(cancel: threading.Event) -> Iterator[None]:
+    """While active, SIGTERM sets `cancel` instead of killing the process (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: cancel.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> tuple[list, list, int, int]:
+    """(train, val, max_length, dropped): rows that fit `cap` and the model's context, uncut."""
+    context = getattr(model.config, "max_position_embeddings", None) or cap
+    limit = min(cap, context)
+    kept, needs, dropped = ([], []), [], 0
+    for part, rows in enumerate((train, val)):
+        for row, need in zip(rows, token_lengths(tokenizer, rows)):
+            if need > limit:
+                dropped += 1
+                continue
+            kept[part].append(row)
+            needs.append(need)
+    if not kept[0]:
+        raise ValueError(f"every training pair is longer than {limit} tokens; raise --max-length")
+    return kept[0], kept[1], max(needs), dropped
+
+
+def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> tuple[Any, Any, dict]:
+    """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
+    import torch
+    from datasets import Dataset
+
+    from trainer.events import progress_callback
+    from trainer.preferences import PreferenceStore
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    snapshot = PreferenceStore(args.data).snapshot(work / SNAPSHOT_NAME)
+    rows = load_pairs(snapshot)
+    train_rows, val_rows = split_pairs(rows, args.val_fraction, args.seed)
+    _check(cancel)
+    model, tokenizer, lora, lineage = prepare_model(args)
+    _check(cancel)
+    train_rows, val_rows, max_length, dropped = _fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
+    callbacks = [_cancel_callback(cancel)] + ([progress_callback(writer)] if writer else [])
+    trainer = _trainer_class()(
+        model=model,
+        args=_orpo_config(args, work, max_length, lora is not None),
+        train_dataset=Dataset.from_list(train_rows),
+        eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
+        processing_class=tokenizer,
+        peft_config=lora,
+        callbacks=callbacks,
+    )
+    for dataset in (trainer.train_dataset, trainer.eval_dataset):
+        if dataset is not None:
+            check_not_cut(dataset, tokenizer)
+    _check(cancel)
+    result = trainer.train()
+    _check(cancel)
+    metrics = {"train_loss": result.training_loss, "steps": result.global_step}
+    if val_rows:
+        metrics.update({k: v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))})
+    facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
+             "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics}
+    return trainer, tokenizer, facts
+
+
+def heldout_rows(pool: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """n held-out prompts of the pool, both categories in proportion, in a seeded order."""
+    from trainer.datasets_io import load_prompt_pool
+
+    frame = load_prompt_pool(pool, split="heldout")
+    records = frame.to_dict("records")
+    random.Random(seed).shuffle(records)
+    return records[:n]
+
+
+def evaluate_checkpoint(directory: Path, args: ORPOArgs) -> dict[str, Any]:
+    """trainer.evaluate on `--eval-n` held-out prompts of `--prompts`, sampled from `directory`."""
+    from trainer.evaluate import evaluate
+    from trainer.generate import Generator
+
+    rows = heldout_rows(args.prompts, args.eval_n, args.seed)
+    return evaluate(Generator(directory), rows, k=args.eval_k, seed=args.seed)
+
+
+def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict, cancel: threading.Event,
+          started: float) -> Path:
+    from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
+
+    with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
+        if facts["adapter"]:
+            # adapter_config.json names the merged parent, like the manifest.
+            trainer.model.peft_config["default"].base_model_name_or_path = facts["base_model"]
+        trainer.save_model(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
+        snapshot = work / SNAPSHOT_NAME
+        (tmp / SNAPSHOT_NAME).write_bytes(snapshot.read_bytes())
+        manifest = dict(kind="orpo", parent_checkpoint=args.checkpoint, data_file=args.data,
+                        data_snapshot=SNAPSHOT_NAME, data_sha256=file_sha256(snapshot), beta=args.beta,
+                        training_args=asdict(args), command=to_command(args), **facts)
+        write_manifest(tmp, **manifest)
+        if not args.no_eval and args.eval_n > 0 and Path(args.prompts).is_file():
+            _check(cancel)
+            manifest["metrics"] = {**facts["metrics"], "heldout": evaluate_checkpoint(tmp, args)}
+        _check(cancel)
+        manifest["wall_seconds"] = round(time.monotonic() - started, 1)
+        write_manifest(tmp, **manifest)
+        facts["metrics"] = manifest["metrics"]
+    return Path(args.out)
+
+
+def _validate(args: ORPOArgs) -> None:
+    if not args.out:
+        raise ValueError("--out is required (a new checkpoint directory)")
+    if Path(args.out).exists() and not args.overwrite:
+        raise ValueError(f"{args.out} already exists; choose another --out or pass --overwrite")
+    if args.beta <= 0:
+        raise ValueError("--beta must be positive")
+    if args.max_steps <= 0 and args.epochs <= 0:
+        raise ValueError("give --epochs > 0 or --max-steps > 0")
+
+
+def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | None = None) -> Path:
+    """Train and write the checkpoint at `args.out`; returns its path. See the module docstring.
+
+    Raises Cancelled when `cancel` is set (SIGTERM sets it); writes the final event either way.
+    """
+    from trainer.events import EventWriter
+
+    if isinstance(args, argparse.Namespace):
+        args = ORPOArgs(**{f.name: getattr(args, f.name) for f in fields(ORPOArgs)})
+    cancel = cancel or threading.Event()
+    writer = EventWriter(args.events) if args.events else None
+    started = time.monotonic()
+    with sigterm_sets(cancel):
+        try:
+            _validate(args)
+            with tempfile.TemporaryDirectory(prefix="diagramlab-orpo-") as work_dir:
+                trainer, tokenizer, facts = _train(args, cancel, Path(work_dir), writer)
+                out = _save(trainer, tokenizer, args, Path(work_dir), facts, cancel, started)
+        except (Cancelled, KeyboardInterrupt):
+            if writer:
+                writer.final("cancelled")
+            raise Cancelled("training was cancelled; no checkpoint was written") from None
+        except Exception as exc:
+            if writer:
+                writer.final("failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+    if writer:
+        writer.final("done", checkpoint=str(out), metrics=facts["metrics"])
+    return out
+
+
+# ---------------------------------------------------------------- command line
+
+
+def add_orpo_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dataclass_arguments(parser, ORPOArgs)
+
+
+def to_command(args: ORPOArgs) -> str:
+    """The `diagramlab orpo ...` command line that reproduces `args` (non-default flags only)."""
+    import shlex
+
+    parts = ["diagramlab", "orpo"]
+    for f in fields(ORPOArgs):
+        value = getattr(args, f.name)
+        if value != f.default:
+            flag = "--" + f.name.replace("_", "-")
+            parts += [flag] if isinstance(value, bool) else [flag, str(value)]
+    return shlex.join(parts)
+
+
+def run_orpo(namespace: argparse.Namespace) -> int:
+    """The `diagramlab orpo` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
+    try:
+        path = train_orpo(namespace)
+    except Cancelled as exc:
+        print(f"diagramlab orpo: {exc}", file=sys.stderr)
+        return EXIT_CANCELLED
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"diagramlab orpo: error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for `python -m trainer.orpo`."""
+    parser = argparse.ArgumentParser(prog="trainer.orpo", description=__doc__.splitlines()[0])
+    add_orpo_arguments(parser)
+    return run_orpo(parser.parse_args(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
