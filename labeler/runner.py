@@ -150,6 +150,7 @@ class TrainingRunner:
         self._proc: subprocess.Popen | None = None
         self._status = JobStatus()
         self._run_dir: Path | None = None
+        self._stop_requested = False
 
     def _command(self, job: OrpoJob, events: Path) -> list[str]:
         cmd = orpo_command(job, events, self.python)
@@ -174,6 +175,7 @@ class TrainingRunner:
                     self._command(job, events), stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, env=env)
             self._run_dir = run_dir
+            self._stop_requested = False
             self._status = JobStatus(state="running", job_id=job_id, out=str(job.out),
                                      parent=str(job.checkpoint), started_at=time.time())
             return self._status
@@ -188,7 +190,10 @@ class TrainingRunner:
         status = fold_events(base, read_event_lines(self._run_dir / "events.jsonl"))
         status = replace(status, log_tail=tail(self._run_dir / "log.txt"))
         if code is not None:
-            if status.state == "running":
+            if status.state == "running" and self._stop_requested:
+                # SIGTERM can land before the trainer installs its handler (still importing).
+                status = replace(status, state="cancelled", error="stopped before it could start")
+            elif status.state == "running":
                 status = replace(status, state="failed" if code else "done",
                                  error=f"trainer exited with code {code} without a final event"
                                  if code else "")
@@ -209,6 +214,7 @@ class TrainingRunner:
             if self._proc is None or self._proc.poll() is not None:
                 return False
             self._proc.send_signal(signal.SIGTERM)
+            self._stop_requested = True
             return True
 
     def wait(self, timeout: float) -> JobStatus:

@@ -1,0 +1,212 @@
+"""The app's serving rules, views, Playground logic and A/B votes, and its HTTP API under load.
+
+The API test launches the real Gradio app on a free loopback port over a FakeGenerator and drives
+it with gradio_client, several sessions at once (the full 10x20 run is benchmarks/bench_labeler.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from labeler import playground as P
+from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
+from labeler.fakes import fake_checkpoint, make_context, write_pool
+from labeler.labeling import UserError
+from labeler.views import image_file, preview
+from labeler.votes import VoteLog, win_rate
+
+DIAGRAM = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]\n" \
+          "[1, 800, 300, 'rectangle', 60, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    ctx = make_context(tmp_path)
+    yield ctx
+    ctx.close()
+
+
+def app_args(tmp_path, *argv) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_app_arguments(parser)
+    return parser.parse_args(["--data-dir", str(tmp_path), "--checkpoints-dir",
+                              str(tmp_path / "ck"), *argv])
+
+
+@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("localhost", True),
+                                            ("::1", True), ("127.0.0.2", True),
+                                            ("0.0.0.0", False), ("192.168.1.5", False),
+                                            ("example.org", False)])
+def test_is_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("text, expected", [(None, None), ("", None), ("ana:pw", ("ana", "pw")),
+                                            ("ana:p:w", ("ana", "p:w")), ("ana", ValueError),
+                                            (":pw", ValueError), ("ana:", ValueError)])
+def test_parse_auth(text, expected):
+    if expected is ValueError:
+        with pytest.raises(ValueError, match="USER:PASS"):
+            parse_auth(text)
+    else:
+        assert parse_auth(text) == expected
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--host", "0.0.0.0"], "--auth USER:PASS"),
+    (["--host", "0.0.0.0", "--auth", "nopassword"], "USER:PASS"),
+    ([], "orpo_prompts.csv is missing"),
+    (["--checkpoint", "/nonexistent"], "no manifest.json"),
+])
+def test_run_app_refuses_unsafe_or_broken_setups_before_serving(tmp_path, capsys, monkeypatch,
+                                                                 argv, message):
+    monkeypatch.delenv("DIAGRAMLAB_AUTH", raising=False)
+    if "missing" not in message:
+        write_pool(tmp_path / "orpo_prompts.csv")
+    assert run_app(app_args(tmp_path, *argv)) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_image_file_renders_the_fixed_frame_once_and_placeholders_the_rest(tmp_path):
+    first = image_file(tmp_path, DIAGRAM)
+    assert image_file(tmp_path, DIAGRAM) == first
+    assert Image.open(first).size == (1000, 600)
+    assert image_file(tmp_path, DIAGRAM, fmt="svg").read_bytes().lstrip().startswith(b"<")
+    empty = image_file(tmp_path, "no nodes here")
+    assert empty.name.startswith("ph-") and Image.open(empty).size == (1000, 600)
+
+
+@pytest.mark.parametrize("text, has_image, says", [
+    (DIAGRAM, True, "valid"),
+    (DIAGRAM + "\n[2, 10, 'circle'", True, "line 3"),
+    ("", False, "Type or paste"),
+    ("x" * 200_001, False, "limit is 200,000"),
+])
+def test_preview(tmp_path, text, has_image, says):
+    image, markdown = preview(tmp_path, text)
+    assert (image is not None) is has_image and says in markdown
+
+
+def test_votes_are_appended_whole_under_concurrency_and_give_a_win_rate(tmp_path):
+    log = VoteLog(tmp_path / "ab_votes.csv")
+    plan = ["left", "right", "tie", "left"] * 5
+
+    def cast(i):
+        log.append(prompt=f"p{i}", left="orpo-1", right="tiny-sft", left_stage="orpo",
+                   right_stage="sft", vote=plan[i])
+
+    threads = [threading.Thread(target=cast, args=(i,)) for i in range(len(plan))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = log.load()
+    assert len(rows) == 20 and {r["prompt"] for r in rows} == {f"p{i}" for i in range(20)}
+    rate = win_rate(rows, "orpo", "sft")
+    assert (rate.n, rate.wins) == (20, 12.5)  # 10 left wins + 5 ties * 0.5
+    with pytest.raises(ValueError):
+        log.append(prompt="p", left="a", right="b", left_stage="sft", right_stage="sft",
+                   vote="both")
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ([], (0, 0.0)),
+    ([{"stage_left": "sft", "stage_right": "orpo", "vote": "right"}], (1, 1.0)),
+    ([{"stage_left": "sft", "stage_right": "orpo", "vote": "left"}], (1, 0.0)),
+    ([{"stage_left": "sft", "stage_right": "sft", "vote": "left"}], (0, 0.0)),
+])
+def test_win_rate_counts_only_orpo_against_sft(rows, expected):
+    rate = win_rate(rows)
+    assert (rate.n, rate.wins) == expected
+
+
+def test_ab_compare_hides_then_reveals_and_votes_once(ctx):
+    fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
+    assert sorted(name for _, name in P.checkpoint_choices(ctx)) == ["orpo-1", "tiny-sft"]
+    with pytest.raises(UserError, match="two different"):
+        P.compare(ctx, "DL model with 2 inputs", "orpo-1", "orpo-1", random.Random(0))
+    left, right, ab = P.compare(ctx, "DL model with 2 inputs", "orpo-1", "tiny-sft",
+                                random.Random(0))
+    assert {ab.left, ab.right} == {"orpo-1", "tiny-sft"} and Path(left.image).is_file()
+    ab, message = P.vote(ctx, ab, "left")
+    assert ab.left in message and ab.voted
+    with pytest.raises(UserError, match="already voted"):
+        P.vote(ctx, ab, "right")
+    row = ctx.votes.load()[0]
+    assert {row["stage_left"], row["stage_right"]} == {"orpo", "sft"}
+    expected = "100%" if ab.left == "orpo-1" else "0%"
+    assert f"{expected} over 1 vote " in P.win_rate_markdown(ctx)
+
+
+@pytest.mark.parametrize("checkpoint, request_text, message", [
+    ("", "DL model", "Pick a checkpoint"),
+    ("nope", "DL model", "no checkpoint 'nope'"),
+    ("tiny-sft", "", "Type a request"),
+    ("tiny-sft", "x" * 2001, "limit is 2,000"),
+])
+def test_playground_generate_refuses_bad_input(ctx, checkpoint, request_text, message):
+    with pytest.raises(UserError, match=message):
+        P.sample_one(ctx, checkpoint, request_text, seed=0)
+
+
+@pytest.fixture
+def served(tmp_path):
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path)
+    demo, url = launch(ctx, port=free_port())
+    yield ctx, url
+    demo.close()
+    ctx.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def label_session(url: str, pairs: int, name: str) -> list[str]:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, download_files=False)
+    saved = []
+    for _ in range(pairs):
+        client.predict(api_name="/next")
+        result = client.predict(0, 1, name, api_name="/submit")
+        saved.append(result[1])
+    return saved
+
+
+@pytest.mark.slow
+def test_concurrent_sessions_submit_exactly_their_pairs_over_http(served):
+    ctx, url = served
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda i: label_session(url, 4, f"bot{i}"), range(3)))
+    assert all("saved" in message for session in results for message in session)
+    rows = ctx.store.load()
+    assert len(rows) == 12 and rows.pair_id.is_unique
+    assert sorted(rows.annotator.value_counts().tolist()) == [4, 4, 4]
+
+
+@pytest.mark.slow
+def test_bad_api_submits_write_nothing(served):
+    from gradio_client import Client
+
+    ctx, url = served
+    client = Client(url, verbose=False, download_files=False)
+    assert "no candidates" in client.predict(0, 1, "x", api_name="/submit")[1]
+    client.predict(api_name="/next")
+    for chosen, rejected, says in [(1, 1, "same candidate"), (0, 9, "no candidate #9"),
+                                   (None, 1, "Mark one candidate")]:
+        assert says in client.predict(chosen, rejected, "x", api_name="/submit")[1]
+    assert len(ctx.store.load()) == 0

@@ -1,0 +1,214 @@
+"""The Label tab's handlers as plain functions: prompt choice, candidates, picks, pairs, skips, undo.
+
+No browser, no model: a FakeGenerator and a temp data dir (labeler.fakes.make_context).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from labeler import labeling as L
+from labeler.fakes import FakeGenerator, make_context
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    ctx = make_context(tmp_path)
+    yield ctx
+    ctx.close()
+
+
+def ready(ctx, k: int = 4, seed: int = 7) -> L.LabelState:
+    state = L.next_prompt(ctx, L.LabelState(), random.Random(seed))
+    return L.generate(ctx, state, L.Sampling(k=k, seed=seed))
+
+
+@pytest.mark.parametrize("counts, available, expected", [
+    ({"dl_model": 0, "other": 0}, {"dl_model": 5, "other": 5}, {"dl_model", "other"}),
+    ({"dl_model": 10, "other": 0}, {"dl_model": 5, "other": 5}, {"other"}),
+    ({"dl_model": 0, "other": 30}, {"dl_model": 5, "other": 5}, {"dl_model"}),
+    # 24/240 = 10% vs 30/360 = 8.3%: "other" is further below its share
+    ({"dl_model": 24, "other": 30}, {"dl_model": 5, "other": 5}, {"other"}),
+    ({"dl_model": 0, "other": 30}, {"dl_model": 0, "other": 5}, {"other"}),  # dl exhausted
+])
+def test_pick_category_takes_the_category_furthest_below_its_share(counts, available, expected):
+    picks = {L.pick_category(counts, available, random.Random(s)) for s in range(20)}
+    assert picks == expected
+
+
+def test_pick_category_with_nothing_left_says_so():
+    with pytest.raises(L.UserError, match="Every prompt"):
+        L.pick_category({}, {"dl_model": 0, "other": 0}, random.Random(0))
+
+
+def test_next_prompt_skips_labeled_and_reserved_prompts(ctx):
+    rng = random.Random(0)
+    first = L.next_prompt(ctx, L.LabelState(), rng)
+    assert first.session and first.prompt_id and first.prompt.endswith("readability.")
+    other = L.next_prompt(ctx, L.LabelState(), rng)  # another session
+    assert other.prompt_id != first.prompt_id  # first's prompt is reserved
+    state = L.generate(ctx, first, L.Sampling(k=2, seed=1))
+    state, _ = L.submit(ctx, state, 0, 1, "ana")
+    seen = {L.next_prompt(ctx, state, random.Random(s)).prompt_id for s in range(40)}
+    assert first.prompt_id not in seen
+
+
+def test_next_prompt_balances_categories(ctx):
+    rng, state, cats = random.Random(3), L.LabelState(), []
+    for _ in range(6):
+        state = L.generate(ctx, L.next_prompt(ctx, state, rng), L.Sampling(k=2))
+        cats.append(state.category)
+        state, _ = L.submit(ctx, state, 0, 1, "ana")
+    # dl_model's labeled target is 240 of 600: after 6 pairs about 2-3 of them are dl_model
+    assert 2 <= cats.count("dl_model") <= 3, cats
+
+
+@pytest.mark.parametrize("request_text, category, expected_category, error", [
+    ("DL model with 3 input nodes and 1 output", "auto", "dl_model", None),
+    ("flowchart: load data, clean it, report", "auto", "other", None),
+    ("flowchart: load data", "dl_model", "dl_model", None),
+    ("", "auto", None, "Type a request"),
+    ("   ", "auto", None, "Type a request"),
+    ("x" * 2001, "auto", None, "limit is 2,000"),
+])
+def test_custom_prompt(request_text, category, expected_category, error):
+    if error:
+        with pytest.raises(L.UserError, match=error):
+            L.custom_prompt(L.LabelState(), request_text, category)
+        return
+    state = L.custom_prompt(L.LabelState(), request_text, category)
+    assert state.category == expected_category and state.prompt_id == ""
+    assert request_text.strip() in state.prompt and state.prompt.startswith("Represent below")
+
+
+@pytest.mark.parametrize("k, ok", [(2, True), (6, True), (4, True), (1, False), (7, False),
+                                   (2.5, False), ("x", False), (None, False)])
+def test_sampling_k_must_be_2_to_6(k, ok):
+    if ok:
+        assert L.check_sampling(L.Sampling(k=k)).k == k
+    else:
+        with pytest.raises(L.UserError, match="K must be"):
+            L.check_sampling(L.Sampling(k=k))
+
+
+def test_generate_shows_k_candidates_in_a_recorded_random_order(ctx):
+    state = ready(ctx, k=6)
+    assert len(state.candidates) == 6 and state.model == "tiny-sft"
+    order = [c.index for c in state.candidates]
+    assert sorted(order) == list(range(6))
+    assert len({c.candidate_id for c in state.candidates}) == 6
+    assert order == [c.index for c in ready(ctx, k=6).candidates]  # same seed, same order
+
+
+def test_all_invalid_candidates_are_flagged(tmp_path):
+    ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(p, invalid_every=1))
+    state = ready(ctx)
+    assert state.all_invalid and all(c.problems for c in state.candidates)
+    ctx.close()
+
+
+def test_submit_appends_the_pair_with_its_metadata(ctx):
+    state = ready(ctx)
+    state = L.mark(L.mark(state, 2, "chosen"), 0, "rejected")
+    new, pair_id = L.submit(ctx, state, state.chosen, state.rejected, " ana ")
+    rows = ctx.store.load()
+    assert len(rows) == 1 and new.pairs == (pair_id,) and not new.candidates
+    row = rows.iloc[0]
+    assert (row.prompt, row.chosen, row.rejected) == (
+        state.prompt, state.candidates[2].text, state.candidates[0].text)
+    assert (row.source, row.annotator, row.model, row.category) == (
+        "human", "ana", "tiny-sft", state.category)
+    assert row.candidate_ids == f"{state.candidates[2].candidate_id};" \
+                                f"{state.candidates[0].candidate_id}"
+    positions, sampling = json.loads(row.positions), json.loads(row.sampling)
+    assert positions == {"chosen": 2, "rejected": 0,
+                         "shown_order": [c.index for c in state.candidates]}
+    assert sampling["k"] == 4 and sampling["seed"] == 7 and sampling["prompt_id"] == state.prompt_id
+    assert float(row.decision_seconds) >= 0
+
+
+@pytest.mark.parametrize("chosen, rejected, message", [
+    (None, 1, "Mark one candidate chosen"),
+    (0, None, "Mark one candidate chosen"),
+    (1, 1, "same candidate"),
+    (0, 9, "no candidate #9"),
+    (-1, 0, "no candidate #-1"),
+    (0.5, 1, "no candidate #0.5"),
+])
+def test_bad_submits_write_nothing(ctx, chosen, rejected, message):
+    state = ready(ctx)
+    with pytest.raises(L.UserError, match=message):
+        L.submit(ctx, state, chosen, rejected, "ana")
+    assert len(ctx.store.load()) == 0
+
+
+def test_submit_without_candidates_writes_nothing(ctx):
+    with pytest.raises(L.UserError, match="no candidates"):
+        L.submit(ctx, L.LabelState(prompt="p"), 0, 1, "ana")
+    assert len(ctx.store.load()) == 0
+
+
+def test_marking_the_same_candidate_both_ways_is_refused(ctx):
+    state = L.mark(ready(ctx), 1, "chosen")
+    with pytest.raises(L.UserError, match="already marked chosen"):
+        L.mark(state, 1, "rejected")
+    assert L.mark(state, 1, "chosen").chosen is None  # a second click unmarks
+
+
+def test_submitting_the_same_pair_twice_is_refused(ctx):
+    state = ready(ctx)
+    L.submit(ctx, state, 0, 1, "ana")
+    with pytest.raises(L.UserError, match="already stored"):
+        L.submit(ctx, state, 0, 1, "ana")
+    assert len(ctx.store.load()) == 1
+
+
+def test_undo_removes_the_sessions_last_pair_only(ctx):
+    a, _ = L.submit(ctx, ready(ctx, seed=1), 0, 1, "ana")
+    b, pair_b = L.submit(ctx, ready(ctx, seed=2), 0, 1, "ana")
+    other_state, other_pair = L.submit(ctx, ready(ctx, seed=3), 1, 0, "bo")
+    assert len(ctx.store.load()) == 3
+    state = L.LabelState(session="s", pairs=a.pairs + (pair_b,))
+    state, removed = L.undo(ctx, state)
+    assert removed == pair_b and state.pairs == a.pairs
+    assert set(ctx.store.load().pair_id) == {a.pairs[0], other_pair}
+    with pytest.raises(L.UserError, match="Nothing to undo"):
+        L.undo(ctx, L.LabelState())
+
+
+@pytest.mark.parametrize("reason", L.SKIP_REASONS)
+def test_skips_are_logged_as_events_not_pairs(ctx, reason):
+    state = ready(ctx)
+    new = L.skip(ctx, state, reason, "ana")
+    events = ctx.read_events()
+    assert [e["event"] for e in events] == [reason]
+    assert events[0]["prompt_id"] == state.prompt_id and len(events[0]["candidate_ids"]) == 4
+    assert new.skipped == (state.prompt_id,) and len(ctx.store.load()) == 0
+
+
+def test_edit_to_fix_submits_the_corrected_text_as_human_edit(ctx):
+    state = L.mark(ready(ctx), 1, "rejected")
+    fixed = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]\n" \
+            "[1, 800, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
+    new, pair_id = L.submit_edit(ctx, state, fixed, 0, state.rejected, "ana")
+    row = ctx.store.load().iloc[0]
+    assert (row.chosen, row.rejected, row.source) == (fixed, state.candidates[1].text,
+                                                      "human_edit")
+    assert row.candidate_ids.startswith(state.candidates[0].candidate_id + "+edit;")
+    assert new.pairs == (pair_id,)
+
+
+@pytest.mark.parametrize("text, rejected, message", [
+    ("[0, 10, 'circle'", 1, "does not parse"),
+    ("", 1, "does not parse"),
+    ("x" * 200_001, 1, "limit is 200,000"),
+    ("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]", None,
+     "Mark the worse candidate rejected"),
+])
+def test_bad_edits_write_nothing(ctx, text, rejected, message):
+    with pytest.raises(L.UserError, match=message):
+        L.submit_edit(ctx, ready(ctx), text, 0, rejected, "ana")
+    assert len(ctx.store.load()) == 0

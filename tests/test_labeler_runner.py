@@ -1,0 +1,186 @@
+"""The training-job runner and the Train tab's logic, with a fake trainer subprocess (no torch).
+
+The fake reads the same flags as `diagramlab orpo`, writes progress events, and then, by
+FAKE_MODE: finishes (writing a checkpoint), crashes without a final event, or waits for SIGTERM
+and reports "cancelled".
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from labeler import training as T
+from labeler.fakes import make_context, seed_pairs
+from labeler.labeling import UserError
+from labeler.runner import JobBusyError, OrpoJob, TrainingRunner, fold_events, orpo_command
+from labeler.runner import JobStatus
+
+FAKE_TRAINER = textwrap.dedent('''
+    import argparse, json, os, signal, sys, time
+    from trainer.checkpoint import write_manifest
+    p = argparse.ArgumentParser()
+    for flag in ("--checkpoint", "--data", "--out", "--events", "--max-steps", "--epochs",
+                 "--beta", "--eval-n"):
+        p.add_argument(flag)
+    a = p.parse_args()
+    mode = os.environ.get("FAKE_MODE", "done")
+    def emit(**ev):
+        with open(a.events, "a") as fh:
+            fh.write(json.dumps(ev) + "\\n")
+    def cancel(*_):
+        emit(status="cancelled")
+        sys.exit(0)
+    signal.signal(signal.SIGTERM, cancel)
+    total = int(a.max_steps or 3)
+    for step in range(1, total + 1):
+        emit(step=step, total=total, loss=2.0 / step, **{"rewards/margins": 0.1 * step},
+             epoch=step / total, eta_s=float(total - step))
+    print("training on", a.data, flush=True)
+    if mode == "crash":
+        print("Traceback: boom", file=sys.stderr, flush=True)
+        sys.exit(3)
+    if mode == "hang":
+        emit(step=total, total=total + 10, loss=1.0)
+        while True:
+            time.sleep(0.05)
+    os.makedirs(a.out)
+    write_manifest(a.out, kind="orpo", base_model="fake", parent_checkpoint=a.checkpoint,
+                   metrics={"validity": 0.75})
+    emit(status="done", checkpoint=a.out, metrics={"validity": 0.75})
+''')
+
+
+@pytest.fixture
+def fake_runner(tmp_path):
+    script = tmp_path / "fake_orpo.py"
+    script.write_text(FAKE_TRAINER)
+    runner = TrainingRunner(tmp_path / "runs", command_prefix=[sys.executable, str(script)])
+    yield runner
+    runner.close()
+
+
+def job(tmp_path: Path, **kw) -> OrpoJob:
+    return OrpoJob(checkpoint=tmp_path / "sft", data=tmp_path / "pairs.csv",
+                   out=tmp_path / "orpo-1", **kw)
+
+
+def test_orpo_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
+    cmd = orpo_command(job(tmp_path, max_steps=2, beta=0.1), tmp_path / "ev.jsonl", "py")
+    assert cmd[:4] == ["py", "-m", "trainer.cli", "orpo"]
+    assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.1"
+    assert "--epochs" not in cmd and "--eval-n" not in cmd
+    assert cmd[cmd.index("--events") + 1] == str(tmp_path / "ev.jsonl")
+
+
+def test_fold_events_builds_the_loss_curve_and_final_state():
+    events = [{"step": 1, "total": 4, "loss": 2.0, "rewards/margins": 0.1, "eta_s": 3},
+              {"note": "ignored"},
+              {"step": 2, "total": 4, "loss": None, "eta_s": 2},
+              {"status": "failed", "error": "CUDA?"}]
+    status = fold_events(JobStatus(state="running"), events)
+    assert (status.step, status.total, status.losses, status.margins) == (
+        2, 4, ((1, 2.0),), ((1, 0.1),))
+    assert (status.state, status.error, status.fraction) == ("failed", "CUDA?", 0.5)
+
+
+def test_a_finished_job_reports_done_with_its_checkpoint(tmp_path, fake_runner):
+    started = fake_runner.start(job(tmp_path, max_steps=4))
+    assert started.running
+    status = fake_runner.wait(60)
+    assert status.state == "done", status.log_tail
+    assert status.step == 4 and len(status.losses) == 4 and status.metrics == {"validity": 0.75}
+    assert Path(status.out).is_dir() and "training on" in status.log_tail
+
+
+def test_a_crash_without_final_event_is_failed_with_the_log_tail(tmp_path, fake_runner,
+                                                                 monkeypatch):
+    monkeypatch.setenv("FAKE_MODE", "crash")
+    fake_runner.start(job(tmp_path))
+    status = fake_runner.wait(60)
+    assert status.state == "failed" and "code 3" in status.error
+    assert "Traceback: boom" in status.log_tail
+
+
+def test_one_job_at_a_time_and_stop_cancels(tmp_path, fake_runner, monkeypatch):
+    monkeypatch.setenv("FAKE_MODE", "hang")
+    fake_runner.start(job(tmp_path))
+    with pytest.raises(JobBusyError):
+        fake_runner.start(job(tmp_path))
+    assert fake_runner.stop()
+    status = fake_runner.wait(60)
+    assert status.state == "cancelled" and not fake_runner.stop()
+
+
+@pytest.mark.parametrize("pairs, allowed, reason", [
+    (0, False, "at least 20 pairs; there are 0"),
+    (19, False, "there are 19"),
+    (20, True, "Ready: 20 pairs"),
+])
+def test_training_needs_twenty_pairs(tmp_path, pairs, allowed, reason):
+    ctx = make_context(tmp_path, pairs=pairs)
+    ok, why = T.gate(ctx)
+    assert ok is allowed and reason in why
+    if not allowed:
+        with pytest.raises(UserError, match="at least 20"):
+            T.start(ctx, T.TrainSettings(max_steps=2))
+    ctx.close()
+
+
+@pytest.mark.parametrize("settings, error", [
+    (T.TrainSettings(max_steps=2, epochs=1.5, beta=0.1, eval_n=0), None),
+    (T.TrainSettings(), None),
+    (T.TrainSettings(max_steps=0), "Max steps"),
+    (T.TrainSettings(max_steps=2.5), "Max steps"),
+    (T.TrainSettings(beta=-1), "Beta"),
+    (T.TrainSettings(eval_n="many"), "Eval prompts must be a number"),
+])
+def test_train_settings_are_checked(settings, error):
+    if error:
+        with pytest.raises(UserError, match=error):
+            T.check_settings(settings)
+    else:
+        assert T.check_settings(settings) == settings
+
+
+def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(tmp_path):
+    script = tmp_path / "fake_orpo.py"
+    script.write_text(FAKE_TRAINER)
+    runner = TrainingRunner(tmp_path / "checkpoints" / ".runs",
+                            command_prefix=[sys.executable, str(script)])
+    ctx = make_context(tmp_path, pairs=20, runner=runner)
+    (ctx.checkpoints_dir / "orpo-3").mkdir()
+    T.start(ctx, T.TrainSettings(max_steps=2))
+    seed_pairs(ctx.store, 1, seed=9)  # labeling goes on during training; the snapshot is fixed
+    status = runner.wait(60)
+    assert status.state == "done" and Path(status.out).name == "orpo-4"
+    snapshots = list((runner.runs_dir / "snapshots").glob("pairs-*.csv"))
+    assert len(snapshots) == 1 and snapshots[0].read_bytes().count(b"\n") < \
+        ctx.store.path.read_bytes().count(b"\n")
+    assert "| validity | 0.500 | 0.750 |" in T.metrics_table(ctx, Path(status.out))
+    ctx.set_active(Path(status.out))
+    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-4"
+    assert '"checkpoint": "orpo-4"' in (ctx.checkpoints_dir / "active.json").read_text()
+    ctx.close()
+
+
+def test_active_choice_survives_a_restart_and_a_broken_one_falls_back(tmp_path):
+    from labeler.context import AppContext
+    from labeler.fakes import fake_checkpoint
+
+    ctx = make_context(tmp_path)
+    orpo = fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
+    ctx.set_active(orpo)
+    again = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
+    assert again.active_checkpoint() == orpo
+    (ctx.checkpoints_dir / "active.json").write_text("{not json")
+    fallback = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
+    assert fallback.active_checkpoint().name == "tiny-sft"
+    with pytest.raises(Exception, match="manifest"):
+        ctx.set_active(tmp_path)  # not a checkpoint: refused, active unchanged
+    assert ctx.active_checkpoint() == orpo
+    for c in (ctx, again, fallback):
+        c.close()
