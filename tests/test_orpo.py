@@ -36,16 +36,10 @@ def _write_pairs(path: Path, n: int) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def micro_parent(tmp_path_factory):
-    """A micro full-model checkpoint (1 layer, hidden 32) with the project's tokenizer recipe."""
-    from trainer.modeling import build_tiny
-
-    texts = [model_input(build_prompt(f"DL model with {i + 1} input nodes, 2 outputs")) + _answer(i, s) + "<|EOT|>"
-             for i in range(8) for s in ("circle", "rectangle")]
-    out = tmp_path_factory.mktemp("micro") / "micro-sft"
-    return build_tiny(out, texts, vocab_size=400, hidden_size=32, intermediate_size=64,
-                      num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2)
+@pytest.fixture
+def micro_parent(micro_sft_checkpoint):
+    """The shared micro SFT checkpoint (tests/conftest.py): a full model that stops on EOS."""
+    return micro_sft_checkpoint
 
 
 def _args(parent: Path, tmp_path: Path, **overrides) -> ORPOArgs:
@@ -152,25 +146,25 @@ def test_sigterm_cancels_cleanly(micro_parent, tmp_path):
 
 
 @pytest.mark.slow
-def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_parent, tmp_path):
+def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_model_dir, tmp_path):
     from peft import LoraConfig, get_peft_model
 
     from trainer.checkpoint import read_manifest, write_manifest
     from trainer.modeling import load_model
 
-    # A LoRA "SFT" checkpoint on the micro model standing in for a pretrained base.
-    base, tokenizer = load_model(micro_parent, for_training=True)
+    # A LoRA "SFT" checkpoint on a random micro Llama standing in for a pretrained base.
+    base, tokenizer = load_model(micro_model_dir, for_training=True)
     sft = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
                                           task_type="CAUSAL_LM", init_lora_weights=False))
     sft_dir = tmp_path / "sft-lora"
     sft.save_pretrained(sft_dir)
     tokenizer.save_pretrained(sft_dir)
-    write_manifest(sft_dir, kind="sft", base_model=str(micro_parent))
+    write_manifest(sft_dir, kind="sft", base_model=str(micro_model_dir))
     args = _args(sft_dir, tmp_path, lora_r=4, lora_alpha=8, lr=1e-2)
     out = train_orpo(args)
     manifest = read_manifest(out)
     assert manifest["adapter"] and manifest["base_model"] == str(sft_dir)
-    assert manifest["root_base_model"] == str(micro_parent)
+    assert manifest["root_base_model"] == str(micro_model_dir)
     assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == str(sft_dir)
     parent, _ = load_model(sft_dir)
     child, _ = load_model(out)  # parent merged, then the new adapter merged on top
