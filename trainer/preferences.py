@@ -165,6 +165,29 @@ def _classify_tail(tail: bytes, ncols: int) -> str:
     return "torn"
 
 
+def _fast_records(data: bytes, spans: list[tuple[int, int]]) -> list[_Record] | None:
+    """All records in one csv pass; None when anything is off (then _slow_records finds the row)."""
+    if not spans:
+        return []
+    try:
+        rows = _csv_rows(data[spans[0][0] : spans[-1][1]].decode("utf-8"), strict=True)
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    if len(rows) != len(spans) or not all(rows):  # blank lines or a mis-split: go row by row
+        return None
+    return [_Record(n, start, end, fields) for n, ((start, end), fields) in enumerate(zip(spans, rows), 1)]
+
+
+def _slow_records(data: bytes, spans: list[tuple[int, int]]) -> list[_Record]:
+    """Record by record, so a broken one is reported with its row number."""
+    records: list[_Record] = []
+    for start, end in spans:
+        parsed = _parse_record(data[start:end], len(records) + 1)
+        if parsed is not None:
+            records.append(_Record(len(records) + 1, start, end, parsed.fields, parsed.error))
+    return records
+
+
 def _parse_bytes(data: bytes, name: str) -> _Parsed:
     """Split the file into header + records; structural damage raises, row problems are recorded."""
     spans, tail_start = _record_spans(data)
@@ -183,13 +206,8 @@ def _parse_bytes(data: bytes, name: str) -> _Parsed:
         raise PreferenceError(f"{name}: line {line}: a quote is opened and never closed; fix the file by hand")
     if kind == "complete":
         spans.append((tail_start, len(data)))
-    records, number = [], 0
-    for start, end in spans[1:]:
-        parsed = _parse_record(data[start:end], number + 1)
-        if parsed is None:
-            continue
-        number += 1
-        records.append(_Record(number, start, end, parsed.fields, parsed.error))
+    records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
+    number = len(records)
     if kind == "torn":
         log.warning("%s: the last row (row %d) is incomplete, probably from a writer killed mid-write; "
                     "it is ignored and will be moved aside on the next append", name, number + 1)
