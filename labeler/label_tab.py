@@ -73,7 +73,7 @@ def _card(i: int) -> dict:
         with gr.Accordion("Problems", open=False):
             problems = gr.Markdown()
         with gr.Accordion("Raw text", open=False):
-            raw = gr.Code(language=None, interactive=False, lines=4, max_lines=14,
+            raw = gr.Code(language=None, interactive=False, lines=4, max_lines=14, wrap_lines=True,
                           elem_id=f"raw-{i}")
     return {"col": col, "image": image, "badge": bdg, "choose": choose, "reject": reject,
             "problems": problems, "raw": raw}
@@ -142,10 +142,11 @@ def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> li
 
 
 def _view(ctx, state: L.LabelState, status: str | None = None, pending: int = 0) -> list:
-    """Every Label-tab output from the state; `pending` = K cards shown empty while generating."""
+    """Every Label-tab output from the state; `pending` = K cards shown empty while generating
+    (the header, which reads the CSV, is refreshed once the candidates are there)."""
     status = _status(state) if status is None else status
     n = len(state.candidates)
-    out = [_prompt_md(state), _header(ctx),
+    out = [_prompt_md(state), gr.skip() if pending else _header(ctx),
            gr.Button(variant="primary" if state.all_invalid else "secondary"),
            gr.Dropdown(choices=[(f"#{i + 1}", i) for i in range(n)], value=0 if n else None)]
     for i in range(MAX_K):

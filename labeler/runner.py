@@ -43,6 +43,7 @@ class OrpoJob:
     epochs: float | None = None
     beta: float | None = None
     eval_n: int | None = None
+    prompts: Path | None = None  # the pool whose held-out split the post-training eval samples
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def orpo_command(job: OrpoJob, events: Path, python: str = sys.executable) -> li
     cmd = [python, "-m", "trainer.cli", "orpo", "--checkpoint", str(job.checkpoint),
            "--data", str(job.data), "--out", str(job.out), "--events", str(events)]
     optional = {"--max-steps": job.max_steps, "--epochs": job.epochs, "--beta": job.beta,
-                "--eval-n": job.eval_n}
+                "--eval-n": job.eval_n, "--prompts": job.prompts}
     for flag, value in optional.items():
         if value is not None:
             cmd += [flag, str(value)]

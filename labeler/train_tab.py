@@ -13,7 +13,6 @@ import html
 from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
 from labeler import training as T
 from labeler.labeling import UserError
@@ -32,14 +31,14 @@ def _layout(ctx) -> dict:
         c["train"] = gr.Button("Train ORPO on current preferences", variant="primary",
                                elem_id="train", interactive=False)
         c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
+    defaults = T.field_defaults()
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
-            c["max_steps"] = gr.Number(label="Max steps (blank = trainer default)",
-                                       precision=0, elem_id="max-steps")
-            c["epochs"] = gr.Number(label="Epochs", elem_id="epochs")
-            c["beta"] = gr.Number(label="Beta (ORPO odds-ratio weight)", elem_id="beta")
-            c["eval_n"] = gr.Number(label="Eval prompts after training", precision=0,
-                                    elem_id="eval-n")
+            for name, label, precision in (("max_steps", "Max steps", 0), ("epochs", "Epochs", None),
+                                           ("beta", "Beta", None), ("eval_n", "Eval prompts", 0)):
+                default, help_text = defaults[name]
+                c[name] = gr.Number(default, label=label, info=help_text, precision=precision,
+                                    elem_id=name.replace("_", "-"))
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
         c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
@@ -92,11 +91,10 @@ def job_view(ctx, seen: str) -> list:
     status = ctx.runner.status()
     allowed, reason = T.gate(ctx)
     result, ready = _result_md(ctx, status)
-    rows = T.loss_rows(status)
     key = f"{status.job_id}:{status.state}"
     choices = gr.Dropdown(choices=checkpoint_choices(ctx)) if key != seen else gr.skip()
     return [key, reason, gr.Button(interactive=allowed), gr.Button(interactive=status.running),
-            _progress_html(status), pd.DataFrame(rows, columns=["step", "value", "series"]),
+            _progress_html(status), T.loss_frame(status),
             status.log_tail, result, gr.Button(visible=ready), choices,
             f"**Active model:** `{ctx.model_name(ctx.active_checkpoint())}`"]
 

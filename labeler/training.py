@@ -13,18 +13,31 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from filelock import FileLock
 
+from labeler.context import PROMPTS_FILE
 from labeler.labeling import UserError
 from labeler.runner import JobBusyError, JobStatus, OrpoJob
 from trainer.checkpoint import CheckpointError, read_manifest
+from trainer.orpo import ORPOArgs  # light: trainer.orpo imports torch only inside training
 from trainer.preferences import PreferenceError
 
 MIN_PAIRS = 20
+# What the result table shows first: held-out sampling quality, then ORPO's own eval numbers.
+HEADLINE_METRICS = ("heldout.validity", "heldout.eos_stop_rate", "heldout.seed_score",
+                    "heldout.readability", "heldout.seconds_per_prompt_p50", "validity",
+                    "eos_stop_rate", "seed_score", "readability", "eval_loss",
+                    "eval_rewards/accuracies", "eval_rewards/margins", "train_loss")
 _ORPO_NAME = re.compile(r"^orpo-(\d+)$")
+
+
+def field_defaults() -> dict[str, tuple[object, str]]:
+    """(default, help) of the exposed `diagramlab orpo` options, from its ORPOArgs dataclass."""
+    wanted = ("max_steps", "epochs", "beta", "eval_n")
+    return {f.name: (f.default, f.metadata["help"]) for f in fields(ORPOArgs) if f.name in wanted}
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,8 @@ def _number(value, name: str, kind: type, minimum: float):
 
 
 def check_settings(settings: TrainSettings) -> TrainSettings:
-    return TrainSettings(max_steps=_number(settings.max_steps, "Max steps", int, 1),
+    max_steps = _number(settings.max_steps, "Max steps", int, -1)
+    return TrainSettings(max_steps=max_steps if max_steps and max_steps > 0 else None,
                          epochs=_number(settings.epochs, "Epochs", float, 0.01),
                          beta=_number(settings.beta, "Beta", float, 1e-6),
                          eval_n=_number(settings.eval_n, "Eval prompts", int, 0))
@@ -101,18 +115,23 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
     data = snapshot(ctx.store.path, ctx.runner.runs_dir / "snapshots")
     job = OrpoJob(checkpoint=ctx.active_checkpoint(), data=data,
                   out=next_out_dir(ctx.checkpoints_dir), max_steps=settings.max_steps,
-                  epochs=settings.epochs, beta=settings.beta, eval_n=settings.eval_n)
+                  epochs=settings.epochs, beta=settings.beta, eval_n=settings.eval_n,
+                  prompts=ctx.data_dir / PROMPTS_FILE)
     try:
         return ctx.runner.start(job)
     except JobBusyError as exc:
         raise UserError(f"A training job is already running: {exc}") from None
 
 
-def loss_rows(status: JobStatus) -> list[dict]:
-    """Rows for the live plot: one per logged step and series."""
-    rows = [{"step": s, "value": v, "series": "loss"} for s, v in status.losses]
-    rows += [{"step": s, "value": v, "series": "reward margin"} for s, v in status.margins]
-    return rows
+def loss_frame(status: JobStatus):
+    """The live plot's data: one row per logged step and series, typed even when empty (an
+    untyped empty frame makes the plot treat numbers as categories)."""
+    import pandas as pd
+
+    rows = [(s, v, "loss") for s, v in status.losses]
+    rows += [(s, v, "reward margin") for s, v in status.margins]
+    frame = pd.DataFrame(rows, columns=["step", "value", "series"])
+    return frame.astype({"step": "int64", "value": "float64", "series": "str"})
 
 
 def metrics_table(ctx, checkpoint: Path) -> str:
@@ -126,14 +145,28 @@ def metrics_table(ctx, checkpoint: Path) -> str:
         parent = read_manifest(ctx.resolve_checkpoint(str(parent_name))) if parent_name else {}
     except CheckpointError:
         parent = {}
-    new_m, old_m = new.get("metrics") or {}, parent.get("metrics") or {}
-    keys = [k for k in dict.fromkeys([*old_m, *new_m])
-            if isinstance(new_m.get(k, old_m.get(k)), (int, float))]
+    new_m, old_m = flat_metrics(new.get("metrics")), flat_metrics(parent.get("metrics"))
+    found = list(dict.fromkeys([*old_m, *new_m]))
+    keys = [k for k in HEADLINE_METRICS if k in found] or found
     if not keys:
         return f"`{ctx.model_name(checkpoint)}` has no eval metrics in its manifest."
     head = (f"| metric | `{ctx.model_name(Path(parent_name))}` (previous) | "
             f"`{ctx.model_name(checkpoint)}` (new) |\n|---|---|---|")
-    return head + "".join(f"\n| {k} | {_fmt(old_m.get(k))} | {_fmt(new_m.get(k))} |" for k in keys)
+    table = "".join(f"\n| {k} | {_fmt(old_m.get(k))} | {_fmt(new_m.get(k))} |" for k in keys)
+    more = len(found) - len(keys)
+    return head + table + (f"\n\n{more} more metrics in `{ctx.model_name(checkpoint)}/manifest.json`."
+                           if more else "")
+
+
+def flat_metrics(metrics, prefix: str = "") -> dict:
+    """{"heldout": {"validity": 0.9}} -> {"heldout.validity": 0.9}; numbers only."""
+    out = {}
+    for key, value in (metrics or {}).items():
+        if isinstance(value, dict):
+            out.update(flat_metrics(value, f"{prefix}{key}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _fmt(value) -> str:

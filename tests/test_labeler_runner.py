@@ -24,7 +24,7 @@ FAKE_TRAINER = textwrap.dedent('''
     from trainer.checkpoint import write_manifest
     p = argparse.ArgumentParser()
     for flag in ("--checkpoint", "--data", "--out", "--events", "--max-steps", "--epochs",
-                 "--beta", "--eval-n"):
+                 "--beta", "--eval-n", "--prompts"):
         p.add_argument(flag)
     a = p.parse_args()
     mode = os.environ.get("FAKE_MODE", "done")
@@ -130,20 +130,29 @@ def test_training_needs_twenty_pairs(tmp_path, pairs, allowed, reason):
     ctx.close()
 
 
-@pytest.mark.parametrize("settings, error", [
+@pytest.mark.parametrize("settings, expected", [
     (T.TrainSettings(max_steps=2, epochs=1.5, beta=0.1, eval_n=0), None),
     (T.TrainSettings(), None),
-    (T.TrainSettings(max_steps=0), "Max steps"),
+    (T.TrainSettings(max_steps=0, epochs=2), T.TrainSettings(epochs=2)),  # <= 0: use epochs
+    (T.TrainSettings(max_steps=-1), T.TrainSettings()),
+    (T.TrainSettings(max_steps=-2), "Max steps"),
     (T.TrainSettings(max_steps=2.5), "Max steps"),
+    (T.TrainSettings(epochs=0), "Epochs"),
     (T.TrainSettings(beta=-1), "Beta"),
     (T.TrainSettings(eval_n="many"), "Eval prompts must be a number"),
 ])
-def test_train_settings_are_checked(settings, error):
-    if error:
-        with pytest.raises(UserError, match=error):
+def test_train_settings_are_checked(settings, expected):
+    if isinstance(expected, str):
+        with pytest.raises(UserError, match=expected):
             T.check_settings(settings)
     else:
-        assert T.check_settings(settings) == settings
+        assert T.check_settings(settings) == (expected or settings)
+
+
+def test_advanced_fields_come_from_the_trainers_dataclass():
+    defaults = T.field_defaults()
+    assert set(defaults) == {"max_steps", "epochs", "beta", "eval_n"}
+    assert all(isinstance(help_text, str) and help_text for _, help_text in defaults.values())
 
 
 def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(tmp_path):

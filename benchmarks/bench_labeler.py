@@ -1,0 +1,169 @@
+"""Labeler load and latency: concurrent HTTP submits, and click-to-candidates in a real browser.
+
+    python benchmarks/bench_labeler.py                        # both parts, default sizes
+    python benchmarks/bench_labeler.py --sessions 10 --pairs 20 --skip-browser
+    python benchmarks/bench_labeler.py --checkpoint checkpoints/tiny-sft --clicks 10
+
+Part 1 launches the app on a free loopback port over a copy of the prompt pool and a fast fake
+generator (so the numbers measure the app, not the model), then runs `--sessions` gradio_client
+sessions at once, each doing `/next` then `/submit(0, 1)` `--pairs` times. It checks the CSV holds
+exactly sessions x pairs distinct rows and prints submit latency p50/p95/max.
+
+Part 2 serves `--checkpoint` with the real Generator and, in headless Chromium, clicks Regenerate
+`--clicks` times, timing each click until the K candidates are on screen (p50/p95). Numbers go to
+stdout; nothing here asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def session(url: str, pairs: int, name: str, latencies: list[float], lock: threading.Lock) -> int:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False, download_files=False)
+    saved = 0
+    for _ in range(pairs):
+        client.predict(api_name="/next")
+        started = time.perf_counter()
+        result = client.predict(0, 1, name, api_name="/submit")
+        with lock:
+            latencies.append(time.perf_counter() - started)
+        saved += "saved" in str(result[1])
+    return saved
+
+
+def bench_submits(args: argparse.Namespace, root: Path) -> None:
+    from labeler.app import launch
+    from labeler.context import AppContext
+    from labeler.fakes import FakeGenerator, fake_checkpoint
+
+    data = root / "submit-data"
+    data.mkdir()
+    shutil.copy(args.pool, data / "orpo_prompts.csv")
+    checkpoint = fake_checkpoint(root / "submit-ckpt" / "fake-sft")
+    ctx = AppContext.create(data_dir=data, checkpoints_dir=checkpoint.parent,
+                            checkpoint=checkpoint, generator_factory=FakeGenerator)
+    demo, url = launch(ctx, port=free_port())
+    latencies: list[float] = []
+    lock = threading.Lock()
+    started = time.perf_counter()
+    try:
+        with ThreadPoolExecutor(args.sessions) as pool:
+            saved = sum(pool.map(lambda i: session(url, args.pairs, f"bench{i}", latencies, lock),
+                                 range(args.sessions)))
+        wall = time.perf_counter() - started
+        rows = ctx.store.load()
+    finally:
+        demo.close()
+        ctx.close()
+    expected = args.sessions * args.pairs
+    ok = len(rows) == expected == saved and rows["pair_id"].is_unique
+    print(f"concurrent submits: {args.sessions} sessions x {args.pairs} pairs -> {len(rows)} rows "
+          f"({'OK' if ok else 'MISMATCH'}: expected {expected}, {saved} acknowledged), "
+          f"wall {wall:.1f} s")
+    print(f"  submit latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+          f"p95 {quantile(latencies, 0.95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
+    if not ok:
+        raise SystemExit(1)
+
+
+def time_clicks(url: str, clicks: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(300_000)
+        page.goto(url)
+        page.wait_for_selector("#candidate-0 img")
+        page.wait_for_function("!document.querySelector('#progress .tag.busy')")
+        times = []
+        for _ in range(clicks):
+            started = time.perf_counter()
+            page.locator("#regenerate").click()
+            page.wait_for_selector("#progress .tag.busy", state="attached")
+            page.wait_for_selector("#progress .tag.busy", state="detached")
+            page.wait_for_selector("#candidate-0 img")
+            times.append(time.perf_counter() - started)
+        browser.close()
+    return times
+
+
+def bench_clicks(args: argparse.Namespace, root: Path) -> None:
+    from labeler.app import launch
+    from labeler.context import AppContext
+
+    if not (Path(args.checkpoint) / "manifest.json").is_file():
+        print(f"click-to-candidates: skipped, {args.checkpoint} has no manifest.json")
+        return
+    if not Path(CHROMIUM).exists():
+        print(f"click-to-candidates: skipped, {CHROMIUM} is missing")
+        return
+    data = root / "click-data"
+    data.mkdir()
+    shutil.copy(args.pool, data / "orpo_prompts.csv")
+    ctx = AppContext.create(data_dir=data, checkpoints_dir=root / "click-ckpts",
+                            checkpoint=Path(args.checkpoint))
+    load_started = time.perf_counter()
+    ctx.generator()
+    load_s = time.perf_counter() - load_started
+    demo, url = launch(ctx, port=free_port())
+    try:
+        times = time_clicks(url, args.clicks)
+    finally:
+        demo.close()
+        ctx.close()
+    print(f"click-to-candidates ({args.checkpoint}, K=4, CPU, model load {load_s:.1f} s): "
+          f"p50 {statistics.median(times):.2f} s, p95 {quantile(times, 0.95):.2f} s, "
+          f"min {min(times):.2f} s over {len(times)} clicks")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=10, help="concurrent API sessions")
+    parser.add_argument("--pairs", type=int, default=20, help="pairs each session submits")
+    parser.add_argument("--checkpoint", default=str(REPO / "checkpoints" / "tiny-sft"),
+                        help="model for the click-to-candidates timing")
+    parser.add_argument("--clicks", type=int, default=10, help="timed Regenerate clicks")
+    parser.add_argument("--pool", type=Path, default=REPO / "data" / "orpo_prompts.csv",
+                        help="prompt pool to copy into the temp data dirs")
+    parser.add_argument("--skip-submits", action="store_true", help="skip part 1")
+    parser.add_argument("--skip-browser", action="store_true", help="skip part 2")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-labeler-") as tmp:
+        if not args.skip_submits:
+            bench_submits(args, Path(tmp))
+        if not args.skip_browser:
+            bench_clicks(args, Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

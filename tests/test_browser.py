@@ -1,0 +1,159 @@
+"""End to end in headless Chromium: label a pair, undo it, preview a diagram, train ORPO, promote it.
+
+The app runs in this process on a free loopback port with the micro SFT checkpoint (conftest) and
+a temp data dir (a small prompt pool, 20 seeded pairs so Train is enabled). Screenshots of each
+tab go to artifacts/screenshots/ (git-ignored); their paths are printed.
+
+    pytest -m browser -s tests/test_browser.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from labeler.fakes import seed_pairs, write_pool
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+DIAGRAM = ("[0, 150, 300, 'circle', 60, 60, 'solid arrow', (200, 220, 250), (40, 40, 90), [1]]\n"
+           "[1, 800, 300, 'rectangle', 120, 60, 'solid arrow', (250, 220, 200), (40, 40, 90), []]")
+
+pytestmark = [
+    pytest.mark.slow, pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
+                       "(apt-get install chromium); CI installs it"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app(tmp_path, micro_sft_checkpoint):
+    from labeler.app import launch
+    from labeler.context import AppContext
+
+    data, ckpts = tmp_path / "data", tmp_path / "checkpoints"
+    write_pool(data / "orpo_prompts.csv")
+    checkpoint = ckpts / "micro-sft"
+    shutil.copytree(micro_sft_checkpoint, checkpoint)
+    ctx = AppContext.create(data_dir=data, checkpoints_dir=ckpts, checkpoint=checkpoint)
+    seed_pairs(ctx.store, 20)
+    demo, url = launch(ctx, port=free_port())
+    yield ctx, url
+    demo.close()
+    ctx.close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def raw_text(page, i: int) -> str:
+    """The candidate's raw text, from its (opened) Raw text accordion."""
+    card = page.locator(f"#card-{i}")
+    if not card.locator("#raw-" + str(i)).is_visible():
+        card.get_by_text("Raw text").click()
+    return page.locator(f"#raw-{i} .cm-content").inner_text(timeout=10_000).strip()
+
+
+def wait_candidates(page) -> None:
+    page.wait_for_selector("#candidate-1 img", state="visible")
+    page.wait_for_function("!document.querySelector('#progress .tag.busy')")
+
+
+def label_one_pair(page, ctx) -> tuple[str, str, str]:
+    """Choose 0, reject 1 (by keyboard) and submit; regenerate while the two texts are equal."""
+    wait_candidates(page)
+    for _ in range(5):
+        chosen, rejected = raw_text(page, 0), raw_text(page, 1)
+        if chosen != rejected:
+            break
+        page.locator("#regenerate").click()
+        time.sleep(0.5)
+        wait_candidates(page)
+    request = page.locator("#prompt").inner_text().split(":", 1)[1].strip()
+    page.locator("body").click(position={"x": 5, "y": 5})  # focus out of any text field
+    page.keyboard.press("Digit1")
+    page.wait_for_selector("#card-0.chosen")
+    page.keyboard.press("Shift+Digit2")
+    page.wait_for_selector("#card-1.rejected")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#progress .tag.ok")
+    return request, chosen, rejected
+
+
+def test_label_undo_playground_and_train_in_the_browser(app, page):
+    ctx, url = app
+    started = time.monotonic()
+    page.goto(url)
+    page.locator("#annotator textarea, #annotator input").first.fill("browser-test")
+
+    request, chosen, rejected = label_one_pair(page, ctx)
+    rows = ctx.store.load()
+    assert len(rows) == 21
+    new = rows.iloc[-1]
+    assert request in new.prompt and (new.chosen, new.rejected) == (chosen, rejected)
+    assert (new.annotator, new.source) == ("browser-test", "human")
+    wait_candidates(page)
+    shot(page, "label")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("u")
+    page.wait_for_selector("#progress .tag.warn")
+    assert len(ctx.store.load()) == 20 and new.pair_id not in set(ctx.store.load().pair_id)
+
+    page.get_by_role("tab", name="Playground").click()
+    editor = page.locator("#pg-editor .cm-content")
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    editor.fill(DIAGRAM)
+    page.wait_for_function("document.querySelector('#pg-problems').innerText.includes('2 nodes')")
+    assert "valid" in page.locator("#pg-problems").inner_text()
+    page.wait_for_selector("#pg-preview img")
+    shot(page, "playground")
+
+    page.get_by_role("tab", name="Train").click()
+    page.get_by_text("Advanced").click()
+    page.locator("#max-steps input").fill("2")
+    page.locator("#eval-n input").fill("1")
+    page.wait_for_selector("#train:not([disabled])")
+    page.locator("#train").click()
+    page.wait_for_selector("#train-result .tag", timeout=300_000)
+    result = page.locator("#train-result").inner_text()
+    assert "Training finished" in result, result + "\n" + ctx.runner.status().log_tail
+    shot(page, "train")
+    page.locator("#activate-new").click()
+    page.wait_for_function(
+        "document.querySelector('#active-model').innerText.includes('orpo-1')")
+    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    page.locator("#train-checkpoint input").click()
+    page.get_by_role("option", name="orpo-1 [orpo] (active)").wait_for(timeout=10_000)
+    shot(page, "train-checkpoints")
+    print(f"browser test: {time.monotonic() - started:.1f} s")
