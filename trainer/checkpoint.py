@@ -56,6 +56,11 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _publishable(tmp: Path) -> None:
+    """mkdtemp makes a 0700 dir; give the published checkpoint ordinary directory permissions."""
+    tmp.chmod(0o755)
+
+
 @contextlib.contextmanager
 def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a fresh temp dir beside `final_path`; on success fsync it and rename it into place.
@@ -71,6 +76,7 @@ def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
         yield tmp
+        _publishable(tmp)
         _fsync_tree(tmp)
         old = None
         if final.exists():

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from trainer.checkpoint import write_manifest
@@ -182,7 +183,7 @@ def load_model(
             if kind == "hub":
                 raise _hub_error(source, exc) from exc
             raise ModelLoadError(f"corrupt checkpoint {source}: {exc}") from exc
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, KeyError, SafetensorError) as exc:
             raise ModelLoadError(f"cannot load {source}: {exc}") from exc
     _align_with_tokenizer(model, tokenizer)
     model.to(target)
@@ -199,7 +200,7 @@ def _load_adapter(directory: str, dtype: torch.dtype, for_training: bool) -> tup
     _align_with_tokenizer(base_model, tokenizer)
     try:
         model = PeftModel.from_pretrained(base_model, directory, is_trainable=for_training)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+    except (OSError, ValueError, RuntimeError, KeyError, SafetensorError) as exc:
         raise ModelLoadError(f"corrupt adapter checkpoint {directory}: {exc}") from exc
     if not for_training:
         model = model.merge_and_unload()

@@ -1,0 +1,180 @@
+"""Sample K candidate diagrams for one prompt: batched sampling with a KV cache, stop on EOS.
+
+    gen = Generator("checkpoints/tiny-sft")                  # load once, call many times
+    cands = gen.generate(build_prompt("DL model with 3 input nodes, 2 outputs"), k=4, seed=0)
+    [c.parse.ok for c in cands]
+
+    diagramlab generate --checkpoint checkpoints/tiny-sft --prompt "flowchart: load -> train" \\
+        -k 4 --out-dir runs/gen [--seed 0]          # writes candidate_N.txt and candidate_N.png
+
+`Generator` is thread-safe (one lock around the model call), so the labeler can share one per
+process. All k candidates are sampled in one batch (`num_return_sequences=k`); each stops at the
+tokenizer's EOS (`<|EOT|>`), and `max_new_tokens` caps runaway samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from diagram import ParseResult, build_prompt, extract_request, parse
+from trainer.modeling import load_model
+from trainer.template import encode_prompt
+
+DEFAULT_CHECKPOINT = "checkpoints/tiny-sft"
+MAX_NEW_TOKENS = 1024  # the longest synthetic answer is ~400 tiny-preset tokens
+# Below this size a decode step is a few hundred tiny ops: extra CPU threads only add OpenMP
+# synchronisation, which is 10x slower when other processes share the cores (measured on 2 cores).
+SINGLE_THREAD_PARAMS = 50_000_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One sampled answer. `seconds` is the wall time of the whole k-candidate batch."""
+
+    index: int
+    text: str
+    parse: ParseResult
+    stopped_on_eos: bool
+    n_tokens: int
+    seconds: float
+
+
+class Generator:
+    """A loaded checkpoint that samples candidates; load once and reuse (thread-safe)."""
+
+    def __init__(self, checkpoint: str | Path = DEFAULT_CHECKPOINT, device: str | None = None,
+                 dtype: str | torch.dtype | None = None, threads: int | None = None):
+        """`threads`: torch CPU threads during generate (default: 1 for small models on CPU)."""
+        self.checkpoint = str(checkpoint)
+        self.model, self.tokenizer = load_model(checkpoint, device=device, dtype=dtype)
+        self.device = next(self.model.parameters()).device
+        self.n_parameters = sum(p.numel() for p in self.model.parameters())
+        if threads is None and self.device.type == "cpu" and self.n_parameters < SINGLE_THREAD_PARAMS:
+            threads = 1
+        self.threads = threads
+        self._lock = threading.Lock()
+        self.eos_id = self.tokenizer.eos_token_id
+        self.pad_id = self.tokenizer.pad_token_id
+        positions = getattr(self.model.config, "max_position_embeddings", None) or MAX_NEW_TOKENS * 2
+        self.max_positions = int(positions)
+
+    def token_cap(self, prompt_len: int, max_new_tokens: int | None) -> int:
+        """New-token budget: the request (default MAX_NEW_TOKENS), within the model's context."""
+        room = self.max_positions - prompt_len
+        if room <= 0:
+            raise ValueError(f"prompt is {prompt_len} tokens; the model's context is {self.max_positions}")
+        return max(1, min(max_new_tokens or MAX_NEW_TOKENS, room))
+
+    def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
+                 max_new_tokens: int | None = None, seed: int | None = None) -> list[Candidate]:
+        """k candidates for `prompt` (already wrapped by diagram.build_prompt); temperature 0 = greedy."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        prompt_ids = encode_prompt(self.tokenizer, prompt)
+        cap = self.token_cap(len(prompt_ids), max_new_tokens)
+        input_ids = torch.tensor([prompt_ids], device=self.device)
+        sampling: dict[str, Any] = {"do_sample": False}
+        if temperature > 0:
+            sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
+        with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
+            started = time.perf_counter()
+            output = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                max_new_tokens=cap,
+                num_return_sequences=k if temperature > 0 else 1,
+                eos_token_id=self.eos_id,
+                pad_token_id=self.pad_id,
+                use_cache=True,
+                **sampling,
+            )
+            seconds = time.perf_counter() - started
+        rows = output[:, len(prompt_ids):].tolist()
+        if temperature <= 0:  # greedy samples are identical: decode once, repeat
+            rows = rows * k
+        return [self._candidate(i, row, seconds) for i, row in enumerate(rows)]
+
+    def _candidate(self, index: int, ids: list[int], seconds: float) -> Candidate:
+        stopped = self.eos_id in ids
+        if stopped:
+            ids = ids[: ids.index(self.eos_id) + 1]
+        else:
+            ids = [t for t in ids if t != self.pad_id]
+        text = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+        return Candidate(index, text, parse(text), stopped, len(ids), seconds)
+
+
+@contextlib.contextmanager
+def _num_threads(threads: int | None):
+    """Use `threads` torch threads for one call, then restore the process setting."""
+    if not threads:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None):
+    """Seed torch's RNG for one call without disturbing the caller's global RNG stream."""
+    if seed is None:
+        yield
+        return
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+# ---- the `diagramlab generate` command ---------------------------------------------------------
+
+def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help="checkpoint dir or HF id")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--prompt", help="the request, e.g. 'DL model with 3 inputs, 2 outputs'")
+    source.add_argument("--prompt-file", help="file holding the request (or an already wrapped prompt)")
+    parser.add_argument("-k", type=int, default=4, help="number of candidates (default 4)")
+    parser.add_argument("--out-dir", required=True, help="writes candidate_N.txt and candidate_N.png here")
+    parser.add_argument("--seed", type=int, default=None, help="sampling seed (default: random)")
+    parser.add_argument("--temperature", type=float, default=0.8, help="0 for greedy (default 0.8)")
+    parser.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
+    parser.add_argument("--max-new-tokens", type=int, default=None, help=f"cap (default {MAX_NEW_TOKENS})")
+    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from diagram import RenderError, render
+
+    text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
+    prompt = build_prompt(extract_request(text))
+    generator = Generator(args.checkpoint, device=args.device)
+    candidates = generator.generate(prompt, k=args.k, temperature=args.temperature, top_p=args.top_p,
+                                    max_new_tokens=args.max_new_tokens, seed=args.seed)
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for cand in candidates:
+        (out / f"candidate_{cand.index}.txt").write_text(cand.text + "\n", encoding="utf-8")
+        status = "ok" if cand.parse.ok else f"{len(cand.parse.errors)} parse errors"
+        if cand.parse.diagram.nodes:
+            try:
+                (out / f"candidate_{cand.index}.png").write_bytes(render(cand.parse.diagram, "png"))
+            except RenderError as exc:
+                status += f", not rendered ({exc})"
+        eos = "EOS" if cand.stopped_on_eos else "cut at token cap"
+        print(f"candidate_{cand.index}: {len(cand.parse.diagram.nodes)} nodes, {status}, "
+              f"{cand.n_tokens} tokens, {eos}")
+    print(f"{len(candidates)} candidates in {candidates[0].seconds:.2f} s -> {out}", file=sys.stderr)
+    return 0

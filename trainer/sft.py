@@ -1,0 +1,321 @@
+"""Supervised fine-tuning: teach a base model the diagram format and to stop on EOS (TRL SFTTrainer).
+
+    diagramlab sft --preset tiny --data data/sft_dataset_llm.csv --out checkpoints/tiny-sft \\
+        --synthetic-rows 30000 --epochs 1
+    diagramlab sft --base deepseek-ai/deepseek-coder-1.3b-instruct --out checkpoints/sft-lora
+    accelerate launch -m trainer.sft --base deepseek-ai/deepseek-coder-1.3b-instruct --out checkpoints/sft-lora
+
+Pretrained bases get a LoRA adapter (r=16, alpha=16, dropout 0.05 on q/k/v/o, as the original
+project); the checkpoint then holds only the adapter + tokenizer + manifest naming the base, and
+`load_model` merges them for inference. `--preset tiny` builds a random tiny Llama with its own
+tokenizer (trainer.modeling.build_tiny) and fine-tunes all weights; it may add synthetic rows from
+`trainer.synth.iter_examples` (seed disjoint from the data files), recorded in the manifest.
+
+Every example is tokenized as prompt ids + answer ids + EOS with the loss on the answer only
+(trainer.template.encode_example); the last label of every example is checked to be EOS.
+Bf16 and gradient checkpointing are used on GPU only. The checkpoint is written atomically.
+Several GPUs: `accelerate launch -m trainer.sft ...` (the HF Trainer does the distribution).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA = "data/sft_dataset_llm.csv"
+DEFAULT_POOL = "data/orpo_prompts.csv"
+SYNTHETIC_SEED = 1_000_003  # far from the seeds that wrote data/*.csv (0 and 1)
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
+
+
+@dataclass
+class SFTArgs:
+    """Options of `diagramlab sft`; each field is one CLI flag (underscores become dashes)."""
+
+    out: str = field(default="", metadata={"help": "checkpoint directory to write (must not exist)"})
+    base: str = field(default="", metadata={"help": "HF id or local dir of a pretrained base (LoRA)"})
+    preset: str = field(default="", metadata={"help": "'tiny': build the tiny Llama preset and train it fully"})
+    data: str = field(default=DEFAULT_DATA, metadata={"help": "SFT CSV (input_data, output_data, ...)"})
+    synthetic_rows: int = field(default=0, metadata={"help": "extra synthetic training rows (tiny preset)"})
+    synthetic_seed: int = field(default=SYNTHETIC_SEED, metadata={"help": "seed of the synthetic rows"})
+    exclude_prompts: str = field(default=DEFAULT_POOL, metadata={
+        "help": "prompt pool whose requests synthetic rows must not repeat (skipped if missing)"})
+    epochs: float = field(default=3.0, metadata={"help": "training epochs (ignored with --max-steps)"})
+    max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
+    lr: float = field(default=0.0, metadata={"help": "learning rate (0: 2e-4 for LoRA, 1e-3 for full)"})
+    batch_size: int = field(default=8, metadata={"help": "per-device batch size"})
+    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
+    val_fraction: float = field(default=0.05, metadata={"help": "share of the data file held out for eval loss"})
+    seed: int = field(default=0, metadata={"help": "random seed (split, init, shuffling)"})
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
+    full_finetune: bool = field(default=False, metadata={"help": "train all weights of --base (no LoRA)"})
+    max_length: int = field(default=1024, metadata={"help": "drop examples longer than this many tokens"})
+    vocab_size: int = field(default=2048, metadata={"help": "tiny preset: tokenizer vocabulary size"})
+    tiny_hidden: int = field(default=256, metadata={"help": "tiny preset: hidden size"})
+    tiny_layers: int = field(default=4, metadata={"help": "tiny preset: transformer layers"})
+    tiny_heads: int = field(default=4, metadata={"help": "tiny preset: attention heads"})
+    tiny_intermediate: int = field(default=688, metadata={"help": "tiny preset: MLP width"})
+    warmup: float = field(default=0.03, metadata={"help": "warmup steps (int) or ratio of all steps (<1)"})
+    eval_steps: int = field(default=200, metadata={"help": "evaluate the validation loss every N steps"})
+    logging_steps: int = field(default=20, metadata={"help": "log the training loss every N steps"})
+    threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
+    overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
+
+
+def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One `--flag` per dataclass field, typed by its default, help from `metadata['help']`."""
+    for f in fields(cls):
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(f.default, bool):
+            parser.add_argument(flag, action="store_true", help=f.metadata["help"])
+        else:
+            parser.add_argument(flag, type=type(f.default), default=f.default,
+                                help=f"{f.metadata['help']} (default: {f.default!r})")
+
+
+def add_sft_arguments(parser: argparse.ArgumentParser) -> None:
+    add_dataclass_arguments(parser, SFTArgs)
+
+
+def args_from_namespace(namespace: argparse.Namespace) -> SFTArgs:
+    return SFTArgs(**{f.name: getattr(namespace, f.name) for f in fields(SFTArgs)})
+
+
+def to_command(args: SFTArgs) -> str:
+    """The `diagramlab sft ...` command line that reproduces `args` (non-default flags only)."""
+    parts = ["diagramlab", "sft"]
+    for f in fields(SFTArgs):
+        value = getattr(args, f.name)
+        if value == f.default:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        parts += [flag] if isinstance(value, bool) else [flag, str(value)]
+    return shlex.join(parts)
+
+
+def _validate(args: SFTArgs) -> None:
+    if not args.out:
+        raise ValueError("--out is required")
+    if bool(args.base) == bool(args.preset):
+        raise ValueError("give exactly one of --base ID|PATH or --preset tiny")
+    if args.preset and args.preset != "tiny":
+        raise ValueError(f"unknown preset {args.preset!r}; the only preset is 'tiny'")
+    if args.synthetic_rows and not args.preset:
+        raise ValueError("--synthetic-rows is for --preset tiny (its own tokenizer is trained on them)")
+    if not 0 <= args.val_fraction < 1:
+        raise ValueError("--val-fraction must be in [0, 1)")
+
+
+def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(train, val, synthetic) lists of (prompt, answer); val comes from the data file only."""
+    from trainer.datasets_io import load_sft_csv
+
+    frame = load_sft_csv(args.data)
+    pairs = list(zip(frame["input_data"].astype(str), frame["output_data"].astype(str)))
+    random.Random(args.seed).shuffle(pairs)
+    n_val = int(round(len(pairs) * args.val_fraction)) if len(pairs) > 1 else 0
+    if args.val_fraction > 0 and len(pairs) > 1:
+        n_val = max(1, n_val)
+    synthetic: list[tuple[str, str]] = []
+    if args.synthetic_rows:
+        from trainer.synth import iter_examples
+
+        # Held-out and labeling requests never appear among the synthetic training rows.
+        stream = iter_examples(seed=args.synthetic_seed, exclude=_pool_requests(args.exclude_prompts))
+        synthetic = [(ex.prompt, ex.answer) for ex in itertools.islice(stream, args.synthetic_rows)]
+    return pairs[n_val:], pairs[:n_val], synthetic
+
+
+def _pool_requests(path: str) -> frozenset[str]:
+    if not path or not Path(path).is_file():
+        return frozenset()
+    from trainer.datasets_io import load_prompt_pool
+
+    return frozenset(load_prompt_pool(path)["request"].astype(str))
+
+
+def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> tuple[list[dict], int]:
+    """Tokenized examples (EOS-checked) and how many were dropped for exceeding max_length."""
+    from trainer.template import check_labels_end_with_eos, encode_example
+
+    rows, dropped = [], 0
+    for prompt, answer in pairs:
+        example = encode_example(tokenizer, prompt, answer)
+        if len(example["input_ids"]) > max_length:
+            dropped += 1
+            continue
+        check_labels_end_with_eos(example["labels"], tokenizer.eos_token_id)
+        rows.append(example)
+    return rows, dropped
+
+
+def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> tuple[Any, Any, Any, str]:
+    """(model, tokenizer, peft_config or None, base name) for the chosen base or preset."""
+    import torch
+
+    from trainer.modeling import TINY_BASE_NAME, build_tiny, load_model, pick_device, pick_dtype
+    from trainer.template import model_input
+
+    if args.preset:
+        texts = [model_input(p) + a for p, a in corpus[:20000]]
+        config = {"hidden_size": args.tiny_hidden, "num_hidden_layers": args.tiny_layers,
+                  "num_attention_heads": args.tiny_heads, "num_key_value_heads": args.tiny_heads,
+                  "intermediate_size": args.tiny_intermediate}
+        base_dir = build_tiny(work / "tiny-base", texts, vocab_size=args.vocab_size, seed=args.seed, **config)
+        model, tokenizer = load_model(base_dir, device="cpu", dtype=torch.float32, for_training=True)
+        return model, tokenizer, None, TINY_BASE_NAME
+    # Full fine-tuning keeps fp32 master weights (bf16 autocast on GPU); LoRA loads the base in bf16 on GPU.
+    dtype = torch.float32 if args.full_finetune else pick_dtype(pick_device())
+    model, tokenizer = load_model(args.base, device="cpu", dtype=dtype, for_training=True)
+    if args.full_finetune or hasattr(model, "peft_config"):  # an adapter checkpoint continues its LoRA
+        return model, tokenizer, None, _base_name(args.base)
+    from peft import LoraConfig
+
+    lora = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                      target_modules=LORA_TARGETS, task_type="CAUSAL_LM")
+    return model, tokenizer, lora, _base_name(args.base)
+
+
+def _base_name(spec: str) -> str:
+    from trainer.modeling import adapter_base, classify
+
+    kind, source = classify(spec)
+    if kind == "adapter":
+        return adapter_base(source)
+    return str(Path(source).resolve()) if kind == "full" else source
+
+
+def _sft_config(args: SFTArgs, work: Path, has_val: bool) -> Any:
+    import torch
+    from trl import SFTConfig
+
+    on_gpu = torch.cuda.is_available()
+    lr = args.lr or (1e-3 if (args.preset or args.full_finetune) else 2e-4)
+    return SFTConfig(
+        output_dir=str(work / "trainer"),
+        num_train_epochs=args.epochs,
+        max_steps=args.max_steps,
+        learning_rate=lr,
+        lr_scheduler_type="cosine",
+        warmup_steps=args.warmup,
+        per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.batch_size,
+        gradient_accumulation_steps=args.grad_accum,
+        seed=args.seed,
+        logging_steps=args.logging_steps,
+        eval_strategy="steps" if has_val else "no",
+        eval_steps=args.eval_steps,
+        save_strategy="no",
+        report_to="none",
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        fp16=on_gpu and not torch.cuda.is_bf16_supported(),
+        activation_checkpointing=on_gpu,  # the new name of gradient_checkpointing
+        use_cpu=not on_gpu,
+        max_length=None,  # examples are pre-tokenized and filtered by --max-length
+        train_sampling_strategy="group_by_length",  # less padding per batch: faster on CPU
+        disable_tqdm=False,
+    )
+
+
+def event_callback(on_event: Callable[[dict], None]) -> Any:
+    """A TrainerCallback forwarding each log dict to `on_event` as {"event": "log", "step", ...}."""
+    from transformers import TrainerCallback
+
+    class _Forward(TrainerCallback):
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+            on_event({"event": "log", "step": state.global_step, "max_steps": state.max_steps, **(logs or {})})
+
+    return _Forward()
+
+
+def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], None] | None = None) -> Path:
+    """Train and write the checkpoint at `args.out`; returns its path. See the module docstring."""
+    import torch
+    from datasets import Dataset
+    from trl import SFTTrainer
+
+    from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
+
+    if isinstance(args, argparse.Namespace):
+        args = args_from_namespace(args)
+    _validate(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    started = time.monotonic()
+    train_pairs, val_pairs, synthetic = load_pairs(args)
+    with tempfile.TemporaryDirectory(prefix="diagramlab-sft-") as work_dir:
+        work = Path(work_dir)
+        model, tokenizer, lora, base_name = _prepare_model(args, work, synthetic + train_pairs)
+        train_rows, dropped = encode_pairs(tokenizer, train_pairs + synthetic, args.max_length)
+        val_rows, dropped_val = encode_pairs(tokenizer, val_pairs, args.max_length)
+        if not train_rows:
+            raise ValueError(f"no training examples within --max-length {args.max_length}")
+        trainer = SFTTrainer(
+            model=model,
+            args=_sft_config(args, work, bool(val_rows)),
+            train_dataset=Dataset.from_list(train_rows),
+            eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
+            processing_class=tokenizer,
+            peft_config=lora,
+            callbacks=[event_callback(on_event)] if on_event else None,
+        )
+        result = trainer.train()
+        metrics = {"train_loss": result.training_loss, "steps": result.global_step}
+        if val_rows:
+            metrics.update(trainer.evaluate())
+        if not trainer.is_world_process_zero():
+            return Path(args.out)
+        with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
+            trainer.save_model(str(tmp))
+            tokenizer.save_pretrained(str(tmp))
+            (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
+            write_manifest(
+                tmp,
+                kind="sft",
+                base_model=base_name,
+                parent_checkpoint=args.base or None,
+                adapter=lora is not None or hasattr(model, "peft_config"),
+                data_file=args.data,
+                data_sha256=file_sha256(args.data),
+                data_rows=len(train_pairs) + len(val_pairs),
+                train_rows=len(train_pairs),
+                val_rows=len(val_pairs),
+                synthetic_rows=len(synthetic),
+                synthetic_seed=args.synthetic_seed if synthetic else None,
+                dropped_too_long=dropped + dropped_val,
+                training_args=asdict(args),
+                metrics=metrics,
+                command=to_command(args),
+                wall_seconds=round(time.monotonic() - started, 1),
+                parameters=sum(p.numel() for p in model.parameters()),
+            )
+    return Path(args.out)
+
+
+def run_sft(namespace: argparse.Namespace) -> int:
+    """The `diagramlab sft` command (dispatcher contract: returns the exit code)."""
+    path = train_sft(namespace)
+    print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for `python -m trainer.sft` / `accelerate launch -m trainer.sft`."""
+    parser = argparse.ArgumentParser(prog="trainer.sft", description=__doc__.splitlines()[0])
+    add_sft_arguments(parser)
+    return run_sft(parser.parse_args(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
