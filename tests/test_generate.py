@@ -1,12 +1,15 @@
-"""Generation: k parsed candidates per prompt, stopping on EOS, seeded, thread-safe."""
+"""Generation: k parsed candidates per prompt, stopping on EOS, seeded, capped, thread-safe."""
 
+import argparse
 import threading
 
 import pytest
+import torch
 
-from trainer.generate import Candidate, Generator
+from diagram import build_prompt
+from trainer.generate import Candidate, Generator, add_generate_arguments, run_generate
 
-from conftest import MICRO_REQUESTS, micro_pairs
+from conftest import micro_pairs
 
 
 @pytest.fixture(scope="module")
@@ -18,5 +21,79 @@ def test_greedy_generation_reproduces_training_answers_and_stops_on_eos(generato
     for prompt, answer in micro_pairs():
         (cand,) = generator.generate(prompt, k=1, temperature=0)
         assert cand.text == answer
-        assert cand.stopped_on_eos
-        assert cand.parse.ok
+        assert cand.stopped_on_eos and cand.parse.ok
+
+
+def test_sampling_returns_k_parsed_candidates(generator):
+    prompt, answer = micro_pairs()[0]
+    cands = generator.generate(prompt, k=4, seed=0)
+    assert [c.index for c in cands] == [0, 1, 2, 3]
+    assert all(isinstance(c, Candidate) for c in cands)
+    assert all(c.stopped_on_eos and c.parse.ok for c in cands)
+    assert all(c.n_tokens > 0 and c.seconds > 0 for c in cands)
+    assert len({c.seconds for c in cands}) == 1  # one batch for all k
+    assert any(c.text == answer for c in cands)
+
+
+def test_same_seed_same_candidates_and_global_rng_untouched(generator):
+    prompt = build_prompt("pipeline: read -> clean -> plot -> save")
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = [c.text for c in generator.generate(prompt, k=3, temperature=1.5, seed=7)]
+    assert torch.equal(torch.rand(3), expected_next)
+    second = [c.text for c in generator.generate(prompt, k=3, temperature=1.5, seed=7)]
+    assert first == second
+
+
+def test_token_cap_cuts_candidates_without_eos(generator):
+    prompt, _ = micro_pairs()[3]
+    cands = generator.generate(prompt, k=2, max_new_tokens=3, seed=0)
+    assert all(not c.stopped_on_eos and c.n_tokens == 3 for c in cands)
+    assert not any(c.parse.ok for c in cands)
+
+
+def test_concurrent_calls_match_sequential_ones(generator):
+    prompts = [p for p, _ in micro_pairs()]
+    sequential = [[c.text for c in generator.generate(p, k=2, temperature=1.2, seed=i)]
+                  for i, p in enumerate(prompts)]
+    results = [None] * len(prompts)
+
+    def work(i):
+        results[i] = [c.text for c in generator.generate(prompts[i], k=2, temperature=1.2, seed=i)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(prompts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == sequential
+
+
+@pytest.mark.parametrize("kwargs, message", [({"k": 0}, "k must be"), ({"max_new_tokens": 10**6}, None)])
+def test_arguments_are_checked_or_clamped(generator, kwargs, message):
+    prompt, _ = micro_pairs()[2]
+    if message:
+        with pytest.raises(ValueError, match=message):
+            generator.generate(prompt, **kwargs)
+    else:  # a huge cap is clamped to the model's context
+        assert generator.generate(prompt, k=1, seed=0, **kwargs)[0].stopped_on_eos
+
+
+def test_generator_uses_one_thread_for_tiny_models_and_restores_setting(generator):
+    before = torch.get_num_threads()
+    assert generator.threads == 1
+    generator.generate(micro_pairs()[0][0], k=1, seed=0)
+    assert torch.get_num_threads() == before
+
+
+def test_generate_command_writes_texts_and_pngs(micro_sft_checkpoint, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    add_generate_arguments(parser)
+    args = parser.parse_args(["--checkpoint", str(micro_sft_checkpoint), "--prompt", "flowchart: start -> end",
+                              "-k", "2", "--out-dir", str(tmp_path / "out"), "--seed", "0"])
+    assert run_generate(args) == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["candidate_0.png", "candidate_0.txt", "candidate_1.png", "candidate_1.txt"]
+    assert (tmp_path / "out" / "candidate_0.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "candidate_1:" in capsys.readouterr().out

@@ -57,10 +57,9 @@ def encode_example(tokenizer: Any, prompt: str, answer: str) -> dict[str, list[i
 
 
 def check_labels_end_with_eos(labels: list[int], eos_id: int) -> None:
-    """Raise ValueError unless the last non-ignored label is EOS (guards every SFT example)."""
-    kept = [t for t in labels if t != IGNORE_INDEX]
-    if not kept or kept[-1] != eos_id:
-        raise ValueError(f"training example's last label token is {kept[-1:] or 'missing'}, not EOS {eos_id}")
+    """Raise ValueError unless the example's last label is EOS (guards every SFT example)."""
+    if not labels or labels[-1] != eos_id:
+        raise ValueError(f"training example's last label token is {labels[-1:] or 'missing'}, not EOS {eos_id}")
 
 
 def clean_answer(text: str, eos_token: str | None = None) -> str:
