@@ -168,7 +168,8 @@ def run_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m labeler.app", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m labeler.app",
+                                     description=__doc__.split("\n")[0])
     add_app_arguments(parser)
     return run_app(parser.parse_args(argv))
 

@@ -1,4 +1,4 @@
-"""The one object the labeler's handlers share: paths, stores, the generator cache and the job runner.
+"""The one object the labeler's handlers share: paths, stores, generator cache, job runner.
 
 `AppContext.create(...)` is called once in `labeler.app.main()` (or by a test) and handed to every
 tab; nothing here lives at module level. Per-browser-session data stays in `gr.State`.
@@ -171,7 +171,7 @@ class AppContext:
             return "unknown"
 
     def checkpoints(self) -> list[tuple[Path, dict]]:
-        """Finished checkpoints under checkpoints-dir (plus the active one if it lives elsewhere)."""
+        """Finished checkpoints under checkpoints-dir (plus the active one if elsewhere)."""
         found = list_checkpoints(self.checkpoints_dir)
         active = self.active_checkpoint()
         if all(p.resolve() != active.resolve() for p, _ in found):

@@ -73,8 +73,8 @@ def _card(i: int) -> dict:
         with gr.Accordion("Problems", open=False):
             problems = gr.Markdown()
         with gr.Accordion("Raw text", open=False):
-            raw = gr.Code(language=None, interactive=False, lines=4, max_lines=14, wrap_lines=True,
-                          elem_id=f"raw-{i}")
+            raw = gr.Code(language=None, interactive=False, lines=4, max_lines=14,
+                          wrap_lines=True, elem_id=f"raw-{i}")
     return {"col": col, "image": image, "badge": bdg, "choose": choose, "reject": reject,
             "problems": problems, "raw": raw}
 
@@ -89,8 +89,9 @@ def _edit_layout(c: dict) -> None:
             c["edit_open"] = gr.Button("Open in editor", elem_id="edit-open", scale=1)
         with gr.Row():
             with gr.Column():
-                c["editor"] = gr.Code(label="Diagram text", language=None, lines=12, wrap_lines=True,
-                                      max_lines=30, interactive=True, elem_id="editor")
+                c["editor"] = gr.Code(label="Diagram text", language=None, lines=12,
+                                      max_lines=30, interactive=True, elem_id="editor",
+                                      wrap_lines=True)
             with gr.Column():
                 c["edit_image"] = gr.Image(label="Preview", type="filepath", interactive=False,
                                            format="png", height=300, elem_id="edit-preview")
@@ -104,8 +105,8 @@ def _status(state: L.LabelState) -> str:
     if not state.candidates:
         return ""
     if state.all_invalid:
-        return (f"{tag('bad', 'all invalid')} Every candidate is invalid. Press **Regenerate (R)**, or fix one under "
-                "*Edit to fix*.")
+        return (f"{tag('bad', 'all invalid')} Every candidate is invalid. Press "
+                "**Regenerate (R)**, or fix one under *Edit to fix*.")
     return "Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), then **Submit** (Enter)."
 
 
@@ -191,8 +192,8 @@ def _advance(ctx, state: L.LabelState, sampling: L.Sampling, rng: random.Random,
         return
     model = ctx.model_name(ctx.active_checkpoint())
     waiting = replace(state, candidates=(), chosen=None, rejected=None)
-    yield _view(ctx, waiting, f"{tag('busy', 'generating')} {sampling.k} candidates with `{model}` ...",
-                pending=int(sampling.k))
+    message = f"{tag('busy', 'generating')} {sampling.k} candidates with `{model}` ..."
+    yield _view(ctx, waiting, message, pending=int(sampling.k))
     try:
         state = L.generate(ctx, waiting, sampling)
     except L.UserError as exc:
@@ -217,9 +218,17 @@ def _mark_handler(role: str, i: int):
 
 def _wire(ctx, c: dict) -> None:
     marks, view = _outputs(c)
+    c["view_outputs"], c["mark_outputs"] = view, marks
     sampling = [c["k"], c["temperature"], c["top_p"]]
-    rng = random.Random()
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
+    after_pair = _wire_generation(ctx, c, view, sampling, gen)
+    _wire_picks(ctx, c, marks, view, after_pair, sampling, gen)
+    _wire_edit(ctx, c, marks, view, after_pair, sampling, gen)
+
+
+def _wire_generation(ctx, c: dict, view: list, sampling: list, gen: dict):
+    """Next / regenerate / typed prompt / skips; returns the handler run after a pair is saved."""
+    rng = random.Random()
 
     def next_prompt(state, k, temperature, top_p):
         yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng)
@@ -238,7 +247,6 @@ def _wire(ctx, c: dict) -> None:
                             custom=(request, category))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
-    c["view_outputs"], c["mark_outputs"] = view, marks
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
     c["use_custom"].click(use_custom, [c["state"], c["custom"], c["custom_cat"], *sampling], view,
                           api_name="custom", **gen)
@@ -246,8 +254,14 @@ def _wire(ctx, c: dict) -> None:
         def skip(state, annotator, k, temperature, top_p, reason=reason):
             state = L.skip(ctx, state, reason, annotator)
             yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng)
-        c[reason].click(
-            skip, [c["state"], c["annotator"], *sampling], view, api_name=reason, **gen)
+        c[reason].click(skip, [c["state"], c["annotator"], *sampling], view, api_name=reason,
+                        **gen)
+    return after_pair
+
+
+def _wire_picks(ctx, c: dict, marks: list, view: list, after_pair, sampling: list,
+                gen: dict) -> None:
+    """Choose / reject buttons, submit (API `/submit`) and undo."""
     for i, card in enumerate(c["cards"]):
         card["choose"].click(_mark_handler("chosen", i), c["state"], marks,
                              api_visibility="private", show_progress="hidden")
@@ -270,10 +284,9 @@ def _wire(ctx, c: dict) -> None:
             state, pair_id = L.undo(ctx, state)
         except L.UserError as exc:
             return _marks(state, _warn(str(exc))) + [gr.skip()]
-        return _marks(state, f"{tag('warn', 'undone')} removed pair `{pair_id}`.") + [_header(ctx)]
+        return _marks(state, f"{tag('info', 'undone')} removed pair `{pair_id}`.") + [_header(ctx)]
 
     c["undo"].click(undo, c["state"], marks + [c["header"]], api_name="undo")
-    _wire_edit(ctx, c, marks, view, after_pair, sampling, gen)
 
 
 def _pos(value):
@@ -283,7 +296,8 @@ def _pos(value):
     return int(value) if float(value).is_integer() else value
 
 
-def _wire_edit(ctx, c: dict, marks: list, view: list, after_pair, sampling: list, gen: dict) -> None:
+def _wire_edit(ctx, c: dict, marks: list, view: list, after_pair, sampling: list,
+               gen: dict) -> None:
     def open_editor(state, source):
         pos = _pos(source)
         if not state.candidates or pos is None or not 0 <= pos < len(state.candidates):

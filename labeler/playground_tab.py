@@ -31,8 +31,8 @@ def _layout(ctx) -> dict:
     with gr.Row():
         with gr.Column():
             c["editor"] = gr.Code(value=EXAMPLE, label="Diagram text (one node per line)",
-                                  language=None, lines=14, max_lines=40, interactive=True, wrap_lines=True,
-                                  elem_id="pg-editor")
+                                  language=None, lines=14, max_lines=40, interactive=True,
+                                  wrap_lines=True, elem_id="pg-editor")
         with gr.Column():
             c["preview"] = gr.Image(label="Preview (1000x600)", type="filepath", format="png",
                                     interactive=False, elem_id="pg-preview", height=330)
@@ -55,8 +55,11 @@ def _layout(ctx) -> dict:
     with gr.Accordion("Compare two checkpoints (anonymous A/B)", open=True):
         c["win_rate"] = gr.Markdown(elem_id="pg-winrate")
         with gr.Row(equal_height=True):
-            c["ckpt_a"] = gr.Dropdown(choices, label="Checkpoint A", elem_id="pg-a")
-            c["ckpt_b"] = gr.Dropdown(choices, label="Checkpoint B", elem_id="pg-b")
+            others = [name for _, name in choices if name != active]
+            c["ckpt_a"] = gr.Dropdown(choices, value=active, label="Checkpoint A",
+                                      elem_id="pg-a")
+            c["ckpt_b"] = gr.Dropdown(choices, value=others[-1] if others else None,
+                                      label="Checkpoint B", elem_id="pg-b")
             c["compare"] = gr.Button("Compare on the request above", elem_id="pg-compare")
         with gr.Row():
             c["left"] = gr.Image(label="Left", type="filepath", format="png", interactive=False,
@@ -84,9 +87,15 @@ def render_editor(ctx, text: str):
     return image, problems, gr.DownloadButton(value=image), gr.DownloadButton(value=svg)
 
 
+def _not_done(exc: Exception) -> str:
+    """Show a refused or failed request in the page (a toast and the status line)."""
+    if not isinstance(exc, UserError):
+        log.exception("playground generation failed")
+    gr.Warning(str(exc))
+    return f"{tag('warn', 'not done')} {exc}"
+
+
 def _wire(ctx, c: dict) -> None:
-    rng = random.Random()
-    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     outs = [c["preview"], c["problems"], c["png"], c["svg"]]
     c["editor"].change(lambda text: render_editor(ctx, text), c["editor"], outs, js=DEBOUNCE_JS,
                        trigger_mode="always_last", show_progress="hidden", api_name="preview")
@@ -98,25 +107,31 @@ def _wire(ctx, c: dict) -> None:
 
     c["refresh"].click(refresh, None, [c["ckpt"], c["ckpt_a"], c["ckpt_b"]],
                        api_visibility="private")
+    rng = random.Random()
+    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
+    _wire_generate(ctx, c, rng, gen)
+    _wire_ab(ctx, c, rng, gen)
 
+
+def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     def generate(request, checkpoint):
         try:
             sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31))
-        except UserError as exc:
-            gr.Warning(str(exc))
-            return gr.skip(), f"{tag('warn', 'not done')} {exc}"
+        except Exception as exc:  # the UI boundary: refusals and model failures are shown
+            return gr.skip(), _not_done(exc)
         return sample.text, (f"{badge(sample.ok, sample.problems)} · {sample.seconds:.1f} s "
                              f"from `{checkpoint}` (loaded into the editor above)")
 
     c["generate"].click(generate, [c["request"], c["ckpt"]], [c["editor"], c["gen_status"]],
                         api_name="playground_generate", **gen)
 
+
+def _wire_ab(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     def compare(request, a, b):
         try:
             left, right, ab = P.compare(ctx, request, a, b, rng)
-        except UserError as exc:
-            gr.Warning(str(exc))
-            return P.ABState(), None, None, f"{tag('warn', 'not done')} {exc}"
+        except Exception as exc:  # the UI boundary: refusals and model failures are shown
+            return P.ABState(), None, None, _not_done(exc)
         return ab, left.image, right.image, (
             f"Left: {badge(left.ok, left.problems)} · Right: {badge(right.ok, right.problems)}. "
             "Which one is better?")
@@ -129,11 +144,10 @@ def _wire(ctx, c: dict) -> None:
             try:
                 ab, message = P.vote(ctx, ab, choice)
             except UserError as exc:
-                gr.Warning(str(exc))
-                return ab, f"{tag('warn', 'not done')} {exc}", gr.skip()
+                return ab, _not_done(exc), gr.skip()
             return ab, message, P.win_rate_markdown(ctx)
-        c[f"vote_{choice}"].click(vote, c["ab_state"], [c["ab_state"], c["ab_status"],
-                                                        c["win_rate"]],
+        c[f"vote_{choice}"].click(vote, c["ab_state"],
+                                  [c["ab_state"], c["ab_status"], c["win_rate"]],
                                   api_name=f"vote_{choice}")
 
 

@@ -1,8 +1,8 @@
 """One ORPO training job at a time, run as a subprocess and followed through its events file.
 
 The web process never imports torch for training: `TrainingRunner.start` launches
-`python -m trainer.cli orpo --checkpoint ... --data ... --out ... --events ...` with an argument list
-(never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
+`python -m trainer.cli orpo --checkpoint ... --data ... --out ... --events ...` with an argument
+list (never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
 (`{"step", "total", "loss", "rewards/margins", "epoch", "eta_s"}` ... `{"status": "done"|...}`)
 into a `JobStatus` the Train tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
 cancelling cleanly. A job that dies without a final event is reported as failed with its log tail.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 LOG_TAIL_LINES = 40
+_TQDM_BAR = re.compile(r"\d+%\|.*\|")
 
 
 class JobBusyError(RuntimeError):
@@ -127,7 +129,8 @@ def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
 
 
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last `lines` lines of a log file ('' when there is none yet)."""
+    """The last `lines` lines of a log file ('' when there is none yet), without the tqdm
+    progress bars that would otherwise fill it (the progress bar above shows the same)."""
     try:
         with path.open("rb") as fh:
             fh.seek(0, os.SEEK_END)
@@ -135,7 +138,8 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
             data = fh.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
-    return "\n".join(data.splitlines()[-lines:])
+    kept = [line for line in data.splitlines() if line.strip() and not _TQDM_BAR.search(line)]
+    return "\n".join(kept[-lines:])
 
 
 class TrainingRunner:

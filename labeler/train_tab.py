@@ -34,14 +34,16 @@ def _layout(ctx) -> dict:
     defaults = T.field_defaults()
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
-            for name, label, precision in (("max_steps", "Max steps", 0), ("epochs", "Epochs", None),
-                                           ("beta", "Beta", None), ("eval_n", "Eval prompts", 0)):
+            for name, label, precision in (("max_steps", "Max steps", 0),
+                                           ("epochs", "Epochs", None), ("beta", "Beta", None),
+                                           ("eval_n", "Eval prompts", 0)):
                 default, help_text = defaults[name]
                 c[name] = gr.Number(default, label=label, info=help_text, precision=precision,
                                     elem_id=name.replace("_", "-"))
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
         c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
+                                color_map={"loss": "#4c5fd5", "reward margin": "#e8890c"},
                                 height=260, elem_id="loss-plot", scale=3)
         c["log"] = gr.Textbox(label="Log (tail)", lines=12, max_lines=12, interactive=False,
                               elem_id="train-log", scale=2, autoscroll=True)
@@ -76,13 +78,15 @@ def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
         new = ctx.model_name(Path(status.out))
         ready = new != active
         tail = "" if ready else " It is the active model."
-        return f"{tag('ok', 'done')} Training finished: `{new}`.{tail}\n\n" + T.metrics_table(ctx, Path(status.out)), ready
+        return (f"{tag('ok', 'done')} Training finished: `{new}`.{tail}\n\n"
+                + T.metrics_table(ctx, Path(status.out))), ready
+    stays = f"The active model stays `{active}`."
     if status.state == "done":
-        return f"{tag('bad', 'failed')} Training reported done but `{status.out}` is missing. The active model stays " \
-               f"`{active}`.", False
+        return f"{tag('bad', 'failed')} Training reported done but `{status.out}` is missing. " \
+               + stays, False
     if status.state in ("failed", "cancelled"):
         why = f": {html.escape(status.error)}" if status.error else "."
-        return f"{tag('bad', status.state)} Training {status.state}{why}\n\nThe active model stays `{active}`.", False
+        return f"{tag('bad', status.state)} Training {status.state}{why}\n\n{stays}", False
     return "", False
 
 
@@ -91,10 +95,15 @@ def job_view(ctx, seen: str) -> list:
     status = ctx.runner.status()
     allowed, reason = T.gate(ctx)
     result, ready = _result_md(ctx, status)
-    key = f"{status.job_id}:{status.state}"
-    choices = gr.Dropdown(choices=checkpoint_choices(ctx)) if key != seen else gr.skip()
-    return [key, reason, gr.Button(interactive=allowed), gr.Button(interactive=status.running),
-            _progress_html(status), T.loss_frame(status),
+    # Resend the checkpoint list only when a job starts or ends, and the plot only when it has new
+    # points: a re-sent plot restarts its drawing animation and never shows its lines.
+    job_key, points = f"{status.job_id}:{status.state}", len(status.losses) + len(status.margins)
+    seen_job, _, seen_points = seen.partition("|")
+    choices = gr.Dropdown(choices=checkpoint_choices(ctx)) if job_key != seen_job else gr.skip()
+    plot = T.loss_frame(status) if f"{job_key}:{points}" != f"{seen_job}:{seen_points}" \
+        else gr.skip()
+    return [f"{job_key}|{points}", reason, gr.Button(interactive=allowed),
+            gr.Button(interactive=status.running), _progress_html(status), plot,
             status.log_tail, result, gr.Button(visible=ready), choices,
             f"**Active model:** `{ctx.model_name(ctx.active_checkpoint())}`"]
 

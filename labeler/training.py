@@ -124,10 +124,13 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
 
 
 def loss_frame(status: JobStatus):
-    """The live plot's data: one row per logged step and series, typed even when empty (an
-    untyped empty frame makes the plot treat numbers as categories)."""
+    """The live plot's data: one row per logged step and series; None before the first step
+    (Gradio fixes a plot's series from the first data it gets, so an empty frame would leave
+    the plot without lines for good)."""
     import pandas as pd
 
+    if not status.losses and not status.margins:
+        return None
     rows = [(s, v, "loss") for s, v in status.losses]
     rows += [(s, v, "reward margin") for s, v in status.margins]
     frame = pd.DataFrame(rows, columns=["step", "value", "series"])
@@ -154,8 +157,8 @@ def metrics_table(ctx, checkpoint: Path) -> str:
             f"`{ctx.model_name(checkpoint)}` (new) |\n|---|---|---|")
     table = "".join(f"\n| {k} | {_fmt(old_m.get(k))} | {_fmt(new_m.get(k))} |" for k in keys)
     more = len(found) - len(keys)
-    return head + table + (f"\n\n{more} more metrics in `{ctx.model_name(checkpoint)}/manifest.json`."
-                           if more else "")
+    where = f"\n\n{more} more metrics in `{ctx.model_name(checkpoint)}/manifest.json`."
+    return head + table + (where if more else "")
 
 
 def flat_metrics(metrics, prefix: str = "") -> dict:

@@ -127,8 +127,8 @@ def preview(render_dir: Path, text: str) -> tuple[str | None, str]:
     """(image path or None, markdown badge + problem list) for live editing."""
     text = text or ""
     if len(text) > MAX_DIAGRAM_CHARS:
-        return None, (f"{tag('warn', 'too big')} The diagram text is {len(text):,} characters; the limit is "
-                      f"{MAX_DIAGRAM_CHARS:,}. Nothing was rendered.")
+        return None, (f"{tag('warn', 'too big')} The diagram text is {len(text):,} characters; "
+                      f"the limit is {MAX_DIAGRAM_CHARS:,}. Nothing was rendered.")
     if not text.strip():
         return None, "Type or paste diagram text (one node per line)."
     result = parse(text)

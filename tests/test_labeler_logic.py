@@ -1,4 +1,4 @@
-"""The Label tab's handlers as plain functions: prompt choice, candidates, picks, pairs, skips, undo.
+"""The Label tab's handlers as plain functions: prompts, candidates, picks, pairs, skips, undo.
 
 No browser, no model: a FakeGenerator and a temp data dir (labeler.fakes.make_context).
 """
