@@ -1,6 +1,6 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
-`start(ctx, settings)` copies the preference CSV (under the store's lock) into the run directory,
+`start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.snapshot`) for the run,
 picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shared
 `TrainingRunner`. `metrics_table` puts a finished checkpoint's eval metrics beside its parent's.
 
@@ -11,12 +11,10 @@ picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shar
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
+import time
+import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
-
-from filelock import FileLock
 
 from labeler.context import PROMPTS_FILE
 from labeler.labeling import UserError
@@ -75,14 +73,11 @@ def next_out_dir(checkpoints_dir: Path) -> Path:
     return Path(checkpoints_dir) / f"orpo-{max(numbers, default=0) + 1}"
 
 
-def snapshot(store_path: Path, dest_dir: Path) -> Path:
-    """Copy the preference CSV under its lock, so training reads a fixed set of pairs."""
+def snapshot(store, dest_dir: Path) -> Path:
+    """A copy of the pairs taken under the store's lock: training reads a fixed set of pairs."""
     dest_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="pairs-", suffix=".csv", dir=dest_dir)
-    Path(tmp).unlink()
-    with FileLock(str(store_path) + ".lock", timeout=60):  # the PreferenceStore's lock file
-        shutil.copyfile(store_path, tmp)
-    return Path(tmp)
+    name = f"pairs-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.csv"
+    return store.snapshot(dest_dir / name)
 
 
 def _number(value, name: str, kind: type, minimum: float):
@@ -112,7 +107,10 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
     allowed, reason = gate(ctx)
     if not allowed:
         raise UserError(reason)
-    data = snapshot(ctx.store.path, ctx.runner.runs_dir / "snapshots")
+    try:
+        data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
+    except PreferenceError as exc:
+        raise UserError(str(exc)) from None
     job = OrpoJob(checkpoint=ctx.active_checkpoint(), data=data,
                   out=next_out_dir(ctx.checkpoints_dir), max_steps=settings.max_steps,
                   epochs=settings.epochs, beta=settings.beta, eval_n=settings.eval_n,
