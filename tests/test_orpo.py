@@ -71,12 +71,25 @@ def test_split_keeps_prompts_on_one_side_and_is_seeded():
     assert len(val) == 8 and split_pairs(rows, 0.2, seed=3) == (train, val)
 
 
+def _heldout_pool(path: Path) -> Path:
+    import csv
+
+    columns = ["prompt_id", "category", "split", "request", "prompt", "reference", "dest_shape_info"]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for i, request in enumerate(["flowchart: start -> end", "a single step: load data"]):
+            writer.writerow([f"h{i}", "other", "heldout", request, build_prompt(request), _answer(i, "circle"), "{}"])
+    return path
+
+
 @pytest.mark.slow
 def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
     from trainer.checkpoint import file_sha256, read_manifest
     from trainer.modeling import load_model
 
-    args = _args(micro_parent, tmp_path)
+    args = _args(micro_parent, tmp_path, no_eval=False, eval_n=2, eval_k=1,
+                 prompts=str(_heldout_pool(tmp_path / "pool.csv")))
     out = train_orpo(args)
     before, _ = load_model(micro_parent)
     after, _ = load_model(out)
@@ -86,6 +99,8 @@ def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
     assert manifest["kind"] == "orpo" and manifest["parent_checkpoint"] == str(micro_parent)
     assert manifest["data_sha256"] == file_sha256(out / "preferences.csv") == file_sha256(args.data)
     assert manifest["data_rows"] == 6 and manifest["beta"] == 0.1 and manifest["metrics"]["steps"] == 2
+    heldout = manifest["metrics"]["heldout"]  # trainer.evaluate on the held-out prompts
+    assert heldout["n_prompts"] == 2 and heldout["n_candidates"] == 2 and 0 <= heldout["validity"] <= 1
     events = read_events(args.events)
     assert [e["step"] for e in events if "step" in e] == [1, 2]
     assert final_event(events) == {**events[-1], "status": "done", "checkpoint": str(out)}

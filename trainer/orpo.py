@@ -247,6 +247,9 @@ def _orpo_config(args: ORPOArgs, work: Path, max_length: int, lora: bool) -> Any
         use_cpu=not on_gpu,
         optim="paged_adamw_8bit" if eight_bit else "adamw_torch",
         remove_unused_columns=False,
+        # Batches of similar length: a runaway rejected sample (1000+ tokens) would pad all others.
+        train_sampling_strategy="group_by_length",
+        length_column_name="length",
         disable_tqdm=False,
     )
 
@@ -317,7 +320,7 @@ def _fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> t
             if need > limit:
                 dropped += 1
                 continue
-            kept[part].append(row)
+            kept[part].append({**row, "length": need})  # for group_by_length batching
             needs.append(need)
     if not kept[0]:
         raise ValueError(f"every training pair is longer than {limit} tokens; raise --max-length")

@@ -1,0 +1,291 @@
+"""Does ORPO learn a user's taste? Simulated users with a clear taste, end to end on CPU.
+
+    .venv/bin/python -m benchmarks.bench_uptake --quick            # minutes: fewer prompts
+    .venv/bin/python -m benchmarks.bench_uptake                    # 200 auto + 600 labeled prompts
+        [--checkpoint checkpoints/tiny-sft] [--out benchmarks/out/uptake] [--profiles blue readable]
+
+Per profile (left-to-right flow, blue palette, most readable):
+1. bootstrap auto pairs (reference vs a worse SFT sample; shared by all profiles),
+2. the SFT model samples K=4 candidates for each labeling prompt (shared: same SFT model),
+3. the simulated user takes the candidate it likes best as `chosen` and the one it likes least as
+   `rejected` (valid beats invalid, then the profile's score; ties are skipped),
+4. `diagramlab orpo` trains on auto + simulated pairs (trainer.orpo.train_orpo),
+5. SFT and ORPO sample K candidates for each held-out prompt; reported per model: profile match
+   rate (share of *all* candidates that match the taste; invalid ones never match), validity,
+   EOS stop rate and the original project's score against the reference (invalid = 0).
+Targets: match rate +30 points per profile, validity down at most 2 points, <= 30 min per profile.
+
+Writes results.md, results.json and uptake.png (matplotlib, Agg) under --out, and prints the
+table. Sampled candidates are cached under --out (keyed by checkpoint, split, K, seed), so a
+rerun with other ORPO settings only retrains and re-evaluates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from diagram import Diagram, flow_direction, parse, readability
+from diagram.metrics import is_blue_palette
+
+
+def _left_to_right(d: Diagram) -> float:
+    return float(flow_direction(d) == "left_to_right")
+
+
+def _readable(d: Diagram) -> float:
+    return readability(d).score
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A simulated user: `score` ranks valid candidates; a candidate matches when score >= threshold."""
+
+    name: str
+    likes: str
+    score: Callable[[Diagram], float]
+    threshold: float
+
+
+PROFILES = (
+    Profile("left_to_right", "left-to-right flow (diagram.metrics.flow_direction)", _left_to_right, 1.0),
+    Profile("blue", "the blue palette (is_blue_palette >= 0.5)", is_blue_palette, 0.5),
+    Profile("readable", "the most readable diagram (readability score >= 0.9)", _readable, 0.9),
+)
+SIZES = {"quick": {"dl": 16, "other": 24, "label": 120, "heldout": 30},
+         "full": {"dl": 80, "other": 120, "label": 600, "heldout": 100}}
+
+
+def user_pick(profile: Profile, candidates: list[Any]) -> tuple[Any, Any] | None:
+    """(chosen, rejected): best and worst by (valid, profile score); None on a tie."""
+    keyed = [((c.parse.ok, profile.score(c.parse.diagram) if c.parse.ok else 0.0), c)
+             for c in candidates if c.text.strip()]
+    if len(keyed) < 2:
+        return None
+    best = max(keyed, key=lambda item: item[0])
+    worst = min(keyed, key=lambda item: item[0])
+    if best[0] == worst[0] or best[1].text.strip() == worst[1].text.strip():
+        return None
+    return best[1], worst[1]
+
+
+# ---------------------------------------------------------------- sampling, cached
+
+
+def _cache_key(checkpoint: Path, rows: list[dict], k: int, seed: int) -> str:
+    manifest = (checkpoint / "manifest.json").read_bytes() if (checkpoint / "manifest.json").exists() else b""
+    blob = json.dumps([str(checkpoint.resolve()), hashlib.sha256(manifest).hexdigest(),
+                       [r["prompt_id"] for r in rows], k, seed])
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def sample(generator: Any, checkpoint: Path, rows: list[dict], k: int, seed: int, cache_dir: Path,
+           label: str) -> list[list[Any]]:
+    """K candidates per row (prompt i seeded with seed + i), cached as JSON lines."""
+    from tqdm import tqdm
+
+    cache = cache_dir / f"candidates-{label}-{_cache_key(checkpoint, rows, k, seed)}.jsonl"
+    if not cache.exists():
+        with open(cache.with_suffix(".tmp"), "w", encoding="utf-8") as handle:
+            for i, row in enumerate(tqdm(rows, desc=f"sample {label}", unit="prompt")):
+                cands = generator.generate(row["prompt"], k=k, seed=seed + i)
+                handle.write(json.dumps([{"text": c.text, "eos": c.stopped_on_eos, "tokens": c.n_tokens,
+                                          "seconds": c.seconds} for c in cands]) + "\n")
+        cache.with_suffix(".tmp").rename(cache)
+    lines = cache.read_text(encoding="utf-8").splitlines()
+    return [[SimpleNamespace(index=j, text=c["text"], parse=parse(c["text"]), stopped_on_eos=c["eos"],
+                             n_tokens=c["tokens"], seconds=c["seconds"]) for j, c in enumerate(json.loads(line))]
+            for line in lines]
+
+
+def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, ...]) -> dict[str, Any]:
+    """Match rate per profile, validity, EOS stop rate, original score, over all candidates."""
+    from diagram import original_score
+
+    flat = [(row, c) for row, cs in zip(rows, cands) for c in cs]
+    n = len(flat)
+    scores = [original_score(c.parse.diagram, parse(row["reference"]).diagram, dl_model=row["category"] == "dl_model")
+              if c.parse.ok else 0.0 for row, c in flat]
+    return {
+        "n_candidates": n,
+        "validity": sum(c.parse.ok for _, c in flat) / n,
+        "eos_stop_rate": sum(c.stopped_on_eos for _, c in flat) / n,
+        "original_score": sum(scores) / n,
+        "match": {p.name: sum(c.parse.ok and p.score(c.parse.diagram) >= p.threshold for _, c in flat) / n
+                  for p in profiles},
+        "sample_seconds": sum(cs[0].seconds for cs in cands if cs),
+    }
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+def bootstrap_stage(generator: Any, label_rows: list[dict], sizes: dict, k: int, seed: int, out: Path) -> Path:
+    """auto_pairs.csv: bootstrap pairs shared by every profile (skipped when already there)."""
+    from trainer.bootstrap import BootstrapStats, bootstrap_pairs
+    from trainer.preferences import PreferenceStore
+
+    path = out / "auto_pairs.csv"
+    if path.exists():
+        return path
+    tmp = out / "auto_pairs.tmp.csv"
+    tmp.unlink(missing_ok=True)
+    store, stats = PreferenceStore(tmp), BootstrapStats()
+    for category, want in (("dl_model", sizes["dl"]), ("other", sizes["other"])):
+        rows = [r for r in label_rows if r["category"] == category]
+        bootstrap_pairs(generator, rows, want, store, k=k, seed=seed, stats=stats, model_name="sft")
+    print(f"bootstrap: {stats.written} auto pairs, {stats.skipped_all_equal} prompts skipped")
+    tmp.rename(path)
+    return path
+
+
+def profile_pairs(profile: Profile, rows: list[dict], cands: list[list[Any]], auto: Path, out: Path) -> tuple[Path, int]:
+    """auto pairs + the simulated user's picks, as the CSV ORPO trains on; returns (path, picks)."""
+    from trainer.preferences import PreferenceStore
+
+    path = out / f"pairs-{profile.name}.csv"
+    path.unlink(missing_ok=True)
+    shutil.copyfile(auto, path)
+    store, picks = PreferenceStore(path), 0
+    for row, cs in zip(rows, cands):
+        pick = user_pick(profile, cs)
+        if pick is None:
+            continue
+        store.append(prompt=row["prompt"], chosen=pick[0].text, rejected=pick[1].text, category=row["category"],
+                     source="simulated", annotator=profile.name, candidate_ids=[pick[0].index, pick[1].index])
+        picks += 1
+    return path, picks
+
+
+def train_profile(args: argparse.Namespace, data: Path, out_dir: Path) -> float:
+    """ORPO on `data` into `out_dir` (replaced); returns wall seconds."""
+    from trainer.orpo import ORPOArgs, train_orpo
+
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    started = time.monotonic()
+    train_orpo(ORPOArgs(checkpoint=str(args.checkpoint), data=str(data), out=str(out_dir), beta=args.beta,
+                        lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                        no_eval=True, threads=args.threads))
+    return time.monotonic() - started
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    import torch
+
+    from trainer.datasets_io import load_prompt_pool
+    from trainer.generate import Generator
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    sizes = SIZES["quick" if args.quick else "full"]
+    profiles = tuple(p for p in PROFILES if p.name in args.profiles)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pool = load_prompt_pool(args.prompts).to_dict("records")
+    random.Random(args.seed).shuffle(pool)
+    label_rows = [r for r in pool if r["split"] == "label"]
+    heldout = [r for r in pool if r["split"] == "heldout"][: sizes["heldout"]]
+    sft = Generator(args.checkpoint)
+    started = time.monotonic()
+    auto = bootstrap_stage(sft, label_rows, sizes, args.k, args.seed, out)
+    used = set(r["prompt"] for r in _csv_rows(auto))
+    rows = [r for r in label_rows if r["prompt"] not in used][: sizes["label"]]
+    cands = sample(sft, args.checkpoint, rows, args.k, args.seed, out, "label")
+    base = measure(heldout, sample(sft, args.checkpoint, heldout, args.k, args.seed + 10_000, out, "heldout"), profiles)
+    shared_s = time.monotonic() - started
+    results = []
+    for profile in profiles:
+        data, picks = profile_pairs(profile, rows, cands, auto, out)
+        train_s = train_profile(args, data, out / f"orpo-{profile.name}")
+        t0 = time.monotonic()
+        tuned = Generator(out / f"orpo-{profile.name}")
+        after = measure(heldout, sample(tuned, out / f"orpo-{profile.name}", heldout, args.k, args.seed + 10_000,
+                                        out, f"heldout-{profile.name}"), profiles)
+        results.append({"profile": profile.name, "likes": profile.likes, "pairs": len(_csv_rows(data)),
+                        "simulated_pairs": picks, "sft": base, "orpo": after, "train_seconds": train_s,
+                        "eval_seconds": time.monotonic() - t0, "shared_seconds": shared_s / len(profiles)})
+        print(row_markdown(results[-1]), flush=True)
+    return results
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    from trainer.preferences import PreferenceStore
+
+    return PreferenceStore(path).load().to_dict("records")
+
+
+# ---------------------------------------------------------------- report
+
+HEADER = ("| profile | pairs (simulated) | match SFT → ORPO | Δ match | validity SFT → ORPO | Δ validity "
+          "| EOS stop SFT → ORPO | original score SFT → ORPO | minutes (shared + train + eval) |\n"
+          "|---|---|---|---|---|---|---|---|---|")
+
+
+def row_markdown(r: dict[str, Any]) -> str:
+    s, o, name = r["sft"], r["orpo"], r["profile"]
+    minutes = (r["shared_seconds"] + r["train_seconds"] + r["eval_seconds"]) / 60
+    return (f"| {name} | {r['pairs']} ({r['simulated_pairs']}) | {s['match'][name]:.0%} → {o['match'][name]:.0%} "
+            f"| {100 * (o['match'][name] - s['match'][name]):+.0f} pts | {s['validity']:.0%} → {o['validity']:.0%} "
+            f"| {100 * (o['validity'] - s['validity']):+.1f} pts | {s['eos_stop_rate']:.0%} → {o['eos_stop_rate']:.0%} "
+            f"| {s['original_score']:.3f} → {o['original_score']:.3f} | {r['shared_seconds'] / 60:.1f} + "
+            f"{r['train_seconds'] / 60:.1f} + {r['eval_seconds'] / 60:.1f} = {minutes:.1f} |")
+
+
+def write_report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(args.out)
+    n = results[0]["sft"]["n_candidates"] if results else 0
+    text = (f"Preference uptake, {'quick' if args.quick else 'full'} run: checkpoint {args.checkpoint}, "
+            f"K={args.k}, {n} held-out candidates per model, ORPO beta={args.beta} lr={args.lr or 'default'} "
+            f"epochs={args.epochs}\n\n{HEADER}\n" + "\n".join(row_markdown(r) for r in results) + "\n")
+    (out / "results.md").write_text(text, encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    names = [r["profile"] for r in results]
+    xs = range(len(names))
+    ax.bar([x - 0.2 for x in xs], [100 * r["sft"]["match"][r["profile"]] for r in results], 0.4, label="SFT")
+    ax.bar([x + 0.2 for x in xs], [100 * r["orpo"]["match"][r["profile"]] for r in results], 0.4, label="ORPO")
+    ax.set_xticks(list(xs), names)
+    ax.set_ylabel("held-out candidates matching the taste (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("Simulated users: SFT vs ORPO")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "uptake.png", dpi=120)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, default=Path("checkpoints/tiny-sft"), help="SFT checkpoint")
+    parser.add_argument("--prompts", default="data/orpo_prompts.csv", help="prompt pool (label + heldout)")
+    parser.add_argument("--out", default="benchmarks/out/uptake", help="results and caches go here")
+    parser.add_argument("--quick", action="store_true", help="40 auto + 120 labeled prompts, 30 held out")
+    parser.add_argument("--profiles", nargs="+", default=[p.name for p in PROFILES], help="which users")
+    parser.add_argument("-k", type=int, default=4, help="candidates per prompt (default 4)")
+    parser.add_argument("--beta", type=float, default=0.1, help="ORPO beta (lambda)")
+    parser.add_argument("--lr", type=float, default=0.0, help="ORPO learning rate (0: orpo's default)")
+    parser.add_argument("--epochs", type=float, default=2.0, help="ORPO epochs")
+    parser.add_argument("--batch-size", type=int, default=4, help="ORPO pairs per batch")
+    parser.add_argument("--seed", type=int, default=0, help="prompt order, sampling and training seed")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    print(write_report(run(args), args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
