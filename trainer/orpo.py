@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import math
-import random
 import signal
 import sys
 import tempfile
@@ -49,6 +47,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
 from trainer.sft import LORA_TARGETS, add_dataclass_arguments
 
 DEFAULT_DATA = "data/orpo_dataset_llm.csv"
@@ -91,70 +90,6 @@ class ORPOArgs:
 
 class Cancelled(Exception):
     """Training was cancelled (SIGTERM or Ctrl-C); nothing was written."""
-
-
-# ---------------------------------------------------------------- data
-
-
-def load_pairs(path: Path) -> list[dict[str, str]]:
-    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
-    from trainer.preferences import PreferenceStore
-    from trainer.template import model_input
-
-    frame = PreferenceStore(path).load()
-    return [
-        {"prompt": model_input(p), "chosen": c, "rejected": r}
-        for p, c, r in zip(frame["prompt"], frame["chosen"], frame["rejected"])
-    ]
-
-
-def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
-    """(train, val): whole prompts go to validation (seeded), about `val_fraction` of the rows."""
-    if len(rows) < 2:
-        raise ValueError(f"ORPO needs at least 2 preference pairs; the file has {len(rows)}. "
-                         "Label more pairs or run `diagramlab bootstrap`.")
-    if not 0 <= val_fraction < 1:
-        raise ValueError("--val-fraction must be in [0, 1)")
-    want = min(max(1, round(len(rows) * val_fraction)), len(rows) - 1) if val_fraction > 0 else 0
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["prompt"]] = counts.get(row["prompt"], 0) + 1
-    # Order prompts by a seeded hash: stable under appends, and a prompt never straddles the split.
-    order = sorted(counts, key=lambda p: hashlib.sha256(f"{seed}:{p}".encode()).hexdigest())
-    val_prompts, taken = set(), 0
-    for prompt in order:
-        if taken >= want or taken + counts[prompt] >= len(rows):
-            break
-        val_prompts.add(prompt)
-        taken += counts[prompt]
-    train = [r for r in rows if r["prompt"] not in val_prompts]
-    val = [r for r in rows if r["prompt"] in val_prompts]
-    if not train:
-        raise ValueError(f"{len(rows)} pairs leave no training rows with --val-fraction {val_fraction}")
-    return train, val
-
-
-def token_lengths(tokenizer: Any, rows: list[dict[str, str]]) -> list[int]:
-    """Tokens each row needs: prompt (with BOS) + the longer answer + EOS."""
-    needs = []
-    for row in rows:
-        prompt = len(tokenizer(row["prompt"])["input_ids"])
-        answer = max(len(tokenizer(row[s], add_special_tokens=False)["input_ids"]) for s in ("chosen", "rejected"))
-        needs.append(prompt + answer + 1)
-    return needs
-
-
-def check_not_cut(dataset: Any, tokenizer: Any) -> None:
-    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS."""
-    eos = tokenizer.eos_token_id
-    for i, row in enumerate(dataset):
-        prompt_ids = list(tokenizer(row["prompt"])["input_ids"])
-        for side in ("chosen", "rejected"):
-            ids = row[f"{side}_input_ids"]
-            if ids[: len(prompt_ids)] != prompt_ids:
-                raise RuntimeError(f"pair {i}: {side} prompt tokens differ from generation's prompt tokens")
-            if ids[-1] != eos or row[f"{side}_labels"][-1] != eos:
-                raise RuntimeError(f"pair {i}: {side} was cut before its EOS (max_length too small)")
 
 
 # ---------------------------------------------------------------- model and trainer
@@ -310,23 +245,6 @@ def sigterm_sets(cancel: threading.Event) -> Iterator[None]:
 # ---------------------------------------------------------------- the run
 
 
-def _fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> tuple[list, list, int, int]:
-    """(train, val, max_length, dropped): rows that fit `cap` and the model's context, uncut."""
-    context = getattr(model.config, "max_position_embeddings", None) or cap
-    limit = min(cap, context)
-    kept, needs, dropped = ([], []), [], 0
-    for part, rows in enumerate((train, val)):
-        for row, need in zip(rows, token_lengths(tokenizer, rows)):
-            if need > limit:
-                dropped += 1
-                continue
-            kept[part].append({**row, "length": need})  # for group_by_length batching
-            needs.append(need)
-    if not kept[0]:
-        raise ValueError(f"every training pair is longer than {limit} tokens; raise --max-length")
-    return kept[0], kept[1], max(needs), dropped
-
-
 def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> tuple[Any, Any, dict]:
     """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
     import torch
@@ -343,7 +261,7 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     _check(cancel)
     model, tokenizer, lora, lineage = prepare_model(args)
     _check(cancel)
-    train_rows, val_rows, max_length, dropped = _fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
+    train_rows, val_rows, max_length, dropped = fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
     callbacks = [_cancel_callback(cancel)] + ([progress_callback(writer)] if writer else [])
     trainer = _trainer_class()(
         model=model,
@@ -366,16 +284,6 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
              "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics}
     return trainer, tokenizer, facts
-
-
-def heldout_rows(pool: str, n: int, seed: int) -> list[dict[str, Any]]:
-    """n held-out prompts of the pool, both categories in proportion, in a seeded order."""
-    from trainer.datasets_io import load_prompt_pool
-
-    frame = load_prompt_pool(pool, split="heldout")
-    records = frame.to_dict("records")
-    random.Random(seed).shuffle(records)
-    return records[:n]
 
 
 def evaluate_checkpoint(directory: Path, args: ORPOArgs) -> dict[str, Any]:

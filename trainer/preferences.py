@@ -28,22 +28,21 @@ Durability choices (user labels are precious):
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from filelock import FileLock, Timeout
+
+from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, parse_csv_bytes
 
 REQUIRED = ("prompt", "chosen", "rejected")
 METADATA = ("category", "source", "annotator", "model", "candidate_ids", "created_at", "pair_id")
@@ -89,129 +88,6 @@ def infer_category(prompt: str) -> str:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-# ---------------------------------------------------------------- byte-level CSV structure
-
-
-@dataclass(frozen=True)
-class _Record:
-    number: int  # 1-based data row number (header excluded)
-    start: int  # byte span in the file
-    end: int
-    fields: list[str] | None  # None when `error` is set
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class _Parsed:
-    header: list[str]
-    records: list[_Record]
-    size: int
-    torn_at: int | None = None  # byte offset of a torn last row, if any
-    needs_newline: bool = False  # last row complete but without its final newline
-
-
-def _record_spans(data: bytes) -> tuple[list[tuple[int, int]], int]:
-    """Spans of newline-terminated records (quotes toggle; doubled quotes toggle twice) + tail start."""
-    spans, start, pos, inside = [], 0, 0, False
-    for segment in data.split(b'"'):
-        if not inside:
-            nl = segment.find(b"\n")
-            while nl >= 0:
-                spans.append((start, pos + nl + 1))
-                start = pos + nl + 1
-                nl = segment.find(b"\n", nl + 1)
-        pos += len(segment) + 1
-        inside = not inside
-    return spans, start
-
-
-def _csv_rows(text: str, strict: bool) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), strict=strict))
-
-
-def _decode(blob: bytes, number: int) -> str:
-    try:
-        return blob.decode("utf-8-sig" if number == 0 else "utf-8")
-    except UnicodeDecodeError as exc:
-        raise PreferenceError(f"row {number}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-
-
-def _parse_record(blob: bytes, number: int) -> _Record | None:
-    """One record's fields, None for a blank line, or a _Record carrying the problem."""
-    try:
-        rows = _csv_rows(_decode(blob, number), strict=True)
-    except (csv.Error, PreferenceError) as exc:
-        return _Record(number, 0, 0, None, f"broken quoting or encoding ({exc})")
-    rows = [r for r in rows if r]
-    if not rows:
-        return None
-    if len(rows) > 1:
-        return _Record(number, 0, 0, None, "broken quoting (a quote inside an unquoted field?)")
-    return _Record(number, 0, 0, rows[0])
-
-
-def _classify_tail(tail: bytes, ncols: int) -> str:
-    """'none', 'complete' (no final newline), 'torn' (writer killed mid-row) or 'corrupt'."""
-    if not tail.strip():
-        return "none"
-    rows = _csv_rows(tail.decode("utf-8", errors="replace"), strict=False)
-    if len([r for r in rows if r]) > 1:
-        return "corrupt"  # an unbalanced quote earlier swallowed several rows: not a torn write
-    if tail.count(b'"') % 2 == 0 and not tail.rstrip(b"\r").endswith(b","):
-        if rows and len(rows[0]) == ncols:
-            return "complete"
-    return "torn"
-
-
-def _fast_records(data: bytes, spans: list[tuple[int, int]]) -> list[_Record] | None:
-    """All records in one csv pass; None when anything is off (then _slow_records finds the row)."""
-    if not spans:
-        return []
-    try:
-        rows = _csv_rows(data[spans[0][0] : spans[-1][1]].decode("utf-8"), strict=True)
-    except (csv.Error, UnicodeDecodeError):
-        return None
-    if len(rows) != len(spans) or not all(rows):  # blank lines or a mis-split: go row by row
-        return None
-    return [_Record(n, start, end, fields) for n, ((start, end), fields) in enumerate(zip(spans, rows), 1)]
-
-
-def _slow_records(data: bytes, spans: list[tuple[int, int]]) -> list[_Record]:
-    """Record by record, so a broken one is reported with its row number."""
-    records: list[_Record] = []
-    for start, end in spans:
-        parsed = _parse_record(data[start:end], len(records) + 1)
-        if parsed is not None:
-            records.append(_Record(len(records) + 1, start, end, parsed.fields, parsed.error))
-    return records
-
-
-def _parse_bytes(data: bytes, name: str) -> _Parsed:
-    """Split the file into header + records; structural damage raises, row problems are recorded."""
-    spans, tail_start = _record_spans(data)
-    kind = _classify_tail(data[tail_start:], 0) if not spans else "none"
-    if not spans:  # no complete line at all: empty file, or a header cut short
-        if kind != "none":
-            log.warning("%s: the header line is incomplete; treating the file as empty", name)
-        return _Parsed([], [], len(data), torn_at=0 if data else None)
-    header_row = _parse_record(data[spans[0][0] : spans[0][1]], 0)
-    if header_row is None or header_row.fields is None:
-        raise PreferenceError(f"{name}: the header line is unreadable")
-    header = header_row.fields
-    kind = _classify_tail(data[tail_start:], len(header))
-    if kind == "corrupt":
-        line = data.count(b"\n", 0, tail_start) + 1
-        raise PreferenceError(f"{name}: line {line}: a quote is opened and never closed; fix the file by hand")
-    if kind == "complete":
-        spans.append((tail_start, len(data)))
-    records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
-    number = len(records)
-    if kind == "torn":
-        log.warning("%s: the last row (row %d) is incomplete, probably from a writer killed mid-write; "
-                    "it is ignored and will be moved aside on the next append", name, number + 1)
-    return _Parsed(header, records, len(data), tail_start if kind == "torn" else None, kind == "complete")
 
 
 # ---------------------------------------------------------------- rows: validate and normalise
@@ -261,7 +137,7 @@ def _check_choices(row: dict[str, str], where: str) -> None:
         raise PreferenceError(f"{where}source {row.get('source')!r} is not one of {list(SOURCES)}")
 
 
-def _row_dict(header: list[str], record: _Record, name: str) -> dict[str, str]:
+def _row_dict(header: list[str], record: Record, name: str) -> dict[str, str]:
     """A stored row as {column: text} with defaults for columns the file lacks; raises on problems."""
     where = f"{name}: row {record.number}: "
     if record.error:
@@ -291,13 +167,14 @@ def _data_header(header: list[str]) -> list[str]:
     return header
 
 
-def _encode(values: list[str]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(values)
-    return buffer.getvalue().encode("utf-8")
+def _parse(data: bytes, name: str) -> CsvFile:
+    try:
+        return parse_csv_bytes(data, name)
+    except CsvFileError as exc:
+        raise PreferenceError(str(exc)) from exc
 
 
-def _stored_pair_id(header: list[str], record: _Record) -> str | None:
+def _stored_pair_id(header: list[str], record: Record) -> str | None:
     """pair_id of a stored row (computed for rows that lack one); None for an unreadable row."""
     if record.fields is None or len(record.fields) != len(header):
         return None
@@ -337,9 +214,9 @@ class PreferenceStore:
                 f"{self.path}: another process has held {lock.lock_file} for over {self.lock_timeout:.0f} s"
             ) from exc
 
-    def _read(self) -> tuple[bytes, _Parsed]:
+    def _read(self) -> tuple[bytes, CsvFile]:
         data = self.path.read_bytes() if self.path.exists() else b""
-        return data, _parse_bytes(data, self.path.name)
+        return data, _parse(data, self.path.name)
 
     def load(self) -> Any:
         """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns)."""
@@ -413,14 +290,14 @@ class PreferenceStore:
             if parsed.torn_at is not None:
                 self._move_torn_tail(data, parsed.torn_at)
                 data = data[: parsed.torn_at]
-                parsed = _parse_bytes(data, self.path.name)
+                parsed = _parse(data, self.path.name)
             if parsed.header and (header != parsed.header or set(COLUMNS) - set(header)):
                 parsed = self._upgrade(parsed)
             payload = b"\n" if parsed.needs_newline else b""
             if not parsed.header:
-                parsed = _Parsed(list(COLUMNS), [], 0)
-                payload += _encode(list(COLUMNS))
-            payload += _encode([row.get(column, "") for column in parsed.header])
+                parsed = CsvFile(list(COLUMNS), [], 0)
+                payload += encode_row(list(COLUMNS))
+            payload += encode_row([row.get(column, "") for column in parsed.header])
             self._write_all(payload, new_file=not data)
         finally:
             lock.release()
@@ -440,7 +317,7 @@ class PreferenceStore:
         finally:
             lock.release()
 
-    def _refuse_duplicate(self, parsed: _Parsed, pair_id: str) -> None:
+    def _refuse_duplicate(self, parsed: CsvFile, pair_id: str) -> None:
         for record in parsed.records:
             if _stored_pair_id(parsed.header, record) == pair_id:
                 raise PreferenceError(
@@ -486,13 +363,13 @@ class PreferenceStore:
         os.truncate(self.path, offset)
         log.warning("%s: moved an incomplete last row (%d bytes) to %s", self.path, len(data) - offset, aside)
 
-    def _upgrade(self, parsed: _Parsed) -> _Parsed:
+    def _upgrade(self, parsed: CsvFile) -> CsvFile:
         """Rewrite an original-project (or older) file with the full header; keeps a copy first."""
         rows = [_row_dict(parsed.header, record, self.path.name) for record in parsed.records]
         header = list(COLUMNS) + [c for c in _data_header(parsed.header) if c not in COLUMNS]
         backup = self._stamp("orig")
         shutil.copy2(self.path, backup)
-        data = _encode(header) + b"".join(_encode([row.get(c, "") for c in header]) for row in rows)
+        data = encode_row(header) + b"".join(encode_row([row.get(c, "") for c in header]) for row in rows)
         self._replace(data)
         log.warning("%s: upgraded to the full column set (original kept as %s)", self.path, backup)
-        return _parse_bytes(data, self.path.name)
+        return _parse(data, self.path.name)

@@ -1,0 +1,154 @@
+"""Byte-level reading of a CSV file written by appends: records with byte spans, torn tails.
+
+`parse_csv_bytes(data, name)` splits a file into its header and records, each with its byte span
+(so one row can be removed exactly) and its 1-based row number (so a broken row can be named),
+and classifies the end of the file: complete, a last row lacking only its newline (a hand edit),
+or a torn row (a writer killed mid-write), which is reported and left out. Quotes toggle the
+"inside a field" state, which is exact for files written by the csv module or pandas; anything
+the splitter gets wrong is caught by parsing each record strictly with the csv module.
+Used by trainer.preferences.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+class CsvFileError(ValueError):
+    """The file's structure is damaged beyond one row (unreadable header, quote never closed)."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One data row: its number, byte span and fields (or the problem that stops reading it)."""
+
+    number: int  # 1-based data row number (header excluded)
+    start: int  # byte span in the file
+    end: int
+    fields: list[str] | None  # None when `error` is set
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """A CSV file split into header + records, with the state of its end."""
+
+    header: list[str]
+    records: list[Record]
+    size: int
+    torn_at: int | None = None  # byte offset of a torn last row, if any
+    needs_newline: bool = False  # last row complete but without its final newline
+
+
+def _record_spans(data: bytes) -> tuple[list[tuple[int, int]], int]:
+    """Spans of newline-terminated records (quotes toggle; doubled quotes toggle twice) + tail start."""
+    spans, start, pos, inside = [], 0, 0, False
+    for segment in data.split(b'"'):
+        if not inside:
+            nl = segment.find(b"\n")
+            while nl >= 0:
+                spans.append((start, pos + nl + 1))
+                start = pos + nl + 1
+                nl = segment.find(b"\n", nl + 1)
+        pos += len(segment) + 1
+        inside = not inside
+    return spans, start
+
+
+def _csv_rows(text: str, strict: bool) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline=""), strict=strict))
+
+
+def _decode(blob: bytes, number: int) -> str:
+    try:
+        return blob.decode("utf-8-sig" if number == 0 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise CsvFileError(f"row {number}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _parse_record(blob: bytes, number: int) -> Record | None:
+    """One record's fields, None for a blank line, or a Record carrying the problem."""
+    try:
+        rows = _csv_rows(_decode(blob, number), strict=True)
+    except (csv.Error, CsvFileError) as exc:
+        return Record(number, 0, 0, None, f"broken quoting or encoding ({exc})")
+    rows = [r for r in rows if r]
+    if not rows:
+        return None
+    if len(rows) > 1:
+        return Record(number, 0, 0, None, "broken quoting (a quote inside an unquoted field?)")
+    return Record(number, 0, 0, rows[0])
+
+
+def _classify_tail(tail: bytes, ncols: int) -> str:
+    """'none', 'complete' (no final newline), 'torn' (writer killed mid-row) or 'corrupt'."""
+    if not tail.strip():
+        return "none"
+    rows = _csv_rows(tail.decode("utf-8", errors="replace"), strict=False)
+    if len([r for r in rows if r]) > 1:
+        return "corrupt"  # an unbalanced quote earlier swallowed several rows: not a torn write
+    if tail.count(b'"') % 2 == 0 and not tail.rstrip(b"\r").endswith(b","):
+        if rows and len(rows[0]) == ncols:
+            return "complete"
+    return "torn"
+
+
+def _fast_records(data: bytes, spans: list[tuple[int, int]]) -> list[Record] | None:
+    """All records in one csv pass; None when anything is off (then _slow_records finds the row)."""
+    if not spans:
+        return []
+    try:
+        rows = _csv_rows(data[spans[0][0] : spans[-1][1]].decode("utf-8"), strict=True)
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    if len(rows) != len(spans) or not all(rows):  # blank lines or a mis-split: go row by row
+        return None
+    return [Record(n, start, end, fields) for n, ((start, end), fields) in enumerate(zip(spans, rows), 1)]
+
+
+def _slow_records(data: bytes, spans: list[tuple[int, int]]) -> list[Record]:
+    """Record by record, so a broken one is reported with its row number."""
+    records: list[Record] = []
+    for start, end in spans:
+        parsed = _parse_record(data[start:end], len(records) + 1)
+        if parsed is not None:
+            records.append(Record(len(records) + 1, start, end, parsed.fields, parsed.error))
+    return records
+
+
+def parse_csv_bytes(data: bytes, name: str) -> CsvFile:
+    """Split the file into header + records; structural damage raises, row problems are recorded."""
+    spans, tail_start = _record_spans(data)
+    kind = _classify_tail(data[tail_start:], 0) if not spans else "none"
+    if not spans:  # no complete line at all: empty file, or a header cut short
+        if kind != "none":
+            log.warning("%s: the header line is incomplete; treating the file as empty", name)
+        return CsvFile([], [], len(data), torn_at=0 if data else None)
+    header_row = _parse_record(data[spans[0][0] : spans[0][1]], 0)
+    if header_row is None or header_row.fields is None:
+        raise CsvFileError(f"{name}: the header line is unreadable")
+    header = header_row.fields
+    kind = _classify_tail(data[tail_start:], len(header))
+    if kind == "corrupt":
+        line = data.count(b"\n", 0, tail_start) + 1
+        raise CsvFileError(f"{name}: line {line}: a quote is opened and never closed; fix the file by hand")
+    if kind == "complete":
+        spans.append((tail_start, len(data)))
+    records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
+    number = len(records)
+    if kind == "torn":
+        log.warning("%s: the last row (row %d) is incomplete, probably from a writer killed mid-write; "
+                    "it is ignored and will be moved aside on the next append", name, number + 1)
+    return CsvFile(header, records, len(data), tail_start if kind == "torn" else None, kind == "complete")
+
+
+def encode_row(values: list[str]) -> bytes:
+    """One CSV line, every field quoted, newline-terminated, UTF-8."""
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(values)
+    return buffer.getvalue().encode("utf-8")

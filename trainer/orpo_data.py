@@ -1,0 +1,106 @@
+"""The data side of ORPO: preference rows in TRL's layout, the split, lengths and the no-cut check.
+
+    rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...)
+    train, val = split_pairs(rows, val_fraction=0.05, seed=0)   # whole prompts on one side
+    train, val, max_length, dropped = fit_rows(tokenizer, model, train, val, cap=2048)
+    check_not_cut(trainer.train_dataset, tokenizer)             # after TRL tokenized them
+
+TRL's ORPO truncates the answer when prompt + answer > max_length and its EOS goes with it, so
+`fit_rows` measures every row (prompt with BOS + longer answer + EOS), drops those over the cap,
+and sizes max_length to the longest kept row; `check_not_cut` verifies TRL's tokenization.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from pathlib import Path
+from typing import Any
+
+
+def load_pairs(path: Path) -> list[dict[str, str]]:
+    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
+    from trainer.preferences import PreferenceStore
+    from trainer.template import model_input
+
+    frame = PreferenceStore(path).load()
+    return [
+        {"prompt": model_input(p), "chosen": c, "rejected": r}
+        for p, c, r in zip(frame["prompt"], frame["chosen"], frame["rejected"])
+    ]
+
+
+def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
+    """(train, val): whole prompts go to validation (seeded), about `val_fraction` of the rows."""
+    if len(rows) < 2:
+        raise ValueError(f"ORPO needs at least 2 preference pairs; the file has {len(rows)}. "
+                         "Label more pairs or run `diagramlab bootstrap`.")
+    if not 0 <= val_fraction < 1:
+        raise ValueError("--val-fraction must be in [0, 1)")
+    want = min(max(1, round(len(rows) * val_fraction)), len(rows) - 1) if val_fraction > 0 else 0
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["prompt"]] = counts.get(row["prompt"], 0) + 1
+    # Order prompts by a seeded hash: stable under appends, and a prompt never straddles the split.
+    order = sorted(counts, key=lambda p: hashlib.sha256(f"{seed}:{p}".encode()).hexdigest())
+    val_prompts, taken = set(), 0
+    for prompt in order:
+        if taken >= want or taken + counts[prompt] >= len(rows):
+            break
+        val_prompts.add(prompt)
+        taken += counts[prompt]
+    train = [r for r in rows if r["prompt"] not in val_prompts]
+    val = [r for r in rows if r["prompt"] in val_prompts]
+    if not train:
+        raise ValueError(f"{len(rows)} pairs leave no training rows with --val-fraction {val_fraction}")
+    return train, val
+
+
+def token_lengths(tokenizer: Any, rows: list[dict[str, str]]) -> list[int]:
+    """Tokens each row needs: prompt (with BOS) + the longer answer + EOS."""
+    needs = []
+    for row in rows:
+        prompt = len(tokenizer(row["prompt"])["input_ids"])
+        answer = max(len(tokenizer(row[s], add_special_tokens=False)["input_ids"]) for s in ("chosen", "rejected"))
+        needs.append(prompt + answer + 1)
+    return needs
+
+
+def check_not_cut(dataset: Any, tokenizer: Any) -> None:
+    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS."""
+    eos = tokenizer.eos_token_id
+    for i, row in enumerate(dataset):
+        prompt_ids = list(tokenizer(row["prompt"])["input_ids"])
+        for side in ("chosen", "rejected"):
+            ids = row[f"{side}_input_ids"]
+            if ids[: len(prompt_ids)] != prompt_ids:
+                raise RuntimeError(f"pair {i}: {side} prompt tokens differ from generation's prompt tokens")
+            if ids[-1] != eos or row[f"{side}_labels"][-1] != eos:
+                raise RuntimeError(f"pair {i}: {side} was cut before its EOS (max_length too small)")
+
+
+def fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> tuple[list, list, int, int]:
+    """(train, val, max_length, dropped): rows that fit `cap` and the model's context, uncut."""
+    context = getattr(model.config, "max_position_embeddings", None) or cap
+    limit = min(cap, context)
+    kept, needs, dropped = ([], []), [], 0
+    for part, rows in enumerate((train, val)):
+        for row, need in zip(rows, token_lengths(tokenizer, rows)):
+            if need > limit:
+                dropped += 1
+                continue
+            kept[part].append({**row, "length": need})  # for group_by_length batching
+            needs.append(need)
+    if not kept[0]:
+        raise ValueError(f"every training pair is longer than {limit} tokens; raise --max-length")
+    return kept[0], kept[1], max(needs), dropped
+
+
+def heldout_rows(pool: str, n: int, seed: int) -> list[dict[str, Any]]:
+    """n held-out prompts of the pool, both categories in proportion, in a seeded order."""
+    from trainer.datasets_io import load_prompt_pool
+
+    frame = load_prompt_pool(pool, split="heldout")
+    records = frame.to_dict("records")
+    random.Random(seed).shuffle(records)
+    return records[:n]
