@@ -63,7 +63,7 @@ def _layout(ctx) -> dict:
 
 
 def _card(i: int) -> dict:
-    with gr.Column(min_width=240, elem_classes=["card"], elem_id=f"card-{i}") as col:
+    with gr.Column(min_width=200, elem_classes=["card"], elem_id=f"card-{i}") as col:
         image = gr.Image(label=f"#{i + 1}", elem_id=f"candidate-{i}", type="filepath",
                          interactive=False, format="png", height=260, buttons=["fullscreen"])
         bdg = gr.Markdown(elem_classes=["badge"], elem_id=f"badge-{i}")
@@ -179,8 +179,9 @@ def _warn(message: str) -> str:
 
 
 def _advance(ctx, state: L.LabelState, sampling: L.Sampling, rng: random.Random,
-             custom: tuple[str, str] | None = None, same_prompt: bool = False):
-    """Generator: (new prompt,) progress message, then the candidates (or a clear message)."""
+             custom: tuple[str, str] | None = None, same_prompt: bool = False, notice: str = ""):
+    """Generator: (new prompt,) progress message, then the candidates (or a clear message);
+    `notice` (e.g. "saved") stays in front of the final status line."""
     try:
         if custom is not None:
             state = L.custom_prompt(state, *custom)
@@ -203,7 +204,7 @@ def _advance(ctx, state: L.LabelState, sampling: L.Sampling, rng: random.Random,
         log.exception("generation failed")
         yield _view(ctx, waiting, _warn(f"Generation failed: {exc}"))
         return
-    yield _view(ctx, state)
+    yield _view(ctx, state, f"{notice}{_status(state)}")
 
 
 def _mark_handler(role: str, i: int):
@@ -237,7 +238,8 @@ def _wire_generation(ctx, c: dict, view: list, sampling: list, gen: dict):
         if state.candidates:  # the submit was refused: keep the candidates on screen
             yield [gr.skip()] * len(view)
             return
-        yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng)
+        saved = f"{tag('ok', 'saved')} pair `{state.pairs[-1]}` · " if state.pairs else ""
+        yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng, notice=saved)
 
     def regenerate(state, k, temperature, top_p):
         yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng, same_prompt=True)
