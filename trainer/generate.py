@@ -26,6 +26,7 @@ from typing import Any
 import torch
 
 from diagram import ParseResult, build_prompt, extract_request, parse
+from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.modeling import load_model
 from trainer.template import encode_prompt
 
@@ -66,13 +67,14 @@ class Generator:
         self.pad_id = self.tokenizer.pad_token_id
         positions = getattr(self.model.config, "max_position_embeddings", None) or MAX_NEW_TOKENS * 2
         self.max_positions = int(positions)
+        self.default_cap = default_token_cap(checkpoint)
 
     def token_cap(self, prompt_len: int, max_new_tokens: int | None) -> int:
-        """New-token budget: the request (default MAX_NEW_TOKENS), within the model's context."""
+        """New-token budget: the request (default from the checkpoint), within the model's context."""
         room = self.max_positions - prompt_len
         if room <= 0:
             raise ValueError(f"prompt is {prompt_len} tokens; the model's context is {self.max_positions}")
-        return max(1, min(max_new_tokens or MAX_NEW_TOKENS, room))
+        return max(1, min(max_new_tokens or self.default_cap, room))
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
                  max_new_tokens: int | None = None, seed: int | None = None) -> list[Candidate]:
@@ -111,6 +113,21 @@ class Generator:
             ids = [t for t in ids if t != self.pad_id]
         text = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
         return Candidate(index, text, parse(text), stopped, len(ids), seconds)
+
+
+def default_token_cap(checkpoint: str | Path) -> int:
+    """1.5x the longest training answer (manifest `max_answer_tokens`), else MAX_NEW_TOKENS.
+
+    A sample that runs past this is broken anyway; stopping it early keeps the labeler's K
+    candidates from waiting on one runaway sequence.
+    """
+    try:
+        longest = read_manifest(checkpoint).get("max_answer_tokens")
+    except CheckpointError:
+        return MAX_NEW_TOKENS
+    if not isinstance(longest, int) or longest <= 0:
+        return MAX_NEW_TOKENS
+    return min(MAX_NEW_TOKENS, longest * 3 // 2 + 16)
 
 
 @contextlib.contextmanager

@@ -246,6 +246,7 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
     from trl import SFTTrainer
 
     from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
+    from trainer.template import IGNORE_INDEX
 
     if isinstance(args, argparse.Namespace):
         args = args_from_namespace(args)
@@ -294,6 +295,7 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
                 synthetic_rows=len(synthetic),
                 synthetic_seed=args.synthetic_seed if synthetic else None,
                 dropped_too_long=dropped + dropped_val,
+                max_answer_tokens=max(sum(t != IGNORE_INDEX for t in r["labels"]) for r in train_rows),
                 training_args=asdict(args),
                 metrics=metrics,
                 command=to_command(args),

@@ -15,7 +15,8 @@ Byte-level BPE can still spell any input, so nothing is ever out of vocabulary.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
@@ -29,11 +30,13 @@ SPECIAL_TOKENS = (BOS_TOKEN, EOS_TOKEN, PAD_TOKEN)
 # Fixed strings of every training example, matched verbatim before BPE (see template.model_input).
 FIXED_PIECES = ("### Question: ", "\n ### Answer: ", PROMPT_PREFIX, "\n" + PROMPT_SUFFIX)
 
-# Order matters: the first alternative that matches at a position wins.
+# Order matters: the first alternative that matches at a position wins. Frequent pre-tokens end
+# up as single BPE tokens, so a node line costs about eight tokens.
 PRETOKEN_PATTERN = "|".join(
     [
-        r"(?:, )?'[^'\n]*'",  # quoted shape / line shape / label, with its separator
-        r"(?:, )?\(\d+, \d+, \d+\)",  # an (R, G, B) colour
+        r"(?:, )?'[^'\n]*'(?:, \d+, \d+(?=, '))?",  # quoted shape (+ its width, height) / line shape / label
+        r"(?:, )?\(\d+, \d+, \d+\)(?:, \(\d+, \d+, \d+\))?",  # fill colour (+ line colour)
+        r"\]+\n\[\d+",  # end of a node line + the next node's id
         r"(?:, \[|, |\[| )?\d+",  # a number, with the separator, list bracket or space before it
         r"(?:, )?\[?\]+\n?",  # end of a target list and of the node line
         r" ?\p{L}+",  # a word (requests are English)
@@ -41,6 +44,7 @@ PRETOKEN_PATTERN = "|".join(
         r"\s+",
     ]
 )
+_FIXED_SPLIT = re.compile("|".join(re.escape(p) for p in sorted(FIXED_PIECES, key=len, reverse=True)))
 
 
 def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
@@ -50,6 +54,12 @@ def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
+
+
+def _segments(texts: Iterable[str]) -> Iterator[str]:
+    """The texts cut at the fixed pieces: what BPE sees at encode time, after added tokens are split off."""
+    for text in texts:
+        yield from (part for part in _FIXED_SPLIT.split(text) if part)
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedTokenizerFast:
@@ -64,7 +74,7 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048) -> PreTrainedT
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    backend.train_from_iterator(texts, trainer=trainer)
+    backend.train_from_iterator(_segments(texts), trainer=trainer)
     backend.add_tokens([AddedToken(p, normalized=False, special=False) for p in FIXED_PIECES])
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
