@@ -47,13 +47,16 @@ def default_generator_factory(checkpoint: Path) -> Any:
 
 
 class GeneratorCache:
-    """At most `size` loaded generators, least recently used evicted; loads are serialised."""
+    """At most `size` loaded generators, least recently used evicted. A checkpoint is loaded
+    once even when several sessions ask at the same time, and loading one never blocks
+    sessions that use another."""
 
-    def __init__(self, factory: Callable[[Path], Any], size: int = 2):
+    def __init__(self, factory: Callable[[Path], Any], size: int = 3):
         self.factory = factory
         self.size = max(1, size)
         self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def get(self, checkpoint: Path) -> Any:
         key = str(Path(checkpoint).resolve())
@@ -61,10 +64,17 @@ class GeneratorCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
+            key_lock = self._loading.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._items:  # another session loaded it while we waited
+                    return self._items[key]
             generator = self.factory(Path(checkpoint))
-            self._items[key] = generator
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            with self._lock:
+                self._items[key] = generator
+                self._loading.pop(key, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
             return generator
 
     def loaded(self) -> list[str]:
@@ -107,7 +117,7 @@ class AppContext:
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
                generator_factory: Callable[[Path], Any] = default_generator_factory,
-               cache_size: int = 2, generate_concurrency: int = 1,
+               cache_size: int = 3, generate_concurrency: int = 1,
                runner: TrainingRunner | None = None) -> AppContext:
         """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
         data_dir, checkpoints_dir = Path(data_dir), Path(checkpoints_dir)

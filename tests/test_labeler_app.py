@@ -210,3 +210,27 @@ def test_bad_api_submits_write_nothing(served):
                                    (None, 1, "Mark one candidate")]:
         assert says in client.predict(chosen, rejected, "x", api_name="/submit")[1]
     assert len(ctx.store.load()) == 0
+
+
+def test_generator_cache_loads_each_checkpoint_once_and_evicts_the_oldest(tmp_path):
+    import time as _time
+
+    from labeler.context import GeneratorCache
+
+    loads = []
+
+    def factory(path):
+        loads.append(path.name)
+        _time.sleep(0.05)  # a slow load: concurrent callers must wait for it, not repeat it
+        return object()
+
+    cache = GeneratorCache(factory, size=2)
+    with ThreadPoolExecutor(4) as pool:
+        first = set(map(id, pool.map(lambda _: cache.get(tmp_path / "a"), range(4))))
+    assert len(first) == 1 and loads == ["a"]
+    cache.get(tmp_path / "b")
+    cache.get(tmp_path / "a")  # a is now the most recent
+    cache.get(tmp_path / "c")  # evicts b
+    assert [Path(k).name for k in cache.loaded()] == ["a", "c"]
+    cache.get(tmp_path / "b")
+    assert loads == ["a", "b", "c", "b"]
