@@ -127,11 +127,16 @@ def _header(ctx) -> str:
         return f"{tag('bad', 'error')} The preferences file is unreadable: {exc}"
 
 
+def _picks_md(state: L.LabelState) -> str:
+    def show(pos):
+        return "-" if pos is None else f"**#{pos + 1}**"
+    return f"Chosen: {show(state.chosen)} · Rejected: {show(state.rejected)}"
+
+
 def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> list:
-    out = [state, f"Chosen: **#{state.chosen + 1}**" if state.chosen is not None else
-           "Chosen: -", status, state.chosen, state.rejected]
-    out[1] += f" · Rejected: **#{state.rejected + 1}**" if state.rejected is not None else \
-        " · Rejected: -"
+    """The outputs a pick changes: state, pick summary, status, the two hidden positions, and
+    per card its highlight (and visibility when `visible_n` is given) and button variants."""
+    out = [state, _picks_md(state), status, state.chosen, state.rejected]
     for i in range(MAX_K):
         role = "chosen" if state.chosen == i else "rejected" if state.rejected == i else ""
         classes = ["card", role] if role else ["card"]
