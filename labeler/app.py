@@ -73,7 +73,8 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
 
 def build_app(ctx: AppContext) -> gr.Blocks:
     """The whole UI over `ctx`; no module-level state, so tests can build several."""
-    with gr.Blocks(title="diagramlab labeler") as demo:
+    # analytics off: a local labeling tool has no reason to call home (and may have no network)
+    with gr.Blocks(title="diagramlab labeler", analytics_enabled=False) as demo:
         gr.Markdown("## diagramlab labeler\nPick the diagram you like better; "
                     "the model learns your taste.", elem_id="title")
         with gr.Tabs(elem_id="tabs"):
