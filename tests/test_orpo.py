@@ -187,3 +187,29 @@ def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_model_dir, tmp_path
     ids = torch.tensor([tokenizer(model_input(build_prompt("DL model with 2 input nodes")))["input_ids"]])
     with torch.no_grad():
         assert not torch.equal(parent(ids).logits, child(ids).logits)
+
+
+def test_nll_term_covers_the_answer_only(micro_parent, tmp_path):
+    from datasets import Dataset
+
+    from trainer.modeling import load_model
+    from trainer.orpo import _orpo_config, _trainer_class
+
+    model, tokenizer = load_model(micro_parent, for_training=True)
+    row = {"prompt": model_input(build_prompt("DL model with 3 input nodes")), "chosen": _answer(1, "circle"),
+           "rejected": _answer(1, "rectangle")}
+    config = _orpo_config(ORPOArgs(max_steps=1), tmp_path, max(token_lengths(tokenizer, [row])), lora=False)
+    trainer = _trainer_class()(model=model, args=config, train_dataset=Dataset.from_list([row]),
+                               processing_class=tokenizer)
+    features = trainer.train_dataset.remove_columns(["prompt", "chosen", "rejected"])
+    batch = trainer.data_collator([features[0]])
+    model.eval()
+    with torch.no_grad():
+        nll = trainer.concatenated_forward(model, batch)[4]
+        ids = batch["chosen_input_ids"]
+        labels = batch["chosen_labels"]
+        logits = model(ids).logits[0, :-1]
+        expected = torch.nn.functional.cross_entropy(logits, labels[0, 1:], ignore_index=-100)
+    n_prompt = len(tokenizer(row["prompt"])["input_ids"])
+    assert (labels[0, :n_prompt] == -100).all() and labels[0, -1] == tokenizer.eos_token_id
+    assert torch.allclose(nll, expected, atol=1e-5)

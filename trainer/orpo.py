@@ -193,11 +193,15 @@ def _trainer_class() -> type:
     from trl.experimental.orpo import ORPOTrainer
 
     class DiagramORPOTrainer(ORPOTrainer):
-        """ORPOTrainer that tokenizes prompt and answer separately, exactly as SFT and generation do.
+        """TRL's ORPOTrainer with two changes that keep it consistent with SFT and generation.
 
-        TRL tokenizes prompt + answer as one string, which can merge the trailing space of
-        "### Answer: " into the answer's first token: the model would then learn from prompt tokens
-        it never sees at generation time (trainer/template.py explains the same choice for SFT).
+        - Prompt and answer are tokenized separately: TRL tokenizes prompt + answer as one string,
+          which can merge the trailing space of "### Answer: " into the answer's first token, so the
+          model would learn from prompt tokens it never sees at generation time.
+        - The NLL term is over the chosen *answer* only (labels -100 on the prompt, as in SFT and in
+          the ORPO paper's L_SFT); TRL 1.16 takes it over prompt + answer. On the tiny model that
+          spent most of the NLL on learning to predict request text and, measured, cost validity
+          and EOS stopping (96% -> 72% stops after 58 steps).
         """
 
         def build_tokenized_answer(self, prompt: str, answer: str) -> dict[str, list[int]]:
@@ -209,6 +213,16 @@ def _trainer_class() -> type:
                 "input_ids": list(answer_tokens["input_ids"]),
                 "attention_mask": list(answer_tokens["attention_mask"]),
             }
+
+        def concatenated_forward(self, model: Any, batch: dict[str, Any]) -> tuple:
+            import torch.nn.functional as F
+
+            out = super().concatenated_forward(model, batch)
+            chosen_logits = out[2]  # (B, T - 1, V): logits at positions 0..T-2 predict tokens 1..T-1
+            labels = batch["chosen_labels"][:, 1:].to(chosen_logits.device)  # -100 on prompt and padding
+            logits = chosen_logits[:, : labels.shape[1]]
+            nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+            return (*out[:4], nll, *out[5:])
 
     return DiagramORPOTrainer
 

@@ -13,7 +13,8 @@ annotator, model, candidate_ids, created_at, pair_id`) and the labeler's optiona
 Durability choices (user labels are precious):
 - every append holds `filelock.FileLock(path + ".lock")` (threads and processes), encodes the
   whole row (header too for a new file) first and hands it to a single `os.write` on an O_APPEND
-  descriptor, then fsyncs. A reader never sees half a row from a live writer.
+  descriptor, then fsyncs. `load` takes the lock too, so it never sees half a row from a live
+  writer.
 - A writer killed mid-`write` (SIGKILL can shorten a multi-page write; so can a full disk) leaves a
   torn last row. `load()` ignores it with a logged warning (the file stays loadable); the next
   `append` truncates it under the lock and saves the torn bytes beside the file
@@ -75,8 +76,10 @@ def pair_id_for(prompt: str, chosen: str, rejected: str) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-_DL_WORDS = re.compile(r"\bDL model|neural|\bnetwork\b|\bCNN\b|\bMLP\b|\bconv(?:olution\w*)?\b|\blayers?\b|\bhidden\b|perceptron",
-                       re.IGNORECASE)
+_DL_WORDS = re.compile(
+    r"\bDL model|neural|\bnetwork\b|\bCNN\b|\bMLP\b|\bconv(?:olution\w*)?\b|\blayers?\b|\bhidden\b|perceptron",
+    re.IGNORECASE,
+)
 
 
 def infer_category(prompt: str) -> str:
