@@ -132,7 +132,7 @@ def micro_sft_checkpoint(tmp_path_factory: pytest.TempPathFactory, micro_model_d
     return train_sft(args)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def default_checkpoint() -> Path:
     if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
         pytest.skip(f"{DEFAULT_CHECKPOINT} is not there yet (train it: see checkpoints/README.md)")
