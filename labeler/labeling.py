@@ -127,14 +127,20 @@ def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
                    chosen=None, rejected=None, generation_id="")
 
 
-def custom_prompt(state: LabelState, request: str, category: str = "auto") -> LabelState:
-    """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt."""
+def check_request(request: str) -> str:
+    """The stripped request, or UserError when it is empty or over MAX_PROMPT_CHARS."""
     request = (request or "").strip()
     if not request:
         raise UserError("Type a request first, e.g. 'DL model with 3 input nodes and 1 output'.")
     if len(request) > MAX_PROMPT_CHARS:
         raise UserError(f"The request is {len(request):,} characters; the limit is "
                         f"{MAX_PROMPT_CHARS:,}.")
+    return request
+
+
+def custom_prompt(state: LabelState, request: str, category: str = "auto") -> LabelState:
+    """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt."""
+    request = check_request(request)
     if category not in CATEGORIES:
         category = guess_category(request)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from diagram import build_prompt
-from labeler.labeling import MAX_PROMPT_CHARS, UserError
+from labeler.labeling import UserError, check_request
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
 
@@ -49,16 +49,6 @@ def checkpoint_choices(ctx) -> list[tuple[str, str]]:
         mark = " (active)" if name == active else ""
         out.append((f"{name} [{manifest.get('kind', '?')}]{mark}", name))
     return out
-
-
-def check_request(request: str) -> str:
-    request = (request or "").strip()
-    if not request:
-        raise UserError("Type a request first, e.g. 'flowchart: load data, clean, train, report'.")
-    if len(request) > MAX_PROMPT_CHARS:
-        raise UserError(f"The request is {len(request):,} characters; the limit is "
-                        f"{MAX_PROMPT_CHARS:,}.")
-    return request
 
 
 def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,
