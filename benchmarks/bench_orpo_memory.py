@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         overhead = o2 + slope * (args.extrapolate - l2)
         print(f"linear extrapolation to {args.extrapolate} tokens: step overhead {overhead:.0f} MB "
               f"({slope:.2f} MB per token); bf16 estimate {bf16_weights + overhead:.0f} MB "
-              f"= {bf16_weights:.0f} MB weights + overhead")
+              f"= {bf16_weights:.0f} MB weights + overhead (upper bound); with bf16 activations at half "
+              f"the fp32 size: {bf16_weights + overhead / 2:.0f} MB")
     return 0
 
 
