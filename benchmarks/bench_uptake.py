@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", type=int, default=4, help="candidates per prompt (default 4)")
     parser.add_argument("--beta", type=float, default=0.1, help="ORPO beta (lambda)")
     parser.add_argument("--lr", type=float, default=0.0, help="ORPO learning rate (0: orpo's default)")
-    parser.add_argument("--epochs", type=float, default=2.0, help="ORPO epochs")
+    parser.add_argument("--epochs", type=float, default=3.0, help="ORPO epochs")
     parser.add_argument("--batch-size", type=int, default=4, help="ORPO pairs per batch")
     parser.add_argument("--seed", type=int, default=0, help="prompt order, sampling and training seed")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
