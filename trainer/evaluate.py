@@ -158,7 +158,8 @@ def run_eval(args: argparse.Namespace) -> int:
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
     report = {"checkpoint": str(args.checkpoint), "split": None if args.prompts_file else args.split,
-              "load_seconds": round(load_seconds, 2), "threads": torch.get_num_threads(), **report}
+              "load_seconds": round(load_seconds, 2), "threads": generator.threads or torch.get_num_threads(),
+              **report}
     print(markdown(report, f"eval of {args.checkpoint}"))
     if args.json_path:
         Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
+from trainer.template import IGNORE_INDEX, check_labels_end_with_eos, encode_example, model_input
+
 DEFAULT_DATA = "data/sft_dataset_llm.csv"
 DEFAULT_POOL = "data/orpo_prompts.csv"
 SYNTHETIC_SEED = 1_000_003  # far from the seeds that wrote data/*.csv (0 and 1)
@@ -51,7 +54,8 @@ class SFTArgs:
         "help": "prompt pool whose requests synthetic rows must not repeat (skipped if missing)"})
     epochs: float = field(default=3.0, metadata={"help": "training epochs (ignored with --max-steps)"})
     max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
-    lr: float = field(default=0.0, metadata={"help": "learning rate (0: 2e-4 for LoRA, 1e-3 for full)"})
+    lr: float = field(default=0.0, metadata={
+        "help": "learning rate (0: 2e-4 for LoRA, 1e-3 for --full-finetune, 5e-3 for --preset tiny)"})
     batch_size: int = field(default=8, metadata={"help": "per-device batch size"})
     grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
     val_fraction: float = field(default=0.05, metadata={"help": "share of the data file held out for eval loss"})
@@ -62,10 +66,10 @@ class SFTArgs:
     full_finetune: bool = field(default=False, metadata={"help": "train all weights of --base (no LoRA)"})
     max_length: int = field(default=1024, metadata={"help": "drop examples longer than this many tokens"})
     vocab_size: int = field(default=2048, metadata={"help": "tiny preset: tokenizer vocabulary size"})
-    tiny_hidden: int = field(default=256, metadata={"help": "tiny preset: hidden size"})
+    tiny_hidden: int = field(default=128, metadata={"help": "tiny preset: hidden size"})
     tiny_layers: int = field(default=4, metadata={"help": "tiny preset: transformer layers"})
     tiny_heads: int = field(default=4, metadata={"help": "tiny preset: attention heads"})
-    tiny_intermediate: int = field(default=688, metadata={"help": "tiny preset: MLP width"})
+    tiny_intermediate: int = field(default=344, metadata={"help": "tiny preset: MLP width"})
     warmup: float = field(default=0.03, metadata={"help": "warmup steps (int) or ratio of all steps (<1)"})
     eval_steps: int = field(default=200, metadata={"help": "evaluate the validation loss every N steps"})
     logging_steps: int = field(default=20, metadata={"help": "log the training loss every N steps"})
@@ -147,8 +151,6 @@ def _pool_requests(path: str) -> frozenset[str]:
 
 def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> tuple[list[dict], int]:
     """Tokenized examples (EOS-checked) and how many were dropped for exceeding max_length."""
-    from trainer.template import check_labels_end_with_eos, encode_example
-
     rows, dropped = [], 0
     for prompt, answer in pairs:
         example = encode_example(tokenizer, prompt, answer)
@@ -165,7 +167,6 @@ def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> 
     import torch
 
     from trainer.modeling import TINY_BASE_NAME, build_tiny, load_model, pick_device, pick_dtype
-    from trainer.template import model_input
 
     if args.preset:
         texts = [model_input(p) + a for p, a in corpus[:20000]]
@@ -201,7 +202,7 @@ def _sft_config(args: SFTArgs, work: Path, has_val: bool) -> Any:
     from trl import SFTConfig
 
     on_gpu = torch.cuda.is_available()
-    lr = args.lr or (1e-3 if (args.preset or args.full_finetune) else 2e-4)
+    lr = args.lr or (5e-3 if args.preset else 1e-3 if args.full_finetune else 2e-4)
     return SFTConfig(
         output_dir=str(work / "trainer"),
         num_train_epochs=args.epochs,
@@ -245,9 +246,6 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
     from datasets import Dataset
     from trl import SFTTrainer
 
-    from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
-    from trainer.template import IGNORE_INDEX
-
     if isinstance(args, argparse.Namespace):
         args = args_from_namespace(args)
     _validate(args)
@@ -275,34 +273,44 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         metrics = {"train_loss": result.training_loss, "steps": result.global_step}
         if val_rows:
             metrics.update(trainer.evaluate())
-        if not trainer.is_world_process_zero():
-            return Path(args.out)
-        with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
-            trainer.save_model(str(tmp))
-            tokenizer.save_pretrained(str(tmp))
-            (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
-            write_manifest(
-                tmp,
-                kind="sft",
-                base_model=base_name,
-                parent_checkpoint=args.base or None,
-                adapter=lora is not None or hasattr(model, "peft_config"),
-                data_file=args.data,
-                data_sha256=file_sha256(args.data),
-                data_rows=len(train_pairs) + len(val_pairs),
-                train_rows=len(train_pairs),
-                val_rows=len(val_pairs),
-                synthetic_rows=len(synthetic),
-                synthetic_seed=args.synthetic_seed if synthetic else None,
-                dropped_too_long=dropped + dropped_val,
-                max_answer_tokens=max(sum(t != IGNORE_INDEX for t in r["labels"]) for r in train_rows),
-                training_args=asdict(args),
-                metrics=metrics,
-                command=to_command(args),
-                wall_seconds=round(time.monotonic() - started, 1),
-                parameters=sum(p.numel() for p in model.parameters()),
-            )
+        if trainer.is_world_process_zero():  # under `accelerate launch` only rank 0 writes
+            _save(trainer, tokenizer, args, {
+                "base_model": base_name,
+                "adapter": lora is not None or hasattr(model, "peft_config"),
+                "data_rows": len(train_pairs) + len(val_pairs),
+                "train_rows": len(train_pairs),
+                "val_rows": len(val_pairs),
+                "synthetic_rows": len(synthetic),
+                "synthetic_seed": args.synthetic_seed if synthetic else None,
+                "dropped_too_long": dropped + dropped_val,
+                "max_answer_tokens": max(_answer_length(r) for r in train_rows),
+                "metrics": metrics,
+                "wall_seconds": round(time.monotonic() - started, 1),
+                "parameters": sum(p.numel() for p in model.parameters()),
+            })
     return Path(args.out)
+
+
+def _answer_length(row: dict) -> int:
+    return sum(t != IGNORE_INDEX for t in row["labels"])
+
+
+def _save(trainer: Any, tokenizer: Any, args: SFTArgs, fields: dict[str, Any]) -> None:
+    """Model (or adapter) + tokenizer + manifest, published atomically at args.out."""
+    with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
+        trainer.save_model(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
+        write_manifest(
+            tmp,
+            kind="sft",
+            parent_checkpoint=args.base or None,
+            data_file=args.data,
+            data_sha256=file_sha256(args.data),
+            training_args=asdict(args),
+            command=to_command(args),
+            **fields,
+        )
 
 
 def run_sft(namespace: argparse.Namespace) -> int:
