@@ -48,6 +48,7 @@ def test_missing_file_reads_as_no_events(tmp_path):
     assert read_events(tmp_path / "nope.jsonl") == []
 
 
+@pytest.mark.slow  # imports transformers (several seconds on a cold cache)
 def test_callback_writes_one_event_per_training_log(tmp_path):
     writer = EventWriter(tmp_path / "e.jsonl")
     callback = progress_callback(writer)
