@@ -155,3 +155,27 @@ def test_build_tiny_sizes_and_manifest(tmp_path, micro_corpus):
     assert manifest["kind"] == "base" and manifest["parameters"] > 0
     model, tokenizer = load_model(out)
     assert model.config.vocab_size == len(tokenizer)
+
+
+def test_adapter_on_an_adapter_checkpoint_loads_merged_or_with_only_the_top_adapter_trainable(
+        tmp_path, lora_checkpoint):
+    """ORPO trains a new LoRA on a merged LoRA parent; its manifest names the parent as base_model."""
+    from peft import LoraConfig, get_peft_model
+
+    from trainer.checkpoint import write_manifest
+
+    parent, tokenizer = load_model(lora_checkpoint)
+    child = get_peft_model(parent, LoraConfig(r=2, lora_alpha=2, target_modules=["q_proj", "v_proj"]))
+    for name, param in child.named_parameters():
+        if "lora_B" in name:
+            torch.nn.init.normal_(param, std=0.5)  # a visible change, as after training
+    out = tmp_path / "child"
+    child.save_pretrained(out)
+    write_manifest(out, kind="orpo", base_model=str(lora_checkpoint), parent_checkpoint=str(lora_checkpoint))
+    merged, _ = load_model(out)
+    assert type(merged).__name__ == "LlamaForCausalLM"
+    assert torch.allclose(_logits(merged, tokenizer), _logits(child.eval(), tokenizer), atol=1e-5)
+    trainable, _ = load_model(out, for_training=True)
+    names = [n for n, p in trainable.named_parameters() if p.requires_grad]
+    assert names and all("lora_" in n for n in names)
+    assert all("v_proj" in n or "q_proj" in n for n in names) and len(names) == 2 * 2 * 2  # 2 layers x q,v x A,B

@@ -198,7 +198,9 @@ def _load_adapter(directory: str, dtype: torch.dtype, for_training: bool) -> tup
     from peft import PeftModel  # only adapter checkpoints need peft
 
     base = adapter_base(directory)
-    base_model, base_tokenizer = load_model(base, device="cpu", dtype=dtype, for_training=for_training)
+    # The base is always merged (it may itself be an adapter checkpoint, e.g. ORPO on a LoRA SFT):
+    # only this directory's adapter becomes trainable.
+    base_model, base_tokenizer = load_model(base, device="cpu", dtype=dtype)
     tokenizer = fix_special_tokens(AutoTokenizer.from_pretrained(directory)) if _has_tokenizer(directory) else base_tokenizer
     _align_with_tokenizer(base_model, tokenizer)
     try:
