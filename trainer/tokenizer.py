@@ -4,8 +4,8 @@ Two choices keep sequences short (and therefore training and sampling fast on a 
 - the fixed prompt pieces (the chat wrapper, `PROMPT_PREFIX`, `PROMPT_SUFFIX`) are added tokens,
   so the ~700-character format description is one token;
 - the pre-tokenizer keeps a diagram field together with its leading separator
-  (`, 'round rectangle'`, `, (224, 224, 240)`, `, 300`, `[0`), so BPE learns frequent fields as
-  single tokens and a node line costs about a dozen tokens.
+  (`, 'round rectangle'`, `, (224, 224, 240), (64, 64, 128)`, `, 300`, `]]\n[1`), so BPE learns
+  frequent fields as single tokens and a node line costs about ten tokens.
 
 Byte-level BPE can still spell any input, so nothing is ever out of vocabulary.
 
@@ -31,10 +31,13 @@ SPECIAL_TOKENS = (BOS_TOKEN, EOS_TOKEN, PAD_TOKEN)
 FIXED_PIECES = ("### Question: ", "\n ### Answer: ", PROMPT_PREFIX, "\n" + PROMPT_SUFFIX)
 
 # Order matters: the first alternative that matches at a position wins. Frequent pre-tokens end
-# up as single BPE tokens, so a node line costs about eight tokens.
+# up as single BPE tokens, so a node line costs about ten tokens.
 PRETOKEN_PATTERN = "|".join(
     [
-        r"(?:, )?'[^'\n]*'(?:, \d+, \d+(?=, '))?",  # quoted shape (+ its width, height) / line shape / label
+        # Shape, line shape or label. Width and height stay separate number tokens: merging them
+        # into the shape token made rare sizes spell the line differently, and the model then
+        # dropped or doubled fields.
+        r"(?:, )?'[^'\n]*'",
         r"(?:, )?\(\d+, \d+, \d+\)(?:, \(\d+, \d+, \d+\))?",  # fill colour (+ line colour)
         r"\]+\n\[\d+",  # end of a node line + the next node's id
         r"(?:, \[|, |\[| )?\d+",  # a number, with the separator, list bracket or space before it
