@@ -29,7 +29,7 @@ import json
 import random
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -122,6 +122,8 @@ def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, .
         "original_score": sum(scores) / n,
         "match": {p.name: sum(c.parse.ok and p.score(c.parse.diagram) >= p.threshold for _, c in flat) / n
                   for p in profiles},
+        "mean_score_valid": {p.name: sum(p.score(c.parse.diagram) for _, c in flat if c.parse.ok)
+                             / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
         "match_among_valid": {p.name: sum(p.score(c.parse.diagram) >= p.threshold for _, c in flat if c.parse.ok)
                               / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
         "sample_seconds": sum(cs[0].seconds for cs in cands if cs),
@@ -139,11 +141,13 @@ def bootstrap_stage(generator: Any, label_rows: list[dict], sizes: dict, k: int,
     path = out / "auto_pairs.csv"
     if path.exists():
         return path
-    tmp = out / "auto_pairs.tmp.csv"
-    tmp.unlink(missing_ok=True)
+    tmp = out / "auto_pairs.tmp.csv"  # an interrupted run resumes from here
     store, stats = PreferenceStore(tmp), BootstrapStats()
+    done = store.load() if tmp.exists() else None
+    used = set() if done is None else set(done["prompt"])
     for category, want in (("dl_model", sizes["dl"]), ("other", sizes["other"])):
-        rows = [r for r in label_rows if r["category"] == category]
+        stats.written[category] = 0 if done is None else int((done["category"] == category).sum())
+        rows = [r for r in label_rows if r["category"] == category and r["prompt"] not in used]
         bootstrap_pairs(generator, rows, want, store, k=k, seed=seed, stats=stats, model_name="sft")
     print(f"bootstrap: {stats.written} auto pairs, {stats.skipped_all_equal} prompts skipped")
     tmp.rename(path)
@@ -162,22 +166,33 @@ def profile_pairs(profile: Profile, rows: list[dict], cands: list[list[Any]], au
         pick = user_pick(profile, cs)
         if pick is None:
             continue
+        # A fixed created_at: a rerun writes the same bytes, so train_profile can reuse the checkpoint.
         store.append(prompt=row["prompt"], chosen=pick[0].text, rejected=pick[1].text, category=row["category"],
-                     source="simulated", annotator=profile.name, candidate_ids=[pick[0].index, pick[1].index])
+                     source="simulated", annotator=profile.name, candidate_ids=[pick[0].index, pick[1].index],
+                     created_at="2000-01-01T00:00:00+00:00")
         picks += 1
     return path, picks
 
 
 def train_profile(args: argparse.Namespace, data: Path, out_dir: Path) -> float:
-    """ORPO on `data` into `out_dir` (replaced); returns wall seconds."""
+    """ORPO on `data` into `out_dir`; returns wall seconds. A checkpoint already trained on the same
+    data with the same settings is reused (its manifest's wall time is reported)."""
+    from trainer.checkpoint import CheckpointError, file_sha256, read_manifest
     from trainer.orpo import ORPOArgs, train_orpo
 
+    orpo_args = ORPOArgs(checkpoint=str(args.checkpoint), data=str(data), out=str(out_dir), beta=args.beta,
+                         lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                         no_eval=True, threads=args.threads)
+    try:
+        manifest = read_manifest(out_dir)
+        if manifest["data_sha256"] == file_sha256(data) and manifest["training_args"] == asdict(orpo_args):
+            return float(manifest["wall_seconds"])
+    except (CheckpointError, KeyError):
+        pass
     if out_dir.exists():
         shutil.rmtree(out_dir)
     started = time.monotonic()
-    train_orpo(ORPOArgs(checkpoint=str(args.checkpoint), data=str(data), out=str(out_dir), beta=args.beta,
-                        lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                        no_eval=True, threads=args.threads))
+    train_orpo(orpo_args)
     return time.monotonic() - started
 
 
