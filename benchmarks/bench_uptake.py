@@ -124,6 +124,10 @@ def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, .
                   for p in profiles},
         "mean_score_valid": {p.name: sum(p.score(c.parse.diagram) for _, c in flat if c.parse.ok)
                              / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
+        # How often the reference layout itself matches: a ceiling where the structure decides (readability
+        # of fully connected layers: every layered drawing has crossings), not where style is free.
+        "reference_match": {p.name: sum(p.score(parse(r["reference"]).diagram) >= p.threshold for r in rows)
+                            / max(1, len(rows)) for p in profiles},
         "match_among_valid": {p.name: sum(p.score(c.parse.diagram) >= p.threshold for _, c in flat if c.parse.ok)
                               / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
         "sample_seconds": sum(cs[0].seconds for cs in cands if cs),
@@ -277,7 +281,9 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace) -> str
     n = results[0]["sft"]["n_candidates"] if results else 0
     text = (f"Preference uptake, {'quick' if args.quick else 'full'} run: checkpoint {args.checkpoint}, "
             f"K={args.k}, {n} held-out candidates per model, ORPO beta={args.beta} lr={args.lr or 'default'} "
-            f"epochs={args.epochs}\n\n{HEADER}\n" + "\n".join(row_markdown(r) for r in results) + "\n")
+            f"epochs={args.epochs}\n\n{HEADER}\n" + "\n".join(row_markdown(r) for r in results) + "\n\n"
+            + "Reference layouts matching each taste (held-out prompts): "
+            + ", ".join(f"{r['profile']} {r['sft']['reference_match'][r['profile']]:.0%}" for r in results) + "\n")
     (out / "results.md").write_text(text, encoding="utf-8")
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     fig, ax = plt.subplots(figsize=(7, 4))
