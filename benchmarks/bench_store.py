@@ -2,9 +2,14 @@
 
     .venv/bin/python -m benchmarks.bench_store [--prefill 800] [--threads 4] [--procs 2] [--per-worker 25]
 
-Every append takes the file lock, re-reads the file (duplicate check), and fsyncs, so latency
-grows with the file and with the number of writers waiting for the lock. Pairs are realistic
-(a wrapped prompt of ~1.3 kB, two 10-node diagrams of ~1 kB each). Prints one markdown table.
+Every append takes the file lock, reads the file (duplicate check; each store parses only the rows
+appended since its last read), and fsyncs, so latency grows with the number of writers waiting for
+the lock. Pairs are realistic (a wrapped prompt of ~1.3 kB, two 10-node diagrams of ~1 kB each).
+Prints one markdown table.
+
+Measured (2-core CPU, 800 rows already stored): one writer 177 appends/s, p95 3.4 ms; 2 processes
+x 4 threads 207 appends/s, p95 4.4 ms, max 764 ms (lock polling). Parsing the whole file on every
+append, as before, gave 32 appends/s with p95 32 ms (one writer) and 824 ms (8 writers).
 """
 
 from __future__ import annotations

@@ -98,8 +98,9 @@ def _classify_tail(tail: bytes, ncols: int) -> str:
     return "torn"
 
 
-def _fast_records(data: bytes, spans: list[tuple[int, int]]) -> list[Record] | None:
-    """All records in one csv pass; None when anything is off (then _slow_records finds the row)."""
+def _fast_records(data: bytes, spans: list[tuple[int, int]], before: int = 0) -> list[Record] | None:
+    """All records in one csv pass (numbered after `before` earlier ones); None when anything is
+    off (then _slow_records finds the row)."""
     if not spans:
         return []
     try:
@@ -108,21 +109,31 @@ def _fast_records(data: bytes, spans: list[tuple[int, int]]) -> list[Record] | N
         return None
     if len(rows) != len(spans) or not all(rows):  # blank lines or a mis-split: go row by row
         return None
-    return [Record(n, start, end, fields) for n, ((start, end), fields) in enumerate(zip(spans, rows), 1)]
+    return [Record(n, start, end, fields)
+            for n, ((start, end), fields) in enumerate(zip(spans, rows), before + 1)]
 
 
-def _slow_records(data: bytes, spans: list[tuple[int, int]]) -> list[Record]:
+def _slow_records(data: bytes, spans: list[tuple[int, int]], before: int = 0) -> list[Record]:
     """Record by record, so a broken one is reported with its row number."""
     records: list[Record] = []
     for start, end in spans:
-        parsed = _parse_record(data[start:end], len(records) + 1)
+        number = before + len(records) + 1
+        parsed = _parse_record(data[start:end], number)
         if parsed is not None:
-            records.append(Record(len(records) + 1, start, end, parsed.fields, parsed.error))
+            records.append(Record(number, start, end, parsed.fields, parsed.error))
     return records
 
 
-def parse_csv_bytes(data: bytes, name: str) -> CsvFile:
-    """Split the file into header + records; structural damage raises, row problems are recorded."""
+def parse_csv_bytes(data: bytes, name: str, *, known: CsvFile | None = None) -> CsvFile:
+    """Split the file into header + records; structural damage raises, row problems are recorded.
+
+    `known`: the result for an earlier state of the same file whose bytes `data` still starts with
+    (the caller checks that). When it ended cleanly (a header, no torn or newline-less last row),
+    only the bytes after it are split and parsed: appends cost the new rows, not the whole file.
+    """
+    if (known is not None and known.header and known.torn_at is None and not known.needs_newline
+            and data[known.size - 1 : known.size] == b"\n"):
+        return _parse_after(data, name, known)
     spans, tail_start = _record_spans(data)
     kind = _classify_tail(data[tail_start:], 0) if not spans else "none"
     if not spans:  # no complete line at all: empty file, or a header cut short
@@ -133,17 +144,39 @@ def parse_csv_bytes(data: bytes, name: str) -> CsvFile:
     if header_row is None or header_row.fields is None:
         raise CsvFileError(f"{name}: the header line is unreadable")
     header = header_row.fields
-    kind = _classify_tail(data[tail_start:], len(header))
+    kind = _end_kind(data, spans, tail_start, len(header), name)
+    records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
+    return _finish(name, header, records, data, tail_start, kind)
+
+
+def _parse_after(data: bytes, name: str, known: CsvFile) -> CsvFile:
+    """parse_csv_bytes for `data` = the bytes `known` was parsed from (ending on a record boundary,
+    so outside any quote) + appended bytes: only the appended part is split and parsed."""
+    start = known.size
+    spans, tail_start = _record_spans(data[start:])
+    spans = [(a + start, b + start) for a, b in spans]
+    tail_start += start
+    kind = _end_kind(data, spans, tail_start, len(known.header), name)
+    before = len(known.records)
+    new = _fast_records(data, spans, before) or _slow_records(data, spans, before)
+    return _finish(name, known.header, known.records + new, data, tail_start, kind)
+
+
+def _end_kind(data: bytes, spans: list[tuple[int, int]], tail_start: int, ncols: int, name: str) -> str:
+    """Classify the bytes after the last newline; a complete row there joins `spans`; raises on corrupt."""
+    kind = _classify_tail(data[tail_start:], ncols)
     if kind == "corrupt":
         line = data.count(b"\n", 0, tail_start) + 1
         raise CsvFileError(f"{name}: line {line}: a quote is opened and never closed; fix the file by hand")
     if kind == "complete":
         spans.append((tail_start, len(data)))
-    records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
-    number = len(records)
+    return kind
+
+
+def _finish(name: str, header: list[str], records: list[Record], data: bytes, tail_start: int, kind: str) -> CsvFile:
     if kind == "torn":
         log.warning("%s: the last row (row %d) is incomplete, probably from a writer killed mid-write; "
-                    "it is ignored and will be moved aside on the next append", name, number + 1)
+                    "it is ignored and will be moved aside on the next append", name, len(records) + 1)
     return CsvFile(header, records, len(data), tail_start if kind == "torn" else None, kind == "complete")
 
 

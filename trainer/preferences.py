@@ -22,6 +22,8 @@ Durability choices (user labels are precious):
   lacks its final newline (a hand edit) is kept, and the next append adds the newline first.
   An unclosed quote in the *last* row looks exactly like a torn write and is treated as one (moved
   aside, never deleted); an unclosed quote earlier in the file raises PreferenceError.
+- Each store keeps the bytes it last read and their parse; a read that still starts with those
+  bytes parses only the appended rows (an undo or a hand edit changes the prefix: full parse).
 - `undo` and the one-time upgrade of an original-project file (unnamed index column, only
   prompt/chosen/rejected) rewrite to a temp file, fsync and `os.replace` under the lock; the
   upgrade keeps a copy of the original as `<path>.orig-<time>`.
@@ -170,9 +172,9 @@ def _data_header(header: list[str]) -> list[str]:
     return header
 
 
-def _parse(data: bytes, name: str) -> CsvFile:
+def _parse(data: bytes, name: str, known: CsvFile | None = None) -> CsvFile:
     try:
-        return parse_csv_bytes(data, name)
+        return parse_csv_bytes(data, name, known=known)
     except CsvFileError as exc:
         raise PreferenceError(str(exc)) from exc
 
@@ -202,6 +204,9 @@ class PreferenceStore:
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        # The bytes last read and their parse: a later read that still starts with those bytes
+        # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
+        self._seen: tuple[bytes, CsvFile] = (b"", CsvFile([], [], 0))
 
     # -- reading
 
@@ -218,8 +223,12 @@ class PreferenceStore:
             ) from exc
 
     def _read(self) -> tuple[bytes, CsvFile]:
+        """The file and its parse (call under the lock); only bytes appended since the last read are parsed."""
         data = self.path.read_bytes() if self.path.exists() else b""
-        return data, _parse(data, self.path.name)
+        seen_data, seen = self._seen
+        parsed = _parse(data, self.path.name, seen if seen_data and data.startswith(seen_data) else None)
+        self._seen = (data, parsed)
+        return data, parsed
 
     def load(self) -> Any:
         """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns)."""
