@@ -146,10 +146,18 @@ def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, .
                               / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
         "sample_seconds": sum(cs[0].seconds for cs in cands if cs),
         # Drawing fewer of the requested edges is one way to look "readable": watch it per category.
-        "mean_edges_valid": {cat: sum(len(c.parse.diagram.edges()) for row, c in valid) / max(1, len(valid))
-                             for cat in ("dl_model", "other")
-                             for valid in [[(row, c) for row, c in flat if c.parse.ok and row["category"] == cat]]},
+        "mean_edges_valid": {cat: _mean([len(c.parse.diagram.edges()) for row, c in flat
+                                         if c.parse.ok and row["category"] == cat])
+                             for cat in ("dl_model", "other")},
     }
+
+
+def _mean(values: list[int]) -> float:
+    return sum(values) / max(1, len(values))
+
+
+def _heldout_seed(args: argparse.Namespace) -> int:
+    return args.seed + 10_000 if args.heldout_seed is None else args.heldout_seed
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -240,7 +248,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     used = set(r["prompt"] for r in _csv_rows(auto))
     rows = [r for r in label_rows if r["prompt"] not in used][: sizes["label"]]
     cands = sample(sft, args.checkpoint, rows, args.k, args.seed, out, "label")
-    heldout_seed = args.heldout_seed if args.heldout_seed is not None else args.seed + 10_000
+    heldout_seed = _heldout_seed(args)
     base = measure(heldout, sample(sft, args.checkpoint, heldout, args.k, heldout_seed, out, "heldout"), profiles)
     shared_s = _shared_seconds(out / f"shared-seconds-{sizes['label']}.json", time.monotonic() - started)
     results = []
@@ -308,7 +316,7 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace) -> str
     suffix = "" if args.heldout_seed is None else f"-heldout-seed{args.heldout_seed}"
     text = (f"Preference uptake, {'quick' if args.quick else 'full'} run: checkpoint {args.checkpoint}, "
             f"K={args.k}, {n} held-out candidates per model (sampling seed "
-            f"{args.seed + 10_000 if args.heldout_seed is None else args.heldout_seed}), "
+            f"{_heldout_seed(args)}), "
             f"ORPO beta={args.beta} lr={args.lr or 'default'} "
             f"epochs={args.epochs}\n\n{HEADER}\n" + "\n".join(row_markdown(r) for r in results) + "\n\n"
             + "".join(f"- {r['profile']}: prefers {r['likes']}\n" for r in results))
