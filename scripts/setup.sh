@@ -23,13 +23,16 @@ missing=()
 command -v neato >/dev/null 2>&1 || missing+=(graphviz)
 installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
-[ ${#missing[@]} -gt 0 ] && apt_install "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 extras=""
 [ "$want_test" = 1 ] && extras="[test]"
 # Skip pip when pyproject.toml and the extras are unchanged since the last successful install.
-stamp=".venv/.diagramlab-installed$( [ "$want_test" = 1 ] && echo -test)"
+# (an `if`, not `$( [ ... ] && echo ...)`: under `set -e` that substitution's status 1 ended the
+# script silently whenever --test was not given, so `bash scripts/run.sh` exited 1 with no output)
+stamp=".venv/.diagramlab-installed"
+if [ "$want_test" = 1 ]; then stamp="$stamp-test"; fi
 digest=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
