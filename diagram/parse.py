@@ -46,10 +46,17 @@ _LINE_SYNONYMS = {
 _EXPECTED_SHAPES = "rectangle, round rectangle or circle"
 _EXPECTED_LINES = "solid arrow, solid line or dashed line"
 
+# Linear time by construction (Python's `re` backtracks, so no pattern here may be ambiguous):
+# every quantified piece is followed by something it cannot match, no quantified group nests
+# another quantifier over the same characters, and patterns are applied with `match` at a known
+# position, never scanned with a leading `\s*` (a failing scan restarts at every offset): every
+# character starts exactly one token alternative, so `finditer` walks the line in one pass.
+# tests/test_reliability.py checks long runs of every character class against a time bound.
+_QUOTES = "'\"‘’“”"
 # One alternative per token kind; a quote that opens no complete string is a cut-off line.
 _TOKEN_RE = re.compile(
-    r"""\s*(?:
-      (?P<punct>[\[\](),])
+    r"""(?P<space>\s+)
+    | (?P<punct>[\[\](),])
     | (?P<comment>\#.*)
     | (?P<str>'(?:[^'\\]|\\.)*'
             | "(?:[^"\\]|\\.)*"
@@ -57,13 +64,13 @@ _TOKEN_RE = re.compile(
             | [“”](?:[^“”\\]|\\.)*[“”])
     | (?P<open>['"‘’“”])
     | (?P<bare>[^\s\[\](),\#'"‘’“”][^\[\](),\#'"‘’“”]*)
-    )""",
+    """,
     re.VERBOSE | re.DOTALL,
 )
 _ESCAPE_RE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
 _ASSIGN_RE = re.compile(r"^[A-Za-z_]\w*\s*(?::[^=]*)?=\s*")
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME_JUNK_RE = re.compile(r"[\s_\-]+")
 
 
@@ -127,9 +134,10 @@ def _unescape(body: str) -> str:
 def _tokenize(line: str) -> list[object]:
     """Punctuation as 1-char str, scalars as _Str. Raises _LineError on a cut-off string."""
     tokens: list[object] = []
-    # Every non-space character starts some alternative, so the matches are contiguous.
-    for m in _TOKEN_RE.finditer(line):
+    for m in _TOKEN_RE.finditer(line):  # contiguous: every character starts some alternative
         kind = m.lastgroup
+        if kind == "space":
+            continue
         if kind == "punct":
             tokens.append(m.group(kind))
         elif kind == "bare":
@@ -296,10 +304,11 @@ def _build_node(items: list, warn: list[str]) -> Node:
 
 _LINE_SPLIT_RE = re.compile(r"\r\n|\r|\n")
 # A node line opens with '[' (maybe '[[' for an outer list) and a number, possibly quoted, then a
-# comma or the end of the line (cut off); "[1] Smith et al." is prose.
+# comma or the end of the line (cut off); "[1] Smith et al." is prose. Unambiguous (see above).
 _CANDIDATE_RE = re.compile(
-    r"\[\s*\[?\s*['\"‘’“”]?\s*[+-]?\.?\d[\w.+-]*['\"‘’“”]?\s*"  # '[', maybe '[', a number
-    r"(?:,|\]?\s*,?\s*$)"  # then a comma, or the line ends
+    rf"\[\s*(?:\[\s*)?(?:[{_QUOTES}]\s*)?"  # '[', maybe a second '[', maybe a quote
+    rf"[+-]?\.?\d[\w.+-]*(?:[{_QUOTES}])?\s*"  # a number-like word, maybe a closing quote
+    r"(?:,|\](?:\s*,)?\s*$|$)"  # then a comma, or the line ends (maybe after ']' and ',')
 )
 
 
