@@ -164,7 +164,7 @@ HEADER = "prompt,chosen,rejected\n"
         ('p1,c1,r1\np2,"c2"x,r2\np3,c3,r3\n', "row 2: broken quoting"),
         ("p1,c1,r1\np2,c2,r2\np3,c3\n", "row 3: expected 3 fields"),
         ('p1,c1,r1\np2,,r2\n', "row 2: empty 'chosen'"),
-        ('p1,c1,r1\n"p2,c2,r2\n"p3","c3","r3"\n"p4","c4","r4"\n', "line 3: a quote is opened and never closed"),
+        ('p1,c1,r1\n"p2,c2,r2\n"p3","c3","r3"\n"p4","c4","r4"\n', r"\(line 3\): a quote is opened and never closed"),
         (",prompt,chosen,rejected\n0,p,c,r\n1,p2,c2\n", "row 2: expected 4 fields"),
     ],
 )

@@ -81,12 +81,19 @@ def _parse_record(blob: bytes, number: int) -> Record | None:
     if not rows:
         return None
     if len(rows) > 1:
+        if b"\r" in blob.rstrip(b"\n").rstrip(b"\r"):
+            return Record(number, 0, 0, None, "a bare CR inside the row (mixed line endings?)")
         return Record(number, 0, 0, None, "broken quoting (a quote inside an unquoted field?)")
     return Record(number, 0, 0, rows[0])
 
 
 def _classify_tail(tail: bytes, ncols: int) -> str:
-    """'none', 'complete' (no final newline), 'torn' (writer killed mid-row) or 'corrupt'."""
+    """'none', 'complete' (no final newline), 'torn' (writer killed mid-row) or 'corrupt'.
+
+    Appends write every field quoted (encode_row), so a torn row is a prefix of such a row;
+    anything else incomplete (a hand edit, or a deleted quote earlier that shifted where rows
+    seem to end) is 'corrupt' and never repaired automatically.
+    """
     if not tail.strip():
         return "none"
     rows = _csv_rows(tail.decode("utf-8", errors="replace"), strict=False)
@@ -95,7 +102,36 @@ def _classify_tail(tail: bytes, ncols: int) -> str:
     if tail.count(b'"') % 2 == 0 and not tail.rstrip(b"\r").endswith(b","):
         if rows and len(rows[0]) == ncols:
             return "complete"
-    return "torn"
+    return "torn" if is_quoted_row_prefix(tail) else "corrupt"
+
+
+def is_quoted_row_prefix(blob: bytes) -> bool:
+    """Whether `blob` is a prefix of a row encode_row could write ("a","b""c",...), cut anywhere."""
+    i, n = 0, len(blob)
+    while i < n:
+        if blob[i : i + 1] != b'"':
+            return False
+        i += 1
+        while True:  # inside a quoted field: '""' is an escaped quote, '"' alone closes it
+            j = blob.find(b'"', i)
+            if j < 0 or j + 1 == n:
+                return True  # cut inside the field or right after a quote
+            if blob[j + 1 : j + 2] != b'"':
+                i = j + 1
+                break
+            i = j + 2
+        if blob[i : i + 1] != b",":
+            return False
+        i += 1
+    return True
+
+
+def _check_line_endings(data: bytes, first_line_end: int, name: str) -> None:
+    """CR-only (classic Mac) line endings would read as one endless header line: refuse them."""
+    first = data[:first_line_end].rstrip(b"\n").rstrip(b"\r")
+    if b"\r" in first:
+        raise CsvFileError(f"{name}: line 1 ends with a bare CR (classic Mac line endings); "
+                           "convert the file to LF or CRLF line endings (nothing was changed)")
 
 
 def _fast_records(data: bytes, spans: list[tuple[int, int]], before: int = 0) -> list[Record] | None:
@@ -135,6 +171,7 @@ def parse_csv_bytes(data: bytes, name: str, *, known: CsvFile | None = None) -> 
             and data[known.size - 1 : known.size] == b"\n"):
         return _parse_after(data, name, known)
     spans, tail_start = _record_spans(data)
+    _check_line_endings(data, spans[0][1] if spans else len(data), name)
     kind = _classify_tail(data[tail_start:], 0) if not spans else "none"
     if not spans:  # no complete line at all: empty file, or a header cut short
         if kind != "none":
@@ -144,7 +181,7 @@ def parse_csv_bytes(data: bytes, name: str, *, known: CsvFile | None = None) -> 
     if header_row is None or header_row.fields is None:
         raise CsvFileError(f"{name}: the header line is unreadable")
     header = header_row.fields
-    kind = _end_kind(data, spans, tail_start, len(header), name)
+    kind = _end_kind(data, spans, tail_start, len(header), name, len(spans))
     records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
     return _finish(name, header, records, data, tail_start, kind)
 
@@ -156,18 +193,20 @@ def _parse_after(data: bytes, name: str, known: CsvFile) -> CsvFile:
     spans, tail_start = _record_spans(data[start:])
     spans = [(a + start, b + start) for a, b in spans]
     tail_start += start
-    kind = _end_kind(data, spans, tail_start, len(known.header), name)
+    kind = _end_kind(data, spans, tail_start, len(known.header), name, len(known.records) + len(spans) + 1)
     before = len(known.records)
     new = _fast_records(data, spans, before) or _slow_records(data, spans, before)
     return _finish(name, known.header, known.records + new, data, tail_start, kind)
 
 
-def _end_kind(data: bytes, spans: list[tuple[int, int]], tail_start: int, ncols: int, name: str) -> str:
+def _end_kind(data: bytes, spans: list[tuple[int, int]], tail_start: int, ncols: int, name: str,
+              row: int) -> str:
     """Classify the bytes after the last newline; a complete row there joins `spans`; raises on corrupt."""
     kind = _classify_tail(data[tail_start:], ncols)
     if kind == "corrupt":
         line = data.count(b"\n", 0, tail_start) + 1
-        raise CsvFileError(f"{name}: line {line}: a quote is opened and never closed; fix the file by hand")
+        raise CsvFileError(f"{name}: row {row} (line {line}): a quote is opened and never closed, or "
+                           "the last row is cut short by hand; fix the file by hand (nothing was changed)")
     if kind == "complete":
         spans.append((tail_start, len(data)))
     return kind

@@ -31,6 +31,7 @@ Durability choices (user labels are precious):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -46,6 +47,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, parse_csv_bytes
+from trainer.safe_io import os_error_message, user_file_mode
 
 REQUIRED = ("prompt", "chosen", "rejected")
 METADATA = ("category", "source", "annotator", "model", "candidate_ids", "created_at", "pair_id")
@@ -155,6 +157,9 @@ def _row_dict(header: list[str], record: Record, name: str) -> dict[str, str]:
     for column in REQUIRED:
         if not row.get(column, "").strip():
             raise PreferenceError(f"{where}empty '{column}'")
+    for column, value in row.items():
+        if "\x00" in value:
+            raise PreferenceError(f"{where}'{column}' contains a NUL character")
     row.setdefault("category", "")
     row["category"] = row["category"] or infer_category(row["prompt"])
     row["source"] = row.get("source") or "auto"  # the original project's pairs were all automatic
@@ -177,6 +182,25 @@ def _parse(data: bytes, name: str, known: CsvFile | None = None) -> CsvFile:
         return parse_csv_bytes(data, name, known=known)
     except CsvFileError as exc:
         raise PreferenceError(str(exc)) from exc
+
+
+def _check_header(header: list[str], name: str) -> None:
+    missing = [c for c in REQUIRED if c not in _data_header(header)]
+    if header and missing:
+        shown = ", ".join(header[:6]) + (", ..." if len(header) > 6 else "")
+        raise PreferenceError(f"{name}: line 1 is not a header (it lacks {', '.join(missing)}; "
+                              f"found: {shown}); add the line {','.join(COLUMNS)} at the top")
+
+
+def _check_rows(parsed: CsvFile, name: str, start: int, ids: dict[str, int]) -> None:
+    """What load refuses, append and undo refuse too: every row from `start` must be readable
+    and new (`ids`: pair_id -> row number of the rows checked so far, extended here)."""
+    for record in parsed.records[start:]:
+        row = _row_dict(parsed.header, record, name)
+        first = ids.setdefault(row["pair_id"], record.number)
+        if first != record.number:
+            raise PreferenceError(f"{name}: row {record.number}: the same pair as row {first} "
+                                  f"(pair_id {row['pair_id']}); remove one of them")
 
 
 def _stored_pair_id(header: list[str], record: Record) -> str | None:
@@ -206,7 +230,8 @@ class PreferenceStore:
         self.lock_timeout = lock_timeout
         # The bytes last read and their parse: a later read that still starts with those bytes
         # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
-        self._seen: tuple[bytes, CsvFile] = (b"", CsvFile([], [], 0))
+        # With it, the pair_ids of the rows already checked (so an append checks only new rows).
+        self._seen: tuple[bytes, CsvFile, dict[str, int]] = (b"", CsvFile([], [], 0), {})
 
     # -- reading
 
@@ -222,13 +247,25 @@ class PreferenceStore:
                 f"{self.path}: another process has held {lock.lock_file} for over {self.lock_timeout:.0f} s"
             ) from exc
 
-    def _read(self) -> tuple[bytes, CsvFile]:
-        """The file and its parse (call under the lock); only bytes appended since the last read are parsed."""
-        data = self.path.read_bytes() if self.path.exists() else b""
-        seen_data, seen = self._seen
-        parsed = _parse(data, self.path.name, seen if seen_data and data.startswith(seen_data) else None)
-        self._seen = (data, parsed)
-        return data, parsed
+    def _read(self) -> tuple[bytes, CsvFile, dict[str, int]]:
+        """The file, its parse and its pair_ids (call under the lock), checked as `load` checks it:
+        a file `load` refuses raises PreferenceError here, so append and undo never touch it.
+        Only bytes appended since the last read are parsed and checked."""
+        try:
+            data = self.path.read_bytes() if self.path.exists() else b""
+        except OSError as exc:
+            raise PreferenceError(os_error_message(exc, f"read {self.path}")) from exc
+        seen_data, seen, seen_ids = self._seen
+        known = seen if seen_data and data.startswith(seen_data) else None
+        parsed = _parse(data, self.path.name, known)
+        _check_header(parsed.header, self.path.name)
+        if parsed.torn_at == 0 and not encode_row(list(COLUMNS)).startswith(data):
+            raise PreferenceError(f"{self.path.name}: the file has no complete line and is not a "
+                                  "header cut short by an interrupted write; fix it by hand")
+        ids = dict(seen_ids) if known is not None else {}
+        _check_rows(parsed, self.path.name, len(known.records) if known is not None else 0, ids)
+        self._seen = (data, parsed, ids)
+        return data, parsed, ids
 
     def load(self) -> Any:
         """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns)."""
@@ -237,7 +274,7 @@ class PreferenceStore:
         lock = self._lock()
         self._acquire(lock)
         try:
-            _data, parsed = self._read()
+            _data, parsed, _ids = self._read()
         finally:
             lock.release()
         rows = [_row_dict(parsed.header, record, self.path.name) for record in parsed.records]
@@ -295,10 +332,13 @@ class PreferenceStore:
         lock = self._lock()
         self._acquire(lock)
         try:
-            data, parsed = self._read()
+            data, parsed, ids = self._read()
             header = _data_header(parsed.header)
             row = make_row(prompt, chosen, rejected, metadata, tuple(c for c in header if c not in COLUMNS))
-            self._refuse_duplicate(parsed, row["pair_id"])
+            if row["pair_id"] in ids:
+                raise PreferenceError(
+                    f"this pair is already stored ({self.path.name} row {ids[row['pair_id']]}, "
+                    f"pair_id {row['pair_id']}); nothing was written")
             if parsed.torn_at is not None:
                 self._move_torn_tail(data, parsed.torn_at)
                 data = data[: parsed.torn_at]
@@ -320,7 +360,7 @@ class PreferenceStore:
         lock = self._lock()
         self._acquire(lock)
         try:
-            data, parsed = self._read()
+            data, parsed, _ids = self._read()
             for record in parsed.records:
                 if _stored_pair_id(parsed.header, record) == pair_id:
                     self._replace(data[: record.start] + data[record.end :])
@@ -329,30 +369,38 @@ class PreferenceStore:
         finally:
             lock.release()
 
-    def _refuse_duplicate(self, parsed: CsvFile, pair_id: str) -> None:
-        for record in parsed.records:
-            if _stored_pair_id(parsed.header, record) == pair_id:
-                raise PreferenceError(
-                    f"this pair is already stored ({self.path.name} row {record.number}, pair_id {pair_id}); "
-                    "nothing was written"
-                )
-
     def _write_all(self, payload: bytes, *, new_file: bool) -> None:
         # One os.write on an O_APPEND descriptor: the row lands whole or (killed mid-write) as a torn
         # tail that load() ignores and the next append moves aside. Loop only for short writes.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # A failed write (disk full) is cut back off, so the file stays as it was.
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise PreferenceError(os_error_message(exc, f"save the pair to {self.path.name}")) from exc
+        size = os.fstat(fd).st_size
         try:
             view = memoryview(payload)
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            if new_file and size == 0:
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            raise PreferenceError(os_error_message(exc, f"save the pair to {self.path.name}")) from exc
         finally:
             os.close(fd)
         if new_file:
             _fsync_dir(self.path.parent)
 
     def _replace(self, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise PreferenceError(os_error_message(exc, f"rewrite {self.path.name}")) from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -360,9 +408,13 @@ class PreferenceStore:
                 os.fsync(handle.fileno())
             if self.path.exists():
                 shutil.copymode(self.path, tmp)
+            else:
+                os.chmod(tmp, user_file_mode())
             os.replace(tmp, self.path)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise PreferenceError(os_error_message(exc, f"rewrite {self.path.name}")) from exc
             raise
         _fsync_dir(self.path.parent)
 
@@ -371,8 +423,12 @@ class PreferenceStore:
 
     def _move_torn_tail(self, data: bytes, offset: int) -> None:
         aside = self._stamp("torn")
-        aside.write_bytes(data[offset:])
-        os.truncate(self.path, offset)
+        try:
+            aside.write_bytes(data[offset:])
+            os.truncate(self.path, offset)
+        except OSError as exc:  # disk full: leave no empty side file behind, the file unchanged
+            aside.unlink(missing_ok=True)
+            raise PreferenceError(os_error_message(exc, f"move the torn last row of {self.path.name} aside")) from exc
         log.warning("%s: moved an incomplete last row (%d bytes) to %s", self.path, len(data) - offset, aside)
 
     def _upgrade(self, parsed: CsvFile) -> CsvFile:
