@@ -12,13 +12,14 @@ y is flipped. graphviz shifts the drawing so its bounding box starts at (0, 0); 
 
 Only generated text reaches DOT: ids n0, n1, ..., validated numbers, mapped shape/line names,
 #rrggbb colours and an escaped label, so no text from the model can inject DOT. `to_dot(d)` shows
-the source. Rendering runs in memory through `graphviz.Source.pipe` (no temp files). Nodes wholly
+the source. Rendering pipes the source through graphviz's `dot -Kneato` (no temp files), killed
+after RENDER_TIMEOUT_S. Nodes wholly
 outside the frame are not drawn (graphviz leaves them out of the SVG too).
 """
 
 from __future__ import annotations
 
-import graphviz
+import subprocess
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
 
@@ -28,6 +29,7 @@ FRAME_MARGIN = 20  # px between the frame node and the drawing, so edge ends nev
 MAX_LABEL_CHARS = 80
 # Keeps graphviz's arithmetic sane for absurd model output; anything this far out is off-frame.
 COORD_LIMIT = 20_000.0
+RENDER_TIMEOUT_S = 10.0  # a typical diagram renders in ~50 ms; a stuck graphviz must not hold a worker
 SIZE_LIMIT = 5_000.0
 
 _SHAPE_ATTRS = {
@@ -134,16 +136,24 @@ def to_dot(diagram: Diagram) -> str:
     return "".join(lines)
 
 
-def render(diagram: Diagram, fmt: str = "png") -> bytes:
-    """PNG or SVG bytes of the diagram on the fixed 1000x600 frame (an empty diagram: blank)."""
+def render(diagram: Diagram, fmt: str = "png", *, timeout: float = RENDER_TIMEOUT_S) -> bytes:
+    """PNG or SVG bytes of the diagram on the fixed 1000x600 frame (an empty diagram: blank).
+
+    graphviz runs as a subprocess that is killed after `timeout` seconds (RenderError).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
-    source = graphviz.Source(to_dot(diagram), engine="neato")
+    # What graphviz.Source(...).pipe(format=fmt, neato_no_op=2) runs, plus a timeout it lacks.
+    command = ["dot", "-Kneato", f"-T{fmt}", "-n2"]
     try:
-        return source.pipe(format=fmt, neato_no_op=2, quiet=True)
-    except graphviz.ExecutableNotFound as exc:
+        proc = subprocess.run(command, input=to_dot(diagram).encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False)
+    except FileNotFoundError as exc:
         raise RenderError("graphviz's 'neato' program was not found; install graphviz "
                           "(Debian/Ubuntu: apt-get install graphviz)") from exc
-    except graphviz.CalledProcessError as exc:
-        detail = (exc.stderr or b"").decode("utf-8", "replace").strip()[:500]
-        raise RenderError(f"graphviz failed to render the diagram: {detail}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise RenderError(f"graphviz took over {timeout:g} s to render the diagram; stopped") from exc
+    if proc.returncode != 0:
+        detail = (proc.stderr or b"").decode("utf-8", "replace").strip()[:500]
+        raise RenderError(f"graphviz failed to render the diagram: {detail}")
+    return proc.stdout

@@ -154,3 +154,12 @@ def test_missing_graphviz_is_a_render_error(tmp_path, monkeypatch):
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown format 'jpg'"):
         render(Diagram(), "jpg")
+
+
+def test_a_stuck_graphviz_is_stopped_by_the_timeout(tmp_path, monkeypatch):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\nexec /bin/sleep 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RenderError, match="took over 0.5 s"):
+        render(parse(SAMPLE).diagram, timeout=0.5)
