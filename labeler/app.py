@@ -74,7 +74,10 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
 def build_app(ctx: AppContext) -> gr.Blocks:
     """The whole UI over `ctx`; no module-level state, so tests can build several."""
     # analytics off: a local labeling tool has no reason to call home (and may have no network)
-    with gr.Blocks(title="diagramlab labeler", analytics_enabled=False) as demo:
+    # delete_cache: Gradio's copies of served images older than 10 min go every minute (and
+    # all of them at the next start), so distinct previews cannot fill /tmp.
+    with gr.Blocks(title="diagramlab labeler", analytics_enabled=False,
+                   delete_cache=(60, 600)) as demo:
         gr.Markdown("## diagramlab labeler\nPick the diagram you like better; "
                     "the model learns your taste.", elem_id="title")
         with gr.Tabs(elem_id="tabs"):

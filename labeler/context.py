@@ -11,7 +11,9 @@ tab; nothing here lives at module level. Per-browser-session data stays in `gr.S
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -26,7 +28,9 @@ from filelock import FileLock
 
 from labeler.runner import TrainingRunner
 from labeler.votes import VoteLog
-from trainer.checkpoint import CheckpointError, list_checkpoints, read_manifest
+from trainer.checkpoint import (CheckpointError, list_checkpoints, read_manifest, sweep_leftovers,
+                                validate_checkpoint)
+from trainer.safe_io import os_error_message, sweep_dead_dirs, user_file_mode
 from trainer.datasets_io import load_prompt_pool
 from trainer.preferences import PreferenceStore
 
@@ -37,6 +41,10 @@ VOTES_FILE = "ab_votes.csv"
 ACTIVE_FILE = "active.json"
 RUNS_DIR = ".runs"  # dot-prefixed: list_checkpoints skips it
 RESERVATION_SECONDS = 30 * 60  # a prompt shown to one session is not offered to another meanwhile
+DEFAULT_CHECKPOINT = "tiny-sft"
+RENDER_PREFIX = "diagramlab-render-"  # + the app's pid: a SIGKILLed app's dir is swept at start
+_RENDER_DIR_RE = re.compile(rf"^{RENDER_PREFIX}(\d+)-")
+log = logging.getLogger(__name__)
 
 
 def default_generator_factory(checkpoint: Path) -> Any:
@@ -91,6 +99,7 @@ def write_json_atomic(path: Path, obj: dict) -> None:
             json.dump(obj, fh, indent=2)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, user_file_mode())  # mkstemp makes 0600; the user's umask decides
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -121,6 +130,9 @@ class AppContext:
                runner: TrainingRunner | None = None) -> AppContext:
         """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
         data_dir, checkpoints_dir = Path(data_dir), Path(checkpoints_dir)
+        swept = sweep_leftovers(checkpoints_dir) + sweep_dead_dirs(tempfile.gettempdir(), _RENDER_DIR_RE)
+        for path in swept:
+            log.warning("removed %s, left behind by a process that was killed", path)
         ctx = cls(
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             store=PreferenceStore(data_dir / PREFERENCES_FILE),
@@ -129,7 +141,7 @@ class AppContext:
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), generate_concurrency=generate_concurrency,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
-            render_dir=Path(tempfile.mkdtemp(prefix="diagramlab-render-")))
+            render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))
         ctx._active = Path(checkpoint) if checkpoint else ctx._restore_active()
         return ctx
 
@@ -140,30 +152,62 @@ class AppContext:
 
     # --- the active checkpoint -------------------------------------------------------------
     def _restore_active(self) -> Path:
+        """The checkpoint saved in active.json if it is still valid, else the default one with a
+        warning (a broken choice must never stop the app from starting)."""
+        default = self.checkpoints_dir / DEFAULT_CHECKPOINT
+        path = self.checkpoints_dir / ACTIVE_FILE
+        if not path.exists():
+            return default
         try:
-            saved = json.loads((self.checkpoints_dir / ACTIVE_FILE).read_text(encoding="utf-8"))
-            path = self.resolve_checkpoint(str(saved["checkpoint"]))
-            read_manifest(path)
-            return path
-        except (OSError, KeyError, TypeError, json.JSONDecodeError, CheckpointError):
-            return self.checkpoints_dir / "tiny-sft"
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            checkpoint = self.resolve_checkpoint(str(saved["checkpoint"]))
+            validate_checkpoint(checkpoint)
+            return checkpoint
+        except (OSError, UnicodeDecodeError, KeyError, TypeError, json.JSONDecodeError,
+                CheckpointError) as exc:
+            log.warning("%s is unusable (%s: %s); using the default checkpoint %s instead",
+                        path, type(exc).__name__, exc, default)
+            return default
 
     def resolve_checkpoint(self, name: str) -> Path:
-        """A checkpoint name relative to checkpoints-dir, or a path."""
-        path = Path(name)
-        return path if path.is_absolute() or path.exists() else self.checkpoints_dir / name
+        """A checkpoint named by the page, active.json or a manifest: the active checkpoint, or a
+        directory directly under checkpoints-dir (by name or by a path that lands there).
+        Anything else (`..`, another directory, a dot-named temp dir) raises CheckpointError."""
+        active = self.active_checkpoint()
+        text = str(name).strip()
+        if text and text in (str(active), self.model_name(active)):
+            return active
+        root = self.checkpoints_dir.resolve()
+        candidate = Path(text)
+        path = candidate if len(candidate.parts) > 1 else self.checkpoints_dir / text
+        resolved = path.resolve()
+        if not text or resolved.parent != root or resolved.name.startswith("."):
+            raise CheckpointError(f"{text!r} is not a checkpoint directory directly under "
+                                  f"{self.checkpoints_dir}")
+        return self.checkpoints_dir / resolved.name
 
     def active_checkpoint(self) -> Path:
         with self._lock:
             return self._active
 
     def set_active(self, checkpoint: Path) -> None:
-        """Make `checkpoint` the model for labeling; persisted atomically in active.json."""
-        read_manifest(checkpoint)  # refuse a directory that is not a finished checkpoint
+        """Make `checkpoint` the model for labeling; persisted atomically in active.json.
+
+        Refused (CheckpointError, nothing changed) unless it passes validate_checkpoint and its
+        generator loads: a broken checkpoint is never activated.
+        """
+        validate_checkpoint(checkpoint)
+        try:
+            self.generators.get(Path(checkpoint))
+        except Exception as exc:  # any loader failure: the model cannot generate
+            raise CheckpointError(f"{checkpoint} does not load: {type(exc).__name__}: {exc}") from exc
         with self._lock:
-            write_json_atomic(self.checkpoints_dir / ACTIVE_FILE,
-                              {"checkpoint": self.model_name(checkpoint),
-                               "set_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+            try:
+                write_json_atomic(self.checkpoints_dir / ACTIVE_FILE,
+                                  {"checkpoint": self.model_name(checkpoint),
+                                   "set_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+            except OSError as exc:
+                raise CheckpointError(os_error_message(exc, "save the active checkpoint")) from exc
             self._active = Path(checkpoint)
 
     def model_name(self, checkpoint: Path) -> str:

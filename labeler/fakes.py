@@ -80,8 +80,18 @@ def write_pool(path: Path, n_dl: int = 6, n_other: int = 9, seed: int = 1) -> Pa
 
 
 def fake_checkpoint(path: Path, kind: str = "sft", **fields) -> Path:
-    """A directory that passes read_manifest (no weights: only for a FakeGenerator)."""
+    """A directory that passes validate_checkpoint: config, a word-level tokenizer and one small
+    weight tensor (no model loads them: only for a FakeGenerator), then the manifest."""
+    import numpy as np
+    from safetensors.numpy import save_file
+    from tokenizers import Tokenizer, models
+
+    path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
+    (path / "config.json").write_text('{"model_type": "fake"}\n', encoding="utf-8")
+    Tokenizer(models.WordLevel({"[UNK]": 0, "[": 1, "]": 2}, unk_token="[UNK]")).save(
+        str(path / "tokenizer.json"))
+    save_file({"weight": np.zeros((2, 2), dtype=np.float32)}, str(path / "model.safetensors"))
     write_manifest(path, kind=kind, base_model="fake", **fields)
     return path
 

@@ -49,8 +49,9 @@ def _layout(ctx) -> dict:
         for i in range(MAX_K):
             c["cards"].append(_card(i))
     c["picks"] = gr.Markdown(elem_id="picks")
-    c["chosen"] = gr.Number(value=None, visible="hidden", elem_id="chosen-pos", precision=0)
-    c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos", precision=0)
+    # No precision=0: it would round 1.5 to 2 before labeling.submit can refuse it.
+    c["chosen"] = gr.Number(value=None, visible="hidden", elem_id="chosen-pos")
+    c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos")
     with gr.Row():
         c["submit"] = gr.Button("Submit pair (Enter)", variant="primary", elem_id="submit")
         c["skip"] = gr.Button("Skip (S)", elem_id="skip")

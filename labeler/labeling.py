@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
+from labeler.limits import MAX_SEED, UserError, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
 from trainer.preferences import LABELED_SOURCES, TARGETS, PreferenceError
 
@@ -26,10 +27,6 @@ CATEGORIES = tuple(TARGETS)
 SKIP_REASONS = ("skip", "both_bad", "tie")
 _DL_WORDS = ("dl model", "neural", "layer", "hidden", "input node", "output node", "cnn",
              "convolution", "perceptron", "mlp", "network", "neurons")
-
-
-class UserError(ValueError):
-    """Bad input from the page: the message is shown as-is, nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -149,16 +146,11 @@ def custom_prompt(state: LabelState, request: str, category: str = "auto") -> La
 
 
 def check_sampling(sampling: Sampling) -> Sampling:
-    try:
-        k = int(sampling.k)
-    except (TypeError, ValueError):
-        k = -1
-    if k != sampling.k or not K_RANGE[0] <= k <= K_RANGE[1]:
-        raise UserError(f"K must be a whole number from {K_RANGE[0]} to {K_RANGE[1]}, "
-                        f"got {sampling.k!r}.")
-    if not 0.0 < float(sampling.temperature) <= 2.0 or not 0.0 < float(sampling.top_p) <= 1.0:
-        raise UserError("Temperature must be in (0, 2] and top-p in (0, 1].")
-    return replace(sampling, k=k)
+    k = whole_number(sampling.k, "K", *K_RANGE)
+    temperature = bounded_number(sampling.temperature, "Temperature", 0.01, 2.0)
+    top_p = bounded_number(sampling.top_p, "Top-p", 0.01, 1.0)
+    seed = None if sampling.seed is None else whole_number(sampling.seed, "Seed", 0, MAX_SEED)
+    return replace(sampling, k=k, temperature=temperature, top_p=top_p, seed=seed)
 
 
 def to_shown(candidate, generation_id: str) -> ShownCandidate:
@@ -192,11 +184,13 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
 def _position(state: LabelState, position, what: str) -> int:
     if not state.candidates:
         raise UserError("There are no candidates yet - wait for them or press Regenerate.")
+    if position is None or position == "":
+        raise UserError(f"Pick a {what} candidate first.")
     try:
-        pos = int(position)
-    except (TypeError, ValueError):
-        raise UserError(f"Pick a {what} candidate first.") from None
-    if pos != position or not 0 <= pos < len(state.candidates):
+        pos = whole_number(position, what, 0, len(state.candidates) - 1)
+    except UserError:
+        pos = -1
+    if not 0 <= pos < len(state.candidates):
         raise UserError(f"There is no candidate #{position!r} to mark {what} "
                         f"(1-{len(state.candidates)}).")
     return pos
@@ -221,7 +215,7 @@ def _decision_seconds(state: LabelState) -> float:
 def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int) -> dict:
     """The store's metadata columns; positions/sampling are JSON objects in one column each."""
     s = state.sampling
-    return {"category": state.category, "annotator": (annotator or "").strip() or "anonymous",
+    return {"category": state.category, "annotator": check_annotator(annotator),
             "model": state.model,
             "candidate_ids": f"{state.candidates[chosen].candidate_id};"
                              f"{state.candidates[rejected].candidate_id}",
@@ -293,10 +287,11 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
     """Log a skip / both-bad / tie event (not a pair) and remember the prompt as skipped."""
     if reason not in SKIP_REASONS:
         raise UserError(f"Unknown skip reason {reason!r}.")
+    annotator = check_annotator(annotator)
     if state.prompt:
         ctx.log_event(reason, prompt_id=state.prompt_id, prompt=state.prompt,
                       category=state.category, model=state.model,
-                      annotator=(annotator or "").strip() or "anonymous",
+                      annotator=check_annotator(annotator),
                       candidate_ids=[c.candidate_id for c in state.candidates],
                       valid=[c.ok for c in state.candidates],
                       chosen_position=state.chosen, rejected_position=state.rejected,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from diagram import build_prompt
 from labeler.labeling import UserError, check_request
+from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
 
@@ -56,7 +57,10 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
     """One candidate from `checkpoint` for `request` (wrapped with build_prompt)."""
     if not checkpoint:
         raise UserError("Pick a checkpoint first.")
-    path = ctx.resolve_checkpoint(checkpoint)
+    seed = whole_number(seed, "Seed", 0, MAX_SEED)
+    temperature = bounded_number(temperature, "Temperature", 0.01, 2.0)
+    top_p = bounded_number(top_p, "Top-p", 0.01, 1.0)
+    path = ctx.resolve_checkpoint(checkpoint)  # CheckpointError outside checkpoints-dir
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     prompt = build_prompt(check_request(request))
@@ -93,7 +97,7 @@ def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, s
     left, right = ctx.resolve_checkpoint(ab.left), ctx.resolve_checkpoint(ab.right)
     ctx.votes.append(prompt=ab.prompt, left=ab.left, right=ab.right,
                      left_stage=ctx.stage(left), right_stage=ctx.stage(right), vote=choice,
-                     annotator=(annotator or "").strip() or "anonymous", seed=ab.seed)
+                     annotator=check_annotator(annotator), seed=ab.seed)
     return replace(ab, voted=True), (f"Recorded: **{choice}**. Left was `{ab.left}`, "
                                      f"right was `{ab.right}`.")
 

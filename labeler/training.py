@@ -18,6 +18,7 @@ from pathlib import Path
 
 from labeler.context import PROMPTS_FILE
 from labeler.labeling import UserError
+from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus, OrpoJob
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.orpo import ORPOArgs  # light: trainer.orpo imports torch only inside training
@@ -80,25 +81,21 @@ def snapshot(store, dest_dir: Path) -> Path:
     return store.snapshot(dest_dir / name)
 
 
-def _number(value, name: str, kind: type, minimum: float):
-    """A blank field is None (the trainer's default); anything else must be a valid number."""
+def _number(value, name: str, kind: type, minimum: float, maximum: float):
+    """A blank field is None (the trainer's default); anything else must be a number in range."""
     if value is None or value == "":
         return None
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{name} must be a number, got {value!r}.") from None
-    if number < minimum or (kind is int and number != float(value)):
-        raise UserError(f"{name} must be a {'whole ' * (kind is int)}number >= {minimum}.")
-    return number
+    if kind is int:
+        return whole_number(value, name, int(minimum), int(maximum))
+    return bounded_number(value, name, minimum, maximum)
 
 
 def check_settings(settings: TrainSettings) -> TrainSettings:
-    max_steps = _number(settings.max_steps, "Max steps", int, -1)
+    max_steps = _number(settings.max_steps, "Max steps", int, -1, MAX_STEPS)
     return TrainSettings(max_steps=max_steps if max_steps and max_steps > 0 else None,
-                         epochs=_number(settings.epochs, "Epochs", float, 0.01),
-                         beta=_number(settings.beta, "Beta", float, 1e-6),
-                         eval_n=_number(settings.eval_n, "Eval prompts", int, 0))
+                         epochs=_number(settings.epochs, "Epochs", float, 0.01, MAX_EPOCHS),
+                         beta=_number(settings.beta, "Beta", float, 1e-6, MAX_BETA),
+                         eval_n=_number(settings.eval_n, "Eval prompts", int, 0, MAX_EVAL_N))
 
 
 def start(ctx, settings: TrainSettings) -> JobStatus:

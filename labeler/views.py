@@ -20,6 +20,8 @@ from PIL import Image, ImageDraw
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
 from diagram.parse import ParseResult
+from labeler.limits import UserError, prune_dir
+from trainer.safe_io import os_error_message
 
 MAX_PROBLEMS_SHOWN = 30
 MAX_DIAGRAM_CHARS = 200_000
@@ -33,10 +35,17 @@ def tag(kind: str, text: str) -> str:
 def _write_once(path: Path, data: bytes) -> Path:
     """Write via a temp file + rename so a concurrent reader never sees half an image."""
     if not path.exists():
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        tmp = None
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError as exc:  # disk full: one message for the page, no part file left
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
+            raise UserError(os_error_message(exc, "write the rendered image")) from exc
+        prune_dir(path.parent)  # the render cache stays under its size budget
     return path
 
 

@@ -21,7 +21,8 @@ from labeler.runner import JobStatus
 
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, json, os, signal, sys, time
-    from trainer.checkpoint import write_manifest
+    from pathlib import Path
+    from labeler.fakes import fake_checkpoint
     p = argparse.ArgumentParser()
     for flag in ("--checkpoint", "--data", "--out", "--events", "--max-steps", "--epochs",
                  "--beta", "--eval-n", "--prompts"):
@@ -47,9 +48,8 @@ FAKE_TRAINER = textwrap.dedent('''
         emit(step=total, total=total + 10, loss=1.0)
         while True:
             time.sleep(0.05)
-    os.makedirs(a.out)
-    write_manifest(a.out, kind="orpo", base_model="fake", parent_checkpoint=a.checkpoint,
-                   metrics={"validity": 0.75})
+    fake_checkpoint(Path(a.out), kind="orpo", parent_checkpoint=a.checkpoint,
+                    metrics={"validity": 0.75})
     emit(status="done", checkpoint=a.out, metrics={"validity": 0.75})
 ''')
 
@@ -139,7 +139,7 @@ def test_training_needs_twenty_pairs(tmp_path, pairs, allowed, reason):
     (T.TrainSettings(max_steps=2.5), "Max steps"),
     (T.TrainSettings(epochs=0), "Epochs"),
     (T.TrainSettings(beta=-1), "Beta"),
-    (T.TrainSettings(eval_n="many"), "Eval prompts must be a number"),
+    (T.TrainSettings(eval_n="many"), "Eval prompts must be a whole number"),
 ])
 def test_train_settings_are_checked(settings, expected):
     if isinstance(expected, str):

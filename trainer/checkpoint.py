@@ -22,13 +22,25 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from trainer.safe_io import publish_modes, sweep_dead_dirs
+
 MANIFEST_NAME = "manifest.json"
+CHECKSUM_FIELD = "weights_sha256"  # {file name: sha256} of the weight files, set by write_manifest
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
+NOT_WEIGHTS = ("training_args.bin",)
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
+# Temp dirs that carry their writer's pid: atomic_dir's (in the checkpoints dir) and the
+# trainers' work dirs (in the system temp dir, holding a copy of the user's labels).
+_ATOMIC_TMP_RE = re.compile(r"^\..+\.(?:tmp|old)-(\d+)-")
+WORK_DIR_PREFIX = "diagramlab-work-"
+_WORK_DIR_RE = re.compile(rf"^{WORK_DIR_PREFIX}(\d+)-")
 KINDS = ("sft", "orpo", "base")
 # Recorded in every manifest so a checkpoint says which stack produced it.
 VERSIONED_PACKAGES = ("torch", "transformers", "trl", "peft", "tokenizers", "accelerate", "datasets")
@@ -56,11 +68,6 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def _publishable(tmp: Path) -> None:
-    """mkdtemp makes a 0700 dir; give the published checkpoint ordinary directory permissions."""
-    tmp.chmod(0o755)
-
-
 @contextlib.contextmanager
 def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a fresh temp dir beside `final_path`; on success fsync it and rename it into place.
@@ -73,14 +80,15 @@ def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not overwrite:
         raise CheckpointError(f"{final} already exists; choose another --out or remove it first")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    # The writer's pid in the name: sweep_leftovers removes it once that process is gone.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-{os.getpid()}-", dir=final.parent))
     try:
         yield tmp
-        _publishable(tmp)
+        publish_modes(tmp)
         _fsync_tree(tmp)
         old = None
         if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-{os.getpid()}-", dir=final.parent))
             os.replace(final, old / final.name)
         os.replace(tmp, final)
         _fsync_dir(final.parent)
@@ -89,6 +97,21 @@ def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def work_dir(kind: str) -> tempfile.TemporaryDirectory:
+    """A trainer's temp work dir (`diagramlab-work-<pid>-<kind>-*` in the system temp dir),
+    removed on exit and, after a SIGKILL, by `sweep_leftovers` at the next start."""
+    return tempfile.TemporaryDirectory(prefix=f"{WORK_DIR_PREFIX}{os.getpid()}-{kind}-")
+
+
+def sweep_leftovers(root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Remove what killed writers left: atomic_dir temp dirs under `root` (a checkpoints dir) and
+    trainer work dirs in the system temp dir, whose process is gone. Returns the removed dirs."""
+    removed = sweep_dead_dirs(tempfile.gettempdir(), _WORK_DIR_RE)
+    if root is not None:
+        removed += sweep_dead_dirs(root, _ATOMIC_TMP_RE)
+    return removed
 
 
 def library_versions() -> dict[str, str]:
@@ -137,10 +160,99 @@ def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
         "versions": library_versions(),
     }
     manifest.update(fields)
+    checksums = weights_checksums(directory)
+    if checksums and CHECKSUM_FIELD not in fields:  # weights saved before the manifest: record them
+        manifest[CHECKSUM_FIELD] = checksums
     path = Path(directory) / MANIFEST_NAME
     text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
     path.write_text(text + "\n", encoding="utf-8")
     return path
+
+
+def weight_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The weight files directly in a checkpoint dir (*.safetensors, *.bin), sorted by name."""
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir()
+                  if p.is_file() and p.suffix in WEIGHT_SUFFIXES and p.name not in NOT_WEIGHTS)
+
+
+def weights_checksums(directory: str | os.PathLike[str]) -> dict[str, str]:
+    """{file name: sha256} of the weight files (what the manifest's weights_sha256 records)."""
+    return {p.name: file_sha256(p) for p in weight_files(directory)}
+
+
+def _json_object(path: Path, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path} ({what}) is unreadable: {exc}") from exc
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{path} ({what}) is not a JSON object")
+    return value
+
+
+def _check_safetensors(path: Path) -> None:
+    """The header parses and every tensor lies inside the file (a truncated copy fails here)."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as handle:
+            for name in handle.keys():
+                handle.get_slice(name).get_shape()
+    except Exception as exc:  # safetensors raises its own SafetensorError (and OSError)
+        raise CheckpointError(f"{path} is not a readable safetensors file: {exc}") from exc
+
+
+def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
+    """Check, without torch, that a checkpoint dir is complete and intact; returns its manifest.
+
+    Manifest (readable, a known kind); config.json (full model) or adapter_config.json (LoRA
+    adapter) a JSON object; a tokenizer (tokenizer.json must load); weight files present with
+    readable safetensors headers; their sha256 equal to the manifest's `weights_sha256`
+    (checkpoints written before that field existed are accepted without it). Loading the weights
+    into a model is the caller's last check (the labeler loads a generator before activating).
+    Raises CheckpointError naming the first problem.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise CheckpointError(f"{root} is not a directory")
+    manifest = read_manifest(root)
+    if manifest.get("kind") not in KINDS:
+        raise CheckpointError(f"{root / MANIFEST_NAME}: kind {manifest.get('kind')!r} is not one of {KINDS}")
+    adapter = (root / "adapter_config.json").is_file()
+    config = root / ("adapter_config.json" if adapter else "config.json")
+    if not config.is_file():
+        raise CheckpointError(f"{root} has no config.json (nor adapter_config.json)")
+    _json_object(config, "model config")
+    if not any((root / name).is_file() for name in TOKENIZER_FILES):
+        raise CheckpointError(f"{root} has no tokenizer ({', '.join(TOKENIZER_FILES)})")
+    if (root / "tokenizer.json").is_file():
+        try:
+            from tokenizers import Tokenizer
+
+            Tokenizer.from_file(str(root / "tokenizer.json"))
+        except Exception as exc:  # tokenizers raises a bare Exception on a bad file
+            raise CheckpointError(f"{root / 'tokenizer.json'} does not load: {exc}") from exc
+    weights = weight_files(root)
+    if not weights:
+        raise CheckpointError(f"{root} has no weight files (*.safetensors or *.bin)")
+    for path in weights:
+        if path.suffix == ".safetensors":
+            _check_safetensors(path)
+    expected = manifest.get(CHECKSUM_FIELD)
+    if expected is not None:
+        if not isinstance(expected, dict):
+            raise CheckpointError(f"{root / MANIFEST_NAME}: {CHECKSUM_FIELD} is not an object")
+        actual = {p.name: p for p in weights}
+        for name, digest in expected.items():
+            if name not in actual:
+                raise CheckpointError(f"{root}: weight file {name} (in the manifest) is missing")
+            if file_sha256(actual[name]) != digest:
+                raise CheckpointError(f"{root / name} does not match its sha256 in the manifest "
+                                      "(the file changed or is damaged)")
+    return manifest
 
 
 def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:

@@ -22,8 +22,10 @@ What it does, in order:
    evaluates the validation loss, writes the checkpoint atomically, then samples `--eval-n`
    held-out prompts (trainer.evaluate) and stores the metrics in the manifest.
 
-SIGTERM sets a flag; a callback stops training at the next step, the temp output is discarded, a
-final {"status": "cancelled"} event is written and the exit code is 143. A failure writes
+SIGTERM cancels at once at any stage (SigtermCancels raises Cancelled in the main thread; a
+checkpoint already being renamed into place is finished instead), the temp output and the work
+dir with the label copy are removed, a final {"status": "cancelled"} event is written and the
+exit code is 143. Dirs a SIGKILLed run left (their names carry its pid) are swept at the next start. A failure writes
 {"status": "failed", "error": ...} and exits 1. No existing checkpoint is ever touched.
 
 Precision and memory: on CPU fp32 without gradient checkpointing. On a GPU: bf16 weights (LoRA),
@@ -44,7 +46,6 @@ import contextlib
 import math
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from trainer.checkpoint import sweep_leftovers, work_dir
 from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
 from trainer.sft import LORA_TARGETS, add_dataclass_arguments
 
@@ -249,15 +251,35 @@ def _check(cancel: threading.Event) -> None:
         raise Cancelled("training was cancelled")
 
 
+@dataclass
+class SigtermCancels:
+    """The SIGTERM handler: sets `cancel` and raises Cancelled at once, whatever the run is doing
+    (loading, tokenizing, a training step, the held-out eval: the app waits only seconds before
+    SIGKILL). It raises once; cleanup after it is not interrupted. `publishing` makes it only
+    set the flag, so a checkpoint being renamed into place is finished, not half-published."""
+
+    cancel: threading.Event
+    raised: bool = False
+    publishing: bool = False
+
+    def __call__(self, _signum: int, _frame: Any) -> None:
+        self.cancel.set()
+        if not (self.raised or self.publishing):
+            self.raised = True
+            raise Cancelled("training was cancelled")
+
+
 @contextlib.contextmanager
-def sigterm_sets(cancel: threading.Event) -> Iterator[None]:
-    """While active, SIGTERM sets `cancel` instead of killing the process (main thread only)."""
+def sigterm_sets(cancel: threading.Event) -> Iterator[SigtermCancels]:
+    """While active, SIGTERM cancels (see SigtermCancels) instead of killing the process; the
+    handler is installed from the main thread only (elsewhere only `cancel` stops the run)."""
+    handler = SigtermCancels(cancel)
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield handler
         return
-    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: cancel.set())
+    previous = signal.signal(signal.SIGTERM, handler)
     try:
-        yield
+        yield handler
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -316,7 +338,7 @@ def evaluate_checkpoint(directory: Path, args: ORPOArgs) -> dict[str, Any]:
 
 
 def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict, cancel: threading.Event,
-          started: float) -> Path:
+          started: float, on_sigterm: SigtermCancels | None = None) -> Path:
     from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
 
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
@@ -339,6 +361,8 @@ def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict,
         manifest["wall_seconds"] = round(time.monotonic() - started, 1)
         write_manifest(tmp, **manifest)
         facts["metrics"] = manifest["metrics"]
+        if on_sigterm is not None:
+            on_sigterm.publishing = True  # from here on the checkpoint is finished: publish it
     return Path(args.out)
 
 
@@ -365,12 +389,13 @@ def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | No
     cancel = cancel or threading.Event()
     writer = EventWriter(args.events) if args.events else None
     started = time.monotonic()
-    with sigterm_sets(cancel):
+    with sigterm_sets(cancel) as on_sigterm:
         try:
             _validate(args)
-            with tempfile.TemporaryDirectory(prefix="diagramlab-orpo-") as work_dir:
-                trainer, tokenizer, facts = _train(args, cancel, Path(work_dir), writer)
-                out = _save(trainer, tokenizer, args, Path(work_dir), facts, cancel, started)
+            sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
+            with work_dir("orpo") as work:
+                trainer, tokenizer, facts = _train(args, cancel, Path(work), writer)
+                out = _save(trainer, tokenizer, args, Path(work), facts, cancel, started, on_sigterm)
         except (Cancelled, KeyboardInterrupt):
             if writer:
                 writer.final("cancelled")

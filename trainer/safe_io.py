@@ -9,12 +9,16 @@
 system) instead of a bare `OSError`. `user_file_mode()` is what `open()` would give a new file
 under the user's umask: `tempfile.mkstemp` always makes 0600, so files published by rename
 (active.json, checkpoint weights, the preference CSV after an undo) are chmod-ed to it.
+`sweep_dead_dirs(parent, pattern)` removes temp dirs whose name carries the pid of a process
+that no longer exists (a SIGKILLed trainer or app); live writers' dirs are never touched.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
+import shutil
 from pathlib import Path
 
 _CAUSES = {
@@ -60,3 +64,36 @@ def publish_modes(root: str | os.PathLike[str]) -> None:
             os.chmod(os.path.join(dirpath, name), user_file_mode(directory=True))
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), user_file_mode())
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (another user's counts as alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_dead_dirs(parent: str | os.PathLike[str], pattern: re.Pattern[str]) -> list[Path]:
+    """Remove the directories under `parent` whose name matches `pattern` (group 1: the pid of
+    the process that made it) when that process is gone: what a SIGKILL left behind."""
+    removed: list[Path] = []
+    try:
+        children = list(Path(parent).iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        match = pattern.match(child.name)
+        if match is None or not child.is_dir() or child.is_symlink():
+            continue
+        if int(match.group(1)) == os.getpid() or pid_alive(int(match.group(1))):
+            continue
+        shutil.rmtree(child, ignore_errors=True)
+        if not child.exists():
+            removed.append(child)
+    return removed
