@@ -16,17 +16,19 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import gradio as gr
 
-from labeler.context import PROMPTS_FILE, AppContext
+from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import create_playground_tab
 from labeler.train_tab import create_train_tab
-from trainer.checkpoint import CheckpointError, read_manifest
+from trainer.checkpoint import CheckpointError, validate_checkpoint
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
@@ -129,10 +131,37 @@ def _check_inputs(args: argparse.Namespace) -> str | None:
                 f"`diagramlab data prompts` or pass --data-dir")
     if args.checkpoint is not None:
         try:
-            read_manifest(args.checkpoint)
+            validate_checkpoint(args.checkpoint)
         except CheckpointError as exc:
             return f"--checkpoint: {exc}"
     return None
+
+
+def _load_active(ctx: AppContext, explicit: bool) -> str | None:
+    """Load the model for labeling before serving; a restored (active.json) choice that fails
+    falls back to the default checkpoint with a warning. A message when nothing usable loads."""
+    for attempt in range(2):
+        checkpoint = ctx.active_checkpoint()
+        try:
+            validate_checkpoint(checkpoint)
+            print(f"loading {checkpoint} ...", flush=True)
+            ctx.generator()  # load before serving, so the first page does not wait for it
+            return None
+        except Exception as exc:  # any load failure is reported, never a traceback
+            default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT
+            if explicit or attempt or checkpoint == default:
+                return (f"the model for labeling ({checkpoint}) is unusable: {exc}; "
+                        "pass --checkpoint")
+            print(f"diagramlab app: warning: the active checkpoint {checkpoint} is unusable "
+                  f"({exc}); using {default}", file=sys.stderr)
+            ctx.fall_back(default)
+    return None
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    """SIGTERM as Ctrl-C: the server closes and run_app's `finally` stops a running training job
+    (as the Stop button does: the trainer discards its output) and removes the app's temp dirs."""
+    raise KeyboardInterrupt
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -150,24 +179,26 @@ def run_app(args: argparse.Namespace) -> int:
     if problem:
         print(f"diagramlab app: {problem}", file=sys.stderr)
         return 2
-    ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
-                            checkpoint=args.checkpoint,
-                            generate_concurrency=max(1, args.generate_concurrency))
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+    ctx = None
     try:
-        read_manifest(ctx.active_checkpoint())
-    except CheckpointError as exc:
-        print(f"diagramlab app: the model for labeling is unusable: {exc}; pass --checkpoint",
-              file=sys.stderr)
-        ctx.close()
-        return 2
-    try:
-        print(f"loading {ctx.active_checkpoint()} ...", flush=True)
-        ctx.generator()  # load before serving, so the first page does not wait for it
+        ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
+                                checkpoint=args.checkpoint,
+                                generate_concurrency=max(1, args.generate_concurrency))
+        problem = _load_active(ctx, explicit=args.checkpoint is not None)
+        if problem:
+            print(f"diagramlab app: {problem}", file=sys.stderr)
+            return 2
         launch(ctx, host=args.host, port=args.port, auth=auth, block=True)
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # e.g. the port is taken, or the data dir is not writable
+        print(f"diagramlab app: {exc}", file=sys.stderr)
+        return 1
     finally:
-        ctx.close()
+        if ctx is not None:
+            ctx.close()
     return 0
 
 

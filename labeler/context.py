@@ -169,6 +169,11 @@ class AppContext:
                         path, type(exc).__name__, exc, default)
             return default
 
+    def fall_back(self, checkpoint: Path) -> None:
+        """Use `checkpoint` for this run without saving it (start-up fallback)."""
+        with self._lock:
+            self._active = Path(checkpoint)
+
     def resolve_checkpoint(self, name: str) -> Path:
         """A checkpoint named by the page, active.json or a manifest: the active checkpoint, or a
         directory directly under checkpoints-dir (by name or by a path that lands there).

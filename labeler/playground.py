@@ -19,6 +19,7 @@ from labeler.labeling import UserError, check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
+from trainer.checkpoint import CheckpointError
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
     seed = whole_number(seed, "Seed", 0, MAX_SEED)
     temperature = bounded_number(temperature, "Temperature", 0.01, 2.0)
     top_p = bounded_number(top_p, "Top-p", 0.01, 1.0)
-    path = ctx.resolve_checkpoint(checkpoint)  # CheckpointError outside checkpoints-dir
+    try:
+        path = ctx.resolve_checkpoint(checkpoint)
+    except CheckpointError as exc:  # a path outside checkpoints-dir
+        raise UserError(str(exc)) from None
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     prompt = build_prompt(check_request(request))

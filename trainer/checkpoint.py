@@ -216,9 +216,7 @@ def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
     Raises CheckpointError naming the first problem.
     """
     root = Path(directory)
-    if not root.is_dir():
-        raise CheckpointError(f"{root} is not a directory")
-    manifest = read_manifest(root)
+    manifest = read_manifest(root)  # also refuses a missing directory
     if manifest.get("kind") not in KINDS:
         raise CheckpointError(f"{root / MANIFEST_NAME}: kind {manifest.get('kind')!r} is not one of {KINDS}")
     adapter = (root / "adapter_config.json").is_file()

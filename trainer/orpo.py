@@ -451,4 +451,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from trainer.cli import exit_fast_when_cancelled
+
+    exit_code = main()
+    exit_fast_when_cancelled(exit_code)
+    raise SystemExit(exit_code)
