@@ -20,6 +20,7 @@ from labeler import playground as P
 from labeler import training as T
 from labeler.context import AppContext, default_generator_factory
 from labeler.fakes import fake_checkpoint, make_context, write_pool
+from labeler.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
 from labeler.limits import UserError
 from trainer.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
@@ -111,44 +112,6 @@ def test_render_cache_is_bounded_and_removed_on_close(ctx):
 # ---------------------------------------------------------------- checkpoints
 
 
-def corruptions() -> dict:
-    def rewrite(name, data):
-        return lambda d: (d / name).write_bytes(data)
-
-    def flip_weight_byte(d):
-        data = bytearray((d / "model.safetensors").read_bytes())
-        data[-5] ^= 0xFF  # inside the tensor data: the header still parses
-        (d / "model.safetensors").write_bytes(bytes(data))
-
-    def truncate_weights(d):
-        data = (d / "model.safetensors").read_bytes()
-        (d / "model.safetensors").write_bytes(data[: len(data) // 2])
-
-    def wrong_shape_config(d):
-        config = json.loads((d / "config.json").read_text())
-        config["hidden_size"] = config["hidden_size"] * 2
-        (d / "config.json").write_text(json.dumps(config))
-        manifest = json.loads((d / "manifest.json").read_text())
-        (d / "manifest.json").write_text(json.dumps(manifest))
-
-    return {
-        "manifest missing": lambda d: (d / "manifest.json").unlink(),
-        "manifest not JSON": rewrite("manifest.json", b"{not json"),
-        "manifest kind unknown": lambda d: (d / "manifest.json").write_text(
-            json.dumps({**json.loads((d / "manifest.json").read_text()), "kind": "weird"})),
-        "config missing": lambda d: (d / "config.json").unlink(),
-        "config not JSON": rewrite("config.json", b"\x00\x01garbage"),
-        "tokenizer missing": lambda d: (d / "tokenizer.json").unlink(),
-        "tokenizer garbage": rewrite("tokenizer.json", b'{"model": 3}'),
-        "weights missing": lambda d: (d / "model.safetensors").unlink(),
-        "weights truncated": truncate_weights,
-        "weights byte flipped": flip_weight_byte,
-        "weights header garbage": lambda d: (d / "model.safetensors").write_bytes(
-            b"\xff" * 8 + (d / "model.safetensors").read_bytes()[8:]),
-        "config shapes do not match the weights": wrong_shape_config,
-    }
-
-
 @pytest.fixture(scope="module")
 def real_ctx(tmp_path_factory, default_checkpoint):
     """An app context over a copy of checkpoints/tiny-sft with the real generator loader."""
@@ -161,11 +124,11 @@ def real_ctx(tmp_path_factory, default_checkpoint):
     ctx.close()
 
 
-@pytest.mark.parametrize("kind", list(corruptions()))
+@pytest.mark.parametrize("kind", list(checkpoint_corruptions()))
 def test_corrupt_checkpoints_are_refused_at_activation(real_ctx, default_checkpoint, kind):
     target = real_ctx.checkpoints_dir / f"bad-{kind.replace(' ', '-')}"
     shutil.copytree(default_checkpoint, target)
-    corruptions()[kind](target)
+    checkpoint_corruptions()[kind](target)
     active_before = real_ctx.active_checkpoint()
     saved = real_ctx.checkpoints_dir / "active.json"
     before = saved.read_bytes() if saved.exists() else None

@@ -7,15 +7,10 @@ from __future__ import annotations
 
 import errno
 import os
-import random
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 
 import pytest
 
+from labeler.faults import delete_quote, sigkill_writers
 from trainer.csv_records import encode_row
 from trainer.preferences import COLUMNS, PreferenceError, PreferenceStore
 
@@ -49,18 +44,10 @@ def refuses_everything(store: PreferenceStore, ids: list[str], message: str) -> 
     assert side_files(store) == []
 
 
-def delete_quote_in_row(data: bytes, row: int) -> bytes:
-    """The audit's hand edit: one quote of data row `row` deleted."""
-    lines = data.split(b'\n"DL model ')
-    start = data.index(lines[row]) if row < len(lines) else -1
-    at = data.index(b'"', start + 20)
-    return data[:at] + data[at + 1:]
-
-
 @pytest.mark.parametrize("row", [2, 5, 9])
 def test_append_and_undo_refuse_a_file_with_a_deleted_quote_and_leave_it_byte_identical(filled, row):
     store, ids = filled
-    store.path.write_bytes(delete_quote_in_row(store.path.read_bytes(), row))
+    store.path.write_bytes(delete_quote(store.path.read_bytes(), row))
     fresh = PreferenceStore(store.path)
     refuses_everything(fresh, ids, r"row \d+|line \d+")
     refuses_everything(store, ids, r"row \d+|line \d+")  # a store that saw the intact file too
@@ -164,43 +151,12 @@ def test_new_store_file_gets_the_users_umask(tmp_path):
     assert store.path.stat().st_mode & 0o777 == 0o644
 
 
-WRITER = textwrap.dedent("""
-    import sys
-    from trainer.preferences import PreferenceStore
-    store = PreferenceStore(sys.argv[1])
-    big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 40
-    for i in range(100000):
-        pid = store.append(prompt=f"DL model {sys.argv[2]}-{i}", chosen=big + str(i), rejected="r")
-        print(pid, flush=True)
-""")
-
-
-def kill_writers(path, count: int, wave: int = 8, seed: int = 0) -> tuple[int, int]:
-    """`count` writer processes appending to `path`, SIGKILLed at random moments, `wave` at a
-    time. Returns (rows reported committed, of those missing from the file)."""
-    rng = random.Random(seed)
-    committed: set[str] = set()
-    for first in range(0, count, wave):
-        procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n)],
-                                  stdout=subprocess.PIPE, text=True)
-                 for n in range(first, min(count, first + wave))]
-        time.sleep(0.5)
-        for proc in procs:
-            time.sleep(rng.uniform(0.0, 0.1))
-            proc.send_signal(signal.SIGKILL)
-        for proc in procs:
-            out, _ = proc.communicate()
-            committed.update(line for line in out.split() if line)  # printed after fsync: committed
-    stored = set(PreferenceStore(path).load().pair_id)
-    return len(committed), len(committed - stored)
-
-
 @pytest.mark.slow
 def test_200_sigkilled_writers_lose_no_committed_row(tmp_path):
-    committed, lost = kill_writers(tmp_path / "orpo_dataset_llm.csv", 200)
+    committed, lost = sigkill_writers(tmp_path / "orpo_dataset_llm.csv", 200)
     assert committed > 200 and lost == 0
 
 
 def test_16_sigkilled_writers_lose_no_committed_row(tmp_path):
-    committed, lost = kill_writers(tmp_path / "orpo_dataset_llm.csv", 16)
+    committed, lost = sigkill_writers(tmp_path / "orpo_dataset_llm.csv", 16)
     assert lost == 0
