@@ -8,6 +8,10 @@
 The generator is loaded once at start-up and shared (queue concurrency limits generation so
 sessions never pile onto the CPU); per-session data lives in `gr.State`. Never `share=True`.
 Tests call `build_app(ctx)` and `launch(ctx, port=...)` directly.
+
+SIGTERM shuts the app down like Ctrl-C: a running training job is stopped as the Stop button
+does (the trainer discards its output and work dir) and the app's temp dirs are removed; after a
+SIGKILL, the next start sweeps what was left (temp dirs named with a dead process's pid).
 """
 
 from __future__ import annotations
