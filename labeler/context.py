@@ -26,6 +26,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from labeler.limits import UserError
 from labeler.runner import TrainingRunner
 from labeler.votes import VoteLog
 from trainer.checkpoint import (CheckpointError, list_checkpoints, read_manifest, sweep_leftovers,
@@ -265,11 +266,14 @@ class AppContext:
         path = self.data_dir / EVENTS_FILE
         record = {"event": kind, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), **fields}
         line = json.dumps(record, default=str) + "\n"
-        with FileLock(str(path) + ".lock", timeout=30):
-            with path.open("a", encoding="utf-8") as fh:
-                fh.write(line)
-                fh.flush()
-                os.fsync(fh.fileno())
+        try:
+            with FileLock(str(path) + ".lock", timeout=30):
+                with path.open("a", encoding="utf-8") as fh:
+                    fh.write(line)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except OSError as exc:  # disk full: one message for the page
+            raise UserError(os_error_message(exc, f"log the {kind} event")) from exc
 
     def read_events(self) -> list[dict]:
         try:

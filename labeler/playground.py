@@ -20,6 +20,7 @@ from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_numb
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
 from trainer.checkpoint import CheckpointError
+from trainer.safe_io import os_error_message
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,12 @@ def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, s
     if choice not in VOTES:
         raise UserError(f"Unknown vote {choice!r}.")
     left, right = ctx.resolve_checkpoint(ab.left), ctx.resolve_checkpoint(ab.right)
-    ctx.votes.append(prompt=ab.prompt, left=ab.left, right=ab.right,
-                     left_stage=ctx.stage(left), right_stage=ctx.stage(right), vote=choice,
-                     annotator=check_annotator(annotator), seed=ab.seed)
+    try:
+        ctx.votes.append(prompt=ab.prompt, left=ab.left, right=ab.right,
+                         left_stage=ctx.stage(left), right_stage=ctx.stage(right), vote=choice,
+                         annotator=check_annotator(annotator), seed=ab.seed)
+    except OSError as exc:  # disk full: one message for the page
+        raise UserError(os_error_message(exc, "save the vote")) from exc
     return replace(ab, voted=True), (f"Recorded: **{choice}**. Left was `{ab.left}`, "
                                      f"right was `{ab.right}`.")
 

@@ -160,3 +160,13 @@ def test_200_sigkilled_writers_lose_no_committed_row(tmp_path):
 def test_16_sigkilled_writers_lose_no_committed_row(tmp_path):
     committed, lost = sigkill_writers(tmp_path / "orpo_dataset_llm.csv", 16)
     assert lost == 0
+
+
+def test_the_cli_reports_a_damaged_store_in_one_line(filled, capsys, tmp_path):
+    from trainer import cli
+
+    store, _ids = filled
+    store.path.write_bytes(delete_quote(store.path.read_bytes(), 5))
+    code = cli.main(["bootstrap", "--data", str(store.path), "--prompts", str(tmp_path / "none.csv")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("diagramlab bootstrap: error: ") and err.count("\n") == 1

@@ -103,6 +103,16 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_bootstrap(args: argparse.Namespace) -> int:
     """The `diagramlab bootstrap` command."""
+    from trainer.preferences import PreferenceError
+
+    try:
+        return _bootstrap(args)
+    except PreferenceError as exc:  # a damaged file, a full disk: one message, no traceback
+        print(f"diagramlab bootstrap: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from trainer.datasets_io import load_prompt_pool

@@ -55,6 +55,7 @@ from typing import Any
 
 from trainer.checkpoint import sweep_leftovers, work_dir
 from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
+from trainer.safe_io import os_error_message
 from trainer.sft import LORA_TARGETS, add_dataclass_arguments
 
 DEFAULT_DATA = "data/orpo_dataset_llm.csv"
@@ -436,7 +437,10 @@ def run_orpo(namespace: argparse.Namespace) -> int:
     except Cancelled as exc:
         print(f"diagramlab orpo: {exc}", file=sys.stderr)
         return EXIT_CANCELLED
-    except (ValueError, RuntimeError, OSError) as exc:
+    except OSError as exc:  # disk full, permissions: one sentence, not a bare OSError
+        print(f"diagramlab orpo: error: {os_error_message(exc, 'train the checkpoint')}", file=sys.stderr)
+        return 1
+    except (ValueError, RuntimeError) as exc:
         print(f"diagramlab orpo: error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {path}")
