@@ -219,3 +219,35 @@ def test_the_audits_http_requests_are_refused_and_write_nothing(tmp_path):
     finally:
         demo.close()
         ctx.close()
+
+
+def test_start_up_falls_back_when_the_saved_checkpoint_does_not_load(tmp_path, capsys):
+    from labeler.app import _load_active
+    from labeler.fakes import FakeGenerator
+
+    def factory(path: Path):
+        if path.name == "orpo-1":
+            raise OSError("weights unreadable")
+        return FakeGenerator(path)
+
+    first = make_context(tmp_path)
+    fake_checkpoint(first.checkpoints_dir / "orpo-1", kind="orpo")
+    (first.checkpoints_dir / "active.json").write_text('{"checkpoint": "orpo-1"}')
+    ctx = AppContext.create(data_dir=first.data_dir, checkpoints_dir=first.checkpoints_dir,
+                            generator_factory=factory)
+    try:
+        assert ctx.active_checkpoint().name == "orpo-1"
+        assert _load_active(ctx, explicit=False) is None
+        assert ctx.active_checkpoint().name == "tiny-sft"
+        assert "the active checkpoint" in capsys.readouterr().err
+        assert "unusable" in _load_active_explicit(ctx, first.checkpoints_dir / "orpo-1")
+    finally:
+        first.close()
+        ctx.close()
+
+
+def _load_active_explicit(ctx, checkpoint: Path) -> str:
+    from labeler.app import _load_active
+
+    ctx.fall_back(checkpoint)
+    return _load_active(ctx, explicit=True) or ""
