@@ -99,12 +99,14 @@ def sigkill_writers(path: Path, count: int, wave: int = 8, seed: int = 0) -> tup
         procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(n)],
                                   stdout=subprocess.PIPE, text=True)
                  for n in range(first, min(count, first + wave))]
-        time.sleep(0.5)
+        for proc in procs:  # each is appending (its first row is committed) before the kills
+            committed.add(proc.stdout.readline().strip())  # type: ignore[union-attr]
         for proc in procs:
             time.sleep(rng.uniform(0.0, 0.1))
             proc.send_signal(signal.SIGKILL)
         for proc in procs:
             out, _ = proc.communicate()
             committed.update(line for line in out.split() if line)
+    committed.discard("")
     stored = set(PreferenceStore(path).load().pair_id)
     return len(committed), len(committed - stored)

@@ -181,8 +181,9 @@ def parse_csv_bytes(data: bytes, name: str, *, known: CsvFile | None = None) -> 
     if header_row is None or header_row.fields is None:
         raise CsvFileError(f"{name}: the header line is unreadable")
     header = header_row.fields
-    kind = _end_kind(data, spans, tail_start, len(header), name, len(spans))
+    kind = _end_kind(data, spans, tail_start, len(header))
     records = _fast_records(data, spans[1:]) or _slow_records(data, spans[1:])
+    _refuse_corrupt(kind, records, name, data, tail_start, len(spans))
     return _finish(name, header, records, data, tail_start, kind)
 
 
@@ -193,23 +194,35 @@ def _parse_after(data: bytes, name: str, known: CsvFile) -> CsvFile:
     spans, tail_start = _record_spans(data[start:])
     spans = [(a + start, b + start) for a, b in spans]
     tail_start += start
-    kind = _end_kind(data, spans, tail_start, len(known.header), name, len(known.records) + len(spans) + 1)
+    kind = _end_kind(data, spans, tail_start, len(known.header))
     before = len(known.records)
     new = _fast_records(data, spans, before) or _slow_records(data, spans, before)
+    _refuse_corrupt(kind, new, name, data, tail_start, before + len(spans) + 1)
     return _finish(name, known.header, known.records + new, data, tail_start, kind)
 
 
-def _end_kind(data: bytes, spans: list[tuple[int, int]], tail_start: int, ncols: int, name: str,
-              row: int) -> str:
-    """Classify the bytes after the last newline; a complete row there joins `spans`; raises on corrupt."""
+def _end_kind(data: bytes, spans: list[tuple[int, int]], tail_start: int, ncols: int) -> str:
+    """Classify the bytes after the last newline (see _classify_tail); a complete row there joins
+    `spans`."""
     kind = _classify_tail(data[tail_start:], ncols)
-    if kind == "corrupt":
-        line = data.count(b"\n", 0, tail_start) + 1
-        raise CsvFileError(f"{name}: row {row} (line {line}): a quote is opened and never closed, or "
-                           "the last row is cut short by hand; fix the file by hand (nothing was changed)")
     if kind == "complete":
         spans.append((tail_start, len(data)))
     return kind
+
+
+def _refuse_corrupt(kind: str, records: list[Record], name: str, data: bytes, tail_start: int,
+                    row: int) -> None:
+    """A corrupt end raises. A quote opened and never closed shows at the end of the file but
+    starts earlier: name the first row that does not parse (where the damage begins) if any."""
+    if kind != "corrupt":
+        return
+    bad = next((r for r in records if r.error), None)
+    if bad is not None:
+        raise CsvFileError(f"{name}: row {bad.number}: {bad.error}; the rows after it cannot be "
+                           "read either; fix the file by hand (nothing was changed)")
+    line = data.count(b"\n", 0, tail_start) + 1
+    raise CsvFileError(f"{name}: row {row} (line {line}): a quote is opened and never closed, or the "
+                       "last row is cut short by hand; fix the file by hand (nothing was changed)")
 
 
 def _finish(name: str, header: list[str], records: list[Record], data: bytes, tail_start: int, kind: str) -> CsvFile:
