@@ -75,7 +75,7 @@ def ours(tmpdir: Path, prefix: str) -> list[str]:
     return sorted(p.name for p in tmpdir.iterdir() if p.name.startswith(prefix))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, pytest.param(signal.SIGINT, marks=pytest.mark.slow)])
 def test_app_signal_during_training_leaves_no_process_and_no_temp_dir(tmp_path, sig):
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
