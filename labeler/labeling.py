@@ -291,7 +291,7 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
     if state.prompt:
         ctx.log_event(reason, prompt_id=state.prompt_id, prompt=state.prompt,
                       category=state.category, model=state.model,
-                      annotator=check_annotator(annotator),
+                      annotator=annotator,
                       candidate_ids=[c.candidate_id for c in state.candidates],
                       valid=[c.ok for c in state.candidates],
                       chosen_position=state.chosen, rejected_position=state.rejected,
