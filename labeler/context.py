@@ -28,6 +28,7 @@ from labeler.runner import TrainingRunner
 from labeler.votes import VoteLog
 from trainer.checkpoint import CheckpointError, list_checkpoints, read_manifest
 from trainer.datasets_io import load_prompt_pool
+from trainer.events import read_events
 from trainer.preferences import PreferenceStore
 
 PREFERENCES_FILE = "orpo_dataset_llm.csv"
@@ -223,8 +224,5 @@ class AppContext:
                 os.fsync(fh.fileno())
 
     def read_events(self) -> list[dict]:
-        try:
-            lines = (self.data_dir / EVENTS_FILE).read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return []
-        return [json.loads(line) for line in lines if line.strip()]
+        """label_events.jsonl in file order (a torn or garbled line is skipped)."""
+        return read_events(self.data_dir / EVENTS_FILE)
