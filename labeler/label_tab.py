@@ -314,7 +314,14 @@ def _wire(ctx, c: dict) -> None:
     after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
     _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
     _wire_edit(ctx, book, c, marks, after_pair)
-    c["refresh_header"] = lambda: _header(ctx)
+
+    def compare(state, a, b):
+        return _compare_view(ctx, book.current(state), a, b)
+    for dropdown in (c["cmp_a"], c["cmp_b"]):
+        dropdown.change(compare, [c["state"], c["cmp_a"], c["cmp_b"]],
+                        [c["cmp_left"], c["cmp_right"]], api_visibility="private",
+                        show_progress="hidden")
+    c["header_fn"] = lambda: _header(ctx)
 
 
 def _follows(book: L.SessionBook, state: L.LabelState) -> bool:
