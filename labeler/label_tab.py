@@ -75,9 +75,10 @@ def _layout(ctx) -> dict:
 
 def _card(i: int) -> dict:
     with gr.Column(min_width=200, elem_classes=["card"], elem_id=f"card-{i}") as col:
-        image = gr.Image(label=f"#{i + 1}", elem_id=f"candidate-{i}", type="filepath",
-                         interactive=False, format="png", buttons=["fullscreen"],
-                         elem_classes=["candidate-image"])
+        # no label over the drawing (it hid nodes in the corner): the caption starts with #N
+        image = gr.Image(label=f"#{i + 1}", show_label=False, elem_id=f"candidate-{i}",
+                         type="filepath", interactive=False, format="png",
+                         buttons=["fullscreen"], elem_classes=["candidate-image"])
         bdg = gr.Markdown(elem_classes=["badge"], elem_id=f"badge-{i}")
         with gr.Row():
             choose = gr.Button(f"Choose {i + 1}", elem_id=f"choose-{i}", size="sm")
@@ -94,8 +95,11 @@ def _card(i: int) -> dict:
 def _compare_layout(c: dict) -> None:
     with gr.Accordion("Compare two side by side", open=False, elem_id="compare"):
         with gr.Row():
-            c["cmp_a"] = gr.Dropdown(label="Left", choices=[], elem_id="compare-a")
-            c["cmp_b"] = gr.Dropdown(label="Right", choices=[], elem_id="compare-b")
+            # choices are per session (set with the candidates): positions are checked here
+            c["cmp_a"] = gr.Dropdown(label="Left", choices=[], elem_id="compare-a",
+                                     allow_custom_value=True)
+            c["cmp_b"] = gr.Dropdown(label="Right", choices=[], elem_id="compare-b",
+                                     allow_custom_value=True)
         with gr.Row():
             c["cmp_left"] = gr.Image(type="filepath", interactive=False, format="png",
                                      show_label=False, elem_id="compare-left", height=520)
@@ -111,7 +115,7 @@ def _edit_layout(c: dict) -> None:
         c["edit_for"] = gr.Textbox(visible="hidden", elem_id="edit-for")
         with gr.Row(equal_height=True):
             c["edit_source"] = gr.Dropdown(label="Candidate to edit", choices=[], scale=2,
-                                           elem_id="edit-source")
+                                           elem_id="edit-source", allow_custom_value=True)
             c["edit_open"] = gr.Button("Open in editor", elem_id="edit-open", scale=1)
         with gr.Row():
             with gr.Column():
@@ -193,7 +197,8 @@ def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> li
 def _card_caption(state: L.LabelState, cand: L.ShownCandidate) -> str:
     """Valid / N problems, complete / cut off, and what it draws beside what the request asks."""
     asks = f"{state.asks} · " if state.asks else ""
-    return (f"{badge(cand.ok, cand.problems)} · {ending(cand.stopped_on_eos)}\n\n"
+    number = state.candidates.index(cand) + 1
+    return (f"**#{number}** {badge(cand.ok, cand.problems)} · {ending(cand.stopped_on_eos)}\n\n"
             f"<small>{asks}{L.describes_drawing(cand.text)}</small>")
 
 
@@ -201,7 +206,7 @@ def _compare_view(ctx, state: L.LabelState, a, b) -> list:
     """The two images of the side-by-side view for display positions a and b."""
     out = []
     for pos in (_pos(a), _pos(b)):
-        ok = pos is not None and 0 <= pos < len(state.candidates)
+        ok = isinstance(pos, int) and 0 <= pos < len(state.candidates)
         out.append(str(image_file(ctx.render_dir, state.candidates[pos].text)) if ok else None)
     return out
 
@@ -421,7 +426,10 @@ def _pos(value):
     """A position from a Number component (None or a float) as an int, or None."""
     if value is None or value == "":
         return None
-    return int(value) if float(value).is_integer() else value
+    try:
+        return int(value) if float(value).is_integer() else value
+    except (TypeError, ValueError):
+        return value  # not a number: the logic's checks say so
 
 
 def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:

@@ -36,6 +36,7 @@ K_RANGE = (2, 6)
 CATEGORIES = tuple(TARGETS)
 SKIP_REASONS = ("skip", "both_bad", "tie")
 UNDOABLE = ("pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
+_NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
 MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
 _DL_WORDS = ("dl model", "neural", "layer", "hidden", "input node", "output node", "cnn",
              "convolution", "perceptron", "mlp", "network", "neurons")
@@ -210,6 +211,9 @@ def describe_request(info) -> str:
         sizes = [int(n) for n in info.get("shape_sizes") or []]
     except (TypeError, ValueError, AttributeError):
         return ""
+    types = [str(t) for t in info.get("shape_types") or []]
+    if info.get("task_name") == "dl_model" and types and set(types) - _NODE_LAYERS:
+        return f"asks {len(types)} layers: {'-'.join(types)}"  # a CNN: sizes are feature maps
     if info.get("task_name") == "dl_model" and sizes:
         return f"asks {'-'.join(map(str, sizes))} ({sum(sizes)} nodes)"
     steps, links = len(info.get("shape_types") or []), len(info.get("edges") or [])

@@ -232,6 +232,8 @@ def test_annotator_is_the_login_name_else_the_field(typed, username, expected):
 
 @pytest.mark.parametrize("info, expected", [
     ('{"task_name": "dl_model", "shape_sizes": [3, 5, 2]}', "asks 3-5-2 (10 nodes)"),
+    ('{"task_name": "dl_model", "shape_types": ["input", "conv", "pool", "output"], '
+     '"shape_sizes": [28, 26, 13, 10]}', "asks 4 layers: input-conv-pool-output"),
     ('{"task_name": "flowchart", "shape_types": ["a", "b", "c"], "edges": [[0, 1], [1, 2]]}',
      "asks 3 steps, 2 links"),
     ("not json", ""), (None, ""),

@@ -338,7 +338,8 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, f
     say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
     new = {"prefers_chosen": preference_accuracy(trainer.model, tokenizer, pairs)}
     _check(cancel)
-    say(f"verdict: scoring {len(pairs)} held-out pairs with {args.checkpoint}")
+    parent = Path(args.checkpoint).name or args.checkpoint
+    say(f"verdict: scoring {len(pairs)} held-out pairs with {parent}")
     parent_model, parent_tokenizer = load_model(args.checkpoint)
     previous = {"prefers_chosen": preference_accuracy(parent_model, parent_tokenizer, pairs)}
     del parent_model
@@ -352,7 +353,7 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, f
         previous["sampling"] = cached_sampling(_parent_manifest(args.checkpoint), settings)
         if previous["sampling"] is None:
             _check(cancel)
-            say(f"verdict: sampling the same prompts with {args.checkpoint}")
+            say(f"verdict: sampling the same prompts with {parent}")
             previous["sampling"] = sampling_summary(evaluate_checkpoint(Path(args.checkpoint), args))
     return {"heldout_pairs": len(pairs), "previous_checkpoint": args.checkpoint, "eval": settings,
             "new": new, "previous": previous}
