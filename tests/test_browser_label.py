@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from labeler.fakes import FakeGenerator, make_context
-from test_browser import CHROMIUM, page, shot, free_port  # noqa: F401  (the page fixture)
+from test_browser import CHROMIUM, free_port, page, shot  # noqa: F401  (page: a fixture)
 
 GENERATE_SECONDS = 2.0  # long enough to press U while the next candidates are generating
 
@@ -95,7 +95,8 @@ def test_a_stale_edit_is_refused_and_the_editor_empties_on_a_new_prompt(slow_app
     open_page(page, url, "ana")
     page.get_by_text("Edit to fix").click()
     page.locator("#edit-open").click()
-    page.wait_for_function("document.querySelector('#editor .cm-content').innerText.includes('[0,')")
+    page.wait_for_function(
+        "document.querySelector('#editor .cm-content').innerText.includes('[0,')")
     keys(page, "s")  # skip: a new prompt
     page.wait_for_selector("#status .tag.busy")
     ready(page)
