@@ -260,3 +260,16 @@ def test_generator_cache_loads_each_checkpoint_once_and_evicts_the_oldest(tmp_pa
     assert [Path(k).name for k in cache.loaded()] == ["a", "c"]
     cache.get(tmp_path / "b")
     assert loads == ["a", "b", "c", "b"]
+
+
+@pytest.mark.slow
+def test_the_api_activates_a_checkpoint_made_after_the_server_started(served):
+    from gradio_client import Client
+
+    ctx, url = served
+    fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")  # e.g. a finished training run
+    client = Client(url, verbose=False, download_files=False)
+    client.predict("orpo-1", api_name="/activate")
+    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    client.predict("orpo-9", api_name="/activate")  # not on disk: refused, nothing changes
+    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
