@@ -30,7 +30,7 @@ import gradio as gr
 from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
-from labeler.playground_tab import create_playground_tab
+from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 
@@ -90,7 +90,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Label", id="label", elem_id="tab-label"):
                 label = create_label_tab(ctx)
             with gr.Tab("Playground", id="playground", elem_id="tab-playground"):
-                play = create_playground_tab(ctx)
+                play = create_playground_tab(ctx, annotator=label["annotator"])
             with gr.Tab("Train", id="train", elem_id="tab-train"):
                 train = create_train_tab(ctx)
         store = gr.BrowserState("", storage_key="diagramlab-annotator")
@@ -107,8 +107,25 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                   api_visibility="private")
         demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
         demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")
+        _wire_checkpoint_lists(ctx, demo, label, play, train)
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     return demo
+
+
+def _wire_checkpoint_lists(ctx: AppContext, demo: gr.Blocks, label: dict, play: dict,
+                           train: dict) -> None:
+    """Every checkpoint dropdown and the Label header follow the checkpoints on disk: on page
+    load, when a training job starts or ends, and after every activation."""
+    lists = [play["ckpt"], play["ckpt_a"], play["ckpt_b"], train["ckpt"], label["header"]]
+
+    def refresh():
+        return [*checkpoint_list_updates(ctx), label["header_fn"]()]
+
+    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    demo.load(refresh, None, lists, **quiet)
+    train["job"].change(refresh, None, lists, **quiet)
+    for event in train["activated"]:
+        event.then(refresh, None, lists, **quiet)
 
 
 def launch_options() -> dict:

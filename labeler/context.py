@@ -33,6 +33,7 @@ from trainer.checkpoint import (CheckpointError, list_checkpoints, read_manifest
                                 validate_checkpoint)
 from trainer.safe_io import os_error_message, sweep_dead_dirs, user_file_mode
 from trainer.datasets_io import load_prompt_pool
+from trainer.events import read_events
 from trainer.preferences import PreferenceStore
 
 PREFERENCES_FILE = "orpo_dataset_llm.csv"
@@ -276,8 +277,5 @@ class AppContext:
             raise UserError(os_error_message(exc, f"log the {kind} event")) from exc
 
     def read_events(self) -> list[dict]:
-        try:
-            lines = (self.data_dir / EVENTS_FILE).read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            return []
-        return [json.loads(line) for line in lines if line.strip()]
+        """label_events.jsonl in file order (a torn or garbled line is skipped)."""
+        return read_events(self.data_dir / EVENTS_FILE)

@@ -6,7 +6,12 @@ shortcuts (1-6 choose, Shift+1-6 reject, Enter submit, S skip, R regenerate, U u
 page script (`assets/shortcuts.js`) that clicks the buttons by elem_id.
 
 API (gradio_client): `/next` loads the next prompt and its candidates, `/submit(chosen, rejected,
-annotator)` appends the pair for the session's current candidates (positions 0-based as shown).
+annotator)` appends the pair for the session's current candidates (positions 0-based as shown),
+`/undo(annotator)` takes back the annotator's last pair or skip.
+
+Every handler goes through one `labeling.SessionBook` (made in `_wire`): an action is applied to
+the session's current state, and a generation whose session moved on meanwhile (an undo, a skip)
+is dropped instead of written back. The annotator is the login name under --auth, else the field.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from dataclasses import replace
 import gradio as gr
 
 from labeler import labeling as L
-from labeler.views import badge, image_file, preview, problems_markdown, summary_markdown, tag
+from labeler.views import (badge, cropped_file, ending, image_file, preview, problems_markdown,
+                           summary_markdown, tag)
 
 MAX_K = L.K_RANGE[1]
 RECENT_PAIRS = 4
+N_VIEW = 16 + 7 * MAX_K  # outputs of _view: see _outputs
 log = logging.getLogger(__name__)
 
 
@@ -38,16 +45,19 @@ def _layout(ctx) -> dict:
     c["prompt"] = gr.Markdown(elem_id="prompt", elem_classes=["prompt-box"])
     with gr.Accordion("Type your own prompt", open=False):
         with gr.Row(equal_height=True):
-            c["custom"] = gr.Textbox(label="Request", scale=4, elem_id="custom-prompt",
+            c["custom"] = gr.Textbox(label="Request (Enter to use it)", scale=4,
+                                     elem_id="custom-prompt", max_lines=1,
                                      placeholder="DL model with 4 input nodes, 6 and 10 hidden "
                                                  "nodes, 1 output")
             c["custom_cat"] = gr.Radio(["auto", *L.CATEGORIES], value="auto", label="Category")
             c["use_custom"] = gr.Button("Use this prompt", elem_id="use-custom", scale=1)
-    c["progress"] = gr.Markdown(elem_id="progress")
+    with gr.Column(elem_id="status"):  # the status line: #status, and #progress inside it
+        c["progress"] = gr.Markdown(elem_id="progress")
     c["cards"] = []
-    with gr.Row(elem_id="candidates", equal_height=False):
+    with gr.Row(elem_id="candidates", equal_height=False, elem_classes=["k-4"]) as row:
         for i in range(MAX_K):
             c["cards"].append(_card(i))
+    c["grid"] = row
     c["picks"] = gr.Markdown(elem_id="picks")
     # No precision=0: it would round 1.5 to 2 before labeling.submit can refuse it.
     c["chosen"] = gr.Number(value=None, visible="hidden", elem_id="chosen-pos")
@@ -55,18 +65,21 @@ def _layout(ctx) -> dict:
     with gr.Row():
         c["submit"] = gr.Button("Submit pair (Enter)", variant="primary", elem_id="submit")
         c["skip"] = gr.Button("Skip (S)", elem_id="skip")
-        c["both_bad"] = gr.Button("Both bad", elem_id="both-bad")
-        c["tie"] = gr.Button("Tie", elem_id="tie")
+        c["both_bad"] = gr.Button("Both bad (B)", elem_id="both-bad")
+        c["tie"] = gr.Button("Tie (T)", elem_id="tie")
         c["regenerate"] = gr.Button("Regenerate (R)", elem_id="regenerate")
-        c["undo"] = gr.Button("Undo last pair (U)", elem_id="undo")
+        c["undo"] = gr.Button("Undo (U)", elem_id="undo")
+    _compare_layout(c)
     _edit_layout(c)
     return c
 
 
 def _card(i: int) -> dict:
     with gr.Column(min_width=200, elem_classes=["card"], elem_id=f"card-{i}") as col:
-        image = gr.Image(label=f"#{i + 1}", elem_id=f"candidate-{i}", type="filepath",
-                         interactive=False, format="png", height=260, buttons=["fullscreen"])
+        # no label over the drawing (it hid nodes in the corner): the caption starts with #N
+        image = gr.Image(label=f"#{i + 1}", show_label=False, elem_id=f"candidate-{i}",
+                         type="filepath", interactive=False, format="png",
+                         buttons=["fullscreen"], elem_classes=["candidate-image"])
         bdg = gr.Markdown(elem_classes=["badge"], elem_id=f"badge-{i}")
         with gr.Row():
             choose = gr.Button(f"Choose {i + 1}", elem_id=f"choose-{i}", size="sm")
@@ -80,13 +93,30 @@ def _card(i: int) -> dict:
             "problems": problems, "raw": raw}
 
 
+def _compare_layout(c: dict) -> None:
+    with gr.Accordion("Compare two side by side", open=False, elem_id="compare"):
+        with gr.Row():
+            # choices are per session (set with the candidates): positions are checked here
+            c["cmp_a"] = gr.Dropdown(label="Left", choices=[], elem_id="compare-a",
+                                     allow_custom_value=True)
+            c["cmp_b"] = gr.Dropdown(label="Right", choices=[], elem_id="compare-b",
+                                     allow_custom_value=True)
+        with gr.Row():
+            c["cmp_left"] = gr.Image(type="filepath", interactive=False, format="png",
+                                     show_label=False, elem_id="compare-left", height=520)
+            c["cmp_right"] = gr.Image(type="filepath", interactive=False, format="png",
+                                      show_label=False, elem_id="compare-right", height=520)
+
+
 def _edit_layout(c: dict) -> None:
     with gr.Accordion("Edit to fix (when every candidate is wrong)", open=False, elem_id="edit"):
         gr.Markdown("Open a candidate, correct it, then submit it as **chosen** against the "
-                    "candidate you marked **rejected** (Shift+1-6).")
+                    "candidate you marked **rejected** (Shift+1-6). The editor belongs to the "
+                    "prompt it was opened for and is emptied when the prompt changes.")
+        c["edit_for"] = gr.Textbox(visible="hidden", elem_id="edit-for")
         with gr.Row(equal_height=True):
             c["edit_source"] = gr.Dropdown(label="Candidate to edit", choices=[], scale=2,
-                                           elem_id="edit-source")
+                                           elem_id="edit-source", allow_custom_value=True)
             c["edit_open"] = gr.Button("Open in editor", elem_id="edit-open", scale=1)
         with gr.Row():
             with gr.Column():
@@ -102,8 +132,21 @@ def _edit_layout(c: dict) -> None:
 
 
 # ---------------------------------------------------------------- state -> component updates
+_NOTICE_TAGS = {"saved": "ok", "undone": "info", "skipped": "info", "marked": "info"}
+
+
+def _notice(state: L.LabelState) -> str:
+    """The last action's result as a tagged line ("saved pair `x` · ")."""
+    if not state.notice:
+        return ""
+    word, _, rest = state.notice.partition(" ")
+    return f"{tag(_NOTICE_TAGS.get(word, 'info'), word)} {rest} · "
+
+
 def _status(state: L.LabelState) -> str:
     if not state.candidates:
+        if state.prompt:
+            return "Press **Regenerate (R)** for candidates."
         return ""
     if state.all_invalid:
         return (f"{tag('bad', 'all invalid')} Every candidate is invalid. Press "
@@ -115,7 +158,8 @@ def _prompt_md(state: L.LabelState) -> str:
     if not state.prompt:
         return "*No prompt yet.*"
     where = f"pool `{state.prompt_id}`" if state.prompt_id else "typed"
-    return f"**Request** ({state.category}, {where}): {state.request}"
+    asks = f" · *{state.asks}*" if state.asks else ""
+    return f"**Request** ({state.category}, {where}): {state.request}{asks}"
 
 
 def _header(ctx) -> str:
@@ -136,34 +180,60 @@ def _picks_md(state: L.LabelState) -> str:
 
 def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> list:
     """The outputs a pick changes: state, pick summary, status, the two hidden positions, and
-    per card its highlight (and visibility when `visible_n` is given) and button variants."""
+    per card its highlight (and visibility when `visible_n` is given) and button states: the
+    marked button is filled and says so (Chosen ✓ / Rejected ✗), the other stays plain."""
     out = [state, _picks_md(state), status, state.chosen, state.rejected]
     for i in range(MAX_K):
         role = "chosen" if state.chosen == i else "rejected" if state.rejected == i else ""
         classes = ["card", role] if role else ["card"]
         out += [gr.Column(elem_classes=classes) if visible_n is None else
                 gr.Column(elem_classes=classes, visible=i < visible_n),
-                gr.Button(variant="primary" if role == "chosen" else "secondary"),
-                gr.Button(variant="stop" if role == "rejected" else "secondary")]
+                gr.Button(f"Chosen ✓ {i + 1}" if role == "chosen" else f"Choose {i + 1}",
+                          variant="primary" if role == "chosen" else "secondary"),
+                gr.Button(f"Rejected ✗ {i + 1}" if role == "rejected" else f"Reject ⇧{i + 1}",
+                          variant="stop" if role == "rejected" else "secondary")]
     return out
 
 
-def _view(ctx, state: L.LabelState, status: str | None = None, pending: int = 0) -> list:
+def _card_caption(state: L.LabelState, cand: L.ShownCandidate) -> str:
+    """Valid / N problems, complete / cut off, and what it draws beside what the request asks."""
+    asks = f"{state.asks} · " if state.asks else ""
+    number = state.candidates.index(cand) + 1
+    return (f"**#{number}** {badge(cand.ok, cand.problems)} · {ending(cand.stopped_on_eos)}\n\n"
+            f"<small>{asks}{L.describes_drawing(cand.text)}</small>")
+
+
+def _compare_view(ctx, state: L.LabelState, a, b) -> list:
+    """The two images of the side-by-side view for display positions a and b."""
+    out = []
+    for pos in (_pos(a), _pos(b)):
+        ok = isinstance(pos, int) and 0 <= pos < len(state.candidates)
+        out.append(str(image_file(ctx.render_dir, state.candidates[pos].text)) if ok else None)
+    return out
+
+
+def _view(ctx, state: L.LabelState, status: str | None = None, pending: int = 0,
+          reset_editor: bool = False) -> list:
     """Every Label-tab output from the state; `pending` = K cards shown empty while generating
-    (the header, which reads the CSV, is refreshed once the candidates are there)."""
-    status = _status(state) if status is None else status
+    (the header, which reads the CSV, is refreshed once the candidates are there);
+    `reset_editor` empties Edit to fix (the prompt changed)."""
+    status = f"{_notice(state)}{_status(state)}" if status is None else status
     n = len(state.candidates)
+    choices = [(f"#{i + 1}", i) for i in range(n)]
     out = [_prompt_md(state), gr.skip() if pending else _header(ctx),
            gr.Button(variant="primary" if state.all_invalid else "secondary"),
-           gr.Dropdown(choices=[(f"#{i + 1}", i) for i in range(n)], value=0 if n else None)]
+           gr.Dropdown(choices=choices, value=0 if n else None),
+           gr.Row(elem_classes=[f"k-{max(n, pending, 1)}"]),
+           gr.Dropdown(choices=choices, value=0 if n else None),
+           gr.Dropdown(choices=choices, value=1 if n > 1 else None),
+           *_compare_view(ctx, state, 0, 1)]
+    out += ["", ""] if reset_editor else [gr.skip(), gr.skip()]
     for i in range(MAX_K):
         if i >= n:
             out += [None, "", "", ""]
             continue
         cand = state.candidates[i]
-        out += [str(image_file(ctx.render_dir, cand.text)),
-                badge(cand.ok, cand.problems) + (" · stopped" if cand.stopped_on_eos else
-                                                 " · cut off"),
+        out += [str(cropped_file(ctx.render_dir, cand.text)), _card_caption(state, cand),
                 problems_markdown(cand.problems), cand.text]
     return _marks(state, status, max(n, pending, 1)) + out
 
@@ -172,7 +242,9 @@ def _outputs(c: dict) -> tuple[list, list]:
     marks = [c["state"], c["picks"], c["progress"], c["chosen"], c["rejected"]]
     for card in c["cards"]:
         marks += [card["col"], card["choose"], card["reject"]]
-    view = marks + [c["prompt"], c["header"], c["regenerate"], c["edit_source"]]
+    view = marks + [c["prompt"], c["header"], c["regenerate"], c["edit_source"], c["grid"],
+                    c["cmp_a"], c["cmp_b"], c["cmp_left"], c["cmp_right"], c["editor"],
+                    c["edit_for"]]
     for card in c["cards"]:
         view += [card["image"], card["badge"], card["problems"], card["raw"]]
     return marks, view
@@ -184,151 +256,212 @@ def _warn(message: str) -> str:
     return f"{tag('warn', 'not done')} {message}"
 
 
-def _advance(ctx, state: L.LabelState, sampling: L.Sampling, rng: random.Random,
-             custom: tuple[str, str] | None = None, same_prompt: bool = False, notice: str = ""):
-    """Generator: (new prompt,) progress message, then the candidates (or a clear message);
-    `notice` (e.g. "saved") stays in front of the final status line."""
-    try:
+def _user(annotator: str, request: gr.Request | None) -> str:
+    return L.annotator_name(annotator, getattr(request, "username", None))
+
+
+def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
+             rng: random.Random, custom: tuple[str, str] | None = None,
+             same_prompt: bool = False):
+    """Generator: (new prompt,) progress message, then the candidates (or a clear message).
+    The candidates are shown only if the session did not move on while they were generated."""
+    before = book.current(state)
+
+    def start(current: L.LabelState):
         if custom is not None:
-            state = L.custom_prompt(state, *custom)
-        elif not same_prompt or not state.prompt:
-            state = L.next_prompt(ctx, state, rng)
+            current = L.custom_prompt(current, *custom)
+        elif not same_prompt or not current.prompt:
+            current = L.next_prompt(ctx, current, rng)
         L.check_sampling(sampling)
-    except L.UserError as exc:
-        yield _view(ctx, state, _warn(str(exc)))
-        return
-    model = ctx.model_name(ctx.active_checkpoint())
-    waiting = replace(state, candidates=(), chosen=None, rejected=None)
-    message = f"{tag('busy', 'generating')} {sampling.k} candidates with `{model}` ..."
-    yield _view(ctx, waiting, message, pending=int(sampling.k))
+        return replace(current, candidates=(), chosen=None, rejected=None, confirm=None), None
+
     try:
-        state = L.generate(ctx, waiting, sampling)
+        waiting, _ = book.apply(state, start)
     except L.UserError as exc:
-        yield _view(ctx, waiting, _warn(str(exc)))
+        yield _view(ctx, before, _warn(str(exc)))
         return
+    reset = waiting.prompt_key != before.prompt_key
+    model = ctx.model_name(ctx.active_checkpoint())
+    message = f"{_notice(waiting)}{tag('busy', 'generating')} {sampling.k} candidates with " \
+              f"`{model}` ..."
+    yield _view(ctx, waiting, message, pending=int(sampling.k), reset_editor=reset)
+    try:
+        new = L.generate(ctx, waiting, sampling)
     except Exception as exc:  # the UI boundary: a model failure is shown, not a stack trace
-        log.exception("generation failed")
-        yield _view(ctx, waiting, _warn(f"Generation failed: {exc}"))
+        if not isinstance(exc, L.UserError):
+            log.exception("generation failed")
+        if book.current(waiting).version == waiting.version:
+            yield _view(ctx, waiting, _warn(f"Generation failed: {exc}"))
         return
-    yield _view(ctx, state, f"{notice}{_status(state)}")
+    stored = book.finish(waiting, new)
+    if stored is None:  # superseded (an undo, a skip, another prompt): drop, never write back
+        yield [gr.skip()] * N_VIEW
+        return
+    yield _view(ctx, stored)
 
 
-def _mark_handler(role: str, i: int):
+def _mark_handler(book: L.SessionBook, role: str, i: int):
     def handler(state: L.LabelState):
         try:
-            state = L.mark(state, i, role)
+            state, _ = book.apply(state, lambda cur: (L.mark(cur, i, role), None))
         except L.UserError as exc:
-            return _marks(state, _warn(str(exc)))
+            return _marks(book.current(state), _warn(str(exc)))
         return _marks(state, _status(state))
     return handler
 
 
 def _wire(ctx, c: dict) -> None:
+    book = L.SessionBook()
     marks, view = _outputs(c)
+    assert len(view) == N_VIEW, len(view)
     c["view_outputs"], c["mark_outputs"] = view, marks
     sampling = [c["k"], c["temperature"], c["top_p"]]
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
-    after_pair = _wire_generation(ctx, c, view, sampling, gen)
-    _wire_picks(ctx, c, marks, view, after_pair, sampling, gen)
-    _wire_edit(ctx, c, marks, view, after_pair, sampling, gen)
+    after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
+    _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
+    _wire_edit(ctx, book, c, marks, after_pair)
+
+    def compare(state, a, b):
+        return _compare_view(ctx, book.current(state), a, b)
+    for dropdown in (c["cmp_a"], c["cmp_b"]):
+        dropdown.change(compare, [c["state"], c["cmp_a"], c["cmp_b"]],
+                        [c["cmp_left"], c["cmp_right"]], api_visibility="private",
+                        show_progress="hidden")
+    c["header_fn"] = lambda: _header(ctx)
 
 
-def _wire_generation(ctx, c: dict, view: list, sampling: list, gen: dict):
+def _follows(book: L.SessionBook, state: L.LabelState) -> bool:
+    """A chained step runs only if the session is still where the step before left it."""
+    return book.current(state).version == state.version
+
+
+def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     """Next / regenerate / typed prompt / skips; returns the handler run after a pair is saved."""
     rng = random.Random()
 
     def next_prompt(state, k, temperature, top_p):
-        yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng)
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng)
 
     def after_pair(state, k, temperature, top_p):
-        if state.candidates:  # the submit was refused: keep the candidates on screen
-            yield [gr.skip()] * len(view)
+        current = book.current(state)
+        if not _follows(book, state) or current.candidates or not current.notice:
+            yield [gr.skip()] * N_VIEW  # refused, or the session moved on (e.g. an undo)
             return
-        saved = f"{tag('ok', 'saved')} pair `{state.pairs[-1]}` · " if state.pairs else ""
-        yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng, notice=saved)
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng)
+
+    def replay(state, k, temperature, top_p):
+        """After an undo: candidates for the restored prompt (same seed as before)."""
+        if not _follows(book, state) or state.candidates or not state.prompt:
+            yield [gr.skip()] * N_VIEW
+            return
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+                            same_prompt=True)
 
     def regenerate(state, k, temperature, top_p):
-        yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng, same_prompt=True)
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+                            same_prompt=True)
 
     def use_custom(state, request, category, k, temperature, top_p):
-        yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng,
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
                             custom=(request, category))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
+    c["replay_fn"] = replay
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
-    c["use_custom"].click(use_custom, [c["state"], c["custom"], c["custom_cat"], *sampling], view,
-                          api_name="custom", **gen)
+    custom_inputs = [c["state"], c["custom"], c["custom_cat"], *sampling]
+    c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
+    c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)
     for reason in L.SKIP_REASONS:
-        def skip(state, annotator, k, temperature, top_p, reason=reason):
-            state = L.skip(ctx, state, reason, annotator)
-            yield from _advance(ctx, state, L.Sampling(k, temperature, top_p), rng)
+        def skip(state, annotator, k, temperature, top_p, request: gr.Request = None,
+                 reason=reason):
+            name = _user(annotator, request)
+            state, _ = book.apply(state, lambda cur: (L.skip(ctx, cur, reason, name), None))
+            yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng)
         c[reason].click(skip, [c["state"], c["annotator"], *sampling], view, api_name=reason,
                         **gen)
     return after_pair
 
 
-def _wire_picks(ctx, c: dict, marks: list, view: list, after_pair, sampling: list,
+def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, sampling: list,
                 gen: dict) -> None:
-    """Choose / reject buttons, submit (API `/submit`) and undo."""
+    """Choose / reject buttons, submit (API `/submit`) and undo (API `/undo`)."""
     for i, card in enumerate(c["cards"]):
-        card["choose"].click(_mark_handler("chosen", i), c["state"], marks,
+        card["choose"].click(_mark_handler(book, "chosen", i), c["state"], marks,
                              api_visibility="private", show_progress="hidden")
-        card["reject"].click(_mark_handler("rejected", i), c["state"], marks,
+        card["reject"].click(_mark_handler(book, "rejected", i), c["state"], marks,
                              api_visibility="private", show_progress="hidden")
 
-    def submit(state, chosen, rejected, annotator):
+    def submit(state, chosen, rejected, annotator, request: gr.Request = None):
+        name = _user(annotator, request)
+
+        def action(current):
+            try:
+                return L.submit(ctx, current, _pos(chosen), _pos(rejected), name)
+            except L.NeedsConfirmation as exc:  # remembered: the same submit again confirms
+                return exc.state, exc
         try:
-            state, pair_id = L.submit(ctx, state, _pos(chosen), _pos(rejected), annotator)
+            state, result = book.apply(state, action)
         except L.UserError as exc:
-            return _marks(state, _warn(str(exc)))
-        return _marks(state, f"{tag('ok', 'saved')} pair `{pair_id}`.")
+            return _marks(book.current(state), _warn(str(exc)))
+        if isinstance(result, L.NeedsConfirmation):
+            return _marks(state, _warn(str(result)))
+        return _marks(state, _notice(state).removesuffix(" · "))
 
     c["submit"].click(submit, [c["state"], c["chosen"], c["rejected"], c["annotator"]], marks,
                       api_name="submit").then(after_pair, [c["state"], *sampling], view,
                                               api_visibility="private", **gen)
 
-    def undo(state):
+    def undo(state, annotator, request: gr.Request = None):
+        name = _user(annotator, request)
         try:
-            state, pair_id = L.undo(ctx, state)
+            state, _ = book.apply(state, lambda cur: L.undo(ctx, cur, name))
         except L.UserError as exc:
-            return _marks(state, _warn(str(exc))) + [gr.skip()]
-        return _marks(state, f"{tag('info', 'undone')} removed pair `{pair_id}`.") + [_header(ctx)]
+            return _view(ctx, book.current(state), _warn(str(exc)))
+        return _view(ctx, state, reset_editor=True)
 
-    c["undo"].click(undo, c["state"], marks + [c["header"]], api_name="undo")
+    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo").then(
+        c["replay_fn"], [c["state"], *sampling], view, api_visibility="private", **gen)
 
 
 def _pos(value):
     """A position from a Number component (None or a float) as an int, or None."""
     if value is None or value == "":
         return None
-    return int(value) if float(value).is_integer() else value
+    try:
+        return int(value) if float(value).is_integer() else value
+    except (TypeError, ValueError):
+        return value  # not a number: the logic's checks say so
 
 
-def _wire_edit(ctx, c: dict, marks: list, view: list, after_pair, sampling: list,
-               gen: dict) -> None:
+def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
     def open_editor(state, source):
-        pos = _pos(source)
+        state, pos = book.current(state), _pos(source)
         if not state.candidates or pos is None or not 0 <= pos < len(state.candidates):
-            return gr.skip(), _warn("There is no such candidate to edit.")
-        return state.candidates[pos].text, f"Editing candidate #{pos + 1}."
+            return gr.skip(), gr.skip(), _warn("There is no such candidate to edit.")
+        return state.candidates[pos].text, state.prompt_key, f"Editing candidate #{pos + 1}."
 
-    c["edit_open"].click(open_editor, [c["state"], c["edit_source"]], [c["editor"], c["progress"]],
-                         api_visibility="private")
+    c["edit_open"].click(open_editor, [c["state"], c["edit_source"]],
+                         [c["editor"], c["edit_for"], c["progress"]], api_visibility="private")
     c["editor"].change(lambda text: preview(ctx.render_dir, text), c["editor"],
                        [c["edit_image"], c["edit_problems"]], trigger_mode="always_last",
                        show_progress="hidden", api_visibility="private")
 
-    def submit_edit(state, text, source, rejected, annotator):
+    def submit_edit(state, text, source, rejected, annotator, edit_for,
+                    request: gr.Request = None):
+        name = _user(annotator, request)
         try:
-            state, pair_id = L.submit_edit(ctx, state, text, _pos(source), _pos(rejected),
-                                           annotator)
+            state, _ = book.apply(state, lambda cur: L.submit_edit(
+                ctx, cur, text, _pos(source), _pos(rejected), name, for_prompt=edit_for))
         except L.UserError as exc:
-            return _marks(state, _warn(str(exc)))
-        return _marks(state, f"{tag('ok', 'saved')} your edit as pair `{pair_id}`.")
+            return _marks(book.current(state), _warn(str(exc)))
+        return _marks(state, _notice(state).removesuffix(" · "))
 
-    c["edit_submit"].click(submit_edit, [c["state"], c["editor"], c["edit_source"], c["rejected"],
-                                         c["annotator"]], marks, api_name="submit_edit").then(
-        after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
+    sampling = [c["k"], c["temperature"], c["top_p"]]
+    c["edit_submit"].click(submit_edit, [c["state"], c["editor"], c["edit_source"],
+                                         c["rejected"], c["annotator"], c["edit_for"]], marks,
+                           api_name="submit_edit").then(
+        after_pair, [c["state"], *sampling], c["view_outputs"], api_visibility="private",
+        concurrency_id="generate", concurrency_limit=ctx.generate_concurrency)
 
 
 def create_label_tab(ctx) -> dict:

@@ -7,13 +7,24 @@ before anything is written). `label_tab.py` turns states into component updates.
     state = next_prompt(ctx, LabelState(session="s1"), rng)
     state = generate(ctx, state, Sampling(k=4))
     state, pair_id = submit(ctx, state, chosen=0, rejected=1, annotator="ana")
+
+One state machine per session (`SessionBook`): every action is applied to the session's current
+state under one lock, and slow work (generation) started from version v is kept only if the
+session is still at v when it ends, so a generation that finishes after an undo is dropped, never
+written back. Every saved pair and every skip / both bad / tie is also a line in the event log
+(`label_events.jsonl`, with an `id`); undo takes the annotator's newest action that is not undone
+yet from that log (and, for pairs, still in the CSV), so the history survives a reload.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
@@ -25,8 +36,19 @@ MAX_PROMPT_CHARS = 2_000
 K_RANGE = (2, 6)
 CATEGORIES = tuple(TARGETS)
 SKIP_REASONS = ("skip", "both_bad", "tie")
+UNDOABLE = ("pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
+_NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
+MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
 _DL_WORDS = ("dl model", "neural", "layer", "hidden", "input node", "output node", "cnn",
              "convolution", "perceptron", "mlp", "network", "neurons")
+
+
+class NeedsConfirmation(UserError):
+    """A submit that needs to be repeated to confirm; `.state` remembers what was warned about."""
+
+    def __init__(self, message: str, state: LabelState):
+        super().__init__(message)
+        self.state = state
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,7 @@ class LabelState:
     category: str = ""
     request: str = ""
     prompt: str = ""
+    asks: str = ""  # the structure the pool row asks for, e.g. "asks 3-5-2", "" when unknown
     model: str = ""
     generation_id: str = ""
     sampling: Sampling = Sampling()
@@ -64,12 +87,64 @@ class LabelState:
     chosen: int | None = None  # display positions
     rejected: int | None = None
     shown_at: float = 0.0
-    pairs: tuple[str, ...] = ()  # pair ids appended by this session, newest last (undo stack)
     skipped: tuple[str, ...] = ()  # prompt ids skipped by this session
+    version: int = 0  # bumped by SessionBook on every stored change
+    notice: str = ""  # what the last action did ("saved pair ...", "undone ..."), for the status
+    replay_seed: int | None = None  # undo: regenerate the restored prompt with its old seed
+    confirm: tuple[int, int] | None = None  # (chosen, rejected) warned as invalid-over-valid
 
     @property
     def all_invalid(self) -> bool:
         return bool(self.candidates) and not any(c.ok for c in self.candidates)
+
+    @property
+    def prompt_key(self) -> str:
+        """Which prompt this is: the pool id, or a hash of a typed prompt (edits belong to one)."""
+        if self.prompt_id or not self.prompt:
+            return self.prompt_id
+        return "typed-" + hashlib.sha1(self.prompt.encode("utf-8")).hexdigest()[:10]
+
+
+class SessionBook:
+    """The authoritative `LabelState` of each session; the one place a session's state changes.
+
+    `apply(state, action)` runs `action(current)` under the lock and stores what it returns;
+    `finish(started, new)` stores the result of slow work only if nothing changed meanwhile.
+    """
+
+    def __init__(self, limit: int = MAX_SESSIONS):
+        self._states: OrderedDict[str, LabelState] = OrderedDict()
+        self._lock = threading.RLock()
+        self.limit = limit
+
+    def current(self, state: LabelState) -> LabelState:
+        """The stored state of `state`'s session (a new session starts from `state`)."""
+        state = ensure_session(state)
+        with self._lock:
+            return self._states.get(state.session, state)
+
+    def _store(self, new: LabelState, version: int) -> LabelState:
+        stored = replace(new, version=version + 1)
+        self._states[stored.session] = stored
+        self._states.move_to_end(stored.session)
+        while len(self._states) > self.limit:
+            self._states.popitem(last=False)
+        return stored
+
+    def apply(self, state: LabelState, action):
+        """(stored state, extra) from `action(current) -> (new state, extra)`; a UserError from the
+        action leaves the session as it was."""
+        with self._lock:
+            current = self.current(state)
+            new, extra = action(current)
+            return self._store(new, current.version), extra
+
+    def finish(self, started: LabelState, new: LabelState) -> LabelState | None:
+        """Store `new` (computed from `started`) unless the session moved on; None = dropped."""
+        with self._lock:
+            if self.current(started).version != started.version:
+                return None
+            return self._store(new, started.version)
 
 
 def ensure_session(state: LabelState) -> LabelState:
@@ -120,8 +195,35 @@ def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
     ctx.release(state.session)
     ctx.reserve(str(row["prompt_id"]), state.session)
     return replace(state, prompt_id=str(row["prompt_id"]), category=category,
+                   asks=describe_request(row.get("dest_shape_info")),
                    request=str(row["request"]), prompt=str(row["prompt"]), candidates=(),
-                   chosen=None, rejected=None, generation_id="")
+                   chosen=None, rejected=None, generation_id="", replay_seed=None, confirm=None)
+
+
+def describe_request(info) -> str:
+    """What a pool row's dest_shape_info asks for, in a few words ("asks 3-5-2 (10 nodes)",
+    "asks 6 steps, 7 links"); "" when it says nothing usable."""
+    try:
+        info = json.loads(info) if isinstance(info, str) else dict(info or {})
+        sizes = [int(n) for n in info.get("shape_sizes") or []]
+    except (TypeError, ValueError, AttributeError):
+        return ""
+    types = [str(t) for t in info.get("shape_types") or []]
+    if info.get("task_name") == "dl_model" and types and set(types) - _NODE_LAYERS:
+        return f"asks {len(types)} layers: {'-'.join(types)}"  # a CNN: sizes are feature maps
+    if info.get("task_name") == "dl_model" and sizes:
+        return f"asks {'-'.join(map(str, sizes))} ({sum(sizes)} nodes)"
+    steps, links = len(info.get("shape_types") or []), len(info.get("edges") or [])
+    if steps:
+        return f"asks {steps} steps" + (f", {links} links" if links else "")
+    return ""
+
+
+def describes_drawing(text: str) -> str:
+    """What a candidate draws: "draws 10 nodes, 25 edges" (whatever parses)."""
+    diagram = parse(text).diagram
+    nodes, edges = len(diagram.nodes), len(diagram.edges())
+    return f"draws {nodes} node{'s' * (nodes != 1)}, {edges} edge{'s' * (edges != 1)}"
 
 
 def check_request(request: str) -> str:
@@ -142,7 +244,7 @@ def custom_prompt(state: LabelState, request: str, category: str = "auto") -> La
         category = guess_category(request)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,
                    prompt=build_prompt(request), candidates=(), chosen=None, rejected=None,
-                   generation_id="")
+                   generation_id="", replay_seed=None, confirm=None, notice="", asks="")
 
 
 def check_sampling(sampling: Sampling) -> Sampling:
@@ -167,6 +269,8 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
     if not state.prompt:
         raise UserError("There is no prompt yet - press Next or type one.")
     sampling = check_sampling(sampling)
+    if sampling.seed is None and state.replay_seed is not None:
+        sampling = replace(sampling, seed=state.replay_seed)
     seed = sampling.seed if sampling.seed is not None else random.SystemRandom().randrange(2**31)
     sampling = replace(sampling, seed=seed)
     checkpoint = ctx.active_checkpoint()
@@ -178,7 +282,7 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
     random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
     return replace(state, model=ctx.model_name(checkpoint), generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
-                   shown_at=time.monotonic())
+                   shown_at=time.monotonic(), replay_seed=None, confirm=None)
 
 
 def _position(state: LabelState, position, what: str) -> int:
@@ -208,6 +312,12 @@ def mark(state: LabelState, position, role: str) -> LabelState:
     return replace(state, **{role: new})
 
 
+def annotator_name(typed: str | None, username: str | None = None) -> str:
+    """Who labels: the login name when the app has --auth, else the name field, else anonymous
+    (checked by `limits.check_annotator`: at most 64 printable characters)."""
+    return check_annotator((username or "").strip() or typed)
+
+
 def _decision_seconds(state: LabelState) -> float:
     return round(time.monotonic() - state.shown_at, 2) if state.shown_at else 0.0
 
@@ -215,7 +325,7 @@ def _decision_seconds(state: LabelState) -> float:
 def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int) -> dict:
     """The store's metadata columns; positions/sampling are JSON objects in one column each."""
     s = state.sampling
-    return {"category": state.category, "annotator": check_annotator(annotator),
+    return {"category": state.category, "annotator": annotator_name(annotator),
             "model": state.model,
             "candidate_ids": f"{state.candidates[chosen].candidate_id};"
                              f"{state.candidates[rejected].candidate_id}",
@@ -226,16 +336,37 @@ def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int
             "decision_seconds": _decision_seconds(state)}
 
 
+def _log_action(ctx, kind: str, state: LabelState, annotator: str, **fields) -> str:
+    """One undoable line in the event log: what undo needs to restore the prompt."""
+    event_id = uuid.uuid4().hex[:12]
+    ctx.log_event(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
+                  prompt_id=state.prompt_id, prompt=state.prompt, request=state.request,
+                  category=state.category, asks=state.asks, model=state.model,
+                  seed=state.sampling.seed, **fields)
+    return event_id
+
+
 def _append(ctx, state: LabelState, chosen: str, rejected: str, source: str, meta: dict) -> str:
     try:
-        return ctx.store.append(prompt=state.prompt, chosen=chosen, rejected=rejected,
-                                source=source, **meta)
+        pair_id = ctx.store.append(prompt=state.prompt, chosen=chosen, rejected=rejected,
+                                   source=source, **meta)
     except PreferenceError as exc:
         raise UserError(f"Not saved: {exc}") from exc
+    _log_action(ctx, "pair", state, meta["annotator"], pair_id=pair_id, source=source)
+    return pair_id
+
+
+def _saved(ctx, state: LabelState, pair_id: str, what: str = "pair") -> LabelState:
+    ctx.release(state.session)
+    return replace(state, chosen=None, rejected=None, candidates=(), confirm=None,
+                   notice=f"saved {what} `{pair_id}`")
 
 
 def submit(ctx, state: LabelState, chosen, rejected, annotator: str) -> tuple[LabelState, str]:
-    """Append (chosen, rejected) for the current prompt; returns the new state and the pair id."""
+    """Append (chosen, rejected) for the current prompt; returns the new state and the pair id.
+
+    Choosing an invalid candidate over a valid one needs the same submit twice: the first one
+    only warns (`NeedsConfirmation`, with `state.confirm` set in the exception's `state`)."""
     if chosen is None or rejected is None:
         raise UserError("Mark one candidate chosen (1-6) and one rejected (Shift+1-6) first.")
     chosen, rejected = _position(state, chosen, "chosen"), _position(state, rejected, "rejected")
@@ -244,11 +375,14 @@ def submit(ctx, state: LabelState, chosen, rejected, annotator: str) -> tuple[La
     good, bad = state.candidates[chosen], state.candidates[rejected]
     if good.text == bad.text:
         raise UserError("Those two candidates are identical text; a pair needs a difference.")
+    if not good.ok and bad.ok and state.confirm != (chosen, rejected):
+        raise NeedsConfirmation(
+            f"#{chosen + 1} (chosen) is invalid and #{rejected + 1} (rejected) is valid. "
+            "Submit again to save it anyway, or change the picks.",
+            replace(state, confirm=(chosen, rejected)))
     pair_id = _append(ctx, state, good.text, bad.text, "human",
                       _pair_metadata(state, annotator, chosen, rejected))
-    ctx.release(state.session)
-    return replace(state, pairs=state.pairs + (pair_id,), chosen=None, rejected=None,
-                   candidates=()), pair_id
+    return _saved(ctx, state, pair_id), pair_id
 
 
 def check_diagram_text(text: str) -> str:
@@ -259,9 +393,15 @@ def check_diagram_text(text: str) -> str:
     return text
 
 
-def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected,
-                annotator: str) -> tuple[LabelState, str]:
-    """Submit a hand-corrected diagram as chosen against a worse candidate (source=human_edit)."""
+def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected, annotator: str, *,
+                for_prompt: str) -> tuple[LabelState, str]:
+    """Submit a hand-corrected diagram as chosen against a worse candidate (source=human_edit).
+
+    `for_prompt` is the `prompt_key` the editor was opened for: an edit of another prompt's
+    diagram is refused (the page moved on since the editor was filled)."""
+    if not for_prompt or for_prompt != state.prompt_key:
+        raise UserError("This edit belongs to an earlier prompt; nothing was saved. Open a "
+                        "candidate of the current prompt in the editor first.")
     text = check_diagram_text(text).strip()
     if rejected is None:
         raise UserError("Mark the worse candidate rejected (Shift+1-6) to pair the edit against.")
@@ -270,7 +410,7 @@ def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected,
     result = parse(text)
     if not result.ok:
         first = result.errors[0] if result.errors else None
-        where = f" (line {first.line}: {first.message})" if first else ""
+        where = f" ({first.message})" if first else ""  # the message starts with "line N:"
         raise UserError(f"The edited diagram does not parse yet{where}; fix it before submitting.")
     if text == state.candidates[rejected].text.strip():
         raise UserError("The edited text equals the rejected candidate; change something first.")
@@ -278,37 +418,66 @@ def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected,
     meta["candidate_ids"] = (f"{state.candidates[source].candidate_id}+edit;"
                              f"{state.candidates[rejected].candidate_id}")
     pair_id = _append(ctx, state, text, state.candidates[rejected].text, "human_edit", meta)
-    ctx.release(state.session)
-    return replace(state, pairs=state.pairs + (pair_id,), chosen=None, rejected=None,
-                   candidates=()), pair_id
+    return _saved(ctx, state, pair_id, "your edit as pair"), pair_id
 
 
 def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
-    """Log a skip / both-bad / tie event (not a pair) and remember the prompt as skipped."""
+    """Log a skip / both-bad / tie event (not a pair), with the candidate texts (negative
+    examples for later), and remember the prompt as skipped. Undo takes it back."""
     if reason not in SKIP_REASONS:
         raise UserError(f"Unknown skip reason {reason!r}.")
-    annotator = check_annotator(annotator)
+    notice = ""
     if state.prompt:
-        ctx.log_event(reason, prompt_id=state.prompt_id, prompt=state.prompt,
-                      category=state.category, model=state.model,
-                      annotator=annotator,
-                      candidate_ids=[c.candidate_id for c in state.candidates],
-                      valid=[c.ok for c in state.candidates],
-                      chosen_position=state.chosen, rejected_position=state.rejected,
-                      decision_seconds=_decision_seconds(state))
+        _log_action(ctx, reason, state, annotator,
+                    candidate_ids=[c.candidate_id for c in state.candidates],
+                    candidates=[c.text for c in state.candidates],
+                    valid=[c.ok for c in state.candidates],
+                    chosen_position=state.chosen, rejected_position=state.rejected,
+                    decision_seconds=_decision_seconds(state))
+        notice = {"skip": "skipped", "both_bad": "marked both bad", "tie": "marked a tie"}[reason]
     ctx.release(state.session)
     skipped = state.skipped + ((state.prompt_id,) if state.prompt_id else ())
-    return replace(state, skipped=skipped, candidates=(), chosen=None, rejected=None)
+    return replace(state, skipped=skipped, candidates=(), chosen=None, rejected=None,
+                   confirm=None, notice=notice)
 
 
-def undo(ctx, state: LabelState) -> tuple[LabelState, str]:
-    """Remove the last pair this session appended; returns the state and the removed pair id."""
-    if not state.pairs:
-        raise UserError("Nothing to undo in this session.")
-    pair_id = state.pairs[-1]
-    try:
-        ctx.store.undo(pair_id)
-    except PreferenceError as exc:  # already gone (undone elsewhere): drop it from the stack
-        return replace(state, pairs=state.pairs[:-1]), f"{pair_id} (was already gone: {exc})"
-    ctx.log_event("undo", pair_id=pair_id, session=state.session)
-    return replace(state, pairs=state.pairs[:-1]), pair_id
+def history(ctx, annotator: str) -> list[dict]:
+    """The annotator's undoable actions, oldest first: logged pairs still in the CSV and skips,
+    minus those an `undo` event took back."""
+    events = ctx.read_events()
+    undone = {e.get("target") for e in events if e.get("event") == "undo"}
+    stored = set(ctx.store.load()["pair_id"])
+    name = annotator_name(annotator)
+    return [e for e in events if e.get("event") in UNDOABLE and e.get("id")
+            and e.get("annotator") == name and e["id"] not in undone
+            and (e["event"] != "pair" or e.get("pair_id") in stored)]
+
+
+def undo(ctx, state: LabelState, annotator: str) -> tuple[LabelState, str]:
+    """Take back the annotator's newest pair or skip and return to its prompt (candidates are
+    regenerated with the same seed); returns the state and a message saying what was undone."""
+    actions = history(ctx, annotator)
+    if not actions:
+        raise UserError(f"Nothing to undo for {annotator_name(annotator)}.")
+    last = actions[-1]
+    if last["event"] == "pair":
+        try:
+            ctx.store.undo(last["pair_id"])
+        except PreferenceError as exc:
+            raise UserError(f"Not undone: {exc}") from exc
+        what = f"removed pair `{last['pair_id']}`"
+    else:
+        what = {"skip": "the skip", "both_bad": "'both bad'", "tie": "the tie"}[last["event"]]
+    ctx.log_event("undo", target=last["id"], undone=last["event"], pair_id=last.get("pair_id"),
+                  annotator=annotator_name(annotator), session=state.session)
+    ctx.release(state.session)
+    if last.get("prompt_id"):
+        ctx.reserve(str(last["prompt_id"]), state.session)
+    restored = replace(
+        state, prompt_id=str(last.get("prompt_id") or ""), prompt=str(last.get("prompt") or ""),
+        request=str(last.get("request") or ""), category=str(last.get("category") or ""),
+        asks=str(last.get("asks") or ""),
+        candidates=(), chosen=None, rejected=None, generation_id="", confirm=None,
+        replay_seed=last.get("seed"), notice=f"undone: {what}",
+        skipped=tuple(p for p in state.skipped if p != last.get("prompt_id")))
+    return restored, what

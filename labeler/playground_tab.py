@@ -14,7 +14,7 @@ import random
 import gradio as gr
 
 from labeler import playground as P
-from labeler.labeling import UserError
+from labeler.labeling import UserError, annotator_name
 from labeler.views import badge, image_file, preview, tag
 
 EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def _layout(ctx) -> dict:
-    c: dict = {"ab_state": gr.State(P.ABState())}
+    c: dict = {"ab_state": gr.State(P.ABState()), "before": gr.State("")}
     with gr.Row():
         with gr.Column():
             c["editor"] = gr.Code(value=EXAMPLE, label="Diagram text (one node per line)",
@@ -47,19 +47,23 @@ def _layout(ctx) -> dict:
             c["request"] = gr.Textbox(label="Request", scale=4, elem_id="pg-request",
                                       placeholder="DL model with 3 input nodes, 5 hidden, 2 out")
             c["ckpt"] = gr.Dropdown(choices, value=active, label="Checkpoint", scale=2,
-                                    elem_id="pg-checkpoint")
+                                    elem_id="pg-checkpoint", allow_custom_value=True)
             c["refresh"] = gr.Button("↻", scale=0, min_width=40, elem_id="pg-refresh")
             c["generate"] = gr.Button("Generate", variant="primary", scale=1,
                                       elem_id="pg-generate")
-        c["gen_status"] = gr.Markdown()
+        with gr.Row(equal_height=True):
+            c["gen_status"] = gr.Markdown(elem_id="pg-gen-status")
+            c["restore"] = gr.Button("↶ Restore the text Generate replaced", visible=False,
+                                     size="sm", scale=0, elem_id="pg-restore")
     with gr.Accordion("Compare two checkpoints (anonymous A/B)", open=True):
         c["win_rate"] = gr.Markdown(elem_id="pg-winrate")
         with gr.Row(equal_height=True):
             others = [name for _, name in choices if name != active]
             c["ckpt_a"] = gr.Dropdown(choices, value=active, label="Checkpoint A",
-                                      elem_id="pg-a")
+                                      elem_id="pg-a", allow_custom_value=True)
             c["ckpt_b"] = gr.Dropdown(choices, value=others[-1] if others else None,
-                                      label="Checkpoint B", elem_id="pg-b")
+                                      label="Checkpoint B", elem_id="pg-b",
+                                      allow_custom_value=True)
             c["compare"] = gr.Button("Compare on the request above", elem_id="pg-compare")
         with gr.Row():
             c["left"] = gr.Image(label="Left", type="filepath", format="png", interactive=False,
@@ -72,6 +76,17 @@ def _layout(ctx) -> dict:
             c["vote_right"] = gr.Button("Right is better ➡", elem_id="vote-right")
         c["ab_status"] = gr.Markdown(elem_id="pg-ab-status")
     return c
+
+
+def checkpoint_list_updates(ctx) -> list:
+    """New choices and values for every checkpoint dropdown of the app: Playground's generate,
+    A, B, and the Train tab's list (A and generate on the active model, B on the newest other)."""
+    choices = P.checkpoint_choices(ctx)
+    active = ctx.model_name(ctx.active_checkpoint())
+    others = [name for _, name in choices if name != active]
+    return [gr.Dropdown(choices=choices, value=active), gr.Dropdown(choices=choices, value=active),
+            gr.Dropdown(choices=choices, value=others[-1] if others else None),
+            gr.Dropdown(choices=choices, value=active)]
 
 
 def render_editor(ctx, text: str):
@@ -95,38 +110,45 @@ def _not_done(exc: Exception) -> str:
     return f"{tag('warn', 'not done')} {exc}"
 
 
-def _wire(ctx, c: dict) -> None:
+def _wire(ctx, c: dict, annotator=None) -> None:
     outs = [c["preview"], c["problems"], c["png"], c["svg"]]
     c["editor"].change(lambda text: render_editor(ctx, text), c["editor"], outs, js=DEBOUNCE_JS,
                        trigger_mode="always_last", show_progress="hidden", api_name="preview")
     c["render_fn"] = lambda text: render_editor(ctx, text)
 
     def refresh():
-        choices = P.checkpoint_choices(ctx)
-        return [gr.Dropdown(choices=choices)] * 3
+        return checkpoint_list_updates(ctx)[:3]
 
     c["refresh"].click(refresh, None, [c["ckpt"], c["ckpt_a"], c["ckpt_b"]],
                        api_visibility="private")
     rng = random.Random()
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     _wire_generate(ctx, c, rng, gen)
-    _wire_ab(ctx, c, rng, gen)
+    _wire_ab(ctx, c, rng, gen, annotator)
 
 
 def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
-    def generate(request, checkpoint):
+    """Generate replaces the editor's text; the replaced text can be put back with one click."""
+    def generate(request, checkpoint, current):
         try:
             sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
-            return gr.skip(), _not_done(exc)
+            return gr.skip(), _not_done(exc), gr.skip(), gr.skip()
+        kept = (current or "").strip() and current != sample.text
         return sample.text, (f"{badge(sample.ok, sample.problems)} · {sample.seconds:.1f} s "
-                             f"from `{checkpoint}` (loaded into the editor above)")
+                             f"from `{checkpoint}` (loaded into the editor above)"), \
+            (current if kept else ""), gr.Button(visible=bool(kept))
 
-    c["generate"].click(generate, [c["request"], c["ckpt"]], [c["editor"], c["gen_status"]],
+    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"]],
+                        [c["editor"], c["gen_status"], c["before"], c["restore"]],
                         api_name="playground_generate", **gen)
+    c["restore"].click(lambda before: (before, "Restored the text from before Generate.",
+                                       gr.Button(visible=False)),
+                       c["before"], [c["editor"], c["gen_status"], c["restore"]],
+                       api_visibility="private")
 
 
-def _wire_ab(ctx, c: dict, rng: random.Random, gen: dict) -> None:
+def _wire_ab(ctx, c: dict, rng: random.Random, gen: dict, annotator) -> None:
     def compare(request, a, b):
         try:
             left, right, ab = P.compare(ctx, request, a, b, rng)
@@ -139,20 +161,23 @@ def _wire_ab(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     c["compare"].click(compare, [c["request"], c["ckpt_a"], c["ckpt_b"]],
                        [c["ab_state"], c["left"], c["right"], c["ab_status"]],
                        api_name="compare", **gen)
+    inputs = [c["ab_state"]] + ([annotator] if annotator is not None else [])
     for choice in ("left", "tie", "right"):
-        def vote(ab, choice=choice):
+        def vote(ab, name="", request: gr.Request = None, choice=choice):
             try:
-                ab, message = P.vote(ctx, ab, choice)
-            except UserError as exc:
-                return ab, _not_done(exc), gr.skip()
+                ab, message = P.vote(ctx, ab, choice, annotator_name(
+                    name, getattr(request, "username", None)))
+            except UserError as exc:  # a toast; the reveal of the first vote stays
+                gr.Warning(str(exc))
+                return ab, gr.skip(), gr.skip()
             return ab, message, P.win_rate_markdown(ctx)
-        c[f"vote_{choice}"].click(vote, c["ab_state"],
-                                  [c["ab_state"], c["ab_status"], c["win_rate"]],
+        c[f"vote_{choice}"].click(vote, inputs, [c["ab_state"], c["ab_status"], c["win_rate"]],
                                   api_name=f"vote_{choice}")
 
 
-def create_playground_tab(ctx) -> dict:
-    """Lay out and wire the tab; `c["render_fn"]` fills the preview on page load."""
+def create_playground_tab(ctx, annotator=None) -> dict:
+    """Lay out and wire the tab; `c["render_fn"]` fills the preview on page load. `annotator`:
+    the Label tab's name field, recorded with A/B votes (the login name wins under --auth)."""
     c = _layout(ctx)
-    _wire(ctx, c)
+    _wire(ctx, c, annotator)
     return c

@@ -28,6 +28,8 @@ from pathlib import Path
 
 LOG_TAIL_LINES = 40
 _TQDM_BAR = re.compile(r"\d+%\|.*\|")
+# Library warnings and the trainer's raw metric dicts: the events file says the same, readably.
+_LIBRARY_NOISE = re.compile(r"Warning:|warnings\.warn\(|^\s*\{'|^\s*warn\(")
 
 
 class JobBusyError(RuntimeError):
@@ -60,6 +62,7 @@ class JobStatus:
     losses: tuple[tuple[int, float], ...] = ()
     margins: tuple[tuple[int, float], ...] = ()
     log_tail: str = ""
+    lines: tuple[str, ...] = ()  # readable progress: phases and "step 3/20 · loss 1.234 · ETA 12 s"
     error: str = ""
     out: str = ""
     parent: str = ""
@@ -107,9 +110,11 @@ def read_event_lines(path: Path) -> list[dict]:
 
 def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
     """Apply progress events, then the final status event if there is one."""
-    losses, margins = list(status.losses), list(status.margins)
+    losses, margins, lines = list(status.losses), list(status.margins), list(status.lines)
     fields: dict = {}
     for ev in events:
+        if ev.get("phase"):
+            lines.append(str(ev["phase"]))
         if "status" in ev:
             fields["state"] = str(ev["status"])
             fields["error"] = str(ev.get("error") or ev.get("message") or "")
@@ -125,7 +130,27 @@ def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
             losses.append((step, float(ev["loss"])))
         if ev.get("rewards/margins") is not None:
             margins.append((step, float(ev["rewards/margins"])))
-    return replace(status, losses=tuple(losses), margins=tuple(margins), **fields)
+        lines.append(step_line(ev, fields["total"]))
+    return replace(status, losses=tuple(losses), margins=tuple(margins), lines=tuple(lines),
+                   **fields)
+
+
+def step_line(event: dict, total: int) -> str:
+    """One training step in words: "step 3/20 · loss 1.234 · ETA 12 s"."""
+    parts = [f"step {event['step']}/{total or '?'}"]
+    if event.get("loss") is not None:
+        parts.append(f"loss {float(event['loss']):.3f}")
+    if event.get("eta_s") is not None:
+        parts.append(f"ETA {float(event['eta_s']):.0f} s")
+    return " · ".join(parts)
+
+
+def readable_log(status: JobStatus, lines: int = 12) -> str:
+    """The Train tab's log: the last progress lines; after a failure, the log's own tail too."""
+    text = "\n".join(status.lines[-lines:])
+    if status.state == "failed" and status.log_tail:
+        text += "\n--- log ---\n" + status.log_tail
+    return text.strip()
 
 
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -138,7 +163,8 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
             data = fh.read().decode("utf-8", errors="replace")
     except FileNotFoundError:
         return ""
-    kept = [line for line in data.splitlines() if line.strip() and not _TQDM_BAR.search(line)]
+    kept = [line for line in data.splitlines() if line.strip() and not _TQDM_BAR.search(line)
+            and not _LIBRARY_NOISE.search(line)]
     return "\n".join(kept[-lines:])
 
 
@@ -191,7 +217,7 @@ class TrainingRunner:
             return
         code = self._proc.poll()
         # Re-read from the start each time: files are small (one line per logged step).
-        base = replace(self._status, losses=(), margins=(), state="running")
+        base = replace(self._status, losses=(), margins=(), lines=(), state="running")
         status = fold_events(base, read_event_lines(self._run_dir / "events.jsonl"))
         status = replace(status, log_tail=tail(self._run_dir / "log.txt"))
         if code is not None:

@@ -2,9 +2,10 @@
 
 Layout first, then wiring; logic in `labeler.training`, the subprocess in `labeler.runner`.
 A `gr.Timer` polls the shared runner, so every open session sees the same job (progress bar with
-ETA, live loss plot, log tail) and the Train button is disabled while a job runs or with fewer
-than 20 pairs. A finished job shows its eval metrics next to the previous model's and one click
-makes it the active model for labeling.
+ETA, live loss plot, readable progress lines) and the Train button is disabled while a job runs
+or with fewer than 20 pairs new since the active checkpoint. A finished job shows its verdict
+(the previous and the new model on the same held-out pairs and prompts) and one click makes it
+the active model for labeling.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import gradio as gr
 from labeler import training as T
 from labeler.labeling import UserError
 from labeler.playground import checkpoint_choices
-from labeler.runner import JobStatus
+from labeler.runner import JobStatus, readable_log
 from labeler.views import tag
 from trainer.checkpoint import CheckpointError
 
@@ -25,12 +26,15 @@ POLL_SECONDS = 1.5
 
 
 def _layout(ctx) -> dict:
-    c: dict = {"seen": gr.State("")}
+    # "seen": what the page shows (job and plot points); "job": the job key, which changes when
+    # a job starts or ends, so the app refreshes every checkpoint list then (see app.py)
+    c: dict = {"seen": gr.State(""), "job": gr.State("")}
     c["gate"] = gr.Markdown(elem_id="train-gate")
     with gr.Row():
         c["train"] = gr.Button("Train ORPO on current preferences", variant="primary",
                                elem_id="train", interactive=False)
         c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
+        c["stop_ok"] = gr.Checkbox(True, visible="hidden", elem_id="stop-ok")
     defaults = T.field_defaults()
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
@@ -45,7 +49,7 @@ def _layout(ctx) -> dict:
         c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
                                 color_map={"loss": "#4c5fd5", "reward margin": "#e8890c"},
                                 height=260, elem_id="loss-plot", scale=3)
-        c["log"] = gr.Textbox(label="Log (tail)", lines=12, max_lines=12, interactive=False,
+        c["log"] = gr.Textbox(label="Progress", lines=12, max_lines=12, interactive=False,
                               elem_id="train-log", scale=2, autoscroll=True)
     c["result"] = gr.Markdown(elem_id="train-result")
     c["activate_new"] = gr.Button("Make the new checkpoint the active model", visible=False,
@@ -54,7 +58,7 @@ def _layout(ctx) -> dict:
         with gr.Row(equal_height=True):
             c["ckpt"] = gr.Dropdown(checkpoint_choices(ctx), label="Checkpoint",
                                     value=ctx.model_name(ctx.active_checkpoint()), scale=3,
-                                    elem_id="train-checkpoint")
+                                    elem_id="train-checkpoint", allow_custom_value=True)
             c["activate"] = gr.Button("Make active", elem_id="activate", scale=1)
         c["active_md"] = gr.Markdown(elem_id="active-model")
     c["timer"] = gr.Timer(POLL_SECONDS)
@@ -79,7 +83,7 @@ def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
         ready = new != active
         tail = "" if ready else " It is the active model."
         return (f"{tag('ok', 'done')} Training finished: `{new}`.{tail}\n\n"
-                + T.metrics_table(ctx, Path(status.out))), ready
+                + T.verdict_markdown(ctx, Path(status.out))), ready
     stays = f"The active model stays `{active}`."
     if status.state == "done":
         return f"{tag('bad', 'failed')} Training reported done but `{status.out}` is missing. " \
@@ -99,18 +103,18 @@ def job_view(ctx, seen: str) -> list:
     # points: a re-sent plot restarts its drawing animation and never shows its lines.
     job_key, points = f"{status.job_id}:{status.state}", len(status.losses) + len(status.margins)
     seen_job, _, seen_points = seen.partition("|")
-    choices = gr.Dropdown(choices=checkpoint_choices(ctx)) if job_key != seen_job else gr.skip()
+    job = job_key if job_key != seen_job else gr.skip()
     plot = T.loss_frame(status) if f"{job_key}:{points}" != f"{seen_job}:{seen_points}" \
         else gr.skip()
     return [f"{job_key}|{points}", reason, gr.Button(interactive=allowed),
             gr.Button(interactive=status.running), _progress_html(status), plot,
-            status.log_tail, result, gr.Button(visible=ready), choices,
+            readable_log(status), result, gr.Button(visible=ready), job,
             f"**Active model:** `{ctx.model_name(ctx.active_checkpoint())}`"]
 
 
 def _wire(ctx, c: dict) -> None:
     outs = [c["seen"], c["gate"], c["train"], c["stop"], c["progress"], c["plot"], c["log"],
-            c["result"], c["activate_new"], c["ckpt"], c["active_md"]]
+            c["result"], c["activate_new"], c["job"], c["active_md"]]
     poll = {"show_progress": "hidden", "api_visibility": "private"}
     c["timer"].tick(lambda seen: job_view(ctx, seen), c["seen"], outs, **poll)
     c["view_fn"] = lambda: job_view(ctx, "")
@@ -126,18 +130,26 @@ def _wire(ctx, c: dict) -> None:
     c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"]], outs,
                      api_name="train", concurrency_limit=1)
 
-    def stop():
+    def stop(confirmed=True):
+        if not confirmed:
+            return job_view(ctx, "")
         if ctx.runner.stop():
             gr.Info("Asked the training job to stop (SIGTERM); it saves nothing.")
         else:
             gr.Warning("No training job is running.")
         return job_view(ctx, "")
 
-    c["stop"].click(stop, None, outs, api_name="stop_training")
+    # The browser asks first (the job's steps so far are lost); the API stops at once.
+    c["stop"].click(stop, c["stop_ok"], outs, api_name="stop_training",
+                    js="(ok) => confirm('Stop the training job? Nothing it did so far is kept.')")
 
     def activate(name):
         if not name:
             gr.Warning("Pick a checkpoint first.")
+            return job_view(ctx, "")
+        known = {ctx.model_name(path) for path, _ in ctx.checkpoints()}
+        if name not in known:
+            gr.Warning(f"There is no finished checkpoint {name!r} (known: {sorted(known)}).")
             return job_view(ctx, "")
         try:
             ctx.set_active(ctx.resolve_checkpoint(name))
@@ -146,9 +158,10 @@ def _wire(ctx, c: dict) -> None:
             gr.Warning(f"Cannot activate {name}: {exc}")
         return job_view(ctx, "")
 
-    c["activate"].click(activate, c["ckpt"], outs, api_name="activate")
-    c["activate_new"].click(lambda: activate(ctx.model_name(Path(ctx.runner.status().out))),
-                            None, outs, api_visibility="private")
+    c["activated"] = [
+        c["activate"].click(activate, c["ckpt"], outs, api_name="activate"),
+        c["activate_new"].click(lambda: activate(ctx.model_name(Path(ctx.runner.status().out))),
+                                None, outs, api_visibility="private")]
 
 
 def create_train_tab(ctx) -> dict:

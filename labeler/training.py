@@ -2,7 +2,9 @@
 
 `start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.snapshot`) for the run,
 picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shared
-`TrainingRunner`. `metrics_table` puts a finished checkpoint's eval metrics beside its parent's.
+`TrainingRunner`. The gate counts pairs that are new since the active checkpoint was trained (its
+`preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
+(`trainer.verdict`): the previous and the new model on the same held-out pairs and prompts.
 
     ok, reason = gate(ctx)
     status = start(ctx, TrainSettings(max_steps=2, eval_n=2))
@@ -21,15 +23,10 @@ from labeler.labeling import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus, OrpoJob
 from trainer.checkpoint import CheckpointError, read_manifest
-from trainer.orpo import ORPOArgs  # light: trainer.orpo imports torch only inside training
+from trainer.orpo import SNAPSHOT_NAME, ORPOArgs  # light: torch only inside training
 from trainer.preferences import PreferenceError
 
-MIN_PAIRS = 20
-# What the result table shows first: held-out sampling quality, then ORPO's own eval numbers.
-HEADLINE_METRICS = ("heldout.validity", "heldout.eos_stop_rate", "heldout.seed_score",
-                    "heldout.readability", "heldout.seconds_per_prompt_p50", "validity",
-                    "eos_stop_rate", "seed_score", "readability", "eval_loss",
-                    "eval_rewards/accuracies", "eval_rewards/margins", "train_loss")
+MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
 _ORPO_NAME = re.compile(r"^orpo-(\d+)$")
 
 
@@ -49,8 +46,25 @@ class TrainSettings:
     eval_n: int | None = None
 
 
-def pair_count(ctx) -> int:
-    return len(ctx.store.load())
+def new_pair_count(ctx) -> tuple[int, int]:
+    """(pairs new since the active checkpoint was trained, all pairs). A checkpoint trained on
+    pairs ships them (`preferences.csv`); an SFT checkpoint has none, so every pair is new."""
+    frame = ctx.store.load()
+    seen = trained_pair_ids(ctx.active_checkpoint())
+    return int((~frame["pair_id"].astype(str).isin(seen)).sum()), len(frame)
+
+
+def trained_pair_ids(checkpoint: Path) -> set[str]:
+    """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none)."""
+    from trainer.preferences import PreferenceStore
+
+    snapshot = Path(checkpoint) / SNAPSHOT_NAME
+    if not snapshot.is_file():
+        return set()
+    try:
+        return set(PreferenceStore(snapshot).load()["pair_id"].astype(str))
+    except PreferenceError:
+        return set()
 
 
 def gate(ctx) -> tuple[bool, str]:
@@ -59,12 +73,14 @@ def gate(ctx) -> tuple[bool, str]:
     if status.running:
         return False, f"A training job is running (step {status.step}/{status.total or '?'})."
     try:
-        n = pair_count(ctx)
+        new, total = new_pair_count(ctx)
     except PreferenceError as exc:
         return False, f"The preferences file is unreadable: {exc}"
-    if n < MIN_PAIRS:
-        return False, f"Training needs at least {MIN_PAIRS} pairs; there are {n}. Label more first."
-    return True, (f"Ready: {n} pairs, starting from `{ctx.model_name(ctx.active_checkpoint())}`.")
+    active = ctx.model_name(ctx.active_checkpoint())
+    if new < MIN_PAIRS:
+        return False, (f"Training needs at least {MIN_PAIRS} pairs that `{active}` was not trained "
+                       f"on; there are {new} (of {total}). Label more first.")
+    return True, f"Ready: {new} new pairs ({total} in all), starting from `{active}`."
 
 
 def next_out_dir(checkpoints_dir: Path) -> Path:
@@ -132,42 +148,42 @@ def loss_frame(status: JobStatus):
     return frame.astype({"step": "int64", "value": "float64", "series": "str"})
 
 
-def metrics_table(ctx, checkpoint: Path) -> str:
-    """Markdown: the eval metrics of `checkpoint` beside its parent's."""
+def verdict_markdown(ctx, checkpoint: Path) -> str:
+    """The new checkpoint against its parent, in words and one table, from its manifest."""
     try:
-        new = read_manifest(checkpoint)
+        manifest = read_manifest(checkpoint)
     except CheckpointError as exc:
         return str(exc)
-    parent_name = new.get("parent_checkpoint") or ""
-    try:
-        parent = read_manifest(ctx.resolve_checkpoint(str(parent_name))) if parent_name else {}
-    except CheckpointError:
-        parent = {}
-    new_m, old_m = flat_metrics(new.get("metrics")), flat_metrics(parent.get("metrics"))
-    found = list(dict.fromkeys([*old_m, *new_m]))
-    keys = [k for k in HEADLINE_METRICS if k in found] or found
-    if not keys:
-        return f"`{ctx.model_name(checkpoint)}` has no eval metrics in its manifest."
-    head = (f"| metric | `{ctx.model_name(Path(parent_name))}` (previous) | "
-            f"`{ctx.model_name(checkpoint)}` (new) |\n|---|---|---|")
-    table = "".join(f"\n| {k} | {_fmt(old_m.get(k))} | {_fmt(new_m.get(k))} |" for k in keys)
-    more = len(found) - len(keys)
-    where = f"\n\n{more} more metrics in `{ctx.model_name(checkpoint)}/manifest.json`."
-    return head + table + (where if more else "")
+    verdict = manifest.get("verdict")
+    new_name = ctx.model_name(Path(checkpoint))
+    if not verdict:
+        return f"`{new_name}` has no verdict in its manifest (trained by an older version)."
+    old_name = ctx.model_name(Path(verdict.get("previous_checkpoint") or "previous"))
+    new, old, n = verdict.get("new") or {}, verdict.get("previous") or {}, verdict["heldout_pairs"]
+    if n and new.get("prefers_chosen") is not None:
+        head = (f"**`{new_name}` prefers your chosen diagram in {_pct(new['prefers_chosen'])} of "
+                f"{n} held-out pairs; `{old_name}`: {_pct(old.get('prefers_chosen'))}.** "
+                "(Pairs of prompts set aside before training; higher is better, 50% is a coin.)")
+    else:
+        head = "Too few pairs to hold any out: no preference verdict."
+    rows = [("valid diagrams", "validity"), ("stopped on their own (EOS)", "eos_stop_rate"),
+            ("original-project score", "seed_score")]
+    new_s, old_s = new.get("sampling") or {}, old.get("sampling") or {}
+    if not new_s:
+        return head
+    where = (f"sampled on the same {new_s.get('n_prompts')} held-out pool prompts, "
+             f"{new_s.get('k')} each")
+    table = (f"\n\n| {where} | `{old_name}` (previous) | `{new_name}` (new) |\n|---|---|---|"
+             + "".join(f"\n| {label} | {_fmt(old_s.get(key), key)} | {_fmt(new_s.get(key), key)} |"
+                       for label, key in rows))
+    return head + table
 
 
-def flat_metrics(metrics, prefix: str = "") -> dict:
-    """{"heldout": {"validity": 0.9}} -> {"heldout.validity": 0.9}; numbers only."""
-    out = {}
-    for key, value in (metrics or {}).items():
-        if isinstance(value, dict):
-            out.update(flat_metrics(value, f"{prefix}{key}."))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[f"{prefix}{key}"] = value
-    return out
+def _pct(value) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
 
 
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return "-" if value is None else str(value)
+def _fmt(value, key: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if key == "seed_score" else _pct(value)

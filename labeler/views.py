@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
 from diagram.parse import ParseResult
@@ -84,6 +84,32 @@ def image_file(render_dir: Path, text: str, fmt: str = "png",
         return placeholder_file(render_dir, "graphviz could not draw this")
 
 
+def cropped_file(render_dir: Path, text: str, margin: int = 16,
+                 min_size: tuple[int, int] = (240, 144)) -> Path:
+    """The rendered PNG cut to the drawing's bounding box (plus `margin` px), for display only:
+    the stored text keeps its canvas coordinates. Small drawings keep at least `min_size`."""
+    source = image_file(render_dir, text)
+    path = source.with_name(source.stem + "-crop.png")
+    if path.exists() or source.name.startswith("ph-"):
+        return source if source.name.startswith("ph-") else path
+    with Image.open(source) as img:
+        rgb = img.convert("RGB")
+    box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, (255, 255, 255))).getbbox()
+    if box is None:
+        return source
+    left, top, right, bottom = box
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    half_w = max(right - left + 2 * margin, min_size[0]) / 2
+    half_h = max(bottom - top + 2 * margin, min_size[1]) / 2
+    crop = (max(0, int(cx - half_w)), max(0, int(cy - half_h)),
+            min(rgb.width, int(cx + half_w)), min(rgb.height, int(cy + half_h)))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part.png")
+    os.close(fd)
+    rgb.crop(crop).save(tmp, format="PNG")
+    os.replace(tmp, path)
+    return path
+
+
 def problems_markdown(problems, limit: int = MAX_PROBLEMS_SHOWN) -> str:
     """A bullet list 'line N - error: message' (at most `limit` items)."""
     if not problems:
@@ -91,6 +117,7 @@ def problems_markdown(problems, limit: int = MAX_PROBLEMS_SHOWN) -> str:
     items = []
     for p in list(problems)[:limit]:
         line, severity, message = (p.line, p.severity, p.message) if hasattr(p, "line") else p
+        message = str(message).removeprefix(f"line {line}: ")  # the parser's text names it too
         where = f"line {line}" if line else "input"
         icon = tag("bad" if severity == "error" else "warn", severity)
         items.append(f"- {icon} **{where}**: {html.escape(str(message))}")
@@ -100,18 +127,24 @@ def problems_markdown(problems, limit: int = MAX_PROBLEMS_SHOWN) -> str:
 
 
 def badge(ok: bool, problems, nodes: int | None = None) -> str:
-    """One short line: valid / invalid with error and warning counts."""
+    """One short line in plain words: "valid" or "N problems" (warnings counted apart)."""
     errors = sum(1 for p in problems if (p[1] if isinstance(p, tuple) else p.severity) == "error")
     warnings = len(problems) - errors
-    head = tag("ok", "valid") if ok else tag("bad", "invalid")
-    parts = [head]
+    if ok:
+        parts = [tag("ok", "valid")]
+    else:
+        n = errors or 1  # no node at all is one problem even without a listed error
+        parts = [tag("bad", f"{n} problem{'s' * (n != 1)}")]
     if nodes is not None:
         parts.append(f"{nodes} nodes")
-    if errors:
-        parts.append(f"{errors} error{'s' * (errors != 1)}")
     if warnings:
         parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
     return " · ".join(parts)
+
+
+def ending(stopped_on_eos: bool) -> str:
+    """Whether the model finished the diagram or hit the token cap, in plain words."""
+    return tag("ok", "complete") if stopped_on_eos else tag("warn", "cut off")
 
 
 def summary_markdown(summary: dict, model: str, recent) -> str:

@@ -104,7 +104,7 @@ def label_one_pair(page) -> tuple[str, str, str]:
     while texts[0] == texts[-1] and other + 1 < k:
         other += 1
         texts.append(raw_text(page, other))
-    request = page.locator("#prompt").inner_text().split(":", 1)[1].strip()
+    request = page.locator("#prompt").inner_text().split(":", 1)[1].split(" · asks")[0].strip()
     page.locator("body").click(position={"x": 5, "y": 5})  # focus out of any text field
     page.keyboard.press("Digit1")
     page.wait_for_selector("#card-0.chosen")
@@ -170,6 +170,31 @@ def train_and_promote(page, ctx) -> None:
     page.locator("#train-checkpoint input").click()
     page.get_by_role("option", name="orpo-1 [orpo] (active)").wait_for(timeout=10_000)
     shot(page, "train-checkpoints")
+    check_lists_after_reload(page)
+
+
+def dropdown_options(page, elem_id: str) -> list[str]:
+    """The option labels of a gr.Dropdown, read by opening it."""
+    page.locator(f"#{elem_id} input").click()
+    page.get_by_role("option").first.wait_for(timeout=10_000)
+    labels = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    return [label.split("\n")[-1].strip() for label in labels]  # the selected one has "✓\n"
+
+
+def check_lists_after_reload(page) -> None:
+    """A fresh page lists the new checkpoint in every checkpoint dropdown, and the header and
+    Playground start from it."""
+    page.reload()
+    page.wait_for_function(
+        "document.querySelector('#label-header')?.innerText.includes('orpo-1')")
+    page.get_by_role("tab", name="Playground").click()
+    for elem_id in ("pg-checkpoint", "pg-a", "pg-b"):
+        assert "orpo-1 [orpo] (active)" in dropdown_options(page, elem_id), elem_id
+    assert page.locator("#pg-checkpoint input").input_value().startswith("orpo-1")
+    page.get_by_role("tab", name="Train").click()
+    assert "orpo-1 [orpo] (active)" in dropdown_options(page, "train-checkpoint")
 
 
 def test_label_undo_playground_and_train_in_the_browser(app, page):

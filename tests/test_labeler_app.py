@@ -19,7 +19,7 @@ from labeler import playground as P
 from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
 from labeler.fakes import fake_checkpoint, make_context, write_pool
 from labeler.labeling import UserError
-from labeler.views import image_file, preview
+from labeler.views import badge, cropped_file, image_file, preview, problems_markdown
 from labeler.votes import VoteLog, win_rate
 
 DIAGRAM = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]\n" \
@@ -81,6 +81,32 @@ def test_image_file_renders_the_fixed_frame_once_and_placeholders_the_rest(tmp_p
     assert image_file(tmp_path, DIAGRAM, fmt="svg").read_bytes().lstrip().startswith(b"<")
     empty = image_file(tmp_path, "no nodes here")
     assert empty.name.startswith("ph-") and Image.open(empty).size == (1000, 600)
+
+
+def test_cards_show_the_drawing_cropped_and_the_text_keeps_its_coordinates(tmp_path):
+    full = Image.open(image_file(tmp_path, DIAGRAM))
+    crop = Image.open(cropped_file(tmp_path, DIAGRAM))
+    assert crop.size[0] < full.size[0] and crop.size[1] < full.size[1]
+    assert crop.size[0] >= 240 and crop.size[1] >= 144  # a tiny drawing is not blown up
+    assert cropped_file(tmp_path, "no nodes here").name.startswith("ph-")
+
+
+def test_problems_name_their_line_once_and_badges_use_plain_words():
+    from diagram import parse
+
+    result = parse("[0, 10, 'circle'\n[1, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), "
+                   "(4, 5, 6), []]")
+    text = problems_markdown(result.problems)
+    assert "**line 1**" in text and "line 1: line 1" not in text and "line 1:" not in text
+    assert "1 problem" in badge(False, result.problems) and "invalid" not in badge(False, ())
+    assert ">valid<" in badge(True, ())
+
+
+def test_ab_votes_record_the_annotator(ctx):
+    fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
+    _, _, ab = P.compare(ctx, "DL model with 2 inputs", "tiny-sft", "orpo-1", random.Random(0))
+    P.vote(ctx, ab, "left", "ana")
+    assert ctx.votes.load()[-1]["annotator"] == "ana"
 
 
 @pytest.mark.parametrize("text, has_image, says", [
@@ -234,3 +260,16 @@ def test_generator_cache_loads_each_checkpoint_once_and_evicts_the_oldest(tmp_pa
     assert [Path(k).name for k in cache.loaded()] == ["a", "c"]
     cache.get(tmp_path / "b")
     assert loads == ["a", "b", "c", "b"]
+
+
+@pytest.mark.slow
+def test_the_api_activates_a_checkpoint_made_after_the_server_started(served):
+    from gradio_client import Client
+
+    ctx, url = served
+    fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")  # e.g. a finished training run
+    client = Client(url, verbose=False, download_files=False)
+    client.predict("orpo-1", api_name="/activate")
+    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    client.predict("orpo-9", api_name="/activate")  # not on disk: refused, nothing changes
+    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"

@@ -115,7 +115,7 @@ def test_submit_appends_the_pair_with_its_metadata(ctx):
     state = L.mark(L.mark(state, 2, "chosen"), 0, "rejected")
     new, pair_id = L.submit(ctx, state, state.chosen, state.rejected, " ana ")
     rows = ctx.store.load()
-    assert len(rows) == 1 and new.pairs == (pair_id,) and not new.candidates
+    assert len(rows) == 1 and pair_id in new.notice and not new.candidates
     row = rows.iloc[0]
     assert (row.prompt, row.chosen, row.rejected) == (
         state.prompt, state.candidates[2].text, state.candidates[0].text)
@@ -166,17 +166,80 @@ def test_submitting_the_same_pair_twice_is_refused(ctx):
     assert len(ctx.store.load()) == 1
 
 
-def test_undo_removes_the_sessions_last_pair_only(ctx):
-    a, _ = L.submit(ctx, ready(ctx, seed=1), 0, 1, "ana")
-    b, pair_b = L.submit(ctx, ready(ctx, seed=2), 0, 1, "ana")
-    other_state, other_pair = L.submit(ctx, ready(ctx, seed=3), 1, 0, "bo")
+def test_undo_takes_back_the_annotators_last_pair_and_returns_to_its_prompt(ctx):
+    a, pair_a = L.submit(ctx, ready(ctx, seed=1), 0, 1, "ana")
+    first = ready(ctx, seed=2)
+    b, pair_b = L.submit(ctx, first, 0, 1, "ana")
+    _, other_pair = L.submit(ctx, ready(ctx, seed=3), 1, 0, "bo")
     assert len(ctx.store.load()) == 3
-    state = L.LabelState(session="s", pairs=a.pairs + (pair_b,))
-    state, removed = L.undo(ctx, state)
-    assert removed == pair_b and state.pairs == a.pairs
-    assert set(ctx.store.load().pair_id) == {a.pairs[0], other_pair}
+    # a fresh state (a reloaded page): the history comes from the event log and the CSV
+    state, what = L.undo(ctx, L.LabelState(session="new"), "ana")
+    assert pair_b in what and set(ctx.store.load().pair_id) == {pair_a, other_pair}
+    assert (state.prompt, state.prompt_id, state.replay_seed) == (first.prompt, first.prompt_id, 2)
+    assert "undone" in state.notice and not state.candidates
+    again = L.generate(ctx, state, L.Sampling(k=4))  # same seed: the same candidates come back
+    assert [c.text for c in again.candidates] == [c.text for c in first.candidates]
+    L.undo(ctx, state, "ana")
+    assert set(ctx.store.load().pair_id) == {other_pair}
+    with pytest.raises(L.UserError, match="Nothing to undo for ana"):
+        L.undo(ctx, state, "ana")
+
+
+def test_skip_both_bad_and_tie_are_undoable_and_keep_the_candidate_texts(ctx):
+    shown = ready(ctx)
+    skipped = L.skip(ctx, shown, "both_bad", "ana")
+    event = ctx.read_events()[-1]
+    assert event["candidates"] == [c.text for c in shown.candidates]
+    assert skipped.skipped == (shown.prompt_id,)
+    back, what = L.undo(ctx, skipped, "ana")
+    assert "both bad" in what and back.prompt_id == shown.prompt_id and back.skipped == ()
     with pytest.raises(L.UserError, match="Nothing to undo"):
-        L.undo(ctx, L.LabelState())
+        L.undo(ctx, back, "ana")
+
+
+def test_an_invalid_candidate_over_a_valid_one_needs_a_second_submit(tmp_path):
+    ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(p, invalid_every=2))
+    state = ready(ctx)
+    bad = next(i for i, c in enumerate(state.candidates) if not c.ok)
+    good = next(i for i, c in enumerate(state.candidates) if c.ok)
+    with pytest.raises(L.NeedsConfirmation, match="invalid") as warned:
+        L.submit(ctx, state, bad, good, "ana")
+    assert len(ctx.store.load()) == 0
+    L.submit(ctx, warned.value.state, bad, good, "ana")
+    assert len(ctx.store.load()) == 1
+    ctx.close()
+
+
+def test_a_generation_finished_after_an_undo_is_dropped(ctx):
+    book = L.SessionBook()
+    shown, _ = book.apply(L.LabelState(), lambda s: (ready(ctx), None))
+    saved, pair_id = book.apply(shown, lambda s: L.submit(ctx, s, 0, 1, "ana"))
+    waiting, _ = book.apply(saved, lambda s: (L.next_prompt(ctx, s, random.Random(0)), None))
+    generated = L.generate(ctx, waiting, L.Sampling(k=2, seed=1))  # slow work, in flight ...
+    undone, _ = book.apply(waiting, lambda s: L.undo(ctx, s, "ana"))  # ... while U is pressed
+    assert book.finish(waiting, generated) is None  # superseded: dropped
+    assert book.current(waiting) == undone and undone.prompt == shown.prompt
+    assert pair_id not in set(ctx.store.load().pair_id)
+    with pytest.raises(L.UserError, match="Nothing to undo"):
+        book.apply(undone, lambda s: L.undo(ctx, s, "ana"))
+
+
+@pytest.mark.parametrize("typed, username, expected", [
+    ("ana", None, "ana"), ("  ", None, "anonymous"), ("ana", "login", "login"), ("", "", "anonymous")])
+def test_annotator_is_the_login_name_else_the_field(typed, username, expected):
+    assert L.annotator_name(typed, username) == expected
+
+
+@pytest.mark.parametrize("info, expected", [
+    ('{"task_name": "dl_model", "shape_sizes": [3, 5, 2]}', "asks 3-5-2 (10 nodes)"),
+    ('{"task_name": "dl_model", "shape_types": ["input", "conv", "pool", "output"], '
+     '"shape_sizes": [28, 26, 13, 10]}', "asks 4 layers: input-conv-pool-output"),
+    ('{"task_name": "flowchart", "shape_types": ["a", "b", "c"], "edges": [[0, 1], [1, 2]]}',
+     "asks 3 steps, 2 links"),
+    ("not json", ""), (None, ""),
+])
+def test_describe_request(info, expected):
+    assert L.describe_request(info) == expected
 
 
 @pytest.mark.parametrize("reason", L.SKIP_REASONS)
@@ -186,6 +249,7 @@ def test_skips_are_logged_as_events_not_pairs(ctx, reason):
     events = ctx.read_events()
     assert [e["event"] for e in events] == [reason]
     assert events[0]["prompt_id"] == state.prompt_id and len(events[0]["candidate_ids"]) == 4
+    assert events[0]["annotator"] == "ana" and events[0]["id"]
     assert new.skipped == (state.prompt_id,) and len(ctx.store.load()) == 0
 
 
@@ -193,12 +257,24 @@ def test_edit_to_fix_submits_the_corrected_text_as_human_edit(ctx):
     state = L.mark(ready(ctx), 1, "rejected")
     fixed = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]\n" \
             "[1, 800, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
-    new, pair_id = L.submit_edit(ctx, state, fixed, 0, state.rejected, "ana")
+    new, pair_id = L.submit_edit(ctx, state, fixed, 0, state.rejected, "ana",
+                                 for_prompt=state.prompt_key)
     row = ctx.store.load().iloc[0]
     assert (row.chosen, row.rejected, row.source) == (fixed, state.candidates[1].text,
                                                       "human_edit")
     assert row.candidate_ids.startswith(state.candidates[0].candidate_id + "+edit;")
-    assert new.pairs == (pair_id,)
+    assert pair_id in new.notice
+
+
+def test_an_edit_opened_for_another_prompt_is_refused(ctx):
+    old = L.mark(ready(ctx, seed=1), 1, "rejected")
+    new = L.mark(L.generate(ctx, L.next_prompt(ctx, old, random.Random(5)),
+                            L.Sampling(k=4, seed=2)), 1, "rejected")
+    assert new.prompt_key != old.prompt_key
+    fixed = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
+    with pytest.raises(L.UserError, match="earlier prompt"):
+        L.submit_edit(ctx, new, fixed, 0, 1, "ana", for_prompt=old.prompt_key)
+    assert len(ctx.store.load()) == 0
 
 
 @pytest.mark.parametrize("text, rejected, message", [
@@ -210,5 +286,6 @@ def test_edit_to_fix_submits_the_corrected_text_as_human_edit(ctx):
 ])
 def test_bad_edits_write_nothing(ctx, text, rejected, message):
     with pytest.raises(L.UserError, match=message):
-        L.submit_edit(ctx, ready(ctx), text, 0, rejected, "ana")
+        state = ready(ctx)
+        L.submit_edit(ctx, state, text, 0, rejected, "ana", for_prompt=state.prompt_key)
     assert len(ctx.store.load()) == 0

@@ -17,7 +17,7 @@ from labeler import training as T
 from labeler.fakes import make_context, seed_pairs
 from labeler.labeling import UserError
 from labeler.runner import JobBusyError, OrpoJob, TrainingRunner, fold_events, orpo_command
-from labeler.runner import JobStatus
+from labeler.runner import JobStatus, readable_log
 
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, json, os, signal, sys, time
@@ -48,8 +48,17 @@ FAKE_TRAINER = textwrap.dedent('''
         emit(step=total, total=total + 10, loss=1.0)
         while True:
             time.sleep(0.05)
+    import shutil
+    os.makedirs(a.out)
+    if os.path.exists(a.data):
+        shutil.copy(a.data, os.path.join(a.out, "preferences.csv"))
+    sampling = {"validity": 0.75, "eos_stop_rate": 1.0, "seed_score": 0.5, "n_prompts": 4, "k": 2}
     fake_checkpoint(Path(a.out), kind="orpo", parent_checkpoint=a.checkpoint,
-                    metrics={"validity": 0.75})
+                    metrics={"validity": 0.75, "eval_loss": 9.0},
+                    verdict={"heldout_pairs": 5, "previous_checkpoint": a.checkpoint,
+                             "new": {"prefers_chosen": 0.8, "sampling": sampling},
+                             "previous": {"prefers_chosen": 0.4,
+                                          "sampling": {**sampling, "validity": 0.5}}})
     emit(status="done", checkpoint=a.out, metrics={"validity": 0.75})
 ''')
 
@@ -85,6 +94,21 @@ def test_fold_events_builds_the_loss_curve_and_final_state():
     assert (status.step, status.total, status.losses, status.margins) == (
         2, 4, ((1, 2.0),), ((1, 0.1),))
     assert (status.state, status.error, status.fraction) == ("failed", "CUDA?", 0.5)
+    assert status.lines == ("step 1/4 · loss 2.000 · ETA 3 s", "step 2/4 · ETA 2 s")
+
+
+def test_the_progress_log_is_readable_and_the_raw_log_drops_library_warnings(tmp_path):
+    from labeler.runner import tail
+
+    events = [{"phase": "18 pairs to train on, 2 held out for the verdict"},
+              {"step": 1, "total": 2, "loss": 1.5, "eta_s": 4.2}]
+    status = fold_events(JobStatus(state="running"), events)
+    assert readable_log(status) == ("18 pairs to train on, 2 held out for the verdict\n"
+                                    "step 1/2 · loss 1.500 · ETA 4 s")
+    log = tmp_path / "log.txt"
+    log.write_text("/x/trl/orpo.py:12: UserWarning: ORPO is experimental\n  warnings.warn(\n"
+                   "{'loss': 1.5, 'grad_norm': 3.0}\nTraceback: boom\n")
+    assert tail(log) == "Traceback: boom"
 
 
 def test_a_finished_job_reports_done_with_its_checkpoint(tmp_path, fake_runner):
@@ -116,9 +140,9 @@ def test_one_job_at_a_time_and_stop_cancels(tmp_path, fake_runner, monkeypatch):
 
 
 @pytest.mark.parametrize("pairs, allowed, reason", [
-    (0, False, "at least 20 pairs; there are 0"),
+    (0, False, "at least 20 pairs that `tiny-sft` was not trained on; there are 0"),
     (19, False, "there are 19"),
-    (20, True, "Ready: 20 pairs"),
+    (20, True, "Ready: 20 new pairs"),
 ])
 def test_training_needs_twenty_pairs(tmp_path, pairs, allowed, reason):
     ctx = make_context(tmp_path, pairs=pairs)
@@ -169,9 +193,15 @@ def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(t
     snapshots = list((runner.runs_dir / "snapshots").glob("pairs-*.csv"))
     assert len(snapshots) == 1 and snapshots[0].read_bytes().count(b"\n") < \
         ctx.store.path.read_bytes().count(b"\n")
-    assert "| validity | 0.500 | 0.750 |" in T.metrics_table(ctx, Path(status.out))
+    verdict = T.verdict_markdown(ctx, Path(status.out))
+    assert "`orpo-4` prefers your chosen diagram in 80% of 5 held-out pairs; `tiny-sft`: 40%" \
+        in verdict
+    assert "| valid diagrams | 50% | 75% |" in verdict and "loss" not in verdict
+    assert T.gate(ctx)[0]  # 21 pairs, none seen by tiny-sft
     ctx.set_active(Path(status.out))
     assert ctx.model_name(ctx.active_checkpoint()) == "orpo-4"
+    allowed, reason = T.gate(ctx)  # orpo-4 was trained on 20 of the 21: 1 is new
+    assert not allowed and "there are 1 (of 21)" in reason
     assert '"checkpoint": "orpo-4"' in (ctx.checkpoints_dir / "active.json").read_text()
     ctx.close()
 

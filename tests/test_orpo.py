@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from conftest import MICRO_REQUESTS
 from diagram import build_prompt
 from trainer.events import final_event, read_events
 from trainer.orpo import ORPOArgs, train_orpo
@@ -102,8 +103,16 @@ def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
     assert manifest["data_rows"] == 6 and manifest["beta"] == 0.1 and manifest["metrics"]["steps"] == 2
     heldout = manifest["metrics"]["heldout"]  # trainer.evaluate on the held-out prompts
     assert heldout["n_prompts"] == 2 and heldout["n_candidates"] == 2 and 0 <= heldout["validity"] <= 1
+    verdict = manifest["verdict"]  # parent and new model on the same held-out pairs and prompts
+    assert verdict["heldout_pairs"] == manifest["val_rows"] >= 1
+    assert verdict["previous_checkpoint"] == str(micro_parent)
+    for side in ("new", "previous"):
+        assert 0 <= verdict[side]["prefers_chosen"] <= 1
+        assert verdict[side]["sampling"]["n_prompts"] == 2 and 0 <= verdict[side]["sampling"]["validity"] <= 1
+    assert verdict["new"]["sampling"]["validity"] == heldout["validity"]
     events = read_events(args.events)
     assert [e["step"] for e in events if "step" in e] == [1, 2]
+    assert any("held out for the verdict" in e.get("phase", "") for e in events)
     assert final_event(events) == {**events[-1], "status": "done", "checkpoint": str(out)}
 
 
@@ -213,3 +222,24 @@ def test_nll_term_covers_the_answer_only(micro_parent, tmp_path):
     n_prompt = len(tokenizer(row["prompt"])["input_ids"])
     assert (labels[0, :n_prompt] == -100).all() and labels[0, -1] == tokenizer.eos_token_id
     assert torch.allclose(nll, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("n, held_out", [(0, 0), (1, 0), (2, 1), (20, 5), (40, 10), (80, 20), (100, 20),
+                                         (400, 40)])
+def test_heldout_size_is_10_percent_raised_to_20_while_most_pairs_stay_for_training(n, held_out):
+    from trainer.verdict import heldout_size
+
+    assert heldout_size(n) == held_out
+
+
+def test_preference_accuracy_counts_pairs_whose_chosen_answer_is_more_likely(micro_parent):
+    from trainer.modeling import load_model
+    from trainer.verdict import preference_accuracy
+
+    model, tokenizer = load_model(micro_parent)
+    (request, lines), *_ = MICRO_REQUESTS  # the micro model memorised this answer
+    learned, noise = "\n".join(lines), "[0, 1, 2, 'rectangle', 9, 9, 'dashed line', (1, 1, 1), (2, 2, 2), []]"
+    prompt = model_input(build_prompt(request))
+    assert preference_accuracy(model, tokenizer, [{"prompt": prompt, "chosen": learned, "rejected": noise}]) == 1.0
+    assert preference_accuracy(model, tokenizer, [{"prompt": prompt, "chosen": noise, "rejected": learned}]) == 0.0
+    assert preference_accuracy(model, tokenizer, []) is None

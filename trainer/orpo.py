@@ -19,8 +19,10 @@ What it does, in order:
    prompt + answer > max_length and its EOS goes with it, so every row is measured, rows beyond
    `--max-length` are dropped (and counted), and the tokenized data is checked: no row is cut;
 5. trains (no reference model: ORPO needs none), writes JSON-lines progress to `--events`,
-   evaluates the validation loss, writes the checkpoint atomically, then samples `--eval-n`
-   held-out prompts (trainer.evaluate) and stores the metrics in the manifest.
+   evaluates the validation loss, writes the checkpoint atomically, then writes the verdict into
+   the manifest (`trainer.verdict`): for the parent and the new model, the share of held-out pairs
+   whose chosen answer gets the higher likelihood, and validity / EOS stops / original score from
+   sampling `--eval-n` held-out pool prompts (trainer.evaluate) with each.
 
 SIGTERM cancels at once at any stage (SigtermCancels raises Cancelled in the main thread; a
 checkpoint already being renamed into place is finished instead), the temp output and the work
@@ -57,6 +59,7 @@ from trainer.checkpoint import sweep_leftovers, work_dir
 from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
 from trainer.safe_io import os_error_message
 from trainer.sft import LORA_TARGETS, add_dataclass_arguments
+from trainer.verdict import heldout_size
 
 DEFAULT_DATA = "data/orpo_dataset_llm.csv"
 DEFAULT_POOL = "data/orpo_prompts.csv"
@@ -79,7 +82,9 @@ class ORPOArgs:
     max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
     batch_size: int = field(default=4, metadata={"help": "pairs per device batch"})
     grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
-    val_fraction: float = field(default=0.05, metadata={"help": "share of pairs held out for the eval loss"})
+    val_fraction: float = field(default=-1.0, metadata={
+        "help": "share of pairs (whole prompts) held out for the verdict; -1: 10 percent, raised to 20 "
+                "pairs while 3/4 stay for training (trainer.verdict.heldout_size)"})
     seed: int = field(default=0, metadata={"help": "random seed (split, init, shuffling, eval sampling)"})
     adapter: str = field(default="auto", metadata={
         "help": "'lora', 'full' or 'auto' (LoRA for adapter parents and models over 200M parameters)"})
@@ -300,7 +305,10 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
         torch.set_num_threads(args.threads)
     snapshot = PreferenceStore(args.data).snapshot(work / SNAPSHOT_NAME)
     rows = load_pairs(snapshot)
-    train_rows, val_rows = split_pairs(rows, args.val_fraction, args.seed)
+    fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
+    train_rows, val_rows = split_pairs(rows, fraction, args.seed)
+    if writer:
+        writer.write(phase=f"{len(train_rows)} pairs to train on, {len(val_rows)} held out for the verdict")
     _check(cancel)
     model, tokenizer, lora, lineage = prepare_model(args)
     _check(cancel)
@@ -325,7 +333,8 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     if val_rows:
         metrics.update({k: v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))})
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
-             "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics}
+             "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics,
+             "heldout_pairs": val_rows}
     return trainer, tokenizer, facts
 
 
@@ -338,8 +347,43 @@ def evaluate_checkpoint(directory: Path, args: ORPOArgs) -> dict[str, Any]:
     return evaluate(Generator(directory), rows, k=args.eval_k, seed=args.seed)
 
 
+def _eval_settings(args: ORPOArgs) -> dict[str, Any]:
+    return {"prompts": str(args.prompts), "n": args.eval_n, "k": args.eval_k, "seed": args.seed}
+
+
+def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, facts: dict,
+                  cancel: threading.Event, say: Any) -> dict[str, Any]:
+    """Parent and new model on the same held-out pairs and prompts (see trainer.verdict)."""
+    from trainer.modeling import load_model
+    from trainer.verdict import cached_sampling, preference_accuracy, sampling_summary
+
+    pairs = facts["heldout_pairs"]
+    say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
+    new = {"prefers_chosen": preference_accuracy(trainer.model, tokenizer, pairs)}
+    _check(cancel)
+    parent = Path(args.checkpoint).name or args.checkpoint
+    say(f"verdict: scoring {len(pairs)} held-out pairs with {parent}")
+    parent_model, parent_tokenizer = load_model(args.checkpoint)
+    previous = {"prefers_chosen": preference_accuracy(parent_model, parent_tokenizer, pairs)}
+    del parent_model
+    settings = _eval_settings(args)
+    if not args.no_eval and args.eval_n > 0 and Path(args.prompts).is_file():
+        _check(cancel)
+        say(f"verdict: sampling {args.eval_n} held-out prompts x {args.eval_k} with the new model")
+        report = evaluate_checkpoint(new_dir, args)
+        facts["metrics"]["heldout"] = report
+        new["sampling"] = sampling_summary(report)
+        previous["sampling"] = cached_sampling(_parent_manifest(args.checkpoint), settings)
+        if previous["sampling"] is None:
+            _check(cancel)
+            say(f"verdict: sampling the same prompts with {parent}")
+            previous["sampling"] = sampling_summary(evaluate_checkpoint(Path(args.checkpoint), args))
+    return {"heldout_pairs": len(pairs), "previous_checkpoint": args.checkpoint, "eval": settings,
+            "new": new, "previous": previous}
+
+
 def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict, cancel: threading.Event,
-          started: float, on_sigterm: SigtermCancels | None = None) -> Path:
+          started: float, say: Any, on_sigterm: SigtermCancels | None = None) -> Path:
     from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
 
     with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
@@ -351,13 +395,14 @@ def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict,
         (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
         snapshot = work / SNAPSHOT_NAME
         (tmp / SNAPSHOT_NAME).write_bytes(snapshot.read_bytes())
+        kept = {k: v for k, v in facts.items() if k != "heldout_pairs"}
         manifest = dict(kind="orpo", parent_checkpoint=args.checkpoint, data_file=args.data,
                         data_snapshot=SNAPSHOT_NAME, data_sha256=file_sha256(snapshot), beta=args.beta,
-                        training_args=asdict(args), command=to_command(args), **facts)
+                        training_args=asdict(args), command=to_command(args), **kept)
         write_manifest(tmp, **manifest)
-        if not args.no_eval and args.eval_n > 0 and Path(args.prompts).is_file():
-            _check(cancel)
-            manifest["metrics"] = {**facts["metrics"], "heldout": evaluate_checkpoint(tmp, args)}
+        _check(cancel)
+        manifest["verdict"] = build_verdict(trainer, tokenizer, tmp, args, facts, cancel, say)
+        manifest["metrics"] = facts["metrics"]
         _check(cancel)
         manifest["wall_seconds"] = round(time.monotonic() - started, 1)
         write_manifest(tmp, **manifest)
@@ -396,7 +441,13 @@ def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | No
             sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
             with work_dir("orpo") as work:
                 trainer, tokenizer, facts = _train(args, cancel, Path(work), writer)
-                out = _save(trainer, tokenizer, args, Path(work), facts, cancel, started, on_sigterm)
+
+                def say(text: str) -> None:
+                    if writer:
+                        writer.write(phase=text)
+
+                out = _save(trainer, tokenizer, args, Path(work), facts, cancel, started, say,
+                            on_sigterm)
         except (Cancelled, KeyboardInterrupt):
             if writer:
                 writer.final("cancelled")

@@ -1,6 +1,8 @@
 // Label-tab keyboard shortcuts: they click the buttons by elem_id, so a key does exactly what
-// the button does. 1-6 choose, Shift+1-6 reject, Enter submit, S skip, R regenerate, U undo.
-// Keys typed into a text field, or pressed with Ctrl/Alt/Meta, are left alone.
+// the button does. 1-6 (top row or numpad) choose, Shift+1-6 reject, Enter submit, S skip,
+// B both bad, T tie, R regenerate, U undo. Keys typed into a text field, or pressed with
+// Ctrl/Alt/Meta, are left alone. A click on a candidate's drawing opens it full size (Escape or
+// a click closes it).
 (function () {
   if (window.__diagramlabShortcuts) return;
   window.__diagramlabShortcuts = true;
@@ -24,17 +26,44 @@
     if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
     if (typing(event.target)) return;
     let id = null;
-    const digit = /^Digit([1-6])$/.exec(event.code || "");
+    if (event.key === "Escape" && closeZoom()) return;
+    // Numpad digits: with NumLock off, Shift+Numpad1 arrives as "End" but keeps its code.
+    const digit = /^(?:Digit|Numpad)([1-6])$/.exec(event.code || "");
     if (digit) {
       id = (event.shiftKey ? "reject-" : "choose-") + (Number(digit[1]) - 1);
     } else if (event.key === "Enter") {
       id = "submit";
     } else if (!event.shiftKey) {
-      id = { s: "skip", r: "regenerate", u: "undo" }[(event.key || "").toLowerCase()] || null;
+      id = { s: "skip", b: "both-bad", t: "tie", r: "regenerate", u: "undo" }[
+        (event.key || "").toLowerCase()] || null;
     }
     const button = id && visibleButton(id);
     if (!button) return;
     event.preventDefault();
     button.click();
   });
+
+  function closeZoom() {
+    const open = document.getElementById("zoom");
+    if (open) open.remove();
+    return Boolean(open);
+  }
+
+  // Full-size view of one candidate: a click on its drawing (not on the card's buttons).
+  document.addEventListener("click", function (event) {
+    const img = event.target && event.target.closest && event.target.closest(
+      ".candidate-image img, #compare-left img, #compare-right img");
+    if (!img) return;
+    event.preventDefault();
+    event.stopPropagation();
+    closeZoom();
+    const overlay = document.createElement("div");
+    overlay.id = "zoom";
+    overlay.title = "click or Escape to close";
+    const big = document.createElement("img");
+    big.src = img.src;
+    overlay.appendChild(big);
+    overlay.addEventListener("click", closeZoom);
+    document.body.appendChild(overlay);
+  }, true);
 })();

@@ -1,0 +1,130 @@
+"""The Label tab's races and history in headless Chromium, with a slow fake model (no torch).
+
+- Enter, then U while the next candidates are still generating: the pair is gone from the CSV,
+  the status line never claims it was saved, and the next U has nothing left to undo.
+- An edit that does not belong to the current prompt is refused; the editor empties when the
+  prompt changes.
+- Undo works after a page reload (the history is rebuilt from the event log and the CSV).
+
+    pytest -m browser tests/test_browser_label.py
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from labeler.fakes import FakeGenerator, make_context
+from test_browser import CHROMIUM, free_port, page, shot  # noqa: F401  (page: a fixture)
+
+GENERATE_SECONDS = 2.0  # long enough to press U while the next candidates are generating
+
+pytestmark = [
+    pytest.mark.slow, pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
+]
+
+
+@pytest.fixture
+def slow_app(tmp_path):
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(
+        p, delay_s=GENERATE_SECONDS))
+    demo, url = launch(ctx, port=free_port())
+    yield ctx, url
+    demo.close()
+    ctx.close()
+
+
+def status(page) -> str:
+    return page.locator("#status").inner_text()
+
+
+def ready(page) -> None:
+    """Wait until candidates are shown and nothing is generating."""
+    page.wait_for_selector("#candidate-1 img", state="visible")
+    page.wait_for_function("!document.querySelector('#status .tag.busy')")
+
+
+def keys(page, *presses: str) -> None:
+    page.locator("body").click(position={"x": 5, "y": 5})  # focus out of any text field
+    for key in presses:
+        page.keyboard.press(key)
+
+
+def open_page(page, url: str, name: str) -> None:
+    page.goto(url)
+    page.locator("#annotator textarea, #annotator input").first.fill(name)
+    ready(page)
+
+
+def submit_pair(page) -> None:
+    keys(page, "Digit1")
+    page.wait_for_selector("#card-0.chosen")
+    keys(page, "Shift+Digit2")
+    page.wait_for_selector("#card-1.rejected")
+    assert "Chosen ✓" in page.locator("#choose-0").inner_text()
+    assert "Rejected ✗" in page.locator("#reject-1").inner_text()
+    keys(page, "Enter")
+
+
+def test_enter_then_undo_during_generation_leaves_csv_and_status_in_agreement(slow_app, page):
+    ctx, url = slow_app
+    open_page(page, url, "ana")
+    request = page.locator("#prompt").inner_text()
+    submit_pair(page)
+    page.wait_for_selector("#status .tag.busy")  # the next prompt's candidates are generating
+    assert len(ctx.store.load()) == 1
+    keys(page, "u")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('undone')")
+    assert len(ctx.store.load()) == 0
+    ready(page)  # the superseded generation ended and the undone prompt got its candidates back
+    page.wait_for_timeout(2 * GENERATE_SECONDS * 1000)  # anything still in flight lands now
+    line = status(page)
+    assert "undone" in line and "saved" not in line, line
+    assert page.locator("#prompt").inner_text() == request  # back on the prompt that was undone
+    assert len(ctx.store.load()) == 0
+    keys(page, "u")
+    page.wait_for_function(
+        "document.querySelector('#status').innerText.includes('Nothing to undo for ana')")
+    assert len(ctx.store.load()) == 0
+
+
+def test_a_stale_edit_is_refused_and_the_editor_empties_on_a_new_prompt(slow_app, page):
+    ctx, url = slow_app
+    open_page(page, url, "ana")
+    page.get_by_text("Edit to fix").click()
+    page.locator("#edit-open").click()
+    page.wait_for_function(
+        "document.querySelector('#editor .cm-content').innerText.includes('[0,')")
+    keys(page, "s")  # skip: a new prompt
+    page.wait_for_selector("#status .tag.busy")
+    ready(page)
+    assert page.locator("#editor .cm-content").inner_text().strip() == ""
+    # A diagram typed without opening a candidate of this prompt: refused, nothing written.
+    editor = page.locator("#editor .cm-content")
+    editor.click()
+    editor.fill("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]")
+    keys(page, "Shift+Digit2")
+    page.wait_for_selector("#card-1.rejected")
+    page.locator("#submit-edit").click()
+    page.wait_for_function(
+        "document.querySelector('#status').innerText.includes('belongs to an earlier prompt')")
+    assert len(ctx.store.load()) == 0
+
+
+def test_undo_after_a_reload(slow_app, page):
+    ctx, url = slow_app
+    open_page(page, url, "ana")
+    submit_pair(page)
+    page.wait_for_selector("#status .tag.ok")
+    ready(page)
+    assert len(ctx.store.load()) == 1
+    page.reload()
+    ready(page)  # the name comes back from the browser's storage
+    assert page.locator("#annotator textarea, #annotator input").first.input_value() == "ana"
+    keys(page, "u")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('undone')")
+    assert len(ctx.store.load()) == 0
+    ready(page)
+    shot(page, "label-after-undo")
