@@ -88,7 +88,8 @@ def test_long_prompts_and_edits_are_refused(ctx):
     with pytest.raises(UserError, match="limit is 2,000"):
         L.custom_prompt(L.LabelState(), "x" * 2_001)
     with pytest.raises(UserError, match="limit is 200,000"):
-        L.submit_edit(ctx, shown(ctx), "x" * 200_001, 0, 1, "ann")
+        state = shown(ctx)
+        L.submit_edit(ctx, state, "x" * 200_001, 0, 1, "ann", for_prompt=state.prompt_key)
 
 
 @pytest.mark.parametrize("name", ["../elsewhere", "/etc", ".orpo-1.tmp-1-x", ".runs", "a/../../b"])
