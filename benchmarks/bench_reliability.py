@@ -1,7 +1,7 @@
 """Reliability figures of issue 10: worst-case parse time, appends into a damaged store, SIGKILLed
 writers, what SIGTERM / SIGKILL leave behind, corrupt checkpoints refused, store memory on load.
 
-    .venv/bin/python -m benchmarks.bench_reliability [--writers 200] [--quick]
+    .venv/bin/python -m benchmarks.bench_reliability [--writers 200] [--quick] [--skip-parse]
 
 Each section prints one line per figure. `--quick` uses 16 writers and skips the trainer runs.
 The trainer sections train checkpoints/tiny-sft on seeded fake pairs (CPU, ~1 min).
@@ -197,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--writers", type=int, default=200, help="writer processes to SIGKILL")
     parser.add_argument("--quick", action="store_true", help="16 writers, no trainer runs")
+    parser.add_argument("--skip-parse", action="store_true",
+                        help="skip the worst-case parse sweep (about 5 min of CPU)")
     args = parser.parse_args(argv)
-    parse_worst_case()
+    if not args.skip_parse:
+        parse_worst_case()
     with tempfile.TemporaryDirectory(prefix="bench-reliability-") as tmp_name:
         tmp = Path(tmp_name)
         for name in ("store", "writers", "memory", "ckpt", "trainer"):

@@ -78,13 +78,14 @@ def checkpoint_corruptions() -> dict[str, Callable[[Path], None]]:
 
 
 _WRITER = textwrap.dedent("""
-    import sys
+    import sys, time
     from trainer.preferences import PreferenceStore
     store = PreferenceStore(sys.argv[1])
     big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 40
     for i in range(100000):
         pid = store.append(prompt=f"DL model {sys.argv[2]}-{i}", chosen=big + str(i), rejected="r")
         print(pid, flush=True)  # after append returned: the row is fsynced, i.e. committed
+        time.sleep(0.02)  # the lock is not fair: leave the other writers a turn
 """)
 
 
