@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
 from diagram.parse import ParseResult
@@ -94,7 +94,7 @@ def cropped_file(render_dir: Path, text: str, margin: int = 16,
         return source if source.name.startswith("ph-") else path
     with Image.open(source) as img:
         rgb = img.convert("RGB")
-    box = ImageChops.difference(rgb, Image.new("RGB", rgb.size, (255, 255, 255))).getbbox()
+    box = ImageOps.invert(rgb.convert("L")).getbbox()  # anything not white
     if box is None:
         return source
     left, top, right, bottom = box
@@ -105,7 +105,7 @@ def cropped_file(render_dir: Path, text: str, margin: int = 16,
             min(rgb.width, int(cx + half_w)), min(rgb.height, int(cy + half_h)))
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part.png")
     os.close(fd)
-    rgb.crop(crop).save(tmp, format="PNG")
+    rgb.crop(crop).save(tmp, format="PNG", compress_level=1)  # fast: a display copy
     os.replace(tmp, path)
     return path
 

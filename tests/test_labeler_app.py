@@ -273,3 +273,23 @@ def test_the_api_activates_a_checkpoint_made_after_the_server_started(served):
     assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
     client.predict("orpo-9", api_name="/activate")  # not on disk: refused, nothing changes
     assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+
+
+@pytest.mark.slow
+def test_the_login_name_is_the_annotator(tmp_path):
+    from gradio_client import Client
+
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path)
+    demo, url = launch(ctx, port=free_port(), auth=("ana", "secret"))
+    try:
+        client = Client(url, auth=("ana", "secret"), verbose=False, download_files=False)
+        client.predict(api_name="/next")
+        client.predict(0, 1, "typed-name", api_name="/submit")
+        assert ctx.store.load().iloc[0]["annotator"] == "ana"
+        assert "removed pair" in str(client.predict("typed-name", api_name="/undo"))
+        assert len(ctx.store.load()) == 0
+    finally:
+        demo.close()
+        ctx.close()
