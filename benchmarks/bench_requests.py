@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from diagram import Diagram, build_prompt, original_score, parse
 from trainer.evaluate import percentile
 
@@ -50,6 +52,11 @@ KINDS = ("dense", "cnn", "flowchart", "pipeline")
 FLOW_KINDS = ("flowchart", "pipeline")
 HELDOUT_COLUMNS = ("id", "category", "kind", "request", "layers", "steps", "notes")
 FUZZY_RATIO = 0.8
+# Original-format rows without dest_shape_info: a DL-model request opens with the model's name
+# (a process that merely mentions "CNN model" or "language model" in one step is not one).
+DL_OPENING = re.compile(r"(?:\A|\n\n)\s*(?:an?\s+)?(?:deep learning model|dl model|neural net(?:work)?|nn(?: model)?"
+                        r"|conv(?:olutional)? neural net(?:work)?|cnn(?: model)?|mlp)\s+(?:with|of|consist)",
+                        re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,7 @@ def _original_rows(rows: list[dict[str, str]], header: set[str]) -> list[Request
     for i, row in enumerate(rows):
         prompt = row[prompt_col]
         info = row.get("dest_shape_info") or ""
-        dl = "dl_model" in info if info else bool(re.search(r"deep learning|neural|\bDL\b", prompt))
+        dl = "dl_model" in info if info else bool(DL_OPENING.search(prompt))
         category = "dl_model" if dl else "other"
         out.append(Request(str(i), category, category, prompt, prompt=prompt, reference=row[ref_col]))
     return out
@@ -311,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_seconds = time.perf_counter() - started
     generator.generate(requests[0].prompt, k=args.k, seed=-1)  # warm-up: first-call allocations
     records = []
-    for i, req in enumerate(requests):
+    for i, req in enumerate(tqdm(requests, desc="requests", unit="req")):
         cands = generator.generate(req.prompt, k=args.k, temperature=args.temperature, top_p=args.top_p,
                                    seed=args.seed + i)
         records.append(score_request(req, cands))

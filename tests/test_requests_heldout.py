@@ -234,3 +234,25 @@ def test_score_request_and_report_count_the_right_things():
     assert summaries["pipeline"]["flow_steps_found"] == 0.5
     assert summaries["all"]["candidates"] == 6 and summaries["all"]["validity"] == 4 / 6
     assert summaries["all"]["dense_exact_counts"] == 0.75  # over dense candidates only
+
+
+def test_original_format_csv_is_read_with_references(tmp_path):
+    import csv
+
+    from diagram import build_prompt, dumps
+
+    net = dumps(_dense((2, 3, 1)))
+    flow = "[0, 200, 300, 'rectangle', 90, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
+    path = tmp_path / "original.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["input_data", "output_data"])
+        writer.writerow([build_prompt("neural network with 2 input nodes, 3 nodes in hidden layer, and 1 output size"), net])
+        writer.writerow([build_prompt("process that contains, a loader, and inputs tokens and process it with CNN model"), flow])
+    rows = load_requests(path)
+    assert [r.category for r in rows] == ["dl_model", "other"]
+    assert rows[0].prompt.startswith("Represent") and rows[0].reference == net
+    cand = SimpleNamespace(parse=parse(net), stopped_on_eos=True, seconds=0.5)
+    summary = report([score_request(rows[0], [cand]), score_request(rows[1], [cand])])["all"]
+    assert summary["original_score"] < 1.0 and summary["validity"] == 1.0
+    assert report([score_request(rows[0], [cand])])["all"]["original_score"] == 1.0
