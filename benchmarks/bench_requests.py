@@ -202,6 +202,7 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
     reference = parse(req.reference).diagram if req.reference else None
     step_shares: list[float] = []
     scores: list[float] = []
+    drawn: list[tuple[int, int]] = []  # (nodes, edges) of valid dense-net candidates, for --json
     for cand in cands:
         ok = cand.parse.ok
         rec["valid"] += ok
@@ -211,6 +212,8 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
             check = dense_structure(diagram, req.layers) if ok else DenseCheck(False, False, False)
             rec["dense_counts"] += check.counts_ok
             rec["dense_layered"] += check.layered_ok
+            if ok:
+                drawn.append((len(diagram.nodes), len(diagram.edges())))
         if reference is not None:
             scores.append(original_score(diagram, reference, dl_model=req.category == "dl_model") if ok else 0.0)
         if ok and req.kind in FLOW_KINDS:
@@ -220,7 +223,7 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
             if req.steps:
                 step_shares.append(sum(step_found(s, labels) for s in req.steps) / len(req.steps))
     return {"id": req.id, "kind": req.kind, "seconds": cands[0].seconds if cands else 0.0,
-            "step_shares": step_shares, "scores": scores, **rec}
+            "step_shares": step_shares, "scores": scores, "drawn": drawn, **rec}
 
 
 def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
