@@ -3,17 +3,18 @@
 The set is only worth something while it is never trained on: no held-out request may appear
 (case, whitespace and punctuation ignored) among the SFT data file's requests, the prompt pool, or
 the synthetic stream the default checkpoint was trained on (seed and row count from its manifest).
-Regenerating the full stream takes about 30 s, so the default suite checks a prefix and the
-`slow` test checks all of it.
+Both rebuild the rows with the trainer's own `load_pairs` from the checkpoint manifest's training
+arguments, so they follow any change to how training draws them. Regenerating the full synthetic
+stream takes about 30 s on an idle core (several minutes on the shared one), so the default suite
+checks a prefix and the `slow` test checks all of it.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 from collections import Counter
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -118,31 +119,39 @@ def test_heldout_not_in_sft_data_or_prompt_pool(heldout_norm):
                      "data/orpo_prompts.csv prompts")
 
 
-def _synthetic_requests(n: int | None):
-    """Requests of the synthetic stream checkpoints/tiny-sft was trained on (first n, or all)."""
-    from trainer.datasets_io import load_prompt_pool
-    from trainer.synth import iter_examples
+def _trained_requests(max_synthetic: int | None) -> tuple[list[str], int]:
+    """Requests of every row checkpoints/tiny-sft was trained on, rebuilt by the trainer's own
+    `load_pairs` from the manifest's training_args (data file rows and the synthetic stream; the
+    synthetic part cut to `max_synthetic` rows when given). Returns (requests, synthetic rows)."""
+    from trainer.sft import SFTArgs, load_pairs
 
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
-    seed, rows = manifest["synthetic_seed"], manifest["synthetic_rows"]
-    assert rows and seed is not None, "the default checkpoint names no synthetic stream"
-    pool = manifest["training_args"].get("exclude_prompts")
-    exclude = frozenset()
-    if pool and (REPO_ROOT / pool).is_file():
-        exclude = frozenset(load_prompt_pool(REPO_ROOT / pool)["request"].astype(str))
-    stream = iter_examples(seed=seed, exclude=exclude)  # the call trainer.sft.load_pairs makes
-    return (ex.request for ex in itertools.islice(stream, rows if n is None else min(n, rows)))
+    known = {f.name for f in fields(SFTArgs)}
+    training_args = manifest["training_args"]
+    assert set(training_args) <= known, f"manifest args unknown to SFTArgs: {set(training_args) - known}"
+    args = dict(training_args)
+    for key in ("data", "exclude_prompts"):  # relative to the repo root, where training ran
+        if args.get(key) and not Path(args[key]).is_absolute():
+            args[key] = str(REPO_ROOT / args[key])
+    assert args["synthetic_rows"] == manifest["synthetic_rows"] > 0, "no synthetic stream to check"
+    if max_synthetic is not None:
+        args["synthetic_rows"] = min(max_synthetic, args["synthetic_rows"])
+    train, val, synthetic = load_pairs(SFTArgs(**args))
+    prompts = [prompt for prompt, _ in (*train, *val, *synthetic)]
+    return [extract_request(p) for p in prompts], len(synthetic)
 
 
-def test_heldout_not_in_synthetic_training_stream_prefix(heldout_norm):
-    n = _assert_disjoint(heldout_norm, _synthetic_requests(SYNTH_PREFIX_ROWS), "the synthetic stream")
-    assert n == SYNTH_PREFIX_ROWS
+def test_heldout_not_in_training_rows_with_synthetic_prefix(heldout_norm):
+    requests, n_synthetic = _trained_requests(SYNTH_PREFIX_ROWS)
+    assert n_synthetic == SYNTH_PREFIX_ROWS
+    _assert_disjoint(heldout_norm, requests, "the default checkpoint's training rows")
 
 
-@pytest.mark.slow  # regenerates all synthetic rows of the default checkpoint (~30 s)
-def test_heldout_not_in_synthetic_training_stream(heldout_norm):
-    rows = json.loads(MANIFEST.read_text(encoding="utf-8"))["synthetic_rows"]
-    assert _assert_disjoint(heldout_norm, _synthetic_requests(None), "the synthetic stream") == rows
+@pytest.mark.slow  # regenerates every synthetic row of the default checkpoint (~30 s on an idle core)
+def test_heldout_not_in_training_rows(heldout_norm):
+    requests, n_synthetic = _trained_requests(None)
+    assert n_synthetic == json.loads(MANIFEST.read_text(encoding="utf-8"))["synthetic_rows"]
+    _assert_disjoint(heldout_norm, requests, "the default checkpoint's training rows")
 
 
 # --- the structure checker -------------------------------------------------------------------
