@@ -1,7 +1,7 @@
 """How well a checkpoint understands hand-written requests: validity, stopping, structure, labels, speed.
 
 Run: .venv/bin/python -m benchmarks.bench_requests --checkpoint checkpoints/tiny-sft -k 4
-         [--no-grammar] [--csv benchmarks/requests_heldout.csv] [--kind dense] [-n 20]
+         [--no-grammar] [--csv benchmarks/requests_heldout.csv] [--rewrap] [--kind dense] [-n 20]
          [--seed 0] [--json out.json] [--show 3]
 
 Samples k candidates for every request of the held-out CSV (request i uses seed `seed + i`, one
@@ -22,7 +22,8 @@ The held-out CSV (benchmarks/requests_heldout.csv) is written by hand and never 
 columns: id, category (dl_model|other), kind (dense|cnn|flowchart|pipeline), request, layers
 (dense nets: "3-5-2"), steps (names separated by "|"), notes. `--csv` also takes a file in the
 original project's format (columns input_data/output_data or prompt/chosen): the prompt is used
-verbatim, the second column is the reference, and the table adds the original score.
+as written (or, with --rewrap, its request in this project's prompt wording), the second column is
+the reference, and the table adds the original score.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from diagram import Diagram, build_prompt, original_score, parse
+from diagram import Diagram, build_prompt, extract_request, original_score, parse
 from trainer.evaluate import percentile
 
 DEFAULT_CSV = "benchmarks/requests_heldout.csv"
@@ -52,6 +53,7 @@ KINDS = ("dense", "cnn", "flowchart", "pipeline")
 FLOW_KINDS = ("flowchart", "pipeline")
 HELDOUT_COLUMNS = ("id", "category", "kind", "request", "layers", "steps", "notes")
 FUZZY_RATIO = 0.8
+ORIGINAL_SUFFIX_START = "in the following format"
 # Original-format rows without dest_shape_info: a DL-model request opens with the model's name
 # (a process that merely mentions "CNN model" or "language model" in one step is not one).
 DL_OPENING = re.compile(r"(?:\A|\n\n)\s*(?:an?\s+)?(?:deep learning model|dl model|neural net(?:work)?|nn(?: model)?"
@@ -145,14 +147,15 @@ def step_found(step: str, labels: Iterable[str]) -> bool:
     return False
 
 
-def load_requests(path: str | Path) -> list[Request]:
-    """Rows of a held-out CSV (validated, errors name the line) or of an original-format CSV."""
+def load_requests(path: str | Path, rewrap: bool = False) -> list[Request]:
+    """Rows of a held-out CSV (validated, errors name the line) or of an original-format CSV
+    (prompts used as written, or with `rewrap` the request in this project's own prompt wording)."""
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         header = set(reader.fieldnames or ())
         rows = list(reader)
     if {"input_data", "output_data"} <= header or {"prompt", "chosen"} <= header:
-        return _original_rows(rows, header)
+        return _original_rows(rows, header, rewrap)
     missing = [c for c in HELDOUT_COLUMNS if c not in header]
     if missing:
         raise ValueError(f"{path}: missing columns {missing} (need {HELDOUT_COLUMNS}, "
@@ -183,7 +186,13 @@ def load_requests(path: str | Path) -> list[Request]:
     return out
 
 
-def _original_rows(rows: list[dict[str, str]], header: set[str]) -> list[Request]:
+def original_request(prompt: str) -> str:
+    """The request inside a prompt in either wording: ours (extract_request) or the original
+    project's (same first line, a different format paragraph that starts 'in the following format')."""
+    return extract_request(prompt).split(ORIGINAL_SUFFIX_START, 1)[0].strip()
+
+
+def _original_rows(rows: list[dict[str, str]], header: set[str], rewrap: bool) -> list[Request]:
     prompt_col, ref_col = ("input_data", "output_data") if "input_data" in header else ("prompt", "chosen")
     out = []
     for i, row in enumerate(rows):
@@ -191,7 +200,9 @@ def _original_rows(rows: list[dict[str, str]], header: set[str]) -> list[Request
         info = row.get("dest_shape_info") or ""
         dl = "dl_model" in info if info else bool(DL_OPENING.search(prompt))
         category = "dl_model" if dl else "other"
-        out.append(Request(str(i), category, category, prompt, prompt=prompt, reference=row[ref_col]))
+        request = original_request(prompt)
+        out.append(Request(str(i), category, category, request,
+                           prompt=build_prompt(request) if rewrap else prompt, reference=row[ref_col]))
     return out
 
 
@@ -299,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--csv", default=DEFAULT_CSV, help=f"requests (default {DEFAULT_CSV})")
     parser.add_argument("-k", type=int, default=4, help="candidates per request (default 4)")
     parser.add_argument("-n", type=int, default=None, help="only the first n requests (after --kind)")
+    parser.add_argument("--rewrap", action="store_true", help="original-format CSV: put each request "
+                        "into this project's prompt wording instead of using the prompt as written")
     parser.add_argument("--kind", choices=KINDS, default=None, help="only requests of this kind")
     parser.add_argument("--no-grammar", action="store_true", help="plain sampling, no grammar constraint")
     parser.add_argument("--seed", type=int, default=0, help="request i samples with seed+i (default 0)")
@@ -310,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=0, help="print the first candidate of the first N requests")
     args = parser.parse_args(argv)
 
-    requests = load_requests(args.csv)
+    requests = load_requests(args.csv, rewrap=args.rewrap)
     if args.kind:
         requests = [r for r in requests if r.kind == args.kind]
     requests = requests[: args.n] if args.n else requests

@@ -265,3 +265,25 @@ def test_original_format_csv_is_read_with_references(tmp_path):
     summary = report([score_request(rows[0], [cand]), score_request(rows[1], [cand])])["all"]
     assert summary["original_score"] < 1.0 and summary["validity"] == 1.0
     assert report([score_request(rows[0], [cand])])["all"]["original_score"] == 1.0
+
+
+def test_original_wording_request_is_recovered_and_rewrapped(tmp_path):
+    import csv
+
+    from benchmarks.bench_requests import original_request
+    from diagram import build_prompt
+
+    # the original project's format paragraph differs from ours ("solid or dashed")
+    original = ("Represent below as a Python list.\n\nprocess that consists of \n- a loader\n- a parser"
+                "in the following format.\n\nAt this time, ... connection line shape (solid or dashed), ...")
+    assert original_request(original) == "process that consists of \n- a loader\n- a parser"
+    assert original_request(build_prompt("MLP 3-5-2")) == "MLP 3-5-2"
+    path = tmp_path / "original.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["prompt", "chosen"], [original, "[0, 1, 2, 'circle', 3, 4, 'solid line', "
+                                                         "(1, 2, 3), (4, 5, 6), []]"]])
+    as_written, = load_requests(path)
+    rewrapped, = load_requests(path, rewrap=True)
+    assert as_written.prompt == original
+    assert rewrapped.prompt == build_prompt("process that consists of \n- a loader\n- a parser")
+    assert rewrapped.reference == as_written.reference and rewrapped.category == "other"
