@@ -39,11 +39,14 @@ RUNS_DIR = ".runs"  # dot-prefixed: list_checkpoints skips it
 RESERVATION_SECONDS = 30 * 60  # a prompt shown to one session is not offered to another meanwhile
 
 
-def default_generator_factory(checkpoint: Path) -> Any:
-    """Load a real Generator (imports torch lazily so tests with fakes stay light)."""
+def default_generator_factory(checkpoint: Path, grammar: bool = True) -> Any:
+    """Load a real Generator (imports torch lazily so tests with fakes stay light).
+
+    `grammar`: its default for grammar-constrained decoding (`diagramlab app --no-grammar`).
+    """
     from trainer.generate import Generator
 
-    return Generator(checkpoint)
+    return Generator(checkpoint, grammar=grammar)
 
 
 class GeneratorCache:

@@ -51,6 +51,8 @@ def _layout(ctx) -> dict:
             c["refresh"] = gr.Button("↻", scale=0, min_width=40, elem_id="pg-refresh")
             c["generate"] = gr.Button("Generate", variant="primary", scale=1,
                                       elem_id="pg-generate")
+        c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
+                                   info="only let the model write valid node lines (off: free sampling)")
         c["gen_status"] = gr.Markdown()
     with gr.Accordion("Compare two checkpoints (anonymous A/B)", open=True):
         c["win_rate"] = gr.Markdown(elem_id="pg-winrate")
@@ -114,15 +116,15 @@ def _wire(ctx, c: dict) -> None:
 
 
 def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
-    def generate(request, checkpoint):
+    def generate(request, checkpoint, grammar=True):
         try:
-            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31))
+            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return gr.skip(), _not_done(exc)
         return sample.text, (f"{badge(sample.ok, sample.problems)} · {sample.seconds:.1f} s "
                              f"from `{checkpoint}` (loaded into the editor above)")
 
-    c["generate"].click(generate, [c["request"], c["ckpt"]], [c["editor"], c["gen_status"]],
+    c["generate"].click(generate, [c["request"], c["ckpt"], c["grammar"]], [c["editor"], c["gen_status"]],
                         api_name="playground_generate", **gen)
 
 
