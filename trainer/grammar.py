@@ -72,7 +72,6 @@ class GrammarLogitsProcessor(LogitsProcessor):
     def __init__(self, grammar: AnswerGrammar):
         self.grammar = grammar
         self.matchers: list[llguidance.LLMatcher] = []
-        self.shifts = torch.arange(32, dtype=torch.int32)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         batch, width = scores.shape
@@ -86,10 +85,11 @@ class GrammarLogitsProcessor(LogitsProcessor):
         bitmask = np.full((batch, words), -1, dtype=np.int32)  # -1: every token allowed
         for row, matcher in enumerate(self.matchers):
             if not matcher.is_stopped() and not matcher.is_error():
-                bitmask[row] = np.frombuffer(matcher.compute_bitmask(), dtype=np.int32)[:words]
-        bits = (torch.from_numpy(bitmask).unsqueeze(-1) >> self.shifts) & 1  # (B, words, 32)
-        allowed = bits.reshape(batch, -1)[:, :width].to(device=scores.device, dtype=torch.bool)
-        if allowed.shape[1] < width:  # logits wider than the grammar's vocabulary: never those
-            pad = torch.zeros(batch, width - allowed.shape[1], dtype=torch.bool, device=scores.device)
-            allowed = torch.cat([allowed, pad], dim=1)
-        return scores.masked_fill(~allowed, float("-inf"))
+                # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
+                matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
+        bits = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")  # (B, 32 * words)
+        allowed = np.zeros((batch, width), dtype=np.uint8)  # logits past the grammar's vocabulary: never
+        n = min(width, bits.shape[1])
+        allowed[:, :n] = bits[:, :n]
+        blocked = torch.from_numpy(allowed).to(scores.device) == 0
+        return scores.masked_fill(blocked, float("-inf"))
