@@ -42,7 +42,8 @@ class AnswerGrammar:
         try:
             self._tokenizer = llguidance.hf.from_tokenizer(tokenizer, n_vocab=self.vocab_size)
         except (ValueError, RuntimeError) as exc:
-            raise GrammarError(f"llguidance cannot read this tokenizer: {exc}") from exc
+            raise GrammarError(f"llguidance cannot read this tokenizer: {exc}; sample without the "
+                               "grammar (--no-grammar, Generator(grammar=False))") from exc
         self._grammar = llguidance.LLMatcher.grammar_from_regex(regex)
         probe = self.matcher()
         if probe.is_error():
