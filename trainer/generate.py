@@ -100,7 +100,7 @@ class Generator:
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
                  max_new_tokens: int | None = None, seed: int | None = None,
                  grammar: bool | None = None) -> list[Candidate]:
-        """k candidates for `prompt` (wrapped by diagram.build_prompt); temperature 0 = greedy.
+        """k candidates for `prompt` (wrapped by diagram.build_prompt, either wording); temperature 0 = greedy.
 
         `grammar`: constrain to the answer format (None: the generator's default).
         """
