@@ -153,7 +153,8 @@ def run_app(args: argparse.Namespace) -> int:
         return 2
     ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                             checkpoint=args.checkpoint,
-                            generator_factory=partial(default_generator_factory, grammar=args.grammar),
+                            generator_factory=partial(default_generator_factory,
+                                                      grammar=getattr(args, "grammar", True)),
                             generate_concurrency=max(1, args.generate_concurrency))
     try:
         read_manifest(ctx.active_checkpoint())

@@ -166,17 +166,18 @@ def run_eval(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from_pool = not (args.prompts_file or args.csv_file)
-    rows = load_rows(args.split if from_pool else None, args.prompts_file, args.pool, args.n, args.csv_file)
+    csv_file = getattr(args, "csv_file", None)  # callers may build the Namespace by hand
+    from_pool = not (args.prompts_file or csv_file)
+    rows = load_rows(args.split if from_pool else None, args.prompts_file, args.pool, args.n, csv_file)
     if not rows:
         print("no prompts to evaluate", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    generator = Generator(args.checkpoint, device=args.device, grammar=args.grammar)
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
     report = {"checkpoint": str(args.checkpoint), "split": args.split if from_pool else None,
-              "source": args.csv_file or args.prompts_file or args.pool, "grammar": args.grammar,
+              "source": csv_file or args.prompts_file or args.pool, "grammar": generator.grammar,
               "load_seconds": round(load_seconds, 2), "threads": generator.threads or torch.get_num_threads(),
               **report}
     print(markdown(report, f"eval of {args.checkpoint}"))

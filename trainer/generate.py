@@ -215,7 +215,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
-    generator = Generator(args.checkpoint, device=args.device, grammar=args.grammar)
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
     candidates = generator.generate(prompt, k=args.k, temperature=args.temperature, top_p=args.top_p,
                                     max_new_tokens=args.max_new_tokens, seed=args.seed)
     out = Path(args.out_dir)
