@@ -17,7 +17,7 @@ from diagram.metrics import (
 )
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
 from diagram.parse import MAX_INPUT_CHARS, MAX_NODES, ParseResult, Problem, parse
-from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, extract_request
+from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX, build_prompt, canonical_prompt, extract_request
 from diagram.render import RenderError, render, to_dot
 from diagram.write import dump_node, dumps
 
@@ -44,6 +44,7 @@ __all__ = [
     "original_score",
     "readability",
     "build_prompt",
+    "canonical_prompt",
     "extract_request",
     "dump_node",
     "dumps",

@@ -23,11 +23,12 @@ import os
 import signal
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
 
-from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
+from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext, default_generator_factory
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
@@ -57,6 +58,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
                         help="generation requests run at once (others queue)")
+    parser.add_argument("--no-grammar", dest="grammar", action="store_false",
+                        help="sample freely instead of constraining tokens to the answer format "
+                             "(the Playground's checkbox still decides for its requests)")
 
 
 def is_loopback(host: str) -> bool:
@@ -206,6 +210,8 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
+                                generator_factory=partial(default_generator_factory,
+                                                          grammar=getattr(args, "grammar", True)),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:

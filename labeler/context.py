@@ -49,11 +49,14 @@ _RENDER_DIR_RE = re.compile(rf"^{RENDER_PREFIX}(\d+)-")
 log = logging.getLogger(__name__)
 
 
-def default_generator_factory(checkpoint: Path) -> Any:
-    """Load a real Generator (imports torch lazily so tests with fakes stay light)."""
+def default_generator_factory(checkpoint: Path, grammar: bool = True) -> Any:
+    """Load a real Generator (imports torch lazily so tests with fakes stay light).
+
+    `grammar`: its default for grammar-constrained decoding (`diagramlab app --no-grammar`).
+    """
     from trainer.generate import Generator
 
-    return Generator(checkpoint)
+    return Generator(checkpoint, grammar=grammar)
 
 
 class GeneratorCache:

@@ -58,7 +58,8 @@ class FakeGenerator:
         self.delay_s = delay_s
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
-                 max_new_tokens: int | None = None, seed: int | None = None) -> list[FakeCandidate]:
+                 max_new_tokens: int | None = None, seed: int | None = None,
+                 grammar: bool | None = None) -> list[FakeCandidate]:
         if k < 1:
             raise ValueError("k must be at least 1")
         rng = random.Random(f"{self.checkpoint}|{prompt}|{seed}")

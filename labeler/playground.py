@@ -55,8 +55,11 @@ def checkpoint_choices(ctx) -> list[tuple[str, str]]:
 
 
 def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,
-               top_p: float = 0.95) -> Sample:
-    """One candidate from `checkpoint` for `request` (wrapped with build_prompt)."""
+               top_p: float = 0.95, grammar: bool | None = None) -> Sample:
+    """One candidate from `checkpoint` for `request` (wrapped with build_prompt).
+
+    `grammar`: constrain to the answer format (None: the generator's default).
+    """
     if not checkpoint:
         raise UserError("Pick a checkpoint first.")
     seed = whole_number(seed, "Seed", 0, MAX_SEED)
@@ -70,7 +73,7 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     prompt = build_prompt(check_request(request))
     cand = ctx.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
-                                        seed=seed)[0]
+                                        seed=seed, grammar=grammar)[0]
     problems = tuple((p.line, p.severity, p.message) for p in cand.parse.problems)
     return Sample(text=cand.text, image=str(image_file(ctx.render_dir, cand.text,
                                                        result=cand.parse)),

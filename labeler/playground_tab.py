@@ -51,6 +51,8 @@ def _layout(ctx) -> dict:
             c["refresh"] = gr.Button("↻", scale=0, min_width=40, elem_id="pg-refresh")
             c["generate"] = gr.Button("Generate", variant="primary", scale=1,
                                       elem_id="pg-generate")
+        c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
+                                   info="only let the model write valid node lines (off: free sampling)")
         with gr.Row(equal_height=True):
             c["gen_status"] = gr.Markdown(elem_id="pg-gen-status")
             c["restore"] = gr.Button("↶ Restore the text Generate replaced", visible=False,
@@ -131,7 +133,7 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     """Generate replaces the editor's text; the replaced text can be put back with one click."""
     def generate(request, checkpoint, current):
         try:
-            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31))
+            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return gr.skip(), _not_done(exc), gr.skip(), gr.skip()
         kept = (current or "").strip() and current != sample.text

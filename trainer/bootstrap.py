@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagram import original_score, parse
+from diagram import canonical_prompt, original_score, parse
 
 DEFAULT_CHECKPOINT = "checkpoints/tiny-sft"
 DEFAULT_PROMPTS = "data/orpo_prompts.csv"
@@ -53,7 +53,9 @@ def pick_rejected(candidates: list[Any], reference: str, *, dl_model: bool) -> t
 
 def unused_prompts(pool: Any, used: set[str], seed: int) -> dict[str, list[dict[str, Any]]]:
     """Label-split rows whose prompt the store does not have yet, per category, in seeded order."""
-    rows = [r for r in pool.to_dict("records") if r["split"] == "label" and r["prompt"] not in used]
+    used = {canonical_prompt(p) for p in used}  # the store may hold the original data's wording
+    rows = [r for r in pool.to_dict("records")
+            if r["split"] == "label" and canonical_prompt(r["prompt"]) not in used]
     random.Random(seed).shuffle(rows)
     return {cat: [r for r in rows if r["category"] == cat] for cat in ("dl_model", "other")}
 
@@ -99,6 +101,9 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-k", type=int, default=4, help="candidates sampled per prompt (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="prompt order and sampling seed (default 0)")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
+    from trainer.generate import add_grammar_argument
+
+    add_grammar_argument(parser)
 
 
 def run_bootstrap(args: argparse.Namespace) -> int:
@@ -122,7 +127,7 @@ def _bootstrap(args: argparse.Namespace) -> int:
     store = PreferenceStore(args.data)
     used = set(store.load()["prompt"]) if store.path.exists() else set()
     by_category = unused_prompts(load_prompt_pool(args.prompts), used, args.seed)
-    generator = Generator(args.checkpoint, device=args.device)
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
     stats = BootstrapStats()
     with tqdm(total=args.n_dl + args.n_other, desc="auto pairs", unit="pair") as bar:
         for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):

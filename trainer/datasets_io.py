@@ -103,6 +103,53 @@ def load_sft_csv(path: str | Path) -> pd.DataFrame:
     return load_csv(path, SFT_REQUIRED, SFT_NONEMPTY)
 
 
+def task_category(dest_shape_info: str) -> str | None:
+    """"dl_model"/"other" from a dest_shape_info cell (JSON or the original's Python literal), else None."""
+    import ast
+    import json
+
+    text = (dest_shape_info or "").strip()
+    for reader in (json.loads, ast.literal_eval):
+        try:
+            info = reader(text)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(info, dict) and info.get("task_name"):
+            return "dl_model" if info["task_name"] == "dl_model" else "other"
+    return None
+
+
+def load_reference_csv(path: str | Path) -> pd.DataFrame:
+    """Prompts with reference answers from a CSV in the original project's format.
+
+    Columns `input_data, output_data` (SFT files) or `prompt, chosen` (preference files); a leading
+    unnamed index column is dropped. Prompts in either wording of the template, or bare requests,
+    come back as `prompt` in the canonical wording (`diagram.canonical_prompt`) plus `request`.
+    `category` comes from a `category` column, else dest_shape_info's task_name, else a guess
+    from the request's words (`trainer.preferences.infer_category`).
+    """
+    from diagram.prompt import build_prompt, extract_request
+    from trainer.preferences import infer_category
+
+    frame = load_csv(path, ())
+    for prompt_col, answer_col in (("input_data", "output_data"), ("prompt", "chosen")):
+        if prompt_col in frame.columns and answer_col in frame.columns:
+            break
+    else:
+        raise DataFileError(path, "needs columns input_data and output_data, or prompt and chosen; "
+                                  f"found {', '.join(frame.columns) or 'none'}", line=1)
+    rows = []
+    for i, record in enumerate(frame.to_dict("records"), start=1):
+        request = extract_request(record[prompt_col])
+        if not request or not record[answer_col].strip():
+            raise DataFileError(path, f"empty {prompt_col if not request else answer_col}", row=i)
+        category = record.get("category") if record.get("category") in CATEGORIES else None
+        category = category or task_category(record.get("dest_shape_info", "")) or infer_category(request)
+        rows.append({"prompt": build_prompt(request), "request": request,
+                     "reference": record[answer_col], "category": category})
+    return pd.DataFrame(rows, columns=["prompt", "request", "reference", "category"])
+
+
 def load_prompt_pool(path: str | Path, split: str | None = None) -> pd.DataFrame:
     """data/orpo_prompts.csv, optionally only the 'label' or 'heldout' rows (index reset)."""
     if split is not None and split not in SPLITS:

@@ -2,6 +2,12 @@
 
     diagramlab eval --checkpoint checkpoints/tiny-sft --split heldout -k 4 --json report.json
     diagramlab eval --checkpoint DIR --prompts-file requests.txt -n 20   # one request per line
+    diagramlab eval --csv sft_dataset_llm.csv -n 50   # any CSV in the original project's format
+    diagramlab eval ... --no-grammar                  # free sampling, for comparison
+
+`--csv` scores a file with `input_data`/`output_data` or `prompt`/`chosen` columns (the original
+project's SFT and ORPO files; either template wording; an unnamed index column is fine) against
+its own reference answers (`trainer.datasets_io.load_reference_csv`).
 
 Report fields (also returned by `evaluate(generator, rows, k)`, which ORPO stores in its manifest):
 validity (share of candidates that parse with no error and ≥1 node), eos_stop_rate, seed_score
@@ -103,9 +109,15 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
     }
 
 
-def load_rows(split: str | None, prompts_file: str | None, pool: str, n: int | None) -> list[dict[str, Any]]:
-    """Rows from the prompt pool split, or free-form requests (one per line, no reference)."""
-    if prompts_file:
+def load_rows(split: str | None, prompts_file: str | None, pool: str, n: int | None,
+              csv_file: str | None = None) -> list[dict[str, Any]]:
+    """Rows from the prompt pool split, free-form requests (one per line, no reference), or a
+    reference CSV in the original format."""
+    if csv_file:
+        from trainer.datasets_io import load_reference_csv
+
+        rows = load_reference_csv(csv_file)[["prompt", "reference", "category"]].to_dict("records")
+    elif prompts_file:
         lines = Path(prompts_file).read_text(encoding="utf-8").splitlines()
         rows = [{"prompt": build_prompt(extract_request(line)), "reference": None, "category": None}
                 for line in lines if line.strip()]
@@ -131,6 +143,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--split", default="heldout", help="prompt pool split (default heldout)")
     source.add_argument("--prompts-file", help="text file, one free-form request per line (no scores)")
+    source.add_argument("--csv", dest="csv_file", help="CSV with input_data/output_data or prompt/chosen "
+                        "(the original project's format): scored against its answers")
     parser.add_argument("--pool", default=DEFAULT_POOL, help=f"prompt pool CSV (default {DEFAULT_POOL})")
     parser.add_argument("-n", type=int, default=None, help="evaluate only the first N prompts")
     parser.add_argument("-k", type=int, default=4, help="candidates per prompt (default 4)")
@@ -140,6 +154,9 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     parser.add_argument("--json", dest="json_path", help="write the report as JSON here")
+    from trainer.generate import add_grammar_argument
+
+    add_grammar_argument(parser)
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -149,15 +166,18 @@ def run_eval(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    rows = load_rows(None if args.prompts_file else args.split, args.prompts_file, args.pool, args.n)
+    csv_file = getattr(args, "csv_file", None)  # callers may build the Namespace by hand
+    from_pool = not (args.prompts_file or csv_file)
+    rows = load_rows(args.split if from_pool else None, args.prompts_file, args.pool, args.n, csv_file)
     if not rows:
         print("no prompts to evaluate", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    generator = Generator(args.checkpoint, device=args.device)
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
-    report = {"checkpoint": str(args.checkpoint), "split": None if args.prompts_file else args.split,
+    report = {"checkpoint": str(args.checkpoint), "split": args.split if from_pool else None,
+              "source": csv_file or args.prompts_file or args.pool, "grammar": generator.grammar,
               "load_seconds": round(load_seconds, 2), "threads": generator.threads or torch.get_num_threads(),
               **report}
     print(markdown(report, f"eval of {args.checkpoint}"))

@@ -10,6 +10,10 @@
 `Generator` is thread-safe (one lock around the model call), so the labeler can share one per
 process. All k candidates are sampled in one batch (`num_return_sequences=k`); each stops at the
 tokenizer's EOS (`<|EOT|>`), and `max_new_tokens` caps runaway samples.
+
+Grammar-constrained decoding is on by default (`grammar=True`, see trainer/grammar.py): every
+sampled token keeps the text a prefix of the answer format, and EOS comes only after a complete
+line. `grammar=False` (`--no-grammar`) samples freely, as before, for comparison.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import LogitsProcessorList
 
 from diagram import ParseResult, build_prompt, extract_request, parse
 from trainer.checkpoint import CheckpointError, read_manifest
+from trainer.grammar import AnswerGrammar
 from trainer.modeling import load_model
 from trainer.template import encode_prompt
 
@@ -53,8 +59,12 @@ class Generator:
     """A loaded checkpoint that samples candidates; load once and reuse (thread-safe)."""
 
     def __init__(self, checkpoint: str | Path = DEFAULT_CHECKPOINT, device: str | None = None,
-                 dtype: str | torch.dtype | None = None, threads: int | None = None):
-        """`threads`: torch CPU threads during generate (default: 1 for small models on CPU)."""
+                 dtype: str | torch.dtype | None = None, threads: int | None = None,
+                 grammar: bool = True):
+        """`threads`: torch CPU threads during generate (default: 1 for small models on CPU).
+
+        `grammar`: the default for `generate(grammar=None)`: constrain sampling to the answer format.
+        """
         self.checkpoint = str(checkpoint)
         self.model, self.tokenizer = load_model(checkpoint, device=device, dtype=dtype)
         self.device = next(self.model.parameters()).device
@@ -68,6 +78,17 @@ class Generator:
         positions = getattr(self.model.config, "max_position_embeddings", None) or MAX_NEW_TOKENS * 2
         self.max_positions = int(positions)
         self.default_cap = default_token_cap(checkpoint)
+        self.grammar = grammar
+        self._answer_grammar: AnswerGrammar | None = None
+        if grammar:
+            self.answer_grammar()
+
+    def answer_grammar(self) -> AnswerGrammar:
+        """The answer grammar compiled for this tokenizer (built once, on first use)."""
+        if self._answer_grammar is None:
+            width = self.model.get_output_embeddings().weight.shape[0]
+            self._answer_grammar = AnswerGrammar(self.tokenizer, vocab_size=width)
+        return self._answer_grammar
 
     def token_cap(self, prompt_len: int, max_new_tokens: int | None) -> int:
         """New-token budget: the request (default from the checkpoint), within the model's context."""
@@ -77,10 +98,19 @@ class Generator:
         return max(1, min(max_new_tokens or self.default_cap, room))
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
-                 max_new_tokens: int | None = None, seed: int | None = None) -> list[Candidate]:
-        """k candidates for `prompt` (already wrapped by diagram.build_prompt); temperature 0 = greedy."""
+                 max_new_tokens: int | None = None, seed: int | None = None,
+                 grammar: bool | None = None) -> list[Candidate]:
+        """k candidates for `prompt` (wrapped by diagram.build_prompt, either wording); temperature 0 = greedy.
+
+        `grammar`: constrain to the answer format (None: the generator's default).
+        """
         if k < 1:
             raise ValueError("k must be at least 1")
+        use_grammar = self.grammar if grammar is None else grammar
+        processors = LogitsProcessorList()
+        if use_grammar:
+            with self._lock:
+                processors.append(self.answer_grammar().processor())
         prompt_ids = encode_prompt(self.tokenizer, prompt)
         cap = self.token_cap(len(prompt_ids), max_new_tokens)
         input_ids = torch.tensor([prompt_ids], device=self.device)
@@ -97,6 +127,7 @@ class Generator:
                 eos_token_id=self.eos_id,
                 pad_token_id=self.pad_id,
                 use_cache=True,
+                logits_processor=processors,
                 **sampling,
             )
             seconds = time.perf_counter() - started
@@ -170,6 +201,13 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     parser.add_argument("--max-new-tokens", type=int, default=None, help=f"cap (default {MAX_NEW_TOKENS})")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
+    add_grammar_argument(parser)
+
+
+def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
+    """`--no-grammar`: sample without the answer-format constraint (for comparison)."""
+    parser.add_argument("--no-grammar", dest="grammar", action="store_false",
+                        help="sample freely instead of constraining tokens to the answer format")
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -177,7 +215,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
-    generator = Generator(args.checkpoint, device=args.device)
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
     candidates = generator.generate(prompt, k=args.k, temperature=args.temperature, top_p=args.top_p,
                                     max_new_tokens=args.max_new_tokens, seed=args.seed)
     out = Path(args.out_dir)

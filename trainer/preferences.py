@@ -75,8 +75,14 @@ class PreferenceError(ValueError):
 
 
 def pair_id_for(prompt: str, chosen: str, rejected: str) -> str:
-    """Stable id of a pair: the first 16 hex digits of sha256 over the three texts."""
-    blob = json.dumps([prompt, chosen, rejected], ensure_ascii=False)
+    """Stable id of a pair: the first 16 hex digits of sha256 over the three texts.
+
+    The prompt counts in its canonical wording, so a pair imported in the original data's
+    wording has the same id as the same pair labeled here.
+    """
+    from diagram.prompt import canonical_prompt
+
+    blob = json.dumps([canonical_prompt(prompt), chosen, rejected], ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagram.prompt import canonical_prompt
+
 EOS_TOKEN = "<|EOT|>"
 IGNORE_INDEX = -100  # label value the loss skips (PyTorch cross-entropy's ignore_index)
 
 
 def model_input(prompt: str) -> str:
-    """The original project's chat wrapper around an already `build_prompt`-ed prompt."""
-    return f"### Question: {prompt}\n ### Answer: "
+    """The original project's chat wrapper around an already `build_prompt`-ed prompt.
+
+    A prompt in the original data's wording (or with other line breaks) is re-wrapped in the
+    canonical one first (`diagram.canonical_prompt`): the tiny tokenizer holds the canonical
+    suffix as one token, and SFT, ORPO and generation all tokenise through here.
+    """
+    return f"### Question: {canonical_prompt(prompt)}\n ### Answer: "
 
 
 def with_eos(answer: str, tokenizer: Any) -> str:

@@ -1,0 +1,48 @@
+"""The grammar switch reaches the generator from every front end: CLI flags and the Playground."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from labeler import playground as P
+from labeler.fakes import FakeGenerator, make_context
+
+
+class RecordingGenerator(FakeGenerator):
+    """A FakeGenerator that remembers the grammar argument of each call."""
+
+    def __init__(self, checkpoint, **kwargs):
+        super().__init__(checkpoint, **kwargs)
+        self.grammar_args = []
+
+    def generate(self, prompt, k=4, grammar=None, **kwargs):
+        self.grammar_args.append(grammar)
+        return super().generate(prompt, k=k, grammar=grammar, **kwargs)
+
+
+@pytest.mark.parametrize("grammar", [True, False])
+def test_playground_passes_the_checkbox_to_the_generator(tmp_path, grammar):
+    ctx = make_context(tmp_path, generator_factory=RecordingGenerator)
+    try:
+        P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, grammar=grammar)
+        assert ctx.generator().grammar_args == [grammar]
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("module, add", [
+    ("trainer.generate", "add_generate_arguments"),
+    ("trainer.evaluate", "add_eval_arguments"),
+    ("trainer.bootstrap", "add_bootstrap_arguments"),
+    ("labeler.app", "add_app_arguments"),
+])
+def test_no_grammar_flag(module, add):
+    import importlib
+
+    parser = argparse.ArgumentParser()
+    getattr(importlib.import_module(module), add)(parser)
+    required = ["--out-dir", "x", "--prompt", "p"] if module == "trainer.generate" else []
+    assert parser.parse_args(required).grammar is True
+    assert parser.parse_args(required + ["--no-grammar"]).grammar is False
