@@ -131,7 +131,7 @@ def _wire(ctx, c: dict, annotator=None) -> None:
 
 def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     """Generate replaces the editor's text; the replaced text can be put back with one click."""
-    def generate(request, checkpoint, current):
+    def generate(request, checkpoint, current, grammar=True):
         try:
             sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
@@ -141,7 +141,7 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
                              f"from `{checkpoint}` (loaded into the editor above)"), \
             (current if kept else ""), gr.Button(visible=bool(kept))
 
-    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"]],
+    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"], c["grammar"]],
                         [c["editor"], c["gen_status"], c["before"], c["restore"]],
                         api_name="playground_generate", **gen)
     c["restore"].click(lambda before: (before, "Restored the text from before Generate.",

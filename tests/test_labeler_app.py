@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from diagram import parse
 from labeler import playground as P
 from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
 from labeler.fakes import fake_checkpoint, make_context, write_pool
@@ -293,3 +294,15 @@ def test_the_login_name_is_the_annotator(tmp_path):
     finally:
         demo.close()
         ctx.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("grammar", [True, False])
+def test_playground_generate_over_http_fills_the_editor(served, grammar):
+    from gradio_client import Client
+
+    ctx, url = served
+    client = Client(url, verbose=False, download_files=False)
+    text, status = client.predict("DL model with 2 inputs and 1 output", "tiny-sft",
+                                  "[0, 1, 2]", grammar, api_name="/playground_generate")
+    assert parse(text).ok and "loaded into the editor" in status
