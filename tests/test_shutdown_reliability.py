@@ -90,8 +90,8 @@ def test_app_signal_during_training_leaves_no_process_and_no_temp_dir(tmp_path, 
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     runs = tmp_path / "checkpoints" / ".runs"
     try:
-        assert wait_for(lambda: ours(tmpdir, "diagramlab-work-"), 60), "the job did not start"
-        assert wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 60)
+        assert wait_for(lambda: ours(tmpdir, "diagramlab-work-"), 240), "the job did not start"
+        assert wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", port)) == 0, 240)
         log = next(runs.glob("*/log.txt"))
         trainer_pid = int(log.read_text().split()[1])
         app.send_signal(sig)

@@ -20,15 +20,16 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import MappingProxyType
 
-_CAUSES = {
+_CAUSES = MappingProxyType({
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
     errno.EROFS: "the file system is read-only",
     errno.ENOENT: "a directory on the path does not exist",
-}
+})
 
 
 def os_error_message(exc: OSError, action: str) -> str:
