@@ -38,11 +38,12 @@ def _layout(ctx) -> dict:
     defaults = T.field_defaults()
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
-            for name, label, precision in (("max_steps", "Max steps", 0),
-                                           ("epochs", "Epochs", None), ("beta", "Beta", None),
-                                           ("eval_n", "Eval prompts", 0)):
+            # No precision=0: it would round 2.5 steps to 2 before training.check_settings can
+            # refuse the fraction.
+            for name, label in (("max_steps", "Max steps"), ("epochs", "Epochs"),
+                                ("beta", "Beta"), ("eval_n", "Eval prompts")):
                 default, help_text = defaults[name]
-                c[name] = gr.Number(default, label=label, info=help_text, precision=precision,
+                c[name] = gr.Number(default, label=label, info=help_text,
                                     elem_id=name.replace("_", "-"))
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():

@@ -78,6 +78,8 @@ def test_sampling_limits(ctx, sampling, words):
     (T.TrainSettings(epochs=1e9), "Epochs"),
     (T.TrainSettings(beta=float("nan")), "Beta"),
     (T.TrainSettings(eval_n=10**6), "Eval prompts"),
+    (T.TrainSettings(max_steps=2.5), "Max steps must be a whole number"),
+    (T.TrainSettings(eval_n=1.5), "Eval prompts must be a whole number"),
 ])
 def test_training_settings_have_upper_bounds(settings, words):
     with pytest.raises(UserError, match=words):
