@@ -143,6 +143,7 @@ class Flowchart:
     steps: tuple[str, ...]
     ranks: tuple[tuple[int, ...], ...]
     edges: tuple[tuple[int, int], ...]
+    names: tuple[str, ...] = ()  # labels per step ("Retriever"); empty: STEP_LABELS by type
 
 
 # ---- geometry helpers -------------------------------------------------------------------------
@@ -204,8 +205,8 @@ def _layout_dense(net: DenseNet, style: Style, labels: bool) -> Diagram:
             targets = tuple(range(first_ids[layer + 1], first_ids[layer + 1] + sizes[layer + 1]))
         for j, pos in enumerate(across):
             label = None
-            if labels:
-                label = f"Hidden {layer}" if role == "hidden" else f"{role.title()} {j + 1}"
+            if labels:  # one label per layer: "Input", "Hidden 1", "Hidden 2", "Output"
+                label = f"Hidden {layer}" if role == "hidden" else role.title()
             nodes.append(_node(style, first_ids[layer] + j, along[layer], pos, side, side,
                                role, style.shape_for(role), targets, label))
     return Diagram(nodes)
@@ -249,6 +250,10 @@ STEP_LABELS = {
 }
 
 
+def _step_label(chart: Flowchart, sid: int) -> str:
+    return chart.names[sid] if chart.names else STEP_LABELS[chart.steps[sid]]
+
+
 def layout_flowchart(chart: Flowchart, style: Style, labels: bool = False) -> Diagram:
     """Ranks along the flow direction; a rank's steps spread evenly across it."""
     length_along, length_across = _axes(style)
@@ -275,6 +280,6 @@ def layout_flowchart(chart: Flowchart, style: Style, labels: bool = False) -> Di
                 w, h = h, w  # _node swaps back: boxes stay wide in both directions
             nodes.append(_node(style, sid, along[r], pos, w, h, step, shape,
                                tuple(sorted(targets[sid])),
-                               STEP_LABELS[step] if labels else None))
+                               _step_label(chart, sid) if labels else None))
     nodes.sort(key=lambda n: n.id)
     return Diagram(nodes)

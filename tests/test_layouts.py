@@ -2,6 +2,7 @@
 
 import itertools
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -113,9 +114,13 @@ def test_one_colour_per_role_and_only_blue_is_blue(palette):
 
 def test_labels_add_the_eleventh_field():
     d = layout_dl_model(DenseNet((2, 1)), Style(), labels=True)
-    assert [n.label for n in d.nodes] == ["Input 1", "Input 2", "Output 1"]
-    assert dumps(d).splitlines()[0].endswith("'Input 1']")
+    assert [n.label for n in d.nodes] == ["Input", "Input", "Output"]
+    assert dumps(d).splitlines()[0].endswith("'Input']")
+    deep = layout_dl_model(DenseNet((1, 2, 1, 1)), Style(), labels=True)
+    assert [n.label for n in deep.nodes] == ["Input", "Hidden 1", "Hidden 1", "Hidden 2", "Output"]
     assert layout_flowchart(FLOWS[0], Style(), labels=True).nodes[3].label == "DB"
+    named = replace(FLOWS[0], names=tuple(f"Step {i}" for i in range(len(FLOWS[0].steps))))
+    assert [n.label for n in layout_flowchart(named, Style(), labels=True).nodes] == list(named.names)
     assert all(n.label is None for n in layout_flowchart(FLOWS[0], Style()).nodes)
 
 

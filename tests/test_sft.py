@@ -132,3 +132,46 @@ def test_tiny_preset_trains_with_synthetic_rows_and_validation(tmp_path, micro_s
     assert [e["step"] for e in events if "loss" in e] == [1, 2, 3]
     model, tokenizer = load_model(out)
     assert tokenizer.eos_token == "<|EOT|>" and model.config.hidden_size == 32
+
+
+def test_held_out_requests_and_plan_lines_shape_the_training_rows(tmp_path):
+    from trainer.sft import load_pairs
+    from trainer.synth import SFT_COLUMNS, make_sft_rows, plan_from_info, write_csv
+
+    rows = make_sft_rows(3, 3, seed=4)
+    data = tmp_path / "sft.csv"
+    write_csv(rows, data, SFT_COLUMNS)
+    from diagram.prompt import extract_request
+
+    held = tmp_path / "held.csv"
+    held.write_text("request,layers\n" + '"  ' + extract_request(rows[0]["input_data"]).upper() + '",x\n')
+    args = SFTArgs(out="o", preset="tiny", data=str(data), val_fraction=0.0, synthetic_rows=40,
+                   exclude_prompts="", exclude_requests=str(held), plan_line=True, noise=0.5)
+    train, _, synthetic = load_pairs(args)
+    assert len(train) == 5 and rows[0]["input_data"] not in {p for p, _ in train}
+    expected = {r["input_data"]: plan_from_info(r["dest_shape_info"]) + "\n" + r["output_data"] for r in rows}
+    assert all(answer == expected[prompt] for prompt, answer in train)
+    assert all(answer.startswith("# ") for _, answer in synthetic) and len(synthetic) == 40
+    with pytest.raises(FileNotFoundError, match="missing.csv"):
+        load_pairs(SFTArgs(out="o", preset="tiny", data=str(data), exclude_requests=str(tmp_path / "missing.csv")))
+
+
+@pytest.mark.slow
+def test_work_dir_saves_loadable_checkpoints_and_resumes(tmp_path, micro_sft_csv):
+    from diagram import build_prompt
+    from trainer.generate import Generator
+
+    work = tmp_path / "work"
+    common = dict(preset="tiny", data=str(micro_sft_csv), synthetic_rows=16, batch_size=4,
+                  val_fraction=0.0, vocab_size=400, tiny_hidden=32, tiny_layers=1, tiny_heads=2,
+                  tiny_intermediate=64, exclude_prompts="", threads=1, work_dir=str(work), save_steps=2,
+                  plan_line=True, logging_steps=1)
+    train_sft(SFTArgs(out=str(tmp_path / "a"), max_steps=2, **common))
+    step2 = work / "trainer" / "checkpoint-2"
+    manifest = json.loads((step2 / "manifest.json").read_text())
+    assert manifest["partial"] is True and manifest["step"] == 2 and manifest["max_answer_tokens"] > 0
+    (cand,) = Generator(step2).generate(build_prompt("MLP 2-3-1"), k=1, max_new_tokens=5)
+    assert cand.n_tokens <= 5
+    events = []
+    train_sft(SFTArgs(out=str(tmp_path / "b"), max_steps=4, **common), on_event=events.append)
+    assert [e["step"] for e in events if "loss" in e] == [3, 4]  # resumed after step 2

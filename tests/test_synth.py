@@ -15,8 +15,10 @@ import pytest
 from diagram import build_prompt, extract_request, parse
 from diagram.metrics import flow_direction, original_score, readability
 from trainer.datasets_io import load_prompt_pool, load_sft_csv
+from diagram.layouts import STEP_LABELS
+from trainer import phrasing, synth
 from trainer.synth import (MAX_ANSWER_CHARS, SFT_COLUMNS, iter_examples, make_example,
-                           make_prompt_pool, make_sft_rows)
+                           make_prompt_pool, make_sft_rows, normalize_request, plan_from_info)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -81,22 +83,28 @@ def test_dense_requests_name_every_layer_size():
         info = json.loads(ex.dest_shape_info)
         if "hidden" not in info["shape_types"]:
             continue  # a CNN: its sizes are derived feature-map sides
-        numbers = iter(int(n) for n in re.findall(r"\d+", ex.request))
-        assert all(size in numbers for size in info["shape_sizes"]), ex.request  # in order
+        words = {w: str(i) for i, w in enumerate(phrasing.NUMBER_WORDS)}
+        text = re.sub(r"[a-z]+", lambda m: words.get(m.group(), m.group()), ex.request.lower())
+        numbers = iter(int(n) for n in re.findall(r"\d+", text))
+        sizes = info["shape_sizes"]
+        runs = [s for i, s in enumerate(sizes) if i in (0, len(sizes) - 1) or s != sizes[i - 1]]
+        # in order; equal hidden layers may be named once ("three hidden layers with 6 nodes each")
+        assert all(size in numbers for size in runs), ex.request
         checked += 1
     assert checked > 100
 
 
 def test_a_merge_reads_like_picture_and_text_to_a_model_to_a_db():
-    # "process that reads a picture and text, passes them to a model and stores it in a DB"
+    # the original templates: "process that reads a picture and text, passes them to a model and
+    # stores it in a DB"
     rng = random.Random(0)
     for _ in range(20000):
-        ex = make_example(rng, "other")
-        info = json.loads(ex.dest_shape_info)
-        if info["shape_types"] == ["picture", "text", "model", "db"] and \
-                info["shape_sizes"] == [2, 1, 1]:
-            assert "picture and text" in ex.request or "picture + text" in ex.request
-            assert "model" in ex.request and "DB" in ex.request
+        chart = synth._sample_flowchart(rng)
+        if chart.steps == ("picture", "text", "model", "db") and \
+                [len(r) for r in chart.ranks] == [2, 1, 1]:
+            request = synth._flow_request(chart, rng)
+            assert "picture and text" in request or "picture + text" in request
+            assert "model" in request and "DB" in request
             return
     pytest.fail("the generator never produced picture+text -> model -> DB")
 
@@ -105,15 +113,103 @@ def test_flowchart_requests_name_every_step():
     nouns = {"numeric": "numeric", "text": "text", "picture": "picture", "db": "DB",
              "chart": "chart", "function": "function", "process": "process", "model": "model"}
     rng = random.Random(4)
-    for _ in range(200):
+    for _ in range(400):
         ex = make_example(rng, "other")
-        for step in json.loads(ex.dest_shape_info)["shape_types"]:
-            assert nouns[step] in ex.request, (step, ex.request)
+        info = json.loads(ex.dest_shape_info)
+        named = set(info["labels"]) - set(STEP_LABELS.values())
+        for step, label in zip(info["shape_types"], info["labels"]):
+            if not named:  # the original templates name step types
+                assert nouns[step] in ex.request, (step, ex.request)
+            else:
+                spellings = (label, *phrasing.ALIASES.get(label, ()))
+                assert any(s.lower() in ex.request.lower() for s in spellings), (label, ex.request)
 
 
-def test_labels_option_adds_labels():
-    ex = make_example(random.Random(1), "other", labels=True)
-    assert all(n.label for n in parse(ex.answer).diagram.nodes)
+def test_labels_are_on_by_default_and_fit_the_label_grammar():
+    rng = random.Random(1)
+    for category in ("other", "dl_model") * 100:
+        ex = make_example(rng, category)
+        nodes = parse(ex.answer).diagram.nodes
+        assert all(n.label for n in nodes)
+        assert all(1 <= len(n.label) <= 40 and not set("'\\\n") & set(n.label) for n in nodes)
+        assert [n.label for n in nodes if n.label not in ("Input", "Output") and
+                not n.label.startswith("Hidden")] or category == "dl_model"
+    plain = make_example(random.Random(1), "other", labels=False)
+    assert all(n.label is None for n in parse(plain.answer).diagram.nodes)
+
+
+def test_dense_labels_name_layers():
+    rng = random.Random(3)
+    for _ in range(100):
+        ex = make_example(rng, "dl_model")
+        info = json.loads(ex.dest_shape_info)
+        if "hidden" in info["shape_types"]:
+            labels = [n.label for n in parse(ex.answer).diagram.nodes]
+            expected = [lab for lab, size in zip(info["labels"], info["shape_sizes"]) for _ in range(size)]
+            assert labels == expected and labels[0] == "Input" and labels[-1] == "Output"
+            return
+    pytest.fail("no dense net sampled")
+
+
+def test_plan_line_summarises_the_structure_and_the_parser_skips_it():
+    rng = random.Random(8)
+    seen = set()
+    for category in ("dl_model", "other") * 150:
+        ex = make_example(rng, category)
+        info = json.loads(ex.dest_shape_info)
+        plan = ex.plan
+        assert plan.startswith("# ") and "\n" not in plan and "'" not in plan
+        with_plan = parse(plan + "\n" + ex.answer)
+        assert with_plan.problems == () and with_plan.diagram == parse(ex.answer).diagram
+        if "hidden" in info["shape_types"]:
+            assert plan == "# layers " + "-".join(map(str, info["shape_sizes"]))
+            seen.add("dense")
+        elif category == "other":
+            assert plan.startswith("# steps: ") and all(lab in plan for lab in info["labels"])
+            seen.add("loop" if "; loop " in plan else "flow")
+    assert seen == {"dense", "flow", "loop"}
+    assert plan_from_info(json.dumps({"task_name": "flowchart", "shape_types": ["db"],
+                                      "shape_sizes": [1]})) == ""  # old rows without labels
+
+
+def test_requests_cover_the_ways_people_ask():
+    requests, long_chains, loops = [], 0, 0
+    for ex in itertools.islice(iter_examples(seed=21, dl_fraction=0.4), 4000):
+        requests.append(ex.request)
+        info = json.loads(ex.dest_shape_info)
+        if info["task_name"] == "flowchart":
+            long_chains += len(info["labels"]) >= 8
+            loops += any(a > b for a, b in info["edges"])
+    text = "\n\n".join(requests)
+    for needle in ("->", "\n- ", "\n* ", "\n1. ", "; ", "(", "feeds", "process that consists of first",
+                   "as input", "as output", "input elements", "output size", "nodes each",
+                   "hidden layers of", "Could you draw", "MLP", "CNN", "FC", "three", "FAISS",
+                   "Kafka", "Retriever", "OCR", "LLM", "Feature store", "S3"):
+        assert needle in text, needle
+    assert re.search(r"\b\d+-\d+-\d+\b", text)
+    assert long_chains > 50 and loops > 50
+    vocabulary = {lab for ex in itertools.islice(iter_examples(seed=3, dl_fraction=0), 3000)
+                  for lab in json.loads(ex.dest_shape_info)["labels"]}
+    assert len(vocabulary) > 250  # flowcharts are built from named components, not a fixed list
+
+
+def test_noise_is_only_added_when_asked_and_keeps_every_number():
+    noisy_changed = 0
+    for seed in range(300):
+        clean = make_example(random.Random(seed), "dl_model" if seed % 2 else "other")
+        noisy = make_example(random.Random(seed), "dl_model" if seed % 2 else "other", noise=1.0)
+        assert clean.answer == noisy.answer
+        assert re.findall(r"\d+", clean.request) == re.findall(r"\d+", noisy.request)
+        noisy_changed += clean.request != noisy.request
+    assert noisy_changed > 100
+    rows = make_sft_rows(5, 5, seed=2)
+    assert rows == make_sft_rows(5, 5, seed=2)  # files are clean and deterministic
+
+
+def test_vocabulary_names_are_unique_labels():
+    assert len(phrasing.ROLE_OF) >= 300
+    for name, role in phrasing.ROLE_OF.items():
+        assert role in STEP_LABELS and 1 <= len(name) <= 40 and not set("'\\\n,>;") & set(name)
 
 
 def test_iter_examples_skips_excluded_requests():
@@ -121,6 +217,11 @@ def test_iter_examples_skips_excluded_requests():
     excluded = set(first[:10])
     rest = [ex.request for ex in itertools.islice(iter_examples(seed=7, exclude=excluded), 200)]
     assert not excluded & set(rest)
+    # case and whitespace do not matter
+    shouted = {"  " + r.upper().replace(" ", "   ") for r in first[:10]}
+    rest = [ex.request for ex in itertools.islice(iter_examples(seed=7, exclude=shouted), 200)]
+    assert not excluded & set(rest)
+    assert normalize_request(" A  b\nC ") == "a b c"
 
 
 def test_prompt_pool_splits_are_disjoint_from_each_other_and_from_sft():

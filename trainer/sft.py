@@ -20,6 +20,7 @@ Several GPUs: `accelerate launch -m trainer.sft ...` (the HF Trainer does the di
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import random
 import shlex
@@ -52,6 +53,18 @@ class SFTArgs:
     synthetic_seed: int = field(default=SYNTHETIC_SEED, metadata={"help": "seed of the synthetic rows"})
     exclude_prompts: str = field(default=DEFAULT_POOL, metadata={
         "help": "prompt pool whose requests synthetic rows must not repeat (skipped if missing)"})
+    exclude_requests: str = field(default="", metadata={
+        "help": "comma-separated CSVs of held-out requests (column request, or prompt) kept out of "
+                "all training rows, compared without case and extra whitespace"})
+    noise: float = field(default=0.0, metadata={
+        "help": "share of synthetic requests given typos, case and spacing noise (at training time)"})
+    plan_line: bool = field(default=False, metadata={
+        "help": "train answers to start with a '# layers 3-5-2' / '# steps: A > B' plan line"})
+    work_dir: str = field(default="", metadata={
+        "help": "keep the base model and trainer checkpoints here and resume from the latest one "
+                "(default: a temporary dir, no resume)"})
+    save_steps: int = field(default=0, metadata={
+        "help": "with --work-dir: save a resumable, loadable checkpoint every N steps (0: never)"})
     epochs: float = field(default=3.0, metadata={"help": "training epochs (ignored with --max-steps)"})
     max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
     lr: float = field(default=0.0, metadata={
@@ -119,6 +132,10 @@ def _validate(args: SFTArgs) -> None:
         raise ValueError("--synthetic-rows is for --preset tiny (its own tokenizer is trained on them)")
     if not 0 <= args.val_fraction < 1:
         raise ValueError("--val-fraction must be in [0, 1)")
+    if args.save_steps and not args.work_dir:
+        raise ValueError("--save-steps needs --work-dir (where the checkpoints are kept)")
+    if not 0 <= args.noise <= 1:
+        raise ValueError("--noise must be in [0, 1]")
 
 
 def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
@@ -127,6 +144,20 @@ def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, st
 
     frame = load_sft_csv(args.data)
     pairs = list(zip(frame["input_data"].astype(str), frame["output_data"].astype(str)))
+    held_out = _held_out_requests(args.exclude_requests)
+    if held_out or args.plan_line:
+        from diagram.prompt import extract_request
+        from trainer.synth import normalize_request, plan_from_info
+
+        infos = frame["dest_shape_info"].astype(str) if "dest_shape_info" in frame else [""] * len(frame)
+        kept = []
+        for (prompt, answer), info in zip(zip(frame["input_data"].astype(str),
+                                              frame["output_data"].astype(str)), infos):
+            if normalize_request(extract_request(prompt)) in held_out:
+                continue
+            plan = plan_from_info(info) if args.plan_line and info else ""
+            kept.append((prompt, plan + "\n" + answer if plan else answer))
+        pairs = kept
     random.Random(args.seed).shuffle(pairs)
     n_val = int(round(len(pairs) * args.val_fraction)) if len(pairs) > 1 else 0
     if args.val_fraction > 0 and len(pairs) > 1:
@@ -136,8 +167,10 @@ def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, st
         from trainer.synth import iter_examples
 
         # Held-out and labeling requests never appear among the synthetic training rows.
-        stream = iter_examples(seed=args.synthetic_seed, exclude=_pool_requests(args.exclude_prompts))
-        synthetic = [(ex.prompt, ex.answer) for ex in itertools.islice(stream, args.synthetic_rows)]
+        stream = iter_examples(seed=args.synthetic_seed, noise=args.noise,
+                               exclude=_pool_requests(args.exclude_prompts) | held_out)
+        synthetic = [(ex.prompt, ex.plan + "\n" + ex.answer if args.plan_line and ex.plan else ex.answer)
+                     for ex in itertools.islice(stream, args.synthetic_rows)]
     return pairs[n_val:], pairs[:n_val], synthetic
 
 
@@ -147,6 +180,28 @@ def _pool_requests(path: str) -> frozenset[str]:
     from trainer.datasets_io import load_prompt_pool
 
     return frozenset(load_prompt_pool(path)["request"].astype(str))
+
+
+def _held_out_requests(paths: str) -> frozenset[str]:
+    """Normalised requests of every CSV in the comma-separated `paths` (each must exist)."""
+    import pandas as pd
+
+    from diagram.prompt import extract_request
+    from trainer.synth import normalize_request
+
+    found: set[str] = set()
+    for path in filter(None, (p.strip() for p in paths.split(","))):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"--exclude-requests: no such file {path}")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "request" in frame:
+            requests = frame["request"]
+        elif "prompt" in frame:
+            requests = [extract_request(p) for p in frame["prompt"]]
+        else:
+            raise ValueError(f"--exclude-requests: {path} has no 'request' or 'prompt' column")
+        found.update(normalize_request(r) for r in requests)
+    return frozenset(found)
 
 
 def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) -> tuple[list[dict], int]:
@@ -173,7 +228,9 @@ def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> 
         config = {"hidden_size": args.tiny_hidden, "num_hidden_layers": args.tiny_layers,
                   "num_attention_heads": args.tiny_heads, "num_key_value_heads": args.tiny_heads,
                   "intermediate_size": args.tiny_intermediate}
-        base_dir = build_tiny(work / "tiny-base", texts, vocab_size=args.vocab_size, seed=args.seed, **config)
+        base_dir = work / "tiny-base"
+        if not (base_dir / "model.safetensors").is_file():  # a resumed run keeps its tokenizer
+            build_tiny(base_dir, texts, vocab_size=args.vocab_size, seed=args.seed, **config)
         model, tokenizer = load_model(base_dir, device="cpu", dtype=torch.float32, for_training=True)
         return model, tokenizer, None, TINY_BASE_NAME
     # Full fine-tuning keeps fp32 master weights (bf16 autocast on GPU); LoRA loads the base in bf16 on GPU.
@@ -217,7 +274,9 @@ def _sft_config(args: SFTArgs, work: Path, has_val: bool) -> Any:
         logging_steps=args.logging_steps,
         eval_strategy="steps" if has_val else "no",
         eval_steps=args.eval_steps,
-        save_strategy="no",
+        save_strategy="steps" if args.save_steps else "no",
+        save_steps=args.save_steps or 500,
+        save_total_limit=3,
         report_to="none",
         bf16=on_gpu and torch.cuda.is_bf16_supported(),
         fp16=on_gpu and not torch.cuda.is_bf16_supported(),
@@ -253,8 +312,12 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         torch.set_num_threads(args.threads)
     started = time.monotonic()
     train_pairs, val_pairs, synthetic = load_pairs(args)
-    with tempfile.TemporaryDirectory(prefix="diagramlab-sft-") as work_dir:
-        work = Path(work_dir)
+    with contextlib.ExitStack() as stack:
+        if args.work_dir:
+            work = Path(args.work_dir)
+            work.mkdir(parents=True, exist_ok=True)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="diagramlab-sft-")))
         model, tokenizer, lora, base_name = _prepare_model(args, work, synthetic + train_pairs)
         train_rows, dropped = encode_pairs(tokenizer, train_pairs + synthetic, args.max_length)
         val_rows, dropped_val = encode_pairs(tokenizer, val_pairs, args.max_length)
@@ -269,7 +332,11 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
             peft_config=lora,
             callbacks=[event_callback(on_event)] if on_event else None,
         )
-        result = trainer.train()
+        max_answer = max(_answer_length(r) for r in train_rows)
+        if args.save_steps:
+            trainer.add_callback(_manifest_on_save(args, base_name, max_answer))
+        resume = _latest_checkpoint(work / "trainer") if args.work_dir else None
+        result = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
         metrics = {"train_loss": result.training_loss, "steps": result.global_step}
         if val_rows:
             metrics.update(trainer.evaluate())
@@ -283,12 +350,34 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
                 "synthetic_rows": len(synthetic),
                 "synthetic_seed": args.synthetic_seed if synthetic else None,
                 "dropped_too_long": dropped + dropped_val,
-                "max_answer_tokens": max(_answer_length(r) for r in train_rows),
+                "max_answer_tokens": max_answer,
                 "metrics": metrics,
                 "wall_seconds": round(time.monotonic() - started, 1),
                 "parameters": sum(p.numel() for p in model.parameters()),
             })
     return Path(args.out)
+
+
+def _latest_checkpoint(directory: Path) -> Path | None:
+    found = [p for p in directory.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()
+             and (p / "trainer_state.json").is_file()]
+    return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+
+def _manifest_on_save(args: SFTArgs, base_name: str, max_answer: int) -> Any:
+    """A callback that makes every intermediate `checkpoint-N` loadable by Generator/eval."""
+    from transformers import TrainerCallback
+
+    class _Manifest(TrainerCallback):
+        def on_save(self, targs: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            directory = Path(targs.output_dir) / f"checkpoint-{state.global_step}"
+            if directory.is_dir():
+                write_manifest(directory, kind="sft", base_model=base_name, partial=True,
+                               step=state.global_step, max_steps=state.max_steps,
+                               max_answer_tokens=max_answer, training_args=asdict(args),
+                               command=to_command(args))
+
+    return _Manifest()
 
 
 def _answer_length(row: dict) -> int:

@@ -20,15 +20,17 @@ import csv
 import json
 import os
 import random
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from diagram.layouts import (CNN, CNNLayer, DenseNet, Flowchart, Style, layout_dl_model,
-                             layout_flowchart, random_style)
+from diagram.layouts import (CNN, STEP_LABELS, CNNLayer, DenseNet, Flowchart, Style, cnn_label,
+                             layout_dl_model, layout_flowchart, random_style)
 from diagram.prompt import build_prompt, extract_request
 from diagram.write import dumps
+from trainer import phrasing
 
 CATEGORIES = ("dl_model", "other")
 MAX_ANSWER_CHARS = 2500  # keeps answers within a tiny model's context
@@ -45,6 +47,11 @@ class Example:
     prompt: str  # build_prompt(request)
     answer: str  # dumps(reference layout)
     dest_shape_info: str  # JSON object without true/false/null, so also a Python literal
+
+    @property
+    def plan(self) -> str:
+        """The '# ...' plan line that SFT may put before the nodes (see plan_from_info)."""
+        return plan_from_info(self.dest_shape_info)
 
 
 # ---- English helpers --------------------------------------------------------------------------
@@ -73,6 +80,8 @@ _OUT_WEIGHTS = (6, 4, 3, 2, 1, 1, 1, 1, 1, 1)
 def _sample_dense(rng: random.Random) -> DenseNet:
     n_hidden = rng.choices((1, 2, 3), weights=(35, 45, 20))[0]
     sizes = [rng.choices(range(1, 11), weights=_SIZE_WEIGHTS)[0] for _ in range(n_hidden + 1)]
+    if n_hidden > 1 and rng.random() < 0.2:  # "three hidden layers with 6 nodes each"
+        sizes[2:] = [sizes[1]] * (n_hidden - 1)
     sizes.append(rng.choices(range(1, 11), weights=_OUT_WEIGHTS)[0])
     return DenseNet(tuple(sizes))
 
@@ -231,7 +240,92 @@ def _flow_request(chart: Flowchart, rng: random.Random) -> str:
     return rng.choice(templates)
 
 
+# ---- flowcharts of named components ----------------------------------------------------------
+
+def _sample_named_flowchart(rng: random.Random) -> tuple[Flowchart, list[str], tuple[int, int] | None]:
+    """Named steps ("Retriever") in ranks, consecutive ranks fully connected, maybe one loop.
+
+    Returns the chart (names = canonical labels), how the request spells each step, and the
+    loop edge (last step of a cycle -> its first) or None.
+    """
+    kind = rng.choices(("chain", "branch", "long", "loop"), weights=(35, 35, 15, 15))[0]
+    used: set[str] = set()
+
+    def pick(pool: tuple[tuple[str, str], ...]) -> str:
+        while True:
+            name = rng.choice(pool)[0]
+            if name not in used:
+                used.add(name)
+                return name
+
+    loop = None
+    if kind == "loop":
+        cycle = list(rng.choice(phrasing.CYCLES))
+        used.update(cycle)
+        # a step before and/or after the cycle, so the edges still point along the flow
+        where = rng.choice(("before", "after", "both", "both"))
+        before = [pick(phrasing.SOURCE_NAMES)] if where != "after" else []
+        after = [pick(phrasing.SINK_NAMES)] if where != "before" else []
+        names = before + cycle + after
+        sizes = [1] * len(names)
+        loop = (len(before) + len(cycle) - 1, len(before))
+    else:
+        if kind == "branch":
+            sizes = _sample_rank_sizes(rng)
+            for r in range(1, len(sizes)):  # fully connected ranks: no parallel lanes
+                if sizes[r] > 1 and sizes[r - 1] > 1:
+                    sizes[r] = 1
+        else:
+            n = rng.randint(8, 12) if kind == "long" else rng.choices(range(2, 8), weights=(2, 4, 4, 3, 2, 1))[0]
+            sizes = [1] * n
+        names = []
+        for r, size in enumerate(sizes):
+            pool = phrasing.SOURCE_NAMES if r == 0 else \
+                phrasing.SINK_NAMES if r == len(sizes) - 1 and rng.random() < 0.7 else phrasing.MIDDLE_NAMES
+            names += [pick(pool) for _ in range(size)]
+    ranks, edges, first = [], [], 0
+    for size in sizes:
+        rank = tuple(range(first, first + size))
+        if ranks:
+            edges += [(a, b) for a in ranks[-1] for b in rank]
+        ranks.append(rank)
+        first += size
+    if loop is not None:
+        edges.append(loop)
+    roles = tuple(phrasing.ROLE_OF[name] for name in names)
+    spelled = [phrasing.mention(name, rng) for name in names]
+    return Flowchart(roles, tuple(ranks), tuple(edges), tuple(names)), spelled, loop
+
+
+# ---- plan lines ---------------------------------------------------------------------------------
+
+def plan_from_info(info_text: str) -> str:
+    """A one-line '# ...' summary of the structure in `dest_shape_info` ('' if it has no labels).
+
+    Dense nets: '# layers 3-5-2'; CNNs: '# layers Input 32x32 > Conv 3x3 > ...' (the node labels);
+    flowcharts: '# steps: Loader > Embedder, BM25 > LLM; loop LLM > Loader' (labels by rank).
+    The parser skips a leading '#' line, so a plan costs nothing but tokens.
+    """
+    info = json.loads(info_text)
+    labels = info.get("labels")
+    if not labels:
+        return ""
+    if info["task_name"] == "dl_model":
+        if "hidden" in info["shape_types"]:
+            return "# layers " + "-".join(str(n) for n in info["shape_sizes"])
+        return "# layers " + " > ".join(labels)
+    groups, first = [], 0
+    for size in info["shape_sizes"]:
+        groups.append(", ".join(labels[first:first + size]))
+        first += size
+    loops = [f"; loop {labels[a]} > {labels[b]}" for a, b in info.get("edges", []) if a > b]
+    return "# steps: " + " > ".join(groups) + "".join(loops)
+
+
 # ---- examples ---------------------------------------------------------------------------------
+
+_PROTECT = frozenset(w.lower() for name in phrasing.ROLE_OF for w in re.split(r"\W+", name) if w)
+
 
 def _shape_info(task: str, types: list[str], sizes: list[int], style: Style, **extra) -> str:
     info = {"task_name": task, "shape_types": types, "shape_sizes": sizes,
@@ -239,33 +333,58 @@ def _shape_info(task: str, types: list[str], sizes: list[int], style: Style, **e
     return json.dumps(info)
 
 
-def make_example(rng: random.Random, category: str, labels: bool = False) -> Example:
-    """One (request, reference answer) pair; answers longer than MAX_ANSWER_CHARS are resampled."""
+def make_example(rng: random.Random, category: str, labels: bool = True,
+                 noise: float = 0.0) -> Example:
+    """One (request, reference answer) pair; answers longer than MAX_ANSWER_CHARS are resampled.
+
+    About a quarter of requests use the original templates (the prompt pool's phrasing), the rest
+    the wider families of trainer.phrasing, some wrapped politely. With probability `noise` the
+    request also gets typos, case and spacing noise (training streams only; the CSVs stay clean).
+    """
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {CATEGORIES}, got {category!r}")
     while True:
         style = random_style(rng)
+        wide = rng.random() < 0.75
         if category == "other":
-            chart = _sample_flowchart(rng)
-            request = _flow_request(chart, rng)
+            if wide:
+                chart, spelled, loop = _sample_named_flowchart(rng)
+                request = phrasing.flow_request(spelled, [list(r) for r in chart.ranks], loop, rng)
+                names = list(chart.names)
+            else:
+                chart = _sample_flowchart(rng)
+                request = _flow_request(chart, rng)
+                names = [STEP_LABELS[s] for s in chart.steps]
             diagram = layout_flowchart(chart, style, labels)
             info = _shape_info("flowchart", list(chart.steps), [len(r) for r in chart.ranks],
-                               style, edges=[list(e) for e in chart.edges])
+                               style, edges=[list(e) for e in chart.edges], labels=names)
         elif rng.random() < 0.7:
             net = _sample_dense(rng)
-            request = _dense_request(net, rng)
+            request = phrasing.dense_request(net.layer_sizes, rng) if wide else _dense_request(net, rng)
             diagram = layout_dl_model(net, style, labels)
             roles = ["input"] + ["hidden"] * (len(net.layer_sizes) - 2) + ["output"]
-            info = _shape_info("dl_model", roles, list(net.layer_sizes), style)
+            info = _shape_info("dl_model", roles, list(net.layer_sizes), style,
+                               labels=["Input"] + [f"Hidden {i}" for i in range(1, len(roles) - 1)]
+                               + ["Output"])
         else:
             cnn, blocks = _sample_cnn(rng)
-            request = _cnn_request(cnn, blocks, rng)
+            request = phrasing.cnn_request([(lay.kind, lay.size, lay.kernel) for lay in cnn.layers], rng) \
+                if wide and rng.random() < 0.6 else _cnn_request(cnn, blocks, rng)
             diagram = layout_dl_model(cnn, style, labels)
             info = _shape_info("dl_model", [lay.kind for lay in cnn.layers],
-                               [lay.size for lay in cnn.layers], style)
+                               [lay.size for lay in cnn.layers], style,
+                               labels=[cnn_label(lay) for lay in cnn.layers])
+        request = phrasing.wrap(request, rng, category == "dl_model", 0.35 if wide else 0.1)
         answer = dumps(diagram)
         if len(answer) <= MAX_ANSWER_CHARS:
+            if noise and rng.random() < noise:
+                request = phrasing.add_noise(request, rng, _PROTECT)
             return Example(category, request, build_prompt(request), answer, info)
+
+
+def normalize_request(request: str) -> str:
+    """Case- and whitespace-insensitive form used to keep held-out requests out of training."""
+    return " ".join(request.lower().split())
 
 
 def _unique_examples(rng: random.Random, categories: list[str], seen: set[str],
@@ -282,19 +401,24 @@ def _unique_examples(rng: random.Random, categories: list[str], seen: set[str],
             raise RuntimeError(f"could not find a new {category} request; lower the row counts")
 
 
-def iter_examples(seed: int = 0, dl_fraction: float = 0.4, labels: bool = False,
-                  exclude: frozenset[str] | set[str] = frozenset()) -> Iterator[Example]:
-    """Endless stream of examples (requests may repeat, except those in `exclude`)."""
+def iter_examples(seed: int = 0, dl_fraction: float = 0.4, labels: bool = True,
+                  exclude: frozenset[str] | set[str] = frozenset(),
+                  noise: float = 0.0) -> Iterator[Example]:
+    """Endless stream of examples (requests may repeat, except those in `exclude`).
+
+    `exclude` is compared after normalize_request (case and whitespace do not matter).
+    """
     rng = random.Random(seed)
+    excluded = {normalize_request(r) for r in exclude}
     while True:
         category = "dl_model" if rng.random() < dl_fraction else "other"
-        ex = make_example(rng, category, labels)
-        if ex.request not in exclude:
+        ex = make_example(rng, category, labels, noise)
+        if normalize_request(ex.request) not in excluded:
             yield ex
 
 
 def make_sft_rows(n_dl: int = 280, n_other: int = 420, seed: int = 0,
-                  labels: bool = False) -> list[dict[str, str]]:
+                  labels: bool = True) -> list[dict[str, str]]:
     """Rows for data/sft_dataset_llm.csv; distinct requests, categories shuffled."""
     rng = random.Random(seed)
     categories = ["dl_model"] * n_dl + ["other"] * n_other
@@ -306,7 +430,7 @@ def make_sft_rows(n_dl: int = 280, n_other: int = 420, seed: int = 0,
 
 def make_prompt_pool(seed: int = 1, n_dl: int = 320, n_other: int = 480, n_heldout_dl: int = 40,
                      n_heldout_other: int = 60, exclude: frozenset[str] | set[str] = frozenset(),
-                     labels: bool = False) -> list[dict[str, str]]:
+                     labels: bool = True) -> list[dict[str, str]]:
     """Rows for data/orpo_prompts.csv: 'label' then 'heldout' prompts, all requests distinct."""
     rng = random.Random(seed)
     seen = set(exclude)
@@ -347,13 +471,15 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     sft.add_argument("--seed", type=int, default=0, help="random seed (same seed, same file)")
     sft.add_argument("--n-dl", type=int, default=280, help="number of dl_model rows")
     sft.add_argument("--n-other", type=int, default=420, help="number of flowchart rows")
-    sft.add_argument("--labels", action="store_true", help="add the 11th label field")
+    sft.add_argument("--no-labels", dest="labels", action="store_false",
+                     help="leave out the 11th label field (labels are on by default)")
     prompts = sub.add_parser("prompts", help="write the labeling prompt pool")
     prompts.add_argument("--out", default="data/orpo_prompts.csv", help="output CSV path")
     prompts.add_argument("--seed", type=int, default=1, help="random seed")
     prompts.add_argument("--sft", default="data/sft_dataset_llm.csv",
                          help="SFT CSV whose requests are excluded (skipped if missing)")
-    prompts.add_argument("--labels", action="store_true", help="add the 11th label field")
+    prompts.add_argument("--no-labels", dest="labels", action="store_false",
+                         help="leave out the 11th label field (labels are on by default)")
 
 
 def run_data(args: argparse.Namespace) -> int:

@@ -5,7 +5,9 @@ Two choices keep sequences short (and therefore training and sampling fast on a 
   so the ~700-character format description is one token;
 - the pre-tokenizer keeps a diagram field together with its leading separator
   (`, 'round rectangle'`, `, (224, 224, 240), (64, 64, 128)`, `, 300`, `]]\n[1`), so BPE learns
-  frequent fields as single tokens and a node line costs about ten tokens.
+  frequent fields as single tokens and a node line costs about ten tokens;
+- a label (`, 'Vector DB']`) is split into words like the request, so the model copies a name
+  from the request with the same word tokens instead of one opaque token per label.
 
 Byte-level BPE can still spell any input, so nothing is ever out of vocabulary.
 
@@ -34,10 +36,15 @@ FIXED_PIECES = ("### Question: ", "\n ### Answer: ", PROMPT_PREFIX, "\n" + PROMP
 # up as single BPE tokens, so a node line costs about ten tokens.
 PRETOKEN_PATTERN = "|".join(
     [
-        # Shape, line shape or label. Width and height stay separate number tokens: merging them
-        # into the shape token made rare sizes spell the line differently, and the model then
-        # dropped or doubled fields.
-        r"(?:, )?'[^'\n]*'",
+        # Shape or line shape, with its separator. Width and height stay separate number tokens:
+        # merging them into the shape token made rare sizes spell the line differently, and the
+        # model then dropped or doubled fields.
+        r"(?:, )?'(?:rectangle|round rectangle|circle|solid arrow|solid line|dashed line)'",
+        # A label's quotes are tokens of their own and its words are split like the request's
+        # words, so copying "Vector DB" from the request into `, 'Vector DB'` reuses its tokens.
+        r", '",
+        r"'\]+\n\[\d+",  # end of a labelled node line + the next node's id
+        r"'\]+\n?",  # end of the last labelled line
         r"(?:, )?\(\d+, \d+, \d+\)(?:, \(\d+, \d+, \d+\))?",  # fill colour (+ line colour)
         r"\]+\n\[\d+",  # end of a node line + the next node's id
         r"(?:, \[|, |\[| )?\d+",  # a number, with the separator, list bracket or space before it
