@@ -111,6 +111,9 @@ def label_one_pair(page) -> tuple[str, str, str]:
     page.keyboard.press(f"Shift+Digit{other + 1}")
     page.wait_for_selector(f"#card-{other}.rejected")
     page.keyboard.press("Enter")
+    page.wait_for_selector("#progress .tag.ok, #progress .tag.warn")
+    if "Submit again" in page.locator("#progress").inner_text():
+        page.keyboard.press("Enter")  # invalid chosen over valid: the page asks once to confirm
     page.wait_for_selector("#progress .tag.ok")
     return request, texts[0], texts[-1]
 
