@@ -5,7 +5,7 @@ Run from the repo root: python benchmarks/grammar_libraries/build_bpe32k.py runs
 import sys
 
 import pandas as pd
-from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers, Regex, AddedToken
+from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers, Regex
 from transformers import PreTrainedTokenizerFast
 from trainer.synth import iter_examples
 import itertools

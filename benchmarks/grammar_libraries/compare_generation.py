@@ -3,7 +3,7 @@
 Run from the repo root (xgrammar in a scratch dir, see compare_masks.py):
     PYTHONPATH=$PWD:/tmp/gl/t_xgr python benchmarks/grammar_libraries/compare_generation.py tests/fixtures/freeform_requests.txt
 """
-import sys, time, re
+import sys, time
 import torch
 from transformers import LogitsProcessorList
 
@@ -24,7 +24,6 @@ reqs = [l for l in open(sys.argv[1]).read().splitlines() if l.strip()] if len(sy
 prompts = [build_prompt(r) for r in reqs] if reqs else list(load_prompt_pool("data/orpo_prompts.csv", split="heldout")["prompt"])[:12]
 stats = {k: [0.0, 0, 0, 0] for k in ("off", "llguidance", "xgrammar")}
 torch.set_num_threads(1)
-from diagram import parse
 for i, p in enumerate(prompts):
     ids = torch.tensor([encode_prompt(gen.tokenizer, p)])
     order = ["off", "llguidance", "xgrammar"]
