@@ -9,6 +9,8 @@ tab go to artifacts/screenshots/ (git-ignored); their paths are printed.
 
 from __future__ import annotations
 
+import re
+
 import shutil
 import socket
 import time
@@ -86,6 +88,10 @@ def raw_text(page, i: int) -> str:
 def wait_candidates(page) -> None:
     page.wait_for_selector("#candidate-1 img", state="visible")
     page.wait_for_function("!document.querySelector('#progress .tag.busy')")
+
+
+def words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text))
 
 
 def label_one_pair(page) -> tuple[str, str, str]:
@@ -218,7 +224,8 @@ def run_through_the_tabs(app, page) -> None:
     rows = ctx.store.load()
     assert len(rows) == 21
     new = rows.iloc[-1]
-    assert request in new.prompt and (new.chosen, new.rejected) == (chosen, rejected)
+    # The page renders the request as markdown (a "- item" list loses its dashes), so compare words.
+    assert words(request) in words(new.prompt) and (new.chosen, new.rejected) == (chosen, rejected)
     assert (new.annotator, new.source) == ("browser-test", "human")
     wait_candidates(page)
     shot(page, "label")
