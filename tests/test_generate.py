@@ -106,3 +106,10 @@ def test_generate_command_writes_texts_and_pngs(micro_sft_checkpoint, tmp_path, 
     assert names == ["candidate_0.png", "candidate_0.txt", "candidate_1.png", "candidate_1.txt"]
     assert (tmp_path / "out" / "candidate_0.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "candidate_1:" in capsys.readouterr().out
+
+
+def test_generator_is_a_candidate_source(tmp_path):
+    from trainer.candidates import CandidateSource
+
+    assert issubclass(Generator, CandidateSource)
+    assert not issubclass(int, CandidateSource)

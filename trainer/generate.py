@@ -23,14 +23,14 @@ import contextlib
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from transformers import LogitsProcessorList
 
-from diagram import ParseResult, build_prompt, extract_request, parse
+from diagram import build_prompt, extract_request, parse
+from trainer.candidates import Candidate
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.grammar import AnswerGrammar
 from trainer.modeling import load_model
@@ -41,18 +41,6 @@ MAX_NEW_TOKENS = 1024  # the longest synthetic answer is ~400 tiny-preset tokens
 # Below this size a decode step is a few hundred tiny ops: extra CPU threads only add OpenMP
 # synchronisation, which is 10x slower when other processes share the cores (measured on 2 cores).
 SINGLE_THREAD_PARAMS = 50_000_000
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One sampled answer. `seconds` is the wall time of the whole k-candidate batch."""
-
-    index: int
-    text: str
-    parse: ParseResult
-    stopped_on_eos: bool
-    n_tokens: int
-    seconds: float
 
 
 class Generator:
