@@ -55,7 +55,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from trainer.checkpoint import sweep_leftovers, work_dir
+from trainer import distributed
+from trainer.checkpoint import sweep_leftovers
 from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
 from trainer.safe_io import os_error_message
 from trainer.sft import LORA_TARGETS, add_dataclass_arguments
@@ -99,6 +100,9 @@ class ORPOArgs:
     prompts: str = field(default=DEFAULT_POOL, metadata={"help": "prompt pool with the held-out split"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
     overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
+    shard_log: str = field(default="", metadata={
+        "help": "write the ids of the pairs each process trained on to DIR/rank-N.txt "
+                "(checks data sharding under accelerate launch)"})
 
 
 class Cancelled(Exception):
@@ -303,14 +307,18 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    snapshot = PreferenceStore(args.data).snapshot(work / SNAPSHOT_NAME)
+    snapshot = work / SNAPSHOT_NAME
+    if distributed.is_main():  # several processes: one snapshot, which the others then read
+        PreferenceStore(args.data).snapshot(snapshot)
+    distributed.wait_for_everyone()
     rows = load_pairs(snapshot)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
     train_rows, val_rows = split_pairs(rows, fraction, args.seed)
     if writer:
         writer.write(phase=f"{len(train_rows)} pairs to train on, {len(val_rows)} held out for the verdict")
     _check(cancel)
-    model, tokenizer, lora, lineage = prepare_model(args)
+    with distributed.main_first():  # a hub base is downloaded once
+        model, tokenizer, lora, lineage = prepare_model(args)
     _check(cancel)
     train_rows, val_rows, max_length, dropped = fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
     callbacks = [_cancel_callback(cancel)] + ([progress_callback(writer)] if writer else [])
@@ -326,6 +334,8 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     for dataset in (trainer.train_dataset, trainer.eval_dataset):
         if dataset is not None:
             check_not_cut(dataset, tokenizer)
+    if args.shard_log:
+        distributed.record_examples(trainer, args.shard_log)
     _check(cancel)
     result = trainer.train()
     _check(cancel)
@@ -334,7 +344,7 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
         metrics.update({k: v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))})
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
              "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics,
-             "heldout_pairs": val_rows}
+             "heldout_pairs": val_rows, **distributed.run_facts(args.batch_size, args.grad_accum)}
     return trainer, tokenizer, facts
 
 
@@ -359,7 +369,10 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, f
 
     pairs = facts["heldout_pairs"]
     say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
-    new = {"prefers_chosen": preference_accuracy(trainer.model, tokenizer, pairs)}
+    # Several processes: the weights may be sharded (ZeRO-3, FSDP), so score the saved model.
+    model = load_model(new_dir)[0] if distributed.launched() else trainer.model
+    new = {"prefers_chosen": preference_accuracy(model, tokenizer, pairs)}
+    del model
     _check(cancel)
     parent = Path(args.checkpoint).name or args.checkpoint
     say(f"verdict: scoring {len(pairs)} held-out pairs with {parent}")
@@ -384,13 +397,16 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, f
 
 def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict, cancel: threading.Event,
           started: float, say: Any, on_sigterm: SigtermCancels | None = None) -> Path:
-    from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
+    from trainer.checkpoint import file_sha256, write_manifest
 
-    with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
+    # Every process saves (ZeRO-3/FSDP gather the weights); the main one writes the rest.
+    with distributed.checkpoint_dir(args.out, overwrite=args.overwrite) as tmp:
         if facts["adapter"]:
             # adapter_config.json names the merged parent, like the manifest.
             trainer.model.peft_config["default"].base_model_name_or_path = facts["base_model"]
         trainer.save_model(str(tmp))
+        if not distributed.is_main():
+            return Path(args.out)
         tokenizer.save_pretrained(str(tmp))
         (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
         snapshot = work / SNAPSHOT_NAME
@@ -433,13 +449,14 @@ def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | No
     if isinstance(args, argparse.Namespace):
         args = ORPOArgs(**{f.name: getattr(args, f.name) for f in fields(ORPOArgs)})
     cancel = cancel or threading.Event()
-    writer = EventWriter(args.events) if args.events else None
+    writer = EventWriter(args.events) if args.events and distributed.is_main() else None
     started = time.monotonic()
     with sigterm_sets(cancel) as on_sigterm:
         try:
             _validate(args)
-            sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
-            with work_dir("orpo") as work:
+            if distributed.is_main():
+                sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
+            with distributed.shared_work_dir("orpo") as work:
                 trainer, tokenizer, facts = _train(args, cancel, Path(work), writer)
 
                 def say(text: str) -> None:
@@ -465,7 +482,10 @@ def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | No
 
 
 def add_orpo_arguments(parser: argparse.ArgumentParser) -> None:
+    from trainer.launch import add_launch_argument
+
     add_dataclass_arguments(parser, ORPOArgs)
+    add_launch_argument(parser)
 
 
 def to_command(args: ORPOArgs) -> str:
@@ -483,6 +503,16 @@ def to_command(args: ORPOArgs) -> str:
 
 def run_orpo(namespace: argparse.Namespace) -> int:
     """The `diagramlab orpo` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
+    if getattr(namespace, "accelerate_config", ""):  # several processes: become the launcher
+        from trainer.launch import accelerate_command, exec_launch, flags_of
+
+        args = ORPOArgs(**{f.name: getattr(namespace, f.name) for f in fields(ORPOArgs)})
+        try:
+            command = accelerate_command(namespace.accelerate_config, "trainer.orpo", flags_of(to_command(args)))
+        except ValueError as exc:
+            print(f"diagramlab orpo: error: {exc}", file=sys.stderr)
+            return 1
+        return exec_launch(command)
     try:
         path = train_orpo(namespace)
     except Cancelled as exc:
