@@ -48,6 +48,7 @@ class OrpoJob:
     beta: float | None = None
     eval_n: int | None = None
     prompts: Path | None = None  # the pool whose held-out split the post-training eval samples
+    accelerate_config: str | None = None  # several processes: a configs/accelerate name or file
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def orpo_command(job: OrpoJob, events: Path, python: str = sys.executable) -> li
     cmd = [python, "-m", "trainer.cli", "orpo", "--checkpoint", str(job.checkpoint),
            "--data", str(job.data), "--out", str(job.out), "--events", str(events)]
     optional = {"--max-steps": job.max_steps, "--epochs": job.epochs, "--beta": job.beta,
-                "--eval-n": job.eval_n, "--prompts": job.prompts}
+                "--eval-n": job.eval_n, "--prompts": job.prompts,
+                "--accelerate-config": job.accelerate_config}
     for flag, value in optional.items():
         if value is not None:
             cmd += [flag, str(value)]

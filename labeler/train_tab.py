@@ -45,6 +45,9 @@ def _layout(ctx) -> dict:
                 default, help_text = defaults[name]
                 c[name] = gr.Number(default, label=label, info=help_text,
                                     elem_id=name.replace("_", "-"))
+        c["launcher"] = gr.Dropdown(T.launcher_choices(), value=T.SINGLE_PROCESS, label="Launch",
+                                    info="one process, or `accelerate launch` with a shipped config "
+                                         "(configs/accelerate: several GPUs)", elem_id="launcher")
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
         c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
@@ -121,14 +124,14 @@ def _wire(ctx, c: dict) -> None:
     c["view_fn"] = lambda: job_view(ctx, "")
     c["outputs"] = outs
 
-    def train(max_steps, epochs, beta, eval_n):
+    def train(max_steps, epochs, beta, eval_n, launcher=T.SINGLE_PROCESS):
         try:
-            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n))
+            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n, launcher))
         except UserError as exc:
             gr.Warning(str(exc))
         return job_view(ctx, "")
 
-    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"]], outs,
+    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["launcher"]], outs,
                      api_name="train", concurrency_limit=1)
 
     def stop(confirmed=True):

@@ -44,6 +44,25 @@ class TrainSettings:
     epochs: float | None = None
     beta: float | None = None
     eval_n: int | None = None
+    launcher: str | None = None  # a shipped accelerate config name; None/"" = one process
+
+
+SINGLE_PROCESS = "one process"
+
+
+def launcher_choices() -> list[str]:
+    """The Train tab's launch choices: one process, or a shipped configs/accelerate config."""
+    from trainer.launch import shipped_configs
+
+    return [SINGLE_PROCESS, *shipped_configs()]
+
+
+def check_launcher(value) -> str | None:
+    if value in (None, "", SINGLE_PROCESS):
+        return None
+    if value not in launcher_choices():
+        raise UserError(f"Unknown launcher {value!r}; choose one of {', '.join(launcher_choices())}.")
+    return str(value)
 
 
 def new_pair_count(ctx) -> tuple[int, int]:
@@ -111,7 +130,8 @@ def check_settings(settings: TrainSettings) -> TrainSettings:
     return TrainSettings(max_steps=max_steps if max_steps and max_steps > 0 else None,
                          epochs=_number(settings.epochs, "Epochs", float, 0.01, MAX_EPOCHS),
                          beta=_number(settings.beta, "Beta", float, 1e-6, MAX_BETA),
-                         eval_n=_number(settings.eval_n, "Eval prompts", int, 0, MAX_EVAL_N))
+                         eval_n=_number(settings.eval_n, "Eval prompts", int, 0, MAX_EVAL_N),
+                         launcher=check_launcher(settings.launcher))
 
 
 def start(ctx, settings: TrainSettings) -> JobStatus:
@@ -127,7 +147,7 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
     job = OrpoJob(checkpoint=ctx.active_checkpoint(), data=data,
                   out=next_out_dir(ctx.checkpoints_dir), max_steps=settings.max_steps,
                   epochs=settings.epochs, beta=settings.beta, eval_n=settings.eval_n,
-                  prompts=ctx.data_dir / PROMPTS_FILE)
+                  prompts=ctx.data_dir / PROMPTS_FILE, accelerate_config=settings.launcher)
     try:
         return ctx.runner.start(job)
     except JobBusyError as exc:

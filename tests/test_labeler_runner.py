@@ -85,6 +85,13 @@ def test_orpo_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
     assert cmd[cmd.index("--events") + 1] == str(tmp_path / "ev.jsonl")
 
 
+def test_orpo_command_passes_the_chosen_accelerate_config(tmp_path):
+    cmd = orpo_command(job(tmp_path, accelerate_config="ddp"), tmp_path / "ev.jsonl", "py")
+    assert cmd[cmd.index("--accelerate-config") + 1] == "ddp"
+    assert "--accelerate-config" not in orpo_command(job(tmp_path), tmp_path / "ev.jsonl", "py")
+    assert T.launcher_choices() == [T.SINGLE_PROCESS, "ddp", "deepspeed_zero2", "deepspeed_zero3", "fsdp"]
+
+
 def test_fold_events_builds_the_loss_curve_and_final_state():
     events = [{"step": 1, "total": 4, "loss": 2.0, "rewards/margins": 0.1, "eta_s": 3},
               {"note": "ignored"},
@@ -164,6 +171,9 @@ def test_training_needs_twenty_pairs(tmp_path, pairs, allowed, reason):
     (T.TrainSettings(epochs=0), "Epochs"),
     (T.TrainSettings(beta=-1), "Beta"),
     (T.TrainSettings(eval_n="many"), "Eval prompts must be a whole number"),
+    (T.TrainSettings(launcher="deepspeed_zero3"), None),
+    (T.TrainSettings(launcher=T.SINGLE_PROCESS), T.TrainSettings()),
+    (T.TrainSettings(launcher="/etc/passwd"), "Unknown launcher"),
 ])
 def test_train_settings_are_checked(settings, expected):
     if isinstance(expected, str):
