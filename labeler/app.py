@@ -23,15 +23,15 @@ import os
 import signal
 import sys
 import threading
-from functools import partial
 from pathlib import Path
 
 import gradio as gr
 
-from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext, default_generator_factory
+from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
+from labeler.sources import generator_factory
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 
@@ -61,6 +61,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-grammar", dest="grammar", action="store_false",
                         help="sample freely instead of constraining tokens to the answer format "
                              "(the Playground's checkbox still decides for its requests)")
+    from labeler.sources import add_source_arguments
+
+    add_source_arguments(parser)
 
 
 def is_loopback(host: str) -> bool:
@@ -210,8 +213,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
-                                generator_factory=partial(default_generator_factory,
-                                                          grammar=getattr(args, "grammar", True)),
+                                generator_factory=generator_factory(args),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from diagram import build_prompt, parse
 from labeler.limits import MAX_SEED, UserError, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
+from trainer.http_source import source_name
 from trainer.preferences import LABELED_SOURCES, TARGETS, PreferenceError
 
 MAX_PROMPT_CHARS = 2_000
@@ -274,13 +275,16 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
     seed = sampling.seed if sampling.seed is not None else random.SystemRandom().randrange(2**31)
     sampling = replace(sampling, seed=seed)
     checkpoint = ctx.active_checkpoint()
-    candidates = ctx.generator(checkpoint).generate(
+    source = ctx.generator(checkpoint)
+    candidates = source.generate(
         state.prompt, k=sampling.k, temperature=sampling.temperature, top_p=sampling.top_p,
         seed=seed)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in candidates]
     random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
-    return replace(state, model=ctx.model_name(checkpoint), generation_id=generation_id,
+    # A server source names itself too (trainer.http_source.source_name): the pairs CSV keeps it.
+    model = source_name(source, ctx.model_name(checkpoint))
+    return replace(state, model=model, generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
                    shown_at=time.monotonic(), replay_seed=None, confirm=None)
 

@@ -102,8 +102,10 @@ def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="prompt order and sampling seed (default 0)")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     from trainer.generate import add_grammar_argument
+    from trainer.http_source import add_server_arguments
 
     add_grammar_argument(parser)
+    add_server_arguments(parser)
 
 
 def run_bootstrap(args: argparse.Namespace) -> int:
@@ -121,18 +123,18 @@ def _bootstrap(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from trainer.datasets_io import load_prompt_pool
-    from trainer.generate import Generator
+    from trainer.http_source import open_source, source_name
     from trainer.preferences import PreferenceStore
 
     store = PreferenceStore(args.data)
     used = set(store.load()["prompt"]) if store.path.exists() else set()
     by_category = unused_prompts(load_prompt_pool(args.prompts), used, args.seed)
-    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
+    generator = open_source(args, args.checkpoint, getattr(args, "grammar", True), device=args.device)
     stats = BootstrapStats()
     with tqdm(total=args.n_dl + args.n_other, desc="auto pairs", unit="pair") as bar:
         for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):
             bootstrap_pairs(generator, by_category[category], want, store, k=args.k, seed=args.seed,
-                            stats=stats, progress=bar, model_name=args.checkpoint)
+                            stats=stats, progress=bar, model_name=source_name(generator, args.checkpoint))
     for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):
         if stats.written[category] < want:
             print(f"warning: only {stats.written[category]} of {want} {category} pairs: the pool ran out of "

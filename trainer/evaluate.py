@@ -155,14 +155,16 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     parser.add_argument("--json", dest="json_path", help="write the report as JSON here")
     from trainer.generate import add_grammar_argument
+    from trainer.http_source import add_server_arguments
 
     add_grammar_argument(parser)
+    add_server_arguments(parser)
 
 
 def run_eval(args: argparse.Namespace) -> int:
     import torch
 
-    from trainer.generate import Generator
+    from trainer.http_source import open_source, source_name
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -173,12 +175,12 @@ def run_eval(args: argparse.Namespace) -> int:
         print("no prompts to evaluate", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
+    generator = open_source(args, args.checkpoint, getattr(args, "grammar", True), device=args.device)
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
-    report = {"checkpoint": str(args.checkpoint), "split": args.split if from_pool else None,
+    report = {"checkpoint": source_name(generator, args.checkpoint), "split": args.split if from_pool else None,
               "source": csv_file or args.prompts_file or args.pool, "grammar": generator.grammar,
-              "load_seconds": round(load_seconds, 2), "threads": generator.threads or torch.get_num_threads(),
+              "load_seconds": round(load_seconds, 2), "threads": getattr(generator, "threads", None) or torch.get_num_threads(),
               **report}
     print(markdown(report, f"eval of {args.checkpoint}"))
     if args.json_path:
