@@ -88,3 +88,22 @@ def test_row_sampler_draws_from_the_top_p_set_with_each_rows_rng():
     assert set(wide) == {1, 2} or set(wide) >= {1, 2}  # both likely tokens get drawn
     again = [RowSampler(row_generators(s, 1), 1.0, 1.0)(None, scores[:1]).argmax().item() for s in range(40)]
     assert wide == again  # seeded: reproducible
+
+
+def test_app_flags_pick_the_candidate_source(micro_sft_checkpoint):
+    import argparse
+
+    from labeler.app import add_app_arguments
+    from labeler.sources import generator_factory
+
+    parser = argparse.ArgumentParser()
+    add_app_arguments(parser)
+    args = parser.parse_args(["--batch-generate", "--no-grammar", "--generate-concurrency", "20"])
+    source = generator_factory(args)(micro_sft_checkpoint)
+    assert isinstance(source, BatchingSource) and source.grammar is False
+    source.close()
+    plain = generator_factory(parser.parse_args([]))(micro_sft_checkpoint)
+    assert isinstance(plain, Generator) and plain.grammar is True
+    served = parser.parse_args(["--generator-url", "http://127.0.0.1:9/v1", "--generator-model", "m"])
+    assert (served.generator_url, served.generator_model, served.generator_grammar) == (
+        "http://127.0.0.1:9/v1", "m", "auto")
