@@ -13,6 +13,12 @@ the prompt text verbatim, as the HF tokenizer does) and BOS/EOS/pad. The pre-tok
 as "gpt-2": llama.cpp cannot run the tiny tokenizer's own split regex, so request text may split
 into different (still valid) tokens than in training; the fixed pieces, which are most of every
 prompt, match exactly. Needs `pip install gguf` (the `server` extra).
+
+Known limit of llama-cpp-python 0.3.x (not of the GGUF): its detokenizer copies each token into a
+32-byte buffer and silently drops the text of longer tokens. The tiny tokenizer has 4 such answer
+tokens (colour pairs like `, (193, 246, 246), (29, 114, 114)`, 34 bytes); `long_tokens(checkpoint)`
+lists them, so a client can ban them (`logit_bias`, as tests/test_http_source.py does) or use
+llama.cpp's own llama-server, which has no such limit.
 """
 
 from __future__ import annotations
@@ -72,6 +78,19 @@ def _vocab(tokenizer_json: dict) -> tuple[list[str], list[int], list[str]]:
     tokens = [by_id.get(i, f"[PAD{i}]") for i in range(size)]
     merges = [m if isinstance(m, str) else " ".join(m) for m in model.get("merges", [])]
     return tokens, [types.get(i, TOKEN_CONTROL) for i in range(size)], merges
+
+
+def long_tokens(checkpoint: str | Path, limit: int = 32) -> dict[int, str]:
+    """{id: text} of the tokenizer's tokens whose text is over `limit` bytes (see above)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(checkpoint) / "tokenizer.json"))
+    found = {}
+    for token_id in range(tokenizer.get_vocab_size()):
+        text = tokenizer.decode([token_id], skip_special_tokens=False)
+        if len(text.encode("utf-8")) > limit:
+            found[token_id] = text
+    return found
 
 
 def export_gguf(checkpoint: str | Path, out: str | Path) -> Path:

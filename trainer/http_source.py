@@ -50,6 +50,10 @@ DEFAULT_MAX_TOKENS = 1024  # as trainer.generate.MAX_NEW_TOKENS
 GRAMMAR_STYLES = ("auto", "structured_outputs", "guided_regex", "regex", "gbnf", "none")
 _OWNER_STYLE = {"vllm": "structured_outputs", "sglang": "regex", "llamacpp": "gbnf", "me": "gbnf"}
 _OWNER_NAME = {"vllm": "vLLM", "sglang": "SGLang", "llamacpp": "llama.cpp", "me": "llama-cpp-python"}
+# llama.cpp's servers sample with top_k 40, min_p 0.05 (and llama-cpp-python repeat_penalty 1.1) by
+# default; the in-process Generator and vLLM use plain temperature + top-p.
+_PLAIN_SAMPLING = {"llamacpp": {"top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0},
+                   "me": {"top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0}}
 
 
 class ServerError(RuntimeError):
@@ -61,9 +65,10 @@ class HttpCandidateSource:
 
     def __init__(self, url: str, model: str | None = None, checkpoint: str | Path | None = None,
                  grammar: bool = True, grammar_style: str = "auto", timeout: float = 300.0,
-                 api_key: str | None = None):
+                 api_key: str | None = None, extra: dict[str, Any] | None = None):
         """`url`: the API base (".../v1"); `model`: the served model or LoRA adapter name (default:
-        the checkpoint's dir name, else the server's first model)."""
+        the checkpoint's dir name, else the server's first model); `extra`: more request fields
+        (e.g. `logit_bias`), sent with every request."""
         if grammar_style not in GRAMMAR_STYLES:
             raise ValueError(f"grammar_style must be one of {GRAMMAR_STYLES}, not {grammar_style!r}")
         self.url = url.rstrip("/")
@@ -82,6 +87,7 @@ class HttpCandidateSource:
         owner = owners.get(self.model, next(iter(owners.values()), ""))
         self.server = _OWNER_NAME.get(owner, owner or "server")
         self.grammar_style = _OWNER_STYLE.get(owner, "none") if grammar_style == "auto" else grammar_style
+        self.extra = {**_PLAIN_SAMPLING.get(owner, {}), **(extra or {})}
         self.provenance = f"{self.server} {self.model} @ {self.url}"
 
     # ---- HTTP ---------------------------------------------------------------------------------
@@ -118,6 +124,7 @@ class HttpCandidateSource:
                                 "max_tokens": max_new_tokens or DEFAULT_MAX_TOKENS}
         if seed is not None:
             body["seed"] = seed
+        body.update(self.extra)
         if grammar:
             body.update(grammar_fields(self.grammar_style))
         return body
