@@ -150,10 +150,7 @@ def bench_clicks(args: argparse.Namespace, root: Path) -> None:
           f"min {min(times):.2f} s over {len(times)} clicks")
 
 
-def next_session(url: str, rounds: int, latencies: list[float], lock: threading.Lock) -> None:
-    from gradio_client import Client
-
-    client = Client(url, verbose=False, download_files=False)
+def next_session(client, rounds: int, latencies: list[float], lock: threading.Lock) -> None:
     for _ in range(rounds):
         started = time.perf_counter()
         client.predict(api_name="/next")
@@ -181,11 +178,15 @@ def bench_next(args: argparse.Namespace, root: Path, batched: bool) -> None:
     demo, url = launch(ctx, port=free_port())
     latencies: list[float] = []
     lock = threading.Lock()
-    started = time.perf_counter()
     try:
+        from gradio_client import Client
+
+        # Connected one by one before the clock starts: 20 config fetches at once time out.
+        clients = [Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 600})
+                   for _ in range(args.next_sessions)]
+        started = time.perf_counter()
         with ThreadPoolExecutor(args.next_sessions) as pool:
-            list(pool.map(lambda _: next_session(url, args.next_rounds, latencies, lock),
-                          range(args.next_sessions)))
+            list(pool.map(lambda c: next_session(c, args.next_rounds, latencies, lock), clients))
         wall = time.perf_counter() - started
     finally:
         demo.close()
