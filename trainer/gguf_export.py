@@ -17,8 +17,9 @@ prompt, match exactly. Needs `pip install gguf` (the `server` extra).
 Known limit of llama-cpp-python 0.3.x (not of the GGUF): its detokenizer copies each token into a
 32-byte buffer and silently drops the text of longer tokens. The tiny tokenizer has 4 such answer
 tokens (colour pairs like `, (193, 246, 246), (29, 114, 114)`, 34 bytes); `long_tokens(checkpoint)`
-lists them, so a client can ban them (`logit_bias`, as tests/test_http_source.py does) or use
-llama.cpp's own llama-server, which has no such limit.
+lists them, and `HttpCandidateSource` bans them (`logit_bias`) when it talks to llama-cpp-python
+with the checkpoint's tokenizer at hand (llama.cpp's own llama-server, not tried here, sizes its
+buffer per token).
 """
 
 from __future__ import annotations

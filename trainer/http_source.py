@@ -27,6 +27,9 @@ has it; `grammar_style` picks the request field, "auto" asks `/models` who serve
   translation (trainer/gbnf.py);
 - anything else (TGI, unknown): no constraint.
 
+With llama-cpp-python and a local checkpoint, tokens over 32 bytes are banned (`logit_bias`):
+its detokenizer drops their text (see trainer/gguf_export.py).
+
 Provenance: `.provenance` (e.g. "llama.cpp tiny-sft @ http://127.0.0.1:8000/v1") is what the
 labeler writes into the pairs CSV's `model` column beside the checkpoint name.
 Standard library only (urllib): no new dependency for the client.
@@ -87,7 +90,7 @@ class HttpCandidateSource:
         owner = owners.get(self.model, next(iter(owners.values()), ""))
         self.server = _OWNER_NAME.get(owner, owner or "server")
         self.grammar_style = _OWNER_STYLE.get(owner, "none") if grammar_style == "auto" else grammar_style
-        self.extra = {**_PLAIN_SAMPLING.get(owner, {}), **(extra or {})}
+        self.extra = {**_PLAIN_SAMPLING.get(owner, {}), **_long_token_ban(owner, checkpoint), **(extra or {})}
         self.provenance = f"{self.server} {self.model} @ {self.url}"
 
     # ---- HTTP ---------------------------------------------------------------------------------
@@ -162,6 +165,17 @@ class HttpCandidateSource:
         text = str(choice.get("text") or "").strip()
         stopped = choice.get("finish_reason") == "stop"
         return Candidate(index, text, parse(text), stopped, tokens, seconds)
+
+
+def _long_token_ban(owner: str, checkpoint: str | Path | None) -> dict[str, Any]:
+    """llama-cpp-python 0.3.x drops the text of tokens over 32 bytes (trainer/gguf_export.py):
+    with the checkpoint's tokenizer at hand, ban them (`logit_bias`) so no answer loses text."""
+    if owner != "me" or not checkpoint or not (Path(str(checkpoint)) / "tokenizer.json").is_file():
+        return {}
+    from trainer.gguf_export import long_tokens
+
+    banned = {str(i): -100.0 for i in long_tokens(checkpoint)}
+    return {"logit_bias": banned} if banned else {}
 
 
 def grammar_fields(style: str) -> dict[str, Any]:

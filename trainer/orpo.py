@@ -524,7 +524,8 @@ def run_orpo(namespace: argparse.Namespace) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"diagramlab orpo: error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {path}")
+    if distributed.is_main():  # once, not once per process
+        print(f"wrote {path}")
     return 0
 
 

@@ -419,7 +419,8 @@ def run_sft(namespace: argparse.Namespace) -> int:
         flags = flags_of(to_command(args_from_namespace(namespace)))
         return exec_launch(accelerate_command(namespace.accelerate_config, "trainer.sft", flags))
     path = train_sft(namespace)
-    print(f"wrote {path}")
+    if distributed.is_main():  # once, not once per process
+        print(f"wrote {path}")
     return 0
 
 
