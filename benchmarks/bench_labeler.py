@@ -162,12 +162,12 @@ def bench_next(args: argparse.Namespace, root: Path, batched: bool) -> None:
     from labeler.app import launch
     from labeler.context import AppContext, default_generator_factory
 
-    factory = default_generator_factory
-    if batched:
+    def batching_factory(checkpoint, grammar=True):
         from trainer.batching import BatchingSource
 
-        def factory(checkpoint, grammar=True):
-            return BatchingSource(default_generator_factory(checkpoint, grammar=grammar))
+        return BatchingSource(default_generator_factory(checkpoint, grammar=grammar))
+
+    factory = batching_factory if batched else default_generator_factory
     data = root / f"next-data-{batched}"
     data.mkdir()
     shutil.copy(args.pool, data / "orpo_prompts.csv")
