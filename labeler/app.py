@@ -61,6 +61,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-grammar", dest="grammar", action="store_false",
                         help="sample freely instead of constraining tokens to the answer format "
                              "(the Playground's checkbox still decides for its requests)")
+    parser.add_argument("--no-read", dest="read", action="store_false",
+                        help="do not read the structure a request states (layer sizes, named steps): "
+                             "the model writes its own plan line")
 
 
 def is_loopback(host: str) -> bool:
@@ -211,7 +214,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
                                 generator_factory=partial(default_generator_factory,
-                                                          grammar=getattr(args, "grammar", True)),
+                                                          grammar=getattr(args, "grammar", True),
+                                                          read=getattr(args, "read", True)),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:

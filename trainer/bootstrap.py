@@ -127,7 +127,8 @@ def _bootstrap(args: argparse.Namespace) -> int:
     store = PreferenceStore(args.data)
     used = set(store.load()["prompt"]) if store.path.exists() else set()
     by_category = unused_prompts(load_prompt_pool(args.prompts), used, args.seed)
-    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True),
+                          read=getattr(args, "read", True))
     stats = BootstrapStats()
     with tqdm(total=args.n_dl + args.n_other, desc="auto pairs", unit="pair") as bar:
         for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):

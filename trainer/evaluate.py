@@ -173,11 +173,12 @@ def run_eval(args: argparse.Namespace) -> int:
         print("no prompts to evaluate", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True),
+                          read=getattr(args, "read", True))
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
     report = {"checkpoint": str(args.checkpoint), "split": args.split if from_pool else None,
-              "source": csv_file or args.prompts_file or args.pool, "grammar": generator.grammar,
+              "source": csv_file or args.prompts_file or args.pool, "grammar": generator.grammar, "read": generator.read,
               "load_seconds": round(load_seconds, 2), "threads": generator.threads or torch.get_num_threads(),
               **report}
     print(markdown(report, f"eval of {args.checkpoint}"))

@@ -17,6 +17,7 @@ before its warpers), so sampling renormalises over the allowed tokens only.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import llguidance
@@ -49,6 +50,16 @@ class AnswerGrammar:
         if probe.is_error():
             raise GrammarError(f"the answer grammar does not compile: {probe.get_error()}")
 
+    def narrowed(self, regex: str) -> AnswerGrammar:
+        """The same tokenizer tables with another grammar, e.g. `diagram.plan.structure_regex(plan)`
+        (compiles in ~10 ms for a 30-node plan; the tokenizer tables are shared, not rebuilt)."""
+        other = copy.copy(self)
+        other._grammar = llguidance.LLMatcher.grammar_from_regex(regex)
+        probe = other.matcher()
+        if probe.is_error():
+            raise GrammarError(f"the grammar does not compile: {probe.get_error()}")
+        return other
+
     def matcher(self) -> llguidance.LLMatcher:
         """A fresh matcher at the start of an answer (one per sequence)."""
         return llguidance.LLMatcher(self._tokenizer, self._grammar)
@@ -67,7 +78,9 @@ class AnswerGrammar:
 class GrammarLogitsProcessor(LogitsProcessor):
     """Masks every token the grammar does not allow next, for each row of the batch.
 
-    Rows that already ended (EOS consumed) are left alone: transformers pads them anyway.
+    A row whose matcher stopped (EOS consumed, or a grammar with a last line, complete) may only
+    write EOS; a row whose matcher failed is left unmasked (it cannot happen with the answer
+    grammars: the mask only allows tokens the matcher accepts).
     """
 
     def __init__(self, grammar: AnswerGrammar):
@@ -84,10 +97,19 @@ class GrammarLogitsProcessor(LogitsProcessor):
                     matcher.consume_token(token)
         words = (self.grammar.vocab_size + 31) // 32
         bitmask = np.full((batch, words), -1, dtype=np.int32)  # -1: every token allowed
+        eos = self.grammar.eos_id
         for row, matcher in enumerate(self.matchers):
-            if not matcher.is_stopped() and not matcher.is_error():
-                # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
-                matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
+            if matcher.is_error():
+                continue
+            if matcher.is_stopped():
+                # EOS consumed (transformers pads the row anyway) or the grammar is complete, e.g.
+                # the last node of a plan's structure: nothing but EOS may follow
+                bitmask[row] = 0
+                if eos is not None and eos < words * 32:
+                    bitmask[row, eos // 32] = np.int32(np.uint32(1 << (eos % 32)).view(np.int32))
+                continue
+            # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
+            matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
         bits = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")  # (B, 32 * words)
         allowed = np.zeros((batch, width), dtype=np.uint8)  # logits past the grammar's vocabulary: never
         n = min(width, bits.shape[1])
