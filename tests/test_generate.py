@@ -1,6 +1,8 @@
 """Generation: k parsed candidates per prompt, stopping on EOS, seeded, capped, thread-safe."""
 
 import argparse
+import functools
+import re
 import threading
 
 import pytest
@@ -144,3 +146,41 @@ def test_reading_off_or_grammar_off_leaves_the_structure_to_the_model(generator)
     assert not any(c.text.startswith("# layers 2-3-1") for c in off)
     free = generator.generate(prompt, k=2, seed=0, grammar=False, max_new_tokens=40)
     assert all(c.text.startswith("# layers 2-3-1") for c in free)  # the plan line is still written
+
+
+def test_fast_forward_writes_forced_tokens_without_a_step_each(micro_sft_checkpoint):
+    """A planned drawing: the rows come from trainer.fastforward and match the plan; sampling is
+    seeded like model.generate (same seed, same candidates)."""
+    from diagram.plan import Plan, structure_regex
+    from trainer.fastforward import pick_tokens, sample_fast_forward
+
+    gen = Generator(micro_sft_checkpoint)
+    plan = Plan.dense((2, 2))
+    grammar = gen.answer_grammar().narrowed(structure_regex(plan))
+    ids = gen.tokenizer(build_prompt("x"), add_special_tokens=False)["input_ids"]
+    calls = []
+    forward = gen.model.forward
+
+    @functools.wraps(forward)  # keeps the signature, which names the cache argument
+    def counting(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape[1])
+        return forward(*args, **kwargs)
+
+    gen.model.forward = counting
+    torch.manual_seed(0)
+    rows = sample_fast_forward(gen.model, ids, 3, grammar, cap=400, temperature=1.0, top_p=0.9,
+                               eos_id=gen.eos_id, pad_id=gen.pad_id)
+    gen.model.forward = forward
+    for row in rows:
+        assert row[-1] == gen.eos_id
+        text = gen.tokenizer.decode(row, skip_special_tokens=True)
+        assert re.fullmatch(structure_regex(plan), text), text
+    assert max(len(r) for r in rows) > len(calls)  # fewer model calls than tokens
+    assert any(width > 1 for width in calls[1:])  # forced tokens were fed in chunks
+    torch.manual_seed(0)
+    again = sample_fast_forward(gen.model, ids, 3, grammar, cap=400, temperature=1.0, top_p=0.9,
+                                eos_id=gen.eos_id, pad_id=gen.pad_id)
+    assert again == rows
+    scores = torch.tensor([[0.0, 5.0, -float("inf")], [3.0, 0.0, 0.0]])
+    assert pick_tokens(scores, 0, 1.0).tolist() == [1, 0]
+    assert set(pick_tokens(scores.repeat(50, 1), 1.0, 0.5).tolist()[::2]) == {1}  # top-p keeps the top token only

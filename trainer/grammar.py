@@ -76,12 +76,7 @@ class AnswerGrammar:
 
 
 class GrammarLogitsProcessor(LogitsProcessor):
-    """Masks every token the grammar does not allow next, for each row of the batch.
-
-    A row whose matcher stopped (EOS consumed, or a grammar with a last line, complete) may only
-    write EOS; a row whose matcher failed is left unmasked (it cannot happen with the answer
-    grammars: the mask only allows tokens the matcher accepts).
-    """
+    """Masks every token the grammar does not allow next, for each row of the batch (`mask_scores`)."""
 
     def __init__(self, grammar: AnswerGrammar):
         self.grammar = grammar
@@ -95,24 +90,34 @@ class GrammarLogitsProcessor(LogitsProcessor):
             for matcher, token in zip(self.matchers, input_ids[:, -1].tolist()):
                 if not matcher.is_stopped():
                     matcher.consume_token(token)
-        words = (self.grammar.vocab_size + 31) // 32
-        bitmask = np.full((batch, words), -1, dtype=np.int32)  # -1: every token allowed
-        eos = self.grammar.eos_id
-        for row, matcher in enumerate(self.matchers):
-            if matcher.is_error():
-                continue
-            if matcher.is_stopped():
-                # EOS consumed (transformers pads the row anyway) or the grammar is complete, e.g.
-                # the last node of a plan's structure: nothing but EOS may follow
-                bitmask[row] = 0
-                if eos is not None and eos < words * 32:
-                    bitmask[row, eos // 32] = np.int32(np.uint32(1 << (eos % 32)).view(np.int32))
-                continue
-            # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
-            matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
-        bits = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")  # (B, 32 * words)
-        allowed = np.zeros((batch, width), dtype=np.uint8)  # logits past the grammar's vocabulary: never
-        n = min(width, bits.shape[1])
-        allowed[:, :n] = bits[:, :n]
-        blocked = torch.from_numpy(allowed).to(scores.device) == 0
-        return scores.masked_fill(blocked, float("-inf"))
+        return mask_scores(self.grammar, self.matchers, scores)
+
+
+def mask_scores(grammar: AnswerGrammar, matchers: list[llguidance.LLMatcher],
+                scores: torch.FloatTensor) -> torch.FloatTensor:
+    """`scores` (batch, vocab) with -inf wherever row i's matcher does not allow the token.
+
+    A row whose matcher stopped (EOS consumed, or a grammar with a last line complete) may only
+    write EOS; a row whose matcher failed is left unmasked (it cannot happen with the answer
+    grammars: the mask only allows tokens the matcher accepts).
+    """
+    batch, width = scores.shape
+    words = (grammar.vocab_size + 31) // 32
+    bitmask = np.full((batch, words), -1, dtype=np.int32)  # -1: every token allowed
+    eos = grammar.eos_id
+    for row, matcher in enumerate(matchers):
+        if matcher.is_error():
+            continue
+        if matcher.is_stopped():
+            bitmask[row] = 0
+            if eos is not None and eos < words * 32:
+                bitmask[row, eos // 32] = np.int32(np.uint32(1 << (eos % 32)).view(np.int32))
+            continue
+        # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
+        matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
+    bits = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")  # (B, 32 * words)
+    allowed = np.zeros((batch, width), dtype=np.uint8)  # logits past the grammar's vocabulary: never
+    n = min(width, bits.shape[1])
+    allowed[:, :n] = bits[:, :n]
+    blocked = torch.from_numpy(allowed).to(scores.device) == 0
+    return scores.masked_fill(blocked, float("-inf"))
