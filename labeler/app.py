@@ -61,6 +61,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-grammar", dest="grammar", action="store_false",
                         help="sample freely instead of constraining tokens to the answer format "
                              "(the Playground's checkbox still decides for its requests)")
+    parser.add_argument("--no-read", dest="read", action="store_false",
+                        help="do not read the structure a request states (layer sizes, named steps): "
+                             "the model writes its own plan line")
     from labeler.sources import add_source_arguments
 
     add_source_arguments(parser)

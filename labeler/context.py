@@ -49,14 +49,15 @@ _RENDER_DIR_RE = re.compile(rf"^{RENDER_PREFIX}(\d+)-")
 log = logging.getLogger(__name__)
 
 
-def default_generator_factory(checkpoint: Path, grammar: bool = True) -> Any:
+def default_generator_factory(checkpoint: Path, grammar: bool = True, read: bool = True) -> Any:
     """Load a real Generator (imports torch lazily so tests with fakes stay light).
 
-    `grammar`: its default for grammar-constrained decoding (`diagramlab app --no-grammar`).
+    `grammar`: its default for grammar-constrained decoding (`diagramlab app --no-grammar`);
+    `read`: its default for drawing the structure a request states (`diagramlab app --no-read`).
     """
     from trainer.generate import Generator
 
-    return Generator(checkpoint, grammar=grammar)
+    return Generator(checkpoint, grammar=grammar, read=read)
 
 
 class GeneratorCache:

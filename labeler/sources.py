@@ -32,10 +32,10 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                              "call (in-process only; use with --generate-concurrency N)")
 
 
-def _batched(checkpoint: Path, grammar: bool = True) -> Any:
+def _batched(checkpoint: Path, grammar: bool = True, read: bool = True) -> Any:
     from trainer.batching import BatchingSource
 
-    return BatchingSource(default_generator_factory(checkpoint, grammar=grammar))
+    return BatchingSource(default_generator_factory(checkpoint, grammar=grammar, read=read))
 
 
 def _served(args: argparse.Namespace, checkpoint: Path, grammar: bool = True) -> Any:
@@ -45,9 +45,9 @@ def _served(args: argparse.Namespace, checkpoint: Path, grammar: bool = True) ->
 
 
 def generator_factory(args: argparse.Namespace) -> Callable[..., Any]:
-    grammar = getattr(args, "grammar", True)
+    grammar, read = getattr(args, "grammar", True), getattr(args, "read", True)
     if getattr(args, "generator_url", None):
         return lambda checkpoint, grammar=grammar: _served(args, checkpoint, grammar)
     if getattr(args, "batch_generate", False):
-        return lambda checkpoint, grammar=grammar: _batched(checkpoint, grammar)
-    return partial(default_generator_factory, grammar=grammar)
+        return lambda checkpoint, grammar=grammar: _batched(checkpoint, grammar, read)
+    return partial(default_generator_factory, grammar=grammar, read=read)

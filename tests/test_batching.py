@@ -16,7 +16,8 @@ from trainer.generate import Generator
 
 @pytest.fixture(scope="module")
 def generator(micro_sft_checkpoint):
-    return Generator(micro_sft_checkpoint, threads=TEST_THREADS)
+    # read=False: requests whose structure the reader plans are not batched (see the last test)
+    return Generator(micro_sft_checkpoint, threads=TEST_THREADS, read=False)
 
 
 def _texts(cands):
@@ -107,3 +108,16 @@ def test_app_flags_pick_the_candidate_source(micro_sft_checkpoint):
     served = parser.parse_args(["--generator-url", "http://127.0.0.1:9/v1", "--generator-model", "m"])
     assert (served.generator_url, served.generator_model, served.generator_grammar) == (
         "http://127.0.0.1:9/v1", "m", "auto")
+
+
+def test_a_request_the_reader_plans_goes_through_generator_generate(micro_sft_checkpoint):
+    reading = Generator(micro_sft_checkpoint, threads=TEST_THREADS, read=True)
+    source = BatchingSource(reading, window_s=0.01)
+    planned = build_prompt("DL model with 3 input nodes, 2 hidden nodes and 1 output")
+    free = build_prompt(MICRO_REQUESTS[2][0])  # "a single step: load data": nothing to read
+    assert source._planned(planned) and not source._planned(free)
+    assert _texts(source.generate(planned, k=2, seed=3)) == _texts(reading.generate(planned, k=2, seed=3))
+    assert source.batches == []  # not batched
+    source.generate(free, k=2, seed=3)
+    assert source.batches == [1]
+    source.close()

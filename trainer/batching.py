@@ -21,7 +21,9 @@ requests shared its batch (up to float rounding of padded attention). They diffe
 unbatched `Generator.generate` with the same seed, which draws from torch's global stream.
 
 Wraps a `trainer.generate.Generator` (its model, tokenizer, grammar and candidate decoding);
-`Generator.generate` itself is untouched.
+`Generator.generate` itself is untouched. A request whose structure the Generator reads
+(`read=True` and `diagram.reader.read_request` finds layer sizes or steps) needs the forced plan
+line and narrowed grammar of `Generator.generate`, so it goes there, unbatched.
 """
 
 from __future__ import annotations
@@ -114,10 +116,24 @@ class BatchingSource:
         """Same contract as Generator.generate; blocks until this request's batch is done."""
         if k < 1:
             raise ValueError("k must be at least 1")
+        if self._planned(prompt):  # the reader forces a plan: Generator.generate's own path
+            return self.generator.generate(prompt, k=k, temperature=temperature, top_p=top_p,
+                                           max_new_tokens=max_new_tokens, seed=seed, grammar=grammar)
         request = _Request(prompt, k, temperature, top_p, max_new_tokens, seed,
                            self.grammar if grammar is None else grammar)
         self._queue.put(request)
         return request.future.result()
+
+    def _planned(self, prompt: str) -> bool:
+        """Whether the wrapped Generator reads a structure from this request (trainer.generate's
+        `read`): such requests get a forced plan line and a narrowed grammar, which only
+        Generator.generate does, so they are not batched."""
+        if not getattr(self.generator, "read", False):
+            return False
+        from diagram import extract_request
+        from diagram.reader import read_request
+
+        return read_request(extract_request(prompt)) is not None
 
     def close(self) -> None:
         """Stop the worker after the queued requests (later calls would wait forever)."""
@@ -206,5 +222,5 @@ class BatchingSource:
             mine = rows[i * k_rows:(i + 1) * k_rows]
             if k_rows == 1:
                 mine = mine * first.k
-            results.append([gen._candidate(j, row, seconds) for j, row in enumerate(mine)])
+            results.append([gen._candidate(j, [], row, seconds) for j, row in enumerate(mine)])
         return results

@@ -223,7 +223,7 @@ def open_source(args: Any, checkpoint: str | Path, grammar: bool = True, device:
         return source_from_args(args, checkpoint=checkpoint, grammar=grammar)
     from trainer.generate import Generator
 
-    return Generator(checkpoint, device=device, grammar=grammar)
+    return Generator(checkpoint, device=device, grammar=grammar, read=getattr(args, "read", True))
 
 
 def source_name(source: Any, checkpoint: str | Path) -> str:
