@@ -24,26 +24,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from labeler.limits import UserError
 from labeler.runner import TrainingRunner
 from labeler.votes import VoteLog
 from trainer.checkpoint import (CheckpointError, list_checkpoints, read_manifest, sweep_leftovers,
                                 validate_checkpoint)
-from trainer.safe_io import os_error_message, sweep_dead_dirs, user_file_mode
+from trainer.fileio import append_locked, atomic_write, os_error_message, sweep_dead_dirs, utc_now
 from trainer.datasets_io import load_prompt_pool
 from trainer.events import read_events
 from trainer.preferences import PreferenceStore
+from trainer.schema import DEFAULT_CHECKPOINT_NAME as DEFAULT_CHECKPOINT
+from trainer.schema import LABEL_EVENTS_FILE as EVENTS_FILE
+from trainer.schema import PREFERENCES_FILE, PROMPTS_FILE, VOTES_FILE
 
-PREFERENCES_FILE = "orpo_dataset_llm.csv"
-PROMPTS_FILE = "orpo_prompts.csv"
-EVENTS_FILE = "label_events.jsonl"
-VOTES_FILE = "ab_votes.csv"
 ACTIVE_FILE = "active.json"
 RUNS_DIR = ".runs"  # dot-prefixed: list_checkpoints skips it
 RESERVATION_SECONDS = 30 * 60  # a prompt shown to one session is not offered to another meanwhile
-DEFAULT_CHECKPOINT = "tiny-sft"
 RENDER_PREFIX = "diagramlab-render-"  # + the app's pid: a SIGKILLed app's dir is swept at start
 _RENDER_DIR_RE = re.compile(rf"^{RENDER_PREFIX}(\d+)-")
 log = logging.getLogger(__name__)
@@ -93,22 +89,6 @@ class GeneratorCache:
     def loaded(self) -> list[str]:
         with self._lock:
             return list(self._items)
-
-
-def write_json_atomic(path: Path, obj: dict) -> None:
-    """Write JSON to a temp file beside `path`, fsync, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, user_file_mode())  # mkstemp makes 0600; the user's umask decides
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -213,9 +193,9 @@ class AppContext:
             raise CheckpointError(f"{checkpoint} does not load: {type(exc).__name__}: {exc}") from exc
         with self._lock:
             try:
-                write_json_atomic(self.checkpoints_dir / ACTIVE_FILE,
-                                  {"checkpoint": self.model_name(checkpoint),
-                                   "set_at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                atomic_write(self.checkpoints_dir / ACTIVE_FILE,
+                             json.dumps({"checkpoint": self.model_name(checkpoint), "set_at": utc_now()},
+                                        indent=2))
             except OSError as exc:
                 raise CheckpointError(os_error_message(exc, "save the active checkpoint")) from exc
             self._active = Path(checkpoint)
@@ -268,14 +248,9 @@ class AppContext:
     def log_event(self, kind: str, **fields: Any) -> None:
         """Append one JSON line (skip, tie, both_bad, ...) to label_events.jsonl."""
         path = self.data_dir / EVENTS_FILE
-        record = {"event": kind, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), **fields}
-        line = json.dumps(record, default=str) + "\n"
+        record = {"event": kind, "at": utc_now(), **fields}
         try:
-            with FileLock(str(path) + ".lock", timeout=30):
-                with path.open("a", encoding="utf-8") as fh:
-                    fh.write(line)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+            append_locked(path, json.dumps(record, default=str) + "\n")
         except OSError as exc:  # disk full: one message for the page
             raise UserError(os_error_message(exc, f"log the {kind} event")) from exc
 

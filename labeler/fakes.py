@@ -19,10 +19,8 @@ from pathlib import Path
 
 from diagram import ParseResult, build_prompt, parse
 from trainer.checkpoint import write_manifest
+from trainer.schema import POOL_COLUMNS
 from trainer.synth import make_prompt_pool, write_csv
-
-POOL_COLUMNS = ("prompt_id", "category", "split", "request", "prompt", "reference",
-                "dest_shape_info")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import gradio as gr
 from labeler import labeling as L
 from labeler.views import (badge, cropped_file, ending, image_file, preview, problems_markdown,
                            summary_markdown, tag)
+from trainer.schema import CATEGORIES
 
 MAX_K = L.K_RANGE[1]
 RECENT_PAIRS = 4
@@ -49,7 +50,7 @@ def _layout(ctx) -> dict:
                                      elem_id="custom-prompt", max_lines=1,
                                      placeholder="DL model with 4 input nodes, 6 and 10 hidden "
                                                  "nodes, 1 output")
-            c["custom_cat"] = gr.Radio(["auto", *L.CATEGORIES], value="auto", label="Category")
+            c["custom_cat"] = gr.Radio(["auto", *CATEGORIES], value="auto", label="Category")
             c["use_custom"] = gr.Button("Use this prompt", elem_id="use-custom", scale=1)
     with gr.Column(elem_id="status"):  # the status line: #status, and #progress inside it
         c["progress"] = gr.Markdown(elem_id="progress")

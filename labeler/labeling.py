@@ -30,17 +30,15 @@ from dataclasses import dataclass, replace
 from diagram import build_prompt, parse
 from labeler.limits import MAX_SEED, UserError, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
-from trainer.preferences import LABELED_SOURCES, TARGETS, PreferenceError
+from trainer.preferences import TARGETS, PreferenceError
+from trainer.schema import CATEGORIES, LABELED_SOURCES, request_category
 
 MAX_PROMPT_CHARS = 2_000
 K_RANGE = (2, 6)
-CATEGORIES = tuple(TARGETS)
 SKIP_REASONS = ("skip", "both_bad", "tie")
 UNDOABLE = ("pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
 _NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
 MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
-_DL_WORDS = ("dl model", "neural", "layer", "hidden", "input node", "output node", "cnn",
-             "convolution", "perceptron", "mlp", "network", "neurons")
 
 
 class NeedsConfirmation(UserError):
@@ -151,12 +149,6 @@ def ensure_session(state: LabelState) -> LabelState:
     return state if state.session else replace(state, session=uuid.uuid4().hex[:12])
 
 
-def guess_category(request: str) -> str:
-    """dl_model when the request talks about layers/nodes of a network, else other."""
-    text = request.lower()
-    return "dl_model" if any(word in text for word in _DL_WORDS) else "other"
-
-
 def labeled_counts(frame) -> dict[str, int]:
     """Labeled pairs (human, human_edit, simulated; not auto) per category in the store's frame."""
     counts = dict.fromkeys(CATEGORIES, 0)
@@ -241,7 +233,7 @@ def custom_prompt(state: LabelState, request: str, category: str = "auto") -> La
     """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt."""
     request = check_request(request)
     if category not in CATEGORIES:
-        category = guess_category(request)
+        category = request_category(request)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,
                    prompt=build_prompt(request), candidates=(), chosen=None, rejected=None,
                    generation_id="", replay_seed=None, confirm=None, notice="", asks="")

@@ -20,7 +20,7 @@ from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_numb
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
 from trainer.checkpoint import CheckpointError
-from trainer.safe_io import os_error_message
+from trainer.fileio import os_error_message
 
 
 @dataclass(frozen=True)

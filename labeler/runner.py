@@ -26,6 +26,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from trainer.fileio import utc_stamp
+
 LOG_TAIL_LINES = 40
 _TQDM_BAR = re.compile(r"\d+%\|.*\|")
 # Library warnings and the trainer's raw metric dicts: the events file says the same, readably.
@@ -196,7 +198,7 @@ class TrainingRunner:
             if self._status.running:
                 raise JobBusyError(f"training job {self._status.job_id} is still running "
                                    f"(step {self._status.step}/{self._status.total})")
-            job_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+            job_id = utc_stamp() + "-" + uuid.uuid4().hex[:6]
             run_dir = self.runs_dir / job_id
             run_dir.mkdir(parents=True, exist_ok=True)
             events = run_dir / "events.jsonl"

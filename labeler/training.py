@@ -13,7 +13,6 @@ picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shar
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -24,6 +23,7 @@ from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_
 from labeler.runner import JobBusyError, JobStatus, OrpoJob
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.orpo import SNAPSHOT_NAME, ORPOArgs  # light: torch only inside training
+from trainer.fileio import utc_stamp
 from trainer.preferences import PreferenceError
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
@@ -93,7 +93,7 @@ def next_out_dir(checkpoints_dir: Path) -> Path:
 def snapshot(store, dest_dir: Path) -> Path:
     """A copy of the pairs taken under the store's lock: training reads a fixed set of pairs."""
     dest_dir.mkdir(parents=True, exist_ok=True)
-    name = f"pairs-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.csv"
+    name = f"pairs-{utc_stamp()}-{uuid.uuid4().hex[:6]}.csv"
     return store.snapshot(dest_dir / name)
 
 

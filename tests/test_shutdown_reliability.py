@@ -20,7 +20,7 @@ import pytest
 
 from labeler.fakes import fake_checkpoint, make_context, write_pool
 from trainer.checkpoint import CheckpointError, list_checkpoints
-from trainer.safe_io import pid_alive
+from trainer.fileio import pid_alive
 
 FAKE_TRAINER = textwrap.dedent('''
     import os, shutil, signal, sys, tempfile, time

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diagram import canonical_prompt, original_score, parse
+from trainer.schema import CATEGORIES
 
 DEFAULT_CHECKPOINT = "checkpoints/tiny-sft"
 DEFAULT_PROMPTS = "data/orpo_prompts.csv"
@@ -57,7 +58,7 @@ def unused_prompts(pool: Any, used: set[str], seed: int) -> dict[str, list[dict[
     rows = [r for r in pool.to_dict("records")
             if r["split"] == "label" and canonical_prompt(r["prompt"]) not in used]
     random.Random(seed).shuffle(rows)
-    return {cat: [r for r in rows if r["category"] == cat] for cat in ("dl_model", "other")}
+    return {cat: [r for r in rows if r["category"] == cat] for cat in CATEGORIES}
 
 
 def bootstrap_pairs(generator: Any, rows: list[dict[str, Any]], want: int, store: Any, *, k: int, seed: int,

@@ -17,7 +17,6 @@ half-written checkpoint under the final name, and never touches an existing one:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import importlib.metadata
 import json
@@ -29,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trainer.safe_io import publish_modes, sweep_dead_dirs
+from trainer.fileio import atomic_write, fsync_dir, publish_modes, sweep_dead_dirs, utc_now
 
 MANIFEST_NAME = "manifest.json"
 CHECKSUM_FIELD = "weights_sha256"  # {file name: sha256} of the weight files, set by write_manifest
@@ -56,16 +55,7 @@ def _fsync_tree(root: Path) -> None:
         for name in filenames:
             with open(os.path.join(dirpath, name), "rb") as handle:
                 os.fsync(handle.fileno())
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # some filesystems refuse to open directories for fsync
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(Path(dirpath))
 
 
 @contextlib.contextmanager
@@ -91,7 +81,7 @@ def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-{os.getpid()}-", dir=final.parent))
             os.replace(final, old / final.name)
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
@@ -132,10 +122,6 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
 def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
     """Write `manifest.json` into `directory`; `created_at` and `versions` are filled in if absent.
 
@@ -165,8 +151,7 @@ def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
         manifest[CHECKSUM_FIELD] = checksums
     path = Path(directory) / MANIFEST_NAME
     text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
-    path.write_text(text + "\n", encoding="utf-8")
-    return path
+    return atomic_write(path, text + "\n")
 
 
 def weight_files(directory: str | os.PathLike[str]) -> list[Path]:

@@ -57,7 +57,7 @@ from typing import Any
 
 from trainer.checkpoint import sweep_leftovers, work_dir
 from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
-from trainer.safe_io import os_error_message
+from trainer.fileio import os_error_message
 from trainer.sft import LORA_TARGETS, add_dataclass_arguments
 from trainer.verdict import heldout_size
 

@@ -31,31 +31,24 @@ Durability choices (user labels are precious):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
-import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from diagram.prompt import canonical_prompt
 from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, parse_csv_bytes
-from trainer.safe_io import os_error_message, user_file_mode
-
-REQUIRED = ("prompt", "chosen", "rejected")
-METADATA = ("category", "source", "annotator", "model", "candidate_ids", "created_at", "pair_id")
-OPTIONAL = ("positions", "sampling", "decision_seconds")
-COLUMNS = REQUIRED + METADATA + OPTIONAL
-CATEGORIES = ("dl_model", "other")
-SOURCES = ("auto", "human", "human_edit", "simulated")
-LABELED_SOURCES = ("human", "human_edit", "simulated")
+from trainer.fileio import (append_bytes, atomic_write, file_lock, os_error_message, utc_now,
+                            utc_stamp)
+from trainer.schema import CATEGORIES, LABELED_SOURCES, SOURCES, request_category
+from trainer.schema import PREFERENCE_COLUMNS as COLUMNS
+from trainer.schema import PREFERENCE_REQUIRED as REQUIRED
 # The 800-pair plan: per category, auto pairs (reference vs SFT sample) + labeled pairs.
 TARGETS = MappingProxyType(
     {
@@ -80,27 +73,8 @@ def pair_id_for(prompt: str, chosen: str, rejected: str) -> str:
     The prompt counts in its canonical wording, so a pair imported in the original data's
     wording has the same id as the same pair labeled here.
     """
-    from diagram.prompt import canonical_prompt
-
     blob = json.dumps([canonical_prompt(prompt), chosen, rejected], ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-
-
-_DL_WORDS = re.compile(
-    r"\bDL model|neural|\bnetwork\b|\bCNN\b|\bMLP\b|\bconv(?:olution\w*)?\b|\blayers?\b|\bhidden\b|perceptron",
-    re.IGNORECASE,
-)
-
-
-def infer_category(prompt: str) -> str:
-    """Category of a row that has none (original-project files): DL-model requests name layers."""
-    from diagram.prompt import extract_request
-
-    return "dl_model" if _DL_WORDS.search(extract_request(prompt)) else "other"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- rows: validate and normalise
@@ -135,9 +109,9 @@ def make_row(prompt: str, chosen: str, rejected: str, metadata: dict[str, Any], 
         raise PreferenceError(f"unknown column(s) {unknown}; known: {list(COLUMNS)}")
     for column, value in metadata.items():
         row[column] = _text(value, column, MAX_META_CHARS)
-    row["category"] = row.get("category") or infer_category(prompt)
+    row["category"] = row.get("category") or request_category(prompt)
     row["source"] = row.get("source") or "human"
-    row["created_at"] = row.get("created_at") or _now()
+    row["created_at"] = row.get("created_at") or utc_now()
     row["pair_id"] = pair_id_for(prompt, chosen, rejected)
     _check_choices(row, "")
     return row
@@ -167,7 +141,7 @@ def _row_dict(header: list[str], record: Record, name: str) -> dict[str, str]:
         if "\x00" in value:
             raise PreferenceError(f"{where}'{column}' contains a NUL character")
     row.setdefault("category", "")
-    row["category"] = row["category"] or infer_category(row["prompt"])
+    row["category"] = row["category"] or request_category(row["prompt"])
     row["source"] = row.get("source") or "auto"  # the original project's pairs were all automatic
     row["pair_id"] = row.get("pair_id") or pair_id_for(row["prompt"], row["chosen"], row["rejected"])
     for column in COLUMNS:
@@ -217,14 +191,6 @@ def _stored_pair_id(header: list[str], record: Record) -> str | None:
     return row.get("pair_id") or pair_id_for(row.get("prompt", ""), row.get("chosen", ""), row.get("rejected", ""))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 # ---------------------------------------------------------------- the store
 
 
@@ -242,7 +208,7 @@ class PreferenceStore:
     # -- reading
 
     def _lock(self) -> FileLock:
-        return FileLock(str(self.path) + ".lock", timeout=self.lock_timeout)
+        return file_lock(self.path, self.lock_timeout)
 
     def _acquire(self, lock: FileLock) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -356,7 +322,7 @@ class PreferenceStore:
                 parsed = CsvFile(list(COLUMNS), [], 0)
                 payload += encode_row(list(COLUMNS))
             payload += encode_row([row.get(column, "") for column in parsed.header])
-            self._write_all(payload, new_file=not data)
+            self._write_all(payload)
         finally:
             lock.release()
         return row["pair_id"]
@@ -375,57 +341,23 @@ class PreferenceStore:
         finally:
             lock.release()
 
-    def _write_all(self, payload: bytes, *, new_file: bool) -> None:
-        # One os.write on an O_APPEND descriptor: the row lands whole or (killed mid-write) as a torn
-        # tail that load() ignores and the next append moves aside. Loop only for short writes.
+    def _write_all(self, payload: bytes) -> None:
+        # One os.write on an O_APPEND descriptor (fileio.append_bytes): the row lands whole or
+        # (killed mid-write) as a torn tail that load() ignores and the next append moves aside.
         # A failed write (disk full) is cut back off, so the file stays as it was.
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            append_bytes(self.path, payload)
         except OSError as exc:
             raise PreferenceError(os_error_message(exc, f"save the pair to {self.path.name}")) from exc
-        size = os.fstat(fd).st_size
-        try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, size)
-                os.fsync(fd)
-            if new_file and size == 0:
-                with contextlib.suppress(OSError):
-                    self.path.unlink()
-            raise PreferenceError(os_error_message(exc, f"save the pair to {self.path.name}")) from exc
-        finally:
-            os.close(fd)
-        if new_file:
-            _fsync_dir(self.path.parent)
 
     def _replace(self, data: bytes) -> None:
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            atomic_write(self.path, data)
         except OSError as exc:
             raise PreferenceError(os_error_message(exc, f"rewrite {self.path.name}")) from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                shutil.copymode(self.path, tmp)
-            else:
-                os.chmod(tmp, user_file_mode())
-            os.replace(tmp, self.path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise PreferenceError(os_error_message(exc, f"rewrite {self.path.name}")) from exc
-            raise
-        _fsync_dir(self.path.parent)
 
     def _stamp(self, kind: str) -> Path:
-        return self.path.with_name(f"{self.path.name}.{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
+        return self.path.with_name(f"{self.path.name}.{kind}-{utc_stamp()}")
 
     def _move_torn_tail(self, data: bytes, offset: int) -> None:
         aside = self._stamp("torn")
