@@ -3,8 +3,9 @@
 The web process never imports torch for training: `TrainingRunner.start` launches
 `python -m trainer.cli orpo --checkpoint ... --data ... --out ... --events ...` with an argument
 list (never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
-(`{"step", "total", "loss", "rewards/margins", "epoch", "eta_s"}` ... `{"status": "done"|...}`)
-into a `JobStatus` the Train tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
+(`trainer.events`: `{"phase"}`, `{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ...
+`{"status": "done"|...}`), read incrementally with `EventFollower`, into a `JobStatus` the Train
+tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
 cancelling cleanly. A job that dies without a final event is reported as failed with its log tail.
 
     runner = TrainingRunner(Path("checkpoints/.runs"))
@@ -14,7 +15,6 @@ cancelling cleanly. A job that dies without a final event is reported as failed 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -26,6 +26,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from trainer.events import EventFollower
 from trainer.fileio import utc_stamp
 
 LOG_TAIL_LINES = 40
@@ -93,25 +94,9 @@ def orpo_command(job: OrpoJob, events: Path, python: str = sys.executable) -> li
     return cmd
 
 
-def read_event_lines(path: Path) -> list[dict]:
-    """Every complete JSON object line of an events file; a half-written last line is ignored."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    events = []
-    for line in text.splitlines():
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the writer may be mid-line; the next poll reads it whole
-        if isinstance(obj, dict):
-            events.append(obj)
-    return events
-
-
 def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
-    """Apply progress events, then the final status event if there is one."""
+    """Apply new events (in file order) to `status`: phases and steps become lines, a final status
+    event sets state, error, checkpoint and metrics (the keys `EventWriter.final` writes)."""
     losses, margins, lines = list(status.losses), list(status.margins), list(status.lines)
     fields: dict = {}
     for ev in events:
@@ -119,8 +104,8 @@ def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
             lines.append(str(ev["phase"]))
         if "status" in ev:
             fields["state"] = str(ev["status"])
-            fields["error"] = str(ev.get("error") or ev.get("message") or "")
-            fields["out"] = str(ev.get("out") or ev.get("checkpoint") or status.out)
+            fields["error"] = str(ev.get("error") or "")
+            fields["out"] = str(ev.get("checkpoint") or status.out)
             fields["metrics"] = dict(ev.get("metrics") or {})
             continue
         if "step" not in ev:
@@ -183,6 +168,7 @@ class TrainingRunner:
         self._proc: subprocess.Popen | None = None
         self._status = JobStatus()
         self._run_dir: Path | None = None
+        self._events: EventFollower | None = None
         self._stop_requested = False
 
     def _command(self, job: OrpoJob, events: Path) -> list[str]:
@@ -208,6 +194,7 @@ class TrainingRunner:
                     self._command(job, events), stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, env=env)
             self._run_dir = run_dir
+            self._events = EventFollower(events)
             self._stop_requested = False
             self._status = JobStatus(state="running", job_id=job_id, out=str(job.out),
                                      parent=str(job.checkpoint), started_at=time.time())
@@ -215,12 +202,10 @@ class TrainingRunner:
 
     def _refresh(self) -> None:
         """Fold new events and notice a finished process (called with the lock held)."""
-        if self._proc is None or self._run_dir is None:
+        if self._proc is None or self._run_dir is None or self._events is None:
             return
-        code = self._proc.poll()
-        # Re-read from the start each time: files are small (one line per logged step).
-        base = replace(self._status, losses=(), margins=(), lines=(), state="running")
-        status = fold_events(base, read_event_lines(self._run_dir / "events.jsonl"))
+        code = self._proc.poll()  # before reading: events written before the exit are all read
+        status = fold_events(self._status, self._events.read())  # only the newly appended lines
         status = replace(status, log_tail=tail(self._run_dir / "log.txt"))
         if code is not None:
             if status.state == "running" and self._stop_requested:

@@ -20,32 +20,31 @@ from labeler.runner import JobBusyError, OrpoJob, TrainingRunner, fold_events, o
 from labeler.runner import JobStatus, readable_log
 
 FAKE_TRAINER = textwrap.dedent('''
-    import argparse, json, os, signal, sys, time
+    import argparse, os, signal, sys, time
     from pathlib import Path
     from labeler.fakes import fake_checkpoint
+    from trainer.events import EventWriter
     p = argparse.ArgumentParser()
     for flag in ("--checkpoint", "--data", "--out", "--events", "--max-steps", "--epochs",
                  "--beta", "--eval-n", "--prompts"):
         p.add_argument(flag)
     a = p.parse_args()
     mode = os.environ.get("FAKE_MODE", "done")
-    def emit(**ev):
-        with open(a.events, "a") as fh:
-            fh.write(json.dumps(ev) + "\\n")
+    events = EventWriter(a.events)  # the trainers' own writer: the runner reads what they write
     def cancel(*_):
-        emit(status="cancelled")
+        events.final("cancelled")
         sys.exit(0)
     signal.signal(signal.SIGTERM, cancel)
     total = int(a.max_steps or 3)
     for step in range(1, total + 1):
-        emit(step=step, total=total, loss=2.0 / step, **{"rewards/margins": 0.1 * step},
-             epoch=step / total, eta_s=float(total - step))
+        events.progress(step=step, total=total, loss=2.0 / step, margins=0.1 * step,
+                        epoch=step / total, eta_s=float(total - step))
     print("training on", a.data, flush=True)
     if mode == "crash":
         print("Traceback: boom", file=sys.stderr, flush=True)
         sys.exit(3)
     if mode == "hang":
-        emit(step=total, total=total + 10, loss=1.0)
+        events.progress(step=total, total=total + 10, loss=1.0)
         while True:
             time.sleep(0.05)
     import shutil
@@ -59,7 +58,7 @@ FAKE_TRAINER = textwrap.dedent('''
                              "new": {"prefers_chosen": 0.8, "sampling": sampling},
                              "previous": {"prefers_chosen": 0.4,
                                           "sampling": {**sampling, "validity": 0.5}}})
-    emit(status="done", checkpoint=a.out, metrics={"validity": 0.75})
+    events.final("done", checkpoint=a.out, metrics={"validity": 0.75})
 ''')
 
 
