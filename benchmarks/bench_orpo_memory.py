@@ -57,7 +57,7 @@ def _measure(shape: dict[str, int], length: int, lora_r: int, checkpointing: boo
     from transformers import LlamaConfig, LlamaForCausalLM
     from trl.experimental.orpo import ORPOConfig
 
-    from trainer.orpo import _trainer_class
+    from trainer.orpo import DiagramORPOTrainer
     from trainer.sft import LORA_TARGETS
     from trainer.tokenizer import train_tokenizer
 
@@ -78,7 +78,7 @@ def _measure(shape: dict[str, int], length: int, lora_r: int, checkpointing: boo
                       bf16=False, gradient_checkpointing=checkpointing, activation_checkpointing=checkpointing,
                       use_cpu=True, logging_steps=1, disable_tqdm=True, remove_unused_columns=False)
     lora = LoraConfig(r=lora_r, lora_alpha=lora_r, target_modules=LORA_TARGETS, task_type="CAUSAL_LM")
-    trainer = _trainer_class()(model=model, args=args, train_dataset=Dataset.from_list([_pair_texts(tokenizer, length)]),
+    trainer = DiagramORPOTrainer(model=model, args=args, train_dataset=Dataset.from_list([_pair_texts(tokenizer, length)]),
                                processing_class=tokenizer, peft_config=lora)
     tokens = len(trainer.train_dataset[0]["chosen_input_ids"])
     started = time.perf_counter()

@@ -115,7 +115,8 @@ def store_memory(tmp: Path) -> None:
 
 
 def corrupt_checkpoints(tmp: Path) -> None:
-    from labeler.context import AppContext, default_generator_factory
+    from labeler.context import AppContext
+    from trainer.sources import open_source
     from labeler.fakes import write_pool
     from labeler.faults import checkpoint_corruptions
     from trainer.checkpoint import CheckpointError
@@ -124,7 +125,7 @@ def corrupt_checkpoints(tmp: Path) -> None:
     default = ROOT / "checkpoints" / "tiny-sft"
     shutil.copytree(default, tmp / "checkpoints" / "tiny-sft")
     ctx = AppContext.create(data_dir=tmp / "data", checkpoints_dir=tmp / "checkpoints",
-                            generator_factory=default_generator_factory)
+                            generator_factory=open_source)
     refused, accepted = 0, []
     for kind, damage in checkpoint_corruptions().items():
         target = tmp / "checkpoints" / ("bad-" + kind.replace(" ", "-"))

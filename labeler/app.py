@@ -28,12 +28,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext, default_generator_factory
+from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
+from trainer.sources import open_source
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
@@ -210,7 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
-                                generator_factory=partial(default_generator_factory,
+                                generator_factory=partial(open_source,
                                                           grammar=getattr(args, "grammar", True)),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)

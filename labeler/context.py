@@ -33,6 +33,7 @@ from trainer.fileio import append_locked, atomic_write, os_error_message, sweep_
 from trainer.datasets_io import load_prompt_pool
 from trainer.events import read_events
 from trainer.preferences import PreferenceStore
+from trainer.sources import open_source
 from trainer.schema import DEFAULT_CHECKPOINT_NAME as DEFAULT_CHECKPOINT
 from trainer.schema import LABEL_EVENTS_FILE as EVENTS_FILE
 from trainer.schema import PREFERENCES_FILE, PROMPTS_FILE, VOTES_FILE
@@ -43,16 +44,6 @@ RESERVATION_SECONDS = 30 * 60  # a prompt shown to one session is not offered to
 RENDER_PREFIX = "diagramlab-render-"  # + the app's pid: a SIGKILLed app's dir is swept at start
 _RENDER_DIR_RE = re.compile(rf"^{RENDER_PREFIX}(\d+)-")
 log = logging.getLogger(__name__)
-
-
-def default_generator_factory(checkpoint: Path, grammar: bool = True) -> Any:
-    """Load a real Generator (imports torch lazily so tests with fakes stay light).
-
-    `grammar`: its default for grammar-constrained decoding (`diagramlab app --no-grammar`).
-    """
-    from trainer.generate import Generator
-
-    return Generator(checkpoint, grammar=grammar)
 
 
 class GeneratorCache:
@@ -110,7 +101,7 @@ class AppContext:
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
-               generator_factory: Callable[[Path], Any] = default_generator_factory,
+               generator_factory: Callable[[Path], Any] = open_source,
                cache_size: int = 3, generate_concurrency: int = 1,
                runner: TrainingRunner | None = None) -> AppContext:
         """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""

@@ -1,15 +1,15 @@
 """One ORPO training job at a time, run as a subprocess and followed through its events file.
 
-The web process never imports torch for training: `TrainingRunner.start` launches
-`python -m trainer.cli orpo --checkpoint ... --data ... --out ... --events ...` with an argument
-list (never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
+The web process never imports torch for training: `TrainingRunner.start(ORPOArgs)` launches
+`python -m trainer.orpo --checkpoint ... --data ... --out ... --events ...` (the dataclass's
+own flags, `trainer.args.to_argv`) as an argument list (never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
 (`trainer.events`: `{"phase"}`, `{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ...
 `{"status": "done"|...}`), read incrementally with `EventFollower`, into a `JobStatus` the Train
 tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
 cancelling cleanly. A job that dies without a final event is reported as failed with its log tail.
 
     runner = TrainingRunner(Path("checkpoints/.runs"))
-    runner.start(OrpoJob(checkpoint=..., data=..., out=..., max_steps=2))
+    runner.start(ORPOArgs(checkpoint=..., data=..., out=..., max_steps=2))
     while runner.status().running: time.sleep(1)
 """
 
@@ -26,7 +26,9 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from trainer.args import to_argv
 from trainer.events import EventFollower
+from trainer.orpo_config import ORPOArgs
 from trainer.fileio import utc_stamp
 
 LOG_TAIL_LINES = 40
@@ -37,20 +39,6 @@ _LIBRARY_NOISE = re.compile(r"Warning:|warnings\.warn\(|^\s*\{'|^\s*warn\(")
 
 class JobBusyError(RuntimeError):
     """A training job is already running; only one runs at a time across all sessions."""
-
-
-@dataclass(frozen=True)
-class OrpoJob:
-    """What to train: the arguments handed to `diagramlab orpo` (None = its default)."""
-
-    checkpoint: Path
-    data: Path
-    out: Path
-    max_steps: int | None = None
-    epochs: float | None = None
-    beta: float | None = None
-    eval_n: int | None = None
-    prompts: Path | None = None  # the pool whose held-out split the post-training eval samples
 
 
 @dataclass(frozen=True)
@@ -82,16 +70,13 @@ class JobStatus:
         return min(1.0, self.step / self.total) if self.total else 0.0
 
 
-def orpo_command(job: OrpoJob, events: Path, python: str = sys.executable) -> list[str]:
-    """The argument list that trains `job`; flags left at None are not passed."""
-    cmd = [python, "-m", "trainer.cli", "orpo", "--checkpoint", str(job.checkpoint),
-           "--data", str(job.data), "--out", str(job.out), "--events", str(events)]
-    optional = {"--max-steps": job.max_steps, "--epochs": job.epochs, "--beta": job.beta,
-                "--eval-n": job.eval_n, "--prompts": job.prompts}
-    for flag, value in optional.items():
-        if value is not None:
-            cmd += [flag, str(value)]
-    return cmd
+ALWAYS_PASSED = ("checkpoint", "data", "out", "events", "prompts")  # paths: never a default
+
+
+def orpo_command(job: ORPOArgs, events: Path, python: str = sys.executable) -> list[str]:
+    """The argument list that trains `job` with progress events to `events`: the paths, then
+    the options that differ from `diagramlab orpo`'s defaults."""
+    return [python, "-m", "trainer.orpo", *to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)]
 
 
 def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
@@ -160,7 +145,7 @@ class TrainingRunner:
 
     def __init__(self, runs_dir: Path, python: str = sys.executable,
                  command_prefix: list[str] | None = None):
-        # command_prefix replaces `python -m trainer.cli orpo` (tests run a fake trainer with it).
+        # command_prefix replaces `python -m trainer.orpo` (tests run a fake trainer with it).
         self.runs_dir = Path(runs_dir)
         self.python = python
         self.command_prefix = command_prefix
@@ -171,13 +156,13 @@ class TrainingRunner:
         self._events: EventFollower | None = None
         self._stop_requested = False
 
-    def _command(self, job: OrpoJob, events: Path) -> list[str]:
+    def _command(self, job: ORPOArgs, events: Path) -> list[str]:
         cmd = orpo_command(job, events, self.python)
         if self.command_prefix is not None:
-            cmd = list(self.command_prefix) + cmd[4:]
+            cmd = list(self.command_prefix) + cmd[3:]
         return cmd
 
-    def start(self, job: OrpoJob) -> JobStatus:
+    def start(self, job: ORPOArgs) -> JobStatus:
         """Launch `job`; raises JobBusyError while another job runs."""
         with self._lock:
             self._refresh()

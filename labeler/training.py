@@ -1,8 +1,9 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
 `start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.snapshot`) for the run,
-picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shared
-`TrainingRunner`. The gate counts pairs that are new since the active checkpoint was trained (its
+picks the next free `checkpoints/orpo-N` name and hands the run's `ORPOArgs` (the trainer's own
+config dataclass; `TrainSettings` are just the page's four optional fields over its defaults) to
+the shared `TrainingRunner`, which passes it to the subprocess as flags. The gate counts pairs that are new since the active checkpoint was trained (its
 `preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
 (`trainer.verdict`): the previous and the new model on the same held-out pairs and prompts.
 
@@ -14,17 +15,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
-from labeler.context import PROMPTS_FILE
+import pandas as pd
+
 from labeler.labeling import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
-from labeler.runner import JobBusyError, JobStatus, OrpoJob
+from labeler.runner import JobBusyError, JobStatus
 from trainer.checkpoint import CheckpointError, read_manifest
-from trainer.orpo import SNAPSHOT_NAME, ORPOArgs  # light: torch only inside training
+from trainer.orpo_config import SNAPSHOT_NAME, ORPOArgs
+from trainer.schema import PROMPTS_FILE
 from trainer.fileio import utc_stamp
-from trainer.preferences import PreferenceError
+from trainer.preferences import PreferenceError, PreferenceStore
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
 _ORPO_NAME = re.compile(r"^orpo-(\d+)$")
@@ -38,12 +41,16 @@ def field_defaults() -> dict[str, tuple[object, str]]:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """The advanced fields; None leaves `diagramlab orpo`'s default."""
+    """The advanced fields; None leaves `diagramlab orpo`'s default (names are ORPOArgs fields)."""
 
     max_steps: int | None = None
     epochs: float | None = None
     beta: float | None = None
     eval_n: int | None = None
+
+    def apply(self, args: ORPOArgs) -> ORPOArgs:
+        """`args` with the fields set here replaced."""
+        return replace(args, **{k: v for k, v in asdict(self).items() if v is not None})
 
 
 def new_pair_count(ctx) -> tuple[int, int]:
@@ -56,8 +63,6 @@ def new_pair_count(ctx) -> tuple[int, int]:
 
 def trained_pair_ids(checkpoint: Path) -> set[str]:
     """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none)."""
-    from trainer.preferences import PreferenceStore
-
     snapshot = Path(checkpoint) / SNAPSHOT_NAME
     if not snapshot.is_file():
         return set()
@@ -124,10 +129,9 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
         data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
     except PreferenceError as exc:
         raise UserError(str(exc)) from None
-    job = OrpoJob(checkpoint=ctx.active_checkpoint(), data=data,
-                  out=next_out_dir(ctx.checkpoints_dir), max_steps=settings.max_steps,
-                  epochs=settings.epochs, beta=settings.beta, eval_n=settings.eval_n,
-                  prompts=ctx.data_dir / PROMPTS_FILE)
+    job = settings.apply(ORPOArgs(checkpoint=str(ctx.active_checkpoint()), data=str(data),
+                                  out=str(next_out_dir(ctx.checkpoints_dir)),
+                                  prompts=str(ctx.data_dir / PROMPTS_FILE)))
     try:
         return ctx.runner.start(job)
     except JobBusyError as exc:
@@ -138,8 +142,6 @@ def loss_frame(status: JobStatus):
     """The live plot's data: one row per logged step and series; None before the first step
     (Gradio fixes a plot's series from the first data it gets, so an empty frame would leave
     the plot without lines for good)."""
-    import pandas as pd
-
     if not status.losses and not status.margins:
         return None
     rows = [(s, v, "loss") for s, v in status.losses]

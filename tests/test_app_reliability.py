@@ -18,7 +18,8 @@ import pytest
 from labeler import labeling as L
 from labeler import playground as P
 from labeler import training as T
-from labeler.context import AppContext, default_generator_factory
+from labeler.context import AppContext
+from trainer.sources import open_source
 from labeler.fakes import fake_checkpoint, make_context, write_pool
 from labeler.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
@@ -122,7 +123,7 @@ def real_ctx(tmp_path_factory, default_checkpoint):
     write_pool(root / "data" / "orpo_prompts.csv")
     shutil.copytree(default_checkpoint, root / "checkpoints" / "tiny-sft")
     ctx = AppContext.create(data_dir=root / "data", checkpoints_dir=root / "checkpoints",
-                            generator_factory=default_generator_factory)
+                            generator_factory=open_source)
     yield ctx
     ctx.close()
 

@@ -7,8 +7,10 @@ and reports "cancelled".
 
 from __future__ import annotations
 
+import argparse
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,18 +18,20 @@ import pytest
 from labeler import training as T
 from labeler.fakes import make_context, seed_pairs
 from labeler.labeling import UserError
-from labeler.runner import JobBusyError, OrpoJob, TrainingRunner, fold_events, orpo_command
+from labeler.runner import JobBusyError, TrainingRunner, fold_events, orpo_command
 from labeler.runner import JobStatus, readable_log
+from trainer.args import add_dataclass_arguments, from_namespace
+from trainer.orpo_config import ORPOArgs
 
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, os, signal, sys, time
     from pathlib import Path
     from labeler.fakes import fake_checkpoint
+    from trainer.args import add_dataclass_arguments
     from trainer.events import EventWriter
+    from trainer.orpo_config import ORPOArgs
     p = argparse.ArgumentParser()
-    for flag in ("--checkpoint", "--data", "--out", "--events", "--max-steps", "--epochs",
-                 "--beta", "--eval-n", "--prompts"):
-        p.add_argument(flag)
+    add_dataclass_arguments(p, ORPOArgs)  # the same flags `diagramlab orpo` parses
     a = p.parse_args()
     mode = os.environ.get("FAKE_MODE", "done")
     events = EventWriter(a.events)  # the trainers' own writer: the runner reads what they write
@@ -35,7 +39,7 @@ FAKE_TRAINER = textwrap.dedent('''
         events.final("cancelled")
         sys.exit(0)
     signal.signal(signal.SIGTERM, cancel)
-    total = int(a.max_steps or 3)
+    total = a.max_steps if a.max_steps > 0 else 3
     for step in range(1, total + 1):
         events.progress(step=step, total=total, loss=2.0 / step, margins=0.1 * step,
                         epoch=step / total, eta_s=float(total - step))
@@ -71,17 +75,27 @@ def fake_runner(tmp_path):
     runner.close()
 
 
-def job(tmp_path: Path, **kw) -> OrpoJob:
-    return OrpoJob(checkpoint=tmp_path / "sft", data=tmp_path / "pairs.csv",
-                   out=tmp_path / "orpo-1", **kw)
+def job(tmp_path: Path, **kw) -> ORPOArgs:
+    return ORPOArgs(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "pairs.csv"),
+                    out=str(tmp_path / "orpo-1"), **kw)
 
 
 def test_orpo_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
-    cmd = orpo_command(job(tmp_path, max_steps=2, beta=0.1), tmp_path / "ev.jsonl", "py")
-    assert cmd[:4] == ["py", "-m", "trainer.cli", "orpo"]
-    assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.1"
+    cmd = orpo_command(job(tmp_path, max_steps=2, beta=0.2), tmp_path / "ev.jsonl", "py")
+    assert cmd[:3] == ["py", "-m", "trainer.orpo"]
+    assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.2"
     assert "--epochs" not in cmd and "--eval-n" not in cmd
     assert cmd[cmd.index("--events") + 1] == str(tmp_path / "ev.jsonl")
+    assert cmd[cmd.index("--prompts") + 1] == ORPOArgs().prompts  # paths always passed
+
+
+def test_orpo_command_parses_back_into_the_same_args(tmp_path):
+    sent = job(tmp_path, max_steps=3, epochs=1.5, beta=0.05, eval_n=0, no_eval=True)
+    cmd = orpo_command(sent, tmp_path / "ev.jsonl", "py")
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, ORPOArgs)
+    received = from_namespace(ORPOArgs, parser.parse_args(cmd[3:]))
+    assert received == replace(sent, events=str(tmp_path / "ev.jsonl"))
 
 
 def test_fold_events_builds_the_loss_curve_and_final_state():

@@ -40,15 +40,16 @@ DRIVER = textwrap.dedent('''
     from pathlib import Path
     from labeler import app, fakes
     from labeler.context import AppContext
-    from labeler.runner import OrpoJob, TrainingRunner
+    from labeler.runner import TrainingRunner
+    from trainer.orpo_config import ORPOArgs
     root, trainer, port = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     original = AppContext.create.__func__
     def create(cls, **kw):
         kw.update(generator_factory=fakes.FakeGenerator, runner=TrainingRunner(
             root / "checkpoints" / ".runs", command_prefix=[sys.executable, trainer]))
         ctx = original(cls, **kw)
-        ctx.runner.start(OrpoJob(checkpoint=ctx.active_checkpoint(), data=root / "x.csv",
-                                 out=root / "checkpoints" / "orpo-1"))
+        ctx.runner.start(ORPOArgs(checkpoint=str(ctx.active_checkpoint()), data=str(root / "x.csv"),
+                                  out=str(root / "checkpoints" / "orpo-1")))
         return ctx
     AppContext.create = classmethod(create)
     sys.exit(app.main(["--data-dir", str(root / "data"), "--checkpoints-dir",

@@ -28,6 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from safetensors import safe_open
+from tokenizers import Tokenizer
+
 from trainer.fileio import atomic_write, fsync_dir, publish_modes, sweep_dead_dirs, utc_now
 
 MANIFEST_NAME = "manifest.json"
@@ -180,8 +183,6 @@ def _json_object(path: Path, what: str) -> dict[str, Any]:
 
 def _check_safetensors(path: Path) -> None:
     """The header parses and every tensor lies inside the file (a truncated copy fails here)."""
-    from safetensors import safe_open
-
     try:
         with safe_open(str(path), framework="numpy") as handle:
             for name in handle.keys():
@@ -213,8 +214,6 @@ def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(f"{root} has no tokenizer ({', '.join(TOKENIZER_FILES)})")
     if (root / "tokenizer.json").is_file():
         try:
-            from tokenizers import Tokenizer
-
             Tokenizer.from_file(str(root / "tokenizer.json"))
         except Exception as exc:  # tokenizers raises a bare Exception on a bad file
             raise CheckpointError(f"{root / 'tokenizer.json'} does not load: {exc}") from exc

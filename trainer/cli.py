@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
+
+from trainer.args import exit_fast_when_cancelled
 
 # name -> (module, one-line help). Function names are derived: add_<name>_arguments / run_<name>.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -61,16 +62,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     args = build_parser(command).parse_args(rest)
     return int(args._run(args) or 0)
-
-
-def exit_fast_when_cancelled(code: int) -> None:
-    """After a run cancelled by SIGTERM (exit code 143; every temp dir already removed), leave
-    without the interpreter's teardown: collecting a loaded model's objects took 7 s on a
-    micro model, and the app escalates to SIGKILL after 10 s."""
-    if code == 143:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
 
 
 if __name__ == "__main__":

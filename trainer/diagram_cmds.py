@@ -18,6 +18,9 @@ import textwrap
 from dataclasses import asdict
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+from tqdm import tqdm
+
 from diagram import extract_request, parse, render
 from diagram.metrics import flow_direction, readability
 from diagram.render import RenderError
@@ -129,8 +132,6 @@ def gallery_items(path: str | Path) -> list[tuple[str, str]]:
 
 
 def _thumbnail(text: str, width: int):
-    from PIL import Image, ImageDraw
-
     height = width * 3 // 5
     result = parse(text)
     try:
@@ -144,9 +145,6 @@ def _thumbnail(text: str, width: int):
 
 def contact_sheet(items: list[tuple[str, str]], cols: int, width: int, progress: bool = True):
     """A PIL image: one captioned thumbnail per (caption, diagram text), `cols` per row."""
-    from PIL import Image, ImageDraw, ImageFont
-    from tqdm import tqdm
-
     font = ImageFont.load_default(size=13)
     pad, line_h, n_lines = 10, 16, 3
     cell_w, cell_h = width + pad, width * 3 // 5 + pad + line_h * n_lines + pad

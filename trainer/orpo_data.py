@@ -17,12 +17,13 @@ import random
 from pathlib import Path
 from typing import Any
 
+from trainer.datasets_io import load_prompt_pool
+from trainer.preferences import PreferenceStore
+from trainer.template import model_input
+
 
 def load_pairs(path: Path) -> list[dict[str, str]]:
     """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
-    from trainer.preferences import PreferenceStore
-    from trainer.template import model_input
-
     frame = PreferenceStore(path).load()
     return [
         {"prompt": model_input(p), "chosen": c, "rejected": r}
@@ -98,8 +99,6 @@ def fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> tu
 
 def heldout_rows(pool: str, n: int, seed: int) -> list[dict[str, Any]]:
     """n held-out prompts of the pool, both categories in proportion, in a seeded order."""
-    from trainer.datasets_io import load_prompt_pool
-
     frame = load_prompt_pool(pool, split="heldout")
     records = frame.to_dict("records")
     random.Random(seed).shuffle(records)
