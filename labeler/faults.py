@@ -109,5 +109,5 @@ def sigkill_writers(path: Path, count: int, wave: int = 8, seed: int = 0) -> tup
             out, _ = proc.communicate()
             committed.update(line for line in out.split() if line)
     committed.discard("")
-    stored = set(PreferenceStore(path).load().pair_id)
+    stored = PreferenceStore(path).read().pair_ids()
     return len(committed), len(committed - stored)

@@ -23,6 +23,7 @@ from dataclasses import replace
 import gradio as gr
 
 from labeler import labeling as L
+from labeler.quotas import progress
 from labeler.views import (badge, cropped_file, ending, image_file, preview, problems_markdown,
                            summary_markdown, tag)
 from trainer.schema import CATEGORIES
@@ -165,10 +166,9 @@ def _prompt_md(state: L.LabelState) -> str:
 
 def _header(ctx) -> str:
     try:
-        frame = ctx.store.load()
-        recent = frame.tail(RECENT_PAIRS).iloc[::-1].to_dict("records")
-        return summary_markdown(ctx.store.summary(), ctx.model_name(ctx.active_checkpoint()),
-                                recent)
+        stored = ctx.store.read()  # one read for counts and the last pairs
+        return summary_markdown(progress(stored.counts()), ctx.model_name(ctx.active_checkpoint()),
+                                stored.recent(RECENT_PAIRS))
     except L.PreferenceError as exc:
         return f"{tag('bad', 'error')} The preferences file is unreadable: {exc}"
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass, replace
 from diagram import build_prompt, parse
 from labeler.limits import MAX_SEED, UserError, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
-from trainer.preferences import TARGETS, PreferenceError
-from trainer.schema import CATEGORIES, LABELED_SOURCES, request_category
+from labeler.quotas import TARGETS, labeled_counts
+from trainer.preferences import PreferenceError
+from trainer.schema import CATEGORIES, request_category
 
 MAX_PROMPT_CHARS = 2_000
 K_RANGE = (2, 6)
@@ -149,18 +150,6 @@ def ensure_session(state: LabelState) -> LabelState:
     return state if state.session else replace(state, session=uuid.uuid4().hex[:12])
 
 
-def labeled_counts(frame) -> dict[str, int]:
-    """Labeled pairs (human, human_edit, simulated; not auto) per category in the store's frame."""
-    counts = dict.fromkeys(CATEGORIES, 0)
-    if len(frame) == 0:
-        return counts
-    labeled = frame[frame["source"].isin(LABELED_SOURCES)]
-    for category, n in labeled["category"].value_counts().items():
-        if category in counts:
-            counts[category] = int(n)
-    return counts
-
-
 def pick_category(counts: dict[str, int], available: dict[str, int], rng: random.Random) -> str:
     """The category furthest below its target share that still has prompts to offer."""
     open_cats = [c for c in CATEGORIES if available.get(c, 0) > 0]
@@ -174,14 +163,14 @@ def pick_category(counts: dict[str, int], available: dict[str, int], rng: random
 def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
     """Take the next pool prompt (balanced toward the quotas, not yet labeled or reserved)."""
     state = ensure_session(state)
-    frame = ctx.store.load()
-    labeled = set(frame["prompt"])
+    stored = ctx.store.read()  # one read of the store for this request
+    labeled = stored.labeled_prompts()
     excluded = set(state.skipped) | ctx.reserved_by_others(state.session) | {state.prompt_id}
     pool = ctx.pool
     fresh = pool[~pool["prompt"].astype(str).isin(labeled)
                  & ~pool["prompt_id"].astype(str).isin(excluded)]
     available = fresh["category"].astype(str).value_counts().to_dict()
-    category = pick_category(labeled_counts(frame), available, rng)
+    category = pick_category(labeled_counts(stored.counts()), available, rng)
     rows = fresh[fresh["category"].astype(str) == category]
     row = rows.iloc[rng.randrange(len(rows))]
     ctx.release(state.session)
@@ -438,7 +427,7 @@ def history(ctx, annotator: str) -> list[dict]:
     minus those an `undo` event took back."""
     events = ctx.read_events()
     undone = {e.get("target") for e in events if e.get("event") == "undo"}
-    stored = set(ctx.store.load()["pair_id"])
+    stored = ctx.store.read().pair_ids()
     name = annotator_name(annotator)
     return [e for e in events if e.get("event") in UNDOABLE and e.get("id")
             and e.get("annotator") == name and e["id"] not in undone

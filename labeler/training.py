@@ -1,6 +1,6 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
-`start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.snapshot`) for the run,
+`start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.export_csv`) for the run,
 picks the next free `checkpoints/orpo-N` name and hands the run's `ORPOArgs` (the trainer's own
 config dataclass; `TrainSettings` are just the page's four optional fields over its defaults) to
 the shared `TrainingRunner`, which passes it to the subprocess as flags. The gate counts pairs that are new since the active checkpoint was trained (its
@@ -56,9 +56,9 @@ class TrainSettings:
 def new_pair_count(ctx) -> tuple[int, int]:
     """(pairs new since the active checkpoint was trained, all pairs). A checkpoint trained on
     pairs ships them (`preferences.csv`); an SFT checkpoint has none, so every pair is new."""
-    frame = ctx.store.load()
+    stored = ctx.store.read()
     seen = trained_pair_ids(ctx.active_checkpoint())
-    return int((~frame["pair_id"].astype(str).isin(seen)).sum()), len(frame)
+    return sum(row["pair_id"] not in seen for row in stored.rows), len(stored)
 
 
 def trained_pair_ids(checkpoint: Path) -> set[str]:
@@ -67,7 +67,7 @@ def trained_pair_ids(checkpoint: Path) -> set[str]:
     if not snapshot.is_file():
         return set()
     try:
-        return set(PreferenceStore(snapshot).load()["pair_id"].astype(str))
+        return set(PreferenceStore(snapshot).read().pair_ids())
     except PreferenceError:
         return set()
 
@@ -99,7 +99,7 @@ def snapshot(store, dest_dir: Path) -> Path:
     """A copy of the pairs taken under the store's lock: training reads a fixed set of pairs."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     name = f"pairs-{utc_stamp()}-{uuid.uuid4().hex[:6]}.csv"
-    return store.snapshot(dest_dir / name)
+    return store.export_csv(dest_dir / name)
 
 
 def _number(value, name: str, kind: type, minimum: float, maximum: float):

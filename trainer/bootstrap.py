@@ -115,7 +115,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
 
 def _bootstrap(args: argparse.Namespace) -> int:
     store = PreferenceStore(args.data)
-    used = set(store.load()["prompt"]) if store.path.exists() else set()
+    used = store.read().labeled_prompts() if store.path.exists() else frozenset()
     by_category = unused_prompts(load_prompt_pool(args.prompts), used, args.seed)
     generator = source_from_args(args)
     stats = BootstrapStats()

@@ -252,7 +252,7 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    snapshot = PreferenceStore(args.data).snapshot(work / SNAPSHOT_NAME)
+    snapshot = PreferenceStore(args.data).export_csv(work / SNAPSHOT_NAME)
     rows = load_pairs(snapshot)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
     train_rows, val_rows = split_pairs(rows, fraction, args.seed)

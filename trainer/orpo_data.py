@@ -24,11 +24,8 @@ from trainer.template import model_input
 
 def load_pairs(path: Path) -> list[dict[str, str]]:
     """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
-    frame = PreferenceStore(path).load()
-    return [
-        {"prompt": model_input(p), "chosen": c, "rejected": r}
-        for p, c, r in zip(frame["prompt"], frame["chosen"], frame["rejected"])
-    ]
+    return [{"prompt": model_input(p), "chosen": c, "rejected": r}
+            for p, c, r in PreferenceStore(path).read().triples()]
 
 
 def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
