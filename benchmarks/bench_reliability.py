@@ -117,7 +117,7 @@ def store_memory(tmp: Path) -> None:
 def corrupt_checkpoints(tmp: Path) -> None:
     from labeler.context import AppContext
     from trainer.sources import open_source
-    from labeler.fakes import write_pool
+    from tests.fakes import write_pool
     from labeler.faults import checkpoint_corruptions
     from trainer.checkpoint import CheckpointError
 
@@ -145,7 +145,7 @@ def corrupt_checkpoints(tmp: Path) -> None:
 def trainer_signals(tmp: Path) -> None:
     """Real ORPO runs from checkpoints/tiny-sft: SIGTERM in training and in the held-out eval,
     SIGKILL in training; seconds to exit and what is left in TMPDIR and the checkpoints dir."""
-    from labeler.fakes import seed_pairs, write_pool
+    from tests.fakes import seed_pairs, write_pool
     from trainer.checkpoint import sweep_leftovers
     from trainer.preferences import PreferenceStore
 

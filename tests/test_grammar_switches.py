@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from labeler import playground as P
-from labeler.fakes import FakeGenerator, make_context
+from fakes import FakeGenerator, make_context
 
 
 class RecordingGenerator(FakeGenerator):

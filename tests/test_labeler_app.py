@@ -18,7 +18,7 @@ from PIL import Image
 from diagram import parse
 from labeler import playground as P
 from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
-from labeler.fakes import fake_checkpoint, make_context, write_pool
+from fakes import fake_checkpoint, make_context, write_pool
 from labeler.labeling import UserError
 from labeler.views import badge, cropped_file, image_file, preview, problems_markdown
 from labeler.votes import VoteLog, win_rate

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from labeler import training as T
-from labeler.fakes import make_context, seed_pairs
+from conftest import env_with_test_modules
+from fakes import make_context, seed_pairs
 from labeler.labeling import UserError
 from labeler.runner import JobBusyError, TrainingRunner, fold_events, orpo_command
 from labeler.runner import JobStatus, readable_log
@@ -26,7 +27,7 @@ from trainer.orpo_config import ORPOArgs
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, os, signal, sys, time
     from pathlib import Path
-    from labeler.fakes import fake_checkpoint
+    from fakes import fake_checkpoint
     from trainer.args import add_dataclass_arguments
     from trainer.events import EventWriter
     from trainer.orpo_config import ORPOArgs
@@ -67,7 +68,8 @@ FAKE_TRAINER = textwrap.dedent('''
 
 
 @pytest.fixture
-def fake_runner(tmp_path):
+def fake_runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", env_with_test_modules()["PYTHONPATH"])  # the fake imports fakes
     script = tmp_path / "fake_orpo.py"
     script.write_text(FAKE_TRAINER)
     runner = TrainingRunner(tmp_path / "runs", command_prefix=[sys.executable, str(script)])
@@ -192,7 +194,8 @@ def test_advanced_fields_come_from_the_trainers_dataclass():
     assert all(isinstance(help_text, str) and help_text for _, help_text in defaults.values())
 
 
-def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(tmp_path):
+def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", env_with_test_modules()["PYTHONPATH"])  # the fake imports fakes
     script = tmp_path / "fake_orpo.py"
     script.write_text(FAKE_TRAINER)
     runner = TrainingRunner(tmp_path / "checkpoints" / ".runs",
@@ -221,7 +224,7 @@ def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(t
 
 def test_active_choice_survives_a_restart_and_a_broken_one_falls_back(tmp_path):
     from labeler.context import AppContext
-    from labeler.fakes import fake_checkpoint
+    from fakes import fake_checkpoint
 
     ctx = make_context(tmp_path)
     orpo = fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from labeler.fakes import fake_checkpoint, make_context, write_pool
+from conftest import env_with_test_modules
+from fakes import fake_checkpoint, make_context, write_pool
 from trainer.checkpoint import CheckpointError, list_checkpoints
 from trainer.fileio import pid_alive
 
@@ -38,7 +39,8 @@ FAKE_TRAINER = textwrap.dedent('''
 DRIVER = textwrap.dedent('''
     import sys
     from pathlib import Path
-    from labeler import app, fakes
+    from labeler import app
+    import fakes
     from labeler.context import AppContext
     from labeler.runner import TrainingRunner
     from trainer.orpo_config import ORPOArgs
@@ -84,7 +86,7 @@ def test_app_signal_during_training_leaves_no_process_and_no_temp_dir(tmp_path, 
     fake_checkpoint(tmp_path / "checkpoints" / "tiny-sft")
     (tmp_path / "fake_orpo.py").write_text(FAKE_TRAINER)
     (tmp_path / "driver.py").write_text(DRIVER)
-    env = dict(os.environ, TMPDIR=str(tmpdir), GRADIO_ANALYTICS_ENABLED="False")
+    env = env_with_test_modules(dict(os.environ, TMPDIR=str(tmpdir), GRADIO_ANALYTICS_ENABLED="False"))
     port = free_port()
     app = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path),
                             str(tmp_path / "fake_orpo.py"), str(port)], env=env,
@@ -154,7 +156,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
 def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
         tmp_path, micro_sft_checkpoint, stage, after):
     from trainer.preferences import PreferenceStore
-    from labeler.fakes import seed_pairs
+    from fakes import seed_pairs
 
     store = PreferenceStore(tmp_path / "pairs.csv")
     seed_pairs(store, 24)
