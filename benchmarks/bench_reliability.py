@@ -157,7 +157,7 @@ def trainer_signals(tmp: Path) -> None:
         work_tmp, ckpts = tmp / f"tmp-{stage[:4]}-{sig}", tmp / f"ck-{stage[:4]}-{sig}"
         work_tmp.mkdir()
         events = tmp / f"events-{stage[:4]}-{sig}.jsonl"
-        cmd = [sys.executable, "-m", "trainer.cli", "orpo", "--checkpoint",
+        cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint",
                str(ROOT / "checkpoints" / "tiny-sft"), "--data", str(store.path),
                "--out", str(ckpts / "orpo-1"), "--events", str(events), "--batch-size", "1",
                "--max-steps", "400" if stage == "training" else "1", "--threads", "1",

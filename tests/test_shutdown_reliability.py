@@ -166,7 +166,7 @@ def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
     events = tmp_path / "events.jsonl"
     out = tmp_path / "ckpts" / "orpo-1"
     steps = 400 if after == "step" else 1
-    cmd = [sys.executable, "-m", "trainer.cli", "orpo", "--checkpoint", str(micro_sft_checkpoint),
+    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", str(micro_sft_checkpoint),
            "--data", str(store.path), "--out", str(out), "--events", str(events),
            "--max-steps", str(steps), "--batch-size", "1", "--threads", "1",
            "--prompts", str(pool), "--eval-n", "50", "--eval-k", "4"]

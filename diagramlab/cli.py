@@ -1,10 +1,13 @@
 """The `diagramlab` command: one dispatcher that imports only the module of the command being run.
 
-Each command lives in a module exposing `add_<name>_arguments(parser)` and `run_<name>(args) -> int`,
-so `diagramlab check` never pays for importing torch.
+It sits above the packages it dispatches to (`diagramlab/`, not `trainer/`), so no module of
+`trainer` names `labeler` (the arrows point one way). Each command lives in a module exposing
+`add_<name>_arguments(parser)` and `run_<name>(args) -> int`, so `diagramlab check` never pays for
+importing torch.
 
     diagramlab --help
     diagramlab check diagram.txt --json
+    python -m diagramlab check diagram.txt      # the same
 """
 
 from __future__ import annotations
@@ -64,7 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     return int(args._run(args) or 0)
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The console script: `main()`, then exit (fast after a cancelled training run)."""
     exit_code = main()
     exit_fast_when_cancelled(exit_code)
     raise SystemExit(exit_code)
+
+
+if __name__ == "__main__":
+    run()
