@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from labeler.limits import UserError
+from labeler.common import UserError
 from labeler.runner import TrainingRunner
 from labeler.votes import VoteLog
 from trainer.checkpoint import (CheckpointError, list_checkpoints, read_manifest, sweep_leftovers,

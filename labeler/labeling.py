@@ -28,7 +28,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
-from labeler.limits import MAX_SEED, UserError, bounded_number, check_annotator, whole_number
+from labeler.common import UserError
+from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
 from labeler.quotas import TARGETS, labeled_counts
 from trainer.preferences import PreferenceError

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from diagram import build_prompt
-from labeler.labeling import UserError, check_request
+from labeler.common import UserError
+from labeler.labeling import check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
@@ -41,17 +42,6 @@ class ABState:
     right: str = ""
     seed: int | None = None
     voted: bool = False
-
-
-def checkpoint_choices(ctx) -> list[tuple[str, str]]:
-    """(label, name) per checkpoint, newest last; the label shows kind and the active mark."""
-    active = ctx.model_name(ctx.active_checkpoint())
-    out = []
-    for path, manifest in ctx.checkpoints():
-        name = ctx.model_name(path)
-        mark = " (active)" if name == active else ""
-        out.append((f"{name} [{manifest.get('kind', '?')}]{mark}", name))
-    return out
 
 
 def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,

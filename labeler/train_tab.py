@@ -16,8 +16,7 @@ from pathlib import Path
 import gradio as gr
 
 from labeler import training as T
-from labeler.labeling import UserError
-from labeler.playground import checkpoint_choices
+from labeler.common import UserError, checkpoint_choices
 from labeler.runner import JobStatus, readable_log
 from labeler.views import tag
 from trainer.checkpoint import CheckpointError

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from labeler.labeling import UserError
+from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus
 from trainer.checkpoint import CheckpointError, read_manifest

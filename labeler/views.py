@@ -19,7 +19,8 @@ from PIL import Image, ImageDraw, ImageOps
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
 from diagram.parse import ParseResult
-from labeler.limits import UserError, prune_dir
+from labeler.common import UserError
+from labeler.limits import prune_dir
 from trainer.fileio import atomic_write, os_error_message
 
 MAX_PROBLEMS_SHOWN = 30

@@ -23,7 +23,7 @@ from trainer.sources import open_source
 from fakes import fake_checkpoint, make_context, write_pool
 from labeler.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
-from labeler.limits import UserError
+from labeler.common import UserError
 from trainer.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
 
 

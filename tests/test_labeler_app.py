@@ -19,7 +19,7 @@ from diagram import parse
 from labeler import playground as P
 from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
 from fakes import fake_checkpoint, make_context, write_pool
-from labeler.labeling import UserError
+from labeler.common import UserError, checkpoint_choices
 from labeler.views import badge, cropped_file, image_file, preview, problems_markdown
 from labeler.votes import VoteLog, win_rate
 
@@ -156,7 +156,7 @@ def test_win_rate_counts_only_orpo_against_sft(rows, expected):
 
 def test_ab_compare_hides_then_reveals_and_votes_once(ctx):
     fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
-    assert sorted(name for _, name in P.checkpoint_choices(ctx)) == ["orpo-1", "tiny-sft"]
+    assert sorted(name for _, name in checkpoint_choices(ctx)) == ["orpo-1", "tiny-sft"]
     with pytest.raises(UserError, match="two different"):
         P.compare(ctx, "DL model with 2 inputs", "orpo-1", "orpo-1", random.Random(0))
     left, right, ab = P.compare(ctx, "DL model with 2 inputs", "orpo-1", "tiny-sft",

@@ -18,7 +18,7 @@ import pytest
 from labeler import training as T
 from conftest import env_with_test_modules
 from fakes import make_context, seed_pairs
-from labeler.labeling import UserError
+from labeler.common import UserError
 from labeler.runner import JobBusyError, TrainingRunner, fold_events, orpo_command
 from labeler.runner import JobStatus, readable_log
 from trainer.args import add_dataclass_arguments, from_namespace
