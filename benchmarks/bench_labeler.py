@@ -132,7 +132,7 @@ def bench_clicks(args: argparse.Namespace, root: Path) -> None:
     ctx = AppContext.create(data_dir=data, checkpoints_dir=root / "click-ckpts",
                             checkpoint=Path(args.checkpoint))
     load_started = time.perf_counter()
-    ctx.generator()
+    ctx.models.generator()
     load_s = time.perf_counter() - load_started
     demo, url = launch(ctx, port=free_port())
     try:

@@ -132,7 +132,7 @@ def corrupt_checkpoints(tmp: Path) -> None:
         shutil.copytree(default, target)
         damage(target)
         try:
-            ctx.set_active(target)
+            ctx.models.set_active(target)
             accepted.append(kind)
         except CheckpointError:
             refused += 1

@@ -28,12 +28,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
+from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
+from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
 from trainer.sources import open_source
 
 ASSETS = Path(__file__).parent / "assets"
@@ -167,20 +168,20 @@ def _load_active(ctx: AppContext, explicit: bool) -> str | None:
     """Load the model for labeling before serving; a restored (active.json) choice that fails
     falls back to the default checkpoint with a warning. A message when nothing usable loads."""
     for attempt in range(2):
-        checkpoint = ctx.active_checkpoint()
+        checkpoint = ctx.models.active()
         try:
             validate_checkpoint(checkpoint)
             print(f"loading {checkpoint} ...", flush=True)
-            ctx.generator()  # load before serving, so the first page does not wait for it
+            ctx.models.generator()  # load before serving, so the first page does not wait for it
             return None
         except Exception as exc:  # any load failure is reported, never a traceback
-            default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT
+            default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT_NAME
             if explicit or attempt or checkpoint == default:
                 return (f"the model for labeling ({checkpoint}) is unusable: {exc}; "
                         "pass --checkpoint")
             print(f"diagramlab app: warning: the active checkpoint {checkpoint} is unusable "
                   f"({exc}); using {default}", file=sys.stderr)
-            ctx.fall_back(default)
+            ctx.models.fall_back(default)
     return None
 
 

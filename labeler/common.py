@@ -13,10 +13,10 @@ class UserError(ValueError):
 
 def checkpoint_choices(ctx) -> list[tuple[str, str]]:
     """(label, name) per checkpoint, newest last; the label shows kind and the active mark."""
-    active = ctx.model_name(ctx.active_checkpoint())
+    active = ctx.models.name(ctx.models.active())
     out = []
-    for path, manifest in ctx.checkpoints():
-        name = ctx.model_name(path)
+    for path, manifest in ctx.models.list():
+        name = ctx.models.name(path)
         mark = " (active)" if name == active else ""
         out.append((f"{name} [{manifest.get('kind', '?')}]{mark}", name))
     return out

@@ -169,7 +169,7 @@ def _prompt_md(state: L.LabelState) -> str:
 def _header(ctx) -> str:
     try:
         stored = ctx.store.read()  # one read for counts and the last pairs
-        return summary_markdown(progress(stored.counts()), ctx.model_name(ctx.active_checkpoint()),
+        return summary_markdown(progress(stored.counts()), ctx.models.name(ctx.models.active()),
                                 stored.recent(RECENT_PAIRS))
     except PreferenceError as exc:
         return f"{tag('bad', 'error')} The preferences file is unreadable: {exc}"
@@ -284,7 +284,7 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
         yield _view(ctx, before, _warn(str(exc)))
         return
     reset = waiting.prompt_key != before.prompt_key
-    model = ctx.model_name(ctx.active_checkpoint())
+    model = ctx.models.name(ctx.models.active())
     message = f"{_notice(waiting)}{tag('busy', 'generating')} {sampling.k} candidates with " \
               f"`{model}` ..."
     yield _view(ctx, waiting, message, pending=int(sampling.k), reset_editor=reset)

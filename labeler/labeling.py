@@ -166,7 +166,7 @@ def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
     state = ensure_session(state)
     stored = ctx.store.read()  # one read of the store for this request
     labeled = stored.labeled_prompts()
-    excluded = set(state.skipped) | ctx.reserved_by_others(state.session) | {state.prompt_id}
+    excluded = set(state.skipped) | ctx.reservations.held_by_others(state.session) | {state.prompt_id}
     pool = ctx.pool
     fresh = pool[~pool["prompt"].astype(str).isin(labeled)
                  & ~pool["prompt_id"].astype(str).isin(excluded)]
@@ -174,8 +174,8 @@ def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
     category = pick_category(labeled_counts(stored.counts()), available, rng)
     rows = fresh[fresh["category"].astype(str) == category]
     row = rows.iloc[rng.randrange(len(rows))]
-    ctx.release(state.session)
-    ctx.reserve(str(row["prompt_id"]), state.session)
+    ctx.reservations.release(state.session)
+    ctx.reservations.reserve(str(row["prompt_id"]), state.session)
     return replace(state, prompt_id=str(row["prompt_id"]), category=category,
                    asks=describe_request(row.get("dest_shape_info")),
                    request=str(row["request"]), prompt=str(row["prompt"]), candidates=(),
@@ -255,14 +255,14 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
         sampling = replace(sampling, seed=state.replay_seed)
     seed = sampling.seed if sampling.seed is not None else random.SystemRandom().randrange(2**31)
     sampling = replace(sampling, seed=seed)
-    checkpoint = ctx.active_checkpoint()
-    candidates = ctx.generator(checkpoint).generate(
+    checkpoint = ctx.models.active()
+    candidates = ctx.models.generator(checkpoint).generate(
         state.prompt, k=sampling.k, temperature=sampling.temperature, top_p=sampling.top_p,
         seed=seed)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in candidates]
     random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
-    return replace(state, model=ctx.model_name(checkpoint), generation_id=generation_id,
+    return replace(state, model=ctx.models.name(checkpoint), generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
                    shown_at=time.monotonic(), replay_seed=None, confirm=None)
 
@@ -321,7 +321,7 @@ def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int
 def _log_action(ctx, kind: str, state: LabelState, annotator: str, **fields) -> str:
     """One undoable line in the event log: what undo needs to restore the prompt."""
     event_id = uuid.uuid4().hex[:12]
-    ctx.log_event(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
+    ctx.events.log(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
                   prompt_id=state.prompt_id, prompt=state.prompt, request=state.request,
                   category=state.category, asks=state.asks, model=state.model,
                   seed=state.sampling.seed, **fields)
@@ -339,7 +339,7 @@ def _append(ctx, state: LabelState, chosen: str, rejected: str, source: str, met
 
 
 def _saved(ctx, state: LabelState, pair_id: str, what: str = "pair") -> LabelState:
-    ctx.release(state.session)
+    ctx.reservations.release(state.session)
     return replace(state, chosen=None, rejected=None, candidates=(), confirm=None,
                    notice=f"saved {what} `{pair_id}`")
 
@@ -417,7 +417,7 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
                     chosen_position=state.chosen, rejected_position=state.rejected,
                     decision_seconds=_decision_seconds(state))
         notice = {"skip": "skipped", "both_bad": "marked both bad", "tie": "marked a tie"}[reason]
-    ctx.release(state.session)
+    ctx.reservations.release(state.session)
     skipped = state.skipped + ((state.prompt_id,) if state.prompt_id else ())
     return replace(state, skipped=skipped, candidates=(), chosen=None, rejected=None,
                    confirm=None, notice=notice)
@@ -426,7 +426,7 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
 def history(ctx, annotator: str) -> list[dict]:
     """The annotator's undoable actions, oldest first: logged pairs still in the CSV and skips,
     minus those an `undo` event took back."""
-    events = ctx.read_events()
+    events = ctx.events.read()
     undone = {e.get("target") for e in events if e.get("event") == "undo"}
     stored = ctx.store.read().pair_ids()
     name = annotator_name(annotator)
@@ -450,11 +450,11 @@ def undo(ctx, state: LabelState, annotator: str) -> tuple[LabelState, str]:
         what = f"removed pair `{last['pair_id']}`"
     else:
         what = {"skip": "the skip", "both_bad": "'both bad'", "tie": "the tie"}[last["event"]]
-    ctx.log_event("undo", target=last["id"], undone=last["event"], pair_id=last.get("pair_id"),
+    ctx.events.log("undo", target=last["id"], undone=last["event"], pair_id=last.get("pair_id"),
                   annotator=annotator_name(annotator), session=state.session)
-    ctx.release(state.session)
+    ctx.reservations.release(state.session)
     if last.get("prompt_id"):
-        ctx.reserve(str(last["prompt_id"]), state.session)
+        ctx.reservations.reserve(str(last["prompt_id"]), state.session)
     restored = replace(
         state, prompt_id=str(last.get("prompt_id") or ""), prompt=str(last.get("prompt") or ""),
         request=str(last.get("request") or ""), category=str(last.get("category") or ""),

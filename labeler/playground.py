@@ -56,13 +56,13 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
     temperature = bounded_number(temperature, "Temperature", 0.01, 2.0)
     top_p = bounded_number(top_p, "Top-p", 0.01, 1.0)
     try:
-        path = ctx.resolve_checkpoint(checkpoint)
+        path = ctx.models.resolve(checkpoint)
     except CheckpointError as exc:  # a path outside checkpoints-dir
         raise UserError(str(exc)) from None
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     prompt = build_prompt(check_request(request))
-    cand = ctx.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
+    cand = ctx.models.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
                                         seed=seed, grammar=grammar)[0]
     problems = tuple((p.line, p.severity, p.message) for p in cand.parse.problems)
     return Sample(text=cand.text, image=str(image_file(ctx.render_dir, cand.text,
@@ -92,10 +92,10 @@ def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, s
         raise UserError("You already voted on this comparison; run a new one.")
     if choice not in VOTES:
         raise UserError(f"Unknown vote {choice!r}.")
-    left, right = ctx.resolve_checkpoint(ab.left), ctx.resolve_checkpoint(ab.right)
+    left, right = ctx.models.resolve(ab.left), ctx.models.resolve(ab.right)
     try:
         ctx.votes.append(prompt=ab.prompt, left=ab.left, right=ab.right,
-                         left_stage=ctx.stage(left), right_stage=ctx.stage(right), vote=choice,
+                         left_stage=ctx.models.stage(left), right_stage=ctx.models.stage(right), vote=choice,
                          annotator=check_annotator(annotator), seed=ab.seed)
     except OSError as exc:  # disk full: one message for the page
         raise UserError(os_error_message(exc, "save the vote")) from exc

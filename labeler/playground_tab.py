@@ -42,7 +42,7 @@ def _layout(ctx) -> dict:
                 c["png"] = gr.DownloadButton("Download PNG", elem_id="pg-png", size="sm")
                 c["svg"] = gr.DownloadButton("Download SVG", elem_id="pg-svg", size="sm")
     choices = checkpoint_choices(ctx)
-    active = ctx.model_name(ctx.active_checkpoint())
+    active = ctx.models.name(ctx.models.active())
     with gr.Accordion("Generate with a checkpoint", open=True):
         with gr.Row(equal_height=True):
             c["request"] = gr.Textbox(label="Request", scale=4, elem_id="pg-request",
@@ -85,7 +85,7 @@ def checkpoint_list_updates(ctx) -> list:
     """New choices and values for every checkpoint dropdown of the app: Playground's generate,
     A, B, and the Train tab's list (A and generate on the active model, B on the newest other)."""
     choices = checkpoint_choices(ctx)
-    active = ctx.model_name(ctx.active_checkpoint())
+    active = ctx.models.name(ctx.models.active())
     others = [name for _, name in choices if name != active]
     return [gr.Dropdown(choices=choices, value=active), gr.Dropdown(choices=choices, value=active),
             gr.Dropdown(choices=choices, value=others[-1] if others else None),

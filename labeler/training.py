@@ -57,7 +57,7 @@ def new_pair_count(ctx) -> tuple[int, int]:
     """(pairs new since the active checkpoint was trained, all pairs). A checkpoint trained on
     pairs ships them (`preferences.csv`); an SFT checkpoint has none, so every pair is new."""
     stored = ctx.store.read()
-    seen = trained_pair_ids(ctx.active_checkpoint())
+    seen = trained_pair_ids(ctx.models.active())
     return sum(row["pair_id"] not in seen for row in stored.rows), len(stored)
 
 
@@ -81,7 +81,7 @@ def gate(ctx) -> tuple[bool, str]:
         new, total = new_pair_count(ctx)
     except PreferenceError as exc:
         return False, f"The preferences file is unreadable: {exc}"
-    active = ctx.model_name(ctx.active_checkpoint())
+    active = ctx.models.name(ctx.models.active())
     if new < MIN_PAIRS:
         return False, (f"Training needs at least {MIN_PAIRS} pairs that `{active}` was not trained "
                        f"on; there are {new} (of {total}). Label more first.")
@@ -129,7 +129,7 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
         data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
     except PreferenceError as exc:
         raise UserError(str(exc)) from None
-    job = settings.apply(ORPOArgs(checkpoint=str(ctx.active_checkpoint()), data=str(data),
+    job = settings.apply(ORPOArgs(checkpoint=str(ctx.models.active()), data=str(data),
                                   out=str(next_out_dir(ctx.checkpoints_dir)),
                                   prompts=str(ctx.data_dir / PROMPTS_FILE)))
     try:
@@ -157,10 +157,10 @@ def verdict_markdown(ctx, checkpoint: Path) -> str:
     except CheckpointError as exc:
         return str(exc)
     verdict = manifest.get("verdict")
-    new_name = ctx.model_name(Path(checkpoint))
+    new_name = ctx.models.name(Path(checkpoint))
     if not verdict:
         return f"`{new_name}` has no verdict in its manifest (trained by an older version)."
-    old_name = ctx.model_name(Path(verdict.get("previous_checkpoint") or "previous"))
+    old_name = ctx.models.name(Path(verdict.get("previous_checkpoint") or "previous"))
     new, old, n = verdict.get("new") or {}, verdict.get("previous") or {}, verdict["heldout_pairs"]
     if n and new.get("prefers_chosen") is not None:
         head = (f"**`{new_name}` prefers your chosen diagram in {_pct(new['prefers_chosen'])} of "

@@ -242,7 +242,7 @@ def test_bad_api_submits_write_nothing(served):
 def test_generator_cache_loads_each_checkpoint_once_and_evicts_the_oldest(tmp_path):
     import time as _time
 
-    from labeler.context import GeneratorCache
+    from labeler.models import GeneratorCache
 
     loads = []
 
@@ -271,9 +271,9 @@ def test_the_api_activates_a_checkpoint_made_after_the_server_started(served):
     fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")  # e.g. a finished training run
     client = Client(url, verbose=False, download_files=False)
     client.predict("orpo-1", api_name="/activate")
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    assert ctx.models.name(ctx.models.active()) == "orpo-1"
     client.predict("orpo-9", api_name="/activate")  # not on disk: refused, nothing changes
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    assert ctx.models.name(ctx.models.active()) == "orpo-1"
 
 
 @pytest.mark.slow

@@ -214,8 +214,8 @@ def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(t
         in verdict
     assert "| valid diagrams | 50% | 75% |" in verdict and "loss" not in verdict
     assert T.gate(ctx)[0]  # 21 pairs, none seen by tiny-sft
-    ctx.set_active(Path(status.out))
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-4"
+    ctx.models.set_active(Path(status.out))
+    assert ctx.models.name(ctx.models.active()) == "orpo-4"
     allowed, reason = T.gate(ctx)  # orpo-4 was trained on 20 of the 21: 1 is new
     assert not allowed and "there are 1 (of 21)" in reason
     assert '"checkpoint": "orpo-4"' in (ctx.checkpoints_dir / "active.json").read_text()
@@ -228,14 +228,14 @@ def test_active_choice_survives_a_restart_and_a_broken_one_falls_back(tmp_path):
 
     ctx = make_context(tmp_path)
     orpo = fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
-    ctx.set_active(orpo)
+    ctx.models.set_active(orpo)
     again = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
-    assert again.active_checkpoint() == orpo
+    assert again.models.active() == orpo
     (ctx.checkpoints_dir / "active.json").write_text("{not json")
     fallback = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
-    assert fallback.active_checkpoint().name == "tiny-sft"
+    assert fallback.models.active().name == "tiny-sft"
     with pytest.raises(Exception, match="manifest"):
-        ctx.set_active(tmp_path)  # not a checkpoint: refused, active unchanged
-    assert ctx.active_checkpoint() == orpo
+        ctx.models.set_active(tmp_path)  # not a checkpoint: refused, active unchanged
+    assert ctx.models.active() == orpo
     for c in (ctx, again, fallback):
         c.close()

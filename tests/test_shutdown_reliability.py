@@ -50,7 +50,7 @@ DRIVER = textwrap.dedent('''
         kw.update(generator_factory=fakes.FakeGenerator, runner=TrainingRunner(
             root / "checkpoints" / ".runs", command_prefix=[sys.executable, trainer]))
         ctx = original(cls, **kw)
-        ctx.runner.start(ORPOArgs(checkpoint=str(ctx.active_checkpoint()), data=str(root / "x.csv"),
+        ctx.runner.start(ORPOArgs(checkpoint=str(ctx.models.active()), data=str(root / "x.csv"),
                                   out=str(root / "checkpoints" / "orpo-1")))
         return ctx
     AppContext.create = classmethod(create)
@@ -144,7 +144,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
         assert live.exists()
         fake_checkpoint(ckpts / f".orpo-2.tmp-{pid}-zz", kind="orpo")
         with pytest.raises(CheckpointError, match="not a checkpoint directory"):
-            ctx.resolve_checkpoint(f".orpo-2.tmp-{pid}-zz")
+            ctx.models.resolve(f".orpo-2.tmp-{pid}-zz")
     finally:
         ctx.close()
     assert not ctx.render_dir.exists()
