@@ -31,14 +31,12 @@ exit code is 143. Dirs a SIGKILLed run left (their names carry its pid) are swep
 {"status": "failed", "error": ...} and exits 1. No existing checkpoint is ever touched.
 
 Precision and memory: on CPU fp32 without gradient checkpointing. On a GPU: bf16 weights (LoRA),
-gradient checkpointing, the 8-bit paged AdamW of bitsandbytes when installed, no reference model.
-benchmarks/bench_orpo_memory.py on the 1.3B shape (LoRA r=16, one pair, checkpointing; fp32 on
-CPU, whose bf16 matmuls are ~200x slower): 5.6 GB of weights, peak 7.1 GB at 243 tokens per
-sequence and 8.7 GB at 473, i.e. +6.9 MB per token. In bf16 that extrapolates to 2.6 GB of
-weights + 3.4-6.9 GB at 1024 tokens (activations at half to full fp32 size) = 6.0-9.5 GB, and
-7.8-13.0 GB at 1536: on a 12 GB card keep batch 1 (grad-accum for more) and max length <= 1024
-(it is sized from the data anyway). The original project OOMed at 1536 without these settings.
-Time on this 2-core CPU (tiny preset, full fine-tuning): 800 pairs x 3 epochs = 570 steps, 104 s.
+gradient checkpointing, the 8-bit paged AdamW of bitsandbytes when installed, no reference model
+(the original project ran out of memory at 1536 tokens without these settings). Measured peak
+memory for the 1.3B shape and the advice that follows (batch 1, max length <= 1024 on a 12 GB
+card): README "ORPO memory" (`python -m benchmarks.bench_orpo_memory`); training time: README.
+
+The options are `trainer.orpo_config.ORPOArgs`; this module only trains.
 """
 
 from __future__ import annotations
