@@ -17,6 +17,7 @@ import importlib
 import sys
 
 from trainer.args import exit_fast_when_cancelled
+from trainer.preference_trainers import TRAINERS
 
 # name -> (module, one-line help). Function names are derived: add_<name>_arguments / run_<name>.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("trainer.generate", "sample K candidate diagrams for a request"),
     "eval": ("trainer.evaluate", "evaluate a checkpoint on held-out prompts"),
     "bootstrap": ("trainer.bootstrap", "write auto preference pairs from reference layouts"),
-    "orpo": ("trainer.orpo", "ORPO training on the collected preferences"),
+    **{name: (trainer.module, trainer.help) for name, trainer in TRAINERS.items()},  # orpo, ...
     "app": ("labeler.app", "start the labeler web app"),
 }
 

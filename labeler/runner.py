@@ -1,12 +1,14 @@
-"""One ORPO training job at a time, run as a subprocess and followed through its events file.
+"""One preference-training job at a time, run as a subprocess and followed through its events file.
 
-The web process never imports torch for training: `TrainingRunner.start(ORPOArgs)` launches
-`python -m trainer.orpo --checkpoint ... --data ... --out ... --events ...` (the dataclass's
-own flags, `trainer.args.to_argv`) as an argument list (never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
-(`trainer.events`: `{"phase"}`, `{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ...
-`{"status": "done"|...}`), read incrementally with `EventFollower`, into a `JobStatus` the Train
-tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
-cancelling cleanly. A job that dies without a final event is reported as failed with its log tail.
+The web process never imports torch for training: `TrainingRunner.start(config)`, where `config`
+is a registered preference trainer's config (`trainer.preference_trainers`; ORPOArgs today),
+launches `python -m trainer.orpo --checkpoint ... --data ... --out ... --events ...` (the
+dataclass's own flags, `trainer.args.to_argv`) as an argument list (never a shell), sends its
+output to a log file, and `status()` folds the JSON-lines events (`trainer.events`: `{"phase"}`,
+`{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ... `{"status": "done"|...}`), read
+incrementally with `EventFollower`, into a `JobStatus` the Train tab shows. `stop()` sends
+SIGTERM, which the trainer handles by cancelling cleanly. A job that dies without a final event
+is reported as failed with its log tail.
 
     runner = TrainingRunner(Path("checkpoints/.runs"))
     runner.start(ORPOArgs(checkpoint=..., data=..., out=..., max_steps=2))
@@ -25,10 +27,11 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from trainer.args import to_argv
 from trainer.events import EventFollower
-from trainer.orpo_config import ORPOArgs
+from trainer.preference_trainers import trainer_of
 from trainer.fileio import utc_stamp
 
 LOG_TAIL_LINES = 40
@@ -73,10 +76,12 @@ class JobStatus:
 ALWAYS_PASSED = ("checkpoint", "data", "out", "events", "prompts")  # paths: never a default
 
 
-def orpo_command(job: ORPOArgs, events: Path, python: str = sys.executable) -> list[str]:
-    """The argument list that trains `job` with progress events to `events`: the paths, then
-    the options that differ from `diagramlab orpo`'s defaults."""
-    return [python, "-m", "trainer.orpo", *to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)]
+def train_command(job: Any, events: Path, python: str = sys.executable) -> list[str]:
+    """The argument list that trains `job` (a registered preference trainer's config, e.g.
+    ORPOArgs) with progress events to `events`: `python -m <its module>`, the paths, then the
+    options that differ from the trainer's defaults."""
+    module = trainer_of(job).module
+    return [python, "-m", module, *to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)]
 
 
 def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
@@ -156,13 +161,13 @@ class TrainingRunner:
         self._events: EventFollower | None = None
         self._stop_requested = False
 
-    def _command(self, job: ORPOArgs, events: Path) -> list[str]:
-        cmd = orpo_command(job, events, self.python)
+    def _command(self, job: Any, events: Path) -> list[str]:
+        cmd = train_command(job, events, self.python)
         if self.command_prefix is not None:
             cmd = list(self.command_prefix) + cmd[3:]
         return cmd
 
-    def start(self, job: ORPOArgs) -> JobStatus:
+    def start(self, job: Any) -> JobStatus:
         """Launch `job`; raises JobBusyError while another job runs."""
         with self._lock:
             self._refresh()

@@ -20,6 +20,7 @@ from labeler.common import UserError, checkpoint_choices
 from labeler.runner import JobStatus, readable_log
 from labeler.views import tag
 from trainer.checkpoint import CheckpointError
+from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 
 POLL_SECONDS = 1.5
 
@@ -30,7 +31,7 @@ def _layout(ctx) -> dict:
     c: dict = {"seen": gr.State(""), "job": gr.State("")}
     c["gate"] = gr.Markdown(elem_id="train-gate")
     with gr.Row():
-        c["train"] = gr.Button("Train ORPO on current preferences", variant="primary",
+        c["train"] = gr.Button(f"Train {TRAINERS[DEFAULT_TRAINER].label} on current preferences", variant="primary",
                                elem_id="train", interactive=False)
         c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
         c["stop_ok"] = gr.Checkbox(True, visible="hidden", elem_id="stop-ok")

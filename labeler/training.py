@@ -1,10 +1,11 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
-`start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.export_csv`) for the run,
-picks the next free `checkpoints/orpo-N` name and hands the run's `ORPOArgs` (the trainer's own
-config dataclass; `TrainSettings` are just the page's four optional fields over its defaults) to
-the shared `TrainingRunner`, which passes it to the subprocess as flags. The gate counts pairs that are new since the active checkpoint was trained (its
-`preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
+`start(ctx, settings, trainer="orpo")` snapshots the preference CSV (`PreferenceStore.export_csv`)
+for the run, picks the next free `checkpoints/orpo-N` name and hands the run's config (the
+registered trainer's own dataclass, `trainer.preference_trainers`: ORPOArgs; `TrainSettings` are
+just the page's four optional fields over its defaults) to the shared `TrainingRunner`, which
+passes it to the subprocess as flags. The gate counts pairs that are new since the active
+checkpoint was trained (its `preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
 (`trainer.verdict`): the previous and the new model on the same held-out pairs and prompts.
 
     ok, reason = gate(ctx)
@@ -17,6 +18,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -24,31 +26,31 @@ from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus
 from trainer.checkpoint import CheckpointError, read_manifest
-from trainer.orpo_config import SNAPSHOT_NAME, ORPOArgs
-from trainer.schema import PROMPTS_FILE
 from trainer.fileio import utc_stamp
+from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.schema import PROMPTS_FILE, TRAINED_PAIRS_FILE
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
-_ORPO_NAME = re.compile(r"^orpo-(\d+)$")
 
 
-def field_defaults() -> dict[str, tuple[object, str]]:
-    """(default, help) of the exposed `diagramlab orpo` options, from its ORPOArgs dataclass."""
+def field_defaults(trainer: str = DEFAULT_TRAINER) -> dict[str, tuple[object, str]]:
+    """(default, help) of the exposed options of the trainer's config dataclass (ORPOArgs)."""
     wanted = ("max_steps", "epochs", "beta", "eval_n")
-    return {f.name: (f.default, f.metadata["help"]) for f in fields(ORPOArgs) if f.name in wanted}
+    return {f.name: (f.default, f.metadata["help"]) for f in fields(TRAINERS[trainer].config)
+            if f.name in wanted}
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """The advanced fields; None leaves `diagramlab orpo`'s default (names are ORPOArgs fields)."""
+    """The advanced fields; None leaves the trainer's default (names are its config's fields)."""
 
     max_steps: int | None = None
     epochs: float | None = None
     beta: float | None = None
     eval_n: int | None = None
 
-    def apply(self, args: ORPOArgs) -> ORPOArgs:
+    def apply(self, args: Any) -> Any:
         """`args` with the fields set here replaced."""
         return replace(args, **{k: v for k, v in asdict(self).items() if v is not None})
 
@@ -63,7 +65,7 @@ def new_pair_count(ctx) -> tuple[int, int]:
 
 def trained_pair_ids(checkpoint: Path) -> set[str]:
     """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none)."""
-    snapshot = Path(checkpoint) / SNAPSHOT_NAME
+    snapshot = Path(checkpoint) / TRAINED_PAIRS_FILE
     if not snapshot.is_file():
         return set()
     try:
@@ -88,11 +90,12 @@ def gate(ctx) -> tuple[bool, str]:
     return True, f"Ready: {new} new pairs ({total} in all), starting from `{active}`."
 
 
-def next_out_dir(checkpoints_dir: Path) -> Path:
-    """checkpoints/orpo-N with N one above the highest existing (temp dirs included)."""
-    numbers = [int(m.group(1)) for p in Path(checkpoints_dir).glob("*orpo-*")
-               if (m := _ORPO_NAME.match(p.name.lstrip(".").split(".tmp")[0]))]
-    return Path(checkpoints_dir) / f"orpo-{max(numbers, default=0) + 1}"
+def next_out_dir(checkpoints_dir: Path, prefix: str = DEFAULT_TRAINER) -> Path:
+    """checkpoints/<prefix>-N (orpo-N) with N one above the highest existing (temp dirs included)."""
+    name = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [int(m.group(1)) for p in Path(checkpoints_dir).glob(f"*{prefix}-*")
+               if (m := name.match(p.name.lstrip(".").split(".tmp")[0]))]
+    return Path(checkpoints_dir) / f"{prefix}-{max(numbers, default=0) + 1}"
 
 
 def snapshot(store, dest_dir: Path) -> Path:
@@ -119,8 +122,9 @@ def check_settings(settings: TrainSettings) -> TrainSettings:
                          eval_n=_number(settings.eval_n, "Eval prompts", int, 0, MAX_EVAL_N))
 
 
-def start(ctx, settings: TrainSettings) -> JobStatus:
-    """Start ORPO from the active checkpoint on a snapshot of the pairs (UserError if refused)."""
+def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER) -> JobStatus:
+    """Start the preference trainer (ORPO by default) from the active checkpoint on a snapshot of
+    the pairs (UserError if refused)."""
     settings = check_settings(settings)
     allowed, reason = gate(ctx)
     if not allowed:
@@ -129,9 +133,10 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
         data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
     except PreferenceError as exc:
         raise UserError(str(exc)) from None
-    job = settings.apply(ORPOArgs(checkpoint=str(ctx.models.active()), data=str(data),
-                                  out=str(next_out_dir(ctx.checkpoints_dir)),
-                                  prompts=str(ctx.data_dir / PROMPTS_FILE)))
+    spec = TRAINERS[trainer]
+    job = settings.apply(spec.config(checkpoint=str(ctx.models.active()), data=str(data),
+                                     out=str(next_out_dir(ctx.checkpoints_dir, spec.name)),
+                                     prompts=str(ctx.data_dir / PROMPTS_FILE)))
     try:
         return ctx.runner.start(job)
     except JobBusyError as exc:

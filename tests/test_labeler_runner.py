@@ -19,7 +19,7 @@ from labeler import training as T
 from conftest import env_with_test_modules
 from fakes import make_context, seed_pairs
 from labeler.common import UserError
-from labeler.runner import JobBusyError, TrainingRunner, fold_events, orpo_command
+from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_command
 from labeler.runner import JobStatus, readable_log
 from trainer.args import add_dataclass_arguments, from_namespace
 from trainer.orpo_config import ORPOArgs
@@ -82,8 +82,8 @@ def job(tmp_path: Path, **kw) -> ORPOArgs:
                     out=str(tmp_path / "orpo-1"), **kw)
 
 
-def test_orpo_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
-    cmd = orpo_command(job(tmp_path, max_steps=2, beta=0.2), tmp_path / "ev.jsonl", "py")
+def test_train_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
+    cmd = train_command(job(tmp_path, max_steps=2, beta=0.2), tmp_path / "ev.jsonl", "py")
     assert cmd[:3] == ["py", "-m", "trainer.orpo"]
     assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.2"
     assert "--epochs" not in cmd and "--eval-n" not in cmd
@@ -91,9 +91,9 @@ def test_orpo_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
     assert cmd[cmd.index("--prompts") + 1] == ORPOArgs().prompts  # paths always passed
 
 
-def test_orpo_command_parses_back_into_the_same_args(tmp_path):
+def test_train_command_parses_back_into_the_same_args(tmp_path):
     sent = job(tmp_path, max_steps=3, epochs=1.5, beta=0.05, eval_n=0, no_eval=True)
-    cmd = orpo_command(sent, tmp_path / "ev.jsonl", "py")
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
     parser = argparse.ArgumentParser()
     add_dataclass_arguments(parser, ORPOArgs)
     received = from_namespace(ORPOArgs, parser.parse_args(cmd[3:]))

@@ -17,7 +17,7 @@ from conftest import MICRO_REQUESTS
 from diagram import build_prompt
 from trainer.events import final_event, read_events
 from trainer.orpo import ORPOArgs, train_orpo
-from trainer.orpo_data import check_not_cut, split_pairs, token_lengths
+from trainer.preference_data import check_not_cut, split_pairs, token_lengths
 from trainer.preferences import PreferenceStore
 from trainer.template import model_input
 

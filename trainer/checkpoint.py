@@ -32,6 +32,7 @@ from safetensors import safe_open
 from tokenizers import Tokenizer
 
 from trainer.fileio import atomic_write, fsync_dir, publish_modes, sweep_dead_dirs, utc_now
+from trainer.preference_trainers import TRAINERS
 
 MANIFEST_NAME = "manifest.json"
 CHECKSUM_FIELD = "weights_sha256"  # {file name: sha256} of the weight files, set by write_manifest
@@ -43,7 +44,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
 _ATOMIC_TMP_RE = re.compile(r"^\..+\.(?:tmp|old)-(\d+)-")
 WORK_DIR_PREFIX = "diagramlab-work-"
 _WORK_DIR_RE = re.compile(rf"^{WORK_DIR_PREFIX}(\d+)-")
-KINDS = ("sft", "orpo", "base")
+KINDS = ("sft", *TRAINERS, "base")  # every preference trainer ("orpo") is a kind
 # Recorded in every manifest so a checkpoint says which stack produced it.
 VERSIONED_PACKAGES = ("torch", "transformers", "trl", "peft", "tokenizers", "accelerate", "datasets")
 

@@ -69,9 +69,10 @@ from trainer.evaluate import evaluate
 from trainer.events import EventWriter, progress_callback
 from trainer.fileio import os_error_message
 from trainer.modeling import classify, load_model, pick_device, pick_dtype
-from trainer.orpo_config import FULL_FINETUNE_MAX_PARAMS, SNAPSHOT_NAME, ORPOArgs
-from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
+from trainer.orpo_config import FULL_FINETUNE_MAX_PARAMS, ORPOArgs
+from trainer.preference_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
 from trainer.preferences import PreferenceStore
+from trainer.schema import TRAINED_PAIRS_FILE
 from trainer.sources import open_source
 from trainer.sft_config import LORA_TARGETS
 from trainer.verdict import cached_sampling, heldout_size, preference_accuracy, sampling_summary
@@ -250,7 +251,7 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    snapshot = PreferenceStore(args.data).export_csv(work / SNAPSHOT_NAME)
+    snapshot = PreferenceStore(args.data).export_csv(work / TRAINED_PAIRS_FILE)
     rows = load_pairs(snapshot)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
     train_rows, val_rows = split_pairs(rows, fraction, args.seed)
@@ -332,11 +333,11 @@ def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict,
         trainer.save_model(str(tmp))
         tokenizer.save_pretrained(str(tmp))
         (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
-        snapshot = work / SNAPSHOT_NAME
-        (tmp / SNAPSHOT_NAME).write_bytes(snapshot.read_bytes())
+        snapshot = work / TRAINED_PAIRS_FILE
+        (tmp / TRAINED_PAIRS_FILE).write_bytes(snapshot.read_bytes())
         kept = {k: v for k, v in facts.items() if k != "heldout_pairs"}
         manifest = dict(kind="orpo", parent_checkpoint=args.checkpoint, data_file=args.data,
-                        data_snapshot=SNAPSHOT_NAME, data_sha256=file_sha256(snapshot), beta=args.beta,
+                        data_snapshot=TRAINED_PAIRS_FILE, data_sha256=file_sha256(snapshot), beta=args.beta,
                         training_args=asdict(args), command=to_command(args), **kept)
         write_manifest(tmp, **manifest)
         _check(cancel)

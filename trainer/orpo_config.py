@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from trainer.schema import DEFAULT_CHECKPOINT, DEFAULT_PREFERENCES, DEFAULT_PROMPTS
 
-SNAPSHOT_NAME = "preferences.csv"
 FULL_FINETUNE_MAX_PARAMS = 200_000_000  # "auto": bigger full models get a LoRA adapter
 
 

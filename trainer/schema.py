@@ -41,6 +41,7 @@ PREFERENCES_FILE = "orpo_dataset_llm.csv"
 LABEL_EVENTS_FILE = "label_events.jsonl"
 VOTES_FILE = "ab_votes.csv"
 DEFAULT_CHECKPOINT_NAME = "tiny-sft"
+TRAINED_PAIRS_FILE = "preferences.csv"  # in a preference-trained checkpoint: the pairs it saw
 DEFAULT_SFT_DATA = str(DATA_DIR / SFT_FILE)
 DEFAULT_PROMPTS = str(DATA_DIR / PROMPTS_FILE)
 DEFAULT_PREFERENCES = str(DATA_DIR / PREFERENCES_FILE)

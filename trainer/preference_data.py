@@ -1,4 +1,5 @@
-"""The data side of ORPO: preference rows in TRL's layout, the split, lengths and the no-cut check.
+"""The data side of every preference trainer (ORPO today; DPO, KTO, SimPO beside it would share it):
+preference rows in TRL's layout, the split, lengths and the no-cut check.
 
     rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...)
     train, val = split_pairs(rows, val_fraction=0.05, seed=0)   # whole prompts on one side
