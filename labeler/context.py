@@ -37,7 +37,7 @@ from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
 from trainer.events import read_events
 from trainer.fileio import append_locked, os_error_message, sweep_dead_dirs, utc_now
-from trainer.preferences import PreferenceStore
+from trainer.preferences import PreferenceBackend, open_store
 from trainer.schema import LABEL_EVENTS_FILE, PREFERENCES_FILE, PROMPTS_FILE, VOTES_FILE
 from trainer.sources import open_source
 
@@ -98,7 +98,7 @@ class AppContext:
     data_dir: Path
     checkpoints_dir: Path
     models: ModelRegistry
-    store: PreferenceStore
+    store: PreferenceBackend
     pool: Any  # DataFrame of the `label` split of the prompt pool
     runner: TrainingRunner
     votes: VoteLog
@@ -120,7 +120,7 @@ class AppContext:
         return cls(
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),
-            store=PreferenceStore(data_dir / PREFERENCES_FILE),
+            store=open_store(data_dir / PREFERENCES_FILE),
             pool=load_prompt_pool(data_dir / PROMPTS_FILE, split="label"),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from diagram import canonical_prompt, original_score, parse
 from trainer.datasets_io import load_prompt_pool
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceError, open_store
 from trainer.schema import CATEGORIES, DEFAULT_CHECKPOINT, DEFAULT_PREFERENCES, DEFAULT_PROMPTS
 from trainer.sources import add_source_arguments, source_from_args
 
@@ -114,8 +114,8 @@ def run_bootstrap(args: argparse.Namespace) -> int:
 
 
 def _bootstrap(args: argparse.Namespace) -> int:
-    store = PreferenceStore(args.data)
-    used = store.read().labeled_prompts() if store.path.exists() else frozenset()
+    store = open_store(args.data)
+    used = store.read().labeled_prompts()
     by_category = unused_prompts(load_prompt_pool(args.prompts), used, args.seed)
     generator = source_from_args(args)
     stats = BootstrapStats()

@@ -71,7 +71,7 @@ from trainer.fileio import os_error_message
 from trainer.modeling import classify, load_model, pick_device, pick_dtype
 from trainer.orpo_config import FULL_FINETUNE_MAX_PARAMS, ORPOArgs
 from trainer.preference_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
-from trainer.preferences import PreferenceStore
+from trainer.preferences import open_store
 from trainer.schema import TRAINED_PAIRS_FILE
 from trainer.sources import open_source
 from trainer.sft_config import LORA_TARGETS
@@ -251,7 +251,7 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
     """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    snapshot = PreferenceStore(args.data).export_csv(work / TRAINED_PAIRS_FILE)
+    snapshot = open_store(args.data).export_csv(work / TRAINED_PAIRS_FILE)
     rows = load_pairs(snapshot)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
     train_rows, val_rows = split_pairs(rows, fraction, args.seed)

@@ -410,3 +410,9 @@ class PreferenceStore:
         self._replace(data)
         log.warning("%s: upgraded to the full column set (original kept as %s)", self.path, backup)
         return _parse(data, self.path.name)
+
+
+def open_store(location: str | os.PathLike[str]) -> PreferenceBackend:
+    """The preference store at `location`: the one place a backend is chosen (today every
+    location is a CSV file; another backend adds its module and one branch here)."""
+    return PreferenceStore(location)
