@@ -35,7 +35,7 @@ from labeler.playground_tab import checkpoint_list_updates, create_playground_ta
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
-from trainer.sources import open_source
+from trainer.sources import add_source_arguments, open_source
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
@@ -60,9 +60,8 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
                         help="generation requests run at once (others queue)")
-    parser.add_argument("--no-grammar", dest="grammar", action="store_false",
-                        help="sample freely instead of constraining tokens to the answer format "
-                             "(the Playground's checkbox still decides for its requests)")
+    add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
+                         "answer format (the Playground's checkbox still decides for its requests)")
 
 
 def is_loopback(host: str) -> bool:
@@ -212,7 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
-                                generator_factory=partial(open_source,
+                                generator_factory=partial(open_source, device=getattr(args, "device", None),
                                                           grammar=getattr(args, "grammar", True)),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
