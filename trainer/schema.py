@@ -55,10 +55,8 @@ DEFAULT_CHECKPOINT = str(CHECKPOINTS_DIR / DEFAULT_CHECKPOINT_NAME)
 #    layers, layer sizes ("8-3-3-2", "3/3/6"), image sizes ("28x28"), conv layers;
 # 2. words of a flow: pipeline, process, steps, "feeds", "then", arrows, ... -> other;
 # 3. generic network words (net, network, CNN, layer) -> dl_model; anything else -> other.
-# Measured (`python -m benchmarks.bench_category`): 0 of 1,600 generated requests (data/) and 1 of the 128
-# hand-written ones (benchmarks/requests_heldout.csv) misfiled; the two word lists this replaced
-# misfiled 49 and 54 generated, 2 and 5 hand-written. "input node" / "output node" are not DL
-# words: a pipeline has input and output nodes too.
+# `python -m benchmarks.bench_category` counts what it misfiles (figures: docs/internals.md).
+# "input node" / "output node" are not DL words: a pipeline has input and output nodes too.
 _NETWORK_ONLY = re.compile(
     r"\bDL model|deep learning|neural|\b[DA]?NN\b|ConvNet|\bMLP\b|perceptron|\bhidden\b"
     r"|\b\d+(?:\s*[-/>\u2192]+\s*\d+){2,}\b|\d+\s*x\s*\d+|\bconv(?:olution\w*)?\b|\bconv\d",
