@@ -22,7 +22,8 @@ from typing import Any
 
 from trainer.checkpoint import CheckpointError, list_checkpoints, read_manifest, validate_checkpoint
 from trainer.fileio import atomic_write, os_error_message, utc_now
-from trainer.schema import DEFAULT_CHECKPOINT_NAME
+from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.schema import DEFAULT_CHECKPOINT_NAME, TRAINED_PAIRS_FILE
 
 ACTIVE_FILE = "active.json"
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class ModelRegistry:
         self.generators = generators
         self._active = Path(active) if active is not None else self.checkpoints_dir / DEFAULT_CHECKPOINT_NAME
         self._lock = threading.Lock()
+        self._trained: dict[tuple[str, int, int], frozenset[str]] = {}  # (file, mtime, size) -> ids
 
     def restore(self) -> Path:
         """The checkpoint saved in active.json if it is still valid, else the default one with a
@@ -162,6 +164,27 @@ class ModelRegistry:
             except CheckpointError:
                 pass
         return found
+
+    def trained_pair_ids(self, checkpoint: Path) -> frozenset[str]:
+        """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none).
+        Read once per file version: the Train tab asks on every poll, and published checkpoints
+        do not change."""
+        snapshot = Path(checkpoint) / TRAINED_PAIRS_FILE
+        try:
+            info = snapshot.stat()
+        except OSError:
+            return frozenset()
+        key = (str(snapshot.resolve()), info.st_mtime_ns, info.st_size)
+        with self._lock:
+            if key in self._trained:
+                return self._trained[key]
+        try:
+            ids = PreferenceStore(snapshot).read().pair_ids()
+        except PreferenceError:
+            ids = frozenset()
+        with self._lock:
+            self._trained[key] = ids
+        return ids
 
     def generator(self, checkpoint: Path | None = None) -> Any:
         """The loaded source of `checkpoint` (default: the active one)."""

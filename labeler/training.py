@@ -28,8 +28,8 @@ from labeler.runner import JobBusyError, JobStatus
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.fileio import utc_stamp
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
-from trainer.preferences import PreferenceError, PreferenceStore
-from trainer.schema import PROMPTS_FILE, TRAINED_PAIRS_FILE
+from trainer.preferences import PreferenceError
+from trainer.schema import PROMPTS_FILE
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
 
@@ -59,19 +59,8 @@ def new_pair_count(ctx) -> tuple[int, int]:
     """(pairs new since the active checkpoint was trained, all pairs). A checkpoint trained on
     pairs ships them (`preferences.csv`); an SFT checkpoint has none, so every pair is new."""
     stored = ctx.store.read()
-    seen = trained_pair_ids(ctx.models.active())
+    seen = ctx.models.trained_pair_ids(ctx.models.active())
     return sum(row["pair_id"] not in seen for row in stored.rows), len(stored)
-
-
-def trained_pair_ids(checkpoint: Path) -> set[str]:
-    """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none)."""
-    snapshot = Path(checkpoint) / TRAINED_PAIRS_FILE
-    if not snapshot.is_file():
-        return set()
-    try:
-        return set(PreferenceStore(snapshot).read().pair_ids())
-    except PreferenceError:
-        return set()
 
 
 def gate(ctx) -> tuple[bool, str]:

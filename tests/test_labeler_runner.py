@@ -23,6 +23,7 @@ from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_comm
 from labeler.runner import JobStatus, readable_log
 from trainer.args import add_dataclass_arguments, from_namespace
 from trainer.orpo_config import ORPOArgs
+from trainer.preferences import PreferenceStore
 
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, os, signal, sys, time
@@ -239,3 +240,22 @@ def test_active_choice_survives_a_restart_and_a_broken_one_falls_back(tmp_path):
     assert ctx.models.active() == orpo
     for c in (ctx, again, fallback):
         c.close()
+
+
+def test_trained_pair_ids_are_read_once_per_file_version(tmp_path, monkeypatch):
+    ctx = make_context(tmp_path, pairs=3)
+    checkpoint = ctx.checkpoints_dir / "orpo-1"
+    checkpoint.mkdir()
+    ctx.store.export_csv(checkpoint / "preferences.csv")
+    first = ctx.models.trained_pair_ids(checkpoint)
+    assert first == ctx.store.read().pair_ids() and len(first) == 3
+    def read_again(self):
+        raise AssertionError(f"{self.path} was read again")
+
+    monkeypatch.setattr(PreferenceStore, "read", read_again)
+    assert ctx.models.trained_pair_ids(checkpoint) == first  # cached: the file is not read
+    monkeypatch.undo()
+    seed_pairs(ctx.store, 1, seed=5)
+    ctx.store.export_csv(checkpoint / "preferences.csv")  # a new version of the file: read again
+    assert len(ctx.models.trained_pair_ids(checkpoint)) == 4
+    assert ctx.models.trained_pair_ids(tmp_path / "no-such-checkpoint") == frozenset()
