@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessorList
 
-from diagram import build_prompt, extract_request, parse
+from diagram import RenderError, build_prompt, extract_request, parse, render
 from trainer.candidates import Candidate
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.grammar import AnswerGrammar
@@ -199,8 +199,6 @@ def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from diagram import RenderError, render
-
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
     generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from peft import PeftModel
 from safetensors import SafetensorError
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
@@ -196,8 +197,6 @@ def load_model(
 
 
 def _load_adapter(directory: str, dtype: torch.dtype, for_training: bool) -> tuple[torch.nn.Module, Any]:
-    from peft import PeftModel  # only adapter checkpoints need peft
-
     base = adapter_base(directory)
     # The base is always merged (it may itself be an adapter checkpoint, e.g. ORPO on a LoRA SFT):
     # only this directory's adapter becomes trainable.
