@@ -1,7 +1,7 @@
 """How well a checkpoint understands hand-written requests: validity, stopping, structure, labels, speed.
 
 Run: .venv/bin/python -m benchmarks.bench_requests --checkpoint checkpoints/tiny-sft -k 4
-         [--no-grammar] [--csv benchmarks/requests_heldout.csv] [--rewrap] [--kind dense] [-n 20]
+         [--no-grammar] [--no-read] [--csv benchmarks/requests_heldout.csv] [--rewrap] [--kind dense] [-n 20]
          [--seed 0] [--json out.json] [--show 3]
 
 Samples k candidates for every request of the held-out CSV (request i uses seed `seed + i`, one
@@ -292,11 +292,16 @@ def table(summaries: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def make_generator(checkpoint: str, grammar: bool, threads: int | None) -> Any:
+def make_generator(checkpoint: str, grammar: bool, threads: int | None, read: bool = True) -> Any:
     """A trainer.generate.Generator; --no-grammar also works with a Generator that predates grammar."""
     from trainer.generate import Generator
 
-    if "grammar" in inspect.signature(Generator).parameters:
+    params = inspect.signature(Generator).parameters
+    if "read" in params:
+        return Generator(checkpoint, threads=threads, grammar=grammar, read=read)
+    if not read:
+        raise SystemExit("this trainer.generate.Generator does not read requests yet: rerun without --no-read")
+    if "grammar" in params:
         return Generator(checkpoint, threads=threads, grammar=grammar)
     if grammar:
         raise SystemExit("this trainer.generate.Generator has no grammar= argument yet "
@@ -314,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "into this project's prompt wording instead of using the prompt as written")
     parser.add_argument("--kind", choices=KINDS, default=None, help="only requests of this kind")
     parser.add_argument("--no-grammar", action="store_true", help="plain sampling, no grammar constraint")
+    parser.add_argument("--no-read", action="store_true", help="leave every request's structure to the "
+                        "model (no plan read from the request)")
     parser.add_argument("--seed", type=int, default=0, help="request i samples with seed+i (default 0)")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-p", type=float, default=0.95)
@@ -330,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not requests:
         raise SystemExit("no requests to run")
     started = time.perf_counter()
-    generator = make_generator(args.checkpoint, not args.no_grammar, args.threads)
+    generator = make_generator(args.checkpoint, not args.no_grammar, args.threads, read=not args.no_read)
     load_seconds = time.perf_counter() - started
     generator.generate(requests[0].prompt, k=args.k, seed=-1)  # warm-up: first-call allocations
     records = []
@@ -342,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"--- {req.id} ({req.kind}): {req.request!r}\n{cands[0].text}\n")
     summaries = report(records)
     print(f"checkpoint {args.checkpoint} ({getattr(generator, 'n_parameters', 0) / 1e6:.2f} M parameters), "
-          f"load {load_seconds:.1f} s, grammar {'off' if args.no_grammar else 'on'}, k={args.k}, "
+          f"load {load_seconds:.1f} s, grammar {'off' if args.no_grammar else 'on'}, "
+          f"request reading {'off' if args.no_read else 'on'}, k={args.k}, "
           f"csv {args.csv}, seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}")
     print(table(summaries))
     if args.json:

@@ -212,7 +212,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
                                 generator_factory=partial(open_source, device=getattr(args, "device", None),
-                                                          grammar=getattr(args, "grammar", True)),
+                                                          grammar=getattr(args, "grammar", True),
+                                                          read=getattr(args, "read", True)),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:

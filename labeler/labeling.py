@@ -28,6 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
+from diagram.reader import read_request
 from labeler.common import UserError
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
@@ -201,6 +202,13 @@ def describe_request(info) -> str:
     return ""
 
 
+def describe_reading(request: str) -> str:
+    """What the request reader finds in a typed request ("reads 3-5-2 (10 nodes, 25 edges)"), "" if nothing:
+    the structure every candidate is drawn to (trainer.generate, read=True)."""
+    plan = read_request(request)
+    return f"reads {plan.describe()}" if plan else ""
+
+
 def describes_drawing(text: str) -> str:
     """What a candidate draws: "draws 10 nodes, 25 edges" (whatever parses)."""
     diagram = parse(text).diagram
@@ -226,7 +234,7 @@ def custom_prompt(state: LabelState, request: str, category: str = "auto") -> La
         category = request_category(request)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,
                    prompt=build_prompt(request), candidates=(), chosen=None, rejected=None,
-                   generation_id="", replay_seed=None, confirm=None, notice="", asks="")
+                   generation_id="", replay_seed=None, confirm=None, notice="", asks=describe_reading(request))
 
 
 def check_sampling(sampling: Sampling) -> Sampling:

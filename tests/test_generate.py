@@ -1,6 +1,8 @@
 """Generation: k parsed candidates per prompt, stopping on EOS, seeded, capped, thread-safe."""
 
 import argparse
+import functools
+import re
 import threading
 
 import pytest
@@ -19,7 +21,7 @@ def generator(micro_sft_checkpoint):
 
 def test_greedy_generation_reproduces_training_answers_and_stops_on_eos(generator):
     for prompt, answer in micro_pairs():
-        (cand,) = generator.generate(prompt, k=1, temperature=0, grammar=False)
+        (cand,) = generator.generate(prompt, k=1, temperature=0, grammar=False, read=False)
         assert cand.text == answer
         assert cand.stopped_on_eos and cand.parse.ok
 
@@ -29,13 +31,13 @@ def test_greedy_generation_reproduces_training_answers_and_stops_on_eos(generato
                    "consume_token accepts), so greedy decoding is pushed off the trained answer")
 def test_grammar_keeps_greedy_answers_that_the_format_allows(generator):
     for prompt, answer in micro_pairs():
-        (cand,) = generator.generate(prompt, k=1, temperature=0, grammar=True)
+        (cand,) = generator.generate(prompt, k=1, temperature=0, grammar=True, read=False)
         assert cand.text == answer
 
 
 def test_sampling_returns_k_parsed_candidates(generator):
     prompt, answer = micro_pairs()[0]
-    cands = generator.generate(prompt, k=4, seed=0)
+    cands = generator.generate(prompt, k=4, seed=0, read=False)  # the micro answers have no plan line
     assert [c.index for c in cands] == [0, 1, 2, 3]
     assert all(isinstance(c, Candidate) for c in cands)
     assert all(c.stopped_on_eos and c.parse.ok for c in cands)
@@ -57,7 +59,7 @@ def test_same_seed_same_candidates_and_global_rng_untouched(generator):
 
 def test_token_cap_cuts_candidates_without_eos(generator):
     prompt, _ = micro_pairs()[3]
-    cands = generator.generate(prompt, k=2, max_new_tokens=3, seed=0)
+    cands = generator.generate(prompt, k=2, max_new_tokens=3, seed=0, read=False)
     assert all(not c.stopped_on_eos and c.n_tokens == 3 for c in cands)
     assert not any(c.parse.ok for c in cands)
 
@@ -119,3 +121,66 @@ def test_generator_is_a_candidate_source(tmp_path):
         checkpoint = "x"
 
     assert not isinstance(NoGenerate(), CandidateSource)
+
+
+def test_a_request_it_reads_is_drawn_with_exactly_that_structure(generator):
+    """Reading on (the default): the plan line is written first and the drawing has its nodes,
+    edges and labels, even from the micro model that never saw a plan line or a 3-layer net."""
+    cands = generator.generate(build_prompt("MLP with 2 inputs, a hidden layer of 3, and 1 output"), k=3, seed=0)
+    for cand in cands:
+        assert cand.text.startswith("# layers 2-3-1\n"), cand.text
+        assert cand.stopped_on_eos and cand.parse.ok, cand.text
+        diagram = cand.parse.diagram
+        assert len(diagram.nodes) == 6 and len(diagram.edges()) == 2 * 3 + 3 * 1
+        assert [n.label for n in diagram.nodes] == ["Input"] * 2 + ["Hidden 1"] * 3 + ["Output"]
+    steps = generator.generate(build_prompt("loader -> (BM25, FAISS) -> LLM"), k=2, seed=1)
+    for cand in steps:
+        assert cand.text.startswith("# steps: Loader > BM25, FAISS > LLM\n") and cand.parse.ok
+        assert [n.label for n in cand.parse.diagram.nodes] == ["Loader", "BM25", "FAISS", "LLM"]
+        assert [n.targets for n in cand.parse.diagram.nodes] == [(1, 2), (3,), (3,), ()]
+
+
+def test_reading_off_or_grammar_off_leaves_the_structure_to_the_model(generator):
+    prompt = build_prompt("MLP with 2 inputs, a hidden layer of 3, and 1 output")
+    off = generator.generate(prompt, k=2, seed=0, read=False)
+    assert not any(c.text.startswith("# layers 2-3-1") for c in off)
+    free = generator.generate(prompt, k=2, seed=0, grammar=False, max_new_tokens=40)
+    assert all(c.text.startswith("# layers 2-3-1") for c in free)  # the plan line is still written
+
+
+def test_fast_forward_writes_forced_tokens_without_a_step_each(micro_sft_checkpoint):
+    """A planned drawing: the rows come from trainer.fastforward and match the plan; sampling is
+    seeded like model.generate (same seed, same candidates)."""
+    from diagram.plan import Plan, structure_regex
+    from trainer.fastforward import pick_tokens, sample_fast_forward
+
+    gen = Generator(micro_sft_checkpoint)
+    plan = Plan.dense((2, 2))
+    grammar = gen.answer_grammar().narrowed(structure_regex(plan))
+    ids = gen.tokenizer(build_prompt("x"), add_special_tokens=False)["input_ids"]
+    calls = []
+    forward = gen.model.forward
+
+    @functools.wraps(forward)  # keeps the signature, which names the cache argument
+    def counting(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape[1])
+        return forward(*args, **kwargs)
+
+    gen.model.forward = counting
+    torch.manual_seed(0)
+    rows = sample_fast_forward(gen.model, ids, 3, grammar, cap=400, temperature=1.0, top_p=0.9,
+                               eos_id=gen.eos_id, pad_id=gen.pad_id)
+    gen.model.forward = forward
+    for row in rows:
+        assert row[-1] == gen.eos_id
+        text = gen.tokenizer.decode(row, skip_special_tokens=True)
+        assert re.fullmatch(structure_regex(plan), text), text
+    assert max(len(r) for r in rows) > len(calls)  # fewer model calls than tokens
+    assert any(width > 1 for width in calls[1:])  # forced tokens were fed in chunks
+    torch.manual_seed(0)
+    again = sample_fast_forward(gen.model, ids, 3, grammar, cap=400, temperature=1.0, top_p=0.9,
+                                eos_id=gen.eos_id, pad_id=gen.pad_id)
+    assert again == rows
+    scores = torch.tensor([[0.0, 5.0, -float("inf")], [3.0, 0.0, 0.0]])
+    assert pick_tokens(scores, 0, 1.0).tolist() == [1, 0]
+    assert set(pick_tokens(scores.repeat(50, 1), 1.0, 0.5).tolist()[::2]) == {1}  # top-p keeps the top token only

@@ -102,9 +102,9 @@ def test_constrained_sampling_from_an_untrained_model_only_writes_the_format(mic
     """A random model writes garbage freely; with the grammar every finished candidate parses."""
     gen = Generator(micro_model_dir)
     prompt = build_prompt("DL model with 2 inputs and 1 output")
-    free = gen.generate(prompt, k=4, temperature=1.0, seed=0, max_new_tokens=200, grammar=False)
+    free = gen.generate(prompt, k=4, temperature=1.0, seed=0, max_new_tokens=200, grammar=False, read=False)
     assert not any(c.parse.ok for c in free)
-    cands = gen.generate(prompt, k=4, temperature=1.0, seed=0, max_new_tokens=200)
+    cands = gen.generate(prompt, k=4, temperature=1.0, seed=0, max_new_tokens=200, read=False)
     for cand in cands:
         if cand.stopped_on_eos:
             assert fullmatch(cand.text) and not parse(cand.text).errors, cand.text
@@ -121,7 +121,7 @@ def _is_prefix(text: str) -> bool:
 def test_grammar_keeps_micro_checkpoint_answers(micro_sft_checkpoint):
     gen = Generator(micro_sft_checkpoint)
     for prompt, answer in micro_pairs()[:2]:
-        (cand,) = gen.generate(prompt, k=1, temperature=0)
+        (cand,) = gen.generate(prompt, k=1, temperature=0, read=False)
         assert cand.text == answer and cand.stopped_on_eos
 
 
@@ -136,3 +136,14 @@ def test_every_candidate_of_the_default_checkpoint_parses_with_grammar_on(defaul
     assert all(c.parse.ok and not c.parse.errors for c in finished), [c.text for c in finished]
     for cand in cands:  # a candidate cut at the token cap is a prefix: only its last line is broken
         assert all(p.line == cand.text.count("\n") + 1 for p in cand.parse.errors), cand.text
+
+
+def test_a_plan_structure_from_an_untrained_model_ends_with_eos_after_its_last_node(micro_model_dir):
+    """The plan's grammar is complete after the last node: the row may only write EOS then."""
+    gen = Generator(micro_model_dir)
+    cands = gen.generate(build_prompt("DL model with 2 inputs and 1 output"), k=4, temperature=1.0, seed=0)
+    for cand in cands:
+        assert cand.text.startswith("# layers 2-1\n")
+        if cand.stopped_on_eos:
+            assert cand.parse.ok and len(cand.parse.diagram.nodes) == 3, cand.text
+            assert cand.text.count("\n") <= 3

@@ -84,6 +84,13 @@ def test_custom_prompt(request_text, category, expected_category, error):
     assert request_text.strip() in state.prompt and state.prompt.startswith("Represent below")
 
 
+def test_a_typed_request_shows_what_the_reader_reads():
+    state = L.custom_prompt(L.LabelState(), "MLP with 3 inputs, hidden layers of 5 and 4, 2 outputs")
+    assert state.asks == "reads 3-5-4-2 (14 nodes, 43 edges)"
+    assert L.custom_prompt(L.LabelState(), "loader -> embedder -> FAISS").asks == "reads 3 steps, 2 links"
+    assert L.custom_prompt(L.LabelState(), "something nice, please").asks == ""
+
+
 @pytest.mark.parametrize("k, ok", [(2, True), (6, True), (4, True), (1, False), (7, False),
                                    (2.5, False), ("x", False), (None, False)])
 def test_sampling_k_must_be_2_to_6(k, ok):

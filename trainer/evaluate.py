@@ -171,6 +171,7 @@ def run_eval(args: argparse.Namespace) -> int:
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
     report = {"checkpoint": str(args.checkpoint), "split": args.split if from_pool else None,
               "source": csv_file or args.prompts_file or args.pool, "grammar": getattr(generator, "grammar", None),
+              "read": getattr(generator, "read", None),
               "load_seconds": round(load_seconds, 2), "threads": getattr(generator, "threads", None) or torch.get_num_threads(),
               **report}
     print(markdown(report, f"eval of {args.checkpoint}"))

@@ -14,6 +14,14 @@ tokenizer's EOS (`<|EOT|>`), and `max_new_tokens` caps runaway samples.
 Grammar-constrained decoding is on by default (`grammar=True`, see trainer/grammar.py): every
 sampled token keeps the text a prefix of the answer format, and EOS comes only after a complete
 line. `grammar=False` (`--no-grammar`) samples freely, as before, for comparison.
+
+Reading the request is on by default too (`read=True`): when `diagram.reader.read_request` reads
+the structure a request states (a dense net's layer sizes, a pipeline's named steps), that plan's
+line (`# layers 3-5-2`) is written as the start of every candidate, and with the grammar on the
+drawing is constrained to exactly that structure (`diagram.plan.structure_regex`: ids, targets,
+labels fixed; positions, sizes, shapes, line shapes and colours sampled). Requests it cannot read
+(CNNs, free prose) are sampled as before, the model writing its own plan line. `read=False`
+(`--no-read`) leaves every request to the model, for comparison.
 """
 
 from __future__ import annotations
@@ -30,8 +38,11 @@ import torch
 from transformers import LogitsProcessorList
 
 from diagram import RenderError, build_prompt, extract_request, parse, render
+from diagram.plan import Plan, structure_regex
+from diagram.reader import read_request
 from trainer.candidates import Candidate
 from trainer.checkpoint import CheckpointError, read_manifest
+from trainer.fastforward import sample_fast_forward
 from trainer.grammar import AnswerGrammar
 from trainer.modeling import load_model
 from trainer.template import encode_prompt
@@ -48,10 +59,11 @@ class Generator:
 
     def __init__(self, checkpoint: str | Path = DEFAULT_CHECKPOINT, device: str | None = None,
                  dtype: str | torch.dtype | None = None, threads: int | None = None,
-                 grammar: bool = True):
+                 grammar: bool = True, read: bool = True):
         """`threads`: torch CPU threads during generate (default: 1 for small models on CPU).
 
         `grammar`: the default for `generate(grammar=None)`: constrain sampling to the answer format.
+        `read`: the default for `generate(read=None)`: draw the structure the request states.
         """
         self.checkpoint = str(checkpoint)
         self.model, self.tokenizer = load_model(checkpoint, device=device, dtype=dtype)
@@ -67,6 +79,7 @@ class Generator:
         self.max_positions = int(positions)
         self.default_cap = default_token_cap(checkpoint)
         self.grammar = grammar
+        self.read = read
         self._answer_grammar: AnswerGrammar | None = None
         if grammar:
             self.answer_grammar()
@@ -87,51 +100,78 @@ class Generator:
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
                  max_new_tokens: int | None = None, seed: int | None = None,
-                 grammar: bool | None = None) -> list[Candidate]:
+                 grammar: bool | None = None, read: bool | None = None) -> list[Candidate]:
         """k candidates for `prompt` (wrapped by diagram.build_prompt, either wording); temperature 0 = greedy.
 
         `grammar`: constrain to the answer format (None: the generator's default).
+        `read`: start every candidate with the plan the request states, if it states one, and (with
+        the grammar) draw exactly that structure (None: the generator's default).
         """
         if k < 1:
             raise ValueError("k must be at least 1")
         use_grammar = self.grammar if grammar is None else grammar
-        processors = LogitsProcessorList()
+        plan = read_request(extract_request(prompt)) if (self.read if read is None else read) else None
+        constraint = None
         if use_grammar:
             with self._lock:
-                processors.append(self.answer_grammar().processor())
+                constraint = self.answer_grammar()
+            if plan:
+                constraint = constraint.narrowed(structure_regex(plan))
         prompt_ids = encode_prompt(self.tokenizer, prompt)
-        cap = self.token_cap(len(prompt_ids), max_new_tokens)
-        input_ids = torch.tensor([prompt_ids], device=self.device)
+        prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
+        wanted = max_new_tokens or (max(self.default_cap, plan_token_estimate(plan, self.tokenizer)) if plan else None)
+        cap = self.token_cap(len(prompt_ids) + len(prefix), wanted)
+        n_rows = k if temperature > 0 else 1
+        with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
+            started = time.perf_counter()
+            if plan is not None and constraint is not None:
+                # about half of a planned drawing is forced: write it without a step per token
+                rows = sample_fast_forward(self.model, prompt_ids + prefix, n_rows, constraint, cap=cap,
+                                           temperature=temperature, top_p=top_p, eos_id=self.eos_id,
+                                           pad_id=self.pad_id)
+            else:
+                rows = self._sample(prompt_ids + prefix, n_rows, cap, temperature, top_p, constraint)
+            seconds = time.perf_counter() - started
+        if temperature <= 0:  # greedy samples are identical: decode once, repeat
+            rows = rows * k
+        return [self._candidate(i, prefix, row, seconds) for i, row in enumerate(rows)]
+
+    def _sample(self, ids: list[int], n_rows: int, cap: int, temperature: float, top_p: float,
+                constraint: AnswerGrammar | None) -> list[list[int]]:
+        """`model.generate` with the grammar (if any) as a logits processor: new ids per row."""
+        input_ids = torch.tensor([ids], device=self.device)
         sampling: dict[str, Any] = {"do_sample": False}
         if temperature > 0:
             sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
-        with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
-            started = time.perf_counter()
-            output = self.model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                max_new_tokens=cap,
-                num_return_sequences=k if temperature > 0 else 1,
-                eos_token_id=self.eos_id,
-                pad_token_id=self.pad_id,
-                use_cache=True,
-                logits_processor=processors,
-                **sampling,
-            )
-            seconds = time.perf_counter() - started
-        rows = output[:, len(prompt_ids):].tolist()
-        if temperature <= 0:  # greedy samples are identical: decode once, repeat
-            rows = rows * k
-        return [self._candidate(i, row, seconds) for i, row in enumerate(rows)]
+        output = self.model.generate(
+            input_ids=input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=cap,
+            num_return_sequences=n_rows,
+            eos_token_id=self.eos_id,
+            pad_token_id=self.pad_id,
+            use_cache=True,
+            logits_processor=LogitsProcessorList([constraint.processor()] if constraint else []),
+            **sampling,
+        )
+        return output[:, len(ids):].tolist()
 
-    def _candidate(self, index: int, ids: list[int], seconds: float) -> Candidate:
+    def _candidate(self, index: int, prefix: list[int], ids: list[int], seconds: float) -> Candidate:
         stopped = self.eos_id in ids
         if stopped:
             ids = ids[: ids.index(self.eos_id) + 1]
         else:
             ids = [t for t in ids if t != self.pad_id]
-        text = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
-        return Candidate(index, text, parse(text), stopped, len(ids), seconds)
+        text = self.tokenizer.decode(prefix + ids, skip_special_tokens=True).strip()
+        return Candidate(index, text, parse(text), stopped, len(prefix) + len(ids), seconds)
+
+
+def plan_token_estimate(plan: Plan, tokenizer: Any) -> int:
+    """New-token budget for drawing `plan`: its node lines with the widest values each field allows,
+    tokenized, plus a quarter, so a large structure is not cut at the usual cap."""
+    lines = [f"[{n.id}, 1000, 600, 'round rectangle', 1000, 600, 'dashed line', (255, 255, 255), "
+             f"(255, 255, 255), [{', '.join(map(str, n.targets))}], '{n.label}']" for n in plan.nodes()]
+    return len(tokenizer("\n".join(lines), add_special_tokens=False)["input_ids"]) * 5 // 4 + 8
 
 
 def default_token_cap(checkpoint: str | Path) -> int:
@@ -193,15 +233,20 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
-    """`--no-grammar`: sample without the answer-format constraint (for comparison)."""
+    """`--no-grammar`: sample without the answer-format constraint; `--no-read`: leave every request's
+    structure to the model (both for comparison)."""
     parser.add_argument("--no-grammar", dest="grammar", action="store_false",
                         help="sample freely instead of constraining tokens to the answer format")
+    parser.add_argument("--no-read", dest="read", action="store_false",
+                        help="do not read the structure a request states (layer sizes, named steps); "
+                             "the model writes its own plan line")
 
 
 def run_generate(args: argparse.Namespace) -> int:
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
-    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True))
+    generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True),
+                          read=getattr(args, "read", True))
     candidates = generator.generate(prompt, k=args.k, temperature=args.temperature, top_p=args.top_p,
                                     max_new_tokens=args.max_new_tokens, seed=args.seed)
     out = Path(args.out_dir)

@@ -17,6 +17,7 @@ before its warpers), so sampling renormalises over the allowed tokens only.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import llguidance
@@ -49,6 +50,16 @@ class AnswerGrammar:
         if probe.is_error():
             raise GrammarError(f"the answer grammar does not compile: {probe.get_error()}")
 
+    def narrowed(self, regex: str) -> AnswerGrammar:
+        """The same tokenizer tables with another grammar, e.g. `diagram.plan.structure_regex(plan)`
+        (compiles in ~10 ms for a 30-node plan; the tokenizer tables are shared, not rebuilt)."""
+        other = copy.copy(self)
+        other._grammar = llguidance.LLMatcher.grammar_from_regex(regex)
+        probe = other.matcher()
+        if probe.is_error():
+            raise GrammarError(f"the grammar does not compile: {probe.get_error()}")
+        return other
+
     def matcher(self) -> llguidance.LLMatcher:
         """A fresh matcher at the start of an answer (one per sequence)."""
         return llguidance.LLMatcher(self._tokenizer, self._grammar)
@@ -65,10 +76,7 @@ class AnswerGrammar:
 
 
 class GrammarLogitsProcessor(LogitsProcessor):
-    """Masks every token the grammar does not allow next, for each row of the batch.
-
-    Rows that already ended (EOS consumed) are left alone: transformers pads them anyway.
-    """
+    """Masks every token the grammar does not allow next, for each row of the batch (`mask_scores`)."""
 
     def __init__(self, grammar: AnswerGrammar):
         self.grammar = grammar
@@ -82,15 +90,34 @@ class GrammarLogitsProcessor(LogitsProcessor):
             for matcher, token in zip(self.matchers, input_ids[:, -1].tolist()):
                 if not matcher.is_stopped():
                     matcher.consume_token(token)
-        words = (self.grammar.vocab_size + 31) // 32
-        bitmask = np.full((batch, words), -1, dtype=np.int32)  # -1: every token allowed
-        for row, matcher in enumerate(self.matchers):
-            if not matcher.is_stopped() and not matcher.is_error():
-                # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
-                matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
-        bits = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")  # (B, 32 * words)
-        allowed = np.zeros((batch, width), dtype=np.uint8)  # logits past the grammar's vocabulary: never
-        n = min(width, bits.shape[1])
-        allowed[:, :n] = bits[:, :n]
-        blocked = torch.from_numpy(allowed).to(scores.device) == 0
-        return scores.masked_fill(blocked, float("-inf"))
+        return mask_scores(self.grammar, self.matchers, scores)
+
+
+def mask_scores(grammar: AnswerGrammar, matchers: list[llguidance.LLMatcher],
+                scores: torch.FloatTensor) -> torch.FloatTensor:
+    """`scores` (batch, vocab) with -inf wherever row i's matcher does not allow the token.
+
+    A row whose matcher stopped (EOS consumed, or a grammar with a last line complete) may only
+    write EOS; a row whose matcher failed is left unmasked (it cannot happen with the answer
+    grammars: the mask only allows tokens the matcher accepts).
+    """
+    batch, width = scores.shape
+    words = (grammar.vocab_size + 31) // 32
+    bitmask = np.full((batch, words), -1, dtype=np.int32)  # -1: every token allowed
+    eos = grammar.eos_id
+    for row, matcher in enumerate(matchers):
+        if matcher.is_error():
+            continue
+        if matcher.is_stopped():
+            bitmask[row] = 0
+            if eos is not None and eos < words * 32:
+                bitmask[row, eos // 32] = np.int32(np.uint32(1 << (eos % 32)).view(np.int32))
+            continue
+        # llguidance writes the row's 32-bit words in place (its fast path, GIL released)
+        matcher.unsafe_compute_mask_ptr(bitmask[row].ctypes.data, words * 4)
+    bits = np.unpackbits(bitmask.view(np.uint8), axis=1, bitorder="little")  # (B, 32 * words)
+    allowed = np.zeros((batch, width), dtype=np.uint8)  # logits past the grammar's vocabulary: never
+    n = min(width, bits.shape[1])
+    allowed[:, :n] = bits[:, :n]
+    blocked = torch.from_numpy(allowed).to(scores.device) == 0
+    return scores.masked_fill(blocked, float("-inf"))

@@ -1,0 +1,478 @@
+"""Read the structure a request states: layer sizes of a dense net, named steps of a pipeline.
+
+    >>> read_request("MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs").line()
+    '# layers 3-5-4-2'
+    >>> read_request("loader -> (BM25, FAISS) -> reranker -> LLM").line()
+    '# steps: Loader > BM25, FAISS > Reranker > LLM'
+    >>> read_request("a nice diagram") is None
+    True
+
+A small model learns the drawing format and a user's style from a few thousand examples, but
+reading "three hidden layers with 6 nodes each" or "4 obs -> 10 -> 10 -> 2 actions" out of free
+English takes far more data than a CPU can train on (the 2.35M-parameter default model wrote the
+requested layer sizes in its plan line for 3% of hand-written dense-net requests). This module
+reads what a request states explicitly with plain rules; `trainer.generate` writes the result as
+the answer's plan line and constrains the drawing to that structure (`diagram.plan`), and the
+model draws it: positions, sizes, shapes, colours, line style. A request it cannot read (or reads
+as something too big to draw) returns None, and the model writes its own plan.
+
+Pure functions, no state. What it reads:
+- dense nets (MLP, NN, perceptron, fully connected, feed-forward, autoencoder, ...): size chains
+  (`4-8-8-3`, `8 -> 4 -> 2`, `[5, 9, 5]`, `layer sizes 5, 9, 5`), sizes by role (`3 inputs`,
+  `input size 4`, `in=6`, `hidden layers of 6 and 7`, `three hidden layers with 6 nodes each`,
+  `2 hidden layers (5 and 3 nodes)`, `hidden 1 (6)`, `10-class output`, `a single output`),
+  numbers as words, `nn.Linear(3, 7)` chains;
+- pipelines and flowcharts: arrow chains with parallel groups (`a -> (b, c) -> d`, `b + c`,
+  `[b | c]`), bullet and numbered lists, "first ..., then ..., finally ...", "A feeds B and C,
+  which ...", "from A to B via C", the original project's "process that consists of first, X
+  that, with A and B as input, and C as output, and then D", and one loop back ("X loops back to Y",
+  "and back to Y", "(loop)").
+CNNs are left to the model (their plan is a chain of layer labels it writes well).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from diagram.plan import Plan, clean_label, fits
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "twenty": 20, "single": 1,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+_CNN = re.compile(r"\b(conv(?:olution\w*|\d|\s*\d|2d)?|(?:max|avg|average)?\s*pool(?:ing|\d)?|kernels?|stride|"
+                  r"\d+\s*[x×]\s*\d+)\b", re.I)
+_DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|ann|dense|fully[- ]?connected|fc|feed[- ]?forward|"
+                    r"autoencoder|deep learning model|dl model|hidden|sequential|linear|network layers|"
+                    r"layer sizes|neurons?|layers|units|dimensions?|dims?|widths?|nodes?)\b", re.I)
+
+# ---- dense nets -------------------------------------------------------------------------------
+
+_ARROW = r"(?:-+>|→|⟶|=+>|>)"
+_LIST = r"\d+(?:\s*(?:,|and|&|/|then)\s*(?:and\s+|&\s*|then\s+)?\d+)*"
+_UNIT = r"(?:\s*(?:nodes?|neurons?|units?|cells?|features?|dims?|dimensions?|elements?|values?|wide))?"
+_INPUT_WORD = r"(?:inputs?|in(?=[ \t]*(?:[,;)\n]|$|\d|=))|features?|obs|observations?|input\s+(?:nodes?|neurons?|features?|units?|values?|elements?|dims?))"
+_ADJ = r"(?:value|sigmoid|softmax|linear|regression|class|way|prediction|probability|output|scalar|binary)"
+_OUTPUT_WORD = (r"(?:outputs?|out|classes|class|actions?|logits?|targets?|labels?|"
+                r"output\s+(?:nodes?|neurons?|units?|values?|elements?|classes))")
+
+
+_ROLE_WORDS = ("input", "inputs", "output", "outputs", "hidden", "layer", "layers", "neuron", "neurons",
+               "nodes", "network", "features", "units")
+
+
+def _fix_typos(text: str) -> str:
+    """'hiden' -> 'hidden', 'imputs' -> 'inputs', 'nuerons' -> 'neurons' (words of 5+ letters)."""
+    def fix(m: re.Match) -> str:
+        word = m.group()
+        if len(word) < 5 or word in _ROLE_WORDS:
+            return word
+        close = difflib.get_close_matches(word, _ROLE_WORDS, n=1, cutoff=0.8)
+        return close[0] if close else word
+    return re.sub(r"[a-z]+", fix, text)
+
+
+def _normalise(text: str) -> str:
+    text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
+    text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
+    text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
+    text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer))", "1 ", text)
+    text = re.sub(r"(?<!\d )\b(?:binary|scalar|sigmoid)\s+output\b", "1 output", text)
+    return text
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text)]
+
+
+def _linear_chain(text: str) -> list[int] | None:
+    """nn.Linear(3, 7), Linear(7, 2) ... -> [3, 7, 2] when the shapes agree."""
+    pairs = [(int(a), int(b)) for a, b in re.findall(r"linear\(\s*(\d+)\s*,\s*(\d+)", text)]
+    if not pairs or any(pairs[i][1] != pairs[i + 1][0] for i in range(len(pairs) - 1)):
+        return None
+    return [pairs[0][0]] + [b for _, b in pairs]
+
+
+def _size_chain(text: str) -> list[int] | None:
+    """A chain that states every layer: 4-8-8-3, 8 -> 4 -> 2, [5, 9, 5], 'layer sizes 5, 9, 5'."""
+    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+)+)\s*\]",
+                    r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+)+)",
+                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,})(?![\w.])",
+                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+)+)(?!\s*(?:layer|class|dim))(?![\w.])",
+                    r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
+                    r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
+                    r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+)+)"):
+        match = re.search(pattern, text)
+        if match:
+            return _numbers(match.group(1))
+    # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions"
+    parts = re.split(_ARROW, text)
+    if len(parts) >= 2:
+        counts = [_numbers(p) for p in parts]
+        if all(len(c) >= 1 for c in counts):
+            tail = [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
+            if all(len(c) == 1 for c in counts[1:-1]):
+                return tail
+    return None
+
+
+def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
+    """(inputs, hidden sizes in order, outputs) named by role words."""
+    found: list[tuple[int, str, list[int]]] = []  # (position, role, sizes)
+    taken: list[tuple[int, int]] = []
+
+    def add(match: re.Match, role: str, sizes: list[int], end: int | None = None) -> None:
+        span = (match.start(), match.end() if end is None else end)
+        if any(a < span[1] and span[0] < b for a, b in taken):
+            return
+        taken.append(span)
+        found.append((span[0], role, sizes))
+
+    role_after = re.compile(rf"{_UNIT}[ \t]*[- ]?(?:{_INPUT_WORD}|{_OUTPUT_WORD}|sigmoid|softmax)\b")
+
+    def sizes_in(m: re.Match, group: int) -> tuple[list[int], int]:
+        """The numbers of a list group up to the first one that names an input or output, and
+        where the last one taken ends."""
+        sizes, end = [], m.start(group)
+        for num in re.finditer(r"\d+", m.group(group)):
+            if role_after.match(text, m.start(group) + num.end()):
+                break
+            sizes.append(int(num.group()))
+            end = m.start(group) + num.end()
+        return sizes, end
+
+    # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
+                         rf"(input|hidden|output)[ \t]+layers?", text):
+        add(m, m.group(2), _numbers(m.group(1)))
+    between = (r"[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
+               r"each of|with|of|having|sized|=|:|\(|are|,)?[ \t]*\[?[ \t]*")
+    # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
+    for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
+        count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
+        if len(sizes) == 1 and count > 1:
+            sizes = sizes * count
+        if sizes:
+            add(m, "hidden", sizes, end)
+    for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[\])]", text):
+        add(m, "hidden", _numbers(m.group(1)))  # hidden_layer_sizes=(10, 5), h=[5,5], hidden_sizes=[4]
+    for m in re.finditer(r"\blayer[ \t]*\d+[ \t]*\((input|output|hidden)\)[ \t]*[:=][ \t]*(\d+)", text):
+        add(m, m.group(1), [int(m.group(2))])  # "Layer 1 (input): 2 nodes"
+    for m in re.finditer(r"\banother(?:[ \t]+(?:one|hidden layer|layer))?[ \t]+(?:with|of)[ \t]+(\d+)", text):
+        add(m, "hidden", [int(m.group(1))])  # "a hidden layer with 7 neurons, another one with 4"
+    for m in re.finditer(r"(\d+)[ \t]+(?:units?|neurons?|nodes?)[ \t]+wide\b", text):
+        add(m, "hidden", [int(m.group(1))])  # "a 1-hidden-layer net, 11 units wide"
+    for m in re.finditer(r"\bhidden\W+(\d+)[ \t]+layers?\W+(\d+)", text):  # "hidden = 2 layers, 9 units"
+        add(m, "hidden", [int(m.group(2))] * int(m.group(1)))
+    for m in re.finditer(r"\b(?:fc|dense|linear|h|layer)[ _]?\d+[ \t]*[:=][ \t]*(\d+)", text):  # "fc1: 12"
+        add(m, "hidden", [int(m.group(1))])
+    for m in re.finditer(r"hidden(?:\s+layer)?\s+\d+\s*(?:\(|:|=|with|of|has)\s*(\d+)", text):  # "hidden 1 (6)"
+        add(m, "hidden", [int(m.group(1))])
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+hidden\b(?!\s+layer)", text):  # "5 hidden", "7 and 5 hidden nodes"
+        add(m, "hidden", _numbers(m.group(1)))
+    # "hidden layers of 6 and 7", "hidden: 10", "hidden sizes 4 and 4", "a hidden layer of 5"
+    for m in re.finditer(rf"hidden(?:[ \t]+(?:layers?|sizes?|widths?|units?|neurons?|nodes?|dims?))?{between}({_LIST})",
+                         text):
+        sizes, end = sizes_in(m, 1)
+        if sizes:
+            add(m, "hidden", sizes, end)
+    for m in re.finditer(rf"(?<!input )(?<!output )(?<!hidden )\b(?:(?:then|and|with)[ \t]+)?(?:\d+[ \t]+)?"
+                         rf"(?:hidden[ \t]+)?layers?[ \t]+(?:of|with)[ \t]+({_LIST})",
+                         text):  # "input layer of 8, then layers of 4 and 2, ..."
+        sizes, end = sizes_in(m, 1)
+        if sizes:
+            add(m, "hidden", sizes, end)
+    other_word = r"(?!and\b|or\b|hidden\b|in\b|out\b)[a-z]+[ \t]+"  # "4 state inputs", "2 action outputs"
+    for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:d(?:im(?:ensional)?)?[ \t]+)?(?:{_ADJ}[ \t]+|{other_word})?{_INPUT_WORD}\b",
+                         text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\binputs?[ \t]+(?:is|are)[ \t]+(\d+)[- ]?d", text):  # "input is 10-dimensional"
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:inputs?|state)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|of size|vector))?"
+                         r"[ \t]*(?:of size|of|with|has|having|is|=|:|\(|,|\|)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:inputs?|outputs?)\b[^.;\n]{0,40}?\((\d+)[ \t]*(?:nodes?|neurons?|units?|features?)?\)",
+                         text):  # "Inputs: x1, x2, x3 (3 nodes)"
+        add(m, "input" if m.group().startswith("in") else "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:vector|embedding)[ \t]+of[ \t]+(?:size|dim(?:ension)?)[ \t]+(\d+)", text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
+                         r"in_dim|d_in)\s*[=:]?\s*(\d+)", text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:(?:{_ADJ}[ \t]+|{other_word})(?:{_ADJ}[ \t]+|{other_word})?)?{_OUTPUT_WORD}\b",
+                         text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:outputs?|out)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|of size))?[ \t]*"
+                         r"(?:of size|of|with|has|having|is|=|:|\(|,|\|)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:out_features|output_dim|output_size|n_outputs|num_outputs|num_classes|n_classes|"
+                         r"out_dim|d_out|num[-_ ]classes|n[-_ ]classes)\s*[=:]?\s*(\d+)", text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"(\d+)[- ]way\b", text):  # "a 10-way softmax"
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:softmax|classify|classifies)\s+(?:over|into)\s+(\d+)|"
+                         r"\b(?:predicts?|predicting|produces?|producing|returns?|returning|emits?|gives?)"
+                         r"[ \t]+(\d+)", text):
+        add(m, "output", [int(m.group(1) or m.group(2))])
+    found.sort()
+    return found, taken
+
+
+def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: list[tuple[int, int]]) -> list[int]:
+    """Sizes with no role between the first input and the last output ("8 in, 4, 2, 4, 8 out")."""
+    first_in = min((p for p, role, _ in found if role == "input"), default=None)
+    last_out = max((p for p, role, _ in found if role == "output"), default=None)
+    if first_in is None or last_out is None or last_out < first_in:
+        return []
+    sizes = []
+    for num in re.finditer(r"\d+", text):
+        if first_in < num.start() < last_out and not any(a <= num.start() < b for a, b in taken):
+            sizes.append(int(num.group()))
+    return sizes
+
+
+def read_dense(request: str) -> tuple[int, ...] | None:
+    """The layer sizes a dense-net request states (input first), or None."""
+    text = _normalise(request)
+    chain = _linear_chain(text)
+    if chain:
+        return tuple(chain)
+    keras = [int(n) for n in re.findall(r"\bdense\(\s*(?:units\s*=\s*)?(\d+)", text)]
+    keras_in = re.search(r"input_(?:shape|dim)\s*=\s*\(?\s*(\d+)|\binput\(\s*(?:shape\s*=\s*)?\(?\s*(\d+)|"
+                         r"\(\s*batch(?:_size)?\s*,\s*(\d+)\s*\)|\bin_features\s*=\s*(\d+)", text)
+    if keras and keras_in:  # Dense(9, input_shape=(4,)), Dense(5), Dense(1)
+        return (int(next(g for g in keras_in.groups() if g)), *keras)
+    text = re.sub(r"\b\d+[- ]layers?\b(?!\s+(?:of|with))(?<!hidden layer)(?:\s*\([^)]*\))?", " ", text)  # "3-layer net"
+    found, taken = _roles(text)
+    inputs = [s for _, role, sizes in found if role == "input" for s in sizes]
+    hidden = [s for _, role, sizes in found if role == "hidden" for s in sizes]
+    outputs = [s for _, role, sizes in found if role == "output" for s in sizes]
+    if re.search(r"\bfed by\b|\bfeeding from\b", text) and found and found[0][1] == "output":
+        hidden = hidden[::-1]  # "the output is fed by a hidden layer of 6, which is fed by one of 8"
+    no_hidden = re.search(r"\bno hidden\b|without (?:a |any )?hidden|nothing in between", text)
+    if inputs and outputs and (hidden or no_hidden):
+        return (inputs[0], *([] if no_hidden else hidden), outputs[-1])
+    chain = _size_chain(text)
+    if chain and len(chain) >= 2:
+        return tuple(chain)
+    if inputs and outputs:
+        # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
+        return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+    return None
+
+
+# ---- pipelines and flowcharts ----------------------------------------------------------------
+
+_LOOP_PATTERNS = (
+    r"[,;]?\s*(?:and\s+)?(?:then\s+)?(?P<src>[^,;.\n]+?)\s+(?:loops?|feeds?|goes|cycles?|returns?|sends\s+\w+)\s+back\s+(?:in)?to\s+(?P<dst>[^,;.\n()]+?)\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]?\s*(?:with\s+)?a\s+loop\s+from\s+(?P<src>[^,;.\n]+?)\s+(?:back\s+)?to\s+(?P<dst>[^,;.\n()]+?)\s*[.]?\s*$",
+    r"[,;]?\s*(?:\()?(?:and\s+)?(?:then\s+)?back\s+to\s+(?P<dst>[^,;.\n()]+?)\)?\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]\s*(?P<src>[^,;.\n]+?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]+?)\s*\(loop\)\s*[.]?\s*$",
+)
+_SEP = re.compile(r"\s*(?:-+>|→|⟶|=+>|\s>\s)\s*")
+_FEED_VERBS = (r"(?:feeds? into|feeds?|goes to|go to|sends? (?:data|it|them|its output|results?) to|"
+               r"flows? into|(?:is|are) passed to|outputs? to|connects? to|passes (?:it|them|data) to|"
+               r"(?:is|are) sent to|writes? to|goes into|go into|leads? to)")
+_HEAD = re.compile(r"^\s*(?:(?:please|pls|could you|can you|would you)\s+)?(?:draw|sketch|make|show|create|diagram)?"
+                   r"[^:\n]{0,60}:\s*(?=\S)", re.I)
+_SPLIT_GROUP = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*\+\s*|\s*\|\s*|\s*&\s*)\s*")
+_FILLER = re.compile(r"^(?:the|a|an|then|and|finally|first|next|to|into|both|it|which|in parallel)\s+|"
+                     r"\s*\((?:in parallel|parallel|loop|again)\)\s*$|\s+(?:in parallel|again)$", re.I)
+
+
+def _split_group(part: str) -> list[str]:
+    part = part.strip().strip(".;:")
+    inner = re.fullmatch(r"[(\[{]\s*(.+?)\s*[)\]}]", part)
+    part = inner.group(1) if inner else re.sub(r"\s*\([^()]*\)", "", part)  # "ranker (two-tower + FAISS)"
+    names = [_tidy(n) for n in _SPLIT_GROUP.split(part)]
+    return [n for n in names if n]
+
+
+def _tidy(name: str) -> str:
+    name = re.sub(r"\s*\([^()]*\)", "", name.strip())  # "(in parallel)", "raw events (Kafka)"
+    name = name.strip().strip(".;:,()[]{}\"'`").strip()
+    for _ in range(3):
+        name = _FILLER.sub("", name).strip()
+    return name
+
+
+def _label(name: str) -> str:
+    return clean_label(name[:1].upper() + name[1:]) if name else name
+
+
+_ORIGINAL = re.compile(r"\s*(?:an?\s+)?process\s+(?:that\s+)?consists?\s+of\b", re.I)
+_POLITE_HEAD = re.compile(
+    r"^\s*(?:(?:hi|hey|hello)\b[,!.]?\s*)?(?:(?:please|pls|plz|kindly)\s+)?"
+    r"(?:(?:could|can|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?"
+    r"(?:i\s+(?:need|want|would like|'d like)\s+(?:a|an|the)\s+(?:diagram|chart|drawing|picture|sketch)\s+(?:of|for)\s+"
+    r"(?:(?:a|an|the)\s+)?)?"
+    r"(?:(?:draw|sketch|make|create|build|show|visuali[sz]e|render|diagram|plot)\s+"
+    r"(?:me\s+)?(?:(?:a|an|the)\s+)?(?:(?:diagram|chart|picture|flowchart|drawing|sketch|flow)\s+(?:of|for)\s+"
+    r"(?:(?:a|an|the)\s+)?)?)?", re.I)
+_POLITE_SENTENCE = re.compile(r"^\s*(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:draw|diagram|sketch|visuali[sz]e|make)"
+                              r"\s+(?:this|the following|it)|please\s+diagram\s+the\s+following|"
+                              r"draw\s+this(?:\s+flow)?|here\s+is\s+(?:my|the)\s+\w+)\s*[?.:!]\s*", re.I)
+_POLITE_TAIL = re.compile(r"(?:\s+as\s+an?\s+(?:diagram|picture|chart|flowchart|drawing))?[\s,.;!]*(?:\bplease|\bpls|\bthanks?(?: you)?|\bthx|\bcheers)?[\s,.;!?]*$", re.I)
+
+
+def _unwrap(request: str) -> str:
+    """The request without a polite or imperative wrapper ("Could you draw ...", ", thanks!")."""
+    text = _POLITE_SENTENCE.sub("", request.strip(), count=1)
+    text = _POLITE_HEAD.sub("", text, count=1)
+    return _POLITE_TAIL.sub("", text).strip() or request.strip()
+
+
+def _find_loop(text: str) -> tuple[str, str | None, str | None]:
+    """(text without the loop clause, loop source or None (= last step), loop destination)."""
+    for pattern in _LOOP_PATTERNS:
+        match = re.search(pattern, text, re.I)
+        if match:
+            src = match.groupdict().get("src")
+            return text[: match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
+    return text, None, None
+
+
+def _groups_original(text: str) -> list[list[str]] | None:
+    """The original project's 'process that consists of first, X that, with A and B as input, ...'."""
+    match = re.match(_ORIGINAL.pattern + r"\s+(?:first,?\s*)?(.*)$", text, re.I | re.S)
+    if not match:
+        return None
+    body = match.group(1)
+    steps = re.split(r",\s*and\s+then\s+|,\s*then\s+", body)
+    groups: list[list[str]] = []
+    for step in steps:
+        io = re.match(r"(?P<x>.+?)\s+that,?\s+with\s+(?P<ins>.+?)\s+as\s+inputs?"
+                      r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
+        if io:
+            if groups == [] or True:
+                groups.append(_split_group(io.group("ins")))
+            groups.append([_tidy(io.group("x"))])
+            if io.group("outs"):
+                groups.append(_split_group(io.group("outs")))
+        else:
+            groups.append(_split_group(step))
+    return groups
+
+
+_HEAD_WORDS = r"\b(?:flow\s*chart|process|pipeline|workflow|diagram|steps|lifecycle|architecture)\b"
+_INPUT_OUTPUT = re.compile(r"\bwith\s+(?P<ins>.+?)\s+as\s+(?:the\s+)?inputs?"
+                           r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+(?:the\s+)?outputs?)?", re.I)
+
+
+def _groups(text: str) -> list[list[str]] | None:
+    original = _groups_original(text)
+    if original:
+        return original
+    lines = [ln for ln in (x.strip() for x in text.splitlines()) if ln]
+    bullets = [re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I)
+               for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)]
+    if len(bullets) >= 2:
+        return [_split_group(b) for b in bullets]
+    whole = flat = " ".join(lines)
+    flat = _HEAD.sub("", flat, count=1) if _SEP.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
+    if _SEP.search(flat):
+        parts = _SEP.split(flat)
+        parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
+        return [_split_group(p) for p in parts]
+    via = re.match(r"(?:.*?\bfrom\s+)(.+?)\s+to\s+(.+?)\s+via\s+(.+?)(?:\s*\(in that order\))?\s*$", flat, re.I)
+    if via:
+        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via.group(3)) if _tidy(n)]
+        return [_split_group(via.group(1))] + middle + [_split_group(via.group(2))]
+    if re.search(rf"\b{_FEED_VERBS}\b", flat, re.I):
+        parts = re.split(rf"\s*(?:[,;.]\s*(?:which|and that|and both|and they|these|it|that|then)?\s*|\s+which\s+)?"
+                         rf"\b(?:both\s+|then\s+|all\s+)?{_FEED_VERBS}\s+", flat, flags=re.I)
+        groups = []
+        for i, part in enumerate(parts):
+            # "Y; Y" / "Y. Y" / "Y, Y": the object of one clause is the subject of the next
+            if 0 < i < len(parts) - 1:
+                for sep in (r";", r"\.\s", r",\s"):
+                    halves = re.split(r"\s*" + sep + r"\s*", part.strip())
+                    if len(halves) == 2 and halves[0].strip().lower() == halves[1].strip().lower():
+                        part = halves[0]
+                        break
+            groups.append(_split_group(part))
+        return groups
+    io = _INPUT_OUTPUT.search(whole)
+    if io:  # "pipeline with A and B as input, and C as output: s1, s2, s3"
+        rest = (whole[: io.start()] + " " + whole[io.end():]).strip()
+        rest = rest.split(":", 1)[1] if ":" in rest else ""
+        middle = [[_tidy(n)] for n in re.split(r"\s*[,;]\s*(?:and\s+|then\s+)?|\s+then\s+", rest) if _tidy(n)]
+        outs = [_split_group(io.group("outs"))] if io.group("outs") else []
+        return [_split_group(io.group("ins"))] + middle + outs
+    steps = re.split(r"\s*(?:,?\s*(?:and\s+)?(?:then|finally|ending in|next)\b|\band\s+then\b|;|\.\s+then\b)\s*",
+                     flat, flags=re.I)
+    if len(steps) >= 3 and re.search(_HEAD_WORDS, steps[0], re.I) and ";" in flat:
+        steps = steps[1:]  # "flow chart of the bug triage process; new bug; reproduce; ..."
+    if len(steps) >= 3 or (len(steps) == 2 and re.search(r"\b(?:then|finally|ending in)\b", flat, re.I)):
+        steps[0] = re.sub(r"^(?:.*?\bfirst(?:ly)?|start with|begin with|start by)\s*,?\s*", "", steps[0], flags=re.I)
+        return [_split_group(s) for s in steps]
+    paren = re.match(r"[^()]*\(([^()]+)\)\s*$", flat)
+    if paren and paren.group(1).count(",") >= 1:
+        return [[_tidy(n)] for n in paren.group(1).split(",") if _tidy(n)]
+    listed = re.split(r"\s*(?::|\?|\s[-–—]\s)\s*", whole, maxsplit=1)
+    body = listed[1] if len(listed) == 2 else whole
+    if body.count(",") >= 2:  # "invoice processing: scanned PDF, OCR, ...", "START, READ N, END"
+        items = [_tidy(n) for n in re.split(r"\s*,\s*(?:and\s+)?", body)]
+        return [[n] for n in items if n]
+    pair = re.fullmatch(r"(\S+(?:\s+\S+){0,3})\s+to\s+(\S+(?:\s+\S+){0,3})", flat.strip(" ."))
+    if pair:
+        return [_split_group(pair.group(1)), _split_group(pair.group(2))]
+    return None
+
+
+def read_steps(request: str) -> Plan | None:
+    """The named steps of a pipeline/flowchart request as ranks (+ one loop), or None."""
+    text, src, dst = _find_loop(_unwrap(request))
+    text = re.sub(r"\s*(?:-+>|→|⟶|=+>|,|;)\s*$", "", text)
+    groups = _groups(text)
+    if not groups or any(not g for g in groups) or sum(len(g) for g in groups) < 2:
+        return None
+    if any(len(name) > 48 or len(name.split()) > 7 for g in groups for name in g):
+        return None
+    plan = Plan.steps([[_label(n) for n in g] for g in groups])
+    if dst is None:
+        return plan
+    index = {label.lower(): i for i, label in enumerate(plan.labels)}
+    to = index.get(_label(dst).lower())
+    frm = index.get(_label(src).lower()) if src else plan.n_nodes - 1
+    if to is None or frm is None or to >= frm:
+        return plan
+    return Plan.steps(plan.ranks, ((frm, to),))
+
+
+# ---- both -------------------------------------------------------------------------------------
+
+def request_kind(request: str) -> str:
+    """'cnn', 'dense' or 'flow': what the request most likely asks for.
+
+    Convolutions, pooling, kernels or image sizes ("32x32") make a CNN unless the request is one of
+    the original project's processes; a network word with numbers that read as layer sizes makes a
+    dense net; anything else is a flow of named steps (which may name a "ResNet" or a "CNN" step).
+    """
+    if _CNN.search(request) and not _ORIGINAL.match(_unwrap(request)):
+        return "cnn"
+    text = _normalise(request)
+    chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", _unwrap(request))
+    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense(request):
+        return "dense"
+    return "flow"
+
+
+def read_request(request: str) -> Plan | None:
+    """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
+
+    None also for CNNs (left to the model) and for structures too big to draw (`plan.fits`).
+    """
+    kind = request_kind(request)
+    if kind == "cnn":
+        return None
+    plan: Plan | None = None
+    if kind == "dense":
+        sizes = read_dense(request)
+        plan = Plan.dense(sizes) if sizes and len(sizes) >= 2 and min(sizes) >= 1 else None
+    else:
+        plan = read_steps(request)
+    return plan if plan is not None and fits(plan) else None
