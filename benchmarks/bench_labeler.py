@@ -1,8 +1,8 @@
 """Labeler load and latency: concurrent HTTP submits, and click-to-candidates in a real browser.
 
-    python benchmarks/bench_labeler.py                        # both parts, default sizes
-    python benchmarks/bench_labeler.py --sessions 10 --pairs 20 --skip-browser
-    python benchmarks/bench_labeler.py --checkpoint checkpoints/tiny-sft --clicks 10
+    python -m benchmarks.bench_labeler                        # both parts, default sizes
+    python -m benchmarks.bench_labeler --sessions 10 --pairs 20 --skip-browser
+    python -m benchmarks.bench_labeler --checkpoint checkpoints/tiny-sft --clicks 10
 
 Part 1 launches the app on a free loopback port over a copy of the prompt pool and a fast fake
 generator (so the numbers measure the app, not the model), then runs `--sessions` gradio_client
@@ -62,7 +62,7 @@ def session(url: str, pairs: int, name: str, latencies: list[float], lock: threa
 def bench_submits(args: argparse.Namespace, root: Path) -> None:
     from labeler.app import launch
     from labeler.context import AppContext
-    from labeler.fakes import FakeGenerator, fake_checkpoint
+    from tests.fakes import FakeGenerator, fake_checkpoint
 
     data = root / "submit-data"
     data.mkdir()
@@ -132,7 +132,7 @@ def bench_clicks(args: argparse.Namespace, root: Path) -> None:
     ctx = AppContext.create(data_dir=data, checkpoints_dir=root / "click-ckpts",
                             checkpoint=Path(args.checkpoint))
     load_started = time.perf_counter()
-    ctx.generator()
+    ctx.models.generator()
     load_s = time.perf_counter() - load_started
     demo, url = launch(ctx, port=free_port())
     try:

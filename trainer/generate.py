@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessorList
 
-from diagram import build_prompt, extract_request, parse
+from diagram import RenderError, build_prompt, extract_request, parse, render
 from diagram.plan import Plan, structure_regex
 from diagram.reader import read_request
 from trainer.candidates import Candidate
@@ -243,8 +243,6 @@ def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from diagram import RenderError, render
-
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
     generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True),
