@@ -1,6 +1,6 @@
 """Raw generate time: N pool prompts x K candidates one after another vs. all at once through BatchingSource.
 
-    python benchmarks/bench_batching.py [--checkpoint checkpoints/tiny-sft] [-n 10] [-k 4]
+    python -m benchmarks.bench_batching [--checkpoint checkpoints/tiny-sft] [-n 10] [-k 4]
 
 Runs once with the answer grammar and once without; prints wall seconds, sampled tokens, the
 longest row (a batch decodes until its longest row ends) and the requests per model call. It

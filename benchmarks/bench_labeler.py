@@ -1,8 +1,8 @@
 """Labeler load and latency: concurrent HTTP submits, and click-to-candidates in a real browser.
 
-    python benchmarks/bench_labeler.py                        # both parts, default sizes
-    python benchmarks/bench_labeler.py --sessions 10 --pairs 20 --skip-browser
-    python benchmarks/bench_labeler.py --checkpoint checkpoints/tiny-sft --clicks 10
+    python -m benchmarks.bench_labeler                        # both parts, default sizes
+    python -m benchmarks.bench_labeler --sessions 10 --pairs 20 --skip-browser
+    python -m benchmarks.bench_labeler --checkpoint checkpoints/tiny-sft --clicks 10
 
 Part 1 launches the app on a free loopback port over a copy of the prompt pool and a fast fake
 generator (so the numbers measure the app, not the model), then runs `--sessions` gradio_client
@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def session(url: str, pairs: int, name: str, latencies: list[float], lock: threa
 def bench_submits(args: argparse.Namespace, root: Path) -> None:
     from labeler.app import launch
     from labeler.context import AppContext
-    from labeler.fakes import FakeGenerator, fake_checkpoint
+    from tests.fakes import FakeGenerator, fake_checkpoint
 
     data = root / "submit-data"
     data.mkdir()
@@ -137,7 +138,7 @@ def bench_clicks(args: argparse.Namespace, root: Path) -> None:
     ctx = AppContext.create(data_dir=data, checkpoints_dir=root / "click-ckpts",
                             checkpoint=Path(args.checkpoint))
     load_started = time.perf_counter()
-    ctx.generator()
+    ctx.models.generator()
     load_s = time.perf_counter() - load_started
     demo, url = launch(ctx, port=free_port())
     try:
@@ -160,21 +161,17 @@ def next_session(client, rounds: int, latencies: list[float], lock: threading.Lo
 
 def bench_next(args: argparse.Namespace, root: Path, batched: bool) -> None:
     from labeler.app import launch
-    from labeler.context import AppContext, default_generator_factory
+    from labeler.context import AppContext
+    from trainer.sources import open_source
 
-    def batching_factory(checkpoint, grammar=True):
-        from trainer.batching import BatchingSource
-
-        return BatchingSource(default_generator_factory(checkpoint, grammar=grammar))
-
-    factory = batching_factory if batched else default_generator_factory
+    factory = partial(open_source, batch=batched)  # as `diagramlab app [--batch-generate]`
     data = root / f"next-data-{batched}"
     data.mkdir()
     shutil.copy(args.pool, data / "orpo_prompts.csv")
     ctx = AppContext.create(data_dir=data, checkpoints_dir=root / f"next-ckpts-{batched}",
                             checkpoint=Path(args.checkpoint), generator_factory=factory,
                             generate_concurrency=args.next_sessions)
-    source = ctx.generator()
+    source = ctx.models.generator()
     demo, url = launch(ctx, port=free_port())
     latencies: list[float] = []
     lock = threading.Lock()

@@ -57,8 +57,8 @@ def _measure(shape: dict[str, int], length: int, lora_r: int, checkpointing: boo
     from transformers import LlamaConfig, LlamaForCausalLM
     from trl.experimental.orpo import ORPOConfig
 
-    from trainer.orpo import _trainer_class
-    from trainer.sft import LORA_TARGETS
+    from trainer.orpo import DiagramORPOTrainer
+    from trainer.sft_config import LORA_TARGETS
     from trainer.tokenizer import train_tokenizer
 
     tokenizer = train_tokenizer(["[0, 62, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]"] * 50,
@@ -77,8 +77,8 @@ def _measure(shape: dict[str, int], length: int, lora_r: int, checkpointing: boo
                       max_length=length, beta=0.1, learning_rate=1e-4, report_to="none", save_strategy="no",
                       bf16=False, gradient_checkpointing=checkpointing, activation_checkpointing=checkpointing,
                       use_cpu=True, logging_steps=1, disable_tqdm=True, remove_unused_columns=False)
-    lora = LoraConfig(r=lora_r, lora_alpha=lora_r, target_modules=LORA_TARGETS, task_type="CAUSAL_LM")
-    trainer = _trainer_class()(model=model, args=args, train_dataset=Dataset.from_list([_pair_texts(tokenizer, length)]),
+    lora = LoraConfig(r=lora_r, lora_alpha=lora_r, target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM")
+    trainer = DiagramORPOTrainer(model=model, args=args, train_dataset=Dataset.from_list([_pair_texts(tokenizer, length)]),
                                processing_class=tokenizer, peft_config=lora)
     tokens = len(trainer.train_dataset[0]["chosen_input_ids"])
     started = time.perf_counter()

@@ -115,8 +115,9 @@ def store_memory(tmp: Path) -> None:
 
 
 def corrupt_checkpoints(tmp: Path) -> None:
-    from labeler.context import AppContext, default_generator_factory
-    from labeler.fakes import write_pool
+    from labeler.context import AppContext
+    from trainer.sources import open_source
+    from tests.fakes import write_pool
     from labeler.faults import checkpoint_corruptions
     from trainer.checkpoint import CheckpointError
 
@@ -124,14 +125,14 @@ def corrupt_checkpoints(tmp: Path) -> None:
     default = ROOT / "checkpoints" / "tiny-sft"
     shutil.copytree(default, tmp / "checkpoints" / "tiny-sft")
     ctx = AppContext.create(data_dir=tmp / "data", checkpoints_dir=tmp / "checkpoints",
-                            generator_factory=default_generator_factory)
+                            generator_factory=open_source)
     refused, accepted = 0, []
     for kind, damage in checkpoint_corruptions().items():
         target = tmp / "checkpoints" / ("bad-" + kind.replace(" ", "-"))
         shutil.copytree(default, target)
         damage(target)
         try:
-            ctx.set_active(target)
+            ctx.models.set_active(target)
             accepted.append(kind)
         except CheckpointError:
             refused += 1
@@ -144,7 +145,7 @@ def corrupt_checkpoints(tmp: Path) -> None:
 def trainer_signals(tmp: Path) -> None:
     """Real ORPO runs from checkpoints/tiny-sft: SIGTERM in training and in the held-out eval,
     SIGKILL in training; seconds to exit and what is left in TMPDIR and the checkpoints dir."""
-    from labeler.fakes import seed_pairs, write_pool
+    from tests.fakes import seed_pairs, write_pool
     from trainer.checkpoint import sweep_leftovers
     from trainer.preferences import PreferenceStore
 
@@ -156,7 +157,7 @@ def trainer_signals(tmp: Path) -> None:
         work_tmp, ckpts = tmp / f"tmp-{stage[:4]}-{sig}", tmp / f"ck-{stage[:4]}-{sig}"
         work_tmp.mkdir()
         events = tmp / f"events-{stage[:4]}-{sig}.jsonl"
-        cmd = [sys.executable, "-m", "trainer.cli", "orpo", "--checkpoint",
+        cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint",
                str(ROOT / "checkpoints" / "tiny-sft"), "--data", str(store.path),
                "--out", str(ckpts / "orpo-1"), "--events", str(events), "--batch-size", "1",
                "--max-steps", "400" if stage == "training" else "1", "--threads", "1",

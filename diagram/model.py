@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 CANVAS_WIDTH = 1000
 CANVAS_HEIGHT = 600
 
+# The format's shape names, declared once: the parser, the grammar (diagram.grammar) and the tiny
+# tokenizer's pre-tokens are built from them. A new shape is a name here plus how graphviz draws
+# it (diagram/render.py `_SHAPE_ATTRS`; tests/test_render.py checks every name has one).
 SHAPES = ("rectangle", "round rectangle", "circle")
 LINE_SHAPES = ("solid arrow", "solid line", "dashed line")
 

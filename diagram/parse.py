@@ -23,13 +23,14 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
+from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, LINE_SHAPES, SHAPES, Diagram, Node
 
 MAX_INPUT_CHARS = 200_000
 MAX_NODES = 500
 MAX_DEPTH = 4  # outer list > node > colour/targets; anything deeper is not a node line
 
-_SHAPE_NAMES = {"rectangle": "rectangle", "roundrectangle": "round rectangle", "circle": "circle"}
+# Canonical names come from diagram.model (spaces dropped: how _name compares); synonyms are extras.
+_SHAPE_NAMES = {name.replace(" ", ""): name for name in SHAPES}
 _SHAPE_SYNONYMS = {
     "roundedrectangle": "round rectangle", "roundrect": "round rectangle",
     "roundedrect": "round rectangle", "roundedbox": "round rectangle",
@@ -37,14 +38,14 @@ _SHAPE_SYNONYMS = {
     "ellipse": "circle", "oval": "circle",
     "rect": "rectangle", "box": "rectangle", "square": "rectangle",
 }
-_LINE_NAMES = {"solidarrow": "solid arrow", "solidline": "solid line", "dashedline": "dashed line"}
+_LINE_NAMES = {name.replace(" ", ""): name for name in LINE_SHAPES}
 _LINE_SYNONYMS = {
     "solid": "solid line", "line": "solid line",
     "dotted": "dashed line", "dashed": "dashed line", "dottedline": "dashed line",
     "arrow": "solid arrow",
 }
-_EXPECTED_SHAPES = "rectangle, round rectangle or circle"
-_EXPECTED_LINES = "solid arrow, solid line or dashed line"
+_EXPECTED_SHAPES = ", ".join(SHAPES[:-1]) + " or " + SHAPES[-1]  # "rectangle, round rectangle or circle"
+_EXPECTED_LINES = ", ".join(LINE_SHAPES[:-1]) + " or " + LINE_SHAPES[-1]
 
 # Linear time by construction (Python's `re` backtracks, so no pattern here may be ambiguous):
 # every quantified piece is followed by something it cannot match, no quantified group nests

@@ -23,17 +23,19 @@ import os
 import signal
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
 
-from labeler.context import DEFAULT_CHECKPOINT, PROMPTS_FILE, AppContext
+from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
-from labeler.sources import generator_factory
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
+from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
+from trainer.sources import add_source_arguments, source_from_args
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
@@ -58,15 +60,8 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
                         help="generation requests run at once (others queue)")
-    parser.add_argument("--no-grammar", dest="grammar", action="store_false",
-                        help="sample freely instead of constraining tokens to the answer format "
-                             "(the Playground's checkbox still decides for its requests)")
-    parser.add_argument("--no-read", dest="read", action="store_false",
-                        help="do not read the structure a request states (layer sizes, named steps): "
-                             "the model writes its own plan line")
-    from labeler.sources import add_source_arguments
-
-    add_source_arguments(parser)
+    add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
+                         "answer format (the Playground's checkbox still decides for its requests)")
 
 
 def is_loopback(host: str) -> bool:
@@ -172,20 +167,20 @@ def _load_active(ctx: AppContext, explicit: bool) -> str | None:
     """Load the model for labeling before serving; a restored (active.json) choice that fails
     falls back to the default checkpoint with a warning. A message when nothing usable loads."""
     for attempt in range(2):
-        checkpoint = ctx.active_checkpoint()
+        checkpoint = ctx.models.active()
         try:
             validate_checkpoint(checkpoint)
             print(f"loading {checkpoint} ...", flush=True)
-            ctx.generator()  # load before serving, so the first page does not wait for it
+            ctx.models.generator()  # load before serving, so the first page does not wait for it
             return None
         except Exception as exc:  # any load failure is reported, never a traceback
-            default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT
+            default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT_NAME
             if explicit or attempt or checkpoint == default:
                 return (f"the model for labeling ({checkpoint}) is unusable: {exc}; "
                         "pass --checkpoint")
             print(f"diagramlab app: warning: the active checkpoint {checkpoint} is unusable "
                   f"({exc}); using {default}", file=sys.stderr)
-            ctx.fall_back(default)
+            ctx.models.fall_back(default)
     return None
 
 
@@ -216,7 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
-                                generator_factory=generator_factory(args),
+                                generator_factory=partial(source_from_args, args),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from trainer.preferences import PreferenceStore
+
 
 def delete_quote(data: bytes, row: int) -> bytes:
     """The store file with one quote of data row `row` (1-based) deleted: a hand edit gone wrong.
@@ -92,8 +94,6 @@ _WRITER = textwrap.dedent("""
 def sigkill_writers(path: Path, count: int, wave: int = 8, seed: int = 0) -> tuple[int, int]:
     """`count` writer processes appending to `path`, SIGKILLed at random moments, `wave` at a
     time. Returns (rows reported committed, how many of those the file lacks)."""
-    from trainer.preferences import PreferenceStore
-
     rng = random.Random(seed)
     committed: set[str] = set()
     for first in range(0, count, wave):
@@ -109,5 +109,5 @@ def sigkill_writers(path: Path, count: int, wave: int = 8, seed: int = 0) -> tup
             out, _ = proc.communicate()
             committed.update(line for line in out.split() if line)
     committed.discard("")
-    stored = set(PreferenceStore(path).load().pair_id)
+    stored = PreferenceStore(path).read().pair_ids()
     return len(committed), len(committed - stored)

@@ -23,8 +23,12 @@ from dataclasses import replace
 import gradio as gr
 
 from labeler import labeling as L
+from labeler.common import UserError
+from labeler.quotas import progress
 from labeler.views import (badge, cropped_file, ending, image_file, preview, problems_markdown,
                            summary_markdown, tag)
+from trainer.preferences import PreferenceError
+from trainer.schema import CATEGORIES
 
 MAX_K = L.K_RANGE[1]
 RECENT_PAIRS = 4
@@ -49,7 +53,7 @@ def _layout(ctx) -> dict:
                                      elem_id="custom-prompt", max_lines=1,
                                      placeholder="DL model with 4 input nodes, 6 and 10 hidden "
                                                  "nodes, 1 output")
-            c["custom_cat"] = gr.Radio(["auto", *L.CATEGORIES], value="auto", label="Category")
+            c["custom_cat"] = gr.Radio(["auto", *CATEGORIES], value="auto", label="Category")
             c["use_custom"] = gr.Button("Use this prompt", elem_id="use-custom", scale=1)
     with gr.Column(elem_id="status"):  # the status line: #status, and #progress inside it
         c["progress"] = gr.Markdown(elem_id="progress")
@@ -164,11 +168,10 @@ def _prompt_md(state: L.LabelState) -> str:
 
 def _header(ctx) -> str:
     try:
-        frame = ctx.store.load()
-        recent = frame.tail(RECENT_PAIRS).iloc[::-1].to_dict("records")
-        return summary_markdown(ctx.store.summary(), ctx.model_name(ctx.active_checkpoint()),
-                                recent)
-    except L.PreferenceError as exc:
+        stored = ctx.store.read()  # one read for counts and the last pairs
+        return summary_markdown(progress(stored.counts()), ctx.models.name(ctx.models.active()),
+                                stored.recent(RECENT_PAIRS))
+    except PreferenceError as exc:
         return f"{tag('bad', 'error')} The preferences file is unreadable: {exc}"
 
 
@@ -277,18 +280,18 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
 
     try:
         waiting, _ = book.apply(state, start)
-    except L.UserError as exc:
+    except UserError as exc:
         yield _view(ctx, before, _warn(str(exc)))
         return
     reset = waiting.prompt_key != before.prompt_key
-    model = ctx.model_name(ctx.active_checkpoint())
+    model = ctx.models.name(ctx.models.active())
     message = f"{_notice(waiting)}{tag('busy', 'generating')} {sampling.k} candidates with " \
               f"`{model}` ..."
     yield _view(ctx, waiting, message, pending=int(sampling.k), reset_editor=reset)
     try:
         new = L.generate(ctx, waiting, sampling)
     except Exception as exc:  # the UI boundary: a model failure is shown, not a stack trace
-        if not isinstance(exc, L.UserError):
+        if not isinstance(exc, UserError):
             log.exception("generation failed")
         if book.current(waiting).version == waiting.version:
             yield _view(ctx, waiting, _warn(f"Generation failed: {exc}"))
@@ -304,7 +307,7 @@ def _mark_handler(book: L.SessionBook, role: str, i: int):
     def handler(state: L.LabelState):
         try:
             state, _ = book.apply(state, lambda cur: (L.mark(cur, i, role), None))
-        except L.UserError as exc:
+        except UserError as exc:
             return _marks(book.current(state), _warn(str(exc)))
         return _marks(state, _status(state))
     return handler
@@ -401,7 +404,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
                 return exc.state, exc
         try:
             state, result = book.apply(state, action)
-        except L.UserError as exc:
+        except UserError as exc:
             return _marks(book.current(state), _warn(str(exc)))
         if isinstance(result, L.NeedsConfirmation):
             return _marks(state, _warn(str(result)))
@@ -415,7 +418,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         name = _user(annotator, request)
         try:
             state, _ = book.apply(state, lambda cur: L.undo(ctx, cur, name))
-        except L.UserError as exc:
+        except UserError as exc:
             return _view(ctx, book.current(state), _warn(str(exc)))
         return _view(ctx, state, reset_editor=True)
 
@@ -452,7 +455,7 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
         try:
             state, _ = book.apply(state, lambda cur: L.submit_edit(
                 ctx, cur, text, _pos(source), _pos(rejected), name, for_prompt=edit_for))
-        except L.UserError as exc:
+        except UserError as exc:
             return _marks(book.current(state), _warn(str(exc)))
         return _marks(state, _notice(state).removesuffix(" · "))
 

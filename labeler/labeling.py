@@ -29,20 +29,20 @@ from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
 from diagram.reader import read_request
-from labeler.limits import MAX_SEED, UserError, bounded_number, check_annotator, whole_number
+from labeler.common import UserError
+from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
-from trainer.http_source import source_name
-from trainer.preferences import LABELED_SOURCES, TARGETS, PreferenceError
+from labeler.quotas import TARGETS, labeled_counts
+from trainer.preferences import PreferenceError
+from trainer.schema import CATEGORIES, request_category
+from trainer.sources import source_name
 
 MAX_PROMPT_CHARS = 2_000
 K_RANGE = (2, 6)
-CATEGORIES = tuple(TARGETS)
 SKIP_REASONS = ("skip", "both_bad", "tie")
 UNDOABLE = ("pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
 _NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
 MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
-_DL_WORDS = ("dl model", "neural", "layer", "hidden", "input node", "output node", "cnn",
-             "convolution", "perceptron", "mlp", "network", "neurons")
 
 
 class NeedsConfirmation(UserError):
@@ -153,24 +153,6 @@ def ensure_session(state: LabelState) -> LabelState:
     return state if state.session else replace(state, session=uuid.uuid4().hex[:12])
 
 
-def guess_category(request: str) -> str:
-    """dl_model when the request talks about layers/nodes of a network, else other."""
-    text = request.lower()
-    return "dl_model" if any(word in text for word in _DL_WORDS) else "other"
-
-
-def labeled_counts(frame) -> dict[str, int]:
-    """Labeled pairs (human, human_edit, simulated; not auto) per category in the store's frame."""
-    counts = dict.fromkeys(CATEGORIES, 0)
-    if len(frame) == 0:
-        return counts
-    labeled = frame[frame["source"].isin(LABELED_SOURCES)]
-    for category, n in labeled["category"].value_counts().items():
-        if category in counts:
-            counts[category] = int(n)
-    return counts
-
-
 def pick_category(counts: dict[str, int], available: dict[str, int], rng: random.Random) -> str:
     """The category furthest below its target share that still has prompts to offer."""
     open_cats = [c for c in CATEGORIES if available.get(c, 0) > 0]
@@ -184,18 +166,18 @@ def pick_category(counts: dict[str, int], available: dict[str, int], rng: random
 def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
     """Take the next pool prompt (balanced toward the quotas, not yet labeled or reserved)."""
     state = ensure_session(state)
-    frame = ctx.store.load()
-    labeled = set(frame["prompt"])
-    excluded = set(state.skipped) | ctx.reserved_by_others(state.session) | {state.prompt_id}
+    stored = ctx.store.read()  # one read of the store for this request
+    labeled = stored.labeled_prompts()
+    excluded = set(state.skipped) | ctx.reservations.held_by_others(state.session) | {state.prompt_id}
     pool = ctx.pool
     fresh = pool[~pool["prompt"].astype(str).isin(labeled)
                  & ~pool["prompt_id"].astype(str).isin(excluded)]
     available = fresh["category"].astype(str).value_counts().to_dict()
-    category = pick_category(labeled_counts(frame), available, rng)
+    category = pick_category(labeled_counts(stored.counts()), available, rng)
     rows = fresh[fresh["category"].astype(str) == category]
     row = rows.iloc[rng.randrange(len(rows))]
-    ctx.release(state.session)
-    ctx.reserve(str(row["prompt_id"]), state.session)
+    ctx.reservations.release(state.session)
+    ctx.reservations.reserve(str(row["prompt_id"]), state.session)
     return replace(state, prompt_id=str(row["prompt_id"]), category=category,
                    asks=describe_request(row.get("dest_shape_info")),
                    request=str(row["request"]), prompt=str(row["prompt"]), candidates=(),
@@ -250,7 +232,7 @@ def custom_prompt(state: LabelState, request: str, category: str = "auto") -> La
     """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt."""
     request = check_request(request)
     if category not in CATEGORIES:
-        category = guess_category(request)
+        category = request_category(request)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,
                    prompt=build_prompt(request), candidates=(), chosen=None, rejected=None,
                    generation_id="", replay_seed=None, confirm=None, notice="", asks=describe_reading(request))
@@ -282,16 +264,16 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
         sampling = replace(sampling, seed=state.replay_seed)
     seed = sampling.seed if sampling.seed is not None else random.SystemRandom().randrange(2**31)
     sampling = replace(sampling, seed=seed)
-    checkpoint = ctx.active_checkpoint()
-    source = ctx.generator(checkpoint)
+    checkpoint = ctx.models.active()
+    source = ctx.models.generator(checkpoint)
     candidates = source.generate(
         state.prompt, k=sampling.k, temperature=sampling.temperature, top_p=sampling.top_p,
         seed=seed)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in candidates]
     random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
-    # A server source names itself too (trainer.http_source.source_name): the pairs CSV keeps it.
-    model = source_name(source, ctx.model_name(checkpoint))
+    # A server source names itself too (trainer.sources.source_name): the pairs CSV keeps it.
+    model = source_name(source, ctx.models.name(checkpoint))
     return replace(state, model=model, generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
                    shown_at=time.monotonic(), replay_seed=None, confirm=None)
@@ -351,7 +333,7 @@ def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int
 def _log_action(ctx, kind: str, state: LabelState, annotator: str, **fields) -> str:
     """One undoable line in the event log: what undo needs to restore the prompt."""
     event_id = uuid.uuid4().hex[:12]
-    ctx.log_event(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
+    ctx.events.log(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
                   prompt_id=state.prompt_id, prompt=state.prompt, request=state.request,
                   category=state.category, asks=state.asks, model=state.model,
                   seed=state.sampling.seed, **fields)
@@ -369,7 +351,7 @@ def _append(ctx, state: LabelState, chosen: str, rejected: str, source: str, met
 
 
 def _saved(ctx, state: LabelState, pair_id: str, what: str = "pair") -> LabelState:
-    ctx.release(state.session)
+    ctx.reservations.release(state.session)
     return replace(state, chosen=None, rejected=None, candidates=(), confirm=None,
                    notice=f"saved {what} `{pair_id}`")
 
@@ -447,7 +429,7 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
                     chosen_position=state.chosen, rejected_position=state.rejected,
                     decision_seconds=_decision_seconds(state))
         notice = {"skip": "skipped", "both_bad": "marked both bad", "tie": "marked a tie"}[reason]
-    ctx.release(state.session)
+    ctx.reservations.release(state.session)
     skipped = state.skipped + ((state.prompt_id,) if state.prompt_id else ())
     return replace(state, skipped=skipped, candidates=(), chosen=None, rejected=None,
                    confirm=None, notice=notice)
@@ -456,9 +438,9 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
 def history(ctx, annotator: str) -> list[dict]:
     """The annotator's undoable actions, oldest first: logged pairs still in the CSV and skips,
     minus those an `undo` event took back."""
-    events = ctx.read_events()
+    events = ctx.events.read()
     undone = {e.get("target") for e in events if e.get("event") == "undo"}
-    stored = set(ctx.store.load()["pair_id"])
+    stored = ctx.store.read().pair_ids()
     name = annotator_name(annotator)
     return [e for e in events if e.get("event") in UNDOABLE and e.get("id")
             and e.get("annotator") == name and e["id"] not in undone
@@ -480,11 +462,11 @@ def undo(ctx, state: LabelState, annotator: str) -> tuple[LabelState, str]:
         what = f"removed pair `{last['pair_id']}`"
     else:
         what = {"skip": "the skip", "both_bad": "'both bad'", "tie": "the tie"}[last["event"]]
-    ctx.log_event("undo", target=last["id"], undone=last["event"], pair_id=last.get("pair_id"),
+    ctx.events.log("undo", target=last["id"], undone=last["event"], pair_id=last.get("pair_id"),
                   annotator=annotator_name(annotator), session=state.session)
-    ctx.release(state.session)
+    ctx.reservations.release(state.session)
     if last.get("prompt_id"):
-        ctx.reserve(str(last["prompt_id"]), state.session)
+        ctx.reservations.reserve(str(last["prompt_id"]), state.session)
     restored = replace(
         state, prompt_id=str(last.get("prompt_id") or ""), prompt=str(last.get("prompt") or ""),
         request=str(last.get("request") or ""), category=str(last.get("category") or ""),

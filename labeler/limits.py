@@ -3,8 +3,8 @@
 Gradio's components are not a boundary: the HTTP API (gradio_client, curl) sends any JSON, and
 `gr.Number(precision=0)` rounds 1.5 to 2 before a handler sees it. So the logic functions in
 labeling.py, training.py and playground.py call these checks at their entry points and raise
-`UserError` (a message for the page; nothing written; defined here, re-exported by
-labeling.py) on anything out of range:
+`UserError` (`labeler.common`: a message for the page; nothing written) on anything out of
+range:
 
     annotator = check_annotator(name)                     # <= 64 printable characters
     k = whole_number(value, "K", 2, 6)                    # 1.5, "2x", True, 10**12: refused
@@ -19,6 +19,8 @@ import math
 import os
 from pathlib import Path
 
+from labeler.common import UserError
+
 MAX_ANNOTATOR_CHARS = 64
 MAX_STEPS = 100_000  # 800 pairs x 3 epochs is 570 steps; more is a typo or an attack
 MAX_EPOCHS = 100.0
@@ -27,10 +29,6 @@ MAX_EVAL_N = 100  # the held-out split has 100 prompts
 MAX_SEED = 2**31 - 1
 RENDER_CACHE_BYTES = 200 * 2**20
 RENDER_CACHE_FILES = 2_000
-
-
-class UserError(ValueError):
-    """Bad input from the page: the message is shown as-is, nothing was written."""
 
 
 def check_annotator(name: object) -> str:

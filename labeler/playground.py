@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from diagram import build_prompt
-from labeler.labeling import UserError, check_request
+from labeler.common import UserError
+from labeler.labeling import check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
 from trainer.checkpoint import CheckpointError
-from trainer.safe_io import os_error_message
+from trainer.fileio import os_error_message
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,6 @@ class ABState:
     voted: bool = False
 
 
-def checkpoint_choices(ctx) -> list[tuple[str, str]]:
-    """(label, name) per checkpoint, newest last; the label shows kind and the active mark."""
-    active = ctx.model_name(ctx.active_checkpoint())
-    out = []
-    for path, manifest in ctx.checkpoints():
-        name = ctx.model_name(path)
-        mark = " (active)" if name == active else ""
-        out.append((f"{name} [{manifest.get('kind', '?')}]{mark}", name))
-    return out
-
-
 def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,
                top_p: float = 0.95, grammar: bool | None = None) -> Sample:
     """One candidate from `checkpoint` for `request` (wrapped with build_prompt).
@@ -66,13 +56,13 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
     temperature = bounded_number(temperature, "Temperature", 0.01, 2.0)
     top_p = bounded_number(top_p, "Top-p", 0.01, 1.0)
     try:
-        path = ctx.resolve_checkpoint(checkpoint)
+        path = ctx.models.resolve(checkpoint)
     except CheckpointError as exc:  # a path outside checkpoints-dir
         raise UserError(str(exc)) from None
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     prompt = build_prompt(check_request(request))
-    cand = ctx.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
+    cand = ctx.models.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
                                         seed=seed, grammar=grammar)[0]
     problems = tuple((p.line, p.severity, p.message) for p in cand.parse.problems)
     return Sample(text=cand.text, image=str(image_file(ctx.render_dir, cand.text,
@@ -102,10 +92,10 @@ def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, s
         raise UserError("You already voted on this comparison; run a new one.")
     if choice not in VOTES:
         raise UserError(f"Unknown vote {choice!r}.")
-    left, right = ctx.resolve_checkpoint(ab.left), ctx.resolve_checkpoint(ab.right)
+    left, right = ctx.models.resolve(ab.left), ctx.models.resolve(ab.right)
     try:
         ctx.votes.append(prompt=ab.prompt, left=ab.left, right=ab.right,
-                         left_stage=ctx.stage(left), right_stage=ctx.stage(right), vote=choice,
+                         left_stage=ctx.models.stage(left), right_stage=ctx.models.stage(right), vote=choice,
                          annotator=check_annotator(annotator), seed=ab.seed)
     except OSError as exc:  # disk full: one message for the page
         raise UserError(os_error_message(exc, "save the vote")) from exc

@@ -14,7 +14,8 @@ import random
 import gradio as gr
 
 from labeler import playground as P
-from labeler.labeling import UserError, annotator_name
+from labeler.common import UserError, checkpoint_choices
+from labeler.labeling import annotator_name
 from labeler.views import badge, image_file, preview, tag
 
 EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
@@ -40,8 +41,8 @@ def _layout(ctx) -> dict:
             with gr.Row():
                 c["png"] = gr.DownloadButton("Download PNG", elem_id="pg-png", size="sm")
                 c["svg"] = gr.DownloadButton("Download SVG", elem_id="pg-svg", size="sm")
-    choices = P.checkpoint_choices(ctx)
-    active = ctx.model_name(ctx.active_checkpoint())
+    choices = checkpoint_choices(ctx)
+    active = ctx.models.name(ctx.models.active())
     with gr.Accordion("Generate with a checkpoint", open=True):
         with gr.Row(equal_height=True):
             c["request"] = gr.Textbox(label="Request", scale=4, elem_id="pg-request",
@@ -83,8 +84,8 @@ def _layout(ctx) -> dict:
 def checkpoint_list_updates(ctx) -> list:
     """New choices and values for every checkpoint dropdown of the app: Playground's generate,
     A, B, and the Train tab's list (A and generate on the active model, B on the newest other)."""
-    choices = P.checkpoint_choices(ctx)
-    active = ctx.model_name(ctx.active_checkpoint())
+    choices = checkpoint_choices(ctx)
+    active = ctx.models.name(ctx.models.active())
     others = [name for _, name in choices if name != active]
     return [gr.Dropdown(choices=choices, value=active), gr.Dropdown(choices=choices, value=active),
             gr.Dropdown(choices=choices, value=others[-1] if others else None),

@@ -1,20 +1,24 @@
-"""One ORPO training job at a time, run as a subprocess and followed through its events file.
+"""One preference-training job at a time, run as a subprocess and followed through its events file.
 
-The web process never imports torch for training: `TrainingRunner.start` launches
-`python -m trainer.cli orpo --checkpoint ... --data ... --out ... --events ...` with an argument
-list (never a shell), sends its output to a log file, and `status()` folds the JSON-lines events
-(`{"step", "total", "loss", "rewards/margins", "epoch", "eta_s"}` ... `{"status": "done"|...}`)
-into a `JobStatus` the Train tab shows. `stop()` sends SIGTERM, which `diagramlab orpo` handles by
-cancelling cleanly. A job that dies without a final event is reported as failed with its log tail.
+The web process never imports torch for training: `TrainingRunner.start(config)`, where `config`
+is a registered preference trainer's config (`trainer.preference_trainers`; ORPOArgs today),
+launches `python -m trainer.orpo --checkpoint ... --data ... --out ... --events ...` (the
+dataclass's own flags, `trainer.args.to_argv`; `start(config, launcher="deepspeed_zero3")` runs
+the same under `python -m accelerate.commands.launch --config_file ...`, several processes) as an
+argument list (never a shell), sends its
+output to a log file, and `status()` folds the JSON-lines events (`trainer.events`: `{"phase"}`,
+`{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ... `{"status": "done"|...}`), read
+incrementally with `EventFollower`, into a `JobStatus` the Train tab shows. `stop()` sends
+SIGTERM, which the trainer handles by cancelling cleanly. A job that dies without a final event
+is reported as failed with its log tail.
 
     runner = TrainingRunner(Path("checkpoints/.runs"))
-    runner.start(OrpoJob(checkpoint=..., data=..., out=..., max_steps=2))
+    runner.start(ORPOArgs(checkpoint=..., data=..., out=..., max_steps=2))
     while runner.status().running: time.sleep(1)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -25,6 +29,13 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from trainer.args import to_argv
+from trainer.events import EventFollower
+from trainer.preference_trainers import trainer_of
+from trainer.fileio import utc_stamp
+from trainer.launch import accelerate_command
 
 LOG_TAIL_LINES = 40
 _TQDM_BAR = re.compile(r"\d+%\|.*\|")
@@ -34,21 +45,6 @@ _LIBRARY_NOISE = re.compile(r"Warning:|warnings\.warn\(|^\s*\{'|^\s*warn\(")
 
 class JobBusyError(RuntimeError):
     """A training job is already running; only one runs at a time across all sessions."""
-
-
-@dataclass(frozen=True)
-class OrpoJob:
-    """What to train: the arguments handed to `diagramlab orpo` (None = its default)."""
-
-    checkpoint: Path
-    data: Path
-    out: Path
-    max_steps: int | None = None
-    epochs: float | None = None
-    beta: float | None = None
-    eval_n: int | None = None
-    prompts: Path | None = None  # the pool whose held-out split the post-training eval samples
-    accelerate_config: str | None = None  # several processes: a configs/accelerate name or file
 
 
 @dataclass(frozen=True)
@@ -80,38 +76,25 @@ class JobStatus:
         return min(1.0, self.step / self.total) if self.total else 0.0
 
 
-def orpo_command(job: OrpoJob, events: Path, python: str = sys.executable) -> list[str]:
-    """The argument list that trains `job`; flags left at None are not passed."""
-    cmd = [python, "-m", "trainer.cli", "orpo", "--checkpoint", str(job.checkpoint),
-           "--data", str(job.data), "--out", str(job.out), "--events", str(events)]
-    optional = {"--max-steps": job.max_steps, "--epochs": job.epochs, "--beta": job.beta,
-                "--eval-n": job.eval_n, "--prompts": job.prompts,
-                "--accelerate-config": job.accelerate_config}
-    for flag, value in optional.items():
-        if value is not None:
-            cmd += [flag, str(value)]
-    return cmd
+ALWAYS_PASSED = ("checkpoint", "data", "out", "events", "prompts")  # paths: never a default
 
 
-def read_event_lines(path: Path) -> list[dict]:
-    """Every complete JSON object line of an events file; a half-written last line is ignored."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    events = []
-    for line in text.splitlines():
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # the writer may be mid-line; the next poll reads it whole
-        if isinstance(obj, dict):
-            events.append(obj)
-    return events
+def train_command(job: Any, events: Path, python: str = sys.executable, launcher: str | None = None) -> list[str]:
+    """The argument list that trains `job` (a registered preference trainer's config, e.g.
+    ORPOArgs) with progress events to `events`: `python -m <its module>`, the paths, then the
+    options that differ from the trainer's defaults. With a `launcher` (a configs/accelerate name
+    or file), the same module and flags under `python -m accelerate.commands.launch --config_file C`
+    (several processes; trainer.launch)."""
+    module = trainer_of(job).module
+    flags = to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)
+    if launcher:
+        return accelerate_command(launcher, module, flags, python)
+    return [python, "-m", module, *flags]
 
 
 def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
-    """Apply progress events, then the final status event if there is one."""
+    """Apply new events (in file order) to `status`: phases and steps become lines, a final status
+    event sets state, error, checkpoint and metrics (the keys `EventWriter.final` writes)."""
     losses, margins, lines = list(status.losses), list(status.margins), list(status.lines)
     fields: dict = {}
     for ev in events:
@@ -119,8 +102,8 @@ def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
             lines.append(str(ev["phase"]))
         if "status" in ev:
             fields["state"] = str(ev["status"])
-            fields["error"] = str(ev.get("error") or ev.get("message") or "")
-            fields["out"] = str(ev.get("out") or ev.get("checkpoint") or status.out)
+            fields["error"] = str(ev.get("error") or "")
+            fields["out"] = str(ev.get("checkpoint") or status.out)
             fields["metrics"] = dict(ev.get("metrics") or {})
             continue
         if "step" not in ev:
@@ -175,7 +158,7 @@ class TrainingRunner:
 
     def __init__(self, runs_dir: Path, python: str = sys.executable,
                  command_prefix: list[str] | None = None):
-        # command_prefix replaces `python -m trainer.cli orpo` (tests run a fake trainer with it).
+        # command_prefix replaces `python -m trainer.orpo` (tests run a fake trainer with it).
         self.runs_dir = Path(runs_dir)
         self.python = python
         self.command_prefix = command_prefix
@@ -183,31 +166,33 @@ class TrainingRunner:
         self._proc: subprocess.Popen | None = None
         self._status = JobStatus()
         self._run_dir: Path | None = None
+        self._events: EventFollower | None = None
         self._stop_requested = False
 
-    def _command(self, job: OrpoJob, events: Path) -> list[str]:
-        cmd = orpo_command(job, events, self.python)
-        if self.command_prefix is not None:
-            cmd = list(self.command_prefix) + cmd[4:]
-        return cmd
+    def _command(self, job: Any, events: Path, launcher: str | None) -> list[str]:
+        if self.command_prefix is not None:  # a fake trainer (tests): its flags, never a launcher
+            return list(self.command_prefix) + train_command(job, events, self.python)[3:]
+        return train_command(job, events, self.python, launcher)
 
-    def start(self, job: OrpoJob) -> JobStatus:
-        """Launch `job`; raises JobBusyError while another job runs."""
+    def start(self, job: Any, launcher: str | None = None) -> JobStatus:
+        """Launch `job` (under `accelerate launch` with `launcher`'s config, if given); raises
+        JobBusyError while another job runs."""
         with self._lock:
             self._refresh()
             if self._status.running:
                 raise JobBusyError(f"training job {self._status.job_id} is still running "
                                    f"(step {self._status.step}/{self._status.total})")
-            job_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+            job_id = utc_stamp() + "-" + uuid.uuid4().hex[:6]
             run_dir = self.runs_dir / job_id
             run_dir.mkdir(parents=True, exist_ok=True)
             events = run_dir / "events.jsonl"
             env = dict(os.environ, PYTHONUNBUFFERED="1")
             with (run_dir / "log.txt").open("wb") as log:
                 self._proc = subprocess.Popen(  # argument list, never shell=True
-                    self._command(job, events), stdout=log, stderr=subprocess.STDOUT,
+                    self._command(job, events, launcher), stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, env=env)
             self._run_dir = run_dir
+            self._events = EventFollower(events)
             self._stop_requested = False
             self._status = JobStatus(state="running", job_id=job_id, out=str(job.out),
                                      parent=str(job.checkpoint), started_at=time.time())
@@ -215,12 +200,10 @@ class TrainingRunner:
 
     def _refresh(self) -> None:
         """Fold new events and notice a finished process (called with the lock held)."""
-        if self._proc is None or self._run_dir is None:
+        if self._proc is None or self._run_dir is None or self._events is None:
             return
-        code = self._proc.poll()
-        # Re-read from the start each time: files are small (one line per logged step).
-        base = replace(self._status, losses=(), margins=(), lines=(), state="running")
-        status = fold_events(base, read_event_lines(self._run_dir / "events.jsonl"))
+        code = self._proc.poll()  # before reading: events written before the exit are all read
+        status = fold_events(self._status, self._events.read())  # only the newly appended lines
         status = replace(status, log_tail=tail(self._run_dir / "log.txt"))
         if code is not None:
             if status.state == "running" and self._stop_requested:

@@ -16,11 +16,11 @@ from pathlib import Path
 import gradio as gr
 
 from labeler import training as T
-from labeler.labeling import UserError
-from labeler.playground import checkpoint_choices
+from labeler.common import UserError, checkpoint_choices
 from labeler.runner import JobStatus, readable_log
 from labeler.views import tag
 from trainer.checkpoint import CheckpointError
+from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 
 POLL_SECONDS = 1.5
 
@@ -31,7 +31,7 @@ def _layout(ctx) -> dict:
     c: dict = {"seen": gr.State(""), "job": gr.State("")}
     c["gate"] = gr.Markdown(elem_id="train-gate")
     with gr.Row():
-        c["train"] = gr.Button("Train ORPO on current preferences", variant="primary",
+        c["train"] = gr.Button(f"Train {TRAINERS[DEFAULT_TRAINER].label} on current preferences", variant="primary",
                                elem_id="train", interactive=False)
         c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
         c["stop_ok"] = gr.Checkbox(True, visible="hidden", elem_id="stop-ok")
@@ -61,7 +61,7 @@ def _layout(ctx) -> dict:
     with gr.Accordion("Checkpoints", open=True):
         with gr.Row(equal_height=True):
             c["ckpt"] = gr.Dropdown(checkpoint_choices(ctx), label="Checkpoint",
-                                    value=ctx.model_name(ctx.active_checkpoint()), scale=3,
+                                    value=ctx.models.name(ctx.models.active()), scale=3,
                                     elem_id="train-checkpoint", allow_custom_value=True)
             c["activate"] = gr.Button("Make active", elem_id="activate", scale=1)
         c["active_md"] = gr.Markdown(elem_id="active-model")
@@ -81,9 +81,9 @@ def _progress_html(status: JobStatus) -> str:
 
 def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
     """(markdown, whether the new checkpoint can be activated)."""
-    active = ctx.model_name(ctx.active_checkpoint())
+    active = ctx.models.name(ctx.models.active())
     if status.state == "done" and status.out and Path(status.out).is_dir():
-        new = ctx.model_name(Path(status.out))
+        new = ctx.models.name(Path(status.out))
         ready = new != active
         tail = "" if ready else " It is the active model."
         return (f"{tag('ok', 'done')} Training finished: `{new}`.{tail}\n\n"
@@ -113,7 +113,7 @@ def job_view(ctx, seen: str) -> list:
     return [f"{job_key}|{points}", reason, gr.Button(interactive=allowed),
             gr.Button(interactive=status.running), _progress_html(status), plot,
             readable_log(status), result, gr.Button(visible=ready), job,
-            f"**Active model:** `{ctx.model_name(ctx.active_checkpoint())}`"]
+            f"**Active model:** `{ctx.models.name(ctx.models.active())}`"]
 
 
 def _wire(ctx, c: dict) -> None:
@@ -151,12 +151,12 @@ def _wire(ctx, c: dict) -> None:
         if not name:
             gr.Warning("Pick a checkpoint first.")
             return job_view(ctx, "")
-        known = {ctx.model_name(path) for path, _ in ctx.checkpoints()}
+        known = {ctx.models.name(path) for path, _ in ctx.models.list()}
         if name not in known:
             gr.Warning(f"There is no finished checkpoint {name!r} (known: {sorted(known)}).")
             return job_view(ctx, "")
         try:
-            ctx.set_active(ctx.resolve_checkpoint(name))
+            ctx.models.set_active(ctx.models.resolve(name))
             gr.Info(f"{name} is now the active model for labeling.")
         except CheckpointError as exc:
             gr.Warning(f"Cannot activate {name}: {exc}")
@@ -164,7 +164,7 @@ def _wire(ctx, c: dict) -> None:
 
     c["activated"] = [
         c["activate"].click(activate, c["ckpt"], outs, api_name="activate"),
-        c["activate_new"].click(lambda: activate(ctx.model_name(Path(ctx.runner.status().out))),
+        c["activate_new"].click(lambda: activate(ctx.models.name(Path(ctx.runner.status().out))),
                                 None, outs, api_visibility="private")]
 
 

@@ -1,9 +1,12 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
-`start(ctx, settings)` snapshots the preference CSV (`PreferenceStore.snapshot`) for the run,
-picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shared
-`TrainingRunner`. The gate counts pairs that are new since the active checkpoint was trained (its
-`preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
+`start(ctx, settings, trainer="orpo")` snapshots the preference CSV (`PreferenceStore.export_csv`)
+for the run, picks the next free `checkpoints/orpo-N` name and hands the run's config (the
+registered trainer's own dataclass, `trainer.preference_trainers`: ORPOArgs; `TrainSettings` are
+just the page's four optional fields over its defaults, plus the Launch choice: one process or
+a shipped `configs/accelerate` config) to the shared `TrainingRunner`, which passes it to the
+subprocess as flags. The gate counts pairs that are new since the active
+checkpoint was trained (its `preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
 (`trainer.verdict`): the previous and the new model on the same held-out pairs and prompts.
 
     ok, reason = gate(ctx)
@@ -13,38 +16,47 @@ picks the next free `checkpoints/orpo-N` name and hands an `OrpoJob` to the shar
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
-from labeler.context import PROMPTS_FILE
-from labeler.labeling import UserError
+import pandas as pd
+
+from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
-from labeler.runner import JobBusyError, JobStatus, OrpoJob
+from labeler.runner import JobBusyError, JobStatus
 from trainer.checkpoint import CheckpointError, read_manifest
-from trainer.orpo import SNAPSHOT_NAME, ORPOArgs  # light: torch only inside training
+from trainer.fileio import utc_stamp
+from trainer.launch import shipped_configs
+from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 from trainer.preferences import PreferenceError
+from trainer.schema import PROMPTS_FILE
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
-_ORPO_NAME = re.compile(r"^orpo-(\d+)$")
 
 
-def field_defaults() -> dict[str, tuple[object, str]]:
-    """(default, help) of the exposed `diagramlab orpo` options, from its ORPOArgs dataclass."""
+def field_defaults(trainer: str = DEFAULT_TRAINER) -> dict[str, tuple[object, str]]:
+    """(default, help) of the exposed options of the trainer's config dataclass (ORPOArgs)."""
     wanted = ("max_steps", "epochs", "beta", "eval_n")
-    return {f.name: (f.default, f.metadata["help"]) for f in fields(ORPOArgs) if f.name in wanted}
+    return {f.name: (f.default, f.metadata["help"]) for f in fields(TRAINERS[trainer].config)
+            if f.name in wanted}
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """The advanced fields; None leaves `diagramlab orpo`'s default."""
+    """The advanced fields; None leaves the trainer's default (names are its config's fields)."""
 
     max_steps: int | None = None
     epochs: float | None = None
     beta: float | None = None
     eval_n: int | None = None
-    launcher: str | None = None  # a shipped accelerate config name; None/"" = one process
+    launcher: str | None = None  # how to run it, not a config field: a shipped accelerate config name
+
+    def apply(self, args: Any) -> Any:
+        """`args` with the config fields set here replaced (the launcher is the runner's)."""
+        chosen = {k: v for k, v in asdict(self).items() if v is not None and k != "launcher"}
+        return replace(args, **chosen)
 
 
 SINGLE_PROCESS = "one process"
@@ -52,12 +64,11 @@ SINGLE_PROCESS = "one process"
 
 def launcher_choices() -> list[str]:
     """The Train tab's launch choices: one process, or a shipped configs/accelerate config."""
-    from trainer.launch import shipped_configs
-
     return [SINGLE_PROCESS, *shipped_configs()]
 
 
 def check_launcher(value) -> str | None:
+    """None for one process, else the name of a shipped accelerate config (UserError otherwise)."""
     if value in (None, "", SINGLE_PROCESS):
         return None
     if value not in launcher_choices():
@@ -68,22 +79,9 @@ def check_launcher(value) -> str | None:
 def new_pair_count(ctx) -> tuple[int, int]:
     """(pairs new since the active checkpoint was trained, all pairs). A checkpoint trained on
     pairs ships them (`preferences.csv`); an SFT checkpoint has none, so every pair is new."""
-    frame = ctx.store.load()
-    seen = trained_pair_ids(ctx.active_checkpoint())
-    return int((~frame["pair_id"].astype(str).isin(seen)).sum()), len(frame)
-
-
-def trained_pair_ids(checkpoint: Path) -> set[str]:
-    """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none)."""
-    from trainer.preferences import PreferenceStore
-
-    snapshot = Path(checkpoint) / SNAPSHOT_NAME
-    if not snapshot.is_file():
-        return set()
-    try:
-        return set(PreferenceStore(snapshot).load()["pair_id"].astype(str))
-    except PreferenceError:
-        return set()
+    stored = ctx.store.read()
+    seen = ctx.models.trained_pair_ids(ctx.models.active())
+    return sum(row["pair_id"] not in seen for row in stored.rows), len(stored)
 
 
 def gate(ctx) -> tuple[bool, str]:
@@ -95,25 +93,26 @@ def gate(ctx) -> tuple[bool, str]:
         new, total = new_pair_count(ctx)
     except PreferenceError as exc:
         return False, f"The preferences file is unreadable: {exc}"
-    active = ctx.model_name(ctx.active_checkpoint())
+    active = ctx.models.name(ctx.models.active())
     if new < MIN_PAIRS:
         return False, (f"Training needs at least {MIN_PAIRS} pairs that `{active}` was not trained "
                        f"on; there are {new} (of {total}). Label more first.")
     return True, f"Ready: {new} new pairs ({total} in all), starting from `{active}`."
 
 
-def next_out_dir(checkpoints_dir: Path) -> Path:
-    """checkpoints/orpo-N with N one above the highest existing (temp dirs included)."""
-    numbers = [int(m.group(1)) for p in Path(checkpoints_dir).glob("*orpo-*")
-               if (m := _ORPO_NAME.match(p.name.lstrip(".").split(".tmp")[0]))]
-    return Path(checkpoints_dir) / f"orpo-{max(numbers, default=0) + 1}"
+def next_out_dir(checkpoints_dir: Path, prefix: str = DEFAULT_TRAINER) -> Path:
+    """checkpoints/<prefix>-N (orpo-N) with N one above the highest existing (temp dirs included)."""
+    name = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [int(m.group(1)) for p in Path(checkpoints_dir).glob(f"*{prefix}-*")
+               if (m := name.match(p.name.lstrip(".").split(".tmp")[0]))]
+    return Path(checkpoints_dir) / f"{prefix}-{max(numbers, default=0) + 1}"
 
 
 def snapshot(store, dest_dir: Path) -> Path:
     """A copy of the pairs taken under the store's lock: training reads a fixed set of pairs."""
     dest_dir.mkdir(parents=True, exist_ok=True)
-    name = f"pairs-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.csv"
-    return store.snapshot(dest_dir / name)
+    name = f"pairs-{utc_stamp()}-{uuid.uuid4().hex[:6]}.csv"
+    return store.export_csv(dest_dir / name)
 
 
 def _number(value, name: str, kind: type, minimum: float, maximum: float):
@@ -134,8 +133,9 @@ def check_settings(settings: TrainSettings) -> TrainSettings:
                          launcher=check_launcher(settings.launcher))
 
 
-def start(ctx, settings: TrainSettings) -> JobStatus:
-    """Start ORPO from the active checkpoint on a snapshot of the pairs (UserError if refused)."""
+def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER) -> JobStatus:
+    """Start the preference trainer (ORPO by default) from the active checkpoint on a snapshot of
+    the pairs (UserError if refused)."""
     settings = check_settings(settings)
     allowed, reason = gate(ctx)
     if not allowed:
@@ -144,12 +144,12 @@ def start(ctx, settings: TrainSettings) -> JobStatus:
         data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
     except PreferenceError as exc:
         raise UserError(str(exc)) from None
-    job = OrpoJob(checkpoint=ctx.active_checkpoint(), data=data,
-                  out=next_out_dir(ctx.checkpoints_dir), max_steps=settings.max_steps,
-                  epochs=settings.epochs, beta=settings.beta, eval_n=settings.eval_n,
-                  prompts=ctx.data_dir / PROMPTS_FILE, accelerate_config=settings.launcher)
+    spec = TRAINERS[trainer]
+    job = settings.apply(spec.config(checkpoint=str(ctx.models.active()), data=str(data),
+                                     out=str(next_out_dir(ctx.checkpoints_dir, spec.name)),
+                                     prompts=str(ctx.data_dir / PROMPTS_FILE)))
     try:
-        return ctx.runner.start(job)
+        return ctx.runner.start(job, launcher=settings.launcher)
     except JobBusyError as exc:
         raise UserError(f"A training job is already running: {exc}") from None
 
@@ -158,8 +158,6 @@ def loss_frame(status: JobStatus):
     """The live plot's data: one row per logged step and series; None before the first step
     (Gradio fixes a plot's series from the first data it gets, so an empty frame would leave
     the plot without lines for good)."""
-    import pandas as pd
-
     if not status.losses and not status.margins:
         return None
     rows = [(s, v, "loss") for s, v in status.losses]
@@ -175,10 +173,10 @@ def verdict_markdown(ctx, checkpoint: Path) -> str:
     except CheckpointError as exc:
         return str(exc)
     verdict = manifest.get("verdict")
-    new_name = ctx.model_name(Path(checkpoint))
+    new_name = ctx.models.name(Path(checkpoint))
     if not verdict:
         return f"`{new_name}` has no verdict in its manifest (trained by an older version)."
-    old_name = ctx.model_name(Path(verdict.get("previous_checkpoint") or "previous"))
+    old_name = ctx.models.name(Path(verdict.get("previous_checkpoint") or "previous"))
     new, old, n = verdict.get("new") or {}, verdict.get("previous") or {}, verdict["heldout_pairs"]
     if n and new.get("prefers_chosen") is not None:
         head = (f"**`{new_name}` prefers your chosen diagram in {_pct(new['prefers_chosen'])} of "

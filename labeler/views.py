@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
-import tempfile
+import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageOps
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
 from diagram.parse import ParseResult
-from labeler.limits import UserError, prune_dir
-from trainer.safe_io import os_error_message
+from labeler.common import UserError
+from labeler.limits import prune_dir
+from trainer.fileio import atomic_write, os_error_message
 
 MAX_PROBLEMS_SHOWN = 30
 MAX_DIAGRAM_CHARS = 200_000
@@ -33,20 +33,21 @@ def tag(kind: str, text: str) -> str:
 
 
 def _write_once(path: Path, data: bytes) -> Path:
-    """Write via a temp file + rename so a concurrent reader never sees half an image."""
+    """Write via a temp file + rename so a concurrent reader never sees half an image (a cache:
+    no fsync)."""
     if not path.exists():
-        tmp = None
         try:
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
+            atomic_write(path, data, durable=False)
         except OSError as exc:  # disk full: one message for the page, no part file left
-            if tmp:
-                Path(tmp).unlink(missing_ok=True)
             raise UserError(os_error_message(exc, "write the rendered image")) from exc
         prune_dir(path.parent)  # the render cache stays under its size budget
     return path
+
+
+def _png_bytes(img: Image.Image, **options) -> bytes:
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG", **options)
+    return buffer.getvalue()
 
 
 def placeholder_file(render_dir: Path, message: str) -> Path:
@@ -58,9 +59,7 @@ def placeholder_file(render_dir: Path, message: str) -> Path:
         draw.rectangle([4, 4, CANVAS_WIDTH - 5, CANVAS_HEIGHT - 5], outline=(190, 60, 60), width=4)
         draw.text((CANVAS_WIDTH // 2, CANVAS_HEIGHT // 2), message, fill=(120, 40, 40),
                   anchor="mm", font_size=40)
-        tmp = path.with_suffix(".part.png")
-        img.save(tmp, format="PNG")
-        os.replace(tmp, path)
+        atomic_write(path, _png_bytes(img), durable=False)
     return path
 
 
@@ -103,10 +102,8 @@ def cropped_file(render_dir: Path, text: str, margin: int = 16,
     half_h = max(bottom - top + 2 * margin, min_size[1]) / 2
     crop = (max(0, int(cx - half_w)), max(0, int(cy - half_h)),
             min(rgb.width, int(cx + half_w)), min(rgb.height, int(cy + half_h)))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part.png")
-    os.close(fd)
-    rgb.crop(crop).save(tmp, format="PNG", compress_level=1)  # fast: a display copy
-    os.replace(tmp, path)
+    # compress_level=1: fast, it is a display copy
+    atomic_write(path, _png_bytes(rgb.crop(crop), compress_level=1), durable=False)
     return path
 
 

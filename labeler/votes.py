@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
+from trainer.fileio import append_locked, utc_now
 
 FIELDS = ("vote_id", "created_at", "annotator", "prompt", "model_left", "model_right",
           "stage_left", "stage_right", "vote", "winner", "seed")
@@ -41,29 +39,21 @@ class VoteLog:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._lock = FileLock(str(self.path) + ".lock", timeout=30)
 
     def append(self, *, prompt: str, left: str, right: str, left_stage: str, right_stage: str,
                vote: str, annotator: str = "", seed: int | None = None) -> str:
         """Record one vote; returns its vote_id. `vote` is left | right | tie."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}, got {vote!r}")
-        row = {"vote_id": uuid.uuid4().hex[:12], "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        row = {"vote_id": uuid.uuid4().hex[:12], "created_at": utc_now(),
                "annotator": annotator, "prompt": prompt, "model_left": left, "model_right": right,
                "stage_left": left_stage, "stage_right": right_stage, "vote": vote,
                "winner": {"left": left, "right": right}.get(vote, ""),
                "seed": "" if seed is None else str(seed)}
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=FIELDS)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            if not self.path.exists() or self.path.stat().st_size == 0:
-                writer.writeheader()
-            writer.writerow(row)
-            with self.path.open("a", encoding="utf-8", newline="") as fh:
-                fh.write(buf.getvalue())
-                fh.flush()
-                os.fsync(fh.fileno())
+        header, line = io.StringIO(), io.StringIO()
+        csv.DictWriter(header, fieldnames=FIELDS).writeheader()
+        csv.DictWriter(line, fieldnames=FIELDS).writerow(row)
+        append_locked(self.path, line.getvalue(), header=header.getvalue())
         return row["vote_id"]
 
     def load(self) -> list[dict]:

@@ -18,11 +18,12 @@ import pytest
 from labeler import labeling as L
 from labeler import playground as P
 from labeler import training as T
-from labeler.context import AppContext, default_generator_factory
-from labeler.fakes import fake_checkpoint, make_context, write_pool
+from labeler.context import AppContext
+from trainer.sources import open_source
+from fakes import fake_checkpoint, make_context, write_pool
 from labeler.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
-from labeler.limits import UserError
+from labeler.common import UserError
 from trainer.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
 
 
@@ -98,7 +99,7 @@ def test_long_prompts_and_edits_are_refused(ctx):
 def test_checkpoint_names_resolve_only_inside_the_checkpoints_dir(ctx, tmp_path, name):
     fake_checkpoint(tmp_path / "elsewhere")
     with pytest.raises(CheckpointError, match="not a checkpoint directory"):
-        ctx.resolve_checkpoint(name)
+        ctx.models.resolve(name)
     with pytest.raises(UserError, match="not a checkpoint directory"):
         P.sample_one(ctx, name, "DL model", seed=0)
 
@@ -122,7 +123,7 @@ def real_ctx(tmp_path_factory, default_checkpoint):
     write_pool(root / "data" / "orpo_prompts.csv")
     shutil.copytree(default_checkpoint, root / "checkpoints" / "tiny-sft")
     ctx = AppContext.create(data_dir=root / "data", checkpoints_dir=root / "checkpoints",
-                            generator_factory=default_generator_factory)
+                            generator_factory=open_source)
     yield ctx
     ctx.close()
 
@@ -132,12 +133,12 @@ def test_corrupt_checkpoints_are_refused_at_activation(real_ctx, default_checkpo
     target = real_ctx.checkpoints_dir / f"bad-{kind.replace(' ', '-')}"
     shutil.copytree(default_checkpoint, target)
     checkpoint_corruptions()[kind](target)
-    active_before = real_ctx.active_checkpoint()
+    active_before = real_ctx.models.active()
     saved = real_ctx.checkpoints_dir / "active.json"
     before = saved.read_bytes() if saved.exists() else None
     with pytest.raises(CheckpointError):
-        real_ctx.set_active(real_ctx.resolve_checkpoint(target.name))
-    assert real_ctx.active_checkpoint() == active_before
+        real_ctx.models.set_active(real_ctx.models.resolve(target.name))
+    assert real_ctx.models.active() == active_before
     assert (saved.read_bytes() if saved.exists() else None) == before
 
 
@@ -147,9 +148,9 @@ def test_an_intact_checkpoint_without_a_checksum_is_still_activated(real_ctx, de
     manifest = json.loads((target / "manifest.json").read_text())
     del manifest["weights_sha256"]
     (target / "manifest.json").write_text(json.dumps(manifest))
-    real_ctx.set_active(target)
-    assert real_ctx.active_checkpoint() == target
-    real_ctx.set_active(real_ctx.checkpoints_dir / "tiny-sft")
+    real_ctx.models.set_active(target)
+    assert real_ctx.models.active() == target
+    real_ctx.models.set_active(real_ctx.checkpoints_dir / "tiny-sft")
 
 
 @pytest.mark.parametrize("saved", [
@@ -163,7 +164,7 @@ def test_an_invalid_active_json_falls_back_to_the_default_with_a_warning(tmp_pat
     (ctx.checkpoints_dir / "active.json").write_text(saved, errors="surrogateescape")
     with caplog.at_level(logging.WARNING):
         again = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
-    assert again.active_checkpoint() == ctx.checkpoints_dir / "tiny-sft"
+    assert again.models.active() == ctx.checkpoints_dir / "tiny-sft"
     assert "using the default checkpoint" in caplog.text
     for c in (ctx, again):
         c.close()
@@ -175,7 +176,7 @@ def test_checkpoints_get_a_weights_checksum_and_the_users_umask(tmp_path):
         with atomic_dir(tmp_path / "ck") as tmp:
             fake_checkpoint(tmp)
         ctx = make_context(tmp_path / "app")
-        ctx.set_active(ctx.checkpoints_dir / "tiny-sft")
+        ctx.models.set_active(ctx.checkpoints_dir / "tiny-sft")
         ctx.close()
     finally:
         os.umask(old)
@@ -226,7 +227,7 @@ def test_the_audits_http_requests_are_refused_and_write_nothing(tmp_path):
 
 def test_start_up_falls_back_when_the_saved_checkpoint_does_not_load(tmp_path, capsys):
     from labeler.app import _load_active
-    from labeler.fakes import FakeGenerator
+    from fakes import FakeGenerator
 
     def factory(path: Path):
         if path.name == "orpo-1":
@@ -239,9 +240,9 @@ def test_start_up_falls_back_when_the_saved_checkpoint_does_not_load(tmp_path, c
     ctx = AppContext.create(data_dir=first.data_dir, checkpoints_dir=first.checkpoints_dir,
                             generator_factory=factory)
     try:
-        assert ctx.active_checkpoint().name == "orpo-1"
+        assert ctx.models.active().name == "orpo-1"
         assert _load_active(ctx, explicit=False) is None
-        assert ctx.active_checkpoint().name == "tiny-sft"
+        assert ctx.models.active().name == "tiny-sft"
         assert "the active checkpoint" in capsys.readouterr().err
         assert "unusable" in _load_active_explicit(ctx, first.checkpoints_dir / "orpo-1")
     finally:
@@ -252,5 +253,5 @@ def test_start_up_falls_back_when_the_saved_checkpoint_does_not_load(tmp_path, c
 def _load_active_explicit(ctx, checkpoint: Path) -> str:
     from labeler.app import _load_active
 
-    ctx.fall_back(checkpoint)
+    ctx.models.fall_back(checkpoint)
     return _load_active(ctx, explicit=True) or ""

@@ -95,16 +95,20 @@ def test_app_flags_pick_the_candidate_source(micro_sft_checkpoint):
     import argparse
 
     from labeler.app import add_app_arguments
-    from labeler.sources import generator_factory
+    from trainer.sources import open_source, source_from_args
 
     parser = argparse.ArgumentParser()
     add_app_arguments(parser)
-    args = parser.parse_args(["--batch-generate", "--no-grammar", "--generate-concurrency", "20"])
-    source = generator_factory(args)(micro_sft_checkpoint)
-    assert isinstance(source, BatchingSource) and source.grammar is False
+    args = parser.parse_args(["--batch-generate", "--no-grammar", "--no-read", "--generate-concurrency", "20"])
+    source = source_from_args(args, micro_sft_checkpoint)  # the app's generator factory
+    assert isinstance(source, BatchingSource) and source.grammar is False and source.read is False
     source.close()
-    plain = generator_factory(parser.parse_args([]))(micro_sft_checkpoint)
-    assert isinstance(plain, Generator) and plain.grammar is True
+    plain = source_from_args(parser.parse_args([]), micro_sft_checkpoint)
+    assert isinstance(plain, Generator) and plain.grammar is True and plain.read is True
+    with pytest.raises(SystemExit):  # a server batches itself: the two options exclude each other
+        parser.parse_args(["--batch-generate", "--generator-url", "http://127.0.0.1:9/v1"])
+    with pytest.raises(ValueError, match="a server batches itself"):
+        open_source(micro_sft_checkpoint, batch=True, url="http://127.0.0.1:9/v1")
     served = parser.parse_args(["--generator-url", "http://127.0.0.1:9/v1", "--generator-model", "m"])
     assert (served.generator_url, served.generator_model, served.generator_grammar) == (
         "http://127.0.0.1:9/v1", "m", "auto")

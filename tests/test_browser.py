@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from labeler.fakes import seed_pairs, write_pool
+from fakes import seed_pairs, write_pool
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -175,7 +175,7 @@ def train_and_promote(page, ctx) -> None:
     page.locator("#activate-new").click()
     page.wait_for_function(
         "document.querySelector('#active-model').innerText.includes('orpo-1')")
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    assert ctx.models.name(ctx.models.active()) == "orpo-1"
     page.locator("#train-checkpoint input").click()
     page.get_by_role("option", name="orpo-1 [orpo] (active)").wait_for(timeout=10_000)
     shot(page, "train-checkpoints")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from trainer import cli
+from diagramlab import cli
 
 
 def test_usage_lists_every_command(capsys):
@@ -33,8 +33,32 @@ def test_check_command_does_not_import_torch(tmp_path):
     text = tmp_path / "d.txt"
     text.write_text("[0, 100, 100, 'circle', 40, 40, 'solid arrow', (255, 255, 255), (0, 0, 0), []]\n")
     code = (
-        "import sys; from trainer import cli; rc = cli.main(['check', sys.argv[1]]); "
+        "import sys; from diagramlab import cli; rc = cli.main(['check', sys.argv[1]]); "
         "assert 'torch' not in sys.modules, 'torch imported'; sys.exit(rc)"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(text)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_console_script_is_the_dispatcher_above_the_packages():
+    import importlib
+    import tomllib
+
+    from conftest import REPO_ROOT
+
+    target = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["scripts"]["diagramlab"]
+    module, _, attr = target.partition(":")
+    assert getattr(importlib.import_module(module), attr) is cli.run and module == "diagramlab.cli"
+
+
+def test_no_module_below_the_dispatcher_names_a_package_above_it():
+    # labeler -> trainer -> diagram: trainer never names labeler, diagram names neither
+    from conftest import REPO_ROOT
+
+    for package, above in (("trainer", ("labeler", "diagramlab")), ("diagram", ("trainer", "labeler", "diagramlab")),
+                           ("labeler", ("diagramlab",))):
+        for path in (REPO_ROOT / package).glob("*.py"):
+            text = path.read_text()
+            for name in above:
+                assert f"import {name}" not in text and f"from {name}" not in text and f'"{name}.' not in text, \
+                    f"{path.name} names {name}"

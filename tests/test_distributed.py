@@ -108,7 +108,7 @@ def test_sft_and_orpo_train_on_two_processes_each_on_its_own_shard(tmp_path):
     # ORPO, through `diagramlab orpo --accelerate-config` (which becomes the launcher)
     orpo_out = tmp_path / "ckpts" / "orpo-1"
     events = tmp_path / "events.jsonl"
-    cmd = [sys.executable, "-m", "trainer.cli", "orpo", "--accelerate-config", str(config),
+    cmd = [sys.executable, "-m", "diagramlab", "orpo", "--accelerate-config", str(config),
            "--checkpoint", str(sft_out), "--data", str(_write_pairs(tmp_path / "prefs.csv", 20)),
            "--out", str(orpo_out), "--events", str(events), "--max-steps", "2", "--batch-size", "2",
            "--val-fraction", "0.2", "--no-eval", "--lr", "1e-2", "--shard-log", str(tmp_path / "orpo-shards")]
@@ -195,7 +195,8 @@ def test_shipped_configs_are_valid_accelerate_configs():
 
 
 def test_accelerate_config_flag_builds_the_launch_command(tmp_path):
-    from trainer.orpo import ORPOArgs, to_command
+    from trainer.orpo import to_command
+    from trainer.orpo_config import ORPOArgs
 
     args = ORPOArgs(out=str(tmp_path / "o"), max_steps=5)
     cmd = accelerate_command("deepspeed_zero3", "trainer.orpo", flags_of(to_command(args)), python="py")
@@ -208,7 +209,7 @@ def test_accelerate_config_flag_builds_the_launch_command(tmp_path):
 
 
 def test_orpo_refuses_an_unknown_accelerate_config(tmp_path, capsys):
-    from trainer.cli import main
+    from diagramlab.cli import main
 
     assert main(["orpo", "--accelerate-config", "zero9", "--out", str(tmp_path / "o")]) == 1
     assert "neither a file nor a shipped config" in capsys.readouterr().err

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from trainer.events import EventWriter, final_event, progress_callback, read_events, read_new_events
+from trainer.events import (EventFollower, EventWriter, final_event, progress_callback, read_events,
+                            read_new_events)
 
 
 def test_progress_then_final_round_trip(tmp_path):
@@ -64,3 +65,26 @@ def test_callback_writes_one_event_per_training_log(tmp_path):
     assert [e["step"] for e in steps] == [1, 2] and steps[1]["loss"] == 0.5 and steps[1]["total"] == 10
     assert steps[1]["eta_s"] is not None and steps[1]["eta_s"] >= 0
     assert [e["eval_loss"] for e in events if "eval_loss" in e] == [0.7]
+
+
+def test_follower_returns_only_events_appended_since_its_last_read(tmp_path):
+    writer = EventWriter(tmp_path / "e.jsonl")
+    follower = EventFollower(writer.path)
+    assert follower.read() == []  # no file yet
+    writer.write(phase="loading")
+    writer.progress(step=1, total=2, loss=1.0)
+    assert [e.get("phase", e.get("step")) for e in follower.read()] == ["loading", 1]
+    assert follower.read() == []
+    with open(writer.path, "a", encoding="utf-8") as handle:
+        handle.write('{"step": 2, "tot')  # a line still being written waits for the next read
+    assert follower.read() == []
+    with open(writer.path, "a", encoding="utf-8") as handle:
+        handle.write('al": 2}\n')
+    writer.final("done", checkpoint="c")
+    new = follower.read()
+    assert [e.get("step") for e in new] == [2, None] and final_event(new)["checkpoint"] == "c"
+
+
+def test_event_time_is_utc_iso(tmp_path):
+    event = EventWriter(tmp_path / "e.jsonl").write(phase="x")
+    assert event["time"].endswith("+00:00")

@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from labeler import playground as P
-from labeler.fakes import FakeGenerator, make_context
+from fakes import FakeGenerator, make_context
 
 
 class RecordingGenerator(FakeGenerator):
@@ -27,7 +27,7 @@ def test_playground_passes_the_checkbox_to_the_generator(tmp_path, grammar):
     ctx = make_context(tmp_path, generator_factory=RecordingGenerator)
     try:
         P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, grammar=grammar)
-        assert ctx.generator().grammar_args == [grammar]
+        assert ctx.models.generator().grammar_args == [grammar]
     finally:
         ctx.close()
 

@@ -157,6 +157,35 @@ def test_server_candidates_follow_the_gbnf_grammar(server):
     assert greedy[0].text == greedy[1].text and greedy[0].text
 
 
+def test_server_candidates_draw_the_structure_the_request_states(server):
+    from diagram.plan import structure_regex
+    from diagram.reader import read_request
+    from trainer.gbnf import regex_to_gbnf
+    from trainer.http_source import HttpCandidateSource
+    from trainer.template import model_input
+
+    source = HttpCandidateSource(server, checkpoint=DEFAULT_CHECKPOINT)
+    assert source.read is True
+    request = "DL model with 3 input nodes, 2 hidden nodes and 1 output"
+    plan = read_request(request)
+    assert plan.line() == "# layers 3-2-1"
+    body = source.request_body(build_prompt(request), 2, 0.8, 0.95, 400, 0, True, source.plan(build_prompt(request)))
+    assert body["prompt"] == model_input(build_prompt(request)) + plan.line()  # the model goes on from it
+    assert body["grammar"] == regex_to_gbnf(structure_regex(plan))  # exactly this structure
+    cands = source.generate(build_prompt(request), k=2, seed=1, max_new_tokens=600)
+    assert all(c.text.startswith(plan.line() + "\n") for c in cands)
+    finished = [c for c in cands if c.stopped_on_eos]
+    assert finished, [c.text for c in cands]
+    for cand in finished:  # 6 nodes, each layer linked to the next
+        assert cand.parse.ok, cand.parse.problems
+        assert [(n.id, sorted(n.targets)) for n in cand.parse.diagram.nodes] == \
+            [(n.id, sorted(n.targets)) for n in plan.nodes()]
+    plain = HttpCandidateSource(server, checkpoint=DEFAULT_CHECKPOINT, read=False)
+    assert plain.plan(build_prompt(request)) is None
+    unread = plain.request_body(build_prompt(request), 1, 0.8, 0.95, 400, 0, True, None)
+    assert unread["prompt"] == model_input(build_prompt(request)) and unread["grammar"] == answer_gbnf()
+
+
 def test_server_refuses_an_unknown_model_clearly(server):
     from trainer.http_source import HttpCandidateSource, ServerError
 
@@ -168,7 +197,7 @@ def test_server_refuses_an_unknown_model_clearly(server):
 
 def _cli(args: list[str]) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, "-m", "trainer.cli", *args], cwd=REPO_ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "diagramlab", *args], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -197,13 +226,15 @@ def test_eval_and_bootstrap_take_candidates_from_the_server(server, tmp_path):
 def test_labeler_pairs_name_the_server(server, tmp_path):
     import argparse
 
+    from functools import partial
+
+    from fakes import make_context
     from labeler import labeling as L
-    from labeler.fakes import make_context
-    from labeler.sources import generator_factory
+    from trainer.sources import source_from_args
 
     args = argparse.Namespace(generator_url=server, generator_model="tiny-sft", generator_grammar="auto",
                               grammar=True, batch_generate=False)
-    ctx = make_context(tmp_path, generator_factory=generator_factory(args))
+    ctx = make_context(tmp_path, generator_factory=partial(source_from_args, args))  # as the app's
     try:
         state = L.next_prompt(ctx, L.LabelState(), random.Random(0))
         state = L.generate(ctx, state, L.Sampling(k=2, temperature=0.8, top_p=0.95, seed=1))

@@ -18,8 +18,8 @@ from PIL import Image
 from diagram import parse
 from labeler import playground as P
 from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
-from labeler.fakes import fake_checkpoint, make_context, write_pool
-from labeler.labeling import UserError
+from fakes import fake_checkpoint, make_context, write_pool
+from labeler.common import UserError, checkpoint_choices
 from labeler.views import badge, cropped_file, image_file, preview, problems_markdown
 from labeler.votes import VoteLog, win_rate
 
@@ -156,7 +156,7 @@ def test_win_rate_counts_only_orpo_against_sft(rows, expected):
 
 def test_ab_compare_hides_then_reveals_and_votes_once(ctx):
     fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
-    assert sorted(name for _, name in P.checkpoint_choices(ctx)) == ["orpo-1", "tiny-sft"]
+    assert sorted(name for _, name in checkpoint_choices(ctx)) == ["orpo-1", "tiny-sft"]
     with pytest.raises(UserError, match="two different"):
         P.compare(ctx, "DL model with 2 inputs", "orpo-1", "orpo-1", random.Random(0))
     left, right, ab = P.compare(ctx, "DL model with 2 inputs", "orpo-1", "tiny-sft",
@@ -242,7 +242,7 @@ def test_bad_api_submits_write_nothing(served):
 def test_generator_cache_loads_each_checkpoint_once_and_evicts_the_oldest(tmp_path):
     import time as _time
 
-    from labeler.context import GeneratorCache
+    from labeler.models import GeneratorCache
 
     loads = []
 
@@ -271,9 +271,9 @@ def test_the_api_activates_a_checkpoint_made_after_the_server_started(served):
     fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")  # e.g. a finished training run
     client = Client(url, verbose=False, download_files=False)
     client.predict("orpo-1", api_name="/activate")
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    assert ctx.models.name(ctx.models.active()) == "orpo-1"
     client.predict("orpo-9", api_name="/activate")  # not on disk: refused, nothing changes
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-1"
+    assert ctx.models.name(ctx.models.active()) == "orpo-1"
 
 
 @pytest.mark.slow

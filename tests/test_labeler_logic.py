@@ -1,6 +1,6 @@
 """The Label tab's handlers as plain functions: prompts, candidates, picks, pairs, skips, undo.
 
-No browser, no model: a FakeGenerator and a temp data dir (labeler.fakes.make_context).
+No browser, no model: a FakeGenerator and a temp data dir (tests.fakes.make_context).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import random
 import pytest
 
 from labeler import labeling as L
-from labeler.fakes import FakeGenerator, make_context
+from fakes import FakeGenerator, make_context
 
 
 @pytest.fixture
@@ -195,7 +195,7 @@ def test_undo_takes_back_the_annotators_last_pair_and_returns_to_its_prompt(ctx)
 def test_skip_both_bad_and_tie_are_undoable_and_keep_the_candidate_texts(ctx):
     shown = ready(ctx)
     skipped = L.skip(ctx, shown, "both_bad", "ana")
-    event = ctx.read_events()[-1]
+    event = ctx.events.read()[-1]
     assert event["candidates"] == [c.text for c in shown.candidates]
     assert skipped.skipped == (shown.prompt_id,)
     back, what = L.undo(ctx, skipped, "ana")
@@ -253,7 +253,7 @@ def test_describe_request(info, expected):
 def test_skips_are_logged_as_events_not_pairs(ctx, reason):
     state = ready(ctx)
     new = L.skip(ctx, state, reason, "ana")
-    events = ctx.read_events()
+    events = ctx.events.read()
     assert [e["event"] for e in events] == [reason]
     assert events[0]["prompt_id"] == state.prompt_id and len(events[0]["candidate_ids"]) == 4
     assert events[0]["annotator"] == "ana" and events[0]["id"]

@@ -7,45 +7,51 @@ and reports "cancelled".
 
 from __future__ import annotations
 
+import argparse
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from labeler import training as T
-from labeler.fakes import make_context, seed_pairs
-from labeler.labeling import UserError
-from labeler.runner import JobBusyError, OrpoJob, TrainingRunner, fold_events, orpo_command
+from conftest import env_with_test_modules
+from fakes import make_context, seed_pairs
+from labeler.common import UserError
+from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_command
 from labeler.runner import JobStatus, readable_log
+from trainer.args import add_dataclass_arguments, from_namespace
+from trainer.launch import CONFIG_DIR
+from trainer.orpo_config import ORPOArgs
+from trainer.preferences import PreferenceStore
 
 FAKE_TRAINER = textwrap.dedent('''
-    import argparse, json, os, signal, sys, time
+    import argparse, os, signal, sys, time
     from pathlib import Path
-    from labeler.fakes import fake_checkpoint
+    from fakes import fake_checkpoint
+    from trainer.args import add_dataclass_arguments
+    from trainer.events import EventWriter
+    from trainer.orpo_config import ORPOArgs
     p = argparse.ArgumentParser()
-    for flag in ("--checkpoint", "--data", "--out", "--events", "--max-steps", "--epochs",
-                 "--beta", "--eval-n", "--prompts"):
-        p.add_argument(flag)
+    add_dataclass_arguments(p, ORPOArgs)  # the same flags `diagramlab orpo` parses
     a = p.parse_args()
     mode = os.environ.get("FAKE_MODE", "done")
-    def emit(**ev):
-        with open(a.events, "a") as fh:
-            fh.write(json.dumps(ev) + "\\n")
+    events = EventWriter(a.events)  # the trainers' own writer: the runner reads what they write
     def cancel(*_):
-        emit(status="cancelled")
+        events.final("cancelled")
         sys.exit(0)
     signal.signal(signal.SIGTERM, cancel)
-    total = int(a.max_steps or 3)
+    total = a.max_steps if a.max_steps > 0 else 3
     for step in range(1, total + 1):
-        emit(step=step, total=total, loss=2.0 / step, **{"rewards/margins": 0.1 * step},
-             epoch=step / total, eta_s=float(total - step))
+        events.progress(step=step, total=total, loss=2.0 / step, margins=0.1 * step,
+                        epoch=step / total, eta_s=float(total - step))
     print("training on", a.data, flush=True)
     if mode == "crash":
         print("Traceback: boom", file=sys.stderr, flush=True)
         sys.exit(3)
     if mode == "hang":
-        emit(step=total, total=total + 10, loss=1.0)
+        events.progress(step=total, total=total + 10, loss=1.0)
         while True:
             time.sleep(0.05)
     import shutil
@@ -59,12 +65,13 @@ FAKE_TRAINER = textwrap.dedent('''
                              "new": {"prefers_chosen": 0.8, "sampling": sampling},
                              "previous": {"prefers_chosen": 0.4,
                                           "sampling": {**sampling, "validity": 0.5}}})
-    emit(status="done", checkpoint=a.out, metrics={"validity": 0.75})
+    events.final("done", checkpoint=a.out, metrics={"validity": 0.75})
 ''')
 
 
 @pytest.fixture
-def fake_runner(tmp_path):
+def fake_runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", env_with_test_modules()["PYTHONPATH"])  # the fake imports fakes
     script = tmp_path / "fake_orpo.py"
     script.write_text(FAKE_TRAINER)
     runner = TrainingRunner(tmp_path / "runs", command_prefix=[sys.executable, str(script)])
@@ -72,24 +79,50 @@ def fake_runner(tmp_path):
     runner.close()
 
 
-def job(tmp_path: Path, **kw) -> OrpoJob:
-    return OrpoJob(checkpoint=tmp_path / "sft", data=tmp_path / "pairs.csv",
-                   out=tmp_path / "orpo-1", **kw)
+def job(tmp_path: Path, **kw) -> ORPOArgs:
+    return ORPOArgs(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "pairs.csv"),
+                    out=str(tmp_path / "orpo-1"), **kw)
 
 
-def test_orpo_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
-    cmd = orpo_command(job(tmp_path, max_steps=2, beta=0.1), tmp_path / "ev.jsonl", "py")
-    assert cmd[:4] == ["py", "-m", "trainer.cli", "orpo"]
-    assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.1"
+def test_train_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
+    cmd = train_command(job(tmp_path, max_steps=2, beta=0.2), tmp_path / "ev.jsonl", "py")
+    assert cmd[:3] == ["py", "-m", "trainer.orpo"]
+    assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.2"
     assert "--epochs" not in cmd and "--eval-n" not in cmd
     assert cmd[cmd.index("--events") + 1] == str(tmp_path / "ev.jsonl")
+    assert cmd[cmd.index("--prompts") + 1] == ORPOArgs().prompts  # paths always passed
 
 
-def test_orpo_command_passes_the_chosen_accelerate_config(tmp_path):
-    cmd = orpo_command(job(tmp_path, accelerate_config="ddp"), tmp_path / "ev.jsonl", "py")
-    assert cmd[cmd.index("--accelerate-config") + 1] == "ddp"
-    assert "--accelerate-config" not in orpo_command(job(tmp_path), tmp_path / "ev.jsonl", "py")
+def test_train_command_parses_back_into_the_same_args(tmp_path):
+    sent = job(tmp_path, max_steps=3, epochs=1.5, beta=0.05, eval_n=0, no_eval=True)
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, ORPOArgs)
+    received = from_namespace(ORPOArgs, parser.parse_args(cmd[3:]))
+    assert received == replace(sent, events=str(tmp_path / "ev.jsonl"))
+
+
+def test_train_command_under_a_launcher_runs_the_same_module_and_flags(tmp_path):
+    sent = job(tmp_path, max_steps=2)
+    plain = train_command(sent, tmp_path / "ev.jsonl", "py")
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py", launcher="ddp")
+    assert cmd[:5] == ["py", "-m", "accelerate.commands.launch", "--config_file", str(CONFIG_DIR / "ddp.yaml")]
+    assert cmd[5:] == plain[1:]  # -m trainer.orpo and the same flags
+    with pytest.raises(ValueError, match="neither a file nor a shipped config"):
+        train_command(sent, tmp_path / "ev.jsonl", "py", launcher="no-such-config")
     assert T.launcher_choices() == [T.SINGLE_PROCESS, "ddp", "deepspeed_zero2", "deepspeed_zero3", "fsdp"]
+
+
+def test_the_chosen_launcher_reaches_the_runner_not_the_trainers_config(tmp_path, monkeypatch):
+    ctx = make_context(tmp_path, pairs=20)
+    started = []
+    monkeypatch.setattr(ctx.runner, "start", lambda job, launcher=None: started.append((job, launcher)))
+    T.start(ctx, T.TrainSettings(max_steps=2, launcher="deepspeed_zero3"))
+    T.start(ctx, T.TrainSettings(max_steps=2, launcher=T.SINGLE_PROCESS))
+    (first, launcher), (second, none) = started
+    assert (launcher, none) == ("deepspeed_zero3", None)
+    assert isinstance(first, ORPOArgs) and first.max_steps == 2 and replace(first, data="") == replace(second, data="")
+    ctx.close()
 
 
 def test_fold_events_builds_the_loss_curve_and_final_state():
@@ -189,7 +222,8 @@ def test_advanced_fields_come_from_the_trainers_dataclass():
     assert all(isinstance(help_text, str) and help_text for _, help_text in defaults.values())
 
 
-def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(tmp_path):
+def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", env_with_test_modules()["PYTHONPATH"])  # the fake imports fakes
     script = tmp_path / "fake_orpo.py"
     script.write_text(FAKE_TRAINER)
     runner = TrainingRunner(tmp_path / "checkpoints" / ".runs",
@@ -208,8 +242,8 @@ def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(t
         in verdict
     assert "| valid diagrams | 50% | 75% |" in verdict and "loss" not in verdict
     assert T.gate(ctx)[0]  # 21 pairs, none seen by tiny-sft
-    ctx.set_active(Path(status.out))
-    assert ctx.model_name(ctx.active_checkpoint()) == "orpo-4"
+    ctx.models.set_active(Path(status.out))
+    assert ctx.models.name(ctx.models.active()) == "orpo-4"
     allowed, reason = T.gate(ctx)  # orpo-4 was trained on 20 of the 21: 1 is new
     assert not allowed and "there are 1 (of 21)" in reason
     assert '"checkpoint": "orpo-4"' in (ctx.checkpoints_dir / "active.json").read_text()
@@ -218,18 +252,37 @@ def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(t
 
 def test_active_choice_survives_a_restart_and_a_broken_one_falls_back(tmp_path):
     from labeler.context import AppContext
-    from labeler.fakes import fake_checkpoint
+    from fakes import fake_checkpoint
 
     ctx = make_context(tmp_path)
     orpo = fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")
-    ctx.set_active(orpo)
+    ctx.models.set_active(orpo)
     again = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
-    assert again.active_checkpoint() == orpo
+    assert again.models.active() == orpo
     (ctx.checkpoints_dir / "active.json").write_text("{not json")
     fallback = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir)
-    assert fallback.active_checkpoint().name == "tiny-sft"
+    assert fallback.models.active().name == "tiny-sft"
     with pytest.raises(Exception, match="manifest"):
-        ctx.set_active(tmp_path)  # not a checkpoint: refused, active unchanged
-    assert ctx.active_checkpoint() == orpo
+        ctx.models.set_active(tmp_path)  # not a checkpoint: refused, active unchanged
+    assert ctx.models.active() == orpo
     for c in (ctx, again, fallback):
         c.close()
+
+
+def test_trained_pair_ids_are_read_once_per_file_version(tmp_path, monkeypatch):
+    ctx = make_context(tmp_path, pairs=3)
+    checkpoint = ctx.checkpoints_dir / "orpo-1"
+    checkpoint.mkdir()
+    ctx.store.export_csv(checkpoint / "preferences.csv")
+    first = ctx.models.trained_pair_ids(checkpoint)
+    assert first == ctx.store.read().pair_ids() and len(first) == 3
+    def read_again(self):
+        raise AssertionError(f"{self.path} was read again")
+
+    monkeypatch.setattr(PreferenceStore, "read", read_again)
+    assert ctx.models.trained_pair_ids(checkpoint) == first  # cached: the file is not read
+    monkeypatch.undo()
+    seed_pairs(ctx.store, 1, seed=5)
+    ctx.store.export_csv(checkpoint / "preferences.csv")  # a new version of the file: read again
+    assert len(ctx.models.trained_pair_ids(checkpoint)) == 4
+    assert ctx.models.trained_pair_ids(tmp_path / "no-such-checkpoint") == frozenset()

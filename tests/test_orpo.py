@@ -17,7 +17,7 @@ from conftest import MICRO_REQUESTS
 from diagram import build_prompt
 from trainer.events import final_event, read_events
 from trainer.orpo import ORPOArgs, train_orpo
-from trainer.orpo_data import check_not_cut, split_pairs, token_lengths
+from trainer.preference_data import check_not_cut, split_pairs, token_lengths
 from trainer.preferences import PreferenceStore
 from trainer.template import model_input
 
@@ -120,7 +120,7 @@ def test_every_tokenized_pair_keeps_its_eos_and_generation_prompt(micro_parent, 
     from datasets import Dataset
 
     from trainer.modeling import load_model
-    from trainer.orpo import _orpo_config, _trainer_class
+    from trainer.orpo import DiagramORPOTrainer, _orpo_config
 
     model, tokenizer = load_model(micro_parent, for_training=True)
     rows = [{"prompt": model_input(build_prompt("DL model with 3 input nodes")), "chosen": _answer(i, "circle"),
@@ -128,7 +128,7 @@ def test_every_tokenized_pair_keeps_its_eos_and_generation_prompt(micro_parent, 
     need = max(token_lengths(tokenizer, rows))
     for max_length, cut in ((need, False), (need - 3, True)):
         config = _orpo_config(ORPOArgs(max_steps=1), tmp_path, max_length, lora=False)
-        trainer = _trainer_class()(model=model, args=config, train_dataset=Dataset.from_list(rows),
+        trainer = DiagramORPOTrainer(model=model, args=config, train_dataset=Dataset.from_list(rows),
                                    processing_class=tokenizer)
         if cut:  # TRL's own truncation drops the EOS: the guard must notice
             with pytest.raises(RuntimeError, match="cut before its EOS"):
@@ -202,13 +202,13 @@ def test_nll_term_covers_the_answer_only(micro_parent, tmp_path):
     from datasets import Dataset
 
     from trainer.modeling import load_model
-    from trainer.orpo import _orpo_config, _trainer_class
+    from trainer.orpo import DiagramORPOTrainer, _orpo_config
 
     model, tokenizer = load_model(micro_parent, for_training=True)
     row = {"prompt": model_input(build_prompt("DL model with 3 input nodes")), "chosen": _answer(1, "circle"),
            "rejected": _answer(1, "rectangle")}
     config = _orpo_config(ORPOArgs(max_steps=1), tmp_path, max(token_lengths(tokenizer, [row])), lora=False)
-    trainer = _trainer_class()(model=model, args=config, train_dataset=Dataset.from_list([row]),
+    trainer = DiagramORPOTrainer(model=model, args=config, train_dataset=Dataset.from_list([row]),
                                processing_class=tokenizer)
     features = trainer.train_dataset.remove_columns(["prompt", "chosen", "rejected"])
     batch = trainer.data_collator([features[0]])

@@ -13,6 +13,7 @@ import time
 import pandas as pd
 import pytest
 
+from labeler.quotas import progress
 from trainer.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, PreferenceStore, pair_id_for
 
 DIAGRAM = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]"
@@ -41,7 +42,7 @@ def test_append_then_load_round_trips_text_and_metadata(store):
     assert list(df.columns) == list(COLUMNS)
     row = df.iloc[0]
     assert (row.prompt, row.chosen, row.rejected) == tuple(_pair(1).values())
-    assert row.pair_id == pid == pair_id_for(*_pair(1).values())
+    assert row.pair_id == pid == pair_id_for(*_pair(1).values(), "ann")
     assert (row.category, row.source, row.annotator) == ("dl_model", "human", "ann")
     assert row.candidate_ids == "[3, 1]" and row.decision_seconds == "2.250"
     assert row.created_at.endswith("+00:00")
@@ -200,22 +201,37 @@ def test_unknown_extra_columns_are_preserved(tmp_path):
     assert df.mood.tolist() == ["happy", "calm"] and df.columns[-1] == "mood"
 
 
-def test_summary_counts_against_targets(store):
+def test_progress_counts_the_stores_pairs_against_the_labelers_targets(store):
     store.append(**_pair(1), category="dl_model", source="auto")
     store.append(**_pair(2), category="dl_model", source="human_edit")
     store.append(**_pair(3), category="other", source="simulated")
-    summary = store.summary()
+    summary = progress(store.read().counts())
     assert summary["total"] == 3 and summary["target"] == 800
     dl = summary["categories"]["dl_model"]
     assert (dl["auto"], dl["labeled"], dl["target_auto"], dl["target_labeled"]) == (1, 1, 80, 240)
     assert summary["categories"]["other"]["labeled"] == 1
 
 
-def test_to_dataset_has_trl_columns(store, tmp_path):
-    store.append(**_pair(1))
-    ds = store.to_dataset()
-    assert ds.column_names == ["prompt", "chosen", "rejected"] and len(ds) == 1
-    assert (store.save_dataset(tmp_path / "ds") / "dataset_info.json").exists()
+def test_one_read_answers_every_question_as_plain_data(store, tmp_path):
+    ids = [store.append(**_pair(i), category="dl_model", annotator=f"a{i}") for i in range(3)]
+    view = store.read()
+    store.append(**_pair(9))  # a later append does not change a view already read
+    assert len(view) == 3 and view.pair_ids() == set(ids)
+    assert view.labeled_prompts() == {_pair(i)["prompt"] for i in range(3)}
+    assert [r["pair_id"] for r in view.recent(2)] == [ids[2], ids[1]] and view.recent(0) == []
+    assert view.triples()[0] == tuple(_pair(0).values())
+    assert view.counts()["dl_model"]["human"] == 3 and view.counts()["other"]["auto"] == 0
+    copy = store.export_csv(tmp_path / "copy.csv")
+    assert len(PreferenceStore(copy).read()) == 4
+
+
+def test_two_annotators_may_store_the_same_judgment_one_annotator_only_once(store):
+    first = store.append(**_pair(1), annotator="ana")
+    second = store.append(**_pair(1), annotator="bo")
+    assert first != second
+    with pytest.raises(PreferenceError, match="already stored"):
+        store.append(**_pair(1), annotator="ana")
+    assert pair_id_for(*_pair(1).values()) == pair_id_for(*_pair(1).values(), "")  # no annotator: old ids
 
 
 def test_lock_timeout_is_reported(store):

@@ -15,7 +15,8 @@ from diagram import build_prompt, canonical_prompt, extract_request
 from diagram.prompt import ORIGINAL_DATA_SUFFIX, PROMPT_PREFIX, PROMPT_SUFFIX
 from trainer.datasets_io import DataFileError, load_reference_csv, task_category
 from trainer.evaluate import add_eval_arguments, load_rows, run_eval
-from trainer.preferences import PreferenceStore, infer_category, pair_id_for
+from trainer.preferences import PreferenceStore, pair_id_for
+from trainer.schema import request_category
 from trainer.template import encode_prompt, model_input
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -100,7 +101,7 @@ def test_preference_store_treats_both_wordings_as_one_prompt(tmp_path):
     chosen = "[0, 1, 2, 'circle', 3, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]"
     rejected = chosen.replace("circle", "rectangle")
     assert pair_id_for(ORIGINAL, chosen, rejected) == pair_id_for(build_prompt(REQUEST), chosen, rejected)
-    assert infer_category(ORIGINAL) == "dl_model"
+    assert request_category(ORIGINAL) == "dl_model"
     store = PreferenceStore(tmp_path / "prefs.csv")
     store.append(prompt=ORIGINAL, chosen=chosen, rejected=rejected, source="human")
     assert store.load()["category"][0] == "dl_model"

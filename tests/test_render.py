@@ -163,3 +163,14 @@ def test_a_stuck_graphviz_is_stopped_by_the_timeout(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(RenderError, match="took over 0.5 s"):
         render(parse(SAMPLE).diagram, timeout=0.5)
+
+
+def test_every_shape_name_of_the_format_parses_and_has_a_drawing():
+    from diagram.model import LINE_SHAPES, SHAPES
+    from diagram.render import _LINE_ATTRS, _SHAPE_ATTRS
+
+    assert set(_SHAPE_ATTRS) == set(SHAPES) and set(_LINE_ATTRS) == set(LINE_SHAPES)
+    for shape in SHAPES:
+        for line in LINE_SHAPES:
+            result = parse(f"[0, 100, 100, '{shape}', 40, 40, '{line}', (1, 2, 3), (4, 5, 6), []]")
+            assert result.ok and (result.diagram.nodes[0].shape, result.diagram.nodes[0].line_shape) == (shape, line)

@@ -170,8 +170,7 @@ def test_work_dir_saves_loadable_checkpoints_and_resumes(tmp_path, micro_sft_csv
     step2 = work / "trainer" / "checkpoint-2"
     manifest = json.loads((step2 / "manifest.json").read_text())
     assert manifest["partial"] is True and manifest["step"] == 2 and manifest["max_answer_tokens"] > 0
-    # read=False: the cap bounds sampled tokens; a plan line read from the request is forced on top
-    (cand,) = Generator(step2).generate(build_prompt("MLP 2-3-1"), k=1, max_new_tokens=5, read=False)
+    (cand,) = Generator(step2).generate(build_prompt("MLP 2-3-1"), k=1, max_new_tokens=5)
     assert cand.n_tokens <= 5
     events = []
     train_sft(SFTArgs(out=str(tmp_path / "b"), max_steps=4, **common), on_event=events.append)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from labeler.fakes import fake_checkpoint, make_context, write_pool
+from conftest import env_with_test_modules
+from fakes import fake_checkpoint, make_context, write_pool
 from trainer.checkpoint import CheckpointError, list_checkpoints
-from trainer.safe_io import pid_alive
+from trainer.fileio import pid_alive
 
 FAKE_TRAINER = textwrap.dedent('''
     import os, shutil, signal, sys, tempfile, time
@@ -38,17 +39,19 @@ FAKE_TRAINER = textwrap.dedent('''
 DRIVER = textwrap.dedent('''
     import sys
     from pathlib import Path
-    from labeler import app, fakes
+    from labeler import app
+    import fakes
     from labeler.context import AppContext
-    from labeler.runner import OrpoJob, TrainingRunner
+    from labeler.runner import TrainingRunner
+    from trainer.orpo_config import ORPOArgs
     root, trainer, port = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     original = AppContext.create.__func__
     def create(cls, **kw):
         kw.update(generator_factory=fakes.FakeGenerator, runner=TrainingRunner(
             root / "checkpoints" / ".runs", command_prefix=[sys.executable, trainer]))
         ctx = original(cls, **kw)
-        ctx.runner.start(OrpoJob(checkpoint=ctx.active_checkpoint(), data=root / "x.csv",
-                                 out=root / "checkpoints" / "orpo-1"))
+        ctx.runner.start(ORPOArgs(checkpoint=str(ctx.models.active()), data=str(root / "x.csv"),
+                                  out=str(root / "checkpoints" / "orpo-1")))
         return ctx
     AppContext.create = classmethod(create)
     sys.exit(app.main(["--data-dir", str(root / "data"), "--checkpoints-dir",
@@ -83,7 +86,7 @@ def test_app_signal_during_training_leaves_no_process_and_no_temp_dir(tmp_path, 
     fake_checkpoint(tmp_path / "checkpoints" / "tiny-sft")
     (tmp_path / "fake_orpo.py").write_text(FAKE_TRAINER)
     (tmp_path / "driver.py").write_text(DRIVER)
-    env = dict(os.environ, TMPDIR=str(tmpdir), GRADIO_ANALYTICS_ENABLED="False")
+    env = env_with_test_modules(dict(os.environ, TMPDIR=str(tmpdir), GRADIO_ANALYTICS_ENABLED="False"))
     port = free_port()
     app = subprocess.Popen([sys.executable, str(tmp_path / "driver.py"), str(tmp_path),
                             str(tmp_path / "fake_orpo.py"), str(port)], env=env,
@@ -141,7 +144,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
         assert live.exists()
         fake_checkpoint(ckpts / f".orpo-2.tmp-{pid}-zz", kind="orpo")
         with pytest.raises(CheckpointError, match="not a checkpoint directory"):
-            ctx.resolve_checkpoint(f".orpo-2.tmp-{pid}-zz")
+            ctx.models.resolve(f".orpo-2.tmp-{pid}-zz")
     finally:
         ctx.close()
     assert not ctx.render_dir.exists()
@@ -153,7 +156,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
 def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
         tmp_path, micro_sft_checkpoint, stage, after):
     from trainer.preferences import PreferenceStore
-    from labeler.fakes import seed_pairs
+    from fakes import seed_pairs
 
     store = PreferenceStore(tmp_path / "pairs.csv")
     seed_pairs(store, 24)
@@ -163,7 +166,7 @@ def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
     events = tmp_path / "events.jsonl"
     out = tmp_path / "ckpts" / "orpo-1"
     steps = 400 if after == "step" else 1
-    cmd = [sys.executable, "-m", "trainer.cli", "orpo", "--checkpoint", str(micro_sft_checkpoint),
+    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", str(micro_sft_checkpoint),
            "--data", str(store.path), "--out", str(out), "--events", str(events),
            "--max-steps", str(steps), "--batch-size", "1", "--threads", "1",
            "--prompts", str(pool), "--eval-n", "50", "--eval-k", "4"]

@@ -163,7 +163,7 @@ def test_16_sigkilled_writers_lose_no_committed_row(tmp_path):
 
 
 def test_the_cli_reports_a_damaged_store_in_one_line(filled, capsys, tmp_path):
-    from trainer import cli
+    from diagramlab import cli
 
     store, _ids = filled
     store.path.write_bytes(delete_quote(store.path.read_bytes(), 5))

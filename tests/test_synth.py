@@ -5,7 +5,6 @@ import itertools
 import json
 import random
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +22,9 @@ from trainer.synth import (MAX_ANSWER_CHARS, SFT_COLUMNS, iter_examples, make_ex
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-def diagramlab() -> str:
-    found = shutil.which("diagramlab") or str(Path(sys.executable).parent / "diagramlab")
-    if not Path(found).exists():
-        pytest.skip("console script missing: pip install -e .")
-    return found
+def diagramlab() -> list[str]:
+    """The `diagramlab` command as a child process (the dispatcher its console script calls)."""
+    return [sys.executable, "-m", "diagramlab"]
 
 
 def assert_valid(answer: str, info_text: str) -> None:
@@ -239,11 +236,11 @@ def test_prompt_pool_splits_are_disjoint_from_each_other_and_from_sft():
 
 def test_data_command_writes_loadable_files(tmp_path):
     sft, pool = tmp_path / "sft.csv", tmp_path / "pool.csv"
-    cmd = [diagramlab(), "data", "sft", "--out", str(sft), "--n-dl", "4", "--n-other", "6"]
+    cmd = [*diagramlab(), "data", "sft", "--out", str(sft), "--n-dl", "4", "--n-other", "6"]
     subprocess.run(cmd, check=True, capture_output=True)
     df = load_sft_csv(sft)
     assert len(df) == 10 and list(df.columns) == list(SFT_COLUMNS)
-    subprocess.run([diagramlab(), "data", "prompts", "--out", str(pool), "--sft", str(sft)],
+    subprocess.run([*diagramlab(), "data", "prompts", "--out", str(pool), "--sft", str(sft)],
                    check=True, capture_output=True)
     pool_df = load_prompt_pool(pool)
     assert len(pool_df) == 900

@@ -104,6 +104,7 @@ class BatchingSource:
         self.generator = generator
         self.checkpoint = generator.checkpoint
         self.grammar = generator.grammar
+        self.read = getattr(generator, "read", False)
         self.window_s, self.max_rows = window_s, max_rows
         self.batches: list[int] = []  # requests per model call, for benchmarks and tests
         self._queue: queue.Queue[_Request | None] = queue.Queue()

@@ -8,7 +8,8 @@ SFT model samples k candidates; each is scored against the prompt's reference wi
 project's `original_score`. The reference becomes `chosen` and the lowest-scoring candidate
 (valid or not; the earliest on ties) becomes `rejected`, provided it scores below the
 reference's 1.0. A prompt whose candidates all score 1.0 is skipped. Pairs are appended with
-source=auto and model=the checkpoint. `--n-dl` / `--n-other` count the pairs *added by this run*.
+source=auto and model=the checkpoint (plus the server with `--generator-url`: `trainer.sources.source_name`).
+`--n-dl` / `--n-other` count the pairs *added by this run*.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from diagram import canonical_prompt, original_score, parse
+from tqdm import tqdm
 
-DEFAULT_CHECKPOINT = "checkpoints/tiny-sft"
-DEFAULT_PROMPTS = "data/orpo_prompts.csv"
-DEFAULT_DATA = "data/orpo_dataset_llm.csv"
+from diagram import canonical_prompt, original_score, parse
+from trainer.datasets_io import load_prompt_pool
+from trainer.preferences import PreferenceError, open_store
+from trainer.schema import CATEGORIES, DEFAULT_CHECKPOINT, DEFAULT_PREFERENCES, DEFAULT_PROMPTS
+from trainer.sources import add_source_arguments, source_from_args, source_name
+
 
 
 @dataclass
@@ -57,14 +61,12 @@ def unused_prompts(pool: Any, used: set[str], seed: int) -> dict[str, list[dict[
     rows = [r for r in pool.to_dict("records")
             if r["split"] == "label" and canonical_prompt(r["prompt"]) not in used]
     random.Random(seed).shuffle(rows)
-    return {cat: [r for r in rows if r["category"] == cat] for cat in ("dl_model", "other")}
+    return {cat: [r for r in rows if r["category"] == cat] for cat in CATEGORIES}
 
 
 def bootstrap_pairs(generator: Any, rows: list[dict[str, Any]], want: int, store: Any, *, k: int, seed: int,
                     stats: BootstrapStats, progress: Any = None, model_name: str = "") -> None:
     """Append up to `want` auto pairs from `rows` (one category) to `store`; updates `stats`."""
-    from trainer.preferences import PreferenceError
-
     for row in rows:
         category = row["category"]
         if stats.written[category] >= want:
@@ -95,23 +97,16 @@ def bootstrap_pairs(generator: Any, rows: list[dict[str, Any]], want: int, store
 def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help="SFT checkpoint that samples the rejected side")
     parser.add_argument("--prompts", default=DEFAULT_PROMPTS, help="prompt pool (its 'label' split is used)")
-    parser.add_argument("--data", default=DEFAULT_DATA, help="preference CSV to append to")
+    parser.add_argument("--data", default=DEFAULT_PREFERENCES, help="preference CSV to append to")
     parser.add_argument("--n-dl", type=int, default=80, help="dl_model pairs to add (default 80)")
     parser.add_argument("--n-other", type=int, default=120, help="other (flowchart) pairs to add (default 120)")
     parser.add_argument("-k", type=int, default=4, help="candidates sampled per prompt (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="prompt order and sampling seed (default 0)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
-    from trainer.generate import add_grammar_argument
-    from trainer.http_source import add_server_arguments
-
-    add_grammar_argument(parser)
-    add_server_arguments(parser)
+    add_source_arguments(parser)
 
 
 def run_bootstrap(args: argparse.Namespace) -> int:
     """The `diagramlab bootstrap` command."""
-    from trainer.preferences import PreferenceError
-
     try:
         return _bootstrap(args)
     except PreferenceError as exc:  # a damaged file, a full disk: one message, no traceback
@@ -120,16 +115,10 @@ def run_bootstrap(args: argparse.Namespace) -> int:
 
 
 def _bootstrap(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from trainer.datasets_io import load_prompt_pool
-    from trainer.http_source import open_source, source_name
-    from trainer.preferences import PreferenceStore
-
-    store = PreferenceStore(args.data)
-    used = set(store.load()["prompt"]) if store.path.exists() else set()
+    store = open_store(args.data)
+    used = store.read().labeled_prompts()
     by_category = unused_prompts(load_prompt_pool(args.prompts), used, args.seed)
-    generator = open_source(args, args.checkpoint, getattr(args, "grammar", True), device=args.device)
+    generator = source_from_args(args)
     stats = BootstrapStats()
     with tqdm(total=args.n_dl + args.n_other, desc="auto pairs", unit="pair") as bar:
         for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):

@@ -17,7 +17,6 @@ half-written checkpoint under the final name, and never touches an existing one:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import importlib.metadata
 import json
@@ -29,7 +28,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trainer.safe_io import publish_modes, sweep_dead_dirs
+from safetensors import safe_open
+from tokenizers import Tokenizer
+
+from trainer.fileio import atomic_write, fsync_dir, publish_modes, sweep_dead_dirs, utc_now
+from trainer.preference_trainers import TRAINERS
 
 MANIFEST_NAME = "manifest.json"
 CHECKSUM_FIELD = "weights_sha256"  # {file name: sha256} of the weight files, set by write_manifest
@@ -41,7 +44,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")
 _ATOMIC_TMP_RE = re.compile(r"^\..+\.(?:tmp|old)-(\d+)-")
 WORK_DIR_PREFIX = "diagramlab-work-"
 _WORK_DIR_RE = re.compile(rf"^{WORK_DIR_PREFIX}(\d+)-")
-KINDS = ("sft", "orpo", "base")
+KINDS = ("sft", *TRAINERS, "base")  # every preference trainer ("orpo") is a kind
 # Recorded in every manifest so a checkpoint says which stack produced it.
 VERSIONED_PACKAGES = ("torch", "transformers", "trl", "peft", "tokenizers", "accelerate", "datasets")
 
@@ -56,16 +59,7 @@ def _fsync_tree(root: Path) -> None:
         for name in filenames:
             with open(os.path.join(dirpath, name), "rb") as handle:
                 os.fsync(handle.fileno())
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # some filesystems refuse to open directories for fsync
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_dir(Path(dirpath))
 
 
 @contextlib.contextmanager
@@ -91,7 +85,7 @@ def atomic_dir(final_path: str | os.PathLike[str], *, overwrite: bool = False) -
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-{os.getpid()}-", dir=final.parent))
             os.replace(final, old / final.name)
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
@@ -132,10 +126,6 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
 def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
     """Write `manifest.json` into `directory`; `created_at` and `versions` are filled in if absent.
 
@@ -165,8 +155,7 @@ def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
         manifest[CHECKSUM_FIELD] = checksums
     path = Path(directory) / MANIFEST_NAME
     text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
-    path.write_text(text + "\n", encoding="utf-8")
-    return path
+    return atomic_write(path, text + "\n")
 
 
 def weight_files(directory: str | os.PathLike[str]) -> list[Path]:
@@ -195,8 +184,6 @@ def _json_object(path: Path, what: str) -> dict[str, Any]:
 
 def _check_safetensors(path: Path) -> None:
     """The header parses and every tensor lies inside the file (a truncated copy fails here)."""
-    from safetensors import safe_open
-
     try:
         with safe_open(str(path), framework="numpy") as handle:
             for name in handle.keys():
@@ -228,8 +215,6 @@ def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
         raise CheckpointError(f"{root} has no tokenizer ({', '.join(TOKENIZER_FILES)})")
     if (root / "tokenizer.json").is_file():
         try:
-            from tokenizers import Tokenizer
-
             Tokenizer.from_file(str(root / "tokenizer.json"))
         except Exception as exc:  # tokenizers raises a bare Exception on a bad file
             raise CheckpointError(f"{root / 'tokenizer.json'} does not load: {exc}") from exc

@@ -12,18 +12,20 @@ file line a broken row starts; the validated records then become a pandas DataFr
 
 from __future__ import annotations
 
+import ast
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
 
-SFT_REQUIRED = ("input_data", "output_data", "dest_shape_info")
+from diagram.prompt import build_prompt, extract_request
+from trainer.schema import CATEGORIES, POOL_COLUMNS, SFT_COLUMNS, SPLITS, request_category
+
+SFT_REQUIRED = SFT_COLUMNS
 SFT_NONEMPTY = ("input_data", "output_data")
-POOL_REQUIRED = ("prompt_id", "category", "split", "request", "prompt", "reference",
-                 "dest_shape_info")
+POOL_REQUIRED = POOL_COLUMNS
 POOL_NONEMPTY = ("prompt_id", "category", "split", "request", "prompt", "reference")
-SPLITS = ("label", "heldout")
-CATEGORIES = ("dl_model", "other")
 _INDEX_HEADERS = ("", "Unnamed: 0")
 
 
@@ -105,9 +107,6 @@ def load_sft_csv(path: str | Path) -> pd.DataFrame:
 
 def task_category(dest_shape_info: str) -> str | None:
     """"dl_model"/"other" from a dest_shape_info cell (JSON or the original's Python literal), else None."""
-    import ast
-    import json
-
     text = (dest_shape_info or "").strip()
     for reader in (json.loads, ast.literal_eval):
         try:
@@ -126,11 +125,8 @@ def load_reference_csv(path: str | Path) -> pd.DataFrame:
     unnamed index column is dropped. Prompts in either wording of the template, or bare requests,
     come back as `prompt` in the canonical wording (`diagram.canonical_prompt`) plus `request`.
     `category` comes from a `category` column, else dest_shape_info's task_name, else a guess
-    from the request's words (`trainer.preferences.infer_category`).
+    from the request's words (`trainer.schema.request_category`).
     """
-    from diagram.prompt import build_prompt, extract_request
-    from trainer.preferences import infer_category
-
     frame = load_csv(path, ())
     for prompt_col, answer_col in (("input_data", "output_data"), ("prompt", "chosen")):
         if prompt_col in frame.columns and answer_col in frame.columns:
@@ -144,7 +140,7 @@ def load_reference_csv(path: str | Path) -> pd.DataFrame:
         if not request or not record[answer_col].strip():
             raise DataFileError(path, f"empty {prompt_col if not request else answer_col}", row=i)
         category = record.get("category") if record.get("category") in CATEGORIES else None
-        category = category or task_category(record.get("dest_shape_info", "")) or infer_category(request)
+        category = category or task_category(record.get("dest_shape_info", "")) or request_category(request)
         rows.append({"prompt": build_prompt(request), "request": request,
                      "reference": record[answer_col], "category": category})
     return pd.DataFrame(rows, columns=["prompt", "request", "reference", "category"])

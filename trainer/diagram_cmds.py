@@ -13,16 +13,20 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import sys
-import tempfile
 import textwrap
 from dataclasses import asdict
 from pathlib import Path
 
+from PIL import Image, ImageDraw, ImageFont
+from tqdm import tqdm
+
 from diagram import extract_request, parse, render
 from diagram.metrics import flow_direction, readability
 from diagram.render import RenderError
+from trainer.datasets_io import DataFileError, load_csv
+from trainer.fileio import atomic_write
+from trainer.schema import DEFAULT_SFT_DATA
 
 EXIT_ERRORS, EXIT_USAGE = 1, 2
 
@@ -31,20 +35,6 @@ def _read_text(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
     return Path(path).read_text(encoding="utf-8")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder + os.replace, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---- check ------------------------------------------------------------------------------------
@@ -109,7 +99,7 @@ def run_render(args: argparse.Namespace) -> int:
         print("diagramlab render: no node to draw", file=sys.stderr)
         return EXIT_ERRORS
     try:
-        _write_atomic(out, render(result.diagram, fmt))
+        atomic_write(out, render(result.diagram, fmt), mode=0o644)
     except RenderError as exc:
         print(f"diagramlab render: {exc}", file=sys.stderr)
         return EXIT_ERRORS
@@ -120,7 +110,7 @@ def run_render(args: argparse.Namespace) -> int:
 # ---- gallery ----------------------------------------------------------------------------------
 
 def add_gallery_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default="data/sft_dataset_llm.csv",
+    parser.add_argument("--data", default=DEFAULT_SFT_DATA,
                         help="SFT CSV, prompt pool CSV or preference CSV")
     parser.add_argument("-n", type=int, default=12, help="number of rows to draw")
     parser.add_argument("--offset", type=int, default=0, help="first data row (0-based)")
@@ -131,8 +121,6 @@ def add_gallery_arguments(parser: argparse.ArgumentParser) -> None:
 
 def gallery_items(path: str | Path) -> list[tuple[str, str]]:
     """(caption, diagram text) per row of any of the project's CSV files."""
-    from trainer.datasets_io import DataFileError, load_csv
-
     df = load_csv(path, ())
     if "reference" in df.columns and "request" in df.columns:
         return list(zip(df["request"], df["reference"]))
@@ -144,8 +132,6 @@ def gallery_items(path: str | Path) -> list[tuple[str, str]]:
 
 
 def _thumbnail(text: str, width: int):
-    from PIL import Image, ImageDraw
-
     height = width * 3 // 5
     result = parse(text)
     try:
@@ -159,9 +145,6 @@ def _thumbnail(text: str, width: int):
 
 def contact_sheet(items: list[tuple[str, str]], cols: int, width: int, progress: bool = True):
     """A PIL image: one captioned thumbnail per (caption, diagram text), `cols` per row."""
-    from PIL import Image, ImageDraw, ImageFont
-    from tqdm import tqdm
-
     font = ImageFont.load_default(size=13)
     pad, line_h, n_lines = 10, 16, 3
     cell_w, cell_h = width + pad, width * 3 // 5 + pad + line_h * n_lines + pad
@@ -183,8 +166,6 @@ def contact_sheet(items: list[tuple[str, str]], cols: int, width: int, progress:
 
 
 def run_gallery(args: argparse.Namespace) -> int:
-    from trainer.datasets_io import DataFileError
-
     if args.n < 1 or args.cols < 1 or args.thumb_width < 50:
         print("diagramlab gallery: -n and --cols must be >= 1, --thumb-width >= 50",
               file=sys.stderr)
@@ -202,6 +183,6 @@ def run_gallery(args: argparse.Namespace) -> int:
     buffer = io.BytesIO()
     # an adaptive 256-colour palette keeps the flat-colour sheet small (docs/gallery.png < 1 MB)
     sheet.quantize(colors=256).save(buffer, format="PNG", optimize=True)
-    _write_atomic(Path(args.out), buffer.getvalue())
+    atomic_write(Path(args.out), buffer.getvalue(), mode=0o644)
     print(f"wrote {args.out} ({len(items)} diagrams)")
     return 0

@@ -28,11 +28,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm import tqdm
 
 from diagram import build_prompt, extract_request, original_score, parse, readability
+from trainer.datasets_io import load_prompt_pool, load_reference_csv
+from trainer.schema import DEFAULT_CHECKPOINT, DEFAULT_PROMPTS
+from trainer.sources import add_source_arguments, source_from_args, source_name
 
-DEFAULT_POOL = "data/orpo_prompts.csv"
+DEFAULT_POOL = DEFAULT_PROMPTS
 
 
 def peak_rss_mb() -> float:
@@ -114,16 +118,12 @@ def load_rows(split: str | None, prompts_file: str | None, pool: str, n: int | N
     """Rows from the prompt pool split, free-form requests (one per line, no reference), or a
     reference CSV in the original format."""
     if csv_file:
-        from trainer.datasets_io import load_reference_csv
-
         rows = load_reference_csv(csv_file)[["prompt", "reference", "category"]].to_dict("records")
     elif prompts_file:
         lines = Path(prompts_file).read_text(encoding="utf-8").splitlines()
         rows = [{"prompt": build_prompt(extract_request(line)), "reference": None, "category": None}
                 for line in lines if line.strip()]
     else:
-        from trainer.datasets_io import load_prompt_pool
-
         frame = load_prompt_pool(pool, split=split)
         rows = frame[["prompt", "reference", "category"]].to_dict("records")
     return rows[:n] if n else rows
@@ -139,7 +139,7 @@ def markdown(report: dict[str, Any], title: str) -> str:
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", default="checkpoints/tiny-sft", help="checkpoint dir or HF id")
+    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT, help="checkpoint dir or HF id")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--split", default="heldout", help="prompt pool split (default heldout)")
     source.add_argument("--prompts-file", help="text file, one free-form request per line (no scores)")
@@ -152,20 +152,11 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     parser.add_argument("--top-p", type=float, default=0.95, help="nucleus mass (default 0.95)")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     parser.add_argument("--json", dest="json_path", help="write the report as JSON here")
-    from trainer.generate import add_grammar_argument
-    from trainer.http_source import add_server_arguments
-
-    add_grammar_argument(parser)
-    add_server_arguments(parser)
+    add_source_arguments(parser)
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    import torch
-
-    from trainer.http_source import open_source, source_name
-
     if args.threads:
         torch.set_num_threads(args.threads)
     csv_file = getattr(args, "csv_file", None)  # callers may build the Namespace by hand
@@ -175,11 +166,11 @@ def run_eval(args: argparse.Namespace) -> int:
         print("no prompts to evaluate", file=sys.stderr)
         return 1
     started = time.perf_counter()
-    generator = open_source(args, args.checkpoint, getattr(args, "grammar", True), device=args.device)
+    generator = source_from_args(args)
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
     report = {"checkpoint": source_name(generator, args.checkpoint), "split": args.split if from_pool else None,
-              "source": csv_file or args.prompts_file or args.pool, "grammar": generator.grammar,
+              "source": csv_file or args.prompts_file or args.pool, "grammar": getattr(generator, "grammar", None),
               "read": getattr(generator, "read", None),
               "load_seconds": round(load_seconds, 2), "threads": getattr(generator, "threads", None) or torch.get_num_threads(),
               **report}

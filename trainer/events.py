@@ -2,19 +2,29 @@
 
 One object per line, flushed as soon as it is written:
 
+    {"phase": "18 pairs to train on, 2 held out for the verdict", "time": "2026-01-01T12:00:00+00:00"}
     {"step": 3, "total": 50, "loss": 1.92, "rewards/margins": 0.01, "epoch": 0.12, "eta_s": 41.0, "time": ...}
     {"at_step": 10, "eval_loss": 1.7, "eval_rewards/margins": 0.02, "eval_rewards/accuracies": 0.6, ...}
     {"status": "done", "checkpoint": "checkpoints/orpo-1", "metrics": {...}, "time": ...}
 
-The last line is a final status: "done", "failed" (with "error") or "cancelled".
+The last line is a final status: "done" (with "checkpoint", "metrics"), "failed" (with "error")
+or "cancelled". `time` is UTC ISO 8601 (`fileio.utc_now`).
+
+This module is the only writer, reader and TrainerCallback of that file: the trainers write
+through `EventWriter` / `progress_callback`, the labeler's runner follows it with `EventFollower`
+(each poll reads only the bytes appended since the last), and the tests' fake trainer writes
+through `EventWriter` too, so writer and reader always agree.
 
     writer = EventWriter("runs/orpo-1.jsonl")
     writer.progress(step=1, total=10, loss=2.3)
     writer.final("done", checkpoint="checkpoints/orpo-1")
-    events = read_events("runs/orpo-1.jsonl")
+    follower = EventFollower("runs/orpo-1.jsonl")
+    new = follower.read()                      # events since the last read
+    events = read_events("runs/orpo-1.jsonl")  # all of them
 
 `progress_callback(writer)` is a transformers `TrainerCallback` that writes one progress event per
-logged training step. It imports transformers lazily so the labeler can read events without torch.
+logged training step. It imports transformers inside (the one deferred import here): the labeler
+reads events without importing torch.
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+
+from trainer.fileio import utc_now
 
 FINAL_STATUSES = ("done", "failed", "cancelled")
 
@@ -45,7 +57,7 @@ class EventWriter:
 
     def write(self, **fields: Any) -> dict[str, Any]:
         event = {key: _clean(value) for key, value in fields.items()}
-        event.setdefault("time", round(time.time(), 3))
+        event.setdefault("time", utc_now())
         line = json.dumps(event, ensure_ascii=False) + "\n"
         # Open per event (a few per second at most): a reader never sees a line from a stale handle,
         # and one write call keeps a line whole.
@@ -104,6 +116,19 @@ def read_new_events(path: str | os.PathLike[str], offset: int = 0) -> tuple[list
         if isinstance(event, dict):
             events.append(event)
     return events, offset + end
+
+
+class EventFollower:
+    """Follows a growing events file: `read()` returns the events appended since the last call
+    (a line still being written waits for the next call). Not thread-safe: one per reader."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.offset = 0
+
+    def read(self) -> list[dict[str, Any]]:
+        events, self.offset = read_new_events(self.path, self.offset)
+        return events
 
 
 def final_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:

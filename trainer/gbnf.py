@@ -3,7 +3,8 @@
 llama.cpp's server (and llama-cpp-python's) constrain sampling with a GBNF grammar (`grammar` in
 a /v1/completions request), not a regex. `ANSWER_REGEX` uses only what GBNF also has: literals,
 groups, `|`, character classes (`[^'\\\\\\x00-\\x1f]` is written the same way), `?`, `*` and `{m,n}`,
-so a mechanical translation keeps the one source of truth:
+and so does a planned request's `diagram.plan.structure_regex` (built from the same parts), so a
+mechanical translation keeps the one source of truth:
 
     >>> regex_to_gbnf(r"\\[(0|[1-9])\\]\\n?")
     'root ::= "[" ("0" | [1-9]) "]" "\\\\n"?'
@@ -15,7 +16,7 @@ metacharacters (`\\(`, `\\[`, ...) become literal characters; `\\n` a quoted new
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 
 QUANTIFIER_START = "?*+{"
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r"}
@@ -65,7 +66,7 @@ def _tokens(regex: str) -> list[tuple[str, str]]:
     return out
 
 
-@cache
+@lru_cache(maxsize=64)  # the answer grammar, and the structures of recent planned requests
 def regex_to_gbnf(regex: str, rule: str = "root") -> str:
     """One GBNF rule `rule ::= ...` accepting the same strings as `regex` (the subset above)."""
     tokens = _tokens(regex)

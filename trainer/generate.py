@@ -37,7 +37,7 @@ from typing import Any
 import torch
 from transformers import LogitsProcessorList
 
-from diagram import build_prompt, extract_request, parse
+from diagram import RenderError, build_prompt, extract_request, parse, render
 from diagram.plan import Plan, structure_regex
 from diagram.reader import read_request
 from trainer.candidates import Candidate
@@ -119,7 +119,12 @@ class Generator:
                 constraint = constraint.narrowed(structure_regex(plan))
         prompt_ids = encode_prompt(self.tokenizer, prompt)
         prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
-        wanted = max_new_tokens or (max(self.default_cap, plan_token_estimate(plan, self.tokenizer)) if plan else None)
+        if max_new_tokens and plan:  # an explicit cap counts the plan line written for the model
+            prefix = prefix[: max_new_tokens - 1]
+            wanted: int | None = max_new_tokens - len(prefix)
+        else:
+            wanted = max_new_tokens or (max(self.default_cap, plan_token_estimate(plan, self.tokenizer))
+                                        if plan else None)
         cap = self.token_cap(len(prompt_ids) + len(prefix), wanted)
         n_rows = k if temperature > 0 else 1
         with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
@@ -243,8 +248,6 @@ def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from diagram import RenderError, render
-
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
     generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True),

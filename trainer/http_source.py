@@ -8,7 +8,7 @@
     diagramlab bootstrap --generator-url ... [--generator-model NAME]
 
 A `CandidateSource` (trainer/candidates.py) like the in-process `Generator`: the labeler, eval and
-bootstrap use either. One request asks for all k candidates (`n=k`, with `temperature`, `top_p`,
+bootstrap get either from `trainer.sources.open_source` (the flags: `add_source_arguments`). One request asks for all k candidates (`n=k`, with `temperature`, `top_p`,
 `seed`, `max_tokens`); a server that returns fewer choices than asked (llama.cpp's servers ignore
 `n`) is asked again, with seed+1, seed+2, ..., until there are k. The prompt is the same text the
 in-process generator tokenizes (`template.model_input`); the server adds BOS and stops on the
@@ -18,8 +18,16 @@ Model name: `--generator-model` if given, else the checkpoint's directory name, 
 started with `--enable-lora --lora-modules orpo-1=checkpoints/orpo-1 ...` serves each checkpoint
 as its own LoRA adapter (vLLM can also load adapters at runtime, see the README).
 
-Grammar-constrained decoding (the answer format, diagram.grammar.ANSWER_REGEX) where the server
-has it; `grammar_style` picks the request field, "auto" asks `/models` who serves:
+Reading requests, as `trainer.generate.Generator(read=True)`: when `diagram.reader.read_request`
+finds the structure a request states (layer sizes, named steps), its plan line is appended to the
+prompt sent (the model goes on after it), the grammar narrows to exactly that structure
+(`diagram.plan.structure_regex`) and every returned text starts with the plan line. Unlike the
+in-process Generator, an explicit `max_new_tokens` counts only the tokens the server writes (the
+plan line's tokens are the server's to count), and a planned request keeps the default cap.
+
+Grammar-constrained decoding (the answer format, diagram.grammar.ANSWER_REGEX, or a plan's
+structure) where the server has it; `grammar_style` picks the request field, "auto" asks `/models`
+who serves:
 - vLLM >= 0.12 (`owned_by: vllm`): `"structured_outputs": {"regex": ANSWER_REGEX}`
   (`guided_regex` for older vLLM: grammar_style="guided_regex");
 - SGLang (`owned_by: sglang`): `"regex": ANSWER_REGEX`;
@@ -44,9 +52,12 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from diagram import parse
+from diagram import extract_request, parse
 from diagram.grammar import ANSWER_REGEX
+from diagram.plan import Plan, structure_regex
+from diagram.reader import read_request
 from trainer.candidates import Candidate
+from trainer.gbnf import regex_to_gbnf
 from trainer.template import model_input
 
 DEFAULT_MAX_TOKENS = 1024  # as trainer.generate.MAX_NEW_TOKENS
@@ -67,17 +78,18 @@ class HttpCandidateSource:
     """Samples candidates from an OpenAI-compatible `/v1/completions` endpoint (thread-safe)."""
 
     def __init__(self, url: str, model: str | None = None, checkpoint: str | Path | None = None,
-                 grammar: bool = True, grammar_style: str = "auto", timeout: float = 300.0,
-                 api_key: str | None = None, extra: dict[str, Any] | None = None):
+                 grammar: bool = True, read: bool = True, grammar_style: str = "auto",
+                 timeout: float = 300.0, api_key: str | None = None, extra: dict[str, Any] | None = None):
         """`url`: the API base (".../v1"); `model`: the served model or LoRA adapter name (default:
-        the checkpoint's dir name, else the server's first model); `extra`: more request fields
-        (e.g. `logit_bias`), sent with every request."""
+        the checkpoint's dir name, else the server's first model); `grammar`, `read`: defaults as
+        the Generator's; `extra`: more request fields (e.g. `logit_bias`), sent with every request."""
         if grammar_style not in GRAMMAR_STYLES:
             raise ValueError(f"grammar_style must be one of {GRAMMAR_STYLES}, not {grammar_style!r}")
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.api_key = api_key
         self.grammar = grammar
+        self.read = read
         self.checkpoint = str(checkpoint) if checkpoint else self.url
         served = self.models()
         owners = {m.get("id"): m.get("owned_by", "") for m in served}
@@ -119,26 +131,36 @@ class HttpCandidateSource:
 
     # ---- CandidateSource ----------------------------------------------------------------------
 
+    def plan(self, prompt: str, read: bool | None = None) -> Plan | None:
+        """The structure `prompt`'s request states, when this source reads requests (`read`:
+        None = the source's default), else None."""
+        return read_request(extract_request(prompt)) if (self.read if read is None else read) else None
+
     def request_body(self, prompt: str, n: int, temperature: float, top_p: float,
-                     max_new_tokens: int | None, seed: int | None, grammar: bool) -> dict[str, Any]:
-        """The /completions request for n candidates (public for tests and debugging)."""
-        body: dict[str, Any] = {"model": self.model, "prompt": model_input(prompt), "n": n,
+                     max_new_tokens: int | None, seed: int | None, grammar: bool,
+                     plan: Plan | None = None) -> dict[str, Any]:
+        """The /completions request for n candidates (public for tests and debugging); with a
+        `plan`, the prompt ends with its plan line and the grammar draws exactly its structure."""
+        text = model_input(prompt) + (plan.line() if plan else "")
+        body: dict[str, Any] = {"model": self.model, "prompt": text, "n": n,
                                 "temperature": max(0.0, temperature), "top_p": top_p if temperature > 0 else 1.0,
                                 "max_tokens": max_new_tokens or DEFAULT_MAX_TOKENS}
         if seed is not None:
             body["seed"] = seed
         body.update(self.extra)
         if grammar:
-            body.update(grammar_fields(self.grammar_style))
+            body.update(grammar_fields(self.grammar_style, plan))
         return body
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
                  max_new_tokens: int | None = None, seed: int | None = None,
-                 grammar: bool | None = None) -> list[Candidate]:
-        """k candidates for `prompt` (a `build_prompt`-ed prompt, either wording)."""
+                 grammar: bool | None = None, read: bool | None = None) -> list[Candidate]:
+        """k candidates for `prompt` (a `build_prompt`-ed prompt, either wording); `grammar` and
+        `read` as `Generator.generate`'s (None: the source's default)."""
         if k < 1:
             raise ValueError("k must be at least 1")
         use_grammar = self.grammar if grammar is None else grammar
+        plan = self.plan(prompt, read)
         started = time.perf_counter()
         choices: list[tuple[dict, int]] = []  # (choice, completion tokens)
         want = k if temperature > 0 else 1  # greedy samples are identical: ask once, repeat
@@ -146,7 +168,8 @@ class HttpCandidateSource:
         while len(choices) < want:
             n = want - len(choices)
             request_seed = None if seed is None else seed + attempt
-            body = self.request_body(prompt, n, temperature, top_p, max_new_tokens, request_seed, use_grammar)
+            body = self.request_body(prompt, n, temperature, top_p, max_new_tokens, request_seed, use_grammar,
+                                     plan)
             answer = self._request("/completions", body)
             got = [c for c in answer.get("choices") or [] if isinstance(c, dict)]
             if not got:
@@ -158,11 +181,12 @@ class HttpCandidateSource:
         seconds = time.perf_counter() - started
         if temperature <= 0:
             choices = choices * k
-        return [self._candidate(i, choice, tokens, seconds) for i, (choice, tokens) in enumerate(choices)]
+        prefix = plan.line() if plan else ""
+        return [self._candidate(i, choice, tokens, seconds, prefix) for i, (choice, tokens) in enumerate(choices)]
 
     @staticmethod
-    def _candidate(index: int, choice: dict, tokens: int, seconds: float) -> Candidate:
-        text = str(choice.get("text") or "").strip()
+    def _candidate(index: int, choice: dict, tokens: int, seconds: float, prefix: str = "") -> Candidate:
+        text = (prefix + str(choice.get("text") or "")).strip()
         stopped = choice.get("finish_reason") == "stop"
         return Candidate(index, text, parse(text), stopped, tokens, seconds)
 
@@ -178,55 +202,16 @@ def _long_token_ban(owner: str, checkpoint: str | Path | None) -> dict[str, Any]
     return {"logit_bias": banned} if banned else {}
 
 
-def grammar_fields(style: str) -> dict[str, Any]:
-    """The request fields that constrain a completion to the answer format, per server kind."""
+def grammar_fields(style: str, plan: Plan | None = None) -> dict[str, Any]:
+    """The request fields that constrain a completion, per server kind: to the answer format, or
+    with a `plan` (whose line ends the prompt) to exactly its structure."""
+    regex = structure_regex(plan) if plan else ANSWER_REGEX
     if style == "structured_outputs":
-        return {"structured_outputs": {"regex": ANSWER_REGEX}}
+        return {"structured_outputs": {"regex": regex}}
     if style == "guided_regex":
-        return {"guided_regex": ANSWER_REGEX}
+        return {"guided_regex": regex}
     if style == "regex":
-        return {"regex": ANSWER_REGEX}
+        return {"regex": regex}
     if style == "gbnf":
-        from trainer.gbnf import answer_gbnf
-
-        return {"grammar": answer_gbnf()}
+        return {"grammar": regex_to_gbnf(regex)}
     return {}
-
-
-# ---- command-line flags shared by app, eval and bootstrap -----------------------------------
-
-def add_server_arguments(parser: Any) -> None:
-    """`--generator-url URL`, `--generator-model NAME`, `--generator-grammar STYLE`."""
-    parser.add_argument("--generator-url", default=None, metavar="URL",
-                        help="sample candidates from this OpenAI-compatible server "
-                             "(e.g. http://127.0.0.1:8000/v1: vllm serve, SGLang, llama.cpp) "
-                             "instead of loading the checkpoint in-process")
-    parser.add_argument("--generator-model", default=None, metavar="NAME",
-                        help="model or LoRA adapter name on that server (default: the checkpoint's "
-                             "dir name, else the server's first model)")
-    parser.add_argument("--generator-grammar", default="auto", choices=GRAMMAR_STYLES,
-                        help="how to ask the server for the answer grammar (default: auto, from "
-                             "the server's /models owned_by)")
-
-
-def source_from_args(args: Any, checkpoint: str | Path | None = None, grammar: bool = True) -> HttpCandidateSource:
-    """The server source the flags describe (args.generator_url must be set)."""
-    return HttpCandidateSource(args.generator_url, model=getattr(args, "generator_model", None),
-                               checkpoint=checkpoint, grammar=grammar,
-                               grammar_style=getattr(args, "generator_grammar", "auto"))
-
-
-def open_source(args: Any, checkpoint: str | Path, grammar: bool = True, device: str | None = None) -> Any:
-    """The CandidateSource a command's flags ask for: the server (`--generator-url`) or the
-    checkpoint loaded in-process (trainer.generate.Generator)."""
-    if getattr(args, "generator_url", None):
-        return source_from_args(args, checkpoint=checkpoint, grammar=grammar)
-    from trainer.generate import Generator
-
-    return Generator(checkpoint, device=device, grammar=grammar, read=getattr(args, "read", True))
-
-
-def source_name(source: Any, checkpoint: str | Path) -> str:
-    """How pairs and reports name where candidates came from: the checkpoint, plus the server."""
-    provenance = getattr(source, "provenance", "")
-    return f"{checkpoint} via {provenance}" if provenance else str(checkpoint)

@@ -8,8 +8,10 @@
 
 Devices and dtypes: CUDA if available (bf16, or fp16 without bf16 support), else CPU in fp32.
 Weights are loaded directly in that dtype (never fp32 on a GPU). With `for_training=True` an
-adapter checkpoint is returned as a trainable `PeftModel` (not merged), so ORPO continues the
-same LoRA and every adapter checkpoint stays "base + one adapter".
+adapter checkpoint is returned as a trainable `PeftModel` (not merged): `diagramlab sft --base
+<adapter checkpoint>` continues the same LoRA. ORPO does not: it loads an adapter parent merged
+(`for_training=False`) and trains a new adapter on it (trainer.orpo), so every ORPO checkpoint is
+"parent + one adapter".
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from peft import PeftModel
 from safetensors import SafetensorError
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
@@ -35,10 +38,9 @@ WEIGHT_FILES = (
     "pytorch_model.bin.index.json",
 )
 ADAPTER_WEIGHT_FILES = ("adapter_model.safetensors", "adapter_model.bin")
-# The tiny preset (overridable through build_tiny(**config)): ~0.95M parameters with its ~1.2k
-# vocab. On the shared 2-core CPU a 3.7M model (hidden 256) reached held-out validity 0.81 and
-# score 0.34 in 26 min; this one sees 3x more examples in about the same time and reached
-# 0.97 / 0.71 (see checkpoints/README.md).
+# The tiny preset's defaults (overridable through build_tiny(**config)): a smaller model sees more
+# examples in the same CPU time, which won over a wider one (sizes measured against each other in
+# checkpoints/README.md, "How the size was chosen").
 TINY_CONFIG = {
     "hidden_size": 128,
     "intermediate_size": 344,
@@ -195,8 +197,6 @@ def load_model(
 
 
 def _load_adapter(directory: str, dtype: torch.dtype, for_training: bool) -> tuple[torch.nn.Module, Any]:
-    from peft import PeftModel  # only adapter checkpoints need peft
-
     base = adapter_base(directory)
     # The base is always merged (it may itself be an adapter checkpoint, e.g. ORPO on a LoRA SFT):
     # only this directory's adapter becomes trainable.

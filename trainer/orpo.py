@@ -31,79 +31,52 @@ exit code is 143. Dirs a SIGKILLed run left (their names carry its pid) are swep
 {"status": "failed", "error": ...} and exits 1. No existing checkpoint is ever touched.
 
 Precision and memory: on CPU fp32 without gradient checkpointing. On a GPU: bf16 weights (LoRA),
-gradient checkpointing, the 8-bit paged AdamW of bitsandbytes when installed, no reference model.
-benchmarks/bench_orpo_memory.py on the 1.3B shape (LoRA r=16, one pair, checkpointing; fp32 on
-CPU, whose bf16 matmuls are ~200x slower): 5.6 GB of weights, peak 7.1 GB at 243 tokens per
-sequence and 8.7 GB at 473, i.e. +6.9 MB per token. In bf16 that extrapolates to 2.6 GB of
-weights + 3.4-6.9 GB at 1024 tokens (activations at half to full fp32 size) = 6.0-9.5 GB, and
-7.8-13.0 GB at 1536: on a 12 GB card keep batch 1 (grad-accum for more) and max length <= 1024
-(it is sized from the data anyway). The original project OOMed at 1536 without these settings.
-Time on this 2-core CPU (tiny preset, full fine-tuning): 800 pairs x 3 epochs = 570 steps, 104 s.
+gradient checkpointing, the 8-bit paged AdamW of bitsandbytes when installed, no reference model
+(the original project ran out of memory at 1536 tokens without these settings). Measured peak
+memory for the 1.3B shape and the advice that follows (batch 1, max length <= 1024 on a 12 GB
+card): README "ORPO memory" (`python -m benchmarks.bench_orpo_memory`); training time: README.
+
+The options are `trainer.orpo_config.ORPOArgs`; this module only trains.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import math
 import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+import torch.nn.functional as F
+from datasets import Dataset
+from peft import LoraConfig
+from safetensors import safe_open
+from transformers import TrainerCallback
+from trl.experimental.orpo import ORPOConfig, ORPOTrainer
+
+from trainer import args as config_args
 from trainer import distributed
-from trainer.checkpoint import sweep_leftovers
-from trainer.orpo_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
-from trainer.safe_io import os_error_message
-from trainer.sft import LORA_TARGETS, add_dataclass_arguments
-from trainer.verdict import heldout_size
-
-DEFAULT_DATA = "data/orpo_dataset_llm.csv"
-DEFAULT_POOL = "data/orpo_prompts.csv"
-SNAPSHOT_NAME = "preferences.csv"
-FULL_FINETUNE_MAX_PARAMS = 200_000_000  # "auto": bigger full models get a LoRA adapter
-EXIT_CANCELLED = 143  # 128 + SIGTERM, the shell's convention
-
-
-@dataclass
-class ORPOArgs:
-    """Options of `diagramlab orpo`; each field is one CLI flag (underscores become dashes)."""
-
-    checkpoint: str = field(default="checkpoints/tiny-sft", metadata={"help": "parent checkpoint (SFT or ORPO)"})
-    data: str = field(default=DEFAULT_DATA, metadata={"help": "preference CSV (prompt, chosen, rejected, ...)"})
-    out: str = field(default="", metadata={"help": "checkpoint directory to write (must not exist)"})
-    events: str = field(default="", metadata={"help": "JSON-lines progress file to append to"})
-    beta: float = field(default=0.1, metadata={"help": "ORPO's lambda: weight of the odds-ratio term"})
-    lr: float = field(default=0.0, metadata={"help": "learning rate (0: 2e-4 for LoRA, 3e-4 for full)"})
-    epochs: float = field(default=3.0, metadata={"help": "training epochs (ignored with --max-steps)"})
-    max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
-    batch_size: int = field(default=4, metadata={"help": "pairs per device batch"})
-    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
-    val_fraction: float = field(default=-1.0, metadata={
-        "help": "share of pairs (whole prompts) held out for the verdict; -1: 10 percent, raised to 20 "
-                "pairs while 3/4 stay for training (trainer.verdict.heldout_size)"})
-    seed: int = field(default=0, metadata={"help": "random seed (split, init, shuffling, eval sampling)"})
-    adapter: str = field(default="auto", metadata={
-        "help": "'lora', 'full' or 'auto' (LoRA for adapter parents and models over 200M parameters)"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
-    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
-    max_length: int = field(default=2048, metadata={"help": "drop pairs longer than this many tokens"})
-    warmup: float = field(default=0.05, metadata={"help": "warmup steps (int) or ratio of all steps (<1)"})
-    eval_n: int = field(default=10, metadata={"help": "held-out prompts sampled after training"})
-    eval_k: int = field(default=2, metadata={"help": "candidates per held-out prompt"})
-    no_eval: bool = field(default=False, metadata={"help": "skip the held-out sampling evaluation"})
-    prompts: str = field(default=DEFAULT_POOL, metadata={"help": "prompt pool with the held-out split"})
-    threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
-    overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
-    shard_log: str = field(default="", metadata={
-        "help": "write the ids of the pairs each process trained on to DIR/rank-N.txt "
-                "(checks data sharding under accelerate launch)"})
-
+from trainer.checkpoint import CheckpointError, file_sha256, read_manifest, sweep_leftovers, write_manifest
+from trainer.evaluate import evaluate
+from trainer.events import EventWriter, progress_callback
+from trainer.fileio import os_error_message
+from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
+from trainer.modeling import classify, load_model, pick_device, pick_dtype
+from trainer.orpo_config import FULL_FINETUNE_MAX_PARAMS, ORPOArgs
+from trainer.preference_data import check_not_cut, fit_rows, heldout_rows, load_pairs, split_pairs
+from trainer.preferences import open_store
+from trainer.schema import TRAINED_PAIRS_FILE
+from trainer.sources import open_source
+from trainer.sft_config import LORA_TARGETS
+from trainer.verdict import cached_sampling, heldout_size, preference_accuracy, sampling_summary
 
 class Cancelled(Exception):
     """Training was cancelled (SIGTERM or Ctrl-C); nothing was written."""
@@ -113,8 +86,6 @@ class Cancelled(Exception):
 
 
 def _parent_manifest(checkpoint: str) -> dict[str, Any]:
-    from trainer.checkpoint import CheckpointError, read_manifest
-
     try:
         return read_manifest(checkpoint)
     except CheckpointError:
@@ -125,8 +96,6 @@ def _wants_lora(kind: str, source: str) -> bool:
     """auto mode: LoRA for adapters, hub ids and local full models over ~200M parameters."""
     if kind != "full":
         return True
-    from safetensors import safe_open
-
     weights = sorted(Path(source).glob("*.safetensors"))
     if not weights:  # pytorch_model.bin: judge by size (fp32 = 4 bytes a parameter)
         return sum(f.stat().st_size for f in Path(source).glob("pytorch_model*.bin")) > 4 * FULL_FINETUNE_MAX_PARAMS
@@ -140,10 +109,6 @@ def _wants_lora(kind: str, source: str) -> bool:
 
 def prepare_model(args: ORPOArgs) -> tuple[Any, Any, Any, dict[str, Any]]:
     """(model, tokenizer, LoraConfig or None, lineage fields for the manifest)."""
-    import torch
-
-    from trainer.modeling import classify, load_model, pick_device, pick_dtype
-
     kind, source = classify(args.checkpoint)
     parent = _parent_manifest(args.checkpoint)
     root_base = parent.get("root_base_model") or parent.get("base_model") or args.checkpoint
@@ -157,20 +122,13 @@ def prepare_model(args: ORPOArgs) -> tuple[Any, Any, Any, dict[str, Any]]:
     model, tokenizer = load_model(args.checkpoint, device="cpu", dtype=dtype, for_training=not lora)
     if not lora:
         return model, tokenizer, None, {"base_model": root_base, "adapter": False}
-    from peft import LoraConfig
-
     config = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-                        target_modules=LORA_TARGETS, task_type="CAUSAL_LM")
+                        target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM")
     # The adapter sits on the *merged parent*: load_model(parent) rebuilds those weights.
     return model, tokenizer, config, {"base_model": args.checkpoint, "root_base_model": root_base, "adapter": True}
 
 
 def _orpo_config(args: ORPOArgs, work: Path, max_length: int, lora: bool) -> Any:
-    import importlib.util
-
-    import torch
-    from trl.experimental.orpo import ORPOConfig
-
     on_gpu = torch.cuda.is_available()
     bf16 = on_gpu and torch.cuda.is_bf16_supported()
     eight_bit = on_gpu and importlib.util.find_spec("bitsandbytes") is not None
@@ -207,53 +165,46 @@ def _orpo_config(args: ORPOArgs, work: Path, max_length: int, lora: bool) -> Any
     )
 
 
-def _trainer_class() -> type:
-    from trl.experimental.orpo import ORPOTrainer
+class DiagramORPOTrainer(ORPOTrainer):
+    """TRL's ORPOTrainer with two changes that keep it consistent with SFT and generation.
 
-    class DiagramORPOTrainer(ORPOTrainer):
-        """TRL's ORPOTrainer with two changes that keep it consistent with SFT and generation.
+    - Prompt and answer are tokenized separately: TRL tokenizes prompt + answer as one string,
+      which can merge the trailing space of "### Answer: " into the answer's first token, so the
+      model would learn from prompt tokens it never sees at generation time.
+    - The NLL term is over the chosen *answer* only (labels -100 on the prompt, as in SFT and in
+      the ORPO paper's L_SFT); TRL 1.16 takes it over prompt + answer. On the tiny model that
+      spent most of the NLL on learning to predict request text and, measured, cost validity
+      and EOS stopping (96% -> 72% stops after 58 steps).
+    """
 
-        - Prompt and answer are tokenized separately: TRL tokenizes prompt + answer as one string,
-          which can merge the trailing space of "### Answer: " into the answer's first token, so the
-          model would learn from prompt tokens it never sees at generation time.
-        - The NLL term is over the chosen *answer* only (labels -100 on the prompt, as in SFT and in
-          the ORPO paper's L_SFT); TRL 1.16 takes it over prompt + answer. On the tiny model that
-          spent most of the NLL on learning to predict request text and, measured, cost validity
-          and EOS stopping (96% -> 72% stops after 58 steps).
-        """
+    def build_tokenized_answer(self, prompt: str, answer: str) -> dict[str, list[int]]:
+        prompt_tokens = self.processing_class(prompt)  # with BOS, like template.encode_prompt
+        answer_tokens = self.processing_class(answer, add_special_tokens=False)
+        return {
+            "prompt_input_ids": list(prompt_tokens["input_ids"]),
+            "prompt_attention_mask": list(prompt_tokens["attention_mask"]),
+            "input_ids": list(answer_tokens["input_ids"]),
+            "attention_mask": list(answer_tokens["attention_mask"]),
+        }
 
-        def build_tokenized_answer(self, prompt: str, answer: str) -> dict[str, list[int]]:
-            prompt_tokens = self.processing_class(prompt)  # with BOS, like template.encode_prompt
-            answer_tokens = self.processing_class(answer, add_special_tokens=False)
-            return {
-                "prompt_input_ids": list(prompt_tokens["input_ids"]),
-                "prompt_attention_mask": list(prompt_tokens["attention_mask"]),
-                "input_ids": list(answer_tokens["input_ids"]),
-                "attention_mask": list(answer_tokens["attention_mask"]),
-            }
-
-        def concatenated_forward(self, model: Any, batch: dict[str, Any]) -> tuple:
-            import torch.nn.functional as F
-
-            out = super().concatenated_forward(model, batch)
-            chosen_logits = out[2]  # (B, T - 1, V): logits at positions 0..T-2 predict tokens 1..T-1
-            labels = batch["chosen_labels"][:, 1:].to(chosen_logits.device)  # -100 on prompt and padding
-            logits = chosen_logits[:, : labels.shape[1]]
-            nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
-            return (*out[:4], nll, *out[5:])
-
-    return DiagramORPOTrainer
+    def concatenated_forward(self, model: Any, batch: dict[str, Any]) -> tuple:
+        out = super().concatenated_forward(model, batch)
+        chosen_logits = out[2]  # (B, T - 1, V): logits at positions 0..T-2 predict tokens 1..T-1
+        labels = batch["chosen_labels"][:, 1:].to(chosen_logits.device)  # -100 on prompt and padding
+        logits = chosen_logits[:, : labels.shape[1]]
+        nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
+        return (*out[:4], nll, *out[5:])
 
 
-def _cancel_callback(cancel: threading.Event) -> Any:
-    from transformers import TrainerCallback
+class CancelCallback(TrainerCallback):
+    """Stops training at the end of the step in which `cancel` was set."""
 
-    class CancelCallback(TrainerCallback):
-        def on_step_end(self, args, state, control, **kwargs):
-            if cancel.is_set():
-                control.should_training_stop = True
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
 
-    return CancelCallback()
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.cancel.is_set():
+            control.should_training_stop = True
 
 
 def _check(cancel: threading.Event) -> None:
@@ -299,17 +250,11 @@ def sigterm_sets(cancel: threading.Event) -> Iterator[SigtermCancels]:
 
 def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> tuple[Any, Any, dict]:
     """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
-    import torch
-    from datasets import Dataset
-
-    from trainer.events import progress_callback
-    from trainer.preferences import PreferenceStore
-
     if args.threads:
         torch.set_num_threads(args.threads)
-    snapshot = work / SNAPSHOT_NAME
+    snapshot = work / TRAINED_PAIRS_FILE
     if distributed.is_main():  # several processes: one snapshot, which the others then read
-        PreferenceStore(args.data).snapshot(snapshot)
+        open_store(args.data).export_csv(snapshot)
     distributed.wait_for_everyone()
     rows = load_pairs(snapshot)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
@@ -321,8 +266,8 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
         model, tokenizer, lora, lineage = prepare_model(args)
     _check(cancel)
     train_rows, val_rows, max_length, dropped = fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
-    callbacks = [_cancel_callback(cancel)] + ([progress_callback(writer)] if writer else [])
-    trainer = _trainer_class()(
+    callbacks = [CancelCallback(cancel)] + ([progress_callback(writer)] if writer else [])
+    trainer = DiagramORPOTrainer(
         model=model,
         args=_orpo_config(args, work, max_length, lora is not None),
         train_dataset=Dataset.from_list(train_rows),
@@ -350,11 +295,8 @@ def _train(args: ORPOArgs, cancel: threading.Event, work: Path, writer: Any) -> 
 
 def evaluate_checkpoint(directory: Path, args: ORPOArgs) -> dict[str, Any]:
     """trainer.evaluate on `--eval-n` held-out prompts of `--prompts`, sampled from `directory`."""
-    from trainer.evaluate import evaluate
-    from trainer.generate import Generator
-
     rows = heldout_rows(args.prompts, args.eval_n, args.seed)
-    return evaluate(Generator(directory), rows, k=args.eval_k, seed=args.seed)
+    return evaluate(open_source(directory), rows, k=args.eval_k, seed=args.seed)
 
 
 def _eval_settings(args: ORPOArgs) -> dict[str, Any]:
@@ -364,9 +306,6 @@ def _eval_settings(args: ORPOArgs) -> dict[str, Any]:
 def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, facts: dict,
                   cancel: threading.Event, say: Any) -> dict[str, Any]:
     """Parent and new model on the same held-out pairs and prompts (see trainer.verdict)."""
-    from trainer.modeling import load_model
-    from trainer.verdict import cached_sampling, preference_accuracy, sampling_summary
-
     pairs = facts["heldout_pairs"]
     say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
     # Several processes: the weights may be sharded (ZeRO-3, FSDP), so score the saved model.
@@ -397,8 +336,6 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: ORPOArgs, f
 
 def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict, cancel: threading.Event,
           started: float, say: Any, on_sigterm: SigtermCancels | None = None) -> Path:
-    from trainer.checkpoint import file_sha256, write_manifest
-
     # Every process saves (ZeRO-3/FSDP gather the weights); the main one writes the rest.
     with distributed.checkpoint_dir(args.out, overwrite=args.overwrite) as tmp:
         if facts["adapter"]:
@@ -409,11 +346,11 @@ def _save(trainer: Any, tokenizer: Any, args: ORPOArgs, work: Path, facts: dict,
             return Path(args.out)
         tokenizer.save_pretrained(str(tmp))
         (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
-        snapshot = work / SNAPSHOT_NAME
-        (tmp / SNAPSHOT_NAME).write_bytes(snapshot.read_bytes())
+        snapshot = work / TRAINED_PAIRS_FILE
+        (tmp / TRAINED_PAIRS_FILE).write_bytes(snapshot.read_bytes())
         kept = {k: v for k, v in facts.items() if k != "heldout_pairs"}
         manifest = dict(kind="orpo", parent_checkpoint=args.checkpoint, data_file=args.data,
-                        data_snapshot=SNAPSHOT_NAME, data_sha256=file_sha256(snapshot), beta=args.beta,
+                        data_snapshot=TRAINED_PAIRS_FILE, data_sha256=file_sha256(snapshot), beta=args.beta,
                         training_args=asdict(args), command=to_command(args), **kept)
         write_manifest(tmp, **manifest)
         _check(cancel)
@@ -444,10 +381,8 @@ def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | No
 
     Raises Cancelled when `cancel` is set (SIGTERM sets it); writes the final event either way.
     """
-    from trainer.events import EventWriter
-
     if isinstance(args, argparse.Namespace):
-        args = ORPOArgs(**{f.name: getattr(args, f.name) for f in fields(ORPOArgs)})
+        args = config_args.from_namespace(ORPOArgs, args)
     cancel = cancel or threading.Event()
     writer = EventWriter(args.events) if args.events and distributed.is_main() else None
     started = time.monotonic()
@@ -482,31 +417,19 @@ def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | No
 
 
 def add_orpo_arguments(parser: argparse.ArgumentParser) -> None:
-    from trainer.launch import add_launch_argument
-
-    add_dataclass_arguments(parser, ORPOArgs)
+    config_args.add_dataclass_arguments(parser, ORPOArgs)
     add_launch_argument(parser)
 
 
 def to_command(args: ORPOArgs) -> str:
     """The `diagramlab orpo ...` command line that reproduces `args` (non-default flags only)."""
-    import shlex
-
-    parts = ["diagramlab", "orpo"]
-    for f in fields(ORPOArgs):
-        value = getattr(args, f.name)
-        if value != f.default:
-            flag = "--" + f.name.replace("_", "-")
-            parts += [flag] if isinstance(value, bool) else [flag, str(value)]
-    return shlex.join(parts)
+    return config_args.to_command(args, "diagramlab orpo")
 
 
 def run_orpo(namespace: argparse.Namespace) -> int:
     """The `diagramlab orpo` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
     if getattr(namespace, "accelerate_config", ""):  # several processes: become the launcher
-        from trainer.launch import accelerate_command, exec_launch, flags_of
-
-        args = ORPOArgs(**{f.name: getattr(namespace, f.name) for f in fields(ORPOArgs)})
+        args = config_args.from_namespace(ORPOArgs, namespace)
         try:
             command = accelerate_command(namespace.accelerate_config, "trainer.orpo", flags_of(to_command(args)))
         except ValueError as exc:
@@ -517,7 +440,7 @@ def run_orpo(namespace: argparse.Namespace) -> int:
         path = train_orpo(namespace)
     except Cancelled as exc:
         print(f"diagramlab orpo: {exc}", file=sys.stderr)
-        return EXIT_CANCELLED
+        return config_args.EXIT_CANCELLED
     except OSError as exc:  # disk full, permissions: one sentence, not a bare OSError
         print(f"diagramlab orpo: error: {os_error_message(exc, 'train the checkpoint')}", file=sys.stderr)
         return 1
@@ -537,8 +460,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from trainer.cli import exit_fast_when_cancelled
-
     exit_code = main()
-    exit_fast_when_cancelled(exit_code)
+    config_args.exit_fast_when_cancelled(exit_code)
     raise SystemExit(exit_code)

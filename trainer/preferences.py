@@ -7,8 +7,16 @@ annotator, model, candidate_ids, created_at, pair_id`) and the labeler's optiona
     store = PreferenceStore("data/orpo_dataset_llm.csv")
     pair_id = store.append(prompt=p, chosen=a, rejected=b, category="dl_model", source="human")
     store.undo(pair_id)
-    df = store.load()          # PreferenceError("...: row 17: empty 'chosen'") on a bad row
-    store.summary()            # progress against TARGETS (800 pairs)
+    view = store.read()        # PreferenceError("...: row 17: empty 'chosen'") on a bad row
+    view.counts(), view.labeled_prompts(), view.pair_ids(), view.recent(4), view.triples()
+    store.export_csv(dest)     # a consistent copy for training
+
+The interface the rest of the project uses is narrow and plain data: `append`, `undo`, `read()`
+(one read of the file as a `PreferenceView`: rows as dicts, no pandas) and `export_csv(dest)`
+(`PreferenceBackend`, the contract another backend implements). `load()` (a pandas DataFrame)
+is a convenience for scripts and tests, built from `read()`. A caller reads once per request and
+asks the view. A pair's identity (`pair_id`) is its canonical prompt, both answers and its
+annotator, so two annotators' identical judgments are two pairs; one annotator's repeat is refused.
 
 Durability choices (user labels are precious):
 - every append holds `filelock.FileLock(path + ".lock")` (threads and processes), encodes the
@@ -31,38 +39,27 @@ Durability choices (user labels are precious):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
-import tempfile
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
+import pandas as pd
 from filelock import FileLock, Timeout
 
+from diagram.prompt import canonical_prompt
 from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, parse_csv_bytes
-from trainer.safe_io import os_error_message, user_file_mode
+from trainer.fileio import (append_bytes, atomic_write, file_lock, os_error_message, utc_now,
+                            utc_stamp)
+from trainer.schema import CATEGORIES, SOURCES, request_category
+from trainer.schema import PREFERENCE_COLUMNS as COLUMNS
+from trainer.schema import PREFERENCE_REQUIRED as REQUIRED
 
-REQUIRED = ("prompt", "chosen", "rejected")
-METADATA = ("category", "source", "annotator", "model", "candidate_ids", "created_at", "pair_id")
-OPTIONAL = ("positions", "sampling", "decision_seconds")
-COLUMNS = REQUIRED + METADATA + OPTIONAL
-CATEGORIES = ("dl_model", "other")
-SOURCES = ("auto", "human", "human_edit", "simulated")
-LABELED_SOURCES = ("human", "human_edit", "simulated")
-# The 800-pair plan: per category, auto pairs (reference vs SFT sample) + labeled pairs.
-TARGETS = MappingProxyType(
-    {
-        "dl_model": MappingProxyType({"auto": 80, "labeled": 240}),
-        "other": MappingProxyType({"auto": 120, "labeled": 360}),
-    }
-)
 MAX_TEXT_CHARS = 20_000  # prompt / chosen / rejected
 MAX_META_CHARS = 4_000  # any metadata value
 LOCK_TIMEOUT_S = 60.0
@@ -74,33 +71,16 @@ class PreferenceError(ValueError):
     """A preference pair or the preference file is unusable; the message says what and where."""
 
 
-def pair_id_for(prompt: str, chosen: str, rejected: str) -> str:
-    """Stable id of a pair: the first 16 hex digits of sha256 over the three texts.
+def pair_id_for(prompt: str, chosen: str, rejected: str, annotator: str = "") -> str:
+    """Stable id of a pair: the first 16 hex digits of sha256 over the three texts and the
+    annotator (left out when empty, so pairs without one keep the ids they always had).
 
     The prompt counts in its canonical wording, so a pair imported in the original data's
     wording has the same id as the same pair labeled here.
     """
-    from diagram.prompt import canonical_prompt
-
-    blob = json.dumps([canonical_prompt(prompt), chosen, rejected], ensure_ascii=False)
+    texts = [canonical_prompt(prompt), chosen, rejected] + ([annotator] if annotator else [])
+    blob = json.dumps(texts, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-
-
-_DL_WORDS = re.compile(
-    r"\bDL model|neural|\bnetwork\b|\bCNN\b|\bMLP\b|\bconv(?:olution\w*)?\b|\blayers?\b|\bhidden\b|perceptron",
-    re.IGNORECASE,
-)
-
-
-def infer_category(prompt: str) -> str:
-    """Category of a row that has none (original-project files): DL-model requests name layers."""
-    from diagram.prompt import extract_request
-
-    return "dl_model" if _DL_WORDS.search(extract_request(prompt)) else "other"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- rows: validate and normalise
@@ -135,10 +115,10 @@ def make_row(prompt: str, chosen: str, rejected: str, metadata: dict[str, Any], 
         raise PreferenceError(f"unknown column(s) {unknown}; known: {list(COLUMNS)}")
     for column, value in metadata.items():
         row[column] = _text(value, column, MAX_META_CHARS)
-    row["category"] = row.get("category") or infer_category(prompt)
+    row["category"] = row.get("category") or request_category(prompt)
     row["source"] = row.get("source") or "human"
-    row["created_at"] = row.get("created_at") or _now()
-    row["pair_id"] = pair_id_for(prompt, chosen, rejected)
+    row["created_at"] = row.get("created_at") or utc_now()
+    row["pair_id"] = pair_id_for(prompt, chosen, rejected, row.get("annotator", ""))
     _check_choices(row, "")
     return row
 
@@ -167,9 +147,10 @@ def _row_dict(header: list[str], record: Record, name: str) -> dict[str, str]:
         if "\x00" in value:
             raise PreferenceError(f"{where}'{column}' contains a NUL character")
     row.setdefault("category", "")
-    row["category"] = row["category"] or infer_category(row["prompt"])
+    row["category"] = row["category"] or request_category(row["prompt"])
     row["source"] = row.get("source") or "auto"  # the original project's pairs were all automatic
-    row["pair_id"] = row.get("pair_id") or pair_id_for(row["prompt"], row["chosen"], row["rejected"])
+    row["pair_id"] = row.get("pair_id") or pair_id_for(row["prompt"], row["chosen"], row["rejected"],
+                                                       row.get("annotator", ""))
     for column in COLUMNS:
         row.setdefault(column, "")
     _check_choices(row, where)
@@ -214,15 +195,58 @@ def _stored_pair_id(header: list[str], record: Record) -> str | None:
     if record.fields is None or len(record.fields) != len(header):
         return None
     row = dict(zip(header, record.fields))
-    return row.get("pair_id") or pair_id_for(row.get("prompt", ""), row.get("chosen", ""), row.get("rejected", ""))
+    return row.get("pair_id") or pair_id_for(row.get("prompt", ""), row.get("chosen", ""), row.get("rejected", ""),
+                                             row.get("annotator", ""))
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+# ---------------------------------------------------------------- what readers get
+
+
+@dataclass(frozen=True)
+class PreferenceView:
+    """One read of the store: every row as {column: text} in file order (COLUMNS first, then a
+    file's extra columns). Ask it as often as needed; it never touches the file."""
+
+    rows: tuple[Mapping[str, str], ...]
+    columns: tuple[str, ...] = COLUMNS
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def pair_ids(self) -> frozenset[str]:
+        return frozenset(row["pair_id"] for row in self.rows)
+
+    def labeled_prompts(self) -> frozenset[str]:
+        """The prompts (as stored) that have at least one pair."""
+        return frozenset(row["prompt"] for row in self.rows)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{category: {source: pairs}} with every category and source present (zeros included)."""
+        counts = {category: dict.fromkeys(SOURCES, 0) for category in CATEGORIES}
+        for row in self.rows:
+            counts[row["category"]][row["source"]] += 1
+        return counts
+
+    def recent(self, n: int) -> list[dict[str, str]]:
+        """The last `n` pairs, newest first."""
+        return [dict(row) for row in reversed(self.rows[-n:])] if n > 0 else []
+
+    def triples(self) -> list[tuple[str, str, str]]:
+        """(prompt, chosen, rejected) of every pair, in file order."""
+        return [(row["prompt"], row["chosen"], row["rejected"]) for row in self.rows]
+
+
+class PreferenceBackend(Protocol):
+    """What the labeler, bootstrap and training need from a preference store (the CSV store
+    below implements it; another backend implements these four methods)."""
+
+    def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str: ...
+
+    def undo(self, pair_id: str) -> None: ...
+
+    def read(self) -> PreferenceView: ...
+
+    def export_csv(self, dest: str | os.PathLike[str]) -> Path: ...
 
 
 # ---------------------------------------------------------------- the store
@@ -242,7 +266,7 @@ class PreferenceStore:
     # -- reading
 
     def _lock(self) -> FileLock:
-        return FileLock(str(self.path) + ".lock", timeout=self.lock_timeout)
+        return file_lock(self.path, self.lock_timeout)
 
     def _acquire(self, lock: FileLock) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -273,41 +297,26 @@ class PreferenceStore:
         self._seen = (data, parsed, ids)
         return data, parsed, ids
 
-    def load(self) -> Any:
-        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns)."""
-        import pandas as pd
-
+    def read(self) -> PreferenceView:
+        """One read of the file (under the lock) as plain data; PreferenceError on a bad file."""
         lock = self._lock()
         self._acquire(lock)
         try:
             _data, parsed, _ids = self._read()
         finally:
             lock.release()
-        rows = [_row_dict(parsed.header, record, self.path.name) for record in parsed.records]
-        columns = list(COLUMNS) + [c for c in _data_header(parsed.header) if c not in COLUMNS]
-        return pd.DataFrame([[row.get(c, "") for c in columns] for row in rows], columns=columns, dtype=str)
+        rows = tuple(_row_dict(parsed.header, record, self.path.name) for record in parsed.records)
+        columns = COLUMNS + tuple(c for c in _data_header(parsed.header) if c not in COLUMNS)
+        return PreferenceView(rows, columns)
 
-    def summary(self) -> dict[str, Any]:
-        """Counts per category and source against TARGETS ("labeled" = human + human_edit + simulated)."""
-        df = self.load()
-        categories = {}
-        for category, target in TARGETS.items():
-            sub = df[df["category"] == category]
-            by_source = {source: int((sub["source"] == source).sum()) for source in SOURCES}
-            labeled = sum(by_source[s] for s in LABELED_SOURCES)
-            categories[category] = {
-                "auto": by_source["auto"],
-                "labeled": labeled,
-                "by_source": by_source,
-                "target_auto": target["auto"],
-                "target_labeled": target["labeled"],
-                "total": len(sub),
-                "target": target["auto"] + target["labeled"],
-            }
-        target_total = sum(c["target"] for c in categories.values())
-        return {"total": len(df), "target": target_total, "categories": categories}
+    def load(self) -> pd.DataFrame:
+        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns);
+        for scripts and tests: the project's code asks `read()`'s view."""
+        view = self.read()
+        return pd.DataFrame([[row.get(c, "") for c in view.columns] for row in view.rows],
+                            columns=list(view.columns), dtype=str)
 
-    def snapshot(self, dest: str | os.PathLike[str]) -> Path:
+    def export_csv(self, dest: str | os.PathLike[str]) -> Path:
         """Copy the file to `dest` under the lock (training reads the copy; labeling goes on)."""
         if not self.path.is_file():
             raise PreferenceError(f"{self.path} does not exist; label some pairs or run `diagramlab bootstrap` first")
@@ -318,18 +327,6 @@ class PreferenceStore:
         finally:
             lock.release()
         return Path(dest)
-
-    def to_dataset(self) -> Any:
-        """A `datasets.Dataset` with TRL's columns prompt / chosen / rejected."""
-        from datasets import Dataset
-
-        df = self.load()
-        return Dataset.from_dict({column: df[column].tolist() for column in REQUIRED})
-
-    def save_dataset(self, out_dir: str | os.PathLike[str]) -> Path:
-        """`to_dataset().save_to_disk(out_dir)`; returns out_dir."""
-        self.to_dataset().save_to_disk(str(out_dir))
-        return Path(out_dir)
 
     # -- writing
 
@@ -356,7 +353,7 @@ class PreferenceStore:
                 parsed = CsvFile(list(COLUMNS), [], 0)
                 payload += encode_row(list(COLUMNS))
             payload += encode_row([row.get(column, "") for column in parsed.header])
-            self._write_all(payload, new_file=not data)
+            self._write_all(payload)
         finally:
             lock.release()
         return row["pair_id"]
@@ -375,57 +372,23 @@ class PreferenceStore:
         finally:
             lock.release()
 
-    def _write_all(self, payload: bytes, *, new_file: bool) -> None:
-        # One os.write on an O_APPEND descriptor: the row lands whole or (killed mid-write) as a torn
-        # tail that load() ignores and the next append moves aside. Loop only for short writes.
+    def _write_all(self, payload: bytes) -> None:
+        # One os.write on an O_APPEND descriptor (fileio.append_bytes): the row lands whole or
+        # (killed mid-write) as a torn tail that load() ignores and the next append moves aside.
         # A failed write (disk full) is cut back off, so the file stays as it was.
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+            append_bytes(self.path, payload)
         except OSError as exc:
             raise PreferenceError(os_error_message(exc, f"save the pair to {self.path.name}")) from exc
-        size = os.fstat(fd).st_size
-        try:
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, size)
-                os.fsync(fd)
-            if new_file and size == 0:
-                with contextlib.suppress(OSError):
-                    self.path.unlink()
-            raise PreferenceError(os_error_message(exc, f"save the pair to {self.path.name}")) from exc
-        finally:
-            os.close(fd)
-        if new_file:
-            _fsync_dir(self.path.parent)
 
     def _replace(self, data: bytes) -> None:
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+            atomic_write(self.path, data)
         except OSError as exc:
             raise PreferenceError(os_error_message(exc, f"rewrite {self.path.name}")) from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                shutil.copymode(self.path, tmp)
-            else:
-                os.chmod(tmp, user_file_mode())
-            os.replace(tmp, self.path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise PreferenceError(os_error_message(exc, f"rewrite {self.path.name}")) from exc
-            raise
-        _fsync_dir(self.path.parent)
 
     def _stamp(self, kind: str) -> Path:
-        return self.path.with_name(f"{self.path.name}.{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
+        return self.path.with_name(f"{self.path.name}.{kind}-{utc_stamp()}")
 
     def _move_torn_tail(self, data: bytes, offset: int) -> None:
         aside = self._stamp("torn")
@@ -447,3 +410,9 @@ class PreferenceStore:
         self._replace(data)
         log.warning("%s: upgraded to the full column set (original kept as %s)", self.path, backup)
         return _parse(data, self.path.name)
+
+
+def open_store(location: str | os.PathLike[str]) -> PreferenceBackend:
+    """The preference store at `location`: the one place a backend is chosen (today every
+    location is a CSV file; another backend adds its module and one branch here)."""
+    return PreferenceStore(location)

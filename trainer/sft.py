@@ -22,108 +22,45 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import torch
+from datasets import Dataset
+from peft import LoraConfig
+from transformers import TrainerCallback
+from trl import SFTConfig, SFTTrainer
+
+from diagram.prompt import extract_request
+from trainer import args as config_args
 from trainer import distributed
 from trainer.checkpoint import file_sha256, write_manifest
+from trainer.datasets_io import load_prompt_pool, load_sft_csv
+from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
+from trainer.modeling import (TINY_BASE_NAME, adapter_base, build_tiny, classify, load_model, pick_device,
+                              pick_dtype)
+from trainer.sft_config import LORA_TARGETS, SFTArgs
+from trainer.synth import iter_examples, normalize_request, plan_from_info
 from trainer.template import IGNORE_INDEX, check_labels_end_with_eos, encode_example, model_input
-
-DEFAULT_DATA = "data/sft_dataset_llm.csv"
-DEFAULT_POOL = "data/orpo_prompts.csv"
-SYNTHETIC_SEED = 1_000_003  # far from the seeds that wrote data/*.csv (0 and 1)
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
-
-
-@dataclass
-class SFTArgs:
-    """Options of `diagramlab sft`; each field is one CLI flag (underscores become dashes)."""
-
-    out: str = field(default="", metadata={"help": "checkpoint directory to write (must not exist)"})
-    base: str = field(default="", metadata={"help": "HF id or local dir of a pretrained base (LoRA)"})
-    preset: str = field(default="", metadata={"help": "'tiny': build the tiny Llama preset and train it fully"})
-    data: str = field(default=DEFAULT_DATA, metadata={"help": "SFT CSV (input_data, output_data, ...)"})
-    synthetic_rows: int = field(default=0, metadata={"help": "extra synthetic training rows (tiny preset)"})
-    synthetic_seed: int = field(default=SYNTHETIC_SEED, metadata={"help": "seed of the synthetic rows"})
-    exclude_prompts: str = field(default=DEFAULT_POOL, metadata={
-        "help": "prompt pool whose requests synthetic rows must not repeat (skipped if missing)"})
-    exclude_requests: str = field(default="", metadata={
-        "help": "comma-separated CSVs of held-out requests (column request, or prompt) kept out of "
-                "all training rows, compared without case and extra whitespace"})
-    noise: float = field(default=0.0, metadata={
-        "help": "share of synthetic requests given typos, case and spacing noise (at training time)"})
-    plan_line: bool = field(default=False, metadata={
-        "help": "train answers to start with a '# layers 3-5-2' / '# steps: A > B' plan line"})
-    work_dir: str = field(default="", metadata={
-        "help": "keep the base model and trainer checkpoints here and resume from the latest one "
-                "(default: a temporary dir, no resume)"})
-    save_steps: int = field(default=0, metadata={
-        "help": "with --work-dir: save a resumable, loadable checkpoint every N steps (0: never)"})
-    epochs: float = field(default=3.0, metadata={"help": "training epochs (ignored with --max-steps)"})
-    max_steps: int = field(default=-1, metadata={"help": "optimizer steps; overrides --epochs when > 0"})
-    lr: float = field(default=0.0, metadata={
-        "help": "learning rate (0: 2e-4 for LoRA, 1e-3 for --full-finetune, 5e-3 for --preset tiny)"})
-    batch_size: int = field(default=8, metadata={"help": "per-device batch size"})
-    grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
-    val_fraction: float = field(default=0.05, metadata={"help": "share of the data file held out for eval loss"})
-    seed: int = field(default=0, metadata={"help": "random seed (split, init, shuffling)"})
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank"})
-    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
-    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
-    full_finetune: bool = field(default=False, metadata={"help": "train all weights of --base (no LoRA)"})
-    max_length: int = field(default=1024, metadata={"help": "drop examples longer than this many tokens"})
-    vocab_size: int = field(default=2048, metadata={"help": "tiny preset: tokenizer vocabulary size"})
-    tiny_hidden: int = field(default=128, metadata={"help": "tiny preset: hidden size"})
-    tiny_layers: int = field(default=4, metadata={"help": "tiny preset: transformer layers"})
-    tiny_heads: int = field(default=4, metadata={"help": "tiny preset: attention heads"})
-    tiny_intermediate: int = field(default=344, metadata={"help": "tiny preset: MLP width"})
-    warmup: float = field(default=0.03, metadata={"help": "warmup steps (int) or ratio of all steps (<1)"})
-    eval_steps: int = field(default=200, metadata={"help": "evaluate the validation loss every N steps"})
-    logging_steps: int = field(default=20, metadata={"help": "log the training loss every N steps"})
-    threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
-    overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
-    shard_log: str = field(default="", metadata={
-        "help": "write the ids of the examples each process trained on to DIR/rank-N.txt "
-                "(checks data sharding under accelerate launch)"})
-
-
-def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One `--flag` per dataclass field, typed by its default, help from `metadata['help']`."""
-    for f in fields(cls):
-        flag = "--" + f.name.replace("_", "-")
-        if isinstance(f.default, bool):
-            parser.add_argument(flag, action="store_true", help=f.metadata["help"])
-        else:
-            parser.add_argument(flag, type=type(f.default), default=f.default,
-                                help=f"{f.metadata['help']} (default: {f.default!r})")
 
 
 def add_sft_arguments(parser: argparse.ArgumentParser) -> None:
-    from trainer.launch import add_launch_argument
-
-    add_dataclass_arguments(parser, SFTArgs)
+    config_args.add_dataclass_arguments(parser, SFTArgs)
     add_launch_argument(parser)
 
 
 def args_from_namespace(namespace: argparse.Namespace) -> SFTArgs:
-    return SFTArgs(**{f.name: getattr(namespace, f.name) for f in fields(SFTArgs)})
+    return config_args.from_namespace(SFTArgs, namespace)
 
 
 def to_command(args: SFTArgs) -> str:
     """The `diagramlab sft ...` command line that reproduces `args` (non-default flags only)."""
-    parts = ["diagramlab", "sft"]
-    for f in fields(SFTArgs):
-        value = getattr(args, f.name)
-        if value == f.default:
-            continue
-        flag = "--" + f.name.replace("_", "-")
-        parts += [flag] if isinstance(value, bool) else [flag, str(value)]
-    return shlex.join(parts)
+    return config_args.to_command(args, "diagramlab sft")
 
 
 def _validate(args: SFTArgs) -> None:
@@ -145,15 +82,10 @@ def _validate(args: SFTArgs) -> None:
 
 def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
     """(train, val, synthetic) lists of (prompt, answer); val comes from the data file only."""
-    from trainer.datasets_io import load_sft_csv
-
     frame = load_sft_csv(args.data)
     pairs = list(zip(frame["input_data"].astype(str), frame["output_data"].astype(str)))
     held_out = _held_out_requests(args.exclude_requests)
     if held_out or args.plan_line:
-        from diagram.prompt import extract_request
-        from trainer.synth import normalize_request, plan_from_info
-
         infos = frame["dest_shape_info"].astype(str) if "dest_shape_info" in frame else [""] * len(frame)
         kept = []
         for (prompt, answer), info in zip(zip(frame["input_data"].astype(str),
@@ -169,8 +101,6 @@ def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, st
         n_val = max(1, n_val)
     synthetic: list[tuple[str, str]] = []
     if args.synthetic_rows:
-        from trainer.synth import iter_examples
-
         # Held-out and labeling requests never appear among the synthetic training rows.
         stream = iter_examples(seed=args.synthetic_seed, noise=args.noise,
                                exclude=_pool_requests(args.exclude_prompts) | held_out)
@@ -182,18 +112,11 @@ def load_pairs(args: SFTArgs) -> tuple[list[tuple[str, str]], list[tuple[str, st
 def _pool_requests(path: str) -> frozenset[str]:
     if not path or not Path(path).is_file():
         return frozenset()
-    from trainer.datasets_io import load_prompt_pool
-
     return frozenset(load_prompt_pool(path)["request"].astype(str))
 
 
 def _held_out_requests(paths: str) -> frozenset[str]:
     """Normalised requests of every CSV in the comma-separated `paths` (each must exist)."""
-    import pandas as pd
-
-    from diagram.prompt import extract_request
-    from trainer.synth import normalize_request
-
     found: set[str] = set()
     for path in filter(None, (p.strip() for p in paths.split(","))):
         if not Path(path).is_file():
@@ -224,10 +147,6 @@ def encode_pairs(tokenizer: Any, pairs: list[tuple[str, str]], max_length: int) 
 
 def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> tuple[Any, Any, Any, str]:
     """(model, tokenizer, peft_config or None, base name) for the chosen base or preset."""
-    import torch
-
-    from trainer.modeling import TINY_BASE_NAME, build_tiny, load_model, pick_device, pick_dtype
-
     if args.preset:
         texts = [model_input(p) + a for p, a in corpus[:20000]]
         config = {"hidden_size": args.tiny_hidden, "num_hidden_layers": args.tiny_layers,
@@ -243,16 +162,12 @@ def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> 
     model, tokenizer = load_model(args.base, device="cpu", dtype=dtype, for_training=True)
     if args.full_finetune or hasattr(model, "peft_config"):  # an adapter checkpoint continues its LoRA
         return model, tokenizer, None, _base_name(args.base)
-    from peft import LoraConfig
-
     lora = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-                      target_modules=LORA_TARGETS, task_type="CAUSAL_LM")
+                      target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM")
     return model, tokenizer, lora, _base_name(args.base)
 
 
 def _base_name(spec: str) -> str:
-    from trainer.modeling import adapter_base, classify
-
     kind, source = classify(spec)
     if kind == "adapter":
         return adapter_base(source)
@@ -260,9 +175,6 @@ def _base_name(spec: str) -> str:
 
 
 def _sft_config(args: SFTArgs, work: Path, has_val: bool) -> Any:
-    import torch
-    from trl import SFTConfig
-
     on_gpu = torch.cuda.is_available()
     lr = args.lr or (5e-3 if args.preset else 1e-3 if args.full_finetune else 2e-4)
     return SFTConfig(
@@ -295,8 +207,6 @@ def _sft_config(args: SFTArgs, work: Path, has_val: bool) -> Any:
 
 def event_callback(on_event: Callable[[dict], None]) -> Any:
     """A TrainerCallback forwarding each log dict to `on_event` as {"event": "log", "step", ...}."""
-    from transformers import TrainerCallback
-
     class _Forward(TrainerCallback):
         def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
             on_event({"event": "log", "step": state.global_step, "max_steps": state.max_steps, **(logs or {})})
@@ -306,10 +216,6 @@ def event_callback(on_event: Callable[[dict], None]) -> Any:
 
 def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], None] | None = None) -> Path:
     """Train and write the checkpoint at `args.out`; returns its path. See the module docstring."""
-    import torch
-    from datasets import Dataset
-    from trl import SFTTrainer
-
     if isinstance(args, argparse.Namespace):
         args = args_from_namespace(args)
     _validate(args)
@@ -346,20 +252,20 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         if val_rows:
             metrics.update(trainer.evaluate())
         _save(trainer, tokenizer, args, {  # every process saves (ZeRO-3/FSDP), the main one writes
-                "base_model": base_name,
-                "adapter": lora is not None or hasattr(model, "peft_config"),
-                "data_rows": len(train_pairs) + len(val_pairs),
-                "train_rows": len(train_pairs),
-                "val_rows": len(val_pairs),
-                "synthetic_rows": len(synthetic),
-                "synthetic_seed": args.synthetic_seed if synthetic else None,
-                "dropped_too_long": dropped + dropped_val,
-                "max_answer_tokens": max_answer,
-                "metrics": metrics,
-                "wall_seconds": round(time.monotonic() - started, 1),
-                "parameters": sum(p.numel() for p in model.parameters()),
-                **distributed.run_facts(args.batch_size, args.grad_accum),
-            })
+            "base_model": base_name,
+            "adapter": lora is not None or hasattr(model, "peft_config"),
+            "data_rows": len(train_pairs) + len(val_pairs),
+            "train_rows": len(train_pairs),
+            "val_rows": len(val_pairs),
+            "synthetic_rows": len(synthetic),
+            "synthetic_seed": args.synthetic_seed if synthetic else None,
+            "dropped_too_long": dropped + dropped_val,
+            "max_answer_tokens": max_answer,
+            "metrics": metrics,
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            **distributed.run_facts(args.batch_size, args.grad_accum),
+        })
     return Path(args.out)
 
 
@@ -371,8 +277,6 @@ def _latest_checkpoint(directory: Path) -> Path | None:
 
 def _manifest_on_save(args: SFTArgs, base_name: str, max_answer: int) -> Any:
     """A callback that makes every intermediate `checkpoint-N` loadable by Generator/eval."""
-    from transformers import TrainerCallback
-
     class _Manifest(TrainerCallback):
         def on_save(self, targs: Any, state: Any, control: Any, **kwargs: Any) -> None:
             directory = Path(targs.output_dir) / f"checkpoint-{state.global_step}"
@@ -414,8 +318,6 @@ def _save(trainer: Any, tokenizer: Any, args: SFTArgs, fields: dict[str, Any]) -
 def run_sft(namespace: argparse.Namespace) -> int:
     """The `diagramlab sft` command (dispatcher contract: returns the exit code)."""
     if getattr(namespace, "accelerate_config", ""):  # several processes: become the launcher
-        from trainer.launch import accelerate_command, exec_launch, flags_of
-
         flags = flags_of(to_command(args_from_namespace(namespace)))
         return exec_launch(accelerate_command(namespace.accelerate_config, "trainer.sft", flags))
     path = train_sft(namespace)

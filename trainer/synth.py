@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
-import os
 import random
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +30,11 @@ from diagram.layouts import (CNN, STEP_LABELS, CNNLayer, DenseNet, Flowchart, St
 from diagram.prompt import build_prompt, extract_request
 from diagram.write import dumps
 from trainer import phrasing
+from trainer.datasets_io import load_sft_csv
+from trainer.fileio import atomic_write
+from trainer.schema import CATEGORIES, DEFAULT_PROMPTS, DEFAULT_SFT_DATA, POOL_COLUMNS, SFT_COLUMNS
 
-CATEGORIES = ("dl_model", "other")
 MAX_ANSWER_CHARS = 2500  # keeps answers within a tiny model's context
-SFT_COLUMNS = ("input_data", "output_data", "dest_shape_info")
-POOL_COLUMNS = ("prompt_id", "category", "split", "request", "prompt", "reference",
-                "dest_shape_info")
 _WORDS = ("zero", "one", "two", "three", "four", "five", "six")
 
 
@@ -448,35 +446,27 @@ def make_prompt_pool(seed: int = 1, n_dl: int = 320, n_other: int = 480, n_heldo
 # ---- files and the `diagramlab data` command --------------------------------------------------
 
 def write_csv(rows: list[dict[str, str]], path: str | Path, columns: tuple[str, ...]) -> None:
-    """Write atomically (temp file + os.replace) with every field quoted."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=columns, quoting=csv.QUOTE_ALL)
-            writer.writeheader()
-            writer.writerows(rows)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically (`fileio.atomic_write`) with every field quoted; mode 0644 (shared data)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, quoting=csv.QUOTE_ALL)
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write(Path(path), buffer.getvalue(), mode=0o644)
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="what", required=True)
     sft = sub.add_parser("sft", help="write the synthetic SFT dataset")
-    sft.add_argument("--out", default="data/sft_dataset_llm.csv", help="output CSV path")
+    sft.add_argument("--out", default=DEFAULT_SFT_DATA, help="output CSV path")
     sft.add_argument("--seed", type=int, default=0, help="random seed (same seed, same file)")
     sft.add_argument("--n-dl", type=int, default=280, help="number of dl_model rows")
     sft.add_argument("--n-other", type=int, default=420, help="number of flowchart rows")
     sft.add_argument("--no-labels", dest="labels", action="store_false",
                      help="leave out the 11th label field (labels are on by default)")
     prompts = sub.add_parser("prompts", help="write the labeling prompt pool")
-    prompts.add_argument("--out", default="data/orpo_prompts.csv", help="output CSV path")
+    prompts.add_argument("--out", default=DEFAULT_PROMPTS, help="output CSV path")
     prompts.add_argument("--seed", type=int, default=1, help="random seed")
-    prompts.add_argument("--sft", default="data/sft_dataset_llm.csv",
+    prompts.add_argument("--sft", default=DEFAULT_SFT_DATA,
                          help="SFT CSV whose requests are excluded (skipped if missing)")
     prompts.add_argument("--no-labels", dest="labels", action="store_false",
                          help="leave out the 11th label field (labels are on by default)")
@@ -489,8 +479,6 @@ def run_data(args: argparse.Namespace) -> int:
     else:
         exclude: set[str] = set()
         if Path(args.sft).exists():
-            from trainer.datasets_io import load_sft_csv
-
             exclude = {extract_request(p) for p in load_sft_csv(args.sft)["input_data"]}
         rows = make_prompt_pool(args.seed, exclude=exclude, labels=args.labels)
         write_csv(rows, args.out, POOL_COLUMNS)

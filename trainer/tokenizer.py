@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
+from diagram.model import LINE_SHAPES, SHAPES
 from diagram.prompt import PROMPT_PREFIX, PROMPT_SUFFIX
 from trainer.template import EOS_TOKEN
 
@@ -39,7 +40,7 @@ PRETOKEN_PATTERN = "|".join(
         # Shape or line shape, with its separator. Width and height stay separate number tokens:
         # merging them into the shape token made rare sizes spell the line differently, and the
         # model then dropped or doubled fields.
-        r"(?:, )?'(?:rectangle|round rectangle|circle|solid arrow|solid line|dashed line)'",
+        r"(?:, )?'(?:" + "|".join(SHAPES + LINE_SHAPES) + ")'",  # names: letters and spaces only
         # A label's quotes are tokens of their own and its words are split like the request's
         # words, so copying "Vector DB" from the request into `, 'Vector DB'` reuses its tokens.
         r", '",

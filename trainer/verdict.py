@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import torch
+
 HELDOUT_FRACTION = 0.10
 MIN_HELDOUT_PAIRS = 20
 
@@ -36,8 +38,6 @@ def heldout_size(n_pairs: int) -> int:
 def answer_logprob(model: Any, tokenizer: Any, prompt: str, answer: str) -> float:
     """Mean log-probability per token of `answer` + EOS after `prompt` (already wrapped with
     template.model_input), tokenized the way ORPO training does: prompt with BOS, answer apart."""
-    import torch
-
     prompt_ids = list(tokenizer(prompt)["input_ids"])
     answer_ids = list(tokenizer(answer, add_special_tokens=False)["input_ids"]) + [tokenizer.eos_token_id]
     device = next(model.parameters()).device

@@ -1,4 +1,5 @@
-"""The data side of ORPO: preference rows in TRL's layout, the split, lengths and the no-cut check.
+"""The data side of every preference trainer (ORPO today; DPO, KTO, SimPO beside it would share it):
+preference rows in TRL's layout, the split, lengths and the no-cut check.
 
     rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...)
     train, val = split_pairs(rows, val_fraction=0.05, seed=0)   # whole prompts on one side
@@ -17,17 +18,15 @@ import random
 from pathlib import Path
 from typing import Any
 
+from trainer.datasets_io import load_prompt_pool
+from trainer.preferences import PreferenceStore
+from trainer.template import model_input
+
 
 def load_pairs(path: Path) -> list[dict[str, str]]:
     """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
-    from trainer.preferences import PreferenceStore
-    from trainer.template import model_input
-
-    frame = PreferenceStore(path).load()
-    return [
-        {"prompt": model_input(p), "chosen": c, "rejected": r}
-        for p, c, r in zip(frame["prompt"], frame["chosen"], frame["rejected"])
-    ]
+    return [{"prompt": model_input(p), "chosen": c, "rejected": r}
+            for p, c, r in PreferenceStore(path).read().triples()]
 
 
 def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
@@ -98,8 +97,6 @@ def fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> tu
 
 def heldout_rows(pool: str, n: int, seed: int) -> list[dict[str, Any]]:
     """n held-out prompts of the pool, both categories in proportion, in a seeded order."""
-    from trainer.datasets_io import load_prompt_pool
-
     frame = load_prompt_pool(pool, split="heldout")
     records = frame.to_dict("records")
     random.Random(seed).shuffle(records)

@@ -1,7 +1,10 @@
 """Light stand-ins for tests and benchmarks of the labeler: no torch, no model weights.
 
-`FakeGenerator` answers like `trainer.generate.Generator` (same `generate` signature and candidate
-fields) with distinct, seeded diagrams; `invalid_every=n` makes every n-th candidate unparseable.
+Kept under tests/ (not shipped in the installed packages); benchmarks import it as `tests.fakes`
+when run from the repository root (`python -m benchmarks.bench_labeler`).
+
+`FakeGenerator` is a `trainer.candidates.CandidateSource` (the same `generate` signature, real
+`Candidate`s) with distinct, seeded diagrams; `invalid_every=n` makes every n-th candidate unparseable.
 `write_pool` writes a small prompt pool with the project's own synthesiser, `fake_checkpoint` a
 directory with a manifest, and `seed_pairs` n stored pairs, so an app can start in a temp dir.
 
@@ -14,25 +17,18 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from diagram import ParseResult, build_prompt, parse
+import numpy as np
+from safetensors.numpy import save_file
+from tokenizers import Tokenizer, models
+
+from diagram import build_prompt, parse
+from labeler.context import AppContext
+from trainer.candidates import Candidate
 from trainer.checkpoint import write_manifest
+from trainer.schema import POOL_COLUMNS
 from trainer.synth import make_prompt_pool, write_csv
-
-POOL_COLUMNS = ("prompt_id", "category", "split", "request", "prompt", "reference",
-                "dest_shape_info")
-
-
-@dataclass(frozen=True)
-class FakeCandidate:
-    index: int
-    text: str
-    parse: ParseResult
-    stopped_on_eos: bool
-    n_tokens: int
-    seconds: float
 
 
 def fake_diagram(rng: random.Random, nodes: int = 3) -> str:
@@ -59,7 +55,7 @@ class FakeGenerator:
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
                  max_new_tokens: int | None = None, seed: int | None = None,
-                 grammar: bool | None = None) -> list[FakeCandidate]:
+                 grammar: bool | None = None) -> list[Candidate]:
         if k < 1:
             raise ValueError("k must be at least 1")
         rng = random.Random(f"{self.checkpoint}|{prompt}|{seed}")
@@ -68,7 +64,7 @@ class FakeGenerator:
         for i in range(k):
             bad = self.invalid_every and (i + 1) % self.invalid_every == 0
             text = "[0, 10, 'circle'" if bad else fake_diagram(rng, rng.randrange(2, 6))
-            out.append(FakeCandidate(i, text, parse(text), not bad, len(text) // 4, self.delay_s))
+            out.append(Candidate(i, text, parse(text), not bad, len(text) // 4, self.delay_s))
         return out
 
 
@@ -83,10 +79,6 @@ def write_pool(path: Path, n_dl: int = 6, n_other: int = 9, seed: int = 1) -> Pa
 def fake_checkpoint(path: Path, kind: str = "sft", **fields) -> Path:
     """A directory that passes validate_checkpoint: config, a word-level tokenizer and one small
     weight tensor (no model loads them: only for a FakeGenerator), then the manifest."""
-    import numpy as np
-    from safetensors.numpy import save_file
-    from tokenizers import Tokenizer, models
-
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / "config.json").write_text('{"model_type": "fake"}\n', encoding="utf-8")
@@ -112,8 +104,6 @@ def seed_pairs(store, n: int, category: str = "other", seed: int = 0) -> list[st
 def make_context(root: Path, *, pairs: int = 0, generator_factory=None, runner=None,
                  n_dl: int = 6, n_other: int = 9):
     """An AppContext over a fresh data dir and a fake checkpoint under `root`."""
-    from labeler.context import AppContext  # here, so importing fakes stays cheap
-
     data, ckpts = Path(root) / "data", Path(root) / "checkpoints"
     write_pool(data / "orpo_prompts.csv", n_dl=n_dl, n_other=n_other)
     checkpoint = fake_checkpoint(ckpts / "tiny-sft", metrics={"validity": 0.5})

@@ -1,18 +1,23 @@
 """The `diagramlab` command: one dispatcher that imports only the module of the command being run.
 
-Each command lives in a module exposing `add_<name>_arguments(parser)` and `run_<name>(args) -> int`,
-so `diagramlab check` never pays for importing torch.
+It sits above the packages it dispatches to (`diagramlab/`, not `trainer/`), so no module of
+`trainer` names `labeler` (the arrows point one way). Each command lives in a module exposing
+`add_<name>_arguments(parser)` and `run_<name>(args) -> int`, so `diagramlab check` never pays for
+importing torch.
 
     diagramlab --help
     diagramlab check diagram.txt --json
+    python -m diagramlab check diagram.txt      # the same
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
+
+from trainer.args import exit_fast_when_cancelled
+from trainer.preference_trainers import TRAINERS
 
 # name -> (module, one-line help). Function names are derived: add_<name>_arguments / run_<name>.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -24,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("trainer.generate", "sample K candidate diagrams for a request"),
     "eval": ("trainer.evaluate", "evaluate a checkpoint on held-out prompts"),
     "bootstrap": ("trainer.bootstrap", "write auto preference pairs from reference layouts"),
-    "orpo": ("trainer.orpo", "ORPO training on the collected preferences"),
+    **{name: (trainer.module, trainer.help) for name, trainer in TRAINERS.items()},  # orpo, ...
     "app": ("labeler.app", "start the labeler web app"),
 }
 
@@ -63,17 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     return int(args._run(args) or 0)
 
 
-def exit_fast_when_cancelled(code: int) -> None:
-    """After a run cancelled by SIGTERM (exit code 143; every temp dir already removed), leave
-    without the interpreter's teardown: collecting a loaded model's objects took 7 s on a
-    micro model, and the app escalates to SIGKILL after 10 s."""
-    if code == 143:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
-
-if __name__ == "__main__":
+def run() -> None:
+    """The console script: `main()`, then exit (fast after a cancelled training run)."""
     exit_code = main()
     exit_fast_when_cancelled(exit_code)
     raise SystemExit(exit_code)
+
+
+if __name__ == "__main__":
+    run()
