@@ -27,6 +27,7 @@ from pathlib import Path
 
 from diagram.layouts import (CNN, STEP_LABELS, CNNLayer, DenseNet, Flowchart, Style, cnn_label,
                              layout_dl_model, layout_flowchart, random_style)
+from diagram.plan import Plan
 from diagram.prompt import build_prompt, extract_request
 from diagram.write import dumps
 from trainer import phrasing
@@ -310,14 +311,14 @@ def plan_from_info(info_text: str) -> str:
         return ""
     if info["task_name"] == "dl_model":
         if "hidden" in info["shape_types"]:
-            return "# layers " + "-".join(str(n) for n in info["shape_sizes"])
-        return "# layers " + " > ".join(labels)
-    groups, first = [], 0
+            return Plan.dense(info["shape_sizes"]).line()
+        return Plan.chain(labels).line()
+    ranks, first = [], 0
     for size in info["shape_sizes"]:
-        groups.append(", ".join(labels[first:first + size]))
+        ranks.append(labels[first:first + size])
         first += size
-    loops = [f"; loop {labels[a]} > {labels[b]}" for a, b in info.get("edges", []) if a > b]
-    return "# steps: " + " > ".join(groups) + "".join(loops)
+    loops = tuple((a, b) for a, b in info.get("edges", []) if a > b)
+    return Plan.steps(ranks, loops).line()
 
 
 # ---- examples ---------------------------------------------------------------------------------
