@@ -1,0 +1,88 @@
+"""DPO training on the collected preference pairs (TRL's DPOTrainer, sigmoid loss), with events.
+
+    diagramlab dpo --checkpoint checkpoints/tiny-sft --out checkpoints/dpo-1 [--beta 0.1] [--max-steps 50]
+    python -m trainer.dpo ...   (same flags)
+
+The run is `trainer.preference_run` (as for ORPO). DPO (Rafailov et al. 2023,
+arXiv:2305.18290) compares the policy's log-ratio chosen/rejected with the parent's, so it needs a
+frozen reference: `preference_run.reference_model` (a copy of the parent for the tiny full
+model; with LoRA the adapter-disabled model, no second copy of the 1.3B weights). Prompt and
+answer are tokenized separately (`DiagramDPOTrainer._prepare_dataset`), as SFT and generation do.
+
+The options are `trainer.dpo_config.DPOArgs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+from typing import Any
+
+from datasets import Dataset
+from trl import DPOConfig, DPOTrainer
+
+from trainer import args as config_args
+from trainer.dpo_config import DPOArgs
+from trainer.preference_data import check_ids_not_cut
+from trainer.preference_run import (Recipe, main_of, reference_model, run_module, run_recipe,
+                                    tokenize_separately, train_preference, training_arguments)
+
+
+class DiagramDPOTrainer(DPOTrainer):
+    """TRL's DPOTrainer tokenizing prompt (with BOS) and answer (+ EOS) apart: TRL 1.16 tokenizes
+    prompt + answer as one string and starts the answer where the two tokenizations diverge,
+    which drops the prompt's last token ("### Answer: "'s space) from the context."""
+
+    def _prepare_dataset(self, dataset: Dataset, processing_class: Any, args: Any, dataset_name: str) -> Dataset:
+        def tokenize(row: dict) -> dict:
+            prompt_ids, chosen_ids = tokenize_separately(processing_class, row["prompt"], row["chosen"])
+            _, rejected_ids = tokenize_separately(processing_class, row["prompt"], row["rejected"])
+            return {"prompt_ids": prompt_ids, "chosen_ids": chosen_ids, "rejected_ids": rejected_ids}
+
+        return dataset.map(tokenize, desc=f"Tokenizing {dataset_name} dataset")
+
+
+def build_trainer(args: DPOArgs, model: Any, tokenizer: Any, lora: Any, train_rows: list, val_rows: list,
+                  max_length: int, callbacks: list, work: Path) -> DiagramDPOTrainer:
+    config = DPOConfig(beta=args.beta, loss_type=["sigmoid"],
+                       **training_arguments(args, work, max_length, lora is not None))
+    return DiagramDPOTrainer(
+        model=model,
+        ref_model=reference_model(model, lora),
+        args=config,
+        train_dataset=Dataset.from_list(train_rows),
+        eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
+        processing_class=tokenizer,
+        peft_config=lora,
+        callbacks=callbacks,
+    )
+
+
+RECIPE = Recipe(name="dpo", algorithm="DPO (TRL DPOTrainer, loss_type=sigmoid)", config=DPOArgs,
+                build=build_trainer,
+                check=lambda dataset, tokenizer, max_length: check_ids_not_cut(
+                    dataset, tokenizer, max_length, ("chosen", "rejected")))
+
+
+def train_dpo(args: DPOArgs | argparse.Namespace, cancel: threading.Event | None = None) -> Path:
+    """Train and write the checkpoint at `args.out`; returns its path (trainer.preference_run)."""
+    return train_preference(args, RECIPE, cancel)
+
+
+def add_dpo_arguments(parser: argparse.ArgumentParser) -> None:
+    config_args.add_dataclass_arguments(parser, DPOArgs)
+
+
+def run_dpo(namespace: argparse.Namespace) -> int:
+    """The `diagramlab dpo` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
+    return run_recipe(namespace, RECIPE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for `python -m trainer.dpo`."""
+    return main_of(RECIPE, __doc__.splitlines()[0], argv)
+
+
+if __name__ == "__main__":
+    run_module(main)
