@@ -259,3 +259,27 @@ def test_trained_pair_ids_are_read_once_per_file_version(tmp_path, monkeypatch):
     ctx.store.export_csv(checkpoint / "preferences.csv")  # a new version of the file: read again
     assert len(ctx.models.trained_pair_ids(checkpoint)) == 4
     assert ctx.models.trained_pair_ids(tmp_path / "no-such-checkpoint") == frozenset()
+
+
+@pytest.mark.parametrize("name", ["dpo", "simpo", "kto"])
+def test_a_chosen_trainer_runs_its_module_into_its_own_dirs_with_its_defaults(tmp_path, name):
+    from trainer.preference_trainers import TRAINERS
+
+    spec = TRAINERS[name]
+    sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
+                       out=str(T.next_out_dir(tmp_path, name)), max_steps=2)
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
+    assert cmd[:3] == ["py", "-m", f"trainer.{name}"] and cmd[cmd.index("--out") + 1].endswith(f"{name}-1")
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, spec.config)
+    assert from_namespace(spec.config, parser.parse_args(cmd[3:])) == replace(sent, events=str(tmp_path / "ev.jsonl"))
+    assert T.field_defaults(name)["beta"][0] == spec.config().beta
+
+
+@pytest.mark.parametrize("given, expected", [(None, "orpo"), ("", "orpo"), ("kto", "kto"), ("ppo", "Unknown trainer")])
+def test_the_trainer_choice_is_checked(given, expected):
+    if expected.startswith("Unknown"):
+        with pytest.raises(UserError, match=expected):
+            T.check_trainer(given)
+    else:
+        assert T.check_trainer(given) == expected
