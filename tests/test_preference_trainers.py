@@ -58,6 +58,7 @@ def test_unpair_makes_chosen_desirable_and_rejected_undesirable():
 def test_tokenized_rows_keep_generation_prompt_and_eos_and_the_guard_catches_a_cut(name, micro_sft_checkpoint,
                                                                                    tmp_path):
     from trainer.modeling import load_model
+    from trainer.preference_run import TrainerParts
 
     module = importlib.import_module(TRAINERS[name].module)
     model, tokenizer = load_model(micro_sft_checkpoint, for_training=True)
@@ -65,11 +66,14 @@ def test_tokenized_rows_keep_generation_prompt_and_eos_and_the_guard_catches_a_c
              "rejected": _answer(i, "rectangle") + "\n" + _answer(i, "circle")} for i in range(2)]
     need = max(token_lengths(tokenizer, rows))
     args = _args(name, micro_sft_checkpoint, tmp_path)
-    trainer = module.build_trainer(args, model, tokenizer, None, rows, [], need, [], tmp_path)
+    def parts(max_length):
+        return TrainerParts(model, tokenizer, None, rows, [], max_length, [], tmp_path)
+
+    trainer = module.build_trainer(args, parts(need))
     module.RECIPE.check(trainer.train_dataset, tokenizer, need)
     with pytest.raises(RuntimeError, match="cut before its EOS"):
         if name == "simpo":  # TRL's CPO truncates when tokenizing: build it too short
-            short = module.build_trainer(args, model, tokenizer, None, rows, [], need - 3, [], tmp_path)
+            short = module.build_trainer(args, parts(need - 3))
             module.RECIPE.check(short.train_dataset, tokenizer, need - 3)
         else:  # DPO and KTO truncate in the collator, at max_length
             module.RECIPE.check(trainer.train_dataset, tokenizer, need - 3)

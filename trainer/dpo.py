@@ -14,19 +14,15 @@ The options are `trainer.dpo_config.DPOArgs`.
 
 from __future__ import annotations
 
-import argparse
-import threading
-from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
 from trl import DPOConfig, DPOTrainer
 
-from trainer import args as config_args
 from trainer.dpo_config import DPOArgs
 from trainer.preference_data import check_ids_not_cut
-from trainer.preference_run import (Recipe, main_of, reference_model, run_module, run_recipe,
-                                    tokenize_separately, train_preference, training_arguments)
+from trainer.preference_run import (Recipe, TrainerParts, command_functions, reference_model, run_module,
+                                    tokenize_separately)
 
 
 class DiagramDPOTrainer(DPOTrainer):
@@ -43,20 +39,10 @@ class DiagramDPOTrainer(DPOTrainer):
         return dataset.map(tokenize, desc=f"Tokenizing {dataset_name} dataset")
 
 
-def build_trainer(args: DPOArgs, model: Any, tokenizer: Any, lora: Any, train_rows: list, val_rows: list,
-                  max_length: int, callbacks: list, work: Path) -> DiagramDPOTrainer:
-    config = DPOConfig(beta=args.beta, loss_type=["sigmoid"],
-                       **training_arguments(args, work, max_length, lora is not None))
-    return DiagramDPOTrainer(
-        model=model,
-        ref_model=reference_model(model, lora),
-        args=config,
-        train_dataset=Dataset.from_list(train_rows),
-        eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
-        processing_class=tokenizer,
-        peft_config=lora,
-        callbacks=callbacks,
-    )
+def build_trainer(args: DPOArgs, parts: TrainerParts) -> DiagramDPOTrainer:
+    config = DPOConfig(beta=args.beta, loss_type=["sigmoid"], **parts.arguments(args))
+    return DiagramDPOTrainer(model=parts.model, ref_model=reference_model(parts.model, parts.lora), args=config,
+                             **parts.inputs())
 
 
 RECIPE = Recipe(name="dpo", algorithm="DPO (TRL DPOTrainer, loss_type=sigmoid)", config=DPOArgs,
@@ -65,24 +51,7 @@ RECIPE = Recipe(name="dpo", algorithm="DPO (TRL DPOTrainer, loss_type=sigmoid)",
                     dataset, tokenizer, max_length, ("chosen", "rejected")))
 
 
-def train_dpo(args: DPOArgs | argparse.Namespace, cancel: threading.Event | None = None) -> Path:
-    """Train and write the checkpoint at `args.out`; returns its path (trainer.preference_run)."""
-    return train_preference(args, RECIPE, cancel)
-
-
-def add_dpo_arguments(parser: argparse.ArgumentParser) -> None:
-    config_args.add_dataclass_arguments(parser, DPOArgs)
-
-
-def run_dpo(namespace: argparse.Namespace) -> int:
-    """The `diagramlab dpo` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
-    return run_recipe(namespace, RECIPE)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for `python -m trainer.dpo`."""
-    return main_of(RECIPE, __doc__.splitlines()[0], argv)
-
+train_dpo, add_dpo_arguments, run_dpo, main = command_functions(RECIPE, __doc__.splitlines()[0])
 
 if __name__ == "__main__":
     run_module(main)

@@ -16,20 +16,16 @@ The options are `trainer.kto_config.KTOArgs`.
 
 from __future__ import annotations
 
-import argparse
 import random
-import threading
-from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
 from trl import KTOConfig, KTOTrainer
 
-from trainer import args as config_args
 from trainer.kto_config import KTOArgs
 from trainer.preference_data import check_ids_not_cut, unpair
-from trainer.preference_run import (Recipe, main_of, reference_model, run_module, run_recipe,
-                                    tokenize_separately, train_preference, training_arguments)
+from trainer.preference_run import (Recipe, TrainerParts, command_functions, reference_model, run_module,
+                                    tokenize_separately)
 
 
 class DiagramKTOTrainer(KTOTrainer):
@@ -57,23 +53,14 @@ def _unpaired(rows: list, seed: int) -> Dataset:
     return Dataset.from_list(out)
 
 
-def build_trainer(args: KTOArgs, model: Any, tokenizer: Any, lora: Any, train_rows: list, val_rows: list,
-                  max_length: int, callbacks: list, work: Path) -> DiagramKTOTrainer:
-    shared = training_arguments(args, work, max_length, lora is not None)
+def build_trainer(args: KTOArgs, parts: TrainerParts) -> DiagramKTOTrainer:
+    shared = parts.arguments(args)
     shared.update(per_device_train_batch_size=2 * args.batch_size, per_device_eval_batch_size=2 * args.batch_size,
                   train_sampling_strategy="sequential")  # KTO's KL pairing needs the fixed order
     config = KTOConfig(beta=args.beta, desirable_weight=args.desirable_weight,
                        undesirable_weight=args.undesirable_weight, **shared)
-    return DiagramKTOTrainer(
-        model=model,
-        ref_model=reference_model(model, lora),
-        args=config,
-        train_dataset=_unpaired(train_rows, args.seed),
-        eval_dataset=_unpaired(val_rows, args.seed) if val_rows else None,
-        processing_class=tokenizer,
-        peft_config=lora,
-        callbacks=callbacks,
-    )
+    return DiagramKTOTrainer(model=parts.model, ref_model=reference_model(parts.model, parts.lora), args=config,
+                             **parts.inputs(lambda rows: _unpaired(rows, args.seed)))
 
 
 RECIPE = Recipe(name="kto", algorithm="KTO (TRL KTOTrainer, loss_type=kto; pairs unpaired)", config=KTOArgs,
@@ -82,24 +69,7 @@ RECIPE = Recipe(name="kto", algorithm="KTO (TRL KTOTrainer, loss_type=kto; pairs
                     dataset, tokenizer, max_length, ("completion",)))
 
 
-def train_kto(args: KTOArgs | argparse.Namespace, cancel: threading.Event | None = None) -> Path:
-    """Train and write the checkpoint at `args.out`; returns its path (trainer.preference_run)."""
-    return train_preference(args, RECIPE, cancel)
-
-
-def add_kto_arguments(parser: argparse.ArgumentParser) -> None:
-    config_args.add_dataclass_arguments(parser, KTOArgs)
-
-
-def run_kto(namespace: argparse.Namespace) -> int:
-    """The `diagramlab kto` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
-    return run_recipe(namespace, RECIPE)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for `python -m trainer.kto`."""
-    return main_of(RECIPE, __doc__.splitlines()[0], argv)
-
+train_kto, add_kto_arguments, run_kto, main = command_functions(RECIPE, __doc__.splitlines()[0])
 
 if __name__ == "__main__":
     run_module(main)

@@ -20,20 +20,16 @@ The options are `trainer.orpo_config.ORPOArgs`; this module only trains.
 
 from __future__ import annotations
 
-import argparse
-import threading
 from pathlib import Path
 from typing import Any
 
 import torch.nn.functional as F
-from datasets import Dataset
 from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
-from trainer import args as config_args
 from trainer.orpo_config import ORPOArgs
 from trainer.preference_data import check_not_cut
-from trainer.preference_run import (Cancelled, Recipe, SeparateAnswerTokens, main_of, run_module, run_recipe,
-                                    train_preference, training_arguments)
+from trainer.preference_run import (Cancelled, Recipe, SeparateAnswerTokens, TrainerParts, command_functions,
+                                    run_module, training_arguments)
 
 __all__ = ["Cancelled", "DiagramORPOTrainer", "ORPOArgs", "train_orpo", "run_orpo", "main"]
 
@@ -61,45 +57,16 @@ class DiagramORPOTrainer(SeparateAnswerTokens, ORPOTrainer):
         return (*out[:4], nll, *out[5:])
 
 
-def build_trainer(args: ORPOArgs, model: Any, tokenizer: Any, lora: Any, train_rows: list, val_rows: list,
-                  max_length: int, callbacks: list, work: Path) -> DiagramORPOTrainer:
-    return DiagramORPOTrainer(
-        model=model,
-        args=_orpo_config(args, work, max_length, lora is not None),
-        train_dataset=Dataset.from_list(train_rows),
-        eval_dataset=Dataset.from_list(val_rows) if val_rows else None,
-        processing_class=tokenizer,
-        peft_config=lora,
-        callbacks=callbacks,
-    )
+def build_trainer(args: ORPOArgs, parts: TrainerParts) -> DiagramORPOTrainer:
+    config = _orpo_config(args, parts.work, parts.max_length, parts.lora is not None)
+    return DiagramORPOTrainer(model=parts.model, args=config, **parts.inputs())
 
 
 RECIPE = Recipe(name="orpo", algorithm="ORPO (TRL ORPOTrainer; NLL over the chosen answer only)",
-                config=ORPOArgs, build=build_trainer,
-                check=lambda dataset, tokenizer, _max_length: check_not_cut(dataset, tokenizer))
+                config=ORPOArgs, build=build_trainer, check=check_not_cut)
 
 
-def train_orpo(args: ORPOArgs | argparse.Namespace, cancel: threading.Event | None = None) -> Path:
-    """Train and write the checkpoint at `args.out`; returns its path (trainer.preference_run)."""
-    return train_preference(args, RECIPE, cancel)
-
-
-# ---------------------------------------------------------------- command line
-
-
-def add_orpo_arguments(parser: argparse.ArgumentParser) -> None:
-    config_args.add_dataclass_arguments(parser, ORPOArgs)
-
-
-def run_orpo(namespace: argparse.Namespace) -> int:
-    """The `diagramlab orpo` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
-    return run_recipe(namespace, RECIPE)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point for `python -m trainer.orpo`."""
-    return main_of(RECIPE, __doc__.splitlines()[0], argv)
-
+train_orpo, add_orpo_arguments, run_orpo, main = command_functions(RECIPE, __doc__.splitlines()[0])
 
 if __name__ == "__main__":
     run_module(main)

@@ -69,8 +69,9 @@ def token_lengths(tokenizer: Any, rows: list[dict[str, str]]) -> list[int]:
     return needs
 
 
-def check_not_cut(dataset: Any, tokenizer: Any) -> None:
-    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS."""
+def check_not_cut(dataset: Any, tokenizer: Any, max_length: int | None = None) -> None:
+    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS.
+    (`max_length` is unused: TRL's ORPO and CPO cut while tokenizing, so the rows show it.)"""
     eos = tokenizer.eos_token_id
     for i, row in enumerate(dataset):
         prompt_ids = list(tokenizer(row["prompt"])["input_ids"])

@@ -84,9 +84,32 @@ class Recipe:
     name: str  # "orpo": the command, checkpoint prefix and manifest kind
     algorithm: str  # "ORPO", "SimPO (TRL CPO, loss_type=simpo)": recorded in the manifest
     config: type  # its PreferenceArgs subclass
-    # build(args, model, tokenizer, lora, train_rows, val_rows, max_length, callbacks, work) -> TRL trainer
-    build: Callable[..., Any]
+    build: Callable[[Any, "TrainerParts"], Any]  # (args, parts) -> the TRL trainer, not yet trained
     check: Callable[[Any, Any, int], None]  # (tokenized dataset, tokenizer, max_length): raise if cut
+
+
+@dataclass
+class TrainerParts:
+    """What the shared run hands a recipe's `build`: the loaded model and the fitted rows."""
+
+    model: Any
+    tokenizer: Any
+    lora: Any  # LoraConfig or None (full fine-tuning)
+    train_rows: list
+    val_rows: list
+    max_length: int  # the longest kept row: nothing is cut
+    callbacks: list
+    work: Path
+
+    def arguments(self, args: "PreferenceArgs") -> dict[str, Any]:
+        """The shared TrainingArguments for these parts (`training_arguments`)."""
+        return training_arguments(args, self.work, self.max_length, self.lora is not None)
+
+    def inputs(self, to_dataset: Callable[[list], Any] = Dataset.from_list) -> dict[str, Any]:
+        """The TRL trainer's keyword arguments other than model, args (and ref_model)."""
+        return dict(train_dataset=to_dataset(self.train_rows),
+                    eval_dataset=to_dataset(self.val_rows) if self.val_rows else None,
+                    processing_class=self.tokenizer, peft_config=self.lora, callbacks=self.callbacks)
 
 
 def training_arguments(args: PreferenceArgs, work: Path, max_length: int, lora: bool) -> dict[str, Any]:
@@ -278,7 +301,7 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     _check(cancel)
     train_rows, val_rows, max_length, dropped = fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
     callbacks = [CancelCallback(cancel)] + ([progress_callback(writer)] if writer else [])
-    trainer = recipe.build(args, model, tokenizer, lora, train_rows, val_rows, max_length, callbacks, work)
+    trainer = recipe.build(args, TrainerParts(model, tokenizer, lora, train_rows, val_rows, max_length, callbacks, work))
     for dataset in (trainer.train_dataset, trainer.eval_dataset):
         if dataset is not None:
             recipe.check(dataset, tokenizer, max_length)
@@ -436,11 +459,31 @@ def run_recipe(namespace: argparse.Namespace, recipe: Recipe) -> int:
     return 0
 
 
-def main_of(recipe: Recipe, description: str, argv: list[str] | None = None) -> int:
-    """`python -m trainer.<name>`: parse the recipe's flags and run it."""
-    parser = argparse.ArgumentParser(prog=f"trainer.{recipe.name}", description=description)
-    config_args.add_dataclass_arguments(parser, recipe.config)
-    return run_recipe(parser.parse_args(sys.argv[1:] if argv is None else argv), recipe)
+def command_functions(recipe: Recipe, description: str) -> tuple[Callable, ...]:
+    """A trainer module's (train_<name>, add_<name>_arguments, run_<name>, main): the names
+    `diagramlab` and the labeler's subprocess call, the same for every recipe."""
+
+    def train(args: Any, cancel: threading.Event | None = None) -> Path:
+        """Train and write the checkpoint at `args.out`; returns its path (raises Cancelled)."""
+        return train_preference(args, recipe, cancel)
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        config_args.add_dataclass_arguments(parser, recipe.config)
+
+    def run(namespace: argparse.Namespace) -> int:
+        """The command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
+        return run_recipe(namespace, recipe)
+
+    def main(argv: list[str] | None = None) -> int:
+        """`python -m trainer.<name>`: parse the recipe's flags and run it."""
+        parser = argparse.ArgumentParser(prog=f"trainer.{recipe.name}", description=description)
+        add_arguments(parser)
+        return run(parser.parse_args(sys.argv[1:] if argv is None else argv))
+
+    for function, name in ((train, f"train_{recipe.name}"), (add_arguments, f"add_{recipe.name}_arguments"),
+                           (run, f"run_{recipe.name}"), (main, "main")):
+        function.__name__ = function.__qualname__ = name
+    return train, add_arguments, run, main
 
 
 def run_module(main: Callable[[], int]) -> None:
