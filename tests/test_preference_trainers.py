@@ -122,3 +122,18 @@ def test_cli_parses_the_trainers_own_flags(name):
     assert namespace.beta == 0.3 and namespace.out == "x"
     if extra:
         assert getattr(namespace, extra[0][2:].replace("-", "_")) == float(extra[1])
+
+
+@pytest.mark.slow
+def test_python_m_runs_a_new_trainer_to_the_end(micro_sft_checkpoint, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    args = _args("kto", micro_sft_checkpoint, tmp_path, max_steps=1)
+    proc = subprocess.run([sys.executable, "-m", "trainer.kto", "--checkpoint", args.checkpoint, "--data", args.data,
+                           "--out", args.out, "--max-steps", "1", "--batch-size", "2", "--no-eval"],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TRL_EXPERIMENTAL_SILENCE": "1"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"wrote {args.out}" in proc.stdout and (Path(args.out) / "manifest.json").is_file()
