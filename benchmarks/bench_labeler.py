@@ -10,8 +10,13 @@ sessions at once, each doing `/next` then `/submit(0, 1)` `--pairs` times. It ch
 exactly sessions x pairs distinct rows and prints submit latency p50/p95/max.
 
 Part 2 serves `--checkpoint` with the real Generator and, in headless Chromium, clicks Regenerate
-`--clicks` times, timing each click until the K candidates are on screen (p50/p95). Numbers go to
-stdout; nothing here asserts a speed.
+`--clicks` times, timing each click until the K candidates are on screen (p50/p95).
+
+Part 3 (`--next-sessions N`, off by default) serves `--checkpoint` with the real model and runs N
+gradio_client sessions at once, each calling `/next` (next prompt + K candidates) `--next-rounds`
+times, with `--generate-concurrency N`: once with one Generator (requests take turns under its
+lock) and once with `trainer.batching.BatchingSource` (`diagramlab app --batch-generate`), and
+prints the /next latency p50/p95 of both. Numbers go to stdout; nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,6 +151,51 @@ def bench_clicks(args: argparse.Namespace, root: Path) -> None:
           f"min {min(times):.2f} s over {len(times)} clicks")
 
 
+def next_session(client, rounds: int, latencies: list[float], lock: threading.Lock) -> None:
+    for _ in range(rounds):
+        started = time.perf_counter()
+        client.predict(api_name="/next")
+        with lock:
+            latencies.append(time.perf_counter() - started)
+
+
+def bench_next(args: argparse.Namespace, root: Path, batched: bool) -> None:
+    from labeler.app import launch
+    from labeler.context import AppContext
+    from trainer.sources import open_source
+
+    factory = partial(open_source, batch=batched)  # as `diagramlab app [--batch-generate]`
+    data = root / f"next-data-{batched}"
+    data.mkdir()
+    shutil.copy(args.pool, data / "orpo_prompts.csv")
+    ctx = AppContext.create(data_dir=data, checkpoints_dir=root / f"next-ckpts-{batched}",
+                            checkpoint=Path(args.checkpoint), generator_factory=factory,
+                            generate_concurrency=args.next_sessions)
+    source = ctx.models.generator()
+    demo, url = launch(ctx, port=free_port())
+    latencies: list[float] = []
+    lock = threading.Lock()
+    try:
+        from gradio_client import Client
+
+        # Connected one by one before the clock starts: 20 config fetches at once time out.
+        clients = [Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 600})
+                   for _ in range(args.next_sessions)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.next_sessions) as pool:
+            list(pool.map(lambda c: next_session(c, args.next_rounds, latencies, lock), clients))
+        wall = time.perf_counter() - started
+    finally:
+        demo.close()
+        ctx.close()
+    how = "batched (BatchingSource)" if batched else "one Generator, requests take turns"
+    merged = f", requests per model call: max {max(source.batches)}, mean " \
+             f"{statistics.mean(source.batches):.1f}" if batched and source.batches else ""
+    print(f"/next with {args.next_sessions} concurrent sessions x {args.next_rounds} ({args.checkpoint}, "
+          f"K=4, {how}): p50 {statistics.median(latencies):.2f} s, p95 {quantile(latencies, 0.95):.2f} s, "
+          f"max {max(latencies):.2f} s, wall {wall:.1f} s{merged}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10, help="concurrent API sessions")
@@ -156,12 +207,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="prompt pool to copy into the temp data dirs")
     parser.add_argument("--skip-submits", action="store_true", help="skip part 1")
     parser.add_argument("--skip-browser", action="store_true", help="skip part 2")
+    parser.add_argument("--next-sessions", type=int, default=0,
+                        help="part 3: concurrent /next sessions with the real model (0: skip)")
+    parser.add_argument("--next-rounds", type=int, default=3, help="part 3: /next calls per session")
+    parser.add_argument("--next-only", choices=["plain", "batched"], default=None,
+                        help="part 3: run only one of the two variants")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-labeler-") as tmp:
         if not args.skip_submits:
             bench_submits(args, Path(tmp))
         if not args.skip_browser:
             bench_clicks(args, Path(tmp))
+        if args.next_sessions:
+            for batched in (False, True):
+                if args.next_only in (None, "batched" if batched else "plain"):
+                    bench_next(args, Path(tmp), batched)
     return 0
 
 

@@ -347,8 +347,7 @@ def _groups_original(text: str) -> list[list[str]] | None:
         io = re.match(r"(?P<x>.+?)\s+that,?\s+with\s+(?P<ins>.+?)\s+as\s+inputs?"
                       r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
         if io:
-            if groups == [] or True:
-                groups.append(_split_group(io.group("ins")))
+            groups.append(_split_group(io.group("ins")))
             groups.append([_tidy(io.group("x"))])
             if io.group("outs"):
                 groups.append(_split_group(io.group("outs")))
@@ -435,12 +434,23 @@ def read_steps(request: str) -> Plan | None:
     plan = Plan.steps([[_label(n) for n in g] for g in groups])
     if dst is None:
         return plan
-    index = {label.lower(): i for i, label in enumerate(plan.labels)}
-    to = index.get(_label(dst).lower())
-    frm = index.get(_label(src).lower()) if src else plan.n_nodes - 1
+    to = _step_index(plan.labels, dst)
+    frm = _step_index(plan.labels, src) if src else plan.n_nodes - 1
     if to is None or frm is None or to >= frm:
         return plan
     return Plan.steps(plan.ranks, ((frm, to),))
+
+
+def _step_index(labels: tuple[str, ...], name: str) -> int | None:
+    """The step a loop names: the same label, else the one label containing its words
+    ("back to the selector" -> "Active learning selector")."""
+    want = _label(name).lower()
+    exact = [i for i, label in enumerate(labels) if label.lower() == want]
+    if exact:
+        return exact[0]
+    pattern = re.compile(r"\b" + re.escape(want) + r"\b")
+    within = [i for i, label in enumerate(labels) if want and pattern.search(label.lower())]
+    return within[0] if len(within) == 1 else None
 
 
 # ---- both -------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from labeler.playground_tab import checkpoint_list_updates, create_playground_ta
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
-from trainer.sources import add_source_arguments, open_source
+from trainer.sources import add_source_arguments, source_from_args
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
@@ -211,9 +211,7 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
-                                generator_factory=partial(open_source, device=getattr(args, "device", None),
-                                                          grammar=getattr(args, "grammar", True),
-                                                          read=getattr(args, "read", True)),
+                                generator_factory=partial(source_from_args, args),
                                 generate_concurrency=max(1, args.generate_concurrency))
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:

@@ -35,6 +35,7 @@ from labeler.views import MAX_DIAGRAM_CHARS
 from labeler.quotas import TARGETS, labeled_counts
 from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES, request_category
+from trainer.sources import source_name
 
 MAX_PROMPT_CHARS = 2_000
 K_RANGE = (2, 6)
@@ -264,13 +265,16 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
     seed = sampling.seed if sampling.seed is not None else random.SystemRandom().randrange(2**31)
     sampling = replace(sampling, seed=seed)
     checkpoint = ctx.models.active()
-    candidates = ctx.models.generator(checkpoint).generate(
+    source = ctx.models.generator(checkpoint)
+    candidates = source.generate(
         state.prompt, k=sampling.k, temperature=sampling.temperature, top_p=sampling.top_p,
         seed=seed)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in candidates]
     random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
-    return replace(state, model=ctx.models.name(checkpoint), generation_id=generation_id,
+    # A server source names itself too (trainer.sources.source_name): the pairs CSV keeps it.
+    model = source_name(source, ctx.models.name(checkpoint))
+    return replace(state, model=model, generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
                    shown_at=time.monotonic(), replay_seed=None, confirm=None)
 

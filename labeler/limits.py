@@ -80,7 +80,13 @@ def prune_dir(directory: Path, max_bytes: int = RENDER_CACHE_BYTES,
         entries = [e for e in os.scandir(directory) if e.is_file(follow_symlinks=False)]
     except FileNotFoundError:
         return 0
-    stats = [(e.stat().st_mtime, e.stat().st_size, e.path) for e in entries]
+    stats = []
+    for entry in entries:
+        try:
+            info = entry.stat()
+        except FileNotFoundError:  # another session's temp file, renamed or pruned meanwhile
+            continue
+        stats.append((info.st_mtime, info.st_size, entry.path))
     total = sum(size for _, size, _ in stats)
     if total <= max_bytes and len(stats) <= max_files:
         return 0

@@ -3,7 +3,9 @@
 The web process never imports torch for training: `TrainingRunner.start(config)`, where `config`
 is a registered preference trainer's config (`trainer.preference_trainers`; ORPOArgs today),
 launches `python -m trainer.orpo --checkpoint ... --data ... --out ... --events ...` (the
-dataclass's own flags, `trainer.args.to_argv`) as an argument list (never a shell), sends its
+dataclass's own flags, `trainer.args.to_argv`; `start(config, launcher="deepspeed_zero3")` runs
+the same under `python -m accelerate.commands.launch --config_file ...`, several processes) as an
+argument list (never a shell), sends its
 output to a log file, and `status()` folds the JSON-lines events (`trainer.events`: `{"phase"}`,
 `{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ... `{"status": "done"|...}`), read
 incrementally with `EventFollower`, into a `JobStatus` the Train tab shows. `stop()` sends
@@ -33,6 +35,7 @@ from trainer.args import to_argv
 from trainer.events import EventFollower
 from trainer.preference_trainers import trainer_of
 from trainer.fileio import utc_stamp
+from trainer.launch import accelerate_command
 
 LOG_TAIL_LINES = 40
 _TQDM_BAR = re.compile(r"\d+%\|.*\|")
@@ -76,12 +79,17 @@ class JobStatus:
 ALWAYS_PASSED = ("checkpoint", "data", "out", "events", "prompts")  # paths: never a default
 
 
-def train_command(job: Any, events: Path, python: str = sys.executable) -> list[str]:
+def train_command(job: Any, events: Path, python: str = sys.executable, launcher: str | None = None) -> list[str]:
     """The argument list that trains `job` (a registered preference trainer's config, e.g.
     ORPOArgs) with progress events to `events`: `python -m <its module>`, the paths, then the
-    options that differ from the trainer's defaults."""
+    options that differ from the trainer's defaults. With a `launcher` (a configs/accelerate name
+    or file), the same module and flags under `python -m accelerate.commands.launch --config_file C`
+    (several processes; trainer.launch)."""
     module = trainer_of(job).module
-    return [python, "-m", module, *to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)]
+    flags = to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)
+    if launcher:
+        return accelerate_command(launcher, module, flags, python)
+    return [python, "-m", module, *flags]
 
 
 def fold_events(status: JobStatus, events: list[dict]) -> JobStatus:
@@ -161,14 +169,14 @@ class TrainingRunner:
         self._events: EventFollower | None = None
         self._stop_requested = False
 
-    def _command(self, job: Any, events: Path) -> list[str]:
-        cmd = train_command(job, events, self.python)
-        if self.command_prefix is not None:
-            cmd = list(self.command_prefix) + cmd[3:]
-        return cmd
+    def _command(self, job: Any, events: Path, launcher: str | None) -> list[str]:
+        if self.command_prefix is not None:  # a fake trainer (tests): its flags, never a launcher
+            return list(self.command_prefix) + train_command(job, events, self.python)[3:]
+        return train_command(job, events, self.python, launcher)
 
-    def start(self, job: Any) -> JobStatus:
-        """Launch `job`; raises JobBusyError while another job runs."""
+    def start(self, job: Any, launcher: str | None = None) -> JobStatus:
+        """Launch `job` (under `accelerate launch` with `launcher`'s config, if given); raises
+        JobBusyError while another job runs."""
         with self._lock:
             self._refresh()
             if self._status.running:
@@ -181,7 +189,7 @@ class TrainingRunner:
             env = dict(os.environ, PYTHONUNBUFFERED="1")
             with (run_dir / "log.txt").open("wb") as log:
                 self._proc = subprocess.Popen(  # argument list, never shell=True
-                    self._command(job, events), stdout=log, stderr=subprocess.STDOUT,
+                    self._command(job, events, launcher), stdout=log, stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL, env=env)
             self._run_dir = run_dir
             self._events = EventFollower(events)

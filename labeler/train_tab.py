@@ -48,6 +48,9 @@ def _layout(ctx) -> dict:
                 default, help_text = defaults[name]
                 c[name] = gr.Number(default, label=label, info=help_text,
                                     elem_id=name.replace("_", "-"))
+        c["launcher"] = gr.Dropdown(T.launcher_choices(), value=T.SINGLE_PROCESS, label="Launch",
+                                    info="one process, or `accelerate launch` with a shipped config "
+                                         "(configs/accelerate: several GPUs)", elem_id="launcher")
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
         c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
@@ -124,14 +127,16 @@ def _wire(ctx, c: dict) -> None:
     c["view_fn"] = lambda: job_view(ctx, "")
     c["outputs"] = outs
 
-    def train(max_steps, epochs, beta, eval_n, trainer=DEFAULT_TRAINER):
+    def train(max_steps, epochs, beta, eval_n, trainer=DEFAULT_TRAINER, launcher=T.SINGLE_PROCESS):
         try:
-            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n), trainer=T.check_trainer(trainer))
+            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n, launcher),
+                    trainer=T.check_trainer(trainer))
         except UserError as exc:
             gr.Warning(str(exc))
         return job_view(ctx, "")
 
-    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["trainer"]], outs,
+    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["trainer"],
+                             c["launcher"]], outs,
                      api_name="train", concurrency_limit=1)
 
     # The advanced fields show the chosen trainer's defaults (SimPO's beta is not DPO's).

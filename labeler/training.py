@@ -3,8 +3,9 @@
 `start(ctx, settings, trainer="orpo")` (or "dpo", "simpo", "kto") snapshots the preference CSV (`PreferenceStore.export_csv`)
 for the run, picks the next free `checkpoints/<trainer>-N` name and hands the run's config (the
 registered trainer's own dataclass, `trainer.preference_trainers`: ORPOArgs; `TrainSettings` are
-just the page's four optional fields over its defaults) to the shared `TrainingRunner`, which
-passes it to the subprocess as flags. The gate counts pairs that are new since the active
+just the page's four optional fields over its defaults, plus the Launch choice: one process or
+a shipped `configs/accelerate` config) to the shared `TrainingRunner`, which passes it to the
+subprocess as flags. The gate counts pairs that are new since the active
 checkpoint was trained (its `preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
 (`trainer.verdict`): the previous and the new model on the same held-out pairs and prompts.
 
@@ -27,6 +28,7 @@ from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_
 from labeler.runner import JobBusyError, JobStatus
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.fileio import utc_stamp
+from trainer.launch import shipped_configs
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 from trainer.preferences import PreferenceError
 from trainer.schema import PROMPTS_FILE
@@ -59,10 +61,29 @@ class TrainSettings:
     epochs: float | None = None
     beta: float | None = None
     eval_n: int | None = None
+    launcher: str | None = None  # how to run it, not a config field: a shipped accelerate config name
 
     def apply(self, args: Any) -> Any:
-        """`args` with the fields set here replaced."""
-        return replace(args, **{k: v for k, v in asdict(self).items() if v is not None})
+        """`args` with the config fields set here replaced (the launcher is the runner's)."""
+        chosen = {k: v for k, v in asdict(self).items() if v is not None and k != "launcher"}
+        return replace(args, **chosen)
+
+
+SINGLE_PROCESS = "one process"
+
+
+def launcher_choices() -> list[str]:
+    """The Train tab's launch choices: one process, or a shipped configs/accelerate config."""
+    return [SINGLE_PROCESS, *shipped_configs()]
+
+
+def check_launcher(value) -> str | None:
+    """None for one process, else the name of a shipped accelerate config (UserError otherwise)."""
+    if value in (None, "", SINGLE_PROCESS):
+        return None
+    if value not in launcher_choices():
+        raise UserError(f"Unknown launcher {value!r}; choose one of {', '.join(launcher_choices())}.")
+    return str(value)
 
 
 def new_pair_count(ctx) -> tuple[int, int]:
@@ -118,7 +139,8 @@ def check_settings(settings: TrainSettings) -> TrainSettings:
     return TrainSettings(max_steps=max_steps if max_steps and max_steps > 0 else None,
                          epochs=_number(settings.epochs, "Epochs", float, 0.01, MAX_EPOCHS),
                          beta=_number(settings.beta, "Beta", float, 1e-6, MAX_BETA),
-                         eval_n=_number(settings.eval_n, "Eval prompts", int, 0, MAX_EVAL_N))
+                         eval_n=_number(settings.eval_n, "Eval prompts", int, 0, MAX_EVAL_N),
+                         launcher=check_launcher(settings.launcher))
 
 
 def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER) -> JobStatus:
@@ -137,7 +159,7 @@ def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER) -> JobSt
                                      out=str(next_out_dir(ctx.checkpoints_dir, spec.name)),
                                      prompts=str(ctx.data_dir / PROMPTS_FILE)))
     try:
-        return ctx.runner.start(job)
+        return ctx.runner.start(job, launcher=settings.launcher)
     except JobBusyError as exc:
         raise UserError(f"A training job is already running: {exc}") from None
 

@@ -22,6 +22,7 @@ from labeler.common import UserError
 from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_command
 from labeler.runner import JobStatus, readable_log
 from trainer.args import add_dataclass_arguments, from_namespace
+from trainer.launch import CONFIG_DIR
 from trainer.orpo_config import ORPOArgs
 from trainer.preferences import PreferenceStore
 
@@ -99,6 +100,29 @@ def test_train_command_parses_back_into_the_same_args(tmp_path):
     add_dataclass_arguments(parser, ORPOArgs)
     received = from_namespace(ORPOArgs, parser.parse_args(cmd[3:]))
     assert received == replace(sent, events=str(tmp_path / "ev.jsonl"))
+
+
+def test_train_command_under_a_launcher_runs_the_same_module_and_flags(tmp_path):
+    sent = job(tmp_path, max_steps=2)
+    plain = train_command(sent, tmp_path / "ev.jsonl", "py")
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py", launcher="ddp")
+    assert cmd[:5] == ["py", "-m", "accelerate.commands.launch", "--config_file", str(CONFIG_DIR / "ddp.yaml")]
+    assert cmd[5:] == plain[1:]  # -m trainer.orpo and the same flags
+    with pytest.raises(ValueError, match="neither a file nor a shipped config"):
+        train_command(sent, tmp_path / "ev.jsonl", "py", launcher="no-such-config")
+    assert T.launcher_choices() == [T.SINGLE_PROCESS, "ddp", "deepspeed_zero2", "deepspeed_zero3", "fsdp"]
+
+
+def test_the_chosen_launcher_reaches_the_runner_not_the_trainers_config(tmp_path, monkeypatch):
+    ctx = make_context(tmp_path, pairs=20)
+    started = []
+    monkeypatch.setattr(ctx.runner, "start", lambda job, launcher=None: started.append((job, launcher)))
+    T.start(ctx, T.TrainSettings(max_steps=2, launcher="deepspeed_zero3"))
+    T.start(ctx, T.TrainSettings(max_steps=2, launcher=T.SINGLE_PROCESS))
+    (first, launcher), (second, none) = started
+    assert (launcher, none) == ("deepspeed_zero3", None)
+    assert isinstance(first, ORPOArgs) and first.max_steps == 2 and replace(first, data="") == replace(second, data="")
+    ctx.close()
 
 
 def test_fold_events_builds_the_loss_curve_and_final_state():
@@ -180,6 +204,9 @@ def test_training_needs_twenty_pairs(tmp_path, pairs, allowed, reason):
     (T.TrainSettings(epochs=0), "Epochs"),
     (T.TrainSettings(beta=-1), "Beta"),
     (T.TrainSettings(eval_n="many"), "Eval prompts must be a whole number"),
+    (T.TrainSettings(launcher="deepspeed_zero3"), None),
+    (T.TrainSettings(launcher=T.SINGLE_PROCESS), T.TrainSettings()),
+    (T.TrainSettings(launcher="/etc/passwd"), "Unknown launcher"),
 ])
 def test_train_settings_are_checked(settings, expected):
     if isinstance(expected, str):
@@ -283,3 +310,25 @@ def test_the_trainer_choice_is_checked(given, expected):
             T.check_trainer(given)
     else:
         assert T.check_trainer(given) == expected
+
+
+@pytest.mark.parametrize("name", ["orpo", "dpo", "simpo", "kto"])
+def test_every_trainer_runs_under_a_launcher_with_its_own_module_and_flags(tmp_path, monkeypatch, name):
+    from trainer.preference_trainers import TRAINERS
+
+    spec = TRAINERS[name]
+    sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
+                       out=str(T.next_out_dir(tmp_path, name)), max_steps=2)
+    plain = train_command(sent, tmp_path / "ev.jsonl", "py")
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py", launcher="fsdp")
+    assert cmd[:5] == ["py", "-m", "accelerate.commands.launch", "--config_file", str(CONFIG_DIR / "fsdp.yaml")]
+    assert cmd[5:7] == ["-m", f"trainer.{name}"] and cmd[5:] == plain[1:]
+    # The Train tab's path: the chosen trainer's config and the chosen launcher reach the runner.
+    ctx = make_context(tmp_path / "app", pairs=20)
+    started = []
+    monkeypatch.setattr(ctx.runner, "start", lambda job, launcher=None: started.append((job, launcher)))
+    T.start(ctx, T.TrainSettings(max_steps=2, launcher="ddp"), trainer=name)
+    [(job_sent, launcher)] = started
+    assert isinstance(job_sent, spec.config) and launcher == "ddp" and job_sent.max_steps == 2
+    assert Path(job_sent.out).name == f"{name}-1"
+    ctx.close()

@@ -63,6 +63,13 @@ def test_a_loop_back_is_one_back_edge():
     assert plan.line() == "# steps: Agent > Environment > Replay buffer > Learner; loop Learner > Agent"
 
 
+def test_a_loop_may_name_its_step_by_part_of_the_label():
+    plan = read_steps("unlabeled pool -> active learning selector -> annotators -> model training "
+                      "-> back to the selector")
+    assert plan.labels == ("Unlabeled pool", "Active learning selector", "Annotators", "Model training")
+    assert plan.loops == ((3, 1),)
+
+
 @pytest.mark.parametrize("request_text", [
     "CNN: 32x32 input -> conv 3x3 -> max pool 2x2 -> dense 64 -> 10 outputs",  # left to the model
     "a nice diagram",

@@ -8,7 +8,8 @@ SFT model samples k candidates; each is scored against the prompt's reference wi
 project's `original_score`. The reference becomes `chosen` and the lowest-scoring candidate
 (valid or not; the earliest on ties) becomes `rejected`, provided it scores below the
 reference's 1.0. A prompt whose candidates all score 1.0 is skipped. Pairs are appended with
-source=auto and model=the checkpoint. `--n-dl` / `--n-other` count the pairs *added by this run*.
+source=auto and model=the checkpoint (plus the server with `--generator-url`: `trainer.sources.source_name`).
+`--n-dl` / `--n-other` count the pairs *added by this run*.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from diagram import canonical_prompt, original_score, parse
 from trainer.datasets_io import load_prompt_pool
 from trainer.preferences import PreferenceError, open_store
 from trainer.schema import CATEGORIES, DEFAULT_CHECKPOINT, DEFAULT_PREFERENCES, DEFAULT_PROMPTS
-from trainer.sources import add_source_arguments, source_from_args
+from trainer.sources import add_source_arguments, source_from_args, source_name
 
 
 
@@ -122,7 +123,7 @@ def _bootstrap(args: argparse.Namespace) -> int:
     with tqdm(total=args.n_dl + args.n_other, desc="auto pairs", unit="pair") as bar:
         for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):
             bootstrap_pairs(generator, by_category[category], want, store, k=args.k, seed=args.seed,
-                            stats=stats, progress=bar, model_name=args.checkpoint)
+                            stats=stats, progress=bar, model_name=source_name(generator, args.checkpoint))
     for category, want in (("dl_model", args.n_dl), ("other", args.n_other)):
         if stats.written[category] < want:
             print(f"warning: only {stats.written[category]} of {want} {category} pairs: the pool ran out of "

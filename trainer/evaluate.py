@@ -34,7 +34,7 @@ from tqdm import tqdm
 from diagram import build_prompt, extract_request, original_score, parse, readability
 from trainer.datasets_io import load_prompt_pool, load_reference_csv
 from trainer.schema import DEFAULT_CHECKPOINT, DEFAULT_PROMPTS
-from trainer.sources import add_source_arguments, source_from_args
+from trainer.sources import add_source_arguments, source_from_args, source_name
 
 DEFAULT_POOL = DEFAULT_PROMPTS
 
@@ -169,7 +169,7 @@ def run_eval(args: argparse.Namespace) -> int:
     generator = source_from_args(args)
     load_seconds = time.perf_counter() - started
     report = evaluate(generator, rows, k=args.k, seed=args.seed, temperature=args.temperature, top_p=args.top_p)
-    report = {"checkpoint": str(args.checkpoint), "split": args.split if from_pool else None,
+    report = {"checkpoint": source_name(generator, args.checkpoint), "split": args.split if from_pool else None,
               "source": csv_file or args.prompts_file or args.pool, "grammar": getattr(generator, "grammar", None),
               "read": getattr(generator, "read", None),
               "load_seconds": round(load_seconds, 2), "threads": getattr(generator, "threads", None) or torch.get_num_threads(),

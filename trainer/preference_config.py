@@ -49,6 +49,9 @@ class PreferenceArgs:
     prompts: str = field(default=DEFAULT_PROMPTS, metadata={"help": "prompt pool with the held-out split"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
     overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
+    shard_log: str = field(default="", metadata={
+        "help": "write the ids of the pairs each process trained on to DIR/rank-N.txt "
+                "(checks data sharding under accelerate launch)"})
 
     def settings(self) -> dict[str, float]:
         """The loss settings of this trainer (its own fields), recorded in the manifest."""

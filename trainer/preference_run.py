@@ -31,6 +31,12 @@ dir with the label copy are removed, a final {"status": "cancelled"} event is wr
 exit code is 143. Dirs a SIGKILLed run left (their names carry its pid) are swept at the next start.
 A failure writes {"status": "failed", "error": ...} and exits 1. No existing checkpoint is ever touched.
 
+Several processes (`--accelerate-config CONFIG`: the command re-executes itself under `accelerate
+launch`, `trainer.launch`): the main process writes the snapshot, the events, the manifest and the
+verdict (scored from the saved dir, as the weights may be sharded) and sweeps leftovers; every
+process saves into the shared temp dir (`trainer.distributed`); `--shard-log DIR` records the pairs
+each process trained on; the manifest records the world size and effective batch (`run_facts`).
+
 Precision and memory (`training_arguments`): on CPU fp32 without gradient checkpointing. On a GPU:
 bf16 weights (LoRA), gradient checkpointing, the 8-bit paged AdamW of bitsandbytes when installed.
 """
@@ -58,11 +64,12 @@ from safetensors import safe_open
 from transformers import TrainerCallback
 
 from trainer import args as config_args
-from trainer.checkpoint import (CheckpointError, atomic_dir, file_sha256, read_manifest, sweep_leftovers,
-                                work_dir, write_manifest)
+from trainer import distributed
+from trainer.checkpoint import CheckpointError, file_sha256, read_manifest, sweep_leftovers, write_manifest
 from trainer.evaluate import evaluate
 from trainer.events import EventWriter, progress_callback
 from trainer.fileio import os_error_message
+from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
 from trainer.modeling import classify, load_model, pick_device, pick_dtype
 from trainer.preference_config import FULL_FINETUNE_MAX_PARAMS, PreferenceArgs
 from trainer.preference_data import fit_rows, heldout_rows, load_pairs, split_pairs
@@ -290,14 +297,18 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     """Snapshot, split, load, tokenize, train; returns (trainer, tokenizer, facts for the manifest)."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    snapshot = open_store(args.data).export_csv(work / TRAINED_PAIRS_FILE)
+    snapshot = work / TRAINED_PAIRS_FILE
+    if distributed.is_main():  # several processes: one snapshot, which the others then read
+        open_store(args.data).export_csv(snapshot)
+    distributed.wait_for_everyone()
     rows = load_pairs(snapshot)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
     train_rows, val_rows = split_pairs(rows, fraction, args.seed)
     if writer:
         writer.write(phase=f"{len(train_rows)} pairs to train on, {len(val_rows)} held out for the verdict")
     _check(cancel)
-    model, tokenizer, lora, lineage = prepare_model(args)
+    with distributed.main_first():  # a hub base is downloaded once
+        model, tokenizer, lora, lineage = prepare_model(args)
     _check(cancel)
     train_rows, val_rows, max_length, dropped = fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
     callbacks = [CancelCallback(cancel)] + ([progress_callback(writer)] if writer else [])
@@ -305,6 +316,8 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     for dataset in (trainer.train_dataset, trainer.eval_dataset):
         if dataset is not None:
             recipe.check(dataset, tokenizer, max_length)
+    if args.shard_log:
+        distributed.record_examples(trainer, args.shard_log)
     _check(cancel)
     result = trainer.train()
     _check(cancel)
@@ -313,7 +326,7 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
         metrics.update({k: v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))})
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
              "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics,
-             "heldout_pairs": val_rows}
+             "heldout_pairs": val_rows, **distributed.run_facts(args.batch_size, args.grad_accum)}
     return trainer, tokenizer, facts
 
 
@@ -332,7 +345,10 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: PreferenceA
     """Parent and new model on the same held-out pairs and prompts (see trainer.verdict)."""
     pairs = facts["heldout_pairs"]
     say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
-    new = {"prefers_chosen": preference_accuracy(trainer.model, tokenizer, pairs)}
+    # Several processes: the weights may be sharded (ZeRO-3, FSDP), so score the saved model.
+    model = load_model(new_dir)[0] if distributed.launched() else trainer.model
+    new = {"prefers_chosen": preference_accuracy(model, tokenizer, pairs)}
+    del model
     _check(cancel)
     parent = Path(args.checkpoint).name or args.checkpoint
     say(f"verdict: scoring {len(pairs)} held-out pairs with {parent}")
@@ -357,11 +373,14 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: PreferenceA
 
 def _save(trainer: Any, tokenizer: Any, args: PreferenceArgs, recipe: Recipe, work: Path, facts: dict, cancel: threading.Event,
           started: float, say: Any, on_sigterm: SigtermCancels | None = None) -> Path:
-    with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
+    # Every process saves (ZeRO-3/FSDP gather the weights); the main one writes the rest.
+    with distributed.checkpoint_dir(args.out, overwrite=args.overwrite) as tmp:
         if facts["adapter"]:
             # adapter_config.json names the merged parent, like the manifest.
             trainer.model.peft_config["default"].base_model_name_or_path = facts["base_model"]
         trainer.save_model(str(tmp))
+        if not distributed.is_main():
+            return Path(args.out)
         tokenizer.save_pretrained(str(tmp))
         (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
         snapshot = work / TRAINED_PAIRS_FILE
@@ -405,13 +424,14 @@ def train_preference(args: PreferenceArgs | argparse.Namespace, recipe: Recipe,
     if isinstance(args, argparse.Namespace):
         args = config_args.from_namespace(recipe.config, args)
     cancel = cancel or threading.Event()
-    writer = EventWriter(args.events) if args.events else None
+    writer = EventWriter(args.events) if args.events and distributed.is_main() else None
     started = time.monotonic()
     with sigterm_sets(cancel) as on_sigterm:
         try:
             _validate(args)
-            sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
-            with work_dir(recipe.name) as work:
+            if distributed.is_main():
+                sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
+            with distributed.shared_work_dir(recipe.name) as work:
                 trainer, tokenizer, facts = _train(args, recipe, cancel, Path(work), writer)
 
                 def say(text: str) -> None:
@@ -444,6 +464,15 @@ def to_command(args: PreferenceArgs, recipe: Recipe) -> str:
 def run_recipe(namespace: argparse.Namespace, recipe: Recipe) -> int:
     """The `diagramlab <name>` command: 0 done, 143 cancelled, 1 failed (message on stderr)."""
     prog = f"diagramlab {recipe.name}"
+    if getattr(namespace, "accelerate_config", ""):  # several processes: become the launcher
+        args = config_args.from_namespace(recipe.config, namespace)
+        try:
+            command = accelerate_command(namespace.accelerate_config, f"trainer.{recipe.name}",
+                                         flags_of(to_command(args, recipe)))
+        except ValueError as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return 1
+        return exec_launch(command)
     try:
         path = train_preference(namespace, recipe)
     except Cancelled as exc:
@@ -455,7 +484,8 @@ def run_recipe(namespace: argparse.Namespace, recipe: Recipe) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {path}")
+    if distributed.is_main():  # once, not once per process
+        print(f"wrote {path}")
     return 0
 
 
@@ -469,6 +499,7 @@ def command_functions(recipe: Recipe, description: str) -> tuple[Callable, ...]:
 
     def add_arguments(parser: argparse.ArgumentParser) -> None:
         config_args.add_dataclass_arguments(parser, recipe.config)
+        add_launch_argument(parser)
 
     def run(namespace: argparse.Namespace) -> int:
         """The command: 0 done, 143 cancelled, 1 failed (message on stderr)."""

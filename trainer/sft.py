@@ -20,11 +20,9 @@ Several GPUs: `accelerate launch -m trainer.sft ...` (the HF Trainer does the di
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -40,16 +38,20 @@ from trl import SFTConfig, SFTTrainer
 
 from diagram.prompt import extract_request
 from trainer import args as config_args
-from trainer.checkpoint import atomic_dir, file_sha256, write_manifest
+from trainer import distributed
+from trainer.checkpoint import file_sha256, write_manifest
 from trainer.datasets_io import load_prompt_pool, load_sft_csv
+from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
 from trainer.modeling import (TINY_BASE_NAME, adapter_base, build_tiny, classify, load_model, pick_device,
                               pick_dtype)
 from trainer.sft_config import LORA_TARGETS, SFTArgs
 from trainer.synth import iter_examples, normalize_request, plan_from_info
 from trainer.template import IGNORE_INDEX, check_labels_end_with_eos, encode_example, model_input
 
+
 def add_sft_arguments(parser: argparse.ArgumentParser) -> None:
     config_args.add_dataclass_arguments(parser, SFTArgs)
+    add_launch_argument(parser)
 
 
 def args_from_namespace(namespace: argparse.Namespace) -> SFTArgs:
@@ -221,13 +223,11 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         torch.set_num_threads(args.threads)
     started = time.monotonic()
     train_pairs, val_pairs, synthetic = load_pairs(args)
-    with contextlib.ExitStack() as stack:
-        if args.work_dir:
-            work = Path(args.work_dir)
-            work.mkdir(parents=True, exist_ok=True)
-        else:
-            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="diagramlab-sft-")))
-        model, tokenizer, lora, base_name = _prepare_model(args, work, synthetic + train_pairs)
+    # Under `accelerate launch` every process gets the same work dir; the main process builds the
+    # tiny base (or downloads the hub base) first, the others then load it (trainer.distributed).
+    with distributed.shared_work_dir("sft", args.work_dir) as work:
+        with distributed.main_first():
+            model, tokenizer, lora, base_name = _prepare_model(args, work, synthetic + train_pairs)
         train_rows, dropped = encode_pairs(tokenizer, train_pairs + synthetic, args.max_length)
         val_rows, dropped_val = encode_pairs(tokenizer, val_pairs, args.max_length)
         if not train_rows:
@@ -242,6 +242,8 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
             callbacks=[event_callback(on_event)] if on_event else None,
         )
         max_answer = max(_answer_length(r) for r in train_rows)
+        if args.shard_log:
+            distributed.record_examples(trainer, args.shard_log)
         if args.save_steps:
             trainer.add_callback(_manifest_on_save(args, base_name, max_answer))
         resume = _latest_checkpoint(work / "trainer") if args.work_dir else None
@@ -249,21 +251,21 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         metrics = {"train_loss": result.training_loss, "steps": result.global_step}
         if val_rows:
             metrics.update(trainer.evaluate())
-        if trainer.is_world_process_zero():  # under `accelerate launch` only rank 0 writes
-            _save(trainer, tokenizer, args, {
-                "base_model": base_name,
-                "adapter": lora is not None or hasattr(model, "peft_config"),
-                "data_rows": len(train_pairs) + len(val_pairs),
-                "train_rows": len(train_pairs),
-                "val_rows": len(val_pairs),
-                "synthetic_rows": len(synthetic),
-                "synthetic_seed": args.synthetic_seed if synthetic else None,
-                "dropped_too_long": dropped + dropped_val,
-                "max_answer_tokens": max_answer,
-                "metrics": metrics,
-                "wall_seconds": round(time.monotonic() - started, 1),
-                "parameters": sum(p.numel() for p in model.parameters()),
-            })
+        _save(trainer, tokenizer, args, {  # every process saves (ZeRO-3/FSDP), the main one writes
+            "base_model": base_name,
+            "adapter": lora is not None or hasattr(model, "peft_config"),
+            "data_rows": len(train_pairs) + len(val_pairs),
+            "train_rows": len(train_pairs),
+            "val_rows": len(val_pairs),
+            "synthetic_rows": len(synthetic),
+            "synthetic_seed": args.synthetic_seed if synthetic else None,
+            "dropped_too_long": dropped + dropped_val,
+            "max_answer_tokens": max_answer,
+            "metrics": metrics,
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "parameters": sum(p.numel() for p in model.parameters()),
+            **distributed.run_facts(args.batch_size, args.grad_accum),
+        })
     return Path(args.out)
 
 
@@ -278,7 +280,7 @@ def _manifest_on_save(args: SFTArgs, base_name: str, max_answer: int) -> Any:
     class _Manifest(TrainerCallback):
         def on_save(self, targs: Any, state: Any, control: Any, **kwargs: Any) -> None:
             directory = Path(targs.output_dir) / f"checkpoint-{state.global_step}"
-            if directory.is_dir():
+            if directory.is_dir() and distributed.is_main():
                 write_manifest(directory, kind="sft", base_model=base_name, partial=True,
                                step=state.global_step, max_steps=state.max_steps,
                                max_answer_tokens=max_answer, training_args=asdict(args),
@@ -292,9 +294,13 @@ def _answer_length(row: dict) -> int:
 
 
 def _save(trainer: Any, tokenizer: Any, args: SFTArgs, fields: dict[str, Any]) -> None:
-    """Model (or adapter) + tokenizer + manifest, published atomically at args.out."""
-    with atomic_dir(args.out, overwrite=args.overwrite) as tmp:
+    """Model (or adapter) + tokenizer + manifest, published atomically at args.out.
+
+    Called on every process: save_model gathers sharded weights; only the main one writes."""
+    with distributed.checkpoint_dir(args.out, overwrite=args.overwrite) as tmp:
         trainer.save_model(str(tmp))
+        if not distributed.is_main():
+            return
         tokenizer.save_pretrained(str(tmp))
         (tmp / "training_args.bin").unlink(missing_ok=True)  # a pickle; the manifest has the args
         write_manifest(
@@ -311,8 +317,12 @@ def _save(trainer: Any, tokenizer: Any, args: SFTArgs, fields: dict[str, Any]) -
 
 def run_sft(namespace: argparse.Namespace) -> int:
     """The `diagramlab sft` command (dispatcher contract: returns the exit code)."""
+    if getattr(namespace, "accelerate_config", ""):  # several processes: become the launcher
+        flags = flags_of(to_command(args_from_namespace(namespace)))
+        return exec_launch(accelerate_command(namespace.accelerate_config, "trainer.sft", flags))
     path = train_sft(namespace)
-    print(f"wrote {path}")
+    if distributed.is_main():  # once, not once per process
+        print(f"wrote {path}")
     return 0
 
 

@@ -64,3 +64,6 @@ class SFTArgs:
     logging_steps: int = field(default=20, metadata={"help": "log the training loss every N steps"})
     threads: int = field(default=0, metadata={"help": "torch CPU threads (0: torch's default)"})
     overwrite: bool = field(default=False, metadata={"help": "replace --out if it exists"})
+    shard_log: str = field(default="", metadata={
+        "help": "write the ids of the examples each process trained on to DIR/rank-N.txt "
+                "(checks data sharding under accelerate launch)"})
