@@ -9,8 +9,8 @@ Per profile (left-to-right flow, blue palette, round rectangles; most readable a
 2. the SFT model samples K=4 candidates for each labeling prompt (shared: same SFT model),
 3. the simulated user takes the candidate it likes best as `chosen` and the one it likes least as
    `rejected` (valid beats invalid, then the profile's score; ties are skipped),
-4. `diagramlab orpo` trains on auto + simulated pairs (trainer.orpo.train_orpo),
-5. SFT and ORPO sample K candidates for each held-out prompt; reported per model: profile match
+4. `diagramlab orpo` (or `--trainer dpo|simpo|kto`) trains on auto + simulated pairs,
+5. SFT and the trained model sample K candidates for each held-out prompt; reported per model: profile match
    rate (share of *all* candidates that match the taste; invalid ones never match), validity,
    EOS stop rate and the original project's score against the reference (invalid = 0).
 Targets: match rate +30 points per target profile, validity down at most 2 points, <= 30 min per
@@ -19,7 +19,8 @@ gains) and the ceiling: how often the reference layouts of the held-out prompts 
 
 Writes results.md, results.json and uptake.png (matplotlib, Agg) under --out, and prints the
 table. Sampled candidates are cached under --out (keyed by checkpoint, split, K, seed), so a
-rerun with other ORPO settings only retrains and re-evaluates.
+rerun with other settings or another `--trainer` (same --out: the same judgments, the same SFT
+samples) only retrains and re-evaluates; a trainer other than ORPO writes results-<trainer>.md.
 """
 
 from __future__ import annotations
@@ -205,14 +206,18 @@ def profile_pairs(profile: Profile, rows: list[dict], cands: list[list[Any]], au
 
 
 def train_profile(args: argparse.Namespace, data: Path, out_dir: Path) -> float:
-    """ORPO on `data` into `out_dir`; returns wall seconds. A checkpoint already trained on the same
-    data with the same settings is reused (its manifest's wall time is reported)."""
-    from trainer.checkpoint import CheckpointError, file_sha256, read_manifest
-    from trainer.orpo import ORPOArgs, train_orpo
+    """`--trainer` (ORPO by default) on `data` into `out_dir`; returns wall seconds. A checkpoint
+    already trained on the same data with the same settings is reused (its manifest's wall time)."""
+    import importlib
 
-    orpo_args = ORPOArgs(checkpoint=str(args.checkpoint), data=str(data), out=str(out_dir), beta=args.beta,
-                         lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                         no_eval=True, threads=args.threads)
+    from trainer.checkpoint import CheckpointError, file_sha256, read_manifest
+    from trainer.preference_trainers import TRAINERS
+
+    spec = TRAINERS[args.trainer]
+    beta = {} if args.beta is None else {"beta": args.beta}  # None: the trainer's own default
+    orpo_args = spec.config(checkpoint=str(args.checkpoint), data=str(data), out=str(out_dir), lr=args.lr,
+                            epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                            no_eval=True, threads=args.threads, **beta)
     try:
         manifest = read_manifest(out_dir)
         if manifest["data_sha256"] == file_sha256(data) and manifest["training_args"] == asdict(orpo_args):
@@ -222,7 +227,7 @@ def train_profile(args: argparse.Namespace, data: Path, out_dir: Path) -> float:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     started = time.monotonic()
-    train_orpo(orpo_args)
+    getattr(importlib.import_module(spec.module), f"train_{spec.name}")(orpo_args)
     return time.monotonic() - started
 
 
@@ -254,16 +259,18 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     results = []
     for profile in profiles:
         data, picks = profile_pairs(profile, rows, cands, auto, out)
-        train_s = train_profile(args, data, out / f"orpo-{profile.name}")
+        tuned_dir = out / f"{args.trainer}-{profile.name}"
+        train_s = train_profile(args, data, tuned_dir)
         t0 = time.monotonic()
-        tuned = Generator(out / f"orpo-{profile.name}")
-        after = measure(heldout, sample(tuned, out / f"orpo-{profile.name}", heldout, args.k, heldout_seed,
+        tuned = Generator(tuned_dir)
+        after = measure(heldout, sample(tuned, tuned_dir, heldout, args.k, heldout_seed,
                                         out, f"heldout-{profile.name}"), profiles)
         # Sampling time from the candidates (cached or not) plus loading: comparable across reruns.
         eval_s = after["sample_seconds"] + (time.monotonic() - t0 if after["sample_seconds"] == 0 else 0)
         results.append({"profile": profile.name, "likes": profile.likes, "target": profile.target,
                         "pairs": len(_csv_rows(data)),
-                        "simulated_pairs": picks, "sft": base, "orpo": after, "train_seconds": train_s,
+                        "simulated_pairs": picks, "sft": base, "tuned": after, "trainer": args.trainer,
+                        "train_seconds": train_s,
                         "eval_seconds": eval_s, "shared_seconds": shared_s / len(profiles)})
         print(row_markdown(results[-1]), flush=True)
     return results
@@ -285,14 +292,16 @@ def _csv_rows(path: Path) -> list[dict]:
 
 # ---------------------------------------------------------------- report
 
-HEADER = ("| profile | pairs (simulated) | match SFT → ORPO | Δ match (target) | match among valid | references match "
-          "| validity SFT → ORPO | Δ validity | EOS stop SFT → ORPO | original score SFT → ORPO "
-          "| minutes (shared + train + eval) |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+def header(label: str) -> str:
+    """The table's head; `label` names the trained model's trainer ("ORPO")."""
+    return (f"| profile | pairs (simulated) | match SFT → {label} | Δ match (target) | match among valid "
+            f"| references match | validity SFT → {label} | Δ validity | EOS stop SFT → {label} "
+            f"| original score SFT → {label} | minutes (shared + train + eval) |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def row_markdown(r: dict[str, Any]) -> str:
-    s, o, name = r["sft"], r["orpo"], r["profile"]
+    s, o, name = r["sft"], r["tuned"], r["profile"]
     target = "≥ +30" if r.get("target", True) else "diagnostic"
     minutes = (r["shared_seconds"] + r["train_seconds"] + r["eval_seconds"]) / 60
     return (f"| {name} | {r['pairs']} ({r['simulated_pairs']}) | {s['match'][name]:.0%} → {o['match'][name]:.0%} "
@@ -313,12 +322,16 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace) -> str
     out = Path(args.out)
     n = results[0]["sft"]["n_candidates"] if results else 0
     # Another held-out seed is a re-measurement: its report goes beside the main one, not over it.
-    suffix = "" if args.heldout_seed is None else f"-heldout-seed{args.heldout_seed}"
+    suffix = ("" if args.trainer == "orpo" else f"-{args.trainer}") + \
+        ("" if args.heldout_seed is None else f"-heldout-seed{args.heldout_seed}")
+    from trainer.preference_trainers import TRAINERS
+
+    label = TRAINERS[args.trainer].label
     text = (f"Preference uptake, {'quick' if args.quick else 'full'} run: checkpoint {args.checkpoint}, "
             f"K={args.k}, {n} held-out candidates per model (sampling seed "
             f"{_heldout_seed(args)}), "
-            f"ORPO beta={args.beta} lr={args.lr or 'default'} "
-            f"epochs={args.epochs}\n\n{HEADER}\n" + "\n".join(row_markdown(r) for r in results) + "\n\n"
+            f"{label} beta={args.beta or 'default'} lr={args.lr or 'default'} "
+            f"epochs={args.epochs}\n\n{header(label)}\n" + "\n".join(row_markdown(r) for r in results) + "\n\n"
             + "".join(f"- {r['profile']}: prefers {r['likes']}\n" for r in results))
     (out / f"results{suffix}.md").write_text(text, encoding="utf-8")
     (out / f"results{suffix}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
@@ -326,14 +339,14 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace) -> str
     names = [r["profile"] for r in results]
     xs = range(len(names))
     ax.bar([x - 0.2 for x in xs], [100 * r["sft"]["match"][r["profile"]] for r in results], 0.4, label="SFT")
-    ax.bar([x + 0.2 for x in xs], [100 * r["orpo"]["match"][r["profile"]] for r in results], 0.4, label="ORPO")
+    ax.bar([x + 0.2 for x in xs], [100 * r["tuned"]["match"][r["profile"]] for r in results], 0.4, label=label)
     ax.scatter(list(xs), [100 * r["sft"]["reference_match"][r["profile"]] for r in results], marker="_", s=900,
                color="black", label="reference layouts", zorder=3)
     ax.set_xticks(list(xs), [n if r.get("target", True) else f"{n}\n(diagnostic)" for n, r in zip(names, results)])
     ax.set_ylabel("held-out candidates matching the taste (%)")
     ax.set_ylim(0, 118)  # headroom: the legend sits above the 100% line, clear of the bars
     ax.set_yticks(range(0, 101, 20))
-    ax.set_title("Simulated users: SFT vs ORPO")
+    ax.set_title(f"Simulated users: SFT vs {label}")
     ax.legend(loc="upper center", ncol=3, frameon=False)
     fig.tight_layout()
     fig.savefig(out / f"uptake{suffix}.png", dpi=120)
@@ -348,10 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="40 auto + 120 labeled prompts, 30 held out")
     parser.add_argument("--profiles", nargs="+", default=[p.name for p in PROFILES], help="which users")
     parser.add_argument("-k", type=int, default=4, help="candidates per prompt (default 4)")
-    parser.add_argument("--beta", type=float, default=0.1, help="ORPO beta (lambda)")
-    parser.add_argument("--lr", type=float, default=0.0, help="ORPO learning rate (0: orpo's default)")
-    parser.add_argument("--epochs", type=float, default=3.0, help="ORPO epochs")
-    parser.add_argument("--batch-size", type=int, default=4, help="ORPO pairs per batch")
+    parser.add_argument("--trainer", default="orpo", choices=["orpo", "dpo", "simpo", "kto"],
+                        help="preference trainer (trainer.preference_trainers)")
+    parser.add_argument("--beta", type=float, default=None, help="the trainer's beta (default: its own)")
+    parser.add_argument("--lr", type=float, default=0.0, help="learning rate (0: the trainer's default)")
+    parser.add_argument("--epochs", type=float, default=3.0, help="training epochs")
+    parser.add_argument("--batch-size", type=int, default=4, help="pairs per batch")
     parser.add_argument("--seed", type=int, default=0, help="prompt order, sampling and training seed")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     parser.add_argument("--heldout-seed", type=int, default=None,

@@ -148,7 +148,7 @@ class ModelRegistry:
             return str(checkpoint)
 
     def stage(self, checkpoint: Path) -> str:
-        """The manifest's kind (sft | orpo | base), or 'unknown'."""
+        """The manifest's kind (sft | orpo | dpo | simpo | kto | base), or 'unknown'."""
         try:
             return str(read_manifest(checkpoint).get("kind", "unknown"))
         except CheckpointError:

@@ -1,4 +1,5 @@
-"""The Train tab: one click trains ORPO on the collected pairs; follow it; promote the result.
+"""The Train tab: one click trains the chosen preference trainer (ORPO by default; DPO, SimPO,
+KTO: `trainer.preference_trainers`) on the collected pairs; follow it; promote the result.
 
 Layout first, then wiring; logic in `labeler.training`, the subprocess in `labeler.runner`.
 A `gr.Timer` polls the shared runner, so every open session sees the same job (progress bar with
@@ -31,8 +32,10 @@ def _layout(ctx) -> dict:
     c: dict = {"seen": gr.State(""), "job": gr.State("")}
     c["gate"] = gr.Markdown(elem_id="train-gate")
     with gr.Row():
-        c["train"] = gr.Button(f"Train {TRAINERS[DEFAULT_TRAINER].label} on current preferences", variant="primary",
-                               elem_id="train", interactive=False)
+        c["trainer"] = gr.Dropdown([(spec.label, name) for name, spec in TRAINERS.items()],
+                                   value=DEFAULT_TRAINER, label="Trainer", elem_id="trainer", scale=1)
+        c["train"] = gr.Button("Train on current preferences", variant="primary",
+                               elem_id="train", interactive=False, scale=2)
         c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
         c["stop_ok"] = gr.Checkbox(True, visible="hidden", elem_id="stop-ok")
     defaults = T.field_defaults()
@@ -124,15 +127,25 @@ def _wire(ctx, c: dict) -> None:
     c["view_fn"] = lambda: job_view(ctx, "")
     c["outputs"] = outs
 
-    def train(max_steps, epochs, beta, eval_n, launcher=T.SINGLE_PROCESS):
+    def train(max_steps, epochs, beta, eval_n, trainer=DEFAULT_TRAINER, launcher=T.SINGLE_PROCESS):
         try:
-            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n, launcher))
+            T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n, launcher),
+                    trainer=T.check_trainer(trainer))
         except UserError as exc:
             gr.Warning(str(exc))
         return job_view(ctx, "")
 
-    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["launcher"]], outs,
+    c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["trainer"],
+                             c["launcher"]], outs,
                      api_name="train", concurrency_limit=1)
+
+    # The advanced fields show the chosen trainer's defaults (SimPO's beta is not DPO's).
+    numbers = [c[name] for name in T.SETTINGS_FIELDS]
+    def show_defaults(name):
+        defaults = T.field_defaults(T.check_trainer(name))
+        return [gr.Number(value=defaults[n][0], info=defaults[n][1]) for n in T.SETTINGS_FIELDS]
+
+    c["trainer"].change(show_defaults, c["trainer"], numbers, api_visibility="private")
 
     def stop(confirmed=True):
         if not confirmed:

@@ -1,7 +1,7 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
-`start(ctx, settings, trainer="orpo")` snapshots the preference CSV (`PreferenceStore.export_csv`)
-for the run, picks the next free `checkpoints/orpo-N` name and hands the run's config (the
+`start(ctx, settings, trainer="orpo")` (or "dpo", "simpo", "kto") snapshots the preference CSV (`PreferenceStore.export_csv`)
+for the run, picks the next free `checkpoints/<trainer>-N` name and hands the run's config (the
 registered trainer's own dataclass, `trainer.preference_trainers`: ORPOArgs; `TrainSettings` are
 just the page's four optional fields over its defaults, plus the Launch choice: one process or
 a shipped `configs/accelerate` config) to the shared `TrainingRunner`, which passes it to the
@@ -36,11 +36,21 @@ from trainer.schema import PROMPTS_FILE
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
 
 
+SETTINGS_FIELDS = ("max_steps", "epochs", "beta", "eval_n")  # the page's advanced fields
+
+
+def check_trainer(name: str | None) -> str:
+    """A registered trainer's name (None or blank: the default); UserError otherwise."""
+    name = name or DEFAULT_TRAINER
+    if name not in TRAINERS:
+        raise UserError(f"Unknown trainer {name!r}; choose one of {', '.join(TRAINERS)}.")
+    return name
+
+
 def field_defaults(trainer: str = DEFAULT_TRAINER) -> dict[str, tuple[object, str]]:
     """(default, help) of the exposed options of the trainer's config dataclass (ORPOArgs)."""
-    wanted = ("max_steps", "epochs", "beta", "eval_n")
     return {f.name: (f.default, f.metadata["help"]) for f in fields(TRAINERS[trainer].config)
-            if f.name in wanted}
+            if f.name in SETTINGS_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def test_file_sha256_matches_hashlib(tmp_path):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"kind": "dpo", "base_model": "x"}, "kind must be one of"),
+        ({"kind": "ppo", "base_model": "x"}, "kind must be one of"),
         ({"kind": "sft"}, "needs base_model"),
     ],
 )

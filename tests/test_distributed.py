@@ -128,6 +128,27 @@ def test_sft_and_orpo_train_on_two_processes_each_on_its_own_shard(tmp_path):
     assert not list((tmp_path / "ckpts").glob(".*"))  # no temp dir left beside the checkpoints
 
 
+@pytest.mark.slow
+def test_kto_trains_on_two_processes_each_on_its_own_shard(tmp_path):
+    """Every preference trainer runs through trainer.preference_run; KTO is the one whose rows
+    (unpaired, TRL's `*_ids` layout) and sampler (sequential) differ most from ORPO's."""
+    from trainer.events import read_events
+
+    out, events, shards = tmp_path / "ckpts" / "kto-1", tmp_path / "events.jsonl", tmp_path / "kto-shards"
+    cmd = [sys.executable, "-m", "diagramlab", "kto", "--accelerate-config", str(_two_process_config(tmp_path)),
+           "--checkpoint", str(REPO_ROOT / "checkpoints" / "tiny-sft"),
+           "--data", str(_write_pairs(tmp_path / "prefs.csv", 20)), "--out", str(out), "--events", str(events),
+           "--max-steps", "2", "--batch-size", "2", "--val-fraction", "0.2", "--no-eval", "--shard-log", str(shards)]
+    _run(cmd, tmp_path / "kto.log")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "kto" and manifest["world_size"] == 2 and manifest["effective_batch"] == 4
+    assert manifest["verdict"]["new"]["prefers_chosen"] is not None
+    rank0, rank1 = _shards(shards)
+    assert rank0 and rank1 and not rank0 & rank1
+    assert [e["status"] for e in read_events(events) if "status" in e] == ["done"]
+    assert not list((tmp_path / "ckpts").glob(".*"))
+
+
 # ---- single process: the helpers are the plain operations -----------------------------------
 
 
@@ -164,6 +185,11 @@ def test_example_ids_tell_examples_apart():
     assert distributed.example_id(a) != distributed.example_id({"input_ids": [1, 2, 4]})
     pair = {"prompt_input_ids": [1], "chosen_input_ids": [2], "rejected_input_ids": [3]}
     assert distributed.example_id(pair) != distributed.example_id(dict(pair, chosen_input_ids=[3]))
+    # DPO's and KTO's rows (TRL's `*_ids` layout): the answer tells two rows of one prompt apart
+    dpo = {"prompt_ids": [1], "chosen_ids": [2], "rejected_ids": [3]}
+    assert distributed.example_id(dpo) != distributed.example_id(dict(dpo, rejected_ids=[4]))
+    kto = {"prompt_ids": [1], "completion_ids": [2], "label": True}
+    assert distributed.example_id(kto) != distributed.example_id(dict(kto, completion_ids=[3]))
 
 
 def test_recording_collator_logs_then_collates(tmp_path):
@@ -194,22 +220,29 @@ def test_shipped_configs_are_valid_accelerate_configs():
     assert fsdp["fsdp_config"]["fsdp_state_dict_type"] == "FULL_STATE_DICT"  # one loadable file
 
 
-def test_accelerate_config_flag_builds_the_launch_command(tmp_path):
-    from trainer.orpo import to_command
-    from trainer.orpo_config import ORPOArgs
+@pytest.mark.parametrize("name", ["orpo", "dpo", "simpo", "kto"])
+def test_accelerate_config_flag_builds_the_launch_command(tmp_path, name):
+    import importlib
 
-    args = ORPOArgs(out=str(tmp_path / "o"), max_steps=5)
-    cmd = accelerate_command("deepspeed_zero3", "trainer.orpo", flags_of(to_command(args)), python="py")
+    from trainer.preference_run import to_command
+    from trainer.preference_trainers import TRAINERS
+
+    spec = TRAINERS[name]
+    args = spec.config(out=str(tmp_path / "o"), max_steps=5)
+    recipe = importlib.import_module(spec.module).RECIPE
+    cmd = accelerate_command("deepspeed_zero3", spec.module, flags_of(to_command(args, recipe)), python="py")
     assert cmd == ["py", "-m", "accelerate.commands.launch", "--config_file",
-                   str(CONFIG_DIR / "deepspeed_zero3.yaml"), "-m", "trainer.orpo",
+                   str(CONFIG_DIR / "deepspeed_zero3.yaml"), "-m", f"trainer.{name}",
                    "--out", str(tmp_path / "o"), "--max-steps", "5"]
     assert resolve_config(str(CONFIG_DIR / "fsdp.yaml")) == CONFIG_DIR / "fsdp.yaml"
     with pytest.raises(ValueError, match="neither a file nor a shipped config"):
         resolve_config("zero9")
 
 
-def test_orpo_refuses_an_unknown_accelerate_config(tmp_path, capsys):
+@pytest.mark.parametrize("name", ["orpo", "dpo", "simpo", "kto"])
+def test_every_preference_trainer_refuses_an_unknown_accelerate_config(tmp_path, capsys, name):
     from diagramlab.cli import main
 
-    assert main(["orpo", "--accelerate-config", "zero9", "--out", str(tmp_path / "o")]) == 1
-    assert "neither a file nor a shipped config" in capsys.readouterr().err
+    assert main([name, "--accelerate-config", "zero9", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert f"diagramlab {name}: error" in err and "neither a file nor a shipped config" in err

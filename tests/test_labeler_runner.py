@@ -286,3 +286,49 @@ def test_trained_pair_ids_are_read_once_per_file_version(tmp_path, monkeypatch):
     ctx.store.export_csv(checkpoint / "preferences.csv")  # a new version of the file: read again
     assert len(ctx.models.trained_pair_ids(checkpoint)) == 4
     assert ctx.models.trained_pair_ids(tmp_path / "no-such-checkpoint") == frozenset()
+
+
+@pytest.mark.parametrize("name", ["dpo", "simpo", "kto"])
+def test_a_chosen_trainer_runs_its_module_into_its_own_dirs_with_its_defaults(tmp_path, name):
+    from trainer.preference_trainers import TRAINERS
+
+    spec = TRAINERS[name]
+    sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
+                       out=str(T.next_out_dir(tmp_path, name)), max_steps=2)
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
+    assert cmd[:3] == ["py", "-m", f"trainer.{name}"] and cmd[cmd.index("--out") + 1].endswith(f"{name}-1")
+    parser = argparse.ArgumentParser()
+    add_dataclass_arguments(parser, spec.config)
+    assert from_namespace(spec.config, parser.parse_args(cmd[3:])) == replace(sent, events=str(tmp_path / "ev.jsonl"))
+    assert T.field_defaults(name)["beta"][0] == spec.config().beta
+
+
+@pytest.mark.parametrize("given, expected", [(None, "orpo"), ("", "orpo"), ("kto", "kto"), ("ppo", "Unknown trainer")])
+def test_the_trainer_choice_is_checked(given, expected):
+    if expected.startswith("Unknown"):
+        with pytest.raises(UserError, match=expected):
+            T.check_trainer(given)
+    else:
+        assert T.check_trainer(given) == expected
+
+
+@pytest.mark.parametrize("name", ["orpo", "dpo", "simpo", "kto"])
+def test_every_trainer_runs_under_a_launcher_with_its_own_module_and_flags(tmp_path, monkeypatch, name):
+    from trainer.preference_trainers import TRAINERS
+
+    spec = TRAINERS[name]
+    sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
+                       out=str(T.next_out_dir(tmp_path, name)), max_steps=2)
+    plain = train_command(sent, tmp_path / "ev.jsonl", "py")
+    cmd = train_command(sent, tmp_path / "ev.jsonl", "py", launcher="fsdp")
+    assert cmd[:5] == ["py", "-m", "accelerate.commands.launch", "--config_file", str(CONFIG_DIR / "fsdp.yaml")]
+    assert cmd[5:7] == ["-m", f"trainer.{name}"] and cmd[5:] == plain[1:]
+    # The Train tab's path: the chosen trainer's config and the chosen launcher reach the runner.
+    ctx = make_context(tmp_path / "app", pairs=20)
+    started = []
+    monkeypatch.setattr(ctx.runner, "start", lambda job, launcher=None: started.append((job, launcher)))
+    T.start(ctx, T.TrainSettings(max_steps=2, launcher="ddp"), trainer=name)
+    [(job_sent, launcher)] = started
+    assert isinstance(job_sent, spec.config) and launcher == "ddp" and job_sent.max_steps == 2
+    assert Path(job_sent.out).name == f"{name}-1"
+    ctx.close()

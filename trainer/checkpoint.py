@@ -2,7 +2,7 @@
 
 A checkpoint is a directory (an HF model dir, or a PEFT adapter dir) plus `manifest.json`:
 
-    {"kind": "sft"|"orpo"|"base", "base_model": ..., "parent_checkpoint": ..., "data_file": ...,
+    {"kind": "sft"|"orpo"|"dpo"|"simpo"|"kto"|"base", "base_model": ..., "parent_checkpoint": ..., "data_file": ...,
      "data_sha256": ..., "data_rows": ..., "training_args": {...}, "metrics": {...},
      "created_at": "2026-01-01T00:00:00+00:00", "versions": {"torch": ..., ...}, ...}
 
@@ -129,7 +129,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
     """Write `manifest.json` into `directory`; `created_at` and `versions` are filled in if absent.
 
-    Required: `kind` (sft|orpo|base) and `base_model`. Values must be JSON-serialisable
+    Required: `kind` (sft, a preference trainer of trainer.preference_trainers, base) and `base_model`. Values must be JSON-serialisable
     (paths are stored as strings).
     """
     kind = fields.get("kind")

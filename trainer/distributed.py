@@ -1,7 +1,8 @@
 """Several training processes (`accelerate launch`, torchrun): who builds, who writes, who waits.
 
-SFT and ORPO call these helpers; in a plain single process (no `WORLD_SIZE` > 1 in the
-environment) each one is the obvious no-op, and accelerate is not even imported. Under a launcher:
+SFT and the preference trainers (`trainer.preference_run`: ORPO, DPO, SimPO, KTO) call these
+helpers; in a plain single process (no `WORLD_SIZE` > 1 in the environment) each one is the
+obvious no-op, and accelerate is not even imported. Under a launcher:
 
 - the main process (rank 0) builds the shared artifacts (the tiny model and tokenizer, the
   preference snapshot) in one work dir whose path it broadcasts; the others wait
@@ -151,7 +152,9 @@ def checkpoint_dir(final: str | os.PathLike[str], *, overwrite: bool = False) ->
 
 # ---------------------------------------------------------------- which examples each rank saw
 
-ID_FIELDS = ("input_ids", "prompt_input_ids", "chosen_input_ids", "rejected_input_ids")
+# SFT and ORPO/SimPO (TRL's older layout), then DPO and KTO (TRL's `*_ids` layout; KTO: unpaired rows)
+ID_FIELDS = ("input_ids", "prompt_input_ids", "chosen_input_ids", "rejected_input_ids",
+             "prompt_ids", "chosen_ids", "rejected_ids", "completion_ids")
 
 
 def example_id(example: dict) -> str:

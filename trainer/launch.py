@@ -1,4 +1,4 @@
-"""Run `diagramlab orpo` / `diagramlab sft` on several processes through `accelerate launch`.
+"""Run `diagramlab sft|orpo|dpo|simpo|kto` on several processes through `accelerate launch`.
 
     diagramlab orpo --accelerate-config configs/accelerate/deepspeed_zero3.yaml --out ... [flags]
     diagramlab orpo --accelerate-config ddp ...        # a shipped config by name

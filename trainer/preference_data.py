@@ -1,14 +1,18 @@
-"""The data side of every preference trainer (ORPO today; DPO, KTO, SimPO beside it would share it):
-preference rows in TRL's layout, the split, lengths and the no-cut check.
+"""The data side of every preference trainer (ORPO, DPO, SimPO, KTO): preference rows in TRL's
+layout, the split, lengths and the no-cut checks.
 
     rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...)
     train, val = split_pairs(rows, val_fraction=0.05, seed=0)   # whole prompts on one side
     train, val, max_length, dropped = fit_rows(tokenizer, model, train, val, cap=2048)
-    check_not_cut(trainer.train_dataset, tokenizer)             # after TRL tokenized them
+    check_not_cut(trainer.train_dataset, tokenizer)             # ORPO / SimPO, after TRL tokenized them
+    check_ids_not_cut(trainer.train_dataset, tokenizer, max_length, ("chosen", "rejected"))  # DPO
+    unpair(rows)                                                # KTO: desirable / undesirable rows
 
-TRL's ORPO truncates the answer when prompt + answer > max_length and its EOS goes with it, so
+TRL truncates the answer when prompt + answer > max_length and its EOS goes with it, so
 `fit_rows` measures every row (prompt with BOS + longer answer + EOS), drops those over the cap,
-and sizes max_length to the longest kept row; `check_not_cut` verifies TRL's tokenization.
+and sizes max_length to the longest kept row; `check_not_cut` (the `*_input_ids`/`*_labels` layout
+of TRL's ORPO and CPO) and `check_ids_not_cut` (the `prompt_ids`/`<side>_ids` layout of TRL's DPO
+and KTO, which truncate later, in the collator, at max_length) verify the tokenization.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def load_pairs(path: Path) -> list[dict[str, str]]:
 def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
     """(train, val): whole prompts go to validation (seeded), about `val_fraction` of the rows."""
     if len(rows) < 2:
-        raise ValueError(f"ORPO needs at least 2 preference pairs; the file has {len(rows)}. "
+        raise ValueError(f"Preference training needs at least 2 preference pairs; the file has {len(rows)}. "
                          "Label more pairs or run `diagramlab bootstrap`.")
     if not 0 <= val_fraction < 1:
         raise ValueError("--val-fraction must be in [0, 1)")
@@ -65,8 +69,9 @@ def token_lengths(tokenizer: Any, rows: list[dict[str, str]]) -> list[int]:
     return needs
 
 
-def check_not_cut(dataset: Any, tokenizer: Any) -> None:
-    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS."""
+def check_not_cut(dataset: Any, tokenizer: Any, max_length: int | None = None) -> None:
+    """Raise unless every tokenized pair starts with the generation prompt ids and ends in EOS.
+    (`max_length` is unused: TRL's ORPO and CPO cut while tokenizing, so the rows show it.)"""
     eos = tokenizer.eos_token_id
     for i, row in enumerate(dataset):
         prompt_ids = list(tokenizer(row["prompt"])["input_ids"])
@@ -76,6 +81,30 @@ def check_not_cut(dataset: Any, tokenizer: Any) -> None:
                 raise RuntimeError(f"pair {i}: {side} prompt tokens differ from generation's prompt tokens")
             if ids[-1] != eos or row[f"{side}_labels"][-1] != eos:
                 raise RuntimeError(f"pair {i}: {side} was cut before its EOS (max_length too small)")
+
+
+def check_ids_not_cut(dataset: Any, tokenizer: Any, max_length: int, sides: tuple[str, ...]) -> None:
+    """Raise unless every row's `prompt_ids` are generation's prompt ids and each `<side>_ids`
+    ends in EOS and fits `max_length` with the prompt (TRL's collators cut beyond it)."""
+    eos = tokenizer.eos_token_id
+    for i, row in enumerate(dataset):
+        if row["prompt_ids"] != list(tokenizer(row["prompt"])["input_ids"]):
+            raise RuntimeError(f"row {i}: prompt tokens differ from generation's prompt tokens")
+        for side in sides:
+            ids = row[f"{side}_ids"]
+            if not ids or ids[-1] != eos or len(row["prompt_ids"]) + len(ids) > max_length:
+                raise RuntimeError(f"row {i}: {side} was cut before its EOS (max_length too small)")
+
+
+def unpair(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """KTO's unpaired rows from pairs: the chosen answer desirable, the rejected one undesirable
+    (the store keeps pairs only; a "both bad" judgment would add undesirable rows here)."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        extra = {k: v for k, v in row.items() if k not in ("chosen", "rejected")}
+        out.append({**extra, "completion": row["chosen"], "label": True})
+        out.append({**extra, "completion": row["rejected"], "label": False})
+    return out
 
 
 def fit_rows(tokenizer: Any, model: Any, train: list, val: list, cap: int) -> tuple[list, list, int, int]:

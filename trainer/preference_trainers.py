@@ -1,13 +1,16 @@
 """The preference trainers the labeler's Train tab and the `diagramlab` command can run.
 
-One entry per trainer; adding one (DPO, KTO, SimPO beside ORPO) is its two modules, as
+One entry per trainer: ORPO (the default), DPO, SimPO and KTO. Adding one is its two modules, as
 `trainer/orpo_config.py` and `trainer/orpo.py` are (plus their test), and one line in TRAINERS:
 
-- `<name>_config.py`: a torch-free config dataclass with at least the fields the labeler sets
-  (`checkpoint, data, out, events, prompts`, and the Train tab's `max_steps, epochs, beta, eval_n`);
-- `<name>.py`: `add_<name>_arguments(parser)`, `run_<name>(args) -> int`, `main()`; trains from a
-  copy of the pairs (`trainer.preference_data`), writes `trainer.events` progress and a final event,
-  a checkpoint whose manifest kind is `<name>` and the pairs it trained on (`TRAINED_PAIRS_FILE`).
+- `<name>_config.py`: a torch-free subclass of `trainer.preference_config.PreferenceArgs` (the
+  fields the labeler sets: `checkpoint, data, out, events, prompts`, the Train tab's
+  `max_steps, epochs, eval_n`) adding its loss settings, at least `beta`;
+- `<name>.py`: a `trainer.preference_run.Recipe` (how to build its TRL trainer and check its
+  tokenization) and `add_<name>_arguments(parser)`, `run_<name>(args) -> int`, `main()`; the shared
+  run trains from a copy of the pairs, writes `trainer.events` progress and a final event, a
+  checkpoint whose manifest kind is `<name>` (with `algorithm` and `settings`) and the pairs it
+  trained on (`TRAINED_PAIRS_FILE`).
 
 The name is the command (`diagramlab orpo`), the checkpoint prefix (`checkpoints/orpo-N`) and
 the manifest kind. Torch-free: the labeler imports it.
@@ -18,7 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from trainer.dpo_config import DPOArgs
+from trainer.kto_config import KTOArgs
 from trainer.orpo_config import ORPOArgs
+from trainer.simpo_config import SimPOArgs
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,12 @@ class PreferenceTrainer:
 TRAINERS = MappingProxyType({
     "orpo": PreferenceTrainer("orpo", "trainer.orpo", ORPOArgs, "ORPO",
                               "ORPO training on the collected preferences"),
+    "dpo": PreferenceTrainer("dpo", "trainer.dpo", DPOArgs, "DPO",
+                             "DPO training on the collected preferences (reference: the parent)"),
+    "simpo": PreferenceTrainer("simpo", "trainer.simpo", SimPOArgs, "SimPO",
+                               "SimPO training on the collected preferences (TRL CPO, simpo loss)"),
+    "kto": PreferenceTrainer("kto", "trainer.kto", KTOArgs, "KTO",
+                             "KTO training on the collected judgments (chosen good, rejected bad)"),
 })
 DEFAULT_TRAINER = "orpo"
 
