@@ -15,7 +15,6 @@ checkpoint was trained (its `preferences.csv` snapshot). `verdict_markdown` show
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -26,7 +25,7 @@ import pandas as pd
 from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus
-from trainer.checkpoint import CheckpointError, read_manifest
+from trainer.checkpoint import CheckpointError, next_free_dir, read_manifest
 from trainer.fileio import utc_stamp
 from trainer.launch import shipped_configs
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
@@ -112,10 +111,7 @@ def gate(ctx) -> tuple[bool, str]:
 
 def next_out_dir(checkpoints_dir: Path, prefix: str = DEFAULT_TRAINER) -> Path:
     """checkpoints/<prefix>-N (orpo-N) with N one above the highest existing (temp dirs included)."""
-    name = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
-    numbers = [int(m.group(1)) for p in Path(checkpoints_dir).glob(f"*{prefix}-*")
-               if (m := name.match(p.name.lstrip(".").split(".tmp")[0]))]
-    return Path(checkpoints_dir) / f"{prefix}-{max(numbers, default=0) + 1}"
+    return next_free_dir(checkpoints_dir, prefix)
 
 
 def snapshot(store, dest_dir: Path) -> Path:
