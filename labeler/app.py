@@ -112,6 +112,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                   api_visibility="private")
         demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
         demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")
+        demo.load(train["train_on_fn"], None, train["train_on"], api_visibility="private")
         _wire_checkpoint_lists(ctx, demo, label, play, train)
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     return demo
