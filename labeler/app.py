@@ -32,6 +32,7 @@ from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
+from labeler.tasks import MAX_OVERLAP
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
@@ -60,6 +61,10 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
                         help="generation requests run at once (others queue)")
+    parser.add_argument("--overlap", type=int, default=1, metavar="N",
+                        help="annotators per pool prompt: with N > 1 each prompt is shown to N "
+                             "distinct annotators on the same candidates (data/label_tasks.jsonl) "
+                             "and the Stats tab measures their agreement (default 1)")
     add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
                          "answer format (the Playground's checkbox still decides for its requests)")
 
@@ -101,12 +106,13 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         store = gr.BrowserState("", storage_key="diagramlab-annotator")
         label["annotator"].change(lambda name: name, label["annotator"], store,
                                   api_visibility="private", show_progress="hidden")
-        demo.load(lambda name: name or gr.skip(), store, label["annotator"],
-                  api_visibility="private")
-        demo.load(label["next_fn"], [label["state"], label["k"], label["temperature"],
-                                     label["top_p"]], label["view_outputs"],
-                  api_name="next", concurrency_id="generate",
-                  concurrency_limit=ctx.generate_concurrency)
+        restored = demo.load(lambda name: name or gr.skip(), store, label["annotator"],
+                             api_visibility="private")
+        # the first prompt once the name is back: with --overlap it is picked for that annotator
+        restored.then(label["next_fn"], [label["state"], label["k"], label["temperature"],
+                                         label["top_p"], label["annotator"]], label["view_outputs"],
+                      api_name="next", concurrency_id="generate",
+                      concurrency_limit=ctx.generate_concurrency)
         demo.load(play["render_fn"], play["editor"],
                   [play["preview"], play["problems"], play["png"], play["svg"]],
                   api_visibility="private")
@@ -153,6 +159,8 @@ def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
 
 def _check_inputs(args: argparse.Namespace) -> str | None:
     """A message for a setup problem the user can fix, or None."""
+    if not 1 <= args.overlap <= MAX_OVERLAP:
+        return f"--overlap must be 1 to {MAX_OVERLAP} (annotators per prompt), not {args.overlap}"
     if not (args.data_dir / PROMPTS_FILE).is_file():
         return (f"{args.data_dir / PROMPTS_FILE} is missing; create it with "
                 f"`diagramlab data prompts` or pass --data-dir")
@@ -213,7 +221,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
                                 generator_factory=partial(source_from_args, args),
-                                generate_concurrency=max(1, args.generate_concurrency))
+                                generate_concurrency=max(1, args.generate_concurrency),
+                                overlap=args.overlap)
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:
             print(f"diagramlab app: {problem}", file=sys.stderr)
