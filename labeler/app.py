@@ -1,4 +1,4 @@
-"""The labeler web app: Label, Playground and Train tabs over one shared `AppContext`.
+"""The labeler web app: Label, Playground, Train and Stats tabs over one shared `AppContext`.
 
     diagramlab app                                   # http://127.0.0.1:7860, checkpoints/tiny-sft
     diagramlab app --checkpoint checkpoints/orpo-1 --port 7861
@@ -32,6 +32,7 @@ from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
+from labeler.stats_tab import create_stats_tab
 from labeler.tasks import MAX_OVERLAP
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
@@ -103,6 +104,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 play = create_playground_tab(ctx, annotator=label["annotator"])
             with gr.Tab("Train", id="train", elem_id="tab-train"):
                 train = create_train_tab(ctx)
+            create_stats_tab(ctx)  # its own gr.Tab: judgments, overlap, agreement
         store = gr.BrowserState("", storage_key="diagramlab-annotator")
         label["annotator"].change(lambda name: name, label["annotator"], store,
                                   api_visibility="private", show_progress="hidden")

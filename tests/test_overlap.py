@@ -243,6 +243,8 @@ def test_two_annotators_over_http_judge_the_same_candidates(tmp_path):
         assert list(rows.annotator) == ["ana", "bo"] and rows.prompt.nunique() == 1
         tasks = {ids.split("-")[0] for ids in rows.candidate_ids}
         assert len(tasks) == 1 and ctx.tasks.read()
+        summary = client.predict(api_name="/stats")[0]
+        assert "on 1 task(s) judged by two or more of 2 annotators" in summary
     finally:
         demo.close()
         ctx.close()
