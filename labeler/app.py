@@ -3,6 +3,7 @@
     diagramlab app                                   # http://127.0.0.1:7860, checkpoints/tiny-sft
     diagramlab app --checkpoint checkpoints/orpo-1 --port 7861
     diagramlab app --host 0.0.0.0 --auth ana:secret  # any non-loopback host needs --auth/--no-auth
+    diagramlab app --auth ana:pw1 --auth bo:pw2 --overlap 2   # two logins, each prompt judged by both
     python -m labeler.app --help
 
 The generator is loaded once at start-up and shared (queue concurrency limits generation so
@@ -56,8 +57,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="bind address; a non-loopback one needs --auth or --no-auth")
     parser.add_argument("--port", type=int, default=7860, help="port to listen on")
-    parser.add_argument("--auth", default=None, metavar="USER:PASS",
-                        help=f"require this login (or set {AUTH_ENV})")
+    parser.add_argument("--auth", default=None, metavar="USER:PASS", action="append",
+                        help=f"require this login; repeat it for several annotators, each "
+                             f"labeling under their login name (or set {AUTH_ENV} to one)")
     parser.add_argument("--no-auth", action="store_true",
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
@@ -150,7 +152,8 @@ def launch_options() -> dict:
 
 
 def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, block: bool = False) -> tuple[gr.Blocks, str]:
+           auth: tuple[str, str] | list[tuple[str, str]] | None = None,
+           block: bool = False) -> tuple[gr.Blocks, str]:
     """Build and start the app; returns (demo, local url). `block=False` returns at once."""
     demo = build_app(ctx)
     _app, url, _share = demo.launch(server_name=host, server_port=port, auth=auth, share=False,
@@ -201,10 +204,19 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def logins(texts: list[str] | None) -> tuple[str, str] | list[tuple[str, str]] | None:
+    """Gradio's `auth` from the --auth values (repeat --auth for several annotators, each
+    labeling under their login name) or DIAGRAMLAB_AUTH; ValueError for a malformed one."""
+    texts = list(texts or []) or [os.environ.get(AUTH_ENV) or ""]
+    parsed = [login for text in texts if (login := parse_auth(text))]
+    if len({user for user, _ in parsed}) != len(parsed):
+        raise ValueError("--auth names one user twice")
+    return parsed[0] if len(parsed) == 1 else parsed or None
+
+
 def run_app(args: argparse.Namespace) -> int:
-    auth_text = args.auth or os.environ.get(AUTH_ENV)
     try:
-        auth = parse_auth(auth_text)
+        auth = logins(args.auth)
     except ValueError as exc:
         print(f"diagramlab app: {exc}", file=sys.stderr)
         return 2

@@ -232,12 +232,13 @@ def test_two_annotators_over_http_judge_the_same_candidates(tmp_path):
     from test_labeler_app import free_port
 
     ctx = make_context(tmp_path, overlap=2)
-    demo, url = launch(ctx, port=free_port())
+    demo, url = launch(ctx, port=free_port(), auth=[("ana", "pw-a"), ("bo", "pw-b")])
     try:
-        for name in ("ana", "bo"):
-            client = Client(url, verbose=False, download_files=False)
-            shown = client.predict(4, 0.8, 0.95, name, api_name="/next")
-            assert "saved" in client.predict(0, 1, name, api_name="/submit")[1]
+        for name in ("ana", "bo"):  # two logins (--auth twice); the typed name does not count
+            client = Client(url, auth=(name, f"pw-{name[0]}"), verbose=False,
+                            download_files=False)
+            shown = client.predict(4, 0.8, 0.95, "typed", api_name="/next")
+            assert "saved" in client.predict(0, 1, "typed", api_name="/submit")[1]
             assert shown
         rows = ctx.store.load()
         assert list(rows.annotator) == ["ana", "bo"] and rows.prompt.nunique() == 1
@@ -248,3 +249,37 @@ def test_two_annotators_over_http_judge_the_same_candidates(tmp_path):
     finally:
         demo.close()
         ctx.close()
+
+
+@pytest.mark.parametrize("texts, env, expected", [
+    (None, None, None),
+    (None, "ana:pw", ("ana", "pw")),
+    (["ana:pw"], "env:x", ("ana", "pw")),  # the flag wins over the environment
+    (["ana:pw", "bo:p:w"], None, [("ana", "pw"), ("bo", "p:w")]),
+    (["ana:pw", "ana:other"], None, ValueError),
+    (["ana:pw", "bo"], None, ValueError),
+])
+def test_several_logins_one_per_annotator(monkeypatch, texts, env, expected):
+    from labeler.app import AUTH_ENV, logins
+
+    if env is None:
+        monkeypatch.delenv(AUTH_ENV, raising=False)
+    else:
+        monkeypatch.setenv(AUTH_ENV, env)
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            logins(texts)
+    else:
+        assert logins(texts) == expected
+
+
+@pytest.mark.parametrize("overlap", [0, 21])
+def test_run_app_refuses_an_overlap_out_of_range(tmp_path, capsys, overlap):
+    from fakes import write_pool
+    from test_labeler_app import app_args
+
+    from labeler.app import run_app
+
+    write_pool(tmp_path / "orpo_prompts.csv")
+    assert run_app(app_args(tmp_path, "--overlap", str(overlap))) == 2
+    assert "--overlap must be 1 to 20" in capsys.readouterr().err
