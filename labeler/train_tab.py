@@ -5,9 +5,9 @@ Layout first, then wiring; logic in `labeler.training`, the subprocess in `label
 A `gr.Timer` polls the shared runner, so every open session sees the same job (progress bar with
 ETA, live loss plot, readable progress lines) and the Train button is disabled while a job runs
 or with fewer than 20 pairs new since the active checkpoint. "Train on" picks every annotator's
-pairs (the default) or one annotator's ("train on my labels": `training.start(annotator=...)`). A finished job shows its verdict
-(the previous and the new model on the same held-out pairs and prompts) and one click makes it
-the active model for labeling.
+pairs (the default) or one annotator's ("train on my labels": `training.start(annotator=...)`).
+A finished job shows its verdict (the previous and the new model on the same held-out pairs and
+prompts) and one click makes it the active model for labeling.
 """
 
 from __future__ import annotations
