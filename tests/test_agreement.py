@@ -13,7 +13,8 @@ from itertools import permutations
 
 import pytest
 
-from trainer.agreement import Ranked, agreement, ranking_from_pairs, records_from_rows
+from trainer.agreement import (Ranked, agreement, ranking_from_pairs, records_from_judgments,
+                               records_from_rows)
 
 
 def screen(task, annotator, chosen, rejected, k=4):
@@ -132,3 +133,25 @@ def test_rows_without_labeler_ids_fall_back_to_prompt_and_texts():
 ])
 def test_ranking_from_pairs(pairs, others, expected):
     assert ranking_from_pairs(pairs, others) == expected
+
+
+def test_judgment_objects_feed_agreement_whatever_order_each_annotator_saw():
+    from types import SimpleNamespace
+
+    def judgment(annotator, candidates, ranking, **extra):  # the fields of trainer.judgments.Judgment
+        return SimpleNamespace(prompt="p", candidates=tuple(candidates), ranking=ranking,
+                               annotator=annotator, source="human", extra=extra)
+
+    ana = judgment("ana", ["A", "B", "C"], ((2,), (0,), (1,)))  # C > A > B
+    bo = judgment("bo", ["C", "B", "A"], ((0,), (2,), (1,)))    # C > A > B, shown in another order
+    cy = judgment("cy", ["B", "C", "A"], ((0,), (1, 2)))         # B > {C, A}
+    only_bad = judgment("dee", ["A", "B", "C"], ())              # both bad, no ranking: left out
+    records = records_from_judgments([ana, bo, cy, only_bad])
+    assert len(records) == 3 and len({r.task for r in records}) == 1
+    result = agreement(records)
+    # chosen: ana-bo agree, ana-cy and bo-cy do not. order: ana-bo 3 of 3; ana-cy and bo-cy
+    # compare (A, B) and (B, C) (cy ties C and A), both the other way round: 0 of 2 each
+    assert (result.chosen_agreement, result.chosen_n) == (pytest.approx(1 / 3), 3)
+    assert (result.order_agreement, result.order_n) == (pytest.approx(3 / 7), 7)
+    tasked = records_from_judgments([judgment("ana", ["A"], ((0,),), task_id="g7")])
+    assert tasked[0].task == "g7"

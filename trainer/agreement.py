@@ -4,6 +4,7 @@ Pure (no file access): judgments come in as plain records, so the preference CSV
 richer stored judgments later feed the same functions.
 
     records = records_from_rows(store.read().rows)       # one record per (task, annotator)
+    records = records_from_judgments(judgments)          # trainer.judgments.Judgment objects
     result = agreement(records)
     result.chosen_agreement, result.chosen_n             # e.g. 0.75 of 4 annotator pairs
     result.order_agreement, result.order_n               # candidate pairs both ordered
@@ -27,11 +28,13 @@ Today's screen (one chosen, one rejected of K shown) is `((chosen,), (the other 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import krippendorff
 
@@ -156,6 +159,25 @@ def records_from_rows(rows: Iterable[Mapping[str, str]],
         ranking = ranking_from_pairs(entry["pairs"], dict.fromkeys(entry["others"]))
         if ranking is not None:
             records.append(Ranked(task, annotator, ranking))
+    return records
+
+
+def records_from_judgments(judgments: Iterable[Any],
+                           sources: tuple[str, ...] = AGREEMENT_SOURCES) -> list[Ranked]:
+    """One `Ranked` per judgment from objects shaped like `trainer.judgments.Judgment` (`prompt`,
+    `candidates` in display order, `ranking` of display positions, `annotator`, `source`,
+    `extra`). Display orders differ between annotators, so candidates are keyed by their text and
+    the task is `extra["task_id"]` when given, else the prompt with its set of candidate texts.
+    Judgments without a ranking (e.g. "both bad" alone) are left out."""
+    records = []
+    for judgment in judgments:
+        if (getattr(judgment, "source", "") or "human") not in sources or not judgment.ranking:
+            continue
+        texts = list(judgment.candidates)
+        task = (getattr(judgment, "extra", None) or {}).get("task_id") or "screen:" + hashlib.sha256(
+            json.dumps([judgment.prompt, sorted(texts)]).encode("utf-8")).hexdigest()[:16]
+        ranking = tuple(tuple(texts[pos] for pos in group) for group in judgment.ranking)
+        records.append(Ranked(str(task), judgment.annotator or "anonymous", ranking))
     return records
 
 
