@@ -1,8 +1,9 @@
-"""The labeler web app: Label, Playground and Train tabs over one shared `AppContext`.
+"""The labeler web app: Label, Playground, Train and Stats tabs over one shared `AppContext`.
 
     diagramlab app                                   # http://127.0.0.1:7860, checkpoints/tiny-sft
     diagramlab app --checkpoint checkpoints/orpo-1 --port 7861
     diagramlab app --host 0.0.0.0 --auth ana:secret  # any non-loopback host needs --auth/--no-auth
+    diagramlab app --auth ana:pw1 --auth bo:pw2 --overlap 2   # two logins, each prompt judged by both
     python -m labeler.app --help
 
 The generator is loaded once at start-up and shared (queue concurrency limits generation so
@@ -32,6 +33,8 @@ from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
+from labeler.stats_tab import create_stats_tab
+from labeler.tasks import MAX_OVERLAP
 from labeler.train_tab import create_train_tab
 from labeler.training import configure_auto
 from trainer.checkpoint import CheckpointError, validate_checkpoint
@@ -55,8 +58,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1",
                         help="bind address; a non-loopback one needs --auth or --no-auth")
     parser.add_argument("--port", type=int, default=7860, help="port to listen on")
-    parser.add_argument("--auth", default=None, metavar="USER:PASS",
-                        help=f"require this login (or set {AUTH_ENV})")
+    parser.add_argument("--auth", default=None, metavar="USER:PASS", action="append",
+                        help=f"require this login; repeat it for several annotators, each "
+                             f"labeling under their login name (or set {AUTH_ENV} to one)")
     parser.add_argument("--no-auth", action="store_true",
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
@@ -65,6 +69,10 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="auto-retrain: a round in the background every N new judgments, "
                              "activated only if better on the held-out pairs (0: off; the Train "
                              "tab can switch it)")
+    parser.add_argument("--overlap", type=int, default=1, metavar="N",
+                        help="annotators per pool prompt: with N > 1 each prompt is shown to N "
+                             "distinct annotators on the same candidates (data/label_tasks.jsonl) "
+                             "and the Stats tab measures their agreement (default 1)")
     add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
                          "answer format (the Playground's checkbox still decides for its requests)")
 
@@ -103,20 +111,23 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                 play = create_playground_tab(ctx, annotator=label["annotator"])
             with gr.Tab("Train", id="train", elem_id="tab-train"):
                 train = create_train_tab(ctx)
+            create_stats_tab(ctx)  # its own gr.Tab: judgments, overlap, agreement
         store = gr.BrowserState("", storage_key="diagramlab-annotator")
         label["annotator"].change(lambda name: name, label["annotator"], store,
                                   api_visibility="private", show_progress="hidden")
-        demo.load(lambda name: name or gr.skip(), store, label["annotator"],
-                  api_visibility="private")
-        demo.load(label["next_fn"], [label["state"], label["k"], label["temperature"],
-                                     label["top_p"]], label["view_outputs"],
-                  api_name="next", concurrency_id="generate",
-                  concurrency_limit=ctx.generate_concurrency)
+        restored = demo.load(lambda name: name or gr.skip(), store, label["annotator"],
+                             api_visibility="private")
+        # the first prompt once the name is back: with --overlap it is picked for that annotator
+        restored.then(label["next_fn"], [label["state"], label["k"], label["temperature"],
+                                         label["top_p"], label["annotator"]], label["view_outputs"],
+                      api_name="next", concurrency_id="generate",
+                      concurrency_limit=ctx.generate_concurrency)
         demo.load(play["render_fn"], play["editor"],
                   [play["preview"], play["problems"], play["png"], play["svg"]],
                   api_visibility="private")
         demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
         demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")
+        demo.load(train["train_on_fn"], None, train["train_on"], api_visibility="private")
         _wire_checkpoint_lists(ctx, demo, label, play, train)
     demo.queue(default_concurrency_limit=QUEUE_CONCURRENCY)
     return demo
@@ -146,7 +157,8 @@ def launch_options() -> dict:
 
 
 def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: tuple[str, str] | None = None, block: bool = False) -> tuple[gr.Blocks, str]:
+           auth: tuple[str, str] | list[tuple[str, str]] | None = None,
+           block: bool = False) -> tuple[gr.Blocks, str]:
     """Build and start the app; returns (demo, local url). `block=False` returns at once."""
     demo = build_app(ctx)
     _app, url, _share = demo.launch(server_name=host, server_port=port, auth=auth, share=False,
@@ -157,6 +169,8 @@ def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
 
 def _check_inputs(args: argparse.Namespace) -> str | None:
     """A message for a setup problem the user can fix, or None."""
+    if not 1 <= args.overlap <= MAX_OVERLAP:
+        return f"--overlap must be 1 to {MAX_OVERLAP} (annotators per prompt), not {args.overlap}"
     if not (args.data_dir / PROMPTS_FILE).is_file():
         return (f"{args.data_dir / PROMPTS_FILE} is missing; create it with "
                 f"`diagramlab data prompts` or pass --data-dir")
@@ -195,10 +209,19 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def logins(texts: list[str] | None) -> tuple[str, str] | list[tuple[str, str]] | None:
+    """Gradio's `auth` from the --auth values (repeat --auth for several annotators, each
+    labeling under their login name) or DIAGRAMLAB_AUTH; ValueError for a malformed one."""
+    texts = list(texts or []) or [os.environ.get(AUTH_ENV) or ""]
+    parsed = [login for text in texts if (login := parse_auth(text))]
+    if len({user for user, _ in parsed}) != len(parsed):
+        raise ValueError("--auth names one user twice")
+    return parsed[0] if len(parsed) == 1 else parsed or None
+
+
 def run_app(args: argparse.Namespace) -> int:
-    auth_text = args.auth or os.environ.get(AUTH_ENV)
     try:
-        auth = parse_auth(auth_text)
+        auth = logins(args.auth)
     except ValueError as exc:
         print(f"diagramlab app: {exc}", file=sys.stderr)
         return 2
@@ -219,7 +242,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
                                 generator_factory=partial(source_from_args, args),
-                                generate_concurrency=max(1, args.generate_concurrency))
+                                generate_concurrency=max(1, args.generate_concurrency),
+                                overlap=args.overlap)
         if args.retrain_every:
             configure_auto(ctx, True, args.retrain_every)
         problem = _load_active(ctx, explicit=args.checkpoint is not None)

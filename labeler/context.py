@@ -6,6 +6,8 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 - `ctx.models` (`labeler.models.ModelRegistry`): checkpoints, the active one, loaded sources;
 - `ctx.reservations` (`Reservations`): pool prompts shown to a session, not offered to others;
 - `ctx.events` (`LabelLog`): the label_events.jsonl log (pairs, skips, undos);
+- `ctx.overlap` (`app --overlap N`, default 1) and `ctx.tasks` (`labeler.tasks.TaskStore`,
+  label_tasks.jsonl): each pool prompt judged by N annotators on the same candidates;
 - `ctx.store` (the preference pairs), `ctx.pool` (the label split of the prompt pool),
   `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images),
   `ctx.auto` (`labeler.training.AutoRetrain`: the auto-retrain setting and its last round).
@@ -34,13 +36,15 @@ from labeler.common import UserError
 from labeler.models import ModelRegistry, make_registry
 from labeler.runner import TrainingRunner
 from labeler.training import AutoRetrain
+from labeler.tasks import MAX_OVERLAP, TaskStore
 from labeler.votes import VoteLog
 from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
 from trainer.events import read_events
 from trainer.fileio import append_locked, os_error_message, sweep_dead_dirs, utc_now
 from trainer.preferences import PreferenceBackend, open_store
-from trainer.schema import LABEL_EVENTS_FILE, PREFERENCES_FILE, PROMPTS_FILE, VOTES_FILE
+from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
+                            VOTES_FILE)
 from trainer.sources import open_source
 
 RUNS_DIR = ".runs"  # dot-prefixed: list_checkpoints skips it
@@ -52,26 +56,34 @@ log = logging.getLogger(__name__)
 
 class Reservations:
     """Pool prompts being labeled: a prompt shown to one session is not offered to another for
-    RESERVATION_SECONDS (thread-safe)."""
+    RESERVATION_SECONDS (with `--overlap N`, to at most N sessions at once; thread-safe)."""
 
     def __init__(self, seconds: float = RESERVATION_SECONDS) -> None:
         self.seconds = seconds
-        self._held: dict[str, tuple[str, float]] = {}
+        self._held: dict[tuple[str, str], float] = {}  # (prompt_id, session) -> since
         self._lock = threading.Lock()
 
     def reserve(self, prompt_id: str, session: str) -> None:
         with self._lock:
-            self._held[prompt_id] = (session, time.monotonic())
+            self._held[(prompt_id, session)] = time.monotonic()
 
     def release(self, session: str) -> None:
         with self._lock:
-            for pid in [p for p, (s, _) in self._held.items() if s == session]:
-                del self._held[pid]
+            for key in [k for k in self._held if k[1] == session]:
+                del self._held[key]
+
+    def holders(self, session: str) -> dict[str, int]:
+        """{prompt_id: other sessions showing it now}."""
+        now = time.monotonic()
+        counts: dict[str, int] = {}
+        with self._lock:
+            for (pid, s), t in self._held.items():
+                if s != session and now - t < self.seconds:
+                    counts[pid] = counts.get(pid, 0) + 1
+        return counts
 
     def held_by_others(self, session: str) -> set[str]:
-        now = time.monotonic()
-        with self._lock:
-            return {pid for pid, (s, t) in self._held.items() if s != session and now - t < self.seconds}
+        return set(self.holders(session))
 
 
 class LabelLog:
@@ -109,13 +121,17 @@ class AppContext:
     reservations: Reservations = field(default_factory=Reservations)
     generate_concurrency: int = 1
     auto: AutoRetrain = field(default_factory=AutoRetrain)  # the Train tab's auto-retrain setting
+    tasks: TaskStore | None = None  # label_tasks.jsonl (used with overlap > 1)
+    overlap: int = 1  # annotators per pool prompt
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
                generator_factory: Callable[[Path], Any] = open_source,
                cache_size: int = 3, generate_concurrency: int = 1,
-               runner: TrainingRunner | None = None) -> AppContext:
+               runner: TrainingRunner | None = None, overlap: int = 1) -> AppContext:
         """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
+        if not 1 <= overlap <= MAX_OVERLAP:
+            raise UserError(f"--overlap must be 1 to {MAX_OVERLAP}, not {overlap}")
         data_dir, checkpoints_dir = Path(data_dir), Path(checkpoints_dir)
         swept = sweep_leftovers(checkpoints_dir) + sweep_dead_dirs(tempfile.gettempdir(), _RENDER_DIR_RE)
         for path in swept:
@@ -128,6 +144,7 @@ class AppContext:
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),
             generate_concurrency=generate_concurrency,
+            tasks=TaskStore(data_dir / LABEL_TASKS_FILE), overlap=overlap,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
             render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))
 

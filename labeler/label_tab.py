@@ -263,9 +263,18 @@ def _user(annotator: str, request: gr.Request | None) -> str:
     return L.annotator_name(annotator, getattr(request, "username", None))
 
 
+def _who(annotator: str | None, request: gr.Request | None) -> str | None:
+    """The annotator a new prompt is picked for (overlap: never one they judged); None when the
+    name field is unusable (the submit says why)."""
+    try:
+        return _user(annotator, request)
+    except UserError:
+        return None
+
+
 def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
              rng: random.Random, custom: tuple[str, str] | None = None,
-             same_prompt: bool = False):
+             same_prompt: bool = False, annotator: str | None = None):
     """Generator: (new prompt,) progress message, then the candidates (or a clear message).
     The candidates are shown only if the session did not move on while they were generated."""
     before = book.current(state)
@@ -274,7 +283,7 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
         if custom is not None:
             current = L.custom_prompt(current, *custom)
         elif not same_prompt or not current.prompt:
-            current = L.next_prompt(ctx, current, rng)
+            current = L.next_prompt(ctx, current, rng, annotator)
         L.check_sampling(sampling)
         return replace(current, candidates=(), chosen=None, rejected=None, confirm=None), None
 
@@ -289,7 +298,7 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
               f"`{model}` ..."
     yield _view(ctx, waiting, message, pending=int(sampling.k), reset_editor=reset)
     try:
-        new = L.generate(ctx, waiting, sampling)
+        new = L.generate(ctx, waiting, sampling, annotator)
     except Exception as exc:  # the UI boundary: a model failure is shown, not a stack trace
         if not isinstance(exc, UserError):
             log.exception("generation failed")
@@ -318,7 +327,8 @@ def _wire(ctx, c: dict) -> None:
     marks, view = _outputs(c)
     assert len(view) == N_VIEW, len(view)
     c["view_outputs"], c["mark_outputs"] = view, marks
-    sampling = [c["k"], c["temperature"], c["top_p"]]
+    # the annotator rides along with the sampling knobs: a new prompt is picked for them (overlap)
+    sampling = [c["k"], c["temperature"], c["top_p"], c["annotator"]]
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
     _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
@@ -342,31 +352,34 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     """Next / regenerate / typed prompt / skips; returns the handler run after a pair is saved."""
     rng = random.Random()
 
-    def next_prompt(state, k, temperature, top_p):
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng)
+    def next_prompt(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+                            annotator=_who(annotator, req))
 
-    def after_pair(state, k, temperature, top_p):
+    def after_pair(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
         current = book.current(state)
         if not _follows(book, state) or current.candidates or not current.notice:
             yield [gr.skip()] * N_VIEW  # refused, or the session moved on (e.g. an undo)
             return
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng)
+        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+                            annotator=_who(annotator, req))
 
-    def replay(state, k, temperature, top_p):
+    def replay(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
         """After an undo: candidates for the restored prompt (same seed as before)."""
         if not _follows(book, state) or state.candidates or not state.prompt:
             yield [gr.skip()] * N_VIEW
             return
         yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
-                            same_prompt=True)
+                            same_prompt=True, annotator=_who(annotator, req))
 
-    def regenerate(state, k, temperature, top_p):
+    def regenerate(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
         yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
-                            same_prompt=True)
+                            same_prompt=True, annotator=_who(annotator, req))
 
-    def use_custom(state, request, category, k, temperature, top_p):
+    def use_custom(state, request, category, k, temperature, top_p, annotator=None,
+                   req: gr.Request = None):
         yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
-                            custom=(request, category))
+                            custom=(request, category), annotator=_who(annotator, req))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
     c["replay_fn"] = replay
@@ -378,9 +391,14 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
         def skip(state, annotator, k, temperature, top_p, request: gr.Request = None,
                  reason=reason):
             name = _user(annotator, request)
-            state, _ = book.apply(state, lambda cur: (L.skip(ctx, cur, reason, name), None))
-            yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng)
-        c[reason].click(skip, [c["state"], c["annotator"], *sampling], view, api_name=reason,
+            try:
+                state, _ = book.apply(state, lambda cur: (L.skip(ctx, cur, reason, name), None))
+            except UserError as exc:  # with overlap: a second tie / both bad of one prompt
+                yield _view(ctx, book.current(state), _warn(str(exc)))
+                return
+            yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+                                annotator=name)
+        c[reason].click(skip, [c["state"], c["annotator"], *sampling[:3]], view, api_name=reason,
                         **gen)
     return after_pair
 
@@ -459,7 +477,7 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
             return _marks(book.current(state), _warn(str(exc)))
         return _marks(state, _notice(state).removesuffix(" · "))
 
-    sampling = [c["k"], c["temperature"], c["top_p"]]
+    sampling = [c["k"], c["temperature"], c["top_p"], c["annotator"]]
     c["edit_submit"].click(submit_edit, [c["state"], c["editor"], c["edit_source"],
                                          c["rejected"], c["annotator"], c["edit_for"]], marks,
                            api_name="submit_edit").then(

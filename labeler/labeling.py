@@ -33,6 +33,7 @@ from labeler.common import UserError
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
 from labeler.quotas import TARGETS, labeled_counts
+from labeler.tasks import Overlap, Task, judged_by, pick_prompt, stored_prompt_ids
 from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES, request_category
 from trainer.sources import source_name
@@ -163,19 +164,41 @@ def pick_category(counts: dict[str, int], available: dict[str, int], rng: random
     return rng.choice(sorted(c for c in open_cats if share[c] == lowest))
 
 
-def next_prompt(ctx, state: LabelState, rng: random.Random) -> LabelState:
-    """Take the next pool prompt (balanced toward the quotas, not yet labeled or reserved)."""
+def _pool_ids(ctx) -> dict[str, str]:
+    """{prompt text: pool prompt id} of the labeling pool."""
+    return dict(zip(ctx.pool["prompt"].astype(str), ctx.pool["prompt_id"].astype(str)))
+
+
+def overlap_of(ctx, stored, session: str) -> Overlap:
+    """Who judged, and who is being shown, each pool prompt (`--overlap N`, labeler.tasks)."""
+    ids = _pool_ids(ctx)
+    return Overlap(n=ctx.overlap, judged=judged_by(stored.rows, ctx.events.read(), ids),
+                   tasks=frozenset(ctx.tasks.read()),
+                   stored=frozenset(stored_prompt_ids(stored.rows, ids)),
+                   shown=ctx.reservations.holders(session))
+
+
+def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | None = None) -> LabelState:
+    """Take the next pool prompt (balanced toward the quotas, not yet labeled or reserved). With
+    `ctx.overlap` > 1: a prompt `annotator` has not judged and fewer than N others have, started
+    prompts first (`labeler.tasks.pick_prompt`)."""
     state = ensure_session(state)
     stored = ctx.store.read()  # one read of the store for this request
-    labeled = stored.labeled_prompts()
-    excluded = set(state.skipped) | ctx.reservations.held_by_others(state.session) | {state.prompt_id}
-    pool = ctx.pool
-    fresh = pool[~pool["prompt"].astype(str).isin(labeled)
-                 & ~pool["prompt_id"].astype(str).isin(excluded)]
-    available = fresh["category"].astype(str).value_counts().to_dict()
-    category = pick_category(labeled_counts(stored.counts()), available, rng)
-    rows = fresh[fresh["category"].astype(str) == category]
-    row = rows.iloc[rng.randrange(len(rows))]
+    if ctx.overlap > 1:
+        row = pick_prompt(ctx.pool.to_dict("records"), overlap_of(ctx, stored, state.session),
+                          annotator_name(annotator), set(state.skipped) | {state.prompt_id},
+                          labeled_counts(stored.counts()), rng, pick_category)
+        category = str(row["category"])
+    else:
+        labeled = stored.labeled_prompts()
+        excluded = set(state.skipped) | ctx.reservations.held_by_others(state.session) | {state.prompt_id}
+        pool = ctx.pool
+        fresh = pool[~pool["prompt"].astype(str).isin(labeled)
+                     & ~pool["prompt_id"].astype(str).isin(excluded)]
+        available = fresh["category"].astype(str).value_counts().to_dict()
+        category = pick_category(labeled_counts(stored.counts()), available, rng)
+        rows = fresh[fresh["category"].astype(str) == category]
+        row = rows.iloc[rng.randrange(len(rows))]
     ctx.reservations.release(state.session)
     ctx.reservations.reserve(str(row["prompt_id"]), state.session)
     return replace(state, prompt_id=str(row["prompt_id"]), category=category,
@@ -255,11 +278,16 @@ def to_shown(candidate, generation_id: str) -> ShownCandidate:
                           stopped_on_eos=bool(candidate.stopped_on_eos))
 
 
-def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
-    """Sample K candidates for the current prompt with the active model, shown in random order."""
+def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None = None) -> LabelState:
+    """Sample K candidates for the current prompt with the active model, shown in random order.
+    With `ctx.overlap` > 1 a pool prompt's first generation is saved as its task and every later
+    call (any annotator, Regenerate too) shows the task's candidates (`labeler.tasks`)."""
     if not state.prompt:
         raise UserError("There is no prompt yet - press Next or type one.")
     sampling = check_sampling(sampling)
+    shared = ctx.overlap > 1 and bool(state.prompt_id)
+    if shared and (task := ctx.tasks.get(state.prompt_id)) is not None:
+        return show_task(ctx, state, task, annotator)
     if sampling.seed is None and state.replay_seed is not None:
         sampling = replace(sampling, seed=state.replay_seed)
     seed = sampling.seed if sampling.seed is not None else random.SystemRandom().randrange(2**31)
@@ -271,12 +299,59 @@ def generate(ctx, state: LabelState, sampling: Sampling) -> LabelState:
         seed=seed)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in candidates]
-    random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
     # A server source names itself too (trainer.sources.source_name): the pairs CSV keeps it.
     model = source_name(source, ctx.models.name(checkpoint))
+    if shared:  # the first generation of this prompt becomes its task (or another session's did)
+        task = ctx.tasks.open(Task(
+            task_id=generation_id, prompt_id=state.prompt_id, prompt=state.prompt, model=model,
+            checkpoint=str(checkpoint), annotator=annotator_name(annotator),
+            sampling={"k": sampling.k, "temperature": sampling.temperature,
+                      "top_p": sampling.top_p, "seed": seed},
+            candidates=tuple({"index": c.index, "text": c.text, "ok": c.ok,
+                              "problems": [list(p) for p in c.problems], "n_tokens": c.n_tokens,
+                              "stopped_on_eos": c.stopped_on_eos} for c in shown)))
+        return show_task(ctx, state, task, annotator)
+    random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
     return replace(state, model=model, generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
                    shown_at=time.monotonic(), replay_seed=None, confirm=None)
+
+
+TASK_NOTE = "shared task"
+
+
+def show_task(ctx, state: LabelState, task: Task, annotator: str | None) -> LabelState:
+    """The task's candidates, in an order shuffled per annotator (so one position bias does not
+    look like agreement); the status says they are shared, and by which model when it is not the
+    active one (open tasks of an earlier model are finished on their old candidates)."""
+    shown = [ShownCandidate(candidate_id=f"{task.task_id}-{c['index']}", index=int(c["index"]),
+                            text=str(c["text"]), ok=bool(c["ok"]),
+                            problems=tuple(tuple(p) for p in c.get("problems") or ()),
+                            n_tokens=int(c.get("n_tokens") or 0),
+                            stopped_on_eos=bool(c.get("stopped_on_eos")))
+             for c in task.candidates]
+    random.Random(f"{task.sampling.get('seed')}|{annotator_name(annotator)}").shuffle(shown)
+    note = f"{TASK_NOTE}: every annotator of this prompt sees these {len(shown)} candidates"
+    if task.checkpoint != str(ctx.models.active()):
+        note += f", made by `{task.model}` (an earlier model than the active one)"
+    base = state.notice.split(f" · {TASK_NOTE}")[0] if not state.notice.startswith(TASK_NOTE) else ""
+    s = task.sampling
+    sampling = Sampling(k=len(shown), temperature=float(s.get("temperature", 0.8)),
+                        top_p=float(s.get("top_p", 0.95)), seed=s.get("seed"))
+    return replace(state, model=task.model, generation_id=task.task_id, sampling=sampling,
+                   candidates=tuple(shown), chosen=None, rejected=None, shown_at=time.monotonic(),
+                   replay_seed=None, confirm=None, notice=f"{base} · {note}" if base else note)
+
+
+def check_not_judged(ctx, state: LabelState, annotator: str) -> None:
+    """With overlap, one judgment per annotator and prompt: UserError for a second one."""
+    if ctx.overlap <= 1 or not state.prompt_id:
+        return
+    name = annotator_name(annotator)
+    judged = judged_by(ctx.store.read().rows, ctx.events.read(), _pool_ids(ctx))
+    if name in judged.get(state.prompt_id, ()):
+        raise UserError(f"{name} already judged this prompt (pool `{state.prompt_id}`); each "
+                        "annotator judges a prompt once. Nothing was saved - press Skip (S).")
 
 
 def _position(state: LabelState, position, what: str) -> int:
@@ -374,6 +449,7 @@ def submit(ctx, state: LabelState, chosen, rejected, annotator: str) -> tuple[La
             f"#{chosen + 1} (chosen) is invalid and #{rejected + 1} (rejected) is valid. "
             "Submit again to save it anyway, or change the picks.",
             replace(state, confirm=(chosen, rejected)))
+    check_not_judged(ctx, state, annotator)
     pair_id = _append(ctx, state, good.text, bad.text, "human",
                       _pair_metadata(state, annotator, chosen, rejected))
     return _saved(ctx, state, pair_id), pair_id
@@ -408,6 +484,7 @@ def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected, annotat
         raise UserError(f"The edited diagram does not parse yet{where}; fix it before submitting.")
     if text == state.candidates[rejected].text.strip():
         raise UserError("The edited text equals the rejected candidate; change something first.")
+    check_not_judged(ctx, state, annotator)
     meta = _pair_metadata(state, annotator, source, rejected)
     meta["candidate_ids"] = (f"{state.candidates[source].candidate_id}+edit;"
                              f"{state.candidates[rejected].candidate_id}")
@@ -420,6 +497,8 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
     examples for later), and remember the prompt as skipped. Undo takes it back."""
     if reason not in SKIP_REASONS:
         raise UserError(f"Unknown skip reason {reason!r}.")
+    if reason != "skip":
+        check_not_judged(ctx, state, annotator)
     notice = ""
     if state.prompt:
         _log_action(ctx, reason, state, annotator,

@@ -8,7 +8,9 @@ or with fewer than 20 pairs new since the active checkpoint. A finished job show
 (the previous and the new model on the same held-out pairs and prompts) and one click makes it
 the active model for labeling. "Auto-retrain every N judgments" (`training.auto_retrain`, run by
 the same poll) starts a round in the background every N new judgments and activates its result
-only when the round's verdict says it is better on the user's held-out pairs.
+only when the round's verdict says it is better on the user's held-out pairs. "Train on" picks
+every annotator's pairs (the default) or one annotator's ("train on my labels":
+`training.start(annotator=...)`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ def _layout(ctx) -> dict:
                                elem_id="train", interactive=False, scale=2)
         c["stop"] = gr.Button("Stop", variant="stop", elem_id="stop-train", interactive=False)
         c["stop_ok"] = gr.Checkbox(True, visible="hidden", elem_id="stop-ok")
+    # "train on my labels": choices refreshed on page load (app.py), see training.train_on_choices
+    c["train_on"] = gr.Radio([T.TRAIN_ON_ALL], value=T.TRAIN_ON_ALL, label="Train on",
+                             elem_id="train-on")
     defaults = T.field_defaults()
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
@@ -136,18 +141,20 @@ def _wire(ctx, c: dict) -> None:
     poll = {"show_progress": "hidden", "api_visibility": "private"}
     c["timer"].tick(lambda seen: job_view(ctx, seen), c["seen"], outs, **poll)
     c["view_fn"] = lambda: job_view(ctx, "")
+    c["train_on_fn"] = lambda: gr.Radio(choices=T.train_on_choices(ctx))
     c["outputs"] = outs
 
-    def train(max_steps, epochs, beta, eval_n, trainer=DEFAULT_TRAINER, launcher=T.SINGLE_PROCESS):
+    def train(max_steps, epochs, beta, eval_n, trainer=DEFAULT_TRAINER, launcher=T.SINGLE_PROCESS,
+              train_on=T.TRAIN_ON_ALL):
         try:
             T.start(ctx, T.TrainSettings(max_steps, epochs, beta, eval_n, launcher),
-                    trainer=T.check_trainer(trainer))
+                    trainer=T.check_trainer(trainer), annotator=train_on)
         except UserError as exc:
             gr.Warning(str(exc))
         return job_view(ctx, "")
 
     c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["trainer"],
-                             c["launcher"]], outs,
+                             c["launcher"], c["train_on"]], outs,
                      api_name="train", concurrency_limit=1)
 
     # The advanced fields show the chosen trainer's defaults (SimPO's beta is not DPO's).

@@ -1,7 +1,7 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
-`start(ctx, settings, trainer="orpo")` (or "dpo", "simpo", "kto") snapshots the preference CSV (`PreferenceStore.export_csv`)
-for the run, picks the next free `checkpoints/<trainer>-N` name and hands the run's config (the
+`start(ctx, settings, trainer="orpo")` (or "dpo", "simpo", "kto") snapshots the preference CSV (`PreferenceStore.export_csv`;
+with `annotator="ana"`, "train on my labels", only ana's rows: `trainer.annotators`) for the run, picks the next free `checkpoints/<trainer>-N` name and hands the run's config (the
 registered trainer's own dataclass, `trainer.preference_trainers`: ORPOArgs; `TrainSettings` are
 just the page's four optional fields over its defaults, plus the Launch choice: one process or
 a shipped `configs/accelerate` config) to the shared `TrainingRunner`, which passes it to the
@@ -36,6 +36,7 @@ import pandas as pd
 from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus
+from trainer.annotators import ALL_ANNOTATORS, annotator_names, export_pairs, only_annotator
 from trainer.checkpoint import CheckpointError, next_free_dir, read_manifest
 from trainer.fileio import utc_stamp
 from trainer.launch import shipped_configs
@@ -98,28 +99,50 @@ def check_launcher(value) -> str | None:
     return str(value)
 
 
-def new_pair_count(ctx) -> tuple[int, int]:
-    """(pairs new since the active checkpoint was trained, all pairs). A checkpoint trained on
-    pairs ships them (`preferences.csv`); an SFT checkpoint has none, so every pair is new."""
-    stored = ctx.store.read()
+def new_pair_count(ctx, annotator: str = ALL_ANNOTATORS) -> tuple[int, int]:
+    """(pairs new since the active checkpoint was trained, all pairs), of one annotator or all.
+    A checkpoint trained on pairs ships them (`preferences.csv`); an SFT checkpoint has none, so
+    every pair is new."""
+    rows = only_annotator(ctx.store.read().rows, annotator)
     seen = ctx.models.trained_pair_ids(ctx.models.active())
-    return sum(row["pair_id"] not in seen for row in stored.rows), len(stored)
+    return sum(row["pair_id"] not in seen for row in rows), len(rows)
 
 
-def gate(ctx) -> tuple[bool, str]:
-    """(may start, reason shown beside the button)."""
+TRAIN_ON_ALL = "all annotators"  # the "Train on" choice that keeps every annotator's pairs
+
+
+def train_on_choices(ctx) -> list[str]:
+    """The Train tab's "Train on" choices: all annotators, then each annotator in the store."""
+    try:
+        return [TRAIN_ON_ALL, *annotator_names(ctx.store.read().rows)]
+    except PreferenceError:
+        return [TRAIN_ON_ALL]
+
+
+def check_train_on(ctx, value) -> str:
+    """ALL_ANNOTATORS for "all annotators" (or blank), else an annotator with pairs in the store."""
+    if value in (None, "", TRAIN_ON_ALL):
+        return ALL_ANNOTATORS
+    if value not in train_on_choices(ctx):
+        raise UserError(f"There are no pairs by annotator {value!r}.")
+    return str(value)
+
+
+def gate(ctx, annotator: str = ALL_ANNOTATORS) -> tuple[bool, str]:
+    """(may start, reason shown beside the button); counts `annotator`'s pairs when one is given."""
     status = ctx.runner.status()
     if status.running:
         return False, f"A training job is running (step {status.step}/{status.total or '?'})."
     try:
-        new, total = new_pair_count(ctx)
+        new, total = new_pair_count(ctx, annotator)
     except PreferenceError as exc:
         return False, f"The preferences file is unreadable: {exc}"
     active = ctx.models.name(ctx.models.active())
+    whose = f" by {annotator}" if annotator else ""
     if new < MIN_PAIRS:
-        return False, (f"Training needs at least {MIN_PAIRS} pairs that `{active}` was not trained "
-                       f"on; there are {new} (of {total}). Label more first.")
-    return True, f"Ready: {new} new pairs ({total} in all), starting from `{active}`."
+        return False, (f"Training needs at least {MIN_PAIRS} pairs{whose} that `{active}` was not "
+                       f"trained on; there are {new} (of {total}). Label more first.")
+    return True, f"Ready: {new} new pairs{whose} ({total} in all), starting from `{active}`."
 
 
 def next_out_dir(checkpoints_dir: Path, prefix: str = DEFAULT_TRAINER) -> Path:
@@ -127,11 +150,12 @@ def next_out_dir(checkpoints_dir: Path, prefix: str = DEFAULT_TRAINER) -> Path:
     return next_free_dir(checkpoints_dir, prefix)
 
 
-def snapshot(store, dest_dir: Path) -> Path:
-    """A copy of the pairs taken under the store's lock: training reads a fixed set of pairs."""
+def snapshot(store, dest_dir: Path, annotator: str = ALL_ANNOTATORS) -> Path:
+    """A copy of the pairs taken under the store's lock (of one annotator's pairs when given):
+    training reads a fixed set of pairs."""
     dest_dir.mkdir(parents=True, exist_ok=True)
     name = f"pairs-{utc_stamp()}-{uuid.uuid4().hex[:6]}.csv"
-    return store.export_csv(dest_dir / name)
+    return export_pairs(store, dest_dir / name, annotator)
 
 
 def _number(value, name: str, kind: type, minimum: float, maximum: float):
@@ -152,19 +176,23 @@ def check_settings(settings: TrainSettings) -> TrainSettings:
                          launcher=check_launcher(settings.launcher))
 
 
-def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER) -> JobStatus:
+def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER,
+          annotator: str = ALL_ANNOTATORS) -> JobStatus:
     """Start the preference trainer (ORPO by default) from the active checkpoint on a snapshot of
-    the pairs (UserError if refused)."""
+    the pairs, every annotator's or `annotator`'s (UserError if refused); the run's `annotator`
+    field puts the choice in the manifest."""
     settings = check_settings(settings)
-    allowed, reason = gate(ctx)
+    annotator = check_train_on(ctx, annotator)
+    allowed, reason = gate(ctx, annotator)
     if not allowed:
         raise UserError(reason)
     try:
-        data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
+        data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots", annotator)
     except PreferenceError as exc:
         raise UserError(str(exc)) from None
     spec = TRAINERS[trainer]
     job = settings.apply(spec.config(checkpoint=str(ctx.models.active()), data=str(data),
+                                     annotator=annotator,
                                      out=str(next_out_dir(ctx.checkpoints_dir, spec.name)),
                                      prompts=str(ctx.data_dir / PROMPTS_FILE)))
     try:

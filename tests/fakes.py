@@ -102,13 +102,14 @@ def seed_pairs(store, n: int, category: str = "other", seed: int = 0) -> list[st
 
 
 def make_context(root: Path, *, pairs: int = 0, generator_factory=None, runner=None,
-                 n_dl: int = 6, n_other: int = 9):
+                 n_dl: int = 6, n_other: int = 9, overlap: int = 1):
     """An AppContext over a fresh data dir and a fake checkpoint under `root`."""
     data, ckpts = Path(root) / "data", Path(root) / "checkpoints"
     write_pool(data / "orpo_prompts.csv", n_dl=n_dl, n_other=n_other)
     checkpoint = fake_checkpoint(ckpts / "tiny-sft", metrics={"validity": 0.5})
     ctx = AppContext.create(data_dir=data, checkpoints_dir=ckpts, checkpoint=checkpoint,
-                            generator_factory=generator_factory or FakeGenerator, runner=runner)
+                            generator_factory=generator_factory or FakeGenerator, runner=runner,
+                            overlap=overlap)
     if pairs:
         seed_pairs(ctx.store, pairs)
     return ctx

@@ -26,6 +26,9 @@ class PreferenceArgs:
     checkpoint: str = field(default=DEFAULT_CHECKPOINT, metadata={"help": "parent checkpoint (SFT or preference-trained)"})
     data: str = field(default=DEFAULT_PREFERENCES, metadata={"help": "preference CSV (prompt, chosen, rejected, ...)"})
     out: str = field(default="", metadata={"help": "checkpoint directory to write (must not exist)"})
+    annotator: str = field(default="", metadata={
+        "help": "train only on this annotator's pairs (the CSV's annotator column; default: every "
+                "annotator's, automatic pairs included)"})
     events: str = field(default="", metadata={"help": "JSON-lines progress file to append to"})
     lr: float = field(default=0.0, metadata={"help": "learning rate (0: 2e-4 for LoRA, 3e-4 for full)"})
     epochs: float = field(default=3.0, metadata={"help": "training epochs (ignored with --max-steps)"})

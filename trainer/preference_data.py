@@ -2,6 +2,7 @@
 layout, the split, lengths and the no-cut checks.
 
     rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...)
+    rows = load_pairs(path, annotator="ana")                     # one annotator's pairs (--annotator)
     train, val = split_pairs(rows, val_fraction=0.05, seed=0)   # whole prompts on one side
     train, val, max_length, dropped = fit_rows(tokenizer, model, train, val, cap=2048)
     check_not_cut(trainer.train_dataset, tokenizer)             # ORPO / SimPO, after TRL tokenized them
@@ -22,15 +23,22 @@ import random
 from pathlib import Path
 from typing import Any
 
+from trainer.annotators import ALL_ANNOTATORS, annotator_names, only_annotator
 from trainer.datasets_io import load_prompt_pool
 from trainer.preferences import PreferenceStore
 from trainer.template import model_input
 
 
-def load_pairs(path: Path) -> list[dict[str, str]]:
-    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected."""
-    return [{"prompt": model_input(p), "chosen": c, "rejected": r}
-            for p, c, r in PreferenceStore(path).read().triples()]
+def load_pairs(path: Path, annotator: str = ALL_ANNOTATORS) -> list[dict[str, str]]:
+    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected;
+    with `annotator`, only that annotator's pairs (ValueError when they have none)."""
+    rows = PreferenceStore(path).read().rows
+    kept = only_annotator(rows, annotator)
+    if annotator and not kept:
+        raise ValueError(f"{path}: no pairs by annotator {annotator!r} (annotators: "
+                         f"{', '.join(annotator_names(rows)) or 'none'})")
+    return [{"prompt": model_input(r["prompt"]), "chosen": r["chosen"], "rejected": r["rejected"]}
+            for r in kept]
 
 
 def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:

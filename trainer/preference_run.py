@@ -65,6 +65,7 @@ from transformers import TrainerCallback
 
 from trainer import args as config_args
 from trainer import distributed
+from trainer.annotators import annotator_names, export_pairs
 from trainer.checkpoint import CheckpointError, file_sha256, read_manifest, sweep_leftovers, write_manifest
 from trainer.evaluate import evaluate
 from trainer.events import EventWriter, progress_callback
@@ -299,9 +300,9 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
         torch.set_num_threads(args.threads)
     snapshot = work / TRAINED_PAIRS_FILE
     if distributed.is_main():  # several processes: one snapshot, which the others then read
-        open_store(args.data).export_csv(snapshot)
+        export_pairs(open_store(args.data), snapshot, args.annotator)  # --annotator: theirs only
     distributed.wait_for_everyone()
-    rows = load_pairs(snapshot)
+    rows = load_pairs(snapshot, args.annotator)
     fraction = args.val_fraction if args.val_fraction >= 0 else heldout_size(len(rows)) / max(1, len(rows))
     train_rows, val_rows = split_pairs(rows, fraction, args.seed)
     if writer:
@@ -325,6 +326,7 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     if val_rows:
         metrics.update({k: v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))})
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
+             "annotators": annotator_names(open_store(snapshot).read().rows),  # whose pairs
              "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics,
              "heldout_pairs": val_rows, **distributed.run_facts(args.batch_size, args.grad_accum)}
     return trainer, tokenizer, facts

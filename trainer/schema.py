@@ -39,6 +39,7 @@ SFT_FILE = "sft_dataset_llm.csv"
 PROMPTS_FILE = "orpo_prompts.csv"
 PREFERENCES_FILE = "orpo_dataset_llm.csv"
 LABEL_EVENTS_FILE = "label_events.jsonl"
+LABEL_TASKS_FILE = "label_tasks.jsonl"  # the labeler's shared candidates (app --overlap N)
 VOTES_FILE = "ab_votes.csv"
 DEFAULT_CHECKPOINT_NAME = "tiny-sft"
 TRAINED_PAIRS_FILE = "preferences.csv"  # in a preference-trained checkpoint: the pairs it saw

@@ -1,0 +1,120 @@
+"""The Stats tab's numbers: who judged how much, how far the overlap is, how well annotators agree.
+
+Pure over plain data (`stats(...)`); `stats_for(ctx)` reads the store, the event log and the pool
+once. The tab (`labeler.stats_tab`) only shows what this returns.
+
+    view = stats_for(ctx)
+    view.summary          # markdown: totals, overlap progress, agreement with its n
+    view.annotators       # DataFrame: one row per annotator (judgments per category, shares)
+    view.progress         # DataFrame: pool prompts by number of annotators (0..N)
+
+A *judgment* is a stored pair (human, human_edit or simulated), a tie or a "both bad" that was not
+undone; a skip is counted apart (no judgment). Agreement (`trainer.agreement`) is over the tasks
+two or more annotators judged with pairs: with `--overlap N` every annotator of a prompt saw the
+same candidates (labeler.tasks); without it no two annotators share a task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from labeler.tasks import JUDGING_EVENTS, judged_by, overlap_progress
+from trainer.agreement import Agreement, agreement, records_from_rows
+from trainer.schema import CATEGORIES, LABELED_SOURCES
+
+COUNT_COLUMNS = (*CATEGORIES, "judgments", "pairs", "tie", "both bad", "skip")
+ANNOTATOR_COLUMNS = ("annotator", *COUNT_COLUMNS, "tie %", "both bad %", "skip %")
+
+
+@dataclass(frozen=True)
+class StatsView:
+    summary: str
+    annotators: pd.DataFrame
+    progress: pd.DataFrame
+    agreement: Agreement
+
+
+def _live_events(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Tie, both-bad and skip events that no undo took back."""
+    events = list(events)
+    undone = {e.get("target") for e in events if e.get("event") == "undo"}
+    return [e for e in events if e.get("event") in (*JUDGING_EVENTS, "skip")
+            and e.get("id") not in undone]
+
+
+def annotator_table(rows: Iterable[Mapping[str, str]],
+                    events: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per annotator: judgments per category, pairs, ties, both bad, skips, and the
+    shares of tie / both bad / skip among all their actions (judgments + skips)."""
+    counts: dict[str, dict[str, int]] = {}
+
+    def add(annotator: str, category: str, kind: str) -> None:
+        entry = counts.setdefault(annotator or "anonymous", dict.fromkeys(COUNT_COLUMNS, 0))
+        entry[kind] += 1
+        if kind != "skip":
+            entry["judgments"] += 1
+            if category in CATEGORIES:
+                entry[category] += 1
+
+    for row in rows:
+        if row.get("source") in LABELED_SOURCES:
+            add(row.get("annotator", ""), row.get("category", ""), "pairs")
+    for event in _live_events(events):
+        kind = {"both_bad": "both bad"}.get(event["event"], event["event"])
+        add(str(event.get("annotator") or ""), str(event.get("category") or ""), kind)
+    table = []
+    for name in sorted(counts):
+        entry = counts[name]
+        actions = entry["judgments"] + entry["skip"]
+        shares = [round(100 * entry[k] / actions) if actions else 0 for k in ("tie", "both bad", "skip")]
+        table.append([name, *(entry[c] for c in COUNT_COLUMNS), *shares])
+    return pd.DataFrame(table, columns=list(ANNOTATOR_COLUMNS))
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def agreement_markdown(result: Agreement) -> str:
+    """The agreement numbers, each with its n, or why there are none."""
+    if not result.tasks:
+        return ("**Agreement:** no task has been judged by two annotators yet (start the app "
+                "with `--overlap 2` or more so annotators judge the same candidates).")
+    alpha = (f"{result.alpha:.2f} (n = {result.alpha_units} candidates)" if result.alpha is not None
+             else f"- ({result.alpha_note})")
+    return (f"**Agreement** on {result.tasks} task(s) judged by two or more of "
+            f"{result.annotators} annotators:\n\n"
+            f"| measure | value | n |\n|---|---|---|\n"
+            f"| same chosen candidate | {_pct(result.chosen_agreement)} | {result.chosen_n} annotator pairs |\n"
+            f"| same order of a candidate pair both ranked | {_pct(result.order_agreement)} | "
+            f"{result.order_n} comparisons |\n"
+            f"| Krippendorff's alpha (ordinal, rank of each candidate) | {alpha} | "
+            f"{result.alpha_units} (task, candidate) units |")
+
+
+def stats(rows: Iterable[Mapping[str, str]], events: Iterable[Mapping[str, Any]],
+          pool_ids: Mapping[str, str], overlap: int) -> StatsView:
+    """Everything the Stats tab shows. `pool_ids`: {prompt text: pool prompt id} of the labeling
+    pool; `overlap`: the app's annotators per prompt."""
+    rows, events = list(rows), list(events)
+    table = annotator_table(rows, events)
+    judged = judged_by(rows, events, pool_ids)
+    progress = overlap_progress(pool_ids.values(), judged, overlap)
+    frame = pd.DataFrame([[f"{n}" + (" (done)" if n == overlap else ""), progress[n]]
+                          for n in sorted(progress)], columns=["annotators", "pool prompts"])
+    result = agreement(records_from_rows(rows))
+    done = progress[overlap]
+    summary = (f"**{int(table['judgments'].sum())} judgments** by {len(table)} annotator(s); "
+               f"overlap {overlap}: {done} of {len(pool_ids)} pool prompts have {overlap} "
+               f"annotator{'s' * (overlap != 1)}.\n\n" + agreement_markdown(result))
+    return StatsView(summary, table, frame, result)
+
+
+def stats_for(ctx) -> StatsView:
+    """`stats` over the app's store, event log and labeling pool (one read of each)."""
+    pool_ids = dict(zip(ctx.pool["prompt"].astype(str), ctx.pool["prompt_id"].astype(str)))
+    return stats(ctx.store.read().rows, ctx.events.read(), pool_ids, ctx.overlap)

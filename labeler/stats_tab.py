@@ -1,0 +1,43 @@
+"""The Stats tab: judgments per annotator and category, overlap progress, agreement.
+
+Thin over `labeler.stats.stats_for(ctx)`; filled when the tab is opened and on Refresh. `app.py`
+registers it with one line inside its `gr.Tabs`:
+
+    create_stats_tab(ctx)
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from labeler.stats import stats_for
+from labeler.views import tag
+from trainer.preferences import PreferenceError
+
+
+def stats_outputs(ctx) -> list:
+    """[summary markdown, per-annotator table, overlap progress table]."""
+    try:
+        view = stats_for(ctx)
+    except PreferenceError as exc:
+        return [f"{tag('bad', 'error')} The preferences file is unreadable: {exc}", None, None]
+    return [view.summary, view.annotators, view.progress]
+
+
+def create_stats_tab(ctx) -> dict:
+    """Lay out the tab (it makes its own `gr.Tab`) and wire its refreshes."""
+    with gr.Tab("Stats", id="stats", elem_id="tab-stats") as tab:
+        c: dict = {"tab": tab}
+        c["refresh"] = gr.Button("Refresh", elem_id="stats-refresh", size="sm")
+        c["summary"] = gr.Markdown(elem_id="stats-summary")
+        c["annotators"] = gr.Dataframe(label="Per annotator (judgments = pairs + ties + both bad; "
+                                             "shares of all their actions)",
+                                       interactive=False, elem_id="stats-annotators")
+        c["progress"] = gr.Dataframe(label="Overlap progress: pool prompts by number of annotators",
+                                     interactive=False, elem_id="stats-progress")
+    outputs = [c["summary"], c["annotators"], c["progress"]]
+    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    tab.select(lambda: stats_outputs(ctx), None, outputs, **quiet)
+    c["refresh"].click(lambda: stats_outputs(ctx), None, outputs, api_name="stats")
+    c["outputs"] = outputs
+    return c

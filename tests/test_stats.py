@@ -1,0 +1,80 @@
+"""The Stats tab: per-annotator counts and shares, overlap progress, agreement with its n."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from fakes import make_context
+from labeler import labeling as L
+from labeler.stats import stats
+from labeler.stats_tab import stats_outputs
+
+
+def pair(annotator, prompt, category="other", source="human", ids="g-0;g-1", pid=""):
+    return {"prompt": prompt, "chosen": "a", "rejected": "b", "annotator": annotator,
+            "category": category, "source": source, "candidate_ids": ids,
+            "positions": json.dumps({"shown_order": [0, 1, 2, 3]}),
+            "sampling": json.dumps({"prompt_id": pid})}
+
+
+def test_stats_count_judgments_by_annotator_and_category_and_the_overlap_progress():
+    pool = {"P1": "p1", "P2": "p2", "P3": "p3"}
+    rows = [pair("ana", "P1", "dl_model", ids="t1-0;t1-3"), pair("bo", "P1", "dl_model", ids="t1-0;t1-3"),
+            pair("ana", "P2", ids="t2-1;t2-2"), pair("bootstrap", "P3", source="auto")]
+    events = [{"event": "tie", "id": "e1", "annotator": "bo", "prompt_id": "p2", "category": "other"},
+              {"event": "skip", "id": "e2", "annotator": "bo", "prompt_id": "p3"},
+              {"event": "both_bad", "id": "e3", "annotator": "ana", "prompt_id": "p3",
+               "category": "other"},
+              {"event": "undo", "target": "e3", "annotator": "ana"}]
+    view = stats(rows, events, pool, overlap=2)
+    table = view.annotators.set_index("annotator")
+    assert list(table.index) == ["ana", "bo"]  # bootstrap's automatic pair is no judgment
+    assert table.loc["ana", ["dl_model", "other", "judgments", "both bad"]].tolist() == [1, 1, 2, 0]
+    assert table.loc["bo", ["judgments", "pairs", "tie", "skip"]].tolist() == [2, 1, 1, 1]
+    assert table.loc["bo", ["tie %", "skip %"]].tolist() == [33, 33]  # of 3 actions
+    # p1: ana + bo; p2: ana (pair) + bo (tie); p3: nobody (the skip and the undone both bad)
+    assert view.progress["pool prompts"].tolist() == [1, 0, 2]
+    assert "2 of 3 pool prompts have 2 annotators" in view.summary
+    assert view.agreement.tasks == 1 and view.agreement.chosen_agreement == 1.0
+    assert "| same chosen candidate | 100% | 1 annotator pairs |" in view.summary
+
+
+def test_without_shared_tasks_the_stats_say_why_there_is_no_agreement():
+    view = stats([pair("ana", "P1")], [], {"P1": "p1"}, overlap=1)
+    assert "no task has been judged by two annotators" in view.summary
+    assert view.progress["pool prompts"].tolist() == [0, 1]
+
+
+def test_the_stats_tab_renders_in_the_app_after_two_annotators_judged(tmp_path):
+    from labeler.app import build_app
+
+    ctx = make_context(tmp_path, overlap=2)
+    try:
+        demo = build_app(ctx)
+        tabs = [b for b in demo.config["components"] if b.get("props", {}).get("elem_id") == "tab-stats"]
+        assert len(tabs) == 1
+        for name, chosen in (("ana", 0), ("bo", 0)):
+            state = L.next_prompt(ctx, L.LabelState(session=name), random.Random(1), name)
+            state = L.generate(ctx, state, L.Sampling(k=4), name)
+            first = min(range(4), key=lambda i: state.candidates[i].index)  # same candidate
+            last = max(range(4), key=lambda i: state.candidates[i].index)
+            L.submit(ctx, state, first, last, name)
+        summary, annotators, progress = stats_outputs(ctx)
+        assert "**2 judgments** by 2 annotator(s)" in summary
+        assert "| same chosen candidate | 100% | 1 annotator pairs |" in summary
+        assert "Krippendorff's alpha" in summary
+        assert annotators["annotator"].tolist() == ["ana", "bo"]
+        assert progress["pool prompts"].tolist()[-1] == 1
+    finally:
+        ctx.close()
+
+
+def test_an_unreadable_store_is_reported_not_raised(tmp_path):
+    ctx = make_context(tmp_path)
+    try:
+        ctx.store.path.write_bytes(b"not,a,header\n1,2,3\n")
+        summary, table, progress = stats_outputs(ctx)
+        assert "unreadable" in summary and "not a header" in summary and table is None
+    finally:
+        ctx.close()
