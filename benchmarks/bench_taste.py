@@ -165,7 +165,7 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
             data = runs / f"pairs-{n}.csv"
             pairs = write_pairs(data, auto, [(r, j) for r, j in judged[:n] if j is not None], scheme)
             model_dir = runs / f"model-{n}"
-            train_s = train_profile(args, data, model_dir)
+            train_s = train_profile(args, data, model_dir, val_fraction=0.0)
             points.append(_point(args, profile, n, model_dir, heldout, heldout_seed, out, pairs, train_s,
                                  rounds=1, label=f"{method.name}-{profile.name}-{n}"))
             print(json.dumps({k: v for k, v in points[-1].items() if k != "measure"}), flush=True)
@@ -194,7 +194,7 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
         pairs = write_pairs(data, auto if round_no == 1 else None, train_rows, scheme)
         model_dir = runs / f"model-r{round_no}"
         rargs = argparse.Namespace(**{**vars(args), "checkpoint": current})
-        train_s = train_profile(rargs, data, model_dir)
+        train_s = train_profile(rargs, data, model_dir, val_fraction=0.0)
         candidate = Generator(model_dir)
         held = [{"prompt": r["prompt"], "chosen": p.chosen, "rejected": p.rejected}
                 for r, j in judged for p in derive_pairs(j, scheme)]

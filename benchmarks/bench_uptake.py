@@ -205,9 +205,10 @@ def profile_pairs(profile: Profile, rows: list[dict], cands: list[list[Any]], au
     return path, picks
 
 
-def train_profile(args: argparse.Namespace, data: Path, out_dir: Path) -> float:
+def train_profile(args: argparse.Namespace, data: Path, out_dir: Path, **settings: Any) -> float:
     """`--trainer` (ORPO by default) on `data` into `out_dir`; returns wall seconds. A checkpoint
-    already trained on the same data with the same settings is reused (its manifest's wall time)."""
+    already trained on the same data with the same settings is reused (its manifest's wall time).
+    `settings`: more fields of the trainer's config (bench_taste: `val_fraction=0`)."""
     import importlib
 
     from trainer.checkpoint import CheckpointError, file_sha256, read_manifest
@@ -217,7 +218,7 @@ def train_profile(args: argparse.Namespace, data: Path, out_dir: Path) -> float:
     beta = {} if args.beta is None else {"beta": args.beta}  # None: the trainer's own default
     orpo_args = spec.config(checkpoint=str(args.checkpoint), data=str(data), out=str(out_dir), lr=args.lr,
                             epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
-                            no_eval=True, threads=args.threads, **beta)
+                            no_eval=True, threads=args.threads, **beta, **settings)
     try:
         manifest = read_manifest(out_dir)
         if manifest["data_sha256"] == file_sha256(data) and manifest["training_args"] == asdict(orpo_args):
