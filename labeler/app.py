@@ -30,11 +30,13 @@ import gradio as gr
 
 from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
+from labeler.labeling import OVERSAMPLE_RANGE, SELECTIONS
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.train_tab import create_train_tab
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
+from trainer.selection import MAX_M
 from trainer.sources import add_source_arguments, source_from_args
 
 ASSETS = Path(__file__).parent / "assets"
@@ -60,6 +62,13 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
                         help="generation requests run at once (others queue)")
+    parser.add_argument("--selection", choices=SELECTIONS, default="active",
+                        help="the Label tab's default for candidates: active = sample --oversample x K "
+                             "and show the K most informative, prompts of thin kinds first; plain = "
+                             "the first K samples of any prompt (each session can switch)")
+    parser.add_argument("--oversample", type=float, default=2.0,
+                        help=f"active selection samples M = ceil(OVERSAMPLE x K) candidates, at most "
+                             f"{MAX_M} (from {OVERSAMPLE_RANGE[0]:g} to {OVERSAMPLE_RANGE[1]:g}; default 2)")
     add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
                          "answer format (the Playground's checkbox still decides for its requests)")
 
@@ -103,8 +112,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                                   api_visibility="private", show_progress="hidden")
         demo.load(lambda name: name or gr.skip(), store, label["annotator"],
                   api_visibility="private")
-        demo.load(label["next_fn"], [label["state"], label["k"], label["temperature"],
-                                     label["top_p"]], label["view_outputs"],
+        demo.load(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
                   api_name="next", concurrency_id="generate",
                   concurrency_limit=ctx.generate_concurrency)
         demo.load(play["render_fn"], play["editor"],
@@ -160,6 +168,8 @@ def _check_inputs(args: argparse.Namespace) -> str | None:
             validate_checkpoint(args.checkpoint)
         except CheckpointError as exc:
             return f"--checkpoint: {exc}"
+    if not OVERSAMPLE_RANGE[0] <= args.oversample <= OVERSAMPLE_RANGE[1]:  # NaN fails too
+        return f"--oversample must be from {OVERSAMPLE_RANGE[0]:g} to {OVERSAMPLE_RANGE[1]:g}, not {args.oversample}"
     return None
 
 
@@ -212,7 +222,8 @@ def run_app(args: argparse.Namespace) -> int:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
                                 generator_factory=partial(source_from_args, args),
-                                generate_concurrency=max(1, args.generate_concurrency))
+                                generate_concurrency=max(1, args.generate_concurrency),
+                                selection=args.selection, oversample=args.oversample)
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:
             print(f"diagramlab app: {problem}", file=sys.stderr)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from labeler.common import UserError
+from labeler.coverage import with_kinds
 from labeler.models import ModelRegistry, make_registry
 from labeler.runner import TrainingRunner
 from labeler.votes import VoteLog
@@ -99,19 +100,22 @@ class AppContext:
     checkpoints_dir: Path
     models: ModelRegistry
     store: PreferenceBackend
-    pool: Any  # DataFrame of the `label` split of the prompt pool
+    pool: Any  # DataFrame of the `label` split of the prompt pool (+ `kind`: labeler.coverage)
     runner: TrainingRunner
     votes: VoteLog
     events: LabelLog
     render_dir: Path
     reservations: Reservations = field(default_factory=Reservations)
     generate_concurrency: int = 1
+    selection: str = "active"  # the Label tab's default: labeling.SELECTIONS (--selection)
+    oversample: float = 2.0  # active selection samples M = ceil(oversample * K) (--oversample)
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
                generator_factory: Callable[[Path], Any] = open_source,
                cache_size: int = 3, generate_concurrency: int = 1,
-               runner: TrainingRunner | None = None) -> AppContext:
+               runner: TrainingRunner | None = None, selection: str = "active",
+               oversample: float = 2.0) -> AppContext:
         """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
         data_dir, checkpoints_dir = Path(data_dir), Path(checkpoints_dir)
         swept = sweep_leftovers(checkpoints_dir) + sweep_dead_dirs(tempfile.gettempdir(), _RENDER_DIR_RE)
@@ -121,10 +125,10 @@ class AppContext:
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),
             store=open_store(data_dir / PREFERENCES_FILE),
-            pool=load_prompt_pool(data_dir / PROMPTS_FILE, split="label"),
+            pool=with_kinds(load_prompt_pool(data_dir / PROMPTS_FILE, split="label")),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),
-            generate_concurrency=generate_concurrency,
+            generate_concurrency=generate_concurrency, selection=selection, oversample=oversample,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
             render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))
 
