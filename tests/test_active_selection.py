@@ -16,7 +16,9 @@ from diagram import build_prompt
 from fakes import ScriptedGenerator, make_context, styled
 from labeler import labeling as L
 from labeler.app import add_app_arguments, run_app
+from diagram import parse
 from labeler.coverage import kind_targets, labeled_kind_counts, pick_kind, request_kind
+from trainer.selection import select_candidates, style_distance, style_features
 
 # Four drawings in one style (grey rectangles, left to right; only their place on the canvas
 # differs), then four that differ: top to bottom, blue, round rectangles, dashed lines.
@@ -64,6 +66,27 @@ def test_m_is_oversample_times_k_at_most_twelve(k, oversample, m):
 def test_bad_selection_settings_are_refused(sampling, message):
     with pytest.raises(L.UserError, match=message):
         L.check_sampling(sampling)
+
+
+def features(text: str) -> tuple[float, ...]:
+    return style_features(parse(text).diagram)
+
+
+def test_a_direction_change_counts_like_a_shape_change_and_more_groups_count_more():
+    grey_right, grey_down = features(styled(300, 0)), features(styled(0, 300))
+    circles = features(styled(300, 0, shape="circle"))
+    everything = features(styled(0, 300, shape="circle", fill="(30, 60, 220)", line_shape="dashed line"))
+    by_direction, by_shape = style_distance(grey_right, grey_down), style_distance(grey_right, circles)
+    assert by_direction == pytest.approx(by_shape, rel=0.05)  # was 0.5 vs 1.0 (capped)
+    assert by_shape < style_distance(grey_right, everything) < 1.0  # no tie at a cap
+    assert style_distance(grey_right, grey_right) == 0.0
+
+
+def test_selection_prefers_candidates_that_differ_in_more_style_groups():
+    texts = [styled(300, 0), styled(300, 0, shape="circle"), styled(0, 300),
+             styled(0, 300, shape="circle", fill="(30, 60, 220)", line_shape="dashed line")]
+    # with distances capped at 1, (0, 1) tied with (0, 3) and the earlier pair won
+    assert select_candidates([parse(t) for t in texts], 2) == [0, 3]
 
 
 # Four drawings of one style (style distance 0 between any two): only the margins can tell them
