@@ -10,9 +10,12 @@ on) inside an `AppContext` over a temp copy of the prompt pool, then for `-n` pr
 first K samples) and active with each `--oversample` (M = ceil(oversample x K) sampled, K shown).
 That is the Label tab's /next minus HTTP and the page update. Modes take turns per prompt, so a
 busy CPU slows them alike. Prints per mode: latency p50 / p95 / mean, candidates shown valid, the
-mean pairwise style distance of the shown K (trainer.selection.style_distance: 0 = one style), and
-how many distinct flow directions (left-to-right, top-down, ...) a screen shows; plus the time of
-`next_prompt` with and without covering thin kinds. Nothing here asserts a speed.
+mean pairwise style distance of the shown K (trainer.selection.style_distance: 0 = one style, the
+quantity active selection maximises), how many distinct flow directions (left-to-right, top-down,
+...) a screen shows, and for each simulated taste of bench_uptake (left_to_right, blue, rounded)
+the share of screens that contrast it (at least one valid candidate the user likes and one it does
+not: only such a screen teaches that taste); plus the time of `next_prompt` with and without
+covering thin kinds. Nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -44,17 +47,21 @@ def direction(features: tuple[float, ...]) -> str:
     return "top-down" if dy > 0 else "bottom-up"
 
 
-def screen_stats(state) -> tuple[float, float, int]:
-    """(share valid, mean pairwise style distance, distinct directions) of the shown candidates."""
+def screen_stats(state) -> tuple:
+    """(share valid, mean pairwise style distance, distinct directions, {taste: contrasted}) of the
+    shown candidates."""
+    from benchmarks.bench_uptake import PROFILES
     from diagram import parse
     from trainer.selection import style_distance, style_features
 
     parses = [parse(c.text) for c in state.candidates]
-    feats = [style_features(p.diagram) for p in parses if p.ok and p.diagram.nodes]
+    valid = [p.diagram for p in parses if p.ok and p.diagram.nodes]
+    feats = [style_features(d) for d in valid]
     pairs = list(combinations(feats, 2))
     spread = sum(style_distance(a, b) for a, b in pairs) / len(pairs) if pairs else 0.0
+    contrast = {p.name: len({p.score(d) >= p.threshold for d in valid}) == 2 for p in PROFILES if p.target}
     return (sum(c.ok for c in state.candidates) / len(state.candidates), spread,
-            len({direction(f) for f in feats}))
+            len({direction(f) for f in feats}), contrast)
 
 
 def main() -> None:
@@ -122,6 +129,8 @@ def main() -> None:
                   f"shown valid {statistics.mean(r[0] for r in rows):.0%}, style spread "
                   f"{statistics.mean(r[1] for r in rows):.3f}, directions per screen "
                   f"{statistics.mean(r[2] for r in rows):.2f} [{', '.join(sorted(notes[name]))}]")
+            print(f"{'':<12} screens contrasting a taste: " + ", ".join(
+                f"{taste} {statistics.mean(r[3][taste] for r in rows):.0%}" for taste in rows[0][3]))
     finally:
         ctx.close()
         shutil.rmtree(tmp, ignore_errors=True)

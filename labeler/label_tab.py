@@ -159,7 +159,9 @@ def _status(state: L.LabelState) -> str:
     if state.all_invalid:
         return (f"{tag('bad', 'all invalid')} Every candidate is invalid. Press "
                 "**Regenerate (R)**, or fix one under *Edit to fix*.")
-    return "Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), then **Submit** (Enter)."
+    how = f" <small>(shown: the most informative, {state.selected})</small>" \
+        if state.selected.startswith("active") else ""
+    return f"Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), then **Submit** (Enter).{how}"
 
 
 def _prompt_md(state: L.LabelState) -> str:

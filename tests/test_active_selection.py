@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from collections import Counter
 
 import pytest
@@ -231,3 +232,33 @@ def test_next_prompt_offers_the_kind_thin_in_the_labeled_data(tmp_path):
     assert {kind[s.prompt_id] for s in covered} == {"pipeline_loop"}
     assert {s.category for s in plain} == {"other"}
     assert "pipeline" in {kind[s.prompt_id] for s in plain}  # plain: any kind of the category
+
+
+def test_the_label_tab_switch_reaches_generation_over_http(tmp_path):
+    """The app default (--selection) on page load / next, the Candidates radio on regenerate."""
+    import socket
+
+    from gradio_client import Client
+
+    from labeler.app import launch
+    from labeler.label_tab import _status
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx = make_context(tmp_path)
+    ctx.selection = "plain"  # as `--selection plain` sets it
+    demo, url = launch(ctx, port=port)
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        client.predict(api_name="/next")
+        client.predict(0, 1, "ana", api_name="/submit")
+        client.predict(4, 0.8, 0.95, "active", api_name="/regenerate")
+        client.predict(0, 1, "ana", api_name="/submit")
+        rows = ctx.store.load()
+    finally:
+        demo.close()
+        ctx.close()
+    assert [json.loads(s)["selection"] for s in rows.sampling] == ["plain", "active 8->4"]
+    state = L.LabelState(candidates=(L.ShownCandidate("g-1", 1, SAME[0], True, ()),), selected="active 8->4")
+    assert "active 8->4" in _status(state) and "active" not in _status(replace(state, selected="plain"))
