@@ -403,7 +403,7 @@ def _log_action(ctx, kind: str, state: LabelState, annotator: str, **fields) -> 
     ctx.events.log(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
                   prompt_id=state.prompt_id, prompt=state.prompt, request=state.request,
                   category=state.category, asks=state.asks, model=state.model,
-                  seed=state.sampling.seed, **fields)
+                  seed=state.sampling.seed, selection=state.selected or "plain", **fields)
     return event_id
 
 

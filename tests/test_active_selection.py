@@ -137,6 +137,17 @@ def test_the_pair_records_how_its_candidates_were_selected(tmp_path, selection, 
     assert positions["shown_order"] == [c.index for c in state.candidates]  # generation indexes
 
 
+def test_skips_record_how_their_candidates_were_selected(tmp_path):
+    ctx, _ = context(tmp_path, SAME + DIVERSE)
+    try:
+        L.skip(ctx, shown(ctx, L.Sampling(k=3, seed=1)), "both_bad", "ana")
+        L.skip(ctx, shown(ctx, L.Sampling(k=3, seed=1, selection="plain"), rng_seed=1), "tie", "ana")
+        events = ctx.events.read()
+    finally:
+        ctx.close()
+    assert [(e["event"], e["selection"]) for e in events] == [("both_bad", "active 6->3"), ("tie", "plain")]
+
+
 def test_app_cli_has_selection_and_oversample(tmp_path, capsys):
     import argparse
 
