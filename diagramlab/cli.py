@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("trainer.evaluate", "evaluate a checkpoint on held-out prompts"),
     "bootstrap": ("trainer.bootstrap", "write auto preference pairs from reference layouts"),
     **{name: (trainer.module, trainer.help) for name, trainer in TRAINERS.items()},  # orpo, ...
+    "round": ("trainer.rounds", "one round: train on the pairs new since a checkpoint, judge it on "
+                                "held-out pairs"),
     "app": ("labeler.app", "start the labeler web app"),
 }
 

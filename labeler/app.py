@@ -34,6 +34,7 @@ from labeler.labeling import OVERSAMPLE_RANGE, SELECTIONS
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.train_tab import create_train_tab
+from labeler.training import configure_auto
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
 from trainer.selection import MAX_M
@@ -69,6 +70,10 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--oversample", type=float, default=2.0,
                         help=f"active selection samples M = ceil(OVERSAMPLE x K) candidates, at most "
                              f"{MAX_M} (from {OVERSAMPLE_RANGE[0]:g} to {OVERSAMPLE_RANGE[1]:g}; default 2)")
+    parser.add_argument("--retrain-every", type=int, default=0, metavar="N",
+                        help="auto-retrain: a round in the background every N new judgments, "
+                             "activated only if better on the held-out pairs (0: off; the Train "
+                             "tab can switch it)")
     add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
                          "answer format (the Playground's checkbox still decides for its requests)")
 
@@ -212,6 +217,8 @@ def run_app(args: argparse.Namespace) -> int:
               f"--auth USER:PASS (or {AUTH_ENV}) or, deliberately, --no-auth", file=sys.stderr)
         return 2
     problem = _check_inputs(args)
+    if args.retrain_every < 0:
+        problem = "--retrain-every must be 0 (off) or a positive number of judgments"
     if problem:
         print(f"diagramlab app: {problem}", file=sys.stderr)
         return 2
@@ -224,6 +231,8 @@ def run_app(args: argparse.Namespace) -> int:
                                 generator_factory=partial(source_from_args, args),
                                 generate_concurrency=max(1, args.generate_concurrency),
                                 selection=args.selection, oversample=args.oversample)
+        if args.retrain_every:
+            configure_auto(ctx, True, args.retrain_every)
         problem = _load_active(ctx, explicit=args.checkpoint is not None)
         if problem:
             print(f"diagramlab app: {problem}", file=sys.stderr)

@@ -7,7 +7,8 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 - `ctx.reservations` (`Reservations`): pool prompts shown to a session, not offered to others;
 - `ctx.events` (`LabelLog`): the label_events.jsonl log (pairs, skips, undos);
 - `ctx.store` (the preference pairs), `ctx.pool` (the label split of the prompt pool),
-  `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images).
+  `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images),
+  `ctx.auto` (`labeler.training.AutoRetrain`: the auto-retrain setting and its last round).
 
     ctx = AppContext.create(data_dir=Path("data"), checkpoints_dir=Path("checkpoints"),
                             checkpoint=Path("checkpoints/tiny-sft"))
@@ -33,6 +34,7 @@ from labeler.common import UserError
 from labeler.coverage import with_kinds
 from labeler.models import ModelRegistry, make_registry
 from labeler.runner import TrainingRunner
+from labeler.training import AutoRetrain
 from labeler.votes import VoteLog
 from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
@@ -109,6 +111,7 @@ class AppContext:
     generate_concurrency: int = 1
     selection: str = "active"  # the Label tab's default: labeling.SELECTIONS (--selection)
     oversample: float = 2.0  # active selection samples M = ceil(oversample * K) (--oversample)
+    auto: AutoRetrain = field(default_factory=AutoRetrain)  # the Train tab's auto-retrain setting
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
@@ -135,4 +138,5 @@ class AppContext:
     def close(self) -> None:
         """Cancel a running training job and remove rendered images (app shutdown)."""
         self.runner.close()
+        self.auto.wait(10)
         shutil.rmtree(self.render_dir, ignore_errors=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trainer.checkpoint import CheckpointError, list_checkpoints, read_manifest, validate_checkpoint
+from trainer.checkpoint import CheckpointError, lineage, list_checkpoints, read_manifest, validate_checkpoint
 from trainer.fileio import atomic_write, os_error_message, utc_now
 from trainer.preferences import PreferenceError, PreferenceStore
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, TRAINED_PAIRS_FILE
@@ -166,9 +166,16 @@ class ModelRegistry:
         return found
 
     def trained_pair_ids(self, checkpoint: Path) -> frozenset[str]:
-        """pair_ids in the checkpoint's own copy of the pairs it was trained on (empty if none).
-        Read once per file version: the Train tab asks on every poll, and published checkpoints
-        do not change."""
+        """pair_ids the checkpoint or one of its parents (`trainer.checkpoint.lineage`) was trained
+        on, from their own copies of the pairs (empty if none): a round's checkpoint holds only its
+        round's pairs. Each copy is read once per file version: the Train tab asks on every poll,
+        and published checkpoints do not change."""
+        ids: set[str] = set()
+        for path in lineage(checkpoint):
+            ids |= self._snapshot_ids(path)
+        return frozenset(ids)
+
+    def _snapshot_ids(self, checkpoint: Path) -> frozenset[str]:
         snapshot = Path(checkpoint) / TRAINED_PAIRS_FILE
         try:
             info = snapshot.stat()

@@ -34,6 +34,7 @@ from typing import Any
 from trainer.args import to_argv
 from trainer.events import EventFollower
 from trainer.preference_trainers import trainer_of
+from trainer.round_config import RoundArgs
 from trainer.fileio import utc_stamp
 from trainer.launch import accelerate_command
 
@@ -76,17 +77,20 @@ class JobStatus:
         return min(1.0, self.step / self.total) if self.total else 0.0
 
 
+ROUND_MODULE = "trainer.rounds"  # a RoundArgs job: one round (trainer.rounds)
 ALWAYS_PASSED = ("checkpoint", "data", "out", "events", "prompts")  # paths: never a default
 
 
 def train_command(job: Any, events: Path, python: str = sys.executable, launcher: str | None = None) -> list[str]:
     """The argument list that trains `job` (a registered preference trainer's config, e.g.
-    ORPOArgs) with progress events to `events`: `python -m <its module>`, the paths, then the
+    ORPOArgs, or a round's `RoundArgs`: `python -m trainer.rounds`) with progress events to `events`: `python -m <its module>`, the paths, then the
     options that differ from the trainer's defaults. With a `launcher` (a configs/accelerate name
     or file), the same module and flags under `python -m accelerate.commands.launch --config_file C`
     (several processes; trainer.launch)."""
-    module = trainer_of(job).module
+    module = ROUND_MODULE if isinstance(job, RoundArgs) else trainer_of(job).module
     flags = to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)
+    if launcher and module == ROUND_MODULE:
+        raise ValueError("a round runs in one process; pass no launcher")
     if launcher:
         return accelerate_command(launcher, module, flags, python)
     return [python, "-m", module, *flags]

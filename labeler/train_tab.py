@@ -6,7 +6,9 @@ A `gr.Timer` polls the shared runner, so every open session sees the same job (p
 ETA, live loss plot, readable progress lines) and the Train button is disabled while a job runs
 or with fewer than 20 pairs new since the active checkpoint. A finished job shows its verdict
 (the previous and the new model on the same held-out pairs and prompts) and one click makes it
-the active model for labeling.
+the active model for labeling. "Auto-retrain every N judgments" (`training.auto_retrain`, run by
+the same poll) starts a round in the background every N new judgments and activates its result
+only when the round's verdict says it is better on the user's held-out pairs.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ def _layout(ctx) -> dict:
         c["launcher"] = gr.Dropdown(T.launcher_choices(), value=T.SINGLE_PROCESS, label="Launch",
                                     info="one process, or `accelerate launch` with a shipped config "
                                          "(configs/accelerate: several GPUs)", elem_id="launcher")
+    with gr.Row(equal_height=True):
+        c["auto"] = gr.Checkbox(ctx.auto.every > 0, label="Auto-retrain every N judgments",
+                                info="in the background: a round from the active model on the new "
+                                     "judgments, activated only if better on your held-out pairs",
+                                elem_id="auto-retrain", scale=2)
+        c["auto_every"] = gr.Number(ctx.auto.every or T.AUTO_EVERY_DEFAULT, label="N", precision=None,
+                                    elem_id="auto-every", scale=1)
+    c["auto_md"] = gr.Markdown(elem_id="auto-retrain-status")
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
         c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
@@ -103,6 +113,7 @@ def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
 
 def job_view(ctx, seen: str) -> list:
     """Every polled output from the runner's status; checkpoint lists refresh when a job ends."""
+    auto = T.auto_retrain(ctx)  # may start a round or switch the active model: before the rest
     status = ctx.runner.status()
     allowed, reason = T.gate(ctx)
     result, ready = _result_md(ctx, status)
@@ -116,12 +127,12 @@ def job_view(ctx, seen: str) -> list:
     return [f"{job_key}|{points}", reason, gr.Button(interactive=allowed),
             gr.Button(interactive=status.running), _progress_html(status), plot,
             readable_log(status), result, gr.Button(visible=ready), job,
-            f"**Active model:** `{ctx.models.name(ctx.models.active())}`"]
+            f"**Active model:** `{ctx.models.name(ctx.models.active())}`", auto]
 
 
 def _wire(ctx, c: dict) -> None:
     outs = [c["seen"], c["gate"], c["train"], c["stop"], c["progress"], c["plot"], c["log"],
-            c["result"], c["activate_new"], c["job"], c["active_md"]]
+            c["result"], c["activate_new"], c["job"], c["active_md"], c["auto_md"]]
     poll = {"show_progress": "hidden", "api_visibility": "private"}
     c["timer"].tick(lambda seen: job_view(ctx, seen), c["seen"], outs, **poll)
     c["view_fn"] = lambda: job_view(ctx, "")
@@ -146,6 +157,19 @@ def _wire(ctx, c: dict) -> None:
         return [gr.Number(value=defaults[n][0], info=defaults[n][1]) for n in T.SETTINGS_FIELDS]
 
     c["trainer"].change(show_defaults, c["trainer"], numbers, api_visibility="private")
+
+    def set_auto(enabled, every, trainer, max_steps, epochs, beta):
+        try:
+            return T.configure_auto(ctx, bool(enabled), every, trainer,
+                                    T.TrainSettings(max_steps, epochs, beta))
+        except UserError as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
+
+    auto_inputs = [c["auto"], c["auto_every"], c["trainer"], c["max_steps"], c["epochs"], c["beta"]]
+    for component in auto_inputs:
+        component.change(set_auto, auto_inputs, c["auto_md"], api_visibility="private",
+                         show_progress="hidden")
 
     def stop(confirmed=True):
         if not confirmed:

@@ -11,13 +11,23 @@ checkpoint was trained (its `preferences.csv` snapshot). `verdict_markdown` show
 
     ok, reason = gate(ctx)
     status = start(ctx, TrainSettings(max_steps=2, eval_n=2))
+
+Auto-retrain (iterative rounds, `trainer.rounds`): `configure_auto(ctx, True, every=25)` switches
+it on for the app (`ctx.auto`, an `AutoRetrain`; `diagramlab app --retrain-every 25` at start).
+The Train tab's poll calls `auto_retrain(ctx)`: when `every` new judgments (not trained on by the
+active checkpoint's lineage, not held out) exist and no job runs, it starts a round job
+(`start_round`: `python -m trainer.rounds` into the next `checkpoints/round-N`); when that job
+ends, it reads the round's verdict from the manifest and, if `activate` is true, makes the new
+checkpoint the active model in a background thread (loading it must not hold up a request);
+otherwise the active model stays and the message says why (accuracy on the held-out pairs
+before and after). A rejected or failed round is retried only after `every` more judgments.
 """
 
 from __future__ import annotations
 
-import re
+import threading
 import uuid
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +36,13 @@ import pandas as pd
 from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus
-from trainer.checkpoint import CheckpointError, read_manifest
+from trainer.checkpoint import CheckpointError, next_free_dir, read_manifest
 from trainer.fileio import utc_stamp
 from trainer.launch import shipped_configs
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 from trainer.preferences import PreferenceError
+from trainer.round_config import RoundArgs
+from trainer.round_data import select_round
 from trainer.schema import PROMPTS_FILE
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
@@ -112,10 +124,7 @@ def gate(ctx) -> tuple[bool, str]:
 
 def next_out_dir(checkpoints_dir: Path, prefix: str = DEFAULT_TRAINER) -> Path:
     """checkpoints/<prefix>-N (orpo-N) with N one above the highest existing (temp dirs included)."""
-    name = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
-    numbers = [int(m.group(1)) for p in Path(checkpoints_dir).glob(f"*{prefix}-*")
-               if (m := name.match(p.name.lstrip(".").split(".tmp")[0]))]
-    return Path(checkpoints_dir) / f"{prefix}-{max(numbers, default=0) + 1}"
+    return next_free_dir(checkpoints_dir, prefix)
 
 
 def snapshot(store, dest_dir: Path) -> Path:
@@ -164,6 +173,164 @@ def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER) -> JobSt
         raise UserError(f"A training job is already running: {exc}") from None
 
 
+# ---------------------------------------------------------------- auto-retrain (iterative rounds)
+
+AUTO_EVERY_DEFAULT = 25  # new judgments between rounds
+MAX_AUTO_EVERY = 100_000
+
+
+@dataclass
+class AutoRetrain:
+    """The app's auto-retrain setting and what it did last: one per app (`ctx.auto`), shared by
+    every session, changed under `lock`. `every` 0 is off."""
+
+    every: int = 0
+    trainer: str = DEFAULT_TRAINER
+    settings: TrainSettings = TrainSettings()  # the page's max_steps / epochs / beta
+    job_id: str = ""  # the round job it started last
+    applied: str = ""  # the round job whose verdict it has applied
+    baseline: tuple[str, int] = ("", 0)  # (active checkpoint, its new judgments) at the last start
+    message: str = ""  # what it did last, for the Train tab
+    activation: threading.Thread | None = None  # loading the new model in the background
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def wait(self, timeout: float = 60.0) -> None:
+        """Wait for a background activation to finish (tests, shutdown)."""
+        thread = self.activation
+        if thread is not None:
+            thread.join(timeout)
+
+
+def configure_auto(ctx, enabled: bool, every=AUTO_EVERY_DEFAULT, trainer: str | None = None,
+                   settings: TrainSettings | None = None) -> str:
+    """Switch auto-retrain on (every `every` new judgments, with `trainer` and the page's
+    settings) or off; UserError for a bad number. Returns the line the Train tab shows."""
+    every = whole_number(every, "Auto-retrain every", 1, MAX_AUTO_EVERY) if enabled else 0
+    trainer = check_trainer(trainer)
+    settings = check_settings(settings or TrainSettings())
+    with ctx.auto.lock:
+        ctx.auto.every, ctx.auto.trainer = every, trainer
+        ctx.auto.settings = TrainSettings(settings.max_steps, settings.epochs, settings.beta)
+    return auto_retrain(ctx)
+
+
+def round_count(ctx) -> int:
+    """New judgments a round from the active checkpoint would train on (not trained on by it or
+    its parents, not held out: `trainer.round_data.select_round`)."""
+    rows = ctx.store.read().rows
+    return select_round(rows, ctx.models.trained_pair_ids(ctx.models.active())).new_judgments
+
+
+def start_round(ctx, min_new: int, trainer: str = DEFAULT_TRAINER,
+                settings: TrainSettings = TrainSettings()) -> JobStatus:
+    """Start one round (`python -m trainer.rounds`) from the active checkpoint on a snapshot of
+    the pairs, into the next free checkpoints/round-N."""
+    data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
+    job = settings.apply(RoundArgs(checkpoint=str(ctx.models.active()), data=str(data),
+                                   out=str(next_out_dir(ctx.checkpoints_dir, "round")),
+                                   prompts=str(ctx.data_dir / PROMPTS_FILE), trainer=trainer,
+                                   min_new=min_new))
+    return ctx.runner.start(job)
+
+
+def auto_retrain(ctx) -> str:
+    """The Train tab's poll: apply a finished auto round's verdict (switch the active model in
+    the background when it says activate), then start the next round when `every` new
+    judgments are there and nothing runs. Cheap: one incremental read of the store. Returns the
+    markdown line for the page."""
+    auto = ctx.auto
+    status = ctx.runner.status()
+    with auto.lock:
+        if auto.job_id and status.job_id == auto.job_id and not status.running \
+                and auto.applied != auto.job_id:
+            auto.applied = auto.job_id
+            auto.message = _apply_round(ctx, status)
+        if auto.every <= 0:
+            return auto.message
+        busy = status.running or (auto.activation is not None and auto.activation.is_alive())
+        try:
+            new = round_count(ctx)
+        except PreferenceError as exc:
+            return _join(auto.message, f"Auto-retrain paused: the preferences file is unreadable: {exc}")
+        active = ctx.models.name(ctx.models.active())
+        since = new - (auto.baseline[1] if auto.baseline[0] == active else 0)
+        waiting = (f"Auto-retrain every {auto.every} judgments: {max(0, since)} of {auto.every} "
+                   f"new since the last round from `{active}`.")
+        if busy or since < auto.every:
+            return _join(auto.message, waiting)
+        try:
+            job = start_round(ctx, min_new=min(auto.every, new), trainer=auto.trainer,
+                              settings=auto.settings)
+        except (JobBusyError, PreferenceError) as exc:
+            return _join(auto.message, f"Auto-retrain could not start a round: {exc}")
+        auto.job_id, auto.baseline = job.job_id, (active, new)
+        auto.message = (f"Auto-retrain: started `{ctx.models.name(Path(job.out))}` from `{active}` "
+                        f"on {new} new judgments.")
+        return auto.message
+
+
+def _join(*lines: str) -> str:
+    return "\n\n".join(line for line in lines if line)
+
+
+def _apply_round(ctx, status: JobStatus) -> str:
+    """What a finished auto round means for the active model (called with the lock held)."""
+    name = ctx.models.name(Path(status.out)) if status.out else "the round"
+    active = ctx.models.name(ctx.models.active())
+    if status.state != "done" or not Path(status.out).is_dir():
+        why = f": {status.error}" if status.error else ""
+        return (f"Auto-retrain: round `{name}` {status.state}{why}. The active model stays `{active}`; "
+                f"the next round starts after {ctx.auto.every} more judgments.")
+    try:
+        verdict = read_manifest(Path(status.out)).get("round") or {}
+    except CheckpointError as exc:
+        return f"Auto-retrain: `{name}` has no readable manifest ({exc}); the active model stays `{active}`."
+    numbers = _round_numbers(verdict)
+    if not verdict.get("activate"):
+        return (f"Auto-retrain: `{name}` was **not** activated ({verdict.get('reason', 'no verdict')}; "
+                f"{numbers}). The active model stays `{active}`.")
+    thread = threading.Thread(target=_activate, args=(ctx, Path(status.out), name, verdict),
+                              name="auto-activate", daemon=True)
+    ctx.auto.activation = thread
+    thread.start()
+    return f"Auto-retrain: `{name}` is better ({numbers}); loading it as the active model ..."
+
+
+def _activate(ctx, checkpoint: Path, name: str, verdict: dict) -> None:
+    """Load and activate a round's checkpoint off the request thread; the message says how it went."""
+    try:
+        ctx.models.set_active(checkpoint)
+        message = (f"Auto-retrain: `{name}` is now the active model ({verdict.get('reason', '')}; "
+                   f"{_round_numbers(verdict)}).")
+    except CheckpointError as exc:
+        message = f"Auto-retrain: `{name}` could not be activated: {exc}"
+    with ctx.auto.lock:
+        ctx.auto.message = message
+
+
+def _round_numbers(verdict: dict) -> str:
+    n = verdict.get("heldout_pairs", 0)
+    return (f"held-out pairs: {n}, chosen preferred before {_pct(verdict.get('accuracy_before'))}, "
+            f"after {_pct(verdict.get('accuracy_after'))}")
+
+
+def round_markdown(ctx, checkpoint: Path, verdict: dict) -> str:
+    """A round's verdict (manifest `round`) in words."""
+    new_name, old_name = ctx.models.name(Path(checkpoint)), ctx.models.name(Path(verdict.get("parent") or "?"))
+    head = (f"**Round `{new_name}` from `{old_name}` ({verdict.get('trainer')}, "
+            f"{verdict.get('new_pairs')} new pairs): {'activate' if verdict.get('activate') else 'keep the start'}** "
+            f"({verdict.get('reason', '')}).")
+    n = verdict.get("heldout_pairs", 0)
+    if not n:
+        return head
+    margin = lambda v: "-" if v is None else f"{v:+.3f}"  # noqa: E731
+    return (head + f"\n\n| on {n} held-out pairs | `{old_name}` (start) | `{new_name}` (new) |\n|---|---|---|"
+            f"\n| prefers your chosen diagram | {_pct(verdict.get('accuracy_before'))} | "
+            f"{_pct(verdict.get('accuracy_after'))} |"
+            f"\n| mean log-prob margin per token | {margin(verdict.get('margin_before'))} | "
+            f"{margin(verdict.get('margin_after'))} |")
+
+
 def loss_frame(status: JobStatus):
     """The live plot's data: one row per logged step and series; None before the first step
     (Gradio fixes a plot's series from the first data it gets, so an empty frame would leave
@@ -182,6 +349,8 @@ def verdict_markdown(ctx, checkpoint: Path) -> str:
         manifest = read_manifest(checkpoint)
     except CheckpointError as exc:
         return str(exc)
+    if manifest.get("round"):
+        return round_markdown(ctx, checkpoint, manifest["round"])
     verdict = manifest.get("verdict")
     new_name = ctx.models.name(Path(checkpoint))
     if not verdict:

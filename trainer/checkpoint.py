@@ -252,6 +252,44 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
     return manifest
 
 
+def next_free_dir(root: str | os.PathLike[str], prefix: str) -> Path:
+    """root/<prefix>-N with N one above the highest existing (temp dirs of running writes included)."""
+    name = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [int(m.group(1)) for p in Path(root).glob(f"*{prefix}-*")
+               if (m := name.match(p.name.lstrip(".").split(".tmp")[0]))]
+    return Path(root) / f"{prefix}-{max(numbers, default=0) + 1}"
+
+
+def parent_of(directory: str | os.PathLike[str]) -> Path | None:
+    """The checkpoint a checkpoint was trained from (manifest `parent_checkpoint`), if it is still
+    there: the path as recorded (absolute, or relative to the current directory), else a dir of
+    that name beside `directory` (a checkpoints dir moved as a whole, or another working dir)."""
+    try:
+        recorded = read_manifest(directory).get("parent_checkpoint")
+    except CheckpointError:
+        return None
+    if not recorded or not isinstance(recorded, str):
+        return None
+    for candidate in (Path(recorded), Path(directory).parent / Path(recorded).name):
+        if (candidate / MANIFEST_NAME).is_file():
+            return candidate
+    return None
+
+
+def lineage(directory: str | os.PathLike[str], limit: int = 1000) -> list[Path]:
+    """`directory`, its parent, the parent's parent, ... as far as they exist (no cycles)."""
+    chain, seen = [], set()
+    current: Path | None = Path(directory)
+    while current is not None and len(chain) < limit:
+        key = str(current.resolve())
+        if key in seen:
+            break
+        seen.add(key)
+        chain.append(current)
+        current = parent_of(current)
+    return chain
+
+
 def list_checkpoints(root: str | os.PathLike[str]) -> list[tuple[Path, dict[str, Any]]]:
     """(dir, manifest) for every checkpoint directly under root, oldest first (by created_at, name).
 

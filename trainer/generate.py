@@ -45,6 +45,7 @@ from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.fastforward import sample_fast_forward
 from trainer.grammar import AnswerGrammar
 from trainer.modeling import load_model
+from trainer.scoring import answer_logprobs
 from trainer.template import encode_prompt
 
 DEFAULT_CHECKPOINT = "checkpoints/tiny-sft"
@@ -140,6 +141,13 @@ class Generator:
         if temperature <= 0:  # greedy samples are identical: decode once, repeat
             rows = rows * k
         return [self._candidate(i, prefix, row, seconds) for i, row in enumerate(rows)]
+
+    def score(self, prompt: str, answers: list[str], batch_size: int = 8) -> list[tuple[float, int]]:
+        """(sum of log-probs, token count) of each answer (+ EOS) after `prompt`, tokenized as
+        training does (`trainer.scoring.answer_logprobs`); e.g. candidates' texts, whose mean
+        per-token log-probs give active selection its margins."""
+        with self._lock, _num_threads(self.threads):
+            return answer_logprobs(self.model, self.tokenizer, prompt, answers, batch_size=batch_size)
 
     def _sample(self, ids: list[int], n_rows: int, cap: int, temperature: float, top_p: float,
                 constraint: AnswerGrammar | None) -> list[list[int]]:

@@ -344,17 +344,19 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: PreferenceA
                   cancel: threading.Event, say: Any) -> dict[str, Any]:
     """Parent and new model on the same held-out pairs and prompts (see trainer.verdict)."""
     pairs = facts["heldout_pairs"]
-    say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
-    # Several processes: the weights may be sharded (ZeRO-3, FSDP), so score the saved model.
-    model = load_model(new_dir)[0] if distributed.launched() else trainer.model
-    new = {"prefers_chosen": preference_accuracy(model, tokenizer, pairs)}
-    del model
-    _check(cancel)
     parent = Path(args.checkpoint).name or args.checkpoint
-    say(f"verdict: scoring {len(pairs)} held-out pairs with {parent}")
-    parent_model, parent_tokenizer = load_model(args.checkpoint)
-    previous = {"prefers_chosen": preference_accuracy(parent_model, parent_tokenizer, pairs)}
-    del parent_model
+    new, previous = {"prefers_chosen": None}, {"prefers_chosen": None}
+    if pairs:  # --val-fraction 0 (a round, which judges on its own held-out pairs): nothing to score
+        say(f"verdict: scoring {len(pairs)} held-out pairs with the new model")
+        # Several processes: the weights may be sharded (ZeRO-3, FSDP), so score the saved model.
+        model = load_model(new_dir)[0] if distributed.launched() else trainer.model
+        new["prefers_chosen"] = preference_accuracy(model, tokenizer, pairs)
+        del model
+        _check(cancel)
+        say(f"verdict: scoring {len(pairs)} held-out pairs with {parent}")
+        parent_model, parent_tokenizer = load_model(args.checkpoint)
+        previous["prefers_chosen"] = preference_accuracy(parent_model, parent_tokenizer, pairs)
+        del parent_model
     settings = _eval_settings(args)
     if not args.no_eval and args.eval_n > 0 and Path(args.prompts).is_file():
         _check(cancel)
@@ -416,15 +418,18 @@ def _validate(args: PreferenceArgs) -> None:
 
 
 def train_preference(args: PreferenceArgs | argparse.Namespace, recipe: Recipe,
-                     cancel: threading.Event | None = None) -> Path:
+                     cancel: threading.Event | None = None, writer: EventWriter | None = None) -> Path:
     """Train and write the checkpoint at `args.out`; returns its path. See the module docstring.
 
     Raises Cancelled when `cancel` is set (SIGTERM sets it); writes the final event either way.
+    `writer`: the events writer to use instead of one on `args.events` (a round passes one whose
+    final event is only a phase: the round's own final event comes after its evaluation).
     """
     if isinstance(args, argparse.Namespace):
         args = config_args.from_namespace(recipe.config, args)
     cancel = cancel or threading.Event()
-    writer = EventWriter(args.events) if args.events and distributed.is_main() else None
+    if writer is None and args.events and distributed.is_main():
+        writer = EventWriter(args.events)
     started = time.monotonic()
     with sigterm_sets(cancel) as on_sigterm:
         try:

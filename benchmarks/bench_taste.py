@@ -1,0 +1,342 @@
+"""Labels-to-taste curves: how many human screens until the model draws the way a (simulated) user likes?
+
+    .venv/bin/python -m benchmarks.bench_taste --methods plain full         # the two headline curves
+    .venv/bin/python -m benchmarks.bench_taste --methods plain full --profiles blue --screens 25 50
+        [--checkpoint checkpoints/tiny-sft] [--out benchmarks/out/taste] [--error-rate 0.15]
+        [--trainer orpo|dpo|simpo|kto] [--round-size 25] [--heldout 30]
+
+A *screen* is what a person does once in the Label tab: look at K=4 candidates for one request and
+judge them. The simulated users are bench_uptake's profiles (left-to-right, blue, round rectangles);
+they rank the shown candidates by (valid, the profile's score), equal keys tied, and on a random
+`--error-rate` share of screens (15% by default, the same screens for every method) they get it
+backwards: the whole ranking reversed, i.e. the worst drawing chosen.
+
+Methods (any combination of the three switches; `plain` and `full` are the two headline curves):
+- selection: `plain` shows the first K samples; `active` samples M=2K and shows the K chosen by
+  trainer.selection (valid, style spread, and log-prob margins once the model is preference-trained),
+- judgment: `pair` keeps one pair per screen (best vs worst: today's labeler); `full` keeps the whole
+  ranking and trains on every pair it implies (scheme "all"), weighted so one screen counts once,
+- rounds: `one` trains once from SFT on every screen so far (a fresh run per curve point: today's
+  Train button); `rounds` retrains every `--round-size` screens from the current model on the new
+  screens only, samples the next screens from the new model (on-policy), holds out ~1 in 5 screens
+  (trainer.judgments.is_heldout) and activates a new model only if its preference accuracy on those
+  held-out pairs is not lower (trainer.scoring).
+Named methods: plain = plain+pair+one (today), full = active+full+rounds, and the single-switch
+ablations active_only, judgments_only, rounds_only.
+
+Every run starts from the same bootstrap auto pairs as bench_uptake (not human screens) and is measured
+like bench_uptake: K=4 samples per held-out prompt, share matching the taste (invalid never matches),
+validity. Writes taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
+trained checkpoints are cached there, so a rerun with more methods reuses the shared stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from benchmarks.bench_uptake import PROFILES, Profile, bootstrap_stage, measure, sample, train_profile
+from trainer.judgments import Judgment, derive_pairs, is_heldout, judgment_from_pick, judgment_from_ranking
+
+K = 4
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    active: bool
+    full: bool
+    rounds: bool
+
+
+METHODS = {m.name: m for m in (
+    Method("plain", False, False, False),
+    Method("full", True, True, True),
+    Method("active_only", True, False, False),
+    Method("judgments_only", False, True, False),
+    Method("rounds_only", False, False, True),
+)}
+
+
+# ---------------------------------------------------------------- the simulated person
+
+
+def errs(seed: int, profile: str, screen: int, rate: float) -> bool:
+    """Whether the user gets this screen backwards: the same screens for every method."""
+    return random.Random(f"{seed}/{profile}/{screen}").random() < rate
+
+
+def judge(profile: Profile, prompt: str, cands: list[Any], *, full: bool, wrong: bool,
+          annotator: str) -> Judgment | None:
+    """The user's judgment of one screen; None when every candidate looks the same to them (a tie)."""
+    texts = [c.text for c in cands]
+    keyed = {i: (c.parse.ok, round(profile.score(c.parse.diagram), 6) if c.parse.ok else 0.0)
+             for i, c in enumerate(cands) if c.text.strip()}
+    levels = sorted(set(keyed.values()), reverse=True)
+    if len(levels) < 2:
+        return None
+    groups = [tuple(i for i, key in keyed.items() if key == level) for level in levels]
+    if wrong:
+        groups = groups[::-1]
+    if full:
+        return judgment_from_ranking(prompt, texts, groups, annotator=annotator, source="simulated")
+    return judgment_from_pick(prompt, texts, chosen=groups[0][0], rejected=groups[-1][0], annotator=annotator,
+                              source="simulated")
+
+
+def write_pairs(path: Path, auto: Path | None, rows: list[tuple[dict, Judgment]], scheme: str) -> int:
+    """The training CSV: the auto pairs (if any) + every pair of the judgments; returns pairs written."""
+    from trainer.preferences import PreferenceStore
+    from trainer.schema import PREFERENCE_COLUMNS
+
+    path.unlink(missing_ok=True)
+    if auto is not None:
+        shutil.copyfile(auto, path)
+    store, n = PreferenceStore(path), 0
+    weighted = "weight" in PREFERENCE_COLUMNS
+    for row, j in rows:
+        for p in derive_pairs(j, scheme):
+            extra = {"weight": f"{p.weight:.6f}", "judgment_id": j.judgment_id} if weighted else {}
+            store.append(prompt=row["prompt"], chosen=p.chosen, rejected=p.rejected, category=row["category"],
+                         source="simulated", annotator=j.annotator, candidate_ids=[p.chosen_pos, p.rejected_pos],
+                         created_at="2000-01-01T00:00:00+00:00", **extra)
+            n += 1
+    return n
+
+
+# ---------------------------------------------------------------- one curve
+
+
+def _screens(generator: Any, checkpoint: Path, rows: list[dict], method: Method, seed: int, out: Path,
+             label: str) -> list[list[Any]]:
+    """The K candidates shown on each screen: the first K samples, or K of 2K chosen actively."""
+    if not method.active:
+        return sample(generator, checkpoint, rows, K, seed, out, label)
+    from trainer.selection import select_candidates
+
+    pools = sample(generator, checkpoint, rows, 2 * K, seed, out, label + "-m8")
+    trained = _is_preference_trained(checkpoint)
+    shown = []
+    for row, pool in zip(rows, pools):
+        margins = None
+        if trained and hasattr(generator, "score"):
+            scored = generator.score(row["prompt"], [c.text for c in pool])
+            margins = [total / max(1, n) for total, n in scored]
+        picked = select_candidates([c.parse for c in pool], K, margins=margins)
+        shown.append([replace_index(pool[i], pos) for pos, i in enumerate(picked)])
+    return shown
+
+
+def replace_index(cand: Any, index: int) -> Any:
+    return SimpleNamespace(**{**vars(cand), "index": index})
+
+
+def _is_preference_trained(checkpoint: Path) -> bool:
+    try:
+        return json.loads((checkpoint / "manifest.json").read_text(encoding="utf-8")).get("kind") != "sft"
+    except (OSError, ValueError):
+        return False
+
+
+def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows: list[dict],
+          heldout: list[dict], auto: Path, sft: Any, out: Path) -> list[dict[str, Any]]:
+    """Match on the held-out prompts after each of `args.screens` screens, for one profile and method."""
+    from trainer.generate import Generator
+
+    points, judged, runs = [], [], out / "runs" / f"{method.name}-{profile.name}"
+    runs.mkdir(parents=True, exist_ok=True)
+    scheme = "all" if method.full else "best_worst"
+    heldout_seed = args.seed + 10_000
+    last = max(args.screens)
+    if not method.rounds:
+        cands = _screens(sft, args.checkpoint, label_rows[:last], method, args.seed, out, "label")
+        for i, (row, cs) in enumerate(zip(label_rows[:last], cands)):
+            j = judge(profile, row["prompt"], cs, full=method.full, annotator=profile.name,
+                      wrong=errs(args.seed, profile.name, i, args.error_rate))
+            judged.append((row, j))
+        for n in sorted(args.screens):
+            data = runs / f"pairs-{n}.csv"
+            pairs = write_pairs(data, auto, [(r, j) for r, j in judged[:n] if j is not None], scheme)
+            model_dir = runs / f"model-{n}"
+            train_s = train_profile(args, data, model_dir)
+            points.append(_point(args, profile, n, model_dir, heldout, heldout_seed, out, pairs, train_s,
+                                 rounds=1, label=f"{method.name}-{profile.name}-{n}"))
+            print(json.dumps({k: v for k, v in points[-1].items() if k != "measure"}), flush=True)
+        return points
+    from trainer.rounds import judge as judge_round
+    from trainer.scoring import preference_accuracy
+
+    current, current_gen, n_done, round_no, log = args.checkpoint, sft, 0, 0, []
+    while n_done < last:
+        round_no += 1
+        size = min(args.round_size, last - n_done)
+        rows = label_rows[n_done: n_done + size]
+        started = time.monotonic()
+        cands = _screens(current_gen, current, rows, method, args.seed + n_done, out,
+                         f"label-{method.name}-{profile.name}-r{round_no}" if round_no > 1 else "label-r1")
+        new = []
+        for i, (row, cs) in enumerate(zip(rows, cands)):
+            j = judge(profile, row["prompt"], cs, full=method.full, annotator=profile.name,
+                      wrong=errs(args.seed, profile.name, n_done + i, args.error_rate))
+            if j is not None:
+                new.append((row, j))
+        n_done += size
+        train_rows = [(r, j) for r, j in new if not is_heldout(j.judgment_id)]
+        judged += [(r, j) for r, j in new if is_heldout(j.judgment_id)]  # the user's held-out screens
+        data = runs / f"pairs-r{round_no}.csv"
+        pairs = write_pairs(data, auto if round_no == 1 else None, train_rows, scheme)
+        model_dir = runs / f"model-r{round_no}"
+        rargs = argparse.Namespace(**{**vars(args), "checkpoint": current})
+        train_s = train_profile(rargs, data, model_dir)
+        candidate = Generator(model_dir)
+        held = [{"prompt": r["prompt"], "chosen": p.chosen, "rejected": p.rejected}
+                for r, j in judged for p in derive_pairs(j, scheme)]
+        before = preference_accuracy(current_gen.model, current_gen.tokenizer, held)
+        after = preference_accuracy(candidate.model, candidate.tokenizer, held)
+        activate, reason = judge_round(before, after)
+        if activate:
+            current, current_gen = model_dir, candidate
+        log.append({"round": round_no, "screens": n_done, "pairs": pairs, "heldout_pairs": len(held),
+                    "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"],
+                    "activated": activate, "reason": reason, "train_seconds": train_s,
+                    "round_seconds": time.monotonic() - started})
+        print(json.dumps(log[-1]), flush=True)
+        if n_done in args.screens:
+            points.append(_point(args, profile, n_done, Path(current), heldout, heldout_seed, out, pairs, train_s,
+                                 rounds=round_no, label=f"{method.name}-{profile.name}-{n_done}"))
+            points[-1]["round_log"] = list(log)
+            print(json.dumps({k: v for k, v in points[-1].items() if k not in ("measure", "round_log")}), flush=True)
+    return points
+
+
+def _point(args, profile, n, model_dir: Path, heldout, heldout_seed, out, pairs, train_s, rounds, label):
+    from trainer.generate import Generator
+
+    m = measure(heldout, sample(Generator(model_dir), model_dir, heldout, K, heldout_seed, out,
+                                f"heldout-{label}"), PROFILES)
+    return {"profile": profile.name, "screens": n, "pairs": pairs, "rounds": rounds, "model": str(model_dir),
+            "match": m["match"][profile.name], "validity": m["validity"], "train_seconds": train_s, "measure": m}
+
+
+# ---------------------------------------------------------------- the run and the report
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from trainer.datasets_io import load_prompt_pool
+    from trainer.generate import Generator
+
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pool = load_prompt_pool(args.prompts).to_dict("records")
+    random.Random(args.seed).shuffle(pool)
+    label_rows = [r for r in pool if r["split"] == "label"]
+    heldout = [r for r in pool if r["split"] == "heldout"][: args.heldout]
+    sft = Generator(args.checkpoint)
+    auto = bootstrap_stage(sft, label_rows, {"dl": 16, "other": 24}, K, args.seed, out)
+    used = {r["prompt"] for r in _csv_prompts(auto)}
+    label_rows = [r for r in label_rows if r["prompt"] not in used]
+    base = measure(heldout, sample(sft, args.checkpoint, heldout, K, args.seed + 10_000, out, "heldout"), PROFILES)
+    results = _load(out / "taste.json")
+    results["sft"] = {"match": base["match"], "validity": base["validity"]}
+    for profile in (p for p in PROFILES if p.name in args.profiles):
+        for name in args.methods:
+            points = curve(args, profile, METHODS[name], label_rows, heldout, auto, sft, out)
+            key = f"{name}/{profile.name}/{args.trainer}/err{args.error_rate}"
+            results.setdefault("curves", {})[key] = points
+            (out / "taste.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return results
+
+
+def _csv_prompts(path: Path) -> list[dict]:
+    from trainer.preferences import PreferenceStore
+
+    return PreferenceStore(path).load().to_dict("records")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def report(results: dict[str, Any], out: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sft = results["sft"]
+    curves = results.get("curves", {})
+    lines = ["| method | profile | trainer | user errs | screens | pairs | rounds | match (SFT → now) | Δ match "
+             "| validity (Δ) | train s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key, points in sorted(curves.items()):
+        name, prof, trainer, err = key.split("/")
+        for p in points:
+            base = sft["match"][prof]
+            lines.append(f"| {name} | {prof} | {trainer} | {float(err[3:]):.0%} | {p['screens']} | {p['pairs']} "
+                         f"| {p['rounds']} | {base:.0%} → {p['match']:.0%} | {100 * (p['match'] - base):+.0f} pts "
+                         f"| {p['validity']:.1%} ({100 * (p['validity'] - sft['validity']):+.1f}) "
+                         f"| {p['train_seconds']:.0f} |")
+    profiles = sorted({k.split("/")[1] for k in curves})
+    if profiles:
+        fig, axes = plt.subplots(1, len(profiles), figsize=(4.2 * len(profiles), 3.6), squeeze=False)
+        for ax, prof in zip(axes[0], profiles):
+            for key, points in sorted(curves.items()):
+                if key.split("/")[1] != prof:
+                    continue
+                xs = [0] + [p["screens"] for p in points]
+                ys = [100 * sft["match"][prof]] + [100 * p["match"] for p in points]
+                ax.plot(xs, ys, marker="o", label=f"{key.split('/')[0]} ({key.split('/')[2]})")
+            base = 100 * sft["match"][prof]
+            ax.axhline(base + 30, color="grey", ls=":", lw=1)
+            ax.axhline(base + 50, color="grey", ls="--", lw=1)
+            ax.axvline(60, color="grey", ls=":", lw=1)
+            ax.axvline(150, color="grey", ls="--", lw=1)
+            ax.set_title(prof)
+            ax.set_xlabel("human screens")
+            ax.set_ylim(0, 105)
+        axes[0][0].set_ylabel("held-out candidates matching (%)")
+        axes[0][-1].legend(fontsize=7, loc="lower right")
+        fig.tight_layout()
+        fig.savefig(out / "taste.png", dpi=110)
+    text = "\n".join(lines) + "\n"
+    (out / "taste.md").write_text(text, encoding="utf-8")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, default=Path("checkpoints/tiny-sft"), help="SFT checkpoint")
+    parser.add_argument("--prompts", default="data/orpo_prompts.csv", help="prompt pool (label + heldout)")
+    parser.add_argument("--out", default="benchmarks/out/taste", help="results and caches go here")
+    parser.add_argument("--methods", nargs="+", default=["plain", "full"], choices=sorted(METHODS))
+    parser.add_argument("--profiles", nargs="+", default=[p.name for p in PROFILES if p.target])
+    parser.add_argument("--screens", nargs="+", type=int, default=[25, 50, 100, 150])
+    parser.add_argument("--round-size", type=int, default=25, help="screens per round (rounds methods)")
+    parser.add_argument("--error-rate", type=float, default=0.15, help="share of screens judged backwards")
+    parser.add_argument("--heldout", type=int, default=30, help="held-out prompts (K=4 samples each)")
+    parser.add_argument("--trainer", default="orpo", choices=["orpo", "dpo", "simpo", "kto"])
+    parser.add_argument("--beta", type=float, default=None, help="the trainer's beta (default: its own)")
+    parser.add_argument("--lr", type=float, default=0.0, help="learning rate (0: the trainer's default)")
+    parser.add_argument("--epochs", type=float, default=3.0)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--report-only", action="store_true", help="redraw taste.md/png from taste.json")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    results = _load(out / "taste.json") if args.report_only else run(args)
+    print(report(results, out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
