@@ -31,6 +31,7 @@ import gradio as gr
 
 from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
+from labeler.labeling import OVERSAMPLE_RANGE, SELECTIONS
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.stats_tab import create_stats_tab
@@ -39,6 +40,7 @@ from labeler.train_tab import create_train_tab
 from labeler.training import configure_auto
 from trainer.checkpoint import CheckpointError, validate_checkpoint
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
+from trainer.selection import MAX_M
 from trainer.sources import add_source_arguments, source_from_args
 
 ASSETS = Path(__file__).parent / "assets"
@@ -65,6 +67,13 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="explicitly allow a non-loopback host without a login")
     parser.add_argument("--generate-concurrency", type=int, default=1,
                         help="generation requests run at once (others queue)")
+    parser.add_argument("--selection", choices=SELECTIONS, default="active",
+                        help="the Label tab's default for candidates: active = sample --oversample x K "
+                             "and show the K most informative, prompts of thin kinds first; plain = "
+                             "the first K samples of any prompt (each session can switch)")
+    parser.add_argument("--oversample", type=float, default=2.0,
+                        help=f"active selection samples M = ceil(OVERSAMPLE x K) candidates, at most "
+                             f"{MAX_M} (from {OVERSAMPLE_RANGE[0]:g} to {OVERSAMPLE_RANGE[1]:g}; default 2)")
     parser.add_argument("--retrain-every", type=int, default=0, metavar="N",
                         help="auto-retrain: a round in the background every N new judgments, "
                              "activated only if better on the held-out pairs (0: off; the Train "
@@ -118,8 +127,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         restored = demo.load(lambda name: name or gr.skip(), store, label["annotator"],
                              api_visibility="private")
         # the first prompt once the name is back: with --overlap it is picked for that annotator
-        restored.then(label["next_fn"], [label["state"], label["k"], label["temperature"],
-                                         label["top_p"], label["annotator"]], label["view_outputs"],
+        restored.then(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
                       api_name="next", concurrency_id="generate",
                       concurrency_limit=ctx.generate_concurrency)
         demo.load(play["render_fn"], play["editor"],
@@ -179,6 +187,8 @@ def _check_inputs(args: argparse.Namespace) -> str | None:
             validate_checkpoint(args.checkpoint)
         except CheckpointError as exc:
             return f"--checkpoint: {exc}"
+    if not OVERSAMPLE_RANGE[0] <= args.oversample <= OVERSAMPLE_RANGE[1]:  # NaN fails too
+        return f"--oversample must be from {OVERSAMPLE_RANGE[0]:g} to {OVERSAMPLE_RANGE[1]:g}, not {args.oversample}"
     return None
 
 
@@ -243,7 +253,8 @@ def run_app(args: argparse.Namespace) -> int:
                                 checkpoint=args.checkpoint,
                                 generator_factory=partial(source_from_args, args),
                                 generate_concurrency=max(1, args.generate_concurrency),
-                                overlap=args.overlap)
+                                overlap=args.overlap, selection=args.selection,
+                                oversample=args.oversample)
         if args.retrain_every:
             configure_auto(ctx, True, args.retrain_every)
         problem = _load_active(ctx, explicit=args.checkpoint is not None)

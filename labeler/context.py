@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from labeler.common import UserError
+from labeler.coverage import with_kinds
 from labeler.models import ModelRegistry, make_registry
 from labeler.runner import TrainingRunner
 from labeler.training import AutoRetrain
@@ -113,13 +114,15 @@ class AppContext:
     checkpoints_dir: Path
     models: ModelRegistry
     store: PreferenceBackend
-    pool: Any  # DataFrame of the `label` split of the prompt pool
+    pool: Any  # DataFrame of the `label` split of the prompt pool (+ `kind`: labeler.coverage)
     runner: TrainingRunner
     votes: VoteLog
     events: LabelLog
     render_dir: Path
     reservations: Reservations = field(default_factory=Reservations)
     generate_concurrency: int = 1
+    selection: str = "active"  # the Label tab's default: labeling.SELECTIONS (--selection)
+    oversample: float = 2.0  # active selection samples M = ceil(oversample * K) (--oversample)
     auto: AutoRetrain = field(default_factory=AutoRetrain)  # the Train tab's auto-retrain setting
     tasks: TaskStore | None = None  # label_tasks.jsonl (used with overlap > 1)
     overlap: int = 1  # annotators per pool prompt
@@ -128,7 +131,8 @@ class AppContext:
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
                generator_factory: Callable[[Path], Any] = open_source,
                cache_size: int = 3, generate_concurrency: int = 1,
-               runner: TrainingRunner | None = None, overlap: int = 1) -> AppContext:
+               runner: TrainingRunner | None = None, overlap: int = 1, selection: str = "active",
+               oversample: float = 2.0) -> AppContext:
         """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
         if not 1 <= overlap <= MAX_OVERLAP:
             raise UserError(f"--overlap must be 1 to {MAX_OVERLAP}, not {overlap}")
@@ -140,11 +144,12 @@ class AppContext:
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),
             store=open_store(data_dir / PREFERENCES_FILE),
-            pool=load_prompt_pool(data_dir / PROMPTS_FILE, split="label"),
+            pool=with_kinds(load_prompt_pool(data_dir / PROMPTS_FILE, split="label")),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),
             generate_concurrency=generate_concurrency,
             tasks=TaskStore(data_dir / LABEL_TASKS_FILE), overlap=overlap,
+            selection=selection, oversample=oversample,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
             render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))
 

@@ -46,6 +46,10 @@ def _layout(ctx) -> dict:
                            elem_id="k", scale=2)
         c["temperature"] = gr.Slider(0.1, 1.5, value=0.8, step=0.05, label="Temperature", scale=1)
         c["top_p"] = gr.Slider(0.5, 1.0, value=0.95, step=0.01, label="Top-p", scale=1)
+        c["selection"] = gr.Radio(
+            list(L.SELECTIONS), value=ctx.selection, label="Candidates", elem_id="selection", scale=1,
+            info=f"active: sample {ctx.oversample:g}xK, show the K most informative, prompts of thin "
+                 "kinds first; plain: the first K samples, any prompt")
     c["prompt"] = gr.Markdown(elem_id="prompt", elem_classes=["prompt-box"])
     with gr.Accordion("Type your own prompt", open=False):
         with gr.Row(equal_height=True):
@@ -155,7 +159,9 @@ def _status(state: L.LabelState) -> str:
     if state.all_invalid:
         return (f"{tag('bad', 'all invalid')} Every candidate is invalid. Press "
                 "**Regenerate (R)**, or fix one under *Edit to fix*.")
-    return "Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), then **Submit** (Enter)."
+    how = f" <small>(shown: the most informative, {state.selected})</small>" \
+        if state.selected.startswith("active") else ""
+    return f"Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), then **Submit** (Enter).{how}"
 
 
 def _prompt_md(state: L.LabelState) -> str:
@@ -283,7 +289,7 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
         if custom is not None:
             current = L.custom_prompt(current, *custom)
         elif not same_prompt or not current.prompt:
-            current = L.next_prompt(ctx, current, rng, annotator)
+            current = L.next_prompt(ctx, current, rng, annotator, cover=sampling.selection != "plain")
         L.check_sampling(sampling)
         return replace(current, candidates=(), chosen=None, rejected=None, confirm=None), None
 
@@ -294,8 +300,9 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
         return
     reset = waiting.prompt_key != before.prompt_key
     model = ctx.models.name(ctx.models.active())
-    message = f"{_notice(waiting)}{tag('busy', 'generating')} {sampling.k} candidates with " \
-              f"`{model}` ..."
+    count = f"{sampling.k} candidates" if sampling.m == int(sampling.k) else \
+        f"{sampling.m} candidates (to show the {sampling.k} most informative)"
+    message = f"{_notice(waiting)}{tag('busy', 'generating')} {count} with `{model}` ..."
     yield _view(ctx, waiting, message, pending=int(sampling.k), reset_editor=reset)
     try:
         new = L.generate(ctx, waiting, sampling, annotator)
@@ -328,7 +335,7 @@ def _wire(ctx, c: dict) -> None:
     assert len(view) == N_VIEW, len(view)
     c["view_outputs"], c["mark_outputs"] = view, marks
     # the annotator rides along with the sampling knobs: a new prompt is picked for them (overlap)
-    sampling = [c["k"], c["temperature"], c["top_p"], c["annotator"]]
+    sampling = c["sampling"] = [c["k"], c["temperature"], c["top_p"], c["selection"], c["annotator"]]
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
     _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
@@ -352,33 +359,40 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     """Next / regenerate / typed prompt / skips; returns the handler run after a pair is saved."""
     rng = random.Random()
 
-    def next_prompt(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+    def settings(k, temperature, top_p, selection) -> L.Sampling:
+        return L.Sampling(k, temperature, top_p, selection=selection, oversample=ctx.oversample)
+
+    def next_prompt(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
+                    req: gr.Request = None):
+        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
                             annotator=_who(annotator, req))
 
-    def after_pair(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
+    def after_pair(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
+                   req: gr.Request = None):
         current = book.current(state)
         if not _follows(book, state) or current.candidates or not current.notice:
             yield [gr.skip()] * N_VIEW  # refused, or the session moved on (e.g. an undo)
             return
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
                             annotator=_who(annotator, req))
 
-    def replay(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
+    def replay(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
+               req: gr.Request = None):
         """After an undo: candidates for the restored prompt (same seed as before)."""
         if not _follows(book, state) or state.candidates or not state.prompt:
             yield [gr.skip()] * N_VIEW
             return
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
                             same_prompt=True, annotator=_who(annotator, req))
 
-    def regenerate(state, k, temperature, top_p, annotator=None, req: gr.Request = None):
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
-                            same_prompt=True, annotator=_who(annotator, req))
-
-    def use_custom(state, request, category, k, temperature, top_p, annotator=None,
+    def regenerate(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
                    req: gr.Request = None):
-        yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
+                            same_prompt=True, annotator=_who(annotator, req))
+
+    def use_custom(state, request, category, k, temperature, top_p, selection=ctx.selection,
+                   annotator=None, req: gr.Request = None):
+        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
                             custom=(request, category), annotator=_who(annotator, req))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
@@ -388,7 +402,7 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
     c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)
     for reason in L.SKIP_REASONS:
-        def skip(state, annotator, k, temperature, top_p, request: gr.Request = None,
+        def skip(state, annotator, k, temperature, top_p, selection, request: gr.Request = None,
                  reason=reason):
             name = _user(annotator, request)
             try:
@@ -396,9 +410,9 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
             except UserError as exc:  # with overlap: a second tie / both bad of one prompt
                 yield _view(ctx, book.current(state), _warn(str(exc)))
                 return
-            yield from _advance(ctx, book, state, L.Sampling(k, temperature, top_p), rng,
+            yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
                                 annotator=name)
-        c[reason].click(skip, [c["state"], c["annotator"], *sampling[:3]], view, api_name=reason,
+        c[reason].click(skip, [c["state"], c["annotator"], *sampling[:4]], view, api_name=reason,
                         **gen)
     return after_pair
 
@@ -477,7 +491,7 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
             return _marks(book.current(state), _warn(str(exc)))
         return _marks(state, _notice(state).removesuffix(" · "))
 
-    sampling = [c["k"], c["temperature"], c["top_p"], c["annotator"]]
+    sampling = c["sampling"]
     c["edit_submit"].click(submit_edit, [c["state"], c["editor"], c["edit_source"],
                                          c["rejected"], c["annotator"], c["edit_for"]], marks,
                            api_name="submit_edit").then(

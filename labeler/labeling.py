@@ -5,7 +5,7 @@ input, and returns a new state (raising `UserError` with a message for the page 
 before anything is written). `label_tab.py` turns states into component updates.
 
     state = next_prompt(ctx, LabelState(session="s1"), rng)
-    state = generate(ctx, state, Sampling(k=4))
+    state = generate(ctx, state, Sampling(k=4))                   # 8 sampled, the 4 most informative shown
     state, pair_id = submit(ctx, state, chosen=0, rejected=1, annotator="ana")
 
 One state machine per session (`SessionBook`): every action is applied to the session's current
@@ -20,22 +20,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
 import random
 import threading
 import time
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
 from diagram.reader import read_request
 from labeler.common import UserError
+from labeler.coverage import kinds_of, labeled_kind_counts, pick_kind
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import MAX_DIAGRAM_CHARS
 from labeler.quotas import TARGETS, labeled_counts
 from labeler.tasks import Overlap, Task, judged_by, pick_prompt, stored_prompt_ids
+from trainer.preference_trainers import TRAINERS
 from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES, request_category
+from trainer.selection import MAX_M, select_candidates
 from trainer.sources import source_name
 
 MAX_PROMPT_CHARS = 2_000
@@ -44,6 +49,9 @@ SKIP_REASONS = ("skip", "both_bad", "tie")
 UNDOABLE = ("pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
 _NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
 MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
+SELECTIONS = ("active", "plain")  # candidates: M sampled -> K most informative shown / first K
+OVERSAMPLE_RANGE = (1.0, 3.0)  # M = ceil(oversample * K), at most trainer.selection.MAX_M
+log = logging.getLogger(__name__)
 
 
 class NeedsConfirmation(UserError):
@@ -60,6 +68,15 @@ class Sampling:
     temperature: float = 0.8
     top_p: float = 0.95
     seed: int | None = None
+    selection: str = "active"  # SELECTIONS; "plain" also turns off covering thin prompt kinds
+    oversample: float = 2.0  # active: M = ceil(oversample * K) sampled
+
+    @property
+    def m(self) -> int:
+        """How many candidates are sampled: K (plain) or M = ceil(oversample * K) <= MAX_M."""
+        if self.selection == "plain":
+            return int(self.k)
+        return max(int(self.k), min(MAX_M, math.ceil(float(self.oversample) * int(self.k) - 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,7 @@ class LabelState:
     notice: str = ""  # what the last action did ("saved pair ...", "undone ..."), for the status
     replay_seed: int | None = None  # undo: regenerate the restored prompt with its old seed
     confirm: tuple[int, int] | None = None  # (chosen, rejected) warned as invalid-over-valid
+    selected: str = ""  # how the candidates were picked: "plain", "active 8->4" (+ " margins")
 
     @property
     def all_invalid(self) -> bool:
@@ -178,10 +196,12 @@ def overlap_of(ctx, stored, session: str) -> Overlap:
                    shown=ctx.reservations.holders(session))
 
 
-def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | None = None) -> LabelState:
+def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | None = None,
+                cover: bool = True) -> LabelState:
     """Take the next pool prompt (balanced toward the quotas, not yet labeled or reserved). With
     `ctx.overlap` > 1: a prompt `annotator` has not judged and fewer than N others have, started
-    prompts first (`labeler.tasks.pick_prompt`)."""
+    prompts first (`labeler.tasks.pick_prompt`). Else with `cover`, of the kind of request thinnest
+    in the labeled data (`labeler.coverage`), else any."""
     state = ensure_session(state)
     stored = ctx.store.read()  # one read of the store for this request
     if ctx.overlap > 1:
@@ -198,6 +218,8 @@ def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | Non
         available = fresh["category"].astype(str).value_counts().to_dict()
         category = pick_category(labeled_counts(stored.counts()), available, rng)
         rows = fresh[fresh["category"].astype(str) == category]
+        if cover:
+            rows = _thin_kind(pool, rows, stored, category, rng)
         row = rows.iloc[rng.randrange(len(rows))]
     ctx.reservations.release(state.session)
     ctx.reservations.reserve(str(row["prompt_id"]), state.session)
@@ -205,6 +227,17 @@ def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | Non
                    asks=describe_request(row.get("dest_shape_info")),
                    request=str(row["request"]), prompt=str(row["prompt"]), candidates=(),
                    chosen=None, rejected=None, generation_id="", replay_seed=None, confirm=None)
+
+
+def _thin_kind(pool, rows, stored, category: str, rng: random.Random):
+    """The fresh `rows` of the category's kind of request thinnest in the labeled pairs."""
+    in_category = pool[pool["category"].astype(str) == category]
+    pool_kinds = kinds_of(in_category)
+    labeled = labeled_kind_counts(stored.rows, category,
+                                  dict(zip(in_category["prompt"].astype(str), pool_kinds)))
+    row_kinds = kinds_of(rows)
+    kind = pick_kind(labeled, Counter(pool_kinds), Counter(row_kinds), rng)
+    return rows[[k == kind for k in row_kinds]]
 
 
 def describe_request(info) -> str:
@@ -266,7 +299,12 @@ def check_sampling(sampling: Sampling) -> Sampling:
     temperature = bounded_number(sampling.temperature, "Temperature", 0.01, 2.0)
     top_p = bounded_number(sampling.top_p, "Top-p", 0.01, 1.0)
     seed = None if sampling.seed is None else whole_number(sampling.seed, "Seed", 0, MAX_SEED)
-    return replace(sampling, k=k, temperature=temperature, top_p=top_p, seed=seed)
+    selection = str(sampling.selection or "active").strip().lower()
+    if selection not in SELECTIONS:
+        raise UserError(f"Candidates must be one of {', '.join(SELECTIONS)}, not {sampling.selection!r}.")
+    oversample = bounded_number(sampling.oversample, "Oversample", *OVERSAMPLE_RANGE)
+    return replace(sampling, k=k, temperature=temperature, top_p=top_p, seed=seed,
+                   selection=selection, oversample=oversample)
 
 
 def to_shown(candidate, generation_id: str) -> ShownCandidate:
@@ -278,8 +316,36 @@ def to_shown(candidate, generation_id: str) -> ShownCandidate:
                           stopped_on_eos=bool(candidate.stopped_on_eos))
 
 
+def candidate_margins(ctx, checkpoint, source, prompt: str, candidates) -> list[float] | None:
+    """Each candidate's mean per-token log-probability under the served model, when the model is
+    preference-trained (its manifest kind is a trainer of trainer.preference_trainers: its own
+    preference is worth asking) and the source can score answers (`score(prompt, answers)` ->
+    [(log-prob sum, tokens)]); else None. A scoring failure is logged and gives None."""
+    score = getattr(source, "score", None)
+    if score is None or ctx.models.stage(checkpoint) not in TRAINERS:
+        return None
+    try:
+        scored = score(prompt, [c.text for c in candidates])
+        return [float(total) / max(1, int(n)) for total, n in scored]
+    except (ValueError, RuntimeError) as exc:  # e.g. an answer past the model's context
+        log.warning("scoring candidates failed (%s: %s); selecting by style only", type(exc).__name__, exc)
+        return None
+
+
+def pick_shown(ctx, checkpoint, source, prompt: str, candidates, sampling: Sampling):
+    """(the K candidates to show, in generation order; what was done: "plain" / "active M->K" /
+    "active M->K margins")."""
+    if sampling.selection == "plain" or len(candidates) <= sampling.k:
+        return list(candidates[: sampling.k]), "plain"
+    margins = candidate_margins(ctx, checkpoint, source, prompt, candidates)
+    picked = select_candidates([c.parse for c in candidates], sampling.k, margins)
+    note = f"active {len(candidates)}->{sampling.k}" + (" margins" if margins is not None else "")
+    return [candidates[i] for i in picked], note
+
+
 def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None = None) -> LabelState:
-    """Sample K candidates for the current prompt with the active model, shown in random order.
+    """Sample the candidates for the current prompt with the active model and show K of them in
+    random order: the first K (plain), or the K most informative of M (active: `pick_shown`).
     With `ctx.overlap` > 1 a pool prompt's first generation is saved as its task and every later
     call (any annotator, Regenerate too) shows the task's candidates (`labeler.tasks`)."""
     if not state.prompt:
@@ -295,10 +361,11 @@ def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None =
     checkpoint = ctx.models.active()
     source = ctx.models.generator(checkpoint)
     candidates = source.generate(
-        state.prompt, k=sampling.k, temperature=sampling.temperature, top_p=sampling.top_p,
+        state.prompt, k=sampling.m, temperature=sampling.temperature, top_p=sampling.top_p,
         seed=seed)
+    picked, selected = pick_shown(ctx, checkpoint, source, state.prompt, candidates, sampling)
     generation_id = uuid.uuid4().hex[:8]
-    shown = [to_shown(c, generation_id) for c in candidates]
+    shown = [to_shown(c, generation_id) for c in picked]
     # A server source names itself too (trainer.sources.source_name): the pairs CSV keeps it.
     model = source_name(source, ctx.models.name(checkpoint))
     if shared:  # the first generation of this prompt becomes its task (or another session's did)
@@ -306,7 +373,7 @@ def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None =
             task_id=generation_id, prompt_id=state.prompt_id, prompt=state.prompt, model=model,
             checkpoint=str(checkpoint), annotator=annotator_name(annotator),
             sampling={"k": sampling.k, "temperature": sampling.temperature,
-                      "top_p": sampling.top_p, "seed": seed},
+                      "top_p": sampling.top_p, "seed": seed, "selected": selected},
             candidates=tuple({"index": c.index, "text": c.text, "ok": c.ok,
                               "problems": [list(p) for p in c.problems], "n_tokens": c.n_tokens,
                               "stopped_on_eos": c.stopped_on_eos} for c in shown)))
@@ -314,7 +381,7 @@ def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None =
     random.Random(seed).shuffle(shown)  # position bias: the model's order is not the shown order
     return replace(state, model=model, generation_id=generation_id,
                    sampling=sampling, candidates=tuple(shown), chosen=None, rejected=None,
-                   shown_at=time.monotonic(), replay_seed=None, confirm=None)
+                   shown_at=time.monotonic(), replay_seed=None, confirm=None, selected=selected)
 
 
 TASK_NOTE = "shared task"
@@ -340,7 +407,8 @@ def show_task(ctx, state: LabelState, task: Task, annotator: str | None) -> Labe
                         top_p=float(s.get("top_p", 0.95)), seed=s.get("seed"))
     return replace(state, model=task.model, generation_id=task.task_id, sampling=sampling,
                    candidates=tuple(shown), chosen=None, rejected=None, shown_at=time.monotonic(),
-                   replay_seed=None, confirm=None, notice=f"{base} · {note}" if base else note)
+                   replay_seed=None, confirm=None, notice=f"{base} · {note}" if base else note,
+                   selected=str(s.get("selected", "plain")))
 
 
 def check_not_judged(ctx, state: LabelState, annotator: str) -> None:
@@ -401,7 +469,8 @@ def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int
             "positions": {"chosen": chosen, "rejected": rejected,
                           "shown_order": [c.index for c in state.candidates]},
             "sampling": {"k": s.k, "temperature": s.temperature, "top_p": s.top_p,
-                         "seed": s.seed, "prompt_id": state.prompt_id},
+                         "seed": s.seed, "prompt_id": state.prompt_id,
+                         "selection": state.selected or "plain"},
             "decision_seconds": _decision_seconds(state)}
 
 
@@ -411,7 +480,7 @@ def _log_action(ctx, kind: str, state: LabelState, annotator: str, **fields) -> 
     ctx.events.log(kind, id=event_id, annotator=annotator_name(annotator), session=state.session,
                   prompt_id=state.prompt_id, prompt=state.prompt, request=state.request,
                   category=state.category, asks=state.asks, model=state.model,
-                  seed=state.sampling.seed, **fields)
+                  seed=state.sampling.seed, selection=state.selected or "plain", **fields)
     return event_id
 
 

@@ -68,6 +68,43 @@ class FakeGenerator:
         return out
 
 
+class ScriptedGenerator:
+    """Returns the first k of fixed `texts` (any prompt, any seed) and records each k asked for;
+    with `logprobs` ({text: (log-prob sum, tokens)}) it also has `score(prompt, answers)` like
+    trainer.generate.Generator.score; `score_error` makes score raise it."""
+
+    def __init__(self, texts: list[str], logprobs: dict[str, tuple[float, int]] | None = None,
+                 score_error: Exception | None = None):
+        self.checkpoint = "scripted"
+        self.texts = list(texts)
+        self.asked: list[int] = []
+        self.scored: list[list[str]] = []
+        if logprobs is not None or score_error is not None:
+            self.logprobs = dict(logprobs or {})
+            self.score_error = score_error
+            self.score = self._score
+
+    def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
+                 max_new_tokens: int | None = None, seed: int | None = None,
+                 grammar: bool | None = None) -> list[Candidate]:
+        self.asked.append(k)
+        return [Candidate(i, text, parse(text), True, len(text) // 4, 0.0)
+                for i, text in enumerate(self.texts[:k])]
+
+    def _score(self, prompt: str, answers: list[str]) -> list[tuple[float, int]]:
+        self.scored.append(list(answers))
+        if self.score_error is not None:
+            raise self.score_error
+        return [self.logprobs[a] for a in answers]
+
+
+def styled(dx: int, dy: int, y: int = 100, shape: str = "rectangle", fill: str = "(200, 200, 200)",
+           line_shape: str = "solid arrow") -> str:
+    """A two-node drawing: node 0 at (100, y), node 1 at (100 + dx, y + dy), in one style."""
+    return "\n".join(f"[{i}, {100 + i * dx}, {y + i * dy}, '{shape}', 60, 40, '{line_shape}', {fill}, "
+                     f"(0, 0, 0), [{'1' if i == 0 else ''}]]" for i in range(2))
+
+
 def write_pool(path: Path, n_dl: int = 6, n_other: int = 9, seed: int = 1) -> Path:
     """A small orpo_prompts.csv (label split plus two held-out prompts)."""
     rows = make_prompt_pool(seed=seed, n_dl=n_dl, n_other=n_other, n_heldout_dl=1,
@@ -102,11 +139,11 @@ def seed_pairs(store, n: int, category: str = "other", seed: int = 0) -> list[st
 
 
 def make_context(root: Path, *, pairs: int = 0, generator_factory=None, runner=None,
-                 n_dl: int = 6, n_other: int = 9, overlap: int = 1):
-    """An AppContext over a fresh data dir and a fake checkpoint under `root`."""
+                 n_dl: int = 6, n_other: int = 9, overlap: int = 1, kind: str = "sft"):
+    """An AppContext over a fresh data dir and a fake checkpoint (manifest `kind`) under `root`."""
     data, ckpts = Path(root) / "data", Path(root) / "checkpoints"
     write_pool(data / "orpo_prompts.csv", n_dl=n_dl, n_other=n_other)
-    checkpoint = fake_checkpoint(ckpts / "tiny-sft", metrics={"validity": 0.5})
+    checkpoint = fake_checkpoint(ckpts / "tiny-sft", kind=kind, metrics={"validity": 0.5})
     ctx = AppContext.create(data_dir=data, checkpoints_dir=ckpts, checkpoint=checkpoint,
                             generator_factory=generator_factory or FakeGenerator, runner=runner,
                             overlap=overlap)

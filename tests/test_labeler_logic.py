@@ -21,9 +21,9 @@ def ctx(tmp_path):
     ctx.close()
 
 
-def ready(ctx, k: int = 4, seed: int = 7) -> L.LabelState:
+def ready(ctx, k: int = 4, seed: int = 7, selection: str = "active") -> L.LabelState:
     state = L.next_prompt(ctx, L.LabelState(), random.Random(seed))
-    return L.generate(ctx, state, L.Sampling(k=k, seed=seed))
+    return L.generate(ctx, state, L.Sampling(k=k, seed=seed, selection=selection))
 
 
 @pytest.mark.parametrize("counts, available, expected", [
@@ -101,13 +101,19 @@ def test_sampling_k_must_be_2_to_6(k, ok):
             L.check_sampling(L.Sampling(k=k))
 
 
-def test_generate_shows_k_candidates_in_a_recorded_random_order(ctx):
-    state = ready(ctx, k=6)
+@pytest.mark.parametrize("selection, sampled", [("plain", 6), ("active", 12)])
+def test_generate_shows_k_candidates_in_a_recorded_random_order(ctx, selection, sampled):
+    prompt = L.next_prompt(ctx, L.LabelState(), random.Random(7))
+
+    def ready_k6():
+        return L.generate(ctx, prompt, L.Sampling(k=6, seed=7, selection=selection))
+    state = ready_k6()
     assert len(state.candidates) == 6 and state.model == "tiny-sft"
     order = [c.index for c in state.candidates]
-    assert sorted(order) == list(range(6))
+    assert len(set(order)) == 6 and set(order) <= set(range(sampled))  # generation indexes
+    assert sorted(order) == list(range(6)) or selection == "active"
     assert len({c.candidate_id for c in state.candidates}) == 6
-    assert order == [c.index for c in ready(ctx, k=6).candidates]  # same seed, same order
+    assert order == [c.index for c in ready_k6().candidates]  # same seed, same order
 
 
 def test_all_invalid_candidates_are_flagged(tmp_path):
@@ -206,7 +212,7 @@ def test_skip_both_bad_and_tie_are_undoable_and_keep_the_candidate_texts(ctx):
 
 def test_an_invalid_candidate_over_a_valid_one_needs_a_second_submit(tmp_path):
     ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(p, invalid_every=2))
-    state = ready(ctx)
+    state = ready(ctx, selection="plain")  # active selection would show the valid ones only
     bad = next(i for i, c in enumerate(state.candidates) if not c.ok)
     good = next(i for i, c in enumerate(state.candidates) if c.ok)
     with pytest.raises(L.NeedsConfirmation, match="invalid") as warned:

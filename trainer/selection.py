@@ -50,10 +50,20 @@ def style_features(diagram: Diagram) -> tuple[float, ...]:
     return direction + palette + shapes + lines + (min(1.0, area),)
 
 
+# Feature groups and their weights in style_distance: a direction lies on a circle of radius 0.5
+# (left-to-right vs top-down is 0.71 apart) while a one-hot group (shapes, lines) changes by 1.41,
+# so direction, the style users care most about, is scaled by 2 to count as much as a shape change.
+GROUPS = ((slice(0, 2), 2.0), (slice(2, 6), 1.0), (slice(6, 9), 1.0), (slice(9, 12), 1.0),
+          (slice(12, 13), 1.0))
+
+
 def style_distance(a: Sequence[float], b: Sequence[float]) -> float:
-    """Euclidean distance scaled to [0, 1] (the features' diagonal is ~sqrt(13), but in practice two
-    drawings differ in a few groups: one full group apart is ~1)."""
-    return min(1.0, math.dist(a, b) / math.sqrt(2))
+    """How far apart two styles are, in [0, 1): 1 - exp(-d) of the weighted Euclidean distance d
+    over sqrt(2) (one full group apart: d ~ 1, 0.63; two groups: ~0.76). Saturating softly, not at
+    a hard cap, so drawings that differ in more groups still count for more: with a cap at 1, half
+    of tiny-sft's candidate pairs tie at the cap and any K of them look equally informative."""
+    squared = sum(weight ** 2 * sum((x - y) ** 2 for x, y in zip(a[part], b[part])) for part, weight in GROUPS)
+    return 1.0 - math.exp(-math.sqrt(squared) / math.sqrt(2))
 
 
 def select_candidates(parses: Sequence[ParseResult], k: int, margins: Sequence[float | None] | None = None,
