@@ -76,3 +76,27 @@ def test_measure_counts_invalid_candidates_as_not_matching():
     assert result["match"]["left_to_right"] == 0.5  # ROUND_LTR, MIXED_LTR
     assert result["reference_match"]["rounded"] == 1.0
     assert result["mean_edges_valid"] == {"dl_model": 0, "other": 1.0}  # 3 valid candidates, 1 edge each
+
+
+# ---- bench_taste's user: a whole ranking per screen, wrong on a fixed share of screens
+
+def test_taste_user_ranks_every_candidate_with_ties_grouped():
+    from benchmarks.bench_taste import judge
+
+    cands = [MIXED_LTR, ROUND_LTR, BROKEN, ROUND_TTB]
+    j = judge(PROFILE["rounded"], "p", cands, full=True, wrong=False, annotator="rounded")
+    assert j.ranking == ((1, 3), (0,), (2,))  # round ones tied on top, mixed, then the invalid one
+    backwards = judge(PROFILE["rounded"], "p", cands, full=True, wrong=True, annotator="rounded")
+    assert backwards.ranking == ((2,), (0,), (1, 3))
+    one_pair = judge(PROFILE["rounded"], "p", cands, full=False, wrong=False, annotator="rounded")
+    assert (one_pair.best, one_pair.worst) == ((1,), (2,))  # today's screen: best and worst marked
+    assert judge(PROFILE["rounded"], "p", [ROUND_LTR, ROUND_TTB], full=True, wrong=False, annotator="r") is None
+
+
+def test_taste_user_errs_on_the_same_screens_for_every_method():
+    from benchmarks.bench_taste import errs
+
+    wrong = [errs(0, "blue", i, 0.15) for i in range(2000)]
+    assert 0.12 < sum(wrong) / len(wrong) < 0.18
+    assert wrong == [errs(0, "blue", i, 0.15) for i in range(2000)]
+    assert not any(errs(0, "blue", i, 0.0) for i in range(200))
