@@ -254,7 +254,40 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             key = f"{name}/{profile.name}/{args.trainer}/err{args.error_rate}"
             results.setdefault("curves", {})[key] = points
             (out / "taste.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if args.two_users:
+        results["two_users"] = two_users(args, [p for p in PROFILES if p.name in args.two_users], label_rows,
+                                         heldout, auto, sft, out)
+        (out / "taste.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     return results
+
+
+def two_users(args: argparse.Namespace, users: list[Profile], label_rows: list[dict], heldout: list[dict],
+              auto: Path, sft: Any, out: Path) -> dict[str, Any]:
+    """Two people with different tastes judge the same screens (plain sampling, one pair each, the
+    largest --screens, today's one training run): a model trained on each person's own labels
+    ("train on my labels") vs one trained on both together ("on all"), each measured on each taste."""
+    n = max(args.screens)
+    rows = label_rows[:n]
+    cands = sample(sft, args.checkpoint, rows, K, args.seed, out, "label")
+    judged = {u.name: [(r, j) for i, (r, cs) in enumerate(zip(rows, cands))
+                       if (j := judge(u, r["prompt"], cs, full=False, annotator=u.name,
+                                      wrong=errs(args.seed, u.name, i, args.error_rate))) is not None]
+              for u in users}
+    runs = out / "runs" / ("two-users-" + "-".join(u.name for u in users))
+    runs.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"screens": n, "users": [u.name for u in users], "models": {}}
+    for name, data_rows in [*((u.name, judged[u.name]) for u in users),
+                            ("all", [x for u in users for x in judged[u.name]])]:
+        data = runs / f"pairs-{name}.csv"
+        pairs = write_pairs(data, auto, data_rows, "best_worst")
+        model_dir = runs / f"model-{name}"
+        train_s = train_profile(args, data, model_dir, val_fraction=0.0)
+        point = _point(args, users[0], n, model_dir, heldout, args.seed + 10_000, out, pairs, train_s, rounds=1,
+                       label=f"two-users-{name}")
+        result["models"][name] = {"pairs": pairs, "match": {u.name: point["measure"]["match"][u.name] for u in users},
+                                  "validity": point["validity"]}
+        print(json.dumps({name: result["models"][name]}), flush=True)
+    return result
 
 
 def _csv_prompts(path: Path) -> list[dict]:
@@ -307,6 +340,15 @@ def report(results: dict[str, Any], out: Path) -> str:
         axes[0][-1].legend(fontsize=7, loc="lower right")
         fig.tight_layout()
         fig.savefig(out / "taste.png", dpi=110)
+    two = results.get("two_users")
+    if two:
+        users = two["users"]
+        lines += ["", f"Two users, the same {two['screens']} screens (plain, one pair per screen):", "",
+                  "| trained on | pairs | " + " | ".join(f"match {u}" for u in users) + " |",
+                  "|---|---|" + "---|" * len(users)]
+        lines += [f"| {name} | {m['pairs']} | " + " | ".join(f"{m['match'][u]:.0%}" for u in users) + " |"
+                  for name, m in two["models"].items()]
+        lines += ["| SFT | 0 | " + " | ".join(f"{sft['match'][u]:.0%}" for u in users) + " |"]
     text = "\n".join(lines) + "\n"
     (out / "taste.md").write_text(text, encoding="utf-8")
     return text
@@ -330,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--two-users", nargs=2, metavar="PROFILE", default=None,
+                        help="also: two users with these tastes judge the same screens; train on each "
+                             "one's labels and on both")
     parser.add_argument("--report-only", action="store_true", help="redraw taste.md/png from taste.json")
     args = parser.parse_args(argv)
     out = Path(args.out)
