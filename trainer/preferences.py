@@ -111,8 +111,8 @@ def _text(value: Any, column: str, limit: int) -> str:
 
 
 def format_weight(weight: float) -> str:
-    """A weight as stored in the CSV: up to 6 significant digits ("0.2", "0.333333", "1")."""
-    return f"{float(weight):.6g}"
+    """A weight as stored in the CSV: up to 12 significant digits ("0.2", "0.333333333333", "1")."""
+    return f"{float(weight):.12g}"
 
 
 def row_weight(row: Mapping[str, str], where: str = "") -> float:
@@ -461,13 +461,18 @@ class PreferenceStore:
             lock.release()
 
     def undo(self, pair_id: str) -> None:
-        """Remove the row with this pair_id (temp file + fsync + os.replace, under the lock)."""
+        """Remove the row with this pair_id (temp file + fsync + os.replace, under the lock). A pair
+        derived from a judgment is refused: `JudgmentStore.undo` takes back the whole judgment."""
         lock = self._lock()
         self._acquire(lock)
         try:
             data, parsed, _ids = self._read()
             for record in parsed.records:
                 if _stored_pair_id(parsed.header, record) == pair_id:
+                    judgment = dict(zip(parsed.header, record.fields or [])).get("judgment_id")
+                    if judgment:  # its judgment would bring it back (JudgmentStore.repair)
+                        raise PreferenceError(f"{self.path.name}: pair {pair_id} belongs to judgment {judgment}; "
+                                              "undo the judgment (all its pairs) instead; nothing was removed")
                     self._replace(data[: record.start] + data[record.end :])
                     return
             raise PreferenceError(f"{self.path.name}: no pair with pair_id {pair_id!r}; nothing was removed")
