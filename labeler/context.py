@@ -6,7 +6,9 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 - `ctx.models` (`labeler.models.ModelRegistry`): checkpoints, the active one, loaded sources;
 - `ctx.reservations` (`Reservations`): pool prompts shown to a session, not offered to others;
 - `ctx.events` (`LabelLog`): the label_events.jsonl log (pairs, skips, undos);
-- `ctx.store` (the preference pairs), `ctx.pool` (the label split of the prompt pool),
+- `ctx.store` (the preference pairs), `ctx.judgments` (`trainer.judgment_store.JudgmentStore`: every
+  labeled screen, label_judgments.jsonl, writing its pairs to `ctx.store` under one lock; repaired on
+  open), `ctx.pool` (the label split of the prompt pool),
   `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images).
 
     ctx = AppContext.create(data_dir=Path("data"), checkpoints_dir=Path("checkpoints"),
@@ -37,7 +39,8 @@ from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
 from trainer.events import read_events
 from trainer.fileio import append_locked, os_error_message, sweep_dead_dirs, utc_now
-from trainer.preferences import PreferenceBackend, open_store
+from trainer.judgment_store import JudgmentStore
+from trainer.preferences import PreferenceBackend, PreferenceError, PreferenceStore, open_store
 from trainer.schema import LABEL_EVENTS_FILE, PREFERENCES_FILE, PROMPTS_FILE, VOTES_FILE
 from trainer.sources import open_source
 
@@ -106,6 +109,7 @@ class AppContext:
     render_dir: Path
     reservations: Reservations = field(default_factory=Reservations)
     generate_concurrency: int = 1
+    judgments: JudgmentStore | None = None  # None: a store backend without a judgments file
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
@@ -117,10 +121,17 @@ class AppContext:
         swept = sweep_leftovers(checkpoints_dir) + sweep_dead_dirs(tempfile.gettempdir(), _RENDER_DIR_RE)
         for path in swept:
             log.warning("removed %s, left behind by a process that was killed", path)
+        store = open_store(data_dir / PREFERENCES_FILE)
+        judgments = JudgmentStore(store) if isinstance(store, PreferenceStore) else None
+        if judgments is not None:
+            try:
+                judgments.repair()  # a crash between a judgment and its pairs: put the CSV right
+            except PreferenceError as exc:  # the page says it on the next submit; the app still starts
+                log.error("%s", exc)
         return cls(
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),
-            store=open_store(data_dir / PREFERENCES_FILE),
+            store=store, judgments=judgments,
             pool=load_prompt_pool(data_dir / PROMPTS_FILE, split="label"),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),
