@@ -129,3 +129,28 @@ def test_undo_after_a_crash_between_judgment_and_pairs_sees_the_repaired_pairs(t
         assert len(reopened.store.load()) == 5  # repaired on open from the judgment
     finally:
         reopened.close()
+
+
+def test_the_submit_api_takes_ranks_and_a_scheme(tmp_path):
+    import socket
+
+    from gradio_client import Client
+
+    from labeler.app import launch
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ctx = make_context(tmp_path)
+    demo, url = launch(ctx, port=port)
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        client.predict(api_name="/next")
+        result = client.predict(0, 3, "ana", "1,3,2,4", "all", api_name="/submit")
+        assert "6 pairs (all)" in result[1], result[1]
+        assert ctx.judgments.read().judgments[0].ranking == ((0,), (2,), (1,), (3,))
+        client.predict(api_name="/next")
+        assert "5 pairs (extremes)" in client.predict(1, 0, "ana", api_name="/submit")[1]  # the old call
+    finally:
+        demo.close()
+        ctx.close()
