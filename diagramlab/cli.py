@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("trainer.generate", "sample K candidate diagrams for a request"),
     "eval": ("trainer.evaluate", "evaluate a checkpoint on held-out prompts"),
     "bootstrap": ("trainer.bootstrap", "write auto preference pairs from reference layouts"),
+    "export-pairs": ("trainer.judgment_store", "rebuild the training pairs from the labeled judgments (a pair scheme)"),
     **{name: (trainer.module, trainer.help) for name, trainer in TRAINERS.items()},  # orpo, ...
     "round": ("trainer.rounds", "one round: train on the pairs new since a checkpoint, judge it on "
                                 "held-out pairs"),

@@ -8,7 +8,9 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 - `ctx.events` (`LabelLog`): the label_events.jsonl log (pairs, skips, undos);
 - `ctx.overlap` (`app --overlap N`, default 1) and `ctx.tasks` (`labeler.tasks.TaskStore`,
   label_tasks.jsonl): each pool prompt judged by N annotators on the same candidates;
-- `ctx.store` (the preference pairs), `ctx.pool` (the label split of the prompt pool),
+- `ctx.store` (the preference pairs), `ctx.judgments` (`trainer.judgment_store.JudgmentStore`: every
+  labeled screen, label_judgments.jsonl, writing its pairs to `ctx.store` under one lock; repaired on
+  open), `ctx.pool` (the label split of the prompt pool),
   `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images),
   `ctx.auto` (`labeler.training.AutoRetrain`: the auto-retrain setting and its last round).
 
@@ -43,7 +45,8 @@ from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
 from trainer.events import read_events
 from trainer.fileio import append_locked, os_error_message, sweep_dead_dirs, utc_now
-from trainer.preferences import PreferenceBackend, open_store
+from trainer.judgment_store import JudgmentStore
+from trainer.preferences import PreferenceBackend, PreferenceError, PreferenceStore, open_store
 from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
                             VOTES_FILE)
 from trainer.sources import open_source
@@ -126,6 +129,7 @@ class AppContext:
     auto: AutoRetrain = field(default_factory=AutoRetrain)  # the Train tab's auto-retrain setting
     tasks: TaskStore | None = None  # label_tasks.jsonl (used with overlap > 1)
     overlap: int = 1  # annotators per pool prompt
+    judgments: JudgmentStore | None = None  # None: a store backend without a judgments file
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
@@ -140,10 +144,17 @@ class AppContext:
         swept = sweep_leftovers(checkpoints_dir) + sweep_dead_dirs(tempfile.gettempdir(), _RENDER_DIR_RE)
         for path in swept:
             log.warning("removed %s, left behind by a process that was killed", path)
+        store = open_store(data_dir / PREFERENCES_FILE)
+        judgments = JudgmentStore(store) if isinstance(store, PreferenceStore) else None
+        if judgments is not None:
+            try:
+                judgments.repair()  # a crash between a judgment and its pairs: put the CSV right
+            except PreferenceError as exc:  # the page says it on the next submit; the app still starts
+                log.error("%s", exc)
         return cls(
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),
-            store=open_store(data_dir / PREFERENCES_FILE),
+            store=store, judgments=judgments,
             pool=with_kinds(load_prompt_pool(data_dir / PROMPTS_FILE, split="label")),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),

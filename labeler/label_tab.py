@@ -1,13 +1,20 @@
-"""The Label tab: K candidates side by side, pick chosen/rejected, submit a preference pair.
+"""The Label tab: K candidates side by side, pick chosen/rejected, optionally rank the others,
+submit the screen as a judgment (its pairs, weighted to one screen, go to the CSV).
 
 Layout first (`_layout`), then wiring (`_wire`); the logic lives in `labeler.labeling` and the
 component updates are built from the session's `LabelState` by `_view` / `_marks`. Keyboard
 shortcuts (1-6 choose, Shift+1-6 reject, Enter submit, S skip, R regenerate, U undo) are a small
 page script (`assets/shortcuts.js`) that clicks the buttons by elem_id.
 
+Each card has a Rank selector: the chosen card shows 1 and the rejected one K; the others may be
+given 1..K (equal numbers = tie; all of them or none). The pair scheme (Advanced) decides which
+pairs a judgment gives (`trainer.judgments.derive_pairs`); the saved message says how many.
+
 API (gradio_client): `/next` loads the next prompt and its candidates, `/submit(chosen, rejected,
-annotator)` appends the pair for the session's current candidates (positions 0-based as shown),
-`/undo(annotator)` takes back the annotator's last pair or skip.
+annotator, ranks="", scheme="extremes")` saves the judgment of the session's current candidates
+(positions 0-based as shown; `ranks` one rank per card, comma-separated, blank for none, e.g.
+"1,3,,4"; empty: the ranks set on the page), `/undo(annotator)` takes back the annotator's last
+judgment (all its pairs) or skip.
 
 Every handler goes through one `labeling.SessionBook` (made in `_wire`): an action is applied to
 the session's current state, and a generation whose session moved on meanwhile (an undo, a skip)
@@ -27,12 +34,15 @@ from labeler.common import UserError
 from labeler.quotas import progress
 from labeler.views import (badge, cropped_file, ending, image_file, preview, problems_markdown,
                            summary_markdown, tag)
+from trainer.judgments import DEFAULT_SCHEME, SCHEMES
 from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES
 
 MAX_K = L.K_RANGE[1]
 RECENT_PAIRS = 4
-N_VIEW = 16 + 7 * MAX_K  # outputs of _view: see _outputs
+N_VIEW = 16 + 8 * MAX_K  # outputs of _view: see _outputs
+NO_RANK = "–"  # the rank selector's "not ranked"
+RANK_CHOICES = [NO_RANK] + [str(r) for r in range(1, MAX_K + 1)]
 log = logging.getLogger(__name__)
 
 
@@ -77,6 +87,13 @@ def _layout(ctx) -> dict:
         c["tie"] = gr.Button("Tie (T)", elem_id="tie")
         c["regenerate"] = gr.Button("Regenerate (R)", elem_id="regenerate")
         c["undo"] = gr.Button("Undo (U)", elem_id="undo")
+    c["ranks_api"] = gr.Textbox(value="", visible="hidden", elem_id="ranks-api")  # /submit's ranks
+    with gr.Accordion("Advanced", open=False, elem_id="label-advanced"):
+        c["scheme"] = gr.Dropdown(list(SCHEMES), value=DEFAULT_SCHEME, label="Pairs per screen",
+                                  elem_id="pair-scheme", info=(
+                                      "best_worst: 1 pair (best over worst); extremes: best over each "
+                                      "other and each over worst; all: every pair across ranks. One screen "
+                                      "weighs 1 in training whatever the number."))
     _compare_layout(c)
     _edit_layout(c)
     return c
@@ -92,13 +109,15 @@ def _card(i: int) -> dict:
         with gr.Row():
             choose = gr.Button(f"Choose {i + 1}", elem_id=f"choose-{i}", size="sm")
             reject = gr.Button(f"Reject ⇧{i + 1}", elem_id=f"reject-{i}", size="sm")
+        rank = gr.Dropdown(RANK_CHOICES, value=NO_RANK, label="Rank (optional)", elem_id=f"rank-{i}",
+                           min_width=80, container=False, interactive=True)
         with gr.Accordion("Problems", open=False):
             problems = gr.Markdown()
         with gr.Accordion("Raw text", open=False):
             raw = gr.Code(language=None, interactive=False, lines=4, max_lines=14,
                           wrap_lines=True, elem_id=f"raw-{i}")
     return {"col": col, "image": image, "badge": bdg, "choose": choose, "reject": reject,
-            "problems": problems, "raw": raw}
+            "rank": rank, "problems": problems, "raw": raw}
 
 
 def _compare_layout(c: dict) -> None:
@@ -161,7 +180,8 @@ def _status(state: L.LabelState) -> str:
                 "**Regenerate (R)**, or fix one under *Edit to fix*.")
     how = f" <small>(shown: the most informative, {state.selected})</small>" \
         if state.selected.startswith("active") else ""
-    return f"Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), then **Submit** (Enter).{how}"
+    return ("Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), optionally rank the others, "
+            f"then **Submit** (Enter).{how}")
 
 
 def _prompt_md(state: L.LabelState) -> str:
@@ -184,7 +204,21 @@ def _header(ctx) -> str:
 def _picks_md(state: L.LabelState) -> str:
     def show(pos):
         return "-" if pos is None else f"**#{pos + 1}**"
-    return f"Chosen: {show(state.chosen)} · Rejected: {show(state.rejected)}"
+    ranks = L.ranks_of(state)
+    ranked = " · Ranked: " + ", ".join(f"#{p + 1}={r}" for p, r in sorted(ranks.items())) if ranks else ""
+    return f"Chosen: {show(state.chosen)} · Rejected: {show(state.rejected)}{ranked}"
+
+
+def _rank_update(state: L.LabelState, i: int):
+    """A card's rank selector: 1 for chosen, K for rejected (fixed), else the rank given or none."""
+    k = max(len(state.candidates), 2)
+    choices = RANK_CHOICES[: k + 1]
+    if i == state.chosen:
+        return gr.Dropdown(choices=choices, value="1", interactive=False)
+    if i == state.rejected:
+        return gr.Dropdown(choices=choices, value=str(k), interactive=False)
+    rank = L.ranks_of(state).get(i)
+    return gr.Dropdown(choices=choices, value=NO_RANK if rank is None else str(rank), interactive=True)
 
 
 def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> list:
@@ -200,7 +234,8 @@ def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> li
                 gr.Button(f"Chosen ✓ {i + 1}" if role == "chosen" else f"Choose {i + 1}",
                           variant="primary" if role == "chosen" else "secondary"),
                 gr.Button(f"Rejected ✗ {i + 1}" if role == "rejected" else f"Reject ⇧{i + 1}",
-                          variant="stop" if role == "rejected" else "secondary")]
+                          variant="stop" if role == "rejected" else "secondary"),
+                _rank_update(state, i)]
     return out
 
 
@@ -250,7 +285,7 @@ def _view(ctx, state: L.LabelState, status: str | None = None, pending: int = 0,
 def _outputs(c: dict) -> tuple[list, list]:
     marks = [c["state"], c["picks"], c["progress"], c["chosen"], c["rejected"]]
     for card in c["cards"]:
-        marks += [card["col"], card["choose"], card["reject"]]
+        marks += [card["col"], card["choose"], card["reject"], card["rank"]]
     view = marks + [c["prompt"], c["header"], c["regenerate"], c["edit_source"], c["grid"],
                     c["cmp_a"], c["cmp_b"], c["cmp_left"], c["cmp_right"], c["editor"],
                     c["edit_for"]]
@@ -323,6 +358,17 @@ def _mark_handler(book: L.SessionBook, role: str, i: int):
     def handler(state: L.LabelState):
         try:
             state, _ = book.apply(state, lambda cur: (L.mark(cur, i, role), None))
+        except UserError as exc:
+            return _marks(book.current(state), _warn(str(exc)))
+        return _marks(state, _status(state))
+    return handler
+
+
+def _rank_handler(book: L.SessionBook, i: int):
+    def handler(state: L.LabelState, value):
+        rank = None if value in (None, "", NO_RANK) else value
+        try:
+            state, _ = book.apply(state, lambda cur: (L.set_rank(cur, i, rank), None))
         except UserError as exc:
             return _marks(book.current(state), _warn(str(exc)))
         return _marks(state, _status(state))
@@ -426,12 +472,18 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         card["reject"].click(_mark_handler(book, "rejected", i), c["state"], marks,
                              api_visibility="private", show_progress="hidden")
 
-    def submit(state, chosen, rejected, annotator, request: gr.Request = None):
+    for i, card in enumerate(c["cards"]):
+        card["rank"].input(_rank_handler(book, i), [c["state"], card["rank"]], marks,
+                           api_visibility="private", show_progress="hidden")
+
+    def submit(state, chosen, rejected, annotator, ranks="", scheme=DEFAULT_SCHEME,
+               request: gr.Request = None):
         name = _user(annotator, request)
 
         def action(current):
             try:
-                return L.submit(ctx, current, _pos(chosen), _pos(rejected), name)
+                return L.submit(ctx, current, _pos(chosen), _pos(rejected), name, ranks=ranks or None,
+                                scheme=scheme)
             except L.NeedsConfirmation as exc:  # remembered: the same submit again confirms
                 return exc.state, exc
         try:
@@ -442,8 +494,8 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
             return _marks(state, _warn(str(result)))
         return _marks(state, _notice(state).removesuffix(" · "))
 
-    c["submit"].click(submit, [c["state"], c["chosen"], c["rejected"], c["annotator"]], marks,
-                      api_name="submit").then(after_pair, [c["state"], *sampling], view,
+    c["submit"].click(submit, [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"],
+                               c["scheme"]], marks, api_name="submit").then(after_pair, [c["state"], *sampling], view,
                                               api_visibility="private", **gen)
 
     def undo(state, annotator, request: gr.Request = None):

@@ -6,14 +6,19 @@ before anything is written). `label_tab.py` turns states into component updates.
 
     state = next_prompt(ctx, LabelState(session="s1"), rng)
     state = generate(ctx, state, Sampling(k=4))                   # 8 sampled, the 4 most informative shown
-    state, pair_id = submit(ctx, state, chosen=0, rejected=1, annotator="ana")
+    state = set_rank(state, 2, 2)   # optional: rank the others (equal numbers = tie)
+    state, judgment_id = submit(ctx, state, chosen=0, rejected=1, annotator="ana", scheme="extremes")
 
 One state machine per session (`SessionBook`): every action is applied to the session's current
 state under one lock, and slow work (generation) started from version v is kept only if the
 session is still at v when it ends, so a generation that finishes after an undo is dropped, never
-written back. Every saved pair and every skip / both bad / tie is also a line in the event log
-(`label_events.jsonl`, with an `id`); undo takes the annotator's newest action that is not undone
-yet from that log (and, for pairs, still in the CSV), so the history survives a reload.
+written back. A submitted screen is a judgment (`trainer.judgments.Judgment`: every shown text,
+best and worst, the optional ranks of the others, ties) kept in `label_judgments.jsonl` by
+`ctx.judgments`, which appends the pairs it implies under the pair scheme to the CSV, weighted to
+sum to 1; "both bad" and "tie" are judgments without pairs. Every saved judgment or pair and every
+skip / both bad / tie is also a line in the event log (`label_events.jsonl`, with an `id`); undo
+takes the annotator's newest action that is not undone yet from that log (a whole judgment: all its
+pairs), so the history survives a reload.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from labeler.views import MAX_DIAGRAM_CHARS
 from labeler.quotas import TARGETS, labeled_counts
 from labeler.tasks import Overlap, Task, judged_by, pick_prompt, stored_prompt_ids
 from trainer.preference_trainers import TRAINERS
+from trainer.judgments import DEFAULT_SCHEME, SCHEMES, Judgment, judgment_from_ranking, judgment_id_for
 from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES, request_category
 from trainer.selection import MAX_M, select_candidates
@@ -46,7 +52,7 @@ from trainer.sources import source_name
 MAX_PROMPT_CHARS = 2_000
 K_RANGE = (2, 6)
 SKIP_REASONS = ("skip", "both_bad", "tie")
-UNDOABLE = ("pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
+UNDOABLE = ("judgment", "pair", *SKIP_REASONS)  # event kinds in the log that undo can take back
 _NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
 MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
 SELECTIONS = ("active", "plain")  # candidates: M sampled -> K most informative shown / first K
@@ -113,6 +119,8 @@ class LabelState:
     replay_seed: int | None = None  # undo: regenerate the restored prompt with its old seed
     confirm: tuple[int, int] | None = None  # (chosen, rejected) warned as invalid-over-valid
     selected: str = ""  # how the candidates were picked: "plain", "active 8->4" (+ " margins")
+    ranks: tuple[tuple[int, int], ...] = ()  # (position, rank) the person gave cards other than best/worst
+    ranks_for: str = ""  # the generation_id `ranks` belong to (new candidates: no ranks)
 
     @property
     def all_invalid(self) -> bool:
@@ -446,7 +454,66 @@ def mark(state: LabelState, position, role: str) -> LabelState:
                         f"{'rejected' if role == 'chosen' else 'chosen'}; pick another one.")
     current = state.chosen if role == "chosen" else state.rejected
     new = None if current == pos else pos
-    return replace(state, **{role: new})
+    ranks = tuple((p, r) for p, r in ranks_of(state).items() if p != pos)  # a marked card's rank is its mark
+    return replace(state, **{role: new}, ranks=ranks, ranks_for=state.generation_id)
+
+
+def ranks_of(state: LabelState) -> dict[int, int]:
+    """{position: rank} the person gave the current candidates (none for older candidates)."""
+    if not state.candidates or state.ranks_for != state.generation_id:
+        return {}
+    return dict(state.ranks)
+
+
+def set_rank(state: LabelState, position, rank) -> LabelState:
+    """Rank a candidate other than best and worst: 1 (tied with best) to K (tied with worst);
+    equal numbers are ties; None or "" clears it."""
+    pos = _position(state, position, "ranked")
+    k = len(state.candidates)
+    ranks = ranks_of(state)
+    if rank is None or rank == "":
+        ranks.pop(pos, None)
+    else:
+        if pos in (state.chosen, state.rejected):
+            fixed = "1 (best)" if pos == state.chosen else f"{k} (worst)"
+            raise UserError(f"#{pos + 1} is marked {'chosen' if pos == state.chosen else 'rejected'}: "
+                            f"its rank is {fixed}.")
+        ranks[pos] = whole_number(rank, f"The rank of #{pos + 1}", 1, k)
+    return replace(state, ranks=tuple(sorted(ranks.items())), ranks_for=state.generation_id)
+
+
+def parse_ranks(text, k: int) -> dict[int, int] | None:
+    """The API's ranks: one entry per shown card, comma-separated, blank = no rank ("1,3,,4");
+    None when `text` is empty (the session's ranks count)."""
+    text = "" if text is None else str(text).strip()
+    if not text:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != k:
+        raise UserError(f"Give one rank per candidate ({k}, comma-separated, blank for none), not {len(parts)}.")
+    return {i: whole_number(p, f"The rank of #{i + 1}", 1, k) for i, p in enumerate(parts) if p}
+
+
+def ranking_groups(k: int, chosen: int, rejected: int, ranks: dict[int, int]) -> list[list[int]]:
+    """The ranking of one screen, best group first: best alone at 1, worst alone at K, the others
+    by their ranks (equal = tied; 1 ties with best, K with worst), or, when none is ranked, all
+    in one group between best and worst (order unknown). Ranking only some of them is refused:
+    where the unranked ones stand against the ranked ones is not known."""
+    for pos, want in ((chosen, 1), (rejected, k)):
+        if pos in ranks and ranks[pos] != want:
+            raise UserError(f"#{pos + 1} is marked {'chosen' if want == 1 else 'rejected'}: its rank is {want}.")
+    middle = [p for p in range(k) if p not in (chosen, rejected)]
+    given = {p: ranks[p] for p in middle if p in ranks}
+    if not given:
+        return [[chosen], middle, [rejected]] if middle else [[chosen], [rejected]]
+    missing = [p for p in middle if p not in given]
+    if missing:
+        names = ", ".join(f"#{p + 1}" for p in missing)
+        raise UserError(f"Rank {names} too, or clear the ranks: a partial ranking of the others cannot be saved.")
+    levels = {1: [chosen], k: [rejected]}
+    for pos, rank in sorted(given.items()):
+        levels.setdefault(rank, []).append(pos)
+    return [levels[r] for r in sorted(levels)]  # the marked best / worst first in their group
 
 
 def annotator_name(typed: str | None, username: str | None = None) -> str:
@@ -500,8 +567,46 @@ def _saved(ctx, state: LabelState, pair_id: str, what: str = "pair") -> LabelSta
                    notice=f"saved {what} `{pair_id}`")
 
 
-def submit(ctx, state: LabelState, chosen, rejected, annotator: str) -> tuple[LabelState, str]:
-    """Append (chosen, rejected) for the current prompt; returns the new state and the pair id.
+def check_scheme(scheme) -> str:
+    scheme = scheme or DEFAULT_SCHEME
+    if scheme not in SCHEMES:
+        raise UserError(f"Unknown pair scheme {scheme!r}; one of {', '.join(SCHEMES)}.")
+    return scheme
+
+
+def _judgment(state: LabelState, annotator: str, ranking, both_bad: bool = False) -> Judgment:
+    """The screen as judged: every shown text in display order, the ranking groups, who, what."""
+    s = state.sampling
+    name = annotator_name(annotator)
+    texts = [c.text for c in state.candidates]
+    return judgment_from_ranking(
+        state.prompt, texts, ranking, both_bad=both_bad, category=state.category, annotator=name,
+        model=state.model, source="human",
+        judgment_id=judgment_id_for(state.prompt, texts, name, salt=uuid.uuid4().hex),
+        extra={"prompt_id": state.prompt_id, "candidate_ids": [c.candidate_id for c in state.candidates],
+               "shown_order": [c.index for c in state.candidates], "valid": [c.ok for c in state.candidates],
+               "sampling": {"k": s.k, "temperature": s.temperature, "top_p": s.top_p, "seed": s.seed,
+                            "prompt_id": state.prompt_id, "selection": state.selected or "plain"},
+               "decision_seconds": _decision_seconds(state), "session": state.session})
+
+
+def _keep(ctx, judgment: Judgment, scheme: str):
+    """Store the judgment and its pairs (`ctx.judgments.add`); UserError when refused."""
+    if ctx.judgments is None:
+        raise UserError("Not saved: this preference store keeps no judgments file.")
+    try:
+        saved = ctx.judgments.add(judgment, scheme)
+    except PreferenceError as exc:
+        raise UserError(f"Not saved: {exc}") from exc
+    return saved
+
+
+def submit(ctx, state: LabelState, chosen, rejected, annotator: str, ranks=None,
+           scheme: str = DEFAULT_SCHEME) -> tuple[LabelState, str]:
+    """Save the screen as a judgment: best (chosen) and worst (rejected), the others ranked by
+    `ranks` ({position: rank}, or the API's "1,3,,4"; None: the session's, from `set_rank`) or,
+    unranked, between them; the CSV gets the pairs `scheme` derives. Returns the new state and
+    the judgment id; the notice says how many pairs the screen gave.
 
     Choosing an invalid candidate over a valid one needs the same submit twice: the first one
     only warns (`NeedsConfirmation`, with `state.confirm` set in the exception's `state`)."""
@@ -513,15 +618,23 @@ def submit(ctx, state: LabelState, chosen, rejected, annotator: str) -> tuple[La
     good, bad = state.candidates[chosen], state.candidates[rejected]
     if good.text == bad.text:
         raise UserError("Those two candidates are identical text; a pair needs a difference.")
+    scheme = check_scheme(scheme)
+    given = parse_ranks(ranks, len(state.candidates)) if isinstance(ranks, str) else ranks
+    ranking = ranking_groups(len(state.candidates), chosen, rejected, ranks_of(state) if given is None else given)
+    judgment = _judgment(state, annotator, ranking)
     if not good.ok and bad.ok and state.confirm != (chosen, rejected):
         raise NeedsConfirmation(
             f"#{chosen + 1} (chosen) is invalid and #{rejected + 1} (rejected) is valid. "
             "Submit again to save it anyway, or change the picks.",
             replace(state, confirm=(chosen, rejected)))
     check_not_judged(ctx, state, annotator)
-    pair_id = _append(ctx, state, good.text, bad.text, "human",
-                      _pair_metadata(state, annotator, chosen, rejected))
-    return _saved(ctx, state, pair_id), pair_id
+    saved = _keep(ctx, judgment, scheme)
+    _log_action(ctx, "judgment", state, annotator, judgment_id=saved.judgment_id, pair_ids=list(saved.pair_ids),
+                scheme=scheme, source="human")
+    n = len(saved.pair_ids)
+    known = f", {len(saved.duplicates)} already stored" if saved.duplicates else ""
+    notice = f"saved judgment `{saved.judgment_id}`: {n} pair{'s' * (n != 1)} ({scheme}{known})"
+    return replace(_saved(ctx, state, saved.judgment_id), notice=notice), saved.judgment_id
 
 
 def check_diagram_text(text: str) -> str:
@@ -562,15 +675,21 @@ def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected, annotat
 
 
 def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
-    """Log a skip / both-bad / tie event (not a pair), with the candidate texts (negative
-    examples for later), and remember the prompt as skipped. Undo takes it back."""
+    """Log a skip / both-bad / tie event with the candidate texts, and remember the prompt as
+    skipped. "Both bad" and "tie" with candidates shown are judgments too (both_bad / everything
+    in one group: no pairs; KTO learns from both-bad ones). Undo takes it back."""
     if reason not in SKIP_REASONS:
         raise UserError(f"Unknown skip reason {reason!r}.")
     if reason != "skip":
         check_not_judged(ctx, state, annotator)
     notice = ""
+    judged = {}
+    if state.prompt and state.candidates and reason != "skip":
+        everyone = [list(range(len(state.candidates)))]
+        judgment = _judgment(state, annotator, [] if reason == "both_bad" else everyone, both_bad=reason == "both_bad")
+        judged = {"judgment_id": _keep(ctx, judgment, DEFAULT_SCHEME).judgment_id}
     if state.prompt:
-        _log_action(ctx, reason, state, annotator,
+        _log_action(ctx, reason, state, annotator, **judged,
                     candidate_ids=[c.candidate_id for c in state.candidates],
                     candidates=[c.text for c in state.candidates],
                     valid=[c.ok for c in state.candidates],
@@ -584,15 +703,20 @@ def skip(ctx, state: LabelState, reason: str, annotator: str) -> LabelState:
 
 
 def history(ctx, annotator: str) -> list[dict]:
-    """The annotator's undoable actions, oldest first: logged pairs still in the CSV and skips,
-    minus those an `undo` event took back."""
+    """The annotator's undoable actions, oldest first: logged judgments still live, pairs still
+    in the CSV and skips, minus those an `undo` event took back."""
     events = ctx.events.read()
     undone = {e.get("target") for e in events if e.get("event") == "undo"}
     stored = ctx.store.read().pair_ids()
+    try:
+        live = set(ctx.judgments.read().by_id()) if ctx.judgments is not None else set()
+    except PreferenceError as exc:
+        raise UserError(f"The judgments file is unreadable: {exc}") from exc
     name = annotator_name(annotator)
     return [e for e in events if e.get("event") in UNDOABLE and e.get("id")
             and e.get("annotator") == name and e["id"] not in undone
-            and (e["event"] != "pair" or e.get("pair_id") in stored)]
+            and (e["event"] != "pair" or e.get("pair_id") in stored)
+            and (not e.get("judgment_id") or e["judgment_id"] in live)]
 
 
 def undo(ctx, state: LabelState, annotator: str) -> tuple[LabelState, str]:
@@ -602,7 +726,14 @@ def undo(ctx, state: LabelState, annotator: str) -> tuple[LabelState, str]:
     if not actions:
         raise UserError(f"Nothing to undo for {annotator_name(annotator)}.")
     last = actions[-1]
-    if last["event"] == "pair":
+    if last.get("judgment_id"):  # a judged screen (or both bad / tie): the judgment and all its pairs
+        try:
+            removed = ctx.judgments.undo(last["judgment_id"], annotator_name(annotator))
+        except PreferenceError as exc:
+            raise UserError(f"Not undone: {exc}") from exc
+    if last["event"] == "judgment":
+        what = f"judgment `{last['judgment_id']}` ({len(removed)} pair{'s' * (len(removed) != 1)} removed)"
+    elif last["event"] == "pair":
         try:
             ctx.store.undo(last["pair_id"])
         except PreferenceError as exc:
@@ -611,7 +742,7 @@ def undo(ctx, state: LabelState, annotator: str) -> tuple[LabelState, str]:
     else:
         what = {"skip": "the skip", "both_bad": "'both bad'", "tie": "the tie"}[last["event"]]
     ctx.events.log("undo", target=last["id"], undone=last["event"], pair_id=last.get("pair_id"),
-                  annotator=annotator_name(annotator), session=state.session)
+                  judgment_id=last.get("judgment_id"), annotator=annotator_name(annotator), session=state.session)
     ctx.reservations.release(state.session)
     if last.get("prompt_id"):
         ctx.reservations.reserve(str(last["prompt_id"]), state.session)

@@ -191,10 +191,13 @@ def start(ctx, settings: TrainSettings, trainer: str = DEFAULT_TRAINER,
     except PreferenceError as exc:
         raise UserError(str(exc)) from None
     spec = TRAINERS[trainer]
+    # KTO also learns from the judgments file (both-bad screens); it is append-only, read as is.
+    judged = ctx.judgments is not None and ctx.judgments.path.is_file() and "judgments" in spec.config.__dataclass_fields__
     job = settings.apply(spec.config(checkpoint=str(ctx.models.active()), data=str(data),
                                      annotator=annotator,
                                      out=str(next_out_dir(ctx.checkpoints_dir, spec.name)),
-                                     prompts=str(ctx.data_dir / PROMPTS_FILE)))
+                                     prompts=str(ctx.data_dir / PROMPTS_FILE),
+                                     **({"judgments": str(ctx.judgments.path)} if judged else {})))
     try:
         return ctx.runner.start(job, launcher=settings.launcher)
     except JobBusyError as exc:

@@ -74,7 +74,7 @@ def test_enter_then_undo_during_generation_leaves_csv_and_status_in_agreement(sl
     request = page.locator("#prompt").inner_text()
     submit_pair(page)
     page.wait_for_selector("#status .tag.busy")  # the next prompt's candidates are generating
-    assert len(ctx.store.load()) == 1
+    assert len(ctx.store.load()) == 5  # one screen of 4: 5 pairs (extremes)
     keys(page, "u")
     page.wait_for_function("document.querySelector('#status').innerText.includes('undone')")
     assert len(ctx.store.load()) == 0
@@ -119,7 +119,7 @@ def test_undo_after_a_reload(slow_app, page):
     submit_pair(page)
     page.wait_for_selector("#status .tag.ok")
     ready(page)
-    assert len(ctx.store.load()) == 1
+    assert len(ctx.store.load()) == 5
     page.reload()
     ready(page)  # the name comes back from the browser's storage
     assert page.locator("#annotator textarea, #annotator input").first.input_value() == "ana"
@@ -128,3 +128,27 @@ def test_undo_after_a_reload(slow_app, page):
     assert len(ctx.store.load()) == 0
     ready(page)
     shot(page, "label-after-undo")
+
+
+def pick_rank(page, card: int, rank: str) -> None:
+    page.locator(f"#rank-{card} input").click()
+    page.get_by_role("option", name=rank, exact=True).click()
+    page.wait_for_function(f"document.querySelector('#picks').innerText.includes('#{card + 1}={rank}')")
+
+
+def test_ranking_the_rest_and_the_scheme_in_the_browser(slow_app, page):
+    ctx, url = slow_app
+    open_page(page, url, "ana")
+    keys(page, "Digit1", "Shift+Digit4")
+    page.wait_for_selector("#card-3.rejected")
+    assert page.locator("#rank-0 input").input_value() == "1"  # filled from the marks
+    assert page.locator("#rank-3 input").input_value() == "4"
+    pick_rank(page, 1, "3")
+    pick_rank(page, 2, "2")
+    page.get_by_text("Advanced").click()
+    page.locator("#pair-scheme input").click()
+    page.get_by_role("option", name="all", exact=True).click()
+    keys(page, "Enter")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('6 pairs (all)')")
+    (judgment,) = ctx.judgments.read().judgments
+    assert judgment.ranking == ((0,), (2,), (1,), (3,)) and len(ctx.store.load()) == 6

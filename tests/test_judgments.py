@@ -92,3 +92,12 @@ def test_selection_uses_margins_when_given():
     parses = [a, b, c, d]
     # three colours differ about equally; the model is unsure between 0 and 2 only
     assert select_candidates(parses, 2, margins=[-1.0, -3.0, -1.01, -2.0], uncertainty_weight=10.0) == [0, 2]
+
+
+def test_a_text_shown_twice_gives_each_pair_once_and_contradictions_none():
+    twice = judgment_from_pick("p", ["a", "b", "b", "c"], chosen=0, rejected=3)
+    pairs = [(p.chosen, p.rejected) for p in derive_pairs(twice, "extremes")]
+    assert sorted(pairs) == [("a", "b"), ("a", "c"), ("b", "c")]  # not ("a", "b") twice
+    assert sum(p.weight for p in derive_pairs(twice, "extremes")) == pytest.approx(1.0)
+    both_ways = judgment_from_ranking("p", ["a", "b", "a "], [[0], [1], [2]])
+    assert derive_pairs(both_ways, "all") == []  # a > b and b > a: nothing learned

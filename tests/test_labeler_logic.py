@@ -126,9 +126,10 @@ def test_all_invalid_candidates_are_flagged(tmp_path):
 def test_submit_appends_the_pair_with_its_metadata(ctx):
     state = ready(ctx)
     state = L.mark(L.mark(state, 2, "chosen"), 0, "rejected")
-    new, pair_id = L.submit(ctx, state, state.chosen, state.rejected, " ana ")
+    new, judgment_id = L.submit(ctx, state, state.chosen, state.rejected, " ana ", scheme="best_worst")
     rows = ctx.store.load()
-    assert len(rows) == 1 and pair_id in new.notice and not new.candidates
+    assert len(rows) == 1 and judgment_id in new.notice and not new.candidates
+    assert "1 pair (best_worst)" in new.notice and rows.iloc[0].judgment_id == judgment_id
     row = rows.iloc[0]
     assert (row.prompt, row.chosen, row.rejected) == (
         state.prompt, state.candidates[2].text, state.candidates[0].text)
@@ -176,24 +177,25 @@ def test_submitting_the_same_pair_twice_is_refused(ctx):
     L.submit(ctx, state, 0, 1, "ana")
     with pytest.raises(L.UserError, match="already stored"):
         L.submit(ctx, state, 0, 1, "ana")
-    assert len(ctx.store.load()) == 1
+    assert len(ctx.store.load()) == 5 and len(ctx.judgments.read().judgments) == 1  # one screen, 5 pairs
 
 
 def test_undo_takes_back_the_annotators_last_pair_and_returns_to_its_prompt(ctx):
-    a, pair_a = L.submit(ctx, ready(ctx, seed=1), 0, 1, "ana")
+    a, pair_a = L.submit(ctx, ready(ctx, seed=1), 0, 1, "ana")  # judgment ids: each screen gave 5 pairs
     first = ready(ctx, seed=2)
     b, pair_b = L.submit(ctx, first, 0, 1, "ana")
     _, other_pair = L.submit(ctx, ready(ctx, seed=3), 1, 0, "bo")
-    assert len(ctx.store.load()) == 3
+    assert len(ctx.store.load()) == 15
     # a fresh state (a reloaded page): the history comes from the event log and the CSV
     state, what = L.undo(ctx, L.LabelState(session="new"), "ana")
-    assert pair_b in what and set(ctx.store.load().pair_id) == {pair_a, other_pair}
+    assert pair_b in what and "5 pairs removed" in what
+    assert set(ctx.store.load().judgment_id) == {pair_a, other_pair} and len(ctx.store.load()) == 10
     assert (state.prompt, state.prompt_id, state.replay_seed) == (first.prompt, first.prompt_id, 2)
     assert "undone" in state.notice and not state.candidates
     again = L.generate(ctx, state, L.Sampling(k=4))  # same seed: the same candidates come back
     assert [c.text for c in again.candidates] == [c.text for c in first.candidates]
     L.undo(ctx, state, "ana")
-    assert set(ctx.store.load().pair_id) == {other_pair}
+    assert set(ctx.store.load().judgment_id) == {other_pair}
     with pytest.raises(L.UserError, match="Nothing to undo for ana"):
         L.undo(ctx, state, "ana")
 
@@ -218,8 +220,8 @@ def test_an_invalid_candidate_over_a_valid_one_needs_a_second_submit(tmp_path):
     with pytest.raises(L.NeedsConfirmation, match="invalid") as warned:
         L.submit(ctx, state, bad, good, "ana")
     assert len(ctx.store.load()) == 0
-    L.submit(ctx, warned.value.state, bad, good, "ana")
-    assert len(ctx.store.load()) == 1
+    _, judgment_id = L.submit(ctx, warned.value.state, bad, good, "ana")
+    assert set(ctx.store.load().judgment_id) == {judgment_id}
     ctx.close()
 
 
@@ -232,7 +234,7 @@ def test_a_generation_finished_after_an_undo_is_dropped(ctx):
     undone, _ = book.apply(waiting, lambda s: L.undo(ctx, s, "ana"))  # ... while U is pressed
     assert book.finish(waiting, generated) is None  # superseded: dropped
     assert book.current(waiting) == undone and undone.prompt == shown.prompt
-    assert pair_id not in set(ctx.store.load().pair_id)
+    assert pair_id not in set(ctx.store.load().judgment_id)
     with pytest.raises(L.UserError, match="Nothing to undo"):
         book.apply(undone, lambda s: L.undo(ctx, s, "ana"))
 

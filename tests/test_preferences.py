@@ -194,7 +194,8 @@ def test_original_project_file_loads_and_upgrades_on_append(tmp_path):
 
 def test_unknown_extra_columns_are_preserved(tmp_path):
     path = tmp_path / "p.csv"
-    path.write_text(",".join(COLUMNS) + ",mood\n" + "p,c,r,other,human,,,,,,,,,happy\n")
+    blanks = "," * (len(COLUMNS) - 5)  # every column after prompt, chosen, rejected, category, source
+    path.write_text(",".join(COLUMNS) + ",mood\n" + f"p,c,r,other,human,{blanks}happy\n")
     store = PreferenceStore(path)
     store.append(prompt="p2", chosen="c2", rejected="r2", mood="calm")
     df = store.load()

@@ -21,11 +21,11 @@ from trl import DPOConfig, DPOTrainer
 
 from trainer.dpo_config import DPOArgs
 from trainer.preference_data import check_ids_not_cut
-from trainer.preference_run import (Recipe, TrainerParts, command_functions, reference_model, run_module,
-                                    tokenize_separately)
+from trainer.preference_run import (Recipe, TrainerParts, WeightedRows, command_functions, reference_model,
+                                    run_module, tokenize_separately)
 
 
-class DiagramDPOTrainer(DPOTrainer):
+class DiagramDPOTrainer(WeightedRows, DPOTrainer):
     """TRL's DPOTrainer tokenizing prompt (with BOS) and answer (+ EOS) apart: TRL 1.16 tokenizes
     prompt + answer as one string and starts the answer where the two tokenizations diverge,
     which drops the prompt's last token ("### Answer: "'s space) from the context."""

@@ -119,9 +119,21 @@ def derive_pairs(j: Judgment, scheme: str = DEFAULT_SCHEME) -> list[WeightedPair
 
     Pairs whose two texts are identical say nothing and are dropped (the weights of the rest still
     sum to 1); a judgment with fewer than two groups (everything tied, or only both-bad) gives none.
+    The same text shown twice gives each (chosen, rejected) text pair once (so pair ids stay
+    unique), and a text ranked both above and below another (shown twice, at two ranks)
+    contradicts itself: neither direction is kept.
     """
-    pairs = [(a, b) for a, b in _ordered_pairs(j, scheme)
-             if j.candidates[a].strip() != j.candidates[b].strip()]
+    texts = [c.strip() for c in j.candidates]
+    ordered = [(a, b) for a, b in _ordered_pairs(j, scheme) if texts[a] != texts[b]]
+    said = {(texts[a], texts[b]) for a, b in ordered}
+    seen: set[tuple[str, str]] = set()
+    pairs = []
+    for a, b in ordered:
+        key = (texts[a], texts[b])
+        if key in seen or (key[1], key[0]) in said:
+            continue
+        seen.add(key)
+        pairs.append((a, b))
     if not pairs:
         return []
     weight = 1.0 / len(pairs)

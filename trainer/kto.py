@@ -5,8 +5,11 @@
 
 The run is `trainer.preference_run` (as for ORPO). KTO (Ethayarajh et al. 2024, arXiv:2402.01306)
 learns from unpaired answers labelled desirable or undesirable: each stored pair gives its chosen
-answer as desirable and its rejected one as undesirable (`preference_data.unpair`; the store keeps
-pairs only, so there are no "both bad" rows to add yet). Like DPO it needs a frozen reference
+answer as desirable and its rejected one as undesirable (`preference_data.unpair`, half the pair's
+weight each). With `--judgments data/label_judgments.jsonl` (`kto_rows`) a judged screen instead
+gives its best answers desirable and its worst undesirable (`trainer.judgments.unpaired`, weights
+summing to 1), and a "both bad" screen, which no pair can express, gives every shown candidate as
+undesirable; rows are drawn by weight (`preference_run.WeightedRows`). Like DPO it needs a frozen reference
 (`preference_run.reference_model`). Its KL estimate pairs each prompt with a neighbour's answer
 inside a batch, so TRL requires sequential batches of more than one row: rows are shuffled once
 (seeded) and a batch holds `2 * --batch-size` rows, the same text as a batch of pairs.
@@ -16,19 +19,27 @@ The options are `trainer.kto_config.KTOArgs`.
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from datasets import Dataset
 from trl import KTOConfig, KTOTrainer
 
+from trainer.judgment_store import parse_judgments
+from trainer.judgments import Judgment, unpaired
 from trainer.kto_config import KTOArgs
 from trainer.preference_data import check_ids_not_cut, unpair
-from trainer.preference_run import (Recipe, TrainerParts, command_functions, reference_model, run_module,
-                                    tokenize_separately)
+from trainer.preference_run import (Recipe, TrainerParts, WeightedRows, command_functions, reference_model,
+                                    run_module, tokenize_separately)
+from trainer.template import model_input
+
+ROW_KEYS = ("prompt", "completion", "label", "weight", "judgment_id", "length")
 
 
-class DiagramKTOTrainer(KTOTrainer):
+class DiagramKTOTrainer(WeightedRows, KTOTrainer):
     """TRL's KTOTrainer tokenizing prompt (with BOS) and answer (+ EOS) apart, as SFT and
     generation do (TRL 1.16 tokenizes them as one string; see trainer.dpo)."""
 
@@ -47,10 +58,58 @@ class DiagramKTOTrainer(KTOTrainer):
         return dataset
 
 
-def _unpaired(rows: list, seed: int) -> Dataset:
-    out = unpair(rows)
+def _dataset(rows: list[dict[str, Any]], seed: int) -> Dataset:
+    """Rows with the same keys (ROW_KEYS), shuffled once (seeded)."""
+    out = [{"weight": 1.0, "judgment_id": "", "length": 0, **row} for row in rows]
+    out = [{key: row[key] for key in ROW_KEYS} for row in out]
     random.Random(seed).shuffle(out)
     return Dataset.from_list(out)
+
+
+def kto_rows(rows: list[dict[str, Any]], judgments: Iterable[Judgment], need: Callable[[str, str], int],
+             max_length: int, val_prompts: set[str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """KTO's training rows: a pair of a judgment in `judgments` is replaced by that judgment's
+    `unpaired` rows (once per judgment), other pairs are `unpair`ed, and each both-bad judgment
+    whose prompt is not in validation adds every candidate as undesirable. `need(prompt, text)`:
+    tokens a row needs; rows over `max_length` are dropped. Returns (rows, counts)."""
+    by_id = {j.judgment_id: j for j in judgments}
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    counts = {"from_judgments": 0, "both_bad_judgments": 0, "both_bad_rows": 0, "dropped_too_long": 0}
+
+    def add(prompt: str, j: Judgment) -> int:
+        added = 0
+        for text, desirable, weight in unpaired(j):
+            length = need(prompt, text)
+            if length > max_length:
+                counts["dropped_too_long"] += 1
+                continue
+            out.append({"prompt": prompt, "completion": text, "label": desirable, "weight": weight,
+                        "judgment_id": j.judgment_id, "length": length})
+            added += 1
+        return added
+
+    for row in rows:
+        j = by_id.get(row.get("judgment_id") or "")
+        if j is None:
+            out += unpair([row])
+        elif j.judgment_id not in used:
+            used.add(j.judgment_id)
+            counts["from_judgments"] += add(row["prompt"], j)
+    for j in by_id.values():
+        prompt = model_input(j.prompt)
+        if j.both_bad and prompt not in val_prompts:
+            counts["both_bad_judgments"] += 1
+            counts["both_bad_rows"] += add(prompt, j)
+    return out, counts
+
+
+def _read_judgments(path: str) -> tuple[list[Judgment], dict[str, Any]]:
+    """The live judgments of `--judgments` and what the manifest records about the file."""
+    data = Path(path).read_bytes()  # append-only: a line being written is a torn tail, ignored
+    log = parse_judgments(data, Path(path).name)
+    return list(log.judgments), {"judgments_file": str(path), "judgments_sha256": hashlib.sha256(data).hexdigest(),
+                                 "judgments": len(log.judgments)}
 
 
 def build_trainer(args: KTOArgs, parts: TrainerParts) -> DiagramKTOTrainer:
@@ -59,8 +118,20 @@ def build_trainer(args: KTOArgs, parts: TrainerParts) -> DiagramKTOTrainer:
                   train_sampling_strategy="sequential")  # KTO's KL pairing needs the fixed order
     config = KTOConfig(beta=args.beta, desirable_weight=args.desirable_weight,
                        undesirable_weight=args.undesirable_weight, **shared)
-    return DiagramKTOTrainer(model=parts.model, ref_model=reference_model(parts.model, parts.lora), args=config,
-                             **parts.inputs(lambda rows: _unpaired(rows, args.seed)))
+    judgments, facts = _read_judgments(args.judgments) if args.judgments else ([], {})
+    tokenizer = parts.tokenizer
+
+    def need(prompt: str, text: str) -> int:
+        return len(tokenizer(prompt)["input_ids"]) + len(tokenizer(text, add_special_tokens=False)["input_ids"]) + 1
+
+    train, counts = kto_rows(parts.train_rows, judgments, need, parts.max_length,
+                             {row["prompt"] for row in parts.val_rows})
+    inputs = parts.inputs(lambda rows: _dataset(unpair(rows), args.seed))
+    inputs["train_dataset"] = _dataset(train, args.seed)
+    trainer = DiagramKTOTrainer(model=parts.model, ref_model=reference_model(parts.model, parts.lora), args=config,
+                                **inputs)
+    trainer.data_facts = {"kto_rows": {**facts, **counts, "train_rows": len(train)}} if args.judgments else {}
+    return trainer
 
 
 RECIPE = Recipe(name="kto", algorithm="KTO (TRL KTOTrainer, loss_type=kto; pairs unpaired)", config=KTOArgs,

@@ -19,3 +19,7 @@ class KTOArgs(PreferenceArgs):
     desirable_weight: float = field(default=1.0, metadata={"help": "loss weight of desirable (chosen) answers"})
     undesirable_weight: float = field(default=1.0, metadata={
         "help": "loss weight of undesirable (rejected) answers"})
+    judgments: str = field(default="", metadata={"data": True, "help": (
+        "the judgments file (data/label_judgments.jsonl): each judged screen gives its best answers "
+        "desirable and its worst undesirable, and a 'both bad' screen every candidate undesirable; "
+        "default: none, each pair's chosen desirable and rejected undesirable")})

@@ -28,8 +28,8 @@ from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
 from trainer.orpo_config import ORPOArgs
 from trainer.preference_data import check_not_cut
-from trainer.preference_run import (Cancelled, Recipe, SeparateAnswerTokens, TrainerParts, command_functions,
-                                    run_module, training_arguments)
+from trainer.preference_run import (Cancelled, Recipe, SeparateAnswerTokens, TrainerParts, WeightedRows,
+                                    command_functions, run_module, training_arguments)
 
 __all__ = ["Cancelled", "DiagramORPOTrainer", "ORPOArgs", "train_orpo", "run_orpo", "main"]
 
@@ -38,10 +38,10 @@ def _orpo_config(args: ORPOArgs, work: Path, max_length: int, lora: bool) -> Any
     return ORPOConfig(beta=args.beta, **training_arguments(args, work, max_length, lora))
 
 
-class DiagramORPOTrainer(SeparateAnswerTokens, ORPOTrainer):
+class DiagramORPOTrainer(WeightedRows, SeparateAnswerTokens, ORPOTrainer):
     """TRL's ORPOTrainer with two changes that keep it consistent with SFT and generation.
 
-    - Prompt and answer are tokenized separately (SeparateAnswerTokens).
+    - Prompt and answer are tokenized separately (SeparateAnswerTokens); rows are drawn by weight (WeightedRows).
     - The NLL term is over the chosen *answer* only (labels -100 on the prompt, as in SFT and in
       the ORPO paper's L_SFT); TRL 1.16 takes it over prompt + answer. On the tiny model that
       spent most of the NLL on learning to predict request text and, measured, cost validity

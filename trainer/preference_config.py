@@ -57,6 +57,7 @@ class PreferenceArgs:
                 "(checks data sharding under accelerate launch)"})
 
     def settings(self) -> dict[str, float]:
-        """The loss settings of this trainer (its own fields), recorded in the manifest."""
-        own = {f for f in self.__dataclass_fields__} - set(PreferenceArgs.__dataclass_fields__)
+        """The loss settings of this trainer (its own fields but data paths), recorded in the manifest."""
+        own = {name for name, f in self.__dataclass_fields__.items() if not f.metadata.get("data")}
+        own -= set(PreferenceArgs.__dataclass_fields__)
         return {name: getattr(self, name) for name in sorted(own)}

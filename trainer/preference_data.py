@@ -1,13 +1,18 @@
 """The data side of every preference trainer (ORPO, DPO, SimPO, KTO): preference rows in TRL's
 layout, the split, lengths and the no-cut checks.
 
-    rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...)
+    rows = load_pairs(Path("data/orpo_dataset_llm.csv"))        # prompt = template.model_input(...), weight
     rows = load_pairs(path, annotator="ana")                     # one annotator's pairs (--annotator)
     train, val = split_pairs(rows, val_fraction=0.05, seed=0)   # whole prompts on one side
     train, val, max_length, dropped = fit_rows(tokenizer, model, train, val, cap=2048)
     check_not_cut(trainer.train_dataset, tokenizer)             # ORPO / SimPO, after TRL tokenized them
     check_ids_not_cut(trainer.train_dataset, tokenizer, max_length, ("chosen", "rejected"))  # DPO
     unpair(rows)                                                # KTO: desirable / undesirable rows
+    weighting(dataset)                                          # the manifest's record of the row weights
+
+Every row carries its `weight` (the store's column, 1 for rows without one: a screen's pairs
+share 1) and `judgment_id`; the trainers draw rows in proportion to the weight
+(`preference_run.WeightedRows`), so one labeled screen counts once however many pairs it gave.
 
 TRL truncates the answer when prompt + answer > max_length and its EOS goes with it, so
 `fit_rows` measures every row (prompt with BOS + longer answer + EOS), drops those over the cap,
@@ -23,22 +28,50 @@ import random
 from pathlib import Path
 from typing import Any
 
-from trainer.annotators import ALL_ANNOTATORS, annotator_names, only_annotator
+from trainer.annotators import ALL_ANNOTATORS, annotator_names
 from trainer.datasets_io import load_prompt_pool
 from trainer.preferences import PreferenceStore
 from trainer.template import model_input
 
 
-def load_pairs(path: Path, annotator: str = ALL_ANNOTATORS) -> list[dict[str, str]]:
-    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected;
-    with `annotator`, only that annotator's pairs (ValueError when they have none)."""
-    rows = PreferenceStore(path).read().rows
-    kept = only_annotator(rows, annotator)
+def load_pairs(path: Path, annotator: str = ALL_ANNOTATORS) -> list[dict[str, Any]]:
+    """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected,
+    weight (1 for rows without one) and judgment_id ("" for pairs of no judgment); with
+    `annotator`, only that annotator's pairs (ValueError when they have none)."""
+    view = PreferenceStore(path).read()
+    kept = [(row, weight) for row, weight in zip(view.rows, view.weights())
+            if annotator == ALL_ANNOTATORS or row.get("annotator", "") == annotator]
     if annotator and not kept:
         raise ValueError(f"{path}: no pairs by annotator {annotator!r} (annotators: "
-                         f"{', '.join(annotator_names(rows)) or 'none'})")
-    return [{"prompt": model_input(r["prompt"]), "chosen": r["chosen"], "rejected": r["rejected"]}
-            for r in kept]
+                         f"{', '.join(annotator_names(view.rows)) or 'none'})")
+    return [{"prompt": model_input(row["prompt"]), "chosen": row["chosen"], "rejected": row["rejected"],
+             "weight": weight, "judgment_id": row.get("judgment_id", "")}
+            for row, weight in kept]
+
+
+def row_weights(dataset: Any) -> list[float] | None:
+    """The `weight` column of a dataset (a datasets.Dataset or a list of dicts) when the weights
+    differ, else None (no column, or all equal: uniform sampling is the same draw). ValueError when
+    they are all zero or one is negative."""
+    if isinstance(dataset, list):
+        weights = [float(row.get("weight", 1.0)) for row in dataset]
+    elif "weight" in (getattr(dataset, "column_names", None) or []):
+        weights = [float(w) for w in dataset["weight"]]
+    else:
+        return None
+    if any(w < 0 for w in weights) or (weights and not any(weights)):
+        raise ValueError("row weights must be >= 0 and not all zero")
+    return weights if len(set(weights)) > 1 else None
+
+
+def weighting(dataset: Any) -> dict[str, Any]:
+    """What the manifest records about the row weights of the training data."""
+    weights = row_weights(dataset)
+    rows = len(dataset)
+    if weights is None:
+        return {"sampler": "uniform (all rows weigh the same)", "rows": rows}
+    return {"sampler": "weighted (rows drawn with replacement in proportion to weight, rows per epoch)",
+            "rows": rows, "weight_sum": round(sum(weights), 6), "min": min(weights), "max": max(weights)}
 
 
 def split_pairs(rows: list[dict[str, str]], val_fraction: float, seed: int) -> tuple[list, list]:
@@ -104,12 +137,15 @@ def check_ids_not_cut(dataset: Any, tokenizer: Any, max_length: int, sides: tupl
                 raise RuntimeError(f"row {i}: {side} was cut before its EOS (max_length too small)")
 
 
-def unpair(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """KTO's unpaired rows from pairs: the chosen answer desirable, the rejected one undesirable
-    (the store keeps pairs only; a "both bad" judgment would add undesirable rows here)."""
+def unpair(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """KTO's unpaired rows from pairs: the chosen answer desirable, the rejected one undesirable,
+    each with half the pair's weight (when the rows have one), so a pair counts once. Both-bad
+    screens add undesirable rows from the judgments file (`trainer.kto.kto_rows`)."""
     out: list[dict[str, Any]] = []
     for row in rows:
         extra = {k: v for k, v in row.items() if k not in ("chosen", "rejected")}
+        if "weight" in row:
+            extra["weight"] = float(row["weight"]) / 2
         out.append({**extra, "completion": row["chosen"], "label": True})
         out.append({**extra, "completion": row["rejected"], "label": False})
     return out

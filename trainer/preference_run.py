@@ -73,7 +73,7 @@ from trainer.fileio import os_error_message
 from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
 from trainer.modeling import classify, load_model, pick_device, pick_dtype
 from trainer.preference_config import FULL_FINETUNE_MAX_PARAMS, PreferenceArgs
-from trainer.preference_data import fit_rows, heldout_rows, load_pairs, split_pairs
+from trainer.preference_data import fit_rows, heldout_rows, load_pairs, row_weights, split_pairs, weighting
 from trainer.preferences import open_store
 from trainer.schema import TRAINED_PAIRS_FILE
 from trainer.sources import open_source
@@ -203,6 +203,29 @@ def prepare_model(args: PreferenceArgs) -> tuple[Any, Any, Any, dict[str, Any]]:
     return model, tokenizer, config, {"base_model": args.checkpoint, "root_base_model": root_base, "adapter": True}
 
 
+class WeightedRows:
+    """For all four TRL trainers (ORPO, DPO, SimPO, KTO): a training set whose rows carry
+    different `weight`s (`preference_data.load_pairs`: a screen's pairs share 1, older and auto
+    rows weigh 1) is drawn by `weighted_sampler`, so each row is seen in proportion to its weight
+    and one labeled screen counts once however many pairs it gave. Equal weights keep the trainer's
+    own sampler (group_by_length; KTO's sequential order)."""
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        dataset = self.train_dataset if train_dataset is None else train_dataset
+        weights = row_weights(dataset) if dataset is not None else None
+        if weights is None:
+            return super()._get_train_sampler(train_dataset)
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        return weighted_sampler(weights, seed)
+
+
+def weighted_sampler(weights: list[float], seed: int) -> torch.utils.data.WeightedRandomSampler:
+    """len(weights) draws per epoch, with replacement, row i with probability weight_i / sum (seeded)."""
+    generator = torch.Generator().manual_seed(int(seed))
+    return torch.utils.data.WeightedRandomSampler(weights, num_samples=len(weights), replacement=True,
+                                                  generator=generator)
+
+
 class SeparateAnswerTokens:
     """For TRL's ORPOTrainer and CPOTrainer (SimPO), which share `build_tokenized_answer`: prompt
     and answer are tokenized separately. TRL tokenizes prompt + answer as one string, which can
@@ -328,6 +351,7 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
              "annotators": annotator_names(open_store(snapshot).read().rows),  # whose pairs
              "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics,
+             "row_weights": weighting(trainer.train_dataset), **getattr(trainer, "data_facts", {}),
              "heldout_pairs": val_rows, **distributed.run_facts(args.batch_size, args.grad_accum)}
     return trainer, tokenizer, facts
 

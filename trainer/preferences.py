@@ -2,11 +2,18 @@
 
 Columns: `prompt, chosen, rejected` (TRL's names, first) then metadata (`category, source,
 annotator, model, candidate_ids, created_at, pair_id`) and the labeler's optional columns
-(`positions, sampling, decision_seconds`). Unknown extra columns of an existing file are kept.
+(`positions, sampling, decision_seconds, judgment_id, weight`). Unknown extra columns of an existing
+file are kept. `weight` is a pair's share of its screen (`trainer.judgments.derive_pairs`); empty
+(every row of an older file) reads as 1 (`row_weight`). A labeled screen's pairs are written by
+`trainer.judgment_store.JudgmentStore`, which keeps the judgment itself beside this file and uses
+`locked()`, `append_rows` and `remove_judgment` under one lock.
 
     store = PreferenceStore("data/orpo_dataset_llm.csv")
     pair_id = store.append(prompt=p, chosen=a, rejected=b, category="dl_model", source="human")
     store.undo(pair_id)
+    with store.locked():                       # reentrant in this thread: several steps, one lock
+        ids = store.append_rows([row_a, row_b])  # rows from make_row: one write, all or nothing
+        store.remove_judgment(judgment_id)     # every pair of one screen, one rewrite
     view = store.read()        # PreferenceError("...: row 17: empty 'chosen'") on a bad row
     view.counts(), view.labeled_prompts(), view.pair_ids(), view.recent(4), view.triples()
     store.export_csv(dest)     # a consistent copy for training
@@ -39,12 +46,14 @@ Durability choices (user labels are precious):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -101,6 +110,26 @@ def _text(value: Any, column: str, limit: int) -> str:
     return value
 
 
+def format_weight(weight: float) -> str:
+    """A weight as stored in the CSV: up to 12 significant digits ("0.2", "0.333333333333", "1")."""
+    return f"{float(weight):.12g}"
+
+
+def row_weight(row: Mapping[str, str], where: str = "") -> float:
+    """A stored row's weight: its `weight` column, 1 when empty or absent; PreferenceError
+    (prefixed with `where`) when it is not a finite number >= 0."""
+    text = (row.get("weight") or "").strip()
+    if not text:
+        return 1.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise PreferenceError(f"{where}'weight' is {text!r}; it must be a number >= 0 (empty means 1)")
+    return value
+
+
 def make_row(prompt: str, chosen: str, rejected: str, metadata: dict[str, Any], extra: tuple[str, ...] = ()) -> dict[str, str]:
     """Validate one new pair; returns every column as text (pair_id and created_at filled in)."""
     row = {}
@@ -120,6 +149,7 @@ def make_row(prompt: str, chosen: str, rejected: str, metadata: dict[str, Any], 
     row["created_at"] = row.get("created_at") or utc_now()
     row["pair_id"] = pair_id_for(prompt, chosen, rejected, row.get("annotator", ""))
     _check_choices(row, "")
+    row_weight(row)
     return row
 
 
@@ -154,6 +184,7 @@ def _row_dict(header: list[str], record: Record, name: str) -> dict[str, str]:
     for column in COLUMNS:
         row.setdefault(column, "")
     _check_choices(row, where)
+    row_weight(row, where)
     return row
 
 
@@ -235,6 +266,18 @@ class PreferenceView:
         """(prompt, chosen, rejected) of every pair, in file order."""
         return [(row["prompt"], row["chosen"], row["rejected"]) for row in self.rows]
 
+    def weights(self) -> list[float]:
+        """Every pair's weight (1 for rows without one), in file order."""
+        return [row_weight(row) for row in self.rows]
+
+    def judgment_ids(self) -> dict[str, list[str]]:
+        """{judgment_id: its pair_ids in file order} for the rows derived from a judgment."""
+        out: dict[str, list[str]] = {}
+        for row in self.rows:
+            if row.get("judgment_id"):
+                out.setdefault(row["judgment_id"], []).append(row["pair_id"])
+        return out
+
 
 class PreferenceBackend(Protocol):
     """What the labeler, bootstrap and training need from a preference store (the CSV store
@@ -258,6 +301,9 @@ class PreferenceStore:
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        # One FileLock per store, reentrant within a thread (`locked()` around append_rows),
+        # exclusive across threads (thread-local state: each thread opens its own descriptor).
+        self._filelock = file_lock(self.path, lock_timeout)
         # The bytes last read and their parse: a later read that still starts with those bytes
         # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
         # With it, the pair_ids of the rows already checked (so an append checks only new rows).
@@ -266,7 +312,19 @@ class PreferenceStore:
     # -- reading
 
     def _lock(self) -> FileLock:
-        return file_lock(self.path, self.lock_timeout)
+        self._filelock.timeout = self.lock_timeout
+        return self._filelock
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the file's lock for several steps (reentrant in this thread: the store's own
+        methods inside take it again); PreferenceError when another process holds it too long."""
+        lock = self._lock()
+        self._acquire(lock)
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _acquire(self, lock: FileLock) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,16 +390,37 @@ class PreferenceStore:
 
     def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str:
         """Validate and append one pair; returns its pair_id. A duplicate pair is refused."""
+        return self.append_rows([{"prompt": prompt, "chosen": chosen, "rejected": rejected, **metadata}])[0]
+
+    def stored_ids(self) -> frozenset[str]:
+        """The pair_ids in the file (one locked read; cheap after the first: only new rows parse)."""
+        with self.locked():
+            return frozenset(self._read()[2])
+
+    def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]:
+        """Validate and append several pairs (dicts of prompt, chosen, rejected and metadata
+        columns) in one write: all of them or, on any problem, none. Returns their pair_ids; a
+        pair already stored (or given twice) is refused."""
+        if not pairs:
+            return []
         lock = self._lock()
         self._acquire(lock)
         try:
             data, parsed, ids = self._read()
             header = _data_header(parsed.header)
-            row = make_row(prompt, chosen, rejected, metadata, tuple(c for c in header if c not in COLUMNS))
-            if row["pair_id"] in ids:
-                raise PreferenceError(
-                    f"this pair is already stored ({self.path.name} row {ids[row['pair_id']]}, "
-                    f"pair_id {row['pair_id']}); nothing was written")
+            extra = tuple(c for c in header if c not in COLUMNS)
+            rows, batch = [], set()
+            for pair in pairs:
+                meta = {k: v for k, v in pair.items() if k not in REQUIRED}
+                row = make_row(pair.get("prompt"), pair.get("chosen"), pair.get("rejected"), meta, extra)
+                if row["pair_id"] in ids:
+                    raise PreferenceError(
+                        f"this pair is already stored ({self.path.name} row {ids[row['pair_id']]}, "
+                        f"pair_id {row['pair_id']}); nothing was written")
+                if row["pair_id"] in batch:
+                    raise PreferenceError(f"pair_id {row['pair_id']} is given twice; nothing was written")
+                batch.add(row["pair_id"])
+                rows.append(row)
             if parsed.torn_at is not None:
                 self._move_torn_tail(data, parsed.torn_at)
                 data = data[: parsed.torn_at]
@@ -352,20 +431,48 @@ class PreferenceStore:
             if not parsed.header:
                 parsed = CsvFile(list(COLUMNS), [], 0)
                 payload += encode_row(list(COLUMNS))
-            payload += encode_row([row.get(column, "") for column in parsed.header])
+            payload += b"".join(encode_row([row.get(column, "") for column in parsed.header]) for row in rows)
             self._write_all(payload)
         finally:
             lock.release()
-        return row["pair_id"]
+        return [row["pair_id"] for row in rows]
+
+    def remove_judgment(self, judgment_id: str) -> list[str]:
+        """Remove every row derived from this judgment in one rewrite (temp file + fsync +
+        os.replace, under the lock); returns the removed pair_ids (empty: nothing matched, the
+        file is left alone)."""
+        if not judgment_id:
+            raise PreferenceError("no judgment_id given; nothing was removed")
+        lock = self._lock()
+        self._acquire(lock)
+        try:
+            data, parsed, _ids = self._read()
+            removed, kept, start = [], [], 0
+            for record in parsed.records:
+                row = _row_dict(parsed.header, record, self.path.name)
+                if row.get("judgment_id") == judgment_id:
+                    kept.append(data[start : record.start])
+                    start = record.end
+                    removed.append(row["pair_id"])
+            if removed:
+                self._replace(b"".join(kept) + data[start:])
+            return removed
+        finally:
+            lock.release()
 
     def undo(self, pair_id: str) -> None:
-        """Remove the row with this pair_id (temp file + fsync + os.replace, under the lock)."""
+        """Remove the row with this pair_id (temp file + fsync + os.replace, under the lock). A pair
+        derived from a judgment is refused: `JudgmentStore.undo` takes back the whole judgment."""
         lock = self._lock()
         self._acquire(lock)
         try:
             data, parsed, _ids = self._read()
             for record in parsed.records:
                 if _stored_pair_id(parsed.header, record) == pair_id:
+                    judgment = dict(zip(parsed.header, record.fields or [])).get("judgment_id")
+                    if judgment:  # its judgment would bring it back (JudgmentStore.repair)
+                        raise PreferenceError(f"{self.path.name}: pair {pair_id} belongs to judgment {judgment}; "
+                                              "undo the judgment (all its pairs) instead; nothing was removed")
                     self._replace(data[: record.start] + data[record.end :])
                     return
             raise PreferenceError(f"{self.path.name}: no pair with pair_id {pair_id!r}; nothing was removed")

@@ -28,7 +28,9 @@ SFT_COLUMNS = ("input_data", "output_data", "dest_shape_info")
 POOL_COLUMNS = ("prompt_id", "category", "split", "request", "prompt", "reference", "dest_shape_info")
 PREFERENCE_REQUIRED = ("prompt", "chosen", "rejected")  # TRL's names, always first
 PREFERENCE_METADATA = ("category", "source", "annotator", "model", "candidate_ids", "created_at", "pair_id")
-PREFERENCE_OPTIONAL = ("positions", "sampling", "decision_seconds")  # the labeler's extras
+# The labeler's extras; `judgment_id` names the screen a pair was derived from (the judgments file,
+# JUDGMENTS_FILE) and `weight` its share of that screen (weights of one judgment sum to 1; empty: 1).
+PREFERENCE_OPTIONAL = ("positions", "sampling", "decision_seconds", "judgment_id", "weight")
 PREFERENCE_COLUMNS = PREFERENCE_REQUIRED + PREFERENCE_METADATA + PREFERENCE_OPTIONAL
 
 # ---- default paths (relative to the repository root / the app's --data-dir) -------------------
@@ -40,6 +42,7 @@ PROMPTS_FILE = "orpo_prompts.csv"
 PREFERENCES_FILE = "orpo_dataset_llm.csv"
 LABEL_EVENTS_FILE = "label_events.jsonl"
 LABEL_TASKS_FILE = "label_tasks.jsonl"  # the labeler's shared candidates (app --overlap N)
+JUDGMENTS_FILE = "label_judgments.jsonl"  # beside the preference CSV: every screen's judgment
 VOTES_FILE = "ab_votes.csv"
 DEFAULT_CHECKPOINT_NAME = "tiny-sft"
 TRAINED_PAIRS_FILE = "preferences.csv"  # in a preference-trained checkpoint: the pairs it saw

@@ -18,12 +18,13 @@ from __future__ import annotations
 from trl.experimental.cpo import CPOConfig, CPOTrainer
 
 from trainer.preference_data import check_not_cut
-from trainer.preference_run import Recipe, SeparateAnswerTokens, TrainerParts, command_functions, run_module
+from trainer.preference_run import (Recipe, SeparateAnswerTokens, TrainerParts, WeightedRows, command_functions,
+                                    run_module)
 from trainer.simpo_config import SimPOArgs
 
 
-class DiagramSimPOTrainer(SeparateAnswerTokens, CPOTrainer):
-    """TRL's CPOTrainer with prompt and answer tokenized apart (SeparateAnswerTokens)."""
+class DiagramSimPOTrainer(WeightedRows, SeparateAnswerTokens, CPOTrainer):
+    """TRL's CPOTrainer with prompt and answer tokenized apart (SeparateAnswerTokens), rows drawn by weight."""
 
 
 def build_trainer(args: SimPOArgs, parts: TrainerParts) -> DiagramSimPOTrainer:
