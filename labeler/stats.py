@@ -52,17 +52,20 @@ def annotator_table(rows: Iterable[Mapping[str, str]],
     shares of tie / both bad / skip among all their actions (judgments + skips)."""
     counts: dict[str, dict[str, int]] = {}
 
-    def add(annotator: str, category: str, kind: str) -> None:
+    def add(annotator: str, category: str, kind: str, judgment: bool = True) -> None:
         entry = counts.setdefault(annotator or "anonymous", dict.fromkeys(COUNT_COLUMNS, 0))
         entry[kind] += 1
-        if kind != "skip":
+        if kind != "skip" and judgment:
             entry["judgments"] += 1
             if category in CATEGORIES:
                 entry[category] += 1
 
+    seen: set[str] = set()  # the pairs of one judgment (a ranked screen) count as one judgment
     for row in rows:
         if row.get("source") in LABELED_SOURCES:
-            add(row.get("annotator", ""), row.get("category", ""), "pairs")
+            key = row.get("judgment_id") or row.get("pair_id") or ""
+            add(row.get("annotator", ""), row.get("category", ""), "pairs", judgment=not key or key not in seen)
+            seen.add(key)
     for event in _live_events(events):
         kind = {"both_bad": "both bad"}.get(event["event"], event["event"])
         add(str(event.get("annotator") or ""), str(event.get("category") or ""), kind)

@@ -270,6 +270,8 @@ def test_the_label_tab_switch_reaches_generation_over_http(tmp_path):
     finally:
         demo.close()
         ctx.close()
-    assert [json.loads(s)["selection"] for s in rows.sampling] == ["plain", "active 8->4"]
+    # one judgment per submit (its pairs share a judgment_id and the screen's sampling)
+    per_judgment = dict.fromkeys(zip(rows.judgment_id, (json.loads(s)["selection"] for s in rows.sampling)))
+    assert [selection for _, selection in per_judgment] == ["plain", "active 8->4"]
     state = L.LabelState(candidates=(L.ShownCandidate("g-1", 1, SAME[0], True, ()),), selected="active 8->4")
     assert "active 8->4" in _status(state) and "active" not in _status(replace(state, selected="plain"))
