@@ -246,18 +246,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     used = {r["prompt"] for r in _csv_prompts(auto)}
     label_rows = [r for r in label_rows if r["prompt"] not in used]
     base = measure(heldout, sample(sft, args.checkpoint, heldout, K, args.seed + 10_000, out, "heldout"), PROFILES)
-    results = _load(out / "taste.json")
-    results["sft"] = {"match": base["match"], "validity": base["validity"]}
+    sft_numbers = {"match": base["match"], "validity": base["validity"]}
     for profile in (p for p in PROFILES if p.name in args.profiles):
         for name in args.methods:
             points = curve(args, profile, METHODS[name], label_rows, heldout, auto, sft, out)
-            key = f"{name}/{profile.name}/{args.trainer}/err{args.error_rate}"
-            results.setdefault("curves", {})[key] = points
-            (out / "taste.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+            _update(out / "taste.json", sft_numbers, "curves",
+                    f"{name}/{profile.name}/{args.trainer}/err{args.error_rate}", points)
     if args.two_users:
-        results["two_users"] = two_users(args, [p for p in PROFILES if p.name in args.two_users], label_rows,
-                                         heldout, auto, sft, out)
-        (out / "taste.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+        _update(out / "taste.json", sft_numbers, "two_users", None,
+                two_users(args, [p for p in PROFILES if p.name in args.two_users], label_rows, heldout, auto,
+                          sft, out))
+    results = _load(out / "taste.json")
     return results
 
 
@@ -294,6 +293,19 @@ def _csv_prompts(path: Path) -> list[dict]:
     from trainer.preferences import PreferenceStore
 
     return PreferenceStore(path).load().to_dict("records")
+
+
+def _update(path: Path, sft_numbers: dict, section: str, key: str | None, value: Any) -> None:
+    """Read, update one entry, write back (atomically): runs with other methods may share --out."""
+    from trainer.fileio import atomic_write
+
+    results = _load(path)
+    results["sft"] = sft_numbers
+    if key is None:
+        results[section] = value
+    else:
+        results.setdefault(section, {})[key] = value
+    atomic_write(path, json.dumps(results, indent=2).encode("utf-8"))
 
 
 def _load(path: Path) -> dict[str, Any]:
