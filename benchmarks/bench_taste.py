@@ -205,6 +205,7 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
             current, current_gen = model_dir, candidate
         log.append({"round": round_no, "screens": n_done, "pairs": pairs, "heldout_pairs": len(held),
                     "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"],
+                    "margin_before": before["mean_margin"], "margin_after": after["mean_margin"],
                     "activated": activate, "reason": reason, "train_seconds": train_s,
                     "round_seconds": time.monotonic() - started})
         print(json.dumps(log[-1]), flush=True)
