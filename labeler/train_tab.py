@@ -46,7 +46,7 @@ def _layout(ctx) -> dict:
     c["train_on"] = gr.Radio([T.TRAIN_ON_ALL], value=T.TRAIN_ON_ALL, label="Train on",
                              elem_id="train-on")
     defaults = T.field_defaults()
-    with gr.Accordion("Advanced", open=False):
+    with gr.Accordion("Advanced", open=False, elem_id="train-advanced"):
         with gr.Row():
             # No precision=0: it would round 2.5 steps to 2 before training.check_settings can
             # refuse the fraction.

@@ -161,7 +161,7 @@ def set_number(page, field: str, value: str) -> None:
 def train_and_promote(page, ctx) -> None:
     """A 2-step ORPO run from the Train tab; the new checkpoint becomes the active model."""
     page.get_by_role("tab", name="Train").click()
-    page.get_by_text("Advanced").click()
+    page.locator("#train-advanced").get_by_text("Advanced").click()  # the Label tab has one too
     for field, value in (("#max-steps input", "2"), ("#eval-n input", "1")):
         set_number(page, field, value)
     page.wait_for_selector("#train:not([disabled])")

@@ -145,7 +145,7 @@ def test_ranking_the_rest_and_the_scheme_in_the_browser(slow_app, page):
     assert page.locator("#rank-3 input").input_value() == "4"
     pick_rank(page, 1, "3")
     pick_rank(page, 2, "2")
-    page.get_by_text("Advanced").click()
+    page.locator("#label-advanced").get_by_text("Advanced").click()
     page.locator("#pair-scheme input").click()
     page.get_by_role("option", name="all", exact=True).click()
     keys(page, "Enter")
