@@ -75,17 +75,27 @@ def test_annotator_keeps_that_annotators_rows_for_training_and_judging():
 
 
 @pytest.mark.parametrize("before, after, activate, words", [
-    ((0.5, 0.1, 10), (0.6, 0.0, 10), True, "better"),
-    ((0.5, 0.1, 10), (0.5, 0.2, 10), True, "better"),  # equal accuracy, larger margin
-    ((0.5, 0.1, 10), (0.5, 0.1, 10), False, "not better"),
-    ((0.6, 0.1, 10), (0.5, 0.9, 10), False, "worse"),  # a larger margin does not beat lower accuracy
-    ((0.9, 0.5, 4), (0.1, -0.5, 4), True, TOO_FEW),  # too few to judge: activate and say so
-    ((None, None, 0), (None, None, 0), True, TOO_FEW),
+    # paired: the margins of the same held-out pairs before and after
+    ((0.6, [0.1, 0.2, -0.3, 0.4, 0.5, 0.1]), (0.5, [0.2, 0.3, -0.2, -0.4, 0.6, 0.2]), True, "better"),
+    ((0.5, [0.1, 0.2, -0.3, 0.4, 0.5, 0.1]), (0.8, [0.0, 0.1, 0.3, 0.3, 0.4, 0.0]), False, "not better"),
+    ((0.5, [0.1, 0.2, 0.3, 0.1, 0.2, 0.3]), (0.5, [0.2, 0.3, 0.4, 0.0, 0.1, 0.2]), False, "not better"),  # half, smaller mean
+    ((0.5, [0.1, 0.2, 0.3, 0.1, 0.2, 0.3]), (0.5, [0.2, 0.3, 0.9, 0.0, 0.1, 0.2]), True, "better"),  # half, larger mean
+    ((0.9, [0.5] * 4), (0.1, [-0.5] * 4), True, TOO_FEW),  # too few to judge: activate and say so
+    ((None, []), (None, []), True, TOO_FEW),
 ])
 def test_verdict_rule(before, after, activate, words):
-    report = lambda acc, margin, n: {"accuracy": acc, "mean_margin": margin, "n": n}  # noqa: E731
+    def report(acc, margins):
+        return {"accuracy": acc, "mean_margin": sum(margins) / len(margins) if margins else None,
+                "n": len(margins), "margins": margins}
     got, reason = judge(report(*before), report(*after))
     assert got is activate and reason.startswith(words)
+
+
+def test_verdict_without_per_pair_margins_compares_accuracies():
+    report = lambda acc, margin: {"accuracy": acc, "mean_margin": margin, "n": 10}  # noqa: E731
+    assert judge(report(0.5, 0.1), report(0.6, 0.0))[0] is True
+    assert judge(report(0.5, 0.1), report(0.5, 0.2))[0] is True
+    assert judge(report(0.6, 0.1), report(0.5, 0.9))[0] is False
 
 
 # ---------------------------------------------------------------- lineage of trained pairs
@@ -172,10 +182,8 @@ def test_a_round_trains_on_new_unheld_pairs_and_records_its_verdict(first_round,
         report = preference_accuracy(*load_model(path), rows)
         assert verdict[f"accuracy_{side}"] == pytest.approx(report["accuracy"])
         assert verdict[f"margin_{side}"] == pytest.approx(report["mean_margin"], abs=1e-5)
-    assert verdict["activate"] == judge({"accuracy": verdict["accuracy_before"], "mean_margin": verdict["margin_before"],
-                                         "n": len(held)},
-                                        {"accuracy": verdict["accuracy_after"], "mean_margin": verdict["margin_after"],
-                                         "n": len(held)})[0]
+    reports = [preference_accuracy(*load_model(path), rows) for path in (micro_sft_checkpoint, out)]
+    assert verdict["activate"] == judge(*reports)[0] and verdict["reason"] == judge(*reports)[1]
     events = read_events(args.events)
     assert [e["status"] for e in events if "status" in e] == ["done"]  # one final event, the round's
     assert events[-1]["checkpoint"] == str(out) and events[-1]["metrics"]["round"]["activate"] == verdict["activate"]

@@ -66,7 +66,7 @@ def test_memorised_answers_win_and_swapping_flips_the_margin(micro):
 
 def test_no_pairs_and_bad_arguments(micro):
     model, tokenizer = micro
-    assert preference_accuracy(model, tokenizer, []) == {"accuracy": None, "mean_margin": None, "n": 0}
+    assert preference_accuracy(model, tokenizer, []) == {"accuracy": None, "mean_margin": None, "n": 0, "margins": []}
     assert answer_logprobs(model, tokenizer, micro_pairs()[0][0], []) == []
     with pytest.raises(ValueError):
         answer_logprobs(model, tokenizer, micro_pairs()[0][0], ["x"], batch_size=0)

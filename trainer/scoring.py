@@ -94,8 +94,8 @@ def preference_accuracy(model: Any, tokenizer: Any, pairs: Iterable[Mapping[str,
                         batch_size: int = 8) -> dict[str, Any]:
     """{"accuracy", "mean_margin", "n"} over `pairs` ({"prompt", "chosen", "rejected"}, prompts
     as stored): a pair is right when the chosen answer's mean per-token log-probability beats the
-    rejected one's; margin = the difference of the two means. accuracy and mean_margin are None
-    for no pairs."""
+    rejected one's; margin = the difference of the two means (`margins`: one per pair, in order, so
+    two models can be compared pair by pair). accuracy and mean_margin are None for no pairs."""
     right, margins = 0, []
     for pair in pairs:
         chosen, rejected = answer_logprobs(model, tokenizer, pair["prompt"], [pair["chosen"], pair["rejected"]],
@@ -104,5 +104,6 @@ def preference_accuracy(model: Any, tokenizer: Any, pairs: Iterable[Mapping[str,
         margins.append(margin)
         right += margin > 0
     if not margins:
-        return {"accuracy": None, "mean_margin": None, "n": 0}
-    return {"accuracy": right / len(margins), "mean_margin": sum(margins) / len(margins), "n": len(margins)}
+        return {"accuracy": None, "mean_margin": None, "n": 0, "margins": []}
+    return {"accuracy": right / len(margins), "mean_margin": sum(margins) / len(margins), "n": len(margins),
+            "margins": margins}
