@@ -78,9 +78,9 @@ def judge(before: dict[str, Any], after: dict[str, Any]) -> tuple[bool, str]:
     log-probability) grew, i.e. the new model moved toward the user's choice on that pair; the round
     is better when that holds on more than half of the held-out pairs (exactly half: when the mean
     margin grew). Comparing the two accuracies instead throws the pairing away: most of a diagram's
-    tokens are coordinates, not style, so each model's own margins are ~50% noise (measured with
-    bench_taste: that rule kept a model matching a blue taste 26% of the time over one at 92%), while
-    the change of a margin on the same text cancels that noise.
+    tokens are coordinates, not style, so each model's own margins are ~50% noise (bench_taste: that
+    rule rejected rounds 2-4 of a blue taste, the served model staying at 26% matches until round 5
+    reached 92%), while the change of a margin on the same text cancels that noise.
     """
     n = after["n"]
     if n < MIN_HELDOUT_TO_JUDGE:
