@@ -192,6 +192,16 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
         judged += [(r, j) for r, j in new if is_heldout(j.judgment_id)]  # the user's held-out screens
         data = runs / f"pairs-r{round_no}.csv"
         pairs = write_pairs(data, auto if round_no == 1 else None, train_rows, scheme)
+        if not data.exists():  # every screen a tie (the model already draws the taste): nothing to train
+            log.append({"round": round_no, "screens": n_done, "pairs": 0, "activated": False,
+                        "reason": "no new pairs: every screen of this round was a tie", "train_seconds": 0.0,
+                        "round_seconds": time.monotonic() - started})
+            print(json.dumps(log[-1]), flush=True)
+            if n_done in args.screens:
+                points.append(_point(args, profile, n_done, Path(current), heldout, heldout_seed, out, 0, 0.0,
+                                     rounds=round_no, label=f"{method.name}-{profile.name}-{n_done}"))
+                points[-1]["round_log"] = list(log)
+            continue
         model_dir = runs / f"model-r{round_no}"
         rargs = argparse.Namespace(**{**vars(args), "checkpoint": current})
         train_s = train_profile(rargs, data, model_dir, val_fraction=0.0)
