@@ -363,6 +363,16 @@ def report(results: dict[str, Any], out: Path) -> str:
         axes[0][-1].legend(fontsize=7, loc="lower right")
         fig.tight_layout()
         fig.savefig(out / "taste.png", dpi=110)
+    screens = sorted({p["screens"] for points in curves.values() for p in points})
+    lines += ["", "Match on held-out prompts (Δ points vs SFT) after N human screens:", "",
+              "| method | trainer | user errs | profile | SFT | " + " | ".join(f"{n}" for n in screens) + " |",
+              "|---|---|---|---|---|" + "---|" * len(screens)]
+    for key, points in sorted(curves.items()):
+        name, prof, trainer, err = key.split("/")
+        base = sft["match"][prof]
+        at = {p["screens"]: p for p in points}
+        cells = [f"{at[n]['match']:.0%} ({100 * (at[n]['match'] - base):+.0f})" if n in at else "" for n in screens]
+        lines.append(f"| {name} | {trainer} | {float(err[3:]):.0%} | {prof} | {base:.0%} | " + " | ".join(cells) + " |")
     two = results.get("two_users")
     if two:
         users = two["users"]
