@@ -150,7 +150,7 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
     """Match on the held-out prompts after each of `args.screens` screens, for one profile and method."""
     from trainer.generate import Generator
 
-    points, judged, runs = [], [], out / "runs" / f"{method.name}-{profile.name}"
+    points, judged, runs = [], [], out / "runs" / f"{method.name}-{profile.name}-{args.trainer}"
     runs.mkdir(parents=True, exist_ok=True)
     scheme = "all" if method.full else "best_worst"
     heldout_seed = args.seed + 10_000
@@ -283,7 +283,7 @@ def two_users(args: argparse.Namespace, users: list[Profile], label_rows: list[d
                        if (j := judge(u, r["prompt"], cs, full=False, annotator=u.name,
                                       wrong=errs(args.seed, u.name, i, args.error_rate))) is not None]
               for u in users}
-    runs = out / "runs" / ("two-users-" + "-".join(u.name for u in users))
+    runs = out / "runs" / ("two-users-" + "-".join(u.name for u in users) + f"-{args.trainer}")
     runs.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"screens": n, "users": [u.name for u in users], "models": {}}
     for name, data_rows in [*((u.name, judged[u.name]) for u in users),

@@ -221,7 +221,9 @@ def train_profile(args: argparse.Namespace, data: Path, out_dir: Path, **setting
                             no_eval=True, threads=args.threads, **beta, **settings)
     try:
         manifest = read_manifest(out_dir)
-        if manifest["data_sha256"] == file_sha256(data) and manifest["training_args"] == asdict(orpo_args):
+        # the kind too: two trainers' configs can have the same fields and values (ORPO and DPO do)
+        if manifest.get("kind") == spec.name and manifest["data_sha256"] == file_sha256(data) \
+                and manifest["training_args"] == asdict(orpo_args):
             return float(manifest["wall_seconds"])
     except (CheckpointError, KeyError):
         pass
