@@ -354,24 +354,25 @@ def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
     yield _view(ctx, stored)
 
 
+def _apply_marks(book: L.SessionBook, state: L.LabelState, change) -> list:
+    """Apply `change(current) -> new state` to the session and show the marks (or why not)."""
+    try:
+        state, _ = book.apply(state, lambda cur: (change(cur), None))
+    except UserError as exc:
+        return _marks(book.current(state), _warn(str(exc)))
+    return _marks(state, _status(state))
+
+
 def _mark_handler(book: L.SessionBook, role: str, i: int):
     def handler(state: L.LabelState):
-        try:
-            state, _ = book.apply(state, lambda cur: (L.mark(cur, i, role), None))
-        except UserError as exc:
-            return _marks(book.current(state), _warn(str(exc)))
-        return _marks(state, _status(state))
+        return _apply_marks(book, state, lambda cur: L.mark(cur, i, role))
     return handler
 
 
 def _rank_handler(book: L.SessionBook, i: int):
     def handler(state: L.LabelState, value):
         rank = None if value in (None, "", NO_RANK) else value
-        try:
-            state, _ = book.apply(state, lambda cur: (L.set_rank(cur, i, rank), None))
-        except UserError as exc:
-            return _marks(book.current(state), _warn(str(exc)))
-        return _marks(state, _status(state))
+        return _apply_marks(book, state, lambda cur: L.set_rank(cur, i, rank))
     return handler
 
 
