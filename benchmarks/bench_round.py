@@ -30,7 +30,7 @@ from pathlib import Path
 
 from trainer.datasets_io import load_prompt_pool
 from trainer.preferences import PreferenceStore
-from trainer.round_config import RoundArgs
+from trainer.round_config import round_args
 from trainer.rounds import train_round
 
 _SHAPES = {"'circle'": "'rectangle'", "'rectangle'": "'round rectangle'", "'round rectangle'": "'circle'"}
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             add_judgments(store, rows, (number - 1) * args.judgments, args.judgments)
             out = root / "ckpts" / f"round-{number}"
             began = time.perf_counter()
-            _, verdict = train_round(RoundArgs(checkpoint=str(start), data=str(store.path), out=str(out),
-                                               trainer=args.trainer, threads=args.threads))
+            _, verdict = train_round(round_args(args.trainer, checkpoint=str(start), data=str(store.path),
+                                                out=str(out), threads=args.threads))
             seconds = time.perf_counter() - began
             load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
             acc = lambda v: "-" if v is None else f"{100 * v:.0f}%"  # noqa: E731

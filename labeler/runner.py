@@ -34,7 +34,7 @@ from typing import Any
 from trainer.args import to_argv
 from trainer.events import EventFollower
 from trainer.preference_trainers import trainer_of
-from trainer.round_config import RoundArgs
+from trainer.round_config import RoundArgs, round_to_argv
 from trainer.fileio import utc_stamp
 from trainer.launch import accelerate_command
 
@@ -87,8 +87,10 @@ def train_command(job: Any, events: Path, python: str = sys.executable, launcher
     options that differ from the trainer's defaults. With a `launcher` (a configs/accelerate name
     or file), the same module and flags under `python -m accelerate.commands.launch --config_file C`
     (several processes; trainer.launch)."""
-    module = ROUND_MODULE if isinstance(job, RoundArgs) else trainer_of(job).module
-    flags = to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)
+    if isinstance(job, RoundArgs):
+        module, flags = ROUND_MODULE, round_to_argv(job.with_fields(events=str(events)), keep=ALWAYS_PASSED)
+    else:
+        module, flags = trainer_of(job).module, to_argv(replace(job, events=str(events)), keep=ALWAYS_PASSED)
     if launcher and module == ROUND_MODULE:
         raise ValueError("a round runs in one process; pass no launcher")
     if launcher:

@@ -42,7 +42,7 @@ from trainer.fileio import utc_stamp
 from trainer.launch import shipped_configs
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 from trainer.preferences import PreferenceError
-from trainer.round_config import RoundArgs
+from trainer.round_config import RoundArgs, round_args
 from trainer.round_data import select_round
 from trainer.schema import PROMPTS_FILE
 
@@ -79,7 +79,7 @@ class TrainSettings:
     def apply(self, args: Any) -> Any:
         """`args` with the config fields set here replaced (the launcher is the runner's)."""
         chosen = {k: v for k, v in asdict(self).items() if v is not None and k != "launcher"}
-        return replace(args, **chosen)
+        return args.with_fields(**chosen) if isinstance(args, RoundArgs) else replace(args, **chosen)
 
 
 SINGLE_PROCESS = "one process"
@@ -257,10 +257,9 @@ def start_round(ctx, min_new: int, trainer: str = DEFAULT_TRAINER,
     """Start one round (`python -m trainer.rounds`) from the active checkpoint on a snapshot of
     the pairs, into the next free checkpoints/round-N."""
     data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
-    job = settings.apply(RoundArgs(checkpoint=str(ctx.models.active()), data=str(data),
-                                   out=str(next_out_dir(ctx.checkpoints_dir, "round")),
-                                   prompts=str(ctx.data_dir / PROMPTS_FILE), trainer=trainer,
-                                   min_new=min_new))
+    job = settings.apply(round_args(trainer, checkpoint=str(ctx.models.active()), data=str(data),
+                                    out=str(next_out_dir(ctx.checkpoints_dir, "round")),
+                                    prompts=str(ctx.data_dir / PROMPTS_FILE), min_new=min_new))
     return ctx.runner.start(job)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from dataclasses import replace
 
 import pytest
 
@@ -16,20 +15,18 @@ from fakes import make_context, seed_pairs
 from labeler import training as T
 from labeler.common import UserError
 from labeler.runner import TrainingRunner, train_command
-from trainer.args import add_dataclass_arguments, from_namespace
 from trainer.checkpoint import read_manifest
-from trainer.round_config import RoundArgs
+from trainer.round_config import add_round_arguments, round_args, round_from_namespace
 
 FAKE_ROUND = textwrap.dedent('''
     import argparse, os, shutil
     from pathlib import Path
     from fakes import fake_checkpoint
-    from trainer.args import add_dataclass_arguments
     from trainer.events import EventWriter
-    from trainer.round_config import RoundArgs
+    from trainer.round_config import add_round_arguments, round_from_namespace
     p = argparse.ArgumentParser()
-    add_dataclass_arguments(p, RoundArgs)  # the same flags `diagramlab round` parses
-    a = p.parse_args()
+    add_round_arguments(p)  # the same flags `diagramlab round` parses
+    a = round_from_namespace(p.parse_args())
     events = EventWriter(a.events)
     events.write(phase="round from " + a.checkpoint)
     events.progress(step=1, total=1, loss=1.0)
@@ -130,13 +127,15 @@ def test_a_bad_n_is_refused(ctx, every):
 
 
 def test_a_round_job_runs_trainer_rounds_with_its_own_flags(tmp_path):
-    sent = RoundArgs(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
-                     out=str(tmp_path / "round-1"), min_new=25, trainer="kto", max_steps=3)
+    sent = round_args("kto", checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
+                      out=str(tmp_path / "round-1"), min_new=25, max_steps=3, desirable_weight=2.0)
     cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
     assert cmd[:3] == ["py", "-m", "trainer.rounds"]
     parser = argparse.ArgumentParser()
-    add_dataclass_arguments(parser, RoundArgs)
-    assert from_namespace(RoundArgs, parser.parse_args(cmd[3:])) == replace(sent, events=str(tmp_path / "ev.jsonl"))
+    add_round_arguments(parser)
+    back = round_from_namespace(parser.parse_args(cmd[3:]))
+    assert back == sent.with_fields(events=str(tmp_path / "ev.jsonl"))
+    assert back.trainer == "kto" and back.train.desirable_weight == 2.0 and back.train.val_fraction == 0.0
     with pytest.raises(ValueError, match="one process"):
         train_command(sent, tmp_path / "ev.jsonl", "py", launcher="ddp")
 

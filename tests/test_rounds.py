@@ -15,7 +15,7 @@ from trainer.checkpoint import lineage, read_manifest
 from trainer.events import final_event, read_events
 from trainer.judgments import is_heldout
 from trainer.preferences import PreferenceStore
-from trainer.round_config import RoundArgs
+from trainer.round_config import RoundArgs, round_args
 from trainer.round_data import judgment_key, lineage_pair_ids, select_round
 from trainer.rounds import TOO_FEW, RoundRefused, judge, train_round
 
@@ -126,8 +126,8 @@ def test_trained_pairs_are_the_union_over_the_lineage_even_after_a_move(tmp_path
 def test_too_few_new_judgments_is_refused_and_writes_nothing(micro_sft_checkpoint, tmp_path):
     data = tmp_path / "prefs.csv"
     add_pairs(data, 0, 6)
-    args = RoundArgs(checkpoint=str(micro_sft_checkpoint), data=str(data), out=str(tmp_path / "round-1"),
-                     events=str(tmp_path / "events.jsonl"), min_new=50, max_steps=1)
+    args = round_args(checkpoint=str(micro_sft_checkpoint), data=str(data), out=str(tmp_path / "round-1"),
+                      events=str(tmp_path / "events.jsonl"), min_new=50, max_steps=1)
     with pytest.raises(RoundRefused, match="Label more first"):
         train_round(args)
     assert not (tmp_path / "round-1").exists()
@@ -137,9 +137,9 @@ def test_too_few_new_judgments_is_refused_and_writes_nothing(micro_sft_checkpoin
 
 def test_unknown_trainer_and_missing_start_are_refused(micro_sft_checkpoint, tmp_path):
     with pytest.raises(ValueError, match="--trainer"):
-        train_round(RoundArgs(checkpoint=str(micro_sft_checkpoint), trainer="ppo", out=str(tmp_path / "r")))
+        train_round(round_args("ppo", checkpoint=str(micro_sft_checkpoint), out=str(tmp_path / "r")))
     with pytest.raises(ValueError, match="not a checkpoint"):
-        train_round(RoundArgs(checkpoint=str(tmp_path / "nothing"), out=str(tmp_path / "r")))
+        train_round(round_args(checkpoint=str(tmp_path / "nothing"), out=str(tmp_path / "r")))
 
 
 # ---------------------------------------------------------------- rounds that train
@@ -148,7 +148,7 @@ def test_unknown_trainer_and_missing_start_are_refused(micro_sft_checkpoint, tmp
 def _round(start: Path, data: Path, out: Path, **overrides) -> RoundArgs:
     defaults = dict(checkpoint=str(start), data=str(data), out=str(out), events=str(out.parent / f"{out.name}.jsonl"),
                     max_steps=2, batch_size=2, lr=1e-3, threads=1)
-    return RoundArgs(**{**defaults, **overrides})
+    return round_args(**{**defaults, **overrides})
 
 
 @pytest.fixture(scope="module")

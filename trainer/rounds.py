@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import shutil
 import sys
 import threading
@@ -49,7 +50,8 @@ from trainer.events import EventWriter
 from trainer.fileio import os_error_message
 from trainer.preference_trainers import TRAINERS
 from trainer.preferences import PreferenceError, PreferenceStore
-from trainer.round_config import ALL_ANNOTATORS, MIN_HELDOUT_TO_JUDGE, RoundArgs
+from trainer.round_config import (ALL_ANNOTATORS, MIN_HELDOUT_TO_JUDGE, RoundArgs, add_round_arguments,
+                                  round_from_namespace, round_to_argv)
 from trainer.round_data import RoundPlan, lineage_pair_ids, select_round
 
 PROGRAM = "diagramlab round"
@@ -114,29 +116,22 @@ def write_pairs(path: Path, rows: tuple) -> Path:
     return path
 
 
-def trainer_config(args: RoundArgs, data: Path, out: str) -> Any:
-    """The chosen trainer's config for this round: its defaults, the round's options, no split."""
-    spec = TRAINERS[args.trainer]
-    fields = dict(checkpoint=args.checkpoint, data=str(data), out=out, prompts=args.prompts, val_fraction=0.0,
-                  max_steps=args.max_steps, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  seed=args.seed, threads=args.threads, eval_n=args.eval_n, no_eval=args.eval_n <= 0,
-                  overwrite=args.overwrite)
-    if args.beta > 0:
-        fields["beta"] = args.beta
-    return spec.config(**fields)
+def trainer_config(args: RoundArgs, data: Path) -> Any:
+    """The trainer's config for this round: `args.train` on this round's pairs (already selected,
+    so no annotator filter), no validation split, sampling only when --eval-n asks."""
+    return replace(args.train, data=str(data), annotator="", val_fraction=0.0,
+                   no_eval=args.train.no_eval or args.train.eval_n <= 0)
 
 
 def _validate(args: RoundArgs) -> RoundArgs:
-    if args.trainer not in TRAINERS:
-        raise ValueError(f"--trainer must be one of {', '.join(TRAINERS)}, not {args.trainer!r}")
     if args.min_new < 1:
         raise ValueError("--min-new must be at least 1")
     if not (Path(args.checkpoint) / "manifest.json").is_file():
         raise ValueError(f"{args.checkpoint} is not a checkpoint directory (no manifest.json)")
     out = args.out or str(next_free_dir(Path(args.checkpoint).parent, "round"))
-    if Path(out).exists() and not args.overwrite:
+    if Path(out).exists() and not args.train.overwrite:
         raise ValueError(f"{out} already exists; choose another --out or pass --overwrite")
-    return replace(args, out=out)
+    return args.with_fields(out=out)
 
 
 def _score(checkpoint: str | Path, pairs: tuple) -> dict[str, Any]:
@@ -153,12 +148,12 @@ def _train_and_judge(args: RoundArgs, plan: RoundPlan, cancel: threading.Event, 
 
     from trainer.preference_run import Cancelled, train_preference
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.train.threads:
+        torch.set_num_threads(args.train.threads)
     recipe = importlib.import_module(TRAINERS[args.trainer].module).RECIPE
     with work_dir("round") as work:
         data = write_pairs(Path(work) / "round-pairs.csv", plan.new)
-        config = trainer_config(args, data, args.out)
+        config = trainer_config(args, data)
         writer = TrainingEvents(events) if events else None
         out = train_preference(config, recipe, cancel, writer=writer)
     if cancel.is_set():
@@ -176,7 +171,7 @@ def _train_and_judge(args: RoundArgs, plan: RoundPlan, cancel: threading.Event, 
             "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"],
             "margin_before": before["mean_margin"], "margin_after": after["mean_margin"],
             "activate": activate, "reason": reason, "data_file": args.data,
-            "command": config_args.to_command(args, PROGRAM)}
+            "command": shlex.join(PROGRAM.split() + round_to_argv(args))}
 
 
 def _discard(path: Path | None) -> None:
@@ -236,17 +231,12 @@ def train_round(args: RoundArgs, cancel: threading.Event | None = None) -> tuple
 # ---------------------------------------------------------------- command line
 
 
-def add_round_arguments(parser: argparse.ArgumentParser) -> None:
-    config_args.add_dataclass_arguments(parser, RoundArgs)
-
-
 def run_round(namespace: argparse.Namespace) -> int:
     """`diagramlab round`: 0 done (either verdict), 1 refused or failed, 143 cancelled."""
     from trainer.preference_run import Cancelled
 
-    args = config_args.from_namespace(RoundArgs, namespace)
     try:
-        out, verdict = train_round(args)
+        out, verdict = train_round(round_from_namespace(namespace))
     except RoundRefused as exc:
         print(f"{PROGRAM}: nothing to train yet: {exc}", file=sys.stderr)
         return 1
