@@ -68,7 +68,7 @@ def session(url: str, pairs: int, name: str, latencies: list[float], lock: threa
 def bench_submits(args: argparse.Namespace, root: Path) -> None:
     from labeler.app import launch
     from labeler.context import AppContext
-    from tests.fakes import FakeGenerator, fake_checkpoint
+    from testing.fakes import FakeGenerator, fake_checkpoint
 
     data = root / "submit-data"
     data.mkdir()

@@ -61,7 +61,7 @@ def _timed(text: str) -> float:
 
 
 def damaged_store(tmp: Path) -> None:
-    from labeler.faults import delete_quote
+    from testing.faults import delete_quote
     from trainer.preferences import PreferenceError, PreferenceStore
 
     store = PreferenceStore(tmp / "orpo_dataset_llm.csv")
@@ -83,7 +83,7 @@ def damaged_store(tmp: Path) -> None:
 
 
 def killed_writers(tmp: Path, count: int) -> None:
-    from labeler.faults import sigkill_writers
+    from testing.faults import sigkill_writers
 
     started = time.monotonic()
     committed, lost = sigkill_writers(tmp / "killed.csv", count)
@@ -117,8 +117,8 @@ def store_memory(tmp: Path) -> None:
 def corrupt_checkpoints(tmp: Path) -> None:
     from labeler.context import AppContext
     from trainer.sources import open_source
-    from tests.fakes import write_pool
-    from labeler.faults import checkpoint_corruptions
+    from testing.fakes import write_pool
+    from testing.faults import checkpoint_corruptions
     from trainer.checkpoint import CheckpointError
 
     write_pool(tmp / "data" / "orpo_prompts.csv")
@@ -145,7 +145,7 @@ def corrupt_checkpoints(tmp: Path) -> None:
 def trainer_signals(tmp: Path) -> None:
     """Real ORPO runs from checkpoints/tiny-sft: SIGTERM in training and in the held-out eval,
     SIGKILL in training; seconds to exit and what is left in TMPDIR and the checkpoints dir."""
-    from tests.fakes import seed_pairs, write_pool
+    from testing.fakes import seed_pairs, write_pool
     from trainer.checkpoint import sweep_leftovers
     from trainer.preferences import PreferenceStore
 

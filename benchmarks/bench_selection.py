@@ -50,7 +50,7 @@ def direction(features: tuple[float, ...]) -> str:
 def screen_stats(state) -> tuple:
     """(share valid, mean pairwise style distance, distinct directions, {taste: contrasted}) of the
     shown candidates."""
-    from benchmarks.bench_uptake import PROFILES
+    from testing.users import PROFILES
     from diagram import parse
     from trainer.selection import style_distance, style_features
 

@@ -17,10 +17,11 @@ Methods (any combination of the three switches; `plain` and `full` are the two h
 - judgment: `pair` keeps one pair per screen (best vs worst: today's labeler); `full` keeps the whole
   ranking and trains on every pair it implies (scheme "all"), weighted so one screen counts once,
 - rounds: `one` trains once from SFT on every screen so far (a fresh run per curve point: today's
-  Train button); `rounds` retrains every `--round-size` screens from the current model on the new
-  screens only, samples the next screens from the new model (on-policy), holds out ~1 in 5 screens
-  (trainer.judgments.is_heldout) and activates a new model only if its preference accuracy on those
-  held-out pairs is not lower (trainer.scoring).
+  Train button); `rounds` runs the app's own round (`trainer.rounds.train_round`) every
+  `--round-size` screens from the current model: it trains on the pairs the current model's lineage
+  has not trained on, holds out ~1 in 5 screens (trainer.judgments.is_heldout) and activates the new
+  model only when its verdict says so (`trainer.rounds.judge`); the next screens are sampled from
+  the active model (on-policy).
 Named methods: plain = plain+pair+one (today), full = active+full+rounds, and the single-switch
 ablations active_only, judgments_only, rounds_only.
 
@@ -42,8 +43,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from benchmarks.bench_uptake import PROFILES, Profile, bootstrap_stage, measure, sample, train_profile
-from trainer.judgments import Judgment, derive_pairs, is_heldout, judgment_from_pick, judgment_from_ranking
+from benchmarks.bench_uptake import bootstrap_stage, sample, train_profile
+from testing.users import PROFILES, Profile, errs, judge, measure
+from trainer.judgments import Judgment, derive_pairs
 
 K = 4
 
@@ -65,40 +67,20 @@ METHODS = {m.name: m for m in (
 )}
 
 
-# ---------------------------------------------------------------- the simulated person
-
-
-def errs(seed: int, profile: str, screen: int, rate: float) -> bool:
-    """Whether the user gets this screen backwards: the same screens for every method."""
-    return random.Random(f"{seed}/{profile}/{screen}").random() < rate
-
-
-def judge(profile: Profile, prompt: str, cands: list[Any], *, full: bool, wrong: bool,
-          annotator: str) -> Judgment | None:
-    """The user's judgment of one screen; None when every candidate looks the same to them (a tie)."""
-    texts = [c.text for c in cands]
-    keyed = {i: (c.parse.ok, round(profile.score(c.parse.diagram), 6) if c.parse.ok else 0.0)
-             for i, c in enumerate(cands) if c.text.strip()}
-    levels = sorted(set(keyed.values()), reverse=True)
-    if len(levels) < 2:
-        return None
-    groups = [tuple(i for i, key in keyed.items() if key == level) for level in levels]
-    if wrong:
-        groups = groups[::-1]
-    if full:
-        return judgment_from_ranking(prompt, texts, groups, annotator=annotator, source="simulated")
-    return judgment_from_pick(prompt, texts, chosen=groups[0][0], rejected=groups[-1][0], annotator=annotator,
-                              source="simulated")
-
-
 def write_pairs(path: Path, auto: Path | None, rows: list[tuple[dict, Judgment]], scheme: str) -> int:
     """The training CSV: the auto pairs (if any) + every pair of the judgments; returns pairs written."""
-    from trainer.preferences import PreferenceStore
-    from trainer.schema import PREFERENCE_COLUMNS
-
     path.unlink(missing_ok=True)
     if auto is not None:
         shutil.copyfile(auto, path)
+    return append_pairs(path, rows, scheme)
+
+
+def append_pairs(path: Path, rows: list[tuple[dict, Judgment]], scheme: str) -> int:
+    """Every pair of the judgments appended to the store at `path` (fixed created_at: a rerun writes
+    the same bytes, so trained checkpoints are reused); returns pairs written."""
+    from trainer.preferences import PreferenceStore
+    from trainer.schema import PREFERENCE_COLUMNS
+
     store, n = PreferenceStore(path), 0
     weighted = "weight" in PREFERENCE_COLUMNS
     for row, j in rows:
@@ -170,10 +152,13 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
                                  rounds=1, label=f"{method.name}-{profile.name}-{n}"))
             print(json.dumps({k: v for k, v in points[-1].items() if k != "measure"}), flush=True)
         return points
-    from trainer.rounds import judge as judge_round
-    from trainer.scoring import preference_accuracy
+    from trainer.rounds import RoundRefused
 
-    current, current_gen, n_done, round_no, log = args.checkpoint, sft, 0, 0, []
+    # One store for the whole curve, as in the app: the bootstrap auto pairs, then every screen's
+    # pairs (held-out screens too: trainer.rounds holds them out by judgment id and judges on them).
+    store = runs / "store.csv"
+    write_pairs(store, auto, [], scheme)
+    current, current_gen, n_done, round_no, log = Path(args.checkpoint), sft, 0, 0, []
     while n_done < last:
         round_no += 1
         size = min(args.round_size, last - n_done)
@@ -188,35 +173,27 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
             if j is not None:
                 new.append((row, j))
         n_done += size
-        train_rows = [(r, j) for r, j in new if not is_heldout(j.judgment_id)]
-        judged += [(r, j) for r, j in new if is_heldout(j.judgment_id)]  # the user's held-out screens
-        data = runs / f"pairs-r{round_no}.csv"
-        pairs = write_pairs(data, auto if round_no == 1 else None, train_rows, scheme)
-        if not data.exists():  # every screen a tie (the model already draws the taste): nothing to train
+        append_pairs(store, new, scheme)
+        model_dir = runs / f"model-r{round_no}"
+        try:
+            verdict, train_s = product_round(args, current, store, model_dir)
+        except RoundRefused as exc:  # e.g. every screen of this round a tie: nothing new to train on
             log.append({"round": round_no, "screens": n_done, "pairs": 0, "activated": False,
-                        "reason": "no new pairs: every screen of this round was a tie", "train_seconds": 0.0,
-                        "round_seconds": time.monotonic() - started})
+                        "reason": str(exc), "train_seconds": 0.0, "round_seconds": time.monotonic() - started})
             print(json.dumps(log[-1]), flush=True)
             if n_done in args.screens:
                 points.append(_point(args, profile, n_done, Path(current), heldout, heldout_seed, out, 0, 0.0,
                                      rounds=round_no, label=f"{method.name}-{profile.name}-{n_done}"))
                 points[-1]["round_log"] = list(log)
             continue
-        model_dir = runs / f"model-r{round_no}"
-        rargs = argparse.Namespace(**{**vars(args), "checkpoint": current})
-        train_s = train_profile(rargs, data, model_dir, val_fraction=0.0)
-        candidate = Generator(model_dir)
-        held = [{"prompt": r["prompt"], "chosen": p.chosen, "rejected": p.rejected}
-                for r, j in judged for p in derive_pairs(j, scheme)]
-        before = preference_accuracy(current_gen.model, current_gen.tokenizer, held)
-        after = preference_accuracy(candidate.model, candidate.tokenizer, held)
-        activate, reason = judge_round(before, after)
+        activate = verdict["activate"]
         if activate:
-            current, current_gen = model_dir, candidate
-        log.append({"round": round_no, "screens": n_done, "pairs": pairs, "heldout_pairs": len(held),
-                    "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"],
-                    "margin_before": before["mean_margin"], "margin_after": after["mean_margin"],
-                    "activated": activate, "reason": reason, "train_seconds": train_s,
+            current, current_gen = model_dir, Generator(model_dir)
+        pairs = verdict["new_pairs"]
+        log.append({"round": round_no, "screens": n_done, "pairs": pairs, "heldout_pairs": verdict["heldout_pairs"],
+                    "accuracy_before": verdict["accuracy_before"], "accuracy_after": verdict["accuracy_after"],
+                    "margin_before": verdict["margin_before"], "margin_after": verdict["margin_after"],
+                    "activated": activate, "reason": verdict["reason"], "train_seconds": train_s,
                     "round_seconds": time.monotonic() - started})
         print(json.dumps(log[-1]), flush=True)
         if n_done in args.screens:
@@ -225,6 +202,33 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
             points[-1]["round_log"] = list(log)
             print(json.dumps({k: v for k, v in points[-1].items() if k not in ("measure", "round_log")}), flush=True)
     return points
+
+
+def product_round(args: argparse.Namespace, start: Path, store: Path, out: Path) -> tuple[dict[str, Any], float]:
+    """One round exactly as the app runs it (`trainer.rounds.train_round`: new pairs since `start`'s
+    lineage, held-out judgments, the paired verdict) -> (verdict, wall seconds of training and
+    judging). A finished round of the same start, store bytes and settings is reused (a key file
+    beside its manifest). RoundRefused when nothing new is trainable."""
+    import hashlib
+
+    from trainer.checkpoint import file_sha256, read_manifest
+    from trainer.round_config import round_args
+    from trainer.rounds import train_round
+
+    beta = {} if args.beta is None else {"beta": args.beta}  # None: the trainer's own default
+    settings = round_args(args.trainer, checkpoint=str(start), data=str(store), out=str(out), min_new=1,
+                          lr=args.lr, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed,
+                          threads=args.threads, **beta)
+    key = hashlib.sha256(f"{file_sha256(store)}\n{settings!r}".encode()).hexdigest()
+    stamp = out / "bench-round-key.txt"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == key:
+        verdict = read_manifest(out)["round"]
+        return verdict, float(verdict["wall_seconds"])
+    if out.exists():
+        shutil.rmtree(out)
+    _, verdict = train_round(settings)
+    stamp.write_text(key, encoding="utf-8")
+    return verdict, float(verdict["wall_seconds"])
 
 
 def _point(args, profile, n, model_dir: Path, heldout, heldout_seed, out, pairs, train_s, rounds, label):

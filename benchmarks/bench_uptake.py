@@ -31,66 +31,17 @@ import json
 import random
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
-from diagram import Diagram, flow_direction, parse, readability
-from diagram.metrics import is_blue_palette
-
-
-def _left_to_right(d: Diagram) -> float:
-    return float(flow_direction(d) == "left_to_right")
+from diagram import parse
+from testing.users import PROFILES, Profile, measure, user_pick
 
 
-def _readable(d: Diagram) -> float:
-    return readability(d).score
-
-
-def _rounded(d: Diagram) -> float:
-    return float(bool(d.nodes) and all(n.shape == "round rectangle" for n in d.nodes))
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A simulated user: `score` ranks valid candidates; a candidate matches when score >= threshold.
-
-    `target`: whether the +30-point goal applies. It does not for `readable`: the SFT model already
-    draws flowcharts readably (97% match) and a dense net drawn in layers always has crossings, so
-    even the reference layouts match only ~70% of the time and SFT starts at ~68%: +30 points is out
-    of reach by construction. It stays in the table as a diagnostic (and shows a risk: ranking by
-    readability alone rewards dropping requested edges, see the original score column).
-    """
-
-    name: str
-    likes: str
-    score: Callable[[Diagram], float]
-    threshold: float
-    target: bool = True
-
-
-PROFILES = (
-    Profile("left_to_right", "left-to-right flow (diagram.metrics.flow_direction)", _left_to_right, 1.0),
-    Profile("blue", "the blue palette (is_blue_palette >= 0.5)", is_blue_palette, 0.5),
-    Profile("rounded", "a house style of round rectangles only (every node)", _rounded, 1.0),
-    Profile("readable", "the most readable diagram (readability score >= 0.9)", _readable, 0.9, target=False),
-)
 SIZES = {"quick": {"dl": 16, "other": 24, "label": 120, "heldout": 30},
          "full": {"dl": 80, "other": 120, "label": 600, "heldout": 100}}
-
-
-def user_pick(profile: Profile, candidates: list[Any]) -> tuple[Any, Any] | None:
-    """(chosen, rejected): best and worst by (valid, profile score); None on a tie."""
-    keyed = [((c.parse.ok, profile.score(c.parse.diagram) if c.parse.ok else 0.0), c)
-             for c in candidates if c.text.strip()]
-    if len(keyed) < 2:
-        return None
-    best = max(keyed, key=lambda item: item[0])
-    worst = min(keyed, key=lambda item: item[0])
-    if best[0] == worst[0] or best[1].text.strip() == worst[1].text.strip():
-        return None
-    return best[1], worst[1]
 
 
 # ---------------------------------------------------------------- sampling, cached
@@ -120,41 +71,6 @@ def sample(generator: Any, checkpoint: Path, rows: list[dict], k: int, seed: int
     return [[SimpleNamespace(index=j, text=c["text"], parse=parse(c["text"]), stopped_on_eos=c["eos"],
                              n_tokens=c["tokens"], seconds=c["seconds"]) for j, c in enumerate(json.loads(line))]
             for line in lines]
-
-
-def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, ...]) -> dict[str, Any]:
-    """Match rate per profile, validity, EOS stop rate, original score, over all candidates."""
-    from diagram import original_score
-
-    flat = [(row, c) for row, cs in zip(rows, cands) for c in cs]
-    n = len(flat)
-    scores = [original_score(c.parse.diagram, parse(row["reference"]).diagram, dl_model=row["category"] == "dl_model")
-              if c.parse.ok else 0.0 for row, c in flat]
-    return {
-        "n_candidates": n,
-        "validity": sum(c.parse.ok for _, c in flat) / n,
-        "eos_stop_rate": sum(c.stopped_on_eos for _, c in flat) / n,
-        "original_score": sum(scores) / n,
-        "match": {p.name: sum(c.parse.ok and p.score(c.parse.diagram) >= p.threshold for _, c in flat) / n
-                  for p in profiles},
-        "mean_score_valid": {p.name: sum(p.score(c.parse.diagram) for _, c in flat if c.parse.ok)
-                             / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
-        # How often the reference layout itself matches: a ceiling where the structure decides (readability
-        # of fully connected layers: every layered drawing has crossings), not where style is free.
-        "reference_match": {p.name: sum(p.score(parse(r["reference"]).diagram) >= p.threshold for r in rows)
-                            / max(1, len(rows)) for p in profiles},
-        "match_among_valid": {p.name: sum(p.score(c.parse.diagram) >= p.threshold for _, c in flat if c.parse.ok)
-                              / max(1, sum(c.parse.ok for _, c in flat)) for p in profiles},
-        "sample_seconds": sum(cs[0].seconds for cs in cands if cs),
-        # Drawing fewer of the requested edges is one way to look "readable": watch it per category.
-        "mean_edges_valid": {cat: _mean([len(c.parse.diagram.edges()) for row, c in flat
-                                         if c.parse.ok and row["category"] == cat])
-                             for cat in ("dl_model", "other")},
-    }
-
-
-def _mean(values: list[int]) -> float:
-    return sum(values) / max(1, len(values))
 
 
 def _heldout_seed(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from labeler.labeling import check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
+from trainer.preference_trainers import TRAINERS
 from trainer.checkpoint import CheckpointError
 from trainer.fileio import os_error_message
 
@@ -104,9 +105,14 @@ def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, s
 
 
 def win_rate_markdown(ctx) -> str:
-    rate = win_rate(ctx.votes.load(), "orpo", "sft")
-    if rate.rate is None:
-        return "**Human win-rate of ORPO vs SFT:** no votes yet (compare an ORPO and an SFT " \
-               "checkpoint below)."
-    return (f"**Human win-rate of ORPO vs SFT:** {rate.rate:.0%} over {rate.n} vote"
-            f"{'s' * (rate.n != 1)} (ties count half).")
+    """The human win-rate against SFT of each registered preference trainer's checkpoints
+    (`trainer.preference_trainers.TRAINERS`: ORPO, DPO, SimPO, KTO) that has votes."""
+    rows = ctx.votes.load()
+    rates = [(spec.label, win_rate(rows, name, "sft")) for name, spec in TRAINERS.items()]
+    voted = [f"{label} {rate.rate:.0%} over {rate.n} vote{'s' * (rate.n != 1)}"
+             for label, rate in rates if rate.rate is not None]
+    if not voted:
+        names = ", ".join(label for label, _ in rates)
+        return (f"**Human win-rate against SFT:** no votes yet (compare a preference-trained checkpoint "
+                f"({names}) with an SFT checkpoint below).")
+    return f"**Human win-rate against SFT:** {' · '.join(voted)} (ties count half)."

@@ -3,7 +3,7 @@
 Each vote is one CSV row appended to `<data-dir>/ab_votes.csv` under a file lock and fsynced, so
 concurrent sessions never interleave rows and a crash never loses an acknowledged vote.
 `win_rate(rows, "orpo", "sft")` is the human win-rate of ORPO checkpoints against SFT ones
-(ties count half), shown in the Playground tab.
+(ties count half); the Playground tab shows it for every registered preference trainer.
 
     log = VoteLog(Path("data/ab_votes.csv"))
     log.append(prompt=..., left=..., right=..., left_stage="orpo", right_stage="sft", vote="left")

@@ -1,7 +1,7 @@
 """Screenshots for the docs: the Label tab at K=4 and K=6 and the Train tab's verdict.
 
 Starts the labeler on checkpoints/tiny-sft with a temp copy of data/orpo_prompts.csv and 24
-seeded pairs (tests/fakes.py seed_pairs), drives headless Chromium, trains 4 ORPO steps from the
+seeded pairs (testing/fakes.py seed_pairs), drives headless Chromium, trains 4 ORPO steps from the
 Train tab, and writes docs/label-k4.png, docs/label-k6.png and docs/train-verdict.png.
 Nothing in data/ or checkpoints/ is touched.
 
@@ -71,7 +71,7 @@ def main() -> int:
 
     from labeler.app import launch
     from labeler.context import AppContext
-    from tests.fakes import seed_pairs
+    from testing.fakes import seed_pairs
 
     with tempfile.TemporaryDirectory(prefix="diagramlab-shots-") as tmp:
         data, ckpts = Path(tmp) / "data", Path(tmp) / "checkpoints"

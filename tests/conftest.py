@@ -26,10 +26,10 @@ TESTS_DIR = Path(__file__).resolve().parent
 
 
 def env_with_test_modules(env: dict[str, str] | None = None) -> dict[str, str]:
-    """`env` (default os.environ) with tests/ on PYTHONPATH, for child processes that import
-    `fakes` (pytest puts tests/ on the path of its own process only)."""
+    """`env` (default os.environ) with the repository root on PYTHONPATH, for child processes that
+    import `testing.fakes` (pytest puts the root on the path of its own process only)."""
     env = dict(os.environ if env is None else env)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TESTS_DIR), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 DEFAULT_CHECKPOINT = REPO_ROOT / "checkpoints" / "tiny-sft"
 TEST_THREADS = 1  # micro models: more threads only add OpenMP sync under contention

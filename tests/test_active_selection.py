@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from diagram import build_prompt
-from fakes import ScriptedGenerator, make_context, styled
+from testing.fakes import ScriptedGenerator, make_context, styled
 from labeler import labeling as L
 from labeler.app import add_app_arguments, run_app
 from diagram import parse
@@ -158,7 +158,7 @@ def test_app_cli_has_selection_and_oversample(tmp_path, capsys):
     assert parser.parse_args(["--selection", "plain", "--oversample", "1.5"]).selection == "plain"
     with pytest.raises(SystemExit):
         parser.parse_args(["--selection", "smart"])
-    from fakes import write_pool
+    from testing.fakes import write_pool
     write_pool(tmp_path / "orpo_prompts.csv")
     bad = parser.parse_args(["--data-dir", str(tmp_path), "--oversample", "5"])
     assert run_app(bad) == 2 and "--oversample must be from 1 to 3" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import random
 import pytest
 
 from diagram import build_prompt
-from fakes import fake_diagram, make_context
+from testing.fakes import fake_diagram, make_context
 from labeler import training as T
 from labeler.common import UserError
 from trainer.annotators import annotator_names, export_pairs

@@ -20,8 +20,8 @@ from labeler import playground as P
 from labeler import training as T
 from labeler.context import AppContext
 from trainer.sources import open_source
-from fakes import fake_checkpoint, make_context, write_pool
-from labeler.faults import checkpoint_corruptions
+from testing.fakes import fake_checkpoint, make_context, write_pool
+from testing.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
 from labeler.common import UserError
 from trainer.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
@@ -227,7 +227,7 @@ def test_the_audits_http_requests_are_refused_and_write_nothing(tmp_path):
 
 def test_start_up_falls_back_when_the_saved_checkpoint_does_not_load(tmp_path, capsys):
     from labeler.app import _load_active
-    from fakes import FakeGenerator
+    from testing.fakes import FakeGenerator
 
     def factory(path: Path):
         if path.name == "orpo-1":

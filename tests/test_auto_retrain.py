@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from conftest import env_with_test_modules
-from fakes import make_context, seed_pairs
+from testing.fakes import make_context, seed_pairs
 from labeler import training as T
 from labeler.common import UserError
 from labeler.runner import TrainingRunner, train_command
@@ -21,7 +21,7 @@ from trainer.round_config import add_round_arguments, round_args, round_from_nam
 FAKE_ROUND = textwrap.dedent('''
     import argparse, os, shutil
     from pathlib import Path
-    from fakes import fake_checkpoint
+    from testing.fakes import fake_checkpoint
     from trainer.events import EventWriter
     from trainer.round_config import add_round_arguments, round_from_namespace
     p = argparse.ArgumentParser()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes import seed_pairs, write_pool
+from testing.fakes import seed_pairs, write_pool
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakes import FakeGenerator, make_context
+from testing.fakes import FakeGenerator, make_context
 from test_browser import CHROMIUM, free_port, page, shot  # noqa: F401  (page: a fixture)
 
 GENERATE_SECONDS = 2.0  # long enough to press U while the next candidates are generating

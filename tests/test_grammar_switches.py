@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from labeler import playground as P
-from fakes import FakeGenerator, make_context
+from testing.fakes import FakeGenerator, make_context
 
 
 class RecordingGenerator(FakeGenerator):

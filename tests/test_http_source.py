@@ -228,7 +228,7 @@ def test_labeler_pairs_name_the_server(server, tmp_path):
 
     from functools import partial
 
-    from fakes import make_context
+    from testing.fakes import make_context
     from labeler import labeling as L
     from trainer.sources import source_from_args
 

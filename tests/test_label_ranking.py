@@ -8,7 +8,7 @@ import random
 import pytest
 
 from labeler import labeling as L
-from fakes import make_context
+from testing.fakes import make_context
 
 
 @pytest.fixture

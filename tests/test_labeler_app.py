@@ -18,7 +18,7 @@ from PIL import Image
 from diagram import parse
 from labeler import playground as P
 from labeler.app import add_app_arguments, is_loopback, parse_auth, run_app
-from fakes import fake_checkpoint, make_context, write_pool
+from testing.fakes import fake_checkpoint, make_context, write_pool
 from labeler.common import UserError, checkpoint_choices
 from labeler.views import badge, cropped_file, image_file, preview, problems_markdown
 from labeler.votes import VoteLog, win_rate
@@ -169,7 +169,16 @@ def test_ab_compare_hides_then_reveals_and_votes_once(ctx):
     row = ctx.votes.load()[0]
     assert {row["stage_left"], row["stage_right"]} == {"orpo", "sft"}
     expected = "100%" if ab.left == "orpo-1" else "0%"
-    assert f"{expected} over 1 vote " in P.win_rate_markdown(ctx)
+    assert f"ORPO {expected} over 1 vote " in P.win_rate_markdown(ctx)
+
+
+def test_the_win_rate_counts_every_registered_trainer_against_sft(ctx):
+    assert "no votes yet" in P.win_rate_markdown(ctx) and "KTO" in P.win_rate_markdown(ctx)
+    for stage, vote in [("dpo", "left"), ("dpo", "tie"), ("kto", "right"), ("simpo", "left")]:
+        ctx.votes.append(prompt="p", left=stage, right="tiny-sft", left_stage=stage, right_stage="sft", vote=vote)
+    text = P.win_rate_markdown(ctx)
+    assert "DPO 75% over 2 votes" in text and "KTO 0% over 1 vote " in text and "SimPO 100% over 1 vote " in text
+    assert "ORPO" not in text  # no ORPO votes: not shown
 
 
 @pytest.mark.parametrize("checkpoint, request_text, message", [

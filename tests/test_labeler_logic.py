@@ -1,6 +1,6 @@
 """The Label tab's handlers as plain functions: prompts, candidates, picks, pairs, skips, undo.
 
-No browser, no model: a FakeGenerator and a temp data dir (tests.fakes.make_context).
+No browser, no model: a FakeGenerator and a temp data dir (testing.fakes.make_context).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import random
 import pytest
 
 from labeler import labeling as L
-from fakes import FakeGenerator, make_context
+from testing.fakes import FakeGenerator, make_context
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 
 from labeler import training as T
 from conftest import env_with_test_modules
-from fakes import make_context, seed_pairs
+from testing.fakes import make_context, seed_pairs
 from labeler.common import UserError
 from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_command
 from labeler.runner import JobStatus, readable_log
@@ -29,7 +29,7 @@ from trainer.preferences import PreferenceStore
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, os, signal, sys, time
     from pathlib import Path
-    from fakes import fake_checkpoint
+    from testing.fakes import fake_checkpoint
     from trainer.args import add_dataclass_arguments
     from trainer.events import EventWriter
     from trainer.orpo_config import ORPOArgs
@@ -252,7 +252,7 @@ def test_start_trains_a_snapshot_into_the_next_orpo_dir_and_activation_follows(t
 
 def test_active_choice_survives_a_restart_and_a_broken_one_falls_back(tmp_path):
     from labeler.context import AppContext
-    from fakes import fake_checkpoint
+    from testing.fakes import fake_checkpoint
 
     ctx = make_context(tmp_path)
     orpo = fake_checkpoint(ctx.checkpoints_dir / "orpo-1", kind="orpo")

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from fakes import fake_checkpoint, make_context
+from testing.fakes import fake_checkpoint, make_context
 from labeler import labeling as L
 from labeler.common import UserError
 from labeler.context import Reservations
@@ -276,7 +276,7 @@ def test_several_logins_one_per_annotator(monkeypatch, texts, env, expected):
 
 @pytest.mark.parametrize("overlap", [0, 21])
 def test_run_app_refuses_an_overlap_out_of_range(tmp_path, capsys, overlap):
-    from fakes import write_pool
+    from testing.fakes import write_pool
     from test_labeler_app import app_args
 
     from labeler.app import run_app

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.bench_requests import (
+from testing.requests_scoring import (
     DEFAULT_CSV,
     Request,
     dense_structure,
@@ -288,7 +288,7 @@ def test_original_format_csv_is_read_with_references(tmp_path):
 def test_original_wording_request_is_recovered_and_rewrapped(tmp_path):
     import csv
 
-    from benchmarks.bench_requests import original_request
+    from testing.requests_scoring import original_request
     from diagram import build_prompt
 
     # the original project's format paragraph differs from ours ("solid or dashed")

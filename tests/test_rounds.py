@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from diagram import build_prompt
-from fakes import fake_checkpoint
+from testing.fakes import fake_checkpoint
 from trainer.checkpoint import lineage, read_manifest
 from trainer.events import final_event, read_events
 from trainer.judgments import is_heldout

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from fakes import write_pool
+from testing.fakes import write_pool
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 180  # set-up check + loading the tiny model on shared cores

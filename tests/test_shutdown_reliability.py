@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import env_with_test_modules
-from fakes import fake_checkpoint, make_context, write_pool
+from testing.fakes import fake_checkpoint, make_context, write_pool
 from trainer.checkpoint import CheckpointError, list_checkpoints
 from trainer.fileio import pid_alive
 
@@ -40,7 +40,7 @@ DRIVER = textwrap.dedent('''
     import sys
     from pathlib import Path
     from labeler import app
-    import fakes
+    from testing import fakes
     from labeler.context import AppContext
     from labeler.runner import TrainingRunner
     from trainer.orpo_config import ORPOArgs
@@ -164,7 +164,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
 def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
         tmp_path, micro_sft_checkpoint, stage, after):
     from trainer.preferences import PreferenceStore
-    from fakes import seed_pairs
+    from testing.fakes import seed_pairs
 
     store = PreferenceStore(tmp_path / "pairs.csv")
     seed_pairs(store, 24)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-from fakes import make_context
+from testing.fakes import make_context
 from labeler import labeling as L
 from labeler.stats import stats
 from labeler.stats_tab import stats_outputs

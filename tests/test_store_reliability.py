@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from labeler.faults import delete_quote, sigkill_writers
+from testing.faults import delete_quote, sigkill_writers
 from trainer.csv_records import encode_row
 from trainer.preferences import COLUMNS, PreferenceError, PreferenceStore
 

@@ -1,4 +1,4 @@
-"""The simulated users of benchmarks/bench_uptake.py: what they like, what they pick, how matches count.
+"""The simulated users of the taste benchmarks (testing/users.py): what they like, what they pick, how matches count.
 
 Run: .venv/bin/python -m pytest tests/test_uptake_users.py -q
 (the benchmark module is imported from the repository root, as `python -m pytest` runs it)
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.bench_uptake import PROFILES, measure, user_pick
+from testing.users import PROFILES, measure, user_pick
 from diagram import parse
 
 PROFILE = {p.name: p for p in PROFILES}
@@ -81,7 +81,7 @@ def test_measure_counts_invalid_candidates_as_not_matching():
 # ---- bench_taste's user: a whole ranking per screen, wrong on a fixed share of screens
 
 def test_taste_user_ranks_every_candidate_with_ties_grouped():
-    from benchmarks.bench_taste import judge
+    from testing.users import judge
 
     cands = [MIXED_LTR, ROUND_LTR, BROKEN, ROUND_TTB]
     j = judge(PROFILE["rounded"], "p", cands, full=True, wrong=False, annotator="rounded")
@@ -94,7 +94,7 @@ def test_taste_user_ranks_every_candidate_with_ties_grouped():
 
 
 def test_taste_user_errs_on_the_same_screens_for_every_method():
-    from benchmarks.bench_taste import errs
+    from testing.users import errs
 
     wrong = [errs(0, "blue", i, 0.15) for i in range(2000)]
     assert 0.12 < sum(wrong) / len(wrong) < 0.18

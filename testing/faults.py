@@ -1,4 +1,4 @@
-"""Fault injection shared by the reliability tests and benchmarks/bench_reliability.py.
+"""Fault injection shared by the reliability tests and benchmarks/bench_reliability.py (not shipped).
 
     for kind, damage in checkpoint_corruptions().items():   # 12 ways a checkpoint dir breaks
         damage(copy_of_checkpoint)

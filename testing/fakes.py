@@ -1,7 +1,7 @@
 """Light stand-ins for tests and benchmarks of the labeler: no torch, no model weights.
 
-Kept under tests/ (not shipped in the installed packages); benchmarks import it as `tests.fakes`
-when run from the repository root (`python -m benchmarks.bench_labeler`).
+In `testing/` (not shipped in the installed packages): tests and benchmarks import it as
+`testing.fakes` from the repository root (`python -m benchmarks.bench_labeler`).
 
 `FakeGenerator` is a `trainer.candidates.CandidateSource` (the same `generate` signature, real
 `Candidate`s) with distinct, seeded diagrams; `invalid_every=n` makes every n-th candidate unparseable.
