@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/diagramlab app "$@"
+exec "${DIAGRAMLAB_VENV:-.venv}"/bin/diagramlab app "$@"

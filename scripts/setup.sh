@@ -2,8 +2,13 @@
 # Set up diagramlab on a fresh Debian/Ubuntu machine; safe and fast to re-run.
 #   bash scripts/setup.sh          # graphviz + .venv with the project
 #   bash scripts/setup.sh --test   # also chromium and the test extras (pytest, playwright, ...)
-# Installs only what is missing. torch is pinned to 2.13.0 first so pip takes the CPU build that
-# lies on this machine's disk instead of pulling a multi-GB CUDA build.
+# Python packages come from the lock files, exact versions with their hashes (pip's hash-checking
+# mode): requirements.lock (the app) or requirements-test.lock (the app + the test extras). Both pin
+# torch==2.13.0+cpu, the CPU wheel that lies on this machine's disk (/opt/wheels, found through the
+# lock's --find-links and pip's config), so no multi-GB CUDA build is pulled. The project itself is
+# installed editable without its dependencies. `bash scripts/refresh-lock.sh` refreshes the locks.
+# DIAGRAMLAB_VENV=/some/dir puts the venv there instead of .venv (refresh-lock.sh tests in a scratch one).
+# Installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,20 +30,27 @@ installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
-extras=""
-[ "$want_test" = 1 ] && extras="[test]"
-# Skip pip when pyproject.toml and the extras are unchanged since the last successful install.
+venv="${DIAGRAMLAB_VENV:-.venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+lock="requirements.lock"
+[ "$want_test" = 1 ] && lock="requirements-test.lock"
+# Skip pip when pyproject.toml and the lock are unchanged since the last successful install.
 # (an `if`, not `$( [ ... ] && echo ...)`: under `set -e` that substitution's status 1 ended the
 # script silently whenever --test was not given, so `bash scripts/run.sh` exited 1 with no output)
-stamp=".venv/.diagramlab-installed"
+stamp="$venv/.diagramlab-installed"
 if [ "$want_test" = 1 ]; then stamp="$stamp-test"; fi
-digest=$(sha256sum pyproject.toml | cut -c1-16)
+digest=$(cat pyproject.toml "$lock" | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extras" 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c "import diagram, trainer, labeler, torch, transformers, trl, gradio" \
+  pip_install() {
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 \
+      | grep -v -e '^WARNING: Location' -e 'is ignored: it is neither a file nor a directory' || true
+  }
+  # exact versions + hashes; a package missing from the lock or a changed file fails here
+  pip_install --require-hashes -r "$lock"
+  # the project itself: no dependencies (all in the lock), built with the locked setuptools
+  pip_install --no-deps --no-build-isolation -e .
+  "$venv/bin/python" -c "import diagram, trainer, labeler, torch, transformers, trl, gradio" \
     || { echo "setup: the Python install failed (see pip's output above)" >&2; exit 1; }
   echo "$digest" > "$stamp"
 fi
-echo "setup: ready (.venv, $(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"
+echo "setup: ready ($venv, $("$venv/bin/python" -c 'import torch; print("torch", torch.__version__)'))"

@@ -85,6 +85,7 @@ def test_every_preference_trainer_takes_annotator_on_the_command_line():
     assert from_namespace(DPOArgs, parser.parse_args([])).annotator == ""  # default: everyone
 
 
+@pytest.mark.slow  # trains a model to the end
 def test_a_run_with_annotator_trains_on_and_ships_only_their_pairs(micro_sft_checkpoint, tmp_path):
     from test_orpo import _answer
 

@@ -79,6 +79,7 @@ def test_tokenized_rows_keep_generation_prompt_and_eos_and_the_guard_catches_a_c
             module.RECIPE.check(trainer.train_dataset, tokenizer, need - 3)
 
 
+@pytest.mark.slow  # trains a model to the end
 @pytest.mark.parametrize("name", NEW)
 def test_two_steps_move_the_weights_and_the_manifest_names_the_algorithm(name, micro_sft_checkpoint, tmp_path):
     from trainer.checkpoint import read_manifest

@@ -162,6 +162,7 @@ def first_round(micro_sft_checkpoint, tmp_path_factory):
     return args, out, verdict, ids
 
 
+@pytest.mark.slow  # trains a model to the end
 def test_a_round_trains_on_new_unheld_pairs_and_records_its_verdict(first_round, micro_sft_checkpoint):
     from trainer.modeling import load_model
     from trainer.round_data import trained_pair_ids
@@ -190,6 +191,7 @@ def test_a_round_trains_on_new_unheld_pairs_and_records_its_verdict(first_round,
     assert any(e.get("step") == 2 for e in events)  # the trainer's steps are in the round's events
 
 
+@pytest.mark.slow  # trains a model to the end
 def test_a_second_round_from_the_first_trains_only_on_rows_added_since(first_round, tmp_path):
     from trainer.round_data import trained_pair_ids
 
@@ -207,6 +209,7 @@ def test_a_second_round_from_the_first_trains_only_on_rows_added_since(first_rou
     assert verdict["heldout_pairs"] == sum(is_heldout(i) for i in _ids + added)  # all held-out pairs
 
 
+@pytest.mark.slow  # trains a model to the end
 @pytest.mark.parametrize("name", ("dpo", "kto"))
 def test_dpo_and_kto_reference_the_preference_trained_start(first_round, micro_sft_checkpoint, tmp_path, name):
     import importlib

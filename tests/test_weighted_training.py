@@ -105,6 +105,7 @@ def _margin(model_dir: Path, prompts: list[str], a: list[str], b: list[str]) -> 
                for p, x, y in zip(prompts, a, b)) / len(prompts)
 
 
+@pytest.mark.slow  # trains a model to the end
 def test_weights_change_what_orpo_learns(micro_sft_checkpoint, tmp_path):
     """The same contradicting pairs (circle over rectangle and rectangle over circle), once with the
     circle pairs heavy and once with the rectangle pairs heavy: the trained preference follows
