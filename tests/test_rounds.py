@@ -235,6 +235,7 @@ def test_dpo_and_kto_reference_the_preference_trained_start(first_round, micro_s
     assert any(not torch.equal(p, q) for p, q in zip(ref.parameters(), sft_model.parameters()))
 
 
+@pytest.mark.slow  # trains a model to the end
 def test_the_cli_runs_two_rounds_in_a_row(micro_sft_checkpoint, tmp_path, capsys):
     from diagramlab import cli
     from trainer.round_data import trained_pair_ids
