@@ -232,7 +232,7 @@ def test_accelerate_config_flag_builds_the_launch_command(tmp_path, name):
     recipe = importlib.import_module(spec.module).RECIPE
     cmd = accelerate_command("deepspeed_zero3", spec.module, flags_of(to_command(args, recipe)), python="py")
     assert cmd == ["py", "-m", "accelerate.commands.launch", "--config_file",
-                   str(CONFIG_DIR / "deepspeed_zero3.yaml"), "-m", f"trainer.{name}",
+                   str(CONFIG_DIR / "deepspeed_zero3.yaml"), "-m", spec.module,
                    "--out", str(tmp_path / "o"), "--max-steps", "5"]
     assert resolve_config(str(CONFIG_DIR / "fsdp.yaml")) == CONFIG_DIR / "fsdp.yaml"
     with pytest.raises(ValueError, match="neither a file nor a shipped config"):

@@ -296,7 +296,7 @@ def test_a_chosen_trainer_runs_its_module_into_its_own_dirs_with_its_defaults(tm
     sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
                        out=str(T.next_out_dir(tmp_path, name)), max_steps=2)
     cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
-    assert cmd[:3] == ["py", "-m", f"trainer.{name}"] and cmd[cmd.index("--out") + 1].endswith(f"{name}-1")
+    assert spec.module.endswith(f".{name}") and cmd[:3] == ["py", "-m", spec.module] and cmd[cmd.index("--out") + 1].endswith(f"{name}-1")
     parser = argparse.ArgumentParser()
     add_dataclass_arguments(parser, spec.config)
     assert from_namespace(spec.config, parser.parse_args(cmd[3:])) == replace(sent, events=str(tmp_path / "ev.jsonl"))
@@ -322,7 +322,7 @@ def test_every_trainer_runs_under_a_launcher_with_its_own_module_and_flags(tmp_p
     plain = train_command(sent, tmp_path / "ev.jsonl", "py")
     cmd = train_command(sent, tmp_path / "ev.jsonl", "py", launcher="fsdp")
     assert cmd[:5] == ["py", "-m", "accelerate.commands.launch", "--config_file", str(CONFIG_DIR / "fsdp.yaml")]
-    assert cmd[5:7] == ["-m", f"trainer.{name}"] and cmd[5:] == plain[1:]
+    assert cmd[5:7] == ["-m", spec.module] and cmd[5:] == plain[1:]
     # The Train tab's path: the chosen trainer's config and the chosen launcher reach the runner.
     ctx = make_context(tmp_path / "app", pairs=20)
     started = []

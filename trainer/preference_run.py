@@ -74,6 +74,7 @@ from trainer.launch import accelerate_command, add_launch_argument, exec_launch,
 from trainer.modeling import classify, load_model, pick_device, pick_dtype
 from trainer.preference_config import FULL_FINETUNE_MAX_PARAMS, PreferenceArgs
 from trainer.preference_data import fit_rows, heldout_rows, load_pairs, row_weights, split_pairs, weighting
+from trainer.preference_trainers import TRAINERS
 from trainer.preferences import open_store
 from trainer.schema import TRAINED_PAIRS_FILE
 from trainer.sources import open_source
@@ -498,7 +499,7 @@ def run_recipe(namespace: argparse.Namespace, recipe: Recipe) -> int:
     if getattr(namespace, "accelerate_config", ""):  # several processes: become the launcher
         args = config_args.from_namespace(recipe.config, namespace)
         try:
-            command = accelerate_command(namespace.accelerate_config, f"trainer.{recipe.name}",
+            command = accelerate_command(namespace.accelerate_config, TRAINERS[recipe.name].module,
                                          flags_of(to_command(args, recipe)))
         except ValueError as exc:
             print(f"{prog}: error: {exc}", file=sys.stderr)
@@ -537,8 +538,8 @@ def command_functions(recipe: Recipe, description: str) -> tuple[Callable, ...]:
         return run_recipe(namespace, recipe)
 
     def main(argv: list[str] | None = None) -> int:
-        """`python -m trainer.<name>`: parse the recipe's flags and run it."""
-        parser = argparse.ArgumentParser(prog=f"trainer.{recipe.name}", description=description)
+        """`python -m <its module>`: parse the recipe's flags and run it."""
+        parser = argparse.ArgumentParser(prog=TRAINERS[recipe.name].module, description=description)
         add_arguments(parser)
         return run(parser.parse_args(sys.argv[1:] if argv is None else argv))
 
