@@ -31,11 +31,12 @@ def modules_in(folder: Path, prefix: str) -> list[str]:
 
 
 def torch_free_modules() -> list[str]:
-    found = modules_in(REPO / "diagram", "diagram") + modules_in(REPO / "labeler", "labeler")
+    """Lowest layers first, so the module blamed is the one that imports the heavy package itself."""
+    found = []
     for pkg in TORCH_FREE_TRAINER:
         if (REPO / "trainer" / pkg / "__init__.py").is_file():
             found += modules_in(REPO / "trainer" / pkg, f"trainer.{pkg}")
-    return found
+    return found + modules_in(REPO / "diagram", "diagram") + modules_in(REPO / "labeler", "labeler")
 
 
 PROBE = """
