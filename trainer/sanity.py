@@ -130,10 +130,11 @@ def judge_losses(losses: list[float], vocab: int, kind: str | None, where: str) 
                               "damaged: NaN or inf)")
     best, ceiling = min(losses), loss_ceiling(vocab, kind)
     if best > ceiling:
+        what = (f"are not a trained {kind} model's (random, zeroed, or the tokenizer of another model?)"
+                if kind in TRAINED_KINDS else "are worse than a random model's (damaged?)")
         raise CheckpointError(
             f"{where}: its best loss on {len(losses)} known answers is {best:.2f}, above {ceiling:.2f} "
-            f"(a random model scores about ln({vocab}) = {math.log(max(2, vocab)):.2f}): the weights "
-            f"are not a trained {kind or 'model'}'s (random, zeroed or from another model?)")
+            f"(a random model scores about ln({vocab}) = {math.log(max(2, vocab)):.2f}): the weights {what}")
     return best
 
 
