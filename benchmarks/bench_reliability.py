@@ -2,9 +2,13 @@
 writers, what SIGTERM / SIGKILL leave behind, corrupt checkpoints refused, store memory on load.
 
     .venv/bin/python -m benchmarks.bench_reliability [--writers 200] [--quick] [--skip-parse]
+    .venv/bin/python -m benchmarks.bench_reliability --only parents|orphans   # one section of issue 19
 
 Each section prints one line per figure. `--quick` uses 16 writers and skips the trainer runs.
-The trainer sections train checkpoints/tiny-sft on seeded fake pairs (CPU, ~1 min).
+The trainer sections train checkpoints/tiny-sft on seeded fake pairs (CPU, ~1 min). Issue 19's:
+corrupt parents refused (the damaged copies of tiny-sft in benchmarks/faults_ckpt.py, each tried
+by ORPO and by activation; ~25 s) and trainer orphans after an app SIGKILL plus a second trainer
+on one output dir (~2 min).
 """
 
 from __future__ import annotations
