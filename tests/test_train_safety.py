@@ -377,3 +377,40 @@ def test_the_real_trainer_ends_with_its_app_and_a_second_one_is_refused(micro_sf
         if not _gone(trainer):
             os.kill(trainer, signal.SIGKILL)
     assert not (tmp_path / "ck" / "orpo-1").exists()
+
+
+@pytest.mark.parametrize("name", ["dpo", "simpo", "kto"])
+def test_every_preference_trainer_refuses_a_random_parent_with_a_fresh_checksum(name, micro_sft_checkpoint,
+                                                                                tmp_path):
+    import importlib
+
+    from trainer.preference_trainers import TRAINERS
+
+    parent = copy_checkpoint(micro_sft_checkpoint, tmp_path / "parent")
+    parent_variants()["random weights"](parent)
+    spec = TRAINERS[name]
+    args = spec.config(checkpoint=str(parent), data=str(_pairs(tmp_path / "pairs.csv")),
+                       out=str(tmp_path / "out" / f"{name}-1"), max_steps=1, batch_size=2, no_eval=True,
+                       threads=1)
+    train = getattr(importlib.import_module(spec.module), f"train_{name}")
+    with pytest.raises(CheckpointError, match="not a trained sft model"):
+        train(args)
+    assert not Path(args.out).exists()
+
+
+@pytest.mark.parametrize("variant, message", [
+    ("weights checksum mismatch (a byte flipped)", "refusing to train from --base .*sha256"),
+    ("config model_type gpt2 (the audit's edit)", "model_type 'gpt2'"),
+    ("zeroed weights", "not a trained sft model"),
+])
+def test_sft_from_a_damaged_checkpoint_is_refused(variant, message, micro_sft_checkpoint, micro_sft_csv,
+                                                  tmp_path):
+    from trainer.sft import SFTArgs, train_sft
+
+    parent = copy_checkpoint(micro_sft_checkpoint, tmp_path / "parent")
+    parent_variants()[variant](parent)
+    args = SFTArgs(out=str(tmp_path / "sft"), base=str(parent), full_finetune=True, data=str(micro_sft_csv),
+                   max_steps=1, batch_size=2, val_fraction=0.0, exclude_prompts="", threads=1)
+    with pytest.raises(CheckpointError, match=message):
+        train_sft(args)
+    assert not (tmp_path / "sft").exists()
