@@ -16,14 +16,15 @@ checksum (what a diverged run would publish), nor notice a config edited to anot
   seeded synthetic examples) must be finite, and for a trained kind (sft, orpo, ...) the best of
   them below half of ln(vocabulary size): a random or zeroed model scores about ln(V) on every
   answer (8.03 for the tiny preset's 3,076 tokens), checkpoints/tiny-sft 0.3-0.8. A `base` kind
-  (the tiny preset's random start) must only be finite and below 1.5 ln(V);
+  (the tiny preset's random start) must only be finite and below 1.5 ln(V). Scoring stops at the
+  first answer below the bar (a 1.3B model on a CPU scores one or two);
 - `check_source`: what activation runs on a loaded candidate source: one sampled answer (it must
   not fail) and, when the source can score answers (`Generator.score`), the loss check above.
 
 Torch-free: the labeler imports it. The training side scores with `trainer.modeling.check_model`.
 
     rows = known_answers("checkpoints/tiny-sft", extra=[pairs_csv])
-    judge_losses([0.4, 0.7], vocab=3076, kind="sft", where="tiny-sft")   # None or CheckpointError
+    judge_losses([0.4, 0.7], vocab=3076, kind="sft", where="tiny-sft")   # 0.4, or CheckpointError
 """
 
 from __future__ import annotations
@@ -169,15 +170,18 @@ def check_source(source: Any, directory: str | Path) -> float | None:
         manifest = read_manifest(directory)
     except CheckpointError:
         manifest = {}
-    losses = []
+    vocab = tokenizer_vocab(directory) or _config_vocab(directory) or 2
+    good_enough = loss_ceiling(vocab, manifest.get("kind"))
+    losses: list[float] = []
     for prompt, answer in known_answers(directory):
         try:
             total, count = score(prompt, [answer])[0]
         except Exception as exc:  # a scoring failure is the model's
             raise CheckpointError(f"{directory}: scoring a known answer failed: {type(exc).__name__}: {exc}") from exc
         losses.append(-float(total) / max(1, int(count)))
-    vocab = tokenizer_vocab(directory) or _config_vocab(directory)
-    return judge_losses(losses, vocab or 2, manifest.get("kind"), str(directory))
+        if math.isfinite(losses[-1]) and losses[-1] <= good_enough:
+            break  # one answer scored like a trained model's is enough (a big model on a CPU)
+    return judge_losses(losses, vocab, manifest.get("kind"), str(directory))
 
 
 def _config_vocab(directory: str | Path) -> int | None:
