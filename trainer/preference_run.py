@@ -25,6 +25,15 @@ TRL trainer for the rows; `train_preference(args, recipe)` does the rest, in ord
    answer gets the higher likelihood, and validity / EOS stops / original score from sampling
    `--eval-n` held-out pool prompts (trainer.evaluate) with each.
 
+Nothing broken goes in or out (issue 19): a local parent must pass `validate_checkpoint` (what
+activation checks: files, checksums, config model_type) and, once loaded, score known answers
+like the model it claims to be (`modeling.check_model`, `trainer.sanity`: finite, and for a
+trained kind well below a random model's ln(vocabulary)); after training, a NaN or infinite train
+or validation loss, a new model failing the same check, or a verdict sampling that fails stops the
+run before anything is published (exit 1). The run holds `lifetime.output_lock(out)` (a second
+trainer for the same directory is refused) and, started by the app, `lifetime.watch_app()` ends
+it when the app is gone.
+
 SIGTERM cancels at once at any stage (SigtermCancels raises Cancelled in the main thread; a
 checkpoint already being renamed into place is finished instead), the temp output and the work
 dir with the label copy are removed, a final {"status": "cancelled"} event is written and the
@@ -74,10 +83,10 @@ from trainer.fileio import os_error_message
 from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
 from trainer.lifetime import output_lock, watch_app
 from trainer.modeling import check_model, classify, load_model, pick_device, pick_dtype
-from trainer.sanity import check_losses
 from trainer.preference_config import FULL_FINETUNE_MAX_PARAMS, PreferenceArgs
 from trainer.preference_data import fit_rows, heldout_rows, load_pairs, row_weights, split_pairs, weighting
 from trainer.preferences import open_store
+from trainer.sanity import check_losses
 from trainer.schema import TRAINED_PAIRS_FILE
 from trainer.sources import open_source
 from trainer.sft_config import LORA_TARGETS

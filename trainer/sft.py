@@ -14,6 +14,9 @@ tokenizer (trainer.modeling.build_tiny) and fine-tunes all weights; it may add s
 Every example is tokenized as prompt ids + answer ids + EOS with the loss on the answer only
 (trainer.template.encode_example); the last label of every example is checked to be EOS.
 Bf16 and gradient checkpointing are used on GPU only. The checkpoint is written atomically.
+A `--base` that is a diagramlab checkpoint must pass `validate_checkpoint`, and any base must
+score known answers sanely (`modeling.check_model`); a NaN or infinite loss publishes nothing;
+the run locks its `--out` and ends with the app that started it (`trainer.lifetime`).
 Several GPUs: `accelerate launch -m trainer.sft ...` (the HF Trainer does the distribution).
 """
 
