@@ -2,9 +2,13 @@
 writers, what SIGTERM / SIGKILL leave behind, corrupt checkpoints refused, store memory on load.
 
     .venv/bin/python -m benchmarks.bench_reliability [--writers 200] [--quick] [--skip-parse]
+    .venv/bin/python -m benchmarks.bench_reliability --only parents|orphans   # one section of issue 19
 
 Each section prints one line per figure. `--quick` uses 16 writers and skips the trainer runs.
-The trainer sections train checkpoints/tiny-sft on seeded fake pairs (CPU, ~1 min).
+The trainer sections train checkpoints/tiny-sft on seeded fake pairs (CPU, ~1 min). Issue 19's:
+corrupt parents refused (the damaged copies of tiny-sft in benchmarks/faults_ckpt.py, each tried
+by ORPO and by activation; ~25 s) and trainer orphans after an app SIGKILL plus a second trainer
+on one output dir (~2 min).
 """
 
 from __future__ import annotations
@@ -186,6 +190,137 @@ def trainer_signals(tmp: Path) -> None:
         print(line)
 
 
+def corrupt_parents(tmp: Path) -> None:
+    """Issue 19: each damaged or edited copy of checkpoints/tiny-sft (benchmarks/faults_ckpt.py)
+    must be refused by ORPO before its first step, with nothing published, and by activation
+    (the labeler's real loader), with the active model unchanged. The intact copy is the control."""
+    from benchmarks.faults_ckpt import copy_checkpoint, parent_variants
+    from labeler.context import AppContext
+    from tests.fakes import seed_pairs, write_pool
+    from trainer.checkpoint import CheckpointError
+    from trainer.events import final_event, read_events
+    from trainer.orpo import ORPOArgs, train_orpo
+    from trainer.preferences import PreferenceStore
+    from trainer.sources import open_source
+
+    default = ROOT / "checkpoints" / "tiny-sft"
+    write_pool(tmp / "data" / "orpo_prompts.csv")
+    copy_checkpoint(default, tmp / "checkpoints" / "tiny-sft")
+    store = PreferenceStore(tmp / "pairs.csv")
+    seed_pairs(store, 6)
+    ctx = AppContext.create(data_dir=tmp / "data", checkpoints_dir=tmp / "checkpoints",
+                            generator_factory=open_source)
+    variants = {"intact copy (control)": lambda d: None, **parent_variants()}
+    refused_train, refused_active, wrong, started = 0, 0, [], time.monotonic()
+    for i, (name, damage) in enumerate(variants.items()):
+        target = copy_checkpoint(default, tmp / "checkpoints" / f"parent-{i}")
+        damage(target)
+        out, events = tmp / "out" / f"orpo-{i}", tmp / f"events-{i}.jsonl"
+        args = ORPOArgs(checkpoint=str(target), data=str(store.path), out=str(out), events=str(events),
+                        max_steps=1, batch_size=2, no_eval=True, threads=1)
+        try:
+            train_orpo(args)
+            trained = True
+        except (CheckpointError, RuntimeError, ValueError, OSError) as exc:
+            trained, why_train = False, str(exc).replace(str(target), "<parent>")
+        stepped = any("step" in e for e in read_events(events))
+        try:
+            ctx.models.set_active(target)
+            activated = True
+        except CheckpointError as exc:
+            activated, why_active = False, str(exc).replace(str(target), "<parent>")
+        control = i == 0
+        if control:
+            ok = trained and activated
+            ctx.models.set_active(tmp / "checkpoints" / "tiny-sft")
+            print(f"parents: {name}: trained {'yes' if trained else 'NO'}, activated "
+                  f"{'yes' if activated else 'NO'}")
+        else:
+            ok = not trained and not stepped and not out.exists() and not activated
+            refused_train += not trained and not stepped and not out.exists()
+            refused_active += not activated
+            print(f"parents: {name}: training {'refused' if not trained else 'ACCEPTED'} "
+                  f"({final_event(read_events(events)).get('status')}; {why_train[:90] if not trained else ''}), "
+                  f"activation {'refused' if not activated else 'ACCEPTED'}"
+                  f" ({why_active[:90] if not activated else ''})")
+        if not ok:
+            wrong.append(name)
+        shutil.rmtree(target, ignore_errors=True)
+    ctx.close()
+    n = len(variants) - 1
+    print(f"parents: corrupt parents refused: {n} variants: by training {refused_train} of {n}, by activation "
+          f"{refused_active} of {n}; intact copy trained and activated: {'yes' if 'intact copy (control)' not in wrong else 'NO'}"
+          f" ({time.monotonic() - started:.0f} s)" + (f"; WRONG: {wrong}" if wrong else ""))
+
+
+_STAND_IN_APP = """
+import sys, time
+from pathlib import Path
+from labeler.runner import TrainingRunner
+from trainer.orpo_config import ORPOArgs
+parent, data, out, runs = sys.argv[1:5]
+runner = TrainingRunner(Path(runs))
+runner.start(ORPOArgs(checkpoint=parent, data=data, out=out, max_steps=100000, batch_size=1,
+                      no_eval=True, threads=1))
+print(runner._proc.pid, flush=True)
+while True:
+    time.sleep(1)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or a zombie (it has exited; only its parent's reaping is left)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def trainer_orphans(tmp: Path, kills: int = 3) -> None:
+    """Issue 19: a stand-in app (labeler.runner.TrainingRunner in its own process) starts a real
+    ORPO job from checkpoints/tiny-sft and is SIGKILLed once the job trains; the trainer must end
+    by itself. Then two trainers on one output directory: the second must refuse."""
+    from tests.fakes import seed_pairs
+    from trainer.preferences import PreferenceStore
+
+    store = PreferenceStore(tmp / "pairs.csv")
+    seed_pairs(store, 24)
+    parent = str(ROOT / "checkpoints" / "tiny-sft")
+    orphans, took = 0, []
+    for i in range(kills):
+        out, runs = tmp / "ck" / f"orpo-{i}", tmp / f"runs-{i}"
+        app = subprocess.Popen([sys.executable, "-c", _STAND_IN_APP, parent, str(store.path), str(out), str(runs)],
+                               stdout=subprocess.PIPE, text=True)
+        trainer_pid = int(app.stdout.readline())
+        _wait(lambda: any('"step"' in p.read_text() for p in runs.glob("*/events.jsonl")), 600)
+        app.send_signal(signal.SIGKILL)
+        app.wait()
+        sent = time.monotonic()
+        while not _gone(trainer_pid) and time.monotonic() - sent < 60:
+            time.sleep(0.05)
+        took.append(time.monotonic() - sent)
+        orphans += not _gone(trainer_pid)
+        if not _gone(trainer_pid):
+            os.kill(trainer_pid, signal.SIGKILL)
+    print(f"trainer: orphans after app SIGKILL: {orphans} of {kills} (trainer gone in "
+          f"{', '.join(f'{t:.2f}' for t in took)} s); checkpoints published: "
+          f"{len([p for p in (tmp / 'ck').glob('orpo-*')])}")
+    out = tmp / "ck" / "busy"
+    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", parent, "--data", str(store.path),
+           "--out", str(out), "--max-steps", "100000", "--batch-size", "1", "--no-eval", "--threads", "1",
+           "--events", str(tmp / "busy.jsonl")]
+    first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: (tmp / "busy.jsonl").exists() and '"step"' in (tmp / "busy.jsonl").read_text(), 600)
+        second = subprocess.run(cmd[:-1] + [str(tmp / "busy2.jsonl")], capture_output=True, text=True)
+        message = second.stderr.strip().splitlines()[-1] if second.stderr.strip() else ""
+        print(f"trainer: a second trainer on the same output dir: exit {second.returncode}, "
+              f"{message[:160]}")
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait()
+
+
 def _wait(predicate, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -200,12 +335,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="16 writers, no trainer runs")
     parser.add_argument("--skip-parse", action="store_true",
                         help="skip the worst-case parse sweep (about 5 min of CPU)")
+    parser.add_argument("--only", choices=["parents", "orphans"], default=None,
+                        help="run only the corrupt-parents or the trainer-orphans section")
     args = parser.parse_args(argv)
+    if args.only:
+        with tempfile.TemporaryDirectory(prefix="bench-reliability-") as tmp_name:
+            {"parents": corrupt_parents, "orphans": trainer_orphans}[args.only](Path(tmp_name))
+        return 0
     if not args.skip_parse:
         parse_worst_case()
     with tempfile.TemporaryDirectory(prefix="bench-reliability-") as tmp_name:
         tmp = Path(tmp_name)
-        for name in ("store", "writers", "memory", "ckpt", "trainer"):
+        for name in ("store", "writers", "memory", "ckpt", "trainer", "parents", "orphans"):
             (tmp / name).mkdir()
         damaged_store(tmp / "store")
         killed_writers(tmp / "writers", 16 if args.quick else args.writers)
@@ -213,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
         corrupt_checkpoints(tmp / "ckpt")
         if not args.quick:
             trainer_signals(tmp / "trainer")
+            corrupt_parents(tmp / "parents")
+            trainer_orphans(tmp / "orphans")
     print(f"(peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB)")
     return 0
 

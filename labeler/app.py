@@ -200,7 +200,9 @@ def _load_active(ctx: AppContext, explicit: bool) -> str | None:
         try:
             validate_checkpoint(checkpoint)
             print(f"loading {checkpoint} ...", flush=True)
-            ctx.models.generator()  # load before serving, so the first page does not wait for it
+            # Load before serving (the first page does not wait), sample one answer, check the
+            # loss on known answers: a checkpoint that cannot label is never served.
+            ctx.models.usable(checkpoint)
             return None
         except Exception as exc:  # any load failure is reported, never a traceback
             default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT_NAME

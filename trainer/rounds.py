@@ -189,8 +189,10 @@ def train_round(args: RoundArgs, cancel: threading.Event | None = None) -> tuple
     """Run one round (see the module docstring); returns (new checkpoint, verdict).
 
     Raises RoundRefused (too few new judgments), Cancelled (SIGTERM / `cancel`), ValueError."""
+    from trainer.lifetime import watch_app
     from trainer.preference_run import Cancelled, sigterm_sets
 
+    watch_app()  # started by the app: end with it, judging included (trainer.lifetime)
     cancel = cancel or threading.Event()
     writer = EventWriter(args.events) if args.events else None
 
