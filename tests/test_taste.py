@@ -12,7 +12,8 @@ Run: .venv/bin/python -m pytest tests/test_taste.py -q
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -20,10 +21,9 @@ import pytest
 from benchmarks.bench_taste import errs, judge
 from benchmarks.bench_uptake import PROFILES
 from diagram import parse
-from trainer.judgments import judgment_from_pick, is_heldout
+from trainer.judgments import judgment_from_pick
 from trainer.selection import style_features
-from trainer.taste import (FEATURE_KEYS, N_FEATURES, Taste, count_matches, fit_taste, fit_weights, newcombe,
-                           taste_verdict, text_style, wilson)
+from trainer.taste import N_FEATURES, fit_taste, fit_weights, newcombe, taste_verdict, text_style, wilson
 
 PROFILE = {p.name: p for p in PROFILES if p.target}
 SCREENS = 60  # bench_taste's second milestone (issue 20: +50 points after 60 screens)
@@ -160,3 +160,146 @@ def test_verdict_points_the_right_way_for_each_simulated_user(profile):
     unchanged = taste_verdict(taste, old, same, old_name="tiny-sft", new_name="orpo-1")
     assert unchanged.direction == "unchanged", unchanged.text
     assert "did not move the taste" in unchanged.recommendation
+
+
+# ---------------------------------------------------------------- pure pieces
+
+
+def test_wilson_and_newcombe():
+    lo, hi = wilson(52, 100)
+    assert lo == pytest.approx(0.4231, abs=1e-3) and hi == pytest.approx(0.6153, abs=1e-3)
+    assert wilson(0, 0) == (0.0, 1.0) and wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == pytest.approx(1.0)
+    lo, hi = newcombe((52, 100), (15, 100))
+    assert 0.24 < lo < 0.37 < hi < 0.49
+    lo, hi = newcombe((10, 40), (10, 40))
+    assert lo < 0 < hi and lo == pytest.approx(-hi)
+
+
+def test_fit_weights_recovers_a_known_bradley_terry_model():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    truth = np.zeros(N_FEATURES)
+    truth[0], truth[5] = 3.0, -2.0
+    diffs = rng.uniform(-1, 1, size=(4000, N_FEATURES))
+    # the chosen one of each pair is drawn from the model: flip rows the model says were rejected
+    won = rng.random(4000) < 1 / (1 + np.exp(-(diffs @ truth)))
+    diffs[~won] *= -1
+    w, cov = fit_weights(diffs, np.ones(4000), l2=0.25)
+    se = np.sqrt(np.diag(cov))
+    assert np.all(np.abs(w - truth) < 4 * se)
+    assert abs(w[0] - 3) < 0.4 and abs(w[5] + 2) < 0.4
+
+
+def test_invalid_drawings_and_both_bad_screens_are_left_out():
+    good = drawing(random.Random(1), "left_to_right", "blue", "circle", "solid arrow")
+    other = drawing(random.Random(2), "top_to_bottom", "grey", "circle", "solid arrow")
+    broken = "[0, 100, 100, 'circle'"
+    assert text_style(broken) is None and text_style(good) == style_features(parse(good).diagram)
+    judgments = [judgment_from_pick("p1", [good, broken, other], chosen=0, rejected=1),
+                 judgment_from_pick("p2", [good, other], chosen=0, rejected=1, both_bad=True)]
+    taste = fit_taste(judgments)
+    assert taste.pairs == 1 and taste.screens == 1  # good > other; the broken one and both-bad screen say nothing
+
+
+def test_evaluate_reports_each_candidates_style(tmp_path):
+    from trainer.candidates import Candidate
+    from trainer.evaluate import evaluate, markdown
+    from trainer.verdict import cached_sampling, sampling_summary
+
+    good = drawing(random.Random(1), "left_to_right", "blue", "circle", "solid arrow")
+    texts = [good, "[0, 1, 'circle'"]
+
+    class Scripted:
+        def generate(self, prompt, k=4, seed=None, **_):
+            return [Candidate(i, t, parse(t), True, 5, 0.1) for i, t in enumerate(texts[:k])]
+
+    report = evaluate(Scripted(), [{"prompt": "p", "reference": None, "category": "other"}], k=2, progress=False)
+    assert report["styles"][1] is None
+    assert report["styles"][0] == pytest.approx(style_features(parse(good).diagram), abs=1e-3)
+    assert "styles" not in markdown(report, "t")
+    summary = sampling_summary(report)
+    assert summary["styles"] == report["styles"]
+    settings = {"prompts": "x", "n": 1, "k": 2, "seed": 0}
+    assert cached_sampling({"verdict": {"eval": settings, "new": {"sampling": summary}}}, settings) == summary
+    older = {k: v for k, v in summary.items() if k != "styles"}  # a manifest from before the taste
+    assert cached_sampling({"verdict": {"eval": settings, "new": {"sampling": older}}}, settings) is None
+
+
+# ---------------------------------------------------------------- the labeler's view
+
+
+@pytest.fixture
+def ctx(tmp_path):
+    from tests.fakes import make_context
+
+    return make_context(tmp_path)
+
+
+def _label(ctx, profile: str, screens: int, annotator: str = "sim") -> None:
+    for j in simulated_judgments(profile, screens, uniform()):
+        ctx.judgments.add(replace(j, annotator=annotator, judgment_id=j.judgment_id + annotator))
+
+
+def _trained(ctx, name: str, old_styles, new_styles, pairs=(0.3, 0.25), **training_args):
+    from tests.fakes import fake_checkpoint
+
+    parent = ctx.models.active()
+    verdict = {"heldout_pairs": 20, "previous_checkpoint": str(parent),
+               "eval": {"prompts": "x", "n": 30, "k": 4, "seed": 0},
+               "previous": {"prefers_chosen": pairs[0], "sampling": {"n_prompts": 30, "k": 4, "styles": old_styles}},
+               "new": {"prefers_chosen": pairs[1], "sampling": {"n_prompts": 30, "k": 4, "styles": new_styles}}}
+    return fake_checkpoint(Path(ctx.checkpoints_dir) / name, kind="orpo", parent_checkpoint=str(parent),
+                           verdict=verdict, training_args=training_args)
+
+
+def test_stats_and_train_show_the_taste_and_the_verdict_on_it(ctx):
+    from labeler.stats_tab import taste_outputs
+    from labeler.taste_view import TasteCache, taste_verdict_markdown
+
+    cache = TasteCache()
+    assert "No taste yet" in taste_outputs(ctx, cache)
+    _label(ctx, "left_to_right", SCREENS)
+    shown = taste_outputs(ctx, cache)
+    assert "You prefer left-to-right (" in shown and "| direction | left-to-right |" in shown
+    assert cache.taste(ctx) is cache.taste(ctx)  # not refit while the judgments file is unchanged
+    old = [list(s) if s else None for s in sampled_styles(uniform("old"))]
+    toward = [list(s) if s else None for s in sampled_styles(StyleSource("t", *LIKES["left_to_right"], 0.8))]
+    better = taste_verdict_markdown(ctx, _trained(ctx, "orpo-1", old, toward), cache)
+    assert "Drawn your way (left-to-right): `orpo-1`" in better and "`tiny-sft`" in better
+    assert "on 30 held-out prompts, 4 each" in better
+    assert "Second measure, 20 held-out pairs" in better and "Recommendation: activate `orpo-1`" in better
+    worse = taste_verdict_markdown(ctx, _trained(ctx, "orpo-2", toward, old), cache)
+    assert "Recommendation: keep `tiny-sft`" in worse
+    no_styles = taste_verdict_markdown(ctx, _trained(ctx, "orpo-3", None, None), cache)
+    assert "cannot be compared" in no_styles
+    # a run on one annotator's labels is judged on that annotator's taste
+    _label(ctx, "blue", SCREENS, annotator="bo")
+    both = taste_outputs(ctx, cache)
+    assert "Taste learned from bo's judgments" in both and "You prefer blue (" in both
+    blue = [list(s) if s else None for s in sampled_styles(StyleSource("b", *LIKES["blue"], 0.8))]
+    mine = taste_verdict_markdown(ctx, _trained(ctx, "orpo-4", old, blue, annotator="bo"), cache)
+    assert "taste of bo's judgments" in mine and "Drawn your way (blue)" in mine and "activate `orpo-4`" in mine
+
+
+def test_train_tab_shows_the_taste_verdict_first_and_a_one_step_loss(ctx):
+    import dataclasses
+
+    from labeler.runner import JobStatus
+    from labeler.train_tab import _result_md, job_view, plot_value
+
+    _label(ctx, "left_to_right", SCREENS)
+    old = [list(s) if s else None for s in sampled_styles(uniform("old"))]
+    toward = [list(s) if s else None for s in sampled_styles(StyleSource("t", *LIKES["left_to_right"], 0.8))]
+    out = _trained(ctx, "orpo-1", old, toward)
+    done = JobStatus(state="done", job_id="j1", step=1, total=1, losses=((1, 0.6931),), out=str(out))
+    text, ready = _result_md(ctx, done)
+    assert ready and text.index("On your taste") < text.index("Recommendation") < text.index("Details:")
+    one = plot_value(done)
+    assert len(one.value["data"]) == 1 and "One step logged (step 1): loss 0.6931" in one.caption
+    assert "No training step was logged" in plot_value(dataclasses.replace(done, losses=())).caption
+    assert plot_value(JobStatus(state="running")) is None  # before the first step: as before
+    two = plot_value(dataclasses.replace(done, losses=((1, 0.7), (2, 0.6))))
+    assert two.caption is None
+    view = job_view(ctx, "")
+    assert "You prefer left-to-right" in view[-2]
