@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.checkpoint import CheckpointError, read_manifest
-from trainer.taste import N_FEATURES, Taste, fit_taste, taste_verdict
+from trainer.taste import Taste, fit_taste, manifest_verdict
 
 MAX_CACHED_TEXTS = 50_000
 
@@ -73,15 +73,6 @@ def taste_markdown(taste: Taste | None, who: str = "") -> str:
             "\n|---|---|---|---|" + rows)
 
 
-def _styles(side: dict) -> list | None:
-    sampling = side.get("sampling") or {}
-    styles = sampling.get("styles")
-    if not isinstance(styles, list):
-        return None
-    # a style vector of another length comes from another feature set: not comparable
-    return [s if isinstance(s, list) and len(s) == N_FEATURES else None for s in styles]
-
-
 def taste_verdict_markdown(ctx, checkpoint: Path, cache: TasteCache | None = None) -> str:
     """The new checkpoint against the one it started from, on the learned taste, then on the
     held-out pairs, with a recommendation; "" when the manifest has no verdict to read."""
@@ -100,16 +91,7 @@ def taste_verdict_markdown(ctx, checkpoint: Path, cache: TasteCache | None = Non
     new_name = ctx.models.name(Path(checkpoint))
     parent = round_.get("parent") or verdict.get("previous_checkpoint") or manifest.get("parent_checkpoint") or "previous"
     old_name = ctx.models.name(Path(parent))
-    new, old = verdict.get("new") or {}, verdict.get("previous") or {}
-    if round_:
-        pairs = (round_.get("accuracy_before"), round_.get("accuracy_after"), int(round_.get("heldout_pairs") or 0))
-    else:
-        pairs = (old.get("prefers_chosen"), new.get("prefers_chosen"), int(verdict.get("heldout_pairs") or 0))
-    sampling = new.get("sampling") or {}
-    where = (f"on {sampling.get('n_prompts')} held-out prompts, {sampling.get('k')} each"
-             if sampling.get("n_prompts") else "")
-    result = taste_verdict(taste, _styles(old), _styles(new), old_name=old_name, new_name=new_name,
-                           pair_old=pairs[0], pair_new=pairs[1], pairs_n=pairs[2], where=where)
+    result = manifest_verdict(taste, manifest, old_name=old_name, new_name=new_name)
     who = f" (taste of {annotator}'s judgments)" if annotator else ""
     return f"**On your taste{who}:** {result.text}"
 

@@ -542,3 +542,28 @@ def taste_verdict(taste: Taste, old_styles: Styles | None, new_styles: Styles | 
         why = "the difference is within the noise"
     text = f"{head}{pair_line} **Recommendation: {rec}** ({why})."
     return TasteVerdict(old_name, new_name, old, new, (lo, hi), direction, rec, text, pairs)
+
+
+def _manifest_styles(side: Mapping[str, Any]) -> list | None:
+    styles = (side.get("sampling") or {}).get("styles")
+    if not isinstance(styles, list):
+        return None
+    # a style vector of another length comes from another feature set: not comparable
+    return [s if isinstance(s, list) and len(s) == N_FEATURES else None for s in styles]
+
+
+def manifest_verdict(taste: Taste, manifest: Mapping[str, Any], *, old_name: str, new_name: str) -> TasteVerdict:
+    """`taste_verdict` from what training stored in the new checkpoint's manifest: `verdict.previous`
+    / `verdict.new` (`prefers_chosen` on the held-out pairs, `sampling.styles` of the candidates both
+    sampled on the same held-out prompts); a round's own held-out pair accuracies (`round`) win."""
+    verdict = manifest.get("verdict") or {}
+    round_ = manifest.get("round") or {}
+    new, old = verdict.get("new") or {}, verdict.get("previous") or {}
+    if round_:
+        pairs = (round_.get("accuracy_before"), round_.get("accuracy_after"), int(round_.get("heldout_pairs") or 0))
+    else:
+        pairs = (old.get("prefers_chosen"), new.get("prefers_chosen"), int(verdict.get("heldout_pairs") or 0))
+    sampling = new.get("sampling") or {}
+    where = f"on {sampling.get('n_prompts')} held-out prompts, {sampling.get('k')} each" if sampling.get("n_prompts") else ""
+    return taste_verdict(taste, _manifest_styles(old), _manifest_styles(new), old_name=old_name, new_name=new_name,
+                         pair_old=pairs[0], pair_new=pairs[1], pairs_n=pairs[2], where=where)
