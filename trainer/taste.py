@@ -24,7 +24,8 @@ left out. "Screens where it differed": screens with a (chosen, rejected) pair wh
 by at least MIN_DIFFERENCE; it "agrees" when the screen's pairs lean the learned way.
 
 A drawing *matches* the taste when it is on the preferred side of each clear (strong or medium,
-at most MAX_MATCH_PREFERENCES) preference: left-to-right means `flow_direction`'s left-to-right (the
+at most MAX_MATCH_PREFERENCES) preference (with none clear yet but some leaning, a tentative taste:
+when the whole model ranks it above the median drawing the person was shown, said so in the verdict): left-to-right means `flow_direction`'s left-to-right (the
 direction feature above 0.854), a share feature (blue palette, a shape, a line style) above one
 half, a continuous one (hue, brightness, density) above the median of the drawings the person was
 shown. `taste_verdict` compares two models by the share of their sampled candidates that match
@@ -259,6 +260,7 @@ class Taste:
     preferences: tuple[Preference, ...]  # every feature, strongest first
     cuts: tuple[float, ...]  # the matching side's boundary per feature
     heldout: HeldOut | None = None
+    utility_cut: float = 0.0  # the median utility of the drawings shown (a tentative taste's cut)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -274,9 +276,19 @@ class Taste:
         margin = self.utility(a) - self.utility(b)
         return None if abs(margin) < 1e-9 else margin > 0
 
+    @property
+    def tentative(self) -> bool:
+        """No clear preference yet, but some lean (weak): `matches` then uses the whole model."""
+        return not self.clear and any(p.strength == "weak" for p in self.preferences)
+
     def matches(self, style: Sequence[float] | None) -> bool:
-        """On the preferred side of every clear preference (False: invalid or no clear taste)."""
-        if style is None or len(style) != N_FEATURES or not self.clear:
+        """On the preferred side of every clear preference; with a tentative taste, ranked above the
+        median drawing the person was shown by the whole model (False: invalid or no taste)."""
+        if style is None or len(style) != N_FEATURES:
+            return False
+        if self.tentative:
+            return self.utility(style) > self.utility_cut
+        if not self.clear:
             return False
         index = {key: i for i, key in enumerate(FEATURE_KEYS)}
         for p in self.clear:
@@ -287,6 +299,10 @@ class Taste:
         return True
 
     def match_words(self) -> str:
+        if self.tentative:
+            leaning = [p.words for p in self.preferences if p.strength == "weak"][:MAX_MATCH_PREFERENCES]
+            return (f"ranked above your median shown drawing by the taste so far, leaning to {_join(leaning)}; "
+                    "not clear yet")
         return " and ".join(p.words for p in self.clear)
 
     def screens_to_clear(self) -> int:
@@ -469,8 +485,9 @@ def fit_taste(judgments: Iterable[Judgment], *, l2: float = L2,
         # the held-out judgments' pairs are scored by a fit that never saw them
         w_train, _ = fit_weights(*_arrays(train), l2=l2)
         heldout = score_heldout(w_train, held)
+    utility_cut = median(float(np.dot(w, s)) for s in shown) if shown else 0.0
     return Taste(tuple(float(x) for x in w), tuple(float(x) for x in se), len({p.judgment_id for p in pairs}),
-                 len(pairs), tuple(prefs), cuts, heldout)
+                 len(pairs), tuple(prefs), cuts, heldout, utility_cut)
 
 
 # ---------------------------------------------------------------- the verdict
@@ -479,7 +496,7 @@ def fit_taste(judgments: Iterable[Judgment], *, l2: float = L2,
 @dataclass(frozen=True)
 class TasteVerdict:
     """Two models compared on the learned taste; `direction` is better / worse / unchanged /
-    unknown (no clear taste or no sampled candidates)."""
+    unknown (nothing leans even weakly, or no sampled candidates)."""
 
     old_name: str
     new_name: str
@@ -510,10 +527,10 @@ def taste_verdict(taste: Taste, old_styles: Styles | None, new_styles: Styles | 
                      f"the higher likelihood in {_pct(pair_new)}, `{old_name}` in {_pct(pair_old)} "
                      "(50% is a coin).")
     pairs = (pair_old, pair_new, pairs_n)
-    if not taste.clear:
+    if not taste.clear and not taste.tentative:
         more = taste.screens_to_clear()
         rec = f"keep labeling about {more} more screens"
-        text = (f"No clear taste learned yet ({taste.screens} screens), so the run cannot be judged on "
+        text = (f"No taste learned yet ({taste.screens} screens), so the run cannot be judged on "
                 f"it.{pair_line} **Recommendation: {rec}**, then train again.")
         return TasteVerdict(old_name, new_name, (0, 0), (0, 0), None, "unknown", rec, text, pairs)
     if not old_styles or not new_styles:
@@ -529,6 +546,7 @@ def taste_verdict(taste: Taste, old_styles: Styles | None, new_styles: Styles | 
             f"(95% CI {_pct(nlo)}-{_pct(nhi)}), `{old_name}` {_pct(share(old))} of {old[1]} "
             f"({_pct(olo)}-{_pct(ohi)}){' ' + where if where else ''}; difference "
             f"{100 * (share(new) - share(old)):+.0f} points (95% CI {100 * lo:+.0f} to {100 * hi:+.0f}).")
+    more = max(taste.screens_to_clear(), 5 * math.ceil(max(10, taste.screens) / 5))
     if lo > 0:
         direction, rec = "better", f"activate `{new_name}`"
         why = "it draws your way more often"
@@ -537,9 +555,10 @@ def taste_verdict(taste: Taste, old_styles: Styles | None, new_styles: Styles | 
         why = "the run moved away from your taste"
     else:
         direction = "unchanged"
-        more = max(taste.screens_to_clear(), 5 * math.ceil(max(10, taste.screens) / 5))
         rec = f"the run did not move the taste: keep `{old_name}` and label about {more} more screens"
         why = "the difference is within the noise"
+    if taste.tentative and direction != "unchanged":
+        why += f"; your taste is not clear yet, so label about {taste.screens_to_clear()} more screens too"
     text = f"{head}{pair_line} **Recommendation: {rec}** ({why})."
     return TasteVerdict(old_name, new_name, old, new, (lo, hi), direction, rec, text, pairs)
 
