@@ -23,12 +23,35 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 from benchmarks.bench_taste import errs, judge, write_pairs
-from benchmarks.bench_uptake import PROFILES, sample
+from benchmarks.bench_uptake import PROFILES, _cache_key, sample
 
 
-def main(argv: list[str] | None = None) -> int:
+def simulated_screens(args: argparse.Namespace, generator: Callable[[], Any]) -> list[tuple[dict, Any]]:
+    """(pool row, judgment) of every screen the profile's user did not find all alike; the
+    candidates come from the cache under `args.out` when there (`generator()` is called otherwise)."""
+    from trainer.datasets_io import load_prompt_pool
+
+    profile = {p.name: p for p in PROFILES}[args.profile]
+    out = args.out / args.profile
+    out.mkdir(parents=True, exist_ok=True)
+    pool = load_prompt_pool(args.prompts, "label").to_dict("records")
+    random.Random(args.seed).shuffle(pool)
+    rows = pool[: args.screens]
+    cache = out / f"candidates-label-{_cache_key(args.checkpoint, rows, 4, args.seed)}.jsonl"
+    cands = sample(None if cache.exists() else generator(), args.checkpoint, rows, 4, args.seed, out, "label")
+    judged = []
+    for s, (row, cs) in enumerate(zip(rows, cands)):
+        j = judge(profile, row["prompt"], cs, full=True, wrong=errs(args.seed, profile.name, s, args.error_rate),
+                  annotator="sim")
+        if j is not None:
+            judged.append((row, j))
+    return judged
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", type=Path, default=Path("checkpoints/tiny-sft"))
     parser.add_argument("--prompts", default="data/orpo_prompts.csv")
@@ -41,32 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-k", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
 
     import torch
 
     from trainer.checkpoint import read_manifest
-    from trainer.datasets_io import load_prompt_pool
     from trainer.generate import Generator
     from trainer.preference_trainers import TRAINERS
     from trainer.taste import fit_taste, manifest_verdict
 
     torch.set_num_threads(args.threads)
-    profile = {p.name: p for p in PROFILES}[args.profile]
     out = args.out / args.profile
-    out.mkdir(parents=True, exist_ok=True)
-    pool = load_prompt_pool(args.prompts, "label").to_dict("records")
-    random.Random(args.seed).shuffle(pool)
-    rows = pool[: args.screens]
     started = time.monotonic()
-    cands = sample(Generator(args.checkpoint, threads=args.threads), args.checkpoint, rows, 4, args.seed, out, "label")
-    judged = []
-    for s, (row, cs) in enumerate(zip(rows, cands)):
-        j = judge(profile, row["prompt"], cs, full=True, wrong=errs(args.seed, profile.name, s, args.error_rate),
-                  annotator="sim")
-        if j is not None:
-            judged.append((row, j))
-    print(f"{len(judged)} of {len(rows)} screens judged ({time.monotonic() - started:.0f} s)", flush=True)
+    judged = simulated_screens(args, lambda: Generator(args.checkpoint, threads=args.threads))
+    print(f"{len(judged)} of {args.screens} screens judged ({time.monotonic() - started:.0f} s)", flush=True)
     data = out / "pairs.csv"
     n_pairs = write_pairs(data, None, judged, "all")
     spec = TRAINERS["orpo"]
