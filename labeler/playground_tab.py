@@ -16,7 +16,7 @@ import gradio as gr
 from labeler import playground as P
 from labeler.common import UserError, checkpoint_choices
 from labeler.labeling import annotator_name
-from labeler.views import badge, image_file, preview, tag
+from labeler.views import badge, preview, tag
 
 EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
 [1, 500, 180, 'round rectangle', 140, 60, 'solid arrow', (200, 230, 200), (64, 64, 128), [3]]

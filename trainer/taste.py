@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import NormalDist, median
 from typing import Any
 
@@ -257,11 +257,10 @@ class Taste:
     se: tuple[float, ...]
     screens: int  # screens with at least one style pair
     pairs: int
-    preferences: tuple[Preference, ...]  # every feature, strongest first
+    preferences: tuple[Preference, ...]  # one per style group, strongest first
     cuts: tuple[float, ...]  # the matching side's boundary per feature
     heldout: HeldOut | None = None
     utility_cut: float = 0.0  # the median utility of the drawings shown (a tentative taste's cut)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def clear(self) -> tuple[Preference, ...]:
