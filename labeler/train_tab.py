@@ -8,7 +8,7 @@ or with fewer than 20 pairs new since the active checkpoint. A finished job show
 (`labeler.taste_view`: the previous and the new model on the taste learned from the judgments,
 i.e. the share of their candidates on the same held-out prompts drawn the person's way, then the
 held-out pairs, and a recommendation) and one click makes it the active model for labeling. The
-taste itself is shown in words under the result. A 1-step run's loss plot says its one point. "Auto-retrain every N judgments" (`training.auto_retrain`, run by
+taste itself is shown in words under the result. A 1-step run's loss plot says its one point in its title. "Auto-retrain every N judgments" (`training.auto_retrain`, run by
 the same poll) starts a round in the background every N new judgments and activates its result
 only when the round's verdict says it is better on the user's held-out pairs. "Train on" picks
 every annotator's pairs (the default) or one annotator's ("train on my labels":
@@ -31,6 +31,7 @@ from trainer.checkpoint import CheckpointError
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 
 POLL_SECONDS = 1.5
+PLOT_TITLE = "Training loss"
 
 
 def _layout(ctx) -> dict:
@@ -71,7 +72,7 @@ def _layout(ctx) -> dict:
     c["auto_md"] = gr.Markdown(elem_id="auto-retrain-status")
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
-        c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
+        c["plot"] = gr.LinePlot(x="step", y="value", color="series", title=PLOT_TITLE,
                                 color_map={"loss": "#4c5fd5", "reward margin": "#e8890c"},
                                 height=260, elem_id="loss-plot", scale=3)
         c["log"] = gr.Textbox(label="Progress", lines=12, max_lines=12, interactive=False,
@@ -124,19 +125,18 @@ def _result_md(ctx, status: JobStatus, cache: TasteCache | None = None) -> tuple
 
 
 def plot_value(status: JobStatus):
-    """The loss plot's update: the frame, with a caption when there is too little for a line (a
-    1-step run logs one point, which a line chart cannot draw) or, after a job, nothing at all."""
+    """The loss plot's update: the frame, its title saying so when there is too little for a line
+    (a 1-step run logs one point, which a line chart cannot draw) or, after a job, nothing at all."""
     frame = T.loss_frame(status)
     if frame is None:
         if status.state in ("done", "failed", "cancelled"):
-            return gr.LinePlot(value=None, caption="No training step was logged, so there is no loss to plot.")
+            return gr.LinePlot(value=None, title=f"{PLOT_TITLE}: no step was logged")
         return None
     if frame["step"].nunique() == 1:
         step = int(frame["step"].iloc[0])
         values = ", ".join(f"{series} {value:.4f}" for series, value in zip(frame["series"], frame["value"]))
-        return gr.LinePlot(value=frame, caption=f"One step logged (step {step}): {values}. "
-                                                "A line needs two steps.")
-    return gr.LinePlot(value=frame, caption=None)
+        return gr.LinePlot(value=frame, title=f"{PLOT_TITLE}: one step logged (step {step}): {values}")
+    return gr.LinePlot(value=frame, title=PLOT_TITLE)
 
 
 def job_view(ctx, seen: str, cache: TasteCache | None = None) -> list:

@@ -54,7 +54,7 @@ def main() -> int:
                 page.wait_for_function("document.querySelector('#stats-taste').innerText.includes('taste')")
                 page.screenshot(path=str(args.out / "stats-taste.png"), full_page=True)
                 page.get_by_role("tab", name="Train").click()
-                page.get_by_text("Advanced").click()
+                page.locator("#train-advanced").get_by_text("Advanced").click()
                 for field, value in (("#max-steps input", "1"), ("#eval-n input", "4")):
                     page.locator(field).fill(value)
                     page.locator(field).press("Tab")

@@ -231,10 +231,10 @@ def test_train_tab_shows_the_taste_verdict_first_and_a_one_step_loss(ctx):
     text, ready = _result_md(ctx, done)
     assert ready and text.index("On your taste") < text.index("Recommendation") < text.index("Details:")
     one = plot_value(done)
-    assert len(one.value["data"]) == 1 and "One step logged (step 1): loss 0.6931" in one.caption
-    assert "No training step was logged" in plot_value(dataclasses.replace(done, losses=())).caption
+    assert len(one.value["data"]) == 1 and one.title == "Training loss: one step logged (step 1): loss 0.6931"
+    assert plot_value(dataclasses.replace(done, losses=())).title == "Training loss: no step was logged"
     assert plot_value(JobStatus(state="running")) is None  # before the first step: as before
     two = plot_value(dataclasses.replace(done, losses=((1, 0.7), (2, 0.6))))
-    assert two.caption is None
+    assert two.title == "Training loss" and len(two.value["data"]) == 2
     view = job_view(ctx, "")
     assert "You prefer left-to-right" in view[-2]
