@@ -3,11 +3,13 @@
 After an ORPO run, `diagramlab orpo` holds out some of the user's own pairs (whole prompts, never
 trained on; `heldout_size`) and asks both models the question the user answered: does the model
 give the *chosen* diagram a higher likelihood than the rejected one? (mean log-probability per
-answer token, EOS included, as ORPO's odds ratio uses). The share of held-out pairs where it does
-is the headline ("orpo-2 prefers your chosen diagram in 81% of held-out pairs; tiny-sft: 52%").
-Beside it, sampling quality (validity, EOS stops, original-project score) and each candidate's
-style vector (for the taste verdict, `trainer.taste`) on the same held-out pool prompts for both; a parent that is itself an ORPO checkpoint has its own numbers cached in
-its manifest (`verdict.new.sampling`), reused when the evaluation settings match.
+answer token, EOS included, as ORPO's odds ratio uses): the share of held-out pairs where it does
+("orpo-2 prefers your chosen diagram in 81% of held-out pairs; tiny-sft: 52%"). Beside it,
+sampling quality (validity, EOS stops, original-project score) and each candidate's style vector
+on the same held-out pool prompts for both; a parent that is itself an ORPO checkpoint has its own
+numbers cached in its manifest (`verdict.new.sampling`), reused when the evaluation settings match.
+The Train tab leads with the taste verdict built from those styles (`trainer.taste.manifest_verdict`:
+the share of each model's candidates drawn the person's way), the pair share second.
 
 Losses are not compared: the parent may be an SFT model, whose loss is not ORPO's.
 
