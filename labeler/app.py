@@ -130,9 +130,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         restored.then(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
                       api_name="next", concurrency_id="generate",
                       concurrency_limit=ctx.generate_concurrency)
-        demo.load(play["render_fn"], play["editor"],
-                  [play["preview"], play["problems"], play["png"], play["svg"]],
-                  api_visibility="private")
+        demo.load(play["render_fn"], play["editor"], play["render_outputs"], api_visibility="private")
         demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
         demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")
         demo.load(train["train_on_fn"], None, train["train_on"], api_visibility="private")
