@@ -83,7 +83,8 @@ def test_undo_takes_back_the_whole_judgment_and_single_pairs_of_it_are_refused(s
     with pytest.raises(JudgmentError, match="already undone"):
         store.undo("j2")
     lines = [json.loads(line) for line in store.path.read_text().splitlines()]
-    assert [line["record"] for line in lines] == ["judgment", "judgment", "undo"]  # append-only
+    assert [line["record"] for line in lines] == ["judgment", "commit", "judgment", "commit", "undo",
+                                                  "commit"]  # append-only: intent, then its commit
 
 
 def test_a_crash_between_the_judgment_and_its_pairs_is_repaired_on_open(store, monkeypatch):
@@ -108,6 +109,8 @@ def test_a_torn_pair_write_is_completed_by_the_repair(store):
     data = store.pairs.path.read_bytes()
     cut = parse_csv_bytes(data, "x").records[2].start + 20  # the header, two pairs whole, 20 bytes of the third
     store.pairs.path.write_bytes(data[:cut])
+    journal = store.path.read_bytes()  # killed mid-CSV-write: the commit marker was never written
+    store.path.write_bytes(journal[: journal.rindex(b'{"record": "commit"')])
     assert len(store.pairs.read()) == 2  # the torn row is ignored
     repair = JudgmentStore(PreferenceStore(store.pairs.path)).repair()
     assert set(repair.added) == set(saved.pair_ids[2:])
@@ -138,11 +141,11 @@ def test_a_torn_last_line_is_ignored_then_moved_aside(store):
 
 
 @pytest.mark.parametrize("bad, message", [
-    (b"{not json}\n", "line 2: not a JSON object"),
-    (b'{"record": "pair"}\n', "line 2: not a judgment or undo record"),
+    (b"{not json}\n", "line 3: not a JSON object"),
+    (b'{"record": "pair"}\n', "line 3: not a judgment or undo record"),
     (b'{"record": "judgment", "judgment_id": "x", "prompt": "p", "candidates": ["a"], "ranking": [[0], [0]]}\n',
-     "line 2: candidate 0 is ranked twice"),
-    (b'{"record": "undo", "judgment_id": "nope"}\n', "line 2: undoes judgment 'nope'"),
+     "line 3: candidate 0 is ranked twice"),
+    (b'{"record": "undo", "judgment_id": "nope"}\n', "line 3: undoes judgment 'nope'"),
 ])
 def test_a_corrupt_line_is_named_and_nothing_is_written(store, bad, message):
     store.add(pick(jid="j1"))
