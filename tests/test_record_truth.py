@@ -197,3 +197,51 @@ def test_a_killed_writer_between_the_judgment_and_its_pairs_is_completed(store, 
     repair = reopened(store).repair()
     assert len(repair.added) == 5 and read_judgments(store.path).pending is None
     assert not reopened(store).repair()
+
+
+def read_only(monkeypatch, folder) -> None:
+    """Opening anything under `folder` for writing fails as on a read-only file system (root
+    ignores file modes, so a chmod would not show it)."""
+    real_open = os.open
+    writing = os.O_WRONLY | os.O_RDWR | os.O_CREAT
+
+    def open_(path, flags, *args, **kwargs):
+        if flags & writing and os.path.abspath(path).startswith(str(folder)):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_)
+
+
+def test_a_read_only_data_dir_is_readable_and_a_write_says_why_not(tmp_path, monkeypatch):
+    store = JudgmentStore(PreferenceStore(tmp_path / "orpo_dataset_llm.csv"))
+    store.add(pick(0))
+    for lock in tmp_path.glob("*.lock"):
+        lock.unlink()  # a copy of the data on a read-only medium has no lock files
+    before = state(store)
+    read_only(monkeypatch, tmp_path)
+    fresh = reopened(store)
+    assert len(fresh.pairs.read()) == 5 and [j.judgment_id for j in fresh.read().judgments] == ["j0"]
+    assert len(fresh.pairs.load()) == 5 and not fresh.repair()
+    fresh.pairs.export_csv(tmp_path.parent / f"{tmp_path.name}-copy.csv")
+    with pytest.raises(PreferenceError, match="the file system is read-only"):
+        fresh.add(pick(1))
+    assert state(store) == before
+
+
+def test_the_app_opens_a_read_only_data_dir(tmp_path, monkeypatch):
+    from fakes import make_context
+    from labeler.context import AppContext
+
+    ctx = make_context(tmp_path)
+    ctx.judgments.add(pick(0))
+    ctx.close()
+    for lock in (tmp_path / "data").glob("*.lock"):
+        lock.unlink()
+    read_only(monkeypatch, tmp_path / "data")
+    again = AppContext.create(data_dir=ctx.data_dir, checkpoints_dir=ctx.checkpoints_dir,
+                              checkpoint=ctx.checkpoints_dir / "tiny-sft")
+    try:
+        assert len(again.store.read()) == 5 and len(again.judgments.read().judgments) == 1
+    finally:
+        again.close()

@@ -289,8 +289,8 @@ class JudgmentStore:
         return read_judgments(self.path)
 
     def read(self) -> JudgmentLog:
-        """One read of the judgments file (under the lock)."""
-        with self.pairs.locked():
+        """One read of the judgments file (under the lock; read-only data dir: without it)."""
+        with self.pairs.reading():
             return self._log()
 
     # -- writing
@@ -384,7 +384,7 @@ class JudgmentStore:
         of the CSV left by dead processes."""
         for path in sweep_dead_temps(self.pairs.path):
             log.warning("removed %s, a temp copy left by a process that was killed", path)
-        with self.pairs.locked():
+        with self.pairs.reading():  # read-only: nothing can be in flight; a needed write says why not
             return self._repair(self._log())
 
     def _repair(self, log_: JudgmentLog) -> Repair:
@@ -459,7 +459,7 @@ def export_pairs(data: str | os.PathLike[str], judgments: str | os.PathLike[str]
         raise JudgmentError(f"--out is the preference file itself ({source.path}); write the view to "
                             "another file and train with --data on it")
     store = JudgmentStore(source, judgments)
-    with source.locked():
+    with source.reading():
         view = source.read()
         log_ = store._log()
     live = log_.by_id()

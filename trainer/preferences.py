@@ -47,6 +47,7 @@ Durability choices (user labels are precious):
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
@@ -72,6 +73,7 @@ from trainer.schema import PREFERENCE_REQUIRED as REQUIRED
 MAX_TEXT_CHARS = 20_000  # prompt / chosen / rejected
 MAX_META_CHARS = 4_000  # any metadata value
 LOCK_TIMEOUT_S = 60.0
+_UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 log = logging.getLogger(__name__)
 
@@ -326,14 +328,35 @@ class PreferenceStore:
         finally:
             lock.release()
 
-    def _acquire(self, lock: FileLock) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _acquire(self, lock: FileLock, *, reading: bool = False) -> bool:
+        """Take the lock; True when held. A read (`reading`) in a directory where the lock file
+        cannot be created (a read-only file system or data dir) goes on without it, with a note:
+        nobody can be writing there. A write there raises PreferenceError (the cause named)."""
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire()
         except Timeout as exc:
             raise PreferenceError(
                 f"{self.path}: another process has held {lock.lock_file} for over {self.lock_timeout:.0f} s"
             ) from exc
+        except OSError as exc:
+            if reading and exc.errno in _UNWRITABLE:
+                log.info("%s: reading without the lock (%s): the directory is not writable", self.path,
+                         os_error_message(exc, "create the lock file").split(": ", 1)[1].split(";")[0])
+                return False
+            raise PreferenceError(os_error_message(exc, f"lock {self.path.name} for writing")) from exc
+        return True
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """`locked()` for a read: without the lock where its file cannot be created (read-only)."""
+        lock = self._lock()
+        held = self._acquire(lock, reading=True)
+        try:
+            yield
+        finally:
+            if held:
+                lock.release()
 
     def _read(self) -> tuple[bytes, CsvFile, dict[str, int]]:
         """The file, its parse and its pair_ids (call under the lock), checked as `load` checks it:
@@ -356,13 +379,10 @@ class PreferenceStore:
         return data, parsed, ids
 
     def read(self) -> PreferenceView:
-        """One read of the file (under the lock) as plain data; PreferenceError on a bad file."""
-        lock = self._lock()
-        self._acquire(lock)
-        try:
+        """One read of the file (under the lock; read-only: without it) as plain data;
+        PreferenceError on a bad file."""
+        with self.reading():
             _data, parsed, _ids = self._read()
-        finally:
-            lock.release()
         rows = tuple(_row_dict(parsed.header, record, self.path.name) for record in parsed.records)
         columns = COLUMNS + tuple(c for c in _data_header(parsed.header) if c not in COLUMNS)
         return PreferenceView(rows, columns)
@@ -378,12 +398,8 @@ class PreferenceStore:
         """Copy the file to `dest` under the lock (training reads the copy; labeling goes on)."""
         if not self.path.is_file():
             raise PreferenceError(f"{self.path} does not exist; label some pairs or run `diagramlab bootstrap` first")
-        lock = self._lock()
-        self._acquire(lock)
-        try:
+        with self.reading():
             shutil.copyfile(self.path, dest)
-        finally:
-            lock.release()
         return Path(dest)
 
     # -- writing
@@ -394,7 +410,7 @@ class PreferenceStore:
 
     def stored_ids(self) -> frozenset[str]:
         """The pair_ids in the file (one locked read; cheap after the first: only new rows parse)."""
-        with self.locked():
+        with self.reading():
             return frozenset(self._read()[2])
 
     def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]:
