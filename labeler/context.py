@@ -43,9 +43,9 @@ from labeler.tasks import MAX_OVERLAP, TaskStore
 from labeler.votes import VoteLog
 from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
-from trainer.events import read_events
-from trainer.fileio import append_locked, os_error_message, sweep_dead_dirs, utc_now
+from trainer.fileio import os_error_message, sweep_dead_dirs, utc_now
 from trainer.judgment_store import JudgmentStore
+from trainer.jsonl import append_records, read_records
 from trainer.preferences import PreferenceBackend, PreferenceError, PreferenceStore, open_store
 from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
                             VOTES_FILE)
@@ -97,16 +97,21 @@ class LabelLog:
         self.path = Path(path)
 
     def log(self, kind: str, **fields: Any) -> None:
-        """Append one event (lock + fsync); UserError when the disk refuses."""
+        """Append one event (`trainer.jsonl`: lock + torn-tail policy + one write + fsync);
+        UserError when the disk refuses."""
         record = {"event": kind, "at": utc_now(), **fields}
         try:
-            append_locked(self.path, json.dumps(record, default=str) + "\n")
+            append_records(self.path, [record], strict=False)
         except OSError as exc:  # disk full: one message for the page
             raise UserError(os_error_message(exc, f"log the {kind} event")) from exc
 
     def read(self) -> list[dict]:
-        """Every event in file order (a torn or garbled line is skipped)."""
-        return read_events(self.path)
+        """Every event in file order (a torn last line is ignored, a garbled line skipped with a
+        warning naming it)."""
+        try:
+            return read_records(self.path, strict=False)[0]
+        except OSError as exc:
+            raise UserError(os_error_message(exc, f"read {self.path.name}").replace("; nothing was saved", "")) from exc
 
 
 @dataclass

@@ -20,8 +20,9 @@ Rules (`pick_prompt`):
   still finished on their old candidates (the Label tab says so), new tasks use the new model.
 
 The file: one JSON object per line, appended under `<file>.lock` with one O_APPEND write and
-fsync (`fileio.append_locked`); the first task of a prompt wins (two sessions generating the same
-new prompt at once both get the one written first). A torn last line is skipped when read.
+fsync (`trainer.jsonl.append_records`); the first task of a prompt wins (two sessions generating the
+same new prompt at once both get the one written first). A torn last line is skipped when read
+and moved aside by the next write (`trainer.jsonl`'s policy).
 
     store = TaskStore(data_dir / LABEL_TASKS_FILE)
     task = store.open(Task(...))          # the stored task of that prompt (this one if first)
@@ -41,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from labeler.common import UserError
-from trainer.events import read_new_events
-from trainer.fileio import append_bytes, file_lock, os_error_message, utc_now
+from trainer.fileio import file_lock, os_error_message, utc_now
+from trainer.jsonl import Cursor, append_records, read_new
 from trainer.schema import CATEGORIES, LABELED_SOURCES
 
 MAX_OVERLAP = 20
@@ -81,15 +82,16 @@ class TaskStore:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._seen: tuple[int, dict[str, Task]] = (0, {})  # bytes read so far, their tasks
+        self._seen: tuple[Cursor, dict[str, Task]] = (Cursor(), {})  # where reading stopped, its tasks
 
     def read(self) -> dict[str, Task]:
-        """{prompt_id: its first task}; reads only the lines appended since the last read."""
+        """{prompt_id: its first task}; reads only the lines appended since the last read
+        (`trainer.jsonl.read_new`; a file replaced by a shorter one is read again)."""
         with self._lock:
-            offset, tasks = self._seen
-            if self.path.exists() and self.path.stat().st_size < offset:
-                offset, tasks = 0, {}  # replaced by hand: read it all again
-            events, offset = read_new_events(self.path, offset)
+            cursor, tasks = self._seen
+            if self.path.exists() and self.path.stat().st_size < cursor.offset:
+                cursor, tasks = Cursor(), {}  # replaced by hand: read it all again
+            events, cursor = read_new(self.path, cursor)
             tasks = dict(tasks)
             for event in events:
                 try:
@@ -98,7 +100,7 @@ class TaskStore:
                     log.warning("%s: skipped a line that is not a task", self.path)
                     continue
                 tasks.setdefault(task.prompt_id, task)
-            self._seen = (offset, tasks)
+            self._seen = (cursor, tasks)
             return tasks
 
     def get(self, prompt_id: str) -> Task | None:
@@ -107,19 +109,14 @@ class TaskStore:
     def open(self, task: Task) -> Task:
         """Save `task` unless its prompt has one already; returns the prompt's stored task.
         UserError when the disk refuses."""
-        line = (task.to_json() + "\n").encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with file_lock(self.path, LOCK_TIMEOUT_S):
                 existing = self.get(task.prompt_id)
                 if existing is not None:
                     return existing
-                if self.path.exists() and self.path.stat().st_size:
-                    with open(self.path, "rb") as handle:
-                        handle.seek(-1, os.SEEK_END)
-                        if handle.read(1) != b"\n":  # a torn line: keep it apart (it is skipped)
-                            line = b"\n" + line
-                append_bytes(self.path, line)
+                # `trainer.jsonl`: a torn last line moved aside first, one write + fsync.
+                append_records(self.path, [json.loads(task.to_json())], strict=False, lock=False)
         except OSError as exc:
             raise UserError(os_error_message(exc, "save the labeling task")) from exc
         return self.get(task.prompt_id) or task

@@ -48,7 +48,6 @@ ignored when reading and moved aside (`<file>.torn-<time>`) by the next write.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
