@@ -46,7 +46,7 @@ from trainer.datasets_io import load_prompt_pool
 from trainer.fileio import os_error_message, sweep_dead_dirs, utc_now
 from trainer.judgment_store import JudgmentStore
 from trainer.jsonl import append_records, read_records
-from trainer.preferences import PreferenceBackend, PreferenceError, PreferenceStore, open_store
+from trainer.preferences import PreferenceBackend, PreferenceError, open_store
 from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
                             VOTES_FILE)
 from trainer.sources import open_source
@@ -150,12 +150,11 @@ class AppContext:
         for path in swept:
             log.warning("removed %s, left behind by a process that was killed", path)
         store = open_store(data_dir / PREFERENCES_FILE)
-        judgments = JudgmentStore(store) if isinstance(store, PreferenceStore) else None
-        if judgments is not None:
-            try:
-                judgments.repair()  # a crash between a judgment and its pairs: put the CSV right
-            except PreferenceError as exc:  # the page says it on the next submit; the app still starts
-                log.error("%s", exc)
+        judgments = JudgmentStore(store)  # every backend: the journal beside the store
+        try:
+            judgments.repair()  # a crash between a judgment and its pairs: put the store right
+        except PreferenceError as exc:  # the page says it on the next submit; the app still starts
+            log.error("%s", exc)
         return cls(
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),

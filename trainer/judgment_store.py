@@ -7,7 +7,7 @@ text in display order, the ranking groups, ties, both_bad, annotator, model, sam
 created_at) and appends the pairs it implies under the pair scheme (`derive_pairs`, weights
 summing to 1 per screen) to the CSV with their `judgment_id` and `weight`:
 
-    store = JudgmentStore(PreferenceStore("data/orpo_dataset_llm.csv"))
+    store = JudgmentStore(open_store("data/orpo_dataset_llm.csv"))
     saved = store.add(judgment, scheme="extremes")   # Saved(judgment_id, pair_ids, scheme, duplicates)
     store.undo(saved.judgment_id)                    # the judgment and all its pairs
     store.read()                                     # live judgments, file order
@@ -27,7 +27,7 @@ File format (a journal; `trainer.jsonl`): one JSON object per line, UTF-8, newli
 The file is append-only: an undo is a line, never a rewrite.
 
 The record's truth wins (user labels are precious; what the page said stays true). One lock per
-write, the preference CSV's (`PreferenceStore.locked()`). A judgment or undo line is an *intent*,
+write, the preference CSV's (`PreferenceBackend.locked()`). A judgment or undo line is an *intent*,
 written (fsynced) before the CSV changes; then the CSV write; then a `commit` marker. A CSV write
 that fails (disk full: the page says "nothing was saved") gets an `abort` marker, or, if the
 journal refuses that too, its intent line is cut back off: an aborted judgment is never written
@@ -56,12 +56,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from trainer.csv_records import encode_row
+from trainer.csv_records import encode_rows
 from trainer.fileio import atomic_write, os_error_message, sweep_dead_temps, utc_now
 from trainer.jsonl import JsonlError, append_records, split_lines, truncate_to
 from trainer.jsonl import records as jsonl_records
 from trainer.judgments import DEFAULT_SCHEME, SCHEMES, Judgment, WeightedPair, derive_pairs
-from trainer.preferences import PreferenceError, PreferenceStore, format_weight, make_row
+from trainer.preferences import PreferenceBackend, PreferenceError, format_weight, make_row, open_store
 from trainer.schema import DEFAULT_PREFERENCES, JUDGMENTS_FILE
 from trainer.schema import PREFERENCE_COLUMNS as COLUMNS
 
@@ -278,7 +278,7 @@ class Repair:
 class JudgmentStore:
     """Judgments (a JSON-lines journal) and their pairs (the preference CSV), written under the CSV's lock."""
 
-    def __init__(self, pairs: PreferenceStore, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, pairs: PreferenceBackend, path: str | os.PathLike[str] | None = None) -> None:
         self.pairs = pairs
         self.path = Path(path) if path is not None else pairs.path.with_name(JUDGMENTS_FILE)
 
@@ -451,7 +451,7 @@ def export_pairs(data: str | os.PathLike[str], judgments: str | os.PathLike[str]
     not be the CSV itself (its judgments' pairs follow the scheme they were labeled with)."""
     if scheme not in SCHEMES:
         raise JudgmentError(f"unknown pair scheme {scheme!r}; one of {', '.join(SCHEMES)}")
-    source = PreferenceStore(data)
+    source = open_store(data)
     if not source.path.is_file():
         raise PreferenceError(f"{source.path} does not exist")
     if Path(out).resolve() == source.path.resolve():
@@ -478,7 +478,7 @@ def export_pairs(data: str | os.PathLike[str], judgments: str | os.PathLike[str]
             ids.add(row["pair_id"])
             rows.append(row)
     header = list(view.columns)
-    payload = encode_row(header) + b"".join(encode_row([row.get(c, "") for c in header]) for row in rows)
+    payload = encode_rows(header, rows)
     try:
         atomic_write(out, payload)
     except OSError as exc:

@@ -63,7 +63,7 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from diagram.prompt import canonical_prompt
-from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, parse_csv_bytes
+from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, encode_rows, parse_csv_bytes
 from trainer.fileio import (append_bytes, atomic_write, file_lock, os_error_message, utc_now,
                             utc_stamp)
 from trainer.schema import CATEGORIES, SOURCES, request_category
@@ -282,23 +282,41 @@ class PreferenceView:
 
 
 class PreferenceBackend(Protocol):
-    """What the labeler, bootstrap and training need from a preference store (the CSV store
-    below implements it; another backend implements these four methods)."""
+    """The one store protocol: what the labeler, the judgments journal, bootstrap, rounds and
+    training need from a preference store. `open_store(location)` is the only place a backend is
+    chosen: `PreferenceStore` (the CSV file, the default and the training artifact) or
+    `trainer.sqlite_store.SqliteStore` (a `.sqlite` / `.db` location). Every backend passes the same
+    tests (tests/test_preferences.py, tests/test_judgment_store.py, tests/test_store_backends.py).
+    The judgments journal (`trainer.judgment_store.JudgmentStore`) lives beside `path` and writes
+    its pairs through `locked()` + `append_rows` / `remove_judgment`."""
+
+    path: Path  # the store's location (the journal and the lock file sit beside it)
 
     def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str: ...
 
+    def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]: ...
+
     def undo(self, pair_id: str) -> None: ...
+
+    def remove_judgment(self, judgment_id: str) -> list[str]: ...
+
+    def stored_ids(self) -> frozenset[str]: ...
 
     def read(self) -> PreferenceView: ...
 
+    def load(self) -> pd.DataFrame: ...
+
     def export_csv(self, dest: str | os.PathLike[str]) -> Path: ...
 
+    def locked(self) -> contextlib.AbstractContextManager[None]: ...
 
-# ---------------------------------------------------------------- the store
+    def reading(self) -> contextlib.AbstractContextManager[None]: ...
 
 
-class PreferenceStore:
-    """Appends, undoes and loads preference pairs in one CSV file; safe across threads and processes."""
+class LockedStore:
+    """What every backend shares: the location's inter-process lock (`<path>.lock`; reentrant in a
+    thread, exclusive across threads and processes) for several steps under one lock, the
+    read-only fallback, and the conveniences built on `read` and `append_rows`."""
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
@@ -306,12 +324,6 @@ class PreferenceStore:
         # One FileLock per store, reentrant within a thread (`locked()` around append_rows),
         # exclusive across threads (thread-local state: each thread opens its own descriptor).
         self._filelock = file_lock(self.path, lock_timeout)
-        # The bytes last read and their parse: a later read that still starts with those bytes
-        # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
-        # With it, the pair_ids of the rows already checked (so an append checks only new rows).
-        self._seen: tuple[bytes, CsvFile, dict[str, int]] = (b"", CsvFile([], [], 0), {})
-
-    # -- reading
 
     def _lock(self) -> FileLock:
         self._filelock.timeout = self.lock_timeout
@@ -319,7 +331,7 @@ class PreferenceStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the file's lock for several steps (reentrant in this thread: the store's own
+        """Hold the store's lock for several steps (reentrant in this thread: the store's own
         methods inside take it again); PreferenceError when another process holds it too long."""
         lock = self._lock()
         self._acquire(lock)
@@ -358,6 +370,39 @@ class PreferenceStore:
             if held:
                 lock.release()
 
+    def load(self) -> pd.DataFrame:
+        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns);
+        for scripts and tests: the project's code asks `read()`'s view."""
+        view = self.read()
+        return pd.DataFrame([[row.get(c, "") for c in view.columns] for row in view.rows],
+                            columns=list(view.columns), dtype=str)
+
+    def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str:
+        """Validate and append one pair; returns its pair_id. A duplicate pair is refused."""
+        return self.append_rows([{"prompt": prompt, "chosen": chosen, "rejected": rejected, **metadata}])[0]
+
+    def read(self) -> PreferenceView:
+        raise NotImplementedError
+
+    def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- the CSV store
+
+
+class PreferenceStore(LockedStore):
+    """Appends, undoes and loads preference pairs in one CSV file; safe across threads and processes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+        super().__init__(path, lock_timeout=lock_timeout)
+        # The bytes last read and their parse: a later read that still starts with those bytes
+        # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
+        # With it, the pair_ids of the rows already checked (so an append checks only new rows).
+        self._seen: tuple[bytes, CsvFile, dict[str, int]] = (b"", CsvFile([], [], 0), {})
+
+    # -- reading
+
     def _read(self) -> tuple[bytes, CsvFile, dict[str, int]]:
         """The file, its parse and its pair_ids (call under the lock), checked as `load` checks it:
         a file `load` refuses raises PreferenceError here, so append and undo never touch it.
@@ -387,13 +432,6 @@ class PreferenceStore:
         columns = COLUMNS + tuple(c for c in _data_header(parsed.header) if c not in COLUMNS)
         return PreferenceView(rows, columns)
 
-    def load(self) -> pd.DataFrame:
-        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns);
-        for scripts and tests: the project's code asks `read()`'s view."""
-        view = self.read()
-        return pd.DataFrame([[row.get(c, "") for c in view.columns] for row in view.rows],
-                            columns=list(view.columns), dtype=str)
-
     def export_csv(self, dest: str | os.PathLike[str]) -> Path:
         """Copy the file to `dest` under the lock (training reads the copy; labeling goes on)."""
         if not self.path.is_file():
@@ -403,10 +441,6 @@ class PreferenceStore:
         return Path(dest)
 
     # -- writing
-
-    def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str:
-        """Validate and append one pair; returns its pair_id. A duplicate pair is refused."""
-        return self.append_rows([{"prompt": prompt, "chosen": chosen, "rejected": rejected, **metadata}])[0]
 
     def stored_ids(self) -> frozenset[str]:
         """The pair_ids in the file (one locked read; cheap after the first: only new rows parse)."""
@@ -447,7 +481,7 @@ class PreferenceStore:
             if not parsed.header:
                 parsed = CsvFile(list(COLUMNS), [], 0)
                 payload += encode_row(list(COLUMNS))
-            payload += b"".join(encode_row([row.get(column, "") for column in parsed.header]) for row in rows)
+            payload += encode_rows(parsed.header, rows, header=False)
             self._write_all(payload)
         finally:
             lock.release()
@@ -529,13 +563,21 @@ class PreferenceStore:
         header = list(COLUMNS) + [c for c in _data_header(parsed.header) if c not in COLUMNS]
         backup = self._stamp("orig")
         shutil.copy2(self.path, backup)
-        data = encode_row(header) + b"".join(encode_row([row.get(c, "") for c in header]) for row in rows)
+        data = encode_rows(header, rows)
         self._replace(data)
         log.warning("%s: upgraded to the full column set (original kept as %s)", self.path, backup)
         return _parse(data, self.path.name)
 
 
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
 def open_store(location: str | os.PathLike[str]) -> PreferenceBackend:
-    """The preference store at `location`: the one place a backend is chosen (today every
-    location is a CSV file; another backend adds its module and one branch here)."""
+    """The preference store at `location`: the one place a backend is chosen. A `.sqlite`,
+    `.sqlite3` or `.db` file is `trainer.sqlite_store.SqliteStore`; anything else the CSV file
+    (`PreferenceStore`, the default)."""
+    if Path(location).suffix.lower() in SQLITE_SUFFIXES:
+        from trainer.sqlite_store import SqliteStore  # it builds on this module
+
+        return SqliteStore(location)
     return PreferenceStore(location)

@@ -1,0 +1,131 @@
+"""One store protocol, two backends (the CSV file, SQLite): concurrent judgment writers SIGKILLed
+at random moments lose no judgment reported saved and resurrect no judgment reported undone; the
+app context works on either backend without knowing which."""
+
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from trainer.judgment_store import JudgmentStore
+from trainer.judgments import judgment_from_pick
+from trainer.preferences import open_store
+from trainer.sqlite_store import SqliteStore
+
+BACKENDS = pytest.mark.parametrize("name", ["orpo_dataset_llm.csv", "orpo_dataset_llm.sqlite"], ids=["csv", "sqlite"])
+
+WRITER = textwrap.dedent("""
+    import random, sys
+    from trainer.judgment_store import JudgmentStore
+    from trainer.judgments import judgment_from_pick
+    from trainer.preferences import open_store
+    store, tag = JudgmentStore(open_store(sys.argv[1])), sys.argv[2]
+    rng, live = random.Random(tag), []
+    for i in range(100000):
+        texts = [f"[0, {j}, 1, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []] # {tag}-{i}" for j in range(4)]
+        j = judgment_from_pick(f"DL model {tag} {i}", texts, chosen=2, rejected=0, annotator=f"w{tag}",
+                               category="other", judgment_id=f"{tag}-{i}")
+        print("saving", j.judgment_id, flush=True)
+        store.add(j)
+        print("saved", j.judgment_id, flush=True)  # add returned: the page says saved
+        live.append(j.judgment_id)
+        if rng.random() < 0.3:
+            jid = live.pop(rng.randrange(len(live)))
+            print("undoing", jid, flush=True)
+            store.undo(jid)
+            print("undone", jid, flush=True)
+""")
+
+
+def sigkill_judgment_writers(path, writers: int, seed: int = 0, max_delay: float = 0.6) -> dict[str, int]:
+    """`writers` processes adding (and undoing) judgments at once, each SIGKILLed at a random
+    moment after its first save; then one open (repair) and the count of what went wrong."""
+    rng = random.Random(seed)
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n)], stdout=subprocess.PIPE, text=True)
+             for n in range(writers)]
+    lines: list[str] = []
+    for proc in procs:  # each has saved a judgment before the kills start
+        while True:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            lines.append(line)
+            if line.startswith("saved") or not line:
+                break
+    for proc in procs:
+        time.sleep(rng.uniform(0.0, max_delay))
+        proc.send_signal(signal.SIGKILL)
+    for proc in procs:
+        lines += proc.communicate()[0].splitlines()
+    said = {kind: {line.split()[1] for line in lines if line.startswith(kind + " ")}
+            for kind in ("saving", "saved", "undoing", "undone")}
+    store = JudgmentStore(open_store(path))
+    store.repair()
+    journal = store.read()
+    live = {j.judgment_id for j in journal.judgments}
+    pairs = store.pairs.read().judgment_ids()
+    in_flight_undo = said["undoing"] - said["undone"]
+    must_live = said["saved"] - said["undoing"]
+    lost = must_live - live
+    resurrected = said["undone"] & live
+    pairs_missing = sum(1 for j in journal.judgments for pid in j.extra["pair_ids"]
+                        if pid not in set(pairs.get(j.judgment_id, ())))
+    pairs_of_dead = sum(len(ids) for jid, ids in pairs.items() if jid not in live)
+    unknown = live - said["saving"]
+    return {"saved": len(said["saved"]), "undone": len(said["undone"]), "in_flight_undo": len(in_flight_undo),
+            "lost": len(lost), "resurrected": len(resurrected), "pairs_missing": pairs_missing,
+            "pairs_of_dead": pairs_of_dead, "unknown": len(unknown)}
+
+
+@pytest.mark.slow  # four writer processes per backend: 25-45 s on a loaded 2-core machine
+@BACKENDS
+def test_sigkilled_judgment_writers_lose_nothing_and_resurrect_nothing(tmp_path, name):
+    counts = sigkill_judgment_writers(tmp_path / name, writers=4)
+    assert counts["saved"] >= 4
+    assert {k: counts[k] for k in ("lost", "resurrected", "pairs_missing", "pairs_of_dead", "unknown")} == dict.fromkeys(
+        ("lost", "resurrected", "pairs_missing", "pairs_of_dead", "unknown"), 0), counts
+
+
+def test_open_store_is_the_one_place_a_backend_is_chosen(tmp_path):
+    assert isinstance(open_store(tmp_path / "p.sqlite"), SqliteStore)
+    assert type(open_store(tmp_path / "p.csv")).__name__ == "PreferenceStore"
+    for store in (open_store(tmp_path / "p.sqlite"), open_store(tmp_path / "p.csv")):
+        assert all(callable(getattr(store, m)) for m in ("append", "append_rows", "undo", "remove_judgment",
+                                                          "stored_ids", "read", "load", "export_csv", "locked",
+                                                          "reading"))
+
+
+@BACKENDS
+def test_a_sqlite_or_csv_store_exports_the_same_training_csv(tmp_path, name):
+    store = JudgmentStore(open_store(tmp_path / name))
+    texts = [f"[0, {j}, 1, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]" for j in range(4)]
+    store.add(judgment_from_pick("DL model x", texts, chosen=2, rejected=0, annotator="ana", category="other",
+                                 judgment_id="j1", created_at="2026-01-01T00:00:00+00:00"))
+    copy = store.pairs.export_csv(tmp_path / "copy.csv")
+    view = open_store(copy).read()
+    assert len(view) == 5 and view.judgment_ids() == {"j1": [r["pair_id"] for r in view.rows]}
+    assert copy.read_bytes().startswith(b'"prompt","chosen","rejected"')
+
+
+def test_the_app_labels_on_a_sqlite_store(tmp_path, monkeypatch):
+    from fakes import make_context
+    from labeler import labeling as L
+    from trainer import schema
+
+    monkeypatch.setattr(schema, "PREFERENCES_FILE", "pairs.sqlite")
+    monkeypatch.setattr("labeler.context.PREFERENCES_FILE", "pairs.sqlite")
+    ctx = make_context(tmp_path)
+    try:
+        assert isinstance(ctx.store, SqliteStore) and ctx.judgments is not None
+        state = L.generate(ctx, L.custom_prompt(L.LabelState(), "DL model with 2 inputs and 1 output"),
+                           L.Sampling(k=4, seed=1))
+        state, judgment_id = L.submit(ctx, state, 0, 1, "ana")
+        assert judgment_id and set(ctx.store.read().judgment_ids()) == {judgment_id}
+        L.undo(ctx, state, "ana")
+        assert len(ctx.store.read()) == 0
+    finally:
+        ctx.close()
