@@ -4,81 +4,15 @@ app context works on either backend without knowing which."""
 
 from __future__ import annotations
 
-import random
-import signal
-import subprocess
-import sys
-import textwrap
-import time
-
 import pytest
 
+from labeler.faults import sigkill_judgment_writers
 from trainer.judgment_store import JudgmentStore
 from trainer.judgments import judgment_from_pick
 from trainer.preferences import open_store
 from trainer.sqlite_store import SqliteStore
 
 BACKENDS = pytest.mark.parametrize("name", ["orpo_dataset_llm.csv", "orpo_dataset_llm.sqlite"], ids=["csv", "sqlite"])
-
-WRITER = textwrap.dedent("""
-    import random, sys
-    from trainer.judgment_store import JudgmentStore
-    from trainer.judgments import judgment_from_pick
-    from trainer.preferences import open_store
-    store, tag = JudgmentStore(open_store(sys.argv[1])), sys.argv[2]
-    rng, live = random.Random(tag), []
-    for i in range(100000):
-        texts = [f"[0, {j}, 1, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []] # {tag}-{i}" for j in range(4)]
-        j = judgment_from_pick(f"DL model {tag} {i}", texts, chosen=2, rejected=0, annotator=f"w{tag}",
-                               category="other", judgment_id=f"{tag}-{i}")
-        print("saving", j.judgment_id, flush=True)
-        store.add(j)
-        print("saved", j.judgment_id, flush=True)  # add returned: the page says saved
-        live.append(j.judgment_id)
-        if rng.random() < 0.3:
-            jid = live.pop(rng.randrange(len(live)))
-            print("undoing", jid, flush=True)
-            store.undo(jid)
-            print("undone", jid, flush=True)
-""")
-
-
-def sigkill_judgment_writers(path, writers: int, seed: int = 0, max_delay: float = 0.6) -> dict[str, int]:
-    """`writers` processes adding (and undoing) judgments at once, each SIGKILLed at a random
-    moment after its first save; then one open (repair) and the count of what went wrong."""
-    rng = random.Random(seed)
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n)], stdout=subprocess.PIPE, text=True)
-             for n in range(writers)]
-    lines: list[str] = []
-    for proc in procs:  # each has saved a judgment before the kills start
-        while True:
-            line = proc.stdout.readline()  # type: ignore[union-attr]
-            lines.append(line)
-            if line.startswith("saved") or not line:
-                break
-    for proc in procs:
-        time.sleep(rng.uniform(0.0, max_delay))
-        proc.send_signal(signal.SIGKILL)
-    for proc in procs:
-        lines += proc.communicate()[0].splitlines()
-    said = {kind: {line.split()[1] for line in lines if line.startswith(kind + " ")}
-            for kind in ("saving", "saved", "undoing", "undone")}
-    store = JudgmentStore(open_store(path))
-    store.repair()
-    journal = store.read()
-    live = {j.judgment_id for j in journal.judgments}
-    pairs = store.pairs.read().judgment_ids()
-    in_flight_undo = said["undoing"] - said["undone"]
-    must_live = said["saved"] - said["undoing"]
-    lost = must_live - live
-    resurrected = said["undone"] & live
-    pairs_missing = sum(1 for j in journal.judgments for pid in j.extra["pair_ids"]
-                        if pid not in set(pairs.get(j.judgment_id, ())))
-    pairs_of_dead = sum(len(ids) for jid, ids in pairs.items() if jid not in live)
-    unknown = live - said["saving"]
-    return {"saved": len(said["saved"]), "undone": len(said["undone"]), "in_flight_undo": len(in_flight_undo),
-            "lost": len(lost), "resurrected": len(resurrected), "pairs_missing": pairs_missing,
-            "pairs_of_dead": pairs_of_dead, "unknown": len(unknown)}
 
 
 @pytest.mark.slow  # four writer processes per backend: 25-45 s on a loaded 2-core machine
