@@ -204,7 +204,8 @@ def judgment_writers(tmp: Path, writers: int) -> None:
 
     for name in ("orpo_dataset_llm.csv", "orpo_dataset_llm.sqlite"):
         started = time.monotonic()
-        c = sigkill_judgment_writers(tmp / name, writers, wave=4, seed=1)
+        (tmp / name).parent.joinpath(Path(name).suffix[1:]).mkdir()  # each backend its own journal
+        c = sigkill_judgment_writers(tmp / Path(name).suffix[1:] / name, writers, wave=4, seed=1)
         print(f"store ({Path(name).suffix[1:]}): {writers} judgment writers SIGKILLed (4 at a time): "
               f"{c['saved']} judgments reported saved, {c['undone']} undos reported done, "
               f"{c['in_flight_undo']} undos in flight at the kill; lost {c['lost']}, resurrected "
