@@ -21,7 +21,6 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -134,7 +133,7 @@ class AppContext:
     auto: AutoRetrain = field(default_factory=AutoRetrain)  # the Train tab's auto-retrain setting
     tasks: TaskStore | None = None  # label_tasks.jsonl (used with overlap > 1)
     overlap: int = 1  # annotators per pool prompt
-    judgments: JudgmentStore | None = None  # None: a store backend without a judgments file
+    judgments: JudgmentStore | None = None  # the journal beside the store (every backend; None only in hand-built test contexts)
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
