@@ -44,8 +44,8 @@ from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
 from trainer.fileio import os_error_message, sweep_dead_dirs, utc_now
 from trainer.judgment_store import JudgmentStore
-from trainer.jsonl import append_records, read_records
-from trainer.preferences import PreferenceBackend, PreferenceError, open_store
+from trainer.jsonl import JsonlLog
+from trainer.preferences import PreferenceBackend, PreferenceError, RecordLog, open_store
 from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
                             VOTES_FILE)
 from trainer.sources import open_source
@@ -90,25 +90,30 @@ class Reservations:
 
 
 class LabelLog:
-    """label_events.jsonl: one JSON line per labeling action (pair, skip, both_bad, tie, undo)."""
+    """label_events.jsonl: one record per labeling action (pair, skip, both_bad, tie, undo), in the
+    store's record log (`store.log(LABEL_EVENTS_FILE)`: a JSON-lines file beside the CSV, a table
+    in SQLite) or in the JSON-lines file at a path."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, source: Path | RecordLog) -> None:
+        self.records = JsonlLog(source) if isinstance(source, (str, os.PathLike)) else source
+        self.path = Path(getattr(self.records, "path", ""))
 
     def log(self, kind: str, **fields: Any) -> None:
         """Append one event (`trainer.jsonl`: lock + torn-tail policy + one write + fsync);
         UserError when the disk refuses."""
         record = {"event": kind, "at": utc_now(), **fields}
         try:
-            append_records(self.path, [record], strict=False)
+            self.records.append([record])
         except OSError as exc:  # disk full: one message for the page
             raise UserError(os_error_message(exc, f"log the {kind} event")) from exc
+        except PreferenceError as exc:
+            raise UserError(f"could not log the {kind} event: {exc}") from exc
 
     def read(self) -> list[dict]:
         """Every event in file order (a torn last line is ignored, a garbled line skipped with a
         warning naming it)."""
         try:
-            return read_records(self.path, strict=False)[0]
+            return self.records.read()
         except OSError as exc:
             raise UserError(os_error_message(exc, f"read {self.path.name}").replace("; nothing was saved", "")) from exc
 
@@ -160,9 +165,9 @@ class AppContext:
             store=store, judgments=judgments,
             pool=with_kinds(load_prompt_pool(data_dir / PROMPTS_FILE, split="label")),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
-            votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),
+            votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(store.log(LABEL_EVENTS_FILE)),
             generate_concurrency=generate_concurrency,
-            tasks=TaskStore(data_dir / LABEL_TASKS_FILE), overlap=overlap,
+            tasks=TaskStore(store.log(LABEL_TASKS_FILE)), overlap=overlap,
             selection=selection, oversample=oversample,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
             render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))

@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from labeler.common import UserError
-from trainer.fileio import file_lock, os_error_message, utc_now
-from trainer.jsonl import Cursor, append_records, read_new
+from trainer.fileio import os_error_message, utc_now
+from trainer.jsonl import Cursor, JsonlLog
+from trainer.preferences import PreferenceError, RecordLog
 from trainer.schema import CATEGORIES, LABELED_SOURCES
 
 MAX_OVERLAP = 20
@@ -79,8 +80,10 @@ class Task:
 class TaskStore:
     """label_tasks.jsonl: tasks by prompt id, appended safely by many sessions and processes."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+    def __init__(self, source: str | os.PathLike[str] | RecordLog) -> None:
+        """`source`: the store's record log (`store.log(LABEL_TASKS_FILE)`) or a JSON-lines file."""
+        self.records = JsonlLog(source) if isinstance(source, (str, os.PathLike)) else source
+        self.path = Path(getattr(self.records, "path", ""))
         self._lock = threading.Lock()
         self._seen: tuple[Cursor, dict[str, Task]] = (Cursor(), {})  # where reading stopped, its tasks
 
@@ -89,10 +92,10 @@ class TaskStore:
         (`trainer.jsonl.read_new`; a file replaced by a shorter one is read again)."""
         with self._lock:
             cursor, tasks = self._seen
-            if self.path.exists() and self.path.stat().st_size < cursor.offset:
-                cursor, tasks = Cursor(), {}  # replaced by hand: read it all again
-            events, cursor = read_new(self.path, cursor)
-            tasks = dict(tasks)
+            events, new_cursor = self.records.read_new(cursor)
+            if new_cursor.offset < cursor.offset:
+                tasks = {}  # replaced by a shorter file by hand: read again from the start
+            cursor, tasks = new_cursor, dict(tasks)
             for event in events:
                 try:
                     task = Task.from_dict(event)
@@ -110,15 +113,16 @@ class TaskStore:
         """Save `task` unless its prompt has one already; returns the prompt's stored task.
         UserError when the disk refuses."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with file_lock(self.path, LOCK_TIMEOUT_S):
+            with self.records.locked():
                 existing = self.get(task.prompt_id)
                 if existing is not None:
                     return existing
-                # `trainer.jsonl`: a torn last line moved aside first, one write + fsync.
-                append_records(self.path, [json.loads(task.to_json())], strict=False, lock=False)
+                # A JSON-lines file: a torn last line moved aside first, one write + fsync.
+                self.records.append([json.loads(task.to_json())])
         except OSError as exc:
             raise UserError(os_error_message(exc, "save the labeling task")) from exc
+        except PreferenceError as exc:  # another backend's refusal, already a message
+            raise UserError(f"could not save the labeling task: {exc}") from exc
         return self.get(task.prompt_id) or task
 
 

@@ -61,5 +61,28 @@ def test_the_app_labels_on_a_sqlite_store(tmp_path, monkeypatch):
         assert judgment_id and set(ctx.store.read().judgment_ids()) == {judgment_id}
         L.undo(ctx, state, "ana")
         assert len(ctx.store.read()) == 0
+        # The label events live in the store too (no label_events.jsonl beside it).
+        assert [e["event"] for e in ctx.events.read()] == ["judgment", "undo"]
+        assert not (ctx.data_dir / "label_events.jsonl").exists()
     finally:
         ctx.close()
+
+
+@BACKENDS
+def test_record_logs_append_and_follow_on_every_backend(tmp_path, name):
+    from labeler.tasks import Task, TaskStore
+
+    store = open_store(tmp_path / name)
+    log = store.log("label_events.jsonl")
+    assert log.read() == [] and log.read_new()[0] == []
+    log.append([{"event": "skip", "n": 1}, {"event": "tie", "n": 2}])
+    found, cursor = log.read_new()
+    assert [e["n"] for e in found] == [1, 2]
+    log.append([{"event": "pair", "n": 3}])
+    assert [e["n"] for e in log.read_new(cursor)[0]] == [3] and len(log.read()) == 3
+    assert store.log("label_tasks.jsonl").read() == []  # logs are kept apart by name
+    tasks = TaskStore(store.log("label_tasks.jsonl"))
+    first = Task("g1", "p1", "prompt", "m", "ck", {"k": 2}, ({"index": 0, "text": "a"},))
+    assert tasks.open(first) == first
+    assert tasks.open(Task("g2", "p1", "prompt", "m", "ck", {"k": 2}, ({"index": 0, "text": "b"},))) == first
+    assert TaskStore(store.log("label_tasks.jsonl")).get("p1") == first

@@ -247,5 +247,33 @@ def truncate_to(path: str | os.PathLike[str], size: int) -> None:
         os.close(fd)
 
 
-__all__ = ["Cursor", "JsonlError", "Lines", "append_records", "encode_records", "is_torn", "parse_line",
+
+class JsonlLog:
+    """A JSON-lines file as a record log (`trainer.preferences.RecordLog`, the CSV store's
+    `log(name)`): the label events and the overlap tasks beside the CSV. Lenient by default
+    (a damaged line is skipped with a warning naming it)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, strict: bool = False) -> None:
+        self.path = Path(path)
+        self.strict = strict
+        self._lock = file_lock(self.path, LOCK_TIMEOUT_S)  # reentrant in a thread: locked() around append
+
+    def locked(self) -> Any:
+        """The file's lock (`<file>.lock`) for a read-check-append sequence."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self._lock
+
+    def append(self, items: Iterable[Mapping[str, Any]]) -> None:
+        """Append records (one write + fsync, after the torn-tail policy). OSError propagates."""
+        with self.locked():
+            append_records(self.path, items, strict=self.strict, lock=False)
+
+    def read(self) -> list[dict[str, Any]]:
+        return read_records(self.path, strict=self.strict)[0]
+
+    def read_new(self, cursor: Cursor | None = None) -> tuple[list[dict[str, Any]], Cursor]:
+        return read_new(self.path, cursor, strict=self.strict)
+
+
+__all__ = ["Cursor", "JsonlError", "JsonlLog", "Lines", "append_records", "encode_records", "is_torn", "parse_line",
            "read_new", "read_records", "records", "repair_tail", "split_lines", "truncate_to"]

@@ -54,7 +54,7 @@ import logging
 import math
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -66,6 +66,7 @@ from diagram.prompt import canonical_prompt
 from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, encode_rows, parse_csv_bytes
 from trainer.fileio import (append_bytes, atomic_write, file_lock, os_error_message, utc_now,
                             utc_stamp)
+from trainer.jsonl import Cursor, JsonlLog
 from trainer.schema import CATEGORIES, SOURCES, request_category
 from trainer.schema import PREFERENCE_COLUMNS as COLUMNS
 from trainer.schema import PREFERENCE_REQUIRED as REQUIRED
@@ -281,6 +282,20 @@ class PreferenceView:
         return out
 
 
+class RecordLog(Protocol):
+    """An append-only log of JSON records kept by a store (`PreferenceBackend.log(name)`): the
+    label events and the overlap tasks. The CSV store keeps each as a JSON-lines file beside it
+    (`trainer.jsonl.JsonlLog`), SQLite as rows of its `records` table."""
+
+    def locked(self) -> contextlib.AbstractContextManager[Any]: ...
+
+    def append(self, items: Iterable[Mapping[str, Any]]) -> None: ...
+
+    def read(self) -> list[dict[str, Any]]: ...
+
+    def read_new(self, cursor: Cursor | None = None) -> tuple[list[dict[str, Any]], Cursor]: ...
+
+
 class PreferenceBackend(Protocol):
     """The one store protocol: what the labeler, the judgments journal, bootstrap, rounds and
     training need from a preference store. `open_store(location)` is the only place a backend is
@@ -311,6 +326,8 @@ class PreferenceBackend(Protocol):
     def locked(self) -> contextlib.AbstractContextManager[None]: ...
 
     def reading(self) -> contextlib.AbstractContextManager[None]: ...
+
+    def log(self, name: str) -> RecordLog: ...
 
 
 class LockedStore:
@@ -402,6 +419,10 @@ class PreferenceStore(LockedStore):
         self._seen: tuple[bytes, CsvFile, dict[str, int]] = (b"", CsvFile([], [], 0), {})
 
     # -- reading
+
+    def log(self, name: str) -> RecordLog:
+        """The record log `name` (a file name such as `label_events.jsonl`) beside the CSV."""
+        return JsonlLog(self.path.with_name(name))
 
     def _read(self) -> tuple[bytes, CsvFile, dict[str, int]]:
         """The file, its parse and its pair_ids (call under the lock), checked as `load` checks it:

@@ -23,17 +23,20 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from trainer.csv_records import encode_rows
 from trainer.fileio import atomic_write, os_error_message
+from trainer.jsonl import Cursor
 from trainer.preferences import (COLUMNS, LOCK_TIMEOUT_S, REQUIRED, LockedStore, PreferenceError, PreferenceView,
                                  make_row)
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS pairs (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-           "pair_id TEXT NOT NULL UNIQUE, judgment_id TEXT NOT NULL DEFAULT '', data TEXT NOT NULL)")
+           "pair_id TEXT NOT NULL UNIQUE, judgment_id TEXT NOT NULL DEFAULT '', data TEXT NOT NULL)",
+           "CREATE TABLE IF NOT EXISTS records (seq INTEGER PRIMARY KEY AUTOINCREMENT, log TEXT NOT NULL, "
+           "data TEXT NOT NULL)")
 
 
 class SqliteStore(LockedStore):
@@ -45,8 +48,12 @@ class SqliteStore(LockedStore):
     @contextlib.contextmanager
     def _db(self, write: bool) -> Iterator[sqlite3.Connection]:
         """A connection for one transaction (committed on success, rolled back otherwise)."""
-        if not write and not self.path.exists():
-            yield sqlite3.connect(":memory:")  # nothing stored yet: an empty read, no file made
+        if not write and not self.path.exists():  # nothing stored yet: an empty read, no file made
+            empty = sqlite3.connect(":memory:")
+            try:
+                yield empty
+            finally:
+                empty.close()
             return
         try:
             conn = sqlite3.connect(self.path, timeout=self.lock_timeout, isolation_level=None)
@@ -56,7 +63,8 @@ class SqliteStore(LockedStore):
             if write:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
-                conn.execute(_SCHEMA)
+                for statement in _SCHEMA:
+                    conn.execute(statement)
                 conn.execute("BEGIN IMMEDIATE")
             yield conn
             if write:
@@ -80,6 +88,10 @@ class SqliteStore(LockedStore):
                 return []
             raise
         return [(pid, jid, json.loads(data)) for pid, jid, data in found]
+
+    def log(self, name: str) -> SqliteLog:
+        """The record log `name` (label events, overlap tasks) as rows of the `records` table."""
+        return SqliteLog(self, name)
 
     # -- reading
 
@@ -146,4 +158,37 @@ class SqliteStore(LockedStore):
             conn.execute("DELETE FROM pairs WHERE pair_id = ?", (pair_id,))
 
 
-__all__ = ["SqliteStore"]
+class SqliteLog:
+    """One record log of a SqliteStore (`trainer.preferences.RecordLog`): rows of `records` with
+    its name, in insertion order; the cursor's offset is the last row's `seq`."""
+
+    def __init__(self, store: SqliteStore, name: str) -> None:
+        self.store, self.name, self.path = store, name, store.path
+
+    def locked(self) -> Any:
+        return self.store.locked()
+
+    def append(self, items: Iterable[Mapping[str, Any]]) -> None:
+        rows = [(self.name, json.dumps(dict(item), ensure_ascii=False, default=str)) for item in items]
+        with self.store.locked(), self.store._db(write=True) as conn:  # PreferenceError when refused
+            conn.executemany("INSERT INTO records (log, data) VALUES (?, ?)", rows)
+
+    def read(self) -> list[dict[str, Any]]:
+        return self.read_new()[0]
+
+    def read_new(self, cursor: Cursor | None = None) -> tuple[list[dict[str, Any]], Cursor]:
+        cursor = cursor or Cursor()
+        with self.store.reading(), self.store._db(write=False) as conn:
+            try:
+                found = conn.execute("SELECT seq, data FROM records WHERE log = ? AND seq > ? ORDER BY seq",
+                                     (self.name, cursor.offset)).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "no such table" in str(exc):
+                    return [], cursor
+                raise
+        if not found:
+            return [], cursor
+        return [json.loads(data) for _seq, data in found], Cursor(found[-1][0], found[-1][0] + 1)
+
+
+__all__ = ["SqliteLog", "SqliteStore"]
