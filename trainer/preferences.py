@@ -18,10 +18,14 @@ file are kept. `weight` is a pair's share of its screen (`trainer.judgments.deri
     view.counts(), view.labeled_prompts(), view.pair_ids(), view.recent(4), view.triples()
     store.export_csv(dest)     # a consistent copy for training
 
-The interface the rest of the project uses is narrow and plain data: `append`, `undo`, `read()`
-(one read of the file as a `PreferenceView`: rows as dicts, no pandas) and `export_csv(dest)`
-(`PreferenceBackend`, the contract another backend implements). `load()` (a pandas DataFrame)
-is a convenience for scripts and tests, built from `read()`. A caller reads once per request and
+The interface the rest of the project uses is plain data: `append`, `undo`, `read()` (one read
+of the file as a `PreferenceView`: rows as dicts, no pandas), `export_csv(dest)`, and for the
+judgments journal `locked()`, `append_rows`, `remove_judgment`, `stored_ids`, plus `log(name)`
+(the label events and overlap tasks): `PreferenceBackend`, the one protocol every backend
+implements; `open_store(location)` is the only place one is chosen (the CSV file here, the
+default; SQLite in `trainer.sqlite_store`). `load()` (a pandas DataFrame) is a convenience for
+scripts and tests, built from `read()`. A read in a read-only data dir goes on without the lock
+(its file cannot be created there; nobody can be writing). A caller reads once per request and
 asks the view. A pair's identity (`pair_id`) is its canonical prompt, both answers and its
 annotator, so two annotators' identical judgments are two pairs; one annotator's repeat is refused.
 
