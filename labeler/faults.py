@@ -84,8 +84,7 @@ def checkpoint_corruptions() -> dict[str, Callable[[Path], None]]:
 
 _WRITER = textwrap.dedent("""
     import sys, time
-    from trainer.judgment_store import JudgmentStore
-from trainer.preferences import PreferenceStore, open_store
+    from trainer.preferences import PreferenceStore
     store = PreferenceStore(sys.argv[1])
     big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 40
     for i in range(100000):
