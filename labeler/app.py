@@ -32,6 +32,7 @@ import gradio as gr
 from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.labeling import OVERSAMPLE_RANGE, SELECTIONS
+from labeler.login import LoginLimiter
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.stats_tab import create_stats_tab
@@ -167,9 +168,14 @@ def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
            block: bool = False) -> tuple[gr.Blocks, str]:
     """Build and start the app; returns (demo, local url). `block=False` returns at once."""
     demo = build_app(ctx)
-    _app, url, _share = demo.launch(server_name=host, server_port=port, auth=auth, share=False,
+    extra: dict = {}
+    if auth is not None:  # a failure budget per user and per address (labeler/login.py)
+        limiter = LoginLimiter()
+        extra = {"auth": limiter.checker([auth] if isinstance(auth, tuple) else auth),
+                 "app_kwargs": limiter.app_kwargs()}
+    _app, url, _share = demo.launch(server_name=host, server_port=port, share=False,
                                     prevent_thread_lock=not block, quiet=not block,
-                                    **launch_options())
+                                    **extra, **launch_options())
     return demo, url
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from trainer.checkpoint import CheckpointError, lineage, list_checkpoints, read_manifest, validate_checkpoint
 from trainer.fileio import atomic_write, os_error_message, utc_now
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceError, open_store
 from trainer.sanity import check_source
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, TRAINED_PAIRS_FILE
 
@@ -197,7 +197,7 @@ class ModelRegistry:
             if key in self._trained:
                 return self._trained[key]
         try:
-            ids = PreferenceStore(snapshot).read().pair_ids()
+            ids = open_store(snapshot).read().pair_ids()
         except PreferenceError:
             ids = frozenset()
         with self._lock:
