@@ -35,7 +35,25 @@ from __future__ import annotations
 import difflib
 import re
 
-from diagram.plan import Plan, clean_label, fits
+from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, clean_label, fits
+
+# The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
+MAX_REQUEST_CHARS = 2_000
+_BLANKS = re.compile(r"[^\S\n]+")
+_LONG_NUMBER = re.compile(r"\d{7,}")
+TOO_BIG = "9999999"  # what any number of 7+ digits reads as: more than any size or count allowed
+
+
+def _clean(request: str) -> str | None:
+    """The request with every run of blanks one space and no empty lines, or None when it is over
+    MAX_REQUEST_CHARS, and every number of 7+ digits as TOO_BIG: the patterns below then see at
+    most one whitespace character and 7 digits in a row, which (with their bounded repeats) keeps
+    reading linear in the request's length."""
+    if not isinstance(request, str) or len(request) > MAX_REQUEST_CHARS:
+        return None
+    request = _LONG_NUMBER.sub(TOO_BIG, request)
+    lines = (_BLANKS.sub(" ", line).strip() for line in request.splitlines())
+    return "\n".join(line for line in lines if line)
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -52,7 +70,7 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 # ---- dense nets -------------------------------------------------------------------------------
 
 _ARROW = r"(?:-+>|→|⟶|=+>|>)"
-_LIST = r"\d+(?:\s*(?:,|and|&|/|then)\s*(?:and\s+|&\s*|then\s+)?\d+)*"
+_LIST = r"\d+(?:\s*(?:,|and|&|/|then)\s*(?:and\s+|&\s*|then\s+)?\d+){0,24}"
 _UNIT = r"(?:\s*(?:nodes?|neurons?|units?|cells?|features?|dims?|dimensions?|elements?|values?|wide))?"
 _INPUT_WORD = r"(?:inputs?|in(?=[ \t]*(?:[,;)\n]|$|\d|=))|features?|obs|observations?|input\s+(?:nodes?|neurons?|features?|units?|values?|elements?|dims?))"
 _ADJ = r"(?:value|sigmoid|softmax|linear|regression|class|way|prediction|probability|output|scalar|binary)"
@@ -98,13 +116,13 @@ def _linear_chain(text: str) -> list[int] | None:
 
 def _size_chain(text: str) -> list[int] | None:
     """A chain that states every layer: 4-8-8-3, 8 -> 4 -> 2, [5, 9, 5], 'layer sizes 5, 9, 5'."""
-    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+)+)\s*\]",
-                    r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+)+)",
-                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,})(?![\w.])",
-                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+)+)(?!\s*(?:layer|class|dim))(?![\w.])",
+    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
+                    r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
+                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",
+                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?![\w.])",
                     r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
                     r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
-                    r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+)+)"):
+                    r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+){1,24})"):
         match = re.search(pattern, text)
         if match:
             return _numbers(match.group(1))
@@ -154,10 +172,13 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
         count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
         if len(sizes) == 1 and count > 1:
+            if count > MAX_LAYERS:  # never build a list from a huge count: the request reads as nothing
+                add(m, "refused", [], end)
+                continue
             sizes = sizes * count
         if sizes:
             add(m, "hidden", sizes, end)
-    for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[\])]", text):
+    for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+){0,24})\s*,?\s*[\])]", text):
         add(m, "hidden", _numbers(m.group(1)))  # hidden_layer_sizes=(10, 5), h=[5,5], hidden_sizes=[4]
     for m in re.finditer(r"\blayer[ \t]*\d+[ \t]*\((input|output|hidden)\)[ \t]*[:=][ \t]*(\d+)", text):
         add(m, m.group(1), [int(m.group(2))])  # "Layer 1 (input): 2 nodes"
@@ -166,7 +187,8 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(r"(\d+)[ \t]+(?:units?|neurons?|nodes?)[ \t]+wide\b", text):
         add(m, "hidden", [int(m.group(1))])  # "a 1-hidden-layer net, 11 units wide"
     for m in re.finditer(r"\bhidden\W+(\d+)[ \t]+layers?\W+(\d+)", text):  # "hidden = 2 layers, 9 units"
-        add(m, "hidden", [int(m.group(2))] * int(m.group(1)))
+        count = int(m.group(1))
+        add(m, "hidden", [int(m.group(2))] * count) if count <= MAX_LAYERS else add(m, "refused", [])
     for m in re.finditer(r"\b(?:fc|dense|linear|h|layer)[ _]?\d+[ \t]*[:=][ \t]*(\d+)", text):  # "fc1: 12"
         add(m, "hidden", [int(m.group(1))])
     for m in re.finditer(r"hidden(?:\s+layer)?\s+\d+\s*(?:\(|:|=|with|of|has)\s*(\d+)", text):  # "hidden 1 (6)"
@@ -236,6 +258,18 @@ def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: 
 
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
+    sizes = _read_dense(request)
+    return None if sizes == _REFUSED else sizes
+
+
+_REFUSED = ()  # what _read_dense returns for a count too big to build anything from
+
+
+def _read_dense(request: str) -> tuple[int, ...] | None:
+    """read_dense, or _REFUSED when the request states a count of layers too big to build."""
+    request = _clean(request)
+    if not request:
+        return None
     text = _normalise(request)
     chain = _linear_chain(text)
     if chain:
@@ -245,8 +279,12 @@ def read_dense(request: str) -> tuple[int, ...] | None:
                          r"\(\s*batch(?:_size)?\s*,\s*(\d+)\s*\)|\bin_features\s*=\s*(\d+)", text)
     if keras and keras_in:  # Dense(9, input_shape=(4,)), Dense(5), Dense(1)
         return (int(next(g for g in keras_in.groups() if g)), *keras)
+    if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
+        return _REFUSED  # "99999999 hidden layers": nothing is built from a count that big
     text = re.sub(r"\b\d+[- ]layers?\b(?!\s+(?:of|with))(?<!hidden layer)(?:\s*\([^)]*\))?", " ", text)  # "3-layer net"
     found, taken = _roles(text)
+    if any(role == "refused" for _, role, _ in found):
+        return _REFUSED
     inputs = [s for _, role, sizes in found if role == "input" for s in sizes]
     hidden = [s for _, role, sizes in found if role == "hidden" for s in sizes]
     outputs = [s for _, role, sizes in found if role == "output" for s in sizes]
@@ -266,12 +304,12 @@ def read_dense(request: str) -> tuple[int, ...] | None:
 
 # ---- pipelines and flowcharts ----------------------------------------------------------------
 
-_LOOP_PATTERNS = (
-    r"[,;]?\s*(?:and\s+)?(?:then\s+)?(?P<src>[^,;.\n]+?)\s+(?:loops?|feeds?|goes|cycles?|returns?|sends\s+\w+)\s+back\s+(?:in)?to\s+(?P<dst>[^,;.\n()]+?)\s*(?:\(loop\))?\s*[.]?\s*$",
-    r"[,;]?\s*(?:with\s+)?a\s+loop\s+from\s+(?P<src>[^,;.\n]+?)\s+(?:back\s+)?to\s+(?P<dst>[^,;.\n()]+?)\s*[.]?\s*$",
-    r"[,;]?\s*(?:\()?(?:and\s+)?(?:then\s+)?back\s+to\s+(?P<dst>[^,;.\n()]+?)\)?\s*(?:\(loop\))?\s*[.]?\s*$",
-    r"[,;]\s*(?P<src>[^,;.\n]+?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]+?)\s*\(loop\)\s*[.]?\s*$",
-)
+_LOOP_PATTERNS = tuple(re.compile(p, re.I) for p in (
+    r"[,;]?\s*(?:and\s+)?(?:then\s+)?(?P<src>[^,;.\n]{1,48}?)\s+(?:loops?|feeds?|goes|cycles?|returns?|sends\s+\w+)\s+back\s+(?:in)?to\s+(?P<dst>[^,;.\n()]{1,48}?)\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]?\s*(?:with\s+)?a\s+loop\s+from\s+(?P<src>[^,;.\n]{1,48}?)\s+(?:back\s+)?to\s+(?P<dst>[^,;.\n()]{1,48}?)\s*[.]?\s*$",
+    r"[,;]?\s*(?:\()?(?:and\s+)?(?:then\s+)?back\s+to\s+(?P<dst>[^,;.\n()]{1,48}?)\)?\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]\s*(?P<src>[^,;.\n]{1,48}?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]{1,48}?)\s*\(loop\)\s*[.]?\s*$",
+))
 _SEP = re.compile(r"\s*(?:-+>|→|⟶|=+>|\s>\s)\s*")
 _FEED_VERBS = (r"(?:feeds? into|feeds?|goes to|go to|sends? (?:data|it|them|its output|results?) to|"
                r"flows? into|(?:is|are) passed to|outputs? to|connects? to|passes (?:it|them|data) to|"
@@ -315,23 +353,43 @@ _POLITE_HEAD = re.compile(
 _POLITE_SENTENCE = re.compile(r"^\s*(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:draw|diagram|sketch|visuali[sz]e|make)"
                               r"\s+(?:this|the following|it)|please\s+diagram\s+the\s+following|"
                               r"draw\s+this(?:\s+flow)?|here\s+is\s+(?:my|the)\s+\w+)\s*[?.:!]\s*", re.I)
-_POLITE_TAIL = re.compile(r"(?:\s+as\s+an?\s+(?:diagram|picture|chart|flowchart|drawing))?[\s,.;!]*(?:\bplease|\bpls|\bthanks?(?: you)?|\bthx|\bcheers)?[\s,.;!?]*$", re.I)
+_POLITE_AS = re.compile(r"\s+as\s+an?\s+(?:diagram|picture|chart|flowchart|drawing)$", re.I)
+_POLITE_WORD = re.compile(r"(?<=\W)(?:please|pls|thanks?(?: you)?|thx|cheers)$", re.I)
+
+
+def _strip_polite_tail(text: str) -> str:
+    """Without a closing ", thanks!", " please", " as a diagram" (plain string steps: linear time)."""
+    text = text.rstrip(" \t\n,.;!?")
+    word = _POLITE_WORD.search((" " + text)[-13:])  # the word is at most 10 characters
+    if word:
+        text = text[: len(text) - len(word.group())].rstrip(" \t\n,.;!")
+    tail = _POLITE_AS.search(text[-40:])  # the pattern is bounded to the last 40 characters
+    return text[: len(text) - len(tail.group())] if tail else text
 
 
 def _unwrap(request: str) -> str:
     """The request without a polite or imperative wrapper ("Could you draw ...", ", thanks!")."""
     text = _POLITE_SENTENCE.sub("", request.strip(), count=1)
     text = _POLITE_HEAD.sub("", text, count=1)
-    return _POLITE_TAIL.sub("", text).strip() or request.strip()
+    return _strip_polite_tail(text).strip() or request.strip()
 
 
 def _find_loop(text: str) -> tuple[str, str | None, str | None]:
-    """(text without the loop clause, loop source or None (= last step), loop destination)."""
+    """(text without the loop clause, loop source or None (= last step), loop destination).
+
+    A loop clause is the request's last clause, so the patterns only see the text from the last
+    separator on, at most its last 200 characters (their names are bounded to 48 characters, as
+    `read_steps` labels are): linear time in the request's length.
+    """
+    body = text.rstrip(" \t\n.")
+    # a match holds two names of <= 48 characters, a few words and single spaces (`_clean`)
+    start = max(0, len(body) - 200, max(body.rfind(c) for c in ",;.\n"))
+    window = text[start:]
     for pattern in _LOOP_PATTERNS:
-        match = re.search(pattern, text, re.I)
+        match = pattern.search(window)
         if match:
             src = match.groupdict().get("src")
-            return text[: match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
+            return text[: start + match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
     return text, None, None
 
 
@@ -424,10 +482,13 @@ def _groups(text: str) -> list[list[str]] | None:
 
 def read_steps(request: str) -> Plan | None:
     """The named steps of a pipeline/flowchart request as ranks (+ one loop), or None."""
+    request = _clean(request)
+    if not request:
+        return None
     text, src, dst = _find_loop(_unwrap(request))
     text = re.sub(r"\s*(?:-+>|→|⟶|=+>|,|;)\s*$", "", text)
     groups = _groups(text)
-    if not groups or any(not g for g in groups) or sum(len(g) for g in groups) < 2:
+    if not groups or any(not g for g in groups) or not 2 <= sum(len(g) for g in groups) <= MAX_PLAN_NODES:
         return None
     if any(len(name) > 48 or len(name.split()) > 7 for g in groups for name in g):
         return None
@@ -462,27 +523,33 @@ def request_kind(request: str) -> str:
     the original project's processes; a network word with numbers that read as layer sizes makes a
     dense net; anything else is a flow of named steps (which may name a "ResNet" or a "CNN" step).
     """
+    request = _clean(request) or ""
     if _CNN.search(request) and not _ORIGINAL.match(_unwrap(request)):
         return "cnn"
     text = _normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", _unwrap(request))
-    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense(request):
-        return "dense"
+    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and _read_dense(request) is not None:
+        return "dense"  # a refused count too: nothing is read, rather than a flow of its clauses
     return "flow"
 
 
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
-    None also for CNNs (left to the model) and for structures too big to draw (`plan.fits`).
+    None also for CNNs (left to the model), for structures too big to draw (`plan.fits`) and for
+    text over MAX_REQUEST_CHARS.
     """
+    request = _clean(request)
+    if not request:
+        return None
     kind = request_kind(request)
     if kind == "cnn":
         return None
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)
-        plan = Plan.dense(sizes) if sizes and len(sizes) >= 2 and min(sizes) >= 1 else None
+        ok = sizes and 2 <= len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_LAYER_SIZE for s in sizes)
+        plan = Plan.dense(sizes) if ok else None
     else:
         plan = read_steps(request)
     return plan if plan is not None and fits(plan) else None

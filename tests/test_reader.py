@@ -7,7 +7,7 @@ import re
 import pytest
 
 from diagram import parse
-from diagram.plan import Plan, fits, parse_plan_line, structure_regex
+from diagram.plan import Plan, PlanLineError, fits, parse_plan_line, read_plan_line, structure_regex
 from diagram.reader import read_dense, read_request, read_steps, request_kind
 from trainer.synth import make_example
 
@@ -74,7 +74,9 @@ def test_a_loop_may_name_its_step_by_part_of_the_label():
     "CNN: 32x32 input -> conv 3x3 -> max pool 2x2 -> dense 64 -> 10 outputs",  # left to the model
     "a nice diagram",
     "draw something about my weekend",
-    "MLP with 64 inputs, hidden layer of 128, 10 outputs",  # too big to draw
+    "MLP with 3 inputs, 30 hidden layers with 6 nodes each, 2 outputs",  # too big to draw
+    "MLP with 3 inputs, 99999999 hidden layers with 6 nodes each, 2 outputs",  # issue 19: 7.7 GB before
+    "MLP with 3 inputs, 99999999999999999999 hidden layers with 6 nodes each, 2 outputs",  # was OverflowError
 ])
 def test_requests_it_cannot_read_or_draw_give_none(request_text):
     assert read_request(request_text) is None
@@ -170,5 +172,46 @@ def test_structure_regex_refuses_another_structure_and_unsafe_labels():
 
 def test_fits_limits_the_size_of_a_plan():
     assert fits(Plan.dense((12, 12, 12)))
-    assert not fits(Plan.dense((13, 2)))
+    assert fits(Plan.dense((13, 2)))  # drawn as a schematic: 5 + 2 nodes
     assert not fits(Plan.dense((10, 10, 10, 10, 2)))
+    assert not fits(Plan.dense((784,) * 9))  # 9 schematics of 5 nodes
+
+
+def test_a_wide_layer_keeps_its_size_in_the_line_and_is_drawn_as_a_schematic():
+    plan = Plan.dense((784, 128, 64, 10))
+    assert plan.line() == "# layers 784-128-64-10" and plan.sizes == (784, 128, 64, 10)
+    assert plan.drawn_sizes == (5, 5, 5, 10) and fits(plan)
+    nodes = plan.nodes()
+    assert [n.id for n in nodes] == list(range(25))
+    assert [n.label for n in nodes[:5]] == ["Input"] * 3 + ["... 784", "Input"]
+    assert [n.elided for n in nodes[:5]] == [0, 0, 0, 780, 0]
+    assert all(n.targets == tuple(range(5, 10)) for n in nodes[:5])
+    assert nodes[-1].targets == () and plan.n_edges() == 25 + 25 + 50
+    assert parse_plan_line(plan.line()) == plan
+    assert read_request("MLP 784-128-64-10") == plan
+    assert "drawn as 25 nodes" in plan.describe()
+
+
+@pytest.mark.parametrize("sizes", [(3,) * 21, (3, 1_000_001), (3, 0), (5,)])
+def test_a_dense_plan_refuses_impossible_sizes_before_building_anything(sizes):
+    with pytest.raises(ValueError):
+        Plan.dense(sizes)
+
+
+@pytest.mark.parametrize("line, says", [
+    ("# layers 3-x-2", "layer sizes joined by '-'"),
+    ("# layers 3-99999999", "at most 1,000,000"),
+    ("# steps: A", "at least two steps"),
+    ("# steps: A > B; loop C > A", "does not have: 'C'"),
+    ("# steps: A > B; loops back", "loop <step> > <earlier step>"),
+    ("draw a net", "starts with '# layers' or '# steps:'"),
+])
+def test_a_bad_plan_edit_is_refused_with_what_is_wrong(line, says):
+    with pytest.raises(PlanLineError, match=re.escape(says)):
+        read_plan_line(line)
+    assert parse_plan_line(line) is None
+
+
+def test_a_typed_plan_line_may_leave_out_the_hash():
+    assert read_plan_line("layers 3-5-2") == Plan.dense((3, 5, 2))
+    assert read_plan_line("steps: A > B, C; loop C > A").line() == "# steps: A > B, C; loop C > A"
