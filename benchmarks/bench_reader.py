@@ -71,7 +71,12 @@ ADVERSARIAL_UNITS = [" ", "\t", "\n", " \n", ",", " ,", ", ", ";", ".", ". ", "-
                      "a.", "(", ")", "()", "(a) ", "[", "[1, ", "x_1, ", "_", "=", ":", "?", "'", "é",
                      "and ", "then ", "hidden ", "layer ", "layers of ", "3 inputs ", "input ", "output ",
                      "nodes ", "feeds ", "back to ", "loops back to ", "with ", "as input ", "please ",
-                     "nn.Linear(1, ", "Dense(", "conv ", "if ", "yes ", "go to step 2 ", "- a\n", "1. a\n"]
+                     "nn.Linear(1, ", "Dense(", "conv ", "if ", "yes ", "go to step 2 ", "- a\n", "1. a\n",
+                     "from a to ", "a to b via ", "with a as input ", "x that, with a as input ", "feeds a ",
+                     "a which ", "then a, ", "first ", ": a, ", "step 1: a\n", "a (b) ", "(a, b) ", "a | ",
+                     "a + ", "x > 1 ", "x_1 ", "fc1 ", "a? ", "if a then b else c ", "repeat until ", "a -- ",
+                     "Conv2D(32, (3, 3)) ", "| a | 1 | ", "x that, with a as input, and b as output ",
+                     "with a as input, and b as output ", "a that with b as input and "]
 ADVERSARIAL_PREFIXES = ["", "a", "MLP ", "pipeline: ", "Draw a ", "process that consists of first, "]
 ADVERSARIAL_SUFFIXES = ["", "x", " loops back to a", " (loop)", ", thanks!", " 2 outputs"]
 

@@ -323,7 +323,7 @@ _FILLER = re.compile(r"^(?:the|a|an|then|and|finally|first|next|to|into|both|it|
 
 def _split_group(part: str) -> list[str]:
     part = part.strip().strip(".;:")
-    inner = re.fullmatch(r"[(\[{]\s*(.+?)\s*[)\]}]", part)
+    inner = re.fullmatch(r"[(\[{]\s*([^()\[\]{}]+?)\s*[)\]}]", part)
     part = inner.group(1) if inner else re.sub(r"\s*\([^()]*\)", "", part)  # "ranker (two-tower + FAISS)"
     names = [_tidy(n) for n in _SPLIT_GROUP.split(part)]
     return [n for n in names if n]
@@ -402,8 +402,8 @@ def _groups_original(text: str) -> list[list[str]] | None:
     steps = re.split(r",\s*and\s+then\s+|,\s*then\s+", body)
     groups: list[list[str]] = []
     for step in steps:
-        io = re.match(r"(?P<x>.+?)\s+that,?\s+with\s+(?P<ins>.+?)\s+as\s+inputs?"
-                      r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
+        io = re.match(r"(?P<x>.{1,200}?)\s+that,?\s+with\s+(?P<ins>.{1,200}?)\s+as\s+inputs?"
+                      r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
         if io:
             groups.append(_split_group(io.group("ins")))
             groups.append([_tidy(io.group("x"))])
@@ -415,8 +415,20 @@ def _groups_original(text: str) -> list[list[str]] | None:
 
 
 _HEAD_WORDS = r"\b(?:flow\s*chart|process|pipeline|workflow|diagram|steps|lifecycle|architecture)\b"
-_INPUT_OUTPUT = re.compile(r"\bwith\s+(?P<ins>.+?)\s+as\s+(?:the\s+)?inputs?"
-                           r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+(?:the\s+)?outputs?)?", re.I)
+_INPUT_OUTPUT = re.compile(r"\bwith\s+(?P<ins>.{1,200}?)\s+as\s+(?:the\s+)?inputs?"
+                           r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+(?:the\s+)?outputs?)?", re.I)
+
+
+def _from_to_via(flat: str) -> tuple[str, str, str] | None:
+    """'... from A to B via C, D (in that order)' -> (A, B, 'C, D'), by string search (linear)."""
+    low = flat.lower()
+    start = re.search(r"\bfrom ", low)
+    to = low.find(" to ", start.end() + 1) if start else -1
+    via = low.find(" via ", to + 5) if to >= 0 else -1
+    if via < 0 or not flat[via + 5:].strip():
+        return None
+    rest = re.sub(r"\s*\(in that order\)\s*$", "", flat[via + 5:], flags=re.I)
+    return flat[start.end(): to], flat[to + 4: via], rest
 
 
 def _groups(text: str) -> list[list[str]] | None:
@@ -434,10 +446,10 @@ def _groups(text: str) -> list[list[str]] | None:
         parts = _SEP.split(flat)
         parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
         return [_split_group(p) for p in parts]
-    via = re.match(r"(?:.*?\bfrom\s+)(.+?)\s+to\s+(.+?)\s+via\s+(.+?)(?:\s*\(in that order\))?\s*$", flat, re.I)
+    via = _from_to_via(flat)
     if via:
-        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via.group(3)) if _tidy(n)]
-        return [_split_group(via.group(1))] + middle + [_split_group(via.group(2))]
+        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via[2]) if _tidy(n)]
+        return [_split_group(via[0])] + middle + [_split_group(via[1])]
     if re.search(rf"\b{_FEED_VERBS}\b", flat, re.I):
         parts = re.split(rf"\s*(?:[,;.]\s*(?:which|and that|and both|and they|these|it|that|then)?\s*|\s+which\s+)?"
                          rf"\b(?:both\s+|then\s+|all\s+)?{_FEED_VERBS}\s+", flat, flags=re.I)
