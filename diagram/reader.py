@@ -36,6 +36,7 @@ import difflib
 import re
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, clean_label, fits
+from diagram.reader_code import read_code
 
 # The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
 MAX_REQUEST_CHARS = 2_000
@@ -554,6 +555,12 @@ def read_request(request: str) -> Plan | None:
     request = _clean(request)
     if not request:
         return None
+    try:
+        code = read_code(request, prose=_read_dense(request) or None)
+    except ValueError:  # a structure no plan may state
+        code = None
+    if code is not None:
+        return code if fits(code) else None
     kind = request_kind(request)
     if kind == "cnn":
         return None

@@ -9,6 +9,7 @@ import pytest
 from diagram import parse
 from diagram.plan import Plan, PlanLineError, fits, parse_plan_line, read_plan_line, structure_regex
 from diagram.reader import read_dense, read_request, read_steps, request_kind
+from diagram.reader_code import UNSTATED
 from trainer.synth import make_example
 
 # Phrasings written for this test (not rows of the held-out sets): (request, layer sizes).
@@ -215,3 +216,36 @@ def test_a_bad_plan_edit_is_refused_with_what_is_wrong(line, says):
 def test_a_typed_plan_line_may_leave_out_the_hash():
     assert read_plan_line("layers 3-5-2") == Plan.dense((3, 5, 2))
     assert read_plan_line("steps: A > B, C; loop C > A").line() == "# steps: A > B, C; loop C > A"
+
+
+# ---- networks pasted as code (issue 21); phrasings written for this test --------------------------
+
+CODE = [
+    ("nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 64), nn.ReLU(), nn.Linear(64, 10))", "# layers 784-64-10"),
+    ("self.fc1 = nn.Linear(20, 30)\nself.fc2 = nn.Linear(30, 5)", "# layers 20-30-5"),
+    ("m = Sequential()\nm.add(Flatten(input_shape=(10, 10)))\nm.add(Dense(32, activation='relu'))\nm.add(Dense(4))",
+     "# layers 100-32-4"),
+    ("keras.Sequential([layers.Dense(16, activation='relu', input_shape=(6,)), layers.Dense(units=3)])",
+     "# layers 6-16-3"),
+    ("MLPClassifier(hidden_layer_sizes=(9, 4)) trained on 5 features for 2 classes", "# layers 5-9-4-2"),
+    ("model.add(Conv2D(16, (5, 5), input_shape=(32, 32, 3)))\nmodel.add(MaxPooling2D((2, 2)))\n"
+     "model.add(Flatten())\nmodel.add(Dense(10))",
+     "# layers Input 32x32x3 > Conv 5x5, 16 > MaxPool 2x2 > Flatten > Dense 10"),
+    ("nn.Sequential(nn.Conv2d(3, 8, kernel_size=3), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.LazyLinear(5))",
+     "# layers Conv 3x3, 8 > AvgPool 2x2 > Flatten > Dense 5"),
+    ("conv2d_1 (Conv2D)   (None, 30, 30, 12)   336\nmax_pooling2d_1 (MaxPooling2D)  (None, 15, 15, 12)  0\n"
+     "flatten (Flatten)  (None, 2700)  0\ndense (Dense)  (None, 7)  18907",
+     "# layers Conv, 12 > MaxPool > Flatten > Dense 7"),
+]
+
+
+@pytest.mark.parametrize("request_text, line", CODE)
+def test_networks_pasted_as_code_are_read_by_their_calls(request_text, line):
+    plan = read_request(request_text)
+    assert plan is not None and plan.line() == line
+    assert parse_plan_line(line) == plan
+
+
+def test_a_size_left_to_a_variable_is_drawn_as_a_few_nodes():
+    plan = read_request("keras.Sequential([layers.Dense(32, input_shape=(n_features,)), layers.Dense(n_classes)])")
+    assert plan is not None and plan.line() == f"# layers {UNSTATED}-32-{UNSTATED}"
