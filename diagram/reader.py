@@ -35,8 +35,9 @@ from __future__ import annotations
 import difflib
 import re
 
-from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, clean_label, fits
-from diagram.reader_code import read_code
+from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError,
+                          clean_label, fits, read_plan_line)
+from diagram.reader_code import UNSTATED, read_code
 
 # The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
 MAX_REQUEST_CHARS = 2_000
@@ -572,3 +573,57 @@ def read_request(request: str) -> Plan | None:
     else:
         plan = read_steps(request)
     return plan if plan is not None and fits(plan) else None
+
+
+# ---- what the person is shown ------------------------------------------------------------------
+
+REQUEST_EXAMPLES = (
+    "MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs",
+    "loader -> (BM25, FAISS) -> reranker -> LLM, and LLM loops back to loader",
+    "nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))",
+)
+
+
+def explain_request(request: str) -> tuple[Plan | None, str]:
+    """(the plan read from a request or None, a plain sentence for the person).
+
+    With a plan the sentence says what was read and that the plan line (`plan.line()`, shown as
+    editable text) can be changed; an edited line goes through `edit_plan`. Without one it says why
+    and shows how to write a request the reader understands."""
+    text = (request or "").strip()
+    how = ("Write the layer sizes (e.g. '" + REQUEST_EXAMPLES[0] + "'), the steps joined by arrows (e.g. '"
+           + REQUEST_EXAMPLES[1] + "') or paste the model's code.")
+    if not text:
+        return None, "Type a request first. " + how
+    if len(text) > MAX_REQUEST_CHARS:
+        return None, f"The request is {len(text):,} characters; the reader reads at most {MAX_REQUEST_CHARS:,}."
+    plan = read_request(text)
+    if plan is not None:
+        what = "layers" if plan.kind != "steps" else "steps"
+        unstated: list[int] = []
+        if plan.kind == "dense":
+            read_code(_clean(text) or "", prose=_read_dense(text) or None, unstated=unstated)
+        note = (f" {len(unstated)} layer size(s) the code leaves to variables are drawn as {UNSTATED} nodes: "
+                "edit them below." if unstated else "")
+        return plan, (f"Read as {plan.describe()}. The {what} below are what gets drawn: edit the line to "
+                      f"change it.{note}")
+    sizes = read_dense(text)
+    if sizes and len(sizes) >= 2:
+        return None, (f"Read the layers {'-'.join(map(str, sizes))}, but that is too big to draw "
+                      f"(at most {MAX_PLAN_NODES} drawn nodes, {MAX_LAYERS} layers). Ask for fewer layers.")
+    if request_kind(text) == "dense":
+        return None, ("This looks like a network, but not every layer's size could be read, so the model "
+                      "would invent a structure. " + how)
+    return None, "Nothing in this request could be read as layers or steps. " + how
+
+
+def edit_plan(line: str) -> tuple[Plan | None, str]:
+    """(the plan an edited plan line states, "") or (None, what is wrong with the edit)."""
+    try:
+        plan = read_plan_line(line)
+    except PlanLineError as exc:
+        return None, f"The plan could not be read: {exc}."
+    if not fits(plan):
+        return None, (f"The plan draws {plan.n_nodes} nodes; at most {MAX_PLAN_NODES} fit, at most "
+                      f"{MAX_LAYER_NODES} in a rank.")
+    return plan, ""

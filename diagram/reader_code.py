@@ -169,12 +169,13 @@ def _label(layer: Layer) -> str:
     return "Dense" + (f" {layer.size}" if layer.size else "")
 
 
-def read_code(text: str, prose: tuple[int, ...] | None = None) -> Plan | None:
+def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[int] | None = None) -> Plan | None:
     """The plan of a network written as code: a chain of labelled blocks when it has convolutions or
     pooling, else a dense net's layer sizes (input first); None when the text builds no network.
 
     `prose`: the sizes the request's words state, if any ("on iris (4 features, 3 classes)"): they
-    fill the sizes the code leaves to variables when they agree with every size it does state."""
+    fill the sizes the code leaves to variables when they agree with every size it does state.
+    `unstated`, when given, gets the positions of the layers drawn as UNSTATED nodes."""
     layers = code_layers(text)
     if any(layer.kind in ("conv", "pool") for layer in layers):
         shape = next((layer.shape for layer in layers if layer.shape), ())
@@ -196,4 +197,6 @@ def read_code(text: str, prose: tuple[int, ...] | None = None) -> Plan | None:
         return None
     if prose and len(prose) == len(sizes) and all(s is None or s == p for s, p in zip(sizes, prose)):
         return Plan.dense(prose)
+    if unstated is not None:
+        unstated.extend(i for i, s in enumerate(sizes) if s is None)
     return Plan.dense(tuple(s or UNSTATED for s in sizes))

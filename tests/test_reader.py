@@ -8,7 +8,8 @@ import pytest
 
 from diagram import parse
 from diagram.plan import Plan, PlanLineError, fits, parse_plan_line, read_plan_line, structure_regex
-from diagram.reader import read_dense, read_request, read_steps, request_kind
+from diagram.reader import (REQUEST_EXAMPLES, edit_plan, explain_request, read_dense, read_request, read_steps,
+                            request_kind)
 from diagram.reader_code import UNSTATED
 from trainer.synth import make_example
 
@@ -249,3 +250,25 @@ def test_networks_pasted_as_code_are_read_by_their_calls(request_text, line):
 def test_a_size_left_to_a_variable_is_drawn_as_a_few_nodes():
     plan = read_request("keras.Sequential([layers.Dense(32, input_shape=(n_features,)), layers.Dense(n_classes)])")
     assert plan is not None and plan.line() == f"# layers {UNSTATED}-32-{UNSTATED}"
+
+
+# ---- what the person is shown (issue 21 item 3) ---------------------------------------------------
+
+def test_explain_request_shows_the_plan_line_to_edit_or_how_to_write_a_request():
+    plan, message = explain_request("MLP 3-5-2")
+    assert plan == Plan.dense((3, 5, 2)) and message.startswith("Read as 3-5-2 (10 nodes, 25 edges).")
+    plan, message = explain_request("a nice diagram")
+    assert plan is None and "could be read" in message and REQUEST_EXAMPLES[0] in message
+    plan, message = explain_request("keras.Sequential([layers.Dense(32, input_shape=(n,)), layers.Dense(k)])")
+    assert plan.line() == f"# layers {UNSTATED}-32-{UNSTATED}" and "2 layer size(s)" in message
+    assert explain_request("   ")[0] is None and "Type a request" in explain_request("")[1]
+    assert "at most 2,000" in explain_request("x" * 2001)[1]
+
+
+def test_an_edited_plan_line_is_what_gets_drawn_or_says_what_is_wrong():
+    plan, error = edit_plan("# layers 4-6-2")
+    assert plan == Plan.dense((4, 6, 2)) and error == ""
+    plan, error = edit_plan("# layers 4-six-2")
+    assert plan is None and error.startswith("The plan could not be read: write layer sizes joined by '-'")
+    plan, error = edit_plan("# layers " + "-".join(["12"] * 5))
+    assert plan is None and "at most 40 fit" in error
