@@ -76,7 +76,8 @@ ADVERSARIAL_UNITS = [" ", "\t", "\n", " \n", ",", " ,", ", ", ";", ".", ". ", "-
                      "a which ", "then a, ", "first ", ": a, ", "step 1: a\n", "a (b) ", "(a, b) ", "a | ",
                      "a + ", "x > 1 ", "x_1 ", "fc1 ", "a? ", "if a then b else c ", "repeat until ", "a -- ",
                      "Conv2D(32, (3, 3)) ", "| a | 1 | ", "x that, with a as input, and b as output ",
-                     "with a as input, and b as output ", "a that with b as input and "]
+                     "with a as input, and b as output ", "a that with b as input and ", "Kafka ", "Amazon S3 ",
+                     "LoginToWebsite. ", "If a, GoHome. Otherwise, Kafka again. ", "AbAbAbAb ", "AbCdEf"]
 ADVERSARIAL_PREFIXES = ["", "a", "MLP ", "pipeline: ", "Draw a ", "process that consists of first, "]
 ADVERSARIAL_SUFFIXES = ["", "x", " loops back to a", " (loop)", ", thanks!", " 2 outputs"]
 

@@ -38,6 +38,7 @@ import re
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError,
                           clean_label, fits, read_plan_line)
 from diagram.reader_code import UNSTATED, read_code
+from diagram.reader_prose import read_prose
 
 # The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
 MAX_REQUEST_CHARS = 2_000
@@ -547,6 +548,18 @@ def request_kind(request: str) -> str:
     return "flow"
 
 
+def _steps_or_prose(request: str) -> Plan | None:
+    """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
+    apps are collected by Kafka") where the components the sentences name read better."""
+    steps = read_steps(request)
+    if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
+        return steps
+    prose = read_prose(request)
+    if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
+        return prose or steps
+    return steps
+
+
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
@@ -571,7 +584,7 @@ def read_request(request: str) -> Plan | None:
         ok = sizes and 2 <= len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_LAYER_SIZE for s in sizes)
         plan = Plan.dense(sizes) if ok else None
     else:
-        plan = read_steps(request)
+        plan = _steps_or_prose(request)
     return plan if plan is not None and fits(plan) else None
 
 

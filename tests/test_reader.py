@@ -272,3 +272,28 @@ def test_an_edited_plan_line_is_what_gets_drawn_or_says_what_is_wrong():
     assert plan is None and error.startswith("The plan could not be read: write layer sizes joined by '-'")
     plan, error = edit_plan("# layers " + "-".join(["12"] * 5))
     assert plan is None and "at most 40 fit" in error
+
+
+# ---- pipelines and processes told in sentences (issue 21); written for this test -----------------
+
+def test_components_named_in_sentences_are_the_steps_not_clause_fragments():
+    plan = read_request("Click events are collected by Apache Kafka. A Flink job enriches them and "
+                        "stores the result in ClickHouse, and the team watches it in Grafana.")
+    assert plan is not None and plan.labels == ("Apache Kafka", "Flink", "ClickHouse", "Grafana")
+
+
+def test_a_process_with_an_if_otherwise_gets_a_decision_node_with_two_branches():
+    plan = read_request("The clerk ReceiveInvoice. If the amount is over the limit, the manager ApproveInvoice. "
+                        "Otherwise, the clerk PayInvoice.")
+    assert plan is not None and plan.labels == ("Receive invoice", "The amount is over the limit?",
+                                                "Approve invoice", "Pay invoice")
+    decision = plan.nodes()[1]
+    assert decision.label.endswith("?") and decision.targets == (2, 3)
+    assert parse_plan_line(plan.line()) == plan
+
+
+def test_a_step_named_again_is_a_loop_back():
+    plan = read_request("I WriteDraft and SendForReview. The reviewer RequestChanges. "
+                        "Then I WriteDraft again.")
+    assert plan is not None and plan.labels == ("Write draft", "Send for review", "Request changes")
+    assert plan.loops == ((2, 0),)

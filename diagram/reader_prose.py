@@ -1,0 +1,128 @@
+"""Read the steps of a pipeline or process told in sentences: the components it names, in order,
+with decisions ("If ..., X. Otherwise, Y.") and loops back ("... and Z again").
+
+    >>> read_prose("Events land in Kafka. Flink aggregates them and writes to ClickHouse; "
+    ...            "Grafana shows the dashboards.").line()
+    '# steps: Kafka > Flink > ClickHouse > Grafana'
+    >>> read_prose("First, the user LoginToWebsite. If the product is available, the site ShowsResult. "
+    ...            "Otherwise, the user QuitWebsite.").line()
+    '# steps: Login to website > The product is available? > Shows result, Quit website'
+
+A step is a named component (a list of well-known services, stores, engines and tools, written as
+the text writes them, with its "Amazon"/"Apache"/... prefix) or a CamelCase activity name
+("CheckOut", "SubmitJobForConsideration", written out in words). Sentences are read in order; a
+sentence that starts with "Otherwise"/"Else"/"If not" puts its first step beside the last step of
+the "If ..." sentence before it, after a decision node named by the condition ("... available?").
+A step named again in a sentence that says "again", "back", "repeat" or "retry" is a loop back.
+Single patterns without nested repeats over plain text: linear in its length. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+
+# Names matched in any case (distinctive words) ...
+_ANY_CASE = (
+    "Kafka", "Kinesis", "Firehose", "Kinesis Data Firehose", "Kinesis Data Streams", "DynamoDB", "DynamoDB Streams",
+    "S3", "SQS", "SNS", "SES", "EventBridge", "EventBridge Pipes", "EventBridge Scheduler", "API Gateway",
+    "AppSync", "CloudFront", "CloudWatch", "CloudWatch Logs", "CloudTrail", "X-Ray", "Step Functions",
+    "Bedrock", "SageMaker", "Textract", "Rekognition", "Redshift", "Athena", "Aurora", "RDS", "ElastiCache",
+    "OpenSearch", "Elasticsearch", "Kibana", "Logstash", "Fargate", "ECS", "EKS", "EC2", "ECR", "IoT Core",
+    "Cognito", "Secrets Manager", "Systems Manager", "Parameter Store", "Timestream", "DocumentDB", "Neptune",
+    "MSK", "WAF", "Route 53", "Lake Formation", "QuickSight", "EMR", "Glue", "Lambda", "Lambda function",
+    "BigQuery", "Pub/Sub", "Dataflow", "Dataproc", "Cloud Run", "Cloud Functions", "Cloud Storage", "Vertex AI",
+    "Bigtable", "Spanner", "Firestore", "Looker", "Looker Studio", "Azure Functions", "Event Hubs",
+    "Service Bus", "Cosmos DB", "Synapse", "Data Factory", "Databricks", "Blob Storage", "Power BI",
+    "Flink", "Spark", "Spark Streaming", "SparkStreaming", "Structured Streaming", "Hadoop", "HDFS", "Hive",
+    "Presto", "Trino", "Druid", "Pinot", "ClickHouse", "Grafana", "Prometheus", "Superset", "Metabase",
+    "Tableau", "Airflow", "Dagster", "Prefect", "Luigi", "Kubeflow", "MLflow", "dbt", "Airbyte", "Fivetran",
+    "Debezium", "NiFi", "Beam", "Pulsar", "RabbitMQ", "ActiveMQ", "Redis", "Memcached", "Cassandra",
+    "MongoDB", "Postgres", "PostgreSQL", "MySQL", "MariaDB", "SQLite", "Oracle", "SQL Server", "Snowflake",
+    "Delta Lake", "Iceberg", "Hudi", "Parquet", "Avro", "Kafka Connect", "ksqlDB", "Zookeeper", "Logstash",
+    "Fluentd", "Filebeat", "Jenkins", "GitHub Actions", "GitLab CI", "CircleCI", "Travis CI", "Argo CD",
+    "ArgoCD", "Argo Workflows", "Tekton", "Spinnaker", "Terraform", "Ansible", "Helm", "Kubernetes", "Docker",
+    "Docker Hub", "Nexus", "Artifactory", "SonarQube", "Trivy", "Snyk", "Maven", "Gradle", "npm",
+    "Pinecone", "Weaviate", "Milvus", "Qdrant", "Chroma", "FAISS", "pgvector", "LangChain", "LlamaIndex",
+    "OpenAI", "Hugging Face", "Ray", "Feast", "Great Expectations", "Shopify", "Stripe", "Salesforce",
+    "Segment", "Mixpanel", "Amplitude", "Twilio", "Slack", "Jira", "GitHub", "GitLab", "Bitbucket", "Nginx",
+    "Envoy", "Istio", "Vault", "Consul", "Datadog", "Splunk", "New Relic", "Sentry", "PagerDuty", "Zapier",
+    "Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Kendra", "Personalize", "Forecast",
+)
+# ... and names that are also plain words, matched only as written (capitalised).
+_AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
+               "Lambda", "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
+               "Feast", "Envoy", "Athena", "Neptune", "Aurora", "Spark", "Hive", "Luigi", "Presto", "Druid",
+               "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry")
+_PREFIX = r"(?:(?:Amazon|AWS|Azure|Google(?: Cloud)?|GCP|Apache|Confluent|Microsoft)[ \t])?"
+
+
+def _alternation(names) -> str:
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+_DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
+_NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
+                    r"(?![\w/-])")
+_CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or else|in the other case)\b", re.I)
+_IF = re.compile(r"^(?:if|when|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
+_AGAIN = re.compile(r"\b(?:again|back to|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more)\b", re.I)
+
+
+def _words(name: str) -> str:
+    """'SubmitJobForConsideration' -> 'Submit job for consideration'; other names as written."""
+    if not _CAMEL.fullmatch(name):
+        return name
+    parts = re.findall(r"[A-Z][a-z0-9]*", name)
+    return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
+
+
+def _mentions(sentence: str) -> list[str]:
+    """The step names of a sentence in order: named components as written, CamelCase names in words."""
+    found = [(m.start(), m.group()) for m in _NAMED.finditer(sentence)]
+    taken = [(s, s + len(n)) for s, n in found]
+    for m in _CAMEL.finditer(sentence):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            found.append((m.start(), _words(m.group())))
+    return [name for _, name in sorted(found)]
+
+
+def read_prose(text: str) -> Plan | None:
+    """The steps a text names, as ranks (+ loops back), or None when it names fewer than two."""
+    ranks: list[list[str]] = []
+    seen: dict[str, int] = {}  # key -> rank index
+    loops: list[tuple[str, str]] = []
+    pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
+    for sentence in _SENTENCES.split(text.strip()):
+        sentence = sentence.strip()
+        names = _mentions(sentence)
+        if not names:
+            continue
+        cond = _IF.match(sentence)
+        otherwise = _OTHERWISE.match(sentence)
+        for i, name in enumerate(names):
+            label = step_label(name)
+            key = label.lower()
+            if key in seen:
+                if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
+                    loops.append((ranks[-1][-1], label))
+                continue
+            if i == 0 and otherwise and pending_if and pending_if[1] == len(ranks) - 1 \
+                    and len(ranks[-1]) < MAX_LAYER_NODES:
+                ranks[-1].append(label)  # beside the if-branch
+            else:
+                if i == 0 and cond:
+                    question = cond.group("cond").strip()
+                    ranks.append([step_label(question[:1].upper() + question[1:] + "?")])
+                ranks.append([label])
+            seen[key] = len(ranks) - 1
+        pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
+    if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
+        return None
+    plan = Plan.steps(ranks)
+    ids = {label: i for i, label in enumerate(plan.labels)}
+    back = tuple(sorted({(ids[a], ids[b]) for a, b in loops if a in ids and b in ids and ids[b] < ids[a]}))
+    return Plan.steps(plan.ranks, back) if back else plan
