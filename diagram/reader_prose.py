@@ -66,6 +66,9 @@ _DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
 _NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
                     r"(?![\w/-])")
 _CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
+_LETTER = re.compile(r"(?<![\w'’-])[A-HJ-Z](?![\w'’-])")
+_OR = re.compile(r"\bor\b(?!\s+not\b)", re.I)
+_BETWEEN = re.compile(r"\bbetween\s+$|\beither\s+$", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or else|in the other case)\b", re.I)
 _IF = re.compile(r"^(?:if|when|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
@@ -80,14 +83,25 @@ def _words(name: str) -> str:
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
 
 
-def _mentions(sentence: str) -> list[str]:
-    """The step names of a sentence in order: named components as written, CamelCase names in words."""
-    found = [(m.start(), m.group()) for m in _NAMED.finditer(sentence)]
-    taken = [(s, s + len(n)) for s, n in found]
-    for m in _CAMEL.finditer(sentence):
+def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
+    """The step names of a sentence in order, each with whether it is an alternative to the one
+    before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
+    words, and with `letters` single capital letters ("A before B and C")."""
+    found = [(m.start(), m.end(), m.group()) for m in _NAMED.finditer(sentence)]
+    taken = [(a, b) for a, b, _ in found]
+    extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
+    for m in extra:
         if not any(a < m.end() and m.start() < b for a, b in taken):
-            found.append((m.start(), _words(m.group())))
-    return [name for _, name in sorted(found)]
+            found.append((m.start(), m.end(), _words(m.group())))
+    found.sort()
+    out = []
+    for i, (start, _, name) in enumerate(found):
+        between = sentence[found[i - 1][1]: start] if i else ""
+        before = sentence[max(0, found[i - 1][0] - 9): found[i - 1][0]] if i else ""
+        alternative = bool(i) and (bool(_OR.search(between)) or
+                                   (bool(_BETWEEN.search(before)) and bool(re.fullmatch(r"\s*and\s*", between))))
+        out.append((name, alternative))
+    return out
 
 
 def read_prose(text: str) -> Plan | None:
@@ -96,29 +110,33 @@ def read_prose(text: str) -> Plan | None:
     seen: dict[str, int] = {}  # key -> rank index
     loops: list[tuple[str, str]] = []
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
+    letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
     for sentence in _SENTENCES.split(text.strip()):
         sentence = sentence.strip()
-        names = _mentions(sentence)
+        names = _mentions(sentence, letters)
         if not names:
             continue
         cond = _IF.match(sentence)
         otherwise = _OTHERWISE.match(sentence)
-        for i, name in enumerate(names):
+        previous_new = False  # whether the name before this one in the sentence was a new step
+        for i, (name, alternative) in enumerate(names):
             label = step_label(name)
             key = label.lower()
             if key in seen:
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], label))
+                previous_new = False
                 continue
-            if i == 0 and otherwise and pending_if and pending_if[1] == len(ranks) - 1 \
-                    and len(ranks[-1]) < MAX_LAYER_NODES:
-                ranks[-1].append(label)  # beside the if-branch
+            beside_if = i == 0 and otherwise and pending_if and pending_if[1] == len(ranks) - 1
+            if (beside_if or (alternative and previous_new)) and len(ranks[-1]) < MAX_LAYER_NODES:
+                ranks[-1].append(label)  # beside the if-branch, or an alternative to the step before
             else:
                 if i == 0 and cond:
                     question = cond.group("cond").strip()
                     ranks.append([step_label(question[:1].upper() + question[1:] + "?")])
                 ranks.append([label])
             seen[key] = len(ranks) - 1
+            previous_new = True
         pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
     if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
         return None

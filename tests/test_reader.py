@@ -297,3 +297,11 @@ def test_a_step_named_again_is_a_loop_back():
                         "Then I WriteDraft again.")
     assert plan is not None and plan.labels == ("Write draft", "Send for review", "Request changes")
     assert plan.loops == ((2, 0),)
+
+
+def test_either_or_between_two_steps_makes_them_alternatives():
+    plan = read_request("The clerk ChecksOrder and then either ShipsOrder or CancelsOrder.")
+    assert plan is not None and plan.ranks == (("Checks order",), ("Ships order", "Cancels order"))
+    assert plan.nodes()[0].targets == (1, 2)
+    letters = read_request("P before Q. After Q, there can be R or S.")
+    assert letters is not None and letters.ranks == (("P",), ("Q",), ("R", "S"))
