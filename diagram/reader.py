@@ -96,8 +96,15 @@ def _fix_typos(text: str) -> str:
     return re.sub(r"[a-z]+", fix, text)
 
 
+_SUBSCRIPT = re.compile(r"\\[()\[\]]|\$|\b[a-z]_\{?\d{1,3}\}?|\b[xyh]\d{1,3}\b(?![ \t]*[:=(])")
+_NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b(?![ \t]*[:=(])")
+
+
 def _normalise(text: str) -> str:
     text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
+    text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
+    text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
+    text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
     text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
     text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer))", "1 ", text)
@@ -246,6 +253,50 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     return found, taken
 
 
+_CLAUSES = re.compile(r"[,;.:]\s|\s(?:and|while|whereas|with)\s|\n")
+_ROLE = (("input", re.compile(r"\binputs?\b|\bfeatures?\b")),
+         ("output", re.compile(r"\boutputs?\b|\bclasses\b")),
+         ("hidden", re.compile(r"\bhidden\b|\b(?:first|second|third|fourth|next|another|last hidden)\b|"
+                               r"\bbetween them\b|\bin between\b|\bmiddle\b")))
+_SIZE_IN_CLAUSE = re.compile(r"(?<![\w.-])(\d{1,7})(?![\w.]|-\d)(?!\s*(?:-|\s)?(?:(?:hidden|input|output)\s+)?layers?\b)")
+_LAYER_COUNT = re.compile(r"(?<![\w.])(\d{1,2})\s+(?:hidden\s+|more\s+|other\s+)?layers?\b")
+
+
+def _clause_roles(text: str) -> tuple[int, ...] | None:
+    """Sizes told clause by clause, in whatever order: "an output layer with 1 neuron, and two
+    layers between them with 6 and 3", "3 neurons in input layer, 2 neurons in hidden layer and 1
+    neuron in output layer", "the first hidden layer has 3 neurons, the second one has 2". None
+    unless an input and an output size and every clause's role are clear."""
+    if not re.search(r"\blayers?\b", text):
+        return None
+    parts: dict[str, list[int]] = {"input": [], "hidden": [], "output": []}
+    text = re.sub(r"\b(first|second|third|fourth|another|next|last|this|that|the) 1\b", r"\1 one", text)
+    pending: str | None = None  # a role named in a clause whose size comes in the next one
+    for clause in _CLAUSES.split(text):
+        roles = [role for role, pattern in _ROLE if pattern.search(clause)]
+        sizes = [int(n) for n in _SIZE_IN_CLAUSE.findall(clause)]
+        if len(roles) > 1:
+            if sizes:
+                return None  # two roles and sizes in one clause: leave it to the patterns
+            continue
+        role = roles[0] if roles else pending
+        if not sizes:
+            pending = role
+            continue
+        pending = role if role == "hidden" else None  # "between them with 6 and 3": a list goes on
+        if role is None:
+            return None
+        count = _LAYER_COUNT.search(clause)
+        if role == "hidden" and count and len(sizes) == 1 and int(count.group(1)) <= MAX_LAYERS:
+            sizes = sizes * int(count.group(1))
+        if role != "hidden" and len(sizes) != 1:
+            return None
+        parts[role].extend(sizes)
+    if len(parts["input"]) != 1 or len(parts["output"]) != 1:
+        return None
+    return (parts["input"][0], *parts["hidden"], parts["output"][0])
+
+
 def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: list[tuple[int, int]]) -> list[int]:
     """Sizes with no role between the first input and the last output ("8 in, 4, 2, 4, 8 out")."""
     first_in = min((p for p, role, _ in found if role == "input"), default=None)
@@ -299,6 +350,9 @@ def _read_dense(request: str) -> tuple[int, ...] | None:
     chain = _size_chain(text)
     if chain and len(chain) >= 2:
         return tuple(chain)
+    told = _clause_roles(text)  # roles told clause by clause, in any order
+    if told:
+        return told
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
         return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])

@@ -305,3 +305,18 @@ def test_either_or_between_two_steps_makes_them_alternatives():
     assert plan.nodes()[0].targets == (1, 2)
     letters = read_request("P before Q. After Q, there can be R or S.")
     assert letters is not None and letters.ranks == (("P",), ("Q",), ("R", "S"))
+
+
+@pytest.mark.parametrize("request_text, sizes", [
+    # the misreads issue 21 lists
+    ("The network has an input layer with 8 neurons and an output layer with 1 neuron, "
+     "and two layers between them with 6 and 3 neurons.", (8, 6, 3, 1)),
+    ("There are 3 neurons in input layer, 2 neurons in hidden layer and 1 neuron in output layer", (3, 2, 1)),
+    (r"3 features in the input layer: \(x_1\), \(x_2\) and \(x_3\). The first hidden layer has 4 neurons, "
+     "the second one has 2 neurons, and the output layer has 2 output values.", (3, 4, 2, 2)),
+    ("an MLP with one input layer of 10 neurons, two hidden layers of 16 neurons and an output layer of 4",
+     (10, 16, 16, 4)),
+])
+def test_sizes_are_tied_to_their_roles_wherever_they_stand(request_text, sizes):
+    plan = read_request(request_text)
+    assert plan is not None and plan.sizes == sizes
