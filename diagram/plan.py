@@ -166,8 +166,9 @@ class Plan:
 
 
 def step_label(text: str) -> str:
-    """A step's label: `clean_label` without ',', ';' or '>' (they separate steps in a plan line)."""
-    return clean_label(_STEP_UNSAFE.sub(" ", text))
+    """A step's label: `clean_label` without ',', ';' or '>', which separate steps in a plan line
+    ("value > threshold" keeps its comparison as the full-width '＞')."""
+    return clean_label(_STEP_UNSAFE.sub(" ", text.replace(">", "\uff1e")))
 
 
 def clean_label(text: str) -> str:

@@ -103,6 +103,7 @@ _NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b
 def _normalise(text: str) -> str:
     text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
+    text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
     text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
     text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
@@ -129,6 +130,7 @@ def _size_chain(text: str) -> list[int] | None:
     for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
                     r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
                     r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",
+                    r"(?<![\w.:])(\d+(?:[ \t]*:[ \t]*\d+){2,24})(?![\w.:])",  # "described as 3:4:2"
                     r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?![\w.])",
                     r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
                     r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
@@ -368,6 +370,13 @@ _LOOP_PATTERNS = tuple(re.compile(p, re.I) for p in (
     r"[,;]\s*(?P<src>[^,;.\n]{1,48}?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]{1,48}?)\s*\(loop\)\s*[.]?\s*$",
 ))
 _SEP = re.compile(r"\s*(?:-+>|→|⟶|=+>|\s>\s)\s*")
+_ARROWS = re.compile(r"\s*(?:-+>|→|⟶|=+>)\s*")  # with these in the text, " > " is a comparison
+
+
+def _separator(text: str) -> re.Pattern:
+    """The step separator of a text: arrows, and " > " only where no arrow is written
+    ("read value -> check if value > threshold -> alert": the check is one step)."""
+    return _ARROWS if _ARROWS.search(text) else _SEP
 _FEED_VERBS = (r"(?:feeds? into|feeds?|goes to|go to|sends? (?:data|it|them|its output|results?) to|"
                r"flows? into|(?:is|are) passed to|outputs? to|connects? to|passes (?:it|them|data) to|"
                r"(?:is|are) sent to|writes? to|goes into|go into|leads? to)")
@@ -498,9 +507,10 @@ def _groups(text: str) -> list[list[str]] | None:
     if len(bullets) >= 2:
         return [_split_group(b) for b in bullets]
     whole = flat = " ".join(lines)
-    flat = _HEAD.sub("", flat, count=1) if _SEP.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
-    if _SEP.search(flat):
-        parts = _SEP.split(flat)
+    sep = _separator(flat)
+    flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
+    if sep.search(flat):
+        parts = sep.split(flat)
         parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
         return [_split_group(p) for p in parts]
     via = _from_to_via(flat)

@@ -320,3 +320,11 @@ def test_either_or_between_two_steps_makes_them_alternatives():
 def test_sizes_are_tied_to_their_roles_wherever_they_stand(request_text, sizes):
     plan = read_request(request_text)
     assert plan is not None and plan.sizes == sizes
+
+
+def test_a_comparison_is_one_step_and_colon_and_grouped_chains_are_layer_sizes():
+    plan = read_request("read value -> Check if value > threshold -> alert")
+    assert plan is not None and plan.n_nodes == 3 and plan.labels[1] == "Check if value \uff1e threshold"
+    assert parse_plan_line(plan.line()) == plan
+    assert read_request("The network is described as 3:4:2").sizes == (3, 4, 2)
+    assert read_request("a 13-(10-10)-1 neural network").sizes == (13, 10, 10, 1)
