@@ -37,7 +37,7 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError,
                           clean_label, fits, read_plan_line)
-from diagram.reader_code import UNSTATED, read_code
+from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_prose import read_prose
 
 # The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
@@ -641,7 +641,8 @@ def read_request(request: str) -> Plan | None:
         return code if fits(code) else None
     kind = request_kind(request)
     if kind == "cnn":
-        return None
+        cnn = read_cnn_words(request)
+        return cnn if cnn is not None and fits(cnn) else None
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)

@@ -200,3 +200,67 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     if unstated is not None:
         unstated.extend(i for i, s in enumerate(sizes) if s is None)
     return Plan.dense(tuple(s or UNSTATED for s in sizes))
+
+
+# ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
+
+_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\bthen\b|\bfollowed by\b)\s*", re.I)
+_KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
+_FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
+                      r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\((\d{1,5})\)|,[ \t]*(\d{1,5})\b", re.I)
+_UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
+_REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
+
+
+def _block(part: str) -> tuple[str, int] | None:
+    """(label, times) of one part of a CNN told in words, or None when it is no block."""
+    low = re.sub(r"\bconv(?:olutional)?[ -]?(?:neural[ -])?net(?:work)?s?\b|\bcnn\b|\bconvnet\b", " ",
+                 part.lower()).strip()
+    times = 1
+    rep = re.search(r"(?:(?<![\w.])[x×][ \t]*([2-9])\b|\b(two|three|four|[2-4])[ \t]+(?:conv|pool|dense|fc|fully))",
+                    _KERNEL.sub(" ", low))
+    if rep:
+        times = int(rep.group(1) or {"two": "2", "three": "3", "four": "4"}.get(rep.group(2), rep.group(2)))
+    kernel = _KERNEL.search(low)
+    k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    if re.search(r"\bconv|\bconvolution", low):
+        f = _FILTERS.search(_KERNEL.sub(" ", low))
+        n = next((g for g in f.groups() if g), None) if f else None
+        return "Conv" + (f" {k}" if k else "") + (f", {n}" if n else ""), times
+    if re.search(r"pool", low):
+        kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
+        return kind + (f" {k}" if k else ""), times
+    if re.search(r"\bflatten", low):
+        return "Flatten", 1
+    for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
+        if re.search(word, low) and len(low.split()) <= 3:
+            return label, 1
+    units = [int(n) for n in _UNITS.findall(_KERNEL.sub(" ", low))]
+    if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
+        return "Dense" + (f" {units[-1]}" if units else ""), times
+    if re.search(r"\b(?:outputs?|classes|softmax|logits?)\b", low):
+        return "Output" + (f" {units[-1]}" if units else ""), 1
+    if re.search(r"\b(?:input|image)\b", low) or (kernel and not units):
+        shape = "x".join(g for g in kernel.groups() if g) if kernel else ""
+        return "Input" + (f" {shape}" if shape else ""), 1
+    return None
+
+
+def read_cnn_words(text: str) -> Plan | None:
+    """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
+    a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
+    convolution or a pooling."""
+    body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
+    labels: list[str] = []
+    for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
+        kernel = _KERNEL.search(part.lower())
+        if labels and labels[-1] == "Conv" and kernel and re.search(r"\bkernel", part, re.I) \
+                and not re.search(r"\bconv", part, re.I):
+            labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
+            continue
+        block = _block(part) if part and len(part) <= 80 else None
+        if block:
+            labels.extend([block[0]] * block[1])
+    if len(labels) < 2 or not any(label.startswith(("Conv", "MaxPool", "AvgPool")) for label in labels):
+        return None
+    return Plan.chain(labels) if len(labels) <= MAX_PLAN_NODES else None

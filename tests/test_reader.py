@@ -73,7 +73,7 @@ def test_a_loop_may_name_its_step_by_part_of_the_label():
 
 
 @pytest.mark.parametrize("request_text", [
-    "CNN: 32x32 input -> conv 3x3 -> max pool 2x2 -> dense 64 -> 10 outputs",  # left to the model
+    "LeNet-5 diagram please",  # a CNN that names no layers: left to the model
     "a nice diagram",
     "draw something about my weekend",
     "MLP with 3 inputs, 30 hidden layers with 6 nodes each, 2 outputs",  # too big to draw
@@ -328,3 +328,11 @@ def test_a_comparison_is_one_step_and_colon_and_grouped_chains_are_layer_sizes()
     assert parse_plan_line(plan.line()) == plan
     assert read_request("The network is described as 3:4:2").sizes == (3, 4, 2)
     assert read_request("a 13-(10-10)-1 neural network").sizes == (13, 10, 10, 1)
+
+
+def test_a_cnn_told_in_words_is_a_chain_of_labelled_blocks_in_order():
+    plan = read_request("CNN: 32x32 input -> conv 3x3 with 16 filters -> max pool 2x2 -> dense 64 -> 10 outputs")
+    assert plan is not None and plan.line() == \
+        "# layers Input 32x32 > Conv 3x3, 16 > MaxPool 2x2 > Dense 64 > Output 10"
+    plan = read_request("a small convnet: two 5x5 conv layers, average pooling, then a fully connected layer of 32")
+    assert plan is not None and plan.labels == ("Conv 5x5", "Conv 5x5", "AvgPool", "Dense 32")
