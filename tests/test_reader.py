@@ -336,3 +336,13 @@ def test_a_cnn_told_in_words_is_a_chain_of_labelled_blocks_in_order():
         "# layers Input 32x32 > Conv 3x3, 16 > MaxPool 2x2 > Dense 64 > Output 10"
     plan = read_request("a small convnet: two 5x5 conv layers, average pooling, then a fully connected layer of 32")
     assert plan is not None and plan.labels == ("Conv 5x5", "Conv 5x5", "AvgPool", "Dense 32")
+
+
+@pytest.mark.parametrize("plan", [Plan.dense((784, 128, 10)),
+                                  Plan.chain(["Input 28x28", "Conv 3x3, 32", "MaxPool 2x2", "Dense 10"]),
+                                  Plan.steps([["Check if x \uff1e 3"], ["A", "B"]], ((2, 0),))])
+def test_the_grammar_of_every_new_plan_accepts_a_drawing_of_it(plan):
+    text = "\n".join(f"[{n.id}, {10 + 30 * n.id}, 50, 'circle', 20, 20, 'solid arrow', (1, 2, 3), (4, 5, 6), "
+                     f"[{', '.join(map(str, n.targets))}], '{n.label}']" for n in plan.nodes())
+    assert re.fullmatch(structure_regex(plan), "\n" + text)
+    assert parse(text).ok
