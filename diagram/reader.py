@@ -87,12 +87,16 @@ _ROLE_WORDS = ("input", "inputs", "output", "outputs", "hidden", "layer", "layer
 
 def _fix_typos(text: str) -> str:
     """'hiden' -> 'hidden', 'imputs' -> 'inputs', 'nuerons' -> 'neurons' (words of 5+ letters)."""
+    memo: dict[str, str] = {}  # each distinct word is looked up once per call
+
     def fix(m: re.Match) -> str:
         word = m.group()
         if len(word) < 5 or word in _ROLE_WORDS:
             return word
-        close = difflib.get_close_matches(word, _ROLE_WORDS, n=1, cutoff=0.8)
-        return close[0] if close else word
+        if word not in memo:
+            close = difflib.get_close_matches(word, _ROLE_WORDS, n=1, cutoff=0.8)
+            memo[word] = close[0] if close else word
+        return memo[word]
     return re.sub(r"[a-z]+", fix, text)
 
 

@@ -141,8 +141,13 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str]) -> Layer 
 
 def code_layers(text: str) -> list[Layer]:
     """The layers a text's calls (or `model.summary()` rows) build, in order of appearance."""
-    layers = [layer for m in _CALL.finditer(text)
-              if (layer := _layer(m.group("name"), *_args(text, m.end()))) is not None]
+    layers = []
+    for m in _CALL.finditer(text):
+        if len(layers) > MAX_PLAN_NODES:
+            break  # more layers than any plan draws: reading on costs time and changes nothing
+        layer = _layer(m.group("name"), *_args(text, m.end()))
+        if layer is not None:
+            layers.append(layer)
     if layers:
         return layers
     out = []
