@@ -27,7 +27,16 @@ Pure functions, no state. What it reads:
   which ...", "from A to B via C", the original project's "process that consists of first, X
   that, with A and B as input, and C as output, and then D", and one loop back ("X loops back to Y",
   "and back to Y", "(loop)").
-CNNs are left to the model (their plan is a chain of layer labels it writes well).
+- networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
+  width, CNNs as a chain of labelled blocks;
+- pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
+  decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
+A CNN that names no layers ("LeNet-5") is left to the model.
+
+Linear time by construction (issue 19): `_clean` makes every run of blanks one space and every
+number of 7+ digits TOO_BIG, every repeat of a pattern over free text is bounded, the loop-back
+clause is looked for in the last 200 characters, and text over MAX_REQUEST_CHARS reads as nothing;
+`benchmarks.bench_reliability` prints the worst case over an adversarial corpus at the limit.
 """
 
 from __future__ import annotations
