@@ -24,6 +24,7 @@ shape and colours stay the model's choice (the style a user teaches it).
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
@@ -84,7 +85,11 @@ class Plan:
         sizes = tuple(sizes)
         if not 2 <= len(sizes) <= MAX_LAYERS:
             raise ValueError(f"a dense net needs 2 to {MAX_LAYERS} layers, got {len(sizes)}")
-        if not all(isinstance(s, int) and 1 <= s <= MAX_LAYER_SIZE for s in sizes):
+        try:
+            sizes = tuple(operator.index(s) for s in sizes)  # ints, numpy ints; not floats or text
+        except TypeError:
+            raise ValueError(f"layer sizes are whole numbers, got {sizes}") from None
+        if not all(1 <= s <= MAX_LAYER_SIZE for s in sizes):
             raise ValueError(f"a dense layer has 1 to {MAX_LAYER_SIZE:,} nodes, got {sizes}")
         labels = ["Input"] + [f"Hidden {i}" for i in range(1, len(sizes) - 1)] + ["Output"]
         return Plan(DENSE, tuple(schematic(label, size) for label, size in zip(labels, sizes)),
