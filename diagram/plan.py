@@ -167,6 +167,8 @@ class Plan:
                     "wide layers shortened)")
         if self.kind == DENSE:
             return f"{'-'.join(map(str, self.sizes))} ({self.n_nodes} nodes, {self.n_edges()} edges)"
+        if self.kind == CHAIN:
+            return f"{self.n_nodes} layers in a chain"
         return f"{self.n_nodes} steps, {self.n_edges()} links"
 
 
