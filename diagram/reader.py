@@ -61,7 +61,7 @@ def _clean(request: str) -> str | None:
     MAX_REQUEST_CHARS, and every number of 7+ digits as TOO_BIG: the patterns below then see at
     most one whitespace character and 7 digits in a row, which (with their bounded repeats) keeps
     reading linear in the request's length."""
-    if not isinstance(request, str) or len(request) > MAX_REQUEST_CHARS:
+    if not isinstance(request, str) or len(request.strip()) > MAX_REQUEST_CHARS:
         return None
     request = _LONG_NUMBER.sub(TOO_BIG, request)
     lines = (_BLANKS.sub(" ", line).strip() for line in request.splitlines())

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from benchmarks.bench_reader import ADVERSARIAL_UNITS, FUZZ_TOKENS, adversarial_requests
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, Plan, fits, parse_plan_line
-from diagram.reader import MAX_REQUEST_CHARS, read_dense, read_request, read_steps, request_kind
+from diagram.reader import (MAX_REQUEST_CHARS, edit_plan, explain_request, read_dense, read_request, read_steps,
+                            request_kind)
 
 CPU_BOUND_S = 0.5  # per request at the input limit; the benchmark shows < 0.1 s
 
@@ -91,6 +92,9 @@ requests = st.one_of(
 def test_fuzzed_requests_never_raise_and_their_plans_round_trip(text):
     plan = read_request(text)
     request_kind(text)
+    shown, message = explain_request(text)
+    assert shown == plan and message
     if plan is not None:
         assert fits(plan)
         assert _round_trips(plan), (text, plan.line())
+        assert edit_plan(plan.line()) == (plan, "")
