@@ -52,7 +52,7 @@ _ANY_CASE = (
 )
 # ... and names that are also plain words, matched only as written (capitalised).
 _AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
-               "Lambda", "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
+               "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
                "Feast", "Envoy", "Athena", "Neptune", "Aurora", "Spark", "Hive", "Luigi", "Presto", "Druid",
                "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry")
 _PREFIX = r"(?:(?:Amazon|AWS|Azure|Google(?: Cloud)?|GCP|Apache|Confluent|Microsoft)[ \t])?"
@@ -71,8 +71,27 @@ _OR = re.compile(r"\bor\b(?!\s+not\b)", re.I)
 _BETWEEN = re.compile(r"\bbetween\s+$|\beither\s+$", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or else|in the other case)\b", re.I)
-_IF = re.compile(r"^(?:if|when|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
-_AGAIN = re.compile(r"\b(?:again|back to|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more)\b", re.I)
+_IF = re.compile(r"^(?:(?:but|and|then|so),?\s+)?(?:if|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
+_AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more|"
+                    r"returns? (?:\w+ ){0,3}to)\b", re.I)
+_KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
+                        r" (?:function|functions|bucket|queue|queues|table|topic|cluster|service|api)$")
+
+
+def _key(label: str) -> str:
+    """The same component however it is written: 'AWS Lambda function' and 'lambda' are one step."""
+    key = label.lower()
+    for _ in range(2):
+        key = _KEY_NOISE.sub("", key)
+    return key
+
+
+def _question(cond: str) -> str:
+    """'the amount is over the limit' -> 'The amount is over the limit?' (<= 40 characters)."""
+    cond = cond.strip()
+    if len(cond) > 39:
+        cond = cond[:39].rsplit(" ", 1)[0]
+    return cond[:1].upper() + cond[1:] + "?"
 
 
 def _words(name: str) -> str:
@@ -108,6 +127,7 @@ def read_prose(text: str) -> Plan | None:
     """The steps a text names, as ranks (+ loops back), or None when it names fewer than two."""
     ranks: list[list[str]] = []
     seen: dict[str, int] = {}  # key -> rank index
+    first_label: dict[str, str] = {}  # key -> the label it was first written as
     loops: list[tuple[str, str]] = []
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
@@ -121,21 +141,22 @@ def read_prose(text: str) -> Plan | None:
         previous_new = False  # whether the name before this one in the sentence was a new step
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
-            key = label.lower()
+            key = _key(label)
             if key in seen:
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
-                    loops.append((ranks[-1][-1], label))
+                    loops.append((ranks[-1][-1], first_label[key]))
                 previous_new = False
                 continue
-            beside_if = i == 0 and otherwise and pending_if and pending_if[1] == len(ranks) - 1
+            # "Otherwise, Y" (or a second "If ..., Y" right after one) goes beside the if-branch
+            beside_if = i == 0 and (otherwise or cond) and pending_if and pending_if[1] == len(ranks) - 1
             if (beside_if or (alternative and previous_new)) and len(ranks[-1]) < MAX_LAYER_NODES:
                 ranks[-1].append(label)  # beside the if-branch, or an alternative to the step before
             else:
-                if i == 0 and cond:
-                    question = cond.group("cond").strip()
-                    ranks.append([step_label(question[:1].upper() + question[1:] + "?")])
+                if i == 0 and cond:  # a decision node named by the condition, then its branch
+                    ranks.append([step_label(_question(cond.group("cond")))])
                 ranks.append([label])
             seen[key] = len(ranks) - 1
+            first_label[key] = label
             previous_new = True
         pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
     if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
