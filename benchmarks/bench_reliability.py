@@ -1,7 +1,7 @@
 """Reliability figures of issue 10: worst-case parse time, appends into a damaged store, SIGKILLed
 writers, what SIGTERM / SIGKILL leave behind, corrupt checkpoints refused, store memory on load.
 
-    .venv/bin/python -m benchmarks.bench_reliability [--writers 200] [--quick] [--skip-parse]
+    .venv/bin/python -m benchmarks.bench_reliability [--writers 200] [--quick] [--skip-parse] [--skip-reader]
     .venv/bin/python -m benchmarks.bench_reliability --only parents|orphans   # one section of issue 19
 
 Each section prints one line per figure. `--quick` uses 16 writers and skips the trainer runs.
@@ -56,6 +56,29 @@ def parse_worst_case() -> None:
     for label, text in [("'[' + 1,600 spaces + 'x' (audit: 39 s before)", "[" + " " * 1600 + "x"),
                         ("a line of 51,262 digits (audit: 113 s before)", "[" + "1" * 51_262)]:
         print(f"parse: {label}: {_timed(text) * 1000:.1f} ms CPU")
+
+
+def reader_worst_case(fuzz_inputs: int = 20_000) -> None:
+    """read_request (issue 19): the slowest adversarial run at the request limit, and fuzz counts."""
+    from benchmarks.bench_reader import adversarial_requests, fuzz
+    from diagram.reader import MAX_REQUEST_CHARS, read_request
+
+    def cpu(text: str) -> float:
+        started = time.process_time()
+        read_request(text)
+        return time.process_time() - started
+
+    texts = adversarial_requests(MAX_REQUEST_CHARS)
+    first = sorted(((cpu(t), t) for t in texts), reverse=True)
+    # the 10 slowest of the first pass again, best of 3 each (one pass on shared cores is noisy)
+    best, worst_text = max((min(cpu(t) for _ in range(3)), t) for _, t in first[:10])
+    print(f"read_request: worst case over {len(texts)} adversarial inputs of <= {MAX_REQUEST_CHARS:,} chars: "
+          f"{best:.3f} s CPU (best of 3 of the first pass's 10 slowest; first pass worst {first[0][0]:.3f} s) "
+          f"for {worst_text[:30]!r}...; goal < 0.1 s: {'met' if best < 0.1 else 'MISSED'}")
+    counts = fuzz(fuzz_inputs)
+    print(f"read_request: fuzz {counts['inputs']:,} inputs, {counts['read']:,} read: exceptions "
+          f"{counts['exceptions']}, plan -> plan line -> plan differences {counts['round_trip_differences']}, "
+          f"plans too big to draw {counts['too_big']}")
 
 
 def _timed(text: str) -> float:
@@ -503,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the worst-case parse sweep (about 5 min of CPU)")
     parser.add_argument("--only", choices=["parents", "orphans"], default=None,
                         help="run only the corrupt-parents or the trainer-orphans section")
+    parser.add_argument("--skip-reader", action="store_true",
+                        help="skip the request reader's adversarial sweep and fuzz (about 1 min of CPU)")
     args = parser.parse_args(argv)
     if args.only:
         with tempfile.TemporaryDirectory(prefix="bench-reliability-") as tmp_name:
@@ -510,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.skip_parse:
         parse_worst_case()
+    if not args.skip_reader:
+        reader_worst_case()
     with tempfile.TemporaryDirectory(prefix="bench-reliability-") as tmp_name:
         tmp = Path(tmp_name)
         for name in ("store", "writers", "memory", "ckpt", "trainer", "parents", "orphans", "judgments", "disk", "deleted", "journal"):

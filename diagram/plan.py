@@ -24,81 +24,126 @@ shape and colours stay the model's choice (the style a user teaches it).
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
 from diagram.grammar import HEIGHT, LABEL_MAX_CHARS, LINE_SHAPE, RGB, SHAPE, WIDTH, X, Y
 
 DENSE, CHAIN, STEPS = "dense", "chain", "steps"
-# The largest structure a plan may ask for: beyond this the answer outgrows a small model's
+# The largest structure a plan may draw: beyond this the answer outgrows a small model's
 # context (a 40-node dense net is ~900 tokens of the tiny tokenizer) and the canvas.
 MAX_PLAN_NODES = 40
+# A dense layer of more nodes than this is drawn as a schematic: its first SCHEMATIC_HEAD nodes,
+# one ellipsis node labelled with the layer's size ("... 784") and its last node.
 MAX_LAYER_NODES = 12
+SCHEMATIC_HEAD = 3
+ELLIPSIS = "..."
+# The largest layer and the most layers a plan may state (checked before anything is built).
+MAX_LAYER_SIZE = 1_000_000
+MAX_LAYERS = MAX_PLAN_NODES // 2
 _UNSAFE_LABEL = re.compile(r"['\\\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
 class PlannedNode:
+    """One drawn node; `elided` > 0 for the ellipsis node of a wide layer: how many nodes it stands for."""
+
     id: int
     targets: tuple[int, ...]
     label: str
+    elided: int = 0
+
+
+def schematic(label: str, size: int) -> tuple[str, ...]:
+    """The drawn labels of a dense layer of `size` nodes: all of them up to MAX_LAYER_NODES, else
+    the first SCHEMATIC_HEAD, an ellipsis node ("... 784") and the last."""
+    if size <= MAX_LAYER_NODES:
+        return (label,) * size
+    return (label,) * SCHEMATIC_HEAD + (f"{ELLIPSIS} {size}", label)
 
 
 @dataclass(frozen=True)
 class Plan:
     """kind: DENSE (ranks of one label each, `sizes` nodes), CHAIN or STEPS (one node per label).
 
-    `ranks`: the labels of each rank in flow order; `loops`: back edges as (from, to) node ids.
+    `ranks`: the labels of each rank in flow order, as drawn (a wide dense layer as its schematic);
+    `loops`: back edges as (from, to) node ids; `widths`: a dense net's true layer sizes (empty
+    for the other kinds, whose sizes are their ranks').
     """
 
     kind: str
     ranks: tuple[tuple[str, ...], ...]
     loops: tuple[tuple[int, int], ...] = ()
+    widths: tuple[int, ...] = ()
 
     @staticmethod
     def dense(sizes: tuple[int, ...] | list[int]) -> Plan:
-        """A fully connected net with these layer sizes (input first); labels as the layouts write them."""
-        sizes = tuple(int(s) for s in sizes)
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"a dense net needs >= 2 layers of >= 1 node, got {sizes}")
+        """A fully connected net with these layer sizes (input first); labels as the layouts write
+        them, layers over MAX_LAYER_NODES drawn as schematics. ValueError for a structure no plan
+        may state (checked before anything is built)."""
+        sizes = tuple(sizes)
+        if not 2 <= len(sizes) <= MAX_LAYERS:
+            raise ValueError(f"a dense net needs 2 to {MAX_LAYERS} layers, got {len(sizes)}")
+        try:
+            sizes = tuple(operator.index(s) for s in sizes)  # ints, numpy ints; not floats or text
+        except TypeError:
+            raise ValueError(f"layer sizes are whole numbers, got {sizes}") from None
+        if not all(1 <= s <= MAX_LAYER_SIZE for s in sizes):
+            raise ValueError(f"a dense layer has 1 to {MAX_LAYER_SIZE:,} nodes, got {sizes}")
         labels = ["Input"] + [f"Hidden {i}" for i in range(1, len(sizes) - 1)] + ["Output"]
-        return Plan(DENSE, tuple((label,) * size for label, size in zip(labels, sizes)))
+        return Plan(DENSE, tuple(schematic(label, size) for label, size in zip(labels, sizes)),
+                    widths=sizes if max(sizes) > MAX_LAYER_NODES else ())
 
     @staticmethod
     def chain(labels: list[str] | tuple[str, ...]) -> Plan:
         """One node per label, each pointing to the next (a CNN's layers)."""
+        if not 1 <= len(labels) <= MAX_PLAN_NODES:
+            raise ValueError(f"a chain has 1 to {MAX_PLAN_NODES} layers, got {len(labels)}")
         return Plan(CHAIN, tuple((clean_label(label),) for label in labels))
 
     @staticmethod
     def steps(ranks: list[list[str]] | tuple[tuple[str, ...], ...],
               loops: tuple[tuple[int, int], ...] = ()) -> Plan:
         """Named steps in ranks (consecutive ranks fully connected) plus loop edges by node id."""
-        return Plan(STEPS, tuple(tuple(clean_label(s) for s in rank) for rank in ranks), tuple(loops))
+        if sum(len(rank) for rank in ranks) > MAX_PLAN_NODES:
+            raise ValueError(f"a plan draws at most {MAX_PLAN_NODES} steps")
+        return Plan(STEPS, tuple(tuple(step_label(s) for s in rank) for rank in ranks), tuple(loops))
 
     @property
     def sizes(self) -> tuple[int, ...]:
+        """Layer sizes as stated (a wide dense layer at its true size); steps per rank otherwise."""
+        return self.widths or self.drawn_sizes
+
+    @property
+    def drawn_sizes(self) -> tuple[int, ...]:
         return tuple(len(rank) for rank in self.ranks)
 
     @property
     def n_nodes(self) -> int:
-        return sum(self.sizes)
+        """Drawn nodes."""
+        return sum(self.drawn_sizes)
 
     @property
     def labels(self) -> tuple[str, ...]:
         return tuple(label for rank in self.ranks for label in rank)
 
     def nodes(self) -> list[PlannedNode]:
-        firsts = [sum(self.sizes[:i]) for i in range(len(self.ranks))]
+        """The drawn nodes: ids in rank order from 0, targets ascending."""
+        drawn = self.drawn_sizes
+        firsts = [sum(drawn[:i]) for i in range(len(self.ranks))]
         back: dict[int, list[int]] = {}
         for src, dst in self.loops:
             back.setdefault(src, []).append(dst)
         nodes = []
         for r, rank in enumerate(self.ranks):
-            forward = list(range(firsts[r + 1], firsts[r + 1] + len(self.ranks[r + 1]))) \
-                if r + 1 < len(self.ranks) else []
+            forward = list(range(firsts[r + 1], firsts[r + 1] + drawn[r + 1])) if r + 1 < len(self.ranks) else []
+            wide = bool(self.widths) and self.widths[r] > MAX_LAYER_NODES
+            elided = self.widths[r] - SCHEMATIC_HEAD - 1 if wide else 0  # all but the head and the last
             for j, label in enumerate(rank):
                 nid = firsts[r] + j
-                nodes.append(PlannedNode(nid, tuple(sorted(set(forward + back.get(nid, [])))), label))
+                nodes.append(PlannedNode(nid, tuple(sorted(set(forward + back.get(nid, [])))), label,
+                                         elided if elided and j == SCHEMATIC_HEAD else 0))
         return nodes
 
     def n_edges(self) -> int:
@@ -115,10 +160,22 @@ class Plan:
         return "# steps: " + " > ".join(", ".join(rank) for rank in self.ranks) + loops
 
     def describe(self) -> str:
-        """A few words for people: '3-5-2 (10 nodes, 25 edges)', '4 steps, 3 links'."""
+        """A few words for people: '3-5-2 (10 nodes, 25 edges)', '4 steps, 3 links',
+        '784-128-10 (drawn as 20 nodes, 105 edges: wide layers shortened)'."""
+        if self.kind == DENSE and self.widths:
+            return (f"{'-'.join(map(str, self.sizes))} (drawn as {self.n_nodes} nodes, {self.n_edges()} edges: "
+                    "wide layers shortened)")
         if self.kind == DENSE:
             return f"{'-'.join(map(str, self.sizes))} ({self.n_nodes} nodes, {self.n_edges()} edges)"
+        if self.kind == CHAIN:
+            return f"{self.n_nodes} layers in a chain"
         return f"{self.n_nodes} steps, {self.n_edges()} links"
+
+
+def step_label(text: str) -> str:
+    """A step's label: `clean_label` without ',', ';' or '>', which separate steps in a plan line
+    ("value > threshold" keeps its comparison as the full-width '＞')."""
+    return clean_label(_STEP_UNSAFE.sub(" ", text.replace(">", "\uff1e")))
 
 
 def clean_label(text: str) -> str:
@@ -127,39 +184,84 @@ def clean_label(text: str) -> str:
     return label[:LABEL_MAX_CHARS].rstrip() or "Step"
 
 
-_DENSE_LINE = re.compile(r"#\s*layers\s+(\d+(?:\s*-\s*\d+)+)\s*")
-_LOOP = re.compile(r";\s*loop\s+(.+?)\s*>\s*(.+?)\s*(?=;|$)")
+MAX_PLAN_LINE_CHARS = 4_000
+_LAYERS_HEAD = re.compile(r"#[ \t]*layers[ \t]")
+_STEP_UNSAFE = re.compile(r"[,;>]")
+PLAN_LINE_EXAMPLES = ("# layers 3-5-2", "# layers Input 28x28 > Conv 3x3, 32 > MaxPool 2x2 > Dense 10",
+                      "# steps: Loader > Embedder, BM25 > LLM; loop LLM > Loader")
+
+
+class PlanLineError(ValueError):
+    """A plan line that states no plan; the message says what is wrong and how to write one."""
+
+
+def read_plan_line(line: str) -> Plan:
+    """The Plan a plan line states; PlanLineError naming the problem when it states none.
+
+    Plain string splitting (no backtracking pattern): linear time in the line's length."""
+    line = (line or "").strip()
+    if len(line) > MAX_PLAN_LINE_CHARS:
+        raise PlanLineError(f"the plan is {len(line):,} characters; at most {MAX_PLAN_LINE_CHARS:,}")
+    if not line.startswith("#"):
+        line = "# " + line  # "layers 3-5-2" and "steps: A > B" as typed in an editor
+    head = _LAYERS_HEAD.match(line + " ")
+    if head:
+        body = line[head.end():].strip()
+        parts = [p.strip() for p in body.split("-")]
+        if len(parts) >= 2 and all(p.isascii() and p.isdigit() for p in parts):
+            if any(len(p) > 7 for p in parts):
+                raise PlanLineError(f"a layer has at most {MAX_LAYER_SIZE:,} nodes")
+            try:
+                return Plan.dense(tuple(int(p) for p in parts))
+            except ValueError as exc:
+                raise PlanLineError(str(exc)) from None
+        labels = [p.strip() for p in body.split(">")]
+        if len(labels) < 2 or not all(labels):
+            raise PlanLineError("write layer sizes joined by '-' (# layers 3-5-2) or at least two "
+                                "layer names joined by '>' (# layers Conv 3x3 > Dense 10)")
+        try:
+            return Plan.chain(labels)
+        except ValueError as exc:
+            raise PlanLineError(str(exc)) from None
+    if line.startswith("# steps:") or line.startswith("# steps "):
+        segments = line[len("# steps:"):].split(";")
+        ranks = [[s.strip() for s in part.split(",")] for part in segments[0].split(">")]
+        if len(ranks) < 1 or not all(all(rank) for rank in ranks) or sum(map(len, ranks)) < 2:
+            raise PlanLineError("write at least two steps joined by '>', parallel steps joined by ',' "
+                                "(# steps: Loader > Embedder, BM25 > LLM)")
+        try:
+            plan = Plan.steps(ranks)
+        except ValueError as exc:
+            raise PlanLineError(str(exc)) from None
+        ids = {label: i for i, label in enumerate(plan.labels)}
+        loops = []
+        for segment in segments[1:]:
+            words = segment.strip()
+            ends = [e.strip() for e in words[len("loop"):].split(">")] if words.startswith("loop ") else []
+            if len(ends) != 2 or not all(ends):
+                raise PlanLineError(f"after ';' write a loop back as 'loop <step> > <earlier step>', not {words!r}")
+            a, b = (clean_label(e) for e in ends)
+            if a not in ids or b not in ids:
+                raise PlanLineError(f"the loop names a step the plan does not have: {(a if a not in ids else b)!r}")
+            loops.append((ids[a], ids[b]))
+        return Plan.steps(plan.ranks, tuple(loops))
+    raise PlanLineError("a plan starts with '# layers' or '# steps:', e.g. " + "; or ".join(PLAN_LINE_EXAMPLES))
 
 
 def parse_plan_line(line: str) -> Plan | None:
     """The Plan a plan line states, or None when it is not one (or states an impossible structure)."""
-    line = line.strip()
-    try:
-        match = _DENSE_LINE.fullmatch(line)
-        if match:
-            return Plan.dense(tuple(int(s) for s in match.group(1).split("-")))
-        if line.startswith("# layers "):
-            labels = [s.strip() for s in line[len("# layers "):].split(">")]
-            return Plan.chain(labels) if len(labels) >= 2 and all(labels) else None
-        if line.startswith("# steps:"):
-            body = line[len("# steps:"):]
-            loop_pairs = _LOOP.findall(body)
-            body = _LOOP.sub("", body)
-            ranks = [[s.strip() for s in part.split(",")] for part in body.split(">")]
-            if not ranks or not all(all(rank) for rank in ranks):
-                return None
-            plan = Plan.steps(ranks)
-            ids = {label: i for i, label in enumerate(plan.labels)}
-            loops = tuple((ids[a], ids[b]) for a, b in loop_pairs if a in ids and b in ids)
-            return Plan.steps(ranks, loops)
-    except ValueError:
+    if not isinstance(line, str) or not line.strip().startswith("#"):
         return None
-    return None
+    try:
+        return read_plan_line(line)
+    except PlanLineError:
+        return None
 
 
 def fits(plan: Plan) -> bool:
-    """Whether a plan is small enough to draw: <= MAX_PLAN_NODES nodes, <= MAX_LAYER_NODES per rank."""
-    return 1 <= plan.n_nodes <= MAX_PLAN_NODES and max(plan.sizes) <= MAX_LAYER_NODES
+    """Whether a plan is small enough to draw: <= MAX_PLAN_NODES drawn nodes, <= MAX_LAYER_NODES
+    drawn per rank (a wide dense layer is drawn as its schematic)."""
+    return 1 <= plan.n_nodes <= MAX_PLAN_NODES and max(plan.drawn_sizes) <= MAX_LAYER_NODES
 
 
 _META = frozenset("\\.+*?()|[]{}^$#&-~/")

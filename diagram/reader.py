@@ -27,7 +27,16 @@ Pure functions, no state. What it reads:
   which ...", "from A to B via C", the original project's "process that consists of first, X
   that, with A and B as input, and C as output, and then D", and one loop back ("X loops back to Y",
   "and back to Y", "(loop)").
-CNNs are left to the model (their plan is a chain of layer labels it writes well).
+- networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
+  width, CNNs as a chain of labelled blocks;
+- pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
+  decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
+A CNN that names no layers ("LeNet-5") is left to the model.
+
+Linear time by construction (issue 19): `_clean` makes every run of blanks one space and every
+number of 7+ digits TOO_BIG, every repeat of a pattern over free text is bounded, the loop-back
+clause is looked for in the last 200 characters, and text over MAX_REQUEST_CHARS reads as nothing;
+`benchmarks.bench_reliability` prints the worst case over an adversarial corpus at the limit.
 """
 
 from __future__ import annotations
@@ -35,7 +44,28 @@ from __future__ import annotations
 import difflib
 import re
 
-from diagram.plan import Plan, clean_label, fits
+from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError,
+                          clean_label, fits, read_plan_line)
+from diagram.reader_code import UNSTATED, read_cnn_words, read_code
+from diagram.reader_prose import read_prose
+
+# The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
+MAX_REQUEST_CHARS = 2_000
+_BLANKS = re.compile(r"[^\S\n]+")
+_LONG_NUMBER = re.compile(r"\d{7,}")
+TOO_BIG = "9999999"  # what any number of 7+ digits reads as: more than any size or count allowed
+
+
+def _clean(request: str) -> str | None:
+    """The request with every run of blanks one space and no empty lines, or None when it is over
+    MAX_REQUEST_CHARS, and every number of 7+ digits as TOO_BIG: the patterns below then see at
+    most one whitespace character and 7 digits in a row, which (with their bounded repeats) keeps
+    reading linear in the request's length."""
+    if not isinstance(request, str) or len(request.strip()) > MAX_REQUEST_CHARS:
+        return None
+    request = _LONG_NUMBER.sub(TOO_BIG, request)
+    lines = (_BLANKS.sub(" ", line).strip() for line in request.splitlines())
+    return "\n".join(line for line in lines if line)
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -52,7 +82,7 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 # ---- dense nets -------------------------------------------------------------------------------
 
 _ARROW = r"(?:-+>|→|⟶|=+>|>)"
-_LIST = r"\d+(?:\s*(?:,|and|&|/|then)\s*(?:and\s+|&\s*|then\s+)?\d+)*"
+_LIST = r"\d+(?:\s*(?:,|and|&|/|then)\s*(?:and\s+|&\s*|then\s+)?\d+){0,24}"
 _UNIT = r"(?:\s*(?:nodes?|neurons?|units?|cells?|features?|dims?|dimensions?|elements?|values?|wide))?"
 _INPUT_WORD = r"(?:inputs?|in(?=[ \t]*(?:[,;)\n]|$|\d|=))|features?|obs|observations?|input\s+(?:nodes?|neurons?|features?|units?|values?|elements?|dims?))"
 _ADJ = r"(?:value|sigmoid|softmax|linear|regression|class|way|prediction|probability|output|scalar|binary)"
@@ -66,17 +96,29 @@ _ROLE_WORDS = ("input", "inputs", "output", "outputs", "hidden", "layer", "layer
 
 def _fix_typos(text: str) -> str:
     """'hiden' -> 'hidden', 'imputs' -> 'inputs', 'nuerons' -> 'neurons' (words of 5+ letters)."""
+    memo: dict[str, str] = {}  # each distinct word is looked up once per call
+
     def fix(m: re.Match) -> str:
         word = m.group()
         if len(word) < 5 or word in _ROLE_WORDS:
             return word
-        close = difflib.get_close_matches(word, _ROLE_WORDS, n=1, cutoff=0.8)
-        return close[0] if close else word
+        if word not in memo:
+            close = difflib.get_close_matches(word, _ROLE_WORDS, n=1, cutoff=0.8)
+            memo[word] = close[0] if close else word
+        return memo[word]
     return re.sub(r"[a-z]+", fix, text)
+
+
+_SUBSCRIPT = re.compile(r"\\[()\[\]]|\$|\b[a-z]_\{?\d{1,3}\}?|\b[xyh]\d{1,3}\b(?![ \t]*[:=(])")
+_NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b(?![ \t]*[:=(])")
 
 
 def _normalise(text: str) -> str:
     text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
+    text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
+    text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
+    text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
+    text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
     text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
     text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer))", "1 ", text)
@@ -98,13 +140,14 @@ def _linear_chain(text: str) -> list[int] | None:
 
 def _size_chain(text: str) -> list[int] | None:
     """A chain that states every layer: 4-8-8-3, 8 -> 4 -> 2, [5, 9, 5], 'layer sizes 5, 9, 5'."""
-    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+)+)\s*\]",
-                    r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+)+)",
-                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,})(?![\w.])",
-                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+)+)(?!\s*(?:layer|class|dim))(?![\w.])",
+    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
+                    r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
+                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",
+                    r"(?<![\w.:])(\d+(?:[ \t]*:[ \t]*\d+){2,24})(?![\w.:])",  # "described as 3:4:2"
+                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?![\w.])",
                     r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
                     r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
-                    r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+)+)"):
+                    r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+){1,24})"):
         match = re.search(pattern, text)
         if match:
             return _numbers(match.group(1))
@@ -154,10 +197,13 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
         count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
         if len(sizes) == 1 and count > 1:
+            if count > MAX_LAYERS:  # never build a list from a huge count: the request reads as nothing
+                add(m, "refused", [], end)
+                continue
             sizes = sizes * count
         if sizes:
             add(m, "hidden", sizes, end)
-    for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[\])]", text):
+    for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+){0,24})\s*,?\s*[\])]", text):
         add(m, "hidden", _numbers(m.group(1)))  # hidden_layer_sizes=(10, 5), h=[5,5], hidden_sizes=[4]
     for m in re.finditer(r"\blayer[ \t]*\d+[ \t]*\((input|output|hidden)\)[ \t]*[:=][ \t]*(\d+)", text):
         add(m, m.group(1), [int(m.group(2))])  # "Layer 1 (input): 2 nodes"
@@ -166,7 +212,8 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(r"(\d+)[ \t]+(?:units?|neurons?|nodes?)[ \t]+wide\b", text):
         add(m, "hidden", [int(m.group(1))])  # "a 1-hidden-layer net, 11 units wide"
     for m in re.finditer(r"\bhidden\W+(\d+)[ \t]+layers?\W+(\d+)", text):  # "hidden = 2 layers, 9 units"
-        add(m, "hidden", [int(m.group(2))] * int(m.group(1)))
+        count = int(m.group(1))
+        add(m, "hidden", [int(m.group(2))] * count) if count <= MAX_LAYERS else add(m, "refused", [])
     for m in re.finditer(r"\b(?:fc|dense|linear|h|layer)[ _]?\d+[ \t]*[:=][ \t]*(\d+)", text):  # "fc1: 12"
         add(m, "hidden", [int(m.group(1))])
     for m in re.finditer(r"hidden(?:\s+layer)?\s+\d+\s*(?:\(|:|=|with|of|has)\s*(\d+)", text):  # "hidden 1 (6)"
@@ -221,6 +268,50 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     return found, taken
 
 
+_CLAUSES = re.compile(r"[,;.:]\s|\s(?:and|while|whereas|with)\s|\n")
+_ROLE = (("input", re.compile(r"\binputs?\b|\bfeatures?\b")),
+         ("output", re.compile(r"\boutputs?\b|\bclasses\b")),
+         ("hidden", re.compile(r"\bhidden\b|\b(?:first|second|third|fourth|next|another|last hidden)\b|"
+                               r"\bbetween them\b|\bin between\b|\bmiddle\b")))
+_SIZE_IN_CLAUSE = re.compile(r"(?<![\w.-])(\d{1,7})(?![\w.]|-\d)(?!\s*(?:-|\s)?(?:(?:hidden|input|output)\s+)?layers?\b)")
+_LAYER_COUNT = re.compile(r"(?<![\w.])(\d{1,2})\s+(?:hidden\s+|more\s+|other\s+)?layers?\b")
+
+
+def _clause_roles(text: str) -> tuple[int, ...] | None:
+    """Sizes told clause by clause, in whatever order: "an output layer with 1 neuron, and two
+    layers between them with 6 and 3", "3 neurons in input layer, 2 neurons in hidden layer and 1
+    neuron in output layer", "the first hidden layer has 3 neurons, the second one has 2". None
+    unless an input and an output size and every clause's role are clear."""
+    if not re.search(r"\blayers?\b", text):
+        return None
+    parts: dict[str, list[int]] = {"input": [], "hidden": [], "output": []}
+    text = re.sub(r"\b(first|second|third|fourth|another|next|last|this|that|the) 1\b", r"\1 one", text)
+    pending: str | None = None  # a role named in a clause whose size comes in the next one
+    for clause in _CLAUSES.split(text):
+        roles = [role for role, pattern in _ROLE if pattern.search(clause)]
+        sizes = [int(n) for n in _SIZE_IN_CLAUSE.findall(clause)]
+        if len(roles) > 1:
+            if sizes:
+                return None  # two roles and sizes in one clause: leave it to the patterns
+            continue
+        role = roles[0] if roles else pending
+        if not sizes:
+            pending = role
+            continue
+        pending = role if role == "hidden" else None  # "between them with 6 and 3": a list goes on
+        if role is None:
+            return None
+        count = _LAYER_COUNT.search(clause)
+        if role == "hidden" and count and len(sizes) == 1 and int(count.group(1)) <= MAX_LAYERS:
+            sizes = sizes * int(count.group(1))
+        if role != "hidden" and len(sizes) != 1:
+            return None
+        parts[role].extend(sizes)
+    if len(parts["input"]) != 1 or len(parts["output"]) != 1:
+        return None
+    return (parts["input"][0], *parts["hidden"], parts["output"][0])
+
+
 def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: list[tuple[int, int]]) -> list[int]:
     """Sizes with no role between the first input and the last output ("8 in, 4, 2, 4, 8 out")."""
     first_in = min((p for p, role, _ in found if role == "input"), default=None)
@@ -236,6 +327,18 @@ def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: 
 
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
+    sizes = _read_dense(request)
+    return None if sizes == _REFUSED else sizes
+
+
+_REFUSED = ()  # what _read_dense returns for a count too big to build anything from
+
+
+def _read_dense(request: str) -> tuple[int, ...] | None:
+    """read_dense, or _REFUSED when the request states a count of layers too big to build."""
+    request = _clean(request)
+    if not request:
+        return None
     text = _normalise(request)
     chain = _linear_chain(text)
     if chain:
@@ -245,8 +348,12 @@ def read_dense(request: str) -> tuple[int, ...] | None:
                          r"\(\s*batch(?:_size)?\s*,\s*(\d+)\s*\)|\bin_features\s*=\s*(\d+)", text)
     if keras and keras_in:  # Dense(9, input_shape=(4,)), Dense(5), Dense(1)
         return (int(next(g for g in keras_in.groups() if g)), *keras)
+    if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
+        return _REFUSED  # "99999999 hidden layers": nothing is built from a count that big
     text = re.sub(r"\b\d+[- ]layers?\b(?!\s+(?:of|with))(?<!hidden layer)(?:\s*\([^)]*\))?", " ", text)  # "3-layer net"
     found, taken = _roles(text)
+    if any(role == "refused" for _, role, _ in found):
+        return _REFUSED
     inputs = [s for _, role, sizes in found if role == "input" for s in sizes]
     hidden = [s for _, role, sizes in found if role == "hidden" for s in sizes]
     outputs = [s for _, role, sizes in found if role == "output" for s in sizes]
@@ -258,6 +365,9 @@ def read_dense(request: str) -> tuple[int, ...] | None:
     chain = _size_chain(text)
     if chain and len(chain) >= 2:
         return tuple(chain)
+    told = _clause_roles(text)  # roles told clause by clause, in any order
+    if told:
+        return told
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
         return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
@@ -266,13 +376,20 @@ def read_dense(request: str) -> tuple[int, ...] | None:
 
 # ---- pipelines and flowcharts ----------------------------------------------------------------
 
-_LOOP_PATTERNS = (
-    r"[,;]?\s*(?:and\s+)?(?:then\s+)?(?P<src>[^,;.\n]+?)\s+(?:loops?|feeds?|goes|cycles?|returns?|sends\s+\w+)\s+back\s+(?:in)?to\s+(?P<dst>[^,;.\n()]+?)\s*(?:\(loop\))?\s*[.]?\s*$",
-    r"[,;]?\s*(?:with\s+)?a\s+loop\s+from\s+(?P<src>[^,;.\n]+?)\s+(?:back\s+)?to\s+(?P<dst>[^,;.\n()]+?)\s*[.]?\s*$",
-    r"[,;]?\s*(?:\()?(?:and\s+)?(?:then\s+)?back\s+to\s+(?P<dst>[^,;.\n()]+?)\)?\s*(?:\(loop\))?\s*[.]?\s*$",
-    r"[,;]\s*(?P<src>[^,;.\n]+?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]+?)\s*\(loop\)\s*[.]?\s*$",
-)
+_LOOP_PATTERNS = tuple(re.compile(p, re.I) for p in (
+    r"[,;]?\s*(?:and\s+)?(?:then\s+)?(?P<src>[^,;.\n]{1,48}?)\s+(?:loops?|feeds?|goes|cycles?|returns?|sends\s+\w+)\s+back\s+(?:in)?to\s+(?P<dst>[^,;.\n()]{1,48}?)\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]?\s*(?:with\s+)?a\s+loop\s+from\s+(?P<src>[^,;.\n]{1,48}?)\s+(?:back\s+)?to\s+(?P<dst>[^,;.\n()]{1,48}?)\s*[.]?\s*$",
+    r"[,;]?\s*(?:\()?(?:and\s+)?(?:then\s+)?back\s+to\s+(?P<dst>[^,;.\n()]{1,48}?)\)?\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]\s*(?P<src>[^,;.\n]{1,48}?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]{1,48}?)\s*\(loop\)\s*[.]?\s*$",
+))
 _SEP = re.compile(r"\s*(?:-+>|→|⟶|=+>|\s>\s)\s*")
+_ARROWS = re.compile(r"\s*(?:-+>|→|⟶|=+>)\s*")  # with these in the text, " > " is a comparison
+
+
+def _separator(text: str) -> re.Pattern:
+    """The step separator of a text: arrows, and " > " only where no arrow is written
+    ("read value -> check if value > threshold -> alert": the check is one step)."""
+    return _ARROWS if _ARROWS.search(text) else _SEP
 _FEED_VERBS = (r"(?:feeds? into|feeds?|goes to|go to|sends? (?:data|it|them|its output|results?) to|"
                r"flows? into|(?:is|are) passed to|outputs? to|connects? to|passes (?:it|them|data) to|"
                r"(?:is|are) sent to|writes? to|goes into|go into|leads? to)")
@@ -285,7 +402,7 @@ _FILLER = re.compile(r"^(?:the|a|an|then|and|finally|first|next|to|into|both|it|
 
 def _split_group(part: str) -> list[str]:
     part = part.strip().strip(".;:")
-    inner = re.fullmatch(r"[(\[{]\s*(.+?)\s*[)\]}]", part)
+    inner = re.fullmatch(r"[(\[{]\s*([^()\[\]{}]+?)\s*[)\]}]", part)
     part = inner.group(1) if inner else re.sub(r"\s*\([^()]*\)", "", part)  # "ranker (two-tower + FAISS)"
     names = [_tidy(n) for n in _SPLIT_GROUP.split(part)]
     return [n for n in names if n]
@@ -315,23 +432,43 @@ _POLITE_HEAD = re.compile(
 _POLITE_SENTENCE = re.compile(r"^\s*(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:draw|diagram|sketch|visuali[sz]e|make)"
                               r"\s+(?:this|the following|it)|please\s+diagram\s+the\s+following|"
                               r"draw\s+this(?:\s+flow)?|here\s+is\s+(?:my|the)\s+\w+)\s*[?.:!]\s*", re.I)
-_POLITE_TAIL = re.compile(r"(?:\s+as\s+an?\s+(?:diagram|picture|chart|flowchart|drawing))?[\s,.;!]*(?:\bplease|\bpls|\bthanks?(?: you)?|\bthx|\bcheers)?[\s,.;!?]*$", re.I)
+_POLITE_AS = re.compile(r"\s+as\s+an?\s+(?:diagram|picture|chart|flowchart|drawing)$", re.I)
+_POLITE_WORD = re.compile(r"(?<=\W)(?:please|pls|thanks?(?: you)?|thx|cheers)$", re.I)
+
+
+def _strip_polite_tail(text: str) -> str:
+    """Without a closing ", thanks!", " please", " as a diagram" (plain string steps: linear time)."""
+    text = text.rstrip(" \t\n,.;!?")
+    word = _POLITE_WORD.search((" " + text)[-13:])  # the word is at most 10 characters
+    if word:
+        text = text[: len(text) - len(word.group())].rstrip(" \t\n,.;!")
+    tail = _POLITE_AS.search(text[-40:])  # the pattern is bounded to the last 40 characters
+    return text[: len(text) - len(tail.group())] if tail else text
 
 
 def _unwrap(request: str) -> str:
     """The request without a polite or imperative wrapper ("Could you draw ...", ", thanks!")."""
     text = _POLITE_SENTENCE.sub("", request.strip(), count=1)
     text = _POLITE_HEAD.sub("", text, count=1)
-    return _POLITE_TAIL.sub("", text).strip() or request.strip()
+    return _strip_polite_tail(text).strip() or request.strip()
 
 
 def _find_loop(text: str) -> tuple[str, str | None, str | None]:
-    """(text without the loop clause, loop source or None (= last step), loop destination)."""
+    """(text without the loop clause, loop source or None (= last step), loop destination).
+
+    A loop clause is the request's last clause, so the patterns only see the text from the last
+    separator on, at most its last 200 characters (their names are bounded to 48 characters, as
+    `read_steps` labels are): linear time in the request's length.
+    """
+    body = text.rstrip(" \t\n.")
+    # a match holds two names of <= 48 characters, a few words and single spaces (`_clean`)
+    start = max(0, len(body) - 200, max(body.rfind(c) for c in ",;.\n"))
+    window = text[start:]
     for pattern in _LOOP_PATTERNS:
-        match = re.search(pattern, text, re.I)
+        match = pattern.search(window)
         if match:
             src = match.groupdict().get("src")
-            return text[: match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
+            return text[: start + match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
     return text, None, None
 
 
@@ -344,8 +481,8 @@ def _groups_original(text: str) -> list[list[str]] | None:
     steps = re.split(r",\s*and\s+then\s+|,\s*then\s+", body)
     groups: list[list[str]] = []
     for step in steps:
-        io = re.match(r"(?P<x>.+?)\s+that,?\s+with\s+(?P<ins>.+?)\s+as\s+inputs?"
-                      r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
+        io = re.match(r"(?P<x>.{1,200}?)\s+that,?\s+with\s+(?P<ins>.{1,200}?)\s+as\s+inputs?"
+                      r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
         if io:
             groups.append(_split_group(io.group("ins")))
             groups.append([_tidy(io.group("x"))])
@@ -357,8 +494,20 @@ def _groups_original(text: str) -> list[list[str]] | None:
 
 
 _HEAD_WORDS = r"\b(?:flow\s*chart|process|pipeline|workflow|diagram|steps|lifecycle|architecture)\b"
-_INPUT_OUTPUT = re.compile(r"\bwith\s+(?P<ins>.+?)\s+as\s+(?:the\s+)?inputs?"
-                           r"(?:,?\s*and\s+(?P<outs>.+?)\s+as\s+(?:the\s+)?outputs?)?", re.I)
+_INPUT_OUTPUT = re.compile(r"\bwith\s+(?P<ins>.{1,200}?)\s+as\s+(?:the\s+)?inputs?"
+                           r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+(?:the\s+)?outputs?)?", re.I)
+
+
+def _from_to_via(flat: str) -> tuple[str, str, str] | None:
+    """'... from A to B via C, D (in that order)' -> (A, B, 'C, D'), by string search (linear)."""
+    low = flat.lower()
+    start = re.search(r"\bfrom ", low)
+    to = low.find(" to ", start.end() + 1) if start else -1
+    via = low.find(" via ", to + 5) if to >= 0 else -1
+    if via < 0 or not flat[via + 5:].strip():
+        return None
+    rest = re.sub(r"\s*\(in that order\)\s*$", "", flat[via + 5:], flags=re.I)
+    return flat[start.end(): to], flat[to + 4: via], rest
 
 
 def _groups(text: str) -> list[list[str]] | None:
@@ -371,15 +520,16 @@ def _groups(text: str) -> list[list[str]] | None:
     if len(bullets) >= 2:
         return [_split_group(b) for b in bullets]
     whole = flat = " ".join(lines)
-    flat = _HEAD.sub("", flat, count=1) if _SEP.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
-    if _SEP.search(flat):
-        parts = _SEP.split(flat)
+    sep = _separator(flat)
+    flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
+    if sep.search(flat):
+        parts = sep.split(flat)
         parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
         return [_split_group(p) for p in parts]
-    via = re.match(r"(?:.*?\bfrom\s+)(.+?)\s+to\s+(.+?)\s+via\s+(.+?)(?:\s*\(in that order\))?\s*$", flat, re.I)
+    via = _from_to_via(flat)
     if via:
-        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via.group(3)) if _tidy(n)]
-        return [_split_group(via.group(1))] + middle + [_split_group(via.group(2))]
+        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via[2]) if _tidy(n)]
+        return [_split_group(via[0])] + middle + [_split_group(via[1])]
     if re.search(rf"\b{_FEED_VERBS}\b", flat, re.I):
         parts = re.split(rf"\s*(?:[,;.]\s*(?:which|and that|and both|and they|these|it|that|then)?\s*|\s+which\s+)?"
                          rf"\b(?:both\s+|then\s+|all\s+)?{_FEED_VERBS}\s+", flat, flags=re.I)
@@ -424,10 +574,13 @@ def _groups(text: str) -> list[list[str]] | None:
 
 def read_steps(request: str) -> Plan | None:
     """The named steps of a pipeline/flowchart request as ranks (+ one loop), or None."""
+    request = _clean(request)
+    if not request:
+        return None
     text, src, dst = _find_loop(_unwrap(request))
     text = re.sub(r"\s*(?:-+>|→|⟶|=+>|,|;)\s*$", "", text)
     groups = _groups(text)
-    if not groups or any(not g for g in groups) or sum(len(g) for g in groups) < 2:
+    if not groups or any(not g for g in groups) or not 2 <= sum(len(g) for g in groups) <= MAX_PLAN_NODES:
         return None
     if any(len(name) > 48 or len(name.split()) > 7 for g in groups for name in g):
         return None
@@ -462,27 +615,106 @@ def request_kind(request: str) -> str:
     the original project's processes; a network word with numbers that read as layer sizes makes a
     dense net; anything else is a flow of named steps (which may name a "ResNet" or a "CNN" step).
     """
+    request = _clean(request) or ""
     if _CNN.search(request) and not _ORIGINAL.match(_unwrap(request)):
         return "cnn"
     text = _normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", _unwrap(request))
-    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense(request):
-        return "dense"
+    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and _read_dense(request) is not None:
+        return "dense"  # a refused count too: nothing is read, rather than a flow of its clauses
     return "flow"
+
+
+def _steps_or_prose(request: str) -> Plan | None:
+    """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
+    apps are collected by Kafka") where the components the sentences name read better."""
+    steps = read_steps(request)
+    if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
+        return steps
+    prose = read_prose(request)
+    if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
+        return prose or steps
+    return steps
 
 
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
-    None also for CNNs (left to the model) and for structures too big to draw (`plan.fits`).
+    None also for CNNs (left to the model), for structures too big to draw (`plan.fits`) and for
+    text over MAX_REQUEST_CHARS.
     """
+    request = _clean(request)
+    if not request:
+        return None
+    try:
+        code = read_code(request, prose=_read_dense(request) or None)
+    except ValueError:  # a structure no plan may state
+        code = None
+    if code is not None:
+        return code if fits(code) else None
     kind = request_kind(request)
     if kind == "cnn":
-        return None
+        cnn = read_cnn_words(request)
+        return cnn if cnn is not None and fits(cnn) else None
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)
-        plan = Plan.dense(sizes) if sizes and len(sizes) >= 2 and min(sizes) >= 1 else None
+        ok = sizes and 2 <= len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_LAYER_SIZE for s in sizes)
+        plan = Plan.dense(sizes) if ok else None
     else:
-        plan = read_steps(request)
+        plan = _steps_or_prose(request)
     return plan if plan is not None and fits(plan) else None
+
+
+# ---- what the person is shown ------------------------------------------------------------------
+
+REQUEST_EXAMPLES = (
+    "MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs",
+    "loader -> (BM25, FAISS) -> reranker -> LLM, and LLM loops back to loader",
+    "nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))",
+)
+
+
+def explain_request(request: str) -> tuple[Plan | None, str]:
+    """(the plan read from a request or None, a plain sentence for the person).
+
+    With a plan the sentence says what was read and that the plan line (`plan.line()`, shown as
+    editable text) can be changed; an edited line goes through `edit_plan`. Without one it says why
+    and shows how to write a request the reader understands."""
+    text = (request or "").strip()
+    how = ("Write the layer sizes (e.g. '" + REQUEST_EXAMPLES[0] + "'), the steps joined by arrows (e.g. '"
+           + REQUEST_EXAMPLES[1] + "') or paste the model's code.")
+    if not text:
+        return None, "Type a request first. " + how
+    if len(text) > MAX_REQUEST_CHARS:
+        return None, f"The request is {len(text):,} characters; the reader reads at most {MAX_REQUEST_CHARS:,}."
+    plan = read_request(text)
+    if plan is not None:
+        what = "layers" if plan.kind != "steps" else "steps"
+        unstated: list[int] = []
+        if plan.kind == "dense":
+            read_code(_clean(text) or "", prose=_read_dense(text) or None, unstated=unstated)
+        note = (f" {len(unstated)} layer size(s) the code leaves to variables are drawn as {UNSTATED} nodes: "
+                "edit them below." if unstated else "")
+        return plan, (f"Read as {plan.describe()}. The {what} below are what gets drawn: edit the line to "
+                      f"change it.{note}")
+    sizes = read_dense(text)
+    if sizes and len(sizes) >= 2:
+        return None, (f"Read the layers {'-'.join(map(str, sizes))}, but that is too big to draw "
+                      f"(at most {MAX_PLAN_NODES} drawn nodes, {MAX_LAYERS} layers). Ask for fewer layers.")
+    if request_kind(text) == "dense":
+        return None, ("This looks like a network, but not every layer's size could be read, so the model "
+                      "would invent a structure. " + how)
+    return None, "Nothing in this request could be read as layers or steps. " + how
+
+
+def edit_plan(line: str) -> tuple[Plan | None, str]:
+    """(the plan an edited plan line states, "") or (None, what is wrong with the edit)."""
+    try:
+        plan = read_plan_line(line)
+    except PlanLineError as exc:
+        return None, f"The plan could not be read: {exc}."
+    if not fits(plan):
+        return None, (f"The plan draws {plan.n_nodes} nodes; at most {MAX_PLAN_NODES} fit, at most "
+                      f"{MAX_LAYER_NODES} in a rank.")
+    return plan, ""

@@ -6,7 +6,8 @@ a *kind* of request, read by `diagram.reader.read_request` as the generator read
 - `dense`: a dense net with a plan (layer sizes),
 - `pipeline`: named steps, one after another or in ranks,
 - `pipeline_loop`: steps with a loop (a back edge),
-- `unread`: nothing the reader can plan (a CNN, or a structure too big to plan).
+- `cnn`: a chain of labelled layers (a CNN's blocks),
+- `unread`: nothing the reader can plan (or a structure too big to plan).
 
 A taste learned only on pipelines may not carry over to dense nets or loops, and the pool is
 lopsided (data/orpo_prompts.csv, label split: 392 pipelines, 47 with a loop, 41 unread among
@@ -30,12 +31,12 @@ import random
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from diagram.plan import DENSE
+from diagram.plan import CHAIN, DENSE
 from diagram.prompt import extract_request
 from diagram.reader import read_request
 from trainer.schema import LABELED_SOURCES
 
-KINDS = ("dense", "pipeline", "pipeline_loop", "unread")
+KINDS = ("dense", "cnn", "pipeline", "pipeline_loop", "unread")
 KIND_COLUMN = "kind"
 
 
@@ -46,6 +47,8 @@ def request_kind(request: str) -> str:
         return "unread"
     if plan.kind == DENSE:
         return "dense"
+    if plan.kind == CHAIN:
+        return "cnn"
     return "pipeline_loop" if plan.loops else "pipeline"
 
 

@@ -172,7 +172,8 @@ def test_app_cli_has_selection_and_oversample(tmp_path, capsys):
     ("loader -> embedder -> FAISS -> answer", "pipeline"),
     ("Agent is passed to tools, which connects to Memory, which goes to Index; Memory -> Agent (loop)",
      "pipeline_loop"),
-    ("convolutional net, input 48 x 48; conv 3x3; 2x2 pooling; fully connected 32; softmax", "unread"),
+    ("convolutional net, input 48 x 48; conv 3x3; 2x2 pooling; fully connected 32; softmax", "cnn"),
+    ("draw something about my weekend", "unread"),
 ])
 def test_request_kind(request_text, kind):
     assert request_kind(request_text) == kind

@@ -7,8 +7,10 @@ import re
 import pytest
 
 from diagram import parse
-from diagram.plan import Plan, fits, parse_plan_line, structure_regex
-from diagram.reader import read_dense, read_request, read_steps, request_kind
+from diagram.plan import Plan, PlanLineError, fits, parse_plan_line, read_plan_line, structure_regex
+from diagram.reader import (REQUEST_EXAMPLES, edit_plan, explain_request, read_dense, read_request, read_steps,
+                            request_kind)
+from diagram.reader_code import UNSTATED
 from trainer.synth import make_example
 
 # Phrasings written for this test (not rows of the held-out sets): (request, layer sizes).
@@ -71,10 +73,12 @@ def test_a_loop_may_name_its_step_by_part_of_the_label():
 
 
 @pytest.mark.parametrize("request_text", [
-    "CNN: 32x32 input -> conv 3x3 -> max pool 2x2 -> dense 64 -> 10 outputs",  # left to the model
+    "LeNet-5 diagram please",  # a CNN that names no layers: left to the model
     "a nice diagram",
     "draw something about my weekend",
-    "MLP with 64 inputs, hidden layer of 128, 10 outputs",  # too big to draw
+    "MLP with 3 inputs, 30 hidden layers with 6 nodes each, 2 outputs",  # too big to draw
+    "MLP with 3 inputs, 99999999 hidden layers with 6 nodes each, 2 outputs",  # issue 19: 7.7 GB before
+    "MLP with 3 inputs, 99999999999999999999 hidden layers with 6 nodes each, 2 outputs",  # was OverflowError
 ])
 def test_requests_it_cannot_read_or_draw_give_none(request_text):
     assert read_request(request_text) is None
@@ -170,5 +174,175 @@ def test_structure_regex_refuses_another_structure_and_unsafe_labels():
 
 def test_fits_limits_the_size_of_a_plan():
     assert fits(Plan.dense((12, 12, 12)))
-    assert not fits(Plan.dense((13, 2)))
+    assert fits(Plan.dense((13, 2)))  # drawn as a schematic: 5 + 2 nodes
     assert not fits(Plan.dense((10, 10, 10, 10, 2)))
+    assert not fits(Plan.dense((784,) * 9))  # 9 schematics of 5 nodes
+
+
+def test_a_wide_layer_keeps_its_size_in_the_line_and_is_drawn_as_a_schematic():
+    plan = Plan.dense((784, 128, 64, 10))
+    assert plan.line() == "# layers 784-128-64-10" and plan.sizes == (784, 128, 64, 10)
+    assert plan.drawn_sizes == (5, 5, 5, 10) and fits(plan)
+    nodes = plan.nodes()
+    assert [n.id for n in nodes] == list(range(25))
+    assert [n.label for n in nodes[:5]] == ["Input"] * 3 + ["... 784", "Input"]
+    assert [n.elided for n in nodes[:5]] == [0, 0, 0, 780, 0]
+    assert all(n.targets == tuple(range(5, 10)) for n in nodes[:5])
+    assert nodes[-1].targets == () and plan.n_edges() == 25 + 25 + 50
+    assert parse_plan_line(plan.line()) == plan
+    assert read_request("MLP 784-128-64-10") == plan
+    assert "drawn as 25 nodes" in plan.describe()
+
+
+@pytest.mark.parametrize("sizes", [(3,) * 21, (3, 1_000_001), (3, 0), (5,)])
+def test_a_dense_plan_refuses_impossible_sizes_before_building_anything(sizes):
+    with pytest.raises(ValueError):
+        Plan.dense(sizes)
+
+
+@pytest.mark.parametrize("line, says", [
+    ("# layers 3-x-2", "layer sizes joined by '-'"),
+    ("# layers 3-99999999", "at most 1,000,000"),
+    ("# steps: A", "at least two steps"),
+    ("# steps: A > B; loop C > A", "does not have: 'C'"),
+    ("# steps: A > B; loops back", "loop <step> > <earlier step>"),
+    ("draw a net", "starts with '# layers' or '# steps:'"),
+])
+def test_a_bad_plan_edit_is_refused_with_what_is_wrong(line, says):
+    with pytest.raises(PlanLineError, match=re.escape(says)):
+        read_plan_line(line)
+    assert parse_plan_line(line) is None
+
+
+def test_a_typed_plan_line_may_leave_out_the_hash():
+    assert read_plan_line("layers 3-5-2") == Plan.dense((3, 5, 2))
+    assert read_plan_line("steps: A > B, C; loop C > A").line() == "# steps: A > B, C; loop C > A"
+
+
+# ---- networks pasted as code (issue 21); phrasings written for this test --------------------------
+
+CODE = [
+    ("nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 64), nn.ReLU(), nn.Linear(64, 10))", "# layers 784-64-10"),
+    ("self.fc1 = nn.Linear(20, 30)\nself.fc2 = nn.Linear(30, 5)", "# layers 20-30-5"),
+    ("m = Sequential()\nm.add(Flatten(input_shape=(10, 10)))\nm.add(Dense(32, activation='relu'))\nm.add(Dense(4))",
+     "# layers 100-32-4"),
+    ("keras.Sequential([layers.Dense(16, activation='relu', input_shape=(6,)), layers.Dense(units=3)])",
+     "# layers 6-16-3"),
+    ("MLPClassifier(hidden_layer_sizes=(9, 4)) trained on 5 features for 2 classes", "# layers 5-9-4-2"),
+    ("model.add(Conv2D(16, (5, 5), input_shape=(32, 32, 3)))\nmodel.add(MaxPooling2D((2, 2)))\n"
+     "model.add(Flatten())\nmodel.add(Dense(10))",
+     "# layers Input 32x32x3 > Conv 5x5, 16 > MaxPool 2x2 > Flatten > Dense 10"),
+    ("nn.Sequential(nn.Conv2d(3, 8, kernel_size=3), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.LazyLinear(5))",
+     "# layers Conv 3x3, 8 > AvgPool 2x2 > Flatten > Dense 5"),
+    ("conv2d_1 (Conv2D)   (None, 30, 30, 12)   336\nmax_pooling2d_1 (MaxPooling2D)  (None, 15, 15, 12)  0\n"
+     "flatten (Flatten)  (None, 2700)  0\ndense (Dense)  (None, 7)  18907",
+     "# layers Conv, 12 > MaxPool > Flatten > Dense 7"),
+]
+
+
+@pytest.mark.parametrize("request_text, line", CODE)
+def test_networks_pasted_as_code_are_read_by_their_calls(request_text, line):
+    plan = read_request(request_text)
+    assert plan is not None and plan.line() == line
+    assert parse_plan_line(line) == plan
+
+
+def test_a_size_left_to_a_variable_is_drawn_as_a_few_nodes():
+    plan = read_request("keras.Sequential([layers.Dense(32, input_shape=(n_features,)), layers.Dense(n_classes)])")
+    assert plan is not None and plan.line() == f"# layers {UNSTATED}-32-{UNSTATED}"
+
+
+# ---- what the person is shown (issue 21 item 3) ---------------------------------------------------
+
+def test_explain_request_shows_the_plan_line_to_edit_or_how_to_write_a_request():
+    plan, message = explain_request("MLP 3-5-2")
+    assert plan == Plan.dense((3, 5, 2)) and message.startswith("Read as 3-5-2 (10 nodes, 25 edges).")
+    plan, message = explain_request("a nice diagram")
+    assert plan is None and "could be read" in message and REQUEST_EXAMPLES[0] in message
+    plan, message = explain_request("keras.Sequential([layers.Dense(32, input_shape=(n,)), layers.Dense(k)])")
+    assert plan.line() == f"# layers {UNSTATED}-32-{UNSTATED}" and "2 layer size(s)" in message
+    assert explain_request("   ")[0] is None and "Type a request" in explain_request("")[1]
+    assert "at most 2,000" in explain_request("x" * 2001)[1]
+
+
+def test_an_edited_plan_line_is_what_gets_drawn_or_says_what_is_wrong():
+    plan, error = edit_plan("# layers 4-6-2")
+    assert plan == Plan.dense((4, 6, 2)) and error == ""
+    plan, error = edit_plan("# layers 4-six-2")
+    assert plan is None and error.startswith("The plan could not be read: write layer sizes joined by '-'")
+    plan, error = edit_plan("# layers " + "-".join(["12"] * 5))
+    assert plan is None and "at most 40 fit" in error
+
+
+# ---- pipelines and processes told in sentences (issue 21); written for this test -----------------
+
+def test_components_named_in_sentences_are_the_steps_not_clause_fragments():
+    plan = read_request("Click events are collected by Apache Kafka. A Flink job enriches them and "
+                        "stores the result in ClickHouse, and the team watches it in Grafana.")
+    assert plan is not None and plan.labels == ("Apache Kafka", "Flink", "ClickHouse", "Grafana")
+
+
+def test_a_process_with_an_if_otherwise_gets_a_decision_node_with_two_branches():
+    plan = read_request("The clerk ReceiveInvoice. If the amount is over the limit, the manager ApproveInvoice. "
+                        "Otherwise, the clerk PayInvoice.")
+    assert plan is not None and plan.labels == ("Receive invoice", "The amount is over the limit?",
+                                                "Approve invoice", "Pay invoice")
+    decision = plan.nodes()[1]
+    assert decision.label.endswith("?") and decision.targets == (2, 3)
+    assert parse_plan_line(plan.line()) == plan
+
+
+def test_a_step_named_again_is_a_loop_back():
+    plan = read_request("I WriteDraft and SendForReview. The reviewer RequestChanges. "
+                        "Then I WriteDraft again.")
+    assert plan is not None and plan.labels == ("Write draft", "Send for review", "Request changes")
+    assert plan.loops == ((2, 0),)
+
+
+def test_either_or_between_two_steps_makes_them_alternatives():
+    plan = read_request("The clerk ChecksOrder and then either ShipsOrder or CancelsOrder.")
+    assert plan is not None and plan.ranks == (("Checks order",), ("Ships order", "Cancels order"))
+    assert plan.nodes()[0].targets == (1, 2)
+    letters = read_request("P before Q. After Q, there can be R or S.")
+    assert letters is not None and letters.ranks == (("P",), ("Q",), ("R", "S"))
+
+
+@pytest.mark.parametrize("request_text, sizes", [
+    # the misreads issue 21 lists
+    ("The network has an input layer with 8 neurons and an output layer with 1 neuron, "
+     "and two layers between them with 6 and 3 neurons.", (8, 6, 3, 1)),
+    ("There are 3 neurons in input layer, 2 neurons in hidden layer and 1 neuron in output layer", (3, 2, 1)),
+    (r"3 features in the input layer: \(x_1\), \(x_2\) and \(x_3\). The first hidden layer has 4 neurons, "
+     "the second one has 2 neurons, and the output layer has 2 output values.", (3, 4, 2, 2)),
+    ("an MLP with one input layer of 10 neurons, two hidden layers of 16 neurons and an output layer of 4",
+     (10, 16, 16, 4)),
+])
+def test_sizes_are_tied_to_their_roles_wherever_they_stand(request_text, sizes):
+    plan = read_request(request_text)
+    assert plan is not None and plan.sizes == sizes
+
+
+def test_a_comparison_is_one_step_and_colon_and_grouped_chains_are_layer_sizes():
+    plan = read_request("read value -> Check if value > threshold -> alert")
+    assert plan is not None and plan.n_nodes == 3 and plan.labels[1] == "Check if value \uff1e threshold"
+    assert parse_plan_line(plan.line()) == plan
+    assert read_request("The network is described as 3:4:2").sizes == (3, 4, 2)
+    assert read_request("a 13-(10-10)-1 neural network").sizes == (13, 10, 10, 1)
+
+
+def test_a_cnn_told_in_words_is_a_chain_of_labelled_blocks_in_order():
+    plan = read_request("CNN: 32x32 input -> conv 3x3 with 16 filters -> max pool 2x2 -> dense 64 -> 10 outputs")
+    assert plan is not None and plan.line() == \
+        "# layers Input 32x32 > Conv 3x3, 16 > MaxPool 2x2 > Dense 64 > Output 10"
+    plan = read_request("a small convnet: two 5x5 conv layers, average pooling, then a fully connected layer of 32")
+    assert plan is not None and plan.labels == ("Conv 5x5", "Conv 5x5", "AvgPool", "Dense 32")
+
+
+@pytest.mark.parametrize("plan", [Plan.dense((784, 128, 10)),
+                                  Plan.chain(["Input 28x28", "Conv 3x3, 32", "MaxPool 2x2", "Dense 10"]),
+                                  Plan.steps([["Check if x \uff1e 3"], ["A", "B"]], ((2, 0),))])
+def test_the_grammar_of_every_new_plan_accepts_a_drawing_of_it(plan):
+    text = "\n".join(f"[{n.id}, {10 + 30 * n.id}, 50, 'circle', 20, 20, 'solid arrow', (1, 2, 3), (4, 5, 6), "
+                     f"[{', '.join(map(str, n.targets))}], '{n.label}']" for n in plan.nodes())
+    assert re.fullmatch(structure_regex(plan), "\n" + text)
+    assert parse(text).ok

@@ -1,0 +1,271 @@
+"""Read the layers of a network pasted as code or as a layer table: PyTorch, Keras (Python and R),
+scikit-learn, `model.summary()` output.
+
+    >>> read_code("nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))").line()
+    '# layers 784-128-10'
+    >>> read_code("model.add(Conv2D(32, (3, 3), input_shape=(28, 28, 1)))\\n"
+    ...           "model.add(MaxPooling2D((2, 2)))\\nmodel.add(Flatten())\\nmodel.add(Dense(10))").line()
+    '# layers Input 28x28x1 > Conv 3x3, 32 > MaxPool 2x2 > Flatten > Dense 10'
+
+A layer call is found by its name and read up to its closing bracket (at most MAX_CALL_CHARS, no
+backtracking pattern over the arguments): linear in the text's length. Sizes are whole numbers or
+products of them ("28 * 28"); a size the code does not state (`Dense(num_classes)`,
+`nn.LazyLinear(64)`'s input) is drawn as UNSTATED nodes, and the plan says so where it is shown.
+Pure functions, no state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
+
+UNSTATED = 3  # nodes drawn for a layer whose size the code leaves to a variable
+MAX_CALL_CHARS = 400
+
+_CALL = re.compile(
+    r"(?<![\w])(?:(?:torch\.)?nn\.|(?:tf\.)?(?:keras\.)?layers\.|keras\.)?"
+    r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|"
+    r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
+    r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
+    r"Input|InputLayer)[ \t]?\(")
+_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D|AveragePooling[123]D|Flatten|Dense)\)"
+                      r"[ \t]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
+_HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
+_INT = re.compile(r"\d{1,7}")
+
+
+@dataclass(frozen=True)
+class Layer:
+    kind: str                  # conv | pool | flatten | dense | input
+    size: int | None = None    # filters or units
+    kernel: str = ""           # "3x3"
+    pool: str = ""             # "Max" | "Avg"
+    input_size: int | None = None  # what the layer says it takes (in_features, input_shape)
+    shape: tuple[int, ...] = ()    # an input shape as written (28, 28, 1)
+
+
+def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
+    """Positional and keyword arguments of the call whose '(' ends at `start` (top-level commas)."""
+    depth, part, parts = 0, [], []
+    for ch in text[start: start + MAX_CALL_CHARS]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(part))
+            part = []
+        else:
+            part.append(ch)
+    parts.append("".join(part))
+    positional, keywords = [], {}
+    for raw in (p.strip() for p in parts):
+        key = re.match(r"([A-Za-z_]\w{0,30})[ \t]*=(?!=)[ \t]*", raw)
+        if key:
+            keywords[key.group(1)] = raw[key.end():]
+        elif raw:
+            positional.append(raw)
+    return positional, keywords
+
+
+def _number(value: str | None) -> int | None:
+    """'128', '28*28', '7 * 7 * 64', '256 units' -> the number; a name or anything else -> None."""
+    if value is None:
+        return None
+    value = value.strip()
+    product = re.fullmatch(r"\d{1,7}(?:[ \t]*\*[ \t]*\d{1,7}){0,3}", value)
+    if product:
+        result = 1
+        for n in _INT.findall(value):
+            result *= int(n)
+        return result if result <= MAX_LAYER_SIZE else None
+    lead = re.match(r"(\d{1,7})[ \t]+(?:units?|neurons?|nodes?|filters?)\b", value)
+    return int(lead.group(1)) if lead else None
+
+
+def _shape(value: str | None) -> tuple[int, ...]:
+    """'(28, 28, 1)', '[8]', 'c(3, 3)', '(28 * 28,)', '3' -> the numbers; () when any part is a name."""
+    if value is None:
+        return ()
+    inner = re.sub(r"^c?[\[(]|[\])]$", "", value.strip())
+    parts = [p for p in (x.strip() for x in inner.split(",")) if p]
+    sizes = [_number(p) for p in parts]
+    return tuple(sizes) if sizes and all(s is not None for s in sizes) else ()  # type: ignore[misc]
+
+
+def _kernel(value: str | None) -> str:
+    dims = _shape(value)
+    if len(dims) == 1:
+        return f"{dims[0]}x{dims[0]}"
+    return "x".join(map(str, dims)) if dims else ""
+
+
+def _layer(name: str, positional: list[str], keywords: dict[str, str]) -> Layer | None:
+    torch = name[-1] == "d" and not name.startswith("layer_") or name in ("Linear", "LazyLinear")
+    lazy = name.startswith("Lazy")
+    shape = _shape(keywords.get("input_shape") or keywords.get("shape") or
+                   (positional[0] if name in ("Input", "InputLayer") and positional else None))
+    if keywords.get("input_dim"):
+        shape = _shape(keywords["input_dim"])
+    input_size = None
+    if shape:
+        input_size = 1
+        for s in shape:
+            input_size *= s
+        input_size = input_size if input_size <= MAX_LAYER_SIZE else None
+    pos = positional + [None] * 3  # type: ignore[list-item]
+    if name in ("Input", "InputLayer"):
+        return Layer("input", input_size=input_size, shape=shape) if shape else None
+    if "onv" in name or name == "layer_conv_2d":
+        if torch and not lazy:
+            size, kernel = _number(keywords.get("out_channels") or pos[1]), keywords.get("kernel_size") or pos[2]
+            input_size = None
+        else:
+            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or pos[0]), \
+                keywords.get("kernel_size") or pos[1]
+        return Layer("conv", size, _kernel(kernel), input_size=input_size, shape=shape)
+    if "ool" in name:
+        kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or pos[0]) or "2x2"
+        return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name else "Max")
+    if "latten" in name:
+        return Layer("flatten", input_size=input_size, shape=shape)
+    if torch and not lazy:  # Linear(in, out)
+        return Layer("dense", _number(keywords.get("out_features") or pos[1]),
+                     input_size=_number(keywords.get("in_features") or pos[0]))
+    return Layer("dense", _number(keywords.get("units") or pos[0]), input_size=input_size, shape=shape)
+
+
+def code_layers(text: str) -> list[Layer]:
+    """The layers a text's calls (or `model.summary()` rows) build, in order of appearance."""
+    layers = []
+    for m in _CALL.finditer(text):
+        if len(layers) > MAX_PLAN_NODES:
+            break  # more layers than any plan draws: reading on costs time and changes nothing
+        layer = _layer(m.group("name"), *_args(text, m.end()))
+        if layer is not None:
+            layers.append(layer)
+    if layers:
+        return layers
+    out = []
+    for m in _SUMMARY.finditer(text):
+        name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
+        if name.startswith("Conv"):
+            out.append(Layer("conv", dims[-1]))
+        elif "Pooling" in name:
+            out.append(Layer("pool", pool="Avg" if name.startswith("Average") else "Max"))
+        elif name == "Flatten":
+            out.append(Layer("flatten"))
+        else:
+            out.append(Layer("dense", dims[-1]))
+    return out
+
+
+def _label(layer: Layer) -> str:
+    if layer.kind == "conv":
+        return "Conv" + (f" {layer.kernel}" if layer.kernel else "") + (f", {layer.size}" if layer.size else "")
+    if layer.kind == "pool":
+        return f"{layer.pool}Pool" + (f" {layer.kernel}" if layer.kernel else "")
+    if layer.kind == "flatten":
+        return "Flatten"
+    return "Dense" + (f" {layer.size}" if layer.size else "")
+
+
+def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[int] | None = None) -> Plan | None:
+    """The plan of a network written as code: a chain of labelled blocks when it has convolutions or
+    pooling, else a dense net's layer sizes (input first); None when the text builds no network.
+
+    `prose`: the sizes the request's words state, if any ("on iris (4 features, 3 classes)"): they
+    fill the sizes the code leaves to variables when they agree with every size it does state.
+    `unstated`, when given, gets the positions of the layers drawn as UNSTATED nodes."""
+    layers = code_layers(text)
+    if any(layer.kind in ("conv", "pool") for layer in layers):
+        shape = next((layer.shape for layer in layers if layer.shape), ())
+        labels = ([f"Input {'x'.join(map(str, shape))}"] if shape else []) + \
+            [_label(layer) for layer in layers if layer.kind != "input"]
+        return Plan.chain(labels) if 2 <= len(labels) <= MAX_PLAN_NODES else None
+    sizes: list[int | None] = []
+    dense = [layer for layer in layers if layer.kind == "dense"]
+    if dense:
+        first_in = next((layer.input_size for layer in layers if layer.input_size), None)
+        if len(dense) == 1 and first_in is None and not prose:
+            return None  # one Dense(10) says too little to draw
+        sizes = [first_in] + [layer.size for layer in dense]
+    else:
+        hidden = _HIDDEN_SIZES.search(text)  # scikit-learn: hidden_layer_sizes=(10, 5)
+        if hidden:
+            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1))), None]
+    if len(sizes) < 2 or len(sizes) > MAX_LAYERS:
+        return None
+    if prose and len(prose) == len(sizes) and all(s is None or s == p for s, p in zip(sizes, prose)):
+        return Plan.dense(prose)
+    if unstated is not None:
+        unstated.extend(i for i, s in enumerate(sizes) if s is None)
+    return Plan.dense(tuple(s or UNSTATED for s in sizes))
+
+
+# ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
+
+_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\bthen\b|\bfollowed by\b)\s*", re.I)
+_KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
+_FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
+                      r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\((\d{1,5})\)|,[ \t]*(\d{1,5})\b", re.I)
+_UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
+_REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
+
+
+def _block(part: str) -> tuple[str, int] | None:
+    """(label, times) of one part of a CNN told in words, or None when it is no block."""
+    low = re.sub(r"\bconv(?:olutional)?[ -]?(?:neural[ -])?net(?:work)?s?\b|\bcnn\b|\bconvnet\b", " ",
+                 part.lower()).strip()
+    times = 1
+    rep = re.search(r"(?:(?<![\w.])[x×][ \t]*([2-9])\b|\b(two|three|four|[2-4])[ \t]+(?:conv|pool|dense|fc|fully))",
+                    _KERNEL.sub(" ", low))
+    if rep:
+        times = int(rep.group(1) or {"two": "2", "three": "3", "four": "4"}.get(rep.group(2), rep.group(2)))
+    kernel = _KERNEL.search(low)
+    k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    if re.search(r"\bconv|\bconvolution", low):
+        f = _FILTERS.search(_KERNEL.sub(" ", low))
+        n = next((g for g in f.groups() if g), None) if f else None
+        return "Conv" + (f" {k}" if k else "") + (f", {n}" if n else ""), times
+    if re.search(r"pool", low):
+        kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
+        return kind + (f" {k}" if k else ""), times
+    if re.search(r"\bflatten", low):
+        return "Flatten", 1
+    for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
+        if re.search(word, low) and len(low.split()) <= 3:
+            return label, 1
+    units = [int(n) for n in _UNITS.findall(_KERNEL.sub(" ", low))]
+    if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
+        return "Dense" + (f" {units[-1]}" if units else ""), times
+    if re.search(r"\b(?:outputs?|classes|softmax|logits?)\b", low):
+        return "Output" + (f" {units[-1]}" if units else ""), 1
+    if re.search(r"\b(?:input|image)\b", low) or (kernel and not units):
+        shape = "x".join(g for g in kernel.groups() if g) if kernel else ""
+        return "Input" + (f" {shape}" if shape else ""), 1
+    return None
+
+
+def read_cnn_words(text: str) -> Plan | None:
+    """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
+    a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
+    convolution or a pooling."""
+    body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
+    labels: list[str] = []
+    for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
+        kernel = _KERNEL.search(part.lower())
+        if labels and labels[-1] == "Conv" and kernel and re.search(r"\bkernel", part, re.I) \
+                and not re.search(r"\bconv", part, re.I):
+            labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
+            continue
+        block = _block(part) if part and len(part) <= 80 else None
+        if block:
+            labels.extend([block[0]] * block[1])
+    if len(labels) < 2 or not any(label.startswith(("Conv", "MaxPool", "AvgPool")) for label in labels):
+        return None
+    return Plan.chain(labels) if len(labels) <= MAX_PLAN_NODES else None

@@ -1,0 +1,167 @@
+"""Read the steps of a pipeline or process told in sentences: the components it names, in order,
+with decisions ("If ..., X. Otherwise, Y.") and loops back ("... and Z again").
+
+    >>> read_prose("Events land in Kafka. Flink aggregates them and writes to ClickHouse; "
+    ...            "Grafana shows the dashboards.").line()
+    '# steps: Kafka > Flink > ClickHouse > Grafana'
+    >>> read_prose("First, the user LoginToWebsite. If the product is available, the site ShowsResult. "
+    ...            "Otherwise, the user QuitWebsite.").line()
+    '# steps: Login to website > The product is available? > Shows result, Quit website'
+
+A step is a named component (a list of well-known services, stores, engines and tools, written as
+the text writes them, with its "Amazon"/"Apache"/... prefix) or a CamelCase activity name
+("CheckOut", "SubmitJobForConsideration", written out in words). Sentences are read in order; a
+sentence that starts with "Otherwise"/"Else"/"If not" puts its first step beside the last step of
+the "If ..." sentence before it, after a decision node named by the condition ("... available?").
+A step named again in a sentence that says "again", "back", "repeat" or "retry" is a loop back.
+Single patterns without nested repeats over plain text: linear in its length. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+
+# Names matched in any case (distinctive words) ...
+_ANY_CASE = (
+    "Kafka", "Kinesis", "Firehose", "Kinesis Data Firehose", "Kinesis Data Streams", "DynamoDB", "DynamoDB Streams",
+    "S3", "SQS", "SNS", "SES", "EventBridge", "EventBridge Pipes", "EventBridge Scheduler", "API Gateway",
+    "AppSync", "CloudFront", "CloudWatch", "CloudWatch Logs", "CloudTrail", "X-Ray", "Step Functions",
+    "Bedrock", "SageMaker", "Textract", "Rekognition", "Redshift", "Athena", "Aurora", "RDS", "ElastiCache",
+    "OpenSearch", "Elasticsearch", "Kibana", "Logstash", "Fargate", "ECS", "EKS", "EC2", "ECR", "IoT Core",
+    "Cognito", "Secrets Manager", "Systems Manager", "Parameter Store", "Timestream", "DocumentDB", "Neptune",
+    "MSK", "WAF", "Route 53", "Lake Formation", "QuickSight", "EMR", "Glue", "Lambda", "Lambda function",
+    "BigQuery", "Pub/Sub", "Dataflow", "Dataproc", "Cloud Run", "Cloud Functions", "Cloud Storage", "Vertex AI",
+    "Bigtable", "Spanner", "Firestore", "Looker", "Looker Studio", "Azure Functions", "Event Hubs",
+    "Service Bus", "Cosmos DB", "Synapse", "Data Factory", "Databricks", "Blob Storage", "Power BI",
+    "Flink", "Spark", "Spark Streaming", "SparkStreaming", "Structured Streaming", "Hadoop", "HDFS", "Hive",
+    "Presto", "Trino", "Druid", "Pinot", "ClickHouse", "Grafana", "Prometheus", "Superset", "Metabase",
+    "Tableau", "Airflow", "Dagster", "Prefect", "Luigi", "Kubeflow", "MLflow", "dbt", "Airbyte", "Fivetran",
+    "Debezium", "NiFi", "Beam", "Pulsar", "RabbitMQ", "ActiveMQ", "Redis", "Memcached", "Cassandra",
+    "MongoDB", "Postgres", "PostgreSQL", "MySQL", "MariaDB", "SQLite", "Oracle", "SQL Server", "Snowflake",
+    "Delta Lake", "Iceberg", "Hudi", "Parquet", "Avro", "Kafka Connect", "ksqlDB", "Zookeeper", "Logstash",
+    "Fluentd", "Filebeat", "Jenkins", "GitHub Actions", "GitLab CI", "CircleCI", "Travis CI", "Argo CD",
+    "ArgoCD", "Argo Workflows", "Tekton", "Spinnaker", "Terraform", "Ansible", "Helm", "Kubernetes", "Docker",
+    "Docker Hub", "Nexus", "Artifactory", "SonarQube", "Trivy", "Snyk", "Maven", "Gradle", "npm",
+    "Pinecone", "Weaviate", "Milvus", "Qdrant", "Chroma", "FAISS", "pgvector", "LangChain", "LlamaIndex",
+    "OpenAI", "Hugging Face", "Ray", "Feast", "Great Expectations", "Shopify", "Stripe", "Salesforce",
+    "Segment", "Mixpanel", "Amplitude", "Twilio", "Slack", "Jira", "GitHub", "GitLab", "Bitbucket", "Nginx",
+    "Envoy", "Istio", "Vault", "Consul", "Datadog", "Splunk", "New Relic", "Sentry", "PagerDuty", "Zapier",
+    "Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Kendra", "Personalize", "Forecast",
+)
+# ... and names that are also plain words, matched only as written (capitalised).
+_AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
+               "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
+               "Feast", "Envoy", "Athena", "Neptune", "Aurora", "Spark", "Hive", "Luigi", "Presto", "Druid",
+               "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry")
+_PREFIX = r"(?:(?:Amazon|AWS|Azure|Google(?: Cloud)?|GCP|Apache|Confluent|Microsoft)[ \t])?"
+
+
+def _alternation(names) -> str:
+    return "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+
+
+_DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
+_NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
+                    r"(?![\w/-])")
+_CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
+_LETTER = re.compile(r"(?<![\w'’-])[A-HJ-Z](?![\w'’-])")
+_OR = re.compile(r"\bor\b(?!\s+not\b)", re.I)
+_BETWEEN = re.compile(r"\bbetween\s+$|\beither\s+$", re.I)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or else|in the other case)\b", re.I)
+_IF = re.compile(r"^(?:(?:but|and|then|so),?\s+)?(?:if|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
+_AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more|"
+                    r"returns? (?:\w+ ){0,3}to)\b", re.I)
+_KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
+                        r" (?:function|functions|bucket|queue|queues|table|topic|cluster|service|api)$")
+
+
+def _key(label: str) -> str:
+    """The same component however it is written: 'AWS Lambda function' and 'lambda' are one step."""
+    key = label.lower()
+    for _ in range(2):
+        key = _KEY_NOISE.sub("", key)
+    return key
+
+
+def _question(cond: str) -> str:
+    """'the amount is over the limit' -> 'The amount is over the limit?' (<= 40 characters)."""
+    cond = cond.strip()
+    if len(cond) > 39:
+        cond = cond[:39].rsplit(" ", 1)[0]
+    return cond[:1].upper() + cond[1:] + "?"
+
+
+def _words(name: str) -> str:
+    """'SubmitJobForConsideration' -> 'Submit job for consideration'; other names as written."""
+    if not _CAMEL.fullmatch(name):
+        return name
+    parts = re.findall(r"[A-Z][a-z0-9]*", name)
+    return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
+
+
+def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
+    """The step names of a sentence in order, each with whether it is an alternative to the one
+    before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
+    words, and with `letters` single capital letters ("A before B and C")."""
+    found = [(m.start(), m.end(), m.group()) for m in _NAMED.finditer(sentence)]
+    taken = [(a, b) for a, b, _ in found]
+    extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
+    for m in extra:
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            found.append((m.start(), m.end(), _words(m.group())))
+    found.sort()
+    out = []
+    for i, (start, _, name) in enumerate(found):
+        between = sentence[found[i - 1][1]: start] if i else ""
+        before = sentence[max(0, found[i - 1][0] - 9): found[i - 1][0]] if i else ""
+        alternative = bool(i) and (bool(_OR.search(between)) or
+                                   (bool(_BETWEEN.search(before)) and bool(re.fullmatch(r"\s*and\s*", between))))
+        out.append((name, alternative))
+    return out
+
+
+def read_prose(text: str) -> Plan | None:
+    """The steps a text names, as ranks (+ loops back), or None when it names fewer than two."""
+    ranks: list[list[str]] = []
+    seen: dict[str, int] = {}  # key -> rank index
+    first_label: dict[str, str] = {}  # key -> the label it was first written as
+    loops: list[tuple[str, str]] = []
+    pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
+    letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
+    for sentence in _SENTENCES.split(text.strip()):
+        sentence = sentence.strip()
+        names = _mentions(sentence, letters)
+        if not names:
+            continue
+        cond = _IF.match(sentence)
+        otherwise = _OTHERWISE.match(sentence)
+        previous_new = False  # whether the name before this one in the sentence was a new step
+        for i, (name, alternative) in enumerate(names):
+            label = step_label(name)
+            key = _key(label)
+            if key in seen:
+                if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
+                    loops.append((ranks[-1][-1], first_label[key]))
+                previous_new = False
+                continue
+            # "Otherwise, Y" (or a second "If ..., Y" right after one) goes beside the if-branch
+            beside_if = i == 0 and (otherwise or cond) and pending_if and pending_if[1] == len(ranks) - 1
+            if (beside_if or (alternative and previous_new)) and len(ranks[-1]) < MAX_LAYER_NODES:
+                ranks[-1].append(label)  # beside the if-branch, or an alternative to the step before
+            else:
+                if i == 0 and cond:  # a decision node named by the condition, then its branch
+                    ranks.append([step_label(_question(cond.group("cond")))])
+                ranks.append([label])
+            seen[key] = len(ranks) - 1
+            first_label[key] = label
+            previous_new = True
+        pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
+    if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
+        return None
+    plan = Plan.steps(ranks)
+    ids = {label: i for i, label in enumerate(plan.labels)}
+    back = tuple(sorted({(ids[a], ids[b]) for a, b in loops if a in ids and b in ids and ids[b] < ids[a]}))
+    return Plan.steps(plan.ranks, back) if back else plan
