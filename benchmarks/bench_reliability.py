@@ -60,7 +60,8 @@ def parse_worst_case() -> None:
 
 def reader_worst_case(fuzz_inputs: int = 20_000) -> None:
     """read_request (issue 19): the slowest adversarial run at the request limit, and fuzz counts."""
-    from benchmarks.bench_reader import adversarial_requests, fuzz
+    from benchmarks.bench_reader import fuzz
+    from testing.adversarial import adversarial_requests
     from diagram.reader import MAX_REQUEST_CHARS, read_request
 
     def cpu(text: str) -> float:

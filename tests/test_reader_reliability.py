@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.bench_reader import ADVERSARIAL_UNITS, FUZZ_TOKENS, adversarial_requests
+from testing.adversarial import ADVERSARIAL_UNITS, FUZZ_TOKENS, adversarial_requests
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, Plan, fits, parse_plan_line
 from diagram.reader import (MAX_REQUEST_CHARS, edit_plan, explain_request, read_dense, read_request, read_steps,
                             request_kind)
