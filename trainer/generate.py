@@ -143,7 +143,7 @@ class Generator:
         if plan is None and (self.read if read is None else read):
             plan = read_request(extract_request(prompt))
         if use_grammar and not (self.free_layout if free_layout is None else free_layout):
-            return self._generate_laid_out(prompt, plan, k, temperature, top_p, seed)
+            return self._generate_laid_out(prompt, plan, k, temperature, top_p, seed, max_new_tokens)
         constraint = None
         if use_grammar:
             with self._lock:
@@ -175,8 +175,12 @@ class Generator:
         return [self._candidate(i, prefix, row, seconds) for i, row in enumerate(rows)]
 
     def _generate_laid_out(self, prompt: str, plan: Plan | None, k: int, temperature: float,
-                           top_p: float, seed: int | None) -> list[Candidate]:
-        """Sample (plan line +) style lines, lay the plan out per style with the engine."""
+                           top_p: float, seed: int | None, max_new_tokens: int | None = None
+                           ) -> list[Candidate]:
+        """Sample (plan line +) style lines, lay the plan out per style with the engine.
+
+        An explicit `max_new_tokens` still caps each answer (counting the plan line): a longer
+        one is cut there and reported as not stopped, as a sampled one would be."""
         prompt_ids = encode_prompt(self.tokenizer, prompt)
         prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
         regex = r"\n" + STYLE_REGEX if plan else PLAN_LINE + r"\n" + STYLE_REGEX
@@ -204,9 +208,15 @@ class Generator:
         with self._lock:
             texts = [self.engine.answer(plan, style) for style in chosen]
         seconds = time.perf_counter() - started
-        return [Candidate(i, text, parse(text), True,
-                          len(self.tokenizer(text, add_special_tokens=False)["input_ids"]) + 1, seconds)
-                for i, text in enumerate(texts)]
+        return [self._forced_candidate(i, text, max_new_tokens, seconds) for i, text in enumerate(texts)]
+
+    def _forced_candidate(self, index: int, text: str, cap: int | None, seconds: float) -> Candidate:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if cap and len(ids) + 1 > cap:
+            ids = ids[:cap]
+            text = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+            return Candidate(index, text, parse(text), False, len(ids), seconds)
+        return Candidate(index, text, parse(text), True, len(ids) + 1, seconds)
 
     def _free_after(self, prompt_ids: list[int], heads: list[str], temperature: float,
                     top_p: float, seed: int | None, started: float) -> list[Candidate]:
