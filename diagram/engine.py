@@ -28,8 +28,12 @@ writer's format (`diagram.write.dump_node`).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import subprocess
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,16 +135,23 @@ def _dot_source(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, floa
 
 def _run_dot(source: str, timeout: float) -> dict[int, tuple[float, float]] | None:
     """Node centres (in points, y up) from `dot -Tplain`, or None if dot is missing, fails or times out
-    (subprocess.run kills it at the timeout)."""
+    (its process group is killed at the timeout)."""
     try:
-        done = subprocess.run(["dot", "-Tplain"], input=source, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        proc = subprocess.Popen(["dot", "-Tplain"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    except OSError:
         return None
-    if done.returncode != 0:
+    try:
+        stdout, _ = proc.communicate(source, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # dot and anything it started
+        proc.communicate()
+        return None
+    if proc.returncode != 0:
         return None
     centres = {}
-    for line in done.stdout.splitlines():
+    for line in stdout.splitlines():
         parts = line.split()
         if len(parts) >= 4 and parts[0] == "node" and parts[1].startswith("n"):
             try:
@@ -304,25 +315,29 @@ def answer_text(plan_line: str, diagram: Diagram, style: Style) -> str:
 
 
 class LayoutEngine:
-    """`layout` with a bounded cache per (nodes, style, method); one per process or generator."""
+    """`layout` with a bounded cache per (nodes, style, method); one per process or generator
+    (thread-safe: the cache is guarded, dot runs outside the lock)."""
 
     def __init__(self, method: str = "auto", timeout: float = DOT_TIMEOUT_S, cache_size: int = 1024):
         self.method = method
         self.timeout = timeout
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple, Diagram] = OrderedDict()
+        self._lock = threading.Lock()
 
     def layout(self, nodes: Sequence[PlannedNode] | Plan, style: Style) -> Diagram:
         planned = nodes.nodes() if isinstance(nodes, Plan) else list(nodes)
         key = (tuple(planned), style, self.method)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
         diagram = layout(planned, style, self.method, self.timeout)
-        self._cache[key] = diagram
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[key] = diagram
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
         return diagram
 
     def answer(self, plan: Plan, style: Style, nodes: Sequence[PlannedNode] | None = None) -> str:
