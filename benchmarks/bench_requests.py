@@ -44,8 +44,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from diagram import Diagram, build_prompt, extract_request, original_score, parse
-from trainer.evaluate import percentile
+from diagram import Diagram, build_prompt, extract_request, original_score, parse, readability
+from diagram.metrics import tidy
+from trainer.evaluate import percentile, style_key
 
 DEFAULT_CSV = "benchmarks/requests_heldout.csv"
 CATEGORIES = ("dl_model", "other")
@@ -214,9 +215,13 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
     step_shares: list[float] = []
     scores: list[float] = []
     drawn: list[tuple[int, int]] = []  # (nodes, edges) of valid dense-net candidates, for --json
+    readable: list[float] = []
     for cand in cands:
         ok = cand.parse.ok
         rec["valid"] += ok
+        if ok:
+            rec["tidy"] += tidy(cand.parse.diagram).ok
+            readable.append(readability(cand.parse.diagram).score)
         rec["eos"] += cand.stopped_on_eos
         diagram = cand.parse.diagram
         if req.layers:
@@ -234,7 +239,8 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
             if req.steps:
                 step_shares.append(sum(step_found(s, labels) for s in req.steps) / len(req.steps))
     return {"id": req.id, "kind": req.kind, "seconds": cands[0].seconds if cands else 0.0,
-            "step_shares": step_shares, "scores": scores, "drawn": drawn, **rec}
+            "step_shares": step_shares, "scores": scores, "drawn": drawn, "readability": readable,
+            "styles": len({style_key(c.text) for c in cands}), **rec}
 
 
 def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -260,6 +266,9 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "flow_nodes_labeled": ratio(total("flow_labeled"), total("flow_nodes")),
         "flow_steps_found": statistics.fmean(shares) if shares else None,
         "original_score": statistics.fmean(scores) if scores else None,
+        "tidy_rate": ratio(total("tidy"), total("valid")),
+        "readability": statistics.fmean(read) if (read := [s for r in records for s in r.get("readability", [])]) else None,
+        "distinct_styles": statistics.fmean([r["styles"] for r in records]) if records and "styles" in records[0] else None,
         "seconds_p50": percentile(seconds, 50),
         "seconds_p95": percentile(seconds, 95),
     }
@@ -278,6 +287,8 @@ COLUMNS = (("requests", "n", "{}"), ("candidates", "cands", "{}"), ("validity", 
            ("eos_stop_rate", "eos", "{:.1%}"), ("dense_exact_counts", "dense=", "{:.1%}"),
            ("dense_exact_layered", "layered", "{:.1%}"), ("flow_nodes_labeled", "labeled", "{:.1%}"),
            ("flow_steps_found", "steps", "{:.1%}"), ("original_score", "orig", "{:.3f}"),
+           ("tidy_rate", "tidy", "{:.1%}"), ("readability", "read", "{:.3f}"),
+           ("distinct_styles", "styles/K", "{:.2f}"),
            ("seconds_p50", "p50 s", "{:.2f}"), ("seconds_p95", "p95 s", "{:.2f}"))
 
 
@@ -292,11 +303,16 @@ def table(summaries: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def make_generator(checkpoint: str, grammar: bool, threads: int | None, read: bool = True) -> Any:
+def make_generator(checkpoint: str, grammar: bool, threads: int | None, read: bool = True,
+                   free_layout: bool = False) -> Any:
     """A trainer.generate.Generator; --no-grammar also works with a Generator that predates grammar."""
     from trainer.generate import Generator
 
     params = inspect.signature(Generator).parameters
+    if "free_layout" in params:
+        return Generator(checkpoint, threads=threads, grammar=grammar, read=read, free_layout=free_layout)
+    if free_layout:
+        raise SystemExit("this trainer.generate.Generator has no free_layout= argument")
     if "read" in params:
         return Generator(checkpoint, threads=threads, grammar=grammar, read=read)
     if not read:
@@ -321,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-grammar", action="store_true", help="plain sampling, no grammar constraint")
     parser.add_argument("--no-read", action="store_true", help="leave every request's structure to the "
                         "model (no plan read from the request)")
+    parser.add_argument("--free-layout", action="store_true", help="the model samples every coordinate "
+                        "(no style line + layout engine), for comparison")
     parser.add_argument("--seed", type=int, default=0, help="request i samples with seed+i (default 0)")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-p", type=float, default=0.95)
@@ -337,7 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not requests:
         raise SystemExit("no requests to run")
     started = time.perf_counter()
-    generator = make_generator(args.checkpoint, not args.no_grammar, args.threads, read=not args.no_read)
+    generator = make_generator(args.checkpoint, not args.no_grammar, args.threads, read=not args.no_read,
+                               free_layout=args.free_layout)
     load_seconds = time.perf_counter() - started
     generator.generate(requests[0].prompt, k=args.k, seed=-1)  # warm-up: first-call allocations
     records = []
@@ -350,7 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summaries = report(records)
     print(f"checkpoint {args.checkpoint} ({getattr(generator, 'n_parameters', 0) / 1e6:.2f} M parameters), "
           f"load {load_seconds:.1f} s, grammar {'off' if args.no_grammar else 'on'}, "
-          f"request reading {'off' if args.no_read else 'on'}, k={args.k}, "
+          f"request reading {'off' if args.no_read else 'on'}, "
+          f"layout {'free' if args.free_layout else 'engine'}, k={args.k}, "
           f"csv {args.csv}, seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}")
     print(table(summaries))
     if args.json:
