@@ -240,7 +240,7 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
                 step_shares.append(sum(step_found(s, labels) for s in req.steps) / len(req.steps))
     return {"id": req.id, "kind": req.kind, "seconds": cands[0].seconds if cands else 0.0,
             "step_shares": step_shares, "scores": scores, "drawn": drawn, "readability": readable,
-            "styles": len({style_key(c.text) for c in cands}), **rec}
+            "styles": len({style_key(getattr(c, "text", "")) for c in cands}), **rec}
 
 
 def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
