@@ -148,8 +148,8 @@ class Generator:
         if use_grammar:
             with self._lock:
                 constraint = self.answer_grammar()
-            if plan:
-                constraint = constraint.narrowed(structure_regex(plan))
+                if plan:  # the model may write its style line first (free layout: it places the nodes)
+                    constraint = self.narrowed("(" + r"\n" + STYLE_REGEX + ")?" + structure_regex(plan))
         prompt_ids = encode_prompt(self.tokenizer, prompt)
         prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
         if max_new_tokens and plan:  # an explicit cap counts the plan line written for the model
