@@ -18,7 +18,7 @@ When `dot` is missing, fails or runs past its timeout (it is killed), a rank gri
 (longest-path ranks, nodes of a rank spread evenly across the flow): the same tidy guarantees,
 computed in Python. It is the job `diagram.layouts` does for dense nets and CNN chains, and
 measured on 60 random plans (`benchmarks/bench_engine.py`) it draws those exactly as readable as
-`dot` (every drawing tidy either way) in a sixth of the time, so `method="auto"` (the default)
+`dot` (every drawing tidy either way) in a tenth of the time, so `method="auto"` (the default)
 uses the grid for dense nets and chains and `dot` for every other graph (branches, joins, loops).
 
 `LayoutEngine` keeps a small cache per (nodes, style, method) in the instance (no module state).
