@@ -41,11 +41,16 @@ from tqdm import tqdm
 from testing.requests_scoring import DEFAULT_CSV, KINDS, load_requests, report, score_request, table
 
 
-def make_generator(checkpoint: str, grammar: bool, threads: int | None, read: bool = True) -> Any:
+def make_generator(checkpoint: str, grammar: bool, threads: int | None, read: bool = True,
+                   free_layout: bool = False) -> Any:
     """A trainer.generate.Generator; --no-grammar also works with a Generator that predates grammar."""
     from trainer.generate import Generator
 
     params = inspect.signature(Generator).parameters
+    if "free_layout" in params:
+        return Generator(checkpoint, threads=threads, grammar=grammar, read=read, free_layout=free_layout)
+    if free_layout:
+        raise SystemExit("this trainer.generate.Generator has no free_layout= argument")
     if "read" in params:
         return Generator(checkpoint, threads=threads, grammar=grammar, read=read)
     if not read:
@@ -70,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-grammar", action="store_true", help="plain sampling, no grammar constraint")
     parser.add_argument("--no-read", action="store_true", help="leave every request's structure to the "
                         "model (no plan read from the request)")
+    parser.add_argument("--free-layout", action="store_true", help="the model samples every coordinate "
+                        "(no style line + layout engine), for comparison")
     parser.add_argument("--seed", type=int, default=0, help="request i samples with seed+i (default 0)")
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--top-p", type=float, default=0.95)
@@ -86,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not requests:
         raise SystemExit("no requests to run")
     started = time.perf_counter()
-    generator = make_generator(args.checkpoint, not args.no_grammar, args.threads, read=not args.no_read)
+    generator = make_generator(args.checkpoint, not args.no_grammar, args.threads, read=not args.no_read,
+                               free_layout=args.free_layout)
     load_seconds = time.perf_counter() - started
     generator.generate(requests[0].prompt, k=args.k, seed=-1)  # warm-up: first-call allocations
     records = []
@@ -99,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summaries = report(records)
     print(f"checkpoint {args.checkpoint} ({getattr(generator, 'n_parameters', 0) / 1e6:.2f} M parameters), "
           f"load {load_seconds:.1f} s, grammar {'off' if args.no_grammar else 'on'}, "
-          f"request reading {'off' if args.no_read else 'on'}, k={args.k}, "
+          f"request reading {'off' if args.no_read else 'on'}, "
+          f"layout {'free' if args.free_layout else 'engine'}, k={args.k}, "
           f"csv {args.csv}, seed {args.seed}, temperature {args.temperature}, top_p {args.top_p}")
     print(table(summaries))
     if args.json:

@@ -11,7 +11,7 @@ One node per line, exactly as `diagram.write.dumps` writes it (canonical spacing
 - a target list of ids; an optional 11th field: a quoted label of 1-40 characters, none of them a
   quote, a backslash or a control character (so it never needs the writer's escapes);
 - optionally one leading plan line `# ...` (up to PLAN_MAX_CHARS characters after `# `), which
-  `diagram.parse` skips as prose;
+  `diagram.parse` skips as prose, and after it optionally a style line (`diagram.style.STYLE_REGEX`);
 - lines separated by one newline, at most one trailing newline; EOS only after a complete line.
 
 The language is regular, so it is written once here as a regex (Python `re`, Rust `regex` and
@@ -26,6 +26,7 @@ parser's job: they are reported as parse problems, not prevented.
 from __future__ import annotations
 
 from diagram.model import LINE_SHAPES, SHAPES
+from diagram.style import STYLE_REGEX
 
 LABEL_MAX_CHARS = 40
 PLAN_MAX_CHARS = 198  # after the "# ": a plan line is at most 200 characters
@@ -49,4 +50,4 @@ LABEL = rf"'[^'\\\x00-\x1f\x7f]{{1,{LABEL_MAX_CHARS}}}'"
 NODE_LINE = (rf"\[{ID}, {X}, {Y}, {SHAPE}, {WIDTH}, {HEIGHT}, {LINE_SHAPE}, {RGB}, {RGB}, "
              rf"{TARGETS}(, {LABEL})?\]")
 PLAN_LINE = rf"# [^\x00-\x1f\x7f]{{0,{PLAN_MAX_CHARS}}}"
-ANSWER_REGEX = rf"({PLAN_LINE}\n)?{NODE_LINE}(\n{NODE_LINE})*\n?"
+ANSWER_REGEX = rf"({PLAN_LINE}\n)?({STYLE_REGEX}\n)?{NODE_LINE}(\n{NODE_LINE})*\n?"

@@ -157,10 +157,11 @@ def readability(diagram: Diagram) -> Readability:
 
 
 def flow_direction(diagram: Diagram) -> str:
-    """'left_to_right' / 'top_to_bottom' when the mean edge vector points mostly right / down.
+    """'left_to_right' / 'top_to_bottom' / 'right_to_left' / 'bottom_to_top' when the mean edge
+    vector points mostly right / down / left / up (the style line's directions, `diagram.style`).
 
     Mean of (target - source) centre vectors over edges (self-loops skipped); y grows down.
-    'other' with no edges, or when the mean points left, up, or exactly diagonally.
+    'other' with no edges, or when the mean points exactly diagonally (or is zero).
     """
     by_id = diagram.by_id()
     vectors = [(by_id[t].x - by_id[s].x, by_id[t].y - by_id[s].y)
@@ -173,6 +174,10 @@ def flow_direction(diagram: Diagram) -> str:
         return "left_to_right"
     if dy > abs(dx):
         return "top_to_bottom"
+    if -dx > abs(dy):
+        return "right_to_left"
+    if -dy > abs(dx):
+        return "bottom_to_top"
     return "other"
 
 

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageOps
 
-from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, RenderError, parse, render
+from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, RenderError, parse, render
+from diagram.metrics import back_edges, tidy
 from diagram.parse import ParseResult
+from diagram.plan import Plan
 from labeler.common import UserError
 from labeler.limits import prune_dir
 from trainer.fileio import atomic_write, os_error_message
@@ -136,6 +138,53 @@ def badge(ok: bool, problems, nodes: int | None = None) -> str:
         parts.append(f"{nodes} nodes")
     if warnings:
         parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return " · ".join(parts)
+
+
+def drawn_ranks(diagram: Diagram) -> tuple[int, ...]:
+    """Nodes per rank of a drawing's graph (rank = longest path from a source, loops' back edges
+    aside): a 6-10-10-3 net gives (6, 10, 10, 3), a chain of 4 steps (1, 1, 1, 1)."""
+    skip = back_edges(diagram)
+    ids = [n.id for n in diagram.by_id().values()]
+    rank = {i: 0 for i in ids}
+    forward = [(s, t) for s, t in diagram.edges() if (s, t) not in skip and s != t]
+    for _ in range(len(ids)):
+        changed = False
+        for s, t in forward:
+            if rank[t] < rank[s] + 1:
+                rank[t], changed = rank[s] + 1, True
+        if not changed:
+            break
+    counts = [0] * (max(rank.values(), default=-1) + 1)
+    for r in rank.values():
+        counts[r] += 1
+    return tuple(counts)
+
+
+def card_badge(text: str, asks: Plan | tuple[int, ...] | None = None,
+               result: ParseResult | None = None) -> str:
+    """What a person checks on a card, in plain words: the structure asked and drawn, and whether
+    the drawing is tidy (`diagram.metrics.tidy`) or why not.
+
+    "asks 6-10-10-3 · draws 6-10-10-3 ✓ · tidy", "asks 2-3-1 · draws 2-4-1 ✗ · overlap 3-7",
+    "draws 1-2-1 · ranks not aligned" (nothing asked). A Plan also checks the edge count.
+    """
+    result = result or parse(text)
+    diagram = result.diagram
+    if not diagram.nodes:
+        return tag("bad", "nothing drawn")
+    drawn = drawn_ranks(diagram)
+    parts = []
+    if asks is not None:
+        sizes = asks.sizes if isinstance(asks, Plan) else tuple(asks)
+        same = drawn == sizes and (not isinstance(asks, Plan) or len(diagram.edges()) == asks.n_edges())
+        parts.append(f"asks {'-'.join(map(str, sizes))}")
+        parts.append(tag("ok" if same else "bad",
+                         f"draws {'-'.join(map(str, drawn))} {'✓' if same else '✗'}"))
+    else:
+        parts.append(f"draws {'-'.join(map(str, drawn))}")
+    check = tidy(diagram)
+    parts.append(tag("ok", "tidy") if check.ok else tag("warn", check.summary()))
     return " · ".join(parts)
 
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from diagram import Diagram, build_prompt, extract_request, original_score, parse
-from trainer.evaluate import percentile
+from diagram import Diagram, build_prompt, extract_request, original_score, parse, readability
+from diagram.metrics import tidy
+from trainer.evaluate import percentile, style_key
 
 DEFAULT_CSV = "benchmarks/requests_heldout.csv"
 CATEGORIES = ("dl_model", "other")
@@ -188,9 +189,13 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
     step_shares: list[float] = []
     scores: list[float] = []
     drawn: list[tuple[int, int]] = []  # (nodes, edges) of valid dense-net candidates, for --json
+    readable: list[float] = []
     for cand in cands:
         ok = cand.parse.ok
         rec["valid"] += ok
+        if ok:
+            rec["tidy"] += tidy(cand.parse.diagram).ok
+            readable.append(readability(cand.parse.diagram).score)
         rec["eos"] += cand.stopped_on_eos
         diagram = cand.parse.diagram
         if req.layers:
@@ -208,7 +213,8 @@ def score_request(req: Request, cands: Sequence[Any]) -> dict[str, Any]:
             if req.steps:
                 step_shares.append(sum(step_found(s, labels) for s in req.steps) / len(req.steps))
     return {"id": req.id, "kind": req.kind, "seconds": cands[0].seconds if cands else 0.0,
-            "step_shares": step_shares, "scores": scores, "drawn": drawn, **rec}
+            "step_shares": step_shares, "scores": scores, "drawn": drawn, "readability": readable,
+            "styles": len({style_key(getattr(c, "text", "")) for c in cands}), **rec}
 
 
 def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -234,6 +240,9 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "flow_nodes_labeled": ratio(total("flow_labeled"), total("flow_nodes")),
         "flow_steps_found": statistics.fmean(shares) if shares else None,
         "original_score": statistics.fmean(scores) if scores else None,
+        "tidy_rate": ratio(total("tidy"), total("valid")),
+        "readability": statistics.fmean(read) if (read := [s for r in records for s in r.get("readability", [])]) else None,
+        "distinct_styles": statistics.fmean([r["styles"] for r in records]) if records and "styles" in records[0] else None,
         "seconds_p50": percentile(seconds, 50),
         "seconds_p95": percentile(seconds, 95),
     }
@@ -252,6 +261,8 @@ COLUMNS = (("requests", "n", "{}"), ("candidates", "cands", "{}"), ("validity", 
            ("eos_stop_rate", "eos", "{:.1%}"), ("dense_exact_counts", "dense=", "{:.1%}"),
            ("dense_exact_layered", "layered", "{:.1%}"), ("flow_nodes_labeled", "labeled", "{:.1%}"),
            ("flow_steps_found", "steps", "{:.1%}"), ("original_score", "orig", "{:.3f}"),
+           ("tidy_rate", "tidy", "{:.1%}"), ("readability", "read", "{:.3f}"),
+           ("distinct_styles", "styles/K", "{:.2f}"),
            ("seconds_p50", "p50 s", "{:.2f}"), ("seconds_p95", "p95 s", "{:.2f}"))
 
 

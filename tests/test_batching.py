@@ -17,7 +17,7 @@ from trainer.generate import Generator
 @pytest.fixture(scope="module")
 def generator(micro_sft_checkpoint):
     # read=False: requests whose structure the reader plans are not batched (see the last test)
-    return Generator(micro_sft_checkpoint, threads=TEST_THREADS, read=False)
+    return Generator(micro_sft_checkpoint, threads=TEST_THREADS, read=False, free_layout=True)
 
 
 def _texts(cands):
@@ -115,7 +115,7 @@ def test_app_flags_pick_the_candidate_source(micro_sft_checkpoint):
 
 
 def test_a_request_the_reader_plans_goes_through_generator_generate(micro_sft_checkpoint):
-    reading = Generator(micro_sft_checkpoint, threads=TEST_THREADS, read=True)
+    reading = Generator(micro_sft_checkpoint, threads=TEST_THREADS, read=True, free_layout=True)
     source = BatchingSource(reading, window_s=0.01)
     planned = build_prompt("DL model with 3 input nodes, 2 hidden nodes and 1 output")
     free = build_prompt(MICRO_REQUESTS[2][0])  # "a single step: load data": nothing to read

@@ -16,7 +16,9 @@ from conftest import micro_pairs
 
 @pytest.fixture(scope="module")
 def generator(micro_sft_checkpoint):
-    return Generator(micro_sft_checkpoint)
+    """Free layout: these tests are about sampling node lines (the laid-out path, where the engine
+    writes them after a sampled style line, is tests/test_generate_layout.py)."""
+    return Generator(micro_sft_checkpoint, free_layout=True)
 
 
 def test_greedy_generation_reproduces_training_answers_and_stops_on_eos(generator):

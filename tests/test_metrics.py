@@ -124,8 +124,8 @@ def test_crossings_count_only_proper_crossings(nodes, crossings):
 @pytest.mark.parametrize("nodes, expected", [
     ([node(0, 100, 300, (1,)), node(1, 300, 320, (2,)), node(2, 500, 280)], "left_to_right"),
     ([node(0, 500, 100, (1,)), node(1, 520, 300)], "top_to_bottom"),
-    ([node(0, 500, 300, (1,)), node(1, 300, 300)], "other"),  # right to left
-    ([node(0, 500, 300, (1,)), node(1, 500, 100)], "other"),  # bottom to top
+    ([node(0, 500, 300, (1,)), node(1, 300, 300)], "right_to_left"),
+    ([node(0, 500, 300, (1,)), node(1, 500, 100)], "bottom_to_top"),
     ([node(0, 100, 100, (1,)), node(1, 200, 200)], "other"),  # exactly diagonal
     ([node(0, 100, 100), node(1, 200, 100)], "other"),  # no edges
     ([node(0, 100, 100, (0, 9))], "other"),  # only a self-loop and a missing target

@@ -175,3 +175,30 @@ def test_work_dir_saves_loadable_checkpoints_and_resumes(tmp_path, micro_sft_csv
     events = []
     train_sft(SFTArgs(out=str(tmp_path / "b"), max_steps=4, **common), on_event=events.append)
     assert [e["step"] for e in events if "loss" in e] == [3, 4]  # resumed after step 2
+
+
+def test_init_from_continues_a_checkpoint_and_keeps_its_tokenizer(micro_sft_checkpoint, micro_sft_csv, tmp_path):
+    """`--preset tiny --init-from DIR`: the start weights and tokenizer are the checkpoint's, copied
+    into the work dir once (a rerun after --out was replaced starts from the same weights)."""
+    work = tmp_path / "work"
+    args = SFTArgs(out=str(tmp_path / "out"), preset="tiny", init_from=str(micro_sft_checkpoint),
+                   data=str(micro_sft_csv), max_steps=1, batch_size=2, val_fraction=0.0, lr=1e-9,
+                   exclude_prompts="", threads=1, work_dir=str(work), logging_steps=1)
+    out = train_sft(args)
+    base = work / "tiny-base"
+    assert (base / "tokenizer.json").read_bytes() == (micro_sft_checkpoint / "tokenizer.json").read_bytes()
+    assert not (base / "manifest.json").exists()
+    before = load_file(str(micro_sft_checkpoint / "model.safetensors"))
+    after = load_file(str(out / "model.safetensors"))
+    assert before.keys() == after.keys()
+    assert all(torch.allclose(before[k], after[k], atol=1e-4) for k in before)  # lr 1e-9: ~unchanged
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["parent_checkpoint"] == str(micro_sft_checkpoint)
+    assert "--init-from" in manifest["command"]
+    with pytest.raises(ValueError, match="--init-from is for --preset tiny"):
+        train_sft(SFTArgs(out=str(tmp_path / "x"), base=str(micro_sft_checkpoint),
+                          init_from=str(micro_sft_checkpoint)))
+    with pytest.raises(ValueError, match="not a full-model checkpoint"):
+        train_sft(SFTArgs(out=str(tmp_path / "y"), preset="tiny", init_from=str(tmp_path),
+                          data=str(micro_sft_csv), max_steps=1, exclude_prompts="",
+                          work_dir=str(tmp_path / "work2")))

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from diagram import build_prompt, extract_request, parse
-from diagram.metrics import flow_direction, original_score, readability
+from diagram.metrics import flow_direction, original_score, readability, tidy
+from diagram.style import parse_style_line
 from trainer.datasets_io import load_prompt_pool, load_sft_csv
 from diagram.layouts import STEP_LABELS
 from trainer import phrasing, synth
@@ -37,6 +38,9 @@ def assert_valid(answer: str, info_text: str) -> None:
     assert original_score(d, d, dl_model=info["task_name"] == "dl_model") == 1.0
     r = readability(d)
     assert (r.overlaps, r.off_canvas) == (0, 0)
+    assert tidy(d).ok
+    style = parse_style_line(answer.splitlines()[0])  # the style line comes first, as stated
+    assert style is not None and style.to_dict() == info["style"]
     assert flow_direction(d) == info["style"]["direction"]
     assert len(answer) <= MAX_ANSWER_CHARS
 

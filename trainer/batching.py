@@ -128,7 +128,10 @@ class BatchingSource:
     def _planned(self, prompt: str) -> bool:
         """Whether the wrapped Generator reads a structure from this request (trainer.generate's
         `read`): such requests get a forced plan line and a narrowed grammar, which only
-        Generator.generate does, so they are not batched."""
+        Generator.generate does, so they are not batched; nor are laid-out requests (the engine
+        writes their node lines after a short sampled style line)."""
+        if getattr(self.generator, "grammar", False) and not getattr(self.generator, "free_layout", True):
+            return True  # coordinates by construction: a short style sample, not batched
         if not getattr(self.generator, "read", False):
             return False
         from diagram import extract_request

@@ -12,7 +12,9 @@ its own reference answers (`trainer.datasets_io.load_reference_csv`).
 Report fields (also returned by `evaluate(generator, rows, k)`, which ORPO stores in its manifest):
 validity (share of candidates that parse with no error and ≥1 node), eos_stop_rate, seed_score
 (mean original-project score against the reference; null without references), readability (mean
-readability score of valid candidates), tokens_per_second, seconds_per_prompt_p50/_p95 (all k
+readability score of valid candidates), tidy_rate (share of valid candidates that pass
+`diagram.metrics.tidy`), distinct_styles (mean number of distinct styles among a prompt's k
+candidates: style lines, else drawn direction/fills/shapes/lines), tokens_per_second, seconds_per_prompt_p50/_p95 (all k
 candidates of one prompt), n_prompts, n_candidates, peak_rss_mb, styles (one style vector per
 candidate, None when invalid: what the taste verdict, trainer.taste, compares).
 """
@@ -32,7 +34,9 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from diagram import build_prompt, extract_request, original_score, parse, readability
+from diagram import build_prompt, extract_request, flow_direction, original_score, parse, readability
+from diagram.metrics import tidy
+from diagram.style import find_style
 from trainer.datasets_io import load_prompt_pool, load_reference_csv
 from trainer.selection import style_features
 from trainer.schema import DEFAULT_CHECKPOINT, DEFAULT_PROMPTS
@@ -61,6 +65,17 @@ def _mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
+def style_key(text: str) -> tuple:
+    """What tells two candidates' styles apart: the style line when there is one (laid-out
+    answers), else the drawing's flow direction, palette, shapes and line shapes (free layout)."""
+    style = find_style(text)
+    if style is not None:
+        return ("line", style)
+    nodes = parse(text).diagram.nodes
+    return ("drawn", flow_direction(parse(text).diagram), tuple(sorted({n.fill for n in nodes})),
+            tuple(sorted({n.shape for n in nodes})), tuple(sorted({n.line_shape for n in nodes})))
+
+
 def is_dl_model(row: dict[str, Any]) -> bool:
     """The original score's dl_model flag: from `category`, else dest_shape_info's task_name."""
     if row.get("category"):
@@ -79,14 +94,15 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
     Prompt i is sampled with seed `seed + i` so reports are reproducible.
     """
     rows = list(rows)
-    scores, read_scores, per_prompt, styles = [], [], [], []
-    n_valid = n_eos = n_tokens = n_cands = 0
+    scores, read_scores, per_prompt, styles, styles_per_prompt = [], [], [], [], []
+    n_valid = n_eos = n_tokens = n_cands = n_tidy = 0
     generating_seconds = 0.0
     for i, row in enumerate(tqdm(rows, desc="eval", unit="prompt", disable=not progress)):
         cands = generator.generate(row["prompt"], k=k, seed=None if seed is None else seed + i, **sampling)
         per_prompt.append(cands[0].seconds)
         generating_seconds += cands[0].seconds
         reference = parse(row["reference"]).diagram if row.get("reference") else None
+        styles_per_prompt.append(len({style_key(c.text) for c in cands}))
         for cand in cands:
             n_cands += 1
             n_tokens += cand.n_tokens
@@ -97,6 +113,7 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
                     scores.append(0.0)  # an unusable answer scores nothing against the reference
                 continue
             n_valid += 1
+            n_tidy += tidy(cand.parse.diagram).ok
             read_scores.append(readability(cand.parse.diagram).score)
             if reference is not None:
                 scores.append(original_score(cand.parse.diagram, reference, dl_model=is_dl_model(row)))
@@ -108,6 +125,8 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
         "eos_stop_rate": n_eos / n_cands if n_cands else None,
         "seed_score": _mean(scores),
         "readability": _mean(read_scores),
+        "tidy_rate": n_tidy / n_valid if n_valid else None,  # of valid candidates
+        "distinct_styles": _mean(styles_per_prompt),  # among a prompt's k candidates
         "tokens_per_second": n_tokens / generating_seconds if generating_seconds else None,
         "seconds_per_prompt_p50": percentile(per_prompt, 50),
         "seconds_per_prompt_p95": percentile(per_prompt, 95),

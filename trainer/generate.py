@@ -22,6 +22,16 @@ drawing is constrained to exactly that structure (`diagram.plan.structure_regex`
 labels fixed; positions, sizes, shapes, line shapes and colours sampled). Requests it cannot read
 (CNNs, free prose) are sampled as before, the model writing its own plan line. `read=False`
 (`--no-read`) leaves every request to the model, for comparison.
+
+Coordinates by construction (the default with the grammar on; `free_layout=True` /
+`--free-layout` samples every coordinate as before, for comparison): the model samples only the
+plan line (when the request was not read, or no `plan` was given) and a style line
+(`diagram.style`: direction, gap, size, shapes, palette, line) under the grammar; the layout
+engine (`diagram.engine`, graphviz `dot`) then writes every node line for that plan and style, so
+every candidate is tidy and has exactly the plan's structure. 2k style lines are sampled in one
+batch and the first k distinct ones kept (K candidates differ in style, not in structure). When
+the model's own plan line cannot be read, that candidate's nodes are sampled freely (the old path).
+`generate(plan=...)` draws a given plan (e.g. one the person edited) instead of reading the request.
 """
 
 from __future__ import annotations
@@ -37,10 +47,15 @@ from typing import Any
 import torch
 from transformers import LogitsProcessorList
 
-from diagram import RenderError, build_prompt, extract_request, parse
+from collections import Counter
+
+from diagram import RenderError, build_prompt, extract_request, parse, render
+from diagram.engine import LayoutEngine
 from diagram.export import export_files, parse_formats
-from diagram.plan import Plan, structure_regex
+from diagram.grammar import NODE_LINE, PLAN_LINE
+from diagram.plan import Plan, fits, parse_plan_line, structure_regex
 from diagram.reader import read_request
+from diagram.style import STYLE_REGEX, Style, parse_style_line
 from trainer.candidates import Candidate
 from trainer.checkpoint import CheckpointError, read_manifest
 from trainer.fastforward import sample_fast_forward
@@ -61,11 +76,13 @@ class Generator:
 
     def __init__(self, checkpoint: str | Path = DEFAULT_CHECKPOINT, device: str | None = None,
                  dtype: str | torch.dtype | None = None, threads: int | None = None,
-                 grammar: bool = True, read: bool = True):
+                 grammar: bool = True, read: bool = True, free_layout: bool = False):
         """`threads`: torch CPU threads during generate (default: 1 for small models on CPU).
 
         `grammar`: the default for `generate(grammar=None)`: constrain sampling to the answer format.
         `read`: the default for `generate(read=None)`: draw the structure the request states.
+        `free_layout`: the default for `generate(free_layout=None)`: sample coordinates instead of
+        laying the plan out with the engine for a sampled style.
         """
         self.checkpoint = str(checkpoint)
         self.model, self.tokenizer = load_model(checkpoint, device=device, dtype=dtype)
@@ -82,7 +99,10 @@ class Generator:
         self.default_cap = default_token_cap(checkpoint)
         self.grammar = grammar
         self.read = read
+        self.free_layout = free_layout
+        self.engine = LayoutEngine()
         self._answer_grammar: AnswerGrammar | None = None
+        self._narrowed: dict[str, AnswerGrammar] = {}
         if grammar:
             self.answer_grammar()
 
@@ -93,6 +113,12 @@ class Generator:
             self._answer_grammar = AnswerGrammar(self.tokenizer, vocab_size=width)
         return self._answer_grammar
 
+    def narrowed(self, regex: str) -> AnswerGrammar:
+        """The answer grammar narrowed to `regex`, compiled once per generator (call under the lock)."""
+        if regex not in self._narrowed:
+            self._narrowed[regex] = self.answer_grammar().narrowed(regex)
+        return self._narrowed[regex]
+
     def token_cap(self, prompt_len: int, max_new_tokens: int | None) -> int:
         """New-token budget: the request (default from the checkpoint), within the model's context."""
         room = self.max_positions - prompt_len
@@ -102,23 +128,29 @@ class Generator:
 
     def generate(self, prompt: str, k: int = 4, temperature: float = 0.8, top_p: float = 0.95,
                  max_new_tokens: int | None = None, seed: int | None = None,
-                 grammar: bool | None = None, read: bool | None = None) -> list[Candidate]:
+                 grammar: bool | None = None, read: bool | None = None, plan: Plan | None = None,
+                 free_layout: bool | None = None) -> list[Candidate]:
         """k candidates for `prompt` (wrapped by diagram.build_prompt, either wording); temperature 0 = greedy.
 
         `grammar`: constrain to the answer format (None: the generator's default).
         `read`: start every candidate with the plan the request states, if it states one, and (with
         the grammar) draw exactly that structure (None: the generator's default).
+        `plan`: draw this plan (e.g. one the person edited) instead of reading the request.
+        `free_layout`: sample coordinates instead of the engine's layout (None: the default).
         """
         if k < 1:
             raise ValueError("k must be at least 1")
         use_grammar = self.grammar if grammar is None else grammar
-        plan = read_request(extract_request(prompt)) if (self.read if read is None else read) else None
+        if plan is None and (self.read if read is None else read):
+            plan = read_request(extract_request(prompt))
+        if use_grammar and not (self.free_layout if free_layout is None else free_layout):
+            return self._generate_laid_out(prompt, plan, k, temperature, top_p, seed, max_new_tokens)
         constraint = None
         if use_grammar:
             with self._lock:
                 constraint = self.answer_grammar()
-            if plan:
-                constraint = constraint.narrowed(structure_regex(plan))
+                if plan:  # the model may write its style line first (free layout: it places the nodes)
+                    constraint = self.narrowed("(" + r"\n" + STYLE_REGEX + ")?" + structure_regex(plan))
         prompt_ids = encode_prompt(self.tokenizer, prompt)
         prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
         if max_new_tokens and plan:  # an explicit cap counts the plan line written for the model
@@ -142,6 +174,66 @@ class Generator:
         if temperature <= 0:  # greedy samples are identical: decode once, repeat
             rows = rows * k
         return [self._candidate(i, prefix, row, seconds) for i, row in enumerate(rows)]
+
+    def _generate_laid_out(self, prompt: str, plan: Plan | None, k: int, temperature: float,
+                           top_p: float, seed: int | None, max_new_tokens: int | None = None
+                           ) -> list[Candidate]:
+        """Sample (plan line +) style lines, lay the plan out per style with the engine.
+
+        An explicit `max_new_tokens` still caps each answer (counting the plan line): a longer
+        one is cut there and reported as not stopped, as a sampled one would be."""
+        prompt_ids = encode_prompt(self.tokenizer, prompt)
+        prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
+        regex = r"\n" + STYLE_REGEX if plan else PLAN_LINE + r"\n" + STYLE_REGEX
+        cap = self.token_cap(len(prompt_ids) + len(prefix), 200)
+        n_rows = 2 * k if temperature > 0 else 1  # spare styles, so k distinct ones where possible
+        started = time.perf_counter()
+        with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
+            constraint = self.narrowed(regex)
+            rows = sample_fast_forward(self.model, prompt_ids + prefix, n_rows, constraint, cap=cap,
+                                       temperature=temperature, top_p=top_p, eos_id=self.eos_id,
+                                       pad_id=self.pad_id)
+        heads = [self.tokenizer.decode(prefix + [t for t in row if t not in (self.eos_id, self.pad_id)],
+                                       skip_special_tokens=True).strip() for row in rows]
+        if plan is None:  # the model's own plan: the one most rows agree on, if any can be drawn
+            plans = [parse_plan_line(h.split("\n")[0]) for h in heads]
+            drawable = [p.line() for p in plans if p is not None and fits(p)]
+            plan = parse_plan_line(Counter(drawable).most_common(1)[0][0]) if drawable else None
+        if plan is None:  # nothing to lay out: sample the nodes as before, after the model's head
+            return self._free_after(prompt_ids, [heads[i % len(heads)] for i in range(k)],
+                                    temperature, top_p, seed, started)
+        styles = [s for s in (parse_style_line(h.split("\n")[-1]) for h in heads) if s is not None]
+        chosen = list(dict.fromkeys(styles))[:k]  # distinct first, in sampling order
+        chosen += [styles[i % len(styles)] for i in range(k - len(chosen))] if styles else \
+            [Style()] * (k - len(chosen))  # a style line cut at the token cap: the default style
+        with self._lock:
+            texts = [self.engine.answer(plan, style) for style in chosen]
+        seconds = time.perf_counter() - started
+        return [self._forced_candidate(i, text, max_new_tokens, seconds) for i, text in enumerate(texts)]
+
+    def _forced_candidate(self, index: int, text: str, cap: int | None, seconds: float) -> Candidate:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if cap and len(ids) + 1 > cap:
+            ids = ids[:cap]
+            text = self.tokenizer.decode(ids, skip_special_tokens=True).strip()
+            return Candidate(index, text, parse(text), False, len(ids), seconds)
+        return Candidate(index, text, parse(text), True, len(ids) + 1, seconds)
+
+    def _free_after(self, prompt_ids: list[int], heads: list[str], temperature: float,
+                    top_p: float, seed: int | None, started: float) -> list[Candidate]:
+        """Candidates whose node lines are sampled (free coordinates) after each sampled head."""
+        out = []
+        regex = r"\n" + NODE_LINE + r"(\n" + NODE_LINE + r")*\n?"
+        for i, head in enumerate(heads):
+            prefix = self.tokenizer(head, add_special_tokens=False)["input_ids"]
+            cap = self.token_cap(len(prompt_ids) + len(prefix), None)
+            with self._lock, torch.inference_mode(), _seeded(None if seed is None else seed + i), \
+                    _num_threads(self.threads):
+                constraint = self.narrowed(regex)
+                row = self._sample(prompt_ids + prefix, 1, cap, temperature, top_p, constraint)[0]
+            out.append((prefix, row))
+        seconds = time.perf_counter() - started
+        return [self._candidate(i, prefix, row, seconds) for i, (prefix, row) in enumerate(out)]
 
     def score(self, prompt: str, answers: list[str], batch_size: int = 8) -> list[tuple[float, int]]:
         """(sum of log-probs, token count) of each answer (+ EOS) after `prompt`, tokenized as
@@ -264,13 +356,22 @@ def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-read", dest="read", action="store_false",
                         help="do not read the structure a request states (layer sizes, named steps); "
                              "the model writes its own plan line")
+    add_free_layout_argument(parser)
+
+
+def add_free_layout_argument(parser: argparse.ArgumentParser) -> None:
+    """`--free-layout`: the model samples every coordinate (instead of the layout engine placing the
+    plan's nodes for a sampled style line), for comparison."""
+    parser.add_argument("--free-layout", dest="free_layout", action="store_true",
+                        help="sample every coordinate instead of laying the plan out with the engine "
+                             "for a sampled style line (for comparison)")
 
 
 def run_generate(args: argparse.Namespace) -> int:
     text = Path(args.prompt_file).read_text(encoding="utf-8") if args.prompt_file else args.prompt
     prompt = build_prompt(extract_request(text))
     generator = Generator(args.checkpoint, device=args.device, grammar=getattr(args, "grammar", True),
-                          read=getattr(args, "read", True))
+                          read=getattr(args, "read", True), free_layout=getattr(args, "free_layout", False))
     candidates = generator.generate(prompt, k=args.k, temperature=args.temperature, top_p=args.top_p,
                                     max_new_tokens=args.max_new_tokens, seed=args.seed)
     out = Path(args.out_dir)

@@ -25,7 +25,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import os
 import random
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -74,6 +76,8 @@ def _validate(args: SFTArgs) -> None:
         raise ValueError("--out is required")
     if bool(args.base) == bool(args.preset):
         raise ValueError("give exactly one of --base ID|PATH or --preset tiny")
+    if args.init_from and not args.preset:
+        raise ValueError("--init-from is for --preset tiny (give --base for other models)")
     if args.preset and args.preset != "tiny":
         raise ValueError(f"unknown preset {args.preset!r}; the only preset is 'tiny'")
     if args.synthetic_rows and not args.preset:
@@ -160,7 +164,10 @@ def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> 
                   "intermediate_size": args.tiny_intermediate}
         base_dir = work / "tiny-base"
         if not (base_dir / "model.safetensors").is_file():  # a resumed run keeps its tokenizer
-            build_tiny(base_dir, texts, vocab_size=args.vocab_size, seed=args.seed, **config)
+            if args.init_from:
+                _copy_init(Path(args.init_from), base_dir)
+            else:
+                build_tiny(base_dir, texts, vocab_size=args.vocab_size, seed=args.seed, **config)
         model, tokenizer = load_model(base_dir, device="cpu", dtype=torch.float32, for_training=True)
         return model, tokenizer, None, TINY_BASE_NAME
     # A diagramlab checkpoint as the base: the checks activation makes (files, checksums, model_type).
@@ -181,6 +188,19 @@ def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> 
     lora = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
                       target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM")
     return model, tokenizer, lora, _base_name(args.base)
+
+
+def _copy_init(source: Path, base_dir: Path) -> None:
+    """Copy a checkpoint's model and tokenizer files to `base_dir` (temp dir + rename)."""
+    if not (source / "model.safetensors").is_file() or not (source / "config.json").is_file():
+        raise ValueError(f"--init-from {source}: not a full-model checkpoint (model.safetensors, config.json)")
+    tmp = base_dir.with_name(base_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for item in source.iterdir():
+        if item.is_file() and item.name != "manifest.json":
+            shutil.copy2(item, tmp / item.name)
+    os.replace(tmp, base_dir)
 
 
 def _base_name(spec: str) -> str:
@@ -325,7 +345,7 @@ def _save(trainer: Any, tokenizer: Any, args: SFTArgs, fields: dict[str, Any]) -
         write_manifest(
             tmp,
             kind="sft",
-            parent_checkpoint=args.base or None,
+            parent_checkpoint=args.base or args.init_from or None,
             data_file=args.data,
             data_sha256=file_sha256(args.data),
             training_args=asdict(args),

@@ -24,6 +24,10 @@ class SFTArgs:
     out: str = field(default="", metadata={"help": "checkpoint directory to write (must not exist)"})
     base: str = field(default="", metadata={"help": "HF id or local dir of a pretrained base (LoRA)"})
     preset: str = field(default="", metadata={"help": "'tiny': build the tiny Llama preset and train it fully"})
+    init_from: str = field(default="", metadata={
+        "help": "tiny preset: start from this checkpoint's weights and tokenizer (copied into "
+                "--work-dir once, so a resumed run starts from the same weights) instead of new ones; "
+                "the --tiny-* sizes and --vocab-size are then the checkpoint's"})
     data: str = field(default=DEFAULT_SFT_DATA, metadata={"help": "SFT CSV (input_data, output_data, ...)"})
     synthetic_rows: int = field(default=0, metadata={"help": "extra synthetic training rows (tiny preset)"})
     synthetic_seed: int = field(default=SYNTHETIC_SEED, metadata={"help": "seed of the synthetic rows"})

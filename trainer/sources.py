@@ -35,13 +35,16 @@ from trainer.http_source import GRAMMAR_STYLES, HttpCandidateSource
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, grammar_help: str | None = None) -> None:
     """The options every source honours: `--device`, `--no-grammar` (dest `grammar`), `--no-read`
-    (dest `read`), `--batch-generate`, `--generator-url`, `--generator-model`, `--generator-grammar`."""
+    (dest `read`), `--free-layout` (in-process sources), `--batch-generate`, `--generator-url`, `--generator-model`, `--generator-grammar`."""
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     parser.add_argument("--no-grammar", dest="grammar", action="store_false",
                         help=grammar_help or "sample freely instead of constraining tokens to the answer format")
     parser.add_argument("--no-read", dest="read", action="store_false",
                         help="do not read the structure a request states (layer sizes, named steps): "
                              "the model writes its own plan line")
+    parser.add_argument("--free-layout", dest="free_layout", action="store_true",
+                        help="sample every coordinate instead of laying the plan out with the layout "
+                             "engine for a sampled style line (for comparison)")
     where = parser.add_mutually_exclusive_group()  # a server batches requests itself
     where.add_argument("--batch-generate", action="store_true",
                        help="merge concurrent generate requests (the app's sessions) into one batched "
@@ -88,7 +91,8 @@ def source_from_args(args: argparse.Namespace, checkpoint: str | os.PathLike[str
                        device=getattr(args, "device", None), grammar=getattr(args, "grammar", True),
                        read=getattr(args, "read", True), batch=getattr(args, "batch_generate", False),
                        url=getattr(args, "generator_url", None), model=getattr(args, "generator_model", None),
-                       grammar_style=getattr(args, "generator_grammar", "auto"))
+                       grammar_style=getattr(args, "generator_grammar", "auto"),
+                       **({"free_layout": True} if getattr(args, "free_layout", False) else {}))
 
 
 def source_name(source: Any, checkpoint: str | os.PathLike[str]) -> str:

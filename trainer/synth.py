@@ -1,16 +1,20 @@
 """Seeded synthetic data: random structures, natural-English requests and reference layouts.
 
-The numbers and steps in a request determine the structure; the style (palette, shapes, flow
-direction, line shape) is drawn at random and never named, so a model trained on these rows
-learns a distribution of styles that ORPO can later shift toward one user's taste.
+The numbers and steps in a request determine the structure; the style (`diagram.style`: flow
+direction, spacing, node size, shapes, palette, line shape) is drawn at random and never named.
+Every answer starts with its style line (`# style: left_to_right, gap 1.2, ...`, which the parser
+skips) and its coordinates come from the layout engine (`diagram.engine`, graphviz `dot`) given the
+structure and that style, exactly what generation forces after a sampled style line. So a model
+trained on these rows learns a distribution of styles, and preference training shifts those few
+tokens toward one user's taste.
 
     diagramlab data sft [--out data/sft_dataset_llm.csv] [--seed 0] [--n-dl 280 --n-other 420]
     diagramlab data prompts [--out data/orpo_prompts.csv] [--seed 1]
 
     >>> import random
     >>> ex = make_example(random.Random(0), "dl_model")
-    >>> ex.category, ex.answer.startswith("[0, ")
-    ('dl_model', True)
+    >>> ex.category, ex.answer.startswith("# style: "), ex.answer.splitlines()[1].startswith("[0, ")
+    ('dl_model', True, True)
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from diagram.layouts import (CNN, STEP_LABELS, CNNLayer, DenseNet, Flowchart, Style, cnn_label,
-                             layout_dl_model, layout_flowchart, random_style)
-from diagram.plan import Plan
+from diagram.engine import LayoutEngine, node_lines
+from diagram.layouts import CNN, STEP_LABELS, CNNLayer, DenseNet, Flowchart, cnn_label
+from diagram.plan import Plan, PlannedNode
 from diagram.prompt import build_prompt, extract_request
-from diagram.write import dumps
+from diagram.style import Style, format_style, random_style
 from trainer import phrasing
 from trainer.datasets_io import load_sft_csv
 from trainer.fileio import atomic_write
@@ -44,7 +48,7 @@ class Example:
     category: str  # "dl_model" | "other"
     request: str
     prompt: str  # build_prompt(request)
-    answer: str  # dumps(reference layout)
+    answer: str  # style line + the engine's node lines
     dest_shape_info: str  # JSON object without true/false/null, so also a Python literal
 
     @property
@@ -332,8 +336,21 @@ def _shape_info(task: str, types: list[str], sizes: list[int], style: Style, **e
     return json.dumps(info)
 
 
+def _planned(n_nodes: int, edges, labels: list[str], with_labels: bool) -> list[PlannedNode]:
+    targets: dict[int, set[int]] = {i: set() for i in range(n_nodes)}
+    for a, b in edges:
+        targets[a].add(b)
+    return [PlannedNode(i, tuple(sorted(targets[i])), labels[i] if with_labels else "")
+            for i in range(n_nodes)]
+
+
+def reference_answer(nodes: list[PlannedNode], style: Style, engine: LayoutEngine) -> str:
+    """The style line and the engine's node lines (the plan line is SFT's to add, `plan_from_info`)."""
+    return format_style(style) + "\n" + node_lines(engine.layout(nodes, style))
+
+
 def make_example(rng: random.Random, category: str, labels: bool = True,
-                 noise: float = 0.0) -> Example:
+                 noise: float = 0.0, engine: LayoutEngine | None = None) -> Example:
     """One (request, reference answer) pair; answers longer than MAX_ANSWER_CHARS are resampled.
 
     About a quarter of requests use the original templates (the prompt pool's phrasing), the rest
@@ -342,6 +359,7 @@ def make_example(rng: random.Random, category: str, labels: bool = True,
     """
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {CATEGORIES}, got {category!r}")
+    engine = engine or LayoutEngine()
     while True:
         style = random_style(rng)
         wide = rng.random() < 0.75
@@ -354,13 +372,14 @@ def make_example(rng: random.Random, category: str, labels: bool = True,
                 chart = _sample_flowchart(rng)
                 request = _flow_request(chart, rng)
                 names = [STEP_LABELS[s] for s in chart.steps]
-            diagram = layout_flowchart(chart, style, labels)
+            planned = _planned(len(chart.steps), chart.edges, names, labels)
             info = _shape_info("flowchart", list(chart.steps), [len(r) for r in chart.ranks],
                                style, edges=[list(e) for e in chart.edges], labels=names)
         elif rng.random() < 0.7:
             net = _sample_dense(rng)
             request = phrasing.dense_request(net.layer_sizes, rng) if wide else _dense_request(net, rng)
-            diagram = layout_dl_model(net, style, labels)
+            planned = [PlannedNode(n.id, n.targets, n.label if labels else "")
+                       for n in Plan.dense(net.layer_sizes).nodes()]
             roles = ["input"] + ["hidden"] * (len(net.layer_sizes) - 2) + ["output"]
             info = _shape_info("dl_model", roles, list(net.layer_sizes), style,
                                labels=["Input"] + [f"Hidden {i}" for i in range(1, len(roles) - 1)]
@@ -369,12 +388,13 @@ def make_example(rng: random.Random, category: str, labels: bool = True,
             cnn, blocks = _sample_cnn(rng)
             request = phrasing.cnn_request([(lay.kind, lay.size, lay.kernel) for lay in cnn.layers], rng) \
                 if wide and rng.random() < 0.6 else _cnn_request(cnn, blocks, rng)
-            diagram = layout_dl_model(cnn, style, labels)
+            names = [cnn_label(lay) for lay in cnn.layers]
+            planned = _planned(len(names), [(i, i + 1) for i in range(len(names) - 1)], names, labels)
             info = _shape_info("dl_model", [lay.kind for lay in cnn.layers],
                                [lay.size for lay in cnn.layers], style,
                                labels=[cnn_label(lay) for lay in cnn.layers])
         request = phrasing.wrap(request, rng, category == "dl_model", 0.35 if wide else 0.1)
-        answer = dumps(diagram)
+        answer = reference_answer(planned, style, engine)
         if len(answer) <= MAX_ANSWER_CHARS:
             if noise and rng.random() < noise:
                 request = phrasing.add_noise(request, rng, _PROTECT)
@@ -389,9 +409,10 @@ def normalize_request(request: str) -> str:
 def _unique_examples(rng: random.Random, categories: list[str], seen: set[str],
                      labels: bool) -> Iterator[Example]:
     """One example per category, skipping requests already in `seen` (which it extends)."""
+    engine = LayoutEngine()
     for category in categories:
         for _ in range(10_000):
-            ex = make_example(rng, category, labels)
+            ex = make_example(rng, category, labels, engine=engine)
             if ex.request not in seen:
                 seen.add(ex.request)
                 yield ex
@@ -409,9 +430,10 @@ def iter_examples(seed: int = 0, dl_fraction: float = 0.4, labels: bool = True,
     """
     rng = random.Random(seed)
     excluded = {normalize_request(r) for r in exclude}
+    engine = LayoutEngine()
     while True:
         category = "dl_model" if rng.random() < dl_fraction else "other"
-        ex = make_example(rng, category, labels, noise)
+        ex = make_example(rng, category, labels, noise, engine)
         if normalize_request(ex.request) not in excluded:
             yield ex
 

@@ -1,0 +1,345 @@
+"""The layout engine: a plan's nodes + a style -> every node's box, tidy by construction.
+
+    >>> from diagram.plan import Plan
+    >>> from diagram.style import Style
+    >>> engine = LayoutEngine()
+    >>> text = engine.answer(Plan.dense((2, 1)), Style())
+    >>> text.splitlines()[1]
+    '# style: left_to_right, gap 1.0, size medium, round rectangle, blue, solid arrow'
+
+Geometry comes from graphviz `dot` (a layered layout: ranks along the style's direction with
+`rankdir`, `nodesep`/`ranksep` from the gap, loops' back edges with `constraint=false`, node widths
+from the label's length), read back with `-Tplain` and mapped into the 1000x600 canvas: each axis
+is either shrunk (centres and sizes by one factor, which keeps boxes apart) or its centres
+stretched (up to a cap that grows with the gap), with MARGIN px free at every edge. Colours and
+shapes come from the style's palette and shape scheme per node role (`diagram.layouts` tones).
+
+When `dot` is missing, fails or runs past its timeout (it is killed), a rank grid is used instead
+(longest-path ranks, nodes of a rank spread evenly across the flow): the same tidy guarantees,
+computed in Python. It is the job `diagram.layouts` does for dense nets and CNN chains, and
+measured on 60 random plans (`benchmarks/bench_engine.py`) it draws those exactly as readable as
+`dot` (every drawing tidy either way) in a tenth of the time, so `method="auto"` (the default)
+uses the grid for dense nets and chains and `dot` for every other graph (branches, joins, loops).
+
+`LayoutEngine` keeps a small cache per (nodes, style, method) in the instance (no module state).
+The answer text is: the plan line, the style line, then one node line per node in the canonical
+writer's format (`diagram.write.dump_node`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from diagram.layouts import MARGIN
+from diagram.layouts import Style as PaletteStyle
+from diagram.metrics import back_edges, tidy
+from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
+from diagram.plan import Plan, PlannedNode
+from diagram.style import Style, format_style
+from diagram.write import dump_node
+
+DOT_TIMEOUT_S = 5.0
+POINTS = 72.0  # graphviz works in inches; 1 px of the canvas is 1 pt here
+CHAR_PX = 6.5  # DejaVu Sans 10 pt, the renderer's label font, about this wide per character
+_SIZE = {"small": 0.8, "medium": 1.0, "large": 1.25}
+_STRETCH = {0.8: 1.4, 1.0: 1.9, 1.2: 2.5, 1.5: 3.5}  # cap on spreading a small layout over the canvas
+_RANKDIR = {"left_to_right": "LR", "top_to_bottom": "TB", "right_to_left": "RL", "bottom_to_top": "BT"}
+_SHAPE_BY_ROLE = {  # the "mixed" scheme
+    "input": "circle", "hidden": "circle", "output": "circle", "model": "circle",
+    "numeric": "rectangle", "text": "rectangle", "picture": "rectangle", "db": "rectangle",
+    "chart": "rectangle", "conv": "rectangle", "pool": "rectangle",
+}
+_NEURON = re.compile(r"(Input|Hidden \d+|Output)")
+_ROLE_WORDS = (
+    ("db", ("db", "database", "sql", "postgres", "store", "storage", "warehouse", "bucket", "s3",
+            "cache", "redis", "index", "table", "lake", "clickhouse", "kafka", "queue")),
+    ("model", ("model", "llm", "net", "classifier", "gpt", "bert", "transformer", "embedder")),
+    ("chart", ("chart", "dashboard", "grafana", "report", "plot", "ui", "display")),
+    ("picture", ("image", "picture", "camera", "photo", "video")),
+    ("text", ("text", "document", "log", "email", "query", "prompt")),
+)
+
+
+@dataclass(frozen=True)
+class _Box:
+    id: int
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+def role_of(node: PlannedNode, is_source: bool, is_sink: bool) -> str:
+    """The node's role (its colour tone and, with 'mixed' shapes, its shape) from its label and place."""
+    label = node.label or ""
+    if _NEURON.fullmatch(label):
+        return label.split()[0].lower()
+    first = label.split(" ", 1)[0].lower()
+    if first in ("input", "conv", "pool", "dense", "output") and re.search(r"\d", label):
+        return first
+    words = set(re.split(r"[^a-z0-9]+", label.lower()))
+    for role, keys in _ROLE_WORDS:
+        if words & set(keys):
+            return role
+    return "numeric" if is_source else "chart" if is_sink else "process"
+
+
+def _shape(style: Style, role: str) -> str:
+    if style.shapes == "mixed":
+        return _SHAPE_BY_ROLE.get(role, "round rectangle")
+    return style.shapes
+
+
+def _sizes(node: PlannedNode, role: str, shape: str, style: Style) -> tuple[float, float]:
+    """(width, height) in px before fitting: neurons are small squares, labelled blocks as wide as
+    their label (CNN blocks too: the label says what the block is)."""
+    factor = _SIZE[style.size]
+    if role in ("input", "hidden", "output") and _NEURON.fullmatch(node.label or ""):
+        side = round(40 * factor)
+        return side, side
+    width = min(220.0, max(60.0, CHAR_PX * len(node.label or "") + 18)) * factor
+    height = 40.0 * factor
+    if shape == "circle":
+        width = height = min(max(width * 0.85, height), 130.0 * factor)
+    return width, height
+
+
+def _graph(nodes: Sequence[PlannedNode]) -> Diagram:
+    return Diagram([Node(n.id, 0, 0, "rectangle", 1, 1, "solid arrow", (0, 0, 0), (0, 0, 0),
+                         tuple(n.targets)) for n in nodes])
+
+
+def _dot_source(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
+                back: set[tuple[int, int]], style: Style) -> str:
+    lines = [f"digraph G {{ rankdir={_RANKDIR[style.direction]}; "
+             f"nodesep={0.3 * style.gap:.3f}; ranksep={0.55 * style.gap:.3f}; ordering=out; "
+             "node [shape=box, fixedsize=true, label=\"\"];"]
+    for n in nodes:
+        w, h = sizes[n.id]
+        lines.append(f"n{n.id} [width={w / POINTS:.4f}, height={h / POINTS:.4f}];")
+    for n in nodes:
+        for t in n.targets:
+            extra = " [constraint=false]" if (n.id, t) in back or t == n.id else ""
+            lines.append(f"n{n.id} -> n{t}{extra};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _run_dot(source: str, timeout: float) -> dict[int, tuple[float, float]] | None:
+    """Node centres (in points, y up) from `dot -Tplain`, or None if dot is missing, fails or times out
+    (its process group is killed at the timeout)."""
+    try:
+        proc = subprocess.Popen(["dot", "-Tplain"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    except OSError:
+        return None
+    try:
+        stdout, _ = proc.communicate(source, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # dot and anything it started
+        proc.communicate()
+        return None
+    if proc.returncode != 0:
+        return None
+    centres = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[0] == "node" and parts[1].startswith("n"):
+            try:
+                centres[int(parts[1][1:])] = (float(parts[2]) * POINTS, float(parts[3]) * POINTS)
+            except ValueError:
+                return None
+    return centres
+
+
+def _grid(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
+          back: set[tuple[int, int]], style: Style) -> dict[int, tuple[float, float]]:
+    """Centres (y down) of a rank grid: rank = longest path from a source; a rank's nodes spread
+    evenly across the flow in id order."""
+    ids = [n.id for n in nodes]
+    rank = {i: 0 for i in ids}
+    forward = [(n.id, t) for n in nodes for t in n.targets if (n.id, t) not in back and t != n.id
+               and t in rank]
+    for _ in range(len(ids)):  # Bellman-Ford style relaxation: a DAG settles in <= n rounds
+        changed = False
+        for s, t in forward:
+            if rank[t] < rank[s] + 1:
+                rank[t], changed = rank[s] + 1, True
+        if not changed:
+            break
+    vertical = style.direction in ("top_to_bottom", "bottom_to_top")
+    along_size = {i: sizes[i][1] if vertical else sizes[i][0] for i in ids}
+    across_size = {i: sizes[i][0] if vertical else sizes[i][1] for i in ids}
+    ranks: dict[int, list[int]] = {}
+    for i in ids:
+        ranks.setdefault(rank[i], []).append(i)
+    centres = {}
+    along = 0.0
+    for r in sorted(ranks):
+        members = ranks[r]
+        thick = max(along_size[i] for i in members)
+        across = 0.0
+        total = sum(across_size[i] for i in members) + 0.3 * POINTS * style.gap * (len(members) - 1)
+        across = -total / 2
+        for i in members:
+            c = across + across_size[i] / 2
+            centres[i] = (c, along + thick / 2) if vertical else (along + thick / 2, c)
+            across += across_size[i] + 0.3 * POINTS * style.gap
+        along += thick + 0.55 * POINTS * style.gap
+    flip = style.direction in ("right_to_left", "bottom_to_top")
+    if flip:
+        centres = {i: (-x, y) if not vertical else (x, -y) for i, (x, y) in centres.items()}
+    return centres
+
+
+def _fit_axis(centres: list[float], halves: list[float], length: float, stretch_cap: float
+              ) -> tuple[float, float, float]:
+    """(offset, centre factor, size factor) mapping one axis into [MARGIN, length - MARGIN]:
+    shrink everything by one factor if it does not fit, else stretch the centres as far as the cap
+    and the room allow. New centre = offset + factor * centre."""
+    room = length - 2 * MARGIN
+    lo = min(c - h for c, h in zip(centres, halves))
+    hi = max(c + h for c, h in zip(centres, halves))
+    extent = hi - lo
+    if extent > room:
+        f = room / extent
+        return MARGIN - lo * f, f, f
+
+    def span(f: float) -> tuple[float, float]:
+        return (min(f * c - h for c, h in zip(centres, halves)),
+                max(f * c + h for c, h in zip(centres, halves)))
+
+    low, high = 1.0, stretch_cap
+    if span(high)[1] - span(high)[0] <= room:
+        low = high
+    else:
+        for _ in range(40):
+            mid = (low + high) / 2
+            a, b = span(mid)
+            low, high = (mid, high) if b - a <= room else (low, mid)
+    a, b = span(low)
+    offset = MARGIN + (room - (b - a)) / 2 - a
+    return offset, low, 1.0
+
+
+def _place(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],
+           sizes: dict[int, tuple[float, float]], style: Style, y_up: bool) -> list[_Box]:
+    ids = [n.id for n in nodes]
+    xs = [centres[i][0] for i in ids]
+    ys = [(-centres[i][1] if y_up else centres[i][1]) for i in ids]
+    cap = _STRETCH[style.gap]
+    ox, fx, gx = _fit_axis(xs, [sizes[i][0] / 2 for i in ids], CANVAS_WIDTH, cap)
+    oy, fy, gy = _fit_axis(ys, [sizes[i][1] / 2 for i in ids], CANVAS_HEIGHT, cap)
+    return [_Box(i, ox + fx * x, oy + fy * y, sizes[i][0] * gx, sizes[i][1] * gy)
+            for i, x, y in zip(ids, xs, ys)]
+
+
+def _to_nodes(nodes: Sequence[PlannedNode], boxes: list[_Box], roles: dict[int, str],
+              shapes: dict[int, str], style: Style, shrink: int) -> list[Node]:
+    palette = PaletteStyle(palette=style.palette)
+    out = []
+    for n, box in zip(nodes, boxes):
+        w = max(4, int(box.w) - shrink)
+        h = max(4, int(box.h) - shrink)
+        if shapes[n.id] == "circle":
+            w = h = min(w, h)
+        out.append(Node(n.id, round(box.x), round(box.y), shapes[n.id], w, h, style.line,
+                        palette.fill_for(roles[n.id]), palette.line_for(roles[n.id]),
+                        tuple(n.targets), n.label or None))
+    return out
+
+
+def _simple(nodes: Sequence[PlannedNode]) -> bool:
+    """A dense net (every node a neuron of a layer) or a chain (each node feeds the next)."""
+    if all(_NEURON.fullmatch(n.label or "") for n in nodes):
+        return True
+    return all(n.targets == ((n.id + 1,) if i + 1 < len(nodes) else ())
+               for i, n in enumerate(nodes)) and [n.id for n in nodes] == list(range(len(nodes)))
+
+
+def layout(nodes: Sequence[PlannedNode], style: Style, method: str = "auto",
+           timeout: float = DOT_TIMEOUT_S) -> Diagram:
+    """Every node's box for this structure and style (uncached; see LayoutEngine).
+
+    method: "dot" (graphviz, falling back to the grid if it fails), "grid", or "auto" (the grid
+    for dense nets and chains, dot otherwise).
+    """
+    if method not in ("auto", "dot", "grid"):
+        raise ValueError(f"method must be 'auto', 'dot' or 'grid', got {method!r}")
+    if method == "auto":
+        method = "grid" if _simple(nodes) else "dot"
+    nodes = list(nodes)
+    if not nodes:
+        return Diagram([])
+    graph = _graph(nodes)
+    back = back_edges(graph)
+    has_in = {t for s, t in graph.edges() if (s, t) not in back and s != t}
+    has_out = {s for s, t in graph.edges() if (s, t) not in back and s != t}
+    roles = {n.id: role_of(n, n.id not in has_in, n.id not in has_out) for n in nodes}
+    shapes = {n.id: _shape(style, roles[n.id]) for n in nodes}
+    sizes = {n.id: _sizes(n, roles[n.id], shapes[n.id], style) for n in nodes}
+    centres = None
+    if method == "dot":
+        centres = _run_dot(_dot_source(nodes, sizes, back, style), timeout)
+        if centres is not None and set(centres) != {n.id for n in nodes}:
+            centres = None
+    y_up = centres is not None
+    if centres is None:
+        centres = _grid(nodes, sizes, back, style)
+    boxes = _place(nodes, centres, sizes, style, y_up)
+    diagram = Diagram(_to_nodes(nodes, boxes, roles, shapes, style, 0))
+    for shrink in (2, 4, 8):  # integer rounding may make two touching boxes overlap by a pixel
+        if tidy(diagram).ok:
+            break
+        diagram = Diagram(_to_nodes(nodes, boxes, roles, shapes, style, shrink))
+    return diagram
+
+
+def node_lines(diagram: Diagram) -> str:
+    return "\n".join(dump_node(n) for n in diagram.nodes)
+
+
+def answer_text(plan_line: str, diagram: Diagram, style: Style) -> str:
+    """The full answer: plan line (if any), style line, node lines."""
+    head = [plan_line] if plan_line else []
+    return "\n".join(head + [format_style(style), node_lines(diagram)])
+
+
+class LayoutEngine:
+    """`layout` with a bounded cache per (nodes, style, method); one per process or generator
+    (thread-safe: the cache is guarded, dot runs outside the lock)."""
+
+    def __init__(self, method: str = "auto", timeout: float = DOT_TIMEOUT_S, cache_size: int = 1024):
+        self.method = method
+        self.timeout = timeout
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, Diagram] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def layout(self, nodes: Sequence[PlannedNode] | Plan, style: Style) -> Diagram:
+        planned = nodes.nodes() if isinstance(nodes, Plan) else list(nodes)
+        key = (tuple(planned), style, self.method)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        diagram = layout(planned, style, self.method, self.timeout)
+        with self._lock:
+            self._cache[key] = diagram
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return diagram
+
+    def answer(self, plan: Plan, style: Style, nodes: Sequence[PlannedNode] | None = None) -> str:
+        """Plan line + style line + the engine's node lines for `plan` (or explicit `nodes`)."""
+        return answer_text(plan.line(), self.layout(plan if nodes is None else nodes, style), style)
