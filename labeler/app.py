@@ -111,7 +111,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
     # all of them at the next start), so distinct previews cannot fill /tmp.
     with gr.Blocks(title="diagramlab labeler", analytics_enabled=False,
                    delete_cache=(60, 600)) as demo:
-        gr.Markdown("## diagramlab labeler\nPick the diagram you like better; "
+        gr.Markdown("**diagramlab labeler** · pick the diagram you like better; "
                     "the model learns your taste.", elem_id="title")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Label", id="label", elem_id="tab-label"):
@@ -124,7 +124,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         store = gr.BrowserState("", storage_key="diagramlab-annotator")
         label["annotator"].change(lambda name: name, label["annotator"], store,
                                   api_visibility="private", show_progress="hidden")
-        restored = demo.load(lambda name: name or gr.skip(), store, label["annotator"],
+        # who labels: the login under --auth (the name field hidden), else the name typed before
+        restored = demo.load(label["identity_fn"], store, [label["annotator"], label["who"]],
                              api_visibility="private")
         # the first prompt once the name is back: with --overlap it is picked for that annotator
         restored.then(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
@@ -145,10 +146,10 @@ def _wire_checkpoint_lists(ctx: AppContext, demo: gr.Blocks, label: dict, play: 
                            train: dict) -> None:
     """Every checkpoint dropdown and the Label header follow the checkpoints on disk: on page
     load, when a training job starts or ends, and after every activation."""
-    lists = [play["ckpt"], play["ckpt_a"], play["ckpt_b"], train["ckpt"], label["header"]]
+    lists = [play["ckpt"], play["ckpt_a"], play["ckpt_b"], train["ckpt"], *label["header_outputs"]]
 
     def refresh():
-        return [*checkpoint_list_updates(ctx), label["header_fn"]()]
+        return dict(zip(lists, checkpoint_list_updates(ctx))) | label["header_fn"]()
 
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
     demo.load(refresh, None, lists, **quiet)

@@ -39,7 +39,41 @@ def mark(state: LabelState, position, role: str) -> LabelState:
     current = state.chosen if role == "chosen" else state.rejected
     new = None if current == pos else pos
     ranks = tuple((p, r) for p, r in ranks_of(state).items() if p != pos)  # a marked card's rank is its mark
-    return replace(state, **{role: new}, ranks=ranks, ranks_for=state.generation_id)
+    return replace(state, **{role: new}, ranks=ranks, ranks_for=state.generation_id, order=())
+
+
+def order_of(state: LabelState) -> tuple[int, ...]:
+    """The rank-mode order entered so far for the current candidates, best first."""
+    if not state.candidates or state.ranks_for != state.generation_id:
+        return ()
+    return state.order
+
+
+def toggle_ordering(state: LabelState) -> LabelState:
+    """Enter or leave rank mode (the order entered so far is kept until new candidates)."""
+    return replace(state, ordering=not state.ordering)
+
+
+def press_order(state: LabelState, position) -> LabelState:
+    """Rank mode: the card at `position` is the next best (pressed again: out of the order).
+    The first is chosen; once all but one are pressed the last is filled in as rejected and the
+    others get ranks 2..K-1 in the order pressed (a full ranking, no ties)."""
+    pos = _position(state, position, "ranked")
+    k = len(state.candidates)
+    order = list(order_of(state))
+    if len(order) == k:  # a complete order: a press starts it again from this card
+        order = []
+    if pos in order:
+        order.remove(pos)
+    else:
+        order.append(pos)
+    if len(order) == k - 1:
+        order += [p for p in range(k) if p not in order]
+    full = len(order) == k
+    ranks = tuple((p, i + 1) for i, p in enumerate(order) if 0 < i < k - 1) if full else ()
+    return replace(state, order=tuple(order), chosen=order[0] if order else None,
+                   rejected=order[-1] if full else None, ranks=ranks,
+                   ranks_for=state.generation_id, confirm=None)
 
 
 def ranks_of(state: LabelState) -> dict[int, int]:

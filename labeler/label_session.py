@@ -95,7 +95,9 @@ class LabelState:
     confirm: tuple[int, int] | None = None  # (chosen, rejected) warned as invalid-over-valid
     selected: str = ""  # how the candidates were picked: "plain", "active 8->4" (+ " margins")
     ranks: tuple[tuple[int, int], ...] = ()  # (position, rank) the person gave cards other than best/worst
-    ranks_for: str = ""  # the generation_id `ranks` belong to (new candidates: no ranks)
+    ranks_for: str = ""  # the generation_id `ranks` (and `order`) belong to (new candidates: none)
+    ordering: bool = False  # rank mode: 1-6 give the order best to worst (`press_order`)
+    order: tuple[int, ...] = ()  # positions in the order pressed, best first
 
     @property
     def all_invalid(self) -> bool:

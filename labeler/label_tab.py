@@ -1,119 +1,149 @@
-"""The Label tab: K candidates side by side, pick chosen/rejected, optionally rank the others,
+"""The Label tab: K candidates side by side, pick chosen/rejected (or rank them all by keys),
 submit the screen as a judgment (its pairs, weighted to one screen, go to the CSV).
 
+One screen per judgment: the request, the cards and the action bar (submit, skip, both bad, tie,
+regenerate, undo, rank mode) fit a 1440x900 window (1366x768 with K <= 4) without scrolling; the
+action bar sticks to the bottom of the window when the cards are taller (K = 5-6). Settings, progress, guidelines, typed
+requests, compare and edit sit in collapsed accordions below. Card images are display copies whose
+labels are at least `views.MIN_LABEL_PX` px at the card's size (`CARD_BOX`, matched to style.css).
+
 Layout first (`_layout`), then wiring (`_wire`); the logic lives in `labeler.labeling` and the
-component updates are built from the session's `LabelState` by `_view` / `_marks`. Keyboard
-shortcuts (1-6 choose, Shift+1-6 reject, Enter submit, S skip, R regenerate, U undo) are a small
-page script (`assets/shortcuts.js`) that clicks the buttons by elem_id.
+text in `labeler.label_views`. Handlers return `{component: update}` dicts (`_view`, `_marks`);
+the output lists (`_outputs`) only fix the order of the HTTP API's results. Keyboard shortcuts
+(1-6 choose, Shift+1-6 reject, O rank mode, in which 1-6 give the order best to worst, Enter
+submit, S skip, B both bad, T tie, R regenerate, U undo) are a small page script
+(`assets/shortcuts.js`) that clicks the buttons by elem_id.
 
 Each card has a Rank selector: the chosen card shows 1 and the rejected one K; the others may be
-given 1..K (equal numbers = tie; all of them or none). The pair scheme (Advanced) decides which
+given 1..K (equal numbers = tie; all of them or none). The pair scheme (Settings) decides which
 pairs a judgment gives (`trainer.judgments.derive_pairs`); the saved message says how many.
 
-API (gradio_client): `/next` loads the next prompt and its candidates, `/submit(chosen, rejected,
-annotator, ranks="", scheme="extremes")` saves the judgment of the session's current candidates
-(positions 0-based as shown; `ranks` one rank per card, comma-separated, blank for none, e.g.
-"1,3,,4"; empty: the ranks set on the page), `/undo(annotator)` takes back the annotator's last
-judgment (all its pairs) or skip.
+API (gradio_client): `/next(k, temperature, top_p, selection, annotator)` loads the next prompt and
+its candidates, `/submit(chosen, rejected, annotator, ranks="", scheme="extremes")` saves the
+judgment of the session's current candidates (positions 0-based as shown; `ranks` one rank per
+card, comma-separated, blank for none, e.g. "1,3,,4"; empty: the ranks set on the page),
+`/undo(annotator)` takes back the annotator's last judgment (all its pairs) or skip.
 
 Every handler goes through one `labeling.SessionBook` (made in `_wire`): an action is applied to
-the session's current state, and a generation whose session moved on meanwhile (an undo, a skip)
-is dropped instead of written back. The annotator is the login name under --auth, else the field.
+the session's current state, and a generation or a reply whose session moved on meanwhile (an
+undo, a skip) is dropped instead of written back. The annotator is the login name under --auth
+(the name field is then hidden and the login shown), else the field.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import random
 from dataclasses import replace
 
 import gradio as gr
 
+from labeler import label_views as V
 from labeler import labeling as L
 from labeler.common import UserError
+from labeler.views import cropped_file, image_file, preview, problems_markdown, summary_markdown, tag
 from labeler.quotas import progress
-from labeler.views import (badge, cropped_file, ending, image_file, preview, problems_markdown,
-                           summary_markdown, tag)
 from trainer.judgments import DEFAULT_SCHEME, SCHEMES
 from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES
 
 MAX_K = L.K_RANGE[1]
-RECENT_PAIRS = 4
-N_VIEW = 16 + 8 * MAX_K  # outputs of _view: see _outputs
+RECENT_JUDGMENTS = 6
 NO_RANK = "–"  # the rank selector's "not ranked"
 RANK_CHOICES = [NO_RANK] + [str(r) for r in range(1, MAX_K + 1)]
+# The largest box (width, height px) a card image is shown in at 1366x768 (K <= 4) or 1440x900
+# (K = 5-6), after style.css: labels are drawn to be >= MIN_LABEL_PX px in it.
+CARD_BOX = {2: (580, 370), 3: (380, 370), 4: (580, 150), 5: (380, 180), 6: (380, 180)}
 log = logging.getLogger(__name__)
 
 
 def _layout(ctx) -> dict:
     c: dict = {"state": gr.State(L.LabelState())}
-    c["header"] = gr.Markdown(elem_id="label-header")
-    with gr.Row(equal_height=True):
-        c["annotator"] = gr.Textbox(label="Your name (annotator)", elem_id="annotator", scale=2,
-                                    placeholder="entered once per browser session", max_lines=1)
-        c["k"] = gr.Slider(L.K_RANGE[0], MAX_K, value=4, step=1, label="Candidates (K)",
-                           elem_id="k", scale=2)
-        c["temperature"] = gr.Slider(0.1, 1.5, value=0.8, step=0.05, label="Temperature", scale=1)
-        c["top_p"] = gr.Slider(0.5, 1.0, value=0.95, step=0.01, label="Top-p", scale=1)
-        c["selection"] = gr.Radio(
-            list(L.SELECTIONS), value=ctx.selection, label="Candidates", elem_id="selection", scale=1,
-            info=f"active: sample {ctx.oversample:g}xK, show the K most informative, prompts of thin "
-                 "kinds first; plain: the first K samples, any prompt")
-    c["prompt"] = gr.Markdown(elem_id="prompt", elem_classes=["prompt-box"])
-    with gr.Accordion("Type your own prompt", open=False):
+    with gr.Row(equal_height=True, elem_id="label-top"):
+        c["prompt"] = gr.Markdown(elem_id="prompt", elem_classes=["prompt-box"], min_height=0)
+        with gr.Column(scale=0, min_width=220, elem_id="who-box"):
+            c["annotator"] = gr.Textbox(label="Your name (annotator)", elem_id="annotator",
+                                        placeholder="your name (annotator)", max_lines=1,
+                                        container=False)
+            c["who"] = gr.Markdown(elem_id="who")
+    with gr.Row(elem_id="status-row", equal_height=True):
+        with gr.Column(elem_id="status", scale=4):  # the status line: #status, #progress inside
+            c["progress"] = gr.Markdown(elem_id="progress")
+        c["header"] = gr.Markdown(elem_id="label-header", min_height=0)
+    c["cards"] = []
+    with gr.Row(elem_id="candidates", equal_height=False, elem_classes=["k-4"]) as row:
+        for i in range(MAX_K):
+            c["cards"].append(_card(i))
+    c["grid"] = row
+    # No precision=0: it would round 1.5 to 2 before labeling.submit can refuse it.
+    c["chosen"] = gr.Number(value=None, visible="hidden", elem_id="chosen-pos")
+    c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos")
+    c["ranks_api"] = gr.Textbox(value="", visible="hidden", elem_id="ranks-api")  # /submit's ranks
+    with gr.Row(elem_id="action-bar", equal_height=True):
+        c["picks"] = gr.Markdown(elem_id="picks")
+        c["submit"] = gr.Button("Submit (Enter)", variant="primary", elem_id="submit", min_width=110)
+        c["skip"] = gr.Button("Skip (S)", elem_id="skip", min_width=80)
+        c["both_bad"] = gr.Button("Both bad (B)", elem_id="both-bad", min_width=100)
+        c["tie"] = gr.Button("Tie (T)", elem_id="tie", min_width=80)
+        c["rank_mode"] = gr.Button("Rank by keys (O)", elem_id="rank-mode", min_width=120)
+        c["regenerate"] = gr.Button("Regenerate (R)", elem_id="regenerate", min_width=110)
+        c["undo"] = gr.Button("Undo (U)", elem_id="undo", min_width=80)
+    c["order"] = [gr.Button(f"Next best: {i + 1}", visible="hidden", elem_id=f"order-{i}")
+                  for i in range(MAX_K)]
+    _settings_layout(ctx, c)
+    with gr.Accordion("Type your own request", open=False, elem_id="custom"):
         with gr.Row(equal_height=True):
             c["custom"] = gr.Textbox(label="Request (Enter to use it)", scale=4,
                                      elem_id="custom-prompt", max_lines=1,
                                      placeholder="DL model with 4 input nodes, 6 and 10 hidden "
                                                  "nodes, 1 output")
             c["custom_cat"] = gr.Radio(["auto", *CATEGORIES], value="auto", label="Category")
-            c["use_custom"] = gr.Button("Use this prompt", elem_id="use-custom", scale=1)
-    with gr.Column(elem_id="status"):  # the status line: #status, and #progress inside it
-        c["progress"] = gr.Markdown(elem_id="progress")
-    c["cards"] = []
-    with gr.Row(elem_id="candidates", equal_height=False, elem_classes=["k-4"]) as row:
-        for i in range(MAX_K):
-            c["cards"].append(_card(i))
-    c["grid"] = row
-    c["picks"] = gr.Markdown(elem_id="picks")
-    # No precision=0: it would round 1.5 to 2 before labeling.submit can refuse it.
-    c["chosen"] = gr.Number(value=None, visible="hidden", elem_id="chosen-pos")
-    c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos")
-    with gr.Row():
-        c["submit"] = gr.Button("Submit pair (Enter)", variant="primary", elem_id="submit")
-        c["skip"] = gr.Button("Skip (S)", elem_id="skip")
-        c["both_bad"] = gr.Button("Both bad (B)", elem_id="both-bad")
-        c["tie"] = gr.Button("Tie (T)", elem_id="tie")
-        c["regenerate"] = gr.Button("Regenerate (R)", elem_id="regenerate")
-        c["undo"] = gr.Button("Undo (U)", elem_id="undo")
-    c["ranks_api"] = gr.Textbox(value="", visible="hidden", elem_id="ranks-api")  # /submit's ranks
-    with gr.Accordion("Advanced", open=False, elem_id="label-advanced"):
-        c["scheme"] = gr.Dropdown(list(SCHEMES), value=DEFAULT_SCHEME, label="Pairs per screen",
-                                  elem_id="pair-scheme", info=(
-                                      "best_worst: 1 pair (best over worst); extremes: best over each "
-                                      "other and each over worst; all: every pair across ranks. One screen "
-                                      "weighs 1 in training whatever the number."))
+            c["use_custom"] = gr.Button("Use this request", elem_id="use-custom", scale=1)
+    with gr.Accordion("Progress and last judgments", open=False, elem_id="label-progress"):
+        c["progress_table"] = gr.Markdown(elem_id="progress-table")
+        c["recent"] = gr.Markdown(elem_id="recent-judgments")
+    with gr.Accordion("Guidelines", open=False, elem_id="guidelines"):
+        gr.Markdown(V.guidelines_md(ctx.data_dir), elem_id="guidelines-text")
     _compare_layout(c)
     _edit_layout(c)
     return c
 
 
+def _settings_layout(ctx, c: dict) -> None:
+    with gr.Accordion("Settings: candidates, sampling, pairs per screen", open=False,
+                      elem_id="label-advanced"):
+        with gr.Row(equal_height=True):
+            c["k"] = gr.Slider(L.K_RANGE[0], MAX_K, value=4, step=1, label="Candidates (K)",
+                               elem_id="k", scale=2)
+            c["temperature"] = gr.Slider(0.1, 1.5, value=0.8, step=0.05, label="Temperature", scale=1)
+            c["top_p"] = gr.Slider(0.5, 1.0, value=0.95, step=0.01, label="Top-p", scale=1)
+            c["selection"] = gr.Radio(
+                list(L.SELECTIONS), value=ctx.selection, label="Candidates", elem_id="selection",
+                scale=1, info=f"active: sample {ctx.oversample:g}xK, show the K most informative, "
+                              "prompts of thin kinds first; plain: the first K samples, any prompt")
+            c["scheme"] = gr.Dropdown(list(SCHEMES), value=DEFAULT_SCHEME, label="Pairs per screen",
+                                      elem_id="pair-scheme", scale=1, info=(
+                                          "best_worst: 1 pair (best over worst); extremes: best over "
+                                          "each other and each over worst; all: every pair across "
+                                          "ranks. One screen weighs 1 in training whatever the number."))
+
+
 def _card(i: int) -> dict:
-    with gr.Column(min_width=200, elem_classes=["card"], elem_id=f"card-{i}") as col:
+    with gr.Column(min_width=160, elem_classes=["card"], elem_id=f"card-{i}") as col:
         # no label over the drawing (it hid nodes in the corner): the caption starts with #N
         image = gr.Image(label=f"#{i + 1}", show_label=False, elem_id=f"candidate-{i}",
                          type="filepath", interactive=False, format="png",
-                         buttons=["fullscreen"], elem_classes=["candidate-image"])
+                         buttons=[], elem_classes=["candidate-image"])  # a click zooms (shortcuts.js)
         bdg = gr.Markdown(elem_classes=["badge"], elem_id=f"badge-{i}")
-        with gr.Row():
-            choose = gr.Button(f"Choose {i + 1}", elem_id=f"choose-{i}", size="sm")
-            reject = gr.Button(f"Reject ⇧{i + 1}", elem_id=f"reject-{i}", size="sm")
-        rank = gr.Dropdown(RANK_CHOICES, value=NO_RANK, label="Rank (optional)", elem_id=f"rank-{i}",
-                           min_width=80, container=False, interactive=True)
-        with gr.Accordion("Problems", open=False):
+        with gr.Row(elem_classes=["card-actions"], equal_height=True):
+            choose = gr.Button(f"Choose {i + 1}", elem_id=f"choose-{i}", size="sm", min_width=60)
+            reject = gr.Button(f"Reject ⇧{i + 1}", elem_id=f"reject-{i}", size="sm", min_width=60)
+            rank = gr.Dropdown(RANK_CHOICES, value=NO_RANK, label=f"Rank of #{i + 1}",
+                               elem_id=f"rank-{i}", min_width=70, container=False,
+                               interactive=True, elem_classes=["rank"])
+        with gr.Accordion("Problems and text", open=False, elem_classes=["details"]):
             problems = gr.Markdown()
-        with gr.Accordion("Raw text", open=False):
             raw = gr.Code(language=None, interactive=False, lines=4, max_lines=14,
                           wrap_lines=True, elem_id=f"raw-{i}")
     return {"col": col, "image": image, "badge": bdg, "choose": choose, "reject": reject,
@@ -159,54 +189,20 @@ def _edit_layout(c: dict) -> None:
 
 
 # ---------------------------------------------------------------- state -> component updates
-_NOTICE_TAGS = {"saved": "ok", "undone": "info", "skipped": "info", "marked": "info"}
-
-
-def _notice(state: L.LabelState) -> str:
-    """The last action's result as a tagged line ("saved pair `x` · ")."""
-    if not state.notice:
-        return ""
-    word, _, rest = state.notice.partition(" ")
-    return f"{tag(_NOTICE_TAGS.get(word, 'info'), word)} {rest} · "
-
-
-def _status(state: L.LabelState) -> str:
-    if not state.candidates:
-        if state.prompt:
-            return "Press **Regenerate (R)** for candidates."
-        return ""
-    if state.all_invalid:
-        return (f"{tag('bad', 'all invalid')} Every candidate is invalid. Press "
-                "**Regenerate (R)**, or fix one under *Edit to fix*.")
-    how = f" <small>(shown: the most informative, {state.selected})</small>" \
-        if state.selected.startswith("active") else ""
-    return ("Pick one **chosen** (1-6) and one **rejected** (Shift+1-6), optionally rank the others, "
-            f"then **Submit** (Enter).{how}")
-
-
-def _prompt_md(state: L.LabelState) -> str:
-    if not state.prompt:
-        return "*No prompt yet.*"
-    where = f"pool `{state.prompt_id}`" if state.prompt_id else "typed"
-    asks = f" · *{state.asks}*" if state.asks else ""
-    return f"**Request** ({state.category}, {where}): {state.request}{asks}"
-
-
-def _header(ctx) -> str:
+def _header(ctx) -> dict:
+    """The progress in screens (the top line and the Progress accordion) from one read of each store."""
     try:
-        stored = ctx.store.read()  # one read for counts and the last pairs
-        return summary_markdown(progress(stored.counts()), ctx.models.name(ctx.models.active()),
-                                stored.recent(RECENT_PAIRS))
+        stored = ctx.store.read()
+        judgments = ctx.judgments.read() if ctx.judgments is not None else None
     except PreferenceError as exc:
-        return f"{tag('bad', 'error')} The preferences file is unreadable: {exc}"
-
-
-def _picks_md(state: L.LabelState) -> str:
-    def show(pos):
-        return "-" if pos is None else f"**#{pos + 1}**"
-    ranks = L.ranks_of(state)
-    ranked = " · Ranked: " + ", ".join(f"#{p + 1}={r}" for p, r in sorted(ranks.items())) if ranks else ""
-    return f"Chosen: {show(state.chosen)} · Rejected: {show(state.rejected)}{ranked}"
+        message = f"{tag('bad', 'error')} The preferences file is unreadable: {exc}"
+        return {"header": message, "progress_table": message, "recent": ""}
+    model = ctx.models.name(ctx.models.active())
+    screens = V.screens_by_category(judgments, stored)
+    return {"header": V.progress_line(screens, model),
+            "progress_table": "Pairs in the CSV (a screen gives 1-15 pairs, weighted to one):\n\n"
+                              + summary_markdown(progress(stored.counts()), model, []),
+            "recent": V.recent_judgments_md(judgments, RECENT_JUDGMENTS)}
 
 
 def _rank_update(state: L.LabelState, i: int):
@@ -218,33 +214,35 @@ def _rank_update(state: L.LabelState, i: int):
     if i == state.rejected:
         return gr.Dropdown(choices=choices, value=str(k), interactive=False)
     rank = L.ranks_of(state).get(i)
-    return gr.Dropdown(choices=choices, value=NO_RANK if rank is None else str(rank), interactive=True)
+    return gr.Dropdown(choices=choices, value=NO_RANK if rank is None else str(rank),
+                       interactive=not state.ordering)
 
 
-def _marks(state: L.LabelState, status: str, visible_n: int | None = None) -> list:
-    """The outputs a pick changes: state, pick summary, status, the two hidden positions, and
-    per card its highlight (and visibility when `visible_n` is given) and button states: the
-    marked button is filled and says so (Chosen ✓ / Rejected ✗), the other stays plain."""
-    out = [state, _picks_md(state), status, state.chosen, state.rejected]
-    for i in range(MAX_K):
+def _grid_classes(state: L.LabelState, n: int) -> list[str]:
+    return [f"k-{n}"] + (["ordering"] if state.ordering else [])
+
+
+def _marks(c: dict, state: L.LabelState, status: str, visible_n: int | None = None) -> dict:
+    """What a pick changes: state, pick line, status, the two hidden positions, and per card its
+    highlight (and visibility when `visible_n` is given) and button states: the marked button is
+    filled and says so (Chosen ✓ / Rejected ✗), the other stays plain."""
+    out = {c["state"]: state, c["picks"]: V.picks_md(state), c["progress"]: status,
+           c["chosen"]: state.chosen, c["rejected"]: state.rejected,
+           c["rank_mode"]: gr.Button("Leave rank mode (O)" if state.ordering else "Rank by keys (O)",
+                                     variant="primary" if state.ordering else "secondary"),
+           c["grid"]: gr.Row(elem_classes=_grid_classes(state, max(visible_n or 0,
+                                                                   len(state.candidates), 1)))}
+    for i, card in enumerate(c["cards"]):
         role = "chosen" if state.chosen == i else "rejected" if state.rejected == i else ""
         classes = ["card", role] if role else ["card"]
-        out += [gr.Column(elem_classes=classes) if visible_n is None else
-                gr.Column(elem_classes=classes, visible=i < visible_n),
-                gr.Button(f"Chosen ✓ {i + 1}" if role == "chosen" else f"Choose {i + 1}",
-                          variant="primary" if role == "chosen" else "secondary"),
-                gr.Button(f"Rejected ✗ {i + 1}" if role == "rejected" else f"Reject ⇧{i + 1}",
-                          variant="stop" if role == "rejected" else "secondary"),
-                _rank_update(state, i)]
+        out[card["col"]] = (gr.Column(elem_classes=classes) if visible_n is None else
+                            gr.Column(elem_classes=classes, visible=i < visible_n))
+        out[card["choose"]] = gr.Button(f"Chosen ✓ {i + 1}" if role == "chosen" else f"Choose {i + 1}",
+                                        variant="primary" if role == "chosen" else "secondary")
+        out[card["reject"]] = gr.Button(f"Rejected ✗ {i + 1}" if role == "rejected" else f"Reject ⇧{i + 1}",
+                                        variant="stop" if role == "rejected" else "secondary")
+        out[card["rank"]] = _rank_update(state, i)
     return out
-
-
-def _card_caption(state: L.LabelState, cand: L.ShownCandidate) -> str:
-    """Valid / N problems, complete / cut off, and what it draws beside what the request asks."""
-    asks = f"{state.asks} · " if state.asks else ""
-    number = state.candidates.index(cand) + 1
-    return (f"**#{number}** {badge(cand.ok, cand.problems)} · {ending(cand.stopped_on_eos)}\n\n"
-            f"<small>{asks}{L.describes_drawing(cand.text)}</small>")
 
 
 def _compare_view(ctx, state: L.LabelState, a, b) -> list:
@@ -256,39 +254,49 @@ def _compare_view(ctx, state: L.LabelState, a, b) -> list:
     return out
 
 
-def _view(ctx, state: L.LabelState, status: str | None = None, pending: int = 0,
-          reset_editor: bool = False) -> list:
-    """Every Label-tab output from the state; `pending` = K cards shown empty while generating
-    (the header, which reads the CSV, is refreshed once the candidates are there);
+def _view(ctx, c: dict, state: L.LabelState, status: str | None = None, pending: int = 0,
+          reset_editor: bool = False) -> dict:
+    """Every Label-tab update from the state; `pending` = K cards shown empty while generating
+    (the header, which reads the stores, is refreshed once the candidates are there);
     `reset_editor` empties Edit to fix (the prompt changed)."""
-    status = f"{_notice(state)}{_status(state)}" if status is None else status
+    status = f"{V.notice(state)}{V.status(state)}" if status is None else status
     n = len(state.candidates)
     choices = [(f"#{i + 1}", i) for i in range(n)]
-    out = [_prompt_md(state), gr.skip() if pending else _header(ctx),
-           gr.Button(variant="primary" if state.all_invalid else "secondary"),
-           gr.Dropdown(choices=choices, value=0 if n else None),
-           gr.Row(elem_classes=[f"k-{max(n, pending, 1)}"]),
-           gr.Dropdown(choices=choices, value=0 if n else None),
-           gr.Dropdown(choices=choices, value=1 if n > 1 else None),
-           *_compare_view(ctx, state, 0, 1)]
-    out += ["", ""] if reset_editor else [gr.skip(), gr.skip()]
-    for i in range(MAX_K):
+    left, right = _compare_view(ctx, state, 0, 1)
+    out = _marks(c, state, status, max(n, pending, 1))
+    out.update({c["prompt"]: V.prompt_md(state),
+                c["regenerate"]: gr.Button(variant="primary" if state.all_invalid else "secondary"),
+                c["edit_source"]: gr.Dropdown(choices=choices, value=0 if n else None),
+                c["cmp_a"]: gr.Dropdown(choices=choices, value=0 if n else None),
+                c["cmp_b"]: gr.Dropdown(choices=choices, value=1 if n > 1 else None),
+                c["cmp_left"]: left, c["cmp_right"]: right})
+    if not pending:
+        out.update({c[key]: value for key, value in _header(ctx).items()})
+    if reset_editor:
+        out.update({c["editor"]: "", c["edit_for"]: ""})
+    box = CARD_BOX.get(n, CARD_BOX[MAX_K])
+    for i, card in enumerate(c["cards"]):
         if i >= n:
-            out += [None, "", "", ""]
+            out.update({card["image"]: gr.Image(value=None, alt_text=None), card["badge"]: "",
+                        card["problems"]: "", card["raw"]: ""})
             continue
         cand = state.candidates[i]
-        out += [str(cropped_file(ctx.render_dir, cand.text)), _card_caption(state, cand),
-                problems_markdown(cand.problems), cand.text]
-    return _marks(state, status, max(n, pending, 1)) + out
+        out.update({card["image"]: gr.Image(value=str(cropped_file(ctx.render_dir, cand.text, box=box)),
+                                            alt_text=V.alt_text(state, i)),
+                    card["badge"]: V.card_caption(state, i),
+                    card["problems"]: problems_markdown(cand.problems), card["raw"]: cand.text})
+    return out
 
 
 def _outputs(c: dict) -> tuple[list, list]:
-    marks = [c["state"], c["picks"], c["progress"], c["chosen"], c["rejected"]]
+    """The output lists in the HTTP API's order (the handlers return dicts)."""
+    marks = [c["state"], c["picks"], c["progress"], c["chosen"], c["rejected"], c["rank_mode"],
+             c["grid"]]
     for card in c["cards"]:
         marks += [card["col"], card["choose"], card["reject"], card["rank"]]
-    view = marks + [c["prompt"], c["header"], c["regenerate"], c["edit_source"], c["grid"],
-                    c["cmp_a"], c["cmp_b"], c["cmp_left"], c["cmp_right"], c["editor"],
-                    c["edit_for"]]
+    view = marks + [c["prompt"], c["header"], c["progress_table"], c["recent"], c["regenerate"],
+                    c["edit_source"], c["cmp_a"], c["cmp_b"], c["cmp_left"], c["cmp_right"],
+                    c["editor"], c["edit_for"]]
     for card in c["cards"]:
         view += [card["image"], card["badge"], card["problems"], card["raw"]]
     return marks, view
@@ -313,73 +321,75 @@ def _who(annotator: str | None, request: gr.Request | None) -> str | None:
         return None
 
 
-def _advance(ctx, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
+def identity(c: dict):
+    """The page-load handler for who is labeling: under --auth the login (the name field hidden,
+    "Labeling as ana (login)" shown), else the name this browser last typed."""
+    def load(name, request: gr.Request = None):
+        login = getattr(request, "username", None)
+        if login:
+            return {c["annotator"]: gr.Textbox(value=login, visible=False, interactive=False),
+                    c["who"]: f"Labeling as **{html.escape(login)}** (your login)"}
+        return {c["annotator"]: name or gr.skip()}
+    return load
+
+
+def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
              rng: random.Random, custom: tuple[str, str] | None = None,
-             same_prompt: bool = False, annotator: str | None = None):
+             same_prompt: bool = False, annotator: str | None = None, keep_notice: bool = False):
     """Generator: (new prompt,) progress message, then the candidates (or a clear message).
-    The candidates are shown only if the session did not move on while they were generated."""
+    The candidates are shown only if the session did not move on while they were generated.
+    `keep_notice`: the step follows an action whose result the status line still reports
+    (a submit, a skip, an undo); else that line is cleared."""
     before = book.current(state)
 
     def start(current: L.LabelState):
+        if not keep_notice:
+            current = replace(current, notice="")
         if custom is not None:
             current = L.custom_prompt(current, *custom)
         elif not same_prompt or not current.prompt:
             current = L.next_prompt(ctx, current, rng, annotator, cover=sampling.selection != "plain")
         L.check_sampling(sampling)
-        return replace(current, candidates=(), chosen=None, rejected=None, confirm=None), None
+        return replace(current, candidates=(), chosen=None, rejected=None, confirm=None, order=()), None
 
     try:
         waiting, _ = book.apply(state, start)
     except UserError as exc:
-        yield _view(ctx, before, _warn(str(exc)))
+        yield _view(ctx, c, before, _warn(str(exc)))
         return
     reset = waiting.prompt_key != before.prompt_key
     model = ctx.models.name(ctx.models.active())
     count = f"{sampling.k} candidates" if sampling.m == int(sampling.k) else \
         f"{sampling.m} candidates (to show the {sampling.k} most informative)"
-    message = f"{_notice(waiting)}{tag('busy', 'generating')} {count} with `{model}` ..."
-    yield _view(ctx, waiting, message, pending=int(sampling.k), reset_editor=reset)
+    message = f"{V.notice(waiting)}{tag('busy', 'generating')} {count} with `{model}` ..."
+    yield _view(ctx, c, waiting, message, pending=int(sampling.k), reset_editor=reset)
     try:
         new = L.generate(ctx, waiting, sampling, annotator)
     except Exception as exc:  # the UI boundary: a model failure is shown, not a stack trace
         if not isinstance(exc, UserError):
             log.exception("generation failed")
         if book.current(waiting).version == waiting.version:
-            yield _view(ctx, waiting, _warn(f"Generation failed: {exc}"))
+            yield _view(ctx, c, waiting, _warn(f"Generation failed: {exc}"))
         return
     stored = book.finish(waiting, new)
     if stored is None:  # superseded (an undo, a skip, another prompt): drop, never write back
-        yield [gr.skip()] * N_VIEW
+        yield gr.skip()
         return
-    yield _view(ctx, stored)
+    yield _view(ctx, c, stored)
 
 
-def _apply_marks(book: L.SessionBook, state: L.LabelState, change) -> list:
+def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
     """Apply `change(current) -> new state` to the session and show the marks (or why not)."""
     try:
         state, _ = book.apply(state, lambda cur: (change(cur), None))
     except UserError as exc:
-        return _marks(book.current(state), _warn(str(exc)))
-    return _marks(state, _status(state))
-
-
-def _mark_handler(book: L.SessionBook, role: str, i: int):
-    def handler(state: L.LabelState):
-        return _apply_marks(book, state, lambda cur: L.mark(cur, i, role))
-    return handler
-
-
-def _rank_handler(book: L.SessionBook, i: int):
-    def handler(state: L.LabelState, value):
-        rank = None if value in (None, "", NO_RANK) else value
-        return _apply_marks(book, state, lambda cur: L.set_rank(cur, i, rank))
-    return handler
+        return _marks(c, book.current(state), _warn(str(exc)))
+    return _marks(c, state, f"{V.notice(state)}{V.status(state)}")
 
 
 def _wire(ctx, c: dict) -> None:
     book = L.SessionBook()
     marks, view = _outputs(c)
-    assert len(view) == N_VIEW, len(view)
     c["view_outputs"], c["mark_outputs"] = view, marks
     # the annotator rides along with the sampling knobs: a new prompt is picked for them (overlap)
     sampling = c["sampling"] = [c["k"], c["temperature"], c["top_p"], c["selection"], c["annotator"]]
@@ -394,7 +404,9 @@ def _wire(ctx, c: dict) -> None:
         dropdown.change(compare, [c["state"], c["cmp_a"], c["cmp_b"]],
                         [c["cmp_left"], c["cmp_right"]], api_visibility="private",
                         show_progress="hidden")
-    c["header_fn"] = lambda: _header(ctx)
+    c["header_fn"] = lambda: {c[key]: value for key, value in _header(ctx).items()}
+    c["header_outputs"] = [c["header"], c["progress_table"], c["recent"]]
+    c["identity_fn"] = identity(c)
 
 
 def _follows(book: L.SessionBook, state: L.LabelState) -> bool:
@@ -407,39 +419,40 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     rng = random.Random()
 
     def settings(k, temperature, top_p, selection) -> L.Sampling:
+        """The sampling settings as one value (a new knob: here and in `sampling`)."""
         return L.Sampling(k, temperature, top_p, selection=selection, oversample=ctx.oversample)
 
     def next_prompt(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
                     req: gr.Request = None):
-        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
+        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
                             annotator=_who(annotator, req))
 
     def after_pair(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
                    req: gr.Request = None):
         current = book.current(state)
         if not _follows(book, state) or current.candidates or not current.notice:
-            yield [gr.skip()] * N_VIEW  # refused, or the session moved on (e.g. an undo)
+            yield gr.skip()  # refused, or the session moved on (e.g. an undo)
             return
-        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
-                            annotator=_who(annotator, req))
+        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
+                            annotator=_who(annotator, req), keep_notice=True)
 
     def replay(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
                req: gr.Request = None):
         """After an undo: candidates for the restored prompt (same seed as before)."""
         if not _follows(book, state) or state.candidates or not state.prompt:
-            yield [gr.skip()] * N_VIEW
+            yield gr.skip()
             return
-        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
-                            same_prompt=True, annotator=_who(annotator, req))
+        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
+                            same_prompt=True, annotator=_who(annotator, req), keep_notice=True)
 
     def regenerate(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
                    req: gr.Request = None):
-        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
+        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
                             same_prompt=True, annotator=_who(annotator, req))
 
     def use_custom(state, request, category, k, temperature, top_p, selection=ctx.selection,
                    annotator=None, req: gr.Request = None):
-        yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
+        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
                             custom=(request, category), annotator=_who(annotator, req))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
@@ -455,10 +468,10 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
             try:
                 state, _ = book.apply(state, lambda cur: (L.skip(ctx, cur, reason, name), None))
             except UserError as exc:  # with overlap: a second tie / both bad of one prompt
-                yield _view(ctx, book.current(state), _warn(str(exc)))
+                yield _view(ctx, c, book.current(state), _warn(str(exc)))
                 return
-            yield from _advance(ctx, book, state, settings(k, temperature, top_p, selection), rng,
-                                annotator=name)
+            yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
+                                annotator=name, keep_notice=True)
         c[reason].click(skip, [c["state"], c["annotator"], *sampling[:4]], view, api_name=reason,
                         **gen)
     return after_pair
@@ -466,16 +479,22 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
 
 def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, sampling: list,
                 gen: dict) -> None:
-    """Choose / reject buttons, submit (API `/submit`) and undo (API `/undo`)."""
-    for i, card in enumerate(c["cards"]):
-        card["choose"].click(_mark_handler(book, "chosen", i), c["state"], marks,
-                             api_visibility="private", show_progress="hidden")
-        card["reject"].click(_mark_handler(book, "rejected", i), c["state"], marks,
-                             api_visibility="private", show_progress="hidden")
+    """Choose / reject / rank buttons, rank mode, submit (API `/submit`) and undo (API `/undo`)."""
+    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+
+    def handler(change):
+        return lambda state: _apply_marks(c, book, state, change)
 
     for i, card in enumerate(c["cards"]):
-        card["rank"].input(_rank_handler(book, i), [c["state"], card["rank"]], marks,
-                           api_visibility="private", show_progress="hidden")
+        card["choose"].click(handler(lambda cur, i=i: L.mark(cur, i, "chosen")), c["state"], marks, **quiet)
+        card["reject"].click(handler(lambda cur, i=i: L.mark(cur, i, "rejected")), c["state"], marks, **quiet)
+        c["order"][i].click(handler(lambda cur, i=i: L.press_order(cur, i)), c["state"], marks, **quiet)
+
+        def rank(state, value, i=i):
+            value = None if value in (None, "", NO_RANK) else value
+            return _apply_marks(c, book, state, lambda cur: L.set_rank(cur, i, value))
+        card["rank"].input(rank, [c["state"], card["rank"]], marks, **quiet)
+    c["rank_mode"].click(handler(L.toggle_ordering), c["state"], marks, **quiet)
 
     def submit(state, chosen, rejected, annotator, ranks="", scheme=DEFAULT_SCHEME,
                request: gr.Request = None):
@@ -490,22 +509,24 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         try:
             state, result = book.apply(state, action)
         except UserError as exc:
-            return _marks(book.current(state), _warn(str(exc)))
+            return _marks(c, book.current(state), _warn(str(exc)))
         if isinstance(result, L.NeedsConfirmation):
-            return _marks(state, _warn(str(result)))
-        return _marks(state, _notice(state).removesuffix(" · "))
+            return _marks(c, state, _warn(str(result)))
+        if not _follows(book, state):  # an undo (or another action) came in meanwhile
+            return gr.skip()
+        return _marks(c, state, V.notice(state).removesuffix(" · "))
 
     c["submit"].click(submit, [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"],
-                               c["scheme"]], marks, api_name="submit").then(after_pair, [c["state"], *sampling], view,
-                                              api_visibility="private", **gen)
+                               c["scheme"]], marks, api_name="submit").then(
+        after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
 
     def undo(state, annotator, request: gr.Request = None):
         name = _user(annotator, request)
         try:
             state, _ = book.apply(state, lambda cur: L.undo(ctx, cur, name))
         except UserError as exc:
-            return _view(ctx, book.current(state), _warn(str(exc)))
-        return _view(ctx, state, reset_editor=True)
+            return _view(ctx, c, book.current(state), _warn(str(exc)))
+        return _view(ctx, c, state, reset_editor=True)
 
     c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo").then(
         c["replay_fn"], [c["state"], *sampling], view, api_visibility="private", **gen)
@@ -541,8 +562,8 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
             state, _ = book.apply(state, lambda cur: L.submit_edit(
                 ctx, cur, text, _pos(source), _pos(rejected), name, for_prompt=edit_for))
         except UserError as exc:
-            return _marks(book.current(state), _warn(str(exc)))
-        return _marks(state, _notice(state).removesuffix(" · "))
+            return _marks(c, book.current(state), _warn(str(exc)))
+        return _marks(c, state, V.notice(state).removesuffix(" · "))
 
     sampling = c["sampling"]
     c["edit_submit"].click(submit_edit, [c["state"], c["editor"], c["edit_source"],

@@ -30,8 +30,8 @@ from labeler.common import UserError
 from labeler.label_generation import (TASK_NOTE, candidate_margins, check_sampling, generate,
                                       pick_shown, show_task, to_shown)
 from labeler.label_judging import (check_diagram_text, check_not_judged, check_scheme, history,
-                                   mark, parse_ranks, ranking_groups, ranks_of, set_rank, skip,
-                                   submit, submit_edit, undo)
+                                   mark, order_of, parse_ranks, press_order, ranking_groups, ranks_of, set_rank, skip,
+                                   submit, submit_edit, toggle_ordering, undo)
 from labeler.label_session import (K_RANGE, MAX_PROMPT_CHARS, MAX_SESSIONS, OVERSAMPLE_RANGE,
                                    SELECTIONS, SKIP_REASONS, UNDOABLE, LabelState,
                                    NeedsConfirmation, Sampling, SessionBook, ShownCandidate,
@@ -45,7 +45,7 @@ __all__ = [
     "ShownCandidate", "UserError", "annotator_name", "candidate_margins", "check_diagram_text",
     "check_not_judged", "check_request", "check_sampling", "check_scheme", "custom_prompt",
     "describe_reading", "describe_request", "describes_drawing", "ensure_session", "generate",
-    "history", "mark", "next_prompt", "overlap_of", "parse_ranks", "pick_category", "pick_shown",
+    "history", "mark", "next_prompt", "order_of", "press_order", "toggle_ordering", "overlap_of", "parse_ranks", "pick_category", "pick_shown",
     "ranking_groups", "ranks_of", "set_rank", "show_task", "skip", "submit", "submit_edit",
     "to_shown", "undo",
 ]
