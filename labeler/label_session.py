@@ -20,6 +20,7 @@ from labeler.coverage import kinds_of, labeled_kind_counts, pick_kind
 from labeler.limits import check_annotator, whole_number
 from labeler.quotas import TARGETS, labeled_counts
 from labeler.tasks import Overlap, judged_by, pick_prompt, stored_prompt_ids
+from trainer.preferences import PreferenceError
 from trainer.schema import CATEGORIES, request_category
 from trainer.selection import MAX_M
 
@@ -195,7 +196,7 @@ def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | Non
                           labeled_counts(stored.counts()), rng, pick_category)
         category = str(row["category"])
     else:
-        labeled = stored.labeled_prompts()
+        labeled = stored.labeled_prompts() | judged_prompts(ctx)  # a tie or both bad has no pair
         excluded = set(state.skipped) | ctx.reservations.held_by_others(state.session) | {state.prompt_id}
         pool = ctx.pool
         fresh = pool[~pool["prompt"].astype(str).isin(labeled)
@@ -212,6 +213,16 @@ def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | Non
                    asks=describe_request(row.get("dest_shape_info")),
                    request=str(row["request"]), prompt=str(row["prompt"]), candidates=(),
                    chosen=None, rejected=None, generation_id="", replay_seed=None, confirm=None)
+
+
+def judged_prompts(ctx) -> frozenset[str]:
+    """The prompts of every live judgment (ties and both bad included: they give no pairs)."""
+    if ctx.judgments is None:
+        return frozenset()
+    try:
+        return frozenset(j.prompt for j in ctx.judgments.read().judgments)
+    except PreferenceError as exc:
+        raise UserError(f"The judgments file is unreadable: {exc}") from exc
 
 
 def _thin_kind(pool, rows, stored, category: str, rng: random.Random):

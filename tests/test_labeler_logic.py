@@ -304,3 +304,36 @@ def test_bad_edits_write_nothing(ctx, text, rejected, message):
         state = ready(ctx)
         L.submit_edit(ctx, state, text, 0, rejected, "ana", for_prompt=state.prompt_key)
     assert len(ctx.store.load()) == 0
+
+
+@pytest.mark.parametrize("reason", ["tie", "both_bad"])
+def test_a_prompt_judged_a_tie_or_both_bad_does_not_come_back_in_a_new_session(ctx, reason):
+    shown = ready(ctx)
+    L.skip(ctx, shown, reason, "ana")
+    fresh = L.LabelState(session="after-reload")  # one session: it holds one reservation at a time
+    seen = {L.next_prompt(ctx, fresh, random.Random(s)).prompt_id for s in range(40)}
+    assert shown.prompt_id not in seen  # a fresh session (a reload) does not offer it again
+    L.undo(ctx, fresh, "ana")  # taken back: the prompt is open again
+    seen = {L.next_prompt(ctx, fresh, random.Random(s)).prompt_id for s in range(60)}
+    assert shown.prompt_id in seen
+
+
+def test_rank_mode_presses_give_the_order_best_first_and_fill_in_the_last(ctx):
+    state = ready(ctx, k=4)
+    state = L.toggle_ordering(state)
+    state = L.press_order(L.press_order(state, 2), 0)
+    assert L.order_of(state) == (2, 0) and state.chosen == 2 and state.rejected is None
+    state = L.press_order(state, 0)  # pressed again: out of the order
+    assert L.order_of(state) == (2,)
+    state = L.press_order(L.press_order(state, 0), 3)  # the last card is filled in as worst
+    assert L.order_of(state) == (2, 0, 3, 1) and (state.chosen, state.rejected) == (2, 1)
+    state, judgment_id = L.submit(ctx, state, state.chosen, state.rejected, "ana", scheme="all")
+    saved = ctx.judgments.read().by_id()[judgment_id]
+    assert saved.ranking == ((2,), (0,), (3,), (1,))
+    assert len(ctx.store.load()) == 6  # a full order of 4: every pair
+
+
+def test_an_order_belongs_to_its_candidates(ctx):
+    state = L.press_order(ready(ctx, k=3), 1)
+    again = L.generate(ctx, state, L.Sampling(k=3, seed=99))
+    assert L.order_of(again) == () and again.chosen is None
