@@ -82,6 +82,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="annotators per pool prompt: with N > 1 each prompt is shown to N "
                              "distinct annotators on the same candidates (data/label_tasks.jsonl) "
                              "and the Stats tab measures their agreement (default 1)")
+    parser.add_argument("--no-prefetch", action="store_true",
+                        help="do not generate each session's next screen while the current one "
+                             "is judged (prefetch is off anyway with --overlap > 1)")
     add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
                          "answer format (the Playground's checkbox still decides for its requests)")
 
@@ -104,8 +107,9 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
-    """The whole UI over `ctx`; no module-level state, so tests can build several."""
+def build_app(ctx: AppContext, prefetch: bool = True) -> gr.Blocks:
+    """The whole UI over `ctx`; no module-level state, so tests can build several. `prefetch`:
+    the Label tab generates each session's next screen while the current one is judged."""
     # analytics off: a local labeling tool has no reason to call home (and may have no network)
     # delete_cache: Gradio's copies of served images older than 10 min go every minute (and
     # all of them at the next start), so distinct previews cannot fill /tmp.
@@ -115,7 +119,7 @@ def build_app(ctx: AppContext) -> gr.Blocks:
                     "the model learns your taste.", elem_id="title")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Label", id="label", elem_id="tab-label"):
-                label = create_label_tab(ctx)
+                label = create_label_tab(ctx, prefetch=prefetch)
             with gr.Tab("Playground", id="playground", elem_id="tab-playground"):
                 play = create_playground_tab(ctx, annotator=label["annotator"])
             with gr.Tab("Train", id="train", elem_id="tab-train"):
@@ -167,9 +171,9 @@ def launch_options() -> dict:
 
 def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
            auth: tuple[str, str] | list[tuple[str, str]] | None = None,
-           block: bool = False) -> tuple[gr.Blocks, str]:
+           block: bool = False, prefetch: bool = True) -> tuple[gr.Blocks, str]:
     """Build and start the app; returns (demo, local url). `block=False` returns at once."""
-    demo = build_app(ctx)
+    demo = build_app(ctx, prefetch=prefetch)
     _app, url, _share = demo.launch(server_name=host, server_port=port, auth=auth, share=False,
                                     prevent_thread_lock=not block, quiet=not block,
                                     **launch_options())
@@ -262,7 +266,8 @@ def run_app(args: argparse.Namespace) -> int:
         if problem:
             print(f"diagramlab app: {problem}", file=sys.stderr)
             return 2
-        launch(ctx, host=args.host, port=args.port, auth=auth, block=True)
+        launch(ctx, host=args.host, port=args.port, auth=auth, block=True,
+               prefetch=not getattr(args, "no_prefetch", False))
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # e.g. the port is taken, or the data dir is not writable

@@ -42,6 +42,7 @@ import gradio as gr
 from labeler import label_views as V
 from labeler import labeling as L
 from labeler.common import UserError
+from labeler.prefetch import Prefetcher
 from labeler.views import cropped_file, image_file, preview, problems_markdown, summary_markdown, tag
 from labeler.quotas import progress
 from trainer.judgments import DEFAULT_SCHEME, SCHEMES
@@ -338,9 +339,12 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
              same_prompt: bool = False, annotator: str | None = None, keep_notice: bool = False):
     """Generator: (new prompt,) progress message, then the candidates (or a clear message).
     The candidates are shown only if the session did not move on while they were generated.
+    A next pool prompt comes from the session's prefetch when one is ready for these settings
+    (`labeler.prefetch`); every shown screen starts the next one.
     `keep_notice`: the step follows an action whose result the status line still reports
     (a submit, a skip, an undo); else that line is cleared."""
     before = book.current(state)
+    pre: Prefetcher | None = c.get("prefetch")
 
     def start(current: L.LabelState):
         if not keep_notice:
@@ -352,6 +356,14 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
         L.check_sampling(sampling)
         return replace(current, candidates=(), chosen=None, rejected=None, confirm=None, order=()), None
 
+    if custom is None and not same_prompt and pre is not None:  # the next screen may be ready
+        ready = pre.take(before, sampling, annotator)
+        if ready is not None:
+            swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
+            if swapped is not None:
+                yield _view(ctx, c, swapped, reset_editor=True)
+                pre.start(swapped, sampling, annotator)
+                return
     try:
         waiting, _ = book.apply(state, start)
     except UserError as exc:
@@ -364,7 +376,8 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
     message = f"{V.notice(waiting)}{tag('busy', 'generating')} {count} with `{model}` ..."
     yield _view(ctx, c, waiting, message, pending=int(sampling.k), reset_editor=reset)
     try:
-        new = L.generate(ctx, waiting, sampling, annotator)
+        new = pre.generate(waiting, sampling, annotator) if pre is not None else \
+            L.generate(ctx, waiting, sampling, annotator)
     except Exception as exc:  # the UI boundary: a model failure is shown, not a stack trace
         if not isinstance(exc, UserError):
             log.exception("generation failed")
@@ -376,6 +389,8 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
         yield gr.skip()
         return
     yield _view(ctx, c, stored)
+    if pre is not None:
+        pre.start(stored, sampling, annotator)  # the next screen, while this one is judged
 
 
 def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
@@ -387,8 +402,14 @@ def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
     return _marks(c, state, f"{V.notice(state)}{V.status(state)}")
 
 
-def _wire(ctx, c: dict) -> None:
+def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
+
+    def warm(state: L.LabelState) -> None:  # a prefetched screen's display copies, rendered ahead
+        box = CARD_BOX.get(len(state.candidates), CARD_BOX[MAX_K])
+        for cand in state.candidates:
+            cropped_file(ctx.render_dir, cand.text, box=box)
+    c["prefetch"] = Prefetcher(ctx, warm=warm, enabled=prefetch)
     marks, view = _outputs(c)
     c["view_outputs"], c["mark_outputs"] = view, marks
     # the annotator rides along with the sampling knobs: a new prompt is picked for them (overlap)
@@ -573,8 +594,9 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
         concurrency_id="generate", concurrency_limit=ctx.generate_concurrency)
 
 
-def create_label_tab(ctx) -> dict:
-    """Lay out and wire the tab; returns its components (and `next_fn` for the page load)."""
+def create_label_tab(ctx, prefetch: bool = True) -> dict:
+    """Lay out and wire the tab; returns its components (and `next_fn` for the page load).
+    `prefetch`: generate each session's next screen while the current one is judged."""
     c = _layout(ctx)
-    _wire(ctx, c)
+    _wire(ctx, c, prefetch)
     return c
