@@ -81,6 +81,7 @@ def _layout(ctx) -> dict:
     c["chosen"] = gr.Number(value=None, visible="hidden", elem_id="chosen-pos")
     c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos")
     c["ranks_api"] = gr.Textbox(value="", visible="hidden", elem_id="ranks-api")  # /submit's ranks
+    c["submit_api"] = gr.Button(visible="hidden", elem_id="submit-api")  # carries the API's /submit
     with gr.Row(elem_id="action-bar", equal_height=True):
         c["picks"] = gr.Markdown(elem_id="picks")
         c["submit"] = gr.Button("Submit (Enter)", variant="primary", elem_id="submit", min_width=110)
@@ -357,13 +358,18 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
         return replace(current, candidates=(), chosen=None, rejected=None, confirm=None, order=()), None
 
     if custom is None and not same_prompt and pre is not None:  # the next screen may be ready
+        if pre.waiting(before, sampling, annotator):  # on its way: say so while it finishes
+            note = f"{V.notice(before)}{tag('busy', 'generating')} the next screen ..."
+            yield _view(ctx, c, replace(before, candidates=()), note, pending=int(sampling.k))
         ready = pre.take(before, sampling, annotator)
         if ready is not None:
             swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
-            if swapped is not None:
-                yield _view(ctx, c, swapped, reset_editor=True)
-                pre.start(swapped, sampling, annotator)
+            if swapped is None:  # the session moved on meanwhile (an undo): nothing to show
+                yield gr.skip()
                 return
+            yield _view(ctx, c, swapped, reset_editor=True)
+            pre.start(swapped, sampling, annotator)
+            return
     try:
         waiting, _ = book.apply(state, start)
     except UserError as exc:
@@ -517,8 +523,8 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         card["rank"].input(rank, [c["state"], card["rank"]], marks, **quiet)
     c["rank_mode"].click(handler(L.toggle_ordering), c["state"], marks, **quiet)
 
-    def submit(state, chosen, rejected, annotator, ranks="", scheme=DEFAULT_SCHEME,
-               request: gr.Request = None):
+    def save(state, chosen, rejected, annotator, ranks, scheme, request) -> tuple[dict, bool]:
+        """(the marks to show, whether the screen was saved)."""
         name = _user(annotator, request)
 
         def action(current):
@@ -530,16 +536,29 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         try:
             state, result = book.apply(state, action)
         except UserError as exc:
-            return _marks(c, book.current(state), _warn(str(exc)))
+            return _marks(c, book.current(state), _warn(str(exc))), False
         if isinstance(result, L.NeedsConfirmation):
-            return _marks(c, state, _warn(str(result)))
-        if not _follows(book, state):  # an undo (or another action) came in meanwhile
-            return gr.skip()
-        return _marks(c, state, V.notice(state).removesuffix(" · "))
+            return _marks(c, state, _warn(str(result))), False
+        return _marks(c, state, V.notice(state).removesuffix(" · ")), True
 
-    c["submit"].click(submit, [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"],
-                               c["scheme"]], marks, api_name="submit").then(
-        after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
+    def submit(state, chosen, rejected, annotator, ranks="", scheme=DEFAULT_SCHEME,
+               request: gr.Request = None):
+        return save(state, chosen, rejected, annotator, ranks, scheme, request)[0]
+
+    def submit_and_next(state, chosen, rejected, annotator, ranks, scheme, k, temperature, top_p,
+                        selection, request: gr.Request = None):
+        """The page's Submit: save, show that, then the next screen in the same event (one
+        round trip; with a prefetched screen ready, a swap)."""
+        shown, saved = save(state, chosen, rejected, annotator, ranks, scheme, request)
+        yield shown
+        if saved:
+            yield from after_pair(shown[c["state"]], k, temperature, top_p, selection, annotator,
+                                  request)
+
+    inputs = [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"], c["scheme"]]
+    c["submit"].click(submit_and_next, [*inputs, *sampling[:4]], view, api_visibility="private")
+    # the HTTP API's /submit saves only (its result says what was saved); /next moves on
+    c["submit_api"].click(submit, inputs, marks, api_name="submit")
 
     def undo(state, annotator, request: gr.Request = None):
         name = _user(annotator, request)

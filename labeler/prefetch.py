@@ -95,6 +95,13 @@ class Prefetcher:
         with self._lock:
             self._drop(session)
 
+    def waiting(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None) -> bool:
+        """A usable prefetch for these settings is still being made (take would wait for it)."""
+        with self._lock:
+            slot = self._slots.get(state.session)
+        return slot is not None and slot.key == self._key(sampling, annotator) \
+            and not slot.future.done()
+
     def take(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None,
              timeout: float | None = None) -> L.LabelState | None:
         """The prefetched next screen merged into `state` (waiting for it up to `timeout` s), or

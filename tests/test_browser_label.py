@@ -30,7 +30,9 @@ def slow_app(tmp_path):
 
     ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(
         p, delay_s=GENERATE_SECONDS))
-    demo, url = launch(ctx, port=free_port())
+    # prefetch off: every next screen is generated while the page waits (the races under test);
+    # test_browser_screen covers the same sequences with the prefetch on
+    demo, url = launch(ctx, port=free_port(), prefetch=False)
     yield ctx, url
     demo.close()
     ctx.close()
