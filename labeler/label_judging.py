@@ -3,6 +3,7 @@ the annotator's history and undo. See labeler.labeling."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import replace
@@ -260,6 +261,7 @@ def check_diagram_text(text: str) -> str:
 def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected, annotator: str, *,
                 for_prompt: str) -> tuple[LabelState, str]:
     """Submit a hand-corrected diagram as chosen against a worse candidate (source=human_edit).
+    An edit with parse warnings needs the same submit twice (`NeedsConfirmation` first).
 
     `for_prompt` is the `prompt_key` the editor was opened for: an edit of another prompt's
     diagram is refused (the page moved on since the editor was filled)."""
@@ -278,6 +280,14 @@ def submit_edit(ctx, state: LabelState, text: str, source_pos, rejected, annotat
         raise UserError(f"The edited diagram does not parse yet{where}; fix it before submitting.")
     if text == state.candidates[rejected].text.strip():
         raise UserError("The edited text equals the rejected candidate; change something first.")
+    warnings = [p for p in result.problems if p.severity != "error"]
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    if warnings and state.confirm_edit != digest:  # e.g. a fragment of what was asked
+        n = len(warnings)
+        raise NeedsConfirmation(
+            f"The edited diagram has {n} warning{'s' * (n != 1)} ({warnings[0].message}); it "
+            f"draws {len(result.diagram.nodes)} nodes{f' for a request that {state.asks}' if state.asks else ''}. "
+            "Submit the edit again to save it anyway, or fix it.", replace(state, confirm_edit=digest))
     check_not_judged(ctx, state, annotator)
     meta = _pair_metadata(state, annotator, source, rejected)
     meta["candidate_ids"] = (f"{state.candidates[source].candidate_id}+edit;"

@@ -99,6 +99,7 @@ class LabelState:
     ranks_for: str = ""  # the generation_id `ranks` (and `order`) belong to (new candidates: none)
     ordering: bool = False  # rank mode: 1-6 give the order best to worst (`press_order`)
     order: tuple[int, ...] = ()  # positions in the order pressed, best first
+    confirm_edit: str = ""  # the edit (a hash of its text) warned about: the same one again saves
 
     @property
     def all_invalid(self) -> bool:

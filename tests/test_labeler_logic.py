@@ -337,3 +337,16 @@ def test_an_order_belongs_to_its_candidates(ctx):
     state = L.press_order(ready(ctx, k=3), 1)
     again = L.generate(ctx, state, L.Sampling(k=3, seed=99))
     assert L.order_of(again) == () and again.chosen is None
+
+
+def test_an_edit_with_warnings_is_saved_only_when_submitted_again(ctx):
+    state = L.mark(ready(ctx), 1, "rejected")
+    fragment = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [7]]"
+    with pytest.raises(L.NeedsConfirmation, match="1 warning .*names no node.*Submit the edit again") as asked:
+        L.submit_edit(ctx, state, fragment, 0, 1, "ana", for_prompt=state.prompt_key)
+    assert len(ctx.store.load()) == 0
+    changed = fragment.replace("[7]", "[8]")  # another text: asked again, not saved
+    with pytest.raises(L.NeedsConfirmation):
+        L.submit_edit(ctx, asked.value.state, changed, 0, 1, "ana", for_prompt=state.prompt_key)
+    _, pair_id = L.submit_edit(ctx, asked.value.state, fragment, 0, 1, "ana", for_prompt=state.prompt_key)
+    assert list(ctx.store.load().pair_id) == [pair_id]
