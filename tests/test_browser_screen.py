@@ -202,3 +202,44 @@ def test_under_auth_the_login_is_shown_and_no_name_can_be_typed(tmp_path, browse
     finally:
         demo.close()
         ctx.close()
+
+
+def test_review_removes_any_recent_judgment_and_edit_with_warnings_asks_first(app, browser):
+    ctx, url = app
+    page = new_page(browser)
+    open_page(page, url)
+    for _ in range(2):
+        keys(page, "Digit1", "Shift+Digit2")
+        page.wait_for_selector("#card-1.rejected")
+        keys(page, "Enter")
+        page.wait_for_selector("#status .tag.ok")
+        ready(page)
+        page.wait_for_selector("#card-1:not(.rejected)")
+    first, second = (j.judgment_id for j in ctx.judgments.read().judgments)
+    page.get_by_text("Your recent judgments").click()
+    page.locator("#review-pick input").click()
+    options = page.locator("#review-pick").get_by_role("option")
+    options.first.wait_for()
+    assert options.count() == 2
+    options.nth(1).click()  # the older one, not the last
+    page.wait_for_selector("#review-gallery img")
+    page.locator("#review-remove").click()
+    wait_status(page, f"removed judgment {first}")
+    assert set(ctx.store.load().judgment_id) == {second}
+    # Edit to fix: a fragment with a warning is not saved on the first submit
+    page.get_by_text("Edit to fix").click()
+    keys(page, "Shift+Digit2")
+    page.wait_for_selector("#card-1.rejected")
+    editor = page.locator("#editor .cm-content")
+    page.locator("#edit-open").click()
+    page.wait_for_function("document.querySelector('#editor .cm-content').innerText.includes('[0,')")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [7]]")
+    page.locator("#submit-edit").click()
+    wait_status(page, "Submit the edit again")
+    assert len(ctx.store.load()) == 5  # the second judgment's pairs only
+    page.locator("#submit-edit").click()
+    wait_status(page, "saved your edit")
+    page.wait_for_function("window.scrollY === 0")  # back to the cards
+    assert len(ctx.store.load()) == 6
