@@ -3,12 +3,14 @@ tasks under overlap. See labeler.labeling."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import random
 import time
 import uuid
 from dataclasses import replace
 
+from diagram.plan import parse_plan_line
 from labeler.common import UserError
 from labeler.label_session import (K_RANGE, OVERSAMPLE_RANGE, SELECTIONS, LabelState, Sampling,
                                    ShownCandidate, annotator_name)
@@ -87,9 +89,19 @@ def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None =
     sampling = replace(sampling, seed=seed)
     checkpoint = ctx.models.active()
     source = ctx.models.generator(checkpoint)
+    extra = {}
+    if state.plan_line:  # a typed request whose plan the person edited: draw that plan
+        plan = parse_plan_line(state.plan_line)
+        if plan is None:
+            raise UserError(f"The plan line {state.plan_line!r} does not parse; e.g. '# layers 3-5-2' "
+                            "or '# steps: Load > Clean > Train'.")
+        if "plan" not in inspect.signature(source.generate).parameters:
+            raise UserError("This model's source cannot draw an edited plan yet; clear the plan "
+                            "line to draw the request as read.")
+        extra["plan"] = plan
     candidates = source.generate(
         state.prompt, k=sampling.m, temperature=sampling.temperature, top_p=sampling.top_p,
-        seed=seed)
+        seed=seed, **extra)
     picked, selected = pick_shown(ctx, checkpoint, source, state.prompt, candidates, sampling)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in picked]

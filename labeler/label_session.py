@@ -14,6 +14,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 
 from diagram import build_prompt, parse
+from diagram.plan import parse_plan_line
 from diagram.reader import read_request
 from labeler.common import UserError
 from labeler.coverage import kinds_of, labeled_kind_counts, pick_kind
@@ -100,6 +101,7 @@ class LabelState:
     ordering: bool = False  # rank mode: 1-6 give the order best to worst (`press_order`)
     order: tuple[int, ...] = ()  # positions in the order pressed, best first
     confirm_edit: str = ""  # the edit (a hash of its text) warned about: the same one again saves
+    plan_line: str = ""  # a typed request: the plan line the person edited ("": as read)
 
     @property
     def all_invalid(self) -> bool:
@@ -212,7 +214,7 @@ def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | Non
     ctx.reservations.reserve(str(row["prompt_id"]), state.session)
     return replace(state, prompt_id=str(row["prompt_id"]), category=category,
                    asks=describe_request(row.get("dest_shape_info")),
-                   request=str(row["request"]), prompt=str(row["prompt"]), candidates=(),
+                   request=str(row["request"]), prompt=str(row["prompt"]), candidates=(), plan_line="",
                    chosen=None, rejected=None, generation_id="", replay_seed=None, confirm=None)
 
 
@@ -281,14 +283,23 @@ def check_request(request: str) -> str:
     return request
 
 
-def custom_prompt(state: LabelState, request: str, category: str = "auto") -> LabelState:
-    """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt."""
+def custom_prompt(state: LabelState, request: str, category: str = "auto",
+                  plan_line: str = "") -> LabelState:
+    """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt;
+    `plan_line`: a plan the person edited (`diagram.plan.parse_plan_line`), drawn instead of the
+    one read from the request."""
     request = check_request(request)
     if category not in CATEGORIES:
         category = request_category(request)
+    plan = parse_plan_line(plan_line) if plan_line else None
+    if plan_line and plan is None:
+        raise UserError(f"The plan line {plan_line!r} does not parse; e.g. '# layers 3-5-2' or "
+                        "'# steps: Load > Clean > Train'.")
+    asks = f"draws {plan.describe()} (your plan)" if plan else describe_reading(request)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,
                    prompt=build_prompt(request), candidates=(), chosen=None, rejected=None,
-                   generation_id="", replay_seed=None, confirm=None, notice="", asks=describe_reading(request))
+                   generation_id="", replay_seed=None, confirm=None, notice="", asks=asks,
+                   plan_line=plan_line if plan else "")
 
 
 

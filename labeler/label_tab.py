@@ -230,14 +230,26 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
                             same_prompt=True, annotator=_who(annotator, req))
 
     def use_custom(state, request, category, k, temperature, top_p, selection=ctx.selection,
-                   annotator=None, req: gr.Request = None):
+                   annotator=None, plan="", req: gr.Request = None):
+        """A typed request, drawn to the plan beside it (as read, or as the person edited it);
+        nothing is drawn when no structure was read and no plan was typed."""
+        read, note = V.plan_box(request)
+        line = " ".join((plan or "").split())
+        if (request or "").strip() and not line:
+            yield P.view(ctx, c, book.current(state), _warn(
+                f"No structure was read from this request, so nothing is drawn. Write it like "
+                f"{V.PLAN_EXAMPLES}, or type a plan line under the request."))
+            return
+        edited = line if line != read else ""
         yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                            custom=(request, category), annotator=_who(annotator, req))
+                            custom=(request, category, edited), annotator=_who(annotator, req))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
     c["replay_fn"] = replay
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
-    custom_inputs = [c["state"], c["custom"], c["custom_cat"], *sampling]
+    custom_inputs = [c["state"], c["custom"], c["custom_cat"], *sampling, c["plan"]]
+    c["custom"].change(V.plan_box, c["custom"], [c["plan"], c["plan_note"]], trigger_mode="always_last",
+                       api_visibility="private", show_progress="hidden")
     c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
     c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)
     for reason in L.SKIP_REASONS:

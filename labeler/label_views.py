@@ -14,6 +14,7 @@ from pathlib import Path
 
 from labeler import labeling as L
 from labeler.quotas import TARGETS
+from diagram.reader import read_request
 from labeler.views import badge, ending, tag
 
 GUIDELINES_FILE = "guidelines.md"  # in the data dir; the project owner edits it
@@ -129,3 +130,21 @@ def guidelines_md(data_dir: Path) -> str:
         except (OSError, UnicodeDecodeError):
             continue
     return "*No guidelines.*"
+
+
+PLAN_EXAMPLES = ("`DL model with 3 inputs, 5 and 4 hidden nodes, 2 outputs` (a dense net), or "
+                 "`Pipeline: Load data > Clean > Train > Report` (named steps)")
+
+
+def plan_box(request: str) -> tuple[str, str]:
+    """(the plan line read from a typed request, a note for the person): what will be drawn, or
+    plainly that nothing was read, with how to write it."""
+    request = (request or "").strip()
+    if not request:
+        return "", ""
+    plan = read_request(request)
+    if plan is None:
+        return "", (f"{tag('warn', 'nothing read')} No structure was read from this request, so "
+                    f"nothing is drawn for it. Write it like {PLAN_EXAMPLES}, or type a plan line "
+                    "above.")
+    return plan.line(), f"{tag('ok', 'read')} {html.escape(plan.describe())}; edit the line to change it."

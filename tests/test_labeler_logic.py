@@ -350,3 +350,41 @@ def test_an_edit_with_warnings_is_saved_only_when_submitted_again(ctx):
         L.submit_edit(ctx, asked.value.state, changed, 0, 1, "ana", for_prompt=state.prompt_key)
     _, pair_id = L.submit_edit(ctx, asked.value.state, fragment, 0, 1, "ana", for_prompt=state.prompt_key)
     assert list(ctx.store.load().pair_id) == [pair_id]
+
+
+class PlanRecorder(FakeGenerator):
+    """A fake source that accepts an edited plan (as trainer.generate.Generator does with plan=)."""
+
+    plans: list = []
+
+    def generate(self, prompt, k=4, temperature=0.8, top_p=0.95, max_new_tokens=None, seed=None,
+                 grammar=None, plan=None):
+        PlanRecorder.plans.append(plan)
+        return super().generate(prompt, k, temperature, top_p, max_new_tokens, seed, grammar)
+
+
+def test_an_edited_plan_is_what_gets_drawn_and_a_bad_one_is_refused(tmp_path):
+    from labeler.label_views import plan_box
+
+    assert plan_box("DL model with 3 inputs, 5 hidden nodes and 2 outputs")[0] == "# layers 3-5-2"
+    line, note = plan_box("make it pretty please")
+    assert line == "" and "nothing read" in note and "DL model with" in note
+    ctx = make_context(tmp_path, generator_factory=PlanRecorder)
+    state = L.custom_prompt(L.LabelState(), "DL model with 3 inputs, 5 hidden nodes and 2 outputs",
+                            plan_line="# layers 3-4-4-2")
+    assert state.asks.startswith("draws 3-4-4-2") and state.plan_line == "# layers 3-4-4-2"
+    L.generate(ctx, state, L.Sampling(k=2, seed=1))
+    assert PlanRecorder.plans[-1].sizes == (3, 4, 4, 2)
+    as_read = L.custom_prompt(L.LabelState(), "DL model with 3 inputs and 2 outputs")
+    L.generate(ctx, as_read, L.Sampling(k=2, seed=1))
+    assert PlanRecorder.plans[-1] is None  # the source reads the request itself
+    with pytest.raises(L.UserError, match="does not parse"):
+        L.custom_prompt(L.LabelState(), "anything", plan_line="# layers three")
+    ctx.close()
+
+
+def test_a_source_without_plan_support_says_so(ctx):
+    state = L.custom_prompt(L.LabelState(), "DL model with 3 inputs and 2 outputs",
+                            plan_line="# layers 3-1-2")
+    with pytest.raises(L.UserError, match="cannot draw an edited plan"):
+        L.generate(ctx, state, L.Sampling(k=2, seed=1))
