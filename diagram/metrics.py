@@ -186,3 +186,140 @@ def is_blue_palette(diagram: Diagram) -> float:
     if not diagram.nodes:
         return 0.0
     return sum(is_blue(n.fill) for n in diagram.nodes) / len(diagram.nodes)
+
+
+# ---- tidy: the check a person applies at a glance ------------------------------------------------
+
+LINE_TOLERANCE = 4.0  # px: centres this close along the flow axis sit on one line (rank)
+
+
+@dataclass(frozen=True)
+class Tidy:
+    """Whether a drawing is one a person would put in a document, and if not, why.
+
+    ok: no two node boxes overlap, every box is on the 1000x600 canvas, and the drawing is layered
+    along x or y: the node centres sit on at most (longest path + 1) lines of that coordinate
+    (within LINE_TOLERANCE px) and every edge, loops' back edges aside, goes from one line to a
+    later one, all in one direction.
+    reasons: short words for people, e.g. ("overlap 3-7", "off canvas 12", "ranks not aligned").
+    """
+
+    ok: bool
+    reasons: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """'tidy', or the reasons joined: 'overlap 3-7, off canvas 12'."""
+        return "tidy" if self.ok else ", ".join(self.reasons)
+
+
+def back_edges(diagram: Diagram) -> set[tuple[int, int]]:
+    """Edges that close a cycle: found by depth-first search from the nodes no edge points to (in
+    node order), then from any node not reached yet; an edge to a node still on the search path is
+    a back edge. Self-loops count as back edges. Iterative (deep chains do not recurse)."""
+    ids = [n.id for n in diagram.nodes]
+    by_id = diagram.by_id()
+    succ: dict[int, list[int]] = {i: [] for i in by_id}
+    has_in: set[int] = set()
+    for s, t in diagram.edges():
+        succ[s].append(t)
+        if s != t:
+            has_in.add(t)
+    state: dict[int, int] = {}  # 1: on the path, 2: done
+    back: set[tuple[int, int]] = set()
+    roots = [i for i in ids if i not in has_in] + ids
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                back.add((node, child))
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(succ[child])))
+    return back
+
+
+def longest_path(diagram: Diagram, skip: set[tuple[int, int]] | None = None) -> int:
+    """Edges on the longest path of the graph without its back edges (`skip`, default back_edges)."""
+    skip = back_edges(diagram) if skip is None else skip
+    forward = [(s, t) for s, t in dict.fromkeys(diagram.edges()) if (s, t) not in skip and s != t]
+    indeg = {i: 0 for i in diagram.by_id()}
+    succ: dict[int, list[int]] = {i: [] for i in indeg}
+    for s, t in forward:
+        succ[s].append(t)
+        indeg[t] += 1
+    depth = {i: 0 for i in indeg}
+    ready = [i for i, d in indeg.items() if d == 0]
+    while ready:
+        node = ready.pop()
+        for t in succ[node]:
+            depth[t] = max(depth[t], depth[node] + 1)
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                ready.append(t)
+    return max(depth.values(), default=0)
+
+
+def _lines(values: list[float], tolerance: float) -> dict[float, int]:
+    """Map each value to the index of its line: sorted values within `tolerance` of the first
+    value of the current line share it (no drifting chains)."""
+    out: dict[float, int] = {}
+    line, first = -1, None
+    for v in sorted(set(values)):
+        if first is None or v - first > tolerance:
+            line += 1
+            first = v
+        out[v] = line
+    return out
+
+
+def _layered(diagram: Diagram, forward: list[tuple[int, int]], max_lines: int,
+             tolerance: float) -> tuple[bool, str]:
+    """(True, '') if some axis and direction lay the drawing out in at most `max_lines` lines with
+    every forward edge going to a later line; else (False, the reason for the axis that came closest)."""
+    by_id = diagram.by_id()
+    best = (3, "ranks not aligned")
+    for axis in ("x", "y"):
+        coords = {i: getattr(n, axis) for i, n in by_id.items()}
+        lines = _lines(list(coords.values()), tolerance)
+        line_of = {i: lines[c] for i, c in coords.items()}
+        aligned = max(line_of.values(), default=-1) + 1 <= max_lines
+        for sign in (1, -1):
+            along = all(sign * (line_of[t] - line_of[s]) > 0 for s, t in forward)
+            if aligned and along:
+                return True, ""
+            rank = 1 if aligned else 2 if along else 3
+            if rank < best[0]:
+                best = (rank, "edge against the flow" if aligned else "ranks not aligned")
+    return False, best[1]
+
+
+def tidy(diagram: Diagram, tolerance: float = LINE_TOLERANCE) -> Tidy:
+    """The tidy check (see `Tidy`); an empty diagram is not tidy ('no nodes')."""
+    nodes = diagram.nodes
+    if not nodes:
+        return Tidy(False, ("no nodes",))
+    reasons: list[str] = []
+    overlaps = [(a.id, b.id) for i, a in enumerate(nodes) for b in nodes[i + 1:] if _overlap(a, b)]
+    if overlaps:
+        a, b = overlaps[0]
+        more = f" (+{len(overlaps) - 1})" if len(overlaps) > 1 else ""
+        reasons.append(f"overlap {a}-{b}{more}")
+    off = [n.id for n in nodes
+           if n.left < 0 or n.top < 0 or n.right > CANVAS_WIDTH or n.bottom > CANVAS_HEIGHT]
+    if off:
+        more = f" (+{len(off) - 1})" if len(off) > 1 else ""
+        reasons.append(f"off canvas {off[0]}{more}")
+    skip = back_edges(diagram)
+    forward = [(s, t) for s, t in dict.fromkeys(diagram.edges()) if (s, t) not in skip and s != t]
+    ok, why = _layered(diagram, forward, longest_path(diagram, skip) + 1, tolerance)
+    if not ok:
+        reasons.append(why)
+    return Tidy(not reasons, tuple(reasons))

@@ -32,6 +32,7 @@ import gradio as gr
 from labeler.context import AppContext
 from labeler.label_tab import create_label_tab
 from labeler.labeling import OVERSAMPLE_RANGE, SELECTIONS
+from labeler.login import LoginLimiter
 from labeler.playground import win_rate_markdown
 from labeler.playground_tab import checkpoint_list_updates, create_playground_tab
 from labeler.stats_tab import create_stats_tab
@@ -135,9 +136,7 @@ def build_app(ctx: AppContext, prefetch: bool = True) -> gr.Blocks:
         restored.then(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
                       api_name="next", concurrency_id="generate",
                       concurrency_limit=ctx.generate_concurrency)
-        demo.load(play["render_fn"], play["editor"],
-                  [play["preview"], play["problems"], play["png"], play["svg"]],
-                  api_visibility="private")
+        demo.load(play["render_fn"], play["editor"], play["render_outputs"], api_visibility="private")
         demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
         demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")
         demo.load(train["train_on_fn"], None, train["train_on"], api_visibility="private")
@@ -174,9 +173,14 @@ def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
            block: bool = False, prefetch: bool = True) -> tuple[gr.Blocks, str]:
     """Build and start the app; returns (demo, local url). `block=False` returns at once."""
     demo = build_app(ctx, prefetch=prefetch)
-    _app, url, _share = demo.launch(server_name=host, server_port=port, auth=auth, share=False,
+    extra: dict = {}
+    if auth is not None:  # a failure budget per user and per address (labeler/login.py)
+        limiter = LoginLimiter()
+        extra = {"auth": limiter.checker([auth] if isinstance(auth, tuple) else auth),
+                 "app_kwargs": limiter.app_kwargs()}
+    _app, url, _share = demo.launch(server_name=host, server_port=port, share=False,
                                     prevent_thread_lock=not block, quiet=not block,
-                                    **launch_options())
+                                    **extra, **launch_options())
     return demo, url
 
 
@@ -205,7 +209,9 @@ def _load_active(ctx: AppContext, explicit: bool) -> str | None:
         try:
             validate_checkpoint(checkpoint)
             print(f"loading {checkpoint} ...", flush=True)
-            ctx.models.generator()  # load before serving, so the first page does not wait for it
+            # Load before serving (the first page does not wait), sample one answer, check the
+            # loss on known answers: a checkpoint that cannot label is never served.
+            ctx.models.usable(checkpoint)
             return None
         except Exception as exc:  # any load failure is reported, never a traceback
             default = ctx.checkpoints_dir / DEFAULT_CHECKPOINT_NAME

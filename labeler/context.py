@@ -21,7 +21,6 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -43,10 +42,10 @@ from labeler.tasks import MAX_OVERLAP, TaskStore
 from labeler.votes import VoteLog
 from trainer.checkpoint import sweep_leftovers
 from trainer.datasets_io import load_prompt_pool
-from trainer.events import read_events
-from trainer.fileio import append_locked, os_error_message, sweep_dead_dirs, utc_now
+from trainer.fileio import os_error_message, sweep_dead_dirs, utc_now
 from trainer.judgment_store import JudgmentStore
-from trainer.preferences import PreferenceBackend, PreferenceError, PreferenceStore, open_store
+from trainer.jsonl import JsonlLog
+from trainer.preferences import PreferenceBackend, PreferenceError, RecordLog, open_store
 from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
                             VOTES_FILE)
 from trainer.sources import open_source
@@ -91,22 +90,32 @@ class Reservations:
 
 
 class LabelLog:
-    """label_events.jsonl: one JSON line per labeling action (pair, skip, both_bad, tie, undo)."""
+    """label_events.jsonl: one record per labeling action (pair, skip, both_bad, tie, undo), in the
+    store's record log (`store.log(LABEL_EVENTS_FILE)`: a JSON-lines file beside the CSV, a table
+    in SQLite) or in the JSON-lines file at a path."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, source: Path | RecordLog) -> None:
+        self.records = JsonlLog(source) if isinstance(source, (str, os.PathLike)) else source
+        self.path = Path(getattr(self.records, "path", ""))
 
     def log(self, kind: str, **fields: Any) -> None:
-        """Append one event (lock + fsync); UserError when the disk refuses."""
+        """Append one event (`trainer.jsonl`: lock + torn-tail policy + one write + fsync);
+        UserError when the disk refuses."""
         record = {"event": kind, "at": utc_now(), **fields}
         try:
-            append_locked(self.path, json.dumps(record, default=str) + "\n")
+            self.records.append([record])
         except OSError as exc:  # disk full: one message for the page
             raise UserError(os_error_message(exc, f"log the {kind} event")) from exc
+        except PreferenceError as exc:
+            raise UserError(f"could not log the {kind} event: {exc}") from exc
 
     def read(self) -> list[dict]:
-        """Every event in file order (a torn or garbled line is skipped)."""
-        return read_events(self.path)
+        """Every event in file order (a torn last line is ignored, a garbled line skipped with a
+        warning naming it)."""
+        try:
+            return self.records.read()
+        except OSError as exc:
+            raise UserError(os_error_message(exc, f"read {self.path.name}").replace("; nothing was saved", "")) from exc
 
 
 @dataclass
@@ -129,7 +138,7 @@ class AppContext:
     auto: AutoRetrain = field(default_factory=AutoRetrain)  # the Train tab's auto-retrain setting
     tasks: TaskStore | None = None  # label_tasks.jsonl (used with overlap > 1)
     overlap: int = 1  # annotators per pool prompt
-    judgments: JudgmentStore | None = None  # None: a store backend without a judgments file
+    judgments: JudgmentStore | None = None  # the journal beside the store (every backend; None only in hand-built test contexts)
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
@@ -145,21 +154,20 @@ class AppContext:
         for path in swept:
             log.warning("removed %s, left behind by a process that was killed", path)
         store = open_store(data_dir / PREFERENCES_FILE)
-        judgments = JudgmentStore(store) if isinstance(store, PreferenceStore) else None
-        if judgments is not None:
-            try:
-                judgments.repair()  # a crash between a judgment and its pairs: put the CSV right
-            except PreferenceError as exc:  # the page says it on the next submit; the app still starts
-                log.error("%s", exc)
+        judgments = JudgmentStore(store)  # every backend: the journal beside the store
+        try:
+            judgments.repair()  # a crash between a judgment and its pairs: put the store right
+        except PreferenceError as exc:  # the page says it on the next submit; the app still starts
+            log.error("%s", exc)
         return cls(
             data_dir=data_dir, checkpoints_dir=checkpoints_dir,
             models=make_registry(checkpoints_dir, generator_factory, cache_size, checkpoint),
             store=store, judgments=judgments,
             pool=with_kinds(load_prompt_pool(data_dir / PROMPTS_FILE, split="label")),
             runner=runner or TrainingRunner(checkpoints_dir / RUNS_DIR),
-            votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(data_dir / LABEL_EVENTS_FILE),
+            votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(store.log(LABEL_EVENTS_FILE)),
             generate_concurrency=generate_concurrency,
-            tasks=TaskStore(data_dir / LABEL_TASKS_FILE), overlap=overlap,
+            tasks=TaskStore(store.log(LABEL_TASKS_FILE)), overlap=overlap,
             selection=selection, oversample=oversample,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
             render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))

@@ -4,8 +4,10 @@
         damage(copy_of_checkpoint)
     committed, lost = sigkill_writers(csv_path, 200)          # appenders killed at random moments
     damaged = delete_quote(data, row=5)                       # the audit's hand edit
+    counts = sigkill_judgment_writers(path, 8)                # judgment writers (adds + undos) killed:
+                                                              # counts["lost"], counts["resurrected"]
 
-No torch; the writers are plain `python -c` processes appending through PreferenceStore.
+No torch; the writers are plain `python -c` processes appending through the store.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from trainer.preferences import PreferenceStore
+from trainer.judgment_store import JudgmentStore
+from trainer.preferences import PreferenceStore, open_store
 
 
 def delete_quote(data: bytes, row: int) -> bytes:
@@ -111,3 +114,68 @@ def sigkill_writers(path: Path, count: int, wave: int = 8, seed: int = 0) -> tup
     committed.discard("")
     stored = PreferenceStore(path).read().pair_ids()
     return len(committed), len(committed - stored)
+
+
+_JUDGMENT_WRITER = textwrap.dedent("""
+    import random, sys
+    from trainer.judgment_store import JudgmentStore
+    from trainer.judgments import judgment_from_pick
+    from trainer.preferences import open_store
+    store, tag = JudgmentStore(open_store(sys.argv[1])), sys.argv[2]
+    rng, live = random.Random(tag), []
+    for i in range(100000):
+        texts = [f"[0, {j}, 1, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []] # {tag}-{i}" for j in range(4)]
+        j = judgment_from_pick(f"DL model {tag} {i}", texts, chosen=2, rejected=0, annotator=f"w{tag}",
+                               category="other", judgment_id=f"{tag}-{i}")
+        print("saving", j.judgment_id, flush=True)
+        store.add(j)
+        print("saved", j.judgment_id, flush=True)  # add returned: the page says saved
+        live.append(j.judgment_id)
+        if rng.random() < 0.3:
+            jid = live.pop(rng.randrange(len(live)))
+            print("undoing", jid, flush=True)
+            store.undo(jid)
+            print("undone", jid, flush=True)
+""")
+
+
+def sigkill_judgment_writers(path: Path, writers: int, *, wave: int = 4, seed: int = 0,
+                             max_delay: float = 0.6) -> dict[str, int]:
+    """`writers` processes adding (and undoing 30% of) judgments through `JudgmentStore(open_store(
+    path))`, `wave` at a time, each SIGKILLed at a random moment after its first save; then one
+    open (repair) and the counts: saved / undone as reported to the writer, `lost` (reported saved,
+    no undo begun, not live), `resurrected` (reported undone, live), `pairs_missing` (pairs of live
+    judgments absent from the store), `pairs_of_dead` (pairs of judgments not live still stored),
+    `unknown` (live judgments no writer began)."""
+    rng = random.Random(seed)
+    lines: list[str] = []
+    for first in range(0, writers, wave):
+        procs = [subprocess.Popen([sys.executable, "-c", _JUDGMENT_WRITER, str(path), str(n)],
+                                  stdout=subprocess.PIPE, text=True)
+                 for n in range(first, min(writers, first + wave))]
+        for proc in procs:  # each has saved a judgment before the kills start
+            while True:
+                line = proc.stdout.readline()  # type: ignore[union-attr]
+                lines.append(line)
+                if line.startswith("saved") or not line:
+                    break
+        for proc in procs:
+            time.sleep(rng.uniform(0.0, max_delay))
+            proc.send_signal(signal.SIGKILL)
+        for proc in procs:
+            lines += proc.communicate()[0].splitlines()
+    said = {kind: {line.split()[1] for line in lines if line.startswith(kind + " ")}
+            for kind in ("saving", "saved", "undoing", "undone")}
+    store = JudgmentStore(open_store(path))
+    store.repair()
+    journal = store.read()
+    live = {j.judgment_id for j in journal.judgments}
+    pairs = store.pairs.read().judgment_ids()
+    return {"saved": len(said["saved"]), "undone": len(said["undone"]),
+            "in_flight_undo": len(said["undoing"] - said["undone"]),
+            "lost": len((said["saved"] - said["undoing"]) - live),
+            "resurrected": len(said["undone"] & live),
+            "pairs_missing": sum(1 for j in journal.judgments for pid in j.extra["pair_ids"]
+                                 if pid not in set(pairs.get(j.judgment_id, ()))),
+            "pairs_of_dead": sum(len(ids) for jid, ids in pairs.items() if jid not in live),
+            "unknown": len(live - said["saving"])}

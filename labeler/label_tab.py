@@ -62,14 +62,19 @@ def _warn(message: str) -> str:
 
 
 def _user(annotator: str, request: gr.Request | None) -> str:
-    return L.annotator_name(annotator, getattr(request, "username", None))
+    """The annotator; a bad name (over 64 characters, control characters: `limits.check_annotator`)
+    is the app's own message on the page and over HTTP (gr.Error), never a generic error."""
+    try:
+        return L.annotator_name(annotator, getattr(request, "username", None))
+    except UserError as exc:
+        raise gr.Error(str(exc), title="Not saved") from exc
 
 
 def _who(annotator: str | None, request: gr.Request | None) -> str | None:
     """The annotator a new prompt is picked for (overlap: never one they judged); None when the
     name field is unusable (the submit says why)."""
     try:
-        return _user(annotator, request)
+        return L.annotator_name(annotator, getattr(request, "username", None))
     except UserError:
         return None
 

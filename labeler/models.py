@@ -22,7 +22,8 @@ from typing import Any
 
 from trainer.checkpoint import CheckpointError, lineage, list_checkpoints, read_manifest, validate_checkpoint
 from trainer.fileio import atomic_write, os_error_message, utc_now
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceError, open_store
+from trainer.sanity import check_source
 from trainer.schema import DEFAULT_CHECKPOINT_NAME, TRAINED_PAIRS_FILE
 
 ACTIVE_FILE = "active.json"
@@ -120,17 +121,27 @@ class ModelRegistry:
         with self._lock:
             return self._active
 
+    def usable(self, checkpoint: Path) -> Any:
+        """The loaded source of `checkpoint` once it has passed every check activation makes:
+        validate_checkpoint (files, checksums, model_type), the generator loads, one answer is
+        sampled, and, when the source can score, its loss on known answers is a trained model's
+        (trainer.sanity.check_source). CheckpointError naming the first problem otherwise."""
+        validate_checkpoint(checkpoint)
+        try:
+            source = self.generators.get(Path(checkpoint))
+        except Exception as exc:  # any loader failure: the model cannot generate
+            raise CheckpointError(f"{checkpoint} does not load: {type(exc).__name__}: {exc}") from exc
+        check_source(source, checkpoint)
+        return source
+
     def set_active(self, checkpoint: Path) -> None:
         """Make `checkpoint` the model for labeling; persisted atomically in active.json.
 
-        Refused (CheckpointError, nothing changed) unless it passes validate_checkpoint and its
-        generator loads: a broken checkpoint is never activated.
+        Refused (CheckpointError, nothing changed) unless it is `usable`: it passes
+        validate_checkpoint, its generator loads and samples an answer, and it scores known
+        answers like a trained model: a broken checkpoint is never activated.
         """
-        validate_checkpoint(checkpoint)
-        try:
-            self.generators.get(Path(checkpoint))
-        except Exception as exc:  # any loader failure: the model cannot generate
-            raise CheckpointError(f"{checkpoint} does not load: {type(exc).__name__}: {exc}") from exc
+        self.usable(checkpoint)
         with self._lock:
             try:
                 atomic_write(self.checkpoints_dir / ACTIVE_FILE,
@@ -186,7 +197,7 @@ class ModelRegistry:
             if key in self._trained:
                 return self._trained[key]
         try:
-            ids = PreferenceStore(snapshot).read().pair_ids()
+            ids = open_store(snapshot).read().pair_ids()
         except PreferenceError:
             ids = frozenset()
         with self._lock:

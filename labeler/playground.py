@@ -10,11 +10,14 @@ never to the preference pairs.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from diagram import build_prompt
+from diagram import build_prompt, parse
+from diagram.export import export_files
 from labeler.common import UserError
 from labeler.labeling import check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
@@ -22,6 +25,30 @@ from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
 from trainer.checkpoint import CheckpointError
 from trainer.fileio import os_error_message
+
+
+DOWNLOADS = ("png", "svg", "dot", "mermaid")
+
+
+def download_files(render_dir: Path, text: str) -> dict[str, Path]:
+    """The editor's drawing as downloadable files named `diagram.<ext>` (PNG, SVG, graphviz DOT,
+    Mermaid), in a folder of the render cache keyed by the text; {} when no node parses. The PNG
+    is the preview's own file, copied; RenderError when graphviz cannot draw the rest."""
+    result = parse(text or "")
+    if not result.diagram.nodes:
+        return {}
+    key = hashlib.sha1((text or "").encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    folder = Path(render_dir) / f"x-{key}"
+    names = {fmt: folder / f"diagram.{ext}" for fmt, ext in (("png", "png"), ("svg", "svg"), ("dot", "dot"),
+                                                             ("mermaid", "mmd"))}
+    if all(path.exists() for path in names.values()):
+        return names
+    paths = export_files(result.diagram, folder, "diagram", "svg,dot,mermaid")
+    png = image_file(render_dir, text, result=result)
+    tmp = folder / ".diagram.png.tmp"
+    shutil.copyfile(png, tmp)
+    tmp.replace(names["png"])
+    return {"png": names["png"], **paths}
 
 
 @dataclass(frozen=True)

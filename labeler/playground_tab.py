@@ -2,7 +2,7 @@
 
 Layout first, then wiring; logic in `labeler.playground`. The editor re-renders on change
 (debounced in the browser, and `trigger_mode="always_last"` drops stale renders) and offers the
-drawing as PNG and SVG downloads. The A/B section hides which checkpoint is left or right until
+drawing as PNG, SVG, graphviz DOT and Mermaid downloads (`diagram.export`). The A/B section hides which checkpoint is left or right until
 the vote is cast.
 """
 
@@ -16,7 +16,7 @@ import gradio as gr
 from labeler import playground as P
 from labeler.common import UserError, checkpoint_choices
 from labeler.labeling import annotator_name
-from labeler.views import badge, image_file, preview, tag
+from labeler.views import badge, preview, tag
 
 EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
 [1, 500, 180, 'round rectangle', 140, 60, 'solid arrow', (200, 230, 200), (64, 64, 128), [3]]
@@ -41,6 +41,8 @@ def _layout(ctx) -> dict:
             with gr.Row():
                 c["png"] = gr.DownloadButton("Download PNG", elem_id="pg-png", size="sm")
                 c["svg"] = gr.DownloadButton("Download SVG", elem_id="pg-svg", size="sm")
+                c["dot"] = gr.DownloadButton("Download DOT", elem_id="pg-dot", size="sm")
+                c["mermaid"] = gr.DownloadButton("Download Mermaid", elem_id="pg-mermaid", size="sm")
     choices = checkpoint_choices(ctx)
     active = ctx.models.name(ctx.models.active())
     with gr.Accordion("Generate with a checkpoint", open=True):
@@ -93,16 +95,17 @@ def checkpoint_list_updates(ctx) -> list:
 
 
 def render_editor(ctx, text: str):
-    """Preview image, problems and the two download files for the editor's text."""
+    """Preview image, problems and the download files (PNG, SVG, DOT, Mermaid) for the editor's text."""
     image, problems = preview(ctx.render_dir, text)
-    if image is None:
-        return None, problems, gr.DownloadButton(value=None), gr.DownloadButton(value=None)
-    try:
-        svg = str(image_file(ctx.render_dir, text, fmt="svg"))
-    except Exception as exc:  # the UI boundary: keep the PNG preview even if SVG fails
-        log.warning("svg render failed: %s", exc)
-        svg = None
-    return image, problems, gr.DownloadButton(value=image), gr.DownloadButton(value=svg)
+    files: dict = {}
+    if image is not None:
+        try:
+            files = P.download_files(ctx.render_dir, text)
+        except Exception as exc:  # the UI boundary: keep the PNG preview even if an export fails
+            log.warning("export failed: %s", exc)
+            files = {"png": image}
+    return (image, problems, *(gr.DownloadButton(value=str(files[fmt]) if fmt in files else None)
+                               for fmt in P.DOWNLOADS))
 
 
 def _not_done(exc: Exception) -> str:
@@ -114,10 +117,11 @@ def _not_done(exc: Exception) -> str:
 
 
 def _wire(ctx, c: dict, annotator=None) -> None:
-    outs = [c["preview"], c["problems"], c["png"], c["svg"]]
+    outs = [c["preview"], c["problems"], c["png"], c["svg"], c["dot"], c["mermaid"]]
     c["editor"].change(lambda text: render_editor(ctx, text), c["editor"], outs, js=DEBOUNCE_JS,
                        trigger_mode="always_last", show_progress="hidden", api_name="preview")
     c["render_fn"] = lambda text: render_editor(ctx, text)
+    c["render_outputs"] = outs
 
     def refresh():
         return checkpoint_list_updates(ctx)[:3]

@@ -10,7 +10,10 @@ output to a log file, and `status()` folds the JSON-lines events (`trainer.event
 `{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ... `{"status": "done"|...}`), read
 incrementally with `EventFollower`, into a `JobStatus` the Train tab shows. `stop()` sends
 SIGTERM, which the trainer handles by cancelling cleanly. A job that dies without a final event
-is reported as failed with its log tail.
+is reported as failed with its log tail. The trainer's environment names the app
+(`trainer.lifetime.app_env`): a trainer whose app died, even by SIGKILL, cancels itself within a
+second, and the trainer locks its output directory, so a restarted app never runs a second
+trainer into it.
 
     runner = TrainingRunner(Path("checkpoints/.runs"))
     runner.start(ORPOArgs(checkpoint=..., data=..., out=..., max_steps=2))
@@ -37,6 +40,7 @@ from trainer.preference_trainers import trainer_of
 from trainer.round_config import RoundArgs
 from trainer.fileio import utc_stamp
 from trainer.launch import accelerate_command
+from trainer.lifetime import app_env
 
 LOG_TAIL_LINES = 40
 _TQDM_BAR = re.compile(r"\d+%\|.*\|")
@@ -190,7 +194,9 @@ class TrainingRunner:
             run_dir = self.runs_dir / job_id
             run_dir.mkdir(parents=True, exist_ok=True)
             events = run_dir / "events.jsonl"
-            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            # The app's pid and start time: the trainer ends itself when the app is gone, even
+            # after a SIGKILL that leaves no time to stop it (trainer.lifetime.watch_app).
+            env = app_env(dict(os.environ, PYTHONUNBUFFERED="1"))
             with (run_dir / "log.txt").open("wb") as log:
                 self._proc = subprocess.Popen(  # argument list, never shell=True
                     self._command(job, events, launcher), stdout=log, stderr=subprocess.STDOUT,

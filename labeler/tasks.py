@@ -20,8 +20,9 @@ Rules (`pick_prompt`):
   still finished on their old candidates (the Label tab says so), new tasks use the new model.
 
 The file: one JSON object per line, appended under `<file>.lock` with one O_APPEND write and
-fsync (`fileio.append_locked`); the first task of a prompt wins (two sessions generating the same
-new prompt at once both get the one written first). A torn last line is skipped when read.
+fsync (`trainer.jsonl.append_records`); the first task of a prompt wins (two sessions generating the
+same new prompt at once both get the one written first). A torn last line is skipped when read
+and moved aside by the next write (`trainer.jsonl`'s policy).
 
     store = TaskStore(data_dir / LABEL_TASKS_FILE)
     task = store.open(Task(...))          # the stored task of that prompt (this one if first)
@@ -41,8 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from labeler.common import UserError
-from trainer.events import read_new_events
-from trainer.fileio import append_bytes, file_lock, os_error_message, utc_now
+from trainer.fileio import os_error_message, utc_now
+from trainer.jsonl import Cursor, JsonlLog
+from trainer.preferences import PreferenceError, RecordLog
 from trainer.schema import CATEGORIES, LABELED_SOURCES
 
 MAX_OVERLAP = 20
@@ -78,19 +80,22 @@ class Task:
 class TaskStore:
     """label_tasks.jsonl: tasks by prompt id, appended safely by many sessions and processes."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+    def __init__(self, source: str | os.PathLike[str] | RecordLog) -> None:
+        """`source`: the store's record log (`store.log(LABEL_TASKS_FILE)`) or a JSON-lines file."""
+        self.records = JsonlLog(source) if isinstance(source, (str, os.PathLike)) else source
+        self.path = Path(getattr(self.records, "path", ""))
         self._lock = threading.Lock()
-        self._seen: tuple[int, dict[str, Task]] = (0, {})  # bytes read so far, their tasks
+        self._seen: tuple[Cursor, dict[str, Task]] = (Cursor(), {})  # where reading stopped, its tasks
 
     def read(self) -> dict[str, Task]:
-        """{prompt_id: its first task}; reads only the lines appended since the last read."""
+        """{prompt_id: its first task}; reads only the lines appended since the last read
+        (`trainer.jsonl.read_new`; a file replaced by a shorter one is read again)."""
         with self._lock:
-            offset, tasks = self._seen
-            if self.path.exists() and self.path.stat().st_size < offset:
-                offset, tasks = 0, {}  # replaced by hand: read it all again
-            events, offset = read_new_events(self.path, offset)
-            tasks = dict(tasks)
+            cursor, tasks = self._seen
+            events, new_cursor = self.records.read_new(cursor)
+            if new_cursor.offset < cursor.offset:
+                tasks = {}  # replaced by a shorter file by hand: read again from the start
+            cursor, tasks = new_cursor, dict(tasks)
             for event in events:
                 try:
                     task = Task.from_dict(event)
@@ -98,7 +103,7 @@ class TaskStore:
                     log.warning("%s: skipped a line that is not a task", self.path)
                     continue
                 tasks.setdefault(task.prompt_id, task)
-            self._seen = (offset, tasks)
+            self._seen = (cursor, tasks)
             return tasks
 
     def get(self, prompt_id: str) -> Task | None:
@@ -107,21 +112,17 @@ class TaskStore:
     def open(self, task: Task) -> Task:
         """Save `task` unless its prompt has one already; returns the prompt's stored task.
         UserError when the disk refuses."""
-        line = (task.to_json() + "\n").encode("utf-8")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with file_lock(self.path, LOCK_TIMEOUT_S):
+            with self.records.locked():
                 existing = self.get(task.prompt_id)
                 if existing is not None:
                     return existing
-                if self.path.exists() and self.path.stat().st_size:
-                    with open(self.path, "rb") as handle:
-                        handle.seek(-1, os.SEEK_END)
-                        if handle.read(1) != b"\n":  # a torn line: keep it apart (it is skipped)
-                            line = b"\n" + line
-                append_bytes(self.path, line)
+                # A JSON-lines file: a torn last line moved aside first, one write + fsync.
+                self.records.append([json.loads(task.to_json())])
         except OSError as exc:
             raise UserError(os_error_message(exc, "save the labeling task")) from exc
+        except PreferenceError as exc:  # another backend's refusal, already a message
+            raise UserError(f"could not save the labeling task: {exc}") from exc
         return self.get(task.prompt_id) or task
 
 

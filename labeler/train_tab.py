@@ -5,8 +5,10 @@ Layout first, then wiring; logic in `labeler.training`, the subprocess in `label
 A `gr.Timer` polls the shared runner, so every open session sees the same job (progress bar with
 ETA, live loss plot, readable progress lines) and the Train button is disabled while a job runs
 or with fewer than 20 pairs new since the active checkpoint. A finished job shows its verdict
-(the previous and the new model on the same held-out pairs and prompts) and one click makes it
-the active model for labeling. "Auto-retrain every N judgments" (`training.auto_retrain`, run by
+(`labeler.taste_view`: the previous and the new model on the taste learned from the judgments,
+i.e. the share of their candidates on the same held-out prompts drawn the person's way, then the
+held-out pairs, and a recommendation) and one click makes it the active model for labeling. The
+taste itself is shown in words under the result. A 1-step run's loss plot says its one point in its title. "Auto-retrain every N judgments" (`training.auto_retrain`, run by
 the same poll) starts a round in the background every N new judgments and activates its result
 only when the round's verdict says it is better on the user's held-out pairs. "Train on" picks
 every annotator's pairs (the default) or one annotator's ("train on my labels":
@@ -23,11 +25,13 @@ import gradio as gr
 from labeler import training as T
 from labeler.common import UserError, checkpoint_choices
 from labeler.runner import JobStatus, readable_log
+from labeler.taste_view import TasteCache, taste_markdown, taste_verdict_markdown
 from labeler.views import tag
 from trainer.checkpoint import CheckpointError
 from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
 
 POLL_SECONDS = 1.5
+PLOT_TITLE = "Training loss"
 
 
 def _layout(ctx) -> dict:
@@ -68,12 +72,13 @@ def _layout(ctx) -> dict:
     c["auto_md"] = gr.Markdown(elem_id="auto-retrain-status")
     c["progress"] = gr.HTML(elem_id="train-progress")
     with gr.Row():
-        c["plot"] = gr.LinePlot(x="step", y="value", color="series", title="Training loss",
+        c["plot"] = gr.LinePlot(x="step", y="value", color="series", title=PLOT_TITLE,
                                 color_map={"loss": "#4c5fd5", "reward margin": "#e8890c"},
                                 height=260, elem_id="loss-plot", scale=3)
         c["log"] = gr.Textbox(label="Progress", lines=12, max_lines=12, interactive=False,
                               elem_id="train-log", scale=2, autoscroll=True)
     c["result"] = gr.Markdown(elem_id="train-result")
+    c["taste"] = gr.Markdown(elem_id="train-taste")
     c["activate_new"] = gr.Button("Make the new checkpoint the active model", visible=False,
                                   variant="primary", elem_id="activate-new")
     with gr.Accordion("Checkpoints", open=True):
@@ -97,15 +102,18 @@ def _progress_html(status: JobStatus) -> str:
             f'<span>{html.escape(label)}</span></div>')
 
 
-def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
-    """(markdown, whether the new checkpoint can be activated)."""
+def _result_md(ctx, status: JobStatus, cache: TasteCache | None = None) -> tuple[str, bool]:
+    """(markdown, whether the new checkpoint can be activated): the verdict on the learned taste
+    first (with the recommendation), then the held-out pairs and sampling details."""
     active = ctx.models.name(ctx.models.active())
     if status.state == "done" and status.out and Path(status.out).is_dir():
         new = ctx.models.name(Path(status.out))
         ready = new != active
         tail = "" if ready else " It is the active model."
+        on_taste = taste_verdict_markdown(ctx, Path(status.out), cache)
+        details = T.verdict_markdown(ctx, Path(status.out))
         return (f"{tag('ok', 'done')} Training finished: `{new}`.{tail}\n\n"
-                + T.verdict_markdown(ctx, Path(status.out))), ready
+                + (f"{on_taste}\n\nDetails: {details}" if on_taste else details)), ready
     stays = f"The active model stays `{active}`."
     if status.state == "done":
         return f"{tag('bad', 'failed')} Training reported done but `{status.out}` is missing. " \
@@ -116,31 +124,48 @@ def _result_md(ctx, status: JobStatus) -> tuple[str, bool]:
     return "", False
 
 
-def job_view(ctx, seen: str) -> list:
+def plot_value(status: JobStatus):
+    """The loss plot's update: the frame, its title saying so when there is too little for a line
+    (a 1-step run logs one point, which a line chart cannot draw) or, after a job, nothing at all."""
+    frame = T.loss_frame(status)
+    if frame is None:
+        if status.state in ("done", "failed", "cancelled"):
+            return gr.LinePlot(value=None, title=f"{PLOT_TITLE}: no step was logged")
+        return None
+    if frame["step"].nunique() == 1:
+        step = int(frame["step"].iloc[0])
+        values = ", ".join(f"{series} {value:.4f}" for series, value in zip(frame["series"], frame["value"]))
+        return gr.LinePlot(value=frame, title=f"{PLOT_TITLE}: one step logged (step {step}): {values}")
+    return gr.LinePlot(value=frame, title=PLOT_TITLE)
+
+
+def job_view(ctx, seen: str, cache: TasteCache | None = None) -> list:
     """Every polled output from the runner's status; checkpoint lists refresh when a job ends."""
     auto = T.auto_retrain(ctx)  # may start a round or switch the active model: before the rest
     status = ctx.runner.status()
     allowed, reason = T.gate(ctx)
-    result, ready = _result_md(ctx, status)
+    result, ready = _result_md(ctx, status, cache)
     # Resend the checkpoint list only when a job starts or ends, and the plot only when it has new
     # points: a re-sent plot restarts its drawing animation and never shows its lines.
     job_key, points = f"{status.job_id}:{status.state}", len(status.losses) + len(status.margins)
     seen_job, _, seen_points = seen.partition("|")
     job = job_key if job_key != seen_job else gr.skip()
-    plot = T.loss_frame(status) if f"{job_key}:{points}" != f"{seen_job}:{seen_points}" \
+    plot = plot_value(status) if f"{job_key}:{points}" != f"{seen_job}:{seen_points}" \
         else gr.skip()
+    taste = taste_markdown((cache or TasteCache()).taste(ctx))
     return [f"{job_key}|{points}", reason, gr.Button(interactive=allowed),
             gr.Button(interactive=status.running), _progress_html(status), plot,
             readable_log(status), result, gr.Button(visible=ready), job,
-            f"**Active model:** `{ctx.models.name(ctx.models.active())}`", auto]
+            f"**Active model:** `{ctx.models.name(ctx.models.active())}`", taste, auto]
 
 
 def _wire(ctx, c: dict) -> None:
     outs = [c["seen"], c["gate"], c["train"], c["stop"], c["progress"], c["plot"], c["log"],
-            c["result"], c["activate_new"], c["job"], c["active_md"], c["auto_md"]]
+            c["result"], c["activate_new"], c["job"], c["active_md"], c["taste"], c["auto_md"]]
     poll = {"show_progress": "hidden", "api_visibility": "private"}
-    c["timer"].tick(lambda seen: job_view(ctx, seen), c["seen"], outs, **poll)
-    c["view_fn"] = lambda: job_view(ctx, "")
+    cache = TasteCache()  # this tab's fitted taste, refit when the judgments file changes
+    c["timer"].tick(lambda seen: job_view(ctx, seen, cache), c["seen"], outs, **poll)
+    c["view_fn"] = lambda: job_view(ctx, "", cache)
     c["train_on_fn"] = lambda: gr.Radio(choices=T.train_on_choices(ctx))
     c["outputs"] = outs
 
@@ -151,7 +176,7 @@ def _wire(ctx, c: dict) -> None:
                     trainer=T.check_trainer(trainer), annotator=train_on)
         except UserError as exc:
             gr.Warning(str(exc))
-        return job_view(ctx, "")
+        return job_view(ctx, "", cache)
 
     c["train"].click(train, [c["max_steps"], c["epochs"], c["beta"], c["eval_n"], c["trainer"],
                              c["launcher"], c["train_on"]], outs,
@@ -180,12 +205,12 @@ def _wire(ctx, c: dict) -> None:
 
     def stop(confirmed=True):
         if not confirmed:
-            return job_view(ctx, "")
+            return job_view(ctx, "", cache)
         if ctx.runner.stop():
             gr.Info("Asked the training job to stop (SIGTERM); it saves nothing.")
         else:
             gr.Warning("No training job is running.")
-        return job_view(ctx, "")
+        return job_view(ctx, "", cache)
 
     # The browser asks first (the job's steps so far are lost); the API stops at once.
     c["stop"].click(stop, c["stop_ok"], outs, api_name="stop_training",
@@ -194,17 +219,17 @@ def _wire(ctx, c: dict) -> None:
     def activate(name):
         if not name:
             gr.Warning("Pick a checkpoint first.")
-            return job_view(ctx, "")
+            return job_view(ctx, "", cache)
         known = {ctx.models.name(path) for path, _ in ctx.models.list()}
         if name not in known:
             gr.Warning(f"There is no finished checkpoint {name!r} (known: {sorted(known)}).")
-            return job_view(ctx, "")
+            return job_view(ctx, "", cache)
         try:
             ctx.models.set_active(ctx.models.resolve(name))
             gr.Info(f"{name} is now the active model for labeling.")
         except CheckpointError as exc:
             gr.Warning(f"Cannot activate {name}: {exc}")
-        return job_view(ctx, "")
+        return job_view(ctx, "", cache)
 
     c["activated"] = [
         c["activate"].click(activate, c["ckpt"], outs, api_name="activate"),

@@ -212,10 +212,14 @@ def test_the_audits_http_requests_are_refused_and_write_nothing(tmp_path):
         client = Client(url, verbose=False, download_files=False)
         client.predict(api_name="/next")
         assert "no candidate #1.5" in client.predict(1.5, 0, "x", api_name="/submit")[1]
-        try:  # the audit's 5 MB annotator name on /skip: refused, nothing logged
-            client.predict("x" * 5_000_000, 4, 0.8, 0.95, api_name="/skip")
-        except Exception:  # noqa: BLE001 - the page may show it as an error; only the effect counts
-            pass
+        # Bad annotator names (the audit's 5 MB one, over 64 characters, control characters) on
+        # skip / tie / both bad / submit: the app's own message, nothing logged.
+        for name in ("x" * 5_000_000, "x" * 65, "bell\x07"):
+            for api in ("/skip", "/tie", "/both_bad"):
+                with pytest.raises(Exception, match="annotator name"):
+                    client.predict(name, 4, 0.8, 0.95, api_name=api)
+            with pytest.raises(Exception, match="annotator name"):
+                client.predict(1, 0, name, api_name="/submit")
         assert not (ctx.data_dir / "label_events.jsonl").exists()
         assert not ctx.store.path.exists() or len(ctx.store.load()) == 0
         assert "saved" in client.predict(1, 0, "ann", api_name="/submit")[1]

@@ -14,7 +14,7 @@ from trainer.csv_records import encode_row, parse_csv_bytes
 from trainer.judgment_store import (JudgmentError, JudgmentStore, export_pairs, judgment_from_record,
                                     judgment_record, read_judgments)
 from trainer.judgments import Judgment, judgment_from_pick, judgment_from_ranking
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceError, PreferenceStore, open_store
 from trainer.schema import JUDGMENTS_FILE
 
 PROMPT = build_prompt("Flowchart: read a table, clean it, chart it")
@@ -29,8 +29,14 @@ def pick(chosen=2, rejected=0, annotator="ana", texts=TEXTS, jid=None, **extra) 
     return judgment_from_pick(PROMPT, texts, chosen=chosen, rejected=rejected, **fields)
 
 
+@pytest.fixture(params=["orpo_dataset_llm.csv", "orpo_dataset_llm.sqlite"], ids=["csv", "sqlite"])
+def store(tmp_path, request):
+    """A journal over every store backend (one protocol: the same tests pass on each)."""
+    return JudgmentStore(open_store(tmp_path / request.param))
+
+
 @pytest.fixture
-def store(tmp_path):
+def csv_store(tmp_path):
     return JudgmentStore(PreferenceStore(tmp_path / "orpo_dataset_llm.csv"))
 
 
@@ -83,7 +89,8 @@ def test_undo_takes_back_the_whole_judgment_and_single_pairs_of_it_are_refused(s
     with pytest.raises(JudgmentError, match="already undone"):
         store.undo("j2")
     lines = [json.loads(line) for line in store.path.read_text().splitlines()]
-    assert [line["record"] for line in lines] == ["judgment", "judgment", "undo"]  # append-only
+    assert [line["record"] for line in lines] == ["judgment", "commit", "judgment", "commit", "undo",
+                                                  "commit"]  # append-only: intent, then its commit
 
 
 def test_a_crash_between_the_judgment_and_its_pairs_is_repaired_on_open(store, monkeypatch):
@@ -91,25 +98,28 @@ def test_a_crash_between_the_judgment_and_its_pairs_is_repaired_on_open(store, m
     def killed(self, rows):
         raise KeyboardInterrupt  # the process dies after the judgment line, before the CSV write
     with monkeypatch.context() as m:
-        m.setattr(PreferenceStore, "append_rows", killed)
+        m.setattr(type(store.pairs), "append_rows", killed)
         with pytest.raises(KeyboardInterrupt):
             store.add(pick(jid="j1"))
     assert [j.judgment_id for j in read_judgments(store.path).judgments] == ["j0", "j1"]
     assert set(store.pairs.read().judgment_ids()) == {"j0"}  # j1's pairs are missing
-    reopened = JudgmentStore(PreferenceStore(store.pairs.path))
+    reopened = JudgmentStore(open_store(store.pairs.path))
     repair = reopened.repair()
     assert len(repair.added) == 5 and not repair.removed
     assert weights_by_judgment(reopened.pairs.read()) == {"j0": pytest.approx(1), "j1": pytest.approx(1)}
     assert not reopened.repair()  # nothing left to do
 
 
-def test_a_torn_pair_write_is_completed_by_the_repair(store):
+def test_a_torn_pair_write_is_completed_by_the_repair(csv_store):
+    store = csv_store
     saved = store.add(pick(jid="j1"))
     data = store.pairs.path.read_bytes()
     cut = parse_csv_bytes(data, "x").records[2].start + 20  # the header, two pairs whole, 20 bytes of the third
     store.pairs.path.write_bytes(data[:cut])
+    journal = store.path.read_bytes()  # killed mid-CSV-write: the commit marker was never written
+    store.path.write_bytes(journal[: journal.rindex(b'{"record": "commit"')])
     assert len(store.pairs.read()) == 2  # the torn row is ignored
-    repair = JudgmentStore(PreferenceStore(store.pairs.path)).repair()
+    repair = JudgmentStore(open_store(store.pairs.path)).repair()
     assert set(repair.added) == set(saved.pair_ids[2:])
     assert store.pairs.read().pair_ids() == set(saved.pair_ids)
 
@@ -117,11 +127,11 @@ def test_a_torn_pair_write_is_completed_by_the_repair(store):
 def test_an_interrupted_undo_is_finished_by_the_repair(store, monkeypatch):
     store.add(pick(jid="j1"))
     with monkeypatch.context() as m:
-        m.setattr(PreferenceStore, "remove_judgment", lambda self, jid: (_ for _ in ()).throw(KeyboardInterrupt))
+        m.setattr(type(store.pairs), "remove_judgment", lambda self, jid: (_ for _ in ()).throw(KeyboardInterrupt))
         with pytest.raises(KeyboardInterrupt):
             store.undo("j1")
     assert len(store.pairs.read()) == 5  # the undo line is written, the pairs are still there
-    repair = JudgmentStore(PreferenceStore(store.pairs.path)).repair()
+    repair = JudgmentStore(open_store(store.pairs.path)).repair()
     assert len(repair.removed) == 5 and len(store.pairs.read()) == 0
 
 
@@ -138,11 +148,11 @@ def test_a_torn_last_line_is_ignored_then_moved_aside(store):
 
 
 @pytest.mark.parametrize("bad, message", [
-    (b"{not json}\n", "line 2: not a JSON object"),
-    (b'{"record": "pair"}\n', "line 2: not a judgment or undo record"),
+    (b"{not json}\n", "line 3: not a JSON object"),
+    (b'{"record": "pair"}\n', "line 3: not a judgment or undo record"),
     (b'{"record": "judgment", "judgment_id": "x", "prompt": "p", "candidates": ["a"], "ranking": [[0], [0]]}\n',
-     "line 2: candidate 0 is ranked twice"),
-    (b'{"record": "undo", "judgment_id": "nope"}\n', "line 2: undoes judgment 'nope'"),
+     "line 3: candidate 0 is ranked twice"),
+    (b'{"record": "undo", "judgment_id": "nope"}\n', "line 3: undoes judgment 'nope'"),
 ])
 def test_a_corrupt_line_is_named_and_nothing_is_written(store, bad, message):
     store.add(pick(jid="j1"))

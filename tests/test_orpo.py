@@ -177,14 +177,15 @@ def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_model_dir, tmp_path
     from trainer.checkpoint import read_manifest, write_manifest
     from trainer.modeling import load_model
 
-    # A LoRA "SFT" checkpoint on a random micro Llama standing in for a pretrained base.
+    # A LoRA checkpoint on a random micro Llama standing in for a pretrained base: kind "base",
+    # as a random model must say (a trained kind scoring like a random model is refused).
     base, tokenizer = load_model(micro_model_dir, for_training=True)
     sft = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
                                           task_type="CAUSAL_LM", init_lora_weights=False))
     sft_dir = tmp_path / "sft-lora"
     sft.save_pretrained(sft_dir)
     tokenizer.save_pretrained(sft_dir)
-    write_manifest(sft_dir, kind="sft", base_model=str(micro_model_dir))
+    write_manifest(sft_dir, kind="base", base_model=str(micro_model_dir))
     args = _args(sft_dir, tmp_path, lora_r=4, lora_alpha=8, lr=1e-2)
     out = train_orpo(args)
     manifest = read_manifest(out)

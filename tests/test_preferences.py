@@ -1,4 +1,7 @@
-"""The preference store: concurrent appends, torn writes, malformed files, legacy files, undo."""
+"""The preference store: concurrent appends, torn writes, malformed files, legacy files, undo.
+
+The `store` tests run on every backend `open_store` chooses (the CSV file and SQLite: one
+protocol, the same behaviour); `csv_store` tests are about the CSV file's own bytes."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pandas as pd
 import pytest
 
 from labeler.quotas import progress
-from trainer.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, PreferenceStore, pair_id_for
+from trainer.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, PreferenceStore, open_store, pair_id_for
 
 DIAGRAM = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]"
 
@@ -28,8 +31,16 @@ def _pair(i: int, tag: str = "") -> dict[str, str]:
     }
 
 
+BACKENDS = ["orpo_dataset_llm.csv", "orpo_dataset_llm.sqlite"]
+
+
+@pytest.fixture(params=BACKENDS, ids=["csv", "sqlite"])
+def store(tmp_path, request):
+    return open_store(tmp_path / request.param)
+
+
 @pytest.fixture
-def store(tmp_path):
+def csv_store(tmp_path):
     return PreferenceStore(tmp_path / "orpo_dataset_llm.csv")
 
 
@@ -47,7 +58,8 @@ def test_append_then_load_round_trips_text_and_metadata(store):
     assert row.candidate_ids == "[3, 1]" and row.decision_seconds == "2.250"
     assert row.created_at.endswith("+00:00")
     # The file opens with TRL's column names.
-    assert store.path.read_text().startswith('"prompt","chosen","rejected","category"')
+    copy = store.export_csv(store.path.with_name("copy.csv"))
+    assert copy.read_text().startswith('"prompt","chosen","rejected","category"')
 
 
 @pytest.mark.parametrize(
@@ -85,7 +97,7 @@ def test_undo_removes_exactly_that_row(store):
 
 
 def _append_many(path: str, tag: str, count: int) -> None:
-    store = PreferenceStore(path)
+    store = open_store(path)
     for i in range(count):
         store.append(**_pair(i, tag), source="simulated")
 
@@ -106,14 +118,14 @@ def test_threads_and_processes_append_200_whole_rows(store):
     expected = {tuple(_pair(i, f"{kind}{n}-").values()) for kind, n, c in
                 [("p", 0, 40), ("p", 1, 40)] + [("t", n, 15) for n in range(8)] for i in range(c)}
     assert set(zip(df.prompt, df.chosen, df.rejected)) == expected
-    assert pd.read_csv(store.path).shape == (200, len(COLUMNS))
+    assert pd.read_csv(store.export_csv(store.path.with_name("copy.csv"))).shape == (200, len(COLUMNS))
 
 
 WRITER = textwrap.dedent(
     """
     import sys
-    from trainer.preferences import PreferenceStore
-    store = PreferenceStore(sys.argv[1])
+    from trainer.preferences import open_store
+    store = open_store(sys.argv[1])
     big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 250
     for i in range(100000):
         store.append(prompt=f"DL model {i}", chosen=big + str(i), rejected=f"r{i}")
@@ -124,7 +136,9 @@ WRITER = textwrap.dedent(
 def test_writer_killed_mid_run_leaves_a_loadable_file(store):
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path)])
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (not store.path.exists() or store.path.stat().st_size < 200_000):
+    def written() -> int:  # the file, and for SQLite its write-ahead log
+        return sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*") if p.suffix != ".lock")
+    while time.monotonic() < deadline and written() < 200_000:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -134,7 +148,8 @@ def test_writer_killed_mid_run_leaves_a_loadable_file(store):
     assert len(store.load()) == rows + 1
 
 
-def test_torn_last_row_is_ignored_then_moved_aside(store, caplog):
+def test_torn_last_row_is_ignored_then_moved_aside(csv_store, caplog):
+    store = csv_store
     store.append(**_pair(1))
     with open(store.path, "ab") as handle:
         handle.write(b'"DL model half","[0, 1,\n 2')  # a writer killed mid-row
@@ -223,7 +238,7 @@ def test_one_read_answers_every_question_as_plain_data(store, tmp_path):
     assert view.triples()[0] == tuple(_pair(0).values())
     assert view.counts()["dl_model"]["human"] == 3 and view.counts()["other"]["auto"] == 0
     copy = store.export_csv(tmp_path / "copy.csv")
-    assert len(PreferenceStore(copy).read()) == 4
+    assert len(open_store(copy).read()) == 4
 
 
 def test_two_annotators_may_store_the_same_judgment_one_annotator_only_once(store):
@@ -239,6 +254,6 @@ def test_lock_timeout_is_reported(store):
     from filelock import FileLock
 
     with FileLock(str(store.path) + ".lock"):
-        slow = PreferenceStore(store.path, lock_timeout=0.1)
+        slow = type(store)(store.path, lock_timeout=0.1)
         with pytest.raises(PreferenceError, match="another process has held"):
             slow.append(**_pair(1))

@@ -159,7 +159,7 @@ def test_200_sigkilled_writers_lose_no_committed_row(tmp_path):
 
 def test_16_sigkilled_writers_lose_no_committed_row(tmp_path):
     committed, lost = sigkill_writers(tmp_path / "orpo_dataset_llm.csv", 16)
-    assert lost == 0
+    assert committed >= 16 and lost == 0  # each writer committed a row before the kills
 
 
 def test_the_cli_reports_a_damaged_store_in_one_line(filled, capsys, tmp_path):

@@ -16,9 +16,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from trainer.csv_records import encode_row
+from trainer.csv_records import encode_rows
 from trainer.fileio import atomic_write, os_error_message
-from trainer.preferences import PreferenceBackend, PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceBackend, PreferenceError, open_store
 
 ALL_ANNOTATORS = ""  # the default: every annotator's pairs
 
@@ -43,14 +43,13 @@ def export_pairs(store: PreferenceBackend, dest: str | os.PathLike[str],
     dest = store.export_csv(dest)
     if annotator == ALL_ANNOTATORS:
         return dest
-    view = PreferenceStore(dest).read()
+    view = open_store(dest).read()
     kept = only_annotator(view.rows, annotator)
     if not kept:
         names = ", ".join(annotator_names(view.rows)) or "none"
         dest.unlink(missing_ok=True)
         raise PreferenceError(f"no pairs by annotator {annotator!r} (annotators: {names})")
-    data = encode_row(list(view.columns)) + b"".join(
-        encode_row([row.get(c, "") for c in view.columns]) for row in kept)
+    data = encode_rows(view.columns, kept)
     try:
         atomic_write(dest, data)
     except OSError as exc:

@@ -49,6 +49,9 @@ KINDS = ("sft", *TRAINERS, "base")  # every preference trainer ("orpo") is a kin
 VERSIONED_PACKAGES = ("torch", "transformers", "trl", "peft", "tokenizers", "accelerate", "datasets")
 
 
+SUPPORTED_MODEL_TYPES = ("llama",)  # what the project builds (tiny preset) and trains (deepseek-coder)
+
+
 class CheckpointError(RuntimeError):
     """A checkpoint directory is missing, incomplete or has an unreadable manifest."""
 
@@ -153,6 +156,9 @@ def write_manifest(directory: str | os.PathLike[str], **fields: Any) -> Path:
     checksums = weights_checksums(directory)
     if checksums and CHECKSUM_FIELD not in fields:  # weights saved before the manifest: record them
         manifest[CHECKSUM_FIELD] = checksums
+    model_type = model_type_of(directory)
+    if model_type and "model_type" not in fields:  # what validate_checkpoint expects config.json to say
+        manifest["model_type"] = model_type
     path = Path(directory) / MANIFEST_NAME
     text = json.dumps(manifest, indent=2, sort_keys=False, default=str)
     return atomic_write(path, text + "\n")
@@ -192,13 +198,43 @@ def _check_safetensors(path: Path) -> None:
         raise CheckpointError(f"{path} is not a readable safetensors file: {exc}") from exc
 
 
+def model_type_of(directory: str | os.PathLike[str]) -> str | None:
+    """config.json's model_type (None for an adapter dir or an unreadable config)."""
+    path = Path(directory) / "config.json"
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("model_type")
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def check_model_type(directory: str | os.PathLike[str], manifest: dict[str, Any] | None = None) -> None:
+    """A full model's config.json model_type must be the manifest's `model_type` (recorded by
+    write_manifest), or one of SUPPORTED_MODEL_TYPES when the manifest predates that field.
+    Adapter dirs (adapter_config.json) are checked when their base is loaded."""
+    root = Path(directory)
+    if (root / "adapter_config.json").is_file() or not (root / "config.json").is_file():
+        return
+    manifest = read_manifest(root) if manifest is None else manifest
+    found = model_type_of(root)
+    recorded = manifest.get("model_type")
+    allowed = (recorded,) if isinstance(recorded, str) and recorded else SUPPORTED_MODEL_TYPES
+    if found not in allowed:
+        where = ("its manifest records " + repr(recorded) if recorded
+                 else "this project trains " + " or ".join(SUPPORTED_MODEL_TYPES))
+        raise CheckpointError(f"{root / 'config.json'}: model_type {found!r} is not what this "
+                              f"{manifest.get('kind', '')} checkpoint is ({where}); the config was "
+                              "edited or belongs to another model, whose weights would load as random")
+
+
 def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
     """Check, without torch, that a checkpoint dir is complete and intact; returns its manifest.
 
     Manifest (readable, a known kind); config.json (full model) or adapter_config.json (LoRA
     adapter) a JSON object; a tokenizer (tokenizer.json must load); weight files present with
     readable safetensors headers; their sha256 equal to the manifest's `weights_sha256`
-    (checkpoints written before that field existed are accepted without it). Loading the weights
+    (checkpoints written before that field existed are accepted without it); a `base_model`; a
+    full model's config `model_type` the one recorded (`check_model_type`). Loading the weights
     into a model is the caller's last check (the labeler loads a generator before activating).
     Raises CheckpointError naming the first problem.
     """
@@ -211,6 +247,9 @@ def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
     if not config.is_file():
         raise CheckpointError(f"{root} has no config.json (nor adapter_config.json)")
     _json_object(config, "model config")
+    if not manifest.get("base_model"):
+        raise CheckpointError(f"{root / MANIFEST_NAME} names no base_model")
+    check_model_type(root, manifest)
     if not any((root / name).is_file() for name in TOKENIZER_FILES):
         raise CheckpointError(f"{root} has no tokenizer ({', '.join(TOKENIZER_FILES)})")
     if (root / "tokenizer.json").is_file():
@@ -253,10 +292,11 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def next_free_dir(root: str | os.PathLike[str], prefix: str) -> Path:
-    """root/<prefix>-N with N one above the highest existing (temp dirs of running writes included)."""
+    """root/<prefix>-N with N one above the highest existing (temp dirs of running writes and the
+    output locks of running trainers, `.<prefix>-N.lock`, included)."""
     name = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
     numbers = [int(m.group(1)) for p in Path(root).glob(f"*{prefix}-*")
-               if (m := name.match(p.name.lstrip(".").split(".tmp")[0]))]
+               if (m := name.match(p.name.lstrip(".").split(".tmp")[0].removesuffix(".lock")))]
     return Path(root) / f"{prefix}-{max(numbers, default=0) + 1}"
 
 

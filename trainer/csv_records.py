@@ -14,7 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -232,8 +234,17 @@ def _finish(name: str, header: list[str], records: list[Record], data: bytes, ta
     return CsvFile(header, records, len(data), tail_start if kind == "torn" else None, kind == "complete")
 
 
-def encode_row(values: list[str]) -> bytes:
+def encode_row(values: list[Any]) -> bytes:
     """One CSV line, every field quoted, newline-terminated, UTF-8."""
     buffer = io.StringIO()
     csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(values)
     return buffer.getvalue().encode("utf-8")
+
+
+def encode_rows(columns: list[str] | tuple[str, ...], rows: Iterable[Mapping[str, Any]], *,
+                header: bool = True) -> bytes:
+    """The one row encoder of the store's CSVs: the header line (unless `header=False`) then each
+    row's values in `columns` order ("" for a column a row lacks), every field quoted."""
+    columns = list(columns)
+    head = encode_row(columns) if header else b""
+    return head + b"".join(encode_row([row.get(c, "") for c in columns]) for row in rows)

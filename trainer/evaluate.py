@@ -13,7 +13,8 @@ Report fields (also returned by `evaluate(generator, rows, k)`, which ORPO store
 validity (share of candidates that parse with no error and ≥1 node), eos_stop_rate, seed_score
 (mean original-project score against the reference; null without references), readability (mean
 readability score of valid candidates), tokens_per_second, seconds_per_prompt_p50/_p95 (all k
-candidates of one prompt), n_prompts, n_candidates, peak_rss_mb.
+candidates of one prompt), n_prompts, n_candidates, peak_rss_mb, styles (one style vector per
+candidate, None when invalid: what the taste verdict, trainer.taste, compares).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tqdm import tqdm
 
 from diagram import build_prompt, extract_request, original_score, parse, readability
 from trainer.datasets_io import load_prompt_pool, load_reference_csv
+from trainer.selection import style_features
 from trainer.schema import DEFAULT_CHECKPOINT, DEFAULT_PROMPTS
 from trainer.sources import add_source_arguments, source_from_args, source_name
 
@@ -77,7 +79,7 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
     Prompt i is sampled with seed `seed + i` so reports are reproducible.
     """
     rows = list(rows)
-    scores, read_scores, per_prompt = [], [], []
+    scores, read_scores, per_prompt, styles = [], [], [], []
     n_valid = n_eos = n_tokens = n_cands = 0
     generating_seconds = 0.0
     for i, row in enumerate(tqdm(rows, desc="eval", unit="prompt", disable=not progress)):
@@ -89,6 +91,7 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
             n_cands += 1
             n_tokens += cand.n_tokens
             n_eos += cand.stopped_on_eos
+            styles.append(round_style(cand.parse))
             if not cand.parse.ok:
                 if reference is not None:
                     scores.append(0.0)  # an unusable answer scores nothing against the reference
@@ -110,7 +113,16 @@ def evaluate(generator: Any, rows: Iterable[dict[str, Any]], k: int = 4, seed: i
         "seconds_per_prompt_p95": percentile(per_prompt, 95),
         "mean_tokens_per_candidate": n_tokens / n_cands if n_cands else None,
         "peak_rss_mb": peak_rss_mb(),
+        "styles": styles,
     }
+
+
+def round_style(result: Any) -> list[float] | None:
+    """A candidate's style vector (trainer.selection.style_features, 3 decimals) for the taste
+    verdict (trainer.taste); None when it is not a valid drawing."""
+    if not result.ok or not result.diagram.nodes:
+        return None
+    return [round(v, 3) for v in style_features(result.diagram)]
 
 
 def load_rows(split: str | None, prompts_file: str | None, pool: str, n: int | None,
@@ -133,6 +145,8 @@ def markdown(report: dict[str, Any], title: str) -> str:
     """A two-column markdown table of the report."""
     lines = [f"### {title}", "", "| metric | value |", "|---|---|"]
     for key, value in report.items():
+        if isinstance(value, list):  # per-candidate data (styles): in the JSON, not the table
+            continue
         shown = "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
         lines.append(f"| {key} | {shown} |")
     return "\n".join(lines)

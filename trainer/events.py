@@ -1,6 +1,6 @@
 """Training progress as a JSON-lines file: the training subprocess writes it, the labeler follows it.
 
-One object per line, flushed as soon as it is written:
+One object per line (`trainer.jsonl`: appended with one write + fsync, one torn-tail policy):
 
     {"phase": "18 pairs to train on, 2 held out for the verdict", "time": "2026-01-01T12:00:00+00:00"}
     {"step": 3, "total": 50, "loss": 1.92, "rewards/margins": 0.01, "epoch": 0.12, "eta_s": 41.0, "time": ...}
@@ -29,7 +29,6 @@ reads events without importing torch.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.fileio import utc_now
+from trainer.jsonl import Cursor, append_records, read_new
 
 FINAL_STATUSES = ("done", "failed", "cancelled")
 
@@ -58,12 +58,9 @@ class EventWriter:
     def write(self, **fields: Any) -> dict[str, Any]:
         event = {key: _clean(value) for key, value in fields.items()}
         event.setdefault("time", utc_now())
-        line = json.dumps(event, ensure_ascii=False) + "\n"
-        # Open per event (a few per second at most): a reader never sees a line from a stale handle,
-        # and one write call keeps a line whole.
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
+        # One O_APPEND write + fsync per event (a few per second at most), after the torn-tail
+        # policy (`trainer.jsonl`): a reader never sees half a line from a live writer.
+        append_records(self.path, [event], strict=False)
         return event
 
     def progress(
@@ -95,27 +92,11 @@ def read_events(path: str | os.PathLike[str], offset: int = 0) -> list[dict[str,
 
 
 def read_new_events(path: str | os.PathLike[str], offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """(events after byte `offset`, offset to pass next time). For following a live file cheaply.
-
-    Only newline-terminated lines are consumed, so a line still being written is read next time.
-    A complete line that is not valid JSON (a crashed writer's leftovers) is skipped.
-    """
-    path = Path(path)
-    if not path.exists():
-        return [], offset
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        data = handle.read()
-    end = data.rfind(b"\n") + 1
-    events = []
-    for line in data[:end].splitlines():
-        try:
-            event = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-    return events, offset + end
+    """(events after byte `offset`, offset to pass next time). For following a live file cheaply
+    (`trainer.jsonl.read_new`): only newline-terminated lines are consumed, so a line still being
+    written is read next time; a complete line that is not a JSON object is skipped with a warning."""
+    events, cursor = read_new(path, Cursor(offset))
+    return events, cursor.offset
 
 
 class EventFollower:
@@ -124,10 +105,14 @@ class EventFollower:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.offset = 0
+        self._cursor = Cursor()
+
+    @property
+    def offset(self) -> int:
+        return self._cursor.offset
 
     def read(self) -> list[dict[str, Any]]:
-        events, self.offset = read_new_events(self.path, self.offset)
+        events, self._cursor = read_new(self.path, self._cursor)
         return events
 
 

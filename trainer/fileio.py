@@ -14,7 +14,8 @@ directory fsync, UTC timestamps, user-facing OS-error messages, umask modes, dea
 system) instead of a bare `OSError`. `user_file_mode()` is what `open()` would give a new file
 under the user's umask: `tempfile.mkstemp` always makes 0600, so files published by rename
 (active.json, checkpoint weights, the preference CSV after an undo) are chmod-ed to it.
-`sweep_dead_dirs(parent, pattern)` removes temp dirs whose name carries the pid of a process
+`sweep_dead_temps(path)` removes the temp copies of `path` that killed processes left (their names
+carry the writer's pid). `sweep_dead_dirs(parent, pattern)` removes temp dirs whose name carries the pid of a process
 that no longer exists (a SIGKILLed trainer or app); live writers' dirs are never touched.
 """
 
@@ -26,6 +27,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import MappingProxyType
@@ -110,6 +112,38 @@ def sweep_dead_dirs(parent: str | os.PathLike[str], pattern: re.Pattern[str]) ->
     return removed
 
 
+STALE_TEMP_S = 3600.0  # a temp copy without a pid in its name (older versions) older than this is dead
+
+
+def sweep_dead_temps(path: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temp copies `atomic_write` left beside `path` (`.<name>.<pid>.<random>.tmp`) when
+    the process that made them is gone (SIGKILL, power loss); a live writer's copy is never
+    touched. Copies named without a pid (older versions) go when older than an hour."""
+    path = Path(path)
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(\d+)\.)?[^.]+\.tmp$")
+    removed: list[Path] = []
+    try:
+        children = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    for child in children:
+        match = pattern.match(child.name)
+        if match is None or not child.is_file() or child.is_symlink():
+            continue
+        try:
+            if match.group(1) is not None:
+                pid = int(match.group(1))
+                if pid == os.getpid() or pid_alive(pid):
+                    continue
+            elif time.time() - child.stat().st_mtime < STALE_TEMP_S:
+                continue
+            child.unlink()
+        except OSError:  # a read-only directory, or gone meanwhile
+            continue
+        removed.append(child)
+    return removed
+
+
 # ---- timestamps ---------------------------------------------------------------------------------
 
 def utc_now() -> str:
@@ -145,7 +179,7 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, *, mode: int |
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

@@ -37,7 +37,8 @@ from typing import Any
 import torch
 from transformers import LogitsProcessorList
 
-from diagram import RenderError, build_prompt, extract_request, parse, render
+from diagram import RenderError, build_prompt, extract_request, parse
+from diagram.export import export_files, parse_formats
 from diagram.plan import Plan, structure_regex
 from diagram.reader import read_request
 from trainer.candidates import Candidate
@@ -236,13 +237,23 @@ def add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--prompt", help="the request, e.g. 'DL model with 3 inputs, 2 outputs'")
     source.add_argument("--prompt-file", help="file holding the request (or an already wrapped prompt)")
     parser.add_argument("-k", type=int, default=4, help="number of candidates (default 4)")
-    parser.add_argument("--out-dir", required=True, help="writes candidate_N.txt and candidate_N.png here")
+    parser.add_argument("--out-dir", required=True, help="writes candidate_N.txt and candidate_N.<format> here")
+    parser.add_argument("--format", default="png", type=_export_formats,
+                        help="drawings to write per candidate, comma-separated: svg, png, dot, mermaid "
+                             "or all (default png)")
     parser.add_argument("--seed", type=int, default=None, help="sampling seed (default: random)")
     parser.add_argument("--temperature", type=float, default=0.8, help="0 for greedy (default 0.8)")
     parser.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default 0.95)")
     parser.add_argument("--max-new-tokens", type=int, default=None, help=f"cap (default {MAX_NEW_TOKENS})")
     parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
     add_grammar_argument(parser)
+
+
+def _export_formats(spec: str) -> tuple[str, ...]:
+    try:
+        return parse_formats(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def add_grammar_argument(parser: argparse.ArgumentParser) -> None:
@@ -269,7 +280,7 @@ def run_generate(args: argparse.Namespace) -> int:
         status = "ok" if cand.parse.ok else f"{len(cand.parse.errors)} parse errors"
         if cand.parse.diagram.nodes:
             try:
-                (out / f"candidate_{cand.index}.png").write_bytes(render(cand.parse.diagram, "png"))
+                export_files(cand.parse.diagram, out, f"candidate_{cand.index}", getattr(args, "format", ("png",)))
             except RenderError as exc:
                 status += f", not rendered ({exc})"
         eos = "EOS" if cand.stopped_on_eos else "cut at token cap"

@@ -7,13 +7,13 @@ text in display order, the ranking groups, ties, both_bad, annotator, model, sam
 created_at) and appends the pairs it implies under the pair scheme (`derive_pairs`, weights
 summing to 1 per screen) to the CSV with their `judgment_id` and `weight`:
 
-    store = JudgmentStore(PreferenceStore("data/orpo_dataset_llm.csv"))
+    store = JudgmentStore(open_store("data/orpo_dataset_llm.csv"))
     saved = store.add(judgment, scheme="extremes")   # Saved(judgment_id, pair_ids, scheme, duplicates)
     store.undo(saved.judgment_id)                    # the judgment and all its pairs
     store.read()                                     # live judgments, file order
     export_pairs("data/orpo_dataset_llm.csv", "data/label_judgments.jsonl", "all", "all.csv")
 
-File format: one JSON object per line, UTF-8, newline-terminated.
+File format (a journal; `trainer.jsonl`): one JSON object per line, UTF-8, newline-terminated.
     {"record": "judgment", "judgment_id": "j...", "prompt": ..., "candidates": [texts, display order],
      "ranking": [[positions], ...best group first], "both_bad": false, "category": ..., "annotator": ...,
      "model": ..., "source": "human", "created_at": ..., "extra": {"scheme": "extremes",
@@ -21,22 +21,33 @@ File format: one JSON object per line, UTF-8, newline-terminated.
      "shown_order": [generation index per shown card], "valid": [...], "sampling": {...},
      "decision_seconds": 3.2}}
     {"record": "undo", "judgment_id": "j...", "at": ..., "annotator": ...}
+    {"record": "commit", "judgment_id": "j...", "action": "judgment" | "undo", "at": ...}
+    {"record": "abort", "judgment_id": "j...", "action": "judgment" | "undo", "at": ..., "reason": ...}
+    {"record": "deleted", "judgment_id": "j...", "pair_ids": [...], "at": ...}
 The file is append-only: an undo is a line, never a rewrite.
 
-Durability (user labels are precious): one lock per write, the preference CSV's (`PreferenceStore
-.locked()`); the judgment line goes first (fsynced), then its pairs in one CSV write. A crash
-between the two leaves a judgment whose pairs (`extra.pair_ids`) are missing from the CSV, and an
-interrupted undo leaves an undone judgment's pairs in it: `repair()` finds both and puts the CSV
-right (re-derives the missing pairs from the judgment, removes an undone judgment's pairs). It
-runs on open (`AppContext.create`) and under the lock before every add and undo. A torn last line
-(a writer killed mid-write) is ignored when reading and moved aside (`<file>.torn-<time>`) by the
-next write; a complete line that is not a record raises JudgmentError naming its line.
+The record's truth wins (user labels are precious; what the page said stays true). One lock per
+write, the preference CSV's (`PreferenceBackend.locked()`). A judgment or undo line is an *intent*,
+written (fsynced) before the CSV changes; then the CSV write; then a `commit` marker. A CSV write
+that fails (disk full: the page says "nothing was saved") gets an `abort` marker, or, if the
+journal refuses that too, its intent line is cut back off: an aborted judgment is never written
+later and an aborted undo never applied later. `repair()` (on open, `AppContext.create`, and
+under the lock before every add and undo) follows the journal:
+- the last intent without a marker is a write in flight when its process died: a judgment's
+  missing pairs are derived again and appended, an undo's pairs removed, then it is committed.
+  Only the last intent can be in flight (every write repairs first, under one lock); older
+  intents without a marker (files from before the markers) count as committed.
+- pairs of a committed judgment missing from the CSV were deleted by hand: a `deleted` line
+  records them and they are never written back (`export_pairs` leaves them out too).
+- temp copies of the CSV left by killed processes (`fileio.sweep_dead_temps`) are removed.
+Damage (a bare-CR file, a broken line anywhere but a torn last line) raises JudgmentError naming
+the file and line; nothing is written or moved. A torn last line (a writer killed mid-write) is
+ignored when reading and moved aside (`<file>.torn-<time>`) by the next write.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -45,10 +56,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from trainer.csv_records import encode_row
-from trainer.fileio import append_locked, atomic_write, os_error_message, utc_now, utc_stamp
+from trainer.csv_records import encode_rows
+from trainer.fileio import atomic_write, os_error_message, sweep_dead_temps, utc_now
+from trainer.jsonl import JsonlError, append_records, split_lines, truncate_to
+from trainer.jsonl import records as jsonl_records
 from trainer.judgments import DEFAULT_SCHEME, SCHEMES, Judgment, WeightedPair, derive_pairs
-from trainer.preferences import PreferenceError, PreferenceStore, format_weight, make_row
+from trainer.preferences import PreferenceBackend, PreferenceError, format_weight, make_row, open_store
 from trainer.schema import DEFAULT_PREFERENCES, JUDGMENTS_FILE
 from trainer.schema import PREFERENCE_COLUMNS as COLUMNS
 
@@ -101,65 +114,91 @@ def judgment_from_record(obj: Mapping[str, Any], where: str = "") -> Judgment:
         raise JudgmentError(f"{where}{exc}") from exc
 
 
+_ACTIONS = ("judgment", "undo")
+_MARKERS = ("commit", "abort", "deleted")
+
+
 @dataclass(frozen=True)
 class JudgmentLog:
-    """One read of the judgments file: live judgments in file order, the undone ones' ids."""
+    """One read of the journal: live judgments in file order, the undone ones' ids, the one
+    intent still in flight (`pending`: ("judgment" | "undo", judgment_id), from a writer that died
+    between its journal line and its CSV write) and the pairs recorded as deleted by hand."""
 
     judgments: tuple[Judgment, ...] = ()
     undone: frozenset[str] = frozenset()
     size: int = 0
     torn_at: int | None = None  # byte offset of a torn last line, if any
     needs_newline: bool = False  # the last line is complete but lacks its newline (a hand edit)
+    pending: tuple[str, str] | None = None
+    deleted: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    aborted: int = 0  # intents reported failed (abort markers)
 
     def by_id(self) -> dict[str, Judgment]:
         return {j.judgment_id: j for j in self.judgments}
 
+    def deleted_ids(self) -> frozenset[str]:
+        return frozenset().union(*self.deleted.values()) if self.deleted else frozenset()
+
 
 def parse_judgments(data: bytes, name: str) -> JudgmentLog:
-    """Parse the file's bytes (see the module docstring); JudgmentError names the bad line."""
-    *complete, tail = data.split(b"\n")  # tail: the bytes after the last newline
-    torn_at, needs_newline = None, False
-    if tail.strip():
-        try:
-            json.loads(tail)
-            complete.append(tail)
-            needs_newline = True
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            torn_at = len(data) - len(tail)
-            log.warning("%s: line %d is incomplete, probably from a writer killed mid-write; it is ignored "
-                        "and will be moved aside on the next write", name, len(complete) + 1)
+    """Parse the journal's bytes (see the module docstring); JudgmentError names the bad line."""
+    try:
+        lines = split_lines(data, name)
+        numbered = jsonl_records(lines, name, strict=True)
+    except JsonlError as exc:
+        raise JudgmentError(str(exc)) from exc
     judgments: dict[str, Judgment] = {}
     first_line: dict[str, int] = {}
     undone: set[str] = set()
-    for number, line in enumerate(complete, 1):
-        if not line.strip():
-            continue
+    open_intents: dict[tuple[str, str], int] = {}  # (action, id) -> line, without a marker yet
+    deleted: dict[str, frozenset[str]] = {}
+    last_intent: tuple[str, str] | None = None
+    aborted = 0
+    for number, obj in numbered:
         where = f"{name}: line {number}: "
-        try:
-            obj = json.loads(line)
-        except UnicodeDecodeError as exc:
-            raise JudgmentError(f"{where}not UTF-8 text ({exc.reason}); fix or remove the line by hand "
-                                "(nothing was changed)") from exc
-        except json.JSONDecodeError as exc:
-            raise JudgmentError(f"{where}not a JSON object ({exc.msg} at column {exc.colno}); fix or remove "
-                                "the line by hand (nothing was changed)") from exc
-        if not isinstance(obj, dict) or obj.get("record") not in ("judgment", "undo"):
+        kind = obj.get("record")
+        if kind not in _ACTIONS + _MARKERS:
             raise JudgmentError(f"{where}not a judgment or undo record (its 'record' should be "
-                                "'judgment' or 'undo')")
-        if obj["record"] == "undo":
-            target = _field(obj, "judgment_id", str, where)
+                                f"one of {', '.join(_ACTIONS + _MARKERS)})")
+        target = _field(obj, "judgment_id", str, where)
+        if kind == "undo":
             if target not in judgments or target in undone:
                 raise JudgmentError(f"{where}undoes judgment {target!r}, which no earlier line holds live")
             undone.add(target)
-            continue
-        j = judgment_from_record(obj, where)
-        if j.judgment_id in first_line:
-            raise JudgmentError(f"{where}the same judgment_id {j.judgment_id} as line "
-                                f"{first_line[j.judgment_id]}; remove one of them")
-        first_line[j.judgment_id] = number
-        judgments[j.judgment_id] = j
+            open_intents[("undo", target)] = number
+            last_intent = ("undo", target)
+        elif kind == "judgment":
+            j = judgment_from_record(obj, where)
+            if j.judgment_id in first_line:
+                raise JudgmentError(f"{where}the same judgment_id {j.judgment_id} as line "
+                                    f"{first_line[j.judgment_id]}; remove one of them")
+            first_line[j.judgment_id] = number
+            judgments[j.judgment_id] = j
+            open_intents[("judgment", target)] = number
+            last_intent = ("judgment", target)
+        elif kind == "deleted":
+            if target not in judgments:
+                raise JudgmentError(f"{where}records deleted pairs of judgment {target!r}, which no earlier line holds")
+            pair_ids = _field(obj, "pair_ids", list, where)
+            deleted[target] = deleted.get(target, frozenset()) | frozenset(map(str, pair_ids))
+        else:  # commit / abort of the latest intent on that judgment
+            action = obj.get("action", "judgment")
+            if (action, target) not in open_intents:
+                raise JudgmentError(f"{where}{kind}s the {action} of judgment {target!r}, which no earlier "
+                                    "line holds in flight")
+            del open_intents[(action, target)]
+            if kind == "abort":
+                aborted += 1
+                if action == "judgment":
+                    del judgments[target], first_line[target]
+                else:
+                    undone.discard(target)
+    # Every write repairs the journal first, under one lock: only the last intent can still be in
+    # flight. Older intents without a marker (files from before the markers) count as committed.
+    pending = last_intent if last_intent in open_intents else None
     live = tuple(j for jid, j in judgments.items() if jid not in undone)
-    return JudgmentLog(live, frozenset(undone), len(data), torn_at, needs_newline)
+    return JudgmentLog(live, frozenset(undone), len(data), lines.torn_at, lines.needs_newline, pending,
+                       deleted, aborted)
 
 
 def read_judgments(path: str | os.PathLike[str]) -> JudgmentLog:
@@ -224,20 +263,22 @@ class Saved:
 
 @dataclass(frozen=True)
 class Repair:
-    """What `repair` changed in the CSV: pairs re-derived for judgments, pairs of undone ones removed."""
+    """What `repair` did: pairs written for a judgment in flight, pairs removed for an undo in
+    flight (the CSV changes), and pairs found deleted by hand (recorded, never written back)."""
 
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    deleted_by_hand: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed)
 
 
 class JudgmentStore:
-    """Judgments (a JSON-lines file) and their pairs (the preference CSV), written under the CSV's lock."""
+    """Judgments (a JSON-lines journal) and their pairs (the preference CSV), written under the CSV's lock."""
 
-    def __init__(self, pairs: PreferenceStore, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, pairs: PreferenceBackend, path: str | os.PathLike[str] | None = None) -> None:
         self.pairs = pairs
         self.path = Path(path) if path is not None else pairs.path.with_name(JUDGMENTS_FILE)
 
@@ -247,28 +288,44 @@ class JudgmentStore:
         return read_judgments(self.path)
 
     def read(self) -> JudgmentLog:
-        """One read of the judgments file (under the lock)."""
-        with self.pairs.locked():
+        """One read of the judgments file (under the lock; read-only data dir: without it)."""
+        with self.pairs.reading():
             return self._log()
 
     # -- writing
 
-    def _append(self, record: dict[str, Any], log_: JudgmentLog) -> None:
-        """One line (under the CSV's lock; the file's own lock too): a torn last line is moved aside first."""
-        payload = json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
+    def _append(self, *items: dict[str, Any]) -> int:
+        """Lines of the journal (under the CSV's lock; the file's own lock too), after the torn-tail
+        policy (`trainer.jsonl`); returns the file's size before them. JudgmentError when refused."""
         try:
-            if log_.torn_at is not None:
-                data = self.path.read_bytes()
-                aside = self.path.with_name(f"{self.path.name}.torn-{utc_stamp()}")
-                aside.write_bytes(data[log_.torn_at:])
-                os.truncate(self.path, log_.torn_at)
-                log.warning("%s: moved an incomplete last line (%d bytes) to %s", self.path,
-                            len(data) - log_.torn_at, aside)
-            elif log_.needs_newline:
-                payload = "\n" + payload
-            append_locked(self.path, payload)
+            return append_records(self.path, items, strict=True)
+        except JsonlError as exc:
+            raise JudgmentError(str(exc)) from exc
         except OSError as exc:
             raise JudgmentError(os_error_message(exc, f"save the judgment to {self.path.name}")) from exc
+
+    def _mark(self, action: str, judgment_id: str) -> None:
+        """The commit marker: the CSV holds what the intent said. Best effort: a journal that cannot
+        take it (disk full right now) is marked by the next repair, which finds the CSV complete."""
+        try:
+            self._append({"record": "commit", "judgment_id": judgment_id, "action": action, "at": utc_now()})
+        except JudgmentError as exc:
+            log.warning("%s: %s (the %s is saved; the next write marks it)", self.path, exc, action)
+
+    def _abort(self, start: int, action: str, judgment_id: str, reason: Exception) -> None:
+        """The intent was reported failed ("nothing was saved"): an abort marker, or, when the journal
+        refuses that too, the intent's own line cut back off. Either way no repair applies it later."""
+        try:
+            self._append({"record": "abort", "judgment_id": judgment_id, "action": action, "at": utc_now(),
+                          "reason": str(reason)[:500]})
+            return
+        except JudgmentError:
+            pass
+        try:
+            truncate_to(self.path, start)
+        except OSError as exc:
+            raise JudgmentError(f"{reason}; and the {action} line in {self.path.name} could not be taken back "
+                                f"({exc.strerror}): the next start will apply it") from exc
 
     def add(self, judgment: Judgment, scheme: str = DEFAULT_SCHEME) -> Saved:
         """Keep the judgment and append the pairs it implies under `scheme` (see the module
@@ -292,51 +349,86 @@ class JudgmentStore:
                                     f"pair_id {rows[0]['pair_id']}); nothing was written")
             record = judgment_record(replace(judgment, extra={
                 **judgment.extra, "scheme": scheme, "pair_ids": [row["pair_id"] for row in new]}))
-            self._append(record, log_)  # the record first: a crash after it is repaired from it
-            self.pairs.append_rows(new)
+            start = self._append(record)  # the intent first: a crash after it is completed from it
+            try:
+                self.pairs.append_rows(new)
+            except PreferenceError as exc:  # reported to the person as failed: never applied later
+                self._abort(start, "judgment", judgment.judgment_id, exc)
+                raise
+            self._mark("judgment", judgment.judgment_id)
         return Saved(judgment.judgment_id, tuple(row["pair_id"] for row in new), scheme, duplicates)
 
     def undo(self, judgment_id: str, annotator: str = "") -> tuple[str, ...]:
-        """Take back a judgment: an undo line, then its pairs leave the CSV (one rewrite); returns
-        the removed pair_ids. JudgmentError when it is not a live judgment."""
+        """Take back a judgment: an undo line, then its pairs leave the CSV (one rewrite), then a
+        commit marker; returns the removed pair_ids. JudgmentError when it is not a live judgment;
+        an undo that fails is marked aborted (the judgment stays, now and after any repair)."""
         with self.pairs.locked():
             log_ = self._log()
+            self._repair(log_)
             if judgment_id not in log_.by_id():
                 state = "already undone" if judgment_id in log_.undone else "not in " + self.path.name
                 raise JudgmentError(f"judgment {judgment_id!r} is {state}; nothing was removed")
-            self._append({"record": "undo", "judgment_id": judgment_id, "at": utc_now(), "annotator": annotator}, log_)
-            return tuple(self.pairs.remove_judgment(judgment_id))
+            start = self._append({"record": "undo", "judgment_id": judgment_id, "at": utc_now(),
+                                  "annotator": annotator})
+            try:
+                removed = tuple(self.pairs.remove_judgment(judgment_id))
+            except PreferenceError as exc:
+                self._abort(start, "undo", judgment_id, exc)
+                raise
+            self._mark("undo", judgment_id)
+            return removed
 
     def repair(self) -> Repair:
-        """Put the CSV right after a crash between the two writes (see the module docstring)."""
-        with self.pairs.locked():
+        """Follow the journal after a crash (see the module docstring); also removes temp copies
+        of the CSV left by dead processes."""
+        for path in sweep_dead_temps(self.pairs.path):
+            log.warning("removed %s, a temp copy left by a process that was killed", path)
+        with self.pairs.reading():  # read-only: nothing can be in flight; a needed write says why not
             return self._repair(self._log())
 
     def _repair(self, log_: JudgmentLog) -> Repair:
         view = self.pairs.read()
-        stored, by_judgment = view.pair_ids(), view.judgment_ids()
+        stored = view.pair_ids()
         added: list[str] = []
         removed: list[str] = []
         notes: list[str] = []
-        for j in log_.judgments:
+        action, pending = log_.pending or ("", "")
+        if action == "judgment":  # a writer died between the judgment line and its pairs: complete it
+            j = log_.by_id()[pending]
             missing = [pid for pid in j.extra.get("pair_ids", []) if pid not in stored]
-            if not missing:
-                continue
-            scheme = j.extra.get("scheme", DEFAULT_SCHEME)
-            rows = [row for row in judgment_pairs(j, scheme) if row["pair_id"] in missing]
+            rows = [row for row in judgment_pairs(j, j.extra.get("scheme", DEFAULT_SCHEME))
+                    if row["pair_id"] in missing]
             if len(rows) != len(missing):
                 notes.append(f"judgment {j.judgment_id}: {len(missing) - len(rows)} recorded pair(s) cannot be "
                              "derived again (the file was edited by hand?)")
             added += self.pairs.append_rows(rows)
-        for judgment_id in sorted(log_.undone & set(by_judgment)):
-            removed += self.pairs.remove_judgment(judgment_id)
+            stored = stored | set(added)
+            self._mark("judgment", pending)
+        elif action == "undo":  # a writer died between the undo line and the CSV rewrite: finish it
+            removed += self.pairs.remove_judgment(pending)
+            self._mark("undo", pending)
+        gone: list[str] = []
+        for j in log_.judgments:  # committed pairs missing from the CSV were deleted by hand: keep it so
+            if j.judgment_id == pending:
+                continue
+            missing = [pid for pid in j.extra.get("pair_ids", [])
+                       if pid not in stored and pid not in log_.deleted.get(j.judgment_id, ())]
+            if missing:
+                gone += missing
+                try:
+                    self._append({"record": "deleted", "judgment_id": j.judgment_id, "pair_ids": missing,
+                                  "at": utc_now()})
+                except JudgmentError as exc:  # read-only or full: still never written back
+                    notes.append(f"could not record pairs deleted by hand: {exc}")
         for note in notes:
             log.warning("%s: %s", self.path, note)
         if added or removed:
-            log.warning("%s: repaired %s after an interrupted write: %d pair(s) restored from their judgments, "
-                        "%d pair(s) of undone judgments removed", self.path, self.pairs.path.name, len(added),
-                        len(removed))
-        return Repair(tuple(added), tuple(removed), tuple(notes))
+            log.warning("%s: completed a write interrupted by a crash: %d pair(s) restored from their judgment, "
+                        "%d pair(s) of an undone judgment removed", self.path, len(added), len(removed))
+        if gone:
+            log.warning("%s: %d pair(s) of saved judgments were deleted from %s by hand; recorded as deleted "
+                        "(they stay deleted)", self.path, len(gone), self.pairs.path.name)
+        return Repair(tuple(added), tuple(removed), tuple(notes), tuple(gone))
 
 
 # ---------------------------------------------------------------- the training view
@@ -359,14 +451,14 @@ def export_pairs(data: str | os.PathLike[str], judgments: str | os.PathLike[str]
     not be the CSV itself (its judgments' pairs follow the scheme they were labeled with)."""
     if scheme not in SCHEMES:
         raise JudgmentError(f"unknown pair scheme {scheme!r}; one of {', '.join(SCHEMES)}")
-    source = PreferenceStore(data)
+    source = open_store(data)
     if not source.path.is_file():
         raise PreferenceError(f"{source.path} does not exist")
     if Path(out).resolve() == source.path.resolve():
         raise JudgmentError(f"--out is the preference file itself ({source.path}); write the view to "
                             "another file and train with --data on it")
     store = JudgmentStore(source, judgments)
-    with source.locked():
+    with source.reading():
         view = source.read()
         log_ = store._log()
     live = log_.by_id()
@@ -374,8 +466,11 @@ def export_pairs(data: str | os.PathLike[str], judgments: str | os.PathLike[str]
             if not row.get("judgment_id") or (row["judgment_id"] not in live and row["judgment_id"] not in log_.undone)]
     ids = {row["pair_id"] for row in kept}
     rows, derived, skipped = list(kept), 0, 0
+    gone = log_.deleted_ids()  # deleted by hand: they stay out of the training view too
     for j in log_.judgments:
         for row in judgment_pairs(j, scheme):
+            if row["pair_id"] in gone:
+                continue
             derived += 1
             if row["pair_id"] in ids:
                 skipped += 1
@@ -383,7 +478,7 @@ def export_pairs(data: str | os.PathLike[str], judgments: str | os.PathLike[str]
             ids.add(row["pair_id"])
             rows.append(row)
     header = list(view.columns)
-    payload = encode_row(header) + b"".join(encode_row([row.get(c, "") for c in header]) for row in rows)
+    payload = encode_rows(header, rows)
     try:
         atomic_write(out, payload)
     except OSError as exc:

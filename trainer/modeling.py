@@ -17,6 +17,7 @@ adapter checkpoint is returned as a trainable `PeftModel` (not merged): `diagram
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,21 @@ def load_tokenizer(source: str) -> Any:
     return fix_special_tokens(tokenizer)
 
 
-def _load_weights(source: str, dtype: torch.dtype) -> torch.nn.Module:
-    return AutoModelForCausalLM.from_pretrained(source, dtype=dtype, local_files_only=_offline())
+def _load_weights(source: str, dtype: torch.dtype, strict: bool = False) -> torch.nn.Module:
+    """The weights at `source`; `strict` (a local dir): every tensor of the file must fill a
+    parameter of the config's model and none may be left random (a config edited to another
+    model_type or layer count would otherwise load as a partly or wholly random model)."""
+    model, info = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, local_files_only=_offline(),
+                                                       output_loading_info=True)
+    if strict:
+        wrong = {name: sorted(info.get(name) or ()) for name in ("missing_keys", "unexpected_keys",
+                                                                  "mismatched_keys")}
+        wrong = {name: keys for name, keys in wrong.items() if keys}
+        if wrong:
+            what = "; ".join(f"{len(keys)} {name.replace('_', ' ')} (e.g. {keys[0]})" for name, keys in wrong.items())
+            raise ModelLoadError(f"corrupt checkpoint {source}: its weights do not fit its config.json "
+                                 f"({type(model).__name__}): {what}")
+    return model
 
 
 def _align_with_tokenizer(model: torch.nn.Module, tokenizer: Any) -> None:
@@ -183,7 +197,9 @@ def load_model(
     else:
         try:
             tokenizer = load_tokenizer(source)
-            model = _load_weights(source, torch_dtype)
+            model = _load_weights(source, torch_dtype, strict=kind == "full")
+        except ModelLoadError:
+            raise
         except OSError as exc:
             if kind == "hub":
                 raise _hub_error(source, exc) from exc
@@ -210,6 +226,40 @@ def _load_adapter(directory: str, dtype: torch.dtype, for_training: bool) -> tup
     if not for_training:
         model = model.merge_and_unload()
     return model, tokenizer
+
+
+def known_answer_losses(model: torch.nn.Module, tokenizer: Any, rows: list[tuple[str, str]],
+                        good_enough: float | None = None) -> list[float]:
+    """Mean per-token loss (answer + EOS) of each (stored prompt, answer) row, as training scores
+    it (`trainer.scoring.answer_logprobs`); rows too long for the model's context are skipped.
+    With `good_enough`, stops after the first finite loss at or below it (a big model on a CPU)."""
+    from trainer.scoring import answer_logprobs
+
+    losses = []
+    for prompt, answer in rows:
+        try:
+            total, count = answer_logprobs(model, tokenizer, prompt, [answer])[0]
+        except ValueError:  # longer than the context
+            continue
+        losses.append(-total / max(1, count))
+        if good_enough is not None and math.isfinite(losses[-1]) and losses[-1] <= good_enough:
+            break
+    return losses
+
+
+def check_model(model: torch.nn.Module, tokenizer: Any, directory: str | os.PathLike[str] | None,
+                kind: str | None, extra: list[str] = (), where: str = "") -> float:
+    """Refuse (trainer.checkpoint.CheckpointError) a loaded model that is not what `directory`
+    claims: a non-finite loss on a known answer (trainer.sanity.known_answers: its training data,
+    `extra` CSVs, the project's reference answers) or a best loss near a random model's
+    (trainer.sanity.judge_losses). Returns the best loss."""
+    from trainer.sanity import judge_losses, known_answers, loss_ceiling
+
+    embeddings = model.get_output_embeddings()
+    vocab = int(embeddings.weight.shape[0]) if embeddings is not None else len(tokenizer)
+    rows = known_answers(directory, extra)
+    losses = known_answer_losses(model, tokenizer, rows, good_enough=loss_ceiling(vocab, kind))
+    return judge_losses(losses, vocab, kind, where or str(directory))
 
 
 def tiny_config(tokenizer: Any, max_positions: int, **overrides: Any) -> LlamaConfig:

@@ -30,7 +30,7 @@ from typing import Any
 
 from trainer.annotators import ALL_ANNOTATORS, annotator_names
 from trainer.datasets_io import load_prompt_pool
-from trainer.preferences import PreferenceStore
+from trainer.preferences import open_store
 from trainer.template import model_input
 
 
@@ -38,7 +38,7 @@ def load_pairs(path: Path, annotator: str = ALL_ANNOTATORS) -> list[dict[str, An
     """The stored pairs as TRL rows: prompt = template.model_input(prompt), chosen, rejected,
     weight (1 for rows without one) and judgment_id ("" for pairs of no judgment); with
     `annotator`, only that annotator's pairs (ValueError when they have none)."""
-    view = PreferenceStore(path).read()
+    view = open_store(path).read()
     kept = [(row, weight) for row, weight in zip(view.rows, view.weights())
             if annotator == ALL_ANNOTATORS or row.get("annotator", "") == annotator]
     if annotator and not kept:

@@ -25,6 +25,15 @@ TRL trainer for the rows; `train_preference(args, recipe)` does the rest, in ord
    answer gets the higher likelihood, and validity / EOS stops / original score from sampling
    `--eval-n` held-out pool prompts (trainer.evaluate) with each.
 
+Nothing broken goes in or out (issue 19): a local parent must pass `validate_checkpoint` (what
+activation checks: files, checksums, config model_type) and, once loaded, score known answers
+like the model it claims to be (`modeling.check_model`, `trainer.sanity`: finite, and for a
+trained kind well below a random model's ln(vocabulary)); after training, a NaN or infinite train
+or validation loss, a new model failing the same check, or a verdict sampling that fails stops the
+run before anything is published (exit 1). The run holds `lifetime.output_lock(out)` (a second
+trainer for the same directory is refused) and, started by the app, `lifetime.watch_app()` ends
+it when the app is gone.
+
 SIGTERM cancels at once at any stage (SigtermCancels raises Cancelled in the main thread; a
 checkpoint already being renamed into place is finished instead), the temp output and the work
 dir with the label copy are removed, a final {"status": "cancelled"} event is written and the
@@ -66,15 +75,18 @@ from transformers import TrainerCallback
 from trainer import args as config_args
 from trainer import distributed
 from trainer.annotators import annotator_names, export_pairs
-from trainer.checkpoint import CheckpointError, file_sha256, read_manifest, sweep_leftovers, write_manifest
+from trainer.checkpoint import (CheckpointError, file_sha256, read_manifest, sweep_leftovers, validate_checkpoint,
+                                write_manifest)
 from trainer.evaluate import evaluate
 from trainer.events import EventWriter, progress_callback
 from trainer.fileio import os_error_message
 from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
-from trainer.modeling import classify, load_model, pick_device, pick_dtype
+from trainer.lifetime import output_lock, watch_app
+from trainer.modeling import check_model, classify, load_model, pick_device, pick_dtype
 from trainer.preference_config import FULL_FINETUNE_MAX_PARAMS, PreferenceArgs
 from trainer.preference_data import fit_rows, heldout_rows, load_pairs, row_weights, split_pairs, weighting
 from trainer.preferences import open_store
+from trainer.sanity import check_losses
 from trainer.schema import TRAINED_PAIRS_FILE
 from trainer.sources import open_source
 from trainer.sft_config import LORA_TARGETS
@@ -331,8 +343,14 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     if writer:
         writer.write(phase=f"{len(train_rows)} pairs to train on, {len(val_rows)} held out for the verdict")
     _check(cancel)
+    parent_kind = check_parent_files(args.checkpoint)
     with distributed.main_first():  # a hub base is downloaded once
         model, tokenizer, lora, lineage = prepare_model(args)
+    _check(cancel)
+    if writer:
+        writer.write(phase=f"checking {Path(args.checkpoint).name or args.checkpoint} on known answers")
+    parent_loss = check_model(model, tokenizer, _local(args.checkpoint), parent_kind, [snapshot],
+                              where=f"parent checkpoint {args.checkpoint}")
     _check(cancel)
     train_rows, val_rows, max_length, dropped = fit_rows(tokenizer, model, train_rows, val_rows, args.max_length)
     callbacks = [CancelCallback(cancel)] + ([progress_callback(writer)] if writer else [])
@@ -345,15 +363,33 @@ def _train(args: PreferenceArgs, recipe: Recipe, cancel: threading.Event, work: 
     _check(cancel)
     result = trainer.train()
     _check(cancel)
-    metrics = {"train_loss": result.training_loss, "steps": result.global_step}
+    metrics = {"train_loss": result.training_loss, "steps": result.global_step, "parent_known_loss": parent_loss}
     if val_rows:
         metrics.update({k: v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))})
+    check_losses(metrics)
     facts = {**lineage, "data_rows": len(rows), "train_rows": len(train_rows), "val_rows": len(val_rows),
              "annotators": annotator_names(open_store(snapshot).read().rows),  # whose pairs
              "dropped_too_long": dropped, "max_length": max_length, "metrics": metrics,
              "row_weights": weighting(trainer.train_dataset), **getattr(trainer, "data_facts", {}),
              "heldout_pairs": val_rows, **distributed.run_facts(args.batch_size, args.grad_accum)}
     return trainer, tokenizer, facts
+
+
+def _local(spec: str) -> str | None:
+    """`spec` if it is a local directory (a checkpoint), None for a hub id."""
+    return spec if Path(spec).expanduser().is_dir() else None
+
+
+def check_parent_files(checkpoint: str) -> str | None:
+    """Before loading: a local parent must pass what activation checks (`validate_checkpoint`:
+    manifest, config and its model_type, tokenizer, safetensors headers, weights_sha256); its
+    manifest kind, None for a hub id. CheckpointError (a RuntimeError: exit 1) names the problem."""
+    if _local(checkpoint) is None:
+        return None
+    try:
+        return str(validate_checkpoint(checkpoint).get("kind"))
+    except CheckpointError as exc:
+        raise CheckpointError(f"refusing to train from {checkpoint}: {exc}") from exc
 
 
 def evaluate_checkpoint(directory: Path, args: PreferenceArgs) -> dict[str, Any]:
@@ -387,7 +423,16 @@ def build_verdict(trainer: Any, tokenizer: Any, new_dir: Path, args: PreferenceA
     if not args.no_eval and args.eval_n > 0 and Path(args.prompts).is_file():
         _check(cancel)
         say(f"verdict: sampling {args.eval_n} held-out prompts x {args.eval_k} with the new model")
-        report = evaluate_checkpoint(new_dir, args)
+        try:
+            report = evaluate_checkpoint(new_dir, args)
+        except (Cancelled, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # any sampling failure: the new model cannot label
+            raise RuntimeError(f"the verdict's sampling from the new model failed ({type(exc).__name__}: "
+                               f"{exc}); the checkpoint was not published") from exc
+        if not report.get("n_candidates"):
+            raise RuntimeError("the verdict's sampling from the new model gave no candidates; "
+                               "the checkpoint was not published")
         facts["metrics"]["heldout"] = report
         new["sampling"] = sampling_summary(report)
         previous["sampling"] = cached_sampling(_parent_manifest(args.checkpoint), settings)
@@ -420,6 +465,14 @@ def _save(trainer: Any, tokenizer: Any, args: PreferenceArgs, recipe: Recipe, wo
                         beta=getattr(args, "beta", None), training_args=asdict(args),
                         command=to_command(args, recipe), **kept)
         write_manifest(tmp, **manifest)
+        _check(cancel)
+        say("checking the new model on known answers")
+        new_model = load_model(tmp)[0] if distributed.launched() else trainer.model
+        # As sane as the parent claimed to be: a trained kind's bar, or a (random) base's.
+        kind = recipe.name if _parent_manifest(args.checkpoint).get("kind", "sft") != "base" else "base"
+        facts["metrics"]["known_loss"] = check_model(new_model, tokenizer, _local(args.checkpoint), kind,
+                                                     [snapshot], where=f"the new {recipe.name} model")
+        del new_model
         _check(cancel)
         manifest["verdict"] = build_verdict(trainer, tokenizer, tmp, args, facts, cancel, say)
         manifest["metrics"] = facts["metrics"]
@@ -457,12 +510,14 @@ def train_preference(args: PreferenceArgs | argparse.Namespace, recipe: Recipe,
     if writer is None and args.events and distributed.is_main():
         writer = EventWriter(args.events)
     started = time.monotonic()
+    watch_app()  # started by the app: end with it (trainer.lifetime)
     with sigterm_sets(cancel) as on_sigterm:
         try:
             _validate(args)
             if distributed.is_main():
                 sweep_leftovers(Path(args.out).parent)  # what SIGKILLed runs left behind
-            with distributed.shared_work_dir(recipe.name) as work:
+            lock = output_lock(args.out) if distributed.is_main() else contextlib.nullcontext()
+            with lock, distributed.shared_work_dir(recipe.name) as work:
                 trainer, tokenizer, facts = _train(args, recipe, cancel, Path(work), writer)
 
                 def say(text: str) -> None:

@@ -18,10 +18,14 @@ file are kept. `weight` is a pair's share of its screen (`trainer.judgments.deri
     view.counts(), view.labeled_prompts(), view.pair_ids(), view.recent(4), view.triples()
     store.export_csv(dest)     # a consistent copy for training
 
-The interface the rest of the project uses is narrow and plain data: `append`, `undo`, `read()`
-(one read of the file as a `PreferenceView`: rows as dicts, no pandas) and `export_csv(dest)`
-(`PreferenceBackend`, the contract another backend implements). `load()` (a pandas DataFrame)
-is a convenience for scripts and tests, built from `read()`. A caller reads once per request and
+The interface the rest of the project uses is plain data: `append`, `undo`, `read()` (one read
+of the file as a `PreferenceView`: rows as dicts, no pandas), `export_csv(dest)`, and for the
+judgments journal `locked()`, `append_rows`, `remove_judgment`, `stored_ids`, plus `log(name)`
+(the label events and overlap tasks): `PreferenceBackend`, the one protocol every backend
+implements; `open_store(location)` is the only place one is chosen (the CSV file here, the
+default; SQLite in `trainer.sqlite_store`). `load()` (a pandas DataFrame) is a convenience for
+scripts and tests, built from `read()`. A read in a read-only data dir goes on without the lock
+(its file cannot be created there; nobody can be writing). A caller reads once per request and
 asks the view. A pair's identity (`pair_id`) is its canonical prompt, both answers and its
 annotator, so two annotators' identical judgments are two pairs; one annotator's repeat is refused.
 
@@ -47,13 +51,14 @@ Durability choices (user labels are precious):
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import math
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -62,9 +67,10 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from diagram.prompt import canonical_prompt
-from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, parse_csv_bytes
+from trainer.csv_records import CsvFile, CsvFileError, Record, encode_row, encode_rows, parse_csv_bytes
 from trainer.fileio import (append_bytes, atomic_write, file_lock, os_error_message, utc_now,
                             utc_stamp)
+from trainer.jsonl import Cursor, JsonlLog
 from trainer.schema import CATEGORIES, SOURCES, request_category
 from trainer.schema import PREFERENCE_COLUMNS as COLUMNS
 from trainer.schema import PREFERENCE_REQUIRED as REQUIRED
@@ -72,6 +78,7 @@ from trainer.schema import PREFERENCE_REQUIRED as REQUIRED
 MAX_TEXT_CHARS = 20_000  # prompt / chosen / rejected
 MAX_META_CHARS = 4_000  # any metadata value
 LOCK_TIMEOUT_S = 60.0
+_UNWRITABLE = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 log = logging.getLogger(__name__)
 
@@ -279,24 +286,58 @@ class PreferenceView:
         return out
 
 
+class RecordLog(Protocol):
+    """An append-only log of JSON records kept by a store (`PreferenceBackend.log(name)`): the
+    label events and the overlap tasks. The CSV store keeps each as a JSON-lines file beside it
+    (`trainer.jsonl.JsonlLog`), SQLite as rows of its `records` table."""
+
+    def locked(self) -> contextlib.AbstractContextManager[Any]: ...
+
+    def append(self, items: Iterable[Mapping[str, Any]]) -> None: ...
+
+    def read(self) -> list[dict[str, Any]]: ...
+
+    def read_new(self, cursor: Cursor | None = None) -> tuple[list[dict[str, Any]], Cursor]: ...
+
+
 class PreferenceBackend(Protocol):
-    """What the labeler, bootstrap and training need from a preference store (the CSV store
-    below implements it; another backend implements these four methods)."""
+    """The one store protocol: what the labeler, the judgments journal, bootstrap, rounds and
+    training need from a preference store. `open_store(location)` is the only place a backend is
+    chosen: `PreferenceStore` (the CSV file, the default and the training artifact) or
+    `trainer.sqlite_store.SqliteStore` (a `.sqlite` / `.db` location). Every backend passes the same
+    tests (tests/test_preferences.py, tests/test_judgment_store.py, tests/test_store_backends.py).
+    The judgments journal (`trainer.judgment_store.JudgmentStore`) lives beside `path` and writes
+    its pairs through `locked()` + `append_rows` / `remove_judgment`."""
+
+    path: Path  # the store's location (the journal and the lock file sit beside it)
 
     def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str: ...
 
+    def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]: ...
+
     def undo(self, pair_id: str) -> None: ...
+
+    def remove_judgment(self, judgment_id: str) -> list[str]: ...
+
+    def stored_ids(self) -> frozenset[str]: ...
 
     def read(self) -> PreferenceView: ...
 
+    def load(self) -> pd.DataFrame: ...
+
     def export_csv(self, dest: str | os.PathLike[str]) -> Path: ...
 
+    def locked(self) -> contextlib.AbstractContextManager[None]: ...
 
-# ---------------------------------------------------------------- the store
+    def reading(self) -> contextlib.AbstractContextManager[None]: ...
+
+    def log(self, name: str) -> RecordLog: ...
 
 
-class PreferenceStore:
-    """Appends, undoes and loads preference pairs in one CSV file; safe across threads and processes."""
+class LockedStore:
+    """What every backend shares: the location's inter-process lock (`<path>.lock`; reentrant in a
+    thread, exclusive across threads and processes) for several steps under one lock, the
+    read-only fallback, and the conveniences built on `read` and `append_rows`."""
 
     def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
@@ -304,12 +345,6 @@ class PreferenceStore:
         # One FileLock per store, reentrant within a thread (`locked()` around append_rows),
         # exclusive across threads (thread-local state: each thread opens its own descriptor).
         self._filelock = file_lock(self.path, lock_timeout)
-        # The bytes last read and their parse: a later read that still starts with those bytes
-        # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
-        # With it, the pair_ids of the rows already checked (so an append checks only new rows).
-        self._seen: tuple[bytes, CsvFile, dict[str, int]] = (b"", CsvFile([], [], 0), {})
-
-    # -- reading
 
     def _lock(self) -> FileLock:
         self._filelock.timeout = self.lock_timeout
@@ -317,7 +352,7 @@ class PreferenceStore:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the file's lock for several steps (reentrant in this thread: the store's own
+        """Hold the store's lock for several steps (reentrant in this thread: the store's own
         methods inside take it again); PreferenceError when another process holds it too long."""
         lock = self._lock()
         self._acquire(lock)
@@ -326,14 +361,72 @@ class PreferenceStore:
         finally:
             lock.release()
 
-    def _acquire(self, lock: FileLock) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def _acquire(self, lock: FileLock, *, reading: bool = False) -> bool:
+        """Take the lock; True when held. A read (`reading`) in a directory where the lock file
+        cannot be created (a read-only file system or data dir) goes on without it, with a note:
+        nobody can be writing there. A write there raises PreferenceError (the cause named)."""
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire()
         except Timeout as exc:
             raise PreferenceError(
                 f"{self.path}: another process has held {lock.lock_file} for over {self.lock_timeout:.0f} s"
             ) from exc
+        except OSError as exc:
+            if reading and exc.errno in _UNWRITABLE:
+                log.info("%s: reading without the lock (%s): the directory is not writable", self.path,
+                         os_error_message(exc, "create the lock file").split(": ", 1)[1].split(";")[0])
+                return False
+            raise PreferenceError(os_error_message(exc, f"lock {self.path.name} for writing")) from exc
+        return True
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """`locked()` for a read: without the lock where its file cannot be created (read-only)."""
+        lock = self._lock()
+        held = self._acquire(lock, reading=True)
+        try:
+            yield
+        finally:
+            if held:
+                lock.release()
+
+    def load(self) -> pd.DataFrame:
+        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns);
+        for scripts and tests: the project's code asks `read()`'s view."""
+        view = self.read()
+        return pd.DataFrame([[row.get(c, "") for c in view.columns] for row in view.rows],
+                            columns=list(view.columns), dtype=str)
+
+    def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str:
+        """Validate and append one pair; returns its pair_id. A duplicate pair is refused."""
+        return self.append_rows([{"prompt": prompt, "chosen": chosen, "rejected": rejected, **metadata}])[0]
+
+    def read(self) -> PreferenceView:
+        raise NotImplementedError
+
+    def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- the CSV store
+
+
+class PreferenceStore(LockedStore):
+    """Appends, undoes and loads preference pairs in one CSV file; safe across threads and processes."""
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+        super().__init__(path, lock_timeout=lock_timeout)
+        # The bytes last read and their parse: a later read that still starts with those bytes
+        # (appends only) parses just the new rows. Replaced as one tuple, so threads see a pair.
+        # With it, the pair_ids of the rows already checked (so an append checks only new rows).
+        self._seen: tuple[bytes, CsvFile, dict[str, int]] = (b"", CsvFile([], [], 0), {})
+
+    # -- reading
+
+    def log(self, name: str) -> RecordLog:
+        """The record log `name` (a file name such as `label_events.jsonl`) beside the CSV."""
+        return JsonlLog(self.path.with_name(name))
 
     def _read(self) -> tuple[bytes, CsvFile, dict[str, int]]:
         """The file, its parse and its pair_ids (call under the lock), checked as `load` checks it:
@@ -356,45 +449,27 @@ class PreferenceStore:
         return data, parsed, ids
 
     def read(self) -> PreferenceView:
-        """One read of the file (under the lock) as plain data; PreferenceError on a bad file."""
-        lock = self._lock()
-        self._acquire(lock)
-        try:
+        """One read of the file (under the lock; read-only: without it) as plain data;
+        PreferenceError on a bad file."""
+        with self.reading():
             _data, parsed, _ids = self._read()
-        finally:
-            lock.release()
         rows = tuple(_row_dict(parsed.header, record, self.path.name) for record in parsed.records)
         columns = COLUMNS + tuple(c for c in _data_header(parsed.header) if c not in COLUMNS)
         return PreferenceView(rows, columns)
-
-    def load(self) -> pd.DataFrame:
-        """All pairs as a pandas DataFrame of text columns (COLUMNS, then any extra columns);
-        for scripts and tests: the project's code asks `read()`'s view."""
-        view = self.read()
-        return pd.DataFrame([[row.get(c, "") for c in view.columns] for row in view.rows],
-                            columns=list(view.columns), dtype=str)
 
     def export_csv(self, dest: str | os.PathLike[str]) -> Path:
         """Copy the file to `dest` under the lock (training reads the copy; labeling goes on)."""
         if not self.path.is_file():
             raise PreferenceError(f"{self.path} does not exist; label some pairs or run `diagramlab bootstrap` first")
-        lock = self._lock()
-        self._acquire(lock)
-        try:
+        with self.reading():
             shutil.copyfile(self.path, dest)
-        finally:
-            lock.release()
         return Path(dest)
 
     # -- writing
 
-    def append(self, *, prompt: str, chosen: str, rejected: str, **metadata: Any) -> str:
-        """Validate and append one pair; returns its pair_id. A duplicate pair is refused."""
-        return self.append_rows([{"prompt": prompt, "chosen": chosen, "rejected": rejected, **metadata}])[0]
-
     def stored_ids(self) -> frozenset[str]:
         """The pair_ids in the file (one locked read; cheap after the first: only new rows parse)."""
-        with self.locked():
+        with self.reading():
             return frozenset(self._read()[2])
 
     def append_rows(self, pairs: list[Mapping[str, Any]]) -> list[str]:
@@ -431,7 +506,7 @@ class PreferenceStore:
             if not parsed.header:
                 parsed = CsvFile(list(COLUMNS), [], 0)
                 payload += encode_row(list(COLUMNS))
-            payload += b"".join(encode_row([row.get(column, "") for column in parsed.header]) for row in rows)
+            payload += encode_rows(parsed.header, rows, header=False)
             self._write_all(payload)
         finally:
             lock.release()
@@ -513,13 +588,21 @@ class PreferenceStore:
         header = list(COLUMNS) + [c for c in _data_header(parsed.header) if c not in COLUMNS]
         backup = self._stamp("orig")
         shutil.copy2(self.path, backup)
-        data = encode_row(header) + b"".join(encode_row([row.get(c, "") for c in header]) for row in rows)
+        data = encode_rows(header, rows)
         self._replace(data)
         log.warning("%s: upgraded to the full column set (original kept as %s)", self.path, backup)
         return _parse(data, self.path.name)
 
 
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+
+
 def open_store(location: str | os.PathLike[str]) -> PreferenceBackend:
-    """The preference store at `location`: the one place a backend is chosen (today every
-    location is a CSV file; another backend adds its module and one branch here)."""
+    """The preference store at `location`: the one place a backend is chosen. A `.sqlite`,
+    `.sqlite3` or `.db` file is `trainer.sqlite_store.SqliteStore`; anything else the CSV file
+    (`PreferenceStore`, the default)."""
+    if Path(location).suffix.lower() in SQLITE_SUFFIXES:
+        from trainer.sqlite_store import SqliteStore  # it builds on this module
+
+        return SqliteStore(location)
     return PreferenceStore(location)

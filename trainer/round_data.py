@@ -23,7 +23,7 @@ from pathlib import Path
 
 from trainer.checkpoint import lineage
 from trainer.judgments import is_heldout
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceError, open_store
 from trainer.round_config import ALL_ANNOTATORS
 from trainer.schema import LABELED_SOURCES, TRAINED_PAIRS_FILE
 
@@ -64,7 +64,7 @@ def trained_pair_ids(checkpoint: Path) -> frozenset[str]:
     if not snapshot.is_file():
         return frozenset()
     try:
-        return PreferenceStore(snapshot).read().pair_ids()
+        return open_store(snapshot).read().pair_ids()
     except PreferenceError:
         return frozenset()
 

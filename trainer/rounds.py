@@ -44,11 +44,11 @@ from typing import Any
 
 from trainer import args as config_args
 from trainer.checkpoint import next_free_dir, read_manifest, work_dir, write_manifest
-from trainer.csv_records import encode_row
+from trainer.csv_records import encode_rows
 from trainer.events import EventWriter
 from trainer.fileio import os_error_message
 from trainer.preference_trainers import TRAINERS
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.preferences import PreferenceError, open_store
 from trainer.round_config import ALL_ANNOTATORS, MIN_HELDOUT_TO_JUDGE, RoundArgs
 from trainer.round_data import RoundPlan, lineage_pair_ids, select_round
 
@@ -100,7 +100,7 @@ def judge(before: dict[str, Any], after: dict[str, Any]) -> tuple[bool, str]:
 
 def plan_round(args: RoundArgs) -> RoundPlan:
     """The new and held-out pairs for a round from `args.checkpoint` (reads the store)."""
-    view = PreferenceStore(args.data).read()
+    view = open_store(args.data).read()
     return select_round(view.rows, lineage_pair_ids(Path(args.checkpoint)), args.annotator, args.heldout_every)
 
 
@@ -109,7 +109,7 @@ def write_pairs(path: Path, rows: tuple) -> Path:
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
-    data = encode_row(columns) + b"".join(encode_row([row.get(c, "") for c in columns]) for row in rows)
+    data = encode_rows(columns, rows)
     path.write_bytes(data)
     return path
 
@@ -189,8 +189,10 @@ def train_round(args: RoundArgs, cancel: threading.Event | None = None) -> tuple
     """Run one round (see the module docstring); returns (new checkpoint, verdict).
 
     Raises RoundRefused (too few new judgments), Cancelled (SIGTERM / `cancel`), ValueError."""
+    from trainer.lifetime import watch_app
     from trainer.preference_run import Cancelled, sigterm_sets
 
+    watch_app()  # started by the app: end with it, judging included (trainer.lifetime)
     cancel = cancel or threading.Event()
     writer = EventWriter(args.events) if args.events else None
 

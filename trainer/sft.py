@@ -14,12 +14,16 @@ tokenizer (trainer.modeling.build_tiny) and fine-tunes all weights; it may add s
 Every example is tokenized as prompt ids + answer ids + EOS with the loss on the answer only
 (trainer.template.encode_example); the last label of every example is checked to be EOS.
 Bf16 and gradient checkpointing are used on GPU only. The checkpoint is written atomically.
+A `--base` that is a diagramlab checkpoint must pass `validate_checkpoint`, and any base must
+score known answers sanely (`modeling.check_model`); a NaN or infinite loss publishes nothing;
+the run locks its `--out` and ends with the app that started it (`trainer.lifetime`).
 Several GPUs: `accelerate launch -m trainer.sft ...` (the HF Trainer does the distribution).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import random
 import sys
@@ -39,11 +43,13 @@ from trl import SFTConfig, SFTTrainer
 from diagram.prompt import extract_request
 from trainer import args as config_args
 from trainer import distributed
-from trainer.checkpoint import file_sha256, write_manifest
+from trainer.checkpoint import MANIFEST_NAME, CheckpointError, file_sha256, validate_checkpoint, write_manifest
 from trainer.datasets_io import load_prompt_pool, load_sft_csv
 from trainer.launch import accelerate_command, add_launch_argument, exec_launch, flags_of
-from trainer.modeling import (TINY_BASE_NAME, adapter_base, build_tiny, classify, load_model, pick_device,
+from trainer.lifetime import output_lock, watch_app
+from trainer.modeling import (TINY_BASE_NAME, adapter_base, build_tiny, check_model, classify, load_model, pick_device,
                               pick_dtype)
+from trainer.sanity import check_losses
 from trainer.sft_config import LORA_TARGETS, SFTArgs
 from trainer.synth import iter_examples, normalize_request, plan_from_info
 from trainer.template import IGNORE_INDEX, check_labels_end_with_eos, encode_example, model_input
@@ -157,9 +163,19 @@ def _prepare_model(args: SFTArgs, work: Path, corpus: list[tuple[str, str]]) -> 
             build_tiny(base_dir, texts, vocab_size=args.vocab_size, seed=args.seed, **config)
         model, tokenizer = load_model(base_dir, device="cpu", dtype=torch.float32, for_training=True)
         return model, tokenizer, None, TINY_BASE_NAME
+    # A diagramlab checkpoint as the base: the checks activation makes (files, checksums, model_type).
+    base_dir = args.base if Path(args.base).expanduser().is_dir() else None
+    base_kind = None
+    if base_dir is not None and (Path(base_dir) / MANIFEST_NAME).is_file():
+        try:
+            base_kind = str(validate_checkpoint(base_dir).get("kind"))
+        except CheckpointError as exc:
+            raise CheckpointError(f"refusing to train from --base {args.base}: {exc}") from exc
     # Full fine-tuning keeps fp32 master weights (bf16 autocast on GPU); LoRA loads the base in bf16 on GPU.
     dtype = torch.float32 if args.full_finetune else pick_dtype(pick_device())
     model, tokenizer = load_model(args.base, device="cpu", dtype=dtype, for_training=True)
+    check_model(model, tokenizer, base_dir, base_kind, [args.data] if args.data else [],
+                where=f"--base {args.base}")  # not a random or damaged model (trainer.sanity)
     if args.full_finetune or hasattr(model, "peft_config"):  # an adapter checkpoint continues its LoRA
         return model, tokenizer, None, _base_name(args.base)
     lora = LoraConfig(r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
@@ -223,9 +239,11 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         torch.set_num_threads(args.threads)
     started = time.monotonic()
     train_pairs, val_pairs, synthetic = load_pairs(args)
+    watch_app()  # started by the app: end with it (trainer.lifetime)
+    lock = output_lock(args.out) if distributed.is_main() else contextlib.nullcontext()
     # Under `accelerate launch` every process gets the same work dir; the main process builds the
     # tiny base (or downloads the hub base) first, the others then load it (trainer.distributed).
-    with distributed.shared_work_dir("sft", args.work_dir) as work:
+    with lock, distributed.shared_work_dir("sft", args.work_dir) as work:
         with distributed.main_first():
             model, tokenizer, lora, base_name = _prepare_model(args, work, synthetic + train_pairs)
         train_rows, dropped = encode_pairs(tokenizer, train_pairs + synthetic, args.max_length)
@@ -251,6 +269,7 @@ def train_sft(args: SFTArgs | argparse.Namespace, on_event: Callable[[dict], Non
         metrics = {"train_loss": result.training_loss, "steps": result.global_step}
         if val_rows:
             metrics.update(trainer.evaluate())
+        check_losses(metrics)
         _save(trainer, tokenizer, args, {  # every process saves (ZeRO-3/FSDP), the main one writes
             "base_model": base_name,
             "adapter": lora is not None or hasattr(model, "peft_config"),

@@ -3,11 +3,13 @@
 After an ORPO run, `diagramlab orpo` holds out some of the user's own pairs (whole prompts, never
 trained on; `heldout_size`) and asks both models the question the user answered: does the model
 give the *chosen* diagram a higher likelihood than the rejected one? (mean log-probability per
-answer token, EOS included, as ORPO's odds ratio uses). The share of held-out pairs where it does
-is the headline ("orpo-2 prefers your chosen diagram in 81% of held-out pairs; tiny-sft: 52%").
-Beside it, sampling quality (validity, EOS stops, original-project score) on the same held-out
-pool prompts for both; a parent that is itself an ORPO checkpoint has its own numbers cached in
-its manifest (`verdict.new.sampling`), reused when the evaluation settings match.
+answer token, EOS included, as ORPO's odds ratio uses): the share of held-out pairs where it does
+("orpo-2 prefers your chosen diagram in 81% of held-out pairs; tiny-sft: 52%"). Beside it,
+sampling quality (validity, EOS stops, original-project score) and each candidate's style vector
+on the same held-out pool prompts for both; a parent that is itself an ORPO checkpoint has its own
+numbers cached in its manifest (`verdict.new.sampling`), reused when the evaluation settings match.
+The Train tab leads with the taste verdict built from those styles (`trainer.taste.manifest_verdict`:
+the share of each model's candidates drawn the person's way), the pair share second.
 
 Losses are not compared: the parent may be an SFT model, whose loss is not ORPO's.
 
@@ -66,7 +68,7 @@ def preference_accuracy(model: Any, tokenizer: Any, rows: list[dict[str, str]]) 
     return wins / len(rows)
 
 
-SAMPLING_KEYS = ("validity", "eos_stop_rate", "seed_score", "n_prompts", "k")
+SAMPLING_KEYS = ("validity", "eos_stop_rate", "seed_score", "n_prompts", "k", "styles")
 
 
 def sampling_summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +79,8 @@ def sampling_summary(report: dict[str, Any]) -> dict[str, Any]:
 def cached_sampling(parent_manifest: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any] | None:
     """The parent's own sampling numbers from its manifest, if measured with the same settings."""
     verdict = parent_manifest.get("verdict") or {}
-    if verdict.get("eval") == settings and (verdict.get("new") or {}).get("sampling"):
-        return verdict["new"]["sampling"]
+    sampling = (verdict.get("new") or {}).get("sampling")
+    # without "styles" (an older manifest) the taste verdict could not compare: sample again
+    if verdict.get("eval") == settings and sampling and sampling.get("styles") is not None:
+        return sampling
     return None
