@@ -52,6 +52,7 @@ from labeler.label_page import position as _pos
 from labeler.views import cropped_file, preview, tag
 from trainer.judgments import DEFAULT_SCHEME
 
+SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # saves and undos, in order
 log = logging.getLogger(__name__)
 
 
@@ -258,18 +259,20 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
     c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)
     for reason in L.SKIP_REASONS:
-        def skip(state, annotator, k, temperature, top_p, selection, request: gr.Request = None,
-                 reason=reason):
+        def skip(state, annotator, k=4, temperature=0.8, top_p=0.95, selection=ctx.selection,
+                 request: gr.Request = None, reason=reason):
+            """Log it (a judgment for both bad / tie); the next screen follows (after_pair). The
+            knobs are the API's (/skip(annotator, k, temperature, top_p, selection)), kept as they were."""
             name = _user(annotator, request)
             try:
                 state, _ = book.apply(state, lambda cur: (L.skip(ctx, cur, reason, name), None))
             except UserError as exc:  # with overlap: a second tie / both bad of one prompt
-                yield P.view(ctx, c, book.current(state), _warn(str(exc)))
-                return
-            yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                                annotator=name, keep_notice=True)
+                return P.view(ctx, c, book.current(state), _warn(str(exc)))
+            return P.view(ctx, c, state, f"{V.notice(state)}{tag('busy', 'generating')} the next screen ...",
+                          pending=0)
         c[reason].click(skip, [c["state"], c["annotator"], *sampling[:4]], view, api_name=reason,
-                        **gen)
+                        **SAVES).then(
+            after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
     return after_pair
 
 
@@ -314,20 +317,15 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
                request: gr.Request = None):
         return save(state, chosen, rejected, annotator, ranks, scheme, request)[0]
 
-    def submit_and_next(state, chosen, rejected, annotator, ranks, scheme, k, temperature, top_p,
-                        selection, request: gr.Request = None):
-        """The page's Submit: save, show that, then the next screen in the same event (one
-        round trip; with a prefetched screen ready, a swap)."""
-        shown, saved = save(state, chosen, rejected, annotator, ranks, scheme, request)
-        yield shown
-        if saved:
-            yield from after_pair(shown[c["state"]], k, temperature, top_p, selection, annotator,
-                                  request)
-
+    # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
+    # so a key pressed after Enter acts after the save (U never undoes an older judgment first);
+    # the next screen follows in the generation queue (a prefetched one: a swap).
     inputs = [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"], c["scheme"]]
-    c["submit"].click(submit_and_next, [*inputs, *sampling[:4]], view, api_visibility="private")
+    c["submit"].click(submit, inputs, marks, api_name="submit_page", api_visibility="private",
+                      **SAVES).then(
+        after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
     # the HTTP API's /submit saves only (its result says what was saved); /next moves on
-    c["submit_api"].click(submit, inputs, marks, api_name="submit")
+    c["submit_api"].click(submit, inputs, marks, api_name="submit", **SAVES)
 
     def undo(state, annotator, request: gr.Request = None):
         name = _user(annotator, request)
@@ -337,7 +335,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
             return P.view(ctx, c, book.current(state), _warn(str(exc)))
         return P.view(ctx, c, state, reset_editor=True)
 
-    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo").then(
+    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo", **SAVES).then(
         c["replay_fn"], [c["state"], *sampling], view, api_visibility="private", **gen)
 
 
