@@ -46,6 +46,8 @@ def label_shots(page, out: Path) -> None:
     slider = page.locator("#k input[type=number]")
     slider.fill("6")
     slider.press("Enter")
+    page.wait_for_function("document.querySelector('#k input[type=range]').value === '6'")
+    slider.press("Tab")  # the number box commits its value on blur too
     page.locator("#regenerate").click()
     page.wait_for_selector("#status .tag.busy")
     wait_candidates(page, 6)

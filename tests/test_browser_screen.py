@@ -109,6 +109,8 @@ def test_one_screen_holds_every_drawing_and_the_action_bar(app, browser):
     slider = page.locator("#k input[type=number]")
     slider.fill("6")
     slider.press("Enter")
+    page.wait_for_function("document.querySelector('#k input[type=range]').value === '6'")
+    slider.press("Tab")  # the number box commits its value on blur too
     page.locator("#regenerate").click()
     ready(page, 6)
     for y in (0, 10_000):
