@@ -16,7 +16,14 @@ Part 3 (`--next-sessions N`, off by default) serves `--checkpoint` with the real
 gradio_client sessions at once, each calling `/next` (next prompt + K candidates) `--next-rounds`
 times, with `--generate-concurrency N`: once with one Generator (requests take turns under its
 lock) and once with `trainer.batching.BatchingSource` (`diagramlab app --batch-generate`), and
-prints the /next latency p50/p95 of both. Numbers go to stdout; nothing here asserts a speed.
+prints the /next latency p50/p95 of both.
+
+Part 4 (`--screens N`, off by default): one annotator in headless Chromium judges N screens by
+keyboard (1, Shift+2, Enter) with `--think` s of looking at each screen, on a fake model that
+takes `--fake-delay` s per generation; it times Enter -> the next prompt's candidates on screen,
+with the next-screen prefetch on and off. Part 5 (`--fake-next 5,20`): that many gradio_client
+sessions at once calling `/next` `--next-rounds` times on the same fake model (p50/p95).
+Numbers go to stdout with the load average; nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -196,6 +203,93 @@ def bench_next(args: argparse.Namespace, root: Path, batched: bool) -> None:
           f"max {max(latencies):.2f} s, wall {wall:.1f} s{merged}")
 
 
+def fake_app(root: Path, name: str, args: argparse.Namespace, prefetch: bool = True,
+             concurrency: int = 1):
+    from labeler.app import launch
+    from labeler.context import AppContext
+    from testing.fakes import FakeGenerator, fake_checkpoint
+
+    data = root / f"{name}-data"
+    data.mkdir()
+    shutil.copy(args.pool, data / "orpo_prompts.csv")
+    checkpoint = fake_checkpoint(root / f"{name}-ckpt" / "fake-sft")
+    ctx = AppContext.create(data_dir=data, checkpoints_dir=checkpoint.parent, checkpoint=checkpoint,
+                            generator_factory=lambda p: FakeGenerator(p, delay_s=args.fake_delay),
+                            generate_concurrency=concurrency)
+    demo, url = launch(ctx, port=free_port(), prefetch=prefetch)
+    return ctx, demo, url
+
+
+def time_screens(url: str, screens: int, think: float) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    settled = "!document.querySelector('#status .tag.busy') && document.querySelector('#candidate-1 img')"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(300_000)
+        page.goto(url)
+        page.locator("#annotator textarea, #annotator input").first.fill("bench")
+        page.wait_for_function(settled)
+        times = []
+        for _ in range(screens):
+            time.sleep(think)  # the person looks at the screen (the prefetch works meanwhile)
+            before = page.locator("#candidate-0 img").get_attribute("src")
+            page.locator("body").click(position={"x": 5, "y": 5})
+            page.keyboard.press("Digit1")
+            page.wait_for_selector("#card-0.chosen")
+            page.keyboard.press("Shift+Digit2")
+            page.wait_for_selector("#card-1.rejected")
+            started = time.perf_counter()
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "(b) => { const img = document.querySelector('#candidate-0 img'); return img && "
+                f"img.getAttribute('src') !== b && img.complete && ({settled}); }}", arg=before)
+            times.append(time.perf_counter() - started)
+        browser.close()
+    return times
+
+
+def bench_screens(args: argparse.Namespace, root: Path) -> None:
+    import os
+
+    for prefetch in (True, False):
+        ctx, demo, url = fake_app(root, f"screens-{prefetch}", args, prefetch=prefetch)
+        try:
+            times = time_screens(url, args.screens, args.think)
+        finally:
+            demo.close()
+            ctx.close()
+        print(f"submit -> next screen, one annotator, prefetch {'on' if prefetch else 'off'} "
+              f"(fake model {args.fake_delay:g} s per generation, {args.think:g} s per look, "
+              f"{len(times)} screens): p50 {statistics.median(times):.2f} s, "
+              f"p95 {quantile(times, 0.95):.2f} s, max {max(times):.2f} s; "
+              f"load average {os.getloadavg()[0]:.1f}")
+
+
+def bench_fake_next(args: argparse.Namespace, root: Path, sessions: int) -> None:
+    import os
+    from gradio_client import Client
+
+    ctx, demo, url = fake_app(root, f"next-{sessions}", args)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    try:
+        clients = [Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 600})
+                   for _ in range(sessions)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(sessions) as pool:
+            list(pool.map(lambda c: next_session(c, args.next_rounds, latencies, lock), clients))
+        wall = time.perf_counter() - started
+    finally:
+        demo.close()
+        ctx.close()
+    print(f"/next with {sessions} concurrent sessions x {args.next_rounds} (fake model "
+          f"{args.fake_delay:g} s per generation, generate concurrency 1): "
+          f"p50 {statistics.median(latencies):.2f} s, p95 {quantile(latencies, 0.95):.2f} s, "
+          f"max {max(latencies):.2f} s, wall {wall:.1f} s; load average {os.getloadavg()[0]:.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=10, help="concurrent API sessions")
@@ -212,12 +306,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--next-rounds", type=int, default=3, help="part 3: /next calls per session")
     parser.add_argument("--next-only", choices=["plain", "batched"], default=None,
                         help="part 3: run only one of the two variants")
+    parser.add_argument("--screens", type=int, default=0,
+                        help="part 4: screens judged in the browser, prefetch on and off (0: skip)")
+    parser.add_argument("--think", type=float, default=2.0, help="part 4: seconds per look")
+    parser.add_argument("--fake-delay", type=float, default=1.0,
+                        help="parts 4-5: the fake model's seconds per generation")
+    parser.add_argument("--fake-next", default="",
+                        help="part 5: comma-separated concurrent /next session counts, e.g. 5,20")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-labeler-") as tmp:
         if not args.skip_submits:
             bench_submits(args, Path(tmp))
         if not args.skip_browser:
             bench_clicks(args, Path(tmp))
+        if args.screens:
+            bench_screens(args, Path(tmp))
+        for sessions in [int(n) for n in args.fake_next.split(",") if n.strip()]:
+            bench_fake_next(args, Path(tmp), sessions)
         if args.next_sessions:
             for batched in (False, True):
                 if args.next_only in (None, "batched" if batched else "plain"):

@@ -31,6 +31,8 @@ MAX_LABEL_CHARS = 80
 COORD_LIMIT = 20_000.0
 RENDER_TIMEOUT_S = 10.0  # a typical diagram renders in ~50 ms; a stuck graphviz must not hold a worker
 SIZE_LIMIT = 5_000.0
+FONT_SIZE = 10  # pt = px on the 1000x600 canvas
+MAX_LABEL_SCALE = 4.0
 
 _SHAPE_ATTRS = {
     "rectangle": 'shape=box, style="filled"',
@@ -46,7 +48,7 @@ _GRAPH_HEADER = (
     "digraph diagram {{\n"
     '  graph [dpi=72, pad=0, margin=0, splines=false, outputorder=edgesfirst, bgcolor=white,\n'
     '         viewport="{width},{height},1,{cx:.3f},{cy:.3f}"];\n'
-    '  node [fixedsize=true, fontname="DejaVu Sans", fontsize=10, color=black, penwidth=1];\n'
+    '  node [fixedsize=true, fontname="DejaVu Sans", fontsize={font_size}, color=black, penwidth=1];\n'
     "  edge [penwidth=1.2, arrowsize=0.8];\n"
     '  frame [pos="{fx:.3f},{fy:.3f}!", width={fw:.6f}, height={fw:.6f}, shape=box, style=invis,'
     ' label=""];\n'
@@ -108,14 +110,18 @@ def _header(geometry: list[tuple[float, float, float, float]]) -> str:
         width=CANVAS_WIDTH, height=CANVAS_HEIGHT,
         cx=CANVAS_WIDTH / 2 - left, cy=CANVAS_HEIGHT / 2 - bottom,
         fx=left + frame_size / 2, fy=bottom + frame_size / 2,
-        fw=frame_size / POINTS_PER_INCH,
+        fw=frame_size / POINTS_PER_INCH, font_size=FONT_SIZE,
     )
 
 
-def to_dot(diagram: Diagram) -> str:
-    """The DOT source `render` feeds to `neato -n2`."""
+def to_dot(diagram: Diagram, label_scale: float = 1.0) -> str:
+    """The DOT source `render` feeds to `neato -n2`; `label_scale` multiplies the label size
+    (FONT_SIZE pt), for display copies shown smaller than the canvas."""
     geometry = [_geometry(n) for n in diagram.nodes]
     lines = [_header(geometry)]
+    if label_scale != 1.0:
+        size = FONT_SIZE * _clamp(float(label_scale), 0.25, MAX_LABEL_SCALE)
+        lines.append(f"  node [fontsize={size:.2f}];\n")
     first_index: dict[int, int] = {}
     for i, (node, (gx, gy, w, h)) in enumerate(zip(diagram.nodes, geometry)):
         first_index.setdefault(node.id, i)
@@ -136,8 +142,10 @@ def to_dot(diagram: Diagram) -> str:
     return "".join(lines)
 
 
-def render(diagram: Diagram, fmt: str = "png", *, timeout: float = RENDER_TIMEOUT_S) -> bytes:
-    """PNG or SVG bytes of the diagram on the fixed 1000x600 frame (an empty diagram: blank).
+def render(diagram: Diagram, fmt: str = "png", *, timeout: float = RENDER_TIMEOUT_S,
+           label_scale: float = 1.0) -> bytes:
+    """PNG or SVG bytes of the diagram on the fixed 1000x600 frame (an empty diagram: blank);
+    `label_scale` draws the labels that many times FONT_SIZE (to stay readable when shown small).
 
     graphviz runs as a subprocess that is killed after `timeout` seconds (RenderError).
     """
@@ -146,7 +154,7 @@ def render(diagram: Diagram, fmt: str = "png", *, timeout: float = RENDER_TIMEOU
     # What graphviz.Source(...).pipe(format=fmt, neato_no_op=2) runs, plus a timeout it lacks.
     command = ["dot", "-Kneato", f"-T{fmt}", "-n2"]
     try:
-        proc = subprocess.run(command, input=to_dot(diagram).encode("utf-8"), capture_output=True,
+        proc = subprocess.run(command, input=to_dot(diagram, label_scale).encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
     except FileNotFoundError as exc:
         raise RenderError("graphviz's 'neato' program was not found; install graphviz "

@@ -83,6 +83,9 @@ def add_app_arguments(parser: argparse.ArgumentParser) -> None:
                         help="annotators per pool prompt: with N > 1 each prompt is shown to N "
                              "distinct annotators on the same candidates (data/label_tasks.jsonl) "
                              "and the Stats tab measures their agreement (default 1)")
+    parser.add_argument("--no-prefetch", action="store_true",
+                        help="do not generate each session's next screen while the current one "
+                             "is judged (prefetch is off anyway with --overlap > 1)")
     add_source_arguments(parser, grammar_help="sample freely instead of constraining tokens to the "
                          "answer format (the Playground's checkbox still decides for its requests)")
 
@@ -105,18 +108,19 @@ def parse_auth(text: str | None) -> tuple[str, str] | None:
     return user, password
 
 
-def build_app(ctx: AppContext) -> gr.Blocks:
-    """The whole UI over `ctx`; no module-level state, so tests can build several."""
+def build_app(ctx: AppContext, prefetch: bool = True) -> gr.Blocks:
+    """The whole UI over `ctx`; no module-level state, so tests can build several. `prefetch`:
+    the Label tab generates each session's next screen while the current one is judged."""
     # analytics off: a local labeling tool has no reason to call home (and may have no network)
     # delete_cache: Gradio's copies of served images older than 10 min go every minute (and
     # all of them at the next start), so distinct previews cannot fill /tmp.
     with gr.Blocks(title="diagramlab labeler", analytics_enabled=False,
                    delete_cache=(60, 600)) as demo:
-        gr.Markdown("## diagramlab labeler\nPick the diagram you like better; "
+        gr.Markdown("**diagramlab labeler** · pick the diagram you like better; "
                     "the model learns your taste.", elem_id="title")
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Label", id="label", elem_id="tab-label"):
-                label = create_label_tab(ctx)
+                label = create_label_tab(ctx, prefetch=prefetch)
             with gr.Tab("Playground", id="playground", elem_id="tab-playground"):
                 play = create_playground_tab(ctx, annotator=label["annotator"])
             with gr.Tab("Train", id="train", elem_id="tab-train"):
@@ -125,7 +129,8 @@ def build_app(ctx: AppContext) -> gr.Blocks:
         store = gr.BrowserState("", storage_key="diagramlab-annotator")
         label["annotator"].change(lambda name: name, label["annotator"], store,
                                   api_visibility="private", show_progress="hidden")
-        restored = demo.load(lambda name: name or gr.skip(), store, label["annotator"],
+        # who labels: the login under --auth (the name field hidden), else the name typed before
+        restored = demo.load(label["identity_fn"], store, [label["annotator"], label["who"]],
                              api_visibility="private")
         # the first prompt once the name is back: with --overlap it is picked for that annotator
         restored.then(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
@@ -144,10 +149,10 @@ def _wire_checkpoint_lists(ctx: AppContext, demo: gr.Blocks, label: dict, play: 
                            train: dict) -> None:
     """Every checkpoint dropdown and the Label header follow the checkpoints on disk: on page
     load, when a training job starts or ends, and after every activation."""
-    lists = [play["ckpt"], play["ckpt_a"], play["ckpt_b"], train["ckpt"], label["header"]]
+    lists = [play["ckpt"], play["ckpt_a"], play["ckpt_b"], train["ckpt"], *label["header_outputs"]]
 
     def refresh():
-        return [*checkpoint_list_updates(ctx), label["header_fn"]()]
+        return dict(zip(lists, checkpoint_list_updates(ctx))) | label["header_fn"]()
 
     quiet = {"api_visibility": "private", "show_progress": "hidden"}
     demo.load(refresh, None, lists, **quiet)
@@ -165,9 +170,9 @@ def launch_options() -> dict:
 
 def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
            auth: tuple[str, str] | list[tuple[str, str]] | None = None,
-           block: bool = False) -> tuple[gr.Blocks, str]:
+           block: bool = False, prefetch: bool = True) -> tuple[gr.Blocks, str]:
     """Build and start the app; returns (demo, local url). `block=False` returns at once."""
-    demo = build_app(ctx)
+    demo = build_app(ctx, prefetch=prefetch)
     extra: dict = {}
     if auth is not None:  # a failure budget per user and per address (labeler/login.py)
         limiter = LoginLimiter()
@@ -267,7 +272,8 @@ def run_app(args: argparse.Namespace) -> int:
         if problem:
             print(f"diagramlab app: {problem}", file=sys.stderr)
             return 2
-        launch(ctx, host=args.host, port=args.port, auth=auth, block=True)
+        launch(ctx, host=args.host, port=args.port, auth=auth, block=True,
+               prefetch=not getattr(args, "no_prefetch", False))
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # e.g. the port is taken, or the data dir is not writable

@@ -1,11 +1,12 @@
 """Screenshots for the docs: the Label tab at K=4 and K=6 and the Train tab's verdict.
 
 Starts the labeler on checkpoints/tiny-sft with a temp copy of data/orpo_prompts.csv and 24
-seeded pairs (testing/fakes.py seed_pairs), drives headless Chromium, trains 4 ORPO steps from the
-Train tab, and writes docs/label-k4.png, docs/label-k6.png and docs/train-verdict.png.
+seeded pairs (testing/fakes.py seed_pairs), drives headless Chromium in a 1440x900 window (the
+Label shots are that window as a person sees it, not the whole page), trains 4 ORPO steps from
+the Train tab, and writes docs/label-k4.png, docs/label-k6.png and docs/train-verdict.png.
 Nothing in data/ or checkpoints/ is touched.
 
-    .venv/bin/python -m scripts.screenshots [--out docs]
+    .venv/bin/python -m scripts.screenshots [--out docs] [--label-only]
 """
 
 from __future__ import annotations
@@ -39,14 +40,19 @@ def label_shots(page, out: Path) -> None:
     page.wait_for_selector("#card-0.chosen")
     page.keyboard.press("Shift+Digit3")
     page.wait_for_selector("#card-2.rejected")
-    page.screenshot(path=str(out / "label-k4.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(out / "label-k4.png"))
+    page.get_by_text("Settings: candidates").click()
     slider = page.locator("#k input[type=number]")
     slider.fill("6")
     slider.press("Enter")
+    page.wait_for_function("document.querySelector('#k input[type=range]').value === '6'")
+    slider.press("Tab")  # the number box commits its value on blur too
     page.locator("#regenerate").click()
     page.wait_for_selector("#status .tag.busy")
     wait_candidates(page, 6)
-    page.screenshot(path=str(out / "label-k6.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(out / "label-k6.png"))
 
 
 def train_shot(page, out: Path) -> None:
@@ -66,6 +72,7 @@ def train_shot(page, out: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="where the PNGs go")
+    parser.add_argument("--label-only", action="store_true", help="the Label tab only (no training)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -84,17 +91,18 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
                 page.set_default_timeout(120_000)
                 page.goto(url)
                 page.locator("#annotator textarea, #annotator input").first.fill("screenshots")
                 label_shots(page, args.out)
-                train_shot(page, args.out)
+                if not args.label_only:
+                    train_shot(page, args.out)
                 browser.close()
         finally:
             demo.close()
             ctx.close()
-    for name in ("label-k4.png", "label-k6.png", "train-verdict.png"):
+    for name in ("label-k4.png", "label-k6.png") + (() if args.label_only else ("train-verdict.png",)):
         print(args.out / name)
     return 0
 

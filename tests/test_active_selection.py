@@ -253,7 +253,7 @@ def test_the_label_tab_switch_reaches_generation_over_http(tmp_path):
     from gradio_client import Client
 
     from labeler.app import launch
-    from labeler.label_tab import _status
+    from labeler.label_views import status as _status
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -78,10 +78,10 @@ def shot(page, name: str) -> Path:
 
 
 def raw_text(page, i: int) -> str:
-    """The candidate's raw text, from its (opened) Raw text accordion."""
+    """The candidate's raw text, from its (opened) "Problems and text" accordion."""
     card = page.locator(f"#card-{i}")
     if not card.locator("#raw-" + str(i)).is_visible():
-        card.get_by_text("Raw text").click()
+        card.get_by_text("Problems and text").click()
     return page.locator(f"#raw-{i} .cm-content").inner_text(timeout=10_000).strip()
 
 

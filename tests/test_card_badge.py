@@ -42,3 +42,17 @@ def test_nothing_asked_and_nothing_drawn():
     d = Diagram([_node(0, 100, 100, [1]), _node(1, 300, 300)])
     assert card_badge(dumps(d)).startswith("draws 1-1")
     assert "nothing drawn" in card_badge("not a diagram")
+
+
+def test_a_wide_layer_drawn_as_a_schematic_is_as_asked_and_named_by_its_true_size():
+    plan = Plan.dense((784, 128, 64, 10))
+    badge = card_badge(dumps(layout(plan.nodes(), Style())), plan)
+    assert "asks 784-128-64-10" in badge and "draws 784-128-64-10 ✓" in badge and "tidy" in badge
+    fewer = Plan.dense((784, 128, 10))  # the same drawing does not pass for another net
+    assert "✗" in card_badge(dumps(layout(plan.nodes(), Style())), fewer)
+
+
+def test_steps_are_counted_not_written_as_ones():
+    plan = Plan.steps([["Kafka"], ["Flink"], ["ClickHouse"], ["Grafana"]])
+    badge = card_badge(dumps(layout(plan.nodes(), Style())), plan)
+    assert "asks 4 steps" in badge and "draws 4 steps ✓" in badge and "1-1-1-1" not in badge

@@ -304,3 +304,87 @@ def test_bad_edits_write_nothing(ctx, text, rejected, message):
         state = ready(ctx)
         L.submit_edit(ctx, state, text, 0, rejected, "ana", for_prompt=state.prompt_key)
     assert len(ctx.store.load()) == 0
+
+
+@pytest.mark.parametrize("reason", ["tie", "both_bad"])
+def test_a_prompt_judged_a_tie_or_both_bad_does_not_come_back_in_a_new_session(ctx, reason):
+    shown = ready(ctx)
+    L.skip(ctx, shown, reason, "ana")
+    fresh = L.LabelState(session="after-reload")  # one session: it holds one reservation at a time
+    seen = {L.next_prompt(ctx, fresh, random.Random(s)).prompt_id for s in range(40)}
+    assert shown.prompt_id not in seen  # a fresh session (a reload) does not offer it again
+    L.undo(ctx, fresh, "ana")  # taken back: the prompt is open again
+    seen = {L.next_prompt(ctx, fresh, random.Random(s)).prompt_id for s in range(60)}
+    assert shown.prompt_id in seen
+
+
+def test_rank_mode_presses_give_the_order_best_first_and_fill_in_the_last(ctx):
+    state = ready(ctx, k=4)
+    state = L.toggle_ordering(state)
+    state = L.press_order(L.press_order(state, 2), 0)
+    assert L.order_of(state) == (2, 0) and state.chosen == 2 and state.rejected is None
+    state = L.press_order(state, 0)  # pressed again: out of the order
+    assert L.order_of(state) == (2,)
+    state = L.press_order(L.press_order(state, 0), 3)  # the last card is filled in as worst
+    assert L.order_of(state) == (2, 0, 3, 1) and (state.chosen, state.rejected) == (2, 1)
+    state, judgment_id = L.submit(ctx, state, state.chosen, state.rejected, "ana", scheme="all")
+    saved = ctx.judgments.read().by_id()[judgment_id]
+    assert saved.ranking == ((2,), (0,), (3,), (1,))
+    assert len(ctx.store.load()) == 6  # a full order of 4: every pair
+
+
+def test_an_order_belongs_to_its_candidates(ctx):
+    state = L.press_order(ready(ctx, k=3), 1)
+    again = L.generate(ctx, state, L.Sampling(k=3, seed=99))
+    assert L.order_of(again) == () and again.chosen is None
+
+
+def test_an_edit_with_warnings_is_saved_only_when_submitted_again(ctx):
+    state = L.mark(ready(ctx), 1, "rejected")
+    fragment = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [7]]"
+    with pytest.raises(L.NeedsConfirmation, match="1 warning .*names no node.*Submit the edit again") as asked:
+        L.submit_edit(ctx, state, fragment, 0, 1, "ana", for_prompt=state.prompt_key)
+    assert len(ctx.store.load()) == 0
+    changed = fragment.replace("[7]", "[8]")  # another text: asked again, not saved
+    with pytest.raises(L.NeedsConfirmation):
+        L.submit_edit(ctx, asked.value.state, changed, 0, 1, "ana", for_prompt=state.prompt_key)
+    _, pair_id = L.submit_edit(ctx, asked.value.state, fragment, 0, 1, "ana", for_prompt=state.prompt_key)
+    assert list(ctx.store.load().pair_id) == [pair_id]
+
+
+class PlanRecorder(FakeGenerator):
+    """A fake source that accepts an edited plan (as trainer.generate.Generator does with plan=)."""
+
+    plans: list = []
+
+    def generate(self, prompt, k=4, temperature=0.8, top_p=0.95, max_new_tokens=None, seed=None,
+                 grammar=None, plan=None):
+        PlanRecorder.plans.append(plan)
+        return super().generate(prompt, k, temperature, top_p, max_new_tokens, seed, grammar)
+
+
+def test_an_edited_plan_is_what_gets_drawn_and_a_bad_one_is_refused(tmp_path):
+    from labeler.label_views import plan_box
+
+    assert plan_box("DL model with 3 inputs, 5 hidden nodes and 2 outputs")[0] == "# layers 3-5-2"
+    line, note = plan_box("make it pretty please")
+    assert line == "" and "nothing read" in note and "DL model with" in note
+    ctx = make_context(tmp_path, generator_factory=PlanRecorder)
+    state = L.custom_prompt(L.LabelState(), "DL model with 3 inputs, 5 hidden nodes and 2 outputs",
+                            plan_line="# layers 3-4-4-2")
+    assert state.asks.startswith("draws 3-4-4-2") and state.plan_line == "# layers 3-4-4-2"
+    L.generate(ctx, state, L.Sampling(k=2, seed=1))
+    assert PlanRecorder.plans[-1].sizes == (3, 4, 4, 2)
+    as_read = L.custom_prompt(L.LabelState(), "DL model with 3 inputs and 2 outputs")
+    L.generate(ctx, as_read, L.Sampling(k=2, seed=1))
+    assert PlanRecorder.plans[-1] is None  # the source reads the request itself
+    with pytest.raises(L.UserError, match="does not parse"):
+        L.custom_prompt(L.LabelState(), "anything", plan_line="# layers three")
+    ctx.close()
+
+
+def test_a_source_without_plan_support_says_so(ctx):
+    state = L.custom_prompt(L.LabelState(), "DL model with 3 inputs and 2 outputs",
+                            plan_line="# layers 3-1-2")
+    with pytest.raises(L.UserError, match="cannot draw an edited plan"):
+        L.generate(ctx, state, L.Sampling(k=2, seed=1))

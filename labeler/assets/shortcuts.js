@@ -1,6 +1,7 @@
 // Label-tab keyboard shortcuts: they click the buttons by elem_id, so a key does exactly what
 // the button does. 1-6 (top row or numpad) choose, Shift+1-6 reject, Enter submit, S skip,
-// B both bad, T tie, R regenerate, U undo. Keys typed into a text field, or pressed with
+// B both bad, T tie, R regenerate, U undo, O rank mode: there 1-6 give the order, best first
+// (they click the hidden "order-N" buttons while the grid has the class "ordering"). Keys typed into a text field, or pressed with
 // Ctrl/Alt/Meta, are left alone. A click on a candidate's drawing opens it full size (Escape or
 // a click closes it).
 (function () {
@@ -29,12 +30,21 @@
     if (event.key === "Escape" && closeZoom()) return;
     // Numpad digits: with NumLock off, Shift+Numpad1 arrives as "End" but keeps its code.
     const digit = /^(?:Digit|Numpad)([1-6])$/.exec(event.code || "");
+    if (digit && !event.shiftKey && document.querySelector("#candidates.ordering")) {
+      const card = document.getElementById("card-" + (Number(digit[1]) - 1));
+      const order = document.getElementById("order-" + (Number(digit[1]) - 1));
+      const hidden = order && (order.tagName === "BUTTON" ? order : order.querySelector("button"));
+      if (!hidden || !card || card.offsetParent === null) return;  // no such card shown
+      event.preventDefault();
+      hidden.click();
+      return;
+    }
     if (digit) {
       id = (event.shiftKey ? "reject-" : "choose-") + (Number(digit[1]) - 1);
     } else if (event.key === "Enter") {
       id = "submit";
     } else if (!event.shiftKey) {
-      id = { s: "skip", b: "both-bad", t: "tie", r: "regenerate", u: "undo" }[
+      id = { s: "skip", b: "both-bad", t: "tie", r: "regenerate", u: "undo", o: "rank-mode" }[
         (event.key || "").toLowerCase()] || null;
     }
     const button = id && visibleButton(id);
