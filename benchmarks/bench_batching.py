@@ -4,7 +4,7 @@
 
 Runs once with the answer grammar and once without; prints wall seconds, sampled tokens, the
 longest row (a batch decodes until its longest row ends) and the requests per model call. It
-times `trainer.generate.Generator.generate` against `trainer.batching.BatchingSource`, without the
+times `trainer.generation.generate.Generator.generate` against `trainer.generation.batching.BatchingSource`, without the
 web app (benchmarks/bench_labeler.py --next-sessions measures the app's /next). No asserts.
 """
 
@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def run(checkpoint: str, prompts: list[str], k: int, grammar: bool) -> str:
-    from trainer.batching import BatchingSource
-    from trainer.generate import Generator
+    from trainer.generation.batching import BatchingSource
+    from trainer.generation.generate import Generator
 
     gen = Generator(checkpoint, grammar=grammar)
     gen.generate(prompts[0], k=k, seed=0)  # warm-up

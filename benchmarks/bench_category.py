@@ -1,4 +1,4 @@
-"""How often the one category rule (`trainer.schema.request_category`) misfiles a request.
+"""How often the one category rule (`trainer.core.schema.request_category`) misfiles a request.
 
 Run: .venv/bin/python -m benchmarks.bench_category
 
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from diagram.prompt import extract_request
-from trainer.schema import DATA_DIR, PROMPTS_FILE, SFT_FILE, request_category
+from trainer.core.schema import DATA_DIR, PROMPTS_FILE, SFT_FILE, request_category
 
 HELDOUT = Path(__file__).with_name("requests_heldout.csv")
 

@@ -23,10 +23,10 @@ import argparse
 import time
 
 from diagram import build_prompt, extract_request
-from trainer.datasets_io import load_prompt_pool
-from trainer.evaluate import peak_rss_mb, percentile
-from trainer.generate import Generator
-from trainer.grammar import GrammarLogitsProcessor
+from trainer.core.datasets_io import load_prompt_pool
+from trainer.generation.evaluate import peak_rss_mb, percentile
+from trainer.generation.generate import Generator
+from trainer.generation.grammar import GrammarLogitsProcessor
 
 
 def time_grammar_processor() -> list[float]:

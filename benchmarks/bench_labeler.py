@@ -15,7 +15,7 @@ Part 2 serves `--checkpoint` with the real Generator and, in headless Chromium, 
 Part 3 (`--next-sessions N`, off by default) serves `--checkpoint` with the real model and runs N
 gradio_client sessions at once, each calling `/next` (next prompt + K candidates) `--next-rounds`
 times, with `--generate-concurrency N`: once with one Generator (requests take turns under its
-lock) and once with `trainer.batching.BatchingSource` (`diagramlab app --batch-generate`), and
+lock) and once with `trainer.generation.batching.BatchingSource` (`diagramlab app --batch-generate`), and
 prints the /next latency p50/p95 of both.
 
 Part 4 (`--screens N`, off by default): one annotator in headless Chromium judges N screens by
@@ -169,7 +169,7 @@ def next_session(client, rounds: int, latencies: list[float], lock: threading.Lo
 def bench_next(args: argparse.Namespace, root: Path, batched: bool) -> None:
     from labeler.app import launch
     from labeler.context import AppContext
-    from trainer.sources import open_source
+    from trainer.generation.sources import open_source
 
     factory = partial(open_source, batch=batched)  # as `diagramlab app [--batch-generate]`
     data = root / f"next-data-{batched}"

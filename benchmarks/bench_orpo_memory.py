@@ -6,7 +6,7 @@
 The original project's ORPO run died of CUDA OOM on a 12 GB card (deepseek-coder-1.3b, batch 1,
 length 1536). This builds the same shape (hidden 2048, 24 layers, 16 heads, MLP 5504, vocab
 32256) with random bf16 weights, adds a LoRA r=16 adapter on q/k/v/o as `diagramlab orpo` does,
-and runs one real ORPO step through trainer.orpo's ORPOTrainer (batch 1 pair = 2 sequences of
+and runs one real ORPO step through trainer.training.orpo's ORPOTrainer (batch 1 pair = 2 sequences of
 `length` tokens) with the GPU settings: bf16 weights, gradient checkpointing, no reference model.
 
 Compute dtype: bf16 matmuls are ~200x slower than fp32 on CPUs without AVX512-BF16 (measured on
@@ -38,7 +38,7 @@ SHAPE_1P3B = {"hidden": 2048, "layers": 24, "heads": 16, "intermediate": 5504, "
 def _pair_texts(tokenizer: Any, length: int) -> dict[str, str]:
     """A prompt + two answers whose longer side makes `length` tokens in total (EOS included)."""
     from diagram import build_prompt
-    from trainer.template import model_input
+    from trainer.core.template import model_input
 
     prompt = model_input(build_prompt("DL model with 4 input nodes, 6 and 10 hidden nodes, 1 output"))
     line = "[{n}, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [{t}]]\n"
@@ -57,9 +57,9 @@ def _measure(shape: dict[str, int], length: int, lora_r: int, checkpointing: boo
     from transformers import LlamaConfig, LlamaForCausalLM
     from trl.experimental.orpo import ORPOConfig
 
-    from trainer.orpo import DiagramORPOTrainer
-    from trainer.sft_config import LORA_TARGETS
-    from trainer.tokenizer import train_tokenizer
+    from trainer.training.orpo import DiagramORPOTrainer
+    from trainer.core.sft_config import LORA_TARGETS
+    from trainer.generation.tokenizer import train_tokenizer
 
     tokenizer = train_tokenizer(["[0, 62, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]"] * 50,
                                 vocab_size=300)

@@ -27,7 +27,7 @@ Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on e
   plan has a loop edge.
 - edges: share of the edges the corpus fixes (A>B) found as a plan edge between matching labels.
 
-Model (unless `--reader-only`): `trainer.generate.Generator`, K candidates per request with the
+Model (unless `--reader-only`): `trainer.generation.generate.Generator`, K candidates per request with the
 app's defaults (temperature 0.8, top-p 0.95, grammar and reader on), request i seeded `seed + i`.
 A candidate has the right structure when it is valid (parses, >= 1 node) and
 - dense: the drawing is exactly the layered net of the expected sizes (every node of a layer to

@@ -91,7 +91,7 @@ def _timed(text: str) -> float:
 
 def damaged_store(tmp: Path) -> None:
     from testing.faults import delete_quote
-    from trainer.preferences import PreferenceError, PreferenceStore
+    from trainer.core.preferences import PreferenceError, PreferenceStore
 
     store = PreferenceStore(tmp / "orpo_dataset_llm.csv")
     ids = [store.append(prompt=f"DL model {i}", chosen=f"[{i}, 1]\n[2]", rejected=f"[{i}, 9]")
@@ -122,8 +122,8 @@ def killed_writers(tmp: Path, count: int) -> None:
 
 def store_memory(tmp: Path) -> None:
     """Peak RSS of loading a 50 MB store, in a fresh process."""
-    from trainer.csv_records import encode_row
-    from trainer.preferences import COLUMNS, make_row
+    from trainer.core.csv_records import encode_row
+    from trainer.core.preferences import COLUMNS, make_row
 
     path = tmp / "big.csv"
     text = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]\n" * 12
@@ -134,7 +134,7 @@ def store_memory(tmp: Path) -> None:
             row = make_row(f"DL model {i}", text + str(i), text + f"r{i}", {"source": "human"})
             handle.write(encode_row([row.get(c, "") for c in COLUMNS]))
             i += 1
-    code = ("import resource, sys, time; import pandas; from trainer.preferences import PreferenceStore;"
+    code = ("import resource, sys, time; import pandas; from trainer.core.preferences import PreferenceStore;"
             "t = time.time(); df = PreferenceStore(sys.argv[1]).load(); "
             "print(len(df), round(time.time() - t, 1), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
     rows, seconds, peak = subprocess.run([sys.executable, "-c", code, str(path)], check=True,
@@ -145,10 +145,10 @@ def store_memory(tmp: Path) -> None:
 
 def corrupt_checkpoints(tmp: Path) -> None:
     from labeler.context import AppContext
-    from trainer.sources import open_source
+    from trainer.generation.sources import open_source
     from testing.fakes import write_pool
     from testing.faults import checkpoint_corruptions
-    from trainer.checkpoint import CheckpointError
+    from trainer.core.checkpoint import CheckpointError
 
     write_pool(tmp / "data" / "orpo_prompts.csv")
     default = ROOT / "checkpoints" / "tiny-sft"
@@ -175,8 +175,8 @@ def trainer_signals(tmp: Path) -> None:
     """Real ORPO runs from checkpoints/tiny-sft: SIGTERM in training and in the held-out eval,
     SIGKILL in training; seconds to exit and what is left in TMPDIR and the checkpoints dir."""
     from testing.fakes import seed_pairs, write_pool
-    from trainer.checkpoint import sweep_leftovers
-    from trainer.preferences import PreferenceStore
+    from trainer.core.checkpoint import sweep_leftovers
+    from trainer.core.preferences import PreferenceStore
 
     store = PreferenceStore(tmp / "pairs.csv")
     seed_pairs(store, 24)
@@ -186,7 +186,7 @@ def trainer_signals(tmp: Path) -> None:
         work_tmp, ckpts = tmp / f"tmp-{stage[:4]}-{sig}", tmp / f"ck-{stage[:4]}-{sig}"
         work_tmp.mkdir()
         events = tmp / f"events-{stage[:4]}-{sig}.jsonl"
-        cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint",
+        cmd = [sys.executable, "-m", "trainer.training.orpo", "--checkpoint",
                str(ROOT / "checkpoints" / "tiny-sft"), "--data", str(store.path),
                "--out", str(ckpts / "orpo-1"), "--events", str(events), "--batch-size", "1",
                "--max-steps", "400" if stage == "training" else "1", "--threads", "1",
@@ -222,11 +222,11 @@ def corrupt_parents(tmp: Path) -> None:
     from testing.faults_ckpt import copy_checkpoint, parent_variants
     from labeler.context import AppContext
     from testing.fakes import seed_pairs, write_pool
-    from trainer.checkpoint import CheckpointError
-    from trainer.events import final_event, read_events
-    from trainer.orpo import ORPOArgs, train_orpo
-    from trainer.preferences import PreferenceStore
-    from trainer.sources import open_source
+    from trainer.core.checkpoint import CheckpointError
+    from trainer.core.events import final_event, read_events
+    from trainer.training.orpo import ORPOArgs, train_orpo
+    from trainer.core.preferences import PreferenceStore
+    from trainer.generation.sources import open_source
 
     default = ROOT / "checkpoints" / "tiny-sft"
     write_pool(tmp / "data" / "orpo_prompts.csv")
@@ -282,7 +282,7 @@ _STAND_IN_APP = """
 import sys, time
 from pathlib import Path
 from labeler.runner import TrainingRunner
-from trainer.orpo_config import ORPOArgs
+from trainer.core.orpo_config import ORPOArgs
 parent, data, out, runs = sys.argv[1:5]
 runner = TrainingRunner(Path(runs))
 runner.start(ORPOArgs(checkpoint=parent, data=data, out=out, max_steps=100000, batch_size=1,
@@ -306,7 +306,7 @@ def trainer_orphans(tmp: Path, kills: int = 3) -> None:
     ORPO job from checkpoints/tiny-sft and is SIGKILLed once the job trains; the trainer must end
     by itself. Then two trainers on one output directory: the second must refuse."""
     from testing.fakes import seed_pairs
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
 
     store = PreferenceStore(tmp / "pairs.csv")
     seed_pairs(store, 24)
@@ -331,7 +331,7 @@ def trainer_orphans(tmp: Path, kills: int = 3) -> None:
           f"{', '.join(f'{t:.2f}' for t in took)} s); checkpoints published: "
           f"{len([p for p in (tmp / 'ck').glob('orpo-*')])}")
     out = tmp / "ck" / "busy"
-    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", parent, "--data", str(store.path),
+    cmd = [sys.executable, "-m", "trainer.training.orpo", "--checkpoint", parent, "--data", str(store.path),
            "--out", str(out), "--max-steps", "100000", "--batch-size", "1", "--no-eval", "--threads", "1",
            "--events", str(tmp / "busy.jsonl")]
     first = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -349,7 +349,7 @@ def trainer_orphans(tmp: Path, kills: int = 3) -> None:
 # ---- the record's truth (issue 19 item 4; the store helper's sections) ----------------------
 
 def _screen(n: int):
-    from trainer.judgments import judgment_from_pick
+    from trainer.core.judgments import judgment_from_pick
 
     texts = [f"[0, {100 + 50 * i}, 100, 'rectangle', 60, 40, 'solid arrow', (1, 2, 3), (0, 0, 0), []] # {n}"
              for i in range(4)]
@@ -388,8 +388,8 @@ def full_disk(tmp: Path) -> None:
     """A real full disk (a 4 MB tmpfs, root only): adds at 0-24 KB free, undos at 0-2x the CSV's
     size free, after each the space freed and the store reopened: what the person was told must
     still be true."""
-    from trainer.judgment_store import JudgmentStore, read_judgments
-    from trainer.preferences import PreferenceError, PreferenceStore
+    from trainer.core.judgment_store import JudgmentStore, read_judgments
+    from trainer.core.preferences import PreferenceError, PreferenceStore
 
     mnt = tmp / "tmpfs"
     mnt.mkdir()
@@ -451,9 +451,9 @@ def full_disk(tmp: Path) -> None:
 
 def hand_deleted_rows(tmp: Path) -> None:
     """Rows deleted by hand from the CSV stay deleted (two reopens, one more save, the training view)."""
-    from trainer.csv_records import parse_csv_bytes
-    from trainer.judgment_store import JudgmentStore, export_pairs
-    from trainer.preferences import PreferenceStore
+    from trainer.core.csv_records import parse_csv_bytes
+    from trainer.core.judgment_store import JudgmentStore, export_pairs
+    from trainer.core.preferences import PreferenceStore
 
     results = []
     for deleted in (1, 5, 50):
@@ -481,8 +481,8 @@ def hand_deleted_rows(tmp: Path) -> None:
 
 def damaged_journal(tmp: Path) -> None:
     """A CR-only judgments file is refused with its line named; temp copies of dead processes go."""
-    from trainer.judgment_store import JudgmentError, JudgmentStore
-    from trainer.preferences import PreferenceStore
+    from trainer.core.judgment_store import JudgmentError, JudgmentStore
+    from trainer.core.preferences import PreferenceStore
 
     path = tmp / "orpo_dataset_llm.csv"
     store = JudgmentStore(PreferenceStore(path))

@@ -43,22 +43,22 @@ from testing.requests_scoring import DEFAULT_CSV, KINDS, load_requests, report, 
 
 def make_generator(checkpoint: str, grammar: bool, threads: int | None, read: bool = True,
                    free_layout: bool = False) -> Any:
-    """A trainer.generate.Generator; --no-grammar also works with a Generator that predates grammar."""
-    from trainer.generate import Generator
+    """A trainer.generation.generate.Generator; --no-grammar also works with a Generator that predates grammar."""
+    from trainer.generation.generate import Generator
 
     params = inspect.signature(Generator).parameters
     if "free_layout" in params:
         return Generator(checkpoint, threads=threads, grammar=grammar, read=read, free_layout=free_layout)
     if free_layout:
-        raise SystemExit("this trainer.generate.Generator has no free_layout= argument")
+        raise SystemExit("this trainer.generation.generate.Generator has no free_layout= argument")
     if "read" in params:
         return Generator(checkpoint, threads=threads, grammar=grammar, read=read)
     if not read:
-        raise SystemExit("this trainer.generate.Generator does not read requests yet: rerun without --no-read")
+        raise SystemExit("this trainer.generation.generate.Generator does not read requests yet: rerun without --no-read")
     if "grammar" in params:
         return Generator(checkpoint, threads=threads, grammar=grammar)
     if grammar:
-        raise SystemExit("this trainer.generate.Generator has no grammar= argument yet "
+        raise SystemExit("this trainer.generation.generate.Generator has no grammar= argument yet "
                          "(grammar-constrained decoding not installed): rerun with --no-grammar")
     return Generator(checkpoint, threads=threads)
 

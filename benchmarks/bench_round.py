@@ -28,10 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from trainer.datasets_io import load_prompt_pool
-from trainer.preferences import PreferenceStore
-from trainer.round_config import round_args
-from trainer.rounds import train_round
+from trainer.core.datasets_io import load_prompt_pool
+from trainer.core.preferences import PreferenceStore
+from trainer.loop.round_config import round_args
+from trainer.loop.rounds import train_round
 
 _SHAPES = {"'circle'": "'rectangle'", "'rectangle'": "'round rectangle'", "'round rectangle'": "'circle'"}
 

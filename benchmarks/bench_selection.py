@@ -4,13 +4,13 @@
     python -m benchmarks.bench_selection -n 20 --oversample 1.5 2  # active with M = 6 and M = 8
     python -m benchmarks.bench_selection --checkpoint checkpoints/orpo-1   # + log-prob margins
 
-Loads `--checkpoint` as the app does (`trainer.sources.open_source`: grammar and request reading
+Loads `--checkpoint` as the app does (`trainer.generation.sources.open_source`: grammar and request reading
 on) inside an `AppContext` over a temp copy of the prompt pool, then for `-n` prompts (offered by
 `labeling.next_prompt`) runs `labeling.generate` once per mode with the same seed: plain (the
 first K samples) and active with each `--oversample` (M = ceil(oversample x K) sampled, K shown).
 That is the Label tab's /next minus HTTP and the page update. Modes take turns per prompt, so a
 busy CPU slows them alike. Prints per mode: latency p50 / p95 / mean, candidates shown valid, the
-mean pairwise style distance of the shown K (trainer.selection.style_distance: 0 = one style, the
+mean pairwise style distance of the shown K (trainer.core.selection.style_distance: 0 = one style, the
 quantity active selection maximises), how many distinct flow directions (left-to-right, top-down,
 ...) a screen shows, and for each simulated taste of bench_uptake (left_to_right, blue, rounded)
 the share of screens that contrast it (at least one valid candidate the user likes and one it does
@@ -52,7 +52,7 @@ def screen_stats(state) -> tuple:
     shown candidates."""
     from testing.users import PROFILES
     from diagram import parse
-    from trainer.selection import style_distance, style_features
+    from trainer.core.selection import style_distance, style_features
 
     parses = [parse(c.text) for c in state.candidates]
     valid = [p.diagram for p in parses if p.ok and p.diagram.nodes]

@@ -13,14 +13,14 @@ backwards: the whole ranking reversed, i.e. the worst drawing chosen.
 
 Methods (any combination of the three switches; `plain` and `full` are the two headline curves):
 - selection: `plain` shows the first K samples; `active` samples M=2K and shows the K chosen by
-  trainer.selection (valid, style spread, and log-prob margins once the model is preference-trained),
+  trainer.core.selection (valid, style spread, and log-prob margins once the model is preference-trained),
 - judgment: `pair` keeps one pair per screen (best vs worst: today's labeler); `full` keeps the whole
   ranking and trains on every pair it implies (scheme "all"), weighted so one screen counts once,
 - rounds: `one` trains once from SFT on every screen so far (a fresh run per curve point: today's
-  Train button); `rounds` runs the app's own round (`trainer.rounds.train_round`) every
+  Train button); `rounds` runs the app's own round (`trainer.loop.rounds.train_round`) every
   `--round-size` screens from the current model: it trains on the pairs the current model's lineage
-  has not trained on, holds out ~1 in 5 screens (trainer.judgments.is_heldout) and activates the new
-  model only when its verdict says so (`trainer.rounds.judge`); the next screens are sampled from
+  has not trained on, holds out ~1 in 5 screens (trainer.core.judgments.is_heldout) and activates the new
+  model only when its verdict says so (`trainer.loop.rounds.judge`); the next screens are sampled from
   the active model (on-policy).
 Named methods: plain = plain+pair+one (today), full = active+full+rounds, and the single-switch
 ablations active_only, judgments_only, rounds_only.
@@ -45,7 +45,7 @@ from typing import Any
 
 from benchmarks.bench_uptake import bootstrap_stage, sample, train_profile
 from testing.users import PROFILES, Profile, errs, judge, measure
-from trainer.judgments import Judgment, derive_pairs
+from trainer.core.judgments import Judgment, derive_pairs
 
 K = 4
 
@@ -78,8 +78,8 @@ def write_pairs(path: Path, auto: Path | None, rows: list[tuple[dict, Judgment]]
 def append_pairs(path: Path, rows: list[tuple[dict, Judgment]], scheme: str) -> int:
     """Every pair of the judgments appended to the store at `path` (fixed created_at: a rerun writes
     the same bytes, so trained checkpoints are reused); returns pairs written."""
-    from trainer.preferences import PreferenceStore
-    from trainer.schema import PREFERENCE_COLUMNS
+    from trainer.core.preferences import PreferenceStore
+    from trainer.core.schema import PREFERENCE_COLUMNS
 
     store, n = PreferenceStore(path), 0
     weighted = "weight" in PREFERENCE_COLUMNS
@@ -101,7 +101,7 @@ def _screens(generator: Any, checkpoint: Path, rows: list[dict], method: Method,
     """The K candidates shown on each screen: the first K samples, or K of 2K chosen actively."""
     if not method.active:
         return sample(generator, checkpoint, rows, K, seed, out, label)
-    from trainer.selection import select_candidates
+    from trainer.core.selection import select_candidates
 
     pools = sample(generator, checkpoint, rows, 2 * K, seed, out, label + "-m8")
     trained = _is_preference_trained(checkpoint)
@@ -130,7 +130,7 @@ def _is_preference_trained(checkpoint: Path) -> bool:
 def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows: list[dict],
           heldout: list[dict], auto: Path, sft: Any, out: Path) -> list[dict[str, Any]]:
     """Match on the held-out prompts after each of `args.screens` screens, for one profile and method."""
-    from trainer.generate import Generator
+    from trainer.generation.generate import Generator
 
     points, judged, runs = [], [], out / "runs" / f"{method.name}-{profile.name}-{args.trainer}"
     runs.mkdir(parents=True, exist_ok=True)
@@ -152,10 +152,10 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
                                  rounds=1, label=f"{method.name}-{profile.name}-{n}"))
             print(json.dumps({k: v for k, v in points[-1].items() if k != "measure"}), flush=True)
         return points
-    from trainer.rounds import RoundRefused
+    from trainer.loop.rounds import RoundRefused
 
     # One store for the whole curve, as in the app: the bootstrap auto pairs, then every screen's
-    # pairs (held-out screens too: trainer.rounds holds them out by judgment id and judges on them).
+    # pairs (held-out screens too: trainer.loop.rounds holds them out by judgment id and judges on them).
     store = runs / "store.csv"
     write_pairs(store, auto, [], scheme)
     current, current_gen, n_done, round_no, log = Path(args.checkpoint), sft, 0, 0, []
@@ -205,15 +205,15 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
 
 
 def product_round(args: argparse.Namespace, start: Path, store: Path, out: Path) -> tuple[dict[str, Any], float]:
-    """One round exactly as the app runs it (`trainer.rounds.train_round`: new pairs since `start`'s
+    """One round exactly as the app runs it (`trainer.loop.rounds.train_round`: new pairs since `start`'s
     lineage, held-out judgments, the paired verdict) -> (verdict, wall seconds of training and
     judging). A finished round of the same start, store bytes and settings is reused (a key file
     beside its manifest). RoundRefused when nothing new is trainable."""
     import hashlib
 
-    from trainer.checkpoint import file_sha256, read_manifest
-    from trainer.round_config import round_args
-    from trainer.rounds import train_round
+    from trainer.core.checkpoint import file_sha256, read_manifest
+    from trainer.loop.round_config import round_args
+    from trainer.loop.rounds import train_round
 
     beta = {} if args.beta is None else {"beta": args.beta}  # None: the trainer's own default
     settings = round_args(args.trainer, checkpoint=str(start), data=str(store), out=str(out), min_new=1,
@@ -232,7 +232,7 @@ def product_round(args: argparse.Namespace, start: Path, store: Path, out: Path)
 
 
 def _point(args, profile, n, model_dir: Path, heldout, heldout_seed, out, pairs, train_s, rounds, label):
-    from trainer.generate import Generator
+    from trainer.generation.generate import Generator
 
     m = measure(heldout, sample(Generator(model_dir), model_dir, heldout, K, heldout_seed, out,
                                 f"heldout-{label}"), PROFILES)
@@ -246,8 +246,8 @@ def _point(args, profile, n, model_dir: Path, heldout, heldout_seed, out, pairs,
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from trainer.datasets_io import load_prompt_pool
-    from trainer.generate import Generator
+    from trainer.core.datasets_io import load_prompt_pool
+    from trainer.generation.generate import Generator
 
     torch.set_num_threads(args.threads)
     out = Path(args.out)
@@ -305,14 +305,14 @@ def two_users(args: argparse.Namespace, users: list[Profile], label_rows: list[d
 
 
 def _csv_prompts(path: Path) -> list[dict]:
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
 
     return PreferenceStore(path).load().to_dict("records")
 
 
 def _update(path: Path, sft_numbers: dict, section: str, key: str | None, value: Any) -> None:
     """Read, update one entry, write back (atomically): runs with other methods may share --out."""
-    from trainer.fileio import atomic_write
+    from trainer.core.fileio import atomic_write
 
     results = _load(path)
     results["sft"] = sft_numbers

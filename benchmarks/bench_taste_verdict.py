@@ -4,7 +4,7 @@
 
 For each of bench_taste's target profiles (left-to-right, blue, round rectangles; 15% of screens
 judged backwards), each seed and each number of screens: the user judges screens of the seeded
-style source (testing/style_source.py: every style equally likely), `trainer.taste.fit_taste` fits
+style source (testing/style_source.py: every style equally likely), `trainer.core.taste.fit_taste` fits
 their taste, and `taste_verdict` compares an "old" source (uniform) with three "new" ones on
 --prompts held-out prompts x 4 candidates: *toward* (the liked value with probability --toward),
 *away* (--away) and *same* (uniform, other seeds). Prints, per profile and screens: how often the
@@ -19,7 +19,7 @@ import argparse
 from collections import Counter
 
 from testing.style_source import LIKES, StyleSource, sampled_styles, simulated_judgments, uniform
-from trainer.taste import fit_taste, taste_verdict
+from trainer.core.taste import fit_taste, taste_verdict
 
 FEATURE = {"left_to_right": "left_to_right", "blue": "blue", "rounded": "round_rectangle"}
 

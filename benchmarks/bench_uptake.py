@@ -82,8 +82,8 @@ def _heldout_seed(args: argparse.Namespace) -> int:
 
 def bootstrap_stage(generator: Any, label_rows: list[dict], sizes: dict, k: int, seed: int, out: Path) -> Path:
     """auto_pairs.csv: bootstrap pairs shared by every profile (skipped when already there)."""
-    from trainer.bootstrap import BootstrapStats, bootstrap_pairs
-    from trainer.preferences import PreferenceStore
+    from trainer.loop.bootstrap import BootstrapStats, bootstrap_pairs
+    from trainer.core.preferences import PreferenceStore
 
     path = out / "auto_pairs.csv"
     if path.exists():
@@ -103,7 +103,7 @@ def bootstrap_stage(generator: Any, label_rows: list[dict], sizes: dict, k: int,
 
 def profile_pairs(profile: Profile, rows: list[dict], cands: list[list[Any]], auto: Path, out: Path) -> tuple[Path, int]:
     """auto pairs + the simulated user's picks, as the CSV ORPO trains on; returns (path, picks)."""
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
 
     path = out / f"pairs-{profile.name}.csv"
     path.unlink(missing_ok=True)
@@ -127,8 +127,8 @@ def train_profile(args: argparse.Namespace, data: Path, out_dir: Path, **setting
     `settings`: more fields of the trainer's config (bench_taste: `val_fraction=0`)."""
     import importlib
 
-    from trainer.checkpoint import CheckpointError, file_sha256, read_manifest
-    from trainer.preference_trainers import TRAINERS
+    from trainer.core.checkpoint import CheckpointError, file_sha256, read_manifest
+    from trainer.core.preference_trainers import TRAINERS
 
     spec = TRAINERS[args.trainer]
     beta = {} if args.beta is None else {"beta": args.beta}  # None: the trainer's own default
@@ -153,8 +153,8 @@ def train_profile(args: argparse.Namespace, data: Path, out_dir: Path, **setting
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     import torch
 
-    from trainer.datasets_io import load_prompt_pool
-    from trainer.generate import Generator
+    from trainer.core.datasets_io import load_prompt_pool
+    from trainer.generation.generate import Generator
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -204,7 +204,7 @@ def _shared_seconds(path: Path, seconds: float) -> float:
 
 
 def _csv_rows(path: Path) -> list[dict]:
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
 
     return PreferenceStore(path).load().to_dict("records")
 
@@ -243,7 +243,7 @@ def write_report(results: list[dict[str, Any]], args: argparse.Namespace) -> str
     # Another held-out seed is a re-measurement: its report goes beside the main one, not over it.
     suffix = ("" if args.trainer == "orpo" else f"-{args.trainer}") + \
         ("" if args.heldout_seed is None else f"-heldout-seed{args.heldout_seed}")
-    from trainer.preference_trainers import TRAINERS
+    from trainer.core.preference_trainers import TRAINERS
 
     label = TRAINERS[args.trainer].label
     text = (f"Preference uptake, {'quick' if args.quick else 'full'} run: checkpoint {args.checkpoint}, "
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles", nargs="+", default=[p.name for p in PROFILES], help="which users")
     parser.add_argument("-k", type=int, default=4, help="candidates per prompt (default 4)")
     parser.add_argument("--trainer", default="orpo", choices=["orpo", "dpo", "simpo", "kto"],
-                        help="preference trainer (trainer.preference_trainers)")
+                        help="preference trainer (trainer.core.preference_trainers)")
     parser.add_argument("--beta", type=float, default=None, help="the trainer's beta (default: its own)")
     parser.add_argument("--lr", type=float, default=0.0, help="learning rate (0: the trainer's default)")
     parser.add_argument("--epochs", type=float, default=3.0, help="training epochs")

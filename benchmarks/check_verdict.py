@@ -5,10 +5,10 @@
 
 1. `--checkpoint` samples K=4 candidates for `--screens` label prompts of the pool;
 2. bench_uptake's profile (bench_taste's person: full ranking, 15% of screens backwards) judges them;
-3. ORPO (`trainer.orpo`, default settings but `--epochs`) trains on every pair they imply (scheme
+3. ORPO (`trainer.training.orpo`, default settings but `--epochs`) trains on every pair they imply (scheme
    "all", one screen weighing as much as any other) and writes its verdict, which now carries the
    style of every candidate both models sampled on `--eval-n` held-out prompts (`--eval-k` each);
-4. `trainer.taste` fits the user's taste on the judgments and reads the manifest
+4. `trainer.core.taste` fits the user's taste on the judgments and reads the manifest
    (`manifest_verdict`): what the Train tab shows. Printed, with the profile's own match rate on the
    same samples (the ground truth the verdict should agree with).
 
@@ -32,7 +32,7 @@ from benchmarks.bench_uptake import PROFILES, _cache_key, sample
 def simulated_screens(args: argparse.Namespace, generator: Callable[[], Any]) -> list[tuple[dict, Any]]:
     """(pool row, judgment) of every screen the profile's user did not find all alike; the
     candidates come from the cache under `args.out` when there (`generator()` is called otherwise)."""
-    from trainer.datasets_io import load_prompt_pool
+    from trainer.core.datasets_io import load_prompt_pool
 
     profile = {p.name: p for p in PROFILES}[args.profile]
     out = args.out / args.profile
@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from trainer.checkpoint import read_manifest
-    from trainer.generate import Generator
-    from trainer.preference_trainers import TRAINERS
-    from trainer.taste import fit_taste, manifest_verdict
+    from trainer.core.checkpoint import read_manifest
+    from trainer.generation.generate import Generator
+    from trainer.core.preference_trainers import TRAINERS
+    from trainer.core.taste import fit_taste, manifest_verdict
 
     torch.set_num_threads(args.threads)
     out = args.out / args.profile

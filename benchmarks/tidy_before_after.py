@@ -12,9 +12,9 @@ from pathlib import Path
 
 from diagram import build_prompt
 from diagram.metrics import tidy
-from trainer.diagram_cmds import contact_sheet
-from trainer.fileio import atomic_write
-from trainer.generate import Generator
+from trainer.data.diagram_cmds import contact_sheet
+from trainer.core.fileio import atomic_write
+from trainer.generation.generate import Generator
 
 REQUESTS = (
     "feed-forward net: 6 inputs -> 10 -> 10 -> 3 outputs (softmax)",

@@ -16,7 +16,7 @@ One node per line, exactly as `diagram.write.dumps` writes it (canonical spacing
 
 The language is regular, so it is written once here as a regex (Python `re`, Rust `regex` and
 xgrammar's regex dialect all read it) and the decoder library compiles it against a tokenizer
-(`trainer.grammar`). Semantics (a target id no node has, duplicate ids, overlaps) stay the
+(`trainer.generation.grammar`). Semantics (a target id no node has, duplicate ids, overlaps) stay the
 parser's job: they are reported as parse problems, not prevented.
 
     >>> import re; bool(re.fullmatch(ANSWER_REGEX, "[0, 1, 2, 'circle', 3, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]"))

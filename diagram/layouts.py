@@ -3,7 +3,7 @@
 Pure and stdlib only. Every layout is readable by construction: nodes sit on an even grid along
 the flow direction (layers / ranks) and across it (nodes of a layer / branches), inside the
 1000x600 canvas with margins, never overlapping, with integer coordinates and one colour and
-shape per node role. The trainer's synthetic data (trainer/synth.py) is built from these.
+shape per node role. The trainer's synthetic data (trainer/data/synth.py) is built from these.
 
     >>> from diagram.layouts import DenseNet, Style, layout_dl_model
     >>> d = layout_dl_model(DenseNet((2, 4, 1)), Style())
@@ -62,7 +62,7 @@ SCALES = (0.85, 1.0, 1.15)
 
 @dataclass(frozen=True)
 class Style:
-    """How a reference diagram looks; the request never names it (see trainer/synth.py)."""
+    """How a reference diagram looks; the request never names it (see trainer/data/synth.py)."""
 
     palette: str = "blue"
     shapes: str = "classic"

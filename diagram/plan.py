@@ -150,7 +150,7 @@ class Plan:
         return sum(len(n.targets) for n in self.nodes())
 
     def line(self) -> str:
-        """The plan line the training answers start with (`trainer.synth.plan_from_info`)."""
+        """The plan line the training answers start with (`trainer.data.synth.plan_from_info`)."""
         if self.kind == DENSE:
             return "# layers " + "-".join(str(s) for s in self.sizes)
         if self.kind == CHAIN:

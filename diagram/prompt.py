@@ -11,8 +11,8 @@ The original project words the format paragraph two ways: its README says
 `canonical_prompt`), with any whitespace and line breaks. `build_prompt` writes the README
 wording only: it names all three line shapes the format has, every committed data file and
 checkpoint were made with it, and the tiny tokenizer holds it as one added token
-(trainer/tokenizer.py). A prompt in the other wording is re-wrapped with `canonical_prompt` before
-it is tokenised (trainer/template.py `model_input`), so the model always sees the wording it was
+(trainer/generation/tokenizer.py). A prompt in the other wording is re-wrapped with `canonical_prompt` before
+it is tokenised (trainer/core/template.py `model_input`), so the model always sees the wording it was
 trained on.
 """
 

@@ -11,7 +11,7 @@ A small model learns the drawing format and a user's style from a few thousand e
 reading "three hidden layers with 6 nodes each" or "4 obs -> 10 -> 10 -> 2 actions" out of free
 English takes far more data than a CPU can train on (the 2.35M-parameter default model wrote the
 requested layer sizes in its plan line for 3% of hand-written dense-net requests). This module
-reads what a request states explicitly with plain rules; `trainer.generate` writes the result as
+reads what a request states explicitly with plain rules; `trainer.generation.generate` writes the result as
 the answer's plan line and constrains the drawing to that structure (`diagram.plan`), and the
 model draws it: positions, sizes, shapes, colours, line style. A request it cannot read (or reads
 as something too big to draw) returns None, and the model writes its own plan.

@@ -16,22 +16,22 @@ import argparse
 import importlib
 import sys
 
-from trainer.args import exit_fast_when_cancelled
-from trainer.preference_trainers import TRAINERS
+from trainer.core.args import exit_fast_when_cancelled
+from trainer.core.preference_trainers import TRAINERS
 
 # name -> (module, one-line help). Function names are derived: add_<name>_arguments / run_<name>.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("trainer.synth", "write the synthetic SFT dataset or the labeling prompt pool"),
-    "check": ("trainer.diagram_cmds", "print parse problems and metrics of a diagram text file"),
-    "render": ("trainer.diagram_cmds", "render a diagram text file to PNG or SVG"),
-    "gallery": ("trainer.diagram_cmds", "render dataset rows into a contact-sheet PNG"),
-    "sft": ("trainer.sft", "supervised fine-tuning (LoRA, or full for the tiny preset)"),
-    "generate": ("trainer.generate", "sample K candidate diagrams for a request"),
-    "eval": ("trainer.evaluate", "evaluate a checkpoint on held-out prompts"),
-    "bootstrap": ("trainer.bootstrap", "write auto preference pairs from reference layouts"),
-    "export-pairs": ("trainer.judgment_store", "rebuild the training pairs from the labeled judgments (a pair scheme)"),
+    "data": ("trainer.data.synth", "write the synthetic SFT dataset or the labeling prompt pool"),
+    "check": ("trainer.data.diagram_cmds", "print parse problems and metrics of a diagram text file"),
+    "render": ("trainer.data.diagram_cmds", "render a diagram text file to PNG or SVG"),
+    "gallery": ("trainer.data.diagram_cmds", "render dataset rows into a contact-sheet PNG"),
+    "sft": ("trainer.training.sft", "supervised fine-tuning (LoRA, or full for the tiny preset)"),
+    "generate": ("trainer.generation.generate", "sample K candidate diagrams for a request"),
+    "eval": ("trainer.generation.evaluate", "evaluate a checkpoint on held-out prompts"),
+    "bootstrap": ("trainer.loop.bootstrap", "write auto preference pairs from reference layouts"),
+    "export-pairs": ("trainer.core.judgment_store", "rebuild the training pairs from the labeled judgments (a pair scheme)"),
     **{name: (trainer.module, trainer.help) for name, trainer in TRAINERS.items()},  # orpo, ...
-    "round": ("trainer.rounds", "one round: train on the pairs new since a checkpoint, judge it on "
+    "round": ("trainer.loop.rounds", "one round: train on the pairs new since a checkpoint, judge it on "
                                 "held-out pairs"),
     "app": ("labeler.app", "start the labeler web app"),
 }

@@ -39,10 +39,10 @@ from labeler.stats_tab import create_stats_tab
 from labeler.tasks import MAX_OVERLAP
 from labeler.train_tab import create_train_tab
 from labeler.training import configure_auto
-from trainer.checkpoint import CheckpointError, validate_checkpoint
-from trainer.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
-from trainer.selection import MAX_M
-from trainer.sources import add_source_arguments, source_from_args
+from trainer.core.checkpoint import CheckpointError, validate_checkpoint
+from trainer.core.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
+from trainer.core.selection import MAX_M
+from trainer.generation.sources import add_source_arguments, source_from_args
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit

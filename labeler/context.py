@@ -8,7 +8,7 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
 - `ctx.events` (`LabelLog`): the label_events.jsonl log (pairs, skips, undos);
 - `ctx.overlap` (`app --overlap N`, default 1) and `ctx.tasks` (`labeler.tasks.TaskStore`,
   label_tasks.jsonl): each pool prompt judged by N annotators on the same candidates;
-- `ctx.store` (the preference pairs), `ctx.judgments` (`trainer.judgment_store.JudgmentStore`: every
+- `ctx.store` (the preference pairs), `ctx.judgments` (`trainer.core.judgment_store.JudgmentStore`: every
   labeled screen, label_judgments.jsonl, writing its pairs to `ctx.store` under one lock; repaired on
   open), `ctx.pool` (the label split of the prompt pool),
   `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images),
@@ -40,15 +40,15 @@ from labeler.runner import TrainingRunner
 from labeler.training import AutoRetrain
 from labeler.tasks import MAX_OVERLAP, TaskStore
 from labeler.votes import VoteLog
-from trainer.checkpoint import sweep_leftovers
-from trainer.datasets_io import load_prompt_pool
-from trainer.fileio import os_error_message, sweep_dead_dirs, utc_now
-from trainer.judgment_store import JudgmentStore
-from trainer.jsonl import JsonlLog
-from trainer.preferences import PreferenceBackend, PreferenceError, RecordLog, open_store
-from trainer.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
+from trainer.core.checkpoint import sweep_leftovers
+from trainer.core.datasets_io import load_prompt_pool
+from trainer.core.fileio import os_error_message, sweep_dead_dirs, utc_now
+from trainer.core.judgment_store import JudgmentStore
+from trainer.core.jsonl import JsonlLog
+from trainer.core.preferences import PreferenceBackend, PreferenceError, RecordLog, open_store
+from trainer.core.schema import (LABEL_EVENTS_FILE, LABEL_TASKS_FILE, PREFERENCES_FILE, PROMPTS_FILE,
                             VOTES_FILE)
-from trainer.sources import open_source
+from trainer.generation.sources import open_source
 
 RUNS_DIR = ".runs"  # dot-prefixed: list_checkpoints skips it
 RESERVATION_SECONDS = 30 * 60  # a prompt shown to one session is not offered to another meanwhile
@@ -99,7 +99,7 @@ class LabelLog:
         self.path = Path(getattr(self.records, "path", ""))
 
     def log(self, kind: str, **fields: Any) -> None:
-        """Append one event (`trainer.jsonl`: lock + torn-tail policy + one write + fsync);
+        """Append one event (`trainer.core.jsonl`: lock + torn-tail policy + one write + fsync);
         UserError when the disk refuses."""
         record = {"event": kind, "at": utc_now(), **fields}
         try:

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from diagram.plan import CHAIN, DENSE
 from diagram.prompt import extract_request
 from diagram.reader import read_request
-from trainer.schema import LABELED_SOURCES
+from trainer.core.schema import LABELED_SOURCES
 
 KINDS = ("dense", "cnn", "pipeline", "pipeline_loop", "unread")
 KIND_COLUMN = "kind"

@@ -16,9 +16,9 @@ from labeler.label_session import (K_RANGE, OVERSAMPLE_RANGE, SELECTIONS, LabelS
                                    ShownCandidate, annotator_name)
 from labeler.limits import MAX_SEED, bounded_number, whole_number
 from labeler.tasks import Task
-from trainer.preference_trainers import TRAINERS
-from trainer.selection import select_candidates
-from trainer.sources import source_name
+from trainer.core.preference_trainers import TRAINERS
+from trainer.core.selection import select_candidates
+from trainer.generation.sources import source_name
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def to_shown(candidate, generation_id: str) -> ShownCandidate:
 
 def candidate_margins(ctx, checkpoint, source, prompt: str, candidates) -> list[float] | None:
     """Each candidate's mean per-token log-probability under the served model, when the model is
-    preference-trained (its manifest kind is a trainer of trainer.preference_trainers: its own
+    preference-trained (its manifest kind is a trainer of trainer.core.preference_trainers: its own
     preference is worth asking) and the source can score answers (`score(prompt, answers)` ->
     [(log-prob sum, tokens)]); else None. A scoring failure is logged and gives None."""
     score = getattr(source, "score", None)
@@ -105,7 +105,7 @@ def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None =
     picked, selected = pick_shown(ctx, checkpoint, source, state.prompt, candidates, sampling)
     generation_id = uuid.uuid4().hex[:8]
     shown = [to_shown(c, generation_id) for c in picked]
-    # A server source names itself too (trainer.sources.source_name): the pairs CSV keeps it.
+    # A server source names itself too (trainer.generation.sources.source_name): the pairs CSV keeps it.
     model = source_name(source, ctx.models.name(checkpoint))
     if shared:  # the first generation of this prompt becomes its task (or another session's did)
         task = ctx.tasks.open(Task(

@@ -15,8 +15,8 @@ from labeler.label_session import (SKIP_REASONS, UNDOABLE, LabelState, NeedsConf
 from labeler.limits import whole_number
 from labeler.tasks import judged_by
 from labeler.views import MAX_DIAGRAM_CHARS
-from trainer.judgments import DEFAULT_SCHEME, SCHEMES, Judgment, judgment_from_ranking, judgment_id_for
-from trainer.preferences import PreferenceError
+from trainer.core.judgments import DEFAULT_SCHEME, SCHEMES, Judgment, judgment_from_ranking, judgment_id_for
+from trainer.core.preferences import PreferenceError
 
 
 def check_not_judged(ctx, state: LabelState, annotator: str) -> None:

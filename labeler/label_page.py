@@ -15,9 +15,9 @@ from labeler import label_views as V
 from labeler import labeling as L
 from labeler.quotas import progress
 from labeler.views import cropped_file, image_file, problems_markdown, summary_markdown, tag
-from trainer.judgments import DEFAULT_SCHEME, SCHEMES
-from trainer.preferences import PreferenceError
-from trainer.schema import CATEGORIES
+from trainer.core.judgments import DEFAULT_SCHEME, SCHEMES
+from trainer.core.preferences import PreferenceError
+from trainer.core.schema import CATEGORIES
 
 MAX_K = L.K_RANGE[1]
 RECENT_JUDGMENTS = 6

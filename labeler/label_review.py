@@ -21,9 +21,9 @@ from pathlib import Path
 from diagram import parse
 from labeler.common import UserError
 from labeler.label_session import LabelState, Sampling, ShownCandidate, annotator_name
-from trainer.judgment_store import export_pairs
-from trainer.judgments import DEFAULT_SCHEME, SCHEMES, Judgment
-from trainer.preferences import PreferenceError
+from trainer.core.judgment_store import export_pairs
+from trainer.core.judgments import DEFAULT_SCHEME, SCHEMES, Judgment
+from trainer.core.preferences import PreferenceError
 
 EXPORTS = ("csv", "judgments", "trl")  # the pairs CSV, the judgments file, the TRL view
 RECENT = 12

@@ -21,9 +21,9 @@ from labeler.coverage import kinds_of, labeled_kind_counts, pick_kind
 from labeler.limits import check_annotator, whole_number
 from labeler.quotas import TARGETS, labeled_counts
 from labeler.tasks import Overlap, judged_by, pick_prompt, stored_prompt_ids
-from trainer.preferences import PreferenceError
-from trainer.schema import CATEGORIES, request_category
-from trainer.selection import MAX_M
+from trainer.core.preferences import PreferenceError
+from trainer.core.schema import CATEGORIES, request_category
+from trainer.core.selection import MAX_M
 
 
 MAX_PROMPT_CHARS = 2_000
@@ -33,7 +33,7 @@ UNDOABLE = ("judgment", "pair", *SKIP_REASONS)  # event kinds in the log that un
 _NODE_LAYERS = {"input", "hidden", "dense", "output"}  # dl_model layers whose size is nodes
 MAX_SESSIONS = 1_000  # states kept by a SessionBook (least recently used dropped)
 SELECTIONS = ("active", "plain")  # candidates: M sampled -> K most informative shown / first K
-OVERSAMPLE_RANGE = (1.0, 3.0)  # M = ceil(oversample * K), at most trainer.selection.MAX_M
+OVERSAMPLE_RANGE = (1.0, 3.0)  # M = ceil(oversample * K), at most trainer.core.selection.MAX_M
 log = logging.getLogger(__name__)
 
 
@@ -260,7 +260,7 @@ def describe_request(info) -> str:
 
 def describe_reading(request: str) -> str:
     """What the request reader finds in a typed request ("reads 3-5-2 (10 nodes, 25 edges)"), "" if nothing:
-    the structure every candidate is drawn to (trainer.generate, read=True)."""
+    the structure every candidate is drawn to (trainer.generation.generate, read=True)."""
     plan = read_request(request)
     return f"reads {plan.describe()}" if plan else ""
 

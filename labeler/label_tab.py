@@ -19,7 +19,7 @@ Each card has a Rank selector: the chosen card shows 1 and the rejected one K; t
 given 1..K (equal numbers = tie; all of them or none). *Your recent judgments* lists the
 annotator's judgments: any one can be looked at, removed, or judged again; the data downloads
 (pairs CSV, TRL view, judgments file) sit there too. The pair scheme (Settings) decides which
-pairs a judgment gives (`trainer.judgments.derive_pairs`); the saved message says how many.
+pairs a judgment gives (`trainer.core.judgments.derive_pairs`); the saved message says how many.
 
 API (gradio_client): `/next(k, temperature, top_p, selection, annotator)` loads the next prompt and
 its candidates, `/submit(chosen, rejected, annotator, ranks="", scheme="extremes")` saves the
@@ -50,7 +50,7 @@ from labeler.common import UserError
 from labeler.prefetch import Prefetcher
 from labeler.label_page import position as _pos
 from labeler.views import cropped_file, preview, tag
-from trainer.judgments import DEFAULT_SCHEME
+from trainer.core.judgments import DEFAULT_SCHEME
 
 SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # saves and undos, in order
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ before anything is written). `label_tab.py` turns states into component updates.
 One state machine per session (`SessionBook`): every action is applied to the session's current
 state under one lock, and slow work (generation) started from version v is kept only if the
 session is still at v when it ends, so a generation that finishes after an undo is dropped, never
-written back. A submitted screen is a judgment (`trainer.judgments.Judgment`: every shown text,
+written back. A submitted screen is a judgment (`trainer.core.judgments.Judgment`: every shown text,
 best and worst, the optional ranks of the others, ties) kept in `label_judgments.jsonl` by
 `ctx.judgments`, which appends the pairs it implies under the pair scheme to the CSV, weighted to
 sum to 1; "both bad" and "tie" are judgments without pairs. Every saved judgment or pair and every

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from trainer.checkpoint import CheckpointError, lineage, list_checkpoints, read_manifest, validate_checkpoint
-from trainer.fileio import atomic_write, os_error_message, utc_now
-from trainer.preferences import PreferenceError, open_store
-from trainer.sanity import check_source
-from trainer.schema import DEFAULT_CHECKPOINT_NAME, TRAINED_PAIRS_FILE
+from trainer.core.checkpoint import CheckpointError, lineage, list_checkpoints, read_manifest, validate_checkpoint
+from trainer.core.fileio import atomic_write, os_error_message, utc_now
+from trainer.core.preferences import PreferenceError, open_store
+from trainer.data.sanity import check_source
+from trainer.core.schema import DEFAULT_CHECKPOINT_NAME, TRAINED_PAIRS_FILE
 
 ACTIVE_FILE = "active.json"
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class ModelRegistry:
         """The loaded source of `checkpoint` once it has passed every check activation makes:
         validate_checkpoint (files, checksums, model_type), the generator loads, one answer is
         sampled, and, when the source can score, its loss on known answers is a trained model's
-        (trainer.sanity.check_source). CheckpointError naming the first problem otherwise."""
+        (trainer.data.sanity.check_source). CheckpointError naming the first problem otherwise."""
         validate_checkpoint(checkpoint)
         try:
             source = self.generators.get(Path(checkpoint))
@@ -177,7 +177,7 @@ class ModelRegistry:
         return found
 
     def trained_pair_ids(self, checkpoint: Path) -> frozenset[str]:
-        """pair_ids the checkpoint or one of its parents (`trainer.checkpoint.lineage`) was trained
+        """pair_ids the checkpoint or one of its parents (`trainer.core.checkpoint.lineage`) was trained
         on, from their own copies of the pairs (empty if none): a round's checkpoint holds only its
         round's pairs. Each copy is read once per file version: the Train tab asks on every poll,
         and published checkpoints do not change."""

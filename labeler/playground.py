@@ -23,9 +23,9 @@ from labeler.labeling import check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.views import image_file
 from labeler.votes import VOTES, win_rate
-from trainer.preference_trainers import TRAINERS
-from trainer.checkpoint import CheckpointError
-from trainer.fileio import os_error_message
+from trainer.core.preference_trainers import TRAINERS
+from trainer.core.checkpoint import CheckpointError
+from trainer.core.fileio import os_error_message
 
 
 DOWNLOADS = ("png", "svg", "dot", "mermaid")
@@ -133,7 +133,7 @@ def vote(ctx, ab: ABState, choice: str, annotator: str = "") -> tuple[ABState, s
 
 def win_rate_markdown(ctx) -> str:
     """The human win-rate against SFT of each registered preference trainer's checkpoints
-    (`trainer.preference_trainers.TRAINERS`: ORPO, DPO, SimPO, KTO) that has votes."""
+    (`trainer.core.preference_trainers.TRAINERS`: ORPO, DPO, SimPO, KTO) that has votes."""
     rows = ctx.votes.load()
     rates = [(spec.label, win_rate(rows, name, "sft")) for name, spec in TRAINERS.items()]
     voted = [f"{label} {rate.rate:.0%} over {rate.n} vote{'s' * (rate.n != 1)}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from trainer.schema import LABELED_SOURCES
+from trainer.core.schema import LABELED_SOURCES
 
 # The 800-pair plan: per category, auto pairs (reference vs SFT sample) + labeled pairs.
 TARGETS = MappingProxyType({

@@ -1,17 +1,17 @@
 """One preference-training job at a time, run as a subprocess and followed through its events file.
 
 The web process never imports torch for training: `TrainingRunner.start(config)`, where `config`
-is a registered preference trainer's config (`trainer.preference_trainers`; ORPOArgs today),
-launches `python -m trainer.orpo --checkpoint ... --data ... --out ... --events ...` (the
-dataclass's own flags, `trainer.args.to_argv`; `start(config, launcher="deepspeed_zero3")` runs
+is a registered preference trainer's config (`trainer.core.preference_trainers`; ORPOArgs today),
+launches `python -m trainer.training.orpo --checkpoint ... --data ... --out ... --events ...` (the
+dataclass's own flags, `trainer.core.args.to_argv`; `start(config, launcher="deepspeed_zero3")` runs
 the same under `python -m accelerate.commands.launch --config_file ...`, several processes) as an
 argument list (never a shell), sends its
-output to a log file, and `status()` folds the JSON-lines events (`trainer.events`: `{"phase"}`,
+output to a log file, and `status()` folds the JSON-lines events (`trainer.core.events`: `{"phase"}`,
 `{"step", "total", "loss", "rewards/margins", "eta_s", ...}` ... `{"status": "done"|...}`), read
 incrementally with `EventFollower`, into a `JobStatus` the Train tab shows. `stop()` sends
 SIGTERM, which the trainer handles by cancelling cleanly. A job that dies without a final event
 is reported as failed with its log tail. The trainer's environment names the app
-(`trainer.lifetime.app_env`): a trainer whose app died, even by SIGKILL, cancels itself within a
+(`trainer.core.lifetime.app_env`): a trainer whose app died, even by SIGKILL, cancels itself within a
 second, and the trainer locks its output directory, so a restarted app never runs a second
 trainer into it.
 
@@ -34,13 +34,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from trainer.args import to_argv
-from trainer.events import EventFollower
-from trainer.preference_trainers import trainer_of
-from trainer.round_config import RoundArgs, round_to_argv
-from trainer.fileio import utc_stamp
-from trainer.launch import accelerate_command
-from trainer.lifetime import app_env
+from trainer.core.args import to_argv
+from trainer.core.events import EventFollower
+from trainer.core.preference_trainers import trainer_of
+from trainer.loop.round_config import RoundArgs, round_to_argv
+from trainer.core.fileio import utc_stamp
+from trainer.core.launch import accelerate_command
+from trainer.core.lifetime import app_env
 
 LOG_TAIL_LINES = 40
 _TQDM_BAR = re.compile(r"\d+%\|.*\|")
@@ -81,16 +81,16 @@ class JobStatus:
         return min(1.0, self.step / self.total) if self.total else 0.0
 
 
-ROUND_MODULE = "trainer.rounds"  # a RoundArgs job: one round (trainer.rounds)
+ROUND_MODULE = "trainer.loop.rounds"  # a RoundArgs job: one round (trainer.loop.rounds)
 ALWAYS_PASSED = ("checkpoint", "data", "out", "events", "prompts")  # paths: never a default
 
 
 def train_command(job: Any, events: Path, python: str = sys.executable, launcher: str | None = None) -> list[str]:
     """The argument list that trains `job` (a registered preference trainer's config, e.g.
-    ORPOArgs, or a round's `RoundArgs`: `python -m trainer.rounds`) with progress events to `events`: `python -m <its module>`, the paths, then the
+    ORPOArgs, or a round's `RoundArgs`: `python -m trainer.loop.rounds`) with progress events to `events`: `python -m <its module>`, the paths, then the
     options that differ from the trainer's defaults. With a `launcher` (a configs/accelerate name
     or file), the same module and flags under `python -m accelerate.commands.launch --config_file C`
-    (several processes; trainer.launch)."""
+    (several processes; trainer.core.launch)."""
     if isinstance(job, RoundArgs):
         module, flags = ROUND_MODULE, round_to_argv(job.with_fields(events=str(events)), keep=ALWAYS_PASSED)
     else:
@@ -168,7 +168,7 @@ class TrainingRunner:
 
     def __init__(self, runs_dir: Path, python: str = sys.executable,
                  command_prefix: list[str] | None = None):
-        # command_prefix replaces `python -m trainer.orpo` (tests run a fake trainer with it).
+        # command_prefix replaces `python -m trainer.training.orpo` (tests run a fake trainer with it).
         self.runs_dir = Path(runs_dir)
         self.python = python
         self.command_prefix = command_prefix
@@ -197,7 +197,7 @@ class TrainingRunner:
             run_dir.mkdir(parents=True, exist_ok=True)
             events = run_dir / "events.jsonl"
             # The app's pid and start time: the trainer ends itself when the app is gone, even
-            # after a SIGKILL that leaves no time to stop it (trainer.lifetime.watch_app).
+            # after a SIGKILL that leaves no time to stop it (trainer.core.lifetime.watch_app).
             env = app_env(dict(os.environ, PYTHONUNBUFFERED="1"))
             with (run_dir / "log.txt").open("wb") as log:
                 self._proc = subprocess.Popen(  # argument list, never shell=True

@@ -9,7 +9,7 @@ once. The tab (`labeler.stats_tab`) only shows what this returns.
     view.progress         # DataFrame: pool prompts by number of annotators (0..N)
 
 A *judgment* is a stored pair (human, human_edit or simulated), a tie or a "both bad" that was not
-undone; a skip is counted apart (no judgment). Agreement (`trainer.agreement`) is over the tasks
+undone; a skip is counted apart (no judgment). Agreement (`trainer.core.agreement`) is over the tasks
 two or more annotators judged with pairs: with `--overlap N` every annotator of a prompt saw the
 same candidates (labeler.tasks); without it no two annotators share a task.
 """
@@ -23,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from labeler.tasks import JUDGING_EVENTS, judged_by, overlap_progress
-from trainer.agreement import Agreement, agreement, records_from_rows
-from trainer.schema import CATEGORIES, LABELED_SOURCES
+from trainer.core.agreement import Agreement, agreement, records_from_rows
+from trainer.core.schema import CATEGORIES, LABELED_SOURCES
 
 COUNT_COLUMNS = (*CATEGORIES, "judgments", "pairs", "tie", "both bad", "skip")
 ANNOTATOR_COLUMNS = ("annotator", *COUNT_COLUMNS, "tie %", "both bad %", "skip %")

@@ -14,7 +14,7 @@ import gradio as gr
 from labeler.stats import stats_for
 from labeler.taste_view import TasteCache, taste_markdown
 from labeler.views import tag
-from trainer.preferences import PreferenceError
+from trainer.core.preferences import PreferenceError
 
 
 def stats_outputs(ctx) -> list:

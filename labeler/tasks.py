@@ -3,7 +3,7 @@
 With `app --overlap N` (N > 1; Argilla calls it `min_submitted`) the first generation of a pool
 prompt is saved as a *task* in `data/label_tasks.jsonl` and every later annotator of that prompt
 is shown the same candidates (in an order shuffled per annotator), so their judgments can be
-compared (`trainer.agreement`). With the default N = 1 nothing here is used: candidates are
+compared (`trainer.core.agreement`). With the default N = 1 nothing here is used: candidates are
 sampled afresh per session and a prompt is done at its first pair, as before.
 
 Rules (`pick_prompt`):
@@ -20,9 +20,9 @@ Rules (`pick_prompt`):
   still finished on their old candidates (the Label tab says so), new tasks use the new model.
 
 The file: one JSON object per line, appended under `<file>.lock` with one O_APPEND write and
-fsync (`trainer.jsonl.append_records`); the first task of a prompt wins (two sessions generating the
+fsync (`trainer.core.jsonl.append_records`); the first task of a prompt wins (two sessions generating the
 same new prompt at once both get the one written first). A torn last line is skipped when read
-and moved aside by the next write (`trainer.jsonl`'s policy).
+and moved aside by the next write (`trainer.core.jsonl`'s policy).
 
     store = TaskStore(data_dir / LABEL_TASKS_FILE)
     task = store.open(Task(...))          # the stored task of that prompt (this one if first)
@@ -42,10 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from labeler.common import UserError
-from trainer.fileio import os_error_message, utc_now
-from trainer.jsonl import Cursor, JsonlLog
-from trainer.preferences import PreferenceError, RecordLog
-from trainer.schema import CATEGORIES, LABELED_SOURCES
+from trainer.core.fileio import os_error_message, utc_now
+from trainer.core.jsonl import Cursor, JsonlLog
+from trainer.core.preferences import PreferenceError, RecordLog
+from trainer.core.schema import CATEGORIES, LABELED_SOURCES
 
 MAX_OVERLAP = 20
 JUDGING_EVENTS = ("tie", "both_bad")  # logged judgments besides pairs (a skip is none)
@@ -60,7 +60,7 @@ class Task:
     task_id: str  # the generation id: candidate ids are "<task_id>-<index>"
     prompt_id: str
     prompt: str
-    model: str  # as the pairs CSV names it (trainer.sources.source_name)
+    model: str  # as the pairs CSV names it (trainer.generation.sources.source_name)
     checkpoint: str  # the checkpoint dir that generated it
     sampling: dict  # k, temperature, top_p, seed
     candidates: tuple[dict, ...]  # index, text, ok, problems, n_tokens, stopped_on_eos
@@ -89,7 +89,7 @@ class TaskStore:
 
     def read(self) -> dict[str, Task]:
         """{prompt_id: its first task}; reads only the lines appended since the last read
-        (`trainer.jsonl.read_new`; a file replaced by a shorter one is read again)."""
+        (`trainer.core.jsonl.read_new`; a file replaced by a shorter one is read again)."""
         with self._lock:
             cursor, tasks = self._seen
             events, new_cursor = self.records.read_new(cursor)

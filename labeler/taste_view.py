@@ -1,5 +1,5 @@
 """The taste the app has learned, in words, for the Stats and Train tabs; and the training verdict
-on it. Thin over `trainer.taste` (no torch).
+on it. Thin over `trainer.core.taste` (no torch).
 
     cache = TasteCache()                      # one per tab, made when the tab is built
     taste = cache.taste(ctx)                  # refit only when the judgments file changed
@@ -18,8 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from trainer.checkpoint import CheckpointError, read_manifest
-from trainer.taste import Taste, fit_taste, manifest_verdict
+from trainer.core.checkpoint import CheckpointError, read_manifest
+from trainer.core.taste import Taste, fit_taste, manifest_verdict
 
 MAX_CACHED_TEXTS = 50_000
 

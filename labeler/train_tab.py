@@ -1,5 +1,5 @@
 """The Train tab: one click trains the chosen preference trainer (ORPO by default; DPO, SimPO,
-KTO: `trainer.preference_trainers`) on the collected pairs; follow it; promote the result.
+KTO: `trainer.core.preference_trainers`) on the collected pairs; follow it; promote the result.
 
 Layout first, then wiring; logic in `labeler.training`, the subprocess in `labeler.runner`.
 A `gr.Timer` polls the shared runner, so every open session sees the same job (progress bar with
@@ -27,8 +27,8 @@ from labeler.common import UserError, checkpoint_choices
 from labeler.runner import JobStatus, readable_log
 from labeler.taste_view import TasteCache, taste_markdown, taste_verdict_markdown
 from labeler.views import tag
-from trainer.checkpoint import CheckpointError
-from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
+from trainer.core.checkpoint import CheckpointError
+from trainer.core.preference_trainers import DEFAULT_TRAINER, TRAINERS
 
 POLL_SECONDS = 1.5
 PLOT_TITLE = "Training loss"

@@ -1,22 +1,22 @@
 """The Train tab's logic: when training is allowed, starting a job on a snapshot, showing results.
 
 `start(ctx, settings, trainer="orpo")` (or "dpo", "simpo", "kto") snapshots the preference CSV (`PreferenceStore.export_csv`;
-with `annotator="ana"`, "train on my labels", only ana's rows: `trainer.annotators`) for the run, picks the next free `checkpoints/<trainer>-N` name and hands the run's config (the
-registered trainer's own dataclass, `trainer.preference_trainers`: ORPOArgs; `TrainSettings` are
+with `annotator="ana"`, "train on my labels", only ana's rows: `trainer.core.annotators`) for the run, picks the next free `checkpoints/<trainer>-N` name and hands the run's config (the
+registered trainer's own dataclass, `trainer.core.preference_trainers`: ORPOArgs; `TrainSettings` are
 just the page's four optional fields over its defaults, plus the Launch choice: one process or
 a shipped `configs/accelerate` config) to the shared `TrainingRunner`, which passes it to the
 subprocess as flags. The gate counts pairs that are new since the active
 checkpoint was trained (its `preferences.csv` snapshot). `verdict_markdown` shows a finished checkpoint's verdict
-(`trainer.verdict`): the previous and the new model on the same held-out pairs and prompts.
+(`trainer.training.verdict`): the previous and the new model on the same held-out pairs and prompts.
 
     ok, reason = gate(ctx)
     status = start(ctx, TrainSettings(max_steps=2, eval_n=2))
 
-Auto-retrain (iterative rounds, `trainer.rounds`): `configure_auto(ctx, True, every=25)` switches
+Auto-retrain (iterative rounds, `trainer.loop.rounds`): `configure_auto(ctx, True, every=25)` switches
 it on for the app (`ctx.auto`, an `AutoRetrain`; `diagramlab app --retrain-every 25` at start).
 The Train tab's poll calls `auto_retrain(ctx)`: when `every` new judgments (not trained on by the
 active checkpoint's lineage, not held out) exist and no job runs, it starts a round job
-(`start_round`: `python -m trainer.rounds` into the next `checkpoints/round-N`); when that job
+(`start_round`: `python -m trainer.loop.rounds` into the next `checkpoints/round-N`); when that job
 ends, it reads the round's verdict from the manifest and, if `activate` is true, makes the new
 checkpoint the active model in a background thread (loading it must not hold up a request);
 otherwise the active model stays and the message says why (accuracy on the held-out pairs
@@ -36,15 +36,15 @@ import pandas as pd
 from labeler.common import UserError
 from labeler.limits import MAX_BETA, MAX_EPOCHS, MAX_EVAL_N, MAX_STEPS, bounded_number, whole_number
 from labeler.runner import JobBusyError, JobStatus
-from trainer.annotators import ALL_ANNOTATORS, annotator_names, export_pairs, only_annotator
-from trainer.checkpoint import CheckpointError, next_free_dir, read_manifest
-from trainer.fileio import utc_stamp
-from trainer.launch import shipped_configs
-from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS
-from trainer.preferences import PreferenceError
-from trainer.round_config import RoundArgs, round_args
-from trainer.round_data import select_round
-from trainer.schema import PROMPTS_FILE
+from trainer.core.annotators import ALL_ANNOTATORS, annotator_names, export_pairs, only_annotator
+from trainer.core.checkpoint import CheckpointError, next_free_dir, read_manifest
+from trainer.core.fileio import utc_stamp
+from trainer.core.launch import shipped_configs
+from trainer.core.preference_trainers import DEFAULT_TRAINER, TRAINERS
+from trainer.core.preferences import PreferenceError
+from trainer.loop.round_config import RoundArgs, round_args
+from trainer.loop.round_data import select_round
+from trainer.core.schema import PROMPTS_FILE
 
 MIN_PAIRS = 20  # new pairs since the active checkpoint was trained
 
@@ -247,14 +247,14 @@ def configure_auto(ctx, enabled: bool, every=AUTO_EVERY_DEFAULT, trainer: str | 
 
 def round_count(ctx) -> int:
     """New judgments a round from the active checkpoint would train on (not trained on by it or
-    its parents, not held out: `trainer.round_data.select_round`)."""
+    its parents, not held out: `trainer.loop.round_data.select_round`)."""
     rows = ctx.store.read().rows
     return select_round(rows, ctx.models.trained_pair_ids(ctx.models.active())).new_judgments
 
 
 def start_round(ctx, min_new: int, trainer: str = DEFAULT_TRAINER,
                 settings: TrainSettings = TrainSettings()) -> JobStatus:
-    """Start one round (`python -m trainer.rounds`) from the active checkpoint on a snapshot of
+    """Start one round (`python -m trainer.loop.rounds`) from the active checkpoint on a snapshot of
     the pairs, into the next free checkpoints/round-N."""
     data = snapshot(ctx.store, ctx.runner.runs_dir / "snapshots")
     job = settings.apply(round_args(trainer, checkpoint=str(ctx.models.active()), data=str(data),

@@ -24,7 +24,7 @@ from diagram.parse import ParseResult
 from diagram.plan import DENSE, Plan
 from labeler.common import UserError
 from labeler.limits import prune_dir
-from trainer.fileio import atomic_write, os_error_message
+from trainer.core.fileio import atomic_write, os_error_message
 
 MAX_PROBLEMS_SHOWN = 30
 MAX_DIAGRAM_CHARS = 200_000

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.fileio import append_locked, utc_now
+from trainer.core.fileio import append_locked, utc_now
 
 FIELDS = ("vote_id", "created_at", "annotator", "prompt", "model_left", "model_right",
           "stage_left", "stage_right", "vote", "winner", "seed")

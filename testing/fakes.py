@@ -3,7 +3,7 @@
 In `testing/` (not shipped in the installed packages): tests and benchmarks import it as
 `testing.fakes` from the repository root (`python -m benchmarks.bench_labeler`).
 
-`FakeGenerator` is a `trainer.candidates.CandidateSource` (the same `generate` signature, real
+`FakeGenerator` is a `trainer.core.candidates.CandidateSource` (the same `generate` signature, real
 `Candidate`s) with distinct, seeded diagrams; `invalid_every=n` makes every n-th candidate unparseable.
 `write_pool` writes a small prompt pool with the project's own synthesiser, `fake_checkpoint` a
 directory with a manifest, and `seed_pairs` n stored pairs, so an app can start in a temp dir.
@@ -25,10 +25,10 @@ from tokenizers import Tokenizer, models
 
 from diagram import build_prompt, parse
 from labeler.context import AppContext
-from trainer.candidates import Candidate
-from trainer.checkpoint import write_manifest
-from trainer.schema import POOL_COLUMNS
-from trainer.synth import make_prompt_pool, write_csv
+from trainer.core.candidates import Candidate
+from trainer.core.checkpoint import write_manifest
+from trainer.core.schema import POOL_COLUMNS
+from trainer.data.synth import make_prompt_pool, write_csv
 
 
 def fake_diagram(rng: random.Random, nodes: int = 3) -> str:
@@ -71,7 +71,7 @@ class FakeGenerator:
 class ScriptedGenerator:
     """Returns the first k of fixed `texts` (any prompt, any seed) and records each k asked for;
     with `logprobs` ({text: (log-prob sum, tokens)}) it also has `score(prompt, answers)` like
-    trainer.generate.Generator.score; `score_error` makes score raise it."""
+    trainer.generation.generate.Generator.score; `score_error` makes score raise it."""
 
     def __init__(self, texts: list[str], logprobs: dict[str, tuple[float, int]] | None = None,
                  score_error: Exception | None = None):

@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from trainer.judgment_store import JudgmentStore
-from trainer.preferences import PreferenceStore, open_store
+from trainer.core.judgment_store import JudgmentStore
+from trainer.core.preferences import PreferenceStore, open_store
 
 
 def delete_quote(data: bytes, row: int) -> bytes:
@@ -84,7 +84,7 @@ def checkpoint_corruptions() -> dict[str, Callable[[Path], None]]:
 
 _WRITER = textwrap.dedent("""
     import sys, time
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
     store = PreferenceStore(sys.argv[1])
     big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 40
     for i in range(100000):
@@ -118,9 +118,9 @@ def sigkill_writers(path: Path, count: int, wave: int = 8, seed: int = 0) -> tup
 
 _JUDGMENT_WRITER = textwrap.dedent("""
     import random, sys
-    from trainer.judgment_store import JudgmentStore
-    from trainer.judgments import judgment_from_pick
-    from trainer.preferences import open_store
+    from trainer.core.judgment_store import JudgmentStore
+    from trainer.core.judgments import judgment_from_pick
+    from trainer.core.preferences import open_store
     store, tag = JudgmentStore(open_store(sys.argv[1])), sys.argv[2]
     rng, live = random.Random(tag), []
     for i in range(100000):

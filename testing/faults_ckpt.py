@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from trainer.checkpoint import weights_checksums
+from trainer.core.checkpoint import weights_checksums
 
 WEIGHTS = "model.safetensors"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from diagram import Diagram, build_prompt, extract_request, original_score, parse, readability
 from diagram.metrics import tidy
-from trainer.evaluate import percentile, style_key
+from trainer.generation.evaluate import percentile, style_key
 
 DEFAULT_CSV = "benchmarks/requests_heldout.csv"
 CATEGORIES = ("dl_model", "other")

@@ -1,5 +1,5 @@
 """A seeded fake model whose candidates differ in style in known ways, and bench_taste's simulated
-person judging them: the ground truth for trainer.taste (tests/test_taste.py,
+person judging them: the ground truth for trainer.core.taste (tests/test_taste.py,
 benchmarks/bench_taste_verdict.py). No torch, no weights.
 
     judgments = simulated_judgments("blue", 60, uniform())               # a blue-loving user
@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from diagram import parse
 from testing.users import PROFILES, errs, judge
-from trainer.taste import text_style
+from trainer.core.taste import text_style
 
 PROFILE = {p.name: p for p in PROFILES if p.target}
 PALETTES = {"blue": (70, 110, 220), "grey": (200, 200, 200), "green": (120, 200, 120),

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from diagram import Diagram, flow_direction, parse, readability
 from diagram.metrics import is_blue_palette
-from trainer.judgments import Judgment, judgment_from_pick, judgment_from_ranking
+from trainer.core.judgments import Judgment, judgment_from_pick, judgment_from_ranking
 
 
 def _left_to_right(d: Diagram) -> float:

@@ -107,8 +107,8 @@ def micro_corpus() -> list[str]:
     """Training texts for the micro tokenizer: the micro pairs plus a few synthetic examples."""
     import itertools
 
-    from trainer.synth import iter_examples
-    from trainer.template import model_input
+    from trainer.data.synth import iter_examples
+    from trainer.core.template import model_input
 
     pairs = micro_pairs() + [(ex.prompt, ex.answer) for ex in itertools.islice(iter_examples(seed=7), 40)]
     return [model_input(prompt) + answer for prompt, answer in pairs]
@@ -117,7 +117,7 @@ def micro_corpus() -> list[str]:
 @pytest.fixture(scope="session")
 def micro_model_dir(tmp_path_factory: pytest.TempPathFactory, micro_corpus: list[str]) -> Path:
     """A random micro Llama + tokenizer (HF model dir, manifest kind=base)."""
-    from trainer.modeling import build_tiny
+    from trainer.generation.modeling import build_tiny
 
     out = tmp_path_factory.mktemp("micro") / "base"
     return build_tiny(out, micro_corpus, vocab_size=400, seed=0, **MICRO_CONFIG)
@@ -132,7 +132,7 @@ def micro_sft_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def micro_sft_checkpoint(tmp_path_factory: pytest.TempPathFactory, micro_model_dir: Path,
                          micro_sft_csv: Path) -> Path:
     """The micro model fully fine-tuned on MICRO_REQUESTS until it reproduces them and stops on EOS."""
-    from trainer.sft import SFTArgs, train_sft
+    from trainer.training.sft import SFTArgs, train_sft
 
     out = tmp_path_factory.mktemp("micro_ckpt") / "sft"
     args = SFTArgs(out=str(out), base=str(micro_model_dir), full_finetune=True, data=str(micro_sft_csv),

@@ -19,7 +19,7 @@ from labeler import labeling as L
 from labeler.app import add_app_arguments, run_app
 from diagram import parse
 from labeler.coverage import kind_targets, labeled_kind_counts, pick_kind, request_kind
-from trainer.selection import select_candidates, style_distance, style_features
+from trainer.core.selection import select_candidates, style_distance, style_features
 
 # Four drawings in one style (grey rectangles, left to right; only their place on the canvas
 # differs), then four that differ: top to bottom, blue, round rectangles, dashed lines.

@@ -1,4 +1,4 @@
-"""Agreement between annotators (trainer.agreement) on hand-made judgments.
+"""Agreement between annotators (trainer.core.agreement) on hand-made judgments.
 
 The ordinal alpha is checked against the textbook coincidence-matrix formula written out here
 (Krippendorff 2011, "Computing Krippendorff's Alpha-Reliability", section on ordinal metric),
@@ -13,7 +13,7 @@ from itertools import permutations
 
 import pytest
 
-from trainer.agreement import (Ranked, agreement, ranking_from_pairs, records_from_judgments,
+from trainer.core.agreement import (Ranked, agreement, ranking_from_pairs, records_from_judgments,
                                records_from_rows)
 
 
@@ -138,7 +138,7 @@ def test_ranking_from_pairs(pairs, others, expected):
 def test_judgment_objects_feed_agreement_whatever_order_each_annotator_saw():
     from types import SimpleNamespace
 
-    def judgment(annotator, candidates, ranking, **extra):  # the fields of trainer.judgments.Judgment
+    def judgment(annotator, candidates, ranking, **extra):  # the fields of trainer.core.judgments.Judgment
         return SimpleNamespace(prompt="p", candidates=tuple(candidates), ranking=ranking,
                                annotator=annotator, source="human", extra=extra)
 

@@ -14,11 +14,11 @@ from diagram import build_prompt
 from testing.fakes import fake_diagram, make_context
 from labeler import training as T
 from labeler.common import UserError
-from trainer.annotators import annotator_names, export_pairs
-from trainer.args import add_dataclass_arguments, from_namespace, to_argv
-from trainer.dpo_config import DPOArgs
-from trainer.preference_data import load_pairs
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.core.annotators import annotator_names, export_pairs
+from trainer.core.args import add_dataclass_arguments, from_namespace, to_argv
+from trainer.core.dpo_config import DPOArgs
+from trainer.training.preference_data import load_pairs
+from trainer.core.preferences import PreferenceError, PreferenceStore
 
 
 def add_pairs(store, annotator: str, n: int, seed: int = 0) -> None:
@@ -89,9 +89,9 @@ def test_every_preference_trainer_takes_annotator_on_the_command_line():
 def test_a_run_with_annotator_trains_on_and_ships_only_their_pairs(micro_sft_checkpoint, tmp_path):
     from test_orpo import _answer
 
-    from trainer.checkpoint import read_manifest
-    from trainer.orpo import train_orpo
-    from trainer.orpo_config import ORPOArgs
+    from trainer.core.checkpoint import read_manifest
+    from trainer.training.orpo import train_orpo
+    from trainer.core.orpo_config import ORPOArgs
 
     store = PreferenceStore(tmp_path / "prefs.csv")
     for i in range(10):

@@ -19,12 +19,12 @@ from labeler import labeling as L
 from labeler import playground as P
 from labeler import training as T
 from labeler.context import AppContext
-from trainer.sources import open_source
+from trainer.generation.sources import open_source
 from testing.fakes import fake_checkpoint, make_context, write_pool
 from testing.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
 from labeler.common import UserError
-from trainer.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
+from trainer.core.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
-from trainer.args import add_dataclass_arguments, from_namespace, to_argv, to_command
-from trainer.orpo_config import ORPOArgs
-from trainer.sft_config import SFTArgs
+from trainer.core.args import add_dataclass_arguments, from_namespace, to_argv, to_command
+from trainer.core.orpo_config import ORPOArgs
+from trainer.core.sft_config import SFTArgs
 
 
 @pytest.mark.parametrize("config", [
@@ -33,8 +33,8 @@ def test_to_argv_passes_only_changed_fields_plus_the_kept_ones():
 
 
 def test_configs_and_the_labelers_training_path_import_no_torch():
-    code = ("import sys, trainer.args, trainer.orpo_config, trainer.sft_config, trainer.schema, "
-            "trainer.fileio, trainer.events, trainer.sources, labeler.runner, labeler.training; "
+    code = ("import sys, trainer.core.args, trainer.core.orpo_config, trainer.core.sft_config, trainer.core.schema, "
+            "trainer.core.fileio, trainer.core.events, trainer.generation.sources, labeler.runner, labeler.training; "
             "print(sorted(m for m in ('torch', 'transformers', 'trl') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,15 +15,15 @@ from testing.fakes import make_context, seed_pairs
 from labeler import training as T
 from labeler.common import UserError
 from labeler.runner import TrainingRunner, train_command
-from trainer.checkpoint import read_manifest
-from trainer.round_config import add_round_arguments, round_args, round_from_namespace
+from trainer.core.checkpoint import read_manifest
+from trainer.loop.round_config import add_round_arguments, round_args, round_from_namespace
 
 FAKE_ROUND = textwrap.dedent('''
     import argparse, os, shutil
     from pathlib import Path
     from testing.fakes import fake_checkpoint
-    from trainer.events import EventWriter
-    from trainer.round_config import add_round_arguments, round_from_namespace
+    from trainer.core.events import EventWriter
+    from trainer.loop.round_config import add_round_arguments, round_from_namespace
     p = argparse.ArgumentParser()
     add_round_arguments(p)  # the same flags `diagramlab round` parses
     a = round_from_namespace(p.parse_args())
@@ -130,7 +130,7 @@ def test_a_round_job_runs_trainer_rounds_with_its_own_flags(tmp_path):
     sent = round_args("kto", checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
                       out=str(tmp_path / "round-1"), min_new=25, max_steps=3, desirable_weight=2.0)
     cmd = train_command(sent, tmp_path / "ev.jsonl", "py")
-    assert cmd[:3] == ["py", "-m", "trainer.rounds"]
+    assert cmd[:3] == ["py", "-m", "trainer.loop.rounds"]
     parser = argparse.ArgumentParser()
     add_round_arguments(parser)
     back = round_from_namespace(parser.parse_args(cmd[3:]))

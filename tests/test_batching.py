@@ -9,9 +9,9 @@ import torch
 
 from conftest import MICRO_REQUESTS, TEST_THREADS
 from diagram import build_prompt
-from trainer.batching import BatchingSource, RowSampler, row_generators
-from trainer.candidates import CandidateSource
-from trainer.generate import Generator
+from trainer.generation.batching import BatchingSource, RowSampler, row_generators
+from trainer.core.candidates import CandidateSource
+from trainer.generation.generate import Generator
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_app_flags_pick_the_candidate_source(micro_sft_checkpoint):
     import argparse
 
     from labeler.app import add_app_arguments
-    from trainer.sources import open_source, source_from_args
+    from trainer.generation.sources import open_source, source_from_args
 
     parser = argparse.ArgumentParser()
     add_app_arguments(parser)

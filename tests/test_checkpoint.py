@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from trainer.checkpoint import (
+from trainer.core.checkpoint import (
     CheckpointError,
     atomic_dir,
     file_sha256,

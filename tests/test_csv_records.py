@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.csv_records import CsvFileError, encode_row, parse_csv_bytes
-from trainer.preferences import PreferenceError, PreferenceStore
+from trainer.core.csv_records import CsvFileError, encode_row, parse_csv_bytes
+from trainer.core.preferences import PreferenceError, PreferenceStore
 
 HEADER = ["prompt", "chosen", "rejected"]
 FIELD = st.text(alphabet=st.sampled_from('ab,"\n\' x'), max_size=12)

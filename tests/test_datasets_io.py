@@ -2,7 +2,7 @@
 
 import pytest
 
-from trainer.datasets_io import DataFileError, load_prompt_pool, load_sft_csv
+from trainer.core.datasets_io import DataFileError, load_prompt_pool, load_sft_csv
 
 ANSWER = ("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]\n"
           "[1, 300, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]")

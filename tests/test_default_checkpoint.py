@@ -5,8 +5,8 @@ import json
 import pytest
 
 from diagram import build_prompt
-from trainer.generate import Generator
-from trainer.modeling import load_model
+from trainer.generation.generate import Generator
+from trainer.generation.modeling import load_model
 
 from conftest import REPO_ROOT
 

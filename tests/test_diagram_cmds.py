@@ -8,7 +8,7 @@ import sys
 import pytest
 from PIL import Image
 
-from trainer.synth import POOL_COLUMNS, SFT_COLUMNS, make_prompt_pool, make_sft_rows, write_csv
+from trainer.data.synth import POOL_COLUMNS, SFT_COLUMNS, make_prompt_pool, make_sft_rows, write_csv
 
 GOOD = ("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (200, 200, 255), (0, 0, 128), [1]]\n"
         "[1, 300, 300, 'rectangle', 60, 40, 'solid arrow', (200, 200, 255), (0, 0, 128), []]\n")

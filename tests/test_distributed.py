@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT, write_sft_csv
-from trainer import distributed
-from trainer.checkpoint import CheckpointError
-from trainer.launch import CONFIG_DIR, accelerate_command, flags_of, resolve_config, shipped_configs
+from trainer.training import distributed
+from trainer.core.checkpoint import CheckpointError
+from trainer.core.launch import CONFIG_DIR, accelerate_command, flags_of, resolve_config, shipped_configs
 
 
 def _free_port() -> int:
@@ -69,7 +69,7 @@ def _tiny_sft_flags(data: Path, out: Path, shards: Path) -> list[str]:
 
 def _write_pairs(path: Path, n: int) -> Path:
     from diagram import build_prompt
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
 
     store = PreferenceStore(path)
     for i in range(n):
@@ -85,17 +85,17 @@ def test_sft_and_orpo_train_on_two_processes_each_on_its_own_shard(tmp_path):
     import torch
     from safetensors.torch import load_file
 
-    from trainer.events import read_events
-    from trainer.modeling import load_model
-    from trainer.synth import iter_examples
+    from trainer.core.events import read_events
+    from trainer.generation.modeling import load_model
+    from trainer.data.synth import iter_examples
 
     config = _two_process_config(tmp_path)
     data = write_sft_csv(tmp_path / "sft.csv",
                          [(ex.prompt, ex.answer) for ex in itertools.islice(iter_examples(seed=5), 32)])
 
-    # SFT, as the README says: accelerate launch ... -m trainer.sft
+    # SFT, as the README says: accelerate launch ... -m trainer.training.sft
     sft_out = tmp_path / "ckpts" / "sft"
-    _run(accelerate_command(str(config), "trainer.sft", _tiny_sft_flags(data, sft_out, tmp_path / "sft-shards")),
+    _run(accelerate_command(str(config), "trainer.training.sft", _tiny_sft_flags(data, sft_out, tmp_path / "sft-shards")),
          tmp_path / "sft.log")
     manifest = json.loads((sft_out / "manifest.json").read_text())
     assert manifest["world_size"] == 2 and manifest["effective_batch"] == 8
@@ -130,9 +130,9 @@ def test_sft_and_orpo_train_on_two_processes_each_on_its_own_shard(tmp_path):
 
 @pytest.mark.slow
 def test_kto_trains_on_two_processes_each_on_its_own_shard(tmp_path):
-    """Every preference trainer runs through trainer.preference_run; KTO is the one whose rows
+    """Every preference trainer runs through trainer.training.preference_run; KTO is the one whose rows
     (unpaired, TRL's `*_ids` layout) and sampler (sequential) differ most from ORPO's."""
-    from trainer.events import read_events
+    from trainer.core.events import read_events
 
     out, events, shards = tmp_path / "ckpts" / "kto-1", tmp_path / "events.jsonl", tmp_path / "kto-shards"
     cmd = [sys.executable, "-m", "diagramlab", "kto", "--accelerate-config", str(_two_process_config(tmp_path)),
@@ -224,8 +224,8 @@ def test_shipped_configs_are_valid_accelerate_configs():
 def test_accelerate_config_flag_builds_the_launch_command(tmp_path, name):
     import importlib
 
-    from trainer.preference_run import to_command
-    from trainer.preference_trainers import TRAINERS
+    from trainer.training.preference_run import to_command
+    from trainer.core.preference_trainers import TRAINERS
 
     spec = TRAINERS[name]
     args = spec.config(out=str(tmp_path / "o"), max_steps=5)

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from diagram import parse
-from trainer.evaluate import add_eval_arguments, evaluate, is_dl_model, load_rows, percentile, run_eval
-from trainer.generate import Candidate, Generator
+from trainer.generation.evaluate import add_eval_arguments, evaluate, is_dl_model, load_rows, percentile, run_eval
+from trainer.generation.generate import Candidate, Generator
 
 from conftest import micro_pairs
 

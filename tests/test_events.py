@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from trainer.events import (EventFollower, EventWriter, final_event, progress_callback, read_events,
+from trainer.core.events import (EventFollower, EventWriter, final_event, progress_callback, read_events,
                             read_new_events)
 
 

@@ -150,7 +150,7 @@ def test_bad_stem_and_failed_render_write_nothing(tmp_path, monkeypatch):
 def test_generate_command_writes_the_chosen_formats(micro_sft_checkpoint, tmp_path, capsys):
     import argparse
 
-    from trainer.generate import add_generate_arguments, run_generate
+    from trainer.generation.generate import add_generate_arguments, run_generate
 
     parser = argparse.ArgumentParser()
     add_generate_arguments(parser)

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import pytest
 
-from trainer import fileio
-from trainer.fileio import append_locked, atomic_write, utc_now, utc_stamp
+from trainer.core import fileio
+from trainer.core.fileio import append_locked, atomic_write, utc_now, utc_stamp
 
 
 def test_atomic_write_replaces_and_leaves_no_temp_file(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from diagram import build_prompt
-from trainer.generate import Candidate, Generator, add_generate_arguments, run_generate
+from trainer.generation.generate import Candidate, Generator, add_generate_arguments, run_generate
 
 from conftest import micro_pairs
 
@@ -113,7 +113,7 @@ def test_generate_command_writes_texts_and_pngs(micro_sft_checkpoint, tmp_path, 
 
 
 def test_generator_is_a_candidate_source(tmp_path):
-    from trainer.candidates import CandidateSource
+    from trainer.core.candidates import CandidateSource
 
     gen = object.__new__(Generator)  # the interface only, no weights loaded
     gen.checkpoint = "x"
@@ -151,10 +151,10 @@ def test_reading_off_or_grammar_off_leaves_the_structure_to_the_model(generator)
 
 
 def test_fast_forward_writes_forced_tokens_without_a_step_each(micro_sft_checkpoint):
-    """A planned drawing: the rows come from trainer.fastforward and match the plan; sampling is
+    """A planned drawing: the rows come from trainer.generation.fastforward and match the plan; sampling is
     seeded like model.generate (same seed, same candidates)."""
     from diagram.plan import Plan, structure_regex
-    from trainer.fastforward import pick_tokens, sample_fast_forward
+    from trainer.generation.fastforward import pick_tokens, sample_fast_forward
 
     gen = Generator(micro_sft_checkpoint)
     plan = Plan.dense((2, 2))

@@ -1,5 +1,5 @@
 """Coordinates by construction: the model samples the style line, the layout engine writes the
-nodes, so every candidate is tidy and has exactly the plan's structure (trainer.generate)."""
+nodes, so every candidate is tidy and has exactly the plan's structure (trainer.generation.generate)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from diagram import build_prompt, parse
 from diagram.metrics import tidy
 from diagram.plan import Plan
 from diagram.style import STYLE_PREFIX, parse_style_line
-from trainer.generate import Generator, add_generate_arguments
+from trainer.generation.generate import Generator, add_generate_arguments
 
 
 @pytest.fixture(scope="module")

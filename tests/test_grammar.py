@@ -8,9 +8,9 @@ import pytest
 
 from diagram import Diagram, Node, build_prompt, dumps, parse
 from diagram.grammar import ANSWER_REGEX, LABEL_MAX_CHARS
-from trainer.generate import Generator
-from trainer.grammar import AnswerGrammar
-from trainer.modeling import load_model
+from trainer.generation.generate import Generator
+from trainer.generation.grammar import AnswerGrammar
+from trainer.generation.modeling import load_model
 
 from conftest import micro_pairs
 

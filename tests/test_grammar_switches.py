@@ -33,9 +33,9 @@ def test_playground_passes_the_checkbox_to_the_generator(tmp_path, grammar):
 
 
 @pytest.mark.parametrize("module, add", [
-    ("trainer.generate", "add_generate_arguments"),
-    ("trainer.evaluate", "add_eval_arguments"),
-    ("trainer.bootstrap", "add_bootstrap_arguments"),
+    ("trainer.generation.generate", "add_generate_arguments"),
+    ("trainer.generation.evaluate", "add_eval_arguments"),
+    ("trainer.loop.bootstrap", "add_bootstrap_arguments"),
     ("labeler.app", "add_app_arguments"),
 ])
 def test_no_grammar_flag(module, add):
@@ -43,6 +43,6 @@ def test_no_grammar_flag(module, add):
 
     parser = argparse.ArgumentParser()
     getattr(importlib.import_module(module), add)(parser)
-    required = ["--out-dir", "x", "--prompt", "p"] if module == "trainer.generate" else []
+    required = ["--out-dir", "x", "--prompt", "p"] if module == "trainer.generation.generate" else []
     assert parser.parse_args(required).grammar is True
     assert parser.parse_args(required + ["--no-grammar"]).grammar is False

@@ -1,7 +1,7 @@
 """Candidates from a real OpenAI-compatible server: llama-cpp-python's server on a GGUF export of tiny-sft.
 
 The test starts `python -m llama_cpp.server` (the `server` extra) as a subprocess on a free
-loopback port, on `trainer.gguf_export` of checkpoints/tiny-sft, and talks to it through
+loopback port, on `trainer.generation.gguf_export` of checkpoints/tiny-sft, and talks to it through
 `HttpCandidateSource`, `diagramlab eval --generator-url` and `diagramlab bootstrap
 --generator-url`: no hand-written fake of the protocol. Skipped when llama_cpp or gguf is missing.
 The GBNF translation and the GGUF layout are also checked without a server.
@@ -25,8 +25,8 @@ import pytest
 from conftest import DEFAULT_CHECKPOINT, REPO_ROOT
 from diagram import build_prompt
 from diagram.grammar import ANSWER_REGEX
-from trainer.gbnf import answer_gbnf, regex_to_gbnf
-from trainer.http_source import GRAMMAR_STYLES, grammar_fields
+from trainer.generation.gbnf import answer_gbnf, regex_to_gbnf
+from trainer.generation.http_source import GRAMMAR_STYLES, grammar_fields
 
 REQUESTS = ["DL model with 3 input nodes, 4 hidden nodes and 2 outputs",
             "flowchart: load data -> clean -> train -> report"]
@@ -62,7 +62,7 @@ def test_gguf_export_maps_and_permutes_the_llama_tensors(tmp_path, default_check
     gguf = pytest.importorskip("gguf")
     from safetensors.numpy import load_file
 
-    from trainer.gguf_export import export_gguf, permute
+    from trainer.generation.gguf_export import export_gguf, permute
 
     out = export_gguf(default_checkpoint, tmp_path / "tiny.gguf")
     reader = gguf.GGUFReader(str(out))
@@ -97,7 +97,7 @@ def server(tmp_path_factory):
     pytest.importorskip("gguf")
     if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
         pytest.skip("checkpoints/tiny-sft is missing")
-    from trainer.gguf_export import export_gguf
+    from trainer.generation.gguf_export import export_gguf
 
     root = tmp_path_factory.mktemp("server")
     model = export_gguf(DEFAULT_CHECKPOINT, root / "tiny-sft.gguf")
@@ -130,12 +130,12 @@ def server(tmp_path_factory):
 
 
 def test_server_candidates_follow_the_gbnf_grammar(server):
-    from trainer.candidates import CandidateSource
-    from trainer.http_source import HttpCandidateSource
+    from trainer.core.candidates import CandidateSource
+    from trainer.generation.http_source import HttpCandidateSource
 
-    from trainer.gguf_export import long_tokens
+    from trainer.generation.gguf_export import long_tokens
 
-    # llama-cpp-python drops the text of tokens over 32 bytes (trainer/gguf_export.py): with the
+    # llama-cpp-python drops the text of tokens over 32 bytes (trainer/generation/gguf_export.py): with the
     # checkpoint's tokenizer at hand the source bans them, so every text is what was sampled.
     source = HttpCandidateSource(server, checkpoint=DEFAULT_CHECKPOINT)
     assert len([t for t in long_tokens(DEFAULT_CHECKPOINT).values() if t.startswith(", (")]) == 4
@@ -160,9 +160,9 @@ def test_server_candidates_follow_the_gbnf_grammar(server):
 def test_server_candidates_draw_the_structure_the_request_states(server):
     from diagram.plan import structure_regex
     from diagram.reader import read_request
-    from trainer.gbnf import regex_to_gbnf
-    from trainer.http_source import HttpCandidateSource
-    from trainer.template import model_input
+    from trainer.generation.gbnf import regex_to_gbnf
+    from trainer.generation.http_source import HttpCandidateSource
+    from trainer.core.template import model_input
 
     source = HttpCandidateSource(server, checkpoint=DEFAULT_CHECKPOINT)
     assert source.read is True
@@ -187,7 +187,7 @@ def test_server_candidates_draw_the_structure_the_request_states(server):
 
 
 def test_server_refuses_an_unknown_model_clearly(server):
-    from trainer.http_source import HttpCandidateSource, ServerError
+    from trainer.generation.http_source import HttpCandidateSource, ServerError
 
     with pytest.raises(ServerError, match="does not serve 'orpo-7'"):
         HttpCandidateSource(server, checkpoint="checkpoints/orpo-7")
@@ -216,7 +216,7 @@ def test_eval_and_bootstrap_take_candidates_from_the_server(server, tmp_path):
                  "--checkpoint", str(DEFAULT_CHECKPOINT), "--data", str(pairs), "--n-dl", "1",
                  "--n-other", "1", "-k", "2"])
     assert done.returncode == 0, done.stderr[-2000:]
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
 
     rows = PreferenceStore(pairs).load()
     assert len(rows) >= 1
@@ -230,7 +230,7 @@ def test_labeler_pairs_name_the_server(server, tmp_path):
 
     from testing.fakes import make_context
     from labeler import labeling as L
-    from trainer.sources import source_from_args
+    from trainer.generation.sources import source_from_args
 
     args = argparse.Namespace(generator_url=server, generator_model="tiny-sft", generator_grammar="auto",
                               grammar=True, batch_generate=False)

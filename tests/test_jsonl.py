@@ -1,4 +1,4 @@
-"""trainer/jsonl.py: the one JSON-lines helper (append, read what is new, one torn-tail policy)."""
+"""trainer/core/jsonl.py: the one JSON-lines helper (append, read what is new, one torn-tail policy)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from trainer.jsonl import (Cursor, JsonlError, append_records, is_torn, read_new, read_records,
+from trainer.core.jsonl import (Cursor, JsonlError, append_records, is_torn, read_new, read_records,
                            split_lines)
 
 LINE = json.dumps({"event": "pair", "text": "Flüsse → ok"}, ensure_ascii=False).encode("utf-8")

@@ -1,4 +1,4 @@
-"""trainer/judgment_store.py: the judgment is the record, the CSV holds its weighted pairs; crashes
+"""trainer/core/judgment_store.py: the judgment is the record, the CSV holds its weighted pairs; crashes
 between the two writes are repaired; undo takes back a whole judgment; export-pairs rebuilds."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import pytest
 
 from diagram import build_prompt
 from diagramlab.cli import main as cli
-from trainer.csv_records import encode_row, parse_csv_bytes
-from trainer.judgment_store import (JudgmentError, JudgmentStore, export_pairs, judgment_from_record,
+from trainer.core.csv_records import encode_row, parse_csv_bytes
+from trainer.core.judgment_store import (JudgmentError, JudgmentStore, export_pairs, judgment_from_record,
                                     judgment_record, read_judgments)
-from trainer.judgments import Judgment, judgment_from_pick, judgment_from_ranking
-from trainer.preferences import PreferenceError, PreferenceStore, open_store
-from trainer.schema import JUDGMENTS_FILE
+from trainer.core.judgments import Judgment, judgment_from_pick, judgment_from_ranking
+from trainer.core.preferences import PreferenceError, PreferenceStore, open_store
+from trainer.core.schema import JUDGMENTS_FILE
 
 PROMPT = build_prompt("Flowchart: read a table, clean it, chart it")
 TEXTS = [f"[0, {100 + 50 * i}, 100, 'rectangle', 60, 40, 'solid arrow', (1, 2, 3), (0, 0, 0), []]" for i in range(4)]

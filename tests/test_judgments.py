@@ -1,13 +1,13 @@
-"""trainer/judgments.py: a screen's judgment and the weighted pairs it implies; trainer/selection.py."""
+"""trainer/core/judgments.py: a screen's judgment and the weighted pairs it implies; trainer/core/selection.py."""
 
 from __future__ import annotations
 
 import pytest
 
 from diagram import parse
-from trainer.judgments import (Judgment, derive_pairs, is_heldout, judgment_from_pick, judgment_from_ranking,
+from trainer.core.judgments import (Judgment, derive_pairs, is_heldout, judgment_from_pick, judgment_from_ranking,
                                unpaired)
-from trainer.selection import select_candidates, style_features
+from trainer.core.selection import select_candidates, style_features
 
 TEXTS = ["a", "b", "c", "d"]
 

@@ -353,7 +353,7 @@ def test_an_edit_with_warnings_is_saved_only_when_submitted_again(ctx):
 
 
 class PlanRecorder(FakeGenerator):
-    """A fake source that accepts an edited plan (as trainer.generate.Generator does with plan=)."""
+    """A fake source that accepts an edited plan (as trainer.generation.generate.Generator does with plan=)."""
 
     plans: list = []
 

@@ -21,18 +21,18 @@ from testing.fakes import make_context, seed_pairs
 from labeler.common import UserError
 from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_command
 from labeler.runner import JobStatus, readable_log
-from trainer.args import add_dataclass_arguments, from_namespace
-from trainer.launch import CONFIG_DIR
-from trainer.orpo_config import ORPOArgs
-from trainer.preferences import PreferenceStore
+from trainer.core.args import add_dataclass_arguments, from_namespace
+from trainer.core.launch import CONFIG_DIR
+from trainer.core.orpo_config import ORPOArgs
+from trainer.core.preferences import PreferenceStore
 
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, os, signal, sys, time
     from pathlib import Path
     from testing.fakes import fake_checkpoint
-    from trainer.args import add_dataclass_arguments
-    from trainer.events import EventWriter
-    from trainer.orpo_config import ORPOArgs
+    from trainer.core.args import add_dataclass_arguments
+    from trainer.core.events import EventWriter
+    from trainer.core.orpo_config import ORPOArgs
     p = argparse.ArgumentParser()
     add_dataclass_arguments(p, ORPOArgs)  # the same flags `diagramlab orpo` parses
     a = p.parse_args()
@@ -86,7 +86,7 @@ def job(tmp_path: Path, **kw) -> ORPOArgs:
 
 def test_train_command_is_an_argument_list_with_only_the_given_flags(tmp_path):
     cmd = train_command(job(tmp_path, max_steps=2, beta=0.2), tmp_path / "ev.jsonl", "py")
-    assert cmd[:3] == ["py", "-m", "trainer.orpo"]
+    assert cmd[:3] == ["py", "-m", "trainer.training.orpo"]
     assert cmd[cmd.index("--max-steps") + 1] == "2" and cmd[cmd.index("--beta") + 1] == "0.2"
     assert "--epochs" not in cmd and "--eval-n" not in cmd
     assert cmd[cmd.index("--events") + 1] == str(tmp_path / "ev.jsonl")
@@ -107,7 +107,7 @@ def test_train_command_under_a_launcher_runs_the_same_module_and_flags(tmp_path)
     plain = train_command(sent, tmp_path / "ev.jsonl", "py")
     cmd = train_command(sent, tmp_path / "ev.jsonl", "py", launcher="ddp")
     assert cmd[:5] == ["py", "-m", "accelerate.commands.launch", "--config_file", str(CONFIG_DIR / "ddp.yaml")]
-    assert cmd[5:] == plain[1:]  # -m trainer.orpo and the same flags
+    assert cmd[5:] == plain[1:]  # -m trainer.training.orpo and the same flags
     with pytest.raises(ValueError, match="neither a file nor a shipped config"):
         train_command(sent, tmp_path / "ev.jsonl", "py", launcher="no-such-config")
     assert T.launcher_choices() == [T.SINGLE_PROCESS, "ddp", "deepspeed_zero2", "deepspeed_zero3", "fsdp"]
@@ -290,7 +290,7 @@ def test_trained_pair_ids_are_read_once_per_file_version(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", ["dpo", "simpo", "kto"])
 def test_a_chosen_trainer_runs_its_module_into_its_own_dirs_with_its_defaults(tmp_path, name):
-    from trainer.preference_trainers import TRAINERS
+    from trainer.core.preference_trainers import TRAINERS
 
     spec = TRAINERS[name]
     sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),
@@ -314,7 +314,7 @@ def test_the_trainer_choice_is_checked(given, expected):
 
 @pytest.mark.parametrize("name", ["orpo", "dpo", "simpo", "kto"])
 def test_every_trainer_runs_under_a_launcher_with_its_own_module_and_flags(tmp_path, monkeypatch, name):
-    from trainer.preference_trainers import TRAINERS
+    from trainer.core.preference_trainers import TRAINERS
 
     spec = TRAINERS[name]
     sent = spec.config(checkpoint=str(tmp_path / "sft"), data=str(tmp_path / "p.csv"),

@@ -6,7 +6,7 @@ import shutil
 import pytest
 import torch
 
-from trainer.modeling import (
+from trainer.generation.modeling import (
     DEFAULT_BASE,
     ModelLoadError,
     build_tiny,
@@ -15,7 +15,7 @@ from trainer.modeling import (
     pick_device,
     pick_dtype,
 )
-from trainer.template import EOS_TOKEN, model_input
+from trainer.core.template import EOS_TOKEN, model_input
 
 from conftest import micro_pairs
 
@@ -25,7 +25,7 @@ NODE_LINE = "[10, 500, 300, 'rectangle', 36, 36, 'solid arrow', (214, 214, 214),
 @pytest.fixture(scope="module")
 def lora_checkpoint(tmp_path_factory, micro_model_dir, micro_sft_csv):
     """micro_model_dir stands in for a pretrained base: LoRA-SFT it for 2 steps."""
-    from trainer.sft import SFTArgs, train_sft
+    from trainer.training.sft import SFTArgs, train_sft
 
     out = tmp_path_factory.mktemp("lora") / "sft-lora"
     args = SFTArgs(out=str(out), base=str(micro_model_dir), data=str(micro_sft_csv), max_steps=2,
@@ -162,7 +162,7 @@ def test_adapter_on_an_adapter_checkpoint_loads_merged_or_with_only_the_top_adap
     """ORPO trains a new LoRA on a merged LoRA parent; its manifest names the parent as base_model."""
     from peft import LoraConfig, get_peft_model
 
-    from trainer.checkpoint import write_manifest
+    from trainer.core.checkpoint import write_manifest
 
     parent, tokenizer = load_model(lora_checkpoint)
     child = get_peft_model(parent, LoraConfig(r=2, lora_alpha=2, target_modules=["q_proj", "v_proj"]))

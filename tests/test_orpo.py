@@ -15,11 +15,11 @@ import torch
 
 from conftest import MICRO_REQUESTS
 from diagram import build_prompt
-from trainer.events import final_event, read_events
-from trainer.orpo import ORPOArgs, train_orpo
-from trainer.preference_data import check_not_cut, split_pairs, token_lengths
-from trainer.preferences import PreferenceStore
-from trainer.template import model_input
+from trainer.core.events import final_event, read_events
+from trainer.training.orpo import ORPOArgs, train_orpo
+from trainer.training.preference_data import check_not_cut, split_pairs, token_lengths
+from trainer.core.preferences import PreferenceStore
+from trainer.core.template import model_input
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -87,8 +87,8 @@ def _heldout_pool(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
-    from trainer.checkpoint import file_sha256, read_manifest
-    from trainer.modeling import load_model
+    from trainer.core.checkpoint import file_sha256, read_manifest
+    from trainer.generation.modeling import load_model
 
     args = _args(micro_parent, tmp_path, no_eval=False, eval_n=2, eval_k=1,
                  prompts=str(_heldout_pool(tmp_path / "pool.csv")))
@@ -101,7 +101,7 @@ def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
     assert manifest["kind"] == "orpo" and manifest["parent_checkpoint"] == str(micro_parent)
     assert manifest["data_sha256"] == file_sha256(out / "preferences.csv") == file_sha256(args.data)
     assert manifest["data_rows"] == 6 and manifest["beta"] == 0.1 and manifest["metrics"]["steps"] == 2
-    heldout = manifest["metrics"]["heldout"]  # trainer.evaluate on the held-out prompts
+    heldout = manifest["metrics"]["heldout"]  # trainer.generation.evaluate on the held-out prompts
     assert heldout["n_prompts"] == 2 and heldout["n_candidates"] == 2 and 0 <= heldout["validity"] <= 1
     verdict = manifest["verdict"]  # parent and new model on the same held-out pairs and prompts
     assert verdict["heldout_pairs"] == manifest["val_rows"] >= 1
@@ -119,8 +119,8 @@ def test_two_steps_move_the_weights_and_report_events(micro_parent, tmp_path):
 def test_every_tokenized_pair_keeps_its_eos_and_generation_prompt(micro_parent, tmp_path):
     from datasets import Dataset
 
-    from trainer.modeling import load_model
-    from trainer.orpo import DiagramORPOTrainer, _orpo_config
+    from trainer.generation.modeling import load_model
+    from trainer.training.orpo import DiagramORPOTrainer, _orpo_config
 
     model, tokenizer = load_model(micro_parent, for_training=True)
     rows = [{"prompt": model_input(build_prompt("DL model with 3 input nodes")), "chosen": _answer(i, "circle"),
@@ -155,7 +155,7 @@ def test_empty_or_one_pair_is_refused_and_leaves_nothing(micro_parent, tmp_path,
 @pytest.mark.slow
 def test_sigterm_cancels_cleanly(micro_parent, tmp_path):
     args = _args(micro_parent, tmp_path, max_steps=100_000, lr=1e-5)
-    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", args.checkpoint, "--data", args.data,
+    cmd = [sys.executable, "-m", "trainer.training.orpo", "--checkpoint", args.checkpoint, "--data", args.data,
            "--out", args.out, "--events", args.events, "--max-steps", "100000", "--no-eval"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, "TRL_EXPERIMENTAL_SILENCE": "1"})
@@ -174,8 +174,8 @@ def test_sigterm_cancels_cleanly(micro_parent, tmp_path):
 def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_model_dir, tmp_path):
     from peft import LoraConfig, get_peft_model
 
-    from trainer.checkpoint import read_manifest, write_manifest
-    from trainer.modeling import load_model
+    from trainer.core.checkpoint import read_manifest, write_manifest
+    from trainer.generation.modeling import load_model
 
     # A LoRA checkpoint on a random micro Llama standing in for a pretrained base: kind "base",
     # as a random model must say (a trained kind scoring like a random model is refused).
@@ -202,8 +202,8 @@ def test_lora_parent_is_merged_then_gets_a_new_adapter(micro_model_dir, tmp_path
 def test_nll_term_covers_the_answer_only(micro_parent, tmp_path):
     from datasets import Dataset
 
-    from trainer.modeling import load_model
-    from trainer.orpo import DiagramORPOTrainer, _orpo_config
+    from trainer.generation.modeling import load_model
+    from trainer.training.orpo import DiagramORPOTrainer, _orpo_config
 
     model, tokenizer = load_model(micro_parent, for_training=True)
     row = {"prompt": model_input(build_prompt("DL model with 3 input nodes")), "chosen": _answer(1, "circle"),
@@ -228,14 +228,14 @@ def test_nll_term_covers_the_answer_only(micro_parent, tmp_path):
 @pytest.mark.parametrize("n, held_out", [(0, 0), (1, 0), (2, 1), (20, 5), (40, 10), (80, 20), (100, 20),
                                          (400, 40)])
 def test_heldout_size_is_10_percent_raised_to_20_while_most_pairs_stay_for_training(n, held_out):
-    from trainer.verdict import heldout_size
+    from trainer.training.verdict import heldout_size
 
     assert heldout_size(n) == held_out
 
 
 def test_preference_accuracy_counts_pairs_whose_chosen_answer_is_more_likely(micro_parent):
-    from trainer.modeling import load_model
-    from trainer.verdict import preference_accuracy
+    from trainer.generation.modeling import load_model
+    from trainer.training.verdict import preference_accuracy
 
     model, tokenizer = load_model(micro_parent)
     (request, lines), *_ = MICRO_REQUESTS  # the micro model memorised this answer

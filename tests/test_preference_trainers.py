@@ -12,9 +12,9 @@ import torch
 
 from test_orpo import _answer, _write_pairs
 from diagram import build_prompt
-from trainer.preference_data import token_lengths, unpair
-from trainer.preference_trainers import DEFAULT_TRAINER, TRAINERS, trainer_of
-from trainer.template import model_input
+from trainer.training.preference_data import token_lengths, unpair
+from trainer.core.preference_trainers import DEFAULT_TRAINER, TRAINERS, trainer_of
+from trainer.core.template import model_input
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
 
@@ -57,8 +57,8 @@ def test_unpair_makes_chosen_desirable_and_rejected_undesirable():
 @pytest.mark.parametrize("name", NEW)
 def test_tokenized_rows_keep_generation_prompt_and_eos_and_the_guard_catches_a_cut(name, micro_sft_checkpoint,
                                                                                    tmp_path):
-    from trainer.modeling import load_model
-    from trainer.preference_run import TrainerParts
+    from trainer.generation.modeling import load_model
+    from trainer.training.preference_run import TrainerParts
 
     module = importlib.import_module(TRAINERS[name].module)
     model, tokenizer = load_model(micro_sft_checkpoint, for_training=True)
@@ -82,9 +82,9 @@ def test_tokenized_rows_keep_generation_prompt_and_eos_and_the_guard_catches_a_c
 @pytest.mark.slow  # trains a model to the end
 @pytest.mark.parametrize("name", NEW)
 def test_two_steps_move_the_weights_and_the_manifest_names_the_algorithm(name, micro_sft_checkpoint, tmp_path):
-    from trainer.checkpoint import read_manifest
-    from trainer.events import final_event, read_events
-    from trainer.modeling import load_model
+    from trainer.core.checkpoint import read_manifest
+    from trainer.core.events import final_event, read_events
+    from trainer.generation.modeling import load_model
 
     args = _args(name, micro_sft_checkpoint, tmp_path)
     module = importlib.import_module(TRAINERS[name].module)
@@ -104,7 +104,7 @@ def test_two_steps_move_the_weights_and_the_manifest_names_the_algorithm(name, m
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ("dpo", "kto"))
 def test_lora_parent_trains_against_the_adapter_disabled_reference(name, micro_model_dir, tmp_path):
-    from trainer.checkpoint import read_manifest
+    from trainer.core.checkpoint import read_manifest
 
     args = _args(name, micro_model_dir, tmp_path, adapter="lora", lora_r=4, lora_alpha=8, lr=1e-2)
     module = importlib.import_module(TRAINERS[name].module)
@@ -132,7 +132,7 @@ def test_python_m_runs_a_new_trainer_to_the_end(micro_sft_checkpoint, tmp_path):
     import sys
 
     args = _args("kto", micro_sft_checkpoint, tmp_path, max_steps=1)
-    proc = subprocess.run([sys.executable, "-m", "trainer.kto", "--checkpoint", args.checkpoint, "--data", args.data,
+    proc = subprocess.run([sys.executable, "-m", "trainer.training.kto", "--checkpoint", args.checkpoint, "--data", args.data,
                            "--out", args.out, "--max-steps", "1", "--batch-size", "2", "--no-eval"],
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TRL_EXPERIMENTAL_SILENCE": "1"})

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from labeler.quotas import progress
-from trainer.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, PreferenceStore, open_store, pair_id_for
+from trainer.core.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, PreferenceStore, open_store, pair_id_for
 
 DIAGRAM = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]"
 
@@ -124,7 +124,7 @@ def test_threads_and_processes_append_200_whole_rows(store):
 WRITER = textwrap.dedent(
     """
     import sys
-    from trainer.preferences import open_store
+    from trainer.core.preferences import open_store
     store = open_store(sys.argv[1])
     big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 250
     for i in range(100000):

@@ -13,11 +13,11 @@ import pytest
 
 from diagram import build_prompt, canonical_prompt, extract_request
 from diagram.prompt import ORIGINAL_DATA_SUFFIX, PROMPT_PREFIX, PROMPT_SUFFIX
-from trainer.datasets_io import DataFileError, load_reference_csv, task_category
-from trainer.evaluate import add_eval_arguments, load_rows, run_eval
-from trainer.preferences import PreferenceStore, pair_id_for
-from trainer.schema import request_category
-from trainer.template import encode_prompt, model_input
+from trainer.core.datasets_io import DataFileError, load_reference_csv, task_category
+from trainer.generation.evaluate import add_eval_arguments, load_rows, run_eval
+from trainer.core.preferences import PreferenceStore, pair_id_for
+from trainer.core.schema import request_category
+from trainer.core.template import encode_prompt, model_input
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REQUEST = "DL model with 4 input nodes, 6 and 10 hidden nodes, 1 output"
@@ -54,7 +54,7 @@ def test_unwrapped_text_is_left_alone():
 
 
 def test_the_model_sees_the_canonical_wording_whatever_the_file_says(default_checkpoint):
-    from trainer.modeling import load_model
+    from trainer.generation.modeling import load_model
 
     _, tokenizer = load_model(default_checkpoint)
     assert model_input(ORIGINAL) == model_input(build_prompt(REQUEST))
@@ -110,7 +110,7 @@ def test_preference_store_treats_both_wordings_as_one_prompt(tmp_path):
 def test_bootstrap_skips_pool_prompts_the_store_has_in_the_other_wording():
     import pandas as pd
 
-    from trainer.bootstrap import unused_prompts
+    from trainer.loop.bootstrap import unused_prompts
 
     pool = pd.DataFrame([{"split": "label", "category": "dl_model", "prompt": build_prompt(REQUEST)},
                          {"split": "label", "category": "dl_model", "prompt": build_prompt("MLP 2-3-1")}])

@@ -12,7 +12,7 @@ from diagram.reader import (REQUEST_EXAMPLES, edit_plan, explain_request, read_d
                             request_kind)
 from diagram.reader_code import UNSTATED
 from diagram.style import STYLE_REGEX
-from trainer.synth import make_example
+from trainer.data.synth import make_example
 
 # Phrasings written for this test (not rows of the held-out sets): (request, layer sizes).
 DENSE = [

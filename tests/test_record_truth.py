@@ -1,4 +1,4 @@
-"""The record's truth wins (trainer/judgment_store.py's journal): what the page said stays true after
+"""The record's truth wins (trainer/core/judgment_store.py's journal): what the page said stays true after
 repair. A judgment reported unsaved (disk full) is never written later, an undo reported failed is
 never applied later, rows deleted by hand stay deleted, a damaged journal is refused with its line
 named (never moved aside whole), and temp copies of dead processes are removed."""
@@ -13,12 +13,12 @@ import sys
 
 import pytest
 
-from trainer.csv_records import parse_csv_bytes
-from trainer.fileio import sweep_dead_temps
-from trainer.judgment_store import JudgmentError, JudgmentStore, export_pairs, read_judgments
-from trainer.judgments import judgment_from_pick
-from trainer.preferences import PreferenceError, PreferenceStore
-from trainer.schema import JUDGMENTS_FILE
+from trainer.core.csv_records import parse_csv_bytes
+from trainer.core.fileio import sweep_dead_temps
+from trainer.core.judgment_store import JudgmentError, JudgmentStore, export_pairs, read_judgments
+from trainer.core.judgments import judgment_from_pick
+from trainer.core.preferences import PreferenceError, PreferenceStore
+from trainer.core.schema import JUDGMENTS_FILE
 
 TEXTS = [f"[0, {100 + 50 * i}, 100, 'rectangle', 60, 40, 'solid arrow', (1, 2, 3), (0, 0, 0), []]" for i in range(4)]
 

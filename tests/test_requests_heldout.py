@@ -124,7 +124,7 @@ def _assert_disjoint(heldout_norm: dict[str, str], requests, source: str) -> int
 
 
 def test_heldout_not_in_sft_data_or_prompt_pool(heldout_norm):
-    from trainer.datasets_io import load_prompt_pool, load_sft_csv
+    from trainer.core.datasets_io import load_prompt_pool, load_sft_csv
 
     prompts = list(load_sft_csv(REPO_ROOT / "data" / "sft_dataset_llm.csv")["input_data"].astype(str))
     requests = [extract_request(p) for p in prompts]
@@ -141,7 +141,7 @@ def _trained_requests(max_synthetic: int | None) -> tuple[list[str], int]:
     """Requests of every row checkpoints/tiny-sft was trained on, rebuilt by the trainer's own
     `load_pairs` from the manifest's training_args (data file rows and the synthetic stream; the
     synthetic part cut to `max_synthetic` rows when given). Returns (requests, synthetic rows)."""
-    from trainer.sft import SFTArgs, load_pairs
+    from trainer.training.sft import SFTArgs, load_pairs
 
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     known = {f.name for f in fields(SFTArgs)}

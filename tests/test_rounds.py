@@ -11,13 +11,13 @@ import pytest
 
 from diagram import build_prompt
 from testing.fakes import fake_checkpoint
-from trainer.checkpoint import lineage, read_manifest
-from trainer.events import final_event, read_events
-from trainer.judgments import is_heldout
-from trainer.preferences import PreferenceStore
-from trainer.round_config import RoundArgs, round_args
-from trainer.round_data import judgment_key, lineage_pair_ids, select_round
-from trainer.rounds import TOO_FEW, RoundRefused, judge, train_round
+from trainer.core.checkpoint import lineage, read_manifest
+from trainer.core.events import final_event, read_events
+from trainer.core.judgments import is_heldout
+from trainer.core.preferences import PreferenceStore
+from trainer.loop.round_config import RoundArgs, round_args
+from trainer.loop.round_data import judgment_key, lineage_pair_ids, select_round
+from trainer.loop.rounds import TOO_FEW, RoundRefused, judge, train_round
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
 
@@ -164,9 +164,9 @@ def first_round(micro_sft_checkpoint, tmp_path_factory):
 
 @pytest.mark.slow  # trains a model to the end
 def test_a_round_trains_on_new_unheld_pairs_and_records_its_verdict(first_round, micro_sft_checkpoint):
-    from trainer.modeling import load_model
-    from trainer.round_data import trained_pair_ids
-    from trainer.scoring import preference_accuracy
+    from trainer.generation.modeling import load_model
+    from trainer.loop.round_data import trained_pair_ids
+    from trainer.generation.scoring import preference_accuracy
 
     args, out, verdict, ids = first_round
     held = [i for i in ids if is_heldout(i)]
@@ -193,7 +193,7 @@ def test_a_round_trains_on_new_unheld_pairs_and_records_its_verdict(first_round,
 
 @pytest.mark.slow  # trains a model to the end
 def test_a_second_round_from_the_first_trains_only_on_rows_added_since(first_round, tmp_path):
-    from trainer.round_data import trained_pair_ids
+    from trainer.loop.round_data import trained_pair_ids
 
     args, out, _verdict, _ids = first_round
     data = tmp_path / "prefs.csv"
@@ -216,9 +216,9 @@ def test_dpo_and_kto_reference_the_preference_trained_start(first_round, micro_s
 
     import torch
 
-    from trainer.modeling import load_model
-    from trainer.preference_run import TrainerParts, prepare_model
-    from trainer.preference_trainers import TRAINERS
+    from trainer.generation.modeling import load_model
+    from trainer.training.preference_run import TrainerParts, prepare_model
+    from trainer.core.preference_trainers import TRAINERS
 
     _args, start, _verdict, _ids = first_round
     spec = TRAINERS[name]
@@ -238,7 +238,7 @@ def test_dpo_and_kto_reference_the_preference_trained_start(first_round, micro_s
 @pytest.mark.slow  # trains a model to the end
 def test_the_cli_runs_two_rounds_in_a_row(micro_sft_checkpoint, tmp_path, capsys):
     from diagramlab import cli
-    from trainer.round_data import trained_pair_ids
+    from trainer.loop.round_data import trained_pair_ids
 
     data = tmp_path / "prefs.csv"
     first_ids = add_pairs(data, 0, 12)

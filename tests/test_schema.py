@@ -8,8 +8,8 @@ import pytest
 
 from diagram import build_prompt
 from labeler.labeling import LabelState, custom_prompt
-from trainer.preferences import PreferenceStore
-from trainer.schema import CATEGORIES, PREFERENCE_COLUMNS, PREFERENCE_REQUIRED, request_category
+from trainer.core.preferences import PreferenceStore
+from trainer.core.schema import CATEGORIES, PREFERENCE_COLUMNS, PREFERENCE_REQUIRED, request_category
 
 CHOSEN = "[0, 100, 100, 'circle', 50, 50, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
 REJECTED = CHOSEN.replace("circle", "rectangle")
@@ -45,7 +45,7 @@ def test_labeler_and_store_file_a_request_in_the_same_category(tmp_path, request
 
 
 def test_category_of_generated_requests_matches_their_structure():
-    from trainer.synth import make_example
+    from trainer.data.synth import make_example
 
     rng = random.Random(7)
     misfiled = [ex.request for category in CATEGORIES for ex in (make_example(rng, category) for _ in range(60))

@@ -1,4 +1,4 @@
-"""trainer.scoring: answer log-probs tokenized as training does, batched; preference accuracy."""
+"""trainer.generation.scoring: answer log-probs tokenized as training does, batched; preference accuracy."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from conftest import micro_pairs
 
 torch = pytest.importorskip("torch")
 
-from trainer.modeling import load_model  # noqa: E402
-from trainer.scoring import answer_logprobs, mean_logprob, preference_accuracy  # noqa: E402
-from trainer.template import encode_example, model_input  # noqa: E402
-from trainer.verdict import answer_logprob  # noqa: E402
+from trainer.generation.modeling import load_model  # noqa: E402
+from trainer.generation.scoring import answer_logprobs, mean_logprob, preference_accuracy  # noqa: E402
+from trainer.core.template import encode_example, model_input  # noqa: E402
+from trainer.training.verdict import answer_logprob  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_scoring_leaves_the_model_in_training_mode_if_it_was(micro):
 
 
 def test_generator_score_is_answer_logprobs(micro_sft_checkpoint, micro):
-    from trainer.generate import Generator
+    from trainer.generation.generate import Generator
 
     model, tokenizer = micro
     prompt, answer = micro_pairs()[1]

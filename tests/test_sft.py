@@ -8,10 +8,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from trainer.checkpoint import CheckpointError, file_sha256
-from trainer.modeling import load_model
-from trainer.sft import SFTArgs, add_sft_arguments, args_from_namespace, encode_pairs, to_command, train_sft
-from trainer.template import IGNORE_INDEX, check_labels_end_with_eos, encode_example, encode_prompt
+from trainer.core.checkpoint import CheckpointError, file_sha256
+from trainer.generation.modeling import load_model
+from trainer.training.sft import SFTArgs, add_sft_arguments, args_from_namespace, encode_pairs, to_command, train_sft
+from trainer.core.template import IGNORE_INDEX, check_labels_end_with_eos, encode_example, encode_prompt
 
 from conftest import micro_pairs
 
@@ -135,8 +135,8 @@ def test_tiny_preset_trains_with_synthetic_rows_and_validation(tmp_path, micro_s
 
 
 def test_held_out_requests_and_plan_lines_shape_the_training_rows(tmp_path):
-    from trainer.sft import load_pairs
-    from trainer.synth import SFT_COLUMNS, make_sft_rows, plan_from_info, write_csv
+    from trainer.training.sft import load_pairs
+    from trainer.data.synth import SFT_COLUMNS, make_sft_rows, plan_from_info, write_csv
 
     rows = make_sft_rows(3, 3, seed=4)
     data = tmp_path / "sft.csv"
@@ -159,7 +159,7 @@ def test_held_out_requests_and_plan_lines_shape_the_training_rows(tmp_path):
 @pytest.mark.slow
 def test_work_dir_saves_loadable_checkpoints_and_resumes(tmp_path, micro_sft_csv):
     from diagram import build_prompt
-    from trainer.generate import Generator
+    from trainer.generation.generate import Generator
 
     work = tmp_path / "work"
     common = dict(preset="tiny", data=str(micro_sft_csv), synthetic_rows=16, batch_size=4,

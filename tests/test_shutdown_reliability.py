@@ -20,8 +20,8 @@ import pytest
 
 from conftest import env_with_test_modules
 from testing.fakes import fake_checkpoint, make_context, write_pool
-from trainer.checkpoint import CheckpointError, list_checkpoints
-from trainer.fileio import pid_alive
+from trainer.core.checkpoint import CheckpointError, list_checkpoints
+from trainer.core.fileio import pid_alive
 
 FAKE_TRAINER = textwrap.dedent('''
     import os, shutil, signal, sys, tempfile, time
@@ -43,7 +43,7 @@ DRIVER = textwrap.dedent('''
     from testing import fakes
     from labeler.context import AppContext
     from labeler.runner import TrainingRunner
-    from trainer.orpo_config import ORPOArgs
+    from trainer.core.orpo_config import ORPOArgs
     root, trainer, port = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     original = AppContext.create.__func__
     def create(cls, **kw):
@@ -163,7 +163,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
                                           ("held-out eval", "eval")])
 def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
         tmp_path, micro_sft_checkpoint, stage, after):
-    from trainer.preferences import PreferenceStore
+    from trainer.core.preferences import PreferenceStore
     from testing.fakes import seed_pairs
 
     store = PreferenceStore(tmp_path / "pairs.csv")
@@ -174,7 +174,7 @@ def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
     events = tmp_path / "events.jsonl"
     out = tmp_path / "ckpts" / "orpo-1"
     steps = 400 if after == "step" else 1
-    cmd = [sys.executable, "-m", "trainer.orpo", "--checkpoint", str(micro_sft_checkpoint),
+    cmd = [sys.executable, "-m", "trainer.training.orpo", "--checkpoint", str(micro_sft_checkpoint),
            "--data", str(store.path), "--out", str(out), "--events", str(events),
            "--max-steps", str(steps), "--batch-size", "1", "--threads", "1",
            "--prompts", str(pool), "--eval-n", "50", "--eval-k", "4"]

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from testing.faults import sigkill_judgment_writers
-from trainer.judgment_store import JudgmentStore
-from trainer.judgments import judgment_from_pick
-from trainer.preferences import open_store
-from trainer.sqlite_store import SqliteStore
+from trainer.core.judgment_store import JudgmentStore
+from trainer.core.judgments import judgment_from_pick
+from trainer.core.preferences import open_store
+from trainer.core.sqlite_store import SqliteStore
 
 BACKENDS = pytest.mark.parametrize("name", ["orpo_dataset_llm.csv", "orpo_dataset_llm.sqlite"], ids=["csv", "sqlite"])
 
@@ -48,7 +48,7 @@ def test_a_sqlite_or_csv_store_exports_the_same_training_csv(tmp_path, name):
 def test_the_app_labels_on_a_sqlite_store(tmp_path, monkeypatch):
     from testing.fakes import make_context
     from labeler import labeling as L
-    from trainer import schema
+    from trainer.core import schema
 
     monkeypatch.setattr(schema, "PREFERENCES_FILE", "pairs.sqlite")
     monkeypatch.setattr("labeler.context.PREFERENCES_FILE", "pairs.sqlite")

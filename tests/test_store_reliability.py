@@ -11,8 +11,8 @@ import os
 import pytest
 
 from testing.faults import delete_quote, sigkill_writers
-from trainer.csv_records import encode_row
-from trainer.preferences import COLUMNS, PreferenceError, PreferenceStore
+from trainer.core.csv_records import encode_row
+from trainer.core.preferences import COLUMNS, PreferenceError, PreferenceStore
 
 DIAGRAM = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]"
 

@@ -14,10 +14,10 @@ import pytest
 from diagram import build_prompt, extract_request, parse
 from diagram.metrics import flow_direction, original_score, readability, tidy
 from diagram.style import parse_style_line
-from trainer.datasets_io import load_prompt_pool, load_sft_csv
+from trainer.core.datasets_io import load_prompt_pool, load_sft_csv
 from diagram.layouts import STEP_LABELS
-from trainer import phrasing, synth
-from trainer.synth import (MAX_ANSWER_CHARS, SFT_COLUMNS, iter_examples, make_example,
+from trainer.data import phrasing, synth
+from trainer.data.synth import (MAX_ANSWER_CHARS, SFT_COLUMNS, iter_examples, make_example,
                            make_prompt_pool, make_sft_rows, normalize_request, plan_from_info)
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -1,4 +1,4 @@
-"""The taste model (trainer/taste.py) against simulated users of known taste.
+"""The taste model (trainer/core/taste.py) against simulated users of known taste.
 
 The users are bench_uptake's profiles (left-to-right, blue, round rectangles), judging screens the
 way bench_taste's simulated person does (full ranking by the profile's score, 15% of screens
@@ -20,9 +20,9 @@ import pytest
 from diagram import parse
 from testing.style_source import (DIRECTIONS, LIKES, StyleSource, drawing, sampled_styles, simulated_judgments,
                                 uniform)
-from trainer.judgments import judgment_from_pick
-from trainer.selection import style_features
-from trainer.taste import N_FEATURES, fit_taste, fit_weights, newcombe, taste_verdict, text_style, wilson
+from trainer.core.judgments import judgment_from_pick
+from trainer.core.selection import style_features
+from trainer.core.taste import N_FEATURES, fit_taste, fit_weights, newcombe, taste_verdict, text_style, wilson
 
 SCREENS = 60  # bench_taste's second milestone (issue 20: +50 points after 60 screens)
 
@@ -138,9 +138,9 @@ def test_invalid_drawings_and_both_bad_screens_are_left_out():
 
 
 def test_evaluate_reports_each_candidates_style(tmp_path):
-    from trainer.candidates import Candidate
-    from trainer.evaluate import evaluate, markdown
-    from trainer.verdict import cached_sampling, sampling_summary
+    from trainer.core.candidates import Candidate
+    from trainer.generation.evaluate import evaluate, markdown
+    from trainer.training.verdict import cached_sampling, sampling_summary
 
     good = drawing(random.Random(1), "left_to_right", "blue", "circle", "solid arrow")
     texts = [good, "[0, 1, 'circle'"]

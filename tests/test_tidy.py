@@ -9,7 +9,7 @@ import pytest
 
 from diagram import Diagram, Node, parse
 from diagram.metrics import back_edges, longest_path, tidy
-from trainer.datasets_io import load_sft_csv
+from trainer.core.datasets_io import load_sft_csv
 
 
 def node(node_id: int, x: float, y: float, targets=(), w: float = 40, h: float = 40) -> Node:

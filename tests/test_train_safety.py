@@ -25,10 +25,10 @@ import pytest
 from testing.faults_ckpt import copy_checkpoint, parent_variants
 from conftest import REPO_ROOT, env_with_test_modules
 from testing.fakes import FakeGenerator, fake_checkpoint, make_context, seed_pairs, write_pool
-from trainer.checkpoint import CheckpointError, next_free_dir
-from trainer.lifetime import APP_PID_ENV, OutputBusy, app_alive, app_env, lock_path, output_lock
-from trainer.preferences import PreferenceStore
-from trainer.sanity import check_losses, judge_losses, loss_ceiling
+from trainer.core.checkpoint import CheckpointError, next_free_dir
+from trainer.core.lifetime import APP_PID_ENV, OutputBusy, app_alive, app_env, lock_path, output_lock
+from trainer.core.preferences import PreferenceStore
+from trainer.data.sanity import check_losses, judge_losses, loss_ceiling
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -63,7 +63,7 @@ def _wait(predicate, timeout: float) -> bool:
 def real_ctx(tmp_path_factory, micro_sft_checkpoint):
     """An app context whose default is a copy of the micro SFT model, with the real loader."""
     from labeler.context import AppContext
-    from trainer.sources import open_source
+    from trainer.generation.sources import open_source
 
     root = tmp_path_factory.mktemp("parents")
     write_pool(root / "data" / "orpo_prompts.csv")
@@ -75,7 +75,7 @@ def real_ctx(tmp_path_factory, micro_sft_checkpoint):
 
 
 def _orpo_args(parent: Path, tmp_path: Path, **overrides):
-    from trainer.orpo import ORPOArgs
+    from trainer.training.orpo import ORPOArgs
 
     defaults = dict(checkpoint=str(parent), data=str(_pairs(tmp_path / "pairs.csv")),
                     out=str(tmp_path / "out" / "orpo-1"), events=str(tmp_path / "events.jsonl"),
@@ -86,8 +86,8 @@ def _orpo_args(parent: Path, tmp_path: Path, **overrides):
 @pytest.mark.parametrize("variant", list(parent_variants()))
 def test_a_damaged_parent_is_refused_by_training_and_by_activation(real_ctx, micro_sft_checkpoint,
                                                                    tmp_path, variant):
-    from trainer.events import final_event, read_events
-    from trainer.orpo import train_orpo
+    from trainer.core.events import final_event, read_events
+    from trainer.training.orpo import train_orpo
 
     parent = copy_checkpoint(micro_sft_checkpoint, real_ctx.checkpoints_dir / f"p-{tmp_path.name}")
     parent_variants()[variant](parent)
@@ -107,8 +107,8 @@ def test_a_damaged_parent_is_refused_by_training_and_by_activation(real_ctx, mic
 
 @pytest.mark.slow
 def test_the_intact_parent_trains_and_activates(real_ctx, micro_sft_checkpoint, tmp_path):
-    from trainer.checkpoint import read_manifest
-    from trainer.orpo import train_orpo
+    from trainer.core.checkpoint import read_manifest
+    from trainer.training.orpo import train_orpo
 
     out = train_orpo(_orpo_args(micro_sft_checkpoint, tmp_path))
     metrics = read_manifest(out)["metrics"]
@@ -121,7 +121,7 @@ def test_the_intact_parent_trains_and_activates(real_ctx, micro_sft_checkpoint, 
 
 
 def test_a_config_edited_to_another_model_type_is_refused_before_loading(micro_sft_checkpoint, tmp_path):
-    from trainer.checkpoint import validate_checkpoint
+    from trainer.core.checkpoint import validate_checkpoint
 
     parent = copy_checkpoint(micro_sft_checkpoint, tmp_path / "p")
     config = json.loads((parent / "config.json").read_text())
@@ -141,7 +141,7 @@ def test_orpo_from_a_checksum_mismatch_exits_nonzero_and_publishes_nothing(micro
     parent = copy_checkpoint(micro_sft_checkpoint, tmp_path / "parent")
     parent_variants()["weights checksum mismatch (a byte flipped)"](parent)
     out = tmp_path / "ckpts" / "orpo-1"
-    proc = subprocess.run([sys.executable, "-m", "trainer.orpo", "--checkpoint", str(parent),
+    proc = subprocess.run([sys.executable, "-m", "trainer.training.orpo", "--checkpoint", str(parent),
                            "--data", str(_pairs(tmp_path / "pairs.csv")), "--out", str(out),
                            "--max-steps", "2", "--no-eval", "--threads", "1"],
                           capture_output=True, text=True, timeout=300,
@@ -182,9 +182,9 @@ def test_known_answer_losses_are_judged_against_a_random_models(tmp_path):
 @pytest.mark.slow
 def test_a_failed_verdict_sampling_or_a_diverged_model_is_not_published(micro_sft_checkpoint, tmp_path,
                                                                         monkeypatch):
-    from trainer import preference_run
-    from trainer.events import final_event, read_events
-    from trainer.orpo import train_orpo
+    from trainer.training import preference_run
+    from trainer.core.events import final_event, read_events
+    from trainer.training.orpo import train_orpo
 
     def boom(*_args, **_kwargs):
         raise RuntimeError("probability tensor contains either inf, nan or element < 0")
@@ -274,7 +274,7 @@ def test_an_active_checkpoint_that_cannot_sample_at_start_up_falls_back_with_a_w
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from trainer.lifetime import output_lock
+    from trainer.core.lifetime import output_lock
     with output_lock(sys.argv[1]):
         print("held", flush=True)
         time.sleep(600)
@@ -310,7 +310,7 @@ def test_app_env_names_this_process_and_a_reused_pid_is_not_the_app():
 
 FAKE_TRAINER = textwrap.dedent('''
     import os, shutil, signal, sys, tempfile, time
-    from trainer.lifetime import watch_app
+    from trainer.core.lifetime import watch_app
     work = tempfile.mkdtemp(prefix=f"diagramlab-work-{os.getpid()}-orpo-")
     def stop(*_):
         shutil.rmtree(work)
@@ -326,7 +326,7 @@ STAND_IN_APP = textwrap.dedent('''
     import sys, time
     from pathlib import Path
     from labeler.runner import TrainingRunner
-    from trainer.orpo_config import ORPOArgs
+    from trainer.core.orpo_config import ORPOArgs
     root, checkpoint, prefix = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
     runner = TrainingRunner(root / "runs", command_prefix=prefix or None)  # prefix: a fake trainer
     runner.start(ORPOArgs(checkpoint=checkpoint, data=str(root / "pairs.csv"),
@@ -357,7 +357,7 @@ def test_a_trainer_ends_when_its_app_is_sigkilled(tmp_path):
 
 @pytest.mark.slow
 def test_the_real_trainer_ends_with_its_app_and_a_second_one_is_refused(micro_sft_checkpoint, tmp_path):
-    from trainer.orpo import train_orpo
+    from trainer.training.orpo import train_orpo
 
     _pairs(tmp_path / "pairs.csv", 6)
     env = env_with_test_modules(dict(os.environ, TRL_EXPERIMENTAL_SILENCE="1"))
@@ -384,7 +384,7 @@ def test_every_preference_trainer_refuses_a_random_parent_with_a_fresh_checksum(
                                                                                 tmp_path):
     import importlib
 
-    from trainer.preference_trainers import TRAINERS
+    from trainer.core.preference_trainers import TRAINERS
 
     parent = copy_checkpoint(micro_sft_checkpoint, tmp_path / "parent")
     parent_variants()["random weights"](parent)
@@ -405,7 +405,7 @@ def test_every_preference_trainer_refuses_a_random_parent_with_a_fresh_checksum(
 ])
 def test_sft_from_a_damaged_checkpoint_is_refused(variant, message, micro_sft_checkpoint, micro_sft_csv,
                                                   tmp_path):
-    from trainer.sft import SFTArgs, train_sft
+    from trainer.training.sft import SFTArgs, train_sft
 
     parent = copy_checkpoint(micro_sft_checkpoint, tmp_path / "parent")
     parent_variants()[variant](parent)

@@ -14,13 +14,13 @@ import torch
 
 from test_orpo import _answer
 from diagram import build_prompt
-from trainer.judgment_store import JudgmentStore
-from trainer.judgments import Judgment, judgment_from_pick
-from trainer.preference_data import load_pairs, row_weights, unpair, weighting
-from trainer.preference_run import weighted_sampler
-from trainer.preference_trainers import TRAINERS
-from trainer.preferences import PreferenceStore
-from trainer.template import model_input
+from trainer.core.judgment_store import JudgmentStore
+from trainer.core.judgments import Judgment, judgment_from_pick
+from trainer.training.preference_data import load_pairs, row_weights, unpair, weighting
+from trainer.training.preference_run import weighted_sampler
+from trainer.core.preference_trainers import TRAINERS
+from trainer.core.preferences import PreferenceStore
+from trainer.core.template import model_input
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
 
@@ -73,8 +73,8 @@ def test_load_pairs_carries_each_rows_weight(tmp_path):
 
 @pytest.mark.parametrize("name", list(TRAINERS))
 def test_every_trainer_draws_its_rows_by_weight(name, micro_sft_checkpoint, tmp_path):
-    from trainer.modeling import load_model
-    from trainer.preference_run import TrainerParts
+    from trainer.generation.modeling import load_model
+    from trainer.training.preference_run import TrainerParts
 
     module = importlib.import_module(TRAINERS[name].module)
     model, tokenizer = load_model(micro_sft_checkpoint, for_training=True)
@@ -97,8 +97,8 @@ def test_every_trainer_draws_its_rows_by_weight(name, micro_sft_checkpoint, tmp_
 
 
 def _margin(model_dir: Path, prompts: list[str], a: list[str], b: list[str]) -> float:
-    from trainer.modeling import load_model
-    from trainer.verdict import answer_logprob
+    from trainer.generation.modeling import load_model
+    from trainer.training.verdict import answer_logprob
 
     model, tokenizer = load_model(model_dir)
     return sum(answer_logprob(model, tokenizer, model_input(p), x) - answer_logprob(model, tokenizer, model_input(p), y)
@@ -110,8 +110,8 @@ def test_weights_change_what_orpo_learns(micro_sft_checkpoint, tmp_path):
     """The same contradicting pairs (circle over rectangle and rectangle over circle), once with the
     circle pairs heavy and once with the rectangle pairs heavy: the trained preference follows
     the weights. Without weighted sampling both runs would see the same rows and end equal."""
-    from trainer.checkpoint import read_manifest
-    from trainer.orpo import ORPOArgs, train_orpo
+    from trainer.core.checkpoint import read_manifest
+    from trainer.training.orpo import ORPOArgs, train_orpo
 
     prompts = [build_prompt(f"DL model with {i + 1} input nodes, 2 outputs") for i in range(4)]
     circles = [_answer(i, "circle") for i in range(4)]
@@ -133,10 +133,10 @@ def test_weights_change_what_orpo_learns(micro_sft_checkpoint, tmp_path):
 
 
 def test_kto_learns_from_judged_and_both_bad_screens(micro_sft_checkpoint, tmp_path):
-    from trainer.kto import build_trainer
-    from trainer.kto_config import KTOArgs
-    from trainer.modeling import load_model
-    from trainer.preference_run import TrainerParts
+    from trainer.training.kto import build_trainer
+    from trainer.core.kto_config import KTOArgs
+    from trainer.generation.modeling import load_model
+    from trainer.training.preference_run import TrainerParts
 
     store = _judged_csv(tmp_path / "p.csv", n=2, both_bad=2)
     rows = [{**row, "length": 60} for row in load_pairs(store.pairs.path)]

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers, Regex
 from transformers import PreTrainedTokenizerFast
-from trainer.synth import iter_examples
+from trainer.data.synth import iter_examples
 import itertools
 texts = []
 df = pd.read_csv("data/sft_dataset_llm.csv")

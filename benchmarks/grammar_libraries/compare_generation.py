@@ -10,9 +10,9 @@ from transformers import LogitsProcessorList
 import xgrammar as xgr
 from diagram import build_prompt
 from diagram.grammar import ANSWER_REGEX
-from trainer.generate import Generator
-from trainer.template import encode_prompt
-from trainer.datasets_io import load_prompt_pool
+from trainer.generation.generate import Generator
+from trainer.core.template import encode_prompt
+from trainer.core.datasets_io import load_prompt_pool
 
 gen = Generator("checkpoints/tiny-sft", grammar=True)
 V = gen.model.get_output_embeddings().weight.shape[0]

@@ -1,0 +1,1 @@
+"""trainer.data: torch-free: synthetic SFT data and request phrasings, the diagram commands."""
