@@ -11,6 +11,7 @@ never to the preference pairs.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import random
 import shutil
 from dataclasses import dataclass, replace
@@ -52,6 +53,15 @@ def download_files(render_dir: Path, text: str) -> dict[str, Path]:
     return {"png": names["png"], **paths}
 
 
+def accepts(source, option: str) -> bool:
+    """Whether `source.generate` takes the keyword `option` (the in-process Generator takes
+    `plan` and `free_layout`; a server source or the batching wrapper does not)."""
+    try:
+        return option in inspect.signature(source.generate).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class Sample:
     """One generated diagram ready to show."""
@@ -73,10 +83,14 @@ class ABState:
 
 
 def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,
-               top_p: float = 0.95, grammar: bool | None = None) -> Sample:
+               top_p: float = 0.95, grammar: bool | None = None,
+               free_layout: bool | None = None) -> Sample:
     """One candidate from `checkpoint` for `request` (wrapped with build_prompt).
 
     `grammar`: constrain to the answer format (None: the generator's default).
+    `free_layout`: True samples every coordinate (`--free-layout`, the old behaviour, for
+    comparison), False lays the plan out with the engine (None: the generator's default); a
+    source without the switch (a server, `--batch-generate`) refuses True.
     """
     if not checkpoint:
         raise UserError("Pick a checkpoint first.")
@@ -90,8 +104,16 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     prompt = build_prompt(check_request(request))
-    cand = ctx.models.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
-                                        seed=seed, grammar=grammar)[0]
+    source = ctx.models.generator(path)
+    extra = {}
+    if free_layout is not None:
+        if accepts(source, "free_layout"):
+            extra["free_layout"] = bool(free_layout)
+        elif free_layout:
+            raise UserError("This model's source cannot sample free coordinates (only the in-process "
+                            "model can); untick 'free layout (compare)'.")
+    cand = source.generate(prompt, k=1, temperature=temperature, top_p=top_p, seed=seed,
+                           grammar=grammar, **extra)[0]
     problems = tuple((p.line, p.severity, p.message) for p in cand.parse.problems)
     return Sample(text=cand.text, image=str(image_file(ctx.render_dir, cand.text,
                                                        result=cand.parse)),

@@ -54,8 +54,12 @@ def _layout(ctx) -> dict:
             c["refresh"] = gr.Button("↻", scale=0, min_width=40, elem_id="pg-refresh")
             c["generate"] = gr.Button("Generate", variant="primary", scale=1,
                                       elem_id="pg-generate")
-        c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
-                                   info="only let the model write valid node lines (off: free sampling)")
+        with gr.Row():
+            c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
+                                       info="only let the model write valid node lines (off: free sampling)")
+            c["free_layout"] = gr.Checkbox(False, label="free layout (compare)", elem_id="pg-free-layout",
+                                           info="the model samples every coordinate (--free-layout, the "
+                                                "old way) instead of the layout engine placing the plan")
         with gr.Row(equal_height=True):
             c["gen_status"] = gr.Markdown(elem_id="pg-gen-status")
             c["restore"] = gr.Button("↶ Restore the text Generate replaced", visible=False,
@@ -136,9 +140,10 @@ def _wire(ctx, c: dict, annotator=None) -> None:
 
 def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     """Generate replaces the editor's text; the replaced text can be put back with one click."""
-    def generate(request, checkpoint, current, grammar=True):
+    def generate(request, checkpoint, current, grammar=True, free_layout=False):
         try:
-            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar))
+            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar),
+                                  free_layout=bool(free_layout))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return gr.skip(), _not_done(exc), gr.skip(), gr.skip()
         kept = (current or "").strip() and current != sample.text
@@ -146,7 +151,8 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
                              f"from `{checkpoint}` (loaded into the editor above)"), \
             (current if kept else ""), gr.Button(visible=bool(kept))
 
-    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"], c["grammar"]],
+    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"], c["grammar"],
+                                     c["free_layout"]],
                         [c["editor"], c["gen_status"], c["before"], c["restore"]],
                         api_name="playground_generate", **gen)
     c["restore"].click(lambda before: (before, "Restored the text from before Generate.",
