@@ -105,11 +105,13 @@ def test_sft_and_orpo_train_on_two_processes_each_on_its_own_shard(tmp_path):
     model, tokenizer = load_model(sft_out)  # the checkpoint loads
     assert tokenizer.eos_token_id is not None and model.config.num_hidden_layers == 2
 
-    # ORPO, through `diagramlab orpo --accelerate-config` (which becomes the launcher)
+    # ORPO, through `diagramlab orpo --accelerate-config` (which becomes the launcher). Its parent
+    # is the committed tiny-sft: 4 SFT steps leave a model that scores known answers like a random
+    # one, which training refuses as a parent (trainer/data/sanity.py)
     orpo_out = tmp_path / "ckpts" / "orpo-1"
     events = tmp_path / "events.jsonl"
     cmd = [sys.executable, "-m", "diagramlab", "orpo", "--accelerate-config", str(config),
-           "--checkpoint", str(sft_out), "--data", str(_write_pairs(tmp_path / "prefs.csv", 20)),
+           "--checkpoint", str(REPO_ROOT / "checkpoints" / "tiny-sft"), "--data", str(_write_pairs(tmp_path / "prefs.csv", 20)),
            "--out", str(orpo_out), "--events", str(events), "--max-steps", "2", "--batch-size", "2",
            "--val-fraction", "0.2", "--no-eval", "--lr", "1e-2", "--shard-log", str(tmp_path / "orpo-shards")]
     _run(cmd, tmp_path / "orpo.log")
