@@ -388,7 +388,8 @@ def full_disk(tmp: Path) -> None:
     """A real full disk (a 4 MB tmpfs, root only): adds at 0-24 KB free, undos at 0-2x the CSV's
     size free, after each the space freed and the store reopened: what the person was told must
     still be true."""
-    from trainer.core.judgment_store import JudgmentStore, read_judgments
+    from trainer.core.judgment_log import read_judgments
+    from trainer.core.judgment_store import JudgmentStore
     from trainer.core.preferences import PreferenceError, PreferenceStore
 
     mnt = tmp / "tmpfs"
@@ -481,7 +482,8 @@ def hand_deleted_rows(tmp: Path) -> None:
 
 def damaged_journal(tmp: Path) -> None:
     """A CR-only judgments file is refused with its line named; temp copies of dead processes go."""
-    from trainer.core.judgment_store import JudgmentError, JudgmentStore
+    from trainer.core.judgment_log import JudgmentError
+    from trainer.core.judgment_store import JudgmentStore
     from trainer.core.preferences import PreferenceStore
 
     path = tmp / "orpo_dataset_llm.csv"

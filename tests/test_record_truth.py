@@ -15,7 +15,8 @@ import pytest
 
 from trainer.core.csv_records import parse_csv_bytes
 from trainer.core.fileio import sweep_dead_temps
-from trainer.core.judgment_store import JudgmentError, JudgmentStore, export_pairs, read_judgments
+from trainer.core.judgment_log import JudgmentError, read_judgments
+from trainer.core.judgment_store import JudgmentStore, export_pairs
 from trainer.core.judgments import judgment_from_pick
 from trainer.core.preferences import PreferenceError, PreferenceStore
 from trainer.core.schema import JUDGMENTS_FILE

@@ -28,7 +28,7 @@ from typing import Any
 from datasets import Dataset
 from trl import KTOConfig, KTOTrainer
 
-from trainer.core.judgment_store import parse_judgments
+from trainer.core.judgment_log import parse_judgments
 from trainer.core.judgments import Judgment, unpaired
 from trainer.core.kto_config import KTOArgs
 from trainer.training.preference_data import check_ids_not_cut, unpair
