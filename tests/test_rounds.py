@@ -12,9 +12,9 @@ import pytest
 from diagram import build_prompt
 from testing.fakes import fake_checkpoint
 from trainer.core.checkpoint import lineage, read_manifest
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.events import final_event, read_events
 from trainer.core.judgments import is_heldout
-from trainer.core.preferences import PreferenceStore
 from trainer.loop.round_config import RoundArgs, round_args
 from trainer.loop.round_data import judgment_key, lineage_pair_ids, select_round
 from trainer.loop.rounds import TOO_FEW, RoundRefused, judge, train_round

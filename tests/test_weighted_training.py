@@ -14,12 +14,12 @@ import torch
 
 from test_orpo import _answer
 from diagram import build_prompt
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.judgment_store import JudgmentStore
 from trainer.core.judgments import Judgment, judgment_from_pick
 from trainer.training.preference_data import load_pairs, row_weights, unpair, weighting
 from trainer.training.preference_run import weighted_sampler
 from trainer.core.preference_trainers import TRAINERS
-from trainer.core.preferences import PreferenceStore
 from trainer.core.template import model_input
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
