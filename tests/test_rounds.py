@@ -217,7 +217,7 @@ def test_dpo_and_kto_reference_the_preference_trained_start(first_round, micro_s
     import torch
 
     from trainer.generation.modeling import load_model
-    from trainer.training.preference_run import TrainerParts, prepare_model
+    from trainer.training.preference_parts import TrainerParts, prepare_model
     from trainer.core.preference_trainers import TRAINERS
 
     _args, start, _verdict, _ids = first_round
