@@ -62,7 +62,8 @@ def reader_worst_case(fuzz_inputs: int = 20_000) -> None:
     """read_request (issue 19): the slowest adversarial run at the request limit, and fuzz counts."""
     from benchmarks.bench_reader import fuzz
     from testing.adversarial import adversarial_requests
-    from diagram.reader import MAX_REQUEST_CHARS, read_request
+    from diagram.reader import read_request
+    from diagram.reader_text import MAX_REQUEST_CHARS
 
     def cpu(text: str) -> float:
         started = time.process_time()
