@@ -14,7 +14,7 @@ from pathlib import Path
 
 from labeler import labeling as L
 from labeler.quotas import TARGETS
-from diagram.reader import read_request
+from diagram.reader import explain_request, read_request
 from diagram.plan import Plan, parse_plan_line
 from labeler.views import badge, card_badge, ending, tag
 
@@ -145,13 +145,13 @@ PLAN_EXAMPLES = ("`DL model with 3 inputs, 5 and 4 hidden nodes, 2 outputs` (a d
 
 def plan_box(request: str) -> tuple[str, str]:
     """(the plan line read from a typed request, a note for the person): what will be drawn, or
-    plainly that nothing was read, with how to write it."""
+    plainly that nothing was read, with how to write it (`diagram.reader.explain_request`'s words).
+    The Label tab and the Playground both show it beside a typed request."""
     request = (request or "").strip()
     if not request:
         return "", ""
-    plan = read_request(request)
+    plan, message = explain_request(request)
     if plan is None:
-        return "", (f"{tag('warn', 'nothing read')} No structure was read from this request, so "
-                    f"nothing is drawn for it. Write it like {PLAN_EXAMPLES}, or type a plan line "
-                    "above.")
-    return plan.line(), f"{tag('ok', 'read')} {html.escape(plan.describe())}; edit the line to change it."
+        return "", (f"{tag('warn', 'nothing read')} {html.escape(message)} Nothing is drawn for it "
+                    "until it is, or until you type a plan line.")
+    return plan.line(), f"{tag('ok', 'read')} {html.escape(message)}"

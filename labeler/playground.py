@@ -11,6 +11,7 @@ never to the preference pairs.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import random
 import shutil
 from dataclasses import dataclass, replace
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from diagram import build_prompt, parse
 from diagram.export import export_files
+from diagram.plan import Plan
+from diagram.reader import edit_plan, explain_request
 from labeler.common import UserError
 from labeler.labeling import check_request
 from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
@@ -52,6 +55,35 @@ def download_files(render_dir: Path, text: str) -> dict[str, Path]:
     return {"png": names["png"], **paths}
 
 
+def accepts(source, option: str) -> bool:
+    """Whether `source.generate` takes the keyword `option` (the in-process Generator takes
+    `plan` and `free_layout`; a server source or the batching wrapper does not)."""
+    try:
+        return option in inspect.signature(source.generate).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def plan_to_draw(request: str, plan_line: str) -> Plan | None:
+    """The plan a typed request is drawn to, given the plan line shown beside it
+    (`label_views.plan_box`, then maybe edited): None when the line is the one read from the
+    request (the source reads it itself), the edited plan otherwise. UserError, saying why, when
+    nothing was read and no line was typed (nothing is drawn rather than an unrelated structure)
+    or when the edited line does not read (`diagram.reader.edit_plan`)."""
+    line = " ".join((plan_line or "").split())
+    plan, message = explain_request(request)
+    if not line:
+        if plan is None:
+            raise UserError(f"{message} Nothing is drawn until a structure is read, or type a plan line.")
+        return None
+    if plan is not None and line == plan.line():
+        return None
+    edited, error = edit_plan(line)
+    if edited is None:
+        raise UserError(error)
+    return edited
+
+
 @dataclass(frozen=True)
 class Sample:
     """One generated diagram ready to show."""
@@ -73,10 +105,17 @@ class ABState:
 
 
 def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float = 0.8,
-               top_p: float = 0.95, grammar: bool | None = None) -> Sample:
+               top_p: float = 0.95, grammar: bool | None = None,
+               free_layout: bool | None = None, plan_line: str | None = None) -> Sample:
     """One candidate from `checkpoint` for `request` (wrapped with build_prompt).
 
     `grammar`: constrain to the answer format (None: the generator's default).
+    `free_layout`: True samples every coordinate (`--free-layout`, the old behaviour, for
+    comparison), False lays the plan out with the engine (None: the generator's default); a
+    source without the switch (a server, `--batch-generate`) refuses True.
+    `plan_line`: the plan line shown beside the request (`plan_to_draw`: an edited line is what
+    gets drawn, passed as `generate(plan=)`; nothing is drawn when nothing was read and the line is
+    empty); None: the request as the source reads it (Python callers).
     """
     if not checkpoint:
         raise UserError("Pick a checkpoint first.")
@@ -89,18 +128,34 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
         raise UserError(str(exc)) from None
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
-    prompt = build_prompt(check_request(request))
-    cand = ctx.models.generator(path).generate(prompt, k=1, temperature=temperature, top_p=top_p,
-                                        seed=seed, grammar=grammar)[0]
+    request = check_request(request)
+    plan = plan_to_draw(request, plan_line) if plan_line is not None else None
+    prompt = build_prompt(request)
+    source = ctx.models.generator(path)
+    extra = {}
+    if plan is not None:
+        if not accepts(source, "plan"):
+            raise UserError("This model's source cannot draw an edited plan (only the in-process model "
+                            "can); put the plan line back as read to draw the request as read.")
+        extra["plan"] = plan
+    if free_layout is not None:
+        if accepts(source, "free_layout"):
+            extra["free_layout"] = bool(free_layout)
+        elif free_layout:
+            raise UserError("This model's source cannot sample free coordinates (only the in-process "
+                            "model can); untick 'free layout (compare)'.")
+    cand = source.generate(prompt, k=1, temperature=temperature, top_p=top_p, seed=seed,
+                           grammar=grammar, **extra)[0]
     problems = tuple((p.line, p.severity, p.message) for p in cand.parse.problems)
     return Sample(text=cand.text, image=str(image_file(ctx.render_dir, cand.text,
                                                        result=cand.parse)),
                   ok=bool(cand.parse.ok), problems=problems, seconds=float(cand.seconds))
 
 
-def compare(ctx, request: str, a: str, b: str,
-            rng: random.Random) -> tuple[Sample, Sample, ABState]:
-    """Both checkpoints answer the same request with the same seed, in random left/right order."""
+def compare(ctx, request: str, a: str, b: str, rng: random.Random,
+            plan_line: str | None = None) -> tuple[Sample, Sample, ABState]:
+    """Both checkpoints answer the same request with the same seed, in random left/right order
+    (`plan_line` as `sample_one`'s)."""
     if not a or not b:
         raise UserError("Pick two checkpoints to compare.")
     if a == b:
@@ -108,7 +163,10 @@ def compare(ctx, request: str, a: str, b: str,
     request = check_request(request)
     seed = rng.randrange(2**31)
     left, right = (a, b) if rng.random() < 0.5 else (b, a)
-    return (sample_one(ctx, left, request, seed), sample_one(ctx, right, request, seed),
+    if plan_line is not None:
+        plan_to_draw(request, plan_line)  # refuse before either model runs
+    return (sample_one(ctx, left, request, seed, plan_line=plan_line),
+            sample_one(ctx, right, request, seed, plan_line=plan_line),
             ABState(prompt=build_prompt(request), left=left, right=right, seed=seed))
 
 

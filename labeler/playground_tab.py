@@ -16,6 +16,7 @@ import gradio as gr
 from labeler import playground as P
 from labeler.common import UserError, checkpoint_choices
 from labeler.labeling import annotator_name
+from labeler.label_views import plan_box
 from labeler.views import badge, preview, tag
 
 EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
@@ -54,8 +55,16 @@ def _layout(ctx) -> dict:
             c["refresh"] = gr.Button("↻", scale=0, min_width=40, elem_id="pg-refresh")
             c["generate"] = gr.Button("Generate", variant="primary", scale=1,
                                       elem_id="pg-generate")
-        c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
-                                   info="only let the model write valid node lines (off: free sampling)")
+        with gr.Row(equal_height=True):  # what was understood (labeler.label_views.plan_box)
+            c["plan"] = gr.Textbox(label="Plan (what gets drawn; edit it)", scale=2, elem_id="pg-plan",
+                                   placeholder="# layers 3-5-2  or  # steps: Load > Clean > Train")
+            c["plan_note"] = gr.Markdown(elem_id="pg-plan-note")
+        with gr.Row():
+            c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
+                                       info="only let the model write valid node lines (off: free sampling)")
+            c["free_layout"] = gr.Checkbox(False, label="free layout (compare)", elem_id="pg-free-layout",
+                                           info="the model samples every coordinate (--free-layout, the "
+                                                "old way) instead of the layout engine placing the plan")
         with gr.Row(equal_height=True):
             c["gen_status"] = gr.Markdown(elem_id="pg-gen-status")
             c["restore"] = gr.Button("↶ Restore the text Generate replaced", visible=False,
@@ -128,6 +137,8 @@ def _wire(ctx, c: dict, annotator=None) -> None:
 
     c["refresh"].click(refresh, None, [c["ckpt"], c["ckpt_a"], c["ckpt_b"]],
                        api_visibility="private")
+    c["request"].change(plan_box, c["request"], [c["plan"], c["plan_note"]], trigger_mode="always_last",
+                        api_visibility="private", show_progress="hidden")
     rng = random.Random()
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     _wire_generate(ctx, c, rng, gen)
@@ -136,9 +147,10 @@ def _wire(ctx, c: dict, annotator=None) -> None:
 
 def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     """Generate replaces the editor's text; the replaced text can be put back with one click."""
-    def generate(request, checkpoint, current, grammar=True):
+    def generate(request, checkpoint, current, grammar=True, free_layout=False, plan=None):
         try:
-            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar))
+            sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar),
+                                  free_layout=bool(free_layout), plan_line=plan)
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return gr.skip(), _not_done(exc), gr.skip(), gr.skip()
         kept = (current or "").strip() and current != sample.text
@@ -146,7 +158,8 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
                              f"from `{checkpoint}` (loaded into the editor above)"), \
             (current if kept else ""), gr.Button(visible=bool(kept))
 
-    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"], c["grammar"]],
+    c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"], c["grammar"],
+                                     c["free_layout"], c["plan"]],
                         [c["editor"], c["gen_status"], c["before"], c["restore"]],
                         api_name="playground_generate", **gen)
     c["restore"].click(lambda before: (before, "Restored the text from before Generate.",
@@ -156,16 +169,16 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
 
 
 def _wire_ab(ctx, c: dict, rng: random.Random, gen: dict, annotator) -> None:
-    def compare(request, a, b):
+    def compare(request, a, b, plan=None):
         try:
-            left, right, ab = P.compare(ctx, request, a, b, rng)
+            left, right, ab = P.compare(ctx, request, a, b, rng, plan_line=plan)
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return P.ABState(), None, None, _not_done(exc)
         return ab, left.image, right.image, (
             f"Left: {badge(left.ok, left.problems)} · Right: {badge(right.ok, right.problems)}. "
             "Which one is better?")
 
-    c["compare"].click(compare, [c["request"], c["ckpt_a"], c["ckpt_b"]],
+    c["compare"].click(compare, [c["request"], c["ckpt_a"], c["ckpt_b"], c["plan"]],
                        [c["ab_state"], c["left"], c["right"], c["ab_status"]],
                        api_name="compare", **gen)
     inputs = [c["ab_state"]] + ([annotator] if annotator is not None else [])

@@ -5,11 +5,13 @@ once. The tab (`labeler.stats_tab`) only shows what this returns.
 
     view = stats_for(ctx)
     view.summary          # markdown: totals, overlap progress, agreement with its n
-    view.annotators       # DataFrame: one row per annotator (judgments per category, shares)
+    view.annotators       # DataFrame: one row per annotator (screens judged per category, shares)
     view.progress         # DataFrame: pool prompts by number of annotators (0..N)
 
-A *judgment* is a stored pair (human, human_edit or simulated), a tie or a "both bad" that was not
-undone; a skip is counted apart (no judgment). Agreement (`trainer.core.agreement`) is over the tasks
+One vocabulary (issue 22 item 4): what a person reads is counted in *screens*: a screen judged is
+one judgment (a ranking, a tie or a "both bad" that was not undone), a skipped screen is counted
+apart. Pairs appear in one column only, "pairs in the CSV": the rows a ranking wrote to the
+preference CSV (human, human_edit or simulated). Agreement (`trainer.core.agreement`) is over the tasks
 two or more annotators judged with pairs: with `--overlap N` every annotator of a prompt saw the
 same candidates (labeler.tasks); without it no two annotators share a task.
 """
@@ -26,8 +28,13 @@ from labeler.tasks import JUDGING_EVENTS, judged_by, overlap_progress
 from trainer.core.agreement import Agreement, agreement, records_from_rows
 from trainer.core.schema import CATEGORIES, LABELED_SOURCES
 
-COUNT_COLUMNS = (*CATEGORIES, "judgments", "pairs", "tie", "both bad", "skip")
-ANNOTATOR_COLUMNS = ("annotator", *COUNT_COLUMNS, "tie %", "both bad %", "skip %")
+SCREENS = "screens judged"
+PAIRS = "pairs in the CSV"
+CATEGORY_COLUMNS = {category: f"{category} screens" for category in CATEGORIES}
+KIND_COLUMNS = {"tie": "tie screens", "both bad": "both bad screens", "skip": "skipped screens"}
+SHARE_COLUMNS = {"tie": "tie %", "both bad": "both bad %", "skip": "skipped %"}
+COUNT_COLUMNS = (SCREENS, *CATEGORY_COLUMNS.values(), *KIND_COLUMNS.values(), PAIRS)
+ANNOTATOR_COLUMNS = ("annotator", *COUNT_COLUMNS, *SHARE_COLUMNS.values())
 
 
 @dataclass(frozen=True)
@@ -48,23 +55,24 @@ def _live_events(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]
 
 def annotator_table(rows: Iterable[Mapping[str, str]],
                     events: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per annotator: judgments per category, pairs, ties, both bad, skips, and the
-    shares of tie / both bad / skip among all their actions (judgments + skips)."""
+    """One row per annotator: screens judged (in all and per category), tie / both bad / skipped
+    screens, the pairs their rankings wrote to the CSV, and the shares of tie / both bad / skipped
+    among all the screens they answered (judged + skipped)."""
     counts: dict[str, dict[str, int]] = {}
 
     def add(annotator: str, category: str, kind: str, judgment: bool = True) -> None:
         entry = counts.setdefault(annotator or "anonymous", dict.fromkeys(COUNT_COLUMNS, 0))
-        entry[kind] += 1
+        entry[PAIRS if kind == "pair" else KIND_COLUMNS[kind]] += 1
         if kind != "skip" and judgment:
-            entry["judgments"] += 1
-            if category in CATEGORIES:
-                entry[category] += 1
+            entry[SCREENS] += 1
+            if category in CATEGORY_COLUMNS:
+                entry[CATEGORY_COLUMNS[category]] += 1
 
-    seen: set[str] = set()  # the pairs of one judgment (a ranked screen) count as one judgment
+    seen: set[str] = set()  # the pairs of one judgment (a ranked screen) count as one screen
     for row in rows:
         if row.get("source") in LABELED_SOURCES:
             key = row.get("judgment_id") or row.get("pair_id") or ""
-            add(row.get("annotator", ""), row.get("category", ""), "pairs", judgment=not key or key not in seen)
+            add(row.get("annotator", ""), row.get("category", ""), "pair", judgment=not key or key not in seen)
             seen.add(key)
     for event in _live_events(events):
         kind = {"both_bad": "both bad"}.get(event["event"], event["event"])
@@ -72,8 +80,8 @@ def annotator_table(rows: Iterable[Mapping[str, str]],
     table = []
     for name in sorted(counts):
         entry = counts[name]
-        actions = entry["judgments"] + entry["skip"]
-        shares = [round(100 * entry[k] / actions) if actions else 0 for k in ("tie", "both bad", "skip")]
+        answered = entry[SCREENS] + entry[KIND_COLUMNS["skip"]]
+        shares = [round(100 * entry[KIND_COLUMNS[k]] / answered) if answered else 0 for k in SHARE_COLUMNS]
         table.append([name, *(entry[c] for c in COUNT_COLUMNS), *shares])
     return pd.DataFrame(table, columns=list(ANNOTATOR_COLUMNS))
 
@@ -111,7 +119,8 @@ def stats(rows: Iterable[Mapping[str, str]], events: Iterable[Mapping[str, Any]]
                           for n in sorted(progress)], columns=["annotators", "pool prompts"])
     result = agreement(records_from_rows(rows))
     done = progress[overlap]
-    summary = (f"**{int(table['judgments'].sum())} judgments** by {len(table)} annotator(s); "
+    summary = (f"**{int(table[SCREENS].sum())} screens judged** by {len(table)} annotator(s), "
+               f"whose rankings wrote {int(table[PAIRS].sum())} pairs in the CSV; "
                f"overlap {overlap}: {done} of {len(pool_ids)} pool prompts have {overlap} "
                f"annotator{'s' * (overlap != 1)}.\n\n" + agreement_markdown(result))
     return StatsView(summary, table, frame, result)

@@ -1,4 +1,4 @@
-"""The Stats tab: judgments per annotator and category, overlap progress, agreement, and the taste
+"""The Stats tab: screens judged per annotator and category, overlap progress, agreement, and the taste
 learned from the judgments (`labeler.taste_view`: in words, per annotator when there are several).
 
 Thin over `labeler.stats.stats_for(ctx)`; filled when the tab is opened and on Refresh. `app.py`
@@ -45,8 +45,9 @@ def create_stats_tab(ctx) -> dict:
         c: dict = {"tab": tab}
         c["refresh"] = gr.Button("Refresh", elem_id="stats-refresh", size="sm")
         c["summary"] = gr.Markdown(elem_id="stats-summary")
-        c["annotators"] = gr.Dataframe(label="Per annotator (judgments = pairs + ties + both bad; "
-                                             "shares of all their actions)",
+        c["annotators"] = gr.Dataframe(label="Per annotator, in screens (a screen judged is one ranking, "
+                                             "tie or both bad; % of the screens they answered); pairs "
+                                             "in the CSV: the rows their rankings wrote",
                                        interactive=False, elem_id="stats-annotators")
         c["progress"] = gr.Dataframe(label="Overlap progress: pool prompts by number of annotators",
                                      interactive=False, elem_id="stats-progress")

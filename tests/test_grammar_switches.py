@@ -46,3 +46,36 @@ def test_no_grammar_flag(module, add):
     required = ["--out-dir", "x", "--prompt", "p"] if module == "trainer.generation.generate" else []
     assert parser.parse_args(required).grammar is True
     assert parser.parse_args(required + ["--no-grammar"]).grammar is False
+
+
+class LayoutRecordingGenerator(FakeGenerator):
+    """A FakeGenerator that takes `free_layout` (as the in-process Generator does) and remembers it."""
+
+    def __init__(self, checkpoint, **kwargs):
+        super().__init__(checkpoint, **kwargs)
+        self.free_layout_args = []
+
+    def generate(self, prompt, k=4, free_layout=None, **kwargs):
+        self.free_layout_args.append(free_layout)
+        return super().generate(prompt, k=k, **kwargs)
+
+
+@pytest.mark.parametrize("free_layout", [True, False])
+def test_playground_passes_the_free_layout_checkbox_to_the_generator(tmp_path, free_layout):
+    ctx = make_context(tmp_path, generator_factory=LayoutRecordingGenerator)
+    try:
+        P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, free_layout=free_layout)
+        assert ctx.models.generator().free_layout_args == [free_layout]
+    finally:
+        ctx.close()
+
+
+def test_playground_free_layout_refused_by_a_source_without_the_switch(tmp_path):
+    ctx = make_context(tmp_path, generator_factory=RecordingGenerator)  # no free_layout keyword
+    try:
+        with pytest.raises(P.UserError, match="free coordinates"):
+            P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, free_layout=True)
+        P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, free_layout=False)  # the default path
+        assert ctx.models.generator().grammar_args == [None]
+    finally:
+        ctx.close()

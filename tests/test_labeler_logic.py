@@ -368,7 +368,7 @@ def test_an_edited_plan_is_what_gets_drawn_and_a_bad_one_is_refused(tmp_path):
 
     assert plan_box("DL model with 3 inputs, 5 hidden nodes and 2 outputs")[0] == "# layers 3-5-2"
     line, note = plan_box("make it pretty please")
-    assert line == "" and "nothing read" in note and "DL model with" in note
+    assert line == "" and "nothing read" in note and "MLP with 3 inputs" in note
     ctx = make_context(tmp_path, generator_factory=PlanRecorder)
     state = L.custom_prompt(L.LabelState(), "DL model with 3 inputs, 5 hidden nodes and 2 outputs",
                             plan_line="# layers 3-4-4-2")

@@ -30,9 +30,15 @@ def test_stats_count_judgments_by_annotator_and_category_and_the_overlap_progres
     view = stats(rows, events, pool, overlap=2)
     table = view.annotators.set_index("annotator")
     assert list(table.index) == ["ana", "bo"]  # bootstrap's automatic pair is no judgment
-    assert table.loc["ana", ["dl_model", "other", "judgments", "both bad"]].tolist() == [1, 1, 2, 0]
-    assert table.loc["bo", ["judgments", "pairs", "tie", "skip"]].tolist() == [2, 1, 1, 1]
-    assert table.loc["bo", ["tie %", "skip %"]].tolist() == [33, 33]  # of 3 actions
+    assert table.loc["ana", ["dl_model screens", "other screens", "screens judged",
+                             "both bad screens"]].tolist() == [1, 1, 2, 0]
+    assert table.loc["bo", ["screens judged", "pairs in the CSV", "tie screens",
+                            "skipped screens"]].tolist() == [2, 1, 1, 1]
+    assert table.loc["bo", ["tie %", "skipped %"]].tolist() == [33, 33]  # of 3 screens answered
+    # one vocabulary: every count is in screens but the one column of CSV pairs
+    counts = [c for c in table.columns if not c.endswith("%")]
+    assert [c for c in counts if "screens" not in c] == ["pairs in the CSV"]
+    assert "**4 screens judged** by 2 annotator(s), whose rankings wrote 3 pairs in the CSV" in view.summary
     # p1: ana + bo; p2: ana (pair) + bo (tie); p3: nobody (the skip and the undone both bad)
     assert view.progress["pool prompts"].tolist() == [1, 0, 2]
     assert "2 of 3 pool prompts have 2 annotators" in view.summary
@@ -61,7 +67,7 @@ def test_the_stats_tab_renders_in_the_app_after_two_annotators_judged(tmp_path):
             last = max(range(4), key=lambda i: state.candidates[i].index)
             L.submit(ctx, state, first, last, name)
         summary, annotators, progress = stats_outputs(ctx)
-        assert "**2 judgments** by 2 annotator(s)" in summary
+        assert "**2 screens judged** by 2 annotator(s)" in summary
         assert "| same chosen candidate | 100% | 1 annotator pairs |" in summary
         assert "Krippendorff's alpha" in summary
         assert annotators["annotator"].tolist() == ["ana", "bo"]
