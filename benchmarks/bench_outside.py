@@ -59,7 +59,8 @@ from typing import Any
 from benchmarks.outside.build import KINDS, PARTS, load
 from diagram import Diagram, build_prompt
 from diagram.plan import MAX_LAYER_NODES, Plan
-from diagram.reader import read_dense, read_request
+from diagram.reader import read_request
+from diagram.reader_dense import read_dense
 
 FLOW_KINDS = ("pipeline", "process")
 STOP_WORDS = frozenset("a an the and or of to in on for with by from into at as its it".split())

@@ -62,7 +62,8 @@ def reader_worst_case(fuzz_inputs: int = 20_000) -> None:
     """read_request (issue 19): the slowest adversarial run at the request limit, and fuzz counts."""
     from benchmarks.bench_reader import fuzz
     from testing.adversarial import adversarial_requests
-    from diagram.reader import MAX_REQUEST_CHARS, read_request
+    from diagram.reader import read_request
+    from diagram.reader_text import MAX_REQUEST_CHARS
 
     def cpu(text: str) -> float:
         started = time.process_time()
@@ -91,7 +92,8 @@ def _timed(text: str) -> float:
 
 def damaged_store(tmp: Path) -> None:
     from testing.faults import delete_quote
-    from trainer.core.preferences import PreferenceError, PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
+    from trainer.core.preferences import PreferenceError
 
     store = PreferenceStore(tmp / "orpo_dataset_llm.csv")
     ids = [store.append(prompt=f"DL model {i}", chosen=f"[{i}, 1]\n[2]", rejected=f"[{i}, 9]")
@@ -134,7 +136,7 @@ def store_memory(tmp: Path) -> None:
             row = make_row(f"DL model {i}", text + str(i), text + f"r{i}", {"source": "human"})
             handle.write(encode_row([row.get(c, "") for c in COLUMNS]))
             i += 1
-    code = ("import resource, sys, time; import pandas; from trainer.core.preferences import PreferenceStore;"
+    code = ("import resource, sys, time; import pandas; from trainer.core.csv_store import PreferenceStore;"
             "t = time.time(); df = PreferenceStore(sys.argv[1]).load(); "
             "print(len(df), round(time.time() - t, 1), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
     rows, seconds, peak = subprocess.run([sys.executable, "-c", code, str(path)], check=True,
@@ -176,7 +178,7 @@ def trainer_signals(tmp: Path) -> None:
     SIGKILL in training; seconds to exit and what is left in TMPDIR and the checkpoints dir."""
     from testing.fakes import seed_pairs, write_pool
     from trainer.core.checkpoint import sweep_leftovers
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     store = PreferenceStore(tmp / "pairs.csv")
     seed_pairs(store, 24)
@@ -223,9 +225,9 @@ def corrupt_parents(tmp: Path) -> None:
     from labeler.context import AppContext
     from testing.fakes import seed_pairs, write_pool
     from trainer.core.checkpoint import CheckpointError
+    from trainer.core.csv_store import PreferenceStore
     from trainer.core.events import final_event, read_events
     from trainer.training.orpo import ORPOArgs, train_orpo
-    from trainer.core.preferences import PreferenceStore
     from trainer.generation.sources import open_source
 
     default = ROOT / "checkpoints" / "tiny-sft"
@@ -306,7 +308,7 @@ def trainer_orphans(tmp: Path, kills: int = 3) -> None:
     ORPO job from checkpoints/tiny-sft and is SIGKILLed once the job trains; the trainer must end
     by itself. Then two trainers on one output directory: the second must refuse."""
     from testing.fakes import seed_pairs
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     store = PreferenceStore(tmp / "pairs.csv")
     seed_pairs(store, 24)
@@ -388,8 +390,10 @@ def full_disk(tmp: Path) -> None:
     """A real full disk (a 4 MB tmpfs, root only): adds at 0-24 KB free, undos at 0-2x the CSV's
     size free, after each the space freed and the store reopened: what the person was told must
     still be true."""
-    from trainer.core.judgment_store import JudgmentStore, read_judgments
-    from trainer.core.preferences import PreferenceError, PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
+    from trainer.core.judgment_log import read_judgments
+    from trainer.core.judgment_store import JudgmentStore
+    from trainer.core.preferences import PreferenceError
 
     mnt = tmp / "tmpfs"
     mnt.mkdir()
@@ -452,8 +456,8 @@ def full_disk(tmp: Path) -> None:
 def hand_deleted_rows(tmp: Path) -> None:
     """Rows deleted by hand from the CSV stay deleted (two reopens, one more save, the training view)."""
     from trainer.core.csv_records import parse_csv_bytes
+    from trainer.core.csv_store import PreferenceStore
     from trainer.core.judgment_store import JudgmentStore, export_pairs
-    from trainer.core.preferences import PreferenceStore
 
     results = []
     for deleted in (1, 5, 50):
@@ -481,8 +485,9 @@ def hand_deleted_rows(tmp: Path) -> None:
 
 def damaged_journal(tmp: Path) -> None:
     """A CR-only judgments file is refused with its line named; temp copies of dead processes go."""
-    from trainer.core.judgment_store import JudgmentError, JudgmentStore
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
+    from trainer.core.judgment_log import JudgmentError
+    from trainer.core.judgment_store import JudgmentStore
 
     path = tmp / "orpo_dataset_llm.csv"
     store = JudgmentStore(PreferenceStore(path))

@@ -28,8 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.datasets_io import load_prompt_pool
-from trainer.core.preferences import PreferenceStore
 from trainer.loop.round_config import round_args
 from trainer.loop.rounds import train_round
 

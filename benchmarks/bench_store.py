@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from diagram import build_prompt
-from trainer.core.preferences import PreferenceStore
+from trainer.core.csv_store import PreferenceStore
 
 
 def _pair(tag: str, i: int) -> dict[str, str]:

@@ -78,7 +78,7 @@ def write_pairs(path: Path, auto: Path | None, rows: list[tuple[dict, Judgment]]
 def append_pairs(path: Path, rows: list[tuple[dict, Judgment]], scheme: str) -> int:
     """Every pair of the judgments appended to the store at `path` (fixed created_at: a rerun writes
     the same bytes, so trained checkpoints are reused); returns pairs written."""
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
     from trainer.core.schema import PREFERENCE_COLUMNS
 
     store, n = PreferenceStore(path), 0
@@ -305,7 +305,7 @@ def two_users(args: argparse.Namespace, users: list[Profile], label_rows: list[d
 
 
 def _csv_prompts(path: Path) -> list[dict]:
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     return PreferenceStore(path).load().to_dict("records")
 

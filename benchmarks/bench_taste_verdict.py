@@ -19,7 +19,8 @@ import argparse
 from collections import Counter
 
 from testing.style_source import LIKES, StyleSource, sampled_styles, simulated_judgments, uniform
-from trainer.core.taste import fit_taste, taste_verdict
+from trainer.core.taste import fit_taste
+from trainer.core.taste_verdict import taste_verdict
 
 FEATURE = {"left_to_right": "left_to_right", "blue": "blue", "rounded": "round_rectangle"}
 

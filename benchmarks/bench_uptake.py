@@ -82,8 +82,8 @@ def _heldout_seed(args: argparse.Namespace) -> int:
 
 def bootstrap_stage(generator: Any, label_rows: list[dict], sizes: dict, k: int, seed: int, out: Path) -> Path:
     """auto_pairs.csv: bootstrap pairs shared by every profile (skipped when already there)."""
+    from trainer.core.csv_store import PreferenceStore
     from trainer.loop.bootstrap import BootstrapStats, bootstrap_pairs
-    from trainer.core.preferences import PreferenceStore
 
     path = out / "auto_pairs.csv"
     if path.exists():
@@ -103,7 +103,7 @@ def bootstrap_stage(generator: Any, label_rows: list[dict], sizes: dict, k: int,
 
 def profile_pairs(profile: Profile, rows: list[dict], cands: list[list[Any]], auto: Path, out: Path) -> tuple[Path, int]:
     """auto pairs + the simulated user's picks, as the CSV ORPO trains on; returns (path, picks)."""
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     path = out / f"pairs-{profile.name}.csv"
     path.unlink(missing_ok=True)
@@ -204,7 +204,7 @@ def _shared_seconds(path: Path, seconds: float) -> float:
 
 
 def _csv_rows(path: Path) -> list[dict]:
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     return PreferenceStore(path).load().to_dict("records")
 

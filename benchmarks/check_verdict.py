@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     from trainer.core.checkpoint import read_manifest
     from trainer.generation.generate import Generator
     from trainer.core.preference_trainers import TRAINERS
-    from trainer.core.taste import fit_taste, manifest_verdict
+    from trainer.core.taste import fit_taste
+    from trainer.core.taste_verdict import manifest_verdict
 
     torch.set_num_threads(args.threads)
     out = args.out / args.profile

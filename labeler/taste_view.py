@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from trainer.core.checkpoint import CheckpointError, read_manifest
-from trainer.core.taste import Taste, fit_taste, manifest_verdict
+from trainer.core.taste import Taste, fit_taste
+from trainer.core.taste_verdict import manifest_verdict
 
 MAX_CACHED_TEXTS = 50_000
 

@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.judgment_store import JudgmentStore
-from trainer.core.preferences import PreferenceStore, open_store
+from trainer.core.preferences import open_store
 
 
 def delete_quote(data: bytes, row: int) -> bytes:
@@ -84,7 +85,7 @@ def checkpoint_corruptions() -> dict[str, Callable[[Path], None]]:
 
 _WRITER = textwrap.dedent("""
     import sys, time
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
     store = PreferenceStore(sys.argv[1])
     big = "[0, 1, 2, 'circle', 4, 4, 'solid line', (1, 2, 3), (4, 5, 6), []]\\n" * 40
     for i in range(100000):

@@ -16,9 +16,10 @@ from labeler import training as T
 from labeler.common import UserError
 from trainer.core.annotators import annotator_names, export_pairs
 from trainer.core.args import add_dataclass_arguments, from_namespace, to_argv
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.dpo_config import DPOArgs
 from trainer.training.preference_data import load_pairs
-from trainer.core.preferences import PreferenceError, PreferenceStore
+from trainer.core.preferences import PreferenceError
 
 
 def add_pairs(store, annotator: str, n: int, seed: int = 0) -> None:

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from diagram import build_prompt, parse
+from trainer.core.csv_store import PreferenceStore
 from trainer.loop.bootstrap import BootstrapStats, bootstrap_pairs, pick_rejected, run_bootstrap
-from trainer.core.preferences import PreferenceStore
 
 CHAIN = ("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (9, 9, 250), (0, 0, 0), [1]]\n"
          "[1, 300, 300, 'circle', 40, 40, 'solid arrow', (9, 9, 250), (0, 0, 0), [2]]\n"

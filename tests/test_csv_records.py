@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainer.core.csv_records import CsvFileError, encode_row, parse_csv_bytes
-from trainer.core.preferences import PreferenceError, PreferenceStore
+from trainer.core.csv_store import PreferenceStore
+from trainer.core.preferences import PreferenceError
 
 HEADER = ["prompt", "chosen", "rejected"]
 FIELD = st.text(alphabet=st.sampled_from('ab,"\n\' x'), max_size=12)

@@ -69,7 +69,7 @@ def _tiny_sft_flags(data: Path, out: Path, shards: Path) -> list[str]:
 
 def _write_pairs(path: Path, n: int) -> Path:
     from diagram import build_prompt
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     store = PreferenceStore(path)
     for i in range(n):

@@ -216,7 +216,7 @@ def test_eval_and_bootstrap_take_candidates_from_the_server(server, tmp_path):
                  "--checkpoint", str(DEFAULT_CHECKPOINT), "--data", str(pairs), "--n-dl", "1",
                  "--n-other", "1", "-k", "2"])
     assert done.returncode == 0, done.stderr[-2000:]
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     rows = PreferenceStore(pairs).load()
     assert len(rows) >= 1

@@ -11,10 +11,11 @@ import pytest
 from diagram import build_prompt
 from diagramlab.cli import main as cli
 from trainer.core.csv_records import encode_row, parse_csv_bytes
-from trainer.core.judgment_store import (JudgmentError, JudgmentStore, export_pairs, judgment_from_record,
-                                    judgment_record, read_judgments)
+from trainer.core.csv_store import PreferenceStore
+from trainer.core.judgment_log import JudgmentError, judgment_from_record, judgment_record, read_judgments
+from trainer.core.judgment_store import JudgmentStore, export_pairs
 from trainer.core.judgments import Judgment, judgment_from_pick, judgment_from_ranking
-from trainer.core.preferences import PreferenceError, PreferenceStore, open_store
+from trainer.core.preferences import PreferenceError, open_store
 from trainer.core.schema import JUDGMENTS_FILE
 
 PROMPT = build_prompt("Flowchart: read a table, clean it, chart it")

@@ -113,7 +113,7 @@ def test_a_plain_skip_is_no_judgment(ctx):
 
 def test_undo_after_a_crash_between_judgment_and_pairs_sees_the_repaired_pairs(tmp_path, monkeypatch):
     from labeler.context import AppContext
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
 
     ctx = make_context(tmp_path)
     state = ready(ctx)

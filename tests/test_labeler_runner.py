@@ -22,9 +22,9 @@ from labeler.common import UserError
 from labeler.runner import JobBusyError, TrainingRunner, fold_events, train_command
 from labeler.runner import JobStatus, readable_log
 from trainer.core.args import add_dataclass_arguments, from_namespace
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.launch import CONFIG_DIR
 from trainer.core.orpo_config import ORPOArgs
-from trainer.core.preferences import PreferenceStore
 
 FAKE_TRAINER = textwrap.dedent('''
     import argparse, os, signal, sys, time

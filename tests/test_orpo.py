@@ -15,10 +15,10 @@ import torch
 
 from conftest import MICRO_REQUESTS
 from diagram import build_prompt
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.events import final_event, read_events
 from trainer.training.orpo import ORPOArgs, train_orpo
 from trainer.training.preference_data import check_not_cut, split_pairs, token_lengths
-from trainer.core.preferences import PreferenceStore
 from trainer.core.template import model_input
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

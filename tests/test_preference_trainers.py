@@ -58,7 +58,7 @@ def test_unpair_makes_chosen_desirable_and_rejected_undesirable():
 def test_tokenized_rows_keep_generation_prompt_and_eos_and_the_guard_catches_a_cut(name, micro_sft_checkpoint,
                                                                                    tmp_path):
     from trainer.generation.modeling import load_model
-    from trainer.training.preference_run import TrainerParts
+    from trainer.training.preference_parts import TrainerParts
 
     module = importlib.import_module(TRAINERS[name].module)
     model, tokenizer = load_model(micro_sft_checkpoint, for_training=True)

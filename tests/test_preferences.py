@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from labeler.quotas import progress
-from trainer.core.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, PreferenceStore, open_store, pair_id_for
+from trainer.core.csv_store import PreferenceStore
+from trainer.core.preferences import COLUMNS, MAX_TEXT_CHARS, PreferenceError, open_store, pair_id_for
 
 DIAGRAM = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]"
 

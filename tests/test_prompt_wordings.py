@@ -13,9 +13,10 @@ import pytest
 
 from diagram import build_prompt, canonical_prompt, extract_request
 from diagram.prompt import ORIGINAL_DATA_SUFFIX, PROMPT_PREFIX, PROMPT_SUFFIX
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.datasets_io import DataFileError, load_reference_csv, task_category
 from trainer.generation.evaluate import add_eval_arguments, load_rows, run_eval
-from trainer.core.preferences import PreferenceStore, pair_id_for
+from trainer.core.preferences import pair_id_for
 from trainer.core.schema import request_category
 from trainer.core.template import encode_prompt, model_input
 

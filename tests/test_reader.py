@@ -8,9 +8,10 @@ import pytest
 
 from diagram import parse
 from diagram.plan import Plan, PlanLineError, fits, parse_plan_line, read_plan_line, structure_regex
-from diagram.reader import (REQUEST_EXAMPLES, edit_plan, explain_request, read_dense, read_request, read_steps,
-                            request_kind)
+from diagram.reader import REQUEST_EXAMPLES, edit_plan, explain_request, read_request, request_kind
 from diagram.reader_code import UNSTATED
+from diagram.reader_dense import read_dense
+from diagram.reader_steps import read_steps
 from diagram.style import STYLE_REGEX
 from trainer.data.synth import make_example
 

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from testing.adversarial import ADVERSARIAL_UNITS, FUZZ_TOKENS, adversarial_requests
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, Plan, fits, parse_plan_line
-from diagram.reader import (MAX_REQUEST_CHARS, edit_plan, explain_request, read_dense, read_request, read_steps,
-                            request_kind)
+from diagram.reader import edit_plan, explain_request, read_request, request_kind
+from diagram.reader_dense import read_dense
+from diagram.reader_steps import read_steps
+from diagram.reader_text import MAX_REQUEST_CHARS
 
 CPU_BOUND_S = 0.5  # per request at the input limit; the benchmark shows < 0.1 s
 

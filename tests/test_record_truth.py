@@ -14,10 +14,12 @@ import sys
 import pytest
 
 from trainer.core.csv_records import parse_csv_bytes
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.fileio import sweep_dead_temps
-from trainer.core.judgment_store import JudgmentError, JudgmentStore, export_pairs, read_judgments
+from trainer.core.judgment_log import JudgmentError, read_judgments
+from trainer.core.judgment_store import JudgmentStore, export_pairs
 from trainer.core.judgments import judgment_from_pick
-from trainer.core.preferences import PreferenceError, PreferenceStore
+from trainer.core.preferences import PreferenceError
 from trainer.core.schema import JUDGMENTS_FILE
 
 TEXTS = [f"[0, {100 + 50 * i}, 100, 'rectangle', 60, 40, 'solid arrow', (1, 2, 3), (0, 0, 0), []]" for i in range(4)]

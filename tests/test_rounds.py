@@ -12,9 +12,9 @@ import pytest
 from diagram import build_prompt
 from testing.fakes import fake_checkpoint
 from trainer.core.checkpoint import lineage, read_manifest
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.events import final_event, read_events
 from trainer.core.judgments import is_heldout
-from trainer.core.preferences import PreferenceStore
 from trainer.loop.round_config import RoundArgs, round_args
 from trainer.loop.round_data import judgment_key, lineage_pair_ids, select_round
 from trainer.loop.rounds import TOO_FEW, RoundRefused, judge, train_round
@@ -217,7 +217,7 @@ def test_dpo_and_kto_reference_the_preference_trained_start(first_round, micro_s
     import torch
 
     from trainer.generation.modeling import load_model
-    from trainer.training.preference_run import TrainerParts, prepare_model
+    from trainer.training.preference_parts import TrainerParts, prepare_model
     from trainer.core.preference_trainers import TRAINERS
 
     _args, start, _verdict, _ids = first_round

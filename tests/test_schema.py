@@ -8,7 +8,7 @@ import pytest
 
 from diagram import build_prompt
 from labeler.labeling import LabelState, custom_prompt
-from trainer.core.preferences import PreferenceStore
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.schema import CATEGORIES, PREFERENCE_COLUMNS, PREFERENCE_REQUIRED, request_category
 
 CHOSEN = "[0, 100, 100, 'circle', 50, 50, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"

@@ -163,7 +163,7 @@ def test_sigkill_leftovers_are_swept_at_start_and_never_listed_or_activated(tmp_
                                           ("held-out eval", "eval")])
 def test_orpo_sigterm_acts_within_2_s_at_any_stage_and_leaves_nothing(
         tmp_path, micro_sft_checkpoint, stage, after):
-    from trainer.core.preferences import PreferenceStore
+    from trainer.core.csv_store import PreferenceStore
     from testing.fakes import seed_pairs
 
     store = PreferenceStore(tmp_path / "pairs.csv")

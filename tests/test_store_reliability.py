@@ -12,7 +12,8 @@ import pytest
 
 from testing.faults import delete_quote, sigkill_writers
 from trainer.core.csv_records import encode_row
-from trainer.core.preferences import COLUMNS, PreferenceError, PreferenceStore
+from trainer.core.csv_store import PreferenceStore
+from trainer.core.preferences import COLUMNS, PreferenceError
 
 DIAGRAM = "[0, 62, 300, 'round rectangle', 40, 40, 'solid arrow', (224, 224, 240), (64, 64, 128), [1]]"
 

@@ -16,7 +16,7 @@ from diagram.metrics import flow_direction, original_score, readability, tidy
 from diagram.style import parse_style_line
 from trainer.core.datasets_io import load_prompt_pool, load_sft_csv
 from diagram.layouts import STEP_LABELS
-from trainer.data import phrasing, synth
+from trainer.data import phrasing, structures
 from trainer.data.synth import (MAX_ANSWER_CHARS, SFT_COLUMNS, iter_examples, make_example,
                            make_prompt_pool, make_sft_rows, normalize_request, plan_from_info)
 
@@ -100,10 +100,10 @@ def test_a_merge_reads_like_picture_and_text_to_a_model_to_a_db():
     # stores it in a DB"
     rng = random.Random(0)
     for _ in range(20000):
-        chart = synth._sample_flowchart(rng)
+        chart = structures.sample_flowchart(rng)
         if chart.steps == ("picture", "text", "model", "db") and \
                 [len(r) for r in chart.ranks] == [2, 1, 1]:
-            request = synth._flow_request(chart, rng)
+            request = structures.flow_request(chart, rng)
             assert "picture and text" in request or "picture + text" in request
             assert "model" in request and "DB" in request
             return

@@ -22,7 +22,9 @@ from testing.style_source import (DIRECTIONS, LIKES, StyleSource, drawing, sampl
                                 uniform)
 from trainer.core.judgments import judgment_from_pick
 from trainer.core.selection import style_features
-from trainer.core.taste import N_FEATURES, fit_taste, fit_weights, newcombe, taste_verdict, text_style, wilson
+from trainer.core.taste import N_FEATURES, fit_taste, fit_weights, text_style
+from trainer.core.taste_stats import newcombe, wilson
+from trainer.core.taste_verdict import taste_verdict
 
 SCREENS = 60  # bench_taste's second milestone (issue 20: +50 points after 60 screens)
 

@@ -26,8 +26,8 @@ from testing.faults_ckpt import copy_checkpoint, parent_variants
 from conftest import REPO_ROOT, env_with_test_modules
 from testing.fakes import FakeGenerator, fake_checkpoint, make_context, seed_pairs, write_pool
 from trainer.core.checkpoint import CheckpointError, next_free_dir
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.lifetime import APP_PID_ENV, OutputBusy, app_alive, app_env, lock_path, output_lock
-from trainer.core.preferences import PreferenceStore
 from trainer.data.sanity import check_losses, judge_losses, loss_ceiling
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

@@ -1,5 +1,5 @@
 """One screen counts once: the preference trainers draw rows in proportion to their `weight`
-(preference_run.WeightedRows), and KTO learns from judged screens and both-bad screens
+(preference_parts.WeightedRows), and KTO learns from judged screens and both-bad screens
 (kto.kto_rows with --judgments)."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import torch
 
 from test_orpo import _answer
 from diagram import build_prompt
+from trainer.core.csv_store import PreferenceStore
 from trainer.core.judgment_store import JudgmentStore
 from trainer.core.judgments import Judgment, judgment_from_pick
 from trainer.training.preference_data import load_pairs, row_weights, unpair, weighting
-from trainer.training.preference_run import weighted_sampler
+from trainer.training.preference_parts import weighted_sampler
 from trainer.core.preference_trainers import TRAINERS
-from trainer.core.preferences import PreferenceStore
 from trainer.core.template import model_input
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
@@ -74,7 +74,7 @@ def test_load_pairs_carries_each_rows_weight(tmp_path):
 @pytest.mark.parametrize("name", list(TRAINERS))
 def test_every_trainer_draws_its_rows_by_weight(name, micro_sft_checkpoint, tmp_path):
     from trainer.generation.modeling import load_model
-    from trainer.training.preference_run import TrainerParts
+    from trainer.training.preference_parts import TrainerParts
 
     module = importlib.import_module(TRAINERS[name].module)
     model, tokenizer = load_model(micro_sft_checkpoint, for_training=True)
@@ -136,7 +136,7 @@ def test_kto_learns_from_judged_and_both_bad_screens(micro_sft_checkpoint, tmp_p
     from trainer.training.kto import build_trainer
     from trainer.core.kto_config import KTOArgs
     from trainer.generation.modeling import load_model
-    from trainer.training.preference_run import TrainerParts
+    from trainer.training.preference_parts import TrainerParts
 
     store = _judged_csv(tmp_path / "p.csv", n=2, both_bad=2)
     rows = [{**row, "length": 60} for row in load_pairs(store.pairs.path)]

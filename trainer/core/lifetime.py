@@ -102,7 +102,7 @@ def app_alive(value: str) -> bool:
 def _watch(value: str, poll_s: float, grace_s: float) -> None:
     while app_alive(value):
         time.sleep(poll_s)
-    os.kill(os.getpid(), signal.SIGTERM)  # the trainer's clean cancel (preference_run.SigtermCancels)
+    os.kill(os.getpid(), signal.SIGTERM)  # the trainer's clean cancel (preference_parts.SigtermCancels)
     time.sleep(grace_s)
     os._exit(EXIT_APP_GONE)
 

@@ -6,7 +6,7 @@ One entry per trainer: ORPO (the default), DPO, SimPO and KTO. Adding one is its
 - `<name>_config.py`: a torch-free subclass of `trainer.core.preference_config.PreferenceArgs` (the
   fields the labeler sets: `checkpoint, data, out, events, prompts`, the Train tab's
   `max_steps, epochs, eval_n`) adding its loss settings, at least `beta`;
-- `<name>.py`: a `trainer.training.preference_run.Recipe` (how to build its TRL trainer and check its
+- `<name>.py`: a `trainer.training.preference_parts.Recipe` (how to build its TRL trainer and check its
   tokenization) and `add_<name>_arguments(parser)`, `run_<name>(args) -> int`, `main()`; the shared
   run trains from a copy of the pairs, writes `trainer.core.events` progress and a final event, a
   checkpoint whose manifest kind is `<name>` (with `algorithm` and `settings`) and the pairs it

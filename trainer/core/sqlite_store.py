@@ -30,8 +30,8 @@ from typing import Any
 from trainer.core.csv_records import encode_rows
 from trainer.core.fileio import atomic_write, os_error_message
 from trainer.core.jsonl import Cursor
-from trainer.core.preferences import (COLUMNS, LOCK_TIMEOUT_S, REQUIRED, LockedStore, PreferenceError, PreferenceView,
-                                 make_row)
+from trainer.core.preferences import COLUMNS, LOCK_TIMEOUT_S, LockedStore, PreferenceError, PreferenceView, make_row
+from trainer.core.schema import PREFERENCE_REQUIRED as REQUIRED
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS pairs (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
            "pair_id TEXT NOT NULL UNIQUE, judgment_id TEXT NOT NULL DEFAULT '', data TEXT NOT NULL)",

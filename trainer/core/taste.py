@@ -17,7 +17,7 @@ moves the choices most (weight x mean difference over the pairs).
     taste.summary()   # "you prefer left-to-right (strong, 12 of 14 screens where it differed), ..."
     taste.heldout     # the same fit without the held-out judgments (`is_heldout`), scored on them
     taste.matches(style_features(diagram))   # on the preferred side of every clear preference
-    taste_verdict(taste, old_styles, new_styles, old_name="tiny-sft", new_name="orpo-1").text
+    taste_verdict(taste, old_styles, new_styles, old_name="tiny-sft", new_name="orpo-1").text  # taste_verdict.py
 
 Pairs with an invalid drawing say nothing about style (validity comes first for everyone) and are
 left out. "Screens where it differed": screens with a (chosen, rejected) pair whose feature differs
@@ -28,9 +28,8 @@ at most MAX_MATCH_PREFERENCES) preference (with none clear yet but some leaning,
 when the whole model ranks it above the median drawing the person was shown, said so in the verdict): left-to-right means `flow_direction`'s left-to-right (the
 direction feature above 0.854), a share feature (blue palette, a shape, a line style) above one
 half, a continuous one (hue, brightness, density) above the median of the drawings the person was
-shown. `taste_verdict` compares two models by the share of their sampled candidates that match
-(invalid ones never match), each with a Wilson interval and the difference with Newcombe's, then the
-held-out pair accuracy, and ends in a recommendation.
+shown. `trainer.core.taste_verdict` compares two models on it; the statistics are
+`trainer.core.taste_stats`'s.
 
 Pure: numpy, `diagram`, `trainer.core.judgments`, `trainer.core.selection`; no torch (the labeler imports it).
 """
@@ -40,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist, median
+from statistics import median
 from typing import Any
 
 import numpy as np
@@ -48,13 +47,13 @@ import numpy as np
 from diagram import parse
 from trainer.core.judgments import Judgment, derive_pairs, is_heldout
 from trainer.core.selection import style_features
+from trainer.core.taste_stats import chi2_sf, pct, two_sided_z, wald, wilson
 
 L2 = 0.25  # prior precision of every weight (features are in [0, 1]): a N(0, 2^2) prior
 MIN_DIFFERENCE = 0.2  # a feature "differed" on a screen when a pair differs by this much
 STRENGTHS = ((3.0, "strong"), (2.0, "medium"), (1.0, "weak"))
 CLEAR = ("strong", "medium")
 MAX_MATCH_PREFERENCES = 3
-Z95 = 1.959964
 TARGET_Z = 3.0  # "keep labeling about N more screens": until the strongest preference reaches this
 # direction feature above this = the mean edge points mostly that way (dx > |dy|: cos 45 deg)
 DIRECTION_CUT = 0.5 + 0.5 * math.sqrt(0.5)
@@ -188,26 +187,6 @@ def fit_weights(diffs: np.ndarray, weights: np.ndarray, l2: float = L2) -> tuple
     return w, np.linalg.inv(hess)
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion; (0, 1) with no observations."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def newcombe(a: tuple[int, int], b: tuple[int, int], z: float = Z95) -> tuple[float, float]:
-    """Interval of the difference of two independent proportions a - b ((successes, n) each):
-    Newcombe's hybrid score interval, built from the two Wilson intervals."""
-    pa, pb = a[0] / max(1, a[1]), b[0] / max(1, b[1])
-    la, ua = wilson(*a, z)
-    lb, ub = wilson(*b, z)
-    d = pa - pb
-    return d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2), d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)
-
-
 def strength_of(z: float) -> str | None:
     for bound, name in STRENGTHS:
         if abs(z) >= bound:
@@ -332,8 +311,8 @@ class Taste:
         if self.heldout is not None and self.heldout.pairs:
             lo, hi = self.heldout.interval()
             text += (f" On {self.heldout.screens} held-out screens it predicts your choice in "
-                     f"{self.heldout.correct} of {self.heldout.pairs} pairs ({_pct(self.heldout.accuracy)}, "
-                     f"95% CI {_pct(lo)}-{_pct(hi)}; 50% is a coin).")
+                     f"{self.heldout.correct} of {self.heldout.pairs} pairs ({pct(self.heldout.accuracy)}, "
+                     f"95% CI {pct(lo)}-{pct(hi)}; 50% is a coin).")
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -353,54 +332,6 @@ GROUPS = (("direction", (0, 1)), ("palette", (2, 3, 4, 5)), ("shapes", (6, 7, 8)
           ("density", (12,)))
 
 
-def wald(w: np.ndarray, cov: np.ndarray) -> tuple[float, int]:
-    """(w' cov^+ w, rank of cov): the Wald statistic that all of w is zero and its degrees of freedom."""
-    rank = int(np.linalg.matrix_rank(cov, tol=1e-10))
-    if rank == 0:
-        return 0.0, 1
-    return max(0.0, float(w @ np.linalg.pinv(cov, rcond=1e-10) @ w)), rank
-
-
-def chi2_sf(x: float, df: int) -> float:
-    """P(chi-square with `df` degrees of freedom > x): the regularized upper incomplete gamma
-    Q(df/2, x/2), by its series below a + 1 and its continued fraction above (Numerical Recipes)."""
-    a, x = df / 2.0, x / 2.0
-    if x <= 0:
-        return 1.0
-    log_front = -x + a * math.log(x) - math.lgamma(a)
-    if x < a + 1:
-        term = total = 1.0 / a
-        n = a
-        for _ in range(500):
-            n += 1
-            term *= x / n
-            total += term
-            if term < total * 1e-15:
-                break
-        return max(0.0, 1.0 - total * math.exp(log_front))
-    tiny = 1e-300
-    b, c, d = x + 1 - a, 1 / tiny, 1 / (x + 1 - a)
-    h = d
-    for i in range(1, 500):
-        an = -i * (i - a)
-        b += 2
-        d = an * d + b
-        d = tiny if abs(d) < tiny else d
-        c = b + an / c
-        c = tiny if abs(c) < tiny else c
-        d = 1 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1) < 1e-15:
-            break
-    return min(1.0, math.exp(log_front) * h)
-
-
-def two_sided_z(p_value: float) -> float:
-    """The |z| of a two-sided normal test with this p-value (so z 3 = p 0.0027 whatever the df)."""
-    return -float(NormalDist().inv_cdf(max(p_value, 1e-300) / 2)) if p_value < 1 else 0.0
-
-
 def _centring() -> np.ndarray:
     """The projection that replaces each one-hot group's weights by their deviations from the group mean."""
     p = np.eye(N_FEATURES)
@@ -414,10 +345,6 @@ def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def _arrays(pairs: Sequence[StylePair]) -> tuple[np.ndarray, np.ndarray]:
@@ -487,101 +414,3 @@ def fit_taste(judgments: Iterable[Judgment], *, l2: float = L2,
     utility_cut = median(float(np.dot(w, s)) for s in shown) if shown else 0.0
     return Taste(tuple(float(x) for x in w), tuple(float(x) for x in se), len({p.judgment_id for p in pairs}),
                  len(pairs), tuple(prefs), cuts, heldout, utility_cut)
-
-
-# ---------------------------------------------------------------- the verdict
-
-
-@dataclass(frozen=True)
-class TasteVerdict:
-    """Two models compared on the learned taste; `direction` is better / worse / unchanged /
-    unknown (nothing leans even weakly, or no sampled candidates)."""
-
-    old_name: str
-    new_name: str
-    old: tuple[int, int]  # (candidates matching the taste, candidates)
-    new: tuple[int, int]
-    difference: tuple[float, float] | None  # 95% interval of new share - old share
-    direction: str
-    recommendation: str
-    text: str
-    pair_accuracy: tuple[float | None, float | None, int] = (None, None, 0)  # old, new, held-out pairs
-
-
-def count_matches(taste: Taste, styles: Styles) -> tuple[int, int]:
-    """(candidates matching the taste, candidates); invalid candidates (None) never match."""
-    return sum(taste.matches(s) for s in styles), len(styles)
-
-
-def taste_verdict(taste: Taste, old_styles: Styles | None, new_styles: Styles | None, *,
-                  old_name: str = "previous", new_name: str = "new", pair_old: float | None = None,
-                  pair_new: float | None = None, pairs_n: int = 0, where: str = "") -> TasteVerdict:
-    """The new model against the old on the person's taste, then on held-out pairs, in words.
-
-    `old_styles`/`new_styles`: one style vector (None: invalid) per candidate each model sampled
-    on the same held-out prompts; `where` says which ("on 10 held-out prompts, 2 each")."""
-    pair_line = ""
-    if pairs_n and pair_new is not None:
-        pair_line = (f" Second measure, {pairs_n} held-out pairs: `{new_name}` gives your chosen diagram "
-                     f"the higher likelihood in {_pct(pair_new)}, `{old_name}` in {_pct(pair_old)} "
-                     "(50% is a coin).")
-    pairs = (pair_old, pair_new, pairs_n)
-    if not taste.clear and not taste.tentative:
-        more = taste.screens_to_clear()
-        rec = f"keep labeling about {more} more screens"
-        text = (f"No taste learned yet ({taste.screens} screens), so the run cannot be judged on "
-                f"it.{pair_line} **Recommendation: {rec}**, then train again.")
-        return TasteVerdict(old_name, new_name, (0, 0), (0, 0), None, "unknown", rec, text, pairs)
-    if not old_styles or not new_styles:
-        rec = "no taste measure: sample held-out prompts (Eval prompts > 0) to compare"
-        text = (f"Your taste: {taste.match_words()}. The run sampled no held-out prompts with both "
-                f"models, so it cannot be compared on it.{pair_line} **Recommendation: {rec}.**")
-        return TasteVerdict(old_name, new_name, (0, 0), (0, 0), None, "unknown", rec, text, pairs)
-    old, new = count_matches(taste, old_styles), count_matches(taste, new_styles)
-    lo, hi = newcombe(new, old)
-    (olo, ohi), (nlo, nhi) = wilson(*old), wilson(*new)
-    share = lambda c: c[0] / max(1, c[1])  # noqa: E731
-    head = (f"Drawn your way ({taste.match_words()}): `{new_name}` {_pct(share(new))} of {new[1]} candidates "
-            f"(95% CI {_pct(nlo)}-{_pct(nhi)}), `{old_name}` {_pct(share(old))} of {old[1]} "
-            f"({_pct(olo)}-{_pct(ohi)}){' ' + where if where else ''}; difference "
-            f"{100 * (share(new) - share(old)):+.0f} points (95% CI {100 * lo:+.0f} to {100 * hi:+.0f}).")
-    more = max(taste.screens_to_clear(), 5 * math.ceil(max(10, taste.screens) / 5))
-    if lo > 0:
-        direction, rec = "better", f"activate `{new_name}`"
-        why = "it draws your way more often"
-    elif hi < 0:
-        direction, rec = "worse", f"keep `{old_name}`"
-        why = "the run moved away from your taste"
-    else:
-        direction = "unchanged"
-        rec = f"the run did not move the taste: keep `{old_name}` and label about {more} more screens"
-        why = "the difference is within the noise"
-    if taste.tentative and direction != "unchanged":
-        why += f"; your taste is not clear yet, so label about {taste.screens_to_clear()} more screens too"
-    text = f"{head}{pair_line} **Recommendation: {rec}** ({why})."
-    return TasteVerdict(old_name, new_name, old, new, (lo, hi), direction, rec, text, pairs)
-
-
-def _manifest_styles(side: Mapping[str, Any]) -> list | None:
-    styles = (side.get("sampling") or {}).get("styles")
-    if not isinstance(styles, list):
-        return None
-    # a style vector of another length comes from another feature set: not comparable
-    return [s if isinstance(s, list) and len(s) == N_FEATURES else None for s in styles]
-
-
-def manifest_verdict(taste: Taste, manifest: Mapping[str, Any], *, old_name: str, new_name: str) -> TasteVerdict:
-    """`taste_verdict` from what training stored in the new checkpoint's manifest: `verdict.previous`
-    / `verdict.new` (`prefers_chosen` on the held-out pairs, `sampling.styles` of the candidates both
-    sampled on the same held-out prompts); a round's own held-out pair accuracies (`round`) win."""
-    verdict = manifest.get("verdict") or {}
-    round_ = manifest.get("round") or {}
-    new, old = verdict.get("new") or {}, verdict.get("previous") or {}
-    if round_:
-        pairs = (round_.get("accuracy_before"), round_.get("accuracy_after"), int(round_.get("heldout_pairs") or 0))
-    else:
-        pairs = (old.get("prefers_chosen"), new.get("prefers_chosen"), int(verdict.get("heldout_pairs") or 0))
-    sampling = new.get("sampling") or {}
-    where = f"on {sampling.get('n_prompts')} held-out prompts, {sampling.get('k')} each" if sampling.get("n_prompts") else ""
-    return taste_verdict(taste, _manifest_styles(old), _manifest_styles(new), old_name=old_name, new_name=new_name,
-                         pair_old=pairs[0], pair_new=pairs[1], pairs_n=pairs[2], where=where)

@@ -8,7 +8,7 @@
 Tokenized exactly as the trainers and the generator do: the prompt through
 `template.encode_prompt` (the stored, `build_prompt`-wrapped prompt in either wording, chat
 wrapper and BOS added), each answer apart, without special tokens, with the tokenizer's EOS id
-appended (`preference_run.tokenize_separately`, `template.encode_example`). Answers are scored
+appended (`preference_parts.tokenize_separately`, `template.encode_example`). Answers are scored
 in batches (right-padded; a causal model's real positions never see the padding).
 
 A pair counts as right when the chosen answer's *mean* per-token log-probability is higher than

@@ -146,7 +146,8 @@ def _train_and_judge(args: RoundArgs, plan: RoundPlan, cancel: threading.Event, 
                      events: str) -> tuple[Path, dict[str, Any]]:
     import torch
 
-    from trainer.training.preference_run import Cancelled, train_preference
+    from trainer.training.preference_parts import Cancelled
+    from trainer.training.preference_run import train_preference
 
     if args.train.threads:
         torch.set_num_threads(args.train.threads)
@@ -185,7 +186,7 @@ def train_round(args: RoundArgs, cancel: threading.Event | None = None) -> tuple
 
     Raises RoundRefused (too few new judgments), Cancelled (SIGTERM / `cancel`), ValueError."""
     from trainer.core.lifetime import watch_app
-    from trainer.training.preference_run import Cancelled, sigterm_sets
+    from trainer.training.preference_parts import Cancelled, sigterm_sets
 
     watch_app()  # started by the app: end with it, judging included (trainer.core.lifetime)
     cancel = cancel or threading.Event()
@@ -235,7 +236,7 @@ def train_round(args: RoundArgs, cancel: threading.Event | None = None) -> tuple
 
 def run_round(namespace: argparse.Namespace) -> int:
     """`diagramlab round`: 0 done (either verdict), 1 refused or failed, 143 cancelled."""
-    from trainer.training.preference_run import Cancelled
+    from trainer.training.preference_parts import Cancelled
 
     try:
         out, verdict = train_round(round_from_namespace(namespace))

@@ -5,7 +5,7 @@
 
 The run is `trainer.training.preference_run` (as for ORPO). DPO (Rafailov et al. 2023,
 arXiv:2305.18290) compares the policy's log-ratio chosen/rejected with the parent's, so it needs a
-frozen reference: `preference_run.reference_model` (a copy of the parent for the tiny full
+frozen reference: `preference_parts.reference_model` (a copy of the parent for the tiny full
 model; with LoRA the adapter-disabled model, no second copy of the 1.3B weights). Prompt and
 answer are tokenized separately (`DiagramDPOTrainer._prepare_dataset`), as SFT and generation do.
 
@@ -21,8 +21,8 @@ from trl import DPOConfig, DPOTrainer
 
 from trainer.core.dpo_config import DPOArgs
 from trainer.training.preference_data import check_ids_not_cut
-from trainer.training.preference_run import (Recipe, TrainerParts, WeightedRows, command_functions, reference_model,
-                                    run_module, tokenize_separately)
+from trainer.training.preference_parts import Recipe, TrainerParts, WeightedRows, reference_model, tokenize_separately
+from trainer.training.preference_run import command_functions, run_module
 
 
 class DiagramDPOTrainer(WeightedRows, DPOTrainer):

@@ -9,8 +9,8 @@ answer as desirable and its rejected one as undesirable (`preference_data.unpair
 weight each). With `--judgments data/label_judgments.jsonl` (`kto_rows`) a judged screen instead
 gives its best answers desirable and its worst undesirable (`trainer.core.judgments.unpaired`, weights
 summing to 1), and a "both bad" screen, which no pair can express, gives every shown candidate as
-undesirable; rows are drawn by weight (`preference_run.WeightedRows`). Like DPO it needs a frozen reference
-(`preference_run.reference_model`). Its KL estimate pairs each prompt with a neighbour's answer
+undesirable; rows are drawn by weight (`preference_parts.WeightedRows`). Like DPO it needs a frozen reference
+(`preference_parts.reference_model`). Its KL estimate pairs each prompt with a neighbour's answer
 inside a batch, so TRL requires sequential batches of more than one row: rows are shuffled once
 (seeded) and a batch holds `2 * --batch-size` rows, the same text as a batch of pairs.
 
@@ -28,12 +28,12 @@ from typing import Any
 from datasets import Dataset
 from trl import KTOConfig, KTOTrainer
 
-from trainer.core.judgment_store import parse_judgments
+from trainer.core.judgment_log import parse_judgments
 from trainer.core.judgments import Judgment, unpaired
 from trainer.core.kto_config import KTOArgs
 from trainer.training.preference_data import check_ids_not_cut, unpair
-from trainer.training.preference_run import (Recipe, TrainerParts, WeightedRows, command_functions, reference_model,
-                                    run_module, tokenize_separately)
+from trainer.training.preference_parts import Recipe, TrainerParts, WeightedRows, reference_model, tokenize_separately
+from trainer.training.preference_run import command_functions, run_module
 from trainer.core.template import model_input
 
 ROW_KEYS = ("prompt", "completion", "label", "weight", "judgment_id", "length")

@@ -28,8 +28,9 @@ from trl.experimental.orpo import ORPOConfig, ORPOTrainer
 
 from trainer.core.orpo_config import ORPOArgs
 from trainer.training.preference_data import check_not_cut
-from trainer.training.preference_run import (Cancelled, Recipe, SeparateAnswerTokens, TrainerParts, WeightedRows,
-                                    command_functions, run_module, training_arguments)
+from trainer.training.preference_parts import (Cancelled, Recipe, SeparateAnswerTokens, TrainerParts, WeightedRows,
+                                               training_arguments)
+from trainer.training.preference_run import command_functions, run_module
 
 __all__ = ["Cancelled", "DiagramORPOTrainer", "ORPOArgs", "train_orpo", "run_orpo", "main"]
 

@@ -12,7 +12,7 @@ layout, the split, lengths and the no-cut checks.
 
 Every row carries its `weight` (the store's column, 1 for rows without one: a screen's pairs
 share 1) and `judgment_id`; the trainers draw rows in proportion to the weight
-(`preference_run.WeightedRows`), so one labeled screen counts once however many pairs it gave.
+(`preference_parts.WeightedRows`), so one labeled screen counts once however many pairs it gave.
 
 TRL truncates the answer when prompt + answer > max_length and its EOS goes with it, so
 `fit_rows` measures every row (prompt with BOS + longer answer + EOS), drops those over the cap,

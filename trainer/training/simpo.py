@@ -18,8 +18,8 @@ from __future__ import annotations
 from trl.experimental.cpo import CPOConfig, CPOTrainer
 
 from trainer.training.preference_data import check_not_cut
-from trainer.training.preference_run import (Recipe, SeparateAnswerTokens, TrainerParts, WeightedRows, command_functions,
-                                    run_module)
+from trainer.training.preference_parts import Recipe, SeparateAnswerTokens, TrainerParts, WeightedRows
+from trainer.training.preference_run import command_functions, run_module
 from trainer.core.simpo_config import SimPOArgs
 
 

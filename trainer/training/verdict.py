@@ -8,7 +8,7 @@ answer token, EOS included, as ORPO's odds ratio uses): the share of held-out pa
 sampling quality (validity, EOS stops, original-project score) and each candidate's style vector
 on the same held-out pool prompts for both; a parent that is itself an ORPO checkpoint has its own
 numbers cached in its manifest (`verdict.new.sampling`), reused when the evaluation settings match.
-The Train tab leads with the taste verdict built from those styles (`trainer.core.taste.manifest_verdict`:
+The Train tab leads with the taste verdict built from those styles (`trainer.core.taste_verdict.manifest_verdict`:
 the share of each model's candidates drawn the person's way), the pair share second.
 
 Losses are not compared: the parent may be an SFT model, whose loss is not ORPO's.

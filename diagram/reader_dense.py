@@ -1,0 +1,321 @@
+"""Read the layer sizes a dense-net request states (`diagram.reader.read_request` calls it).
+
+    >>> read_dense("MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs")
+    (3, 5, 4, 2)
+
+Size chains (`4-8-8-3`, `8 -> 4 -> 2`, `[5, 9, 5]`, `layer sizes 5, 9, 5`), sizes by role (`3 inputs`,
+`input size 4`, `in=6`, `hidden layers of 6 and 7`, `three hidden layers with 6 nodes each`,
+`2 hidden layers (5 and 3 nodes)`, `hidden 1 (6)`, `10-class output`, `a single output`), numbers as
+words, `nn.Linear(3, 7)` chains, Keras `Dense(...)` lists. `read_dense_or_refused` tells a count of
+layers too big to build anything from (REFUSED) apart from nothing read (None). Linear time: the
+request is cleaned first (`diagram.reader_text.clean`) and every repeat over free text is bounded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from diagram.plan import MAX_LAYERS
+from diagram.reader_text import clean
+
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "twenty": 20, "single": 1,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b")
+# ---- dense nets -------------------------------------------------------------------------------
+
+_ARROW = r"(?:-+>|→|⟶|=+>|>)"
+_LIST = r"\d+(?:\s*(?:,|and|&|/|then)\s*(?:and\s+|&\s*|then\s+)?\d+){0,24}"
+_UNIT = r"(?:\s*(?:nodes?|neurons?|units?|cells?|features?|dims?|dimensions?|elements?|values?|wide))?"
+_INPUT_WORD = r"(?:inputs?|in(?=[ \t]*(?:[,;)\n]|$|\d|=))|features?|obs|observations?|input\s+(?:nodes?|neurons?|features?|units?|values?|elements?|dims?))"
+_ADJ = r"(?:value|sigmoid|softmax|linear|regression|class|way|prediction|probability|output|scalar|binary)"
+_OUTPUT_WORD = (r"(?:outputs?|out|classes|class|actions?|logits?|targets?|labels?|"
+                r"output\s+(?:nodes?|neurons?|units?|values?|elements?|classes))")
+
+
+_ROLE_WORDS = ("input", "inputs", "output", "outputs", "hidden", "layer", "layers", "neuron", "neurons",
+               "nodes", "network", "features", "units")
+
+
+def _fix_typos(text: str) -> str:
+    """'hiden' -> 'hidden', 'imputs' -> 'inputs', 'nuerons' -> 'neurons' (words of 5+ letters)."""
+    memo: dict[str, str] = {}  # each distinct word is looked up once per call
+
+    def fix(m: re.Match) -> str:
+        word = m.group()
+        if len(word) < 5 or word in _ROLE_WORDS:
+            return word
+        if word not in memo:
+            close = difflib.get_close_matches(word, _ROLE_WORDS, n=1, cutoff=0.8)
+            memo[word] = close[0] if close else word
+        return memo[word]
+    return re.sub(r"[a-z]+", fix, text)
+
+
+_SUBSCRIPT = re.compile(r"\\[()\[\]]|\$|\b[a-z]_\{?\d{1,3}\}?|\b[xyh]\d{1,3}\b(?![ \t]*[:=(])")
+_NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b(?![ \t]*[:=(])")
+
+
+def normalise(text: str) -> str:
+    text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
+    text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
+    text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
+    text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
+    text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
+    text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
+    text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
+    text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer))", "1 ", text)
+    text = re.sub(r"(?<!\d )\b(?:binary|scalar|sigmoid)\s+output\b", "1 output", text)
+    return text
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text)]
+
+
+def _linear_chain(text: str) -> list[int] | None:
+    """nn.Linear(3, 7), Linear(7, 2) ... -> [3, 7, 2] when the shapes agree."""
+    pairs = [(int(a), int(b)) for a, b in re.findall(r"linear\(\s*(\d+)\s*,\s*(\d+)", text)]
+    if not pairs or any(pairs[i][1] != pairs[i + 1][0] for i in range(len(pairs) - 1)):
+        return None
+    return [pairs[0][0]] + [b for _, b in pairs]
+
+
+def _size_chain(text: str) -> list[int] | None:
+    """A chain that states every layer: 4-8-8-3, 8 -> 4 -> 2, [5, 9, 5], 'layer sizes 5, 9, 5'."""
+    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
+                    r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
+                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",
+                    r"(?<![\w.:])(\d+(?:[ \t]*:[ \t]*\d+){2,24})(?![\w.:])",  # "described as 3:4:2"
+                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?![\w.])",
+                    r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
+                    r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
+                    r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+){1,24})"):
+        match = re.search(pattern, text)
+        if match:
+            return _numbers(match.group(1))
+    # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions"
+    parts = re.split(_ARROW, text)
+    if len(parts) >= 2:
+        counts = [_numbers(p) for p in parts]
+        if all(len(c) >= 1 for c in counts):
+            tail = [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
+            if all(len(c) == 1 for c in counts[1:-1]):
+                return tail
+    return None
+
+
+def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
+    """(inputs, hidden sizes in order, outputs) named by role words."""
+    found: list[tuple[int, str, list[int]]] = []  # (position, role, sizes)
+    taken: list[tuple[int, int]] = []
+
+    def add(match: re.Match, role: str, sizes: list[int], end: int | None = None) -> None:
+        span = (match.start(), match.end() if end is None else end)
+        if any(a < span[1] and span[0] < b for a, b in taken):
+            return
+        taken.append(span)
+        found.append((span[0], role, sizes))
+
+    role_after = re.compile(rf"{_UNIT}[ \t]*[- ]?(?:{_INPUT_WORD}|{_OUTPUT_WORD}|sigmoid|softmax)\b")
+
+    def sizes_in(m: re.Match, group: int) -> tuple[list[int], int]:
+        """The numbers of a list group up to the first one that names an input or output, and
+        where the last one taken ends."""
+        sizes, end = [], m.start(group)
+        for num in re.finditer(r"\d+", m.group(group)):
+            if role_after.match(text, m.start(group) + num.end()):
+                break
+            sizes.append(int(num.group()))
+            end = m.start(group) + num.end()
+        return sizes, end
+
+    # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
+                         rf"(input|hidden|output)[ \t]+layers?", text):
+        add(m, m.group(2), _numbers(m.group(1)))
+    between = (r"[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
+               r"each of|with|of|having|sized|=|:|\(|are|,)?[ \t]*\[?[ \t]*")
+    # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
+    for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
+        count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
+        if len(sizes) == 1 and count > 1:
+            if count > MAX_LAYERS:  # never build a list from a huge count: the request reads as nothing
+                add(m, "refused", [], end)
+                continue
+            sizes = sizes * count
+        if sizes:
+            add(m, "hidden", sizes, end)
+    for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+){0,24})\s*,?\s*[\])]", text):
+        add(m, "hidden", _numbers(m.group(1)))  # hidden_layer_sizes=(10, 5), h=[5,5], hidden_sizes=[4]
+    for m in re.finditer(r"\blayer[ \t]*\d+[ \t]*\((input|output|hidden)\)[ \t]*[:=][ \t]*(\d+)", text):
+        add(m, m.group(1), [int(m.group(2))])  # "Layer 1 (input): 2 nodes"
+    for m in re.finditer(r"\banother(?:[ \t]+(?:one|hidden layer|layer))?[ \t]+(?:with|of)[ \t]+(\d+)", text):
+        add(m, "hidden", [int(m.group(1))])  # "a hidden layer with 7 neurons, another one with 4"
+    for m in re.finditer(r"(\d+)[ \t]+(?:units?|neurons?|nodes?)[ \t]+wide\b", text):
+        add(m, "hidden", [int(m.group(1))])  # "a 1-hidden-layer net, 11 units wide"
+    for m in re.finditer(r"\bhidden\W+(\d+)[ \t]+layers?\W+(\d+)", text):  # "hidden = 2 layers, 9 units"
+        count = int(m.group(1))
+        add(m, "hidden", [int(m.group(2))] * count) if count <= MAX_LAYERS else add(m, "refused", [])
+    for m in re.finditer(r"\b(?:fc|dense|linear|h|layer)[ _]?\d+[ \t]*[:=][ \t]*(\d+)", text):  # "fc1: 12"
+        add(m, "hidden", [int(m.group(1))])
+    for m in re.finditer(r"hidden(?:\s+layer)?\s+\d+\s*(?:\(|:|=|with|of|has)\s*(\d+)", text):  # "hidden 1 (6)"
+        add(m, "hidden", [int(m.group(1))])
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+hidden\b(?!\s+layer)", text):  # "5 hidden", "7 and 5 hidden nodes"
+        add(m, "hidden", _numbers(m.group(1)))
+    # "hidden layers of 6 and 7", "hidden: 10", "hidden sizes 4 and 4", "a hidden layer of 5"
+    for m in re.finditer(rf"hidden(?:[ \t]+(?:layers?|sizes?|widths?|units?|neurons?|nodes?|dims?))?{between}({_LIST})",
+                         text):
+        sizes, end = sizes_in(m, 1)
+        if sizes:
+            add(m, "hidden", sizes, end)
+    for m in re.finditer(rf"(?<!input )(?<!output )(?<!hidden )\b(?:(?:then|and|with)[ \t]+)?(?:\d+[ \t]+)?"
+                         rf"(?:hidden[ \t]+)?layers?[ \t]+(?:of|with)[ \t]+({_LIST})",
+                         text):  # "input layer of 8, then layers of 4 and 2, ..."
+        sizes, end = sizes_in(m, 1)
+        if sizes:
+            add(m, "hidden", sizes, end)
+    other_word = r"(?!and\b|or\b|hidden\b|in\b|out\b)[a-z]+[ \t]+"  # "4 state inputs", "2 action outputs"
+    for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:d(?:im(?:ensional)?)?[ \t]+)?(?:{_ADJ}[ \t]+|{other_word})?{_INPUT_WORD}\b",
+                         text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\binputs?[ \t]+(?:is|are)[ \t]+(\d+)[- ]?d", text):  # "input is 10-dimensional"
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:inputs?|state)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|of size|vector))?"
+                         r"[ \t]*(?:of size|of|with|has|having|is|=|:|\(|,|\|)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:inputs?|outputs?)\b[^.;\n]{0,40}?\((\d+)[ \t]*(?:nodes?|neurons?|units?|features?)?\)",
+                         text):  # "Inputs: x1, x2, x3 (3 nodes)"
+        add(m, "input" if m.group().startswith("in") else "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:vector|embedding)[ \t]+of[ \t]+(?:size|dim(?:ension)?)[ \t]+(\d+)", text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
+                         r"in_dim|d_in)\s*[=:]?\s*(\d+)", text):
+        add(m, "input", [int(m.group(1))])
+    for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:(?:{_ADJ}[ \t]+|{other_word})(?:{_ADJ}[ \t]+|{other_word})?)?{_OUTPUT_WORD}\b",
+                         text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:outputs?|out)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|of size))?[ \t]*"
+                         r"(?:of size|of|with|has|having|is|=|:|\(|,|\|)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:out_features|output_dim|output_size|n_outputs|num_outputs|num_classes|n_classes|"
+                         r"out_dim|d_out|num[-_ ]classes|n[-_ ]classes)\s*[=:]?\s*(\d+)", text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"(\d+)[- ]way\b", text):  # "a 10-way softmax"
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:softmax|classify|classifies)\s+(?:over|into)\s+(\d+)|"
+                         r"\b(?:predicts?|predicting|produces?|producing|returns?|returning|emits?|gives?)"
+                         r"[ \t]+(\d+)", text):
+        add(m, "output", [int(m.group(1) or m.group(2))])
+    found.sort()
+    return found, taken
+
+
+_CLAUSES = re.compile(r"[,;.:]\s|\s(?:and|while|whereas|with)\s|\n")
+_ROLE = (("input", re.compile(r"\binputs?\b|\bfeatures?\b")),
+         ("output", re.compile(r"\boutputs?\b|\bclasses\b")),
+         ("hidden", re.compile(r"\bhidden\b|\b(?:first|second|third|fourth|next|another|last hidden)\b|"
+                               r"\bbetween them\b|\bin between\b|\bmiddle\b")))
+_SIZE_IN_CLAUSE = re.compile(r"(?<![\w.-])(\d{1,7})(?![\w.]|-\d)(?!\s*(?:-|\s)?(?:(?:hidden|input|output)\s+)?layers?\b)")
+_LAYER_COUNT = re.compile(r"(?<![\w.])(\d{1,2})\s+(?:hidden\s+|more\s+|other\s+)?layers?\b")
+
+
+def _clause_roles(text: str) -> tuple[int, ...] | None:
+    """Sizes told clause by clause, in whatever order: "an output layer with 1 neuron, and two
+    layers between them with 6 and 3", "3 neurons in input layer, 2 neurons in hidden layer and 1
+    neuron in output layer", "the first hidden layer has 3 neurons, the second one has 2". None
+    unless an input and an output size and every clause's role are clear."""
+    if not re.search(r"\blayers?\b", text):
+        return None
+    parts: dict[str, list[int]] = {"input": [], "hidden": [], "output": []}
+    text = re.sub(r"\b(first|second|third|fourth|another|next|last|this|that|the) 1\b", r"\1 one", text)
+    pending: str | None = None  # a role named in a clause whose size comes in the next one
+    for clause in _CLAUSES.split(text):
+        roles = [role for role, pattern in _ROLE if pattern.search(clause)]
+        sizes = [int(n) for n in _SIZE_IN_CLAUSE.findall(clause)]
+        if len(roles) > 1:
+            if sizes:
+                return None  # two roles and sizes in one clause: leave it to the patterns
+            continue
+        role = roles[0] if roles else pending
+        if not sizes:
+            pending = role
+            continue
+        pending = role if role == "hidden" else None  # "between them with 6 and 3": a list goes on
+        if role is None:
+            return None
+        count = _LAYER_COUNT.search(clause)
+        if role == "hidden" and count and len(sizes) == 1 and int(count.group(1)) <= MAX_LAYERS:
+            sizes = sizes * int(count.group(1))
+        if role != "hidden" and len(sizes) != 1:
+            return None
+        parts[role].extend(sizes)
+    if len(parts["input"]) != 1 or len(parts["output"]) != 1:
+        return None
+    return (parts["input"][0], *parts["hidden"], parts["output"][0])
+
+
+def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: list[tuple[int, int]]) -> list[int]:
+    """Sizes with no role between the first input and the last output ("8 in, 4, 2, 4, 8 out")."""
+    first_in = min((p for p, role, _ in found if role == "input"), default=None)
+    last_out = max((p for p, role, _ in found if role == "output"), default=None)
+    if first_in is None or last_out is None or last_out < first_in:
+        return []
+    sizes = []
+    for num in re.finditer(r"\d+", text):
+        if first_in < num.start() < last_out and not any(a <= num.start() < b for a, b in taken):
+            sizes.append(int(num.group()))
+    return sizes
+
+
+def read_dense(request: str) -> tuple[int, ...] | None:
+    """The layer sizes a dense-net request states (input first), or None."""
+    sizes = read_dense_or_refused(request)
+    return None if sizes == REFUSED else sizes
+
+
+REFUSED = ()  # what read_dense_or_refused returns for a count too big to build anything from
+
+
+def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
+    """read_dense, or REFUSED when the request states a count of layers too big to build."""
+    request = clean(request)
+    if not request:
+        return None
+    text = normalise(request)
+    chain = _linear_chain(text)
+    if chain:
+        return tuple(chain)
+    keras = [int(n) for n in re.findall(r"\bdense\(\s*(?:units\s*=\s*)?(\d+)", text)]
+    keras_in = re.search(r"input_(?:shape|dim)\s*=\s*\(?\s*(\d+)|\binput\(\s*(?:shape\s*=\s*)?\(?\s*(\d+)|"
+                         r"\(\s*batch(?:_size)?\s*,\s*(\d+)\s*\)|\bin_features\s*=\s*(\d+)", text)
+    if keras and keras_in:  # Dense(9, input_shape=(4,)), Dense(5), Dense(1)
+        return (int(next(g for g in keras_in.groups() if g)), *keras)
+    if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
+        return REFUSED  # "99999999 hidden layers": nothing is built from a count that big
+    text = re.sub(r"\b\d+[- ]layers?\b(?!\s+(?:of|with))(?<!hidden layer)(?:\s*\([^)]*\))?", " ", text)  # "3-layer net"
+    found, taken = _roles(text)
+    if any(role == "refused" for _, role, _ in found):
+        return REFUSED
+    inputs = [s for _, role, sizes in found if role == "input" for s in sizes]
+    hidden = [s for _, role, sizes in found if role == "hidden" for s in sizes]
+    outputs = [s for _, role, sizes in found if role == "output" for s in sizes]
+    if re.search(r"\bfed by\b|\bfeeding from\b", text) and found and found[0][1] == "output":
+        hidden = hidden[::-1]  # "the output is fed by a hidden layer of 6, which is fed by one of 8"
+    no_hidden = re.search(r"\bno hidden\b|without (?:a |any )?hidden|nothing in between", text)
+    if inputs and outputs and (hidden or no_hidden):
+        return (inputs[0], *([] if no_hidden else hidden), outputs[-1])
+    chain = _size_chain(text)
+    if chain and len(chain) >= 2:
+        return tuple(chain)
+    told = _clause_roles(text)  # roles told clause by clause, in any order
+    if told:
+        return told
+    if inputs and outputs:
+        # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
+        return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+    return None

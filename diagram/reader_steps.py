@@ -1,0 +1,251 @@
+"""Read the named steps of a pipeline or flowchart request (`diagram.reader.read_request` calls it).
+
+    >>> read_steps("loader -> (BM25, FAISS) -> reranker -> LLM").line()
+    '# steps: Loader > BM25, FAISS > Reranker > LLM'
+
+Arrow chains with parallel groups (`a -> (b, c) -> d`, `b + c`, `[b | c]`), bullet and numbered
+lists, "first ..., then ..., finally ...", "A feeds B and C, which ...", "from A to B via C", the
+original project's "process that consists of first, X that, with A and B as input, and C as output,
+and then D", and one loop back ("X loops back to Y", "and back to Y", "(loop)"). Linear time: the
+request is cleaned first (`diagram.reader_text.clean`), every repeat over free text is bounded and
+the loop-back clause is looked for in the last 200 characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagram.plan import MAX_PLAN_NODES, Plan, clean_label
+from diagram.reader_text import clean
+
+
+# ---- pipelines and flowcharts ----------------------------------------------------------------
+
+_LOOP_PATTERNS = tuple(re.compile(p, re.I) for p in (
+    r"[,;]?\s*(?:and\s+)?(?:then\s+)?(?P<src>[^,;.\n]{1,48}?)\s+(?:loops?|feeds?|goes|cycles?|returns?|sends\s+\w+)\s+back\s+(?:in)?to\s+(?P<dst>[^,;.\n()]{1,48}?)\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]?\s*(?:with\s+)?a\s+loop\s+from\s+(?P<src>[^,;.\n]{1,48}?)\s+(?:back\s+)?to\s+(?P<dst>[^,;.\n()]{1,48}?)\s*[.]?\s*$",
+    r"[,;]?\s*(?:\()?(?:and\s+)?(?:then\s+)?back\s+to\s+(?P<dst>[^,;.\n()]{1,48}?)\)?\s*(?:\(loop\))?\s*[.]?\s*$",
+    r"[,;]\s*(?P<src>[^,;.\n]{1,48}?)\s*(?:-+>|→|=>)\s*(?P<dst>[^,;.\n()]{1,48}?)\s*\(loop\)\s*[.]?\s*$",
+))
+_SEP = re.compile(r"\s*(?:-+>|→|⟶|=+>|\s>\s)\s*")
+_ARROWS = re.compile(r"\s*(?:-+>|→|⟶|=+>)\s*")  # with these in the text, " > " is a comparison
+
+
+def _separator(text: str) -> re.Pattern:
+    """The step separator of a text: arrows, and " > " only where no arrow is written
+    ("read value -> check if value > threshold -> alert": the check is one step)."""
+    return _ARROWS if _ARROWS.search(text) else _SEP
+_FEED_VERBS = (r"(?:feeds? into|feeds?|goes to|go to|sends? (?:data|it|them|its output|results?) to|"
+               r"flows? into|(?:is|are) passed to|outputs? to|connects? to|passes (?:it|them|data) to|"
+               r"(?:is|are) sent to|writes? to|goes into|go into|leads? to)")
+_HEAD = re.compile(r"^\s*(?:(?:please|pls|could you|can you|would you)\s+)?(?:draw|sketch|make|show|create|diagram)?"
+                   r"[^:\n]{0,60}:\s*(?=\S)", re.I)
+_SPLIT_GROUP = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*\+\s*|\s*\|\s*|\s*&\s*)\s*")
+_FILLER = re.compile(r"^(?:the|a|an|then|and|finally|first|next|to|into|both|it|which|in parallel)\s+|"
+                     r"\s*\((?:in parallel|parallel|loop|again)\)\s*$|\s+(?:in parallel|again)$", re.I)
+
+
+def _split_group(part: str) -> list[str]:
+    part = part.strip().strip(".;:")
+    inner = re.fullmatch(r"[(\[{]\s*([^()\[\]{}]+?)\s*[)\]}]", part)
+    part = inner.group(1) if inner else re.sub(r"\s*\([^()]*\)", "", part)  # "ranker (two-tower + FAISS)"
+    names = [_tidy(n) for n in _SPLIT_GROUP.split(part)]
+    return [n for n in names if n]
+
+
+def _tidy(name: str) -> str:
+    name = re.sub(r"\s*\([^()]*\)", "", name.strip())  # "(in parallel)", "raw events (Kafka)"
+    name = name.strip().strip(".;:,()[]{}\"'`").strip()
+    for _ in range(3):
+        name = _FILLER.sub("", name).strip()
+    return name
+
+
+def _label(name: str) -> str:
+    return clean_label(name[:1].upper() + name[1:]) if name else name
+
+
+ORIGINAL = re.compile(r"\s*(?:an?\s+)?process\s+(?:that\s+)?consists?\s+of\b", re.I)
+_POLITE_HEAD = re.compile(
+    r"^\s*(?:(?:hi|hey|hello)\b[,!.]?\s*)?(?:(?:please|pls|plz|kindly)\s+)?"
+    r"(?:(?:could|can|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?)?"
+    r"(?:i\s+(?:need|want|would like|'d like)\s+(?:a|an|the)\s+(?:diagram|chart|drawing|picture|sketch)\s+(?:of|for)\s+"
+    r"(?:(?:a|an|the)\s+)?)?"
+    r"(?:(?:draw|sketch|make|create|build|show|visuali[sz]e|render|diagram|plot)\s+"
+    r"(?:me\s+)?(?:(?:a|an|the)\s+)?(?:(?:diagram|chart|picture|flowchart|drawing|sketch|flow)\s+(?:of|for)\s+"
+    r"(?:(?:a|an|the)\s+)?)?)?", re.I)
+_POLITE_SENTENCE = re.compile(r"^\s*(?:(?:could|can|would)\s+you\s+(?:please\s+)?(?:draw|diagram|sketch|visuali[sz]e|make)"
+                              r"\s+(?:this|the following|it)|please\s+diagram\s+the\s+following|"
+                              r"draw\s+this(?:\s+flow)?|here\s+is\s+(?:my|the)\s+\w+)\s*[?.:!]\s*", re.I)
+_POLITE_AS = re.compile(r"\s+as\s+an?\s+(?:diagram|picture|chart|flowchart|drawing)$", re.I)
+_POLITE_WORD = re.compile(r"(?<=\W)(?:please|pls|thanks?(?: you)?|thx|cheers)$", re.I)
+
+
+def _strip_polite_tail(text: str) -> str:
+    """Without a closing ", thanks!", " please", " as a diagram" (plain string steps: linear time)."""
+    text = text.rstrip(" \t\n,.;!?")
+    word = _POLITE_WORD.search((" " + text)[-13:])  # the word is at most 10 characters
+    if word:
+        text = text[: len(text) - len(word.group())].rstrip(" \t\n,.;!")
+    tail = _POLITE_AS.search(text[-40:])  # the pattern is bounded to the last 40 characters
+    return text[: len(text) - len(tail.group())] if tail else text
+
+
+def unwrap(request: str) -> str:
+    """The request without a polite or imperative wrapper ("Could you draw ...", ", thanks!")."""
+    text = _POLITE_SENTENCE.sub("", request.strip(), count=1)
+    text = _POLITE_HEAD.sub("", text, count=1)
+    return _strip_polite_tail(text).strip() or request.strip()
+
+
+def _find_loop(text: str) -> tuple[str, str | None, str | None]:
+    """(text without the loop clause, loop source or None (= last step), loop destination).
+
+    A loop clause is the request's last clause, so the patterns only see the text from the last
+    separator on, at most its last 200 characters (their names are bounded to 48 characters, as
+    `read_steps` labels are): linear time in the request's length.
+    """
+    body = text.rstrip(" \t\n.")
+    # a match holds two names of <= 48 characters, a few words and single spaces (`clean`)
+    start = max(0, len(body) - 200, max(body.rfind(c) for c in ",;.\n"))
+    window = text[start:]
+    for pattern in _LOOP_PATTERNS:
+        match = pattern.search(window)
+        if match:
+            src = match.groupdict().get("src")
+            return text[: start + match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
+    return text, None, None
+
+
+def _groups_original(text: str) -> list[list[str]] | None:
+    """The original project's 'process that consists of first, X that, with A and B as input, ...'."""
+    match = re.match(ORIGINAL.pattern + r"\s+(?:first,?\s*)?(.*)$", text, re.I | re.S)
+    if not match:
+        return None
+    body = match.group(1)
+    steps = re.split(r",\s*and\s+then\s+|,\s*then\s+", body)
+    groups: list[list[str]] = []
+    for step in steps:
+        io = re.match(r"(?P<x>.{1,200}?)\s+that,?\s+with\s+(?P<ins>.{1,200}?)\s+as\s+inputs?"
+                      r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
+        if io:
+            groups.append(_split_group(io.group("ins")))
+            groups.append([_tidy(io.group("x"))])
+            if io.group("outs"):
+                groups.append(_split_group(io.group("outs")))
+        else:
+            groups.append(_split_group(step))
+    return groups
+
+
+_HEAD_WORDS = r"\b(?:flow\s*chart|process|pipeline|workflow|diagram|steps|lifecycle|architecture)\b"
+_INPUT_OUTPUT = re.compile(r"\bwith\s+(?P<ins>.{1,200}?)\s+as\s+(?:the\s+)?inputs?"
+                           r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+(?:the\s+)?outputs?)?", re.I)
+
+
+def _from_to_via(flat: str) -> tuple[str, str, str] | None:
+    """'... from A to B via C, D (in that order)' -> (A, B, 'C, D'), by string search (linear)."""
+    low = flat.lower()
+    start = re.search(r"\bfrom ", low)
+    to = low.find(" to ", start.end() + 1) if start else -1
+    via = low.find(" via ", to + 5) if to >= 0 else -1
+    if via < 0 or not flat[via + 5:].strip():
+        return None
+    rest = re.sub(r"\s*\(in that order\)\s*$", "", flat[via + 5:], flags=re.I)
+    return flat[start.end(): to], flat[to + 4: via], rest
+
+
+def _groups(text: str) -> list[list[str]] | None:
+    original = _groups_original(text)
+    if original:
+        return original
+    lines = [ln for ln in (x.strip() for x in text.splitlines()) if ln]
+    bullets = [re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I)
+               for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)]
+    if len(bullets) >= 2:
+        return [_split_group(b) for b in bullets]
+    whole = flat = " ".join(lines)
+    sep = _separator(flat)
+    flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
+    if sep.search(flat):
+        parts = sep.split(flat)
+        parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
+        return [_split_group(p) for p in parts]
+    via = _from_to_via(flat)
+    if via:
+        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via[2]) if _tidy(n)]
+        return [_split_group(via[0])] + middle + [_split_group(via[1])]
+    if re.search(rf"\b{_FEED_VERBS}\b", flat, re.I):
+        parts = re.split(rf"\s*(?:[,;.]\s*(?:which|and that|and both|and they|these|it|that|then)?\s*|\s+which\s+)?"
+                         rf"\b(?:both\s+|then\s+|all\s+)?{_FEED_VERBS}\s+", flat, flags=re.I)
+        groups = []
+        for i, part in enumerate(parts):
+            # "Y; Y" / "Y. Y" / "Y, Y": the object of one clause is the subject of the next
+            if 0 < i < len(parts) - 1:
+                for sep in (r";", r"\.\s", r",\s"):
+                    halves = re.split(r"\s*" + sep + r"\s*", part.strip())
+                    if len(halves) == 2 and halves[0].strip().lower() == halves[1].strip().lower():
+                        part = halves[0]
+                        break
+            groups.append(_split_group(part))
+        return groups
+    io = _INPUT_OUTPUT.search(whole)
+    if io:  # "pipeline with A and B as input, and C as output: s1, s2, s3"
+        rest = (whole[: io.start()] + " " + whole[io.end():]).strip()
+        rest = rest.split(":", 1)[1] if ":" in rest else ""
+        middle = [[_tidy(n)] for n in re.split(r"\s*[,;]\s*(?:and\s+|then\s+)?|\s+then\s+", rest) if _tidy(n)]
+        outs = [_split_group(io.group("outs"))] if io.group("outs") else []
+        return [_split_group(io.group("ins"))] + middle + outs
+    steps = re.split(r"\s*(?:,?\s*(?:and\s+)?(?:then|finally|ending in|next)\b|\band\s+then\b|;|\.\s+then\b)\s*",
+                     flat, flags=re.I)
+    if len(steps) >= 3 and re.search(_HEAD_WORDS, steps[0], re.I) and ";" in flat:
+        steps = steps[1:]  # "flow chart of the bug triage process; new bug; reproduce; ..."
+    if len(steps) >= 3 or (len(steps) == 2 and re.search(r"\b(?:then|finally|ending in)\b", flat, re.I)):
+        steps[0] = re.sub(r"^(?:.*?\bfirst(?:ly)?|start with|begin with|start by)\s*,?\s*", "", steps[0], flags=re.I)
+        return [_split_group(s) for s in steps]
+    paren = re.match(r"[^()]*\(([^()]+)\)\s*$", flat)
+    if paren and paren.group(1).count(",") >= 1:
+        return [[_tidy(n)] for n in paren.group(1).split(",") if _tidy(n)]
+    listed = re.split(r"\s*(?::|\?|\s[-–—]\s)\s*", whole, maxsplit=1)
+    body = listed[1] if len(listed) == 2 else whole
+    if body.count(",") >= 2:  # "invoice processing: scanned PDF, OCR, ...", "START, READ N, END"
+        items = [_tidy(n) for n in re.split(r"\s*,\s*(?:and\s+)?", body)]
+        return [[n] for n in items if n]
+    pair = re.fullmatch(r"(\S+(?:\s+\S+){0,3})\s+to\s+(\S+(?:\s+\S+){0,3})", flat.strip(" ."))
+    if pair:
+        return [_split_group(pair.group(1)), _split_group(pair.group(2))]
+    return None
+
+
+def read_steps(request: str) -> Plan | None:
+    """The named steps of a pipeline/flowchart request as ranks (+ one loop), or None."""
+    request = clean(request)
+    if not request:
+        return None
+    text, src, dst = _find_loop(unwrap(request))
+    text = re.sub(r"\s*(?:-+>|→|⟶|=+>|,|;)\s*$", "", text)
+    groups = _groups(text)
+    if not groups or any(not g for g in groups) or not 2 <= sum(len(g) for g in groups) <= MAX_PLAN_NODES:
+        return None
+    if any(len(name) > 48 or len(name.split()) > 7 for g in groups for name in g):
+        return None
+    plan = Plan.steps([[_label(n) for n in g] for g in groups])
+    if dst is None:
+        return plan
+    to = _step_index(plan.labels, dst)
+    frm = _step_index(plan.labels, src) if src else plan.n_nodes - 1
+    if to is None or frm is None or to >= frm:
+        return plan
+    return Plan.steps(plan.ranks, ((frm, to),))
+
+
+def _step_index(labels: tuple[str, ...], name: str) -> int | None:
+    """The step a loop names: the same label, else the one label containing its words
+    ("back to the selector" -> "Active learning selector")."""
+    want = _label(name).lower()
+    exact = [i for i, label in enumerate(labels) if label.lower() == want]
+    if exact:
+        return exact[0]
+    pattern = re.compile(r"\b" + re.escape(want) + r"\b")
+    within = [i for i, label in enumerate(labels) if want and pattern.search(label.lower())]
+    return within[0] if len(within) == 1 else None

@@ -1,0 +1,27 @@
+"""The request text as the reader's rules see it (`diagram.reader`, `reader_dense`, `reader_steps`):
+`clean(request)` makes every run of blanks one space, drops empty lines and reads every number of
+7+ digits as TOO_BIG, or gives None for text over MAX_REQUEST_CHARS. That is what keeps reading
+linear in the request's length (issue 19).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
+MAX_REQUEST_CHARS = 2_000
+_BLANKS = re.compile(r"[^\S\n]+")
+_LONG_NUMBER = re.compile(r"\d{7,}")
+TOO_BIG = "9999999"  # what any number of 7+ digits reads as: more than any size or count allowed
+
+
+def clean(request: str) -> str | None:
+    """The request with every run of blanks one space and no empty lines, or None when it is over
+    MAX_REQUEST_CHARS, and every number of 7+ digits as TOO_BIG: the reader's patterns then see at
+    most one whitespace character and 7 digits in a row, which (with their bounded repeats) keeps
+    reading linear in the request's length."""
+    if not isinstance(request, str) or len(request.strip()) > MAX_REQUEST_CHARS:
+        return None
+    request = _LONG_NUMBER.sub(TOO_BIG, request)
+    lines = (_BLANKS.sub(" ", line).strip() for line in request.splitlines())
+    return "\n".join(line for line in lines if line)
