@@ -414,3 +414,23 @@ def test_sft_from_a_damaged_checkpoint_is_refused(variant, message, micro_sft_ch
     with pytest.raises(CheckpointError, match=message):
         train_sft(args)
     assert not (tmp_path / "sft").exists()
+
+
+def test_known_answers_follow_the_lineage_to_the_parents_training_data(tmp_path):
+    """A model preference-trained for two steps is judged on what its SFT parent learned too."""
+    from trainer.core.checkpoint import write_manifest
+    from trainer.data.sanity import known_answers
+
+    sft_csv = tmp_path / "sft.csv"
+    sft_csv.write_text("input_data,output_data\nparent request,parent answer\n", encoding="utf-8")
+    pairs_csv = tmp_path / "pairs.csv"
+    pairs_csv.write_text("prompt,chosen,rejected\npair request,chosen answer,rejected answer\n", encoding="utf-8")
+    (tmp_path / "ckpts" / "sft").mkdir(parents=True)
+    (tmp_path / "ckpts" / "orpo-1").mkdir()
+    write_manifest(tmp_path / "ckpts" / "sft", kind="sft", base_model="x", data_file=str(sft_csv))
+    write_manifest(tmp_path / "ckpts" / "orpo-1", kind="orpo", base_model="x", data_file=str(pairs_csv),
+                   parent_checkpoint=str(tmp_path / "ckpts" / "sft"))
+    rows = known_answers(tmp_path / "ckpts" / "orpo-1")
+    assert ("pair request", "chosen answer") in rows and ("parent request", "parent answer") in rows
+    assert rows.index(("pair request", "chosen answer")) < rows.index(("parent request", "parent answer"))
+    assert ("parent request", "parent answer") not in known_answers(tmp_path / "ckpts" / "sft")[1:]

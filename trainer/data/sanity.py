@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trainer.core.checkpoint import CheckpointError, read_manifest
+from trainer.core.checkpoint import CheckpointError, lineage, read_manifest
 from trainer.core.preference_trainers import TRAINERS
 
 TRAINED_KINDS = ("sft", *TRAINERS)  # kinds that claim to have learnt the answer format
@@ -106,10 +106,14 @@ def reference_answers(n: int = ROWS_PER_SOURCE) -> list[tuple[str, str]]:
 def known_answers(directory: str | Path | None, extra: Iterable[str | Path] = ()) -> list[tuple[str, str]]:
     """(stored prompt, answer) rows a model that is what `directory` claims should find likely:
     the first rows of its own training data, of each `extra` CSV (the pairs about to be trained
-    on), then the project's reference answers."""
+    on), then those of its parents' training data (a model preference-trained for two steps still
+    knows what its SFT parent learned, not yet the pairs), then the project's reference answers."""
     rows: list[tuple[str, str]] = []
-    sources = list(_training_data(Path(directory))) if directory is not None else []
-    for path in [*sources, *map(Path, extra)]:
+    own = list(_training_data(Path(directory))) if directory is not None else []
+    parents = [p for d in (lineage(directory, limit=4)[1:] if directory is not None else [])
+               for p in _training_data(d)]
+    extras = [Path(p) for p in extra]
+    for path in [*own, *extras, *[p for p in parents if p not in own and p not in extras]]:
         rows += _csv_rows(path, ROWS_PER_SOURCE)
     return rows + reference_answers()
 
