@@ -33,6 +33,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from trainer.core.fileio import pid_alive
+
 APP_PID_ENV = "DIAGRAMLAB_APP_PID"
 POLL_S = 0.5
 GRACE_S = 20.0  # after SIGTERM to itself, a trainer still alive (stuck in a C call) exits hard
@@ -56,7 +58,7 @@ def start_time(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except FileNotFoundError:
         if not Path("/proc/self/stat").exists():
-            return "" if _exists(pid) else None
+            return "" if pid_alive(pid) else None
         return None
     except OSError:
         return None
@@ -64,16 +66,6 @@ def start_time(pid: int) -> str | None:
     if fields[0] == "Z":  # a zombie has exited
         return None
     return fields[19]
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def app_env(env: dict[str, str] | None = None, pid: int | None = None) -> dict[str, str]:
