@@ -16,6 +16,7 @@ Every wait is for a state of the page (never a fixed sleep).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from testing.fakes import FakeGenerator, make_context
 from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
@@ -107,10 +108,18 @@ def test_one_screen_holds_every_drawing_and_the_action_bar(app, browser):
     open_page(page, url)
     page.get_by_text("Settings: candidates").click()
     slider = page.locator("#k input[type=number]")
-    slider.fill("6")
-    slider.press("Enter")
-    page.wait_for_function("document.querySelector('#k input[type=range]').value === '6'")
-    slider.press("Tab")  # the number box commits its value on blur too
+    for _ in range(5):  # a loaded page may re-render the box and drop a value typed meanwhile
+        slider.fill("6")
+        slider.press("Enter")
+        slider.press("Tab")  # the number box commits its value on blur too
+        try:
+            page.wait_for_function("document.querySelector('#k input[type=range]').value === '6'",
+                                   timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    else:
+        raise AssertionError("the K slider does not take the value 6")
     page.locator("#regenerate").click()
     ready(page, 6)
     for y in (0, 10_000):
