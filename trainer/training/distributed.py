@@ -70,6 +70,22 @@ def wait_for_everyone() -> None:
         _state().wait_for_everyone()
 
 
+def finish(ok: bool = True) -> None:
+    """Under a launcher: every process reaches the end (`ok`; after an error no one waits for the
+    others), then the process group is torn down before
+    the interpreter exits (left to exit, a gloo worker thread of a rank sometimes aborted the
+    process: "terminate called without an active exception", exit -6, after the checkpoint was
+    written)."""
+    if not launched():
+        return
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        if ok:
+            dist.barrier()
+        dist.destroy_process_group()
+
+
 @contextlib.contextmanager
 def main_first() -> Iterator[None]:
     """The main process runs the block first; the others run it after it finished."""
