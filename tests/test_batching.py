@@ -24,6 +24,7 @@ def _texts(cands):
     return [c.text for c in cands]
 
 
+@pytest.mark.slow  # over 4 s on an idle 2-core machine
 def test_concurrent_calls_are_merged_and_keep_their_own_samples(generator):
     source = BatchingSource(generator, window_s=0.5)
     assert isinstance(source, CandidateSource)

@@ -43,6 +43,7 @@ def test_the_inputs_that_stalled_the_app_read_in_bounded_time(text):
         assert _cpu(fn, text) < CPU_BOUND_S, (fn.__name__, text[:30])
 
 
+@pytest.mark.slow  # over 4 s on an idle 2-core machine
 def test_every_adversarial_run_at_the_input_limit_reads_in_bounded_time():
     texts = adversarial_requests(MAX_REQUEST_CHARS, prefixes=["", "MLP "], suffixes=["x", " loops back to a"])
     assert len(texts) == 4 * len(ADVERSARIAL_UNITS)

@@ -159,6 +159,7 @@ def _trained_requests(max_synthetic: int | None) -> tuple[list[str], int]:
     return [extract_request(p) for p in prompts], len(synthetic)
 
 
+@pytest.mark.slow  # over 4 s on an idle 2-core machine
 def test_heldout_not_in_training_rows_with_synthetic_prefix(heldout_norm):
     requests, n_synthetic = _trained_requests(SYNTH_PREFIX_ROWS)
     assert 0 < n_synthetic <= SYNTH_PREFIX_ROWS  # the retrained tiny-sft saw 2,000 synthetic rows

@@ -67,6 +67,7 @@ def _structure(info_text: str) -> dict:
     return info
 
 
+@pytest.mark.slow  # over 4 s on an idle 2-core machine
 def test_a_request_always_means_the_same_structure():
     # Styles vary freely, but the numbers/steps in a request must fix the reference's structure.
     by_request: dict[str, dict] = {}
@@ -173,6 +174,7 @@ def test_plan_line_summarises_the_structure_and_the_parser_skips_it():
                                       "shape_sizes": [1]})) == ""  # old rows without labels
 
 
+@pytest.mark.slow  # over 4 s on an idle 2-core machine
 def test_requests_cover_the_ways_people_ask():
     requests, long_chains, loops = [], 0, 0
     for ex in itertools.islice(iter_examples(seed=21, dl_fraction=0.4), 4000):
@@ -238,6 +240,7 @@ def test_prompt_pool_splits_are_disjoint_from_each_other_and_from_sft():
         assert_valid(r["reference"], r["dest_shape_info"])
 
 
+@pytest.mark.slow  # over 4 s on an idle 2-core machine
 def test_data_command_writes_loadable_files(tmp_path):
     sft, pool = tmp_path / "sft.csv", tmp_path / "pool.csv"
     cmd = [*diagramlab(), "data", "sft", "--out", str(sft), "--n-dl", "4", "--n-other", "6"]
