@@ -1,11 +1,16 @@
-"""Build the outside-written request corpora from `raw.txt`: dev.csv and blind.csv.
+"""Build the outside-written request corpora: dev.csv and blind.csv from `raw.txt`, blind2.csv from
+`raw2.txt`.
 
-Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind}.csv)
+Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2}.csv)
 
 `raw.txt` is the collection log: one record per `=== kind | source | field=value | ...` header,
 the request text below it exactly as written at the source (trimmed at its ends only). The split is
 deterministic: a row's id is a hash of its kind and text, and the row goes to the blind part when
 a second hash of that id is odd, so adding rows never moves an existing row between parts.
+
+`raw2.txt` (same format) is release 2's collection: every one of its rows is blind (`blind2.csv`,
+measured once per release, never tuned on). A row of raw2.txt that repeats a row of raw.txt (same
+text after lower-casing and dropping everything but letters and digits) is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw.txt"
-PARTS = ("dev", "blind")
+RAW2 = HERE / "raw2.txt"
+SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
+PARTS = (*SPLIT_PARTS, "blind2")   # blind2: every row of raw2.txt
 KINDS = ("dense", "cnn", "pipeline", "process")
 COLUMNS = ("id", "kind", "request", "source", "layers", "blocks", "steps", "decision", "loop", "edges")
 _HEADER = re.compile(r"^=== (?P<kind>\w+) \| (?P<source>[^|]+?)(?: \| (?P<rest>.*))?$")
@@ -46,7 +53,7 @@ def row_id(kind: str, text: str) -> str:
 
 def part_of(row_id_: str) -> str:
     """'dev' or 'blind', from a hash of the id alone (stable as rows are added)."""
-    return PARTS[int(hashlib.sha256(f"split:{row_id_}".encode()).hexdigest(), 16) % 2]
+    return SPLIT_PARTS[int(hashlib.sha256(f"split:{row_id_}".encode()).hexdigest(), 16) % 2]
 
 
 def parse_raw(text: str) -> list[Row]:
@@ -107,7 +114,23 @@ def to_csv(rows: list[Row]) -> str:
 
 
 def split(rows: list[Row]) -> dict[str, list[Row]]:
-    return {part: [r for r in rows if part_of(r.id) == part] for part in PARTS}
+    return {part: [r for r in rows if part_of(r.id) == part] for part in SPLIT_PARTS}
+
+
+def normalised(text: str) -> str:
+    """Lower case, letters and digits only, single spaces: what 'the same request' means here."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def build_parts(raw: str, raw2: str) -> dict[str, list[Row]]:
+    """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text."""
+    rows, rows2 = parse_raw(raw), parse_raw(raw2)
+    old = {normalised(r.request): r.id for r in rows}
+    for row in rows2:
+        if normalised(row.request) in old:
+            raise ValueError(f"raw2 row {row.id} repeats raw.txt row {old[normalised(row.request)]}: "
+                             f"{row.request[:60]!r}")
+    return {**split(rows), "blind2": rows2}
 
 
 def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
@@ -119,8 +142,8 @@ def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    rows = parse_raw(RAW.read_text(encoding="utf-8"))
-    for part, part_rows in split(rows).items():
+    parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"))
+    for part, part_rows in parts.items():
         target = HERE / f"{part}.csv"
         tmp = target.with_suffix(".csv.tmp")
         tmp.write_text(to_csv(part_rows), encoding="utf-8")
