@@ -118,8 +118,8 @@ def split(rows: list[Row]) -> dict[str, list[Row]]:
 
 
 def normalised(text: str) -> str:
-    """Lower case, letters and digits only, single spaces: what 'the same request' means here."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+    """Lower case, letters and digits only (any script), single spaces: what 'the same request' means."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def build_parts(raw: str, raw2: str) -> dict[str, list[Row]]:
