@@ -1,12 +1,13 @@
 """How the reader and the model cope with requests written by people outside the project (issue 21).
 
-Run: python -m benchmarks.bench_outside --part dev|blind [--checkpoint checkpoints/tiny-sft -k 4]
+Run: python -m benchmarks.bench_outside --part dev|blind|blind2 [--checkpoint checkpoints/tiny-sft -k 4]
          [--reader-only] [-n 50] [--seed 0] [--threads 1] [--json out.json]
 
-The corpora are `benchmarks/outside/{dev,blind}.csv` (see benchmarks/outside/README.md): sentences,
+The corpora are `benchmarks/outside/{dev,blind,blind2}.csv` (see benchmarks/outside/README.md): sentences,
 tables and pasted code taken as written from public material, each with the structure the text
-fixes. The BLIND part is measured once per release, before any change made after looking at it;
-never tune or train on it.
+fixes. The BLIND parts (blind: release 1, blind2: release 2) are measured once per release, before any
+change made after looking at them;
+never tune or train on them.
 
 Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on each request.
 - read: a plan came back at all

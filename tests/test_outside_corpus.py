@@ -1,5 +1,7 @@
 """The outside-written request corpora (benchmarks/outside) load, are big enough, sourced, and split
-stably; the bench's matching rules behave as documented. No accuracy is measured here."""
+stably; release 2's blind part (blind2.csv from raw2.txt) is what the log builds, shares no row with
+dev/blind, and every row has a source and an expected structure; the bench's matching rules behave as
+documented. No accuracy is measured here."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import pytest
 
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, sizes_match, step_in_labels)
-from benchmarks.outside.build import COLUMNS, KINDS, PARTS, RAW, load, parse_raw, part_of, split, to_csv
+from benchmarks.outside.build import (COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+                                      parse_raw, part_of, to_csv)
 from diagram import parse
 
 
@@ -27,7 +30,7 @@ def test_corpora_load_with_400_sourced_rows(parts):
 
 
 def test_split_is_disjoint_and_follows_the_id_hash(parts):
-    ids = {p: [r["id"] for r in parts[p]] for p in PARTS}
+    ids = {p: [r["id"] for r in parts[p]] for p in SPLIT_PARTS}
     assert len(set(ids["dev"])) == len(ids["dev"]) and len(set(ids["blind"])) == len(ids["blind"])
     assert not set(ids["dev"]) & set(ids["blind"])
     for part, part_ids in ids.items():
@@ -35,8 +38,9 @@ def test_split_is_disjoint_and_follows_the_id_hash(parts):
 
 
 def test_csvs_are_what_the_collection_log_builds(parts):
-    """Rebuilding from raw.txt gives the committed files byte for byte (stable ids and split)."""
-    built = split(parse_raw(RAW.read_text(encoding="utf-8")))
+    """Rebuilding from raw.txt and raw2.txt gives the committed files byte for byte (stable ids and split)."""
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"))
+    assert set(built) == set(PARTS)
     for part in PARTS:
         committed = (RAW.parent / f"{part}.csv").read_text(encoding="utf-8")
         assert to_csv(built[part]) == committed
@@ -99,3 +103,33 @@ def test_dense_sizes_from_plan_lines_and_drawings():
                  "[1, 100, 300, 'circle', 40, 40, 'solid arrow', (0, 0, 0), (0, 0, 0), [], 'Input']\n"
                  "[2, 400, 200, 'circle', 40, 40, 'solid arrow', (0, 0, 0), (0, 0, 0), [], 'Output']").diagram
     assert drawn_layers(half) is None  # node 1 does not point to the next layer
+
+
+def test_blind2_is_all_of_raw2_and_shares_no_row_with_dev_or_blind(parts):
+    raw2 = parse_raw(RAW2.read_text(encoding="utf-8"))
+    assert [r["id"] for r in parts["blind2"]] == [r.id for r in raw2]
+    assert len(parts["blind2"]) >= 200 and {r["kind"] for r in parts["blind2"]} == set(KINDS)
+    old = [r for p in SPLIT_PARTS for r in parts[p]]
+    assert not {r["id"] for r in parts["blind2"]} & {r["id"] for r in old}
+    assert not {normalised(r["request"]) for r in parts["blind2"]} & {normalised(r["request"]) for r in old}
+
+
+def test_every_blind2_row_has_a_source_and_an_expected_structure_for_its_kind(parts):
+    for row in parts["blind2"]:
+        assert row["source"].strip() and row["request"].strip(), row["id"]
+        own = {"dense": {"layers"}, "cnn": {"blocks"}}.get(row["kind"], {"steps", "decision", "loop", "edges"})
+        assert all(row[f].strip() for f in own - {"edges"}), row["id"]
+        assert not any(row[f] for f in {"layers", "blocks", "steps", "decision", "loop", "edges"} - own), row["id"]
+        if row["kind"] in ("pipeline", "process"):
+            steps = [s.strip() for s in row["steps"].split(";")]
+            assert len(steps) >= 2 and all(steps), row["id"]
+            for edge in filter(None, (e.strip() for e in row["edges"].split(";"))):
+                a, _, b = edge.partition(">")
+                assert a.strip() in steps and b.strip() in steps, (row["id"], edge)
+
+
+def test_build_refuses_a_raw2_row_that_repeats_raw_txt():
+    raw = "=== dense | https://x | layers=2-3-1\nA 2-3-1 net, please.\n"
+    with pytest.raises(ValueError, match="repeats raw.txt"):
+        build_parts(raw, "=== dense | https://y | layers=2-3-1\na 2 3 1 NET please\n")
+    assert [r.id for r in build_parts(raw, "=== dense | https://y | layers=2-4-1\na 2-4-1 net\n")["blind2"]]
