@@ -6,8 +6,7 @@ Run: python -m benchmarks.bench_outside --part dev|blind|blind2 [--checkpoint ch
 The corpora are `benchmarks/outside/{dev,blind,blind2}.csv` (see benchmarks/outside/README.md): sentences,
 tables and pasted code taken as written from public material, each with the structure the text
 fixes. The BLIND parts (blind: release 1, blind2: release 2) are measured once per release, before any
-change made after looking at them;
-never tune or train on them.
+change made after looking at them; never tune or train on them.
 
 Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on each request.
 - read: a plan came back at all
