@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from diagram.layouts import MARGIN
 from diagram.layouts import Style as PaletteStyle
-from diagram.metrics import back_edges, tidy
+from diagram.metrics import back_edges, count_crossings, segment_enters_box, tidy
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
 from diagram.plan import Plan, PlannedNode
 from diagram.style import Style, format_style
@@ -51,6 +51,7 @@ POINTS = 72.0  # graphviz works in inches; 1 px of the canvas is 1 pt here
 CHAR_PX = 6.5  # DejaVu Sans 10 pt, the renderer's label font, about this wide per character
 _SIZE = {"small": 0.8, "medium": 1.0, "large": 1.25}
 _STRETCH = {0.8: 1.4, 1.0: 1.9, 1.2: 2.5, 1.5: 3.5}  # cap on spreading a small layout over the canvas
+SPREADS = (1.5, 2.25, 3.5, 100.0)  # stretch caps tried along the flow, x the style's; 100: the room
 _RANKDIR = {"left_to_right": "LR", "top_to_bottom": "TB", "right_to_left": "RL", "bottom_to_top": "BT"}
 _SHAPE_BY_ROLE = {  # the "mixed" scheme
     "input": "circle", "hidden": "circle", "output": "circle", "model": "circle",
@@ -201,6 +202,114 @@ def _grid(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
     return centres
 
 
+def _flat(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],
+          sizes: dict[int, tuple[float, float]]) -> Diagram:
+    """The drawing at engine coordinates (before fitting), for counting crossings."""
+    return Diagram([Node(n.id, centres[n.id][0], centres[n.id][1], "rectangle", sizes[n.id][0],
+                         sizes[n.id][1], "solid arrow", (0, 0, 0), (0, 0, 0), tuple(n.targets))
+                    for n in nodes])
+
+
+def _rank_lines(centres: dict[int, tuple[float, float]], along: int) -> list[list[int]]:
+    """Node ids grouped by their line along the flow (centres within 1 unit), lines in order."""
+    lines: list[list[int]] = []
+    first = None
+    for i in sorted(centres, key=lambda i: centres[i][along]):
+        if first is None or centres[i][along] - first > 1.0:
+            lines.append([])
+            first = centres[i][along]
+        lines[-1].append(i)
+    return lines
+
+
+def _reading_order(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],
+                   sizes: dict[int, tuple[float, float]], along: int, y_up: bool, sep: float
+                   ) -> dict[int, tuple[float, float]]:
+    """The nodes of each rank in plan order (top to bottom, or left to right across a vertical
+    flow), the order the request names them, where dot permuted them with nothing gained: a rank
+    is re-packed (same centre, `sep` between boxes) only when that does not add crossings."""
+    across = 1 - along
+    sign = -1.0 if (across == 1 and y_up) else 1.0  # reading goes down the page: y up in dot
+    out = dict(centres)
+    for line in _rank_lines(centres, along):
+        if len(line) < 2:
+            continue
+        seen = sorted(line, key=lambda i: sign * centres[i][across])
+        if seen == sorted(line):
+            continue
+        half = {i: sizes[i][across] / 2 for i in line}
+        lo = min(centres[i][across] - half[i] for i in line)
+        hi = max(centres[i][across] + half[i] for i in line)
+        total = sum(2 * half[i] for i in line) + sep * (len(line) - 1)
+        pos = (lo + hi) / 2 - sign * total / 2
+        trial = dict(out)
+        for i in sorted(line):
+            c = pos + sign * half[i]
+            trial[i] = (c, trial[i][1]) if across == 0 else (trial[i][0], c)
+            pos += sign * (2 * half[i] + sep)
+        if count_crossings(_flat(nodes, trial, sizes)) <= count_crossings(_flat(nodes, out, sizes)):
+            out = trial
+    return out
+
+
+def _through(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],
+             sizes: dict[int, tuple[float, float]], edge: tuple[int, int], pad: float) -> list[int]:
+    """Nodes other than the edge's ends whose box (grown by `pad`) its straight line runs through."""
+    (ax, ay), (bx, by) = centres[edge[0]], centres[edge[1]]
+    hits = []
+    for n in nodes:
+        if n.id in edge:
+            continue
+        (x, y), (w, h) = centres[n.id], sizes[n.id]
+        if segment_enters_box(ax, ay, bx, by, x - w / 2 - pad, y - h / 2 - pad, x + w / 2 + pad,
+                              y + h / 2 + pad):
+            hits.append(n.id)
+    return hits
+
+
+def _clear_long_edges(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],
+                      sizes: dict[int, tuple[float, float]], along: int, pad: float
+                      ) -> dict[int, tuple[float, float]]:
+    """Edges that span ranks (loops' back edges: "LLM loops back to Loader") are drawn straight
+    (`diagram.render`); laid along a chain they run through the boxes between their ends and the
+    loop cannot be seen. The ranks strictly between such an edge's ends are moved across the flow,
+    together, just far enough (`pad` beside the line) that the line passes beside every box: a
+    chain with a loop becomes a ring. Kept only where it adds no crossing."""
+    across = 1 - along
+    edges = [(n.id, t) for n in nodes for t in n.targets if t != n.id and t in centres]
+    out = dict(centres)
+    for s, t in edges:
+        a0, a1 = sorted((out[s][along], out[t][along]))
+        between = [n.id for n in nodes if a0 + 1.0 < out[n.id][along] < a1 - 1.0]
+        if not between or not _through(nodes, out, sizes, (s, t), pad):
+            continue
+        (sx, sy), (tx, ty) = out[s], out[t]
+        p0, p1, q0, q1 = (sx, tx, sy, ty) if along == 0 else (sy, ty, sx, tx)
+        need_up = need_down = 0.0
+        for i in between:
+            c_along, c_across = out[i][along], out[i][across]
+            d, h = sizes[i][along] / 2 + pad, sizes[i][across] / 2
+            ends = []
+            for a in (max(c_along - d, a0), min(c_along + d, a1)):
+                ends.append(q0 + (q1 - q0) * (a - p0) / (p1 - p0))
+            need_up = max(need_up, max(ends) + pad + h - c_across)
+            need_down = max(need_down, c_across + h - min(ends) + pad)
+        before = (count_crossings(_flat(nodes, out, sizes)), len(_through(nodes, out, sizes, (s, t), pad)))
+        best = None
+        for shift in sorted((need_up, -need_down), key=abs):
+            trial = dict(out)
+            for i in between:
+                c = list(trial[i])
+                c[across] += shift
+                trial[i] = (c[0], c[1])
+            cost = (count_crossings(_flat(nodes, trial, sizes)), len(_through(nodes, trial, sizes, (s, t), pad)))
+            if cost[0] <= before[0] and cost[1] < before[1] and (best is None or cost < best[0]):
+                best = (cost, trial)
+        if best is not None:
+            out = best[1]
+    return out
+
+
 def _fit_axis(centres: list[float], halves: list[float], length: float, stretch_cap: float
               ) -> tuple[float, float, float]:
     """(offset, centre factor, size factor) mapping one axis into [MARGIN, length - MARGIN]:
@@ -232,15 +341,42 @@ def _fit_axis(centres: list[float], halves: list[float], length: float, stretch_
 
 
 def _place(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],
-           sizes: dict[int, tuple[float, float]], style: Style, y_up: bool) -> list[_Box]:
+           sizes: dict[int, tuple[float, float]], style: Style, y_up: bool, along: int,
+           spread: float = 1.0) -> list[_Box]:
+    """Boxes on the canvas; `spread` multiplies the style's stretch cap along the flow."""
     ids = [n.id for n in nodes]
     xs = [centres[i][0] for i in ids]
     ys = [(-centres[i][1] if y_up else centres[i][1]) for i in ids]
     cap = _STRETCH[style.gap]
-    ox, fx, gx = _fit_axis(xs, [sizes[i][0] / 2 for i in ids], CANVAS_WIDTH, cap)
-    oy, fy, gy = _fit_axis(ys, [sizes[i][1] / 2 for i in ids], CANVAS_HEIGHT, cap)
+    caps = (cap * spread, cap) if along == 0 else (cap, cap * spread)
+    ox, fx, gx = _fit_axis(xs, [sizes[i][0] / 2 for i in ids], CANVAS_WIDTH, caps[0])
+    oy, fy, gy = _fit_axis(ys, [sizes[i][1] / 2 for i in ids], CANVAS_HEIGHT, caps[1])
     return [_Box(i, ox + fx * x, oy + fy * y, sizes[i][0] * gx, sizes[i][1] * gy)
             for i, x, y in zip(ids, xs, ys)]
+
+
+def _clipped(nodes: Sequence[PlannedNode], boxes: list[_Box]) -> bool:
+    """Whether some edge's straight line runs through a box it does not connect (1 px inset, as
+    `diagram.metrics.edges_through_nodes` counts them)."""
+    by_id = {b.id: b for b in boxes}
+    for n in nodes:
+        a = by_id[n.id]
+        for t in n.targets:
+            if t == n.id or t not in by_id:
+                continue
+            b = by_id[t]
+            lo_x, hi_x = min(a.x, b.x), max(a.x, b.x)
+            lo_y, hi_y = min(a.y, b.y), max(a.y, b.y)
+            for c in boxes:
+                if c.id in (n.id, t):
+                    continue
+                left, right = c.x - c.w / 2 + 1, c.x + c.w / 2 - 1
+                top, bottom = c.y - c.h / 2 + 1, c.y + c.h / 2 - 1
+                if right <= lo_x or left >= hi_x or bottom <= lo_y or top >= hi_y:
+                    continue
+                if segment_enters_box(a.x, a.y, b.x, b.y, left, top, right, bottom):
+                    return True
+    return False
 
 
 def _to_nodes(nodes: Sequence[PlannedNode], boxes: list[_Box], roles: dict[int, str],
@@ -295,7 +431,16 @@ def layout(nodes: Sequence[PlannedNode], style: Style, method: str = "auto",
     y_up = centres is not None
     if centres is None:
         centres = _grid(nodes, sizes, back, style)
-    boxes = _place(nodes, centres, sizes, style, y_up)
+    along = 1 if style.direction in ("top_to_bottom", "bottom_to_top") else 0
+    sep = 0.3 * POINTS * style.gap
+    if y_up:
+        centres = _reading_order(nodes, centres, sizes, along, y_up, sep)
+    centres = _clear_long_edges(nodes, centres, sizes, along, sep)
+    boxes = _place(nodes, centres, sizes, style, y_up, along)
+    for spread in SPREADS:  # edges through boxes: spread the ranks further along the flow
+        if not _clipped(nodes, boxes):
+            break
+        boxes = _place(nodes, centres, sizes, style, y_up, along, spread)
     diagram = Diagram(_to_nodes(nodes, boxes, roles, shapes, style, 0))
     for shrink in (2, 4, 8):  # integer rounding may make two touching boxes overlap by a pixel
         if tidy(diagram).ok:
