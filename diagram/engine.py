@@ -52,6 +52,7 @@ CHAR_PX = 6.5  # DejaVu Sans 10 pt, the renderer's label font, about this wide p
 _SIZE = {"small": 0.8, "medium": 1.0, "large": 1.25}
 _STRETCH = {0.8: 1.4, 1.0: 1.9, 1.2: 2.5, 1.5: 3.5}  # cap on spreading a small layout over the canvas
 SPREADS = (1.5, 2.25, 3.5, 100.0)  # stretch caps tried along the flow, x the style's; 100: the room
+NEURON_SHRINK = (0.8, 0.65, 0.5)  # then neuron boxes x these, at the full spread
 _RANKDIR = {"left_to_right": "LR", "top_to_bottom": "TB", "right_to_left": "RL", "bottom_to_top": "BT"}
 _SHAPE_BY_ROLE = {  # the "mixed" scheme
     "input": "circle", "hidden": "circle", "output": "circle", "model": "circle",
@@ -296,7 +297,7 @@ def _clear_long_edges(nodes: Sequence[PlannedNode], centres: dict[int, tuple[flo
             need_down = max(need_down, c_across + h - min(ends) + pad)
         before = (count_crossings(_flat(nodes, out, sizes)), len(_through(nodes, out, sizes, (s, t), pad)))
         best = None
-        for shift in sorted((need_up, -need_down), key=abs):
+        for shift in sorted((need_up + 1.0, -need_down - 1.0), key=abs):  # 1: clear, not touching
             trial = dict(out)
             for i in between:
                 c = list(trial[i])
@@ -441,6 +442,12 @@ def layout(nodes: Sequence[PlannedNode], style: Style, method: str = "auto",
         if not _clipped(nodes, boxes):
             break
         boxes = _place(nodes, centres, sizes, style, y_up, along, spread)
+    neurons = {n.id for n in nodes if _NEURON.fullmatch(n.label or "")}
+    for factor in NEURON_SHRINK:  # still: smaller neurons (a tall flow of wide layers)
+        if not neurons or not _clipped(nodes, boxes):
+            break
+        smaller = {i: (w * factor, h * factor) if i in neurons else (w, h) for i, (w, h) in sizes.items()}
+        boxes = _place(nodes, centres, smaller, style, y_up, along, SPREADS[-1])
     diagram = Diagram(_to_nodes(nodes, boxes, roles, shapes, style, 0))
     for shrink in (2, 4, 8):  # integer rounding may make two touching boxes overlap by a pixel
         if tidy(diagram).ok:
