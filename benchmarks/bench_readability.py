@@ -1,6 +1,7 @@
 """Where readability is lost: the engine's drawings of real request sets, per factor, kind and style.
 
-    python -m benchmarks.bench_readability [--styles 4] [--seed 0] [--sets pool,1,2,3,4]
+    python -m benchmarks.bench_readability [--styles 4] [--seed 0] [--sets pool,1,2,3,4] [--method auto]
+    python -m benchmarks.bench_readability --checkpoint checkpoints/tiny-sft [-k 4]
 
 Reads every request of the pool's held-out split (`data/orpo_prompts.csv`) and of the hand-written
 sets (`benchmarks/requests_heldout*.csv`) with the reader (`diagram.reader.read_request`; requests
@@ -11,7 +12,12 @@ the distribution the model learned to sample) and splits the mean readability
 into its factors, per set and request kind, then per style field value. Beside it the reference
 layouts: the pool's own reference answers, and for the hand-written sets `diagram.layouts` (dense
 nets and flowcharts of named steps, the layouts the SFT answers used before the
-engine). "thru" is the mean count of (edge, node) pairs where a straight edge runs through a box
+engine). With `--checkpoint` it instead samples K candidates per prompt of the pool's held-out
+split as `diagramlab eval` does (seed 0 + row, grammar on, requests read) and sets each row's mean
+candidate readability beside its reference answer's, per row group (read by the reader or left to
+the model; plan kind): where the candidates' mean falls short of the references', and why.
+"excess" is the mean number of crossings beyond `unavoidable_crossings(plan)` (0: the layout
+adds none). "thru" is the mean count of (edge, node) pairs where a straight edge runs through a box
 it does not connect (`diagram.metrics.edges_through_nodes`, not in the score), "thru>0" the share
 of drawings with any. "gap<10" is the share of drawings whose smallest box gap is under COMFORTABLE_GAP.
 """
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import random
 import statistics
 from collections import defaultdict
@@ -37,7 +44,7 @@ from diagram.style import random_style
 SETS = {"1": "benchmarks/requests_heldout.csv", "2": "benchmarks/requests_heldout2.csv",
         "3": "benchmarks/requests_heldout3.csv", "4": "benchmarks/requests_heldout4.csv"}
 POOL = "data/orpo_prompts.csv"
-FACTORS = ("score", "spacing", "overlap", "off", "cross", "gap<10", "tidy", "thru", "thru>0")
+FACTORS = ("score", "spacing", "overlap", "off", "cross", "excess", "gap<10", "tidy", "thru", "thru>0")
 
 
 def factors(d: Diagram) -> dict[str, float]:
@@ -47,7 +54,15 @@ def factors(d: Diagram) -> dict[str, float]:
     return {"score": r.score, "spacing": spacing, "overlap": 1 / (1 + r.overlaps),
             "off": 1 / (1 + r.off_canvas), "cross": 1 / (1 + r.crossings / 4),
             "gap<10": float(r.min_gap is not None and r.min_gap < COMFORTABLE_GAP),
-            "tidy": float(tidy(d).ok), "thru": float(through), "thru>0": float(through > 0)}
+            "tidy": float(tidy(d).ok), "thru": float(through), "thru>0": float(through > 0),
+            "crossings": float(r.crossings)}
+
+
+def unavoidable_crossings(plan: Plan) -> int:
+    """Crossings every straight-line drawing with each rank on one line has: consecutive ranks of
+    a and b nodes are fully connected, and each pair of sources and pair of targets cross once."""
+    sizes = plan.drawn_sizes
+    return sum(math.comb(a, 2) * math.comb(b, 2) for a, b in zip(sizes, sizes[1:]))
 
 
 def load_set(name: str) -> list[tuple[str, str, Plan | None, str]]:
@@ -81,6 +96,33 @@ def reference_layout(plan: Plan, style: ReferenceStyle):
     return None
 
 
+def candidates_vs_references(checkpoint: str, k: int) -> None:
+    from trainer.generation.generate import Generator  # torch: only for this mode
+
+    generator = Generator(checkpoint, threads=1)
+    groups: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    rows = []
+    with open(POOL, newline="", encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(f) if row["split"] == "heldout"]
+    for i, row in enumerate(rows):
+        plan = read_request(row["request"])
+        group = plan.kind if plan is not None else "left to the model"
+        cands = generator.generate(row["prompt"], k=k, seed=i)
+        scores = [readability(c.parse.diagram).score for c in cands if c.parse.ok]
+        ref = readability(parse(row["reference"]).diagram).score
+        if scores:
+            for key in (group, "all"):
+                groups[key].append((statistics.fmean(scores), ref))
+            if statistics.fmean(scores) < ref - 1e-9:
+                print(f"  row {i} ({group}): candidates {statistics.fmean(scores):.3f} < reference "
+                      f"{ref:.3f}: {row['request'][:90]!r}")
+    print("\n| rows | n | candidates' readability | references' readability |")
+    print("|---|---:|---:|---:|")
+    for key, pairs in sorted(groups.items()):
+        print(f"| {key} | {len(pairs)} | {statistics.fmean(p[0] for p in pairs):.3f} | "
+              f"{statistics.fmean(p[1] for p in pairs):.3f} |")
+
+
 def mean_row(values: list[dict[str, float]]) -> str:
     return " | ".join(f"{statistics.fmean(v[k] for v in values):.3f}" if values else "" for k in FACTORS)
 
@@ -91,8 +133,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sets", default="pool,1,2,3,4")
     parser.add_argument("--method", default="auto", choices=("auto", "dot", "grid"))
+    parser.add_argument("--checkpoint", help="compare the model's candidates with the references")
+    parser.add_argument("-k", type=int, default=4)
     parser.add_argument("--worst", type=int, default=15, help="lowest-scoring non-dense drawings to list")
     args = parser.parse_args(argv)
+    if args.checkpoint:
+        candidates_vs_references(args.checkpoint, args.k)
+        return 0
     rng = random.Random(args.seed)
     engine = LayoutEngine(method=args.method)
     by_kind: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
@@ -110,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 style = random_style(rng)
                 d = engine.layout(plan, style)
                 row = factors(d)
+                row["excess"] = row["crossings"] - unavoidable_crossings(plan)
                 for key in (name, "all"):
                     by_kind[(key, kind)].append(row)
                     by_kind[(key, "*")].append(row)
@@ -126,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                                                             scale=rng.choice((0.85, 1.0, 1.15))))
             if ref is not None and ref.nodes:
                 row = factors(ref)
+                row["excess"] = row["crossings"] - unavoidable_crossings(plan)
                 for key in (name, "all"):
                     refs[(key, kind)].append(row)
                     refs[(key, "*")].append(row)

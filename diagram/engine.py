@@ -21,6 +21,18 @@ measured on 60 random plans (`benchmarks/bench_engine.py`) it draws those exactl
 `dot` (every drawing tidy either way) in a tenth of the time, so `method="auto"` (the default)
 uses the grid for dense nets and chains and `dot` for every other graph (branches, joins, loops).
 
+Then three passes make the straight edges the renderer draws (`diagram.render`) readable beyond
+what `diagram.metrics.readability` counts (`benchmarks/bench_readability.py` measures them with
+`diagram.metrics.edges_through_nodes`): a rank keeps the plan's order, the order the request names
+its nodes (dot may permute a fully connected rank, which changes no crossing); an edge spanning
+ranks (a loop's back edge) that would run through the boxes between its ends moves those ranks
+across the flow, together, until it passes beside them, so a chain with a loop is drawn as a ring
+instead of hiding the loop behind its boxes (kept only where it adds no crossing); and while an
+edge still runs through a box it does not connect (the far edges between crowded layers), the
+ranks spread further along the flow (SPREADS: the gap's stretch cap x 1.5 .. the whole canvas),
+then in a tall flow the neurons shrink (NEURON_SHRINK). A compact style stays more compact than an
+airy one where the drawing has room.
+
 `LayoutEngine` keeps a small cache per (nodes, style, method) in the instance (no module state).
 The answer text is: the plan line, the style line, then one node line per node in the canonical
 writer's format (`diagram.write.dump_node`).
