@@ -179,7 +179,8 @@ def _run_dot(source: str, timeout: float) -> dict[int, tuple[float, float]] | No
 def _grid(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
           back: set[tuple[int, int]], style: Style) -> dict[int, tuple[float, float]]:
     """Centres (y down) of a rank grid: rank = longest path from a source; a rank's nodes spread
-    evenly across the flow in id order."""
+    evenly across the flow in id order, or in the order of barycentre sweeps where that has fewer
+    crossings (`_order_ranks`: branches and joins that are not fully connected)."""
     ids = [n.id for n in nodes]
     rank = {i: 0 for i in ids}
     forward = [(n.id, t) for n in nodes for t in n.targets if (n.id, t) not in back and t != n.id
@@ -197,6 +198,7 @@ def _grid(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
     ranks: dict[int, list[int]] = {}
     for i in ids:
         ranks.setdefault(rank[i], []).append(i)
+    ranks = _order_ranks(nodes, ranks, rank, forward)
     centres = {}
     along = 0.0
     for r in sorted(ranks):
@@ -214,6 +216,50 @@ def _grid(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
     if flip:
         centres = {i: (-x, y) if not vertical else (x, -y) for i, (x, y) in centres.items()}
     return centres
+
+
+def _order_ranks(nodes: Sequence[PlannedNode], ranks: dict[int, list[int]], rank: dict[int, int],
+                 forward: list[tuple[int, int]], sweeps: int = 4) -> dict[int, list[int]]:
+    """Each rank's order: id order unless barycentre sweeps (a node placed at the mean position
+    of its neighbours in the ranks before it, then after it; ties in id order) find one with fewer
+    crossings. Consecutive ranks fully connected (plans, dense nets) cross the same in any order,
+    so they keep id order without counting."""
+    succ: dict[int, set[int]] = {}
+    for s, t in forward:
+        succ.setdefault(s, set()).add(t)
+    order = sorted(ranks)
+    if all(succ.get(i, set()) == (set(ranks[r + 1]) if r + 1 in ranks else set())
+           for r in order for i in ranks[r]):
+        return ranks
+    pred: dict[int, list[int]] = {}
+    for s, t in forward:
+        pred.setdefault(t, []).append(s)
+
+    def cost(current: dict[int, list[int]]) -> int:
+        centres = {i: (float(r), float(j) - (len(m) - 1) / 2) for r, m in current.items()
+                   for j, i in enumerate(m)}
+        return count_crossings(_flat(nodes, centres, {i: (0.01, 0.01) for i in centres}))
+
+    def position(current: dict[int, list[int]]) -> dict[int, float]:
+        return {i: j - (len(m) - 1) / 2 for m in current.values() for j, i in enumerate(m)}
+
+    best, best_cost = ranks, cost(ranks)
+    current = {r: list(m) for r, m in ranks.items()}
+    for sweep in range(sweeps):
+        if best_cost == 0:
+            break
+        down = sweep % 2 == 0
+        for r in (order[1:] if down else order[-2::-1]):
+            pos = position(current)
+            def key(i: int) -> tuple[float, int]:
+                near = pred.get(i, []) if down else list(succ.get(i, ()))
+                near = [pos[n] for n in near if (rank[n] < r if down else rank[n] > r)]
+                return (sum(near) / len(near) if near else pos[i], i)
+            current[r] = sorted(current[r], key=key)
+        c = cost(current)
+        if c < best_cost:
+            best, best_cost = {r: list(m) for r, m in current.items()}, c
+    return best
 
 
 def _flat(nodes: Sequence[PlannedNode], centres: dict[int, tuple[float, float]],

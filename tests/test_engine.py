@@ -169,3 +169,21 @@ def test_crowded_layers_spread_along_the_flow_until_no_edge_runs_through_a_box(d
     spread = [max(getattr(n, axis) for n in t.nodes) - min(getattr(n, axis) for n in t.nodes)
               for t in (tight, airy)]
     assert spread[0] < spread[1]
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_the_grid_orders_ranks_by_barycentre_when_that_saves_crossings(direction):
+    # 0 -> 3 and 1 -> 2: in id order the two edges cross; swapping rank 1 uncrosses them
+    crossed = [PlannedNode(0, (3,), "A"), PlannedNode(1, (2,), "B"), PlannedNode(2, (), "C"),
+               PlannedNode(3, (), "D")]
+    joins = [PlannedNode(0, (4,), "A"), PlannedNode(1, (3,), "B"), PlannedNode(2, (5,), "C"),
+             PlannedNode(3, (6,), "D"), PlannedNode(4, (6,), "E"), PlannedNode(5, (), "F"),
+             PlannedNode(6, (), "G")]
+    for nodes in (crossed, joins):
+        d = layout(nodes, Style(direction=direction), "grid")
+        assert tidy(d).ok and readability(d).crossings == 0
+    # fully connected ranks cross the same in any order: they keep the plan's order
+    plan = Plan.steps([["A", "B", "C"], ["D", "E"]])
+    d = layout(plan.nodes(), Style(direction=direction), "grid")
+    across = "y" if direction in ("left_to_right", "right_to_left") else "x"
+    assert [getattr(n, across) for n in d.nodes[:3]] == sorted(getattr(n, across) for n in d.nodes[:3])
