@@ -9,7 +9,8 @@ it leaves to the model, CNNs mostly, are counted and skipped), lays each plan ou
 engine under `--styles` styles drawn as the SFT data draws them (`diagram.style.random_style`,
 the distribution the model learned to sample) and splits the mean readability
 (`diagram.metrics.readability`: spacing / (1 + overlaps) / (1 + off canvas) / (1 + crossings/4))
-into its factors, per set and request kind, then per style field value. Beside it the reference
+into its factors, per set (and the four hand-written sets together) and request kind, then per
+style field value (all sets). Beside it the reference
 layouts: the pool's own reference answers, and for the hand-written sets `diagram.layouts` (dense
 nets and flowcharts of named steps, the layouts the SFT answers used before the
 engine). With `--checkpoint` it instead samples K candidates per prompt of the pool's held-out
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 d = engine.layout(plan, style)
                 row = factors(d)
                 row["excess"] = row["crossings"] - unavoidable_crossings(plan)
-                for key in (name, "all"):
+                for key in (name, "hand-written") if name != "pool" else (name,):
                     by_kind[(key, kind)].append(row)
                     by_kind[(key, "*")].append(row)
                 for field in ("direction", "gap", "size", "shapes"):
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             if ref is not None and ref.nodes:
                 row = factors(ref)
                 row["excess"] = row["crossings"] - unavoidable_crossings(plan)
-                for key in (name, "all"):
+                for key in (name, "hand-written") if name != "pool" else (name,):
                     refs[(key, kind)].append(row)
                     refs[(key, "*")].append(row)
     print(f"skipped (not read, left to the model): {dict(skipped)}")
