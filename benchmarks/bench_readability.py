@@ -171,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             if reference:
                 ref = parse(reference).diagram
             else:
-                ref = reference_layout(plan, ReferenceStyle(direction=rng.choice(("left_to_right", "top_to_bottom")),
+                direction = rng.choice(("left_to_right", "top_to_bottom"))
+                ref = reference_layout(plan, ReferenceStyle(direction=direction,
                                                             scale=rng.choice((0.85, 1.0, 1.15))))
             if ref is not None and ref.nodes:
                 row = factors(ref)
@@ -180,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                     refs[(key, kind)].append(row)
                     refs[(key, "*")].append(row)
     print(f"skipped (not read, left to the model): {dict(skipped)}")
-    print(f"\n| set | kind | drawings | {' | '.join(FACTORS)} | reference n | ref score | ref spacing | ref cross | ref thru |")
+    print(f"\n| set | kind | drawings | {' | '.join(FACTORS)} | reference n | ref score | ref spacing | "
+          "ref cross | ref thru |")
     print("|---|---|---:|" + "---:|" * len(FACTORS) + "---:|---:|---:|---:|---:|")
     for (name, kind), rows in sorted(by_kind.items()):
         ref = refs.get((name, kind), [])

@@ -357,7 +357,11 @@ def _clear_long_edges(nodes: Sequence[PlannedNode], centres: dict[int, tuple[flo
                 ends.append(q0 + (q1 - q0) * (a - p0) / (p1 - p0))
             need_up = max(need_up, max(ends) + pad + h - c_across)
             need_down = max(need_down, c_across + h - min(ends) + pad)
-        before = (count_crossings(_flat(nodes, out, sizes)), len(_through(nodes, out, sizes, (s, t), pad)))
+        def cost(where: dict[int, tuple[float, float]]) -> tuple[int, int]:
+            return (count_crossings(_flat(nodes, where, sizes)),
+                    len(_through(nodes, where, sizes, (s, t), pad)))
+
+        before = cost(out)
         best = None
         for shift in sorted((need_up + 1.0, -need_down - 1.0), key=abs):  # 1: clear, not touching
             trial = dict(out)
@@ -365,9 +369,9 @@ def _clear_long_edges(nodes: Sequence[PlannedNode], centres: dict[int, tuple[flo
                 c = list(trial[i])
                 c[across] += shift
                 trial[i] = (c[0], c[1])
-            cost = (count_crossings(_flat(nodes, trial, sizes)), len(_through(nodes, trial, sizes, (s, t), pad)))
-            if cost[0] <= before[0] and cost[1] < before[1] and (best is None or cost < best[0]):
-                best = (cost, trial)
+            after = cost(trial)
+            if after[0] <= before[0] and after[1] < before[1] and (best is None or after < best[0]):
+                best = (after, trial)
         if best is not None:
             out = best[1]
     return out
