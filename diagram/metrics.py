@@ -131,6 +131,46 @@ def count_crossings(diagram: Diagram) -> int:
     return crossings
 
 
+def segment_enters_box(ax: float, ay: float, bx: float, by: float,
+                       left: float, top: float, right: float, bottom: float) -> bool:
+    """Whether the segment a-b passes through the open box (Liang-Barsky clipping: the parameter
+    range where the segment is inside both slabs is not empty)."""
+    if left >= right or top >= bottom:
+        return False
+    t0, t1 = 0.0, 1.0
+    for start, delta, low, high in ((ax, bx - ax, left, right), (ay, by - ay, top, bottom)):
+        if delta == 0:
+            if not low < start < high:
+                return False
+            continue
+        u0, u1 = (low - start) / delta, (high - start) / delta
+        if u0 > u1:
+            u0, u1 = u1, u0
+        t0, t1 = max(t0, u0), min(t1, u1)
+        if t0 >= t1:
+            return False
+    return True
+
+
+def edges_through_nodes(diagram: Diagram, inset: float = 1.0) -> int:
+    """(edge, node) pairs where an edge's straight centre-to-centre line runs through the box of a
+    node it does not connect (the renderer draws edges straight, `diagram.render`): such an edge
+    hides behind the box or reads as two edges through it, e.g. a loop's back edge drawn along a
+    chain. Not part of `readability().score`; a diagnostic for layouts (`benchmarks/bench_readability.py`).
+    Self-loops are skipped; only the first MAX_CROSSING_EDGES distinct edges are checked."""
+    by_id = diagram.by_id()
+    pairs = list(dict.fromkeys(frozenset(e) for e in diagram.edges() if e[0] != e[1]))
+    hits = 0
+    for pair in pairs[:MAX_CROSSING_EDGES]:
+        a, b = (by_id[i] for i in pair)
+        for node in diagram.nodes:
+            if node.id not in pair and segment_enters_box(
+                    a.x, a.y, b.x, b.y, node.left + inset, node.top + inset, node.right - inset,
+                    node.bottom - inset):
+                hits += 1
+    return hits
+
+
 def readability(diagram: Diagram) -> Readability:
     """Overlaps, off-canvas nodes, edge crossings and spacing, plus the combined score."""
     nodes = diagram.nodes

@@ -122,3 +122,68 @@ def test_empty_and_bad_method():
     assert layout([], Style()).nodes == ()
     with pytest.raises(ValueError, match="method"):
         layout([PlannedNode(0, (), "A")], Style(), "neato")
+
+
+@needs_dot
+@pytest.mark.parametrize("method", ["dot", "grid"])
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_a_loop_is_drawn_as_a_ring_its_back_edge_beside_the_boxes(method, direction):
+    from diagram.metrics import edges_through_nodes
+
+    chain = Plan.steps([["Train"], ["Evaluate"], ["Save"], ["Stop?"]], loops=((3, 0),))
+    branches = Plan.steps([["Loader"], ["BM25", "FAISS"], ["Reranker"], ["LLM"]], loops=((4, 0),))
+    for plan in (chain, branches):
+        d = layout(plan.nodes(), Style(direction=direction), method)
+        assert tidy(d).ok and edges_through_nodes(d) == 0, (plan.line(), method, direction)
+        assert readability(d).crossings == 0
+    # without the ring the chain's back edge would run along the chain, hidden behind its boxes
+    straight = layout(Plan.steps([["Train"], ["Evaluate"], ["Save"], ["Stop?"]]).nodes(),
+                      Style(direction=direction), method)
+    assert len({n.y if direction in ("left_to_right", "right_to_left") else n.x
+                for n in straight.nodes}) == 1
+
+
+@needs_dot
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_a_rank_keeps_the_plan_order(direction):
+    plan = Plan.steps([["Create branch", "Commit", "Open PR", "CI green?", "Push"],
+                       ["Approve", "Merge", "Delete branch"]])
+    d = layout(plan.nodes(), Style(direction=direction), "dot")
+    across = "y" if direction in ("left_to_right", "right_to_left") else "x"
+    for rank in ([0, 1, 2, 3, 4], [5, 6, 7]):
+        positions = [getattr(d.nodes[i], across) for i in rank]
+        assert positions == sorted(positions), (direction, positions)
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_crowded_layers_spread_along_the_flow_until_no_edge_runs_through_a_box(direction):
+    from diagram.metrics import edges_through_nodes
+
+    d = layout(Plan.dense((6, 10, 10, 3)).nodes(), Style(direction=direction, gap=0.8), "grid")
+    assert tidy(d).ok and edges_through_nodes(d) == 0
+    assert readability(d).min_gap >= 10  # the comfortable gap
+    # a small net has no such edges: it keeps the compact style's spacing
+    tight, airy = (layout(Plan.dense((2, 3, 1)).nodes(), Style(direction=direction, gap=g), "grid")
+                   for g in (0.8, 1.5))
+    axis = "x" if direction in ("left_to_right", "right_to_left") else "y"
+    spread = [max(getattr(n, axis) for n in t.nodes) - min(getattr(n, axis) for n in t.nodes)
+              for t in (tight, airy)]
+    assert spread[0] < spread[1]
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_the_grid_orders_ranks_by_barycentre_when_that_saves_crossings(direction):
+    # 0 -> 3 and 1 -> 2: in id order the two edges cross; swapping rank 1 uncrosses them
+    crossed = [PlannedNode(0, (3,), "A"), PlannedNode(1, (2,), "B"), PlannedNode(2, (), "C"),
+               PlannedNode(3, (), "D")]
+    joins = [PlannedNode(0, (4,), "A"), PlannedNode(1, (3,), "B"), PlannedNode(2, (5,), "C"),
+             PlannedNode(3, (6,), "D"), PlannedNode(4, (6,), "E"), PlannedNode(5, (), "F"),
+             PlannedNode(6, (), "G")]
+    for nodes in (crossed, joins):
+        d = layout(nodes, Style(direction=direction), "grid")
+        assert tidy(d).ok and readability(d).crossings == 0
+    # fully connected ranks cross the same in any order: they keep the plan's order
+    plan = Plan.steps([["A", "B", "C"], ["D", "E"]])
+    d = layout(plan.nodes(), Style(direction=direction), "grid")
+    across = "y" if direction in ("left_to_right", "right_to_left") else "x"
+    assert [getattr(n, across) for n in d.nodes[:3]] == sorted(getattr(n, across) for n in d.nodes[:3])

@@ -10,6 +10,7 @@ import math
 import pytest
 
 from diagram import Diagram, Node, flow_direction, is_blue_palette, original_score, readability
+from diagram.metrics import edges_through_nodes
 
 
 def node(node_id: int, x: float = 500, y: float = 300, targets=(), size: float = 40,
@@ -119,6 +120,21 @@ def test_readability(nodes, overlaps, off_canvas, crossings, min_gap, score):
 ])
 def test_crossings_count_only_proper_crossings(nodes, crossings):
     assert readability(Diagram(nodes)).crossings == crossings
+
+
+@pytest.mark.parametrize("nodes, hits", [
+    # A chain on one line with a loop 2 -> 0: the back edge runs through box 1.
+    ([node(0, 100, 300, (1,)), node(1, 300, 300, (2,)), node(2, 500, 300, (0,))], 1),
+    # The same with 1 moved off the line (a ring): clear.
+    ([node(0, 100, 300, (1,)), node(1, 300, 200, (2,)), node(2, 500, 300, (0,))], 0),
+    # An edge passing 1 px beside a box (the 1 px inset): not through it.
+    ([node(0, 100, 300, (1,)), node(1, 500, 300), node(2, 300, 341)], 0),
+    # A steep edge clipping a box's corner; its own ends never count; self-loops skipped.
+    ([node(0, 100, 100, (1, 0)), node(1, 300, 300), node(2, 200, 225)], 1),
+])
+def test_edges_through_nodes(nodes, hits):
+    assert edges_through_nodes(Diagram(nodes)) == hits
+    assert readability(Diagram(nodes)).overlaps == 0  # a diagnostic beside the score, not in it
 
 
 @pytest.mark.parametrize("nodes, expected", [
