@@ -46,6 +46,7 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
+from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_prose import read_prose
@@ -87,7 +88,7 @@ def _steps_or_prose(request: str) -> Plan | None:
         return steps
     prose = read_prose(request)
     if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
-        return prose or steps
+        return prose or steps or read_clauses(request)
     return steps
 
 
