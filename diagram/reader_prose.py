@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_clauses import ELSE_CONTINUE, activity
 
 # Names matched in any case (distinctive words) ...
 _ANY_CASE = (
@@ -74,6 +75,8 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or e
 _IF = re.compile(r"^(?:(?:but|and|then|so),?\s+)?(?:if|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
 _AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more|"
                     r"returns? (?:\w+ ){0,3}to)\b", re.I)
+_RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|again|loops?|several times|multiple times|"
+                    r"until)\b", re.I)
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
                         r" (?:function|functions|bucket|queue|queues|table|topic|cluster|service|api)$")
 
@@ -123,6 +126,13 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     return out
 
 
+def _else_continue(ranks: list[list[str]], at: int) -> None:
+    """The missing other branch of a decision whose branch is rank `at`: ELSE_CONTINUE beside it."""
+    if 0 < at < len(ranks) and len(ranks[at]) == 1 and ranks[at - 1][-1].endswith("?") \
+            and ELSE_CONTINUE not in (label for rank in ranks for label in rank):
+        ranks[at].append(ELSE_CONTINUE)
+
+
 def read_prose(text: str) -> Plan | None:
     """The steps a text names, as ranks (+ loops back), or None when it names fewer than two."""
     ranks: list[list[str]] = []
@@ -132,12 +142,18 @@ def read_prose(text: str) -> Plan | None:
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
     for sentence in _SENTENCES.split(text.strip()):
-        sentence = sentence.strip()
+        sentence = sentence.strip().lstrip("*-•·> ")
         names = _mentions(sentence, letters)
-        if not names:
-            continue
+        loops_before = len(loops)
         cond = _IF.match(sentence)
         otherwise = _OTHERWISE.match(sentence)
+        if not names and ranks and (cond or (otherwise and pending_if)):
+            # a branch that names no component: the activity its clause states ("... then the user
+            # gets a 403 status code" -> "Get 403 status code")
+            act = activity(sentence[(cond or otherwise).end():])
+            names = [(act, False)] if act and act != "End" else []
+        if not names:
+            continue
         previous_new = False  # whether the name before this one in the sentence was a new step
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
@@ -145,6 +161,8 @@ def read_prose(text: str) -> Plan | None:
             if key in seen:
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], first_label[key]))
+                elif _AGAIN.search(sentence) and len(ranks) >= 2 and seen[key] == len(ranks) - 1 and len(names) == 1:
+                    loops.append((first_label[key], ranks[-2][-1]))  # "X retries": back to the step before X
                 previous_new = False
                 continue
             # "Otherwise, Y" (or a second "If ..., Y" right after one) goes beside the if-branch
@@ -158,7 +176,16 @@ def read_prose(text: str) -> Plan | None:
             seen[key] = len(ranks) - 1
             first_label[key] = label
             previous_new = True
+        if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2 and names \
+                and seen.get(_key(step_label(names[-1][0]))) == len(ranks) - 1:
+            loops.append((ranks[-1][-1], ranks[-2][0]))  # "... and X retries": back to the step before
+        if pending_if and pending_if[1] == len(ranks) - 1 and not cond and not otherwise:
+            _else_continue(ranks, pending_if[1])  # an "If ..." branch with no other branch
+        elif pending_if and cond and not otherwise and pending_if[1] < len(ranks) - 1:
+            _else_continue(ranks, pending_if[1])
         pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
+    if pending_if:
+        _else_continue(ranks, pending_if[1])
     if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
         return None
     plan = Plan.steps(ranks)
