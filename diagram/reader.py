@@ -48,6 +48,7 @@ from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_
                           read_plan_line)
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
+from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, read_steps, unwrap
@@ -83,6 +84,9 @@ def request_kind(request: str) -> str:
 def _steps_or_prose(request: str) -> Plan | None:
     """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
     apps are collected by Kafka") where the components the sentences name read better."""
+    listed = read_lists(request)
+    if listed is not None:
+        return listed
     steps = read_steps(request)
     if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
         return steps
