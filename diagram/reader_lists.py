@@ -34,7 +34,8 @@ _BULLET = re.compile(r"^\s*(?:[-*•·+]|\d{1,2}[.)]|(?:step|stage|phase)\s+\d{1
 _NAME_SEP = re.compile(r"\s*(?::\s|\s=\s*|\t+|\s[-–—]\s|\s{2,}=?\s*)")
 _INLINE_NUMBERED = re.compile(r"(?:^|[\s,;:(])\d{1,2}\)\s+")
 _CUT = re.compile(r"\s+(?:with|for|against|using|via|by|within|in order to|so that|which|that|from|on)\s+|"
-                  r"\s*[,;(]\s*|\s+[-–—]\s+", re.I)
+                  r"\s*[,;]\s*|\s+[-–—+]\s+", re.I)
+_HEADER_NAME = re.compile(r"^(?:stage|step|name|component|service|tool|phase|layer|task)s?$", re.I)
 
 
 def _short(item: str) -> str:
@@ -42,8 +43,9 @@ def _short(item: str) -> str:
     'Trained the model'; '' when still over MAX_ITEM_WORDS words."""
     item = item.strip().strip("*_`#").strip()
     item = re.sub(r"\*\*|__|`", "", item).strip().rstrip(".:;,")
+    item = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)", "", item)  # long asides; "(Dev)" stays
     words = item.split()
-    if len(words) > 3:
+    if len(words) > 4:
         parts = _CUT.split(item, maxsplit=1)
         if parts and len(parts[0].split()) >= 2:
             item = parts[0]
@@ -157,7 +159,7 @@ def _named_items(lines: list[str]) -> list[str]:
     names = []
     for b in bullets:
         parts = _NAME_SEP.split(b.strip(), maxsplit=1)
-        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS:
+        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS and not _HEADER_NAME.match(parts[0]):
             names.append(parts[0])
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):
         return []
@@ -186,7 +188,7 @@ def _under_colon(lines: list[str]) -> list[str]:
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
-    if len(lines) < 2:
+    if not lines:
         return None
     graph = _graph(lines)
     if graph is not None:

@@ -170,6 +170,7 @@ def _groups(text: str) -> list[list[str]] | None:
     if sep.search(flat):
         parts = sep.split(flat)
         parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
+        parts[-1] = re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", parts[-1], maxsplit=1)[0]  # "deploy. Each stage ..."
         return [_split_group(p) for p in parts]
     via = _from_to_via(flat)
     if via:
