@@ -2,11 +2,11 @@
 (`diagram.reader.read_request` calls it when no list, arrow chain or named component reads).
 
     >>> read_clauses("The clerk checks the invoice. If the invoice is valid, the clerk pays it. "
-    ...              "Otherwise, the invoice is sent back to the supplier.").line()
-    '# steps: Check invoice > Invoice is valid? > Pay, Send back to supplier'
+    ...              "Otherwise, the invoice is rejected.").line()
+    '# steps: Check invoice > Invoice is valid? > Pay, Reject invoice'
     >>> read_clauses("First we write the draft. The editor reviews the draft. "
     ...              "If changes are needed, we go back to writing.").line()
-    '# steps: Write draft > Review draft > Changes are needed? > Go back to writing; loop Go back to writing > Write draft'
+    '# steps: Write draft > Review draft > Changes are needed? > Back to writing, Else: continue; loop Back to writing > Write draft'
 
 Each sentence is cut into clauses (", and then", "; ", "and" before a verb, ...), each clause
 into an activity: the verb in its base form and its object ("The clerk checks the invoice" ->
@@ -245,7 +245,7 @@ def activity(clause: str) -> str | None:
             verb = _lemma(words[i])
             rest = words[i + 1:]
             if verb in ("go", "come", "return", "loop", "jump") and rest and rest[0].lower() == "back":
-                return _compose("Back", _noun_phrase(rest[2:] if len(rest) > 1 and rest[1].lower() in ("to", "into")
+                return _compose("Back to", _noun_phrase(rest[2:] if len(rest) > 1 and rest[1].lower() in ("to", "into")
                                                      else rest[1:], 3))
             if verb in ("start", "begin", "continue", "try", "decide", "need", "want", "proceed") and rest:
                 k = 1 if rest[0].lower() in ("by", "to", "with") else 0
@@ -366,6 +366,9 @@ def _target(sentence: str, labels: list[str], before: int) -> int | None:
     n = _STEP_N.search(sentence)
     if n and 1 <= int(n.group(1)) <= before:
         return int(n.group(1)) - 1
+    named = re.search(r"\b(?:back|return\w*|go(?:es)?)\s+(?:to|into)\s+(.{1,80})", sentence, re.I)
+    if named:
+        sentence = named.group(1)  # "... we go back to writing": the words after "back to"
     want = {_stem(w) for w in _WORD.findall(sentence.lower()) if len(w) > 2 and w not in _STOP
             and w not in _DETERMINER and w not in _NOT_VERBS and w not in ("again", "back", "step", "repeat",
                                                                           "until", "loop", "goes", "go")}
@@ -376,6 +379,12 @@ def _target(sentence: str, labels: list[str], before: int) -> int | None:
         if score > best_score:
             best, best_score = i, score
     return best
+
+
+def _last(ranks: list[list[str]]) -> str:
+    """The last step drawn so far, an empty "Else: continue" branch aside."""
+    last = [label for label in ranks[-1] if label != ELSE_CONTINUE]
+    return last[-1] if last else ranks[-1][-1]
 
 
 def read_clauses(text: str) -> Plan | None:
@@ -471,7 +480,7 @@ def read_clauses(text: str) -> Plan | None:
                         add_rank([act])
                     pending = None
                     if loop:
-                        loops.append((ranks[-1][-1], None, body))
+                        loops.append((_last(ranks), None, body))
                     continue
             acts = _acts(body)
             parallel = re.match(r"^(?:simultaneously|meanwhile|in the meantime|at the same time|in parallel|"
@@ -479,7 +488,7 @@ def read_clauses(text: str) -> Plan | None:
             for k, act in enumerate(acts):
                 if act.lower() in seen:
                     if loop and ranks:
-                        loops.append((ranks[-1][-1], labels_before.index(act) if act in labels_before else None, body))
+                        loops.append((_last(ranks), labels_before.index(act) if act in labels_before else None, body))
                         loop = False
                     continue
                 if parallel and k == 0 and ranks and len(ranks[-1]) < MAX_LAYER_NODES and total < MAX_PLAN_NODES \
@@ -491,7 +500,9 @@ def read_clauses(text: str) -> Plan | None:
                     add_rank([act])
             pending = None if acts else pending
         if loop and ranks:
-            loops.append((source or ranks[-1][-1], None, body))
+            last = [label for label in ranks[-1] if label != ELSE_CONTINUE]
+            if source or last:
+                loops.append((source or last[-1], None, body))
     labels = [label for rank in ranks for label in rank]
     if len(labels) < 2 or len(labels) > MAX_PLAN_NODES:
         return None

@@ -140,6 +140,7 @@ def read_prose(text: str) -> Plan | None:
     first_label: dict[str, str] = {}  # key -> the label it was first written as
     loops: list[tuple[str, str]] = []
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
+    branches: list[int] = []  # rank indices of decisions' branches
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
     for sentence in _SENTENCES.split(text.strip()):
         sentence = sentence.strip().lstrip("*-•·> ")
@@ -172,6 +173,7 @@ def read_prose(text: str) -> Plan | None:
             else:
                 if i == 0 and cond:  # a decision node named by the condition, then its branch
                     ranks.append([step_label(_question(cond.group("cond")))])
+                    branches.append(len(ranks))
                 ranks.append([label])
             seen[key] = len(ranks) - 1
             first_label[key] = label
@@ -179,13 +181,9 @@ def read_prose(text: str) -> Plan | None:
         if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2 and names \
                 and seen.get(_key(step_label(names[-1][0]))) == len(ranks) - 1:
             loops.append((ranks[-1][-1], ranks[-2][0]))  # "... and X retries": back to the step before
-        if pending_if and pending_if[1] == len(ranks) - 1 and not cond and not otherwise:
-            _else_continue(ranks, pending_if[1])  # an "If ..." branch with no other branch
-        elif pending_if and cond and not otherwise and pending_if[1] < len(ranks) - 1:
-            _else_continue(ranks, pending_if[1])
         pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
-    if pending_if:
-        _else_continue(ranks, pending_if[1])
+    for at in branches:
+        _else_continue(ranks, at)  # an "If ..." branch with no other branch
     if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
         return None
     plan = Plan.steps(ranks)
