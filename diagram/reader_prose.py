@@ -67,7 +67,14 @@ _DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
 _NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
                     r"(?![\w/-])")
 _CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
-_LETTER = re.compile(r"(?<![\w'’-])[A-HJ-Z](?![\w'’-])")
+_LETTER = re.compile(r"(?<![\w'’-])(?:[A-HJ-Z]|T\d{1,2}|" + "|".join(c * 3 + "|" + c * 2 for c in "ABCDEFGHJKLMNOPQRSTUVWXYZ")
+                     + r")(?![\w'’-])")
+_PARALLEL_AFTER = re.compile(r"^\s*(?:are\s+|is\s+|execute\s+|run\s+|happen\s+|occur\s+)?(?:also\s+)?(?:in\s+parallel|"
+                             r"parallel|simultaneously|concurrently|at the same time)\b", re.I)
+_PARALLEL_BEFORE = re.compile(r"(?:parallel\s+(?:gateway\s+)?(?:with|of|between)|in\s+parallel\s+(?:of|with)|"
+                              r"choice\s+between|either|mutually\s+exclusive\s+with|simultaneously)\s*$", re.I)
+_GROUP_GAP = re.compile(r"^(?:\s*,?\s*(?:and\s+)?)$")
+_WHOLE = re.compile(r"\b(?:whole|entire|complete)\s+(?:process|procedure|flow|workflow)\b", re.I)
 _OR = re.compile(r"\bor\b(?!\s+not\b)", re.I)
 _BETWEEN = re.compile(r"\bbetween\s+$|\beither\s+$", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -75,8 +82,8 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or e
 _IF = re.compile(r"^(?:(?:but|and|then|so),?\s+)?(?:if|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
 _AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more|"
                     r"returns? (?:\w+ ){0,3}to)\b", re.I)
-_RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|again|loops?|several times|multiple times|"
-                    r"until)\b", re.I)
+_RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|again|loops?|several times|"
+                    r"multiple times|until|iterat\w+)\b", re.I)
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
                         r" (?:function|functions|bucket|queue|queues|table|topic|cluster|service|api)$")
 
@@ -116,13 +123,25 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
         if not any(a < m.end() and m.start() < b for a, b in taken):
             found.append((m.start(), m.end(), _words(m.group())))
     found.sort()
+    # runs of names with nothing but blanks, commas or "and" between them ("T10 T11 T13 in parallel",
+    # "a choice between T13 and T10"): one rank when the text says they run in parallel or are a choice
+    together = [False] * len(found)
+    start = 0
+    for i in range(1, len(found) + 1):
+        if i < len(found) and _GROUP_GAP.match(sentence[found[i - 1][1]: found[i][0]]):
+            continue
+        if i - start >= 2 and (_PARALLEL_AFTER.match(sentence[found[i - 1][1]: found[i - 1][1] + 40]) or
+                               _PARALLEL_BEFORE.search(sentence[max(0, found[start][0] - 40): found[start][0]])):
+            for k in range(start + 1, i):
+                together[k] = True
+        start = i
     out = []
     for i, (start, _, name) in enumerate(found):
         between = sentence[found[i - 1][1]: start] if i else ""
         before = sentence[max(0, found[i - 1][0] - 9): found[i - 1][0]] if i else ""
         alternative = bool(i) and (bool(_OR.search(between)) or
                                    (bool(_BETWEEN.search(before)) and bool(re.fullmatch(r"\s*and\s*", between))))
-        out.append((name, alternative))
+        out.append((name, alternative or together[i]))
     return out
 
 
@@ -154,6 +173,8 @@ def read_prose(text: str) -> Plan | None:
             act = activity(sentence[(cond or otherwise).end():])
             names = [(act, False)] if act and act != "End" else []
         if not names:
+            if _WHOLE.search(sentence) and _RETRY.search(sentence) and len(ranks) >= 2:
+                loops.append((ranks[-1][-1], ranks[0][0]))  # "The whole process in a loop."
             continue
         previous_new = False  # whether the name before this one in the sentence was a new step
         for i, (name, alternative) in enumerate(names):
@@ -178,9 +199,14 @@ def read_prose(text: str) -> Plan | None:
             seen[key] = len(ranks) - 1
             first_label[key] = label
             previous_new = True
-        if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2 and names \
-                and seen.get(_key(step_label(names[-1][0]))) == len(ranks) - 1:
-            loops.append((ranks[-1][-1], ranks[-2][0]))  # "... and X retries": back to the step before
+        named_ranks = sorted({seen[k] for k in (_key(step_label(n)) for n, _ in names) if k in seen})
+        if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2:
+            if _WHOLE.search(sentence):
+                loops.append((ranks[-1][-1], ranks[0][0]))  # "the whole process in a loop"
+            elif len(named_ranks) >= 2:
+                loops.append((ranks[named_ranks[-1]][-1], ranks[named_ranks[0]][0]))  # "B C D which are in a loop"
+            elif named_ranks and named_ranks[-1] == len(ranks) - 1:
+                loops.append((ranks[-1][-1], ranks[-2][0]))  # "... and X retries": back to the step before
         pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
     for at in branches:
         _else_continue(ranks, at)  # an "If ..." branch with no other branch
