@@ -34,6 +34,7 @@ _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D|AveragePooling[12
                       r"[ \t]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
 _HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
 _INT = re.compile(r"\d{1,7}")
+_BUILT = re.compile(r"\.build\([ \t]*(?:input_shape[ \t]*=[ \t]*)?[(\[][ \t]*None[ \t]*,[ \t]*(\d{1,7})[ \t]*,?[ \t]*[)\]]")
 
 
 @dataclass(frozen=True)
@@ -139,15 +140,50 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str]) -> Layer 
     return Layer("dense", _number(keywords.get("units") or pos[0]), input_size=input_size, shape=shape)
 
 
+_SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
+_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(")
+_STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
+_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(")
+
+
+def _forward_order(text: str, named: dict[str, Layer]) -> list[Layer]:
+    """The layers of a PyTorch/Keras subclass in the order its forward()/call() runs them: statement by
+    statement, nested calls innermost first ("self.pool(F.relu(self.conv1(x)))": conv1, then pool)."""
+    start = _FORWARD.search(text)
+    if not start or not named:
+        return []
+    body = re.sub(r"#[^\n]*", "", text[start.end(): start.end() + MAX_CALL_CHARS * 10])  # comments out
+    order: list[Layer] = []
+    for statement in _STATEMENT.split(body):
+        calls = []
+        for m in _SELF_CALL.finditer(statement):
+            if m.group(1) is None:
+                calls.append(Layer("flatten"))
+            elif m.group(1) in named:
+                calls.append(named[m.group(1)])
+        order.extend(reversed(calls))
+        if len(order) > MAX_PLAN_NODES:
+            break
+    return order
+
+
 def code_layers(text: str) -> list[Layer]:
-    """The layers a text's calls (or `model.summary()` rows) build, in order of appearance."""
+    """The layers a text's calls (or `model.summary()` rows) build, in order of appearance (a
+    subclass with a forward()/call(): in the order that runs them)."""
     layers = []
+    named: dict[str, Layer] = {}
     for m in _CALL.finditer(text):
         if len(layers) > MAX_PLAN_NODES:
             break  # more layers than any plan draws: reading on costs time and changes nothing
         layer = _layer(m.group("name"), *_args(text, m.end()))
         if layer is not None:
             layers.append(layer)
+            owner = _SELF_ASSIGN.search(text[max(0, m.start() - 60): m.start()])
+            if owner:
+                named[owner.group(1)] = layer
+    ran = _forward_order(text, named)
+    if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
+        return [layer for layer in layers if layer.kind == "input"] + ran
     if layers:
         return layers
     out = []
@@ -191,6 +227,9 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     dense = [layer for layer in layers if layer.kind == "dense"]
     if dense:
         first_in = next((layer.input_size for layer in layers if layer.input_size), None)
+        built = _BUILT.search(text) if first_in is None else None
+        if built:  # model.build(input_shape=(None, 4))
+            first_in = int(built.group(1))
         if len(dense) == 1 and first_in is None and not prose:
             return None  # one Dense(10) says too little to draw
         sizes = [first_in] + [layer.size for layer in dense]
@@ -243,7 +282,7 @@ def _block(part: str) -> tuple[str, int] | None:
     units = [int(n) for n in _UNITS.findall(_KERNEL.sub(" ", low))]
     if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
         return "Dense" + (f" {units[-1]}" if units else ""), times
-    if re.search(r"\b(?:outputs?|classes|softmax|logits?)\b", low):
+    if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
         return "Output" + (f" {units[-1]}" if units else ""), 1
     if re.search(r"\b(?:input|image)\b", low) or (kernel and not units):
         shape = "x".join(g for g in kernel.groups() if g) if kernel else ""
@@ -251,11 +290,29 @@ def _block(part: str) -> tuple[str, int] | None:
     return None
 
 
+_BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
+_FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b", re.I)
+_LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
+_REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|identical[ \t]+|consecutive[ \t]+)?"
+                              r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
+                              r"(?P<inner>[^,.;\n]{3,80}?)(?=[,.;\n]|[ \t]+follow|$)", re.I)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}
+
+
+def _expand_blocks(m: re.Match) -> str:
+    """'two repeated blocks of Convolution and Max Pooling' -> 'Convolution, Max Pooling, Convolution, Max Pooling'."""
+    times = _NUMBER_WORDS.get(m.group(1).lower()) or int(m.group(1))
+    parts = [p for p in re.split(r"[ \t]+(?:and|\+|followed by|then)[ \t]+|[ \t]*\+[ \t]*", m.group("inner")) if p]
+    return ", ".join(parts * times)
+
+
 def read_cnn_words(text: str) -> Plan | None:
     """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
     a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
     convolution or a pooling."""
     body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
+    body = _REPEATED_BLOCKS.sub(_expand_blocks, body[:MAX_CALL_CHARS * 5])
+    body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
         kernel = _KERNEL.search(part.lower())
@@ -263,6 +320,12 @@ def read_cnn_words(text: str) -> Plan | None:
                 and not re.search(r"\bconv", part, re.I):
             labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
             continue
+        if labels and labels[-1] == "Conv" and not _BLOCK_WORD.search(part) and len(part) <= 80:
+            filters = _FILTERS_WORD.search(_KERNEL.sub(" ", part))
+            if kernel or filters:  # "convolutional layer ..., 100 5x5 filters with stride 1"
+                labels[-1] = "Conv" + (f" {kernel.group(1)}x{kernel.group(2)}" if kernel else "") + \
+                    (f", {filters.group(1)}" if filters else "")
+                continue
         block = _block(part) if part and len(part) <= 80 else None
         if block:
             labels.extend([block[0]] * block[1])
