@@ -248,7 +248,41 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
-_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\bthen\b|\bfollowed by\b)\s*", re.I)
+_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
+                         r"\band[ \t]+(?=(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
+                         r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
+_CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                     "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "sixteen": "16", "twenty": "20",
+                     "thirty-two": "32", "sixty-four": "64"}
+_CNN_NUMBER = re.compile(r"\b(?:" + "|".join(sorted(_CNN_NUMBER_WORDS, key=len, reverse=True)) + r")\b(?=[ \t]+\S)",
+                         re.I)
+_VGG = re.compile(r"\bconv(\d)-(\d{1,4})\b", re.I)
+_GROUP_REPEAT = re.compile(r"[\[(]([^\[\]()]{3,120})[\])][ \t]*(?:[*x×][ \t]*|times[ \t]*)([2-6])\b")
+_CONV_LIST = re.compile(r"\b(?P<n>[2-6])[ \t]+(?:convolutional|conv(?:olution)?|conv2d)[ \t]+layers?[ \t]*(?:\(|with|of|having|,)?"
+                        r"[ \t]*(?P<list>\d{1,4}(?:[ \t]*(?:,|and|,[ \t]*and)[ \t]*\d{1,4}){1,5})[ \t]+(?:filters|channels|"
+                        r"feature[ \t]maps|kernels)(?:[ \t]+respectively)?(?P<rest>[^.\n]{0,160})", re.I)
+_EACH = re.compile(r"\beach[ \t]+(?:\S+[ \t]+){0,6}?followed[ \t]+by[ \t]+(?:an?[ \t]+)?(?P<what>[^,.;\n]{3,40}?)(?=[,.;\n]|$|[ \t]+and\b)",
+                   re.I)
+
+
+def _conv_list(m: re.Match) -> str:
+    """'3 conv layers with 16, 32 and 64 filters, each using a 3x3 kernel and followed by max pooling'
+    -> 'conv 3x3 16 filters, max pooling, conv 3x3 32 filters, max pooling, ...'."""
+    sizes = _INT.findall(m.group("list"))
+    rest = m.group("rest")
+    kernel = _KERNEL.search(rest)
+    each = _EACH.search(rest)
+    k = f" {kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    parts = []
+    for size in sizes:
+        parts.append(f"conv{k} {size} filters")
+        if each:
+            parts.append(each.group("what"))
+    tail = rest
+    for found in (each, kernel):
+        if found:
+            tail = tail.replace(found.group(0), " ")
+    return ", ".join(parts) + ", " + tail
 _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
                       r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\((\d{1,5})\)|,[ \t]*(\d{1,5})\b", re.I)
@@ -271,7 +305,7 @@ def _block(part: str) -> tuple[str, int] | None:
         f = _FILTERS.search(_KERNEL.sub(" ", low))
         n = next((g for g in f.groups() if g), None) if f else None
         return "Conv" + (f" {k}" if k else "") + (f", {n}" if n else ""), times
-    if re.search(r"pool", low):
+    if re.search(r"pool|subsampl", low):
         kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
         return kind + (f" {k}" if k else ""), times
     if re.search(r"\bflatten", low):
@@ -284,7 +318,7 @@ def _block(part: str) -> tuple[str, int] | None:
         return "Dense" + (f" {units[-1]}" if units else ""), times
     if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
         return "Output" + (f" {units[-1]}" if units else ""), 1
-    if re.search(r"\b(?:input|image)\b", low) or (kernel and not units):
+    if re.search(r"\b(?:input|image)\b", low) or (kernel and not units and not re.search(r"kernel|filter|window", low)):
         shape = "x".join(g for g in kernel.groups() if g) if kernel else ""
         return "Input" + (f" {shape}" if shape else ""), 1
     return None
@@ -311,7 +345,11 @@ def read_cnn_words(text: str) -> Plan | None:
     a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
     convolution or a pooling."""
     body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
-    body = _REPEATED_BLOCKS.sub(_expand_blocks, body[:MAX_CALL_CHARS * 5])
+    body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
+    body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
+    body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
+    body = _CONV_LIST.sub(_conv_list, body)
+    body = _REPEATED_BLOCKS.sub(_expand_blocks, body)
     body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
