@@ -50,12 +50,49 @@ _ANY_CASE = (
     "Segment", "Mixpanel", "Amplitude", "Twilio", "Slack", "Jira", "GitHub", "GitLab", "Bitbucket", "Nginx",
     "Envoy", "Istio", "Vault", "Consul", "Datadog", "Splunk", "New Relic", "Sentry", "PagerDuty", "Zapier",
     "Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Kendra", "Personalize", "Forecast",
+    # more services, stores and tools (cloud docs, data/ML/CI-CD tool pages)
+    "Redpanda", "Kafka Streams", "Spark SQL", "PySpark", "Delta Live Tables", "Unity Catalog", "Glue Crawler",
+    "Glue Data Catalog", "Data Catalog", "Kinesis Data Analytics", "Managed Service for Apache Flink", "MWAA",
+    "AWS Batch", "App Runner", "Elastic Beanstalk", "CodePipeline", "CodeBuild", "CodeDeploy", "CodeCommit",
+    "CodeArtifact", "GuardDuty", "Security Hub", "Amazon MQ",
+    "MemoryDB", "QLDB", "S3 Glacier", "Glacier", "EFS", "FSx", "Transfer Family", "DataSync", "DMS", "AppFlow",
+    "IoT Greengrass", "Greengrass", "IoT Events", "IoT Analytics", "IoT SiteWise", "Managed Grafana",
+    "Managed Prometheus", "OpenSearch Serverless", "Elemental MediaConvert", "MediaConvert", "Location Service",
+    "Lambda@Edge", "CloudFront Functions", "Global Accelerator", "Direct Connect", "VPC", "NAT Gateway",
+    "Application Load Balancer", "ALB", "NLB", "ELB", "Auto Scaling", "Bedrock Agents", "Knowledge Bases",
+    "SageMaker Pipelines", "SageMaker Endpoint", "Logic Apps", "Event Grid", "Data Lake Storage", "ADLS",
+    "Stream Analytics", "Azure SQL", "Azure OpenAI", "AKS", "App Service", "Container Apps", "Key Vault",
+    "Application Insights", "Azure Monitor", "Purview", "Cloud SQL", "Cloud Scheduler", "Cloud Tasks",
+    "Cloud Build", "Artifact Registry", "GKE", "Cloud Composer", "Eventarc", "Memorystore", "AlloyDB",
+    "Datastream", "Data Fusion", "Dataform", "Cloud Logging", "Cloud Monitoring", "Firebase", "Supabase",
+    "Vercel", "Netlify", "Heroku", "Cloudflare", "Cloudflare Workers", "Pulumi", "Knative", "OpenShift",
+    "Rancher", "Podman", "Buildkite", "Azure DevOps", "Azure Pipelines", "Bamboo", "TeamCity", "FluxCD",
+    "GHCR", "SonarCloud", "Checkmarx", "Dependabot", "OWASP ZAP", "Selenium", "pytest", "JUnit", "JMeter",
+    "OpenTelemetry", "Jaeger", "Fluent Bit", "Telegraf", "InfluxDB", "TimescaleDB", "QuestDB", "ScyllaDB",
+    "HBase", "Neo4j", "Couchbase", "CockroachDB", "DuckDB", "Elastic", "TensorFlow", "PyTorch", "Keras",
+    "scikit-learn", "XGBoost", "LightGBM", "ONNX", "TorchServe", "TF Serving", "TensorFlow Serving", "BentoML",
+    "KServe", "Weights & Biases", "DVC", "Label Studio", "Ollama", "vLLM", "GPT-4", "ChatGPT",
+    "Hugging Face Hub", "Streamlit", "Gradio", "FastAPI", "Flask", "Django", "Node.js", "React", "Next.js",
+    "Celery", "Sidekiq", "NATS", "ZeroMQ", "MQTT", "Mosquitto", "EMQX", "Node-RED", "Grafana Loki",
+    "Snowpipe", "Fivetran", "Stitch", "Meltano", "Singer", "Hightouch", "Census", "Kafka Connect", "Schema Registry",
+    "ksql", "Materialize", "RisingWave", "Apache Beam", "Google Sheets", "Excel", "Power Automate", "SharePoint",
+    "Salesforce", "HubSpot", "Zendesk", "ServiceNow", "SAP", "Workday", "Okta", "Auth0", "Keycloak",
+    "Loki", "Tempo", "Vector", "Batch", "Config", "Connect", "Workflows", "Flux", "Fabric", "Composer",
+    "Sentinel", "Amplify", "Harbor", "Drone", "Nomad", "Quay", "Jest", "Cypress", "Playwright", "Locust",
+    "Postman", "Gemini", "Llama", "Mistral", "Cohere", "Haystack", "Evidently", "Macie", "Pinpoint",
+    "Chime", "Keyspaces", "Triton", "Seldon", "Superset",
 )
 # ... and names that are also plain words, matched only as written (capitalised).
 _AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
                "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
                "Feast", "Envoy", "Athena", "Neptune", "Aurora", "Spark", "Hive", "Luigi", "Presto", "Druid",
-               "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry")
+               "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry",
+               "Loki", "Tempo", "Vector", "Batch", "Config", "Connect", "Workflows", "Flux", "Fabric", "Composer",
+               "Sentinel", "Amplify", "Harbor", "Drone", "Nomad", "Quay", "Jest", "Cypress", "Playwright", "Locust",
+               "Postman", "Gemini", "Llama", "Mistral", "Cohere", "Haystack", "Evidently", "Macie",
+               "Pinpoint", "Chime", "Keyspaces", "Triton", "Seldon", "Elastic", "Excel", "Census", "Stitch",
+               "Singer", "React", "Flask", "Celery", "Materialize", "Streamlit", "Gradio", "SAP", "Keras",
+               "Census", "Glacier", "Elastic", "Workday")
 _PREFIX = r"(?:(?:Amazon|AWS|Azure|Google(?: Cloud)?|GCP|Apache|Confluent|Microsoft)[ \t])?"
 
 
@@ -66,6 +103,8 @@ def _alternation(names) -> str:
 _DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
 _NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
                     r"(?![\w/-])")
+_BRANDED = re.compile(r"(?<![\w/-])(?:Amazon|AWS|Azure|Google Cloud|GCP|Apache|Confluent|Microsoft)[ \t]+"
+                      r"[A-Z][\w.-]{1,20}(?:[ \t]+[A-Z][\w.-]{1,20}){0,2}(?![\w/-])")
 _CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
 _LETTER = re.compile(r"(?<![\w'’-])(?:[A-HJ-Z]|T\d{1,2}|" + "|".join(c * 3 + "|" + c * 2 for c in "ABCDEFGHJKLMNOPQRSTUVWXYZ")
                      + r")(?![\w'’-])")
@@ -109,6 +148,8 @@ def _words(name: str) -> str:
     if not _CAMEL.fullmatch(name):
         return name
     parts = re.findall(r"[A-Z][a-z0-9]*", name)
+    if any(len(p) == 1 for p in parts[1:]):
+        return name  # "IoT", "GraphQL": a name, not words
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
 
 
@@ -117,6 +158,9 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
     words, and with `letters` single capital letters ("A before B and C")."""
     found = [(m.start(), m.end(), m.group()) for m in _NAMED.finditer(sentence)]
+    for m in _BRANDED.finditer(sentence):  # "Amazon Location Service": a brand and capitalised words
+        if not any(a < m.end() and m.start() < b for a, b, _ in found):
+            found.append((m.start(), m.end(), m.group()))
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
     for m in extra:
