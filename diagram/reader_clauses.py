@@ -77,7 +77,7 @@ _DETERMINER = frozenset("the a an all any every its their his her our my your th
 _PRONOUN = frozenset("it they them this that these those he she him her we us you i me one".split())
 _STOP = frozenset("to from for with by in on at into about via until within after before if when once because "
                   "so which that who whom while as using through and or but than whether then where per "
-                  "together including against without during back".split())
+                  "together including against without during back what how why where whom whose".split())
 _CONNECTOR = re.compile(r"^(?:and|then|so|also|afterwards|after that|after this|next|finally|lastly|first(?:ly)?|"
                         r"second(?:ly)?|subsequently|thereafter|later|now|simultaneously|meanwhile|"
                         r"in the meantime|at the same time|therefore|thus|hence|in this case|in that case|"
@@ -170,7 +170,7 @@ def _noun_phrase(words: list[str], limit: int = 4) -> list[str]:
         low = w.lower()
         if low in _STOP:
             break
-        if low in _DETERMINER or _ADVERB.match(w):
+        if low in _DETERMINER or _ADVERB.match(w) or (not out and low in ("him", "her", "them", "me", "us")):
             continue
         out.append(w)
         if len(out) >= limit:
@@ -182,6 +182,9 @@ def _tail(words: list[str]) -> list[str]:
     """What follows a verb: its object, or with only a pronoun there the phrase after it ("send it to X"
     -> "to X")."""
     obj = _noun_phrase(words)
+    if len(obj) > 1:
+        cut = next((k for k, w in enumerate(obj) if k and w.lower() in _PRONOUN), len(obj))
+        obj = obj[:cut]  # "plastic color you want": a relative clause without "that"
     if obj and all(w.lower() in _PRONOUN for w in obj):
         rest = words[len(obj):]
         if rest and rest[0].lower() in ("to", "into", "back"):
@@ -252,11 +255,41 @@ def activity(clause: str) -> str | None:
                 if k < len(rest) and (rest[k].lower().endswith("ing") or k == 1 and rest[0].lower() == "to") \
                         and _lemma(rest[k]) in _VERBS:
                     verb, rest = _lemma(rest[k]), rest[k + 1:]
+            thing = _thing_subject(words[:i])
+            if thing and words[i].lower() == lowered[i] and lowered[i] != verb:
+                # a component acting ("the replay buffer stores the transition"): its name stays
+                return " ".join([thing[0][:1].upper() + thing[0][1:]] + thing[1:] + [lowered[i]] +
+                                _tail(rest)[:MAX_LABEL_WORDS - 1 - len(thing)])
             return _compose(verb, _tail(rest))
     if not start:
         return None  # a clause without a verb ("it can happen", "the bank") is no activity
     phrase = _noun_phrase(words, MAX_LABEL_WORDS)
     return " ".join(phrase)[:1].upper() + " ".join(phrase)[1:] if phrase else None
+
+
+_ROLES = frozenset("""
+user users customer customers client clients clerk clerks manager managers employee employees staff team teams
+department departments office offices officer officers secretary supervisor administrator admin administration
+applicant applicants candidate candidates student students teacher doctor nurse patient patients person people
+company companies organization organisation firm bank shop store seller buyer vendor vendors supplier suppliers
+recruiter reviewer approver owner owners member members person someone everyone worker workers operator
+engineer engineers developer developers analyst analysts designer designers tester testers lawyer accountant
+editor editors author authors writer writers
+assistant director head board committee unit division group hr finance sales marketing management system
+application app platform process he she they we you i it who one insurant claimant publisher banker
+""".split())
+
+
+def _thing_subject(words: list[str]) -> list[str]:
+    """The subject before a verb when it names a thing, not a person or role: ['Replay', 'buffer'] for
+    "the replay buffer"; [] for "the clerk", "the marketing team", a pronoun, or a long phrase."""
+    content = [w for w in words if w.lower() not in _DETERMINER and not _ADVERB.match(w)
+               and w.lower() not in _MODAL]
+    if not 1 <= len(content) <= 2 or any(w.lower() in _STOP or w.lower() in _ROLES for w in content):
+        return []
+    if any(not re.fullmatch(r"[A-Za-z][\w-]*", w) for w in content):
+        return []
+    return content
 
 
 def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
@@ -270,9 +303,23 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
             continue
         after_subject = i > 0 and (prev in _MODAL or prev in _PRONOUN or (words[i - 1][:1].isupper() and i == 1) or
                                    (i >= 2 and prev not in _STOP))
-        if known and _lemma(w) not in _VERBS and w.lower() not in _IRREGULAR:
+        nxt = lowered[i + 1] if i + 1 < len(words) else ""
+        if nxt in _BE or nxt in ("will", "can", "must", "should", "may", "might", "would", "could", "have", "has"):
+            continue  # "job offers are sent", "reviews can be seen": a subject, not a verb
+        if i == 0 and lowered[i] != _lemma(w):
+            continue  # an imperative is a base form: "Reviews for a company ..." is no imperative
+        if lowered[i].endswith("ing") and lowered[i] not in _VERBS:
+            continue  # "RL training loop": a gerund names a thing
+        base = _lemma(w)
+        if base not in _VERBS and base.startswith("re") and _lemma(base[2:]) in _VERBS:
+            base = _lemma(base[2:])  # "reorder", "resubmit"
+        is_known = base in _VERBS or w.lower() in _IRREGULAR
+        if known and not is_known:
             continue
-        if not _is_verb(w, after_subject):
+        if not is_known and prev in ("i", "you", "we", "they") and w.isalpha() and w.islower() and \
+                lowered[i] not in _NOT_VERBS and not _ADVERB.match(w):
+            return i  # "you reorder individual parts": the word after a subject pronoun
+        if not is_known and not _is_verb(w, after_subject):
             continue
         if prev == "to" and i >= 2 and lowered[i - 2] not in ("has", "have", "needs", "need", "wants", "want",
                                                             "start", "starts", "begin", "begins", "tries", "try",
@@ -284,6 +331,16 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
 
 def _compose(verb: str, obj: list[str]) -> str:
     return " ".join([verb[:1].upper() + verb[1:]] + obj[: MAX_LABEL_WORDS - 1])
+
+
+def _own_clause(piece: str) -> bool:
+    """Whether a piece after a comma is a clause of its own: a short subject, then a known verb
+    ("the environment returns a reward")."""
+    words = _WORD.findall(piece)[:8]
+    lowered = [w.lower() for w in words]
+    at = _find_verb(words, lowered, known=True)
+    return at is not None and 1 <= at <= 3 and lowered[0] in _DETERMINER | _PRONOUN and \
+        not any(w in _STOP for w in lowered[:at])
 
 
 def _clauses(sentence: str) -> list[str]:
@@ -312,7 +369,7 @@ def _clauses(sentence: str) -> list[str]:
         k = 1
         while k + 1 < len(bits):
             word, piece = bits[k], bits[k + 1]
-            if word.lower() in _VERBS and not word[:1].isupper() and current.strip():
+            if current.strip() and ((word.lower() in _VERBS and not word[:1].isupper()) or _own_clause(piece)):
                 final.append(current)
                 current = piece
             else:
@@ -322,10 +379,16 @@ def _clauses(sentence: str) -> list[str]:
     return [c.strip() for c in final if c.strip()]
 
 
+_ASK = re.compile(r"^(?:Draw|Sketch|Diagram|Visuali[sz]e|Illustrate|Depict|Plot|Render|Show|Model|Make)\b")
+
+
 def _acts(text: str) -> list[str]:
     labels = []
     for clause in _clauses(text):
         label = activity(clause)
+        if label and _ASK.match(label) and re.search(r"\b(?:you|me|us|please|diagram|chart|flow|process|"
+                                                     r"workflow|pipeline)\b", clause, re.I):
+            continue  # "Could you draw our approval process": the request, no step
         if label:
             labels.append(step_label(label))
     return labels
