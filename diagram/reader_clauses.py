@@ -78,7 +78,7 @@ _PRONOUN = frozenset("it they them this that these those he she him her we us yo
 _STOP = frozenset("to from for with by in on at into about via until within after before if when once because "
                   "so which that who whom while as using through and or but than whether then where per "
                   "together including against without during back what how why where whom whose".split())
-_CONNECTOR = re.compile(r"^(?:and|then|so|also|afterwards|after that|after this|next|finally|lastly|first(?:ly)?|"
+_CONNECTOR = re.compile(r"^(?:and|then|so|also|otherwise|else|afterwards|after that|after this|next|finally|lastly|first(?:ly)?|"
                         r"second(?:ly)?|subsequently|thereafter|later|now|simultaneously|meanwhile|"
                         r"in the meantime|at the same time|therefore|thus|hence|in this case|in that case|"
                         r"in these cases|in both cases|in addition|additionally|furthermore|moreover|however|"
@@ -196,6 +196,9 @@ def _tail(words: list[str]) -> list[str]:
         return []
     if obj and len(words) > len(obj) and words[len(obj)].lower() == "back":
         return obj + ["back"]
+    if not obj and words and words[0].lower() in ("to", "into", "for", "from", "with", "on"):
+        phrase = _noun_phrase(words[1:], 3)
+        return [words[0].lower()] + phrase if phrase else []  # "sent to the ICU", "waits for a doctor"
     return obj
 
 
@@ -213,7 +216,8 @@ def activity(clause: str) -> str | None:
         text = text[start.end():]
     if _END.search(text) and len(text.split()) <= 8:
         return "End"
-    words = _WORD.findall(text)[:40]
+    words = [re.sub(r"['’]s?$", "", w) for w in _WORD.findall(text)[:40]]  # "applicant's" -> "applicant"
+    words = [w for w in words if w]
     if not words:
         return None
     lowered = [w.lower() for w in words]
@@ -231,6 +235,8 @@ def activity(clause: str) -> str | None:
             if j < len(words) and lowered[j] != "being" and _participle(words[j]) and lowered[j] not in _NOT_VERBS:
                 subject = _noun_phrase(words[:i], 3)
                 subject = [s for s in subject if s.lower() not in _PRONOUN and s.lower() not in _MODAL]
+                if subject and subject[0] == words[0] and subject[0].istitle() and len(subject[0]) > 1:
+                    subject[0] = subject[0].lower()  # "Submissions that fail are sent back": as a word
                 verb = _lemma(words[j])
                 rest = words[j + 1:]
                 back = ["back"] if rest and rest[0].lower() == "back" else []
@@ -306,8 +312,9 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
         nxt = lowered[i + 1] if i + 1 < len(words) else ""
         if nxt in _BE or nxt in ("will", "can", "must", "should", "may", "might", "would", "could", "have", "has"):
             continue  # "job offers are sent", "reviews can be seen": a subject, not a verb
-        if i == 0 and lowered[i] != _lemma(w):
-            continue  # an imperative is a base form: "Reviews for a company ..." is no imperative
+        if i == 0 and w[:1].isupper() and lowered[i] != _lemma(w) and \
+                not (nxt in _DETERMINER or (nxt.isalpha() and nxt not in _STOP)):
+            continue  # "Reviews for a company ...": a noun; "checks the score" (after "and"): a verb
         if lowered[i].endswith("ing") and lowered[i] not in _VERBS:
             continue  # "RL training loop": a gerund names a thing
         base = _lemma(w)
@@ -384,6 +391,9 @@ _ASK = re.compile(r"^(?:Draw|Sketch|Diagram|Visuali[sz]e|Illustrate|Depict|Plot|
 
 def _acts(text: str) -> list[str]:
     labels = []
+    lead = _LEAD.match(text.strip())
+    if lead and len(lead.group().split()) <= 8:
+        text = text.strip()[lead.end():]  # "When a request arrives, the clerk ...": the clerk's act
     for clause in _clauses(text):
         label = activity(clause)
         if label and _ASK.match(label) and re.search(r"\b(?:you|me|us|please|diagram|chart|flow|process|"
@@ -457,6 +467,7 @@ def read_clauses(text: str) -> Plan | None:
     seen: set[str] = set()
     loops: list[tuple[str, int | None, str]] = []  # (source label, target rank or None, sentence)
     pending: int | None = None  # rank index of an if-branch still waiting for its other branch
+    last_branch: int | None = None  # rank index of the last decision's branches
     total = 0
 
     def add_rank(labels: list[str]) -> int | None:
@@ -482,6 +493,8 @@ def read_clauses(text: str) -> Plan | None:
         other = _OTHERWISE.match(body)
         cond = _IF.match(body)
         source: str | None = None  # the step a loop in this sentence leaves from (default: the last one)
+        if other and pending is None and last_branch is not None and last_branch == len(ranks) - 1:
+            pending = last_branch  # "If A, x. If B, y. Otherwise, z.": a third branch
         if other and pending is not None:
             acts = _acts(body[other.end():]) or [ELSE_CONTINUE]
             branch = ranks[pending]
@@ -509,6 +522,7 @@ def read_clauses(text: str) -> Plan | None:
                     branch[branch.index(ELSE_CONTINUE)] = yes[0]
                     seen.discard(ELSE_CONTINUE.lower())
                     seen.add(yes[0].lower())
+                last_branch = pending if not yes[1:] else None
                 pending = None
                 for act in yes[1:]:
                     add_rank([act])
@@ -523,6 +537,7 @@ def read_clauses(text: str) -> Plan | None:
                 if at is not None and yes[0] in ranks[at]:
                     source = yes[0]
                 pending = at if at is not None and not no and ELSE_CONTINUE in ranks[at] else None
+                last_branch = at if not yes[1:] and not no[1:] else None
                 for act in yes[1:]:
                     add_rank([act])
                 for act in no[1:]:
