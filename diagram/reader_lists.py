@@ -176,12 +176,14 @@ def _emoji_heads(lines: list[str]) -> list[str]:
 
 
 def _under_colon(lines: list[str]) -> list[str]:
+    """The 3-15 short lines under the first line that ends with ':' (linear: one look)."""
     for i, ln in enumerate(lines[:-2]):
         if ln.rstrip().endswith(":"):
-            items = [x for x in lines[i + 1:] if x.strip()]
+            items = [x for x in lines[i + 1: i + 17] if x.strip()]
             if 3 <= len(items) <= 15 and all(len(x.split()) <= 12 and not x.rstrip().endswith(":")
                                              and not _BULLET.match(x) for x in items):
                 return items
+            return []
     return []
 
 
