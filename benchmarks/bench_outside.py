@@ -84,8 +84,12 @@ def words(text: str) -> list[str]:
 
 
 def step_in_labels(step: str, labels: Iterable[str]) -> bool:
-    """A named step is found when all its words are in one label (not by one shared word)."""
+    """A named step is found when all its words are in one label (not by one shared word). A step
+    that is nothing but stop words (a task named "A") is found as that word in a label."""
     want = set(words(step))
+    if not want:
+        want = set(re.findall(r"[a-z0-9]+", (step or "").lower()))
+        return bool(want) and any(want <= set(re.findall(r"[a-z0-9]+", (label or "").lower())) for label in labels)
     return bool(want) and any(want <= set(words(label)) for label in labels)
 
 

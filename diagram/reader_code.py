@@ -313,7 +313,10 @@ def _block(part: str) -> tuple[str, int] | None:
     for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
         if re.search(word, low) and len(low.split()) <= 3:
             return label, 1
-    units = [int(n) for n in _UNITS.findall(_KERNEL.sub(" ", low))]
+    sized = _KERNEL.sub(" ", low)
+    if rep and rep.group(2):  # "2 fully connected layers": the count is no size
+        sized = sized[: rep.start(2)] + " " + sized[rep.end(2):]
+    units = [int(n) for n in _UNITS.findall(sized)]
     if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
         return "Dense" + (f" {units[-1]}" if units else ""), times
     if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
