@@ -46,7 +46,9 @@ produce provide publish purchase push put rank rate read receive recommend recor
 release remind remove renew repair replace reply report request require reserve resolve respond return review
 run save scan schedule score search select sell send set ship sign specify start store submit supply take test
 tell track train transfer transform translate transmit trigger update upload use validate verify visit wait
-write
+write show quit login logout display output input declare let escalate route poll sort swap detect predict
+infer embed index retrieve rerank chunk crawl scrape aggregate enrich join stream ingest subscribe consume emit
+invoke query fetch pull tag lint rollback hang fold spin rinse wash dry heat cool ask enroll pick
 """.split())
 _IRREGULAR = {"sent": "send", "sends": "send", "built": "build", "made": "make", "done": "do", "does": "do",
               "taken": "take", "took": "take", "given": "give", "gave": "give", "written": "write", "wrote": "write",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
-from diagram.reader_clauses import ELSE_CONTINUE, activity
+from diagram.reader_clauses import _VERBS, ELSE_CONTINUE, _lemma, activity
 
 # Names matched in any case (distinctive words) ...
 _ANY_CASE = (
@@ -102,7 +102,7 @@ def _alternation(names) -> str:
 
 _DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
 _NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
-                    r"(?![\w/-])")
+                    r"(?![\w/]|-(?!(?:based|driven|powered|backed|managed|hosted|triggered|compatible)\b))")
 _BRANDED = re.compile(r"(?<![\w/-])(?:Amazon|AWS|Azure|Google Cloud|GCP|Apache|Confluent|Microsoft)[ \t]+"
                       r"[A-Z][\w.-]{1,20}(?:[ \t]+[A-Z][\w.-]{1,20}){0,2}(?![\w/-])")
 _CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
@@ -148,8 +148,8 @@ def _words(name: str) -> str:
     if not _CAMEL.fullmatch(name):
         return name
     parts = re.findall(r"[A-Z][a-z0-9]*", name)
-    if any(len(p) == 1 for p in parts[1:]):
-        return name  # "IoT", "GraphQL": a name, not words
+    if any(len(p) == 1 for p in parts[1:]) or (len(parts) == 2 and _lemma(parts[0]) not in _VERBS):
+        return name  # "IoT", "WeatherStack": a name, not words ("SubmitJob" is an activity)
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
 
 

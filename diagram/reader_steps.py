@@ -213,7 +213,8 @@ def _groups(text: str) -> list[list[str]] | None:
     flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
     if sep.search(flat):
         parts = sep.split(flat)
-        parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
+        parts[0] = re.split(r"\s[-–—]\s|:\s|(?<=[a-z0-9)])\.\s+(?=[A-Z])|\b(?:sequence|order|flow) is\s+",
+                            parts[0])[-1]  # "Feature pipeline — raw events > ...", "... The sequence is A > B"
         parts[-1] = re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", parts[-1], maxsplit=1)[0]  # "deploy. Each stage ..."
         return [_split_group(p) for p in parts]
     via = _from_to_via(flat)
