@@ -80,8 +80,11 @@ _ANY_CASE = (
     "Loki", "Tempo", "Vector", "Batch", "Config", "Connect", "Workflows", "Flux", "Fabric", "Composer",
     "Sentinel", "Amplify", "Harbor", "Drone", "Nomad", "Quay", "Jest", "Cypress", "Playwright", "Locust",
     "Postman", "Gemini", "Llama", "Mistral", "Cohere", "Haystack", "Evidently", "Macie", "Pinpoint",
-    "Chime", "Keyspaces", "Triton", "Seldon", "Superset",
+    "Chime", "Keyspaces", "Triton", "Seldon", "Superset", "EventBridge Pipe", "Step Function",
 )
+# a service written in the singular or in another case reads as its own name ("EventBridge pipe")
+_CANONICAL = {"eventbridge pipe": "EventBridge Pipes", "eventbridge pipes": "EventBridge Pipes",
+              "step function": "Step Functions"}
 # ... and names that are also plain words, matched only as written (capitalised).
 _AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
                "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
@@ -153,11 +156,19 @@ def _words(name: str) -> str:
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
 
 
+def _canonical(name: str) -> str:
+    """'Amazon EventBridge pipe' -> 'Amazon EventBridge Pipes'; other names as written."""
+    prefix = re.match(_PREFIX, name)
+    rest = name[prefix.end():] if prefix else name
+    canonical = _CANONICAL.get(rest.lower())
+    return (name[: len(name) - len(rest)] + canonical) if canonical else name
+
+
 def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
     words, and with `letters` single capital letters ("A before B and C")."""
-    found = [(m.start(), m.end(), m.group()) for m in _NAMED.finditer(sentence)]
+    found = [(m.start(), m.end(), _canonical(m.group())) for m in _NAMED.finditer(sentence)]
     for m in _BRANDED.finditer(sentence):  # "Amazon Location Service": a brand and capitalised words
         if not any(a < m.end() and m.start() < b for a, b, _ in found):
             found.append((m.start(), m.end(), m.group()))
