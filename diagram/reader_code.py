@@ -34,6 +34,8 @@ _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D|AveragePooling[12
                       r"[ \t]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
 _HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
 _INT = re.compile(r"\d{1,7}")
+_NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
+_MATLAB_NET = re.compile(r"\b(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)[ \t]*\([ \t]*\[?([\d, \t]{1,80})\]?")
 _BUILT = re.compile(r"\.build\([ \t]*(?:input_shape[ \t]*=[ \t]*)?[(\[][ \t]*None[ \t]*,[ \t]*(\d{1,7})[ \t]*,?[ \t]*[)\]]")
 
 
@@ -235,8 +237,14 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         sizes = [first_in] + [layer.size for layer in dense]
     else:
         hidden = _HIDDEN_SIZES.search(text)  # scikit-learn: hidden_layer_sizes=(10, 5)
+        newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
+        net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
         if hidden:
             sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1))), None]
+        elif newff:
+            sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
+        elif net:
+            sizes = [None, *(int(n) for n in _INT.findall(net.group(1))), None]
     if len(sizes) < 2 or len(sizes) > MAX_LAYERS:
         return None
     if prose and len(prose) == len(sizes) and all(s is None or s == p for s, p in zip(sizes, prose)):

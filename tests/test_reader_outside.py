@@ -128,3 +128,17 @@ def test_cnns_told_in_words(text, line):
 def test_a_single_letter_step_is_found_in_its_label():
     assert step_in_labels("A", ["A"]) and not step_in_labels("A", ["B"])
     assert step_in_labels("the Kafka", ["Apache Kafka"]) and not step_in_labels("Data ingestion", ["Data"])
+
+
+@pytest.mark.parametrize("code, line", [
+    ("net = newff(Pr,[6,4,3]);", "# layers 3-6-4-3"),           # input left to the data: UNSTATED
+    ("net = feedforwardnet([10 5]);", "# layers 3-10-5-3"),
+])
+def test_matlab_networks(code, line):
+    assert read_request(code).line() == line
+
+
+def test_a_service_in_the_singular_reads_as_its_name():
+    plan = read_request("Items land in a DynamoDB table. The EventBridge pipe reads the stream and writes to an SQS "
+                        "queue.")
+    assert plan.labels == ("DynamoDB", "EventBridge Pipes", "SQS")
