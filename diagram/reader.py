@@ -93,6 +93,10 @@ def _steps_or_prose(request: str) -> Plan | None:
     prose = read_prose(request)
     if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
         return prose or steps or read_clauses(request)
+    if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
+        clauses = read_clauses(request)
+        if clauses is not None and clauses.n_nodes >= steps.n_nodes:
+            return clauses
     return steps
 
 

@@ -49,6 +49,7 @@ tell track train transfer transform translate transmit trigger update upload use
 write show quit login logout display output input declare let escalate route poll sort swap detect predict
 infer embed index retrieve rerank chunk crawl scrape aggregate enrich join stream ingest subscribe consume emit
 invoke query fetch pull tag lint rollback hang fold spin rinse wash dry heat cool ask enroll pick
+repeat acknowledge raise serve cook fix solve analyse escalate assess
 """.split())
 _IRREGULAR = {"sent": "send", "sends": "send", "built": "build", "made": "make", "done": "do", "does": "do",
               "taken": "take", "took": "take", "given": "give", "gave": "give", "written": "write", "wrote": "write",
@@ -88,7 +89,7 @@ _CONNECTOR = re.compile(r"^(?:and|then|so|also|otherwise|else|afterwards|after t
                         r"at the end|in the end|to start|to begin with|as a result|but|it (?:can|may|might|could) (?:also )?"
                         r"happen that|there (?:is|are) (?:a |an )?(?:need|chance) (?:to|that)|as a first step)\b[,:]?\s*",
                         re.I)
-_LEAD = re.compile(r"^(?:after|once|when|whenever|as soon as|before|while|upon|on|following|given that|"
+_LEAD = re.compile(r"^(?:after|once|when|whenever|as soon as|as long as|before|while|until|upon|on|following|given that|"
                    r"based on|depending on|at|every|during|in|for|with)\b[^,]{1,120},\s*(?=\S)", re.I)
 _IF = re.compile(r"^(?:(?:but|and|then|so|only|now|however),?\s+)?(?:if|in case(?: of)?|should|whether|"
                  r"in the case (?:of|that)|provided that|assuming)\s+(?P<cond>[^,]{2,120}?)\s*"
@@ -103,7 +104,7 @@ _CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\s
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
 _HEADER = re.compile(r"^(?:category|title|name|description|process|scenario)\s*:", re.I)
 _LOOP = re.compile(r"\b(?:again|repeat\w*|go(?:es|ing)? back|back to|sends? (?:\w+ ){0,3}back|sent back|returns? to|"
-                   r"returned to|loops?|iterat\w*|until|several times|multiple times|many times|retr(?:y|ies|ied)|"
+                   r"returned to|loops?|iterat\w*|until|as long as|several times|multiple times|many times|retr(?:y|ies|ied)|"
                    r"once more|re-?(?:submit|send|do|check|design|build|work|peat)\w*|and so on)\b", re.I)
 _STEP_N = re.compile(r"\bstep\s+(\d{1,2})\b", re.I)
 _WHOLE = re.compile(r"\b(?:whole|entire|complete)\s+(?:process|procedure|thing|flow)\b", re.I)
@@ -165,12 +166,15 @@ def _participle(word: str) -> bool:
     return (w in _IRREGULAR and not w.endswith("s")) or (w.endswith("ed") and len(w) > 4) or _lemma(w) in _VERBS
 
 
+_MODAL_VERBS = frozenset("must will would can could should may might shall".split())
+
+
 def _noun_phrase(words: list[str], limit: int = 4) -> list[str]:
     """Content words of a phrase up to the first stop word, determiners dropped."""
     out: list[str] = []
     for w in words:
         low = w.lower()
-        if low in _STOP:
+        if low in _STOP or (out and (low in _BE or low in _MODAL_VERBS)):
             break
         if low in _DETERMINER or _ADVERB.match(w) or (not out and low in ("him", "her", "them", "me", "us")):
             continue
@@ -198,6 +202,8 @@ def _tail(words: list[str]) -> list[str]:
         return []
     if obj and len(words) > len(obj) and words[len(obj)].lower() == "back":
         return obj + ["back"]
+    if not obj and words and words[0].lower() in ("whether", "if") and len(words) > 1:
+        return _noun_phrase(words[1:], 3)  # "checks whether the budget is available" -> "budget"
     if not obj and words and words[0].lower() in ("to", "into", "for", "from", "with", "on"):
         phrase = _noun_phrase(words[1:], 3)
         return [words[0].lower()] + phrase if phrase else []  # "sent to the ICU", "waits for a doctor"
@@ -319,6 +325,8 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
             continue  # "Reviews for a company ...": a noun; "checks the score" (after "and"): a verb
         if lowered[i].endswith("ing") and lowered[i] not in _VERBS:
             continue  # "RL training loop": a gerund names a thing
+        if i == 0 and w.islower() and len(w) > 3 and w.endswith("s") and not w.endswith("ss") and nxt in _DETERMINER:
+            return i  # "... either acknowledges the alarm or ...": a fragment opening with its verb
         base = _lemma(w)
         if base not in _VERBS and base.startswith("re") and _lemma(base[2:]) in _VERBS:
             base = _lemma(base[2:])  # "reorder", "resubmit"
@@ -363,7 +371,8 @@ def _clauses(sentence: str) -> list[str]:
         k = 1
         while k + 1 < len(pieces):
             word, piece = pieces[k], pieces[k + 1]
-            if _is_verb(word, after_subject=False) and _lemma(word) in _VERBS and word.lower() not in _DETERMINER:
+            if (_is_verb(word, after_subject=False) and _lemma(word) in _VERBS and word.lower() not in _DETERMINER) \
+                    or _own_clause(piece):
                 out.append(current)
                 current = piece
             else:
@@ -393,11 +402,18 @@ _ASK = re.compile(r"^(?:Draw|Sketch|Diagram|Visuali[sz]e|Illustrate|Depict|Plot|
 
 def _acts(text: str) -> list[str]:
     labels = []
+    body = text.strip().rstrip(".").split(": ")[-1]
+    items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", body)]
+    if len(items) >= 3 and all(1 <= len(i.split()) <= 4 and i.split()[0].lower() not in _DETERMINER | _PRONOUN
+                               for i in items):
+        return [step_label(i[:1].upper() + i[1:]) for i in items]  # "sample collection, lab analysis, ..."
     lead = _LEAD.match(text.strip())
     if lead and len(lead.group().split()) <= 8:
         text = text.strip()[lead.end():]  # "When a request arrives, the clerk ...": the clerk's act
     for clause in _clauses(text):
         label = activity(clause)
+        if label and re.match(r"^(?:Repeat|Loop|Iterate|Redo)\b", label):
+            continue  # "This is repeated until ...": the loop, no step
         if label and _ASK.match(label) and re.search(r"\b(?:you|me|us|please|diagram|chart|flow|process|"
                                                      r"workflow|pipeline)\b", clause, re.I):
             continue  # "Could you draw our approval process": the request, no step
