@@ -26,12 +26,16 @@ MAX_CALL_CHARS = 400
 
 _CALL = re.compile(
     r"(?<![\w])(?:(?:torch\.)?nn\.|(?:tf\.)?(?:keras\.)?layers\.|keras\.)?"
-    r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|"
+    r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|[A-Z]\w{0,20}Conv[123]D|"
+    r"(?<=nn\.)(?:Conv|max_pool|avg_pool)|"
     r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
     r"Input|InputLayer)[ \t]?\(")
 _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D|AveragePooling[123]D|Flatten|Dense)\)"
-                      r"[ \t]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
+                      r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
+# torchinfo rows: "├─Conv2d: 1-1      [1, 6, 28, 28]      156"
+_TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatten|Linear):[ \t]*\d{1,3}-\d{1,3}"
+                        r"[ \t]+\[(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\]")
 _HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
 _INT = re.compile(r"\d{1,7}")
 _NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
@@ -128,18 +132,20 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str]) -> Layer 
             size, kernel = _number(keywords.get("out_channels") or pos[1]), keywords.get("kernel_size") or pos[2]
             input_size = None
         else:
-            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or pos[0]), \
-                keywords.get("kernel_size") or pos[1]
+            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
+                                   or keywords.get("features") or pos[0]), keywords.get("kernel_size") or pos[1]
         return Layer("conv", size, _kernel(kernel), input_size=input_size, shape=shape)
     if "ool" in name:
-        kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or pos[0]) or "2x2"
+        kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
+                         or pos[0]) or "2x2"
         return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
     if torch and not lazy:  # Linear(in, out)
         return Layer("dense", _number(keywords.get("out_features") or pos[1]),
                      input_size=_number(keywords.get("in_features") or pos[0]))
-    return Layer("dense", _number(keywords.get("units") or pos[0]), input_size=input_size, shape=shape)
+    return Layer("dense", _number(keywords.get("units") or keywords.get("features") or pos[0]), input_size=input_size,
+                 shape=shape)
 
 
 _SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
@@ -189,6 +195,18 @@ def code_layers(text: str) -> list[Layer]:
     if layers:
         return layers
     out = []
+    for m in _TORCHINFO.finditer(text):
+        name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
+        if name.startswith("Conv"):
+            out.append(Layer("conv", dims[1] if len(dims) > 1 else None))
+        elif "Pool" in name:
+            out.append(Layer("pool", pool="Avg" if name.startswith("Avg") else "Max"))
+        elif name == "Flatten":
+            out.append(Layer("flatten"))
+        else:
+            out.append(Layer("dense", dims[-1]))
+    if out:
+        return out
     for m in _SUMMARY.finditer(text):
         name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
         if name.startswith("Conv"):

@@ -142,3 +142,19 @@ def test_a_service_in_the_singular_reads_as_its_name():
     plan = read_request("Items land in a DynamoDB table. The EventBridge pipe reads the stream and writes to an SQS "
                         "queue.")
     assert plan.labels == ("DynamoDB", "EventBridge Pipes", "SQS")
+
+
+@pytest.mark.parametrize("text, line", [
+    ("net.add(nn.Conv2D(channels=6, kernel_size=5), nn.AvgPool2D(pool_size=2), nn.Dense(10))",   # MXNet
+     "# layers Conv 5x5, 6 > AvgPool 2x2 > Dense 10"),
+    ("x = nn.Conv(features=32, kernel_size=(3, 3))(x)\nx = nn.max_pool(x, window_shape=(2, 2))\n"     # Flax
+     "x = nn.Dense(features=10)(x)", "# layers Conv 3x3, 32 > MaxPool 2x2 > Dense 10"),
+    ("DefaultConv2D(filters=64, kernel_size=7),\nkeras.layers.MaxPooling2D(pool_size=2),\nDefaultConv2D(filters=128)",
+     "# layers Conv 7x7, 64 > MaxPool 2x2 > Conv, 128"),
+    ("│ conv2d (Conv2D)   │ (None, 26, 26, 32)  │   320 │\n│ flatten (Flatten) │ (None, 5408) │ 0 │\n"  # Keras 3
+     "│ dense (Dense)     │ (None, 10)          │ 54,090 │", "# layers Conv, 32 > Flatten > Dense 10"),
+    ("├─Conv2d: 1-1    [1, 6, 28, 28]   156\n├─MaxPool2d: 1-2   [1, 6, 14, 14]   --\n"                      # torchinfo
+     "├─Linear: 1-3    [1, 10]   11,770", "# layers Conv, 6 > MaxPool > Dense 10"),
+])
+def test_more_code_dialects_and_summaries(text, line):
+    assert read_code(text).line() == line
