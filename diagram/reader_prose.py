@@ -114,7 +114,8 @@ _LETTER = re.compile(r"(?<![\w'’-])(?:[A-HJ-Z]|T\d{1,2}|" + "|".join(c * 3 + "
 _PARALLEL_AFTER = re.compile(r"^\s*(?:are\s+|is\s+|execute\s+|run\s+|happen\s+|occur\s+)?(?:also\s+)?(?:in\s+parallel|"
                              r"parallel|simultaneously|concurrently|at the same time)\b", re.I)
 _PARALLEL_BEFORE = re.compile(r"(?:parallel\s+(?:gateway\s+)?(?:with|of|between)|in\s+parallel\s+(?:of|with)|"
-                              r"choice\s+between|either|mutually\s+exclusive\s+with|simultaneously)\s*$", re.I)
+                              r"choice\s+between|either|mutually\s+exclusive\s+with|simultaneously|both|"
+                              r"fans?\s+out\s+(?:in)?to|in\s+parallel\s+to)\s*$", re.I)
 _GROUP_GAP = re.compile(r"^(?:\s*,?\s*(?:and\s+)?)$")
 _WHOLE = re.compile(r"\b(?:whole|entire|complete)\s+(?:process|procedure|flow|workflow)\b", re.I)
 _OR = re.compile(r"\bor\b(?!\s+not\b)", re.I)

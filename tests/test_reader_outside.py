@@ -158,3 +158,9 @@ def test_a_service_in_the_singular_reads_as_its_name():
 ])
 def test_more_code_dialects_and_summaries(text, line):
     assert read_code(text).line() == line
+
+
+def test_both_and_fan_out_are_parallel_steps():
+    plan = read_request("Events arrive in Kafka. Flink writes the results to both Cassandra and Elasticsearch. "
+                        "Grafana reads from Elasticsearch.")
+    assert plan.ranks == (("Kafka",), ("Flink",), ("Cassandra", "Elasticsearch"), ("Grafana",))
