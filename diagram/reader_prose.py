@@ -80,13 +80,13 @@ _ANY_CASE = (
     "Loki", "Tempo", "Vector", "Batch", "Config", "Connect", "Workflows", "Flux", "Fabric", "Composer",
     "Sentinel", "Amplify", "Harbor", "Drone", "Nomad", "Quay", "Jest", "Cypress", "Playwright", "Locust",
     "Postman", "Gemini", "Llama", "Mistral", "Cohere", "Haystack", "Evidently", "Macie", "Pinpoint",
-    "Chime", "Keyspaces", "Triton", "Seldon", "Superset", "EventBridge Pipe", "Step Function",
+    "Chime", "Keyspaces", "Triton", "Seldon", "Superset", "EventBridge Pipe", "Step Function", "Apigateway",
 )
 # a service written in the singular or in another case reads as its own name ("EventBridge pipe")
 _CANONICAL = {"eventbridge pipe": "EventBridge Pipes", "eventbridge pipes": "EventBridge Pipes",
-              "step function": "Step Functions"}
+              "step function": "Step Functions", "apigateway": "API Gateway"}
 # ... and names that are also plain words, matched only as written (capitalised).
-_AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
+_AS_WRITTEN = ("Comprehend", "Transcribe", "Translate", "Lex", "Forecast", "Personalize", "Glue",
                "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
                "Feast", "Envoy", "Athena", "Neptune", "Aurora", "Spark", "Hive", "Luigi", "Presto", "Druid",
                "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry",
@@ -157,11 +157,14 @@ def _words(name: str) -> str:
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
 
 
+_SPELLING = {n.lower(): n for n in _ANY_CASE if n != n.lower()}  # "Dynamodb" -> "DynamoDB" ("dbt" stays)
+
+
 def _canonical(name: str) -> str:
     """'Amazon EventBridge pipe' -> 'Amazon EventBridge Pipes'; other names as written."""
     prefix = re.match(_PREFIX, name)
     rest = name[prefix.end():] if prefix else name
-    canonical = _CANONICAL.get(rest.lower())
+    canonical = _CANONICAL.get(rest.lower()) or _SPELLING.get(rest.lower())
     return (name[: len(name) - len(rest)] + canonical) if canonical else name
 
 

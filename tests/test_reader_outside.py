@@ -159,3 +159,9 @@ def test_both_and_fan_out_are_parallel_steps():
     plan = read_request("Events arrive in Kafka. Flink writes the results to both Cassandra and Elasticsearch. "
                         "Grafana reads from Elasticsearch.")
     assert plan.ranks == (("Kafka",), ("Flink",), ("Cassandra", "Elasticsearch"), ("Grafana",))
+
+
+def test_services_read_in_their_own_spelling():
+    plan = read_request("Amazon Apigateway receives the request. The data is stored in a Dynamodb table, and the polly "
+                        "service reads it.")
+    assert plan.labels == ("Amazon API Gateway", "DynamoDB", "Polly")
