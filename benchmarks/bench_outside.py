@@ -20,7 +20,7 @@ Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on e
   filters or units "16"); `blocks` = share of blocks found in order, `cnn ok` = all of them.
 - steps: share of a request's named steps found as labels. A step counts when all its words
   (lower case, camelCase split, punctuation dropped, a few stop words such as "the"/"and" aside)
-  are in ONE label, so "Apache Kafka" is found in "Kafka (Apache)" but "data" alone never finds
+  are in ONE label (a step of stop words only, the task "A", when a label is exactly it), so "Apache Kafka" is found in "Kafka (Apache)" but "data" alone never finds
   "Data Ingestion". Mean over requests with named steps.
 - decision: requests whose text has a decision (if/else, either/or, choice) whose plan has a
   branch (a node pointing to two or more nodes); loop: requests whose text has a loop back whose
@@ -84,8 +84,14 @@ def words(text: str) -> list[str]:
 
 
 def step_in_labels(step: str, labels: Iterable[str]) -> bool:
-    """A named step is found when all its words are in one label (not by one shared word)."""
+    """A named step is found when all its words are in one label (not by one shared word). A step
+    that is nothing but stop words (a task named "A") is found only in a label that is exactly it
+    ("A", not "Write a report")."""
     want = set(words(step))
+    if not want:
+        exact = " ".join(re.findall(r"[a-z0-9]+", (step or "").lower()))
+        return bool(exact) and any(" ".join(re.findall(r"[a-z0-9]+", (label or "").lower())) == exact
+                                   for label in labels)
     return bool(want) and any(want <= set(words(label)) for label in labels)
 
 

@@ -46,7 +46,9 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
+from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
+from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, read_steps, unwrap
@@ -82,12 +84,19 @@ def request_kind(request: str) -> str:
 def _steps_or_prose(request: str) -> Plan | None:
     """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
     apps are collected by Kafka") where the components the sentences name read better."""
+    listed = read_lists(request)
+    if listed is not None:
+        return listed
     steps = read_steps(request)
     if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
     if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
-        return prose or steps
+        return prose or steps or read_clauses(request)
+    if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
+        clauses = read_clauses(request)
+        if clauses is not None and clauses.n_nodes >= steps.n_nodes:
+            return clauses
     return steps
 
 

@@ -26,14 +26,21 @@ MAX_CALL_CHARS = 400
 
 _CALL = re.compile(
     r"(?<![\w])(?:(?:torch\.)?nn\.|(?:tf\.)?(?:keras\.)?layers\.|keras\.)?"
-    r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|"
+    r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|[A-Z]\w{0,20}Conv[123]D|"
+    r"(?<=nn\.)(?:Conv|max_pool|avg_pool)|"
     r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
     r"Input|InputLayer)[ \t]?\(")
 _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D|AveragePooling[123]D|Flatten|Dense)\)"
-                      r"[ \t]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
+                      r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
+# torchinfo rows: "├─Conv2d: 1-1      [1, 6, 28, 28]      156"
+_TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatten|Linear):[ \t]*\d{1,3}-\d{1,3}"
+                        r"[ \t]+\[(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\]")
 _HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
 _INT = re.compile(r"\d{1,7}")
+_NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
+_MATLAB_NET = re.compile(r"\b(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)[ \t]*\([ \t]*\[?([\d, \t]{1,80})\]?")
+_BUILT = re.compile(r"\.build\([ \t]*(?:input_shape[ \t]*=[ \t]*)?[(\[][ \t]*None[ \t]*,[ \t]*(\d{1,7})[ \t]*,?[ \t]*[)\]]")
 
 
 @dataclass(frozen=True)
@@ -125,32 +132,81 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str]) -> Layer 
             size, kernel = _number(keywords.get("out_channels") or pos[1]), keywords.get("kernel_size") or pos[2]
             input_size = None
         else:
-            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or pos[0]), \
-                keywords.get("kernel_size") or pos[1]
+            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
+                                   or keywords.get("features") or pos[0]), keywords.get("kernel_size") or pos[1]
         return Layer("conv", size, _kernel(kernel), input_size=input_size, shape=shape)
     if "ool" in name:
-        kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or pos[0]) or "2x2"
+        kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
+                         or pos[0]) or "2x2"
         return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
     if torch and not lazy:  # Linear(in, out)
         return Layer("dense", _number(keywords.get("out_features") or pos[1]),
                      input_size=_number(keywords.get("in_features") or pos[0]))
-    return Layer("dense", _number(keywords.get("units") or pos[0]), input_size=input_size, shape=shape)
+    return Layer("dense", _number(keywords.get("units") or keywords.get("features") or pos[0]), input_size=input_size,
+                 shape=shape)
+
+
+_SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
+_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(")
+_STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
+_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(")
+
+
+def _forward_order(text: str, named: dict[str, Layer]) -> list[Layer]:
+    """The layers of a PyTorch/Keras subclass in the order its forward()/call() runs them: statement by
+    statement, nested calls innermost first ("self.pool(F.relu(self.conv1(x)))": conv1, then pool)."""
+    start = _FORWARD.search(text)
+    if not start or not named:
+        return []
+    body = re.sub(r"#[^\n]*", "", text[start.end(): start.end() + MAX_CALL_CHARS * 10])  # comments out
+    order: list[Layer] = []
+    for statement in _STATEMENT.split(body):
+        calls = []
+        for m in _SELF_CALL.finditer(statement):
+            if m.group(1) is None:
+                calls.append(Layer("flatten"))
+            elif m.group(1) in named:
+                calls.append(named[m.group(1)])
+        order.extend(reversed(calls))
+        if len(order) > MAX_PLAN_NODES:
+            break
+    return order
 
 
 def code_layers(text: str) -> list[Layer]:
-    """The layers a text's calls (or `model.summary()` rows) build, in order of appearance."""
+    """The layers a text's calls (or `model.summary()` rows) build, in order of appearance (a
+    subclass with a forward()/call(): in the order that runs them)."""
     layers = []
+    named: dict[str, Layer] = {}
     for m in _CALL.finditer(text):
         if len(layers) > MAX_PLAN_NODES:
             break  # more layers than any plan draws: reading on costs time and changes nothing
         layer = _layer(m.group("name"), *_args(text, m.end()))
         if layer is not None:
             layers.append(layer)
+            owner = _SELF_ASSIGN.search(text[max(0, m.start() - 60): m.start()])
+            if owner:
+                named[owner.group(1)] = layer
+    ran = _forward_order(text, named)
+    if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
+        return [layer for layer in layers if layer.kind == "input"] + ran
     if layers:
         return layers
     out = []
+    for m in _TORCHINFO.finditer(text):
+        name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
+        if name.startswith("Conv"):
+            out.append(Layer("conv", dims[1] if len(dims) > 1 else None))
+        elif "Pool" in name:
+            out.append(Layer("pool", pool="Avg" if name.startswith("Avg") else "Max"))
+        elif name == "Flatten":
+            out.append(Layer("flatten"))
+        else:
+            out.append(Layer("dense", dims[-1]))
+    if out:
+        return out
     for m in _SUMMARY.finditer(text):
         name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
         if name.startswith("Conv"):
@@ -191,13 +247,22 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     dense = [layer for layer in layers if layer.kind == "dense"]
     if dense:
         first_in = next((layer.input_size for layer in layers if layer.input_size), None)
+        built = _BUILT.search(text) if first_in is None else None
+        if built:  # model.build(input_shape=(None, 4))
+            first_in = int(built.group(1))
         if len(dense) == 1 and first_in is None and not prose:
             return None  # one Dense(10) says too little to draw
         sizes = [first_in] + [layer.size for layer in dense]
     else:
         hidden = _HIDDEN_SIZES.search(text)  # scikit-learn: hidden_layer_sizes=(10, 5)
+        newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
+        net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
         if hidden:
             sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1))), None]
+        elif newff:
+            sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
+        elif net:
+            sizes = [None, *(int(n) for n in _INT.findall(net.group(1))), None]
     if len(sizes) < 2 or len(sizes) > MAX_LAYERS:
         return None
     if prose and len(prose) == len(sizes) and all(s is None or s == p for s, p in zip(sizes, prose)):
@@ -209,7 +274,41 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
-_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\bthen\b|\bfollowed by\b)\s*", re.I)
+_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
+                         r"\band[ \t]+(?=(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
+                         r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
+_CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                     "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "sixteen": "16", "twenty": "20",
+                     "thirty-two": "32", "sixty-four": "64"}
+_CNN_NUMBER = re.compile(r"\b(?:" + "|".join(sorted(_CNN_NUMBER_WORDS, key=len, reverse=True)) + r")\b(?=[ \t]+\S)",
+                         re.I)
+_VGG = re.compile(r"\bconv(\d)-(\d{1,4})\b", re.I)
+_GROUP_REPEAT = re.compile(r"[\[(]([^\[\]()]{3,120})[\])][ \t]*(?:[*x×][ \t]*|times[ \t]*)([2-6])\b")
+_CONV_LIST = re.compile(r"\b(?P<n>[2-6])[ \t]+(?:convolutional|conv(?:olution)?|conv2d)[ \t]+layers?[ \t]*(?:\(|with|of|having|,)?"
+                        r"[ \t]*(?P<list>\d{1,4}(?:[ \t]*(?:,|and|,[ \t]*and)[ \t]*\d{1,4}){1,5})[ \t]+(?:filters|channels|"
+                        r"feature[ \t]maps|kernels)(?:[ \t]+respectively)?(?P<rest>[^.\n]{0,160})", re.I)
+_EACH = re.compile(r"\beach[ \t]+(?:\S+[ \t]+){0,6}?followed[ \t]+by[ \t]+(?:an?[ \t]+)?(?P<what>[^,.;\n]{3,40}?)(?=[,.;\n]|$|[ \t]+and\b)",
+                   re.I)
+
+
+def _conv_list(m: re.Match) -> str:
+    """'3 conv layers with 16, 32 and 64 filters, each using a 3x3 kernel and followed by max pooling'
+    -> 'conv 3x3 16 filters, max pooling, conv 3x3 32 filters, max pooling, ...'."""
+    sizes = _INT.findall(m.group("list"))
+    rest = m.group("rest")
+    kernel = _KERNEL.search(rest)
+    each = _EACH.search(rest)
+    k = f" {kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    parts = []
+    for size in sizes:
+        parts.append(f"conv{k} {size} filters")
+        if each:
+            parts.append(each.group("what"))
+    tail = rest
+    for found in (each, kernel):
+        if found:
+            tail = tail.replace(found.group(0), " ")
+    return ", ".join(parts) + ", " + tail
 _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
                       r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\((\d{1,5})\)|,[ \t]*(\d{1,5})\b", re.I)
@@ -232,7 +331,7 @@ def _block(part: str) -> tuple[str, int] | None:
         f = _FILTERS.search(_KERNEL.sub(" ", low))
         n = next((g for g in f.groups() if g), None) if f else None
         return "Conv" + (f" {k}" if k else "") + (f", {n}" if n else ""), times
-    if re.search(r"pool", low):
+    if re.search(r"pool|subsampl", low):
         kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
         return kind + (f" {k}" if k else ""), times
     if re.search(r"\bflatten", low):
@@ -240,15 +339,34 @@ def _block(part: str) -> tuple[str, int] | None:
     for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
         if re.search(word, low) and len(low.split()) <= 3:
             return label, 1
-    units = [int(n) for n in _UNITS.findall(_KERNEL.sub(" ", low))]
+    sized = _KERNEL.sub(" ", low)
+    if rep and rep.group(2):  # "2 fully connected layers": the count is no size
+        sized = sized[: rep.start(2)] + " " + sized[rep.end(2):]
+    units = [int(n) for n in _UNITS.findall(sized)]
     if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
         return "Dense" + (f" {units[-1]}" if units else ""), times
-    if re.search(r"\b(?:outputs?|classes|softmax|logits?)\b", low):
+    if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
         return "Output" + (f" {units[-1]}" if units else ""), 1
-    if re.search(r"\b(?:input|image)\b", low) or (kernel and not units):
+    if re.search(r"\b(?:input|image)\b", low) or (kernel and not units and not re.search(r"kernel|filter|window", low)):
         shape = "x".join(g for g in kernel.groups() if g) if kernel else ""
         return "Input" + (f" {shape}" if shape else ""), 1
     return None
+
+
+_BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
+_FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b", re.I)
+_LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
+_REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|identical[ \t]+|consecutive[ \t]+)?"
+                              r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
+                              r"(?P<inner>[^,.;\n]{3,80}?)(?=[,.;\n]|[ \t]+follow|$)", re.I)
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}
+
+
+def _expand_blocks(m: re.Match) -> str:
+    """'two repeated blocks of Convolution and Max Pooling' -> 'Convolution, Max Pooling, Convolution, Max Pooling'."""
+    times = _NUMBER_WORDS.get(m.group(1).lower()) or int(m.group(1))
+    parts = [p for p in re.split(r"[ \t]+(?:and|\+|followed by|then)[ \t]+|[ \t]*\+[ \t]*", m.group("inner")) if p]
+    return ", ".join(parts * times)
 
 
 def read_cnn_words(text: str) -> Plan | None:
@@ -256,6 +374,12 @@ def read_cnn_words(text: str) -> Plan | None:
     a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
     convolution or a pooling."""
     body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
+    body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
+    body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
+    body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
+    body = _CONV_LIST.sub(_conv_list, body)
+    body = _REPEATED_BLOCKS.sub(_expand_blocks, body)
+    body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
         kernel = _KERNEL.search(part.lower())
@@ -263,6 +387,12 @@ def read_cnn_words(text: str) -> Plan | None:
                 and not re.search(r"\bconv", part, re.I):
             labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
             continue
+        if labels and labels[-1] == "Conv" and not _BLOCK_WORD.search(part) and len(part) <= 80:
+            filters = _FILTERS_WORD.search(_KERNEL.sub(" ", part))
+            if kernel or filters:  # "convolutional layer ..., 100 5x5 filters with stride 1"
+                labels[-1] = "Conv" + (f" {kernel.group(1)}x{kernel.group(2)}" if kernel else "") + \
+                    (f", {filters.group(1)}" if filters else "")
+                continue
         block = _block(part) if part and len(part) <= 80 else None
         if block:
             labels.extend([block[0]] * block[1])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_clauses import _VERBS, ELSE_CONTINUE, _lemma, activity
 
 # Names matched in any case (distinctive words) ...
 _ANY_CASE = (
@@ -49,12 +50,52 @@ _ANY_CASE = (
     "Segment", "Mixpanel", "Amplitude", "Twilio", "Slack", "Jira", "GitHub", "GitLab", "Bitbucket", "Nginx",
     "Envoy", "Istio", "Vault", "Consul", "Datadog", "Splunk", "New Relic", "Sentry", "PagerDuty", "Zapier",
     "Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Kendra", "Personalize", "Forecast",
+    # more services, stores and tools (cloud docs, data/ML/CI-CD tool pages)
+    "Redpanda", "Kafka Streams", "Spark SQL", "PySpark", "Delta Live Tables", "Unity Catalog", "Glue Crawler",
+    "Glue Data Catalog", "Data Catalog", "Kinesis Data Analytics", "Managed Service for Apache Flink", "MWAA",
+    "AWS Batch", "App Runner", "Elastic Beanstalk", "CodePipeline", "CodeBuild", "CodeDeploy", "CodeCommit",
+    "CodeArtifact", "GuardDuty", "Security Hub", "Amazon MQ",
+    "MemoryDB", "QLDB", "S3 Glacier", "Glacier", "EFS", "FSx", "Transfer Family", "DataSync", "DMS", "AppFlow",
+    "IoT Greengrass", "Greengrass", "IoT Events", "IoT Analytics", "IoT SiteWise", "Managed Grafana",
+    "Managed Prometheus", "OpenSearch Serverless", "Elemental MediaConvert", "MediaConvert", "Location Service",
+    "Lambda@Edge", "CloudFront Functions", "Global Accelerator", "Direct Connect", "VPC", "NAT Gateway",
+    "Application Load Balancer", "ALB", "NLB", "ELB", "Auto Scaling", "Bedrock Agents", "Knowledge Bases",
+    "SageMaker Pipelines", "SageMaker Endpoint", "Logic Apps", "Event Grid", "Data Lake Storage", "ADLS",
+    "Stream Analytics", "Azure SQL", "Azure OpenAI", "AKS", "App Service", "Container Apps", "Key Vault",
+    "Application Insights", "Azure Monitor", "Purview", "Cloud SQL", "Cloud Scheduler", "Cloud Tasks",
+    "Cloud Build", "Artifact Registry", "GKE", "Cloud Composer", "Eventarc", "Memorystore", "AlloyDB",
+    "Datastream", "Data Fusion", "Dataform", "Cloud Logging", "Cloud Monitoring", "Firebase", "Supabase",
+    "Vercel", "Netlify", "Heroku", "Cloudflare", "Cloudflare Workers", "Pulumi", "Knative", "OpenShift",
+    "Rancher", "Podman", "Buildkite", "Azure DevOps", "Azure Pipelines", "Bamboo", "TeamCity", "FluxCD",
+    "GHCR", "SonarCloud", "Checkmarx", "Dependabot", "OWASP ZAP", "Selenium", "pytest", "JUnit", "JMeter",
+    "OpenTelemetry", "Jaeger", "Fluent Bit", "Telegraf", "InfluxDB", "TimescaleDB", "QuestDB", "ScyllaDB",
+    "HBase", "Neo4j", "Couchbase", "CockroachDB", "DuckDB", "Elastic", "TensorFlow", "PyTorch", "Keras",
+    "scikit-learn", "XGBoost", "LightGBM", "ONNX", "TorchServe", "TF Serving", "TensorFlow Serving", "BentoML",
+    "KServe", "Weights & Biases", "DVC", "Label Studio", "Ollama", "vLLM", "GPT-4", "ChatGPT",
+    "Hugging Face Hub", "Streamlit", "Gradio", "FastAPI", "Flask", "Django", "Node.js", "React", "Next.js",
+    "Celery", "Sidekiq", "NATS", "ZeroMQ", "MQTT", "Mosquitto", "EMQX", "Node-RED", "Grafana Loki",
+    "Snowpipe", "Fivetran", "Stitch", "Meltano", "Singer", "Hightouch", "Census", "Kafka Connect", "Schema Registry",
+    "ksql", "Materialize", "RisingWave", "Apache Beam", "Google Sheets", "Excel", "Power Automate", "SharePoint",
+    "Salesforce", "HubSpot", "Zendesk", "ServiceNow", "SAP", "Workday", "Okta", "Auth0", "Keycloak",
+    "Loki", "Tempo", "Vector", "Batch", "Config", "Connect", "Workflows", "Flux", "Fabric", "Composer",
+    "Sentinel", "Amplify", "Harbor", "Drone", "Nomad", "Quay", "Jest", "Cypress", "Playwright", "Locust",
+    "Postman", "Gemini", "Llama", "Mistral", "Cohere", "Haystack", "Evidently", "Macie", "Pinpoint",
+    "Chime", "Keyspaces", "Triton", "Seldon", "Superset", "EventBridge Pipe", "Step Function", "Apigateway",
 )
+# a service written in the singular or in another case reads as its own name ("EventBridge pipe")
+_CANONICAL = {"eventbridge pipe": "EventBridge Pipes", "eventbridge pipes": "EventBridge Pipes",
+              "step function": "Step Functions", "apigateway": "API Gateway"}
 # ... and names that are also plain words, matched only as written (capitalised).
-_AS_WRITTEN = ("Comprehend", "Transcribe", "Polly", "Translate", "Lex", "Forecast", "Personalize", "Glue",
+_AS_WRITTEN = ("Comprehend", "Transcribe", "Translate", "Lex", "Forecast", "Personalize", "Glue",
                "Beam", "Ray", "Segment", "Chroma", "Helm", "Vault", "Consul", "Oracle", "Slack",
                "Feast", "Envoy", "Athena", "Neptune", "Aurora", "Spark", "Hive", "Luigi", "Presto", "Druid",
-               "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry")
+               "Pinot", "Iceberg", "Hudi", "Avro", "Forecast", "Stripe", "Segment", "Looker", "Synapse", "Sentry",
+               "Loki", "Tempo", "Vector", "Batch", "Config", "Connect", "Workflows", "Flux", "Fabric", "Composer",
+               "Sentinel", "Amplify", "Harbor", "Drone", "Nomad", "Quay", "Jest", "Cypress", "Playwright", "Locust",
+               "Postman", "Gemini", "Llama", "Mistral", "Cohere", "Haystack", "Evidently", "Macie",
+               "Pinpoint", "Chime", "Keyspaces", "Triton", "Seldon", "Elastic", "Excel", "Census", "Stitch",
+               "Singer", "React", "Flask", "Celery", "Materialize", "Streamlit", "Gradio", "SAP", "Keras",
+               "Census", "Glacier", "Elastic", "Workday")
 _PREFIX = r"(?:(?:Amazon|AWS|Azure|Google(?: Cloud)?|GCP|Apache|Confluent|Microsoft)[ \t])?"
 
 
@@ -64,9 +105,19 @@ def _alternation(names) -> str:
 
 _DISTINCT = [n for n in _ANY_CASE if n not in _AS_WRITTEN]
 _NAMED = re.compile(rf"(?<![\w/-])(?:(?i:{_PREFIX}(?:{_alternation(_DISTINCT)}))|{_PREFIX}(?:{_alternation(_AS_WRITTEN)}))"
-                    r"(?![\w/-])")
+                    r"(?![\w/]|-(?!(?:based|driven|powered|backed|managed|hosted|triggered|compatible)\b))")
+_BRANDED = re.compile(r"(?<![\w/-])(?:Amazon|AWS|Azure|Google Cloud|GCP|Apache|Confluent|Microsoft)[ \t]+"
+                      r"[A-Z][\w.-]{1,20}(?:[ \t]+[A-Z][\w.-]{1,20}){0,2}(?![\w/-])")
 _CAMEL = re.compile(r"(?<![\w.])[A-Z][a-z]{1,20}(?:[A-Z][a-z0-9]{0,20}|[A-Z](?=[A-Z][a-z])){1,8}(?![\w(]|\.\w)")
-_LETTER = re.compile(r"(?<![\w'’-])[A-HJ-Z](?![\w'’-])")
+_LETTER = re.compile(r"(?<![\w'’-])(?:[A-HJ-Z]|T\d{1,2}|" + "|".join(c * 3 + "|" + c * 2 for c in "ABCDEFGHJKLMNOPQRSTUVWXYZ")
+                     + r")(?![\w'’-])")
+_PARALLEL_AFTER = re.compile(r"^\s*(?:are\s+|is\s+|execute\s+|run\s+|happen\s+|occur\s+)?(?:also\s+)?(?:in\s+parallel|"
+                             r"parallel|simultaneously|concurrently|at the same time)\b", re.I)
+_PARALLEL_BEFORE = re.compile(r"(?:parallel\s+(?:gateway\s+)?(?:with|of|between)|in\s+parallel\s+(?:of|with)|"
+                              r"choice\s+between|either|mutually\s+exclusive\s+with|simultaneously|both|"
+                              r"fans?\s+out\s+(?:in)?to|in\s+parallel\s+to)\s*$", re.I)
+_GROUP_GAP = re.compile(r"^(?:\s*,?\s*(?:and\s+)?)$")
+_WHOLE = re.compile(r"\b(?:whole|entire|complete)\s+(?:process|procedure|flow|workflow)\b", re.I)
 _OR = re.compile(r"\bor\b(?!\s+not\b)", re.I)
 _BETWEEN = re.compile(r"\bbetween\s+$|\beither\s+$", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -74,6 +125,8 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|in (?:all )?other cases|or e
 _IF = re.compile(r"^(?:(?:but|and|then|so),?\s+)?(?:if|in case|whether)\s+(?P<cond>[^,]{3,80}?)\s*(?:,|then\b)", re.I)
 _AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr(?:y|ies)|loops? back|once more|"
                     r"returns? (?:\w+ ){0,3}to)\b", re.I)
+_RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|again|loops?|several times|"
+                    r"multiple times|until|iterat\w+)\b", re.I)
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
                         r" (?:function|functions|bucket|queue|queues|table|topic|cluster|service|api)$")
 
@@ -99,28 +152,63 @@ def _words(name: str) -> str:
     if not _CAMEL.fullmatch(name):
         return name
     parts = re.findall(r"[A-Z][a-z0-9]*", name)
+    if any(len(p) == 1 for p in parts[1:]) or (len(parts) == 2 and _lemma(parts[0]) not in _VERBS):
+        return name  # "IoT", "WeatherStack": a name, not words ("SubmitJob" is an activity)
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
+
+
+_SPELLING = {n.lower(): n for n in _ANY_CASE if n != n.lower()}  # "Dynamodb" -> "DynamoDB" ("dbt" stays)
+
+
+def _canonical(name: str) -> str:
+    """'Amazon EventBridge pipe' -> 'Amazon EventBridge Pipes'; other names as written."""
+    prefix = re.match(_PREFIX, name)
+    rest = name[prefix.end():] if prefix else name
+    canonical = _CANONICAL.get(rest.lower()) or _SPELLING.get(rest.lower())
+    return (name[: len(name) - len(rest)] + canonical) if canonical else name
 
 
 def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
     words, and with `letters` single capital letters ("A before B and C")."""
-    found = [(m.start(), m.end(), m.group()) for m in _NAMED.finditer(sentence)]
+    found = [(m.start(), m.end(), _canonical(m.group())) for m in _NAMED.finditer(sentence)]
+    for m in _BRANDED.finditer(sentence):  # "Amazon Location Service": a brand and capitalised words
+        if not any(a < m.end() and m.start() < b for a, b, _ in found):
+            found.append((m.start(), m.end(), m.group()))
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
     for m in extra:
         if not any(a < m.end() and m.start() < b for a, b in taken):
             found.append((m.start(), m.end(), _words(m.group())))
     found.sort()
+    # runs of names with nothing but blanks, commas or "and" between them ("T10 T11 T13 in parallel",
+    # "a choice between T13 and T10"): one rank when the text says they run in parallel or are a choice
+    together = [False] * len(found)
+    start = 0
+    for i in range(1, len(found) + 1):
+        if i < len(found) and _GROUP_GAP.match(sentence[found[i - 1][1]: found[i][0]]):
+            continue
+        if i - start >= 2 and (_PARALLEL_AFTER.match(sentence[found[i - 1][1]: found[i - 1][1] + 40]) or
+                               _PARALLEL_BEFORE.search(sentence[max(0, found[start][0] - 40): found[start][0]])):
+            for k in range(start + 1, i):
+                together[k] = True
+        start = i
     out = []
     for i, (start, _, name) in enumerate(found):
         between = sentence[found[i - 1][1]: start] if i else ""
         before = sentence[max(0, found[i - 1][0] - 9): found[i - 1][0]] if i else ""
         alternative = bool(i) and (bool(_OR.search(between)) or
                                    (bool(_BETWEEN.search(before)) and bool(re.fullmatch(r"\s*and\s*", between))))
-        out.append((name, alternative))
+        out.append((name, alternative or together[i]))
     return out
+
+
+def _else_continue(ranks: list[list[str]], at: int) -> None:
+    """The missing other branch of a decision whose branch is rank `at`: ELSE_CONTINUE beside it."""
+    if 0 < at < len(ranks) and len(ranks[at]) == 1 and ranks[at - 1][-1].endswith("?") \
+            and ELSE_CONTINUE not in (label for rank in ranks for label in rank):
+        ranks[at].append(ELSE_CONTINUE)
 
 
 def read_prose(text: str) -> Plan | None:
@@ -130,14 +218,23 @@ def read_prose(text: str) -> Plan | None:
     first_label: dict[str, str] = {}  # key -> the label it was first written as
     loops: list[tuple[str, str]] = []
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
+    branches: list[int] = []  # rank indices of decisions' branches
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
     for sentence in _SENTENCES.split(text.strip()):
-        sentence = sentence.strip()
+        sentence = sentence.strip().lstrip("*-•·> ")
         names = _mentions(sentence, letters)
-        if not names:
-            continue
+        loops_before = len(loops)
         cond = _IF.match(sentence)
         otherwise = _OTHERWISE.match(sentence)
+        if not names and ranks and (cond or (otherwise and pending_if)):
+            # a branch that names no component: the activity its clause states ("... then the user
+            # gets a 403 status code" -> "Get 403 status code")
+            act = activity(sentence[(cond or otherwise).end():])
+            names = [(act, False)] if act and act != "End" else []
+        if not names:
+            if _WHOLE.search(sentence) and _RETRY.search(sentence) and len(ranks) >= 2:
+                loops.append((ranks[-1][-1], ranks[0][0]))  # "The whole process in a loop."
+            continue
         previous_new = False  # whether the name before this one in the sentence was a new step
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
@@ -145,6 +242,8 @@ def read_prose(text: str) -> Plan | None:
             if key in seen:
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], first_label[key]))
+                elif _AGAIN.search(sentence) and len(ranks) >= 2 and seen[key] == len(ranks) - 1 and len(names) == 1:
+                    loops.append((first_label[key], ranks[-2][-1]))  # "X retries": back to the step before X
                 previous_new = False
                 continue
             # "Otherwise, Y" (or a second "If ..., Y" right after one) goes beside the if-branch
@@ -154,11 +253,22 @@ def read_prose(text: str) -> Plan | None:
             else:
                 if i == 0 and cond:  # a decision node named by the condition, then its branch
                     ranks.append([step_label(_question(cond.group("cond")))])
+                    branches.append(len(ranks))
                 ranks.append([label])
             seen[key] = len(ranks) - 1
             first_label[key] = label
             previous_new = True
+        named_ranks = sorted({seen[k] for k in (_key(step_label(n)) for n, _ in names) if k in seen})
+        if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2:
+            if _WHOLE.search(sentence):
+                loops.append((ranks[-1][-1], ranks[0][0]))  # "the whole process in a loop"
+            elif len(named_ranks) >= 2:
+                loops.append((ranks[named_ranks[-1]][-1], ranks[named_ranks[0]][0]))  # "B C D which are in a loop"
+            elif named_ranks and named_ranks[-1] == len(ranks) - 1:
+                loops.append((ranks[-1][-1], ranks[-2][0]))  # "... and X retries": back to the step before
         pending_if = (cond.group("cond"), len(ranks) - 1) if cond else None
+    for at in branches:
+        _else_continue(ranks, at)  # an "If ..." branch with no other branch
     if sum(len(r) for r in ranks) < 2 or sum(len(r) for r in ranks) > MAX_PLAN_NODES:
         return None
     plan = Plan.steps(ranks)

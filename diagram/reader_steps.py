@@ -155,6 +155,49 @@ def _from_to_via(flat: str) -> tuple[str, str, str] | None:
     return flat[start.end(): to], flat[to + 4: via], rest
 
 
+_BULLET_IF = re.compile(r"^(?:if|in case)\s*\(?(?P<cond>[^,:()]{1,60}?)\)?\s*(?:,|:|\bthen\b|$)\s*(?:then\s+)?(?P<act>.*)$",
+                        re.I)
+_BULLET_ELSE = re.compile(r"^(?:else|otherwise|if not)\b\s*[,:]?\s*(?P<act>.*)$", re.I)
+
+
+def _bullet_decisions(bullets: list[str]) -> list[list[str]] | None:
+    """Numbered or bulleted steps with "if C, X" / "else Y" items as a decision node "C?" and a rank
+    of its two branches (an item "else" alone takes the next item as its branch); None when no item
+    starts with "if"."""
+    if not any(_BULLET_IF.match(b.strip()) for b in bullets):
+        return None
+    groups: list[list[str]] = []
+    branch: list[str] | None = None  # the branch rank of the last decision, while it waits for "else"
+    k = 0
+    while k < len(bullets):
+        item = bullets[k].strip()
+        cond, other = _BULLET_IF.match(item), _BULLET_ELSE.match(item)
+        if cond:
+            groups.append([cond.group("cond").strip() + "?"])
+            act = _tidy(cond.group("act"))
+            if not act and k + 1 < len(bullets):
+                k += 1
+                act = _tidy(bullets[k])
+            branch = [act or "Yes"]
+            groups.append(branch)
+        elif other and branch is not None:
+            act = _tidy(other.group("act"))
+            if not act and k + 1 < len(bullets):
+                k += 1
+                act = _tidy(bullets[k])
+            branch.append(act or "No")
+            branch = None
+        else:
+            if branch is not None and len(branch) == 1:
+                branch.append("Else: continue")
+            branch = None
+            groups.append(_split_group(item))
+        k += 1
+    if branch is not None and len(branch) == 1:
+        branch.append("Else: continue")
+    return groups
+
+
 def _groups(text: str) -> list[list[str]] | None:
     original = _groups_original(text)
     if original:
@@ -163,13 +206,16 @@ def _groups(text: str) -> list[list[str]] | None:
     bullets = [re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I)
                for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)]
     if len(bullets) >= 2:
-        return [_split_group(b) for b in bullets]
+        decided = _bullet_decisions(bullets)
+        return decided if decided is not None else [_split_group(b) for b in bullets]
     whole = flat = " ".join(lines)
     sep = _separator(flat)
     flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
     if sep.search(flat):
         parts = sep.split(flat)
-        parts[0] = re.split(r"\s[-–—]\s|:\s", parts[0])[-1]  # "Feature pipeline — raw events > ..."
+        parts[0] = re.split(r"\s[-–—]\s|:\s|(?<=[a-z0-9)])\.\s+(?=[A-Z])|\b(?:sequence|order|flow) is\s+",
+                            parts[0])[-1]  # "Feature pipeline — raw events > ...", "... The sequence is A > B"
+        parts[-1] = re.split(r"(?<=[a-z0-9)])\.\s+(?=[A-Z])", parts[-1], maxsplit=1)[0]  # "deploy. Each stage ..."
         return [_split_group(p) for p in parts]
     via = _from_to_via(flat)
     if via:

@@ -19,7 +19,13 @@ ADVERSARIAL_UNITS = [" ", "\t", "\n", " \n", ",", " ,", ", ", ";", ".", ". ", "-
                      "a + ", "x > 1 ", "x_1 ", "fc1 ", "a? ", "if a then b else c ", "repeat until ", "a -- ",
                      "Conv2D(32, (3, 3)) ", "| a | 1 | ", "x that, with a as input, and b as output ",
                      "with a as input, and b as output ", "a that with b as input and ", "Kafka ", "Amazon S3 ",
-                     "LoginToWebsite. ", "If a, GoHome. Otherwise, Kafka again. ", "AbAbAbAb ", "AbCdEf"]
+                     "LoginToWebsite. ", "If a, GoHome. Otherwise, Kafka again. ", "AbAbAbAb ", "AbCdEf",
+                     # issue 21 readers: edge lists, tables, lists, clauses, decisions, code order, CNN words
+                     "A[x] --> B\n", "a --> ", "↓\n", "|---|\n", "1) a ", "- a = b\n", "📥 a\n", "a:\n",
+                     "The clerk checks the invoice, ", "If the invoice is valid, the clerk pays it. ",
+                     "either a or the b checks ", "the whole process in a loop. ", "T1 T2 ", "Amazon A B ",
+                     "self.conv1(self.pool(", "def forward(self, x): ", "two blocks of conv and pool ",
+                     "[conv -> pool]*2 ", "conv3-64, ", "3 conv layers with 1, 2 and 3 filters, each followed by "]
 ADVERSARIAL_PREFIXES = ["", "a", "MLP ", "pipeline: ", "Draw a ", "process that consists of first, "]
 ADVERSARIAL_SUFFIXES = ["", "x", " loops back to a", " (loop)", ", thanks!", " 2 outputs"]
 
@@ -44,7 +50,9 @@ FUZZ_TOKENS = ["MLP", "net", "network", "neural", "pipeline", "process", "flow",
                "Conv2D(", "conv", "pool", "x_1", "fc1", "one", "two", "three", "twelve", "please", "thanks",
                "0", "1", "3", "12", "13", "128", "784", "99999999", "99999999999999999999", "-", "->", "→",
                ">", "=>", ",", ";", ":", ".", "?", "!", "(", ")", "[", "]", "+", "|", "&", "/", "=", "_",
-               "'", '"', "\\", "#", "…", "é", "\t", "\n", "\n- ", "\n1. ", " ", "  "]
+               "'", '"', "\\", "#", "…", "é", "\t", "\n", "\n- ", "\n1. ", " ", "  ",
+               "otherwise", "either", "or", "-->", "↓", "| a |", "def forward(", "self.", "again", "T1", "checks",
+               "is sent", "the clerk", "When", "1)"]
 
 
 def fuzz_requests(n: int, seed: int = 19) -> list[str]:

@@ -77,7 +77,8 @@ def test_a_step_counts_only_when_all_its_words_are_in_one_label():
     assert step_in_labels("LogComplaint", ["Log the complaint"])
     assert not step_in_labels("Data Ingestion", ["Data", "Ingestion"])
     assert not step_in_labels("Data Ingestion", ["Data lake"])
-    assert not step_in_labels("the", ["the end"])  # a step of stop words only finds nothing
+    assert not step_in_labels("the", ["the end"])  # a step of stop words only finds only itself
+    assert step_in_labels("A", ["B", "A"]) and not step_in_labels("A", ["Write a report"])
 
 
 def test_cnn_blocks_match_type_and_numbers_in_order():

@@ -1,0 +1,620 @@
+"""Read a process told in plain sentences as activities, decisions and loops back
+(`diagram.reader.read_request` calls it when no list, arrow chain or named component reads).
+
+    >>> read_clauses("The clerk checks the invoice. If the invoice is valid, the clerk pays it. "
+    ...              "Otherwise, the invoice is rejected.").line()
+    '# steps: Check invoice > Invoice is valid? > Pay, Reject invoice'
+    >>> read_clauses("First we write the draft. The editor reviews the draft. "
+    ...              "If changes are needed, we go back to writing.").line()
+    '# steps: Write draft > Review draft > Changes are needed? > Back to writing, Else: continue; loop Back to writing > Write draft'
+
+Each sentence is cut into clauses (", and then", "; ", "and" before a verb, ...), each clause
+into an activity: the verb in its base form and its object ("The clerk checks the invoice" ->
+"Check invoice", passives too: "the invoice is forwarded to X" -> "Forward invoice"). Verbs are
+known by a list of common process verbs and by their place after a subject, a modal ("must",
+"will", "has to") or a form of "be". "If C, X(, otherwise Y)." puts a decision node "C?" before a
+rank of the two branches (a missing "otherwise" branch is drawn as "Else: continue"); a sentence
+starting "Otherwise"/"Else"/"If not", or a second "If" right after one, fills the other branch;
+"either X or Y" / "X or the Y Zs" make the step before a choice of two. A sentence that says
+"again", "repeat", "go back", "until", "retry", "in a loop", "several times" adds a back edge to
+the step it names (words shared with an earlier label, "step 2"), else to the step before.
+
+Pure functions; every pattern is bounded and runs over one sentence at a time: linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+
+ELSE_CONTINUE = "Else: continue"
+MAX_LABEL_WORDS = 5
+
+_VERBS = frozenset("""
+accept access add adjust administer advise agree allocate analyse analyze announce answer apply approve archive
+arrange ask assemble assess assign attach authorize authorise book build calculate call cancel capture categorize
+categorise change charge check choose classify clean clear close collect commit communicate compare compile
+complete compute conduct configure confirm connect consider consult contact continue convert copy correct create
+deal decide decline define deliver deny deploy describe design determine develop discuss dispatch distribute
+do download draft draw edit email enter estimate evaluate examine execute explain export extract fill filter
+finalize finalise find finish fix follow forward gather generate get give go handle identify implement import
+inform initiate input insert inspect install interview investigate invite invoice issue label launch load log
+mail maintain make manage mark match measure merge modify monitor move negotiate note notify obtain offer open
+order organize organise pack package parse pass pay perform pick place plan post prepare present print process
+produce provide publish purchase push put rank rate read receive recommend record redesign register reject
+release remind remove renew repair replace reply report request require reserve resolve respond return review
+run save scan schedule score search select sell send set ship sign specify start store submit supply take test
+tell track train transfer transform translate transmit trigger update upload use validate verify visit wait
+write show quit login logout display output input declare let escalate route poll sort swap detect predict
+infer embed index retrieve rerank chunk crawl scrape aggregate enrich join stream ingest subscribe consume emit
+invoke query fetch pull tag lint rollback hang fold spin rinse wash dry heat cool ask enroll pick
+repeat acknowledge raise serve cook fix solve analyse escalate assess
+""".split())
+_IRREGULAR = {"sent": "send", "sends": "send", "built": "build", "made": "make", "done": "do", "does": "do",
+              "taken": "take", "took": "take", "given": "give", "gave": "give", "written": "write", "wrote": "write",
+              "paid": "pay", "sold": "sell", "found": "find", "held": "hold", "brought": "bring", "kept": "keep",
+              "chosen": "choose", "chose": "choose", "shown": "show", "told": "tell", "got": "get", "gets": "get",
+              "left": "leave", "bought": "buy", "drawn": "draw", "known": "know", "seen": "see", "goes": "go",
+              "went": "go", "gone": "go", "has": "have", "had": "have", "put": "put", "set": "set", "read": "read",
+              "run": "run", "ran": "run", "began": "begin", "begun": "begin", "rebuilt": "rebuild", "undertaken":
+              "undertake", "understood": "understand", "met": "meet", "led": "lead", "spent": "spend",
+              "dealt": "deal", "sent back": "send back", "applies": "apply", "carries": "carry", "carried": "carry",
+              "copies": "copy", "copied": "copy", "replies": "reply", "replied": "reply", "verifies": "verify",
+              "verified": "verify", "notifies": "notify", "notified": "notify", "identifies": "identify",
+              "identified": "identify", "specifies": "specify", "specified": "specify", "classifies": "classify",
+              "classified": "classify", "modifies": "modify", "modified": "modify", "tries": "try", "tried": "try",
+              "retries": "retry", "retried": "retry", "supplies": "supply", "supplied": "supply", "pays": "pay"}
+_NOT_VERBS = frozenset("""
+is are was were be been being this that these those there here process the a an and or but if when
+then also only not no all any each every some both either neither his her its their our your my it they he she
+we you i who which what where whose whom as so than very after before while once until
+""".split())
+_MODAL = frozenset("must will would can could should may might shall needs need has have had is are was were "
+                   "be then also first always usually immediately automatically".split())
+_BE = frozenset("is are was were be been being get gets got become becomes".split())
+_ADVERB = re.compile(r"^(?:\w+ly|then|also|first|now|again|still|finally|subsequently|afterwards|just|not|"
+                     r"all|both|either|further|later|manually)$", re.I)
+_DETERMINER = frozenset("the a an all any every its their his her our my your this these those some each both "
+                        "such another other new respective relevant necessary".split())
+_PRONOUN = frozenset("it they them this that these those he she him her we us you i me one".split())
+_STOP = frozenset("to from for with by in on at into about via until within after before if when once because "
+                  "so which that who whom while as using through and or but than whether then where per "
+                  "together including against without during back what how why where whom whose".split())
+_CONNECTOR = re.compile(r"^(?:and|then|so|also|otherwise|else|afterwards|after that|after this|next|finally|lastly|first(?:ly)?|"
+                        r"second(?:ly)?|subsequently|thereafter|later|now|simultaneously|meanwhile|"
+                        r"in the meantime|at the same time|therefore|thus|hence|in this case|in that case|"
+                        r"in these cases|in both cases|in addition|additionally|furthermore|moreover|however|"
+                        r"optionally|sometimes|usually|typically|normally|generally|eventually|ultimately|"
+                        r"at the end|in the end|to start|to begin with|as a result|but|it (?:can|may|might|could) (?:also )?"
+                        r"happen that|there (?:is|are) (?:a |an )?(?:need|chance) (?:to|that)|as a first step)\b[,:]?\s*",
+                        re.I)
+_LEAD = re.compile(r"^(?:after|once|when|whenever|as soon as|as long as|before|while|until|upon|on|following|given that|"
+                   r"based on|depending on|at|every|during|in|for|with)\b[^,]{1,120},\s*(?=\S)", re.I)
+_IF = re.compile(r"^(?:(?:but|and|then|so|only|now|however),?\s+)?(?:if|in case(?: of)?|should|whether|"
+                 r"in the case (?:of|that)|provided that|assuming)\s+(?P<cond>[^,]{2,120}?)\s*"
+                 r"(?:,\s*(?:then\s+)?|\s+then\s+)(?P<rest>\S.*)$", re.I)
+_OTHERWISE = re.compile(r"^(?:otherwise|else|if not|or else|in (?:all )?other cases|in the other case|"
+                        r"if this is not the case|if that is not the case|if it is not)\b,?\s*", re.I)
+_INLINE_ELSE = re.compile(r"[,;]?\s*\b(?:otherwise|or else|else|in all other cases|in any other case)\b,?\s*",
+                          re.I)
+_CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\s+(?=\w+\s)|;|,\s*after\s+which\b|"
+                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*which\s+(?=\w+s\b)|"
+                           r",\s*(?:and\s+)?finally\b|:\s+)\s*", re.I)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
+_HEADER = re.compile(r"^(?:category|title|name|description|process|scenario)\s*:", re.I)
+_LOOP = re.compile(r"\b(?:again|repeat\w*|go(?:es|ing)? back|back to|sends? (?:\w+ ){0,3}back|sent back|returns? to|"
+                   r"returned to|loops?|iterat\w*|until|as long as|several times|multiple times|many times|retr(?:y|ies|ied)|"
+                   r"once more|re-?(?:submit|send|do|check|design|build|work|peat)\w*|and so on)\b", re.I)
+_STEP_N = re.compile(r"\bstep\s+(\d{1,2})\b", re.I)
+_WHOLE = re.compile(r"\b(?:whole|entire|complete)\s+(?:process|procedure|thing|flow)\b", re.I)
+_END = re.compile(r"\b(?:the\s+)?(?:process|procedure|workflow|case|instance)\s+(?:then\s+)?(?:ends|end|is\s+(?:completed|"
+                  r"finished|over|closed|terminated|done)|terminates|stops|finishes|is complete)\b", re.I)
+_START = re.compile(r"^(?:the\s+)?(?:\w+\s+){0,6}?(?:process|procedure|workflow)\s+(?:\w+\s+){0,2}?(?:starts?|begins?|"
+                    r"is (?:started|initiated|triggered))\s+(?:with|by|when|once|after)\s+", re.I)
+_EITHER = re.compile(r"\beither\s+(?P<a>.{2,150}?)\s+or\s+(?P<b>.{2,150})$", re.I)
+_OR_CLAUSE = re.compile(r"^(?P<a>.{4,200}?)\s*,?\s+or\s+(?P<b>(?:the|a|an|he|she|they|it|i|we|you)\s+.{4,200})$",
+                        re.I)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’/-]*|\d+")
+
+
+def _lemma(word: str) -> str:
+    """The base form of a verb: 'checks' -> 'check', 'processes' -> 'process', 'forwarded' -> 'forward'."""
+    w = word.lower()
+    if w in _IRREGULAR:
+        return _IRREGULAR[w]
+    if w in _VERBS:
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if re.search(r"(?:ss|sh|ch|x|zz|o)es$", w):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        return w[:-1]
+    if w.endswith("ied") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith("ed") and len(w) > 4:
+        stem = w[:-2]
+        if stem + "e" in _VERBS:
+            return stem + "e"
+        if stem in _VERBS:
+            return stem
+        if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+            return stem[:-1]
+        if re.search(r"(?:[vzcgu]|at|ut|it|iz|is|ur|bl|pl|dl|tl|gl|kl|rs|ns|ps|rc|as|os|us|ar)$", stem):
+            return stem + "e"
+        return stem
+    if w.endswith("ing") and len(w) > 5:
+        stem = w[:-3]
+        return stem + "e" if stem + "e" in _VERBS else stem
+    return w
+
+
+def _is_verb(word: str, after_subject: bool) -> bool:
+    w = word.lower()
+    if w in _NOT_VERBS or not w.isalpha():
+        return False
+    base = _lemma(w)
+    if base in _VERBS or w in _IRREGULAR:
+        return True
+    # an unknown word right after a subject in the third person ("the clerk categorizes ...")
+    return after_subject and len(w) > 3 and (w.endswith("s") and not w.endswith("ss") or w.endswith("ed"))
+
+
+def _participle(word: str) -> bool:
+    w = word.lower()
+    return (w in _IRREGULAR and not w.endswith("s")) or (w.endswith("ed") and len(w) > 4) or _lemma(w) in _VERBS
+
+
+_MODAL_VERBS = frozenset("must will would can could should may might shall".split())
+
+
+def _noun_phrase(words: list[str], limit: int = 4) -> list[str]:
+    """Content words of a phrase up to the first stop word, determiners dropped."""
+    out: list[str] = []
+    for w in words:
+        low = w.lower()
+        if low in _STOP or (out and (low in _BE or low in _MODAL_VERBS)):
+            break
+        if low in _DETERMINER or _ADVERB.match(w) or (not out and low in ("him", "her", "them", "me", "us")):
+            continue
+        out.append(w)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _tail(words: list[str]) -> list[str]:
+    """What follows a verb: its object, or with only a pronoun there the phrase after it ("send it to X"
+    -> "to X")."""
+    obj = _noun_phrase(words)
+    if len(obj) > 1:
+        cut = next((k for k, w in enumerate(obj) if k and w.lower() in _PRONOUN), len(obj))
+        obj = obj[:cut]  # "plastic color you want": a relative clause without "that"
+    if obj and all(w.lower() in _PRONOUN for w in obj):
+        rest = words[len(obj):]
+        if rest and rest[0].lower() in ("to", "into", "back"):
+            back = ["back"] if rest[0].lower() == "back" else []
+            rest = rest[1:]
+            if back and rest and rest[0].lower() in ("to", "into"):
+                rest = rest[1:]
+            return back + (["to"] if rest else []) + _noun_phrase(rest, 3)
+        return []
+    if obj and len(words) > len(obj) and words[len(obj)].lower() == "back":
+        return obj + ["back"]
+    if not obj and words and words[0].lower() in ("whether", "if") and len(words) > 1:
+        return _noun_phrase(words[1:], 3)  # "checks whether the budget is available" -> "budget"
+    if not obj and words and words[0].lower() in ("to", "into", "for", "from", "with", "on"):
+        phrase = _noun_phrase(words[1:], 3)
+        return [words[0].lower()] + phrase if phrase else []  # "sent to the ICU", "waits for a doctor"
+    return obj
+
+
+def activity(clause: str) -> str | None:
+    """'The clerk checks the invoice for errors' -> 'Check invoice'; None for a clause with no
+    content words. Without a verb it reads the clause as a noun phrase ("an informational meeting")."""
+    text = clause.strip().strip(".,;:!?\"'()")
+    for _ in range(3):
+        text = _CONNECTOR.sub("", text).strip()
+    text = _LEAD.sub("", text, count=1)
+    for _ in range(2):
+        text = _CONNECTOR.sub("", text).strip()
+    start = _START.match(text)
+    if start:
+        text = text[start.end():]
+    if _END.search(text) and len(text.split()) <= 8:
+        return "End"
+    words = [re.sub(r"['’]s?$", "", w) for w in _WORD.findall(text)[:40]]  # "applicant's" -> "applicant"
+    words = [w for w in words if w]
+    if not words:
+        return None
+    lowered = [w.lower() for w in words]
+    if re.match(r"^there\s+(?:is|are|was|were|will be|can be|may be)\b", text, re.I):
+        return None
+    active = _find_verb(words, lowered, known=True)
+    # passive: "<subject> is/are (then) <participle> ..."
+    for i, w in enumerate(lowered[:14]):
+        if active is not None and active < i:
+            break
+        if w in _BE and i + 1 < len(words):
+            j = i + 1
+            while j < len(words) and _ADVERB.match(words[j]):
+                j += 1
+            if j < len(words) and lowered[j] != "being" and _participle(words[j]) and lowered[j] not in _NOT_VERBS:
+                subject = _noun_phrase(words[:i], 3)
+                subject = [s for s in subject if s.lower() not in _PRONOUN and s.lower() not in _MODAL]
+                if subject and subject[0] == words[0] and subject[0].istitle() and len(subject[0]) > 1:
+                    subject[0] = subject[0].lower()  # "Submissions that fail are sent back": as a word
+                verb = _lemma(words[j])
+                rest = words[j + 1:]
+                back = ["back"] if rest and rest[0].lower() == "back" else []
+                obj = subject or (_tail(rest[1:]) if back else [])
+                if not subject and rest and rest[0].lower() in ("to", "into") and not back:
+                    obj = ["to"] + _noun_phrase(rest[1:], 3)
+                return _compose(verb, obj + back if subject else obj)
+            break
+    if not start:
+        verb_at = _find_verb(words, lowered, known=True)
+        if verb_at is None:
+            verb_at = _find_verb(words, lowered, known=False)
+        if verb_at is not None:
+            i = verb_at
+            verb = _lemma(words[i])
+            rest = words[i + 1:]
+            if verb in ("go", "come", "return", "loop", "jump") and rest and rest[0].lower() == "back":
+                return _compose("Back to", _noun_phrase(rest[2:] if len(rest) > 1 and rest[1].lower() in ("to", "into")
+                                                     else rest[1:], 3))
+            if verb in ("start", "begin", "continue", "try", "decide", "need", "want", "proceed") and rest:
+                k = 1 if rest[0].lower() in ("by", "to", "with") else 0
+                if k < len(rest) and (rest[k].lower().endswith("ing") or k == 1 and rest[0].lower() == "to") \
+                        and _lemma(rest[k]) in _VERBS:
+                    verb, rest = _lemma(rest[k]), rest[k + 1:]
+            thing = _thing_subject(words[:i])
+            if thing and words[i].lower() == lowered[i] and lowered[i] != verb:
+                # a component acting ("the replay buffer stores the transition"): its name stays
+                return " ".join([thing[0][:1].upper() + thing[0][1:]] + thing[1:] + [lowered[i]] +
+                                _tail(rest)[:MAX_LABEL_WORDS - 1 - len(thing)])
+            return _compose(verb, _tail(rest))
+    if not start:
+        return None  # a clause without a verb ("it can happen", "the bank") is no activity
+    phrase = _noun_phrase(words, MAX_LABEL_WORDS)
+    return " ".join(phrase)[:1].upper() + " ".join(phrase)[1:] if phrase else None
+
+
+_ROLES = frozenset("""
+user users customer customers client clients clerk clerks manager managers employee employees staff team teams
+department departments office offices officer officers secretary supervisor administrator admin administration
+applicant applicants candidate candidates student students teacher doctor nurse patient patients person people
+company companies organization organisation firm bank shop store seller buyer vendor vendors supplier suppliers
+recruiter reviewer approver owner owners member members person someone everyone worker workers operator
+engineer engineers developer developers analyst analysts designer designers tester testers lawyer accountant
+editor editors author authors writer writers
+assistant director head board committee unit division group hr finance sales marketing management system
+application app platform process he she they we you i it who one insurant claimant publisher banker
+""".split())
+
+
+def _thing_subject(words: list[str]) -> list[str]:
+    """The subject before a verb when it names a thing, not a person or role: ['Replay', 'buffer'] for
+    "the replay buffer"; [] for "the clerk", "the marketing team", a pronoun, or a long phrase."""
+    content = [w for w in words if w.lower() not in _DETERMINER and not _ADVERB.match(w)
+               and w.lower() not in _MODAL]
+    if not 1 <= len(content) <= 2 or any(w.lower() in _STOP or w.lower() in _ROLES for w in content):
+        return []
+    if any(not re.fullmatch(r"[A-Za-z][\w-]*", w) for w in content):
+        return []
+    return content
+
+
+def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
+    """Where the clause's verb stands: the first word read as a verb after a subject or modal (or the
+    first word: an imperative); `known` only those in the verb list."""
+    for i, w in enumerate(words[:16]):
+        prev = lowered[i - 1] if i else ""
+        if lowered[i] in _MODAL or lowered[i] in _STOP or lowered[i] in _DETERMINER:
+            continue
+        if i and prev in _DETERMINER:
+            continue
+        after_subject = i > 0 and (prev in _MODAL or prev in _PRONOUN or (words[i - 1][:1].isupper() and i == 1) or
+                                   (i >= 2 and prev not in _STOP))
+        nxt = lowered[i + 1] if i + 1 < len(words) else ""
+        if nxt in _BE or nxt in ("will", "can", "must", "should", "may", "might", "would", "could", "have", "has"):
+            continue  # "job offers are sent", "reviews can be seen": a subject, not a verb
+        if i == 0 and w[:1].isupper() and lowered[i] != _lemma(w) and \
+                not (nxt in _DETERMINER or (nxt.isalpha() and nxt not in _STOP)):
+            continue  # "Reviews for a company ...": a noun; "checks the score" (after "and"): a verb
+        if lowered[i].endswith("ing") and lowered[i] not in _VERBS:
+            continue  # "RL training loop": a gerund names a thing
+        if i == 0 and w.islower() and len(w) > 3 and w.endswith("s") and not w.endswith("ss") and nxt in _DETERMINER:
+            return i  # "... either acknowledges the alarm or ...": a fragment opening with its verb
+        base = _lemma(w)
+        if base not in _VERBS and base.startswith("re") and _lemma(base[2:]) in _VERBS:
+            base = _lemma(base[2:])  # "reorder", "resubmit"
+        is_known = base in _VERBS or w.lower() in _IRREGULAR
+        if known and not is_known:
+            continue
+        if not is_known and prev in ("i", "you", "we", "they") and w.isalpha() and w.islower() and \
+                lowered[i] not in _NOT_VERBS and not _ADVERB.match(w):
+            return i  # "you reorder individual parts": the word after a subject pronoun
+        if not is_known and not _is_verb(w, after_subject):
+            continue
+        if prev == "to" and i >= 2 and lowered[i - 2] not in ("has", "have", "needs", "need", "wants", "want",
+                                                            "start", "starts", "begin", "begins", "tries", "try",
+                                                            "able", "is", "are", "going", "decides", "decide"):
+            continue
+        return i
+    return None
+
+
+def _compose(verb: str, obj: list[str]) -> str:
+    return " ".join([verb[:1].upper() + verb[1:]] + obj[: MAX_LABEL_WORDS - 1])
+
+
+def _own_clause(piece: str) -> bool:
+    """Whether a piece after a comma is a clause of its own: a short subject, then a known verb
+    ("the environment returns a reward")."""
+    words = _WORD.findall(piece)[:8]
+    lowered = [w.lower() for w in words]
+    at = _find_verb(words, lowered, known=True)
+    return at is not None and 1 <= at <= 3 and lowered[0] in _DETERMINER | _PRONOUN and \
+        not any(w in _STOP for w in lowered[:at])
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A sentence cut where a new activity starts: ', and then', ';', ', before', 'and <verb>'."""
+    parts = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
+    out: list[str] = []
+    for part in parts:
+        pieces = re.split(r"\s*,?\s+and\s+(?=(?:\w+ly\s+)?(\w+))", part)
+        # re.split with a group returns the captured word between pieces: join back those not verbs
+        current = pieces[0]
+        k = 1
+        while k + 1 < len(pieces):
+            word, piece = pieces[k], pieces[k + 1]
+            if (_is_verb(word, after_subject=False) and _lemma(word) in _VERBS and word.lower() not in _DETERMINER) \
+                    or _own_clause(piece):
+                out.append(current)
+                current = piece
+            else:
+                current = f"{current} and {piece}"
+            k += 2
+        out.append(current)
+    # ", <verb> ..." after a clause ("record the petition, make an order, and contact the customer")
+    final: list[str] = []
+    for part in out:
+        bits = re.split(r",\s+(?=(\w+)\s)", part)
+        current = bits[0]
+        k = 1
+        while k + 1 < len(bits):
+            word, piece = bits[k], bits[k + 1]
+            if current.strip() and ((word.lower() in _VERBS and not word[:1].isupper()) or _own_clause(piece)):
+                final.append(current)
+                current = piece
+            else:
+                current = f"{current}, {piece}"
+            k += 2
+        final.append(current)
+    return [c.strip() for c in final if c.strip()]
+
+
+_ASK = re.compile(r"^(?:Draw|Sketch|Diagram|Visuali[sz]e|Illustrate|Depict|Plot|Render|Show|Model|Make)\b")
+
+
+def _acts(text: str) -> list[str]:
+    labels = []
+    body = text.strip().rstrip(".").split(": ")[-1]
+    items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", body)]
+    if len(items) >= 3 and all(1 <= len(i.split()) <= 4 and i.split()[0].lower() not in _DETERMINER | _PRONOUN
+                               for i in items):
+        return [step_label(i[:1].upper() + i[1:]) for i in items]  # "sample collection, lab analysis, ..."
+    lead = _LEAD.match(text.strip())
+    if lead and len(lead.group().split()) <= 8:
+        text = text.strip()[lead.end():]  # "When a request arrives, the clerk ...": the clerk's act
+    for clause in _clauses(text):
+        label = activity(clause)
+        if label and re.match(r"^(?:Repeat|Loop|Iterate|Redo)\b", label):
+            continue  # "This is repeated until ...": the loop, no step
+        if label and _ASK.match(label) and re.search(r"\b(?:you|me|us|please|diagram|chart|flow|process|"
+                                                     r"workflow|pipeline)\b", clause, re.I):
+            continue  # "Could you draw our approval process": the request, no step
+        if label:
+            labels.append(step_label(label))
+    return labels
+
+
+def _question(cond: str) -> str:
+    """'the amount is over $500' -> 'Amount is over $500?' (short)."""
+    words = [w for w in cond.strip().rstrip(".").split() if w]
+    while words and words[0].lower() in ("the", "a", "an", "this", "that"):
+        words = words[1:]
+    text = " ".join(words)
+    if len(text) > 36:
+        text = text[:36].rsplit(" ", 1)[0]
+        cut = text.split()
+        while len(cut) > 1 and (cut[-1].lower() in _STOP or cut[-1].lower() in _DETERMINER):
+            cut = cut[:-1]
+        text = " ".join(cut)
+    return step_label((text[:1].upper() + text[1:]).rstrip(",;:") + "?") if text else "Decision?"
+
+
+def _sentences(text: str) -> list[str]:
+    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln and not _HEADER.match(ln)]
+    # wrapped lines join into one text unless a line ends a sentence or is a bullet
+    joined = " ".join(re.sub(r"^(?:[-*•]|\d{1,2}[.)])\s+", "", ln) + ("." if re.match(r"^(?:[-*•]|\d{1,2}[.)])\s", ln)
+                                                                     and not ln.endswith(".") else "")
+                      for ln in lines)
+    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+(?=\S)", joined) if s.strip()]
+
+
+def _stem(word: str) -> str:
+    return _lemma(word)[:5]
+
+
+def _target(sentence: str, labels: list[str], before: int) -> int | None:
+    """The earlier step a loop sentence names: 'step N', else the label sharing the most content
+    words with it (verb stems count: 'building' finds 'Build website'), else None."""
+    n = _STEP_N.search(sentence)
+    if n and 1 <= int(n.group(1)) <= before:
+        return int(n.group(1)) - 1
+    named = re.search(r"\b(?:back|return\w*|go(?:es)?)\s+(?:to|into)\s+(.{1,80})", sentence, re.I)
+    if named:
+        sentence = named.group(1)  # "... we go back to writing": the words after "back to"
+    want = {_stem(w) for w in _WORD.findall(sentence.lower()) if len(w) > 2 and w not in _STOP
+            and w not in _DETERMINER and w not in _NOT_VERBS and w not in ("again", "back", "step", "repeat",
+                                                                          "until", "loop", "goes", "go")}
+    best, best_score = None, 0
+    for i in range(before):
+        have = {_stem(w) for w in _WORD.findall(labels[i].lower()) if len(w) > 2}
+        score = len(want & have)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _last(ranks: list[list[str]]) -> str:
+    """The last step drawn so far, an empty "Else: continue" branch aside."""
+    last = [label for label in ranks[-1] if label != ELSE_CONTINUE]
+    return last[-1] if last else ranks[-1][-1]
+
+
+def read_clauses(text: str) -> Plan | None:
+    """The activities of a process told in sentences, with decisions and loops back; None when fewer
+    than two activities are found."""
+    ranks: list[list[str]] = []
+    seen: set[str] = set()
+    loops: list[tuple[str, int | None, str]] = []  # (source label, target rank or None, sentence)
+    pending: int | None = None  # rank index of an if-branch still waiting for its other branch
+    last_branch: int | None = None  # rank index of the last decision's branches
+    total = 0
+
+    def add_rank(labels: list[str]) -> int | None:
+        nonlocal total
+        fresh = []
+        for label in labels:
+            if label.lower() not in seen and total + len(fresh) < MAX_PLAN_NODES and len(fresh) < MAX_LAYER_NODES:
+                fresh.append(label)
+        if not fresh:
+            return None
+        for label in fresh:
+            seen.add(label.lower())
+        total += len(fresh)
+        ranks.append(fresh)
+        return len(ranks) - 1
+
+    for sentence in _sentences(text)[:80]:
+        body = sentence.rstrip(".!?; ")
+        if not body or len(body) > 600:
+            continue
+        loop = bool(_LOOP.search(body))
+        labels_before = [label for rank in ranks for label in rank]
+        other = _OTHERWISE.match(body)
+        cond = _IF.match(body)
+        source: str | None = None  # the step a loop in this sentence leaves from (default: the last one)
+        if other and pending is None and last_branch is not None and last_branch == len(ranks) - 1:
+            pending = last_branch  # "If A, x. If B, y. Otherwise, z.": a third branch
+        if other and pending is not None:
+            acts = _acts(body[other.end():]) or [ELSE_CONTINUE]
+            branch = ranks[pending]
+            if ELSE_CONTINUE in branch:
+                branch.remove(ELSE_CONTINUE)
+                seen.discard(ELSE_CONTINUE.lower())
+            if acts[0].lower() not in seen and len(branch) < MAX_LAYER_NODES and total < MAX_PLAN_NODES:
+                branch.append(acts[0])
+                seen.add(acts[0].lower())
+                total += 1
+            if acts[0] in branch:
+                source = acts[0]
+            for act in acts[1:]:
+                add_rank([act])
+            pending = None
+        elif cond:
+            rest = cond.group("rest")
+            split = _INLINE_ELSE.split(rest, maxsplit=1)
+            yes = _acts(split[0]) or ["Yes"]
+            no = _acts(split[1]) if len(split) > 1 else []
+            if pending is not None and pending == len(ranks) - 1 and not no and ELSE_CONTINUE in ranks[pending]:
+                # a second "If ..." right after one: the other branch
+                branch = ranks[pending]
+                if yes[0].lower() not in seen:
+                    branch[branch.index(ELSE_CONTINUE)] = yes[0]
+                    seen.discard(ELSE_CONTINUE.lower())
+                    seen.add(yes[0].lower())
+                last_branch = pending if not yes[1:] else None
+                pending = None
+                for act in yes[1:]:
+                    add_rank([act])
+            else:
+                add_rank([_question(cond.group("cond"))])
+                first = [yes[0], no[0] if no else ELSE_CONTINUE]
+                if first[0].lower() in seen and loop:
+                    # "If X, we go back to Y": a loop from the decision
+                    loops.append((ranks[-1][0], None, body))
+                    first = [f for f in first[1:]]
+                at = add_rank(first)
+                if at is not None and yes[0] in ranks[at]:
+                    source = yes[0]
+                pending = at if at is not None and not no and ELSE_CONTINUE in ranks[at] else None
+                last_branch = at if not yes[1:] and not no[1:] else None
+                for act in yes[1:]:
+                    add_rank([act])
+                for act in no[1:]:
+                    add_rank([act])
+        else:
+            either = _EITHER.search(body) or _OR_CLAUSE.match(body)
+            if either:
+                head = body[: either.start()] if either.re is _EITHER else ""
+                for act in _acts(head) if head.strip() else []:
+                    add_rank([act])
+                a = _acts(either.group("a"))
+                b = _acts(either.group("b"))
+                if a and b:
+                    if not ranks:
+                        add_rank([_question(" or ".join((a[0], b[0])))])
+                    add_rank([a[-1], b[0]])
+                    for act in b[1:]:
+                        add_rank([act])
+                    pending = None
+                    if loop:
+                        loops.append((_last(ranks), None, body))
+                    continue
+            acts = _acts(body)
+            parallel = re.match(r"^(?:simultaneously|meanwhile|in the meantime|at the same time|in parallel|"
+                                r"while\b)", body, re.I)
+            for k, act in enumerate(acts):
+                if act.lower() in seen:
+                    if loop and ranks:
+                        loops.append((_last(ranks), labels_before.index(act) if act in labels_before else None, body))
+                        loop = False
+                    continue
+                if parallel and k == 0 and ranks and len(ranks[-1]) < MAX_LAYER_NODES and total < MAX_PLAN_NODES \
+                        and ELSE_CONTINUE not in ranks[-1]:
+                    ranks[-1].append(act)
+                    seen.add(act.lower())
+                    total += 1
+                else:
+                    add_rank([act])
+            pending = None if acts else pending
+        if loop and ranks:
+            last = [label for label in ranks[-1] if label != ELSE_CONTINUE]
+            if source or last:
+                loops.append((source or last[-1], None, body))
+    labels = [label for rank in ranks for label in rank]
+    if len(labels) < 2 or len(labels) > MAX_PLAN_NODES:
+        return None
+    plan = Plan.steps(ranks)
+    ids = {label: i for i, label in enumerate(plan.labels)}
+    rank_of = {label: r for r, rank in enumerate(plan.ranks) for label in rank}
+    back: set[tuple[int, int]] = set()
+    for src, to, sentence in loops:
+        frm = ids.get(step_label(src))
+        if frm is None:
+            continue
+        if to is None:
+            before = sum(len(rank) for rank in plan.ranks[: rank_of[plan.labels[frm]]])
+            to = 0 if _WHOLE.search(sentence) else _target(sentence, list(plan.labels), before)
+            if to is None:
+                to = max(0, before - 1) if before else None
+        if to is not None and to < frm and rank_of[plan.labels[to]] < rank_of[plan.labels[frm]]:
+            back.add((frm, to))
+    return Plan.steps(plan.ranks, tuple(sorted(back))) if back else plan

@@ -1,0 +1,227 @@
+"""Read the steps of a pipeline written in a structured format (`diagram.reader.read_request` calls
+it before the other step readers): Mermaid or plain edge lists with one edge a line
+(`A[Label] --> B[Label]`, joins and branches kept), steps joined by vertical arrows (a line of
+`↓` between them), Markdown tables (the first cell of each row), numbered or bulleted items of
+the form "Name: what it does" / "Name = what it does" / "Name - what it does" (the name), inline
+numbered items ("1) ingest documents, 2) embed them, ..."), emoji-headed lines, and the lines
+under a line ending in ':' when each reads as a step.
+
+    >>> read_lists("flowchart LR\\nA[Events] --> B[Kafka]\\nC[CDC] --> B\\nB --> D[Flink]").line()
+    '# steps: Events, CDC > Kafka > Flink'
+    >>> read_lists("1. Code: Developers write code.\\n2. Build: Code is compiled.\\n3. Test: Tests run.").line()
+    '# steps: Code > Build > Test'
+
+Every pattern is anchored to one line or bounded; graphs are layered by longest path after
+dropping back edges (kept as loops). Pure functions, linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+
+MAX_ITEM_WORDS = 6
+_EDGE = re.compile(r"^\s*(?P<a>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*"
+                   r"(?:-{2,3}>|={2,3}>|-\.+->|--\s*[^-\n>]{1,40}\s*-->|-->\|[^|\n]{0,40}\||->)\s*"
+                   r"(?P<b>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*;?\s*$")
+_NODE = re.compile(r"^(?P<id>[^\s\[({]{1,60})\s*(?:[\[({]+(?P<label>[^\]\)}]{0,120})[\]\)}]+)?$")
+_VERTICAL = re.compile(r"^\s*(?:↓|⬇|⇓|⬇️|\||v|V)\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
+_NUMBER = re.compile(r"^\s*(?:(?:step|stage|phase)\s*)?\d{1,2}\s*[.):\-–—]?\s+", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•·+]|\d{1,2}[.)]|(?:step|stage|phase)\s+\d{1,2}\s*[:.)\-–—]?)\s*(?=\S)", re.I)
+_NAME_SEP = re.compile(r"\s*(?::\s|\s=\s*|\t+|\s[-–—]\s|\s{2,}=?\s*)")
+_INLINE_NUMBERED = re.compile(r"(?:^|[\s,;:(])\d{1,2}\)\s+")
+_CUT = re.compile(r"\s+(?:with|for|against|using|via|by|within|in order to|so that|which|that|from|on)\s+|"
+                  r"\s*[,;]\s*|\s+[-–—+]\s+", re.I)
+_HEADER_NAME = re.compile(r"^(?:stage|step|name|component|service|tool|phase|layer|task)s?$", re.I)
+
+
+def _short(item: str) -> str:
+    """An item as written, cut to its first phrase: 'Trained the model with tracked experiments' ->
+    'Trained the model'; '' when still over MAX_ITEM_WORDS words."""
+    item = item.strip().strip("*_`#").strip()
+    item = re.sub(r"\*\*|__|`", "", item).strip().rstrip(".:;,")
+    item = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)", "", item)  # long asides; "(Dev)" stays
+    words = item.split()
+    if len(words) > 4:
+        parts = _CUT.split(item, maxsplit=1)
+        if parts and len(parts[0].split()) >= 2:
+            item = parts[0]
+    item = item.strip().rstrip(".:;,")
+    return item if item and len(item.split()) <= MAX_ITEM_WORDS and len(item) <= 48 else ""
+
+
+def _plan(ranks: list[list[str]], loops: tuple[tuple[int, int], ...] = ()) -> Plan | None:
+    ranks = [r for r in ranks if r]
+    n = sum(len(r) for r in ranks)
+    if n < 2 or n > MAX_PLAN_NODES or max(len(r) for r in ranks) > MAX_LAYER_NODES:
+        return None
+    labels = [step_label(x[:1].upper() + x[1:]) for r in ranks for x in r]
+    if len(set(labels)) != len(labels):
+        return None
+    return Plan.steps([[step_label(x[:1].upper() + x[1:]) for x in r] for r in ranks], loops)
+
+
+def _graph(lines: list[str]) -> Plan | None:
+    """An edge list, one edge a line: nodes layered by longest path, back edges kept as loops."""
+    edges: list[tuple[str, str]] = []
+    names: dict[str, str] = {}
+    order: list[str] = []
+    for line in lines:
+        m = _EDGE.match(line)
+        if not m:
+            continue
+        ends = []
+        for part in (m.group("a"), m.group("b")):
+            node = _NODE.match(part.strip())
+            if not node:
+                break
+            nid = node.group("id")
+            label = (node.group("label") or "").replace("\\n", "\n").split("\n")[0].strip(" \"'")
+            if label or nid not in names:
+                names[nid] = label or names.get(nid) or nid
+            if nid not in order:
+                order.append(nid)
+            ends.append(nid)
+        if len(ends) == 2 and ends[0] != ends[1]:
+            edges.append((ends[0], ends[1]))
+    if len(edges) < 2 or len(order) > MAX_PLAN_NODES:
+        return None
+    index = {nid: i for i, nid in enumerate(order)}
+    out: dict[str, list[str]] = {nid: [] for nid in order}
+    for a, b in edges:
+        out[a].append(b)
+    # back edges: those closing a cycle in a depth-first walk in order of first mention (iterative)
+    state: dict[str, int] = {}
+    back: set[tuple[str, str]] = set()
+    for root in order:
+        if root in state:
+            continue
+        stack = [(root, 0)]
+        state[root] = 1
+        while stack:
+            node, k = stack.pop()
+            if k < len(out[node]):
+                stack.append((node, k + 1))
+                nxt = out[node][k]
+                if state.get(nxt) == 1:
+                    back.add((node, nxt))
+                elif nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+    level = {nid: 0 for nid in order}
+    forward = [(a, b) for a, b in edges if (a, b) not in back]
+    for _ in range(len(order)):
+        changed = False
+        for a, b in forward:
+            if level[b] < level[a] + 1:
+                level[b] = level[a] + 1
+                changed = True
+        if not changed:
+            break
+    ranks: list[list[str]] = [[] for _ in range(max(level.values()) + 1)]
+    for nid in order:
+        ranks[level[nid]].append(names[nid])
+    plan = _plan(ranks)
+    if plan is None:
+        return None
+    ids = {label: i for i, label in enumerate(plan.labels)}
+    loops = []
+    for a, b in back:
+        la, lb = (step_label(names[x][:1].upper() + names[x][1:]) for x in (a, b))
+        if la in ids and lb in ids and ids[lb] < ids[la]:
+            loops.append((ids[la], ids[lb]))
+    return Plan.steps(plan.ranks, tuple(sorted(loops))) if loops else plan
+
+
+def _table(lines: list[str]) -> list[str]:
+    rows = [ln for ln in lines if ln.strip().startswith("|") and ln.strip().count("|") >= 2]
+    if len(rows) < 3 or not any(_TABLE_RULE.match(r) for r in rows[:3]):
+        return []
+    body = [r for r in rows if not _TABLE_RULE.match(r)][1:]  # the header row aside
+    items = []
+    for row in body:
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        cell = next((c for c in cells if c and not re.fullmatch(r"\d{1,2}[.)]?", c)), "")
+        items.append(_NUMBER.sub("", cell))
+    return items
+
+
+def _named_items(lines: list[str]) -> list[str]:
+    """Bulleted or numbered 'Name: description' lines -> the names (when most lines have one)."""
+    bullets = [_BULLET.sub("", ln) for ln in lines if _BULLET.match(ln)]
+    if len(bullets) < 3:
+        return []
+    names = []
+    for b in bullets:
+        parts = _NAME_SEP.split(b.strip(), maxsplit=1)
+        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS and not _HEADER_NAME.match(parts[0]):
+            names.append(parts[0])
+    if len(names) < max(3, (2 * len(bullets) + 2) // 3):
+        return []
+    return names
+
+
+def _emoji_heads(lines: list[str]) -> list[str]:
+    heads = []
+    for ln in lines:
+        s = ln.strip()
+        if s and unicodedata.category(s[0]) == "So" and len(s.split()) <= MAX_ITEM_WORDS + 1:
+            heads.append(s[1:].strip(" \ufe0f"))
+    return heads if len(heads) >= 3 else []
+
+
+def _under_colon(lines: list[str]) -> list[str]:
+    """The 3-15 short lines under the first line that ends with ':' (linear: one look)."""
+    for i, ln in enumerate(lines[:-2]):
+        if ln.rstrip().endswith(":"):
+            items = [x for x in lines[i + 1: i + 17] if x.strip()]
+            if 3 <= len(items) <= 15 and all(len(x.split()) <= 12 and not x.rstrip().endswith(":")
+                                             and not _BULLET.match(x) for x in items):
+                return items
+            return []
+    return []
+
+
+def read_lists(text: str) -> Plan | None:
+    """The steps of a structured pipeline text (see the module docstring), or None."""
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
+    if not lines:
+        return None
+    graph = _graph(lines)
+    if graph is not None:
+        return graph
+    if sum(bool(_VERTICAL.match(ln)) for ln in lines) >= 2:
+        groups: list[str] = []
+        current: list[str] = []
+        for ln in lines:
+            if _VERTICAL.match(ln):
+                if current:
+                    groups.append(current[-1])  # a heading line above the first step is no step
+                current = []
+            else:
+                current.append(ln.strip())
+        if current:
+            groups.append(current[0])
+        items = [_short(re.sub(r"\s*\([^()]{0,80}\)", "", g)) or _short(g) for g in groups]
+        if all(items):
+            return _plan([[x] for x in items])
+    for items in (_table(lines), _named_items(lines), _emoji_heads(lines)):
+        items = [_short(x) for x in items]
+        if len(items) >= 3 and all(items):
+            return _plan([[x] for x in items])
+    flat = " ".join(ln.strip() for ln in lines)
+    marks = list(_INLINE_NUMBERED.finditer(flat))
+    if len(marks) >= 3:
+        pieces = [flat[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(flat)] for k, m in enumerate(marks)]
+        items = [_short(p.strip().rstrip(",;.")) for p in pieces]
+        if all(items):
+            return _plan([[x] for x in items])
+    under = [_short(x) for x in _under_colon(lines)]
+    if len(under) >= 3 and all(under):
+        return _plan([[x] for x in under])
+    return None
