@@ -1,9 +1,12 @@
 """Labels-to-taste curves: how many human screens until the model draws the way a (simulated) user likes?
 
     .venv/bin/python -m benchmarks.bench_taste --methods plain full         # the two headline curves
-    .venv/bin/python -m benchmarks.bench_taste --methods plain full --profiles blue --screens 25 50
+    .venv/bin/python -m benchmarks.bench_taste --methods full --profiles blue --screens 25 60 --threads 1
         [--checkpoint checkpoints/tiny-sft] [--out benchmarks/out/taste] [--error-rate 0.15]
         [--trainer orpo|dpo|simpo|kto] [--round-size 25] [--heldout 30]
+
+Issue 20's targets (`TARGETS`, the grey lines of taste.png): every profile +30 points over SFT after
+25 screens and +50 after 60, validity and the tidy rate unchanged.
 
 A *screen* is what a person does once in the Label tab: look at K=4 candidates for one request and
 judge them. The simulated users are bench_uptake's profiles (left-to-right, blue, round rectangles);
@@ -21,13 +24,18 @@ Methods (any combination of the three switches; `plain` and `full` are the two h
   `--round-size` screens from the current model: it trains on the pairs the current model's lineage
   has not trained on, holds out ~1 in 5 screens (trainer.core.judgments.is_heldout) and activates the new
   model only when its verdict says so (`trainer.loop.rounds.judge`); the next screens are sampled from
-  the active model (on-policy).
+  the active model (on-policy). `--round-size 25` is the app's auto-retrain default (a round every
+  25 judgments, `labeler.training.AUTO_EVERY_DEFAULT`; the app counts trainable judgments, this
+  benchmark screens). A `--screens` point between two rounds (60 with rounds of 25) measures the
+  model the app serves then, the last activated one (trained on at most 50 screens): the app runs
+  no partial round, so neither does the benchmark.
 Named methods: plain = plain+pair+one (today), full = active+full+rounds, and the single-switch
 ablations active_only, judgments_only, rounds_only.
 
 Every run starts from the same bootstrap auto pairs as bench_uptake (not human screens) and is measured
-like bench_uptake: K=4 samples per held-out prompt, share matching the taste (invalid never matches),
-validity. Writes taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
+like bench_uptake: K=4 samples per held-out prompt with the generator's defaults (grammar, request
+reading, a sampled style line per candidate laid out by the engine), share matching the taste (invalid
+never matches), validity, and the tidy rate among valid candidates (`diagram.metrics.tidy`). Writes taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
 trained checkpoints are cached there, so a rerun with more methods reuses the shared stages.
 """
 
