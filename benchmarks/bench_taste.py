@@ -35,7 +35,8 @@ ablations active_only, judgments_only, rounds_only.
 Every run starts from the same bootstrap auto pairs as bench_uptake (not human screens) and is measured
 like bench_uptake: K=4 samples per held-out prompt with the generator's defaults (grammar, request
 reading, a sampled style line per candidate laid out by the engine), share matching the taste (invalid
-never matches), validity, and the tidy rate among valid candidates (`diagram.metrics.tidy`). Writes taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
+never matches), validity, and the tidy rate among valid candidates (`diagram.metrics.tidy`). Writes
+taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
 trained checkpoints are cached there, so a rerun with more methods reuses the shared stages.
 """
 

@@ -84,7 +84,8 @@ def test_orpo_compares_laid_out_answers_on_their_style_lines(micro_sft_checkpoin
     for side in ("chosen", "rejected"):
         kept = [t for t in laid[f"{side}_choice_labels"] if t != -100]
         assert tokenizer.decode(kept).replace(" ", "").startswith("#style:")
-        assert tokenizer.eos_token_id not in kept and 0 < len(kept) < len([t for t in laid[f"{side}_labels"] if t != -100])
+        answer = [t for t in laid[f"{side}_labels"] if t != -100]
+        assert tokenizer.eos_token_id not in kept and 0 < len(kept) < len(answer)
         assert whole[f"{side}_choice_labels"] == whole[f"{side}_labels"]  # not both laid out: whole answers
     model.eval()
     with torch.no_grad():
