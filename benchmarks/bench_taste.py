@@ -1,9 +1,12 @@
 """Labels-to-taste curves: how many human screens until the model draws the way a (simulated) user likes?
 
     .venv/bin/python -m benchmarks.bench_taste --methods plain full         # the two headline curves
-    .venv/bin/python -m benchmarks.bench_taste --methods plain full --profiles blue --screens 25 50
+    .venv/bin/python -m benchmarks.bench_taste --methods full --profiles blue --screens 25 60 --threads 1
         [--checkpoint checkpoints/tiny-sft] [--out benchmarks/out/taste] [--error-rate 0.15]
         [--trainer orpo|dpo|simpo|kto] [--round-size 25] [--heldout 30]
+
+Issue 20's targets (`TARGETS`, the grey lines of taste.png): every profile +30 points over SFT after
+25 screens and +50 after 60, validity and the tidy rate unchanged.
 
 A *screen* is what a person does once in the Label tab: look at K=4 candidates for one request and
 judge them. The simulated users are bench_uptake's profiles (left-to-right, blue, round rectangles);
@@ -21,13 +24,19 @@ Methods (any combination of the three switches; `plain` and `full` are the two h
   `--round-size` screens from the current model: it trains on the pairs the current model's lineage
   has not trained on, holds out ~1 in 5 screens (trainer.core.judgments.is_heldout) and activates the new
   model only when its verdict says so (`trainer.loop.rounds.judge`); the next screens are sampled from
-  the active model (on-policy).
+  the active model (on-policy). `--round-size 25` is the app's auto-retrain default (a round every
+  25 judgments, `labeler.training.AUTO_EVERY_DEFAULT`; the app counts trainable judgments, this
+  benchmark screens). A `--screens` point between two rounds (60 with rounds of 25) measures the
+  model the app serves then, the last activated one (trained on at most 50 screens): the app runs
+  no partial round, so neither does the benchmark.
 Named methods: plain = plain+pair+one (today), full = active+full+rounds, and the single-switch
 ablations active_only, judgments_only, rounds_only.
 
 Every run starts from the same bootstrap auto pairs as bench_uptake (not human screens) and is measured
-like bench_uptake: K=4 samples per held-out prompt, share matching the taste (invalid never matches),
-validity. Writes taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
+like bench_uptake: K=4 samples per held-out prompt with the generator's defaults (grammar, request
+reading, a sampled style line per candidate laid out by the engine), share matching the taste (invalid
+never matches), validity, and the tidy rate among valid candidates (`diagram.metrics.tidy`). Writes
+taste.md, taste.json, taste.png (one panel per profile) under --out; samples and
 trained checkpoints are cached there, so a rerun with more methods reuses the shared stages.
 """
 
@@ -48,6 +57,7 @@ from testing.users import PROFILES, Profile, errs, judge, measure
 from trainer.core.judgments import Judgment, derive_pairs
 
 K = 4
+TARGETS = ((25, 30), (60, 50))  # issue 20: (screens, points over SFT) every profile must reach
 
 
 @dataclass(frozen=True)
@@ -160,8 +170,19 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
     write_pairs(store, auto, [], scheme)
     current, current_gen, n_done, round_no, log = Path(args.checkpoint), sft, 0, 0, []
     while n_done < last:
+        # A point between two rounds (60 screens with rounds of 25) measures the model the app serves
+        # then: the last activated one. No partial round: the app's auto-retrain waits for a whole one.
+        for n in sorted(s for s in set(args.screens) if n_done < s < n_done + args.round_size):
+            points.append(_point(args, profile, n, Path(current), heldout, heldout_seed, out,
+                                 log[-1]["pairs"] if log else 0, log[-1]["train_seconds"] if log else 0.0,
+                                 rounds=round_no, label=f"{method.name}-{profile.name}-{n}"))
+            points[-1]["round_log"] = list(log)
+            points[-1]["screens_trained"] = n_done
+            print(json.dumps({k: v for k, v in points[-1].items() if k not in ("measure", "round_log")}), flush=True)
+        if n_done + args.round_size > last:
+            break
         round_no += 1
-        size = min(args.round_size, last - n_done)
+        size = args.round_size
         rows = label_rows[n_done: n_done + size]
         started = time.monotonic()
         cands = _screens(current_gen, current, rows, method, args.seed + n_done, out,
@@ -185,6 +206,7 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
                 points.append(_point(args, profile, n_done, Path(current), heldout, heldout_seed, out, 0, 0.0,
                                      rounds=round_no, label=f"{method.name}-{profile.name}-{n_done}"))
                 points[-1]["round_log"] = list(log)
+                points[-1]["screens_trained"] = n_done
             continue
         activate = verdict["activate"]
         if activate:
@@ -200,6 +222,7 @@ def curve(args: argparse.Namespace, profile: Profile, method: Method, label_rows
             points.append(_point(args, profile, n_done, Path(current), heldout, heldout_seed, out, pairs, train_s,
                                  rounds=round_no, label=f"{method.name}-{profile.name}-{n_done}"))
             points[-1]["round_log"] = list(log)
+            points[-1]["screens_trained"] = n_done
             print(json.dumps({k: v for k, v in points[-1].items() if k not in ("measure", "round_log")}), flush=True)
     return points
 
@@ -237,7 +260,8 @@ def _point(args, profile, n, model_dir: Path, heldout, heldout_seed, out, pairs,
     m = measure(heldout, sample(Generator(model_dir), model_dir, heldout, K, heldout_seed, out,
                                 f"heldout-{label}"), PROFILES)
     return {"profile": profile.name, "screens": n, "pairs": pairs, "rounds": rounds, "model": str(model_dir),
-            "match": m["match"][profile.name], "validity": m["validity"], "train_seconds": train_s, "measure": m}
+            "match": m["match"][profile.name], "validity": m["validity"], "tidy": m["tidy_among_valid"],
+            "train_seconds": train_s, "measure": m}
 
 
 # ---------------------------------------------------------------- the run and the report
@@ -261,7 +285,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     used = {r["prompt"] for r in _csv_prompts(auto)}
     label_rows = [r for r in label_rows if r["prompt"] not in used]
     base = measure(heldout, sample(sft, args.checkpoint, heldout, K, args.seed + 10_000, out, "heldout"), PROFILES)
-    sft_numbers = {"match": base["match"], "validity": base["validity"]}
+    sft_numbers = {"match": base["match"], "validity": base["validity"], "tidy": base["tidy_among_valid"]}
     for profile in (p for p in PROFILES if p.name in args.profiles):
         for name in args.methods:
             points = curve(args, profile, METHODS[name], label_rows, heldout, auto, sft, out)
@@ -323,6 +347,10 @@ def _update(path: Path, sft_numbers: dict, section: str, key: str | None, value:
     atomic_write(path, json.dumps(results, indent=2).encode("utf-8"))
 
 
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
 def _load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -335,16 +363,19 @@ def report(results: dict[str, Any], out: Path) -> str:
 
     sft = results["sft"]
     curves = results.get("curves", {})
-    lines = ["| method | profile | trainer | user errs | screens | pairs | rounds | match (SFT → now) | Δ match "
-             "| validity (Δ) | train s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | profile | trainer | user errs | screens (in rounds) | pairs | rounds | match (SFT → now) "
+             "| Δ match | validity (Δ) | tidy among valid (SFT → now) | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for key, points in sorted(curves.items()):
         name, prof, trainer, err = key.split("/")
         for p in points:
             base = sft["match"][prof]
-            lines.append(f"| {name} | {prof} | {trainer} | {float(err[3:]):.0%} | {p['screens']} | {p['pairs']} "
+            trained = p.get("screens_trained", p["screens"])
+            lines.append(f"| {name} | {prof} | {trainer} | {float(err[3:]):.0%} | {p['screens']}"
+                         f"{f' ({trained})' if trained != p['screens'] else ''} | {p['pairs']} "
                          f"| {p['rounds']} | {base:.0%} → {p['match']:.0%} | {100 * (p['match'] - base):+.0f} pts "
                          f"| {p['validity']:.1%} ({100 * (p['validity'] - sft['validity']):+.1f}) "
-                         f"| {p['train_seconds']:.0f} |")
+                         f"| {_pct(sft.get('tidy'))} → {_pct(p.get('tidy'))} | {p['train_seconds']:.0f} |")
     profiles = sorted({k.split("/")[1] for k in curves})
     if profiles:
         fig, axes = plt.subplots(1, len(profiles), figsize=(4.2 * len(profiles), 3.6), squeeze=False)
@@ -361,28 +392,32 @@ def report(results: dict[str, Any], out: Path) -> str:
                 ax.plot(xs, ys, marker="o", color=colours.get(name), linestyle=styles.get(trainer, "-"),
                         label=f"{name} ({trainer})")
             base = 100 * sft["match"][prof]
-            ax.axhline(base + 30, color="grey", ls=":", lw=1)
-            ax.axhline(base + 50, color="grey", ls="--", lw=1)
-            ax.axvline(60, color="grey", ls=":", lw=1)
-            ax.axvline(150, color="grey", ls="--", lw=1)
+            for (screens, points_up), style in zip(TARGETS, (":", "--")):
+                ax.axhline(base + points_up, color="grey", ls=style, lw=1)
+                ax.axvline(screens, color="grey", ls=style, lw=1)
             ax.set_title(prof)
             ax.set_xlabel("human screens")
             ax.set_ylim(0, 105)
         axes[0][0].set_ylabel("held-out candidates matching (%)")
         axes[0][0].legend(fontsize=7, loc="lower right")
-        fig.suptitle("Simulated users who err on 15% of screens; grey: the targets, SFT +30 points by 60 "
-                     "screens (dotted), +50 by 150 (dashed)", fontsize=9)
+        (n1, up1), (n2, up2) = TARGETS
+        fig.suptitle(f"Simulated users who err on 15% of screens; grey: the targets, SFT +{up1} points by {n1} "
+                     f"screens (dotted), +{up2} by {n2} (dashed)", fontsize=9)
         fig.tight_layout()
         fig.savefig(out / "taste.png", dpi=110)
     screens = sorted({p["screens"] for points in curves.values() for p in points})
     lines += ["", "Match on held-out prompts (Δ points vs SFT) after N human screens:", "",
-              "| method | trainer | user errs | profile | SFT | " + " | ".join(f"{n}" for n in screens) + " |",
-              "|---|---|---|---|---|" + "---|" * len(screens)]
+              "| method | trainer | user errs | profile | SFT | " + " | ".join(f"{n}" for n in screens)
+              + " | validity (SFT → last) | tidy among valid (SFT → last) |",
+              "|---|---|---|---|---|" + "---|" * len(screens) + "---|---|"]
     for key, points in sorted(curves.items()):
         name, prof, trainer, err = key.split("/")
         base = sft["match"][prof]
         at = {p["screens"]: p for p in points}
         cells = [f"{at[n]['match']:.0%} ({100 * (at[n]['match'] - base):+.0f})" if n in at else "" for n in screens]
+        last = points[-1] if points else {}
+        cells += [f"{_pct(sft.get('validity'))} → {_pct(last.get('validity'))}",
+                  f"{_pct(sft.get('tidy'))} → {_pct(last.get('tidy'))}"]
         lines.append(f"| {name} | {trainer} | {float(err[3:]):.0%} | {prof} | {base:.0%} | " + " | ".join(cells) + " |")
     two = results.get("two_users")
     if two:
@@ -405,8 +440,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="benchmarks/out/taste", help="results and caches go here")
     parser.add_argument("--methods", nargs="+", default=["plain", "full"], choices=sorted(METHODS))
     parser.add_argument("--profiles", nargs="+", default=[p.name for p in PROFILES if p.target])
-    parser.add_argument("--screens", nargs="+", type=int, default=[25, 50, 100, 150])
-    parser.add_argument("--round-size", type=int, default=25, help="screens per round (rounds methods)")
+    parser.add_argument("--screens", nargs="+", type=int, default=[25, 60],
+                        help="report after these many screens (rounds methods: a number between two "
+                             "rounds measures the model served then, the last activated one)")
+    parser.add_argument("--round-size", type=int, default=25,
+                        help="screens per round (rounds methods; 25: the app's auto-retrain default)")
     parser.add_argument("--error-rate", type=float, default=0.15, help="share of screens judged backwards")
     parser.add_argument("--heldout", type=int, default=30, help="held-out prompts (K=4 samples each)")
     parser.add_argument("--trainer", default="orpo", choices=["orpo", "dpo", "simpo", "kto"])

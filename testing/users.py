@@ -3,7 +3,7 @@ each likes, what it picks on a screen, and how a model's samples match each tast
 
     pick = user_pick(PROFILES[0], candidates)                  # (chosen, rejected) or None on a tie
     j = judge(profile, prompt, candidates, full=True, wrong=errs(0, "blue", 7, 0.15), annotator="blue")
-    m = measure(rows, candidates_per_row, PROFILES)            # match per profile, validity, ...
+    m = measure(rows, candidates_per_row, PROFILES)            # match per profile, validity, tidy, ...
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from diagram import Diagram, flow_direction, parse, readability
-from diagram.metrics import is_blue_palette
+from diagram.metrics import is_blue_palette, tidy
 from trainer.core.judgments import Judgment, judgment_from_pick, judgment_from_ranking
 
 
@@ -69,7 +69,8 @@ def user_pick(profile: Profile, candidates: list[Any]) -> tuple[Any, Any] | None
 
 
 def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, ...]) -> dict[str, Any]:
-    """Match rate per profile, validity, EOS stop rate, original score, over all candidates."""
+    """Match rate per profile, validity, tidy rate among valid, EOS stop rate, original score, over all
+    candidates."""
     from diagram import original_score
 
     flat = [(row, c) for row, cs in zip(rows, cands) for c in cs]
@@ -79,6 +80,10 @@ def measure(rows: list[dict], cands: list[list[Any]], profiles: tuple[Profile, .
     return {
         "n_candidates": n,
         "validity": sum(c.parse.ok for _, c in flat) / n,
+        # issue 20's tidy check (diagram.metrics.tidy) among the valid candidates: training a taste
+        # must not cost it
+        "tidy_among_valid": sum(tidy(c.parse.diagram).ok for _, c in flat if c.parse.ok)
+                            / max(1, sum(c.parse.ok for _, c in flat)),
         "eos_stop_rate": sum(c.stopped_on_eos for _, c in flat) / n,
         "original_score": sum(scores) / n,
         "match": {p.name: sum(c.parse.ok and p.score(c.parse.diagram) >= p.threshold for _, c in flat) / n

@@ -61,7 +61,7 @@ def test_without_judgment_ids_the_pair_id_decides_and_auto_pairs_are_never_held_
     plan = select_round([_row(held)], trained=frozenset())
     assert [r["pair_id"] for r in plan.heldout] == [held] and plan.new == ()
     auto = select_round([_row(held, source="auto")], trained=frozenset())
-    assert auto.heldout == () and [r["pair_id"] for r in auto.new] == [held]
+    assert auto.heldout == () and auto.new == ()  # not the user's: a round does not train on them either
 
 
 def test_annotator_keeps_that_annotators_rows_for_training_and_judging():
@@ -89,6 +89,27 @@ def test_verdict_rule(before, after, activate, words):
                 "n": len(margins), "margins": margins}
     got, reason = judge(report(*before), report(*after))
     assert got is activate and reason.startswith(words)
+
+
+def test_verdict_counts_held_out_judgments_not_pairs():
+    def report(margins):
+        return {"accuracy": sum(m > 0 for m in margins) / len(margins), "mean_margin": sum(margins) / len(margins),
+                "n": len(margins), "margins": margins}
+    before = report([0.1] * 6)
+    # six pairs from two screens: too few screens to judge, whatever the pairs say
+    got, reason = judge(before, report([0.0] * 5 + [0.2]), ["a", "a", "a", "b", "b", "b"])
+    assert got is True and reason.startswith(TOO_FEW) and "2 held-out judgments, 6 pairs" in reason
+    # five screens: one of 3 pairs that moved away, four of one pair that moved toward the user
+    keys = ["a", "a", "a", "b", "c", "d", "e"]
+    before = report([0.1] * 7)
+    got, reason = judge(before, report([0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2]), keys)
+    assert got is True and "on 4 of 5 held-out judgments (7 pairs)" in reason
+    assert judge(before, report([0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2]))[0] is True  # 4 of 7 pairs
+    # a screen counts by the mean change of its pairs: a's is (0.3 - 0.1 - 0.1) / 3 > 0
+    after = report([0.4, 0.0, 0.0, 0.2, 0.2, 0.0, 0.0])
+    got, reason = judge(before, after, keys)
+    assert got is True and "on 3 of 5 held-out judgments" in reason  # a, b, c
+    assert judge(before, after)[0] is False  # counted by pairs: 3 of 7
 
 
 def test_verdict_without_per_pair_margins_compares_accuracies():

@@ -76,6 +76,14 @@ def test_measure_counts_invalid_candidates_as_not_matching():
     assert result["match"]["left_to_right"] == 0.5  # ROUND_LTR, MIXED_LTR
     assert result["reference_match"]["rounded"] == 1.0
     assert result["mean_edges_valid"] == {"dl_model": 0, "other": 1.0}  # 3 valid candidates, 1 edge each
+    assert result["tidy_among_valid"] == 1.0  # the three valid drawings are layered, apart, on the canvas
+
+
+def test_measure_gives_the_tidy_rate_among_valid_candidates():
+    overlapping = candidate(4, line(0, 100, 300, targets="[1]"), line(1, 120, 300))  # boxes overlap
+    rows = [{"reference": ROUND_LTR.text, "category": "other"}] * 2
+    result = measure(rows, [[ROUND_LTR, overlapping], [BROKEN, ROUND_TTB]], PROFILES)
+    assert result["tidy_among_valid"] == pytest.approx(2 / 3)  # BROKEN is not counted
 
 
 # ---- bench_taste's user: a whole ranking per screen, wrong on a fixed share of screens

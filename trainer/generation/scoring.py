@@ -26,6 +26,8 @@ from typing import Any
 
 import torch
 
+from diagram.engine import LayoutEngine
+from trainer.core.choices import pair_spans, token_mask
 from trainer.core.template import encode_prompt
 
 
@@ -37,15 +39,22 @@ def answer_ids(tokenizer: Any, answer: str) -> list[int]:
 
 
 def answer_logprobs(model: Any, tokenizer: Any, prompt: str, answers: Sequence[str],
-                    batch_size: int = 8) -> list[tuple[float, int]]:
+                    batch_size: int = 8, spans: Sequence[tuple[int, int] | None] | None = None
+                    ) -> list[tuple[float, int]]:
     """(sum of log-probabilities of the answer's tokens and EOS given `prompt`, token count) for
-    each answer, in order. `prompt` is a stored prompt (`diagram.build_prompt`'s wrapping)."""
+    each answer, in order. `prompt` is a stored prompt (`diagram.build_prompt`'s wrapping).
+    `spans`: per answer, a character span (`trainer.core.choices.style_span`) to sum over instead
+    of the whole answer (its tokens only, no EOS); None for an answer: the whole answer."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if not answers:
         return []
+    if spans is not None and len(spans) != len(answers):
+        raise ValueError("spans must give one span (or None) per answer")
     prompt_ids = encode_prompt(tokenizer, prompt)
     encoded = [answer_ids(tokenizer, answer) for answer in answers]
+    masks = [None if spans is None or spans[i] is None else token_mask(tokenizer, answer, spans[i]) + [False]
+             for i, answer in enumerate(answers)]
     context = getattr(model.config, "max_position_embeddings", None)
     if context and len(prompt_ids) + max(len(ids) for ids in encoded) > context:
         raise ValueError(f"prompt + answer exceed the model's context of {context} tokens")
@@ -57,14 +66,15 @@ def answer_logprobs(model: Any, tokenizer: Any, prompt: str, answers: Sequence[s
     try:
         with torch.inference_mode():
             for start in range(0, len(encoded), batch_size):
-                out.extend(_score_batch(model, prompt_ids, encoded[start:start + batch_size], pad, device))
+                out.extend(_score_batch(model, prompt_ids, encoded[start:start + batch_size], pad, device,
+                                        masks[start:start + batch_size]))
     finally:
         model.train(was_training)
     return out
 
 
 def _score_batch(model: Any, prompt_ids: list[int], batch: list[list[int]], pad: int,
-                 device: Any) -> list[tuple[float, int]]:
+                 device: Any, masks: list[list[bool] | None]) -> list[tuple[float, int]]:
     width = len(prompt_ids) + max(len(ids) for ids in batch)
     ids = torch.full((len(batch), width), pad, dtype=torch.long)
     mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -80,7 +90,11 @@ def _score_batch(model: Any, prompt_ids: list[int], batch: list[list[int]], pad:
     picked = logp.gather(2, targets[..., None])[..., 0]  # (B, A)
     scores = []
     for row, answer in enumerate(batch):
-        scores.append((float(picked[row, : len(answer)].sum()), len(answer)))
+        if masks[row] is None or len(masks[row]) != len(answer) or not any(masks[row]):
+            scores.append((float(picked[row, : len(answer)].sum()), len(answer)))
+            continue
+        keep = torch.tensor(masks[row], device=picked.device)
+        scores.append((float(picked[row, : len(answer)][keep].sum()), int(keep.sum())))
     return scores
 
 
@@ -95,11 +109,15 @@ def preference_accuracy(model: Any, tokenizer: Any, pairs: Iterable[Mapping[str,
     """{"accuracy", "mean_margin", "n"} over `pairs` ({"prompt", "chosen", "rejected"}, prompts
     as stored): a pair is right when the chosen answer's mean per-token log-probability beats the
     rejected one's; margin = the difference of the two means (`margins`: one per pair, in order, so
-    two models can be compared pair by pair). accuracy and mean_margin are None for no pairs."""
+    two models can be compared pair by pair). accuracy and mean_margin are None for no pairs.
+    Two laid-out answers are compared on their style lines' tokens (`trainer.core.choices`: the
+    only tokens decoding let the model choose), as ORPO trains them."""
+    engine = LayoutEngine()
     right, margins = 0, []
     for pair in pairs:
         chosen, rejected = answer_logprobs(model, tokenizer, pair["prompt"], [pair["chosen"], pair["rejected"]],
-                                           batch_size=batch_size)
+                                           batch_size=batch_size,
+                                           spans=pair_spans(pair["chosen"], pair["rejected"], engine))
         margin = mean_logprob(chosen) - mean_logprob(rejected)
         margins.append(margin)
         right += margin > 0

@@ -28,7 +28,7 @@ from trainer.core.preference_config import PreferenceArgs
 from trainer.core.preference_trainers import DEFAULT_TRAINER, TRAINERS, trainer_of
 
 ALL_ANNOTATORS = "all"
-MIN_HELDOUT_TO_JUDGE = 5  # fewer held-out pairs: the round activates without a judgment
+MIN_HELDOUT_TO_JUDGE = 5  # fewer held-out judgments (screens): the round activates without a judgment
 # what a round's training differs in from a plain run of the same trainer
 ROUND_TRAINING = {"val_fraction": 0.0, "eval_n": 0}
 

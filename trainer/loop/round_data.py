@@ -8,7 +8,12 @@ A judgment is identified by the row's `judgment_id` when the store has that colu
 from one screen share it), else by its `pair_id`. About 1 labeled judgment in `every` is the
 user's held-out set (`trainer.core.judgments.is_heldout`, a stable hash): never trained on by a round,
 used to judge every round. Automatic pairs (`source` auto: bootstrap's reference layouts) are not
-the user's judgments: never held out, always trainable.
+the user's judgments: a round neither holds them out nor trains on them (the Train button still
+does). With the layout engine (issue 20) every candidate has the requested structure, so a
+bootstrap pair says "the reference's random style over a sample's random style": in a round that
+is noise against the user's taste (bench_taste: 40 auto pairs were two thirds of round 1's weight),
+and its chosen side, a pool reference without a plan line, taught the model to skip its plan line
+(a free, untidy drawing) once the user's pairs were learnt strongly enough.
 
 A checkpoint records the pairs it trained on (`TRAINED_PAIRS_FILE`); a round's checkpoint records
 only its round's pairs, so "already trained on" is the union over the checkpoint and its parents
@@ -40,7 +45,7 @@ def held_out(row: Mapping[str, str], every: int) -> bool:
 
 @dataclass(frozen=True)
 class RoundPlan:
-    new: tuple[Mapping[str, str], ...]  # to train on: not held out, not trained on by the lineage
+    new: tuple[Mapping[str, str], ...]  # to train on: the user's, not held out, not trained on by the lineage
     heldout: tuple[Mapping[str, str], ...]  # every held-out pair of the annotator(s)
 
     @property
@@ -54,7 +59,8 @@ def select_round(rows: Iterable[Mapping[str, str]], trained: frozenset[str], ann
     'all' keeps that annotator's rows only."""
     mine = [row for row in rows if annotator == ALL_ANNOTATORS or row.get("annotator", "") == annotator]
     heldout = tuple(row for row in mine if held_out(row, every))
-    new = tuple(row for row in mine if not held_out(row, every) and row["pair_id"] not in trained)
+    new = tuple(row for row in mine if row.get("source") != "auto" and not held_out(row, every)
+                and row["pair_id"] not in trained)
     return RoundPlan(new, heldout)
 
 

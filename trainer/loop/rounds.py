@@ -20,9 +20,11 @@ A round, from the start checkpoint `--checkpoint`:
 4. writes the verdict into the new checkpoint's manifest, `round`: {parent, trainer, new_pairs,
    new_judgments, heldout_pairs, accuracy_before, accuracy_after, margin_before, margin_after,
    activate, reason, ...}. `activate` is true when the new model's margin (chosen minus rejected)
-   grew on more than half of the held-out pairs (`judge`: paired, pair by pair; exactly half: when
-   the mean margin grew); with fewer than MIN_HELDOUT_TO_JUDGE held-out pairs it is true and the reason says
-   "too few held-out pairs to judge". The checkpoint is written either way; the labeler switches
+   grew, on average over each held-out judgment's pairs, for more than half of the held-out
+   judgments (`judge`: paired, screen by screen; exactly half: when the mean margin grew); with fewer
+   than MIN_HELDOUT_TO_JUDGE held-out judgments it is true and the reason says "too few held-out
+   judgments to judge". Two laid-out answers are compared on their style lines
+   (`trainer.core.choices`). The checkpoint is written either way; the labeler switches
    its active model only when `activate` is true.
 
 Progress goes to `--events` (`trainer.core.events`): the round's phases, the trainer's steps, then one
@@ -39,6 +41,7 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,10 +55,10 @@ from trainer.core.preference_trainers import TRAINERS
 from trainer.core.preferences import PreferenceError, open_store
 from trainer.loop.round_config import (ALL_ANNOTATORS, MIN_HELDOUT_TO_JUDGE, RoundArgs, add_round_arguments,
                                   round_from_namespace, round_to_argv)
-from trainer.loop.round_data import RoundPlan, lineage_pair_ids, select_round
+from trainer.loop.round_data import RoundPlan, judgment_key, lineage_pair_ids, select_round
 
 PROGRAM = "diagramlab round"
-TOO_FEW = "too few held-out pairs to judge"
+TOO_FEW = "too few held-out judgments to judge"
 
 
 class RoundRefused(ValueError):
@@ -72,30 +75,44 @@ class TrainingEvents(EventWriter):
         return self.write(phase=f"training {status}" + (f": {detail}" if detail else ""))
 
 
-def judge(before: dict[str, Any], after: dict[str, Any]) -> tuple[bool, str]:
+def judge(before: dict[str, Any], after: dict[str, Any],
+          judgments: Sequence[str] | None = None) -> tuple[bool, str]:
     """(activate, reason) from the start's and the new model's `preference_accuracy` reports on the
-    same held-out pairs.
+    same held-out pairs; `judgments`: the judgment (screen) of each held-out pair, in order (None:
+    every pair its own).
 
-    Paired: a pair counts for the new model when its margin (chosen minus rejected, mean per-token
-    log-probability) grew, i.e. the new model moved toward the user's choice on that pair; the round
-    is better when that holds on more than half of the held-out pairs (exactly half: when the mean
-    margin grew). Comparing the two accuracies instead throws the pairing away: most of a diagram's
-    tokens are coordinates, not style, so each model's own margins are ~50% noise (bench_taste: that
+    Paired: a held-out judgment counts for the new model when its pairs' margins (chosen minus
+    rejected, mean per-token log-probability) grew on average, i.e. the new model moved toward the
+    user's choice on that screen; the round is better when that holds for more than half of the
+    held-out judgments (exactly half: when the mean margin grew). Comparing the two accuracies
+    instead throws the pairing away: each model's own margins are mostly noise (bench_taste: that
     rule rejected rounds 2-4 of a blue taste, the served model staying at 26% matches until round 5
-    reached 92%), while the change of a margin on the same text cancels that noise.
+    reached 92%), while the change of a margin on the same text cancels that noise. A screen
+    counts once, however many pairs its ranking gave (as in training, `preference_data`): counted
+    by pairs, two held-out screens of 3 pairs each judged a round (bench_taste, blue, round 1).
+    Fewer than MIN_HELDOUT_TO_JUDGE held-out judgments: activated, untested.
     """
     n = after["n"]
-    if n < MIN_HELDOUT_TO_JUDGE:
-        return True, f"{TOO_FEW} ({n}; at least {MIN_HELDOUT_TO_JUDGE} needed): activated without a judgment"
+    margins = list(zip(before.get("margins") or [], after.get("margins") or []))
+    keys = list(judgments) if judgments is not None and len(judgments) == n else [str(i) for i in range(n)]
+    screens = len(set(keys))
+    if screens < MIN_HELDOUT_TO_JUDGE:
+        return True, (f"{TOO_FEW} ({screens} held-out judgments, {n} pairs; at least {MIN_HELDOUT_TO_JUDGE} "
+                      f"judgments needed): activated without a judgment")
     acc0, acc1, m0, m1 = before["accuracy"], after["accuracy"], before["mean_margin"], after["mean_margin"]
-    pairs = list(zip(before.get("margins") or [], after.get("margins") or []))
-    grew = sum(b > a for a, b in pairs) if len(pairs) == n else None
-    words = (f"moved toward your choice on {grew} of {n} held-out pairs; " if grew is not None else "") + \
+    grew = None
+    if len(margins) == n:
+        change: dict[str, list[float]] = {}
+        for key, (a, b) in zip(keys, margins):
+            change.setdefault(key, []).append(b - a)
+        grew = sum(sum(c) > 0 for c in change.values())
+    unit = "held-out pairs" if screens == n else f"held-out judgments ({n} pairs)"
+    words = (f"moved toward your choice on {grew} of {screens} {unit}; " if grew is not None else "") + \
         f"accuracy {100 * acc0:.0f}% -> {100 * acc1:.0f}%, mean margin {m0:+.3f} -> {m1:+.3f}"
     if grew is None:  # reports without per-pair margins: compare the accuracies, then the margins
         better = acc1 > acc0 or (acc1 == acc0 and m1 > m0)
         return better, f"{'better' if better else 'not better'}: {words}"
-    if 2 * grew > n or (2 * grew == n and m1 > m0):
+    if 2 * grew > screens or (2 * grew == screens and m1 > m0):
         return True, f"better: {words}"
     return False, f"not better: {words}"
 
@@ -165,10 +182,11 @@ def _train_and_judge(args: RoundArgs, plan: RoundPlan, cancel: threading.Event, 
         raise Cancelled("training was cancelled")
     say(f"scoring {len(plan.heldout)} held-out pairs with the new checkpoint {out.name}")
     after = _score(out, plan.heldout)
-    activate, reason = judge(before, after)
+    keys = [judgment_key(row) for row in plan.heldout]
+    activate, reason = judge(before, after, keys)
     return out, {"parent": args.checkpoint, "trainer": args.trainer, "annotator": args.annotator,
             "new_pairs": len(plan.new), "new_judgments": plan.new_judgments,
-            "heldout_pairs": after["n"], "heldout_every": args.heldout_every,
+            "heldout_pairs": after["n"], "heldout_judgments": len(set(keys)), "heldout_every": args.heldout_every,
             "accuracy_before": before["accuracy"], "accuracy_after": after["accuracy"],
             "margin_before": before["mean_margin"], "margin_after": after["mean_margin"],
             "activate": activate, "reason": reason, "data_file": args.data,

@@ -30,6 +30,7 @@ from safetensors import safe_open
 from transformers import TrainerCallback
 
 from trainer.core.checkpoint import CheckpointError, read_manifest
+from trainer.core.choices import pair_spans, token_mask
 from trainer.core.preference_config import FULL_FINETUNE_MAX_PARAMS, PreferenceArgs
 from trainer.core.sft_config import LORA_TARGETS
 from trainer.generation.modeling import classify, load_model, pick_device, pick_dtype
@@ -196,6 +197,61 @@ class SeparateAnswerTokens:
             "input_ids": list(answer_tokens["input_ids"]),
             "attention_mask": list(answer_tokens["attention_mask"]),
         }
+
+
+def with_choice_spans(rows: list[dict[str, Any]], engine: Any) -> list[dict[str, Any]]:
+    """`rows` with `choice_spans`: [chosen start, end, rejected start, end] of the two style lines
+    when both answers are laid out by the engine (`trainer.core.choices.pair_spans`), else
+    [-1, -1, -1, -1] (compare the whole answers). For `ChoiceTokens`."""
+    out = []
+    for row in rows:
+        a, b = pair_spans(row["chosen"], row["rejected"], engine)
+        out.append({**row, "choice_spans": [*a, *b] if a is not None and b is not None else [-1, -1, -1, -1]})
+    return out
+
+
+def choice_labels(tokenizer: Any, answer: str, labels: list[int], span: tuple[int, int] | None) -> list[int]:
+    """TRL's `<side>_labels` (-100 on the prompt, then the answer's ids and EOS) with -100 on every
+    answer token outside `span` and on the EOS; `labels` unchanged when `span` is None or the
+    answer's tokens do not line up with them."""
+    if span is None:
+        return list(labels)
+    prompt = next((i for i, t in enumerate(labels) if t != -100), len(labels))
+    mask = token_mask(tokenizer, answer, span)
+    if len(labels) - prompt not in (len(mask), len(mask) + 1) or not any(mask):
+        return list(labels)
+    return labels[:prompt] + [t if i < len(mask) and mask[i] else -100 for i, t in enumerate(labels[prompt:])]
+
+
+class ChoiceTokens:
+    """For TRL's ORPOTrainer (its `tokenize_row` layout): every row also gets
+    `chosen_choice_labels` / `rejected_choice_labels`, the labels over the tokens the model chose
+    (a laid-out answer's style line, `trainer.core.choices`; the whole answer otherwise), from the
+    row's `choice_spans` (`with_choice_spans`). `choice_logps` gives the mean log-probabilities
+    over them, which the odds ratio then compares."""
+
+    def tokenize_row(self, feature: dict[str, Any], model: Any = None) -> dict[str, Any]:
+        batch = super().tokenize_row(feature, model)
+        spans = list(feature.get("choice_spans") or [-1, -1, -1, -1])
+        for side, (start, end) in (("chosen", spans[0:2]), ("rejected", spans[2:4])):
+            span = (start, end) if start >= 0 else None
+            batch[f"{side}_choice_labels"] = choice_labels(self.processing_class, feature[side],
+                                                           batch[f"{side}_labels"], span)
+        return batch
+
+
+def choice_logps(logits: Any, labels: Any) -> Any:
+    """Mean log-probability per row over the labels that are not -100: `logits` (B, T - 1, V) as
+    TRL's concatenated_forward returns them (position t predicts token t + 1), `labels` (B, T') with
+    T' <= T, padded with -100."""
+    labels = labels[:, 1:].to(logits.device)
+    if labels.shape[1] < logits.shape[1]:
+        pad = labels.new_full((labels.shape[0], logits.shape[1] - labels.shape[1]), -100)
+        labels = torch.cat([labels, pad], dim=1)
+    labels = labels[:, : logits.shape[1]]
+    keep = labels != -100
+    picked = torch.log_softmax(logits.float(), dim=-1).gather(2, labels.clamp(min=0)[..., None])[..., 0]
+    return (picked * keep).sum(-1) / keep.sum(-1).clamp(min=1)
 
 
 def tokenize_separately(tokenizer: Any, prompt: str, answer: str) -> tuple[list[int], list[int]]:
