@@ -82,11 +82,19 @@ def test_sampled_handlers_take_the_controls_positionally_and_get_one_value():
 
 
 def test_the_http_api_keeps_its_positional_sampling_parameters(tmp_path):
+    from gradio import utils
+
     ctx = make_context(tmp_path)
     try:
-        info = build_app(ctx, prefetch=False).get_api_info()["named_endpoints"]
+        demo = build_app(ctx, prefetch=False)
+        info = demo.get_api_info()["named_endpoints"]
+        wrapped = {fn.api_name: fn.fn for fn in demo.fns.values() if fn.api_name in ("next", "skip")}
     finally:
         ctx.close()
+    for fn in wrapped.values():  # the gr.Request is still Gradio's to fill in (the login under --auth)
+        names = [p.name for p in utils.get_positional_parameters(fn)]
+        inputs = [p.name for p in utils.get_positional_input_parameters(fn)]
+        assert {"req", "request"} & set(names) and not {"req", "request"} & set(inputs)
     knobs = list(L.Sampling.CONTROLS)
     assert knobs == ["k", "temperature", "top_p", "selection"]
 
