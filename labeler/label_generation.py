@@ -12,9 +12,7 @@ from dataclasses import replace
 
 from diagram.plan import parse_plan_line
 from labeler.common import UserError
-from labeler.label_session import (K_RANGE, OVERSAMPLE_RANGE, SELECTIONS, LabelState, Sampling,
-                                   ShownCandidate, annotator_name)
-from labeler.limits import MAX_SEED, bounded_number, whole_number
+from labeler.label_session import LabelState, Sampling, ShownCandidate, annotator_name
 from labeler.tasks import Task
 from trainer.core.preference_trainers import TRAINERS
 from trainer.core.selection import select_candidates
@@ -24,16 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def check_sampling(sampling: Sampling) -> Sampling:
-    k = whole_number(sampling.k, "K", *K_RANGE)
-    temperature = bounded_number(sampling.temperature, "Temperature", 0.01, 2.0)
-    top_p = bounded_number(sampling.top_p, "Top-p", 0.01, 1.0)
-    seed = None if sampling.seed is None else whole_number(sampling.seed, "Seed", 0, MAX_SEED)
-    selection = str(sampling.selection or "active").strip().lower()
-    if selection not in SELECTIONS:
-        raise UserError(f"Candidates must be one of {', '.join(SELECTIONS)}, not {sampling.selection!r}.")
-    oversample = bounded_number(sampling.oversample, "Oversample", *OVERSAMPLE_RANGE)
-    return replace(sampling, k=k, temperature=temperature, top_p=top_p, seed=seed,
-                   selection=selection, oversample=oversample)
+    """`sampling.checked()`: the settings as used, or UserError."""
+    return sampling.checked()
 
 
 def to_shown(candidate, generation_id: str) -> ShownCandidate:
@@ -111,8 +101,7 @@ def generate(ctx, state: LabelState, sampling: Sampling, annotator: str | None =
         task = ctx.tasks.open(Task(
             task_id=generation_id, prompt_id=state.prompt_id, prompt=state.prompt, model=model,
             checkpoint=str(checkpoint), annotator=annotator_name(annotator),
-            sampling={"k": sampling.k, "temperature": sampling.temperature,
-                      "top_p": sampling.top_p, "seed": seed, "selected": selected},
+            sampling={**sampling.record(), "selected": selected},
             candidates=tuple({"index": c.index, "text": c.text, "ok": c.ok,
                               "problems": [list(p) for p in c.problems], "n_tokens": c.n_tokens,
                               "stopped_on_eos": c.stopped_on_eos} for c in shown)))
@@ -142,9 +131,8 @@ def show_task(ctx, state: LabelState, task: Task, annotator: str | None) -> Labe
         note += f", made by `{task.model}` (an earlier model than the active one)"
     base = state.notice.split(f" · {TASK_NOTE}")[0] if not state.notice.startswith(TASK_NOTE) else ""
     s = task.sampling
-    sampling = Sampling(k=len(shown), temperature=float(s.get("temperature", 0.8)),
-                        top_p=float(s.get("top_p", 0.95)), seed=s.get("seed"))
-    return replace(state, model=task.model, generation_id=task.task_id, sampling=sampling,
+    return replace(state, model=task.model, generation_id=task.task_id,
+                   sampling=Sampling.from_record(s, k=len(shown)),
                    candidates=tuple(shown), chosen=None, rejected=None, shown_at=time.monotonic(),
                    replay_seed=None, confirm=None, notice=f"{base} · {note}" if base else note,
                    selected=str(s.get("selected", "plain")))

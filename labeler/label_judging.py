@@ -141,15 +141,13 @@ def _decision_seconds(state: LabelState) -> float:
 
 def _pair_metadata(state: LabelState, annotator: str, chosen: int, rejected: int) -> dict:
     """The store's metadata columns; positions/sampling are JSON objects in one column each."""
-    s = state.sampling
     return {"category": state.category, "annotator": annotator_name(annotator),
             "model": state.model,
             "candidate_ids": f"{state.candidates[chosen].candidate_id};"
                              f"{state.candidates[rejected].candidate_id}",
             "positions": {"chosen": chosen, "rejected": rejected,
                           "shown_order": [c.index for c in state.candidates]},
-            "sampling": {"k": s.k, "temperature": s.temperature, "top_p": s.top_p,
-                         "seed": s.seed, "prompt_id": state.prompt_id,
+            "sampling": {**state.sampling.record(), "prompt_id": state.prompt_id,
                          "selection": state.selected or "plain"},
             "decision_seconds": _decision_seconds(state)}
 
@@ -189,7 +187,6 @@ def check_scheme(scheme) -> str:
 
 def _judgment(state: LabelState, annotator: str, ranking, both_bad: bool = False) -> Judgment:
     """The screen as judged: every shown text in display order, the ranking groups, who, what."""
-    s = state.sampling
     name = annotator_name(annotator)
     texts = [c.text for c in state.candidates]
     return judgment_from_ranking(
@@ -198,8 +195,8 @@ def _judgment(state: LabelState, annotator: str, ranking, both_bad: bool = False
         judgment_id=judgment_id_for(state.prompt, texts, name, salt=uuid.uuid4().hex),
         extra={"prompt_id": state.prompt_id, "candidate_ids": [c.candidate_id for c in state.candidates],
                "shown_order": [c.index for c in state.candidates], "valid": [c.ok for c in state.candidates],
-               "sampling": {"k": s.k, "temperature": s.temperature, "top_p": s.top_p, "seed": s.seed,
-                            "prompt_id": state.prompt_id, "selection": state.selected or "plain"},
+               "sampling": {**state.sampling.record(), "prompt_id": state.prompt_id,
+                            "selection": state.selected or "plain"},
                "decision_seconds": _decision_seconds(state), "session": state.session})
 
 

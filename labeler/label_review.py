@@ -116,8 +116,7 @@ def reopen_judgment(ctx, state: LabelState, annotator: str, judgment_id: str) ->
     return replace(state, prompt_id=prompt_id, category=j.category, request=request, prompt=j.prompt,
                    asks=state.asks if state.prompt == j.prompt else "", model=j.model,
                    generation_id=generation_id, candidates=tuple(shown), chosen=None, rejected=None,
-                   sampling=Sampling(k=len(shown), temperature=float(s.get("temperature", 0.8)),
-                                     top_p=float(s.get("top_p", 0.95)), seed=s.get("seed")),
+                   sampling=Sampling.from_record(s, k=len(shown)),
                    shown_at=time.monotonic(), replay_seed=None, confirm=None, order=(), ranks=(),
                    selected=str(s.get("selection") or "plain"),
                    notice=f"reopened judgment `{judgment_id}` (removed): judge it again")

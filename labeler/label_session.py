@@ -11,14 +11,15 @@ import random
 import threading
 import uuid
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar
 
 from diagram import build_prompt, parse
 from diagram.plan import parse_plan_line
 from diagram.reader import read_request
 from labeler.common import UserError
 from labeler.coverage import kinds_of, labeled_kind_counts, pick_kind
-from labeler.limits import check_annotator, whole_number
+from labeler.limits import MAX_SEED, bounded_number, check_annotator, whole_number
 from labeler.quotas import TARGETS, labeled_counts
 from labeler.tasks import Overlap, judged_by, pick_prompt, stored_prompt_ids
 from trainer.core.preferences import PreferenceError
@@ -47,6 +48,18 @@ class NeedsConfirmation(UserError):
 
 @dataclass(frozen=True)
 class Sampling:
+    """A screen's sampling settings as one value: built once from the Label tab's controls
+    (`with_controls`, the handlers get it whole), checked in one place (`checked`), kept with
+    every judgment, pair and shared task (`record` / `from_record`).
+
+    A new knob is a field here (its default, its check in `checked`, its name in `CONTROLS`
+    when the page sets it, in `RECORDED` when it changes what is sampled) and its control in
+    `label_page._settings_layout` under the same name; no handler signature names it. The HTTP
+    API's `/next`, `/regenerate`, `/custom` and `/skip` take the `CONTROLS` in this order."""
+
+    CONTROLS: ClassVar[tuple[str, ...]] = ("k", "temperature", "top_p", "selection")
+    RECORDED: ClassVar[tuple[str, ...]] = ("k", "temperature", "top_p", "seed")
+
     k: int = 4
     temperature: float = 0.8
     top_p: float = 0.95
@@ -60,6 +73,42 @@ class Sampling:
         if self.selection == "plain":
             return int(self.k)
         return max(int(self.k), min(MAX_M, math.ceil(float(self.oversample) * int(self.k) - 1e-9)))
+
+    def with_controls(self, *values) -> Sampling:
+        """These settings with the controls' values (`CONTROLS` order), not checked yet."""
+        if len(values) != len(self.CONTROLS):
+            raise TypeError(f"Sampling.with_controls takes {len(self.CONTROLS)} values "
+                            f"({', '.join(self.CONTROLS)}), not {len(values)}")
+        return replace(self, **dict(zip(self.CONTROLS, values)))
+
+    def checked(self) -> Sampling:
+        """The settings as used: whole K in K_RANGE, finite temperature and top-p in range, the
+        selection one of SELECTIONS (lower case); UserError (the page's message) otherwise."""
+        k = whole_number(self.k, "K", *K_RANGE)
+        temperature = bounded_number(self.temperature, "Temperature", 0.01, 2.0)
+        top_p = bounded_number(self.top_p, "Top-p", 0.01, 1.0)
+        seed = None if self.seed is None else whole_number(self.seed, "Seed", 0, MAX_SEED)
+        selection = str(self.selection or "active").strip().lower()
+        if selection not in SELECTIONS:
+            raise UserError(f"Candidates must be one of {', '.join(SELECTIONS)}, not {self.selection!r}.")
+        oversample = bounded_number(self.oversample, "Oversample", *OVERSAMPLE_RANGE)
+        return replace(self, k=k, temperature=temperature, top_p=top_p, seed=seed,
+                       selection=selection, oversample=oversample)
+
+    def record(self) -> dict:
+        """What a judgment, pair or task keeps of the settings (`RECORDED`, in that order)."""
+        return {name: getattr(self, name) for name in self.RECORDED}
+
+    @classmethod
+    def from_record(cls, record: dict, k: int) -> Sampling:
+        """The settings a `record()` kept (missing or null fields: the defaults), with K = the
+        candidates actually shown."""
+        values = {}
+        for f in fields(cls):
+            if f.name in cls.RECORDED and f.name != "k" and record.get(f.name) is not None:
+                value = record[f.name]
+                values[f.name] = type(f.default)(value) if f.default is not None else value
+        return cls(k=k, **values)
 
 
 @dataclass(frozen=True)

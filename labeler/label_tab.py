@@ -35,7 +35,9 @@ undo, a skip) is dropped instead of written back. The annotator is the login nam
 
 from __future__ import annotations
 
+import functools
 import html
+import inspect
 import logging
 import random
 from dataclasses import replace
@@ -103,6 +105,11 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
     (a submit, a skip, an undo); else that line is cleared."""
     before = book.current(state)
     pre: Prefetcher | None = c.get("prefetch")
+    try:
+        sampling = sampling.checked()
+    except UserError as exc:
+        yield P.view(ctx, c, before, _warn(str(exc)))
+        return
 
     def start(current: L.LabelState):
         if not keep_notice:
@@ -111,7 +118,6 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
             current = L.custom_prompt(current, *custom)
         elif not same_prompt or not current.prompt:
             current = L.next_prompt(ctx, current, rng, annotator, cover=sampling.selection != "plain")
-        L.check_sampling(sampling)
         return replace(current, candidates=(), chosen=None, rejected=None, confirm=None, order=()), None
 
     if custom is None and not same_prompt and pre is not None:  # the next screen may be ready
@@ -165,6 +171,42 @@ def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
     return P.marks(c, state, f"{V.notice(state)}{V.status(state)}")
 
 
+def _sampled(ctx):
+    """Decorator: `handler(state, ..., sampling: L.Sampling, ...)` is wired as `(state, ...,
+    k, temperature, top_p, selection, ...)`: the Label tab's controls (`L.Sampling.CONTROLS`, in
+    that order: the components of `c["knobs"]` and the HTTP API's parameters, defaults `ctx`'s)
+    reach the handler as one `L.Sampling` (checked where it is used: `_advance`). A new knob is a
+    field of `Sampling` and its control; no handler names it. Generators stay generators (Gradio
+    streams them)."""
+    base = L.Sampling(selection=ctx.selection, oversample=ctx.oversample)
+
+    def wrap(handler):
+        signature = inspect.signature(handler)
+        params = list(signature.parameters.values())
+        at = [p.name for p in params].index("sampling")
+        knobs = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                   default=getattr(base, name)) for name in L.Sampling.CONTROLS]
+        exposed = signature.replace(parameters=[*params[:at], *knobs, *params[at + 1:]])
+
+        def arguments(args, kwargs) -> dict:
+            bound = exposed.bind(*args, **kwargs)
+            bound.apply_defaults()
+            values = dict(bound.arguments)
+            knob_values = [values.pop(name) for name in L.Sampling.CONTROLS]
+            return {**values, "sampling": base.with_controls(*knob_values)}
+
+        if inspect.isgeneratorfunction(handler):
+            def wired(*args, **kwargs):
+                yield from handler(**arguments(args, kwargs))
+        else:
+            def wired(*args, **kwargs):
+                return handler(**arguments(args, kwargs))
+        functools.update_wrapper(wired, handler)
+        wired.__signature__ = exposed
+        return wired
+    return wrap
+
+
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
 
@@ -175,8 +217,10 @@ def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     c["prefetch"] = Prefetcher(ctx, warm=warm, enabled=prefetch)
     marks, view = P.outputs(c)
     c["view_outputs"], c["mark_outputs"] = view, marks
-    # the annotator rides along with the sampling knobs: a new prompt is picked for them (overlap)
-    sampling = c["sampling"] = [c["k"], c["temperature"], c["top_p"], c["selection"], c["annotator"]]
+    # the sampling controls (`Sampling.CONTROLS`, one value in the handlers: `_sampled`), and the
+    # annotator riding along with them: a new prompt is picked for them (overlap)
+    c["knobs"] = [c[name] for name in L.Sampling.CONTROLS]
+    sampling = c["sampling"] = [*c["knobs"], c["annotator"]]
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
     _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
@@ -203,40 +247,36 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     """Next / regenerate / typed prompt / skips; returns the handler run after a pair is saved."""
     rng = random.Random()
 
-    def settings(k, temperature, top_p, selection) -> L.Sampling:
-        """The sampling settings as one value (a new knob: here and in `sampling`)."""
-        return L.Sampling(k, temperature, top_p, selection=selection, oversample=ctx.oversample)
+    @_sampled(ctx)
+    def next_prompt(state, sampling: L.Sampling, annotator=None, req: gr.Request = None):
+        yield from _advance(ctx, c, book, state, sampling, rng, annotator=_who(annotator, req))
 
-    def next_prompt(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
-                    req: gr.Request = None):
-        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                            annotator=_who(annotator, req))
-
-    def after_pair(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
-                   req: gr.Request = None):
+    @_sampled(ctx)
+    def after_pair(state, sampling: L.Sampling, annotator=None, req: gr.Request = None):
         current = book.current(state)
         if not _follows(book, state) or current.candidates or not current.notice:
             yield gr.skip()  # refused, or the session moved on (e.g. an undo)
             return
-        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                            annotator=_who(annotator, req), keep_notice=True)
+        yield from _advance(ctx, c, book, state, sampling, rng, annotator=_who(annotator, req),
+                            keep_notice=True)
 
-    def replay(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
-               req: gr.Request = None):
+    @_sampled(ctx)
+    def replay(state, sampling: L.Sampling, annotator=None, req: gr.Request = None):
         """After an undo: candidates for the restored prompt (same seed as before)."""
         if not _follows(book, state) or state.candidates or not state.prompt:
             yield gr.skip()
             return
-        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                            same_prompt=True, annotator=_who(annotator, req), keep_notice=True)
+        yield from _advance(ctx, c, book, state, sampling, rng, same_prompt=True,
+                            annotator=_who(annotator, req), keep_notice=True)
 
-    def regenerate(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
+    @_sampled(ctx)
+    def regenerate(state, sampling: L.Sampling, annotator=None, req: gr.Request = None):
+        yield from _advance(ctx, c, book, state, sampling, rng, same_prompt=True,
+                            annotator=_who(annotator, req))
+
+    @_sampled(ctx)
+    def use_custom(state, request, category, sampling: L.Sampling, annotator=None, plan="",
                    req: gr.Request = None):
-        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                            same_prompt=True, annotator=_who(annotator, req))
-
-    def use_custom(state, request, category, k, temperature, top_p, selection=ctx.selection,
-                   annotator=None, plan="", req: gr.Request = None):
         """A typed request, drawn to the plan beside it (as read, or as the person edited it);
         nothing is drawn when no structure was read and no plan was typed."""
         read, note = V.plan_box(request)
@@ -247,8 +287,8 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
                 f"{V.PLAN_EXAMPLES}, or type a plan line under the request."))
             return
         edited = line if line != read else ""
-        yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
-                            custom=(request, category, edited), annotator=_who(annotator, req))
+        yield from _advance(ctx, c, book, state, sampling, rng, custom=(request, category, edited),
+                            annotator=_who(annotator, req))
 
     c["next_fn"] = next_prompt  # build_app runs it on page load
     c["replay_fn"] = replay
@@ -259,10 +299,11 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
     c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)
     for reason in L.SKIP_REASONS:
-        def skip(state, annotator, k=4, temperature=0.8, top_p=0.95, selection=ctx.selection,
-                 request: gr.Request = None, reason=reason):
+        @_sampled(ctx)
+        def skip(state, annotator, sampling: L.Sampling, request: gr.Request = None, reason=reason):
             """Log it (a judgment for both bad / tie); the next screen follows (after_pair). The
-            knobs are the API's (/skip(annotator, k, temperature, top_p, selection)), kept as they were."""
+            knobs are the API's (/skip(annotator, k, temperature, top_p, selection)), kept as they
+            were; the next screen takes them from the page."""
             name = _user(annotator, request)
             try:
                 state, _ = book.apply(state, lambda cur: (L.skip(ctx, cur, reason, name), None))
@@ -270,7 +311,7 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
                 return P.view(ctx, c, book.current(state), _warn(str(exc)))
             return P.view(ctx, c, state, f"{V.notice(state)}{tag('busy', 'generating')} the next screen ...",
                           pending=0)
-        c[reason].click(skip, [c["state"], c["annotator"], *sampling[:4]], view, api_name=reason,
+        c[reason].click(skip, [c["state"], c["annotator"], *c["knobs"]], view, api_name=reason,
                         **SAVES).then(
             after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
     return after_pair

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainer.core.fileio import append_locked, utc_now
+from trainer.core.preference_trainers import DEFAULT_TRAINER
 
 FIELDS = ("vote_id", "created_at", "annotator", "prompt", "model_left", "model_right",
           "stage_left", "stage_right", "vote", "winner", "seed")
@@ -65,8 +66,9 @@ class VoteLog:
             return []
 
 
-def win_rate(rows: list[dict], stage: str = "orpo", against: str = "sft") -> WinRate:
-    """How often a `stage` checkpoint beat an `against` one in votes that pitted the two."""
+def win_rate(rows: list[dict], stage: str = DEFAULT_TRAINER, against: str = "sft") -> WinRate:
+    """How often a `stage` checkpoint beat an `against` one in votes that pitted the two (`stage`:
+    the registry's default preference trainer unless named)."""
     wins, n = 0.0, 0
     for row in rows:
         sides = {"left": row.get("stage_left"), "right": row.get("stage_right")}

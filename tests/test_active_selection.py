@@ -260,7 +260,7 @@ def test_the_label_tab_switch_reaches_generation_over_http(tmp_path):
         port = s.getsockname()[1]
     ctx = make_context(tmp_path)
     ctx.selection = "plain"  # as `--selection plain` sets it
-    demo, url = launch(ctx, port=port)
+    demo, url = launch(ctx, port=port, prefetch=False)  # no next screen made ahead: not asked for
     try:
         client = Client(url, verbose=False, download_files=False)
         client.predict(api_name="/next")

@@ -207,7 +207,7 @@ def test_the_audits_http_requests_are_refused_and_write_nothing(tmp_path):
     from labeler.app import launch
 
     ctx = make_context(tmp_path)
-    demo, url = launch(ctx, port=free_port())
+    demo, url = launch(ctx, port=free_port(), prefetch=False)  # no background generation to wait for
     try:
         client = Client(url, verbose=False, download_files=False)
         client.predict(api_name="/next")

@@ -174,6 +174,25 @@ def test_single_process_helpers_are_plain(tmp_path, monkeypatch):
             pass
 
 
+def test_run_main_tears_down_after_success_failure_and_exit(monkeypatch):
+    """Every trainer's `main` (sft, the preference trainers) ends through `run_main`: `finish`
+    runs once, ok only for exit code 0 (an exception or argparse's exit is not ok)."""
+    from trainer.training import orpo, sft
+
+    calls = []
+    monkeypatch.setattr(distributed, "finish", lambda ok=True: calls.append(ok))
+    assert distributed.run_main(lambda: 0) == 0 and distributed.run_main(lambda: 3) == 3
+    with pytest.raises(SystemExit):
+        distributed.run_main(lambda: sys.exit(2))
+    with pytest.raises(RuntimeError):
+        distributed.run_main(lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    assert calls == [True, False, False, False]
+    for main in (sft.main, orpo.main):  # a bad flag: argparse exits, the group is still torn down
+        with pytest.raises(SystemExit):
+            main(["--no-such-flag"])
+    assert calls[4:] == [False, False]
+
+
 def test_world_size_comes_from_the_launcher_environment(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "8")
     assert distributed.world_size() == 8 and distributed.effective_batch(4, 2) == 64

@@ -142,7 +142,7 @@ def test_the_submit_api_takes_ranks_and_a_scheme(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     ctx = make_context(tmp_path)
-    demo, url = launch(ctx, port=port)
+    demo, url = launch(ctx, port=port, prefetch=False)  # no background generation to wait for
     try:
         client = Client(url, verbose=False, download_files=False)
         client.predict(api_name="/next")

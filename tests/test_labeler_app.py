@@ -292,7 +292,7 @@ def test_the_login_name_is_the_annotator(tmp_path):
     from labeler.app import launch
 
     ctx = make_context(tmp_path)
-    demo, url = launch(ctx, port=free_port(), auth=("ana", "secret"))
+    demo, url = launch(ctx, port=free_port(), auth=("ana", "secret"), prefetch=False)
     try:
         client = Client(url, auth=("ana", "secret"), verbose=False, download_files=False)
         client.predict(api_name="/next")

@@ -103,6 +103,7 @@ def _append_many(path: str, tag: str, count: int) -> None:
         store.append(**_pair(i, tag), source="simulated")
 
 
+@pytest.mark.slow  # writer processes, like test_store_backends' concurrent writers: 3-9 s loaded
 def test_threads_and_processes_append_200_whole_rows(store):
     path = str(store.path)
     ctx = multiprocessing.get_context("spawn")

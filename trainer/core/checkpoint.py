@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,14 +178,20 @@ def weights_checksums(directory: str | os.PathLike[str]) -> dict[str, str]:
     return {p.name: file_sha256(p) for p in weight_files(directory)}
 
 
-def _json_object(path: Path, what: str) -> dict[str, Any]:
+def json_object(path: Path, what: str,
+                error: Callable[[str], Exception] | None = None) -> dict[str, Any]:
+    """The JSON object a checkpoint file holds (`what` names it); when the file is unreadable or
+    holds something else, `error(reason)` is raised (reason: "unreadable (...)" or "not a JSON
+    object"; default: CheckpointError "<path> (<what>) is <reason>")."""
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path} ({what}) is unreadable: {exc}") from exc
-    if not isinstance(value, dict):
-        raise CheckpointError(f"{path} ({what}) is not a JSON object")
-    return value
+        reason, cause = f"unreadable ({exc})", exc
+    else:
+        if isinstance(value, dict):
+            return value
+        reason, cause = "not a JSON object", None
+    raise (error or (lambda why: CheckpointError(f"{path} ({what}) is {why}")))(reason) from cause
 
 
 def _check_safetensors(path: Path) -> None:
@@ -246,7 +252,7 @@ def validate_checkpoint(directory: str | os.PathLike[str]) -> dict[str, Any]:
     config = root / ("adapter_config.json" if adapter else "config.json")
     if not config.is_file():
         raise CheckpointError(f"{root} has no config.json (nor adapter_config.json)")
-    _json_object(config, "model config")
+    json_object(config, "model config")
     if not manifest.get("base_model"):
         raise CheckpointError(f"{root / MANIFEST_NAME} names no base_model")
     check_model_type(root, manifest)

@@ -16,7 +16,6 @@ adapter checkpoint is returned as a trainable `PeftModel` (not merged): `diagram
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
@@ -27,7 +26,7 @@ from peft import PeftModel
 from safetensors import SafetensorError
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-from trainer.core.checkpoint import write_manifest
+from trainer.core.checkpoint import json_object, write_manifest
 from trainer.generation.tokenizer import fix_special_tokens, train_tokenizer
 
 DEFAULT_BASE = "deepseek-ai/deepseek-coder-1.3b-instruct"
@@ -83,13 +82,8 @@ def _looks_like_path(spec: str) -> bool:
 
 
 def _read_json(path: Path, what: str) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"corrupt checkpoint {path.parent}: {what} {path.name} is unreadable ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ModelLoadError(f"corrupt checkpoint {path.parent}: {path.name} is not a JSON object")
-    return data
+    return json_object(path, what, lambda why: ModelLoadError(
+        f"corrupt checkpoint {path.parent}: {what} {path.name} is {why}"))
 
 
 def classify(spec: str | os.PathLike[str]) -> tuple[str, str]:

@@ -28,7 +28,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,17 @@ def finish(ok: bool = True) -> None:
         if ok:
             dist.barrier()
         dist.destroy_process_group()
+
+
+def run_main(run: Callable[[], int]) -> int:
+    """A trainer's `main`: `run()`'s exit code, with `finish(ok=code == 0)` after it (also when it
+    raises, argparse's SystemExit included: then not ok)."""
+    code = 1
+    try:
+        code = run()
+        return code
+    finally:
+        finish(ok=code == 0)
 
 
 @contextlib.contextmanager

@@ -357,12 +357,7 @@ def command_functions(recipe: Recipe, description: str) -> tuple[Callable, ...]:
         """`python -m <its module>`: parse the recipe's flags and run it."""
         parser = argparse.ArgumentParser(prog=TRAINERS[recipe.name].module, description=description)
         add_arguments(parser)
-        code = 1
-        try:
-            code = run(parser.parse_args(sys.argv[1:] if argv is None else argv))
-            return code
-        finally:
-            distributed.finish(ok=code == 0)
+        return distributed.run_main(lambda: run(parser.parse_args(sys.argv[1:] if argv is None else argv)))
 
     for function, name in ((train, f"train_{recipe.name}"), (add_arguments, f"add_{recipe.name}_arguments"),
                            (run, f"run_{recipe.name}"), (main, "main")):

@@ -369,12 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point for `python -m trainer.training.sft` / `accelerate launch -m trainer.training.sft`."""
     parser = argparse.ArgumentParser(prog="trainer.training.sft", description=__doc__.splitlines()[0])
     add_sft_arguments(parser)
-    code = 1
-    try:
-        code = run_sft(parser.parse_args(sys.argv[1:] if argv is None else argv))
-        return code
-    finally:
-        distributed.finish(ok=code == 0)
+    return distributed.run_main(lambda: run_sft(parser.parse_args(sys.argv[1:] if argv is None else argv)))
 
 
 if __name__ == "__main__":
