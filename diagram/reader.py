@@ -50,7 +50,7 @@ from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
-from diagram.reader_flow import read_flow
+from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, read_steps, unwrap
 from diagram.reader_text import MAX_REQUEST_CHARS, clean
@@ -92,6 +92,7 @@ def _steps_or_prose(request: str) -> Plan | None:
     if chained is not None:
         return chained
     steps = read_steps(request)
+    steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
     if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)

@@ -182,3 +182,23 @@ def _read_clauses(text: str) -> Plan | None:
     if sum(map(len, ranks)) > MAX_PLAN_NODES or max(map(len, ranks)) > MAX_LAYER_NODES:
         return None
     return Plan.steps(ranks, lanes=tuple(lanes))
+
+
+_EACH = re.compile(r"(?:one|an?)\s+(.{1,40}?)\s+(?:each|apiece|per (?:branch|lane|item))", re.I)
+
+
+def with_lanes(plan: Plan) -> Plan:
+    """A steps plan whose rank reads "one X each" ("a -> b + c -> one model each") as that many X lanes."""
+    if plan.kind != "steps":
+        return plan
+    ranks = [list(rank) for rank in plan.ranks]
+    lanes = list(plan.lanes)
+    for r in range(1, len(ranks)):
+        match = _EACH.fullmatch(ranks[r][0]) if len(ranks[r]) == 1 else None
+        if match and len(ranks[r - 1]) > 1:
+            label = match.group(1)
+            ranks[r] = [label[0].upper() + label[1:]] * len(ranks[r - 1])
+            lanes.append(r - 1)
+    if not lanes or sum(map(len, ranks)) > MAX_PLAN_NODES or plan.loops:
+        return plan
+    return Plan.steps(ranks, lanes=tuple(lanes))
