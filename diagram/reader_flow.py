@@ -18,6 +18,10 @@ DB"); every later clause is one rank:
   DB", "renders them as a picture", "merges them"): one node named by its object ("Function",
   "Model", "DB", "Picture"; the verb itself, "Merge", when it names none).
 
+Every clause after the first must hand on what came before ("it", "them", "the result", "each"):
+a list of imperatives ("load dataset, preprocess, train model") is a list of steps, which
+`diagram.reader_steps` reads with their verbs.
+
 A rank of one node after several joins them (every node points to it). The reading is given only
 when every clause reads so (None otherwise: the other readers then try), so it never swallows text
 it does not explain. Linear time: string splits and bounded, anchored patterns on each clause.
@@ -38,6 +42,8 @@ _SOURCE_VERBS = frozenset("read load take get receive ingest fetch collect pull 
 _SEND_VERBS = frozenset("send pass forward feed route hand push stream distribute split".split())
 _PRONOUN = frozenset("it them this that these those everything all each both results result output outputs "
                      "data".split())
+# a later clause hands on what came before: "stores it", "applies a function to them", "sends each to ..."
+_ANAPHOR = frozenset("it them result results output outputs each everything both this these those".split())
 _DETERMINER = frozenset("a an the its their some each every this that these those".split())
 _PREPOSITION = frozenset("to into in as from with on onto by using through via for over".split())
 _GENERIC = frozenset("step stage node block component module".split())
@@ -103,6 +109,8 @@ def _rank(words: list[str], previous: int) -> tuple[list[str], bool] | None:
     verb = _verb(words[0])
     rest = words[1:]
     lowered = [w.lower() for w in rest]
+    if not _ANAPHOR.intersection(lowered):  # "clean HTML, split into chunks": a list of steps, not a flow of data
+        return None
     if "own" in lowered and "each" in lowered:  # "sends each to its own model"
         labels = _objects(rest[lowered.index("own") + 1:])
         if labels is None or len(labels) != 1:

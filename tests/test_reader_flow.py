@@ -41,7 +41,7 @@ def test_row_64_reads_as_lanes_then_a_join():
      "# steps: Text > Process > Function, Model, DB >> Model, Model, Model >> DB, DB, DB"),
     ("Flowchart: read numeric data and data from a DB, then draw a chart from them, then convert it to numeric data",
      "# steps: Numeric data, DB > Chart > Numeric data"),
-    ("The pipeline loads the logs, then stores the logs in a DB, then trains a model on them, then merges them",
+    ("The pipeline loads the logs, then stores them in a DB, then trains a model on them, then merges them",
      "# steps: Logs > DB > Model > Merge"),
     ("Pipeline: DB + text -> function -> process + model -> one text each",
      "# steps: DB, Text > Function > Process, Model >> Text, Text"),
@@ -55,9 +55,16 @@ def test_clause_chains_and_lanes(request_text, line):
     "The loader reads documents and the embedder turns them into vectors",
     "reads text",  # one clause: nothing to chain
     "reads 3 files, then stores them in a DB",
+    "ML training pipeline: load dataset, preprocess, split train/test, train model, evaluate, deploy",
+    "Batch scoring job: read customers from Hive, compute features in Spark, score with XGBoost",
 ])
 def test_a_chain_it_cannot_explain_whole_is_not_read_as_one(request_text):
     assert read_flow(request_text) is None
+
+
+def test_a_list_of_imperatives_keeps_its_verbs():
+    plan = read_request("ML training pipeline: load dataset, preprocess, split train/test, train model, evaluate, deploy")
+    assert plan.line() == "# steps: Load dataset > Preprocess > Split train/test > Train model > Evaluate > Deploy"
 
 
 def test_lane_plan_lines_round_trip_and_fix_the_grammar():
