@@ -5,6 +5,7 @@ Every training answer starts with a plan line that `diagram.parse` skips as pros
     # layers 3-5-2                                         (a dense net: layer sizes)
     # layers Input 32x32 > Conv 3x3 > Pool 2x2 > Output 10 (a chain of labelled layers: CNNs)
     # steps: Loader > Embedder, BM25 > LLM; loop LLM > Loader   (ranks of named steps)
+    # steps: Text > Model, Chart >> DB, DB                      ('>>': parallel lanes, one to one)
 
 A `Plan` is the structure that line states: ranks of nodes (each node with its label), every node
 of a rank pointing to every node of the next rank, plus loop edges. Node ids are given in rank

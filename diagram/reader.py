@@ -30,6 +30,10 @@ Pure functions, no state. What it reads:
   "and back to Y", "(loop)").
 - networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
   width, CNNs as a chain of labelled blocks;
+- pipelines told as a chain of clauses (`diagram.reader_flow`): "reads text, then sends the result to
+  a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
+  rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
+  "one X each" as lanes;
 - pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
   decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
 A CNN that names no layers ("LeNet-5") is left to the model.
