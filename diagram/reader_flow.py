@@ -53,7 +53,6 @@ _LEAD = re.compile(r"^(?:[^:,]{0,60}:\s*)?(?:[^:,]{0,60}?\b(?:which|that|where(?
                    re.I)
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?(?:then\s+|finally\s+|lastly\s+)?|\s(?:and\s+)?then\s+|"
                     r"\s(?:and\s+)?finally\s+|\s+and\s+)", re.I)
-_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9'/+-]*")
 _MAX_OBJECT_WORDS = 4
 _POLITE = re.compile(r"\b(?:thanks?|thx|please|pls|cheers)\b|[!?]", re.I)
 
