@@ -4,7 +4,8 @@ The requests of `trainer.data.structures.flow_request` ("A pipeline which reads 
 in a DB, then sends the result to a process step and a chart, ...") in the pool
 (data/orpo_prompts.csv) and the SFT set (data/sft_dataset_llm.csv): for each, the reference's
 structure is derived from its answer's node lines (ranks by longest path over the targets, the
-edge list) and compared with the read plan's (`Plan.nodes()`): nodes per rank and edges.
+edge list) and compared with the read plan's (`Plan.nodes()`): nodes per rank and edges; the last
+line also asks for the reference's labels.
 
     python -m benchmarks.bench_flow_reading [--show 5]
 """
@@ -23,6 +24,10 @@ FILES = (("data/orpo_prompts.csv", "request", "reference"), ("data/sft_dataset_l
 TYPES = frozenset(("numeric", "text", "picture", "db", "chart", "function", "process", "model"))
 TEMPLATES = re.compile(r"(process that |A pipeline which |Flowchart: |Pipeline: |Workflow diagram where the system )")
 _NODE = re.compile(r"^\[(\d+), .*\[([\d, ]*)\], '(.*)'\]\s*$")
+
+
+def reference_labels(answer: str) -> tuple[str, ...]:
+    return tuple(m.group(3) for m in (_NODE.match(line.strip()) for line in answer.splitlines()) if m)
 
 
 def reference_structure(answer: str) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
@@ -66,11 +71,13 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=5, help="misread requests to print")
     args = parser.parse_args()
     totals: dict[str, list[int]] = {}
+    labelled = 0
     by_template: dict[str, list[int]] = {}
     misread = []
     for path, request, answer in flow_rows():
         plan = read_request(request)
         ok = plan is not None and plan_structure(plan) == reference_structure(answer)
+        labelled += ok and plan.labels == reference_labels(answer)
         template = TEMPLATES.search(request).group(1).strip()
         for table, key in ((totals, path), (by_template, template)):
             table.setdefault(key, [0, 0])
@@ -85,6 +92,7 @@ def main() -> None:
     good = sum(g for g, _ in totals.values())
     n = sum(m for _, m in totals.values())
     print(f"| all | {n} | {good / max(n, 1):.1%} ({good}) |")
+    print(f"\nexact structure and the reference's labels: {labelled / max(n, 1):.1%} ({labelled} of {n})")
     for request, line, sizes in misread[:args.show]:
         print(f"\n{request}\n  read: {line}\n  reference sizes: {sizes}")
 

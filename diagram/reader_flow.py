@@ -48,7 +48,7 @@ _DETERMINER = frozenset("a an the its their some each every this that these thos
 _PREPOSITION = frozenset("to into in as from with on onto by using through via for over".split())
 _GENERIC = frozenset("step stage node block component module".split())
 # the lead-in before the first clause: "A pipeline which", "Flowchart:", "Workflow diagram where the system"
-_LEAD = re.compile(r"^(?:[^:,]{0,60}:\s*)?(?:[^:,]{0,60}?\b(?:which|that|where(?: the system| we| it| you)?|"
+_LEAD = re.compile(r"^(?:[^:,]{0,60}:\s*){0,2}(?:[^:,]{0,60}?\b(?:which|that|where(?: the system| we| it| you)?|"
                    r"in which(?: the system| we)?)\s+|(?:the (?:system|pipeline|workflow|process|service)|we|it)\s+)?",
                    re.I)
 _SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?(?:then\s+|finally\s+|lastly\s+)?|\s(?:and\s+)?then\s+|"

@@ -43,6 +43,8 @@ def test_row_64_reads_as_lanes_then_a_join():
      "# steps: Numeric data, DB > Chart > Numeric data"),
     ("The pipeline loads the logs, then stores them in a DB, then trains a model on them, then merges them",
      "# steps: Logs > DB > Model > Merge"),
+    ("diagram pls: Flowchart: read data from a DB, then pass it to a model, then send the result to numeric "
+     "data and text", "# steps: DB > Model > Numeric data, Text"),
     ("Pipeline: DB + text -> function -> process + model -> one text each",
      "# steps: DB, Text > Function > Process, Model >> Text, Text"),
 ])
