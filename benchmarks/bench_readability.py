@@ -61,9 +61,11 @@ def factors(d: Diagram) -> dict[str, float]:
 
 def unavoidable_crossings(plan: Plan) -> int:
     """Crossings every straight-line drawing with each rank on one line has: consecutive ranks of
-    a and b nodes are fully connected, and each pair of sources and pair of targets cross once."""
+    a and b nodes are fully connected, and each pair of sources and pair of targets cross once
+    (parallel lanes, `Plan.lanes`, need not cross)."""
     sizes = plan.drawn_sizes
-    return sum(math.comb(a, 2) * math.comb(b, 2) for a, b in zip(sizes, sizes[1:]))
+    return sum(math.comb(a, 2) * math.comb(b, 2) for r, (a, b) in enumerate(zip(sizes, sizes[1:]))
+               if r not in plan.lanes)
 
 
 def load_set(name: str) -> list[tuple[str, str, Plan | None, str]]:

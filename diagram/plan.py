@@ -5,6 +5,7 @@ Every training answer starts with a plan line that `diagram.parse` skips as pros
     # layers 3-5-2                                         (a dense net: layer sizes)
     # layers Input 32x32 > Conv 3x3 > Pool 2x2 > Output 10 (a chain of labelled layers: CNNs)
     # steps: Loader > Embedder, BM25 > LLM; loop LLM > Loader   (ranks of named steps)
+    # steps: Text > Model, Chart >> DB, DB                      ('>>': parallel lanes, one to one)
 
 A `Plan` is the structure that line states: ranks of nodes (each node with its label), every node
 of a rank pointing to every node of the next rank, plus loop edges. Node ids are given in rank
@@ -69,13 +70,16 @@ class Plan:
 
     `ranks`: the labels of each rank in flow order, as drawn (a wide dense layer as its schematic);
     `loops`: back edges as (from, to) node ids; `widths`: a dense net's true layer sizes (empty
-    for the other kinds, whose sizes are their ranks').
+    for the other kinds, whose sizes are their ranks'); `lanes`: ranks r whose nodes each point to
+    one node of rank r + 1 of the same size (parallel lanes, "sends each to its own model"),
+    written ' >> ' in the plan line, instead of to all of them.
     """
 
     kind: str
     ranks: tuple[tuple[str, ...], ...]
     loops: tuple[tuple[int, int], ...] = ()
     widths: tuple[int, ...] = ()
+    lanes: tuple[int, ...] = ()
 
     @staticmethod
     def dense(sizes: tuple[int, ...] | list[int]) -> Plan:
@@ -104,11 +108,15 @@ class Plan:
 
     @staticmethod
     def steps(ranks: list[list[str]] | tuple[tuple[str, ...], ...],
-              loops: tuple[tuple[int, int], ...] = ()) -> Plan:
-        """Named steps in ranks (consecutive ranks fully connected) plus loop edges by node id."""
+              loops: tuple[tuple[int, int], ...] = (), lanes: tuple[int, ...] = ()) -> Plan:
+        """Named steps in ranks (consecutive ranks fully connected, or one to one where `lanes`
+        names the earlier rank) plus loop edges by node id."""
         if sum(len(rank) for rank in ranks) > MAX_PLAN_NODES:
             raise ValueError(f"a plan draws at most {MAX_PLAN_NODES} steps")
-        return Plan(STEPS, tuple(tuple(step_label(s) for s in rank) for rank in ranks), tuple(loops))
+        if any(not 0 <= r < len(ranks) - 1 or len(ranks[r]) != len(ranks[r + 1]) for r in lanes):
+            raise ValueError("lanes join two consecutive ranks of the same size")
+        return Plan(STEPS, tuple(tuple(step_label(s) for s in rank) for rank in ranks), tuple(loops),
+                    lanes=tuple(sorted(set(lanes))))
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -142,6 +150,8 @@ class Plan:
             elided = self.widths[r] - SCHEMATIC_HEAD - 1 if wide else 0  # all but the head and the last
             for j, label in enumerate(rank):
                 nid = firsts[r] + j
+                if r in self.lanes:
+                    forward = [firsts[r + 1] + j]
                 nodes.append(PlannedNode(nid, tuple(sorted(set(forward + back.get(nid, [])))), label,
                                          elided if elided and j == SCHEMATIC_HEAD else 0))
         return nodes
@@ -157,7 +167,9 @@ class Plan:
             return "# layers " + " > ".join(self.labels)
         labels = self.labels
         loops = "".join(f"; loop {labels[a]} > {labels[b]}" for a, b in self.loops)
-        return "# steps: " + " > ".join(", ".join(rank) for rank in self.ranks) + loops
+        body = "".join((" >> " if r - 1 in self.lanes else " > ") * (r > 0) + ", ".join(rank)
+                       for r, rank in enumerate(self.ranks))
+        return "# steps: " + body + loops
 
     def describe(self) -> str:
         """A few words for people: '3-5-2 (10 nodes, 25 edges)', '4 steps, 3 links',
@@ -225,12 +237,19 @@ def read_plan_line(line: str) -> Plan:
             raise PlanLineError(str(exc)) from None
     if line.startswith("# steps:") or line.startswith("# steps "):
         segments = line[len("# steps:"):].split(";")
-        ranks = [[s.strip() for s in part.split(",")] for part in segments[0].split(">")]
+        parts = segments[0].split(">")
+        # '>>' (an empty part between two ranks): the ranks before and after are parallel lanes
+        lanes = [i for i in range(1, len(parts) - 1) if not parts[i].strip()]
+        lanes = [i - 1 - lanes.index(i) for i in lanes]
+        ranks = [[s.strip() for s in part.split(",")] for i, part in enumerate(parts)
+                 if part.strip() or i in (0, len(parts) - 1)]
         if len(ranks) < 1 or not all(all(rank) for rank in ranks) or sum(map(len, ranks)) < 2:
             raise PlanLineError("write at least two steps joined by '>', parallel steps joined by ',' "
-                                "(# steps: Loader > Embedder, BM25 > LLM)")
+                                "(# steps: Loader > Embedder, BM25 > LLM; lanes: A, B >> C, D)")
+        if any(len(ranks[r]) != len(ranks[r + 1]) for r in lanes):
+            raise PlanLineError("'>>' joins two ranks of as many steps each (parallel lanes)")
         try:
-            plan = Plan.steps(ranks)
+            plan = Plan.steps(ranks, lanes=tuple(lanes))
         except ValueError as exc:
             raise PlanLineError(str(exc)) from None
         ids = {label: i for i, label in enumerate(plan.labels)}
@@ -244,7 +263,7 @@ def read_plan_line(line: str) -> Plan:
             if a not in ids or b not in ids:
                 raise PlanLineError(f"the loop names a step the plan does not have: {(a if a not in ids else b)!r}")
             loops.append((ids[a], ids[b]))
-        return Plan.steps(plan.ranks, tuple(loops))
+        return Plan.steps(plan.ranks, tuple(loops), plan.lanes)
     raise PlanLineError("a plan starts with '# layers' or '# steps:', e.g. " + "; or ".join(PLAN_LINE_EXAMPLES))
 
 

@@ -30,6 +30,10 @@ Pure functions, no state. What it reads:
   "and back to Y", "(loop)").
 - networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
   width, CNNs as a chain of labelled blocks;
+- pipelines told as a chain of clauses (`diagram.reader_flow`): "reads text, then sends the result to
+  a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
+  rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
+  "one X each" as lanes;
 - pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
   decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
 A CNN that names no layers ("LeNet-5") is left to the model.
@@ -50,6 +54,7 @@ from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
+from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, read_steps, unwrap
 from diagram.reader_text import MAX_REQUEST_CHARS, clean
@@ -87,7 +92,11 @@ def _steps_or_prose(request: str) -> Plan | None:
     listed = read_lists(request)
     if listed is not None:
         return listed
+    chained = read_flow(request)  # "reads X, then sends the result to A and B, ...": only when every clause reads
+    if chained is not None:
+        return chained
     steps = read_steps(request)
+    steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
     if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)

@@ -1,0 +1,90 @@
+"""The clause-chain reading (diagram.reader_flow): one rank per clause, branches, lanes, joins."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from diagram.plan import PlanLineError, read_plan_line, structure_regex
+from diagram.reader import read_request
+from diagram.reader_flow import read_flow
+
+ROW_32 = ("A pipeline which reads text, then stores it in a DB, then sends the result to a process step and a "
+          "chart, then applies a function to them, then passes it to a model, then sends the result to a chart "
+          "and a process step, then sends each to its own chart")
+ROW_64 = ("Draw this flow: Workflow diagram where the system reads a picture, sends the result to a process step "
+          "and a chart, sends each to its own model, sends each to its own function, and finally renders them as "
+          "a picture")
+
+
+def edges(plan):
+    return sorted((n.id, t) for n in plan.nodes() for t in n.targets)
+
+
+def test_row_32_reads_as_the_reference_structure():
+    plan = read_request(ROW_32)
+    assert plan.line() == ("# steps: Text > DB > Process, Chart > Function > Model > Chart, Process "
+                           ">> Chart, Chart")
+    assert edges(plan) == [(0, 1), (1, 2), (1, 3), (2, 4), (3, 4), (4, 5), (5, 6), (5, 7), (6, 8), (7, 9)]
+
+
+def test_row_64_reads_as_lanes_then_a_join():
+    plan = read_request(ROW_64)
+    assert plan.line() == "# steps: Picture > Process, Chart >> Model, Model >> Function, Function > Picture"
+    assert edges(plan) == [(0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7), (6, 7)]
+
+
+@pytest.mark.parametrize("request_text, line", [
+    ("process that reads text, processes it in a process step, sends the result to a function, a model and a DB, "
+     "sends each to its own model and sends each to its own DB",
+     "# steps: Text > Process > Function, Model, DB >> Model, Model, Model >> DB, DB, DB"),
+    ("Flowchart: read numeric data and data from a DB, then draw a chart from them, then convert it to numeric data",
+     "# steps: Numeric data, DB > Chart > Numeric data"),
+    ("The pipeline loads the logs, then stores them in a DB, then trains a model on them, then merges them",
+     "# steps: Logs > DB > Model > Merge"),
+    ("diagram pls: Flowchart: read data from a DB, then pass it to a model, then send the result to numeric "
+     "data and text", "# steps: DB > Model > Numeric data, Text"),
+    ("Pipeline: DB + text -> function -> process + model -> one text each",
+     "# steps: DB, Text > Function > Process, Model >> Text, Text"),
+])
+def test_clause_chains_and_lanes(request_text, line):
+    assert read_request(request_text).line() == line
+
+
+@pytest.mark.parametrize("request_text", [
+    "reads text, then does something nobody can name in so very many words here, then stores it in a DB",
+    "The loader reads documents and the embedder turns them into vectors",
+    "reads text",  # one clause: nothing to chain
+    "reads 3 files, then stores them in a DB",
+    "ML training pipeline: load dataset, preprocess, split train/test, train model, evaluate, deploy",
+    "Batch scoring job: read customers from Hive, compute features in Spark, score with XGBoost",
+])
+def test_a_chain_it_cannot_explain_whole_is_not_read_as_one(request_text):
+    assert read_flow(request_text) is None
+
+
+def test_a_list_of_imperatives_keeps_its_verbs():
+    plan = read_request("ML training pipeline: load dataset, preprocess, split train/test, train model, evaluate, deploy")
+    assert plan.line() == "# steps: Load dataset > Preprocess > Split train/test > Train model > Evaluate > Deploy"
+
+
+def test_lane_plan_lines_round_trip_and_fix_the_grammar():
+    plan = read_request(ROW_64)
+    assert read_plan_line(plan.line()) == plan
+    grammar = structure_regex(plan)
+    assert r"\[3\], 'Process'" in grammar and r"\[4\], 'Chart'" in grammar and r"\[3, 4\]" not in grammar
+    with pytest.raises(PlanLineError):
+        read_plan_line("# steps: A >> B, C")
+
+
+def test_every_generated_flow_request_reads_as_its_chart():
+    from trainer.data.structures import flow_request, sample_flowchart
+    rng = random.Random(0)
+    for _ in range(300):
+        chart = sample_flowchart(rng)
+        request = flow_request(chart, rng)
+        plan = read_request(request)
+        assert plan is not None, request
+        assert plan.drawn_sizes == tuple(len(r) for r in chart.ranks), request
+        assert edges(plan) == sorted(chart.edges), request
