@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import shutil
 import time
@@ -61,12 +62,14 @@ def sample(generator: Any, checkpoint: Path, rows: list[dict], k: int, seed: int
 
     cache = cache_dir / f"candidates-{label}-{_cache_key(checkpoint, rows, k, seed)}.jsonl"
     if not cache.exists():
-        with open(cache.with_suffix(".tmp"), "w", encoding="utf-8") as handle:
+        # one temporary file per process: benchmark runs started side by side may fill the same cache
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
             for i, row in enumerate(tqdm(rows, desc=f"sample {label}", unit="prompt")):
                 cands = generator.generate(row["prompt"], k=k, seed=seed + i)
                 handle.write(json.dumps([{"text": c.text, "eos": c.stopped_on_eos, "tokens": c.n_tokens,
                                           "seconds": c.seconds} for c in cands]) + "\n")
-        cache.with_suffix(".tmp").rename(cache)
+        os.replace(tmp, cache)
     lines = cache.read_text(encoding="utf-8").splitlines()
     return [[SimpleNamespace(index=j, text=c["text"], parse=parse(c["text"]), stopped_on_eos=c["eos"],
                              n_tokens=c["tokens"], seconds=c["seconds"]) for j, c in enumerate(json.loads(line))]
