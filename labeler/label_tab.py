@@ -118,14 +118,9 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
         if pre.waiting(before, sampling, annotator):  # on its way: say so while it finishes
             note = f"{V.notice(before)}{tag('busy', 'generating')} the next screen ..."
             yield P.view(ctx, c, replace(before, candidates=()), note, pending=int(sampling.k))
-        ready = pre.take(before, sampling, annotator)
-        if ready is not None:
-            swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
-            if swapped is None:  # the session moved on meanwhile (an undo): nothing to show
-                yield gr.skip()
-                return
-            yield P.view(ctx, c, swapped, reset_editor=True)
-            pre.start(swapped, sampling, annotator)
+        swapped = _swap(ctx, c, book, before, sampling, annotator, keep_notice)
+        if swapped is not None:
+            yield swapped
             return
     try:
         waiting, _ = book.apply(state, start)
@@ -156,6 +151,21 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
         pre.start(stored, sampling, annotator)  # the next screen, while this one is judged
 
 
+def _swap(ctx, c, book: L.SessionBook, before: L.LabelState, sampling: L.Sampling,
+          annotator: str | None, keep_notice: bool = True):
+    """The session's prefetched next screen shown (its view; `gr.skip()` when the session moved
+    on meanwhile), the one after it started; None when no usable prefetch is there (`take`)."""
+    pre: Prefetcher | None = c.get("prefetch")
+    ready = pre.take(before, sampling, annotator) if pre is not None else None
+    if ready is None:
+        return None
+    swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
+    if swapped is None:  # the session moved on meanwhile (an undo): nothing to show
+        return gr.skip()
+    pre.start(swapped, sampling, annotator)
+    return P.view(ctx, c, swapped, reset_editor=True)
+
+
 def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
     """Apply `change(current) -> new state` to the session and show the marks (or why not)."""
     try:
@@ -177,7 +187,9 @@ def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     c["view_outputs"], c["mark_outputs"] = view, marks
     # the annotator rides along with the sampling knobs: a new prompt is picked for them (overlap)
     sampling = c["sampling"] = [c["k"], c["temperature"], c["top_p"], c["selection"], c["annotator"]]
-    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
+    # generations wait in one queue; its place in it shows on the status line, not on every card
+    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency,
+           "show_progress_on": [c["progress"]]}
     after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
     _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
     _wire_edit(ctx, book, c, marks, after_pair)
@@ -250,6 +262,21 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
         yield from _advance(ctx, c, book, state, settings(k, temperature, top_p, selection), rng,
                             custom=(request, category, edited), annotator=_who(annotator, req))
 
+    def swap_ready(state, k, temperature, top_p, selection=ctx.selection, annotator=None,
+                   req: gr.Request = None):
+        """Right after a save: the next screen if its prefetch is made already (the submit shows
+        it in its own reply, one round trip), else None (after_pair brings it)."""
+        sampling = settings(k, temperature, top_p, selection)
+        who = _who(annotator, req)
+        pre: Prefetcher | None = c.get("prefetch")
+        if pre is None or not pre.ready(state, sampling, who):
+            return None
+        try:
+            return _swap(ctx, c, book, book.current(state), sampling, who)
+        except UserError:  # e.g. a bad setting: after_pair says so
+            return None
+
+    c["swap_fn"] = swap_ready
     c["next_fn"] = next_prompt  # build_app runs it on page load
     c["replay_fn"] = replay
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
@@ -317,12 +344,23 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
                request: gr.Request = None):
         return save(state, chosen, rejected, annotator, ranks, scheme, request)[0]
 
+    def submit_page(state, chosen, rejected, annotator, ranks, scheme, *knobs,
+                    request: gr.Request = None):
+        """The page's Enter: the save (durable before anything is shown), then in the same reply
+        the next screen when its prefetch is made (a swap: one round trip); else the marks, and
+        after_pair brings the next screen from the generation queue."""
+        out, saved = save(state, chosen, rejected, annotator, ranks, scheme, request)
+        swapped = c["swap_fn"](out[c["state"]], *knobs, annotator=annotator, req=request) \
+            if saved else None
+        return out if swapped is None else swapped
+
     # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
     # so a key pressed after Enter acts after the save (U never undoes an older judgment first);
-    # the next screen follows in the generation queue (a prefetched one: a swap).
+    # the next screen comes in the save's reply when it was prefetched, else it follows in the
+    # generation queue (after_pair: it does nothing when the swap happened).
     inputs = [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"], c["scheme"]]
-    c["submit"].click(submit, inputs, marks, api_name="submit_page", api_visibility="private",
-                      **SAVES).then(
+    c["submit"].click(submit_page, [*inputs, *sampling[:4]], view, api_name="submit_page",
+                      api_visibility="private", show_progress_on=[c["progress"]], **SAVES).then(
         after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
     # the HTTP API's /submit saves only (its result says what was saved); /next moves on
     c["submit_api"].click(submit, inputs, marks, api_name="submit", **SAVES)
@@ -442,7 +480,8 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
                                          c["rejected"], c["annotator"], c["edit_for"]], marks,
                            api_name="submit_edit").then(
         after_pair, [c["state"], *sampling], c["view_outputs"], api_visibility="private",
-        concurrency_id="generate", concurrency_limit=ctx.generate_concurrency).then(
+        concurrency_id="generate", concurrency_limit=ctx.generate_concurrency,
+        show_progress_on=[c["progress"]]).then(
         None, js="() => window.scrollTo({top: 0})")  # back to the cards, not left at the editor
 
 

@@ -30,6 +30,7 @@ def test_a_prefetched_screen_is_a_new_prompt_with_candidates_and_reserved(ctx):
     pre = Prefetcher(ctx)
     state = shown(ctx, sampling)
     pre.start(state, sampling, "ana")
+    pre._slots["s1"].future.result(timeout=30)  # made (take cancels one still waiting for a slot)
     # while it is on its way, another session is never offered the prompt it holds
     ready = pre.take(state, sampling, "ana", timeout=30)
     assert ready is not None and ready.prompt_id != state.prompt_id
