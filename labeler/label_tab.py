@@ -38,6 +38,7 @@ from __future__ import annotations
 import html
 import logging
 import random
+from contextlib import nullcontext
 from dataclasses import replace
 
 import gradio as gr
@@ -49,7 +50,7 @@ from labeler import labeling as L
 from labeler.common import UserError
 from labeler.prefetch import Prefetcher
 from labeler.label_page import position as _pos
-from labeler.views import cropped_file, preview, tag
+from labeler.views import cropped_file, cropped_files, preview, tag
 from trainer.core.judgments import DEFAULT_SCHEME
 
 SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # saves and undos, in order
@@ -95,6 +96,17 @@ def identity(c: dict):
 def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
              rng: random.Random, custom: tuple[str, str] | None = None,
              same_prompt: bool = False, annotator: str | None = None, keep_notice: bool = False):
+    """`_step`, with no prefetch starting while it runs (`Prefetcher.busy`): a foreground
+    request's generation and the drawing of its cards go first."""
+    pre: Prefetcher | None = c.get("prefetch")
+    with pre.busy() if pre is not None else nullcontext():
+        yield from _step(ctx, c, book, state, sampling, rng, custom, same_prompt, annotator,
+                         keep_notice)
+
+
+def _step(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
+          rng: random.Random, custom: tuple[str, str] | None = None,
+          same_prompt: bool = False, annotator: str | None = None, keep_notice: bool = False):
     """Generator: (new prompt,) progress message, then the candidates (or a clear message).
     The candidates are shown only if the session did not move on while they were generated.
     A next pool prompt comes from the session's prefetch when one is ready for these settings
@@ -178,10 +190,10 @@ def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
 
-    def warm(state: L.LabelState) -> None:  # a prefetched screen's display copies, rendered ahead
+    def warm(state: L.LabelState) -> None:  # a prefetched screen's images, drawn ahead
         box = P.CARD_BOX.get(len(state.candidates), P.CARD_BOX[P.MAX_K])
-        for cand in state.candidates:
-            cropped_file(ctx.render_dir, cand.text, box=box)
+        cropped_files(ctx.render_dir, [cand.text for cand in state.candidates], box=box)
+        P.compare_view(ctx, state, 0, 1)
     c["prefetch"] = Prefetcher(ctx, warm=warm, enabled=prefetch)
     marks, view = P.outputs(c)
     c["view_outputs"], c["mark_outputs"] = view, marks

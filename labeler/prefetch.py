@@ -16,8 +16,8 @@ judged meanwhile, or when it failed. Its prompt is reserved under a shadow sessi
 Foreground and background generations share one gate (`PriorityGate`) of
 `ctx.generate_concurrency` slots, so prefetching never runs more generations at once than the app
 allows, and a person waiting goes first: a prefetch starts only when a slot is free, no foreground
-generation waits for one and none ended in the last `IDLE_S` s (the next queued request is on its
-way then). A prefetch that never got a slot is cancelled when its session asks for the screen (it
+request waits for one or is being served (`busy()`, around a handler) and none ended in the last
+`IDLE_S` s (the next queued request is on its way then). A prefetch that never got a slot is cancelled when its session asks for the screen (it
 is generated in the foreground instead), so an unused prefetch never delays anyone by more than one
 generation. Off with `--overlap` > 1 (a generation there opens a shared task, which must not
 happen for a prompt nobody was shown).
@@ -45,16 +45,19 @@ IDLE_S = 0.5  # a prefetch waits this long after a foreground generation ended (
 class PriorityGate:
     """`slots` generations at once; foreground ones (a person or client waiting) first.
 
-    `foreground()` waits for a free slot. `background(cancelled, started)` waits until a slot is
-    free, no foreground caller is waiting, and no foreground generation ended in the last
-    `idle_s` s; it raises CancelledError when `cancelled` is set before that, and sets `started`
-    once it holds the slot."""
+    `foreground()` waits for a free slot. `active()` marks a foreground request being served
+    (from its handler's start to its reply: the cards are drawn after the generation, and the
+    queue hands out the next request only after the reply). `background(cancelled, started)`
+    waits until a slot is free, no foreground caller waits or is being served, and none ended in
+    the last `idle_s` s; it raises CancelledError when `cancelled` is set before that, and sets
+    `started` once it holds the slot."""
 
     def __init__(self, slots: int, idle_s: float = IDLE_S):
         self.idle_s = idle_s
         self._cond = threading.Condition()
         self._free = max(1, int(slots))
         self._waiting = 0  # foreground callers waiting for a slot
+        self._active = 0  # foreground requests being served (`active`)
         self._ended = float("-inf")  # monotonic time the last foreground generation ended
 
     @contextmanager
@@ -76,13 +79,26 @@ class PriorityGate:
                 self._cond.notify_all()
 
     @contextmanager
+    def active(self):
+        with self._cond:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._ended = time.monotonic()
+                self._cond.notify_all()
+
+    @contextmanager
     def background(self, cancelled: threading.Event, started: threading.Event | None = None):
         with self._cond:
             while True:
                 if cancelled.is_set():
                     raise CancelledError("prefetch cancelled before it got a slot")
                 quiet = time.monotonic() - self._ended
-                if self._free > 0 and self._waiting == 0 and quiet >= self.idle_s:
+                if self._free > 0 and self._waiting == 0 and self._active == 0 \
+                        and quiet >= self.idle_s:
                     break
                 # woken by every release; the timeout re-checks the quiet time and `cancelled`
                 self._cond.wait(timeout=max(0.02, min(0.25, self.idle_s - quiet)))
@@ -130,6 +146,10 @@ class Prefetcher:
 
     def _key(self, sampling: L.Sampling, annotator: str | None) -> tuple:
         return (str(self.ctx.models.active()), sampling, annotator or "")
+
+    def busy(self):
+        """A context for a foreground request's whole handler (no prefetch starts meanwhile)."""
+        return self._gate.active()
 
     def generate(self, state: L.LabelState, sampling: L.Sampling,
                  annotator: str | None) -> L.LabelState:
