@@ -161,7 +161,8 @@ def test_a_page_waiting_for_the_generator_shows_its_place_in_the_queue(slow_app,
     """Two annotators, one generation at a time: while the first one's candidates are generated,
     the second page's status line says where it waits ("queue: 1/1"), then its candidates come."""
     ctx, url = slow_app
-    other = page.context.new_page()
+    other = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    other.set_default_timeout(60_000)
     open_page(page, url, "ana")
     open_page(other, url, "bo")
     keys(page, "r")
