@@ -356,14 +356,14 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
                request: gr.Request = None):
         return save(state, chosen, rejected, annotator, ranks, scheme, request)[0]
 
-    def submit_page(state, chosen, rejected, annotator, ranks, scheme, *knobs,
-                    request: gr.Request = None):
+    def submit_page(state, chosen, rejected, annotator, ranks, scheme, k, temperature, top_p,
+                    selection=ctx.selection, request: gr.Request = None):
         """The page's Enter: the save (durable before anything is shown), then in the same reply
         the next screen when its prefetch is made (a swap: one round trip); else the marks, and
         after_pair brings the next screen from the generation queue."""
         out, saved = save(state, chosen, rejected, annotator, ranks, scheme, request)
-        swapped = c["swap_fn"](out[c["state"]], *knobs, annotator=annotator, req=request) \
-            if saved else None
+        swapped = c["swap_fn"](out[c["state"]], k, temperature, top_p, selection,
+                               annotator=annotator, req=request) if saved else None
         return out if swapped is None else swapped
 
     # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
