@@ -7,6 +7,8 @@ In `testing/` (not shipped in the installed packages): tests and benchmarks impo
 `Candidate`s) with distinct, seeded diagrams; `invalid_every=n` makes every n-th candidate unparseable.
 `write_pool` writes a small prompt pool with the project's own synthesiser, `fake_checkpoint` a
 directory with a manifest, and `seed_pairs` n stored pairs, so an app can start in a temp dir.
+The labeler's context and the synthesiser are imported when used, so the fake trainers that run
+as child processes and import `fake_checkpoint` start quickly.
 
     ctx = AppContext.create(data_dir=tmp, checkpoints_dir=tmp / "ckpt",
                             checkpoint=fake_checkpoint(tmp / "ckpt" / "sft"),
@@ -18,17 +20,19 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from safetensors.numpy import save_file
 from tokenizers import Tokenizer, models
 
 from diagram import build_prompt, parse
-from labeler.context import AppContext
 from trainer.core.candidates import Candidate
 from trainer.core.checkpoint import write_manifest
 from trainer.core.schema import POOL_COLUMNS
-from trainer.data.synth import make_prompt_pool, write_csv
+
+if TYPE_CHECKING:
+    from labeler.context import AppContext
 
 
 def fake_diagram(rng: random.Random, nodes: int = 3) -> str:
@@ -107,6 +111,8 @@ def styled(dx: int, dy: int, y: int = 100, shape: str = "rectangle", fill: str =
 
 def write_pool(path: Path, n_dl: int = 6, n_other: int = 9, seed: int = 1) -> Path:
     """A small orpo_prompts.csv (label split plus two held-out prompts)."""
+    from trainer.data.synth import make_prompt_pool, write_csv  # the layout engine: only when used
+
     rows = make_prompt_pool(seed=seed, n_dl=n_dl, n_other=n_other, n_heldout_dl=1,
                             n_heldout_other=1)
     write_csv(rows, path, POOL_COLUMNS)
@@ -139,8 +145,9 @@ def seed_pairs(store, n: int, category: str = "other", seed: int = 0) -> list[st
 
 
 def make_context(root: Path, *, pairs: int = 0, generator_factory=None, runner=None,
-                 n_dl: int = 6, n_other: int = 9, overlap: int = 1, kind: str = "sft"):
+                 n_dl: int = 6, n_other: int = 9, overlap: int = 1, kind: str = "sft") -> AppContext:
     """An AppContext over a fresh data dir and a fake checkpoint (manifest `kind`) under `root`."""
+    from labeler.context import AppContext  # pandas and the store: not for a fake trainer's import
     data, ckpts = Path(root) / "data", Path(root) / "checkpoints"
     write_pool(data / "orpo_prompts.csv", n_dl=n_dl, n_other=n_other)
     checkpoint = fake_checkpoint(ckpts / "tiny-sft", kind=kind, metrics={"validity": 0.5})
