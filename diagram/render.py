@@ -10,6 +10,11 @@ Positions are pinned (`neato -n2`, `pos="x,y!"`), 1 px = 1 pt and dpi 72, so the
 y is flipped. graphviz shifts the drawing so its bounding box starts at (0, 0); an invisible 1 pt
 "frame" node placed below-left of everything pins that corner, and `viewport` cuts the canvas out.
 
+Labels never overlap each other: `fit_labels` keeps a node's whole label, shortens it with "…", or
+drops it, so that no two drawn label boxes (centred on their nodes, `label_box`) intersect at the
+font size drawn (dense nets at a card's enlarged `label_scale`); a shortened label keeps its full
+text as the node's tooltip (SVG).
+
 Only generated text reaches DOT: ids n0, n1, ..., validated numbers, mapped shape/line names,
 #rrggbb colours and an escaped label, so no text from the model can inject DOT. `to_dot(d)` shows
 the source. Rendering pipes the source through graphviz's `dot -Kneato` (no temp files), killed
@@ -33,6 +38,12 @@ RENDER_TIMEOUT_S = 10.0  # a typical diagram renders in ~50 ms; a stuck graphviz
 SIZE_LIMIT = 5_000.0
 FONT_SIZE = 10  # pt = px on the 1000x600 canvas
 MAX_LABEL_SCALE = 4.0
+ELLIPSIS = "…"
+LABEL_GAP = 2.0  # px kept free between two labels
+MIN_KEPT = 4  # a shortened label keeps at least this many characters (else it is left out)
+LINE_HEIGHT = 1.25  # a text line's height in font sizes (graphviz: about 1.2)
+# DejaVu Sans advance widths in em, rounded up (so an estimated box never undershoots the drawn one)
+_NARROW, _WIDE = set("iljtfr.,:;|!'` ()[]{}I"), set("mwMW@%")
 
 _SHAPE_ATTRS = {
     "rectangle": 'shape=box, style="filled"',
@@ -92,6 +103,51 @@ def escape_label(text: str) -> str:
     return "".join(out)
 
 
+def text_width(text: str, size: float) -> float:
+    """An upper estimate of one line's width in px at `size` px (DejaVu Sans)."""
+    em = 0.0
+    for ch in text:
+        em += 0.42 if ch in _NARROW else 1.02 if ch in _WIDE else 0.8 if ch.isupper() else 0.68
+    return em * size
+
+
+def label_box(node: Node, text: str, size: float) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) canvas px of `text` drawn centred on `node` at `size` px."""
+    lines = text.split("\n")
+    half_w = max(text_width(line, size) for line in lines) / 2
+    half_h = len(lines) * LINE_HEIGHT * size / 2
+    return node.x - half_w, node.y - half_h, node.x + half_w, node.y + half_h
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] + LABEL_GAP and b[0] < a[2] + LABEL_GAP and \
+        a[1] < b[3] + LABEL_GAP and b[1] < a[3] + LABEL_GAP
+
+
+def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
+    """Per node, the label to draw at `size` px so that no two drawn labels overlap: the whole
+    label when it fits, else the longest one-line prefix (of at least MIN_KEPT characters) ending
+    in "…" that fits, else "" (in node order: an earlier node's label is kept first)."""
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    for node in diagram.nodes:
+        text = (node.label or "")[:MAX_LABEL_CHARS]
+        if not text.strip():
+            out.append("")
+            continue
+        flat = " ".join(text.split())
+        tries = [text] + [flat[:n].rstrip() + ELLIPSIS for n in range(len(flat) - 1, MIN_KEPT - 1, -1)]
+        for candidate in tries:
+            box = label_box(node, candidate, size)
+            if not any(_overlaps(box, other) for other in placed):
+                placed.append(box)
+                out.append(candidate)
+                break
+        else:
+            out.append("")
+    return out
+
+
 def _geometry(node: Node) -> tuple[float, float, float, float]:
     """(graphviz x, graphviz y, width, height) in points, clamped to sane ranges."""
     x = _clamp(node.x, -COORD_LIMIT, COORD_LIMIT)
@@ -119,18 +175,22 @@ def to_dot(diagram: Diagram, label_scale: float = 1.0) -> str:
     (FONT_SIZE pt), for display copies shown smaller than the canvas."""
     geometry = [_geometry(n) for n in diagram.nodes]
     lines = [_header(geometry)]
+    size = float(FONT_SIZE)
     if label_scale != 1.0:
         size = FONT_SIZE * _clamp(float(label_scale), 0.25, MAX_LABEL_SCALE)
         lines.append(f"  node [fontsize={size:.2f}];\n")
     first_index: dict[int, int] = {}
+    fitted = fit_labels(diagram, size)
     for i, (node, (gx, gy, w, h)) in enumerate(zip(diagram.nodes, geometry)):
         first_index.setdefault(node.id, i)
-        label = escape_label(node.label) if node.label else ""
+        label = escape_label(fitted[i]) if fitted[i] else ""
+        full = escape_label(node.label) if node.label else ""
+        tip = f', tooltip="{full}"' if full != label else ""  # shortened or dropped: the whole one
         shape = _SHAPE_ATTRS.get(node.shape, _SHAPE_ATTRS["rectangle"])  # hand-built nodes
         lines.append(
             f'  n{i} [pos="{gx:.3f},{gy:.3f}!", width={w / POINTS_PER_INCH:.6f}, '
             f"height={h / POINTS_PER_INCH:.6f}, {shape}, "
-            f'fillcolor="{_hex(node.fill)}", label="{label}"];\n'
+            f'fillcolor="{_hex(node.fill)}", label="{label}"{tip}];\n'
         )
     for i, node in enumerate(diagram.nodes):
         style = _LINE_ATTRS.get(node.line_shape, _LINE_ATTRS["solid arrow"])

@@ -135,7 +135,8 @@ def build_app(ctx: AppContext, prefetch: bool = True) -> gr.Blocks:
         # the first prompt once the name is back: with --overlap it is picked for that annotator
         restored.then(label["next_fn"], [label["state"], *label["sampling"]], label["view_outputs"],
                       api_name="next", concurrency_id="generate",
-                      concurrency_limit=ctx.generate_concurrency)
+                      concurrency_limit=ctx.generate_concurrency,
+                      show_progress_on=[label["progress"]])  # its place in the queue shows there
         demo.load(play["render_fn"], play["editor"], play["render_outputs"], api_visibility="private")
         demo.load(lambda: win_rate_markdown(ctx), None, play["win_rate"], api_visibility="private")
         demo.load(train["view_fn"], None, train["outputs"], api_visibility="private")

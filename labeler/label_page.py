@@ -9,12 +9,14 @@ One screen per judgment: the request, the cards and the action bar fit a 1440x90
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import gradio as gr
 
 from labeler import label_views as V
 from labeler import labeling as L
 from labeler.quotas import progress
-from labeler.views import cropped_file, image_file, problems_markdown, summary_markdown, tag
+from labeler.views import cropped_files, image_file, problems_markdown, summary_markdown, tag
 from trainer.core.judgments import DEFAULT_SCHEME, SCHEMES
 from trainer.core.preferences import PreferenceError
 from trainer.core.schema import CATEGORIES
@@ -254,7 +256,11 @@ def view(ctx, c: dict, state: L.LabelState, status: str | None = None, pending: 
     status = f"{V.notice(state)}{V.status(state)}" if status is None else status
     n = len(state.candidates)
     choices = [(f"#{i + 1}", i) for i in range(n)]
-    left, right = compare_view(ctx, state, 0, 1)
+    box = CARD_BOX.get(n, CARD_BOX[MAX_K])
+    with ThreadPoolExecutor(max_workers=1) as side:  # the cards and the compare view drawn at once
+        compare = side.submit(compare_view, ctx, state, 0, 1)
+        cards = cropped_files(ctx.render_dir, [cand.text for cand in state.candidates], box=box)
+        left, right = compare.result()
     out = marks(c, state, status, max(n, pending, 1))
     out.update({c["prompt"]: V.prompt_md(state),
                 c["regenerate"]: gr.Button(variant="primary" if state.all_invalid else "secondary"),
@@ -266,15 +272,13 @@ def view(ctx, c: dict, state: L.LabelState, status: str | None = None, pending: 
         out.update({c[key]: value for key, value in header(ctx).items()})
     if reset_editor:
         out.update({c["editor"]: "", c["edit_for"]: ""})
-    box = CARD_BOX.get(n, CARD_BOX[MAX_K])
     for i, card in enumerate(c["cards"]):
         if i >= n:
             out.update({card["image"]: gr.Image(value=None, alt_text=None), card["badge"]: "",
                         card["problems"]: "", card["raw"]: ""})
             continue
         cand = state.candidates[i]
-        out.update({card["image"]: gr.Image(value=str(cropped_file(ctx.render_dir, cand.text, box=box)),
-                                            alt_text=V.alt_text(state, i)),
+        out.update({card["image"]: gr.Image(value=str(cards[i]), alt_text=V.alt_text(state, i)),
                     card["badge"]: V.card_caption(state, i),
                     card["problems"]: problems_markdown(cand.problems), card["raw"]: cand.text})
     return out

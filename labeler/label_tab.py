@@ -40,6 +40,7 @@ import html
 import inspect
 import logging
 import random
+from contextlib import nullcontext
 from dataclasses import replace
 
 import gradio as gr
@@ -51,7 +52,7 @@ from labeler import labeling as L
 from labeler.common import UserError
 from labeler.prefetch import Prefetcher
 from labeler.label_page import position as _pos
-from labeler.views import cropped_file, preview, tag
+from labeler.views import cropped_file, cropped_files, preview, tag
 from trainer.core.judgments import DEFAULT_SCHEME
 
 SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # saves and undos, in order
@@ -97,6 +98,17 @@ def identity(c: dict):
 def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
              rng: random.Random, custom: tuple[str, str] | None = None,
              same_prompt: bool = False, annotator: str | None = None, keep_notice: bool = False):
+    """`_step`, with no prefetch starting while it runs (`Prefetcher.busy`): a foreground
+    request's generation and the drawing of its cards go first."""
+    pre: Prefetcher | None = c.get("prefetch")
+    with pre.busy() if pre is not None else nullcontext():
+        yield from _step(ctx, c, book, state, sampling, rng, custom, same_prompt, annotator,
+                         keep_notice)
+
+
+def _step(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling,
+          rng: random.Random, custom: tuple[str, str] | None = None,
+          same_prompt: bool = False, annotator: str | None = None, keep_notice: bool = False):
     """Generator: (new prompt,) progress message, then the candidates (or a clear message).
     The candidates are shown only if the session did not move on while they were generated.
     A next pool prompt comes from the session's prefetch when one is ready for these settings
@@ -124,14 +136,9 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
         if pre.waiting(before, sampling, annotator):  # on its way: say so while it finishes
             note = f"{V.notice(before)}{tag('busy', 'generating')} the next screen ..."
             yield P.view(ctx, c, replace(before, candidates=()), note, pending=int(sampling.k))
-        ready = pre.take(before, sampling, annotator)
-        if ready is not None:
-            swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
-            if swapped is None:  # the session moved on meanwhile (an undo): nothing to show
-                yield gr.skip()
-                return
-            yield P.view(ctx, c, swapped, reset_editor=True)
-            pre.start(swapped, sampling, annotator)
+        swapped = _swap(ctx, c, book, before, sampling, annotator, keep_notice)
+        if swapped is not None:
+            yield swapped
             return
     try:
         waiting, _ = book.apply(state, start)
@@ -160,6 +167,21 @@ def _advance(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampl
     yield P.view(ctx, c, stored)
     if pre is not None:
         pre.start(stored, sampling, annotator)  # the next screen, while this one is judged
+
+
+def _swap(ctx, c, book: L.SessionBook, before: L.LabelState, sampling: L.Sampling,
+          annotator: str | None, keep_notice: bool = True):
+    """The session's prefetched next screen shown (its view; `gr.skip()` when the session moved
+    on meanwhile), the one after it started; None when no usable prefetch is there (`take`)."""
+    pre: Prefetcher | None = c.get("prefetch")
+    ready = pre.take(before, sampling, annotator) if pre is not None else None
+    if ready is None:
+        return None
+    swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
+    if swapped is None:  # the session moved on meanwhile (an undo): nothing to show
+        return gr.skip()
+    pre.start(swapped, sampling, annotator)
+    return P.view(ctx, c, swapped, reset_editor=True)
 
 
 def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
@@ -210,10 +232,10 @@ def _sampled(ctx):
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
 
-    def warm(state: L.LabelState) -> None:  # a prefetched screen's display copies, rendered ahead
+    def warm(state: L.LabelState) -> None:  # a prefetched screen's images, drawn ahead
         box = P.CARD_BOX.get(len(state.candidates), P.CARD_BOX[P.MAX_K])
-        for cand in state.candidates:
-            cropped_file(ctx.render_dir, cand.text, box=box)
+        cropped_files(ctx.render_dir, [cand.text for cand in state.candidates], box=box)
+        P.compare_view(ctx, state, 0, 1)
     c["prefetch"] = Prefetcher(ctx, warm=warm, enabled=prefetch)
     marks, view = P.outputs(c)
     c["view_outputs"], c["mark_outputs"] = view, marks
@@ -221,7 +243,9 @@ def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     # annotator riding along with them: a new prompt is picked for them (overlap)
     c["knobs"] = [c[name] for name in L.Sampling.CONTROLS]
     sampling = c["sampling"] = [*c["knobs"], c["annotator"]]
-    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
+    # generations wait in one queue; its place in it shows on the status line, not on every card
+    gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency,
+           "show_progress_on": [c["progress"]]}
     after_pair = _wire_generation(ctx, book, c, view, sampling, gen)
     _wire_picks(ctx, book, c, marks, view, after_pair, sampling, gen)
     _wire_edit(ctx, book, c, marks, after_pair)
@@ -290,6 +314,20 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
         yield from _advance(ctx, c, book, state, sampling, rng, custom=(request, category, edited),
                             annotator=_who(annotator, req))
 
+    def swap_ready(state, sampling: L.Sampling, annotator=None, req: gr.Request = None):
+        """Right after a save: the next screen if its prefetch is made already (the submit shows
+        it in its own reply, one round trip), else None (after_pair brings it)."""
+        who = _who(annotator, req)
+        pre: Prefetcher | None = c.get("prefetch")
+        try:
+            sampling = sampling.checked()  # as _advance keys the prefetch
+            if pre is None or not pre.ready(state, sampling, who):
+                return None
+            return _swap(ctx, c, book, book.current(state), sampling, who)
+        except UserError:  # e.g. a bad setting: after_pair says so
+            return None
+
+    c["swap_fn"] = swap_ready
     c["next_fn"] = next_prompt  # build_app runs it on page load
     c["replay_fn"] = replay
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
@@ -358,12 +396,24 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
                request: gr.Request = None):
         return save(state, chosen, rejected, annotator, ranks, scheme, request)[0]
 
+    @_sampled(ctx)
+    def submit_page(state, chosen, rejected, annotator, ranks, scheme, sampling: L.Sampling,
+                    request: gr.Request = None):
+        """The page's Enter: the save (durable before anything is shown), then in the same reply
+        the next screen when its prefetch is made (a swap: one round trip); else the marks, and
+        after_pair brings the next screen from the generation queue."""
+        out, saved = save(state, chosen, rejected, annotator, ranks, scheme, request)
+        swapped = c["swap_fn"](out[c["state"]], sampling, annotator=annotator,
+                               req=request) if saved else None
+        return out if swapped is None else swapped
+
     # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
     # so a key pressed after Enter acts after the save (U never undoes an older judgment first);
-    # the next screen follows in the generation queue (a prefetched one: a swap).
+    # the next screen comes in the save's reply when it was prefetched, else it follows in the
+    # generation queue (after_pair: it does nothing when the swap happened).
     inputs = [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"], c["scheme"]]
-    c["submit"].click(submit, inputs, marks, api_name="submit_page", api_visibility="private",
-                      **SAVES).then(
+    c["submit"].click(submit_page, [*inputs, *c["knobs"]], view, api_name="submit_page",
+                      api_visibility="private", show_progress_on=[c["progress"]], **SAVES).then(
         after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
     # the HTTP API's /submit saves only (its result says what was saved); /next moves on
     c["submit_api"].click(submit, inputs, marks, api_name="submit", **SAVES)
@@ -483,7 +533,8 @@ def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:
                                          c["rejected"], c["annotator"], c["edit_for"]], marks,
                            api_name="submit_edit").then(
         after_pair, [c["state"], *sampling], c["view_outputs"], api_visibility="private",
-        concurrency_id="generate", concurrency_limit=ctx.generate_concurrency).then(
+        concurrency_id="generate", concurrency_limit=ctx.generate_concurrency,
+        show_progress_on=[c["progress"]]).then(
         None, js="() => window.scrollTo({top: 0})")  # back to the cards, not left at the editor
 
 

@@ -16,6 +16,7 @@ from labeler import labeling as L
 from labeler.quotas import TARGETS
 from diagram.reader import explain_request, read_request
 from diagram.plan import Plan, parse_plan_line
+from diagram import parse
 from labeler.views import badge, card_badge, ending, tag
 
 GUIDELINES_FILE = "guidelines.md"  # in the data dir; the project owner edits it
@@ -87,12 +88,22 @@ def asked_plan(state: L.LabelState) -> Plan | None:
     return read_request(state.request) if state.request else None
 
 
+MAX_ALT_LABELS = 600  # characters of labels in a card's alt text
+
+
 def alt_text(state: L.LabelState, pos: int) -> str:
     """The card image's alt text: the candidate and its badge in words."""
     cand = state.candidates[pos]
     words = re.sub(r"<[^>]+>", "", badge(cand.ok, cand.problems))
     done = "complete" if cand.stopped_on_eos else "cut off"
-    return f"Candidate #{pos + 1}: {html.unescape(words)}, {done}; {L.describes_drawing(cand.text)}"
+    text = f"Candidate #{pos + 1}: {html.unescape(words)}, {done}; {L.describes_drawing(cand.text)}"
+    # every label in full (on a dense card some are shortened or left out so none overlap)
+    labels = list(dict.fromkeys(n.label.strip() for n in parse(cand.text).diagram.nodes
+                                if n.label and n.label.strip()))
+    if labels:
+        listed = ", ".join(labels)
+        text += f"; labels: {listed if len(listed) <= MAX_ALT_LABELS else listed[:MAX_ALT_LABELS] + '…'}"
+    return text
 
 
 def screens_by_category(judgments, stored) -> dict[str, int]:

@@ -7,29 +7,115 @@ is a swap instead of a generation.
     ready = pre.take(state, sampling, annotator)   # on "next": a state with candidates, or None
     state = pre.generate(state, sampling, annotator)  # a foreground generation, same gate
 
+    pre.ready(state, sampling, annotator)          # made already: the submit can swap it in
+
 A prefetch is kept per session with the settings it was made under (the active checkpoint, the
 sampling settings, the annotator): it is dropped when any of them changed, when its prompt was
 judged meanwhile, or when it failed. Its prompt is reserved under a shadow session
-(`<session>~next`) so no other session is offered it, and moved to the session when taken.
-Foreground and background generations share one gate of `ctx.generate_concurrency` slots, so
-prefetching never runs more generations at once than the app allows. Off with `--overlap` > 1
-(a generation there opens a shared task, which must not happen for a prompt nobody was shown).
+(`<session>~next<n>`) so no other session is offered it, and moved to the session when taken.
+Foreground and background generations share one gate (`PriorityGate`) of
+`ctx.generate_concurrency` slots, so prefetching never runs more generations at once than the app
+allows, and a person waiting goes first: a prefetch starts only when a slot is free, no foreground
+request waits for one or is being served (`busy()`, around a handler) and none ended in the last
+`IDLE_S` s (the next queued request is on its way then). A prefetch that never got a slot is cancelled when its session asks for the screen (it
+is generated in the foreground instead), so an unused prefetch never delays anyone by more than one
+generation. Off with `--overlap` > 1 (a generation there opens a shared task, which must not
+happen for a prompt nobody was shown).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import itertools
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import CancelledError, Future, InvalidStateError, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 from labeler import labeling as L
 from labeler.label_session import judged_prompts
 
 log = logging.getLogger(__name__)
 SHADOW = "~next"  # suffix of the session a prefetched prompt is reserved under
+IDLE_S = 0.5  # a prefetch waits this long after a foreground generation ended (the next may come)
+
+
+class PriorityGate:
+    """`slots` generations at once; foreground ones (a person or client waiting) first.
+
+    `foreground()` waits for a free slot. `active()` marks a foreground request being served
+    (from its handler's start to its reply: the cards are drawn after the generation, and the
+    queue hands out the next request only after the reply). `background(cancelled, started)`
+    waits until a slot is free, no foreground caller waits or is being served, and none ended in
+    the last `idle_s` s; it raises CancelledError when `cancelled` is set before that, and sets
+    `started` once it holds the slot."""
+
+    def __init__(self, slots: int, idle_s: float = IDLE_S):
+        self.idle_s = idle_s
+        self._cond = threading.Condition()
+        self._free = max(1, int(slots))
+        self._waiting = 0  # foreground callers waiting for a slot
+        self._active = 0  # foreground requests being served (`active`)
+        self._ended = float("-inf")  # monotonic time the last foreground generation ended
+
+    @contextmanager
+    def foreground(self):
+        with self._cond:
+            self._waiting += 1
+            try:
+                while self._free == 0:
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+            self._free -= 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._free += 1
+                self._ended = time.monotonic()
+                self._cond.notify_all()
+
+    @contextmanager
+    def active(self):
+        with self._cond:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._ended = time.monotonic()
+                self._cond.notify_all()
+
+    @contextmanager
+    def background(self, cancelled: threading.Event, started: threading.Event | None = None):
+        with self._cond:
+            while True:
+                if cancelled.is_set():
+                    raise CancelledError("prefetch cancelled before it got a slot")
+                quiet = time.monotonic() - self._ended
+                if self._free > 0 and self._waiting == 0 and self._active == 0 \
+                        and quiet >= self.idle_s:
+                    break
+                # woken by every release; the timeout re-checks the quiet time and `cancelled`
+                self._cond.wait(timeout=max(0.02, min(0.25, self.idle_s - quiet)))
+            self._free -= 1
+            if started is not None:
+                started.set()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._free += 1
+                self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Let background waiters re-check `cancelled` now."""
+        with self._cond:
+            self._cond.notify_all()
 
 
 @dataclass(frozen=True)
@@ -37,6 +123,9 @@ class _Slot:
     key: tuple
     after: str  # the prompt_key shown when the prefetch started (the one not to fetch)
     future: Future
+    shadow: str  # the session its prompt is reserved under
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    started: threading.Event = field(default_factory=threading.Event)  # it holds a slot
 
 
 def _failed(future: Future) -> bool:
@@ -49,7 +138,8 @@ class Prefetcher:
         self.warm = warm  # state -> None: e.g. render the display copies of the candidates
         self.enabled = enabled and ctx.overlap <= 1
         workers = max(1, int(ctx.generate_concurrency))
-        self._gate = threading.BoundedSemaphore(workers)
+        self._gate = PriorityGate(workers)
+        self._ids = itertools.count()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prefetch")
         self._slots: dict[str, _Slot] = {}
         self._lock = threading.Lock()
@@ -57,17 +147,29 @@ class Prefetcher:
     def _key(self, sampling: L.Sampling, annotator: str | None) -> tuple:
         return (str(self.ctx.models.active()), sampling, annotator or "")
 
+    def busy(self):
+        """A context for a foreground request's whole handler (no prefetch starts meanwhile)."""
+        return self._gate.active()
+
     def generate(self, state: L.LabelState, sampling: L.Sampling,
                  annotator: str | None) -> L.LabelState:
-        """`labeling.generate` behind the shared gate."""
-        with self._gate:
+        """`labeling.generate` behind the shared gate, ahead of any prefetch."""
+        with self._gate.foreground():
             return L.generate(self.ctx, state, sampling, annotator)
 
-    def _make(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None):
-        shadow = replace(state, session=state.session + SHADOW)
+    def _make(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None,
+              slot: _Slot):
+        if slot.cancelled.is_set():
+            raise CancelledError("prefetch cancelled")
+        shadow = replace(state, session=slot.shadow)
         nxt = L.next_prompt(self.ctx, shadow, random.Random(), annotator,
                             cover=sampling.selection != "plain")
-        shown = self.generate(nxt, sampling, annotator)
+        try:
+            with self._gate.background(slot.cancelled, slot.started):
+                shown = L.generate(self.ctx, nxt, sampling, annotator)
+        except CancelledError:
+            self.ctx.reservations.release(slot.shadow)
+            raise
         if self.warm is not None:
             self.warm(shown)
         return shown
@@ -82,14 +184,22 @@ class Prefetcher:
             if slot is not None and slot.key == key and not _failed(slot.future):
                 return  # on its way or ready (its prompt is never the one shown: take checks)
             self._drop(state.session)
-            self._slots[state.session] = _Slot(key, state.prompt_key,
-                                               self._pool.submit(self._make, state, sampling, annotator))
+            future: Future = Future()
+            slot = _Slot(key, state.prompt_key, future, f"{state.session}{SHADOW}{next(self._ids)}")
+            self._slots[state.session] = slot
+            made = self._pool.submit(self._make, state, sampling, annotator, slot)
+            made.add_done_callback(lambda done, slot=slot: _copy(done, slot.future))
 
     def _drop(self, session: str) -> None:
         slot = self._slots.pop(session, None)
         if slot is not None:
-            slot.future.cancel()
-            self.ctx.reservations.release(session + SHADOW)
+            self._cancel(slot)
+
+    def _cancel(self, slot: _Slot) -> None:
+        slot.cancelled.set()
+        slot.future.cancel()
+        self._gate.wake()
+        self.ctx.reservations.release(slot.shadow)
 
     def drop(self, session: str) -> None:
         with self._lock:
@@ -102,18 +212,31 @@ class Prefetcher:
         return slot is not None and slot.key == self._key(sampling, annotator) \
             and not slot.future.done()
 
+    def ready(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None) -> bool:
+        """A prefetch for these settings is made (take returns at once, None if it is unusable)."""
+        with self._lock:
+            slot = self._slots.get(state.session)
+        return slot is not None and slot.key == self._key(sampling, annotator) \
+            and slot.future.done() and not _failed(slot.future)
+
     def take(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None,
              timeout: float | None = None) -> L.LabelState | None:
         """The prefetched next screen merged into `state` (waiting for it up to `timeout` s), or
-        None when there is none usable (then the caller generates as usual)."""
+        None when there is none usable (then the caller generates as usual): one made for other
+        settings, or one that has not got a generation slot yet (it is cancelled: the caller's
+        foreground generation goes ahead of every prefetch)."""
         with self._lock:
             slot = self._slots.pop(state.session, None)
         if slot is None:
             return None
-        shadow = state.session + SHADOW
+        shadow = slot.shadow
         try:
             if slot.key != self._key(sampling, annotator):
                 return None  # another model or other settings: made for nothing
+            if not slot.started.is_set() and not slot.future.done():
+                self._cancel(slot)  # still waiting behind others: the foreground is faster
+                if not slot.future.done() or slot.future.cancelled():
+                    return None
             try:
                 ready = slot.future.result(timeout=timeout)
             except Exception as exc:  # a failed prefetch is only a missed head start
@@ -124,6 +247,7 @@ class Prefetcher:
                     or ready.prompt_key == state.prompt_key:
                 return None
         finally:
+            slot.cancelled.set()
             self.ctx.reservations.release(shadow)
         self.ctx.reservations.release(state.session)
         self.ctx.reservations.reserve(ready.prompt_id, state.session)
@@ -139,3 +263,18 @@ class Prefetcher:
             for session in list(self._slots):
                 self._drop(session)
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _copy(done: Future, into: Future) -> None:
+    """The outcome of the pool's future into the slot's (which `_cancel` may cancel any time)."""
+    if into.cancelled() or into.done():
+        return
+    try:
+        if done.cancelled():
+            into.cancel()
+        elif done.exception() is not None:
+            into.set_exception(done.exception())
+        else:
+            into.set_result(done.result())
+    except InvalidStateError:  # the slot's future was cancelled meanwhile
+        log.debug("prefetch outcome dropped: its slot was cancelled")

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageOps
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, RenderError, parse, render
 from diagram.metrics import back_edges, tidy
-from diagram.render import FONT_SIZE, MAX_LABEL_SCALE
+from diagram.render import FONT_SIZE, MAX_LABEL_CHARS, MAX_LABEL_SCALE, label_box
 from diagram.parse import ParseResult
 from diagram.plan import DENSE, Plan
 from labeler.common import UserError
@@ -29,6 +30,7 @@ from trainer.core.fileio import atomic_write, os_error_message
 MAX_PROBLEMS_SHOWN = 30
 MAX_DIAGRAM_CHARS = 200_000
 MIN_LABEL_PX = 11  # labels on a card at least this tall as shown (cropped_file's box)
+RENDER_THREADS = 4  # cards drawn at once (cropped_files)
 
 
 def tag(kind: str, text: str) -> str:
@@ -67,13 +69,17 @@ def placeholder_file(render_dir: Path, message: str) -> Path:
     return path
 
 
+def _image_path(render_dir: Path, text: str, fmt: str = "png", label_scale: float = 1.0) -> Path:
+    scaled = f"\0{label_scale:.2f}" if label_scale != 1.0 else ""
+    key = hashlib.sha1(f"{fmt}\0{text}{scaled}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    return Path(render_dir) / f"d-{key}.{fmt}"
+
+
 def image_file(render_dir: Path, text: str, fmt: str = "png",
                result: ParseResult | None = None, label_scale: float = 1.0) -> Path:
     """The rendered diagram (whatever nodes parse) as a file; a placeholder when none does.
     `label_scale` != 1: a display copy with labels that many times their size."""
-    scaled = f"\0{label_scale:.2f}" if label_scale != 1.0 else ""
-    key = hashlib.sha1(f"{fmt}\0{text}{scaled}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
-    path = Path(render_dir) / f"d-{key}.{fmt}"
+    path = _image_path(render_dir, text, fmt, label_scale)
     if path.exists():
         return path
     result = result or parse(text)
@@ -102,33 +108,64 @@ def _drawing_box(rgb: Image.Image, margin: int, min_size: tuple[int, int]):
             min(rgb.width, int(cx + half_w)), min(rgb.height, int(cy + half_h)))
 
 
+def _drawn_extent(diagram: Diagram, margin: int, min_size: tuple[int, int]):
+    """(width, height) px of the crop `_drawing_box` would cut from the canvas-size drawing,
+    from the geometry (nodes and their labels at FONT_SIZE, clipped to the canvas); None if no
+    node is on the canvas."""
+    boxes = []
+    for node in diagram.nodes:
+        boxes.append((node.x - node.width / 2, node.y - node.height / 2,
+                      node.x + node.width / 2, node.y + node.height / 2))
+        if node.label and node.label.strip():
+            boxes.append(label_box(node, node.label[:MAX_LABEL_CHARS], FONT_SIZE))
+    left, top = max(0.0, min(b[0] for b in boxes)), max(0.0, min(b[1] for b in boxes))
+    right = min(float(CANVAS_WIDTH), max(b[2] for b in boxes))
+    bottom = min(float(CANVAS_HEIGHT), max(b[3] for b in boxes))
+    if right <= left or bottom <= top:
+        return None
+    return (min(CANVAS_WIDTH, max(right - left + 2 * margin, min_size[0])),
+            min(CANVAS_HEIGHT, max(bottom - top + 2 * margin, min_size[1])))
+
+
+def cropped_files(render_dir: Path, texts, box: tuple[int, int] | None = None) -> list[Path]:
+    """`cropped_file` of each text, drawn side by side (graphviz runs as subprocesses)."""
+    texts = list(texts)
+    if len(texts) < 2:
+        return [cropped_file(render_dir, t, box=box) for t in texts]
+    with ThreadPoolExecutor(max_workers=min(len(texts), RENDER_THREADS)) as pool:
+        return list(pool.map(lambda t: cropped_file(render_dir, t, box=box), texts))
+
+
 def cropped_file(render_dir: Path, text: str, margin: int = 16,
                  min_size: tuple[int, int] = (240, 144), box: tuple[int, int] | None = None,
                  label_px: float = MIN_LABEL_PX) -> Path:
     """The rendered PNG cut to the drawing's bounding box (plus `margin` px), for display only:
     the stored text keeps its canvas coordinates. Small drawings keep at least `min_size`.
     `box` = (width, height) the image is shown in at most: the labels are drawn large enough to
-    be at least `label_px` px there (the crop is shrunk to fit the box)."""
-    source = image_file(render_dir, text)
-    if source.name.startswith("ph-"):
-        return source
+    be at least `label_px` px there (the crop is shrunk to fit the box). With a box, the label
+    size comes from the drawing's extent (`_drawn_extent`), so one graphviz call draws the copy."""
     suffix = f"-crop{box[0]}x{box[1]}" if box else "-crop"
+    source = _image_path(render_dir, text)
     path = source.with_name(source.stem + suffix + ".png")
     if path.exists():
         return path
+    result = parse(text)
+    extent = _drawn_extent(result.diagram, margin, min_size) if box else None
+    scale = 1.0
+    if extent is not None:
+        shown = min(1.0, box[0] / extent[0], box[1] / extent[1])
+        scale = label_px / (FONT_SIZE * shown)  # > 1: labels would be under label_px: bigger
+    if scale > 1.0:
+        source = image_file(render_dir, text, result=result, label_scale=min(scale, MAX_LABEL_SCALE))
+    else:
+        source = image_file(render_dir, text, result=result)
+    if source.name.startswith("ph-"):
+        return source
     with Image.open(source) as img:
         rgb = img.convert("RGB")
     crop = _drawing_box(rgb, margin, min_size)
     if crop is None:
         return source
-    if box:
-        shown = min(1.0, box[0] / (crop[2] - crop[0]), box[1] / (crop[3] - crop[1]))
-        scale = label_px / (FONT_SIZE * shown)
-        if scale > 1.0:  # labels would be under label_px: draw them bigger, crop again
-            scaled = image_file(render_dir, text, label_scale=min(scale, MAX_LABEL_SCALE))
-            with Image.open(scaled) as img:
-                rgb = img.convert("RGB")
-            crop = _drawing_box(rgb, margin, min_size) or crop
     # compress_level=1: fast, it is a display copy
     atomic_write(path, _png_bytes(rgb.crop(crop), compress_level=1), durable=False)
     return path

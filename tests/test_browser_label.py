@@ -155,3 +155,21 @@ def test_ranking_the_rest_and_the_scheme_in_the_browser(slow_app, page):
     page.wait_for_function("document.querySelector('#status').innerText.includes('6 pairs (all)')")
     (judgment,) = ctx.judgments.read().judgments
     assert judgment.ranking == ((0,), (2,), (1,), (3,)) and len(ctx.store.load()) == 6
+
+
+def test_a_page_waiting_for_the_generator_shows_its_place_in_the_queue(slow_app, page):
+    """Two annotators, one generation at a time: while the first one's candidates are generated,
+    the second page's status line says where it waits ("queue: 1/1"), then its candidates come."""
+    ctx, url = slow_app
+    other = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
+    other.set_default_timeout(60_000)
+    open_page(page, url, "ana")
+    open_page(other, url, "bo")
+    keys(page, "r")
+    page.wait_for_selector("#status .tag.busy")  # ana's candidates are being generated
+    keys(other, "r")
+    other.wait_for_function("document.querySelector('#status').innerText.includes('queue: 1/1')")
+    ready(other)
+    ready(page)
+    assert "queue:" not in status(other)
+    other.close()

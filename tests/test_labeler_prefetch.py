@@ -30,6 +30,7 @@ def test_a_prefetched_screen_is_a_new_prompt_with_candidates_and_reserved(ctx):
     pre = Prefetcher(ctx)
     state = shown(ctx, sampling)
     pre.start(state, sampling, "ana")
+    pre._slots["s1"].future.result(timeout=30)  # made (take cancels one still waiting for a slot)
     # while it is on its way, another session is never offered the prompt it holds
     ready = pre.take(state, sampling, "ana", timeout=30)
     assert ready is not None and ready.prompt_id != state.prompt_id
@@ -76,3 +77,64 @@ def test_prefetch_is_off_with_overlap(tmp_path):
     assert set(ctx.tasks.read()) == {state.prompt_id}  # no task opened for an unseen prompt
     pre.close()
     ctx.close()
+
+
+def test_a_waiting_foreground_generation_goes_before_a_prefetch():
+    """The gate: a prefetch never takes the slot while a foreground request waits for it; a
+    cancelled one gives up without running."""
+    import threading
+    from concurrent.futures import CancelledError
+
+    from labeler.prefetch import PriorityGate
+
+    gate = PriorityGate(1, idle_s=0.0)
+    order, done, cancelled = [], threading.Event(), threading.Event()
+    running = gate.foreground()
+    running.__enter__()  # a generation holds the only slot
+
+    def background():
+        with gate.background(threading.Event()):
+            order.append("prefetch")
+
+    def foreground():
+        with gate.foreground():
+            order.append("foreground")
+            done.wait(timeout=10)
+    bg = threading.Thread(target=background)
+    bg.start()
+    fg = threading.Thread(target=foreground)
+    fg.start()
+    while gate._waiting == 0:  # the foreground request waits for the slot too
+        threading.Event().wait(0.01)
+    running.__exit__(None, None, None)
+    while not order:
+        threading.Event().wait(0.01)
+    assert order == ["foreground"]
+    done.set()
+    fg.join(timeout=10)
+    bg.join(timeout=10)
+    assert order == ["foreground", "prefetch"]
+
+    with gate.foreground():  # a prefetch cancelled while it waits never runs
+        cancelled.set()
+        with pytest.raises(CancelledError):
+            with gate.background(cancelled):
+                order.append("never")
+    assert "never" not in order
+
+
+def test_a_prefetch_that_never_got_a_slot_is_cancelled_when_its_session_asks(ctx):
+    from labeler.prefetch import PriorityGate
+
+    sampling = L.Sampling(k=2)
+    pre = Prefetcher(ctx)
+    pre._gate = PriorityGate(1, idle_s=60.0)  # a foreground request just ended: prefetches wait
+    with pre._gate.foreground():
+        pass
+    state = shown(ctx, sampling)
+    pre.start(state, sampling, "ana")
+    slot = pre._slots["s1"]
+    assert not pre.ready(state, sampling, "ana")
+    assert pre.take(state, sampling, "ana", timeout=30) is None  # at once: the caller generates
+    assert slot.future.cancelled() and slot.cancelled.is_set()
+    pre.close()

@@ -174,3 +174,71 @@ def test_every_shape_name_of_the_format_parses_and_has_a_drawing():
         for line in LINE_SHAPES:
             result = parse(f"[0, 100, 100, '{shape}', 40, 40, '{line}', (1, 2, 3), (4, 5, 6), []]")
             assert result.ok and (result.diagram.nodes[0].shape, result.diagram.nodes[0].line_shape) == (shape, line)
+
+
+def dense_net(label_chars: str = "unit") -> Diagram:
+    """A hand-made dense net: 4 columns of 10 small circles, 200 px apart, 50 px between rows,
+    fully connected column to column, every node labelled (labels wider than the gaps at 3x)."""
+    nodes = []
+    for col in range(4):
+        for row in range(10):
+            i = col * 10 + row
+            targets = [(col + 1) * 10 + r for r in range(10)] if col < 3 else []
+            nodes.append(Node(id=i, x=100 + 200 * col, y=60 + 50 * row, shape="circle", width=20,
+                              height=20, line_shape="solid arrow", fill=(120, 160, 230),
+                              line_color=(0, 0, 0), targets=tuple(targets),
+                              label=f"layer {col + 1} {label_chars} {row + 1}"))
+    return Diagram(nodes)
+
+
+def drawn_label_boxes(dot: str) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(text, box) of every label graphviz draws (its own text widths, from -Tjson)."""
+    import json
+    import subprocess
+
+    out = subprocess.run(["dot", "-Kneato", "-Tjson", "-n2"], input=dot.encode(), check=True,
+                         capture_output=True).stdout
+    boxes = []
+    for obj in json.loads(out).get("objects", []):
+        size = 10.0
+        for op in obj.get("_ldraw_") or []:
+            if op["op"] == "F":
+                size = float(op["size"])
+            elif op["op"] == "T" and op["text"].strip():
+                (x, y), w = op["pt"], float(op["width"])
+                boxes.append((op["text"], (x - w / 2, y - 0.3 * size, x + w / 2, y + 0.95 * size)))
+    return boxes
+
+
+@needs_graphviz
+@pytest.mark.parametrize("scale", [1.0, 3.0, 4.0])
+def test_labels_on_a_dense_net_never_overlap(scale):
+    """Labels drawn large (a card's label_scale) on a dense net are shortened or left out so that
+    no two overlap (graphviz's own text boxes); a shortened one keeps its full text as a tooltip."""
+    diagram = dense_net()
+    dot = to_dot(diagram, label_scale=scale)
+    boxes = drawn_label_boxes(dot)
+    for i, (text_a, a) in enumerate(boxes):
+        for text_b, b in boxes[i + 1:]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, f"{text_a!r} {a} overlaps {text_b!r} {b} at label_scale {scale}"
+    drawn = [text for text, _ in boxes]
+    whole = {n.label for n in diagram.nodes} & set(drawn)
+    if scale >= 3.0:  # the gaps are narrower than the labels: some are shortened or left out
+        assert len(whole) < len(diagram.nodes)
+        assert all(text.endswith("…") and len(text) > 4 for text in set(drawn) - whole)
+        tips = re.findall(r'tooltip="([^"]*)"', dot)  # every other label, whole, as a tooltip
+        assert sorted(tips) == sorted(n.label for n in diagram.nodes if n.label not in whole)
+    else:  # at the canvas size every label fits whole
+        assert sorted(drawn) == sorted(n.label for n in diagram.nodes)
+    assert len(drawn) >= 10  # the first column keeps its labels: the net is still named
+
+
+@needs_graphviz
+def test_labels_without_neighbours_are_kept_whole_at_any_size():
+    node = Node(id=0, x=500, y=300, shape="rectangle", width=60, height=30,
+                line_shape="solid arrow", fill=(255, 255, 255), line_color=(0, 0, 0), targets=(),
+                label="a long label for one node")
+    dot = to_dot(Diagram([node]), label_scale=4.0)
+    assert [text for text, _ in drawn_label_boxes(dot)] == ["a long label for one node"]
+    assert "tooltip" not in dot
