@@ -96,12 +96,13 @@ class PriorityGate:
             while True:
                 if cancelled.is_set():
                     raise CancelledError("prefetch cancelled before it got a slot")
-                quiet = time.monotonic() - self._ended
-                if self._free > 0 and self._waiting == 0 and self._active == 0 \
-                        and quiet >= self.idle_s:
-                    break
-                # woken by every release; the timeout re-checks the quiet time and `cancelled`
-                self._cond.wait(timeout=max(0.02, min(0.25, self.idle_s - quiet)))
+                timeout = None  # every release, end of a request and `wake` notifies
+                if self._free > 0 and self._waiting == 0 and self._active == 0:
+                    quiet = time.monotonic() - self._ended
+                    if quiet >= self.idle_s:
+                        break
+                    timeout = self.idle_s - quiet  # then the quiet time is over
+                self._cond.wait(timeout=timeout)
             self._free -= 1
             if started is not None:
                 started.set()

@@ -88,8 +88,12 @@ def status(page) -> str:
 
 
 def wait_status(page, text: str) -> None:
-    page.wait_for_function(
-        "(t) => document.querySelector('#status').innerText.includes(t)", arg=text)
+    try:
+        page.wait_for_function(
+            "(t) => document.querySelector('#status').innerText.includes(t)", arg=text)
+    except PlaywrightTimeout as exc:  # say what the page shows instead
+        raise AssertionError(f"the status line never said {text!r}; it says {status(page)!r}, "
+                             f"cards {[page.locator(f'#card-{i}').get_attribute('class') for i in range(4)]}") from exc
 
 
 def test_one_screen_holds_every_drawing_and_the_action_bar(app, browser):
