@@ -67,7 +67,7 @@ def test_sft_manifest_records_data_and_how_to_reproduce(micro_sft_checkpoint, mi
     assert manifest["data_file"] == str(micro_sft_csv)
     assert manifest["data_sha256"] == file_sha256(micro_sft_csv)
     assert manifest["data_rows"] == len(micro_pairs()) and manifest["synthetic_rows"] == 0
-    assert manifest["metrics"]["steps"] == 100 and manifest["metrics"]["train_loss"] > 0
+    assert manifest["metrics"]["steps"] == 200 and manifest["metrics"]["train_loss"] > 0
     assert manifest["training_args"]["full_finetune"] is True
     assert manifest["command"].startswith("diagramlab sft ")
     assert not (micro_sft_checkpoint / "training_args.bin").exists()
