@@ -56,7 +56,7 @@ from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
-from diagram.reader_steps import ORIGINAL, read_steps, unwrap
+from diagram.reader_steps import ORIGINAL, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_REQUEST_CHARS, clean
 
 
@@ -100,6 +100,12 @@ def _steps_or_prose(request: str) -> Plan | None:
     if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
+    if steps is None or ("\n" in request and not steps.loops and any(len(label.split()) > 5 for label in steps.labels)):
+        # "a pipeline (checkout → build → deploy), then ...", "Overview ...\n[App] → Kafka → ClickHouse\n...":
+        # the chain written inside a sentence or on a line of its own, unless the components the sentences name say more
+        chain = read_chain(request)
+        if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes):
+            return chain
     if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses

@@ -134,6 +134,14 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
             end = m.start(group) + num.end()
         return sizes, end
 
+    # "2 hidden layer nodes", "n_hidden_1 = 256" (a name for a hidden size, in order)
+    for m in re.finditer(r"(\d+)[ \t]+hidden[ \t]+layer[ \t]+(?:nodes?|neurons?|units?)\b|"
+                         r"\b[a-z]{0,10}_?hidden_?\d?(?:_?(?:size|dim|units))?[ \t]*=[ \t]*(\d+)\b(?![ \t]*(?:hidden[ \t]+)?layers?\b)", text):
+        add(m, "hidden", [int(m.group(1) or m.group(2))])
+    # "a softmax layer producing a probability distribution over the 10 digits"
+    for m in re.finditer(r"\b(?:over|into|among)[ \t]+(?:the[ \t]+)?(\d+)[ \t]+(?:[a-z]+[ \t]+)?"
+                         r"(?:digits|classes|categories|labels)\b", text):
+        add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
                          rf"(input|hidden|output)[ \t]+layers?", text):
@@ -194,7 +202,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(r"\b(?:vector|embedding)[ \t]+of[ \t]+(?:size|dim(?:ension)?)[ \t]+(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
-                         r"in_dim|d_in)\s*[=:]?\s*(\d+)", text):
+                         r"in_dim|d_in|num_input|n_input)\s*[=:]?\s*(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:(?:{_ADJ}[ \t]+|{other_word})(?:{_ADJ}[ \t]+|{other_word})?)?{_OUTPUT_WORD}\b",
                          text):

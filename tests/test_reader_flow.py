@@ -88,3 +88,26 @@ def test_every_generated_flow_request_reads_as_its_chart():
         assert plan is not None, request
         assert plan.drawn_sizes == tuple(len(r) for r in chart.ranks), request
         assert edges(plan) == sorted(chart.edges), request
+
+
+def test_an_arrow_chain_inside_a_sentence_reads_alone():
+    plan = read_request("This guide sets up a realistic four-stage pipeline (lint → compile → package → release), "
+                        "then explains how to grow it.")
+    assert plan.line() == "# steps: Lint > Compile > Package > Release"
+    plan = read_request("Overview\nEvents are shipped by agents and land in a queue.\n"
+                        "[Edge Agents] → Redis → [Spark Jobs] → Postgres\n↓\n[Errors]")
+    assert plan.labels[:4] == ("Edge Agents", "Redis", "Spark Jobs", "Postgres")
+
+
+def test_an_arrow_s_own_label_is_no_step():
+    plan = read_request("We will use a cascade: audio --[STT]--> raw text --[NMT]--> german text --[TTS]--> german audio")
+    assert plan.line() == "# steps: Audio > Raw text > German text > German audio"
+
+
+def test_a_component_keeps_the_noun_that_qualifies_it():
+    plan = read_request("Files are uploaded to an S3 bucket. A Lambda function parses them and writes rows into a "
+                        "DynamoDB table. Kibana dashboards show the results.")
+    assert plan.line() == "# steps: S3 bucket > Lambda function > DynamoDB table > Kibana dashboards"
+    plan = read_request("Filebeat agents ship the logs to a Logstash shipper, which forwards them to Elasticsearch "
+                        "indices; Kibana reads Elasticsearch.")
+    assert plan.labels == ("Filebeat agents", "Logstash shipper", "Elasticsearch indices", "Kibana")  # named once
