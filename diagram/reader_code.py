@@ -326,6 +326,23 @@ def _typed_layers(text: str, env: dict[str, int]) -> list[Layer]:
     return layers
 
 
+_COMMENT = re.compile(r"(?m)(?:^|(?<=[ \t]))(?:#|(?<![:/])//)[^\n]*")
+_FORWARD_FLATTEN = re.compile(r"\b(?:torch\.)?flatten\(|\.(?:view|reshape)\([^()\n]{0,40}(?:\([^()\n]{0,20}\))?[ \t]*,[ \t]*-1[ \t]*\)")
+
+
+def _flatten_in_forward(text: str, layers: list[Layer]) -> list[Layer]:
+    """A flatten that only forward() does ("x = torch.flatten(x, 1)", "x.view(x.size(0), -1)") between the
+    last convolution or pooling and the dense layers after it, when the layers have none."""
+    start = _FORWARD.search(text)
+    if not start or any(layer.kind == "flatten" for layer in layers) or \
+            not _FORWARD_FLATTEN.search(text, start.end(), start.end() + MAX_CALL_CHARS * 10):
+        return layers
+    last = max((i for i, layer in enumerate(layers) if layer.kind in ("conv", "pool")), default=None)
+    if last is None or last + 1 >= len(layers) or layers[last + 1].kind != "dense":
+        return layers
+    return layers[: last + 1] + [Layer("flatten")] + layers[last + 1:]
+
+
 _FLUX_FLATTEN = re.compile(r"\bFlux\.flatten\b(?![ \t]*\()")
 
 
@@ -333,6 +350,7 @@ def code_layers(text: str) -> list[Layer]:
     """The layers a text's calls (or `model.summary()` rows) build, in order of appearance (a
     subclass with a forward()/call(): in the order that runs them). Sizes written as names the text
     binds to numbers ("hidden = 128", "N, D_in, H = 64, 1000, 100") are read as those numbers."""
+    text = _COMMENT.sub("", text)  # "# tf.keras.layers.Dense(128)  # TODO", "in_channels=1,  # input height"
     env = assignments(text)
     flux = "Chain(" in text
     if flux:
@@ -357,7 +375,7 @@ def code_layers(text: str) -> list[Layer]:
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + ran
     if layers:
-        return layers
+        return _flatten_in_forward(text, layers)
     out = []
     for m in _TORCHINFO.finditer(text):
         name = m.group("name")
@@ -411,7 +429,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     sizes: list[int | None] = []
     dense = [layer for layer in layers if layer.kind == "dense"]
     if dense:
-        first_in = next((layer.input_size for layer in layers if layer.input_size), None)
+        before = layers[: layers.index(dense[0])]  # Linear(D, 500), Linear(500, 300): the first input is D's
+        first_in = dense[0].input_size or next((layer.input_size for layer in before if layer.input_size), None)
         built = _BUILT.search(text) if first_in is None else None
         if built:  # model.build(input_shape=(None, 4))
             first_in = int(built.group(1))

@@ -129,3 +129,37 @@ def test_old_keras_summaries_with_a_cut_type_column():
              "flatten_1 (Flatten)          (None, 576)              0\n"
              "dense_1 (Dense)              (None, 64)               36928")
     assert read_code(table).line() == "# layers Conv, 16 > MaxPool > AvgPool > Flatten > Dense 64"
+
+
+def test_a_flatten_only_forward_does_goes_between_the_convolutions_and_the_dense_layers():
+    code = ("class Small(nn.Module):\n    def __init__(self):\n        self.body = nn.Sequential(\n"
+            "            nn.Conv2d(3, 8, 3),\n            nn.ReLU(),\n            nn.MaxPool2d(2))\n"
+            "        self.head = nn.Sequential(nn.Linear(8 * 15 * 15, 20), nn.ReLU(), nn.Linear(20, 4))\n"
+            "    def forward(self, x):\n        x = self.body(x)\n        x = x.view(x.size(0), -1)\n"
+            "        return self.head(x)")
+    assert read_code(code).line() == "# layers Conv 3x3, 8 > MaxPool 2x2 > Flatten > Dense 20 > Dense 4"
+
+
+def test_commented_out_layers_and_comments_inside_calls_are_no_code():
+    code = ("model = tf.keras.Sequential([\n    tf.keras.layers.Flatten(input_shape=(10, 10)),\n"
+            "    # tf.keras.layers.Dense(64, activation='relu'),  # TODO\n    tf.keras.layers.Dense(32),\n"
+            "    tf.keras.layers.Dense(3)])")
+    assert read_code(code).line() == "# layers 100-32-3"
+    conv = ("self.c = nn.Sequential(nn.Conv2d(\n    in_channels=1,   # grey, one channel\n"
+            "    out_channels=12,  # filters (12 of them)\n    kernel_size=3,\n), nn.MaxPool2d(2))")
+    assert read_code(conv).line() == "# layers Conv 3x3, 12 > MaxPool 2x2"
+
+
+def test_linear_chain_whose_first_input_is_a_name_keeps_it_unstated():
+    code = "m = nn.Sequential(nn.Linear(D, 40), nn.ReLU(), nn.Linear(40, 20), nn.Linear(20, K))"
+    assert read_code(code).line() == "# layers 3-40-20-3"  # not 40-40-20-3
+
+
+@pytest.mark.parametrize("text, line", [
+    ("Architecture\n- Input Layer -- 5 features: a, b, c\n- Hidden Layer 1 -- 40 neurons with ReLU\n"
+     "- Hidden Layer 2 -- 20 neurons with ReLU\n- Output Layer -- 2 neurons, softmax", "# layers 5-40-20-2"),
+    ("Given-\n- no. of input node - 300\n- no. of hidden node - 50 (a good choice here)\n- no. of output node - 6",
+     "# layers 300-50-6"),
+])
+def test_sizes_after_dashes(text, line):
+    assert read_request(text).line() == line
