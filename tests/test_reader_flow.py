@@ -111,3 +111,16 @@ def test_a_component_keeps_the_noun_that_qualifies_it():
     plan = read_request("Filebeat agents ship the logs to a Logstash shipper, which forwards them to Elasticsearch "
                         "indices; Kibana reads Elasticsearch.")
     assert plan.labels == ("Filebeat agents", "Logstash shipper", "Elasticsearch indices", "Kibana")  # named once
+
+
+def test_a_mermaid_graph_written_on_one_line():
+    plan = read_request("Overview\nHow logs move.\nflowchart LR A[Web Apps] --> B[Fluentd] B --> C[Kafka] "
+                        "C --> D[(ClickHouse)] D --> E[Superset]")
+    assert plan.line() == "# steps: Web Apps > Fluentd > Kafka > ClickHouse > Superset"
+
+
+def test_branches_drawn_as_a_tree_under_a_chain():
+    plan = read_request("Fan-out\n[NewUser event] → SNS Topic\n├── SQS Queue (email team)\n├── SQS Queue (billing)\n"
+                        "└── Lambda (welcome mail)\nEach consumer gets its own queue.")
+    assert plan.ranks == (("NewUser event",), ("SNS Topic",),
+                          ("SQS Queue (email team)", "SQS Queue (billing)", "Lambda (welcome mail)"))
