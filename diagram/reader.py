@@ -34,6 +34,7 @@ Pure functions, no state. What it reads:
   a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
   "one X each" as lanes;
+- a flow text with a heading over its steps ("#### Approach", "Algorithm:"): the text under it first;
 - pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
   decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
 A CNN that names no layers ("LeNet-5") is left to the model.
@@ -115,6 +116,23 @@ def _steps_or_prose(request: str) -> Plan | None:
     return steps
 
 
+# a heading over the steps themselves: "#### Approach", "Algorithm:", "**Steps**"
+_STEPS_HEADING = re.compile(r"(?im)^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?:the[ \t]+)?(?:approach|algorithm|steps|procedure|"
+                            r"method|pseudo-?code|how it works)(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$")
+
+
+def steps_section(request: str) -> str | None:
+    """The text under the last heading that introduces the steps ("#### Approach", "Algorithm:") when
+    something comes before it (a problem statement) and at least two lines come after; else None."""
+    last = None
+    for last in _STEPS_HEADING.finditer(request):
+        pass
+    if last is None or not request[: last.start()].strip():
+        return None
+    rest = request[last.end():].strip()
+    return rest if rest.count("\n") >= 1 else None
+
+
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
@@ -140,7 +158,9 @@ def read_request(request: str) -> Plan | None:
         ok = sizes and 2 <= len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_LAYER_SIZE for s in sizes)
         plan = Plan.dense(sizes) if ok else None
     else:
-        plan = _steps_or_prose(request)
+        section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
+        plan = _steps_or_prose(section) if section is not None else None
+        plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
     return plan if plan is not None and fits(plan) else None
 
 

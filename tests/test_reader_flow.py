@@ -124,3 +124,13 @@ def test_branches_drawn_as_a_tree_under_a_chain():
                         "└── Lambda (welcome mail)\nEach consumer gets its own queue.")
     assert plan.ranks == (("NewUser event",), ("SNS Topic",),
                           ("SQS Queue (email team)", "SQS Queue (billing)", "Lambda (welcome mail)"))
+
+
+def test_the_steps_under_an_approach_heading_are_read_without_the_problem_statement():
+    from diagram.reader import steps_section
+    text = ("#### Problem\n\nGiven a list of words, write a function that counts the vowels\n\n#### Approach\n\n"
+            "- take the next word\n- count its vowels\n- add the count to the total\n- return the total")
+    assert steps_section(text).startswith("- take the next word")
+    plan = read_request(text)
+    assert plan.labels[0] == "Take the next word" and "Write function" not in plan.labels
+    assert steps_section("Algorithm:\n- a\n- b") is None  # nothing before the heading: the whole text is read
