@@ -544,6 +544,16 @@ _REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|
                               r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
                               r"(?P<inner>[^,.;\n]{3,80}?)(?=[,.;\n]|[ \t]+follow|$)", re.I)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}
+# "two convolutional layers, each followed by a down-sampling using max-pooling"
+_EACH_FOLLOWED = re.compile(r"\b(?P<n>two|three|four|[2-4])[ \t]+(?P<what>(?:conv\w*|dense|fully[ -]connected)(?:[ \t]+\w+)?)[ \t]+"
+                            r"layers?[ \t]*,?[ \t]+each[ \t]+followed[ \t]+by[ \t]+(?:an?[ \t]+)?(?P<then>[^,.;\n]{3,60}?)"
+                            r"(?=[ \t]*[,.;(\n]|$)", re.I)
+
+
+def _each_followed(m: re.Match) -> str:
+    """'two conv layers, each followed by max-pooling' -> 'conv layer, max-pooling, conv layer, max-pooling'."""
+    times = _NUMBER_WORDS.get(m.group("n").lower()) or int(m.group("n"))
+    return ", ".join([f"{m.group('what')} layer, {m.group('then')}"] * times)
 
 
 def _expand_blocks(m: re.Match) -> str:
@@ -562,6 +572,7 @@ def read_cnn_words(text: str) -> Plan | None:
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
     body = _CONV_LIST.sub(_conv_list, body)
+    body = _EACH_FOLLOWED.sub(_each_followed, body)
     body = _REPEATED_BLOCKS.sub(_expand_blocks, body)
     body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []

@@ -163,3 +163,10 @@ def test_linear_chain_whose_first_input_is_a_name_keeps_it_unstated():
 ])
 def test_sizes_after_dashes(text, line):
     assert read_request(text).line() == line
+
+
+def test_n_layers_each_followed_by_a_pooling():
+    plan = read_request("The chart shows how data flows in the network below. There are three convolutional layers, "
+                        "each followed by a down-sampling using average-pooling (not drawn here). Then there are two "
+                        "fully-connected layers ending in a softmax-classifier.")
+    assert plan.line() == "# layers Conv > AvgPool > Conv > AvgPool > Conv > AvgPool > Dense > Dense"
