@@ -57,7 +57,7 @@ from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
-from diagram.reader_steps import ORIGINAL, read_chain, read_steps, unwrap
+from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_REQUEST_CHARS, clean
 
 
@@ -105,8 +105,10 @@ def _steps_or_prose(request: str) -> Plan | None:
         # "a pipeline (checkout → build → deploy), then ...", "Overview ...\n[App] → Kafka → ClickHouse\n...":
         # the chain written inside a sentence or on a line of its own, unless the components the sentences name say more
         chain = read_chain(request)
-        if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes):
-            return chain
+        line = chain_line(request).lower() if chain is not None else ""
+        if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes or
+                                  all(label.lower() in line for label in prose.labels)):
+            return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
     if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses

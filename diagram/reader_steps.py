@@ -281,7 +281,17 @@ def embedded_chain(text: str) -> list[list[str]] | None:
     test, deploy. The words before the first arrow count from the last bracket or punctuation, those
     after the last arrow up to the next; every step is at most MAX_CHAIN_ITEM_WORDS words. The
     line with the longest such chain (3+ steps) is read; None when no line has one."""
+    return _best_chain(text)[0]
+
+
+def chain_line(text: str) -> str:
+    """The line `embedded_chain` reads its chain from ('' when none)."""
+    return _best_chain(text)[1]
+
+
+def _best_chain(text: str) -> tuple[list[list[str]] | None, str]:
     best: list[str] = []
+    where = ""
     for line in text.splitlines():
         parts = _CHAIN_ARROW.split(line)
         if len(parts) < 3 or len(parts) <= len(best):
@@ -291,8 +301,8 @@ def embedded_chain(text: str) -> list[list[str]] | None:
         items = [_tidy(p) for p in parts]
         if all(items) and all(len(x.split()) <= MAX_CHAIN_ITEM_WORDS and len(x) <= 40 and not _CHAIN_TAIL.search(x)
                               for x in items):
-            best = items
-    return [[x] for x in best] if len(best) >= 3 else None
+            best, where = items, line
+    return ([[x] for x in best], where) if len(best) >= 3 else (None, "")
 
 
 def read_chain(request: str) -> Plan | None:

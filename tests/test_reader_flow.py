@@ -134,3 +134,10 @@ def test_the_steps_under_an_approach_heading_are_read_without_the_problem_statem
     plan = read_request(text)
     assert plan.labels[0] == "Take the next word" and "Write function" not in plan.labels
     assert steps_section("Algorithm:\n- a\n- b") is None  # nothing before the heading: the whole text is read
+
+
+def test_a_chain_line_beats_prose_that_only_reads_that_line():
+    plan = read_request("The goal is a system that translates speech in one language into speech in another. Doing "
+                        "this with one model is hard. We use a simpler pipeline approach:\n\n"
+                        "en speech --[ASR]--> en text --[MT]--> fr text --[TTS]--> fr speech")
+    assert plan.line() == "# steps: En speech > En text > Fr text > Fr speech"
