@@ -141,3 +141,9 @@ def test_a_chain_line_beats_prose_that_only_reads_that_line():
                         "this with one model is hard. We use a simpler pipeline approach:\n\n"
                         "en speech --[ASR]--> en text --[MT]--> fr text --[TTS]--> fr speech")
     assert plan.line() == "# steps: En speech > En text > Fr text > Fr speech"
+
+
+def test_step_markers_on_their_own_lines_end_a_step():
+    from diagram.reader_clauses import read_clauses
+    plan = read_clauses("Algorithm:\nStep 1: Start\nStep 2: Read the two numbers\nStep 3: Add them\nStep 4: Print the sum")
+    assert plan is not None and plan.labels[0] == "Start" and not any("Step" in label for label in plan.labels)
