@@ -34,6 +34,7 @@ Pure functions, no state. What it reads:
   a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
   "one X each" as lanes;
+- a flow text with a heading over its steps ("#### Approach", "Algorithm:"): the text under it first;
 - pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
   decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
 A CNN that names no layers ("LeNet-5") is left to the model.
@@ -56,7 +57,7 @@ from diagram.reader_lists import read_lists
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
-from diagram.reader_steps import ORIGINAL, read_steps, unwrap
+from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_REQUEST_CHARS, clean
 
 
@@ -100,6 +101,14 @@ def _steps_or_prose(request: str) -> Plan | None:
     if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
+    if steps is None or ("\n" in request and not steps.loops and any(len(label.split()) > 5 for label in steps.labels)):
+        # "a pipeline (checkout → build → deploy), then ...", "Overview ...\n[App] → Kafka → ClickHouse\n...":
+        # the chain written inside a sentence or on a line of its own, unless the components the sentences name say more
+        chain = read_chain(request)
+        line = chain_line(request).lower() if chain is not None else ""
+        if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes or
+                                  all(label.lower() in line for label in prose.labels)):
+            return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
     if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
@@ -107,6 +116,23 @@ def _steps_or_prose(request: str) -> Plan | None:
         if clauses is not None and clauses.n_nodes >= steps.n_nodes:
             return clauses
     return steps
+
+
+# a heading over the steps themselves: "#### Approach", "Algorithm:", "**Steps**"
+_STEPS_HEADING = re.compile(r"(?im)^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?:the[ \t]+)?(?:approach|algorithm|steps|procedure|"
+                            r"method|pseudo-?code|how it works)(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*$")
+
+
+def steps_section(request: str) -> str | None:
+    """The text under the last heading that introduces the steps ("#### Approach", "Algorithm:") when
+    something comes before it (a problem statement) and at least two lines come after; else None."""
+    last = None
+    for last in _STEPS_HEADING.finditer(request):
+        pass
+    if last is None or not request[: last.start()].strip():
+        return None
+    rest = request[last.end():].strip()
+    return rest if rest.count("\n") >= 1 else None
 
 
 def read_request(request: str) -> Plan | None:
@@ -134,7 +160,9 @@ def read_request(request: str) -> Plan | None:
         ok = sizes and 2 <= len(sizes) <= MAX_LAYERS and all(1 <= s <= MAX_LAYER_SIZE for s in sizes)
         plan = Plan.dense(sizes) if ok else None
     else:
-        plan = _steps_or_prose(request)
+        section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
+        plan = _steps_or_prose(section) if section is not None else None
+        plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
     return plan if plan is not None and fits(plan) else None
 
 

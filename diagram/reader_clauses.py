@@ -437,13 +437,14 @@ def _question(cond: str) -> str:
     return step_label((text[:1].upper() + text[1:]).rstrip(",;:") + "?") if text else "Decision?"
 
 
+_ITEM = re.compile(r"^(?:[-*•]|\d{1,2}[.)]|step[ \t]*\d{1,2}[ \t]*[:.)-])\s+", re.I)  # "- x", "2) x", "Step 2: x"
+
+
 def _sentences(text: str) -> list[str]:
     lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln and not _HEADER.match(ln)]
     # wrapped lines join into one text unless a line ends a sentence or is a bullet
-    joined = " ".join(re.sub(r"^(?:[-*•]|\d{1,2}[.)])\s+", "", ln) + ("." if re.match(r"^(?:[-*•]|\d{1,2}[.)])\s", ln)
-                                                                     and not ln.endswith(".") else "")
-                      for ln in lines)
+    joined = " ".join(_ITEM.sub("", ln) + ("." if _ITEM.match(ln) and not ln.endswith(".") else "") for ln in lines)
     return [s.strip() for s in re.split(r"(?<=[.!?;])\s+(?=\S)", joined) if s.strip()]
 
 

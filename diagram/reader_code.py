@@ -1,5 +1,6 @@
 """Read the layers of a network pasted as code or as a layer table: PyTorch, Keras (Python and R),
-scikit-learn, `model.summary()` output.
+TF.js and TF1 `tf.layers.*`, Julia Flux `Chain(...)`, DL4J `XLayer.Builder()` chains, ConvNetJS
+`{type: ...}` literals, scikit-learn, `model.summary()` and torchinfo output.
 
     >>> read_code("nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))").line()
     '# layers 784-128-10'
@@ -9,8 +10,10 @@ scikit-learn, `model.summary()` output.
 
 A layer call is found by its name and read up to its closing bracket (at most MAX_CALL_CHARS, no
 backtracking pattern over the arguments): linear in the text's length. Sizes are whole numbers or
-products of them ("28 * 28"); a size the code does not state (`Dense(num_classes)`,
-`nn.LazyLinear(64)`'s input) is drawn as UNSTATED nodes, and the plan says so where it is shown.
+products and powers of them ("28 * 28", "28^2"), or names the same text binds to one number
+(`hidden = 128`, `N, D_in, H = 64, 1000, 100`, `Net(n_hidden=10)`: `assignments`); a size the code
+does not state (`Dense(num_classes)` with no such binding, `nn.LazyLinear(64)`'s input) is drawn as
+UNSTATED nodes, and the plan says so where it is shown.
 Pure functions, no state.
 """
 
@@ -30,12 +33,17 @@ _CALL = re.compile(
     r"(?<=nn\.)(?:Conv|max_pool|avg_pool)|"
     r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
+    r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
+    r"(?:Conv|MaxPool|MeanPool)(?=[ \t]?\([ \t]?\()|Reshape|FullyConnectedLayer|SoftmaxLayer|ConvPoolLayer|"
     r"Input|InputLayer)[ \t]?\(")
-_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D|AveragePooling[123]D|Flatten|Dense)\)"
+_JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense"}
+# old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
+_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Flatten|Dense)\)?"
                       r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
 # torchinfo rows: "├─Conv2d: 1-1      [1, 6, 28, 28]      156"
 _TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatten|Linear):[ \t]*\d{1,3}-\d{1,3}"
-                        r"[ \t]+\[(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\]")
+                        r"[ \t]+\[(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\]"
+                        r"(?:[ \t]+\[(?P<out>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\])?")
 _HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
 _INT = re.compile(r"\d{1,7}")
 _NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
@@ -53,10 +61,10 @@ class Layer:
     shape: tuple[int, ...] = ()    # an input shape as written (28, 28, 1)
 
 
-def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
-    """Positional and keyword arguments of the call whose '(' ends at `start` (top-level commas)."""
+def _split_top(body: str) -> list[str]:
+    """The top-level comma-separated parts of an argument list (brackets nested), at most MAX_CALL_CHARS read."""
     depth, part, parts = 0, [], []
-    for ch in text[start: start + MAX_CALL_CHARS]:
+    for ch in body[:MAX_CALL_CHARS]:
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
@@ -69,9 +77,28 @@ def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
         else:
             part.append(ch)
     parts.append("".join(part))
+    return [p.strip() for p in parts]
+
+
+_CAMEL_KEY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
+    """Positional and keyword arguments of the call whose '(' ends at `start` (top-level commas).
+    A lone object literal ("{units: 250, inputShape: [8]}", TF.js / ConvNetJS) gives its keys as
+    keywords, in snake case (inputShape -> input_shape)."""
+    parts = _split_top(text[start:])
+    if len(parts) == 1 and parts[0].startswith("{"):
+        inner = parts[0][1:]
+        keywords = {}
+        for raw in _split_top(inner):
+            key = re.match(r"['\"]?([A-Za-z_]\w{0,30})['\"]?[ \t]*:[ \t]*", raw)
+            if key:
+                keywords[_CAMEL_KEY.sub("_", key.group(1)).lower()] = raw[key.end():].strip().strip("'\"")
+        return [], keywords
     positional, keywords = [], {}
-    for raw in (p.strip() for p in parts):
-        key = re.match(r"([A-Za-z_]\w{0,30})[ \t]*=(?!=)[ \t]*", raw)
+    for raw in parts:
+        key = re.match(r"([A-Za-z_]\w{0,30})[ \t]*=(?![=>])[ \t]*", raw)
         if key:
             keywords[key.group(1)] = raw[key.end():]
         elif raw:
@@ -79,84 +106,154 @@ def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
     return positional, keywords
 
 
-def _number(value: str | None) -> int | None:
-    """'128', '28*28', '7 * 7 * 64', '256 units' -> the number; a name or anything else -> None."""
+# a name bound to a whole number in the same text: "hidden = 128", "final int numInputs = 4;",
+# "Net(n_feature=2, n_hidden=10)", "N, D_in, H, D_out = 64, 1000, 100, 10"
+_ASSIGN = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w{0,40})[ \t]*=(?![=>])[ \t]*(\d{1,7})(?![\w.(\[])(?![ \t]*,[ \t]*\d)")
+_TUPLE_ASSIGN = re.compile(r"(?m)^[ \t]*([A-Za-z_]\w{0,40}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,40}){1,9})[ \t]*=[ \t]*\(?[ \t]*"
+                           r"(\d{1,7}(?:[ \t]*,[ \t]*\d{1,7}){1,9})[ \t]*\)?[ \t]*(?:#[^\n]*)?$")
+
+
+def assignments(text: str) -> dict[str, int]:
+    """The names a text binds to one whole number each (a name bound to two different numbers is left out)."""
+    seen: dict[str, set[int]] = {}
+    for m in _ASSIGN.finditer(text):
+        seen.setdefault(m.group(1), set()).add(int(m.group(2)))
+    for m in _TUPLE_ASSIGN.finditer(text):
+        names = [n.strip() for n in m.group(1).split(",")]
+        values = _INT.findall(m.group(2))
+        if len(names) == len(values):
+            for name, value in zip(names, values):
+                seen.setdefault(name, set()).add(int(value))
+    return {name: next(iter(values)) for name, values in seen.items() if len(values) == 1}
+
+
+_FACTOR = re.compile(r"(\d{1,7}|[A-Za-z_][\w.]{0,40})(?:[ \t]*(?:\^|\*\*)[ \t]*(\d))?")
+_PRODUCT = re.compile(r"(?:\d{1,7}|[A-Za-z_][\w.]{0,40})(?:[ \t]*(?:\^|\*\*)[ \t]*\d)?"
+                      r"(?:[ \t]*\*[ \t]*(?:\d{1,7}|[A-Za-z_][\w.]{0,40})(?:[ \t]*(?:\^|\*\*)[ \t]*\d)?){0,3}")
+
+
+def _number(value: str | None, env: dict[str, int] | None = None) -> int | None:
+    """'128', '28*28', '28^2', '7 * 7 * 64', '256 units', a name `env` binds ('D_in', 'self.hidden')
+    -> the number; an unknown name or anything else -> None."""
     if value is None:
         return None
     value = value.strip()
-    product = re.fullmatch(r"\d{1,7}(?:[ \t]*\*[ \t]*\d{1,7}){0,3}", value)
-    if product:
+    if _PRODUCT.fullmatch(value):
         result = 1
-        for n in _INT.findall(value):
-            result *= int(n)
-        return result if result <= MAX_LAYER_SIZE else None
+        for factor, power in _FACTOR.findall(value):
+            name = factor[5:] if factor.startswith("self.") else factor
+            base = int(factor) if factor.isdigit() else (env or {}).get(name)
+            if base is None:
+                return None
+            result *= base ** int(power or 1)
+            if result > MAX_LAYER_SIZE:
+                return None
+        return result
     lead = re.match(r"(\d{1,7})[ \t]+(?:units?|neurons?|nodes?|filters?)\b", value)
     return int(lead.group(1)) if lead else None
 
 
-def _shape(value: str | None) -> tuple[int, ...]:
-    """'(28, 28, 1)', '[8]', 'c(3, 3)', '(28 * 28,)', '3' -> the numbers; () when any part is a name."""
+def _shape(value: str | None, env: dict[str, int] | None = None) -> tuple[int, ...]:
+    """'(28, 28, 1)', '[8]', 'c(3, 3)', '(28 * 28,)', '3' -> the numbers; () when any part is an unknown name."""
     if value is None:
         return ()
     inner = re.sub(r"^c?[\[(]|[\])]$", "", value.strip())
     parts = [p for p in (x.strip() for x in inner.split(",")) if p]
-    sizes = [_number(p) for p in parts]
+    sizes = [_number(p, env) for p in parts]
     return tuple(sizes) if sizes and all(s is not None for s in sizes) else ()  # type: ignore[misc]
 
 
-def _kernel(value: str | None) -> str:
-    dims = _shape(value)
+def _kernel(value: str | None, env: dict[str, int] | None = None) -> str:
+    dims = _shape(value, env)
     if len(dims) == 1:
         return f"{dims[0]}x{dims[0]}"
     return "x".join(map(str, dims)) if dims else ""
 
 
-def _layer(name: str, positional: list[str], keywords: dict[str, str]) -> Layer | None:
+def _product(shape: tuple[int, ...]) -> int | None:
+    size = 1
+    for s in shape:
+        size *= s
+    return size if shape and size <= MAX_LAYER_SIZE else None
+
+
+def _arrow(value: str | None, env: dict[str, int]) -> tuple[int | None, int | None] | None:
+    """Flux's 'in => out' ('28^2 => 32', '1=>6') -> (in, out); None when the value is no pair."""
+    if value is None or "=>" not in value:
+        return None
+    a, b = value.split("=>", 1)
+    return _number(a, env), _number(b, env)
+
+
+def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int] | None = None,
+           flux: bool = False) -> Layer | None:
+    env = env or {}
+    if name[:1].islower() and not name.startswith("layer_"):  # tf.layers.dense, tf.layers.max_pooling2d
+        low = name.lower().replace("_", "")
+        name = _JS_NAMES.get(low) or ("AveragePooling2D" if low.startswith(("averagepool", "avgpool")) else "MaxPooling2D")
+        if positional and not keywords.get("units") and not keywords.get("filters") and \
+                re.fullmatch(r"[A-Za-z_][\w.]{0,40}", positional[0]) and positional[0] not in env:
+            positional = positional[1:]  # TF1: tf.layers.conv2d(inputs, 32, 5): the input tensor first
+    if name in ("FullyConnectedLayer", "SoftmaxLayer"):  # Theano-style (n_in=784, n_out=100)
+        return Layer("dense", _number(keywords.get("n_out"), env), input_size=_number(keywords.get("n_in"), env))
+    if name == "ConvPoolLayer":  # filter_shape=(filters, channels, h, w), poolsize=(2, 2)
+        dims = _shape(keywords.get("filter_shape"), env)
+        return Layer("conv", dims[0] if dims else None, "x".join(map(str, dims[2:])) if len(dims) == 4 else "",
+                     pool=_kernel(keywords.get("poolsize"), env) or "2x2")
+    if name == "Reshape":  # Reshape(target_shape=(28 * 28,)): a flat size is the next layer's input
+        target = _shape(keywords.get("target_shape") or (positional[0] if positional else None), env)
+        return Layer("reshape", input_size=_product(target) if len(target) == 1 else None)
     torch = name[-1] == "d" and not name.startswith("layer_") or name in ("Linear", "LazyLinear")
     lazy = name.startswith("Lazy")
     shape = _shape(keywords.get("input_shape") or keywords.get("shape") or
-                   (positional[0] if name in ("Input", "InputLayer") and positional else None))
+                   (positional[0] if name in ("Input", "InputLayer") and positional else None), env)
     if keywords.get("input_dim"):
-        shape = _shape(keywords["input_dim"])
-    input_size = None
-    if shape:
-        input_size = 1
-        for s in shape:
-            input_size *= s
-        input_size = input_size if input_size <= MAX_LAYER_SIZE else None
+        shape = _shape(keywords["input_dim"], env)
+    input_size = _product(shape) if shape else None
     pos = positional + [None] * 3  # type: ignore[list-item]
     if name in ("Input", "InputLayer"):
         return Layer("input", input_size=input_size, shape=shape) if shape else None
+    if name == "Conv" and flux:  # Flux: Conv((5, 5), 1=>6, relu)
+        pair = _arrow(pos[1], env)
+        return Layer("conv", pair[1] if pair else None, _kernel(pos[0], env))
     if "onv" in name or name == "layer_conv_2d":
         if torch and not lazy:
-            size, kernel = _number(keywords.get("out_channels") or pos[1]), keywords.get("kernel_size") or pos[2]
+            size, kernel = _number(keywords.get("out_channels") or pos[1], env), keywords.get("kernel_size") or pos[2]
             input_size = None
         else:
             size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
-                                   or keywords.get("features") or pos[0]), keywords.get("kernel_size") or pos[1]
-        return Layer("conv", size, _kernel(kernel), input_size=input_size, shape=shape)
+                                   or keywords.get("features") or pos[0], env), keywords.get("kernel_size") or pos[1]
+        return Layer("conv", size, _kernel(kernel, env), input_size=input_size, shape=shape)
     if "ool" in name:
         kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
-                         or pos[0]) or "2x2"
-        return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name else "Max")
+                         or pos[0], env) or "2x2"
+        return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name or "Mean" in name else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
     if torch and not lazy:  # Linear(in, out)
-        return Layer("dense", _number(keywords.get("out_features") or pos[1]),
-                     input_size=_number(keywords.get("in_features") or pos[0]))
-    return Layer("dense", _number(keywords.get("units") or keywords.get("features") or pos[0]), input_size=input_size,
-                 shape=shape)
+        return Layer("dense", _number(keywords.get("out_features") or pos[1], env),
+                     input_size=_number(keywords.get("in_features") or pos[0], env))
+    pair = _arrow(pos[0], env)
+    if pair is not None:  # Flux: Dense(784 => 32, relu)
+        return Layer("dense", pair[1], input_size=pair[0])
+    if flux and pos[1] is not None and re.fullmatch(r"\d{1,7}|[A-Za-z_]\w{0,40}", pos[1]) and \
+            (pos[1].isdigit() or pos[1] in env or pos[1].isupper()):  # Flux: Dense(2, 16, σ) is in, out
+        return Layer("dense", _number(pos[1], env), input_size=_number(pos[0], env))
+    return Layer("dense", _number(keywords.get("units") or keywords.get("features") or pos[0], env),
+                 input_size=input_size, shape=shape)
 
 
 _SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
 _FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
-_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(")
+_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
+                        r"\bF\.(?P<pool>max|avg)_pool[12]d[ \t]?\(")
 
 
-def _forward_order(text: str, named: dict[str, Layer]) -> list[Layer]:
+def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | None = None) -> list[Layer]:
     """The layers of a PyTorch/Keras subclass in the order its forward()/call() runs them: statement by
-    statement, nested calls innermost first ("self.pool(F.relu(self.conv1(x)))": conv1, then pool)."""
+    statement, nested calls innermost first ("self.pool(F.relu(self.conv1(x)))": conv1, then pool);
+    functional pools ("F.max_pool2d(x, 2)") count as layers."""
     start = _FORWARD.search(text)
     if not start or not named:
         return []
@@ -165,7 +262,11 @@ def _forward_order(text: str, named: dict[str, Layer]) -> list[Layer]:
     for statement in _STATEMENT.split(body):
         calls = []
         for m in _SELF_CALL.finditer(statement):
-            if m.group(1) is None:
+            if m.group("pool"):
+                positional, keywords = _args(statement, m.end())
+                kernel = _kernel(keywords.get("kernel_size") or (positional[1] if len(positional) > 1 else None), env)
+                calls.append(Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max"))
+            elif m.group(1) is None:
                 calls.append(Layer("flatten"))
             elif m.group(1) in named:
                 calls.append(named[m.group(1)])
@@ -175,28 +276,110 @@ def _forward_order(text: str, named: dict[str, Layer]) -> list[Layer]:
     return order
 
 
+# DL4J builders: ".layer(new ConvolutionLayer.Builder(5, 5).nIn(1).nOut(20)...build())"
+_BUILDER = re.compile(r"\b(?P<kind>Convolution|Subsampling|Dense|Output)Layer\.Builder[ \t]?\(")
+_BUILDER_ARG = re.compile(r"\.(nIn|nOut|kernelSize)[ \t]?\(([^()\n]{1,40})\)")
+
+
+def _builders(text: str, env: dict[str, int]) -> list[Layer]:
+    """The layers of DL4J `XLayer.Builder()` chains, each read up to the next builder (bounded)."""
+    found = list(_BUILDER.finditer(text))
+    layers = []
+    for i, m in enumerate(found[: MAX_PLAN_NODES + 1]):
+        end = min(found[i + 1].start() if i + 1 < len(found) else len(text), m.end() + MAX_CALL_CHARS * 2)
+        args = {k: v for k, v in _BUILDER_ARG.findall(text[m.end(): end])}
+        kind = m.group("kind")
+        if kind == "Convolution":
+            head = _split_top(text[m.end():])
+            kernel = _kernel(args.get("kernelSize") or ("(" + ", ".join(head) + ")" if head and head[0] else None), env)
+            layers.append(Layer("conv", _number(args.get("nOut"), env), kernel))
+        elif kind == "Subsampling":
+            kernel = _kernel("(" + args["kernelSize"] + ")", env) if "kernelSize" in args else ""
+            layers.append(Layer("pool", kernel=kernel or "2x2",
+                                pool="Avg" if re.match(r"[ \t]*PoolingType\.AVG", text[m.end():]) else "Max"))
+        else:
+            layers.append(Layer("dense", _number(args.get("nOut"), env), input_size=_number(args.get("nIn"), env)))
+    return layers
+
+
+# ConvNetJS: layer_defs.push({type:'conv', sx:5, filters:16}), {type:'fc', num_neurons:20}
+_TYPED_LAYER = re.compile(r"\{[ \t]*type[ \t]*:[ \t]*['\"](?P<type>input|conv|pool|fc|softmax|svm|regression)['\"][ \t]*,")
+
+
+def _typed_layers(text: str, env: dict[str, int]) -> list[Layer]:
+    """The layers of ConvNetJS-style object literals, each with its `type` first."""
+    layers = []
+    for m in _TYPED_LAYER.finditer(text):
+        if len(layers) > MAX_PLAN_NODES:
+            break
+        _, keys = _args(text, m.start())
+        kind = m.group("type")
+        if kind == "input":
+            shape = tuple(s for s in (_number(keys.get(k), env) for k in ("out_sx", "out_sy", "out_depth")) if s)
+            layers.append(Layer("input", input_size=_product(shape), shape=shape if shape[:1] != (1,) else ()))
+        elif kind == "conv":
+            layers.append(Layer("conv", _number(keys.get("filters"), env), _kernel(keys.get("sx"), env)))
+        elif kind == "pool":
+            layers.append(Layer("pool", kernel=_kernel(keys.get("sx"), env) or "2x2", pool="Max"))
+        else:
+            layers.append(Layer("dense", _number(keys.get("num_neurons") or keys.get("num_classes"), env)))
+    return layers
+
+
+_COMMENT = re.compile(r"(?m)(?:^|(?<=[ \t]))(?:#|(?<![:/])//)[^\n]*")
+_FORWARD_FLATTEN = re.compile(r"\b(?:torch\.)?flatten\(|\.(?:view|reshape)\([^()\n]{0,40}(?:\([^()\n]{0,20}\))?[ \t]*,[ \t]*-1[ \t]*\)")
+
+
+def _flatten_in_forward(text: str, layers: list[Layer]) -> list[Layer]:
+    """A flatten that only forward() does ("x = torch.flatten(x, 1)", "x.view(x.size(0), -1)") between the
+    last convolution or pooling and the dense layers after it, when the layers have none."""
+    start = _FORWARD.search(text)
+    if not start or any(layer.kind == "flatten" for layer in layers) or \
+            not _FORWARD_FLATTEN.search(text, start.end(), start.end() + MAX_CALL_CHARS * 10):
+        return layers
+    last = max((i for i, layer in enumerate(layers) if layer.kind in ("conv", "pool")), default=None)
+    if last is None or last + 1 >= len(layers) or layers[last + 1].kind != "dense":
+        return layers
+    return layers[: last + 1] + [Layer("flatten")] + layers[last + 1:]
+
+
+_FLUX_FLATTEN = re.compile(r"\bFlux\.flatten\b(?![ \t]*\()")
+
+
 def code_layers(text: str) -> list[Layer]:
     """The layers a text's calls (or `model.summary()` rows) build, in order of appearance (a
-    subclass with a forward()/call(): in the order that runs them)."""
+    subclass with a forward()/call(): in the order that runs them). Sizes written as names the text
+    binds to numbers ("hidden = 128", "N, D_in, H = 64, 1000, 100") are read as those numbers."""
+    text = _COMMENT.sub("", text)  # "# tf.keras.layers.Dense(128)  # TODO", "in_channels=1,  # input height"
+    env = assignments(text)
+    flux = "Chain(" in text
+    if flux:
+        text = _FLUX_FLATTEN.sub("Flatten()", text)
     layers = []
     named: dict[str, Layer] = {}
     for m in _CALL.finditer(text):
         if len(layers) > MAX_PLAN_NODES:
             break  # more layers than any plan draws: reading on costs time and changes nothing
-        layer = _layer(m.group("name"), *_args(text, m.end()))
+        layer = _layer(m.group("name"), *_args(text, m.end()), env=env, flux=flux)
         if layer is not None:
+            if layer.kind == "conv" and layer.pool:  # ConvPoolLayer: a convolution and its pooling
+                layers += [Layer("conv", layer.size, layer.kernel), Layer("pool", kernel=layer.pool, pool="Max")]
+                continue
             layers.append(layer)
             owner = _SELF_ASSIGN.search(text[max(0, m.start() - 60): m.start()])
             if owner:
                 named[owner.group(1)] = layer
-    ran = _forward_order(text, named)
+    if not layers:
+        layers = _builders(text, env) or _typed_layers(text, env)
+    ran = _forward_order(text, named, env)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + ran
     if layers:
-        return layers
+        return _flatten_in_forward(text, layers)
     out = []
     for m in _TORCHINFO.finditer(text):
-        name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
+        name = m.group("name")
+        dims = [int(d) for d in _INT.findall(m.group("out") or m.group("dims"))]  # the output shape when both are shown
         if name.startswith("Conv"):
             out.append(Layer("conv", dims[1] if len(dims) > 1 else None))
         elif "Pool" in name:
@@ -211,7 +394,7 @@ def code_layers(text: str) -> list[Layer]:
         name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
         if name.startswith("Conv"):
             out.append(Layer("conv", dims[-1]))
-        elif "Pooling" in name:
+        elif "Pool" in name:
             out.append(Layer("pool", pool="Avg" if name.startswith("Average") else "Max"))
         elif name == "Flatten":
             out.append(Layer("flatten"))
@@ -241,12 +424,13 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     if any(layer.kind in ("conv", "pool") for layer in layers):
         shape = next((layer.shape for layer in layers if layer.shape), ())
         labels = ([f"Input {'x'.join(map(str, shape))}"] if shape else []) + \
-            [_label(layer) for layer in layers if layer.kind != "input"]
+            [_label(layer) for layer in layers if layer.kind not in ("input", "reshape")]
         return Plan.chain(labels) if 2 <= len(labels) <= MAX_PLAN_NODES else None
     sizes: list[int | None] = []
     dense = [layer for layer in layers if layer.kind == "dense"]
     if dense:
-        first_in = next((layer.input_size for layer in layers if layer.input_size), None)
+        before = layers[: layers.index(dense[0])]  # Linear(D, 500), Linear(500, 300): the first input is D's
+        first_in = dense[0].input_size or next((layer.input_size for layer in before if layer.input_size), None)
         built = _BUILT.search(text) if first_in is None else None
         if built:  # model.build(input_shape=(None, 4))
             first_in = int(built.group(1))
@@ -360,6 +544,16 @@ _REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|
                               r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
                               r"(?P<inner>[^,.;\n]{3,80}?)(?=[,.;\n]|[ \t]+follow|$)", re.I)
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4}
+# "two convolutional layers, each followed by a down-sampling using max-pooling"
+_EACH_FOLLOWED = re.compile(r"\b(?P<n>two|three|four|[2-4])[ \t]+(?P<what>(?:conv\w*|dense|fully[ -]connected)(?:[ \t]+\w+)?)[ \t]+"
+                            r"layers?[ \t]*,?[ \t]+each[ \t]+followed[ \t]+by[ \t]+(?:an?[ \t]+)?(?P<then>[^,.;\n]{3,60}?)"
+                            r"(?=[ \t]*[,.;(\n]|$)", re.I)
+
+
+def _each_followed(m: re.Match) -> str:
+    """'two conv layers, each followed by max-pooling' -> 'conv layer, max-pooling, conv layer, max-pooling'."""
+    times = _NUMBER_WORDS.get(m.group("n").lower()) or int(m.group("n"))
+    return ", ".join([f"{m.group('what')} layer, {m.group('then')}"] * times)
 
 
 def _expand_blocks(m: re.Match) -> str:
@@ -378,6 +572,7 @@ def read_cnn_words(text: str) -> Plan | None:
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
     body = _CONV_LIST.sub(_conv_list, body)
+    body = _EACH_FOLLOWED.sub(_each_followed, body)
     body = _REPEATED_BLOCKS.sub(_expand_blocks, body)
     body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []

@@ -134,12 +134,20 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
             end = m.start(group) + num.end()
         return sizes, end
 
+    # "2 hidden layer nodes", "n_hidden_1 = 256" (a name for a hidden size, in order)
+    for m in re.finditer(r"(\d+)[ \t]+hidden[ \t]+layer[ \t]+(?:nodes?|neurons?|units?)\b|"
+                         r"\b[a-z]{0,10}_?hidden_?\d?(?:_?(?:size|dim|units))?[ \t]*=[ \t]*(\d+)\b(?![ \t]*(?:hidden[ \t]+)?layers?\b)", text):
+        add(m, "hidden", [int(m.group(1) or m.group(2))])
+    # "a softmax layer producing a probability distribution over the 10 digits"
+    for m in re.finditer(r"\b(?:over|into|among)[ \t]+(?:the[ \t]+)?(\d+)[ \t]+(?:[a-z]+[ \t]+)?"
+                         r"(?:digits|classes|categories|labels)\b", text):
+        add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
                          rf"(input|hidden|output)[ \t]+layers?", text):
         add(m, m.group(2), _numbers(m.group(1)))
     between = (r"[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
-               r"each of|with|of|having|sized|=|:|\(|are|,)?[ \t]*\[?[ \t]*")
+               r"each of|with|of|having|sized|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
     for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
         count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
@@ -163,7 +171,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "hidden", [int(m.group(2))] * count) if count <= MAX_LAYERS else add(m, "refused", [])
     for m in re.finditer(r"\b(?:fc|dense|linear|h|layer)[ _]?\d+[ \t]*[:=][ \t]*(\d+)", text):  # "fc1: 12"
         add(m, "hidden", [int(m.group(1))])
-    for m in re.finditer(r"hidden(?:\s+layer)?\s+\d+\s*(?:\(|:|=|with|of|has)\s*(\d+)", text):  # "hidden 1 (6)"
+    for m in re.finditer(r"hidden(?:\s+layer)?\s+\d+\s*(?:\(|:|=|with|of|has|-{1,2}|–|—)\s*(\d+)", text):  # "hidden 1 (6)"
         add(m, "hidden", [int(m.group(1))])
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+hidden\b(?!\s+layer)", text):  # "5 hidden", "7 and 5 hidden nodes"
         add(m, "hidden", _numbers(m.group(1)))
@@ -185,8 +193,8 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\binputs?[ \t]+(?:is|are)[ \t]+(\d+)[- ]?d", text):  # "input is 10-dimensional"
         add(m, "input", [int(m.group(1))])
-    for m in re.finditer(r"\b(?:inputs?|state)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|of size|vector))?"
-                         r"[ \t]*(?:of size|of|with|has|having|is|=|:|\(|,|\|)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+    for m in re.finditer(r"\b(?:inputs?|state)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|nodes?|neurons?|units?|of size|vector))?"
+                         r"[ \t]*(?:of size|of|with|has|having|is|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:inputs?|outputs?)\b[^.;\n]{0,40}?\((\d+)[ \t]*(?:nodes?|neurons?|units?|features?)?\)",
                          text):  # "Inputs: x1, x2, x3 (3 nodes)"
@@ -194,13 +202,13 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(r"\b(?:vector|embedding)[ \t]+of[ \t]+(?:size|dim(?:ension)?)[ \t]+(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
-                         r"in_dim|d_in)\s*[=:]?\s*(\d+)", text):
+                         r"in_dim|d_in|num_input|n_input)\s*[=:]?\s*(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:(?:{_ADJ}[ \t]+|{other_word})(?:{_ADJ}[ \t]+|{other_word})?)?{_OUTPUT_WORD}\b",
                          text):
         add(m, "output", [int(m.group(1))])
-    for m in re.finditer(r"\b(?:outputs?|out)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|of size))?[ \t]*"
-                         r"(?:of size|of|with|has|having|is|=|:|\(|,|\|)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+    for m in re.finditer(r"\b(?:outputs?|out)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|nodes?|neurons?|units?|of size))?[ \t]*"
+                         r"(?:of size|of|with|has|having|is|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:out_features|output_dim|output_size|n_outputs|num_outputs|num_classes|n_classes|"
                          r"out_dim|d_out|num[-_ ]classes|n[-_ ]classes)\s*[=:]?\s*(\d+)", text):

@@ -187,14 +187,59 @@ def _under_colon(lines: list[str]) -> list[str]:
     return []
 
 
+_INLINE_NODE = re.compile(r"-{2,3}>|[A-Za-z_]\w{0,30}(?:\[[^\[\]\n]{0,80}\]|\([^()\n]{0,80}\))?")
+
+
+_MERMAID_HEAD = re.compile(r"^\s*(?:flowchart|graph)\s+(?:TD|TB|LR|RL|BT)\b;?")
+
+
+def _one_edge_a_line(lines: list[str]) -> list[str]:
+    """A Mermaid graph written on one line ("flowchart TD A[Apps] --> B[Beats] B --> C[Logstash]") as
+    one edge a line; other lines as they are."""
+    out = []
+    for line in lines:
+        head = _MERMAID_HEAD.match(line)
+        if line.count("-->") < 2 or not head:
+            out.append(line)
+            continue
+        body = line[head.end():]
+        tokens = [m.group() for m in _INLINE_NODE.finditer(body)]
+        edges = [f"{a} --> {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:])
+                 if b.endswith(">") and not a.endswith(">") and not c.endswith(">")]
+        out.extend(edges if len(edges) >= 2 else [line])
+    return out
+
+
+_TREE = re.compile(r"^\s*[├└]\s*[─-]+>?\s*")
+
+
+def _tree(lines: list[str]) -> Plan | None:
+    """A node and the branches drawn under it as a tree ("A → B" then "├── C", "└── D"): A > B > C, D."""
+    first = next((i for i, ln in enumerate(lines) if _TREE.match(ln)), None)
+    if first is None or first == 0:
+        return None
+    branches = []
+    for ln in lines[first:]:
+        if not _TREE.match(ln):
+            break
+        branches.append(_short(re.split(r"\s*(?:-+>|→)\s*", _TREE.sub("", ln))[0]))
+    head = [_short(x.strip(" []")) for x in re.split(r"\s*(?:-+>|→|⟶)\s*", lines[first - 1])]
+    if len(branches) < 2 or not all(branches) or not all(head):
+        return None
+    return _plan([[x] for x in head] + [branches])
+
+
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
     if not lines:
         return None
-    graph = _graph(lines)
+    graph = _graph(_one_edge_a_line(lines))
     if graph is not None:
         return graph
+    tree = _tree(lines)
+    if tree is not None:
+        return tree
     if sum(bool(_VERTICAL.match(ln)) for ln in lines) >= 2:
         groups: list[str] = []
         current: list[str] = []

@@ -127,8 +127,11 @@ _AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr
                     r"returns? (?:\w+ ){0,3}to)\b", re.I)
 _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|again|loops?|several times|"
                     r"multiple times|until|iterat\w+)\b", re.I)
+_QUALIFIERS = (r"(?:bucket|table|queue|topic|cluster|shipper|job|index|dashboard|database|instance|broker|"
+               r"worker|consumer|producer|agent|subscriber|connector|endpoint|server)s?|indices|indexes|functions?")
+_QUALIFIER = re.compile(rf"[ \t](?i:{_QUALIFIERS})(?![\w-])")
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
-                        r" (?:function|functions|bucket|queue|queues|table|topic|cluster|service|api)$")
+                        rf" (?:{_QUALIFIERS}|service|services|api)$")
 
 
 def _key(label: str) -> str:
@@ -172,7 +175,11 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
     words, and with `letters` single capital letters ("A before B and C")."""
-    found = [(m.start(), m.end(), _canonical(m.group())) for m in _NAMED.finditer(sentence)]
+    found = []
+    for m in _NAMED.finditer(sentence):  # "the S3 bucket", "a Logstash shipper": the component keeps its noun
+        qualifier = _QUALIFIER.match(sentence, m.end())
+        found.append((m.start(), qualifier.end() if qualifier else m.end(),
+                      _canonical(m.group()) + (qualifier.group() if qualifier else "")))
     for m in _BRANDED.finditer(sentence):  # "Amazon Location Service": a brand and capitalised words
         if not any(a < m.end() and m.start() < b for a, b, _ in found):
             found.append((m.start(), m.end(), m.group()))

@@ -263,6 +263,55 @@ def _groups(text: str) -> list[list[str]] | None:
     return None
 
 
+def _fits(groups: list[list[str]] | None) -> bool:
+    return bool(groups) and all(groups) and 2 <= sum(len(g) for g in groups) <= MAX_PLAN_NODES and \
+        not any(len(name) > 48 or len(name.split()) > 7 for g in groups for name in g)  # type: ignore[union-attr]
+
+
+_CHAIN_ARROW = re.compile(r"[ \t]*(?:-{1,3}\[[^\[\]\n]{1,30}\]-{1,3}>|-+>|→|⟶|=+>)[ \t]*")  # "a --[ASR]--> b" too
+_LABELLED_ARROW = re.compile(r"[ \t]*-{1,3}\[[^\[\]\n]{1,30}\]-{1,3}>[ \t]*")
+_CHAIN_HEAD = re.compile(r"[(\[{]|[:;,.!?](?:\s|$)|\s[-–—]\s")
+_CHAIN_TAIL = re.compile(r"[()\[\]{}]|[:;,.!?](?:\s|$)|\s[-–—]\s")
+MAX_CHAIN_ITEM_WORDS = 4
+
+
+def embedded_chain(text: str) -> list[list[str]] | None:
+    """The arrow chain written inside a sentence or on one line of a longer text, one step a rank:
+    "builds a five-stage pipeline (checkout → build → test → deploy), then ..." -> checkout, build,
+    test, deploy. The words before the first arrow count from the last bracket or punctuation, those
+    after the last arrow up to the next; every step is at most MAX_CHAIN_ITEM_WORDS words. The
+    line with the longest such chain (3+ steps) is read; None when no line has one."""
+    return _best_chain(text)[0]
+
+
+def chain_line(text: str) -> str:
+    """The line `embedded_chain` reads its chain from ('' when none)."""
+    return _best_chain(text)[1]
+
+
+def _best_chain(text: str) -> tuple[list[list[str]] | None, str]:
+    best: list[str] = []
+    where = ""
+    for line in text.splitlines():
+        parts = _CHAIN_ARROW.split(line)
+        if len(parts) < 3 or len(parts) <= len(best):
+            continue
+        parts[0] = _CHAIN_HEAD.split(parts[0])[-1]
+        parts[-1] = _CHAIN_TAIL.split(parts[-1], maxsplit=1)[0]
+        items = [_tidy(p) for p in parts]
+        if all(items) and all(len(x.split()) <= MAX_CHAIN_ITEM_WORDS and len(x) <= 40 and not _CHAIN_TAIL.search(x)
+                              for x in items):
+            best, where = items, line
+    return ([[x] for x in best], where) if len(best) >= 3 else (None, "")
+
+
+def read_chain(request: str) -> Plan | None:
+    """The arrow chain written on one line of a text (`embedded_chain`) as a plan, or None."""
+    request = clean(request)
+    groups = embedded_chain(request) if request else None
+    return Plan.steps([[_label(n) for n in g] for g in groups]) if groups and _fits(groups) else None
+
+
 def read_steps(request: str) -> Plan | None:
     """The named steps of a pipeline/flowchart request as ranks (+ one loop), or None."""
     request = clean(request)
@@ -270,10 +319,9 @@ def read_steps(request: str) -> Plan | None:
         return None
     text, src, dst = _find_loop(unwrap(request))
     text = re.sub(r"\s*(?:-+>|→|⟶|=+>|,|;)\s*$", "", text)
+    text = _LABELLED_ARROW.sub(" -> ", text)  # "speech --[ASR]--> text": the arrow's label is no step
     groups = _groups(text)
-    if not groups or any(not g for g in groups) or not 2 <= sum(len(g) for g in groups) <= MAX_PLAN_NODES:
-        return None
-    if any(len(name) > 48 or len(name.split()) > 7 for g in groups for name in g):
+    if not _fits(groups):
         return None
     plan = Plan.steps([[_label(n) for n in g] for g in groups])
     if dst is None:

@@ -88,3 +88,62 @@ def test_every_generated_flow_request_reads_as_its_chart():
         assert plan is not None, request
         assert plan.drawn_sizes == tuple(len(r) for r in chart.ranks), request
         assert edges(plan) == sorted(chart.edges), request
+
+
+def test_an_arrow_chain_inside_a_sentence_reads_alone():
+    plan = read_request("This guide sets up a realistic four-stage pipeline (lint → compile → package → release), "
+                        "then explains how to grow it.")
+    assert plan.line() == "# steps: Lint > Compile > Package > Release"
+    plan = read_request("Overview\nEvents are shipped by agents and land in a queue.\n"
+                        "[Edge Agents] → Redis → [Spark Jobs] → Postgres\n↓\n[Errors]")
+    assert plan.labels[:4] == ("Edge Agents", "Redis", "Spark Jobs", "Postgres")
+
+
+def test_an_arrow_s_own_label_is_no_step():
+    plan = read_request("We will use a cascade: audio --[STT]--> raw text --[NMT]--> german text --[TTS]--> german audio")
+    assert plan.line() == "# steps: Audio > Raw text > German text > German audio"
+
+
+def test_a_component_keeps_the_noun_that_qualifies_it():
+    plan = read_request("Files are uploaded to an S3 bucket. A Lambda function parses them and writes rows into a "
+                        "DynamoDB table. Kibana dashboards show the results.")
+    assert plan.line() == "# steps: S3 bucket > Lambda function > DynamoDB table > Kibana dashboards"
+    plan = read_request("Filebeat agents ship the logs to a Logstash shipper, which forwards them to Elasticsearch "
+                        "indices; Kibana reads Elasticsearch.")
+    assert plan.labels == ("Filebeat agents", "Logstash shipper", "Elasticsearch indices", "Kibana")  # named once
+
+
+def test_a_mermaid_graph_written_on_one_line():
+    plan = read_request("Overview\nHow logs move.\nflowchart LR A[Web Apps] --> B[Fluentd] B --> C[Kafka] "
+                        "C --> D[(ClickHouse)] D --> E[Superset]")
+    assert plan.line() == "# steps: Web Apps > Fluentd > Kafka > ClickHouse > Superset"
+
+
+def test_branches_drawn_as_a_tree_under_a_chain():
+    plan = read_request("Fan-out\n[NewUser event] → SNS Topic\n├── SQS Queue (email team)\n├── SQS Queue (billing)\n"
+                        "└── Lambda (welcome mail)\nEach consumer gets its own queue.")
+    assert plan.ranks == (("NewUser event",), ("SNS Topic",),
+                          ("SQS Queue (email team)", "SQS Queue (billing)", "Lambda (welcome mail)"))
+
+
+def test_the_steps_under_an_approach_heading_are_read_without_the_problem_statement():
+    from diagram.reader import steps_section
+    text = ("#### Problem\n\nGiven a list of words, write a function that counts the vowels\n\n#### Approach\n\n"
+            "- take the next word\n- count its vowels\n- add the count to the total\n- return the total")
+    assert steps_section(text).startswith("- take the next word")
+    plan = read_request(text)
+    assert plan.labels[0] == "Take the next word" and "Write function" not in plan.labels
+    assert steps_section("Algorithm:\n- a\n- b") is None  # nothing before the heading: the whole text is read
+
+
+def test_a_chain_line_beats_prose_that_only_reads_that_line():
+    plan = read_request("The goal is a system that translates speech in one language into speech in another. Doing "
+                        "this with one model is hard. We use a simpler pipeline approach:\n\n"
+                        "en speech --[ASR]--> en text --[MT]--> fr text --[TTS]--> fr speech")
+    assert plan.line() == "# steps: En speech > En text > Fr text > Fr speech"
+
+
+def test_step_markers_on_their_own_lines_end_a_step():
+    from diagram.reader_clauses import read_clauses
+    plan = read_clauses("Algorithm:\nStep 1: Start\nStep 2: Read the two numbers\nStep 3: Add them\nStep 4: Print the sum")
+    assert plan is not None and plan.labels[0] == "Start" and not any("Step" in label for label in plan.labels)

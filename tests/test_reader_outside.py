@@ -136,7 +136,7 @@ def test_matlab_networks(code, line):
 def test_a_service_in_the_singular_reads_as_its_name():
     plan = read_request("Items land in a DynamoDB table. The EventBridge pipe reads the stream and writes to an SQS "
                         "queue.")
-    assert plan.labels == ("DynamoDB", "EventBridge Pipes", "SQS")
+    assert plan.labels == ("DynamoDB table", "EventBridge Pipes", "SQS queue")  # the noun a component is named with stays
 
 
 @pytest.mark.parametrize("text, line", [
@@ -164,4 +164,4 @@ def test_both_and_fan_out_are_parallel_steps():
 def test_services_read_in_their_own_spelling():
     plan = read_request("Amazon Apigateway receives the request. The data is stored in a Dynamodb table, and the polly "
                         "service reads it.")
-    assert plan.labels == ("Amazon API Gateway", "DynamoDB", "Polly")
+    assert plan.labels == ("Amazon API Gateway", "DynamoDB table", "Polly")
