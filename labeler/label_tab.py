@@ -231,11 +231,13 @@ def _sampled(ctx):
 
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
+    c["card_texts"] = P.CardTexts()
 
-    def warm(state: L.LabelState) -> None:  # a prefetched screen's images, drawn ahead
+    def warm(state: L.LabelState) -> None:  # a prefetched screen's images and card texts, ahead
         box = P.CARD_BOX.get(len(state.candidates), P.CARD_BOX[P.MAX_K])
         cropped_files(ctx.render_dir, [cand.text for cand in state.candidates], box=box)
         P.compare_view(ctx, state, 0, 1)
+        c["card_texts"].warm(state)
     c["prefetch"] = Prefetcher(ctx, warm=warm, enabled=prefetch)
     marks, view = P.outputs(c)
     c["view_outputs"], c["mark_outputs"] = view, marks
