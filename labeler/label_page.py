@@ -55,6 +55,8 @@ def layout(ctx) -> dict:
     c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos")
     c["ranks_api"] = gr.Textbox(value="", visible="hidden", elem_id="ranks-api")  # /submit's ranks
     c["submit_api"] = gr.Button(visible="hidden", elem_id="submit-api")  # carries the API's /submit
+    # set by a page submit that saved without the next screen at hand: its change brings it
+    c["after_save"] = gr.Textbox(value="", visible="hidden", elem_id="after-save")
     with gr.Row(elem_id="action-bar", equal_height=True):
         c["picks"] = gr.Markdown(elem_id="picks")
         c["submit"] = gr.Button("Submit (Enter)", variant="primary", elem_id="submit", min_width=110)
