@@ -410,6 +410,8 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         swapped = c["swap_fn"](out[c["state"]], sampling, annotator=annotator,
                                req=request) if saved else None
         if swapped is None and saved:  # the next screen follows (after_pair, on this change)
+            current = out[c["state"]]
+            out = P.marks(c, current, f"{V.notice(current)}{tag('busy', 'generating')} the next screen ...")
             out[c["after_save"]] = str(time.monotonic_ns())
         return out if swapped is None else swapped
 
