@@ -9,6 +9,7 @@ One screen per judgment: the request, the cards and the action bar fit a 1440x90
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
@@ -16,7 +17,8 @@ import gradio as gr
 from labeler import label_views as V
 from labeler import labeling as L
 from labeler.quotas import progress
-from labeler.views import cropped_files, image_file, problems_markdown, summary_markdown, tag
+from labeler.views import cached_crops, cropped_files, image_file, problems_markdown, \
+    summary_markdown, tag
 from trainer.core.judgments import DEFAULT_SCHEME, SCHEMES
 from trainer.core.preferences import PreferenceError
 from trainer.core.schema import CATEGORIES
@@ -53,6 +55,8 @@ def layout(ctx) -> dict:
     c["rejected"] = gr.Number(value=None, visible="hidden", elem_id="rejected-pos")
     c["ranks_api"] = gr.Textbox(value="", visible="hidden", elem_id="ranks-api")  # /submit's ranks
     c["submit_api"] = gr.Button(visible="hidden", elem_id="submit-api")  # carries the API's /submit
+    # set by a page submit that saved without the next screen at hand: its change brings it
+    c["after_save"] = gr.Textbox(value="", visible="hidden", elem_id="after-save")
     with gr.Row(elem_id="action-bar", equal_height=True):
         c["picks"] = gr.Markdown(elem_id="picks")
         c["submit"] = gr.Button("Submit (Enter)", variant="primary", elem_id="submit", min_width=110)
@@ -248,6 +252,36 @@ def compare_view(ctx, state: L.LabelState, a, b) -> list:
     return out
 
 
+class CardTexts:
+    """Per app: each card's caption, alt text and problem list, worked out once per (request,
+    plan, position, candidate) and kept for the last `size` cards. The prefetch's warm fills it
+    for the next screen, so the swap that shows it only looks them up."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._texts: dict[tuple, tuple[str, str, str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, state: L.LabelState, i: int) -> tuple[str, str, str]:
+        """(caption, alt text, problems markdown) of card `i`."""
+        cand = state.candidates[i]
+        key = (state.request, state.plan_line, i, cand.text, cand.ok, cand.stopped_on_eos,
+               tuple(map(str, cand.problems)))
+        with self._lock:
+            found = self._texts.get(key)
+        if found is None:
+            found = (V.card_caption(state, i), V.alt_text(state, i), problems_markdown(cand.problems))
+            with self._lock:
+                self._texts[key] = found
+                while len(self._texts) > self.size:  # the oldest go first
+                    self._texts.pop(next(iter(self._texts)))
+        return found
+
+    def warm(self, state: L.LabelState) -> None:
+        for i in range(len(state.candidates)):
+            self.get(state, i)
+
+
 def view(ctx, c: dict, state: L.LabelState, status: str | None = None, pending: int = 0,
           reset_editor: bool = False) -> dict:
     """Every Label-tab update from the state; `pending` = K cards shown empty while generating
@@ -257,10 +291,15 @@ def view(ctx, c: dict, state: L.LabelState, status: str | None = None, pending: 
     n = len(state.candidates)
     choices = [(f"#{i + 1}", i) for i in range(n)]
     box = CARD_BOX.get(n, CARD_BOX[MAX_K])
-    with ThreadPoolExecutor(max_workers=1) as side:  # the cards and the compare view drawn at once
-        compare = side.submit(compare_view, ctx, state, 0, 1)
-        cards = cropped_files(ctx.render_dir, [cand.text for cand in state.candidates], box=box)
-        left, right = compare.result()
+    texts = [cand.text for cand in state.candidates]
+    cards = cached_crops(ctx.render_dir, texts, box=box)  # drawn ahead (a prefetched screen)
+    if cards is not None:
+        left, right = compare_view(ctx, state, 0, 1)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as side:  # the cards and the compare view at once
+            compare = side.submit(compare_view, ctx, state, 0, 1)
+            cards = cropped_files(ctx.render_dir, texts, box=box)
+            left, right = compare.result()
     out = marks(c, state, status, max(n, pending, 1))
     out.update({c["prompt"]: V.prompt_md(state),
                 c["regenerate"]: gr.Button(variant="primary" if state.all_invalid else "secondary"),
@@ -277,10 +316,10 @@ def view(ctx, c: dict, state: L.LabelState, status: str | None = None, pending: 
             out.update({card["image"]: gr.Image(value=None, alt_text=None), card["badge"]: "",
                         card["problems"]: "", card["raw"]: ""})
             continue
-        cand = state.candidates[i]
-        out.update({card["image"]: gr.Image(value=str(cards[i]), alt_text=V.alt_text(state, i)),
-                    card["badge"]: V.card_caption(state, i),
-                    card["problems"]: problems_markdown(cand.problems), card["raw"]: cand.text})
+        caption, alt, problems = (c["card_texts"] if "card_texts" in c else CardTexts()).get(state, i)
+        out.update({card["image"]: gr.Image(value=str(cards[i]), alt_text=alt),
+                    card["badge"]: caption, card["problems"]: problems,
+                    card["raw"]: state.candidates[i].text})
     return out
 
 

@@ -40,6 +40,7 @@ import html
 import inspect
 import logging
 import random
+import time
 from contextlib import nullcontext
 from dataclasses import replace
 
@@ -50,7 +51,7 @@ from labeler import label_review as R
 from labeler import label_views as V
 from labeler import labeling as L
 from labeler.common import UserError
-from labeler.prefetch import Prefetcher
+from labeler.prefetch import SETTLE_S, Prefetcher
 from labeler.label_page import position as _pos
 from labeler.views import cropped_file, cropped_files, preview, tag
 from trainer.core.judgments import DEFAULT_SCHEME
@@ -180,8 +181,9 @@ def _swap(ctx, c, book: L.SessionBook, before: L.LabelState, sampling: L.Samplin
     swapped = book.finish(before, ready if keep_notice else replace(ready, notice=""))
     if swapped is None:  # the session moved on meanwhile (an undo): nothing to show
         return gr.skip()
-    pre.start(swapped, sampling, annotator)
-    return P.view(ctx, c, swapped, reset_editor=True)
+    out = P.view(ctx, c, swapped, reset_editor=True)
+    pre.start(swapped, sampling, annotator, delay=SETTLE_S)  # the one after it, once this is shown
+    return out
 
 
 def _apply_marks(c, book: L.SessionBook, state: L.LabelState, change) -> dict:
@@ -231,11 +233,13 @@ def _sampled(ctx):
 
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
+    c["card_texts"] = P.CardTexts()
 
-    def warm(state: L.LabelState) -> None:  # a prefetched screen's images, drawn ahead
+    def warm(state: L.LabelState) -> None:  # a prefetched screen's images and card texts, ahead
         box = P.CARD_BOX.get(len(state.candidates), P.CARD_BOX[P.MAX_K])
         cropped_files(ctx.render_dir, [cand.text for cand in state.candidates], box=box)
         P.compare_view(ctx, state, 0, 1)
+        c["card_texts"].warm(state)
     c["prefetch"] = Prefetcher(ctx, warm=warm, enabled=prefetch)
     marks, view = P.outputs(c)
     c["view_outputs"], c["mark_outputs"] = view, marks
@@ -405,16 +409,24 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
         out, saved = save(state, chosen, rejected, annotator, ranks, scheme, request)
         swapped = c["swap_fn"](out[c["state"]], sampling, annotator=annotator,
                                req=request) if saved else None
+        if swapped is None and saved:  # the next screen follows (after_pair, on this change)
+            current = out[c["state"]]
+            out = P.marks(c, current, f"{V.notice(current)}{tag('busy', 'generating')} the next screen ...")
+            out[c["after_save"]] = str(time.monotonic_ns())
         return out if swapped is None else swapped
 
     # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
     # so a key pressed after Enter acts after the save (U never undoes an older judgment first);
     # the next screen comes in the save's reply when it was prefetched, else it follows in the
-    # generation queue (after_pair: it does nothing when the swap happened).
+    # generation queue (after_pair), started by the reply's change of the hidden `after_save`
+    # only then: a swap's reply is the last event of its Enter (no trailing no-op request whose
+    # reply would compete with the page drawing the new screen).
     inputs = [c["state"], c["chosen"], c["rejected"], c["annotator"], c["ranks_api"], c["scheme"]]
-    c["submit"].click(submit_page, [*inputs, *c["knobs"]], view, api_name="submit_page",
-                      api_visibility="private", show_progress_on=[c["progress"]], **SAVES).then(
-        after_pair, [c["state"], *sampling], view, api_visibility="private", **gen)
+    c["submit"].click(submit_page, [*inputs, *c["knobs"]], [*view, c["after_save"]],
+                      api_name="submit_page", api_visibility="private",
+                      show_progress_on=[c["progress"]], **SAVES)
+    c["after_save"].change(after_pair, [c["state"], *sampling], view, api_visibility="private",
+                           **gen)
     # the HTTP API's /submit saves only (its result says what was saved); /next moves on
     c["submit_api"].click(submit, inputs, marks, api_name="submit", **SAVES)
 

@@ -40,6 +40,7 @@ from labeler.label_session import judged_prompts
 log = logging.getLogger(__name__)
 SHADOW = "~next"  # suffix of the session a prefetched prompt is reserved under
 IDLE_S = 0.5  # a prefetch waits this long after a foreground generation ended (the next may come)
+SETTLE_S = 0.3  # a prefetch started by a swap waits this long: the page draws the swapped screen first
 
 
 class PriorityGate:
@@ -159,8 +160,8 @@ class Prefetcher:
             return L.generate(self.ctx, state, sampling, annotator)
 
     def _make(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None,
-              slot: _Slot):
-        if slot.cancelled.is_set():
+              slot: _Slot, delay: float = 0.0):
+        if slot.cancelled.wait(delay) if delay > 0 else slot.cancelled.is_set():
             raise CancelledError("prefetch cancelled")
         shadow = replace(state, session=slot.shadow)
         nxt = L.next_prompt(self.ctx, shadow, random.Random(), annotator,
@@ -175,8 +176,11 @@ class Prefetcher:
             self.warm(shown)
         return shown
 
-    def start(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None) -> None:
-        """Begin the next screen for `state`'s session unless one for these settings is on its way."""
+    def start(self, state: L.LabelState, sampling: L.Sampling, annotator: str | None,
+              delay: float = 0.0) -> None:
+        """Begin the next screen for `state`'s session unless one for these settings is on its way;
+        `delay` s from now (e.g. `SETTLE_S` after a swap: the reply and the page's drawing of the
+        screen go first, not beside the next screen's prompt pick and generation)."""
         if not self.enabled or not state.session:
             return
         key = self._key(sampling, annotator)
@@ -188,7 +192,7 @@ class Prefetcher:
             future: Future = Future()
             slot = _Slot(key, state.prompt_key, future, f"{state.session}{SHADOW}{next(self._ids)}")
             self._slots[state.session] = slot
-            made = self._pool.submit(self._make, state, sampling, annotator, slot)
+            made = self._pool.submit(self._make, state, sampling, annotator, slot, delay)
             made.add_done_callback(lambda done, slot=slot: _copy(done, slot.future))
 
     def _drop(self, session: str) -> None:

@@ -136,6 +136,17 @@ def cropped_files(render_dir: Path, texts, box: tuple[int, int] | None = None) -
         return list(pool.map(lambda t: cropped_file(render_dir, t, box=box), texts))
 
 
+def _crop_path(render_dir: Path, text: str, box: tuple[int, int] | None) -> Path:
+    source = _image_path(render_dir, text)
+    return source.with_name(source.stem + (f"-crop{box[0]}x{box[1]}" if box else "-crop") + ".png")
+
+
+def cached_crops(render_dir: Path, texts, box: tuple[int, int] | None = None) -> list[Path] | None:
+    """`cropped_files` when every display copy is drawn already (no thread, no parse), else None."""
+    paths = [_crop_path(render_dir, t, box) for t in texts]
+    return paths if all(p.exists() for p in paths) else None
+
+
 def cropped_file(render_dir: Path, text: str, margin: int = 16,
                  min_size: tuple[int, int] = (240, 144), box: tuple[int, int] | None = None,
                  label_px: float = MIN_LABEL_PX) -> Path:
@@ -144,9 +155,7 @@ def cropped_file(render_dir: Path, text: str, margin: int = 16,
     `box` = (width, height) the image is shown in at most: the labels are drawn large enough to
     be at least `label_px` px there (the crop is shrunk to fit the box). With a box, the label
     size comes from the drawing's extent (`_drawn_extent`), so one graphviz call draws the copy."""
-    suffix = f"-crop{box[0]}x{box[1]}" if box else "-crop"
-    source = _image_path(render_dir, text)
-    path = source.with_name(source.stem + suffix + ".png")
+    path = _crop_path(render_dir, text, box)
     if path.exists():
         return path
     result = parse(text)

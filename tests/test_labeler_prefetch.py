@@ -138,3 +138,25 @@ def test_a_prefetch_that_never_got_a_slot_is_cancelled_when_its_session_asks(ctx
     assert pre.take(state, sampling, "ana", timeout=30) is None  # at once: the caller generates
     assert slot.future.cancelled() and slot.cancelled.is_set()
     pre.close()
+
+
+def test_a_delayed_prefetch_waits_then_is_made_and_is_cancelled_if_asked_for_first(ctx):
+    sampling = L.Sampling(k=2)
+    pre = Prefetcher(ctx, warm=lambda s: None)
+    state = shown(ctx, sampling)
+    pre.start(state, sampling, "ana", delay=0.4)  # as after a swap (SETTLE_S)
+    assert not pre.ready(state, sampling, "ana")  # nothing made during the delay
+    slot = pre._slots["s1"]
+    assert not ctx.reservations.held_by_others("s1")  # no prompt held for it yet
+    slot.future.result(timeout=30)
+    assert pre.ready(state, sampling, "ana")
+    assert pre.take(state, sampling, "ana").candidates
+    # asked for during its delay: cancelled at once, no prompt held for it, none made
+    after = shown(ctx, sampling)
+    pre.start(after, sampling, "ana", delay=30)
+    slot = pre._slots["s1"]
+    assert pre.take(after, sampling, "ana", timeout=5) is None
+    with pytest.raises(Exception):
+        slot.future.result(timeout=5)
+    assert not ctx.reservations.held_by_others("s1")
+    pre.close()
