@@ -53,7 +53,7 @@ from dataclasses import dataclass
 
 from diagram.layouts import MARGIN
 from diagram.layouts import Style as PaletteStyle
-from diagram.metrics import back_edges, count_crossings, segment_enters_box, tidy
+from diagram.metrics import back_edges, count_crossings, path_ranks, segment_enters_box, tidy
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
 from diagram.plan import Plan, PlannedNode
 from diagram.style import Style, format_style
@@ -182,16 +182,10 @@ def _grid(nodes: Sequence[PlannedNode], sizes: dict[int, tuple[float, float]],
     evenly across the flow in id order, or in the order of barycentre sweeps where that has fewer
     crossings (`_order_ranks`: branches and joins that are not fully connected)."""
     ids = [n.id for n in nodes]
-    rank = {i: 0 for i in ids}
+    known = set(ids)
     forward = [(n.id, t) for n in nodes for t in n.targets if (n.id, t) not in back and t != n.id
-               and t in rank]
-    for _ in range(len(ids)):  # Bellman-Ford style relaxation: a DAG settles in <= n rounds
-        changed = False
-        for s, t in forward:
-            if rank[t] < rank[s] + 1:
-                rank[t], changed = rank[s] + 1, True
-        if not changed:
-            break
+               and t in known]
+    rank = path_ranks(ids, forward)
     vertical = style.direction in ("top_to_bottom", "bottom_to_top")
     along_size = {i: sizes[i][1] if vertical else sizes[i][0] for i in ids}
     across_size = {i: sizes[i][0] if vertical else sizes[i][1] for i in ids}

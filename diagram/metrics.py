@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
@@ -289,6 +290,24 @@ def back_edges(diagram: Diagram) -> set[tuple[int, int]]:
                 state[child] = 1
                 stack.append((child, iter(succ[child])))
     return back
+
+
+def path_ranks(ids: Sequence[int], forward: Sequence[tuple[int, int]]) -> dict[int, int]:
+    """Rank of each id = the longest path to it from a source over the `forward` edges (loops' back
+    edges already left out), by relaxation: a DAG settles in at most len(ids) rounds.
+
+    >>> path_ranks([0, 1, 2, 3], [(0, 1), (1, 3), (0, 2), (2, 3)])
+    {0: 0, 1: 1, 2: 1, 3: 2}
+    """
+    rank = {i: 0 for i in ids}
+    for _ in range(len(rank)):
+        changed = False
+        for s, t in forward:
+            if rank[t] < rank[s] + 1:
+                rank[t], changed = rank[s] + 1, True
+        if not changed:
+            break
+    return rank
 
 
 def longest_path(diagram: Diagram, skip: set[tuple[int, int]] | None = None) -> int:

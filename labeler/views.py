@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageOps
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, RenderError, parse, render
-from diagram.metrics import back_edges, tidy
+from diagram.metrics import back_edges, path_ranks, tidy
 from diagram.render import FONT_SIZE, MAX_LABEL_CHARS, MAX_LABEL_SCALE, label_box
 from diagram.parse import ParseResult
 from diagram.plan import DENSE, Plan
@@ -216,16 +216,8 @@ def drawn_ranks(diagram: Diagram) -> tuple[int, ...]:
     """Nodes per rank of a drawing's graph (rank = longest path from a source, loops' back edges
     aside): a 6-10-10-3 net gives (6, 10, 10, 3), a chain of 4 steps (1, 1, 1, 1)."""
     skip = back_edges(diagram)
-    ids = [n.id for n in diagram.by_id().values()]
-    rank = {i: 0 for i in ids}
-    forward = [(s, t) for s, t in diagram.edges() if (s, t) not in skip and s != t]
-    for _ in range(len(ids)):
-        changed = False
-        for s, t in forward:
-            if rank[t] < rank[s] + 1:
-                rank[t], changed = rank[s] + 1, True
-        if not changed:
-            break
+    rank = path_ranks([n.id for n in diagram.by_id().values()],
+                      [(s, t) for s, t in diagram.edges() if (s, t) not in skip and s != t])
     counts = [0] * (max(rank.values(), default=-1) + 1)
     for r in rank.values():
         counts[r] += 1
