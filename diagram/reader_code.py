@@ -378,29 +378,26 @@ def code_layers(text: str) -> list[Layer]:
         return _flatten_in_forward(text, layers)
     out = []
     for m in _TORCHINFO.finditer(text):
-        name = m.group("name")
         dims = [int(d) for d in _INT.findall(m.group("out") or m.group("dims"))]  # the output shape when both are shown
-        if name.startswith("Conv"):
-            out.append(Layer("conv", dims[1] if len(dims) > 1 else None))
-        elif "Pool" in name:
-            out.append(Layer("pool", pool="Avg" if name.startswith("Avg") else "Max"))
-        elif name == "Flatten":
-            out.append(Layer("flatten"))
-        else:
-            out.append(Layer("dense", dims[-1]))
+        out.append(_summary_layer(m.group("name"), dims[1] if len(dims) > 1 else None, dims[-1], "Avg"))
     if out:
         return out
     for m in _SUMMARY.finditer(text):
-        name, dims = m.group("name"), [int(d) for d in _INT.findall(m.group("dims"))]
-        if name.startswith("Conv"):
-            out.append(Layer("conv", dims[-1]))
-        elif "Pool" in name:
-            out.append(Layer("pool", pool="Avg" if name.startswith("Average") else "Max"))
-        elif name == "Flatten":
-            out.append(Layer("flatten"))
-        else:
-            out.append(Layer("dense", dims[-1]))
+        dims = [int(d) for d in _INT.findall(m.group("dims"))]
+        out.append(_summary_layer(m.group("name"), dims[-1], dims[-1], "Average"))
     return out
+
+
+def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str) -> Layer:
+    """One row of a torchinfo or Keras summary table as a layer: a conv's channels, a pool (average
+    when the name starts with `avg_prefix`), a flatten, else a dense layer of `units`."""
+    if name.startswith("Conv"):
+        return Layer("conv", channels)
+    if "Pool" in name:
+        return Layer("pool", pool="Avg" if name.startswith(avg_prefix) else "Max")
+    if name == "Flatten":
+        return Layer("flatten")
+    return Layer("dense", units)
 
 
 def _label(layer: Layer) -> str:
