@@ -20,7 +20,8 @@ Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on e
   filters or units "16"); `blocks` = share of blocks found in order, `cnn ok` = all of them.
 - steps: share of a request's named steps found as labels. A step counts when all its words
   (lower case, camelCase split, punctuation dropped, a few stop words such as "the"/"and" aside)
-  are in ONE label (a step of stop words only, the task "A", when a label is exactly it), so "Apache Kafka" is found in "Kafka (Apache)" but "data" alone never finds
+  are in ONE label, inflections aside (plural, -ed, -ing: "claim is received" finds "Receive claim";
+  rule since release 3, decided before blind3 was measured) (a step of stop words only, the task "A", when a label is exactly it), so "Apache Kafka" is found in "Kafka (Apache)" but "data" alone never finds
   "Data Ingestion". Mean over requests with named steps.
 - decision: requests whose text has a decision (if/else, either/or, choice) whose plan has a
   branch (a node pointing to two or more nodes); loop: requests whose text has a loop back whose
@@ -63,7 +64,7 @@ from diagram.reader import read_request
 from diagram.reader_dense import read_dense
 
 FLOW_KINDS = ("pipeline", "process")
-STOP_WORDS = frozenset("a an the and or of to in on for with by from into at as its it".split())
+STOP_WORDS = frozenset("a an the and or of to in on for with by from into at as its it is are was were be been being".split())
 _PLAN_SIZES = re.compile(r"#\s*layers\s+(\d+(?:\s*-\s*\d+)+)\s*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _KERNEL = re.compile(r"(\d+)\s*[x×*]\s*(\d+)")
@@ -83,16 +84,26 @@ def words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", spaced.lower()) if w not in STOP_WORDS]
 
 
+def stem(word: str) -> str:
+    """A word without its inflection, so "claim is received" finds "Receive claim": plural -s/-es/-ies,
+    -ed, -ing and a final -e dropped (a crude stemmer; stems shorter than 3 letters keep the word)."""
+    for suffix, tail in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) + len(tail) >= 3:
+            word = word[: len(word) - len(suffix)] + tail
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
 def step_in_labels(step: str, labels: Iterable[str]) -> bool:
-    """A named step is found when all its words are in one label (not by one shared word). A step
-    that is nothing but stop words (a task named "A") is found only in a label that is exactly it
-    ("A", not "Write a report")."""
-    want = set(words(step))
+    """A named step is found when all its words are in one label (not by one shared word), an
+    inflection aside ("claim is received" ~ "Receive claim"). A step that is nothing but stop words
+    (a task named "A") is found only in a label that is exactly it ("A", not "Write a report")."""
+    want = {stem(w) for w in words(step)}
     if not want:
         exact = " ".join(re.findall(r"[a-z0-9]+", (step or "").lower()))
         return bool(exact) and any(" ".join(re.findall(r"[a-z0-9]+", (label or "").lower())) == exact
                                    for label in labels)
-    return bool(want) and any(want <= set(words(label)) for label in labels)
+    return bool(want) and any(want <= {stem(w) for w in words(label)} for label in labels)
 
 
 def parse_layers(text: str) -> tuple[int | None, ...]:

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, sizes_match, step_in_labels)
-from benchmarks.outside.build import (COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (read_raw3, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -26,7 +26,7 @@ def test_corpora_load_with_400_sourced_rows(parts):
         assert tuple(row) == COLUMNS
         assert row["kind"] in KINDS
         assert row["request"].strip() and row["source"].strip(), row["id"]
-    assert all(parts[p] for p in PARTS)
+    assert all(parts[p] for p in (*SPLIT_PARTS, "blind2"))
 
 
 def test_split_is_disjoint_and_follows_the_id_hash(parts):
@@ -39,7 +39,7 @@ def test_split_is_disjoint_and_follows_the_id_hash(parts):
 
 def test_csvs_are_what_the_collection_log_builds(parts):
     """Rebuilding from raw.txt and raw2.txt gives the committed files byte for byte (stable ids and split)."""
-    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"))
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3())
     assert set(built) == set(PARTS)
     for part in PARTS:
         committed = (RAW.parent / f"{part}.csv").read_text(encoding="utf-8")
@@ -134,3 +134,27 @@ def test_build_refuses_a_raw2_row_that_repeats_raw_txt():
     with pytest.raises(ValueError, match="repeats raw.txt"):
         build_parts(raw, "=== dense | https://y | layers=2-3-1\na 2 3 1 NET please\n")
     assert [r.id for r in build_parts(raw, "=== dense | https://y | layers=2-4-1\na 2-4-1 net\n")["blind2"]]
+
+
+def test_release_3_splits_by_source_and_refuses_used_sources_and_repeats():
+    assert source_key("repo:Owner/Name path:a/b.py") == "owner/name"
+    assert source_key("https://github.com/Owner/Name/blob/main/x.md") == "owner/name"
+    assert source_key("https://www.example.com/a/b?c") == "example.com"
+    raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
+    raw3 = "".join(f"=== dense | https://site{i}.com/a | layers=2-{i}-1\na 2-{i}-1 net\n"
+                   f"=== dense | https://site{i}.com/b | layers=3-{i}-1\na 3-{i}-1 net\n" for i in range(2, 12))
+    built = build_parts(raw, "", raw3)
+    assert built["blind3"] and built["blind4"] and len(built["blind3"]) + len(built["blind4"]) == 20
+    for part in ("blind3", "blind4"):
+        assert all(source_part(r.source) == part for r in built[part])
+    assert not {source_key(r.source) for r in built["blind3"]} & {source_key(r.source) for r in built["blind4"]}
+    with pytest.raises(ValueError, match="already used"):
+        build_parts(raw, "", "=== dense | https://www.x.org/other | layers=2-4-1\na 2-4-1 net\n")
+    with pytest.raises(ValueError, match="repeats row"):
+        build_parts(raw, "", "=== dense | https://y.org/q | layers=2-3-1\na 2 3 1 NET please\n")
+
+
+def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
+    assert step_in_labels("claim is received", ["Receive claim"])
+    assert step_in_labels("Process queries", ["processing query"])
+    assert not step_in_labels("Store results", ["Store"])

@@ -1,7 +1,7 @@
 """Build the outside-written request corpora: dev.csv and blind.csv from `raw.txt`, blind2.csv from
 `raw2.txt`.
 
-Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2}.csv)
+Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2,blind3,blind4}.csv)
 
 `raw.txt` is the collection log: one record per `=== kind | source | field=value | ...` header,
 the request text below it exactly as written at the source (trimmed at its ends only). The split is
@@ -11,6 +11,13 @@ a second hash of that id is odd, so adding rows never moves an existing row betw
 `raw2.txt` (same format) is release 2's collection: every one of its rows is blind (`blind2.csv`,
 measured once per release, never tuned on). A row of raw2.txt that repeats a row of raw.txt (same
 text after lower-casing and dropping everything but letters and digits) is refused.
+
+`raw3-nets.txt` (dense and CNN rows) and `raw3-flows.txt` (pipelines and processes), same format, are
+release 3's collection: every row is blind, split by SOURCE into `blind3.csv` and `blind4.csv` (a hash
+of the source's repository or web host), so the two parts share no source. blind3 measures the reader
+as it stood when they were collected; blind4 is kept for the release after the next reader change.
+A release-3 row that repeats a row of an earlier log, or whose repository/host an earlier log
+already used, is refused.
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw.txt"
 RAW2 = HERE / "raw2.txt"
+RAW3 = (HERE / "raw3-nets.txt", HERE / "raw3-flows.txt")
 SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
-PARTS = (*SPLIT_PARTS, "blind2")   # blind2: every row of raw2.txt
+SOURCE_PARTS = ("blind3", "blind4")  # release 3's rows, split by source
+PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS)   # blind2: every row of raw2.txt
 KINDS = ("dense", "cnn", "pipeline", "process")
 COLUMNS = ("id", "kind", "request", "source", "layers", "blocks", "steps", "decision", "loop", "edges")
 _HEADER = re.compile(r"^=== (?P<kind>\w+) \| (?P<source>[^|]+?)(?: \| (?P<rest>.*))?$")
@@ -54,6 +63,29 @@ def row_id(kind: str, text: str) -> str:
 def part_of(row_id_: str) -> str:
     """'dev' or 'blind', from a hash of the id alone (stable as rows are added)."""
     return SPLIT_PARTS[int(hashlib.sha256(f"split:{row_id_}".encode()).hexdigest(), 16) % 2]
+
+
+def source_key(source: str) -> str:
+    """What 'the same source' means: a GitHub repository (`repo:owner/name ...`) or a web host
+    without `www.` (`https://www.x.com/a` -> `x.com`), lower case."""
+    source = source.strip().lower()
+    repo = re.match(r"repo:\s*([^\s]+)", source)
+    if repo:
+        return repo.group(1).rstrip("/")
+    host = re.match(r"[a-z]+://([^/\s]+)", source)
+    key = host.group(1) if host else source.split()[0] if source else ""
+    key = key.removeprefix("www.")
+    if key in ("github.com", "raw.githubusercontent.com", "gist.github.com"):
+        path = re.match(r"[a-z]+://[^/]+/([^/\s]+)/([^/\s#?]+)", source)
+        if path:
+            return f"{path.group(1)}/{path.group(2)}"
+    return key
+
+
+def source_part(source: str) -> str:
+    """'blind3' or 'blind4', from a hash of the row's source key (a source's rows stay together)."""
+    digest = hashlib.sha256(f"source-split:{source_key(source)}".encode()).hexdigest()
+    return SOURCE_PARTS[int(digest, 16) % 2]
 
 
 def parse_raw(text: str) -> list[Row]:
@@ -122,15 +154,31 @@ def normalised(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
-def build_parts(raw: str, raw2: str) -> dict[str, list[Row]]:
-    """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text."""
-    rows, rows2 = parse_raw(raw), parse_raw(raw2)
+def build_parts(raw: str, raw2: str, raw3: str = "") -> dict[str, list[Row]]:
+    """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text,
+    blind3/blind4 = release 3's text (both raw3 logs joined) split by source."""
+    rows, rows2, rows3 = parse_raw(raw), parse_raw(raw2), parse_raw(raw3)
     old = {normalised(r.request): r.id for r in rows}
     for row in rows2:
         if normalised(row.request) in old:
             raise ValueError(f"raw2 row {row.id} repeats raw.txt row {old[normalised(row.request)]}: "
                              f"{row.request[:60]!r}")
-    return {**split(rows), "blind2": rows2}
+    old.update({normalised(r.request): r.id for r in rows2})
+    used = {source_key(r.source): r.id for r in (*rows, *rows2)}
+    for row in rows3:
+        if normalised(row.request) in old:
+            raise ValueError(f"release-3 row {row.id} repeats row {old[normalised(row.request)]}: "
+                             f"{row.request[:60]!r}")
+        if source_key(row.source) in used:
+            raise ValueError(f"release-3 row {row.id}: source {source_key(row.source)!r} was already used "
+                             f"by row {used[source_key(row.source)]} of an earlier log")
+    return {**split(rows), "blind2": rows2,
+            **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS}}
+
+
+def read_raw3() -> str:
+    """Both release-3 logs joined (a missing one reads as empty)."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in RAW3 if p.exists())
 
 
 def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
@@ -142,7 +190,7 @@ def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"))
+    parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3())
     for part, part_rows in parts.items():
         target = HERE / f"{part}.csv"
         tmp = target.with_suffix(".csv.tmp")
