@@ -5,11 +5,14 @@ documented. No accuracy is measured here."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import pytest
 
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, sizes_match, step_in_labels)
-from benchmarks.outside.build import (read_raw3, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, read_raw3, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -158,3 +161,27 @@ def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
     assert not step_in_labels("Store results", ["Store"])
+
+
+def test_every_raw3_nets_row_has_a_source_and_an_expected_structure_for_its_kind(parts):
+    """Release 3's dense/CNN log: every row is sourced, is dense or cnn, fixes a structure in the notation of
+    README.md (dense: >= 2 sizes, each a number or '*'; cnn: >= 2 blocks), uses no other kind's fields, keeps to
+    at most 4 rows per source, and is built into the blind part its source hashes to."""
+    rows = parse_raw(RAW3[0].read_text(encoding="utf-8"))
+    assert len(rows) >= 100 and {r.kind for r in rows} == {"dense", "cnn"}
+    block = re.compile(r"Conv( \d+x\d+)?( \d+)?|Pool( \d+x\d+)?|Flatten|Dense( \d+)?")
+    for row in rows:
+        assert row.source.strip() and row.request.strip(), row.id
+        assert not (row.steps or row.decision or row.loop or row.edges), row.id
+        if row.kind == "dense":
+            sizes = row.layers.split("-")
+            assert not row.blocks and len(sizes) >= 2, row.id
+            assert all(s == "*" or (s.isdigit() and int(s) > 0) for s in sizes), (row.id, row.layers)
+        else:
+            blocks = [b.strip() for b in row.blocks.split(">")]
+            assert not row.layers and len(blocks) >= 2, row.id
+            assert all(block.fullmatch(b) for b in blocks), (row.id, row.blocks)
+    assert max(Counter(source_key(r.source) for r in rows).values()) <= 4
+    built = {part: {r["id"] for r in parts[part]} for part in ("blind3", "blind4")}
+    for row in rows:
+        assert row.id in built[source_part(row.source)], row.id
