@@ -185,3 +185,27 @@ def test_every_raw3_nets_row_has_a_source_and_an_expected_structure_for_its_kind
     built = {part: {r["id"] for r in parts[part]} for part in ("blind3", "blind4")}
     for row in rows:
         assert row.id in built[source_part(row.source)], row.id
+
+def test_every_raw3_flows_row_has_a_source_and_an_expected_structure_for_its_kind():
+    """raw3-flows.txt (release 3's pipelines and processes): every row is sourced, has >= 2 steps that occur in its
+    own text, 0/1 decision and loop, edges that name its steps; many small sources (<= 4 rows each); every row lands in
+    the blind3/blind4 part its source hashes to."""
+    rows = parse_raw((RAW.parent / "raw3-flows.txt").read_text(encoding="utf-8"))
+    assert len(rows) >= 150 and {r.kind for r in rows} == {"pipeline", "process"}
+    per_source: dict[str, int] = {}
+    for row in rows:
+        assert row.source.strip() and row.request.strip(), row.id
+        assert not row.layers and not row.blocks, row.id
+        assert row.decision in ("0", "1") and row.loop in ("0", "1"), row.id
+        steps = [s.strip() for s in row.steps.split(";")]
+        assert len(steps) >= 2 and all(steps), row.id
+        text = " ".join(row.request.lower().split())
+        assert all(" ".join(s.lower().split()) in text for s in steps), row.id
+        for edge in filter(None, (e.strip() for e in row.edges.split(";"))):
+            a, _, b = edge.partition(">")
+            assert a.strip() in steps and b.strip() in steps, (row.id, edge)
+        per_source[source_key(row.source)] = per_source.get(source_key(row.source), 0) + 1
+    assert len(per_source) >= 60 and max(per_source.values()) <= 4
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3())
+    for row in rows:
+        assert row.id in {r.id for r in built[source_part(row.source)]}, row.id

@@ -154,10 +154,14 @@ def normalised(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
-def build_parts(raw: str, raw2: str, raw3: str = "") -> dict[str, list[Row]]:
+def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = ()) -> dict[str, list[Row]]:
     """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text,
-    blind3/blind4 = release 3's text (both raw3 logs joined) split by source."""
-    rows, rows2, rows3 = parse_raw(raw), parse_raw(raw2), parse_raw(raw3)
+    blind3/blind4 = release 3's rows (each raw3 log parsed on its own, rows joined) split by source."""
+    texts3 = (raw3,) if isinstance(raw3, str) else raw3
+    rows, rows2 = parse_raw(raw), parse_raw(raw2)
+    rows3 = [row for text in texts3 for row in parse_raw(text)]
+    if len({r.id for r in rows3}) != len(rows3):
+        raise ValueError("a release-3 request appears twice across the raw3 logs")
     old = {normalised(r.request): r.id for r in rows}
     for row in rows2:
         if normalised(row.request) in old:
@@ -176,9 +180,9 @@ def build_parts(raw: str, raw2: str, raw3: str = "") -> dict[str, list[Row]]:
             **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS}}
 
 
-def read_raw3() -> str:
-    """Both release-3 logs joined (a missing one reads as empty)."""
-    return "\n".join(p.read_text(encoding="utf-8") for p in RAW3 if p.exists())
+def read_raw3() -> tuple[str, ...]:
+    """The text of each release-3 log (a missing one is left out)."""
+    return tuple(p.read_text(encoding="utf-8") for p in RAW3 if p.exists())
 
 
 def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
