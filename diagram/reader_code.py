@@ -31,6 +31,9 @@ _CALL = re.compile(
     r"(?<![\w])(?:(?:torch\.)?nn\.|(?:tf\.)?(?:keras\.)?layers\.|keras\.)?"
     r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|[A-Z]\w{0,20}Conv[123]D|"
     r"(?<=nn\.)(?:Conv|max_pool|avg_pool)|"
+    r"(?:Global|Adaptive)(?:Max|Avg|Average)Pool(?:ing)?[123][dD]|"
+    r"(?:convolution[123]d|(?:max|average|globalMax|globalAverage)Pooling[123]d|fullyConnected|imageInput|featureInput)Layer|"
+    r"(?:Conv[123]D|Dense|MaxPool[123]D|Pool)Layer|"
     r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
@@ -38,13 +41,21 @@ _CALL = re.compile(
     r"Input|InputLayer)[ \t]?\(")
 _JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense"}
 # old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
-_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Flatten|Dense)\)?"
+_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Glob\w{0,20}|Flatten|Dense)\)?"
                       r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
 # torchinfo rows: "├─Conv2d: 1-1      [1, 6, 28, 28]      156"
 _TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatten|Linear):[ \t]*\d{1,3}-\d{1,3}"
                         r"[ \t]+\[(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\]"
                         r"(?:[ \t]+\[(?P<out>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\])?")
-_HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
+# pytorch-summary rows: "Conv2d-1         [-1, 64, 224, 224]           1,792"
+_TORCHSUMMARY = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Adaptive\w{0,12}Pool[123]d|Flatten|Linear)-\d{1,3}"
+                           r"[ \t]+\[-1,[ \t]*(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){0,3})\]")
+# weight matrices and example inputs made by array constructors: "tf.random_normal([784, 300])",
+# "Tensor::zeros((100, 784), ...)", "'fc1.weight' (120, 400)", "x = jnp.empty((4, 28, 28, 1))"
+_ARRAY = re.compile(r"(?P<ctor>\b(?:zeros|ones|empty|randn?|random_normal|truncated_normal|normal|uniform|"
+                    r"glorot_\w{1,10}|xavier_\w{1,10})|\bweights?\b['\"]?)[ \t]*[(:=]?[ \t]*\(?[ \t]*[\[(][ \t]*"
+                    r"(?P<dims>\d{1,7}(?:[ \t]*,[ \t]*\d{1,7}){0,3})[ \t]*,?[ \t]*[\])]")
+_HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*(?:[\[(]([\d, \t]{1,120})[\])]|(\d{1,7})[ \t]*(?=[,)\n]|$))")
 _INT = re.compile(r"\d{1,7}")
 _NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
 _MATLAB_NET = re.compile(r"\b(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)[ \t]*\([ \t]*\[?([\d, \t]{1,80})\]?")
@@ -158,7 +169,8 @@ def _shape(value: str | None, env: dict[str, int] | None = None) -> tuple[int, .
     if value is None:
         return ()
     inner = re.sub(r"^c?[\[(]|[\])]$", "", value.strip())
-    parts = [p for p in (x.strip() for x in inner.split(",")) if p]
+    inner = re.sub(r"^[ \t]*(?:None|-1)[ \t]*,", "", inner)  # (None, 1, 28, 28): the batch dimension
+    parts = [p for p in (x.strip() for x in (inner.split(",") if "," in inner else inner.split())) if p]
     sizes = [_number(p, env) for p in parts]
     return tuple(sizes) if sizes and all(s is not None for s in sizes) else ()  # type: ignore[misc]
 
@@ -185,9 +197,38 @@ def _arrow(value: str | None, env: dict[str, int]) -> tuple[int | None, int | No
     return _number(a, env), _number(b, env)
 
 
+def _layer_object(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int]) -> Layer | None:
+    """A layer built by an `XLayer(...)` constructor: MATLAB's (`convolution2dLayer(3, 8)`: kernel,
+    filters; `fullyConnectedLayer(10)`; `imageInputLayer([28 28 1])`) or Lasagne's, whose first
+    argument is the incoming layer (`DenseLayer(l_hid, 500)`, `Conv2DLayer(l_in, 32, 5)`)."""
+    pos = positional + [None] * 3  # type: ignore[list-item]
+    low = name.lower()
+    if name[0].isupper() and pos[0] is not None and re.fullmatch(r"[A-Za-z_][\w.]{0,40}", pos[0]) and pos[0] not in env:
+        pos = pos[1:]  # Lasagne: the incoming layer first
+        if "conv" in low:
+            return Layer("conv", _number(keywords.get("num_filters") or pos[0], env),
+                         _kernel(keywords.get("filter_size") or pos[1], env))
+        if "pool" in low:
+            return Layer("pool", kernel=_kernel(keywords.get("pool_size") or pos[0], env) or "2x2", pool="Max")
+        return Layer("dense", _number(keywords.get("num_units") or pos[0], env))
+    if "input" in low:
+        shape = _shape(pos[0], env)
+        return Layer("input", input_size=_product(shape), shape=shape if len(shape) > 1 else ()) if shape else None
+    if "convolution" in low:
+        return Layer("conv", _number(pos[1], env), _kernel(pos[0], env))
+    if "pooling" in low:
+        glob = low.startswith("global")
+        return Layer("pool", kernel="" if glob else _kernel(pos[0], env) or "2x2", pool="Avg" if "average" in low else "Max")
+    return Layer("dense", _number(pos[0], env))
+
+
 def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int] | None = None,
            flux: bool = False) -> Layer | None:
     env = env or {}
+    if name.endswith("Layer") and name not in ("FullyConnectedLayer", "SoftmaxLayer", "ConvPoolLayer", "InputLayer"):
+        return _layer_object(name, positional, keywords, env)
+    if name.startswith(("Global", "Adaptive")):  # GlobalAveragePooling2D(), AdaptiveAvgPool2d(1): no kernel
+        return Layer("pool", pool="Max" if "Max" in name else "Avg")
     if name[:1].islower() and not name.startswith("layer_"):  # tf.layers.dense, tf.layers.max_pooling2d
         low = name.lower().replace("_", "")
         name = _JS_NAMES.get(low) or ("AveragePooling2D" if low.startswith(("averagepool", "avgpool")) else "MaxPooling2D")
@@ -230,9 +271,14 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
         return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name or "Mean" in name else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
-    if torch and not lazy:  # Linear(in, out)
+    if torch and not lazy and (pos[1] is not None or keywords.get("out_features")):  # Linear(in, out)
         return Layer("dense", _number(keywords.get("out_features") or pos[1], env),
                      input_size=_number(keywords.get("in_features") or pos[0], env))
+    if torch and not lazy:  # hk.Linear(64): the output size only
+        return Layer("dense", _number(keywords.get("output_size") or pos[0], env))
+    if pos[1] is not None and _number(pos[1], env) is not None and _number(pos[0], env) is not None and \
+            not keywords.get("units"):  # MindSpore nn.Dense(16 * 4 * 4, 120): in, out
+        return Layer("dense", _number(pos[1], env), input_size=_number(pos[0], env))
     pair = _arrow(pos[0], env)
     if pair is not None:  # Flux: Dense(784 => 32, relu)
         return Layer("dense", pair[1], input_size=pair[0])
@@ -244,7 +290,7 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
 
 
 _SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
-_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(")
+_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
 _SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
                         r"\bF\.(?P<pool>max|avg)_pool[12]d[ \t]?\(")
@@ -370,7 +416,7 @@ def code_layers(text: str) -> list[Layer]:
             if owner:
                 named[owner.group(1)] = layer
     if not layers:
-        layers = _builders(text, env) or _typed_layers(text, env)
+        layers = _builders(text, env) or _typed_layers(text, env) or _weight_chain(text)
     ran = _forward_order(text, named, env)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + ran
@@ -382,10 +428,50 @@ def code_layers(text: str) -> list[Layer]:
         out.append(_summary_layer(m.group("name"), dims[1] if len(dims) > 1 else None, dims[-1], "Avg"))
     if out:
         return out
+    for m in _TORCHSUMMARY.finditer(text):
+        dims = [int(d) for d in _INT.findall(m.group("dims"))]
+        out.append(_summary_layer(m.group("name"), dims[0], dims[0], "Av"))
+    if out:
+        return out
     for m in _SUMMARY.finditer(text):
         dims = [int(d) for d in _INT.findall(m.group("dims"))]
         out.append(_summary_layer(m.group("name"), dims[-1], dims[-1], "Average"))
     return out
+
+
+def _arrays(text: str) -> list[tuple[int, ...]]:
+    """The shapes of the arrays a text makes (weights, inputs), in order; at most MAX_PLAN_NODES."""
+    return [tuple(int(d) for d in _INT.findall(m.group("dims"))) for m in _ARRAY.finditer(text)][:MAX_PLAN_NODES]
+
+
+def _weight_chain(text: str) -> list[Layer]:
+    """The layers a text's weight matrices make when they chain ("W1 = zeros([784, 300])", "W2 =
+    zeros([300, 10])": in, out; Candle/PyTorch weights (out, in): "(100, 784)", "(10, 100)");
+    4-d weights (out, in, kh, kw) are convolutions ("'conv1.weight' (6, 1, 5, 5)"). Empty unless
+    at least two matrices chain, every one of them."""
+    shapes = [s for s in _arrays(text) if len(s) in (2, 4)]
+    convs = [Layer("conv", s[0], f"{s[2]}x{s[3]}") for s in shapes if len(s) == 4]
+    mats = [s for s in shapes if len(s) == 2]
+    if len(mats) < 2 or (convs and shapes.index(mats[0]) < len(convs)):
+        return convs + [Layer("dense", m[0]) for m in mats] if convs else []
+    if all(a[1] == b[0] for a, b in zip(mats, mats[1:])):  # (in, out)
+        sizes = [mats[0][0]] + [m[1] for m in mats]
+    elif all(a[0] == b[1] for a, b in zip(mats, mats[1:])):  # (out, in)
+        sizes = [mats[0][1]] + [m[0] for m in mats]
+    else:
+        return []
+    return convs + [Layer("dense", size, input_size=sizes[0] if i == 0 else None) for i, size in enumerate(sizes[1:])]
+
+
+def _example_input(text: str) -> int | None:
+    """The feature size of the first example batch a text makes ("jnp.ones((32, 10))": 10,
+    "jnp.empty((4, 28, 28, 1))": 784), or None."""
+    for m in _ARRAY.finditer(text):
+        if m.group("ctor").startswith("weight"):
+            continue
+        dims = [int(d) for d in _INT.findall(m.group("dims"))]
+        return _product(tuple(dims[1:])) if len(dims) >= 2 else None
+    return None
 
 
 def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str) -> Layer:
@@ -393,8 +479,10 @@ def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str)
     when the name starts with `avg_prefix`), a flatten, else a dense layer of `units`."""
     if name.startswith("Conv"):
         return Layer("conv", channels)
-    if "Pool" in name:
-        return Layer("pool", pool="Avg" if name.startswith(avg_prefix) else "Max")
+    if name.startswith("Adaptive"):
+        return Layer("pool", pool="Avg" if "Avg" in name else "Max")
+    if "Pool" in name or name.startswith("Glob"):
+        return Layer("pool", pool="Avg" if name.startswith(avg_prefix) or "Av" in name else "Max")
     if name == "Flatten":
         return Layer("flatten")
     return Layer("dense", units)
@@ -431,6 +519,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         built = _BUILT.search(text) if first_in is None else None
         if built:  # model.build(input_shape=(None, 4))
             first_in = int(built.group(1))
+        elif first_in is None:  # x = jnp.ones((32, 10)); model(x)
+            first_in = _example_input(text)
         if len(dense) == 1 and first_in is None and not prose:
             return None  # one Dense(10) says too little to draw
         sizes = [first_in] + [layer.size for layer in dense]
@@ -439,7 +529,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
         net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
         if hidden:
-            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1))), None]
+            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1) or hidden.group(2))), None]
         elif newff:
             sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
         elif net:
