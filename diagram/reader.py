@@ -63,7 +63,7 @@ from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
 
 _CNN = re.compile(r"\b(conv(?:olution\w*|\d|\s*\d|2d)?|(?:max|avg|average)?\s*pool(?:ing|\d)?|kernels?|stride|"
-                  r"\d+\s*[x×]\s*\d+)\b", re.I)
+                  r"\d+\s*[x×]\s*\d+|(?:conv|pool)\d{1,2}[x×]\d{1,2})\b", re.I)
 _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|ann|dense|fully[- ]?connected|fc|feed[- ]?forward|"
                     r"autoencoder|deep learning model|dl model|hidden|sequential|linear|network layers|"
                     r"layer sizes|neurons?|layers|units|dimensions?|dims?|widths?|nodes?)\b", re.I)

@@ -545,7 +545,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
-_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
+_PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
                          r"\band[ \t]+(?=(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
 _CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -650,6 +650,11 @@ def _expand_blocks(m: re.Match) -> str:
     return ", ".join(parts * times)
 
 
+_GLUED = re.compile(r"(?i)(?<=conv|pool)(?=\d{1,2}[x×]\d{1,2}\b)|(?<=conv2d|pool2d)(?=\d{1,2}[x×]\d{1,2}\b)")
+_BLOCK_NAME = r"(?:\[?(?:conv\w{0,8}|\w{0,7}pool\w{0,6}|fc|dense|flatten|linear)\]?)"
+_HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?![\w-])")
+
+
 def read_cnn_words(text: str) -> Plan | None:
     """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
     a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
@@ -657,6 +662,8 @@ def read_cnn_words(text: str) -> Plan | None:
     body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
+    body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name
+    body = _HYPHENS.sub(lambda m: m.group().replace("-", ", ").replace("[", "").replace("]", ""), body)  # "conv-conv-pool", "conv-conv-conv-[conv]-pool": one block per name
     body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
     body = _CONV_LIST.sub(_conv_list, body)
     body = _EACH_FOLLOWED.sub(_each_followed, body)

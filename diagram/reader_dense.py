@@ -17,6 +17,7 @@ import difflib
 import re
 
 from diagram.plan import MAX_LAYERS
+from diagram.reader_code import UNSTATED
 from diagram.reader_text import clean
 
 
@@ -60,7 +61,11 @@ _SUBSCRIPT = re.compile(r"\\[()\[\]]|\$|\b[a-z]_\{?\d{1,3}\}?|\b[xyh]\d{1,3}\b(?
 _NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b(?![ \t]*[:=(])")
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s)\]>\"']{1,300}")
+
+
 def normalise(text: str) -> str:
+    text = _URL.sub(" ", text)  # "(https://.../2016/03/29/...)": a link's numbers are no sizes
     text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
@@ -326,4 +331,7 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
         return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+    if hidden and len(hidden) + 2 <= MAX_LAYERS and re.search(r"\bhidden\s+layers?\b", text):
+        # "four hidden layers with 500 neurons in each layer": the sizes the text leaves out drawn as UNSTATED nodes
+        return (inputs[0] if inputs else UNSTATED, *hidden, outputs[-1] if outputs else UNSTATED)
     return None
