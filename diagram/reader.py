@@ -159,7 +159,9 @@ def read_request(request: str) -> Plan | None:
     kind = request_kind(request)
     if kind == "cnn":
         cnn = read_cnn_words(request)
-        return cnn if cnn is not None and fits(cnn) else None
+        if cnn is not None or not re.search(r"\d[x×]\d", request):
+            return cnn if cnn is not None and fits(cnn) else None
+        kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)

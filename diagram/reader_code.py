@@ -436,7 +436,7 @@ def code_layers(text: str) -> list[Layer]:
     for m in _SUMMARY.finditer(text):
         dims = [int(d) for d in _INT.findall(m.group("dims"))]
         out.append(_summary_layer(m.group("name"), dims[-1], dims[-1], "Average"))
-    return out
+    return out or _table_layers(text)
 
 
 def _arrays(text: str) -> list[tuple[int, ...]]:
@@ -472,6 +472,70 @@ def _example_input(text: str) -> int | None:
         dims = [int(d) for d in _INT.findall(m.group("dims"))]
         return _product(tuple(dims[1:])) if len(dims) >= 2 else None
     return None
+
+
+_TABLE_TYPES = (("conv", re.compile(r"conv", re.I)), ("pool", re.compile(r"pool|subsampl", re.I)),
+                ("flatten", re.compile(r"flatten", re.I)),
+                ("dense", re.compile(r"\b(?:dense|fully[ -]?connected|fc\d{0,2}|linear|output|softmax)\b", re.I)),
+                ("input", re.compile(r"\binput\b", re.I)))
+_TABLE_SIZE = re.compile(r"(?<![\w.])(\d{1,7})(?![\w.]|[ \t]*[x×X][ \t]*\d)")
+_TABLE_KERNEL = re.compile(r"(\d{1,3})[ \t]*[x×X][ \t]*(\d{1,3})")
+
+
+def _table_layers(text: str) -> list[Layer]:
+    """The layers of a table with a row per layer and cells split by '|' (markdown, wiki): the type
+    from the cell naming one ("Convolution", "Max pooling", "Fully Connected"), filters from a
+    "Maps"/"Filters"/"Channels" column, kernels from a "Kernel" column, units from a "Neurons"/"Units"/
+    "Size" column. A table written from the output down to the input is read bottom-up. A table of
+    no convolution or pooling whose first row is no input starts with an unstated input."""
+    lines = [line for line in text.split("\n")[: MAX_PLAN_NODES * 3] if line.count("|") >= 2]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+    rows = [row for row in rows if not all(re.fullmatch(r"[-:=+ \t]*", cell) for cell in row)]
+    if len(rows) < 3:
+        return []
+    header = [cell.lower() for cell in rows[0]]
+    if not any(re.search(r"\blayers?\b|\btype\b", name) for name in header):
+        return []  # a table of something else ("Stage | Input | Output")
+
+    def column(pattern: str) -> int | None:
+        return next((i for i, name in enumerate(header) if re.search(pattern, name)), None)
+    maps, kernel_col = column(r"maps|filters|channels|depth"), column(r"kernel|filter size|window")
+    units = column(r"neurons|units|nodes|size|width")
+    layers: list[Layer] = []
+    for row in rows[1:]:
+        typed = next(((kind, i) for i, cell in enumerate(row) for kind, pattern in _TABLE_TYPES
+                      if pattern.search(cell)), None)
+        if typed is None:
+            if units is None or units >= len(row) or not _TABLE_SIZE.search(row[units]):
+                continue
+            typed = ("dense", -1)
+        kind = typed[0]
+
+        def cell(i: int | None) -> str:
+            return row[i] if i is not None and i < len(row) and i != typed[1] else ""
+        kernel = _TABLE_KERNEL.search(cell(kernel_col))
+        k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+        if kind == "conv":
+            size = _TABLE_SIZE.findall(cell(maps))
+            layers.append(Layer("conv", int(size[-1]) if size else None, k))
+        elif kind == "pool":
+            layers.append(Layer("pool", kernel=k, pool="Avg" if re.search(r"av", row[typed[1]], re.I) else "Max"))
+        elif kind == "flatten":
+            layers.append(Layer("flatten"))
+        elif kind == "input":
+            dims = _TABLE_KERNEL.search(" ".join(row))
+            size = _TABLE_SIZE.findall(cell(units))
+            shape = (int(dims.group(1)), int(dims.group(2))) if dims else ((int(size[-1]),) if size else ())
+            layers.append(Layer("input", input_size=_product(shape), shape=shape if len(shape) > 1 else ()))
+        else:
+            size = _TABLE_SIZE.findall(cell(units))
+            layers.append(Layer("dense", int(size[-1]) if size else None))
+    if len(layers) >= 2 and layers[-1].kind == "input" or (layers and layers[0].kind == "dense" and
+                                                          any(layer.kind in ("conv", "pool") for layer in layers)):
+        layers = layers[::-1]  # written from the output down
+    if layers and not any(layer.kind in ("conv", "pool", "input") for layer in layers):
+        layers = [Layer("input")] + layers  # no input row: its size is unstated
+    return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
 
 
 def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str) -> Layer:

@@ -285,6 +285,10 @@ def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: 
     return sizes
 
 
+_SIZE_LINE = re.compile(r"(?m)^[ \t]*(\d{1,7})(?:[ \t]*x[ \t]*(\d{1,4}))?(?:[ \t]+(?:neurons?|units?|nodes?))?[ \t]*$")
+_DENSE_WORD = re.compile(r"\b(?:neurons?|units?|autoencoders?|mlp|perceptron|neural|network|layers?)\b")
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -331,6 +335,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
         return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+    lines = _SIZE_LINE.findall(text)
+    if len(lines) >= 3 and _DENSE_WORD.search(text):  # a layer per line: "28x28\n1000 neurons\n500 neurons\n..."
+        return tuple(int(a) * int(b or 1) for a, b in lines)
     if hidden and len(hidden) + 2 <= MAX_LAYERS and re.search(r"\bhidden\s+layers?\b", text):
         # "four hidden layers with 500 neurons in each layer": the sizes the text leaves out drawn as UNSTATED nodes
         return (inputs[0] if inputs else UNSTATED, *hidden, outputs[-1] if outputs else UNSTATED)
