@@ -159,8 +159,9 @@ def read_request(request: str) -> Plan | None:
     kind = request_kind(request)
     if kind == "cnn":
         cnn = read_cnn_words(request)
-        if cnn is not None or not re.search(r"\d[x×]\d", request):
-            return cnn if cnn is not None and fits(cnn) else None
+        sizes = read_dense(request) if cnn is None and re.search(r"\d[x×]\d", request) else None
+        if not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
+            return cnn if cnn is not None and fits(cnn) else None  # (a shape "32x32x3" is no chain of layers)
         kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
     plan: Plan | None = None
     if kind == "dense":

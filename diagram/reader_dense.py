@@ -289,6 +289,10 @@ _SIZE_LINE = re.compile(r"(?m)^[ \t]*(\d{1,7})(?:[ \t]*x[ \t]*(\d{1,4}))?(?:[ \t
 _DENSE_WORD = re.compile(r"\b(?:neurons?|units?|autoencoders?|mlp|perceptron|neural|network|layers?)\b")
 
 
+_END_WORD = r"\b(?:inputs?|outputs?|features?|classes|pixels|labels|targets?)\b"
+_END_NUMBER = re.compile(rf"\d[^.\n]{{0,30}}{_END_WORD}|{_END_WORD}[^.\n]{{0,30}}\d")
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -338,7 +342,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     lines = _SIZE_LINE.findall(text)
     if len(lines) >= 3 and _DENSE_WORD.search(text):  # a layer per line: "28x28\n1000 neurons\n500 neurons\n..."
         return tuple(int(a) * int(b or 1) for a, b in lines)
-    if hidden and len(hidden) + 2 <= MAX_LAYERS and re.search(r"\bhidden\s+layers?\b", text):
-        # "four hidden layers with 500 neurons in each layer": the sizes the text leaves out drawn as UNSTATED nodes
-        return (inputs[0] if inputs else UNSTATED, *hidden, outputs[-1] if outputs else UNSTATED)
+    if hidden and not inputs and not outputs and len(hidden) + 2 <= MAX_LAYERS and \
+            re.search(r"\bhidden\s+layers?\b", text) and not _END_NUMBER.search(text):
+        # "four hidden layers with 500 neurons in each layer", no number near an input or output word:
+        # the input and output the text leaves out are drawn as UNSTATED nodes
+        return (UNSTATED, *hidden, UNSTATED)
     return None

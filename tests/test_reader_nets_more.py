@@ -127,6 +127,15 @@ def test_hidden_sizes_without_input_or_output_draw_those_ends_unstated():
         f"# layers {UNSTATED}-64-64-64-{UNSTATED}"
 
 
+def test_guards_an_image_shape_chain_and_a_stated_end_are_not_read_as_unstated_layers():
+    shapes = read_request("feature maps of a small convnet: 64x64x3 → 64x64x8 → 32x32x8 → 256 → 5")
+    assert shapes is None or shapes.line() != "# layers 64-64-3"
+    # an end is told (a number beside "output"), only not read: no made-up ends
+    assert not line("one hidden layer of 7 nodes and a 3-class softmax output").startswith(f"# layers {UNSTATED}-")
+    assert line("two hidden layers with 20 neurons each and sigmoid activations") == \
+        f"# layers {UNSTATED}-20-20-{UNSTATED}"
+
+
 def test_cnn_chains_with_other_arrows_hyphens_and_glued_kernels():
     assert line("Image ⇒ Conv2D ⇒ MaxPool ⇒ Flatten ⇒ Dense") == "# layers Input > Conv > MaxPool > Flatten > Dense"
     assert line("Block A: conv-conv-pool\nBlock B: conv-pool") == \
