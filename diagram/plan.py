@@ -56,12 +56,24 @@ class PlannedNode:
     elided: int = 0
 
 
-def schematic(label: str, size: int) -> tuple[str, ...]:
-    """The drawn labels of a dense layer of `size` nodes: all of them up to MAX_LAYER_NODES, else
-    the first SCHEMATIC_HEAD, an ellipsis node ("... 784") and the last."""
-    if size <= MAX_LAYER_NODES:
+def schematic(label: str, size: int, cap: int = MAX_LAYER_NODES, head: int = SCHEMATIC_HEAD) -> tuple[str, ...]:
+    """The drawn labels of a dense layer of `size` nodes: all of them up to `cap`, else the first
+    `head`, an ellipsis node ("... 784") and the last."""
+    if size <= cap:
         return (label,) * size
-    return (label,) * SCHEMATIC_HEAD + (f"{ELLIPSIS} {size}", label)
+    return (label,) * head + (f"{ELLIPSIS} {size}", label)
+
+
+def _schematics(labels: list[str], sizes: tuple[int, ...]) -> tuple[tuple[str, ...], ...]:
+    """A dense net's drawn ranks: wide layers as schematics; when that draws more than MAX_PLAN_NODES
+    (784-128-64-12-3-12-64-128-784), every layer over the largest cap that fits as a short schematic
+    (first node, "... 128", last), so a deep wide net is drawn with every size written, not refused."""
+    ranks = tuple(schematic(label, size) for label, size in zip(labels, sizes))
+    for cap in range(MAX_LAYER_NODES, 2, -1):
+        if sum(map(len, ranks)) <= MAX_PLAN_NODES:
+            break
+        ranks = tuple(schematic(label, size, cap, 1) for label, size in zip(labels, sizes))
+    return ranks
 
 
 @dataclass(frozen=True)
@@ -96,8 +108,8 @@ class Plan:
         if not all(1 <= s <= MAX_LAYER_SIZE for s in sizes):
             raise ValueError(f"a dense layer has 1 to {MAX_LAYER_SIZE:,} nodes, got {sizes}")
         labels = ["Input"] + [f"Hidden {i}" for i in range(1, len(sizes) - 1)] + ["Output"]
-        return Plan(DENSE, tuple(schematic(label, size) for label, size in zip(labels, sizes)),
-                    widths=sizes if max(sizes) > MAX_LAYER_NODES else ())
+        ranks = _schematics(labels, sizes)
+        return Plan(DENSE, ranks, widths=sizes if tuple(map(len, ranks)) != sizes else ())
 
     @staticmethod
     def chain(labels: list[str] | tuple[str, ...]) -> Plan:
@@ -146,14 +158,15 @@ class Plan:
         nodes = []
         for r, rank in enumerate(self.ranks):
             forward = list(range(firsts[r + 1], firsts[r + 1] + drawn[r + 1])) if r + 1 < len(self.ranks) else []
-            wide = bool(self.widths) and self.widths[r] > MAX_LAYER_NODES
-            elided = self.widths[r] - SCHEMATIC_HEAD - 1 if wide else 0  # all but the head and the last
+            head = len(rank) - 2  # a schematic: its head, the ellipsis node, the last node
+            wide = bool(self.widths) and self.widths[r] > len(rank)
+            elided = self.widths[r] - head - 1 if wide else 0  # all but the head and the last
             for j, label in enumerate(rank):
                 nid = firsts[r] + j
                 if r in self.lanes:
                     forward = [firsts[r + 1] + j]
                 nodes.append(PlannedNode(nid, tuple(sorted(set(forward + back.get(nid, [])))), label,
-                                         elided if elided and j == SCHEMATIC_HEAD else 0))
+                                         elided if elided and j == head else 0))
         return nodes
 
     def n_edges(self) -> int:

@@ -41,7 +41,8 @@ A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every
 number of 7+ digits TOO_BIG, every repeat of a pattern over free text is bounded, the loop-back
-clause is looked for in the last 200 characters, and text over MAX_REQUEST_CHARS reads as nothing;
+clause is looked for in the last 200 characters, and text over MAX_REQUEST_CHARS reads as nothing (pasted code
+and layer tables: only the code reader, up to MAX_CODE_CHARS);
 `benchmarks.bench_reliability` prints the worst case over an adversarial corpus at the limit.
 """
 
@@ -58,11 +59,11 @@ from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
-from diagram.reader_text import MAX_REQUEST_CHARS, clean
+from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
 
 _CNN = re.compile(r"\b(conv(?:olution\w*|\d|\s*\d|2d)?|(?:max|avg|average)?\s*pool(?:ing|\d)?|kernels?|stride|"
-                  r"\d+\s*[x×]\s*\d+)\b", re.I)
+                  r"\d+\s*[x×]\s*\d+|(?:conv|pool)\d{1,2}[x×]\d{1,2})\b", re.I)
 _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|ann|dense|fully[- ]?connected|fc|feed[- ]?forward|"
                     r"autoencoder|deep learning model|dl model|hidden|sequential|linear|network layers|"
                     r"layer sizes|neurons?|layers|units|dimensions?|dims?|widths?|nodes?)\b", re.I)
@@ -141,9 +142,14 @@ def read_request(request: str) -> Plan | None:
     None also for CNNs (left to the model), for structures too big to draw (`plan.fits`) and for
     text over MAX_REQUEST_CHARS.
     """
-    request = clean(request)
-    if not request:
-        return None
+    text, request = request, clean(request)
+    if not request:  # too long for the rules on free text: pasted code and tables are read up to MAX_CODE_CHARS
+        long = clean(text, MAX_CODE_CHARS)
+        try:
+            code = read_code(long) if long else None
+        except ValueError:
+            code = None
+        return code if code is not None and fits(code) else None
     try:
         code = read_code(request, prose=read_dense_or_refused(request) or None)
     except ValueError:  # a structure no plan may state
@@ -153,7 +159,10 @@ def read_request(request: str) -> Plan | None:
     kind = request_kind(request)
     if kind == "cnn":
         cnn = read_cnn_words(request)
-        return cnn if cnn is not None and fits(cnn) else None
+        sizes = read_dense(request) if cnn is None and re.search(r"\d[x×]\d", request) else None
+        if not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
+            return cnn if cnn is not None and fits(cnn) else None  # (a shape "32x32x3" is no chain of layers)
+        kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)
@@ -186,14 +195,16 @@ def explain_request(request: str) -> tuple[Plan | None, str]:
            + REQUEST_EXAMPLES[1] + "') or paste the model's code.")
     if not text:
         return None, "Type a request first. " + how
-    if len(text) > MAX_REQUEST_CHARS:
-        return None, f"The request is {len(text):,} characters; the reader reads at most {MAX_REQUEST_CHARS:,}."
     plan = read_request(text)
+    if plan is None and len(text) > MAX_REQUEST_CHARS:
+        return None, (f"The request is {len(text):,} characters; the reader reads at most {MAX_REQUEST_CHARS:,} "
+                      f"(pasted code: {MAX_CODE_CHARS:,}).")
     if plan is not None:
         what = "layers" if plan.kind != "steps" else "steps"
         unstated: list[int] = []
         if plan.kind == "dense":
-            read_code(clean(text) or "", prose=read_dense_or_refused(text) or None, unstated=unstated)
+            read_code(clean(text) or clean(text, MAX_CODE_CHARS) or "", prose=read_dense_or_refused(text) or None,
+                      unstated=unstated)
         note = (f" {len(unstated)} layer size(s) the code leaves to variables are drawn as {UNSTATED} nodes: "
                 "edit them below." if unstated else "")
         return plan, (f"Read as {plan.describe()}. The {what} below are what gets drawn: edit the line to "

@@ -31,6 +31,9 @@ _CALL = re.compile(
     r"(?<![\w])(?:(?:torch\.)?nn\.|(?:tf\.)?(?:keras\.)?layers\.|keras\.)?"
     r"(?P<name>Lazy(?:Conv[123]d|Linear)|Conv[123][dD]|Convolution2D|SeparableConv2D|[A-Z]\w{0,20}Conv[123]D|"
     r"(?<=nn\.)(?:Conv|max_pool|avg_pool)|"
+    r"(?:Global|Adaptive)(?:Max|Avg|Average)Pool(?:ing)?[123][dD]|"
+    r"(?:convolution[123]d|(?:max|average|globalMax|globalAverage)Pooling[123]d|fullyConnected|imageInput|featureInput)Layer|"
+    r"(?:Conv[123]D|Dense|MaxPool[123]D|Pool)Layer|"
     r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
@@ -38,13 +41,21 @@ _CALL = re.compile(
     r"Input|InputLayer)[ \t]?\(")
 _JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense"}
 # old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
-_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Flatten|Dense)\)?"
+_SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Glob\w{0,20}|Flatten|Dense)\)?"
                       r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
 # torchinfo rows: "├─Conv2d: 1-1      [1, 6, 28, 28]      156"
 _TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatten|Linear):[ \t]*\d{1,3}-\d{1,3}"
                         r"[ \t]+\[(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\]"
                         r"(?:[ \t]+\[(?P<out>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\])?")
-_HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*[\[(]([\d, \t]{1,120})[\])]")
+# pytorch-summary rows: "Conv2d-1         [-1, 64, 224, 224]           1,792"
+_TORCHSUMMARY = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Adaptive\w{0,12}Pool[123]d|Flatten|Linear)-\d{1,3}"
+                           r"[ \t]+\[-1,[ \t]*(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){0,3})\]")
+# weight matrices and example inputs made by array constructors: "tf.random_normal([784, 300])",
+# "Tensor::zeros((100, 784), ...)", "'fc1.weight' (120, 400)", "x = jnp.empty((4, 28, 28, 1))"
+_ARRAY = re.compile(r"(?P<ctor>\b(?:zeros|ones|empty|randn?|random_normal|truncated_normal|normal|uniform|"
+                    r"glorot_\w{1,10}|xavier_\w{1,10})|\bweights?\b['\"]?)[ \t]*[(:=]?[ \t]*\(?[ \t]*[\[(][ \t]*"
+                    r"(?P<dims>\d{1,7}(?:[ \t]*,[ \t]*\d{1,7}){0,3})[ \t]*,?[ \t]*[\])]")
+_HIDDEN_SIZES = re.compile(r"hidden_layer_sizes[ \t]*=[ \t]*(?:[\[(]([\d, \t]{1,120})[\])]|(\d{1,7})[ \t]*(?=[,)\n]|$))")
 _INT = re.compile(r"\d{1,7}")
 _NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
 _MATLAB_NET = re.compile(r"\b(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)[ \t]*\([ \t]*\[?([\d, \t]{1,80})\]?")
@@ -158,7 +169,8 @@ def _shape(value: str | None, env: dict[str, int] | None = None) -> tuple[int, .
     if value is None:
         return ()
     inner = re.sub(r"^c?[\[(]|[\])]$", "", value.strip())
-    parts = [p for p in (x.strip() for x in inner.split(",")) if p]
+    inner = re.sub(r"^[ \t]*(?:None|-1)[ \t]*,", "", inner)  # (None, 1, 28, 28): the batch dimension
+    parts = [p for p in (x.strip() for x in (inner.split(",") if "," in inner else inner.split())) if p]
     sizes = [_number(p, env) for p in parts]
     return tuple(sizes) if sizes and all(s is not None for s in sizes) else ()  # type: ignore[misc]
 
@@ -185,9 +197,38 @@ def _arrow(value: str | None, env: dict[str, int]) -> tuple[int | None, int | No
     return _number(a, env), _number(b, env)
 
 
+def _layer_object(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int]) -> Layer | None:
+    """A layer built by an `XLayer(...)` constructor: MATLAB's (`convolution2dLayer(3, 8)`: kernel,
+    filters; `fullyConnectedLayer(10)`; `imageInputLayer([28 28 1])`) or Lasagne's, whose first
+    argument is the incoming layer (`DenseLayer(l_hid, 500)`, `Conv2DLayer(l_in, 32, 5)`)."""
+    pos = positional + [None] * 3  # type: ignore[list-item]
+    low = name.lower()
+    if name[0].isupper() and pos[0] is not None and re.fullmatch(r"[A-Za-z_][\w.]{0,40}", pos[0]) and pos[0] not in env:
+        pos = pos[1:]  # Lasagne: the incoming layer first
+        if "conv" in low:
+            return Layer("conv", _number(keywords.get("num_filters") or pos[0], env),
+                         _kernel(keywords.get("filter_size") or pos[1], env))
+        if "pool" in low:
+            return Layer("pool", kernel=_kernel(keywords.get("pool_size") or pos[0], env) or "2x2", pool="Max")
+        return Layer("dense", _number(keywords.get("num_units") or pos[0], env))
+    if "input" in low:
+        shape = _shape(pos[0], env)
+        return Layer("input", input_size=_product(shape), shape=shape if len(shape) > 1 else ()) if shape else None
+    if "convolution" in low:
+        return Layer("conv", _number(pos[1], env), _kernel(pos[0], env))
+    if "pooling" in low:
+        glob = low.startswith("global")
+        return Layer("pool", kernel="" if glob else _kernel(pos[0], env) or "2x2", pool="Avg" if "average" in low else "Max")
+    return Layer("dense", _number(pos[0], env))
+
+
 def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int] | None = None,
            flux: bool = False) -> Layer | None:
     env = env or {}
+    if name.endswith("Layer") and name not in ("FullyConnectedLayer", "SoftmaxLayer", "ConvPoolLayer", "InputLayer"):
+        return _layer_object(name, positional, keywords, env)
+    if name.startswith(("Global", "Adaptive")):  # GlobalAveragePooling2D(), AdaptiveAvgPool2d(1): no kernel
+        return Layer("pool", pool="Max" if "Max" in name else "Avg")
     if name[:1].islower() and not name.startswith("layer_"):  # tf.layers.dense, tf.layers.max_pooling2d
         low = name.lower().replace("_", "")
         name = _JS_NAMES.get(low) or ("AveragePooling2D" if low.startswith(("averagepool", "avgpool")) else "MaxPooling2D")
@@ -230,9 +271,14 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
         return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name or "Mean" in name else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
-    if torch and not lazy:  # Linear(in, out)
+    if torch and not lazy and (pos[1] is not None or keywords.get("out_features")):  # Linear(in, out)
         return Layer("dense", _number(keywords.get("out_features") or pos[1], env),
                      input_size=_number(keywords.get("in_features") or pos[0], env))
+    if torch and not lazy:  # hk.Linear(64): the output size only
+        return Layer("dense", _number(keywords.get("output_size") or pos[0], env))
+    if pos[1] is not None and _number(pos[1], env) is not None and _number(pos[0], env) is not None and \
+            not keywords.get("units"):  # MindSpore nn.Dense(16 * 4 * 4, 120): in, out
+        return Layer("dense", _number(pos[1], env), input_size=_number(pos[0], env))
     pair = _arrow(pos[0], env)
     if pair is not None:  # Flux: Dense(784 => 32, relu)
         return Layer("dense", pair[1], input_size=pair[0])
@@ -244,7 +290,7 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
 
 
 _SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
-_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(")
+_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
 _SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
                         r"\bF\.(?P<pool>max|avg)_pool[12]d[ \t]?\(")
@@ -370,7 +416,7 @@ def code_layers(text: str) -> list[Layer]:
             if owner:
                 named[owner.group(1)] = layer
     if not layers:
-        layers = _builders(text, env) or _typed_layers(text, env)
+        layers = _builders(text, env) or _typed_layers(text, env) or _weight_chain(text)
     ran = _forward_order(text, named, env)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + ran
@@ -382,10 +428,114 @@ def code_layers(text: str) -> list[Layer]:
         out.append(_summary_layer(m.group("name"), dims[1] if len(dims) > 1 else None, dims[-1], "Avg"))
     if out:
         return out
+    for m in _TORCHSUMMARY.finditer(text):
+        dims = [int(d) for d in _INT.findall(m.group("dims"))]
+        out.append(_summary_layer(m.group("name"), dims[0], dims[0], "Av"))
+    if out:
+        return out
     for m in _SUMMARY.finditer(text):
         dims = [int(d) for d in _INT.findall(m.group("dims"))]
         out.append(_summary_layer(m.group("name"), dims[-1], dims[-1], "Average"))
-    return out
+    return out or _table_layers(text)
+
+
+def _arrays(text: str) -> list[tuple[int, ...]]:
+    """The shapes of the arrays a text makes (weights, inputs), in order; at most MAX_PLAN_NODES."""
+    return [tuple(int(d) for d in _INT.findall(m.group("dims"))) for m in _ARRAY.finditer(text)][:MAX_PLAN_NODES]
+
+
+def _weight_chain(text: str) -> list[Layer]:
+    """The layers a text's weight matrices make when they chain ("W1 = zeros([784, 300])", "W2 =
+    zeros([300, 10])": in, out; Candle/PyTorch weights (out, in): "(100, 784)", "(10, 100)");
+    4-d weights (out, in, kh, kw) are convolutions ("'conv1.weight' (6, 1, 5, 5)"). Empty unless
+    at least two matrices chain, every one of them."""
+    shapes = [s for s in _arrays(text) if len(s) in (2, 4)]
+    convs = [Layer("conv", s[0], f"{s[2]}x{s[3]}") for s in shapes if len(s) == 4]
+    mats = [s for s in shapes if len(s) == 2]
+    if len(mats) < 2 or (convs and shapes.index(mats[0]) < len(convs)):
+        return convs + [Layer("dense", m[0]) for m in mats] if convs else []
+    if all(a[1] == b[0] for a, b in zip(mats, mats[1:])):  # (in, out)
+        sizes = [mats[0][0]] + [m[1] for m in mats]
+    elif all(a[0] == b[1] for a, b in zip(mats, mats[1:])):  # (out, in)
+        sizes = [mats[0][1]] + [m[0] for m in mats]
+    else:
+        return []
+    return convs + [Layer("dense", size, input_size=sizes[0] if i == 0 else None) for i, size in enumerate(sizes[1:])]
+
+
+def _example_input(text: str) -> int | None:
+    """The feature size of the first example batch a text makes ("jnp.ones((32, 10))": 10,
+    "jnp.empty((4, 28, 28, 1))": 784), or None."""
+    for m in _ARRAY.finditer(text):
+        if m.group("ctor").startswith("weight"):
+            continue
+        dims = [int(d) for d in _INT.findall(m.group("dims"))]
+        return _product(tuple(dims[1:])) if len(dims) >= 2 else None
+    return None
+
+
+_TABLE_TYPES = (("conv", re.compile(r"conv", re.I)), ("pool", re.compile(r"pool|subsampl", re.I)),
+                ("flatten", re.compile(r"flatten", re.I)),
+                ("dense", re.compile(r"\b(?:dense|fully[ -]?connected|fc\d{0,2}|linear|output|softmax)\b", re.I)),
+                ("input", re.compile(r"\binput\b", re.I)))
+_TABLE_SIZE = re.compile(r"(?<![\w.])(\d{1,7})(?![\w.]|[ \t]*[x×X][ \t]*\d)")
+_TABLE_KERNEL = re.compile(r"(\d{1,3})[ \t]*[x×X][ \t]*(\d{1,3})")
+
+
+def _table_layers(text: str) -> list[Layer]:
+    """The layers of a table with a row per layer and cells split by '|' (markdown, wiki): the type
+    from the cell naming one ("Convolution", "Max pooling", "Fully Connected"), filters from a
+    "Maps"/"Filters"/"Channels" column, kernels from a "Kernel" column, units from a "Neurons"/"Units"/
+    "Size" column. A table written from the output down to the input is read bottom-up. A table of
+    no convolution or pooling whose first row is no input starts with an unstated input."""
+    lines = [line for line in text.split("\n")[: MAX_PLAN_NODES * 3] if line.count("|") >= 2]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+    rows = [row for row in rows if not all(re.fullmatch(r"[-:=+ \t]*", cell) for cell in row)]
+    if len(rows) < 3:
+        return []
+    header = [cell.lower() for cell in rows[0]]
+    if not any(re.search(r"\blayers?\b|\btype\b", name) for name in header):
+        return []  # a table of something else ("Stage | Input | Output")
+
+    def column(pattern: str) -> int | None:
+        return next((i for i, name in enumerate(header) if re.search(pattern, name)), None)
+    maps, kernel_col = column(r"maps|filters|channels|depth"), column(r"kernel|filter size|window")
+    units = column(r"neurons|units|nodes|size|width")
+    layers: list[Layer] = []
+    for row in rows[1:]:
+        typed = next(((kind, i) for i, cell in enumerate(row) for kind, pattern in _TABLE_TYPES
+                      if pattern.search(cell)), None)
+        if typed is None:
+            if units is None or units >= len(row) or not _TABLE_SIZE.search(row[units]):
+                continue
+            typed = ("dense", -1)
+        kind = typed[0]
+
+        def cell(i: int | None) -> str:
+            return row[i] if i is not None and i < len(row) and i != typed[1] else ""
+        kernel = _TABLE_KERNEL.search(cell(kernel_col))
+        k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+        if kind == "conv":
+            size = _TABLE_SIZE.findall(cell(maps))
+            layers.append(Layer("conv", int(size[-1]) if size else None, k))
+        elif kind == "pool":
+            layers.append(Layer("pool", kernel=k, pool="Avg" if re.search(r"av", row[typed[1]], re.I) else "Max"))
+        elif kind == "flatten":
+            layers.append(Layer("flatten"))
+        elif kind == "input":
+            dims = _TABLE_KERNEL.search(" ".join(row))
+            size = _TABLE_SIZE.findall(cell(units))
+            shape = (int(dims.group(1)), int(dims.group(2))) if dims else ((int(size[-1]),) if size else ())
+            layers.append(Layer("input", input_size=_product(shape), shape=shape if len(shape) > 1 else ()))
+        else:
+            size = _TABLE_SIZE.findall(cell(units))
+            layers.append(Layer("dense", int(size[-1]) if size else None))
+    if len(layers) >= 2 and layers[-1].kind == "input" or (layers and layers[0].kind == "dense" and
+                                                          any(layer.kind in ("conv", "pool") for layer in layers)):
+        layers = layers[::-1]  # written from the output down
+    if layers and not any(layer.kind in ("conv", "pool", "input") for layer in layers):
+        layers = [Layer("input")] + layers  # no input row: its size is unstated
+    return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
 
 
 def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str) -> Layer:
@@ -393,8 +543,10 @@ def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str)
     when the name starts with `avg_prefix`), a flatten, else a dense layer of `units`."""
     if name.startswith("Conv"):
         return Layer("conv", channels)
-    if "Pool" in name:
-        return Layer("pool", pool="Avg" if name.startswith(avg_prefix) else "Max")
+    if name.startswith("Adaptive"):
+        return Layer("pool", pool="Avg" if "Avg" in name else "Max")
+    if "Pool" in name or name.startswith("Glob"):
+        return Layer("pool", pool="Avg" if name.startswith(avg_prefix) or "Av" in name else "Max")
     if name == "Flatten":
         return Layer("flatten")
     return Layer("dense", units)
@@ -431,6 +583,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         built = _BUILT.search(text) if first_in is None else None
         if built:  # model.build(input_shape=(None, 4))
             first_in = int(built.group(1))
+        elif first_in is None:  # x = jnp.ones((32, 10)); model(x)
+            first_in = _example_input(text)
         if len(dense) == 1 and first_in is None and not prose:
             return None  # one Dense(10) says too little to draw
         sizes = [first_in] + [layer.size for layer in dense]
@@ -439,7 +593,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
         net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
         if hidden:
-            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1))), None]
+            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1) or hidden.group(2))), None]
         elif newff:
             sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
         elif net:
@@ -455,7 +609,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
-_PART_SPLIT = re.compile(r"\s*(?:-+>|→|⟶|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
+_PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
                          r"\band[ \t]+(?=(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
 _CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -560,6 +714,11 @@ def _expand_blocks(m: re.Match) -> str:
     return ", ".join(parts * times)
 
 
+_GLUED = re.compile(r"(?i)(?<=conv|pool)(?=\d{1,2}[x×]\d{1,2}\b)|(?<=conv2d|pool2d)(?=\d{1,2}[x×]\d{1,2}\b)")
+_BLOCK_NAME = r"(?:\[?(?:conv\w{0,8}|\w{0,7}pool\w{0,6}|fc|dense|flatten|linear)\]?)"
+_HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?![\w-])")
+
+
 def read_cnn_words(text: str) -> Plan | None:
     """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
     a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
@@ -567,6 +726,8 @@ def read_cnn_words(text: str) -> Plan | None:
     body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
+    body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name
+    body = _HYPHENS.sub(lambda m: m.group().replace("-", ", ").replace("[", "").replace("]", ""), body)  # "conv-conv-pool", "conv-conv-conv-[conv]-pool": one block per name
     body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
     body = _CONV_LIST.sub(_conv_list, body)
     body = _EACH_FOLLOWED.sub(_each_followed, body)

@@ -17,6 +17,7 @@ import difflib
 import re
 
 from diagram.plan import MAX_LAYERS
+from diagram.reader_code import UNSTATED
 from diagram.reader_text import clean
 
 
@@ -60,7 +61,11 @@ _SUBSCRIPT = re.compile(r"\\[()\[\]]|\$|\b[a-z]_\{?\d{1,3}\}?|\b[xyh]\d{1,3}\b(?
 _NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b(?![ \t]*[:=(])")
 
 
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s)\]>\"']{1,300}")
+
+
 def normalise(text: str) -> str:
+    text = _URL.sub(" ", text)  # "(https://.../2016/03/29/...)": a link's numbers are no sizes
     text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
@@ -280,6 +285,14 @@ def _unnamed_between(text: str, found: list[tuple[int, str, list[int]]], taken: 
     return sizes
 
 
+_SIZE_LINE = re.compile(r"(?m)^[ \t]*(\d{1,7})(?:[ \t]*x[ \t]*(\d{1,4}))?(?:[ \t]+(?:neurons?|units?|nodes?))?[ \t]*$")
+_DENSE_WORD = re.compile(r"\b(?:neurons?|units?|autoencoders?|mlp|perceptron|neural|network|layers?)\b")
+
+
+_END_WORD = r"\b(?:inputs?|outputs?|features?|classes|pixels|labels|targets?)\b"
+_END_NUMBER = re.compile(rf"\d[^.\n]{{0,30}}{_END_WORD}|{_END_WORD}[^.\n]{{0,30}}\d")
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -326,4 +339,12 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
         return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+    lines = _SIZE_LINE.findall(text)
+    if len(lines) >= 3 and _DENSE_WORD.search(text):  # a layer per line: "28x28\n1000 neurons\n500 neurons\n..."
+        return tuple(int(a) * int(b or 1) for a, b in lines)
+    if hidden and not inputs and not outputs and len(hidden) + 2 <= MAX_LAYERS and \
+            re.search(r"\bhidden\s+layers?\b", text) and not _END_NUMBER.search(text):
+        # "four hidden layers with 500 neurons in each layer", no number near an input or output word:
+        # the input and output the text leaves out are drawn as UNSTATED nodes
+        return (UNSTATED, *hidden, UNSTATED)
     return None

@@ -10,17 +10,20 @@ import re
 
 # The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
 MAX_REQUEST_CHARS = 2_000
+# Pasted code and summary tables (a VGG in Keras, a torchsummary table) run longer: the code reader
+# (`diagram.reader_code`, linear by construction) alone reads text up to this long.
+MAX_CODE_CHARS = 8_000
 _BLANKS = re.compile(r"[^\S\n]+")
 _LONG_NUMBER = re.compile(r"\d{7,}")
 TOO_BIG = "9999999"  # what any number of 7+ digits reads as: more than any size or count allowed
 
 
-def clean(request: str) -> str | None:
+def clean(request: str, limit: int = MAX_REQUEST_CHARS) -> str | None:
     """The request with every run of blanks one space and no empty lines, or None when it is over
     MAX_REQUEST_CHARS, and every number of 7+ digits as TOO_BIG: the reader's patterns then see at
     most one whitespace character and 7 digits in a row, which (with their bounded repeats) keeps
     reading linear in the request's length."""
-    if not isinstance(request, str) or len(request.strip()) > MAX_REQUEST_CHARS:
+    if not isinstance(request, str) or len(request.strip()) > limit:
         return None
     request = _LONG_NUMBER.sub(TOO_BIG, request)
     lines = (_BLANKS.sub(" ", line).strip() for line in request.splitlines())

@@ -181,8 +181,14 @@ def test_structure_regex_refuses_another_structure_and_unsafe_labels():
 def test_fits_limits_the_size_of_a_plan():
     assert fits(Plan.dense((12, 12, 12)))
     assert fits(Plan.dense((13, 2)))  # drawn as a schematic: 5 + 2 nodes
-    assert not fits(Plan.dense((10, 10, 10, 10, 2)))
-    assert not fits(Plan.dense((784,) * 9))  # 9 schematics of 5 nodes
+    assert not fits(Plan.dense((3,) * 14))  # 42 nodes, none of them to shorten
+    assert not fits(Plan.dense((784,) * 14))  # 14 short schematics of 3 nodes
+    # more than MAX_PLAN_NODES: every layer over the largest cap that fits drawn as a short schematic
+    # (first node, "... size", last), every size still in the line
+    deep = Plan.dense((10, 10, 10, 10, 2))
+    assert fits(deep) and deep.drawn_sizes == (3, 3, 3, 3, 2) and deep.line() == "# layers 10-10-10-10-2"
+    nine = Plan.dense((784,) * 9)
+    assert fits(nine) and nine.drawn_sizes == (3,) * 9 and [n.elided for n in nine.nodes()[:3]] == [0, 782, 0]
 
 
 def test_a_wide_layer_keeps_its_size_in_the_line_and_is_drawn_as_a_schematic():
@@ -276,7 +282,9 @@ def test_an_edited_plan_line_is_what_gets_drawn_or_says_what_is_wrong():
     assert plan == Plan.dense((4, 6, 2)) and error == ""
     plan, error = edit_plan("# layers 4-six-2")
     assert plan is None and error.startswith("The plan could not be read: write layer sizes joined by '-'")
-    plan, error = edit_plan("# layers " + "-".join(["12"] * 5))
+    plan, error = edit_plan("# layers " + "-".join(["12"] * 5))  # 60 nodes: drawn shortened, sizes kept
+    assert plan is not None and plan.sizes == (12,) * 5 and plan.n_nodes <= 40 and error == ""
+    plan, error = edit_plan("# layers " + "-".join(["3"] * 14))
     assert plan is None and "at most 40 fit" in error
 
 
