@@ -51,6 +51,7 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
+from diagram.reader_algo import read_numbered
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists
@@ -93,6 +94,9 @@ def _steps_or_prose(request: str) -> Plan | None:
     listed = read_lists(request)
     if listed is not None:
         return listed
+    numbered = read_numbered(request)  # "Step 4: If i <= n go to step 5 else go to step 7", "- Else ..."
+    if numbered is not None:
+        return numbered
     chained = read_flow(request)  # "reads X, then sends the result to A and B, ...": only when every clause reads
     if chained is not None:
         return chained

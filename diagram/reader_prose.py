@@ -211,6 +211,11 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     return out
 
 
+def mentions(text: str) -> list[str]:
+    """The named components and CamelCase activities a text names, in order ("Lambda", "SQS queue")."""
+    return [name for name, _ in _mentions(text)]
+
+
 def _else_continue(ranks: list[list[str]], at: int) -> None:
     """The missing other branch of a decision whose branch is rank `at`: ELSE_CONTINUE beside it."""
     if 0 < at < len(ranks) and len(ranks[at]) == 1 and ranks[at - 1][-1].endswith("?") \

@@ -1,0 +1,90 @@
+"""Flows told the way people outside the project write them (issue 21): numbered pseudo-code with
+"go to step N", bullets with "If"/"Else"/"Repeat" items, components named in sentences. Made-up
+inputs of the shapes seen in the outside corpora, not copies of their rows."""
+
+from __future__ import annotations
+
+from diagram.reader import read_request
+from diagram.reader_algo import read_numbered
+
+
+def _edges(plan):
+    return {(plan.labels[n.id], plan.labels[t]) for n in plan.nodes() for t in n.targets}
+
+
+def test_numbered_steps_with_goto_make_a_decision_and_a_loop_back():
+    plan = read_numbered("Procedure:\nStep 1: Begin\nStep 2: Read the count k\nStep 3: If j < k then goto step 4 "
+                         "else goto step 6\nStep 4: total = total + j\nStep 5: Add 1 to j and goto step 3\n"
+                         "Step 6: Print the total\nStep 7: Halt")
+    assert plan is not None
+    assert plan.labels[:3] == ("Begin", "Read count k", "J < k?")
+    edges = _edges(plan)
+    assert ("J < k?", "Total = total + j") in edges and ("J < k?", "Print total") in edges  # both branches
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("Add 1 to j", "J < k?")]
+
+
+def test_goto_alone_on_a_line_is_the_jump_of_the_step_before_it_not_a_node():
+    plan = read_numbered("1. Open the valve.\n2. Measure the pressure.\n3. Close the valve. Go to Step 1.")
+    assert plan is not None and not any("step" in label.lower() for label in plan.labels)
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("Close valve", "Open valve")]
+
+
+def test_declarations_with_commas_stay_one_step():
+    plan = read_numbered("Step 1: Start\nStep 2: Declare x, y = 0, z = 1\nStep 3: Print z\nStep 4: Stop")
+    assert plan is not None and plan.labels == ("Start", "Declare x y = 0 z = 1", "Print z", "Stop")
+
+
+def test_repeat_through_step_n_while_a_condition_is_a_decision_with_a_loop():
+    plan = read_numbered("step 1: Read p, q\nstep 2: Repeat through step 4 while q is not 0\nstep 3: r = p % q\n"
+                         "step 4: p = q\nstep 5: Print p")
+    assert plan is not None
+    assert "Q is not 0?" in plan.labels
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("P = q", "Q is not 0?")]
+    assert any(len(rank) >= 2 for rank in plan.ranks)  # the loop's exit is a branch
+
+
+def test_bullets_with_if_else_and_repeat_above_read_as_a_flow():
+    text = ("#### Problem\nGiven a list, move every zero to its end.\n\n#### Approach\n"
+            "- Take the first item of the list\n- Look at the item after it\n"
+            "- If the item is zero then move it to the end\n- Else keep it in place\n"
+            "- Repeat the above steps for every item")
+    plan = read_request(text)
+    assert plan is not None
+    assert "Item is zero?" in plan.labels
+    assert {"Move it to end", "Keep it in place"} <= set(plan.labels)
+    assert plan.loops  # "repeat the above steps": back to the first item
+
+
+def test_plain_bullets_are_left_to_the_list_readers():
+    assert read_numbered("- Kafka\n- Flink\n- ClickHouse") is None
+    assert read_numbered("- collect the logs\n- parse them\n- store them") is None
+
+
+def test_numbered_items_listing_components_are_left_to_the_component_reader():
+    text = ("1. The stack deploys an S3 bucket, an SQS queue, a Lambda and a DynamoDB table\n"
+            "2. The queue listens to bucket events\n3. The Lambda writes the items to DynamoDB")
+    assert read_numbered(text) is None
+
+
+def test_a_long_item_is_cut_to_a_short_phrase_keeping_a_named_component():
+    plan = read_numbered("1. Fetch the orders from the shop database for the last seven days of trading.\n"
+                         "2. The worker will push every cleaned order record onward to the SQS queue.\n"
+                         "3. Send a summary email.")
+    assert plan is not None
+    assert plan.labels[0] == "Fetch orders from shop database"
+    assert "SQS" in plan.labels[1] and len(plan.labels[1]) <= 40
+
+
+def test_a_failing_branch_that_retries_loops_back_to_its_test():
+    plan = read_numbered("* Start the job with the input file\n* The job calls the scoring service\n"
+                         "* If the call fails, the job will retry up to 3 times\n* Store the scores")
+    assert plan is not None
+    assert "Call fails?" in plan.labels
+    assert any(plan.labels[b] == "Call fails?" for _, b in plan.loops)
+
+
+def test_lettered_steps_read_like_numbered_ones():
+    plan = read_numbered("Do it like this:\na Divide the bigger value by the smaller value.\n"
+                         "b Swap the two values around.\nc Repeat this process until the remainder is zero.")
+    assert plan is not None and plan.labels[0].startswith("Divide bigger value")
+    assert plan.loops
