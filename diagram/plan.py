@@ -56,12 +56,34 @@ class PlannedNode:
     elided: int = 0
 
 
-def schematic(label: str, size: int) -> tuple[str, ...]:
-    """The drawn labels of a dense layer of `size` nodes: all of them up to MAX_LAYER_NODES, else
-    the first SCHEMATIC_HEAD, an ellipsis node ("... 784") and the last."""
-    if size <= MAX_LAYER_NODES:
+# A deep net with wide layers whose schematics still draw more than MAX_PLAN_NODES nodes (a 9-layer
+# autoencoder 784-128-64-12-3-12-64-128-784) is drawn as a compact schematic instead of refused:
+# each wide layer as one node, the ellipsis and the last (COMPACT_HEAD), and then, if still too big,
+# every layer over COMPACT_LAYER_NODES the same way. Every layer's size stays in the plan line and
+# on its ellipsis node.
+COMPACT_HEAD = 1
+COMPACT_LAYER_NODES = 4
+
+
+def schematic(label: str, size: int, head: int = SCHEMATIC_HEAD, limit: int = MAX_LAYER_NODES) -> tuple[str, ...]:
+    """The drawn labels of a dense layer of `size` nodes: all of them up to `limit`
+    (MAX_LAYER_NODES), else the first `head` (SCHEMATIC_HEAD), an ellipsis node ("... 784") and the last."""
+    if size <= limit:
         return (label,) * size
-    return (label,) * SCHEMATIC_HEAD + (f"{ELLIPSIS} {size}", label)
+    return (label,) * head + (f"{ELLIPSIS} {size}", label)
+
+
+def schematic_shape(sizes: tuple[int, ...]) -> tuple[int, int]:
+    """(head, limit) of the schematics a dense net of these layer sizes is drawn with: SCHEMATIC_HEAD
+    and MAX_LAYER_NODES, or for a deep net with wide layers that would draw over MAX_PLAN_NODES
+    nodes, the compact ones (see COMPACT_HEAD)."""
+    shapes = ((SCHEMATIC_HEAD, MAX_LAYER_NODES), (COMPACT_HEAD, MAX_LAYER_NODES), (COMPACT_HEAD, COMPACT_LAYER_NODES))
+    if max(sizes) <= MAX_LAYER_NODES:
+        return shapes[0]
+    for head, limit in shapes:
+        if sum(s if s <= limit else head + 2 for s in sizes) <= MAX_PLAN_NODES:
+            return head, limit
+    return shapes[-1]
 
 
 @dataclass(frozen=True)
@@ -96,7 +118,8 @@ class Plan:
         if not all(1 <= s <= MAX_LAYER_SIZE for s in sizes):
             raise ValueError(f"a dense layer has 1 to {MAX_LAYER_SIZE:,} nodes, got {sizes}")
         labels = ["Input"] + [f"Hidden {i}" for i in range(1, len(sizes) - 1)] + ["Output"]
-        return Plan(DENSE, tuple(schematic(label, size) for label, size in zip(labels, sizes)),
+        head, limit = schematic_shape(sizes)
+        return Plan(DENSE, tuple(schematic(label, size, head, limit) for label, size in zip(labels, sizes)),
                     widths=sizes if max(sizes) > MAX_LAYER_NODES else ())
 
     @staticmethod
@@ -146,14 +169,15 @@ class Plan:
         nodes = []
         for r, rank in enumerate(self.ranks):
             forward = list(range(firsts[r + 1], firsts[r + 1] + drawn[r + 1])) if r + 1 < len(self.ranks) else []
-            wide = bool(self.widths) and self.widths[r] > MAX_LAYER_NODES
-            elided = self.widths[r] - SCHEMATIC_HEAD - 1 if wide else 0  # all but the head and the last
+            wide = bool(self.widths) and self.widths[r] != len(rank)
+            elided = self.widths[r] - len(rank) + 1 if wide else 0  # all but the head and the last
+            at = len(rank) - 2  # the ellipsis node: before the last
             for j, label in enumerate(rank):
                 nid = firsts[r] + j
                 if r in self.lanes:
                     forward = [firsts[r + 1] + j]
                 nodes.append(PlannedNode(nid, tuple(sorted(set(forward + back.get(nid, [])))), label,
-                                         elided if elided and j == SCHEMATIC_HEAD else 0))
+                                         elided if elided and j == at else 0))
         return nodes
 
     def n_edges(self) -> int:

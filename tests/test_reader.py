@@ -182,7 +182,22 @@ def test_fits_limits_the_size_of_a_plan():
     assert fits(Plan.dense((12, 12, 12)))
     assert fits(Plan.dense((13, 2)))  # drawn as a schematic: 5 + 2 nodes
     assert not fits(Plan.dense((10, 10, 10, 10, 2)))
-    assert not fits(Plan.dense((784,) * 9))  # 9 schematics of 5 nodes
+    assert not fits(Plan.dense((784,) * 20))  # 20 wide layers: even compact schematics draw 60 nodes
+
+
+def test_a_deep_net_with_wide_layers_is_drawn_as_compact_schematics_not_refused():
+    # an autoencoder's 5-node schematics would draw 57 nodes: each wide layer is drawn as one node,
+    # the ellipsis with its size and the last, and then layers over 4 the same way
+    plan = Plan.dense((784, 128, 64, 12, 3, 12, 64, 128, 784))
+    assert fits(plan) and plan.line() == "# layers 784-128-64-12-3-12-64-128-784"
+    assert plan.drawn_sizes == (3, 3, 3, 3, 3, 3, 3, 3, 3)
+    assert [n.label for n in plan.nodes()[:3]] == ["Input", "... 784", "Input"]
+    assert [n.elided for n in plan.nodes()[:6]] == [0, 782, 0, 0, 126, 0]
+    assert parse_plan_line(plan.line()) == plan
+    assert Plan.dense((784,) * 9).drawn_sizes == (3,) * 9
+    nine = "nn.Sequential(" + ", nn.ReLU(), ".join(
+        f"nn.Linear({a}, {b})" for a, b in zip((784, 128, 64, 12, 3, 12, 64, 128), (128, 64, 12, 3, 12, 64, 128, 784))) + ")"
+    assert read_request(nine) == plan
 
 
 def test_a_wide_layer_keeps_its_size_in_the_line_and_is_drawn_as_a_schematic():
