@@ -88,3 +88,18 @@ def test_lettered_steps_read_like_numbered_ones():
                          "b Swap the two values around.\nc Repeat this process until the remainder is zero.")
     assert plan is not None and plan.labels[0].startswith("Divide bigger value")
     assert plan.loops
+
+
+def test_names_set_in_bold_are_the_components_of_a_flow_told_in_sentences():
+    text = ("* The **Browser** sends the form to the **Edge Proxy**\n"
+            "* The **Edge Proxy** passes it on to the **Signup API**\n"
+            "* The **Signup API** writes the account to the **Accounts Store** and calls the **Mailer**")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.labels == ("Browser", "Edge Proxy", "Signup API", "Accounts Store", "Mailer")
+
+
+def test_a_bold_heading_is_no_component():
+    from diagram.reader_prose import mentions
+    assert mentions("**Step 1:** the **Ledger Service** books it") == ["Ledger Service"]
+    assert mentions("_Amazon Athena_ reads the **Note** field") == ["Amazon Athena"]
