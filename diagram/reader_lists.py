@@ -21,6 +21,10 @@ import re
 import unicodedata
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_clauses import _lemma
+from diagram.reader_prose import mentions
+
+_NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
 MAX_ITEM_WORDS = 6
 _EDGE = re.compile(r"^\s*(?P<a>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*"
@@ -166,6 +170,53 @@ def _named_items(lines: list[str]) -> list[str]:
     return names
 
 
+# "Ingest receives the upload", "The Transcode workers produce ...", "Store writes outputs": an item
+# whose subject (a capitalised name of up to three words) acts; the subject names the stage
+_SUBJECT = re.compile(r"^(?:the[ \t]+)?(?P<name>[A-Z][\w.+/-]*(?:[ \t]+[A-Za-z][\w.+/-]*){0,2}?)[ \t]+"
+                      r"(?:(?:will|can|then|also|must|should)[ \t]+)?(?P<verb>[a-z]{3,}s)\b(?![ \t]*(?:of|to|in|for)\b)")
+
+
+def _subject_items(lines: list[str]) -> list[str]:
+    """The subjects of bulleted or numbered items that each say what a named stage does, when at
+    least 3 items and two thirds of them are of that shape ("Queue holds jobs", "Store writes outputs")."""
+    bullets = [_BULLET.sub("", ln).strip() for ln in lines if _BULLET.match(ln)]
+    if len(bullets) < 3:
+        return []
+    names: list[str] = []
+    for b in bullets:
+        m = _SUBJECT.match(re.sub(r"\*\*|__|`", "", b))
+        if m and _lemma(m.group("verb")) != m.group("verb") and m.group("name").lower() not in _NOT_SUBJECTS:
+            name = m.group("name")
+            if name.lower() not in (n.lower() for n in names):
+                names.append(name)
+    if len(names) < max(3, (2 * len(bullets) + 2) // 3):
+        return []
+    subjects = {n.lower() for n in names}
+    others = {m.lower() for b in bullets for m in mentions(b)} - subjects
+    return names if len(others) < 2 else []  # "X sends it to the **Y**": the prose reader reads both ends
+
+
+def _short_lines(lines: list[str]) -> list[str]:
+    """The run of 3-15 consecutive short lines (a stage a line, no sentence punctuation, each starting
+    with a capital) that opens a text, under at most a title line, when other lines follow:
+    "Code Commit / Pipeline Triggered / Run Tests" (not "such as:" examples further down)."""
+    best: list[str] = []
+    run: list[str] = []
+    for ln in lines[:17] + [""]:
+        s = ln.strip()
+        if s and len(s.split()) <= 5 and s[0].isupper() and not re.search(r"[.:;!?,]$|^#|[|=]", s) \
+                and not _BULLET.match(ln):
+            run.append(s)
+            continue
+        if len(run) > len(best):
+            best = run
+        if best or len(run) > 1:
+            break
+        run = []
+    opens = bool(best) and lines.index(best[0]) if best else 99  # type: ignore[arg-type]
+    return best if 3 <= len(best) <= 15 and len(best) < len(lines) and opens <= 1 else []
+
+
 def _emoji_heads(lines: list[str]) -> list[str]:
     heads = []
     for ln in lines:
@@ -255,7 +306,7 @@ def read_lists(text: str) -> Plan | None:
         items = [_short(re.sub(r"\s*\([^()]{0,80}\)", "", g)) or _short(g) for g in groups]
         if all(items):
             return _plan([[x] for x in items])
-    for items in (_table(lines), _named_items(lines), _emoji_heads(lines)):
+    for items in (_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines), _short_lines(lines)):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
             return _plan([[x] for x in items])

@@ -103,3 +103,26 @@ def test_a_bold_heading_is_no_component():
     from diagram.reader_prose import mentions
     assert mentions("**Step 1:** the **Ledger Service** books it") == ["Ledger Service"]
     assert mentions("_Amazon Athena_ reads the **Note** field") == ["Amazon Athena"]
+
+
+def test_items_that_say_what_a_named_stage_does_read_as_their_subjects():
+    text = ("Stages\n- Collector gathers the readings and checks them\n- Buffer keeps them until a worker is free\n"
+            "- Scorer computes an anomaly score\n- Alerter pages the person on call")
+    plan = read_request(text)
+    assert plan is not None and plan.labels == ("Collector", "Buffer", "Scorer", "Alerter")
+
+
+def test_a_run_of_short_lines_under_a_title_is_a_chain_of_stages():
+    text = ("Release flow - what happens after a merge\nMerge Request\nBuild Image\nScan Image\nShip To Cluster\n"
+            "Every merge builds and scans an image before it is shipped to the cluster.")
+    plan = read_request(text)
+    assert plan is not None and plan.labels == ("Merge Request", "Build Image", "Scan Image", "Ship To Cluster")
+
+
+def test_short_lines_further_down_a_text_are_not_taken_for_stages():
+    from diagram.reader_lists import _short_lines
+    lines = ["Warehouse loader", "The loader copies rows into the warehouse every night and keeps a log.",
+             "It stores data such as", "Customers", "Orders", "Invoices", "The log is kept for a year."]
+    assert _short_lines(lines) == []
+    assert _short_lines(["How a merge is shipped to the cluster", "Merge Request", "Build Image", "Scan Image",
+                         "It ships when the scan passes."]) == ["Merge Request", "Build Image", "Scan Image"]
