@@ -39,6 +39,7 @@ _NAME_SEP = re.compile(r"\s*(?::\s|\s=\s*|\t+|\s[-–—]\s|\s{2,}=?\s*)")
 _INLINE_NUMBERED = re.compile(r"(?:^|[\s,;:(])\d{1,2}\)\s+")
 _CUT = re.compile(r"\s+(?:with|for|against|using|via|by|within|in order to|so that|which|that|from|on)\s+|"
                   r"\s*[,;]\s*|\s+[-–—+]\s+", re.I)
+_STEP_MARK = re.compile(r"^(?:steps?|stages?|phases?)[ \t]*\d[\d., ]*(?:(?:and|&|to)[ \t]+\d[\d.]*)?[ \t]*$", re.I)
 _HEADER_NAME = re.compile(r"^(?:stage|step|name|component|service|tool|phase|layer|task)s?$", re.I)
 
 
@@ -163,7 +164,8 @@ def _named_items(lines: list[str]) -> list[str]:
     names = []
     for b in bullets:
         parts = _NAME_SEP.split(b.strip(), maxsplit=1)
-        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS and not _HEADER_NAME.match(parts[0]):
+        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS and not _HEADER_NAME.match(parts[0]) \
+                and not _STEP_MARK.match(parts[0]):  # "Step 1 : If n = 0, ...": a number, not a name
             names.append(parts[0])
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):
         return []

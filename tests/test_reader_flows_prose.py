@@ -126,3 +126,15 @@ def test_short_lines_further_down_a_text_are_not_taken_for_stages():
     assert _short_lines(lines) == []
     assert _short_lines(["How a merge is shipped to the cluster", "Merge Request", "Build Image", "Scan Image",
                          "It ships when the scan passes."]) == ["Merge Request", "Build Image", "Scan Image"]
+
+
+def test_step_markers_are_numbers_not_names_of_the_steps():
+    text = ("* Step 1 : If k = 0, print the total and stop; otherwise proceed to Step 2.\n"
+            "* Step 2 : Add k to the total.\n* Step 3 : Take 1 from k. Go to Step 1.")
+    plan = read_request(text)
+    assert plan is not None and not any(label.lower().startswith("step") for label in plan.labels)
+    assert "K = 0?" in plan.labels and plan.loops
+    plan = read_request("* Steps 1 and 2 - The shop sends the order to the broker.\n"
+                        "* Steps 3, 3.1 and 3.2 - The broker routes it to the packer.\n"
+                        "* Step 4 - The packer hands the parcel to the courier.")
+    assert plan is not None and not any(label.lower().startswith("step") for label in plan.labels)
