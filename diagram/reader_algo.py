@@ -60,11 +60,13 @@ _ABOVE = re.compile(r"\b(?:above|previous|these|this)[ \t]+(?:process|steps?|pro
 _STEP_REFS = re.compile(r"\bsteps?[ \t-]*(\d{1,2})(?:[ \t]*(?:,|and|to|-|through)[ \t]*(?:step[ \t-]*)?(\d{1,2}))*", re.I)
 _THROUGH = re.compile(r"\b(?:through|thru|till|until|upto|up[ \t]to)[ \t]+step[ \t-]*(\d{1,2})\b", re.I)
 _LOOP_COND = re.compile(r"\b(?:while|until|till|as[ \t]+long[ \t]+as)\b[ \t]+(?P<cond>\S.{1,80})$", re.I)
+_BLOCK_END = re.compile(r"^(?:end[ \t]*(?:of[ \t]+)?(?:if|for|while|loop|do)|endif|endwhile|endfor|fi|done|next)\b[ \t.;]*$",
+                        re.I)
 _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|again|once[ \t]+more)\b", re.I)
 _END = re.compile(r"^(?:stop|end|exit|halt|terminate|finish)\b", re.I)
 _RETURN = re.compile(r"^return\b", re.I)
 _COMMENT = re.compile(r"[ \t]*//.*$")
-_ASIDE = re.compile(r"[ \t]*\((?:[^()]*[ \t][^()]*[ \t][^()]*)\)")  # "(lower index = 0, higher = middle - 1)"
+_ASIDE = re.compile(r"[ \t]*\((?![^()]*[\"“”])(?:[^()]*[ \t][^()]*[ \t][^()]*)\)")  # "(lower index = 0, higher = middle - 1)"
 _MARKUP = re.compile(r"\*\*|__|`")
 _EMPHASIS = re.compile(r"\*(\S(?:[^*\n]{0,60}?\S)?)\*")  # "*n*" -> "n"; "fact * i" stays
 _ARTICLE = re.compile(r"(?i)\b(?:the|a|an)[ \t]+(?=[a-z]{2})(?!(?:not|is|are|and|or)\b)")  # "a not equals 0" keeps "a"
@@ -112,7 +114,16 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
     use_numbers = numbered >= 3
     use_letters = not use_numbers and lettered >= 3
     if not use_numbers and not use_letters and bulleted < 3:
-        return None
+        # pseudo-code a statement a line: short lines without a full stop, two or more of them "if"/"else"/
+        # "while"/"end if" (sentences a line, "If the stock is low, he orders more.", are prose)
+        short = sum(len(ln.split()) <= 12 for ln in lines)
+        flow = sum(bool(_IF.match(ln.strip()) or _IF_BARE.match(ln.strip()) or _ELSE.match(ln.strip()) or
+                        _BLOCK_END.match(ln.strip()) or _LOOP_HEAD.match(ln.strip())) for ln in lines)
+        unended = sum(not ln.rstrip().endswith(".") for ln in lines)  # statements, not sentences
+        if len(lines) < 4 or flow < 2 or short * 4 < len(lines) * 3 or unended * 4 < len(lines) * 3:
+            return None
+        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1]]
+        return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
     started = False
     for ln in lines:
         num = _NUMBERED.match(ln) if use_numbers else None
@@ -224,6 +235,9 @@ def read_numbered(text: str) -> Plan | None:
                     exits[k].append((dec, target, "jump"))
                 else:
                     exits[k].append((dec, None, "next"))
+            continue
+        if _BLOCK_END.match(body):  # "end of if", "endwhile": the block ends, no step
+            first_of_item.append(None)
             continue
         if other and not other.group("rest").strip():
             else_links.append(k)

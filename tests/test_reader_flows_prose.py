@@ -138,3 +138,19 @@ def test_step_markers_are_numbers_not_names_of_the_steps():
                         "* Steps 3, 3.1 and 3.2 - The broker routes it to the packer.\n"
                         "* Step 4 - The packer hands the parcel to the courier.")
     assert plan is not None and not any(label.lower().startswith("step") for label in plan.labels)
+
+
+def test_pseudo_code_a_statement_a_line_reads_with_its_if_else():
+    text = ("Begin\nStore n=0;\nPrint (\"Type a number:\")\nRead n\nif (n % 2 == 0)\n"
+            "Print (\"The number is even\")\nelse\nPrint (\"The number is odd\")\nend if")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.labels[-3] == "N % 2 == 0?" and set(plan.ranks[-1]) == {'Print ("number is even")',
+                                                                        'Print ("number is odd")'}
+    assert not any("end" in label.lower() for label in plan.labels)  # "end if" closes the block, no step
+
+
+def test_sentences_a_line_are_left_to_the_prose_readers():
+    text = ("First, the clerk OpensTicket.\nThen, the agent ReviewsTicket.\n"
+            "If the fix is known, the agent AppliesFix.\nOtherwise, the agent EscalatesTicket.")
+    assert read_numbered(text) is None
