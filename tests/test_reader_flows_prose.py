@@ -154,3 +154,10 @@ def test_sentences_a_line_are_left_to_the_prose_readers():
     text = ("First, the clerk OpensTicket.\nThen, the agent ReviewsTicket.\n"
             "If the fix is known, the agent AppliesFix.\nOtherwise, the agent EscalatesTicket.")
     assert read_numbered(text) is None
+
+
+def test_a_series_of_one_actors_actions_reads_as_one_step_each():
+    from diagram.reader_clauses import read_clauses
+    plan = read_clauses("The auditor then samples the receipts, compares the totals with the ledger, "
+                        "and signs the report.")
+    assert plan is not None and plan.labels == ("Sample receipts", "Compare totals", "Sign report")
