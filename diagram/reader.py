@@ -35,8 +35,11 @@ Pure functions, no state. What it reads:
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
   "one X each" as lanes;
 - a flow text with a heading over its steps ("#### Approach", "Algorithm:"): the text under it first;
-- pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
-  decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
+- pipelines and processes told in sentences (`diagram.reader_prose`): the components they name
+  (also names set in bold), decisions ("If ..., X. Otherwise, Y.") and loops back ("... again");
+- algorithms and procedures as numbered steps, If/Else bullets or pseudo-code lines
+  (`diagram.reader_algo`): one node a step, "go to step N" as an edge (a loop when it goes back),
+  "Repeat ... while C" / "While C" as a decision with a loop back.
 A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every
@@ -142,8 +145,8 @@ def steps_section(request: str) -> str | None:
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
-    None also for CNNs (left to the model), for structures too big to draw (`plan.fits`) and for
-    text over MAX_REQUEST_CHARS.
+    None also for CNNs it cannot read, for structures too big to draw (`plan.fits`; a deep net with
+    wide layers is drawn as compact schematics first) and for text over MAX_REQUEST_CHARS.
     """
     request = clean(request)
     if not request:
