@@ -147,7 +147,7 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
             continue
         if not started:
             continue  # a title or a problem statement before the list
-        body = ln.strip().lstrip("-*•·>").strip()
+        body = re.sub(r"^(?:[a-z]|[ivx]{1,4})[.)][ \t]+", "", ln.strip().lstrip("-*•·>").strip())  # "a. Extract ..."
         prev = items[-1][2] if items else ""
         if body and body[0].islower() and not re.search(r"[.;:!?]$", prev):
             items[-1] = (items[-1][0], items[-1][1], prev + " " + body)  # a wrapped line
@@ -259,7 +259,8 @@ def read_numbered(text: str) -> Plan | None:
         if until is None and head and _THROUGH.search(body):
             until = _LOOP_COND.search(body[_THROUGH.search(body).end():])
         if until:  # "Repeat through step 5 while a != 0", "While count <= N": a decision
-            label = _short(until.group("cond")).rstrip("?") + "?"
+            cond = re.sub(r"(?i)[ \t]*(?:\bdo\b|:)[ \t]*$", "", until.group("cond").strip().rstrip(",.;")).strip()
+            label = _short(cond[1:-1] if cond.startswith("(") and cond.endswith(")") else cond).rstrip("?") + "?"
         node = g.node(label)
         first_of_item.append(node)
         if head:
@@ -275,7 +276,7 @@ def read_numbered(text: str) -> Plan | None:
                 loops_wanted.append(("above", k, 0))  # "repeat the above process n times"
             else:
                 loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
-                if until and number is not None:
+                if until:
                     exits[k].append((node, None, "skip"))
         elif _RETRY.search(body) and len(g.labels) >= 2:
             g.edges.append((node, node - 1))  # "... will retry up to 5 times": back to the step before
@@ -289,6 +290,27 @@ def read_numbered(text: str) -> Plan | None:
                 return first_of_item[k]
             k += 1
         return None
+
+    def block_end(k: int) -> int:
+        """The item after the block under item k: the sub-items under a numbered item, or in pseudo-code
+        and bullets the items up to its matching "end if"/"endwhile" (none: an empty block)."""
+        j = k + 1
+        if items[k][0] is not None:
+            while j < len(items) and items[j][0] is None:
+                j += 1
+            return j
+        depth = 1
+        while j < len(items):
+            line = items[j][2].strip()
+            if _BLOCK_END.match(line):
+                depth -= 1
+                if depth == 0:
+                    return j
+            elif _IF_BARE.match(line) or (_LOOP_HEAD.match(line) and not _ABOVE.search(line)):
+                depth += 1
+            j += 1
+        # no end: "Repeat the following n times" runs to the end of the list, anything else is empty
+        return len(items) if re.search(r"\b(?:following|below)\b", items[k][2], re.I) else k + 1
 
     def after_else_block(k: int) -> int:
         """The item after the else-branch that starts at item k (its one item)."""
@@ -304,11 +326,8 @@ def read_numbered(text: str) -> Plan | None:
                 continue
             if kind == "jump" and target is not None and target in by_number:
                 dest = landing(by_number[target])
-            elif kind == "skip":  # past the sub-items under item k
-                j = k + 1
-                while j < len(items) and items[j][0] is None:
-                    j += 1
-                dest = landing(j)
+            elif kind == "skip":  # past the block under item k
+                dest = landing(block_end(k))
             elif kind == "after" and target in by_number:  # past step `target`
                 dest = landing(by_number[target] + 1)
             else:
@@ -342,9 +361,7 @@ def read_numbered(text: str) -> Plan | None:
             if first is not None and first != here:
                 g.edges.append((here, first))
         elif kind == "block":
-            j = k + 1
-            while j < len(items) and items[j][0] is None:
-                j += 1
+            j = block_end(k)
             last_node = next((first_of_item[x] for x in range(j - 1, k, -1) if first_of_item[x] is not None), None)
             if last_node is not None:
                 g.edges.append((last_node, here))

@@ -200,7 +200,7 @@ def _subject_items(lines: list[str]) -> list[str]:
 
 def _short_lines(lines: list[str]) -> list[str]:
     """The run of 3-15 consecutive short lines (a stage a line, no sentence punctuation, each starting
-    with a capital) that opens a text, under at most a title line, when other lines follow:
+    with a capital) that opens a text, under at most a title line, when a sentence follows it:
     "Code Commit / Pipeline Triggered / Run Tests" (not "such as:" examples further down)."""
     best: list[str] = []
     run: list[str] = []
@@ -215,8 +215,10 @@ def _short_lines(lines: list[str]) -> list[str]:
         if best or len(run) > 1:
             break
         run = []
-    opens = bool(best) and lines.index(best[0]) if best else 99  # type: ignore[arg-type]
-    return best if 3 <= len(best) <= 15 and len(best) < len(lines) and opens <= 1 else []
+    opens = lines.index(best[0]) if best else 99
+    # prose after the run (a sentence of 6+ words) says the run is a list of stages, not code or a title page
+    told = any(len(ln.split()) >= 6 for ln in lines[opens + len(best):]) if best else False
+    return best if 3 <= len(best) <= 15 and len(best) < len(lines) and opens <= 1 and told else []
 
 
 def _emoji_heads(lines: list[str]) -> list[str]:

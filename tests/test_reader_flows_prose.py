@@ -161,3 +161,28 @@ def test_a_series_of_one_actors_actions_reads_as_one_step_each():
     plan = read_clauses("The auditor then samples the receipts, compares the totals with the ledger, "
                         "and signs the report.")
     assert plan is not None and plan.labels == ("Sample receipts", "Compare totals", "Sign report")
+
+
+def test_a_while_block_loops_from_its_last_statement_back_to_its_test():
+    text = ("BEGIN\nREAD k\nSET total = 0\nWHILE k > 0 DO\nd = k % 10\ntotal = total + d\nk = k / 10\nENDWHILE\n"
+            "IF total == 7\nDISPLAY lucky\nELSE\nDISPLAY plain\nENDIF\nEND")
+    plan = read_request(text)
+    assert plan is not None
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("K = k / 10", "K ＞ 0?")]
+    assert {"DISPLAY lucky", "DISPLAY plain"} in [set(rank) for rank in plan.ranks]
+
+
+def test_lettered_sub_items_under_a_numbered_while_are_its_body():
+    text = ("1. Read the number.\n2. Set total to 0.\n3. while (k is not 0):\n     a. Take the last digit of k.\n"
+            "     b. Add it to total.\n4. Print total.")
+    plan = read_numbered(text)
+    assert plan is not None
+    assert "K is not 0?" in plan.labels and "Take last digit of k" in plan.labels
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("Add it to total", "K is not 0?")]
+    k = plan.labels.index("K is not 0?")
+    assert len(plan.ranks[[r for r, rank in enumerate(plan.ranks) if plan.labels[k] in rank][0] + 1]) == 2
+
+
+def test_pseudo_code_is_not_taken_for_a_run_of_stage_names():
+    from diagram.reader_lists import read_lists
+    assert read_lists("Pseudocode\nBEGIN\nREAD n\nSET s = 0\nPRINT s\nEND") is None
