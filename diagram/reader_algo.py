@@ -62,6 +62,9 @@ _THROUGH = re.compile(r"\b(?:through|thru|till|until|upto|up[ \t]to)[ \t]+step[ 
 _LOOP_COND = re.compile(r"\b(?:while|until|till|as[ \t]+long[ \t]+as)\b[ \t]+(?P<cond>\S.{1,80})$", re.I)
 _BLOCK_END = re.compile(r"^(?:end[ \t]*(?:of[ \t]+)?(?:if|for|while|loop|do)|endif|endwhile|endfor|fi|done|next)\b[ \t.;]*$",
                         re.I)
+_REPEAT_REF = re.compile(r"\brepeat(?:s|ing)?[ \t]+(?:from[ \t]+)?(?:the[ \t]+)?steps?[ \t-]*(\d{1,2})\b", re.I)
+_IN_LOOP = re.compile(r"\b(?:in[ \t]+a[ \t]+loop|run[ \t]+a[ \t]+loop)\b", re.I)
+_CONTINUE = re.compile(r"^continue[ \t]+(?:with[ \t]+)?(?:the[ \t]+)?(\w{4,})", re.I)
 _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|again|once[ \t]+more)\b", re.I)
 _END = re.compile(r"^(?:stop|end|exit|halt|terminate|finish)\b", re.I)
 _RETURN = re.compile(r"^return\b", re.I)
@@ -170,6 +173,17 @@ class _Graph:
         return len(self.labels) - 1
 
 
+def _continue_back(g: _Graph, node: int) -> None:
+    """"Continue iterating" after "Start iterating with ...": back to the step its word names."""
+    more = _CONTINUE.match(g.labels[node])
+    if more:
+        stem = more.group(1).lower()[:5]
+        for earlier in range(node):
+            if any(w.lower().startswith(stem) for w in re.findall(r"\w+", g.labels[earlier])):
+                g.edges.append((node, earlier))
+                return
+
+
 def _action(text: str) -> tuple[str, int | None, bool]:
     """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
     text = text.strip().strip(",;.").strip()
@@ -177,6 +191,9 @@ def _action(text: str) -> tuple[str, int | None, bool]:
     target = int(jump.group("n")) if jump else None
     if jump:
         text = text[: jump.start()].strip().strip(",;.").strip()
+    repeat = _REPEAT_REF.search(text)
+    if repeat and repeat.start() > 0:  # "Increment c and repeat step 3, 4, 5 ...": the loop is an edge
+        text = re.sub(r"[ \t,;]*(?:\band[ \t]+)?$", "", text[: repeat.start()])
     ends = bool(_END.match(text)) or bool(_RETURN.match(text)) or bool(re.search(r"\band[ \t]+stop\b", text, re.I))
     text = re.sub(r"[ \t]*(?:,|;|\band\b)[ \t]*stop[ \t]*$", "", text, flags=re.I)
     label = _short(text) if text else ""
@@ -202,6 +219,8 @@ def read_numbered(text: str) -> Plan | None:
     first_of_item: list[int | None] = []  # the node an edge into item k lands on
     exits: list[list[tuple[int, int | None, str]]] = []  # per item: (node, jump step or None, 'next'/'end'/'jump')
     by_number: dict[int, int] = {}
+    if not numbered and any(_JUMP.search(t) for _, _, t in items):
+        by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
     loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
     else_links: list[int] = []  # items that are a bare "Else"
     for k, (number, is_top, body) in enumerate(items):
@@ -228,6 +247,7 @@ def read_numbered(text: str) -> Plan | None:
                 if label:
                     node = g.node(label)
                     g.edges.append((dec, node))
+                    _continue_back(g, node)
                     if _RETRY.search(part):
                         g.edges.append((node, dec))  # "If it fails, the workflow retries": back to the test
                     exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
@@ -253,7 +273,7 @@ def read_numbered(text: str) -> Plan | None:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
             continue
-        head = _LOOP_HEAD.match(body) or _ABOVE.search(body)
+        head = _LOOP_HEAD.match(body) or _ABOVE.search(body) or _IN_LOOP.search(body)
         until = _LOOP_COND.search(body) if head and not _STEP_REFS.search(body[_THROUGH.search(body).end():]
                                                                           if _THROUGH.search(body) else body) else None
         if until is None and head and _THROUGH.search(body):
@@ -278,8 +298,11 @@ def read_numbered(text: str) -> Plan | None:
                 loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
                 if until:
                     exits[k].append((node, None, "skip"))
+        elif _REPEAT_REF.search(body):  # "Increment c and repeat step 3, 4, 5": back to step 3
+            loops_wanted.append(("to_step", k, int(_REPEAT_REF.search(body).group(1))))
         elif _RETRY.search(body) and len(g.labels) >= 2:
             g.edges.append((node, node - 1))  # "... will retry up to 5 times": back to the step before
+        _continue_back(g, node)
         exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
     if len(g.labels) < 3 or len(g.labels) > MAX_PLAN_NODES:
         return None
@@ -310,7 +333,8 @@ def read_numbered(text: str) -> Plan | None:
                 depth += 1
             j += 1
         # no end: "Repeat the following n times" runs to the end of the list, anything else is empty
-        return len(items) if re.search(r"\b(?:following|below)\b", items[k][2], re.I) else k + 1
+        return len(items) if re.search(r"\b(?:following|below|in[ \t]+a[ \t]+loop|run[ \t]+a[ \t]+loop)\b", items[k][2], re.I) \
+            else k + 1
 
     def after_else_block(k: int) -> int:
         """The item after the else-branch that starts at item k (its one item)."""

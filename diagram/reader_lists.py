@@ -39,7 +39,7 @@ _NAME_SEP = re.compile(r"\s*(?::\s|\s=\s*|\t+|\s[-–—]\s|\s{2,}=?\s*)")
 _INLINE_NUMBERED = re.compile(r"(?:^|[\s,;:(])\d{1,2}\)\s+")
 _CUT = re.compile(r"\s+(?:with|for|against|using|via|by|within|in order to|so that|which|that|from|on)\s+|"
                   r"\s*[,;]\s*|\s+[-–—+]\s+", re.I)
-_STEP_MARK = re.compile(r"^(?:steps?|stages?|phases?)[ \t]*\d[\d., ]*(?:(?:and|&|to)[ \t]+\d[\d.]*)?[ \t]*$", re.I)
+_STEP_MARK = re.compile(r"^(?:steps?|stages?|phases?|start)[ \t]*\d[\d., ]*(?:(?:and|&|to)[ \t]+\d[\d.]*)?[ \t]*$", re.I)
 _HEADER_NAME = re.compile(r"^(?:stage|step|name|component|service|tool|phase|layer|task)s?$", re.I)
 
 

@@ -186,3 +186,33 @@ def test_lettered_sub_items_under_a_numbered_while_are_its_body():
 def test_pseudo_code_is_not_taken_for_a_run_of_stage_names():
     from diagram.reader_lists import read_lists
     assert read_lists("Pseudocode\nBEGIN\nREAD n\nSET s = 0\nPRINT s\nEND") is None
+
+
+def test_bullets_that_jump_to_step_n_count_the_bullets_as_steps():
+    text = ("Method:\n- Begin\n- Read k\n- If k < 10 then go to step 5 otherwise go to step 6\n"
+            "- Add 1 to k and go to step 3\n- Print k\n- Halt")
+    plan = read_numbered(text)
+    assert plan is not None and "K < 10?" in plan.labels
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("Add 1 to k", "K < 10?")]
+
+
+def test_repeat_step_n_inside_an_item_loops_back_to_step_n():
+    plan = read_numbered("Step 1: Set x = 1.\nStep 2: Print x.\nStep 3: Double x and repeat step 2 while x < 50.\n"
+                         "Step 4: Stop.")
+    assert plan is not None
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [("Double x", "Print x")]
+
+
+def test_continue_with_a_gerund_loops_back_to_the_step_it_names():
+    text = ("- Start scanning from the left end of the row.\n- Look at the current cell.\n"
+            "- If the cell is empty then stop\n- Else continue scanning")
+    plan = read_numbered(text)
+    assert plan is not None
+    assert [(plan.labels[a], plan.labels[b]) for a, b in plan.loops] == [
+        ("Continue scanning", "Start scanning from left end of row")]
+
+
+def test_a_mistyped_step_marker_is_still_a_number():
+    text = "- Step 1 : Begin\n- Start 2 : Read n\n- Start 3 : Print n\n- Start 4 : Halt"
+    plan = read_request(text)
+    assert plan is not None and plan.labels == ("Begin", "Read n", "Print n", "Halt")
