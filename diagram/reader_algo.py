@@ -119,7 +119,7 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
     if not use_numbers and not use_letters and bulleted < 3:
         # pseudo-code a statement a line: short lines without a full stop, two or more of them "if"/"else"/
         # "while"/"end if" (sentences a line, "If the stock is low, he orders more.", are prose)
-        short = sum(len(ln.split()) <= 12 for ln in lines)
+        short = sum(len(ln.split()) <= 16 for ln in lines)
         flow = sum(bool(_IF.match(ln.strip()) or _IF_BARE.match(ln.strip()) or _ELSE.match(ln.strip()) or
                         _BLOCK_END.match(ln.strip()) or _LOOP_HEAD.match(ln.strip())) for ln in lines)
         unended = sum(not ln.rstrip().endswith(".") for ln in lines)  # statements, not sentences
