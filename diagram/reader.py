@@ -57,7 +57,7 @@ from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_
 from diagram.reader_algo import read_numbered
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
-from diagram.reader_lists import read_lists
+from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
@@ -94,7 +94,7 @@ def request_kind(request: str) -> str:
 def _steps_or_prose(request: str) -> Plan | None:
     """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
     apps are collected by Kafka") where the components the sentences name read better."""
-    listed = read_lists(request)
+    listed = with_outcomes(read_lists(request), request)  # "... If tests pass, X; if they fail, Y."
     if listed is not None:
         return listed
     numbered = read_numbered(request)  # "Step 4: If i <= n go to step 5 else go to step 7", "- Else ..."

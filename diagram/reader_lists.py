@@ -325,3 +325,39 @@ def read_lists(text: str) -> Plan | None:
     if len(under) >= 3 and all(under):
         return _plan([[x] for x in under])
     return None
+
+
+# "If tests pass, deployment continues; if tests fail, the pipeline stops": two outcomes told after a list
+_OUTCOMES = re.compile(r"\bif\s+(?P<c>[^,;.\n]{3,60}),\s*(?P<a>[^;.\n]{3,80})[;,.]\s*(?:(?:and\s+|but\s+)?if\s+[^,;.\n]{3,60},\s*|"
+                       r"otherwise,?\s*|else,?\s*)(?P<b>[^;.\n]{3,80})", re.I)
+_WEAK = frozenset("this that then with from into when will have been they their there these those".split())
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _WEAK}
+
+
+def with_outcomes(plan: Plan | None, text: str) -> Plan | None:
+    """A chain of stages whose text says "if C, X; if not C, Y" (or "otherwise Y") where X and Y are two
+    consecutive stages: those two side by side after the stage before them (a decision, both branches)."""
+    if plan is None or plan.kind != "steps" or plan.loops or any(len(rank) != 1 for rank in plan.ranks):
+        return plan
+    said = _OUTCOMES.search(text)
+    labels = [rank[0] for rank in plan.ranks]
+    if said is None or len(labels) < 3:
+        return plan
+
+    def best(phrase: str, near: int | None = None) -> int | None:
+        want = _stems(phrase)
+        scored = [(len(want & _stems(label)), -abs(i - near) if near is not None else 0, i)
+                  for i, label in enumerate(labels)]
+        top = max(scored)
+        return top[2] if top[0] else None
+
+    a = best(said.group("a"))
+    b = best(said.group("b"), a) if a is not None else None
+    if a is None or b is None or abs(a - b) != 1 or min(a, b) == 0:
+        return plan
+    lo, hi = min(a, b), max(a, b)
+    ranks = [[x] for x in labels[:lo]] + [[labels[lo], labels[hi]]] + [[x] for x in labels[hi + 1:]]
+    return Plan.steps(ranks)

@@ -216,3 +216,19 @@ def test_a_mistyped_step_marker_is_still_a_number():
     text = "- Step 1 : Begin\n- Start 2 : Read n\n- Start 3 : Print n\n- Start 4 : Halt"
     plan = read_request(text)
     assert plan is not None and plan.labels == ("Begin", "Read n", "Print n", "Halt")
+
+
+def test_two_outcomes_told_after_a_list_of_stages_branch_the_chain():
+    text = ("Release flow - what runs after every merge\nMerge\nBuild Image\nRun Checks\nPublish Image\nAlert Owners\n"
+            "When a merge lands the image is built and checked. If the checks pass, the image is published; "
+            "if they fail, the owners are alerted.")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.ranks[-1] == ("Publish Image", "Alert Owners") and plan.ranks[-2] == ("Run Checks",)
+
+
+def test_outcomes_that_name_no_two_neighbouring_stages_leave_the_chain_alone():
+    from diagram.plan import Plan
+    from diagram.reader_lists import with_outcomes
+    chain = Plan.steps([["Load"], ["Clean"], ["Train"], ["Report"]])
+    assert with_outcomes(chain, "If the data is small, we load it; otherwise we report.") == chain
