@@ -108,7 +108,7 @@ def _short(text: str) -> str:
 
 
 def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
-    """(items as (step number or None for a sub-item, whether numbered, text), numbered list?) or None."""
+    """(items as (step number or None, whether a top-level item, text), whether the list is numbered) or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
     items: list[tuple[int | None, bool, str]] = []
     numbered = sum(bool(_NUMBERED.match(ln)) and not _BULLET.match(ln) or bool(_KEYED.match(ln)) for ln in lines)
@@ -223,7 +223,7 @@ def read_numbered(text: str) -> Plan | None:
         by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
     loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
     else_links: list[int] = []  # items that are a bare "Else"
-    for k, (number, is_top, body) in enumerate(items):
+    for k, (number, _, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
         body = _COMMENT.sub("", body).strip()
