@@ -86,7 +86,9 @@ def _short(text: str) -> str:
     text = _SENTENCE_END.split(text, maxsplit=1)[0]
     text = _ASIDE.sub("", text).strip().rstrip(".;:,").strip()
     text = _ARTICLE.sub("", text)
-    text = re.sub(r"^(?:then|now|next|and|initially|lastly|finally|first(?:ly)?)[ \t]*,?[ \t]+", "", text, flags=re.I)
+    # "Then, ...", "finally compute ...": a connector, not a step's word ("First Review" keeps it)
+    text = re.sub(r"^(?i:then|now|next|and|initially|lastly|finally|first(?:ly)?)(?:[ \t]*,[ \t]*|[ \t]+(?=[a-z]))", "",
+                  text)
     if len(text) <= LABEL_CHARS:
         return text[:1].upper() + text[1:]
     cut = ""
@@ -160,7 +162,20 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
             return None
     if len(items) < 3 or len(items) > MAX_ITEMS:
         return None
+    tops = [t for n, top, t in items if top]
+    if len(tops) >= 3 and len(tops) < len(items) and all(_TITLE.match(t) for t in tops):
+        # "1. Arrival & Registration" with what happens there written under it: the titles are the
+        # steps, the lines under them describe them (a decision or a jump among them still counts)
+        items = [x for x in items if x[1] or _IF.match(x[2]) or _ELSE.match(x[2]) or _JUMP.search(x[2])
+                 or _NAMED_SUB.match(_MARKUP.sub("", x[2])) or mentions(x[2])]  # "Build: ...", "... to GitHub"
     return items, use_numbers or use_letters
+
+
+# a step's title: up to five words, capitalised, no sentence punctuation ("Initial Nursing Assessment")
+_TITLE = re.compile(r"^(?:\*\*)?[A-Z][^\s.:;!?]*(?:[ \t]+[^\s.:;!?]+){0,4}(?:\*\*)?[ \t]*:?$")
+
+
+_NAMED_SUB = re.compile(r"^[A-Z][\w&/ -]{0,30}:[ \t]")
 
 
 class _Graph:

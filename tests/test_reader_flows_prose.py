@@ -232,3 +232,13 @@ def test_outcomes_that_name_no_two_neighbouring_stages_leave_the_chain_alone():
     from diagram.reader_lists import with_outcomes
     chain = Plan.steps([["Load"], ["Clean"], ["Train"], ["Report"]])
     assert with_outcomes(chain, "If the data is small, we load it; otherwise we report.") == chain
+
+
+def test_numbered_titles_with_descriptions_under_them_are_the_steps():
+    text = ("Onboarding\nStep 1: Welcome Call\nThe coordinator phones the new client.\n- Explain the plan\n"
+            "Step 2: Account Setup\nThe team opens the accounts.\nStep 3: First Review\n"
+            "Build: the starter report is built.\nStep 4: Handover")
+    plan = read_numbered(text)
+    assert plan is not None
+    assert plan.labels == ("Welcome Call", "Account Setup", "First Review", "Build: starter report is built",
+                           "Handover")
