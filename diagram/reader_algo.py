@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
-from diagram.reader_clauses import ELSE_CONTINUE
+from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
 from diagram.reader_prose import mentions
 
 MAX_ITEMS = 30
@@ -152,9 +152,10 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
             continue
         if not started:
             continue  # a title or a problem statement before the list
-        body = re.sub(r"^(?:[a-z]|[ivx]{1,4})[.)][ \t]+", "", ln.strip().lstrip("-*•·>").strip())  # "a. Extract ..."
+        marked = bool(re.match(r"^[ \t]*(?:[-*•·>]|(?:[a-z]|[ivx]{1,4})[.)][ \t])", ln))  # "-> print a", "a. Extract ..."
+        body = re.sub(r"^(?:[a-z]|[ivx]{1,4})[.)][ \t]+", "", ln.strip().lstrip("-*•·>").strip())
         prev = items[-1][2] if items else ""
-        if body and body[0].islower() and not re.search(r"[.;:!?]$", prev):
+        if body and body[0].islower() and not marked and not re.search(r"[.;:!?]$", prev):
             items[-1] = (items[-1][0], items[-1][1], prev + " " + body)  # a wrapped line
         elif body:
             items.append((None, False, body))
@@ -166,8 +167,15 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
     if len(tops) >= 3 and len(tops) < len(items) and all(_TITLE.match(t) for t in tops):
         # "1. Arrival & Registration" with what happens there written under it: the titles are the
         # steps, the lines under them describe them (a decision or a jump among them still counts)
-        items = [x for x in items if x[1] or _IF.match(x[2]) or _ELSE.match(x[2]) or _JUMP.search(x[2])
-                 or _NAMED_SUB.match(_MARKUP.sub("", x[2])) or mentions(x[2])]  # "Build: ...", "... to GitHub"
+        kept: list[tuple[int | None, bool, str]] = []
+        body_of_flow = False  # under "Repeat below steps n times" / "If ...": the lines are its body
+        for x in items:
+            if x[1]:
+                body_of_flow = bool(_LOOP_HEAD.match(x[2]) or _IF_BARE.match(x[2]) or _IF.match(x[2]))
+            if x[1] or body_of_flow or _IF.match(x[2]) or _ELSE.match(x[2]) or _JUMP.search(x[2]) \
+                    or _NAMED_SUB.match(_MARKUP.sub("", x[2])) or mentions(x[2]):  # "Build: ...", "... to GitHub"
+                kept.append(x)
+        items = kept
     return items, use_numbers or use_letters
 
 
@@ -215,6 +223,15 @@ def _action(text: str) -> tuple[str, int | None, bool]:
     return label, target, ends
 
 
+def _imperative_sentences(texts: list[str]) -> bool:
+    """Whether two thirds of the items are sentences of 5+ words opening with a verb ("Store the count
+    of each element at its index"): steps of a procedure, each one node."""
+    def verb_first(text: str) -> bool:
+        words = re.findall(r"[A-Za-z]+", _MARKUP.sub("", text))
+        return len(words) >= 5 and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
+    return sum(verb_first(t) for t in texts) * 3 >= len(texts) * 2
+
+
 def read_numbered(text: str) -> Plan | None:
     """The plan of an algorithm or procedure written as numbered steps or as bullets with decisions
     and loops (see the module doc), or None."""
@@ -224,8 +241,8 @@ def read_numbered(text: str) -> Plan | None:
     items, numbered = read
     shaped = sum(bool(_IF.match(t) or _IF_BARE.match(t) or _ELSE.match(t) or _LOOP_HEAD.match(t) or _JUMP.search(t)
                       or _ABOVE.search(t)) for _, _, t in items)
-    if not shaped and not numbered:
-        return None  # plain bullets: the list readers read them
+    if not shaped and not numbered and not _imperative_sentences([t for _, _, t in items]):
+        return None  # plain bullets of names or short phrases: the list readers read them
     if not shaped and any(len(mentions(t)) >= 3 for _, _, t in items):
         return None  # "1. The template deploys an S3 bucket, an SQS queue and a Lambda": components, read as such
     if any(len(t) > 400 for _, _, t in items):

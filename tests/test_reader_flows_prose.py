@@ -242,3 +242,21 @@ def test_numbered_titles_with_descriptions_under_them_are_the_steps():
     assert plan is not None
     assert plan.labels == ("Welcome Call", "Account Setup", "First Review", "Build: starter report is built",
                            "Handover")
+
+
+def test_bullets_that_are_imperative_sentences_are_one_step_each():
+    text = ("#### Problem\nGroup the words of a list by their first letter.\n\n#### Approach\n"
+            "- Create an empty map from letters to lists of words.\n- Read every word of the list in turn.\n"
+            "- Append the word to the list of its first letter.\n- Return the map of letters to their words.")
+    plan = read_request(text)
+    assert plan is not None
+    assert len(plan.labels) == 4 and not plan.loops
+    assert [label.split()[0] for label in plan.labels] == ["Create", "Read", "Append", "Return"]
+    assert plan.labels[1] == "Read every word of list in turn"
+
+
+def test_marked_lines_under_a_step_are_its_sub_steps_not_a_wrapped_line():
+    plan = read_numbered("Step 1 -> Read n\nStep 2 -> Repeat below steps n times\n-> print the value of a\n"
+                         "-> add b to a\nStep 3 -> Stop")
+    assert plan is not None
+    assert {"Print value of a", "Add b to a"} <= set(plan.labels)
