@@ -19,12 +19,19 @@ phrase). What an item says about the flow is read from its shape, not from its w
   or from the last step named back to the item; "Repeat the steps until C" / "While C" / "For each
   ..." with sub-items under it: a loop from its last sub-item back to it; "repeat the above
   process" / "keep doing this": a loop back to the first item;
-- "Stop" / "End" / "Exit" / "Return ...": no edge onward.
+- "... will retry", "continue <verb>ing", "in a loop": a loop back (to the step before, the step
+  whose word it repeats, the item);
+- "Stop" / "End" / "Exit" / "Return ...": no edge onward; "end if" / "endwhile" closes a block.
 
+Also read: pseudo-code a statement a line (short lines without full stops, two or more of them
+if/else/while/end if) and numbered titles with descriptions under them (the titles are the steps).
 The graph is layered by longest path after dropping back edges (kept as loops), as
-`diagram.reader_lists` layers an edge list. A list reads only when it has at least three items and
-(for bullets) at least one item that is a decision or a loop. Every pattern is anchored to one item
-and bounded: linear in the text.
+`diagram.reader_lists` layers an edge list; a decision whose other branch skips ahead keeps it as
+"Else: continue" beside the branch it takes (a plan connects consecutive ranks only). A list reads
+only when it has at least three items, and bullets only with an item that is a decision, a loop or a
+jump, or when they are imperative sentences; numbered items listing three or more named components
+are left to the component readers. Every pattern is anchored to one item and bounded: linear in the
+text.
 """
 
 from __future__ import annotations
