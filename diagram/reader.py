@@ -35,8 +35,11 @@ Pure functions, no state. What it reads:
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
   "one X each" as lanes;
 - a flow text with a heading over its steps ("#### Approach", "Algorithm:"): the text under it first;
-- pipelines and processes told in sentences (`diagram.reader_prose`): the components they name,
-  decisions ("If ..., X. Otherwise, Y.") and loops back ("... again").
+- pipelines and processes told in sentences (`diagram.reader_prose`): the components they name
+  (also names set in bold), decisions ("If ..., X. Otherwise, Y.") and loops back ("... again");
+- algorithms and procedures as numbered steps, If/Else bullets or pseudo-code lines
+  (`diagram.reader_algo`): one node a step, "go to step N" as an edge (a loop when it goes back),
+  "Repeat ... while C" / "While C" as a decision with a loop back.
 A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every
@@ -52,9 +55,10 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
+from diagram.reader_algo import read_numbered
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
-from diagram.reader_lists import read_lists
+from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_prose import read_prose
@@ -91,9 +95,12 @@ def request_kind(request: str) -> str:
 def _steps_or_prose(request: str) -> Plan | None:
     """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
     apps are collected by Kafka") where the components the sentences name read better."""
-    listed = read_lists(request)
+    listed = with_outcomes(read_lists(request), request)  # "... If tests pass, X; if they fail, Y."
     if listed is not None:
         return listed
+    numbered = read_numbered(request)  # "Step 4: If i <= n go to step 5 else go to step 7", "- Else ..."
+    if numbered is not None:
+        return numbered
     chained = read_flow(request)  # "reads X, then sends the result to A and B, ...": only when every clause reads
     if chained is not None:
         return chained
@@ -139,8 +146,8 @@ def steps_section(request: str) -> str | None:
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
-    None also for CNNs (left to the model), for structures too big to draw (`plan.fits`) and for
-    text over MAX_REQUEST_CHARS.
+    None also for CNNs it cannot read, for structures too big to draw (`plan.fits`; a deep net with
+    wide layers is drawn as compact schematics first) and for text over MAX_REQUEST_CHARS.
     """
     text, request = request, clean(request)
     if not request:  # too long for the rules on free text: pasted code and tables are read up to MAX_CODE_CHARS

@@ -387,7 +387,8 @@ def _clauses(sentence: str) -> list[str]:
         k = 1
         while k + 1 < len(bits):
             word, piece = bits[k], bits[k + 1]
-            if current.strip() and ((word.lower() in _VERBS and not word[:1].isupper()) or _own_clause(piece)):
+            if current.strip() and ((word.lower() in _VERBS and not word[:1].isupper()) or _own_clause(piece) or
+                                    _third_person(word, piece)):
                 final.append(current)
                 current = piece
             else:
@@ -395,6 +396,14 @@ def _clauses(sentence: str) -> list[str]:
             k += 2
         final.append(current)
     return [c.strip() for c in final if c.strip()]
+
+
+def _third_person(word: str, piece: str) -> bool:
+    """A verb in the third person after a comma, before its object: "..., assesses the extent of the
+    damage, and confirms ..." (a series of one subject's actions)."""
+    nxt = _WORD.findall(piece)[1:2]
+    return word.islower() and word.endswith("s") and not word.endswith("ss") and _lemma(word) in _VERBS and \
+        bool(nxt) and nxt[0].lower() in _DETERMINER | {"whether", "if", "that"}
 
 
 _ASK = re.compile(r"^(?:Draw|Sketch|Diagram|Visuali[sz]e|Illustrate|Depict|Plot|Render|Show|Model|Make)\b")

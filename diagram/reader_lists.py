@@ -21,6 +21,10 @@ import re
 import unicodedata
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_clauses import _lemma
+from diagram.reader_prose import mentions
+
+_NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
 MAX_ITEM_WORDS = 6
 _EDGE = re.compile(r"^\s*(?P<a>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*"
@@ -35,6 +39,7 @@ _NAME_SEP = re.compile(r"\s*(?::\s|\s=\s*|\t+|\s[-–—]\s|\s{2,}=?\s*)")
 _INLINE_NUMBERED = re.compile(r"(?:^|[\s,;:(])\d{1,2}\)\s+")
 _CUT = re.compile(r"\s+(?:with|for|against|using|via|by|within|in order to|so that|which|that|from|on)\s+|"
                   r"\s*[,;]\s*|\s+[-–—+]\s+", re.I)
+_STEP_MARK = re.compile(r"^(?:steps?|stages?|phases?|start)[ \t]*\d[\d., ]*(?:(?:and|&|to)[ \t]+\d[\d.]*)?[ \t]*$", re.I)
 _HEADER_NAME = re.compile(r"^(?:stage|step|name|component|service|tool|phase|layer|task)s?$", re.I)
 
 
@@ -159,11 +164,61 @@ def _named_items(lines: list[str]) -> list[str]:
     names = []
     for b in bullets:
         parts = _NAME_SEP.split(b.strip(), maxsplit=1)
-        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS and not _HEADER_NAME.match(parts[0]):
+        if len(parts) == 2 and 1 <= len(parts[0].split()) <= MAX_ITEM_WORDS and not _HEADER_NAME.match(parts[0]) \
+                and not _STEP_MARK.match(parts[0]):  # "Step 1 : If n = 0, ...": a number, not a name
             names.append(parts[0])
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):
         return []
     return names
+
+
+# "Ingest receives the upload", "The Transcode workers produce ...", "Store writes outputs": an item
+# whose subject (a capitalised name of up to three words) acts; the subject names the stage
+_SUBJECT = re.compile(r"^(?:the[ \t]+)?(?P<name>[A-Z][\w.+/-]*(?:[ \t]+[A-Za-z][\w.+/-]*){0,2}?)[ \t]+"
+                      r"(?:(?:will|can|then|also|must|should)[ \t]+)?(?P<verb>[a-z]{3,}s)\b(?![ \t]*(?:of|to|in|for)\b)")
+
+
+def _subject_items(lines: list[str]) -> list[str]:
+    """The subjects of bulleted or numbered items that each say what a named stage does, when at
+    least 3 items and two thirds of them are of that shape ("Queue holds jobs", "Store writes outputs")."""
+    bullets = [_BULLET.sub("", ln).strip() for ln in lines if _BULLET.match(ln)]
+    if len(bullets) < 3:
+        return []
+    names: list[str] = []
+    for b in bullets:
+        m = _SUBJECT.match(re.sub(r"\*\*|__|`", "", b))
+        if m and _lemma(m.group("verb")) != m.group("verb") and m.group("name").lower() not in _NOT_SUBJECTS:
+            name = m.group("name")
+            if name.lower() not in (n.lower() for n in names):
+                names.append(name)
+    if len(names) < max(3, (2 * len(bullets) + 2) // 3):
+        return []
+    subjects = {n.lower() for n in names}
+    others = {m.lower() for b in bullets for m in mentions(b)} - subjects
+    return names if len(others) < 2 else []  # "X sends it to the **Y**": the prose reader reads both ends
+
+
+def _short_lines(lines: list[str]) -> list[str]:
+    """The run of 3-15 consecutive short lines (a stage a line, no sentence punctuation, each starting
+    with a capital) that opens a text, under at most a title line, when a sentence follows it:
+    "Code Commit / Pipeline Triggered / Run Tests" (not "such as:" examples further down)."""
+    best: list[str] = []
+    run: list[str] = []
+    for ln in lines[:17] + [""]:
+        s = ln.strip()
+        if s and len(s.split()) <= 5 and s[0].isupper() and not re.search(r"[.:;!?,]$|^#|[|=]", s) \
+                and not _BULLET.match(ln):
+            run.append(s)
+            continue
+        if len(run) > len(best):
+            best = run
+        if best or len(run) > 1:
+            break
+        run = []
+    opens = lines.index(best[0]) if best else 99
+    # prose after the run (a sentence of 6+ words) says the run is a list of stages, not code or a title page
+    told = any(len(ln.split()) >= 6 for ln in lines[opens + len(best):]) if best else False
+    return best if 3 <= len(best) <= 15 and len(best) < len(lines) and opens <= 1 and told else []
 
 
 def _emoji_heads(lines: list[str]) -> list[str]:
@@ -255,7 +310,7 @@ def read_lists(text: str) -> Plan | None:
         items = [_short(re.sub(r"\s*\([^()]{0,80}\)", "", g)) or _short(g) for g in groups]
         if all(items):
             return _plan([[x] for x in items])
-    for items in (_table(lines), _named_items(lines), _emoji_heads(lines)):
+    for items in (_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines), _short_lines(lines)):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
             return _plan([[x] for x in items])
@@ -270,3 +325,39 @@ def read_lists(text: str) -> Plan | None:
     if len(under) >= 3 and all(under):
         return _plan([[x] for x in under])
     return None
+
+
+# "If tests pass, deployment continues; if tests fail, the pipeline stops": two outcomes told after a list
+_OUTCOMES = re.compile(r"\bif\s+(?P<c>[^,;.\n]{3,60}),\s*(?P<a>[^;.\n]{3,80})[;,.]\s*(?:(?:and\s+|but\s+)?if\s+[^,;.\n]{3,60},\s*|"
+                       r"otherwise,?\s*|else,?\s*)(?P<b>[^;.\n]{3,80})", re.I)
+_WEAK = frozenset("this that then with from into when will have been they their there these those".split())
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:4] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _WEAK}
+
+
+def with_outcomes(plan: Plan | None, text: str) -> Plan | None:
+    """A chain of stages whose text says "if C, X; if not C, Y" (or "otherwise Y") where X and Y are two
+    consecutive stages: those two side by side after the stage before them (a decision, both branches)."""
+    if plan is None or plan.kind != "steps" or plan.loops or any(len(rank) != 1 for rank in plan.ranks):
+        return plan
+    said = _OUTCOMES.search(text)
+    labels = [rank[0] for rank in plan.ranks]
+    if said is None or len(labels) < 3:
+        return plan
+
+    def best(phrase: str, near: int | None = None) -> int | None:
+        want = _stems(phrase)
+        scored = [(len(want & _stems(label)), -abs(i - near) if near is not None else 0, i)
+                  for i, label in enumerate(labels)]
+        top = max(scored)
+        return top[2] if top[0] else None
+
+    a = best(said.group("a"))
+    b = best(said.group("b"), a) if a is not None else None
+    if a is None or b is None or abs(a - b) != 1 or min(a, b) == 0:
+        return plan
+    lo, hi = min(a, b), max(a, b)
+    ranks = [[x] for x in labels[:lo]] + [[labels[lo], labels[hi]]] + [[x] for x in labels[hi + 1:]]
+    return Plan.steps(ranks)

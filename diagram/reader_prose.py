@@ -171,6 +171,13 @@ def _canonical(name: str) -> str:
     return (name[: len(name) - len(rest)] + canonical) if canonical else name
 
 
+# a name set in bold or underscores: capitalised, up to 40 characters, not a heading ("**Step 1:**", "**Note**")
+_EMPHASISED = re.compile(r"(?<![*\w])(?:\*\*|__)(?P<b>[A-Z0-9][^*_\n]{0,38}?[\w)])(?:\*\*|__)(?![*\w])|"
+                         r"(?<![\w*])_(?P<u>[A-Z][^_\n]{0,38}?\w)_(?!\w)")
+_NOT_A_NAME = re.compile(r"^(?:step|stage|phase|note|tip|important|warning|example|input|output|yes|no|true|false)\b|"
+                         r"^\d+$", re.I)
+
+
 def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
@@ -183,6 +190,11 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     for m in _BRANDED.finditer(sentence):  # "Amazon Location Service": a brand and capitalised words
         if not any(a < m.end() and m.start() < b for a, b, _ in found):
             found.append((m.start(), m.end(), m.group()))
+    for m in _EMPHASISED.finditer(sentence):  # "the **Web Server**", "_Amazon Athena_": a name the writer marked
+        name = (m.group("b") or m.group("u")).strip()
+        if not any(a < m.end() and m.start() < b for a, b, _ in found) and len(name.split()) <= 4 \
+                and not _NOT_A_NAME.match(name):
+            found.append((m.start(), m.end(), name))
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
     for m in extra:
@@ -211,6 +223,11 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     return out
 
 
+def mentions(text: str) -> list[str]:
+    """The named components and CamelCase activities a text names, in order ("Lambda", "SQS queue")."""
+    return [name for name, _ in _mentions(text)]
+
+
 def _else_continue(ranks: list[list[str]], at: int) -> None:
     """The missing other branch of a decision whose branch is rank `at`: ELSE_CONTINUE beside it."""
     if 0 < at < len(ranks) and len(ranks[at]) == 1 and ranks[at - 1][-1].endswith("?") \
@@ -228,7 +245,7 @@ def read_prose(text: str) -> Plan | None:
     branches: list[int] = []  # rank indices of decisions' branches
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
     for sentence in _SENTENCES.split(text.strip()):
-        sentence = sentence.strip().lstrip("*-•·> ")
+        sentence = re.sub(r"^(?:[-•·>\s]|\*(?!\*))+", "", sentence.strip())  # "* **Client** sends ..." keeps its bold
         names = _mentions(sentence, letters)
         loops_before = len(loops)
         cond = _IF.match(sentence)

@@ -191,6 +191,21 @@ def test_fits_limits_the_size_of_a_plan():
     assert fits(nine) and nine.drawn_sizes == (3,) * 9 and [n.elided for n in nine.nodes()[:3]] == [0, 782, 0]
 
 
+def test_an_autoencoder_is_drawn_as_short_schematics_not_refused():
+    # an autoencoder's 5-node schematics would draw 57 nodes: every layer over the largest cap that fits
+    # is drawn as its first node, the ellipsis with its size and its last
+    plan = Plan.dense((784, 128, 64, 12, 3, 12, 64, 128, 784))
+    assert fits(plan) and plan.line() == "# layers 784-128-64-12-3-12-64-128-784"
+    assert plan.drawn_sizes == (3, 3, 3, 3, 3, 3, 3, 3, 3)
+    assert [n.label for n in plan.nodes()[:3]] == ["Input", "... 784", "Input"]
+    assert [n.elided for n in plan.nodes()[:6]] == [0, 782, 0, 0, 126, 0]
+    assert parse_plan_line(plan.line()) == plan
+    assert Plan.dense((784,) * 9).drawn_sizes == (3,) * 9
+    nine = "nn.Sequential(" + ", nn.ReLU(), ".join(
+        f"nn.Linear({a}, {b})" for a, b in zip((784, 128, 64, 12, 3, 12, 64, 128), (128, 64, 12, 3, 12, 64, 128, 784))) + ")"
+    assert read_request(nine) == plan
+
+
 def test_a_wide_layer_keeps_its_size_in_the_line_and_is_drawn_as_a_schematic():
     plan = Plan.dense((784, 128, 64, 10))
     assert plan.line() == "# layers 784-128-64-10" and plan.sizes == (784, 128, 64, 10)

@@ -1,0 +1,499 @@
+"""Read an algorithm or procedure written as numbered steps ("Step 1: Start", "4. If i <= n go to
+step 5 otherwise go to step 7") or as bullets with "If"/"Else"/"Repeat" items, one node a step,
+with jumps as edges (`diagram.reader.read_request` calls it after the structured-list reader).
+
+    >>> read_numbered("Step 1: Start\\nStep 2: Read n\\nStep 3: If i <= n then goto step 4 else goto step 6\\n"
+    ...               "Step 4: Set fact = fact * i\\nStep 5: Increment i and goto step 3\\nStep 6: Print fact").line()
+    '# steps: Start > Read n > I <= n? > Set fact = fact * i, Print fact > Increment i; loop Increment i > I <= n?'
+
+Each item is one step, labelled by its first sentence cut to a short phrase (articles, asides in
+brackets and "// comments" dropped; a long item cut before a relative clause or a prepositional
+phrase). What an item says about the flow is read from its shape, not from its words:
+
+- "If C then X else Y" / "If C, X; otherwise Y": a decision node "C?" whose branches are X and Y
+  (a "go to step N" branch points to step N; a missing branch goes on with the next item; an
+  "Else" item takes the branch of the decision before it);
+- "..., go to step N" / "Go to Step N." at the end of an item: the item's edge goes to step N
+  instead of the next item (a jump back is a loop);
+- "Repeat step 4, step 5 ...", "Repeat through step-5 while C": a loop back to the first step named,
+  or from the last step named back to the item; "Repeat the steps until C" / "While C" / "For each
+  ..." with sub-items under it: a loop from its last sub-item back to it; "repeat the above
+  process" / "keep doing this": a loop back to the first item;
+- "... will retry", "continue <verb>ing", "in a loop": a loop back (to the step before, the step
+  whose word it repeats, the item);
+- "Stop" / "End" / "Exit" / "Return ...": no edge onward; "end if" / "endwhile" closes a block.
+
+Also read: pseudo-code a statement a line (short lines without full stops, two or more of them
+if/else/while/end if) and numbered titles with descriptions under them (the titles are the steps).
+The graph is layered by longest path after dropping back edges (kept as loops), as
+`diagram.reader_lists` layers an edge list; a decision whose other branch skips ahead keeps it as
+"Else: continue" beside the branch it takes (a plan connects consecutive ranks only). A list reads
+only when it has at least three items, and bullets only with an item that is a decision, a loop or a
+jump, or when they are imperative sentences; numbered items listing three or more named components
+are left to the component readers. Every pattern is anchored to one item and bounded: linear in the
+text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
+from diagram.reader_prose import mentions
+
+MAX_ITEMS = 30
+LABEL_CHARS = 40
+# "Step 1:", "step 2 -", "Start 3 :", "1.", "2)", "• Step 1 :", "5.1": a number opening a line
+_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
+                       r"(?:(?:[ \t]*(?:,|and|&|to)[ \t]*)+\d{1,2}(?:\.\d{1,2})?){0,3}"  # "Steps 2, 2.1, and 2.2 -"
+                       r"(?:[ \t]*(?:[:.)]|->|-(?=[ \t])|–)|(?=[ \t]+[A-Za-z]))[ \t]*(?P<body>\S.*)?$", re.I)
+_KEYED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:step|stage|phase|start)s?[ \t]*\d", re.I)
+_BULLET = re.compile(r"^[ \t]*(?:[-*•·]|->)[ \t]+(?P<body>\S.*)$")
+_LETTERED = re.compile(r"^[ \t]*(?P<n>[a-h])[ \t]*[.):]?[ \t]+(?P<body>[A-Z]\S*(?:[ \t]+\S+){2,}.*)$")
+_JUMP = re.compile(r"\b(?:go[ \t]?to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|continue[ \t](?:with|at|from))"
+                   r"[ \t]+step[ \t-]*(?P<n>\d{1,2})\b", re.I)
+_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|proceed[ \t]to|jump[ \t]to|"
+                        r"return[ \t]to|continue[ \t](?:with|at|from))[ \t]+step[ \t-]*(?P<n>\d{1,2}))[ \t]*[.;]?[ \t]*$",
+                        re.I)
+_IF = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:\bthen\b[ \t]*,?|,|:|"
+                 r"(?=[ \t](?:go[ \t]?to|return|print|display|stop|exit|swap|set)\b))[ \t]*(?P<rest>.*)$", re.I)
+_IF_BARE = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:then)?[ \t]*[,:]?$", re.I)
+_ELSE = re.compile(r"^(?:else|otherwise)\b[ \t]*,?[ \t]*(?P<rest>.*)$", re.I)
+_ELSE_SPLIT = re.compile(r"[ \t]*[,;.]?[ \t]*\b(?:else|otherwise)\b[ \t]*,?[ \t]*", re.I)
+_LOOP_HEAD = re.compile(r"^(?:repeat|while|for[ \t]+(?:each|every|all|i\b|j\b|k\b)|loop|iterate|do[ \t]+the[ \t]+following|"
+                        r"keep[ \t]+doing)\b", re.I)
+_ABOVE = re.compile(r"\b(?:above|previous|these|this)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+_STEP_REFS = re.compile(r"\bsteps?[ \t-]*(\d{1,2})(?:[ \t]*(?:,|and|to|-|through)[ \t]*(?:step[ \t-]*)?(\d{1,2}))*", re.I)
+_THROUGH = re.compile(r"\b(?:through|thru|till|until|upto|up[ \t]to)[ \t]+step[ \t-]*(\d{1,2})\b", re.I)
+_LOOP_COND = re.compile(r"\b(?:while|until|till|as[ \t]+long[ \t]+as)\b[ \t]+(?P<cond>\S.{1,80})$", re.I)
+_BLOCK_END = re.compile(r"^(?:end[ \t]*(?:of[ \t]+)?(?:if|for|while|loop|do)|endif|endwhile|endfor|fi|done|next)\b[ \t.;]*$",
+                        re.I)
+_REPEAT_REF = re.compile(r"\brepeat(?:s|ing)?[ \t]+(?:from[ \t]+)?(?:the[ \t]+)?steps?[ \t-]*(\d{1,2})\b", re.I)
+_IN_LOOP = re.compile(r"\b(?:in[ \t]+a[ \t]+loop|run[ \t]+a[ \t]+loop)\b", re.I)
+_CONTINUE = re.compile(r"^continue[ \t]+(?:with[ \t]+)?(?:the[ \t]+)?(\w{4,})", re.I)
+_RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|again|once[ \t]+more)\b", re.I)
+_END = re.compile(r"^(?:stop|end|exit|halt|terminate|finish)\b", re.I)
+_RETURN = re.compile(r"^return\b", re.I)
+_COMMENT = re.compile(r"[ \t]*//.*$")
+_ASIDE = re.compile(r"[ \t]*\((?![^()]*[\"“”])(?:[^()]*[ \t][^()]*[ \t][^()]*)\)")  # "(lower index = 0, higher = middle - 1)"
+_MARKUP = re.compile(r"\*\*|__|`")
+_EMPHASIS = re.compile(r"\*(\S(?:[^*\n]{0,60}?\S)?)\*")  # "*n*" -> "n"; "fact * i" stays
+_ARTICLE = re.compile(r"(?i)\b(?:the|a|an)[ \t]+(?=[a-z]{2})(?!(?:not|is|are|and|or)\b)")  # "a not equals 0" keeps "a"
+# where a long item may be cut: before a relative clause, a purpose, a prepositional phrase or a comma
+_CUT = re.compile(r"(?i)[ \t]*(?:,|;|[ \t](?:which|that|so[ \t]that|in[ \t]order[ \t]to|to[ \t]make|using|by|for|with|from|"
+                  r"within|on|in|until|till|while|where|as|into|at|and|if|when)\b)")
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"”'])\.[ \t]+(?=[A-Z])")
+
+
+def _short(text: str) -> str:
+    """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
+    boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
+    text = _COMMENT.sub("", _EMPHASIS.sub(r"\1", _MARKUP.sub("", text))).strip()
+    text = _SENTENCE_END.split(text, maxsplit=1)[0]
+    text = _ASIDE.sub("", text).strip().rstrip(".;:,").strip()
+    text = _ARTICLE.sub("", text)
+    # "Then, ...", "finally compute ...": a connector, not a step's word ("First Review" keeps it)
+    text = re.sub(r"^(?i:then|now|next|and|initially|lastly|finally|first(?:ly)?)(?:[ \t]*,[ \t]*|[ \t]+(?=[a-z]))", "",
+                  text)
+    if len(text) <= LABEL_CHARS:
+        return text[:1].upper() + text[1:]
+    cut = ""
+    for m in _CUT.finditer(text):
+        if m.start() > LABEL_CHARS:
+            break
+        if len(text[: m.start()].split()) >= 2:
+            cut = text[: m.start()]
+    if not cut:
+        cut = text[: LABEL_CHARS + 1].rsplit(" ", 1)[0]
+    cut = cut.strip().rstrip(".;:,")
+    named = [m for m in mentions(text[len(cut):]) if m.lower() not in cut.lower()]
+    if named and len(named[0]) <= LABEL_CHARS // 2:
+        # "X will send the message to the SNS Topic": the component the cut would lose stays
+        room = LABEL_CHARS - len(named[0]) - 4
+        head = cut if len(cut) <= room else cut[: room + 1].rsplit(" ", 1)[0]
+        cut = f"{head.rstrip(' ,;:')} to {named[0]}" if head.strip() else named[0]
+    return cut[:1].upper() + cut[1:]
+
+
+def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
+    """(items as (step number or None, whether a top-level item, text), whether the list is numbered) or None."""
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
+    items: list[tuple[int | None, bool, str]] = []
+    numbered = sum(bool(_NUMBERED.match(ln)) and not _BULLET.match(ln) or bool(_KEYED.match(ln)) for ln in lines)
+    bulleted = sum(bool(_BULLET.match(ln)) and not _KEYED.match(ln) for ln in lines)
+    lettered = sum(bool(_LETTERED.match(ln)) for ln in lines)
+    use_numbers = numbered >= 3
+    use_letters = not use_numbers and lettered >= 3
+    if not use_numbers and not use_letters and bulleted < 3:
+        # pseudo-code a statement a line: short lines without a full stop, two or more of them "if"/"else"/
+        # "while"/"end if" (sentences a line, "If the stock is low, he orders more.", are prose)
+        short = sum(len(ln.split()) <= 16 for ln in lines)
+        flow = sum(bool(_IF.match(ln.strip()) or _IF_BARE.match(ln.strip()) or _ELSE.match(ln.strip()) or
+                        _BLOCK_END.match(ln.strip()) or _LOOP_HEAD.match(ln.strip())) for ln in lines)
+        unended = sum(not ln.rstrip().endswith(".") for ln in lines)  # statements, not sentences
+        if len(lines) < 4 or flow < 2 or short * 4 < len(lines) * 3 or unended * 4 < len(lines) * 3:
+            return None
+        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1]]
+        return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
+    started = False
+    for ln in lines:
+        num = _NUMBERED.match(ln) if use_numbers else None
+        if num and (num.group("sub") is None or not items) and num.group("body"):
+            items.append((int(num.group("n")), True, num.group("body")))
+            started = True
+            continue
+        if num and num.group("body"):  # "5.1 If ...": a sub-item of step 5
+            items.append((None, False, num.group("body")))
+            continue
+        if use_letters:
+            let = _LETTERED.match(ln)
+            if let:
+                items.append((ord(let.group("n").lower()) - ord("a") + 1, True, let.group("body")))
+                started = True
+            continue
+        bullet = _BULLET.match(ln)
+        if not use_numbers and bullet:
+            items.append((None, True, bullet.group("body")))
+            started = True
+            continue
+        if not started:
+            continue  # a title or a problem statement before the list
+        marked = bool(re.match(r"^[ \t]*(?:[-*•·>]|(?:[a-z]|[ivx]{1,4})[.)][ \t])", ln))  # "-> print a", "a. Extract ..."
+        body = re.sub(r"^(?:[a-z]|[ivx]{1,4})[.)][ \t]+", "", ln.strip().lstrip("-*•·>").strip())
+        prev = items[-1][2] if items else ""
+        if body and body[0].islower() and not marked and not re.search(r"[.;:!?]$", prev):
+            items[-1] = (items[-1][0], items[-1][1], prev + " " + body)  # a wrapped line
+        elif body:
+            items.append((None, False, body))
+        if len(items) > MAX_ITEMS:
+            return None
+    if len(items) < 3 or len(items) > MAX_ITEMS:
+        return None
+    tops = [t for n, top, t in items if top]
+    if len(tops) >= 3 and len(tops) < len(items) and all(_TITLE.match(t) for t in tops):
+        # "1. Arrival & Registration" with what happens there written under it: the titles are the
+        # steps, the lines under them describe them (a decision or a jump among them still counts)
+        kept: list[tuple[int | None, bool, str]] = []
+        body_of_flow = False  # under "Repeat below steps n times" / "If ...": the lines are its body
+        for x in items:
+            if x[1]:
+                body_of_flow = bool(_LOOP_HEAD.match(x[2]) or _IF_BARE.match(x[2]) or _IF.match(x[2]))
+            if x[1] or body_of_flow or _IF.match(x[2]) or _ELSE.match(x[2]) or _JUMP.search(x[2]) \
+                    or _NAMED_SUB.match(_MARKUP.sub("", x[2])) or mentions(x[2]):  # "Build: ...", "... to GitHub"
+                kept.append(x)
+        items = kept
+    return items, use_numbers or use_letters
+
+
+# a step's title: up to five words, capitalised, no sentence punctuation ("Initial Nursing Assessment")
+_TITLE = re.compile(r"^(?:\*\*)?[A-Z][^\s.:;!?]*(?:[ \t]+[^\s.:;!?]+){0,4}(?:\*\*)?[ \t]*:?$")
+
+
+_NAMED_SUB = re.compile(r"^[A-Z][\w&/ -]{0,30}:[ \t]")
+
+
+class _Graph:
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.edges: list[tuple[int, int]] = []
+
+    def node(self, label: str) -> int:
+        self.labels.append(label)
+        return len(self.labels) - 1
+
+
+def _continue_back(g: _Graph, node: int) -> None:
+    """"Continue iterating" after "Start iterating with ...": back to the step its word names."""
+    more = _CONTINUE.match(g.labels[node])
+    if more:
+        stem = more.group(1).lower()[:5]
+        for earlier in range(node):
+            if any(w.lower().startswith(stem) for w in re.findall(r"\w+", g.labels[earlier])):
+                g.edges.append((node, earlier))
+                return
+
+
+def _action(text: str) -> tuple[str, int | None, bool]:
+    """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
+    text = text.strip().strip(",;.").strip()
+    jump = _TAIL_JUMP.search(text)
+    target = int(jump.group("n")) if jump else None
+    if jump:
+        text = text[: jump.start()].strip().strip(",;.").strip()
+    repeat = _REPEAT_REF.search(text)
+    if repeat and repeat.start() > 0:  # "Increment c and repeat step 3, 4, 5 ...": the loop is an edge
+        text = re.sub(r"[ \t,;]*(?:\band[ \t]+)?$", "", text[: repeat.start()])
+    ends = bool(_END.match(text)) or bool(_RETURN.match(text)) or bool(re.search(r"\band[ \t]+stop\b", text, re.I))
+    text = re.sub(r"[ \t]*(?:,|;|\band\b)[ \t]*stop[ \t]*$", "", text, flags=re.I)
+    label = _short(text) if text else ""
+    return label, target, ends
+
+
+def _imperative_sentences(texts: list[str]) -> bool:
+    """Whether two thirds of the items are sentences of 5+ words opening with a verb ("Store the count
+    of each element at its index"): steps of a procedure, each one node."""
+    def verb_first(text: str) -> bool:
+        words = re.findall(r"[A-Za-z]+", _MARKUP.sub("", text))
+        return len(words) >= 5 and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
+    return sum(verb_first(t) for t in texts) * 3 >= len(texts) * 2
+
+
+def read_numbered(text: str) -> Plan | None:
+    """The plan of an algorithm or procedure written as numbered steps or as bullets with decisions
+    and loops (see the module doc), or None."""
+    read = _items(text or "")
+    if read is None:
+        return None
+    items, numbered = read
+    shaped = sum(bool(_IF.match(t) or _IF_BARE.match(t) or _ELSE.match(t) or _LOOP_HEAD.match(t) or _JUMP.search(t)
+                      or _ABOVE.search(t)) for _, _, t in items)
+    if not shaped and not numbered and not _imperative_sentences([t for _, _, t in items]):
+        return None  # plain bullets of names or short phrases: the list readers read them
+    if not shaped and any(len(mentions(t)) >= 3 for _, _, t in items):
+        return None  # "1. The template deploys an S3 bucket, an SQS queue and a Lambda": components, read as such
+    if any(len(t) > 400 for _, _, t in items):
+        return None
+    g = _Graph()
+    first_of_item: list[int | None] = []  # the node an edge into item k lands on
+    exits: list[list[tuple[int, int | None, str]]] = []  # per item: (node, jump step or None, 'next'/'end'/'jump')
+    by_number: dict[int, int] = {}
+    if not numbered and any(_JUMP.search(t) for _, _, t in items):
+        by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
+    loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
+    else_links: list[int] = []  # items that are a bare "Else"
+    for k, (number, _, body) in enumerate(items):
+        if number is not None and number not in by_number:
+            by_number[number] = k
+        body = _COMMENT.sub("", body).strip()
+        exits.append([])
+        cond = _IF.match(body)
+        bare = _IF_BARE.match(body) if not cond else None
+        other = _ELSE.match(body)
+        if cond or bare:
+            match = cond or bare
+            question = _short(match.group("cond").strip("() ")).rstrip("?")
+            dec = g.node(question + "?")
+            first_of_item.append(dec)
+            rest = cond.group("rest") if cond else ""
+            parts = _ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""]
+            for part in (parts[0], parts[1] if len(parts) > 1 else None):
+                if part is None:
+                    # "Step 4: If C," with sub-items under it: the other branch skips them
+                    exits[k].append((dec, None, "skip" if not rest and number is not None else "next"))
+                    continue
+                label, target, ends = _action(part)
+                if label:
+                    node = g.node(label)
+                    g.edges.append((dec, node))
+                    _continue_back(g, node)
+                    if _RETRY.search(part):
+                        g.edges.append((node, dec))  # "If it fails, the workflow retries": back to the test
+                    exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
+                elif target:
+                    exits[k].append((dec, target, "jump"))
+                else:
+                    exits[k].append((dec, None, "next"))
+            continue
+        if _BLOCK_END.match(body):  # "end of if", "endwhile": the block ends, no step
+            first_of_item.append(None)
+            continue
+        if other and not other.group("rest").strip():
+            else_links.append(k)
+            first_of_item.append(None)
+            continue
+        if other:
+            body = other.group("rest")
+            else_links.append(k)
+        label, target, ends = _action(body)
+        if not label:
+            first_of_item.append(None)  # "Go to Step 1.": a jump of the item before
+            if target is not None and k and exits[k - 1]:
+                exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
+                                for n, t, kind in exits[k - 1]]
+            continue
+        head = _LOOP_HEAD.match(body) or _ABOVE.search(body) or _IN_LOOP.search(body)
+        until = _LOOP_COND.search(body) if head and not _STEP_REFS.search(body[_THROUGH.search(body).end():]
+                                                                          if _THROUGH.search(body) else body) else None
+        if until is None and head and _THROUGH.search(body):
+            until = _LOOP_COND.search(body[_THROUGH.search(body).end():])
+        if until:  # "Repeat through step 5 while a != 0", "While count <= N": a decision
+            cond = re.sub(r"(?i)[ \t]*(?:\bdo\b|:)[ \t]*$", "", until.group("cond").strip().rstrip(",.;")).strip()
+            label = _short(cond[1:-1] if cond.startswith("(") and cond.endswith(")") else cond).rstrip("?") + "?"
+        node = g.node(label)
+        first_of_item.append(node)
+        if head:
+            refs = [int(x) for x in re.findall(r"\d{1,2}", " ".join(m.group(0) for m in _STEP_REFS.finditer(body)))]
+            through = _THROUGH.search(body)
+            if through and int(through.group(1)) > (number or 0):
+                loops_wanted.append(("from_step", k, int(through.group(1))))  # "repeat through step 5"
+                if until:
+                    exits[k].append((node, int(through.group(1)), "after"))
+            elif refs:
+                loops_wanted.append(("to_step", k, refs[0]))  # "repeat step 4, step 5 till ..."
+            elif _ABOVE.search(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
+                loops_wanted.append(("above", k, 0))  # "repeat the above process n times"
+            else:
+                loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
+                if until:
+                    exits[k].append((node, None, "skip"))
+        elif _REPEAT_REF.search(body):  # "Increment c and repeat step 3, 4, 5": back to step 3
+            loops_wanted.append(("to_step", k, int(_REPEAT_REF.search(body).group(1))))
+        elif _RETRY.search(body) and len(g.labels) >= 2:
+            g.edges.append((node, node - 1))  # "... will retry up to 5 times": back to the step before
+        _continue_back(g, node)
+        exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
+    if len(g.labels) < 3 or len(g.labels) > MAX_PLAN_NODES:
+        return None
+
+    def landing(k: int) -> int | None:
+        while k < len(items):
+            if first_of_item[k] is not None:
+                return first_of_item[k]
+            k += 1
+        return None
+
+    def block_end(k: int) -> int:
+        """The item after the block under item k: the sub-items under a numbered item, or in pseudo-code
+        and bullets the items up to its matching "end if"/"endwhile" (none: an empty block)."""
+        j = k + 1
+        if items[k][0] is not None:
+            while j < len(items) and items[j][0] is None:
+                j += 1
+            return j
+        depth = 1
+        while j < len(items):
+            line = items[j][2].strip()
+            if _BLOCK_END.match(line):
+                depth -= 1
+                if depth == 0:
+                    return j
+            elif _IF_BARE.match(line) or (_LOOP_HEAD.match(line) and not _ABOVE.search(line)):
+                depth += 1
+            j += 1
+        # no end: "Repeat the following n times" runs to the end of the list, anything else is empty
+        return len(items) if re.search(r"\b(?:following|below|in[ \t]+a[ \t]+loop|run[ \t]+a[ \t]+loop)\b", items[k][2], re.I) \
+            else k + 1
+
+    def after_else_block(k: int) -> int:
+        """The item after the else-branch that starts at item k (its one item)."""
+        return k + 2 if k + 1 < len(items) and first_of_item[k] is None else k + 1
+
+    for k in range(len(items)):
+        nxt = landing(k + 1)
+        if k + 1 < len(items) and (k + 1) in else_links:
+            # the if-branch ends where the else-branch ends
+            nxt = landing(after_else_block(k + 1))
+        for node, target, kind in exits[k]:
+            if kind == "end":
+                continue
+            if kind == "jump" and target is not None and target in by_number:
+                dest = landing(by_number[target])
+            elif kind == "skip":  # past the block under item k
+                dest = landing(block_end(k))
+            elif kind == "after" and target in by_number:  # past step `target`
+                dest = landing(by_number[target] + 1)
+            else:
+                dest = nxt
+            if dest is not None and dest != node:
+                g.edges.append((node, dest))
+    # an "Else" item: the branch of the decision before it that went on with the next item
+    for k in else_links:
+        dec_k = next((j for j in range(k - 1, -1, -1) if first_of_item[j] is not None and
+                      g.labels[first_of_item[j]].endswith("?")), None)
+        start = first_of_item[k] if first_of_item[k] is not None else landing(k + 1)
+        if dec_k is not None and start is not None:
+            dec = first_of_item[dec_k]
+            g.edges = [e for e in g.edges if not (e[0] == dec and e[1] == landing(k + 1) and start != e[1])]
+            g.edges.append((dec, start))
+    for kind, k, ref in loops_wanted:
+        here = first_of_item[k]
+        if here is None:
+            continue
+        if kind == "to_step" and ref in by_number and by_number[ref] <= k:
+            dest = landing(by_number[ref])
+            if dest is not None:
+                g.edges.append((here, dest))
+        elif kind == "from_step" and ref in by_number and by_number[ref] > k:
+            last = by_number[ref]
+            for node, _, how in exits[last]:
+                if how != "end":
+                    g.edges.append((node, here))
+        elif kind == "above":
+            first = landing(0)
+            if first is not None and first != here:
+                g.edges.append((here, first))
+        elif kind == "block":
+            j = block_end(k)
+            last_node = next((first_of_item[x] for x in range(j - 1, k, -1) if first_of_item[x] is not None), None)
+            if last_node is not None:
+                g.edges.append((last_node, here))
+    into = {b for _, b in g.edges}
+    for node in range(1, len(g.labels)):
+        if node not in into:
+            g.edges.append((node - 1, node))  # a step nothing leads to follows the one written before it
+    return _layered(g)
+
+
+def _layered(g: _Graph) -> Plan | None:
+    """Nodes layered by longest path over the forward edges; edges closing a cycle are loops."""
+    n = len(g.labels)
+    out: list[list[int]] = [[] for _ in range(n)]
+    for a, b in dict.fromkeys(g.edges):
+        out[a].append(b)
+    state = [0] * n
+    back: set[tuple[int, int]] = set()
+    for root in range(n):
+        if state[root]:
+            continue
+        stack = [(root, 0)]
+        state[root] = 1
+        while stack:
+            node, i = stack.pop()
+            if i < len(out[node]):
+                stack.append((node, i + 1))
+                nxt = out[node][i]
+                if state[nxt] == 1:
+                    back.add((node, nxt))
+                elif not state[nxt]:
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+    level = [0] * n
+    forward = [(a, b) for a in range(n) for b in out[a] if (a, b) not in back]
+    for _ in range(n):
+        changed = False
+        for a, b in forward:
+            if level[b] < level[a] + 1:
+                level[b] = level[a] + 1
+                changed = True
+        if not changed:
+            break
+    ranks: list[list[int]] = [[] for _ in range(max(level) + 1)]
+    for node in range(n):
+        ranks[level[node]].append(node)
+    labels = list(g.labels)
+    for node in range(n):
+        # a decision whose other branch skips ahead (or ends) draws that branch as "Else: continue"
+        # beside the one it takes, so the drawing still branches there
+        r = level[node]
+        if labels[node].endswith("?") and (r + 1 >= len(ranks) or len(ranks[r + 1]) < 2) and \
+                ELSE_CONTINUE not in labels and len(labels) < MAX_PLAN_NODES:
+            labels.append(ELSE_CONTINUE)
+            if r + 1 >= len(ranks):
+                ranks.append([])
+            ranks[r + 1].append(len(labels) - 1)
+    if max(len(r) for r in ranks) > MAX_LAYER_NODES:
+        return None
+    labels = [step_label(label) for label in labels]
+    if len(set(labels)) != len(labels):  # the same label twice: number them apart
+        seen: dict[str, int] = {}
+        for i, label in enumerate(labels):
+            seen[label] = seen.get(label, 0) + 1
+            if seen[label] > 1:
+                labels[i] = step_label(f"{label[:36]} ({seen[label]})")
+    order = [node for rank in ranks for node in rank]
+    new_id = {node: i for i, node in enumerate(order)}
+    loops = tuple(sorted({(new_id[a], new_id[b]) for a, b in back}))
+    return Plan.steps([[labels[node] for node in rank] for rank in ranks], loops)
