@@ -147,7 +147,7 @@ def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
     None also for CNNs it cannot read, for structures too big to draw (`plan.fits`; a deep net with
-    wide layers is drawn as compact schematics first) and for text over MAX_REQUEST_CHARS.
+    wide layers is drawn as short schematics first) and for text over MAX_REQUEST_CHARS.
     """
     text, request = request, clean(request)
     if not request:  # too long for the rules on free text: pasted code and tables are read up to MAX_CODE_CHARS
