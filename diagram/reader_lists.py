@@ -31,7 +31,9 @@ _EDGE = re.compile(r"^\s*(?P<a>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\
                    r"(?:-{2,3}>|={2,3}>|-\.+->|--\s*[^-\n>]{1,40}\s*-->|-->\|[^|\n]{0,40}\||->)\s*"
                    r"(?P<b>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*;?\s*$")
 _NODE = re.compile(r"^(?P<id>[^\s\[({]{1,60})\s*(?:[\[({]+(?P<label>[^\]\)}]{0,120})[\]\)}]+)?$")
-_VERTICAL = re.compile(r"^\s*(?:↓|⬇|⇓|⬇️|\||v|V)\s*$")
+_VERTICAL = re.compile(r"^\s*(?:↓|⬇|⇓|⬇️|\||v|V)(?:[ \t]+(?:↓|⬇|⇓|⬇️|\||v|V)){0,7}\s*$|"
+                       r"^\s*(?:\||↓)[ \t]+\([^()\n]{1,40}\)\s*$")  # "|  |  |" (a fan-out), "|  (binlog)" (an edge's words)
+_COLUMNS = re.compile(r"\S+(?: \S+)*")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
 _NUMBER = re.compile(r"^\s*(?:(?:step|stage|phase)\s*)?\d{1,2}\s*[.):\-–—]?\s+", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•·+]|\d{1,2}[.)]|(?:step|stage|phase)\s+\d{1,2}\s*[:.)\-–—]?)\s*(?=\S)", re.I)
@@ -63,16 +65,26 @@ def _plan(ranks: list[list[str]], loops: tuple[tuple[int, int], ...] = ()) -> Pl
     n = sum(len(r) for r in ranks)
     if n < 2 or n > MAX_PLAN_NODES or max(len(r) for r in ranks) > MAX_LAYER_NODES:
         return None
-    labels = [step_label(x[:1].upper() + x[1:]) for r in ranks for x in r]
+    seen: dict[str, int] = {}
+    out: list[list[str]] = []
+    for r in ranks:  # a component drawn twice in a chain ("Lambda" ... "Lambda"): "Lambda", "Lambda 2"
+        row = []
+        for x in r:
+            label = step_label(x[:1].upper() + x[1:])
+            seen[label.lower()] = seen.get(label.lower(), 0) + 1
+            row.append(label if seen[label.lower()] == 1 else step_label(f"{label[:36]} {seen[label.lower()]}"))
+        out.append(row)
+    labels = [x.lower() for r in out for x in r]
     if len(set(labels)) != len(labels):
         return None
-    return Plan.steps([[step_label(x[:1].upper() + x[1:]) for x in r] for r in ranks], loops)
+    return Plan.steps(out, loops)
 
 
 def _graph(lines: list[str]) -> Plan | None:
     """An edge list, one edge a line: nodes layered by longest path, back edges kept as loops."""
     edges: list[tuple[str, str]] = []
     names: dict[str, str] = {}
+    seconds: dict[str, str] = {}
     order: list[str] = []
     for line in lines:
         m = _EDGE.match(line)
@@ -84,7 +96,10 @@ def _graph(lines: list[str]) -> Plan | None:
             if not node:
                 break
             nid = node.group("id")
-            label = (node.group("label") or "").replace("\\n", "\n").split("\n")[0].strip(" \"'")
+            shown = (node.group("label") or "").replace("\\n", "\n").replace("<br>", "\n").split("\n")
+            label = shown[0].strip(" \"'()")
+            if len(shown) > 1:
+                seconds[nid] = shown[1].strip(" \"'()")
             if label or nid not in names:
                 names[nid] = label or names.get(nid) or nid
             if nid not in order:
@@ -94,7 +109,10 @@ def _graph(lines: list[str]) -> Plan | None:
             edges.append((ends[0], ends[1]))
     if len(edges) < 2 or len(order) > MAX_PLAN_NODES:
         return None
-    index = {nid: i for i, nid in enumerate(order)}
+    firsts = [names[nid].lower() for nid in order]
+    for nid in order:  # "B[(Kafka\npayment_transactions)]", "E[(Kafka\nfraud_scored)]": the second line tells them apart
+        if firsts.count(names[nid].lower()) > 1 and seconds.get(nid):
+            names[nid] = f"{names[nid]} {seconds[nid]}"
     out: dict[str, list[str]] = {nid: [] for nid in order}
     for a, b in edges:
         out[a].append(b)
@@ -284,6 +302,55 @@ def _tree(lines: list[str]) -> Plan | None:
     return _plan([[x] for x in head] + [branches])
 
 
+def _box(line: str) -> list[str]:
+    """The component(s) on one line of a vertical diagram: "Rekognition + DynamoDB" is two side by side,
+    "Payment  Inventory  Notification" (columns 2+ blanks apart) three; a short aside stays
+    ("Kafka Topic (CDC events)"), a long one goes."""
+    s = line.strip().strip("[]")
+    cols = [c.strip() for c in re.split(r"\s{2,}", s) if c.strip()]  # (clean() leaves one blank)
+    both = [c.strip() for c in re.split(r"\s[+&]\s", s)]
+    if len(cols) == 1 and len(both) > 1 and all(len(c.split()) == 1 for c in both):  # "Rekognition + DynamoDB"
+        cols = both
+    return [_short(c) or _short(re.sub(r"\s*\([^()]{0,80}\)", "", c)) for c in cols]
+
+
+def _vertical(lines: list[str]) -> Plan | None:
+    """Steps drawn one under another with a line of arrows between them ("↓", "|" then "v", one
+    arrow per column where the flow fans out); a box over two lines of columns ("Payment  Inventory" /
+    "Service  Service") reads column by column."""
+    if sum(bool(_VERTICAL.match(ln)) for ln in lines) < 2:
+        return None
+    groups: list[list[str]] = []
+    arrows: list[str] = []  # the last arrow line before each group after the first
+    current: list[str] = []
+    for ln in lines:
+        if _VERTICAL.match(ln):
+            if current or not arrows:
+                arrows.append(ln)
+            else:
+                arrows[-1] = ln
+            if current:
+                groups.append(current[-1:] if not groups else current)  # a heading above the first step is none
+            current = []
+        else:
+            current.append(ln)
+    if current:
+        groups.append(current[:2])
+    ranks: list[list[str]] = []
+    for k, group in enumerate(groups):
+        fan = len(arrows[k - 1].split()) if 0 < k <= len(arrows) else 1
+        boxes = [_box(g) for g in group]
+        if fan >= 2 and all(len(g.split()) == fan for g in group):  # "v v v" over "Payment Inventory Notification"
+            boxes = [[_short(w) for w in g.split()] for g in group]
+        if len(boxes) == 1 or len(boxes[0]) < 2 or len(boxes[0]) != len(boxes[1]):
+            ranks.append(boxes[0])
+        else:  # two lines of columns ("Payment Inventory" / "Service Service"): one component a column
+            ranks.append([f"{a} {b}" for a, b in zip(boxes[0], boxes[1])])
+    if not all(all(r) for r in ranks) or sum(len(r) for r in ranks) < 3:
+        return None
+    return _plan(ranks)
+
+
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
@@ -295,21 +362,9 @@ def read_lists(text: str) -> Plan | None:
     tree = _tree(lines)
     if tree is not None:
         return tree
-    if sum(bool(_VERTICAL.match(ln)) for ln in lines) >= 2:
-        groups: list[str] = []
-        current: list[str] = []
-        for ln in lines:
-            if _VERTICAL.match(ln):
-                if current:
-                    groups.append(current[-1])  # a heading line above the first step is no step
-                current = []
-            else:
-                current.append(ln.strip())
-        if current:
-            groups.append(current[0])
-        items = [_short(re.sub(r"\s*\([^()]{0,80}\)", "", g)) or _short(g) for g in groups]
-        if all(items):
-            return _plan([[x] for x in items])
+    vertical = _vertical(lines)
+    if vertical is not None:
+        return vertical
     for items in (_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines), _short_lines(lines)):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
