@@ -292,13 +292,17 @@ def _tree(lines: list[str]) -> Plan | None:
     if first is None or first == 0:
         return None
     branches = []
+    marks = ""
     for ln in lines[first:]:
         if not _TREE.match(ln):
             break
+        marks += ln.strip()[0]
         branches.append(_short(re.split(r"\s*(?:-+>|→)\s*", _TREE.sub("", ln))[0]))
     head = [_short(x.strip(" []")) for x in re.split(r"\s*(?:-+>|→|⟶)\s*", lines[first - 1])]
     if len(branches) < 2 or not all(branches) or not all(head):
         return None
+    if "├" not in marks:  # "└─ a" under "└─ b" under ...: each the last (only) child of the one above: a chain
+        return _plan([[x] for x in head + branches])
     return _plan([[x] for x in head] + [branches])
 
 
@@ -351,11 +355,99 @@ def _vertical(lines: list[str]) -> Plan | None:
     return _plan(ranks)
 
 
+_JENKINS_STAGE = re.compile(r"\bstage[ \t]*\([ \t]*['\"](?P<name>[^'\"\n]{1,60})['\"][ \t]*\)")
+_ASSIGNED_CALL = re.compile(r"(?m)^[ \t]*(?P<var>[A-Za-z_]\w{0,40})[ \t]*=[ \t]*[A-Za-z_][\w.]{0,60}\(")
+_TASK_ID = re.compile(r"\btask_id[ \t]*=[ \t]*['\"](?P<name>[^'\"\n]{1,60})['\"]")
+_TASK_DEF = re.compile(r"(?m)^[ \t]*@(?:\w+\.)?task\b[^\n]{0,80}\n(?:[ \t]*@[^\n]{0,80}\n){0,2}[ \t]*(?:async[ \t]+)?def[ \t]+(?P<var>\w{1,40})\(")
+_DEPENDS = re.compile(r"(?m)^[^\n#]{0,300}?(?:>>|<<)[^\n]{0,300}$")
+_SET_STREAM = re.compile(r"\b(?P<a>\w{1,40})\.set_(?P<dir>down|up)stream\([ \t]*\[?(?P<b>[\w, \t]{1,200})\]?[ \t]*\)")
+_NEEDS_BLOCK = re.compile(r"(?m)^(?:action|job|task)[ \t]+\"(?P<name>[^\"\n]{1,60})\"[ \t]*\{")
+_NEEDS = re.compile(r"\bneeds[ \t]*[=:][ \t]*\[?(?P<list>[^\]\n]{1,200})\]?")
+_YAML_JOBS = re.compile(r"(?m)^jobs:[ \t]*$")
+_YAML_JOB = re.compile(r"(?m)^(?P<indent>[ \t]{1,8})(?P<name>[\w.-]{1,60}):[ \t]*$")
+
+
+def _edge_lines(names: dict[str, str], edges: list[tuple[str, str]]) -> list[str]:
+    ids = {key: f"n{i}" for i, key in enumerate(names)}
+    return [f"{ids[a]}[{names[a]}] --> {ids[b]}[{names[b]}]" for a, b in edges if a in ids and b in ids]
+
+
+def _airflow(text: str) -> Plan | None:
+    """An Airflow DAG: its tasks by task_id (`t1 = PythonOperator(task_id='extract', ...)`, `@task`
+    functions) and the order `>>`/`<<` (lists as fan-out/fan-in) or `set_downstream` gives them."""
+    calls = list(_ASSIGNED_CALL.finditer(text))
+    names: dict[str, str] = {}
+    for k, m in enumerate(calls):
+        end = calls[k + 1].start() if k + 1 < len(calls) else min(len(text), m.end() + 600)
+        tid = _TASK_ID.search(text, m.end(), end)
+        if tid:
+            names[m.group("var")] = tid.group("name")
+    for m in _TASK_DEF.finditer(text):
+        names.setdefault(m.group("var"), m.group("var"))
+    if len(names) < 2:
+        return None
+    edges: list[tuple[str, str]] = []
+    for line in _DEPENDS.finditer(text):
+        body = line.group().split("#")[0]
+        parts = re.split(r"(>>|<<)", body)
+        groups = [[w for w in re.findall(r"[A-Za-z_]\w*", part) if w in names] for part in parts[::2]]
+        for k, op in enumerate(parts[1::2]):
+            left, right = groups[k], groups[k + 1]
+            edges.extend((a, b) if op == ">>" else (b, a) for a in left for b in right)
+    for m in _SET_STREAM.finditer(text):
+        for b in re.findall(r"\w+", m.group("b")):
+            edges.append((m.group("a"), b) if m.group("dir") == "down" else (b, m.group("a")))
+    if not edges:  # tasks with no order stated: as written
+        keys = list(names)
+        edges = list(zip(keys, keys[1:]))
+    return _graph(_edge_lines(names, edges))
+
+
+def _needs(text: str) -> Plan | None:
+    """CI jobs that name the jobs they wait for (`action "test" { needs = ["build"] }`, a GitHub
+    Actions `jobs:` map with `needs: [build]`): one node a job, an edge per need."""
+    blocks = [(m.group("name"), m.end()) for m in _NEEDS_BLOCK.finditer(text)]
+    jobs = _YAML_JOBS.search(text)
+    if len(blocks) < 2 and jobs:
+        heads = list(_YAML_JOB.finditer(text, jobs.end()))
+        indent = heads[0].group("indent") if heads else ""
+        blocks = [(m.group("name"), m.end()) for m in heads if m.group("indent") == indent]
+    if len(blocks) < 2:
+        return None
+    names = {name: name for name, _ in blocks}
+    edges: list[tuple[str, str]] = []
+    for k, (name, start) in enumerate(blocks):
+        end = blocks[k + 1][1] if k + 1 < len(blocks) else len(text)
+        need = _NEEDS.search(text, start, end)
+        if need:
+            edges.extend((w, name) for w in re.findall(r"[\w.-]+(?: [\w.-]+)*", need.group("list")) if w in names)
+    if not edges:
+        keys = list(names)
+        edges = list(zip(keys, keys[1:]))  # jobs with no needs stated: in the order written
+    return _graph(_edge_lines(names, edges))
+
+
+def _pipeline_code(text: str) -> Plan | None:
+    """A CI or orchestration file: Jenkins `stage('Build')` names in order, an Airflow DAG's tasks,
+    CI jobs with `needs`."""
+    stages = [m.group("name") for m in _JENKINS_STAGE.finditer(text)]
+    if len(stages) >= 2:
+        return _plan([[x] for x in stages])
+    if "task_id" in text or "@task" in text:
+        return _airflow(text)
+    if "needs" in text:
+        return _needs(text)
+    return None
+
+
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
     if not lines:
         return None
+    code = _pipeline_code(text)
+    if code is not None:
+        return code
     graph = _graph(_one_edge_a_line(lines))
     if graph is not None:
         return graph
