@@ -440,6 +440,39 @@ def _pipeline_code(text: str) -> Plan | None:
     return None
 
 
+_HEAD = re.compile(r"^(?:#{1,6}[ \t]*)?(?:\*\*)?(?:(?:step|stage|phase)[ \t]*)?(?P<n>\d{1,2})[.)][ \t]*(?:\*\*)?(?P<t>[^\n]{2,80})$", re.I)
+_DECIDES = re.compile(r"\b(?:if|else|otherwise|go[ \t]*to|repeat|while|until|loop)\b", re.I)
+
+
+def _numbered_heads(lines: list[str]) -> list[str]:
+    """Numbered headings each followed by what the stage does (sub-bullets, "Tasks: ...", a
+    paragraph): "1. Source Stage / Triggered when ... / 2. Build Stage / ...": the headings, as
+    written (asides kept: "Data Collection (Filebeat)"), when there are 3+, numbered in order, at
+    least all but one with a body under them, none a decision or a loop (an algorithm's steps)."""
+    heads: list[tuple[int, str]] = []
+    bodies = 0
+    body = False
+    for ln in lines:
+        m = _HEAD.match(ln.strip())
+        title = m.group("t").strip().strip("*_`#").strip().rstrip(":").strip() if m else ""
+        if m and len(title.split()) <= 8 and not title.endswith((".", "?", "!")) and not _DECIDES.search(title):
+            if heads and body:
+                bodies += 1
+            heads.append((int(m.group("n")), title))
+            body = False
+        elif m:
+            return []
+        elif heads:
+            if _DECIDES.match(_BULLET.sub("", ln.strip())):
+                return []
+            body = True
+    bodies += body
+    numbers = [n for n, _ in heads]
+    if len(heads) < 3 or bodies < len(heads) - 1 or numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+        return []
+    return [title if len(title) <= 40 else _short(title) for _, title in heads]
+
+
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
@@ -457,6 +490,9 @@ def read_lists(text: str) -> Plan | None:
     vertical = _vertical(lines)
     if vertical is not None:
         return vertical
+    heads = _numbered_heads(lines)
+    if heads and all(heads):
+        return _plan([[x] for x in heads])
     for items in (_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines), _short_lines(lines)):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
