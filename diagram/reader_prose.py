@@ -235,7 +235,89 @@ def _else_continue(ranks: list[list[str]], at: int) -> None:
         ranks[at].append(ELSE_CONTINUE)
 
 
+_SERIES_SPLIT = re.compile(r"\s*(?:,|;)\s*(?:and\s+then\s+|and\s+finally\s+|and\s+|then\s+|finally\s+)?|\s+and\s+(?:then|finally)\s+")
+_LAST_AND = re.compile(r"\s+and\s+(?=[a-z]+s\b)")
+_INCLUDES = re.compile(r"\b(?:includes|including|consists\s+of|consisting\s+of|involves|comprises|covers|performs)\s+(?:the\s+)?"
+                       r"(?:(?:following|steps|stages)\s*:?\s*)?", re.I)
+_ITEM_CUT = re.compile(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to)\s+", re.I)
+
+
+def _verb(word: str) -> bool:
+    """'validates', 'extracts', 'sends': a verb of the third person (what a component does)."""
+    w = word.lower()
+    return w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and _lemma(w) != w
+
+
+def _item(text: str) -> str:
+    """A series item as written, cut to at most 40 characters: at a preposition, else at a word."""
+    text = " ".join(text.strip(" .:!?\"'()").split())
+    if len(text) > 40:
+        cut = _ITEM_CUT.split(text, maxsplit=1)[0]
+        text = cut if len(cut.split()) >= 2 else text[:40].rsplit(" ", 1)[0]
+    return text
+
+
+def series(text: str) -> tuple[list[str], str] | None:
+    """The stages one sentence lists as a series of 3+ things done ("receives S3 events, validates
+    video files, extracts metadata via FFprobe, and sends notifications") or, after "includes" /
+    "consists of", of 3+ short noun phrases ("quality control, trimming, alignment and variant
+    calling"): (the longest such series in the text, its sentence), components the sentence names
+    before it first ("a Lambda function resizes ..., saves ..., and sends ..." -> Lambda function, resizes ...)."""
+    best: list[str] = []
+    said = ""
+    text = re.sub(r"(?<=[\w,)])\n(?![-*•#>\d])", " ", text)  # a sentence wrapped over lines
+    for sentence in _SENTENCES.split(text.strip()):
+        if len(sentence) > 600:
+            continue
+        parts = [p for p in _SERIES_SPLIT.split(sentence.strip().rstrip(".")) if p.strip()]
+        if parts and len(parts) >= 2:
+            last = _LAST_AND.split(parts[-1], maxsplit=1)
+            parts = parts[:-1] + last
+        verbs = [i for i, p in enumerate(parts) if p.split() and _verb(p.split()[0])]
+        items: list[str] = []
+        if len(parts) >= 3 and verbs and verbs[0] >= len(parts) - len(verbs) - 1 and verbs == list(range(verbs[0], len(parts))):
+            head = parts[verbs[0] - 1] if verbs[0] >= 1 else ""
+            words = head.split()
+            at = next((k for k, w in enumerate(words) if k and _verb(w)), None)  # "a workflow that receives ..."
+            before = " ".join(parts[:max(0, verbs[0] - 1)] + (words[:at] if at is not None else words))
+            first = " ".join(words[at:]) if at is not None else ""
+            items = [n for n in mentions(before)]
+            items += [first] if len(first.split()) >= 2 else []
+            items += [parts[i] for i in verbs]
+        else:
+            inc = _INCLUDES.search(sentence)
+            if inc:
+                rest = [p for p in _SERIES_SPLIT.split(sentence[inc.end():].strip().rstrip(".")) if p.strip()]
+                if rest and " and " in rest[-1] and len(rest) >= 2 and not re.search(r"\band\s+(?:then|finally)\b", sentence):
+                    rest = rest[:-1] + re.split(r"\s+and\s+", rest[-1], maxsplit=1)
+                if len(rest) >= 3 and all(1 <= len(p.split()) <= 4 for p in rest):
+                    items = rest
+        items = [_item(x) for x in items]
+        if len(items) >= 3 and all(items) and len(items) > len(best):
+            best, said = items, sentence
+    return (best, said) if 3 <= len(best) <= MAX_PLAN_NODES else None
+
+
 def read_prose(text: str) -> Plan | None:
+    """The steps a text names (`_components`), or the series of stages one sentence lists (`series`)
+    when that says more: more steps, and every component that sentence names among them."""
+    named = _components(text)
+    found = series(text)
+    if found is None:
+        return named
+    listed, sentence = found
+    if named is not None and len(listed) <= named.n_nodes or len(sentence.split()) < 0.4 * len(text.split()):
+        return named  # (a series in one sentence of a long story is one part of it, not the flow)
+    joined = " ".join(listed).lower()
+    if not all(_key(step_label(name)) in joined for name in mentions(sentence)):
+        return named  # a component the sentence names that no stage of the series holds
+    labels = [step_label(x[:1].upper() + x[1:]) for x in listed]
+    if len({x.lower() for x in labels}) != len(labels):
+        return named
+    return Plan.steps([[x] for x in labels])
+
+
+def _components(text: str) -> Plan | None:
     """The steps a text names, as ranks (+ loops back), or None when it names fewer than two."""
     ranks: list[list[str]] = []
     seen: dict[str, int] = {}  # key -> rank index
