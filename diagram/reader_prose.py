@@ -128,8 +128,11 @@ _AGAIN = re.compile(r"\b(?:again|back(?:ed)? (?:to|into|in)|repeat(?:s|ed)?|retr
 _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|again|loops?|several times|"
                     r"multiple times|until|iterat\w+)\b", re.I)
 _QUALIFIERS = (r"(?:bucket|table|queue|topic|cluster|shipper|job|index|dashboard|database|instance|broker|"
-               r"worker|consumer|producer|agent|subscriber|connector|endpoint|server)s?|indices|indexes|functions?")
+               r"worker|consumer|producer|agent|subscriber|connector|endpoint|server|store|gateway|cache|client|"
+               r"rule)s?|indices|indexes|functions?")
 _QUALIFIER = re.compile(rf"[ \t](?i:{_QUALIFIERS})(?![\w-])")
+# "Kinesis Analytics", "IoT Rules", "Glue ETL jobs": a named component and the capitalised words after it
+_CAPITALISED = re.compile(r"(?:[ \t](?:[A-Z][a-z]{2,20}|[A-Z]{2,6})(?![\w/-]|-\w)){1,2}")
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
                         rf" (?:{_QUALIFIERS}|service|services|api)$")
 
@@ -185,6 +188,12 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
     found = []
     for m in _NAMED.finditer(sentence):  # "the S3 bucket", "a Logstash shipper": the component keeps its noun
         qualifier = _QUALIFIER.match(sentence, m.end())
+        title = _CAPITALISED.match(sentence, m.end()) if qualifier is None else None
+        if title and not _NAMED.search(title.group()) and m.group()[:1].isupper():
+            qualifier = _QUALIFIER.match(sentence, title.end())
+            end = qualifier.end() if qualifier else title.end()
+            found.append((m.start(), end, _canonical(m.group()) + sentence[m.end():end]))
+            continue
         found.append((m.start(), qualifier.end() if qualifier else m.end(),
                       _canonical(m.group()) + (qualifier.group() if qualifier else "")))
     for m in _BRANDED.finditer(sentence):  # "Amazon Location Service": a brand and capitalised words
