@@ -266,6 +266,21 @@ def _item(text: str) -> str:
     return text
 
 
+def _unwrap(text: str) -> str:
+    """Sentences wrapped over lines joined: a line of 6+ words (no heading) ending in a word, ',' or
+    ')' goes on when the next line is no bullet, heading or number."""
+    lines = text.split("\n")
+    out = lines[:1]
+    for prev, line in zip(lines, lines[1:]):
+        wraps = (len(prev.split()) >= 6 and not prev.lstrip().startswith("#") and re.search(r"[\w,)]$", prev)
+                 and not re.match(r"[ \t]*[-*•#>\d]", line))
+        if wraps:
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def series(text: str) -> tuple[list[str], str] | None:
     """The stages one sentence lists as a series of 3+ things done ("receives S3 events, validates
     video files, extracts metadata via FFprobe, and sends notifications") or, after "includes" /
@@ -274,7 +289,7 @@ def series(text: str) -> tuple[list[str], str] | None:
     before it first ("a Lambda function resizes ..., saves ..., and sends ..." -> Lambda function, resizes ...)."""
     best: list[str] = []
     said = ""
-    text = re.sub(r"(?<=[\w,)])\n(?![-*•#>\d])", " ", text)  # a sentence wrapped over lines
+    text = _unwrap(text)
     for sentence in _SENTENCES.split(text.strip()):
         if len(sentence) > 600:
             continue
@@ -315,8 +330,9 @@ def read_prose(text: str) -> Plan | None:
     if found is None:
         return named
     listed, sentence = found
-    if named is not None and len(listed) <= named.n_nodes or len(sentence.split()) < 0.4 * len(text.split()):
-        return named  # (a series in one sentence of a long story is one part of it, not the flow)
+    told = sum(len(line.split()) for line in text.splitlines() if not line.lstrip().startswith("#"))
+    if named is not None and len(listed) <= named.n_nodes or len(sentence.split()) < 0.4 * told:
+        return named  # (a series in one sentence of a long story is one part of it, not the flow; headings aside)
     joined = " ".join(listed).lower()
     if not all(_key(step_label(name)) in joined for name in mentions(sentence)):
         return named  # a component the sentence names that no stage of the series holds
