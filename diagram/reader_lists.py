@@ -23,6 +23,7 @@ import unicodedata
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
 from diagram.reader_prose import mentions
+from diagram.reader_steps import read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -473,6 +474,13 @@ def _numbered_heads(lines: list[str]) -> list[str]:
     return [title if len(title) <= 40 else _short(title) for _, title in heads]
 
 
+def _over_weak(text: str) -> Plan | None:
+    """An arrow chain of 4+ steps the text writes ("DNS → TCP → TLS → HTTP"), which says the flow
+    better than the weak cues (emoji-headed lines, a run of short lines, lines under a colon)."""
+    chain = read_chain(text)
+    return chain if chain is not None and chain.n_nodes >= 4 and not chain.loops else None
+
+
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
@@ -493,10 +501,11 @@ def read_lists(text: str) -> Plan | None:
     heads = _numbered_heads(lines)
     if heads and all(heads):
         return _plan([[x] for x in heads])
-    for items in (_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines), _short_lines(lines)):
+    for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines),
+                               _short_lines(lines))):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
-            return _plan([[x] for x in items])
+            return _over_weak(text) or _plan([[x] for x in items]) if k >= 3 else _plan([[x] for x in items])
     flat = " ".join(ln.strip() for ln in lines)
     marks = list(_INLINE_NUMBERED.finditer(flat))
     if len(marks) >= 3:
@@ -506,7 +515,7 @@ def read_lists(text: str) -> Plan | None:
             return _plan([[x] for x in items])
     under = [_short(x) for x in _under_colon(lines)]
     if len(under) >= 3 and all(under):
-        return _plan([[x] for x in under])
+        return _over_weak(text) or _plan([[x] for x in under])
     return None
 
 

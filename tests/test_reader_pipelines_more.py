@@ -155,3 +155,9 @@ def test_component_keeps_capitalised_words_and_generic_nouns():
 
 def test_component_followed_by_another_component_stays_two():
     assert mentions("Kafka Postgres demo") == ["Kafka", "Postgres"]
+
+
+def test_arrow_chain_beats_emoji_headed_lines():
+    text = ("Shipping a parcel is a chain:\nScan → Sort → Load → Drive → Hand over\nEach hop asks:\n"
+            "👉 Where is it?\n👉 Is it late?\n👉 Who holds it?\nThread ↓")
+    assert _line(text) == "# steps: Scan > Sort > Load > Drive > Hand over"
