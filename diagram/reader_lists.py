@@ -309,13 +309,15 @@ def _tree(lines: list[str]) -> Plan | None:
 
 def _box(line: str) -> list[str]:
     """The component(s) on one line of a vertical diagram: "Rekognition + DynamoDB" is two side by side,
-    "Payment  Inventory  Notification" (columns 2+ blanks apart) three; a short aside stays
-    ("Kafka Topic (CDC events)"), a long one goes."""
+    "Payment  Inventory  Notification" (columns 2+ blanks apart) three; a short aside that names
+    something stays ("Kafka Topic (CDC events)"), a lower-case or long one goes."""
     s = line.strip().strip("[]")
     cols = [c.strip() for c in re.split(r"\s{2,}", s) if c.strip()]  # (clean() leaves one blank)
     both = [c.strip() for c in re.split(r"\s[+&]\s", s)]
     if len(cols) == 1 and len(both) > 1 and all(len(c.split()) == 1 for c in both):  # "Rekognition + DynamoDB"
         cols = both
+    # an aside that names something ("(CDC events)", "(Kafka Connect)") stays; a description ("(time series)") goes
+    cols = [re.sub(r"\s*\((?![A-Z0-9])[^()]{0,80}\)", "", c) if not c.startswith("(") else c for c in cols]
     return [_short(c) or _short(re.sub(r"\s*\([^()]{0,80}\)", "", c)) for c in cols]
 
 

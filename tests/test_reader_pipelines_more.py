@@ -21,8 +21,9 @@ def _line(text: str) -> str:
 
 def test_vertical_diagram_with_edge_words_and_asides():
     text = ("Sync plan\n```\nOrders DB\n  |\n  |  (change log)\n  v\nCapture Service (Connect)\n  |\n  v\n"
-            "Event Topic (order events)\n  |\n  v\nSearch Index\n```")
-    assert _line(text) == ("# steps: Orders DB > Capture Service (Connect) > Event Topic (order events) > "
+            "Event Topic (CDC events)\n  |\n  v\nSearch Index (full text)\n```")
+    # an aside that names something stays, a lower-case description goes
+    assert _line(text) == ("# steps: Orders DB > Capture Service (Connect) > Event Topic (CDC events) > "
                            "Search Index")
 
 
