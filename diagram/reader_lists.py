@@ -22,7 +22,7 @@ import unicodedata
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
-from diagram.reader_prose import mentions
+from diagram.reader_prose import _verb, mentions
 from diagram.reader_steps import read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
@@ -483,6 +483,56 @@ def _over_weak(text: str) -> Plan | None:
     return chain if chain is not None and chain.n_nodes >= 4 and not chain.loops else None
 
 
+def _does(line: str) -> bool:
+    """A line that says what a component does: an -s verb first ("Builds the image", "Auto-syncs
+    updates"), 2+ words."""
+    words = line.split()
+    return len(words) >= 2 and _verb(words[0].split("-")[-1]) and words[0][:1].isupper()
+
+
+def _verb_cut(text: str) -> str:
+    """A verb line cut to 40 characters: its asides, then at a preposition, else at a word."""
+    text = re.sub(r"\*\*|__|`", "", text).strip().rstrip(".:;,")
+    if len(text) <= 40:
+        return text
+    text = re.sub(r"\s*\([^()]{0,80}\)", "", text)  # asides first
+    if len(text) <= 40:
+        return text
+    cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
+            if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
+    return text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition
+
+
+def _verb_items(lines: list[str]) -> list[str]:
+    """Lines that each say what is done ("Receives the raw line", "Parses the log to extract:") under
+    at most two opening lines, with the component each group belongs to on a short line of its own
+    above it ("GitHub Actions" / "Builds the image" / "Pushes it"): those lines in order, the sub-items
+    under a line ending in ':' aside; 3+ of them, and no other lines."""
+    items = [_BULLET.sub("", ln).strip().lstrip("#").strip() for ln in lines]
+    out: list[str] = []
+    under_colon = False
+    start = next((k for k, x in enumerate(items) if _does(x)), None)
+    if start is None:
+        return []
+    k0 = start - 1 if start >= 1 and len(items[start - 1].split()) <= 3 and not re.search(r"[.:;!?]$", items[start - 1]) \
+        else start
+    if k0 > 3:
+        return []
+    for k in range(k0, len(items)):
+        x = items[k]
+        if _does(x):
+            out.append(x.rstrip(":"))
+            under_colon = x.endswith(":")
+        elif not under_colon and len(x.split()) <= 3 and not re.search(r"[.:;!?]$", x) and k + 1 < len(items) \
+                and _does(items[k + 1]):
+            out.append(x)
+            under_colon = False
+        elif not under_colon:
+            return []
+    verbs = sum(_does(x) for x in out)
+    return out if verbs >= 3 else []
+
+
 def read_lists(text: str) -> Plan | None:
     """The steps of a structured pipeline text (see the module docstring), or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
@@ -503,6 +553,9 @@ def read_lists(text: str) -> Plan | None:
     heads = _numbered_heads(lines)
     if heads and all(heads):
         return _plan([[x] for x in heads])
+    done = [_verb_cut(x) for x in _verb_items(lines)]
+    if done and all(done):
+        return _plan([[x] for x in done])
     for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines),
                                _short_lines(lines))):
         items = [_short(x) for x in items]

@@ -162,3 +162,17 @@ def test_arrow_chain_beats_emoji_headed_lines():
     text = ("Shipping a parcel is a chain:\nScan → Sort → Load → Drive → Hand over\nEach hop asks:\n"
             "👉 Where is it?\n👉 Is it late?\n👉 Who holds it?\nThread ↓")
     assert _line(text) == "# steps: Scan > Sort > Load > Drive > Hand over"
+
+
+def test_lines_saying_what_each_component_does():
+    text = ("Overview\nThe setup works like this:\nBuildkite\nRuns the unit tests\nPackages the wheel\n"
+            "Publishes it to the index\nHelm\nRenders the chart values\nInstalls the release")
+    assert _line(text) == ("# steps: Buildkite > Runs the unit tests > Packages the wheel > Publishes it to the index > "
+                           "Helm > Renders the chart values > Installs the release")
+
+
+def test_verb_bullets_with_sub_items_under_a_colon():
+    text = ("## The parser\n- Reads each row from the export\n- Splits the row into fields:\n- name\n- date\n"
+            "- amount\n- Validates the amounts against the ledger totals (per day)\n- Writes the clean rows")
+    assert read_lists(text).labels == ("The parser", "Reads each row from the export", "Splits the row into fields",
+                                       "Validates the amounts against the ledger", "Writes the clean rows")
