@@ -61,7 +61,9 @@ def _short(item: str) -> str:
     return item if item and len(item.split()) <= MAX_ITEM_WORDS and len(item) <= 48 else ""
 
 
-def _plan(ranks: list[list[str]], loops: tuple[tuple[int, int], ...] = ()) -> Plan | None:
+def _plan(ranks: list[list[str]], loops: tuple[tuple[int, int], ...] = (), repeats: bool = False) -> Plan | None:
+    """The ranks as a plan; None when a label repeats, unless `repeats` (a diagram that draws a
+    component twice: "Lambda", "Lambda 2")."""
     ranks = [r for r in ranks if r]
     n = sum(len(r) for r in ranks)
     if n < 2 or n > MAX_PLAN_NODES or max(len(r) for r in ranks) > MAX_LAYER_NODES:
@@ -73,6 +75,8 @@ def _plan(ranks: list[list[str]], loops: tuple[tuple[int, int], ...] = ()) -> Pl
         for x in r:
             label = step_label(x[:1].upper() + x[1:])
             seen[label.lower()] = seen.get(label.lower(), 0) + 1
+            if seen[label.lower()] > 1 and not repeats:
+                return None
             row.append(label if seen[label.lower()] == 1 else step_label(f"{label[:36]} {seen[label.lower()]}"))
         out.append(row)
     labels = [x.lower() for r in out for x in r]
@@ -355,7 +359,7 @@ def _vertical(lines: list[str]) -> Plan | None:
             ranks.append([f"{a} {b}" for a, b in zip(boxes[0], boxes[1])])
     if not all(all(r) for r in ranks) or sum(len(r) for r in ranks) < 3:
         return None
-    return _plan(ranks)
+    return _plan(ranks, repeats=True)
 
 
 _JENKINS_STAGE = re.compile(r"\bstage[ \t]*\([ \t]*['\"](?P<name>[^'\"\n]{1,60})['\"][ \t]*\)")
