@@ -64,6 +64,8 @@ _ELSE_SPLIT = re.compile(r"[ \t]*[,;.]?[ \t]*\b(?:else|otherwise)\b[ \t]*,?[ \t]
 _LOOP_HEAD = re.compile(r"^(?:repeat|while|for[ \t]+(?:each|every|all|i\b|j\b|k\b)|loop|iterate|do[ \t]+the[ \t]+following|"
                         r"keep[ \t]+doing)\b", re.I)
 _ABOVE = re.compile(r"\b(?:above|previous|these|this)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+# "this process" names the loop only with a word that repeats ("In this process the card is stamped" is no loop)
+_REPEAT_WORD = re.compile(r"\b(?:repeat\w*|again|back|continue\w*|redo|loop\w*|iterat\w*|until|till|while|times)\b", re.I)
 _STEP_REFS = re.compile(r"\bsteps?[ \t-]*(\d{1,2})(?:[ \t]*(?:,|and|to|-|through)[ \t]*(?:step[ \t-]*)?(\d{1,2}))*", re.I)
 _THROUGH = re.compile(r"\b(?:through|thru|till|until|upto|up[ \t]to)[ \t]+step[ \t-]*(\d{1,2})\b", re.I)
 _LOOP_COND = re.compile(r"\b(?:while|until|till|as[ \t]+long[ \t]+as)\b[ \t]+(?P<cond>\S.{1,80})$", re.I)
@@ -83,7 +85,23 @@ _ARTICLE = re.compile(r"(?i)\b(?:the|a|an)[ \t]+(?=[a-z]{2})(?!(?:not|is|are|and
 # where a long item may be cut: before a relative clause, a purpose, a prepositional phrase or a comma
 _CUT = re.compile(r"(?i)[ \t]*(?:,|;|[ \t](?:which|that|so[ \t]that|in[ \t]order[ \t]to|to[ \t]make|using|by|for|with|from|"
                   r"within|on|in|until|till|while|where|as|into|at|and|if|when)\b)")
+# an item that names its step and then describes it: "Stamp Book: The book ...", "Check for Overdue: In this ..."
+# (a name of one to six words, no sentence inside it, a capitalised or long description after it)
+_NAMED_STEP = re.compile(r"^(?P<name>[A-Za-z][^\s:.;!?,]*(?:[ \t]+[^\s:.;!?,]+){0,5})[ \t]*:[ \t]+(?=[A-Z][a-z]*[ \t]+[a-z]+[ \t]+\S|[a-z]+(?:[ \t]+\S+){4})")
+# an item done only under a condition: "Re-shipped if non-dated materials.", "Conduct X: If the parts ..., X is done."
+# ("Check if ...", "determine if ...": a question the step asks, no condition on the step)
+_CONDITIONAL = re.compile(r"(?:(?:^|[.:;][ \t]+)|"
+                          r"(?<!check)(?<!checks)(?<!verify)(?<!verifies)(?<!determine)(?<!determines)(?<!ask)(?<!asks)"
+                          r"(?<!see)(?<!test)(?<!know)(?<!out)(?<!confirm)(?<!decide)(?<!validate)(?<!whether)(?<!even)(?<!as)"
+                          r"[ \t]+)(?:only[ \t]+)?if[ \t]+(?!so\b|any\b|needed\b|necessary\b|required\b|possible\b|"
+                          r"applicable\b|appropriate\b|desired\b)(?P<cond>[^,.;:]{2,80}?)[ \t]*(?:[,.;:]|then\b|$)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"”'])\.[ \t]+(?=[A-Z])")
+
+
+def _above(text: str) -> bool:
+    """Whether an item goes back over the steps before it ("repeat the above process", "do these steps again")."""
+    m = _ABOVE.search(text)
+    return bool(m) and (m.group(0).lower().startswith(("above", "previous", "keep")) or bool(_REPEAT_WORD.search(text)))
 
 
 def _short(text: str) -> str:
@@ -137,9 +155,12 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
         items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1]]
         return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
     started = False
+    numbers = [m for m in map(_NUMBERED.match, lines) if m and m.group("body")] if use_numbers else []
+    # "1.1: ...", "1.2: ...", "2.1: ...": sections numbered in two levels, every one a step
+    decimal = bool(numbers) and all(m.group("sub") is not None for m in numbers)
     for ln in lines:
         num = _NUMBERED.match(ln) if use_numbers else None
-        if num and (num.group("sub") is None or not items) and num.group("body"):
+        if num and (num.group("sub") is None or not items or decimal) and num.group("body"):
             items.append((int(num.group("n")), True, num.group("body")))
             started = True
             continue
@@ -247,7 +268,7 @@ def read_numbered(text: str) -> Plan | None:
         return None
     items, numbered = read
     shaped = sum(bool(_IF.match(t) or _IF_BARE.match(t) or _ELSE.match(t) or _LOOP_HEAD.match(t) or _JUMP.search(t)
-                      or _ABOVE.search(t)) for _, _, t in items)
+                      or _above(t)) for _, _, t in items)
     if not shaped and not numbered and not _imperative_sentences([t for _, _, t in items]):
         return None  # plain bullets of names or short phrases: the list readers read them
     if not shaped and any(len(mentions(t)) >= 3 for _, _, t in items):
@@ -262,7 +283,7 @@ def read_numbered(text: str) -> Plan | None:
         by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
     loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
     else_links: list[int] = []  # items that are a bare "Else"
-    for k, (number, _, body) in enumerate(items):
+    for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
         body = _COMMENT.sub("", body).strip()
@@ -306,13 +327,16 @@ def read_numbered(text: str) -> Plan | None:
             body = other.group("rest")
             else_links.append(k)
         label, target, ends = _action(body)
+        named_step = _NAMED_STEP.match(_MARKUP.sub("", body)) if top and target is None else None
+        if named_step and label:  # "1.2: Stamp Book: The book is stamped by ...": the step's name, not its description
+            label = _action(named_step.group("name"))[0] or label
         if not label:
             first_of_item.append(None)  # "Go to Step 1.": a jump of the item before
             if target is not None and k and exits[k - 1]:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
             continue
-        head = _LOOP_HEAD.match(body) or _ABOVE.search(body) or _IN_LOOP.search(body)
+        head = _LOOP_HEAD.match(body) or _above(body) or _IN_LOOP.search(body)
         until = _LOOP_COND.search(body) if head and not _STEP_REFS.search(body[_THROUGH.search(body).end():]
                                                                           if _THROUGH.search(body) else body) else None
         if until is None and head and _THROUGH.search(body):
@@ -320,8 +344,21 @@ def read_numbered(text: str) -> Plan | None:
         if until:  # "Repeat through step 5 while a != 0", "While count <= N": a decision
             cond = re.sub(r"(?i)[ \t]*(?:\bdo\b|:)[ \t]*$", "", until.group("cond").strip().rstrip(",.;")).strip()
             label = _short(cond[1:-1] if cond.startswith("(") and cond.endswith(")") else cond).rstrip("?") + "?"
-        node = g.node(label)
-        first_of_item.append(node)
+        when = _CONDITIONAL.search(body) if not head and not other and not until else None
+        if when and when.group("cond"):
+            # "Re-shipped if non-dated materials.", "Conduct X: If the parts ..., ...": a step done only if C is
+            # a decision whose other branch goes past it
+            cut = body[: when.start()].strip()
+            if cut and when.group(0)[:1] in " \t" and not named_step:  # "X if C" (not "Title: If C, ..."): the step without C
+                label = _action(cut)[0] or label
+            dec = g.node(_short(when.group("cond")).rstrip("?") + "?")
+            first_of_item.append(dec)
+            node = g.node(label)
+            g.edges.append((dec, node))
+            exits[k].append((dec, None, "next"))
+        else:
+            node = g.node(label)
+            first_of_item.append(node)
         if head:
             refs = [int(x) for x in re.findall(r"\d{1,2}", " ".join(m.group(0) for m in _STEP_REFS.finditer(body)))]
             through = _THROUGH.search(body)
@@ -331,7 +368,7 @@ def read_numbered(text: str) -> Plan | None:
                     exits[k].append((node, int(through.group(1)), "after"))
             elif refs:
                 loops_wanted.append(("to_step", k, refs[0]))  # "repeat step 4, step 5 till ..."
-            elif _ABOVE.search(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
+            elif _above(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
                 loops_wanted.append(("above", k, 0))  # "repeat the above process n times"
             else:
                 loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
