@@ -55,7 +55,7 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
-from diagram.reader_algo import read_numbered
+from diagram.reader_algo import read_numbered, read_title_lines
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
@@ -179,6 +179,10 @@ def read_request(request: str) -> Plan | None:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
         plan = _steps_or_prose(section) if section is not None else None
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
+        titled = read_title_lines(request)  # "Request Initiation\n\nReview and Approval\n...": steps as title lines
+        if titled is not None and (plan is None or not fits(plan) or
+                                   titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
+            plan = titled
     return plan if plan is not None and fits(plan) else None
 
 

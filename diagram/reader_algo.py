@@ -534,3 +534,37 @@ def _layered(g: _Graph) -> Plan | None:
     new_id = {node: i for i, node in enumerate(order)}
     loops = tuple(sorted({(new_id[a], new_id[b]) for a, b in back}))
     return Plan.steps([[labels[node] for node in rank] for rank in ranks], loops)
+
+
+# ---- steps set as title lines ------------------------------------------------------------------
+
+_TITLE_WORD = r"(?:[A-Z][\w&/'’-]*|and|or|of|for|the|to|in|on|with|by|&)"
+# "Request Initiation", "Review and Approval", "Create Change Record1" (a footnote mark): two to six words,
+# each capitalised or a joining word, nothing after them
+_TITLE_LINE = re.compile(rf"^{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{1,5}}$")
+_LONE_BULLET = re.compile(r"^[-*•·][ \t]*$")
+
+
+def read_title_lines(text: str) -> Plan | None:
+    """A procedure whose steps stand as title lines of their own, with or without text between them
+    ("Request Initiation\\n\\nReview and Approval\\n\\nBudget and Cost Analysis\\n...", a table's first
+    column, "-\\nIncident Logging\\n-\\n..."): the title lines in order, one step each, or None.
+
+    Four or more such lines, at least a third of the text's lines; the text's first line is its heading
+    when four others remain. Lines under a bullet marker of their own count; bulleted lines do not (the
+    list readers read them)."""
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()][: MAX_ITEMS * 4]
+    if len(lines) < 4:
+        return None
+    titles: list[tuple[int, str]] = []
+    for i, ln in enumerate(lines):
+        if _TITLE_LINE.match(ln) and not _TITLE_LINE.fullmatch(ln.lower()):  # "Review and Approval", not "and or the"
+            titles.append((i, re.sub(r"(?<=[a-z])\d$", "", ln)))
+    if titles and titles[0][0] == 0 and len(titles) > 4:
+        titles = titles[1:]  # the document's heading
+    if len(titles) < 4 or len(titles) > MAX_ITEMS or len(titles) * 3 < len(lines):
+        return None
+    labels = list(dict.fromkeys(step_label(t) for _, t in titles))
+    if len(labels) < 4 or len(labels) > MAX_PLAN_NODES:
+        return None
+    return Plan.steps([[label] for label in labels], ())
