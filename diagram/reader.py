@@ -167,9 +167,13 @@ def read_request(request: str) -> Plan | None:
     if kind == "cnn":
         cnn = read_cnn_words(request)
         sizes = read_dense(request) if cnn is None and re.search(r"\d[x×]\d", request) else None
-        if not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
+        if cnn is None and not sizes and not _DENSE.search(normalise(request)) and not re.search(r"(?i)\blayer", request) \
+                and (read_numbered(request) is not None or read_lists(request) is not None):
+            kind = "flow"  # no blocks but numbered steps or a list: "pool" or "kernel" was a word of a procedure
+        elif not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
             return cnn if cnn is not None and fits(cnn) else None  # (a shape "32x32x3" is no chain of layers)
-        kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
+        else:
+            kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)
