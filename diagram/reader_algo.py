@@ -568,3 +568,46 @@ def read_title_lines(text: str) -> Plan | None:
     if len(labels) < 4 or len(labels) > MAX_PLAN_NODES:
         return None
     return Plan.steps([[label] for label in labels], ())
+
+
+# ---- outcomes written one after the other ------------------------------------------------------
+
+# the two outcomes of a decision, by the words that name them ("Approved" / "Rejected", "Manager Approves" /
+# "Manager Rejects", "Pass" / "Fail")
+_OUTCOMES = (
+    (re.compile(r"(?i)\b(?:approv\w*|accept\w*|grant\w*)\b"), re.compile(r"(?i)\b(?:reject\w*|declin\w*|den(?:y|ies|ied)\w*)\b")),
+    (re.compile(r"(?i)\b(?:pass(?:es|ed)?)\b"), re.compile(r"(?i)\b(?:fail(?:s|ed|ure)?)\b")),
+    (re.compile(r"(?i)\b(?:valid)\b"), re.compile(r"(?i)\b(?:invalid|not[ \t]+valid)\b")),
+    (re.compile(r"(?i)\b(?:eligible)\b"), re.compile(r"(?i)\b(?:ineligible|not[ \t]+eligible)\b")),
+)
+
+
+def _outcome(label: str) -> tuple[int, int] | None:
+    """(which pair, which side) when a label names one outcome of a decision and not the other."""
+    for k, (yes, no) in enumerate(_OUTCOMES):
+        a, b = bool(yes.search(label)), bool(no.search(label))
+        if a != b:
+            return k, int(b)
+    return None
+
+
+def with_alternatives(plan: Plan | None) -> Plan | None:
+    """Two steps in a row that are the two outcomes of one decision ("In Review > Approved > Rejected",
+    "Manager Approves > Manager Rejects") drawn side by side, as the branches they are; else the plan."""
+    if plan is None or plan.kind != "steps" or plan.lanes:
+        return plan
+    ranks = [list(rank) for rank in plan.ranks]
+    merged = False
+    r = 0
+    while r + 1 < len(ranks):
+        a = _outcome(ranks[r][0]) if len(ranks[r]) == 1 else None
+        b = _outcome(ranks[r + 1][0]) if len(ranks[r + 1]) == 1 else None
+        if a is not None and b is not None and a[0] == b[0] and a[1] != b[1] and r > 0 and \
+                len(ranks[r - 1]) == 1 and len(ranks[r][0].split()) <= 6 and len(ranks[r + 1][0].split()) <= 6:
+            ranks[r] = ranks[r] + ranks[r + 1]  # node ids stay: the ranks are read in the same order
+            del ranks[r + 1]
+            merged = True
+        r += 1
+    if not merged or max(map(len, ranks)) > MAX_LAYER_NODES:
+        return plan
+    return Plan.steps(ranks, plan.loops)
