@@ -55,7 +55,7 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
-from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives
+from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
@@ -188,6 +188,7 @@ def read_request(request: str) -> Plan | None:
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
+        plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
     return plan if plan is not None and fits(plan) else None
 
 

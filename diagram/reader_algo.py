@@ -611,3 +611,39 @@ def with_alternatives(plan: Plan | None) -> Plan | None:
     if not merged or max(map(len, ranks)) > MAX_LAYER_NODES:
         return plan
     return Plan.steps(ranks, plan.loops)
+
+
+# ---- conditional items of a list another reader read --------------------------------------------
+
+def with_conditions(plan: Plan | None, text: str) -> Plan | None:
+    """A chain read from a list whose items say they are done only under a condition ("3. Approval: If the
+    return is approved, ...", "- Re-shipped if non-dated materials."): a "C?" decision before each such
+    step, its other branch going past it ("Else: continue"). Only for a plain chain (no branch, loop or
+    lane) whose steps the items name; else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or any(len(rank) != 1 for rank in plan.ranks):
+        return plan
+    read = _items(text or "")
+    if read is None:
+        return plan
+    labels = [rank[0] for rank in plan.ranks]
+    words = [set(re.findall(r"[a-z0-9]+", label.lower())) for label in labels]
+    ranks: list[list[str]] = [[label] for label in labels]
+    added = 0
+    for _, _, body in read[0]:
+        body = _COMMENT.sub("", _MARKUP.sub("", body)).strip()
+        when = _CONDITIONAL.search(body)
+        if not when or _IF.match(body) or _IF_BARE.match(body) or _ELSE.match(body):
+            continue  # an "If C, X" item is a decision the readers draw already (or a plain step)
+        head = set(re.findall(r"[a-z0-9]+", " ".join(body.split()[:14]).lower()))  # the step's words open the item
+        at = [k for k, w in enumerate(words) if w and w <= head]
+        if len(at) != 1 or at[0] == 0:
+            continue
+        label = labels[at[0]]
+        r = next(i for i, rank in enumerate(ranks) if rank == [label])
+        if ELSE_CONTINUE in labels or added:
+            break  # one "Else: continue" a plan: the rest stay steps
+        ranks[r:r + 1] = [[_short(when.group("cond")).rstrip("?") + "?"], [label, ELSE_CONTINUE]]
+        added += 1
+    if not added or sum(map(len, ranks)) > MAX_PLAN_NODES:
+        return plan
+    return Plan.steps(ranks)

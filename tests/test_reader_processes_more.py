@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from diagram.plan import Plan
 from diagram.reader import read_request
-from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives
+from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions
 
 
 def _edges(plan: Plan) -> set[tuple[str, str]]:
@@ -124,3 +124,23 @@ def test_a_procedure_with_a_cnn_word_but_no_network_is_read_as_steps():
 def test_a_cnn_told_in_words_is_not_taken_for_a_procedure():
     plan = read_request("1. conv 3x3 with 32 filters\n2. max pooling 2x2\n3. flatten\n4. dense 10")
     assert plan is None or plan.kind != "steps"
+
+
+def test_a_conditional_item_of_a_list_the_list_reader_reads_gets_its_decision():
+    plan = read_request("1. Receive the parcel: The courier hands over the box.\n"
+                        "2. Count the items: The clerk counts what is inside.\n"
+                        "3. Refund: If the items are damaged, the money is paid back to the buyer.\n"
+                        "4. Close the case: The case is closed in the tracker.")
+    assert plan is not None
+    assert ("Count the items", "Items are damaged?") in _edges(plan)
+    assert ("Items are damaged?", "Refund") in _edges(plan) and _branches(plan)
+    bullets = read_request("- Forms are scanned.\n- Forms are filed.\n- Copies mailed if the client asks.\n- Case closed.")
+    assert ("Client asks?",) in bullets.ranks and _branches(bullets)
+
+
+def test_with_conditions_leaves_plans_with_branches_or_unnamed_steps():
+    text = "1. Open the till.\n2. Count the cash.\n3. Bank the cash if the total is over 500.\n4. Lock the till."
+    branched = Plan.steps([["Open till"], ["Count cash", "Bank cash"], ["Lock till"]])
+    assert with_conditions(branched, text) == branched
+    other = Plan.steps([["Start"], ["Middle"], ["End"]])
+    assert with_conditions(other, text) == other  # no step the conditional item names
