@@ -55,7 +55,7 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
-from diagram.reader_algo import read_numbered
+from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
@@ -167,9 +167,13 @@ def read_request(request: str) -> Plan | None:
     if kind == "cnn":
         cnn = read_cnn_words(request)
         sizes = read_dense(request) if cnn is None and re.search(r"\d[x×]\d", request) else None
-        if not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
+        if cnn is None and not sizes and not _DENSE.search(normalise(request)) and not re.search(r"(?i)\blayer", request) \
+                and (read_numbered(request) is not None or read_lists(request) is not None):
+            kind = "flow"  # no blocks but numbered steps or a list: "pool" or "kernel" was a word of a procedure
+        elif not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
             return cnn if cnn is not None and fits(cnn) else None  # (a shape "32x32x3" is no chain of layers)
-        kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
+        else:
+            kind = "dense"  # no blocks: "28x28" was an image size of a dense net ("28x28\n1000 neurons\n...")
     plan: Plan | None = None
     if kind == "dense":
         sizes = read_dense(request)
@@ -179,6 +183,12 @@ def read_request(request: str) -> Plan | None:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
         plan = _steps_or_prose(section) if section is not None else None
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
+        titled = read_title_lines(request)  # "Request Initiation\n\nReview and Approval\n...": steps as title lines
+        if titled is not None and (plan is None or not fits(plan) or
+                                   titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
+            plan = titled
+        plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
+        plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
     return plan if plan is not None and fits(plan) else None
 
 

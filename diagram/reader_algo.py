@@ -64,6 +64,8 @@ _ELSE_SPLIT = re.compile(r"[ \t]*[,;.]?[ \t]*\b(?:else|otherwise)\b[ \t]*,?[ \t]
 _LOOP_HEAD = re.compile(r"^(?:repeat|while|for[ \t]+(?:each|every|all|i\b|j\b|k\b)|loop|iterate|do[ \t]+the[ \t]+following|"
                         r"keep[ \t]+doing)\b", re.I)
 _ABOVE = re.compile(r"\b(?:above|previous|these|this)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+# "this process" names the loop only with a word that repeats ("In this process the card is stamped" is no loop)
+_REPEAT_WORD = re.compile(r"\b(?:repeat\w*|again|back|continue\w*|redo|loop\w*|iterat\w*|until|till|while|times)\b", re.I)
 _STEP_REFS = re.compile(r"\bsteps?[ \t-]*(\d{1,2})(?:[ \t]*(?:,|and|to|-|through)[ \t]*(?:step[ \t-]*)?(\d{1,2}))*", re.I)
 _THROUGH = re.compile(r"\b(?:through|thru|till|until|upto|up[ \t]to)[ \t]+step[ \t-]*(\d{1,2})\b", re.I)
 _LOOP_COND = re.compile(r"\b(?:while|until|till|as[ \t]+long[ \t]+as)\b[ \t]+(?P<cond>\S.{1,80})$", re.I)
@@ -83,7 +85,23 @@ _ARTICLE = re.compile(r"(?i)\b(?:the|a|an)[ \t]+(?=[a-z]{2})(?!(?:not|is|are|and
 # where a long item may be cut: before a relative clause, a purpose, a prepositional phrase or a comma
 _CUT = re.compile(r"(?i)[ \t]*(?:,|;|[ \t](?:which|that|so[ \t]that|in[ \t]order[ \t]to|to[ \t]make|using|by|for|with|from|"
                   r"within|on|in|until|till|while|where|as|into|at|and|if|when)\b)")
+# an item that names its step and then describes it: "Stamp Book: The book ...", "Check for Overdue: In this ..."
+# (a name of one to six words, no sentence inside it, a capitalised or long description after it)
+_NAMED_STEP = re.compile(r"^(?P<name>[A-Za-z][^\s:.;!?,]*(?:[ \t]+[^\s:.;!?,]+){0,5})[ \t]*:[ \t]+(?=[A-Z][a-z]*[ \t]+[a-z]+[ \t]+\S|[a-z]+(?:[ \t]+\S+){4})")
+# an item done only under a condition: "Re-shipped if non-dated materials.", "Conduct X: If the parts ..., X is done."
+# ("Check if ...", "determine if ...": a question the step asks, no condition on the step)
+_CONDITIONAL = re.compile(r"(?:(?:^|[.:;][ \t]+)|"
+                          r"(?<!check)(?<!checks)(?<!verify)(?<!verifies)(?<!determine)(?<!determines)(?<!ask)(?<!asks)"
+                          r"(?<!see)(?<!test)(?<!know)(?<!out)(?<!confirm)(?<!decide)(?<!validate)(?<!whether)(?<!even)(?<!as)"
+                          r"[ \t]+)(?:only[ \t]+)?if[ \t]+(?!so\b|any\b|needed\b|necessary\b|required\b|possible\b|"
+                          r"applicable\b|appropriate\b|desired\b)(?P<cond>[^,.;:]{2,80}?)[ \t]*(?:[,.;:]|then\b|$)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"”'])\.[ \t]+(?=[A-Z])")
+
+
+def _above(text: str) -> bool:
+    """Whether an item goes back over the steps before it ("repeat the above process", "do these steps again")."""
+    m = _ABOVE.search(text)
+    return bool(m) and (m.group(0).lower().startswith(("above", "previous", "keep")) or bool(_REPEAT_WORD.search(text)))
 
 
 def _short(text: str) -> str:
@@ -137,9 +155,12 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
         items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1]]
         return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
     started = False
+    numbers = [m for m in map(_NUMBERED.match, lines) if m and m.group("body")] if use_numbers else []
+    # "1.1: ...", "1.2: ...", "2.1: ...": sections numbered in two levels, every one a step
+    decimal = bool(numbers) and all(m.group("sub") is not None for m in numbers)
     for ln in lines:
         num = _NUMBERED.match(ln) if use_numbers else None
-        if num and (num.group("sub") is None or not items) and num.group("body"):
+        if num and (num.group("sub") is None or not items or decimal) and num.group("body"):
             items.append((int(num.group("n")), True, num.group("body")))
             started = True
             continue
@@ -247,7 +268,7 @@ def read_numbered(text: str) -> Plan | None:
         return None
     items, numbered = read
     shaped = sum(bool(_IF.match(t) or _IF_BARE.match(t) or _ELSE.match(t) or _LOOP_HEAD.match(t) or _JUMP.search(t)
-                      or _ABOVE.search(t)) for _, _, t in items)
+                      or _above(t)) for _, _, t in items)
     if not shaped and not numbered and not _imperative_sentences([t for _, _, t in items]):
         return None  # plain bullets of names or short phrases: the list readers read them
     if not shaped and any(len(mentions(t)) >= 3 for _, _, t in items):
@@ -262,7 +283,7 @@ def read_numbered(text: str) -> Plan | None:
         by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
     loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
     else_links: list[int] = []  # items that are a bare "Else"
-    for k, (number, _, body) in enumerate(items):
+    for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
         body = _COMMENT.sub("", body).strip()
@@ -306,13 +327,16 @@ def read_numbered(text: str) -> Plan | None:
             body = other.group("rest")
             else_links.append(k)
         label, target, ends = _action(body)
+        named_step = _NAMED_STEP.match(_MARKUP.sub("", body)) if top and target is None else None
+        if named_step and label:  # "1.2: Stamp Book: The book is stamped by ...": the step's name, not its description
+            label = _action(named_step.group("name"))[0] or label
         if not label:
             first_of_item.append(None)  # "Go to Step 1.": a jump of the item before
             if target is not None and k and exits[k - 1]:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
             continue
-        head = _LOOP_HEAD.match(body) or _ABOVE.search(body) or _IN_LOOP.search(body)
+        head = _LOOP_HEAD.match(body) or _above(body) or _IN_LOOP.search(body)
         until = _LOOP_COND.search(body) if head and not _STEP_REFS.search(body[_THROUGH.search(body).end():]
                                                                           if _THROUGH.search(body) else body) else None
         if until is None and head and _THROUGH.search(body):
@@ -320,8 +344,21 @@ def read_numbered(text: str) -> Plan | None:
         if until:  # "Repeat through step 5 while a != 0", "While count <= N": a decision
             cond = re.sub(r"(?i)[ \t]*(?:\bdo\b|:)[ \t]*$", "", until.group("cond").strip().rstrip(",.;")).strip()
             label = _short(cond[1:-1] if cond.startswith("(") and cond.endswith(")") else cond).rstrip("?") + "?"
-        node = g.node(label)
-        first_of_item.append(node)
+        when = _CONDITIONAL.search(body) if not head and not other and not until else None
+        if when and when.group("cond"):
+            # "Re-shipped if non-dated materials.", "Conduct X: If the parts ..., ...": a step done only if C is
+            # a decision whose other branch goes past it
+            cut = body[: when.start()].strip()
+            if cut and when.group(0)[:1] in " \t" and not named_step:  # "X if C" (not "Title: If C, ..."): the step without C
+                label = _action(cut)[0] or label
+            dec = g.node(_short(when.group("cond")).rstrip("?") + "?")
+            first_of_item.append(dec)
+            node = g.node(label)
+            g.edges.append((dec, node))
+            exits[k].append((dec, None, "next"))
+        else:
+            node = g.node(label)
+            first_of_item.append(node)
         if head:
             refs = [int(x) for x in re.findall(r"\d{1,2}", " ".join(m.group(0) for m in _STEP_REFS.finditer(body)))]
             through = _THROUGH.search(body)
@@ -331,7 +368,7 @@ def read_numbered(text: str) -> Plan | None:
                     exits[k].append((node, int(through.group(1)), "after"))
             elif refs:
                 loops_wanted.append(("to_step", k, refs[0]))  # "repeat step 4, step 5 till ..."
-            elif _ABOVE.search(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
+            elif _above(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
                 loops_wanted.append(("above", k, 0))  # "repeat the above process n times"
             else:
                 loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
@@ -497,3 +534,116 @@ def _layered(g: _Graph) -> Plan | None:
     new_id = {node: i for i, node in enumerate(order)}
     loops = tuple(sorted({(new_id[a], new_id[b]) for a, b in back}))
     return Plan.steps([[labels[node] for node in rank] for rank in ranks], loops)
+
+
+# ---- steps set as title lines ------------------------------------------------------------------
+
+_TITLE_WORD = r"(?:[A-Z][\w&/'’-]*|and|or|of|for|the|to|in|on|with|by|&)"
+# "Request Initiation", "Review and Approval", "Create Change Record1" (a footnote mark): two to six words,
+# each capitalised or a joining word, nothing after them
+_TITLE_LINE = re.compile(rf"^{_TITLE_WORD}(?:[ \t]+{_TITLE_WORD}){{1,5}}$")
+_LONE_BULLET = re.compile(r"^[-*•·][ \t]*$")
+
+
+def read_title_lines(text: str) -> Plan | None:
+    """A procedure whose steps stand as title lines of their own, with or without text between them
+    ("Request Initiation\\n\\nReview and Approval\\n\\nBudget and Cost Analysis\\n...", a table's first
+    column, "-\\nIncident Logging\\n-\\n..."): the title lines in order, one step each, or None.
+
+    Four or more such lines, at least a third of the text's lines; the text's first line is its heading
+    when four others remain. Lines under a bullet marker of their own count; bulleted lines do not (the
+    list readers read them)."""
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()][: MAX_ITEMS * 4]
+    if len(lines) < 4:
+        return None
+    titles: list[tuple[int, str]] = []
+    for i, ln in enumerate(lines):
+        if _TITLE_LINE.match(ln) and not _TITLE_LINE.fullmatch(ln.lower()):  # "Review and Approval", not "and or the"
+            titles.append((i, re.sub(r"(?<=[a-z])\d$", "", ln)))
+    if titles and titles[0][0] == 0 and len(titles) > 4:
+        titles = titles[1:]  # the document's heading
+    if len(titles) < 4 or len(titles) > MAX_ITEMS or len(titles) * 3 < len(lines):
+        return None
+    labels = list(dict.fromkeys(step_label(t) for _, t in titles))
+    if len(labels) < 4 or len(labels) > MAX_PLAN_NODES:
+        return None
+    return Plan.steps([[label] for label in labels], ())
+
+
+# ---- outcomes written one after the other ------------------------------------------------------
+
+# the two outcomes of a decision, by the words that name them ("Approved" / "Rejected", "Manager Approves" /
+# "Manager Rejects", "Pass" / "Fail")
+_OUTCOMES = (
+    (re.compile(r"(?i)\b(?:approv\w*|accept\w*|grant\w*)\b"), re.compile(r"(?i)\b(?:reject\w*|declin\w*|den(?:y|ies|ied)\w*)\b")),
+    (re.compile(r"(?i)\b(?:pass(?:es|ed)?)\b"), re.compile(r"(?i)\b(?:fail(?:s|ed|ure)?)\b")),
+    (re.compile(r"(?i)\b(?:valid)\b"), re.compile(r"(?i)\b(?:invalid|not[ \t]+valid)\b")),
+    (re.compile(r"(?i)\b(?:eligible)\b"), re.compile(r"(?i)\b(?:ineligible|not[ \t]+eligible)\b")),
+)
+
+
+def _outcome(label: str) -> tuple[int, int] | None:
+    """(which pair, which side) when a label names one outcome of a decision and not the other."""
+    for k, (yes, no) in enumerate(_OUTCOMES):
+        a, b = bool(yes.search(label)), bool(no.search(label))
+        if a != b:
+            return k, int(b)
+    return None
+
+
+def with_alternatives(plan: Plan | None) -> Plan | None:
+    """Two steps in a row that are the two outcomes of one decision ("In Review > Approved > Rejected",
+    "Manager Approves > Manager Rejects") drawn side by side, as the branches they are; else the plan."""
+    if plan is None or plan.kind != "steps" or plan.lanes:
+        return plan
+    ranks = [list(rank) for rank in plan.ranks]
+    merged = False
+    r = 0
+    while r + 1 < len(ranks):
+        a = _outcome(ranks[r][0]) if len(ranks[r]) == 1 else None
+        b = _outcome(ranks[r + 1][0]) if len(ranks[r + 1]) == 1 else None
+        if a is not None and b is not None and a[0] == b[0] and a[1] != b[1] and r > 0 and \
+                len(ranks[r - 1]) == 1 and len(ranks[r][0].split()) <= 6 and len(ranks[r + 1][0].split()) <= 6:
+            ranks[r] = ranks[r] + ranks[r + 1]  # node ids stay: the ranks are read in the same order
+            del ranks[r + 1]
+            merged = True
+        r += 1
+    if not merged or max(map(len, ranks)) > MAX_LAYER_NODES:
+        return plan
+    return Plan.steps(ranks, plan.loops)
+
+
+# ---- conditional items of a list another reader read --------------------------------------------
+
+def with_conditions(plan: Plan | None, text: str) -> Plan | None:
+    """A chain read from a list whose items say they are done only under a condition ("3. Approval: If the
+    return is approved, ...", "- Re-shipped if non-dated materials."): a "C?" decision before each such
+    step, its other branch going past it ("Else: continue"). Only for a plain chain (no branch, loop or
+    lane) whose steps the items name; else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or any(len(rank) != 1 for rank in plan.ranks):
+        return plan
+    read = _items(text or "")
+    if read is None:
+        return plan
+    labels = [rank[0] for rank in plan.ranks]
+    words = [set(re.findall(r"[a-z0-9]+", label.lower())) for label in labels]
+    ranks: list[list[str]] = [[label] for label in labels]
+    added = 0
+    for _, _, body in read[0]:
+        body = _COMMENT.sub("", _MARKUP.sub("", body)).strip()
+        when = _CONDITIONAL.search(body)
+        if not when or _IF.match(body) or _IF_BARE.match(body) or _ELSE.match(body):
+            continue  # an "If C, X" item is a decision the readers draw already (or a plain step)
+        head = set(re.findall(r"[a-z0-9]+", " ".join(body.split()[:14]).lower()))  # the step's words open the item
+        at = [k for k, w in enumerate(words) if w and w <= head]
+        if len(at) != 1 or at[0] == 0:
+            continue
+        label = labels[at[0]]
+        r = next(i for i, rank in enumerate(ranks) if rank == [label])
+        if ELSE_CONTINUE in labels or added:
+            break  # one "Else: continue" a plan: the rest stay steps
+        ranks[r:r + 1] = [[_short(when.group("cond")).rstrip("?") + "?"], [label, ELSE_CONTINUE]]
+        added += 1
+    if not added or sum(map(len, ranks)) > MAX_PLAN_NODES:
+        return plan
+    return Plan.steps(ranks)
