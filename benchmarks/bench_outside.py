@@ -40,7 +40,8 @@ A candidate has the right structure when it is valid (parses, >= 1 node) and
 `tidy`: `diagram.metrics.tidy` (issue 20: no overlaps, on the 1000x600 canvas, layered along x or
 y with at most longest-path + 1 lines, forward edges one way). `usable`: share of requests with at
 least one candidate that has the right structure AND is tidy. A request longer than the model's
-context gets no candidates (counted as not usable, reported as `too long`).
+context that the reader reads nothing from gets no candidates (counted as not usable, reported as
+`too long`); one it reads is drawn from its plan, the model's prompt holding the request cut to fit.
 
 Prints markdown tables per kind and writes JSON (summary and one record per request) with --json.
 """

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from diagram import build_prompt
+from trainer.core.template import encode_prompt
 from trainer.generation.generate import Candidate, Generator, add_generate_arguments, run_generate
 
 from conftest import micro_pairs
@@ -186,3 +187,23 @@ def test_fast_forward_writes_forced_tokens_without_a_step_each(micro_sft_checkpo
     scores = torch.tensor([[0.0, 5.0, -float("inf")], [3.0, 0.0, 0.0]])
     assert pick_tokens(scores, 0, 1.0).tolist() == [1, 0]
     assert set(pick_tokens(scores.repeat(50, 1), 1.0, 0.5).tolist()[::2]) == {1}  # top-p keeps the top token only
+
+
+def test_a_request_longer_than_the_context_is_drawn_from_its_plan(generator):
+    """A pasted network longer than the model's context: the plan read from the whole text is drawn,
+    the model sees the request cut to fit (before: 'prompt is N tokens; the model's context is M')."""
+    layers = ", ".join(f"nn.Linear({a}, {b}), nn.ReLU()" for a, b in ((4, 6), (6, 5), (5, 3)))
+    long_request = f"model = nn.Sequential({layers})\n" + "# " + "a comment line that says little " * 200
+    prompt = build_prompt(long_request)
+    assert len(encode_prompt(generator.tokenizer, prompt)) > generator.max_positions
+    cands = generator.generate(prompt, k=2, seed=0)
+    assert all(c.parse.ok for c in cands)
+    assert [len(c.parse.diagram.nodes) for c in cands] == [4 + 6 + 5 + 3] * 2
+    ids = generator.fitting_prompt(prompt, 64)
+    assert len(ids) + 64 <= generator.max_positions
+    shown = generator.tokenizer.decode(ids)
+    assert "nn.Sequential(nn.Linear(4, 6)" in shown.replace(" ", "").replace("nn.Sequential(", "nn.Sequential(", 1) or \
+        "Linear(4, 6)" in shown
+    assert " ..." in shown and shown.count("a comment line") < 200
+    with pytest.raises(ValueError, match="context"):  # without a plan the model must see it all
+        generator.generate(prompt, k=1, seed=0, read=False)

@@ -86,3 +86,18 @@ def test_free_layout_flag(tmp_path):
     args = parser.parse_args(["--prompt", "x", "--out-dir", str(tmp_path), "--free-layout"])
     assert args.free_layout is True
     assert parser.parse_args(["--prompt", "x", "--out-dir", str(tmp_path)]).free_layout is False
+
+
+def test_a_request_longer_than_the_context_is_laid_out_from_its_plan(micro_sft_checkpoint):
+    """The default (laid-out) path: a pasted network longer than the model's context is drawn from the
+    plan read from the whole text; the model's prompt holds the request cut to fit."""
+    from diagram import build_prompt
+    from trainer.core.template import encode_prompt
+    from trainer.generation.generate import Generator
+
+    generator = Generator(micro_sft_checkpoint)
+    layers = ", ".join(f"nn.Linear({a}, {b}), nn.ReLU()" for a, b in ((4, 6), (6, 5), (5, 3)))
+    prompt = build_prompt(f"model = nn.Sequential({layers})\n# " + "a comment line that says little " * 200)
+    assert len(encode_prompt(generator.tokenizer, prompt)) > generator.max_positions
+    cands = generator.generate(prompt, k=2, seed=0)
+    assert [len(c.parse.diagram.nodes) for c in cands if c.parse.ok] == [4 + 6 + 5 + 3] * 2

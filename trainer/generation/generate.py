@@ -71,6 +71,9 @@ MAX_NEW_TOKENS = 1024  # the longest synthetic answer is ~400 tiny-preset tokens
 SINGLE_THREAD_PARAMS = 50_000_000
 
 
+STYLE_TOKENS = 200  # new-token budget of a laid-out answer: the style line (and a plan line when none was read)
+STYLE_ROOM = 64     # context a long request's prompt leaves free for the style line (its tokens and EOS)
+
 class Generator:
     """A loaded checkpoint that samples candidates; load once and reuse (thread-safe)."""
 
@@ -119,6 +122,28 @@ class Generator:
             self._narrowed[regex] = self.answer_grammar().narrowed(regex)
         return self._narrowed[regex]
 
+    def fitting_prompt(self, prompt: str, room: int) -> list[int]:
+        """The prompt's token ids, leaving `room` tokens of the model's context free. A request too
+        long for that (a pasted model summary) is cut at its end, kept from its start, marked " ...":
+        used only when the plan was read from the whole request, so the drawing's structure does not
+        depend on the model seeing all of it (the model writes the style line)."""
+        ids = encode_prompt(self.tokenizer, prompt)
+        if len(ids) + room <= self.max_positions:
+            return ids
+        request = extract_request(prompt)
+
+        def cut(n: int) -> list[int]:
+            return encode_prompt(self.tokenizer, build_prompt(request[:n].rstrip() + " ..."))
+
+        lo, hi = 0, len(request)  # the longest start of the request that fits (binary search)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if len(cut(mid)) + room <= self.max_positions:
+                lo = mid
+            else:
+                hi = mid - 1
+        return cut(lo)
+
     def token_cap(self, prompt_len: int, max_new_tokens: int | None) -> int:
         """New-token budget: the request (default from the checkpoint), within the model's context."""
         room = self.max_positions - prompt_len
@@ -151,7 +176,6 @@ class Generator:
                 constraint = self.answer_grammar()
                 if plan:  # the model may write its style line first (free layout: it places the nodes)
                     constraint = self.narrowed("(" + r"\n" + STYLE_REGEX + ")?" + structure_regex(plan))
-        prompt_ids = encode_prompt(self.tokenizer, prompt)
         prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
         if max_new_tokens and plan:  # an explicit cap counts the plan line written for the model
             prefix = prefix[: max_new_tokens - 1]
@@ -159,6 +183,8 @@ class Generator:
         else:
             wanted = max_new_tokens or (max(self.default_cap, plan_token_estimate(plan, self.tokenizer))
                                         if plan else None)
+        prompt_ids = self.fitting_prompt(prompt, len(prefix) + min(wanted or self.default_cap, self.max_positions // 2)) \
+            if plan else encode_prompt(self.tokenizer, prompt)
         cap = self.token_cap(len(prompt_ids) + len(prefix), wanted)
         n_rows = k if temperature > 0 else 1
         with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
@@ -182,10 +208,11 @@ class Generator:
 
         An explicit `max_new_tokens` still caps each answer (counting the plan line): a longer
         one is cut there and reported as not stopped, as a sampled one would be."""
-        prompt_ids = encode_prompt(self.tokenizer, prompt)
         prefix = self.tokenizer(plan.line(), add_special_tokens=False)["input_ids"] if plan else []
+        prompt_ids = self.fitting_prompt(prompt, len(prefix) + STYLE_ROOM) if plan else \
+            encode_prompt(self.tokenizer, prompt)
         regex = r"\n" + STYLE_REGEX if plan else PLAN_LINE + r"\n" + STYLE_REGEX
-        cap = self.token_cap(len(prompt_ids) + len(prefix), 200)
+        cap = self.token_cap(len(prompt_ids) + len(prefix), STYLE_TOKENS)
         n_rows = 2 * k if temperature > 0 else 1  # spare styles, so k distinct ones where possible
         started = time.perf_counter()
         with self._lock, torch.inference_mode(), _seeded(seed), _num_threads(self.threads):
