@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from testing.fakes import FakeGenerator, make_context
-from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, print_trace, traced
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.browser,
@@ -40,6 +40,9 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
+        for context in browser.contexts:  # shown by pytest when the test failed
+            for page in context.pages:
+                print_trace(page)
         browser.close()
 
 
@@ -62,6 +65,7 @@ def app(tmp_path):
 def new_page(browser, width=1440, height=900):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(60_000)
+    traced(page)
     return page
 
 
