@@ -56,7 +56,7 @@ from labeler.label_page import position as _pos
 from labeler.views import cropped_file, cropped_files, preview, tag
 from trainer.core.judgments import DEFAULT_SCHEME
 
-SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # saves and undos, in order
+SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # marks, saves and undos, in order
 log = logging.getLogger(__name__)
 
 
@@ -361,8 +361,13 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
 
 def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, sampling: list,
                 gen: dict) -> None:
-    """Choose / reject / rank buttons, rank mode, submit (API `/submit`) and undo (API `/undo`)."""
-    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    """Choose / reject / rank buttons, rank mode, submit (API `/submit`) and undo (API `/undo`).
+
+    The marks take turns with the saves and undos (`SAVES`, one queue): run side by side, two
+    quick keys (1, then Shift+2) could finish in the other order, and the page, which shows the
+    last reply, lost the first mark while the session kept both (seen under load: the reject
+    never showed, or Enter submitted without it)."""
+    quiet = {"api_visibility": "private", "show_progress": "hidden", **SAVES}
 
     def handler(change):
         return lambda state: _apply_marks(c, book, state, change)
@@ -415,7 +420,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
             out[c["after_save"]] = str(time.monotonic_ns())
         return out if swapped is None else swapped
 
-    # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
+    # Marks, saves and undos of every session take turns in one queue ("label-save", milliseconds each),
     # so a key pressed after Enter acts after the save (U never undoes an older judgment first);
     # the next screen comes in the save's reply when it was prefetched, else it follows in the
     # generation queue (after_pair), started by the reply's change of the hidden `after_save`

@@ -152,6 +152,18 @@ def cached_crops(render_dir: Path, texts, box: tuple[int, int] | None = None) ->
     return paths if all(p.exists() for p in paths) else None
 
 
+def card_label_scale(diagram: Diagram, box: tuple[int, int] | None, margin: int = 16,
+                     min_size: tuple[int, int] = (240, 144), label_px: float = MIN_LABEL_PX) -> float:
+    """How many times FONT_SIZE `cropped_file` draws the labels so that, shown in `box`, they are
+    `label_px` px tall (1 without a box or when they are already; at most MAX_LABEL_SCALE)."""
+    extent = _drawn_extent(diagram, margin, min_size) if box else None
+    if extent is None:
+        return 1.0
+    shown = min(1.0, box[0] / extent[0], box[1] / extent[1])
+    scale = label_px / (FONT_SIZE * shown)  # > 1: labels would be under label_px: bigger
+    return min(scale, MAX_LABEL_SCALE) if scale > 1.0 else 1.0
+
+
 def cropped_file(render_dir: Path, text: str, margin: int = 16,
                  min_size: tuple[int, int] = (240, 144), box: tuple[int, int] | None = None,
                  label_px: float = MIN_LABEL_PX) -> Path:
@@ -164,13 +176,8 @@ def cropped_file(render_dir: Path, text: str, margin: int = 16,
     if path.exists():
         return path
     result = parse(text)
-    extent = _drawn_extent(result.diagram, margin, min_size) if box else None
-    scale = 1.0
-    if extent is not None:
-        shown = min(1.0, box[0] / extent[0], box[1] / extent[1])
-        scale = label_px / (FONT_SIZE * shown)  # > 1: labels would be under label_px: bigger
     source = image_file(render_dir, text, result=result,
-                        label_scale=min(scale, MAX_LABEL_SCALE) if scale > 1.0 else 1.0,
+                        label_scale=card_label_scale(result.diagram, box, margin, min_size, label_px),
                         fit_frame=True)  # no label cut at the canvas edge
     if source.name.startswith("ph-"):
         return source

@@ -315,3 +315,27 @@ def test_playground_generate_over_http_fills_the_editor(served, grammar):
     text, status = client.predict("DL model with 2 inputs and 1 output", "tiny-sft",
                                   "[0, 1, 2]", grammar, api_name="/playground_generate")
     assert parse(text).ok and "loaded into the editor" in status
+
+
+def test_every_key_of_the_label_tab_takes_its_turn_in_one_queue(tmp_path):
+    """Marks (1-6, Shift+1-6, rank keys, rank mode), Enter, U, S/B/T run one at a time in the
+    order they came ("label-save", limit 1): two quick keys run side by side finished in either
+    order and the page, showing the last reply, lost a mark (under load the reject of
+    "1, Shift+2" never showed)."""
+    from labeler.app import build_app
+
+    ctx = make_context(tmp_path)
+    try:
+        demo = build_app(ctx)
+        elem = {block._id: getattr(block, "elem_id", None) for block in demo.blocks.values()}
+        keyed = ("choose-", "reject-", "order-", "rank-", "submit", "undo", "skip", "both-bad", "tie")
+        seen = set()
+        for fn in demo.fns.values():
+            targets = {elem.get(target[0]) or "" for target in fn.targets}
+            hits = {t for t in targets if t.startswith(keyed) and t != "submit-edit"}
+            if hits and fn.trigger_after is None:  # a chained step (.then) waits for its parent
+                assert (fn.concurrency_id, fn.concurrency_limit) == ("label-save", 1), (hits, fn.name)
+                seen |= hits
+        assert {"choose-0", "reject-5", "order-3", "rank-2", "rank-mode", "submit", "undo", "tie"} <= seen
+    finally:
+        ctx.close()
