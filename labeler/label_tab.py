@@ -56,6 +56,18 @@ from labeler.label_page import position as _pos
 from labeler.views import cropped_file, cropped_files, preview, tag
 from trainer.core.judgments import DEFAULT_SCHEME
 
+# the export just written (a gr.File value) downloaded by the page, as a link click would
+DOWNLOAD_JS = """(file) => {
+  if (file && file.url) {
+    const link = document.createElement("a");
+    link.href = file.url;
+    link.download = file.orig_name || "";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+  return [];
+}"""
 SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # marks, saves and undos, in order
 log = logging.getLogger(__name__)
 
@@ -507,11 +519,12 @@ def _wire_review(ctx, book, c: dict, view: list, sampling: list) -> None:
     for kind, button in (("csv", "export_csv"), ("trl", "export_trl"), ("judgments", "export_judgments")):
         def export(scheme, kind=kind):
             try:
-                return str(R.export_file(ctx, kind, scheme))
+                return gr.File(value=str(R.export_file(ctx, kind, scheme)), visible=True)
             except UserError as exc:
                 gr.Warning(str(exc))
-                return None
-        c[button].click(export, [c["scheme"]], c[button], **quiet)
+                return gr.File(value=None, visible=False)
+        c[button].click(export, [c["scheme"]], c["export_file"], **quiet).then(
+            None, [c["export_file"]], None, js=DOWNLOAD_JS)
 
 
 def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:

@@ -262,3 +262,63 @@ def test_review_removes_any_recent_judgment_and_edit_with_warnings_asks_first(ap
     wait_status(page, "saved your edit")
     page.wait_for_function("window.scrollY === 0")  # back to the cards
     assert len(ctx.store.load()) == 6
+
+
+def test_stats_shows_where_two_annotators_disagree_side_by_side(tmp_path, browser):
+    """Two annotators ranked the same four candidates in opposite order (--overlap 2): the Stats
+    tab names the prompt and shows each one's best drawing side by side."""
+    import random
+
+    from labeler import labeling as L
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path, overlap=2, generator_factory=lambda p: FakeGenerator(p))
+    for name, flip in (("ana", False), ("bo", True)):
+        state = L.next_prompt(ctx, L.LabelState(session=name), random.Random(1), name)
+        state = L.generate(ctx, state, L.Sampling(k=4), name)
+        first = min(range(4), key=lambda i: state.candidates[i].index)
+        last = max(range(4), key=lambda i: state.candidates[i].index)
+        L.submit(ctx, state, *((last, first) if flip else (first, last)), name)
+    demo, url = launch(ctx, port=free_port())
+    try:
+        page = new_page(browser)
+        page.goto(url)
+        page.get_by_role("tab", name="Stats").click()
+        page.wait_for_function("document.querySelector('#stats-disagree').innerText.includes('disagree most')")
+        text = page.locator("#stats-disagree").inner_text()
+        assert "ana's best: bo ranked it last" in text and "bo's best: ana ranked it last" in text, text
+        page.wait_for_function("document.querySelectorAll('#stats-disagree-gallery img').length === 2")
+        boxes = [page.locator("#stats-disagree-gallery img").nth(i).bounding_box() for i in range(2)]
+        assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[0]["x"] < boxes[1]["x"]  # one row
+    finally:
+        demo.close()
+        ctx.close()
+
+
+def test_guidelines_beside_the_task_and_the_exports_download(tmp_path, browser):
+    """The project owner's guidelines (data/guidelines.md) open on the Label tab; after a
+    judgment the Pairs CSV and the judgments file download from the page with it in them."""
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(p))
+    (ctx.data_dir / "guidelines.md").write_text("Prefer drawings whose arrows never cross.\n", encoding="utf-8")
+    demo, url = launch(ctx, port=free_port())
+    try:
+        page = new_page(browser)
+        open_page(page, url)
+        page.locator("#guidelines").get_by_text("Guidelines").click()
+        page.wait_for_function(
+            "document.querySelector('#guidelines-text').innerText.includes('arrows never cross')")
+        keys(page, "Digit1", "Shift+Digit2")
+        page.wait_for_selector("#card-1.rejected")
+        keys(page, "Enter")
+        wait_status(page, "saved judgment")
+        (judgment,) = ctx.judgments.read().judgments
+        page.get_by_text("Your recent judgments").click()
+        for button, expected in (("#export-csv", judgment.judgment_id), ("#export-judgments", judgment.judgment_id)):
+            with page.expect_download() as download:
+                page.locator(button).click()
+            assert expected in download.value.path().read_text(encoding="utf-8"), button
+    finally:
+        demo.close()
+        ctx.close()
