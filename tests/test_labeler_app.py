@@ -374,3 +374,28 @@ def test_card_labels_are_at_least_10_px_as_shown(tmp_path, k, window_h, text):
     shown = min(1.0, box[0] / width, min(box[1], css_h) / height)
     px = FONT_SIZE * card_label_scale(parse(text).diagram, box) * shown
     assert px >= 10, f"labels {px:.1f} px at K={k} ({width}x{height} shown in {box})"
+
+
+def test_launch_tries_again_when_gradios_start_up_check_times_out(tmp_path, monkeypatch):
+    """Gradio's own check (one HEAD with a 3 s timeout) fails at once on a loaded machine; the
+    app starts again instead of failing with "localhost is not accessible"."""
+    import httpx
+    from gradio import networking
+
+    from labeler.app import launch
+
+    real, calls = networking.url_ok, []
+
+    def slow_first(url):
+        calls.append(url)
+        return len(calls) > 1 and real(url)
+    monkeypatch.setattr(networking, "url_ok", slow_first)
+    ctx = make_context(tmp_path)
+    try:
+        demo, url = launch(ctx, port=free_port())
+        try:
+            assert len(calls) == 2 and httpx.get(url, timeout=30).status_code == 200
+        finally:
+            demo.close()
+    finally:
+        ctx.close()
