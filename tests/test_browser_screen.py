@@ -6,9 +6,12 @@
 - ranking by keys: O, then the cards best first; the order is shown as typed and saved;
 - the status line after submit-then-undo at once, regenerate after a tie, and a reload; the last
   judgments listed once each;
-- under --auth the login is shown and there is no name field.
+- under --auth the login is shown and there is no name field;
+- the guidelines open beside the task and the exports download on the first click; Stats shows
+  where two annotators disagree, their best drawings side by side.
 
-Every wait is for a state of the page (never a fixed sleep).
+Every wait is for a state of the page (never a fixed sleep). A failing test prints the page's
+trace (test_browser.Trace: the events it queued, the keys and what each did).
 
     pytest -m browser tests/test_browser_screen.py
 """
