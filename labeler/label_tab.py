@@ -380,20 +380,27 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
     last reply, lost the first mark while the session kept both (seen under load: the reject
     never showed, or Enter submitted without it)."""
     quiet = {"api_visibility": "private", "show_progress": "hidden", **SAVES}
+    # Every press counts: Gradio's default for a click ("once") drops a click while that button's
+    # previous event is still on its way, so U U undid one judgment and 1 1 left a mark toggled
+    # on; in the one queue the presses run in order. Enter keeps "once" (a double Enter saves once).
+    each = {"trigger_mode": "multiple"}
 
     def handler(change):
         return lambda state: _apply_marks(c, book, state, change)
 
     for i, card in enumerate(c["cards"]):
-        card["choose"].click(handler(lambda cur, i=i: L.mark(cur, i, "chosen")), c["state"], marks, **quiet)
-        card["reject"].click(handler(lambda cur, i=i: L.mark(cur, i, "rejected")), c["state"], marks, **quiet)
-        c["order"][i].click(handler(lambda cur, i=i: L.press_order(cur, i)), c["state"], marks, **quiet)
+        card["choose"].click(handler(lambda cur, i=i: L.mark(cur, i, "chosen")), c["state"], marks,
+                             **quiet, **each)
+        card["reject"].click(handler(lambda cur, i=i: L.mark(cur, i, "rejected")), c["state"], marks,
+                             **quiet, **each)
+        c["order"][i].click(handler(lambda cur, i=i: L.press_order(cur, i)), c["state"], marks,
+                            **quiet, **each)
 
         def rank(state, value, i=i):
             value = None if value in (None, "", P.NO_RANK) else value
             return _apply_marks(c, book, state, lambda cur: L.set_rank(cur, i, value))
         card["rank"].input(rank, [c["state"], card["rank"]], marks, **quiet)
-    c["rank_mode"].click(handler(L.toggle_ordering), c["state"], marks, **quiet)
+    c["rank_mode"].click(handler(L.toggle_ordering), c["state"], marks, **quiet, **each)
 
     def save(state, chosen, rejected, annotator, ranks, scheme, request) -> tuple[dict, bool]:
         """(the marks to show, whether the screen was saved)."""
@@ -455,7 +462,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
             return P.view(ctx, c, book.current(state), _warn(str(exc)))
         return P.view(ctx, c, state, reset_editor=True)
 
-    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo", **SAVES).then(
+    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo", **SAVES, **each).then(
         c["replay_fn"], [c["state"], *sampling], view, api_visibility="private", **gen)
 
 

@@ -325,3 +325,22 @@ def test_guidelines_beside_the_task_and_the_exports_download(tmp_path, browser):
     finally:
         demo.close()
         ctx.close()
+
+
+def test_every_press_counts_u_twice_undoes_two_judgments(app, browser):
+    """U, U pressed at once: both undos run, in order (Gradio's default would drop a click
+    while that button's previous event is on its way)."""
+    ctx, url = app
+    page = new_page(browser)
+    open_page(page, url)
+    for _ in range(2):
+        keys(page, "Digit1", "Shift+Digit2")
+        page.wait_for_selector("#card-1.rejected")
+        keys(page, "Enter")
+        page.wait_for_selector("#status .tag.ok")
+        ready(page)
+        page.wait_for_selector("#card-1:not(.rejected)")
+    first, second = (j.judgment_id for j in ctx.judgments.read().judgments)
+    keys(page, "u", "u")
+    wait_status(page, f"undone: judgment {first}")  # the older one: the second U ran after the first
+    assert len(ctx.store.load()) == 0
