@@ -9,6 +9,9 @@ Positions are pinned (`neato -n2`, `pos="x,y!"`), 1 px = 1 pt and dpi 72, so the
 1000x600 px and a node at canvas (x, y) is drawn at pixel (x, y); graphviz's y axis points up, so
 y is flipped. graphviz shifts the drawing so its bounding box starts at (0, 0); an invisible 1 pt
 "frame" node placed below-left of everything pins that corner, and `viewport` cuts the canvas out.
+A display copy (`fit_frame=True`, what a card shows with enlarged labels) grows the frame by
+however far a label of a node on the canvas pokes past its edge, so no label is cut (the canvas
+then starts at pixel (left overhang, top overhang)).
 
 Labels never overlap each other: `fit_labels` keeps a node's whole label, shortens it with "…", or
 drops it, so that no two drawn label boxes (centred on their nodes, `label_box`) intersect at the
@@ -24,6 +27,7 @@ outside the frame are not drawn (graphviz leaves them out of the SVG too).
 
 from __future__ import annotations
 
+import math
 import subprocess
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
@@ -157,30 +161,51 @@ def _geometry(node: Node) -> tuple[float, float, float, float]:
     return x, CANVAS_HEIGHT - y, width, height
 
 
-def _header(geometry: list[tuple[float, float, float, float]]) -> str:
-    # Lower-left corner of everything drawn (graphviz coordinates), never right of/above (0, 0).
-    left = min([0.0] + [gx - w / 2 for gx, _, w, _ in geometry]) - FRAME_MARGIN
-    bottom = min([0.0] + [gy - h / 2 for _, gy, _, h in geometry]) - FRAME_MARGIN
+def label_overhang(diagram: Diagram, labels: list[str], size: float) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) px by which the drawn `labels` (at `size` px, centred on their
+    nodes, plus LABEL_GAP) reach past the canvas; only nodes centred on the canvas count (a node
+    off the canvas is cut anyway)."""
+    over = [0.0, 0.0, 0.0, 0.0]
+    for node, text in zip(diagram.nodes, labels):
+        if not text or not (0 <= node.x <= CANVAS_WIDTH and 0 <= node.y <= CANVAS_HEIGHT):
+            continue
+        left, top, right, bottom = label_box(node, text, size)
+        over = [max(over[0], -left), max(over[1], -top), max(over[2], right - CANVAS_WIDTH),
+                max(over[3], bottom - CANVAS_HEIGHT)]
+    return tuple(math.ceil(o + LABEL_GAP) if o > 0 else 0 for o in over)
+
+
+def _header(geometry: list[tuple[float, float, float, float]],
+            overhang: tuple[int, int, int, int] = (0, 0, 0, 0)) -> str:
+    over_left, over_top, over_right, over_bottom = overhang
+    # Lower-left corner of everything drawn (graphviz coordinates), never right of/above the
+    # frame's own lower-left corner (-over_left, -over_bottom).
+    left = min([-over_left] + [gx - w / 2 for gx, _, w, _ in geometry]) - FRAME_MARGIN
+    bottom = min([-over_bottom] + [gy - h / 2 for _, gy, _, h in geometry]) - FRAME_MARGIN
     frame_size = 1.0  # pt; centred half a point inside the corner so the corner is exact
     return _GRAPH_HEADER.format(
-        width=CANVAS_WIDTH, height=CANVAS_HEIGHT,
-        cx=CANVAS_WIDTH / 2 - left, cy=CANVAS_HEIGHT / 2 - bottom,
+        width=CANVAS_WIDTH + over_left + over_right, height=CANVAS_HEIGHT + over_top + over_bottom,
+        cx=(CANVAS_WIDTH + over_right - over_left) / 2 - left,
+        cy=(CANVAS_HEIGHT + over_top - over_bottom) / 2 - bottom,
         fx=left + frame_size / 2, fy=bottom + frame_size / 2,
         fw=frame_size / POINTS_PER_INCH, font_size=FONT_SIZE,
     )
 
 
-def to_dot(diagram: Diagram, label_scale: float = 1.0) -> str:
+def to_dot(diagram: Diagram, label_scale: float = 1.0, fit_frame: bool = False) -> str:
     """The DOT source `render` feeds to `neato -n2`; `label_scale` multiplies the label size
-    (FONT_SIZE pt), for display copies shown smaller than the canvas."""
+    (FONT_SIZE pt), for display copies shown smaller than the canvas; `fit_frame` grows the frame
+    so that no label is cut at the canvas edge (`label_overhang`)."""
     geometry = [_geometry(n) for n in diagram.nodes]
-    lines = [_header(geometry)]
     size = float(FONT_SIZE)
     if label_scale != 1.0:
         size = FONT_SIZE * _clamp(float(label_scale), 0.25, MAX_LABEL_SCALE)
+    fitted = fit_labels(diagram, size)
+    overhang = label_overhang(diagram, fitted, size) if fit_frame else (0, 0, 0, 0)
+    lines = [_header(geometry, overhang)]
+    if label_scale != 1.0:
         lines.append(f"  node [fontsize={size:.2f}];\n")
     first_index: dict[int, int] = {}
-    fitted = fit_labels(diagram, size)
     for i, (node, (gx, gy, w, h)) in enumerate(zip(diagram.nodes, geometry)):
         first_index.setdefault(node.id, i)
         label = escape_label(fitted[i]) if fitted[i] else ""
@@ -203,9 +228,10 @@ def to_dot(diagram: Diagram, label_scale: float = 1.0) -> str:
 
 
 def render(diagram: Diagram, fmt: str = "png", *, timeout: float = RENDER_TIMEOUT_S,
-           label_scale: float = 1.0) -> bytes:
+           label_scale: float = 1.0, fit_frame: bool = False) -> bytes:
     """PNG or SVG bytes of the diagram on the fixed 1000x600 frame (an empty diagram: blank);
-    `label_scale` draws the labels that many times FONT_SIZE (to stay readable when shown small).
+    `label_scale` draws the labels that many times FONT_SIZE (to stay readable when shown small);
+    `fit_frame` grows the frame past 1000x600 where a label would be cut at the edge.
 
     graphviz runs as a subprocess that is killed after `timeout` seconds (RenderError).
     """
@@ -214,7 +240,7 @@ def render(diagram: Diagram, fmt: str = "png", *, timeout: float = RENDER_TIMEOU
     # What graphviz.Source(...).pipe(format=fmt, neato_no_op=2) runs, plus a timeout it lacks.
     command = ["dot", "-Kneato", f"-T{fmt}", "-n2"]
     try:
-        proc = subprocess.run(command, input=to_dot(diagram, label_scale).encode("utf-8"), capture_output=True,
+        proc = subprocess.run(command, input=to_dot(diagram, label_scale, fit_frame).encode("utf-8"), capture_output=True,
                               timeout=timeout, check=False)
     except FileNotFoundError as exc:
         raise RenderError("graphviz's 'neato' program was not found; install graphviz "

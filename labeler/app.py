@@ -47,6 +47,10 @@ from trainer.generation.sources import add_source_arguments, source_from_args
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
 AUTH_ENV = "DIAGRAMLAB_AUTH"  # user:pass, an alternative to --auth that keeps it out of `ps`
+# Gradio checks that the started server answers (one HEAD of the page, 3 s timeout) and gives up
+# at the first timeout ("When localhost is not accessible, ..."): on a loaded machine the first
+# page render took longer (seen in a browser test run at load average 5-11). The app tries again.
+LAUNCH_TRIES = 3
 log = logging.getLogger(__name__)
 
 
@@ -179,10 +183,19 @@ def launch(ctx: AppContext, *, host: str = "127.0.0.1", port: int = 7860,
         limiter = LoginLimiter()
         extra = {"auth": limiter.checker([auth] if isinstance(auth, tuple) else auth),
                  "app_kwargs": limiter.app_kwargs()}
-    _app, url, _share = demo.launch(server_name=host, server_port=port, share=False,
-                                    prevent_thread_lock=not block, quiet=not block,
-                                    **extra, **launch_options())
-    return demo, url
+    for attempt in range(1, LAUNCH_TRIES + 1):
+        try:
+            _app, url, _share = demo.launch(server_name=host, server_port=port, share=False,
+                                            prevent_thread_lock=not block, quiet=not block,
+                                            **extra, **launch_options())
+            return demo, url
+        except ValueError as exc:  # gradio's reachability check timed out; the server runs
+            if "localhost is not accessible" not in str(exc) or attempt == LAUNCH_TRIES:
+                raise
+            log.warning("the app did not answer its start-up check in time (try %d of %d); "
+                        "starting it again", attempt, LAUNCH_TRIES)
+            demo.close()
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _check_inputs(args: argparse.Namespace) -> str | None:

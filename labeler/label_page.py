@@ -122,10 +122,14 @@ def _review_layout(c: dict) -> None:
         c["review_gallery"] = gr.Gallery(label="Its candidates (as shown)", columns=6, height=220,
                                          elem_id="review-gallery", allow_preview=True)
         with gr.Row(equal_height=True):
-            c["export_csv"] = gr.DownloadButton("Pairs CSV", elem_id="export-csv")
-            c["export_trl"] = gr.DownloadButton("TRL view (pairs per Settings' scheme)",
-                                                elem_id="export-trl")
-            c["export_judgments"] = gr.DownloadButton("Judgments file", elem_id="export-judgments")
+            # Buttons, not DownloadButtons: a DownloadButton downloads the file it holds before
+            # its click makes a fresh one (the first click gave nothing, a later one the previous
+            # export). A click writes the export now; the page then downloads it (label_tab).
+            c["export_csv"] = gr.Button("Pairs CSV", elem_id="export-csv")
+            c["export_trl"] = gr.Button("TRL view (pairs per Settings' scheme)", elem_id="export-trl")
+            c["export_judgments"] = gr.Button("Judgments file", elem_id="export-judgments")
+        c["export_file"] = gr.File(label="Last export", visible=False, interactive=False,
+                                   elem_id="export-file")
 
 
 def _card(i: int) -> dict:

@@ -56,7 +56,19 @@ from labeler.label_page import position as _pos
 from labeler.views import cropped_file, cropped_files, preview, tag
 from trainer.core.judgments import DEFAULT_SCHEME
 
-SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # saves and undos, in order
+# the export just written (a gr.File value) downloaded by the page, as a link click would
+DOWNLOAD_JS = """(file) => {
+  if (file && file.url) {
+    const link = document.createElement("a");
+    link.href = file.url;
+    link.download = file.orig_name || "";
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+  return [];
+}"""
+SAVES = {"concurrency_id": "label-save", "concurrency_limit": 1}  # marks, saves and undos, in order
 log = logging.getLogger(__name__)
 
 
@@ -361,22 +373,34 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
 
 def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, sampling: list,
                 gen: dict) -> None:
-    """Choose / reject / rank buttons, rank mode, submit (API `/submit`) and undo (API `/undo`)."""
-    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    """Choose / reject / rank buttons, rank mode, submit (API `/submit`) and undo (API `/undo`).
+
+    The marks take turns with the saves and undos (`SAVES`, one queue): run side by side, two
+    quick keys (1, then Shift+2) could finish in the other order, and the page, which shows the
+    last reply, lost the first mark while the session kept both (seen under load: the reject
+    never showed, or Enter submitted without it)."""
+    quiet = {"api_visibility": "private", "show_progress": "hidden", **SAVES}
+    # Every press counts: Gradio's default for a click ("once") drops a click while that button's
+    # previous event is still on its way, so U U undid one judgment and 1 1 left a mark toggled
+    # on; in the one queue the presses run in order. Enter keeps "once" (a double Enter saves once).
+    each = {"trigger_mode": "multiple"}
 
     def handler(change):
         return lambda state: _apply_marks(c, book, state, change)
 
     for i, card in enumerate(c["cards"]):
-        card["choose"].click(handler(lambda cur, i=i: L.mark(cur, i, "chosen")), c["state"], marks, **quiet)
-        card["reject"].click(handler(lambda cur, i=i: L.mark(cur, i, "rejected")), c["state"], marks, **quiet)
-        c["order"][i].click(handler(lambda cur, i=i: L.press_order(cur, i)), c["state"], marks, **quiet)
+        card["choose"].click(handler(lambda cur, i=i: L.mark(cur, i, "chosen")), c["state"], marks,
+                             **quiet, **each)
+        card["reject"].click(handler(lambda cur, i=i: L.mark(cur, i, "rejected")), c["state"], marks,
+                             **quiet, **each)
+        c["order"][i].click(handler(lambda cur, i=i: L.press_order(cur, i)), c["state"], marks,
+                            **quiet, **each)
 
         def rank(state, value, i=i):
             value = None if value in (None, "", P.NO_RANK) else value
             return _apply_marks(c, book, state, lambda cur: L.set_rank(cur, i, value))
         card["rank"].input(rank, [c["state"], card["rank"]], marks, **quiet)
-    c["rank_mode"].click(handler(L.toggle_ordering), c["state"], marks, **quiet)
+    c["rank_mode"].click(handler(L.toggle_ordering), c["state"], marks, **quiet, **each)
 
     def save(state, chosen, rejected, annotator, ranks, scheme, request) -> tuple[dict, bool]:
         """(the marks to show, whether the screen was saved)."""
@@ -415,7 +439,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
             out[c["after_save"]] = str(time.monotonic_ns())
         return out if swapped is None else swapped
 
-    # Saves and undos of every session take turns in one queue ("label-save", milliseconds each),
+    # Marks, saves and undos of every session take turns in one queue ("label-save", milliseconds each),
     # so a key pressed after Enter acts after the save (U never undoes an older judgment first);
     # the next screen comes in the save's reply when it was prefetched, else it follows in the
     # generation queue (after_pair), started by the reply's change of the hidden `after_save`
@@ -438,7 +462,7 @@ def _wire_picks(ctx, book, c: dict, marks: list, view: list, after_pair, samplin
             return P.view(ctx, c, book.current(state), _warn(str(exc)))
         return P.view(ctx, c, state, reset_editor=True)
 
-    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo", **SAVES).then(
+    c["undo"].click(undo, [c["state"], c["annotator"]], view, api_name="undo", **SAVES, **each).then(
         c["replay_fn"], [c["state"], *sampling], view, api_visibility="private", **gen)
 
 
@@ -502,11 +526,12 @@ def _wire_review(ctx, book, c: dict, view: list, sampling: list) -> None:
     for kind, button in (("csv", "export_csv"), ("trl", "export_trl"), ("judgments", "export_judgments")):
         def export(scheme, kind=kind):
             try:
-                return str(R.export_file(ctx, kind, scheme))
+                return gr.File(value=str(R.export_file(ctx, kind, scheme)), visible=True)
             except UserError as exc:
                 gr.Warning(str(exc))
-                return None
-        c[button].click(export, [c["scheme"]], c[button], **quiet)
+                return gr.File(value=None, visible=False)
+        c[button].click(export, [c["scheme"]], c["export_file"], **quiet).then(
+            None, [c["export_file"]], None, js=DOWNLOAD_JS)
 
 
 def _wire_edit(ctx, book, c: dict, marks: list, after_pair) -> None:

@@ -7,6 +7,7 @@ once. The tab (`labeler.stats_tab`) only shows what this returns.
     view.summary          # markdown: totals, overlap progress, agreement with its n
     view.annotators       # DataFrame: one row per annotator (screens judged per category, shares)
     view.progress         # DataFrame: pool prompts by number of annotators (0..N)
+    view.disagreements    # the shared tasks where annotators disagree most (`disagreements`)
 
 One vocabulary (issue 22 item 4): what a person reads is counted in *screens*: a screen judged is
 one judgment (a ranking, a tie or a "both bad" that was not undone), a skipped screen is counted
@@ -25,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from labeler.tasks import JUDGING_EVENTS, judged_by, overlap_progress
-from trainer.core.agreement import Agreement, agreement, records_from_rows
+from trainer.core.agreement import Agreement, agreement, records_from_rows, row_relation, shared_tasks
 from trainer.core.schema import CATEGORIES, LABELED_SOURCES
 
 SCREENS = "screens judged"
@@ -35,6 +36,22 @@ KIND_COLUMNS = {"tie": "tie screens", "both bad": "both bad screens", "skip": "s
 SHARE_COLUMNS = {"tie": "tie %", "both bad": "both bad %", "skip": "skipped %"}
 COUNT_COLUMNS = (SCREENS, *CATEGORY_COLUMNS.values(), *KIND_COLUMNS.values(), PAIRS)
 ANNOTATOR_COLUMNS = ("annotator", *COUNT_COLUMNS, *SHARE_COLUMNS.values())
+DISAGREEMENTS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One task two or more annotators judged differently: its request, how much they disagree
+    (`score`: the share of the candidate pairs both ranked that they put in opposite order, of `n`;
+    `chosen_differ`: annotator pairs whose best candidates differ) and each annotator's best
+    candidate: (annotator, its text, its place in every other annotator's ranking)."""
+
+    task: str
+    prompt: str
+    score: float
+    n: int
+    chosen_differ: int
+    picks: tuple[tuple[str, str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,56 @@ class StatsView:
     annotators: pd.DataFrame
     progress: pd.DataFrame
     agreement: Agreement
+    disagreements: tuple[Disagreement, ...] = ()
+
+
+def _placed(annotator: str, ranking: tuple, group: int | None) -> str:
+    """Where `annotator` put a candidate: "bo ranked it last", "... 2nd", "... did not rank it"."""
+    if group is None:
+        return f"{annotator} did not rank it"
+    if group == len(ranking) - 1:
+        return f"{annotator} ranked it last"
+    n = group + 1
+    return f"{annotator} ranked it {n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def disagreements(rows: Iterable[Mapping[str, str]], limit: int = DISAGREEMENTS_SHOWN) -> list[Disagreement]:
+    """The `limit` shared tasks (judged by >= 2 annotators, `trainer.core.agreement`) where the
+    annotators disagree most: most candidate pairs in opposite order, then most different best
+    candidates; tasks where they agree entirely are left out."""
+    rows = list(rows)
+    texts: dict[tuple[str, Any], str] = {}
+    prompts: dict[str, str] = {}
+    for row in rows:
+        task, chosen, rejected, _ = row_relation(row)
+        texts[(task, chosen)], texts[(task, rejected)] = row.get("chosen", ""), row.get("rejected", "")
+        prompts.setdefault(task, row.get("prompt", ""))
+    out = []
+    for task, judged in shared_tasks(records_from_rows(rows)).items():
+        ranks = {a: judged[a].ranks() for a in sorted(judged)}
+        opposite = compared = differ = 0
+        names = list(ranks)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                differ += set(judged[a].ranking[0]) != set(judged[b].ranking[0])
+                both = sorted(set(ranks[a]) & set(ranks[b]), key=repr)
+                for j, x in enumerate(both):
+                    for y in both[j + 1:]:
+                        da, db = ranks[a][x] - ranks[a][y], ranks[b][x] - ranks[b][y]
+                        if da and db:
+                            compared += 1
+                            opposite += (da > 0) != (db > 0)
+        if not opposite and not differ:
+            continue
+        picks = []
+        for a in names:
+            best = judged[a].ranking[0][0]
+            others = ", ".join(_placed(b, judged[b].ranking, ranks[b].get(best)) for b in names if b != a)
+            picks.append((a, texts.get((task, best), ""), others))
+        out.append(Disagreement(task, prompts.get(task, ""), opposite / compared if compared else 0.0,
+                                compared, differ, tuple(picks)))
+    out.sort(key=lambda d: (-d.score, -d.chosen_differ, d.task))
+    return out[:limit]
 
 
 def _live_events(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -123,7 +190,7 @@ def stats(rows: Iterable[Mapping[str, str]], events: Iterable[Mapping[str, Any]]
                f"whose rankings wrote {int(table[PAIRS].sum())} pairs in the CSV; "
                f"overlap {overlap}: {done} of {len(pool_ids)} pool prompts have {overlap} "
                f"annotator{'s' * (overlap != 1)}.\n\n" + agreement_markdown(result))
-    return StatsView(summary, table, frame, result)
+    return StatsView(summary, table, frame, result, tuple(disagreements(rows)))
 
 
 def stats_for(ctx) -> StatsView:

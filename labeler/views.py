@@ -69,17 +69,21 @@ def placeholder_file(render_dir: Path, message: str) -> Path:
     return path
 
 
-def _image_path(render_dir: Path, text: str, fmt: str = "png", label_scale: float = 1.0) -> Path:
+def _image_path(render_dir: Path, text: str, fmt: str = "png", label_scale: float = 1.0,
+                fit_frame: bool = False) -> Path:
     scaled = f"\0{label_scale:.2f}" if label_scale != 1.0 else ""
+    scaled += "\0fit" if fit_frame else ""
     key = hashlib.sha1(f"{fmt}\0{text}{scaled}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
     return Path(render_dir) / f"d-{key}.{fmt}"
 
 
 def image_file(render_dir: Path, text: str, fmt: str = "png",
-               result: ParseResult | None = None, label_scale: float = 1.0) -> Path:
+               result: ParseResult | None = None, label_scale: float = 1.0,
+               fit_frame: bool = False) -> Path:
     """The rendered diagram (whatever nodes parse) as a file; a placeholder when none does.
-    `label_scale` != 1: a display copy with labels that many times their size."""
-    path = _image_path(render_dir, text, fmt, label_scale)
+    `label_scale` != 1: a display copy with labels that many times their size; `fit_frame`: the
+    frame grows where a label would be cut at the canvas edge (display copies)."""
+    path = _image_path(render_dir, text, fmt, label_scale, fit_frame)
     if path.exists():
         return path
     result = result or parse(text)
@@ -88,7 +92,8 @@ def image_file(render_dir: Path, text: str, fmt: str = "png",
             raise RenderError("there is no node to draw")
         return placeholder_file(render_dir, "no drawable node")
     try:
-        return _write_once(path, render(result.diagram, fmt, label_scale=label_scale))
+        return _write_once(path, render(result.diagram, fmt, label_scale=label_scale,
+                                        fit_frame=fit_frame))
     except RenderError:
         if fmt != "png":
             raise
@@ -147,6 +152,18 @@ def cached_crops(render_dir: Path, texts, box: tuple[int, int] | None = None) ->
     return paths if all(p.exists() for p in paths) else None
 
 
+def card_label_scale(diagram: Diagram, box: tuple[int, int] | None, margin: int = 16,
+                     min_size: tuple[int, int] = (240, 144), label_px: float = MIN_LABEL_PX) -> float:
+    """How many times FONT_SIZE `cropped_file` draws the labels so that, shown in `box`, they are
+    `label_px` px tall (1 without a box or when they are already; at most MAX_LABEL_SCALE)."""
+    extent = _drawn_extent(diagram, margin, min_size) if box else None
+    if extent is None:
+        return 1.0
+    shown = min(1.0, box[0] / extent[0], box[1] / extent[1])
+    scale = label_px / (FONT_SIZE * shown)  # > 1: labels would be under label_px: bigger
+    return min(scale, MAX_LABEL_SCALE) if scale > 1.0 else 1.0
+
+
 def cropped_file(render_dir: Path, text: str, margin: int = 16,
                  min_size: tuple[int, int] = (240, 144), box: tuple[int, int] | None = None,
                  label_px: float = MIN_LABEL_PX) -> Path:
@@ -159,15 +176,9 @@ def cropped_file(render_dir: Path, text: str, margin: int = 16,
     if path.exists():
         return path
     result = parse(text)
-    extent = _drawn_extent(result.diagram, margin, min_size) if box else None
-    scale = 1.0
-    if extent is not None:
-        shown = min(1.0, box[0] / extent[0], box[1] / extent[1])
-        scale = label_px / (FONT_SIZE * shown)  # > 1: labels would be under label_px: bigger
-    if scale > 1.0:
-        source = image_file(render_dir, text, result=result, label_scale=min(scale, MAX_LABEL_SCALE))
-    else:
-        source = image_file(render_dir, text, result=result)
+    source = image_file(render_dir, text, result=result,
+                        label_scale=card_label_scale(result.diagram, box, margin, min_size, label_px),
+                        fit_frame=True)  # no label cut at the canvas edge
     if source.name.startswith("ph-"):
         return source
     with Image.open(source) as img:

@@ -65,8 +65,71 @@ def page():
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60_000)
+        traced(page)
         yield page
+        print_trace(page)
         browser.close()
+
+
+class Trace:
+    """What a page sent and logged, printed at a test's teardown (pytest shows it only when the
+    test failed): the events it queued (`queue/join`: time, event name, trigger element), the
+    shortcut keys and what each did (`window.__diagramlabKeys`), console errors, and every
+    server reply that was not a 200. It tells a key that never left the page from one the server
+    did not answer."""
+
+    def __init__(self, page):
+        self.page, self.t0, self.lines = page, time.monotonic(), []
+        page.on("request", self._request)
+        page.on("response", lambda r: r.status != 200 and self._add(f"HTTP {r.status} {r.url}"))
+        page.on("console", lambda m: m.type in ("error", "warning") and self._add(f"console {m.type}: {m.text[:200]}"))
+
+    def _add(self, line: str) -> None:
+        self.lines.append(f"{time.monotonic() - self.t0:7.2f} s  {line}")
+
+    def _request(self, request) -> None:
+        if "queue/join" not in request.url:
+            return
+        try:
+            body = request.post_data_json or {}
+        except ValueError:
+            body = {}
+        self._add(f"queued fn {body.get('fn_index')} trigger {body.get('trigger_id')}")
+
+    def dump(self) -> str:
+        try:
+            names = self.page.evaluate("""() => {
+              const c = window.gradio_config || {};
+              const ids = Object.fromEntries((c.components || []).map(x => [x.id, x.props?.elem_id || x.type]));
+              return {fns: (c.dependencies || []).map(d => [d.id, d.api_name || '',
+                                (d.targets || []).map(t => ids[t[0]] + '.' + t[1]).join(',')]),
+                      ids, keys: window.__diagramlabKeys || []};
+            }""")
+        except Exception as exc:  # the page is gone: the requests alone
+            names = {"fns": [], "ids": {}, "keys": [], "error": str(exc)}
+        fns = {str(fn): f"{api or '-'} ({targets})" for fn, api, targets in names["fns"]}
+
+        def named(line: str) -> str:
+            match = re.search(r"queued fn (\S+) trigger (\S+)", line)
+            if not match:
+                return line
+            fn, trigger = match.groups()
+            return line.replace(match.group(0), f"queued {fns.get(fn, fn)} by {names['ids'].get(trigger, trigger)}")
+        keys = [f"  key {key!r} at {ms} ms page time: {what}" for ms, key, what in names["keys"]]
+        return "\n".join([*map(named, self.lines[-60:]), "keys (last 40):", *keys])
+
+
+def traced(page) -> Trace:
+    """Start a Trace on `page`; remembered on the page for `print_traces`."""
+    trace = Trace(page)
+    page._diagramlab_trace = trace  # noqa: SLF001  (one attribute, read back at teardown)
+    return trace
+
+
+def print_trace(page) -> None:
+    trace = getattr(page, "_diagramlab_trace", None)
+    if trace is not None:
+        print(f"--- page trace ({page.url}) ---\n{trace.dump()}")
 
 
 def shot(page, name: str) -> Path:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from testing.fakes import FakeGenerator, make_context
-from test_browser import CHROMIUM, free_port, page, shot  # noqa: F401  (page: a fixture)
+from test_browser import CHROMIUM, free_port, page, print_trace, shot, traced  # noqa: F401  (page: a fixture)
 
 GENERATE_SECONDS = 2.0  # long enough to press U while the next candidates are generating
 
@@ -163,13 +163,17 @@ def test_a_page_waiting_for_the_generator_shows_its_place_in_the_queue(slow_app,
     ctx, url = slow_app
     other = page.context.browser.new_page(viewport={"width": 1400, "height": 1000})
     other.set_default_timeout(60_000)
-    open_page(page, url, "ana")
-    open_page(other, url, "bo")
-    keys(page, "r")
-    page.wait_for_selector("#status .tag.busy")  # ana's candidates are being generated
-    keys(other, "r")
-    other.wait_for_function("document.querySelector('#status').innerText.includes('queue: 1/1')")
-    ready(other)
-    ready(page)
-    assert "queue:" not in status(other)
-    other.close()
+    traced(other)
+    try:
+        open_page(page, url, "ana")
+        open_page(other, url, "bo")
+        keys(page, "r")
+        page.wait_for_selector("#status .tag.busy")  # ana's candidates are being generated
+        keys(other, "r")
+        other.wait_for_function("document.querySelector('#status').innerText.includes('queue: 1/1')")
+        ready(other)
+        ready(page)
+        assert "queue:" not in status(other)
+    finally:
+        print_trace(other)  # pytest shows it when the test failed
+        other.close()

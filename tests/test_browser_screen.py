@@ -6,9 +6,12 @@
 - ranking by keys: O, then the cards best first; the order is shown as typed and saved;
 - the status line after submit-then-undo at once, regenerate after a tie, and a reload; the last
   judgments listed once each;
-- under --auth the login is shown and there is no name field.
+- under --auth the login is shown and there is no name field;
+- the guidelines open beside the task and the exports download on the first click; Stats shows
+  where two annotators disagree, their best drawings side by side.
 
-Every wait is for a state of the page (never a fixed sleep).
+Every wait is for a state of the page (never a fixed sleep). A failing test prints the page's
+trace (test_browser.Trace: the events it queued, the keys and what each did).
 
     pytest -m browser tests/test_browser_screen.py
 """
@@ -19,7 +22,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from testing.fakes import FakeGenerator, make_context
-from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, print_trace, traced
 
 pytestmark = [
     pytest.mark.slow, pytest.mark.browser,
@@ -40,6 +43,9 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
+        for context in browser.contexts:  # shown by pytest when the test failed
+            for page in context.pages:
+                print_trace(page)
         browser.close()
 
 
@@ -62,6 +68,7 @@ def app(tmp_path):
 def new_page(browser, width=1440, height=900):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(60_000)
+    traced(page)
     return page
 
 
@@ -258,3 +265,82 @@ def test_review_removes_any_recent_judgment_and_edit_with_warnings_asks_first(ap
     wait_status(page, "saved your edit")
     page.wait_for_function("window.scrollY === 0")  # back to the cards
     assert len(ctx.store.load()) == 6
+
+
+def test_stats_shows_where_two_annotators_disagree_side_by_side(tmp_path, browser):
+    """Two annotators ranked the same four candidates in opposite order (--overlap 2): the Stats
+    tab names the prompt and shows each one's best drawing side by side."""
+    import random
+
+    from labeler import labeling as L
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path, overlap=2, generator_factory=lambda p: FakeGenerator(p))
+    for name, flip in (("ana", False), ("bo", True)):
+        state = L.next_prompt(ctx, L.LabelState(session=name), random.Random(1), name)
+        state = L.generate(ctx, state, L.Sampling(k=4), name)
+        first = min(range(4), key=lambda i: state.candidates[i].index)
+        last = max(range(4), key=lambda i: state.candidates[i].index)
+        L.submit(ctx, state, *((last, first) if flip else (first, last)), name)
+    demo, url = launch(ctx, port=free_port())
+    try:
+        page = new_page(browser)
+        page.goto(url)
+        page.get_by_role("tab", name="Stats").click()
+        page.wait_for_function("document.querySelector('#stats-disagree').innerText.includes('disagree most')")
+        text = page.locator("#stats-disagree").inner_text()
+        assert "ana's best: bo ranked it last" in text and "bo's best: ana ranked it last" in text, text
+        page.wait_for_function("document.querySelectorAll('#stats-disagree-gallery img').length === 2")
+        boxes = [page.locator("#stats-disagree-gallery img").nth(i).bounding_box() for i in range(2)]
+        assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[0]["x"] < boxes[1]["x"]  # one row
+    finally:
+        demo.close()
+        ctx.close()
+
+
+def test_guidelines_beside_the_task_and_the_exports_download(tmp_path, browser):
+    """The project owner's guidelines (data/guidelines.md) open on the Label tab; after a
+    judgment the Pairs CSV and the judgments file download from the page with it in them."""
+    from labeler.app import launch
+
+    ctx = make_context(tmp_path, generator_factory=lambda p: FakeGenerator(p))
+    (ctx.data_dir / "guidelines.md").write_text("Prefer drawings whose arrows never cross.\n", encoding="utf-8")
+    demo, url = launch(ctx, port=free_port())
+    try:
+        page = new_page(browser)
+        open_page(page, url)
+        page.locator("#guidelines").get_by_text("Guidelines").click()
+        page.wait_for_function(
+            "document.querySelector('#guidelines-text').innerText.includes('arrows never cross')")
+        keys(page, "Digit1", "Shift+Digit2")
+        page.wait_for_selector("#card-1.rejected")
+        keys(page, "Enter")
+        wait_status(page, "saved judgment")
+        (judgment,) = ctx.judgments.read().judgments
+        page.get_by_text("Your recent judgments").click()
+        for button, expected in (("#export-csv", judgment.judgment_id), ("#export-judgments", judgment.judgment_id)):
+            with page.expect_download() as download:
+                page.locator(button).click()
+            assert expected in download.value.path().read_text(encoding="utf-8"), button
+    finally:
+        demo.close()
+        ctx.close()
+
+
+def test_every_press_counts_u_twice_undoes_two_judgments(app, browser):
+    """U, U pressed at once: both undos run, in order (Gradio's default would drop a click
+    while that button's previous event is on its way)."""
+    ctx, url = app
+    page = new_page(browser)
+    open_page(page, url)
+    for _ in range(2):
+        keys(page, "Digit1", "Shift+Digit2")
+        page.wait_for_selector("#card-1.rejected")
+        keys(page, "Enter")
+        page.wait_for_selector("#status .tag.ok")
+        ready(page)
+        page.wait_for_selector("#card-1:not(.rejected)")
+    first, second = (j.judgment_id for j in ctx.judgments.read().judgments)
+    keys(page, "u", "u")
+    wait_status(page, f"undone: judgment {first}")  # the older one: the second U ran after the first
+    assert len(ctx.store.load()) == 0

@@ -315,3 +315,87 @@ def test_playground_generate_over_http_fills_the_editor(served, grammar):
     text, status = client.predict("DL model with 2 inputs and 1 output", "tiny-sft",
                                   "[0, 1, 2]", grammar, api_name="/playground_generate")
     assert parse(text).ok and "loaded into the editor" in status
+
+
+def test_every_key_of_the_label_tab_takes_its_turn_in_one_queue(tmp_path):
+    """Marks (1-6, Shift+1-6, rank keys, rank mode), Enter, U, S/B/T run one at a time in the
+    order they came ("label-save", limit 1): two quick keys run side by side finished in either
+    order and the page, showing the last reply, lost a mark (under load the reject of
+    "1, Shift+2" never showed)."""
+    from labeler.app import build_app
+
+    ctx = make_context(tmp_path)
+    try:
+        demo = build_app(ctx)
+        elem = {block._id: getattr(block, "elem_id", None) for block in demo.blocks.values()}
+        keyed = ("choose-", "reject-", "order-", "rank-", "submit", "undo", "skip", "both-bad", "tie")
+        seen = set()
+        for fn in demo.fns.values():
+            targets = {elem.get(target[0]) or "" for target in fn.targets}
+            hits = {t for t in targets if t.startswith(keyed) and t != "submit-edit"}
+            if hits and fn.trigger_after is None:  # a chained step (.then) waits for its parent
+                assert (fn.concurrency_id, fn.concurrency_limit) == ("label-save", 1), (hits, fn.name)
+                seen |= hits
+        assert {"choose-0", "reject-5", "order-3", "rank-2", "rank-mode", "submit", "undo", "tie"} <= seen
+    finally:
+        ctx.close()
+
+
+def _net_text(layers=(9, 2, 2, 1), names=("Input", "Hidden 1", "Hidden 2", "Output")) -> str:
+    """A top-to-bottom net spread over the whole canvas width, as tiny-sft draws 9-2-2-1."""
+    lines, first = [], 0
+    starts = [sum(layers[:i]) for i in range(len(layers))]
+    for row, (n, name) in enumerate(zip(layers, names)):
+        for j in range(n):
+            x = 500 if n == 1 else 40 + j * 920 / (n - 1)
+            targets = list(range(starts[row + 1], starts[row + 1] + layers[row + 1])) if row + 1 < len(layers) else []
+            lines.append(f"[{first + j}, {x:.0f}, {60 + row * 160}, 'circle', 30, 30, 'solid arrow', "
+                         f"(200, 220, 250), (40, 40, 90), {targets}, '{name}']")
+        first += n
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("k, window_h", [(2, 900), (3, 900), (4, 900), (6, 900), (4, 768)])
+@pytest.mark.parametrize("text", [_net_text(), _net_text((3, 6, 2)),
+                                  "[0, 200, 300, 'rectangle', 120, 50, 'solid arrow', (250, 219, 189), (0, 0, 0), [1], 'load data']\n"
+                                  "[1, 800, 300, 'rectangle', 120, 50, 'solid arrow', (250, 219, 189), (0, 0, 0), [], 'plot']"])
+def test_card_labels_are_at_least_10_px_as_shown(tmp_path, k, window_h, text):
+    """A card's image, shrunk into its box (`CARD_BOX`; style.css caps the height at 100vh - 390
+    px, two rows of cards at (100vh - 480 px) / 2), shows the labels at >= 10 px: the font drawn
+    (`card_label_scale`) times the shrink of the crop."""
+    from diagram.render import FONT_SIZE
+    from labeler.label_page import CARD_BOX
+    from labeler.views import card_label_scale
+
+    box = CARD_BOX[k]
+    css_h = (window_h - 480) / 2 if k >= 4 else window_h - 390
+    with Image.open(cropped_file(tmp_path, text, box=box)) as img:
+        width, height = img.size
+    shown = min(1.0, box[0] / width, min(box[1], css_h) / height)
+    px = FONT_SIZE * card_label_scale(parse(text).diagram, box) * shown
+    assert px >= 10, f"labels {px:.1f} px at K={k} ({width}x{height} shown in {box})"
+
+
+def test_launch_tries_again_when_gradios_start_up_check_times_out(tmp_path, monkeypatch):
+    """Gradio's own check (one HEAD with a 3 s timeout) fails at once on a loaded machine; the
+    app starts again instead of failing with "localhost is not accessible"."""
+    import httpx
+    from gradio import networking
+
+    from labeler.app import launch
+
+    real, calls = networking.url_ok, []
+
+    def slow_first(url):
+        calls.append(url)
+        return len(calls) > 1 and real(url)
+    monkeypatch.setattr(networking, "url_ok", slow_first)
+    ctx = make_context(tmp_path)
+    try:
+        demo, url = launch(ctx, port=free_port())
+        try:
+            assert len(calls) == 2 and httpx.get(url, timeout=30).status_code == 200
+        finally:
+            demo.close()
+    finally:
+        ctx.close()

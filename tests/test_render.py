@@ -242,3 +242,48 @@ def test_labels_without_neighbours_are_kept_whole_at_any_size():
     dot = to_dot(Diagram([node]), label_scale=4.0)
     assert [text for text, _ in drawn_label_boxes(dot)] == ["a long label for one node"]
     assert "tooltip" not in dot
+
+
+def edge_net() -> Diagram:
+    """Labelled nodes right at the canvas edges (left, right, top, bottom corner), as a dense
+    net's outer columns are drawn: at a card's label size their labels reach past the frame."""
+    spots = [(12, 300, "Hidden 1"), (988, 300, "Output layer"), (500, 8, "Input"),
+             (980, 594, "Loss value")]
+    return Diagram([Node(id=i, x=x, y=y, shape="circle", width=20, height=20,
+                         line_shape="solid arrow", fill=(120, 160, 230), line_color=(0, 0, 0),
+                         targets=(), label=label) for i, (x, y, label) in enumerate(spots)])
+
+
+def viewport_window(dot: str) -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) graphviz points the `viewport` cuts out (what is drawn)."""
+    width, height, _, cx, cy = map(float, re.search(r'viewport="([^"]+)"', dot).group(1).split(","))
+    return cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2
+
+
+@needs_graphviz
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+def test_a_display_copy_cuts_no_label_at_the_canvas_edge(scale):
+    """With fit_frame (a card's display copy) every label graphviz draws (-Tjson, its own text
+    widths) lies inside the frame the viewport cuts out; the canvas render stays 1000x600."""
+    diagram = edge_net()
+    dot = to_dot(diagram, label_scale=scale, fit_frame=True)
+    left, bottom, right, top = viewport_window(dot)
+    boxes = drawn_label_boxes(dot)
+    assert sorted(text for text, _ in boxes) == sorted(n.label for n in diagram.nodes)
+    for text, (x0, y0, x1, y1) in boxes:
+        assert left <= x0 and x1 <= right and bottom <= y0 and y1 <= top, \
+            f"{text!r} ({x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}) is cut by the frame {left, bottom, right, top}"
+    image = Image.open(io.BytesIO(render(diagram, "png", label_scale=scale, fit_frame=True)))
+    assert image.size == (round(right - left), round(top - bottom))
+    assert png_image(diagram).size == (1000, 600)
+
+
+@needs_graphviz
+def test_without_fit_frame_an_edge_label_is_cut():
+    """The case the frame grows for: at 3x the edge labels reach past the plain 1000x600 frame."""
+    dot = to_dot(edge_net(), label_scale=3.0)
+    left, bottom, right, top = viewport_window(dot)
+    assert (right - left, top - bottom) == (1000, 600)
+    cut = [text for text, (x0, y0, x1, y1) in drawn_label_boxes(dot)
+           if x0 < left or x1 > right or y0 < bottom or y1 > top]
+    assert sorted(cut) == ["Hidden 1", "Input", "Loss value", "Output layer"]

@@ -84,3 +84,46 @@ def test_an_unreadable_store_is_reported_not_raised(tmp_path):
         assert "unreadable" in summary and "not a header" in summary and table is None
     finally:
         ctx.close()
+
+
+def test_the_prompts_where_annotators_disagree_most_come_first_with_each_best_drawing():
+    from labeler.stats import disagreements
+
+    def ranked(annotator, prompt, ids, chosen, rejected):
+        return pair(annotator, prompt, ids=ids) | {"chosen": chosen, "rejected": rejected}
+    rows = [ranked("ana", "P1", "t1-0;t1-3", "d0", "d3"), ranked("bo", "P1", "t1-3;t1-0", "d3", "d0"),
+            ranked("ana", "P2", "t2-1;t2-2", "e1", "e2"), ranked("bo", "P2", "t2-1;t2-2", "e1", "e2"),
+            ranked("ana", "P3", "t3-0;t3-1", "f0", "f1"), ranked("bo", "P3", "t3-2;t3-1", "f2", "f1"),
+            ranked("ana", "P4", "t4-0;t4-1", "g0", "g1")]  # judged by one annotator only
+    found = disagreements(rows)
+    # P1: every pair both ranked in opposite order; P3: same worst, other best; P2 agrees: left out
+    assert [d.prompt for d in found] == ["P1", "P3"]
+    p1, p3 = found
+    # 4 shown, best / the middle two / worst: 5 pairs in different groups, all opposite
+    assert (p1.score, p1.n, p1.chosen_differ) == (1.0, 5, 1)
+    assert p1.picks == (("ana", "d0", "bo ranked it last"), ("bo", "d3", "ana ranked it last"))
+    assert p3.chosen_differ == 1 and 0 < p3.score < 1
+    assert [(who, text) for who, text, _ in p3.picks] == [("ana", "f0"), ("bo", "f2")]
+    assert disagreements(rows, limit=1) == [p1]
+
+
+def test_the_stats_tab_shows_two_annotators_best_drawings_side_by_side(tmp_path):
+    from labeler.stats_tab import disagreement_outputs
+
+    ctx = make_context(tmp_path, overlap=2)
+    try:
+        text, gallery = disagreement_outputs(ctx)
+        assert "nowhere yet" in text and gallery.visible is False
+        for name, flip in (("ana", False), ("bo", True)):  # the same 4 candidates, opposite picks
+            state = L.next_prompt(ctx, L.LabelState(session=name), random.Random(1), name)
+            state = L.generate(ctx, state, L.Sampling(k=4), name)
+            first = min(range(4), key=lambda i: state.candidates[i].index)
+            last = max(range(4), key=lambda i: state.candidates[i].index)
+            L.submit(ctx, state, *((last, first) if flip else (first, last)), name)
+        text, gallery = disagreement_outputs(ctx)
+        assert "Where annotators disagree most" in text and "100% of 5 candidate pairs" in text, text
+        assert "ana's best: bo ranked it last; bo's best: ana ranked it last" in text
+        assert [item["caption"] for item in gallery.value] == ["1 · ana's best", "1 · bo's best"]
+        assert gallery.visible and gallery.columns == 2
+    finally:
+        ctx.close()

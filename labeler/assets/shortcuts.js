@@ -3,10 +3,17 @@
 // B both bad, T tie, R regenerate, U undo, O rank mode: there 1-6 give the order, best first
 // (they click the hidden "order-N" buttons while the grid has the class "ordering"). Keys typed into a text field, or pressed with
 // Ctrl/Alt/Meta, are left alone. A click on a candidate's drawing opens it full size (Escape or
-// a click closes it).
+// a click closes it). `window.__diagramlabKeys` keeps the last 40 keys and what each did (a
+// browser test prints it when a key seems to have gone nowhere).
 (function () {
   if (window.__diagramlabShortcuts) return;
   window.__diagramlabShortcuts = true;
+  const keyLog = window.__diagramlabKeys = [];
+
+  function log(event, what) {
+    keyLog.push([Math.round(performance.now()), event.key, what]);
+    if (keyLog.length > 40) keyLog.shift();
+  }
 
   function typing(target) {
     if (!target) return false;
@@ -25,7 +32,7 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.altKey || event.metaKey || event.repeat) return;
-    if (typing(event.target)) return;
+    if (typing(event.target)) return log(event, "typing");
     let id = null;
     if (event.key === "Escape" && closeZoom()) return;
     // Numpad digits: with NumLock off, Shift+Numpad1 arrives as "End" but keeps its code.
@@ -34,10 +41,10 @@
       const card = document.getElementById("card-" + (Number(digit[1]) - 1));
       const order = document.getElementById("order-" + (Number(digit[1]) - 1));
       const hidden = order && (order.tagName === "BUTTON" ? order : order.querySelector("button"));
-      if (!hidden || !card || card.offsetParent === null) return;  // no such card shown
+      if (!hidden || !card || card.offsetParent === null) return log(event, "no card");
       event.preventDefault();
       hidden.click();
-      return;
+      return log(event, "order-" + (Number(digit[1]) - 1));
     }
     if (digit) {
       id = (event.shiftKey ? "reject-" : "choose-") + (Number(digit[1]) - 1);
@@ -48,9 +55,10 @@
         (event.key || "").toLowerCase()] || null;
     }
     const button = id && visibleButton(id);
-    if (!button) return;
+    if (!button) return id && log(event, id + " not clickable");
     event.preventDefault();
     button.click();
+    log(event, id);
   });
 
   function closeZoom() {

@@ -91,7 +91,7 @@ def _shown(row: Mapping[str, str]) -> list[int]:
         return []
 
 
-def _row_relation(row: Mapping[str, str]) -> tuple[str, Key, Key, list]:
+def row_relation(row: Mapping[str, str]) -> tuple[str, Key, Key, list]:
     """(task, chosen key, rejected key, other keys shown) of one stored pair."""
     ids = (row.get("candidate_ids") or "").split(";")
     refs = [_candidate_ref(i) for i in ids] if len(ids) == 2 else [None, None]
@@ -146,7 +146,7 @@ def records_from_rows(rows: Iterable[Mapping[str, str]],
     for n, row in enumerate(rows):
         if (row.get("source") or "human") not in sources:
             continue
-        task, chosen, rejected, others = _row_relation(row)
+        task, chosen, rejected, others = row_relation(row)
         annotator = row.get("annotator") or "anonymous"
         judgment = row.get("judgment_id") or f"row-{n}"
         entry = judgments.get((task, annotator))
