@@ -103,7 +103,8 @@ class Trace:
               const ids = Object.fromEntries((c.components || []).map(x => [x.id, x.props?.elem_id || x.type]));
               return {fns: (c.dependencies || []).map(d => [d.id, d.api_name || '',
                                 (d.targets || []).map(t => ids[t[0]] + '.' + t[1]).join(',')]),
-                      ids, keys: window.__diagramlabKeys || []};
+                      ids, keys: window.__diagramlabKeys || [],
+                      status: document.querySelector('#status')?.innerText || ''};
             }""")
         except Exception as exc:  # the page is gone: the requests alone
             names = {"fns": [], "ids": {}, "keys": [], "error": str(exc)}
@@ -116,7 +117,8 @@ class Trace:
             fn, trigger = match.groups()
             return line.replace(match.group(0), f"queued {fns.get(fn, fn)} by {names['ids'].get(trigger, trigger)}")
         keys = [f"  key {key!r} at {ms} ms page time: {what}" for ms, key, what in names["keys"]]
-        return "\n".join([*map(named, self.lines[-60:]), "keys (last 40):", *keys])
+        return "\n".join([*map(named, self.lines[-60:]), "keys (last 40):", *keys,
+                          f"status line now: {names.get('status', '')!r}"])
 
 
 def traced(page) -> Trace:
