@@ -138,8 +138,14 @@ WRITER = textwrap.dedent(
 def test_writer_killed_mid_run_leaves_a_loadable_file(store):
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(store.path)])
     deadline = time.monotonic() + 60
-    def written() -> int:  # the file, and for SQLite its write-ahead log
-        return sum(p.stat().st_size for p in store.path.parent.glob(store.path.name + "*") if p.suffix != ".lock")
+    def size(path) -> int:  # a journal file may vanish between the listing and the stat
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def written() -> int:  # the file, and for SQLite its journal / write-ahead log
+        return sum(size(p) for p in store.path.parent.glob(store.path.name + "*") if p.suffix != ".lock")
     while time.monotonic() < deadline and written() < 200_000:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
