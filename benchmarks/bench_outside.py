@@ -10,6 +10,9 @@ change made after looking at them; never tune or train on them.
 
 Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on each request.
 - read: a plan came back at all
+- right plan: the plan has the right structure (dense exact, CNN ok, or every named step with the
+  decision and loop the text has): what a candidate drawn from the plan needs to be usable (on blind4
+  the model's usable matched it on 162 of 171 rows)
 - dense exact: the plan line states exactly the expected layer sizes ("# layers 784-128-10"; a
   size the text does not fix, written `*` in the corpus, matches any size). Wide layers count only
   when every layer's true size is written in the plan line. `parsed` beside it: `read_dense` got
@@ -21,7 +24,9 @@ Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on e
 - steps: share of a request's named steps found as labels. A step counts when all its words
   (lower case, camelCase split, punctuation dropped, a few stop words such as "the"/"and" aside)
   are in ONE label, inflections aside (plural, -ed, -ing: "claim is received" finds "Receive claim";
-  rule since release 3, decided before blind3 was measured) (a step of stop words only, the task "A", when a label is exactly it), so "Apache Kafka" is found in "Kafka (Apache)" but "data" alone never finds
+  rule since release 3, decided before blind3 was measured; modal verbs should/must/will/can/may...
+  are stop words since release 4, decided before blind5 was collected: "the manager must approve"
+  finds "Manager approves") (a step of stop words only, the task "A", when a label is exactly it), so "Apache Kafka" is found in "Kafka (Apache)" but "data" alone never finds
   "Data Ingestion". Mean over requests with named steps.
 - decision: requests whose text has a decision (if/else, either/or, choice) whose plan has a
   branch (a node pointing to two or more nodes); loop: requests whose text has a loop back whose
@@ -65,7 +70,8 @@ from diagram.reader import read_request
 from diagram.reader_dense import read_dense
 
 FLOW_KINDS = ("pipeline", "process")
-STOP_WORDS = frozenset("a an the and or of to in on for with by from into at as its it is are was were be been being".split())
+STOP_WORDS = frozenset("a an the and or of to in on for with by from into at as its it is are was were be been being "
+                       "should must will shall can could would may might".split())
 _PLAN_SIZES = re.compile(r"#\s*layers\s+(\d+(?:\s*-\s*\d+)+)\s*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _KERNEL = re.compile(r"(\d+)\s*[x×*]\s*(\d+)")
@@ -270,7 +276,19 @@ def read_row(row: dict[str, str]) -> dict[str, Any]:
         rec.update(structure_checks(row, *plan_graph(plan)))
     else:
         rec.update(structure_checks(row, {}, [], set()))
+    rec["plan_ok"] = plan_right(row["kind"], rec)
     return rec
+
+
+def plan_right(kind: str, rec: dict[str, Any]) -> bool:
+    """The reader's plan has the right structure (what a candidate drawn from it needs to be usable):
+    dense exact, CNN blocks in order, or every named step with the decision and loop the text has."""
+    if kind == "dense":
+        return bool(rec.get("dense_exact"))
+    if kind == "cnn":
+        return bool(rec.get("cnn_ok"))
+    return (rec.get("steps_found") == rec.get("steps_total") and rec.get("decision_drawn", True) is not False
+            and rec.get("loop_drawn", True) is not False and bool(rec.get("read")))
 
 
 def candidate_ok(row: dict[str, str], cand: Any) -> dict[str, Any]:
@@ -340,7 +358,8 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         recs = groups.get(kind, [])
         if not recs:
             continue
-        s: dict[str, Any] = {"requests": len(recs), "read": _share(sum(r["read"] for r in recs), len(recs))}
+        s: dict[str, Any] = {"requests": len(recs), "read": _share(sum(r["read"] for r in recs), len(recs)),
+                             "plan_ok": _share(sum(r.get("plan_ok", False) for r in recs), len(recs))}
         dense = [r for r in recs if r["kind"] == "dense"]
         if dense:
             s["dense_exact"] = _share(sum(r["dense_exact"] for r in dense), len(dense))
@@ -395,8 +414,8 @@ def _pct(value: Any) -> str:
 def table(summary: dict[str, dict[str, Any]], model: bool) -> str:
     """Markdown tables: the reader's, then (with model numbers) the model's."""
     head = ("| kind | requests | read | dense exact (parsed) | wide exact | CNN blocks in order (blocks) "
-            "| steps found | decision | loop | edges |")
-    lines = [head, "|---" * 10 + "|"]
+            "| steps found | decision | loop | edges | right plan |")
+    lines = [head, "|---" * 11 + "|"]
     for kind, s in summary.items():
         dense = f"{_pct(s.get('dense_exact'))} ({_pct(s.get('dense_parsed'))})" if "dense_exact" in s else "—"
         wide = f"{_pct(s.get('wide_exact'))} of {s['wide']}" if s.get("wide") else "—"
@@ -404,7 +423,7 @@ def table(summary: dict[str, dict[str, Any]], model: bool) -> str:
         dec = f"{_pct(s.get('decision_drawn'))} of {s['decision_drawn_n']}" if "decision_drawn" in s else "—"
         loop = f"{_pct(s.get('loop_drawn'))} of {s['loop_drawn_n']}" if "loop_drawn" in s else "—"
         lines.append(f"| {kind} | {s['requests']} | {_pct(s['read'])} | {dense} | {wide} | {cnn} "
-                     f"| {_pct(s.get('steps'))} | {dec} | {loop} | {_pct(s.get('edges'))} |")
+                     f"| {_pct(s.get('steps'))} | {dec} | {loop} | {_pct(s.get('edges'))} | {_pct(s.get('plan_ok'))} |")
     if model:
         lines += ["", "| kind | requests | usable (structure + tidy) | any right structure | valid | "
                   "structure | tidy | steps (best cand.) | CNN blocks (best) | decision drawn | loop drawn "

@@ -11,7 +11,8 @@ from collections import Counter
 import pytest
 
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
-                                      parse_layers, plan_line_sizes, sizes_match, step_in_labels)
+                                      parse_layers, plan_line_sizes, plan_right, read_row, sizes_match,
+                                      step_in_labels)
 from benchmarks.outside.build import (RAW3, read_raw3, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
@@ -161,6 +162,24 @@ def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
     assert not step_in_labels("Store results", ["Store"])
+
+
+def test_a_modal_verb_is_a_stop_word_but_the_action_is_not():
+    assert step_in_labels("the manager must approve the order", ["Manager approves order"])
+    assert step_in_labels("invoice should be filed", ["File invoice"])
+    assert not step_in_labels("the manager must approve the order", ["Manager reviews order"])
+
+
+def test_right_plan_needs_every_step_and_the_decision_the_text_has():
+    row = {"id": "p-1", "kind": "process", "request": "Receive the order. If it is paid, ship it; otherwise "
+           "cancel it.", "steps": "Receive the order; ship it; cancel it", "decision": "1", "loop": "0",
+           "edges": "", "layers": "", "blocks": ""}
+    rec = read_row(row)
+    assert rec["plan_ok"] == (rec["steps_found"] == 3 and rec["decision_drawn"])
+    assert not plan_right("process", {"read": True, "steps_found": 3, "steps_total": 3, "decision_drawn": False})
+    assert not plan_right("process", {"read": True, "steps_found": 2, "steps_total": 3})
+    assert plan_right("process", {"read": True, "steps_found": 3, "steps_total": 3, "loop_drawn": True})
+    assert plan_right("dense", {"dense_exact": True}) and not plan_right("cnn", {"cnn_ok": False})
 
 
 def test_every_raw3_nets_row_has_a_source_and_an_expected_structure_for_its_kind(parts):
