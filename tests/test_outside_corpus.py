@@ -13,7 +13,7 @@ import pytest
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, plan_right, read_row, sizes_match,
                                       step_in_labels)
-from benchmarks.outside.build import (RAW3, read_raw3, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, read_raw3, read_raw4, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -43,7 +43,7 @@ def test_split_is_disjoint_and_follows_the_id_hash(parts):
 
 def test_csvs_are_what_the_collection_log_builds(parts):
     """Rebuilding from raw.txt and raw2.txt gives the committed files byte for byte (stable ids and split)."""
-    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3())
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4())
     assert set(built) == set(PARTS)
     for part in PARTS:
         committed = (RAW.parent / f"{part}.csv").read_text(encoding="utf-8")
@@ -158,6 +158,24 @@ def test_release_3_splits_by_source_and_refuses_used_sources_and_repeats():
         build_parts(raw, "", "=== dense | https://y.org/q | layers=2-3-1\na 2 3 1 NET please\n")
 
 
+def test_release_4_is_all_blind5_and_refuses_sources_and_texts_of_every_earlier_log():
+    raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
+    raw3 = "=== cnn | repo:Some/Repo path:m.py | blocks=Conv 3x3 8 > Pool 2x2\nconv 3x3 8 then pool\n"
+    raw4 = ("=== dense | https://new.org/a | layers=4-5-2\na 4-5-2 net\n",
+            "=== process | https://other.org/b | steps=Receive order; Ship order | decision=0 | loop=0 | edges=\n"
+            "Receive the order, then ship the order.\n")
+    built = build_parts(raw, "", raw3, raw4)
+    assert [r.kind for r in built["blind5"]] == ["dense", "process"]
+    assert not any(r.id in {b.id for b in built["blind5"]} for p in ("dev", "blind", "blind3", "blind4")
+                   for r in built[p])
+    with pytest.raises(ValueError, match="release-4 .*already used"):
+        build_parts(raw, "", raw3, ("=== dense | https://github.com/some/repo/x.py | layers=2-4-1\nnet 2 4 1\n",))
+    with pytest.raises(ValueError, match="release-4 .*repeats row"):
+        build_parts(raw, "", raw3, ("=== cnn | https://z.org/q | blocks=Conv\nConv 3x3 8, then pool!\n",))
+    with pytest.raises(ValueError, match="appears twice"):
+        build_parts(raw, "", raw3, (raw4[0], raw4[0]))
+
+
 def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
@@ -225,6 +243,6 @@ def test_every_raw3_flows_row_has_a_source_and_an_expected_structure_for_its_kin
             assert a.strip() in steps and b.strip() in steps, (row.id, edge)
         per_source[source_key(row.source)] = per_source.get(source_key(row.source), 0) + 1
     assert len(per_source) >= 60 and max(per_source.values()) <= 4
-    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3())
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4())
     for row in rows:
         assert row.id in {r.id for r in built[source_part(row.source)]}, row.id

@@ -1,7 +1,7 @@
 """Build the outside-written request corpora: dev.csv and blind.csv from `raw.txt`, blind2.csv from
 `raw2.txt`.
 
-Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2,blind3,blind4}.csv)
+Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2,blind3,blind4,blind5}.csv)
 
 `raw.txt` is the collection log: one record per `=== kind | source | field=value | ...` header,
 the request text below it exactly as written at the source (trimmed at its ends only). The split is
@@ -18,6 +18,11 @@ of the source's repository or web host), so the two parts share no source. blind
 as it stood when they were collected; blind4 is kept for the release after the next reader change.
 A release-3 row that repeats a row of an earlier log, or whose repository/host an earlier log
 already used, is refused.
+
+`raw4-nets.txt` and `raw4-flows.txt` are release 4's collection (same format): every row goes to
+`blind5.csv`, measured once at the end of the release (with the reader before and after its changes),
+by people who never saw its rows. The same refusals hold against every earlier log (raw.txt, raw2.txt,
+raw3-*.txt).
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ HERE = Path(__file__).resolve().parent
 RAW = HERE / "raw.txt"
 RAW2 = HERE / "raw2.txt"
 RAW3 = (HERE / "raw3-nets.txt", HERE / "raw3-flows.txt")
+RAW4 = (HERE / "raw4-nets.txt", HERE / "raw4-flows.txt")
 SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
 SOURCE_PARTS = ("blind3", "blind4")  # release 3's rows, split by source
-PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS)   # blind2: every row of raw2.txt
+PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, "blind5")   # blind2: all of raw2.txt; blind5: all of raw4-*
 KINDS = ("dense", "cnn", "pipeline", "process")
 COLUMNS = ("id", "kind", "request", "source", "layers", "blocks", "steps", "decision", "loop", "edges")
 _HEADER = re.compile(r"^=== (?P<kind>\w+) \| (?P<source>[^|]+?)(?: \| (?P<rest>.*))?$")
@@ -154,14 +160,19 @@ def normalised(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
-def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = ()) -> dict[str, list[Row]]:
+def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
+                raw4: tuple[str, ...] = ()) -> dict[str, list[Row]]:
     """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text,
-    blind3/blind4 = release 3's rows (each raw3 log parsed on its own, rows joined) split by source."""
+    blind3/blind4 = release 3's rows (each raw3 log parsed on its own, rows joined) split by source,
+    blind5 = all of release 4's rows. A row that repeats an earlier log's row, or (from release 3 on)
+    whose repository/host an earlier log used, is refused."""
     texts3 = (raw3,) if isinstance(raw3, str) else raw3
     rows, rows2 = parse_raw(raw), parse_raw(raw2)
     rows3 = [row for text in texts3 for row in parse_raw(text)]
-    if len({r.id for r in rows3}) != len(rows3):
-        raise ValueError("a release-3 request appears twice across the raw3 logs")
+    rows4 = [row for text in raw4 for row in parse_raw(text)]
+    for release, new in (("3", rows3), ("4", rows4)):
+        if len({r.id for r in new}) != len(new):
+            raise ValueError(f"a release-{release} request appears twice across the raw{release} logs")
     old = {normalised(r.request): r.id for r in rows}
     for row in rows2:
         if normalised(row.request) in old:
@@ -169,20 +180,29 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = ()) -> dict[s
                              f"{row.request[:60]!r}")
     old.update({normalised(r.request): r.id for r in rows2})
     used = {source_key(r.source): r.id for r in (*rows, *rows2)}
-    for row in rows3:
-        if normalised(row.request) in old:
-            raise ValueError(f"release-3 row {row.id} repeats row {old[normalised(row.request)]}: "
-                             f"{row.request[:60]!r}")
-        if source_key(row.source) in used:
-            raise ValueError(f"release-3 row {row.id}: source {source_key(row.source)!r} was already used "
-                             f"by row {used[source_key(row.source)]} of an earlier log")
+    for release, new in (("3", rows3), ("4", rows4)):
+        for row in new:
+            if normalised(row.request) in old:
+                raise ValueError(f"release-{release} row {row.id} repeats row {old[normalised(row.request)]}: "
+                                 f"{row.request[:60]!r}")
+            if source_key(row.source) in used:
+                raise ValueError(f"release-{release} row {row.id}: source {source_key(row.source)!r} was "
+                                 f"already used by row {used[source_key(row.source)]} of an earlier log")
+        old.update({normalised(r.request): r.id for r in new})
+        used.update({source_key(r.source): r.id for r in new})
     return {**split(rows), "blind2": rows2,
-            **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS}}
+            **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS},
+            "blind5": rows4}
 
 
 def read_raw3() -> tuple[str, ...]:
     """The text of each release-3 log (a missing one is left out)."""
     return tuple(p.read_text(encoding="utf-8") for p in RAW3 if p.exists())
+
+
+def read_raw4() -> tuple[str, ...]:
+    """The text of each release-4 log (a missing one is left out)."""
+    return tuple(p.read_text(encoding="utf-8") for p in RAW4 if p.exists())
 
 
 def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
@@ -194,7 +214,8 @@ def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3())
+    parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(),
+                        read_raw4())
     for part, part_rows in parts.items():
         target = HERE / f"{part}.csv"
         tmp = target.with_suffix(".csv.tmp")
