@@ -13,7 +13,7 @@ import pytest
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, plan_right, read_row, sizes_match,
                                       step_in_labels)
-from benchmarks.outside.build import (RAW3, read_raw3, read_raw4, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, read_raw3, read_raw4, release4_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -158,16 +158,21 @@ def test_release_3_splits_by_source_and_refuses_used_sources_and_repeats():
         build_parts(raw, "", "=== dense | https://y.org/q | layers=2-3-1\na 2 3 1 NET please\n")
 
 
-def test_release_4_is_all_blind5_and_refuses_sources_and_texts_of_every_earlier_log():
+def test_release_4_splits_by_source_into_blind5_and_blind6_and_refuses_earlier_sources_and_texts():
     raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
     raw3 = "=== cnn | repo:Some/Repo path:m.py | blocks=Conv 3x3 8 > Pool 2x2\nconv 3x3 8 then pool\n"
     raw4 = ("=== dense | https://new.org/a | layers=4-5-2\na 4-5-2 net\n",
             "=== process | https://other.org/b | steps=Receive order; Ship order | decision=0 | loop=0 | edges=\n"
             "Receive the order, then ship the order.\n")
     built = build_parts(raw, "", raw3, raw4)
-    assert [r.kind for r in built["blind5"]] == ["dense", "process"]
-    assert not any(r.id in {b.id for b in built["blind5"]} for p in ("dev", "blind", "blind3", "blind4")
-                   for r in built[p])
+    assert sorted(r.kind for r in built["blind5"] + built["blind6"]) == ["dense", "process"]
+    for part in ("blind5", "blind6"):
+        assert all(release4_part(r.source) == part for r in built[part])
+    assert not any(r.id in {b.id for b in built["blind5"] + built["blind6"]}
+                   for p in ("dev", "blind", "blind3", "blind4") for r in built[p])
+    many = tuple(f"=== dense | https://host{i}.org/a | layers=2-{i}-1\na 2-{i}-1 net\n" for i in range(2, 14))
+    split4 = build_parts(raw, "", raw3, many)
+    assert split4["blind5"] and split4["blind6"] and len(split4["blind5"]) + len(split4["blind6"]) == 12
     with pytest.raises(ValueError, match="release-4 .*already used"):
         build_parts(raw, "", raw3, ("=== dense | https://github.com/some/repo/x.py | layers=2-4-1\nnet 2 4 1\n",))
     with pytest.raises(ValueError, match="release-4 .*repeats row"):

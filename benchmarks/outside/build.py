@@ -1,7 +1,7 @@
 """Build the outside-written request corpora: dev.csv and blind.csv from `raw.txt`, blind2.csv from
 `raw2.txt`.
 
-Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2,blind3,blind4,blind5}.csv)
+Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,blind2,blind3,blind4,blind5,blind6}.csv)
 
 `raw.txt` is the collection log: one record per `=== kind | source | field=value | ...` header,
 the request text below it exactly as written at the source (trimmed at its ends only). The split is
@@ -19,9 +19,9 @@ as it stood when they were collected; blind4 is kept for the release after the n
 A release-3 row that repeats a row of an earlier log, or whose repository/host an earlier log
 already used, is refused.
 
-`raw4-nets.txt` and `raw4-flows.txt` are release 4's collection (same format): every row goes to
-`blind5.csv`, measured once at the end of the release (with the reader before and after its changes),
-by people who never saw its rows. The same refusals hold against every earlier log (raw.txt, raw2.txt,
+`raw4-nets.txt` and `raw4-flows.txt` are release 4's collection (same format), split by SOURCE into
+`blind5.csv` and `blind6.csv`. Both were measured at first contact (before any release-4 reader
+change); blind5 was then opened for tuning and blind6 is kept blind for the end of the release. The same refusals hold against every earlier log (raw.txt, raw2.txt,
 raw3-*.txt).
 """
 
@@ -41,7 +41,8 @@ RAW3 = (HERE / "raw3-nets.txt", HERE / "raw3-flows.txt")
 RAW4 = (HERE / "raw4-nets.txt", HERE / "raw4-flows.txt")
 SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
 SOURCE_PARTS = ("blind3", "blind4")  # release 3's rows, split by source
-PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, "blind5")   # blind2: all of raw2.txt; blind5: all of raw4-*
+SOURCE_PARTS4 = ("blind5", "blind6")  # release 4's rows, split by source (another hash)
+PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, *SOURCE_PARTS4)   # blind2: all of raw2.txt
 KINDS = ("dense", "cnn", "pipeline", "process")
 COLUMNS = ("id", "kind", "request", "source", "layers", "blocks", "steps", "decision", "loop", "edges")
 _HEADER = re.compile(r"^=== (?P<kind>\w+) \| (?P<source>[^|]+?)(?: \| (?P<rest>.*))?$")
@@ -88,10 +89,16 @@ def source_key(source: str) -> str:
     return key
 
 
-def source_part(source: str) -> str:
-    """'blind3' or 'blind4', from a hash of the row's source key (a source's rows stay together)."""
-    digest = hashlib.sha256(f"source-split:{source_key(source)}".encode()).hexdigest()
-    return SOURCE_PARTS[int(digest, 16) % 2]
+def source_part(source: str, parts: tuple[str, str] = SOURCE_PARTS, salt: str = "source-split") -> str:
+    """'blind3' or 'blind4' (release 4: `parts=SOURCE_PARTS4, salt="release4-split"`, 'blind5' or
+    'blind6'), from a hash of the row's source key (a source's rows stay together)."""
+    digest = hashlib.sha256(f"{salt}:{source_key(source)}".encode()).hexdigest()
+    return parts[int(digest, 16) % 2]
+
+
+def release4_part(source: str) -> str:
+    """'blind5' or 'blind6' for a release-4 row."""
+    return source_part(source, SOURCE_PARTS4, "release4-split")
 
 
 def parse_raw(text: str) -> list[Row]:
@@ -164,7 +171,7 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
                 raw4: tuple[str, ...] = ()) -> dict[str, list[Row]]:
     """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text,
     blind3/blind4 = release 3's rows (each raw3 log parsed on its own, rows joined) split by source,
-    blind5 = all of release 4's rows. A row that repeats an earlier log's row, or (from release 3 on)
+    blind5/blind6 = release 4's rows split by source (another hash). A row that repeats an earlier log's row, or (from release 3 on)
     whose repository/host an earlier log used, is refused."""
     texts3 = (raw3,) if isinstance(raw3, str) else raw3
     rows, rows2 = parse_raw(raw), parse_raw(raw2)
@@ -192,7 +199,7 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
         used.update({source_key(r.source): r.id for r in new})
     return {**split(rows), "blind2": rows2,
             **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS},
-            "blind5": rows4}
+            **{part: [r for r in rows4 if release4_part(r.source) == part] for part in SOURCE_PARTS4}}
 
 
 def read_raw3() -> tuple[str, ...]:
