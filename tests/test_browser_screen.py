@@ -103,6 +103,17 @@ def wait_status(page, text: str) -> None:
                              f"cards {[page.locator(f'#card-{i}').get_attribute('class') for i in range(4)]}") from exc
 
 
+def judge_screens(page, n: int) -> None:
+    """Judge n screens in a row (1 chosen, 2 rejected, Enter), each time waiting for the next screen."""
+    for _ in range(n):
+        keys(page, "Digit1", "Shift+Digit2")
+        page.wait_for_selector("#card-1.rejected")
+        keys(page, "Enter")
+        page.wait_for_selector("#status .tag.ok")
+        ready(page)
+        page.wait_for_selector("#card-1:not(.rejected)")
+
+
 def test_one_screen_holds_every_drawing_and_the_action_bar(app, browser):
     _, url = app
     images = [f"candidate-{i}" for i in range(4)]
@@ -230,13 +241,7 @@ def test_review_removes_any_recent_judgment_and_edit_with_warnings_asks_first(ap
     ctx, url = app
     page = new_page(browser)
     open_page(page, url)
-    for _ in range(2):
-        keys(page, "Digit1", "Shift+Digit2")
-        page.wait_for_selector("#card-1.rejected")
-        keys(page, "Enter")
-        page.wait_for_selector("#status .tag.ok")
-        ready(page)
-        page.wait_for_selector("#card-1:not(.rejected)")
+    judge_screens(page, 2)
     first, second = (j.judgment_id for j in ctx.judgments.read().judgments)
     page.get_by_text("Your recent judgments").click()
     page.locator("#review-pick input").click()
@@ -333,13 +338,7 @@ def test_every_press_counts_u_twice_undoes_two_judgments(app, browser):
     ctx, url = app
     page = new_page(browser)
     open_page(page, url)
-    for _ in range(2):
-        keys(page, "Digit1", "Shift+Digit2")
-        page.wait_for_selector("#card-1.rejected")
-        keys(page, "Enter")
-        page.wait_for_selector("#status .tag.ok")
-        ready(page)
-        page.wait_for_selector("#card-1:not(.rejected)")
+    judge_screens(page, 2)
     first, second = (j.judgment_id for j in ctx.judgments.read().judgments)
     keys(page, "u", "u")
     wait_status(page, f"undone: judgment {first}")  # the older one: the second U ran after the first
