@@ -11,23 +11,33 @@ from testing.fakes import FakeGenerator, make_context
 
 
 class RecordingGenerator(FakeGenerator):
-    """A FakeGenerator that remembers the grammar argument of each call."""
+    """A FakeGenerator that remembers the grammar argument of each call (and has no free_layout switch)."""
 
     def __init__(self, checkpoint, **kwargs):
         super().__init__(checkpoint, **kwargs)
         self.grammar_args = []
+        self.free_layout_args = []
 
     def generate(self, prompt, k=4, grammar=None, **kwargs):
         self.grammar_args.append(grammar)
         return super().generate(prompt, k=k, grammar=grammar, **kwargs)
 
 
-@pytest.mark.parametrize("grammar", [True, False])
-def test_playground_passes_the_checkbox_to_the_generator(tmp_path, grammar):
-    ctx = make_context(tmp_path, generator_factory=RecordingGenerator)
+class LayoutRecordingGenerator(RecordingGenerator):
+    """Takes `free_layout` as well (as the in-process Generator does) and remembers it."""
+
+    def generate(self, prompt, k=4, free_layout=None, **kwargs):
+        self.free_layout_args.append(free_layout)
+        return super().generate(prompt, k=k, **kwargs)
+
+
+@pytest.mark.parametrize("switch", ["grammar", "free_layout"])
+@pytest.mark.parametrize("value", [True, False])
+def test_playground_passes_each_checkbox_to_the_generator(tmp_path, switch, value):
+    ctx = make_context(tmp_path, generator_factory=LayoutRecordingGenerator)
     try:
-        P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, grammar=grammar)
-        assert ctx.models.generator().grammar_args == [grammar]
+        P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, **{switch: value})
+        assert getattr(ctx.models.generator(), f"{switch}_args") == [value]
     finally:
         ctx.close()
 
@@ -46,28 +56,6 @@ def test_no_grammar_flag(module, add):
     required = ["--out-dir", "x", "--prompt", "p"] if module == "trainer.generation.generate" else []
     assert parser.parse_args(required).grammar is True
     assert parser.parse_args(required + ["--no-grammar"]).grammar is False
-
-
-class LayoutRecordingGenerator(FakeGenerator):
-    """A FakeGenerator that takes `free_layout` (as the in-process Generator does) and remembers it."""
-
-    def __init__(self, checkpoint, **kwargs):
-        super().__init__(checkpoint, **kwargs)
-        self.free_layout_args = []
-
-    def generate(self, prompt, k=4, free_layout=None, **kwargs):
-        self.free_layout_args.append(free_layout)
-        return super().generate(prompt, k=k, **kwargs)
-
-
-@pytest.mark.parametrize("free_layout", [True, False])
-def test_playground_passes_the_free_layout_checkbox_to_the_generator(tmp_path, free_layout):
-    ctx = make_context(tmp_path, generator_factory=LayoutRecordingGenerator)
-    try:
-        P.sample_one(ctx, "tiny-sft", "DL model with 2 inputs", seed=0, free_layout=free_layout)
-        assert ctx.models.generator().free_layout_args == [free_layout]
-    finally:
-        ctx.close()
 
 
 def test_playground_free_layout_refused_by_a_source_without_the_switch(tmp_path):
