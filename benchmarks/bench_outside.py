@@ -74,6 +74,7 @@ STOP_WORDS = frozenset("a an the and or of to in on for with by from into at as 
                        "should must will shall can could would may might".split())
 _PLAN_SIZES = re.compile(r"#\s*layers\s+(\d+(?:\s*-\s*\d+)+)\s*$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script: "réclamation", "체크인", "审批"
 _KERNEL = re.compile(r"(\d+)\s*[x×*]\s*(\d+)")
 BLOCK_TYPES = {
     "conv": re.compile(r"conv|c\d\b"),
@@ -88,7 +89,7 @@ BLOCK_TYPES = {
 def words(text: str) -> list[str]:
     """Lower-case word tokens of a label or step: camelCase split, punctuation dropped, stop words out."""
     spaced = _CAMEL.sub(" ", text or "")
-    return [w for w in re.findall(r"[a-z0-9]+", spaced.lower()) if w not in STOP_WORDS]
+    return [w for w in _WORD.findall(spaced.lower()) if w not in STOP_WORDS]
 
 
 def stem(word: str) -> str:
@@ -107,8 +108,8 @@ def step_in_labels(step: str, labels: Iterable[str]) -> bool:
     (a task named "A") is found only in a label that is exactly it ("A", not "Write a report")."""
     want = {stem(w) for w in words(step)}
     if not want:
-        exact = " ".join(re.findall(r"[a-z0-9]+", (step or "").lower()))
-        return bool(exact) and any(" ".join(re.findall(r"[a-z0-9]+", (label or "").lower())) == exact
+        exact = " ".join(_WORD.findall((step or "").lower()))
+        return bool(exact) and any(" ".join(_WORD.findall((label or "").lower())) == exact
                                    for label in labels)
     return bool(want) and any(want <= {stem(w) for w in words(label)} for label in labels)
 

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
-                                      parse_layers, plan_line_sizes, plan_right, read_row, sizes_match,
+                                      parse_layers, plan_line_sizes, plan_right, read_row, sizes_match, words,
                                       step_in_labels)
 from benchmarks.outside.build import (RAW3, read_raw3, read_raw4, release4_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
@@ -185,6 +185,17 @@ def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
     assert not step_in_labels("Store results", ["Store"])
+
+
+def test_steps_in_any_script_are_words():
+    """Until release 4 a word was [a-z0-9]+: a Korean or Chinese step had no words and was never found,
+    and "réclamation" split into "r" + "clamation"."""
+    assert step_in_labels("체크인", ["체크인", "인증서 확인"])
+    assert step_in_labels("인증서 확인", ["체크인", "인증서 확인"])
+    assert not step_in_labels("객실 카드 신청", ["체크인", "인증서 확인"])
+    assert words("Accuser réception") == ["accuser", "réception"]
+    assert step_in_labels("Accuser réception", ["Accuser réception de la réclamation"])
+    assert not step_in_labels("Accuser réception", ["Accuser", "Réception"])
 
 
 def test_a_modal_verb_is_a_stop_word_but_the_action_is_not():
