@@ -1,0 +1,139 @@
+"""Networks written as layer-constructor calls in other languages and libraries (issue 21, release 4):
+`diagram.reader_calls` and its hook in `diagram.reader.read_request`. Every snippet here is made up
+for the test (none is a corpus row); each asserts the plan line the person would be shown."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from diagram.reader import read_request
+from diagram.reader_calls import read_calls, with_calls
+from diagram.plan import Plan
+
+SNIPPETS = {
+    "lua torch cnn": ("""require 'nn'
+local net = nn.Sequential()
+net:add(nn.SpatialConvolution(1, 8, 3, 3))  -- 8 maps
+net:add(nn.ReLU())
+net:add(nn.SpatialMaxPooling(2, 2, 2, 2))
+net:add(nn.View(8 * 13 * 13))
+net:add(nn.Linear(8 * 13 * 13, 50))
+net:add(nn.Linear(50, 4))""", "# layers Conv 3x3, 8 > MaxPool 2x2 > Flatten > Dense 50 > Dense 4"),
+    "swift generic with a typed binding": ("""let width: Int = 24
+struct Classifier: Layer {
+    var a = Dense<Float>(inputSize: 6, outputSize: width, activation: relu)
+    var b = Dense<Float>(inputSize: width, outputSize: 5, activation: softmax)
+}""", "# layers 6-24-5"),
+    "synaptic layers of nodes, an expression of a binding": ("""var n = 12;
+var a = new Layer(n);
+var b = new Layer(parseInt(n / 3));
+var c = new Layer(2);""", "# layers 12-4-2"),
+    "brain.js hidden sizes, input and output from the training data": (
+        """const net = new brain.NeuralNetwork({ hiddenLayers: [6, 4] });
+net.train([{ input: [1, 0, 1], output: [1, 0] }]);""", "# layers 3-6-4-2"),
+    "c# builder chain": ("""var net = new NetworkBuilder()
+    .WithInput(12)
+    .WithLayer(9, Activation.Relu)
+    .WithLayer(3, Activation.Softmax)
+    .Build();""", "# layers 12-9-3"),
+    "clojure mxnet maps": ("""(def net (as-> (sym/variable "data") data
+  (sym/fully-connected "h1" {:data data :num-hidden 40})
+  (sym/fully-connected "h2" {:data data :num-hidden 7})))""", "# layers 3-40-7"),
+    "c++ dlib nested templates, input innermost": (
+        "using net_type = loss_multiclass_log<fc<6, relu<fc<30, input<matrix<float>>>>>>;", "# layers 3-30-6"),
+    "r neuralnet formula": ("fit <- neuralnet(price ~ rooms + area + age, data = homes, hidden = c(7, 4))",
+                            "# layers 3-7-4-1"),
+    "python mxnet symbols": ("""net = mx.sym.Variable('data')
+net = mx.sym.Convolution(data=net, kernel=(3, 3), num_filter=12)
+net = mx.sym.Activation(data=net, act_type='relu')
+net = mx.sym.Pooling(data=net, pool_type='avg', kernel=(2, 2), stride=(2, 2))
+net = mx.sym.Flatten(data=net)
+net = mx.sym.FullyConnected(data=net, num_hidden=5)""", "# layers Conv 3x3, 12 > AvgPool 2x2 > Flatten > Dense 5"),
+    "chainer None input": ("""class Net(chainer.Chain):
+    def __init__(self):
+        super().__init__()
+        with self.init_scope():
+            self.l1 = L.Linear(None, 70)
+            self.l2 = L.Linear(70, 30)
+            self.l3 = L.Linear(30, 2)""", "# layers 3-70-30-2"),
+    "gluon in_units": ("""net = nn.Sequential()
+net.add(nn.Dense(48, in_units=12, activation='relu'))
+net.add(nn.Dense(6))""", "# layers 12-48-6"),
+    "tflearn incoming tensor first": ("""net = tflearn.input_data(shape=[None, 20])
+net = tflearn.fully_connected(net, 16, activation='tanh')
+net = tflearn.fully_connected(net, 3, activation='softmax')""", "# layers 20-16-3"),
+    "js perceptron constructor": ("var p = new Architect.Perceptron(3, 9, 9, 2);", "# layers 3-9-9-2"),
+    "pybrain sizes": ("n = buildNetwork(6, 11, 1, bias=True)", "# layers 6-11-1"),
+    "neurolab one range per input": ("net = nl.net.newff([[0, 1], [0, 1], [0, 1]], [4, 2])", "# layers 3-4-2"),
+    "java layers with a final int": ("""final int hidden = 13;
+Layer input = new InputLayer(4);
+Layer h = new DenseLayer(hidden);
+Layer out = new DenseLayer(2);""", "# layers 4-13-2"),
+    "php rubix dense list (input unstated)": ("""$layers = [
+    new Dense(40),
+    new Activation(new ReLU()),
+    new Dense(15),
+];""", "# layers 3-40-15"),
+    "libtorch options inside the layer": ("""auto c1 = torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 16, 5));
+auto p1 = torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2));
+auto f1 = torch::nn::Linear(400, 9);""", "# layers Conv 5x5, 16 > MaxPool 2x2 > Dense 9"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_calls_in_other_languages_read_as_their_plan(name):
+    text, line = SNIPPETS[name]
+    plan = read_calls(text)
+    assert plan is not None and plan.line() == line
+    request = read_request(text)  # the hook: what the person is shown
+    assert request is not None and request.line() == line
+
+
+def test_sizes_that_do_not_link_are_not_a_chain():
+    assert read_calls("nn.Linear(10, 20)\nnn.Linear(30, 5)") is None
+
+
+@pytest.mark.parametrize("text", [
+    "input 32x32 -> conv(8) -> relu -> pool -> conv(16) -> pool -> fc -> output",
+    "two conv layers, a max pool, then dense(20) and dense(3)",
+])
+def test_a_chain_told_in_words_with_a_few_calls_is_left_to_the_word_readers(text):
+    assert read_calls(text) is None
+    assert read_request(text).kind == "chain"
+
+
+@pytest.mark.parametrize("text", [
+    "Send the invoice (PDF) to accounting, then archive it.",
+    "The pool (2x2) of workers feeds the queue.",
+    "Dense(10)",
+    "model.add(Dense(64))",
+])
+def test_one_layer_or_no_layer_call_reads_nothing(text):
+    assert read_calls(text) is None
+
+
+def test_sizes_left_out_by_the_code_reader_are_filled_from_the_calls():
+    read = Plan.chain(["Conv 3x3, 32", "MaxPool 2x2", "Dense"])
+    text = ("num_classes: int = 10\nx = nn.Conv(features=32, kernel_size=(3, 3))(x)\n"
+            "x = nn.max_pool(x, window_shape=(2, 2))\nx = nn.Dense(features=self.num_classes)(x)")
+    assert with_calls(read, text).line() == "# layers Conv 3x3, 32 > MaxPool 2x2 > Dense 10"
+    other = Plan.chain(["Conv 5x5, 6", "MaxPool 2x2", "Dense 7"])  # a different reading stays
+    assert with_calls(other, text) is other
+
+
+@pytest.mark.parametrize("text", [
+    "Dense(" * 1300, "fc<" * 2600, "Linear(" + "(" * 7000, "(dense " * 1100, "nn.Linear(1, 2), " * 450,
+    "Dense(" + "units=" * 1300, "Dense(" + "1*" * 3000 + "1)", "a." * 3999, "conv2d: {" * 800,
+    "Layer(1)" + ".nOut(1)" * 900, "Dense('" * 1300, "neuralnet(" + "a+" * 3900 + "a~b)",
+    "x = [1, 2, 3]\n" * 550, "Conv2D(32, (3, 3)) pool " * 330,
+])
+def test_hostile_code_reads_in_bounded_time(text):
+    started = time.process_time()
+    read_calls(text[:8000])
+    assert time.process_time() - started < 0.5
+
+
+def test_text_over_the_code_limit_reads_nothing():
+    assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + " " * 8000) is None
