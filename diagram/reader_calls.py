@@ -487,7 +487,8 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
     return Layer(kind, size, input_size=input_size)
 
 
-def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, text: str) -> list[int | None]:
+def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, text: str,
+                   hidden_only: bool = False) -> list[int | None]:
     """The layer sizes a network constructor states: all its positional numbers (`Perceptron(4, 10,
     3)`, `Network([2, 3, 1])`, `newff(ranges, [5, 1])`: hidden and output), or hidden sizes by
     keyword with the input and output from the example data or an R formula."""
@@ -508,6 +509,9 @@ def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, te
         n_out = given_out if isinstance(given_out, int) else n_out
         return [n_in, *mids, n_out]
     values = [_value(p, env) for p in positional]
+    if hidden_only and values and (isinstance(values[0], int) or _is_shape(values[0])):  # fitnet([10 5])
+        first = values[0]
+        return [None, *((first,) if isinstance(first, int) else first), None]
     if len(values) >= 2 and _is_shape(values[1]) and _ranges(positional[0]):  # neurolab newff([[0, 1], [0, 1]], [5, 1]): one range per input
         return [_ranges(positional[0]), *values[1]]
     flat: list[int] = []
@@ -535,6 +539,11 @@ _FORMULA = re.compile(r"(?<![\w.])([A-Za-z_.][\w.]{0,40}(?:[ \t]*\+[ \t]*[A-Za-z
 _EXAMPLE = re.compile(r"\b(input|output)['\"]?[ \t]*:[ \t]*\[([^\[\]\n]{0,200})\]")
 
 
+_ARRAY_DATA = re.compile(r"(?m)^[ \t]*(X|x|xs|X_train|x_train|train_x|inputs?|features|y|Y|ys|y_train|train_y|labels?|"
+                         r"targets?)[ \t]*=[ \t]*(?:np\.array|torch\.tensor|tf\.constant|array)?\(?[ \t]*\[[ \t\n]*"
+                         r"(?:(\[)[ \t]*([^\[\]\n]{1,200})\]|(-?[\d.]{1,12}(?:[ \t]*,[ \t]*-?[\d.]{1,12}){0,200})[ \t]*\])")
+
+
 def _data_io(positional: list[str], text: str, env: Env) -> tuple[int | None, int | None]:
     """(inputs, outputs) a network's data gives: an R formula among its arguments (`y ~ a + b`: 2,
     1; `y ~ .`: unknown, 1) or the first example of its training data (`{input: [0, 1], output: [1]}`)."""
@@ -544,6 +553,10 @@ def _data_io(positional: list[str], text: str, env: Env) -> tuple[int | None, in
             rhs = None if m.group(2) == "." else len(m.group(2).split("+"))
             return rhs, len(m.group(1).split("+"))
     found: dict[str, int] = {}
+    for m in _ARRAY_DATA.finditer(text):  # X = [[0., 0.], [1., 1.]]; y = np.array([0, 1])
+        role = "input" if m.group(1).lower().startswith(("x", "input", "feature", "train_x")) else "output"
+        row = m.group(3) if m.group(2) else m.group(4)
+        found.setdefault(role, len([x for x in row.split(",") if x.strip()]) if m.group(2) else 1)
     for m in _EXAMPLE.finditer(text):
         found.setdefault(m.group(1), len([x for x in m.group(2).split(",") if x.strip()]))
         if len(found) == 2:
@@ -556,6 +569,7 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
     constructor that states at least two)."""
     text = re.sub(r"(?m)(?:^|(?<=[ \t]))(?:#(?!define)|//|--(?![\w-]))[^\n]*", "", text)  # comments (#, //, Lua --)
     lua = bool(re.search(r"\brequire[ \t(]*['\"]nn|\bnn\.Sequential\(\)[ \t]*\n|:add\(", text))
+    lispy = bool(re.search(r"\((?:def\w{0,8}|ns|let|as->|->>?|require|import|setq|define|lambda)[ \t\n\[]", text))
     env = _bindings(text)
     layers: list[tuple[int, int, Layer, bool]] = []  # (start, end of arguments, layer, says a size)
     network: list[int | None] = []
@@ -575,7 +589,8 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
         if generic and kind != "input":
             at = generic.end()
         rest = text[at: at + 3]
-        lisp = m.start() > 0 and re.search(r"\([ \t]*$", text[max(0, m.start() - 4): m.start()]) is not None
+        lisp = lispy and rest[:1] in (" ", "\t", "\n") and \
+            re.search(r"\([ \t]*$", text[max(0, m.start() - 4): m.start()]) is not None
         stripped = rest.lstrip(" \t")
         skip = len(rest) - len(stripped)
         if lisp and stripped[:1] not in "(<":
@@ -601,7 +616,8 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
         keywords = {**_builder_keys(text, end, lua), **keywords}
         if kind == "network":
             if not network:
-                network = _network_sizes(positional, keywords, env, text)
+                hidden_only = bool(re.search(r"(?i)(?:fit|feedforward|pattern|cascadeforward)net$", token))
+                network = _network_sizes(positional, keywords, env, text, hidden_only)
             continue
         layer = _call_layer(kind, token, positional, keywords, env)
         if layer is None:
@@ -675,8 +691,12 @@ def read_calls(text: str) -> Plan | None:
     sizes = _dense_sizes(layers)
     named = sum(layer.kind in ("dense", "nodes") for layer in layers)
     if sizes is None or named < 2 and sum(s is not None for s in sizes) < 2 or len(sizes) < 2:
-        sizes = network if len(network) >= 2 else None
-    if sizes is None or not 2 <= len(sizes) <= MAX_LAYERS or sum(s is not None for s in sizes) < 2:
+        sizes = network if len(network) >= 2 else None  # (a constructor's hidden sizes alone: *-10-*)
+        if sizes is not None and len(sizes) < 3 and sum(s is not None for s in sizes) < 2:
+            return None
+    elif sum(s is not None for s in sizes) < 2:
+        return None
+    if sizes is None or not 2 <= len(sizes) <= MAX_LAYERS or not any(sizes):
         return None
     return Plan.dense(tuple(s or UNSTATED for s in sizes))
 

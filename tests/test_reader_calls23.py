@@ -79,7 +79,20 @@ Layer out = new DenseLayer(2);""", "# layers 4-13-2"),
     "libtorch options inside the layer": ("""auto c1 = torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 16, 5));
 auto p1 = torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(2));
 auto f1 = torch::nn::Linear(400, 9);""", "# layers Conv 5x5, 16 > MaxPool 2x2 > Dense 9"),
+    "matlab hidden-only constructor (input and output unstated)": ("h = 9;\nnet = patternnet(h, 'trainscg');",
+                                                                    "# layers 3-9-3"),
+    "lisp-looking argument in plain code is no lisp form": ("""var a = new Layer(6);
+var b = new Layer(3);
+a.project(b);
+var net = new Network({ input: a, output: b });""", "# layers 6-3"),
 }
+
+
+def test_example_data_fills_the_sizes_a_classifier_leaves_out():
+    text = ("inputs = [[0.1, 0.2, 0.3, 0.4, 0.5], [0.4, 0.5, 0.6, 0.7, 0.8]]\nlabels = [1, 0]\n"
+            "model = MLPRegressor(hidden_layer_sizes=(8, 4))")
+    assert read_calls(text).line() == "# layers 5-8-4-1"
+    assert read_request(text).line() == "# layers 5-8-4-1"
 
 
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
