@@ -39,7 +39,7 @@ import bisect
 import re
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
-from diagram.reader_code import UNSTATED, Layer, _label, assignments
+from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments
 from diagram.reader_text import MAX_CODE_CHARS
 
 MAX_CALL_CHARS = 600
@@ -487,14 +487,16 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
     return Layer(kind, size, input_size=input_size)
 
 
+_HIDDEN_KEYS = ("hiddenlayers", "hidden", "hiddenlayersizes", "nhidden", "hiddensizes", "hiddenunits", "hiddenlayer",
+                "hiddensize", "numhidden", "hiddendims", "hiddendim")
+
+
 def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, text: str,
                    hidden_only: bool = False) -> list[int | None]:
     """The layer sizes a network constructor states: all its positional numbers (`Perceptron(4, 10,
     3)`, `Network([2, 3, 1])`, `newff(ranges, [5, 1])`: hidden and output), or hidden sizes by
     keyword with the input and output from the example data or an R formula."""
-    hidden_keys = ("hiddenlayers", "hidden", "hiddenlayersizes", "nhidden", "hiddensizes", "hiddenunits",
-                   "hiddenlayer", "size", "hiddensize")
-    hidden = _first(keywords, hidden_keys, env)
+    hidden = _first(keywords, _HIDDEN_KEYS + ("size",), env)
     sizes_key = _first(keywords, ("layers", "sizes", "layersizes", "topology", "architecture", "shape"), env)
     if isinstance(sizes_key, tuple) and len(sizes_key) >= 2 and sizes_key[:1] != ("pair",):
         return list(sizes_key)
@@ -564,6 +566,9 @@ def _data_io(positional: list[str], text: str, env: Env) -> tuple[int | None, in
     return found.get("input"), found.get("output")
 
 
+_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
+
+
 def calls(text: str) -> tuple[list[Layer], list[int | None]]:
     """(the layers the text's named calls build in order, the sizes of the first network
     constructor that states at least two)."""
@@ -579,6 +584,9 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
     for m in _TOKEN.finditer(text):
         token = m.group().rstrip(".:/-@")
         kind = _kind(token, lua)
+        if not kind and not network and text.startswith("(", m.end()) and \
+                re.search(r"(?i)\bn?_?hidden", text[m.end(): m.end() + 300]):
+            kind = "network"  # rwnn(y ~ ., data, n_hidden = c(20, 15)): any call stating its hidden sizes
         if not kind or re.match(r"(?:self|this)\.", token):
             continue  # self.pool(x): a layer built elsewhere, run
         seen += 1
@@ -615,6 +623,8 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
             continue
         keywords = {**_builder_keys(text, end, lua), **keywords}
         if kind == "network":
+            if not _kind(token, lua) and not any(key in keywords for key in _HIDDEN_KEYS):
+                continue
             if not network:
                 hidden_only = bool(re.search(r"(?i)(?:fit|feedforward|pattern|cascadeforward)net$", token))
                 network = _network_sizes(positional, keywords, env, text, hidden_only)
@@ -624,6 +634,11 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
             continue
         says = layer.size is not None or layer.input_size is not None or bool(layer.kernel) or layer.kind == "flatten"
         layers.append((m.start(), end, layer, says))
+    forward = _FORWARD_DEF.search(text)
+    if forward and any(start < forward.start() for start, _, _, _ in layers):
+        # layers built first, run in forward(): a functional call there (F.max_pool2d(x, 2), torch.flatten(x, 1))
+        # has no place in the order of appearance
+        layers = [entry for entry in layers if entry[0] < forward.start()]
     if bare & {bisect.bisect(newlines, start) for start, _, _, _ in layers}:
         return [], []  # calls and bare layer names in one line: a chain told in words, not code
     kept = []
@@ -673,6 +688,47 @@ def _dense_sizes(layers: list[Layer]) -> list[int | None] | None:
     return sizes
 
 
+_ROLE_WORDS = {"input": "in", "inputs": "in", "in": "in", "ni": "in", "inp": "in",
+               "hidden": "hidden", "nh": "hidden", "hid": "hidden",
+               "output": "out", "outputs": "out", "out": "out", "no": "out"}
+_ROLE_NAME = re.compile(r"(?<![\w.$])(?:self\.|\$)?([A-Za-z_]\w{0,40})[ \t]*(?::[ \t]*[A-Za-z_]\w{0,12}[ \t]*)?(?:<-|:=|=(?![=>]))")
+_ROLE_VALUE = re.compile(r"[ \t]*(?:\d{1,7}|(?:c|list|tuple)?[ \t]*[(\[][\d, \t]{1,80}[)\]])[ \t]*(?:[;,)\n#]|//|$)")
+_ROLE_PREFIX = {"n", "num", "number", "size", "dim", "nb", "count"}
+_ROLE_SUFFIX = {"size", "dim", "nodes", "node", "neurons", "units", "features", "layer", "len", "count", "sizes",
+                "dims", "neuron", "unit"}
+
+
+def _role_sizes(text: str) -> list[int | None]:
+    """Layer sizes from names that say a layer's role and are bound to numbers (`N_input = 3`,
+    `n_hidden_1 = 8`, `NH = 3`, `num_outputs = 2`, `hidden_sizes = [8, 4]`): input, the hidden
+    layers in the order written, output; [] unless an input, a hidden and an output are all bound."""
+    env = _bindings(text)
+    roles: dict[str, list[tuple[int, int]]] = {"in": [], "hidden": [], "out": []}
+    for m in _ROLE_NAME.finditer(text[:MAX_CODE_CHARS]):
+        name = m.group(1)
+        words = [w for w in re.split(r"_|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)", name) if w]
+        lows = [w.lower() for w in words]
+        core = [w for w in lows if not w.isdigit() and w not in _ROLE_PREFIX and w not in _ROLE_SUFFIX]
+        if len(core) != 1 or core[0] not in _ROLE_WORDS or name not in env or not _ROLE_VALUE.match(text, m.end()):
+            continue  # (a value in prose, "Hidden = 1 layer, 9 units", is no binding)
+        if core[0] in ("in", "out", "no", "ni", "nh", "hid", "inp") and len(lows) == 1 and lows[0] not in ("ni", "nh", "no"):
+            continue  # 'in', 'out' alone: no size's name
+        value = env[name]
+        if any(name == seen for role in roles.values() for _, seen in role):  # type: ignore[comparison-overlap]
+            continue
+        roles[_ROLE_WORDS[core[0]]].append((m.start(), name))  # type: ignore[arg-type]
+    if not all(roles.values()) or len(roles["in"]) > 1 or len(roles["out"]) > 1:
+        return []
+    hidden: list[int | None] = []
+    for _, name in roles["hidden"]:
+        value = env[name]
+        hidden.extend(value if isinstance(value, tuple) else (value,))
+    first, last = env[roles["in"][0][1]], env[roles["out"][0][1]]
+    if not isinstance(first, int) or not isinstance(last, int):
+        return []
+    return [first, *hidden, last]
+
+
 def read_calls(text: str) -> Plan | None:
     """The plan of a network written as layer-constructor calls: a chain of labelled blocks when it
     has convolutions or pooling, else a dense net's sizes (input first, a size the text leaves
@@ -680,6 +736,7 @@ def read_calls(text: str) -> Plan | None:
     if not text or len(text) > MAX_CODE_CHARS:
         return None
     layers, network = calls(text)
+    layers = _flatten_in_forward(text, layers)  # x = torch.flatten(x, 1) in forward()
     if any(layer.kind in ("conv", "pool") for layer in layers):
         shape = next((layer.shape for layer in layers if layer.kind == "input" and layer.shape), ())
         blocks = [layer if layer.kind != "nodes" else Layer("dense", layer.size) for layer in layers
@@ -688,6 +745,8 @@ def read_calls(text: str) -> Plan | None:
         if len(blocks) < 2 or len(labels) > MAX_PLAN_NODES:
             return None
         return Plan.chain(labels)
+    if not layers and not network:
+        network = _role_sizes(text)  # N_input = 3, N_hidden = 4, N_output = 2
     sizes = _dense_sizes(layers)
     named = sum(layer.kind in ("dense", "nodes") for layer in layers)
     if sizes is None or named < 2 and sum(s is not None for s in sizes) < 2 or len(sizes) < 2:
@@ -732,6 +791,8 @@ def with_calls(read: Plan | None, text: str) -> Plan | None:
         return read
     if found is None:
         return read
-    if read is None or _says_more(read, found) or read.kind == "dense" and found.kind == "chain":
-        return found  # (convolutions the code reader did not see: nn.SpatialConvolution)
+    saw_conv = any(label.startswith("Conv") for label in read.labels) if read is not None else False
+    if read is None or _says_more(read, found) or found.kind == "chain" and read.kind != "steps" and not saw_conv and \
+            any(label.startswith("Conv") for label in found.labels):
+        return found  # (convolutions the code reader did not see: nn.SpatialConvolution, an nn.Sequential attribute)
     return read

@@ -85,7 +85,25 @@ auto f1 = torch::nn::Linear(400, 9);""", "# layers Conv 5x5, 16 > MaxPool 2x2 > 
 var b = new Layer(3);
 a.project(b);
 var net = new Network({ input: a, output: b });""", "# layers 6-3"),
+    "any call stating its hidden sizes, with an R formula": (
+        "sizes <- c(12, 6)\nfit <- elm_train(target ~ a + b + c + d, data = df, hidden = sizes)", "# layers 4-12-6-1"),
+    "names that say each layer's role": ("n_inputs = 7\nn_hidden_1 = 11\nn_hidden_2 = 5\nn_outputs = 2\n",
+                                         "# layers 7-11-5-2"),
+    "pytorch layers in an attribute Sequential, run in forward": ("""class M(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(1, 4, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2))
+        self.head = nn.Sequential(nn.Linear(4 * 13 * 13, 7))
+
+    def forward(self, x):
+        x = self.body(x)
+        x = torch.flatten(x, 1)
+        return self.head(x)""", "# layers Conv 3x3, 4 > MaxPool 2x2 > Flatten > Dense 7"),
 }
+
+
+def test_a_role_named_in_prose_is_no_binding():
+    assert read_calls("Inputs = 2 (x, y). Hidden = 1 layer, 9 units. Output = 3 classes (softmax).") is None
 
 
 def test_example_data_fills_the_sizes_a_classifier_leaves_out():
