@@ -157,13 +157,13 @@ def read_request(request: str) -> Plan | None:
             code = read_code(long) if long else None
         except ValueError:
             code = None
-        code = with_calls(code, long) if long else code  # layer calls in other languages and libraries
+        code = with_calls(code, text) if long else code  # layer calls in other languages and libraries
         return code if code is not None and fits(code) else None
     try:
         code = read_code(request, prose=read_dense_or_refused(request) or None)
     except ValueError:  # a structure no plan may state
         code = None
-    code = with_calls(code, request)  # layer calls in other languages and libraries (`diagram.reader_calls`)
+    code = with_calls(code, text)  # layer calls in other languages and libraries (`diagram.reader_calls`)
     if code is not None:
         return code if fits(code) else None
     kind = request_kind(request)

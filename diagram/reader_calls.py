@@ -174,6 +174,16 @@ def _parts_args(parts: list[str]) -> tuple[list[str], dict[str, str]]:
     return positional, keywords
 
 
+def _raw_keywords(parts: list[str]) -> dict[str, str]:
+    """The keyword arguments of a call as written (names not normalised): 'features=32' -> {'features': '32'}."""
+    found = {}
+    for raw in parts:
+        m = re.match(r"([A-Za-z_]\w{0,40})[ \t]*(?:=(?![=>])|:(?![:=]))[ \t]*", raw)
+        if m:
+            found[m.group(1)] = raw[m.end():]
+    return found
+
+
 def _lisp_args(tokens: list[str]) -> tuple[list[str], dict[str, str]]:
     """Arguments of a Lisp form: `:key value` pairs and maps as keywords, the rest positional."""
     positional: list[str] = []
@@ -569,13 +579,46 @@ def _data_io(positional: list[str], text: str, env: Env) -> tuple[int | None, in
 _FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
 
 
-def calls(text: str) -> tuple[list[Layer], list[int | None]]:
+_DEF = re.compile(r"(?m)^([ \t]*)(?:async[ \t]+)?(class|def)[ \t]+([A-Za-z_]\w{0,40})[ \t]*(?:\(([^()\n]{0,200})\))?")
+MAX_INLINED = 12  # calls of a block the text defines, expanded into its layers
+
+
+def _definitions(text: str) -> dict[str, tuple[int, int, list[str]]]:
+    """Python classes and functions the text defines: name -> (start, end of the body, parameters
+    other than self/x); the body ends at the next line indented no deeper than the definition."""
+    found: dict[str, tuple[int, int, list[str]]] = {}
+    for m in _DEF.finditer(text):
+        if len(found) >= 20:
+            break
+        indent = len(m.group(1).expandtabs())
+        body = text.find("\n", m.end()) + 1 or len(text)
+        end = len(text)
+        for line in re.finditer(r"(?m)^([ \t]*)\S", text[body:]):
+            if len(line.group(1).expandtabs()) <= indent:
+                end = body + line.start()
+                break
+        params = [] if m.group(2) == "class" else [p.split("=")[0].split(":")[0].strip() for p in (m.group(4) or "").split(",")]
+        if m.group(2) == "class":
+            init = re.search(r"def[ \t]+__init__[ \t]*\(([^()\n]{0,200})\)", text[m.end(): end])
+            params = [p.split("=")[0].split(":")[0].strip() for p in init.group(1).split(",")] if init else []
+        params = [p for p in params if p and p not in ("self", "cls") and not p.startswith("*")]
+        if not m.group(3).startswith("__") and m.group(3) not in ("forward", "call", "build", "construct"):
+            found.setdefault(m.group(3), (m.start(), end, params))  # (methods run by the framework are no blocks)
+    return found
+
+
+def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Layer], list[int | None], bool]:
     """(the layers the text's named calls build in order, the sizes of the first network
-    constructor that states at least two)."""
+    constructor that states at least two, whether a block the text defines was expanded). A block the text defines (`def conv_block(x, filters):`,
+    `class ConvBlock(nn.Module)`) and then calls is read where it is called, its parameters bound to
+    the call's arguments (`ConvBlock(features=32)`), `outer` binding names for such a body."""
     text = re.sub(r"(?m)(?:^|(?<=[ \t]))(?:#(?!define)|//|--(?![\w-]))[^\n]*", "", text)  # comments (#, //, Lua --)
     lua = bool(re.search(r"\brequire[ \t(]*['\"]nn|\bnn\.Sequential\(\)[ \t]*\n|:add\(", text))
     lispy = bool(re.search(r"\((?:def\w{0,8}|ns|let|as->|->>?|require|import|setq|define|lambda)[ \t\n\[]", text))
-    env = _bindings(text)
+    env = {**_bindings(text), **(outer or {})}
+    defined = _definitions(text) if depth < 2 else {}
+    called: list[tuple[int, int]] = []  # spans of the definitions that are called: read where called
+    inlined = 0
     layers: list[tuple[int, int, Layer, bool]] = []  # (start, end of arguments, layer, says a size)
     network: list[int | None] = []
     newlines = [i for i, ch in enumerate(text) if ch == "\n"]
@@ -587,6 +630,24 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
         if not kind and not network and text.startswith("(", m.end()) and \
                 re.search(r"(?i)\bn?_?hidden", text[m.end(): m.end() + 300]):
             kind = "network"  # rwnn(y ~ ., data, n_hidden = c(20, 15)): any call stating its hidden sizes
+        block = defined.get(token)
+        if block and not kind and text.startswith("(", m.end()) and not block[0] <= m.start() < block[1] \
+                and inlined < MAX_INLINED and not re.search(r"\b(?:def|class)[ \t]+$", text[max(0, m.start() - 8): m.start()]):
+            inlined += 1
+            parts, end = _split(text, m.end() + 1, ")")
+            positional, keywords = _parts_args(parts)
+            params = block[2][1:] if block[2] and block[2][0] in ("x", "inputs", "input", "h", "net", "tensor") \
+                and len(positional) == len(block[2]) else block[2]
+            bound = {**{k: v for k, v in env.items()}}
+            for name, value in [*zip(params, positional), *((k, v) for k, v in _raw_keywords(parts).items())]:
+                number = _value(value, env)
+                if isinstance(number, int) or _is_shape(number):
+                    bound[name] = number
+            inner = calls(text[block[0]: block[1]], bound, depth + 1)[0]
+            if (block[0], block[1]) not in called:
+                called.append((block[0], block[1]))
+            layers.extend((m.start(), m.start(), layer, True) for layer in inner[: MAX_PLAN_NODES])
+            continue
         if not kind or re.match(r"(?:self|this)\.", token):
             continue  # self.pool(x): a layer built elsewhere, run
         seen += 1
@@ -634,20 +695,21 @@ def calls(text: str) -> tuple[list[Layer], list[int | None]]:
             continue
         says = layer.size is not None or layer.input_size is not None or bool(layer.kernel) or layer.kind == "flatten"
         layers.append((m.start(), end, layer, says))
+    layers = [entry for entry in layers if not any(a <= entry[0] < b for a, b in called) or entry[0] == entry[1]]
     forward = _FORWARD_DEF.search(text)
     if forward and any(start < forward.start() for start, _, _, _ in layers):
         # layers built first, run in forward(): a functional call there (F.max_pool2d(x, 2), torch.flatten(x, 1))
         # has no place in the order of appearance
         layers = [entry for entry in layers if entry[0] < forward.start()]
     if bare & {bisect.bisect(newlines, start) for start, _, _, _ in layers}:
-        return [], []  # calls and bare layer names in one line: a chain told in words, not code
+        return [], [], False  # calls and bare layer names in one line: a chain told in words, not code
     kept = []
     for i, (start, end, layer, says) in enumerate(layers):
         inner = [other for other in layers[i + 1:] if other[0] < end]
         if inner and not says:
             continue  # torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)): the inner call says it
         kept.append(layer)
-    return kept, network
+    return kept, network, bool(called)
 
 
 def _in_prose(text: str, at: int) -> bool:
@@ -733,9 +795,36 @@ def read_calls(text: str) -> Plan | None:
     """The plan of a network written as layer-constructor calls: a chain of labelled blocks when it
     has convolutions or pooling, else a dense net's sizes (input first, a size the text leaves
     unstated drawn as UNSTATED nodes); None when fewer than two layers are read."""
+    return _read(text)[0]
+
+
+_INDENT = re.compile(r"[ \t]*")
+_BLANK_RUN = re.compile(r"[^\S\n]+")
+
+
+def _tidy(text: str) -> str:
+    """The text as the patterns here read it: each line's indentation kept (tabs as 4 spaces, at
+    most 40), every other run of blanks one space, no blank lines, every number of 7+ digits 9999999
+    (as `diagram.reader_text.clean` does, but Python blocks keep their shape)."""
+    lines = []
+    for line in re.sub(r"\d{7,}", "9999999", text).splitlines():
+        indent = _INDENT.match(line).group().replace("\t", "    ")[:40]  # type: ignore[union-attr]
+        body = _BLANK_RUN.sub(" ", line).strip()
+        if body:
+            lines.append(indent + body)
+    return "\n".join(lines)
+
+
+def _read(text: str) -> tuple[Plan | None, bool]:
+    """(read_calls' plan, whether it expanded a block the text defines)."""
+    text = _tidy(text) if isinstance(text, str) and len(text) <= 4 * MAX_CODE_CHARS else ""
     if not text or len(text) > MAX_CODE_CHARS:
-        return None
-    layers, network = calls(text)
+        return None, False
+    layers, network, expanded = calls(text)
+    return _plan(text, layers, network), expanded
+
+
+def _plan(text: str, layers: list[Layer], network: list[int | None]) -> Plan | None:
     layers = _flatten_in_forward(text, layers)  # x = torch.flatten(x, 1) in forward()
     if any(layer.kind in ("conv", "pool") for layer in layers):
         shape = next((layer.shape for layer in layers if layer.kind == "input" and layer.shape), ())
@@ -763,10 +852,28 @@ def read_calls(text: str) -> Plan | None:
 _NUMBERS = re.compile(r"\d+(?:x\d+)?")
 
 
-def _says_more(read: Plan, more: Plan) -> bool:
+def _in_order(read: tuple[str, ...], more: tuple[str, ...]) -> bool:
+    """Whether every label of `read` is found, in order, among `more`'s, as a label of the same
+    block stating every number it states."""
+    at = 0
+    for a in read:
+        while at < len(more) and not (more[at].split()[0] == a.split()[0] and
+                                      set(_NUMBERS.findall(a)) <= set(_NUMBERS.findall(more[at]))):
+            at += 1
+        if at == len(more):
+            return False
+        at += 1
+    return True
+
+
+def _says_more(read: Plan, more: Plan, expanded: bool = False) -> bool:
     """Whether `more` is `read` with sizes `read` left out: a chain of the same blocks, each label
     stating every number the other states and at least one label stating more; or a dense net of
-    the same depth whose sizes agree except where `read` draws UNSTATED nodes."""
+    the same depth whose sizes agree except where `read` draws UNSTATED nodes. `expanded` (`more`
+    expanded the blocks the text defines where they are called): `read`'s blocks in order among
+    more of them."""
+    if read.kind == more.kind == "chain" and expanded and len(more.ranks) > len(read.ranks):
+        return _in_order(read.labels, more.labels)
     if read.kind != more.kind or len(read.ranks) != len(more.ranks):
         return False
     if read.kind == "chain":
@@ -786,13 +893,13 @@ def with_calls(read: Plan | None, text: str) -> Plan | None:
     """What the code reader read (`read`), or the plan of the text's layer calls where that read
     nothing or the calls state sizes it left out (the same structure, more sizes)."""
     try:
-        found = read_calls(text)
+        found, expanded = _read(text)
     except ValueError:  # a structure no plan may state
         return read
     if found is None:
         return read
     saw_conv = any(label.startswith("Conv") for label in read.labels) if read is not None else False
-    if read is None or _says_more(read, found) or found.kind == "chain" and read.kind != "steps" and not saw_conv and \
+    if read is None or _says_more(read, found, expanded) or found.kind == "chain" and read.kind != "steps" and not saw_conv and \
             any(label.startswith("Conv") for label in found.labels):
         return found  # (convolutions the code reader did not see: nn.SpatialConvolution, an nn.Sequential attribute)
     return read

@@ -99,7 +99,53 @@ var net = new Network({ input: a, output: b });""", "# layers 6-3"),
         x = self.body(x)
         x = torch.flatten(x, 1)
         return self.head(x)""", "# layers Conv 3x3, 4 > MaxPool 2x2 > Flatten > Dense 7"),
+    "a keras block function expanded where it is called": ("""def block(x, filters, k=3):
+    x = Conv2D(filters, (k, k), activation="relu")(x)
+    x = MaxPooling2D((2, 2))(x)
+    return x
+
+inputs = Input(shape=(32, 32, 3))
+x = block(inputs, 16)
+x = block(x, 24, k=5)
+x = Flatten()(x)
+outputs = Dense(7)(x)""", "# layers Input 32x32x3 > Conv 3x3, 16 > MaxPool 2x2 > Conv 5x5, 24 > MaxPool 2x2 > Flatten > Dense 7"),
 }
+
+
+def test_a_flax_block_class_is_expanded_with_its_fields_bound_by_the_call():
+    text = """class Stage(nn.Module):
+    width: int = 8
+
+    @nn.compact
+    def __call__(self, x):
+        x = nn.Conv(features=self.width, kernel_size=(3, 3))(x)
+        x = nn.relu(x)
+        x = nn.Conv(features=self.width, kernel_size=(3, 3))(x)
+        return nn.max_pool(x, window_shape=(2, 2), strides=(2, 2))
+
+
+class Net(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        x = Stage(width=12)(x)
+        x = Stage(width=20)(x)
+        x = x.reshape((x.shape[0], -1))
+        return nn.Dense(features=6)(x)
+"""
+    line = ("# layers Conv 3x3, 12 > Conv 3x3, 12 > MaxPool 2x2 > Conv 3x3, 20 > Conv 3x3, 20 > MaxPool 2x2 > "
+            "Dense 6")
+    assert read_calls(text).line() == line
+    assert read_request(text).line() == line  # the code reader reads the block once, without its widths
+
+
+@pytest.mark.parametrize("text", [
+    "Dense(" + " " * 30000 + ")", "nn.Linear(4, 8)\n" + " " * 7000 + ".nOut(3)", "\t" * 9000 + "Dense(3)",
+    "Layer(2)\n" + "    " * 1500 + "Layer(3)",
+])
+def test_raw_text_with_long_blank_runs_reads_in_bounded_time(text):
+    started = time.process_time()
+    read_request(text)
+    assert time.process_time() - started < 0.5
 
 
 def test_a_role_named_in_prose_is_no_binding():
@@ -167,4 +213,5 @@ def test_hostile_code_reads_in_bounded_time(text):
 
 
 def test_text_over_the_code_limit_reads_nothing():
-    assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + " " * 8000) is None
+    assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + "x = 1\n" * 1400) is None  # 8,400 characters
+    assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + " " * 8000).line() == "# layers 4-8-2"  # blanks tidied
