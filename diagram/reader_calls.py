@@ -54,10 +54,11 @@ _POOL = re.compile(r"(?P<kind>max|avg|average|mean|globalmax|globalavg|globalave
 _DENSE = {"dense", "linear", "fullyconnected", "fullconnected", "fc", "fcnobias", "innerproduct", "affine",
           "simpledense", "hiddenlayer", "lineartransformation"}
 _INPUT = {"input", "inputdata", "placeholder", "imageinput", "featureinput", "sequenceinput"}
-_NETWORK = re.compile(r"(?:multilayer)?perceptron|(?:neural|feedforward|deep)?network|buildnetwork|makenetwork|"
+_NETWORK = re.compile(r"\w{0,20}perceptron|\w{0,20}network|buildnetwork|makenetwork|fanncreatestandard|"
                       r"createnetwork|newnetwork|neuralnet|mlp|nnet|newff|fitnet|feedforwardnet|patternnet|"
                       r"mlp(?:classifier|regressor)|dnn(?:classifier|regressor)")
 _NONE = {"none", "null", "nil", "nothing", "undefined", "na"}
+_BOOLEANS = {"true", "false"}
 
 
 def _kind(name: str, lua: bool = False) -> str:
@@ -73,7 +74,7 @@ def _kind(name: str, lua: bool = False) -> str:
     n = re.sub(r"options$", "", n)
     if _NETWORK.fullmatch(n):
         return "network"
-    for prefix in ("layer", "with", "spatial", "volumetric", "temporal", "new", "add"):
+    for prefix in ("layer", "with", "spatial", "volumetric", "temporal", "new", "add", "nn"):
         if n.startswith(prefix) and len(n) > len(prefix):
             n = n[len(prefix):]
     layer = n.endswith("layer") and len(n) > 5
@@ -320,6 +321,8 @@ def _value(text: str | None, env: Env) -> object:
         return None
     if text.lower() in _NONE:
         return "none"
+    if text.lower() in _BOOLEANS:
+        return None
     pair = _PAIR.search(text)
     if pair and not text.startswith(("(", "[")):
         a, b = _value(text[: pair.start()], env), _value(text[pair.end():], env)
@@ -382,7 +385,7 @@ _OUT_KEYS = ("units", "outfeatures", "outputsize", "outputdim", "outdim", "numhi
              "hiddensize", "hiddenunits", "width", "dim")
 _IN_KEYS = ("infeatures", "inputsize", "inputdim", "indim", "nin", "inchannels", "inputchannels", "insize",
             "numinput", "numinputs", "inunits", "ninputplane", "inputs", "input", "in", "fanin")
-_KERNEL_KEYS = ("kernelsize", "kernel", "ksize", "filtersize", "kernelshape", "poolsize", "windowshape", "window",
+_KERNEL_KEYS = ("kernelsize", "kernel", "ksize", "sx", "filtersize", "kernelshape", "poolsize", "windowshape", "window",
                 "windowsize", "poolshape", "filtershape")
 _SHAPE_KEYS = ("inputshape", "shape", "batchinputshape", "batchshape", "inputdim", "size", "dims")
 
@@ -434,7 +437,7 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
             first = next((v for v in slots if isinstance(v, int) or _is_shape(v)), None)
             kernel = _kernel_text(first)
         pooling = " ".join(keywords.get(k, "") for k in ("pooltype", "pool", "mode", "pooling", "type")).lower()
-        avg = re.search(r"av(?:g|erage)|mean", low) or re.search(r"av(?:g|erage)|mean", pooling)
+        avg = re.search(r"av(?:g|erage)|mean", low) or re.search(r"av(?:g|e\b|erage)|mean", pooling)
         glob = re.search(r"global|adaptive", low) or re.search(r"true", keywords.get("globalpool", "").lower())
         return Layer("pool", kernel="" if glob else kernel, pool="Avg" if avg else "Max")
     if kind in ("flatten", "input"):
@@ -489,20 +492,24 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
         if len(scalars) >= 2 and kind == "dense" and (input_size is None or scalars[0] == input_size):
             input_size, size = scalars[0], scalars[1]
         elif scalars:
-            size = scalars[0]
-    if size is None and input_size is None and kind == "nodes":
+            size = scalars[0] if kind == "dense" else next((v for v in scalars if v is not None), None)
+    if size is None and input_size is None and kind == "nodes":  # (Encog's BasicLayer(null, true, 2): the count)
         return None
     if kind == "nodes" and input_size is not None:
         kind = "dense"
     return Layer(kind, size, input_size=input_size)
 
 
+_NET_IN = ("infeatures", "inputs", "numinputs", "inputsize", "ninputs", "nin", "inputdim", "ninput", "numinput",
+           "inputfeatures", "indim")
+_NET_OUT = ("outfeatures", "outputs", "numoutputs", "outputsize", "noutputs", "nout", "outputdim", "noutput",
+            "numoutput", "numclasses", "nclasses", "outputfeatures", "outdim")
 _HIDDEN_KEYS = ("hiddenlayers", "hidden", "hiddenlayersizes", "nhidden", "hiddensizes", "hiddenunits", "hiddenlayer",
                 "hiddensize", "numhidden", "hiddendims", "hiddendim")
 
 
 def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, text: str,
-                   hidden_only: bool = False) -> list[int | None]:
+                   hidden_only: bool = False, counted: bool = False) -> list[int | None]:
     """The layer sizes a network constructor states: all its positional numbers (`Perceptron(4, 10,
     3)`, `Network([2, 3, 1])`, `newff(ranges, [5, 1])`: hidden and output), or hidden sizes by
     keyword with the input and output from the example data or an R formula."""
@@ -516,7 +523,7 @@ def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, te
         if not mids:
             return []
         n_in, n_out = _data_io(positional, text, env)
-        given_in, given_out = _first(keywords, _IN_KEYS, env), _first(keywords, _OUT_KEYS, env)
+        given_in, given_out = _first(keywords, _NET_IN, env), _first(keywords, _NET_OUT, env)
         n_in = given_in if isinstance(given_in, int) else n_in
         n_out = given_out if isinstance(given_out, int) else n_out
         return [n_in, *mids, n_out]
@@ -527,13 +534,17 @@ def _network_sizes(positional: list[str], keywords: dict[str, str], env: Env, te
     if len(values) >= 2 and _is_shape(values[1]) and _ranges(positional[0]):  # neurolab newff([[0, 1], [0, 1]], [5, 1]): one range per input
         return [_ranges(positional[0]), *values[1]]
     flat: list[int] = []
-    for v in values:
+    for raw, v in zip(positional, values):
         if isinstance(v, int):
             flat.append(v)
-        elif isinstance(v, tuple) and v[:1] != ("pair",) and len(values) == 1:
-            flat.extend(v)
+        elif _is_shape(v):
+            flat.extend(v)  # type: ignore[arg-type]
+        elif flat and raw is positional[-1] and re.fullmatch(r"\[[ \t]*(?:(['\"])[^'\"\n]{0,40}\1[ \t]*,?[ \t]*){2,40}\]", raw):
+            flat.append(len(re.findall(r"(['\"])[^'\"\n]{0,40}\1", raw)))  # ['a', 'b', 'c']: the class labels
         elif v is not None:
             return []
+    if counted and len(flat) >= 3 and flat[0] == len(flat) - 1:
+        flat = flat[1:]  # fann_create_standard(3, 2, 3, 1): the number of layers first
     return flat if len(flat) >= 2 else []
 
 
@@ -576,6 +587,47 @@ def _data_io(positional: list[str], text: str, env: Env) -> tuple[int | None, in
     return found.get("input"), found.get("output")
 
 
+_WORDS_ARGS = re.compile(r"(?:[ \t]+\d{1,7}){1,8}(?![\w.])")
+_DECLARED = re.compile(r"\b(?:type|class_name|layer_type)['\"]?[ \t]*[:=][ \t]*['\"]?([A-Za-z_]\w{0,40})['\"]?")
+_DECLARED_KEY = re.compile(r"['\"]?([A-Za-z_]\w{0,40})['\"]?[ \t]*[:=][ \t]*(\[[\d, \t]{1,40}\]|\([\d, \t]{1,40}\)|['\"]?[\w.\-]{1,40}['\"]?)")
+
+
+def _declared(text: str, env: Env) -> list[Layer]:
+    """Layers declared as blocks with a type rather than called: Caffe prototxt (`layer { type:
+    "InnerProduct" inner_product_param { num_output: 7 } }`), Keras model JSON (`{"class_name":
+    "Dense", "config": {"units": 64}}`), typed object literals; each block's keys are its arguments."""
+    layers: list[Layer] = []
+    for looked, m in enumerate(_DECLARED.finditer(text)):
+        if looked >= MAX_CALLS // 2:
+            break
+        kind = _kind(m.group(1))
+        if not kind or kind in ("network", "nodes"):
+            continue
+        depth, start = 0, -1
+        for i in range(m.start() - 1, max(-1, m.start() - 2000), -1):
+            ch = text[i]
+            if ch == "}":
+                depth += 1
+            elif ch == "{":
+                if depth == 0:
+                    start = i
+                    break
+                depth -= 1
+        if start < 0:
+            continue
+        parts, _ = _split(text, start + 1, "}")
+        body = " ".join(parts)[:MAX_CALL_CHARS * 2]
+        keywords: dict[str, str] = {}
+        for key, value in _DECLARED_KEY.findall(body):
+            keywords.setdefault(_norm_key(key), value.strip("'\""))
+        layer = _call_layer(kind, m.group(1), [], keywords, env)
+        if layer is not None:
+            layers.append(layer)
+        if len(layers) > MAX_PLAN_NODES:
+            break
+    return layers
+
+
 _FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
 
 
@@ -614,6 +666,7 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
     the call's arguments (`ConvBlock(features=32)`), `outer` binding names for such a body."""
     text = re.sub(r"(?m)(?:^|(?<=[ \t]))(?:#(?!define)|//|--(?![\w-]))[^\n]*", "", text)  # comments (#, //, Lua --)
     lua = bool(re.search(r"\brequire[ \t(]*['\"]nn|\bnn\.Sequential\(\)[ \t]*\n|:add\(", text))
+    haskell = "'[" in text or "::" in text and "=>" not in text
     lispy = bool(re.search(r"\((?:def\w{0,8}|ns|let|as->|->>?|require|import|setq|define|lambda)[ \t\n\[]", text))
     env = {**_bindings(text), **(outer or {})}
     defined = _definitions(text) if depth < 2 else {}
@@ -677,6 +730,9 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
             brace = text.index("{", at)
             parts, end = _split(text, brace + 1, "}")
             positional, keywords = _parts_args(["{" + ", ".join(parts) + "}"])
+        elif haskell and kind in ("conv", "pool", "dense") and token[:1].isupper() and _WORDS_ARGS.match(text, at):
+            numbers = _WORDS_ARGS.match(text, at)  # grenade: FullyConnected 288 80, Convolution 1 10 5 5 1 1
+            positional, keywords, end = numbers.group().split(), {}, numbers.end()  # type: ignore[union-attr]
         else:
             if kind in ("conv", "pool", "dense", "flatten") and not re.search(r"[.:/]", token) and \
                     stripped[:1] not in ("=", ":", ",", ")", "]", "}") and _in_prose(text, m.start()):
@@ -688,7 +744,8 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
                 continue
             if not network:
                 hidden_only = bool(re.search(r"(?i)(?:fit|feedforward|pattern|cascadeforward)net$", token))
-                network = _network_sizes(positional, keywords, env, text, hidden_only)
+                counted = bool(re.search(r"(?i)create_?standard", token))  # FANN: the number of layers first
+                network = _network_sizes(positional, keywords, env, text, hidden_only, counted)
             continue
         layer = _call_layer(kind, token, positional, keywords, env)
         if layer is None:
@@ -709,6 +766,8 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
         if inner and not says:
             continue  # torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)): the inner call says it
         kept.append(layer)
+    if not kept and not network:
+        kept = _declared(text, env)
     return kept, network, bool(called)
 
 
@@ -754,7 +813,7 @@ _ROLE_WORDS = {"input": "in", "inputs": "in", "in": "in", "ni": "in", "inp": "in
                "hidden": "hidden", "nh": "hidden", "hid": "hidden",
                "output": "out", "outputs": "out", "out": "out", "no": "out"}
 _ROLE_NAME = re.compile(r"(?<![\w.$])(?:self\.|\$)?([A-Za-z_]\w{0,40})[ \t]*(?::[ \t]*[A-Za-z_]\w{0,12}[ \t]*)?(?:<-|:=|=(?![=>]))")
-_ROLE_VALUE = re.compile(r"[ \t]*(?:\d{1,7}|(?:c|list|tuple)?[ \t]*[(\[][\d, \t]{1,80}[)\]])[ \t]*(?:[;,)\n#]|//|$)")
+_ROLE_VALUE = re.compile(r"[ \t]*(?:\d{1,7}|(?:c|list|tuple)?[ \t]*[(\[][\d, \t]{1,80}[)\]])[ \t]*(?:[;,)}\n#]|//|$)")
 _ROLE_PREFIX = {"n", "num", "number", "size", "dim", "nb", "count"}
 _ROLE_SUFFIX = {"size", "dim", "nodes", "node", "neurons", "units", "features", "layer", "len", "count", "sizes",
                 "dims", "neuron", "unit"}

@@ -109,6 +109,36 @@ x = block(inputs, 16)
 x = block(x, 24, k=5)
 x = Flatten()(x)
 outputs = Dense(7)(x)""", "# layers Input 32x32x3 > Conv 3x3, 16 > MaxPool 2x2 > Conv 5x5, 24 > MaxPool 2x2 > Flatten > Dense 7"),
+    "caffe prototxt blocks declared by type": ("""layer {
+  name: "c1"
+  type: "Convolution"
+  convolution_param { num_output: 12 kernel_size: 3 }
+}
+layer {
+  name: "p1"
+  type: "Pooling"
+  pooling_param { pool: AVE kernel_size: 2 stride: 2 }
+}
+layer {
+  name: "f1"
+  type: "InnerProduct"
+  inner_product_param { num_output: 9 }
+}""", "# layers Conv 3x3, 12 > AvgPool 2x2 > Dense 9"),
+    "haskell grenade type-level layers": (
+        "type Net = Network '[ FullyConnected 5 14, Tanh, FullyConnected 14 2, Logit ] '[ 'D1 5, 'D1 14, 'D1 2 ]",
+        "# layers 5-14-2"),
+    "c# accord network: inputs then layer sizes": (
+        "var network = new ActivationNetwork(new SigmoidFunction(2), 5, 8, 2);", "# layers 5-8-2"),
+    "php-ml: inputs, hidden list, class labels": ("$mlp = new MLPClassifier(6, [9, 4], ['x', 'y']);",
+                                                  "# layers 6-9-4-2"),
+    "java encog basic layers": ("""network.addLayer(new BasicLayer(null, true, 5));
+network.addLayer(new BasicLayer(new ActivationSigmoid(), true, 7));
+network.addLayer(new BasicLayer(new ActivationSigmoid(), false, 2));""", "# layers 5-7-2"),
+    "c fann: the number of layers first": ("struct fann *ann = fann_create_standard(4, 6, 9, 5, 2);",
+                                           "# layers 6-9-5-2"),
+    "r nnet formula and size": ("fit <- nnet(kind ~ a + b + c + d + e, data = df, size = 6)", "# layers 5-6-1"),
+    "haskell record of role-named sizes": (
+        "model <- sample $ MLPSpec { inputFeatures = 5, hiddenFeatures0 = 13, outputFeatures = 2 }", "# layers 5-13-2"),
 }
 
 
@@ -140,7 +170,7 @@ class Net(nn.Module):
 
 @pytest.mark.parametrize("text", [
     "Dense(" + " " * 30000 + ")", "nn.Linear(4, 8)\n" + " " * 7000 + ".nOut(3)", "\t" * 9000 + "Dense(3)",
-    "Layer(2)\n" + "    " * 1500 + "Layer(3)",
+    "Layer(2)\n" + "    " * 1500 + "Layer(3)", "type: conv\n" * 800, "{ type: 'conv' " * 600,
 ])
 def test_raw_text_with_long_blank_runs_reads_in_bounded_time(text):
     started = time.process_time()
