@@ -419,10 +419,16 @@ def _slots(positional: list[str], env: Env) -> list[object]:
     """The values of the positional arguments, leading names the text does not bind left out when
     more arguments follow (the incoming tensor: `DenseLayer(l_in, 500)`, `fully_connected(net, 64)`);
     strings and anything unreadable left out."""
-    values = [_value(p, env) for p in positional]
-    while len(values) > 1 and values[0] == "ref":
-        values = values[1:]
-    return [v for v in values if v is not None]
+    pairs = [(_value(p, env), p.strip()) for p in positional]
+    while len(pairs) > 1 and pairs[0][0] == "ref" and not _SIZEY.search(pairs[0][1]):
+        pairs = pairs[1:]
+    while pairs and pairs[-1][0] == "ref" and not _SIZEY.search(pairs[-1][1]):
+        pairs = pairs[:-1]  # Dense(24, 48, tanh): an activation last
+    return [v for v, _ in pairs if v is not None]
+
+
+# a name that holds a size rather than a tensor or a function: STATE_SIZE, n_hidden, numClasses
+_SIZEY = re.compile(r"^[A-Z][A-Z0-9_]{0,40}$|(?i:size|dim|num|units|features|hidden|classes|count|width|neurons)|^n_|^n[A-Z]")
 
 
 def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str, str], env: Env) -> Layer | None:
@@ -628,7 +634,70 @@ def _declared(text: str, env: Env) -> list[Layer]:
     return layers
 
 
-_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
+_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(|\bforward[ \t]*=[ \t]*function[ \t]*\(|"
+                          r"\bfunc[ \t]+callAsFunction[ \t]*\(")
+_BUILT_NAME = re.compile(r"([A-Za-z_]\w{0,40})[ \t]*(?:=|<-)(?!=)[^=\n]*$")
+
+
+def _body_end(text: str, at: int) -> int:
+    """Where the function whose header ends near `at` ends: its closing brace when a brace opens it,
+    else the next line indented no deeper than the header's (at most MAX_CALL_CHARS * 10 on)."""
+    limit = min(len(text), at + MAX_CALL_CHARS * 10)
+    line_start = text.rfind("\n", 0, at) + 1
+    header_end = text.find("\n", at)
+    header_end = limit if header_end < 0 else header_end
+    brace = text.find("{", at, min(limit, header_end + 2))
+    if brace >= 0:
+        depth = 0
+        for i in range(brace, limit):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    return i
+        return limit
+    indent = len(_INDENT.match(text, line_start).group())  # type: ignore[union-attr]
+    for line in re.finditer(r"(?m)^([ \t]*)\S", text[header_end + 1: limit]):
+        if len(line.group(1)) <= indent:
+            return header_end + 1 + line.start()
+    return limit
+
+
+def _forward_run(text: str, at: int, built: list[tuple[int, Layer]], functional: list[tuple[int, Layer]]
+                 ) -> list[Layer] | None:
+    """The layers in the order a forward()/call() after `at` runs them: every built layer by the
+    name it is assigned to (`self.conv1 = ...`, `conv1 = register_module("conv1", ...)`, `self$fc1 <-`),
+    statement by statement, the innermost call first, and the functional layers called there; None
+    unless every built layer has a name of its own and forward() runs each of them."""
+    names: dict[str, Layer] = {}
+    inputs = [layer for _, layer in built if layer.kind == "input"]
+    for start, layer in built:
+        if layer.kind == "input":
+            continue
+        line = text[text.rfind("\n", 0, start) + 1: start]
+        m = _BUILT_NAME.search(line)
+        if not m or m.group(1) in names:
+            return None
+        names[m.group(1)] = layer
+    body_end = _body_end(text, at)
+    pattern = re.compile(r"(?<![\w])(?:self\.|self\$|this->|this\.)?(" + "|".join(map(re.escape, names)) + r")\b(?![ \t]*(?:=(?!=)|<-))")
+    order: list[Layer] = []
+    run: set[str] = set()
+    pos = at
+    for statement in re.split(r"(?<=[;\n])", text[at: body_end]):
+        items = [(m.start(), m.group(1), names[m.group(1)]) for m in pattern.finditer(statement)]
+        items += [(start - pos, "", layer) for start, layer in functional if pos <= start < pos + len(statement)]
+        ranked = []
+        for offset, name, layer in items:
+            depth = statement.count("(", 0, offset) - statement.count(")", 0, offset)
+            ranked.append((-depth, offset, layer))
+            run.add(name)
+        order.extend(layer for _, _, layer in sorted(ranked, key=lambda item: (item[0], item[1])))
+        pos += len(statement)
+        if len(order) > MAX_PLAN_NODES:
+            break
+    return inputs + order if names and set(names) <= run else None
 
 
 _DEF = re.compile(r"(?m)^([ \t]*)(?:async[ \t]+)?(class|def)[ \t]+([A-Za-z_]\w{0,40})[ \t]*(?:\(([^()\n]{0,200})\))?")
@@ -753,22 +822,27 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
         says = layer.size is not None or layer.input_size is not None or bool(layer.kernel) or layer.kind == "flatten"
         layers.append((m.start(), end, layer, says))
     layers = [entry for entry in layers if not any(a <= entry[0] < b for a, b in called) or entry[0] == entry[1]]
-    forward = _FORWARD_DEF.search(text)
-    if forward and any(start < forward.start() for start, _, _, _ in layers):
-        # layers built first, run in forward(): a functional call there (F.max_pool2d(x, 2), torch.flatten(x, 1))
-        # has no place in the order of appearance
-        layers = [entry for entry in layers if entry[0] < forward.start()]
     if bare & {bisect.bisect(newlines, start) for start, _, _, _ in layers}:
         return [], [], False  # calls and bare layer names in one line: a chain told in words, not code
-    kept = []
+    entries = []
     for i, (start, end, layer, says) in enumerate(layers):
         inner = [other for other in layers[i + 1:] if other[0] < end]
         if inner and not says:
             continue  # torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)): the inner call says it
-        kept.append(layer)
+        entries.append((start, layer))
+    forward = _FORWARD_DEF.search(text)
+    ran = False
+    if forward and any(start < forward.start() for start, _ in entries):
+        # layers built first, run in forward(): in the order forward() runs them, functional calls there
+        # (F.max_pool2d(x, 2), torch::max_pool2d(conv1->forward(x), 2)) in their place; else as built
+        built = [entry for entry in entries if entry[0] < forward.start()]
+        order = _forward_run(text, forward.end(), built, [entry for entry in entries if entry[0] >= forward.start()])
+        ran = order is not None and len(order) > len(built)
+        entries = [(0, layer) for layer in order] if order is not None else built
+    kept = [layer for _, layer in entries]
     if not kept and not network:
         kept = _declared(text, env)
-    return kept, network, bool(called)
+    return kept, network, bool(called) or ran
 
 
 def _in_prose(text: str, at: int) -> bool:

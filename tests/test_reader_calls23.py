@@ -139,6 +139,24 @@ network.addLayer(new BasicLayer(new ActivationSigmoid(), false, 2));""", "# laye
     "r nnet formula and size": ("fit <- nnet(kind ~ a + b + c + d + e, data = df, size = 6)", "# layers 5-6-1"),
     "haskell record of role-named sizes": (
         "model <- sample $ MLPSpec { inputFeatures = 5, hiddenFeatures0 = 13, outputFeatures = 2 }", "# layers 5-13-2"),
+    "libtorch: built by name, run in forward() with functional pools": ("""struct Net : torch::nn::Module {
+    Net() {
+        c1 = register_module("c1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 12, 5)));
+        c2 = register_module("c2", torch::nn::Conv2d(torch::nn::Conv2dOptions(12, 24, 3)));
+        f1 = register_module("f1", torch::nn::Linear(600, 7));
+    }
+    torch::Tensor forward(torch::Tensor x) {
+        x = torch::relu(torch::max_pool2d(c1->forward(x), 2));
+        x = torch::relu(torch::max_pool2d(c2->forward(x), 2));
+        return f1->forward(x.view({-1, 600}));
+    }
+    torch::nn::Conv2d c1{nullptr}, c2{nullptr};
+    torch::nn::Linear f1{nullptr};
+};""", "# layers Conv 5x5, 12 > MaxPool 2x2 > Conv 3x3, 24 > MaxPool 2x2 > Dense 7"),
+    "sizes named by constants, an activation last": ("""OBS = 6
+model = Chain(Dense(OBS, 32, relu),
+              Dense(32, 16, relu),
+              Dense(16, ACTIONS))""", "# layers 6-32-16-3"),
 }
 
 
