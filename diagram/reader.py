@@ -30,6 +30,9 @@ Pure functions, no state. What it reads:
   "and back to Y", "(loop)").
 - networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
   width, CNNs as a chain of labelled blocks;
+- networks written as layer-constructor calls in other languages and libraries (`diagram.reader_calls`:
+  Lua torch, Swift, JS, C#, Clojure, dlib, R, MXNet, Chainer, Gluon, tflearn, ...), where the code reader
+  reads nothing or leaves sizes out;
 - pipelines told as a chain of clauses (`diagram.reader_flow`): "reads text, then sends the result to
   a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
