@@ -924,6 +924,61 @@ def _role_sizes(text: str) -> list[int | None]:
     return [first, *hidden, last]
 
 
+_ROLE_COMMENT = re.compile(r"(?m)^(?P<code>[^#\n]{1,200}?)[ \t]*(?:#|//|--)[ \t]*(?P<comment>[^\n]{1,80})$")
+_LONE_INT = re.compile(r"(?<![\w.])\d{1,7}(?![\w.])")
+
+
+def _commented_sizes(text: str) -> list[int | None]:
+    """Layer sizes from code lines whose comments name their role (`5, #input layer`, `[[2, sig], [3,
+    sig]], #hidden layers`, `[6, sig], #output layer`); [] unless one input line, one output line
+    and hidden lines are found, in that order."""
+    roles: list[tuple[str, list[int]]] = []
+    for m in _ROLE_COMMENT.finditer(text):
+        comment = m.group("comment").lower()
+        role = "in" if re.search(r"\binput", comment) else "hidden" if re.search(r"\bhidden", comment) else \
+            "out" if re.search(r"\boutput", comment) else ""
+        numbers = [int(n) for n in _LONE_INT.findall(m.group("code"))]
+        if role and numbers:
+            roles.append((role, numbers))
+        if len(roles) > MAX_LAYERS:
+            return []
+    kinds = [role for role, _ in roles]
+    if kinds[:1] != ["in"] or kinds[-1:] != ["out"] or kinds.count("in") != 1 or kinds.count("out") != 1 or \
+            "hidden" not in kinds or len(roles[0][1]) != 1 or len(roles[-1][1]) != 1:
+        return []
+    return [roles[0][1][0], *(n for role, numbers in roles[1:-1] for n in numbers), roles[-1][1][0]]
+
+
+_CONV_ROLE = re.compile(r"(?i)^(?:(?P<count>num_?filters?|n_?filters?|filters|num_?kernels?|channels|out_?channels|conv_?filters?)|"
+                        r"(?P<kernel>filter_?size|kernel_?size|conv_?size|k_?size|kernel))_?(?:conv)?_?(?P<i>\d)$")
+_FC_ROLE = re.compile(r"(?i)^(?:fc|dense|fully_?connected|hidden)_?(?:size|units|neurons|nodes|dim)(?:_?(?P<i>\d))?$")
+
+
+def _role_blocks(text: str) -> Plan | None:
+    """A CNN told by its hyperparameter names (`filter_size1 = 5`, `num_filters1 = 16`,
+    `filter_size2 = 5`, `num_filters2 = 36`, `fc_size = 128`): a convolution per index in order, then
+    the dense layers; None unless two convolutions have their filter counts."""
+    env = _bindings(text)
+    convs: dict[int, dict[str, int]] = {}
+    dense: list[tuple[int, int]] = []
+    for name, value in env.items():
+        if not isinstance(value, int):
+            continue
+        conv = _CONV_ROLE.match(name)
+        if conv:
+            convs.setdefault(int(conv.group("i")), {})["count" if conv.group("count") else "kernel"] = value
+            continue
+        fc = _FC_ROLE.match(name)
+        if fc:
+            dense.append((int(fc.group("i") or 0), value))
+    if sum("count" in conv for conv in convs.values()) < 2:
+        return None
+    labels = [_label(Layer("conv", conv.get("count"), f"{conv['kernel']}x{conv['kernel']}" if "kernel" in conv else ""))
+              for _, conv in sorted(convs.items())]
+    labels += [_label(Layer("dense", size)) for _, size in sorted(dense)]
+    return Plan.chain(labels) if len(labels) <= MAX_PLAN_NODES else None
+
+
 def read_calls(text: str) -> Plan | None:
     """The plan of a network written as layer-constructor calls: a chain of labelled blocks when it
     has convolutions or pooling, else a dense net's sizes (input first, a size the text leaves
@@ -968,7 +1023,11 @@ def _plan(text: str, layers: list[Layer], network: list[int | None]) -> Plan | N
             return None
         return Plan.chain(labels)
     if not layers and not network:
-        network = _role_sizes(text)  # N_input = 3, N_hidden = 4, N_output = 2
+        network = _role_sizes(text) or _commented_sizes(text)  # N_input = 3, ...; "5,  # input layer"
+        if not network:
+            cnn = _role_blocks(text)  # filter_size1 = 5, num_filters1 = 16, fc_size = 128
+            if cnn is not None:
+                return cnn
     sizes = _dense_sizes(layers)
     named = sum(layer.kind in ("dense", "nodes") for layer in layers)
     if sizes is None or named < 2 and sum(s is not None for s in sizes) < 2 or len(sizes) < 2:

@@ -157,6 +157,16 @@ network.addLayer(new BasicLayer(new ActivationSigmoid(), false, 2));""", "# laye
 model = Chain(Dense(OBS, 32, relu),
               Dense(32, 16, relu),
               Dense(16, ACTIONS))""", "# layers 6-32-16-3"),
+    "arguments whose comments name their roles": ("""net = mylib.Spec(
+    7,                            # input layer
+    [[12, act.relu], [4, act.relu]],  # hidden layers
+    [3, act.softmax],             # output layer
+    0.05)""", "# layers 7-12-4-3"),
+    "a cnn told by its hyperparameter names": ("""kernel_size1 = 3
+num_filters1 = 8
+kernel_size2 = 5
+num_filters2 = 24
+fc_size = 64""", "# layers Conv 3x3, 8 > Conv 5x5, 24 > Dense 64"),
 }
 
 
@@ -189,6 +199,7 @@ class Net(nn.Module):
 @pytest.mark.parametrize("text", [
     "Dense(" + " " * 30000 + ")", "nn.Linear(4, 8)\n" + " " * 7000 + ".nOut(3)", "\t" * 9000 + "Dense(3)",
     "Layer(2)\n" + "    " * 1500 + "Layer(3)", "type: conv\n" * 800, "{ type: 'conv' " * 600,
+    ("x" * 199 + " # input\n") * 38, "1 # hidden\n" * 700, "num_filters1 = 1\n" * 500,
 ])
 def test_raw_text_with_long_blank_runs_reads_in_bounded_time(text):
     started = time.process_time()
