@@ -48,7 +48,7 @@ MAX_CALLS = 120  # calls looked at (named layer calls or not)
 _TOKEN = re.compile(r"(?<![\w$:/@-])[A-Za-z_$@][\w$.:/@-]{0,80}")  # (after a '.': a builder's next method)
 _GENERIC = re.compile(r"<[ \t]*[A-Za-z_][\w.]{0,20}[ \t]*>")
 _SEGMENTS = re.compile(r"::|[.:/@]")
-_CONV = re.compile(r"(?:separable|depthwise)?conv(?:olution|olutional)?(?:[123]d)?")
+_CONV = re.compile(r"(?:separable|depthwise)?conv(?:olution|olutional)?(?:[123]d)?(?:mm)?")
 _POOL = re.compile(r"(?P<kind>max|avg|average|mean|globalmax|globalavg|globalaverage|adaptivemax|adaptiveavg)?"
                    r"pool(?:ing)?(?:[123]d)?|subsampling")
 _DENSE = {"dense", "linear", "fullyconnected", "fullconnected", "fc", "fcnobias", "innerproduct", "affine",
@@ -71,7 +71,7 @@ def _kind(name: str, lua: bool = False) -> str:
     if last.lower() in ("builder", "new", "create") and len(parts) > 1:
         last = parts[-2]
     n = re.sub(r"[_\-$]", "", last.lower())
-    n = re.sub(r"options$", "", n)
+    n = re.sub(r"(?<=\w)(?:options|spec)$", "", n)
     if _NETWORK.fullmatch(n):
         return "network"
     for prefix in ("layer", "with", "spatial", "volumetric", "temporal", "new", "add", "nn"):
@@ -307,7 +307,7 @@ def _expr(text: str, env: Env) -> int | None:
 
 
 _PAIR = re.compile(r"=>|→|->")
-_SEQ = re.compile(r"^(?:c|vec!?|list|tuple|Array|array|intArrayOf|listOf|arrayOf|new[ \t]+int[ \t]*\[\][ \t]*)?[ \t]*"
+_SEQ = re.compile(r"^(?:c|vec!?|list|tuple|Array|array|intArrayOf|listOf|arrayOf|new[ \t]+int[ \t]*\[\][ \t]*|(?:new[ \t]+)?Shape)?[ \t]*"
                   r"([(\[{])")
 
 
@@ -461,6 +461,9 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
         kernel = _kernel_text(_first(keywords, _KERNEL_KEYS, env))
         tup = next((i for i, v in enumerate(slots) if _is_shape(v)), None)
         size = out_key if isinstance(out_key, int) else None
+        shape4 = _first(keywords, ("filtershape",), env)
+        if size is None and _is_shape(shape4) and len(shape4) == 4:  # type: ignore[arg-type]
+            size = shape4[3]  # type: ignore[index]  # Swift: filterShape: (5, 5, 1, 6)
         if pair is not None:
             size = size or pair[2]
             kernel = kernel or _kernel_text(slots[tup]) if tup is not None else kernel
@@ -748,7 +751,8 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
     seen = 0
     for m in _TOKEN.finditer(text):
         token = m.group().rstrip(".:/-@")
-        kind = _kind(token, lua)
+        kind = _kind(token, lua) or ("conv" if re.fullmatch(r"(?:dlib::)?con", token) and
+                                     re.match(r"<[ \t]*\d", text[m.end(): m.end() + 4]) else "")
         if not kind and not network and text.startswith("(", m.end()) and \
                 re.search(r"(?i)\bn?_?hidden", text[m.end(): m.end() + 300]):
             kind = "network"  # rwnn(y ~ ., data, n_hidden = c(20, 15)): any call stating its hidden sizes
@@ -791,8 +795,15 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
             parts, end = _split(text, at + skip + 1, ")")
             positional, keywords = _parts_args(parts)
         elif stripped[:1] == "<" and skip == 0 and re.match(r"<[ \t]*\d", text[at: at + 4]):
-            parts, end = _split(text, at + 1, ">", angle=True)  # dlib: fc<512, relu<...>>
-            positional, keywords = _parts_args(parts[:1])
+            parts, end = _split(text, at + 1, ">", angle=True)  # dlib: fc<512, relu<...>>, con<6,5,5,1,1, ...>
+            numbers = []
+            for part in parts:
+                if not re.fullmatch(r"\d{1,7}", part):
+                    break
+                numbers.append(part)
+            positional, keywords = numbers, {}
+            if kind == "conv" and len(numbers) >= 3:  # dlib con<filters, rows, cols, ...>
+                positional, keywords = [], {"filters": numbers[0], "kernelsize": f"({numbers[1]}, {numbers[2]})"}
         elif stripped[:1] == "<" and kind == "input":
             positional, keywords, end = [], {}, at  # dlib: input<matrix<float>>
         elif m.group().endswith(":") and stripped[:1] == "{" or stripped[:1] == ":" and text[at + skip + 1: at + skip + 4].lstrip()[:1] == "{":
@@ -1015,6 +1026,8 @@ def _read(text: str) -> tuple[Plan | None, bool]:
 def _plan(text: str, layers: list[Layer], network: list[int | None]) -> Plan | None:
     layers = _flatten_in_forward(text, layers)  # x = torch.flatten(x, 1) in forward()
     if any(layer.kind in ("conv", "pool") for layer in layers):
+        if len(layers) >= 2 and layers[-1].kind == "input" and layers[0].kind != "input":
+            layers = layers[::-1]  # written output first, the input innermost (dlib)
         shape = next((layer.shape for layer in layers if layer.kind == "input" and layer.shape), ())
         blocks = [layer if layer.kind != "nodes" else Layer("dense", layer.size) for layer in layers
                   if layer.kind not in ("input",)]

@@ -167,6 +167,18 @@ num_filters1 = 8
 kernel_size2 = 5
 num_filters2 = 24
 fc_size = 64""", "# layers Conv 3x3, 8 > Conv 5x5, 24 > Dense 64"),
+    "c++ dlib cnn: con/max_pool templates, input innermost": (
+        "using net = loss_multiclass_log<fc<7, relu<fc<40, max_pool<2,2,2,2,relu<con<12,3,3,1,1, "
+        "input<matrix<unsigned char>>>>>>>>>;", "# layers Conv 3x3, 12 > MaxPool 2x2 > Dense 40 > Dense 7"),
+    "swift cnn with filterShape": ("""var c = Conv2D<Float>(filterShape: (3, 3, 1, 10), activation: relu)
+var p = MaxPool2D<Float>(poolSize: (2, 2), strides: (2, 2))
+var f = Flatten<Float>()
+var d = Dense<Float>(inputSize: 13 * 13 * 10, outputSize: 4)""", "# layers Conv 3x3, 10 > MaxPool 2x2 > Flatten > Dense 4"),
+    "c# keras.net with a Shape": ("""var model = new Sequential();
+model.Add(new Dense(20, activation: "relu", input_shape: new Shape(11)));
+model.Add(new Dense(2, activation: "softmax"));""", "# layers 11-20-2"),
+    "haskell hasktorch specs": ("init :: IO MLP\ninit = MLP <$> sample (LinearSpec 30 9) <*> sample (LinearSpec 9 4)",
+                                "# layers 30-9-4"),
 }
 
 
