@@ -283,6 +283,14 @@ def test_hostile_code_reads_in_bounded_time(text):
     assert time.process_time() - started < 0.5
 
 
+def test_nested_blocks_expanded_many_times_read_in_bounded_time():
+    body = "    def blk(x):\n" + "        y = 1\n" * 400 + "        x = Dense(4)(x)\n" + "    blk(x)\n" * 12
+    text = ("class A(nn.Module):\n" + body + "A()\n" * 12)[:8000]
+    started = time.process_time()
+    read_request(text)
+    assert time.process_time() - started < 0.5
+
+
 def test_text_over_the_code_limit_reads_nothing():
     assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + "x = 1\n" * 1400) is None  # 8,400 characters
     assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + " " * 8000).line() == "# layers 4-8-2"  # blanks tidied
