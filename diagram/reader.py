@@ -30,6 +30,9 @@ Pure functions, no state. What it reads:
   "and back to Y", "(loop)").
 - networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
   width, CNNs as a chain of labelled blocks;
+- networks written as layer-constructor calls in other languages and libraries (`diagram.reader_calls`:
+  Lua torch, Swift, JS, C#, Clojure, dlib, R, MXNet, Chainer, Gluon, tflearn, ...), where the code reader
+  reads nothing or leaves sizes out;
 - pipelines told as a chain of clauses (`diagram.reader_flow`): "reads text, then sends the result to
   a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
@@ -57,6 +60,7 @@ from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_
                           read_plan_line)
 from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions
 from diagram.reader_clauses import read_clauses
+from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
@@ -156,11 +160,13 @@ def read_request(request: str) -> Plan | None:
             code = read_code(long) if long else None
         except ValueError:
             code = None
+        code = with_calls(code, text) if long else code  # layer calls in other languages and libraries
         return code if code is not None and fits(code) else None
     try:
         code = read_code(request, prose=read_dense_or_refused(request) or None)
     except ValueError:  # a structure no plan may state
         code = None
+    code = with_calls(code, text)  # layer calls in other languages and libraries (`diagram.reader_calls`)
     if code is not None:
         return code if fits(code) else None
     kind = request_kind(request)
