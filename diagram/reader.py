@@ -106,7 +106,7 @@ def _steps_or_prose(request: str) -> Plan | None:
         return chained
     steps = read_steps(request)
     steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
-    if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
+    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
     if steps is None or ("\n" in request and not steps.loops and any(len(label.split()) > 5 for label in steps.labels)):

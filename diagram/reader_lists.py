@@ -23,7 +23,7 @@ import unicodedata
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
 from diagram.reader_prose import _verb, mentions
-from diagram.reader_steps import read_chain
+from diagram.reader_steps import drawn_chain, read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -554,6 +554,9 @@ def read_lists(text: str) -> Plan | None:
     vertical = _vertical(lines)
     if vertical is not None:
         return vertical
+    drawn = drawn_chain(text)  # "[Camera] -> [Capture] -> Queue -> [API]" on a line of its own: the writer's diagram
+    if drawn is not None:
+        return drawn
     heads = _numbered_heads(lines)
     if heads and all(heads):
         return _plan([[x] for x in heads])

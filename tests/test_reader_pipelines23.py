@@ -1,0 +1,73 @@
+"""Pipelines as people write them (issue 21, release 4): boxes drawn on a line, asides that name a
+step, Mermaid nodes declared apart from their edges, bullets that are phrases, components named by
+role. Every text here is made up for the test (none is a corpus row)."""
+
+from __future__ import annotations
+
+import time
+
+from diagram.reader import read_request
+from diagram.reader_steps import drawn_chain
+
+
+def _labels(text: str) -> list[str]:
+    plan = read_request(text)
+    assert plan is not None, text
+    return list(plan.labels)
+
+
+def _edges(text: str) -> set[tuple[str, str]]:
+    plan = read_request(text)
+    assert plan is not None
+    labels = plan.labels
+    return {(labels[a], labels[b]) for a, b in plan.edges()} if hasattr(plan, "edges") else set()
+
+
+# ---- boxes drawn on a line, asides --------------------------------------------------------------
+
+def test_boxed_chain_under_a_title_reads_every_box():
+    text = ("# Orders (Go) + Redpanda + Postgres\n\n## Layout\n\n"
+            "[--- Checkout ---] --> [--- Redpanda ---] --> [--- Ledger ---] --> [--- Reports ---]\n\n"
+            "[------------------ Nomad ------------------]")
+    assert _labels(text) == ["Checkout", "Redpanda", "Ledger", "Reports"]
+
+
+def test_drawn_chain_beats_the_numbered_story_under_it():
+    text = ("## How it fits\n\n"
+            "    +--------+      +---------+      +--------+      +---------+\n"
+            "    | Scanner| ---> | Sorter  | ---> | Packer | ---> | Shipper |\n"
+            "    +--------+      +---------+      +--------+      +---------+\n\n"
+            "1. **Scanner** reads the barcode of every parcel\n"
+            "2. **Sorter** picks a lane for the parcel\n"
+            "3. **Packer** wraps it\n")
+    assert _labels(text) == ["Scanner", "Sorter", "Packer", "Shipper"]
+
+
+def test_a_short_aside_stays_with_its_step():
+    labels = _labels("The flow we run today:\n\n(Webhook → Worker → Queue → Worker (retries twice) → Parking lot)")
+    assert "Worker (retries twice)" in labels and labels[-1] == "Parking lot"
+    labels = _labels("### Flow\n\n```text\nTag (release) → Build Image → Scan Image → Publish\n```")
+    assert labels == ["Tag (release)", "Build Image", "Scan Image", "Publish"]
+
+
+def test_bracketed_boxes_keep_slashes_and_asides():
+    labels = _labels("Pipeline:\n\n[Phone / Tablet] -> [Gateway] -> Buffer -> [Scorer (rules+model)] -> Inbox")
+    assert labels == ["Phone / Tablet", "Gateway", "Buffer", "Scorer (rules+model)", "Inbox"]
+
+
+def test_a_bulleted_arrow_line_is_no_drawing():
+    assert drawn_chain("- if stale → refetch → store → answer") is None
+    assert drawn_chain("Then, we go a -> b -> c.") is None
+    assert drawn_chain("[A1] --> [B1] --> [C1]") is not None
+
+
+def test_run_order_asides_are_not_names():
+    assert _labels("intake -> parse, tag (in parallel) -> store") == ["Intake", "Parse", "Tag", "Store"]
+    assert _labels("queue -> sorter (step 2) -> bin (e.g. a crate) -> van") == ["Queue", "Sorter (step 2)", "Bin", "Van"]
+
+
+def test_drawn_chains_read_fast_at_the_limit():
+    text = ("[" + "x" * 50 + "] --> ") * 30 + "| y |"
+    started = time.process_time()
+    read_request(text[:2000])
+    assert time.process_time() - started < 0.5
