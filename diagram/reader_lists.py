@@ -31,6 +31,8 @@ MAX_ITEM_WORDS = 6
 _EDGE = re.compile(r"^\s*(?P<a>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*"
                    r"(?:-{2,3}>|={2,3}>|-\.+->|--\s*[^-\n>]{1,40}\s*-->|-->\|[^|\n]{0,40}\||->)\s*"
                    r"(?P<b>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*;?\s*$")
+_DECLARED = re.compile(r"^\s*(?P<id>[A-Za-z_][\w-]{0,59})\s*[\[({]{1,2}(?:\"(?P<q>[^\"\n]{1,120})\"|(?P<label>[^\]\)}\n]{1,120}))"
+                       r"[\]\)}]{1,2}\s*;?\s*$")
 _NODE = re.compile(r"^(?P<id>[^\s\[({]{1,60})\s*(?:[\[({]+(?P<label>[^\]\)}]{0,120})[\]\)}]+)?$")
 _VERTICAL = re.compile(r"^\s*(?:↓|⬇|⇓|⬇️|\||v|V)(?:[ \t]+(?:↓|⬇|⇓|⬇️|\||v|V)){0,7}\s*$|"
                        r"^\s*(?:\||↓)[ \t]+\([^()\n]{1,40}\)\s*$")  # "|  |  |" (a fan-out), "|  (binlog)" (an edge's words)
@@ -114,6 +116,15 @@ def _graph(lines: list[str]) -> Plan | None:
             edges.append((ends[0], ends[1]))
     if len(edges) < 2 or len(order) > MAX_PLAN_NODES:
         return None
+    for line in lines:  # 'ArgoCD["Argo CD\n(GitOps Controller)"]' on a line of its own: the label its edges use
+        node = _DECLARED.match(line)
+        if node and node.group("id") in names and names[node.group("id")] == node.group("id"):
+            shown = (node.group("q") or node.group("label")).replace("\\n", "\n").replace("<br>", "\n").replace("<br/>", "\n").split("\n")
+            label = shown[0].strip(" \"'()")
+            if label:
+                names[node.group("id")] = label
+                if len(shown) > 1:
+                    seconds[node.group("id")] = shown[1].strip(" \"'()")
     firsts = [names[nid].lower() for nid in order]
     for nid in order:  # "B[(Kafka\npayment_transactions)]", "E[(Kafka\nfraud_scored)]": the second line tells them apart
         if firsts.count(names[nid].lower()) > 1 and seconds.get(nid):

@@ -224,6 +224,18 @@ def _bullet_decisions(bullets: list[str]) -> list[list[str]] | None:
     return groups
 
 
+def _bullet_group(item: str) -> list[str]:
+    """A bullet's steps: names side by side ("BM25 and FAISS", "Kafka, Flink"), but a phrase whose later
+    parts are plain words ("Load and process data", "Train, evaluate, and save models", "Table and
+    structure preservation") is one step."""
+    parts = _split_group(item)
+    if len(parts) > 1 and any(p[:1].islower() for p in parts[1:]):
+        whole = _tidy(item.strip().strip(".;:"))
+        if whole and len(whole) <= 48:
+            return [whole]
+    return parts
+
+
 def _groups(text: str) -> list[list[str]] | None:
     original = _groups_original(text)
     if original:
@@ -233,7 +245,7 @@ def _groups(text: str) -> list[list[str]] | None:
                for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)]
     if len(bullets) >= 2:
         decided = _bullet_decisions(bullets)
-        return decided if decided is not None else [_split_group(b) for b in bullets]
+        return decided if decided is not None else [_bullet_group(b) for b in bullets]
     whole = flat = " ".join(lines)
     sep = _separator(flat)
     flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat

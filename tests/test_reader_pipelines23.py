@@ -71,3 +71,23 @@ def test_drawn_chains_read_fast_at_the_limit():
     started = time.process_time()
     read_request(text[:2000])
     assert time.process_time() - started < 0.5
+
+
+# ---- Mermaid nodes declared on their own lines, bullets that are phrases -------------------------
+
+def test_mermaid_nodes_declared_apart_from_their_edges_read_by_label():
+    text = ("```mermaid\ngraph LR\n    subgraph \"Shop\"\n        Web[\"Web Shop\\n(React)\"]\n"
+            "        Orders[\"Order Service\"]\n    end\n    Pay(\"Payment Provider\")\n    Mail[Mail Sender]\n\n"
+            "    Web --> Orders\n    Orders --> Pay\n    Pay --> Orders\n    Orders --> Mail\n```")
+    plan = read_request(text)
+    assert plan is not None
+    assert list(plan.labels) == ["Web Shop", "Order Service", "Payment Provider", "Mail Sender"]
+    assert plan.loops  # Payment Provider back to Order Service
+
+
+def test_bullet_phrases_are_one_step_and_names_side_by_side_are_two():
+    text = "This kit lets you:\n- Fetch and clean records\n- Score, rank, and store leads\n- Send digests via Mailgun"
+    assert _labels(text) == ["Fetch and clean records", "Score rank and store leads", "Send digests via Mailgun"]
+    text = "Stack:\n- Loader\n- BM25 and FAISS\n- Reranker"
+    plan = read_request(text)
+    assert plan is not None and plan.ranks[1] == ("BM25", "FAISS")
