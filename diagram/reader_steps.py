@@ -229,7 +229,8 @@ def _bullet_group(item: str) -> list[str]:
     parts are plain words ("Load and process data", "Train, evaluate, and save models", "Table and
     structure preservation") is one step."""
     parts = _split_group(item)
-    if len(parts) > 1 and any(p[:1].islower() for p in parts[1:]):
+    if len(parts) > 1 and any(p[:1].islower() for p in parts[1:]) and \
+            not re.search(r"\b(?:parallel|simultaneously|concurrently|both)\b", item, re.I):  # "train and evaluate (in parallel)"
         whole = _tidy(item.strip().strip(".;:"))
         if whole and len(whole) <= 48:
             return [whole]

@@ -91,3 +91,4 @@ def test_bullet_phrases_are_one_step_and_names_side_by_side_are_two():
     text = "Stack:\n- Loader\n- BM25 and FAISS\n- Reranker"
     plan = read_request(text)
     assert plan is not None and plan.ranks[1] == ("BM25", "FAISS")
+    assert read_request("Steps:\n- fetch\n- parse and score (in parallel)\n- store").ranks[1] == ("Parse", "Score")
