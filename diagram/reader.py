@@ -117,7 +117,8 @@ def _steps_or_prose(request: str) -> Plan | None:
         if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes or
                                   all(label.lower() in line for label in prose.labels)):
             return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
-    if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
+    arrows = re.search(r"-+>|→|⟶|=+>", request) is not None  # steps read off arrows win a tie with the prose
+    if steps is None or (prose is not None and (prose.n_nodes > steps.n_nodes or prose.n_nodes == steps.n_nodes and not arrows)):
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
         clauses = read_clauses(request)

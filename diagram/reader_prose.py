@@ -181,7 +181,72 @@ _NOT_A_NAME = re.compile(r"^(?:step|stage|phase|note|tip|important|warning|examp
                          r"^\d+$", re.I)
 
 
-def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
+# components named by their role ("the vector store", "a message broker", "the key generation service"):
+# a role noun that stands alone, or one that needs a word before it to name a component ("offline store",
+# "Order Service"); the words before it are kept up to two, from the last word that is no article,
+# preposition, pronoun or verb
+_ROLE_ALONE = (r"databases?|db|datastore|data[ \t]store|queues?|cache|message[ \t]broker|broker|buckets?|registry|"
+               r"data[ \t]warehouse|warehouse|data[ \t]lake|lakehouse|dashboards?|load[ \t]balancer|llm|dlq|cdn|"
+               r"crawler|indexer|scheduler|retriever|re-?ranker|embedder|orchestrator|collector|front-?end|"
+               r"dead[- ]letter[ \t]queue|object[ \t]storage|vector[ \t](?:store|database|db|index)|"
+               r"embedding[ \t]model|feature[ \t]store|model[ \t]registry|web[ \t]servers?|api[ \t]gateway")
+_ROLE_NAMED = (r"store|storage|services?|layer|api|apps?|application|topic|servers?|agent|workers?|"
+               r"processor|consumer|producer|engine|sensors?|devices?|clients?|handler")
+_ROLE = re.compile(rf"(?<![\w/-])(?P<m>(?:[A-Za-z][\w/+.-]{{0,20}}[ \t]){{0,2}})"
+                   rf"(?P<n>(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED}))(?![\w-])")
+_ROLE_NEEDS_WORD = re.compile(rf"(?i:{_ROLE_NAMED})")
+_ROLE_ALONE_RE = re.compile(rf"(?i:{_ROLE_ALONE})")
+# a step written after an arrow in a sentence ("Logstash -> Elasticsearch; Flink -> alerting"): a name
+_AFTER_ARROW = re.compile(r"(?:-+>|→|=>)[ \t]*(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2}?)"
+                          r"(?=[ \t]*(?:-+>|→|=>|[;,.)]|$))")
+_NOT_MODIFIER = frozenset("""a an the to in into from of for with by on at and or is are was were be its it their our
+    your my his her this that these those each every new same then which where when via as all any some one two three
+    both either via using through onto over under within per than also only not no so such other another more most
+    own up out off down back if while after before once here there what who how we they you i he she us them
+    let lets set sets get gets put uses use called named""".split())
+
+
+def _modifier_ok(word: str, ing: bool = True) -> bool:
+    w = word.lower()
+    return (w not in _NOT_MODIFIER and not _verb(w) and not w.endswith("ly") and (ing or not w.endswith("ing"))
+            and not (w.endswith("ed") and len(w) > 4 and w not in ("embed", "shared", "managed", "hosted")))
+
+
+def _role(m: re.Match) -> tuple[int, int, str] | None:
+    """(start, end, name) of a component named by its role, or None ("the service" alone names none)."""
+    words = m.group("m").split()
+    keep: list[str] = []
+    for w in reversed(words):
+        if not _modifier_ok(w) or w[:1].isdigit():
+            break
+        keep.insert(0, w)
+    noun = m.group("n")
+    if not keep and _ROLE_NEEDS_WORD.fullmatch(noun):
+        return None
+    if keep and keep[0][:1].isupper() and m.start() + m.group("m").find(keep[0]) == 0 and not _ROLE_NEEDS_WORD.fullmatch(noun):
+        keep = keep[1:]  # the sentence's first word is capitalised anyway
+    if not keep and _ROLE_NEEDS_WORD.fullmatch(noun):
+        return None
+    start = m.end() - len(noun) - sum(len(w) + 1 for w in keep)
+    return start, m.end(), " ".join(keep + [noun])
+
+
+def _modified(sentence: str, start: int, end: int, name: str) -> tuple[int, int, str]:
+    """A named component with the word before it that says which one ("ETL Lambda", "target S3 bucket",
+    "Summarizer Lambda function"): a capitalised or lower-case word that is no article, verb or preposition."""
+    if re.match(_PREFIX + r"(?=\S)", name) and re.match(_PREFIX, name).group():
+        return start, end, name
+    before = re.search(r"(?:^|[ \t(])(?P<w>[A-Za-z][\w-]{1,20})[ \t]$", sentence[max(0, start - 24): start])
+    if before is None or not _modifier_ok(before.group("w"), ing=False) or _NAMED.fullmatch(before.group("w")):
+        return start, end, name
+    w = before.group("w")
+    at = start - len(w) - 1
+    if at == 0 and w[:1].isupper() and not w.isupper():
+        return start, end, name  # the sentence's first word: capitalised anyway
+    return at, end, f"{w} {name}"
+
+
+def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
     words, and with `letters` single capital letters ("A before B and C")."""
@@ -204,6 +269,14 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
         if not any(a < m.end() and m.start() < b for a, b, _ in found) and len(name.split()) <= 4 \
                 and not _NOT_A_NAME.match(name):
             found.append((m.start(), m.end(), name))
+    found = [_modified(sentence, a, b, name) for a, b, name in found]  # "the ETL Lambda", "a target S3 bucket"
+    for m in _ROLE.finditer(sentence) if roles else ():  # "an offline store", "the key generation service"
+        role = _role(m)
+        if role is not None and not any(a < role[1] and role[0] < b for a, b, _ in found):
+            found.append(role)
+    for m in _AFTER_ARROW.finditer(sentence) if roles else ():
+        if not any(a < m.end("x") and m.start("x") < b for a, b, _ in found):
+            found.append((m.start("x"), m.end("x"), m.group("x")))
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
     for m in extra:
@@ -351,9 +424,11 @@ def _components(text: str) -> Plan | None:
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
     branches: list[int] = []  # rank indices of decisions' branches
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
+    # components named by role ("the vector store") count in a text that names services and tools (2+)
+    roles = len({m.group().lower() for m in _NAMED.finditer(text[:4000])}) >= 1
     for sentence in _SENTENCES.split(text.strip()):
         sentence = re.sub(r"^(?:[-•·>\s]|\*(?!\*))+", "", sentence.strip())  # "* **Client** sends ..." keeps its bold
-        names = _mentions(sentence, letters)
+        names = _mentions(sentence, letters, roles)
         loops_before = len(loops)
         cond = _IF.match(sentence)
         otherwise = _OTHERWISE.match(sentence)
@@ -370,6 +445,10 @@ def _components(text: str) -> Plan | None:
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
             key = _key(label)
+            if key not in seen and " " not in name and _ROLE_ALONE_RE.fullmatch(name):
+                # "the bucket" after "the S3 bucket", "the queue" after "an SQS queue": the same component
+                same = [k for k, lab in first_label.items() if lab.lower().endswith(" " + name.lower())]
+                key = same[-1] if same else key
             if key in seen:
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], first_label[key]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from diagram.reader import read_request
+from diagram.reader_prose import read_prose
 from diagram.reader_steps import drawn_chain
 
 
@@ -92,3 +93,41 @@ def test_bullet_phrases_are_one_step_and_names_side_by_side_are_two():
     plan = read_request(text)
     assert plan is not None and plan.ranks[1] == ("BM25", "FAISS")
     assert read_request("Steps:\n- fetch\n- parse and score (in parallel)\n- store").ranks[1] == ("Parse", "Score")
+
+
+# ---- components named by role or with a word that says which one ---------------------------------
+
+def test_components_named_by_role_are_steps_in_a_text_that_names_tools():
+    text = ("Click events arrive in Kafka. Flink writes them to an offline store; Airflow copies the features into an "
+            "online database, and the ranking service reads them from there.")
+    labels = [x.lower() for x in read_prose(text).labels]
+    for want in ("offline store", "online database", "ranking service"):
+        assert any(want in x for x in labels), (want, labels)
+
+
+def test_roles_stay_out_of_a_story_that_names_no_tools():
+    text = ("The clerk checks the form. If the form is complete, the clerk stamps it and the service desk files it. "
+            "Otherwise the clerk returns the form to the applicant.")
+    plan = read_request(text)
+    assert plan is None or not any(x.lower() == "service desk" for x in plan.labels)
+
+
+def test_a_word_before_a_service_says_which_one():
+    text = ("Photos land in the raw S3 bucket. An Ingest Lambda resizes them and writes them to the thumbnail S3 bucket; "
+            "a Notify Lambda posts a message to SNS.")
+    labels = _labels(text)
+    assert labels[:2] == ["raw S3 bucket", "Ingest Lambda"]
+    assert "thumbnail S3 bucket" in labels and "Notify Lambda" in labels
+
+
+def test_the_bucket_again_is_the_same_bucket():
+    text = "Uploads go to the S3 bucket, which triggers Lambda. Lambda calls Rekognition and writes the tags back into the bucket."
+    plan = read_prose(text)
+    assert list(plan.labels) == ["S3 bucket", "Lambda", "Rekognition"] and plan.loops == ((2, 0),)
+
+
+def test_role_nouns_read_fast_at_the_limit():
+    text = ("Kafka feeds the the the online store service layer queue " * 40)[:2000]
+    started = time.process_time()
+    read_request(text)
+    assert time.process_time() - started < 0.5
