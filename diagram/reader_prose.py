@@ -141,7 +141,10 @@ def _key(label: str) -> str:
     """The same component however it is written: 'AWS Lambda function' and 'lambda' are one step."""
     key = label.lower()
     for _ in range(2):
-        key = _KEY_NOISE.sub("", key)
+        shorter = _KEY_NOISE.sub("", key)
+        if shorter != key and not _NAMED.search(shorter):
+            break  # "online database" and "online store" are two components; "Lambda function" is Lambda
+        key = shorter
     return key
 
 
@@ -189,11 +192,12 @@ _ROLE_ALONE = (r"databases?|db|datastore|data[ \t]store|queues?|cache|message[ \
                r"data[ \t]warehouse|warehouse|data[ \t]lake|lakehouse|dashboards?|load[ \t]balancer|llm|dlq|cdn|"
                r"crawler|indexer|scheduler|retriever|re-?ranker|embedder|orchestrator|collector|front-?end|"
                r"dead[- ]letter[ \t]queue|object[ \t]storage|vector[ \t](?:store|database|db|index)|"
-               r"embedding[ \t]model|feature[ \t]store|model[ \t]registry|web[ \t]servers?|api[ \t]gateway")
+               r"embedding[ \t]model|feature[ \t]store|model[ \t]registry|web[ \t]servers?|api[ \t]gateway|clients?")
 _ROLE_NAMED = (r"store|storage|services?|layer|api|apps?|application|topic|servers?|agent|workers?|"
-               r"processor|consumer|producer|engine|sensors?|devices?|clients?|handler")
+               r"processor|consumer|producer|engine|sensors?|devices?|handler")
 _ROLE = re.compile(rf"(?<![\w/-])(?P<m>(?:[A-Za-z][\w/+.-]{{0,20}}[ \t]){{0,2}})"
-                   rf"(?P<n>(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED}))(?![\w-])")
+                   rf"(?P<n>(?:(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED}))(?:[ \t](?:(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED})))?)"
+                   r"(?![\w-])")
 _ROLE_NEEDS_WORD = re.compile(rf"(?i:{_ROLE_NAMED})")
 _ROLE_ALONE_RE = re.compile(rf"(?i:{_ROLE_ALONE})")
 # a step written after an arrow in a sentence ("Logstash -> Elasticsearch; Flink -> alerting"): a name

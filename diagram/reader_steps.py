@@ -229,7 +229,7 @@ def _bullet_group(item: str) -> list[str]:
     parts are plain words ("Load and process data", "Train, evaluate, and save models", "Table and
     structure preservation") is one step."""
     parts = _split_group(item)
-    if len(parts) > 1 and any(p[:1].islower() for p in parts[1:]) and \
+    if len(parts) > 1 and any(w[:1].islower() for w in " ".join(parts).split()[1:]) and \
             not re.search(r"\b(?:parallel|simultaneously|concurrently|both)\b", item, re.I):  # "train and evaluate (in parallel)"
         whole = _tidy(item.strip().strip(".;:"))
         if whole and len(whole) <= 48:
@@ -243,7 +243,8 @@ def _groups(text: str) -> list[list[str]] | None:
         return original
     lines = [ln for ln in (x.strip() for x in text.splitlines()) if ln]
     bullets = [re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I)
-               for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)]
+               for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)
+               and not re.match(r"^(?:\*\*|__|--)", ln)]  # "**Role:** ...", "---": emphasis or a rule, no bullet
     if len(bullets) >= 2:
         decided = _bullet_decisions(bullets)
         return decided if decided is not None else [_bullet_group(b) for b in bullets]

@@ -131,3 +131,23 @@ def test_role_nouns_read_fast_at_the_limit():
     started = time.process_time()
     read_request(text)
     assert time.process_time() - started < 0.5
+
+
+def test_two_roles_with_one_word_are_two_components():
+    text = ("An online store serves features to Redis clients. Spark writes them to an offline store, then Airflow "
+            "loads them into an online database.")
+    labels = [x.lower() for x in read_prose(text).labels]
+    assert "online store" in labels and "online database" in labels and "offline store" in labels
+
+
+def test_role_nouns_in_a_row_are_one_name():
+    labels = [x.lower() for x in read_prose("Kafka feeds Flink, which pushes results over WebSocket to a live "
+                                            "frontend dashboard.").labels]
+    assert "live frontend dashboard" in labels
+
+
+def test_bold_lead_in_is_no_bullet_and_phrases_stay_whole():
+    text = ("# Churn Kit\n\n**Audience:** Data team – Growth\n\nThe repo covers:\n- data loading & cleanup\n"
+            "- model fitting & scoring\n- Streamlit app for review\n- Docker build and CI checks")
+    assert _labels(text) == ["Data loading & cleanup", "Model fitting & scoring", "Streamlit app for review",
+                             "Docker build and CI checks"]
