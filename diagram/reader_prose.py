@@ -207,7 +207,12 @@ _NOT_MODIFIER = frozenset("""a an the to in into from of for with by on at and o
     your my his her this that these those each every new same then which where when via as all any some one two three
     both either via using through onto over under within per than also only not no so such other another more most
     own up out off down back if while after before once here there what who how we they you i he she us them
-    let lets set sets get gets put uses use called named""".split())
+    let lets set sets get gets put uses use used called named see like grant via per etc participant such
+    small simple lightweight special custom existing given whole entire full incoming outgoing""".split())
+# lower-case words that say which one of a named component ("the target S3 bucket", "a second Lambda")
+_WHICH = frozenset("""source target destination input output raw processed first second third primary secondary
+    producer consumer upstream downstream main backup staging landing curated private public internal external local
+    remote central shared dedicated separate another origin sink ingest ingestion export import""".split())
 
 
 def _modifier_ok(word: str, ing: bool = True) -> bool:
@@ -240,10 +245,12 @@ def _modified(sentence: str, start: int, end: int, name: str) -> tuple[int, int,
     "Summarizer Lambda function"): a capitalised or lower-case word that is no article, verb or preposition."""
     if re.match(_PREFIX + r"(?=\S)", name) and re.match(_PREFIX, name).group():
         return start, end, name
-    before = re.search(r"(?:^|[ \t(])(?P<w>[A-Za-z][\w-]{1,20})[ \t]$", sentence[max(0, start - 24): start])
+    before = re.search(r"(?:^|[ \t(])(?P<w>[A-Za-z][\w/-]{1,20})[ \t]$", sentence[max(0, start - 24): start])
     if before is None or not _modifier_ok(before.group("w"), ing=False) or _NAMED.fullmatch(before.group("w")):
         return start, end, name
     w = before.group("w")
+    if w[:1].islower() and w.lower() not in _WHICH:
+        return start, end, name  # "grant Athena", "small Node.js": a word of the sentence, not the component's name
     at = start - len(w) - 1
     if at == 0 and w[:1].isupper() and not w.isupper():
         return start, end, name  # the sentence's first word: capitalised anyway
