@@ -496,3 +496,64 @@ def _components(text: str) -> Plan | None:
     ids = {label: i for i, label in enumerate(plan.labels)}
     back = tuple(sorted({(ids[a], ids[b]) for a, b in loops if a in ids and b in ids and ids[b] < ids[a]}))
     return Plan.steps(plan.ranks, back) if back else plan
+
+
+# ---- a check told in a pipeline's text ------------------------------------------------------------------
+
+# "if the gate fails", "only when the price changes", "when unsure", "whether the range is permitted":
+# a condition; "if you wish", "if any", "if needed" are none
+_CHECK = re.compile(r"\b(?:(?:only[ \t]+)?(?:if|unless|whether)|only[ \t]+when|in[ \t]+case)[ \t]+(?!(?:you|any|needed|"
+                    r"necessary|desired|required|applicable|so|possible|available|wanted|present)\b)"
+                    r"(?P<c>[^,.;:!?()\n>→]{3,60})|"
+                    r"\bwhen[ \t]+(?P<w>[^,.;:!?()\n]{0,40}?\b(?:fails?|failed|errors?|unsure|invalid|exceeds?|drops?|"
+                    r"changes?|detected|degrad\w+|not)\b[^,.;:!?()\n]{0,30})|"
+                    r"\b(?P<f>(?:the[ \t]+)?[A-Za-z\"'][\w\"']{1,20}[ \t]+fails)\b", re.I)
+_STEM_STOP = frozenset("the a an and or of to in on for with by from into at as its it is are be via then".split())
+
+
+def _stems(text: str) -> list[str]:
+    return [w[:5] for w in re.findall(r"[a-z0-9]{3,}", text.lower()) if w not in _STEM_STOP]
+
+
+def with_checks(plan: Plan | None, text: str) -> Plan | None:
+    """A plain chain of steps whose text states a check ("If the gate fails, the pipeline aborts", "Escalates
+    to humans when unsure", "updates the database only when the price changes"): a "C?" decision before the
+    step the check guards, its other branch going past it ("Else: continue"). The step is the one the
+    sentence opens with when it says what that step does under the condition, else the step after the last
+    one the sentence names before the condition. One check a plan; a plan with a branch, loop or lane, or a
+    text with no such check, as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or any(len(r) != 1 for r in plan.ranks) \
+            or plan.n_nodes < 2 or plan.n_nodes + 2 > MAX_PLAN_NODES:
+        return plan
+    labels = [rank[0] for rank in plan.ranks]
+    if any(label.endswith("?") or label == ELSE_CONTINUE or re.search(r"(?i)\b(?:if|whether)\b", label) for label in labels):
+        return plan  # a step that states its check itself ("Check if value > threshold") is drawn as written
+    stems = [set(_stems(label)) for label in labels]
+    for sentence in _SENTENCES.split(_unwrap(text or "")[:4000]):
+        check = _CHECK.search(sentence)
+        if check is None:
+            continue
+        cond = check.group("c") or check.group("w") or check.group("f")
+        before = sentence[: check.start()].lower()
+        after = sentence[check.end():]
+        guarded = None
+        if re.match(r"\s*,\s*\S", after):  # "if C, Y": the step Y names
+            then = set(_stems(after))
+            guarded = next((k for k, want in enumerate(stems) if k and want and want <= then), None)
+            before = sentence[: check.end()].lower()
+        else:  # "X when C", "Escalates to humans when unsure": the step the sentence opens with
+            opening = set(_stems(" ".join(re.sub(r"^[\s\-*•#>\d.)]+", "", sentence).split()[:4])))
+            guarded = next((k for k, want in enumerate(stems)
+                            if k and want and len(want & opening) >= max(1, (len(want) + 1) // 2)), None)
+        if guarded is None:  # "... the Lambda function checks if X": past the last step named before the check
+            named = [(max(before.rfind(w) for w in want), k) for k, want in enumerate(stems)
+                     if want and any(w in before for w in want)]
+            if not named:
+                continue
+            guarded = max(named)[1] + 1
+        if guarded >= len(labels):
+            continue
+        ranks = [[x] for x in labels[:guarded]] + [[step_label(_question(cond))], [labels[guarded], ELSE_CONTINUE]] \
+            + [[x] for x in labels[guarded + 1:]]
+        return Plan.steps(ranks)
+    return plan

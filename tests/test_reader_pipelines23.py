@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 
 from diagram.reader import read_request
-from diagram.reader_prose import read_prose
+from diagram.plan import Plan
+from diagram.reader_prose import read_prose, with_checks
 from diagram.reader_steps import drawn_chain
 
 
@@ -113,11 +114,11 @@ def test_roles_stay_out_of_a_story_that_names_no_tools():
 
 
 def test_a_word_before_a_service_says_which_one():
-    text = ("Photos land in the raw S3 bucket. An Ingest Lambda resizes them and writes them to the thumbnail S3 bucket; "
+    text = ("Photos land in the raw S3 bucket. An Ingest Lambda resizes them and writes them to the output S3 bucket; "
             "a Notify Lambda posts a message to SNS.")
     labels = _labels(text)
     assert labels[:2] == ["raw S3 bucket", "Ingest Lambda"]
-    assert "thumbnail S3 bucket" in labels and "Notify Lambda" in labels
+    assert "output S3 bucket" in labels and "Notify Lambda" in labels
 
 
 def test_the_bucket_again_is_the_same_bucket():
@@ -151,3 +152,38 @@ def test_bold_lead_in_is_no_bullet_and_phrases_stay_whole():
             "- model fitting & scoring\n- Streamlit app for review\n- Docker build and CI checks")
     assert _labels(text) == ["Data loading & cleanup", "Model fitting & scoring", "Streamlit app for review",
                              "Docker build and CI checks"]
+
+
+# ---- a check told in a pipeline's text --------------------------------------------------------------
+
+def _decision(plan) -> tuple[str, tuple[str, ...]] | None:
+    """(the decision's label, the rank after it) of a plan, or None."""
+    for k, rank in enumerate(plan.ranks[:-1]):
+        if len(rank) == 1 and rank[0].endswith("?"):
+            return rank[0], plan.ranks[k + 1]
+    return None
+
+
+def test_if_c_then_y_puts_the_check_before_y():
+    chain = Plan.steps([["Lint"], ["Unit tests"], ["Publish wheel"], ["Announce"]])
+    text = "We lint, then run the unit tests. If the unit tests fail, the wheel is not published and we stop."
+    decision = _decision(with_checks(chain, text))
+    assert decision == ("The unit tests fail?", ("Publish wheel", "Else: continue"))
+    text = "We lint, then run the unit tests, then publish the wheel. If the gate fails, the whole run aborts."
+    assert with_checks(chain, text) == chain  # no step named in or before the check
+
+
+def test_a_step_that_runs_only_when_something_holds_gets_a_check_before_it():
+    text = "What the bot does:\n1. Reads new tickets\n2. Tags them by topic\n3. Pages the on-call engineer when unsure"
+    plan = read_request(text)
+    decision = _decision(plan)
+    assert decision is not None and decision[0] == "Unsure?"
+    assert decision[1][0].startswith("Pages the on-call engineer")
+
+
+def test_no_check_without_a_condition_and_none_for_a_step_that_states_its_own():
+    plan = read_request("read sensor -> Check if level > limit -> raise alarm")
+    assert plan is not None and _decision(plan) is None and plan.n_nodes == 3
+    plan = read_request("Orders land in Kafka. Flink enriches them and writes to ClickHouse; Grafana shows them. "
+                        "If you want, you can swap Grafana for Superset.")
+    assert plan is not None and _decision(plan) is None
