@@ -61,7 +61,7 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
-from diagram.reader_prose import read_prose, with_checks
+from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
@@ -191,6 +191,7 @@ def read_request(request: str) -> Plan | None:
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
         plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain
+        plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
     return plan if plan is not None and fits(plan) else None
 
 

@@ -557,3 +557,27 @@ def with_checks(plan: Plan | None, text: str) -> Plan | None:
             + [[x] for x in labels[guarded + 1:]]
         return Plan.steps(ranks)
     return plan
+
+
+_FEEDBACK = re.compile(r"(?i)\bre-?train\w*|\bfeedback[ \t]+loops?\b|\bcontinuous[ \t]+(?:improvement|training|learning)\b")
+_TRAINING = re.compile(r"(?i)(?<!re)(?<!re-)\btrain\w*")
+
+
+def with_feedback(plan: Plan | None, text: str) -> Plan | None:
+    """An ML lifecycle whose last stage retrains or closes a feedback loop ("Retraining: triggered when drift is
+    detected", "Continuous improvement" over "- Feedback loops from production"): a loop from that stage
+    back to the training stage (else the first). Only for a plan with no loop whose stage names it (or the
+    text under a last stage's heading says it); else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or plan.n_nodes < 3:
+        return plan
+    labels = list(plan.labels)
+    last = max((k for k, label in enumerate(labels) if _FEEDBACK.search(label)), default=None)
+    if last is None:  # "## 7. Continuous improvement\n- Feedback loops from production": the last stage's body
+        tail = (text or "")[-600:]
+        final = labels[-1]
+        at = tail.lower().rfind(final.lower())
+        last = len(labels) - 1 if at >= 0 and _FEEDBACK.search(tail[at:]) and len(labels) >= 4 else None
+    if last is None or last < 2:
+        return plan
+    back = next((k for k in range(last) if _TRAINING.search(labels[k])), 0)
+    return Plan.steps(plan.ranks, ((last, back),))

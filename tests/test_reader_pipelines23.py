@@ -8,7 +8,7 @@ import time
 
 from diagram.reader import read_request
 from diagram.plan import Plan
-from diagram.reader_prose import read_prose, with_checks
+from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import drawn_chain
 
 
@@ -187,3 +187,16 @@ def test_no_check_without_a_condition_and_none_for_a_step_that_states_its_own():
     plan = read_request("Orders land in Kafka. Flink enriches them and writes to ClickHouse; Grafana shows them. "
                         "If you want, you can swap Grafana for Superset.")
     assert plan is not None and _decision(plan) is None
+
+
+def test_a_last_stage_that_retrains_loops_back_to_training():
+    text = ("# Model lifecycle\n\n## 1. Data intake\n- Pull events\n\n## 2. Training\n- Fit the model\n\n"
+            "## 3. Serving\n- Expose an endpoint\n\n## 4. Watching\n- Dashboards\n\n## 5. Upkeep\n"
+            "- Feedback loops from users\n- Retrain monthly")
+    plan = read_request(text)
+    assert plan is not None and list(plan.labels)[-1] == "Upkeep"
+    assert plan.loops == ((4, 1),)  # Upkeep -> Training
+    chain = Plan.steps([["Data"], ["Features"], ["Training"], ["Deploy"], ["Retraining"]])
+    assert with_feedback(chain, "").loops == ((4, 2),)
+    plain = Plan.steps([["Data"], ["Features"], ["Training"], ["Deploy"]])
+    assert with_feedback(plain, "Data, features, training, deploy.") == plain
