@@ -75,6 +75,9 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 
 # ---- both -------------------------------------------------------------------------------------
 
+_STAGE_TABLE = re.compile(r"(?im)^[ \t]*\|[ \t]*(?:#[ \t]*\|[ \t]*)?(?:stage|step|phase)s?[ \t]*\|")
+
+
 def request_kind(request: str) -> str:
     """'cnn', 'dense' or 'flow': what the request most likely asks for.
 
@@ -85,6 +88,8 @@ def request_kind(request: str) -> str:
     request = clean(request) or ""
     if _CNN.search(request) and not ORIGINAL.match(unwrap(request)):
         return "cnn"
+    if _STAGE_TABLE.search(request):  # "| Stage | What happens |": a table of a pipeline's stages, not of layers
+        return "flow"
     text = normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", unwrap(request))
     if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense_or_refused(request) is not None:

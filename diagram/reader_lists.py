@@ -255,6 +255,16 @@ def _short_lines(lines: list[str]) -> list[str]:
     return best if 3 <= len(best) <= 15 and len(best) < len(lines) and opens <= 1 and told else []
 
 
+def _only_short_lines(lines: list[str]) -> list[str]:
+    """3-15 lines that are all short names of stages ("Quality Control / Alignment / Deduplication / ..."):
+    each at most 5 words, opening with a capital, with no sentence punctuation, bullet or markup; else []."""
+    if not 3 <= len(lines) <= 15:
+        return []
+    ok = all(len(ln.split()) <= 5 and ln.strip()[:1].isupper() and not re.search(r"[.:;!?,]$|^#|[|=<>→]", ln.strip())
+             and not _BULLET.match(ln) for ln in lines)
+    return [ln.strip() for ln in lines] if ok else []
+
+
 def _emoji_heads(lines: list[str]) -> list[str]:
     heads = []
     for ln in lines:
@@ -574,11 +584,11 @@ def read_lists(text: str) -> Plan | None:
     done = [_verb_cut(x) for x in _verb_items(lines)]
     if done and all(done):
         return _plan([[x] for x in done])
-    for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines),
-                               _short_lines(lines))):
+    for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _only_short_lines(lines),
+                               _emoji_heads(lines), _short_lines(lines))):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
-            return _over_weak(text) or _plan([[x] for x in items]) if k >= 3 else _plan([[x] for x in items])
+            return _over_weak(text) or _plan([[x] for x in items]) if k >= 4 else _plan([[x] for x in items])
     flat = " ".join(ln.strip() for ln in lines)
     marks = list(_INLINE_NUMBERED.finditer(flat))
     if len(marks) >= 3:

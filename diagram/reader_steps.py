@@ -314,6 +314,7 @@ _CHAIN_HEAD = re.compile(r"[(\[{]|[:;,.!?](?:\s|$)|\s[-–—]\s")
 _CHAIN_TAIL = re.compile(r"[()\[\]{}]|[:;,.!?](?:\s|$)|\s[-–—]\s")
 MAX_CHAIN_ITEM_WORDS = 4
 _BOXED = re.compile(r"^\s*(?:\(?\[|\|)\s*[-=~*]{0,8}\s*(?P<x>[^\[\]|\n]{1,60}?)\s*[-=~*]{0,8}\s*(?:\]\)?|\|)\s*$")
+_BOX_ROW = re.compile(r"(?:\[[^\[\]\n]{1,60}\][ \t]*){3,12}")
 _NAME_ASIDE = re.compile(r"[^()\[\]{}]{1,40}\([^()]{1,24}\)\s*$")  # "Lambda (fails 3 times)"
 _DRAWN_REST = re.compile(r"[\s\[\](){}|+*=~^`.-]+")  # what may stand around a drawn chain: boxes, rules
 _ASIDE_END = re.compile(r"\s*\([^()]{1,24}\)\s*$")
@@ -344,7 +345,8 @@ def _chains(text: str) -> tuple[list[list[str]] | None, str, bool]:
     where = ""
     whole = False
     for line in text.splitlines():
-        parts = _CHAIN_ARROW.split(line)
+        boxes = _BOX_ROW.fullmatch(line.strip())  # "[Upload] [Scan + store] [OCR]": boxes side by side, no arrows
+        parts = _CHAIN_ARROW.split(line) if boxes is None else [f"[{b}]" for b in re.findall(r"\[([^\[\]]{1,60})\]", line)]
         if len(parts) < 3 or len(parts) <= len(best):
             continue
         parts = [_BOXED.sub(r"\g<x>", p) for p in parts]  # "[App Logs]", "[--- Kafka ---]", "| MariaDB |": a box
@@ -354,8 +356,8 @@ def _chains(text: str) -> tuple[list[list[str]] | None, str, bool]:
         if not _NAME_ASIDE.match(tail):
             parts[-1] = _CHAIN_TAIL.split(tail, maxsplit=1)[0]
         items = [_tidy(p) for p in parts]
-        if all(items) and all(len(_ASIDE.sub("", x).split()) <= MAX_CHAIN_ITEM_WORDS and len(x) <= 40
-                              and not _CHAIN_TAIL.search(_ASIDE.sub("", x)) for x in items):
+        if all(items) and all(len(_ASIDE.sub("", x).split()) <= MAX_CHAIN_ITEM_WORDS + 2 * (boxes is not None) and len(x) <= 40
+                              and (boxes is not None or not _CHAIN_TAIL.search(_ASIDE.sub("", x))) for x in items):
             best, where = items, line
             whole = not re.match(r"\s*(?:[-*•·]|\d{1,2}[.)])\s", line) and \
                 not _DRAWN_REST.sub("", head[: len(head) - len(parts[0])]) and \

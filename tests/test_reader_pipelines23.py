@@ -200,3 +200,24 @@ def test_a_last_stage_that_retrains_loops_back_to_training():
     assert with_feedback(chain, "").loops == ((4, 2),)
     plain = Plan.steps([["Data"], ["Features"], ["Training"], ["Deploy"]])
     assert with_feedback(plain, "Data, features, training, deploy.") == plain
+
+
+# ---- stage names on lines of their own, a table of stages, boxes side by side --------------------
+
+def test_a_section_of_short_stage_lines_reads_every_line():
+    text = ("### From reads to report\nThe assembly pipeline runs a series of steps on every sample.\n"
+            "#### Steps\nTrimming\nAssembly\nPolishing\nBinning Of Contigs\nAnnotation")
+    assert _labels(text) == ["Trimming", "Assembly", "Polishing", "Binning Of Contigs", "Annotation"]
+
+
+def test_a_table_of_stages_is_a_pipeline_even_with_units_and_dates():
+    text = ("Four stages.\n| Stage | What happens | Pitfalls |\n|---|---|---|\n| 1. Receive | Upload, mail | 03/05/24 dates |\n"
+            "| 2. Parse | OCR, units | Rotated pages |\n| 3. Check | Totals, units | Rounding |\n| 4. Post | ERP entry | Duplicates |")
+    assert _labels(text) == ["Receive", "Parse", "Check", "Post"]
+
+
+def test_boxes_side_by_side_read_as_a_chain():
+    plan = drawn_chain("Layout\n[Intake form] [Spam filter + dedupe] [Triage: rules + ML] [Ticket queue]")
+    assert plan is not None
+    assert list(plan.labels) == ["Intake form", "Spam filter + dedupe", "Triage: rules + ML", "Ticket queue"]
+    assert drawn_chain("[a] [b]") is None
