@@ -257,6 +257,24 @@ def _modified(sentence: str, start: int, end: int, name: str) -> tuple[int, int,
     return at, end, f"{w} {name}"
 
 
+_NAME_ASIDE = re.compile(r"[ \t]*\((?P<a>[^()\n]{1,24})\)")
+
+
+def _with_asides(sentence: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Each name with the short aside that follows it ("MQTT broker (Mosquitto)", "S3 (Raw Videos)",
+    "NodeMCU (ESP8266)"), a name inside such an aside no step of its own; e.g./i.e./see asides stay out."""
+    out = []
+    for a, b, name in found:
+        aside = _NAME_ASIDE.match(sentence, b)
+        if aside and not re.match(r"(?i)\s*(?:e\.g|i\.e|see|in parallel|optional|\d{1,2}$)", aside.group("a")) \
+                and len(name) + len(aside.group()) <= 40:
+            out.append((a, aside.end(), f"{name} ({' '.join(aside.group('a').split())})"))
+        else:
+            out.append((a, b, name))
+    return [(a, b, name) for a, b, name in out
+            if not any((c, d) != (a, b) and c <= a and b <= d for c, d, _ in out)]
+
+
 def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
@@ -288,6 +306,7 @@ def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list
     for m in _AFTER_ARROW.finditer(sentence) if roles else ():
         if not any(a < m.end("x") and m.start("x") < b for a, b, _ in found):
             found.append((m.start("x"), m.end("x"), m.group("x")))
+    found = _with_asides(sentence, found)  # "MQTT broker (Mosquitto)", "Elastic Container Service (ECS)"
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
     for m in extra:
@@ -455,7 +474,8 @@ def _components(text: str) -> Plan | None:
         previous_new = False  # whether the name before this one in the sentence was a new step
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
-            key = _key(label)
+            inner = re.fullmatch(r"(?P<n>.+?) \((?P<a>[^()]+)\)", label)
+            key = _key(inner.group("n")) if inner else _key(label)  # "MQTT broker (Mosquitto)" is the MQTT broker
             if key not in seen and " " not in name and _ROLE_ALONE_RE.fullmatch(name):
                 # "the bucket" after "the S3 bucket", "the queue" after "an SQS queue": the same component
                 same = [k for k, lab in first_label.items() if lab.lower().endswith(" " + name.lower())]
@@ -478,6 +498,9 @@ def _components(text: str) -> Plan | None:
                 ranks.append([label])
             seen[key] = len(ranks) - 1
             first_label[key] = label
+            if inner and _key(inner.group("a")) not in seen:  # ... and Mosquitto named again later is it too
+                seen[_key(inner.group("a"))] = len(ranks) - 1
+                first_label[_key(inner.group("a"))] = label
             previous_new = True
         named_ranks = sorted({seen[k] for k in (_key(step_label(n)) for n, _ in names) if k in seen})
         if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2:

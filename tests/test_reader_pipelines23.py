@@ -221,3 +221,11 @@ def test_boxes_side_by_side_read_as_a_chain():
     assert plan is not None
     assert list(plan.labels) == ["Intake form", "Spam filter + dedupe", "Triage: rules + ML", "Ticket queue"]
     assert drawn_chain("[a] [b]") is None
+
+
+def test_a_named_component_keeps_its_aside_and_the_aside_is_no_second_step():
+    plan = read_prose("Sensors publish to the MQTT broker (Mosquitto). Telegraf reads from Mosquitto and writes to "
+                      "InfluxDB; Grafana shows the charts.")
+    assert list(plan.labels) == ["MQTT broker (Mosquitto)", "Telegraf", "InfluxDB", "Grafana"]
+    plan = read_prose("Images go to Amazon S3 (e.g. a raw prefix). Lambda resizes them and writes to DynamoDB.")
+    assert list(plan.labels) == ["Amazon S3", "Lambda", "DynamoDB"]
