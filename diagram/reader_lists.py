@@ -203,6 +203,11 @@ def _named_items(lines: list[str]) -> list[str]:
             names.append(parts[0])
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):
         return []
+    keys = {n.lower() for n in names}
+    told = {m.lower() for b in bullets  # examples ("such as HDInsight, Spark") are no components of this flow
+            for m in mentions(re.sub(r"(?i)\b(?:such as|like|e\.g\.|for example|including)\b[^.;\n]{0,300}", "", b))} - keys
+    if len(told) > len(names) and 2 * sum(bool(mentions(n)) for n in names) < len(names):
+        return []  # "- CDC: Debezium captured changes ... to Kafka": the components the items name say more
     return names
 
 

@@ -129,7 +129,7 @@ _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|a
                     r"multiple times|until|iterat\w+)\b", re.I)
 _QUALIFIERS = (r"(?:bucket|table|queue|topic|cluster|shipper|job|index|dashboard|database|instance|broker|"
                r"worker|consumer|producer|agent|subscriber|connector|endpoint|server|store|gateway|cache|client|"
-               r"rule)s?|indices|indexes|functions?")
+               r"rule|indexer|crawler|shipper|pipeline)s?|indices|indexes|functions?")
 _QUALIFIER = re.compile(rf"[ \t](?i:{_QUALIFIERS})(?![\w-])")
 # "Kinesis Analytics", "IoT Rules", "Glue ETL jobs": a named component and the capitalised words after it
 _CAPITALISED = re.compile(r"(?:[ \t](?:[A-Z][a-z]{2,20}|[A-Z]{2,6})(?![\w/-]|-\w)){1,2}")

@@ -229,3 +229,17 @@ def test_a_named_component_keeps_its_aside_and_the_aside_is_no_second_step():
     assert list(plan.labels) == ["MQTT broker (Mosquitto)", "Telegraf", "InfluxDB", "Grafana"]
     plan = read_prose("Images go to Amazon S3 (e.g. a raw prefix). Lambda resizes them and writes to DynamoDB.")
     assert list(plan.labels) == ["Amazon S3", "Lambda", "DynamoDB"]
+
+
+def test_name_colon_items_whose_text_names_the_components_read_the_components():
+    text = ("Architecture\n- Capture: Debezium streamed row changes into Kafka.\n"
+            "- Processing: Apache Flink jobs joined the topics and wrote to ClickHouse and Redis.\n"
+            "- Glue: small Python helpers.")
+    labels = _labels(text)
+    for want in ("Debezium", "Kafka", "Apache Flink jobs", "ClickHouse", "Redis"):
+        assert want in labels, (want, labels)
+    text = "Stages\n- Build: compile the code\n- Test: run the suite\n- Ship: upload the wheel"
+    assert _labels(text) == ["Build", "Test", "Ship"]
+    text = ("Three steps:\n- Gather: pull from sources such as Shopify, Stripe, HubSpot and Zendesk.\n"
+            "- Shape: clean it with tools like dbt or Spark.\n- Share: publish to apps like Tableau and Looker Studio.")
+    assert _labels(text) == ["Gather", "Shape", "Share"]
