@@ -22,7 +22,7 @@ import unicodedata
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
-from diagram.reader_prose import _verb, mentions
+from diagram.reader_prose import _key, _verb, mentions
 from diagram.reader_steps import drawn_chain, read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
@@ -477,6 +477,30 @@ _HEAD = re.compile(r"^(?:#{1,6}[ \t]*)?(?:\*\*)?(?:(?:step|stage|phase)[ \t]*)?(
 _DECIDES = re.compile(r"\b(?:if|else|otherwise|go[ \t]*to|repeat|while|until|loop)\b", re.I)
 
 
+def _staffed(heads: list[str], lines: list[str]) -> Plan | None:
+    """Stages whose text names the components that do them ("1. Ingestion / - Kafka captures events",
+    "3. Storage / - MongoDB stores raw data / - Cassandra hosts aggregates"): each stage as the components
+    its text names, side by side, "Kafka (Ingestion)"; None unless two thirds of the stages name one and
+    the headings are no components themselves."""
+    at = [next((i for i, ln in enumerate(lines) if _HEAD.match(ln.strip()) and head in ln), None) for head in heads]
+    if None in at or sum(bool(mentions(h)) for h in heads):
+        return None
+    ranks: list[list[str]] = []
+    seen: set[str] = set()
+    for k, head in enumerate(heads):
+        end = at[k + 1] if k + 1 < len(at) else len(lines)
+        body = " ".join(lines[at[k] + 1: end])  # type: ignore[operator]
+        body = re.sub(r"(?i)\b(?:such as|like|e\.g\.|for example|including)\b[^.;\n]{0,300}", "", body)
+        names = [n for n in dict.fromkeys(mentions(body)) if _key(n) not in seen][:MAX_LAYER_NODES]
+        seen.update(_key(n) for n in names)
+        stage = " ".join("".join(c for c in head if unicodedata.category(c)[0] != "S" and c not in "\ufe0f\u200d")
+                         .split()) or head  # "Storage 💾"
+        ranks.append([f"{n} ({stage})" if len(n) + len(stage) + 3 <= 40 else n for n in names] or [head])
+    if 3 * sum(rank != [head] for rank, head in zip(ranks, heads)) < 2 * len(heads):
+        return None
+    return _plan(ranks)
+
+
 def _numbered_heads(lines: list[str]) -> list[str]:
     """Numbered headings each followed by what the stage does (sub-bullets, "Tasks: ...", a
     paragraph): "1. Source Stage / Triggered when ... / 2. Build Stage / ...": the headings, as
@@ -530,7 +554,13 @@ def _verb_cut(text: str) -> str:
         return text
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
             if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
-    return text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition
+    cut = text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition
+    named = [n for n in mentions(text) if n.lower() not in cut.lower()]
+    if named and len(named[0]) <= 24:  # "Processes data in real-time using Apache Spark": the component stays
+        room = 40 - len(named[0]) - 3
+        short = cut if len(cut) <= room else cut[: room + 1].rsplit(" ", 1)[0]
+        return f"{short} ({named[0]})" if len(short.split()) >= 2 else cut
+    return cut
 
 
 def _verb_items(lines: list[str]) -> list[str]:
@@ -585,7 +615,7 @@ def read_lists(text: str) -> Plan | None:
         return drawn
     heads = _numbered_heads(lines)
     if heads and all(heads):
-        return _plan([[x] for x in heads])
+        return _staffed(heads, lines) or _plan([[x] for x in heads])
     done = [_verb_cut(x) for x in _verb_items(lines)]
     if done and all(done):
         return _plan([[x] for x in done])

@@ -243,3 +243,27 @@ def test_name_colon_items_whose_text_names_the_components_read_the_components():
     text = ("Three steps:\n- Gather: pull from sources such as Shopify, Stripe, HubSpot and Zendesk.\n"
             "- Shape: clean it with tools like dbt or Spark.\n- Share: publish to apps like Tableau and Looker Studio.")
     assert _labels(text) == ["Gather", "Shape", "Share"]
+
+
+def test_numbered_stages_whose_text_names_components_draw_the_components():
+    text = ("1. **Collect 📥:**\n   - Redpanda takes the click events.\n\n2. **Crunch ⚙️:**\n"
+            "   - Apache Flink reads the events and rolls up counts.\n\n3. **Keep 💾:**\n   - **ClickHouse** keeps the rollups.\n"
+            "   - **Redis** keeps the latest values.\n\n4. **Show 📊:**\n   - A board built with Grafana shows them.")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.ranks == (("Redpanda (Collect)",), ("Apache Flink (Crunch)",), ("ClickHouse (Keep)", "Redis (Keep)"),
+                          ("Grafana (Show)",))
+
+
+def test_numbered_stages_that_name_no_components_stay_stages():
+    text = ("## 1. Framing\n- Define the goal\n\n## 2. Data\n- Collect and label\n\n## 3. Training\n- Fit models\n\n"
+            "## 4. Shipping\n- Package with Docker\n")
+    assert _labels(text) == ["Framing", "Data", "Training", "Shipping"]
+
+
+def test_a_long_verb_item_keeps_the_component_it_names():
+    text = ("Features\n- Reads click streams arriving from Apache Kafka.\n- Aggregates data in near real-time using "
+            "Apache Spark.\n- Writes the aggregated results into Apache Cassandra.")
+    labels = _labels(text)
+    assert any("Apache Spark" in x for x in labels) and any("Apache Cassandra" in x for x in labels), labels
+    assert all(len(x) <= 40 for x in labels)
