@@ -200,6 +200,10 @@ _ROLE = re.compile(rf"(?<![\w/-])(?P<m>(?:[A-Za-z][\w/+.-]{{0,20}}[ \t]){{0,2}})
                    r"(?![\w-])")
 _ROLE_NEEDS_WORD = re.compile(rf"(?i:{_ROLE_NAMED})")
 _ROLE_ALONE_RE = re.compile(rf"(?i:{_ROLE_ALONE})")
+# roles only software has: two of them make a text about a system even when it names no product
+_ROLE_TECH = re.compile(r"(?i)\b(?:llm|vector[ \t](?:store|database|db|index)|embedding[ \t]model|message[ \t](?:queue|broker)|"
+                        r"load[ \t]balancer|api[ \t]gateway|object[ \t]storage|data[ \t](?:warehouse|lake)|cdn|dlq|"
+                        r"dead[- ]letter[ \t]queue|retriever|re-?ranker|web[ \t]servers?|feature[ \t]store)\b")
 # a step written after an arrow in a sentence ("Logstash -> Elasticsearch; Flink -> alerting"): a name
 _AFTER_ARROW = re.compile(r"(?:-+>|→|=>)[ \t]*(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2}?)"
                           r"(?=[ \t]*(?:-+>|→|=>|[;,.)]|$))")
@@ -455,7 +459,8 @@ def _components(text: str) -> Plan | None:
     branches: list[int] = []  # rank indices of decisions' branches
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
     # components named by role ("the vector store") count in a text that names services and tools (2+)
-    roles = len({m.group().lower() for m in _NAMED.finditer(text[:4000])}) >= 1
+    roles = len({m.group().lower() for m in _NAMED.finditer(text[:4000])}) >= 1 or \
+        len({m.group().lower() for m in _ROLE_TECH.finditer(text[:4000])}) >= 2  # "the vector store ... the LLM"
     for sentence in _SENTENCES.split(text.strip()):
         sentence = re.sub(r"^(?:[-•·>\s]|\*(?!\*))+", "", sentence.strip())  # "* **Client** sends ..." keeps its bold
         names = _mentions(sentence, letters, roles)

@@ -267,3 +267,11 @@ def test_a_long_verb_item_keeps_the_component_it_names():
     labels = _labels(text)
     assert any("Apache Spark" in x for x in labels) and any("Apache Cassandra" in x for x in labels), labels
     assert all(len(x) <= 40 for x in labels)
+
+
+def test_two_software_roles_make_a_system_text_even_without_a_product_name():
+    text = ("Pages are split into chunks. Each chunk goes through the embedding model and lands in the vector store. "
+            "At question time the retriever pulls the closest chunks and the LLM writes the answer.")
+    labels = [x.lower() for x in read_prose(text).labels]
+    for want in ("embedding model", "vector store", "retriever", "llm"):
+        assert want in labels, (want, labels)
