@@ -563,6 +563,10 @@ def _verb_cut(text: str) -> str:
     return cut
 
 
+_GENERIC_HEADING = re.compile(r"(?i)^(?:what (?:it|this|we) (?:does|do)|features?|overview|summary|how it works|usage|"
+                              r"about|description|highlights|capabilities)\W*$")
+
+
 def _verb_items(lines: list[str]) -> list[str]:
     """Lines that each say what is done ("Receives the raw line", "Parses the log to extract:") under
     at most two opening lines, with the component each group belongs to on a short line of its own
@@ -576,6 +580,9 @@ def _verb_items(lines: list[str]) -> list[str]:
         return []
     k0 = start - 1 if start >= 1 and len(items[start - 1].split()) <= 3 and not re.search(r"[.:;!?]$", items[start - 1]) \
         else start
+    if k0 < start and not mentions(items[k0]) and (_GENERIC_HEADING.match(items[k0]) or
+                                                   any(unicodedata.category(c) == "So" for c in lines[k0])):
+        k0 = start  # "## What It Does", "🚀 Features": a heading over the items, no component
     if k0 > 3:
         return []
     for k in range(k0, len(items)):

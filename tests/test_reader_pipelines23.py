@@ -275,3 +275,10 @@ def test_two_software_roles_make_a_system_text_even_without_a_product_name():
     labels = [x.lower() for x in read_prose(text).labels]
     for want in ("embedding model", "vector store", "retriever", "llm"):
         assert want in labels, (want, labels)
+
+
+def test_a_heading_over_verb_items_is_no_step_but_a_component_heading_is():
+    text = "## 🛠️ What It Does\n1. Pulls tickets from the queue\n2. Labels each ticket\n3. Routes urgent ones to on-call"
+    assert _labels(text)[0].startswith("Pulls tickets")
+    text = "### Buildkite\nRuns the unit tests\nPackages the wheel\nPublishes it to the index"
+    assert _labels(text)[0] == "Buildkite"
