@@ -270,6 +270,9 @@ def _with_asides(sentence: str, found: list[tuple[int, int, str]]) -> list[tuple
     out = []
     for a, b, name in found:
         aside = _NAME_ASIDE.match(sentence, b)
+        inner = _NAMED.search(aside.group("a")) if aside else None
+        if inner and inner.group() != aside.group("a").strip():
+            aside = None  # "Lambda (sends the result to EventBridge)": a description naming another component
         if aside and not re.match(r"(?i)\s*(?:e\.g|i\.e|see|in parallel|optional|\d{1,2}$)", aside.group("a")) \
                 and len(name) + len(aside.group()) <= 40:
             out.append((a, aside.end(), f"{name} ({' '.join(aside.group('a').split())})"))

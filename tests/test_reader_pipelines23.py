@@ -282,3 +282,8 @@ def test_a_heading_over_verb_items_is_no_step_but_a_component_heading_is():
     assert _labels(text)[0].startswith("Pulls tickets")
     text = "### Buildkite\nRuns the unit tests\nPackages the wheel\nPublishes it to the index"
     assert _labels(text)[0] == "Buildkite"
+
+
+def test_an_aside_that_names_another_component_is_a_description():
+    plan = read_prose("Events reach Kinesis Data Streams. Lambda (forwards results to EventBridge) updates DynamoDB.")
+    assert "EventBridge" in plan.labels and "Lambda" in plan.labels
