@@ -14,6 +14,9 @@ the text writes them, with its "Amazon"/"Apache"/... prefix) or a CamelCase acti
 sentence that starts with "Otherwise"/"Else"/"If not" puts its first step beside the last step of
 the "If ..." sentence before it, after a decision node named by the condition ("... available?").
 A step named again in a sentence that says "again", "back", "repeat" or "retry" is a loop back.
+In a text about a system (it names a product, or two roles only software has) components named by
+their role count too ("an offline store", "the key generation service"). `with_checks` turns a check
+a pipeline's text states into a decision; `with_feedback` closes an ML lifecycle's retraining loop.
 Single patterns without nested repeats over plain text: linear in its length. Pure functions.
 """
 
