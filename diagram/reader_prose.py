@@ -192,11 +192,11 @@ _NOT_A_NAME = re.compile(r"^(?:step|stage|phase|note|tip|important|warning|examp
 # "Order Service"); the words before it are kept up to two, from the last word that is no article,
 # preposition, pronoun or verb
 _ROLE_ALONE = (r"databases?|db|datastore|data[ \t]store|queues?|cache|message[ \t]broker|broker|buckets?|registry|"
-               r"data[ \t]warehouse|warehouse|data[ \t]lake|lakehouse|dashboards?|load[ \t]balancer|llm|dlq|cdn|"
+               r"data[ \t]warehouse|warehouse|data[ \t]lake|lakehouse|load[ \t]balancer|llm|dlq|cdn|"
                r"crawler|indexer|scheduler|retriever|re-?ranker|embedder|orchestrator|collector|front-?end|"
                r"dead[- ]letter[ \t]queue|object[ \t]storage|vector[ \t](?:store|database|db|index)|"
                r"embedding[ \t]model|feature[ \t]store|model[ \t]registry|web[ \t]servers?|api[ \t]gateway|clients?")
-_ROLE_NAMED = (r"store|storage|services?|layer|api|apps?|application|topic|servers?|agent|workers?|"
+_ROLE_NAMED = (r"store|storage|services?|layer|dashboards?|api|apps?|application|topic|servers?|agent|workers?|"
                r"processor|consumer|producer|engine|sensors?|devices?|handler")
 _ROLE = re.compile(rf"(?<![\w/-])(?P<m>(?:[A-Za-z][\w/+.-]{{0,20}}[ \t]){{0,2}})"
                    rf"(?P<n>(?:(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED}))(?:[ \t](?:(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED})))?)"

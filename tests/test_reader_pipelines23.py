@@ -287,3 +287,8 @@ def test_a_heading_over_verb_items_is_no_step_but_a_component_heading_is():
 def test_an_aside_that_names_another_component_is_a_description():
     plan = read_prose("Events reach Kinesis Data Streams. Lambda (forwards results to EventBridge) updates DynamoDB.")
     assert "EventBridge" in plan.labels and "Lambda" in plan.labels
+
+
+def test_what_a_tool_shows_is_no_component():
+    assert read_prose("Events land in Kafka. Flink aggregates them and writes to ClickHouse; "
+                      "Grafana shows the dashboards.").labels == ("Kafka", "Flink", "ClickHouse", "Grafana")
