@@ -65,7 +65,7 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
-from diagram.reader_prose import read_prose
+from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
@@ -79,6 +79,9 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 
 # ---- both -------------------------------------------------------------------------------------
 
+_STAGE_TABLE = re.compile(r"(?im)^[ \t]*\|[ \t]*(?:#[ \t]*\|[ \t]*)?(?:stage|step|phase)s?[ \t]*\|")
+
+
 def request_kind(request: str) -> str:
     """'cnn', 'dense' or 'flow': what the request most likely asks for.
 
@@ -89,6 +92,8 @@ def request_kind(request: str) -> str:
     request = clean(request) or ""
     if _CNN.search(request) and not ORIGINAL.match(unwrap(request)):
         return "cnn"
+    if _STAGE_TABLE.search(request):  # "| Stage | What happens |": a table of a pipeline's stages, not of layers
+        return "flow"
     text = normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", unwrap(request))
     if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense_or_refused(request) is not None:
@@ -110,7 +115,7 @@ def _steps_or_prose(request: str) -> Plan | None:
         return chained
     steps = read_steps(request)
     steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
-    if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
+    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
     if steps is None or ("\n" in request and not steps.loops and any(len(label.split()) > 5 for label in steps.labels)):
@@ -121,7 +126,8 @@ def _steps_or_prose(request: str) -> Plan | None:
         if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes or
                                   all(label.lower() in line for label in prose.labels)):
             return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
-    if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
+    arrows = re.search(r"-+>|→|⟶|=+>", request) is not None  # steps read off arrows win a tie with the prose
+    if steps is None or (prose is not None and (prose.n_nodes > steps.n_nodes or prose.n_nodes == steps.n_nodes and not arrows)):
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
         clauses = read_clauses(request)
@@ -195,6 +201,8 @@ def read_request(request: str) -> Plan | None:
             plan = titled
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
+        plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain
+        plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
     return plan if plan is not None and fits(plan) else None
 
 
