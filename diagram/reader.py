@@ -61,6 +61,7 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
+from diagram.reader_lang import is_other_language, more_structure, read_other_language, read_pseudocode
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
@@ -181,12 +182,18 @@ def read_request(request: str) -> Plan | None:
         plan = Plan.dense(sizes) if ok else None
     else:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
-        plan = _steps_or_prose(section) if section is not None else None
+        code = read_pseudocode(request)  # "IF x THEN ... END IF", "enquanto c faca ... fimenquanto": the statements
+        plan = code if code is not None and fits(code) else None
+        plan = plan or (_steps_or_prose(section) if section is not None else None)
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
-        titled = read_title_lines(request)  # "Request Initiation\n\nReview and Approval\n...": steps as title lines
+        titled = read_title_lines(request) if code is None else None  # "Request Initiation\n\nReview ...": title lines
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
+        if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
+            other = read_other_language(request)
+            if other is not None and fits(other) and (plan is None or not fits(plan) or more_structure(other, plan)):
+                plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
     return plan if plan is not None and fits(plan) else None
