@@ -192,7 +192,7 @@ def read_request(request: str) -> Plan | None:
             plan = titled
         if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
             other = read_other_language(request)
-            if other is not None and fits(other) and (plan is None or not fits(plan) or more_structure(other, plan)):
+            if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)):
                 plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step

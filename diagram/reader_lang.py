@@ -94,7 +94,8 @@ def _role_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
 
 _ROLES = tuple((role, _role_pattern(words)) for role, words in KEYWORDS.items())
 _THEN_TAIL = re.compile(rf"[ \t]*(?:[,:{{]|\b(?:{_alternation(THEN_WORDS)})\b)?[ \t]*[:{{]?[ \t]*$", re.I)
-_THEN_SPLIT = re.compile(rf"[ \t]*,?[ \t]*\b(?:{_alternation(THEN_WORDS)})\b[ \t]*[,:]?[ \t]*|[ \t]*[,:][ \t]*", re.I)
+_THEN_SPLIT = re.compile(rf"[ \t]*,?[ \t]*\b(?:{_alternation(THEN_WORDS)})\b[ \t]*[,:]?[ \t]*|[ \t]*(?:[,:]|→|->|=>)[ \t]*",
+                         re.I)
 _LOOP_WORD = re.compile(rf"(?:{_alternation(LOOP_WORDS)})", re.I)
 _STEP_REF = re.compile(rf"\b(?:{_alternation(STEP_WORDS)})[ \t]+(\d{{1,2}})\b", re.I)
 _AND = re.compile(rf"[ \t]+(?:{_alternation(AND_WORDS)})[ \t]+", re.I)
@@ -158,6 +159,9 @@ def classify(line: str) -> tuple[str, str]:
             continue
         if role in ("start",) and len(rest.split()) > 2:
             continue
+        if role == "if" and re.match(r"(?i)s[ei]\b", text) and not rest.startswith("(") and \
+                not re.search(rf"(?i),|→|->|=>|\b(?:{_alternation(THEN_WORDS)})\b", rest):
+            continue  # "Se comprueba que ...", "Si controlla ...": a reflexive verb, no "if" (no consequent follows)
         if role == "endwhile" and text.lower().startswith("loop") and rest:
             return ("until", re.sub(r"(?i)^(?:until|while)\b[ \t]*", "", rest)) if re.match(r"(?i)(?:until|while)\b", rest) \
                 else ("stmt", text)
@@ -432,7 +436,10 @@ def read_pseudocode(text: str) -> Plan | None:
 # ---- procedures in other languages -------------------------------------------------------------
 
 _TITLED = re.compile(r"^(?P<title>[^\W\d_][^:–—.!?]{1,60}?)[ \t]*(?:[ \t][–—-][ \t]|:[ \t]*)(?P<desc>\S.*)$")
-_SENTENCE = re.compile(r"(?<=[.!?。！？])(?:[ \t]+|(?=[^\W\d_]))(?=[^\W\d_\"“«(])|\n+")
+# a sentence ends at a full stop before a capital (also with no space: "...item.Tingnan"; not "1. Open"), a line
+# break, or before an item number inside a line ("... 2. Si stock ...")
+_SENTENCE = re.compile(r"(?<=[.!?。！？])(?<![\s(]\d[.])(?<![\s(]\d\d[.])(?:[ \t]+|(?=[^\W\d_]))(?=[^\W\d_\"“«(])|\n+|"
+                       r"[ \t]+(?=\d{1,2}[.)][ \t]+[^\W\d_])")
 
 
 def split_items(text: str) -> list[str]:
@@ -451,7 +458,8 @@ def split_items(text: str) -> list[str]:
     if len(lines) >= 3 and sum(len(ln) <= 120 for ln in lines) * 4 >= len(lines) * 3:
         return lines[1:] if len(lines) >= 4 and not re.search(r"[.!?:]$", lines[0]) and len(lines[0].split()) <= 6 \
             and all(len(ln) > len(lines[0]) for ln in lines[1:3]) else lines
-    return [s.strip() for s in _SENTENCE.split("\n".join(lines)) if s and s.strip()]
+    sentences = (_MARK.sub("", s).strip() for s in _SENTENCE.split("\n".join(lines)) if s)
+    return [s for s in sentences if re.search(r"[^\W\d_]", s)]
 
 
 def _clauses(text: str) -> list[str]:
