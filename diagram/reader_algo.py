@@ -63,7 +63,17 @@ _ELSE = re.compile(r"^(?:else|otherwise)\b[ \t]*,?[ \t]*(?P<rest>.*)$", re.I)
 _ELSE_SPLIT = re.compile(r"[ \t]*[,;.]?[ \t]*\b(?:else|otherwise)\b[ \t]*,?[ \t]*", re.I)
 _LOOP_HEAD = re.compile(r"^(?:repeat|while|for[ \t]+(?:each|every|all|i\b|j\b|k\b)|loop|iterate|do[ \t]+the[ \t]+following|"
                         r"keep[ \t]+doing)\b", re.I)
-_ABOVE = re.compile(r"\b(?:above|previous|these|this)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+_ABOVE = re.compile(r"\b(?:above|previous|these|this|same)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+# a loop told at the end of a list: "continue to loop until ...", "keep repeating", "loop until ..."
+_LOOP_ON = re.compile(r"^(?:continue|keep)[ \t]+(?:to[ \t]+)?(?:loop|repeat|iterat)\w*\b|^(?:loop|repeat)[ \t]+(?:until|till)\b", re.I)
+# an item that only says to repeat: "(Repeat)", "Repeat.", "Repeat as needed"
+_BARE_REPEAT = re.compile(r"^\(?[ \t]*(?:repeat|iterate|loop|again)(?:[ \t]+(?:as[ \t]+(?:needed|necessary|required)|if[ \t]+needed))?"
+                          r"[ \t]*\)?[ \t.!]*$", re.I)
+# "repeat the process till ...", "repeat these steps" inside an item's text (not at its head): back to the step before
+_REPEAT_PROCESS = re.compile(r"\brepeat(?:s|ing)?[ \t]+(?:the[ \t]+|this[ \t]+|these[ \t]+)?(?:whole[ \t]+|same[ \t]+)?"
+                             r"(?:process|steps?|procedure|check|test)\b", re.I)
+# "drop the key and generate a new one", "pick another card": the verb of an earlier step, done again
+_REDO_NEW = re.compile(r"\b(?P<verb>[a-z]{3,})[ \t]+(?:a[ \t]+new|another|anew|(?:it|them)[ \t]+again)\b", re.I)
 # "this process" names the loop only with a word that repeats ("In this process the card is stamped" is no loop)
 _REPEAT_WORD = re.compile(r"\b(?:repeat\w*|again|back|continue\w*|redo|loop\w*|iterat\w*|until|till|while|times)\b", re.I)
 _STEP_REFS = re.compile(r"\bsteps?[ \t-]*(\d{1,2})(?:[ \t]*(?:,|and|to|-|through)[ \t]*(?:step[ \t-]*)?(\d{1,2}))*", re.I)
@@ -235,6 +245,30 @@ def _continue_back(g: _Graph, node: int) -> None:
                 return
 
 
+def _stem(word: str) -> str:
+    """A crude stem to compare verbs ("adding" ~ "Add", "generate" ~ "Generates")."""
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    word = word[:-1] if word.endswith("e") and len(word) > 3 else word
+    return word[:-1] if len(word) > 3 and word[-1] == word[-2] else word  # "add" / "adding" -> "ad"/"add"
+
+
+def _redo_back(g: _Graph, node: int, text: str) -> None:
+    """"... and generate a new one", "pick another card": back to the earlier step whose verb it repeats."""
+    m = _REDO_NEW.search(text)
+    if not m:
+        return
+    verb = _stem(m.group("verb"))
+    for earlier in range(node):
+        words = re.findall(r"[A-Za-z]+", g.labels[earlier])
+        if words and _stem(words[0]) == verb and not g.labels[earlier].endswith("?"):
+            g.edges.append((node, earlier))
+            return
+
+
 def _action(text: str) -> tuple[str, int | None, bool]:
     """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
     text = text.strip().strip(",;.").strip()
@@ -282,6 +316,10 @@ def read_numbered(text: str) -> Plan | None:
     if not numbered and any(_JUMP.search(t) for _, _, t in items):
         by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
     loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
+    names = [m.group(1).lower() for m in (re.match(r"\(?([A-Za-z][\w -]{0,30}?)\)?[ \t]*:[ \t]", _MARKUP.sub("", t))
+                                          for _, _, t in items) if m]
+    # a name before ":" on two items names an actor ("Reviewer: Request changes." ... "Reviewer: Approve."): so do all
+    actors = set(names) if len(set(names)) < len(names) else set()
     else_links: list[int] = []  # items that are a bare "Else"
     for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
@@ -308,6 +346,7 @@ def read_numbered(text: str) -> Plan | None:
                     node = g.node(label)
                     g.edges.append((dec, node))
                     _continue_back(g, node)
+                    _redo_back(g, node, part)
                     if _RETRY.search(part):
                         g.edges.append((node, dec))  # "If it fails, the workflow retries": back to the test
                     exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
@@ -328,6 +367,8 @@ def read_numbered(text: str) -> Plan | None:
             else_links.append(k)
         label, target, ends = _action(body)
         named_step = _NAMED_STEP.match(_MARKUP.sub("", body)) if top and target is None else None
+        if named_step and named_step.group("name").lower() in actors:
+            named_step = None  # "Reviewer: Request changes." ... "Reviewer: Approve.": who acts, not the step's name
         if named_step and label:  # "1.2: Stamp Book: The book is stamped by ...": the step's name, not its description
             label = _action(named_step.group("name"))[0] or label
         if not label:
@@ -336,7 +377,11 @@ def read_numbered(text: str) -> Plan | None:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
             continue
-        head = _LOOP_HEAD.match(body) or _above(body) or _IN_LOOP.search(body)
+        if _BARE_REPEAT.match(_MARKUP.sub("", body).strip()) and k:
+            first_of_item.append(None)  # "3. (Repeat)": the steps before it again, from the first
+            loops_wanted.append(("bare", k, 0))
+            continue
+        head = _LOOP_HEAD.match(body) or _above(body) or _IN_LOOP.search(body) or _LOOP_ON.match(body)
         until = _LOOP_COND.search(body) if head and not _STEP_REFS.search(body[_THROUGH.search(body).end():]
                                                                           if _THROUGH.search(body) else body) else None
         if until is None and head and _THROUGH.search(body):
@@ -368,7 +413,8 @@ def read_numbered(text: str) -> Plan | None:
                     exits[k].append((node, int(through.group(1)), "after"))
             elif refs:
                 loops_wanted.append(("to_step", k, refs[0]))  # "repeat step 4, step 5 till ..."
-            elif _above(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
+            elif (_above(body) or _LOOP_ON.match(body) and k + 1 == len(items)) and \
+                    not re.search(r"\b(?:following|below)\b", body, re.I):
                 loops_wanted.append(("above", k, 0))  # "repeat the above process n times"
             else:
                 loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
@@ -378,7 +424,10 @@ def read_numbered(text: str) -> Plan | None:
             loops_wanted.append(("to_step", k, int(_REPEAT_REF.search(body).group(1))))
         elif _RETRY.search(body) and len(g.labels) >= 2:
             g.edges.append((node, node - 1))  # "... will retry up to 5 times": back to the step before
+        elif _REPEAT_PROCESS.search(body) and k and first_of_item[k - 1] is not None:
+            g.edges.append((node, first_of_item[k - 1]))  # "... Repeat the process till C.": back to the step before
         _continue_back(g, node)
+        _redo_back(g, node, body)
         exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
     if len(g.labels) < 3 or len(g.labels) > MAX_PLAN_NODES:
         return None
@@ -445,7 +494,7 @@ def read_numbered(text: str) -> Plan | None:
             g.edges.append((dec, start))
     for kind, k, ref in loops_wanted:
         here = first_of_item[k]
-        if here is None:
+        if here is None and kind != "bare":
             continue
         if kind == "to_step" and ref in by_number and by_number[ref] <= k:
             dest = landing(by_number[ref])
@@ -460,6 +509,11 @@ def read_numbered(text: str) -> Plan | None:
             first = landing(0)
             if first is not None and first != here:
                 g.edges.append((here, first))
+        elif kind == "bare":  # "(Repeat)": from the step before it back to the first
+            last_node = next((first_of_item[x] for x in range(k - 1, -1, -1) if first_of_item[x] is not None), None)
+            first = landing(0)
+            if last_node is not None and first is not None and first != last_node:
+                g.edges.append((last_node, first))
         elif kind == "block":
             j = block_end(k)
             last_node = next((first_of_item[x] for x in range(j - 1, k, -1) if first_of_item[x] is not None), None)
@@ -647,3 +701,31 @@ def with_conditions(plan: Plan | None, text: str) -> Plan | None:
     if not added or sum(map(len, ranks)) > MAX_PLAN_NODES:
         return plan
     return Plan.steps(ranks)
+
+
+# ---- a step that redoes an earlier one -----------------------------------------------------------
+
+_REDO_LABEL = re.compile(r"^(?:repeat|redo|retry)(?:[ \t]+(?:the|this|whole|same|process|steps?|of|with))*[ \t]+(?P<verb>[a-z]{3,})"
+                         r"|\bre-(?P<hyphen>[a-z]{3,})|^re(?P<joined>[a-z]{4,})\b|^(?P<again>[a-z]{3,})\b.{0,40}\bagain\b", re.I)
+
+
+def with_redo_loops(plan: Plan | None) -> Plan | None:
+    """A plan without loops whose step redoes an earlier one ("Repeat the process of adding chlorine" after "Add
+    Chlorine", "Re-submit the form" / "Resubmit form" after "Submit form", "Check the level again"): that step with a
+    loop back to the earlier one; else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or plan.widths:
+        return plan
+    labels = [label for rank in plan.ranks for label in rank]
+    firsts = [[_stem(w) for w in re.findall(r"[A-Za-z]+", label)] for label in labels]
+    rank_of = [r for r, rank in enumerate(plan.ranks) for _ in rank]
+    for i, label in enumerate(labels):
+        m = _REDO_LABEL.search(label)
+        if not m:
+            continue
+        if m.group("joined") and _lemma(m.group("joined").lower()) not in _VERBS:
+            continue  # "Reranker", "Request": no verb done again
+        verb = _stem(m.group("verb") or m.group("hyphen") or m.group("joined") or m.group("again"))
+        for j in range(i):
+            if rank_of[j] < rank_of[i] and firsts[j] and verb in firsts[j][:2] and not labels[j].endswith("?"):
+                return Plan.steps(plan.ranks, ((i, j),))
+    return plan

@@ -151,3 +151,56 @@ def test_worst_case_inputs_read_in_bounded_time():
         read_request(text)
         read_other_language(text)
         assert time.process_time() - start < 2.0
+
+
+# ---- loops told in English lists ---------------------------------------------------------------
+
+def test_a_last_item_that_continues_to_loop_goes_back_to_the_first():
+    text = ("The robot runs a loop; in each pass it will:\n- read the distance sensor\n"
+            "- if the wall is closer than 10 cm, turn left\n- if the path is clear, drive forward\n"
+            "- continue to loop until the battery is empty")
+    plan = read_request(text)
+    assert plan is not None and plan.loops
+    _, loops = _edges(plan)
+    assert any(b == "Read distance sensor" for _, b in loops)
+
+
+def test_a_bare_repeat_item_loops_the_steps_before_it():
+    plan = read_request("1. Editor: Mark the typos.\n2. Author: Fix the draft.\n3. (Repeat)\n4. Editor: Sign off.\n"
+                        "5. Publisher: Print.")
+    assert plan is not None and "Repeat" not in " ".join(plan.labels)
+    _, loops = _edges(plan)
+    assert loops == {("Author: Fix draft", "Editor: Mark typos")}
+
+
+def test_repeat_the_same_steps_and_repeat_the_process_loop_back():
+    same = read_request("1. take the first card as the sorted pile.\n2. compare the next card with the pile; if it is "
+                        "lower, move it left.\n3. repeat the same steps for all the remaining cards.\n"
+                        "4. when no card is left, stop.")
+    assert same is not None and same.loops
+    process = read_request("Step 1: Weigh the flour.\nStep 2: Sift it into the bowl. Check for lumps and repeat the "
+                           "process till none are left.\nStep 3: Bake.")
+    assert process is not None
+    _, loops = _edges(process)
+    assert loops == {("Sift it into bowl", "Weigh flour")}
+
+
+def test_a_branch_that_redoes_an_earlier_step_loops_back_to_it():
+    text = ("Steps:\n- Draw a ticket number\n- Look the number up in the used list\n"
+            "- If it is free, hand it to the guest\n- If it is taken, discard it and draw a new one")
+    plan = read_request(text)
+    assert plan is not None
+    _, loops = _edges(plan)
+    assert any(b == "Draw ticket number" for _, b in loops)
+
+
+def test_a_step_that_repeats_an_earlier_ones_verb_loops_back_to_it():
+    from diagram.plan import Plan
+    from diagram.reader_algo import with_redo_loops
+    plan = with_redo_loops(Plan.steps([["Mix Paint"], ["Apply Coat"], ["Coat is thin?"],
+                                       ["Repeat process of applying paint", "Let dry"]]))
+    assert plan is not None and plan.loops == ((3, 1),)
+    resubmit = with_redo_loops(Plan.steps([["Submit form"], ["Review form"], ["Resubmit form"]]))
+    assert resubmit is not None and resubmit.loops == ((2, 0),)
+    no_verb = Plan.steps([["Retriever"], ["Ranker"], ["Reranker"], ["LLM"]])
+    assert with_redo_loops(no_verb) == no_verb  # "Reranker" redoes nothing
