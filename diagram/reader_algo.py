@@ -60,6 +60,12 @@ _IF = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:
                  r"(?=[ \t](?:go[ \t]?to|return|print|display|stop|exit|swap|set)\b))[ \t]*(?P<rest>.*)$", re.I)
 _IF_BARE = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:then)?[ \t]*[,:]?$", re.I)
 _ELSE = re.compile(r"^(?:else|otherwise)\b[ \t]*,?[ \t]*(?P<rest>.*)$", re.I)
+# an answer to a check ("If yes", "If valid", "If not") and the other answer after it ("; if no, ...")
+_YESNO = re.compile(r"(?i)(?:yes|no|so|not|true|false|valid|invalid|correct|incorrect|ok|okay|successful|unsuccessful|"
+                    r"approved|rejected|accepted|denied|passed|failed|found|not[ \t]+found|available|not[ \t]+available|"
+                    r"matched|not[ \t]+matched|it[ \t]+is|it[ \t]+is[ \t]+not|they[ \t]+do|they[ \t]+do[ \t]+not|not[ \t]+so)")
+_IF_OTHER = re.compile(r"[ \t]*[;,.][ \t]*(?:and[ \t]+|or[ \t]+)?if[ \t]+(?:no|not|in\w+|un\w+|false|fail\w*|reject\w*|den\w+)\b"
+                       r"[ \t]*[,:]?[ \t]*", re.I)
 _ELSE_SPLIT = re.compile(r"[ \t]*[,;.]?[ \t]*\b(?:else|otherwise)\b[ \t]*,?[ \t]*", re.I)
 _LOOP_HEAD = re.compile(r"^(?:repeat|while|for[ \t]+(?:each|every|all|i\b|j\b|k\b)|loop|iterate|do[ \t]+the[ \t]+following|"
                         r"keep[ \t]+doing)\b", re.I)
@@ -321,6 +327,8 @@ def read_numbered(text: str) -> Plan | None:
     # a name before ":" on two items names an actor ("Reviewer: Request changes." ... "Reviewer: Approve."): so do all
     actors = set(names) if len(set(names)) < len(names) else set()
     else_links: list[int] = []  # items that are a bare "Else"
+    answers: set[int] = set()  # "If yes, ..." items: branches of the check before them
+    answered: dict[int, int] = {}  # per check: how many answers hang off it
     for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
@@ -331,12 +339,28 @@ def read_numbered(text: str) -> Plan | None:
         other = _ELSE.match(body)
         if cond or bare:
             match = cond or bare
-            question = _short(match.group("cond").strip("() ")).rstrip("?")
-            dec = g.node(question + "?")
-            first_of_item.append(dec)
+            # "7. Check if the amount <= balance" + "- If yes, pay; if no, show error": the answers are branches of
+            # the check before them, not a decision "Yes?" of their own
+            host_k = next((j for j in range(k - 1, -1, -1) if first_of_item[j] is not None and j not in answers), None) \
+                if _YESNO.fullmatch(match.group("cond").strip("() ,.")) else None
             rest = cond.group("rest") if cond else ""
-            parts = _ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""]
+            if host_k is not None:
+                dec = first_of_item[host_k]
+                if not g.labels[dec].endswith("?"):
+                    g.labels[dec] = g.labels[dec].rstrip(".")[: LABEL_CHARS - 1].rstrip() + "?"
+                first_of_item.append(None)
+                answers.add(k)
+                parts = _IF_OTHER.split(rest, maxsplit=1) if rest else [""]
+                parts = parts if len(parts) > 1 else (_ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""])
+                answered[dec] = answered.get(dec, 0) + min(len(parts), 2)
+            else:
+                question = _short(match.group("cond").strip("() ")).rstrip("?")
+                dec = g.node(question + "?")
+                first_of_item.append(dec)
+                parts = _ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""]
             for part in (parts[0], parts[1] if len(parts) > 1 else None):
+                if part is None and host_k is not None:
+                    continue  # the check's other answer: the item after it (or the other "If no" item)
                 if part is None:
                     # "Step 4: If C," with sub-items under it: the other branch skips them
                     exits[k].append((dec, None, "skip" if not rest and number is not None else "next"))
@@ -471,8 +495,8 @@ def read_numbered(text: str) -> Plan | None:
             # the if-branch ends where the else-branch ends
             nxt = landing(after_else_block(k + 1))
         for node, target, kind in exits[k]:
-            if kind == "end":
-                continue
+            if kind == "end" or kind == "next" and answered.get(node, 0) >= 2:
+                continue  # (a check answered both ways goes on through its answers only)
             if kind == "jump" and target is not None and target in by_number:
                 dest = landing(by_number[target])
             elif kind == "skip":  # past the block under item k

@@ -204,3 +204,20 @@ def test_a_step_that_repeats_an_earlier_ones_verb_loops_back_to_it():
     assert resubmit is not None and resubmit.loops == ((2, 0),)
     no_verb = Plan.steps([["Retriever"], ["Ranker"], ["Reranker"], ["LLM"]])
     assert with_redo_loops(no_verb) == no_verb  # "Reranker" redoes nothing
+
+
+# ---- decisions whose answers are written as items of their own -----------------------------------
+
+def test_if_yes_and_if_no_items_are_the_branches_of_the_check_before_them():
+    text = ("1. Start\n2. Ask for the PIN\n3. Validate the PIN\n  - If valid, proceed; if invalid, show an error and "
+            "return to step 2\n4. Ask for the amount\n5. Check if the amount is at most the balance\n"
+            "  - If yes, pay out the amount\n  - If no, show a low-funds message\n6. Print a receipt\n7. End")
+    plan = read_request(text)
+    assert plan is not None
+    assert not any(label in ("Yes?", "No?", "Valid?") for label in plan.labels)
+    assert "Check if amount is at most balance?" in plan.labels
+    forward, loops = _edges(plan)
+    assert ("Check if amount is at most balance?", "Pay out amount") in forward
+    assert ("Check if amount is at most balance?", "Show low-funds message") in forward
+    assert ("Check if amount is at most balance?", "Print receipt") not in forward  # answered both ways
+    assert ("Show error", "Ask for PIN") in loops
