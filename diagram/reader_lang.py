@@ -103,6 +103,8 @@ _COMMENT = re.compile(r"[ \t]*(?://|--[ \t]|#[ \t]).*$")
 _MARK = re.compile(r"^[ \t]*(?:[-*•·▪►]|\d{1,2}[.)](?=[ \t])|\d{1,2}[.)]?(?=[ \t]*[-–—]))[ \t]*")
 _CODE_CHARS = re.compile(r"[=←<>(){}\[\];+*/%]|<-|:=")
 _QUOTED = re.compile(r"[\"“][^\"“”]{0,80}[\"”]")
+# what only code has: ";" at the end, braces, "←", "==", "if (" / "for (" / "while ("
+_STRICT_CODE = re.compile(r"[;{}←][ \t]*$|←|<-|:=|==|!=|<=|>=|^[ \t]*(?:if|for|while|se|si|para|enquanto)[ \t]*\(", re.I)
 _ASSIGN = re.compile(r"(?:←|<-|:=|(?<![=<>!])=(?!=))")
 # a line of English prose, not a statement: 7+ words ending in a full stop
 _PROSE_END = re.compile(r"(?<![\"'”’)])\.[ \t]*$")
@@ -395,6 +397,13 @@ _STRUCTURE = frozenset({"if", "elif", "else", "endif", "while", "endwhile", "for
 _CLOSERS = frozenset({"endif", "endwhile", "endfor", "until", "close"})
 
 
+def _one_line_between(lines: list[str], first: list[str], second: list[str], gaps: list[int]) -> bool:
+    """Whether at most one line stands between the end of run `first` and the start of run `second`."""
+    end = next((k for k in range(len(lines)) if lines[k] is first[-1]), None)
+    start = next((k for k in range(len(lines)) if lines[k] is second[0]), None)
+    return end is not None and start is not None and 0 < start - end <= 2
+
+
 def pseudocode_run(text: str) -> list[tuple[str, str, str]] | None:
     """The statements of the pseudo-code in a text: the run of statement lines with the most tests and loops,
     when it has four lines or more, an "if"/loop opener, and a closing keyword ("END IF", "}", "fimse",
@@ -402,17 +411,29 @@ def pseudocode_run(text: str) -> list[tuple[str, str, str]] | None:
     lines = [ln for ln in (text or "").splitlines()[: MAX_PLAN_NODES * 4] if ln.strip()]
     runs: list[list[str]] = []
     current: list[str] = []
+    depth = 0  # open braces: inside them a longer statement without a full stop still belongs to the run
     for ln in lines:
-        if _code_like(ln):
+        if _code_like(ln) or depth > 0 and current and len(ln.split()) <= 30 and not _PROSE_END.search(ln.strip()):
             current.append(ln)
+            depth = max(0, depth + ln.count("{") - ln.count("}"))
             continue
         if not _COMMENT.sub("", _MARK.sub("", ln)).strip():
             continue  # a comment line: part of the run
         if current:
             runs.append(current)
         current = []
+        depth = 0
     if current:
         runs.append(current)
+    # two runs of code with one line of prose between them (a note between two functions): one run
+    gaps = [k for k, ln in enumerate(lines) if not _code_like(ln)]
+    joined: list[list[str]] = []
+    for run in runs:
+        if joined and len(joined[-1]) >= 3 and len(run) >= 3 and _one_line_between(lines, joined[-1], run, gaps):
+            joined[-1] = joined[-1] + run
+        else:
+            joined.append(run)
+    runs = joined
     best: list[tuple[str, str, str]] | None = None
     best_score = 0
     for run in runs:
@@ -422,7 +443,8 @@ def pseudocode_run(text: str) -> list[tuple[str, str, str]] | None:
         opener = any(r in ("if", "while", "for", "repeat") for r in roles)
         closed = any(r in _CLOSERS for r in roles)
         assigns = sum(bool(_ASSIGN.search(line)) for r, _, line in stmts if r == "stmt")
-        if len(stmts) >= 4 and opener and score >= 2 and (closed or assigns >= 2) and score > best_score:
+        code = sum(bool(_STRICT_CODE.search(line)) for _, _, line in stmts)
+        if len(stmts) >= 4 and opener and score >= 2 and (closed or assigns >= 2 or code >= 3) and score > best_score:
             best, best_score = stmts, score
     return best
 
