@@ -29,7 +29,7 @@ import re
 from diagram.plan import MAX_PLAN_NODES, Plan
 from collections.abc import Callable
 
-from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short
+from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem
 
 # role -> words or phrases that open a line with that role (lower case; a space matches any blanks)
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -298,6 +298,27 @@ class _Compiler:
         i = self.consume(i, ("endif",), braced)
         return i, list(dict.fromkeys(then + other))
 
+    def chain(self, text: str, pending: list[int]) -> list[int]:
+        """Nodes for the parts of an arrow chain after `pending`; what goes on after it (nothing after "End" or
+        "return to X", which loops back to the earlier step X names)."""
+        for part in [p.strip() for p in _ARROWS.split(text)[:8] if p.strip()]:
+            back = _BACK_TO.search(part)
+            if back and len(set(re.findall(r"\w{3,}", back.group("to").lower()))) < 2 and \
+                    not re.search(r"(?i)\bback\b", back.group(0)):
+                back = None  # "Return to Customer": a step that sends something back, no loop
+            head = part[: back.start()].strip(" ,;&") if back else part
+            if head:
+                role, _ = classify(head)
+                node = self.add(self.short(head), pending)
+                pending = [] if role in ("stop", "return") else [node]
+            if back:
+                want = {_stem(w) for w in re.findall(r"\w{3,}", back.group("to"))} - {"the", "and"}
+                for earlier in range(len(self.g.labels) - 1):
+                    if want and want <= {_stem(w) for w in re.findall(r"\w{3,}", self.g.labels[earlier])}:
+                        self.g.edges.extend((p, earlier) for p in pending)
+                        return []
+        return pending
+
     def stmt(self, i: int, pending: list[int], depth: int) -> tuple[int, list[int]]:
         role, rest, line = self.stmts[i]
         if role in ("if", "elif"):
@@ -331,6 +352,8 @@ class _Compiler:
                 self.g.edges.extend((e, first) for e in exits)
             i = self.consume(i, ("endwhile",), line.rstrip().endswith("{"))
             return i, exits + self.loops.pop()
+        if role == "chain":  # "Allocate stock -> Confirm order -> End", "Show error -> return to step 2"
+            return i + 1, self.chain(rest, pending)
         if role == "break":
             if self.loops:
                 self.loops[-1].extend(pending)
@@ -374,6 +397,52 @@ def compile_statements(stmts: list[tuple[str, str, str]], short: Callable[[str],
         if node not in into and node - 1 not in outof:
             g.edges.append((node - 1, node))  # a statement nothing leads to follows the one before it
     return _layered(g)
+
+
+_ARROWS = re.compile(r"[ \t]*(?:->|→|=>|⟶)[ \t]*")
+_BACK_TO = re.compile(r"(?i)\b(?:return|go|loop|jump)(?:[ \t]+back)?[ \t]+to[ \t]+(?:the[ \t]+)?(?:step[ \t]+)?(?P<to>[^,;.]{1,60})$")
+# a flowchart outline: "Is the order valid? (Diamond)", "- Yes -> Check stock (Process)", "No: Show error -> End"
+_SHAPE = re.compile(r"(?i)[ \t]*[\(\[](?:oval|rectangle|process|diamond|decision|terminal|terminator|parallelogram|"
+                    r"input/output|i/o|start/end|data|rounded[ \t]+rectangle|circle)[\)\]]")
+_ANSWER = re.compile(r"(?i)^(?:if[ \t]+)?(?P<ans>yes|no|true|false|y|n)\b[ \t]*(?:->|→|=>|:|,|–|—|-|\))[ \t]*(?P<rest>\S.*)$")
+_QUESTION = re.compile(r"^(?:(?:decision|check|condition)[ \t]*:[ \t]*)?\{?(?P<q>[^{}?]{3,120}?)\??\}?[ \t]*$", re.I)
+
+
+def read_outline(text: str) -> Plan | None:
+    """A flowchart written as an outline: a question a line ("Is the order valid? (Diamond)", "{Whether ...}")
+    with its answers on the lines after it ("- Yes -> Check stock (Process)", "No: Show error -> End"), and steps
+    between them (shape names dropped): the questions as decisions, the answers as their branches. None unless
+    there are two answers or more."""
+    lines = [_SHAPE.sub("", _MARK.sub("", ln)).strip() for ln in (text or "").splitlines()[: MAX_PLAN_NODES * 3]]
+    lines = [ln for ln in lines if ln]
+    stmts: list[tuple[str, str, str]] = []
+    answers = 0
+    open_question = False
+    for ln in lines:
+        ans = _ANSWER.match(ln)
+        if ans and open_question:
+            if stmts[-1][0] != "if":
+                stmts.append(("else", "", ln))
+            stmts.append(("chain", ans.group("rest"), ans.group("rest")))
+            answers += 1
+            continue
+        if ln.endswith(":") and stmts:
+            break  # "Flowchart Symbols Used:": the outline is over
+        if ln.endswith(":"):
+            continue  # its heading
+        q = _QUESTION.match(ln)
+        if (ln.endswith("?") or ln.startswith("{") and ln.endswith("}")) and q:
+            stmts.append(("if", q.group("q") + " then", ln))
+            open_question = True
+            continue
+        if len(ln.split()) > 14:
+            continue  # a description, not a step
+        role, rest = classify(ln)
+        stmts.append(("stop", rest, ln) if role == "stop" else ("chain", ln, ln))
+        open_question = False
+    if answers < 2 or len(stmts) < 3:
+        return None
+    return compile_statements(stmts)
 
 
 def _code_like(line: str) -> bool:

@@ -221,3 +221,19 @@ def test_if_yes_and_if_no_items_are_the_branches_of_the_check_before_them():
     assert ("Check if amount is at most balance?", "Show low-funds message") in forward
     assert ("Check if amount is at most balance?", "Print receipt") not in forward  # answered both ways
     assert ("Show error", "Ask for PIN") in loops
+
+
+def test_a_flowchart_outline_reads_its_questions_and_answers_as_branches():
+    from diagram.reader_lang import read_outline
+    text = ("Outline:\n- Start (Oval)\n- Clerk scans the parcel (Rectangle)\n- Is the label readable? (Diamond)\n"
+            "- Yes -> Sort the parcel (Process)\n- No -> Print a new label (Process) -> go back to scanning the parcel\n"
+            "- Is the parcel damaged? (Diamond)\n- Yes -> Return to Sender (Process) -> End (Oval)\n"
+            "- No -> Load the truck (Process) -> End (Oval)\nShapes:\n- Oval: Start/End\n- Diamond: Decision")
+    plan = read_outline(text)
+    assert plan is not None and read_request(text) == plan
+    assert "Is label readable?" in plan.labels and "Is parcel damaged?" in plan.labels
+    assert {"Sort parcel", "Print new label"} in [set(rank) for rank in plan.ranks]
+    assert {"Return to Sender", "Load truck"} in [set(rank) for rank in plan.ranks]  # no loop: sent back, not redone
+    _, loops = _edges(plan)
+    assert loops == {("Print new label", "Clerk scans parcel")}
+    assert not any("Oval" in label or "Shapes" in label or "Diamond" in label for label in plan.labels)
