@@ -192,7 +192,8 @@ def read_request(request: str) -> Plan | None:
             plan = titled
         if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
             other = read_other_language(request)
-            if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)):
+            if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)
+                                                      and (more_structure(other, plan) or plan.n_nodes < 3)):
                 plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
