@@ -197,7 +197,7 @@ def read_request(request: str) -> Plan | None:
                 plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
-        plan = with_redo_loops(plan)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
+        plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
     return plan if plan is not None and fits(plan) else None
 
 

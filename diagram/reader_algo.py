@@ -733,15 +733,32 @@ _REDO_LABEL = re.compile(r"^(?:repeat|redo|retry)(?:[ \t]+(?:the|this|whole|same
                          r"|\bre-(?P<hyphen>[a-z]{3,})|^re(?P<joined>[a-z]{4,})\b|^(?P<again>[a-z]{3,})\b.{0,40}\bagain\b", re.I)
 
 
-def with_redo_loops(plan: Plan | None) -> Plan | None:
+_FILLER = frozenset("the a an to of for and or is are be been by with from in on it its their they them this that then "
+                    "will would should must can may has have had which who when if not".split())
+
+
+def _content(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() not in _FILLER]
+
+
+# "the system asks the customer to input the order code again": the clause done again
+_AGAIN = re.compile(r"(?P<what>[^.;:,!?\n]{3,120}?)[ \t]+(?:again|once[ \t]+more|anew)\b", re.I)
+
+
+def with_redo_loops(plan: Plan | None, text: str = "") -> Plan | None:
     """A plan without loops whose step redoes an earlier one ("Repeat the process of adding chlorine" after "Add
-    Chlorine", "Re-submit the form" / "Resubmit form" after "Submit form", "Check the level again"): that step with a
-    loop back to the earlier one; else the plan as it was."""
+    Chlorine", "Re-submit the form" / "Resubmit form" after "Submit form", "Check the level again", "Re-evaluate
+    claim" after "Assess claim", a clause of the text done "again"): that step with a loop back to the earlier
+    one (the one its verb names, else the nearest one naming its object); else the plan as it was."""
     if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or plan.widths:
         return plan
     labels = [label for rank in plan.ranks for label in rank]
-    firsts = [[_stem(w) for w in re.findall(r"[A-Za-z]+", label)] for label in labels]
+    words = [_content(label) for label in labels]
     rank_of = [r for r, rank in enumerate(plan.ranks) for _ in rank]
+
+    def before(i: int) -> list[int]:  # steps drawn before step i, nearest first (no decisions)
+        return [j for j in range(i - 1, -1, -1) if rank_of[j] < rank_of[i] and not labels[j].endswith("?")]
+
     for i, label in enumerate(labels):
         m = _REDO_LABEL.search(label)
         if not m:
@@ -749,7 +766,24 @@ def with_redo_loops(plan: Plan | None) -> Plan | None:
         if m.group("joined") and _lemma(m.group("joined").lower()) not in _VERBS:
             continue  # "Reranker", "Request": no verb done again
         verb = _stem(m.group("verb") or m.group("hyphen") or m.group("joined") or m.group("again"))
-        for j in range(i):
-            if rank_of[j] < rank_of[i] and firsts[j] and verb in firsts[j][:2] and not labels[j].endswith("?"):
-                return Plan.steps(plan.ranks, ((i, j),))
+        by_verb = [j for j in before(i)[::-1] if words[j] and verb in words[j][:2]]
+        objects = set(words[i]) - {verb, "repeat", "redo", "retry", "again"} - {_stem("re" + verb)}
+        by_object = [j for j in before(i) if m.group("hyphen") and objects and objects <= set(words[j])]
+        by_object.sort(key=lambda j: len(plan.ranks[rank_of[j]]) > 1)  # a step every path passes first, not a branch
+        target = (by_verb or by_object or [None])[0]
+        if target is not None:
+            return Plan.steps(plan.ranks, ((i, target),))
+    for m in _AGAIN.finditer((text or "")[-4000:]):
+        want = set(_content(re.split(r"(?i)\b(?:otherwise|then|else|and)\b", m.group("what"))[-1]))
+        if len(want) < 2:
+            continue
+        # the steps that name the clause: the last of them goes back to the one before it that names it best
+        overlap = [len(want & set(w)) for w in words]
+        named = [k for k in range(len(labels)) if overlap[k] >= 2]
+        if not named:
+            continue
+        src = max(named, key=lambda k: (rank_of[k], overlap[k]))
+        dest = sorted(before(src), key=lambda j: -overlap[j])
+        if dest and overlap[dest[0]] >= 2:
+            return Plan.steps(plan.ranks, ((src, dest[0]),))
     return plan

@@ -237,3 +237,18 @@ def test_a_flowchart_outline_reads_its_questions_and_answers_as_branches():
     _, loops = _edges(plan)
     assert loops == {("Print new label", "Clerk scans parcel")}
     assert not any("Oval" in label or "Shapes" in label or "Diamond" in label for label in plan.labels)
+
+
+def test_a_clause_done_again_or_a_re_verb_loops_back_to_the_step_it_redoes():
+    from diagram.plan import Plan
+    from diagram.reader_algo import with_redo_loops
+    chain = Plan.steps([["Clerk scans barcode"], ["Scanner reads code?"], ["Clerk types serial number"],
+                        ["System checks serial number"], ["Print label"]])
+    text = ("The clerk scans the barcode. If the scanner cannot read the code, the clerk types the serial number. "
+            "The system checks the serial number; if it is unknown, the clerk types the serial number again.")
+    looped = with_redo_loops(chain, text)
+    assert looped is not None and looped.loops == ((3, 2),)
+    assert with_redo_loops(chain, "The clerk scans the barcode and prints the label.") == chain
+    claim = with_redo_loops(Plan.steps([["Receive claim"], ["Assess validity of claim"], ["Details missing?"],
+                                        ["Request details", "Pay claim"], ["Re-evaluate claim"]]))
+    assert claim is not None and claim.loops == ((5, 1),)
