@@ -65,7 +65,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
              "koniec", "конец", "стоп", "wakas", "tapos"),
     "skip": ("var", "variables", "variáveis", "variaveis", "algoritmo", "algorithm", "program", "programme",
              "inicio", "início", "begin", "declare", "const", "función", "função", "funcion", "funcao", "procedure",
-             "procedimento", "procedimiento", "```"),
+             "procedimento", "procedimiento", "```", "@startuml", "@enduml"),
     "start": ("start", "début", "debut", "beginn", "inizio", "początek", "начало", "simula"),
 }
 # words that end a test ("IF x THEN", "enquanto x faca", "если x, то")
