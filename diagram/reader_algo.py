@@ -124,6 +124,7 @@ def _short(text: str) -> str:
     """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
     boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
     text = _COMMENT.sub("", _EMPHASIS.sub(r"\1", _MARKUP.sub("", text))).strip()
+    text = re.sub(r"^\(?\d{1,2}[.)]{1,2}[ \t]+(?=\S)", "", text)  # "- 1). Fill the container": the number is no step
     text = _SENTENCE_END.split(text, maxsplit=1)[0]
     text = _ASIDE.sub("", text).strip().rstrip(".;:,").strip()
     text = _ARTICLE.sub("", text)
