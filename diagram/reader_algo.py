@@ -739,7 +739,13 @@ _FILLER = frozenset("the a an to of for and or is are be been by with from in on
 
 
 def _content(text: str) -> list[str]:
-    return [_stem(w) for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() not in _FILLER]
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # "LookForFlights" -> "Look For Flights"
+    return [_stem(w) for w in re.findall(r"[A-Za-z]{3,}", spaced) if w.lower() not in _FILLER]
+
+
+# "This process may be repeated several times", "This procedure is repeated for each item": the steps just told
+_THIS_REPEATED = re.compile(r"\b(?:this|the[ \t]+(?:whole|same|above))[ \t]+(?:process|procedure|step|steps|cycle|sequence)"
+                            r"[ \t]+(?:(?:is|are|may|can|will|should|must|gets?)[ \t]+)?(?:be[ \t]+)?repeated\b", re.I)
 
 
 # "the system asks the customer to input the order code again": the clause done again
@@ -774,6 +780,14 @@ def with_redo_loops(plan: Plan | None, text: str = "") -> Plan | None:
         target = (by_verb or by_object or [None])[0]
         if target is not None:
             return Plan.steps(plan.ranks, ((i, target),))
+    for m in _THIS_REPEATED.finditer(text or ""):
+        before_text = text[max(0, m.start() - 400): m.start()]
+        told = re.split(r"(?<=[.!?])[ \t\n]+", before_text.strip())[-2:]  # the two sentences before it
+        want = set(_content(" ".join(told)))
+        named = [k for k in range(len(labels)) if len(want & set(words[k])) >= 2 or
+                 words[k] and set(words[k]) <= want]
+        if len(named) >= 2 and rank_of[named[-1]] > rank_of[named[0]]:
+            return Plan.steps(plan.ranks, ((named[-1], named[0]),))
     for m in _AGAIN.finditer((text or "")[-4000:]):
         want = set(_content(re.split(r"(?i)\b(?:otherwise|then|else|and)\b", m.group("what"))[-1]))
         if len(want) < 2:

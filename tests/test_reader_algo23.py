@@ -252,3 +252,14 @@ def test_a_clause_done_again_or_a_re_verb_loops_back_to_the_step_it_redoes():
     claim = with_redo_loops(Plan.steps([["Receive claim"], ["Assess validity of claim"], ["Details missing?"],
                                         ["Request details", "Pay claim"], ["Re-evaluate claim"]]))
     assert claim is not None and claim.loops == ((5, 1),)
+
+
+def test_this_process_is_repeated_loops_the_steps_told_just_before():
+    from diagram.plan import Plan
+    from diagram.reader_algo import with_redo_loops
+    chain = Plan.steps([["Open Shop"], ["Pick Basket"], ["Scan Item"], ["Weigh Item"], ["Pay Total"]])
+    text = ("The clerk will OpenShop and PickBasket. Then he would ScanItem with the reader and WeighItem on the "
+            "scale. This procedure is repeated for each item in the basket. At last he can PayTotal.")
+    looped = with_redo_loops(chain, text)
+    assert looped is not None and looped.loops == ((3, 0),)  # the two sentences before it: Open shop .. Weigh item
+    assert with_redo_loops(chain, "The clerk will OpenShop and PickBasket, ScanItem, WeighItem, PayTotal.") == chain
