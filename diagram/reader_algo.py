@@ -760,6 +760,8 @@ def with_redo_loops(plan: Plan | None, text: str = "") -> Plan | None:
     if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or plan.widths:
         return plan
     labels = [label for rank in plan.ranks for label in rank]
+    if len(set(labels)) != len(labels):
+        return plan  # a loop between two steps of the same name would not read back from the plan line
     words = [_content(label) for label in labels]
     rank_of = [r for r, rank in enumerate(plan.ranks) for _ in rank]
 
