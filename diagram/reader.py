@@ -39,7 +39,10 @@ Pure functions, no state. What it reads:
   (also names set in bold), decisions ("If ..., X. Otherwise, Y.") and loops back ("... again");
 - algorithms and procedures as numbered steps, If/Else bullets or pseudo-code lines
   (`diagram.reader_algo`): one node a step, "go to step N" as an edge (a loop when it goes back),
-  "Repeat ... while C" / "While C" as a decision with a loop back.
+  "Repeat ... while C" / "While C" as a decision with a loop back;
+- pseudo-code blocks (IF/ELSE/END IF, WHILE, FOR, REPEAT/UNTIL, braces, keywords in other languages),
+  flowchart outlines ("Valid? (Diamond)" + "- Yes -> X") and procedures written in other languages
+  (`diagram.reader_lang`).
 A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every

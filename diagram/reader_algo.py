@@ -22,6 +22,11 @@ phrase). What an item says about the flow is read from its shape, not from its w
 - "... will retry", "continue <verb>ing", "in a loop": a loop back (to the step before, the step
   whose word it repeats, the item);
 - "Stop" / "End" / "Exit" / "Return ...": no edge onward; "end if" / "endwhile" closes a block.
+- "If yes, X" / "If no, Y" items: the branches of the check before them; "(Repeat)", "continue to
+  loop until C", "repeat the same steps", "generate a new one": loops back.
+
+`with_redo_loops` gives a plan without loops the loop a redone step states ("Repeat the process of
+adding chlorine", "Resubmit form", "... the order code again", "This procedure is repeated ...").
 
 Also read: pseudo-code a statement a line (short lines without full stops, two or more of them
 if/else/while/end if) and numbered titles with descriptions under them (the titles are the steps).

@@ -1,7 +1,7 @@
 """Read the structure of pseudo-code and of procedures written in languages other than English.
 
     >>> read_pseudocode("START\\nGET n\\nWHILE n > 0\\nDISPLAY n\\nSET n = n - 1\\nEND WHILE\\nSTOP").line()
-    '# steps: START > GET n > N ＞ 0? > DISPLAY n, STOP > SET n = n - 1; loop SET n = n - 1 > N ＞ 0?'
+    '# steps: START > GET n > N ＞ 0? > DISPLAY n, Else: continue > SET n = n - 1 > STOP; loop SET n = n - 1 > N ＞ 0?'
 
 Two readers (`diagram.reader.read_request` calls them):
 
