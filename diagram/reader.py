@@ -58,7 +58,8 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
-from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions, with_redo_loops
+from diagram.reader_algo import (read_numbered, read_title_lines, with_alternatives, with_conditions, with_options,
+                                 with_redo_loops)
 from diagram.reader_clauses import read_clauses
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
@@ -200,6 +201,7 @@ def read_request(request: str) -> Plan | None:
                 plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
+        plan = with_options(plan, request)  # "... any of the following:\n- Rework\n- Scrap": the options side by side
         plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
     return plan if plan is not None and fits(plan) else None
 

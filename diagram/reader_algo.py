@@ -809,3 +809,48 @@ def with_redo_loops(plan: Plan | None, text: str = "") -> Plan | None:
         if dest and overlap[dest[0]] >= 2:
             return Plan.steps(plan.ranks, ((src, dest[0]),))
     return plan
+
+
+# ---- alternatives listed under "one of the following:" -------------------------------------------
+
+# "... as any of the following:", "Choose one of:", "Select one of these options:"
+_OPTIONS_HEAD = re.compile(r"(?i)(?:\b(?:one|any|either)[ \t]+of(?:[ \t]+(?:the[ \t]+)?(?:following|these|them|those)"
+                           r"(?:[ \t]+\w+){0,2})?|\b(?:choose|select|pick)[ \t]+(?:one|between|from)(?:[ \t]+\w+){0,3})[ \t]*:[ \t]*$")
+
+
+def with_options(plan: Plan | None, text: str) -> Plan | None:
+    """A chain whose steps in a row are the options a line offers ("... as any of the following:" / "Choose one
+    of:" and the options on the lines under it): those steps side by side, the branches of the step before them;
+    else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.lanes or plan.widths or not text:
+        return plan
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()][: MAX_ITEMS * 4]
+    ranks = [list(rank) for rank in plan.ranks]
+    for k, ln in enumerate(lines):
+        if not _OPTIONS_HEAD.search(ln):
+            continue
+        options = []
+        first_mark = None
+        for opt in lines[k + 1: k + 1 + MAX_LAYER_NODES]:
+            mark = re.match(r"^(?:[-*•·]|\d{1,2}[.)]|)", opt).group(0)[:1]  # "-", a digit or "" (no marker)
+            mark = "1" if mark.isdigit() else mark
+            first_mark = mark if first_mark is None else first_mark
+            body = re.sub(r"^(?:[-*•·]|\d{1,2}[.)])[ \t]*", "", opt)
+            if len(body.split()) > 12 or body.endswith(":") or mark != first_mark:
+                break  # the options end where the list's marker changes ("- Scrap" then "3. Close ...")
+            options.append(set(re.findall(r"[a-z0-9]+", re.sub(r"\([^()]*\)", "", body).lower())))
+        if len(options) < 2:
+            continue
+        # the single-step ranks whose words are an option's, in a row
+        hits = [r for r, rank in enumerate(ranks) if len(rank) == 1 and
+                any(o and set(re.findall(r"[a-z0-9]+", rank[0].lower())) <= o for o in options)]
+        run = [r for r in hits if r - hits[0] == hits.index(r)] if hits else []
+        if len(run) < 2 or run[0] == 0 or len(run) > MAX_LAYER_NODES:
+            continue
+        merged = [ranks[r][0] for r in run]
+        new_ranks = ranks[: run[0]] + [merged] + ranks[run[-1] + 1:]
+        old_ids = [i for i, rank in enumerate(ranks) for _ in rank]
+        if plan.loops:
+            return plan  # (a loop's ends would move; left as read)
+        return Plan.steps(new_ranks) if len(old_ids) == sum(map(len, new_ranks)) else plan
+    return plan

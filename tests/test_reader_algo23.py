@@ -263,3 +263,15 @@ def test_this_process_is_repeated_loops_the_steps_told_just_before():
     looped = with_redo_loops(chain, text)
     assert looped is not None and looped.loops == ((3, 0),)  # the two sentences before it: Open shop .. Weigh item
     assert with_redo_loops(chain, "The clerk will OpenShop and PickBasket, ScanItem, WeighItem, PayTotal.") == chain
+
+
+def test_options_listed_under_one_of_the_following_are_branches_side_by_side():
+    from diagram.plan import Plan
+    from diagram.reader_algo import with_options
+    chain = Plan.steps([["Inspect returned item"], ["Clerk decides"], ["Refund"], ["Repair"], ["Replace"],
+                        ["Close ticket"]])
+    text = ("1. Inspect the returned item.\n2. The clerk decides on one of the following:\n- Refund\n- Repair\n"
+            "- Replace (same model)\n3. Close the ticket.")
+    plan = with_options(chain, text)
+    assert plan is not None and plan.ranks[2] == ("Refund", "Repair", "Replace") and len(plan.ranks) == 4
+    assert with_options(chain, text.replace("one of the following", "these")) == chain
