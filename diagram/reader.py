@@ -42,7 +42,10 @@ Pure functions, no state. What it reads:
   (also names set in bold), decisions ("If ..., X. Otherwise, Y.") and loops back ("... again");
 - algorithms and procedures as numbered steps, If/Else bullets or pseudo-code lines
   (`diagram.reader_algo`): one node a step, "go to step N" as an edge (a loop when it goes back),
-  "Repeat ... while C" / "While C" as a decision with a loop back.
+  "Repeat ... while C" / "While C" as a decision with a loop back;
+- pseudo-code blocks (IF/ELSE/END IF, WHILE, FOR, REPEAT/UNTIL, braces, keywords in other languages),
+  flowchart outlines ("Valid? (Diamond)" + "- Yes -> X") and procedures written in other languages
+  (`diagram.reader_lang`).
 A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every
@@ -58,13 +61,15 @@ import re
 
 from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
-from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions
+from diagram.reader_algo import (read_numbered, read_title_lines, with_alternatives, with_conditions, with_options,
+                                 with_redo_loops)
 from diagram.reader_clauses import read_clauses
 from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
+from diagram.reader_lang import is_other_language, more_structure, read_other_language, read_outline, read_pseudocode
 from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
@@ -193,16 +198,25 @@ def read_request(request: str) -> Plan | None:
         plan = Plan.dense(sizes) if ok else None
     else:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
-        plan = _steps_or_prose(section) if section is not None else None
+        code = read_pseudocode(request) or read_outline(request)  # "IF x THEN ... END IF", "Valid? (Diamond)\n- Yes -> .."
+        plan = code if code is not None and fits(code) else None
+        plan = plan or (_steps_or_prose(section) if section is not None else None)
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
-        titled = read_title_lines(request)  # "Request Initiation\n\nReview and Approval\n...": steps as title lines
+        titled = read_title_lines(request) if code is None else None  # "Request Initiation\n\nReview ...": title lines
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
+        if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
+            other = read_other_language(request)
+            if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)
+                                                      and (more_structure(other, plan) or plan.n_nodes < 3)):
+                plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
         plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain
         plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
+        plan = with_options(plan, request)  # "... any of the following:\n- Rework\n- Scrap": the options side by side
+        plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
     return plan if plan is not None and fits(plan) else None
 
 
