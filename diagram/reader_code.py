@@ -62,6 +62,105 @@ _MATLAB_NET = re.compile(r"\b(?:feedforwardnet|fitnet|patternnet|cascadeforwardn
 _BUILT = re.compile(r"\.build\([ \t]*(?:input_shape[ \t]*=[ \t]*)?[(\[][ \t]*None[ \t]*,[ \t]*(\d{1,7})[ \t]*,?[ \t]*[)\]]")
 
 
+# hidden sizes given as a setting or an argument, the input and output left to the data:
+# R `neuralnet(y ~ a + b, hidden = c(5, 3))`, brain.js `{ hiddenLayers: [2, 2] }`, `rwnn(n_hidden = n_hidden)`,
+# `MLPClassifier(hidden_layer_sizes=SIZES)`, MATLAB `fitnet(hiddenLayerSize)`
+_HIDDEN_ARG = re.compile(r"(?i)(?<![\w.])(?:hidden(?:_?layers?)?(?:_?(?:sizes?|units|nodes|neurons|dims?))?|n_?hidden|"
+                         r"num_?hidden(?:_?(?:units|nodes|neurons))?|(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)"
+                         r"(?=[ \t]*\())['\"]?[ \t]*(?P<sep>=(?![=>])|:|<-|\()[ \t]*(?P<val>\d{1,2}[ \t]*\*[ \t]*\[[ \t]*\d{1,7}[ \t]*\]|c\([^()\n]{1,80}\)|\[[^\[\]\n]{1,80}\]|"
+                         r"\([^()\n]{1,80}\)|\d{1,7}(?![\w.])(?![ \t]*(?:[*\[]|[a-z]|,[ \t]*\d))|[A-Za-z_][\w.]{0,40}(?![\w.])(?![ \t]*[*(\[]))")
+_VECTOR_ASSIGN = re.compile(r"(?<![\w.])([A-Za-z_]\w{0,40})[ \t]*(?:=(?![=>])|<-)[ \t]*(?:c\(|\[|\()[ \t]*"
+                            r"(\d{1,7}(?:[ \t]*[, \t][ \t]*\d{1,7}){0,24})[ \t]*,?[ \t]*[\])]")
+# training data written as records: "{ input: [0, 1], output: [1] }"
+_DATA_IO = re.compile(r"(?i)(?<![\w.])['\"]?(?P<role>inputs?|outputs?)['\"]?[ \t]*:[ \t]*\[(?P<items>[^\[\]\n]{1,200})\]")
+# an R formula: "XOR ~ Var1 + Var2" (outputs on the left, inputs on the right; "." = every column)
+_TERM = r"[A-Za-z_.][\w.]{0,40}"
+_FORMULA = re.compile(rf"(?<![\w.])({_TERM}(?:[ \t]*\+[ \t]*{_TERM}){{0,9}})[ \t]*~[ \t]*({_TERM}(?:[ \t]*\+[ \t]*{_TERM}){{0,40}})")
+# names that say the size of a role: N_input, num_inputs, NI, n_hidden_1, hidden_size, NO, n_classes
+_SIZE_WORD = r"(?:_?(?:layer)?_?(?:size|dim|nodes?|neurons?|units?|count|features?|width))?"
+_ROLE_NAMES = (("input", re.compile(rf"(?:n|num|number|d|len)?_?(?:of_?)?(?:inputs?|in|i|inp){_SIZE_WORD}")),
+               ("hidden", re.compile(rf"(?:n|num|number|d)?_?(?:of_?)?(?:hidden|h|hid){_SIZE_WORD}_?(?P<k>\d)?{_SIZE_WORD}")),
+               ("output", re.compile(rf"(?:n|num|number|d|len)?_?(?:of_?)?(?:outputs?|out|o|classes|labels){_SIZE_WORD}")))
+_BARE_NAMES = frozenset("i in inp h hid o out d n".split())
+
+
+def _int_list(value: str, env: dict[str, int], vectors: dict[str, list[int]]) -> list[int]:
+    """'c(5, 3)', '[2, 2]', '(10,)', '[10 5]', '7', a name bound to a number or a list -> the sizes; [] when unknown."""
+    value = value.strip()
+    repeat = re.fullmatch(r"(\d{1,2})[ \t]*\*[ \t]*\[[ \t]*(\d{1,7})[ \t]*\]", value)
+    if repeat:  # 3*[256]
+        return [int(repeat.group(2))] * int(repeat.group(1)) if 0 < int(repeat.group(1)) <= MAX_LAYERS else []
+    if value[:1] in "[(" or value[:2].lower() == "c(":
+        parts = [p for p in re.split(r"[ \t]*[, \t][ \t]*", value.lstrip("cC").strip("[]() \t")) if p]
+        sizes = [_number(p, env) for p in parts]
+        return [s for s in sizes if s is not None] if parts and all(s is not None for s in sizes) else []
+    if value in vectors:
+        return vectors[value]
+    size = _number(value, env)
+    return [size] if size is not None and size > 0 else []
+
+
+def _role_sizes(text: str) -> tuple[int | None, list[int], int | None]:
+    """(input, hidden sizes in order, output) that names bound to numbers state ("NI=2; NH=3; NO=2")."""
+    found: dict[str, list[tuple[int, int, int]]] = {"input": [], "hidden": [], "output": []}
+    for pos, m in enumerate(_ASSIGN.finditer(text)):
+        name = m.group(1).lower()
+        if name in _BARE_NAMES or re.match(r"[ \t]*[A-Za-z]", text[m.end(): m.end() + 20]):
+            continue  # "Hidden = 1 layer, 9 units": a count of something, in prose
+        for role, pattern in _ROLE_NAMES:
+            full = pattern.fullmatch(name)
+            if full:
+                k = full.groupdict().get("k")
+                found[role].append((int(k) if k else 0, pos, int(m.group(2))))
+                break
+    hidden = [size for _, _, size in sorted(found["hidden"])]
+    first = [next((size for _, _, size in found[role]), None) for role in ("input", "output")]
+    return first[0], hidden, first[1]
+
+
+def _data_sizes(text: str) -> tuple[int | None, int | None]:
+    """(inputs, outputs) of the training data a text writes as records or an R formula names."""
+    sizes: dict[str, int] = {}
+    for m in _DATA_IO.finditer(text):
+        role = "input" if m.group("role").lower().startswith("in") else "output"
+        sizes.setdefault(role, len([p for p in m.group("items").split(",") if p.strip()]))
+        if len(sizes) == 2:
+            break
+    formula = _FORMULA.search(text)
+    if formula:
+        right = [t for t in re.split(r"[ \t]*\+[ \t]*", formula.group(2).strip()) if t]
+        sizes.setdefault("output", len(formula.group(1).split("+")))
+        if right != ["."]:
+            sizes.setdefault("input", len(right))
+    return sizes.get("input"), sizes.get("output")
+
+
+def _hidden_net(text: str, env: dict[str, int]) -> list[int | None]:
+    """A dense net whose hidden sizes a setting, an argument or names state ("hidden = c(5, 3)",
+    "hiddenLayers: [2, 2]", "fitnet(hiddenLayerSize)", "N_hidden = 4"), its input and output from names
+    ("N_input = 3"), training records ("input: [0, 1]") or a formula ("y ~ a + b"), else None
+    (drawn as UNSTATED nodes). [] when no hidden size is stated."""
+    vectors: dict[str, list[int]] = {}
+    for m in _VECTOR_ASSIGN.finditer(text):
+        vectors.setdefault(m.group(1), [int(n) for n in _INT.findall(m.group(2))])
+    hidden: list[int] = []
+    for m in _HIDDEN_ARG.finditer(text):
+        if m.group("sep") == ":" and m.group("val")[:1] not in "[(":
+            continue  # "hidden: 10" is a line of prose (the dense reader's); "hiddenLayers: [3]" is code
+        hidden = _int_list(m.group("val"), env, vectors)
+        if hidden:
+            break
+    named_in, named_hidden, named_out = _role_sizes(text)
+    if not hidden:
+        if not named_hidden or (named_in is None and named_out is None):
+            return []
+        hidden = named_hidden
+    data_in, data_out = _data_sizes(text)
+    first = named_in if named_in is not None else data_in
+    last = named_out if named_out is not None else data_out
+    return [first, *hidden, last]
+
+
 @dataclass(frozen=True)
 class Layer:
     kind: str                  # conv | pool | flatten | dense | input
@@ -119,7 +218,7 @@ def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
 
 # a name bound to a whole number in the same text: "hidden = 128", "final int numInputs = 4;",
 # "Net(n_feature=2, n_hidden=10)", "N, D_in, H, D_out = 64, 1000, 100, 10"
-_ASSIGN = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w{0,40})[ \t]*=(?![=>])[ \t]*(\d{1,7})(?![\w.(\[])(?![ \t]*,[ \t]*\d)")
+_ASSIGN = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w{0,40})[ \t]*(?:=(?![=>])|<-)[ \t]*(\d{1,7})(?![\w.(\[])(?![ \t]*,[ \t]*\d)")
 _TUPLE_ASSIGN = re.compile(r"(?m)^[ \t]*([A-Za-z_]\w{0,40}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,40}){1,9})[ \t]*=[ \t]*\(?[ \t]*"
                            r"(\d{1,7}(?:[ \t]*,[ \t]*\d{1,7}){1,9})[ \t]*\)?[ \t]*(?:#[^\n]*)?$")
 
@@ -592,11 +691,13 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         hidden = _HIDDEN_SIZES.search(text)  # scikit-learn: hidden_layer_sizes=(10, 5)
         newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
         net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
-        if hidden:
-            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1) or hidden.group(2))), None]
-        elif newff:
+        if newff:
             sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
-        elif net:
+        else:  # hidden sizes as a setting (R, brain.js, MATLAB, sklearn) or role names ("NI=2; NH=3; NO=2")
+            sizes = _hidden_net(_COMMENT.sub("", text), assignments(_COMMENT.sub("", text)))
+        if not sizes and hidden:
+            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1) or hidden.group(2))), None]
+        elif not sizes and net:
             sizes = [None, *(int(n) for n in _INT.findall(net.group(1))), None]
     if len(sizes) < 2 or len(sizes) > MAX_LAYERS:
         return None

@@ -139,6 +139,12 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
             end = m.start(group) + num.end()
         return sizes, end
 
+    # "the number of neurons in the input layer will be 2", "... in the first hidden layer was fixed at 15",
+    # "the number of features for the digits is 784", "the number of classes is 10"
+    for m in _NUMBER_OF.finditer(text):
+        role = m.group("role") or next((r for r, words in _NUMBER_OF_ROLES if m.group("what") in words), None)
+        if role:
+            add(m, role, [int(m.group("n"))])
     # "2 hidden layer nodes", "n_hidden_1 = 256" (a name for a hidden size, in order)
     for m in re.finditer(r"(\d+)[ \t]+hidden[ \t]+layer[ \t]+(?:nodes?|neurons?|units?)\b|"
                          r"\b[a-z]{0,10}_?hidden_?\d?(?:_?(?:size|dim|units))?[ \t]*=[ \t]*(\d+)\b(?![ \t]*(?:hidden[ \t]+)?layers?\b)", text):
@@ -149,12 +155,12 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
-                         rf"(input|hidden|output)[ \t]+layers?", text):
+                         rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?", text):
         add(m, m.group(2), _numbers(m.group(1)))
     between = (r"[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
-               r"each of|with|of|having|sized|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
+               r"each of|with|of|having|sized|contains?|consists[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
-    for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
+    for m in re.finditer(rf"(\d+)[ \t]+hidden\s+layers?{between}({_LIST})", text):
         count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
         if len(sizes) == 1 and count > 1:
             if count > MAX_LAYERS:  # never build a list from a huge count: the request reads as nothing
@@ -199,7 +205,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(r"\binputs?[ \t]+(?:is|are)[ \t]+(\d+)[- ]?d", text):  # "input is 10-dimensional"
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:inputs?|state)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|nodes?|neurons?|units?|of size|vector))?"
-                         r"[ \t]*(?:of size|of|with|has|having|is|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+                         r"[ \t]*(?:of size|of|with|has|having|is|contains?|consists[ \t]+of|comprises|will[ \t]+(?:be|have)|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:inputs?|outputs?)\b[^.;\n]{0,40}?\((\d+)[ \t]*(?:nodes?|neurons?|units?|features?)?\)",
                          text):  # "Inputs: x1, x2, x3 (3 nodes)"
@@ -213,7 +219,8 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
                          text):
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:outputs?|out)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|nodes?|neurons?|units?|of size))?[ \t]*"
-                         r"(?:of size|of|with|has|having|is|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+                         r"(?:of size|of|with|has|having|is|contains?|consists[ \t]+of|comprises|will[ \t]+(?:be|have)|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?"
+                         r"[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:out_features|output_dim|output_size|n_outputs|num_outputs|num_classes|n_classes|"
                          r"out_dim|d_out|num[-_ ]classes|n[-_ ]classes)\s*[=:]?\s*(\d+)", text):
@@ -226,6 +233,14 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "output", [int(m.group(1) or m.group(2))])
     found.sort()
     return found, taken
+
+
+_ORDINAL = r"(?:first|second|third|fourth|fifth|last|final|\d(?:st|nd|rd|th))"
+_NUMBER_OF = re.compile(rf"\bnumber[ \t]+of[ \t]+(?P<what>[a-z]{{2,12}})(?:[ \t]+(?:in|of|for)[ \t]+(?:the[ \t]+|each[ \t]+)?"
+                        rf"(?:{_ORDINAL}[ \t]+)?(?P<role>input|hidden|output)?(?:[ \t]+layer)?)?[^.\n\d]{{0,30}}?"
+                        r"(?:\b(?:is|are|was|were|will[ \t]+be|to|equals?|at)|=|:)[ \t]+(?P<n>\d{1,7})\b")
+_NUMBER_OF_ROLES = (("input", ("features", "inputs", "predictors", "attributes", "variables")),
+                    ("output", ("classes", "outputs", "labels", "categories", "targets")))
 
 
 _CLAUSES = re.compile(r"[,;.:]\s|\s(?:and|while|whereas|with)\s|\n")

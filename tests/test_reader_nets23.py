@@ -1,0 +1,49 @@
+"""Dense nets and CNNs as people write them (issue 21, release 4): made-up requests in the styles the
+reader learned to read, each asserting the plan line. None of these are corpus rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagram.reader import read_request
+
+
+def line(text: str) -> str | None:
+    plan = read_request(text)
+    return plan.line() if plan is not None else None
+
+
+@pytest.mark.parametrize("text, want", [
+    # hidden sizes as a setting or an argument; input and output from names, records or a formula
+    ("fit <- neuralnet(price ~ area + rooms + age, data = homes, hidden = c(7, 4))", "# layers 3-7-4-1"),
+    ("model <- neuralnet(formula_x, data = d, hidden = 6, linear.output = TRUE)", "# layers 3-6-3"),
+    ("const net = new brain.NeuralNetwork({ hiddenLayers: [4, 3] });\n"
+     "net.train([{ input: [1, 0, 1], output: [1, 0] }]);", "# layers 3-4-3-2"),
+    ("sizes <- c(12, 6)\nfit <- mlp_fit(y ~ ., data = df, n_hidden = sizes)", "# layers 3-12-6-1"),
+    ("LAYERS = (64, 32)\nreg = MLPRegressor(hidden_layer_sizes=LAYERS, max_iter=300)", "# layers 3-64-32-3"),
+    ("reg = MLPRegressor(hidden_layer_sizes=2*[50])", "# layers 3-50-50-3"),
+    ("hiddenSize = 14;\nnet = patternnet(hiddenSize);\nnet = train(net, x, t);", "# layers 3-14-3"),
+    ("n_in = 5\nn_hid = 9\nn_out = 2\nweights = init(n_in, n_hid, n_out)", "# layers 5-9-2"),
+    ("NI = 6; NH = 4; NO = 3;\nbuild(NI, NH, NO);", "# layers 6-4-3"),
+    # sizes told as "the number of ... is N", verbs, ordinals, one role per line
+    ("Our data has the number of attributes equal to 12, and the number of classes is 4. "
+     "We use a hidden layer of size 30.", "# layers 12-30-4"),
+    ("We set the number of neurons in the input layer to 5, the number of neurons in the hidden layer "
+     "to 7 and the number of neurons in the output layer to 3.", "# layers 5-7-3"),
+    ("The network has 2 hidden layers; the number of nodes in the first hidden layer was set to 20 "
+     "and we put 9 nodes in the second hidden layer.", "# layers 3-20-9-3"),
+    ("The input layer contains 40 neurons, the hidden layer contains 12 neurons and the output layer "
+     "contains 2 neurons.", "# layers 40-12-2"),
+    ("## Model\n- Input Layer: 300\n- Hidden Layer: 60\n- Output Layer: 5", "# layers 300-60-5"),
+])
+def test_dense_nets_as_written(text: str, want: str) -> None:
+    assert line(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "hidden: 10\nhidden: 4\ninput: 8\noutput: 1",  # prose fields: the dense reader's, not a code setting
+    "Inputs = 2 (x, y). Hidden = 1 layer, 9 units. Output = 3 classes (softmax).",
+])
+def test_prose_fields_are_not_read_as_code_settings(text: str) -> None:
+    got = line(text)
+    assert got in ("# layers 8-10-4-1", "# layers 2-9-3"), got
