@@ -779,7 +779,7 @@ def _block(part: str) -> tuple[str, int] | None:
     if rep and rep.group(2):  # "2 fully connected layers": the count is no size
         sized = sized[: rep.start(2)] + " " + sized[rep.end(2):]
     units = [int(n) for n in _UNITS.findall(sized)]
-    if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
+    if re.search(r"\b(?:dense|fc\d{0,2}|fully[ -]?connected|linear|hidden)\b", low):
         return "Dense" + (f" {units[-1]}" if units else ""), times
     if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
         return "Output" + (f" {units[-1]}" if units else ""), 1
@@ -820,12 +820,35 @@ _BLOCK_NAME = r"(?:\[?(?:conv\w{0,8}|\w{0,7}pool\w{0,6}|fc|dense|flatten|linear)
 _HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?![\w-])")
 
 
-def read_cnn_words(text: str) -> Plan | None:
-    """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
-    a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
-    convolution or a pooling."""
+# a kernel told as a field: "filter size 7", "kernel_size=(3, 3)", "filter size is (2*2)", "window size of 3"
+_SIZE_FIELD = re.compile(r"\b(?:filter|kernel|window|pool(?:ing)?|receptive[ \t]+field)[ \t_-]*size[ \t]*(?:of|is|=|:)?[ \t]*"
+                         r"[(\[]?[ \t]*(\d{1,2})(?:[ \t]*[,x×*][ \t]*(\d{1,2}))?(?!\d)", re.I)
+# a part that only tells a shape the layer before produces: "Output: 6 feature maps of 28×28", "emitting images of 14x14"
+_SHAPE_ONLY = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:output(?:[ \t]+shape)?[ \t]*[:=]|output[ \t]+is|emitting|resulting|giving|"
+                         r"producing|yielding|which[ \t]+(?:gives|yields|produces|results)|this[ \t]+(?:gives|yields|produces|results))"
+                         r"[^\n]{0,80}?(?:\d{1,4}[ \t]?[x×*][ \t]?\d{1,4}|feature[ \t]+maps?[ \t]+of|volume)", re.I)
+# the size of a dense layer told after its name: "FC1, output neuron 64", "FC, output neuron is 10", "84 units"
+_DENSE_SIZE_PART = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:(?:with|has|having)[ \t]+)?(?:(?:the[ \t]+)?output[ \t]+)?(?:neurons?|units?|nodes?)[ \t]*"
+                              r"(?:is|are|=|:)?[ \t]*(\d{1,7})[ \t]*$|^[ \t]*(?:[-*•][ \t]*)?(?:(?:with|has|having)[ \t]+)?(\d{1,7})[ \t]+"
+                              r"(?:output[ \t]+)?(?:neurons?|units?|nodes?)\b[^\n]{0,40}$", re.I)
+_COUNT_ITEM = (r"(?:[1-9]|one|two|three|four|five|six|seven|eight|nine|ten)[ \t]+(?:convolution(?:al)?|conv\w{0,4}|"
+               r"(?:max[ -]?|average[ -]?|avg[ -]?)?pool(?:ing)?|fc|fully[ -]connected|dense|linear)(?:[ \t]+layers?)?")
+# a sentence that only counts the layers ("It has two convolution layers and one fully connected layer", "1 CONV, 2 FC")
+_COUNT_SENTENCE = re.compile(rf"(?i)[^.\n]{{0,120}}?\b{_COUNT_ITEM}(?:[ \t]*(?:,|and|&|\+)[ \t]*(?:and[ \t]+)?{_COUNT_ITEM}){{1,4}}[^.\n]{{0,120}}")
+# a rule for every layer of a type: "All convolutions are 3x3 with stride 1", "In max-pooling layers, filter size is (2*2)"
+_GLOBAL = re.compile(r"(?im)^[ \t]*(?:[-*•][ \t]*)?(?:[^:\n]{0,30}:[ \t]*)?(?:all|in|for|every|each)[ \t]+(?:the[ \t]+|of[ \t]+the[ \t]+)?"
+                     r"(?P<type>conv\w{0,10}|(?:max|avg|average)?[ -]?pool\w{0,6})(?:[ \t]+layers?)?\b(?P<rest>[^\n.]{0,120})")
+_GLOBAL_FILTERS = re.compile(r"\bnum_?filters[ \t]*[=:][ \t]*(\d{1,5})\b", re.I)
+_ARROW_LINE = re.compile(r"(?m)^[^\n]{0,400}$")
+_CHAIN_ARROW = re.compile(r"-+>|→|⟶|=+>")
+_IN_OUT = re.compile(r"\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
+
+
+def _cnn_labels(text: str) -> list[str]:
+    """The labelled blocks of a CNN told as a chain of parts, in order."""
     body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
+    body = _IN_OUT.sub(lambda m: f"({m.group(1)} filters", body)
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name
     body = _HYPHENS.sub(lambda m: m.group().replace("-", ", ").replace("[", "").replace("]", ""), body)  # "conv-conv-pool", "conv-conv-conv-[conv]-pool": one block per name
@@ -836,20 +859,96 @@ def read_cnn_words(text: str) -> Plan | None:
     body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
+        if _SHAPE_ONLY.match(part):
+            continue  # "Output: 6 feature maps of 28×28": what the layer before makes, no block
         kernel = _KERNEL.search(part.lower())
+        last = re.fullmatch(r"Conv(?: (\d+x\d+))?(?:, (\d+))?", labels[-1]) if labels else None
+        if last and not _BLOCK_WORD.search(part) and len(part) <= 80:
+            # "CONV1, there are 4 filters, with filter size 7", "6 kernels (5×5)": the conv's missing kernel, filters
+            field = _SIZE_FIELD.search(part)
+            k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else \
+                (f"{field.group(1)}x{field.group(2) or field.group(1)}" if field else None)
+            filters = _FILTERS_WORD.search(_KERNEL.sub(" ", _SIZE_FIELD.sub(" ", part)))
+            k = None if last.group(1) else k
+            n = None if last.group(2) or filters is None else filters.group(1)
+            if k or n:
+                k, n = k or last.group(1), n or last.group(2)
+                labels[-1] = "Conv" + (f" {k}" if k else "") + (f", {n}" if n else "")
+                continue
         if labels and labels[-1] == "Conv" and kernel and re.search(r"\bkernel", part, re.I) \
                 and not re.search(r"\bconv", part, re.I):
             labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
             continue
-        if labels and labels[-1] == "Conv" and not _BLOCK_WORD.search(part) and len(part) <= 80:
-            filters = _FILTERS_WORD.search(_KERNEL.sub(" ", part))
-            if kernel or filters:  # "convolutional layer ..., 100 5x5 filters with stride 1"
-                labels[-1] = "Conv" + (f" {kernel.group(1)}x{kernel.group(2)}" if kernel else "") + \
-                    (f", {filters.group(1)}" if filters else "")
-                continue
+        dense = _DENSE_SIZE_PART.match(part) if labels and labels[-1] == "Dense" else None
+        if dense:  # "FC1, output neuron 64"
+            labels[-1] = f"Dense {dense.group(1) or dense.group(2)}"
+            continue
         block = _block(part) if part and len(part) <= 80 else None
         if block:
-            labels.extend([block[0]] * block[1])
-    if len(labels) < 2 or not any(label.startswith(("Conv", "MaxPool", "AvgPool")) for label in labels):
+            label = block[0]
+            field = _SIZE_FIELD.search(part) if label in ("Conv", "MaxPool", "AvgPool") or \
+                re.fullmatch(r"Conv, \d+", label) else None
+            if field:  # "conv layer with kernel size 5 and 32 filters"
+                head, _, tail = label.partition(",")
+                label = f"{head} {field.group(1)}x{field.group(2) or field.group(1)}" + (f",{tail}" if tail else "")
+            labels.extend([label] * block[1])
+    return labels
+
+
+def _is_cnn(labels: list[str]) -> bool:
+    return len(labels) >= 2 and any(label.startswith(("Conv", "MaxPool", "AvgPool")) for label in labels)
+
+
+def _global_rules(text: str) -> tuple[str, dict[str, str], str | None]:
+    """(the text without its every-layer rules, kernel by block type, filters every conv has) from
+    "All convolutions are 3x3", "In max-pooling layers, filter size is (2*2)", "num_filters = 64"."""
+    kernels: dict[str, str] = {}
+
+    def rule(m: re.Match) -> str:
+        kernel = _KERNEL.search(m.group("rest")) or _SIZE_FIELD.search(m.group("rest"))
+        if kernel is None:
+            return m.group()
+        kind = "Conv" if m.group("type").lower().startswith("conv") else "Pool"
+        kernels.setdefault(kind, f"{kernel.group(1)}x{kernel.group(2) or kernel.group(1)}")
+        return " "
+    stripped = _GLOBAL.sub(rule, text[:MAX_CALL_CHARS * 5])
+    filters = _GLOBAL_FILTERS.search(text)
+    return stripped, kernels, filters.group(1) if filters else None
+
+
+def _apply_rules(labels: list[str], kernels: dict[str, str], filters: str | None) -> list[str]:
+    out = []
+    for label in labels:
+        conv = re.fullmatch(r"Conv(?: (\d+x\d+))?(?:, (\d+))?", label)
+        if conv:
+            k, n = conv.group(1) or kernels.get("Conv"), conv.group(2) or filters
+            label = "Conv" + (f" {k}" if k else "") + (f", {n}" if n else "")
+        elif label in ("MaxPool", "AvgPool") and "Pool" in kernels:
+            label = f"{label} {kernels['Pool']}"
+        out.append(label)
+    return out
+
+
+def read_cnn_words(text: str) -> Plan | None:
+    """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
+    a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
+    convolution or a pooling.
+
+    A line that writes the whole chain with arrows ("Data -> Conv -> ReLU -> MaxPool -> ... -> Dense")
+    is read alone when it holds at least three blocks; sentences that only count layers ("It has two
+    convolution layers and one fully connected layer", "2 CONV, 1 FC") are left out when the rest
+    reads as a CNN; every-layer rules ("All convolutions are 3x3") fill the kernels blocks leave out."""
+    text, kernels, filters = _global_rules(text)
+    chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("(", line))) >= 3]
+    labels: list[str] = []
+    if chains:
+        labels = _cnn_labels(max(chains, key=len))
+        labels = labels if _is_cnn(labels) and len(labels) >= 3 else []
+    if not labels:
+        rest = _COUNT_SENTENCE.sub(" ", text[:MAX_CALL_CHARS * 5])
+        labels = _cnn_labels(rest) if rest != text[:MAX_CALL_CHARS * 5] else []
+        labels = labels if _is_cnn(labels) else _cnn_labels(text)
+    if not _is_cnn(labels):
         return None
+    labels = _apply_rules(labels, kernels, filters)
     return Plan.chain(labels) if len(labels) <= MAX_PLAN_NODES else None

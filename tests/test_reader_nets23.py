@@ -47,3 +47,27 @@ def test_dense_nets_as_written(text: str, want: str) -> None:
 def test_prose_fields_are_not_read_as_code_settings(text: str) -> None:
     got = line(text)
     assert got in ("# layers 8-10-4-1", "# layers 2-9-3"), got
+
+
+@pytest.mark.parametrize("text, want", [
+    # attributes told after the block's name, in their own parts
+    ("### Small CNN\n2 CONV, 1 FC\nCONV1, 8 filters, each with filter size 3 and stride 1\nActivation\n"
+     "CONV2, there are 16 filters, with filter size 5\nActivation\nFC, output neuron is 4",
+     "# layers Conv 3x3, 8 > Conv 5x5, 16 > Dense 4"),
+    ("Layer A: Convolution\n- 12 kernels (3×3)\n- Output: 12 feature maps of 30×30\nLayer B: Max Pooling\n"
+     "- Output: 12 feature maps of 15×15\nLayer C: Fully Connected\n- 50 units",
+     "# layers Conv 3x3, 12 > MaxPool > Dense 50"),
+    # a whole chain on one line: read alone, the counting sentence left out; channels written in→out
+    ("The model is small. It has three convolution layers and one fully connected layer.\n"
+     "Pipeline: Conv(3→16, 5×5) → ReLU → MaxPool → Conv(16→32, 5×5) → ReLU → MaxPool → Flatten → FC",
+     "# layers Conv 5x5, 16 > ReLU > MaxPool > Conv 5x5, 32 > ReLU > MaxPool > Flatten > Dense"),
+    # rules for every layer of a type
+    ("Design: all convolutions are 5x5 with stride 1\nall max poolings are 3x3 with stride 2\n"
+     "block A: conv-pool\nblock B: conv-conv-pool",
+     "# layers Conv 5x5 > MaxPool 3x3 > Conv 5x5 > Conv 5x5 > MaxPool 3x3"),
+    ("Input -> Convolution -> Max-pooling -> Convolution -> Max-pooling -> Dense\n"
+     "In max-pooling layers, filter size is (3*3), and stride = 3.",
+     "# layers Input > Conv > MaxPool 3x3 > Conv > MaxPool 3x3 > Dense"),
+])
+def test_cnns_told_in_words(text: str, want: str) -> None:
+    assert line(text) == want
