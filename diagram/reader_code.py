@@ -34,7 +34,7 @@ _CALL = re.compile(
     r"(?:Global|Adaptive)(?:Max|Avg|Average)Pool(?:ing)?[123][dD]|"
     r"(?:convolution[123]d|(?:max|average|globalMax|globalAverage)Pooling[123]d|fullyConnected|imageInput|featureInput)Layer|"
     r"(?:Conv[123]D|Dense|MaxPool[123]D|Pool)Layer|"
-    r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
+    r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Pool[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
     r"(?:Conv|MaxPool|MeanPool)(?=[ \t]?\([ \t]?\()|Reshape|FullyConnectedLayer|SoftmaxLayer|ConvPoolLayer|"
@@ -367,7 +367,8 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
     if "ool" in name:
         kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
                          or pos[0], env) or "2x2"
-        return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name or "Mean" in name else "Max")
+        avg = "Av" in name or "av" in name or "Mean" in name or "av" in keywords.get("pool_type", "").lower()
+        return Layer("pool", kernel=kernel, pool="Avg" if avg else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
     if torch and not lazy and (pos[1] is not None or keywords.get("out_features")):  # Linear(in, out)
@@ -389,33 +390,57 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
 
 
 _SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
-_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(")
+_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
-_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
-                        r"\bF\.(?P<pool>max|avg)_pool[12]d[ \t]?\(")
+_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?P<arrow>\w{1,40})->forward[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
+                        r"(?:\bF\.|\btorch::|\btorch\.)(?P<pool>max|avg)_pool[12]d[ \t]?\(")
+# libtorch: "conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)))"
+_REGISTER = re.compile(r"\b(\w{1,40})[ \t]*=[ \t]*register_module[ \t]*\([ \t]*\"\w{1,40}\"[ \t]*,[ \t]*(?:torch::nn::)?$")
+_OPTIONS = re.compile(r"(?:torch::nn::)?\w{0,20}Options[ \t]*\(")
+# a container the forward runs by name: "self.features = nn.Sequential(...)"
+_CONTAINER = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*(?:torch\.nn\.|nn\.|tf\.keras\.|keras\.)?Sequential[ \t]?\(")
+_PADDLE = re.compile(r"\b(?:paddle|fluid)\b")
 
 
-def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | None = None) -> list[Layer]:
+def _span_end(text: str, start: int, limit: int = MAX_CALL_CHARS * 10) -> int:
+    """Where the bracket opened just before `start` closes (at most `limit` characters on)."""
+    depth = 1
+    for i in range(start, min(len(text), start + limit)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return min(len(text), start + limit)
+
+
+def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | None = None,
+                   groups: dict[str, list[Layer]] | None = None) -> list[Layer]:
     """The layers of a PyTorch/Keras subclass in the order its forward()/call() runs them: statement by
     statement, nested calls innermost first ("self.pool(F.relu(self.conv1(x)))": conv1, then pool);
     functional pools ("F.max_pool2d(x, 2)") count as layers."""
     start = _FORWARD.search(text)
-    if not start or not named:
+    groups = groups or {}
+    if not start or not (named or groups):
         return []
     body = re.sub(r"#[^\n]*", "", text[start.end(): start.end() + MAX_CALL_CHARS * 10])  # comments out
     order: list[Layer] = []
     for statement in _STATEMENT.split(body):
-        calls = []
+        calls: list[list[Layer]] = []
         for m in _SELF_CALL.finditer(statement):
+            name = m.group(1) or m.group("arrow")
             if m.group("pool"):
                 positional, keywords = _args(statement, m.end())
                 kernel = _kernel(keywords.get("kernel_size") or (positional[1] if len(positional) > 1 else None), env)
-                calls.append(Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max"))
-            elif m.group(1) is None:
-                calls.append(Layer("flatten"))
-            elif m.group(1) in named:
-                calls.append(named[m.group(1)])
-        order.extend(reversed(calls))
+                calls.append([Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max")])
+            elif name is None:
+                calls.append([Layer("flatten")])
+            elif name in named:
+                calls.append([named[name]])
+            elif name in groups:
+                calls.append(groups[name])
+        order.extend(layer for call in reversed(calls) for layer in call)
         if len(order) > MAX_PLAN_NODES:
             break
     return order
@@ -502,21 +527,36 @@ def code_layers(text: str) -> list[Layer]:
         text = _FLUX_FLATTEN.sub("Flatten()", text)
     layers = []
     named: dict[str, Layer] = {}
+    starts: list[int] = []
+    paddle = bool(_PADDLE.search(text))
     for m in _CALL.finditer(text):
         if len(layers) > MAX_PLAN_NODES:
             break  # more layers than any plan draws: reading on costs time and changes nothing
-        layer = _layer(m.group("name"), *_args(text, m.end()), env=env, flux=flux)
+        name = m.group("name")
+        if name == "Conv2D" and (paddle or text[max(0, m.start() - 3): m.start()] == "nn."):
+            name = "Conv2d"  # Paddle's Conv2D(in_channels, out_channels, kernel_size) reads as PyTorch's
+        positional, keywords = _args(text, m.end())
+        options = _OPTIONS.match(positional[0]) if positional else None
+        if options:  # libtorch: Conv2d(Conv2dOptions(1, 10, 5).stride(1))
+            positional, keywords = _args(positional[0], options.end())
+        layer = _layer(name, positional, keywords, env=env, flux=flux)
         if layer is not None:
             if layer.kind == "conv" and layer.pool:  # ConvPoolLayer: a convolution and its pooling
                 layers += [Layer("conv", layer.size, layer.kernel), Layer("pool", kernel=layer.pool, pool="Max")]
                 continue
             layers.append(layer)
-            owner = _SELF_ASSIGN.search(text[max(0, m.start() - 60): m.start()])
+            starts.append(m.start())
+            before = text[max(0, m.start() - 100): m.start()]
+            owner = _SELF_ASSIGN.search(before[-60:]) or _REGISTER.search(before)
             if owner:
                 named[owner.group(1)] = layer
+    groups: dict[str, list[Layer]] = {}
+    for m in _CONTAINER.finditer(text):
+        end = _span_end(text, m.end())
+        groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
         layers = _builders(text, env) or _typed_layers(text, env) or _weight_chain(text)
-    ran = _forward_order(text, named, env)
+    ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + ran
     if layers:

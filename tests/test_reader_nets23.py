@@ -71,3 +71,58 @@ def test_prose_fields_are_not_read_as_code_settings(text: str) -> None:
 ])
 def test_cnns_told_in_words(text: str, want: str) -> None:
     assert line(text) == want
+
+
+PADDLE = """import paddle.fluid as fluid
+class Small(fluid.dygraph.Layer):
+    def __init__(self):
+        super(Small, self).__init__()
+        self.a = Conv2D(1, 12, 3, 1)
+        self.b = Pool2D(pool_size=2, pool_type='avg', pool_stride=2)
+        self.c = Linear(300, 7)
+    def forward(self, x):
+        x = self.a(x)
+        x = self.b(x)
+        x = fluid.layers.reshape(x, shape=[-1, 300])
+        return self.c(x)
+"""
+
+LIBTORCH = """struct Tiny : torch::nn::Module {
+    Tiny() {
+        c1 = register_module("c1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 8, 3)));
+        c2 = register_module("c2", torch::nn::Conv2d(torch::nn::Conv2dOptions(8, 16, 3).stride(1)));
+        head = register_module("head", torch::nn::Linear(64, 5));
+    }
+    torch::Tensor forward(torch::Tensor x) {
+        x = torch::relu(torch::max_pool2d(c1->forward(x), 2));
+        x = torch::relu(torch::max_pool2d(c2->forward(x), 2));
+        x = x.view({-1, 64});
+        return head->forward(x);
+    }
+    torch::nn::Conv2d c1{nullptr}, c2{nullptr};
+    torch::nn::Linear head{nullptr};
+};
+"""
+
+CONTAINERS = """class Net(nn.Module):
+    def __init__(self, n_out):
+        super().__init__()
+        self.head = nn.Sequential(nn.Linear(32 * 4 * 4, 50), nn.ReLU(), nn.Linear(50, n_out))
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 16, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, kernel_size=3), nn.ReLU(), nn.MaxPool2d(2),
+        )
+    def forward(self, x):
+        x = self.body(x)
+        x = torch.flatten(x, 1)
+        return self.head(x)
+"""
+
+
+@pytest.mark.parametrize("text, want", [
+    (PADDLE, "# layers Conv 3x3, 12 > AvgPool 2x2 > Dense 7"),
+    (LIBTORCH, "# layers Conv 3x3, 8 > MaxPool 2x2 > Conv 3x3, 16 > MaxPool 2x2 > Dense 5"),
+    (CONTAINERS, "# layers Conv 3x3, 16 > MaxPool 2x2 > Conv 3x3, 32 > MaxPool 2x2 > Flatten > Dense 50 > Dense"),
+])
+def test_cnn_code_dialects(text: str, want: str) -> None:
+    assert line(text) == want
