@@ -558,7 +558,7 @@ def code_layers(text: str) -> list[Layer]:
         layers = _builders(text, env) or _typed_layers(text, env) or _weight_chain(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
-        return [layer for layer in layers if layer.kind == "input"] + ran
+        return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)
     if layers:
         return _flatten_in_forward(text, layers)
     out = []
