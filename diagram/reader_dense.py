@@ -64,9 +64,42 @@ _NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s)\]>\"']{1,300}")
 
 
+# the role words of other languages (Portuguese, Spanish, French, Italian, German, Russian), in English:
+# "duas camadas ocultas, cada uma com 128 neurônios", "входной слой с 784 узлами", "versteckte Schicht mit 5 Neuronen"
+_FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
+    (r"\b(?:camadas?|capas?|couches?|strati|strato|schichten|schicht)[ \t]+(?:ocultas?|escondidas?|intermedi[aá]rias?|"
+     r"cach[ée]es?|nascost[oi]|intermedi[oe])\b", "hidden layers"),
+    (r"\b(?:versteckten?|verdeckten?)[ \t]+(?:schichten|schicht)\b|\bskryt\w{0,4}[ \t]+sloi?\w{0,3}", "hidden layers"),
+    (r"\bскрыт\w{0,4}[ \t]+сло\w{0,3}", "hidden layers"),
+    (r"\b(?:camada|capa|couche|strato)[ \t]+(?:de[ \t]+|d')?(?:entrada|entr[ée]e|ingresso|input)\b|\beingabeschicht\b|"
+     r"\bвходн\w{0,4}[ \t]+сло\w{0,3}", "input layer"),
+    (r"\b(?:camada|capa|couche|strato)[ \t]+(?:de[ \t]+|di[ \t]+)?(?:sa[ií]da|salida|sortie|uscita|output)\b|\bausgabeschicht\b|"
+     r"\bвыходн\w{0,4}[ \t]+сло\w{0,3}", "output layer"),
+    (r"\b(?:neur[ôo]nios|neuronas|neurones|neuroni|neuronen|нейрон\w{0,3})\b", "neurons"),
+    (r"\b(?:n[óo]s|nodos|n[œo]euds|nodi|knoten|узл\w{0,3}|узел)\b", "nodes"),
+    (r"\b(?:cada[ \t]+uma|cada[ \t]+una|cada[ \t]+um|chacune|ciascuno|jeweils|каждый)[ \t]+(?:com|con|avec|mit|с)\b", "each with"),
+    (r"\b(?:com|con|avec|mit|с)\b", "with"),
+    (r"\b(?:duas|dois|dos|deux|due|zwei|два|две)\b", "two"),
+    (r"\b(?:tr[eê]s|trois|tre|drei|три)\b", "three"),
+    (r"\b(?:um|uma|una|une|un|uno|eine?n?|один|одна|одним)\b(?=[ \t]+(?:hidden|input|output))", "one"),
+    (r"\b(?:e|y|et|und|и)\b", "and"),
+))
+_FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон")
+
+
+def _english(text: str) -> str:
+    """Role words of other languages in English (only when the text has one of their layer words)."""
+    if not _FOREIGN_HINT.search(text):
+        return text
+    for pattern, english in _FOREIGN:
+        text = pattern.sub(english, text)
+    return text
+
+
 def normalise(text: str) -> str:
     text = _URL.sub(" ", text)  # "(https://.../2016/03/29/...)": a link's numbers are no sizes
-    text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
+    text = _english(text.lower())
+    text = _fix_typos(text).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
     text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
@@ -157,7 +190,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
                          rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?", text):
         add(m, m.group(2), _numbers(m.group(1)))
-    between = (r"[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
+    between = (r"[ \t]*,?[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
                r"each of|with|of|having|sized|contains?|consists[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
     for m in re.finditer(rf"(\d+)[ \t]+hidden\s+layers?{between}({_LIST})", text):

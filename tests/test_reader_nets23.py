@@ -126,3 +126,16 @@ CONTAINERS = """class Net(nn.Module):
 ])
 def test_cnn_code_dialects(text: str, want: str) -> None:
     assert line(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Uma rede com duas camadas ocultas, cada uma com 64 neurônios.", "# layers 3-64-64-3"),
+    ("Сеть: входной слой с 20 нейронами, один скрытый слой с 7 нейронами и выходной слой с 2 нейронами.",
+     "# layers 20-7-2"),
+    ("Das Netz hat eine Eingabeschicht mit 6 Neuronen, eine versteckte Schicht mit 9 Neuronen und eine "
+     "Ausgabeschicht mit 1 Neuron.", "# layers 6-9-1"),
+    ("Un réseau avec une couche d'entrée de 12 neurones, une couche cachée de 5 neurones et une couche de "
+     "sortie de 2 neurones.", "# layers 12-5-2"),
+])
+def test_dense_nets_in_other_languages(text: str, want: str) -> None:
+    assert line(text) == want
