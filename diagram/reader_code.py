@@ -496,6 +496,44 @@ def _typed_layers(text: str, env: dict[str, int]) -> list[Layer]:
     return layers
 
 
+# Caffe prototxt: layer { name: "ip1" type: "InnerProduct" inner_product_param { num_output: 7 } }
+_CAFFE_LAYER = re.compile(r"\blayers?[ \t]*\{")
+_CAFFE_TYPE = re.compile(r"\btype[ \t]*:[ \t]*\"?(\w{1,40})")
+_CAFFE_FIELD = re.compile(r"\b(num_output|kernel_size|kernel_h|kernel_w|pool|global_pooling|dim|input_dim)[ \t]*:[ \t]*\"?(\w{1,40})")
+
+
+def _caffe_layers(text: str) -> list[Layer]:
+    """The layers of a Caffe prototxt, each `layer { ... }` block's own type first (fillers' types come later)."""
+    starts = [m.end() for m in _CAFFE_LAYER.finditer(text)][: MAX_PLAN_NODES * 3]
+    layers: list[Layer] = []
+    head = text[: starts[0]] if starts else ""
+    dims = [int(v) for k, v in _CAFFE_FIELD.findall(head) if k in ("input_dim", "dim") and v.isdigit()]
+    if len(dims) >= 2:  # input: "data" input_dim: 1 input_dim: 1 input_dim: 28 input_dim: 28
+        layers.append(Layer("input", input_size=_product(tuple(dims[1:])), shape=tuple(dims[2:]) + tuple(dims[1:2])))
+    for i, start in enumerate(starts):
+        chunk = text[start: starts[i + 1] if i + 1 < len(starts) else start + MAX_CALL_CHARS * 5][: MAX_CALL_CHARS * 5]
+        kind = _CAFFE_TYPE.search(chunk)
+        if kind is None:
+            continue
+        kind_name = kind.group(1).lower().replace("_", "")
+        fields: dict[str, str] = {}
+        for key, value in _CAFFE_FIELD.findall(chunk):
+            fields.setdefault(key, value)
+        size = int(fields["num_output"]) if fields.get("num_output", "").isdigit() else None
+        kernel = fields.get("kernel_size") or fields.get("kernel_h")
+        k = f"{kernel}x{fields.get('kernel_w', kernel)}" if kernel and kernel.isdigit() else ""
+        if kind_name == "convolution":
+            layers.append(Layer("conv", size, k))
+        elif kind_name == "pooling":
+            glob = fields.get("global_pooling", "").lower() == "true"
+            layers.append(Layer("pool", kernel="" if glob else k, pool="Avg" if fields.get("pool", "").upper().startswith("AVE") else "Max"))
+        elif kind_name == "innerproduct":
+            layers.append(Layer("dense", size))
+        elif kind_name == "flatten":
+            layers.append(Layer("flatten"))
+    return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
+
+
 _COMMENT = re.compile(r"(?m)(?:^|(?<=[ \t]))(?:#|(?<![:/])//)[^\n]*")
 _FORWARD_FLATTEN = re.compile(r"\b(?:torch\.)?flatten\(|\.(?:view|reshape)\([^()\n]{0,40}(?:\([^()\n]{0,20}\))?[ \t]*,[ \t]*-1[ \t]*\)")
 
@@ -555,7 +593,7 @@ def code_layers(text: str) -> list[Layer]:
         end = _span_end(text, m.end())
         groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
-        layers = _builders(text, env) or _typed_layers(text, env) or _weight_chain(text)
+        layers = _builders(text, env) or _typed_layers(text, env) or _caffe_layers(text) or _weight_chain(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)

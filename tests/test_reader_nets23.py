@@ -139,3 +139,39 @@ def test_cnn_code_dialects(text: str, want: str) -> None:
 ])
 def test_dense_nets_in_other_languages(text: str, want: str) -> None:
     assert line(text) == want
+
+
+CAFFE_CNN = """input: "img"
+input_dim: 1
+input_dim: 3
+input_dim: 32
+input_dim: 32
+layer {
+  name: "c1"
+  type: "Convolution"
+  convolution_param { num_output: 10 kernel_size: 3 weight_filler { type: "msra" } }
+}
+layer { name: "p1" type: "Pooling" pooling_param { pool: AVE kernel_size: 2 stride: 2 } }
+layer { name: "r1" type: "ReLU" }
+layer { name: "f1" type: "InnerProduct" inner_product_param { num_output: 30 } }
+"""
+
+CAFFE_DENSE = """layer {
+  name: "h"
+  type: "InnerProduct"
+  inner_product_param {
+    num_output: 9
+    weight_filler { type: "gaussian" std: 0.01 }
+  }
+}
+layer {
+  name: "o"
+  type: "InnerProduct"
+  inner_product_param { num_output: N_OUT }
+}
+"""
+
+
+def test_caffe_prototxt() -> None:
+    assert line(CAFFE_CNN) == "# layers Input 32x32x3 > Conv 3x3, 10 > AvgPool 2x2 > Dense 30"
+    assert line(CAFFE_DENSE) == "# layers 3-9-3"  # the input and the output left to names: unstated
