@@ -666,6 +666,8 @@ def _table_layers(text: str) -> list[Layer]:
     "Size" column. A table written from the output down to the input is read bottom-up. A table of
     no convolution or pooling whose first row is no input starts with an unstated input."""
     lines = [line for line in text.split("\n")[: MAX_PLAN_NODES * 3] if line.count("|") >= 2]
+    # a sentence run into the table's first line ("... dataset.| Layer | Neurons |") is no cell
+    lines = [line[line.index("|"):] if len(line[: line.index("|")].strip()) > 30 else line for line in lines]
     rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
     rows = [row for row in rows if not all(re.fullmatch(r"[-:=+ \t]*", cell) for cell in row)]
     if len(rows) < 3:
@@ -705,7 +707,7 @@ def _table_layers(text: str) -> list[Layer]:
             shape = (int(dims.group(1)), int(dims.group(2))) if dims else ((int(size[-1]),) if size else ())
             layers.append(Layer("input", input_size=_product(shape), shape=shape if len(shape) > 1 else ()))
         else:
-            size = _TABLE_SIZE.findall(cell(units))
+            size = _TABLE_SIZE.findall(cell(units if units is not None else maps))  # a "Filters" column holds units too
             layers.append(Layer("dense", int(size[-1]) if size else None))
     if len(layers) >= 2 and layers[-1].kind == "input" or (layers and layers[0].kind == "dense" and
                                                           any(layer.kind in ("conv", "pool") for layer in layers)):
@@ -825,7 +827,8 @@ def _conv_list(m: re.Match) -> str:
     return ", ".join(parts) + ", " + tail
 _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
-                      r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\((\d{1,5})\)|,[ \t]*(\d{1,5})\b", re.I)
+                      r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\([ \t]*(\d{1,5})[ \t]*\)|,[ \t]*(\d{1,5})\b|"
+                      r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b", re.I)
 _UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
 _REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
 
@@ -848,6 +851,9 @@ def _block(part: str) -> tuple[str, int] | None:
     if re.search(r"pool|subsampl", low):
         kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
         return kind + (f" {k}" if k else ""), times
+    filters = re.search(r"\b(\d{1,5})[ \t]+(?:\d{1,3}[x×]\d{1,3}[ \t]+)?(?:convolution(?:al)?[ \t]+|conv[ \t]+)?(?:filters|kernels)\b", low)
+    if kernel and filters and not re.search(r"\b(?:dense|fc|fully|linear|output|input)\b", low):
+        return f"Conv {k}, {filters.group(1)}", times  # "sixteen 5x5 filters"
     if re.search(r"\bflatten", low):
         return "Flatten", 1
     for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
@@ -919,13 +925,16 @@ _GLOBAL = re.compile(r"(?im)^[ \t]*(?:[-*•][ \t]*)?(?:[^:\n]{0,30}:[ \t]*)?(?:
 _GLOBAL_FILTERS = re.compile(r"\bnum_?filters[ \t]*[=:][ \t]*(\d{1,5})\b", re.I)
 _ARROW_LINE = re.compile(r"(?m)^[^\n]{0,400}$")
 _CHAIN_ARROW = re.compile(r"-+>|→|⟶|=+>")
+_PAREN_COMMA = re.compile(r"\([^()\n,]{0,20}\d[^()\n]{0,30}\)")
 _IN_OUT = re.compile(r"\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
 
 
 def _cnn_labels(text: str) -> list[str]:
     """The labelled blocks of a CNN told as a chain of parts, in order."""
-    body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
+    heading = re.match(r"[^:\n]{0,60}:\s", text)
+    body = text.split(":", 1)[1] if heading and not _BLOCK_WORD.search(heading.group()) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
+    body = _PAREN_COMMA.sub(lambda m: m.group().replace(",", " "), body)  # "conv(3x3, 64)": one part
     body = _IN_OUT.sub(lambda m: f"({m.group(1)} filters", body)
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name

@@ -175,3 +175,28 @@ layer {
 def test_caffe_prototxt() -> None:
     assert line(CAFFE_CNN) == "# layers Input 32x32x3 > Conv 3x3, 10 > AvgPool 2x2 > Dense 30"
     assert line(CAFFE_DENSE) == "# layers 3-9-3"  # the input and the output left to names: unstated
+
+
+@pytest.mark.parametrize("text, want", [
+    ("First convolutional layer: 24 filters of size 3x3, ReLU. Second convolutional layer: 48 filters of "
+     "size 3x3. Max pooling 2x2. Fully connected layer with 64 neurons.",
+     "# layers Conv 3x3, 24 > ReLU > Conv 3x3, 48 > MaxPool 2x2 > Dense 64"),
+    ("conv1: 3x3, 12 filters\npool1: 2x2 max\nconv2: 3x3, 24 filters\nfc1: 200\nfc2: 5",
+     "# layers Conv 3x3, 12 > MaxPool 2x2 > Conv 3x3, 24 > Dense 200 > Dense 5"),
+    ("We apply eight 7x7 convolution filters, then 3x3 average pooling, then twelve 3x3 filters.",
+     "# layers Conv 7x7, 8 > AvgPool 3x3 > Conv 3x3, 12"),
+    ("conv(5x5, 20) -> maxpool(3x3) -> conv(5x5, 40) -> fc(100)",
+     "# layers Conv 5x5, 20 > MaxPool 3x3 > Conv 5x5, 40 > Dense 100"),
+    ("A Conv2D layer with 40 filters and kernel_size=(5, 5), then pooling with pool size (3, 3) and a dense layer.",
+     "# layers Conv 5x5, 40 > MaxPool 3x3 > Dense"),
+    ("| Layer | Type | Filters | Kernel |\n|---|---|---|---|\n| 1 | Conv | 20 | 5x5 |\n| 2 | MaxPool | - | 3x3 |\n"
+     "| 3 | Dense | 70 | - |", "# layers Conv 5x5, 20 > MaxPool 3x3 > Dense 70"),
+])
+def test_cnn_phrasings(text: str, want: str) -> None:
+    assert line(text) == want
+
+
+def test_a_sentence_run_into_a_tables_first_line_is_no_cell() -> None:
+    text = ("This small network was built for a tabular task with several inputs.| Layer | Neurons |\n|---|---|\n"
+            "| Input | 9 |\n| Hidden 1 | 30 |\n| Hidden 2 | 12 |\n| Output | 2 |")
+    assert line(text) == "# layers 9-30-12-2"
