@@ -36,10 +36,12 @@ _CALL = re.compile(
     r"(?:Conv[123]D|Dense|MaxPool[123]D|Pool)Layer|"
     r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Pool[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
+    r"fully_connected|input_data|conv_2d|max_pool_2d|avg_pool_2d|"
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
     r"(?:Conv|MaxPool|MeanPool)(?=[ \t]?\([ \t]?\()|Reshape|FullyConnectedLayer|SoftmaxLayer|ConvPoolLayer|"
     r"Input|InputLayer)[ \t]?\(")
-_JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense"}
+_JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense",
+             "fullyconnected": "Dense", "inputdata": "Input"}  # (tflearn: fully_connected(net, 32), input_data(shape=...))
 # old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
 _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Glob\w{0,20}|Flatten|Dense)\)?"
                       r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")

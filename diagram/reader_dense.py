@@ -245,7 +245,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "input" if m.group().startswith("in") else "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:vector|embedding)[ \t]+of[ \t]+(?:size|dim(?:ension)?)[ \t]+(\d+)", text):
         add(m, "input", [int(m.group(1))])
-    for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
+    for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|reads|receives|accepts|consumes|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
                          r"in_dim|d_in|num_input|n_input)\s*[=:]?\s*(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:(?:{_ADJ}[ \t]+|{other_word})(?:{_ADJ}[ \t]+|{other_word})?)?{_OUTPUT_WORD}\b",
@@ -257,6 +257,9 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:out_features|output_dim|output_size|n_outputs|num_outputs|num_classes|n_classes|"
                          r"out_dim|d_out|num[-_ ]classes|n[-_ ]classes)\s*[=:]?\s*(\d+)", text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:one|1)[ \t]+of[ \t]+(?:the[ \t]+)?(\d+)[ \t]+(?:[a-z]+[ \t]+)?(?:digits|classes|categories|labels|"
+                         r"classes|species|kinds|types)\b", text):  # "predicts one of 10 digits"
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"(\d+)[- ]way\b", text):  # "a 10-way softmax"
         add(m, "output", [int(m.group(1))])

@@ -200,3 +200,14 @@ def test_a_sentence_run_into_a_tables_first_line_is_no_cell() -> None:
     text = ("This small network was built for a tabular task with several inputs.| Layer | Neurons |\n|---|---|\n"
             "| Input | 9 |\n| Hidden 1 | 30 |\n| Hidden 2 | 12 |\n| Output | 2 |")
     assert line(text) == "# layers 9-30-12-2"
+
+
+def test_tflearn_layers_and_one_of_n_classes() -> None:
+    code = ("net = tflearn.input_data(shape=[None, 12])\nnet = tflearn.fully_connected(net, 40)\n"
+            "net = tflearn.fully_connected(net, 3, activation='softmax')")
+    assert line(code) == "# layers 12-40-3"
+    cnn = ("net = input_data(shape=[None, 32, 32, 3])\nnet = conv_2d(net, 16, 5, activation='relu')\n"
+           "net = max_pool_2d(net, 3)\nnet = fully_connected(net, 4, activation='softmax')")
+    assert line(cnn) == "# layers Input 32x32x3 > Conv 5x5, 16 > MaxPool 3x3 > Dense 4"
+    assert line("An MLP reads 64 pixel values, uses hidden layers of 100 and 50 units, and predicts one of "
+                "7 classes.") == "# layers 64-100-50-7"
