@@ -928,7 +928,7 @@ _GLOBAL_FILTERS = re.compile(r"\bnum_?filters[ \t]*[=:][ \t]*(\d{1,5})\b", re.I)
 _ARROW_LINE = re.compile(r"(?m)^[^\n]{0,400}$")
 _CHAIN_ARROW = re.compile(r"-+>|→|⟶|=+>")
 _PAREN_COMMA = re.compile(r"\([^()\n,]{0,20}\d[^()\n]{0,30}\)")
-_IN_OUT = re.compile(r"\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
+_IN_OUT = re.compile(r"(?i)(?<=conv)(\w{0,8}[ \t]?)\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
 
 
 def _cnn_labels(text: str) -> list[str]:
@@ -937,7 +937,7 @@ def _cnn_labels(text: str) -> list[str]:
     body = text.split(":", 1)[1] if heading and not _BLOCK_WORD.search(heading.group()) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
     body = _PAREN_COMMA.sub(lambda m: m.group().replace(",", " "), body)  # "conv(3x3, 64)": one part
-    body = _IN_OUT.sub(lambda m: f"({m.group(1)} filters", body)
+    body = _IN_OUT.sub(lambda m: f"{m.group(1)}({m.group(2)} filters", body)
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name
     body = _HYPHENS.sub(lambda m: m.group().replace("-", ", ").replace("[", "").replace("]", ""), body)  # "conv-conv-pool", "conv-conv-conv-[conv]-pool": one block per name
@@ -1028,7 +1028,7 @@ def read_cnn_words(text: str) -> Plan | None:
     convolution layers and one fully connected layer", "2 CONV, 1 FC") are left out when the rest
     reads as a CNN; every-layer rules ("All convolutions are 3x3") fill the kernels blocks leave out."""
     text, kernels, filters = _global_rules(text)
-    chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("(", line))) >= 3]
+    chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("", line))) >= 3]
     labels: list[str] = []
     if chains:
         labels = _cnn_labels(max(chains, key=len))

@@ -136,7 +136,12 @@ def _size_chain(text: str) -> list[int] | None:
         match = re.search(pattern, text)
         if match:
             return _numbers(match.group(1))
-    # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions"
+    # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions" (a line of its own first)
+    for row in text.split("\n")[:200]:
+        parts = re.split(_ARROW, row)
+        counts = [_numbers(p) for p in parts]
+        if len(parts) >= 3 and all(counts) and all(len(c) == 1 for c in counts[1:-1]):
+            return [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
     parts = re.split(_ARROW, text)
     if len(parts) >= 2:
         counts = [_numbers(p) for p in parts]

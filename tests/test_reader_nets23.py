@@ -211,3 +211,8 @@ def test_tflearn_layers_and_one_of_n_classes() -> None:
     assert line(cnn) == "# layers Input 32x32x3 > Conv 5x5, 16 > MaxPool 3x3 > Dense 4"
     assert line("An MLP reads 64 pixel values, uses hidden layers of 100 and 50 units, and predicts one of "
                 "7 classes.") == "# layers 64-100-50-7"
+
+
+def test_a_chain_on_a_line_of_its_own_and_in_out_pairs_only_after_a_conv() -> None:
+    text = ("Example: 5 → 7 → 3 net:\n  Layer 1 (5→7): 5×7 + 7 = 42 params\n  Layer 2 (7→3): 7×3 + 3 = 24 params")
+    assert line(text) == "# layers 5-7-3"  # "(5→7)" after "Layer 1" is no conv's channels
