@@ -216,3 +216,7 @@ def test_tflearn_layers_and_one_of_n_classes() -> None:
 def test_a_chain_on_a_line_of_its_own_and_in_out_pairs_only_after_a_conv() -> None:
     text = ("Example: 5 → 7 → 3 net:\n  Layer 1 (5→7): 5×7 + 7 = 42 params\n  Layer 2 (7→3): 7×3 + 3 = 24 params")
     assert line(text) == "# layers 5-7-3"  # "(5→7)" after "Layer 1" is no conv's channels
+
+
+def test_a_net_constructor_called_with_its_sizes() -> None:
+    assert line("const net = Architect.perceptron(5, 8, 3);\nnet.activate([1, 0, 0, 1, 1]);") == "# layers 5-8-3"
