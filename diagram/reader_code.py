@@ -830,7 +830,7 @@ def _conv_list(m: re.Match) -> str:
 _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
                       r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\([ \t]*(\d{1,5})[ \t]*\)|,[ \t]*(\d{1,5})\b|"
-                      r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b", re.I)
+                      r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b|(\d{1,5})[ \t]*@|@[ \t]*(\d{1,5})", re.I)
 _UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
 _REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
 
@@ -927,6 +927,21 @@ _GLOBAL = re.compile(r"(?im)^[ \t]*(?:[-*•][ \t]*)?(?:[^:\n]{0,30}:[ \t]*)?(?:
 _GLOBAL_FILTERS = re.compile(r"\bnum_?filters[ \t]*[=:][ \t]*(\d{1,5})\b", re.I)
 _ARROW_LINE = re.compile(r"(?m)^[^\n]{0,400}$")
 _CHAIN_ARROW = re.compile(r"-+>|→|⟶|=+>")
+# a block defined by name on a line of its own ("- Conv1: 6 filters, 5x5 size", "FC1, 120 neurons"), then chained by name
+_DEFINED = re.compile(r"(?m)^[ \t]*(?:[-*•][ \t]*)?([A-Za-z]{1,10}[ \t]?\d{1,2})[ \t]*[:,=][ \t]*([^\n]{2,160})$")
+
+
+def _with_definitions(chain: str, text: str) -> str:
+    """The chain line with each item the text defines by name ("[Conv1] -> [Pool1]") spelled out as its definition."""
+    defined = {m.group(1).lower().replace(" ", ""): m.group(2) for m in _DEFINED.finditer(text[:MAX_CALL_CHARS * 10])}
+    if len(defined) < 2:
+        return chain
+    items = _CHAIN_ARROW.split(chain)
+    keys = [item.strip().strip("[](){}*").lower().replace(" ", "") for item in items]
+    if sum(key in defined for key in keys) < 2:
+        return chain
+    return " -> ".join(f"{item.strip().strip('[](){}*')}, {defined[key]}" if key in defined else item
+                       for item, key in zip(items, keys))
 _PAREN_COMMA = re.compile(r"\([^()\n,]{0,20}\d[^()\n]{0,30}\)")
 _IN_OUT = re.compile(r"(?i)(?<=conv)(\w{0,8}[ \t]?)\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
 
@@ -973,6 +988,13 @@ def _cnn_labels(text: str) -> list[str]:
             labels[-1] = f"Dense {dense.group(1) or dense.group(2)}"
             continue
         block = _block(part) if part and len(part) <= 80 else None
+        if block and labels and labels[-1] in ("MaxPool", "AvgPool") and block[0].startswith(labels[-1] + " ") \
+                and block[1] == 1:
+            labels[-1] = block[0]  # "Pool1, 2x2 pooling with stride 2": the pool's kernel
+            continue
+        if block and block[0] == "Output" and labels and re.fullmatch(r"Dense \d+", labels[-1]) and \
+                re.fullmatch(r"\W*(?:with[ \t]+)?(?:a[ \t]+)?softmax(?:[ \t]+activation)?\W*", part, re.I):
+            continue  # "FC2: 10 neurons, softmax": the dense layer's activation, no block of its own
         if block:
             label = block[0]
             field = _SIZE_FIELD.search(part) if label in ("Conv", "MaxPool", "AvgPool") or \
@@ -1031,7 +1053,7 @@ def read_cnn_words(text: str) -> Plan | None:
     chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("", line))) >= 3]
     labels: list[str] = []
     if chains:
-        labels = _cnn_labels(max(chains, key=len))
+        labels = _cnn_labels(_with_definitions(max(chains, key=len), text))
         labels = labels if _is_cnn(labels) and len(labels) >= 3 else []
     if not labels:
         rest = _COUNT_SENTENCE.sub(" ", text[:MAX_CALL_CHARS * 5])

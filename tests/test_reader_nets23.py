@@ -220,3 +220,15 @@ def test_a_chain_on_a_line_of_its_own_and_in_out_pairs_only_after_a_conv() -> No
 
 def test_a_net_constructor_called_with_its_sizes() -> None:
     assert line("const net = Architect.perceptron(5, 8, 3);\nnet.activate([1, 0, 0, 1, 1]);") == "# layers 5-8-3"
+
+
+def test_blocks_defined_by_name_then_chained_by_name() -> None:
+    text = ("Convolutions\n- ConvA1: 10 filters, 3x3 size, stride 1.\n- ConvA2: 20 filters, 3x3 size.\nPooling\n"
+            "- P1: 3x3 pooling with stride 3.\nDense layers\n- FC1: 50 neurons, tanh.\n- FC2: 4 neurons, softmax.\n"
+            "Overall: [Input] -> [ConvA1] -> [P1] -> [ConvA2] -> [FC1] -> [FC2]")
+    assert line(text) == "# layers Input > Conv 3x3, 10 > MaxPool 3x3 > Conv 3x3, 20 > Dense 50 > Dense 4"
+
+
+def test_filters_at_kernel_notation() -> None:
+    assert line("Input (32x32x3) → Conv 16@5x5 → MaxPool 2x2 → Conv 3x3@24 → Dense 8") == \
+        "# layers Input 32x32x3 > Conv 5x5, 16 > MaxPool 2x2 > Conv 3x3, 24 > Dense 8"
