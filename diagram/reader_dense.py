@@ -162,6 +162,8 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         span = (match.start(), match.end() if end is None else end)
         if any(a < span[1] and span[0] < b for a, b in taken):
             return
+        if re.search(r"(?<![\d.])0\d", text[span[0]: span[1]]):
+            return  # "output(01, o2)": a name with a leading zero, no size
         taken.append(span)
         found.append((span[0], role, sizes))
 
@@ -375,6 +377,7 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
         return (int(next(g for g in keras_in.groups() if g)), *keras)
     if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
         return REFUSED  # "99999999 hidden layers": nothing is built from a count that big
+    layered = re.search(r"\b[23]-layers?[ \t]+(?:neural[ \t]+)?(?:net|network|perceptron|mlp|model)\b", text)
     text = re.sub(r"\b\d+[- ]layers?\b(?!\s+(?:of|with))(?<!hidden layer)(?:\s*\([^)]*\))?", " ", text)  # "3-layer net"
     found, taken = _roles(text)
     if any(role == "refused" for _, role, _ in found):
@@ -395,7 +398,10 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
         return told
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
-        return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+        between = _unnamed_between(text, found, taken)
+        if not between and layered and not no_hidden:
+            between = [UNSTATED]  # "a two-layer network with 4 inputs and 6 outputs": one hidden layer, its size left open
+        return (inputs[0], *between, outputs[-1])
     lines = _SIZE_LINE.findall(text)
     if len(lines) >= 3 and _DENSE_WORD.search(text):  # a layer per line: "28x28\n1000 neurons\n500 neurons\n..."
         return tuple(int(a) * int(b or 1) for a, b in lines)

@@ -232,3 +232,14 @@ def test_blocks_defined_by_name_then_chained_by_name() -> None:
 def test_filters_at_kernel_notation() -> None:
     assert line("Input (32x32x3) → Conv 16@5x5 → MaxPool 2x2 → Conv 3x3@24 → Dense 8") == \
         "# layers Input 32x32x3 > Conv 5x5, 16 > MaxPool 2x2 > Conv 3x3, 24 > Dense 8"
+
+
+def test_a_two_or_three_layer_net_with_only_its_ends_gets_one_open_hidden_layer() -> None:
+    assert line("A two-layer network should map 7 inputs to 3 outputs.") == "# layers 7-3-3"
+    assert line("a net with 7 inputs and 3 outputs") == "# layers 7-3"  # no layer count: nothing added
+
+
+def test_names_with_a_leading_zero_are_no_sizes() -> None:
+    text = ("There are 3 input units (i1, i2, i3) and 5 hidden units. The output layer has 2 units (o1, o2). "
+            "Compute the output(01, 02) values.")
+    assert line(text) == "# layers 3-5-2"
