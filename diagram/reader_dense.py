@@ -118,6 +118,8 @@ def _numbers(text: str) -> list[int]:
 def _linear_chain(text: str) -> list[int] | None:
     """nn.Linear(3, 7), Linear(7, 2) ... -> [3, 7, 2] when the shapes agree."""
     pairs = [(int(a), int(b)) for a, b in re.findall(r"linear\(\s*(\d+)\s*,\s*(\d+)", text)]
+    if len(pairs) != len(re.findall(r"linear\(", text)):
+        return None  # Linear(D, 500): the code reader's (names it binds), not a chain of the numbers alone
     if not pairs or any(pairs[i][1] != pairs[i + 1][0] for i in range(len(pairs) - 1)):
         return None
     return [pairs[0][0]] + [b for _, b in pairs]

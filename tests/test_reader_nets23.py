@@ -243,3 +243,10 @@ def test_names_with_a_leading_zero_are_no_sizes() -> None:
     text = ("There are 3 input units (i1, i2, i3) and 5 hidden units. The output layer has 2 units (o1, o2). "
             "Compute the output(01, 02) values.")
     assert line(text) == "# layers 3-5-2"
+
+
+def test_a_comment_states_the_sizes_code_leaves_to_names() -> None:
+    code = ("net = torch.nn.Sequential()\n# MLP with layers [64] -> [40] -> [20] -> [3]\n"
+            "net.add_module('a', torch.nn.Linear(D, 40))\nnet.add_module('b', torch.nn.Linear(40, 20))\n"
+            "net.add_module('c', torch.nn.Linear(20, K))")
+    assert line(code) == "# layers 64-40-20-3"
