@@ -536,6 +536,22 @@ def _caffe_layers(text: str) -> list[Layer]:
     return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
 
 
+# layers as objects keyed by their type (TF.js-style configs): "{ conv2d: { kernelSize: 5, filters: 8 } }"
+_KEYED_LAYER = re.compile(r"\{[ \t]*['\"]?(?P<type>conv[12]d|maxPooling[12]d|averagePooling[12]d|flatten|dense)['\"]?[ \t]*:[ \t]*(?=\{)")
+
+
+def _keyed_layers(text: str, env: dict[str, int]) -> list[Layer]:
+    """The layers of object literals keyed by a layer type, each read from its own object."""
+    layers: list[Layer] = []
+    for m in _KEYED_LAYER.finditer(text):
+        if len(layers) > MAX_PLAN_NODES:
+            break
+        layer = _layer(m.group("type"), *_args(text, m.end()), env=env)
+        if layer is not None:
+            layers.append(layer)
+    return layers if len(layers) >= 2 else []
+
+
 _COMMENT = re.compile(r"(?m)(?:^|(?<=[ \t]))(?:#|(?<![:/])//)[^\n]*")
 _FORWARD_FLATTEN = re.compile(r"\b(?:torch\.)?flatten\(|\.(?:view|reshape)\([^()\n]{0,40}(?:\([^()\n]{0,20}\))?[ \t]*,[ \t]*-1[ \t]*\)")
 
@@ -595,7 +611,8 @@ def code_layers(text: str) -> list[Layer]:
         end = _span_end(text, m.end())
         groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
-        layers = _builders(text, env) or _typed_layers(text, env) or _caffe_layers(text) or _weight_chain(text)
+        layers = _builders(text, env) or _typed_layers(text, env) or _keyed_layers(text, env) or _caffe_layers(text) or \
+            _weight_chain(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)

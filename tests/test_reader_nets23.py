@@ -250,3 +250,9 @@ def test_a_comment_states_the_sizes_code_leaves_to_names() -> None:
             "net.add_module('a', torch.nn.Linear(D, 40))\nnet.add_module('b', torch.nn.Linear(40, 20))\n"
             "net.add_module('c', torch.nn.Linear(20, K))")
     assert line(code) == "# layers 64-40-20-3"
+
+
+def test_layers_keyed_by_their_type() -> None:
+    config = ("export default [\n  { conv2d: { inputShape: [16, 16, 1], kernelSize: 3, filters: 6 } },\n"
+              "  { averagePooling2d: { poolSize: [2, 2] } },\n  { flatten: {} },\n  { dense: { units: 4 } },\n]")
+    assert line(config) == "# layers Input 16x16x1 > Conv 3x3, 6 > AvgPool 2x2 > Flatten > Dense 4"
