@@ -39,7 +39,7 @@ _CALL = re.compile(
     r"fully_connected|input_data|conv_2d|max_pool_2d|avg_pool_2d|"
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
     r"(?:Conv|MaxPool|MeanPool)(?=[ \t]?\([ \t]?\()|Reshape|FullyConnectedLayer|SoftmaxLayer|ConvPoolLayer|"
-    r"Input|InputLayer)[ \t]?\(")
+    r"Input|InputLayer)(?:::new)?[ \t]?\(")  # (Rust: Dense::new(784, 128))
 _JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense",
              "fullyconnected": "Dense", "inputdata": "Input"}  # (tflearn: fully_connected(net, 32), input_data(shape=...))
 # old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
@@ -71,6 +71,10 @@ _HIDDEN_ARG = re.compile(r"(?i)(?<![\w.])(?:hidden(?:_?layers?)?(?:_?(?:sizes?|u
                          r"num_?hidden(?:_?(?:units|nodes|neurons))?|(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)"
                          r"(?=[ \t]*\())['\"]?[ \t]*(?P<sep>=(?![=>])|:|<-|\()[ \t]*(?P<val>\d{1,2}[ \t]*\*[ \t]*\[[ \t]*\d{1,7}[ \t]*\]|c\([^()\n]{1,80}\)|\[[^\[\]\n]{1,80}\]|"
                          r"\([^()\n]{1,80}\)|\d{1,7}(?![\w.])(?![ \t]*(?:[*\[]|[a-z]|,[ \t]*\d))|[A-Za-z_][\w.]{0,40}(?![\w.])(?![ \t]*[*(\[]))")
+# R nnet / RSNNS mlp: the hidden sizes are `size`
+_R_SIZE = re.compile(r"\b(?:nnet|mlp|avNNet)[ \t]*\([^()\n]{0,300}?\bsize[ \t]*=[ \t]*(c\([^()\n]{1,80}\)|\d{1,7}\b)")
+# Encog: new BasicLayer(activation, bias, neurons)
+_ENCOG = re.compile(r"\bBasicLayer[ \t]*\((?:[^()\n]{0,80}|[^()\n]{0,40}\([^()\n]{0,40}\)[^()\n]{0,40}),[ \t]*(\d{1,7})[ \t]*\)")
 _VECTOR_ASSIGN = re.compile(r"(?<![\w.])([A-Za-z_]\w{0,40})[ \t]*(?:=(?![=>])|<-)[ \t]*(?:c\(|\[|\()[ \t]*"
                             r"(\d{1,7}(?:[ \t]*[, \t][ \t]*\d{1,7}){0,24})[ \t]*,?[ \t]*[\])]")
 # training data written as records: "{ input: [0, 1], output: [1] }"
@@ -146,7 +150,10 @@ def _hidden_net(text: str, env: dict[str, int]) -> list[int | None]:
     for m in _VECTOR_ASSIGN.finditer(text):
         vectors.setdefault(m.group(1), [int(n) for n in _INT.findall(m.group(2))])
     hidden: list[int] = []
-    for m in _HIDDEN_ARG.finditer(text):
+    r_size = _R_SIZE.search(text)
+    if r_size:
+        hidden = _int_list(r_size.group(1), env, vectors)
+    for m in _HIDDEN_ARG.finditer(text) if not hidden else ():
         if m.group("sep") == ":" and m.group("val")[:1] not in "[(":
             continue  # "hidden: 10" is a line of prose (the dense reader's); "hiddenLayers: [3]" is code
         hidden = _int_list(m.group("val"), env, vectors)
@@ -596,6 +603,8 @@ def code_layers(text: str) -> list[Layer]:
         if options:  # libtorch: Conv2d(Conv2dOptions(1, 10, 5).stride(1))
             positional, keywords = _args(positional[0], options.end())
         layer = _layer(name, positional, keywords, env=env, flux=flux)
+        if layer is not None and layer.size is None and m.group().endswith(("::new(", "::new (")):
+            continue  # Rust: Linear::new(weight, Some(bias)) builds from tensors the text makes elsewhere
         if layer is not None:
             if layer.kind == "conv" and layer.pool:  # ConvPoolLayer: a convolution and its pooling
                 layers += [Layer("conv", layer.size, layer.kernel), Layer("pool", kernel=layer.pool, pool="Max")]
@@ -790,8 +799,11 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         hidden = _HIDDEN_SIZES.search(text)  # scikit-learn: hidden_layer_sizes=(10, 5)
         newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
         net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
+        encog = [int(n) for n in _ENCOG.findall(text)]
         if newff:
             sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
+        elif len(encog) >= 2:  # Encog: one BasicLayer per layer, input first
+            sizes = list(encog)
         else:  # hidden sizes as a setting (R, brain.js, MATLAB, sklearn) or role names ("NI=2; NH=3; NO=2")
             sizes = _hidden_net(_COMMENT.sub("", text), assignments(_COMMENT.sub("", text)))
         if not sizes and hidden:

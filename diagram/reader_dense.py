@@ -127,7 +127,8 @@ def _linear_chain(text: str) -> list[int] | None:
 
 def _size_chain(text: str) -> list[int] | None:
     """A chain that states every layer: 4-8-8-3, 8 -> 4 -> 2, [5, 9, 5], 'layer sizes 5, 9, 5'."""
-    for pattern in (r"\b(?:perceptron|mlp|network|neuralnetwork|net)[ \t]*\([ \t]*(\d+(?:[ \t]*,[ \t]*\d+){2,24})[ \t]*\)",  # perceptron(2, 4, 1)
+    for pattern in (r"\b\w{0,20}(?:perceptron|mlp|network|net|create_standard)[ \t]*\([ \t]*(?:[a-z_]\w{0,20}[ \t]*,[ \t]*)?"
+                    r"(\d+(?:[ \t]*,[ \t]*\d+){2,24})[ \t]*(?:\)|,[ \t]*[a-z_]\w{0,20}[ \t]*=)",  # perceptron(2, 4, 1), buildNetwork(2, 3, 1, bias=True)
                     r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
                     r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
                     r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",

@@ -256,3 +256,17 @@ def test_layers_keyed_by_their_type() -> None:
     config = ("export default [\n  { conv2d: { inputShape: [16, 16, 1], kernelSize: 3, filters: 6 } },\n"
               "  { averagePooling2d: { poolSize: [2, 2] } },\n  { flatten: {} },\n  { dense: { units: 4 } },\n]")
     assert line(config) == "# layers Input 16x16x1 > Conv 3x3, 6 > AvgPool 2x2 > Flatten > Dense 4"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("fit <- nnet(y ~ a + b + c, data = d, size = 6, decay = 0.01)", "# layers 3-6-1"),
+    ("m <- mlp(inputs, targets, size = c(9, 4), maxit = 50)", "# layers 3-9-4-3"),
+    ("net = buildNetwork(6, 4, 2, bias=True)", "# layers 6-4-2"),
+    ("struct fann *ann = fann_create_standard(n_layers, 5, 7, 2);", "# layers 5-7-2"),
+    ("net.addLayer(new BasicLayer(null, true, 5));\nnet.addLayer(new BasicLayer(new ActivationTANH(), true, 8));\n"
+     "net.addLayer(new BasicLayer(new ActivationTANH(), false, 2));", "# layers 5-8-2"),
+    ("let net = Sequential::new()\n    .add(Dense::new(30, 12))\n    .add(Dense::new(12, 2));", "# layers 30-12-2"),
+    ("est = tf.estimator.DNNClassifier(feature_columns=cols, hidden_units=[24, 12], n_classes=5)", "# layers 3-24-12-5"),
+])
+def test_more_dense_code_dialects(text: str, want: str) -> None:
+    assert line(text) == want
