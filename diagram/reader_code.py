@@ -367,7 +367,8 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
         return Layer("conv", pair[1] if pair else None, _kernel(pos[0], env))
     if "onv" in name or name == "layer_conv_2d":
         if torch and not lazy:
-            size, kernel = _number(keywords.get("out_channels") or pos[1], env), keywords.get("kernel_size") or pos[2]
+            size = _number(keywords.get("out_channels") or keywords.get("num_filters") or pos[1], env)
+            kernel = keywords.get("kernel_size") or keywords.get("filter_size") or pos[2]
             input_size = None
         else:
             size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
@@ -596,9 +597,10 @@ def code_layers(text: str) -> list[Layer]:
         if len(layers) > MAX_PLAN_NODES:
             break  # more layers than any plan draws: reading on costs time and changes nothing
         name = m.group("name")
-        if name == "Conv2D" and (paddle or text[max(0, m.start() - 3): m.start()] == "nn."):
-            name = "Conv2d"  # Paddle's Conv2D(in_channels, out_channels, kernel_size) reads as PyTorch's
         positional, keywords = _args(text, m.end())
+        if name == "Conv2D" and (paddle or m.group().startswith("nn.")) and \
+                (len(positional) >= 3 or {"in_channels", "out_channels", "num_channels"} & set(keywords)):
+            name = "Conv2d"  # Paddle's Conv2D(in_channels, out_channels, kernel_size) reads as PyTorch's (Gluon's nn.Conv2D(20, 5) does not)
         options = _OPTIONS.match(positional[0]) if positional else None
         if options:  # libtorch: Conv2d(Conv2dOptions(1, 10, 5).stride(1))
             positional, keywords = _args(positional[0], options.end())

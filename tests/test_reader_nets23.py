@@ -270,3 +270,15 @@ def test_layers_keyed_by_their_type() -> None:
 ])
 def test_more_dense_code_dialects(text: str, want: str) -> None:
     assert line(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("self.c = nn.Conv2D(1, 10, 5)\nself.p = nn.MaxPool2D(2)\nself.f = nn.Linear(250, 3)",  # Paddle 2
+     "# layers Conv 5x5, 10 > MaxPool 2x2 > Dense 3"),
+    ("net.add(nn.Conv2D(channels=12, kernel_size=3), nn.MaxPool2D(pool_size=2), nn.Dense(40))",  # Gluon
+     "# layers Conv 3x3, 12 > MaxPool 2x2 > Dense 40"),
+    ("import paddle.fluid as fluid\nc = Conv2D(num_channels=3, num_filters=8, filter_size=3)\n"
+     "p = Pool2D(pool_size=2, pool_type='avg')\nf = Linear(200, 6)", "# layers Conv 3x3, 8 > AvgPool 2x2 > Dense 6"),
+])
+def test_conv2d_argument_orders(text: str, want: str) -> None:
+    assert line(text) == want
