@@ -861,7 +861,8 @@ def _conv_list(m: re.Match) -> str:
 _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
                       r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\([ \t]*(\d{1,5})[ \t]*\)|,[ \t]*(\d{1,5})\b|"
-                      r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b|(\d{1,5})[ \t]*@|@[ \t]*(\d{1,5})", re.I)
+                      r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b|(\d{1,5})[ \t]*@|@[ \t]*(\d{1,5})|"
+                      r"(\d{1,5})[ \t]+convolutions\b", re.I)
 _UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
 _REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
 
@@ -973,6 +974,7 @@ def _with_definitions(chain: str, text: str) -> str:
         return chain
     return " -> ".join(f"{item.strip().strip('[](){}*')}, {defined[key]}" if key in defined else item
                        for item, key in zip(items, keys))
+_BY = re.compile(r"(?i)\b(\d{1,2}|one|two|three|four|five|six|seven)[ \t]?-?(?:by|x)-?[ \t]?(\d{1,2}|one|two|three|four|five|six|seven)\b(?=[ \t-]+(?:max|avg|average|pool|conv|kernel|filter|window|patch))")
 _PAREN_COMMA = re.compile(r"\([^()\n,]{0,20}\d[^()\n]{0,30}\)")
 _IN_OUT = re.compile(r"(?i)(?<=conv)(\w{0,8}[ \t]?)\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
 
@@ -983,6 +985,8 @@ def _cnn_labels(text: str) -> list[str]:
     body = text.split(":", 1)[1] if heading and not _BLOCK_WORD.search(heading.group()) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
     body = _PAREN_COMMA.sub(lambda m: m.group().replace(",", " "), body)  # "conv(3x3, 64)": one part
+    body = _BY.sub(lambda m: f"{_CNN_NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}x"
+                             f"{_CNN_NUMBER_WORDS.get(m.group(2).lower(), m.group(2))}", body)  # "a two-by-two pool"
     body = _IN_OUT.sub(lambda m: f"{m.group(1)}({m.group(2)} filters", body)
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name

@@ -282,3 +282,11 @@ def test_more_dense_code_dialects(text: str, want: str) -> None:
 ])
 def test_conv2d_argument_orders(text: str, want: str) -> None:
     assert line(text) == want
+
+
+def test_n_by_n_kernels_and_counted_convolutions() -> None:
+    assert line("a convolutional layer with 3-by-3 kernels, then a two-by-two max pool, then a dense layer") == \
+        "# layers Conv 3x3 > MaxPool 2x2 > Dense"
+    assert line("- The first layer is made of eight 3x3 convolutions, emitting maps of 30x30.\n"
+                "- The second layer is an average pooling of 2x2, emitting maps of 15x15.") == \
+        "# layers Conv 3x3, 8 > AvgPool 2x2"
