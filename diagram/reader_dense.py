@@ -106,7 +106,11 @@ def normalise(text: str) -> str:
     text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
     text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
-    text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer))", "1 ", text)
+    text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer)"
+                  r"(?![ \t]+(?:of|with|having|has|sized?|dimension)\b))", "1 ", text)  # ("an output of size 10": its size)
+    # "28*28=784 pixels", "784=28x28": the product's value once
+    text = re.sub(r"(?<![\w.])\d{1,4}(?:[ \t]*[*x][ \t]*\d{1,4}){1,3}[ \t]*=[ \t]*(\d{1,7})\b", r"\1", text)
+    text = re.sub(r"(?<![\w.])(\d{1,7})[ \t]*=[ \t]*\d{1,4}(?:[ \t]*[*x][ \t]*\d{1,4}){1,3}(?![\w.])", r"\1", text)
     text = re.sub(r"(?<!\d )\b(?:binary|scalar|sigmoid)\s+output\b", "1 output", text)
     return text
 
@@ -131,9 +135,9 @@ def _size_chain(text: str) -> list[int] | None:
                     r"(\d+(?:[ \t]*,[ \t]*\d+){2,24})[ \t]*(?:\)|,[ \t]*[a-z_]\w{0,20}[ \t]*=)",  # perceptron(2, 4, 1), buildNetwork(2, 3, 1, bias=True)
                     r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
                     r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
-                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",
+                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?!\w|\.\d)",
                     r"(?<![\w.:])(\d+(?:[ \t]*:[ \t]*\d+){2,24})(?![\w.:])",  # "described as 3:4:2"
-                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?![\w.])",
+                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?!\w|\.\d)",
                     r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
                     r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
                     r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+){1,24})"):
@@ -198,11 +202,11 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
                          r"(?:digits|classes|categories|labels)\b", text):
         add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
-    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
-                         rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?", text):
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:(?:the|its)[ \t]+)?(?:\d+[ \t]+)?"
+                         rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?(?:[ \t]+\d{{1,2}}\b(?![ \t]*[:=(]))?", text):
         add(m, m.group(2), _numbers(m.group(1)))
     between = (r"[ \t]*,?[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
-               r"each of|with|of|having|sized|contains?|consists[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
+               r"each of|with|of|having|sized|contain(?:s|ing)?|consist(?:s|ing)[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
     for m in re.finditer(rf"(\d+)[ \t]+hidden\s+layers?{between}({_LIST})", text):
         count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
@@ -231,7 +235,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+hidden\b(?!\s+layer)", text):  # "5 hidden", "7 and 5 hidden nodes"
         add(m, "hidden", _numbers(m.group(1)))
     # "hidden layers of 6 and 7", "hidden: 10", "hidden sizes 4 and 4", "a hidden layer of 5"
-    for m in re.finditer(rf"hidden(?:[ \t]+(?:layers?|sizes?|widths?|units?|neurons?|nodes?|dims?))?{between}({_LIST})",
+    for m in re.finditer(rf"hidden(?:[ \t]+(?:layers?|sizes?|widths?|units?|neurons?|nodes?|dims?)){{0,2}}{between}({_LIST})",
                          text):
         sizes, end = sizes_in(m, 1)
         if sizes:
@@ -394,8 +398,8 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and outputs and (hidden or no_hidden):
         return (inputs[0], *([] if no_hidden else hidden), outputs[-1])
     chain = _size_chain(text)
-    if chain and len(chain) >= 2:
-        return tuple(chain)
+    if chain and len(chain) >= 2 and not (chain == hidden and not inputs and not outputs):
+        return tuple(chain)  # (a chain that is only the hidden sizes, "3 hidden layers (100, 50 and 25)", has open ends)
     told = _clause_roles(text)  # roles told clause by clause, in any order
     if told:
         return told

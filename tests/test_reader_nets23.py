@@ -290,3 +290,18 @@ def test_n_by_n_kernels_and_counted_convolutions() -> None:
     assert line("- The first layer is made of eight 3x3 convolutions, emitting maps of 30x30.\n"
                 "- The second layer is an average pooling of 2x2, emitting maps of 15x15.") == \
         "# layers Conv 3x3, 8 > AvgPool 2x2"
+
+
+@pytest.mark.parametrize("text, want", [
+    ("My net has an input layer of size 50, two hidden layers of size 20 and an output of size 4.", "# layers 50-20-20-4"),
+    ("The network is 300 x 40 x 6.", "# layers 300-40-6"),
+    ("A network with one hidden layer containing 9 neurons; the inputs are the 5 features and the output is one "
+     "of two classes.", "# layers 5-9-2"),
+    ("Topology: 3 input nodes, 7 nodes in hidden layer 1, 5 nodes in hidden layer 2, 2 output nodes", "# layers 3-7-5-2"),
+    ("We used an MLP with 2 hidden layers (40 and 10 neurons respectively).", "# layers 3-40-10-3"),
+    ("Input: 16*16=256 pixels; Hidden: 30 units; Output: 4 units", "# layers 256-30-4"),
+    ("We trained an ANN with architecture 9-18-18-2.", "# layers 9-18-18-2"),
+    ("Hidden layer sizes: 32, 16. Number of inputs: 6. Number of outputs: 1.", "# layers 6-32-16-1"),
+])
+def test_more_dense_phrasings(text: str, want: str) -> None:
+    assert line(text) == want
