@@ -824,7 +824,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
 _PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
-                         r"\band[ \t]+(?=(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
+                         r"(?<=[\w)\]])[ \t]+[-–—][ \t]+(?=\w)|"  # "Conv(32, 3x3) - ReLU - MaxPool(2x2)"
+                         r"\band[ \t]+(?=(?:(?:add|adds|use|uses|apply|applies|have|has)[ \t]+)?(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
 _CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                      "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "sixteen": "16", "twenty": "20",
@@ -845,9 +846,9 @@ def _conv_list(m: re.Match) -> str:
     -> 'conv 3x3 16 filters, max pooling, conv 3x3 32 filters, max pooling, ...'."""
     sizes = _INT.findall(m.group("list"))
     rest = m.group("rest")
-    kernel = _KERNEL.search(rest)
+    kernel = _KERNEL.search(rest) or _SIZE_FIELD.search(rest)
     each = _EACH.search(rest)
-    k = f" {kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    k = f" {kernel.group(1)}x{kernel.group(2) or kernel.group(1)}" if kernel else ""
     parts = []
     for size in sizes:
         parts.append(f"conv{k} {size} filters")
@@ -862,7 +863,7 @@ _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
                       r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\([ \t]*(\d{1,5})[ \t]*\)|,[ \t]*(\d{1,5})\b|"
                       r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b|(\d{1,5})[ \t]*@|@[ \t]*(\d{1,5})|"
-                      r"(\d{1,5})[ \t]+convolutions\b", re.I)
+                      r"(\d{1,5})[ \t]+convolutions\b(?![^.\n]{0,40}\b\d{1,5}[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b)|\bout(?:_channels)?[ \t]*=[ \t]*(\d{1,5})\b", re.I)
 _UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
 _REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
 
@@ -908,7 +909,8 @@ def _block(part: str) -> tuple[str, int] | None:
 
 
 _BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
-_FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b", re.I)
+_FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b|"
+                           r"\b(?:filters|num_filters|out_channels|channels)[ \t]*[:=][ \t]*(\d{1,5})\b", re.I)
 _LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
 _REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|identical[ \t]+|consecutive[ \t]+)?"
                               r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
@@ -939,7 +941,7 @@ _HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?
 
 
 # a kernel told as a field: "filter size 7", "kernel_size=(3, 3)", "filter size is (2*2)", "window size of 3"
-_SIZE_FIELD = re.compile(r"\b(?:filter|kernel|window|pool(?:ing)?|receptive[ \t]+field)[ \t_-]*size[ \t]*(?:of|is|=|:)?[ \t]*"
+_SIZE_FIELD = re.compile(r"(?:\b(?:filter|kernel|window|pool(?:ing)?|receptive[ \t]+field)[ \t_-]*size[ \t]*(?:of|is|=|:)?|\bk[ \t]*=)[ \t]*"
                          r"[(\[]?[ \t]*(\d{1,2})(?:[ \t]*[,x×*][ \t]*(\d{1,2}))?(?!\d)", re.I)
 # a part that only tells a shape the layer before produces: "Output: 6 feature maps of 28×28", "emitting images of 14x14"
 _SHAPE_ONLY = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:output(?:[ \t]+shape)?[ \t]*[:=]|output[ \t]+is|emitting|resulting|giving|"
@@ -1009,7 +1011,7 @@ def _cnn_labels(text: str) -> list[str]:
                 (f"{field.group(1)}x{field.group(2) or field.group(1)}" if field else None)
             filters = _FILTERS_WORD.search(_KERNEL.sub(" ", _SIZE_FIELD.sub(" ", part)))
             k = None if last.group(1) else k
-            n = None if last.group(2) or filters is None else filters.group(1)
+            n = None if last.group(2) or filters is None else (filters.group(1) or filters.group(2))
             if k or n:
                 k, n = k or last.group(1), n or last.group(2)
                 labels[-1] = "Conv" + (f" {k}" if k else "") + (f", {n}" if n else "")

@@ -305,3 +305,21 @@ def test_n_by_n_kernels_and_counted_convolutions() -> None:
 ])
 def test_more_dense_phrasings(text: str, want: str) -> None:
     assert line(text) == want
+
+
+@pytest.mark.parametrize("text, want", [
+    ("The first Conv2D layer has 12 filters of size 5x5. Then we flatten and add a Dense layer with 50 units and an "
+     "output layer with 3 units.", "# layers Conv 5x5, 12 > Flatten > Dense 50 > Output 3"),
+    ("Net: Conv(12, 5x5) - ReLU - MaxPool(3x3) - Conv(24, 5x5) - FC(40)",
+     "# layers Conv 5x5, 12 > ReLU > MaxPool 3x3 > Conv 5x5, 24 > Dense 40"),
+    ("layers:\n  - type: conv2d\n    filters: 10\n    kernel_size: 5\n  - type: maxpool\n  - type: dense\n    units: 3",
+     "# layers Conv 5x5, 10 > MaxPool > Dense 3"),
+    ("It has 2 convolutional layers with 8 and 16 filters (kernel size 5) each followed by max pooling, then a dense "
+     "layer of 30 units.", "# layers Conv 5x5, 8 > MaxPool > Conv 5x5, 16 > MaxPool > Dense 30"),
+    ("conv2d(in=3, out=10, k=5) → maxpool(2) → conv2d(in=10, out=20, k=5) → linear(20*4*4, 2)",
+     "# layers Conv 5x5, 10 > MaxPool > Conv 5x5, 20 > Dense 2"),
+    ("Then come two 3x3 convolutions with 48 filters and a 2x2 max pooling.",
+     "# layers Conv 3x3, 48 > Conv 3x3, 48 > MaxPool 2x2"),
+])
+def test_cnn_separators_fields_and_counts(text: str, want: str) -> None:
+    assert line(text) == want
