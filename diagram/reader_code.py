@@ -583,8 +583,16 @@ _FLUX_FLATTEN = re.compile(r"\bFlux\.flatten\b(?![ \t]*\()")
 def code_layers(text: str) -> list[Layer]:
     """The layers a text's calls (or `model.summary()` rows) build, in order of appearance (a
     subclass with a forward()/call(): in the order that runs them). Sizes written as names the text
-    binds to numbers ("hidden = 128", "N, D_in, H = 64, 1000, 100") are read as those numbers."""
-    text = _COMMENT.sub("", text)  # "# tf.keras.layers.Dense(128)  # TODO", "in_channels=1,  # input height"
+    binds to numbers ("hidden = 128", "N, D_in, H = 64, 1000, 100") are read as those numbers.
+    Comments are left out ("# tf.keras.layers.Dense(128)  # TODO", "in_channels=1,  # input height"),
+    unless that leaves no layer at all: code flattened onto one line ("# Define model model =
+    keras.Sequential([...])") is all inside its first comment."""
+    stripped = _COMMENT.sub("", text)
+    layers = _code_layers(stripped)
+    return layers if layers or stripped == text else _code_layers(text)
+
+
+def _code_layers(text: str) -> list[Layer]:
     env = assignments(text)
     flux = "Chain(" in text
     if flux:

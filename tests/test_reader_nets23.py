@@ -323,3 +323,9 @@ def test_more_dense_phrasings(text: str, want: str) -> None:
 ])
 def test_cnn_separators_fields_and_counts(text: str, want: str) -> None:
     assert line(text) == want
+
+
+def test_code_flattened_onto_one_line_after_a_comment() -> None:
+    text = ("# A model with 3 layers model = keras.Sequential( [ layers.Dense(6, activation='relu'), "
+            "layers.Dense(4), layers.Dense(2), ] ) # a test input x = tf.ones((1, 5)) y = model(x)")
+    assert line(text) == "# layers 5-6-4-2"
