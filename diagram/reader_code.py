@@ -506,6 +506,30 @@ def _typed_layers(text: str, env: dict[str, int]) -> list[Layer]:
     return layers
 
 
+# hyperparameters numbered by layer: "filter_size1 = 5", "num_filters1 = 16", "filter_size2 = 5", "fc_size = 128"
+_INDEXED = re.compile(r"(?i)(?<![\w.])(?P<key>(?:filter|kernel)_?size|num_?filters|n_?filters|fc_?size|fc_?units|dense_?units|"
+                      r"num_?hidden|hidden_?units)_?(?P<i>\d)?[ \t]*=[ \t]*(?P<v>\d{1,5})\b")
+
+
+def _indexed_layers(text: str) -> list[Layer]:
+    """Convolutions (kernel and filters by layer number) and dense layers from numbered hyperparameters;
+    empty unless at least one convolution has both and two layers in all are told."""
+    convs: dict[int, dict[str, int]] = {}
+    dense: list[int] = []
+    for m in _INDEXED.finditer(text):
+        key, value = m.group("key").lower().replace("_", ""), int(m.group("v"))
+        if key.endswith("size") and key.startswith(("filter", "kernel")):
+            convs.setdefault(int(m.group("i") or 0), {})["k"] = value
+        elif "filters" in key:
+            convs.setdefault(int(m.group("i") or 0), {})["n"] = value
+        else:
+            dense.append(value)
+    if not any(len(c) == 2 for c in convs.values()) or len(convs) + len(dense) < 2:
+        return []
+    return [Layer("conv", c.get("n"), f"{c['k']}x{c['k']}" if "k" in c else "") for _, c in sorted(convs.items())] + \
+        [Layer("dense", size) for size in dense]
+
+
 # Caffe prototxt: layer { name: "ip1" type: "InnerProduct" inner_product_param { num_output: 7 } }
 _CAFFE_LAYER = re.compile(r"\blayers?[ \t]*\{")
 _CAFFE_TYPE = re.compile(r"\btype[ \t]*:[ \t]*\"?(\w{1,40})")
@@ -631,7 +655,7 @@ def _code_layers(text: str) -> list[Layer]:
         groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
         layers = _builders(text, env) or _typed_layers(text, env) or _keyed_layers(text, env) or _caffe_layers(text) or \
-            _weight_chain(text)
+            _weight_chain(text) or _indexed_layers(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)

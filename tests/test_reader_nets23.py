@@ -329,3 +329,9 @@ def test_code_flattened_onto_one_line_after_a_comment() -> None:
     text = ("# A model with 3 layers model = keras.Sequential( [ layers.Dense(6, activation='relu'), "
             "layers.Dense(4), layers.Dense(2), ] ) # a test input x = tf.ones((1, 5)) y = model(x)")
     assert line(text) == "# layers 5-6-4-2"
+
+
+def test_hyperparameters_numbered_by_layer() -> None:
+    text = ("# first conv\nfilter_size1 = 3   # 3 x 3 pixels\nnum_filters1 = 8\n# second conv\nfilter_size2 = 3\n"
+            "num_filters2 = 24\n# dense\nfc_size = 64")
+    assert line(text) == "# layers Conv 3x3, 8 > Conv 3x3, 24 > Dense 64"
