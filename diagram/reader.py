@@ -183,7 +183,7 @@ def read_request(request: str) -> Plan | None:
     kind = request_kind(request)
     if kind == "cnn":
         cnn = read_cnn_words(request)
-        sizes = read_dense(request) if cnn is None and re.search(r"\d[x×]\d", request) else None
+        sizes = read_dense(request) if cnn is None and re.search(r"\d[ \t]?[x×][ \t]?\d", request) else None
         if cnn is None and not sizes and not _DENSE.search(normalise(request)) and not re.search(r"(?i)\blayer", request) \
                 and (read_numbered(request) is not None or read_lists(request) is not None):
             kind = "flow"  # no blocks but numbered steps or a list: "pool" or "kernel" was a word of a procedure
