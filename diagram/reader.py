@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import re
 
-from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
+from diagram.plan import (CHAIN, MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
 from diagram.reader_algo import (read_numbered, read_title_lines, with_alternatives, with_conditions, with_options,
                                  with_redo_loops)
@@ -158,6 +158,11 @@ def steps_section(request: str) -> str | None:
     return rest if rest.count("\n") >= 1 else None
 
 
+def _stated(plan: Plan) -> int:
+    """How many numbers a plan's line states (kernels, filters, units): the more, the more it read."""
+    return len(re.findall(r"\d+", plan.line()))
+
+
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
@@ -177,7 +182,12 @@ def read_request(request: str) -> Plan | None:
         code = read_code(request, prose=read_dense_or_refused(request) or None)
     except ValueError:  # a structure no plan may state
         code = None
-    code = with_calls(code, text)  # layer calls in other languages and libraries (`diagram.reader_calls`)
+    calls = with_calls(code, text)  # layer calls in other languages and libraries (`diagram.reader_calls`)
+    if code is None and calls is not None and calls.kind == CHAIN:
+        words = read_cnn_words(request)  # "conv(5x5, 20) -> maxpool(3x3) -> fc(100)": a chain in words, call-shaped
+        if words is not None and _stated(words) >= _stated(calls):
+            calls = words
+    code = calls
     if code is not None:
         return code if fits(code) else None
     kind = request_kind(request)
