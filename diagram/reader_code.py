@@ -857,6 +857,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 
 _PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
                          r"(?<=[\w)\]])[ \t]+[-–—][ \t]+(?=\w)|"  # "Conv(32, 3x3) - ReLU - MaxPool(2x2)"
+                         r"[ \t]*\+[ \t]*(?=(?:max|avg|average|conv|pool|dense|fully|flatten|fc\b))|"  # "conv 64 filters + max pooling"
                          r"\band[ \t]+(?=(?:(?:add|adds|use|uses|apply|applies|have|has)[ \t]+)?(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
 _CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -967,6 +968,33 @@ def _expand_blocks(m: re.Match) -> str:
     return ", ".join(parts * times)
 
 
+# "2 convolutional blocks with 3x3 filters, ReLU, max pooling": each block is the conv through its first pooling
+_N_BLOCKS = re.compile(r"(?i)\b(?P<n>[2-5])[ \t]+(?:conv\w{0,10}|convolucionales)[ \t]+(?:blocks?|stages?|bloques)\b|"
+                       r"\b(?P<m>[2-5])[ \t]+(?:blocks?|bloques|stages?)[ \t]+(?:conv\w{0,10}|convolucionales)\b")
+# "2 capas convolucionales con ReLU + MaxPooling", "two conv layers with ReLU + max pooling": pooling in every layer
+_LAYERS_WITH_POOL = re.compile(r"(?i)\b([2-5])[ \t]+(?:(?:capas|layers)[ \t]+(?:convolucionales|convolutional|conv)|"
+                               r"(?:convolutional|conv)[ \t]+layers)[ \t]+(con|with)\b(?=[^\n.;]{0,40}?\+[ \t]*(?:max|avg|average)?[ -]?pool)")
+
+
+def _grouped(labels: list[str], groups: list[tuple[int, int, bool]]) -> list[str]:
+    """The labels with each "N conv blocks" group (start, times, heading) repeated: the blocks from its start
+    through the first pooling (no dense or flatten between); without a pooling, the conv alone."""
+    for start, times, heading in reversed(groups):
+        end = None
+        for j in range(start, len(labels)):
+            if labels[j].startswith(("MaxPool", "AvgPool")):
+                end = j + 1
+                break
+            if labels[j].startswith(("Dense", "Flatten", "Output")) or (j > start and labels[j].startswith("Conv") and
+                                                                       not heading):
+                break
+        if end is None:
+            end = start + 1 if start < len(labels) and labels[start].startswith("Conv") else None
+        if end is not None:
+            labels = labels[:start] + labels[start:end] * times + labels[end:]
+    return labels
+
+
 _GLUED = re.compile(r"(?i)(?<=conv|pool)(?=\d{1,2}[x×]\d{1,2}\b)|(?<=conv2d|pool2d)(?=\d{1,2}[x×]\d{1,2}\b)")
 _BLOCK_NAME = r"(?:\[?(?:conv\w{0,8}|\w{0,7}pool\w{0,6}|fc|dense|flatten|linear)\]?)"
 _HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?![\w-])")
@@ -1030,10 +1058,22 @@ def _cnn_labels(text: str) -> list[str]:
     body = _EACH_FOLLOWED.sub(_each_followed, body)
     body = _REPEATED_BLOCKS.sub(_expand_blocks, body)
     body = _LAYER_NUMBER.sub(" ", body)
+    body = _LAYERS_WITH_POOL.sub(lambda m: f"{m.group(1)} convolutional blocks {m.group(2)}", body)
     labels: list[str] = []
+    groups: list[tuple[int, int, bool]] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
         if _SHAPE_ONLY.match(part):
             continue  # "Output: 6 feature maps of 28×28": what the layer before makes, no block
+        grouped = _N_BLOCKS.search(part) if len(part) <= 80 else None
+        if grouped:  # "Three convolutional blocks each with:" (a heading), "2 conv blocks with 3x3 filters"
+            heading = bool(re.search(r"(?:each|with|of|:)[ \t]*:?[ \t]*$", part, re.I))
+            groups.append((len(labels), int(grouped.group("n") or grouped.group("m")), heading))
+            if heading:
+                continue
+            block = _block(part)
+            if block:
+                labels.append(block[0])
+            continue
         kernel = _KERNEL.search(part.lower())
         last = re.fullmatch(r"Conv(?: (\d+x\d+))?(?:, (\d+))?", labels[-1]) if labels else None
         if last and not _BLOCK_WORD.search(part) and len(part) <= 80:
@@ -1072,7 +1112,7 @@ def _cnn_labels(text: str) -> list[str]:
                 head, _, tail = label.partition(",")
                 label = f"{head} {field.group(1)}x{field.group(2) or field.group(1)}" + (f",{tail}" if tail else "")
             labels.extend([label] * block[1])
-    return labels
+    return _grouped(labels, groups) if groups else labels
 
 
 def _is_cnn(labels: list[str]) -> bool:

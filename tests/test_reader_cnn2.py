@@ -1,0 +1,29 @@
+"""CNNs and dense nets told in prose the reader once missed (issue 21, release 4): made-up inputs."""
+from diagram.reader import read_request
+
+
+def _line(text: str) -> str | None:
+    plan = read_request(text)
+    return plan.line() if plan is not None else None
+
+
+def test_plus_joins_a_pooling_to_its_convolution():
+    text = ("Our small VGG-like net:\n1. Convolution using 16 filters\n2. Convolution using 16 filters + Max pooling\n"
+            "3. Convolution using 32 filters + Max pooling\n4. Fully connected with 100 nodes\n5. Output layer with 5 nodes")
+    assert _line(text) == "# layers Conv, 16 > Conv, 16 > MaxPool > Conv, 32 > MaxPool > Dense 100 > Output 5"
+
+
+def test_n_conv_blocks_repeat_conv_through_pooling():
+    text = "The classifier is made of 3 convolutional blocks with 5x5 filters, ReLU activations, max pooling, and a dense layer."
+    assert _line(text) == "# layers Conv 5x5 > ReLU > MaxPool > Conv 5x5 > ReLU > MaxPool > Conv 5x5 > ReLU > MaxPool > Dense"
+
+
+def test_blocks_heading_with_listed_contents():
+    text = ("Model layout:\n- Rescaling layer\n- Two convolutional blocks each with:\n- Conv2D layer with 16 filters of size 5x5\n"
+            "- MaxPooling2D layer\n- Flatten layer\n- Dense layer with 64 units")
+    assert _line(text) == "# layers Conv 5x5, 16 > MaxPool > Conv 5x5, 16 > MaxPool > Flatten > Dense 64"
+
+
+def test_spanish_layers_with_pooling_each():
+    text = "## Red\nLa red tiene:\n- 3 capas convolucionales con ReLU + AvgPooling\n- Capa fully connected con 20 neuronas"
+    assert _line(text) == "# layers Conv > AvgPool > Conv > AvgPool > Conv > AvgPool > Dense 20"
