@@ -943,7 +943,15 @@ def _block(part: str) -> tuple[str, int] | None:
 
 _BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
 _FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b|"
-                           r"\b(?:filters|num_filters|out_channels|channels)[ \t]*[:=][ \t]*(\d{1,5})\b", re.I)
+                           r"\b(?:number[ \t]+of[ \t]+)?(?:filters|kernels|num_filters|out_channels|channels)[ \t]*"
+                           r"(?:\([^()\n]{0,6}\)[ \t]*)?[:=][ \t]*(\d{1,5})\b", re.I)  # "Number of Kernels (K): 20"
+# a field of a worked-out size or parameter count: "Output Size: 222x222x20", "Number of parameters = (3*3*3+1)*20",
+# "Parameter Calculation: ...", "the size of the output image": no block
+_CALC_FIELD = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?(?:output[ \t]+(?:size|shape|volume|dim\w*)\b|"
+                         r"(?:total[ \t]+)?(?:number|no\.?|count)[ \t]+of[ \t]+(?:trainable[ \t]+|learnable[ \t]+)?param|"
+                         r"(?:trainable[ \t]+|learnable[ \t]+)?param(?:eter)?s?\b|[^\n]{0,40}\bsize[ \t]+of[ \t]+the[ \t]+output\b)")
+# the input a layer's section starts from ("Input Size: 111x111x20" under "Convolution Layer 2:"): no Input block
+_INPUT_FIELD = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?input[ \t]+(?:size|shape|volume|dim\w*)\b")
 _LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
 _REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|identical[ \t]+|consecutive[ \t]+)?"
                               r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
@@ -1062,8 +1070,9 @@ def _cnn_labels(text: str) -> list[str]:
     labels: list[str] = []
     groups: list[tuple[int, int, bool]] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
-        if _SHAPE_ONLY.match(part):
-            continue  # "Output: 6 feature maps of 28×28": what the layer before makes, no block
+        if _SHAPE_ONLY.match(part) or _CALC_FIELD.match(part) or \
+                (labels and labels[-1].startswith(("Conv", "MaxPool", "AvgPool")) and _INPUT_FIELD.match(part)):
+            continue  # "Output: 6 feature maps of 28×28", "Output Size = ...", "Number of parameters: 560": no block
         grouped = _N_BLOCKS.search(part) if len(part) <= 80 else None
         if grouped:  # "Three convolutional blocks each with:" (a heading), "2 conv blocks with 3x3 filters"
             heading = bool(re.search(r"(?:each|with|of|:)[ \t]*:?[ \t]*$", part, re.I))

@@ -27,3 +27,12 @@ def test_blocks_heading_with_listed_contents():
 def test_spanish_layers_with_pooling_each():
     text = "## Red\nLa red tiene:\n- 3 capas convolucionales con ReLU + AvgPooling\n- Capa fully connected con 20 neuronas"
     assert _line(text) == "# layers Conv > AvgPool > Conv > AvgPool > Conv > AvgPool > Dense 20"
+
+
+def test_worked_out_sizes_and_parameter_counts_are_no_blocks():
+    text = ("We compute the shapes step by step:\nConvolution Layer 1:\n- Input Size: 64x64x1\n- Kernel Size (F): 5x5\n"
+            "- Number of Kernels (K): 8\n- Stride (S): 1\nOutput Size = ((Input Size - Kernel Size) / Stride) + 1 = 60\n"
+            "- Output Size: 60x60x8\nNumber of parameters = (5 * 5 * 1 + 1) * 8 = 208\nPooling Layer 1:\n"
+            "- Input Size: 60x60x8\n- Pool Size: 3x3\nParameter Calculation: Pooling layers have no parameters.\n"
+            "Flatten Layer:\n- Output Size: 800")
+    assert _line(text) == "# layers Conv 5x5, 8 > MaxPool 3x3 > Flatten"
