@@ -83,8 +83,14 @@ _FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
     (r"\b(?:tr[eê]s|trois|tre|drei|три)\b", "three"),
     (r"\b(?:um|uma|una|une|un|uno|eine?n?|один|одна|одним)\b(?=[ \t]+(?:hidden|input|output))", "one"),
     (r"\b(?:e|y|et|und|и)\b", "and"),
+    # Chinese and Japanese: "输入层:784个输入神经元", "隐藏层:共有256个隐藏神经元", "隠れ層の数"
+    (r"(?:输入|入力)[层層]", " input layer "), (r"(?:隐藏|隐含|隠れ|中间|中間)[层層]", " hidden layer "),
+    (r"(?:输出|出力)[层層]", " output layer "), (r"(?:隐藏|隐含)(?=神经元)", " hidden "),
+    (r"输入(?=神经元)", " input "), (r"输出(?=神经元)", " output "), (r"神经元|ニューロン", " neurons "), (r"节点|ノード", " nodes "),
+    (r"(?<=\d)个", " "), (r"[：:]", ": "), (r"[，,、]", ", "), (r"。", ". "),
 ))
-_FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон")
+_FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон|"
+                           r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元")
 
 
 def _english(text: str) -> str:

@@ -36,3 +36,8 @@ def test_worked_out_sizes_and_parameter_counts_are_no_blocks():
             "- Input Size: 60x60x8\n- Pool Size: 3x3\nParameter Calculation: Pooling layers have no parameters.\n"
             "Flatten Layer:\n- Output Size: 800")
     assert _line(text) == "# layers Conv 5x5, 8 > MaxPool 3x3 > Flatten"
+
+
+def test_chinese_role_words():
+    text = "我们的多层感知器:\n输入层:64个输入神经元\n隐藏层:共有32个隐藏神经元\n输出层:3个输出神经元"
+    assert _line(text) == "# layers 64-32-3"
