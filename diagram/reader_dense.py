@@ -223,6 +223,11 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
             sizes = sizes * count
         if sizes:
             add(m, "hidden", sizes, end)
+    # "2 hidden layers and 8 neurons in each hidden layer", "3 hidden layers, 4 units in each"
+    for m in re.finditer(r"(\d{1,3})[ \t]+hidden[ \t]+layers?[ \t]*(?:,|and|with)[ \t]*(\d{1,7})[ \t]+(?:neurons?|units?|nodes?)[ \t]+"
+                         r"(?:in[ \t]+each|each|per|in[ \t]+every)(?:[ \t]+(?:hidden[ \t]+)?layer\b|[ \t]+one\b)?", text):
+        count = int(m.group(1))
+        add(m, "hidden", [int(m.group(2))] * count) if count <= MAX_LAYERS else add(m, "refused", [])
     for m in re.finditer(r"\b(?:hidden\w*|h)\s*[=:]\s*[\[(]\s*(\d+(?:\s*,\s*\d+){0,24})\s*,?\s*[\])]", text):
         add(m, "hidden", _numbers(m.group(1)))  # hidden_layer_sizes=(10, 5), h=[5,5], hidden_sizes=[4]
     for m in re.finditer(r"\blayer[ \t]*\d+[ \t]*\((input|output|hidden)\)[ \t]*[:=][ \t]*(\d+)", text):
@@ -400,6 +405,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     outputs = [s for _, role, sizes in found if role == "output" for s in sizes]
     if re.search(r"\bfed by\b|\bfeeding from\b", text) and found and found[0][1] == "output":
         hidden = hidden[::-1]  # "the output is fed by a hidden layer of 6, which is fed by one of 8"
+    if inputs and hidden and not outputs and re.search(r"\bregression[ \t]+(?:problem|task)\b", text) and \
+            not re.search(r"\bmulti(?:ple|-?output|-?target)\b|\btargets\b|\boutputs\b", text):
+        outputs = [1]  # "we are solving a regression problem": one output value
     no_hidden = re.search(r"\bno hidden\b|without (?:a |any )?hidden|nothing in between", text)
     if inputs and outputs and (hidden or no_hidden):
         return (inputs[0], *([] if no_hidden else hidden), outputs[-1])

@@ -41,3 +41,9 @@ def test_worked_out_sizes_and_parameter_counts_are_no_blocks():
 def test_chinese_role_words():
     text = "我们的多层感知器:\n输入层:64个输入神经元\n隐藏层:共有32个隐藏神经元\n输出层:3个输出神经元"
     assert _line(text) == "# layers 64-32-3"
+
+
+def test_count_of_hidden_layers_with_neurons_in_each_and_a_regression_output():
+    text = ("Imagine a network with 3 hidden layers and 6 neurons in each hidden layer. There are 4 features (input nodes) "
+            "and the task is a regression problem. How many weights are there?")
+    assert _line(text) == "# layers 4-6-6-6-1"
