@@ -370,6 +370,27 @@ _END_WORD = r"\b(?:inputs?|outputs?|features?|classes|pixels|labels|targets?)\b"
 _END_NUMBER = re.compile(rf"\d[^.\n]{{0,30}}{_END_WORD}|{_END_WORD}[^.\n]{{0,30}}\d")
 
 
+# a Keras model told in words: "a dense layer of 8 neurons with the input shape of 2, then a dense layer with 2
+# neurons", "Layer 1: ... input shape of (, 8), output shape of (, 8); Layer 2: ... output shape of (*, 4)"
+_SHAPE_IN = re.compile(r"\binput[ _]shape[ \t]+(?:of|is|=|:)[ \t]*(?:\([ \t]*(?:(?:none|\*|\?|batch\w*)?[ \t]*,[ \t]*)?)?(\d{1,7})\b")
+_SHAPE_OUT = re.compile(r"\boutput[ _]shape[ \t]+(?:of|is|=|:)[ \t]*\([ \t]*(?:none|\*|\?|batch\w*)?[ \t]*,[ \t]*(\d{1,7})[ \t]*\)")
+_DENSE_TOLD = re.compile(r"\bdense[ \t]+layer[ \t]+(?:of|with|having)[ \t]+(\d{1,7})[ \t]+(?:neurons?|units?|nodes?)\b")
+
+
+def _keras_in_words(text: str) -> tuple[int, ...] | None:
+    """(input, layer sizes...) of a Keras model told in words: its input shape, then each layer's output
+    shape or each dense layer's units in order; None unless at least two layers are told."""
+    shape_in = _SHAPE_IN.search(text)
+    if shape_in is None:
+        return None
+    outs = [int(n) for n in _SHAPE_OUT.findall(text)]
+    dense = [int(n) for n in _DENSE_TOLD.findall(text)]
+    sizes = outs if len(outs) >= 2 else dense if len(dense) >= 2 else None
+    if sizes is None or len(sizes) + 1 > MAX_LAYERS:
+        return None
+    return (int(shape_in.group(1)), *sizes)
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -393,6 +414,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
                          r"\(\s*batch(?:_size)?\s*,\s*(\d+)\s*\)|\bin_features\s*=\s*(\d+)", text)
     if keras and keras_in:  # Dense(9, input_shape=(4,)), Dense(5), Dense(1)
         return (int(next(g for g in keras_in.groups() if g)), *keras)
+    told = _keras_in_words(text)
+    if told:
+        return told
     if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
         return REFUSED  # "99999999 hidden layers": nothing is built from a count that big
     layered = re.search(r"\b[23]-layers?[ \t]+(?:neural[ \t]+)?(?:net|network|perceptron|mlp|model)\b", text)

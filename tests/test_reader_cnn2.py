@@ -47,3 +47,15 @@ def test_count_of_hidden_layers_with_neurons_in_each_and_a_regression_output():
     text = ("Imagine a network with 3 hidden layers and 6 neurons in each hidden layer. There are 4 features (input nodes) "
             "and the task is a regression problem. How many weights are there?")
     assert _line(text) == "# layers 4-6-6-6-1"
+
+
+def test_keras_model_told_in_words_by_input_and_output_shapes():
+    text = ("We stack three dense layers.\n- Layer 1: Input Layer (Dense Layer) - input shape of (None, 6), output shape of (None, 12)\n"
+            "- Layer 2: Hidden Layer (Dense Layer) - output shape of (None, 5)\n- Layer 3: Output Layer (Dense Layer) - output shape of (None, 3)")
+    assert _line(text) == "# layers 6-12-5-3"
+
+
+def test_keras_model_told_in_words_by_dense_units():
+    text = ("First we create a sequential model, then we add a dense layer of sixteen neurons giving the input shape of four, "
+            "and at the end we add one more dense layer with three neurons.")
+    assert _line(text) == "# layers 4-16-3"
