@@ -858,6 +858,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 _PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
                          r"(?<=[\w)\]])[ \t]+[-–—][ \t]+(?=\w)|"  # "Conv(32, 3x3) - ReLU - MaxPool(2x2)"
                          r"[ \t]*\+[ \t]*(?=(?:max|avg|average|conv|pool|dense|fully|flatten|fc\b))|"  # "conv 64 filters + max pooling"
+                         r"(?<=[a-z.])-[ \t]+(?=[A-Za-z])|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2,}[ \t])|"  # "consists of- the first", "function.Compute"
                          r"\band[ \t]+(?=(?:(?:add|adds|use|uses|apply|applies|have|has)[ \t]+)?(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
 _CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -912,6 +913,8 @@ def _block(part: str) -> tuple[str, int] | None:
         times = int(rep.group(1) or {"two": "2", "three": "3", "four": "4"}.get(rep.group(2), rep.group(2)))
     kernel = _KERNEL.search(low)
     k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    if re.search(r"\b(?:output|result)s?[ \t]+(?:is[ \t]+|are[ \t]+|gets[ \t]+|get[ \t]+)?flattened\b", low):
+        return "Flatten", 1  # "the max pooling output flattened": no second pooling
     if re.search(r"\bconv|\bconvolution", low):
         f = _FILTERS.search(_KERNEL.sub(" ", low))
         n = next((g for g in f.groups() if g), None) if f else None
@@ -949,7 +952,8 @@ _FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|featu
 # "Parameter Calculation: ...", "the size of the output image": no block
 _CALC_FIELD = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?(?:output[ \t]+(?:size|shape|volume|dim\w*)\b|"
                          r"(?:total[ \t]+)?(?:number|no\.?|count)[ \t]+of[ \t]+(?:trainable[ \t]+|learnable[ \t]+)?param|"
-                         r"(?:trainable[ \t]+|learnable[ \t]+)?param(?:eter)?s?\b|[^\n]{0,40}\bsize[ \t]+of[ \t]+the[ \t]+output\b)")
+                         r"(?:trainable[ \t]+|learnable[ \t]+)?param(?:eter)?s?\b|[^\n]{0,40}\b(?:size[ \t]+of[ \t]+the[ \t]+output|output[ \t]+size)\b|"
+                         r"the[ \t]+[^,\n]{0,40}\blayer[ \t]+(?:is|was)[ \t]*$)")  # "The max pooling layer is [followed by]": a layer named again
 # the input a layer's section starts from ("Input Size: 111x111x20" under "Convolution Layer 2:"): no Input block
 _INPUT_FIELD = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?input[ \t]+(?:size|shape|volume|dim\w*)\b")
 _LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
@@ -1049,6 +1053,16 @@ _PAREN_COMMA = re.compile(r"\([^()\n,]{0,20}\d[^()\n]{0,30}\)")
 _IN_OUT = re.compile(r"(?i)(?<=conv)(\w{0,8}[ \t]?)\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
 
 
+# one layer told in one long sentence: "the first layer is a 2D convolution layer of 10 filters of size 3x3 with stride 2"
+_ONE_LAYER = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?(?:the[ \t]+)?(?:first|second|third|fourth|fifth|next|last|final|\d(?:st|nd|rd|th))"
+                        r"[ \t]+(?:\w+[ \t]+){0,2}?layer[ \t]+is\b")
+_SAME = re.compile(r"(?i)\bsame[ \t]+(?:parameters|hyper-?parameters|settings|configuration)\b(?:[ \t]+as[ \t]+the[ \t]+(first))?|"
+                   r"\bsame[ \t]+as[ \t]+the[ \t]+(?:previous|last|one[ \t]+before)\b")
+# a square kernel whose "x" was lost (text taken from a PDF): "a 2 2 max pooling layer", "filters of the size 3 3 with"
+_SPACED_KERNEL = re.compile(r"(?i)(?<![\d.])(\d{1,2})[ \t]+\1(?![\d.])(?=[ \t]*[,)]|[ \t]+(?:max|avg|average|pool\w*|conv\w*|kernel|"
+                            r"filters?|window|with|stride)\b)")
+
+
 def _cnn_labels(text: str) -> list[str]:
     """The labelled blocks of a CNN told as a chain of parts, in order."""
     heading = re.match(r"[^:\n]{0,60}:\s", text)
@@ -1059,6 +1073,7 @@ def _cnn_labels(text: str) -> list[str]:
                              f"{_CNN_NUMBER_WORDS.get(m.group(2).lower(), m.group(2))}", body)  # "a two-by-two pool"
     body = _IN_OUT.sub(lambda m: f"{m.group(1)}({m.group(2)} filters", body)
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
+    body = _SPACED_KERNEL.sub(r"\1x\1", body)
     body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name
     body = _HYPHENS.sub(lambda m: m.group().replace("-", ", ").replace("[", "").replace("]", ""), body)  # "conv-conv-pool", "conv-conv-conv-[conv]-pool": one block per name
     body = _GROUP_REPEAT.sub(lambda m: ", ".join([m.group(1)] * int(m.group(2))), body)
@@ -1105,7 +1120,11 @@ def _cnn_labels(text: str) -> list[str]:
         if dense:  # "FC1, output neuron 64"
             labels[-1] = f"Dense {dense.group(1) or dense.group(2)}"
             continue
-        block = _block(part) if part and len(part) <= 80 else None
+        block = _block(part) if part and (len(part) <= 80 or (len(part) <= 130 and _ONE_LAYER.match(part))) else None
+        same = _SAME.search(part) if block and re.fullmatch(r"Conv|MaxPool|AvgPool", block[0]) else None
+        if same:  # "another convolutional layer with the same parameters as the first": that layer's label
+            kin = [label for label in labels if label.split()[0].rstrip(",") == block[0]]
+            block = ((kin[0] if same.group(1) else kin[-1]) if kin else block[0], block[1])
         if block and labels and labels[-1] in ("MaxPool", "AvgPool") and block[0].startswith(labels[-1] + " ") \
                 and block[1] == 1:
             labels[-1] = block[0]  # "Pool1, 2x2 pooling with stride 2": the pool's kernel

@@ -59,3 +59,12 @@ def test_keras_model_told_in_words_by_dense_units():
     text = ("First we create a sequential model, then we add a dense layer of sixteen neurons giving the input shape of four, "
             "and at the end we add one more dense layer with three neurons.")
     assert _line(text) == "# layers 4-16-3"
+
+
+def test_one_long_sentence_per_layer_with_lost_x_and_same_parameters():
+    text = ("Exercise 2. The network consists of- the first layer is a 2D convolution layer of 12 filters of the size 5 5 with "
+            "stride 1 and tanh activation.- The first layer is followed by a 3 3 max pooling layer.- The max pooling layer is "
+            "followed by another convolutional layer with the same parameters as the first.- The second convolutional layer "
+            "is followed by another max pooling layer of the same parameters.- The pooling output is flattened and followed by "
+            "a dense layer of four neurons.Compute the output size of each layer.")
+    assert _line(text) == "# layers Conv 5x5, 12 > MaxPool 3x3 > Conv 5x5, 12 > MaxPool 3x3 > Flatten > Dense 4"
