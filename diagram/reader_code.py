@@ -855,7 +855,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
-_PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
+_PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:(?:in)?to|through)\b|"
                          r"(?<=[\w)\]])[ \t]+[-–—][ \t]+(?=\w)|"  # "Conv(32, 3x3) - ReLU - MaxPool(2x2)"
                          r"[ \t]*\+[ \t]*(?=(?:max|avg|average|conv|pool|dense|fully|flatten|fc\b))|"  # "conv 64 filters + max pooling"
                          r"(?<=[a-z.])-[ \t]+(?=[A-Za-z])|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2,}[ \t])|"  # "consists of- the first", "function.Compute"
@@ -913,7 +913,7 @@ def _block(part: str) -> tuple[str, int] | None:
         times = int(rep.group(1) or {"two": "2", "three": "3", "four": "4"}.get(rep.group(2), rep.group(2)))
     kernel = _KERNEL.search(low)
     k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
-    if re.search(r"\b(?:output|result)s?[ \t]+(?:is[ \t]+|are[ \t]+|gets[ \t]+|get[ \t]+)?flattened\b", low):
+    if _FLATTENED.search(low):
         return "Flatten", 1  # "the max pooling output flattened": no second pooling
     if re.search(r"\bconv|\bconvolution", low):
         f = _FILTERS.search(_KERNEL.sub(" ", low))
@@ -944,6 +944,7 @@ def _block(part: str) -> tuple[str, int] | None:
     return None
 
 
+_FLATTENED = re.compile(r"(?i)\b(?:output|result)s?[ \t]+flattened\b|\b(?:is|are|gets?|been|then)[ \t]+flattened\b")
 _BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
 _FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b|"
                            r"\b(?:number[ \t]+of[ \t]+)?(?:filters|kernels|num_filters|out_channels|channels)[ \t]*"
@@ -953,7 +954,7 @@ _FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|featu
 _CALC_FIELD = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?(?:output[ \t]+(?:size|shape|volume|dim\w*)\b|"
                          r"(?:total[ \t]+)?(?:number|no\.?|count)[ \t]+of[ \t]+(?:trainable[ \t]+|learnable[ \t]+)?param|"
                          r"(?:trainable[ \t]+|learnable[ \t]+)?param(?:eter)?s?\b|[^\n]{0,40}\b(?:size[ \t]+of[ \t]+the[ \t]+output|output[ \t]+size)\b|"
-                         r"the[ \t]+[^,\n]{0,40}\blayer[ \t]+(?:is|was)[ \t]*$)")  # "The max pooling layer is [followed by]": a layer named again
+                         r"(?:(?:therefore|thus|hence|so|and)[ \t]+)?the[ \t]+[^,\n]{0,40}\blayer[ \t]+(?:(?:is|was)[ \t]*$|(?:produces|yields|gives|outputs|returns)\b))")  # "The max pooling layer is [followed by]": a layer named again
 # the input a layer's section starts from ("Input Size: 111x111x20" under "Convolution Layer 2:"): no Input block
 _INPUT_FIELD = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?input[ \t]+(?:size|shape|volume|dim\w*)\b")
 _LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
@@ -1059,7 +1060,7 @@ _ONE_LAYER = re.compile(r"(?i)^[ \t]*(?:[-*•][ \t]*)?(?:the[ \t]+)?(?:first|se
 _SAME = re.compile(r"(?i)\bsame[ \t]+(?:parameters|hyper-?parameters|settings|configuration)\b(?:[ \t]+as[ \t]+the[ \t]+(first))?|"
                    r"\bsame[ \t]+as[ \t]+the[ \t]+(?:previous|last|one[ \t]+before)\b")
 # a square kernel whose "x" was lost (text taken from a PDF): "a 2 2 max pooling layer", "filters of the size 3 3 with"
-_SPACED_KERNEL = re.compile(r"(?i)(?<![\d.])(\d{1,2})[ \t]+\1(?![\d.])(?=[ \t]*[,)]|[ \t]+(?:max|avg|average|pool\w*|conv\w*|kernel|"
+_SPACED_KERNEL = re.compile(r"(?i)(?<![\d.])(\d{1,2})[ \t]+\1(?![\d.])(?=[ \t]*[,)]|[ \t]+\d{1,4}[ \t]*\)|[ \t]+(?:max|avg|average|pool\w*|conv\w*|kernel|"
                             r"filters?|window|with|stride)\b)")
 
 
@@ -1120,7 +1121,8 @@ def _cnn_labels(text: str) -> list[str]:
         if dense:  # "FC1, output neuron 64"
             labels[-1] = f"Dense {dense.group(1) or dense.group(2)}"
             continue
-        block = _block(part) if part and (len(part) <= 80 or (len(part) <= 130 and _ONE_LAYER.match(part))) else None
+        block = _block(part) if part and (len(part) <= 80 or (len(part) <= 130 and _ONE_LAYER.match(part)) or
+                                         (len(part) <= 160 and _FLATTENED.search(part))) else None
         same = _SAME.search(part) if block and re.fullmatch(r"Conv|MaxPool|AvgPool", block[0]) else None
         if same:  # "another convolutional layer with the same parameters as the first": that layer's label
             kin = [label for label in labels if label.split()[0].rstrip(",") == block[0]]

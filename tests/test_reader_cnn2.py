@@ -68,3 +68,10 @@ def test_one_long_sentence_per_layer_with_lost_x_and_same_parameters():
             "is followed by another max pooling layer of the same parameters.- The pooling output is flattened and followed by "
             "a dense layer of four neurons.Compute the output size of each layer.")
     assert _line(text) == "# layers Conv 5x5, 12 > MaxPool 3x3 > Conv 5x5, 12 > MaxPool 3x3 > Flatten > Dense 4"
+
+
+def test_image_passed_through_layers_told_in_sentences():
+    text = ("A small (32x32x3) image is passed through a convolution layer with 8 filters, each of size (5 5 3). The stride "
+            "is 1. Then, max pooling is applied with hyperparameters: 2 2 , stride 2, therefore the pooling layer produces "
+            "8 volumes. Then the volumes from the pooling layer are flattened to make a vector as the input to a classifier.")
+    assert _line(text) == "# layers Input 32x32x3 > Conv 5x5, 8 > MaxPool 2x2 > Flatten"
