@@ -118,7 +118,14 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<![\w.])\d{1,4}(?:[ \t]*[*x][ \t]*\d{1,4}){1,3}[ \t]*=[ \t]*(\d{1,7})\b", r"\1", text)
     text = re.sub(r"(?<![\w.])(\d{1,7})[ \t]*=[ \t]*\d{1,4}(?:[ \t]*[*x][ \t]*\d{1,4}){1,3}(?![\w.])", r"\1", text)
     text = re.sub(r"(?<!\d )\b(?:binary|scalar|sigmoid)\s+output\b", "1 output", text)
+    # "785 columns (one per pixel, plus the bias)", "201 units including the bias": the layer's size without its bias
+    text = re.sub(r"\b(?:1|one)[ \t]+(?:per|for[ \t]+each|for[ \t]+every)[ \t]+(?:pixels?|features?|inputs?|class(?:es)?|labels?|digits?)\b", " ", text)
+    text = _WITH_BIAS.sub(lambda m: f"{int(m.group(1)) - 1}{m.group(2)}", text)
     return text
+
+
+_WITH_BIAS = re.compile(r"(?<![\w.])(\d{1,7})((?:[ \t]+(?:columns?|rows?|neurons?|units?|nodes?|inputs?|outputs?))?[ \t]*\(?[^()\n.\d]{0,30}?)"
+                        r",?[ \t]*(?:plus|including|incl\.?)[ \t]+(?:the|a|one|1)[ \t]+bias(?:[ \t]+(?:unit|node|neuron|term))?\b")
 
 
 def _numbers(text: str) -> list[int]:

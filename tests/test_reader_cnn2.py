@@ -75,3 +75,9 @@ def test_image_passed_through_layers_told_in_sentences():
             "is 1. Then, max pooling is applied with hyperparameters: 2 2 , stride 2, therefore the pooling layer produces "
             "8 volumes. Then the volumes from the pooling layer are flattened to make a vector as the input to a classifier.")
     assert _line(text) == "# layers Input 32x32x3 > Conv 5x5, 8 > MaxPool 2x2 > Flatten"
+
+
+def test_sizes_told_with_their_bias_unit():
+    text = ("Our network: the input layer has 65 columns (one per feature, plus the bias). The hidden layer has 33 columns "
+            "including the bias, and the output layer has 4 columns, one per class.")
+    assert _line(text) == "# layers 64-32-4"
