@@ -925,6 +925,9 @@ def _block(part: str) -> tuple[str, int] | None:
     filters = re.search(r"\b(\d{1,5})[ \t]+(?:\d{1,3}[x×]\d{1,3}[ \t]+)?(?:convolution(?:al)?[ \t]+|conv[ \t]+)?(?:filters|kernels)\b", low)
     if kernel and filters and not re.search(r"\b(?:dense|fc|fully|linear|output|input)\b", low):
         return f"Conv {k}, {filters.group(1)}", times  # "sixteen 5x5 filters"
+    applied = _APPLIED_FILTERS.search(low)
+    if applied and not re.search(r"\b(?:dense|fc|fully|linear|pool\w*)\b", low):
+        return "Conv" + (f" {k}" if k else "") + f", {applied.group(1)}", times  # "applies 16 new filters"
     if re.search(r"\bflatten", low):
         return "Flatten", 1
     for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
@@ -944,6 +947,12 @@ def _block(part: str) -> tuple[str, int] | None:
     return None
 
 
+# the size a dense layer maps to, told in a clause after its name: "taking the values down to 120 units", "120 down to 84 units"
+_DOWN_TO_UNITS = re.compile(r"(?i)\b(?:down[ \t]+to|in(?:to)?|to|gives?|giving|producing|outputs?|outputting)[ \t]+(?:just[ \t]+|only[ \t]+)?"
+                            r"(\d{1,7})[ \t]+(?:output[ \t]+)?(?:neurons?|units?|nodes?|outputs?|values?)\b")
+# filters told with a verb and no "conv": "Layer C3 applies 16 new filters across all 6 input channels"
+_APPLIED_FILTERS = re.compile(r"(?i)\b(?:appl(?:y|ies|ied)|uses?|used|learns?|has|have)[ \t]+(\d{1,5})[ \t]+(?:new[ \t]+|more[ \t]+|other[ \t]+)?"
+                              r"(?:filters|kernels)\b")
 _FLATTENED = re.compile(r"(?i)\b(?:output|result)s?[ \t]+flattened\b|\b(?:is|are|gets?|been|then)[ \t]+flattened\b")
 _BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
 _FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b|"
@@ -1120,6 +1129,10 @@ def _cnn_labels(text: str) -> list[str]:
         dense = _DENSE_SIZE_PART.match(part) if labels and labels[-1] == "Dense" else None
         if dense:  # "FC1, output neuron 64"
             labels[-1] = f"Dense {dense.group(1) or dense.group(2)}"
+            continue
+        dense = _DOWN_TO_UNITS.search(part) if labels and labels[-1] == "Dense" and not _BLOCK_WORD.search(part) else None
+        if dense:  # "Layer C5 is fully connected, taking the values down to 120 units"
+            labels[-1] = f"Dense {dense.group(1)}"
             continue
         block = _block(part) if part and (len(part) <= 80 or (len(part) <= 130 and _ONE_LAYER.match(part)) or
                                          (len(part) <= 160 and _FLATTENED.search(part))) else None

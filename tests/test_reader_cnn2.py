@@ -81,3 +81,11 @@ def test_sizes_told_with_their_bias_unit():
     text = ("Our network: the input layer has 65 columns (one per feature, plus the bias). The hidden layer has 33 columns "
             "including the bias, and the output layer has 4 columns, one per class.")
     assert _line(text) == "# layers 64-32-4"
+
+
+def test_layers_told_one_sentence_each_with_filters_and_units_in_clauses():
+    text = ("Layer A1 is a convolutional layer: 4 filters, stride 1. Layer B2 pools that down with a small window. "
+            "Layer A3 applies 12 new filters across the 4 channels. Layer B4 pools again. Layer A5 is fully connected, "
+            "taking the values down to 50 units, with many parameters. Layer A6 is another fully connected layer, "
+            "50 down to 20 units.")
+    assert _line(text) == "# layers Conv, 4 > MaxPool > Conv, 12 > MaxPool > Dense 50 > Dense 20"
