@@ -858,6 +858,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 _PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:(?:in)?to|through)\b|"
                          r"(?<=[\w)\]])[ \t]+[-–—][ \t]+(?=\w)|"  # "Conv(32, 3x3) - ReLU - MaxPool(2x2)"
                          r"[ \t]*\+[ \t]*(?=(?:max|avg|average|conv|pool|dense|fully|flatten|fc\b))|"  # "conv 64 filters + max pooling"
+                         r"\binto[ \t]+(?=(?:the[ \t]+|an?[ \t]+)?(?:dense|fully|fc)\b)|"  # "gets to the flatten to go into the dense layers"
                          r"(?<=[a-z.])-[ \t]+(?=[A-Za-z])|(?<=[a-z]{3})\.(?=[A-Z][a-z]{2,}[ \t])|"  # "consists of- the first", "function.Compute"
                          r"\band[ \t]+(?=(?:(?:add|adds|use|uses|apply|applies|have|has)[ \t]+)?(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)

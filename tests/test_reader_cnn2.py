@@ -89,3 +89,9 @@ def test_layers_told_one_sentence_each_with_filters_and_units_in_clauses():
             "taking the values down to 50 units, with many parameters. Layer A6 is another fully connected layer, "
             "50 down to 20 units.")
     assert _line(text) == "# layers Conv, 4 > MaxPool > Conv, 12 > MaxPool > Dense 50 > Dense 20"
+
+
+def test_flatten_then_into_the_dense_layers_in_one_clause():
+    text = ("We add a convolutional layer with 8 filters, then a max-pooling layer. By the time the image reaches the "
+            "flatten on its way into the dense layers, it is small.")
+    assert _line(text) == "# layers Conv, 8 > MaxPool > Flatten > Dense"
