@@ -1193,6 +1193,43 @@ def _apply_rules(labels: list[str], kernels: dict[str, str], filters: str | None
     return out
 
 
+# a list whose every item starts with the layer's name and then explains it (CS231n style):
+# "• CONV layer will compute ... if we decided to use 12 filters.", "• FC layer will compute the class scores ... [1x1x10]"
+_LEAD_ITEM = re.compile(r"(?im)^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]*(?P<name>input|conv\w{0,10}|relu|(?:max|avg|average)?[ -]?pool\w{0,6}|"
+                        r"fc|fully[ -]connected|dense|flatten\w{0,2}|softmax|output)\b(?P<rest>[^\n]{0,600})")
+_VOLUME = re.compile(r"\[[ \t]*\d{1,4}[ \t]*[x×][ \t]*\d{1,4}[ \t]*[x×][ \t]*(\d{1,5})[ \t]*\]")
+
+
+def _lead_labels(text: str) -> list[str]:
+    """The blocks of a list whose items each start with a layer's name, one block an item: filters from
+    "N filters" or the volume the item makes ("[32x32x12]"), units from "N units" or a "[1x1x10]" volume."""
+    items = list(_LEAD_ITEM.finditer(text[:MAX_CALL_CHARS * 10]))
+    if len(items) < 3 or sorted(len(m.group("rest")) for m in items)[len(items) // 2] < 50:
+        return []  # (short items, "1. Convolution using 64 filters + Max pooling", are read part by part)
+    labels = []
+    for m in items:
+        name, rest = m.group("name").lower(), m.group("rest")
+        volume = _VOLUME.search(rest)
+        if name.startswith("conv"):
+            n = _FILTERS_WORD.search(_KERNEL.sub(" ", rest))
+            n = (n.group(1) or n.group(2)) if n else (volume.group(1) if volume else None)
+            kernel = _KERNEL.search(_VOLUME.sub(" ", rest))
+            labels.append("Conv" + (f" {kernel.group(1)}x{kernel.group(2)}" if kernel else "") + (f", {n}" if n else ""))
+        elif "pool" in name:
+            labels.append("AvgPool" if name.startswith("av") else "MaxPool")
+        elif name.startswith(("fc", "fully", "dense", "softmax", "output")):
+            units = re.search(r"\b(\d{1,7})[ \t]+(?:units?|neurons?|nodes?|outputs?|classes)\b", rest)
+            n = units.group(1) if units else (volume.group(1) if volume else None)
+            labels.append(("Dense" if name.startswith(("fc", "fully", "dense")) else "Output") + (f" {n}" if n else ""))
+        elif name.startswith("flatten"):
+            labels.append("Flatten")
+        elif name == "input":
+            shape = re.search(r"\[[ \t]*(\d{1,4}[ \t]*[x×][ \t]*\d{1,4}(?:[ \t]*[x×][ \t]*\d{1,4})?)[ \t]*\]", rest)
+            dims = re.sub(r"[ \t]", "", shape.group(1)).replace("×", "x") if shape else ""
+            labels.append("Input" + (f" {dims}" if dims else ""))
+    return labels
+
+
 def read_cnn_words(text: str) -> Plan | None:
     """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
     a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
@@ -1208,6 +1245,9 @@ def read_cnn_words(text: str) -> Plan | None:
     if chains:
         labels = _cnn_labels(_with_definitions(max(chains, key=len), text))
         labels = labels if _is_cnn(labels) and len(labels) >= 3 else []
+    if not labels:
+        labels = _lead_labels(text)
+        labels = labels if _is_cnn(labels) else []
     if not labels:
         rest = _COUNT_SENTENCE.sub(" ", text[:MAX_CALL_CHARS * 5])
         labels = _cnn_labels(rest) if rest != text[:MAX_CALL_CHARS * 5] else []

@@ -95,3 +95,14 @@ def test_flatten_then_into_the_dense_layers_in_one_clause():
     text = ("We add a convolutional layer with 8 filters, then a max-pooling layer. By the time the image reaches the "
             "flatten on its way into the dense layers, it is small.")
     assert _line(text) == "# layers Conv, 8 > MaxPool > Flatten > Dense"
+
+
+def test_list_items_each_starting_with_a_layer_name_cs231n_style():
+    text = ("A toy ConvNet for 64x64 photos has these layers:\n"
+            "• INPUT [64x64x3] holds the raw pixels, with three colour channels.\n"
+            "• CONV layer computes dot products between its weights and small regions of the input, giving a volume such "
+            "as [64x64x20] when we use 20 filters.\n"
+            "• RELU layer applies an elementwise activation, leaving the size unchanged.\n"
+            "• POOL layer downsamples along width and height, resulting in [32x32x20].\n"
+            "• FC layer computes the scores of the classes, resulting in a volume of [1x1x7], one per class.")
+    assert _line(text) == "# layers Input 64x64x3 > Conv, 20 > MaxPool > Dense 7"
