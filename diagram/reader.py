@@ -61,6 +61,7 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
+from diagram.reader_layouts import read_layout, speaks_of_net
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
@@ -87,7 +88,8 @@ def request_kind(request: str) -> str:
         return "cnn"
     text = normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", unwrap(request))
-    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense_or_refused(request) is not None:
+    if (_DENSE.search(text) and speaks_of_net(request) or chain_only) and re.search(r"\d", text) \
+            and read_dense_or_refused(request) is not None:  # (speaks_of_net: "(500-1000 tokens each)" is no net)
         return "dense"  # a refused count too: nothing is read, rather than a flow of its clauses
     return "flow"
 
@@ -187,6 +189,9 @@ def read_request(request: str) -> Plan | None:
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
+        laid, strong = read_layout(request) or (None, False)  # arrows on lines of their own, "1 a 2 b", "STEP 1:", ...
+        if laid is not None and (strong or plan is None or not fits(plan) or laid.n_nodes > plan.n_nodes):
+            plan = laid
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
     return plan if plan is not None and fits(plan) else None
