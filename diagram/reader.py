@@ -61,7 +61,7 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
-from diagram.reader_layouts import read_layout, speaks_of_net
+from diagram.reader_layouts import speaks_of_net, with_layout
 from diagram.reader_prose import read_prose
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
@@ -189,9 +189,7 @@ def read_request(request: str) -> Plan | None:
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
-        laid, strong = read_layout(request) or (None, False)  # arrows on lines of their own, "1 a 2 b", "STEP 1:", ...
-        if laid is not None and (strong or plan is None or not fits(plan) or laid.n_nodes > plan.n_nodes):
-            plan = laid
+        plan = with_layout(plan, request)  # arrows on lines of their own, "1 a 2 b 3 c", "STEP 1:", sequenceDiagram, ...
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
     return plan if plan is not None and fits(plan) else None

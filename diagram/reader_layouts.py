@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from diagram.plan import LABEL_MAX_CHARS, MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.plan import LABEL_MAX_CHARS, MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, fits, step_label
 
 # ---- a net at all? ------------------------------------------------------------------------------
 
@@ -98,6 +98,7 @@ _DESC_SEP = re.compile(r"\s+(?:--|—|–)\s+")
 
 def _step_text(line: str) -> str:
     line = re.sub(r"^(?:[-*•]|\d{1,2}[.)])\s+", "", _HANGER.sub("", line))
+    line = re.sub(r"\s*\((?![A-Z0-9])[^()\n]{0,80}\)", "", line)  # "(files, APIs)": a description, not a name
     line = _STEP_MARK.sub("", line).strip().strip("[]").strip()
     # "Textract -- Extract text, tables, ...": the name and the first words of what it does
     return _label(line)
@@ -107,7 +108,7 @@ def _alt_label(text: str) -> str:
     """"route failures to human review queue (SQS)" -> "human review queue (SQS)" when too long."""
     label = _label(text)
     if len(text.strip().rstrip(".")) > LABEL_MAX_CHARS and re.search(r"\bto\s+\S", text):
-        label = _label(re.split(r"\bto\s+", text)[-1])
+        label = _label(re.sub(r"^(?:the|a|an)\s+", "", re.split(r"\bto\s+", text)[-1], flags=re.I))
     return label
 
 
@@ -146,7 +147,7 @@ def read_arrow_lines(text: str) -> Plan | None:
     ranks: list[list[str]] = []
     for b, block in enumerate(blocks):
         for ln in block:
-            if b == 0 and (ln.endswith(":") or len(ln.split()) > 12):
+            if b == 0 and (ln.endswith(":") or len(ln.split()) >= 8 and not _CHAIN_ARROW.search(ln)):
                 continue  # an intro line before the first arrow
             alt = _ALTERNATIVE.match(ln)
             if alt and len(ranks) >= 2:  # "| OR route failures to X": the step before has two outcomes
@@ -166,7 +167,7 @@ def read_arrow_lines(text: str) -> Plan | None:
                 ranks.append(fan)
                 continue
             label = _step_text(ln)
-            if not label or len(ln.split()) > 12:
+            if not label or len(_STEP_MARK.sub("", _HANGER.sub("", ln)).split()) > 12:
                 return None
             ranks.append([label])
     if len(ranks) >= 2 and len(ranks[-1]) == 1 and ranks[-2:-1] and len(ranks[-2]) == 2 and n_hung:
@@ -180,7 +181,8 @@ def read_arrow_lines(text: str) -> Plan | None:
 
 _PARTICIPANT = re.compile(r"\b(?:participant|actor)\s+(?P<id>[\w.-]{1,40})(?:\s+as\s+(?P<name>[^\n]{1,80}?))?"
                           r"(?=\s+(?:participant|actor)\s|\s*\n|\s*$|\s+[\w.-]{1,40}\s*-{1,2}[>)x])")
-_MESSAGE = re.compile(r"(?P<a>[\w.-]{1,40})\s*-{1,2}(?:>>|>|\)|x)[+-]?\s*(?P<b>[\w.-]{1,40})\s*:")
+_MESSAGE = re.compile(r"(?P<a>[\w.]{1,40}(?:-[\w.]{1,40}){0,3})\s*-{1,2}(?:>>|>|\)|x)[+-]?\s*"
+                      r"(?P<b>[\w.]{1,40}(?:-[\w.]{1,40}){0,3})\s*:")
 
 
 def read_sequence(text: str) -> Plan | None:
@@ -364,6 +366,9 @@ READERS = (read_sequence, read_step_headings, read_arrow_lines, read_inline_numb
 STRONG = (read_sequence, read_step_headings, read_headings)
 
 
+_JUNK = re.compile(r"[↓⬇▼|\[\]]|\+-|-＞|^-|^\d+[.)]? ")  # a label that kept the layout's marks
+
+
 def read_layout(text: str) -> tuple[Plan, bool] | None:
     """(the plan of the first layout the text is written in (the order of READERS), whether that
     layout is STRONG: taken over any other reading), or None."""
@@ -372,3 +377,17 @@ def read_layout(text: str) -> tuple[Plan, bool] | None:
         if plan is not None:
             return plan, reader in STRONG
     return None
+
+
+def with_layout(plan: Plan | None, text: str) -> Plan | None:
+    """The layout's plan instead of `plan` (what the other readers read) when the layout is STRONG, or
+    `plan` is None, does not fit, reads fewer steps, or has labels that kept the layout's marks
+    ("[Web Shop", "| (binlog)", "---> Step 1"); else `plan`."""
+    laid = read_layout(text)
+    if laid is None:
+        return plan
+    layout, strong = laid
+    if (strong or plan is None or not fits(plan) or layout.n_nodes > plan.n_nodes
+            or plan.kind == "steps" and any(_JUNK.search(label) for label in plan.labels)):
+        return layout
+    return plan
