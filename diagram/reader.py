@@ -189,7 +189,7 @@ def read_request(request: str) -> Plan | None:
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
-        plan = with_layout(plan, request)  # arrows on lines of their own, "1 a 2 b 3 c", "STEP 1:", sequenceDiagram, ...
+        plan = with_layout(plan, request, text)  # arrows on lines of their own, "1 a 2 b 3 c", "STEP 1:", sequenceDiagram, ...
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
     return plan if plan is not None and fits(plan) else None

@@ -177,6 +177,96 @@ def read_arrow_lines(text: str) -> Plan | None:
     return _plan(ranks)
 
 
+# ---- a tree drawn with ├ └ ----------------------------------------------------------------------------
+
+_TREE_ITEM = re.compile(r"^(?P<lead>[ \t│|]{0,80})(?P<g>[├└])[─━-]{0,8}\s{0,4}(?:[►▶>→]\s{0,4})?(?P<body>\S.{0,200})$")
+_DOWN = re.compile(r"^\s{0,80}(?:[↓▼⬇]\ufe0f?|v|V)(?:\s{1,4}(?P<label>[^\n]{1,30}))?$")
+_BARS = re.compile(r"^[\s│|]{0,80}$")
+_TREE_ASIDE = re.compile(r"^\s{0,80}[│|]\s{0,8}\S")
+_TREE_ARROW = re.compile(r"\s{0,4}(?:-{1,3}>|→|⟶|─{1,3}>|─►)\s{0,4}")
+
+
+def _tree_label(text: str) -> str:
+    text = text.strip().strip("[]").strip()
+    return _label(text) if len(text) <= LABEL_MAX_CHARS else _label(_ASIDE.sub("", text))
+
+
+def read_tree(text: str) -> Plan | None:
+    """A tree drawn with ├ and └ (and "▼" or "↓ label" down to the next line): a node a line (a chain
+    "SNS Topic → Email" on one line is two), each hung from its parent; the parent is the item above it
+    with less indentation, or (indentation lost) the item a "└" closes, the same as a "├" sibling's."""
+    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
+    items = [i for i, ln in enumerate(lines) if _TREE_ITEM.match(ln)]
+    if len(items) < 2:
+        return None
+    labels: list[str] = []
+    parent: list[int | None] = []
+
+    def chain(body: str, above: int | None) -> tuple[int, int] | None:
+        parts = [_tree_label(p.strip()) for p in _TREE_ARROW.split(body) if p.strip()]
+        if not parts or not all(parts) or any(len(p.split()) > 8 for p in parts):
+            return None
+        first = len(labels)
+        for k, part in enumerate(parts):
+            labels.append(part)
+            parent.append(above if k == 0 else len(labels) - 2)
+        return first, len(labels) - 1
+
+    # the root: the line above the first item, and lines joined to it by arrows down ("STM32\n↓ LoRa\nGateway")
+    start = items[0] - 1
+    while start >= 2 and _DOWN.match(lines[start - 1]) and not _TREE_ITEM.match(lines[start - 2]):
+        start -= 2
+    if start < 0 or _TREE_ITEM.match(lines[start]) or _DOWN.match(lines[start]):
+        return None
+    root = chain(lines[start].strip(), None)
+    if root is None:
+        return None
+    last = anchor = root[1]  # anchor: the node the next subtree hangs from (the root, a line an arrow leads down to)
+    cols = {len(_TREE_ITEM.match(lines[i]).group("lead").replace("\t", "    ")) for i in items}
+    flat = len(cols) == 1
+    stack: list[tuple[int, str, int, int]] = []  # (column, glyph, last node, parent) of the items since the anchor
+    down = False
+    for ln in lines[start + 1:]:
+        item = _TREE_ITEM.match(ln)
+        if item:
+            col = len(item.group("lead").replace("\t", "    "))
+            if down:
+                above = last
+            elif flat:  # indentation lost: a "└" closes its siblings, what follows hangs from it
+                above = anchor if not stack else stack[-1][2] if stack[-1][1] == "└" else stack[-1][3]
+            else:
+                while stack and stack[-1][0] >= col:
+                    stack.pop()
+                above = stack[-1][2] if stack else anchor
+            got = chain(item.group("body"), above)
+            if got is None:
+                return None
+            stack.append((col, item.group("g"), got[1], above))
+            last, down = got[1], False
+            continue
+        if _BARS.match(ln):
+            continue
+        if _DOWN.match(ln):
+            down = True
+            continue
+        if _TREE_ASIDE.match(ln):
+            continue  # "│ (decode → validate → write)": words on the line down
+        if not down:
+            break  # the text after the tree
+        got = chain(ln.strip(), last)
+        if got is None:
+            return None
+        last = anchor = got[1]
+        down, stack = False, []
+    depth: list[int] = []
+    for p in parent:
+        depth.append(0 if p is None else depth[p] + 1)
+    ranks: list[list[str]] = [[] for _ in range(max(depth) + 1)]
+    for label, d in zip(labels, depth):
+        ranks[d].append(label)
+    return _plan(ranks)
+
+
 # ---- mermaid sequenceDiagram ----------------------------------------------------------------------
 
 _PARTICIPANT = re.compile(r"\b(?:participant|actor)\s+(?P<id>[\w.-]{1,40})(?:\s+as\s+(?P<name>[^\n]{1,80}?))?"
@@ -266,7 +356,7 @@ def read_noun_lines(text: str) -> Plan | None:
             if item.endswith(".") and item[:1].isupper() and len(item.split()) >= 4 and len(items) >= 3:
                 end = k + 1 if k + 1 == len(lines) else -1  # a sentence after the list, the text's last line
                 break
-            if (bare.startswith(("#", "-", "*", "•", "·", "+", "|")) or re.match(r"\(?\d", bare) or len(bare.split()) > 10
+            if (bare.startswith(("#", "-", "*", "•", "·", "+", "|", "├", "└", "│")) or re.match(r"\(?\d", bare) or len(bare.split()) > 10
                     or re.search(r"[.;:!?=<>{}\[\]]|\w\(", bare)):  # (code is no list: "t1 = PythonOperator(")
                 end = -1
                 break
@@ -361,7 +451,7 @@ def read_step_headings(text: str) -> Plan | None:
 
 # ---- all of them ---------------------------------------------------------------------------------
 
-READERS = (read_sequence, read_step_headings, read_arrow_lines, read_inline_numbered, read_noun_lines, read_headings)
+READERS = (read_sequence, read_step_headings, read_tree, read_arrow_lines, read_inline_numbered, read_noun_lines, read_headings)
 # layouts whose plan is taken over what the other readers read: they leave no doubt what the steps are
 STRONG = (read_sequence, read_step_headings, read_headings)
 
@@ -369,21 +459,22 @@ STRONG = (read_sequence, read_step_headings, read_headings)
 _JUNK = re.compile(r"[↓⬇▼|\[\]]|\+-|-＞|^-|^\d+[.)]? ")  # a label that kept the layout's marks
 
 
-def read_layout(text: str) -> tuple[Plan, bool] | None:
+def read_layout(text: str, raw: str | None = None) -> tuple[Plan, bool] | None:
     """(the plan of the first layout the text is written in (the order of READERS), whether that
-    layout is STRONG: taken over any other reading), or None."""
+    layout is STRONG: taken over any other reading), or None. `raw`: the text before `clean`, whose
+    indentation a tree keeps (`read_tree` reads it when given)."""
     for reader in READERS:
-        plan = reader(text)
+        plan = reader(raw if reader is read_tree and raw is not None else text)
         if plan is not None:
             return plan, reader in STRONG
     return None
 
 
-def with_layout(plan: Plan | None, text: str) -> Plan | None:
+def with_layout(plan: Plan | None, text: str, raw: str | None = None) -> Plan | None:
     """The layout's plan instead of `plan` (what the other readers read) when the layout is STRONG, or
     `plan` is None, does not fit, reads fewer steps, or has labels that kept the layout's marks
     ("[Web Shop", "| (binlog)", "---> Step 1"); else `plan`."""
-    laid = read_layout(text)
+    laid = read_layout(text, raw)
     if laid is None:
         return plan
     layout, strong = laid

@@ -3,7 +3,7 @@
 Made-up texts in the layouts people outside the project write (not copies of corpus rows)."""
 
 from diagram.reader import read_request, request_kind
-from diagram.reader_layouts import (read_arrow_lines, read_headings, read_inline_numbered, read_noun_lines,
+from diagram.reader_layouts import (read_arrow_lines, read_headings, read_inline_numbered, read_noun_lines, read_tree,
                                     read_sequence, read_step_headings, speaks_of_net)
 
 
@@ -121,3 +121,21 @@ def test_a_flow_with_token_counts_is_no_dense_net():
 def test_a_net_is_still_read_as_one():
     assert speaks_of_net("an MLP 4-8-2") and speaks_of_net("DL model 3-6-4") and speaks_of_net("dims 9 -> 6 -> 1")
     assert read_request("Dimensions go 9 -> 6 -> 3").line() == "# layers 9-6-3"
+
+
+def test_an_indented_tree_hangs_each_item_from_the_one_above_it():
+    text = ("Release flow\n```\nTag Release\n├── Build Artifacts\n│   ├── Sign Binaries\n│   └── Upload Checksums\n"
+            "└── Draft Notes\n    └── Announce Release\n```")
+    plan = read_request(text)
+    assert plan.ranks == (("Tag Release",), ("Build Artifacts", "Draft Notes"),
+                          ("Sign Binaries", "Upload Checksums", "Announce Release"))
+
+
+def test_a_tree_without_indentation_arrows_down_and_chains_on_a_line():
+    text = ("Setup\nDoor Sensor\n↓ Zigbee\nHome Hub\n├──► Rules Engine → Push Alerts\n└──► Event Log\n"
+            "│ (kept for a year)\n├──► Archive Bucket\n└──► Weekly Report\nThat is the whole system.")
+    plan = read_tree(text)
+    assert plan is not None
+    assert plan.ranks == (("Door Sensor",), ("Home Hub",), ("Rules Engine", "Event Log"),
+                          ("Push Alerts", "Archive Bucket", "Weekly Report"))
+    assert read_tree("Intro line\n└─ only one item") is None
