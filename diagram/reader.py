@@ -40,6 +40,9 @@ Pure functions, no state. What it reads:
 - algorithms and procedures as numbered steps, If/Else bullets or pseudo-code lines
   (`diagram.reader_algo`): one node a step, "go to step N" as an edge (a loop when it goes back),
   "Repeat ... while C" / "While C" as a decision with a loop back.
+- flows laid out as arrows on lines of their own, ├ └ trees, a mermaid sequenceDiagram, "1 a 2 b 3 c" in one
+  line, noun lines after an intro, headings over paragraphs, "STEP N:" with YES/NO outcomes
+  (`diagram.reader_layouts.with_layout`); a dense net only from text that names a net (`speaks_of_net`).
 A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every
