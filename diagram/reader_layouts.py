@@ -379,7 +379,7 @@ def read_headings(text: str) -> Plan | None:
     patients ...\\nTriage\\nTriage follows ..."): the titles, in order."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     heads: list[str] = []
-    prose_after = 0
+    at: list[int] = []
     for i, ln in enumerate(lines):
         if not _heading(ln) or i + 1 >= len(lines):
             continue
@@ -387,14 +387,23 @@ def read_headings(text: str) -> Plan | None:
         before_ok = i == 0 or lines[i - 1].endswith((".", ":", "!", "?")) or (heads and lines[i - 1] == heads[-1])
         if len(nxt.split()) >= 6 and not _heading(nxt) and before_ok:
             heads.append(ln)
-            prose_after += 1
-    if len(heads) < 3 or prose_after < 3:
+            at.append(i)
+    if len(heads) < 3 or at[0] > 2:  # most of the text is the paragraphs under the headings: the first comes early
         return None
-    # most of the text is the paragraphs under the headings: the first heading comes early
-    first = lines.index(heads[0])
-    if first > 2:
-        return None
-    return _plan([[_label(h)] for h in heads])
+    ranks: list[list[str]] = []
+    for k, head in enumerate(heads):
+        paragraph = " ".join(lines[at[k] + 1: at[k + 1] if k + 1 < len(at) else len(lines)])
+        choice = _WHETHER.search(paragraph)  # "... decides whether the patient needs to be admitted ... or discharged ..."
+        if choice is None:
+            ranks.append([_label(head)])
+            continue
+        ranks.append([_label(head).rstrip("?") + "?"])
+        ranks.append([_label(choice.group("a")), _label(choice.group("b"))])
+    return _plan(ranks)
+
+
+_WHETHER = re.compile(r"\bwhether\s(?:[\w'-]{1,30}\s){0,4}?(?:needs?\sto\sbe|should\sbe|is\sto\sbe|will\sbe|must\sbe|can\sbe|"
+                      r"is|are|gets?)\s(?P<a>[^.,;]{3,80}?)\sor\s(?P<b>[^.,;]{3,80})", re.I)
 
 
 # ---- STEP N: headings with YES / NO outcomes ------------------------------------------------------------
@@ -470,6 +479,14 @@ def read_layout(text: str, raw: str | None = None) -> tuple[Plan, bool] | None:
     return None
 
 
+def _fuller(layout: Plan, plan: Plan) -> bool:
+    """The same steps, the layout's labels with more of their words ("Ingest (customers + orders)" for "Ingest")."""
+    if layout.drawn_sizes != plan.drawn_sizes or layout.loops != plan.loops:
+        return False
+    pairs = list(zip((x.lower() for x in layout.labels), (x.lower() for x in plan.labels)))
+    return all(b in a for a, b in pairs) and any(a != b for a, b in pairs)
+
+
 def with_layout(plan: Plan | None, text: str, raw: str | None = None) -> Plan | None:
     """The layout's plan instead of `plan` (what the other readers read) when the layout is STRONG, or
     `plan` is None, does not fit, reads fewer steps, or has labels that kept the layout's marks
@@ -478,7 +495,7 @@ def with_layout(plan: Plan | None, text: str, raw: str | None = None) -> Plan | 
     if laid is None:
         return plan
     layout, strong = laid
-    if (strong or plan is None or not fits(plan) or layout.n_nodes > plan.n_nodes
+    if (strong or plan is None or not fits(plan) or layout.n_nodes > plan.n_nodes or _fuller(layout, plan)
             or plan.kind == "steps" and any(_JUNK.search(label) for label in plan.labels)):
         return layout
     return plan

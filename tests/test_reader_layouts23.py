@@ -139,3 +139,18 @@ def test_a_tree_without_indentation_arrows_down_and_chains_on_a_line():
     assert plan.ranks == (("Door Sensor",), ("Home Hub",), ("Rules Engine", "Event Log"),
                           ("Push Alerts", "Archive Bucket", "Weekly Report"))
     assert read_tree("Intro line\n└─ only one item") is None
+
+
+def test_a_heading_whose_paragraph_asks_whether_becomes_a_decision():
+    text = ("Check-in\nCheck-in comes first: the desk scans the booking code and prints a boarding pass.\n"
+            "Screening\nScreening follows check-in, where officers scan the bags and the travellers.\n"
+            "Clearance\nFinally, the officer decides whether the traveller is cleared to the gate or sent to a "
+            "second search.")
+    plan = read_request(text)
+    assert plan.ranks == (("Check-in",), ("Screening",), ("Clearance?",), ("Cleared to the gate", "Sent to a second search"))
+    assert _branches(plan)
+
+
+def test_a_layout_with_fuller_labels_replaces_the_same_steps():
+    text = "Nightly DAG\nbegin\n└─ fetch (orders + refunds)\n└─ clean\n└─ publish"
+    assert read_request(text).labels == ("Begin", "Fetch (orders + refunds)", "Clean", "Publish")
