@@ -85,7 +85,8 @@ def _plan(ranks: list[list[str]], loops: tuple[tuple[int, int], ...] = ()) -> Pl
 # ---- arrows on lines of their own -------------------------------------------------------------------
 
 _ARROW_LINE = re.compile(r"^(?:[↓⬇⇓▼⇩]\ufe0f?|\||v|V|=>|⇒|\|\s*v|\|\s*V|\|\s*[↓▼])$|"
-                         r"^[|↓]\s*\([^()\n]{1,40}\)$")  # "|  (binlog)": an edge's words
+                         r"^[|↓]\s*\([^()\n]{1,40}\)$|"  # "|  (binlog)": an edge's words
+                         r"^\^?\s?\|(?:-{2,}\s?[\w ]{1,40}\s?-{2,})?$|^\^\s?\|?$")  # "^ |", "|---- HTTP response ----": a return line
 _BOX = re.compile(r"^\+[-=]{2,}\+|^\|[^|\n]{0,200}\|[^|\n]{0,200}\|")  # a box or a table: not this layout
 _TRAILING_BAR = re.compile(r"\s+[|↓⬇▼]$")
 _HANGER = re.compile(r"^[|]?\s*\+-{1,8}>\s*")  # "+---> Step 1: ..."

@@ -154,3 +154,9 @@ def test_a_heading_whose_paragraph_asks_whether_becomes_a_decision():
 def test_a_layout_with_fuller_labels_replaces_the_same_steps():
     text = "Nightly DAG\nbegin\n└─ fetch (orders + refunds)\n└─ clean\n└─ publish"
     assert read_request(text).labels == ("Begin", "Fetch (orders + refunds)", "Clean", "Publish")
+
+
+def test_a_return_line_under_a_chain_leads_down_to_the_last_step():
+    text = ("How a page loads\nClient -> Resolver -> Edge Cache -> Origin\n^ |\n|------- page bytes -------\n|\n"
+            "Paint (DOM, CSSOM)")
+    assert read_request(text).labels == ("Client", "Resolver", "Edge Cache", "Origin", "Paint (DOM CSSOM)")
