@@ -30,6 +30,9 @@ Pure functions, no state. What it reads:
   "and back to Y", "(loop)").
 - networks pasted as code and CNNs told in words (`diagram.reader_code`): dense sizes at their true
   width, CNNs as a chain of labelled blocks;
+- networks written as layer-constructor calls in other languages and libraries (`diagram.reader_calls`:
+  Lua torch, Swift, JS, C#, Clojure, dlib, R, MXNet, Chainer, Gluon, tflearn, ...), where the code reader
+  reads nothing or leaves sizes out;
 - pipelines told as a chain of clauses (`diagram.reader_flow`): "reads text, then sends the result to
   a model and a chart, then sends each to its own DB, and finally renders them as a picture", one
   rank per clause (branches, parallel lanes, joins), only when every clause reads; an arrow chain's
@@ -39,7 +42,10 @@ Pure functions, no state. What it reads:
   (also names set in bold), decisions ("If ..., X. Otherwise, Y.") and loops back ("... again");
 - algorithms and procedures as numbered steps, If/Else bullets or pseudo-code lines
   (`diagram.reader_algo`): one node a step, "go to step N" as an edge (a loop when it goes back),
-  "Repeat ... while C" / "While C" as a decision with a loop back.
+  "Repeat ... while C" / "While C" as a decision with a loop back;
+- pseudo-code blocks (IF/ELSE/END IF, WHILE, FOR, REPEAT/UNTIL, braces, keywords in other languages),
+  flowchart outlines ("Valid? (Diamond)" + "- Yes -> X") and procedures written in other languages
+  (`diagram.reader_lang`);
 - flows laid out as arrows on lines of their own, ├ └ trees, a mermaid sequenceDiagram, "1 a 2 b 3 c" in one
   line, noun lines after an intro, headings over paragraphs, "STEP N:" with YES/NO outcomes
   (`diagram.reader_layouts.with_layout`); a dense net only from text that names a net (`speaks_of_net`).
@@ -56,16 +62,19 @@ from __future__ import annotations
 
 import re
 
-from diagram.plan import (MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
+from diagram.plan import (CHAIN, MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
-from diagram.reader_algo import read_numbered, read_title_lines, with_alternatives, with_conditions
+from diagram.reader_algo import (read_numbered, read_title_lines, with_alternatives, with_conditions, with_options,
+                                 with_redo_loops)
 from diagram.reader_clauses import read_clauses
+from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
+from diagram.reader_lang import is_other_language, more_structure, read_other_language, read_outline, read_pseudocode
 from diagram.reader_layouts import speaks_of_net, with_layout
-from diagram.reader_prose import read_prose
+from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
@@ -79,6 +88,9 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 
 # ---- both -------------------------------------------------------------------------------------
 
+_STAGE_TABLE = re.compile(r"(?im)^[ \t]*\|[ \t]*(?:#[ \t]*\|[ \t]*)?(?:stage|step|phase)s?[ \t]*\|")
+
+
 def request_kind(request: str) -> str:
     """'cnn', 'dense' or 'flow': what the request most likely asks for.
 
@@ -89,6 +101,8 @@ def request_kind(request: str) -> str:
     request = clean(request) or ""
     if _CNN.search(request) and not ORIGINAL.match(unwrap(request)):
         return "cnn"
+    if _STAGE_TABLE.search(request):  # "| Stage | What happens |": a table of a pipeline's stages, not of layers
+        return "flow"
     text = normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", unwrap(request))
     if (_DENSE.search(text) and speaks_of_net(request) or chain_only) and re.search(r"\d", text) \
@@ -111,7 +125,7 @@ def _steps_or_prose(request: str) -> Plan | None:
         return chained
     steps = read_steps(request)
     steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
-    if steps is not None and all(len(label.split()) <= 3 for label in steps.labels):
+    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
     if steps is None or ("\n" in request and not steps.loops and any(len(label.split()) > 5 for label in steps.labels)):
@@ -122,7 +136,8 @@ def _steps_or_prose(request: str) -> Plan | None:
         if chain is not None and (prose is None or chain.n_nodes > prose.n_nodes or
                                   all(label.lower() in line for label in prose.labels)):
             return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
-    if steps is None or (prose is not None and prose.n_nodes >= steps.n_nodes):
+    arrows = re.search(r"-+>|→|⟶|=+>", request) is not None  # steps read off arrows win a tie with the prose
+    if steps is None or (prose is not None and (prose.n_nodes > steps.n_nodes or prose.n_nodes == steps.n_nodes and not arrows)):
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
         clauses = read_clauses(request)
@@ -148,6 +163,11 @@ def steps_section(request: str) -> str | None:
     return rest if rest.count("\n") >= 1 else None
 
 
+def _stated(plan: Plan) -> int:
+    """How many numbers a plan's line states (kernels, filters, units): the more, the more it read."""
+    return len(re.findall(r"\d+", plan.line()))
+
+
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
@@ -161,17 +181,24 @@ def read_request(request: str) -> Plan | None:
             code = read_code(long) if long else None
         except ValueError:
             code = None
+        code = with_calls(code, text) if long else code  # layer calls in other languages and libraries
         return code if code is not None and fits(code) else None
     try:
         code = read_code(request, prose=read_dense_or_refused(request) or None)
     except ValueError:  # a structure no plan may state
         code = None
+    calls = with_calls(code, text)  # layer calls in other languages and libraries (`diagram.reader_calls`)
+    if code is None and calls is not None and calls.kind == CHAIN:
+        words = read_cnn_words(request)  # "conv(5x5, 20) -> maxpool(3x3) -> fc(100)": a chain in words, call-shaped
+        if words is not None and _stated(words) >= _stated(calls):
+            calls = words
+    code = calls
     if code is not None:
         return code if fits(code) else None
     kind = request_kind(request)
     if kind == "cnn":
         cnn = read_cnn_words(request)
-        sizes = read_dense(request) if cnn is None and re.search(r"\d[x×]\d", request) else None
+        sizes = read_dense(request) if cnn is None and re.search(r"\d[ \t]?[x×][ \t]?\d", request) else None
         if cnn is None and not sizes and not _DENSE.search(normalise(request)) and not re.search(r"(?i)\blayer", request) \
                 and (read_numbered(request) is not None or read_lists(request) is not None):
             kind = "flow"  # no blocks but numbered steps or a list: "pool" or "kernel" was a word of a procedure
@@ -186,15 +213,26 @@ def read_request(request: str) -> Plan | None:
         plan = Plan.dense(sizes) if ok else None
     else:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
-        plan = _steps_or_prose(section) if section is not None else None
+        code = read_pseudocode(request) or read_outline(request)  # "IF x THEN ... END IF", "Valid? (Diamond)\n- Yes -> .."
+        plan = code if code is not None and fits(code) else None
+        plan = plan or (_steps_or_prose(section) if section is not None else None)
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
-        titled = read_title_lines(request)  # "Request Initiation\n\nReview and Approval\n...": steps as title lines
+        titled = read_title_lines(request) if code is None else None  # "Request Initiation\n\nReview ...": title lines
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
         plan = with_layout(plan, request, text)  # arrows on lines of their own, "1 a 2 b 3 c", "STEP 1:", sequenceDiagram, ...
+        if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
+            other = read_other_language(request)
+            if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)
+                                                      and (more_structure(other, plan) or plan.n_nodes < 3)):
+                plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
+        plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain
+        plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
+        plan = with_options(plan, request)  # "... any of the following:\n- Rework\n- Scrap": the options side by side
+        plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
     return plan if plan is not None and fits(plan) else None
 
 

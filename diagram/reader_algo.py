@@ -22,6 +22,11 @@ phrase). What an item says about the flow is read from its shape, not from its w
 - "... will retry", "continue <verb>ing", "in a loop": a loop back (to the step before, the step
   whose word it repeats, the item);
 - "Stop" / "End" / "Exit" / "Return ...": no edge onward; "end if" / "endwhile" closes a block.
+- "If yes, X" / "If no, Y" items: the branches of the check before them; "(Repeat)", "continue to
+  loop until C", "repeat the same steps", "generate a new one": loops back.
+
+`with_redo_loops` gives a plan without loops the loop a redone step states ("Repeat the process of
+adding chlorine", "Resubmit form", "... the order code again", "This procedure is repeated ...").
 
 Also read: pseudo-code a statement a line (short lines without full stops, two or more of them
 if/else/while/end if) and numbered titles with descriptions under them (the titles are the steps).
@@ -60,10 +65,26 @@ _IF = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:
                  r"(?=[ \t](?:go[ \t]?to|return|print|display|stop|exit|swap|set)\b))[ \t]*(?P<rest>.*)$", re.I)
 _IF_BARE = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:then)?[ \t]*[,:]?$", re.I)
 _ELSE = re.compile(r"^(?:else|otherwise)\b[ \t]*,?[ \t]*(?P<rest>.*)$", re.I)
+# an answer to a check ("If yes", "If valid", "If not") and the other answer after it ("; if no, ...")
+_YESNO = re.compile(r"(?i)(?:yes|no|so|not|true|false|valid|invalid|correct|incorrect|ok|okay|successful|unsuccessful|"
+                    r"approved|rejected|accepted|denied|passed|failed|found|not[ \t]+found|available|not[ \t]+available|"
+                    r"matched|not[ \t]+matched|it[ \t]+is|it[ \t]+is[ \t]+not|they[ \t]+do|they[ \t]+do[ \t]+not|not[ \t]+so)")
+_IF_OTHER = re.compile(r"[ \t]*[;,.][ \t]*(?:and[ \t]+|or[ \t]+)?if[ \t]+(?:no|not|in\w+|un\w+|false|fail\w*|reject\w*|den\w+)\b"
+                       r"[ \t]*[,:]?[ \t]*", re.I)
 _ELSE_SPLIT = re.compile(r"[ \t]*[,;.]?[ \t]*\b(?:else|otherwise)\b[ \t]*,?[ \t]*", re.I)
 _LOOP_HEAD = re.compile(r"^(?:repeat|while|for[ \t]+(?:each|every|all|i\b|j\b|k\b)|loop|iterate|do[ \t]+the[ \t]+following|"
                         r"keep[ \t]+doing)\b", re.I)
-_ABOVE = re.compile(r"\b(?:above|previous|these|this)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+_ABOVE = re.compile(r"\b(?:above|previous|these|this|same)[ \t]+(?:process|steps?|procedure)\b|\bkeep[ \t]+doing\b", re.I)
+# a loop told at the end of a list: "continue to loop until ...", "keep repeating", "loop until ..."
+_LOOP_ON = re.compile(r"^(?:continue|keep)[ \t]+(?:to[ \t]+)?(?:loop|repeat|iterat)\w*\b|^(?:loop|repeat)[ \t]+(?:until|till)\b", re.I)
+# an item that only says to repeat: "(Repeat)", "Repeat.", "Repeat as needed"
+_BARE_REPEAT = re.compile(r"^\(?[ \t]*(?:repeat|iterate|loop|again)(?:[ \t]+(?:as[ \t]+(?:needed|necessary|required)|if[ \t]+needed))?"
+                          r"[ \t]*\)?[ \t.!]*$", re.I)
+# "repeat the process till ...", "repeat these steps" inside an item's text (not at its head): back to the step before
+_REPEAT_PROCESS = re.compile(r"\brepeat(?:s|ing)?[ \t]+(?:the[ \t]+|this[ \t]+|these[ \t]+)?(?:whole[ \t]+|same[ \t]+)?"
+                             r"(?:process|steps?|procedure|check|test)\b", re.I)
+# "drop the key and generate a new one", "pick another card": the verb of an earlier step, done again
+_REDO_NEW = re.compile(r"\b(?P<verb>[a-z]{3,})[ \t]+(?:a[ \t]+new|another|anew|(?:it|them)[ \t]+again)\b", re.I)
 # "this process" names the loop only with a word that repeats ("In this process the card is stamped" is no loop)
 _REPEAT_WORD = re.compile(r"\b(?:repeat\w*|again|back|continue\w*|redo|loop\w*|iterat\w*|until|till|while|times)\b", re.I)
 _STEP_REFS = re.compile(r"\bsteps?[ \t-]*(\d{1,2})(?:[ \t]*(?:,|and|to|-|through)[ \t]*(?:step[ \t-]*)?(\d{1,2}))*", re.I)
@@ -108,6 +129,7 @@ def _short(text: str) -> str:
     """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
     boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
     text = _COMMENT.sub("", _EMPHASIS.sub(r"\1", _MARKUP.sub("", text))).strip()
+    text = re.sub(r"^\(?\d{1,2}[.)]{1,2}[ \t]+(?=\S)", "", text)  # "- 1). Fill the container": the number is no step
     text = _SENTENCE_END.split(text, maxsplit=1)[0]
     text = _ASIDE.sub("", text).strip().rstrip(".;:,").strip()
     text = _ARTICLE.sub("", text)
@@ -235,6 +257,30 @@ def _continue_back(g: _Graph, node: int) -> None:
                 return
 
 
+def _stem(word: str) -> str:
+    """A crude stem to compare verbs ("adding" ~ "Add", "generate" ~ "Generates")."""
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    word = word[:-1] if word.endswith("e") and len(word) > 3 else word
+    return word[:-1] if len(word) > 3 and word[-1] == word[-2] else word  # "add" / "adding" -> "ad"/"add"
+
+
+def _redo_back(g: _Graph, node: int, text: str) -> None:
+    """"... and generate a new one", "pick another card": back to the earlier step whose verb it repeats."""
+    m = _REDO_NEW.search(text)
+    if not m:
+        return
+    verb = _stem(m.group("verb"))
+    for earlier in range(node):
+        words = re.findall(r"[A-Za-z]+", g.labels[earlier])
+        if words and _stem(words[0]) == verb and not g.labels[earlier].endswith("?"):
+            g.edges.append((node, earlier))
+            return
+
+
 def _action(text: str) -> tuple[str, int | None, bool]:
     """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
     text = text.strip().strip(",;.").strip()
@@ -282,7 +328,13 @@ def read_numbered(text: str) -> Plan | None:
     if not numbered and any(_JUMP.search(t) for _, _, t in items):
         by_number = {k + 1: k for k in range(len(items))}  # "- If i < n then go to step 5": bullets count as steps
     loops_wanted: list[tuple[str, int, int]] = []  # (kind, item, step number)
+    names = [m.group(1).lower() for m in (re.match(r"\(?([A-Za-z][\w -]{0,30}?)\)?[ \t]*:[ \t]", _MARKUP.sub("", t))
+                                          for _, _, t in items) if m]
+    # a name before ":" on two items names an actor ("Reviewer: Request changes." ... "Reviewer: Approve."): so do all
+    actors = set(names) if len(set(names)) < len(names) else set()
     else_links: list[int] = []  # items that are a bare "Else"
+    answers: set[int] = set()  # "If yes, ..." items: branches of the check before them
+    answered: dict[int, int] = {}  # per check: how many answers hang off it
     for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
@@ -293,12 +345,28 @@ def read_numbered(text: str) -> Plan | None:
         other = _ELSE.match(body)
         if cond or bare:
             match = cond or bare
-            question = _short(match.group("cond").strip("() ")).rstrip("?")
-            dec = g.node(question + "?")
-            first_of_item.append(dec)
+            # "7. Check if the amount <= balance" + "- If yes, pay; if no, show error": the answers are branches of
+            # the check before them, not a decision "Yes?" of their own
+            host_k = next((j for j in range(k - 1, -1, -1) if first_of_item[j] is not None and j not in answers), None) \
+                if _YESNO.fullmatch(match.group("cond").strip("() ,.")) else None
             rest = cond.group("rest") if cond else ""
-            parts = _ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""]
+            if host_k is not None:
+                dec = first_of_item[host_k]
+                if not g.labels[dec].endswith("?"):
+                    g.labels[dec] = g.labels[dec].rstrip(".")[: LABEL_CHARS - 1].rstrip() + "?"
+                first_of_item.append(None)
+                answers.add(k)
+                parts = _IF_OTHER.split(rest, maxsplit=1) if rest else [""]
+                parts = parts if len(parts) > 1 else (_ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""])
+                answered[dec] = answered.get(dec, 0) + min(len(parts), 2)
+            else:
+                question = _short(match.group("cond").strip("() ")).rstrip("?")
+                dec = g.node(question + "?")
+                first_of_item.append(dec)
+                parts = _ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""]
             for part in (parts[0], parts[1] if len(parts) > 1 else None):
+                if part is None and host_k is not None:
+                    continue  # the check's other answer: the item after it (or the other "If no" item)
                 if part is None:
                     # "Step 4: If C," with sub-items under it: the other branch skips them
                     exits[k].append((dec, None, "skip" if not rest and number is not None else "next"))
@@ -308,6 +376,7 @@ def read_numbered(text: str) -> Plan | None:
                     node = g.node(label)
                     g.edges.append((dec, node))
                     _continue_back(g, node)
+                    _redo_back(g, node, part)
                     if _RETRY.search(part):
                         g.edges.append((node, dec))  # "If it fails, the workflow retries": back to the test
                     exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
@@ -328,6 +397,8 @@ def read_numbered(text: str) -> Plan | None:
             else_links.append(k)
         label, target, ends = _action(body)
         named_step = _NAMED_STEP.match(_MARKUP.sub("", body)) if top and target is None else None
+        if named_step and named_step.group("name").lower() in actors:
+            named_step = None  # "Reviewer: Request changes." ... "Reviewer: Approve.": who acts, not the step's name
         if named_step and label:  # "1.2: Stamp Book: The book is stamped by ...": the step's name, not its description
             label = _action(named_step.group("name"))[0] or label
         if not label:
@@ -336,7 +407,11 @@ def read_numbered(text: str) -> Plan | None:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
             continue
-        head = _LOOP_HEAD.match(body) or _above(body) or _IN_LOOP.search(body)
+        if _BARE_REPEAT.match(_MARKUP.sub("", body).strip()) and k:
+            first_of_item.append(None)  # "3. (Repeat)": the steps before it again, from the first
+            loops_wanted.append(("bare", k, 0))
+            continue
+        head = _LOOP_HEAD.match(body) or _above(body) or _IN_LOOP.search(body) or _LOOP_ON.match(body)
         until = _LOOP_COND.search(body) if head and not _STEP_REFS.search(body[_THROUGH.search(body).end():]
                                                                           if _THROUGH.search(body) else body) else None
         if until is None and head and _THROUGH.search(body):
@@ -368,7 +443,8 @@ def read_numbered(text: str) -> Plan | None:
                     exits[k].append((node, int(through.group(1)), "after"))
             elif refs:
                 loops_wanted.append(("to_step", k, refs[0]))  # "repeat step 4, step 5 till ..."
-            elif _above(body) and not re.search(r"\b(?:following|below)\b", body, re.I):
+            elif (_above(body) or _LOOP_ON.match(body) and k + 1 == len(items)) and \
+                    not re.search(r"\b(?:following|below)\b", body, re.I):
                 loops_wanted.append(("above", k, 0))  # "repeat the above process n times"
             else:
                 loops_wanted.append(("block", k, 0))  # "while C," with its sub-items under it
@@ -378,7 +454,10 @@ def read_numbered(text: str) -> Plan | None:
             loops_wanted.append(("to_step", k, int(_REPEAT_REF.search(body).group(1))))
         elif _RETRY.search(body) and len(g.labels) >= 2:
             g.edges.append((node, node - 1))  # "... will retry up to 5 times": back to the step before
+        elif _REPEAT_PROCESS.search(body) and k and first_of_item[k - 1] is not None:
+            g.edges.append((node, first_of_item[k - 1]))  # "... Repeat the process till C.": back to the step before
         _continue_back(g, node)
+        _redo_back(g, node, body)
         exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
     if len(g.labels) < 3 or len(g.labels) > MAX_PLAN_NODES:
         return None
@@ -422,8 +501,8 @@ def read_numbered(text: str) -> Plan | None:
             # the if-branch ends where the else-branch ends
             nxt = landing(after_else_block(k + 1))
         for node, target, kind in exits[k]:
-            if kind == "end":
-                continue
+            if kind == "end" or kind == "next" and answered.get(node, 0) >= 2:
+                continue  # (a check answered both ways goes on through its answers only)
             if kind == "jump" and target is not None and target in by_number:
                 dest = landing(by_number[target])
             elif kind == "skip":  # past the block under item k
@@ -445,7 +524,7 @@ def read_numbered(text: str) -> Plan | None:
             g.edges.append((dec, start))
     for kind, k, ref in loops_wanted:
         here = first_of_item[k]
-        if here is None:
+        if here is None and kind != "bare":
             continue
         if kind == "to_step" and ref in by_number and by_number[ref] <= k:
             dest = landing(by_number[ref])
@@ -460,6 +539,11 @@ def read_numbered(text: str) -> Plan | None:
             first = landing(0)
             if first is not None and first != here:
                 g.edges.append((here, first))
+        elif kind == "bare":  # "(Repeat)": from the step before it back to the first
+            last_node = next((first_of_item[x] for x in range(k - 1, -1, -1) if first_of_item[x] is not None), None)
+            first = landing(0)
+            if last_node is not None and first is not None and first != last_node:
+                g.edges.append((last_node, first))
         elif kind == "block":
             j = block_end(k)
             last_node = next((first_of_item[x] for x in range(j - 1, k, -1) if first_of_item[x] is not None), None)
@@ -647,3 +731,126 @@ def with_conditions(plan: Plan | None, text: str) -> Plan | None:
     if not added or sum(map(len, ranks)) > MAX_PLAN_NODES:
         return plan
     return Plan.steps(ranks)
+
+
+# ---- a step that redoes an earlier one -----------------------------------------------------------
+
+_REDO_LABEL = re.compile(r"^(?:repeat|redo|retry)(?:[ \t]+(?:the|this|whole|same|process|steps?|of|with))*[ \t]+(?P<verb>[a-z]{3,})"
+                         r"|\bre-(?P<hyphen>[a-z]{3,})|^re(?P<joined>[a-z]{4,})\b|^(?P<again>[a-z]{3,})\b.{0,40}\bagain\b", re.I)
+
+
+_FILLER = frozenset("the a an to of for and or is are be been by with from in on it its their they them this that then "
+                    "will would should must can may has have had which who when if not".split())
+
+
+def _content(text: str) -> list[str]:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # "LookForFlights" -> "Look For Flights"
+    return [_stem(w) for w in re.findall(r"[A-Za-z]{3,}", spaced) if w.lower() not in _FILLER]
+
+
+# "This process may be repeated several times", "This procedure is repeated for each item": the steps just told
+_THIS_REPEATED = re.compile(r"\b(?:this|the[ \t]+(?:whole|same|above))[ \t]+(?:process|procedure|step|steps|cycle|sequence)"
+                            r"[ \t]+(?:(?:is|are|may|can|will|should|must|gets?)[ \t]+)?(?:be[ \t]+)?repeated\b", re.I)
+
+
+# "the system asks the customer to input the order code again": the clause done again
+_AGAIN = re.compile(r"(?P<what>[^.;:,!?\n]{3,120}?)[ \t]+(?:again|once[ \t]+more|anew)\b", re.I)
+
+
+def with_redo_loops(plan: Plan | None, text: str = "") -> Plan | None:
+    """A plan without loops whose step redoes an earlier one ("Repeat the process of adding chlorine" after "Add
+    Chlorine", "Re-submit the form" / "Resubmit form" after "Submit form", "Check the level again", "Re-evaluate
+    claim" after "Assess claim", a clause of the text done "again"): that step with a loop back to the earlier
+    one (the one its verb names, else the nearest one naming its object); else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or plan.widths:
+        return plan
+    labels = [label for rank in plan.ranks for label in rank]
+    if len(set(labels)) != len(labels):
+        return plan  # a loop between two steps of the same name would not read back from the plan line
+    words = [_content(label) for label in labels]
+    rank_of = [r for r, rank in enumerate(plan.ranks) for _ in rank]
+
+    def before(i: int) -> list[int]:  # steps drawn before step i, nearest first (no decisions)
+        return [j for j in range(i - 1, -1, -1) if rank_of[j] < rank_of[i] and not labels[j].endswith("?")]
+
+    for i, label in enumerate(labels):
+        m = _REDO_LABEL.search(label)
+        if not m:
+            continue
+        if m.group("joined") and _lemma(m.group("joined").lower()) not in _VERBS:
+            continue  # "Reranker", "Request": no verb done again
+        verb = _stem(m.group("verb") or m.group("hyphen") or m.group("joined") or m.group("again"))
+        by_verb = [j for j in before(i)[::-1] if words[j] and verb in words[j][:2]]
+        objects = set(words[i]) - {verb, "repeat", "redo", "retry", "again"} - {_stem("re" + verb)}
+        by_object = [j for j in before(i) if m.group("hyphen") and objects and objects <= set(words[j])]
+        by_object.sort(key=lambda j: len(plan.ranks[rank_of[j]]) > 1)  # a step every path passes first, not a branch
+        target = (by_verb or by_object or [None])[0]
+        if target is not None:
+            return Plan.steps(plan.ranks, ((i, target),))
+    for m in _THIS_REPEATED.finditer(text or ""):
+        before_text = text[max(0, m.start() - 400): m.start()]
+        told = re.split(r"(?<=[.!?])[ \t\n]+", before_text.strip())[-2:]  # the two sentences before it
+        want = set(_content(" ".join(told)))
+        named = [k for k in range(len(labels)) if len(want & set(words[k])) >= 2 or
+                 words[k] and set(words[k]) <= want]
+        if len(named) >= 2 and rank_of[named[-1]] > rank_of[named[0]]:
+            return Plan.steps(plan.ranks, ((named[-1], named[0]),))
+    for m in _AGAIN.finditer((text or "")[-4000:]):
+        want = set(_content(re.split(r"(?i)\b(?:otherwise|then|else|and)\b", m.group("what"))[-1]))
+        if len(want) < 2:
+            continue
+        # the steps that name the clause: the last of them goes back to the one before it that names it best
+        overlap = [len(want & set(w)) for w in words]
+        named = [k for k in range(len(labels)) if overlap[k] >= 2]
+        if not named:
+            continue
+        src = max(named, key=lambda k: (rank_of[k], overlap[k]))
+        dest = sorted(before(src), key=lambda j: -overlap[j])
+        if dest and overlap[dest[0]] >= 2:
+            return Plan.steps(plan.ranks, ((src, dest[0]),))
+    return plan
+
+
+# ---- alternatives listed under "one of the following:" -------------------------------------------
+
+# "... as any of the following:", "Choose one of:", "Select one of these options:"
+_OPTIONS_HEAD = re.compile(r"(?i)(?:\b(?:one|any|either)[ \t]+of(?:[ \t]+(?:the[ \t]+)?(?:following|these|them|those)"
+                           r"(?:[ \t]+\w+){0,2})?|\b(?:choose|select|pick)[ \t]+(?:one|between|from)(?:[ \t]+\w+){0,3})[ \t]*:[ \t]*$")
+
+
+def with_options(plan: Plan | None, text: str) -> Plan | None:
+    """A chain whose steps in a row are the options a line offers ("... as any of the following:" / "Choose one
+    of:" and the options on the lines under it): those steps side by side, the branches of the step before them;
+    else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.lanes or plan.widths or not text:
+        return plan
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()][: MAX_ITEMS * 4]
+    ranks = [list(rank) for rank in plan.ranks]
+    for k, ln in enumerate(lines):
+        if not _OPTIONS_HEAD.search(ln):
+            continue
+        options = []
+        first_mark = None
+        for opt in lines[k + 1: k + 1 + MAX_LAYER_NODES]:
+            mark = re.match(r"^(?:[-*•·]|\d{1,2}[.)]|)", opt).group(0)[:1]  # "-", a digit or "" (no marker)
+            mark = "1" if mark.isdigit() else mark
+            first_mark = mark if first_mark is None else first_mark
+            body = re.sub(r"^(?:[-*•·]|\d{1,2}[.)])[ \t]*", "", opt)
+            if len(body.split()) > 12 or body.endswith(":") or mark != first_mark:
+                break  # the options end where the list's marker changes ("- Scrap" then "3. Close ...")
+            options.append(set(re.findall(r"[a-z0-9]+", re.sub(r"\([^()]*\)", "", body).lower())))
+        if len(options) < 2:
+            continue
+        # the single-step ranks whose words are an option's, in a row
+        hits = [r for r, rank in enumerate(ranks) if len(rank) == 1 and
+                any(o and set(re.findall(r"[a-z0-9]+", rank[0].lower())) <= o for o in options)]
+        run = [r for r in hits if r - hits[0] == hits.index(r)] if hits else []
+        if len(run) < 2 or run[0] == 0 or len(run) > MAX_LAYER_NODES:
+            continue
+        merged = [ranks[r][0] for r in run]
+        new_ranks = ranks[: run[0]] + [merged] + ranks[run[-1] + 1:]
+        old_ids = [i for i, rank in enumerate(ranks) for _ in rank]
+        if plan.loops:
+            return plan  # (a loop's ends would move; left as read)
+        return Plan.steps(new_ranks) if len(old_ids) == sum(map(len, new_ranks)) else plan
+    return plan

@@ -34,12 +34,14 @@ _CALL = re.compile(
     r"(?:Global|Adaptive)(?:Max|Avg|Average)Pool(?:ing)?[123][dD]|"
     r"(?:convolution[123]d|(?:max|average|globalMax|globalAverage)Pooling[123]d|fullyConnected|imageInput|featureInput)Layer|"
     r"(?:Conv[123]D|Dense|MaxPool[123]D|Pool)Layer|"
-    r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Flatten|SimpleDense|Dense|Linear|"
+    r"MaxPool(?:ing)?[123][dD]|AvgPool[123][dD]|AveragePooling[123]D|Pool[123]D|Flatten|SimpleDense|Dense|Linear|"
     r"layer_conv_2d|layer_max_pooling_2d|layer_average_pooling_2d|layer_flatten|layer_dense|"
+    r"fully_connected|input_data|conv_2d|max_pool_2d|avg_pool_2d|"
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
     r"(?:Conv|MaxPool|MeanPool)(?=[ \t]?\([ \t]?\()|Reshape|FullyConnectedLayer|SoftmaxLayer|ConvPoolLayer|"
-    r"Input|InputLayer)[ \t]?\(")
-_JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense"}
+    r"Input|InputLayer)(?:::new)?[ \t]?\(")  # (Rust: Dense::new(784, 128))
+_JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense",
+             "fullyconnected": "Dense", "inputdata": "Input"}  # (tflearn: fully_connected(net, 32), input_data(shape=...))
 # old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
 _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Glob\w{0,20}|Flatten|Dense)\)?"
                       r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")
@@ -60,6 +62,112 @@ _INT = re.compile(r"\d{1,7}")
 _NEWFF = re.compile(r"\bnewff[ \t]*\([^,()\[\]\n]{1,60},[ \t]*\[([\d, \t]{1,80})\]")
 _MATLAB_NET = re.compile(r"\b(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)[ \t]*\([ \t]*\[?([\d, \t]{1,80})\]?")
 _BUILT = re.compile(r"\.build\([ \t]*(?:input_shape[ \t]*=[ \t]*)?[(\[][ \t]*None[ \t]*,[ \t]*(\d{1,7})[ \t]*,?[ \t]*[)\]]")
+
+
+# hidden sizes given as a setting or an argument, the input and output left to the data:
+# R `neuralnet(y ~ a + b, hidden = c(5, 3))`, brain.js `{ hiddenLayers: [2, 2] }`, `rwnn(n_hidden = n_hidden)`,
+# `MLPClassifier(hidden_layer_sizes=SIZES)`, MATLAB `fitnet(hiddenLayerSize)`
+_HIDDEN_ARG = re.compile(r"(?i)(?<![\w.])(?:hidden(?:_?layers?)?(?:_?(?:sizes?|units|nodes|neurons|dims?))?|n_?hidden|"
+                         r"num_?hidden(?:_?(?:units|nodes|neurons))?|(?:feedforwardnet|fitnet|patternnet|cascadeforwardnet)"
+                         r"(?=[ \t]*\())['\"]?[ \t]*(?P<sep>=(?![=>])|:|<-|\()[ \t]*(?P<val>\d{1,2}[ \t]*\*[ \t]*\[[ \t]*\d{1,7}[ \t]*\]|c\([^()\n]{1,80}\)|\[[^\[\]\n]{1,80}\]|"
+                         r"\([^()\n]{1,80}\)|\d{1,7}(?![\w.])(?![ \t]*(?:[*\[]|[a-z]|,[ \t]*\d))|[A-Za-z_][\w.]{0,40}(?![\w.])(?![ \t]*[*(\[]))")
+# R nnet / RSNNS mlp: the hidden sizes are `size`
+_R_SIZE = re.compile(r"\b(?:nnet|mlp|avNNet)[ \t]*\([^()\n]{0,300}?\bsize[ \t]*=[ \t]*(c\([^()\n]{1,80}\)|\d{1,7}\b)")
+# Encog: new BasicLayer(activation, bias, neurons)
+_ENCOG = re.compile(r"\bBasicLayer[ \t]*\((?:[^()\n]{0,80}|[^()\n]{0,40}\([^()\n]{0,40}\)[^()\n]{0,40}),[ \t]*(\d{1,7})[ \t]*\)")
+_VECTOR_ASSIGN = re.compile(r"(?<![\w.])([A-Za-z_]\w{0,40})[ \t]*(?:=(?![=>])|<-)[ \t]*(?:c\(|\[|\()[ \t]*"
+                            r"(\d{1,7}(?:[ \t]*[, \t][ \t]*\d{1,7}){0,24})[ \t]*,?[ \t]*[\])]")
+# training data written as records: "{ input: [0, 1], output: [1] }"
+_DATA_IO = re.compile(r"(?i)(?<![\w.])['\"]?(?P<role>inputs?|outputs?)['\"]?[ \t]*:[ \t]*\[(?P<items>[^\[\]\n]{1,200})\]")
+# an R formula: "XOR ~ Var1 + Var2" (outputs on the left, inputs on the right; "." = every column)
+_TERM = r"[A-Za-z_.][\w.]{0,40}"
+_FORMULA = re.compile(rf"(?<![\w.])({_TERM}(?:[ \t]*\+[ \t]*{_TERM}){{0,9}})[ \t]*~[ \t]*({_TERM}(?:[ \t]*\+[ \t]*{_TERM}){{0,40}})")
+# names that say the size of a role: N_input, num_inputs, NI, n_hidden_1, hidden_size, NO, n_classes
+_SIZE_WORD = r"(?:_?(?:layer)?_?(?:size|dim|nodes?|neurons?|units?|count|features?|width))?"
+_ROLE_NAMES = (("input", re.compile(rf"(?:n|num|number|d|len)?_?(?:of_?)?(?:inputs?|in|i|inp){_SIZE_WORD}")),
+               ("hidden", re.compile(rf"(?:n|num|number|d)?_?(?:of_?)?(?:hidden|h|hid){_SIZE_WORD}_?(?P<k>\d)?{_SIZE_WORD}")),
+               ("output", re.compile(rf"(?:n|num|number|d|len)?_?(?:of_?)?(?:outputs?|out|o|classes|labels){_SIZE_WORD}")))
+_BARE_NAMES = frozenset("i in inp h hid o out d n".split())
+
+
+def _int_list(value: str, env: dict[str, int], vectors: dict[str, list[int]]) -> list[int]:
+    """'c(5, 3)', '[2, 2]', '(10,)', '[10 5]', '7', a name bound to a number or a list -> the sizes; [] when unknown."""
+    value = value.strip()
+    repeat = re.fullmatch(r"(\d{1,2})[ \t]*\*[ \t]*\[[ \t]*(\d{1,7})[ \t]*\]", value)
+    if repeat:  # 3*[256]
+        return [int(repeat.group(2))] * int(repeat.group(1)) if 0 < int(repeat.group(1)) <= MAX_LAYERS else []
+    if value[:1] in "[(" or value[:2].lower() == "c(":
+        parts = [p for p in re.split(r"[ \t]*[, \t][ \t]*", value.lstrip("cC").strip("[]() \t")) if p]
+        sizes = [_number(p, env) for p in parts]
+        return [s for s in sizes if s is not None] if parts and all(s is not None for s in sizes) else []
+    if value in vectors:
+        return vectors[value]
+    size = _number(value, env)
+    return [size] if size is not None and size > 0 else []
+
+
+def _role_sizes(text: str) -> tuple[int | None, list[int], int | None]:
+    """(input, hidden sizes in order, output) that names bound to numbers state ("NI=2; NH=3; NO=2")."""
+    found: dict[str, list[tuple[int, int, int]]] = {"input": [], "hidden": [], "output": []}
+    for pos, m in enumerate(_ASSIGN.finditer(text)):
+        name = m.group(1).lower()
+        if name in _BARE_NAMES or re.match(r"[ \t]*[A-Za-z]", text[m.end(): m.end() + 20]):
+            continue  # "Hidden = 1 layer, 9 units": a count of something, in prose
+        for role, pattern in _ROLE_NAMES:
+            full = pattern.fullmatch(name)
+            if full:
+                k = full.groupdict().get("k")
+                found[role].append((int(k) if k else 0, pos, int(m.group(2))))
+                break
+    hidden = [size for _, _, size in sorted(found["hidden"])]
+    first = [next((size for _, _, size in found[role]), None) for role in ("input", "output")]
+    return first[0], hidden, first[1]
+
+
+def _data_sizes(text: str) -> tuple[int | None, int | None]:
+    """(inputs, outputs) of the training data a text writes as records or an R formula names."""
+    sizes: dict[str, int] = {}
+    for m in _DATA_IO.finditer(text):
+        role = "input" if m.group("role").lower().startswith("in") else "output"
+        sizes.setdefault(role, len([p for p in m.group("items").split(",") if p.strip()]))
+        if len(sizes) == 2:
+            break
+    formula = _FORMULA.search(text)
+    if formula:
+        right = [t for t in re.split(r"[ \t]*\+[ \t]*", formula.group(2).strip()) if t]
+        sizes.setdefault("output", len(formula.group(1).split("+")))
+        if right != ["."]:
+            sizes.setdefault("input", len(right))
+    return sizes.get("input"), sizes.get("output")
+
+
+def _hidden_net(text: str, env: dict[str, int]) -> list[int | None]:
+    """A dense net whose hidden sizes a setting, an argument or names state ("hidden = c(5, 3)",
+    "hiddenLayers: [2, 2]", "fitnet(hiddenLayerSize)", "N_hidden = 4"), its input and output from names
+    ("N_input = 3"), training records ("input: [0, 1]") or a formula ("y ~ a + b"), else None
+    (drawn as UNSTATED nodes). [] when no hidden size is stated."""
+    vectors: dict[str, list[int]] = {}
+    for m in _VECTOR_ASSIGN.finditer(text):
+        vectors.setdefault(m.group(1), [int(n) for n in _INT.findall(m.group(2))])
+    hidden: list[int] = []
+    r_size = _R_SIZE.search(text)
+    if r_size:
+        hidden = _int_list(r_size.group(1), env, vectors)
+    for m in _HIDDEN_ARG.finditer(text) if not hidden else ():
+        if m.group("sep") == ":" and m.group("val")[:1] not in "[(":
+            continue  # "hidden: 10" is a line of prose (the dense reader's); "hiddenLayers: [3]" is code
+        hidden = _int_list(m.group("val"), env, vectors)
+        if hidden:
+            break
+    named_in, named_hidden, named_out = _role_sizes(text)
+    if not hidden:
+        if not named_hidden or (named_in is None and named_out is None):
+            return []
+        hidden = named_hidden
+    data_in, data_out = _data_sizes(text)
+    first = named_in if named_in is not None else data_in
+    last = named_out if named_out is not None else data_out
+    return [first, *hidden, last]
 
 
 @dataclass(frozen=True)
@@ -119,7 +227,7 @@ def _args(text: str, start: int) -> tuple[list[str], dict[str, str]]:
 
 # a name bound to a whole number in the same text: "hidden = 128", "final int numInputs = 4;",
 # "Net(n_feature=2, n_hidden=10)", "N, D_in, H, D_out = 64, 1000, 100, 10"
-_ASSIGN = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w{0,40})[ \t]*=(?![=>])[ \t]*(\d{1,7})(?![\w.(\[])(?![ \t]*,[ \t]*\d)")
+_ASSIGN = re.compile(r"(?<![\w.])(?:self\.)?([A-Za-z_]\w{0,40})[ \t]*(?:=(?![=>])|<-)[ \t]*(\d{1,7})(?![\w.(\[])(?![ \t]*,[ \t]*\d)")
 _TUPLE_ASSIGN = re.compile(r"(?m)^[ \t]*([A-Za-z_]\w{0,40}(?:[ \t]*,[ \t]*[A-Za-z_]\w{0,40}){1,9})[ \t]*=[ \t]*\(?[ \t]*"
                            r"(\d{1,7}(?:[ \t]*,[ \t]*\d{1,7}){1,9})[ \t]*\)?[ \t]*(?:#[^\n]*)?$")
 
@@ -259,7 +367,8 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
         return Layer("conv", pair[1] if pair else None, _kernel(pos[0], env))
     if "onv" in name or name == "layer_conv_2d":
         if torch and not lazy:
-            size, kernel = _number(keywords.get("out_channels") or pos[1], env), keywords.get("kernel_size") or pos[2]
+            size = _number(keywords.get("out_channels") or keywords.get("num_filters") or pos[1], env)
+            kernel = keywords.get("kernel_size") or keywords.get("filter_size") or pos[2]
             input_size = None
         else:
             size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
@@ -268,7 +377,8 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
     if "ool" in name:
         kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
                          or pos[0], env) or "2x2"
-        return Layer("pool", kernel=kernel, pool="Avg" if "Av" in name or "av" in name or "Mean" in name else "Max")
+        avg = "Av" in name or "av" in name or "Mean" in name or "av" in keywords.get("pool_type", "").lower()
+        return Layer("pool", kernel=kernel, pool="Avg" if avg else "Max")
     if "latten" in name:
         return Layer("flatten", input_size=input_size, shape=shape)
     if torch and not lazy and (pos[1] is not None or keywords.get("out_features")):  # Linear(in, out)
@@ -290,33 +400,57 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
 
 
 _SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
-_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(")
+_FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
-_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
-                        r"\bF\.(?P<pool>max|avg)_pool[12]d[ \t]?\(")
+_SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?P<arrow>\w{1,40})->forward[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
+                        r"(?:\bF\.|\btorch::|\btorch\.)(?P<pool>max|avg)_pool[12]d[ \t]?\(")
+# libtorch: "conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)))"
+_REGISTER = re.compile(r"\b(\w{1,40})[ \t]*=[ \t]*register_module[ \t]*\([ \t]*\"\w{1,40}\"[ \t]*,[ \t]*(?:torch::nn::)?$")
+_OPTIONS = re.compile(r"(?:torch::nn::)?\w{0,20}Options[ \t]*\(")
+# a container the forward runs by name: "self.features = nn.Sequential(...)"
+_CONTAINER = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*(?:torch\.nn\.|nn\.|tf\.keras\.|keras\.)?Sequential[ \t]?\(")
+_PADDLE = re.compile(r"\b(?:paddle|fluid)\b")
 
 
-def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | None = None) -> list[Layer]:
+def _span_end(text: str, start: int, limit: int = MAX_CALL_CHARS * 10) -> int:
+    """Where the bracket opened just before `start` closes (at most `limit` characters on)."""
+    depth = 1
+    for i in range(start, min(len(text), start + limit)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return min(len(text), start + limit)
+
+
+def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | None = None,
+                   groups: dict[str, list[Layer]] | None = None) -> list[Layer]:
     """The layers of a PyTorch/Keras subclass in the order its forward()/call() runs them: statement by
     statement, nested calls innermost first ("self.pool(F.relu(self.conv1(x)))": conv1, then pool);
     functional pools ("F.max_pool2d(x, 2)") count as layers."""
     start = _FORWARD.search(text)
-    if not start or not named:
+    groups = groups or {}
+    if not start or not (named or groups):
         return []
     body = re.sub(r"#[^\n]*", "", text[start.end(): start.end() + MAX_CALL_CHARS * 10])  # comments out
     order: list[Layer] = []
     for statement in _STATEMENT.split(body):
-        calls = []
+        calls: list[list[Layer]] = []
         for m in _SELF_CALL.finditer(statement):
+            name = m.group(1) or m.group("arrow")
             if m.group("pool"):
                 positional, keywords = _args(statement, m.end())
                 kernel = _kernel(keywords.get("kernel_size") or (positional[1] if len(positional) > 1 else None), env)
-                calls.append(Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max"))
-            elif m.group(1) is None:
-                calls.append(Layer("flatten"))
-            elif m.group(1) in named:
-                calls.append(named[m.group(1)])
-        order.extend(reversed(calls))
+                calls.append([Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max")])
+            elif name is None:
+                calls.append([Layer("flatten")])
+            elif name in named:
+                calls.append([named[name]])
+            elif name in groups:
+                calls.append(groups[name])
+        order.extend(layer for call in reversed(calls) for layer in call)
         if len(order) > MAX_PLAN_NODES:
             break
     return order
@@ -372,6 +506,84 @@ def _typed_layers(text: str, env: dict[str, int]) -> list[Layer]:
     return layers
 
 
+# hyperparameters numbered by layer: "filter_size1 = 5", "num_filters1 = 16", "filter_size2 = 5", "fc_size = 128"
+_INDEXED = re.compile(r"(?i)(?<![\w.])(?P<key>(?:filter|kernel)_?size|num_?filters|n_?filters|fc_?size|fc_?units|dense_?units|"
+                      r"num_?hidden|hidden_?units)_?(?P<i>\d)?[ \t]*=[ \t]*(?P<v>\d{1,5})\b")
+
+
+def _indexed_layers(text: str) -> list[Layer]:
+    """Convolutions (kernel and filters by layer number) and dense layers from numbered hyperparameters;
+    empty unless at least one convolution has both and two layers in all are told."""
+    convs: dict[int, dict[str, int]] = {}
+    dense: list[int] = []
+    for m in _INDEXED.finditer(text):
+        key, value = m.group("key").lower().replace("_", ""), int(m.group("v"))
+        if key.endswith("size") and key.startswith(("filter", "kernel")):
+            convs.setdefault(int(m.group("i") or 0), {})["k"] = value
+        elif "filters" in key:
+            convs.setdefault(int(m.group("i") or 0), {})["n"] = value
+        else:
+            dense.append(value)
+    if not any(len(c) == 2 for c in convs.values()) or len(convs) + len(dense) < 2:
+        return []
+    return [Layer("conv", c.get("n"), f"{c['k']}x{c['k']}" if "k" in c else "") for _, c in sorted(convs.items())] + \
+        [Layer("dense", size) for size in dense]
+
+
+# Caffe prototxt: layer { name: "ip1" type: "InnerProduct" inner_product_param { num_output: 7 } }
+_CAFFE_LAYER = re.compile(r"\blayers?[ \t]*\{")
+_CAFFE_TYPE = re.compile(r"\btype[ \t]*:[ \t]*\"?(\w{1,40})")
+_CAFFE_FIELD = re.compile(r"\b(num_output|kernel_size|kernel_h|kernel_w|pool|global_pooling|dim|input_dim)[ \t]*:[ \t]*\"?(\w{1,40})")
+
+
+def _caffe_layers(text: str) -> list[Layer]:
+    """The layers of a Caffe prototxt, each `layer { ... }` block's own type first (fillers' types come later)."""
+    starts = [m.end() for m in _CAFFE_LAYER.finditer(text)][: MAX_PLAN_NODES * 3]
+    layers: list[Layer] = []
+    head = text[: starts[0]] if starts else ""
+    dims = [int(v) for k, v in _CAFFE_FIELD.findall(head) if k in ("input_dim", "dim") and v.isdigit()]
+    if len(dims) >= 2:  # input: "data" input_dim: 1 input_dim: 1 input_dim: 28 input_dim: 28
+        layers.append(Layer("input", input_size=_product(tuple(dims[1:])), shape=tuple(dims[2:]) + tuple(dims[1:2])))
+    for i, start in enumerate(starts):
+        chunk = text[start: starts[i + 1] if i + 1 < len(starts) else start + MAX_CALL_CHARS * 5][: MAX_CALL_CHARS * 5]
+        kind = _CAFFE_TYPE.search(chunk)
+        if kind is None:
+            continue
+        kind_name = kind.group(1).lower().replace("_", "")
+        fields: dict[str, str] = {}
+        for key, value in _CAFFE_FIELD.findall(chunk):
+            fields.setdefault(key, value)
+        size = int(fields["num_output"]) if fields.get("num_output", "").isdigit() else None
+        kernel = fields.get("kernel_size") or fields.get("kernel_h")
+        k = f"{kernel}x{fields.get('kernel_w', kernel)}" if kernel and kernel.isdigit() else ""
+        if kind_name == "convolution":
+            layers.append(Layer("conv", size, k))
+        elif kind_name == "pooling":
+            glob = fields.get("global_pooling", "").lower() == "true"
+            layers.append(Layer("pool", kernel="" if glob else k, pool="Avg" if fields.get("pool", "").upper().startswith("AVE") else "Max"))
+        elif kind_name == "innerproduct":
+            layers.append(Layer("dense", size))
+        elif kind_name == "flatten":
+            layers.append(Layer("flatten"))
+    return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
+
+
+# layers as objects keyed by their type (TF.js-style configs): "{ conv2d: { kernelSize: 5, filters: 8 } }"
+_KEYED_LAYER = re.compile(r"\{[ \t]*['\"]?(?P<type>conv[12]d|maxPooling[12]d|averagePooling[12]d|flatten|dense)['\"]?[ \t]*:[ \t]*(?=\{)")
+
+
+def _keyed_layers(text: str, env: dict[str, int]) -> list[Layer]:
+    """The layers of object literals keyed by a layer type, each read from its own object."""
+    layers: list[Layer] = []
+    for m in _KEYED_LAYER.finditer(text):
+        if len(layers) > MAX_PLAN_NODES:
+            break
+        layer = _layer(m.group("type"), *_args(text, m.end()), env=env)
+        if layer is not None:
+            layers.append(layer)
+    return layers if len(layers) >= 2 else []
+
+
 _COMMENT = re.compile(r"(?m)(?:^|(?<=[ \t]))(?:#|(?<![:/])//)[^\n]*")
 _FORWARD_FLATTEN = re.compile(r"\b(?:torch\.)?flatten\(|\.(?:view|reshape)\([^()\n]{0,40}(?:\([^()\n]{0,20}\))?[ \t]*,[ \t]*-1[ \t]*\)")
 
@@ -395,31 +607,58 @@ _FLUX_FLATTEN = re.compile(r"\bFlux\.flatten\b(?![ \t]*\()")
 def code_layers(text: str) -> list[Layer]:
     """The layers a text's calls (or `model.summary()` rows) build, in order of appearance (a
     subclass with a forward()/call(): in the order that runs them). Sizes written as names the text
-    binds to numbers ("hidden = 128", "N, D_in, H = 64, 1000, 100") are read as those numbers."""
-    text = _COMMENT.sub("", text)  # "# tf.keras.layers.Dense(128)  # TODO", "in_channels=1,  # input height"
+    binds to numbers ("hidden = 128", "N, D_in, H = 64, 1000, 100") are read as those numbers.
+    Comments are left out ("# tf.keras.layers.Dense(128)  # TODO", "in_channels=1,  # input height"),
+    unless that leaves no layer at all: code flattened onto one line ("# Define model model =
+    keras.Sequential([...])") is all inside its first comment."""
+    stripped = _COMMENT.sub("", text)
+    layers = _code_layers(stripped)
+    return layers if layers or stripped == text else _code_layers(text)
+
+
+def _code_layers(text: str) -> list[Layer]:
     env = assignments(text)
     flux = "Chain(" in text
     if flux:
         text = _FLUX_FLATTEN.sub("Flatten()", text)
     layers = []
     named: dict[str, Layer] = {}
+    starts: list[int] = []
+    paddle = bool(_PADDLE.search(text))
     for m in _CALL.finditer(text):
         if len(layers) > MAX_PLAN_NODES:
             break  # more layers than any plan draws: reading on costs time and changes nothing
-        layer = _layer(m.group("name"), *_args(text, m.end()), env=env, flux=flux)
+        name = m.group("name")
+        positional, keywords = _args(text, m.end())
+        if name == "Conv2D" and (paddle or m.group().startswith("nn.")) and \
+                (len(positional) >= 3 or {"in_channels", "out_channels", "num_channels"} & set(keywords)):
+            name = "Conv2d"  # Paddle's Conv2D(in_channels, out_channels, kernel_size) reads as PyTorch's (Gluon's nn.Conv2D(20, 5) does not)
+        options = _OPTIONS.match(positional[0]) if positional else None
+        if options:  # libtorch: Conv2d(Conv2dOptions(1, 10, 5).stride(1))
+            positional, keywords = _args(positional[0], options.end())
+        layer = _layer(name, positional, keywords, env=env, flux=flux)
+        if layer is not None and layer.size is None and m.group().endswith(("::new(", "::new (")):
+            continue  # Rust: Linear::new(weight, Some(bias)) builds from tensors the text makes elsewhere
         if layer is not None:
             if layer.kind == "conv" and layer.pool:  # ConvPoolLayer: a convolution and its pooling
                 layers += [Layer("conv", layer.size, layer.kernel), Layer("pool", kernel=layer.pool, pool="Max")]
                 continue
             layers.append(layer)
-            owner = _SELF_ASSIGN.search(text[max(0, m.start() - 60): m.start()])
+            starts.append(m.start())
+            before = text[max(0, m.start() - 100): m.start()]
+            owner = _SELF_ASSIGN.search(before[-60:]) or _REGISTER.search(before)
             if owner:
                 named[owner.group(1)] = layer
+    groups: dict[str, list[Layer]] = {}
+    for m in _CONTAINER.finditer(text):
+        end = _span_end(text, m.end())
+        groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
-        layers = _builders(text, env) or _typed_layers(text, env) or _weight_chain(text)
-    ran = _forward_order(text, named, env)
+        layers = _builders(text, env) or _typed_layers(text, env) or _keyed_layers(text, env) or _caffe_layers(text) or \
+            _weight_chain(text) or _indexed_layers(text)
+    ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
-        return [layer for layer in layers if layer.kind == "input"] + ran
+        return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)
     if layers:
         return _flatten_in_forward(text, layers)
     out = []
@@ -489,6 +728,8 @@ def _table_layers(text: str) -> list[Layer]:
     "Size" column. A table written from the output down to the input is read bottom-up. A table of
     no convolution or pooling whose first row is no input starts with an unstated input."""
     lines = [line for line in text.split("\n")[: MAX_PLAN_NODES * 3] if line.count("|") >= 2]
+    # a sentence run into the table's first line ("... dataset.| Layer | Neurons |") is no cell
+    lines = [line[line.index("|"):] if len(line[: line.index("|")].strip()) > 30 else line for line in lines]
     rows = [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
     rows = [row for row in rows if not all(re.fullmatch(r"[-:=+ \t]*", cell) for cell in row)]
     if len(rows) < 3:
@@ -528,7 +769,7 @@ def _table_layers(text: str) -> list[Layer]:
             shape = (int(dims.group(1)), int(dims.group(2))) if dims else ((int(size[-1]),) if size else ())
             layers.append(Layer("input", input_size=_product(shape), shape=shape if len(shape) > 1 else ()))
         else:
-            size = _TABLE_SIZE.findall(cell(units))
+            size = _TABLE_SIZE.findall(cell(units if units is not None else maps))  # a "Filters" column holds units too
             layers.append(Layer("dense", int(size[-1]) if size else None))
     if len(layers) >= 2 and layers[-1].kind == "input" or (layers and layers[0].kind == "dense" and
                                                           any(layer.kind in ("conv", "pool") for layer in layers)):
@@ -592,11 +833,16 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         hidden = _HIDDEN_SIZES.search(text)  # scikit-learn: hidden_layer_sizes=(10, 5)
         newff = _NEWFF.search(text)  # MATLAB: newff(P, [6, 4, 3]) (hidden and output sizes)
         net = _MATLAB_NET.search(text)  # MATLAB: feedforwardnet([10 5]) (hidden sizes)
-        if hidden:
-            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1) or hidden.group(2))), None]
-        elif newff:
+        encog = [int(n) for n in _ENCOG.findall(text)]
+        if newff:
             sizes = [None, *(int(n) for n in _INT.findall(newff.group(1)))]
-        elif net:
+        elif len(encog) >= 2:  # Encog: one BasicLayer per layer, input first
+            sizes = list(encog)
+        else:  # hidden sizes as a setting (R, brain.js, MATLAB, sklearn) or role names ("NI=2; NH=3; NO=2")
+            sizes = _hidden_net(_COMMENT.sub("", text), assignments(_COMMENT.sub("", text)))
+        if not sizes and hidden:
+            sizes = [None, *(int(n) for n in _INT.findall(hidden.group(1) or hidden.group(2))), None]
+        elif not sizes and net:
             sizes = [None, *(int(n) for n in _INT.findall(net.group(1))), None]
     if len(sizes) < 2 or len(sizes) > MAX_LAYERS:
         return None
@@ -610,7 +856,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
 _PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:in)?to\b|"
-                         r"\band[ \t]+(?=(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
+                         r"(?<=[\w)\]])[ \t]+[-–—][ \t]+(?=\w)|"  # "Conv(32, 3x3) - ReLU - MaxPool(2x2)"
+                         r"\band[ \t]+(?=(?:(?:add|adds|use|uses|apply|applies|have|has)[ \t]+)?(?:a|an|the|another|one|two|finally|then)?[ \t]*(?:final[ \t]+)?(?:\d{1,3}[x×]\d{1,3}[ \t]+)?"
                          r"(?:max|avg|average|conv\w*|dense|fully|flatten\w*|output|softmax|pool\w*|fc)\b))\s*", re.I)
 _CNN_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                      "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "sixteen": "16", "twenty": "20",
@@ -631,9 +878,9 @@ def _conv_list(m: re.Match) -> str:
     -> 'conv 3x3 16 filters, max pooling, conv 3x3 32 filters, max pooling, ...'."""
     sizes = _INT.findall(m.group("list"))
     rest = m.group("rest")
-    kernel = _KERNEL.search(rest)
+    kernel = _KERNEL.search(rest) or _SIZE_FIELD.search(rest)
     each = _EACH.search(rest)
-    k = f" {kernel.group(1)}x{kernel.group(2)}" if kernel else ""
+    k = f" {kernel.group(1)}x{kernel.group(2) or kernel.group(1)}" if kernel else ""
     parts = []
     for size in sizes:
         parts.append(f"conv{k} {size} filters")
@@ -646,7 +893,9 @@ def _conv_list(m: re.Match) -> str:
     return ", ".join(parts) + ", " + tail
 _KERNEL = re.compile(r"(?<![\d.])(\d{1,3})[ \t]?[x×][ \t]?(\d{1,3})(?:[x×](\d{1,4}))?(?![\w.])")
 _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \t]maps?|maps?)\b|"
-                      r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\((\d{1,5})\)|,[ \t]*(\d{1,5})\b", re.I)
+                      r"(?:filters?|channels?)[ \t]*[=:]?[ \t]*(\d{1,5})\b|\([ \t]*(\d{1,5})[ \t]*\)|,[ \t]*(\d{1,5})\b|"
+                      r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b|(\d{1,5})[ \t]*@|@[ \t]*(\d{1,5})|"
+                      r"(\d{1,5})[ \t]+convolutions\b(?![^.\n]{0,40}\b\d{1,5}[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b)|\bout(?:_channels)?[ \t]*=[ \t]*(\d{1,5})\b", re.I)
 _UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
 _REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
 
@@ -669,6 +918,9 @@ def _block(part: str) -> tuple[str, int] | None:
     if re.search(r"pool|subsampl", low):
         kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
         return kind + (f" {k}" if k else ""), times
+    filters = re.search(r"\b(\d{1,5})[ \t]+(?:\d{1,3}[x×]\d{1,3}[ \t]+)?(?:convolution(?:al)?[ \t]+|conv[ \t]+)?(?:filters|kernels)\b", low)
+    if kernel and filters and not re.search(r"\b(?:dense|fc|fully|linear|output|input)\b", low):
+        return f"Conv {k}, {filters.group(1)}", times  # "sixteen 5x5 filters"
     if re.search(r"\bflatten", low):
         return "Flatten", 1
     for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
@@ -678,7 +930,7 @@ def _block(part: str) -> tuple[str, int] | None:
     if rep and rep.group(2):  # "2 fully connected layers": the count is no size
         sized = sized[: rep.start(2)] + " " + sized[rep.end(2):]
     units = [int(n) for n in _UNITS.findall(sized)]
-    if re.search(r"\b(?:dense|fc|fully[ -]?connected|linear|hidden)\b", low):
+    if re.search(r"\b(?:dense|fc\d{0,2}|fully[ -]?connected|linear|hidden)\b", low):
         return "Dense" + (f" {units[-1]}" if units else ""), times
     if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
         return "Output" + (f" {units[-1]}" if units else ""), 1
@@ -689,7 +941,8 @@ def _block(part: str) -> tuple[str, int] | None:
 
 
 _BLOCK_WORD = re.compile(r"conv|pool|dense|\bfc\b|fully|linear|flatten|output|softmax|input", re.I)
-_FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b", re.I)
+_FILTERS_WORD = re.compile(r"(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b|"
+                           r"\b(?:filters|num_filters|out_channels|channels)[ \t]*[:=][ \t]*(\d{1,5})\b", re.I)
 _LAYER_NUMBER = re.compile(r"\blayer[ \t]*\d{1,2}[ \t]*[:.)-]|^[ \t]*\d{1,2}[.)][ \t]", re.I | re.M)
 _REPEATED_BLOCKS = re.compile(r"\b(two|three|four|2|3|4)[ \t]+(?:repeated[ \t]+|identical[ \t]+|consecutive[ \t]+)?"
                               r"(?:blocks?|sets?|groups?|stages?|times)[ \t]+(?:of|with)[ \t]+"
@@ -719,12 +972,56 @@ _BLOCK_NAME = r"(?:\[?(?:conv\w{0,8}|\w{0,7}pool\w{0,6}|fc|dense|flatten|linear)
 _HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?![\w-])")
 
 
-def read_cnn_words(text: str) -> Plan | None:
-    """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
-    a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
-    convolution or a pooling."""
-    body = text.split(":", 1)[1] if re.match(r"[^:\n]{0,60}:\s", text) else text
+# a kernel told as a field: "filter size 7", "kernel_size=(3, 3)", "filter size is (2*2)", "window size of 3"
+_SIZE_FIELD = re.compile(r"(?:\b(?:filter|kernel|window|pool(?:ing)?|receptive[ \t]+field)[ \t_-]*size[ \t]*(?:of|is|=|:)?|\bk[ \t]*=)[ \t]*"
+                         r"[(\[]?[ \t]*(\d{1,2})(?:[ \t]*[,x×*][ \t]*(\d{1,2}))?(?!\d)", re.I)
+# a part that only tells a shape the layer before produces: "Output: 6 feature maps of 28×28", "emitting images of 14x14"
+_SHAPE_ONLY = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:output(?:[ \t]+shape)?[ \t]*[:=]|output[ \t]+is|emitting|resulting|giving|"
+                         r"producing|yielding|which[ \t]+(?:gives|yields|produces|results)|this[ \t]+(?:gives|yields|produces|results))"
+                         r"[^\n]{0,80}?(?:\d{1,4}[ \t]?[x×*][ \t]?\d{1,4}|feature[ \t]+maps?[ \t]+of|volume)", re.I)
+# the size of a dense layer told after its name: "FC1, output neuron 64", "FC, output neuron is 10", "84 units"
+_DENSE_SIZE_PART = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:(?:with|has|having)[ \t]+)?(?:(?:the[ \t]+)?output[ \t]+)?(?:neurons?|units?|nodes?)[ \t]*"
+                              r"(?:is|are|=|:)?[ \t]*(\d{1,7})[ \t]*$|^[ \t]*(?:[-*•][ \t]*)?(?:(?:with|has|having)[ \t]+)?(\d{1,7})[ \t]+"
+                              r"(?:output[ \t]+)?(?:neurons?|units?|nodes?)\b[^\n]{0,40}$", re.I)
+_COUNT_ITEM = (r"(?:[1-9]|one|two|three|four|five|six|seven|eight|nine|ten)[ \t]+(?:convolution(?:al)?|conv\w{0,4}|"
+               r"(?:max[ -]?|average[ -]?|avg[ -]?)?pool(?:ing)?|fc|fully[ -]connected|dense|linear)(?:[ \t]+layers?)?")
+# a sentence that only counts the layers ("It has two convolution layers and one fully connected layer", "1 CONV, 2 FC")
+_COUNT_SENTENCE = re.compile(rf"(?i)[^.\n]{{0,120}}?\b{_COUNT_ITEM}(?:[ \t]*(?:,|and|&|\+)[ \t]*(?:and[ \t]+)?{_COUNT_ITEM}){{1,4}}[^.\n]{{0,120}}")
+# a rule for every layer of a type: "All convolutions are 3x3 with stride 1", "In max-pooling layers, filter size is (2*2)"
+_GLOBAL = re.compile(r"(?im)^[ \t]*(?:[-*•][ \t]*)?(?:[^:\n]{0,30}:[ \t]*)?(?:all|in|for|every|each)[ \t]+(?:the[ \t]+|of[ \t]+the[ \t]+)?"
+                     r"(?P<type>conv\w{0,10}|(?:max|avg|average)?[ -]?pool\w{0,6})(?:[ \t]+layers?)?\b(?P<rest>[^\n.]{0,120})")
+_GLOBAL_FILTERS = re.compile(r"\bnum_?filters[ \t]*[=:][ \t]*(\d{1,5})\b", re.I)
+_ARROW_LINE = re.compile(r"(?m)^[^\n]{0,400}$")
+_CHAIN_ARROW = re.compile(r"-+>|→|⟶|=+>")
+# a block defined by name on a line of its own ("- Conv1: 6 filters, 5x5 size", "FC1, 120 neurons"), then chained by name
+_DEFINED = re.compile(r"(?m)^[ \t]*(?:[-*•][ \t]*)?([A-Za-z]{1,10}[ \t]?\d{1,2})[ \t]*[:,=][ \t]*([^\n]{2,160})$")
+
+
+def _with_definitions(chain: str, text: str) -> str:
+    """The chain line with each item the text defines by name ("[Conv1] -> [Pool1]") spelled out as its definition."""
+    defined = {m.group(1).lower().replace(" ", ""): m.group(2) for m in _DEFINED.finditer(text[:MAX_CALL_CHARS * 10])}
+    if len(defined) < 2:
+        return chain
+    items = _CHAIN_ARROW.split(chain)
+    keys = [item.strip().strip("[](){}*").lower().replace(" ", "") for item in items]
+    if sum(key in defined for key in keys) < 2:
+        return chain
+    return " -> ".join(f"{item.strip().strip('[](){}*')}, {defined[key]}" if key in defined else item
+                       for item, key in zip(items, keys))
+_BY = re.compile(r"(?i)\b(\d{1,2}|one|two|three|four|five|six|seven)[ \t]?-?(?:by|x)-?[ \t]?(\d{1,2}|one|two|three|four|five|six|seven)\b(?=[ \t-]+(?:max|avg|average|pool|conv|kernel|filter|window|patch))")
+_PAREN_COMMA = re.compile(r"\([^()\n,]{0,20}\d[^()\n]{0,30}\)")
+_IN_OUT = re.compile(r"(?i)(?<=conv)(\w{0,8}[ \t]?)\([ \t]*\d{1,5}[ \t]*(?:-+>|→)[ \t]*(\d{1,5})")  # "Conv(1→32, 3×3)": in → out channels
+
+
+def _cnn_labels(text: str) -> list[str]:
+    """The labelled blocks of a CNN told as a chain of parts, in order."""
+    heading = re.match(r"[^:\n]{0,60}:\s", text)
+    body = text.split(":", 1)[1] if heading and not _BLOCK_WORD.search(heading.group()) else text
     body = _CNN_NUMBER.sub(lambda m: _CNN_NUMBER_WORDS[m.group().lower()], body[:MAX_CALL_CHARS * 5])
+    body = _PAREN_COMMA.sub(lambda m: m.group().replace(",", " "), body)  # "conv(3x3, 64)": one part
+    body = _BY.sub(lambda m: f"{_CNN_NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}x"
+                             f"{_CNN_NUMBER_WORDS.get(m.group(2).lower(), m.group(2))}", body)  # "a two-by-two pool"
+    body = _IN_OUT.sub(lambda m: f"{m.group(1)}({m.group(2)} filters", body)
     body = _VGG.sub(lambda m: f"conv {m.group(1)}x{m.group(1)} {m.group(2)} filters", body)
     body = _GLUED.sub(" ", body)  # "Conv3x3", "MaxPool2x2": the kernel glued to the block's name
     body = _HYPHENS.sub(lambda m: m.group().replace("-", ", ").replace("[", "").replace("]", ""), body)  # "conv-conv-pool", "conv-conv-conv-[conv]-pool": one block per name
@@ -735,20 +1032,103 @@ def read_cnn_words(text: str) -> Plan | None:
     body = _LAYER_NUMBER.sub(" ", body)
     labels: list[str] = []
     for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
+        if _SHAPE_ONLY.match(part):
+            continue  # "Output: 6 feature maps of 28×28": what the layer before makes, no block
         kernel = _KERNEL.search(part.lower())
+        last = re.fullmatch(r"Conv(?: (\d+x\d+))?(?:, (\d+))?", labels[-1]) if labels else None
+        if last and not _BLOCK_WORD.search(part) and len(part) <= 80:
+            # "CONV1, there are 4 filters, with filter size 7", "6 kernels (5×5)": the conv's missing kernel, filters
+            field = _SIZE_FIELD.search(part)
+            k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else \
+                (f"{field.group(1)}x{field.group(2) or field.group(1)}" if field else None)
+            filters = _FILTERS_WORD.search(_KERNEL.sub(" ", _SIZE_FIELD.sub(" ", part)))
+            k = None if last.group(1) else k
+            n = None if last.group(2) or filters is None else (filters.group(1) or filters.group(2))
+            if k or n:
+                k, n = k or last.group(1), n or last.group(2)
+                labels[-1] = "Conv" + (f" {k}" if k else "") + (f", {n}" if n else "")
+                continue
         if labels and labels[-1] == "Conv" and kernel and re.search(r"\bkernel", part, re.I) \
                 and not re.search(r"\bconv", part, re.I):
             labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
             continue
-        if labels and labels[-1] == "Conv" and not _BLOCK_WORD.search(part) and len(part) <= 80:
-            filters = _FILTERS_WORD.search(_KERNEL.sub(" ", part))
-            if kernel or filters:  # "convolutional layer ..., 100 5x5 filters with stride 1"
-                labels[-1] = "Conv" + (f" {kernel.group(1)}x{kernel.group(2)}" if kernel else "") + \
-                    (f", {filters.group(1)}" if filters else "")
-                continue
+        dense = _DENSE_SIZE_PART.match(part) if labels and labels[-1] == "Dense" else None
+        if dense:  # "FC1, output neuron 64"
+            labels[-1] = f"Dense {dense.group(1) or dense.group(2)}"
+            continue
         block = _block(part) if part and len(part) <= 80 else None
+        if block and labels and labels[-1] in ("MaxPool", "AvgPool") and block[0].startswith(labels[-1] + " ") \
+                and block[1] == 1:
+            labels[-1] = block[0]  # "Pool1, 2x2 pooling with stride 2": the pool's kernel
+            continue
+        if block and block[0] == "Output" and labels and re.fullmatch(r"Dense \d+", labels[-1]) and \
+                re.fullmatch(r"\W*(?:with[ \t]+)?(?:a[ \t]+)?softmax(?:[ \t]+activation)?\W*", part, re.I):
+            continue  # "FC2: 10 neurons, softmax": the dense layer's activation, no block of its own
         if block:
-            labels.extend([block[0]] * block[1])
-    if len(labels) < 2 or not any(label.startswith(("Conv", "MaxPool", "AvgPool")) for label in labels):
+            label = block[0]
+            field = _SIZE_FIELD.search(part) if label in ("Conv", "MaxPool", "AvgPool") or \
+                re.fullmatch(r"Conv, \d+", label) else None
+            if field:  # "conv layer with kernel size 5 and 32 filters"
+                head, _, tail = label.partition(",")
+                label = f"{head} {field.group(1)}x{field.group(2) or field.group(1)}" + (f",{tail}" if tail else "")
+            labels.extend([label] * block[1])
+    return labels
+
+
+def _is_cnn(labels: list[str]) -> bool:
+    return len(labels) >= 2 and any(label.startswith(("Conv", "MaxPool", "AvgPool")) for label in labels)
+
+
+def _global_rules(text: str) -> tuple[str, dict[str, str], str | None]:
+    """(the text without its every-layer rules, kernel by block type, filters every conv has) from
+    "All convolutions are 3x3", "In max-pooling layers, filter size is (2*2)", "num_filters = 64"."""
+    kernels: dict[str, str] = {}
+
+    def rule(m: re.Match) -> str:
+        kernel = _KERNEL.search(m.group("rest")) or _SIZE_FIELD.search(m.group("rest"))
+        if kernel is None:
+            return m.group()
+        kind = "Conv" if m.group("type").lower().startswith("conv") else "Pool"
+        kernels.setdefault(kind, f"{kernel.group(1)}x{kernel.group(2) or kernel.group(1)}")
+        return " "
+    stripped = _GLOBAL.sub(rule, text[:MAX_CALL_CHARS * 5])
+    filters = _GLOBAL_FILTERS.search(text)
+    return stripped, kernels, filters.group(1) if filters else None
+
+
+def _apply_rules(labels: list[str], kernels: dict[str, str], filters: str | None) -> list[str]:
+    out = []
+    for label in labels:
+        conv = re.fullmatch(r"Conv(?: (\d+x\d+))?(?:, (\d+))?", label)
+        if conv:
+            k, n = conv.group(1) or kernels.get("Conv"), conv.group(2) or filters
+            label = "Conv" + (f" {k}" if k else "") + (f", {n}" if n else "")
+        elif label in ("MaxPool", "AvgPool") and "Pool" in kernels:
+            label = f"{label} {kernels['Pool']}"
+        out.append(label)
+    return out
+
+
+def read_cnn_words(text: str) -> Plan | None:
+    """A CNN told as a chain of parts ("input 28x28 -> conv 3x3, 32 -> max pool -> dense 10") as
+    a chain of labelled blocks in order; None unless at least two parts are blocks, one of them a
+    convolution or a pooling.
+
+    A line that writes the whole chain with arrows ("Data -> Conv -> ReLU -> MaxPool -> ... -> Dense")
+    is read alone when it holds at least three blocks; sentences that only count layers ("It has two
+    convolution layers and one fully connected layer", "2 CONV, 1 FC") are left out when the rest
+    reads as a CNN; every-layer rules ("All convolutions are 3x3") fill the kernels blocks leave out."""
+    text, kernels, filters = _global_rules(text)
+    chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("", line))) >= 3]
+    labels: list[str] = []
+    if chains:
+        labels = _cnn_labels(_with_definitions(max(chains, key=len), text))
+        labels = labels if _is_cnn(labels) and len(labels) >= 3 else []
+    if not labels:
+        rest = _COUNT_SENTENCE.sub(" ", text[:MAX_CALL_CHARS * 5])
+        labels = _cnn_labels(rest) if rest != text[:MAX_CALL_CHARS * 5] else []
+        labels = labels if _is_cnn(labels) else _cnn_labels(text)
+    if not _is_cnn(labels):
         return None
+    labels = _apply_rules(labels, kernels, filters)
     return Plan.chain(labels) if len(labels) <= MAX_PLAN_NODES else None

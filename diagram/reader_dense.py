@@ -64,16 +64,53 @@ _NAME_DIGITS = re.compile(r"\b(fc|layer|dense|linear|conv|hidden|block)\d{1,3}\b
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s)\]>\"']{1,300}")
 
 
+# the role words of other languages (Portuguese, Spanish, French, Italian, German, Russian), in English:
+# "duas camadas ocultas, cada uma com 128 neurônios", "входной слой с 784 узлами", "versteckte Schicht mit 5 Neuronen"
+_FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
+    (r"\b(?:camadas?|capas?|couches?|strati|strato|schichten|schicht)[ \t]+(?:ocultas?|escondidas?|intermedi[aá]rias?|"
+     r"cach[ée]es?|nascost[oi]|intermedi[oe])\b", "hidden layers"),
+    (r"\b(?:versteckten?|verdeckten?)[ \t]+(?:schichten|schicht)\b|\bskryt\w{0,4}[ \t]+sloi?\w{0,3}", "hidden layers"),
+    (r"\bскрыт\w{0,4}[ \t]+сло\w{0,3}", "hidden layers"),
+    (r"\b(?:camada|capa|couche|strato)[ \t]+(?:de[ \t]+|d')?(?:entrada|entr[ée]e|ingresso|input)\b|\beingabeschicht\b|"
+     r"\bвходн\w{0,4}[ \t]+сло\w{0,3}", "input layer"),
+    (r"\b(?:camada|capa|couche|strato)[ \t]+(?:de[ \t]+|di[ \t]+)?(?:sa[ií]da|salida|sortie|uscita|output)\b|\bausgabeschicht\b|"
+     r"\bвыходн\w{0,4}[ \t]+сло\w{0,3}", "output layer"),
+    (r"\b(?:neur[ôo]nios|neuronas|neurones|neuroni|neuronen|нейрон\w{0,3})\b", "neurons"),
+    (r"\b(?:n[óo]s|nodos|n[œo]euds|nodi|knoten|узл\w{0,3}|узел)\b", "nodes"),
+    (r"\b(?:cada[ \t]+uma|cada[ \t]+una|cada[ \t]+um|chacune|ciascuno|jeweils|каждый)[ \t]+(?:com|con|avec|mit|с)\b", "each with"),
+    (r"\b(?:com|con|avec|mit|с)\b", "with"),
+    (r"\b(?:duas|dois|dos|deux|due|zwei|два|две)\b", "two"),
+    (r"\b(?:tr[eê]s|trois|tre|drei|три)\b", "three"),
+    (r"\b(?:um|uma|una|une|un|uno|eine?n?|один|одна|одним)\b(?=[ \t]+(?:hidden|input|output))", "one"),
+    (r"\b(?:e|y|et|und|и)\b", "and"),
+))
+_FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон")
+
+
+def _english(text: str) -> str:
+    """Role words of other languages in English (only when the text has one of their layer words)."""
+    if not _FOREIGN_HINT.search(text):
+        return text
+    for pattern, english in _FOREIGN:
+        text = pattern.sub(english, text)
+    return text
+
+
 def normalise(text: str) -> str:
     text = _URL.sub(" ", text)  # "(https://.../2016/03/29/...)": a link's numbers are no sizes
-    text = _fix_typos(text.lower()).replace("w/", "with ").replace("×", "x")
+    text = _english(text.lower())
+    text = _fix_typos(text).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
     text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
     text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
     text = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS[m.group(1)]), text)
-    text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer))", "1 ", text)
+    text = re.sub(r"\b(?:a|an)\s+(?=(?:sigmoid\s+|scalar\s+|binary\s+|softmax\s+)?(?:output|input)\b(?!s)(?![ \t]+layer)"
+                  r"(?![ \t]+(?:of|with|having|has|sized?|dimension)\b))", "1 ", text)  # ("an output of size 10": its size)
+    # "28*28=784 pixels", "784=28x28": the product's value once
+    text = re.sub(r"(?<![\w.])\d{1,4}(?:[ \t]*[*x][ \t]*\d{1,4}){1,3}[ \t]*=[ \t]*(\d{1,7})\b", r"\1", text)
+    text = re.sub(r"(?<![\w.])(\d{1,7})[ \t]*=[ \t]*\d{1,4}(?:[ \t]*[*x][ \t]*\d{1,4}){1,3}(?![\w.])", r"\1", text)
     text = re.sub(r"(?<!\d )\b(?:binary|scalar|sigmoid)\s+output\b", "1 output", text)
     return text
 
@@ -85,6 +122,8 @@ def _numbers(text: str) -> list[int]:
 def _linear_chain(text: str) -> list[int] | None:
     """nn.Linear(3, 7), Linear(7, 2) ... -> [3, 7, 2] when the shapes agree."""
     pairs = [(int(a), int(b)) for a, b in re.findall(r"linear\(\s*(\d+)\s*,\s*(\d+)", text)]
+    if len(pairs) != len(re.findall(r"linear\(", text)):
+        return None  # Linear(D, 500): the code reader's (names it binds), not a chain of the numbers alone
     if not pairs or any(pairs[i][1] != pairs[i + 1][0] for i in range(len(pairs) - 1)):
         return None
     return [pairs[0][0]] + [b for _, b in pairs]
@@ -92,18 +131,25 @@ def _linear_chain(text: str) -> list[int] | None:
 
 def _size_chain(text: str) -> list[int] | None:
     """A chain that states every layer: 4-8-8-3, 8 -> 4 -> 2, [5, 9, 5], 'layer sizes 5, 9, 5'."""
-    for pattern in (r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
+    for pattern in (r"\b\w{0,20}(?:perceptron|mlp|network|net|create_standard)[ \t]*\([ \t]*(?:[a-z_]\w{0,20}[ \t]*,[ \t]*)?"
+                    r"(\d+(?:[ \t]*,[ \t]*\d+){2,24})[ \t]*(?:\)|,[ \t]*[a-z_]\w{0,20}[ \t]*=)",  # perceptron(2, 4, 1), buildNetwork(2, 3, 1, bias=True)
+                    r"\[\s*(\d+(?:\s*,\s*\d+){1,24})\s*\]",
                     r"\b(?:mlp|net|network|perceptron|model|nn|dnn|ann)[ \t]+(\d+(?:[ \t]*,[ \t]*\d+){1,24})",
-                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?![\w.])",
+                    r"(?<![\w.])(\d+(?:\s*[-–—/x]\s*\d+){2,24})(?!\w|\.\d)",
                     r"(?<![\w.:])(\d+(?:[ \t]*:[ \t]*\d+){2,24})(?![\w.:])",  # "described as 3:4:2"
-                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?![\w.])",
+                    r"(?<![\w.])(\d+(?:\s*[-–—]\s*\d+){1,24})(?!\s*(?:layer|class|dim))(?!\w|\.\d)",
                     r"(?:layer\s+(?:sizes|widths)|sizes|widths|layers|architecture|dims|dimensions|(?:units|nodes|neurons)\s+per\s+layer)"
                     r"\s*(?:of|are|have|has|go|:|=|—|–|-)?\s*[\[(]?\s*"
                     r"(\d+(?:\s*(?:,|and|-|/)\s*(?:and\s+)?\d+){1,24})"):
         match = re.search(pattern, text)
         if match:
             return _numbers(match.group(1))
-    # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions"
+    # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions" (a line of its own first)
+    for row in text.split("\n")[:200]:
+        parts = re.split(_ARROW, row)
+        counts = [_numbers(p) for p in parts]
+        if len(parts) >= 3 and all(counts) and all(len(c) == 1 for c in counts[1:-1]):
+            return [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
     parts = re.split(_ARROW, text)
     if len(parts) >= 2:
         counts = [_numbers(p) for p in parts]
@@ -123,6 +169,8 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         span = (match.start(), match.end() if end is None else end)
         if any(a < span[1] and span[0] < b for a, b in taken):
             return
+        if re.search(r"(?<![\d.])0\d", text[span[0]: span[1]]):
+            return  # "output(01, o2)": a name with a leading zero, no size
         taken.append(span)
         found.append((span[0], role, sizes))
 
@@ -139,6 +187,12 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
             end = m.start(group) + num.end()
         return sizes, end
 
+    # "the number of neurons in the input layer will be 2", "... in the first hidden layer was fixed at 15",
+    # "the number of features for the digits is 784", "the number of classes is 10"
+    for m in _NUMBER_OF.finditer(text):
+        role = m.group("role") or next((r for r, words in _NUMBER_OF_ROLES if m.group("what") in words), None)
+        if role:
+            add(m, role, [int(m.group("n"))])
     # "2 hidden layer nodes", "n_hidden_1 = 256" (a name for a hidden size, in order)
     for m in re.finditer(r"(\d+)[ \t]+hidden[ \t]+layer[ \t]+(?:nodes?|neurons?|units?)\b|"
                          r"\b[a-z]{0,10}_?hidden_?\d?(?:_?(?:size|dim|units))?[ \t]*=[ \t]*(\d+)\b(?![ \t]*(?:hidden[ \t]+)?layers?\b)", text):
@@ -148,13 +202,13 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
                          r"(?:digits|classes|categories|labels)\b", text):
         add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
-    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:the|its)[ \t]+(?:\d+[ \t]+)?"
-                         rf"(input|hidden|output)[ \t]+layers?", text):
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:(?:the|its)[ \t]+)?(?:\d+[ \t]+)?"
+                         rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?(?:[ \t]+\d{{1,2}}\b(?![ \t]*[:=(]))?", text):
         add(m, m.group(2), _numbers(m.group(1)))
-    between = (r"[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
-               r"each of|with|of|having|sized|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
+    between = (r"[ \t]*,?[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
+               r"each of|with|of|having|sized|contain(?:s|ing)?|consist(?:s|ing)[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
-    for m in re.finditer(rf"(\d+)\s+hidden\s+layers?{between}({_LIST})", text):
+    for m in re.finditer(rf"(\d+)[ \t]+hidden\s+layers?{between}({_LIST})", text):
         count, (sizes, end) = int(m.group(1)), sizes_in(m, 2)
         if len(sizes) == 1 and count > 1:
             if count > MAX_LAYERS:  # never build a list from a huge count: the request reads as nothing
@@ -181,7 +235,7 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+hidden\b(?!\s+layer)", text):  # "5 hidden", "7 and 5 hidden nodes"
         add(m, "hidden", _numbers(m.group(1)))
     # "hidden layers of 6 and 7", "hidden: 10", "hidden sizes 4 and 4", "a hidden layer of 5"
-    for m in re.finditer(rf"hidden(?:[ \t]+(?:layers?|sizes?|widths?|units?|neurons?|nodes?|dims?))?{between}({_LIST})",
+    for m in re.finditer(rf"hidden(?:[ \t]+(?:layers?|sizes?|widths?|units?|neurons?|nodes?|dims?)){{0,2}}{between}({_LIST})",
                          text):
         sizes, end = sizes_in(m, 1)
         if sizes:
@@ -199,24 +253,28 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
     for m in re.finditer(r"\binputs?[ \t]+(?:is|are)[ \t]+(\d+)[- ]?d", text):  # "input is 10-dimensional"
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:inputs?|state)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|nodes?|neurons?|units?|of size|vector))?"
-                         r"[ \t]*(?:of size|of|with|has|having|is|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+                         r"[ \t]*(?:of size|of|with|has|having|is|contains?|consists[ \t]+of|comprises|will[ \t]+(?:be|have)|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(r"\b(?:inputs?|outputs?)\b[^.;\n]{0,40}?\((\d+)[ \t]*(?:nodes?|neurons?|units?|features?)?\)",
                          text):  # "Inputs: x1, x2, x3 (3 nodes)"
         add(m, "input" if m.group().startswith("in") else "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:vector|embedding)[ \t]+of[ \t]+(?:size|dim(?:ension)?)[ \t]+(\d+)", text):
         add(m, "input", [int(m.group(1))])
-    for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
+    for m in re.finditer(r"\b(?:in|takes(?:[ \t]+in)?|taking|reads|receives|accepts|consumes|state of|in_features|input_dim|input_size|n_inputs|num_inputs|"
                          r"in_dim|d_in|num_input|n_input)\s*[=:]?\s*(\d+)", text):
         add(m, "input", [int(m.group(1))])
     for m in re.finditer(rf"(\d+)[ \t]*[- ]?(?:(?:{_ADJ}[ \t]+|{other_word})(?:{_ADJ}[ \t]+|{other_word})?)?{_OUTPUT_WORD}\b",
                          text):
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:outputs?|out)(?:[ \t]+layer)?(?:[ \t_-]+(?:size|dim(?:ension)?|width|nodes?|neurons?|units?|of size))?[ \t]*"
-                         r"(?:of size|of|with|has|having|is|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
+                         r"(?:of size|of|with|has|having|is|contains?|consists[ \t]+of|comprises|will[ \t]+(?:be|have)|=|:|\(|,|\||-{1,2}(?=[ \t])|–|—)?"
+                         r"[ \t]*(?:(?:a|an)[ \t]+)?(\d+)", text):
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"\b(?:out_features|output_dim|output_size|n_outputs|num_outputs|num_classes|n_classes|"
                          r"out_dim|d_out|num[-_ ]classes|n[-_ ]classes)\s*[=:]?\s*(\d+)", text):
+        add(m, "output", [int(m.group(1))])
+    for m in re.finditer(r"\b(?:one|1)[ \t]+of[ \t]+(?:the[ \t]+)?(\d+)[ \t]+(?:[a-z]+[ \t]+)?(?:digits|classes|categories|labels|"
+                         r"classes|species|kinds|types)\b", text):  # "predicts one of 10 digits"
         add(m, "output", [int(m.group(1))])
     for m in re.finditer(r"(\d+)[- ]way\b", text):  # "a 10-way softmax"
         add(m, "output", [int(m.group(1))])
@@ -226,6 +284,14 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
         add(m, "output", [int(m.group(1) or m.group(2))])
     found.sort()
     return found, taken
+
+
+_ORDINAL = r"(?:first|second|third|fourth|fifth|last|final|\d(?:st|nd|rd|th))"
+_NUMBER_OF = re.compile(rf"\bnumber[ \t]+of[ \t]+(?P<what>[a-z]{{2,12}})(?:[ \t]+(?:in|of|for)[ \t]+(?:the[ \t]+|each[ \t]+)?"
+                        rf"(?:{_ORDINAL}[ \t]+)?(?P<role>input|hidden|output)?(?:[ \t]+layer)?)?[^.\n\d]{{0,30}}?"
+                        r"(?:\b(?:is|are|was|were|will[ \t]+be|to|equals?|at)|=|:)[ \t]+(?P<n>\d{1,7})\b")
+_NUMBER_OF_ROLES = (("input", ("features", "inputs", "predictors", "attributes", "variables")),
+                    ("output", ("classes", "outputs", "labels", "categories", "targets")))
 
 
 _CLAUSES = re.compile(r"[,;.:]\s|\s(?:and|while|whereas|with)\s|\n")
@@ -318,6 +384,7 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
         return (int(next(g for g in keras_in.groups() if g)), *keras)
     if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
         return REFUSED  # "99999999 hidden layers": nothing is built from a count that big
+    layered = re.search(r"\b[23]-layers?[ \t]+(?:neural[ \t]+)?(?:net|network|perceptron|mlp|model)\b", text)
     text = re.sub(r"\b\d+[- ]layers?\b(?!\s+(?:of|with))(?<!hidden layer)(?:\s*\([^)]*\))?", " ", text)  # "3-layer net"
     found, taken = _roles(text)
     if any(role == "refused" for _, role, _ in found):
@@ -331,14 +398,17 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and outputs and (hidden or no_hidden):
         return (inputs[0], *([] if no_hidden else hidden), outputs[-1])
     chain = _size_chain(text)
-    if chain and len(chain) >= 2:
-        return tuple(chain)
+    if chain and len(chain) >= 2 and not (chain == hidden and not inputs and not outputs):
+        return tuple(chain)  # (a chain that is only the hidden sizes, "3 hidden layers (100, 50 and 25)", has open ends)
     told = _clause_roles(text)  # roles told clause by clause, in any order
     if told:
         return told
     if inputs and outputs:
         # unnamed sizes between the input and the output: "8 in, 4, 2, 4, 8 out"; none: no hidden layer
-        return (inputs[0], *_unnamed_between(text, found, taken), outputs[-1])
+        between = _unnamed_between(text, found, taken)
+        if not between and layered and not no_hidden:
+            between = [UNSTATED]  # "a two-layer network with 4 inputs and 6 outputs": one hidden layer, its size left open
+        return (inputs[0], *between, outputs[-1])
     lines = _SIZE_LINE.findall(text)
     if len(lines) >= 3 and _DENSE_WORD.search(text):  # a layer per line: "28x28\n1000 neurons\n500 neurons\n..."
         return tuple(int(a) * int(b or 1) for a, b in lines)

@@ -22,8 +22,8 @@ import unicodedata
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
-from diagram.reader_prose import _verb, mentions
-from diagram.reader_steps import read_chain
+from diagram.reader_prose import _key, _verb, mentions
+from diagram.reader_steps import drawn_chain, read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -31,6 +31,8 @@ MAX_ITEM_WORDS = 6
 _EDGE = re.compile(r"^\s*(?P<a>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*"
                    r"(?:-{2,3}>|={2,3}>|-\.+->|--\s*[^-\n>]{1,40}\s*-->|-->\|[^|\n]{0,40}\||->)\s*"
                    r"(?P<b>[^\s\-=>|]{1,60}(?:\s*[\[({][^\]\)}\n]{0,120}[\]\)}]{1,2})?)\s*;?\s*$")
+_DECLARED = re.compile(r"^\s*(?P<id>[A-Za-z_][\w-]{0,59})\s*[\[({]{1,2}(?:\"(?P<q>[^\"\n]{1,120})\"|(?P<label>[^\]\)}\n]{1,120}))"
+                       r"[\]\)}]{1,2}\s*;?\s*$")
 _NODE = re.compile(r"^(?P<id>[^\s\[({]{1,60})\s*(?:[\[({]+(?P<label>[^\]\)}]{0,120})[\]\)}]+)?$")
 _VERTICAL = re.compile(r"^\s*(?:↓|⬇|⇓|⬇️|\||v|V)(?:[ \t]+(?:↓|⬇|⇓|⬇️|\||v|V)){0,7}\s*$|"
                        r"^\s*(?:\||↓)[ \t]+\([^()\n]{1,40}\)\s*$")  # "|  |  |" (a fan-out), "|  (binlog)" (an edge's words)
@@ -114,6 +116,15 @@ def _graph(lines: list[str]) -> Plan | None:
             edges.append((ends[0], ends[1]))
     if len(edges) < 2 or len(order) > MAX_PLAN_NODES:
         return None
+    for line in lines:  # 'ArgoCD["Argo CD\n(GitOps Controller)"]' on a line of its own: the label its edges use
+        node = _DECLARED.match(line)
+        if node and node.group("id") in names and names[node.group("id")] == node.group("id"):
+            shown = (node.group("q") or node.group("label")).replace("\\n", "\n").replace("<br>", "\n").replace("<br/>", "\n").split("\n")
+            label = shown[0].strip(" \"'()")
+            if label:
+                names[node.group("id")] = label
+                if len(shown) > 1:
+                    seconds[node.group("id")] = shown[1].strip(" \"'()")
     firsts = [names[nid].lower() for nid in order]
     for nid in order:  # "B[(Kafka\npayment_transactions)]", "E[(Kafka\nfraud_scored)]": the second line tells them apart
         if firsts.count(names[nid].lower()) > 1 and seconds.get(nid):
@@ -192,6 +203,11 @@ def _named_items(lines: list[str]) -> list[str]:
             names.append(parts[0])
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):
         return []
+    keys = {n.lower() for n in names}
+    told = {m.lower() for b in bullets  # examples ("such as HDInsight, Spark") are no components of this flow
+            for m in mentions(re.sub(r"(?i)\b(?:such as|like|e\.g\.|for example|including)\b[^.;\n]{0,300}", "", b))} - keys
+    if len(told) > len(names) and 2 * sum(bool(mentions(n)) for n in names) < len(names):
+        return []  # "- CDC: Debezium captured changes ... to Kafka": the components the items name say more
     return names
 
 
@@ -242,6 +258,16 @@ def _short_lines(lines: list[str]) -> list[str]:
     # prose after the run (a sentence of 6+ words) says the run is a list of stages, not code or a title page
     told = any(len(ln.split()) >= 6 for ln in lines[opens + len(best):]) if best else False
     return best if 3 <= len(best) <= 15 and len(best) < len(lines) and opens <= 1 and told else []
+
+
+def _only_short_lines(lines: list[str]) -> list[str]:
+    """3-15 lines that are all short names of stages ("Quality Control / Alignment / Deduplication / ..."):
+    each at most 5 words, opening with a capital, with no sentence punctuation, bullet or markup; else []."""
+    if not 3 <= len(lines) <= 15:
+        return []
+    ok = all(len(ln.split()) <= 5 and ln.strip()[:1].isupper() and not re.search(r"[.:;!?,]$|^#|[|=<>→]", ln.strip())
+             and not _BULLET.match(ln) for ln in lines)
+    return [ln.strip() for ln in lines] if ok else []
 
 
 def _emoji_heads(lines: list[str]) -> list[str]:
@@ -451,6 +477,30 @@ _HEAD = re.compile(r"^(?:#{1,6}[ \t]*)?(?:\*\*)?(?:(?:step|stage|phase)[ \t]*)?(
 _DECIDES = re.compile(r"\b(?:if|else|otherwise|go[ \t]*to|repeat|while|until|loop)\b", re.I)
 
 
+def _staffed(heads: list[str], lines: list[str]) -> Plan | None:
+    """Stages whose text names the components that do them ("1. Ingestion / - Kafka captures events",
+    "3. Storage / - MongoDB stores raw data / - Cassandra hosts aggregates"): each stage as the components
+    its text names, side by side, "Kafka (Ingestion)"; None unless two thirds of the stages name one and
+    the headings are no components themselves."""
+    at = [next((i for i, ln in enumerate(lines) if _HEAD.match(ln.strip()) and head in ln), None) for head in heads]
+    if None in at or sum(bool(mentions(h)) for h in heads):
+        return None
+    ranks: list[list[str]] = []
+    seen: set[str] = set()
+    for k, head in enumerate(heads):
+        end = at[k + 1] if k + 1 < len(at) else len(lines)
+        body = " ".join(lines[at[k] + 1: end])  # type: ignore[operator]
+        body = re.sub(r"(?i)\b(?:such as|like|e\.g\.|for example|including)\b[^.;\n]{0,300}", "", body)
+        names = [n for n in dict.fromkeys(mentions(body)) if _key(n) not in seen][:MAX_LAYER_NODES]
+        seen.update(_key(n) for n in names)
+        stage = " ".join("".join(c for c in head if unicodedata.category(c)[0] != "S" and c not in "\ufe0f\u200d")
+                         .split()) or head  # "Storage 💾"
+        ranks.append([f"{n} ({stage})" if len(n) + len(stage) + 3 <= 40 else n for n in names] or [head])
+    if 3 * sum(rank != [head] for rank, head in zip(ranks, heads)) < 2 * len(heads):
+        return None
+    return _plan(ranks)
+
+
 def _numbered_heads(lines: list[str]) -> list[str]:
     """Numbered headings each followed by what the stage does (sub-bullets, "Tasks: ...", a
     paragraph): "1. Source Stage / Triggered when ... / 2. Build Stage / ...": the headings, as
@@ -504,7 +554,17 @@ def _verb_cut(text: str) -> str:
         return text
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
             if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
-    return text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition
+    cut = text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition
+    named = [n for n in mentions(text) if n.lower() not in cut.lower()]
+    if named and len(named[0]) <= 24:  # "Processes data in real-time using Apache Spark": the component stays
+        room = 40 - len(named[0]) - 3
+        short = cut if len(cut) <= room else cut[: room + 1].rsplit(" ", 1)[0]
+        return f"{short} ({named[0]})" if len(short.split()) >= 2 else cut
+    return cut
+
+
+_GENERIC_HEADING = re.compile(r"(?i)^(?:what (?:it|this|we) (?:does|do)|features?|overview|summary|how it works|usage|"
+                              r"about|description|highlights|capabilities)\W*$")
 
 
 def _verb_items(lines: list[str]) -> list[str]:
@@ -520,6 +580,9 @@ def _verb_items(lines: list[str]) -> list[str]:
         return []
     k0 = start - 1 if start >= 1 and len(items[start - 1].split()) <= 3 and not re.search(r"[.:;!?]$", items[start - 1]) \
         else start
+    if k0 < start and not mentions(items[k0]) and (_GENERIC_HEADING.match(items[k0]) or
+                                                   any(unicodedata.category(c) == "So" for c in lines[k0])):
+        k0 = start  # "## What It Does", "🚀 Features": a heading over the items, no component
     if k0 > 3:
         return []
     for k in range(k0, len(items)):
@@ -554,17 +617,20 @@ def read_lists(text: str) -> Plan | None:
     vertical = _vertical(lines)
     if vertical is not None:
         return vertical
+    drawn = drawn_chain(text)  # "[Camera] -> [Capture] -> Queue -> [API]" on a line of its own: the writer's diagram
+    if drawn is not None:
+        return drawn
     heads = _numbered_heads(lines)
     if heads and all(heads):
-        return _plan([[x] for x in heads])
+        return _staffed(heads, lines) or _plan([[x] for x in heads])
     done = [_verb_cut(x) for x in _verb_items(lines)]
     if done and all(done):
         return _plan([[x] for x in done])
-    for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _emoji_heads(lines),
-                               _short_lines(lines))):
+    for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _only_short_lines(lines),
+                               _emoji_heads(lines), _short_lines(lines))):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
-            return _over_weak(text) or _plan([[x] for x in items]) if k >= 3 else _plan([[x] for x in items])
+            return _over_weak(text) or _plan([[x] for x in items]) if k >= 4 else _plan([[x] for x in items])
     flat = " ".join(ln.strip() for ln in lines)
     marks = list(_INLINE_NUMBERED.finditer(flat))
     if len(marks) >= 3:

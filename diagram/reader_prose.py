@@ -14,6 +14,9 @@ the text writes them, with its "Amazon"/"Apache"/... prefix) or a CamelCase acti
 sentence that starts with "Otherwise"/"Else"/"If not" puts its first step beside the last step of
 the "If ..." sentence before it, after a decision node named by the condition ("... available?").
 A step named again in a sentence that says "again", "back", "repeat" or "retry" is a loop back.
+In a text about a system (it names a product, or two roles only software has) components named by
+their role count too ("an offline store", "the key generation service"). `with_checks` turns a check
+a pipeline's text states into a decision; `with_feedback` closes an ML lifecycle's retraining loop.
 Single patterns without nested repeats over plain text: linear in its length. Pure functions.
 """
 
@@ -129,7 +132,7 @@ _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|a
                     r"multiple times|until|iterat\w+)\b", re.I)
 _QUALIFIERS = (r"(?:bucket|table|queue|topic|cluster|shipper|job|index|dashboard|database|instance|broker|"
                r"worker|consumer|producer|agent|subscriber|connector|endpoint|server|store|gateway|cache|client|"
-               r"rule)s?|indices|indexes|functions?")
+               r"rule|indexer|crawler|shipper|pipeline)s?|indices|indexes|functions?")
 _QUALIFIER = re.compile(rf"[ \t](?i:{_QUALIFIERS})(?![\w-])")
 # "Kinesis Analytics", "IoT Rules", "Glue ETL jobs": a named component and the capitalised words after it
 _CAPITALISED = re.compile(r"(?:[ \t](?:[A-Z][a-z]{2,20}|[A-Z]{2,6})(?![\w/-]|-\w)){1,2}")
@@ -141,7 +144,10 @@ def _key(label: str) -> str:
     """The same component however it is written: 'AWS Lambda function' and 'lambda' are one step."""
     key = label.lower()
     for _ in range(2):
-        key = _KEY_NOISE.sub("", key)
+        shorter = _KEY_NOISE.sub("", key)
+        if shorter != key and not _NAMED.search(shorter):
+            break  # "online database" and "online store" are two components; "Lambda function" is Lambda
+        key = shorter
     return key
 
 
@@ -181,7 +187,105 @@ _NOT_A_NAME = re.compile(r"^(?:step|stage|phase|note|tip|important|warning|examp
                          r"^\d+$", re.I)
 
 
-def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
+# components named by their role ("the vector store", "a message broker", "the key generation service"):
+# a role noun that stands alone, or one that needs a word before it to name a component ("offline store",
+# "Order Service"); the words before it are kept up to two, from the last word that is no article,
+# preposition, pronoun or verb
+_ROLE_ALONE = (r"databases?|db|datastore|data[ \t]store|queues?|cache|message[ \t]broker|broker|buckets?|registry|"
+               r"data[ \t]warehouse|warehouse|data[ \t]lake|lakehouse|load[ \t]balancer|llm|dlq|cdn|"
+               r"crawler|indexer|scheduler|retriever|re-?ranker|embedder|orchestrator|collector|front-?end|"
+               r"dead[- ]letter[ \t]queue|object[ \t]storage|vector[ \t](?:store|database|db|index)|"
+               r"embedding[ \t]model|feature[ \t]store|model[ \t]registry|web[ \t]servers?|api[ \t]gateway|clients?")
+_ROLE_NAMED = (r"store|storage|services?|layer|dashboards?|api|apps?|application|topic|servers?|agent|workers?|"
+               r"processor|consumer|producer|engine|sensors?|devices?|handler")
+_ROLE = re.compile(rf"(?<![\w/-])(?P<m>(?:[A-Za-z][\w/+.-]{{0,20}}[ \t]){{0,2}})"
+                   rf"(?P<n>(?:(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED}))(?:[ \t](?:(?i:{_ROLE_ALONE})|(?i:{_ROLE_NAMED})))?)"
+                   r"(?![\w-])")
+_ROLE_NEEDS_WORD = re.compile(rf"(?i:{_ROLE_NAMED})")
+_ROLE_ALONE_RE = re.compile(rf"(?i:{_ROLE_ALONE})")
+# roles only software has: two of them make a text about a system even when it names no product
+_ROLE_TECH = re.compile(r"(?i)\b(?:llm|vector[ \t](?:store|database|db|index)|embedding[ \t]model|message[ \t](?:queue|broker)|"
+                        r"load[ \t]balancer|api[ \t]gateway|object[ \t]storage|data[ \t](?:warehouse|lake)|cdn|dlq|"
+                        r"dead[- ]letter[ \t]queue|retriever|re-?ranker|web[ \t]servers?|feature[ \t]store)\b")
+# a step written after an arrow in a sentence ("Logstash -> Elasticsearch; Flink -> alerting"): a name
+_AFTER_ARROW = re.compile(r"(?:-+>|→|=>)[ \t]*(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2}?)"
+                          r"(?=[ \t]*(?:-+>|→|=>|[;,.)]|$))")
+_NOT_MODIFIER = frozenset("""a an the to in into from of for with by on at and or is are was were be its it their our
+    your my his her this that these those each every new same then which where when via as all any some one two three
+    both either via using through onto over under within per than also only not no so such other another more most
+    own up out off down back if while after before once here there what who how we they you i he she us them
+    let lets set sets get gets put uses use used called named see like grant via per etc participant such
+    small simple lightweight special custom existing given whole entire full incoming outgoing""".split())
+# lower-case words that say which one of a named component ("the target S3 bucket", "a second Lambda")
+_WHICH = frozenset("""source target destination input output raw processed first second third primary secondary
+    producer consumer upstream downstream main backup staging landing curated private public internal external local
+    remote central shared dedicated separate another origin sink ingest ingestion export import""".split())
+
+
+def _modifier_ok(word: str, ing: bool = True) -> bool:
+    w = word.lower()
+    return (w not in _NOT_MODIFIER and not _verb(w) and not w.endswith("ly") and (ing or not w.endswith("ing"))
+            and not (w.endswith("ed") and len(w) > 4 and w not in ("embed", "shared", "managed", "hosted")))
+
+
+def _role(m: re.Match) -> tuple[int, int, str] | None:
+    """(start, end, name) of a component named by its role, or None ("the service" alone names none)."""
+    words = m.group("m").split()
+    keep: list[str] = []
+    for w in reversed(words):
+        if not _modifier_ok(w) or w[:1].isdigit():
+            break
+        keep.insert(0, w)
+    noun = m.group("n")
+    if not keep and _ROLE_NEEDS_WORD.fullmatch(noun):
+        return None
+    if keep and keep[0][:1].isupper() and m.start() + m.group("m").find(keep[0]) == 0 and not _ROLE_NEEDS_WORD.fullmatch(noun):
+        keep = keep[1:]  # the sentence's first word is capitalised anyway
+    if not keep and _ROLE_NEEDS_WORD.fullmatch(noun):
+        return None
+    start = m.end() - len(noun) - sum(len(w) + 1 for w in keep)
+    return start, m.end(), " ".join(keep + [noun])
+
+
+def _modified(sentence: str, start: int, end: int, name: str) -> tuple[int, int, str]:
+    """A named component with the word before it that says which one ("ETL Lambda", "target S3 bucket",
+    "Summarizer Lambda function"): a capitalised or lower-case word that is no article, verb or preposition."""
+    if re.match(_PREFIX + r"(?=\S)", name) and re.match(_PREFIX, name).group():
+        return start, end, name
+    before = re.search(r"(?:^|[ \t(])(?P<w>[A-Za-z][\w/-]{1,20})[ \t]$", sentence[max(0, start - 24): start])
+    if before is None or not _modifier_ok(before.group("w"), ing=False) or _NAMED.fullmatch(before.group("w")):
+        return start, end, name
+    w = before.group("w")
+    if w[:1].islower() and w.lower() not in _WHICH:
+        return start, end, name  # "grant Athena", "small Node.js": a word of the sentence, not the component's name
+    at = start - len(w) - 1
+    if at == 0 and w[:1].isupper() and not w.isupper():
+        return start, end, name  # the sentence's first word: capitalised anyway
+    return at, end, f"{w} {name}"
+
+
+_NAME_ASIDE = re.compile(r"[ \t]*\((?P<a>[^()\n]{1,24})\)")
+
+
+def _with_asides(sentence: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Each name with the short aside that follows it ("MQTT broker (Mosquitto)", "S3 (Raw Videos)",
+    "NodeMCU (ESP8266)"), a name inside such an aside no step of its own; e.g./i.e./see asides stay out."""
+    out = []
+    for a, b, name in found:
+        aside = _NAME_ASIDE.match(sentence, b)
+        inner = _NAMED.search(aside.group("a")) if aside else None
+        if inner and inner.group() != aside.group("a").strip():
+            aside = None  # "Lambda (sends the result to EventBridge)": a description naming another component
+        if aside and not re.match(r"(?i)\s*(?:e\.g|i\.e|see|in parallel|optional|\d{1,2}$)", aside.group("a")) \
+                and len(name) + len(aside.group()) <= 40:
+            out.append((a, aside.end(), f"{name} ({' '.join(aside.group('a').split())})"))
+        else:
+            out.append((a, b, name))
+    return [(a, b, name) for a, b, name in out
+            if not any((c, d) != (a, b) and c <= a and b <= d for c, d, _ in out)]
+
+
+def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list[tuple[str, bool]]:
     """The step names of a sentence in order, each with whether it is an alternative to the one
     before ("either X or Y", "between X and Y"): named components as written, CamelCase names in
     words, and with `letters` single capital letters ("A before B and C")."""
@@ -204,6 +308,15 @@ def _mentions(sentence: str, letters: bool = False) -> list[tuple[str, bool]]:
         if not any(a < m.end() and m.start() < b for a, b, _ in found) and len(name.split()) <= 4 \
                 and not _NOT_A_NAME.match(name):
             found.append((m.start(), m.end(), name))
+    found = [_modified(sentence, a, b, name) for a, b, name in found]  # "the ETL Lambda", "a target S3 bucket"
+    for m in _ROLE.finditer(sentence) if roles else ():  # "an offline store", "the key generation service"
+        role = _role(m)
+        if role is not None and not any(a < role[1] and role[0] < b for a, b, _ in found):
+            found.append(role)
+    for m in _AFTER_ARROW.finditer(sentence) if roles else ():
+        if not any(a < m.end("x") and m.start("x") < b for a, b, _ in found):
+            found.append((m.start("x"), m.end("x"), m.group("x")))
+    found = _with_asides(sentence, found)  # "MQTT broker (Mosquitto)", "Elastic Container Service (ECS)"
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
     for m in extra:
@@ -351,9 +464,12 @@ def _components(text: str) -> Plan | None:
     pending_if: tuple[str, int] | None = None  # (condition, rank index of the if-branch)
     branches: list[int] = []  # rank indices of decisions' branches
     letters = len(set(_LETTER.findall(text))) >= 3  # "A before B and C. C before D."
+    # components named by role ("the vector store") count in a text that names services and tools (2+)
+    roles = len({m.group().lower() for m in _NAMED.finditer(text[:4000])}) >= 1 or \
+        len({m.group().lower() for m in _ROLE_TECH.finditer(text[:4000])}) >= 2  # "the vector store ... the LLM"
     for sentence in _SENTENCES.split(text.strip()):
         sentence = re.sub(r"^(?:[-•·>\s]|\*(?!\*))+", "", sentence.strip())  # "* **Client** sends ..." keeps its bold
-        names = _mentions(sentence, letters)
+        names = _mentions(sentence, letters, roles)
         loops_before = len(loops)
         cond = _IF.match(sentence)
         otherwise = _OTHERWISE.match(sentence)
@@ -369,7 +485,12 @@ def _components(text: str) -> Plan | None:
         previous_new = False  # whether the name before this one in the sentence was a new step
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
-            key = _key(label)
+            inner = re.fullmatch(r"(?P<n>.+?) \((?P<a>[^()]+)\)", label)
+            key = _key(inner.group("n")) if inner else _key(label)  # "MQTT broker (Mosquitto)" is the MQTT broker
+            if key not in seen and " " not in name and _ROLE_ALONE_RE.fullmatch(name):
+                # "the bucket" after "the S3 bucket", "the queue" after "an SQS queue": the same component
+                same = [k for k, lab in first_label.items() if lab.lower().endswith(" " + name.lower())]
+                key = same[-1] if same else key
             if key in seen:
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], first_label[key]))
@@ -388,6 +509,9 @@ def _components(text: str) -> Plan | None:
                 ranks.append([label])
             seen[key] = len(ranks) - 1
             first_label[key] = label
+            if inner and _key(inner.group("a")) not in seen:  # ... and Mosquitto named again later is it too
+                seen[_key(inner.group("a"))] = len(ranks) - 1
+                first_label[_key(inner.group("a"))] = label
             previous_new = True
         named_ranks = sorted({seen[k] for k in (_key(step_label(n)) for n, _ in names) if k in seen})
         if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2:
@@ -406,3 +530,88 @@ def _components(text: str) -> Plan | None:
     ids = {label: i for i, label in enumerate(plan.labels)}
     back = tuple(sorted({(ids[a], ids[b]) for a, b in loops if a in ids and b in ids and ids[b] < ids[a]}))
     return Plan.steps(plan.ranks, back) if back else plan
+
+
+# ---- a check told in a pipeline's text ------------------------------------------------------------------
+
+# "if the gate fails", "only when the price changes", "when unsure", "whether the range is permitted":
+# a condition; "if you wish", "if any", "if needed" are none
+_CHECK = re.compile(r"\b(?:(?:only[ \t]+)?(?:if|unless|whether)|only[ \t]+when|in[ \t]+case)[ \t]+(?!(?:you|any|needed|"
+                    r"necessary|desired|required|applicable|so|possible|available|wanted|present)\b)"
+                    r"(?P<c>[^,.;:!?()\n>→]{3,60})|"
+                    r"\bwhen[ \t]+(?P<w>[^,.;:!?()\n]{0,40}?\b(?:fails?|failed|errors?|unsure|invalid|exceeds?|drops?|"
+                    r"changes?|detected|degrad\w+|not)\b[^,.;:!?()\n]{0,30})|"
+                    r"\b(?P<f>(?:the[ \t]+)?[A-Za-z\"'][\w\"']{1,20}[ \t]+fails)\b", re.I)
+_STEM_STOP = frozenset("the a an and or of to in on for with by from into at as its it is are be via then".split())
+
+
+def _stems(text: str) -> list[str]:
+    return [w[:5] for w in re.findall(r"[a-z0-9]{3,}", text.lower()) if w not in _STEM_STOP]
+
+
+def with_checks(plan: Plan | None, text: str) -> Plan | None:
+    """A plain chain of steps whose text states a check ("If the gate fails, the pipeline aborts", "Escalates
+    to humans when unsure", "updates the database only when the price changes"): a "C?" decision before the
+    step the check guards, its other branch going past it ("Else: continue"). The step is the one the
+    sentence opens with when it says what that step does under the condition, else the step after the last
+    one the sentence names before the condition. One check a plan; a plan with a branch, loop or lane, or a
+    text with no such check, as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or any(len(r) != 1 for r in plan.ranks) \
+            or plan.n_nodes < 2 or plan.n_nodes + 2 > MAX_PLAN_NODES:
+        return plan
+    labels = [rank[0] for rank in plan.ranks]
+    if any(label.endswith("?") or label == ELSE_CONTINUE or re.search(r"(?i)\b(?:if|whether)\b", label) for label in labels):
+        return plan  # a step that states its check itself ("Check if value > threshold") is drawn as written
+    stems = [set(_stems(label)) for label in labels]
+    for sentence in _SENTENCES.split(_unwrap(text or "")[:4000]):
+        check = _CHECK.search(sentence)
+        if check is None:
+            continue
+        cond = check.group("c") or check.group("w") or check.group("f")
+        before = sentence[: check.start()].lower()
+        after = sentence[check.end():]
+        guarded = None
+        if re.match(r"\s*,\s*\S", after):  # "if C, Y": the step Y names
+            then = set(_stems(after))
+            guarded = next((k for k, want in enumerate(stems) if k and want and want <= then), None)
+            before = sentence[: check.end()].lower()
+        else:  # "X when C", "Escalates to humans when unsure": the step the sentence opens with
+            opening = set(_stems(" ".join(re.sub(r"^[\s\-*•#>\d.)]+", "", sentence).split()[:4])))
+            guarded = next((k for k, want in enumerate(stems)
+                            if k and want and len(want & opening) >= max(1, (len(want) + 1) // 2)), None)
+        if guarded is None:  # "... the Lambda function checks if X": past the last step named before the check
+            named = [(max(before.rfind(w) for w in want), k) for k, want in enumerate(stems)
+                     if want and any(w in before for w in want)]
+            if not named:
+                continue
+            guarded = max(named)[1] + 1
+        if guarded >= len(labels):
+            continue
+        ranks = [[x] for x in labels[:guarded]] + [[step_label(_question(cond))], [labels[guarded], ELSE_CONTINUE]] \
+            + [[x] for x in labels[guarded + 1:]]
+        return Plan.steps(ranks)
+    return plan
+
+
+_FEEDBACK = re.compile(r"(?i)\bre-?train\w*|\bfeedback[ \t]+loops?\b|\bcontinuous[ \t]+(?:improvement|training|learning)\b")
+_TRAINING = re.compile(r"(?i)(?<!re)(?<!re-)\btrain\w*")
+
+
+def with_feedback(plan: Plan | None, text: str) -> Plan | None:
+    """An ML lifecycle whose last stage retrains or closes a feedback loop ("Retraining: triggered when drift is
+    detected", "Continuous improvement" over "- Feedback loops from production"): a loop from that stage
+    back to the training stage (else the first). Only for a plan with no loop whose stage names it (or the
+    text under a last stage's heading says it); else the plan as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or plan.n_nodes < 3:
+        return plan
+    labels = list(plan.labels)
+    last = max((k for k, label in enumerate(labels) if _FEEDBACK.search(label)), default=None)
+    if last is None:  # "## 7. Continuous improvement\n- Feedback loops from production": the last stage's body
+        tail = (text or "")[-600:]
+        final = labels[-1]
+        at = tail.lower().rfind(final.lower())
+        last = len(labels) - 1 if at >= 0 and _FEEDBACK.search(tail[at:]) and len(labels) >= 4 else None
+    if last is None or last < 2:
+        return plan
+    back = next((k for k in range(last) if _TRAINING.search(labels[k])), 0)
+    return Plan.steps(plan.ranks, ((last, back),))

@@ -48,17 +48,43 @@ _FILLER = re.compile(r"^(?:the|a|an|then|and|finally|first|next|to|into|both|it|
 def _split_group(part: str) -> list[str]:
     part = part.strip().strip(".;:")
     inner = re.fullmatch(r"[(\[{]\s*([^()\[\]{}]+?)\s*[)\]}]", part)
-    part = inner.group(1) if inner else re.sub(r"\s*\([^()]*\)", "", part)  # "ranker (two-tower + FAISS)"
-    names = [_tidy(n) for n in _SPLIT_GROUP.split(part)]
+    if inner:
+        part = inner.group(1)
+    asides: list[str] = []  # "Lambda (fails 3 times)", "API (Inference+Overlay)": one step, its aside kept whole
+
+    def hide(m: re.Match) -> str:
+        asides.append(m.group())
+        return f"\x00{len(asides) - 1}\x00"
+
+    part = re.sub(r"\s*\([^()]*\)", hide, part)
+    names = [_tidy(re.sub(r"\x00(\d+)\x00", lambda m: asides[int(m.group(1))], n)) for n in _SPLIT_GROUP.split(part)]
     return [n for n in names if n]
 
 
+# a short aside that says which one or what it does ("Event (push)", "S3 (Raw Videos)", "Lambda (fails 3
+# times)") is part of the step's name; a long one, or one that says how the steps run ("(in parallel)"), is not
+_ASIDE = re.compile(r"\s*\((?P<a>[^()]*)\)")
+_ASIDE_NOISE = re.compile(r"^(?:in\s+parallel|parallel|loop|again|optional|e\.?g\.?\b.*|i\.?e\.?\b.*|see\b.*|"
+                          r"\d{1,2}|[a-z])$", re.I)
+
+
+def _aside(text: str) -> str:
+    """The aside kept with a name: ' (push)' for '(push)', '' for a long or a run-order one."""
+    text = " ".join(text.split())
+    return f" ({text})" if text and len(text) <= 24 and len(text.split()) <= 4 and not _ASIDE_NOISE.match(text) else ""
+
+
 def _tidy(name: str) -> str:
-    name = re.sub(r"\s*\([^()]*\)", "", name.strip())  # "(in parallel)", "raw events (Kafka)"
+    name = name.strip()
+    last = None
+    for last in _ASIDE.finditer(name):
+        pass
+    kept = _aside(last.group("a")) if last is not None and not name[last.end():].strip(" .;:,") else ""
+    name = _ASIDE.sub("", name)  # "(in parallel)", a long description
     name = name.strip().strip(".;:,()[]{}\"'`").strip()
     for _ in range(3):
         name = _FILLER.sub("", name).strip()
-    return name
+    return name + kept if name and len(name + kept) <= 40 else name
 
 
 def _label(name: str) -> str:
@@ -198,16 +224,30 @@ def _bullet_decisions(bullets: list[str]) -> list[list[str]] | None:
     return groups
 
 
+def _bullet_group(item: str) -> list[str]:
+    """A bullet's steps: names side by side ("BM25 and FAISS", "Kafka, Flink"), but a phrase whose later
+    parts are plain words ("Load and process data", "Train, evaluate, and save models", "Table and
+    structure preservation") is one step."""
+    parts = _split_group(item)
+    if len(parts) > 1 and any(w[:1].islower() for w in " ".join(parts).split()[1:]) and \
+            not re.search(r"\b(?:parallel|simultaneously|concurrently|both)\b", item, re.I):  # "train and evaluate (in parallel)"
+        whole = _tidy(item.strip().strip(".;:"))
+        if whole and len(whole) <= 48:
+            return [whole]
+    return parts
+
+
 def _groups(text: str) -> list[list[str]] | None:
     original = _groups_original(text)
     if original:
         return original
     lines = [ln for ln in (x.strip() for x in text.splitlines()) if ln]
     bullets = [re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I)
-               for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)]
+               for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)
+               and not re.match(r"^(?:\*\*|__|--)", ln)]  # "**Role:** ...", "---": emphasis or a rule, no bullet
     if len(bullets) >= 2:
         decided = _bullet_decisions(bullets)
-        return decided if decided is not None else [_split_group(b) for b in bullets]
+        return decided if decided is not None else [_bullet_group(b) for b in bullets]
     whole = flat = " ".join(lines)
     sep = _separator(flat)
     flat = _HEAD.sub("", flat, count=1) if sep.search(flat.split(":", 1)[-1]) or ":" in flat[:60] else flat
@@ -273,6 +313,11 @@ _LABELLED_ARROW = re.compile(r"[ \t]*-{1,3}\[[^\[\]\n]{1,30}\]-{1,3}>[ \t]*")
 _CHAIN_HEAD = re.compile(r"[(\[{]|[:;,.!?](?:\s|$)|\s[-–—]\s")
 _CHAIN_TAIL = re.compile(r"[()\[\]{}]|[:;,.!?](?:\s|$)|\s[-–—]\s")
 MAX_CHAIN_ITEM_WORDS = 4
+_BOXED = re.compile(r"^\s*(?:\(?\[|\|)\s*[-=~*]{0,8}\s*(?P<x>[^\[\]|\n]{1,60}?)\s*[-=~*]{0,8}\s*(?:\]\)?|\|)\s*$")
+_BOX_ROW = re.compile(r"(?:\[[^\[\]\n]{1,60}\][ \t]*){3,12}")
+_NAME_ASIDE = re.compile(r"[^()\[\]{}]{1,40}\([^()]{1,24}\)\s*$")  # "Lambda (fails 3 times)"
+_DRAWN_REST = re.compile(r"[\s\[\](){}|+*=~^`.-]+")  # what may stand around a drawn chain: boxes, rules
+_ASIDE_END = re.compile(r"\s*\([^()]{1,24}\)\s*$")
 
 
 def embedded_chain(text: str) -> list[list[str]] | None:
@@ -290,19 +335,42 @@ def chain_line(text: str) -> str:
 
 
 def _best_chain(text: str) -> tuple[list[list[str]] | None, str]:
+    best, where, _ = _chains(text)
+    return best, where
+
+
+def _chains(text: str) -> tuple[list[list[str]] | None, str, bool]:
+    """(the longest chain, its line, whether that line is nothing but the chain: a drawn diagram)."""
     best: list[str] = []
     where = ""
+    whole = False
     for line in text.splitlines():
-        parts = _CHAIN_ARROW.split(line)
+        boxes = _BOX_ROW.fullmatch(line.strip())  # "[Upload] [Scan + store] [OCR]": boxes side by side, no arrows
+        parts = _CHAIN_ARROW.split(line) if boxes is None else [f"[{b}]" for b in re.findall(r"\[([^\[\]]{1,60})\]", line)]
         if len(parts) < 3 or len(parts) <= len(best):
             continue
-        parts[0] = _CHAIN_HEAD.split(parts[0])[-1]
-        parts[-1] = _CHAIN_TAIL.split(parts[-1], maxsplit=1)[0]
+        parts = [_BOXED.sub(r"\g<x>", p) for p in parts]  # "[App Logs]", "[--- Kafka ---]", "| MariaDB |": a box
+        head, tail = parts[0], parts[-1]
+        aside = _ASIDE_END.search(head)  # "Event (push) → ...": the aside stays with the first step
+        parts[0] = _CHAIN_HEAD.split(head[: aside.start()] if aside else head)[-1] + (aside.group() if aside else "")
+        if not _NAME_ASIDE.match(tail):
+            parts[-1] = _CHAIN_TAIL.split(tail, maxsplit=1)[0]
         items = [_tidy(p) for p in parts]
-        if all(items) and all(len(x.split()) <= MAX_CHAIN_ITEM_WORDS and len(x) <= 40 and not _CHAIN_TAIL.search(x)
-                              for x in items):
+        if all(items) and all(len(_ASIDE.sub("", x).split()) <= MAX_CHAIN_ITEM_WORDS + 2 * (boxes is not None) and len(x) <= 40
+                              and (boxes is not None or not _CHAIN_TAIL.search(_ASIDE.sub("", x))) for x in items):
             best, where = items, line
-    return ([[x] for x in best], where) if len(best) >= 3 else (None, "")
+            whole = not re.match(r"\s*(?:[-*•·]|\d{1,2}[.)])\s", line) and \
+                not _DRAWN_REST.sub("", head[: len(head) - len(parts[0])]) and \
+                not _DRAWN_REST.sub("", tail[len(parts[-1]):])
+    return ([[x] for x in best], where, whole) if len(best) >= 3 else (None, "", False)
+
+
+def drawn_chain(request: str) -> Plan | None:
+    """A chain of 3+ steps drawn on a line of its own ("[Camera] -> [Capture] -> Queue -> API",
+    "| MariaDB | ---> | Debezium | ---> ..."): the diagram the writer drew, as a plan; else None."""
+    request = clean(request)
+    groups, _, whole = _chains(request) if request else (None, "", False)
+    return Plan.steps([[_label(n) for n in g] for g in groups]) if groups and whole and _fits(groups) else None
 
 
 def read_chain(request: str) -> Plan | None:
