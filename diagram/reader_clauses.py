@@ -26,10 +26,14 @@ from __future__ import annotations
 
 import re
 
+from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 
 ELSE_CONTINUE = "Else: continue"
-MAX_LABEL_WORDS = 5
+MAX_LABEL_WORDS = 5  # a noun phrase read without a verb
+# An activity's label keeps the verb, its object and what follows (to whom, by whom, how: "Send to sales
+# manager for approval") up to this many characters (the answer grammar's limit), filler words dropped.
+LABEL_CHARS = LABEL_MAX_CHARS
 
 _VERBS = frozenset("""
 accept access add adjust administer advise agree allocate analyse analyze announce answer apply approve archive
@@ -50,6 +54,8 @@ write show quit login logout display output input declare let escalate route pol
 infer embed index retrieve rerank chunk crawl scrape aggregate enrich join stream ingest subscribe consume emit
 invoke query fetch pull tag lint rollback hang fold spin rinse wash dry heat cool ask enroll pick
 repeat acknowledge raise serve cook fix solve analyse escalate assess
+file prompt eject dispense diagnose settle clarify sign segregate greet refund quote audit admit discharge
+withdraw deposit reconcile prioritize prioritise terminate archive attach upload approve
 """.split())
 _IRREGULAR = {"sent": "send", "sends": "send", "built": "build", "made": "make", "done": "do", "does": "do",
               "taken": "take", "took": "take", "given": "give", "gave": "give", "written": "write", "wrote": "write",
@@ -99,7 +105,7 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|or else|in (?:all )?other ca
 _INLINE_ELSE = re.compile(r"[,;]?\s*\b(?:otherwise|or else|else|in all other cases|in any other case)\b,?\s*",
                           re.I)
 _CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\s+(?=\w+\s)|;|,\s*after\s+which\b|"
-                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*which\s+(?=\w+s\b)|"
+                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*wh(?:ich|o)\s+(?=\w+s\b)|"
                            r",\s*(?:and\s+)?finally\b|:\s+)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
 _HEADER = re.compile(r"^(?:category|title|name|description|process|scenario)\s*:", re.I)
@@ -166,6 +172,9 @@ def _participle(word: str) -> bool:
     return (w in _IRREGULAR and not w.endswith("s")) or (w.endswith("ed") and len(w) > 4) or _lemma(w) in _VERBS
 
 
+_PREPOSITIONS = frozenset("upon like unlike inside outside across between among under over behind near above below "
+                          "beyond along around throughout despite except regarding concerning towards toward beside "
+                          "besides beneath amid past via per given".split())
 _MODAL_VERBS = frozenset("must will would can could should may might shall".split())
 
 
@@ -210,6 +219,67 @@ def _tail(words: list[str]) -> list[str]:
     return obj
 
 
+_PAREN = re.compile(r"\(([^()]{0,200})\)")
+_CUT_MARK = re.compile(r"[,;:\u2013\u2014]|\s-\s|\.\s")
+_POSSESSIVE = frozenset("their his her its our my your whose".split())
+_FILLER = frozenset("then also just simply really actually first now still already again further "
+                    "currently usually typically generally normally basically please".split())
+_BOUNDARY = frozenset("which who whom whose when whenever while because since unless until before after once so "
+                      "where although though but then otherwise else so that than".split())
+
+
+def _tokens(text: str) -> tuple[list[str], frozenset[int]]:
+    """The words of a clause ("applicant's" -> "applicant") and the indices of the words a comma, colon
+    or dash comes before (where what follows the verb's object stops). A parenthetical of up to three
+    words stays as words ("Place (insert) it"), a longer one is left out."""
+    text = _PAREN.sub(lambda m: " " + m.group(1) + " " if len(m.group(1).split()) <= 3 else " , ", text[:600])
+    words: list[str] = []
+    cuts: set[int] = set()
+    for piece_no, piece in enumerate(_CUT_MARK.split(text)):
+        if piece_no and words:
+            cuts.add(len(words))
+        for w in _WORD.findall(piece):
+            w = re.sub(r"['’]s?$", "", w)
+            if w and len(words) < 40:
+                words.append(w)
+    return words, frozenset(cuts)
+
+
+def _more(words: list[str], start: int, cuts: frozenset[int], whether: bool = False) -> list[str]:
+    """What follows a verb's object, as label words: prepositional phrases, a to-infinitive, an
+    adverb ("to the sales manager for approval" -> ['to', 'sales', 'manager', 'for', 'approval']), up
+    to a comma or a word that starts another clause ("which", "if", "before", a form of "be"); articles,
+    possessives and filler ("then", "also") left out. `whether`: a complement clause ("whether the
+    invoice is approved or not"), where "is" stays and "or not" goes."""
+    out: list[str] = []
+    for k in range(start, min(len(words), start + 24)):
+        w = words[k]
+        low = w.lower()
+        if k in cuts and (k > start or not whether):
+            break
+        nxt = words[k + 1].lower() if k + 1 < len(words) else ""
+        if low in _BOUNDARY or (low == "if" and not (whether and k == start)):
+            break
+        if (low in _BE or low in _MODAL_VERBS or low in ("has", "have", "had")) and not whether:
+            break
+        if low in ("and", "or") and (not nxt or nxt == "not" or nxt in _PRONOUN or
+                                     (_lemma(nxt) in _VERBS and nxt not in _DETERMINER)):
+            break
+        if low in _DETERMINER or low in _POSSESSIVE or low in _FILLER or \
+                low in ("it", "them", "him", "me", "us", "you", "one"):
+            continue
+        out.append(w)
+    return out
+
+
+def _after(rest: list[str], obj: list[str]) -> int:
+    """Where in `rest` (the words after the verb) the object `obj` read from them ends."""
+    if not obj:
+        return 0
+    last = obj[-1].lower()
+    return next((k + 1 for k, w in enumerate(rest[:16]) if w.lower() == last), len(rest))
+
+
 def activity(clause: str) -> str | None:
     """'The clerk checks the invoice for errors' -> 'Check invoice'; None for a clause with no
     content words. Without a verb it reads the clause as a noun phrase ("an informational meeting")."""
@@ -224,8 +294,7 @@ def activity(clause: str) -> str | None:
         text = text[start.end():]
     if _END.search(text) and len(text.split()) <= 8:
         return "End"
-    words = [re.sub(r"['’]s?$", "", w) for w in _WORD.findall(text)[:40]]  # "applicant's" -> "applicant"
-    words = [w for w in words if w]
+    words, cuts = _tokens(text)
     if not words:
         return None
     lowered = [w.lower() for w in words]
@@ -248,10 +317,12 @@ def activity(clause: str) -> str | None:
                 verb = _lemma(words[j])
                 rest = words[j + 1:]
                 back = ["back"] if rest and rest[0].lower() == "back" else []
-                obj = subject or (_tail(rest[1:]) if back else [])
-                if not subject and rest and rest[0].lower() in ("to", "into") and not back:
-                    obj = ["to"] + _noun_phrase(rest[1:], 3)
-                return _compose(verb, obj + back if subject else obj)
+                how = [a for a in words[i + 1:j] if a.lower().endswith("ly") and a.lower() not in _FILLER]
+                if subject:  # "the invoice is filed numerically by the clerk" -> "File invoice numerically by clerk"
+                    return _compose(verb, subject + how + back, _more(words, j + 1 + len(back), cuts))
+                if back:
+                    return _compose(verb, _tail(rest[1:]) + back)
+                return _compose(verb, how, _more(words, j + 1, cuts))  # "approved by a supervisor"
             break
     if not start:
         verb_at = _find_verb(words, lowered, known=True)
@@ -269,12 +340,20 @@ def activity(clause: str) -> str | None:
                 if k < len(rest) and (rest[k].lower().endswith("ing") or k == 1 and rest[0].lower() == "to") \
                         and _lemma(rest[k]) in _VERBS:
                     verb, rest = _lemma(rest[k]), rest[k + 1:]
+            at = len(words) - len(rest)
+            if rest and rest[0].lower() in ("whether", "if") and len(rest) > 2:
+                # "decides whether the invoice is approved or not" -> "Decide whether invoice is approved"
+                obj, more = [], [rest[0].lower(), *_more(words, at + 1, cuts, whether=True)]
+                while more and more[-1].lower() in ("or", "not", "no"):
+                    more.pop()
+            else:
+                obj = _tail(rest)
+                more = _more(words, at + _after(rest, obj), cuts)
             thing = _thing_subject(words[:i])
             if thing and words[i].lower() == lowered[i] and lowered[i] != verb:
                 # a component acting ("the replay buffer stores the transition"): its name stays
-                return " ".join([thing[0][:1].upper() + thing[0][1:]] + thing[1:] + [lowered[i]] +
-                                _tail(rest)[:MAX_LABEL_WORDS - 1 - len(thing)])
-            return _compose(verb, _tail(rest))
+                return _compose(thing[0], [*thing[1:], lowered[i], *obj], more)
+            return _compose(verb, obj, more)
     if not start:
         return None  # a clause without a verb ("it can happen", "the bank") is no activity
     phrase = _noun_phrase(words, MAX_LABEL_WORDS)
@@ -288,10 +367,15 @@ applicant applicants candidate candidates student students teacher doctor nurse 
 company companies organization organisation firm bank shop store seller buyer vendor vendors supplier suppliers
 recruiter reviewer approver owner owners member members person someone everyone worker workers operator
 engineer engineers developer developers analyst analysts designer designers tester testers lawyer accountant
-editor editors author authors writer writers
+editor editors author authors writer writers porter porters guard guards nurse nurses trainee trainees assignee
+courier couriers inspector inspectors auditor auditors agent agents guest guests visitor visitors tenant tenants
+landlord buyer buyers requester requestor requesters approver approvers insurer
 assistant director head board committee unit division group hr finance sales marketing management system
 application app platform process he she they we you i it who one insurant claimant publisher banker
 """.split())
+
+
+_PERSON = re.compile(r"(?i)(?<!l)ists?$|(?:c|r|t)ians?$")  # "the archivist", "the technician" ("checklist": no)
 
 
 def _thing_subject(words: list[str]) -> list[str]:
@@ -299,7 +383,7 @@ def _thing_subject(words: list[str]) -> list[str]:
     "the replay buffer"; [] for "the clerk", "the marketing team", a pronoun, or a long phrase."""
     content = [w for w in words if w.lower() not in _DETERMINER and not _ADVERB.match(w)
                and w.lower() not in _MODAL]
-    if not 1 <= len(content) <= 2 or any(w.lower() in _STOP or w.lower() in _ROLES for w in content):
+    if not 1 <= len(content) <= 2 or any(w.lower() in _STOP or w.lower() in _ROLES or _PERSON.search(w) for w in content):
         return []
     if any(not re.fullmatch(r"[A-Za-z][\w-]*", w) for w in content):
         return []
@@ -327,6 +411,11 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
             continue  # "RL training loop": a gerund names a thing
         if i == 0 and w.islower() and len(w) > 3 and w.endswith("s") and not w.endswith("ss") and nxt in _DETERMINER:
             return i  # "... either acknowledges the alarm or ...": a fragment opening with its verb
+        if w.isalpha() and len(w) > 2 and nxt in _DETERMINER | _POSSESSIVE and lowered[i] not in _NOT_VERBS and \
+                lowered[i] not in _PREPOSITIONS and not _ADVERB.match(w) and not lowered[i].endswith("ing") and \
+                (i == 0 and not lowered[i].endswith("s") or
+                 i > 0 and prev not in _STOP and re.search(r"[^su]s$", lowered[i]) and lowered[i] not in _BE):
+            return i  # "Eject the card" (an imperative), "the department files the copy": a verb before its object
         base = _lemma(w)
         if base not in _VERBS and base.startswith("re") and _lemma(base[2:]) in _VERBS:
             base = _lemma(base[2:])  # "reorder", "resubmit"
@@ -346,8 +435,19 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
     return None
 
 
-def _compose(verb: str, obj: list[str]) -> str:
-    return " ".join([verb[:1].upper() + verb[1:]] + obj[: MAX_LABEL_WORDS - 1])
+def _compose(verb: str, obj: list[str], more: list[str] = ()) -> str:
+    """The label: the verb, its object, then `more` (what follows the object), as many words as fit
+    in LABEL_CHARS, without a stop word at the end ("Check balance before" -> "Check balance")."""
+    label = verb[:1].upper() + verb[1:]
+    kept: list[str] = []
+    for w in [*obj, *more]:
+        if len(label) + 1 + len(w) > LABEL_CHARS:
+            break
+        label += " " + w
+        kept.append(w)
+    while kept and kept[-1].lower() in _STOP | _DETERMINER | {"of", "not", "no"}:
+        kept.pop()
+    return " ".join([verb[:1].upper() + verb[1:], *kept])
 
 
 def _own_clause(piece: str) -> bool:

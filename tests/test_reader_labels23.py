@@ -1,0 +1,63 @@
+"""Process steps read from sentences keep the step's words in their labels (issue 21, release 4):
+the verb, its object and what follows (to whom, by whom, how) up to the label limit, filler left out.
+Every text here is made up for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagram.grammar import LABEL_MAX_CHARS
+from diagram.reader import read_request
+from diagram.reader_clauses import activity, read_clauses
+
+
+@pytest.mark.parametrize("clause, label", [
+    # what follows the object: destination, purpose, agent, manner
+    ("the form must be sent to the office for approval", "Send form to office for approval"),
+    ("the ticket is then closed by the duty engineer", "Close ticket by duty engineer"),
+    ("the receipt is filed chronologically", "File receipt chronologically"),
+    ("the clerk stamps the card with the return date", "Stamp card with return date"),
+    # an imperative with a verb outside the verb list, before its object
+    ("Unplug the kettle", "Unplug kettle"),
+    ("Prompt the visitor to scan their badge", "Prompt visitor to scan badge"),
+    # a verb in the third person outside the verb list, before its object (a subject that is no
+    # known role stays: "the replay buffer stores ...")
+    ("the kiosk stamps the permit", "Kiosk stamps permit"),
+    # a complement clause stays: "whether ..." (without "or not")
+    ("the board decides whether the grant is funded or not", "Decide whether grant is funded"),
+    # a passive without its subject keeps its agent
+    ("approved by a shift lead", "Approve by shift lead"),
+])
+def test_a_label_keeps_what_follows_the_verb(clause, label):
+    assert activity(clause) == label
+
+
+def test_a_label_stops_at_a_comma_or_a_new_clause():
+    assert activity("the nurse weighs the baby, which takes a minute") == "Weigh baby"
+    assert activity("the manager tastes the soup before serving it") == "Taste soup"
+    assert activity("the porter carries the bags to the room if the guest asks") == "Carry bags to room"
+
+
+def test_labels_fit_the_answer_grammar_and_end_in_a_content_word():
+    text = ("The receptionist scans every page of the handwritten municipal registers from the nineteenth century "
+            "for the digital collection of the regional history museum.")
+    label = activity(text)
+    assert label is not None and len(label) <= LABEL_MAX_CHARS
+    assert label.startswith("Scan page of handwritten municipal")
+    assert label.split()[-1].lower() not in {"of", "for", "the", "to", "from", "by"}
+
+
+def test_a_relative_clause_with_who_is_a_step_of_its_own():
+    plan = read_clauses("The refund is issued by the cashier, who prints a slip. The customer signs the slip.")
+    assert plan is not None
+    assert plan.labels == ("Issue refund by cashier", "Print slip", "Sign slip")
+
+
+def test_a_made_up_process_keeps_every_step_word():
+    text = ("The porter receives the parcel at the gate. The parcel is logged in the visitor book by the porter. "
+            "If the parcel is damaged, it is returned to the courier. Otherwise the porter delivers the parcel "
+            "to the resident.")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.labels == ("Receive parcel at gate", "Log parcel in visitor book by porter", "Parcel is damaged?",
+                           "Return to courier", "Deliver parcel to resident")
