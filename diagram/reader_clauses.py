@@ -25,6 +25,7 @@ Pure functions; every pattern is bounded and runs over one sentence at a time: l
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
@@ -82,7 +83,7 @@ _BE = frozenset("is are was were be been being get gets got become becomes".spli
 _ADVERB = re.compile(r"^(?:\w+ly|then|also|first|now|again|still|finally|subsequently|afterwards|just|not|"
                      r"all|both|either|further|later|manually)$", re.I)
 _DETERMINER = frozenset("the a an all any every its their his her our my your this these those some each both "
-                        "such another other new respective relevant necessary".split())
+                        "such another other respective relevant necessary".split())
 _PRONOUN = frozenset("it they them this that these those he she him her we us you i me one".split())
 _STOP = frozenset("to from for with by in on at into about via until within after before if when once because "
                   "so which that who whom while as using through and or but than whether then where per "
@@ -104,7 +105,7 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|or else|in (?:all )?other ca
                         r"if this is not the case|if that is not the case|if it is not)\b,?\s*", re.I)
 _INLINE_ELSE = re.compile(r"[,;]?\s*\b(?:otherwise|or else|else|in all other cases|in any other case)\b,?\s*",
                           re.I)
-_CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|\bthen\s+(?=\w+\s)|;|,\s*after\s+which\b|"
+_CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bwas )(?<!\bwere )\bthen\s+(?=\w+\s)|;|,\s*after\s+which\b|"
                            r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*wh(?:ich|o)\s+(?=\w+s\b)|"
                            r",\s*(?:and\s+)?finally\b|:\s+)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
@@ -228,10 +229,43 @@ _BOUNDARY = frozenset("which who whom whose when whenever while because since un
                       "where although though but then otherwise else so that than".split())
 
 
+def _shortest(label: Callable[[list[str]], str], subject: list[str], more: list[str]) -> str:
+    """The label with the whole subject ("remaining copies of the invoice") when what follows the verb
+    fits too, else without its "of" part ("remaining copies", "copies") when that leaves room for it: the
+    words after the verb (to whom, by whom) say more about the step than the subject's modifiers."""
+    head = subject[: next((k for k, w in enumerate(subject) if w.lower() == "of"), len(subject))]
+    noun = [w for w in head if w.isalpha()][-1:] if head != subject else []
+    best, best_kept = "", -1
+    for subj in (subject, head, noun):
+        if not subj:
+            continue
+        text = label(subj)
+        kept = len(text.split()) - len(subj)
+        if kept > best_kept:
+            best, best_kept = text, kept
+        if not more or text.endswith(more[-1]):
+            return text
+    return best
+
+
+def _same_stem(written: str, base: str) -> bool:
+    """Whether a verb as written and its base form share their stem once a regular ending is cut
+    ("filed" ~ "file"; "sent" !~ "send", "stopped" !~ "stop")."""
+    def cut(word: str) -> str:
+        word = word.lower()
+        for suffix, tail in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+            if word.endswith(suffix) and not word.endswith("ss") and len(word) - len(suffix) + len(tail) >= 3:
+                word = word[: len(word) - len(suffix)] + tail
+                break
+        return word[:-1] if word.endswith("e") and len(word) > 3 else word
+    return cut(written) == cut(base)
+
+
 def _tokens(text: str) -> tuple[list[str], frozenset[int]]:
     """The words of a clause ("applicant's" -> "applicant") and the indices of the words a comma, colon
     or dash comes before (where what follows the verb's object stops). A parenthetical of up to three
     words stays as words ("Place (insert) it"), a longer one is left out."""
+    text = re.sub(r"(?<=\w)\((?:s|es|ies)\)", "", text[:600])  # "employee(s)"
     text = _PAREN.sub(lambda m: " " + m.group(1) + " " if len(m.group(1).split()) <= 3 else " , ", text[:600])
     words: list[str] = []
     cuts: set[int] = set()
@@ -301,6 +335,11 @@ def activity(clause: str) -> str | None:
     if re.match(r"^there\s+(?:is|are|was|were|will be|can be|may be)\b", text, re.I):
         return None
     active = _find_verb(words, lowered, known=True)
+    if active is not None and active + 1 < len(words) and lowered[active + 1] not in _DETERMINER | _POSSESSIVE | _PRONOUN:
+        be = next((k for k in range(active + 1, min(len(words) - 1, active + 8)) if lowered[k] in _BE), None)
+        if be is not None and all(x not in _STOP or x == "of" for x in lowered[active + 1:be]) and \
+                _participle(words[be + 1]):
+            active = None  # "Copy #3 of the invoice is filed ...": a passive whose subject starts like a verb
     # passive: "<subject> is/are (then) <participle> ..."
     for i, w in enumerate(lowered[:14]):
         if active is not None and active < i:
@@ -310,19 +349,37 @@ def activity(clause: str) -> str | None:
             while j < len(words) and _ADVERB.match(words[j]):
                 j += 1
             if j < len(words) and lowered[j] != "being" and _participle(words[j]) and lowered[j] not in _NOT_VERBS:
-                subject = _noun_phrase(words[:i], 3)
+                subject = _noun_phrase(words[:i], 5)
                 subject = [s for s in subject if s.lower() not in _PRONOUN and s.lower() not in _MODAL]
+                while subject and subject[-1].lower() == "of":
+                    subject.pop()
                 if subject and subject[0] == words[0] and subject[0].istitle() and len(subject[0]) > 1:
                     subject[0] = subject[0].lower()  # "Submissions that fail are sent back": as a word
                 verb = _lemma(words[j])
+                written = [lowered[j]]
+                while j + 2 < len(words) and lowered[j + 1] in ("and", "or") and _participle(words[j + 2]) and \
+                        lowered[j + 2] not in _NOT_VERBS and (j + 2) not in cuts:
+                    # "reviewed and approved by ...": one step, both verbs
+                    verb, written = f"{verb} {lowered[j + 1]} {_lemma(words[j + 2])}", [*written, lowered[j + 1],
+                                                                                         lowered[j + 2]]
+                    j += 2
                 rest = words[j + 1:]
                 back = ["back"] if rest and rest[0].lower() == "back" else []
                 how = [a for a in words[i + 1:j] if a.lower().endswith("ly") and a.lower() not in _FILLER]
+                more = _more(words, j + 1 + len(back), cuts)
+                as_written = not all(_same_stem(a, b) for a, b in zip(written[::2], verb.split()[::2]))
+                if subject and as_written:
+                    # "the invoice is sent to ...", "the process is stopped": the participle as written
+                    # ("Invoice sent to ...", "Process stopped"), its base form would lose the word
+                    return _shortest(lambda subj: _compose(subj[0], subj[1:] + how + written + back, more), subject,
+                                     more)
                 if subject:  # "the invoice is filed numerically by the clerk" -> "File invoice numerically by clerk"
-                    return _compose(verb, subject + how + back, _more(words, j + 1 + len(back), cuts))
+                    return _shortest(lambda subj: _compose(verb, subj + how + back, more), subject, more)
                 if back:
                     return _compose(verb, _tail(rest[1:]) + back)
-                return _compose(verb, how, _more(words, j + 1, cuts))  # "approved by a supervisor"
+                if as_written and more:  # "sent to the buyer": "Sent to buyer" keeps the word
+                    return _compose(written[0], written[1:] + how, more)
+                return _compose(verb, how, more)  # "approved by a supervisor"
             break
     if not start:
         verb_at = _find_verb(words, lowered, known=True)
@@ -340,6 +397,9 @@ def activity(clause: str) -> str | None:
                 if k < len(rest) and (rest[k].lower().endswith("ing") or k == 1 and rest[0].lower() == "to") \
                         and _lemma(rest[k]) in _VERBS:
                     verb, rest = _lemma(rest[k]), rest[k + 1:]
+            if len(rest) > 1 and rest[0].lower() in ("and", "or") and rest[1].islower() and \
+                    _lemma(rest[1]) in _VERBS and rest[1].lower() not in _DETERMINER:
+                verb, rest = f"{verb} {rest[0].lower()} {_lemma(rest[1])}", rest[2:]  # "review and approve the request"
             at = len(words) - len(rest)
             if rest and rest[0].lower() in ("whether", "if") and len(rest) > 2:
                 # "decides whether the invoice is approved or not" -> "Decide whether invoice is approved"
@@ -473,8 +533,11 @@ def _clauses(sentence: str) -> list[str]:
             word, piece = pieces[k], pieces[k + 1]
             if (_is_verb(word, after_subject=False) and _lemma(word) in _VERBS and word.lower() not in _DETERMINER) \
                     or _own_clause(piece):
-                out.append(current)
-                current = piece
+                if _ends_with_verb(current):
+                    current = f"{current} {_JOIN} {piece}"  # "must be reviewed and approved by X": maybe one step
+                else:
+                    out.append(current)
+                    current = piece
             else:
                 current = f"{current} and {piece}"
             k += 2
@@ -498,6 +561,15 @@ def _clauses(sentence: str) -> list[str]:
     return [c.strip() for c in final if c.strip()]
 
 
+def _ends_with_verb(clause: str) -> bool:
+    """Whether a clause ends with its verb, no object after it ("changes must be reviewed", "the
+    superiors review"): the verb after "and" shares what follows ("... and approved by X")."""
+    words = _WORD.findall(clause)[-12:]
+    if len(words) < 2 or not words[-1].islower():
+        return False
+    return _find_verb(words, [w.lower() for w in words], known=True) == len(words) - 1
+
+
 def _third_person(word: str, piece: str) -> bool:
     """A verb in the third person after a comma, before its object: "..., assesses the extent of the
     damage, and confirms ..." (a series of one subject's actions)."""
@@ -507,6 +579,32 @@ def _third_person(word: str, piece: str) -> bool:
 
 
 _ASK = re.compile(r"^(?:Draw|Sketch|Diagram|Visuali[sz]e|Illustrate|Depict|Plot|Render|Show|Model|Make)\b")
+
+
+_JOIN = "\u2060and\u2060"  # "and" between a verb without object and the next verb (`_clauses`)
+
+
+def _stems(label: str) -> set[str]:
+    return {_lemma(w)[:4] for w in _WORD.findall(label.lower()) if w not in _STOP}
+
+
+def _clause_labels(text: str) -> list[tuple[str | None, str]]:
+    """(label, clause) of each clause; two verbs sharing what follows ("the report is completed and
+    sent to the buyer") make one label when it keeps every word of the two, else one each."""
+    out: list[tuple[str | None, str]] = []
+    for clause in _clauses(text):
+        if _JOIN in clause:
+            first, second = clause.split(_JOIN, 1)
+            merged = activity(f"{first} and {second}")
+            parts = [(activity(first), first), (activity(second), second)]
+            if merged and all(label for label, _ in parts) and \
+                    set().union(*(_stems(label) for label, _ in parts)) <= _stems(merged):
+                out.append((merged, clause))
+            else:
+                out.extend(parts)
+        else:
+            out.append((activity(clause), clause))
+    return out
 
 
 def _acts(text: str) -> list[str]:
@@ -519,8 +617,7 @@ def _acts(text: str) -> list[str]:
     lead = _LEAD.match(text.strip())
     if lead and len(lead.group().split()) <= 8:
         text = text.strip()[lead.end():]  # "When a request arrives, the clerk ...": the clerk's act
-    for clause in _clauses(text):
-        label = activity(clause)
+    for label, clause in _clause_labels(text):
         if label and re.match(r"^(?:Repeat|Loop|Iterate|Redo)\b", label):
             continue  # "This is repeated until ...": the loop, no step
         if label and _ASK.match(label) and re.search(r"\b(?:you|me|us|please|diagram|chart|flow|process|"
@@ -554,7 +651,7 @@ def _sentences(text: str) -> list[str]:
     lines = [ln for ln in lines if ln and not _HEADER.match(ln)]
     # wrapped lines join into one text unless a line ends a sentence or is a bullet
     joined = " ".join(_ITEM.sub("", ln) + ("." if _ITEM.match(ln) and not ln.endswith(".") else "") for ln in lines)
-    return [s.strip() for s in re.split(r"(?<=[.!?;])\s+(?=\S)", joined) if s.strip()]
+    return [s.strip() for s in re.split(r"(?<=[.!?;])[\"”’']?\s+(?=\S)", joined) if s.strip()]
 
 
 def _stem(word: str) -> str:

@@ -13,7 +13,7 @@ from diagram.reader_clauses import activity, read_clauses
 
 @pytest.mark.parametrize("clause, label", [
     # what follows the object: destination, purpose, agent, manner
-    ("the form must be sent to the office for approval", "Send form to office for approval"),
+    ("the form must be mailed to the office for approval", "Mail form to office for approval"),
     ("the ticket is then closed by the duty engineer", "Close ticket by duty engineer"),
     ("the receipt is filed chronologically", "File receipt chronologically"),
     ("the clerk stamps the card with the return date", "Stamp card with return date"),
@@ -47,6 +47,29 @@ def test_labels_fit_the_answer_grammar_and_end_in_a_content_word():
     assert label.split()[-1].lower() not in {"of", "for", "the", "to", "from", "by"}
 
 
+@pytest.mark.parametrize("clause, label", [
+    # a passive whose participle is no regular form of its verb keeps it as written: the step's word stays
+    ("the process is stopped", "Process stopped"),
+    ("the signed copy is sent to the warehouse", "Signed copy sent to warehouse"),
+    ("then the voucher is given to the guest", "Voucher given to guest"),
+    ("it must be sent to the warehouse by courier", "Sent to warehouse by courier"),
+    # a regular one reads as an action: verb first
+    ("the signed copy is mailed to the warehouse", "Mail signed copy to warehouse"),
+    # a long subject loses its "of" part before what follows the verb does
+    ("the remaining pages of the handbook are sent to the print shop", "Remaining pages sent to print shop"),
+])
+def test_a_passive_keeps_its_words(clause, label):
+    assert activity(clause) == label
+
+
+def test_two_verbs_sharing_what_follows_are_one_step_when_it_fits():
+    plan = read_clauses("The draft is reviewed and approved by the editor. The author revises the draft.")
+    assert plan is not None and plan.labels[0] == "Review and approve draft by editor"
+    plan = read_clauses("The editor reads the draft. The draft is then corrected and passed to the author "
+                        "together with a list of the open questions of the review board.")
+    assert plan is not None and plan.labels[1:] == ("Correct draft", "Pass to author together with list")
+
+
 def test_a_relative_clause_with_who_is_a_step_of_its_own():
     plan = read_clauses("The refund is issued by the cashier, who prints a slip. The customer signs the slip.")
     assert plan is not None
@@ -59,5 +82,5 @@ def test_a_made_up_process_keeps_every_step_word():
             "to the resident.")
     plan = read_request(text)
     assert plan is not None
-    assert plan.labels == ("Receive parcel at gate", "Log parcel in visitor book by porter", "Parcel is damaged?",
+    assert plan.labels == ("Receive parcel at gate", "Parcel logged in visitor book by porter", "Parcel is damaged?",
                            "Return to courier", "Deliver parcel to resident")

@@ -30,7 +30,7 @@ def _round_trips(plan) -> None:
     ("they send it to the warehouse", "Send to warehouse"),
     ("the replay buffer stores the transition", "Replay buffer stores transition"),
     ("the team starts by creating a storyboard", "Create storyboard"),
-    ("the patient is sent to the ICU", "Send patient to ICU"),
+    ("the patient is sent to the ICU", "Patient sent to ICU"),
     ("the process ends here", "End"),
 ])
 def test_a_clause_reads_as_verb_and_object(clause, label):
