@@ -376,7 +376,7 @@ def activity(clause: str) -> str | None:
                 if subject:  # "the invoice is filed numerically by the clerk" -> "File invoice numerically by clerk"
                     return _shortest(lambda subj: _compose(verb, subj + how + back, more), subject, more)
                 if back:
-                    return _compose(verb, _tail(rest[1:]) + back)
+                    return _compose(written[0] if as_written else verb, back + _tail(rest[1:]))  # "Sent back to X"
                 if as_written and more:  # "sent to the buyer": "Sent to buyer" keeps the word
                     return _compose(written[0], written[1:] + how, more)
                 return _compose(verb, how, more)  # "approved by a supervisor"
@@ -476,6 +476,9 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
                 (i == 0 and not lowered[i].endswith("s") or
                  i > 0 and prev not in _STOP and re.search(r"[^su]s$", lowered[i]) and lowered[i] not in _BE):
             return i  # "Eject the card" (an imperative), "the department files the copy": a verb before its object
+        if prev in _MODAL_VERBS and w.isalpha() and w.islower() and lowered[i] not in _NOT_VERBS | _BE and \
+                not _ADVERB.match(w) and lowered[i] not in ("have", "has", "not", "be", "also"):
+            return i  # "they can view the requests": the word after a modal is the verb
         base = _lemma(w)
         if base not in _VERBS and base.startswith("re") and _lemma(base[2:]) in _VERBS:
             base = _lemma(base[2:])  # "reorder", "resubmit"
@@ -607,6 +610,31 @@ def _clause_labels(text: str) -> list[tuple[str | None, str]]:
     return out
 
 
+_EVENT = re.compile(r"^(?:when|whenever|once|as soon as|after)\s+(?P<clause>[^,]{3,120}?)\s*,\s*$", re.I)
+
+
+def _event(lead: str) -> str | None:
+    """The step an opening time clause names, when it is a clause of its own with a subject, as written
+    ("When a claim is received, ..." -> "Claim received"; "When the customer returns a product" ->
+    "Customer returns product"); None for "After registration", "Once verified", "When done"."""
+    match = _EVENT.match(lead.strip())
+    if not match:
+        return None
+    clause = match.group("clause")
+    words, _ = _tokens(clause)
+    lowered = [w.lower() for w in words]
+    verb = _find_verb(words, lowered, known=True)
+    be = next((k for k, w in enumerate(lowered) if w in _BE or w in ("has", "have")), None)
+    at = verb if verb is not None else be
+    if at is None or at < 1 or not any(w not in _DETERMINER | _PRONOUN | _STOP for w in lowered[:at]):
+        return None
+    kept = [w for k, w in enumerate(words) if lowered[k] not in _DETERMINER | _POSSESSIVE | _BE | _MODAL_VERBS | _FILLER
+            and lowered[k] not in ("has", "have", "had", "been", "first")]
+    kept[0] = kept[0] if kept[0].isupper() else kept[0][:1].upper() + kept[0][1:]
+    label = _compose(kept[0], kept[1:])
+    return label if len(label.split()) >= 2 else None
+
+
 def _acts(text: str) -> list[str]:
     labels = []
     body = text.strip().rstrip(".").split(": ")[-1]
@@ -617,6 +645,9 @@ def _acts(text: str) -> list[str]:
     lead = _LEAD.match(text.strip())
     if lead and len(lead.group().split()) <= 8:
         text = text.strip()[lead.end():]  # "When a request arrives, the clerk ...": the clerk's act
+        event = _event(lead.group())
+        if event:
+            labels.append(step_label(event))  # "... a claim is received": the event is a step before it
     for label, clause in _clause_labels(text):
         if label and re.match(r"^(?:Repeat|Loop|Iterate|Redo)\b", label):
             continue  # "This is repeated until ...": the loop, no step

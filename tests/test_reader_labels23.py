@@ -84,3 +84,21 @@ def test_a_made_up_process_keeps_every_step_word():
     assert plan is not None
     assert plan.labels == ("Receive parcel at gate", "Parcel logged in visitor book by porter", "Parcel is damaged?",
                            "Return to courier", "Deliver parcel to resident")
+
+
+@pytest.mark.parametrize("text, labels", [
+    # an opening time clause with its own subject is the event before the act, in its own words
+    ("When a parcel is received, it is weighed by the porter.", ["Parcel received", "Weigh by porter"]),
+    ("Once the tenant signs the lease, the agent hands over the keys.", ["Tenant signs lease", "Hand over keys"]),
+    # no subject or no verb: no event
+    ("After inspection, the parcel is weighed by the porter.", ["Weigh parcel by porter"]),
+    ("Once approved, the parcel is weighed by the porter.", ["Weigh parcel by porter"]),
+])
+def test_an_opening_event_is_a_step(text, labels):
+    from diagram.reader_clauses import _acts
+    assert _acts(text) == labels
+
+
+def test_the_word_after_a_modal_is_the_verb():
+    assert activity("the tenants can browse open requests") == "Browse open requests"
+    assert activity("it is sent back to the regional depot") == "Sent back to regional depot"
