@@ -25,7 +25,7 @@ Pure functions; every pattern is bounded and runs over one sentence at a time: l
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
@@ -106,8 +106,8 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|or else|in (?:all )?other ca
 _INLINE_ELSE = re.compile(r"[,;]?\s*\b(?:otherwise|or else|else|in all other cases|in any other case)\b,?\s*",
                           re.I)
 _CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bwas )(?<!\bwere )\bthen\s+(?=\w+\s)|;|,\s*after\s+which\b|"
-                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*wh(?:ich|o)\s+(?=\w+s\b)|"
-                           r",\s*(?:and\s+)?finally\b|:\s+)\s*", re.I)
+                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*wh(?:ich|o)\s+(?=\w+s\b)|,?\s+while\s+(?=(?:the|a|an|all|any|other|some|they|he|she|we|you|it)\s)|"
+                           r",\s*(?:and\s+)?finally\b|,\s*(?:and\s+|or\s+)?(?=\((?:[ivx]{1,4}|[a-h])\)\s)|:\s+)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
 _HEADER = re.compile(r"^(?:category|title|name|description|process|scenario)\s*:", re.I)
 _LOOP = re.compile(r"\b(?:again|repeat\w*|go(?:es|ing)? back|back to|sends? (?:\w+ ){0,3}back|sent back|returns? to|"
@@ -261,6 +261,28 @@ def _same_stem(written: str, base: str) -> bool:
     return cut(written) == cut(base)
 
 
+_ACTION_NOUN = re.compile(r"(?i)(?:tion|sion|ment|sal|val|ance|ence|ing|ure|ysis|check|review|test|audit|"
+                          r"inspection|approval|request|order|payment)s?$")
+
+
+def _nominal(words: list[str], cuts: frozenset[int]) -> str | None:
+    """A step named as an action noun after an article ("a credit history check", "the appraisal of the
+    property"): the noun phrase with its "of" part; None for any other clause without a verb."""
+    if len(words) < 2 or words[0].lower() not in ("a", "an", "the"):
+        return None
+    head: list[str] = []
+    k = 1
+    while k < len(words) and k not in cuts and words[k].lower() not in _STOP | _BE | _MODAL | _DETERMINER | {"of"} \
+            and len(head) < 4:
+        head.append(words[k])
+        k += 1
+    if not head or not _ACTION_NOUN.search(head[-1]) or not all(w.isalpha() for w in head):
+        return None
+    if k + 1 < len(words) and words[k].lower() == "of" and k + 1 not in cuts:
+        head += ["of", *_noun_phrase(words[k + 1:], 3)]
+    return _compose(head[0], head[1:])
+
+
 def _tokens(text: str) -> tuple[list[str], frozenset[int]]:
     """The words of a clause ("applicant's" -> "applicant") and the indices of the words a comma, colon
     or dash comes before (where what follows the verb's object stops). A parenthetical of up to three
@@ -314,7 +336,7 @@ def _after(rest: list[str], obj: list[str]) -> int:
     return next((k + 1 for k, w in enumerate(rest[:16]) if w.lower() == last), len(rest))
 
 
-def activity(clause: str) -> str | None:
+def activity(clause: str, it: Sequence[str] = ()) -> str | None:
     """'The clerk checks the invoice for errors' -> 'Check invoice'; None for a clause with no
     content words. Without a verb it reads the clause as a noun phrase ("an informational meeting")."""
     text = clause.strip().strip(".,;:!?\"'()")
@@ -328,6 +350,7 @@ def activity(clause: str) -> str | None:
         text = text[start.end():]
     if _END.search(text) and len(text.split()) <= 8:
         return "End"
+    text = re.sub(r"^\(?(?:[ivx]{1,4}|[a-h]|\d{1,2})\)\s*", "", text)  # "(ii) the appraisal ...", "b) ..."
     words, cuts = _tokens(text)
     if not words:
         return None
@@ -335,11 +358,21 @@ def activity(clause: str) -> str | None:
     if re.match(r"^there\s+(?:is|are|was|were|will be|can be|may be)\b", text, re.I):
         return None
     active = _find_verb(words, lowered, known=True)
+    rel = next((k for k, w in enumerate(lowered[:active]) if w in ("which", "that", "who", "whom", "where")), None) \
+        if active is not None else None
+    if rel is not None and _nominal(words[:rel], cuts):  # "the appraisal of the property for which ... is asked"
+        return _nominal(words[:rel], cuts)
     if active is not None and active + 1 < len(words) and lowered[active + 1] not in _DETERMINER | _POSSESSIVE | _PRONOUN:
         be = next((k for k in range(active + 1, min(len(words) - 1, active + 8)) if lowered[k] in _BE), None)
-        if be is not None and all(x not in _STOP or x == "of" for x in lowered[active + 1:be]) and \
+        if be is None and lowered[active].endswith("ed") and active:
+            be = next((k for k in range(active + 1, min(len(words) - 1, active + 10)) if lowered[k] in _BE), None)
+            be = be if be is not None and not {"which", "that", "who", "and", "or"} & set(lowered[active:be]) else None
+        if be is not None and (lowered[active].endswith("ed") and active or
+                               all(x not in _STOP or x == "of" for x in lowered[active + 1:be])) and \
                 _participle(words[be + 1]):
-            active = None  # "Copy #3 of the invoice is filed ...": a passive whose subject starts like a verb
+            # "Copy #3 of the invoice is filed ...": a passive whose subject starts like a verb; "material
+            # delivered to the dock will be inspected": a participle in the subject
+            active = None
     # passive: "<subject> is/are (then) <participle> ..."
     for i, w in enumerate(lowered[:14]):
         if active is not None and active < i:
@@ -350,6 +383,9 @@ def activity(clause: str) -> str | None:
                 j += 1
             if j < len(words) and lowered[j] != "being" and _participle(words[j]) and lowered[j] not in _NOT_VERBS:
                 subject = _noun_phrase(words[:i], 5)
+                cut_at = len(subject) - 1 if len(subject) > 1 and subject[-1].islower() and \
+                    subject[-1].endswith("ed") and _participle(subject[-1]) else None
+                subject = subject[:cut_at]  # "material delivered (to the dock)": the noun
                 subject = [s for s in subject if s.lower() not in _PRONOUN and s.lower() not in _MODAL]
                 while subject and subject[-1].lower() == "of":
                     subject.pop()
@@ -406,6 +442,8 @@ def activity(clause: str) -> str | None:
                 obj, more = [], [rest[0].lower(), *_more(words, at + 1, cuts, whether=True)]
                 while more and more[-1].lower() in ("or", "not", "no"):
                     more.pop()
+            elif it and rest and rest[0].lower() in ("it", "them") and (len(rest) == 1 or rest[1].lower() in _STOP):
+                obj, more = list(it), _more(words, at + 1, cuts)  # "... and scans it": the object before
             else:
                 obj = _tail(rest)
                 more = _more(words, at + _after(rest, obj), cuts)
@@ -415,7 +453,7 @@ def activity(clause: str) -> str | None:
                 return _compose(thing[0], [*thing[1:], lowered[i], *obj], more)
             return _compose(verb, obj, more)
     if not start:
-        return None  # a clause without a verb ("it can happen", "the bank") is no activity
+        return _nominal(words, cuts)  # a clause without a verb ("it can happen", "the bank") is no activity
     phrase = _noun_phrase(words, MAX_LABEL_WORDS)
     return " ".join(phrase)[:1].upper() + " ".join(phrase)[1:] if phrase else None
 
@@ -476,6 +514,11 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
                 (i == 0 and not lowered[i].endswith("s") or
                  i > 0 and prev not in _STOP and re.search(r"[^su]s$", lowered[i]) and lowered[i] not in _BE):
             return i  # "Eject the card" (an imperative), "the department files the copy": a verb before its object
+        if i >= 2 and lowered[0] in _DETERMINER and not set(lowered[1:i]) & (_STOP | _BE | _MODAL) and \
+                lowered[i] == _lemma(w) and (i + 1 == len(words) or nxt in _STOP) and prev.isalpha() and \
+                not prev.endswith("s") and prev not in _PRONOUN | _MODAL | _STOP | _DETERMINER | _FILLER | {"to", "not"} \
+                and not _ADVERB.match(prev) and _lemma(prev) not in _VERBS:
+            continue  # "a credit history check, which ...": a noun after a noun, not a verb
         if prev in _MODAL_VERBS and w.isalpha() and w.islower() and lowered[i] not in _NOT_VERBS | _BE and \
                 not _ADVERB.match(w) and lowered[i] not in ("have", "has", "not", "be", "also"):
             return i  # "they can view the requests": the word after a modal is the verb
@@ -596,18 +639,34 @@ def _clause_labels(text: str) -> list[tuple[str | None, str]]:
     sent to the buyer") make one label when it keeps every word of the two, else one each."""
     out: list[tuple[str | None, str]] = []
     for clause in _clauses(text):
+        it = _object(out[-1][0]) if out else []
         if _JOIN in clause:
             first, second = clause.split(_JOIN, 1)
-            merged = activity(f"{first} and {second}")
-            parts = [(activity(first), first), (activity(second), second)]
+            merged = activity(f"{first} and {second}", it)
+            parts = [(activity(first, it), first), (activity(second, it), second)]
             if merged and all(label for label, _ in parts) and \
                     set().union(*(_stems(label) for label, _ in parts)) <= _stems(merged):
                 out.append((merged, clause))
             else:
                 out.extend(parts)
         else:
-            out.append((activity(clause), clause))
+            out.append((activity(clause, it), clause))
     return out
+
+
+def _object(label: str | None) -> list[str]:
+    """The object of a label that opens with its verb ("Collect requirements" -> ['requirements']), what
+    "it" or "them" in the next clause of the sentence stands for; [] for any other label."""
+    words = (label or "").split()
+    if len(words) < 2 or words[1].lower() in _STOP | {"and", "or"} or words[1].lower() in _IRREGULAR or \
+            words[1].endswith("ed") or (words[1].islower() and words[1].endswith("s") and _lemma(words[1]) in _VERBS):
+        return []  # "Invoice sent to X", "Buffer stores transition": no verb first
+    obj = []
+    for w in words[1:]:
+        if w.lower() in _STOP or w.lower() in ("and", "or", "of"):
+            break
+        obj.append(w)
+    return obj[:3]
 
 
 _EVENT = re.compile(r"^(?:when|whenever|once|as soon as|after)\s+(?P<clause>[^,]{3,120}?)\s*,\s*$", re.I)

@@ -102,3 +102,22 @@ def test_an_opening_event_is_a_step(text, labels):
 def test_the_word_after_a_modal_is_the_verb():
     assert activity("the tenants can browse open requests") == "Browse open requests"
     assert activity("it is sent back to the regional depot") == "Sent back to regional depot"
+
+
+def test_it_and_them_stand_for_the_object_before():
+    from diagram.reader_clauses import _acts
+    assert _acts("The clerk stamps the voucher and files it.") == ["Stamp voucher", "File voucher"]
+    assert _acts("You gather the receipts, and mail them to the office.") == ["Gather receipts", "Mail receipts to office"]
+    # a subject "it" is no object
+    assert _acts("The clerk stamps the voucher and it is mailed to the office.") == ["Stamp voucher", "Mail to office"]
+
+
+def test_an_action_noun_after_an_article_is_a_step():
+    from diagram.reader_clauses import _acts
+    assert _acts("The form is accepted after two checks: (i) a plausibility check, and (ii) the approval of "
+                 "the treasurer.") == ["Accept form", "Plausibility check", "Approval of treasurer"]
+    assert activity("the bank") is None
+
+
+def test_a_participle_in_the_subject_is_no_verb():
+    assert activity("goods delivered to the dock will be counted by the porter") == "Count goods by porter"

@@ -66,7 +66,7 @@ def test_three_branches_and_either_or():
 def test_a_request_to_draw_is_no_step_and_an_unreadable_text_is_none():
     plan = read_clauses("Could you draw our approval process? An employee submits an expense, the manager reviews "
                         "it.")
-    assert plan.labels == ("Submit expense", "Review")
+    assert plan.labels == ("Submit expense", "Review expense")
     assert read_clauses("Nice weather today.") is None
 
 
