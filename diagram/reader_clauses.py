@@ -184,14 +184,21 @@ def _noun_phrase(words: list[str], limit: int = 4) -> list[str]:
     out: list[str] = []
     for w in words:
         low = w.lower()
-        if low in _STOP or (out and (low in _BE or low in _MODAL_VERBS)):
+        if low in _STOP or (out and (low in _BE or low in _MODAL_VERBS or low in ("they", "he", "she", "we", "i"))):
             break
-        if low in _DETERMINER or _ADVERB.match(w) or (not out and low in ("him", "her", "them", "me", "us")):
+        if (low in _DETERMINER and low not in _OWNER) or _ADVERB.match(w) or \
+                (not out and low in ("him", "her", "them", "me", "us")):
             continue
         out.append(w)
-        if len(out) >= limit:
+        if len([o for o in out if o.lower() not in _OWNER]) >= limit:
             break
+    while out and out[-1].lower() in _OWNER:
+        out.pop()
     return out
+
+
+# possessives a label keeps ("Enter your PIN", "Sent back to our warehouse"): they are the text's words
+_OWNER = frozenset("your our their his my".split())
 
 
 def _tail(words: list[str]) -> list[str]:
@@ -321,8 +328,10 @@ def _more(words: list[str], start: int, cuts: frozenset[int], whether: bool = Fa
         if low in ("and", "or") and (not nxt or nxt == "not" or nxt in _PRONOUN or
                                      (_lemma(nxt) in _VERBS and nxt not in _DETERMINER)):
             break
-        if low in _DETERMINER or low in _POSSESSIVE or low in _FILLER or \
-                low in ("it", "them", "him", "me", "us", "you", "one"):
+        if low in ("they", "he", "she", "we", "i") or (low == "you" and nxt not in _STOP):
+            break  # "logs into the system they can view": another clause
+        if (low in _DETERMINER and low not in _OWNER) or (low in _POSSESSIVE and low not in _OWNER) or \
+                low in _FILLER or low in ("it", "them", "him", "me", "us", "you", "one"):
             continue
         out.append(w)
     return out

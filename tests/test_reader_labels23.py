@@ -19,7 +19,7 @@ from diagram.reader_clauses import activity, read_clauses
     ("the clerk stamps the card with the return date", "Stamp card with return date"),
     # an imperative with a verb outside the verb list, before its object
     ("Unplug the kettle", "Unplug kettle"),
-    ("Prompt the visitor to scan their badge", "Prompt visitor to scan badge"),
+    ("Prompt the visitor to scan their badge", "Prompt visitor to scan their badge"),
     # a verb in the third person outside the verb list, before its object (a subject that is no
     # known role stays: "the replay buffer stores ...")
     ("the kiosk stamps the permit", "Kiosk stamps permit"),
@@ -121,3 +121,9 @@ def test_an_action_noun_after_an_article_is_a_step():
 
 def test_a_participle_in_the_subject_is_no_verb():
     assert activity("goods delivered to the dock will be counted by the porter") == "Count goods by porter"
+
+
+def test_possessives_stay_and_a_subject_pronoun_ends_the_phrase():
+    assert activity("Enter your PIN at the keypad") == "Enter your PIN at keypad"
+    assert activity("it is returned to our central depot") == "Return to our central depot"
+    assert activity("the manager logs into the portal they can see the queue") == "Log into portal"
