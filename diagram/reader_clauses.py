@@ -176,6 +176,9 @@ def _participle(word: str) -> bool:
 _PREPOSITIONS = frozenset("upon like unlike inside outside across between among under over behind near above below "
                           "beyond along around throughout despite except regarding concerning towards toward beside "
                           "besides beneath amid past via per given".split())
+# verbs whose object may be a clause with "that" ("verify that the amount is below the limit")
+_SAYING = frozenset("verify check ensure confirm make sure validate test assert state note decide determine show "
+                    "prove indicate specify".split())
 _MODAL_VERBS = frozenset("must will would can could should may might shall".split())
 
 
@@ -186,19 +189,20 @@ def _noun_phrase(words: list[str], limit: int = 4) -> list[str]:
         low = w.lower()
         if low in _STOP or (out and (low in _BE or low in _MODAL_VERBS or low in ("they", "he", "she", "we", "i"))):
             break
-        if (low in _DETERMINER and low not in _OWNER) or _ADVERB.match(w) or \
+        if (low in _DETERMINER and low not in _KEPT) or _ADVERB.match(w) or \
                 (not out and low in ("him", "her", "them", "me", "us")):
             continue
         out.append(w)
-        if len([o for o in out if o.lower() not in _OWNER]) >= limit:
+        if len([o for o in out if o.lower() not in _KEPT]) >= limit:
             break
-    while out and out[-1].lower() in _OWNER:
+    while out and out[-1].lower() in _KEPT:
         out.pop()
     return out
 
 
-# possessives a label keeps ("Enter your PIN", "Sent back to our warehouse"): they are the text's words
-_OWNER = frozenset("your our their his my".split())
+# determiners a label keeps ("Enter your PIN", "Send other copy", "Check all tags"): they are the text's words;
+# articles and demonstratives go
+_KEPT = frozenset("your our their his my other another all any every each both".split())
 
 
 def _tail(words: list[str]) -> list[str]:
@@ -321,7 +325,7 @@ def _more(words: list[str], start: int, cuts: frozenset[int], whether: bool = Fa
         if k in cuts and (k > start or not whether):
             break
         nxt = words[k + 1].lower() if k + 1 < len(words) else ""
-        if low in _BOUNDARY or (low == "if" and not (whether and k == start)):
+        if (low in _BOUNDARY and not (whether and low == "than")) or (low == "if" and not (whether and k == start)):
             break
         if (low in _BE or low in _MODAL_VERBS or low in ("has", "have", "had")) and not whether:
             break
@@ -330,7 +334,7 @@ def _more(words: list[str], start: int, cuts: frozenset[int], whether: bool = Fa
             break
         if low in ("they", "he", "she", "we", "i") or (low == "you" and nxt not in _STOP):
             break  # "logs into the system they can view": another clause
-        if (low in _DETERMINER and low not in _OWNER) or (low in _POSSESSIVE and low not in _OWNER) or \
+        if (low in _DETERMINER and low not in _KEPT) or (low in _POSSESSIVE and low not in _KEPT) or \
                 low in _FILLER or low in ("it", "them", "him", "me", "us", "you", "one"):
             continue
         out.append(w)
@@ -425,7 +429,8 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
                 if as_written and more:  # "sent to the buyer": "Sent to buyer" keeps the word
                     return _compose(written[0], written[1:] + how, more)
                 return _compose(verb, how, more)  # "approved by a supervisor"
-            break
+            if not {"that", "which", "who"} & set(lowered[:i]):
+                break  # (after "material that is questionable" a passive may follow: "will be given ...")
     if not start:
         verb_at = _find_verb(words, lowered, known=True)
         if verb_at is None:
@@ -446,7 +451,8 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
                     _lemma(rest[1]) in _VERBS and rest[1].lower() not in _DETERMINER:
                 verb, rest = f"{verb} {rest[0].lower()} {_lemma(rest[1])}", rest[2:]  # "review and approve the request"
             at = len(words) - len(rest)
-            if rest and rest[0].lower() in ("whether", "if") and len(rest) > 2:
+            if rest and (rest[0].lower() in ("whether", "if") or rest[0].lower() == "that" and verb in _SAYING) and \
+                    len(rest) > 2:
                 # "decides whether the invoice is approved or not" -> "Decide whether invoice is approved"
                 obj, more = [], [rest[0].lower(), *_more(words, at + 1, cuts, whether=True)]
                 while more and more[-1].lower() in ("or", "not", "no"):
@@ -460,7 +466,11 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
             if thing and words[i].lower() == lowered[i] and lowered[i] != verb:
                 # a component acting ("the replay buffer stores the transition"): its name stays
                 return _compose(thing[0], [*thing[1:], lowered[i], *obj], more)
-            return _compose(verb, obj, more)
+            label = _compose(verb, obj, more)
+            if len(obj) == 1 and (obj[0].lower() in _ROLES or obj[0].lower() in _PRONOUN) and more and \
+                    more[0].lower() == "to" and not label.endswith(more[-1]):
+                return _compose(verb, [], more)  # "Prompt to enter amount to withdraw": the person goes first
+            return label
     if not start:
         return _nominal(words, cuts)  # a clause without a verb ("it can happen", "the bank") is no activity
     phrase = _noun_phrase(words, MAX_LABEL_WORDS)

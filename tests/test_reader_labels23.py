@@ -43,7 +43,7 @@ def test_labels_fit_the_answer_grammar_and_end_in_a_content_word():
             "for the digital collection of the regional history museum.")
     label = activity(text)
     assert label is not None and len(label) <= LABEL_MAX_CHARS
-    assert label.startswith("Scan page of handwritten municipal")
+    assert label.startswith("Scan every page of handwritten")
     assert label.split()[-1].lower() not in {"of", "for", "the", "to", "from", "by"}
 
 
@@ -127,3 +127,10 @@ def test_possessives_stay_and_a_subject_pronoun_ends_the_phrase():
     assert activity("Enter your PIN at the keypad") == "Enter your PIN at keypad"
     assert activity("it is returned to our central depot") == "Return to our central depot"
     assert activity("the manager logs into the portal they can see the queue") == "Log into portal"
+
+
+def test_quantifiers_and_that_clauses_stay():
+    assert activity("the clerk sends the other copy to the archive") == "Send other copy to archive"
+    assert activity("verify that the total is lower than the limit") == "Verify that total is lower than limit"
+    # a relative clause's "is" is no passive, the one after it is
+    assert activity("a part that is worn will be given a red label") == "Part given red label"
