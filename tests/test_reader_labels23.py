@@ -134,3 +134,12 @@ def test_quantifiers_and_that_clauses_stay():
     assert activity("verify that the total is lower than the limit") == "Verify that total is lower than limit"
     # a relative clause's "is" is no passive, the one after it is
     assert activity("a part that is worn will be given a red label") == "Part given red label"
+
+
+def test_a_second_verb_of_a_passive_stays_passive_and_while_cuts():
+    from diagram.reader_clauses import _acts
+    # too long as one label: two, the second still a passive ("sent", as written)
+    assert _acts("The signed contract is scanned and sent to the regional archive of the holding company.") == \
+        ["Signed contract scanned", "Sent to regional archive of holding"]
+    assert _acts("Small orders are packed by hand while large orders are packed by the robot.") == \
+        ["Pack small orders by hand", "Pack large orders by robot"]
