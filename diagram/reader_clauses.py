@@ -106,7 +106,7 @@ _OTHERWISE = re.compile(r"^(?:otherwise|else|if not|or else|in (?:all )?other ca
 _INLINE_ELSE = re.compile(r"[,;]?\s*\b(?:otherwise|or else|else|in all other cases|in any other case)\b,?\s*",
                           re.I)
 _CLAUSE_SPLIT = re.compile(r"\s*(?:,\s*(?:and\s+)?then\b|\band\s+then\b|(?<!\bis )(?<!\bare )(?<!\bbe )(?<!\bwas )(?<!\bwere )\bthen\s+(?=\w+\s)|;|,\s*after\s+which\b|"
-                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*wh(?:ich|o)\s+(?=\w+s\b)|,?\s+while\s+(?=(?:the|a|an|all|any|other|some|they|he|she|we|you|it)\s|\w+\s+(?:is|are|was|were|will|can|must|should)\s)|"
+                           r",\s*before\b|\s+before\s+(?=(?:the|a|an|they|he|she|we|i|it)\b)|,\s*wh(?:ich|o)\s+(?=\w+s\b)|,?\s+while\s+(?=(?:the|a|an|all|any|other|some|they|he|she|we|you|it)\s|(?:\w+\s+){1,3}(?:is|are|was|were|will|can|must|should)\s)|"
                            r",\s*(?:and\s+)?finally\b|,\s*(?:and\s+|or\s+)?(?=\((?:[ivx]{1,4}|[a-h])\)\s)|:\s+)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
 _HEADER = re.compile(r"^(?:category|title|name|description|process|scenario)\s*:", re.I)
