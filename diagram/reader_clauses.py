@@ -162,7 +162,8 @@ def _is_verb(word: str, after_subject: bool) -> bool:
     if w in _NOT_VERBS or not w.isalpha():
         return False
     base = _lemma(w)
-    if base in _VERBS or w in _IRREGULAR:
+    if base in _VERBS or w in _IRREGULAR or (base.startswith("re") and len(base) > 5 and
+                                             _lemma(base[2:].lstrip("-")) in _VERBS):  # "re-submits"
         return True
     # an unknown word right after a subject in the third person ("the clerk categorizes ...")
     return after_subject and len(w) > 3 and (w.endswith("s") and not w.endswith("ss") or w.endswith("ed"))
@@ -542,8 +543,8 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
                 not _ADVERB.match(w) and lowered[i] not in ("have", "has", "not", "be", "also"):
             return i  # "they can view the requests": the word after a modal is the verb
         base = _lemma(w)
-        if base not in _VERBS and base.startswith("re") and _lemma(base[2:]) in _VERBS:
-            base = _lemma(base[2:])  # "reorder", "resubmit"
+        if base not in _VERBS and base.startswith("re") and _lemma(base[2:].lstrip("-")) in _VERBS:
+            base = _lemma(base[2:].lstrip("-"))  # "reorder", "resubmit", "re-submits"
         is_known = base in _VERBS or w.lower() in _IRREGULAR
         if known and not is_known:
             continue
@@ -590,13 +591,14 @@ def _clauses(sentence: str) -> list[str]:
     parts = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
     out: list[str] = []
     for part in parts:
-        pieces = re.split(r"\s*,?\s+and\s+(?=(?:\w+ly\s+)?(\w+))", part)
+        pieces = re.split(r"\s*,?\s+and\s+(?=(?:\w+ly\s+)?(\w+(?:-\w+)?))", part)
         # re.split with a group returns the captured word between pieces: join back those not verbs
         current = pieces[0]
         k = 1
         while k + 1 < len(pieces):
             word, piece = pieces[k], pieces[k + 1]
-            if (_is_verb(word, after_subject=False) and _lemma(word) in _VERBS and word.lower() not in _DETERMINER) \
+            bare = re.sub(r"^re-", "", word)  # "and re-submits the report"
+            if (_is_verb(bare, after_subject=False) and _lemma(bare) in _VERBS and word.lower() not in _DETERMINER) \
                     or _own_clause(piece):
                 if _ends_with_verb(current):
                     current = f"{current} {_JOIN} {piece}"  # "must be reviewed and approved by X": maybe one step

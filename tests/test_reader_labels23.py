@@ -143,3 +143,8 @@ def test_a_second_verb_of_a_passive_stays_passive_and_while_cuts():
         ["Signed contract scanned", "Sent to regional archive of holding"]
     assert _acts("Small orders are packed by hand while large orders are packed by the robot.") == \
         ["Pack small orders by hand", "Pack large orders by robot"]
+
+
+def test_a_hyphenated_re_verb_starts_a_clause():
+    from diagram.reader_clauses import _acts
+    assert _acts("The student reads the feedback and re-uploads the essay.") == ["Read feedback", "Re-upload essay"]
