@@ -80,8 +80,9 @@ we you i who which what where whose whom as so than very after before while once
 _MODAL = frozenset("must will would can could should may might shall needs need has have had is are was were "
                    "be then also first always usually immediately automatically".split())
 _BE = frozenset("is are was were be been being get gets got become becomes".split())
-_ADVERB = re.compile(r"^(?:\w+ly|then|also|first|now|again|still|finally|subsequently|afterwards|just|not|"
-                     r"all|both|either|further|later|manually)$", re.I)
+_ADVERB = re.compile(r"^(?:(?!(?:supp|rep|app|fami|assemb|anoma|ra|a|f|ju|ita|bel|jel|bul|ho|ear|dai|week|month|year|"
+                     r"hour|quarter)ly$)\w+ly|then|also|first|now|again|still|finally|subsequently|afterwards|just|not|"
+                     r"all|both|either|later|manually)$", re.I)  # ("supply", "assembly", "monthly": no adverbs)
 _DETERMINER = frozenset("the a an all any every its their his her our my your this these those some each both "
                         "such another other respective relevant necessary".split())
 _PRONOUN = frozenset("it they them this that these those he she him her we us you i me one".split())
@@ -235,7 +236,7 @@ def _tail(words: list[str]) -> list[str]:
 _PAREN = re.compile(r"\(([^()]{0,200})\)")
 _CUT_MARK = re.compile(r"[,;:\u2013\u2014]|\s-\s|\.\s")
 _POSSESSIVE = frozenset("their his her its our my your whose".split())
-_FILLER = frozenset("then also just simply really actually first now still already again further "
+_FILLER = frozenset("then also just simply really actually first now still already again "
                     "currently usually typically generally normally basically please".split())
 _BOUNDARY = frozenset("which who whom whose when whenever while because since unless until before after once so "
                       "where although though but then otherwise else so that than".split())

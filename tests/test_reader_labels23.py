@@ -148,3 +148,9 @@ def test_a_second_verb_of_a_passive_stays_passive_and_while_cuts():
 def test_a_hyphenated_re_verb_starts_a_clause():
     from diagram.reader_clauses import _acts
     assert _acts("The student reads the feedback and re-uploads the essay.") == ["Read feedback", "Re-upload essay"]
+
+
+def test_nouns_ending_in_ly_and_further_are_no_filler():
+    assert activity("Go to the assigned Assembly Area") == "Go to assigned Assembly Area"
+    assert activity("the clerk files the monthly supply report") == "File monthly supply report"
+    assert activity("Wait for further instructions") == "Wait for further instructions"
