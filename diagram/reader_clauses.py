@@ -8,11 +8,20 @@
     ...              "If changes are needed, we go back to writing.").line()
     '# steps: Write draft > Review draft > Changes are needed? > Back to writing, Else: continue; loop Back to writing > Write draft'
 
-Each sentence is cut into clauses (", and then", "; ", "and" before a verb, ...), each clause
-into an activity: the verb in its base form and its object ("The clerk checks the invoice" ->
-"Check invoice", passives too: "the invoice is forwarded to X" -> "Forward invoice"). Verbs are
-known by a list of common process verbs and by their place after a subject, a modal ("must",
-"will", "has to") or a form of "be". "If C, X(, otherwise Y)." puts a decision node "C?" before a
+Each sentence is cut into clauses (", and then", "; ", "and" before a verb, ", while", "(ii)", ...),
+each clause into an activity that keeps the step's words: the verb in its base form, its object and
+what follows it (to whom, by whom, how) up to LABEL_CHARS (the answer grammar's 40), articles and
+filler ("then", "also") left out, possessives and quantifiers kept ("The clerk checks the invoice
+for errors" -> "Check invoice for errors", "Prompt the user to insert their card" -> "Prompt user to
+insert their card"). Passives read verb first ("the invoice is filed numerically" -> "File invoice
+numerically"), unless the participle is no regular form of the verb, which then stays as written
+("the copy is sent to X" -> "Copy sent to X", "the process is stopped" -> "Process stopped"). Two
+verbs sharing what follows make one label when it keeps every word of both ("review and approve the
+request"); "it"/"them" stands for the object before; "decides whether ..." / "verifies that ..." keep
+the clause; an opening "When/Once <subject> <verb>," is a step of its own in its words ("Claim
+received"); an action noun after an article is one too ("a credit history check"). Verbs are known by
+a list of common process verbs and by their place: after a subject, a modal ("must", "will", "has
+to") or a form of "be", or before an article (an imperative, a verb in the third person). "If C, X(, otherwise Y)." puts a decision node "C?" before a
 rank of the two branches (a missing "otherwise" branch is drawn as "Else: continue"); a sentence
 starting "Otherwise"/"Else"/"If not", or a second "If" right after one, fills the other branch;
 "either X or Y" / "X or the Y Zs" make the step before a choice of two. A sentence that says
