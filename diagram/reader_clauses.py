@@ -808,6 +808,38 @@ def _last(ranks: list[list[str]]) -> str:
     return last[-1] if last else ranks[-1][-1]
 
 
+_SUBJECT_PRONOUN = frozenset("he she they we you i".split())
+_ARTICLE = frozenset("the a an this his her their its our your".split())
+
+
+def _bare_if(body: str) -> str:
+    """'If C X' without a comma or "then" as 'If C, X': X starts at the first subject after a verb of C
+    that a verb follows ("If the rating is high the request is rejected"); '' when there is none."""
+    match = re.match(r"(?i)^(?:(?:but|and|so)\s+)?if\s+", body)
+    if not match:
+        return ""
+    words = body[match.end():].split(" ")[:60]
+    low = [w.lower().strip(",.()") for w in words]
+    seen_verb = False
+    for k in range(len(words)):
+        if k >= 2 and seen_verb:
+            nxt = low[k + 1: k + 5]
+            if low[k] in _SUBJECT_PRONOUN and nxt and nxt[0].isalpha() and nxt[0] not in _STOP | _BE:
+                return f"If {' '.join(words[:k])}, {' '.join(words[k:])}"
+            if low[k] in _ARTICLE:
+                for j, w in enumerate(nxt):
+                    if w in _ARTICLE or w in _STOP or not w.isalpha():
+                        break
+                    if j and (w in _BE or w in _MODAL_VERBS or (w.endswith("s") and not w.endswith("ss") and
+                                                                 _lemma(w) in _VERBS)):
+                        return f"If {' '.join(words[:k])}, {' '.join(words[k:])}"
+        if low[k] in _BE or low[k] in _MODAL_VERBS or low[k] in ("has", "have", "does", "do") or \
+                (k and low[k].endswith("s") and low[k - 1] not in _DETERMINER | _ARTICLE and
+                 _is_verb(low[k], after_subject=True)):
+            seen_verb = True
+    return ""
+
+
 def read_clauses(text: str) -> Plan | None:
     """The activities of a process told in sentences, with decisions and loops back; None when fewer
     than two activities are found."""
@@ -839,7 +871,7 @@ def read_clauses(text: str) -> Plan | None:
         loop = bool(_LOOP.search(body))
         labels_before = [label for rank in ranks for label in rank]
         other = _OTHERWISE.match(body)
-        cond = _IF.match(body)
+        cond = _IF.match(body) or _IF.match(_bare_if(body))
         source: str | None = None  # the step a loop in this sentence leaves from (default: the last one)
         if other and pending is None and last_branch is not None and last_branch == len(ranks) - 1:
             pending = last_branch  # "If A, x. If B, y. Otherwise, z.": a third branch

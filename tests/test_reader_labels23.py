@@ -8,7 +8,7 @@ import pytest
 
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.reader import read_request
-from diagram.reader_clauses import activity, read_clauses
+from diagram.reader_clauses import ELSE_CONTINUE, activity, read_clauses
 
 
 @pytest.mark.parametrize("clause, label", [
@@ -154,3 +154,15 @@ def test_nouns_ending_in_ly_and_further_are_no_filler():
     assert activity("Go to the assigned Assembly Area") == "Go to assigned Assembly Area"
     assert activity("the clerk files the monthly supply report") == "File monthly supply report"
     assert activity("Wait for further instructions") == "Wait for further instructions"
+
+
+def test_an_if_without_comma_is_a_decision():
+    plan = read_clauses("The clerk checks the order. If the order is incomplete the clerk calls the customer. "
+                        "The clerk ships the order.")
+    assert plan is not None
+    assert plan.labels == ("Check order", "Order is incomplete?", "Call customer", ELSE_CONTINUE, "Ship order")
+    # no subject with a verb after the condition: no split ("the products" is no verb)
+    from diagram.reader_clauses import _bare_if
+    assert _bare_if("If the customer mailed the products back: you can check the log") == ""
+    assert _bare_if("If the total exceeds the limit the manager signs it") == \
+        "If the total exceeds the limit, the manager signs it"
