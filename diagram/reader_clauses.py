@@ -150,6 +150,8 @@ def _lemma(word: str) -> str:
         return w[:-1]
     if w.endswith("ied") and len(w) > 4:
         return w[:-3] + "y"
+    if w.endswith("ed") and len(w) > 6 and w.startswith("re") and _lemma(w[2:]) in _VERBS:
+        return "re" + _lemma(w[2:])  # "rescheduled" -> "reschedule"
     if w.endswith("ed") and len(w) > 4:
         stem = w[:-2]
         if stem + "e" in _VERBS:
@@ -468,7 +470,8 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
                 obj, more = [], [rest[0].lower(), *_more(words, at + 1, cuts, whether=True)]
                 while more and more[-1].lower() in ("or", "not", "no"):
                     more.pop()
-            elif it and rest and rest[0].lower() in ("it", "them") and (len(rest) == 1 or rest[1].lower() in _STOP):
+            elif it and rest and rest[0].lower() in ("it", "them") and \
+                    (len(rest) == 1 or rest[1].lower() not in _BE | _MODAL_VERBS):
                 obj, more = list(it), _more(words, at + 1, cuts)  # "... and scans it": the object before
             else:
                 obj = _tail(rest)
@@ -497,7 +500,8 @@ recruiter reviewer approver owner owners member members person someone everyone 
 engineer engineers developer developers analyst analysts designer designers tester testers lawyer accountant
 editor editors author authors writer writers porter porters guard guards nurse nurses trainee trainees assignee
 courier couriers inspector inspectors auditor auditors agent agents guest guests visitor visitors tenant tenants
-landlord buyer buyers requester requestor requesters approver approvers insurer
+landlord buyer buyers requester requestor requesters approver approvers insurer tutor tutors driver drivers
+baker cashier teller mechanic chef waiter lecturer professor examiner panel jury judge
 assistant director head board committee unit division group hr finance sales marketing management system
 application app platform process he she they we you i it who one insurant claimant publisher banker
 """.split())
@@ -610,7 +614,7 @@ def _clauses(sentence: str) -> list[str]:
             bare = re.sub(r"^re-", "", word)  # "and re-submits the report"
             if (_is_verb(bare, after_subject=False) and _lemma(bare) in _VERBS and word.lower() not in _DETERMINER) \
                     or _own_clause(piece):
-                if _ends_with_verb(current):
+                if _ends_with_verb(current) and not _own_clause(piece):
                     current = f"{current} {_JOIN} {piece}"  # "must be reviewed and approved by X": maybe one step
                 else:
                     out.append(current)
@@ -651,7 +655,8 @@ def _third_person(word: str, piece: str) -> bool:
     """A verb in the third person after a comma, before its object: "..., assesses the extent of the
     damage, and confirms ..." (a series of one subject's actions)."""
     nxt = _WORD.findall(piece)[1:2]
-    return word.islower() and word.endswith("s") and not word.endswith("ss") and _lemma(word) in _VERBS and \
+    return word.islower() and word.endswith("s") and not word.endswith("ss") and \
+        (_lemma(word) in _VERBS or _is_verb(word, after_subject=True)) and \
         bool(nxt) and nxt[0].lower() in _DETERMINER | {"whether", "if", "that"}
 
 
@@ -665,12 +670,12 @@ def _stems(label: str) -> set[str]:
     return {_lemma(w)[:4] for w in _WORD.findall(label.lower()) if w not in _STOP}
 
 
-def _clause_labels(text: str) -> list[tuple[str | None, str]]:
+def _clause_labels(text: str, first_it: Sequence[str] = ()) -> list[tuple[str | None, str]]:
     """(label, clause) of each clause; two verbs sharing what follows ("the report is completed and
     sent to the buyer") make one label when it keeps every word of the two, else one each."""
     out: list[tuple[str | None, str]] = []
     for clause in _clauses(text):
-        it = _object(out[-1][0]) if out else []
+        it = _object(out[-1][0]) if out else list(first_it)
         if _JOIN in clause:
             first, second = clause.split(_JOIN, 1)
             merged = activity(f"{first} and {second}", it)
@@ -691,9 +696,16 @@ def _object(label: str | None) -> list[str]:
     """The object of a label that opens with its verb ("Collect requirements" -> ['requirements']), what
     "it" or "them" in the next clause of the sentence stands for; [] for any other label."""
     words = (label or "").split()
+    done = next((k for k, w in enumerate(words[:4]) if k and w.islower() and (w in _IRREGULAR or w.endswith("ed"))),
+                None)
+    if done is not None and not any(w.lower() in _STOP for w in words[:done]):
+        subject = words[:done]
+        if subject[0][1:].islower():
+            subject[0] = subject[0].lower()
+        return subject  # "Thesis sent back to student": the thesis
     if len(words) < 2 or words[1].lower() in _STOP | {"and", "or"} or words[1].lower() in _IRREGULAR or \
             words[1].endswith("ed") or (words[1].islower() and words[1].endswith("s") and _lemma(words[1]) in _VERBS):
-        return []  # "Invoice sent to X", "Buffer stores transition": no verb first
+        return []  # "Buffer stores transition": no verb first
     obj = []
     for w in words[1:]:
         if w.lower() in _STOP or w.lower() in ("and", "or", "of"):
@@ -727,7 +739,8 @@ def _event(lead: str) -> str | None:
     return label if len(label.split()) >= 2 else None
 
 
-def _acts(text: str) -> list[str]:
+def _acts(text: str, it: Sequence[str] = ()) -> list[str]:
+    """The labels of a sentence's activities; `it`: what "it"/"them" in its first clause stands for."""
     labels = []
     body = text.strip().rstrip(".").split(": ")[-1]
     items = [i.strip() for i in re.split(r",\s*(?:and\s+)?|\s+and\s+", body)]
@@ -740,7 +753,7 @@ def _acts(text: str) -> list[str]:
         event = _event(lead.group())
         if event:
             labels.append(step_label(event))  # "... a claim is received": the event is a step before it
-    for label, clause in _clause_labels(text):
+    for label, clause in _clause_labels(text, it):
         if label and re.match(r"^(?:Repeat|Loop|Iterate|Redo)\b", label):
             continue  # "This is repeated until ...": the loop, no step
         if label and _ASK.match(label) and re.search(r"\b(?:you|me|us|please|diagram|chart|flow|process|"
@@ -893,7 +906,7 @@ def read_clauses(text: str) -> Plan | None:
         elif cond:
             rest = cond.group("rest")
             split = _INLINE_ELSE.split(rest, maxsplit=1)
-            yes = _acts(split[0]) or ["Yes"]
+            yes = _acts(split[0]) or ["Yes"]  # ("If the score is medium, an officer reviews it": "it" is no score)
             no = _acts(split[1]) if len(split) > 1 else []
             if pending is not None and pending == len(ranks) - 1 and not no and ELSE_CONTINUE in ranks[pending]:
                 # a second "If ..." right after one: the other branch
@@ -940,7 +953,8 @@ def read_clauses(text: str) -> Plan | None:
                     if loop:
                         loops.append((_last(ranks), None, body))
                     continue
-            acts = _acts(body)
+            before = [label for label in labels_before if label != ELSE_CONTINUE and not label.endswith("?")]
+            acts = _acts(body, _object(before[-1]) if before else ())  # "... sent back. The student corrects it"
             parallel = re.match(r"^(?:simultaneously|meanwhile|in the meantime|at the same time|in parallel|"
                                 r"while\b)", body, re.I)
             for k, act in enumerate(acts):

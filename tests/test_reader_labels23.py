@@ -166,3 +166,16 @@ def test_an_if_without_comma_is_a_decision():
     assert _bare_if("If the customer mailed the products back: you can check the log") == ""
     assert _bare_if("If the total exceeds the limit the manager signs it") == \
         "If the total exceeds the limit, the manager signs it"
+
+
+def test_it_across_sentences_and_in_a_branch():
+    plan = read_clauses("The clerk receives the claim. The clerk stamps it and files it in the cabinet.")
+    assert plan is not None and plan.labels == ("Receive claim", "Stamp claim", "File claim in cabinet")
+    plan = read_clauses("The tutor reads the essay. Then the tutor marks it with a pencil.")
+    assert plan is not None and plan.labels[-1] == "Mark essay with pencil"
+    # in a branch "it" is left as it is: the condition's subject is often not what "it" stands for
+    plan = read_clauses("The tutor reads the essay. If the grade is low, the tutor returns it.")
+    assert plan is not None and "Return" in plan.labels
+    # a passive label's subject is what "it" stands for in the next sentence
+    plan = read_clauses("The parcel is sent back to the depot. The porter weighs it again.")
+    assert plan is not None and plan.labels[-1] == "Weigh parcel"
