@@ -66,6 +66,11 @@ invoke query fetch pull tag lint rollback hang fold spin rinse wash dry heat coo
 repeat acknowledge raise serve cook fix solve analyse escalate assess
 file prompt eject dispense diagnose settle clarify sign segregate greet refund quote audit admit discharge
 withdraw deposit reconcile prioritize prioritise terminate archive attach upload approve
+accelerate appraise bake boil borrow buy carry centrifuge chop count cut delay destroy discard disinfect dismiss
+dispose donate drain drill drop empty escort exchange expedite extend flag freeze grade grant hire learn lend lift
+lock lower mix paint pause peel pour postpone protect purify reboot recycle reimburse rent restart restock resume
+revise revoke rotate seal secure shred split stack stamp staple sterilize stir stop study sweep teach thank
+transport turn unload unlock weigh welcome wrap
 """.split())
 _IRREGULAR = {"sent": "send", "sends": "send", "built": "build", "made": "make", "done": "do", "does": "do",
               "taken": "take", "took": "take", "given": "give", "gave": "give", "written": "write", "wrote": "write",
@@ -108,6 +113,8 @@ _CONNECTOR = re.compile(r"^(?:and|then|so|also|otherwise|else|afterwards|after t
                         re.I)
 _LEAD = re.compile(r"^(?:after|once|when|whenever|as soon as|as long as|before|while|until|upon|on|following|given that|"
                    r"based on|depending on|at|every|during|in|for|with)\b[^,]{1,120},\s*(?=\S)", re.I)
+_LEAD_BARE = re.compile(r"^(?:after|before|during|within|upon|following)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+){1,4}?"
+                        r"(?=(?:the|a|an|he|she|they|we|you|it|i)\s)", re.I)
 _IF = re.compile(r"^(?:(?:but|and|then|so|only|now|however),?\s+)?(?:if|in case(?: of)?|should|whether|"
                  r"in the case (?:of|that)|provided that|assuming)\s+(?P<cond>[^,]{2,120}?)\s*"
                  r"(?:,\s*(?:then\s+)?|\s+then\s+)(?P<rest>\S.*)$", re.I)
@@ -158,6 +165,8 @@ def _lemma(word: str) -> str:
             return stem + "e"
         if stem in _VERBS:
             return stem
+        if stem.endswith("ll") and stem[:-1] in _VERBS:
+            return stem[:-1]  # "labelled", "cancelled"
         if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
             return stem[:-1]
         if re.search(r"(?:[vzcgu]|at|ut|it|iz|is|ur|bl|pl|dl|tl|gl|kl|rs|ns|ps|rc|as|os|us|ar)$", stem):
@@ -369,6 +378,7 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
     for _ in range(3):
         text = _CONNECTOR.sub("", text).strip()
     text = _LEAD.sub("", text, count=1)
+    text = _LEAD_BARE.sub("", text, count=1)  # "After three failed attempts the account is locked"
     for _ in range(2):
         text = _CONNECTOR.sub("", text).strip()
     start = _START.match(text)

@@ -179,3 +179,10 @@ def test_it_across_sentences_and_in_a_branch():
     # a passive label's subject is what "it" stands for in the next sentence
     plan = read_clauses("The parcel is sent back to the depot. The porter weighs it again.")
     assert plan is not None and plan.labels[-1] == "Weigh parcel"
+
+
+def test_more_process_verbs_and_a_time_phrase_without_comma():
+    from diagram.reader_clauses import _acts
+    assert _acts("The sample is weighed and split into two tubes.") == ["Weigh and split sample into two tubes"]
+    assert activity("the crates are labelled by the packer") == "Label crates by packer"
+    assert activity("After five failed logins the card is blocked for a day") == "Block card for day"
