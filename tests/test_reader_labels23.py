@@ -184,5 +184,5 @@ def test_it_across_sentences_and_in_a_branch():
 def test_more_process_verbs_and_a_time_phrase_without_comma():
     from diagram.reader_clauses import _acts
     assert _acts("The sample is weighed and split into two tubes.") == ["Weigh and split sample into two tubes"]
-    assert activity("the crates are labelled by the packer") == "Label crates by packer"
+    assert activity("the crates are labelled by the packer") == "Crates labelled by packer"
     assert activity("After five failed logins the card is blocked for a day") == "Block card for day"
