@@ -186,3 +186,13 @@ def test_more_process_verbs_and_a_time_phrase_without_comma():
     assert _acts("The sample is weighed and split into two tubes.") == ["Weigh and split sample into two tubes"]
     assert activity("the crates are labelled by the packer") == "Crates labelled by packer"
     assert activity("After five failed logins the card is blocked for a day") == "Block card for day"
+
+
+def test_a_process_in_sentences_reads_as_its_activities_not_the_names_it_mentions():
+    text = ("The hiring manager opens a vacancy in Workday. HR publishes the job ad on LinkedIn. Applications "
+            "are screened by a recruiter. Suitable candidates are invited to a phone interview. The team meets "
+            "each candidate on site. The manager makes an offer.")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.labels == ("Open vacancy in Workday", "Publish job ad on LinkedIn", "Screen applications by recruiter",
+                           "Invite suitable candidates to phone", "Meet each candidate on site", "Make offer")
