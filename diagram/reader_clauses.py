@@ -623,7 +623,7 @@ def _clauses(sentence: str) -> list[str]:
             word, piece = pieces[k], pieces[k + 1]
             bare = re.sub(r"^re-", "", word)  # "and re-submits the report"
             if (_is_verb(bare, after_subject=False) and _lemma(bare) in _VERBS and word.lower() not in _DETERMINER) \
-                    or _own_clause(piece):
+                    or _own_clause(piece) or _third_person(word, piece):
                 if _ends_with_verb(current) and not _own_clause(piece):
                     current = f"{current} {_JOIN} {piece}"  # "must be reviewed and approved by X": maybe one step
                 else:

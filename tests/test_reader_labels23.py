@@ -196,3 +196,8 @@ def test_a_process_in_sentences_reads_as_its_activities_not_the_names_it_mention
     assert plan is not None
     assert plan.labels == ("Open vacancy in Workday", "Publish job ad on LinkedIn", "Screen applications by recruiter",
                            "Invite suitable candidates to phone", "Meet each candidate on site", "Make offer")
+
+
+def test_and_before_a_verb_outside_the_list_in_the_third_person_cuts():
+    from diagram.reader_clauses import _acts
+    assert _acts("The clerk weighs the parcel and stickers the label.") == ["Weigh parcel", "Sticker label"]
