@@ -138,6 +138,10 @@ def _steps_or_prose(request: str) -> Plan | None:
             return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
     arrows = re.search(r"-+>|→|⟶|=+>", request) is not None  # steps read off arrows win a tie with the prose
     if steps is None or (prose is not None and (prose.n_nodes > steps.n_nodes or prose.n_nodes == steps.n_nodes and not arrows)):
+        clauses = read_clauses(request) if prose is not None and steps is None else None
+        if clauses is not None and clauses.n_nodes >= max(4, (2 if any(label.endswith("?") for label in prose.labels)
+                                                              else 3) * prose.n_nodes):
+            return clauses  # a process told in sentences: its activities, not the few names it mentions
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
         clauses = read_clauses(request)
