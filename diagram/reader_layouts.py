@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import LABEL_MAX_CHARS, MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, fits, step_label
+from diagram.reader_dense import _english  # other languages' layer words in English
 
 # ---- a net at all? ------------------------------------------------------------------------------
 
@@ -38,8 +39,9 @@ _NET_WORDS = re.compile(r"\b(?:net|nets|network|networks|mlp|perceptrons?|neural
 
 
 def speaks_of_net(text: str) -> bool:
-    """True when the text names a net or its parts (layers, neurons, units, inputs, hidden, ...)."""
-    return bool(_NET_WORDS.search(text))
+    """True when the text names a net or its parts (layers, neurons, units, inputs, hidden, ...), in English
+    or in the other languages `reader_dense` reads ("входной слой с 784 узлами")."""
+    return bool(_NET_WORDS.search(text) or _NET_WORDS.search(_english(text.lower())))
 
 
 # ---- labels -------------------------------------------------------------------------------------

@@ -160,3 +160,4 @@ def test_a_return_line_under_a_chain_leads_down_to_the_last_step():
     text = ("How a page loads\nClient -> Resolver -> Edge Cache -> Origin\n^ |\n|------- page bytes -------\n|\n"
             "Paint (DOM, CSSOM)")
     assert read_request(text).labels == ("Client", "Resolver", "Edge Cache", "Origin", "Paint (DOM CSSOM)")
+    assert speaks_of_net("Сеть: входной слой с 4 узлами, выходной слой с 2 узлами")  # other languages too
