@@ -343,11 +343,12 @@ _INTRO = re.compile(r"(?:follow|follows|include|includes|including|are|is|as fol
                     r"phases?|order|sequence|below|flow|pipeline|workflow|process|procedure|:)$", re.I)
 
 
-def read_noun_lines(text: str) -> Plan | None:
+def read_noun_lines(text: str, top: bool = False) -> Plan | None:
     """An intro line ("... should follow", "The stages are:") and then short lines of a few words each,
-    no sentence among them: one step a line."""
+    no sentence among them, to the end of the text: one step a line. `top`: the intro is one of the
+    first two lines (the whole text is the list)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    for i, ln in enumerate(lines[:-3]):
+    for i, ln in enumerate(lines[:2] if top else lines[:-3]):
         if not _INTRO.search(ln.rstrip(" :") + (":" if ln.endswith(":") else "")):
             continue
         items: list[str] = []
@@ -463,9 +464,15 @@ def read_step_headings(text: str) -> Plan | None:
 
 # ---- all of them ---------------------------------------------------------------------------------
 
-READERS = (read_sequence, read_step_headings, read_tree, read_arrow_lines, read_inline_numbered, read_noun_lines, read_headings)
+def read_listed(text: str) -> Plan | None:
+    """`read_noun_lines` whose intro is one of the first two lines: the whole text is the list."""
+    return read_noun_lines(text, top=True)
+
+
+READERS = (read_sequence, read_step_headings, read_tree, read_arrow_lines, read_inline_numbered, read_listed,
+           read_noun_lines, read_headings)
 # layouts whose plan is taken over what the other readers read: they leave no doubt what the steps are
-STRONG = (read_sequence, read_step_headings, read_headings)
+STRONG = (read_sequence, read_step_headings, read_headings, read_tree, read_listed)
 
 
 _JUNK = re.compile(r"[↓⬇▼|\[\]]|\+-|-＞|^-|^\d+[.)]? ")  # a label that kept the layout's marks
