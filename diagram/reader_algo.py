@@ -50,15 +50,15 @@ from diagram.reader_prose import mentions
 MAX_ITEMS = 30
 LABEL_CHARS = 40
 # "Step 1:", "step 2 -", "Start 3 :", "1.", "2)", "• Step 1 :", "5.1": a number opening a line
-_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
+_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?:\((?=\d{1,2}\)))?(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
                        r"(?:(?:[ \t]*(?:,|and|&|to)[ \t]*)+\d{1,2}(?:\.\d{1,2})?){0,3}"  # "Steps 2, 2.1, and 2.2 -"
                        r"(?:[ \t]*(?:[:.)]|->|-(?=[ \t])|–)|(?=[ \t]+[A-Za-z]))[ \t]*(?P<body>\S.*)?$", re.I)
 _KEYED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:step|stage|phase|start)s?[ \t]*\d", re.I)
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·]|->)[ \t]+(?P<body>\S.*)$")
 _LETTERED = re.compile(r"^[ \t]*(?P<n>[a-h])[ \t]*[.):]?[ \t]+(?P<body>[A-Z]\S*(?:[ \t]+\S+){2,}.*)$")
-_JUMP = re.compile(r"\b(?:go[ \t]?to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|continue[ \t](?:with|at|from))"
+_JUMP = re.compile(r"\b(?:go[ \t]?to|go(?:es)?[ \t]+back[ \t]+to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|continue[ \t](?:with|at|from))"
                    r"[ \t]+step[ \t-]*(?P<n>\d{1,2})\b", re.I)
-_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|proceed[ \t]to|jump[ \t]to|"
+_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|go[ \t]+back[ \t]+to|proceed[ \t]to|jump[ \t]to|"
                         r"return[ \t]to|continue[ \t](?:with|at|from))[ \t]+step[ \t-]*(?P<n>\d{1,2}))[ \t]*[.;]?[ \t]*$",
                         re.I)
 _IF = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:\bthen\b[ \t]*,?|,|:|"
@@ -116,6 +116,8 @@ _CONDITIONAL = re.compile(r"(?:(?:^|[.:;][ \t]+)|"
                           r"(?<!see)(?<!test)(?<!know)(?<!out)(?<!confirm)(?<!decide)(?<!validate)(?<!whether)(?<!even)(?<!as)"
                           r"[ \t]+)(?:only[ \t]+)?if[ \t]+(?!so\b|any\b|needed\b|necessary\b|required\b|possible\b|"
                           r"applicable\b|appropriate\b|desired\b)(?P<cond>[^,.;:]{2,80}?)[ \t]*(?:[,.;:]|then\b|$)", re.I)
+# "Is the bath full? If it is, go to step 7, otherwise ...": a question, then its answers
+_ASKED = re.compile(r"^(?P<q>[A-Z][^?\n]{2,100})\?[ \t]+if[ \t]+(?P<cond>[^,:;]{1,30}?)[ \t]*(?:,|then\b|:)[ \t]*(?P<rest>\S.*)$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"”'])\.[ \t]+(?=[A-Z])")
 
 
@@ -156,11 +158,29 @@ def _short(text: str) -> str:
     return cut[:1].upper() + cut[1:]
 
 
+def _without_afterword(lines: list[str]) -> list[str]:
+    """The lines up to the last numbered step when the unmarked lines after it only talk about the
+    drawing ("Now we need to draw the chart with instruction boxes."): no loop, jump or condition in them."""
+    last = max((i for i, ln in enumerate(lines) if _NUMBERED.match(ln) and not _BULLET.match(ln)), default=None)
+    if last is None or last + 1 >= len(lines):
+        return lines
+    after = "\n".join(lines[last + 1:])
+    if not _DRAWING.search(after) or _REPEAT_WORD.search(after) or _STEP_REFS.search(after) \
+            or re.search(r"(?i)\bif\b", after) or re.search(r"(?m)^[ \t]+\S|^[ \t]*[-*•·>]", after):
+        return lines
+    return lines[: last + 1]
+
+
+_DRAWING = re.compile(r"(?i)\b(?:draw\w*|(?:flow[ \t]?)?charts?|diagrams?|boxes|shapes?)\b")
+
+
 def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
     """(items as (step number or None, whether a top-level item, text), whether the list is numbered) or None."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
     items: list[tuple[int | None, bool, str]] = []
     numbered = sum(bool(_NUMBERED.match(ln)) and not _BULLET.match(ln) or bool(_KEYED.match(ln)) for ln in lines)
+    if numbered >= 3:
+        lines = _without_afterword(lines)
     bulleted = sum(bool(_BULLET.match(ln)) and not _KEYED.match(ln) for ln in lines)
     lettered = sum(bool(_LETTERED.match(ln)) for ln in lines)
     use_numbers = numbered >= 3
@@ -335,10 +355,15 @@ def read_numbered(text: str) -> Plan | None:
     else_links: list[int] = []  # items that are a bare "Else"
     answers: set[int] = set()  # "If yes, ..." items: branches of the check before them
     answered: dict[int, int] = {}  # per check: how many answers hang off it
+    jump_only: dict[int, int] = {}  # items that only jump: item -> the step they go to
     for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
         body = _COMMENT.sub("", body).strip()
+        asked = _ASKED.match(body)
+        if asked and _YESNO.fullmatch(asked.group("cond").strip("() ,.")):
+            # "Is it too hot? If it is, go to step 3, otherwise go to step 4": the question is the decision
+            body = f"If {asked.group('q')}, {asked.group('rest')}"
         exits.append([])
         cond = _IF.match(body)
         bare = _IF_BARE.match(body) if not cond else None
@@ -403,6 +428,8 @@ def read_numbered(text: str) -> Plan | None:
             label = _action(named_step.group("name"))[0] or label
         if not label:
             first_of_item.append(None)  # "Go to Step 1.": a jump of the item before
+            if target is not None:
+                jump_only[k] = target  # "(6) Go back to step 4.": a jump to step 6 lands on step 4
             if target is not None and k and exits[k - 1]:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
@@ -504,7 +531,10 @@ def read_numbered(text: str) -> Plan | None:
             if kind == "end" or kind == "next" and answered.get(node, 0) >= 2:
                 continue  # (a check answered both ways goes on through its answers only)
             if kind == "jump" and target is not None and target in by_number:
-                dest = landing(by_number[target])
+                goes, hops = by_number[target], 0
+                while goes in jump_only and jump_only[goes] in by_number and hops < 5:
+                    goes, hops = by_number[jump_only[goes]], hops + 1
+                dest = landing(goes)
             elif kind == "skip":  # past the block under item k
                 dest = landing(block_end(k))
             elif kind == "after" and target in by_number:  # past step `target`

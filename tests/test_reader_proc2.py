@@ -1,0 +1,48 @@
+"""Processes as unseen text writes them (issue 21, release 4, round 2): made-up texts, not corpus rows."""
+from __future__ import annotations
+
+from diagram.reader import read_request
+
+
+def _labels(plan):
+    return [n.label for n in plan.nodes()]
+
+
+def _branches(plan) -> bool:
+    loops = set(plan.loops)
+    return any(len([t for t in n.targets if (n.id, t) not in loops and t != n.id]) >= 2 for n in plan.nodes())
+
+
+def test_parenthesised_numbers_keep_the_items_words() -> None:
+    plan = read_request("Making tea, step by step:\n(1) Boil the kettle.\n(2) Put the teabag in.\n"
+                        "(3) Pour the water.\n(4) Take the teabag out.\n(5) Add milk.")
+    assert plan is not None
+    labels = [" ".join(w for w in label.lower().split() if w != "the") for label in _labels(plan)]
+    assert labels == ["boil kettle", "put teabag in", "pour water", "take teabag out", "add milk"]
+
+
+def test_a_closing_remark_about_the_drawing_is_no_step() -> None:
+    plan = read_request("(1) Open the gate.\n(2) Drive the car in.\n(3) Close the gate.\n"
+                        "Now draw this as a flow chart with one box per step.")
+    assert plan is not None
+    assert _labels(plan) == ["Open gate", "Drive car in", "Close gate"]
+
+
+def test_a_question_then_if_it_is_go_to_steps_is_a_decision_with_a_loop() -> None:
+    plan = read_request("(1) Fill the kettle.\n(2) Is the kettle full? If it is, go to step 4, otherwise go to step 3.\n"
+                        "(3) Add more water and go back to step 2.\n(4) Switch the kettle on.")
+    assert plan is not None
+    labels = _labels(plan)
+    assert "Is kettle full?" in labels and "Add more water" in labels and "Switch kettle on" in labels
+    assert _branches(plan)
+    assert plan.loops
+
+
+def test_a_step_that_only_jumps_back_is_a_loop() -> None:
+    plan = read_request("(1) Start the pump.\n(2) Wait for 5 minutes.\n(3) Is the tank full? If it is, go to step 5, "
+                        "otherwise go to step 4.\n(4) Go back to step 2.\n(5) Stop the pump.")
+    assert plan is not None
+    labels = _labels(plan)
+    assert "Go back to step 2" not in labels
+    ids = {n.label: n.id for n in plan.nodes()}
+    assert (ids["Is tank full?"], ids["Wait for 5 minutes"]) in set(plan.loops)
