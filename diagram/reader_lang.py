@@ -570,6 +570,9 @@ def _clauses(text: str) -> list[str]:
     return out or [text]
 
 
+_PAREN_ASIDE = re.compile(r"[ \t]*\((?=[^()]{0,200}\s)[^()]{8,200}\)")
+
+
 def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
     """Items to statements: tests from "if"-words, loop items as marks for a loop back."""
     stmts: list[tuple[str, str, str]] = []
@@ -583,6 +586,7 @@ def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
         if titled and len(titled.group("title").split()) <= 6 and len(titled.group("desc").split()) >= 3 \
                 and not titled.group("desc").startswith(("\"", "“", "«")):
             title, body = titled.group("title").strip(), titled.group("desc").strip()
+        body = _PAREN_ASIDE.sub("", body).strip() or body  # "(en écoutant, questionnant ...)": how, not a step
         role, rest = classify(body)
         if role in ("if", "elif", "else") and not title:
             stmts.append((role, rest, body))
@@ -673,3 +677,11 @@ def _structure(plan: Plan) -> int:
 def more_structure(plan: Plan, other: Plan) -> bool:
     """Whether `plan` draws at least as much of a procedure's structure (a branch, a loop) as `other` and some."""
     return _structure(plan) >= max(1, _structure(other))
+
+
+def kept_words(plan: Plan, text: str) -> float:
+    """The share of a plan's label words written as such in the text ("Plusieur tapes" for "plusieurs
+    étapes" keeps none): a reader that mangles words in another script reads worse than one that keeps them."""
+    written = {w.lower() for w in _WORD.findall(text or "")}
+    said = [w.lower() for label in plan.labels for w in _WORD.findall(label) if w.lower() not in ("else", "continue")]
+    return sum(w in written for w in said) / len(said) if said else 0.0

@@ -46,3 +46,17 @@ def test_a_step_that_only_jumps_back_is_a_loop() -> None:
     assert "Go back to step 2" not in labels
     ids = {n.label: n.id for n in plan.nodes()}
     assert (ids["Is tank full?"], ids["Wait for 5 minutes"]) in set(plan.loops)
+
+
+def test_french_bullets_keep_their_accented_words_and_drop_asides() -> None:
+    plan = read_request("Une commande est issue d’une demande du client, elle doit donc être traitée très vite. "
+                        "Le traitement se fait en plusieurs étapes :\n"
+                        "- Vérifier le stock disponible quel que soit l’entrepôt utilisé par le client\n"
+                        "- Préparer le colis (en pesant, emballant et étiquetant si le colis part à l’étranger)\n"
+                        "- Expédier la commande par la poste\n"
+                        "- Envoyer la facture au client (toute facture doit être archivée)")
+    assert plan is not None
+    labels = [label.lower() for label in _labels(plan)]
+    assert len(labels) == 4
+    assert labels[0].startswith("vérifier le stock disponible")
+    assert labels[1:] == ["préparer le colis", "expédier la commande par la poste", "envoyer la facture au client"]
