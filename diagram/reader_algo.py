@@ -158,6 +158,24 @@ def _short(text: str) -> str:
     return cut[:1].upper() + cut[1:]
 
 
+def unfenced(line: str) -> str:
+    """A line without a code fence around its text ("```Select a random number" -> "Select a random number");
+    a fence alone or with its language tag ("```python") is no line at all."""
+    line = re.sub(r"```[ \t]*$", "", line.rstrip())
+    if line.lstrip().startswith("```"):
+        rest = line.lstrip()[3:]
+        return rest if len(rest.split()) >= 2 else ""
+    return line
+
+
+def is_heading(line: str) -> bool:
+    """Whether a line titles the code under it rather than being a statement: a markdown heading
+    ("## Pseudocode for guessing game") or a line of nothing but a tagged title ("<u>Pseudocode</u>")."""
+    text = line.strip()
+    return bool(re.match(r"#{1,6}[ \t]+[A-Za-z]", text) and not re.search(r"[=<>(){}\[\];]", text)
+                or re.fullmatch(r"<(\w{1,10})>[^<>]{1,60}</\1>:?", text))
+
+
 def _without_afterword(lines: list[str]) -> list[str]:
     """The lines up to the last numbered step when the unmarked lines after it only talk about the
     drawing ("Now we need to draw the chart with instruction boxes."): no loop, jump or condition in them."""
@@ -176,7 +194,7 @@ _DRAWING = re.compile(r"(?i)\b(?:draw\w*|(?:flow[ \t]?)?charts?|diagrams?|boxes|
 
 def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
     """(items as (step number or None, whether a top-level item, text), whether the list is numbered) or None."""
-    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
+    lines = [ln.rstrip() for ln in map(unfenced, text.splitlines()) if ln.strip()]
     items: list[tuple[int | None, bool, str]] = []
     numbered = sum(bool(_NUMBERED.match(ln)) and not _BULLET.match(ln) or bool(_KEYED.match(ln)) for ln in lines)
     if numbered >= 3:
@@ -194,7 +212,7 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
         unended = sum(not ln.rstrip().endswith(".") for ln in lines)  # statements, not sentences
         if len(lines) < 4 or flow < 2 or short * 4 < len(lines) * 3 or unended * 4 < len(lines) * 3:
             return None
-        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1]]
+        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1] if not is_heading(ln)]  # (a title is no statement)
         return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
     started = False
     numbers = [m for m in map(_NUMBERED.match, lines) if m and m.group("body")] if use_numbers else []

@@ -29,7 +29,7 @@ import re
 from diagram.plan import MAX_PLAN_NODES, Plan
 from collections.abc import Callable
 
-from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem
+from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem, is_heading, unfenced
 
 # role -> words or phrases that open a line with that role (lower case; a space matches any blanks)
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -212,7 +212,12 @@ def _test(rest: str) -> tuple[str, str]:
 def _code_label(text: str) -> str:
     """A statement's label: as written when it assigns ("mid ← (low + high) / 2", "cont <- 1"), else cut to a
     short phrase like a step's (`reader_algo._short`)."""
+    text = _CONNECTOR_ARG.sub(" ", text)  # print "Between",lower,"and",upper -> print "Between" lower upper
     return _cut(text) if _ASSIGN.search(text) else _short(text)
+
+
+# a printed piece that only joins the values around it: ,"and", / ," to ", / ,", ",
+_CONNECTOR_ARG = re.compile(r"""[ \t]*,[ \t]*["'][ \t]*(?:and|or|to|of|,|-|:|/)?[ \t]*["'][ \t]*,[ \t]*""", re.I)
 
 
 class _Compiler:
@@ -477,7 +482,8 @@ def pseudocode_run(text: str) -> list[tuple[str, str, str]] | None:
     """The statements of the pseudo-code in a text: the run of statement lines with the most tests and loops,
     when it has four lines or more, an "if"/loop opener, and a closing keyword ("END IF", "}", "fimse",
     "UNTIL") or two assignments ("x ← 0", "cont <- 1"); else None."""
-    lines = [ln for ln in (text or "").splitlines()[: MAX_PLAN_NODES * 4] if ln.strip()]
+    lines = [ln for ln in map(unfenced, (text or "").splitlines()[: MAX_PLAN_NODES * 4])
+             if ln.strip() and not is_heading(ln)]
     runs: list[list[str]] = []
     current: list[str] = []
     depth = 0  # open braces: inside them a longer statement without a full stop still belongs to the run

@@ -60,3 +60,25 @@ def test_french_bullets_keep_their_accented_words_and_drop_asides() -> None:
     assert len(labels) == 4
     assert labels[0].startswith("vérifier le stock disponible")
     assert labels[1:] == ["préparer le colis", "expédier la commande par la poste", "envoyer la facture au client"]
+
+
+def test_pseudocode_in_a_fence_keeps_its_first_line_and_drops_its_title() -> None:
+    plan = read_request("## Pseudocode for a coin game\n\n```Pick a random side\nGet a call from the player\n"
+                        "While the call is wrong\nif it's heads then print \"It was heads\"\n"
+                        "if it's tails then print \"It was tails\"\nGet another call from the player\n"
+                        "print \"You win!\"```")
+    assert plan is not None
+    labels = _labels(plan)
+    assert labels[0] == "Pick random side"
+    assert not any("Pseudocode" in label or "```" in label for label in labels)
+    assert plan.loops
+
+
+def test_a_printed_connector_between_values_is_dropped_so_the_values_fit() -> None:
+    plan = read_request("<b>Pseudocode</b>\nlow = high = 0\nwhile low > high\ninput low\ninput high\n"
+                        "total = low + high\nprint \"Pick a value from\",low,\"to\",high\ninput value\n"
+                        "if value > high\nprint \"Too big\"\nelse\nprint \"Fine\"\nend if")
+    assert plan is not None
+    labels = _labels(plan)
+    assert 'Print "Pick value from" low high' in labels
+    assert not any("Pseudocode" in label for label in labels)
