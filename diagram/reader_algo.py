@@ -176,6 +176,39 @@ def is_heading(line: str) -> bool:
                 or re.fullmatch(r"<(\w{1,10})>[^<>]{1,60}</\1>:?", text))
 
 
+# "If m > n divide m by n": a test of one comparison, the action straight after it
+_BARE_TEST = re.compile(r"^(?P<head>(?:else[ \t]+|otherwise[ \t]+)?if[ \t]+[\w.()\[\]]{1,20}[ \t]*(?:[<>=≠≤≥]=?|!=|<>)[ \t]*"
+                        r"[\w.()\[\]]{1,20})[ \t]+(?P<rest>[a-z]\w*\b.*)$", re.I)
+_SAME_AGAIN = re.compile(r"(?i)\b(?:apply|repeat|run|use|do)[ \t]+(?:the[ \t]+)?same[ \t]+(?:algorithm|method|procedure|process|steps?)\b")
+_PLAIN_SENTENCE = re.compile(r"(?<=[\w)\]\"”'])\.[ \t]+(?=[A-Z])")
+
+
+def _sentence_items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
+    """An algorithm told in one paragraph ("If m > n divide m by n and let r be the remainder. If r = 0 then n
+    is the answer; otherwise apply the same algorithm to n and r."): its sentences from the first test on,
+    one item each, when two or more are tests, every one is a test or an order, and one of them loops."""
+    if text.count("\n") > 2 or len(text) > 1500:
+        return None
+    sentences = [x.strip() for x in _PLAIN_SENTENCE.split(" ".join(text.split())) if x.strip()]
+    first = next((k for k, x in enumerate(sentences) if re.match(r"(?i)if\b", x)), None)
+    if first is None:
+        return None
+    kept = sentences[first:]
+    tests = [x for x in kept if re.match(r"(?i)(?:if|otherwise|else)\b", x)]
+
+    def order(x: str) -> bool:
+        words = re.findall(r"[A-Za-z]+", x)
+        return bool(words) and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
+    if len(tests) < 2 or len(kept) > 8 or not all(x in tests or order(x) for x in kept) \
+            or not any(_SAME_AGAIN.search(x) or _above(x) for x in kept):
+        return None
+    items = []
+    for x in kept:
+        bare = _BARE_TEST.match(x.rstrip("."))
+        items.append((None, True, f"{bare.group('head')}, {bare.group('rest')}" if bare and not _IF.match(x) else x))
+    return items, False
+
+
 def _without_afterword(lines: list[str]) -> list[str]:
     """The lines up to the last numbered step when the unmarked lines after it only talk about the
     drawing ("Now we need to draw the chart with instruction boxes."): no loop, jump or condition in them."""
@@ -347,7 +380,7 @@ def _imperative_sentences(texts: list[str]) -> bool:
 def read_numbered(text: str) -> Plan | None:
     """The plan of an algorithm or procedure written as numbered steps or as bullets with decisions
     and loops (see the module doc), or None."""
-    read = _items(text or "")
+    read = _items(text or "") or _sentence_items(text or "")
     if read is None:
         return None
     items, numbered = read
@@ -422,6 +455,8 @@ def read_numbered(text: str) -> Plan | None:
                     _redo_back(g, node, part)
                     if _RETRY.search(part):
                         g.edges.append((node, dec))  # "If it fails, the workflow retries": back to the test
+                    elif _SAME_AGAIN.search(part) and node > 0:
+                        g.edges.append((node, 0))  # "otherwise apply the same algorithm to n and r": from the top
                     exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
                 elif target:
                     exits[k].append((dec, target, "jump"))

@@ -82,3 +82,19 @@ def test_a_printed_connector_between_values_is_dropped_so_the_values_fit() -> No
     labels = _labels(plan)
     assert 'Print "Pick value from" low high' in labels
     assert not any("Pseudocode" in label for label in labels)
+
+
+def test_an_algorithm_told_in_one_paragraph_has_its_tests_and_its_loop() -> None:
+    plan = read_request("A way to find the last digit sum of a number k. If k > 9 add the digits of k and let s be "
+                        "their sum. If s < 10 then s is the result; otherwise apply the same algorithm to s.")
+    assert plan is not None
+    labels = _labels(plan)
+    assert "K ＞ 9?" in labels and "S < 10?" in labels
+    assert "Add digits of k and let s be their sum" in labels
+    assert "S is result" in labels and "Apply same algorithm to s" in labels
+    assert _branches(plan) and plan.loops
+
+
+def test_prose_with_two_ifs_and_no_loop_is_not_read_as_an_algorithm() -> None:
+    from diagram.reader_algo import _sentence_items
+    assert _sentence_items("If the order is paid, ship it. If it is not paid, send a reminder.") is None
