@@ -209,6 +209,40 @@ def _sentence_items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool
     return items, False
 
 
+# Knuth's way of writing an algorithm: "E1. [Find remainder.] Divide m by n ...", "E2. [Is it zero?] If r = 0, ..."
+_BRACKETED = re.compile(r"(?<![\w.])(?P<id>[A-Z]\d{1,2})\.[ \t]*\[(?P<title>[^\[\]\n]{2,60})\][ \t]*")
+_TERMINATES = re.compile(r"(?i)\b(?:terminates?|stops?|halts?|ends?|exits?)\b[ \t]*[;,.]?[ \t]*(?P<result>[^;.]*)")
+_STEP_ID = re.compile(r"(?i)\b(?:go(?:es)?[ \t]+(?:back[ \t]+)?to|return[ \t]+to|repeat(?:[ \t]+from)?)[ \t]+"
+                      r"(?:step[ \t]+)?(?P<id>[A-Z]\d{1,2})\b")
+
+
+def _bracketed_steps(text: str) -> Plan | None:
+    """Steps written "E1. [Find remainder.] ..." (three or more): the bracketed titles are the steps, a title
+    that asks ("[Is it zero?]") a decision whose other branch ends the algorithm, "go back to step E1" a loop."""
+    found = list(_BRACKETED.finditer(text))
+    if len(found) < 3 or len(found) > MAX_ITEMS:
+        return None
+    g = _Graph()
+    ids: dict[str, int] = {}
+    bodies: list[str] = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        bodies.append(re.sub(r"[ \t*#-]+$", "", text[m.end(): end]).strip())
+        ids[m.group("id").upper()] = g.node(_short(m.group("title").strip().rstrip(".?")) +
+                                            ("?" if m.group("title").strip().endswith("?") else ""))
+    for k, body in enumerate(bodies):
+        jump = _STEP_ID.search(body)
+        if jump and jump.group("id").upper() in ids:
+            g.edges.append((k, ids[jump.group("id").upper()]))
+        elif k + 1 < len(bodies):
+            g.edges.append((k, k + 1))
+        stops = _TERMINATES.search(body) if g.labels[k].endswith("?") else None
+        if stops:
+            result = _short(stops.group("result")) if stops.group("result").strip() else "End"
+            g.edges.append((k, g.node(result)))
+    return _layered(g)
+
+
 def _without_afterword(lines: list[str]) -> list[str]:
     """The lines up to the last numbered step when the unmarked lines after it only talk about the
     drawing ("Now we need to draw the chart with instruction boxes."): no loop, jump or condition in them."""
@@ -380,6 +414,9 @@ def _imperative_sentences(texts: list[str]) -> bool:
 def read_numbered(text: str) -> Plan | None:
     """The plan of an algorithm or procedure written as numbered steps or as bullets with decisions
     and loops (see the module doc), or None."""
+    bracketed = _bracketed_steps(text or "")
+    if bracketed is not None:
+        return bracketed
     read = _items(text or "") or _sentence_items(text or "")
     if read is None:
         return None

@@ -98,3 +98,16 @@ def test_an_algorithm_told_in_one_paragraph_has_its_tests_and_its_loop() -> None
 def test_prose_with_two_ifs_and_no_loop_is_not_read_as_an_algorithm() -> None:
     from diagram.reader_algo import _sentence_items
     assert _sentence_items("If the order is paid, ship it. If it is not paid, send a reminder.") is None
+
+
+def test_knuth_style_bracketed_step_titles_are_the_steps() -> None:
+    plan = read_request("Algorithm S (sum of digits).\nS1. [Start.] Set t <- 0.\nS2. [Add digit.] Set t <- t + k mod 10 "
+                        "and k <- k / 10.\nS3. [Done?] If k = 0, the algorithm stops; t is the sum.\n"
+                        "S4. [Loop.] Go back to step S2.")
+    assert plan is not None
+    labels = _labels(plan)
+    assert labels[:4] == ["Start", "Add digit", "Done?", "Loop"]
+    assert "T is sum" in labels
+    ids = {n.label: n.id for n in plan.nodes()}
+    assert (ids["Loop"], ids["Add digit"]) in set(plan.loops)
+    assert _branches(plan)
