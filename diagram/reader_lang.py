@@ -72,7 +72,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 THEN_WORDS = ("then", "do", "entao", "então", "faca", "faça", "entonces", "hacer", "alors", "faire", "dann",
               "allora", "fai", "dan", "doe", "wtedy", "wykonuj", "то", "делать", "нц")
 # words for "repeat" / "again" / "go back" in a step, per language
-LOOP_WORDS = ("repeat", "again", "go back", "loop", "wiederhol", "erneut", "zurück", "repet", "de nuevo", "otra vez",
+LOOP_WORDS = ("repeat", "again", "go back", "loop", "ciclo", "bucle", "boucle", "wiederhol", "erneut", "zurück", "repet", "de nuevo", "otra vez",
               "volver", "novamente", "de novo", "voltar", "répét", "à nouveau", "de nouveau", "revenir", "ripet",
               "di nuovo", "tornare", "herhaal", "opnieuw", "terug", "powtórz", "powtarza", "ponownie", "wróć",
               "повтор", "снова", "вернуть", "цикл", "ulitin", "muli", "bumalik")
@@ -112,6 +112,8 @@ _ENGLISH = frozenset("the and of is are if then with for from this that be it on
                      "which into must should can was were has have".split())
 # common function words of de, es, pt, fr, it, nl, pl, tl (none of them English words)
 _FOREIGN = frozenset("de en der die das und ist nicht ein eine einen mit von zu dem des auf sich oder wird kann "
+                     "si entonces sino hasta mientras leer escribir mostrar imprimir inicializar ciclo "  # pseudo-code words
+                     "então entao senão senao enquanto leia escreva alors sinon lire afficher "
                      "el la los las que y un una por con es del se lo su "
                      "os da dos das em uma não é ao pela pelo "
                      "le les des et est une pour dans du au sur qui ou avec sont "
@@ -579,6 +581,12 @@ def _clauses(text: str) -> list[str]:
 _PAREN_ASIDE = re.compile(r"[ \t]*\((?=[^()]{0,200}\s)[^()]{8,200}\)")
 
 
+# an item that opens a loop and writes its body after a colon; the loop's bound after "until"/"hasta"/"≤"
+_LOOP_ITEM = re.compile(r"^(?P<head>[^:\n]{3,80}?)[ \t]*:[ \t]*(?P<body>\S.{5,400})$")
+_BOUND = re.compile(r"(?i)\b(?:until|while|hasta(?:[ \t]+que)?|mientras|até|jusqu'à|tant[ \t]+que|bis|fino[ \t]+a)[ \t]+"
+                    r"(?P<cond>\S.{0,60})$")
+
+
 def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
     """Items to statements: tests from "if"-words, loop items as marks for a loop back."""
     stmts: list[tuple[str, str, str]] = []
@@ -608,6 +616,17 @@ def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
             continue
         if role in ("stop", "start"):
             stmts.append((role, rest, body))
+            continue
+        looped = _LOOP_ITEM.match(body)
+        if looped and (_LOOP_WORD.search(looped.group("head")) or classify(looped.group("head"))[0] in ("while", "for")):
+            # "Ejecutar ciclo I ← 1 hasta I ≤ N: leer NUM, si ... entonces A, sino B": a loop and its body
+            head = looped.group("head")
+            bound = _BOUND.search(head)
+            stmts.append(("while", bound.group("cond") if bound else head, head))
+            for piece in re.split(r"[ \t]*[,;][ \t]+(?![^()]*\))", looped.group("body"))[:8]:
+                role, rest = classify(piece)
+                stmts.append((role if role in ("if", "else", "elif", "stmt") else "stmt", rest, piece))
+            stmts.append(("endwhile", "", ""))
             continue
         for clause in _clauses(body)[:4]:
             stmts.append(("stmt", "", clause))

@@ -111,3 +111,15 @@ def test_knuth_style_bracketed_step_titles_are_the_steps() -> None:
     ids = {n.label: n.id for n in plan.nodes()}
     assert (ids["Loop"], ids["Add digit"]) in set(plan.loops)
     assert _branches(plan)
+
+
+def test_spanish_bullets_with_a_loop_and_its_body_after_a_colon() -> None:
+    plan = read_request("Pasos\n  • Leer K (cantidad de valores)\n  • Inicializar SUMA ← 0\n"
+                        "  • Ejecutar ciclo J ← 1 hasta J ≤ K: leer V, si V > 0 entonces SUMA ← SUMA + V, "
+                        "sino CEROS ← CEROS + 1\n  • Mostrar SUMA")
+    assert plan is not None
+    labels = _labels(plan)
+    for want in ("Leer K", "Leer V", "SUMA ← SUMA + V", "CEROS ← CEROS + 1", "Mostrar SUMA"):
+        assert want in labels
+    assert "J ≤ K?" in labels
+    assert _branches(plan) and plan.loops
