@@ -127,10 +127,16 @@ def _above(text: str) -> bool:
     return bool(m) and (m.group(0).lower().startswith(("above", "previous", "keep")) or bool(_REPEAT_WORD.search(text)))
 
 
+_IT_SHOULD = re.compile(r"^(?:it|the[ \t]+(?:program|system|machine|app|application|tool|script|bot))[ \t]+"
+                        r"(?:should|must|shall|will|has[ \t]+to|needs[ \t]+to)(?:[ \t]+(?:also|only|then|first))?[ \t]+(?=[a-z])",
+                        re.I)
+
+
 def _short(text: str) -> str:
     """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
     boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
     text = _COMMENT.sub("", _EMPHASIS.sub(r"\1", _MARKUP.sub("", text))).strip()
+    text = _IT_SHOULD.sub("", text)  # "It should read the answer": a requirement, the step is what it does
     text = re.sub(r"^\(?\d{1,2}[.)]{1,2}[ \t]+(?=\S)", "", text)  # "- 1). Fill the container": the number is no step
     text = _SENTENCE_END.split(text, maxsplit=1)[0]
     text = _ASIDE.sub("", text).strip().rstrip(".;:,").strip()
@@ -386,6 +392,19 @@ def _redo_back(g: _Graph, node: int, text: str) -> None:
             return
 
 
+def _keep_back(g: _Graph, node: int, text: str) -> None:
+    """"(It should) keep asking until ...", "keep stirring until ...": back to the earlier step whose verb it keeps doing."""
+    m = re.match(r"(?i)^(?:it[ \t]+should[ \t]+|you[ \t]+)?keep[ \t]+(?:on[ \t]+)?(?P<verb>[a-z]{2,}ing)\b", text.strip())
+    if not m:
+        return
+    verb = _stem(m.group("verb"))
+    for earlier in range(node - 1, -1, -1):
+        words = re.findall(r"[A-Za-z]+", g.labels[earlier])
+        if words and _stem(words[0]) == verb:
+            g.edges.append((node, earlier))
+            return
+
+
 def _action(text: str) -> tuple[str, int | None, bool]:
     """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
     text = text.strip().strip(",;.").strip()
@@ -406,7 +425,10 @@ def _imperative_sentences(texts: list[str]) -> bool:
     """Whether two thirds of the items are sentences of 5+ words opening with a verb ("Store the count
     of each element at its index"): steps of a procedure, each one node."""
     def verb_first(text: str) -> bool:
-        words = re.findall(r"[A-Za-z]+", _MARKUP.sub("", text))
+        text = _MARKUP.sub("", text).strip()
+        words = re.findall(r"[A-Za-z]+", _IT_SHOULD.sub("", text))
+        if _IT_SHOULD.match(text):  # "It should claim victory ...": a verb follows the modal
+            return len(words) >= 2
         return len(words) >= 5 and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
     return sum(verb_first(t) for t in texts) * 3 >= len(texts) * 2
 
@@ -575,6 +597,7 @@ def read_numbered(text: str) -> Plan | None:
             g.edges.append((node, first_of_item[k - 1]))  # "... Repeat the process till C.": back to the step before
         _continue_back(g, node)
         _redo_back(g, node, body)
+        _keep_back(g, node, body)
         exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
     if len(g.labels) < 3 or len(g.labels) > MAX_PLAN_NODES:
         return None

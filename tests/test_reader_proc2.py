@@ -123,3 +123,16 @@ def test_spanish_bullets_with_a_loop_and_its_body_after_a_colon() -> None:
         assert want in labels
     assert "J ≤ K?" in labels
     assert _branches(plan) and plan.loops
+
+
+def test_requirement_bullets_it_should_are_steps_and_keep_doing_loops_back() -> None:
+    plan = read_request("Write a program for a quiz:\n- It should show the next question on screen\n"
+                        "- It should ask the player for an answer\n- It should award a point when the answer is right\n"
+                        "- It should keep asking until all ten questions are done\n- It should print the final score")
+    assert plan is not None
+    labels = _labels(plan)
+    assert "Show next question on screen" in labels and "Print final score" in labels
+    assert not any(label.startswith("It should") for label in labels)
+    ids = {n.label: n.id for n in plan.nodes()}
+    keep = next(label for label in labels if label.startswith("Keep asking"))
+    assert (ids[keep], ids["Ask player for answer"]) in set(plan.loops)
