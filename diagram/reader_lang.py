@@ -215,6 +215,8 @@ def _code_label(text: str) -> str:
     """A statement's label: as written when it assigns ("mid ← (low + high) / 2", "cont <- 1"), else cut to a
     short phrase like a step's (`reader_algo._short`)."""
     text = _CONNECTOR_ARG.sub(" ", text)  # print "Between",lower,"and",upper -> print "Between" lower upper
+    if re.search(r"[\"“”]", text):  # escreva("O número ", n, " é ímpar!"): the pieces without the commas between them
+        text = re.sub(r"[ \t]*,[ \t]*(?=[\"“])", " ", re.sub(r"(?<=[\"”])[ \t]*,[ \t]*", " ", text))
     return _cut(text) if _ASSIGN.search(text) else _short(text)
 
 

@@ -136,3 +136,13 @@ def test_requirement_bullets_it_should_are_steps_and_keep_doing_loops_back() -> 
     ids = {n.label: n.id for n in plan.nodes()}
     keep = next(label for label in labels if label.startswith("Keep asking"))
     assert (ids[keep], ids["Ask player for answer"]) in set(plan.loops)
+
+
+def test_printed_pieces_lose_the_commas_between_them_so_they_fit() -> None:
+    plan = read_request("algoritmo \"Idade\"\nvar\nidade : inteiro\ninicio\nescreva(\"Digite a idade: \")\nleia(idade)\n"
+                        "se (idade >= 18) entao\nescreva(\"A idade \", idade, \" é maior!\")\nsenao\n"
+                        "escreva(\"A idade \", idade, \" é menor!\")\nfimse\nfimalgoritmo")
+    assert plan is not None
+    labels = _labels(plan)
+    assert 'Escreva("idade " idade " é maior!")' in labels
+    assert 'Escreva("idade " idade " é menor!")' in labels
