@@ -405,6 +405,29 @@ def _keep_back(g: _Graph, node: int, text: str) -> None:
             return
 
 
+_SUBJECTS = frozenset("the a an it this that these those we you he she they i there his her their its our your "
+                      "if when while once after before each every all".split())
+_AND_VERB = re.compile(r"^(?P<a>\S.{5,}?)[ \t]*,?[ \t]+and[ \t]+(?:then[ \t]+)?(?P<b>(?P<verb>[a-z]{2,})\b.{5,})$")
+
+
+def _two_actions(text: str) -> tuple[str, str] | None:
+    """An order that does two things ("Divide m by n and assign the value of the remainder to r") and is too long
+    for one label: its two labels, when both halves open with a verb; else None."""
+    text = _COMMENT.sub("", _MARKUP.sub("", text)).strip().rstrip(".").strip()
+    text = _IT_SHOULD.sub("", text)
+    if len(_ARTICLE.sub("", text)) <= LABEL_CHARS or _SENTENCE_END.search(text) or len(text) > 160:
+        return None
+    m = _AND_VERB.match(text)
+    if not m:
+        return None
+    first = re.findall(r"[A-Za-z]+", m.group("a"))
+    if not first or first[0].lower() in _SUBJECTS or first[0].lower() in _NOT_VERBS or "," in m.group("a") \
+            or _lemma(m.group("verb")) not in _VERBS or m.group("verb") in _NOT_VERBS:
+        return None  # ("Define entities, features, and labels": a list, not two orders)
+    a, b = _short(m.group("a")), _short(m.group("b"))
+    return (a, b) if len(a.split()) >= 2 and len(b.split()) >= 2 else None
+
+
 def _action(text: str) -> tuple[str, int | None, bool]:
     """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
     text = text.strip().strip(",;.").strip()
@@ -571,8 +594,16 @@ def read_numbered(text: str) -> Plan | None:
             g.edges.append((dec, node))
             exits[k].append((dec, None, "next"))
         else:
-            node = g.node(label)
-            first_of_item.append(node)
+            both = _two_actions(body) if target is None and not ends and not head and not until \
+                and not named_step and not other else None
+            if both:  # "Divide m by n and assign the value of the remainder to r": two steps, each its own words
+                first = g.node(both[0])
+                node = g.node(both[1])
+                g.edges.append((first, node))
+                first_of_item.append(first)
+            else:
+                node = g.node(label)
+                first_of_item.append(node)
         if head:
             refs = [int(x) for x in re.findall(r"\d{1,2}", " ".join(m.group(0) for m in _STEP_REFS.finditer(body)))]
             through = _THROUGH.search(body)

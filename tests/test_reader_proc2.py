@@ -146,3 +146,19 @@ def test_printed_pieces_lose_the_commas_between_them_so_they_fit() -> None:
     labels = _labels(plan)
     assert 'Escreva("idade " idade " é maior!")' in labels
     assert 'Escreva("idade " idade " é menor!")' in labels
+
+
+def test_an_order_doing_two_things_too_long_for_one_label_is_two_steps() -> None:
+    plan = read_request("1. Read the two numbers x and y.\n2. Multiply x by y and store the product in the variable p.\n"
+                        "3. Print p.")
+    assert plan is not None
+    labels = _labels(plan)
+    assert "Multiply x by y" in labels and "Store product in variable p" in labels
+    assert labels.index("Multiply x by y") + 1 == labels.index("Store product in variable p")
+
+
+def test_a_list_of_nouns_after_and_is_not_split() -> None:
+    plan = read_request("1. Register the data sources for the offline store.\n"
+                        "2. Define entities, features, and labels in the Python SDK for serving.\n3. Deploy the features.")
+    assert plan is not None
+    assert not any(label.startswith("Labels") for label in _labels(plan))
