@@ -50,15 +50,18 @@ from diagram.reader_prose import mentions
 MAX_ITEMS = 30
 LABEL_CHARS = 40
 # "Step 1:", "step 2 -", "Start 3 :", "1.", "2)", "• Step 1 :", "5.1": a number opening a line
-_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?:\((?=\d{1,2}\)))?(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
+_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?:\((?=\d{1,2}\)))?"
+                       r"(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
                        r"(?:(?:[ \t]*(?:,|and|&|to)[ \t]*)+\d{1,2}(?:\.\d{1,2})?){0,3}"  # "Steps 2, 2.1, and 2.2 -"
                        r"(?:[ \t]*(?:[:.)]|->|-(?=[ \t])|–)|(?=[ \t]+[A-Za-z]))[ \t]*(?P<body>\S.*)?$", re.I)
 _KEYED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:step|stage|phase|start)s?[ \t]*\d", re.I)
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·]|->)[ \t]+(?P<body>\S.*)$")
 _LETTERED = re.compile(r"^[ \t]*(?P<n>[a-h])[ \t]*[.):]?[ \t]+(?P<body>[A-Z]\S*(?:[ \t]+\S+){2,}.*)$")
-_JUMP = re.compile(r"\b(?:go[ \t]?to|go(?:es)?[ \t]+back[ \t]+to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|continue[ \t](?:with|at|from))"
+_JUMP = re.compile(r"\b(?:go[ \t]?to|go(?:es)?[ \t]+back[ \t]+to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|"
+                   r"continue[ \t](?:with|at|from))"
                    r"[ \t]+step[ \t-]*(?P<n>\d{1,2})\b", re.I)
-_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|go[ \t]+back[ \t]+to|proceed[ \t]to|jump[ \t]to|"
+_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|go[ \t]+back[ \t]+to|"
+                        r"proceed[ \t]to|jump[ \t]to|"
                         r"return[ \t]to|continue[ \t](?:with|at|from))[ \t]+step[ \t-]*(?P<n>\d{1,2}))[ \t]*[.;]?[ \t]*$",
                         re.I)
 _IF = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:\bthen\b[ \t]*,?|,|:|"
@@ -117,7 +120,8 @@ _CONDITIONAL = re.compile(r"(?:(?:^|[.:;][ \t]+)|"
                           r"[ \t]+)(?:only[ \t]+)?if[ \t]+(?!so\b|any\b|needed\b|necessary\b|required\b|possible\b|"
                           r"applicable\b|appropriate\b|desired\b)(?P<cond>[^,.;:]{2,80}?)[ \t]*(?:[,.;:]|then\b|$)", re.I)
 # "Is the bath full? If it is, go to step 7, otherwise ...": a question, then its answers
-_ASKED = re.compile(r"^(?P<q>[A-Z][^?\n]{2,100})\?[ \t]+if[ \t]+(?P<cond>[^,:;]{1,30}?)[ \t]*(?:,|then\b|:)[ \t]*(?P<rest>\S.*)$", re.I)
+_ASKED = re.compile(r"^(?P<q>[A-Z][^?\n]{2,100})\?[ \t]+if[ \t]+(?P<cond>[^,:;]{1,30}?)[ \t]*(?:,|then\b|:)[ \t]*"
+                    r"(?P<rest>\S.*)$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"”'])\.[ \t]+(?=[A-Z])")
 
 
@@ -128,7 +132,8 @@ def _above(text: str) -> bool:
 
 
 _IT_SHOULD = re.compile(r"^(?:it|the[ \t]+(?:program|system|machine|app|application|tool|script|bot))[ \t]+"
-                        r"(?:should|must|shall|will|has[ \t]+to|needs[ \t]+to)(?:[ \t]+(?:also|only|then|first))?[ \t]+(?=[a-z])",
+                        r"(?:should|must|shall|will|has[ \t]+to|needs[ \t]+to)(?:[ \t]+(?:also|only|then|first))?"
+                        r"[ \t]+(?=[a-z])",
                         re.I)
 
 
@@ -183,9 +188,11 @@ def is_heading(line: str) -> bool:
 
 
 # "If m > n divide m by n": a test of one comparison, the action straight after it
-_BARE_TEST = re.compile(r"^(?P<head>(?:else[ \t]+|otherwise[ \t]+)?if[ \t]+[\w.()\[\]]{1,20}[ \t]*(?:[<>=≠≤≥]=?|!=|<>)[ \t]*"
+_BARE_TEST = re.compile(r"^(?P<head>(?:else[ \t]+|otherwise[ \t]+)?if[ \t]+[\w.()\[\]]{1,20}[ \t]*"
+                        r"(?:[<>=≠≤≥]=?|!=|<>)[ \t]*"
                         r"[\w.()\[\]]{1,20})[ \t]+(?P<rest>[a-z]\w*\b.*)$", re.I)
-_SAME_AGAIN = re.compile(r"(?i)\b(?:apply|repeat|run|use|do)[ \t]+(?:the[ \t]+)?same[ \t]+(?:algorithm|method|procedure|process|steps?)\b")
+_SAME_AGAIN = re.compile(r"(?i)\b(?:apply|repeat|run|use|do)[ \t]+(?:the[ \t]+)?same[ \t]+"
+                         r"(?:algorithm|method|procedure|process|steps?)\b")
 _PLAIN_SENTENCE = re.compile(r"(?<=[\w)\]\"”'])\.[ \t]+(?=[A-Z])")
 
 
@@ -285,7 +292,7 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
         unended = sum(not ln.rstrip().endswith(".") for ln in lines)  # statements, not sentences
         if len(lines) < 4 or flow < 2 or short * 4 < len(lines) * 3 or unended * 4 < len(lines) * 3:
             return None
-        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1] if not is_heading(ln)]  # (a title is no statement)
+        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1] if not is_heading(ln)]  # (no title)
         return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
     started = False
     numbers = [m for m in map(_NUMBERED.match, lines) if m and m.group("body")] if use_numbers else []
@@ -393,7 +400,8 @@ def _redo_back(g: _Graph, node: int, text: str) -> None:
 
 
 def _keep_back(g: _Graph, node: int, text: str) -> None:
-    """"(It should) keep asking until ...", "keep stirring until ...": back to the earlier step whose verb it keeps doing."""
+    """"(It should) keep asking until ...", "keep stirring until ...": back to the earlier step whose verb it
+    keeps doing."""
     m = re.match(r"(?i)^(?:it[ \t]+should[ \t]+|you[ \t]+)?keep[ \t]+(?:on[ \t]+)?(?P<verb>[a-z]{2,}ing)\b", text.strip())
     if not m:
         return

@@ -72,7 +72,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 THEN_WORDS = ("then", "do", "entao", "então", "faca", "faça", "entonces", "hacer", "alors", "faire", "dann",
               "allora", "fai", "dan", "doe", "wtedy", "wykonuj", "то", "делать", "нц")
 # words for "repeat" / "again" / "go back" in a step, per language
-LOOP_WORDS = ("repeat", "again", "go back", "loop", "ciclo", "bucle", "boucle", "wiederhol", "erneut", "zurück", "repet", "de nuevo", "otra vez",
+LOOP_WORDS = ("repeat", "again", "go back", "loop", "ciclo", "bucle", "boucle",
+              "wiederhol", "erneut", "zurück", "repet", "de nuevo", "otra vez",
               "volver", "novamente", "de novo", "voltar", "répét", "à nouveau", "de nouveau", "revenir", "ripet",
               "di nuovo", "tornare", "herhaal", "opnieuw", "terug", "powtórz", "powtarza", "ponownie", "wróć",
               "повтор", "снова", "вернуть", "цикл", "ulitin", "muli", "bumalik")
@@ -112,7 +113,7 @@ _ENGLISH = frozenset("the and of is are if then with for from this that be it on
                      "which into must should can was were has have".split())
 # common function words of de, es, pt, fr, it, nl, pl, tl (none of them English words)
 _FOREIGN = frozenset("de en der die das und ist nicht ein eine einen mit von zu dem des auf sich oder wird kann "
-                     "si entonces sino hasta mientras leer escribir mostrar imprimir inicializar ciclo "  # pseudo-code words
+                     "si entonces sino hasta mientras leer escribir mostrar imprimir inicializar ciclo "  # pseudo-code
                      "então entao senão senao enquanto leia escreva alors sinon lire afficher "
                      "el la los las que y un una por con es del se lo su "
                      "os da dos das em uma não é ao pela pelo "
