@@ -45,7 +45,10 @@ Pure functions, no state. What it reads:
   "Repeat ... while C" / "While C" as a decision with a loop back;
 - pseudo-code blocks (IF/ELSE/END IF, WHILE, FOR, REPEAT/UNTIL, braces, keywords in other languages),
   flowchart outlines ("Valid? (Diamond)" + "- Yes -> X") and procedures written in other languages
-  (`diagram.reader_lang`).
+  (`diagram.reader_lang`);
+- flows laid out as arrows on lines of their own, ├ └ trees, a mermaid sequenceDiagram, "1 a 2 b 3 c" in one
+  line, noun lines after an intro, headings over paragraphs, "STEP N:" with YES/NO outcomes
+  (`diagram.reader_layouts.with_layout`); a dense net only from text that names a net (`speaks_of_net`).
 A CNN that names no layers ("LeNet-5") is left to the model.
 
 Linear time by construction (issue 19): `diagram.reader_text.clean` makes every run of blanks one space and every
@@ -71,6 +74,7 @@ from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
                                   read_pseudocode)
+from diagram.reader_layouts import speaks_of_net, with_layout
 from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
@@ -102,7 +106,8 @@ def request_kind(request: str) -> str:
         return "flow"
     text = normalise(request)
     chain_only = re.fullmatch(r"[\d\s,\[\]()\-–—>→=/x]+", unwrap(request))
-    if (_DENSE.search(text) or chain_only) and re.search(r"\d", text) and read_dense_or_refused(request) is not None:
+    if (_DENSE.search(text) and speaks_of_net(request) or chain_only) and re.search(r"\d", text) \
+            and read_dense_or_refused(request) is not None:  # (speaks_of_net: "(500-1000 tokens each)" is no net)
         return "dense"  # a refused count too: nothing is read, rather than a flow of its clauses
     return "flow"
 
@@ -134,6 +139,10 @@ def _steps_or_prose(request: str) -> Plan | None:
             return chain  # (prose that only reads the chain's own line, "a --[ASR]--> b", reads it worse)
     arrows = re.search(r"-+>|→|⟶|=+>", request) is not None  # steps read off arrows win a tie with the prose
     if steps is None or (prose is not None and (prose.n_nodes > steps.n_nodes or prose.n_nodes == steps.n_nodes and not arrows)):
+        clauses = read_clauses(request) if prose is not None and steps is None else None
+        if clauses is not None and clauses.n_nodes >= max(4, (2 if any(label.endswith("?") for label in prose.labels)
+                                                              else 3) * prose.n_nodes):
+            return clauses  # a process told in sentences: its activities, not the few names it mentions
         return prose or steps or read_clauses(request)
     if any(". " in label for label in steps.labels):  # steps that run over sentences: read their clauses
         clauses = read_clauses(request)
@@ -217,6 +226,7 @@ def read_request(request: str) -> Plan | None:
         if titled is not None and (plan is None or not fits(plan) or
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
+        plan = with_layout(plan, request, text)  # arrows on lines of their own, "1 a 2 b 3 c", "STEP 1:", sequenceDiagram, ...
         if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
             other = read_other_language(request)
             if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)

@@ -160,7 +160,7 @@ def test_a_series_of_one_actors_actions_reads_as_one_step_each():
     from diagram.reader_clauses import read_clauses
     plan = read_clauses("The auditor then samples the receipts, compares the totals with the ledger, "
                         "and signs the report.")
-    assert plan is not None and plan.labels == ("Sample receipts", "Compare totals", "Sign report")
+    assert plan is not None and plan.labels == ("Sample receipts", "Compare totals with ledger", "Sign report")
 
 
 def test_a_while_block_loops_from_its_last_statement_back_to_its_test():
