@@ -72,7 +72,8 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
-from diagram.reader_lang import is_other_language, more_structure, read_other_language, read_outline, read_pseudocode
+from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
+                                  read_pseudocode)
 from diagram.reader_layouts import speaks_of_net, with_layout
 from diagram.reader_prose import read_prose, with_checks, with_feedback
 from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
@@ -229,7 +230,8 @@ def read_request(request: str) -> Plan | None:
         if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
             other = read_other_language(request)
             if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)
-                                                      and (more_structure(other, plan) or plan.n_nodes < 3)):
+                                                      and (more_structure(other, plan) or plan.n_nodes < 3 or
+                                                           kept_words(plan, request) < min(0.8, kept_words(other, request)))):
                 plan = other
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step

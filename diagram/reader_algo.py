@@ -50,15 +50,18 @@ from diagram.reader_prose import mentions
 MAX_ITEMS = 30
 LABEL_CHARS = 40
 # "Step 1:", "step 2 -", "Start 3 :", "1.", "2)", "• Step 1 :", "5.1": a number opening a line
-_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
+_NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?:\((?=\d{1,2}\)))?"
+                       r"(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
                        r"(?:(?:[ \t]*(?:,|and|&|to)[ \t]*)+\d{1,2}(?:\.\d{1,2})?){0,3}"  # "Steps 2, 2.1, and 2.2 -"
                        r"(?:[ \t]*(?:[:.)]|->|-(?=[ \t])|–)|(?=[ \t]+[A-Za-z]))[ \t]*(?P<body>\S.*)?$", re.I)
 _KEYED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:step|stage|phase|start)s?[ \t]*\d", re.I)
 _BULLET = re.compile(r"^[ \t]*(?:[-*•·]|->)[ \t]+(?P<body>\S.*)$")
 _LETTERED = re.compile(r"^[ \t]*(?P<n>[a-h])[ \t]*[.):]?[ \t]+(?P<body>[A-Z]\S*(?:[ \t]+\S+){2,}.*)$")
-_JUMP = re.compile(r"\b(?:go[ \t]?to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|continue[ \t](?:with|at|from))"
+_JUMP = re.compile(r"\b(?:go[ \t]?to|go(?:es)?[ \t]+back[ \t]+to|goes[ \t]to|proceed(?:s)?[ \t]to|jump[ \t]to|return[ \t]to|"
+                   r"continue[ \t](?:with|at|from))"
                    r"[ \t]+step[ \t-]*(?P<n>\d{1,2})\b", re.I)
-_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|proceed[ \t]to|jump[ \t]to|"
+_TAIL_JUMP = re.compile(r"(?:^|[,.;:]?[ \t]*(?:\band[ \t]+)?(?:\bthen[ \t]+)?)(?P<jump>(?:go[ \t]?to|go[ \t]+back[ \t]+to|"
+                        r"proceed[ \t]to|jump[ \t]to|"
                         r"return[ \t]to|continue[ \t](?:with|at|from))[ \t]+step[ \t-]*(?P<n>\d{1,2}))[ \t]*[.;]?[ \t]*$",
                         re.I)
 _IF = re.compile(r"^(?:else[ \t]*,?[ \t]*)?if\b[ \t]*(?P<cond>.{1,80}?)[ \t]*(?:\bthen\b[ \t]*,?|,|:|"
@@ -116,6 +119,9 @@ _CONDITIONAL = re.compile(r"(?:(?:^|[.:;][ \t]+)|"
                           r"(?<!see)(?<!test)(?<!know)(?<!out)(?<!confirm)(?<!decide)(?<!validate)(?<!whether)(?<!even)(?<!as)"
                           r"[ \t]+)(?:only[ \t]+)?if[ \t]+(?!so\b|any\b|needed\b|necessary\b|required\b|possible\b|"
                           r"applicable\b|appropriate\b|desired\b)(?P<cond>[^,.;:]{2,80}?)[ \t]*(?:[,.;:]|then\b|$)", re.I)
+# "Is the bath full? If it is, go to step 7, otherwise ...": a question, then its answers
+_ASKED = re.compile(r"^(?P<q>[A-Z][^?\n]{2,100})\?[ \t]+if[ \t]+(?P<cond>[^,:;]{1,30}?)[ \t]*(?:,|then\b|:)[ \t]*"
+                    r"(?P<rest>\S.*)$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"”'])\.[ \t]+(?=[A-Z])")
 
 
@@ -125,10 +131,17 @@ def _above(text: str) -> bool:
     return bool(m) and (m.group(0).lower().startswith(("above", "previous", "keep")) or bool(_REPEAT_WORD.search(text)))
 
 
+_IT_SHOULD = re.compile(r"^(?:it|the[ \t]+(?:program|system|machine|app|application|tool|script|bot))[ \t]+"
+                        r"(?:should|must|shall|will|has[ \t]+to|needs[ \t]+to)(?:[ \t]+(?:also|only|then|first))?"
+                        r"[ \t]+(?=[a-z])",
+                        re.I)
+
+
 def _short(text: str) -> str:
     """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
     boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
     text = _COMMENT.sub("", _EMPHASIS.sub(r"\1", _MARKUP.sub("", text))).strip()
+    text = _IT_SHOULD.sub("", text)  # "It should read the answer": a requirement, the step is what it does
     text = re.sub(r"^\(?\d{1,2}[.)]{1,2}[ \t]+(?=\S)", "", text)  # "- 1). Fill the container": the number is no step
     text = _SENTENCE_END.split(text, maxsplit=1)[0]
     text = _ASIDE.sub("", text).strip().rstrip(".;:,").strip()
@@ -156,11 +169,116 @@ def _short(text: str) -> str:
     return cut[:1].upper() + cut[1:]
 
 
+def unfenced(line: str) -> str:
+    """A line without a code fence around its text ("```Select a random number" -> "Select a random number");
+    a fence alone or with its language tag ("```python") is no line at all."""
+    line = re.sub(r"```[ \t]*$", "", line.rstrip())
+    if line.lstrip().startswith("```"):
+        rest = line.lstrip()[3:]
+        return rest if len(rest.split()) >= 2 else ""
+    return line
+
+
+def is_heading(line: str) -> bool:
+    """Whether a line titles the code under it rather than being a statement: a markdown heading
+    ("## Pseudocode for guessing game") or a line of nothing but a tagged title ("<u>Pseudocode</u>")."""
+    text = line.strip()
+    return bool(re.match(r"#{1,6}[ \t]+[A-Za-z]", text) and not re.search(r"[=<>(){}\[\];]", text)
+                or re.fullmatch(r"<(\w{1,10})>[^<>]{1,60}</\1>:?", text))
+
+
+# "If m > n divide m by n": a test of one comparison, the action straight after it
+_BARE_TEST = re.compile(r"^(?P<head>(?:else[ \t]+|otherwise[ \t]+)?if[ \t]+[\w.()\[\]]{1,20}[ \t]*"
+                        r"(?:[<>=≠≤≥]=?|!=|<>)[ \t]*"
+                        r"[\w.()\[\]]{1,20})[ \t]+(?P<rest>[a-z]\w*\b.*)$", re.I)
+_SAME_AGAIN = re.compile(r"(?i)\b(?:apply|repeat|run|use|do)[ \t]+(?:the[ \t]+)?same[ \t]+"
+                         r"(?:algorithm|method|procedure|process|steps?)\b")
+_PLAIN_SENTENCE = re.compile(r"(?<=[\w)\]\"”'])\.[ \t]+(?=[A-Z])")
+
+
+def _sentence_items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
+    """An algorithm told in one paragraph ("If m > n divide m by n and let r be the remainder. If r = 0 then n
+    is the answer; otherwise apply the same algorithm to n and r."): its sentences from the first test on,
+    one item each, when two or more are tests, every one is a test or an order, and one of them loops."""
+    if text.count("\n") > 2 or len(text) > 1500:
+        return None
+    sentences = [x.strip() for x in _PLAIN_SENTENCE.split(" ".join(text.split())) if x.strip()]
+    first = next((k for k, x in enumerate(sentences) if re.match(r"(?i)if\b", x)), None)
+    if first is None:
+        return None
+    kept = sentences[first:]
+    tests = [x for x in kept if re.match(r"(?i)(?:if|otherwise|else)\b", x)]
+
+    def order(x: str) -> bool:
+        words = re.findall(r"[A-Za-z]+", x)
+        return bool(words) and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
+    if len(tests) < 2 or len(kept) > 8 or not all(x in tests or order(x) for x in kept) \
+            or not any(_SAME_AGAIN.search(x) or _above(x) for x in kept):
+        return None
+    items = []
+    for x in kept:
+        bare = _BARE_TEST.match(x.rstrip("."))
+        items.append((None, True, f"{bare.group('head')}, {bare.group('rest')}" if bare and not _IF.match(x) else x))
+    return items, False
+
+
+# Knuth's way of writing an algorithm: "E1. [Find remainder.] Divide m by n ...", "E2. [Is it zero?] If r = 0, ..."
+_BRACKETED = re.compile(r"(?<![\w.])(?P<id>[A-Z]\d{1,2})\.[ \t]*\[(?P<title>[^\[\]\n]{2,60})\][ \t]*")
+_TERMINATES = re.compile(r"(?i)\b(?:terminates?|stops?|halts?|ends?|exits?)\b[ \t]*[;,.]?[ \t]*(?P<result>[^;.]*)")
+_STEP_ID = re.compile(r"(?i)\b(?:go(?:es)?[ \t]+(?:back[ \t]+)?to|return[ \t]+to|repeat(?:[ \t]+from)?)[ \t]+"
+                      r"(?:step[ \t]+)?(?P<id>[A-Z]\d{1,2})\b")
+
+
+def _bracketed_steps(text: str) -> Plan | None:
+    """Steps written "E1. [Find remainder.] ..." (three or more): the bracketed titles are the steps, a title
+    that asks ("[Is it zero?]") a decision whose other branch ends the algorithm, "go back to step E1" a loop."""
+    found = list(_BRACKETED.finditer(text))
+    if len(found) < 3 or len(found) > MAX_ITEMS:
+        return None
+    g = _Graph()
+    ids: dict[str, int] = {}
+    bodies: list[str] = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        bodies.append(re.sub(r"[ \t*#-]+$", "", text[m.end(): end]).strip())
+        ids[m.group("id").upper()] = g.node(_short(m.group("title").strip().rstrip(".?")) +
+                                            ("?" if m.group("title").strip().endswith("?") else ""))
+    for k, body in enumerate(bodies):
+        jump = _STEP_ID.search(body)
+        if jump and jump.group("id").upper() in ids:
+            g.edges.append((k, ids[jump.group("id").upper()]))
+        elif k + 1 < len(bodies):
+            g.edges.append((k, k + 1))
+        stops = _TERMINATES.search(body) if g.labels[k].endswith("?") else None
+        if stops:
+            result = _short(stops.group("result")) if stops.group("result").strip() else "End"
+            g.edges.append((k, g.node(result)))
+    return _layered(g)
+
+
+def _without_afterword(lines: list[str]) -> list[str]:
+    """The lines up to the last numbered step when the unmarked lines after it only talk about the
+    drawing ("Now we need to draw the chart with instruction boxes."): no loop, jump or condition in them."""
+    last = max((i for i, ln in enumerate(lines) if _NUMBERED.match(ln) and not _BULLET.match(ln)), default=None)
+    if last is None or last + 1 >= len(lines):
+        return lines
+    after = "\n".join(lines[last + 1:])
+    if not _DRAWING.search(after) or _REPEAT_WORD.search(after) or _STEP_REFS.search(after) \
+            or re.search(r"(?i)\bif\b", after) or re.search(r"(?m)^[ \t]+\S|^[ \t]*[-*•·>]", after):
+        return lines
+    return lines[: last + 1]
+
+
+_DRAWING = re.compile(r"(?i)\b(?:draw\w*|(?:flow[ \t]?)?charts?|diagrams?|boxes|shapes?)\b")
+
+
 def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
     """(items as (step number or None, whether a top-level item, text), whether the list is numbered) or None."""
-    lines = [ln.rstrip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("```")]
+    lines = [ln.rstrip() for ln in map(unfenced, text.splitlines()) if ln.strip()]
     items: list[tuple[int | None, bool, str]] = []
     numbered = sum(bool(_NUMBERED.match(ln)) and not _BULLET.match(ln) or bool(_KEYED.match(ln)) for ln in lines)
+    if numbered >= 3:
+        lines = _without_afterword(lines)
     bulleted = sum(bool(_BULLET.match(ln)) and not _KEYED.match(ln) for ln in lines)
     lettered = sum(bool(_LETTERED.match(ln)) for ln in lines)
     use_numbers = numbered >= 3
@@ -174,7 +292,7 @@ def _items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool] | None:
         unended = sum(not ln.rstrip().endswith(".") for ln in lines)  # statements, not sentences
         if len(lines) < 4 or flow < 2 or short * 4 < len(lines) * 3 or unended * 4 < len(lines) * 3:
             return None
-        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1]]
+        items = [(None, True, ln.strip()) for ln in lines[:MAX_ITEMS + 1] if not is_heading(ln)]  # (no title)
         return (items, False) if 3 <= len(items) <= MAX_ITEMS else None
     started = False
     numbers = [m for m in map(_NUMBERED.match, lines) if m and m.group("body")] if use_numbers else []
@@ -281,6 +399,43 @@ def _redo_back(g: _Graph, node: int, text: str) -> None:
             return
 
 
+def _keep_back(g: _Graph, node: int, text: str) -> None:
+    """"(It should) keep asking until ...", "keep stirring until ...": back to the earlier step whose verb it
+    keeps doing."""
+    m = re.match(r"(?i)^(?:it[ \t]+should[ \t]+|you[ \t]+)?keep[ \t]+(?:on[ \t]+)?(?P<verb>[a-z]{2,}ing)\b", text.strip())
+    if not m:
+        return
+    verb = _stem(m.group("verb"))
+    for earlier in range(node - 1, -1, -1):
+        words = re.findall(r"[A-Za-z]+", g.labels[earlier])
+        if words and _stem(words[0]) == verb:
+            g.edges.append((node, earlier))
+            return
+
+
+_SUBJECTS = frozenset("the a an it this that these those we you he she they i there his her their its our your "
+                      "if when while once after before each every all".split())
+_AND_VERB = re.compile(r"^(?P<a>\S.{5,}?)[ \t]*,?[ \t]+and[ \t]+(?:then[ \t]+)?(?P<b>(?P<verb>[a-z]{2,})\b.{5,})$")
+
+
+def _two_actions(text: str) -> tuple[str, str] | None:
+    """An order that does two things ("Divide m by n and assign the value of the remainder to r") and is too long
+    for one label: its two labels, when both halves open with a verb; else None."""
+    text = _COMMENT.sub("", _MARKUP.sub("", text)).strip().rstrip(".").strip()
+    text = _IT_SHOULD.sub("", text)
+    if len(_ARTICLE.sub("", text)) <= LABEL_CHARS or _SENTENCE_END.search(text) or len(text) > 160:
+        return None
+    m = _AND_VERB.match(text)
+    if not m:
+        return None
+    first = re.findall(r"[A-Za-z]+", m.group("a"))
+    if not first or first[0].lower() in _SUBJECTS or first[0].lower() in _NOT_VERBS or "," in m.group("a") \
+            or _lemma(m.group("verb")) not in _VERBS or m.group("verb") in _NOT_VERBS:
+        return None  # ("Define entities, features, and labels": a list, not two orders)
+    a, b = _short(m.group("a")), _short(m.group("b"))
+    return (a, b) if len(a.split()) >= 2 and len(b.split()) >= 2 else None
+
+
 def _action(text: str) -> tuple[str, int | None, bool]:
     """(label, step it jumps to or None, whether it ends the flow) of an item's action part."""
     text = text.strip().strip(",;.").strip()
@@ -301,7 +456,10 @@ def _imperative_sentences(texts: list[str]) -> bool:
     """Whether two thirds of the items are sentences of 5+ words opening with a verb ("Store the count
     of each element at its index"): steps of a procedure, each one node."""
     def verb_first(text: str) -> bool:
-        words = re.findall(r"[A-Za-z]+", _MARKUP.sub("", text))
+        text = _MARKUP.sub("", text).strip()
+        words = re.findall(r"[A-Za-z]+", _IT_SHOULD.sub("", text))
+        if _IT_SHOULD.match(text):  # "It should claim victory ...": a verb follows the modal
+            return len(words) >= 2
         return len(words) >= 5 and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
     return sum(verb_first(t) for t in texts) * 3 >= len(texts) * 2
 
@@ -309,7 +467,10 @@ def _imperative_sentences(texts: list[str]) -> bool:
 def read_numbered(text: str) -> Plan | None:
     """The plan of an algorithm or procedure written as numbered steps or as bullets with decisions
     and loops (see the module doc), or None."""
-    read = _items(text or "")
+    bracketed = _bracketed_steps(text or "")
+    if bracketed is not None:
+        return bracketed
+    read = _items(text or "") or _sentence_items(text or "")
     if read is None:
         return None
     items, numbered = read
@@ -335,10 +496,15 @@ def read_numbered(text: str) -> Plan | None:
     else_links: list[int] = []  # items that are a bare "Else"
     answers: set[int] = set()  # "If yes, ..." items: branches of the check before them
     answered: dict[int, int] = {}  # per check: how many answers hang off it
+    jump_only: dict[int, int] = {}  # items that only jump: item -> the step they go to
     for k, (number, top, body) in enumerate(items):
         if number is not None and number not in by_number:
             by_number[number] = k
         body = _COMMENT.sub("", body).strip()
+        asked = _ASKED.match(body)
+        if asked and _YESNO.fullmatch(asked.group("cond").strip("() ,.")):
+            # "Is it too hot? If it is, go to step 3, otherwise go to step 4": the question is the decision
+            body = f"If {asked.group('q')}, {asked.group('rest')}"
         exits.append([])
         cond = _IF.match(body)
         bare = _IF_BARE.match(body) if not cond else None
@@ -379,6 +545,8 @@ def read_numbered(text: str) -> Plan | None:
                     _redo_back(g, node, part)
                     if _RETRY.search(part):
                         g.edges.append((node, dec))  # "If it fails, the workflow retries": back to the test
+                    elif _SAME_AGAIN.search(part) and node > 0:
+                        g.edges.append((node, 0))  # "otherwise apply the same algorithm to n and r": from the top
                     exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
                 elif target:
                     exits[k].append((dec, target, "jump"))
@@ -403,6 +571,8 @@ def read_numbered(text: str) -> Plan | None:
             label = _action(named_step.group("name"))[0] or label
         if not label:
             first_of_item.append(None)  # "Go to Step 1.": a jump of the item before
+            if target is not None:
+                jump_only[k] = target  # "(6) Go back to step 4.": a jump to step 6 lands on step 4
             if target is not None and k and exits[k - 1]:
                 exits[k - 1] = [(n, target if kind == "next" else t, "jump" if kind == "next" else kind)
                                 for n, t, kind in exits[k - 1]]
@@ -432,8 +602,16 @@ def read_numbered(text: str) -> Plan | None:
             g.edges.append((dec, node))
             exits[k].append((dec, None, "next"))
         else:
-            node = g.node(label)
-            first_of_item.append(node)
+            both = _two_actions(body) if target is None and not ends and not head and not until \
+                and not named_step and not other else None
+            if both:  # "Divide m by n and assign the value of the remainder to r": two steps, each its own words
+                first = g.node(both[0])
+                node = g.node(both[1])
+                g.edges.append((first, node))
+                first_of_item.append(first)
+            else:
+                node = g.node(label)
+                first_of_item.append(node)
         if head:
             refs = [int(x) for x in re.findall(r"\d{1,2}", " ".join(m.group(0) for m in _STEP_REFS.finditer(body)))]
             through = _THROUGH.search(body)
@@ -458,6 +636,7 @@ def read_numbered(text: str) -> Plan | None:
             g.edges.append((node, first_of_item[k - 1]))  # "... Repeat the process till C.": back to the step before
         _continue_back(g, node)
         _redo_back(g, node, body)
+        _keep_back(g, node, body)
         exits[k].append((node, target, "jump" if target else ("end" if ends else "next")))
     if len(g.labels) < 3 or len(g.labels) > MAX_PLAN_NODES:
         return None
@@ -504,7 +683,10 @@ def read_numbered(text: str) -> Plan | None:
             if kind == "end" or kind == "next" and answered.get(node, 0) >= 2:
                 continue  # (a check answered both ways goes on through its answers only)
             if kind == "jump" and target is not None and target in by_number:
-                dest = landing(by_number[target])
+                goes, hops = by_number[target], 0
+                while goes in jump_only and jump_only[goes] in by_number and hops < 5:
+                    goes, hops = by_number[jump_only[goes]], hops + 1
+                dest = landing(goes)
             elif kind == "skip":  # past the block under item k
                 dest = landing(block_end(k))
             elif kind == "after" and target in by_number:  # past step `target`

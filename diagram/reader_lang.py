@@ -29,7 +29,7 @@ import re
 from diagram.plan import MAX_PLAN_NODES, Plan
 from collections.abc import Callable
 
-from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem
+from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem, is_heading, unfenced
 
 # role -> words or phrases that open a line with that role (lower case; a space matches any blanks)
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -72,7 +72,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
 THEN_WORDS = ("then", "do", "entao", "então", "faca", "faça", "entonces", "hacer", "alors", "faire", "dann",
               "allora", "fai", "dan", "doe", "wtedy", "wykonuj", "то", "делать", "нц")
 # words for "repeat" / "again" / "go back" in a step, per language
-LOOP_WORDS = ("repeat", "again", "go back", "loop", "wiederhol", "erneut", "zurück", "repet", "de nuevo", "otra vez",
+LOOP_WORDS = ("repeat", "again", "go back", "loop", "ciclo", "bucle", "boucle",
+              "wiederhol", "erneut", "zurück", "repet", "de nuevo", "otra vez",
               "volver", "novamente", "de novo", "voltar", "répét", "à nouveau", "de nouveau", "revenir", "ripet",
               "di nuovo", "tornare", "herhaal", "opnieuw", "terug", "powtórz", "powtarza", "ponownie", "wróć",
               "повтор", "снова", "вернуть", "цикл", "ulitin", "muli", "bumalik")
@@ -112,6 +113,8 @@ _ENGLISH = frozenset("the and of is are if then with for from this that be it on
                      "which into must should can was were has have".split())
 # common function words of de, es, pt, fr, it, nl, pl, tl (none of them English words)
 _FOREIGN = frozenset("de en der die das und ist nicht ein eine einen mit von zu dem des auf sich oder wird kann "
+                     "si entonces sino hasta mientras leer escribir mostrar imprimir inicializar ciclo "  # pseudo-code
+                     "então entao senão senao enquanto leia escreva alors sinon lire afficher "
                      "el la los las que y un una por con es del se lo su "
                      "os da dos das em uma não é ao pela pelo "
                      "le les des et est une pour dans du au sur qui ou avec sont "
@@ -212,7 +215,14 @@ def _test(rest: str) -> tuple[str, str]:
 def _code_label(text: str) -> str:
     """A statement's label: as written when it assigns ("mid ← (low + high) / 2", "cont <- 1"), else cut to a
     short phrase like a step's (`reader_algo._short`)."""
+    text = _CONNECTOR_ARG.sub(" ", text)  # print "Between",lower,"and",upper -> print "Between" lower upper
+    if re.search(r"[\"“”]", text):  # escreva("O número ", n, " é ímpar!"): the pieces without the commas between them
+        text = re.sub(r"[ \t]*,[ \t]*(?=[\"“])", " ", re.sub(r"(?<=[\"”])[ \t]*,[ \t]*", " ", text))
     return _cut(text) if _ASSIGN.search(text) else _short(text)
+
+
+# a printed piece that only joins the values around it: ,"and", / ," to ", / ,", ",
+_CONNECTOR_ARG = re.compile(r"""[ \t]*,[ \t]*["'][ \t]*(?:and|or|to|of|,|-|:|/)?[ \t]*["'][ \t]*,[ \t]*""", re.I)
 
 
 class _Compiler:
@@ -477,7 +487,8 @@ def pseudocode_run(text: str) -> list[tuple[str, str, str]] | None:
     """The statements of the pseudo-code in a text: the run of statement lines with the most tests and loops,
     when it has four lines or more, an "if"/loop opener, and a closing keyword ("END IF", "}", "fimse",
     "UNTIL") or two assignments ("x ← 0", "cont <- 1"); else None."""
-    lines = [ln for ln in (text or "").splitlines()[: MAX_PLAN_NODES * 4] if ln.strip()]
+    lines = [ln for ln in map(unfenced, (text or "").splitlines()[: MAX_PLAN_NODES * 4])
+             if ln.strip() and not is_heading(ln)]
     runs: list[list[str]] = []
     current: list[str] = []
     depth = 0  # open braces: inside them a longer statement without a full stop still belongs to the run
@@ -570,6 +581,15 @@ def _clauses(text: str) -> list[str]:
     return out or [text]
 
 
+_PAREN_ASIDE = re.compile(r"[ \t]*\((?=[^()]{0,200}\s)[^()]{8,200}\)")
+
+
+# an item that opens a loop and writes its body after a colon; the loop's bound after "until"/"hasta"/"≤"
+_LOOP_ITEM = re.compile(r"^(?P<head>[^:\n]{3,80}?)[ \t]*:[ \t]*(?P<body>\S.{5,400})$")
+_BOUND = re.compile(r"(?i)\b(?:until|while|hasta(?:[ \t]+que)?|mientras|até|jusqu'à|tant[ \t]+que|bis|fino[ \t]+a)[ \t]+"
+                    r"(?P<cond>\S.{0,60})$")
+
+
 def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
     """Items to statements: tests from "if"-words, loop items as marks for a loop back."""
     stmts: list[tuple[str, str, str]] = []
@@ -583,6 +603,7 @@ def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
         if titled and len(titled.group("title").split()) <= 6 and len(titled.group("desc").split()) >= 3 \
                 and not titled.group("desc").startswith(("\"", "“", "«")):
             title, body = titled.group("title").strip(), titled.group("desc").strip()
+        body = _PAREN_ASIDE.sub("", body).strip() or body  # "(en écoutant, questionnant ...)": how, not a step
         role, rest = classify(body)
         if role in ("if", "elif", "else") and not title:
             stmts.append((role, rest, body))
@@ -598,6 +619,17 @@ def _lang_statements(items: list[str]) -> list[tuple[str, str, str]] | None:
             continue
         if role in ("stop", "start"):
             stmts.append((role, rest, body))
+            continue
+        looped = _LOOP_ITEM.match(body)
+        if looped and (_LOOP_WORD.search(looped.group("head")) or classify(looped.group("head"))[0] in ("while", "for")):
+            # "Ejecutar ciclo I ← 1 hasta I ≤ N: leer NUM, si ... entonces A, sino B": a loop and its body
+            head = looped.group("head")
+            bound = _BOUND.search(head)
+            stmts.append(("while", bound.group("cond") if bound else head, head))
+            for piece in re.split(r"[ \t]*[,;][ \t]+(?![^()]*\))", looped.group("body"))[:8]:
+                role, rest = classify(piece)
+                stmts.append((role if role in ("if", "else", "elif", "stmt") else "stmt", rest, piece))
+            stmts.append(("endwhile", "", ""))
             continue
         for clause in _clauses(body)[:4]:
             stmts.append(("stmt", "", clause))
@@ -673,3 +705,11 @@ def _structure(plan: Plan) -> int:
 def more_structure(plan: Plan, other: Plan) -> bool:
     """Whether `plan` draws at least as much of a procedure's structure (a branch, a loop) as `other` and some."""
     return _structure(plan) >= max(1, _structure(other))
+
+
+def kept_words(plan: Plan, text: str) -> float:
+    """The share of a plan's label words written as such in the text ("Plusieur tapes" for "plusieurs
+    étapes" keeps none): a reader that mangles words in another script reads worse than one that keeps them."""
+    written = {w.lower() for w in _WORD.findall(text or "")}
+    said = [w.lower() for label in plan.labels for w in _WORD.findall(label) if w.lower() not in ("else", "continue")]
+    return sum(w in written for w in said) / len(said) if said else 0.0
