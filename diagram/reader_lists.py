@@ -552,6 +552,11 @@ def _verb_cut(text: str) -> str:
     text = re.sub(r"\s*\([^()]{0,80}\)", "", text)  # asides first
     if len(text) <= 40:
         return text
+    head = re.split(r"\s+[—–]\s+", text, maxsplit=1)[0]  # "Lets you ask questions — answers come from ...": a remark
+    if len(head) < len(text) and len(head.split()) >= 2:
+        text = head
+        if len(text) <= 40:
+            return text
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
             if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
     cut = text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition

@@ -1,0 +1,47 @@
+"""Pipelines written the way unseen text writes them (issue 21, round 2): made-up texts."""
+
+from diagram.reader import read_request
+
+
+def _labels(text: str) -> tuple[str, ...]:
+    plan = read_request(text)
+    assert plan is not None
+    return plan.labels
+
+
+def test_emoji_bullets_are_read_as_steps():
+    text = ("## 🚀 Features\n\n- 🗂️ Fetches orders from the shop API\n- 🧹 Removes duplicate rows\n"
+            "- 📊 Writes daily totals into a sheet\n- 🔔 Notifies the team — messages go to the chat room")
+    plan = read_request(text)
+    assert plan.labels == ("Fetches orders from the shop API", "Removes duplicate rows",
+                           "Writes daily totals into a sheet", "Notifies the team")
+    assert all(len(rank) == 1 for rank in plan.ranks) and not plan.loops  # one chain
+
+
+def test_emoji_bullets_under_a_plain_heading():
+    text = ("## What it does\n- 🧾 Reads invoices from a mailbox\n- 🔎 Extracts the totals\n"
+            "- 💾 Saves rows into a sheet\n- ❓ Lets you search them — results come from both the sheet and the mailbox")
+    assert _labels(text) == ("Reads invoices from a mailbox", "Extracts the totals", "Saves rows into a sheet",
+                             "Lets you search them")
+
+
+def test_bullets_with_a_component_aside_keep_the_action():
+    text = ("## Parts\n\n* Gathering metrics from the hosts (Telegraf).\n\n* Time series storage (InfluxDB).\n\n"
+            "* Metrics dashboards (Grafana).")
+    plan = read_request(text)
+    assert plan.labels == ("Gathering metrics from hosts (Telegraf)", "Time series storage (InfluxDB)",
+                           "Metrics dashboards (Grafana)")
+    assert all(len(rank) == 1 for rank in plan.ranks) and not plan.loops
+
+
+def test_component_bullets_without_an_action_still_read_the_components():
+    text = "The stack:\n- Telegraf\n- InfluxDB\n- Grafana"
+    assert _labels(text) == ("Telegraf", "InfluxDB", "Grafana")
+
+
+def test_prose_naming_components_is_still_read_as_components():
+    text = ("Mobile apps send clicks to Kafka. Flink reads the topic and aggregates sessions. "
+            "The results land in ClickHouse and Grafana shows them.")
+    labels = _labels(text)
+    assert {"Kafka", "Flink", "ClickHouse", "Grafana"} <= set(labels)
+    assert all(len(label.split()) <= 3 for label in labels)  # components, no clause fragments
