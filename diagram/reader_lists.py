@@ -537,6 +537,23 @@ def _over_weak(text: str) -> Plan | None:
     return chain if chain is not None and chain.n_nodes >= 4 and not chain.loops else None
 
 
+def _chain_over(text: str, plan: Plan | None) -> Plan | None:
+    """An arrow chain the text also writes on a line of its own ("Data Flow: Producer → Topic → Spark →
+    DB → Dashboard") over a list of the same parts: the writer's own flow, when it names at least as
+    many steps as the list (the list describes the components, the chain says how data goes)."""
+    if plan is None or plan.loops or len(plan.ranks) != plan.n_nodes:
+        return plan
+    chain = read_chain(text)
+    if chain is None or chain.loops or chain.n_nodes < max(3, plan.n_nodes) or len(chain.ranks) != chain.n_nodes:
+        return plan
+    if chain.n_nodes > plan.n_nodes:
+        return chain
+    # as many: the chain wins when it says something the list does not ("Kafka Topic" for "Kafka & Zookeeper"),
+    # not when it only shortens the list's names ("Bronze" for "Bronze Layer (Raw)")
+    said = [set(re.findall(r"\w+", label.lower())) for label in plan.labels]
+    return chain if any(set(re.findall(r"\w+", label.lower())) - words for label, words in zip(chain.labels, said)) else plan
+
+
 def _does(line: str) -> bool:
     """A line that says what a component does: an -s verb first ("Builds the image", "Auto-syncs
     updates"), 2+ words."""
@@ -627,15 +644,15 @@ def read_lists(text: str) -> Plan | None:
         return drawn
     heads = _numbered_heads(lines)
     if heads and all(heads):
-        return _staffed(heads, lines) or _plan([[x] for x in heads])
+        return _chain_over(text, _staffed(heads, lines) or _plan([[x] for x in heads]))
     done = [_verb_cut(x) for x in _verb_items(lines)]
     if done and all(done):
-        return _plan([[x] for x in done])
+        return _chain_over(text, _plan([[x] for x in done]))
     for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _only_short_lines(lines),
                                _emoji_heads(lines), _short_lines(lines))):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
-            return _over_weak(text) or _plan([[x] for x in items]) if k >= 4 else _plan([[x] for x in items])
+            return _over_weak(text) or _plan([[x] for x in items]) if k >= 4 else _chain_over(text, _plan([[x] for x in items]))
     flat = " ".join(ln.strip() for ln in lines)
     marks = list(_INLINE_NUMBERED.finditer(flat))
     if len(marks) >= 3:

@@ -45,3 +45,18 @@ def test_prose_naming_components_is_still_read_as_components():
     labels = _labels(text)
     assert {"Kafka", "Flink", "ClickHouse", "Grafana"} <= set(labels)
     assert all(len(label.split()) <= 3 for label in labels)  # components, no clause fragments
+
+
+def test_a_flow_line_under_a_component_list_says_the_flow():
+    text = ("## Components\n1. Sensor Gateway - Collects readings and sends them to MQTT.\n"
+            "2. MQTT & Redis - MQTT carries the messages, Redis caches the last values.\n"
+            "3. Telegraf Agent - Reads the broker and writes to InfluxDB.\n4. InfluxDB - Stores the series.\n\n"
+            "Data Flow: Sensor Gateway → MQTT Topic → Telegraf Agent → InfluxDB")
+    assert _labels(text) == ("Sensor Gateway", "MQTT Topic", "Telegraf Agent", "InfluxDB")
+
+
+def test_a_chain_that_only_shortens_the_list_keeps_the_list():
+    text = ("The zones go in order: Landing → Refined → Served.\n\n1. Landing Zone (Raw)\n"
+            "   • Holds: raw files\n2. Refined Zone (Cleaned)\n   • Holds: checked rows\n3. Served Zone (Marts)\n"
+            "   • Holds: tables for reports")
+    assert _labels(text) == ("Landing Zone (Raw)", "Refined Zone (Cleaned)", "Served Zone (Marts)")
