@@ -60,3 +60,18 @@ def test_a_chain_that_only_shortens_the_list_keeps_the_list():
             "   • Holds: raw files\n2. Refined Zone (Cleaned)\n   • Holds: checked rows\n3. Served Zone (Marts)\n"
             "   • Holds: tables for reports")
     assert _labels(text) == ("Landing Zone (Raw)", "Refined Zone (Cleaned)", "Served Zone (Marts)")
+
+
+def test_a_relative_clause_listing_what_a_tool_does_reads_as_its_actions():
+    text = ("In this guide you will set up a GitLab CI job that compiles the Go binary, signs it with a Cosign key, "
+            "uploads it to Harbor Registry, and restarts the Nomad Service to pick up the new build.")
+    labels = _labels(text)
+    assert labels[-4:] == ("Compiles the Go binary", "Signs it with a Cosign key", "Uploads it to Harbor Registry",
+                           "Restarts Nomad Service")
+
+
+def test_a_series_of_actions_on_components_beats_the_bare_components():
+    text = ("This project holds a small Node-based tool that crawls a React-rendered shop ```shop.example/en```, "
+            "normalises the prices, and writes the rows to a hosted Postgres database. Cron runs it every night.")
+    assert _labels(text) == ("Crawls React-rendered shop", "Normalises the prices",
+                             "Writes rows to hosted Postgres database")
