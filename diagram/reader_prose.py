@@ -132,8 +132,10 @@ _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|a
                     r"multiple times|until|iterat\w+)\b", re.I)
 _QUALIFIERS = (r"(?:bucket|table|queue|topic|cluster|shipper|job|index|dashboard|database|instance|broker|"
                r"worker|consumer|producer|agent|subscriber|connector|endpoint|server|store|gateway|cache|client|"
-               r"rule|indexer|crawler|shipper|pipeline)s?|indices|indexes|functions?")
-_QUALIFIER = re.compile(rf"[ \t](?i:{_QUALIFIERS})(?![\w-])")
+               r"rule|indexer|crawler|shipper|pipeline|engine)s?|indices|indexes|functions?")
+# "the S3 bucket", "a Redshift staging table": one plain word may stand between the name and its noun
+_QUALIFIER = re.compile(rf"(?:[ \t](?!(?:and|or|the|to|with|via|for|into|from|then|its|their|which|that|this|each|"
+                        rf"every|all|any|also|on|in|at|by|as|is|are|was|were|will|can|may|must|should|would|could|not|now|has|have|had|our|your)\b)[a-z]{{3,12}})?[ \t](?i:{_QUALIFIERS})(?![\w-])")
 # "Kinesis Analytics", "IoT Rules", "Glue ETL jobs": a named component and the capitalised words after it
 _CAPITALISED = re.compile(r"(?:[ \t](?:[A-Z][a-z]{2,20}|[A-Z]{2,6})(?![\w/-]|-\w)){1,2}")
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
@@ -453,7 +455,8 @@ def read_prose(text: str) -> Plan | None:
     joined = " ".join(listed).lower()
     # as many stages as components: the stages, when the components are mostly what they act on ("scrapes
     # a JavaScript-rendered website, cleans the data, and pushes the results to a cloud-based database")
-    held = named is not None and 3 * sum(_key(label) in joined for label in named.labels) >= 2 * named.n_nodes
+    held = named is not None and 3 * sum(_key(label) in joined for label in named.labels) >= 2 * named.n_nodes and \
+        sum(bool(x.split()) and _verb(x.split()[0]) for x in listed) >= 3
     if named is not None and (len(listed) < named.n_nodes or len(listed) == named.n_nodes and not held) \
             or len(sentence.split()) < 0.4 * told:
         return named  # (a series in one sentence of a long story is one part of it, not the flow; headings aside)

@@ -75,3 +75,22 @@ def test_a_series_of_actions_on_components_beats_the_bare_components():
             "normalises the prices, and writes the rows to a hosted Postgres database. Cron runs it every night.")
     assert _labels(text) == ("Crawls React-rendered shop", "Normalises the prices",
                              "Writes rows to hosted Postgres database")
+
+
+def test_a_component_keeps_its_noun_across_one_plain_word():
+    text = ("Clicks are sent to Kafka. Flink counts them per minute. "
+            "The counts land in a Redshift staging table and Grafana is used as a dashboard.")
+    assert "Redshift staging table" in _labels(text)
+
+
+def test_a_named_engine_keeps_its_noun():
+    text = ("Events are sent to Apache Kafka. Using Spark's structured streaming engine, the events are aggregated. "
+            "Results go to InfluxDB and Grafana is used as a dashboard.")
+    assert "Structured Streaming engine" in _labels(text)
+
+
+def test_a_modal_verb_is_no_part_of_a_component_name():
+    text = "The Lambda function writes each record to Kinesis Data Firehose. Kinesis Data Firehose will store them in the S3 bucket."
+    labels = _labels(text)
+    assert not any("will" in label.lower() for label in labels)
+    assert "S3 bucket" in labels
