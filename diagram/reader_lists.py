@@ -23,7 +23,7 @@ import unicodedata
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
 from diagram.reader_prose import _key, _verb, mentions
-from diagram.reader_steps import drawn_chain, read_chain
+from diagram.reader_steps import _tidy, drawn_chain, read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -337,6 +337,63 @@ def _tree(lines: list[str]) -> Plan | None:
     return _plan([[x] for x in head] + [branches])
 
 
+_DOWN = re.compile(r"^\s*(?:[│|▼↓⬇v]\s*)+$")  # "│", "▼": the line goes on down
+_DOWN_ARROW = re.compile(r"[▼↓⬇]")
+_BRANCH = re.compile(r"^\s*(?:[│|]\s*)?(?P<m>[├└])\s*[─━-]+\s*[►▶>]?\s*(?=\S)")
+_UNDER = re.compile(r"^\s*[│|]\s+\S")  # "│ (decode → validate → write)", "│ PK=device_id": a note under a node
+_EDGE_NAME = re.compile(r"[a-z_][a-z0-9_.]{0,40}(?:\(\))?")  # "put_record → Kinesis Data Stream": a call on the edge
+
+
+def _drawn_tree(lines: list[str]) -> Plan | None:
+    """A diagram drawn down the page with branches: node lines joined by "│" / "▼" lines, and the
+    branches of the node above as "├──► A" ... "└──► B" (the "└" one the last); a group of branches
+    right after another hangs under the last of them:
+
+        Device Simulator            ->  Device Simulator > Kinesis Data Stream > Lambda: Consumer >
+        └── put_record → Kinesis         DynamoDB, Lambda: Alerts > SNS Topic, CloudWatch
+        ▼
+        Lambda: Consumer
+        ├──► DynamoDB
+        └──► Lambda: Alerts
+        │
+        ├──► SNS Topic
+        └──► CloudWatch
+
+    Notes under a node ("│ PK=device_id") are skipped; a node line right after a branch, with no
+    "│" between, ends the diagram (a caption)."""
+    if not any(_DOWN_ARROW.search(ln) and _DOWN.match(ln) for ln in lines) or \
+            not any((m := _BRANCH.match(ln)) and m.group("m") == "├" for ln in lines):
+        return None
+    first = next(k for k, ln in enumerate(lines) if _DOWN.match(ln) or _BRANCH.match(ln))
+    ranks: list[list[str]] = []
+    open_group = down = False
+    for ln in lines[max(0, first - 1):]:  # (a heading above the diagram's first node is no node)
+        if _DOWN.match(ln):
+            down = True
+            continue
+        branch = _BRANCH.match(ln)
+        if branch:
+            parts = [x for x in re.split(r"\s*(?:-+>|→|⟶)\s*", ln[branch.end():]) if x.strip()]
+            if not parts:
+                return None
+            name = parts[-1] if len(parts) > 1 and _EDGE_NAME.fullmatch(parts[0].strip()) else parts[0]
+            if open_group and ranks:
+                ranks[-1].append(_tidy(name))
+            else:
+                ranks.append([_tidy(name)])
+            open_group, down = branch.group("m") == "├", False
+            continue
+        if _UNDER.match(ln):
+            continue
+        if ranks and not down:
+            break  # "IoTPipeline/Alerts :: AnomalyCount" right under the last branch: a caption
+        ranks.append([_tidy(ln)])
+        open_group = down = False
+    if len(ranks) < 3 or not all(all(r) for r in ranks):
+        return None
+    return _plan(ranks)
+
+
 def _box(line: str) -> list[str]:
     """The component(s) on one line of a vertical diagram: "Rekognition + DynamoDB" is two side by side,
     "Payment  Inventory  Notification" (columns 2+ blanks apart) three; a short aside that names
@@ -633,7 +690,7 @@ def read_lists(text: str) -> Plan | None:
     graph = _graph(_one_edge_a_line(lines))
     if graph is not None:
         return graph
-    tree = _tree(lines)
+    tree = _drawn_tree(lines) or _tree(lines)
     if tree is not None:
         return tree
     vertical = _vertical(lines)

@@ -94,3 +94,19 @@ def test_a_modal_verb_is_no_part_of_a_component_name():
     labels = _labels(text)
     assert not any("will" in label.lower() for label in labels)
     assert "S3 bucket" in labels
+
+
+def test_a_tree_drawn_down_the_page_reads_its_branches():
+    text = ("Layout\nWeb Form (React)\n└── submit → Orders Queue\n│\n▼\nWorker: Order Checker\n│ (parse → check)\n│\n"
+            "├──► Postgres (orders)\n│ PK=order_id\n│\n└──► Worker: Mailer (async)\n│\n├──► SES → Inbox\n└──► Datadog\n"
+            "Orders/Metrics :: FailedCount\nTwo workers, one job each.")
+    plan = read_request(text)
+    assert plan is not None
+    assert plan.ranks == (("Web Form (React)",), ("Orders Queue",), ("Worker: Order Checker",),
+                          ("Postgres (orders)", "Worker: Mailer (async)"), ("SES", "Datadog"))
+
+
+def test_a_tree_without_a_downward_arrow_is_left_to_the_other_readers():
+    text = "ingest -> clean\n├── train\n└── report"
+    plan = read_request(text)
+    assert plan is not None and plan.ranks[-1] == ("Train", "Report")
