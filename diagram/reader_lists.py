@@ -631,6 +631,9 @@ def _verb_cut(text: str) -> str:
         text = head
         if len(text) <= 40:
             return text
+    text = " ".join(re.sub(r"(?i)(?<=\s)(?:the|a|an)(?=\s)", "", text).split())  # articles before a cut
+    if len(text) <= 40:
+        return text
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
             if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
     cut = text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition

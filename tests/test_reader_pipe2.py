@@ -110,3 +110,10 @@ def test_a_tree_without_a_downward_arrow_is_left_to_the_other_readers():
     text = "ingest -> clean\n├── train\n└── report"
     plan = read_request(text)
     assert plan is not None and plan.ranks[-1] == ("Train", "Report")
+
+
+def test_a_long_verb_item_loses_its_articles_before_it_is_cut():
+    text = ("## What It Does\n- Fetches the tickets from the help desk API\n- Scores the urgency of the ticket\n"
+            "- Sends the urgent tickets to the on-call engineer")
+    labels = _labels(text)
+    assert "Sends urgent tickets to on-call engineer" in labels
