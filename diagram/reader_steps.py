@@ -238,8 +238,15 @@ _MARKED_BULLET = re.compile(r"(?m)^([ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]+)[^\w\s
 
 def unmark(request: str) -> str:
     """A list without the emoji or symbols that mark its bullets ("- 📄 Loads a PDF file" -> "- Loads a
-    PDF file"), so that every list reader reads the steps."""
-    return _MARKED_BULLET.sub(r"\1", request)
+    PDF file"), so that every list reader reads the steps; a first bullet run onto the line that opens
+    the list ("Logstash:- Receives the raw line\n- Parses ...") on a line of its own."""
+    request = _MARKED_BULLET.sub(r"\1", request)
+    if len(re.findall(r"(?m)^[ \t]*- \S", request)) >= 2:
+        request = _GLUED_BULLET.sub(":\n- ", request, count=1)
+    return request
+
+
+_GLUED_BULLET = re.compile(r"(?<=\w):-[ \t]+(?=[A-Z][a-z])")
 
 
 def _bullet_group(item: str) -> list[str]:

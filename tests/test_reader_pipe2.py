@@ -117,3 +117,11 @@ def test_a_long_verb_item_loses_its_articles_before_it_is_cut():
             "- Sends the urgent tickets to the on-call engineer")
     labels = _labels(text)
     assert "Sends urgent tickets to on-call engineer" in labels
+
+
+def test_a_first_bullet_run_onto_the_opening_line_is_a_step():
+    text = ("What the Collector Does\nWhen a metric arrives, the collector:- Receives the sample from the agent\n"
+            "- Tags it with the host name\n- Drops stale samples\n- Writes the batch to Prometheus")
+    labels = _labels(text)
+    assert labels[0] == "Receives the sample from the agent"
+    assert len(labels) == 4
