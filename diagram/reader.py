@@ -76,7 +76,7 @@ from diagram.reader_lang import (is_other_language, kept_words, more_structure, 
                                   read_pseudocode)
 from diagram.reader_layouts import speaks_of_net, with_layout
 from diagram.reader_prose import read_prose, with_checks, with_feedback
-from diagram.reader_steps import ORIGINAL, chain_line, read_chain, read_steps, unwrap
+from diagram.reader_steps import ORIGINAL, chain_line, names_components, read_chain, read_steps, unmark, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
 
@@ -115,6 +115,7 @@ def request_kind(request: str) -> str:
 def _steps_or_prose(request: str) -> Plan | None:
     """The steps as listed (arrows, lists, "then"), unless they read as clause fragments ("Mobile
     apps are collected by Kafka") where the components the sentences name read better."""
+    request = unmark(request)  # "- 📄 Loads a PDF file": the emoji marks the bullet
     listed = with_outcomes(read_lists(request), request)  # "... If tests pass, X; if they fail, Y."
     if listed is not None:
         return listed
@@ -129,6 +130,8 @@ def _steps_or_prose(request: str) -> Plan | None:
     if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 for label in steps.labels):
         return steps
     prose = read_prose(request)
+    if steps is not None and names_components(steps, prose, request):  # "- Logs storage (Elasticsearch)"
+        return steps
     if steps is None or ("\n" in request and not steps.loops and any(len(label.split()) > 5 for label in steps.labels)):
         # "a pipeline (checkout → build → deploy), then ...", "Overview ...\n[App] → Kafka → ClickHouse\n...":
         # the chain written inside a sentence or on a line of its own, unless the components the sentences name say more

@@ -23,7 +23,7 @@ import unicodedata
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
 from diagram.reader_prose import _key, _verb, mentions
-from diagram.reader_steps import drawn_chain, read_chain
+from diagram.reader_steps import _tidy, drawn_chain, read_chain
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -337,6 +337,63 @@ def _tree(lines: list[str]) -> Plan | None:
     return _plan([[x] for x in head] + [branches])
 
 
+_DOWN = re.compile(r"^\s*(?:[│|▼↓⬇v]\s*)+$")  # "│", "▼": the line goes on down
+_DOWN_ARROW = re.compile(r"[▼↓⬇]")
+_BRANCH = re.compile(r"^\s*(?:[│|]\s*)?(?P<m>[├└])\s*[─━-]+\s*[►▶>]?\s*(?=\S)")
+_UNDER = re.compile(r"^\s*[│|]\s+\S")  # "│ (decode → validate → write)", "│ PK=device_id": a note under a node
+_EDGE_NAME = re.compile(r"[a-z_][a-z0-9_.]{0,40}(?:\(\))?")  # "put_record → Kinesis Data Stream": a call on the edge
+
+
+def _drawn_tree(lines: list[str]) -> Plan | None:
+    """A diagram drawn down the page with branches: node lines joined by "│" / "▼" lines, and the
+    branches of the node above as "├──► A" ... "└──► B" (the "└" one the last); a group of branches
+    right after another hangs under the last of them:
+
+        Device Simulator            ->  Device Simulator > Kinesis Data Stream > Lambda: Consumer >
+        └── put_record → Kinesis         DynamoDB, Lambda: Alerts > SNS Topic, CloudWatch
+        ▼
+        Lambda: Consumer
+        ├──► DynamoDB
+        └──► Lambda: Alerts
+        │
+        ├──► SNS Topic
+        └──► CloudWatch
+
+    Notes under a node ("│ PK=device_id") are skipped; a node line right after a branch, with no
+    "│" between, ends the diagram (a caption)."""
+    if not any(_DOWN_ARROW.search(ln) and _DOWN.match(ln) for ln in lines) or \
+            not any((m := _BRANCH.match(ln)) and m.group("m") == "├" for ln in lines):
+        return None
+    first = next(k for k, ln in enumerate(lines) if _DOWN.match(ln) or _BRANCH.match(ln))
+    ranks: list[list[str]] = []
+    open_group = down = False
+    for ln in lines[max(0, first - 1):]:  # (a heading above the diagram's first node is no node)
+        if _DOWN.match(ln):
+            down = True
+            continue
+        branch = _BRANCH.match(ln)
+        if branch:
+            parts = [x for x in re.split(r"\s*(?:-+>|→|⟶)\s*", ln[branch.end():]) if x.strip()]
+            if not parts:
+                return None
+            name = parts[-1] if len(parts) > 1 and _EDGE_NAME.fullmatch(parts[0].strip()) else parts[0]
+            if open_group and ranks:
+                ranks[-1].append(_tidy(name))
+            else:
+                ranks.append([_tidy(name)])
+            open_group, down = branch.group("m") == "├", False
+            continue
+        if _UNDER.match(ln):
+            continue
+        if ranks and not down:
+            break  # "IoTPipeline/Alerts :: AnomalyCount" right under the last branch: a caption
+        ranks.append([_tidy(ln)])
+        open_group = down = False
+    if len(ranks) < 3 or not all(all(r) for r in ranks):
+        return None
+    return _plan(ranks)
+
+
 def _box(line: str) -> list[str]:
     """The component(s) on one line of a vertical diagram: "Rekognition + DynamoDB" is two side by side,
     "Payment  Inventory  Notification" (columns 2+ blanks apart) three; a short aside that names
@@ -537,6 +594,23 @@ def _over_weak(text: str) -> Plan | None:
     return chain if chain is not None and chain.n_nodes >= 4 and not chain.loops else None
 
 
+def _chain_over(text: str, plan: Plan | None) -> Plan | None:
+    """An arrow chain the text also writes on a line of its own ("Data Flow: Producer → Topic → Spark →
+    DB → Dashboard") over a list of the same parts: the writer's own flow, when it names at least as
+    many steps as the list (the list describes the components, the chain says how data goes)."""
+    if plan is None or plan.loops or len(plan.ranks) != plan.n_nodes:
+        return plan
+    chain = read_chain(text)
+    if chain is None or chain.loops or chain.n_nodes < max(3, plan.n_nodes) or len(chain.ranks) != chain.n_nodes:
+        return plan
+    if chain.n_nodes > plan.n_nodes:
+        return chain
+    # as many: the chain wins when it says something the list does not ("Kafka Topic" for "Kafka & Zookeeper"),
+    # not when it only shortens the list's names ("Bronze" for "Bronze Layer (Raw)")
+    said = [set(re.findall(r"\w+", label.lower())) for label in plan.labels]
+    return chain if any(set(re.findall(r"\w+", label.lower())) - words for label, words in zip(chain.labels, said)) else plan
+
+
 def _does(line: str) -> bool:
     """A line that says what a component does: an -s verb first ("Builds the image", "Auto-syncs
     updates"), 2+ words."""
@@ -550,6 +624,14 @@ def _verb_cut(text: str) -> str:
     if len(text) <= 40:
         return text
     text = re.sub(r"\s*\([^()]{0,80}\)", "", text)  # asides first
+    if len(text) <= 40:
+        return text
+    head = re.split(r"\s+[—–]\s+", text, maxsplit=1)[0]  # "Lets you ask questions — answers come from ...": a remark
+    if len(head) < len(text) and len(head.split()) >= 2:
+        text = head
+        if len(text) <= 40:
+            return text
+    text = " ".join(re.sub(r"(?i)(?<=\s)(?:the|a|an)(?=\s)", "", text).split())  # articles before a cut
     if len(text) <= 40:
         return text
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
@@ -611,7 +693,7 @@ def read_lists(text: str) -> Plan | None:
     graph = _graph(_one_edge_a_line(lines))
     if graph is not None:
         return graph
-    tree = _tree(lines)
+    tree = _drawn_tree(lines) or _tree(lines)
     if tree is not None:
         return tree
     vertical = _vertical(lines)
@@ -622,15 +704,15 @@ def read_lists(text: str) -> Plan | None:
         return drawn
     heads = _numbered_heads(lines)
     if heads and all(heads):
-        return _staffed(heads, lines) or _plan([[x] for x in heads])
+        return _chain_over(text, _staffed(heads, lines) or _plan([[x] for x in heads]))
     done = [_verb_cut(x) for x in _verb_items(lines)]
     if done and all(done):
-        return _plan([[x] for x in done])
+        return _chain_over(text, _plan([[x] for x in done]))
     for k, items in enumerate((_table(lines), _named_items(lines), _subject_items(lines), _only_short_lines(lines),
                                _emoji_heads(lines), _short_lines(lines))):
         items = [_short(x) for x in items]
         if len(items) >= 3 and all(items):
-            return _over_weak(text) or _plan([[x] for x in items]) if k >= 4 else _plan([[x] for x in items])
+            return _over_weak(text) or _plan([[x] for x in items]) if k >= 4 else _chain_over(text, _plan([[x] for x in items]))
     flat = " ".join(ln.strip() for ln in lines)
     marks = list(_INLINE_NUMBERED.finditer(flat))
     if len(marks) >= 3:

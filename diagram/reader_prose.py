@@ -132,8 +132,10 @@ _RETRY = re.compile(r"\b(?:retr(?:y|ies|ied)|repeat(?:s|ed|edly)?|repetitions?|a
                     r"multiple times|until|iterat\w+)\b", re.I)
 _QUALIFIERS = (r"(?:bucket|table|queue|topic|cluster|shipper|job|index|dashboard|database|instance|broker|"
                r"worker|consumer|producer|agent|subscriber|connector|endpoint|server|store|gateway|cache|client|"
-               r"rule|indexer|crawler|shipper|pipeline)s?|indices|indexes|functions?")
-_QUALIFIER = re.compile(rf"[ \t](?i:{_QUALIFIERS})(?![\w-])")
+               r"rule|indexer|crawler|shipper|pipeline|engine)s?|indices|indexes|functions?")
+# "the S3 bucket", "a Redshift staging table": one plain word may stand between the name and its noun
+_QUALIFIER = re.compile(rf"(?:[ \t](?!(?:and|or|the|to|with|via|for|into|from|then|its|their|which|that|this|each|"
+                        rf"every|all|any|also|on|in|at|by|as|is|are|was|were|will|can|may|must|should|would|could|not|now|has|have|had|our|your)\b)[a-z]{{3,12}})?[ \t](?i:{_QUALIFIERS})(?![\w-])")
 # "Kinesis Analytics", "IoT Rules", "Glue ETL jobs": a named component and the capitalised words after it
 _CAPITALISED = re.compile(r"(?:[ \t](?:[A-Z][a-z]{2,20}|[A-Z]{2,6})(?![\w/-]|-\w)){1,2}")
 _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|confluent|microsoft) |"
@@ -361,6 +363,8 @@ _SERIES_SPLIT = re.compile(r"\s*(?:,|;)\s*(?:and\s+then\s+|and\s+finally\s+|and\
 _LAST_AND = re.compile(r"\s+and\s+(?=[a-z]+s\b)")
 _INCLUDES = re.compile(r"\b(?:includes|including|consists\s+of|consisting\s+of|involves|comprises|covers|performs)\s+(?:the\s+)?"
                        r"(?:(?:following|steps|stages)\s*:?\s*)?", re.I)
+_ITEM_NOISE = re.compile(r"`{1,3}[^`\n]{0,80}`{1,3}|\bhttps?://\S{1,200}|(?i:\b(?:the|a|an)\b)")
+_RELATIVE = frozenset("that which who".split())
 _ITEM_CUT = re.compile(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to)\s+", re.I)
 
 
@@ -373,6 +377,8 @@ def _verb(word: str) -> bool:
 def _item(text: str) -> str:
     """A series item as written, cut to at most 40 characters: at a preposition, else at a word."""
     text = " ".join(text.strip(" .:!?\"'()").split())
+    if len(text) > 40:  # "pushes the results to a cloud-based database": code, links and articles go first
+        text = " ".join(_ITEM_NOISE.sub(" ", text).split()).strip(" ,")
     if len(text) > 40:
         cut = _ITEM_CUT.split(text, maxsplit=1)[0]
         text = cut if len(cut.split()) >= 2 else text[:40].rsplit(" ", 1)[0]
@@ -415,7 +421,9 @@ def series(text: str) -> tuple[list[str], str] | None:
         if len(parts) >= 3 and verbs and verbs[0] >= len(parts) - len(verbs) - 1 and verbs == list(range(verbs[0], len(parts))):
             head = parts[verbs[0] - 1] if verbs[0] >= 1 else ""
             words = head.split()
-            at = next((k for k, w in enumerate(words) if k and _verb(w)), None)  # "a workflow that receives ..."
+            at = next((k for k in range(len(words) - 1, 0, -1) if words[k - 1].lower() in _RELATIVE and _verb(words[k])),
+                      None)  # "a workflow that receives ...", "a repo contains a script that scrapes ..."
+            at = at if at is not None else next((k for k, w in enumerate(words) if k and w[:1].islower() and _verb(w)), None)
             before = " ".join(parts[:max(0, verbs[0] - 1)] + (words[:at] if at is not None else words))
             first = " ".join(words[at:]) if at is not None else ""
             items = [n for n in mentions(before)]
@@ -444,9 +452,14 @@ def read_prose(text: str) -> Plan | None:
         return named
     listed, sentence = found
     told = sum(len(line.split()) for line in text.splitlines() if not line.lstrip().startswith("#"))
-    if named is not None and len(listed) <= named.n_nodes or len(sentence.split()) < 0.4 * told:
-        return named  # (a series in one sentence of a long story is one part of it, not the flow; headings aside)
     joined = " ".join(listed).lower()
+    # as many stages as components: the stages, when the components are mostly what they act on ("scrapes
+    # a JavaScript-rendered website, cleans the data, and pushes the results to a cloud-based database")
+    held = named is not None and 3 * sum(_key(label) in joined for label in named.labels) >= 2 * named.n_nodes and \
+        sum(bool(x.split()) and _verb(x.split()[0]) for x in listed) >= 3
+    if named is not None and (len(listed) < named.n_nodes or len(listed) == named.n_nodes and not held) \
+            or len(sentence.split()) < 0.4 * told:
+        return named  # (a series in one sentence of a long story is one part of it, not the flow; headings aside)
     if not all(_key(step_label(name)) in joined for name in mentions(sentence)):
         return named  # a component the sentence names that no stage of the series holds
     labels = [step_label(x[:1].upper() + x[1:]) for x in listed]

@@ -84,6 +84,9 @@ def _tidy(name: str) -> str:
     name = name.strip().strip(".;:,()[]{}\"'`").strip()
     for _ in range(3):
         name = _FILLER.sub("", name).strip()
+    if kept and len(name + kept) > 40:  # "Gathering metrics from the hosts (Telegraf)": the articles go first
+        short = re.sub(r"(?i)\s+(?:the|a|an)(?=\s)", "", name)
+        name = short if len(short + kept) <= 40 else name
     return name + kept if name and len(name + kept) <= 40 else name
 
 
@@ -224,10 +227,34 @@ def _bullet_decisions(bullets: list[str]) -> list[list[str]] | None:
     return groups
 
 
+# an emoji or a symbol that marks a bullet ("- 📄 Loads a PDF file", "- ✂️ Splits it"): no part of the step
+_MARKER = re.compile(r"^[^\w\s(\[\"'`*_~<>#@$%&+=|\\/.,;:!?-]{1,4}\s+")
+# "Lets you ask questions — answers come from both the PDF and GPT model": the step, then a remark on it
+_REMARK = re.compile(r"\s+[—–]\s+(?=\S+(?:\s+\S+){2})")
+
+
+_MARKED_BULLET = re.compile(r"(?m)^([ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]+)[^\w\s(\[\"'`*_~<>#@$%&+=|\\/.,;:!?-]{1,4}[ \t]+")
+
+
+def unmark(request: str) -> str:
+    """A list without the emoji or symbols that mark its bullets ("- 📄 Loads a PDF file" -> "- Loads a
+    PDF file"), so that every list reader reads the steps; a first bullet run onto the line that opens
+    the list ("Logstash:- Receives the raw line\n- Parses ...") on a line of its own."""
+    request = _MARKED_BULLET.sub(r"\1", request)
+    if len(re.findall(r"(?m)^[ \t]*- \S", request)) >= 2:
+        request = _GLUED_BULLET.sub(":\n- ", request, count=1)
+    return request
+
+
+_GLUED_BULLET = re.compile(r"(?<=\w):-[ \t]+(?=[A-Z][a-z])")
+
+
 def _bullet_group(item: str) -> list[str]:
     """A bullet's steps: names side by side ("BM25 and FAISS", "Kafka, Flink"), but a phrase whose later
     parts are plain words ("Load and process data", "Train, evaluate, and save models", "Table and
     structure preservation") is one step."""
+    head = _REMARK.split(item, maxsplit=1)
+    item = head[0] if len(head) == 2 and len(item) > 40 and len(head[0].split()) >= 2 else item
     parts = _split_group(item)
     if len(parts) > 1 and any(w[:1].islower() for w in " ".join(parts).split()[1:]) and \
             not re.search(r"\b(?:parallel|simultaneously|concurrently|both)\b", item, re.I):  # "train and evaluate (in parallel)"
@@ -242,7 +269,7 @@ def _groups(text: str) -> list[list[str]] | None:
     if original:
         return original
     lines = [ln for ln in (x.strip() for x in text.splitlines()) if ln]
-    bullets = [re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I)
+    bullets = [_MARKER.sub("", re.sub(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*", "", ln, flags=re.I))
                for ln in lines if re.match(r"^(?:[-*•·]|\d+[.)]|step\s+\d+\s*[:.)-])\s*\S", ln, re.I)
                and not re.match(r"^(?:\*\*|__|--)", ln)]  # "**Role:** ...", "---": emphasis or a rule, no bullet
     if len(bullets) >= 2:
@@ -399,6 +426,22 @@ def read_steps(request: str) -> Plan | None:
     if to is None or frm is None or to >= frm:
         return plan
     return Plan.steps(plan.ranks, ((frm, to),))
+
+
+def names_components(steps: Plan, prose: Plan | None, request: str) -> bool:
+    """Whether listed steps say what prose's components do: "- Collecting logs from other components
+    (Filebeat).\n- Centralized logs storage (Elasticsearch)." names each component in an aside after
+    its step, where prose reads only "Filebeat > Elasticsearch"; every component the prose reads is
+    within a step's label or in an aside of the text, and there are as many steps."""
+    if prose is None or steps.n_nodes < prose.n_nodes or steps.loops or len(steps.ranks) < 2:
+        return False
+    asides = {" ".join(m.group("a").split()).lower() for m in _ASIDE.finditer(request[:MAX_ASIDE_SCAN])}
+    inside = " | ".join(steps.labels).lower()
+    return all(label.lower() in inside or label.lower() in asides for label in prose.labels) and \
+        sum(label.lower() in asides for label in prose.labels) * 2 >= prose.n_nodes
+
+
+MAX_ASIDE_SCAN = 4000
 
 
 def _step_index(labels: tuple[str, ...], name: str) -> int | None:

@@ -175,4 +175,4 @@ def test_verb_bullets_with_sub_items_under_a_colon():
     text = ("## The parser\n- Reads each row from the export\n- Splits the row into fields:\n- name\n- date\n"
             "- amount\n- Validates the amounts against the ledger totals (per day)\n- Writes the clean rows")
     assert read_lists(text).labels == ("The parser", "Reads each row from the export", "Splits the row into fields",
-                                       "Validates the amounts against the ledger", "Writes the clean rows")
+                                       "Validates amounts against ledger totals", "Writes the clean rows")  # articles go before a cut
