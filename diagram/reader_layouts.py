@@ -194,6 +194,9 @@ def _tree_label(text: str) -> str:
     return _label(text) if len(text) <= LABEL_MAX_CHARS else _label(_ASIDE.sub("", text))
 
 
+_CALL_WORD = re.compile(r"[a-z][a-z0-9_]{0,30}(?:\(\))?")  # one lower-case word or identifier: a call, a message
+
+
 def read_tree(text: str) -> Plan | None:
     """A tree drawn with ├ and └ (and "▼" or "↓ label" down to the next line): a node a line (a chain
     "SNS Topic → Email" on one line is two), each hung from its parent; the parent is the item above it
@@ -206,7 +209,10 @@ def read_tree(text: str) -> Plan | None:
     parent: list[int | None] = []
 
     def chain(body: str, above: int | None) -> tuple[int, int] | None:
-        parts = [_tree_label(p.strip()) for p in _TREE_ARROW.split(body) if p.strip()]
+        raw = [p.strip() for p in _TREE_ARROW.split(body) if p.strip()]
+        if len(raw) > 1 and _CALL_WORD.fullmatch(raw[0]):
+            raw = raw[1:]  # "└── submit → Orders Queue", "put_record → Kinesis": the call on the edge, no node
+        parts = [_tree_label(p) for p in raw]
         if not parts or not all(parts) or any(len(p.split()) > 8 for p in parts):
             return None
         first = len(labels)

@@ -103,7 +103,8 @@ def test_a_tree_drawn_down_the_page_reads_its_branches():
     plan = read_request(text)
     assert plan is not None
     assert plan.ranks == (("Web Form (React)",), ("Orders Queue",), ("Worker: Order Checker",),
-                          ("Postgres (orders)", "Worker: Mailer (async)"), ("SES", "Datadog"))
+                          ("Postgres (orders)", "Worker: Mailer (async)"), ("SES", "Datadog"), ("Inbox",))
+    # (merged with reader_layouts.read_tree: "SES → Inbox" on a branch draws Inbox after SES; "submit" is the edge's call)
 
 
 def test_a_tree_without_a_downward_arrow_is_left_to_the_other_readers():
