@@ -683,6 +683,8 @@ def _forward_run(text: str, at: int, built: list[tuple[int, Layer]], functional:
         if not m or m.group(1) in names:
             return None
         names[m.group(1)] = layer
+    if not names:  # no layer built by name: nothing for forward() to run (an empty alternation matches everywhere)
+        return None
     body_end = _body_end(text, at)
     pattern = re.compile(r"(?<![\w])(?:self\.|self\$|this->|this\.)?(" + "|".join(map(re.escape, names)) + r")\b(?![ \t]*(?:=(?!=)|<-))")
     order: list[Layer] = []

@@ -294,3 +294,11 @@ def test_nested_blocks_expanded_many_times_read_in_bounded_time():
 def test_text_over_the_code_limit_reads_nothing():
     assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + "x = 1\n" * 1400) is None  # 8,400 characters
     assert read_calls("nn.Linear(4, 8)\nnn.Linear(8, 2)\n" + " " * 8000).line() == "# layers 4-8-2"  # blanks tidied
+
+
+def test_a_forward_with_no_layer_built_by_name_reads_without_an_error():
+    """Two fuzz inputs (bench_reliability) raised KeyError('') here: no named layer, an empty alternation."""
+    for text in ("\n then=&input ( def forward( each> [ network self.\\ # pool   ",
+                 "Conv2D(32) then def forward(self, x): return x"):
+        read_request(text)  # no exception; whatever it reads
+    assert read_request("def forward( [ network self. # pool") is None
