@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from types import MappingProxyType
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
 from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments
@@ -51,14 +52,14 @@ _SEGMENTS = re.compile(r"::|[.:/@]")
 _CONV = re.compile(r"(?:separable|depthwise)?conv(?:olution|olutional)?(?:[123]d)?(?:mm)?")
 _POOL = re.compile(r"(?P<kind>max|avg|average|mean|globalmax|globalavg|globalaverage|adaptivemax|adaptiveavg)?"
                    r"pool(?:ing)?(?:[123]d)?|subsampling")
-_DENSE = {"dense", "linear", "fullyconnected", "fullconnected", "fc", "fcnobias", "innerproduct", "affine",
-          "simpledense", "hiddenlayer", "lineartransformation"}
-_INPUT = {"input", "inputdata", "placeholder", "imageinput", "featureinput", "sequenceinput"}
+_DENSE = frozenset({"dense", "linear", "fullyconnected", "fullconnected", "fc", "fcnobias", "innerproduct", "affine",
+          "simpledense", "hiddenlayer", "lineartransformation"})
+_INPUT = frozenset({"input", "inputdata", "placeholder", "imageinput", "featureinput", "sequenceinput"})
 _NETWORK = re.compile(r"\w{0,20}perceptron|\w{0,20}network|buildnetwork|makenetwork|fanncreatestandard|"
                       r"createnetwork|newnetwork|neuralnet|mlp|nnet|newff|fitnet|feedforwardnet|patternnet|"
                       r"mlp(?:classifier|regressor)|dnn(?:classifier|regressor)")
-_NONE = {"none", "null", "nil", "nothing", "undefined", "na"}
-_BOOLEANS = {"true", "false"}
+_NONE = frozenset({"none", "null", "nil", "nothing", "undefined", "na"})
+_BOOLEANS = frozenset({"true", "false"})
 
 
 def _kind(name: str, lua: bool = False) -> str:
@@ -99,7 +100,7 @@ def _kind(name: str, lua: bool = False) -> str:
 
 # ---- arguments ---------------------------------------------------------------------------------
 
-_CLOSE = {"(": ")", "[": "]", "{": "}", "<": ">"}
+_CLOSE = MappingProxyType({"(": ")", "[": "]", "{": "}", "<": ">"})
 
 
 def _split(text: str, start: int, closer: str, sep: str = ",", angle: bool = False) -> tuple[list[str], int]:
@@ -896,14 +897,14 @@ def _dense_sizes(layers: list[Layer]) -> list[int | None] | None:
     return sizes
 
 
-_ROLE_WORDS = {"input": "in", "inputs": "in", "in": "in", "ni": "in", "inp": "in",
+_ROLE_WORDS = MappingProxyType({"input": "in", "inputs": "in", "in": "in", "ni": "in", "inp": "in",
                "hidden": "hidden", "nh": "hidden", "hid": "hidden",
-               "output": "out", "outputs": "out", "out": "out", "no": "out"}
+               "output": "out", "outputs": "out", "out": "out", "no": "out"})
 _ROLE_NAME = re.compile(r"(?<![\w.$])(?:self\.|\$)?([A-Za-z_]\w{0,40})[ \t]*(?::[ \t]*[A-Za-z_]\w{0,12}[ \t]*)?(?:<-|:=|=(?![=>]))")
 _ROLE_VALUE = re.compile(r"[ \t]*(?:\d{1,7}|(?:c|list|tuple)?[ \t]*[(\[][\d, \t]{1,80}[)\]])[ \t]*(?:[;,)}\n#]|//|$)")
-_ROLE_PREFIX = {"n", "num", "number", "size", "dim", "nb", "count"}
-_ROLE_SUFFIX = {"size", "dim", "nodes", "node", "neurons", "units", "features", "layer", "len", "count", "sizes",
-                "dims", "neuron", "unit"}
+_ROLE_PREFIX = frozenset({"n", "num", "number", "size", "dim", "nb", "count"})
+_ROLE_SUFFIX = frozenset({"size", "dim", "nodes", "node", "neurons", "units", "features", "layer", "len", "count", "sizes",
+                "dims", "neuron", "unit"})
 
 
 def _role_sizes(text: str) -> list[int | None]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
 
@@ -40,8 +41,8 @@ _CALL = re.compile(
     r"(?<=layers\.)(?:conv[123]d|max_?[pP]ooling[123]d|average_?[pP]ooling[123]d|avg_?[pP]ool[123]d|flatten|dense)|"
     r"(?:Conv|MaxPool|MeanPool)(?=[ \t]?\([ \t]?\()|Reshape|FullyConnectedLayer|SoftmaxLayer|ConvPoolLayer|"
     r"Input|InputLayer)(?:::new)?[ \t]?\(")  # (Rust: Dense::new(784, 128))
-_JS_NAMES = {"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense",
-             "fullyconnected": "Dense", "inputdata": "Input"}  # (tflearn: fully_connected(net, 32), input_data(shape=...))
+_JS_NAMES = MappingProxyType({"conv1d": "Conv1D", "conv2d": "Conv2D", "conv3d": "Conv3D", "flatten": "Flatten", "dense": "Dense",
+             "fullyconnected": "Dense", "inputdata": "Input"})  # (tflearn: fully_connected(net, 32), input_data(shape=...))
 # old Keras cuts the type column: "max_pooling2d_1 (MaxPooling2 (None, 12, 12, 64)"
 _SUMMARY = re.compile(r"\((?P<name>Conv[123]D|MaxPooling[123]D?|AveragePooli\w{0,6}|Glob\w{0,20}|Flatten|Dense)\)?"
                       r"[ \t│|]*\((?:None|\?)(?P<dims>(?:,[ \t]*\d{1,7}){1,4})\)")

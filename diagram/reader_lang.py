@@ -25,14 +25,15 @@ text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from diagram.plan import MAX_PLAN_NODES, Plan
-from collections.abc import Callable
 
 from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem, is_heading, unfenced
 
 # role -> words or phrases that open a line with that role (lower case; a space matches any blanks)
-KEYWORDS: dict[str, tuple[str, ...]] = {
+KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "elif": ("else if", "elseif", "elsif", "elif", "otherwise if", "senão se", "senao se", "senãose", "senaose",
              "sino si", "si no si", "sinon si", "sonst wenn", "ansonsten wenn", "altrimenti se", "anders als",
              "w przeciwnym razie jeśli", "inaczej jeśli", "иначе если", "kung hindi kung", "} else if"),
@@ -67,7 +68,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
              "inicio", "início", "begin", "declare", "const", "función", "função", "funcion", "funcao", "procedure",
              "procedimento", "procedimiento", "```", "@startuml", "@enduml"),
     "start": ("start", "début", "debut", "beginn", "inizio", "początek", "начало", "simula"),
-}
+})
 # words that end a test ("IF x THEN", "enquanto x faca", "если x, то")
 THEN_WORDS = ("then", "do", "entao", "então", "faca", "faça", "entonces", "hacer", "alors", "faire", "dann",
               "allora", "fai", "dan", "doe", "wtedy", "wykonuj", "то", "делать", "нц")
@@ -123,7 +124,7 @@ _FOREIGN = frozenset("de en der die das und ist nicht ein eine einen mit von zu 
                      "się nie jest że oraz lub "
                      "ang ng sa mga ay kung ito".split())
 _WORD = re.compile(r"[^\W\d_]+")
-_CLOSES = {"if": ("endif",), "while": ("endwhile",), "for": ("endfor", "endwhile")}
+_CLOSES = MappingProxyType({"if": ("endif",), "while": ("endwhile",), "for": ("endfor", "endwhile")})
 
 
 def english_share(text: str) -> float:
