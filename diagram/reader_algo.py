@@ -46,6 +46,7 @@ import re
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
 from diagram.reader_prose import mentions
+from diagram.reader_text import back_edges
 
 MAX_ITEMS = 30
 LABEL_CHARS = 40
@@ -744,25 +745,7 @@ def _layered(g: _Graph) -> Plan | None:
     out: list[list[int]] = [[] for _ in range(n)]
     for a, b in dict.fromkeys(g.edges):
         out[a].append(b)
-    state = [0] * n
-    back: set[tuple[int, int]] = set()
-    for root in range(n):
-        if state[root]:
-            continue
-        stack = [(root, 0)]
-        state[root] = 1
-        while stack:
-            node, i = stack.pop()
-            if i < len(out[node]):
-                stack.append((node, i + 1))
-                nxt = out[node][i]
-                if state[nxt] == 1:
-                    back.add((node, nxt))
-                elif not state[nxt]:
-                    state[nxt] = 1
-                    stack.append((nxt, 0))
-            else:
-                state[node] = 2
+    back: set[tuple[int, int]] = back_edges(range(n), out)
     level = [0] * n
     forward = [(a, b) for a in range(n) for b in out[a] if (a, b) not in back]
     for _ in range(n):

@@ -24,6 +24,7 @@ from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_clauses import _lemma
 from diagram.reader_prose import _key, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
+from diagram.reader_text import back_edges
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -132,26 +133,7 @@ def _graph(lines: list[str]) -> Plan | None:
     out: dict[str, list[str]] = {nid: [] for nid in order}
     for a, b in edges:
         out[a].append(b)
-    # back edges: those closing a cycle in a depth-first walk in order of first mention (iterative)
-    state: dict[str, int] = {}
-    back: set[tuple[str, str]] = set()
-    for root in order:
-        if root in state:
-            continue
-        stack = [(root, 0)]
-        state[root] = 1
-        while stack:
-            node, k = stack.pop()
-            if k < len(out[node]):
-                stack.append((node, k + 1))
-                nxt = out[node][k]
-                if state.get(nxt) == 1:
-                    back.add((node, nxt))
-                elif nxt not in state:
-                    state[nxt] = 1
-                    stack.append((nxt, 0))
-            else:
-                state[node] = 2
+    back: set[tuple[str, str]] = back_edges(order, out)  # in order of first mention
     level = {nid: 0 for nid in order}
     forward = [(a, b) for a, b in edges if (a, b) not in back]
     for _ in range(len(order)):

@@ -7,6 +7,7 @@ linear in the request's length (issue 19).
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 
 # The longest request read (the labeler's limit on a typed request): longer text reads as nothing.
 MAX_REQUEST_CHARS = 2_000
@@ -28,3 +29,29 @@ def clean(request: str, limit: int = MAX_REQUEST_CHARS) -> str | None:
     request = _LONG_NUMBER.sub(TOO_BIG, request)
     lines = (_BLANKS.sub(" ", line).strip() for line in request.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def back_edges(order: Iterable[Hashable], out: Mapping | Sequence) -> set[tuple]:
+    """The edges closing a cycle in a depth-first walk from each node of `order` in turn (iterative,
+    so deep chains do not hit the recursion limit): the loops of a flow. `out[node]` lists the nodes
+    an edge from `node` leads to, in the order they were written."""
+    state: dict = {}  # 1: on the walk's path, 2: done
+    back: set[tuple] = set()
+    for root in order:
+        if root in state:
+            continue
+        stack = [(root, 0)]
+        state[root] = 1
+        while stack:
+            node, k = stack.pop()
+            if k < len(out[node]):
+                stack.append((node, k + 1))
+                nxt = out[node][k]
+                if state.get(nxt) == 1:
+                    back.add((node, nxt))
+                elif nxt not in state:
+                    state[nxt] = 1
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+    return back
