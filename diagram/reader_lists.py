@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, compact_label, step_label
 from diagram.reader_clauses import _lemma
 from diagram.reader_prose import _key, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
@@ -616,6 +616,8 @@ def _verb_cut(text: str) -> str:
     text = " ".join(re.sub(r"(?i)(?<=\s)(?:the|a|an)(?=\s)", "", text).split())  # articles before a cut
     if len(text) <= 40:
         return text
+    if compact_label(text, 40, cut=False):  # "Evaluates with accuracy + confusion matrix": its function words go
+        return compact_label(text, 40)
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
             if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
     cut = text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from diagram.plan import MAX_PLAN_NODES, Plan, clean_label
+from diagram.plan import MAX_PLAN_NODES, Plan, clean_label, compact_label
 from diagram.reader_text import clean
 
 
@@ -91,7 +91,7 @@ def _tidy(name: str) -> str:
 
 
 def _label(name: str) -> str:
-    return clean_label(name[:1].upper() + name[1:]) if name else name
+    return clean_label(compact_label(name[:1].upper() + name[1:])) if name else name  # function words go before a cut
 
 
 ORIGINAL = re.compile(r"\s*(?:an?\s+)?process\s+(?:that\s+)?consists?\s+of\b", re.I)
