@@ -243,7 +243,24 @@ def unmark(request: str) -> str:
     request = _MARKED_BULLET.sub(r"\1", request)
     if len(re.findall(r"(?m)^[ \t]*- \S", request)) >= 2:
         request = _GLUED_BULLET.sub(":\n- ", request, count=1)
-    return request
+    return join_wrapped_chains(request)
+
+
+_LEADING_ARROW = re.compile(r"^[ \t]*(?:-+>|→|⟶|=+>)[ \t]*\S")
+_ANY_ARROW = re.compile(r"-+>|→|⟶|=+>")
+
+
+def join_wrapped_chains(text: str) -> str:
+    """An arrow chain wrapped over lines ("PDF → Chunking → Index\n→ Retriever → LLM"): a line that
+    opens with an arrow and goes on with another goes on the line before it when that line has two
+    arrows too ("Step 4->Repeat\n-> print a" is a sub-item; line by line: linear)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and _LEADING_ARROW.match(line) and len(_ANY_ARROW.findall(line)) >= 2 and len(_ANY_ARROW.findall(out[-1])) >= 2:
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 _GLUED_BULLET = re.compile(r"(?<=\w):-[ \t]+(?=[A-Z][a-z])")
