@@ -239,11 +239,18 @@ _MARKED_BULLET = re.compile(r"(?m)^([ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]+)[^\w\s
 def unmark(request: str) -> str:
     """A list without the emoji or symbols that mark its bullets ("- 📄 Loads a PDF file" -> "- Loads a
     PDF file"), so that every list reader reads the steps; a first bullet run onto the line that opens
-    the list ("Logstash:- Receives the raw line\n- Parses ...") on a line of its own."""
+    the list ("Logstash:- Receives the raw line\n- Parses ...") on a line of its own; 3+ items written in
+    code comments ("# 1. trigger deploy", "// - lint") without the comment marks; a wrapped chain joined."""
     request = _MARKED_BULLET.sub(r"\1", request)
     if len(re.findall(r"(?m)^[ \t]*- \S", request)) >= 2:
         request = _GLUED_BULLET.sub(":\n- ", request, count=1)
+    if len(_COMMENTED_ITEM.findall(request)) >= 3:  # "# 1. trigger deploy", "// - lint": a list in code comments
+        request = _COMMENTED_ITEM.sub(r"\1", request)
     return join_wrapped_chains(request)
+
+
+# a list item behind one comment mark, with a closing mark too ("# 4) Sonar scan #")
+_COMMENTED_ITEM = re.compile(r"(?m)^[ \t]*(?:#|//|--|;)(?![#/])[ \t]*((?:\d{1,2}[.)]|[-*•])[ \t]+[^\n]*?)[ \t]*(?:#|\*/)?[ \t]*$")
 
 
 _LEADING_ARROW = re.compile(r"^[ \t]*(?:-+>|→|⟶|=+>)[ \t]*\S")
