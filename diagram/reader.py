@@ -127,7 +127,8 @@ def _steps_or_prose(request: str) -> Plan | None:
         return chained
     steps = read_steps(request)
     steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
-    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 for label in steps.labels):
+    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 and ". " not in label
+                                 for label in steps.labels):  # (a label that runs over a sentence is no short step)
         return steps
     prose = read_prose(request)
     if steps is not None and names_components(steps, prose, request):  # "- Logs storage (Elasticsearch)"
