@@ -22,6 +22,7 @@ import unicodedata
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, compact_label, step_label
 from diagram.reader_clauses import ELSE_CONTINUE, _lemma
+from diagram.reader_layouts import read_tree
 from diagram.reader_prose import _key, _question, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
 from diagram.reader_text import back_edges
@@ -294,86 +295,6 @@ def _one_edge_a_line(lines: list[str]) -> list[str]:
                  if b.endswith(">") and not a.endswith(">") and not c.endswith(">")]
         out.extend(edges if len(edges) >= 2 else [line])
     return out
-
-
-_TREE = re.compile(r"^\s*[├└]\s*[─-]+>?\s*")
-
-
-def _tree(lines: list[str]) -> Plan | None:
-    """A node and the branches drawn under it as a tree ("A → B" then "├── C", "└── D"): A > B > C, D."""
-    first = next((i for i, ln in enumerate(lines) if _TREE.match(ln)), None)
-    if first is None or first == 0:
-        return None
-    branches = []
-    marks = ""
-    for ln in lines[first:]:
-        if not _TREE.match(ln):
-            break
-        marks += ln.strip()[0]
-        branches.append(_short(re.split(r"\s*(?:-+>|→)\s*", _TREE.sub("", ln))[0]))
-    head = [_short(x.strip(" []")) for x in re.split(r"\s*(?:-+>|→|⟶)\s*", lines[first - 1])]
-    if len(branches) < 2 or not all(branches) or not all(head):
-        return None
-    if "├" not in marks:  # "└─ a" under "└─ b" under ...: each the last (only) child of the one above: a chain
-        return _plan([[x] for x in head + branches])
-    return _plan([[x] for x in head] + [branches])
-
-
-_DOWN = re.compile(r"^\s*(?:[│|▼↓⬇v]\s*)+$")  # "│", "▼": the line goes on down
-_DOWN_ARROW = re.compile(r"[▼↓⬇]")
-_BRANCH = re.compile(r"^\s*(?:[│|]\s*)?(?P<m>[├└])\s*[─━-]+\s*[►▶>]?\s*(?=\S)")
-_UNDER = re.compile(r"^\s*[│|]\s+\S")  # "│ (decode → validate → write)", "│ PK=device_id": a note under a node
-_EDGE_NAME = re.compile(r"[a-z_][a-z0-9_.]{0,40}(?:\(\))?")  # "put_record → Kinesis Data Stream": a call on the edge
-
-
-def _drawn_tree(lines: list[str]) -> Plan | None:
-    """A diagram drawn down the page with branches: node lines joined by "│" / "▼" lines, and the
-    branches of the node above as "├──► A" ... "└──► B" (the "└" one the last); a group of branches
-    right after another hangs under the last of them:
-
-        Device Simulator            ->  Device Simulator > Kinesis Data Stream > Lambda: Consumer >
-        └── put_record → Kinesis         DynamoDB, Lambda: Alerts > SNS Topic, CloudWatch
-        ▼
-        Lambda: Consumer
-        ├──► DynamoDB
-        └──► Lambda: Alerts
-        │
-        ├──► SNS Topic
-        └──► CloudWatch
-
-    Notes under a node ("│ PK=device_id") are skipped; a node line right after a branch, with no
-    "│" between, ends the diagram (a caption)."""
-    if not any(_DOWN_ARROW.search(ln) and _DOWN.match(ln) for ln in lines) or \
-            not any((m := _BRANCH.match(ln)) and m.group("m") == "├" for ln in lines):
-        return None
-    first = next(k for k, ln in enumerate(lines) if _DOWN.match(ln) or _BRANCH.match(ln))
-    ranks: list[list[str]] = []
-    open_group = down = False
-    for ln in lines[max(0, first - 1):]:  # (a heading above the diagram's first node is no node)
-        if _DOWN.match(ln):
-            down = True
-            continue
-        branch = _BRANCH.match(ln)
-        if branch:
-            parts = [x for x in re.split(r"\s*(?:-+>|→|⟶)\s*", ln[branch.end():]) if x.strip()]
-            if not parts:
-                return None
-            name = parts[-1] if len(parts) > 1 and _EDGE_NAME.fullmatch(parts[0].strip()) else parts[0]
-            if open_group and ranks:
-                ranks[-1].append(_tidy(name))
-            else:
-                ranks.append([_tidy(name)])
-            open_group, down = branch.group("m") == "├", False
-            continue
-        if _UNDER.match(ln):
-            continue
-        if ranks and not down:
-            break  # "IoTPipeline/Alerts :: AnomalyCount" right under the last branch: a caption
-        ranks.append([_tidy(ln)])
-        open_group = down = False
-    if len(ranks) < 3 or not all(all(r) for r in ranks):
-        return None
-    return _plan(ranks)
 
 
 def _box(line: str) -> list[str]:
@@ -782,7 +703,7 @@ def read_lists(text: str) -> Plan | None:
     graph = _graph(_one_edge_a_line(lines))
     if graph is not None:
         return graph
-    tree = _drawn_tree(lines) or _tree(lines)
+    tree = read_tree(text)  # ├ └ trees, one hung from a chain line or drawn down the page with │ ▼ (`reader_layouts`)
     if tree is not None:
         return tree
     vertical = _vertical(lines)
