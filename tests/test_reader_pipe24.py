@@ -131,3 +131,48 @@ def test_arithmetic_function_is_no_call_pipeline():
     text = "def area(r):\n    x = r * r\n    y = x * 3.14\n    z = round(y)\n    return z\n"
     plan = read_request(text)
     assert plan is None or "Round" not in _labels(plan)
+
+
+# ---- a chain drawn over several lines ------------------------------------------------------------
+
+def test_wrapped_arrow_chain_is_one_chain():
+    text = "## Overview\n\nCSV → Parser → Validator → Staging DB\n→ Aggregator → Report → Mailer\n\nSome notes follow here."
+    assert read_request(text).line() == "# steps: CSV > Parser > Validator > Staging DB > Aggregator > Report > Mailer"
+
+
+def test_an_arrow_sub_item_is_not_a_wrapped_chain():
+    from diagram.reader_steps import join_wrapped_chains
+    text = "Step 2->Loop over rows\n-> print the row"
+    assert join_wrapped_chains(text) == text
+
+
+def test_down_arrow_with_words_over_another_arrow_is_a_step():
+    text = ("The flow\n\nBrowser → Gateway\n  ↓ check token\n  ↓ load profile\n        ↓\n   Render service\n        ↓\n"
+            "   CDN cache\n\nThat is all of it, told in one closing sentence here.")
+    labels = _labels(read_request(text))
+    assert labels[:4] == ["Browser", "Gateway", "Check token", "Load profile"] and labels[-1] == "CDN cache"
+
+
+def test_down_arrow_with_words_over_a_step_is_an_edge_label():
+    text = "Sensors\n↓ Zigbee\nHub\n├─> Rules → Alerts\n└─> Archive → Reports\nA common home setup."
+    labels = _labels(read_request(text))
+    assert "Zigbee" not in labels and labels[:2] == ["Sensors", "Hub"]
+
+
+# ---- a list in code comments -------------------------------------------------------------------
+
+def test_numbered_list_in_code_comments():
+    text = ("#!/bin/sh\nset -e\n# release steps:\n# 1. tag the commit\n# 2. build the wheels\n"
+            "# 3. upload to the index #\n# 4. announce on the list\n")
+    labels = _labels(read_request(text))
+    assert labels == ["Tag commit", "Build wheels", "Upload to index", "Announce on list"]  # no "1." or "#" kept
+
+
+# ---- one tree reader ---------------------------------------------------------------------------
+
+def test_read_lists_reads_trees_with_the_layout_reader():
+    from diagram.reader_lists import read_lists
+    text = "Ingest → Bus\n├── Search indexer\n└── Billing"
+    assert read_lists(text).line() == "# steps: Ingest > Bus > Search indexer, Billing"
+    drawn = "Collector\n▼\nRouter\n├──► Metrics store\n└──► Log store\n│\n├──► Dashboards\n└──► Pager"
+    assert read_lists(drawn).line() == "# steps: Collector > Router > Metrics store, Log store > Dashboards, Pager"
