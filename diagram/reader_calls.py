@@ -40,7 +40,7 @@ import re
 from types import MappingProxyType
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
-from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments
+from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments, conv_roles
 from diagram.reader_text import MAX_CODE_CHARS
 
 MAX_CALL_CHARS = 600
@@ -383,7 +383,7 @@ _OUT_KEYS = ("units", "outfeatures", "outputsize", "outputdim", "outdim", "numhi
              "numoutputs", "outputs", "numunits", "numneurons", "neurons", "nunits", "outchannels",
              "outputchannels", "filters", "numfilter", "numfilters", "nbfilter", "nfilter", "nfilters", "features",
              "channels", "nhidden", "outsize", "noutputplane", "nodes", "numnodes", "output", "out", "size",
-             "hiddensize", "hiddenunits", "width", "dim")
+             "hiddensize", "hiddenunits", "width", "dim", "count")
 _IN_KEYS = ("infeatures", "inputsize", "inputdim", "indim", "nin", "inchannels", "inputchannels", "insize",
             "numinput", "numinputs", "inunits", "ninputplane", "inputs", "input", "in", "fanin")
 _KERNEL_KEYS = ("kernelsize", "kernel", "ksize", "sx", "filtersize", "kernelshape", "poolsize", "windowshape", "window",
@@ -468,6 +468,8 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
         if pair is not None:
             size = size or pair[2]
             kernel = kernel or _kernel_text(slots[tup]) if tup is not None else kernel
+        elif tup is not None and len(slots[tup]) == 3 and not size and not any(isinstance(v, int) for v in slots[:tup]):
+            size, kernel = conv_roles(list(slots[tup]))  # type: ignore[arg-type]  # Conv([2, 2, 64]): kh, kw, filters
         elif tup is not None:  # Conv2D(32, (3, 3)): the filters before the kernel
             before = [v for v in slots[:tup] if isinstance(v, int)]
             size = size or (before[-1] if before else None)
@@ -477,14 +479,11 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
             if kernel or size:
                 rest = [v for v in scalars]
                 size = size or (rest[1] if len(rest) >= 2 else rest[0] if rest else None)
-                if not kernel and size and len(rest) >= 1 and rest[0] is not None and rest[0] != size:
+                if not kernel and size and len(rest) >= 1 and rest[0] is not None and \
+                        (rest[0] != size or isinstance(out_key, int)):  # Conv(3, count: 3): the kernel beside the count
                     kernel = _kernel_text(rest[0]) if len(rest) == 1 else ""
-            elif len(scalars) >= 3:  # torch, Lua, Chainer, Paddle: (in, out, kernel, ...)
-                size, kernel = scalars[1], _kernel_text(scalars[2]) if scalars[2] else ""
-            elif len(scalars) == 2:  # Keras, Gluon, tflearn: (filters, kernel)
-                size, kernel = scalars[0], _kernel_text(scalars[1]) if scalars[1] else ""
-            elif scalars:
-                size = scalars[0]
+            else:  # (in, out, kernel), (filters, kernel), (kh, kw, filters), (in, out, kh, kw): `conv_roles`
+                size, kernel = conv_roles(scalars)
         return Layer("conv", size if isinstance(size, int) else None, kernel)
     # dense and nodes
     size = out_key if isinstance(out_key, int) else None
@@ -638,7 +637,7 @@ def _declared(text: str, env: Env) -> list[Layer]:
     return layers
 
 
-_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(|\bforward[ \t]*=[ \t]*function[ \t]*\(|"
+_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call|__call__)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(|\bforward[ \t]*=[ \t]*function[ \t]*\(|"
                           r"\bfunc[ \t]+callAsFunction[ \t]*\(")
 _BUILT_NAME = re.compile(r"([A-Za-z_]\w{0,40})[ \t]*(?:=|<-)(?!=)[^=\n]*$")
 

@@ -262,7 +262,8 @@ def _number(value: str | None, env: dict[str, int] | None = None) -> int | None:
         result = 1
         for factor, power in _FACTOR.findall(value):
             name = factor[5:] if factor.startswith("self.") else factor
-            base = int(factor) if factor.isdigit() else (env or {}).get(name)
+            base = int(factor) if factor.isdigit() else (env or {}).get(name, (env or {}).get(name.rsplit(".", 1)[-1]))
+            # (CNN.CLASSES, config.HIDDEN: a constant the text binds by its own name)
             if base is None:
                 return None
             result *= base ** int(power or 1)
@@ -304,6 +305,38 @@ def _arrow(value: str | None, env: dict[str, int]) -> tuple[int | None, int | No
         return None
     a, b = value.split("=>", 1)
     return _number(a, env), _number(b, env)
+
+
+MAX_KERNEL = 11  # the largest kernel side a convolution's bare numbers are read as
+
+
+def conv_roles(values: list[int | None]) -> tuple[int | None, str]:
+    """(filters, kernel "KxK") from a convolution's positional numbers when no keyword names them
+    (None: an argument the text leaves to a name or to None). A kernel written as two equal small
+    numbers side by side (kh, kw) fixes the roles around it: filters after a leading pair
+    ((5, 5, 6), [2, 2, 64]), else just before it ((32, 3, 3), (1, 16, 3, 3)). Without a pair, three
+    or more numbers are (in, out, kernel) (PyTorch, Chainer, Lua), unless the second is kernel-sized
+    and the first is not ((32, 3, 1): filters, kernel, stride); two are (filters, kernel)."""
+    n = len(values)
+    if n == 0:
+        return None, ""
+    known = [v for v in values if v is not None]
+    for i in range(n - 1):
+        a = values[i]
+        if a is None or a != values[i + 1] or a > MAX_KERNEL or all(v == a for v in known):
+            continue
+        after = values[i + 2] if i + 2 < n else None
+        if i == 0 and after is not None and after > a:
+            return after, f"{a}x{a}"
+        if i >= 1:
+            return values[i - 1], f"{a}x{a}"
+        break
+    def kernel(v: int | None) -> str:
+        return f"{v}x{v}" if v is not None and v <= MAX_KERNEL else ""
+    if n >= 3 and not (values[0] is not None and values[0] > MAX_KERNEL and values[1] is not None
+                       and values[1] <= MAX_KERNEL):
+        return values[1], kernel(values[2])
+    return values[0], kernel(values[1]) if n >= 2 else ""
 
 
 def _layer_object(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int]) -> Layer | None:
@@ -372,8 +405,13 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
             kernel = keywords.get("kernel_size") or keywords.get("filter_size") or pos[2]
             input_size = None
         else:
-            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
-                                   or keywords.get("features") or pos[0], env), keywords.get("kernel_size") or pos[1]
+            named = keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels") or keywords.get("features")
+            numbers = [None if re.fullmatch(r"None|null|nil", p.strip()) else _number(p, env) for p in positional]
+            if not named and not keywords.get("kernel_size") and len(positional) >= 3 and \
+                    all(v is not None or not re.search(r"[(\[]", p) for v, p in zip(numbers, positional)):
+                size, text_kernel = conv_roles(numbers)  # Convolution2D(1, 32, 4): in, out, kernel; (32, 3, 3): filters, kh, kw
+                return Layer("conv", size, text_kernel, input_size=input_size, shape=shape)
+            size, kernel = _number(named or pos[0], env), keywords.get("kernel_size") or pos[1]
         return Layer("conv", size, _kernel(kernel, env), input_size=input_size, shape=shape)
     if "ool" in name:
         kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
@@ -400,11 +438,12 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
                  input_size=input_size, shape=shape)
 
 
-_SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
+# a layer bound to a name forward() runs it by: "self.conv1 = ...", Chainer's "super().__init__(c1=L.Convolution2D(...))"
+_SELF_ASSIGN = re.compile(r"(?:self\.|(?<=[(,])[ \t\n]*|^[ \t]*)(\w{1,40})[ \t]*=[ \t]*(?:[A-Za-z_]\w{0,20}\.){0,3}$", re.M)
 _FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
 _SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?P<arrow>\w{1,40})->forward[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
-                        r"(?:\bF\.|\btorch::|\btorch\.)(?P<pool>max|avg)_pool[12]d[ \t]?\(")
+                        r"(?:\bF\.|\btorch::|\btorch\.)(?P<pool>max|avg|average)_pool(?:ing)?_?[12]d[ \t]?\(")
 # libtorch: "conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)))"
 _REGISTER = re.compile(r"\b(\w{1,40})[ \t]*=[ \t]*register_module[ \t]*\([ \t]*\"\w{1,40}\"[ \t]*,[ \t]*(?:torch::nn::)?$")
 _OPTIONS = re.compile(r"(?:torch::nn::)?\w{0,20}Options[ \t]*\(")
@@ -444,7 +483,7 @@ def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | Non
             if m.group("pool"):
                 positional, keywords = _args(statement, m.end())
                 kernel = _kernel(keywords.get("kernel_size") or (positional[1] if len(positional) > 1 else None), env)
-                calls.append([Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max")])
+                calls.append([Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") != "max" else "Max")])
             elif name is None:
                 calls.append([Layer("flatten")])
             elif name in named:
