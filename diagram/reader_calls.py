@@ -54,6 +54,9 @@ _POOL = re.compile(r"(?P<kind>max|avg|average|mean|globalmax|globalavg|globalave
                    r"pool(?:ing)?(?:[123]d)?|subsampling")
 _DENSE = frozenset({"dense", "linear", "fullyconnected", "fullconnected", "fc", "fcnobias", "innerproduct", "affine",
           "simpledense", "hiddenlayer", "lineartransformation"})
+# an activation's name: a layer of its own when it carries a size (deepx nn.Relu(200), nn.Softmax(10)), or the
+# tail of a dense layer's name (DenseRelu 784 42, DenseSigmoid 288 64)
+_ACTIVATION = re.compile(r"relu|leakyrelu|elu|selu|gelu|sigmoid|tanh|softmax|softplus|swish")
 _INPUT = frozenset({"input", "inputdata", "placeholder", "imageinput", "featureinput", "sequenceinput"})
 _NETWORK = re.compile(r"\w{0,20}perceptron|\w{0,20}network|buildnetwork|makenetwork|fanncreatestandard|"
                       r"createnetwork|newnetwork|neuralnet|mlp|nnet|newff|fitnet|feedforwardnet|patternnet|"
@@ -83,6 +86,10 @@ def _kind(name: str, lua: bool = False) -> str:
         n = n[:-5]
     if n in _DENSE or layer and n in ("output", "hidden"):  # DL4J OutputLayer, HiddenLayer
         return "dense"
+    if any(n.startswith(d) and _ACTIVATION.fullmatch(n[len(d):]) for d in ("dense", "linear", "fullyconnected", "fc")):
+        return "dense"  # DenseRelu 784 42, LinearSigmoid(...): a dense layer named with its activation
+    if _ACTIVATION.fullmatch(n):
+        return "activation"
     if _CONV.fullmatch(n):
         return "conv"
     if _POOL.fullmatch(n):
@@ -812,7 +819,9 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
             brace = text.index("{", at)
             parts, end = _split(text, brace + 1, "}")
             positional, keywords = _parts_args(["{" + ", ".join(parts) + "}"])
-        elif haskell and kind in ("conv", "pool", "dense") and token[:1].isupper() and _WORDS_ARGS.match(text, at):
+        elif haskell and kind == "flatten" and token[:1].isupper() and re.match(r"[ \t]*(?:,|\n|\])", text[at:]):
+            positional, keywords, end = [], {}, at  # a type-level layer list: '[Conv2D 1 16 3 3 1 1, Relu, Flatten, ...]
+        elif haskell and kind in ("conv", "pool", "dense", "activation") and token[:1].isupper() and _WORDS_ARGS.match(text, at):
             numbers = _WORDS_ARGS.match(text, at)  # grenade: FullyConnected 288 80, Convolution 1 10 5 5 1 1
             positional, keywords, end = numbers.group().split(), {}, numbers.end()  # type: ignore[union-attr]
         else:
@@ -829,6 +838,11 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
                 counted = bool(re.search(r"(?i)create_?standard", token))  # FANN: the number of layers first
                 network = _network_sizes(positional, keywords, env, text, hidden_only, counted)
             continue
+        if kind == "activation":  # nn.Relu(200): a layer of 200 units; nn.ReLU(), nn.Softmax(1) (a dim): none
+            sizes = _slots(positional, env)
+            if keywords or len(sizes) != 1 or not isinstance(sizes[0], int) or sizes[0] < 2:
+                continue
+            kind = "dense"
         layer = _call_layer(kind, token, positional, keywords, env)
         if layer is None:
             continue
@@ -1073,14 +1087,19 @@ def _in_order(read: tuple[str, ...], more: tuple[str, ...]) -> bool:
     return True
 
 
+def _stated_numbers(plan: Plan) -> int:
+    return sum(len(_NUMBERS.findall(label)) for label in plan.labels)
+
+
 def _says_more(read: Plan, more: Plan, expanded: bool = False) -> bool:
     """Whether `more` is `read` with sizes `read` left out: a chain of the same blocks, each label
     stating every number the other states and at least one label stating more; or a dense net of
     the same depth whose sizes agree except where `read` draws UNSTATED nodes. `expanded` (`more`
     expanded the blocks the text defines where they are called): `read`'s blocks in order among
     more of them."""
-    if read.kind == more.kind == "chain" and expanded and len(more.ranks) > len(read.ranks):
-        return _in_order(read.labels, more.labels)
+    if read.kind == more.kind == "chain" and len(more.ranks) > len(read.ranks):
+        # expanded blocks, or layers the code reader has no name for (nn.Relu(200)): `read` in order among them
+        return _in_order(read.labels, more.labels) and (expanded or _stated_numbers(more) > _stated_numbers(read))
     if read.kind != more.kind or len(read.ranks) != len(more.ranks):
         return False
     if read.kind == "chain":
