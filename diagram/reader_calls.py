@@ -826,7 +826,7 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
             positional, keywords, end = numbers.group().split(), {}, numbers.end()  # type: ignore[union-attr]
         else:
             if kind in ("conv", "pool", "dense", "flatten") and not re.search(r"[.:/]", token) and \
-                    stripped[:1] not in ("=", ":", ",", ")", "]", "}") and _in_prose(text, m.start()):
+                    stripped[:1] not in ("=", ":", ",", ")", "]", "}") and not stripped.startswith("<-") and _in_prose(text, m.start()):
                 bare.add(bisect.bisect(newlines, m.start()))
             continue
         keywords = {**_builder_keys(text, end, lua), **keywords}

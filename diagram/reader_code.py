@@ -52,7 +52,7 @@ _TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatte
                         r"(?:[ \t]+\[(?P<out>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\])?")
 # pytorch-summary rows: "Conv2d-1         [-1, 64, 224, 224]           1,792"
 _TORCHSUMMARY = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Adaptive\w{0,12}Pool[123]d|Flatten|Linear)-\d{1,3}"
-                           r"[ \t]+\[-1,[ \t]*(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){0,3})\]")
+                           r"[ \t]+\[(?:-1|\d{1,5}),[ \t]*(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){0,3})\]")  # (the batch: -1 or a number)
 # weight matrices and example inputs made by array constructors: "tf.random_normal([784, 300])",
 # "Tensor::zeros((100, 784), ...)", "'fc1.weight' (120, 400)", "x = jnp.empty((4, 28, 28, 1))"
 _ARRAY = re.compile(r"(?P<ctor>\b(?:zeros|ones|empty|randn?|random_normal|truncated_normal|normal|uniform|"
@@ -571,6 +571,45 @@ def _indexed_layers(text: str) -> list[Layer]:
 
 
 # Caffe prototxt: layer { name: "ip1" type: "InnerProduct" inner_product_param { num_output: 7 } }
+# layers declared as (name, type) pairs, each set up by keywords prefixed with its name (nolearn's NeuralNet:
+# layers=[('conv1', layers.Conv2DLayer), ...], conv1_num_filters=32, conv1_filter_size=(3, 3), hidden4_num_units=500)
+_NAMED_TYPE = re.compile(r"[(\[][ \t]*['\"](\w{1,30})['\"][ \t]*,[ \t]*(?:\w{1,20}\.){0,3}(\w{1,40})[ \t]*[)\]]")
+_NAMED_SETTING = re.compile(r"(?<![\w.])(\w{1,30}?)_(num_filters|filters|num_output|num_units|units|filter_size|kernel_size|"
+                            r"pool_size|ds)[ \t]*=[ \t]*(\([^()\n]{1,40}\)|\[[^\[\]\n]{1,40}\]|[\w.*]{1,40})")
+
+
+def _named_layer_list(text: str, env: dict[str, int]) -> list[Layer]:
+    """The layers of a list of (name, layer type) pairs set up by `<name>_<setting>=` keywords, in the
+    list's order; empty unless at least two layers are typed and some setting names one of them."""
+    declared = []
+    for m in _NAMED_TYPE.finditer(text):
+        low = m.group(2).lower()
+        kind = "conv" if "conv" in low else "pool" if "pool" in low else "flatten" if "flatten" in low else \
+            "input" if "input" in low else "dense" if re.search(r"dense|linear|fullyconnected|output", low) else ""
+        if kind:
+            declared.append((m.group(1), kind))
+        if len(declared) > MAX_PLAN_NODES:
+            break
+    settings: dict[str, dict[str, str]] = {}
+    for m in _NAMED_SETTING.finditer(text):
+        settings.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
+    if sum(kind != "input" for _, kind in declared) < 2 or not any(name in settings for name, _ in declared):
+        return []
+    layers = []
+    for name, kind in declared:
+        got = settings.get(name, {})
+        count = _number(got.get("num_filters") or got.get("filters") or got.get("num_output") or got.get("num_units")
+                        or got.get("units"), env)
+        kernel = _kernel(got.get("filter_size") or got.get("kernel_size") or got.get("pool_size") or got.get("ds"), env)
+        if kind == "conv":
+            layers.append(Layer("conv", count, kernel))
+        elif kind == "pool":
+            layers.append(Layer("pool", kernel=kernel, pool="Max"))
+        elif kind in ("dense", "flatten"):
+            layers.append(Layer(kind, count if kind == "dense" else None))
+    return layers
+
+
 _CAFFE_LAYER = re.compile(r"\blayers?[ \t]*\{")
 _CAFFE_TYPE = re.compile(r"\btype[ \t]*:[ \t]*\"?(\w{1,40})")
 _CAFFE_FIELD = re.compile(r"\b(num_output|kernel_size|kernel_h|kernel_w|pool|global_pooling|dim|input_dim)[ \t]*:[ \t]*\"?(\w{1,40})")
@@ -695,6 +734,7 @@ def _code_layers(text: str) -> list[Layer]:
         groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
         layers = _builders(text, env) or _typed_layers(text, env) or _keyed_layers(text, env) or _caffe_layers(text) or \
+            _named_layer_list(text, env) or \
             _weight_chain(text) or _indexed_layers(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
