@@ -463,3 +463,28 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
         # the input and output the text leaves out are drawn as UNSTATED nodes
         return (UNSTATED, *hidden, UNSTATED)
     return None
+
+
+# ---- a net drawn as a graph of its neurons: "I1 --> H1\nI1 --> H2\n..." ---------------------------------
+
+# a neuron's name: a letter or two and an index ("x1", "X₁", "h_2", "H4"), or a lone letter ("y")
+_NEURON = re.compile(r"[A-Za-z]{1,2}(?:[ _]?(?:\d{1,3}|[₀-₉]{1,3}))?|[A-Za-z]\^?\(?\d{1,2}\)?")
+_NET_WORDS = re.compile(r"(?i)\b(?:neur\w{0,6}|layers?|network|netz\w{0,4}|neuronal\w{0,2}|capas?|schichten?|"
+                        r"couches?|strat[oi]|camadas?|mlp|perceptron)\b")
+_EDGE = re.compile(r"-{1,3}>|→|==>")
+
+
+def drawn_net(ranks: tuple[tuple[str, ...], ...], loops: int, request: str) -> tuple[int, ...] | None:
+    """The layer sizes of a net drawn as a graph of its neurons (a mermaid or dot graph, one arrow a
+    link): the ranks a flow reader read, when every label is a neuron's name ("x1", "H₂", "y"), the
+    text speaks of layers or a network, some rank holds two or more, and the text draws exactly one
+    arrow for every pair of neurons in neighbouring ranks (each layer linked to all of the next);
+    else None."""
+    if loops or len(ranks) < 2 or len(ranks) > MAX_LAYERS or max(len(r) for r in ranks) < 2:
+        return None
+    if not all(_NEURON.fullmatch(label.strip()) for rank in ranks for label in rank):
+        return None
+    if not _NET_WORDS.search(request):
+        return None
+    links = sum(len(a) * len(b) for a, b in zip(ranks, ranks[1:]))
+    return tuple(len(r) for r in ranks) if len(_EDGE.findall(request)) == links else None
