@@ -740,6 +740,10 @@ def _code_layers(text: str) -> list[Layer]:
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)
     if layers:
+        table = _line_table_layers(text) if len(layers) >= 2 else []
+        kinds = iter(layer.kind for layer in table)
+        if len(table) > len(layers) and all(layer.kind in kinds for layer in layers):
+            return table  # "Conv2D (32 filters) ... 3x3 patches" rows read as calls: the table's rows say more
         return _flatten_in_forward(text, layers)
     out = []
     for m in _TORCHINFO.finditer(text):
@@ -755,7 +759,7 @@ def _code_layers(text: str) -> list[Layer]:
     for m in _SUMMARY.finditer(text):
         dims = [int(d) for d in _INT.findall(m.group("dims"))]
         out.append(_summary_layer(m.group("name"), dims[-1], dims[-1], "Average"))
-    return out or _table_layers(text)
+    return out or _table_layers(text) or _line_table_layers(text)
 
 
 def _arrays(text: str) -> list[tuple[int, ...]]:
@@ -857,6 +861,49 @@ def _table_layers(text: str) -> list[Layer]:
     if layers and not any(layer.kind in ("conv", "pool", "input") for layer in layers):
         layers = [Layer("input")] + layers  # no input row: its size is unstated
     return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
+
+
+# a layer table written without cell borders: a header naming its columns, then a row per layer that starts
+# with the layer's type ("Conv2D (32 filters) Learn edges in 3x3 patches [26, 26, 32]", darknet's
+# "0 conv 16 3 x 3/ 1 224 x 224 x 3 -> 224 x 224 x 16")
+_TABLE_HEADER = re.compile(r"(?im)^[ \t]*(?:layer|type|name)\b[^\n]{0,200}$")
+_COLUMN_WORD = re.compile(r"(?i)\b(?:layer|type|filters?|size|output|input|shape|params?|purpose|kernel|units|stride)\b")
+_ROW = re.compile(r"(?im)^[ \t]*(?:\d{1,3}[ \t]+)?(?P<type>conv\w{0,12}|max\w{0,12}|avg\w{0,12}|average\w{0,12}|\w{0,8}pool\w{0,8}|"
+                  r"flatten\w{0,4}|dense|fc\d{0,2}|linear|fully[ -]?connected)\b(?P<rest>[^\n]{0,300})$")
+_ROW_KERNEL = re.compile(r"(?<![\d.x×])(\d{1,2})[ \t]*[x×][ \t]*(\d{1,2})(?![ \t]*[x×]|[\d.])")
+_ROW_COUNT = re.compile(r"(?i)\(?[ \t]*(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|units|neurons|nodes)\b")
+
+
+def _line_table_layers(text: str) -> list[Layer]:
+    """The layers of a borderless layer table (`_ROW`): rows in order after a header line that names
+    at least two columns; a row's filters or units from "(32 filters)"/"(128 units)" or, where the
+    header has a filters column, the number right after the type; its kernel the first kernel-sized
+    "3 x 3" (not a volume "4 x 4 x1000"). Empty unless three rows read and one is a conv or a pool."""
+    header = next((m for m in _TABLE_HEADER.finditer(text[: MAX_CALL_CHARS * 5])
+                   if len(set(w.lower() for w in _COLUMN_WORD.findall(m.group()))) >= 2), None)
+    if header is None:
+        return []
+    filters_column = re.search(r"(?i)\bfilters\b", header.group()) is not None
+    layers = []
+    for m in _ROW.finditer(text, header.end()):
+        kind = m.group("type").lower()
+        rest = m.group("rest")
+        count = _ROW_COUNT.search(rest)
+        lead = re.match(r"[ \t]+(\d{1,5})\b(?![ \t]*[x×])", rest) if filters_column or kind in ("dense", "linear") else None
+        number = int((count or lead).group(1)) if count or lead else None
+        kernel = _ROW_KERNEL.search(rest)
+        k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel and max(map(int, kernel.groups())) <= MAX_KERNEL else ""
+        if kind.startswith("conv"):
+            layers.append(Layer("conv", number, k))
+        elif re.match(r"max|avg|average|\w*pool", kind):
+            layers.append(Layer("pool", kernel=k, pool="Avg" if kind.startswith(("av", "global_av")) else "Max"))
+        elif kind.startswith("flatten"):
+            layers.append(Layer("flatten"))
+        else:
+            layers.append(Layer("dense", number))
+        if len(layers) > MAX_PLAN_NODES:
+            break
+    return layers if len(layers) >= 3 and any(layer.kind in ("conv", "pool") for layer in layers) else []
 
 
 def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str) -> Layer:

@@ -98,3 +98,21 @@ def test_net_drawn_as_a_graph_of_neurons() -> None:
     # a flow of single letters that is no net keeps its steps
     flow = "graph LR\n    A1 --> B1\n    A1 --> B2\n    B1 --> C\n    B2 --> C"
     assert line(flow) is not None and line(flow).startswith("# steps")
+
+
+def test_borderless_layer_table() -> None:
+    text = ("layer   filters  size/strd      input            output\n"
+            "  0 conv     8      3 x 3/ 1    64 x 64 x 3  ->  64 x 64 x 8\n"
+            "  1 max             2 x 2/ 2    64 x 64 x 8  ->  32 x 32 x 8\n"
+            "  2 conv    10      1 x 1/ 1    32 x 32 x 8  ->  32 x 32 x 10\n"
+            "  3 avg                         32 x 32 x10  ->  10\n")
+    assert line(text) == "# layers Conv 3x3, 8 > MaxPool 2x2 > Conv 1x1, 10 > AvgPool"
+
+
+def test_borderless_table_rows_say_more_than_their_calls() -> None:
+    text = ("Layer Role Output\n"
+            "Conv2D (24 filters) finds strokes in 5×5 windows [24, 24, 24]\n"
+            "MaxPooling2D (2×2) halves the map [12, 12, 24]\n"
+            "Flatten turns the maps into one vector [3456]\n"
+            "Dense (7 units) one score per class [7]\n")
+    assert line(text) == "# layers Conv 5x5, 24 > MaxPool 2x2 > Flatten > Dense 7"
