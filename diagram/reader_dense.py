@@ -67,6 +67,8 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s)\]>\"']{1,300}")
 # the role words of other languages (Portuguese, Spanish, French, Italian, German, Russian), in English:
 # "duas camadas ocultas, cada uma com 128 neurônios", "входной слой с 784 узлами", "versteckte Schicht mit 5 Neuronen"
 _FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
+    # a layer told after what it holds: "一个包含 128 个神经元的隐藏层" (a hidden layer containing 128 neurons)
+    (r"(?:包含|含有|具有|有)[ \t]*(\d{1,7})[ \t]*个?[ \t]*(神经元|节点|单元)的[ \t]*((?:输入|隐藏|隐含|输出)层)", r" \3 with \1 \2 "),
     (r"\b(?:camadas?|capas?|couches?|strati|strato|schichten|schicht)[ \t]+(?:ocultas?|escondidas?|intermedi[aá]rias?|"
      r"cach[ée]es?|nascost[oi]|intermedi[oe])\b", "hidden layers"),
     (r"\b(?:versteckten?|verdeckten?)[ \t]+(?:schichten|schicht)\b|\bskryt\w{0,4}[ \t]+sloi?\w{0,3}", "hidden layers"),
@@ -87,10 +89,13 @@ _FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
     (r"(?:输入|入力)[层層]", " input layer "), (r"(?:隐藏|隐含|隠れ|中间|中間)[层層]", " hidden layer "),
     (r"(?:输出|出力)[层層]", " output layer "), (r"(?:隐藏|隐含)(?=神经元)", " hidden "),
     (r"输入(?=神经元)", " input "), (r"输出(?=神经元)", " output "), (r"神经元|ニューロン", " neurons "), (r"节点|ノード", " nodes "),
-    (r"(?<=\d)个", " "), (r"[：:]", ": "), (r"[，,、]", ", "), (r"。", ". "),
+    (r"(?<=\d)[ \t]*个", " "), (r"[：:]", ": "), (r"[，,、]", ", "), (r"。", ". "),
+    # "神经网络大小[3072, 200, 80, 62]", "一个包含 128 个神经元的隐藏层": a network's sizes, a layer "containing" N neurons
+    (r"神经网络|ニューラルネットワーク", " neural network "), (r"大小|尺寸|サイズ", " sizes "),
+    (r"全连接层", " dense layer "), (r"(?<=neurons )的", " "), (r"的?(?:灰度|彩色)?图像|画像", " image "),
 ))
 _FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон|"
-                           r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元")
+                           r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元|神经网络|ニューラルネットワーク")
 
 
 def _english(text: str) -> str:
@@ -398,6 +403,11 @@ def _keras_in_words(text: str) -> tuple[int, ...] | None:
     return (int(shape_in.group(1)), *sizes)
 
 
+# an image's size next to the word image (the input of a dense net that names no input layer)
+_IMAGE_SIZE = re.compile(r"(?<![\w.])(\d{1,4})[ \t]*x[ \t]*(\d{1,4})(?:[ \t]*x[ \t]*([13]))?(?![\w.])[^.\n\d]{0,30}?"
+                         r"\b(?:images?|pictures?|pixels?)\b")
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -439,6 +449,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and hidden and not outputs and re.search(r"\bregression[ \t]+(?:problem|task)\b", text) and \
             not re.search(r"\bmulti(?:ple|-?output|-?target)\b|\btargets\b|\boutputs\b", text):
         outputs = [1]  # "we are solving a regression problem": one output value
+    if hidden and outputs and not inputs:  # "a 28x28 grayscale image ... a hidden layer of 128 and an output layer of 10"
+        image = _IMAGE_SIZE.search(text)
+        inputs = [int(image.group(1)) * int(image.group(2)) * int(image.group(3) or 1)] if image else []
     no_hidden = re.search(r"\bno hidden\b|without (?:a |any )?hidden|nothing in between", text)
     if inputs and outputs and (hidden or no_hidden):
         return (inputs[0], *([] if no_hidden else hidden), outputs[-1])

@@ -116,3 +116,14 @@ def test_borderless_table_rows_say_more_than_their_calls() -> None:
             "Flatten turns the maps into one vector [3456]\n"
             "Dense (7 units) one score per class [7]\n")
     assert line(text) == "# layers Conv 5x5, 24 > MaxPool 2x2 > Flatten > Dense 7"
+
+
+def test_chinese_network_sizes_and_layers_told_after_what_they_hold() -> None:
+    assert line("实验记录\n神经网络大小[100, 40, 20, 5] 学习率=0.1, 运行了12分钟") == "# layers 100-40-20-5"
+    text = ("输入层接收一张 16x16 的灰度图像。我们有一个包含 32 个神经元的隐藏层,以及一个包含 4 个神经元的输出层。")
+    assert line(text) == "# layers 256-32-4"
+
+
+def test_image_size_is_the_input_of_a_net_naming_none() -> None:
+    text = "Each sample is a 20x20 grayscale image. The network has a hidden layer with 50 neurons and an output layer with 6 neurons."
+    assert line(text) == "# layers 400-50-6"
