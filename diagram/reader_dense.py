@@ -113,6 +113,7 @@ def normalise(text: str) -> str:
     text = _fix_typos(text).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
+    text = re.sub(r"\$(\d{1,7})\$", r"\1", text)  # "$784$ inputs": a number set as math
     text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
     text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
@@ -220,9 +221,12 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
                          r"(?:digits|classes|categories|labels)\b", text):
         add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
-    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:(?:the|its)[ \t]+)?(?:\d+[ \t]+)?"
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:(?:the|its)[ \t]+)?(?:(\d+)[ \t]+)?"
                          rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?(?:[ \t]+\d{{1,2}}\b(?![ \t]*[:=(]))?", text):
-        add(m, m.group(2), _numbers(m.group(1)))
+        sizes, count = _numbers(m.group(1)), int(m.group(2) or 1)
+        if m.group(3) == "hidden" and len(sizes) == 1 and 1 < count <= MAX_LAYERS:
+            sizes = sizes * count  # "16 nodes in 2 hidden layers": each of them
+        add(m, m.group(3), sizes)
     between = (r"[ \t]*,?[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
                r"each of|with|of|having|sized|contain(?:s|ing)?|consist(?:s|ing)[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"

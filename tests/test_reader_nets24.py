@@ -127,3 +127,8 @@ def test_chinese_network_sizes_and_layers_told_after_what_they_hold() -> None:
 def test_image_size_is_the_input_of_a_net_naming_none() -> None:
     text = "Each sample is a 20x20 grayscale image. The network has a hidden layer with 50 neurons and an output layer with 6 neurons."
     assert line(text) == "# layers 400-50-6"
+
+
+def test_size_in_a_count_of_hidden_layers_and_math_numbers() -> None:
+    assert line("A net with $12$ inputs, $9$ units in $3$ hidden layers and $2$ units in the output layer.") == \
+        "# layers 12-9-9-9-2"
