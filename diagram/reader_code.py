@@ -980,6 +980,26 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     return Plan.dense(tuple(s or UNSTATED for s in sizes))
 
 
+# ---- LaTeX math in prose: "\\(6\\enspace5 \\times 5\\) filters", "$784$ inputs", "$(784 \\rightarrow 300)$" ------------
+
+_LATEX_HINT = re.compile(r"\\(?:[()\[\]]|times|cdot|enspace|quad|qquad|rightarrow|longrightarrow|to|text|mathrm)(?![a-zA-Z])|"
+                         r"\$[^$\n]{1,60}\$")
+
+
+def delatex(text: str) -> str:
+    """Prose with LaTeX math written plainly: "\\(5 \\times 5\\)" -> "5x5", "\\rightarrow"/"\\to" -> "->",
+    "\\text{conv}" -> "conv", spacing commands and the math delimiters (\\( \\) \\[ \\] $) -> blanks. Text
+    without LaTeX is returned as it is."""
+    if not _LATEX_HINT.search(text):
+        return text
+    text = re.sub(r"\\(?:text|mathrm|mathbf|textbf|operatorname)\{([^{}\n]{0,60})\}", r"\1", text)
+    text = re.sub(r"(?<=\d)[ \t]*\\(?:times|cdot)[ \t]*(?=\d)", "x", text)
+    text = re.sub(r"\\(?:times|cdot)(?![a-zA-Z])", " x ", text)
+    text = re.sub(r"\\(?:long)?rightarrow(?![a-zA-Z])|\\to(?![a-zA-Z])", " -> ", text)
+    text = re.sub(r"\\(?:enspace|quad|qquad)(?![a-zA-Z])|\\[,;! ]", " ", text)
+    return re.sub(r"\\[()\[\]]|\$", " ", text)
+
+
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
 
 _PART_SPLIT = re.compile(r"\s*(?:-+>|[\u2190-\u21ff\u27f0-\u27ff\u2794-\u27bf\u2900-\u297f]|=+>|[,;\n]|\.(?:[ \t]+|$)|\bthen\b|\bfollowed by\b|\b(?:and[ \t]+)?(?:fed|passed|sent)[ \t]+(?:(?:in)?to|through)\b|"
@@ -1366,7 +1386,7 @@ def read_cnn_words(text: str) -> Plan | None:
     is read alone when it holds at least three blocks; sentences that only count layers ("It has two
     convolution layers and one fully connected layer", "2 CONV, 1 FC") are left out when the rest
     reads as a CNN; every-layer rules ("All convolutions are 3x3") fill the kernels blocks leave out."""
-    text, kernels, filters = _global_rules(text)
+    text, kernels, filters = _global_rules(delatex(text))
     chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("", line))) >= 3]
     labels: list[str] = []
     if chains:

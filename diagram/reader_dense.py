@@ -17,7 +17,7 @@ import difflib
 import re
 
 from diagram.plan import MAX_LAYERS
-from diagram.reader_code import UNSTATED
+from diagram.reader_code import UNSTATED, delatex
 from diagram.reader_text import clean
 
 
@@ -113,7 +113,7 @@ def normalise(text: str) -> str:
     text = _fix_typos(text).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
-    text = re.sub(r"\$(\d{1,7})\$", r"\1", text)  # "$784$ inputs": a number set as math
+    text = delatex(text)  # "$784$ inputs", "$(784 \\rightarrow 300)$": math written plainly
     text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
     text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
@@ -164,11 +164,20 @@ def _size_chain(text: str) -> list[int] | None:
         if match:
             return _numbers(match.group(1))
     # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions" (a line of its own first)
+    # ("Encoder: 784 -> 300 -> 2", "Decoder: 2 -> 300 -> 784": a chain that starts where the one before ends continues it)
+    joined: list[int] = []
     for row in text.split("\n")[:200]:
         parts = re.split(_ARROW, row)
         counts = [_numbers(p) for p in parts]
         if len(parts) >= 3 and all(counts) and all(len(c) == 1 for c in counts[1:-1]):
-            return [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
+            chain = [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
+            if joined and chain[0] != joined[-1]:
+                break
+            joined = joined + chain[1:] if joined else chain
+        elif joined and row.strip():
+            break
+    if joined:
+        return joined
     parts = re.split(_ARROW, text)
     if len(parts) >= 2:
         counts = [_numbers(p) for p in parts]

@@ -132,3 +132,12 @@ def test_image_size_is_the_input_of_a_net_naming_none() -> None:
 def test_size_in_a_count_of_hidden_layers_and_math_numbers() -> None:
     assert line("A net with $12$ inputs, $9$ units in $3$ hidden layers and $2$ units in the output layer.") == \
         "# layers 12-9-9-9-2"
+
+
+def test_latex_math_read_as_plain_text() -> None:
+    from diagram.reader_code import delatex
+    assert delatex(r"we use \(8\enspace3 \times 3\) filters, a \(30 \times 30 \times 8\) volume") == \
+        "we use  8 3x3  filters, a  30x30x8  volume"
+    assert delatex("no math here: 3 -> 4") == "no math here: 3 -> 4"
+    text = "An MLP autoencoder:\n- Encoder: $(100 \\rightarrow 20 \\rightarrow 3)$\n- Decoder: $(3 \\to 20 \\to 100)$"
+    assert line(text) == "# layers 100-20-3-20-100"
