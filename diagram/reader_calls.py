@@ -439,7 +439,8 @@ def _slots(positional: list[str], env: Env) -> list[object]:
 _SIZEY = re.compile(r"^[A-Z][A-Z0-9_]{0,40}$|(?i:size|dim|num|units|features|hidden|classes|count|width|neurons)|^n_|^n[A-Z]")
 
 
-def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str, str], env: Env) -> Layer | None:
+def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str, str], env: Env,
+                previous: int | None = None) -> Layer | None:
     """The layer one call builds, or None when it says nothing about sizes a plan could use."""
     slots = _slots(positional, env)
     ints = [v for v in slots if isinstance(v, int) or v in ("none", "ref")]
@@ -490,7 +491,7 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
                         (rest[0] != size or isinstance(out_key, int)):  # Conv(3, count: 3): the kernel beside the count
                     kernel = _kernel_text(rest[0]) if len(rest) == 1 else ""
             else:  # (in, out, kernel), (filters, kernel), (kh, kw, filters), (in, out, kh, kw): `conv_roles`
-                size, kernel = conv_roles(scalars)
+                size, kernel = conv_roles(scalars, previous)  # (previous: the filters of the conv before)
         return Layer("conv", size if isinstance(size, int) else None, kernel)
     # dense and nodes
     size = out_key if isinstance(out_key, int) else None
@@ -843,7 +844,8 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
             if keywords or len(sizes) != 1 or not isinstance(sizes[0], int) or sizes[0] < 2:
                 continue
             kind = "dense"
-        layer = _call_layer(kind, token, positional, keywords, env)
+        previous = next((entry[2].size for entry in reversed(layers) if entry[2].kind == "conv"), None)
+        layer = _call_layer(kind, token, positional, keywords, env, previous)
         if layer is None:
             continue
         says = layer.size is not None or layer.input_size is not None or bool(layer.kernel) or layer.kind == "flatten"

@@ -310,17 +310,23 @@ def _arrow(value: str | None, env: dict[str, int]) -> tuple[int | None, int | No
 MAX_KERNEL = 11  # the largest kernel side a convolution's bare numbers are read as
 
 
-def conv_roles(values: list[int | None]) -> tuple[int | None, str]:
+def conv_roles(values: list[int | None], previous: int | None = None) -> tuple[int | None, str]:
     """(filters, kernel "KxK") from a convolution's positional numbers when no keyword names them
     (None: an argument the text leaves to a name or to None). A kernel written as two equal small
     numbers side by side (kh, kw) fixes the roles around it: filters after a leading pair
     ((5, 5, 6), [2, 2, 64]), else just before it ((32, 3, 3), (1, 16, 3, 3)). Without a pair, three
     or more numbers are (in, out, kernel) (PyTorch, Chainer, Lua), unless the second is kernel-sized
-    and the first is not ((32, 3, 1): filters, kernel, stride); two are (filters, kernel)."""
+    and the first is not ((32, 3, 1): filters, kernel, stride); two are (filters, kernel). First of all, a
+    first number equal to `previous` (the filters of the text's convolution before) is its input:
+    (32, 8, 3) and (8, 1, 1, 1) continuing convolutions of 32 and 8 are (in, out, kernel)."""
     n = len(values)
     if n == 0:
         return None, ""
     known = [v for v in values if v is not None]
+    if n >= 3 and previous is not None and values[0] == previous and values[2] is not None and \
+            values[2] <= MAX_KERNEL and not (n == 3 and values[1] == values[2]):  # ((32, 3, 3) again: filters, kh, kw)
+        width = values[3] if n >= 4 and values[3] is not None and values[3] <= MAX_KERNEL else values[2]
+        return values[1], f"{values[2]}x{width}"  # (in, out, kh[, kw]) continuing the conv before
     for i in range(n - 1):
         a = values[i]
         if a is None or a != values[i + 1] or a > MAX_KERNEL or all(v == a for v in known):
@@ -365,7 +371,7 @@ def _layer_object(name: str, positional: list[str], keywords: dict[str, str], en
 
 
 def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int] | None = None,
-           flux: bool = False) -> Layer | None:
+           flux: bool = False, previous: int | None = None) -> Layer | None:
     env = env or {}
     if name.endswith("Layer") and name not in ("FullyConnectedLayer", "SoftmaxLayer", "ConvPoolLayer", "InputLayer"):
         return _layer_object(name, positional, keywords, env)
@@ -409,7 +415,7 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
             numbers = [None if re.fullmatch(r"None|null|nil", p.strip()) else _number(p, env) for p in positional]
             if not named and not keywords.get("kernel_size") and len(positional) >= 3 and \
                     all(v is not None or not re.search(r"[(\[]", p) for v, p in zip(numbers, positional)):
-                size, text_kernel = conv_roles(numbers)  # Convolution2D(1, 32, 4): in, out, kernel; (32, 3, 3): filters, kh, kw
+                size, text_kernel = conv_roles(numbers, previous)  # Convolution2D(1, 32, 4): in, out, kernel; (32, 3, 3): filters, kh, kw
                 return Layer("conv", size, text_kernel, input_size=input_size, shape=shape)
             size, kernel = _number(named or pos[0], env), keywords.get("kernel_size") or pos[1]
         return Layer("conv", size, _kernel(kernel, env), input_size=input_size, shape=shape)
@@ -715,7 +721,8 @@ def _code_layers(text: str) -> list[Layer]:
         options = _OPTIONS.match(positional[0]) if positional else None
         if options:  # libtorch: Conv2d(Conv2dOptions(1, 10, 5).stride(1))
             positional, keywords = _args(positional[0], options.end())
-        layer = _layer(name, positional, keywords, env=env, flux=flux)
+        previous = next((layer.size for layer in reversed(layers) if layer.kind == "conv"), None)
+        layer = _layer(name, positional, keywords, env=env, flux=flux, previous=previous)
         if layer is not None and layer.size is None and m.group().endswith(("::new(", "::new (")):
             continue  # Rust: Linear::new(weight, Some(bias)) builds from tensors the text makes elsewhere
         if layer is not None:

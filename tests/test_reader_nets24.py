@@ -141,3 +141,12 @@ def test_latex_math_read_as_plain_text() -> None:
     assert delatex("no math here: 3 -> 4") == "no math here: 3 -> 4"
     text = "An MLP autoencoder:\n- Encoder: $(100 \\rightarrow 20 \\rightarrow 3)$\n- Decoder: $(3 \\to 20 \\to 100)$"
     assert line(text) == "# layers 100-20-3-20-100"
+
+
+def test_conv_roles_continuing_the_convolution_before() -> None:
+    assert conv_roles([32, 8, 3], previous=32) == (8, "3x3")         # (in, out, kernel) after a conv of 32
+    assert conv_roles([8, 1, 1, 1], previous=8) == (1, "1x1")        # (in, out, kh, kw)
+    assert conv_roles([32, 3, 3], previous=32) == (32, "3x3")        # the same filters again: (filters, kh, kw)
+    text = ("model:add(nn.SpatialConvolution(1, 32, 3, 3))\nmodel:add(nn.SpatialConvolution(32, 8, 3, 3))\n"
+            "model:add(nn.SpatialConvolution(8, 1, 1, 1))")
+    assert line(text) == "# layers Conv 3x3, 32 > Conv 3x3, 8 > Conv 1x1, 1"
