@@ -315,8 +315,9 @@ def conv_roles(values: list[int | None], previous: int | None = None) -> tuple[i
     (None: an argument the text leaves to a name or to None). A kernel written as two equal small
     numbers side by side (kh, kw) fixes the roles around it: filters after a leading pair
     ((5, 5, 6), [2, 2, 64]), else just before it ((32, 3, 3), (1, 16, 3, 3)). Without a pair, three
-    or more numbers are (in, out, kernel) (PyTorch, Chainer, Lua), unless the second is kernel-sized
-    and the first is not ((32, 3, 1): filters, kernel, stride); two are (filters, kernel). First of all, a
+    or more numbers are (in, out, kernel) (PyTorch, Chainer, Lua) when the first is None, the second is
+    no kernel (over MAX_KERNEL) or a first convolution's first is an image's channels (1-4); else
+    (filters, kernel, stride) ((32, 3, 1), (8, 3, 1)); two are (filters, kernel). First of all, a
     first number equal to `previous` (the filters of the text's convolution before) is its input:
     (32, 8, 3) and (8, 1, 1, 1) continuing convolutions of 32 and 8 are (in, out, kernel)."""
     n = len(values)
@@ -339,9 +340,9 @@ def conv_roles(values: list[int | None], previous: int | None = None) -> tuple[i
         break
     def kernel(v: int | None) -> str:
         return f"{v}x{v}" if v is not None and v <= MAX_KERNEL else ""
-    if n >= 3 and not (values[0] is not None and values[0] > MAX_KERNEL and values[1] is not None
-                       and values[1] <= MAX_KERNEL):
-        return values[1], kernel(values[2])
+    first, second = values[0], values[1] if n >= 2 else None
+    if n >= 3 and (first is None or second is None or second > MAX_KERNEL or previous is None and first <= 4):
+        return values[1], kernel(values[2])  # (None, 16, 5), (32, 64, 5), a first conv's (1, 6, 5): in, out, kernel
     return values[0], kernel(values[1]) if n >= 2 else ""
 
 

@@ -21,6 +21,7 @@ def line(text: str) -> str | None:
     ([3, 3, 40], (40, "3x3")),            # (kh, kw, filters)
     ([3, 20, 7, 7, 1, 1], (20, "7x7")),   # (in, out, kh, kw, stride, stride)
     ([48, 5, 2], (48, "5x5")),            # (filters, kernel, stride): the second is kernel-sized, the first not
+    ([8, 3, 1], (8, "3x3")),              # (filters, kernel, stride): 8 is no image's channel count
     ([24, 5], (24, "5x5")),               # (filters, kernel)
     ([12], (12, "")),
 ])
