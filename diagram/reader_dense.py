@@ -92,7 +92,7 @@ _FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
     (r"(?<=\d)[ \t]*个", " "), (r"[：:]", ": "), (r"[，,、]", ", "), (r"。", ". "),
     # "神经网络大小[3072, 200, 80, 62]", "一个包含 128 个神经元的隐藏层": a network's sizes, a layer "containing" N neurons
     (r"神经网络|ニューラルネットワーク", " neural network "), (r"大小|尺寸|サイズ", " sizes "),
-    (r"全连接层", " dense layer "), (r"(?<=neurons )的", " "), (r"的?(?:灰度|彩色)?图像|画像", " image "),
+    (r"全连接层", " dense layer "), (r"(?<=neurons )的", " "), (r"(?<=layer )[ \t]*(?:有|含有|包含|共有)", " has "), (r"的?(?:灰度|彩色)?图像|画像", " image "),
 ))
 _FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон|"
                            r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元|神经网络|ニューラルネットワーク")
@@ -510,6 +510,10 @@ def drawn_net(ranks: tuple[tuple[str, ...], ...], loops: int, request: str) -> t
         return None
     if not all(_NEURON.fullmatch(label.strip()) for rank in ranks for label in rank):
         return None
+    for rank in ranks:  # a rank of two or more: one letter with an index each ("x1, x2, x3"), not "B, C"
+        heads = {re.sub(r"[ _\d₀-₉]", "", label.strip()).lower() for label in rank}
+        if len(rank) >= 2 and (len(heads) != 1 or any(not re.search(r"[\d₀-₉]", label) for label in rank)):
+            return None
     if not _NET_WORDS.search(request):
         return None
     links = sum(len(a) * len(b) for a, b in zip(ranks, ranks[1:]))

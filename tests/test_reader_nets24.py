@@ -151,3 +151,12 @@ def test_conv_roles_continuing_the_convolution_before() -> None:
     text = ("model:add(nn.SpatialConvolution(1, 32, 3, 3))\nmodel:add(nn.SpatialConvolution(32, 8, 3, 3))\n"
             "model:add(nn.SpatialConvolution(8, 1, 1, 1))")
     assert line(text) == "# layers Conv 3x3, 32 > Conv 3x3, 8 > Conv 1x1, 1"
+
+
+def test_letters_in_a_flowchart_are_no_neurons() -> None:
+    text = "flowchart TD\n  A --> B\n  A --> C\n  B --> D\n  C --> D\nThe network layer forwards packets"
+    assert line(text) == "# steps: A > B, C > D"
+
+
+def test_chinese_layer_has_neurons() -> None:
+    assert line("输入层有4个神经元，隐藏层有5个神经元，输出层有3个神经元。") == "# layers 4-5-3"
