@@ -70,7 +70,7 @@ from diagram.reader_clauses import read_clauses
 from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
-from diagram.reader_dense import normalise, read_dense, read_dense_or_refused
+from diagram.reader_dense import drawn_net, normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
                                   read_pseudocode)
@@ -244,6 +244,8 @@ def read_request(request: str) -> Plan | None:
         plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
         plan = with_options(plan, request)  # "... any of the following:\n- Rework\n- Scrap": the options side by side
         plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
+        net = drawn_net(plan.ranks, len(plan.loops), request) if plan is not None and plan.kind == "steps" else None
+        plan = Plan.dense(net) if net else plan  # "I1 --> H1\nI1 --> H2 ...": a net drawn as a graph of its neurons
     return plan if plan is not None and fits(plan) else None
 
 

@@ -40,7 +40,7 @@ import re
 from types import MappingProxyType
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
-from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments
+from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments, conv_roles
 from diagram.reader_text import MAX_CODE_CHARS
 
 MAX_CALL_CHARS = 600
@@ -54,6 +54,9 @@ _POOL = re.compile(r"(?P<kind>max|avg|average|mean|globalmax|globalavg|globalave
                    r"pool(?:ing)?(?:[123]d)?|subsampling")
 _DENSE = frozenset({"dense", "linear", "fullyconnected", "fullconnected", "fc", "fcnobias", "innerproduct", "affine",
           "simpledense", "hiddenlayer", "lineartransformation"})
+# an activation's name: a layer of its own when it carries a size (deepx nn.Relu(200), nn.Softmax(10)), or the
+# tail of a dense layer's name (DenseRelu 784 42, DenseSigmoid 288 64)
+_ACTIVATION = re.compile(r"relu|leakyrelu|elu|selu|gelu|sigmoid|tanh|softmax|softplus|swish")
 _INPUT = frozenset({"input", "inputdata", "placeholder", "imageinput", "featureinput", "sequenceinput"})
 _NETWORK = re.compile(r"\w{0,20}perceptron|\w{0,20}network|buildnetwork|makenetwork|fanncreatestandard|"
                       r"createnetwork|newnetwork|neuralnet|mlp|nnet|newff|fitnet|feedforwardnet|patternnet|"
@@ -83,6 +86,10 @@ def _kind(name: str, lua: bool = False) -> str:
         n = n[:-5]
     if n in _DENSE or layer and n in ("output", "hidden"):  # DL4J OutputLayer, HiddenLayer
         return "dense"
+    if any(n.startswith(d) and _ACTIVATION.fullmatch(n[len(d):]) for d in ("dense", "linear", "fullyconnected", "fc")):
+        return "dense"  # DenseRelu 784 42, LinearSigmoid(...): a dense layer named with its activation
+    if _ACTIVATION.fullmatch(n):
+        return "activation"
     if _CONV.fullmatch(n):
         return "conv"
     if _POOL.fullmatch(n):
@@ -383,7 +390,7 @@ _OUT_KEYS = ("units", "outfeatures", "outputsize", "outputdim", "outdim", "numhi
              "numoutputs", "outputs", "numunits", "numneurons", "neurons", "nunits", "outchannels",
              "outputchannels", "filters", "numfilter", "numfilters", "nbfilter", "nfilter", "nfilters", "features",
              "channels", "nhidden", "outsize", "noutputplane", "nodes", "numnodes", "output", "out", "size",
-             "hiddensize", "hiddenunits", "width", "dim")
+             "hiddensize", "hiddenunits", "width", "dim", "count")
 _IN_KEYS = ("infeatures", "inputsize", "inputdim", "indim", "nin", "inchannels", "inputchannels", "insize",
             "numinput", "numinputs", "inunits", "ninputplane", "inputs", "input", "in", "fanin")
 _KERNEL_KEYS = ("kernelsize", "kernel", "ksize", "sx", "filtersize", "kernelshape", "poolsize", "windowshape", "window",
@@ -432,7 +439,8 @@ def _slots(positional: list[str], env: Env) -> list[object]:
 _SIZEY = re.compile(r"^[A-Z][A-Z0-9_]{0,40}$|(?i:size|dim|num|units|features|hidden|classes|count|width|neurons)|^n_|^n[A-Z]")
 
 
-def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str, str], env: Env) -> Layer | None:
+def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str, str], env: Env,
+                previous: int | None = None) -> Layer | None:
     """The layer one call builds, or None when it says nothing about sizes a plan could use."""
     slots = _slots(positional, env)
     ints = [v for v in slots if isinstance(v, int) or v in ("none", "ref")]
@@ -468,6 +476,8 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
         if pair is not None:
             size = size or pair[2]
             kernel = kernel or _kernel_text(slots[tup]) if tup is not None else kernel
+        elif tup is not None and len(slots[tup]) == 3 and not size and not any(isinstance(v, int) for v in slots[:tup]):
+            size, kernel = conv_roles(list(slots[tup]))  # type: ignore[arg-type]  # Conv([2, 2, 64]): kh, kw, filters
         elif tup is not None:  # Conv2D(32, (3, 3)): the filters before the kernel
             before = [v for v in slots[:tup] if isinstance(v, int)]
             size = size or (before[-1] if before else None)
@@ -477,14 +487,11 @@ def _call_layer(kind: str, name: str, positional: list[str], keywords: dict[str,
             if kernel or size:
                 rest = [v for v in scalars]
                 size = size or (rest[1] if len(rest) >= 2 else rest[0] if rest else None)
-                if not kernel and size and len(rest) >= 1 and rest[0] is not None and rest[0] != size:
+                if not kernel and size and len(rest) >= 1 and rest[0] is not None and \
+                        (rest[0] != size or isinstance(out_key, int)):  # Conv(3, count: 3): the kernel beside the count
                     kernel = _kernel_text(rest[0]) if len(rest) == 1 else ""
-            elif len(scalars) >= 3:  # torch, Lua, Chainer, Paddle: (in, out, kernel, ...)
-                size, kernel = scalars[1], _kernel_text(scalars[2]) if scalars[2] else ""
-            elif len(scalars) == 2:  # Keras, Gluon, tflearn: (filters, kernel)
-                size, kernel = scalars[0], _kernel_text(scalars[1]) if scalars[1] else ""
-            elif scalars:
-                size = scalars[0]
+            else:  # (in, out, kernel), (filters, kernel), (kh, kw, filters), (in, out, kh, kw): `conv_roles`
+                size, kernel = conv_roles(scalars, previous)  # (previous: the filters of the conv before)
         return Layer("conv", size if isinstance(size, int) else None, kernel)
     # dense and nodes
     size = out_key if isinstance(out_key, int) else None
@@ -638,7 +645,7 @@ def _declared(text: str, env: Env) -> list[Layer]:
     return layers
 
 
-_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(|\bforward[ \t]*=[ \t]*function[ \t]*\(|"
+_FORWARD_DEF = re.compile(r"\bdef[ \t]+(?:forward|call|__call__)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(|\bforward[ \t]*=[ \t]*function[ \t]*\(|"
                           r"\bfunc[ \t]+callAsFunction[ \t]*\(")
 _BUILT_NAME = re.compile(r"([A-Za-z_]\w{0,40})[ \t]*(?:=|<-)(?!=)[^=\n]*$")
 
@@ -813,12 +820,14 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
             brace = text.index("{", at)
             parts, end = _split(text, brace + 1, "}")
             positional, keywords = _parts_args(["{" + ", ".join(parts) + "}"])
-        elif haskell and kind in ("conv", "pool", "dense") and token[:1].isupper() and _WORDS_ARGS.match(text, at):
+        elif haskell and kind == "flatten" and token[:1].isupper() and re.match(r"[ \t]*(?:,|\n|\])", text[at:]):
+            positional, keywords, end = [], {}, at  # a type-level layer list: '[Conv2D 1 16 3 3 1 1, Relu, Flatten, ...]
+        elif haskell and kind in ("conv", "pool", "dense", "activation") and token[:1].isupper() and _WORDS_ARGS.match(text, at):
             numbers = _WORDS_ARGS.match(text, at)  # grenade: FullyConnected 288 80, Convolution 1 10 5 5 1 1
             positional, keywords, end = numbers.group().split(), {}, numbers.end()  # type: ignore[union-attr]
         else:
             if kind in ("conv", "pool", "dense", "flatten") and not re.search(r"[.:/]", token) and \
-                    stripped[:1] not in ("=", ":", ",", ")", "]", "}") and _in_prose(text, m.start()):
+                    stripped[:1] not in ("=", ":", ",", ")", "]", "}") and not stripped.startswith("<-") and _in_prose(text, m.start()):
                 bare.add(bisect.bisect(newlines, m.start()))
             continue
         keywords = {**_builder_keys(text, end, lua), **keywords}
@@ -830,7 +839,13 @@ def calls(text: str, outer: Env | None = None, depth: int = 0) -> tuple[list[Lay
                 counted = bool(re.search(r"(?i)create_?standard", token))  # FANN: the number of layers first
                 network = _network_sizes(positional, keywords, env, text, hidden_only, counted)
             continue
-        layer = _call_layer(kind, token, positional, keywords, env)
+        if kind == "activation":  # nn.Relu(200): a layer of 200 units; nn.ReLU(), nn.Softmax(1) (a dim): none
+            sizes = _slots(positional, env)
+            if keywords or len(sizes) != 1 or not isinstance(sizes[0], int) or sizes[0] < 2:
+                continue
+            kind = "dense"
+        previous = next((entry[2].size for entry in reversed(layers) if entry[2].kind == "conv"), None)
+        layer = _call_layer(kind, token, positional, keywords, env, previous)
         if layer is None:
             continue
         says = layer.size is not None or layer.input_size is not None or bool(layer.kernel) or layer.kind == "flatten"
@@ -1074,14 +1089,19 @@ def _in_order(read: tuple[str, ...], more: tuple[str, ...]) -> bool:
     return True
 
 
+def _stated_numbers(plan: Plan) -> int:
+    return sum(len(_NUMBERS.findall(label)) for label in plan.labels)
+
+
 def _says_more(read: Plan, more: Plan, expanded: bool = False) -> bool:
     """Whether `more` is `read` with sizes `read` left out: a chain of the same blocks, each label
     stating every number the other states and at least one label stating more; or a dense net of
     the same depth whose sizes agree except where `read` draws UNSTATED nodes. `expanded` (`more`
     expanded the blocks the text defines where they are called): `read`'s blocks in order among
     more of them."""
-    if read.kind == more.kind == "chain" and expanded and len(more.ranks) > len(read.ranks):
-        return _in_order(read.labels, more.labels)
+    if read.kind == more.kind == "chain" and len(more.ranks) > len(read.ranks):
+        # expanded blocks, or layers the code reader has no name for (nn.Relu(200)): `read` in order among them
+        return _in_order(read.labels, more.labels) and (expanded or _stated_numbers(more) > _stated_numbers(read))
     if read.kind != more.kind or len(read.ranks) != len(more.ranks):
         return False
     if read.kind == "chain":

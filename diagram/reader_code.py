@@ -52,7 +52,7 @@ _TORCHINFO = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Flatte
                         r"(?:[ \t]+\[(?P<out>\d{1,7}(?:,[ \t]*\d{1,7}){1,4})\])?")
 # pytorch-summary rows: "Conv2d-1         [-1, 64, 224, 224]           1,792"
 _TORCHSUMMARY = re.compile(r"(?P<name>Conv[123]d|MaxPool[123]d|AvgPool[123]d|Adaptive\w{0,12}Pool[123]d|Flatten|Linear)-\d{1,3}"
-                           r"[ \t]+\[-1,[ \t]*(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){0,3})\]")
+                           r"[ \t]+\[(?:-1|\d{1,5}),[ \t]*(?P<dims>\d{1,7}(?:,[ \t]*\d{1,7}){0,3})\]")  # (the batch: -1 or a number)
 # weight matrices and example inputs made by array constructors: "tf.random_normal([784, 300])",
 # "Tensor::zeros((100, 784), ...)", "'fc1.weight' (120, 400)", "x = jnp.empty((4, 28, 28, 1))"
 _ARRAY = re.compile(r"(?P<ctor>\b(?:zeros|ones|empty|randn?|random_normal|truncated_normal|normal|uniform|"
@@ -262,7 +262,8 @@ def _number(value: str | None, env: dict[str, int] | None = None) -> int | None:
         result = 1
         for factor, power in _FACTOR.findall(value):
             name = factor[5:] if factor.startswith("self.") else factor
-            base = int(factor) if factor.isdigit() else (env or {}).get(name)
+            base = int(factor) if factor.isdigit() else (env or {}).get(name, (env or {}).get(name.rsplit(".", 1)[-1]))
+            # (CNN.CLASSES, config.HIDDEN: a constant the text binds by its own name)
             if base is None:
                 return None
             result *= base ** int(power or 1)
@@ -306,6 +307,45 @@ def _arrow(value: str | None, env: dict[str, int]) -> tuple[int | None, int | No
     return _number(a, env), _number(b, env)
 
 
+MAX_KERNEL = 11  # the largest kernel side a convolution's bare numbers are read as
+
+
+def conv_roles(values: list[int | None], previous: int | None = None) -> tuple[int | None, str]:
+    """(filters, kernel "KxK") from a convolution's positional numbers when no keyword names them
+    (None: an argument the text leaves to a name or to None). A kernel written as two equal small
+    numbers side by side (kh, kw) fixes the roles around it: filters after a leading pair
+    ((5, 5, 6), [2, 2, 64]), else just before it ((32, 3, 3), (1, 16, 3, 3)). Without a pair, three
+    or more numbers are (in, out, kernel) (PyTorch, Chainer, Lua) when the first is None, the second is
+    no kernel (over MAX_KERNEL) or a first convolution's first is an image's channels (1-4); else
+    (filters, kernel, stride) ((32, 3, 1), (8, 3, 1)); two are (filters, kernel). First of all, a
+    first number equal to `previous` (the filters of the text's convolution before) is its input:
+    (32, 8, 3) and (8, 1, 1, 1) continuing convolutions of 32 and 8 are (in, out, kernel)."""
+    n = len(values)
+    if n == 0:
+        return None, ""
+    known = [v for v in values if v is not None]
+    if n >= 3 and previous is not None and values[0] == previous and values[2] is not None and \
+            values[2] <= MAX_KERNEL and not (n == 3 and values[1] == values[2]):  # ((32, 3, 3) again: filters, kh, kw)
+        width = values[3] if n >= 4 and values[3] is not None and values[3] <= MAX_KERNEL else values[2]
+        return values[1], f"{values[2]}x{width}"  # (in, out, kh[, kw]) continuing the conv before
+    for i in range(n - 1):
+        a = values[i]
+        if a is None or a != values[i + 1] or a > MAX_KERNEL or all(v == a for v in known):
+            continue
+        after = values[i + 2] if i + 2 < n else None
+        if i == 0 and after is not None and after > a:
+            return after, f"{a}x{a}"
+        if i >= 1:
+            return values[i - 1], f"{a}x{a}"
+        break
+    def kernel(v: int | None) -> str:
+        return f"{v}x{v}" if v is not None and v <= MAX_KERNEL else ""
+    first, second = values[0], values[1] if n >= 2 else None
+    if n >= 3 and (first is None or second is None or second > MAX_KERNEL or previous is None and first <= 4):
+        return values[1], kernel(values[2])  # (None, 16, 5), (32, 64, 5), a first conv's (1, 6, 5): in, out, kernel
+    return values[0], kernel(values[1]) if n >= 2 else ""
+
+
 def _layer_object(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int]) -> Layer | None:
     """A layer built by an `XLayer(...)` constructor: MATLAB's (`convolution2dLayer(3, 8)`: kernel,
     filters; `fullyConnectedLayer(10)`; `imageInputLayer([28 28 1])`) or Lasagne's, whose first
@@ -332,7 +372,7 @@ def _layer_object(name: str, positional: list[str], keywords: dict[str, str], en
 
 
 def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict[str, int] | None = None,
-           flux: bool = False) -> Layer | None:
+           flux: bool = False, previous: int | None = None) -> Layer | None:
     env = env or {}
     if name.endswith("Layer") and name not in ("FullyConnectedLayer", "SoftmaxLayer", "ConvPoolLayer", "InputLayer"):
         return _layer_object(name, positional, keywords, env)
@@ -372,8 +412,13 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
             kernel = keywords.get("kernel_size") or keywords.get("filter_size") or pos[2]
             input_size = None
         else:
-            size, kernel = _number(keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels")
-                                   or keywords.get("features") or pos[0], env), keywords.get("kernel_size") or pos[1]
+            named = keywords.get("filters") or keywords.get("out_channels") or keywords.get("channels") or keywords.get("features")
+            numbers = [None if re.fullmatch(r"None|null|nil", p.strip()) else _number(p, env) for p in positional]
+            if not named and not keywords.get("kernel_size") and len(positional) >= 3 and \
+                    all(v is not None or not re.search(r"[(\[]", p) for v, p in zip(numbers, positional)):
+                size, text_kernel = conv_roles(numbers, previous)  # Convolution2D(1, 32, 4): in, out, kernel; (32, 3, 3): filters, kh, kw
+                return Layer("conv", size, text_kernel, input_size=input_size, shape=shape)
+            size, kernel = _number(named or pos[0], env), keywords.get("kernel_size") or pos[1]
         return Layer("conv", size, _kernel(kernel, env), input_size=input_size, shape=shape)
     if "ool" in name:
         kernel = _kernel(keywords.get("pool_size") or keywords.get("kernel_size") or keywords.get("window_shape")
@@ -400,11 +445,12 @@ def _layer(name: str, positional: list[str], keywords: dict[str, str], env: dict
                  input_size=input_size, shape=shape)
 
 
-_SELF_ASSIGN = re.compile(r"self\.(\w{1,40})[ \t]*=[ \t]*$")
+# a layer bound to a name forward() runs it by: "self.conv1 = ...", Chainer's "super().__init__(c1=L.Convolution2D(...))"
+_SELF_ASSIGN = re.compile(r"(?:self\.|(?<=[(,])[ \t\n]*|^[ \t]*)(\w{1,40})[ \t]*=[ \t]*(?:[A-Za-z_]\w{0,20}\.){0,3}$", re.M)
 _FORWARD = re.compile(r"\bdef[ \t]+(?:forward|call|construct|__call__)[ \t]*\(|\bTensor[ \t]+forward[ \t]*\(")
 _STATEMENT = re.compile(r"\n|;|\breturn\b|\b[A-Za-z_]\w{0,30}[ \t]*=(?!=)")
 _SELF_CALL = re.compile(r"self\.(\w{1,40})[ \t]?\(|\b(?P<arrow>\w{1,40})->forward[ \t]?\(|\b(?:torch\.)?flatten\(|\.flatten\(|"
-                        r"(?:\bF\.|\btorch::|\btorch\.)(?P<pool>max|avg)_pool[12]d[ \t]?\(")
+                        r"(?:\bF\.|\btorch::|\btorch\.)(?P<pool>max|avg|average)_pool(?:ing)?_?[12]d[ \t]?\(")
 # libtorch: "conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 10, 5)))"
 _REGISTER = re.compile(r"\b(\w{1,40})[ \t]*=[ \t]*register_module[ \t]*\([ \t]*\"\w{1,40}\"[ \t]*,[ \t]*(?:torch::nn::)?$")
 _OPTIONS = re.compile(r"(?:torch::nn::)?\w{0,20}Options[ \t]*\(")
@@ -444,7 +490,7 @@ def _forward_order(text: str, named: dict[str, Layer], env: dict[str, int] | Non
             if m.group("pool"):
                 positional, keywords = _args(statement, m.end())
                 kernel = _kernel(keywords.get("kernel_size") or (positional[1] if len(positional) > 1 else None), env)
-                calls.append([Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") == "avg" else "Max")])
+                calls.append([Layer("pool", kernel=kernel or "2x2", pool="Avg" if m.group("pool") != "max" else "Max")])
             elif name is None:
                 calls.append([Layer("flatten")])
             elif name in named:
@@ -532,6 +578,45 @@ def _indexed_layers(text: str) -> list[Layer]:
 
 
 # Caffe prototxt: layer { name: "ip1" type: "InnerProduct" inner_product_param { num_output: 7 } }
+# layers declared as (name, type) pairs, each set up by keywords prefixed with its name (nolearn's NeuralNet:
+# layers=[('conv1', layers.Conv2DLayer), ...], conv1_num_filters=32, conv1_filter_size=(3, 3), hidden4_num_units=500)
+_NAMED_TYPE = re.compile(r"[(\[][ \t]*['\"](\w{1,30})['\"][ \t]*,[ \t]*(?:\w{1,20}\.){0,3}(\w{1,40})[ \t]*[)\]]")
+_NAMED_SETTING = re.compile(r"(?<![\w.])(\w{1,30}?)_(num_filters|filters|num_output|num_units|units|filter_size|kernel_size|"
+                            r"pool_size|ds)[ \t]*=[ \t]*(\([^()\n]{1,40}\)|\[[^\[\]\n]{1,40}\]|[\w.*]{1,40})")
+
+
+def _named_layer_list(text: str, env: dict[str, int]) -> list[Layer]:
+    """The layers of a list of (name, layer type) pairs set up by `<name>_<setting>=` keywords, in the
+    list's order; empty unless at least two layers are typed and some setting names one of them."""
+    declared = []
+    for m in _NAMED_TYPE.finditer(text):
+        low = m.group(2).lower()
+        kind = "conv" if "conv" in low else "pool" if "pool" in low else "flatten" if "flatten" in low else \
+            "input" if "input" in low else "dense" if re.search(r"dense|linear|fullyconnected|output", low) else ""
+        if kind:
+            declared.append((m.group(1), kind))
+        if len(declared) > MAX_PLAN_NODES:
+            break
+    settings: dict[str, dict[str, str]] = {}
+    for m in _NAMED_SETTING.finditer(text):
+        settings.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
+    if sum(kind != "input" for _, kind in declared) < 2 or not any(name in settings for name, _ in declared):
+        return []
+    layers = []
+    for name, kind in declared:
+        got = settings.get(name, {})
+        count = _number(got.get("num_filters") or got.get("filters") or got.get("num_output") or got.get("num_units")
+                        or got.get("units"), env)
+        kernel = _kernel(got.get("filter_size") or got.get("kernel_size") or got.get("pool_size") or got.get("ds"), env)
+        if kind == "conv":
+            layers.append(Layer("conv", count, kernel))
+        elif kind == "pool":
+            layers.append(Layer("pool", kernel=kernel, pool="Max"))
+        elif kind in ("dense", "flatten"):
+            layers.append(Layer(kind, count if kind == "dense" else None))
+    return layers
+
+
 _CAFFE_LAYER = re.compile(r"\blayers?[ \t]*\{")
 _CAFFE_TYPE = re.compile(r"\btype[ \t]*:[ \t]*\"?(\w{1,40})")
 _CAFFE_FIELD = re.compile(r"\b(num_output|kernel_size|kernel_h|kernel_w|pool|global_pooling|dim|input_dim)[ \t]*:[ \t]*\"?(\w{1,40})")
@@ -637,7 +722,8 @@ def _code_layers(text: str) -> list[Layer]:
         options = _OPTIONS.match(positional[0]) if positional else None
         if options:  # libtorch: Conv2d(Conv2dOptions(1, 10, 5).stride(1))
             positional, keywords = _args(positional[0], options.end())
-        layer = _layer(name, positional, keywords, env=env, flux=flux)
+        previous = next((layer.size for layer in reversed(layers) if layer.kind == "conv"), None)
+        layer = _layer(name, positional, keywords, env=env, flux=flux, previous=previous)
         if layer is not None and layer.size is None and m.group().endswith(("::new(", "::new (")):
             continue  # Rust: Linear::new(weight, Some(bias)) builds from tensors the text makes elsewhere
         if layer is not None:
@@ -656,11 +742,16 @@ def _code_layers(text: str) -> list[Layer]:
         groups[m.group(1)] = [layer for layer, at in zip(layers, starts) if m.end() <= at < end]
     if not layers:
         layers = _builders(text, env) or _typed_layers(text, env) or _keyed_layers(text, env) or _caffe_layers(text) or \
+            _named_layer_list(text, env) or \
             _weight_chain(text) or _indexed_layers(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
         return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)
     if layers:
+        table = _line_table_layers(text) if len(layers) >= 2 else []
+        kinds = iter(layer.kind for layer in table)
+        if len(table) > len(layers) and all(layer.kind in kinds for layer in layers):
+            return table  # "Conv2D (32 filters) ... 3x3 patches" rows read as calls: the table's rows say more
         return _flatten_in_forward(text, layers)
     out = []
     for m in _TORCHINFO.finditer(text):
@@ -676,7 +767,7 @@ def _code_layers(text: str) -> list[Layer]:
     for m in _SUMMARY.finditer(text):
         dims = [int(d) for d in _INT.findall(m.group("dims"))]
         out.append(_summary_layer(m.group("name"), dims[-1], dims[-1], "Average"))
-    return out or _table_layers(text)
+    return out or _table_layers(text) or _line_table_layers(text)
 
 
 def _arrays(text: str) -> list[tuple[int, ...]]:
@@ -780,6 +871,49 @@ def _table_layers(text: str) -> list[Layer]:
     return layers if sum(layer.kind != "input" for layer in layers) >= 2 else []
 
 
+# a layer table written without cell borders: a header naming its columns, then a row per layer that starts
+# with the layer's type ("Conv2D (32 filters) Learn edges in 3x3 patches [26, 26, 32]", darknet's
+# "0 conv 16 3 x 3/ 1 224 x 224 x 3 -> 224 x 224 x 16")
+_TABLE_HEADER = re.compile(r"(?im)^[ \t]*(?:layer|type|name)\b[^\n]{0,200}$")
+_COLUMN_WORD = re.compile(r"(?i)\b(?:layer|type|filters?|size|output|input|shape|params?|purpose|kernel|units|stride)\b")
+_ROW = re.compile(r"(?im)^[ \t]*(?:\d{1,3}[ \t]+)?(?P<type>conv\w{0,12}|max\w{0,12}|avg\w{0,12}|average\w{0,12}|\w{0,8}pool\w{0,8}|"
+                  r"flatten\w{0,4}|dense|fc\d{0,2}|linear|fully[ -]?connected)\b(?P<rest>[^\n]{0,300})$")
+_ROW_KERNEL = re.compile(r"(?<![\d.x×])(\d{1,2})[ \t]*[x×][ \t]*(\d{1,2})(?![ \t]*[x×]|[\d.])")
+_ROW_COUNT = re.compile(r"(?i)\(?[ \t]*(\d{1,5})[ \t]*(?:filters?|kernels?|channels?|units|neurons|nodes)\b")
+
+
+def _line_table_layers(text: str) -> list[Layer]:
+    """The layers of a borderless layer table (`_ROW`): rows in order after a header line that names
+    at least two columns; a row's filters or units from "(32 filters)"/"(128 units)" or, where the
+    header has a filters column, the number right after the type; its kernel the first kernel-sized
+    "3 x 3" (not a volume "4 x 4 x1000"). Empty unless three rows read and one is a conv or a pool."""
+    header = next((m for m in _TABLE_HEADER.finditer(text[: MAX_CALL_CHARS * 5])
+                   if len(set(w.lower() for w in _COLUMN_WORD.findall(m.group()))) >= 2), None)
+    if header is None:
+        return []
+    filters_column = re.search(r"(?i)\bfilters\b", header.group()) is not None
+    layers = []
+    for m in _ROW.finditer(text, header.end()):
+        kind = m.group("type").lower()
+        rest = m.group("rest")
+        count = _ROW_COUNT.search(rest)
+        lead = re.match(r"[ \t]+(\d{1,5})\b(?![ \t]*[x×])", rest) if filters_column or kind in ("dense", "linear") else None
+        number = int((count or lead).group(1)) if count or lead else None
+        kernel = _ROW_KERNEL.search(rest)
+        k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel and max(map(int, kernel.groups())) <= MAX_KERNEL else ""
+        if kind.startswith("conv"):
+            layers.append(Layer("conv", number, k))
+        elif re.match(r"max|avg|average|\w*pool", kind):
+            layers.append(Layer("pool", kernel=k, pool="Avg" if kind.startswith(("av", "global_av")) else "Max"))
+        elif kind.startswith("flatten"):
+            layers.append(Layer("flatten"))
+        else:
+            layers.append(Layer("dense", number))
+        if len(layers) > MAX_PLAN_NODES:
+            break
+    return layers if len(layers) >= 3 and any(layer.kind in ("conv", "pool") for layer in layers) else []
+
+
 def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str) -> Layer:
     """One row of a torchinfo or Keras summary table as a layer: a conv's channels, a pool (average
     when the name starts with `avg_prefix`), a flatten, else a dense layer of `units`."""
@@ -852,6 +986,26 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     if unstated is not None:
         unstated.extend(i for i, s in enumerate(sizes) if s is None)
     return Plan.dense(tuple(s or UNSTATED for s in sizes))
+
+
+# ---- LaTeX math in prose: "\\(6\\enspace5 \\times 5\\) filters", "$784$ inputs", "$(784 \\rightarrow 300)$" ------------
+
+_LATEX_HINT = re.compile(r"\\(?:[()\[\]]|times|cdot|enspace|quad|qquad|rightarrow|longrightarrow|to|text|mathrm)(?![a-zA-Z])|"
+                         r"\$[^$\n]{1,60}\$")
+
+
+def delatex(text: str) -> str:
+    """Prose with LaTeX math written plainly: "\\(5 \\times 5\\)" -> "5x5", "\\rightarrow"/"\\to" -> "->",
+    "\\text{conv}" -> "conv", spacing commands and the math delimiters (\\( \\) \\[ \\] $) -> blanks. Text
+    without LaTeX is returned as it is."""
+    if not _LATEX_HINT.search(text):
+        return text
+    text = re.sub(r"\\(?:text|mathrm|mathbf|textbf|operatorname)\{([^{}\n]{0,60})\}", r"\1", text)
+    text = re.sub(r"(?<=\d)[ \t]*\\(?:times|cdot)[ \t]*(?=\d)", "x", text)
+    text = re.sub(r"\\(?:times|cdot)(?![a-zA-Z])", " x ", text)
+    text = re.sub(r"\\(?:long)?rightarrow(?![a-zA-Z])|\\to(?![a-zA-Z])", " -> ", text)
+    text = re.sub(r"\\(?:enspace|quad|qquad)(?![a-zA-Z])|\\[,;! ]", " ", text)
+    return re.sub(r"\\[()\[\]]|\$", " ", text)
 
 
 # ---- CNNs told in words: "conv 3x3 (32) -> max pool 2x2 -> dense 64 -> 10 outputs" -------------
@@ -1240,7 +1394,7 @@ def read_cnn_words(text: str) -> Plan | None:
     is read alone when it holds at least three blocks; sentences that only count layers ("It has two
     convolution layers and one fully connected layer", "2 CONV, 1 FC") are left out when the rest
     reads as a CNN; every-layer rules ("All convolutions are 3x3") fill the kernels blocks leave out."""
-    text, kernels, filters = _global_rules(text)
+    text, kernels, filters = _global_rules(delatex(text))
     chains = [line for line in text.split("\n")[:200] if len(_CHAIN_ARROW.findall(_IN_OUT.sub("", line))) >= 3]
     labels: list[str] = []
     if chains:

@@ -17,7 +17,7 @@ import difflib
 import re
 
 from diagram.plan import MAX_LAYERS
-from diagram.reader_code import UNSTATED
+from diagram.reader_code import UNSTATED, delatex
 from diagram.reader_text import clean
 
 
@@ -67,6 +67,8 @@ _URL = re.compile(r"\b(?:https?://|www\.)[^\s)\]>\"']{1,300}")
 # the role words of other languages (Portuguese, Spanish, French, Italian, German, Russian), in English:
 # "duas camadas ocultas, cada uma com 128 neurônios", "входной слой с 784 узлами", "versteckte Schicht mit 5 Neuronen"
 _FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
+    # a layer told after what it holds: "一个包含 128 个神经元的隐藏层" (a hidden layer containing 128 neurons)
+    (r"(?:包含|含有|具有|有)[ \t]*(\d{1,7})[ \t]*个?[ \t]*(神经元|节点|单元)的[ \t]*((?:输入|隐藏|隐含|输出)层)", r" \3 with \1 \2 "),
     (r"\b(?:camadas?|capas?|couches?|strati|strato|schichten|schicht)[ \t]+(?:ocultas?|escondidas?|intermedi[aá]rias?|"
      r"cach[ée]es?|nascost[oi]|intermedi[oe])\b", "hidden layers"),
     (r"\b(?:versteckten?|verdeckten?)[ \t]+(?:schichten|schicht)\b|\bskryt\w{0,4}[ \t]+sloi?\w{0,3}", "hidden layers"),
@@ -87,10 +89,13 @@ _FOREIGN = tuple((re.compile(pattern), english) for pattern, english in (
     (r"(?:输入|入力)[层層]", " input layer "), (r"(?:隐藏|隐含|隠れ|中间|中間)[层層]", " hidden layer "),
     (r"(?:输出|出力)[层層]", " output layer "), (r"(?:隐藏|隐含)(?=神经元)", " hidden "),
     (r"输入(?=神经元)", " input "), (r"输出(?=神经元)", " output "), (r"神经元|ニューロン", " neurons "), (r"节点|ノード", " nodes "),
-    (r"(?<=\d)个", " "), (r"[：:]", ": "), (r"[，,、]", ", "), (r"。", ". "),
+    (r"(?<=\d)[ \t]*个", " "), (r"[：:]", ": "), (r"[，,、]", ", "), (r"。", ". "),
+    # "神经网络大小[3072, 200, 80, 62]", "一个包含 128 个神经元的隐藏层": a network's sizes, a layer "containing" N neurons
+    (r"神经网络|ニューラルネットワーク", " neural network "), (r"大小|尺寸|サイズ", " sizes "),
+    (r"全连接层", " dense layer "), (r"(?<=neurons )的", " "), (r"(?<=layer )[ \t]*(?:有|含有|包含|共有)", " has "), (r"的?(?:灰度|彩色)?图像|画像", " image "),
 ))
 _FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[ôo]ni|neuronas|neurones|neuronen|нейрон|"
-                           r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元")
+                           r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元|神经网络|ニューラルネットワーク")
 
 
 def _english(text: str) -> str:
@@ -108,6 +113,7 @@ def normalise(text: str) -> str:
     text = _fix_typos(text).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1
+    text = delatex(text)  # "$784$ inputs", "$(784 \\rightarrow 300)$": math written plainly
     text = _SUBSCRIPT.sub(" x ", text)  # \(x_1\), x_2, $x_3$, x1: inputs named, not sizes
     text = _NAME_DIGITS.sub(r"\1", text)  # "fc1", "layer2" in prose: names, not sizes
     text = re.sub(r"(?m)^\s*(?:[-*•·]|\d+[.)]|step\s+\d+:)\s+", "\n", text)  # list markers
@@ -158,11 +164,20 @@ def _size_chain(text: str) -> list[int] | None:
         if match:
             return _numbers(match.group(1))
     # arrows between items that each hold one number: "4 obs -> 10 -> 10 -> 2 actions" (a line of its own first)
+    # ("Encoder: 784 -> 300 -> 2", "Decoder: 2 -> 300 -> 784": a chain that starts where the one before ends continues it)
+    joined: list[int] = []
     for row in text.split("\n")[:200]:
         parts = re.split(_ARROW, row)
         counts = [_numbers(p) for p in parts]
         if len(parts) >= 3 and all(counts) and all(len(c) == 1 for c in counts[1:-1]):
-            return [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
+            chain = [c[-1] if i == 0 else c[0] for i, c in enumerate(counts)]
+            if joined and chain[0] != joined[-1]:
+                break
+            joined = joined + chain[1:] if joined else chain
+        elif joined and row.strip():
+            break
+    if joined:
+        return joined
     parts = re.split(_ARROW, text)
     if len(parts) >= 2:
         counts = [_numbers(p) for p in parts]
@@ -215,9 +230,12 @@ def _roles(text: str) -> tuple[list[int], list[int], list[int]]:
                          r"(?:digits|classes|categories|labels)\b", text):
         add(m, "output", [int(m.group(1))])
     # "7 nodes in the output layer", "2 and 7 nodes in each of the 2 hidden layers"
-    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:(?:the|its)[ \t]+)?(?:\d+[ \t]+)?"
+    for m in re.finditer(rf"({_LIST}){_UNIT}[ \t]+in[ \t]+(?:each[ \t]+of[ \t]+)?(?:(?:the|its)[ \t]+)?(?:(\d+)[ \t]+)?"
                          rf"(?:{_ORDINAL}[ \t]+)?(input|hidden|output)[ \t]+layers?(?:[ \t]+\d{{1,2}}\b(?![ \t]*[:=(]))?", text):
-        add(m, m.group(2), _numbers(m.group(1)))
+        sizes, count = _numbers(m.group(1)), int(m.group(2) or 1)
+        if m.group(3) == "hidden" and len(sizes) == 1 and 1 < count <= MAX_LAYERS:
+            sizes = sizes * count  # "16 nodes in 2 hidden layers": each of them
+        add(m, m.group(3), sizes)
     between = (r"[ \t]*,?[ \t]*(?:each[ \t]+)?(?:x|of size|of sizes|with sizes|of width|with width|width|size|each with|"
                r"each of|with|of|having|sized|contain(?:s|ing)?|consist(?:s|ing)[ \t]+of|comprises|=|:|\(|are|,|-{1,2}(?=[ \t])|–|—)?[ \t]*\[?[ \t]*")
     # "3 hidden layers with 6 nodes each", "2 hidden layers (5 and 3 nodes)", "2 hidden layers of 5, 6"
@@ -398,6 +416,11 @@ def _keras_in_words(text: str) -> tuple[int, ...] | None:
     return (int(shape_in.group(1)), *sizes)
 
 
+# an image's size next to the word image (the input of a dense net that names no input layer)
+_IMAGE_SIZE = re.compile(r"(?<![\w.])(\d{1,4})[ \t]*x[ \t]*(\d{1,4})(?:[ \t]*x[ \t]*([13]))?(?![\w.])[^.\n\d]{0,30}?"
+                         r"\b(?:images?|pictures?|pixels?)\b")
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -439,6 +462,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if inputs and hidden and not outputs and re.search(r"\bregression[ \t]+(?:problem|task)\b", text) and \
             not re.search(r"\bmulti(?:ple|-?output|-?target)\b|\btargets\b|\boutputs\b", text):
         outputs = [1]  # "we are solving a regression problem": one output value
+    if hidden and outputs and not inputs:  # "a 28x28 grayscale image ... a hidden layer of 128 and an output layer of 10"
+        image = _IMAGE_SIZE.search(text)
+        inputs = [int(image.group(1)) * int(image.group(2)) * int(image.group(3) or 1)] if image else []
     no_hidden = re.search(r"\bno hidden\b|without (?:a |any )?hidden|nothing in between", text)
     if inputs and outputs and (hidden or no_hidden):
         return (inputs[0], *([] if no_hidden else hidden), outputs[-1])
@@ -463,3 +489,32 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
         # the input and output the text leaves out are drawn as UNSTATED nodes
         return (UNSTATED, *hidden, UNSTATED)
     return None
+
+
+# ---- a net drawn as a graph of its neurons: "I1 --> H1\nI1 --> H2\n..." ---------------------------------
+
+# a neuron's name: a letter or two and an index ("x1", "X₁", "h_2", "H4"), or a lone letter ("y")
+_NEURON = re.compile(r"[A-Za-z]{1,2}(?:[ _]?(?:\d{1,3}|[₀-₉]{1,3}))?|[A-Za-z]\^?\(?\d{1,2}\)?")
+_NET_WORDS = re.compile(r"(?i)\b(?:neur\w{0,6}|layers?|network|netz\w{0,4}|neuronal\w{0,2}|capas?|schichten?|"
+                        r"couches?|strat[oi]|camadas?|mlp|perceptron)\b")
+_EDGE = re.compile(r"-{1,3}>|→|==>")
+
+
+def drawn_net(ranks: tuple[tuple[str, ...], ...], loops: int, request: str) -> tuple[int, ...] | None:
+    """The layer sizes of a net drawn as a graph of its neurons (a mermaid or dot graph, one arrow a
+    link): the ranks a flow reader read, when every label is a neuron's name ("x1", "H₂", "y"), the
+    text speaks of layers or a network, some rank holds two or more, and the text draws exactly one
+    arrow for every pair of neurons in neighbouring ranks (each layer linked to all of the next);
+    else None."""
+    if loops or len(ranks) < 2 or len(ranks) > MAX_LAYERS or max(len(r) for r in ranks) < 2:
+        return None
+    if not all(_NEURON.fullmatch(label.strip()) for rank in ranks for label in rank):
+        return None
+    for rank in ranks:  # a rank of two or more: one letter with an index each ("x1, x2, x3"), not "B, C"
+        heads = {re.sub(r"[ _\d₀-₉]", "", label.strip()).lower() for label in rank}
+        if len(rank) >= 2 and (len(heads) != 1 or any(not re.search(r"[\d₀-₉]", label) for label in rank)):
+            return None
+    if not _NET_WORDS.search(request):
+        return None
+    links = sum(len(a) * len(b) for a, b in zip(ranks, ranks[1:]))
+    return tuple(len(r) for r in ranks) if len(_EDGE.findall(request)) == links else None
