@@ -55,3 +55,49 @@ def back_edges(order: Iterable[Hashable], out: Mapping | Sequence) -> set[tuple]
             else:
                 state[node] = 2
     return back
+
+
+# ---- labels that fit a box (issue 21) -----------------------------------------------------------
+
+# the words a headline leaves out, in the order they go when a label is over its limit: articles
+# ("Replace the larger number" -> "Replace larger number"), then auxiliaries and modals before another
+# word ("users will be notified" -> "users notified") and "its"; each only before a word of letters
+# (not "a = b", "n is 0"), never the label's first or last word
+_HEADLINE_DROPS = (
+    frozenset("the a an".split()),
+    frozenset("will shall must should can could would may might is are was were be been being its".split()),
+)
+_LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
+# words a cut label must not end on ("Determine refund amount based on" -> "Determine refund amount based")
+_DANGLING = frozenset("the a an and or but of to in on at by for with from into as than that which who whose "
+                      "whether if when while because so via per is are was were be been will shall must should "
+                      "can could would may might its their his her your our my this these those against about over under "
+                      "through between after before without within upon across toward towards onto like using".split())
+
+
+def headline(text: str, limit: int) -> str:
+    """`text` with the words a headline leaves out (`_HEADLINE_DROPS`) taken out, a kind at a time, until it
+    is within `limit` characters or nothing more can go (it may still be longer)."""
+    text = " ".join(text.split())
+    words = text.split(" ")
+    for drops in _HEADLINE_DROPS:
+        if len(" ".join(words)) <= limit:
+            break
+        words = [w for k, w in enumerate(words)
+                 if not (0 < k < len(words) - 1 and w.lower() in drops and _LETTERS.fullmatch(words[k + 1]))]
+    return " ".join(words)
+
+
+def fit_label(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, the way a headline shortens: words a reader can do without
+    go first (`_HEADLINE_DROPS`), then the text is cut after a whole word, without a dangling word or
+    mark at its end ("Record a short medical history of the illness or injury" -> "Record short medical
+    history of illness or injury"). Text within `limit` is returned as it is."""
+    text = headline(text, limit)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+    parts = cut.split(" ")
+    while len(parts) > 1 and (parts[-1].lower().strip(",;:") in _DANGLING or not re.search(r"\w", parts[-1])):
+        parts.pop()
+    return " ".join(parts).rstrip(" ,;:-–—(/&")

@@ -1,0 +1,70 @@
+"""Issue 21, round 24 (processes): general mechanisms of the step reader, on made-up inputs."""
+
+from __future__ import annotations
+
+from diagram.reader import read_request
+from diagram.reader_algo import _short, inline_steps
+from diagram.reader_text import fit_label, headline
+
+
+def _labels(text: str) -> list[str]:
+    plan = read_request(text)
+    assert plan is not None
+    return [n.label for n in plan.nodes()]
+
+
+# ---- labels shortened the way a headline is -----------------------------------------------------
+
+def test_headline_drops_auxiliaries_only_when_too_long():
+    assert headline("The parcel will be weighed", 40) == "The parcel will be weighed"  # fits: as written
+    long = "All pending invoices will be reviewed by the finance clerk"
+    short = headline(long, 40)
+    assert len(short) <= 40 or "will" not in short.split()
+    assert short.startswith("All pending invoices")
+    assert "reviewed" in short and "finance" in short
+
+
+def test_headline_keeps_code_and_first_and_last_words():
+    # "a = b", "n is 0": not words of a sentence a headline may shorten
+    text = "Set a = b when the counter n is 0 and the flag is raised again"
+    out = headline(text, 40)
+    assert "a = b" in out and "n is 0" in out
+
+
+def test_fit_label_cuts_after_a_whole_word_without_a_dangling_one():
+    out = fit_label("Measure the width of the wooden panel against the template of the frame", 40)
+    assert len(out) <= 40
+    assert not out.split()[-1].lower() in {"of", "the", "against", "and"}
+    assert out.startswith("Measure width of wooden panel")
+
+
+def test_short_keeps_more_than_a_verb_and_its_subject():
+    # a cut at the particle "in" would leave "Visitor signs"
+    out = _short("The visitor signs in to the guest portal with a badge to open the outer gate")
+    assert out.startswith("Visitor signs in to guest portal")
+    assert len(out) <= 40
+
+
+# ---- "Step N:" markers inside a line --------------------------------------------------------------
+
+def test_inline_step_markers_become_lines():
+    text = "Step 1: Begin Step 2: Read the width w Step 3: Print w times two Step 4: Halt"
+    assert inline_steps(text).splitlines() == ["Step 1: Begin", "Step 2: Read the width w",
+                                               "Step 3: Print w times two", "Step 4: Halt"]
+
+
+def test_inline_step_markers_glued_or_in_backquotes():
+    glued = "Step 1: BeginStep 2: Read k.\nStep 3: Print k.\nStep 4: Halt."
+    assert inline_steps(glued).splitlines()[:2] == ["Step 1: Begin", "Step 2: Read k."]
+    quoted = "`` Step 1: Begin``\n`` Step 2: Read k ``\n`` Step 3: Halt``"
+    assert inline_steps(quoted).splitlines() == ["Step 1: Begin", "Step 2: Read k", "Step 3: Halt"]
+
+
+def test_inline_step_markers_out_of_order_are_left_alone():
+    text = "Do as in step 3: wash, then see Step 1: dry and Step 2: fold"
+    assert inline_steps(text) == text
+
+
+def test_steps_in_one_line_read_as_steps():
+    labels = _labels("Step 1: Begin Step 2: Read the width w Step 3: Print w times two Step 4: Halt")
+    assert labels == ["Begin", "Read width w", "Print w times two", "Halt"]
