@@ -62,11 +62,13 @@ def back_edges(order: Iterable[Hashable], out: Mapping | Sequence) -> set[tuple]
 # the words a headline leaves out, in the order they go when a label is over its limit: articles
 # ("Replace the larger number" -> "Replace larger number"), then auxiliaries and modals before another
 # word ("users will be notified" -> "users notified") and "its"; each only before a word of letters
-# (not "a = b", "n is 0"), never the label's first or last word
+# (not "a = b", "n is 0"), never the label's first or last word nor the verb after "there" or "that"
 _HEADLINE_DROPS = (
     frozenset("the a an".split()),
     frozenset("will shall must should can could would may might is are was were be been being its".split()),
 )
+# "there might be multiple teams", "requests that are open": the verb is the clause's only verb, it stays
+_EXISTENTIAL = re.compile(r"(?:.* )?(?:there|that|which|who)(?: (?:will|shall|must|should|can|could|would|may|might))?")
 _LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
 # words a cut label must not end on ("Determine refund amount based on" -> "Determine refund amount based")
 _DANGLING = frozenset("the a an and or but of to in on at by for with from into as than that which who whose "
@@ -84,7 +86,8 @@ def headline(text: str, limit: int) -> str:
         if len(" ".join(words)) <= limit:
             break
         words = [w for k, w in enumerate(words)
-                 if not (0 < k < len(words) - 1 and w.lower() in drops and _LETTERS.fullmatch(words[k + 1]))]
+                 if not (0 < k < len(words) - 1 and w.lower() in drops and _LETTERS.fullmatch(words[k + 1])
+                         and not _EXISTENTIAL.fullmatch(" ".join(words[max(0, k - 2): k]).lower()))]
     return " ".join(words)
 
 

@@ -68,3 +68,10 @@ def test_inline_step_markers_out_of_order_are_left_alone():
 def test_steps_in_one_line_read_as_steps():
     labels = _labels("Step 1: Begin Step 2: Read the width w Step 3: Print w times two Step 4: Halt")
     assert labels == ["Begin", "Read width w", "Print w times two", "Halt"]
+
+
+def test_headline_keeps_the_verb_of_there_and_relative_clauses():
+    text = "There might be several reviewers working on the same pull request"
+    assert headline(text, 40).startswith("There might be several reviewers")
+    text = "Afterwards the clerk archives all the folders that are closed today"
+    assert "that are closed" in headline(text, 40)
