@@ -863,6 +863,46 @@ def _bare_if(body: str) -> str:
     return ""
 
 
+# the task a request sets ("Write an algorithm using pseudocode to ...", "Draw a flow chart that can be used to
+# create a program which ...", "Prepare a flowchart using Lucid Chart for the following process"): not a step
+_FRAME = re.compile(r"^(?:please\s+|(?:you|we)\s+(?:need|have|want|are\s+asked)\s+to\s+)?(?:write|draw|create|design|"
+                    r"develop|construct|prepare|make|build|produce|use|sketch|model)\s+(?:an?\s+|the\s+|this\s+)?"
+                    r"(?:[\w-]+\s+){0,3}?(?:algorithm|program|programme|flow\s?chart|flow\s+diagram|(?:activity\s+|uml\s+|"
+                    r"bpmn\s+)?diagram|pseudo-?code|function|script|template|bpmn(?:\s+model)?)s?\b(?P<rest>.*)$", re.I)
+# what the framed task is to do: "... to read the marks", "... which accepts two numbers"
+_FRAMED = re.compile(r"\b(?:to|which|that|who)\s+(?:(?:can|could|will|should|must)\s+(?:be\s+used\s+to\s+)?)?"
+                     r"(?P<act>[a-z][\w-]*\b.*)$", re.I)
+# a sentence about the drawing itself: "The flow diagram represents the ordering process ...", "This UML
+# activity diagram captures the flow of ..."
+_ABOUT_DRAWING = re.compile(r"^(?:the|this|our|a)\s+(?:[\w-]+\s+){0,4}?(?:diagram|flow\s?chart|chart|figure)\s+"
+                            r"(?:[\w-]+\s+){0,4}?(?:represents?|shows?|illustrates?|describes?|depicts?|captures?|"
+                            r"outlines?|summari[sz]es|presents?)\b", re.I)
+
+
+def unframe(sentence: str) -> str:
+    """A sentence without the task it sets around the process ("Write a program to read the marks and compute
+    the average" -> "read the marks and compute the average"; "Draw a flow chart that can be used to create a
+    program which accepts two numbers" -> "accepts two numbers"); "" for a sentence that only sets the task or
+    describes the drawing ("Create a flowchart for the following process", "The diagram shows the ordering
+    process"); any other sentence as it is."""
+    text = sentence.strip()
+    if _ABOUT_DRAWING.match(text):
+        return ""
+    head = re.match(r"^(?:requirements?|task|question\s*\d*|exercise\s*\d*)\s*:\s*", text, re.I)
+    if head and _FRAME.match(text[head.end():]):
+        text = text[head.end():]  # "Requirements: Write the algorithm (10 pts)": the task after its heading
+    for _ in range(3):
+        frame = _FRAME.match(text)
+        if not frame:
+            return text
+        act = _FRAMED.search(frame.group("rest"))
+        verb = act.group("act").split()[0].lower() if act else ""
+        if not act or _lemma(verb) not in _VERBS or verb in _NOT_VERBS:
+            return ""
+        text = act.group("act")
+    return text
+
+
 def read_clauses(text: str) -> Plan | None:
     """The activities of a process told in sentences, with decisions and loops back; None when fewer
     than two activities are found."""
@@ -888,7 +928,7 @@ def read_clauses(text: str) -> Plan | None:
         return len(ranks) - 1
 
     for sentence in _sentences(text)[:80]:
-        body = sentence.rstrip(".!?; ")
+        body = unframe(sentence.rstrip(".!?; "))  # "Write a program to read ...": what the program does
         if not body or len(body) > 600:
             continue
         loop = bool(_LOOP.search(body))

@@ -75,3 +75,29 @@ def test_headline_keeps_the_verb_of_there_and_relative_clauses():
     assert headline(text, 40).startswith("There might be several reviewers")
     text = "Afterwards the clerk archives all the folders that are closed today"
     assert "that are closed" in headline(text, 40)
+
+
+# ---- the task a request sets is no step -------------------------------------------------------------
+
+def test_unframe_keeps_what_the_program_does():
+    from diagram.reader_clauses import unframe
+    assert unframe("Write a program to convert the price and print the receipt") == \
+        "convert the price and print the receipt"
+    assert unframe("Draw a flow chart that can be used to create a program which reads three marks") == \
+        "reads three marks"
+    assert unframe("Develop an algorithm using pseudocode to count the vowels") == "count the vowels"
+
+
+def test_unframe_drops_a_sentence_that_only_sets_the_task_or_describes_the_drawing():
+    from diagram.reader_clauses import unframe
+    assert unframe("Prepare a flowchart using any tool for the following refund process") == ""
+    assert unframe("Requirements: Write the algorithm (5 pts) and draw the flowchart (5 pts)") == ""
+    assert unframe("The activity diagram below shows the parcel return process in detail") == ""
+    assert unframe("The clerk writes a note to the courier") == "The clerk writes a note to the courier"
+
+
+def test_framed_request_reads_its_steps_not_the_task():
+    labels = _labels("Write a program to read the length of a fence. The program multiplies the length by the "
+                     "price per metre. If the total is over 500, it prints a warning. Then it prints the total.")
+    assert not any(label.lower().startswith("write") for label in labels)
+    assert any("length" in label.lower() and label.lower().startswith("read") for label in labels)
