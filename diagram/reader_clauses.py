@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_text import fit_label
 
 ELSE_CONTINUE = "Else: continue"
 MAX_LABEL_WORDS = 5  # a noun phrase read without a verb
@@ -774,18 +775,17 @@ def _acts(text: str, it: Sequence[str] = ()) -> list[str]:
     return labels
 
 
+_QUESTION_CHARS = 36  # a decision's label is kept shorter than a step's: it is drawn in a diamond
+
+
 def _question(cond: str) -> str:
     """'the amount is over $500' -> 'Amount is over $500?' (short)."""
     words = [w for w in cond.strip().rstrip(".").split() if w]
     while words and words[0].lower() in ("the", "a", "an", "this", "that"):
         words = words[1:]
     text = " ".join(words)
-    if len(text) > 36:
-        text = text[:36].rsplit(" ", 1)[0]
-        cut = text.split()
-        while len(cut) > 1 and (cut[-1].lower() in _STOP or cut[-1].lower() in _DETERMINER):
-            cut = cut[:-1]
-        text = " ".join(cut)
+    if len(text) > _QUESTION_CHARS:  # "the requisition value is over ..." -> no "is?" or "the?" at its end
+        text = fit_label(text, _QUESTION_CHARS, kinds=1)
     return step_label((text[:1].upper() + text[1:]).rstrip(",;:") + "?") if text else "Decision?"
 
 

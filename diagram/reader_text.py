@@ -74,15 +74,16 @@ _LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
 _DANGLING = frozenset("the a an and or but of to in on at by for with from into as than that which who whose "
                       "whether if when while because so via per is are was were be been will shall must should "
                       "can could would may might its their his her your our my this these those against about over under "
-                      "through between after before without within upon across toward towards onto like using".split())
+                      "through between after before without within upon across toward towards onto like using any each every some "
+                      "both either neither".split())
 
 
-def headline(text: str, limit: int) -> str:
-    """`text` with the words a headline leaves out (`_HEADLINE_DROPS`) taken out, a kind at a time, until it
-    is within `limit` characters or nothing more can go (it may still be longer)."""
+def headline(text: str, limit: int, kinds: int = len(_HEADLINE_DROPS)) -> str:
+    """`text` with the words a headline leaves out (the first `kinds` of `_HEADLINE_DROPS`) taken out, a kind
+    at a time, until it is within `limit` characters or nothing more can go (it may still be longer)."""
     text = " ".join(text.split())
     words = text.split(" ")
-    for drops in _HEADLINE_DROPS:
+    for drops in _HEADLINE_DROPS[:kinds]:
         if len(" ".join(words)) <= limit:
             break
         words = [w for k, w in enumerate(words)
@@ -91,12 +92,13 @@ def headline(text: str, limit: int) -> str:
     return " ".join(words)
 
 
-def fit_label(text: str, limit: int) -> str:
+def fit_label(text: str, limit: int, kinds: int = len(_HEADLINE_DROPS)) -> str:
     """`text` in at most `limit` characters, the way a headline shortens: words a reader can do without
     go first (`_HEADLINE_DROPS`), then the text is cut after a whole word, without a dangling word or
     mark at its end ("Record a short medical history of the illness or injury" -> "Record short medical
-    history of illness or injury"). Text within `limit` is returned as it is."""
-    text = headline(text, limit)
+    history of illness or injury"). Text within `limit` is returned as it is. `kinds`: how many kinds of
+    `_HEADLINE_DROPS` may go (1 for a question: its "is" is what it asks)."""
+    text = headline(text, limit, kinds)
     if len(text) <= limit:
         return text
     cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]

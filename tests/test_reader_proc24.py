@@ -101,3 +101,11 @@ def test_framed_request_reads_its_steps_not_the_task():
                      "price per metre. If the total is over 500, it prints a warning. Then it prints the total.")
     assert not any(label.lower().startswith("write") for label in labels)
     assert any("length" in label.lower() and label.lower().startswith("read") for label in labels)
+
+
+def test_a_long_question_ends_on_a_word_it_asks_about():
+    from diagram.reader_clauses import _question
+    q = _question("the total value of the requisition is less than the limit of the department")
+    assert q.endswith("?") and len(q) <= 40
+    assert q.split()[-1].rstrip("?").lower() not in {"is", "the", "of", "than", "a", "any"}
+    assert " is " in q  # a question keeps its verb ("value is less"), only articles go
