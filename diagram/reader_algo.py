@@ -171,6 +171,7 @@ def _short(text: str) -> str:
         # "X will send the message to the SNS Topic": the component the cut would lose stays
         room = LABEL_CHARS - len(named[0]) - 4
         head = cut if len(cut) <= room else cut[: room + 1].rsplit(" ", 1)[0]
+        head = re.sub(r"(?i)(?:[ \t,;:&]+(?:to|into|onto|in|at|for|and|&|or|with|the|a|an))+[ \t]*$", "", " " + head).strip()
         cut = f"{head.rstrip(' ,;:')} to {named[0]}" if head.strip() else named[0]
     return cut[:1].upper() + cut[1:]
 

@@ -78,6 +78,23 @@ _DANGLING = frozenset("the a an and or but of to in on at by for with from into 
                       "both either neither".split())
 
 
+_MODALS = frozenset("will shall must should can could would may might".split())
+_DONE = re.compile(r"(?:ed|ing|en)$|^(?:be|been|being)$", re.I)  # "will be", "must have": no verb form to change
+_NOT_AFTER = frozenset("not also only then just still first now have has had do does never always".split())
+
+
+def _third_person(verb: str, subject: str) -> str:
+    """`verb` as it reads after `subject` once the modal before it is gone: "workflow (will) retry" ->
+    "retries", "function (will) send" -> "sends"; after a plural ("users") or "I/you/we/they" as it is."""
+    low = subject.lower()
+    if not verb.isalpha() or not verb.islower() or not low.isalpha() or (low.endswith("s") and not low.endswith("ss")) \
+            or low.endswith("ed") or low in ("i", "you", "we", "they"):
+        return verb
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + ("es" if re.search(r"(?:s|sh|ch|x|z|o)$", verb) else "s")
+
+
 def headline(text: str, limit: int, kinds: int = len(_HEADLINE_DROPS)) -> str:
     """`text` with the words a headline leaves out (the first `kinds` of `_HEADLINE_DROPS`) taken out, a kind
     at a time, until it is within `limit` characters or nothing more can go (it may still be longer)."""
@@ -86,9 +103,18 @@ def headline(text: str, limit: int, kinds: int = len(_HEADLINE_DROPS)) -> str:
     for drops in _HEADLINE_DROPS[:kinds]:
         if len(" ".join(words)) <= limit:
             break
-        words = [w for k, w in enumerate(words)
-                 if not (0 < k < len(words) - 1 and w.lower() in drops and _LETTERS.fullmatch(words[k + 1])
-                         and not _EXISTENTIAL.fullmatch(" ".join(words[max(0, k - 2): k]).lower()))]
+        kept: list[str] = []
+        for k, w in enumerate(words):
+            if 0 < k < len(words) - 1 and w.lower() in drops and _LETTERS.fullmatch(words[k + 1]) \
+                    and not _EXISTENTIAL.fullmatch(" ".join(words[max(0, k - 2): k]).lower()):
+                j = k + 2 if words[k + 1].endswith("ly") and k + 2 < len(words) else k + 1  # "will typically send"
+                if w.lower() in _MODALS and not _DONE.search(words[j]) and words[j].lower() not in _NOT_AFTER:
+                    words[j] = _third_person(words[j], kept[-1] if kept else "")  # "workflow will retry"
+                continue
+            kept.append(w)
+        words = kept
+    if kinds == len(_HEADLINE_DROPS) and len(" ".join(words)) > limit:
+        words = ["&" if w == "and" and 0 < k < len(words) - 1 else w for k, w in enumerate(words)]
     return " ".join(words)
 
 

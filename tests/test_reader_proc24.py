@@ -109,3 +109,18 @@ def test_a_long_question_ends_on_a_word_it_asks_about():
     assert q.endswith("?") and len(q) <= 40
     assert q.split()[-1].rstrip("?").lower() not in {"is", "the", "of", "than", "a", "any"}
     assert " is " in q  # a question keeps its verb ("value is less"), only articles go
+
+
+def test_headline_turns_a_modal_and_its_verb_into_one_verb():
+    out = headline("The billing service will retry the failed payment three times with a longer pause", 40)
+    assert "service retries failed payment" in out
+    out = headline("All regional managers will approve the quarterly plans before the deadline", 40)
+    assert "managers approve quarterly plans" in out  # a plural keeps the verb as it is
+    out = headline("The parcel will be weighed at the depot and then labelled for the courier", 40)
+    assert "parcel weighed at depot" in out
+
+
+def test_headline_writes_and_as_ampersand_only_when_still_too_long():
+    assert headline("Sand and paint the frame", 40) == "Sand and paint the frame"
+    out = headline("Measure the opening and cut the glass panel to size for the frame", 40)
+    assert "opening & cut glass panel" in out
