@@ -903,6 +903,37 @@ def unframe(sentence: str) -> str:
     return text
 
 
+# two verbs joined by "or" that share what follows ("can approve or reject the request", "must return or renew the
+# item", "choose to APPROVE or DECLINE", "either accept or deny offers"), where a verb stands: after a modal, "to",
+# "either", a subject pronoun, or at the start
+_VERB_OR = re.compile(r"(?:^|[,;:]\s*|\b(?:can|may|might|could|must|should|will|shall|to|either|then|i|you|we|they|he|she)\s+)"
+                      r"(?:either\s+)?(?P<a>[A-Za-z]{3,})\s+(?:(?:it|them)\s+)?or\s+(?P<b>[A-Za-z]{3,})\b(?P<rest>.{0,200})$",
+                      re.I)
+
+
+def verb_choice(clause: str, it: Sequence[str] = ()) -> tuple[str, str] | None:
+    """The two labels of a clause that offers a choice of two acts on one thing ("He may either accept or reject
+    the claim" -> ("Accept claim", "Reject claim"); "the manager can choose to approve or decline the request" ->
+    ("Approve request", "Decline request"); "..., accepts it or returns it"), or None. Both words must be known
+    verbs in the same form (base or third person)."""
+    m = _VERB_OR.search(clause)
+    if not m:
+        return None
+    a, b = m.group("a"), m.group("b")
+    if a.lower() == b.lower() or any(_lemma(w.lower()) not in _VERBS or w.lower() in _NOT_VERBS | _BE | _MODAL
+                                     or w.lower().endswith(("ing", "ed")) for w in (a, b)) \
+            or (a.lower() == _lemma(a.lower())) != (b.lower() == _lemma(b.lower())):
+        return None  # ("... is delivered or picked up", "reviewing or editing": no choice of two acts)
+    head = re.split(r"[,;:]", clause[: m.start("a")])[-1]  # "..., approve it or deny it": this clause's own
+    head = re.sub(r"(?i)\b(?:either|choose|decide|elect|opt)\s+(?:to\s+)?$", "", head)
+    head = re.sub(r"(?i)\beither\s+$", "", head)
+    rest = m.group("rest")
+    labels = [activity(f"{head}{verb}{rest}", it) for verb in (a.lower(), b.lower())]
+    if not all(labels) or labels[0] == labels[1]:
+        return None
+    return labels[0], labels[1]
+
+
 def read_clauses(text: str) -> Plan | None:
     """The activities of a process told in sentences, with decisions and loops back; None when fewer
     than two activities are found."""
@@ -986,6 +1017,13 @@ def read_clauses(text: str) -> Plan | None:
                 for act in no[1:]:
                     add_rank([act])
         else:
+            choice = verb_choice(body, _object(labels_before[-1]) if labels_before else ())
+            if choice:  # "The manager can approve or reject the request": the two acts side by side
+                if not ranks:
+                    add_rank([_question(" or ".join(choice))])
+                add_rank(list(choice))
+                pending = None
+                continue
             either = _EITHER.search(body) or _OR_CLAUSE.match(body)
             if either:
                 head = body[: either.start()] if either.re is _EITHER else ""

@@ -124,3 +124,28 @@ def test_headline_writes_and_as_ampersand_only_when_still_too_long():
     assert headline("Sand and paint the frame", 40) == "Sand and paint the frame"
     out = headline("Measure the opening and cut the glass panel to size for the frame", 40)
     assert "opening & cut glass panel" in out
+
+
+# ---- a choice of two acts on one thing ----------------------------------------------------------------
+
+def test_verb_choice_shares_the_object():
+    from diagram.reader_clauses import verb_choice
+    assert verb_choice("The editor can either publish or archive the draft") == ("Publish draft", "Archive draft")
+    assert verb_choice("The warden must choose to RENEW or CANCEL the permit") == ("Renew permit", "Cancel permit")
+    assert verb_choice("The coach reviews the plan, accepts it or returns it", ["plan"]) == \
+        ("Accept plan", "Return plan")
+
+
+def test_verb_choice_is_no_passive_or_list_of_things():
+    from diagram.reader_clauses import verb_choice
+    assert verb_choice("The parcel is delivered or picked up at the desk") is None
+    assert verb_choice("Bring a pen or pencil to the exam") is None
+
+
+def test_choice_in_a_process_branches():
+    plan = read_request("The tenant sends a repair request. The landlord can approve or reject the request. "
+                        "Then the tenant is informed by email.")
+    labels = [n.label for n in plan.nodes()]
+    assert "Approve request" in labels and "Reject request" in labels
+    send = next(n for n in plan.nodes() if n.label.startswith("Send"))
+    assert len(send.targets) == 2  # the step before the choice branches to both acts
