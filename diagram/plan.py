@@ -197,10 +197,38 @@ class Plan:
         return f"{self.n_nodes} steps, {self.n_edges()} links"
 
 
+# words a label over LABEL_MAX_CHARS can lose first (after its first word): articles, then the other
+# function words and bare symbols ("Compile, Build && run SonarQube analysis")
+_ARTICLES = frozenset("the a an".split())
+_FUNCTION_WORDS = frozenset("of to for with by in on at from into onto via your his her their its our my this these those "
+                            "is are was were be been being and that which who will would shall should can could may "
+                            "might must & && + - – — / |".split())
+
+
+def compact_label(text: str, limit: int = LABEL_MAX_CHARS, cut: bool = True) -> str:
+    """A label over `limit` characters told in fewer: its articles go, then its other function words
+    and bare symbols (never the first word), then whole words from the end; a hard cut only inside
+    one word longer than the limit. "Evaluates with accuracy + confusion matrix" -> "Evaluates
+    accuracy confusion matrix", not "Evaluates with accuracy + confusion" (what a plain cut at a
+    word keeps drops the words at the end, which are often the object: "... reference genome")."""
+    words = text.split()
+    for dropped in (_ARTICLES, _FUNCTION_WORDS):
+        if len(" ".join(words)) <= limit:
+            break
+        words = words[:1] + [w for w in words[1:] if w.lower() not in dropped]
+    if not cut and len(" ".join(words)) > limit:
+        return ""
+    while len(words) > 1 and len(" ".join(words)) > limit:
+        words.pop()
+    return " ".join(words)[:limit].rstrip()
+
+
 def step_label(text: str) -> str:
     """A step's label: `clean_label` without ',', ';' or '>', which separate steps in a plan line
-    ("value > threshold" keeps its comparison as the full-width '＞')."""
-    return clean_label(_STEP_UNSAFE.sub(" ", text.replace(">", "\uff1e")))
+    ("value > threshold" keeps its comparison as the full-width '＞'); one over LABEL_MAX_CHARS is
+    told in fewer words (`compact_label`) rather than cut inside a word."""
+    label = " ".join(_UNSAFE_LABEL.sub(" ", _STEP_UNSAFE.sub(" ", text.replace(">", "\uff1e"))).split())
+    return clean_label(compact_label(label))
 
 
 def clean_label(text: str) -> str:

@@ -75,7 +75,7 @@ from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
                                   read_pseudocode)
 from diagram.reader_layouts import speaks_of_net, with_layout
-from diagram.reader_prose import read_prose, with_checks, with_feedback
+from diagram.reader_prose import read_prose, with_checks, with_feedback, with_side_paths
 from diagram.reader_steps import ORIGINAL, chain_line, names_components, read_chain, read_steps, unmark, unwrap
 from diagram.reader_text import MAX_CODE_CHARS, MAX_REQUEST_CHARS, clean
 
@@ -127,7 +127,8 @@ def _steps_or_prose(request: str) -> Plan | None:
         return chained
     steps = read_steps(request)
     steps = with_lanes(steps) if steps is not None else None  # "b + c -> one model each"
-    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 for label in steps.labels):
+    if steps is not None and all(len(re.sub(r"\s*\([^()]*\)", "", label).split()) <= 3 and ". " not in label
+                                 for label in steps.labels):  # (a label that runs over a sentence is no short step)
         return steps
     prose = read_prose(request)
     if steps is not None and names_components(steps, prose, request):  # "- Logs storage (Elasticsearch)"
@@ -239,6 +240,7 @@ def read_request(request: str) -> Plan | None:
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
         plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain
+        plan = with_side_paths(plan, request)  # "... > OpenSearch > S3" when "failed data is backed up using an S3 bucket"
         plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
         plan = with_options(plan, request)  # "... any of the following:\n- Rework\n- Scrap": the options side by side
         plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back

@@ -91,6 +91,7 @@ _ARROW_LINE = re.compile(r"^(?:[↓⬇⇓▼⇩]\ufe0f?|\||v|V|=>|⇒|\|\s*v|\|\
                          r"^\^?\s?\|(?:-{2,}\s?[\w ]{1,40}\s?-{2,})?$|^\^\s?\|?$")  # "^ |", "|---- HTTP response ----": a return line
 _BOX = re.compile(r"^\+[-=]{2,}\+|^\|[^|\n]{0,200}\|[^|\n]{0,200}\|")  # a box or a table: not this layout
 _TRAILING_BAR = re.compile(r"\s+[|↓⬇▼]$")
+_DOWN_STEP = re.compile(r"^[↓⬇⇓▼⇩]\ufe0f?\s+(?P<step>\w.{0,80})$")  # "↓ upload to S3"
 _HANGER = re.compile(r"^[|]?\s*\+-{1,8}>\s*")  # "+---> Step 1: ..."
 _STEP_MARK = re.compile(r"^(?:step|stage|phase)\s*\d{1,2}\s*[:.)\-–—]\s*", re.I)
 _ALTERNATIVE = re.compile(r"^\|?\s*(?:OR|or|else|Else|otherwise|Otherwise)\b[,:]?\s+(?P<alt>.+)$")
@@ -121,8 +122,11 @@ def read_arrow_lines(text: str) -> Plan | None:
     if any(_BOX.match(ln) for ln in raw):
         return None
     lines: list[str] = []
-    for ln in raw:  # "Receive the order |": the arrow at the end of a step's line
-        if _TRAILING_BAR.search(ln) and not _ARROW_LINE.match(ln) and ln.count("|") <= 1:
+    for k, ln in enumerate(raw):  # "Receive the order |": the arrow at the end of a step's line
+        down = _DOWN_STEP.match(ln)
+        if down and k + 1 < len(raw) and (_ARROW_LINE.match(raw[k + 1]) or _DOWN_STEP.match(raw[k + 1])):
+            lines.extend(["↓", down.group("step")])  # "↓ upload to S3" over another arrow: a step, not an edge's words
+        elif _TRAILING_BAR.search(ln) and not _ARROW_LINE.match(ln) and ln.count("|") <= 1:
             lines.extend([_TRAILING_BAR.sub("", ln), "|"])
         else:
             lines.append(ln)

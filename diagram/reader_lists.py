@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
-from diagram.reader_clauses import _lemma
-from diagram.reader_prose import _key, _verb, mentions
+from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, compact_label, step_label
+from diagram.reader_clauses import ELSE_CONTINUE, _lemma
+from diagram.reader_layouts import read_tree
+from diagram.reader_prose import _key, _question, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
 from diagram.reader_text import back_edges
 
@@ -296,86 +297,6 @@ def _one_edge_a_line(lines: list[str]) -> list[str]:
     return out
 
 
-_TREE = re.compile(r"^\s*[├└]\s*[─-]+>?\s*")
-
-
-def _tree(lines: list[str]) -> Plan | None:
-    """A node and the branches drawn under it as a tree ("A → B" then "├── C", "└── D"): A > B > C, D."""
-    first = next((i for i, ln in enumerate(lines) if _TREE.match(ln)), None)
-    if first is None or first == 0:
-        return None
-    branches = []
-    marks = ""
-    for ln in lines[first:]:
-        if not _TREE.match(ln):
-            break
-        marks += ln.strip()[0]
-        branches.append(_short(re.split(r"\s*(?:-+>|→)\s*", _TREE.sub("", ln))[0]))
-    head = [_short(x.strip(" []")) for x in re.split(r"\s*(?:-+>|→|⟶)\s*", lines[first - 1])]
-    if len(branches) < 2 or not all(branches) or not all(head):
-        return None
-    if "├" not in marks:  # "└─ a" under "└─ b" under ...: each the last (only) child of the one above: a chain
-        return _plan([[x] for x in head + branches])
-    return _plan([[x] for x in head] + [branches])
-
-
-_DOWN = re.compile(r"^\s*(?:[│|▼↓⬇v]\s*)+$")  # "│", "▼": the line goes on down
-_DOWN_ARROW = re.compile(r"[▼↓⬇]")
-_BRANCH = re.compile(r"^\s*(?:[│|]\s*)?(?P<m>[├└])\s*[─━-]+\s*[►▶>]?\s*(?=\S)")
-_UNDER = re.compile(r"^\s*[│|]\s+\S")  # "│ (decode → validate → write)", "│ PK=device_id": a note under a node
-_EDGE_NAME = re.compile(r"[a-z_][a-z0-9_.]{0,40}(?:\(\))?")  # "put_record → Kinesis Data Stream": a call on the edge
-
-
-def _drawn_tree(lines: list[str]) -> Plan | None:
-    """A diagram drawn down the page with branches: node lines joined by "│" / "▼" lines, and the
-    branches of the node above as "├──► A" ... "└──► B" (the "└" one the last); a group of branches
-    right after another hangs under the last of them:
-
-        Device Simulator            ->  Device Simulator > Kinesis Data Stream > Lambda: Consumer >
-        └── put_record → Kinesis         DynamoDB, Lambda: Alerts > SNS Topic, CloudWatch
-        ▼
-        Lambda: Consumer
-        ├──► DynamoDB
-        └──► Lambda: Alerts
-        │
-        ├──► SNS Topic
-        └──► CloudWatch
-
-    Notes under a node ("│ PK=device_id") are skipped; a node line right after a branch, with no
-    "│" between, ends the diagram (a caption)."""
-    if not any(_DOWN_ARROW.search(ln) and _DOWN.match(ln) for ln in lines) or \
-            not any((m := _BRANCH.match(ln)) and m.group("m") == "├" for ln in lines):
-        return None
-    first = next(k for k, ln in enumerate(lines) if _DOWN.match(ln) or _BRANCH.match(ln))
-    ranks: list[list[str]] = []
-    open_group = down = False
-    for ln in lines[max(0, first - 1):]:  # (a heading above the diagram's first node is no node)
-        if _DOWN.match(ln):
-            down = True
-            continue
-        branch = _BRANCH.match(ln)
-        if branch:
-            parts = [x for x in re.split(r"\s*(?:-+>|→|⟶)\s*", ln[branch.end():]) if x.strip()]
-            if not parts:
-                return None
-            name = parts[-1] if len(parts) > 1 and _EDGE_NAME.fullmatch(parts[0].strip()) else parts[0]
-            if open_group and ranks:
-                ranks[-1].append(_tidy(name))
-            else:
-                ranks.append([_tidy(name)])
-            open_group, down = branch.group("m") == "├", False
-            continue
-        if _UNDER.match(ln):
-            continue
-        if ranks and not down:
-            break  # "IoTPipeline/Alerts :: AnomalyCount" right under the last branch: a caption
-        ranks.append([_tidy(ln)])
-        open_group = down = False
-    if len(ranks) < 3 or not all(all(r) for r in ranks):
-        return None
-    return _plan(ranks)
-
-
 def _box(line: str) -> list[str]:
     """The component(s) on one line of a vertical diagram: "Rekognition + DynamoDB" is two side by side,
     "Payment  Inventory  Notification" (columns 2+ blanks apart) three; a short aside that names
@@ -427,7 +348,9 @@ def _vertical(lines: list[str]) -> Plan | None:
     return _plan(ranks, repeats=True)
 
 
-_JENKINS_STAGE = re.compile(r"\bstage[ \t]*\([ \t]*['\"](?P<name>[^'\"\n]{1,60})['\"][ \t]*\)")
+# Jenkins `stage('Build')` (declarative) and `stage 'Build'` (scripted)
+_JENKINS_STAGE = re.compile(r"\bstage[ \t]*(?:\([ \t]*)?['\"](?P<name>[^'\"\n]{1,60})['\"]")
+_WHEN = re.compile(r"\bwhen[ \t]*\{[ \t]*\n?(?P<c>[^{}\n]{1,80})")  # a stage run only under a condition
 _ASSIGNED_CALL = re.compile(r"(?m)^[ \t]*(?P<var>[A-Za-z_]\w{0,40})[ \t]*=[ \t]*[A-Za-z_][\w.]{0,60}\(")
 _TASK_ID = re.compile(r"\btask_id[ \t]*=[ \t]*['\"](?P<name>[^'\"\n]{1,60})['\"]")
 _TASK_DEF = re.compile(r"(?m)^[ \t]*@(?:\w+\.)?task\b[^\n]{0,80}\n(?:[ \t]*@[^\n]{0,80}\n){0,2}[ \t]*(?:async[ \t]+)?def[ \t]+(?P<var>\w{1,40})\(")
@@ -456,6 +379,13 @@ def _airflow(text: str) -> Plan | None:
             names[m.group("var")] = tid.group("name")
     for m in _TASK_DEF.finditer(text):
         names.setdefault(m.group("var"), m.group("var"))
+    if len(names) < 2:  # `A = echo(name="A", ...)` and `A >> [B, C] >> D` (Hera, Prefect, ...): the tasks the order names
+        ordered = {w for line in _DEPENDS.finditer(text) for w in re.findall(r"[A-Za-z_]\w*", line.group().split("#")[0])}
+        for k, m in enumerate(calls):
+            end = calls[k + 1].start() if k + 1 < len(calls) else min(len(text), m.end() + 600)
+            if m.group("var") in ordered:
+                named = re.search(r"\bname[ \t]*=[ \t]*['\"](?P<n>[^'\"\n]{1,60})['\"]", text[m.end():end])
+                names[m.group("var")] = named.group("n") if named else m.group("var")
     if len(names) < 2:
         return None
     edges: list[tuple[str, str]] = []
@@ -499,17 +429,113 @@ def _needs(text: str) -> Plan | None:
     return _graph(_edge_lines(names, edges))
 
 
+def _guarded(ranks: list[list[str]], at: int | None, cond: str) -> list[list[str]]:
+    """The ranks with a "<cond>?" decision before the step at `at` and "Else: continue" beside it."""
+    if at is None:
+        return ranks
+    return ranks[:at] + [[step_label(_question(cond))], [ranks[at][0], ELSE_CONTINUE]] + ranks[at + 1:]
+
+
+def _jenkins(text: str) -> Plan | None:
+    """Jenkins stages in order (`stage('Build')`, scripted `stage 'Build'`); the first stage with a
+    `when { branch 'main' }` gets a "Branch main?" decision before it."""
+    found = list(_JENKINS_STAGE.finditer(text))
+    if len(found) < 2:
+        return None
+    ranks = [[m.group("name")] for m in found]
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        when = _WHEN.search(text, m.end(), end)
+        cond = " ".join(re.findall(r"[\w.-]+", when.group("c"))) if when else ""
+        if cond:
+            return _plan(_guarded(ranks, k, cond))
+    return _plan(ranks)
+
+
+_CI_STAGES = re.compile(r"(?m)^stages:[ \t]*\n(?P<list>(?:-[ \t]*['\"]?[\w.-]{1,40}['\"]?[ \t]*(?:\n|$)){2,20})")
+_CI_JOB = re.compile(r"(?m)^(?P<name>[\w.-]{1,60}):[ \t]*$")
+_CI_STAGE = re.compile(r"(?m)^stage:[ \t]*['\"]?(?P<s>[\w.-]{1,40})")
+
+
+def _ci_stages(text: str) -> Plan | None:
+    """A CI file that lists its `stages:` and gives each job a `stage:` (GitLab CI): the jobs, a rank
+    per stage in the order listed (two deploy jobs side by side); the stages alone when no job names one."""
+    head = _CI_STAGES.search(text)
+    if head is None:
+        return None
+    stages = [w.strip("'\"") for w in re.findall(r"-[ \t]*(\S+)", head.group("list"))]
+    jobs = [m for m in _CI_JOB.finditer(text, head.end()) if m.group("name") not in ("stages", "variables", "default",
+                                                                                      "include", "workflow")]
+    ranks: dict[str, list[str]] = {stage: [] for stage in stages}
+    for k, m in enumerate(jobs):
+        end = jobs[k + 1].start() if k + 1 < len(jobs) else len(text)
+        stage = _CI_STAGE.search(text, m.end(), end)
+        if stage and stage.group("s") in ranks:
+            ranks[stage.group("s")].append(m.group("name"))
+    if not any(ranks.values()):
+        return _plan([[stage] for stage in stages])
+    return _plan([jobs_ for jobs_ in ranks.values() if jobs_])
+
+
+_CALL_LINE = re.compile(r"^(?:[\w.\[\], ]{1,80}=[ \t]*)?(?:await[ \t]+)?(?P<f>[A-Za-z_][\w.]{0,60})[ \t]*\((?P<args>.{0,200})\)[ \t]*;?$")
+_CONSTRUCTED = re.compile(r"(?m)^(?:self\.|this\.)?(?P<var>[A-Za-z_]\w{0,40})[ \t]*=[ \t]*(?:new[ \t]+)?(?P<cls>[A-Z]\w{0,40})\(")
+_NOT_STEPS = frozenset("print println printf log info debug warning warn error exception sleep len str int float range "
+                       "open super format append assert echo exit".split())
+
+
+def _call_steps(text: str) -> Plan | None:
+    """A driver function that calls a pipeline's stages in turn (`text = record()`, `out = translate(text)`,
+    `speak(out)`; `plan = self.planner.plan(goal)`): the functions it calls, in order, after the last
+    `def`/`function` line; a method called on an object the code built (`self.planner = PlannerAgent()`)
+    is that object's class, one called on a step's result (`t.after(p)`) no step; an `if x:` before a call is a decision ("X?") before it. Only when 3+ calls
+    (no print or log) make at least half of those lines."""
+    heads = list(re.finditer(r"(?m)^(?:async[ \t]+)?(?:def|function|func|fn)[ \t]+\w+[ \t]*\(.{0,200}$", text))
+    if not heads:
+        return None
+    built = {m.group("var"): m.group("cls") for m in _CONSTRUCTED.finditer(text)}
+    lines = [ln.strip() for ln in text[heads[-1].end():].split("\n") if ln.strip() and not ln.strip().startswith(("#", "//"))]
+    ranks: list[list[str]] = []
+    results: set[str] = set()
+    cond, guard = "", None
+    for line in lines:
+        line = re.sub(r"^return[ \t]+", "", line)
+        check = re.match(r"^if[ \t]*\(?[ \t]*(?P<c>[^:{()]{1,60}?)[ \t]*\)?[ \t]*[:{]?$", line)
+        if check and not cond:
+            cond = check.group("c")
+            continue
+        call = _CALL_LINE.match(line)
+        if call is None:
+            continue
+        parts = call.group("f").split(".")
+        if parts[-1].lower() in _NOT_STEPS or parts[0] in ("console", "logger", "logging", "print", "time") \
+                or parts[0] in results:  # `t.after(p)`: a call on a step's result orders steps, is none
+            continue
+        results.update(re.findall(r"[A-Za-z_]\w*", line[: call.start("f")].split("=")[0]) if "=" in line[: call.start("f")] else ())
+        owner = next((p for p in reversed(parts[:-1]) if p not in ("self", "this")), None)
+        name = built.get(owner, parts[-1]) if owner else parts[-1]
+        if [name] not in ranks:
+            if cond and guard is None:
+                guard = len(ranks)
+            ranks.append([name])
+    if len(ranks) < 3 or 2 * len(ranks) < len([ln for ln in lines if not re.match(r"^(?:else|end|pass|\}|return\b)", ln)]):
+        return None
+    return _plan(_guarded(ranks, guard, cond))
+
+
 def _pipeline_code(text: str) -> Plan | None:
-    """A CI or orchestration file: Jenkins `stage('Build')` names in order, an Airflow DAG's tasks,
-    CI jobs with `needs`."""
-    stages = [m.group("name") for m in _JENKINS_STAGE.finditer(text)]
-    if len(stages) >= 2:
-        return _plan([[x] for x in stages])
-    if "task_id" in text or "@task" in text:
-        return _airflow(text)
+    """A CI or orchestration file: Jenkins stages in order (a `when` as a decision), an Airflow or other
+    Python DAG's tasks ordered by `>>`, CI jobs with `needs`, a CI file's `stages:` and jobs, a driver
+    function that calls the stages in turn."""
+    jenkins = _jenkins(text)
+    if jenkins is not None:
+        return jenkins
+    if "task_id" in text or "@task" in text or ">>" in text:
+        dag = _airflow(text)
+        if dag is not None:
+            return dag
     if "needs" in text:
         return _needs(text)
-    return None
+    return _ci_stages(text) or _call_steps(text)
 
 
 _HEAD = re.compile(r"^(?:#{1,6}[ \t]*)?(?:\*\*)?(?:(?:step|stage|phase)[ \t]*)?(?P<n>\d{1,2})[.)][ \t]*(?:\*\*)?(?P<t>[^\n]{2,80})$", re.I)
@@ -616,6 +642,8 @@ def _verb_cut(text: str) -> str:
     text = " ".join(re.sub(r"(?i)(?<=\s)(?:the|a|an)(?=\s)", "", text).split())  # articles before a cut
     if len(text) <= 40:
         return text
+    if compact_label(text, 40, cut=False):  # "Evaluates with accuracy + confusion matrix": its function words go
+        return compact_label(text, 40)
     cuts = [m.start() for m in re.finditer(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to|in)\s+", text)
             if m.start() <= 40 and len(text[:m.start()].split()) >= 2]
     cut = text[:cuts[-1]] if cuts else text[:41].rsplit(" ", 1)[0]  # the most that fits, up to a preposition
@@ -675,7 +703,7 @@ def read_lists(text: str) -> Plan | None:
     graph = _graph(_one_edge_a_line(lines))
     if graph is not None:
         return graph
-    tree = _drawn_tree(lines) or _tree(lines)
+    tree = read_tree(text)  # ├ └ trees, one hung from a chain line or drawn down the page with │ ▼ (`reader_layouts`)
     if tree is not None:
         return tree
     vertical = _vertical(lines)

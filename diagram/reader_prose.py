@@ -606,6 +606,44 @@ def with_checks(plan: Plan | None, text: str) -> Plan | None:
     return plan
 
 
+# where a pipeline's failures go: a sink named for them ("DLQ", "Exceptions queue") or one a sentence sends
+# failed, late, invalid or rejected items to ("failed data is backed up using an S3 bucket")
+_SINK_NAME = re.compile(r"(?i)\b(?:dlq|dead[- ]?letter|exceptions?|errors?|failures?|failed|quarantine|rejects?|rejected|"
+                        r"poison)\b")
+_FAILED = re.compile(r"(?i)\b(?:fail(?:s|ed|ures?|ing)?|errors?|exceptions?|invalid|late|rejected|unprocessable|"
+                     r"undeliverable|malformed|poison)\b")
+
+
+def _sink(label: str, sentences: list[str]) -> bool:
+    """A step that only takes a pipeline's failures: named for them, or first named in a sentence that
+    speaks of failed/late/invalid items before it ("failed data is backed up using an S3 bucket"; not
+    "Notify on failure", "Monitor errors", where the failures come after the step)."""
+    if _SINK_NAME.search(label):
+        return True
+    want = set(_stems(label))
+    first = next((s for s in sentences if want and want <= set(_stems(s))), None)
+    if first is None:
+        return False
+    at = min((m.start() for m in re.finditer(r"[A-Za-z0-9]{3,}", first) if m.group().lower()[:5] in want),
+             default=0)
+    return _FAILED.search(first[max(0, at - 100):at]) is not None
+
+
+def with_side_paths(plan: Plan | None, text: str) -> Plan | None:
+    """A plain chain of 4+ steps whose last step takes only its failures ("... > OpenSearch > S3" when
+    "failed data is backed up using an S3 bucket"; "... > Validate > Exceptions queue"; a DLQ): that
+    step beside the step before it, a branch from the step before both, not a stage after it. A
+    plan with a branch, loop or lane, or whose last two steps both take failures, as it was."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes or any(len(r) != 1 for r in plan.ranks) \
+            or plan.n_nodes < 4:
+        return plan
+    labels = [rank[0] for rank in plan.ranks]
+    sentences = [s for s in _SENTENCES.split(_unwrap(text or "")[:4000]) if s.strip()]
+    if not _sink(labels[-1], sentences) or _sink(labels[-2], sentences) or _FAILED.search(labels[-2]):
+        return plan  # (two sinks at the end; "Lambda (fails 3 times) > DLQ": the failures come from the step before)
+    return Plan.steps([[x] for x in labels[:-2]] + [labels[-2:]])
+
+
 _FEEDBACK = re.compile(r"(?i)\bre-?train\w*|\bfeedback[ \t]+loops?\b|\bcontinuous[ \t]+(?:improvement|training|learning)\b")
 _TRAINING = re.compile(r"(?i)(?<!re)(?<!re-)\btrain\w*")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from diagram.plan import MAX_PLAN_NODES, Plan, clean_label
+from diagram.plan import MAX_PLAN_NODES, Plan, clean_label, compact_label
 from diagram.reader_text import clean
 
 
@@ -91,7 +91,7 @@ def _tidy(name: str) -> str:
 
 
 def _label(name: str) -> str:
-    return clean_label(name[:1].upper() + name[1:]) if name else name
+    return clean_label(compact_label(name[:1].upper() + name[1:])) if name else name  # function words go before a cut
 
 
 ORIGINAL = re.compile(r"\s*(?:an?\s+)?process\s+(?:that\s+)?consists?\s+of\b", re.I)
@@ -239,11 +239,35 @@ _MARKED_BULLET = re.compile(r"(?m)^([ \t]*(?:[-*•·]|\d{1,2}[.)])[ \t]+)[^\w\s
 def unmark(request: str) -> str:
     """A list without the emoji or symbols that mark its bullets ("- 📄 Loads a PDF file" -> "- Loads a
     PDF file"), so that every list reader reads the steps; a first bullet run onto the line that opens
-    the list ("Logstash:- Receives the raw line\n- Parses ...") on a line of its own."""
+    the list ("Logstash:- Receives the raw line\n- Parses ...") on a line of its own; 3+ items written in
+    code comments ("# 1. trigger deploy", "// - lint") without the comment marks; a wrapped chain joined."""
     request = _MARKED_BULLET.sub(r"\1", request)
     if len(re.findall(r"(?m)^[ \t]*- \S", request)) >= 2:
         request = _GLUED_BULLET.sub(":\n- ", request, count=1)
-    return request
+    if len(_COMMENTED_ITEM.findall(request)) >= 3:  # "# 1. trigger deploy", "// - lint": a list in code comments
+        request = _COMMENTED_ITEM.sub(r"\1", request)
+    return join_wrapped_chains(request)
+
+
+# a list item behind one comment mark, with a closing mark too ("# 4) Sonar scan #")
+_COMMENTED_ITEM = re.compile(r"(?m)^[ \t]*(?:#|//|--|;)(?![#/])[ \t]*((?:\d{1,2}[.)]|[-*•])[ \t]+[^\n]*?)[ \t]*(?:#|\*/)?[ \t]*$")
+
+
+_LEADING_ARROW = re.compile(r"^[ \t]*(?:-+>|→|⟶|=+>)[ \t]*\S")
+_ANY_ARROW = re.compile(r"-+>|→|⟶|=+>")
+
+
+def join_wrapped_chains(text: str) -> str:
+    """An arrow chain wrapped over lines ("PDF → Chunking → Index\n→ Retriever → LLM"): a line that
+    opens with an arrow and goes on with another goes on the line before it when that line has two
+    arrows too ("Step 4->Repeat\n-> print a" is a sub-item; line by line: linear)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and _LEADING_ARROW.match(line) and len(_ANY_ARROW.findall(line)) >= 2 and len(_ANY_ARROW.findall(out[-1])) >= 2:
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 _GLUED_BULLET = re.compile(r"(?<=\w):-[ \t]+(?=[A-Z][a-z])")

@@ -5,7 +5,7 @@
 #   bash scripts/refresh-lock.sh -m "not slow"     # the same; extra arguments go to pytest
 #   bash scripts/refresh-lock.sh --from-venv .venv # lock exactly what that venv has (no upgrade,
 #                                                   # no test run): how the first lock was made
-# requirements-test.lock = the app + the test extras; requirements.lock = the app alone, with the
+# requirements-test.lock = the app + the test and server extras; requirements.lock = the app alone, with the
 # same pins. Both keep torch at 2.13.0, the CPU wheel on this machine's disk
 # (requirements-pins.in). pip-tools runs from a throwaway venv; the developer's .venv is untouched.
 # If the suite passes, commit the two lock files; if not, `git checkout -- requirements*.lock`.
@@ -44,7 +44,7 @@ compile() {  # compile OUTPUT [pip-compile options...]
   sed -i "\|#   -c $work/|d" "$out"
 }
 echo "refresh-lock: resolving (a minute or two)"
-compile requirements-test.lock "${upgrade[@]}" --extra test "${constraints[@]}"
+compile requirements-test.lock "${upgrade[@]}" --extra test --extra server "${constraints[@]}"
 # the app's lock: the same pins as the test lock, less the test-only packages
 grep -E '^[A-Za-z0-9][A-Za-z0-9._-]*==' requirements-test.lock | sed 's/ *\\$//' > "$work/test-pins.txt"
 compile requirements.lock --upgrade -c "$work/test-pins.txt"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up diagramlab on a fresh Debian/Ubuntu machine; safe and fast to re-run.
 #   bash scripts/setup.sh          # graphviz + .venv with the project
-#   bash scripts/setup.sh --test   # also chromium and the test extras (pytest, playwright, ...)
+#   bash scripts/setup.sh --test   # also chromium, the test extras (pytest, playwright, ...) and the
+#                                  # server extra (llama-cpp-python, built from source: cmake + g++)
 # Python packages come from the lock files, exact versions with their hashes (pip's hash-checking
 # mode): requirements.lock (the app) or requirements-test.lock (the app + the test extras). Both pin
 # torch==2.13.0+cpu, the CPU wheel that lies on this machine's disk (/opt/wheels, found through the
@@ -28,6 +29,12 @@ missing=()
 command -v neato >/dev/null 2>&1 || missing+=(graphviz)
 installed fonts-dejavu-core || missing+=(fonts-dejavu-core)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then missing+=(chromium); fi
+# llama-cpp-python (the server extra, in the test lock: the tests start a real OpenAI-compatible
+# server) has no Linux wheel on PyPI; pip compiles llama.cpp (about 5 min on 2 cores)
+if [ "$want_test" = 1 ]; then
+  command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+  command -v g++ >/dev/null 2>&1 || missing+=(g++)
+fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 venv="${DIAGRAMLAB_VENV:-.venv}"
@@ -45,8 +52,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
     "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" 2>&1 \
       | grep -v -e '^WARNING: Location' -e 'is ignored: it is neither a file nor a directory' || true
   }
-  # exact versions + hashes; a package missing from the lock or a changed file fails here
-  pip_install --require-hashes -r "$lock"
+  # exact versions + hashes; a package missing from the lock or a changed file fails here.
+  # CMAKE_ARGS: llama.cpp for any x86-64 CPU, without its tools, tests and examples (faster build)
+  CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}" \
+    pip_install --require-hashes -r "$lock"
   # the project itself: no dependencies (all in the lock), built with the locked setuptools
   pip_install --no-deps --no-build-isolation -e .
   "$venv/bin/python" -c "import diagram, trainer, labeler, torch, transformers, trl, gradio" \

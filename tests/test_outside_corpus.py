@@ -13,7 +13,7 @@ import pytest
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, plan_right, read_row, sizes_match, words,
                                       step_in_labels)
-from benchmarks.outside.build import (RAW3, read_raw3, read_raw4, release4_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, RAW5, read_raw3, read_raw4, read_raw5, release4_part, release5_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -43,7 +43,8 @@ def test_split_is_disjoint_and_follows_the_id_hash(parts):
 
 def test_csvs_are_what_the_collection_log_builds(parts):
     """Rebuilding from raw.txt and raw2.txt gives the committed files byte for byte (stable ids and split)."""
-    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4())
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4(),
+                        read_raw5())
     assert set(built) == set(PARTS)
     for part in PARTS:
         committed = (RAW.parent / f"{part}.csv").read_text(encoding="utf-8")
@@ -181,6 +182,22 @@ def test_release_4_splits_by_source_into_blind5_and_blind6_and_refuses_earlier_s
         build_parts(raw, "", raw3, (raw4[0], raw4[0]))
 
 
+def test_release_5_splits_by_source_into_blind7_and_blind8_and_refuses_release_4_sources_and_texts():
+    raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
+    raw4 = ("=== dense | https://new.org/a | layers=4-5-2\na 4-5-2 net\n",)
+    many = tuple(f"=== dense | https://site{i}.net/a | layers=3-{i}-1\na 3-{i}-1 net\n" for i in range(2, 14))
+    built = build_parts(raw, "", (), raw4, many)
+    assert built["blind7"] and built["blind8"] and len(built["blind7"]) + len(built["blind8"]) == 12
+    for part in ("blind7", "blind8"):
+        assert all(release5_part(r.source) == part for r in built[part])
+    assert not built["blind5"] + built["blind6"] or all(r.source == "https://new.org/a"
+                                                         for r in built["blind5"] + built["blind6"])
+    with pytest.raises(ValueError, match="release-5 .*already used"):
+        build_parts(raw, "", (), raw4, ("=== dense | https://new.org/other | layers=2-4-1\nnet 2 4 1\n",))
+    with pytest.raises(ValueError, match="release-5 .*repeats row"):
+        build_parts(raw, "", (), raw4, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
+
+
 def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
@@ -216,12 +233,17 @@ def test_right_plan_needs_every_step_and_the_decision_the_text_has():
     assert plan_right("dense", {"dense_exact": True}) and not plan_right("cnn", {"cnn_ok": False})
 
 
-def test_every_raw3_nets_row_has_a_source_and_an_expected_structure_for_its_kind(parts):
-    """Release 3's dense/CNN log: every row is sourced, is dense or cnn, fixes a structure in the notation of
+RELEASE_LOGS = {"3": (RAW3, source_part), "5": (RAW5, release5_part)}
+
+
+@pytest.mark.parametrize("release", sorted(RELEASE_LOGS))
+def test_every_nets_row_of_a_release_has_a_source_and_an_expected_structure_for_its_kind(parts, release):
+    """Release 3's and 5's dense/CNN logs: every row is sourced, is dense or cnn, fixes a structure in the notation of
     README.md (dense: >= 2 sizes, each a number or '*'; cnn: >= 2 blocks), uses no other kind's fields, keeps to
     at most 4 rows per source, and is built into the blind part its source hashes to."""
-    rows = parse_raw(RAW3[0].read_text(encoding="utf-8"))
-    assert len(rows) >= 100 and {r.kind for r in rows} == {"dense", "cnn"}
+    logs, part_of_source = RELEASE_LOGS[release]
+    rows = parse_raw(logs[0].read_text(encoding="utf-8"))
+    assert len(rows) >= 90 and {r.kind for r in rows} == {"dense", "cnn"}
     block = re.compile(r"Conv( \d+x\d+)?( \d+)?|Pool( \d+x\d+)?|Flatten|Dense( \d+)?")
     for row in rows:
         assert row.source.strip() and row.request.strip(), row.id
@@ -235,16 +257,18 @@ def test_every_raw3_nets_row_has_a_source_and_an_expected_structure_for_its_kind
             assert not row.layers and len(blocks) >= 2, row.id
             assert all(block.fullmatch(b) for b in blocks), (row.id, row.blocks)
     assert max(Counter(source_key(r.source) for r in rows).values()) <= 4
-    built = {part: {r["id"] for r in parts[part]} for part in ("blind3", "blind4")}
+    built = {r["id"] for part in parts.values() for r in part}
     for row in rows:
-        assert row.id in built[source_part(row.source)], row.id
+        assert row.id in {r["id"] for r in parts[part_of_source(row.source)]} and row.id in built, row.id
 
-def test_every_raw3_flows_row_has_a_source_and_an_expected_structure_for_its_kind():
-    """raw3-flows.txt (release 3's pipelines and processes): every row is sourced, has >= 2 steps that occur in its
-    own text, 0/1 decision and loop, edges that name its steps; many small sources (<= 4 rows each); every row lands in
-    the blind3/blind4 part its source hashes to."""
-    rows = parse_raw((RAW.parent / "raw3-flows.txt").read_text(encoding="utf-8"))
-    assert len(rows) >= 150 and {r.kind for r in rows} == {"pipeline", "process"}
+@pytest.mark.parametrize("release", sorted(RELEASE_LOGS))
+def test_every_flows_row_of_a_release_has_a_source_and_an_expected_structure_for_its_kind(release):
+    """raw3-flows.txt and raw5-flows.txt (pipelines and processes): every row is sourced, has >= 2 steps that occur
+    in its own text, 0/1 decision and loop, edges that name its steps; many small sources (<= 4 rows each); every row
+    lands in the part its source hashes to."""
+    logs, part_of_source = RELEASE_LOGS[release]
+    rows = parse_raw(logs[1].read_text(encoding="utf-8"))
+    assert len(rows) >= 100 and {r.kind for r in rows} == {"pipeline", "process"}
     per_source: dict[str, int] = {}
     for row in rows:
         assert row.source.strip() and row.request.strip(), row.id
@@ -259,6 +283,7 @@ def test_every_raw3_flows_row_has_a_source_and_an_expected_structure_for_its_kin
             assert a.strip() in steps and b.strip() in steps, (row.id, edge)
         per_source[source_key(row.source)] = per_source.get(source_key(row.source), 0) + 1
     assert len(per_source) >= 60 and max(per_source.values()) <= 4
-    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4())
+    built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4(),
+                        read_raw5())
     for row in rows:
-        assert row.id in {r.id for r in built[source_part(row.source)]}, row.id
+        assert row.id in {r.id for r in built[part_of_source(row.source)]}, row.id
