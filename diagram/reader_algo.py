@@ -44,12 +44,15 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_text import fit_label, headline
 from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
 from diagram.reader_prose import mentions
 from diagram.reader_text import back_edges
 
 MAX_ITEMS = 30
+MAX_TEXT = 4_000  # the most text looked through for inline step markers
 LABEL_CHARS = 40
+_KEEP = 0.6  # a cut at a phrase boundary keeps at least this share of LABEL_CHARS, else the words up to it are kept
 # "Step 1:", "step 2 -", "Start 3 :", "1.", "2)", "• Step 1 :", "5.1": a number opening a line
 _NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?:\((?=\d{1,2}\)))?"
                        r"(?P<n>\d{1,2})(?P<sub>\.\d{1,2})?"
@@ -150,6 +153,7 @@ def _short(text: str) -> str:
     # "Then, ...", "finally compute ...": a connector, not a step's word ("First Review" keeps it)
     text = re.sub(r"^(?i:then|now|next|and|initially|lastly|finally|first(?:ly)?)(?:[ \t]*,[ \t]*|[ \t]+(?=[a-z]))", "",
                   text)
+    text = headline(text, LABEL_CHARS)  # "ROTA managers will also be notified" -> "ROTA managers also notified"
     if len(text) <= LABEL_CHARS:
         return text[:1].upper() + text[1:]
     cut = ""
@@ -158,14 +162,16 @@ def _short(text: str) -> str:
             break
         if len(text[: m.start()].split()) >= 2:
             cut = text[: m.start()]
-    if not cut:
-        cut = text[: LABEL_CHARS + 1].rsplit(" ", 1)[0]
+    whole = fit_label(text, LABEL_CHARS)
+    if len(cut) < _KEEP * LABEL_CHARS and len(whole.split()) > len(cut.split()) + 1:
+        cut = whole  # "User logs in to library system to check": a cut at "in" would leave "User logs"
     cut = cut.strip().rstrip(".;:,")
     named = [m for m in mentions(text[len(cut):]) if m.lower() not in cut.lower()]
     if named and len(named[0]) <= LABEL_CHARS // 2:
         # "X will send the message to the SNS Topic": the component the cut would lose stays
         room = LABEL_CHARS - len(named[0]) - 4
         head = cut if len(cut) <= room else cut[: room + 1].rsplit(" ", 1)[0]
+        head = re.sub(r"(?i)(?:[ \t,;:&]+(?:to|into|onto|in|at|for|and|&|or|with|the|a|an))+[ \t]*$", "", " " + head).strip()
         cut = f"{head.rstrip(' ,;:')} to {named[0]}" if head.strip() else named[0]
     return cut[:1].upper() + cut[1:]
 
@@ -465,13 +471,36 @@ def _imperative_sentences(texts: list[str]) -> bool:
     return sum(verb_first(t) for t in texts) * 3 >= len(texts) * 2
 
 
+# a step marker inside a line: "Step 1: Start Step 2: Declare ...", "StartStep 2: ...", "`` Step 3: Read x``"
+_INLINE_STEP = re.compile(r"(?<![A-Z])(?:Step|STEP)[ \t]*(?P<n>\d{1,2})[ \t]*(?:[:.)]|->|-[ \t])")
+
+
+def inline_steps(text: str) -> str:
+    """`text` with each "Step N:" marker that stands inside a line moved to a line of its own, when three or
+    more such markers number the steps in order (1, 2, 3 ... as written): "Step 1: Start Step 2: Read n
+    Step 3: Stop" and "StartStep 2: ..." are steps, not one line ("as in step 2" is no marker); backquotes
+    around the lines ("`` Step 3: Read x``") go. Else `text` as it is."""
+    marks = list(_INLINE_STEP.finditer(text[:MAX_TEXT]))
+    numbers = [int(m.group("n")) for m in marks]
+    if len(marks) < 3 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return text
+    pieces, last = [], 0
+    for m in marks:
+        pieces.append(text[last: m.start()].rstrip(" \t`"))
+        last = m.start()
+    pieces.append(text[last:])
+    lines = "\n".join(p for p in pieces if p.strip()).splitlines()
+    return "\n".join(ln for ln in (x.strip().strip("`").strip() for x in lines) if ln)
+
+
 def read_numbered(text: str) -> Plan | None:
     """The plan of an algorithm or procedure written as numbered steps or as bullets with decisions
     and loops (see the module doc), or None."""
     bracketed = _bracketed_steps(text or "")
     if bracketed is not None:
         return bracketed
-    read = _items(text or "") or _sentence_items(text or "")
+    text = inline_steps(text or "")
+    read = _items(text) or _sentence_items(text)
     if read is None:
         return None
     items, numbered = read

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
+from diagram.reader_text import fit_label
 
 ELSE_CONTINUE = "Else: continue"
 MAX_LABEL_WORDS = 5  # a noun phrase read without a verb
@@ -774,18 +775,17 @@ def _acts(text: str, it: Sequence[str] = ()) -> list[str]:
     return labels
 
 
+_QUESTION_CHARS = 36  # a decision's label is kept shorter than a step's: it is drawn in a diamond
+
+
 def _question(cond: str) -> str:
     """'the amount is over $500' -> 'Amount is over $500?' (short)."""
     words = [w for w in cond.strip().rstrip(".").split() if w]
     while words and words[0].lower() in ("the", "a", "an", "this", "that"):
         words = words[1:]
     text = " ".join(words)
-    if len(text) > 36:
-        text = text[:36].rsplit(" ", 1)[0]
-        cut = text.split()
-        while len(cut) > 1 and (cut[-1].lower() in _STOP or cut[-1].lower() in _DETERMINER):
-            cut = cut[:-1]
-        text = " ".join(cut)
+    if len(text) > _QUESTION_CHARS:  # "the requisition value is over ..." -> no "is?" or "the?" at its end
+        text = fit_label(text, _QUESTION_CHARS, kinds=1)
     return step_label((text[:1].upper() + text[1:]).rstrip(",;:") + "?") if text else "Decision?"
 
 
@@ -863,6 +863,77 @@ def _bare_if(body: str) -> str:
     return ""
 
 
+# the task a request sets ("Write an algorithm using pseudocode to ...", "Draw a flow chart that can be used to
+# create a program which ...", "Prepare a flowchart using Lucid Chart for the following process"): not a step
+_FRAME = re.compile(r"^(?:please\s+|(?:you|we)\s+(?:need|have|want|are\s+asked)\s+to\s+)?(?:write|draw|create|design|"
+                    r"develop|construct|prepare|make|build|produce|use|sketch|model)\s+(?:an?\s+|the\s+|this\s+)?"
+                    r"(?:[\w-]+\s+){0,3}?(?:algorithm|program|programme|flow\s?chart|flow\s+diagram|(?:activity\s+|uml\s+|"
+                    r"bpmn\s+)?diagram|pseudo-?code|function|script|template|bpmn(?:\s+model)?)s?\b(?P<rest>.*)$", re.I)
+# what the framed task is to do: "... to read the marks", "... which accepts two numbers"
+_FRAMED = re.compile(r"\b(?:to|which|that|who)\s+(?:(?:can|could|will|should|must)\s+(?:be\s+used\s+to\s+)?)?"
+                     r"(?P<act>[a-z][\w-]*\b.*)$", re.I)
+# a sentence about the drawing itself: "The flow diagram represents the ordering process ...", "This UML
+# activity diagram captures the flow of ..."
+_ABOUT_DRAWING = re.compile(r"^(?:the|this|our|a)\s+(?:[\w-]+\s+){0,4}?(?:diagram|flow\s?chart|chart|figure)\s+"
+                            r"(?:[\w-]+\s+){0,4}?(?:represents?|shows?|illustrates?|describes?|depicts?|captures?|"
+                            r"outlines?|summari[sz]es|presents?)\b", re.I)
+
+
+def unframe(sentence: str) -> str:
+    """A sentence without the task it sets around the process ("Write a program to read the marks and compute
+    the average" -> "read the marks and compute the average"; "Draw a flow chart that can be used to create a
+    program which accepts two numbers" -> "accepts two numbers"); "" for a sentence that only sets the task or
+    describes the drawing ("Create a flowchart for the following process", "The diagram shows the ordering
+    process"); any other sentence as it is."""
+    text = sentence.strip()
+    if _ABOUT_DRAWING.match(text):
+        return ""
+    head = re.match(r"^(?:requirements?|task|question\s*\d*|exercise\s*\d*)\s*:\s*", text, re.I)
+    if head and _FRAME.match(text[head.end():]):
+        text = text[head.end():]  # "Requirements: Write the algorithm (10 pts)": the task after its heading
+    for _ in range(3):
+        frame = _FRAME.match(text)
+        if not frame:
+            return text
+        act = _FRAMED.search(frame.group("rest"))
+        verb = act.group("act").split()[0].lower() if act else ""
+        if not act or _lemma(verb) not in _VERBS or verb in _NOT_VERBS:
+            return ""
+        text = act.group("act")
+    return text
+
+
+# two verbs joined by "or" that share what follows ("can approve or reject the request", "must return or renew the
+# item", "choose to APPROVE or DECLINE", "either accept or deny offers"), where a verb stands: after a modal, "to",
+# "either", a subject pronoun, or at the start
+_VERB_OR = re.compile(r"(?:^|[,;:]\s*|\b(?:can|may|might|could|must|should|will|shall|to|either|then|i|you|we|they|he|she)\s+)"
+                      r"(?:either\s+)?(?P<a>[A-Za-z]{3,})\s+(?:(?:it|them)\s+)?or\s+(?P<b>[A-Za-z]{3,})\b(?P<rest>.{0,200})$",
+                      re.I)
+
+
+def verb_choice(clause: str, it: Sequence[str] = ()) -> tuple[str, str] | None:
+    """The two labels of a clause that offers a choice of two acts on one thing ("He may either accept or reject
+    the claim" -> ("Accept claim", "Reject claim"); "the manager can choose to approve or decline the request" ->
+    ("Approve request", "Decline request"); "..., accepts it or returns it"), or None. Both words must be known
+    verbs in the same form (base or third person)."""
+    m = _VERB_OR.search(clause)
+    if not m:
+        return None
+    a, b = m.group("a"), m.group("b")
+    if a.lower() == b.lower() or any(_lemma(w.lower()) not in _VERBS or w.lower() in _NOT_VERBS | _BE | _MODAL
+                                     or w.lower().endswith(("ing", "ed")) for w in (a, b)) \
+            or (a.lower() == _lemma(a.lower())) != (b.lower() == _lemma(b.lower())):
+        return None  # ("... is delivered or picked up", "reviewing or editing": no choice of two acts)
+    head = re.split(r"[,;:]", clause[: m.start("a")])[-1]  # "..., approve it or deny it": this clause's own
+    head = re.sub(r"(?i)\b(?:either|choose|decide|elect|opt)\s+(?:to\s+)?$", "", head)
+    head = re.sub(r"(?i)\beither\s+$", "", head)
+    rest = m.group("rest")
+    labels = [activity(f"{head}{verb}{rest}", it) for verb in (a.lower(), b.lower())]
+    if not all(labels) or labels[0] == labels[1]:
+        return None
+    return labels[0], labels[1]
+
+
 def read_clauses(text: str) -> Plan | None:
     """The activities of a process told in sentences, with decisions and loops back; None when fewer
     than two activities are found."""
@@ -888,7 +959,7 @@ def read_clauses(text: str) -> Plan | None:
         return len(ranks) - 1
 
     for sentence in _sentences(text)[:80]:
-        body = sentence.rstrip(".!?; ")
+        body = unframe(sentence.rstrip(".!?; "))  # "Write a program to read ...": what the program does
         if not body or len(body) > 600:
             continue
         loop = bool(_LOOP.search(body))
@@ -946,6 +1017,13 @@ def read_clauses(text: str) -> Plan | None:
                 for act in no[1:]:
                     add_rank([act])
         else:
+            choice = verb_choice(body, _object(labels_before[-1]) if labels_before else ())
+            if choice:  # "The manager can approve or reject the request": the two acts side by side
+                if not ranks:
+                    add_rank([_question(" or ".join(choice))])
+                add_rank(list(choice))
+                pending = None
+                continue
             either = _EITHER.search(body) or _OR_CLAUSE.match(body)
             if either:
                 head = body[: either.start()] if either.re is _EITHER else ""

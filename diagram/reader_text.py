@@ -55,3 +55,80 @@ def back_edges(order: Iterable[Hashable], out: Mapping | Sequence) -> set[tuple]
             else:
                 state[node] = 2
     return back
+
+
+# ---- labels that fit a box (issue 21) -----------------------------------------------------------
+
+# the words a headline leaves out, in the order they go when a label is over its limit: articles
+# ("Replace the larger number" -> "Replace larger number"), then auxiliaries and modals before another
+# word ("users will be notified" -> "users notified") and "its"; each only before a word of letters
+# (not "a = b", "n is 0"), never the label's first or last word nor the verb after "there" or "that"
+_HEADLINE_DROPS = (
+    frozenset("the a an".split()),
+    frozenset("will shall must should can could would may might is are was were be been being its".split()),
+)
+# "there might be multiple teams", "requests that are open": the verb is the clause's only verb, it stays
+_EXISTENTIAL = re.compile(r"(?:.* )?(?:there|that|which|who)(?: (?:will|shall|must|should|can|could|would|may|might))?")
+_LETTERS = re.compile(r"[^\W\d_][\w'’-]*")
+# words a cut label must not end on ("Determine refund amount based on" -> "Determine refund amount based")
+_DANGLING = frozenset("the a an and or but of to in on at by for with from into as than that which who whose "
+                      "whether if when while because so via per is are was were be been will shall must should "
+                      "can could would may might its their his her your our my this these those against about over under "
+                      "through between after before without within upon across toward towards onto like using any each every some "
+                      "both either neither".split())
+
+
+_MODALS = frozenset("will shall must should can could would may might".split())
+_DONE = re.compile(r"(?:ed|ing|en)$|^(?:be|been|being)$", re.I)  # "will be", "must have": no verb form to change
+_NOT_AFTER = frozenset("not also only then just still first now have has had do does never always".split())
+
+
+def _third_person(verb: str, subject: str) -> str:
+    """`verb` as it reads after `subject` once the modal before it is gone: "workflow (will) retry" ->
+    "retries", "function (will) send" -> "sends"; after a plural ("users") or "I/you/we/they" as it is."""
+    low = subject.lower()
+    if not verb.isalpha() or not verb.islower() or not low.isalpha() or (low.endswith("s") and not low.endswith("ss")) \
+            or low.endswith("ed") or low in ("i", "you", "we", "they"):
+        return verb
+    if re.search(r"[^aeiou]y$", verb):
+        return verb[:-1] + "ies"
+    return verb + ("es" if re.search(r"(?:s|sh|ch|x|z|o)$", verb) else "s")
+
+
+def headline(text: str, limit: int, kinds: int = len(_HEADLINE_DROPS)) -> str:
+    """`text` with the words a headline leaves out (the first `kinds` of `_HEADLINE_DROPS`) taken out, a kind
+    at a time, until it is within `limit` characters or nothing more can go (it may still be longer)."""
+    text = " ".join(text.split())
+    words = text.split(" ")
+    for drops in _HEADLINE_DROPS[:kinds]:
+        if len(" ".join(words)) <= limit:
+            break
+        kept: list[str] = []
+        for k, w in enumerate(words):
+            if 0 < k < len(words) - 1 and w.lower() in drops and _LETTERS.fullmatch(words[k + 1]) \
+                    and not _EXISTENTIAL.fullmatch(" ".join(words[max(0, k - 2): k]).lower()):
+                j = k + 2 if words[k + 1].endswith("ly") and k + 2 < len(words) else k + 1  # "will typically send"
+                if w.lower() in _MODALS and not _DONE.search(words[j]) and words[j].lower() not in _NOT_AFTER:
+                    words[j] = _third_person(words[j], kept[-1] if kept else "")  # "workflow will retry"
+                continue
+            kept.append(w)
+        words = kept
+    if kinds == len(_HEADLINE_DROPS) and len(" ".join(words)) > limit:
+        words = ["&" if w == "and" and 0 < k < len(words) - 1 else w for k, w in enumerate(words)]
+    return " ".join(words)
+
+
+def fit_label(text: str, limit: int, kinds: int = len(_HEADLINE_DROPS)) -> str:
+    """`text` in at most `limit` characters, the way a headline shortens: words a reader can do without
+    go first (`_HEADLINE_DROPS`), then the text is cut after a whole word, without a dangling word or
+    mark at its end ("Record a short medical history of the illness or injury" -> "Record short medical
+    history of illness or injury"). Text within `limit` is returned as it is. `kinds`: how many kinds of
+    `_HEADLINE_DROPS` may go (1 for a question: its "is" is what it asks)."""
+    text = headline(text, limit, kinds)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[: limit + 1] else text[:limit]
+    parts = cut.split(" ")
+    while len(parts) > 1 and (parts[-1].lower().strip(",;:") in _DANGLING or not re.search(r"\w", parts[-1])):
+        parts.pop()
+    return " ".join(parts).rstrip(" ,;:-–—(/&")
