@@ -194,6 +194,13 @@ class ServedReader:
                 self._cache.popitem(last=False)
         return reading
 
+    def peek(self, request: str) -> Plan | None:
+        """The plan this reader gave `request` when it read it already, else the rules' (never asks
+        the server: for counts over many requests, `labeler.coverage`)."""
+        with self._lock:
+            hit = self._cache.get(request)
+        return hit[0].plan if hit is not None else self.fallback(request)
+
     # ---- the server ---------------------------------------------------------------------------
 
     def _served_plan(self, request: str, deadline: float) -> Plan:
