@@ -307,3 +307,200 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="timeout"):
         ServedReader("http://127.0.0.1:1/v1", timeout=0)
     assert Reading(None, RULES, "x").note() == "read by the rules: x"
+
+
+# ---- plumbing: the flags, the labeler's plan box, the in-process generator, eval ------------------
+
+def test_the_flags_make_one_served_reader_and_none_without_them():
+    import argparse
+
+    from trainer.generation.sources import add_source_arguments, reader_from_args
+
+    parser = argparse.ArgumentParser()
+    add_source_arguments(parser)
+    assert reader_from_args(parser.parse_args([])) is None  # the rules: no behaviour change
+    reader = reader_from_args(parser.parse_args(["--reader-url", "http://127.0.0.1:9/v1", "--reader-model", "r",
+                                                 "--reader-timeout", "2.5"]))
+    assert isinstance(reader, ServedReader) and (reader.url, reader.model, reader.timeout) == \
+        ("http://127.0.0.1:9/v1", "r", 2.5)
+
+
+def test_the_plan_box_says_who_read_the_request():
+    from labeler.label_views import plan_box
+
+    answer = json.dumps(_value("steps", steps=["Ingest", "Score", "Alert"]))
+    with _http_server(_served(answer)) as (url, asked):
+        reader = ServedReader(url, timeout=5)
+        line, note = plan_box("watch the logs and page someone when it looks bad", reader)
+        assert line == "# steps: Ingest > Score > Alert"
+        assert f"read by reader-7b at {url}" in note
+        from labeler.label_session import describe_reading
+        from labeler.playground import plan_to_draw
+
+        assert describe_reading("watch the logs and page someone when it looks bad", reader) == \
+            "reads 3 steps, 2 links"
+        assert plan_to_draw("watch the logs and page someone when it looks bad", line, reader) is None  # as read
+        assert len(asked) == 2  # /models and one chat: the box, the reading and the Playground share it
+    line, note = plan_box(REQUEST, None)
+    assert line == read_request(REQUEST).line() and "read by" not in note
+
+
+def test_the_plan_box_never_waits_longer_than_the_timeout():
+    from labeler.label_views import plan_box
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        reader = ServedReader(f"http://127.0.0.1:{listener.getsockname()[1]}/v1", model="m", timeout=1)
+        started = time.monotonic()
+        line, note = plan_box(REQUEST, reader)
+        assert time.monotonic() - started < 2.0
+        assert line == read_request(REQUEST).line()
+        assert "read by the rules: the served reader timed out after 1 s" in note
+
+
+def test_coverage_counts_with_the_served_readings_already_made_and_never_asks():
+    from labeler.coverage import request_kind
+
+    reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", model="m", style="json_schema")
+    answer = json.dumps(_value("chain", blocks=["Conv 3x3, 8", "Dense 2"]))
+    assert request_kind("draw something nice", reader.peek) == "unread"  # not read yet: the rules'
+    with _http_server(_served(answer)) as (url, asked):
+        served = ServedReader(url, model="reader-7b", style="json_schema")
+        served.read("draw something nice")
+        assert request_kind("draw something nice", served.peek) == "cnn" and len(asked) == 1
+
+
+def test_the_in_process_generator_draws_the_served_plan(default_checkpoint):
+    pytest.importorskip("torch")
+    from diagram import build_prompt
+    from trainer.generation.sources import open_source
+
+    request = "an assistant that answers from the handbook"  # the rules read no structure here
+    answer = json.dumps(_value("steps", steps=["Question", "Retriever", "LLM", "Answer"]))
+    with _http_server(_served(answer)) as (url, asked):
+        reader = ServedReader(url, timeout=10)
+        generator = open_source(default_checkpoint, device="cpu", reader=reader)
+        cands = generator.generate(build_prompt(request), k=2, seed=0)
+        assert all(c.text.startswith("# steps: Question > Retriever > LLM > Answer\n") for c in cands)
+        assert sum(path.endswith("/chat/completions") for path, _ in asked) == 1
+    rules = open_source(default_checkpoint, device="cpu")
+    assert rules.reader is read_request
+
+
+def _cli(args: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
+    import os
+
+    from conftest import REPO_ROOT
+
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "diagramlab", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_eval_reads_with_the_served_reader(tmp_path, default_checkpoint):
+    prompts = tmp_path / "requests.txt"
+    prompts.write_text("an assistant that answers from the handbook\nsort the mail\n")
+    answer = json.dumps(_value("steps", steps=["Question", "Retriever", "LLM", "Answer"]))
+    with _http_server(_served(answer)) as (url, asked):
+        report = tmp_path / "eval.json"
+        done = _cli(["eval", "--checkpoint", str(default_checkpoint), "--prompts-file", str(prompts), "-k", "2",
+                     "--reader-url", url, "--reader-timeout", "20", "--json", str(report)])
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert json.loads(report.read_text())["reader"] == f"reader-7b at {url}"
+        chats = [body for path, body in asked if path.endswith("/chat/completions")]
+        assert [b["messages"][-1]["content"] for b in chats] == ["an assistant that answers from the handbook",
+                                                                "sort the mail"]
+
+
+# ---- against a real llama-cpp-python server -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    """llama-cpp-python's OpenAI-compatible server on tiny-sft's GGUF export (chatml: the tiny
+    tokenizer has no chat template): its URL."""
+    pytest.importorskip("llama_cpp.server.app", reason="needs the server extra (llama-cpp-python[server])")
+    pytest.importorskip("gguf")
+    from conftest import DEFAULT_CHECKPOINT
+
+    if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
+        pytest.skip("checkpoints/tiny-sft is missing")
+    from trainer.generation.gguf_export import export_gguf
+
+    root = tmp_path_factory.mktemp("reader-server")
+    model = export_gguf(DEFAULT_CHECKPOINT, root / "tiny-sft.gguf")
+    port = _free_port()
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny-sft",
+         "--chat_format", "chatml", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+         "--n_threads", "1", "--n_batch", "512"], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the server did not start: {(root / 'server.log').read_text()[-3000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+REAL_REQUESTS = ["MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs",
+                 "ETL: extract from Postgres, transform with Spark, load into BigQuery"]
+
+
+def test_a_real_server_is_asked_with_the_schema_and_answers_to_it(llama_server):
+    import urllib.request
+
+    reader = ServedReader(llama_server, timeout=120, max_tokens=256)
+    body = None
+    for request in REAL_REQUESTS:
+        reading = reader.read(request)
+        assert reader.model == "tiny-sft" and reader.style == "json_object"  # llama-cpp-python: its own form
+        # a Plan from the served model, or a clean fallback to the rules that says why
+        assert reading.served or (reading.by == RULES and reading.why), reading
+        if reading.served:
+            assert reading.plan is not None
+        else:
+            assert reading.plan == read_request(request)
+        body = reader.request_body(request)
+    # the server constrains the answer: what it writes is JSON of the schema, cut only by max_tokens
+    request = urllib.request.Request(llama_server + "/chat/completions", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        answer = json.loads(response.read())
+    choice = answer["choices"][0]
+    content = choice["message"]["content"]
+    if choice["finish_reason"] == "stop":
+        value = json.loads(content)
+        assert set(value) == set(PLAN_SCHEMA["required"]) and value["kind"] in PLAN_SCHEMA["properties"]["kind"]["enum"]
+        try:
+            plan_from_json(value)
+        except PlanJsonError:
+            pass  # conforming JSON whose plan does not fit or names unlisted steps: the reader falls back
+    else:
+        assert content.lstrip().startswith("{")
+
+
+@pytest.mark.slow
+def test_eval_reads_with_a_real_served_reader(llama_server, tmp_path, default_checkpoint):
+    prompts = tmp_path / "requests.txt"
+    prompts.write_text(REAL_REQUESTS[0] + "\n")
+    report = tmp_path / "eval.json"
+    done = _cli(["eval", "--checkpoint", str(default_checkpoint), "--prompts-file", str(prompts), "-k", "2",
+                 "--reader-url", llama_server, "--reader-timeout", "120", "--json", str(report)])
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(report.read_text())
+    assert data["reader"] == f"tiny-sft at {llama_server}" and data["n_candidates"] == 2
