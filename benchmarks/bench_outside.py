@@ -2,13 +2,16 @@
 
 Run: python -m benchmarks.bench_outside --part dev|blind|blind2 [--checkpoint checkpoints/tiny-sft -k 4]
          [--reader-only] [-n 50] [--seed 0] [--threads 1] [--json out.json]
+         [--reader-url URL [--reader-model NAME] [--reader-timeout S]]
 
 The corpora are `benchmarks/outside/{dev,blind,blind2}.csv` (see benchmarks/outside/README.md): sentences,
 tables and pasted code taken as written from public material, each with the structure the text
 fixes. The BLIND parts (blind: release 1, blind2: release 2) are measured once per release, before any
 change made after looking at them; never tune or train on them.
 
-Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on each request.
+Reader (always; `--reader-only` stops there): `diagram.reader.read_request` on each request (with
+`--reader-url`, a served model instead, `trainer.generation.http_reader.ServedReader`, the rules as its
+fallback, for the reader figures and the model's plans alike; each record's `read_by` says who read it).
 - read: a plan came back at all
 - right plan: the plan has the right structure (dense exact, CNN ok, or every named step with the
   decision and loop the text has): what a candidate drawn from the plan needs to be usable (on blind4
@@ -254,11 +257,11 @@ def structure_checks(row: dict[str, str], labels: dict[int, str], edges: list[tu
     return out
 
 
-def read_row(row: dict[str, str]) -> dict[str, Any]:
-    """What the reader makes of one request (no model)."""
+def read_row(row: dict[str, str], read=read_request) -> dict[str, Any]:
+    """What the reader makes of one request (no model); `read`: the reader (`--reader-url`)."""
     rec: dict[str, Any] = {"id": row["id"], "kind": row["kind"]}
     try:
-        plan = read_request(row["request"])
+        plan = read(row["request"])
     except Exception as exc:  # noqa: BLE001 - a reader crash on outside text is a finding, not a stop
         rec.update(read=False, error=f"{type(exc).__name__}: {exc}")
         return rec
@@ -455,7 +458,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--reader-url", default=None, metavar="URL",
+                        help="read the requests with this OpenAI-compatible server's model instead of the rules")
+    parser.add_argument("--reader-model", default=None, metavar="NAME")
+    parser.add_argument("--reader-timeout", type=float, default=60.0, metavar="S")
     args = parser.parse_args(argv)
+    reader = None
+    if args.reader_url:
+        from trainer.generation.http_reader import ServedReader
+
+        reader = ServedReader(args.reader_url, model=args.reader_model, timeout=args.reader_timeout)
 
     rows = load(args.part)
     if args.kind:
@@ -465,11 +477,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [r for r in rows if r["id"] in keep]
     if args.n is not None:
         rows = rows[: args.n]
-    records = [read_row(r) for r in rows]
+    records = [read_row(r, reader or read_request) for r in rows]
+    if reader is not None:
+        for row, rec in zip(rows, records):
+            rec["read_by"] = reader.read(row["request"]).note()  # (cached: not asked again)
+        served = sum(not rec["read_by"].startswith("read by the rules") for rec in records)
+        print(f"served reader {reader.name}: {served} of {len(records)} requests read by it, the rest by the rules")
     if not args.reader_only:
         from benchmarks.bench_requests import make_generator
 
         generator = make_generator(args.checkpoint, grammar=True, threads=args.threads)
+        if reader is not None:
+            generator.reader = reader
         generator.generate(build_prompt("MLP with 3 inputs, 4 hidden and 2 outputs"), k=args.k, seed=0)  # warm-up
         for i, (row, rec) in enumerate(zip(rows, records)):
             rec["model"] = model_row(row, generator, args.k, args.seed + i)
@@ -483,7 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         payload = {"part": args.part, "rows": len(rows), "sample": args.sample, "first_n": args.n, "reader_only": args.reader_only,
                    "checkpoint": None if args.reader_only else args.checkpoint, "k": args.k,
-                   "seed": args.seed, "summary": summary, "records": records}
+                   "seed": args.seed, "reader": reader.name if reader is not None else "rules",
+                   "summary": summary, "records": records}
         tmp = args.json.with_suffix(args.json.suffix + ".tmp")
         tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
         tmp.replace(args.json)

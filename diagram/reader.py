@@ -61,6 +61,7 @@ and layer tables: only the code reader, up to MAX_CODE_CHARS);
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from diagram.plan import (CHAIN, MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
@@ -258,8 +259,9 @@ REQUEST_EXAMPLES = (
 )
 
 
-def explain_request(request: str) -> tuple[Plan | None, str]:
-    """(the plan read from a request or None, a plain sentence for the person).
+def explain_request(request: str, read: Callable[[str], Plan | None] | None = None) -> tuple[Plan | None, str]:
+    """(the plan read from a request or None, a plain sentence for the person); `read`: what reads it
+    (default `read_request`; a served reader, `trainer.generation.http_reader.ServedReader`).
 
     With a plan the sentence says what was read and that the plan line (`plan.line()`, shown as
     editable text) can be changed; an edited line goes through `edit_plan`. Without one it says why
@@ -269,7 +271,7 @@ def explain_request(request: str) -> tuple[Plan | None, str]:
            + REQUEST_EXAMPLES[1] + "') or paste the model's code.")
     if not text:
         return None, "Type a request first. " + how
-    plan = read_request(text)
+    plan = (read or read_request)(text)
     if plan is None and len(text) > MAX_REQUEST_CHARS:
         return None, (f"The request is {len(text):,} characters; the reader reads at most {MAX_REQUEST_CHARS:,} "
                       f"(pasted code: {MAX_CODE_CHARS:,}).")

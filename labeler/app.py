@@ -42,7 +42,7 @@ from labeler.training import configure_auto
 from trainer.core.checkpoint import CheckpointError, validate_checkpoint
 from trainer.core.schema import DEFAULT_CHECKPOINT_NAME, PROMPTS_FILE
 from trainer.core.selection import MAX_M
-from trainer.generation.sources import add_source_arguments, source_from_args
+from trainer.generation.sources import add_source_arguments, reader_from_args, source_from_args
 
 ASSETS = Path(__file__).parent / "assets"
 QUEUE_CONCURRENCY = 16  # cheap events (picks, submits, polls); generation has its own limit
@@ -270,13 +270,19 @@ def run_app(args: argparse.Namespace) -> int:
     if problem:
         print(f"diagramlab app: {problem}", file=sys.stderr)
         return 2
+    try:
+        reader = reader_from_args(args)  # one served reader (--reader-url) for the plan box and every source
+    except ValueError as exc:
+        print(f"diagramlab app: {exc}", file=sys.stderr)
+        return 2
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     ctx = None
     try:
         ctx = AppContext.create(data_dir=args.data_dir, checkpoints_dir=args.checkpoints_dir,
                                 checkpoint=args.checkpoint,
-                                generator_factory=partial(source_from_args, args),
+                                generator_factory=partial(source_from_args, args, reader=reader),
+                                reader=reader,
                                 generate_concurrency=max(1, args.generate_concurrency),
                                 overlap=args.overlap, selection=args.selection,
                                 oversample=args.oversample)

@@ -13,6 +13,8 @@ every tab; nothing here lives at module level. Per-browser-session data stays in
   open), `ctx.pool` (the label split of the prompt pool),
   `ctx.runner` (the training job), `ctx.votes` (A/B votes), `ctx.render_dir` (rendered images),
   `ctx.auto` (`labeler.training.AutoRetrain`: the auto-retrain setting and its last round).
+- `ctx.reader`: None (the rules read typed requests) or the `--reader-url` served reader
+  (`trainer.generation.http_reader.ServedReader`), the one the sources read with too.
 
     ctx = AppContext.create(data_dir=Path("data"), checkpoints_dir=Path("checkpoints"),
                             checkpoint=Path("checkpoints/tiny-sft"))
@@ -139,14 +141,16 @@ class AppContext:
     tasks: TaskStore | None = None  # label_tasks.jsonl (used with overlap > 1)
     overlap: int = 1  # annotators per pool prompt
     judgments: JudgmentStore | None = None  # the journal beside the store (every backend; None only in hand-built test contexts)
+    reader: Any = None  # what reads typed requests: None = the rules; a ServedReader with --reader-url
 
     @classmethod
     def create(cls, *, data_dir: Path, checkpoints_dir: Path, checkpoint: Path | None = None,
                generator_factory: Callable[[Path], Any] = open_source,
                cache_size: int = 3, generate_concurrency: int = 1,
                runner: TrainingRunner | None = None, overlap: int = 1, selection: str = "active",
-               oversample: float = 2.0) -> AppContext:
-        """Build the context; `checkpoint=None` restores active.json, else tiny-sft."""
+               oversample: float = 2.0, reader: Any = None) -> AppContext:
+        """Build the context; `checkpoint=None` restores active.json, else tiny-sft; `reader`: the
+        served reader (`trainer.generation.http_reader.ServedReader`) the sources read with too."""
         if not 1 <= overlap <= MAX_OVERLAP:
             raise UserError(f"--overlap must be 1 to {MAX_OVERLAP}, not {overlap}")
         data_dir, checkpoints_dir = Path(data_dir), Path(checkpoints_dir)
@@ -168,7 +172,7 @@ class AppContext:
             votes=VoteLog(data_dir / VOTES_FILE), events=LabelLog(store.log(LABEL_EVENTS_FILE)),
             generate_concurrency=generate_concurrency,
             tasks=TaskStore(store.log(LABEL_TASKS_FILE)), overlap=overlap,
-            selection=selection, oversample=oversample,
+            selection=selection, oversample=oversample, reader=reader,
             # Under the system temp dir: Gradio serves files from there without allowed_paths.
             render_dir=Path(tempfile.mkdtemp(prefix=f"{RENDER_PREFIX}{os.getpid()}-")))
 

@@ -18,8 +18,9 @@ is offered next (`pick_kind`), so rare kinds come up about twice as often as in 
 choice without exhausting them in the first screens.
 
 Pure (no files, no gradio). Reading a request costs ~2.5 ms, so the pool's kinds are read once
-(`with_kinds` when the app's context is created) and labeled prompts outside the pool (typed
-ones) are read when counted.
+(`with_kinds` when the app's context is created, by the rules) and labeled prompts outside the pool
+(typed ones) are read when counted (with `--reader-url`, as the served reader read them when they
+were typed, `ServedReader.peek`: counting never waits on a server).
 
     pool = with_kinds(pool)                                 # adds the "kind" column
     kind = pick_kind(labeled, pool_counts, available, rng)  # dicts {kind: count}
@@ -40,9 +41,10 @@ KINDS = ("dense", "cnn", "pipeline", "pipeline_loop", "unread")
 KIND_COLUMN = "kind"
 
 
-def request_kind(request: str) -> str:
-    """One of KINDS for a request (the user's words, not the wrapped prompt)."""
-    plan = read_request(str(request))
+def request_kind(request: str, read=None) -> str:
+    """One of KINDS for a request (the user's words, not the wrapped prompt); `read`: what reads it
+    (default `read_request`)."""
+    plan = (read or read_request)(str(request))
     if plan is None:
         return "unread"
     if plan.kind == DENSE:
@@ -89,9 +91,11 @@ def pick_kind(labeled: Mapping[str, int], pool_counts: Mapping[str, int],
 
 
 def labeled_kind_counts(rows: Iterable[Mapping[str, str]], category: str,
-                        kind_of_prompt: Mapping[str, str]) -> Counter:
+                        kind_of_prompt: Mapping[str, str], read=None) -> Counter:
     """{kind: distinct labeled prompts} among store rows of `category` from a labeled source;
-    a prompt not in `kind_of_prompt` (the pool's prompts) is read from its request."""
+    a prompt not in `kind_of_prompt` (the pool's prompts) is read from its request (`read`: the
+    app's reader's `peek`, the served reading already made or the rules: counting never asks a
+    server)."""
     prompts = {row["prompt"] for row in rows
                if row.get("category") == category and row.get("source") in LABELED_SOURCES}
-    return Counter(kind_of_prompt.get(p) or request_kind(extract_request(p)) for p in prompts)
+    return Counter(kind_of_prompt.get(p) or request_kind(extract_request(p), read) for p in prompts)

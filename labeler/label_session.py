@@ -257,7 +257,7 @@ def next_prompt(ctx, state: LabelState, rng: random.Random, annotator: str | Non
         category = pick_category(labeled_counts(stored.counts()), available, rng)
         rows = fresh[fresh["category"].astype(str) == category]
         if cover:
-            rows = _thin_kind(pool, rows, stored, category, rng)
+            rows = _thin_kind(pool, rows, stored, category, rng, getattr(ctx, "reader", None))
         row = rows.iloc[rng.randrange(len(rows))]
     ctx.reservations.release(state.session)
     ctx.reservations.reserve(str(row["prompt_id"]), state.session)
@@ -277,12 +277,13 @@ def judged_prompts(ctx) -> frozenset[str]:
         raise UserError(f"The judgments file is unreadable: {exc}") from exc
 
 
-def _thin_kind(pool, rows, stored, category: str, rng: random.Random):
+def _thin_kind(pool, rows, stored, category: str, rng: random.Random, reader=None):
     """The fresh `rows` of the category's kind of request thinnest in the labeled pairs."""
     in_category = pool[pool["category"].astype(str) == category]
     pool_kinds = kinds_of(in_category)
     labeled = labeled_kind_counts(stored.rows, category,
-                                  dict(zip(in_category["prompt"].astype(str), pool_kinds)))
+                                  dict(zip(in_category["prompt"].astype(str), pool_kinds)),
+                                  getattr(reader, "peek", None))
     row_kinds = kinds_of(rows)
     kind = pick_kind(labeled, Counter(pool_kinds), Counter(row_kinds), rng)
     return rows[[k == kind for k in row_kinds]]
@@ -307,10 +308,11 @@ def describe_request(info) -> str:
     return ""
 
 
-def describe_reading(request: str) -> str:
+def describe_reading(request: str, read=None) -> str:
     """What the request reader finds in a typed request ("reads 3-5-2 (10 nodes, 25 edges)"), "" if nothing:
-    the structure every candidate is drawn to (trainer.generation.generate, read=True)."""
-    plan = read_request(request)
+    the structure every candidate is drawn to (trainer.generation.generate, read=True); `read`: the
+    app's reader (`ctx.reader`; None: the rules)."""
+    plan = (read or read_request)(request)
     return f"reads {plan.describe()}" if plan else ""
 
 
@@ -333,10 +335,10 @@ def check_request(request: str) -> str:
 
 
 def custom_prompt(state: LabelState, request: str, category: str = "auto",
-                  plan_line: str = "") -> LabelState:
+                  plan_line: str = "", read=None) -> LabelState:
     """Use a request the user typed (wrapped with build_prompt) instead of a pool prompt;
     `plan_line`: a plan the person edited (`diagram.plan.parse_plan_line`), drawn instead of the
-    one read from the request."""
+    one read from the request; `read`: the app's reader (`ctx.reader`; None: the rules)."""
     request = check_request(request)
     if category not in CATEGORIES:
         category = request_category(request)
@@ -344,7 +346,7 @@ def custom_prompt(state: LabelState, request: str, category: str = "auto",
     if plan_line and plan is None:
         raise UserError(f"The plan line {plan_line!r} does not parse; e.g. '# layers 3-5-2' or "
                         "'# steps: Load > Clean > Train'.")
-    asks = f"draws {plan.describe()} (your plan)" if plan else describe_reading(request)
+    asks = f"draws {plan.describe()} (your plan)" if plan else describe_reading(request, read)
     return replace(ensure_session(state), prompt_id="", category=category, request=request,
                    prompt=build_prompt(request), candidates=(), chosen=None, rejected=None,
                    generation_id="", replay_seed=None, confirm=None, notice="", asks=asks,

@@ -140,7 +140,7 @@ def _step(ctx, c, book: L.SessionBook, state: L.LabelState, sampling: L.Sampling
         if not keep_notice:
             current = replace(current, notice="")
         if custom is not None:
-            current = L.custom_prompt(current, *custom)
+            current = L.custom_prompt(current, *custom, read=getattr(ctx, "reader", None))
         elif not same_prompt or not current.prompt:
             current = L.next_prompt(ctx, current, rng, annotator, cover=sampling.selection != "plain")
         return replace(current, candidates=(), chosen=None, rejected=None, confirm=None, order=()), None
@@ -319,7 +319,7 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
                    req: gr.Request = None):
         """A typed request, drawn to the plan beside it (as read, or as the person edited it);
         nothing is drawn when no structure was read and no plan was typed."""
-        read, note = V.plan_box(request)
+        read, note = V.plan_box(request, getattr(ctx, "reader", None))
         line = " ".join((plan or "").split())
         if (request or "").strip() and not line:
             yield P.view(ctx, c, book.current(state), _warn(
@@ -348,7 +348,8 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     c["replay_fn"] = replay
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
     custom_inputs = [c["state"], c["custom"], c["custom_cat"], *sampling, c["plan"]]
-    c["custom"].change(V.plan_box, c["custom"], [c["plan"], c["plan_note"]], trigger_mode="always_last",
+    c["custom"].change(lambda request: V.plan_box(request, getattr(ctx, "reader", None)), c["custom"],
+                       [c["plan"], c["plan_note"]], trigger_mode="always_last",
                        api_visibility="private", show_progress="hidden")
     c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
     c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)

@@ -154,15 +154,19 @@ PLAN_EXAMPLES = ("`DL model with 3 inputs, 5 and 4 hidden nodes, 2 outputs` (a d
                  "`Pipeline: Load data > Clean > Train > Report` (named steps)")
 
 
-def plan_box(request: str) -> tuple[str, str]:
+def plan_box(request: str, reader=None) -> tuple[str, str]:
     """(the plan line read from a typed request, a note for the person): what will be drawn, or
     plainly that nothing was read, with how to write it (`diagram.reader.explain_request`'s words).
-    The Label tab and the Playground both show it beside a typed request."""
+    The Label tab and the Playground both show it beside a typed request. `reader`: the app's
+    served reader (`ctx.reader`, `--reader-url`) or None (the rules); with one, the note says who
+    read it ("read by tiny-sft at http://...", "read by the rules: the served reader timed out
+    after 5 s"); a slow server holds the box at most the reader's timeout."""
     request = (request or "").strip()
     if not request:
         return "", ""
-    plan, message = explain_request(request)
+    who = f" <small>({html.escape(reader.read(request).note())})</small>" if reader is not None else ""
+    plan, message = explain_request(request, reader)  # (the reading is cached: not asked twice)
     if plan is None:
         return "", (f"{tag('warn', 'nothing read')} {html.escape(message)} Nothing is drawn for it "
-                    "until it is, or until you type a plan line.")
-    return plan.line(), f"{tag('ok', 'read')} {html.escape(message)}"
+                    f"until it is, or until you type a plan line.{who}")
+    return plan.line(), f"{tag('ok', 'read')} {html.escape(message)}{who}"

@@ -64,14 +64,15 @@ def accepts(source, option: str) -> bool:
         return False
 
 
-def plan_to_draw(request: str, plan_line: str) -> Plan | None:
+def plan_to_draw(request: str, plan_line: str, read=None) -> Plan | None:
     """The plan a typed request is drawn to, given the plan line shown beside it
     (`label_views.plan_box`, then maybe edited): None when the line is the one read from the
     request (the source reads it itself), the edited plan otherwise. UserError, saying why, when
     nothing was read and no line was typed (nothing is drawn rather than an unrelated structure)
-    or when the edited line does not read (`diagram.reader.edit_plan`)."""
+    or when the edited line does not read (`diagram.reader.edit_plan`). `read`: the app's reader
+    (`ctx.reader`; None: the rules)."""
     line = " ".join((plan_line or "").split())
-    plan, message = explain_request(request)
+    plan, message = explain_request(request, read)
     if not line:
         if plan is None:
             raise UserError(f"{message} Nothing is drawn until a structure is read, or type a plan line.")
@@ -129,7 +130,7 @@ def sample_one(ctx, checkpoint: str, request: str, seed: int, temperature: float
     if not Path(path).is_dir():
         raise UserError(f"There is no checkpoint {checkpoint!r}.")
     request = check_request(request)
-    plan = plan_to_draw(request, plan_line) if plan_line is not None else None
+    plan = plan_to_draw(request, plan_line, getattr(ctx, "reader", None)) if plan_line is not None else None
     prompt = build_prompt(request)
     source = ctx.models.generator(path)
     extra = {}
@@ -164,7 +165,7 @@ def compare(ctx, request: str, a: str, b: str, rng: random.Random,
     seed = rng.randrange(2**31)
     left, right = (a, b) if rng.random() < 0.5 else (b, a)
     if plan_line is not None:
-        plan_to_draw(request, plan_line)  # refuse before either model runs
+        plan_to_draw(request, plan_line, getattr(ctx, "reader", None))  # refuse before either model runs
     return (sample_one(ctx, left, request, seed, plan_line=plan_line),
             sample_one(ctx, right, request, seed, plan_line=plan_line),
             ABState(prompt=build_prompt(request), left=left, right=right, seed=seed))

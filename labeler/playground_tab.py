@@ -137,7 +137,8 @@ def _wire(ctx, c: dict, annotator=None) -> None:
 
     c["refresh"].click(refresh, None, [c["ckpt"], c["ckpt_a"], c["ckpt_b"]],
                        api_visibility="private")
-    c["request"].change(plan_box, c["request"], [c["plan"], c["plan_note"]], trigger_mode="always_last",
+    c["request"].change(lambda request: plan_box(request, getattr(ctx, "reader", None)), c["request"],
+                        [c["plan"], c["plan_note"]], trigger_mode="always_last",
                         api_visibility="private", show_progress="hidden")
     rng = random.Random()
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}

@@ -137,7 +137,7 @@ class BatchingSource:
         from diagram import extract_request
         from diagram.reader import read_request
 
-        return read_request(extract_request(prompt)) is not None
+        return getattr(self.generator, "reader", read_request)(extract_request(prompt)) is not None
 
     def close(self) -> None:
         """Stop the worker after the queued requests (later calls would wait forever)."""

@@ -205,6 +205,7 @@ def run_eval(args: argparse.Namespace) -> int:
     report = {"checkpoint": source_name(generator, args.checkpoint), "split": args.split if from_pool else None,
               "source": csv_file or args.prompts_file or args.pool, "grammar": getattr(generator, "grammar", None),
               "read": getattr(generator, "read", None),
+              "reader": getattr(getattr(generator, "reader", None), "name", None) or "rules",
               "load_seconds": round(load_seconds, 2), "threads": getattr(generator, "threads", None) or torch.get_num_threads(),
               **report}
     print(markdown(report, f"eval of {args.checkpoint}"))

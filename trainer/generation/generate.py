@@ -48,6 +48,7 @@ import torch
 from transformers import LogitsProcessorList
 
 from collections import Counter
+from collections.abc import Callable
 
 from diagram import RenderError, build_prompt, extract_request, parse, render
 from diagram.engine import LayoutEngine
@@ -79,13 +80,16 @@ class Generator:
 
     def __init__(self, checkpoint: str | Path = DEFAULT_CHECKPOINT, device: str | None = None,
                  dtype: str | torch.dtype | None = None, threads: int | None = None,
-                 grammar: bool = True, read: bool = True, free_layout: bool = False):
+                 grammar: bool = True, read: bool = True, free_layout: bool = False,
+                 reader: Callable[[str], Plan | None] | None = None):
         """`threads`: torch CPU threads during generate (default: 1 for small models on CPU).
 
         `grammar`: the default for `generate(grammar=None)`: constrain sampling to the answer format.
         `read`: the default for `generate(read=None)`: draw the structure the request states.
         `free_layout`: the default for `generate(free_layout=None)`: sample coordinates instead of
         laying the plan out with the engine for a sampled style.
+        `reader`: what reads a request (default: the rules, `diagram.reader.read_request`; a
+        `trainer.generation.http_reader.ServedReader` with `--reader-url`).
         """
         self.checkpoint = str(checkpoint)
         self.model, self.tokenizer = load_model(checkpoint, device=device, dtype=dtype)
@@ -102,6 +106,7 @@ class Generator:
         self.default_cap = default_token_cap(checkpoint)
         self.grammar = grammar
         self.read = read
+        self.reader = reader or read_request
         self.free_layout = free_layout
         self.engine = LayoutEngine()
         self._answer_grammar: AnswerGrammar | None = None
@@ -167,7 +172,7 @@ class Generator:
             raise ValueError("k must be at least 1")
         use_grammar = self.grammar if grammar is None else grammar
         if plan is None and (self.read if read is None else read):
-            plan = read_request(extract_request(prompt))
+            plan = self.reader(extract_request(prompt))
         if use_grammar and not (self.free_layout if free_layout is None else free_layout):
             return self._generate_laid_out(prompt, plan, k, temperature, top_p, seed, max_new_tokens)
         constraint = None

@@ -49,6 +49,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,12 @@ class HttpCandidateSource:
 
     def __init__(self, url: str, model: str | None = None, checkpoint: str | Path | None = None,
                  grammar: bool = True, read: bool = True, grammar_style: str = "auto",
-                 timeout: float = 300.0, api_key: str | None = None, extra: dict[str, Any] | None = None):
+                 timeout: float = 300.0, api_key: str | None = None, extra: dict[str, Any] | None = None,
+                 reader: Callable[[str], Plan | None] | None = None):
         """`url`: the API base (".../v1"); `model`: the served model or LoRA adapter name (default:
         the checkpoint's dir name, else the server's first model); `grammar`, `read`: defaults as
-        the Generator's; `extra`: more request fields (e.g. `logit_bias`), sent with every request."""
+        the Generator's; `extra`: more request fields (e.g. `logit_bias`), sent with every request;
+        `reader`: what reads a request (default: the rules, `diagram.reader.read_request`)."""
         if grammar_style not in GRAMMAR_STYLES:
             raise ValueError(f"grammar_style must be one of {GRAMMAR_STYLES}, not {grammar_style!r}")
         self.url = url.rstrip("/")
@@ -90,6 +93,7 @@ class HttpCandidateSource:
         self.api_key = api_key
         self.grammar = grammar
         self.read = read
+        self.reader = reader or read_request
         self.checkpoint = str(checkpoint) if checkpoint else self.url
         served = self.models()
         owners = {m.get("id"): m.get("owned_by", "") for m in served}
@@ -134,7 +138,7 @@ class HttpCandidateSource:
     def plan(self, prompt: str, read: bool | None = None) -> Plan | None:
         """The structure `prompt`'s request states, when this source reads requests (`read`:
         None = the source's default), else None."""
-        return read_request(extract_request(prompt)) if (self.read if read is None else read) else None
+        return self.reader(extract_request(prompt)) if (self.read if read is None else read) else None
 
     def request_body(self, prompt: str, n: int, temperature: float, top_p: float,
                      max_new_tokens: int | None, seed: int | None, grammar: bool,

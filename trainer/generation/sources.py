@@ -14,6 +14,10 @@ gets its source from `open_source`, and every command adds the same options with
   llama.cpp); each checkpoint is asked for by its dir name (a vLLM LoRA adapter name) unless
   `--generator-model` names one model for all.
 
+`--reader-url URL` [`--reader-model NAME`] [`--reader-timeout S`] (any source): requests are read by a
+served model (`trainer.generation.http_reader.ServedReader`, the rules as its fallback) instead of
+the rules alone; `reader_from_args` makes the one reader a command shares (the app's plan box too).
+
     source = open_source("checkpoints/tiny-sft", grammar=True)   # in-process transformers Generator
     source = open_source("checkpoints/orpo-1", url="http://127.0.0.1:8000/v1")   # a server
     candidates = source.generate(build_prompt("DL model with 3 inputs"), k=4)
@@ -30,6 +34,7 @@ import os
 from typing import Any
 
 from trainer.core.candidates import CandidateSource
+from trainer.generation.http_reader import DEFAULT_TIMEOUT_S, ServedReader
 from trainer.generation.http_source import GRAMMAR_STYLES, HttpCandidateSource
 
 
@@ -59,25 +64,37 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, grammar_help: str |
     parser.add_argument("--generator-grammar", default="auto", choices=GRAMMAR_STYLES,
                         help="how to ask the server for the answer grammar (default: auto, from "
                              "the server's /models owned_by)")
+    parser.add_argument("--reader-url", default=None, metavar="URL",
+                        help="read requests with the model this OpenAI-compatible server serves "
+                             "(/chat/completions with a JSON schema for the plan); the rules read "
+                             "whatever it cannot (unreachable, slow, unusable answer)")
+    parser.add_argument("--reader-model", default=None, metavar="NAME",
+                        help="the reader's model on that server (default: the server's first)")
+    parser.add_argument("--reader-timeout", default=DEFAULT_TIMEOUT_S, type=float, metavar="S",
+                        help=f"seconds a read may wait on the reader's server before the rules read "
+                             f"the request (default: {DEFAULT_TIMEOUT_S:g})")
 
 
 def open_source(checkpoint: str | os.PathLike[str], *, device: str | None = None,
                 grammar: bool = True, read: bool = True, batch: bool = False, url: str | None = None,
-                model: str | None = None, grammar_style: str = "auto", **options: Any) -> CandidateSource:
+                model: str | None = None, grammar_style: str = "auto", reader: Any = None,
+                **options: Any) -> CandidateSource:
     """A loaded source for `checkpoint` (a checkpoint dir or HF id). `grammar` is its default for
     grammar-constrained decoding, `read` for drawing the structure a request states
     (`diagram.reader`). With `url`, an OpenAI-compatible server serving `model` (default: the
     checkpoint's dir name); else the in-process `trainer.generation.generate.Generator`, wrapped in
-    `trainer.generation.batching.BatchingSource` when `batch`."""
+    `trainer.generation.batching.BatchingSource` when `batch`. `reader`: what reads requests
+    (default: the rules; a `ServedReader`)."""
     if url:
         if batch:
             raise ValueError("--batch-generate batches the in-process model; a server batches itself "
                              "(drop it with --generator-url)")
         return HttpCandidateSource(url, model=model, checkpoint=checkpoint, grammar=grammar, read=read,
-                                   grammar_style=grammar_style)
+                                   grammar_style=grammar_style, reader=reader)
     from trainer.generation.generate import Generator  # torch: only when a model is really loaded
 
-    generator = Generator(checkpoint, device=device, grammar=grammar, read=read, **options)
+    generator = Generator(checkpoint, device=device, grammar=grammar, read=read,
+                          **({"reader": reader} if reader is not None else {}), **options)
     if not batch:
         return generator
     from trainer.generation.batching import BatchingSource
@@ -85,13 +102,25 @@ def open_source(checkpoint: str | os.PathLike[str], *, device: str | None = None
     return BatchingSource(generator)
 
 
-def source_from_args(args: argparse.Namespace, checkpoint: str | os.PathLike[str] | None = None) -> CandidateSource:
-    """`open_source` with the options `add_source_arguments` added (and `args.checkpoint`)."""
+def reader_from_args(args: argparse.Namespace) -> ServedReader | None:
+    """The served reader `--reader-url` asks for (None: the rules read requests)."""
+    url = getattr(args, "reader_url", None)
+    if not url:
+        return None
+    return ServedReader(url, model=getattr(args, "reader_model", None),
+                        timeout=getattr(args, "reader_timeout", DEFAULT_TIMEOUT_S))
+
+
+def source_from_args(args: argparse.Namespace, checkpoint: str | os.PathLike[str] | None = None,
+                     reader: Any = None) -> CandidateSource:
+    """`open_source` with the options `add_source_arguments` added (and `args.checkpoint`); `reader`:
+    the one the command shares, else `reader_from_args(args)`."""
     return open_source(checkpoint if checkpoint is not None else args.checkpoint,
                        device=getattr(args, "device", None), grammar=getattr(args, "grammar", True),
                        read=getattr(args, "read", True), batch=getattr(args, "batch_generate", False),
                        url=getattr(args, "generator_url", None), model=getattr(args, "generator_model", None),
                        grammar_style=getattr(args, "generator_grammar", "auto"),
+                       reader=reader if reader is not None else reader_from_args(args),
                        **({"free_layout": True} if getattr(args, "free_layout", False) else {}))
 
 
