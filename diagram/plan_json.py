@@ -33,7 +33,7 @@ from typing import Any
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import (CHAIN, DENSE, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, STEPS, Plan, clean_label,
                           fits, step_label)
-from diagram.reader_text import back_edges
+from diagram.reader_text import layered
 
 NOTHING = "nothing"
 KINDS = (DENSE, CHAIN, STEPS, NOTHING)
@@ -192,20 +192,7 @@ def _steps(steps: list[str], edges: list[tuple[str, str, str]]) -> Plan:
     out: list[list[int]] = [[] for _ in range(n)]
     for a, b in dict.fromkeys(pairs):
         out[a].append(b)
-    back = back_edges(range(n), out)
-    forward = [(a, b) for a in range(n) for b in out[a] if (a, b) not in back]
-    level = [0] * n
-    for _ in range(n):  # longest path over the forward edges (acyclic): at most n rounds
-        changed = False
-        for a, b in forward:
-            if level[b] < level[a] + 1:
-                level[b] = level[a] + 1
-                changed = True
-        if not changed:
-            break
-    ranks: list[list[int]] = [[] for _ in range(max(level) + 1)]
-    for node in range(n):
-        ranks[level[node]].append(node)
+    ranks, _, back = layered(range(n), out)
     labels = [step_label(name) for name in steps]
     labels = [label if i not in decisions or label.endswith("?") else step_label(label[:LABEL_MAX_CHARS - 1] + "?")
               for i, label in enumerate(labels)]

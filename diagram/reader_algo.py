@@ -47,7 +47,7 @@ from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_text import fit_label, headline
 from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
 from diagram.reader_prose import mentions
-from diagram.reader_text import back_edges
+from diagram.reader_text import layered
 
 MAX_ITEMS = 30
 MAX_TEXT = 4_000  # the most text looked through for inline step markers
@@ -774,20 +774,7 @@ def _layered(g: _Graph) -> Plan | None:
     out: list[list[int]] = [[] for _ in range(n)]
     for a, b in dict.fromkeys(g.edges):
         out[a].append(b)
-    back: set[tuple[int, int]] = back_edges(range(n), out)
-    level = [0] * n
-    forward = [(a, b) for a in range(n) for b in out[a] if (a, b) not in back]
-    for _ in range(n):
-        changed = False
-        for a, b in forward:
-            if level[b] < level[a] + 1:
-                level[b] = level[a] + 1
-                changed = True
-        if not changed:
-            break
-    ranks: list[list[int]] = [[] for _ in range(max(level) + 1)]
-    for node in range(n):
-        ranks[level[node]].append(node)
+    ranks, level, back = layered(range(n), out)
     labels = list(g.labels)
     for node in range(n):
         # a decision whose other branch skips ahead (or ends) draws that branch as "Else: continue"

@@ -25,7 +25,7 @@ from diagram.reader_clauses import ELSE_CONTINUE, _lemma
 from diagram.reader_layouts import read_tree
 from diagram.reader_prose import _key, _question, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
-from diagram.reader_text import back_edges
+from diagram.reader_text import layered
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
 
@@ -134,20 +134,8 @@ def _graph(lines: list[str]) -> Plan | None:
     out: dict[str, list[str]] = {nid: [] for nid in order}
     for a, b in edges:
         out[a].append(b)
-    back: set[tuple[str, str]] = back_edges(order, out)  # in order of first mention
-    level = {nid: 0 for nid in order}
-    forward = [(a, b) for a, b in edges if (a, b) not in back]
-    for _ in range(len(order)):
-        changed = False
-        for a, b in forward:
-            if level[b] < level[a] + 1:
-                level[b] = level[a] + 1
-                changed = True
-        if not changed:
-            break
-    ranks: list[list[str]] = [[] for _ in range(max(level.values()) + 1)]
-    for nid in order:
-        ranks[level[nid]].append(names[nid])
+    node_ranks, _, back = layered(order, out)  # walked in order of first mention
+    ranks = [[names[nid] for nid in rank] for rank in node_ranks]
     plan = _plan(ranks)
     if plan is None:
         return None

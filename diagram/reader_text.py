@@ -57,6 +57,27 @@ def back_edges(order: Iterable[Hashable], out: Mapping | Sequence) -> set[tuple]
     return back
 
 
+def layered(order: Sequence[Hashable], out: Mapping | Sequence) -> tuple[list[list], dict, set[tuple]]:
+    """(ranks, level, back): a flow's nodes layered by the longest path over its forward edges, the
+    edges closing a cycle (`back_edges`, walked from `order`) set aside as loops. `ranks[r]` holds
+    the nodes of level r in `order`'s order; `level[node]` is its rank."""
+    back = back_edges(order, out)
+    level = {node: 0 for node in order}
+    forward = [(a, b) for a in order for b in out[a] if (a, b) not in back]
+    for _ in range(len(level)):  # acyclic once the back edges are out: at most one round a node
+        changed = False
+        for a, b in forward:
+            if level[b] < level[a] + 1:
+                level[b] = level[a] + 1
+                changed = True
+        if not changed:
+            break
+    ranks: list[list] = [[] for _ in range(max(level.values(), default=0) + 1)]
+    for node in order:
+        ranks[level[node]].append(node)
+    return ranks, level, back
+
+
 # ---- labels that fit a box (issue 21) -----------------------------------------------------------
 
 # the words a headline leaves out, in the order they go when a label is over its limit: articles
