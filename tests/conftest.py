@@ -150,3 +150,51 @@ def default_checkpoint() -> Path:
     if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
         pytest.skip(f"{DEFAULT_CHECKPOINT} is not there yet (train it: see checkpoints/README.md)")
     return DEFAULT_CHECKPOINT
+
+
+def llama_cpp_server(root: Path, *args: str):
+    """llama-cpp-python's OpenAI-compatible server (`python -m llama_cpp.server`, the server extra)
+    on tiny-sft's GGUF export, started in `root` with extra server `args`: a generator for a
+    module fixture (yields the /v1 URL once /models answers, stops the server after). Skips without
+    llama_cpp, gguf or the checkpoint; fails with the server's log when it does not start in 120 s."""
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    pytest.importorskip("llama_cpp.server.app", reason="needs the server extra (llama-cpp-python[server])")
+    pytest.importorskip("gguf")
+    if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
+        pytest.skip("checkpoints/tiny-sft is missing")
+    from trainer.generation.gguf_export import export_gguf
+
+    model = export_gguf(DEFAULT_CHECKPOINT, root / "tiny-sft.gguf")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = open(root / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny-sft",
+         "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1", "--n_batch", "512", *args],
+        stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start: {(root / 'server.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

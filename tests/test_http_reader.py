@@ -21,8 +21,9 @@ from contextlib import contextmanager
 
 import pytest
 
+from conftest import llama_cpp_server
 from diagram.grammar import LABEL_MAX_CHARS
-from diagram.plan import MAX_LAYER_SIZE, MAX_PLAN_NODES, Plan, read_plan_line
+from diagram.plan import MAX_LAYER_SIZE, MAX_PLAN_NODES, read_plan_line
 from diagram.plan_json import (PLAN_SCHEMA, PlanJsonError, plan_from_json, plan_from_text, plan_to_json)
 from diagram.reader import read_request
 from trainer.generation.http_reader import RULES, Reading, ServedReader, examples, response_format
@@ -420,41 +421,8 @@ def test_eval_reads_with_the_served_reader(tmp_path, default_checkpoint):
 def llama_server(tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server on tiny-sft's GGUF export (chatml: the tiny
     tokenizer has no chat template): its URL."""
-    pytest.importorskip("llama_cpp.server.app", reason="needs the server extra (llama-cpp-python[server])")
-    pytest.importorskip("gguf")
-    from conftest import DEFAULT_CHECKPOINT
-
-    if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
-        pytest.skip("checkpoints/tiny-sft is missing")
-    from trainer.generation.gguf_export import export_gguf
-
-    root = tmp_path_factory.mktemp("reader-server")
-    model = export_gguf(DEFAULT_CHECKPOINT, root / "tiny-sft.gguf")
-    port = _free_port()
-    log = open(root / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny-sft",
-         "--chat_format", "chatml", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-         "--n_threads", "1", "--n_batch", "512"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2):
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not start: {(root / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    yield from llama_cpp_server(tmp_path_factory.mktemp("reader-server"), "--chat_format", "chatml",
+                                "--n_ctx", "2048")
 
 
 REAL_REQUESTS = ["MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs",

@@ -16,13 +16,11 @@ import re
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
 
-from conftest import DEFAULT_CHECKPOINT, REPO_ROOT
+from conftest import DEFAULT_CHECKPOINT, REPO_ROOT, llama_cpp_server
 from diagram import build_prompt
 from diagram.grammar import ANSWER_REGEX
 from trainer.generation.gbnf import answer_gbnf, regex_to_gbnf
@@ -92,41 +90,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """llama-cpp-python's OpenAI-compatible server on tiny-sft's GGUF export: (url, process)."""
-    pytest.importorskip("llama_cpp.server.app", reason="needs the server extra (llama-cpp-python[server])")
-    pytest.importorskip("gguf")
-    if not (DEFAULT_CHECKPOINT / "manifest.json").is_file():
-        pytest.skip("checkpoints/tiny-sft is missing")
-    from trainer.generation.gguf_export import export_gguf
-
-    root = tmp_path_factory.mktemp("server")
-    model = export_gguf(DEFAULT_CHECKPOINT, root / "tiny-sft.gguf")
-    port = _free_port()
-    log = open(root / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "tiny-sft",
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024", "--n_threads", "1",
-         "--n_batch", "512"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/models", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"the server did not start: {(root / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """llama-cpp-python's OpenAI-compatible server on tiny-sft's GGUF export: its URL."""
+    yield from llama_cpp_server(tmp_path_factory.mktemp("server"), "--n_ctx", "1024")
 
 
 def test_server_candidates_follow_the_gbnf_grammar(server):
