@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import pytest
 
 from diagram.grammar import LABEL_MAX_CHARS
-from diagram.plan import MAX_LAYER_SIZE, MAX_PLAN_NODES, Plan, read_plan_line
+from diagram.plan import MAX_LAYER_SIZE, MAX_PLAN_NODES, read_plan_line
 from diagram.plan_json import (PLAN_SCHEMA, PlanJsonError, plan_from_json, plan_from_text, plan_to_json)
 from diagram.reader import read_request
 from trainer.generation.http_reader import RULES, Reading, ServedReader, examples, response_format
