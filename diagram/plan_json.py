@@ -84,11 +84,13 @@ def plan_to_json(plan: Plan | None) -> dict[str, Any]:
 
 
 def plan_from_text(text: str) -> Plan | None:
-    """`plan_from_json` of an answer's text (PlanJsonError when it is not JSON)."""
+    """`plan_from_json` of an answer's text (PlanJsonError when it is not JSON). Control characters
+    inside strings are taken (llama.cpp's JSON-schema grammars let a model write a raw newline in a
+    string; `clean_label` drops them from the labels)."""
     if not isinstance(text, str) or len(text) > MAX_JSON_CHARS:
         raise PlanJsonError(f"the answer is not text of at most {MAX_JSON_CHARS:,} characters")
     try:
-        value = json.loads(text)
+        value = json.loads(text, strict=False)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise PlanJsonError(f"the answer is not JSON ({exc})") from None
     return plan_from_json(value)

@@ -132,6 +132,14 @@ def test_bad_json_is_refused(text):
         plan_from_text(text)
 
 
+def test_raw_control_characters_in_strings_are_taken_and_cleaned():
+    # llama.cpp's schema grammar lets a model write a raw newline inside a string
+    text = '{"kind": "chain", "layers": [], "blocks": ["Conv\n3x3", "Dense\t10"], "steps": [], "edges": []}'
+    assert "\n" in text  # a raw newline, not the escape
+    plan = plan_from_text(text)
+    assert plan.labels == ("Conv 3x3", "Dense 10")
+
+
 def test_the_examples_conform_to_the_schema_and_are_not_benchmark_rows():
     from pathlib import Path
 
@@ -432,8 +440,7 @@ REAL_REQUESTS = ["MLP with 3 inputs, hidden layers of 5 and 4, and 2 outputs",
 def test_a_real_server_is_asked_with_the_schema_and_answers_to_it(llama_server):
     import urllib.request
 
-    reader = ServedReader(llama_server, timeout=120, max_tokens=256)
-    body = None
+    reader = ServedReader(llama_server, timeout=120)
     for request in REAL_REQUESTS:
         reading = reader.read(request)
         assert reader.model == "tiny-sft" and reader.style == "json_object"  # llama-cpp-python: its own form
@@ -443,23 +450,24 @@ def test_a_real_server_is_asked_with_the_schema_and_answers_to_it(llama_server):
             assert reading.plan is not None
         else:
             assert reading.plan == read_request(request)
-        body = reader.request_body(request)
-    # the server constrains the answer: what it writes is JSON of the schema, cut only by max_tokens
+    # the server constrains the answer: what it writes (greedy, to its end) is JSON of the schema
+    body = reader.request_body(REAL_REQUESTS[0])
     request = urllib.request.Request(llama_server + "/chat/completions", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=120) as response:
         answer = json.loads(response.read())
     choice = answer["choices"][0]
-    content = choice["message"]["content"]
-    if choice["finish_reason"] == "stop":
-        value = json.loads(content)
-        assert set(value) == set(PLAN_SCHEMA["required"]) and value["kind"] in PLAN_SCHEMA["properties"]["kind"]["enum"]
-        try:
-            plan_from_json(value)
-        except PlanJsonError:
-            pass  # conforming JSON whose plan does not fit or names unlisted steps: the reader falls back
-    else:
-        assert content.lstrip().startswith("{")
+    assert choice["finish_reason"] == "stop", choice
+    value = json.loads(choice["message"]["content"], strict=False)  # (raw newlines in strings: see plan_from_text)
+    assert set(value) == set(PLAN_SCHEMA["required"]) and value["kind"] in PLAN_SCHEMA["properties"]["kind"]["enum"]
+    for field in ("layers", "blocks", "steps", "edges"):
+        assert isinstance(value[field], list) and len(value[field]) <= PLAN_SCHEMA["properties"][field]["maxItems"]
+    assert all(isinstance(n, int) for n in value["layers"])
+    assert all(isinstance(s, str) and len(s) <= LABEL_MAX_CHARS for s in value["blocks"] + value["steps"])
+    try:  # conforming JSON; its plan may still be refused (llama-cpp-python's grammar ignores "minimum")
+        plan_from_json(value)
+    except PlanJsonError as exc:
+        assert reader.read(REAL_REQUESTS[0]).why == f"the served model's answer was unusable: {exc}"
 
 
 @pytest.mark.slow
