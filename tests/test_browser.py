@@ -197,7 +197,7 @@ def check_playground(page) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     editor.fill(DIAGRAM)
-    page.wait_for_function("document.querySelector('#pg-problems').innerText.includes('2 nodes')")
+    page.wait_for_function("document.querySelector('#pg-problems')?.innerText.includes('2 nodes')")
     assert "valid" in page.locator("#pg-problems").inner_text()
     page.wait_for_selector("#pg-preview img")
     for button, magic in (("#pg-png", b"\x89PNG"), ("#pg-svg", b"<svg")):
@@ -239,7 +239,7 @@ def train_and_promote(page, ctx) -> None:
     shot(page, "train")
     page.locator("#activate-new").click()
     page.wait_for_function(
-        "document.querySelector('#active-model').innerText.includes('orpo-1')")
+        "document.querySelector('#active-model')?.innerText.includes('orpo-1')")
     assert ctx.models.name(ctx.models.active()) == "orpo-1"
     page.locator("#train-checkpoint input").click()
     page.get_by_role("option", name="orpo-1 [orpo] (active)").wait_for(timeout=10_000)

@@ -78,7 +78,7 @@ def test_enter_then_undo_during_generation_leaves_csv_and_status_in_agreement(sl
     page.wait_for_selector("#status .tag.busy")  # the next prompt's candidates are generating
     assert len(ctx.store.load()) == 5  # one screen of 4: 5 pairs (extremes)
     keys(page, "u")
-    page.wait_for_function("document.querySelector('#status').innerText.includes('undone')")
+    page.wait_for_function("document.querySelector('#status')?.innerText.includes('undone')")
     assert len(ctx.store.load()) == 0
     ready(page)  # the superseded generation ended and the undone prompt got its candidates back
     page.wait_for_timeout(2 * GENERATE_SECONDS * 1000)  # anything still in flight lands now
@@ -88,7 +88,7 @@ def test_enter_then_undo_during_generation_leaves_csv_and_status_in_agreement(sl
     assert len(ctx.store.load()) == 0
     keys(page, "u")
     page.wait_for_function(
-        "document.querySelector('#status').innerText.includes('Nothing to undo for ana')")
+        "document.querySelector('#status')?.innerText.includes('Nothing to undo for ana')")
     assert len(ctx.store.load()) == 0
 
 
@@ -98,7 +98,7 @@ def test_a_stale_edit_is_refused_and_the_editor_empties_on_a_new_prompt(slow_app
     page.get_by_text("Edit to fix").click()
     page.locator("#edit-open").click()
     page.wait_for_function(
-        "document.querySelector('#editor .cm-content').innerText.includes('[0,')")
+        "document.querySelector('#editor .cm-content')?.innerText.includes('[0,')")
     keys(page, "s")  # skip: a new prompt
     page.wait_for_selector("#status .tag.busy")
     ready(page)
@@ -111,7 +111,7 @@ def test_a_stale_edit_is_refused_and_the_editor_empties_on_a_new_prompt(slow_app
     page.wait_for_selector("#card-1.rejected")
     page.locator("#submit-edit").click()
     page.wait_for_function(
-        "document.querySelector('#status').innerText.includes('belongs to an earlier prompt')")
+        "document.querySelector('#status')?.innerText.includes('belongs to an earlier prompt')")
     assert len(ctx.store.load()) == 0
 
 
@@ -126,7 +126,7 @@ def test_undo_after_a_reload(slow_app, page):
     ready(page)  # the name comes back from the browser's storage
     assert page.locator("#annotator textarea, #annotator input").first.input_value() == "ana"
     keys(page, "u")
-    page.wait_for_function("document.querySelector('#status').innerText.includes('undone')")
+    page.wait_for_function("document.querySelector('#status')?.innerText.includes('undone')")
     assert len(ctx.store.load()) == 0
     ready(page)
     shot(page, "label-after-undo")
@@ -136,7 +136,7 @@ def pick_rank(page, card: int, rank: str) -> None:
     page.locator(f"#rank-{card} input").click()
     # the option list of this selector only (gradio 6 can keep another card's list in the page)
     page.locator(f"#rank-{card}").get_by_role("option", name=rank, exact=True).click()
-    page.wait_for_function(f"document.querySelector('#picks').innerText.includes('#{card + 1}={rank}')")
+    page.wait_for_function(f"document.querySelector('#picks')?.innerText.includes('#{card + 1}={rank}')")
 
 
 def test_ranking_the_rest_and_the_scheme_in_the_browser(slow_app, page):
@@ -152,7 +152,7 @@ def test_ranking_the_rest_and_the_scheme_in_the_browser(slow_app, page):
     page.locator("#pair-scheme input").click()
     page.get_by_role("option", name="all", exact=True).click()
     keys(page, "Enter")
-    page.wait_for_function("document.querySelector('#status').innerText.includes('6 pairs (all)')")
+    page.wait_for_function("document.querySelector('#status')?.innerText.includes('6 pairs (all)')")
     (judgment,) = ctx.judgments.read().judgments
     assert judgment.ranking == ((0,), (2,), (1,), (3,)) and len(ctx.store.load()) == 6
 
@@ -170,7 +170,7 @@ def test_a_page_waiting_for_the_generator_shows_its_place_in_the_queue(slow_app,
         keys(page, "r")
         page.wait_for_selector("#status .tag.busy")  # ana's candidates are being generated
         keys(other, "r")
-        other.wait_for_function("document.querySelector('#status').innerText.includes('queue: 1/1')")
+        other.wait_for_function("document.querySelector('#status')?.innerText.includes('queue: 1/1')")
         ready(other)
         ready(page)
         assert "queue:" not in status(other)

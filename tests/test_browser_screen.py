@@ -98,7 +98,7 @@ def status(page) -> str:
 def wait_status(page, text: str) -> None:
     try:
         page.wait_for_function(
-            "(t) => document.querySelector('#status').innerText.includes(t)", arg=text)
+            "(t) => document.querySelector('#status')?.innerText.includes(t)", arg=text)
     except PlaywrightTimeout as exc:  # say what the page shows instead
         raise AssertionError(f"the status line never said {text!r}; it says {status(page)!r}, "
                              f"cards {[page.locator(f'#card-{i}').get_attribute('class') for i in range(4)]}") from exc
@@ -160,10 +160,10 @@ def test_ranking_by_keys_shows_the_order_and_saves_it(app, browser):
     page.wait_for_selector("#candidates.ordering")
     assert "Rank mode" in status(page)
     keys(page, "Digit3", "Digit1")
-    page.wait_for_function("document.querySelector('#picks').innerText.includes('#3 > #1 > …')")
+    page.wait_for_function("document.querySelector('#picks')?.innerText.includes('#3 > #1 > …')")
     assert page.locator("#rank-2 input").input_value() == "1"  # the rank shows on the card
     keys(page, "Digit4")  # the last one is filled in as the worst
-    page.wait_for_function("document.querySelector('#picks').innerText.includes('#3 > #1 > #4 > #2')")
+    page.wait_for_function("document.querySelector('#picks')?.innerText.includes('#3 > #1 > #4 > #2')")
     assert [page.locator(f"#rank-{i} input").input_value() for i in range(4)] == ["2", "4", "1", "3"]
     keys(page, "Enter")
     wait_status(page, "saved judgment")
@@ -227,7 +227,7 @@ def test_under_auth_the_login_is_shown_and_no_name_can_be_typed(tmp_path, browse
         page.locator("input[type=password]").fill("pw-bo")
         page.keyboard.press("Enter")
         ready(page)
-        page.wait_for_function("document.querySelector('#who').innerText.includes('bo')")
+        page.wait_for_function("document.querySelector('#who')?.innerText.includes('bo')")
         assert "Labeling as bo" in page.locator("#who").inner_text()
         assert not page.locator("#annotator textarea, #annotator input").first.is_visible()
         keys(page, "Digit1", "Shift+Digit2")
@@ -263,7 +263,7 @@ def test_review_removes_any_recent_judgment_and_edit_with_warnings_asks_first(ap
     page.wait_for_selector("#card-1.rejected")
     editor = page.locator("#editor .cm-content")
     page.locator("#edit-open").click()
-    page.wait_for_function("document.querySelector('#editor .cm-content').innerText.includes('[0,')")
+    page.wait_for_function("document.querySelector('#editor .cm-content')?.innerText.includes('[0,')")
     editor.click()
     page.keyboard.press("Control+a")
     page.keyboard.type("[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [7]]")
@@ -296,7 +296,7 @@ def test_stats_shows_where_two_annotators_disagree_side_by_side(tmp_path, browse
         page = new_page(browser)
         page.goto(url)
         page.get_by_role("tab", name="Stats").click()
-        page.wait_for_function("document.querySelector('#stats-disagree').innerText.includes('disagree most')")
+        page.wait_for_function("document.querySelector('#stats-disagree')?.innerText.includes('disagree most')")
         text = page.locator("#stats-disagree").inner_text()
         assert "ana's best: bo ranked it last" in text and "bo's best: ana ranked it last" in text, text
         page.wait_for_function("document.querySelectorAll('#stats-disagree-gallery img').length === 2")
@@ -320,7 +320,7 @@ def test_guidelines_beside_the_task_and_the_exports_download(tmp_path, browser):
         open_page(page, url)
         page.locator("#guidelines").get_by_text("Guidelines").click()
         page.wait_for_function(
-            "document.querySelector('#guidelines-text').innerText.includes('arrows never cross')")
+            "document.querySelector('#guidelines-text')?.innerText.includes('arrows never cross')")
         keys(page, "Digit1", "Shift+Digit2")
         page.wait_for_selector("#card-1.rejected")
         keys(page, "Enter")
