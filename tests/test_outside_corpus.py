@@ -13,7 +13,7 @@ import pytest
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, plan_right, read_row, sizes_match, words,
                                       step_in_labels)
-from benchmarks.outside.build import (RAW3, RAW5, read_raw3, read_raw4, read_raw5, release4_part, release5_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, RAW5, read_raw3, read_raw4, read_raw5, release4_part, release5_part, release6_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -196,6 +196,21 @@ def test_release_5_splits_by_source_into_blind7_and_blind8_and_refuses_release_4
         build_parts(raw, "", (), raw4, ("=== dense | https://new.org/other | layers=2-4-1\nnet 2 4 1\n",))
     with pytest.raises(ValueError, match="release-5 .*repeats row"):
         build_parts(raw, "", (), raw4, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
+
+
+def test_release_6_splits_by_source_into_blind9_and_blind10_and_refuses_release_5_sources_and_texts():
+    raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
+    raw5 = ("=== dense | https://five.org/a | layers=4-5-2\na 4-5-2 net\n",)
+    many = tuple(f"=== dense | https://six{i}.io/a | layers=3-{i}-1\na 3-{i}-1 net\n" for i in range(2, 14))
+    built = build_parts(raw, "", (), (), raw5, many)
+    assert built["blind9"] and built["blind10"] and len(built["blind9"]) + len(built["blind10"]) == 12
+    for part in ("blind9", "blind10"):
+        assert all(release6_part(r.source) == part for r in built[part])
+    assert [r.source for r in built["blind7"] + built["blind8"]] == ["https://five.org/a"]
+    with pytest.raises(ValueError, match="release-6 .*already used"):
+        build_parts(raw, "", (), (), raw5, ("=== dense | https://five.org/other | layers=2-4-1\nnet 2 4 1\n",))
+    with pytest.raises(ValueError, match="release-6 .*repeats row"):
+        build_parts(raw, "", (), (), raw5, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
 
 
 def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
