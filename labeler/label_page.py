@@ -81,7 +81,7 @@ def layout(ctx) -> dict:
             c["plan"] = gr.Textbox(label="Read as (the plan that is drawn; edit it to change that)",
                                    elem_id="plan-line", max_lines=1, scale=3,
                                    placeholder="# layers 3-5-2   or   # steps: Load > Clean > Train")
-            c["plan_note"] = gr.Markdown(elem_id="plan-note")
+            c["plan_note"] = gr.Markdown(value="", elem_id="plan-note")
     with gr.Accordion("Progress and last judgments", open=False, elem_id="label-progress"):
         c["progress_table"] = gr.Markdown(elem_id="progress-table")
         c["recent"] = gr.Markdown(elem_id="recent-judgments")

@@ -354,6 +354,32 @@ def test_the_plan_box_says_who_read_the_request():
     assert line == read_request(REQUEST).line() and "read by" not in note
 
 
+def test_while_typing_the_plan_box_never_asks_and_leaving_it_asks_once():
+    """Every pause in typing is a change of the request box: with a served reader the box shows the
+    rules' reading then (never asking the server), and asks once the person leaves the box; a Draw
+    clicked while the box still shows the provisional reading draws the served one."""
+    from labeler.label_views import WHILE_TYPING, drawn_line, plan_box
+
+    typed = "watch the logs and page someone when it looks bad"
+    answer = json.dumps(_value("steps", steps=["Ingest", "Score", "Alert"]))
+    with _http_server(_served(answer)) as (url, asked):
+        reader = ServedReader(url, timeout=5)
+        for prefix in (REQUEST[:12], REQUEST[:30], REQUEST):
+            line, note = plan_box(prefix, reader, ask=False)
+            assert WHILE_TYPING in note and not asked
+        assert line == read_request(REQUEST).line()  # the rules' reading, shown at once
+        served_line, served_note = plan_box(typed, reader)  # the box is left: asked
+        assert served_line == "# steps: Ingest > Score > Alert" and len(asked) == 2
+        assert plan_box(typed, reader, ask=False) == (served_line, served_note)  # read: shown, not asked again
+        assert len(asked) == 2
+        assert reader.known(typed).served and reader.known("never typed") is None
+    provisional, note = plan_box(REQUEST, reader, ask=False)
+    assert drawn_line(REQUEST, provisional, note, reader) == ""  # not the person's: the served reading is drawn
+    assert drawn_line(REQUEST, "# layers 3-9-2", note, reader) == "# layers 3-9-2"  # edited: kept
+    assert drawn_line(REQUEST, provisional, "Read as 3-4-2 (read by the rules)", reader) == provisional
+    assert drawn_line(REQUEST, provisional, note, None) == provisional  # the rules alone: the line is the reading
+
+
 def test_the_plan_box_never_waits_longer_than_the_timeout():
     from labeler.label_views import plan_box
 
