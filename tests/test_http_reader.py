@@ -506,3 +506,34 @@ def test_eval_reads_with_a_real_served_reader(llama_server, tmp_path, default_ch
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(report.read_text())
     assert data["reader"] == f"tiny-sft at {llama_server}" and data["n_candidates"] == 2
+
+
+def test_with_a_served_reader_both_request_boxes_ask_on_leaving_and_without_one_never(tmp_path):
+    """The wiring of the two plan boxes (Label tab, Playground): typing (change) reads without asking;
+    a blur event, only with --reader-url, asks."""
+    from labeler.app import build_app
+    from testing.fakes import make_context
+
+    def triggers(ctx) -> dict[str, set[str]]:
+        demo = build_app(ctx, prefetch=False)
+        ids = {block._id: getattr(block, "elem_id", None) for block in demo.blocks.values()}
+        found: dict[str, set[str]] = {}
+        for fn in demo.fns.values():
+            for block_id, event in fn.targets:
+                found.setdefault(ids.get(block_id) or "", set()).add(event)
+        return found
+
+    ctx = make_context(tmp_path / "rules")
+    try:
+        plain = triggers(ctx)
+    finally:
+        ctx.close()
+    ctx = make_context(tmp_path / "served")
+    ctx.reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", model="m")
+    try:
+        served = triggers(ctx)
+    finally:
+        ctx.close()
+    boxes = sorted(elem for elem, events in served.items() if "blur" in events)
+    assert boxes == ["custom-prompt", "pg-request"] and all("change" in served[elem] for elem in boxes)
+    assert not any("blur" in plain.get(elem, set()) for elem in boxes)
