@@ -27,6 +27,7 @@ from diagram.plan import MAX_LAYER_SIZE, MAX_PLAN_NODES, read_plan_line
 from diagram.plan_json import (PLAN_SCHEMA, PlanJsonError, plan_from_json, plan_from_text, plan_to_json)
 from diagram.reader import read_request
 from trainer.generation.http_reader import RULES, Reading, ServedReader, examples, response_format
+from testing.ports import free_port
 
 
 def _value(kind: str, **fields) -> dict:
@@ -157,12 +158,6 @@ def test_the_examples_conform_to_the_schema_and_are_not_benchmark_rows():
 REQUEST = "DL model with 3 input nodes, 4 hidden nodes and 2 outputs"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _http_server(answer):
     """A real HTTP server on a loopback port; `answer(path, body) -> (status, bytes)`. Yields (url, asked)."""
@@ -235,7 +230,7 @@ def test_llama_cpp_python_is_asked_in_its_own_form():
 
 
 def test_a_refused_port_falls_back_to_the_rules():
-    reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", timeout=5)
+    reader = ServedReader(f"http://127.0.0.1:{free_port()}/v1", timeout=5)
     started = time.monotonic()
     reading = reader.read(REQUEST)
     assert time.monotonic() - started < 5
@@ -289,7 +284,7 @@ def test_errors_and_unusable_answers_fall_back_to_the_rules(answer, why):
 
 
 def test_a_slow_or_unreachable_reading_is_asked_again_later_and_the_cache_is_bounded():
-    port = _free_port()
+    port = free_port()
     reader = ServedReader(f"http://127.0.0.1:{port}/v1", model="m", style="json_schema", timeout=2, retry_s=0,
                           cache_size=2)
     assert reader.read(REQUEST).by == RULES
@@ -397,7 +392,7 @@ def test_the_plan_box_never_waits_longer_than_the_timeout():
 def test_coverage_counts_with_the_served_readings_already_made_and_never_asks():
     from labeler.coverage import request_kind
 
-    reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", model="m", style="json_schema")
+    reader = ServedReader(f"http://127.0.0.1:{free_port()}/v1", model="m", style="json_schema")
     answer = json.dumps(_value("chain", blocks=["Conv 3x3, 8", "Dense 2"]))
     assert request_kind("draw something nice", reader.peek) == "unread"  # not read yet: the rules'
     with _http_server(_served(answer)) as (url, asked):
@@ -529,7 +524,7 @@ def test_with_a_served_reader_both_request_boxes_ask_on_leaving_and_without_one_
     finally:
         ctx.close()
     ctx = make_context(tmp_path / "served")
-    ctx.reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", model="m")
+    ctx.reader = ServedReader(f"http://127.0.0.1:{free_port()}/v1", model="m")
     try:
         served = triggers(ctx)
     finally:
