@@ -245,7 +245,7 @@ def _sampled(ctx):
 
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
-    c["card_texts"] = P.CardTexts()
+    c["card_texts"] = P.CardTexts(read=getattr(getattr(ctx, "reader", None), "peek", None))
 
     def warm(state: L.LabelState) -> None:  # a prefetched screen's images and card texts, ahead
         box = P.CARD_BOX.get(len(state.candidates), P.CARD_BOX[P.MAX_K])

@@ -74,18 +74,21 @@ def picks_md(state: L.LabelState) -> str:
     return f"Chosen: {show(state.chosen)} · Rejected: {show(state.rejected)}{ranked}"
 
 
-def card_caption(state: L.LabelState, pos: int) -> str:
-    """#N, valid / N problems, complete / cut off, and what it draws beside what was asked."""
+def card_caption(state: L.LabelState, pos: int, read=None) -> str:
+    """#N, valid / N problems, complete / cut off, and what it draws beside what was asked (`read`:
+    as `asked_plan`'s)."""
     cand = state.candidates[pos]
     return (f"**#{pos + 1}** {badge(cand.ok, cand.problems)} · {ending(cand.stopped_on_eos)}"
-            f"<br><small>{card_badge(cand.text, asked_plan(state))}</small>")
+            f"<br><small>{card_badge(cand.text, asked_plan(state, read))}</small>")
 
 
-def asked_plan(state: L.LabelState) -> Plan | None:
-    """The structure this screen asks for: the plan the person edited, else the request as read."""
+def asked_plan(state: L.LabelState, read=None) -> Plan | None:
+    """The structure this screen asks for: the plan the person edited, else the request as read.
+    `read`: how the candidates' source read it, never asking a server (`ServedReader.peek` with
+    --reader-url: the served reading the generation made); None: the rules."""
     if state.plan_line:
         return parse_plan_line(state.plan_line)
-    return read_request(state.request) if state.request else None
+    return (read or read_request)(state.request) if state.request else None
 
 
 MAX_ALT_LABELS = 600  # characters of labels in a card's alt text

@@ -532,3 +532,27 @@ def test_with_a_served_reader_both_request_boxes_ask_on_leaving_and_without_one_
     boxes = sorted(elem for elem, events in served.items() if "blur" in events)
     assert boxes == ["custom-prompt", "pg-request"] and all("change" in served[elem] for elem in boxes)
     assert not any("blur" in plain.get(elem, set()) for elem in boxes)
+
+
+def test_card_badges_compare_with_the_served_reading_the_candidates_were_drawn_to():
+    """With --reader-url the candidates are drawn to the served plan; the card badge ("asks N steps")
+    compares with that plan too (the reading already made: the badge never asks the server)."""
+    from labeler import label_page as P
+    from labeler import labeling as L
+
+    typed = "watch the logs and page someone when it looks bad"
+    assert read_request(typed) is None  # the rules read nothing: the badge would ask for nothing
+    answer = json.dumps(_value("steps", steps=["Ingest", "Score", "Alert"]))
+    with _http_server(_served(answer)) as (url, asked):
+        reader = ServedReader(url, timeout=5)
+        reader.read(typed)
+        text = "\n".join(f"[{i}, {100 + 300 * i}, 300, 'rectangle', 120, 60, 'solid arrow', (0, 0, 255), "
+                         f"(0, 0, 0), [{i + 1}], '{name}']".replace("[3]", "[]")
+                         for i, name in enumerate(("Ingest", "Score", "Alert")))
+        cand = L.ShownCandidate(candidate_id="g-0", index=0, text=text, ok=True, problems=(), stopped_on_eos=True)
+        state = L.LabelState(session="s", request=typed, plan_line="", candidates=(cand,))
+        served_caption = P.CardTexts(read=reader.peek).get(state, 0)[0]
+        rules_caption = P.CardTexts().get(state, 0)[0]
+        assert len(asked) == 2  # /models and the one chat: the badges asked nothing
+    assert "asks 3 steps" in served_caption and "draws 3 steps" in served_caption and "✓" in served_caption
+    assert "asks" not in rules_caption
