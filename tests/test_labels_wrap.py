@@ -246,3 +246,25 @@ def test_a_wrapped_label_cannot_inject_dot_and_draws_literally(label):
     if shutil.which("neato"):
         lines = [t for t, _ in drawn_lines(dot)["n0"]]
         assert lines == fitted.split("\n")  # drawn literally, line by line
+
+
+# ---- the layout engine's room for wrapped lines ------------------------------------------------
+
+@pytest.mark.parametrize("size", ["small", "medium", "large"])
+def test_the_engine_makes_a_box_tall_enough_for_its_wrapped_label(size):
+    from diagram.engine import LayoutEngine
+    from diagram.metrics import tidy
+    from diagram.render import LINE_HEIGHT
+    from diagram.style import Style
+
+    plan = Plan.steps([[LONG[2]], ["Check stock"], [LONG[0], LONG[1]], ["Ship"]], [])
+    text = LayoutEngine().answer(plan, Style(direction="top_to_bottom", size=size))
+    diagram = parse(text).diagram
+    assert tidy(diagram).ok
+    factor = {"small": 0.8, "medium": 1.0, "large": 1.25}[size]
+    for n in diagram.nodes:
+        lines = fit_labels(Diagram([n]))[0].split("\n")
+        assert " ".join(lines) == n.label  # drawn whole
+        assert len(lines) * LINE_HEIGHT * FONT_SIZE <= n.height  # every line inside the box
+        if len(n.label) <= ONE_LINE_CHARS:
+            assert n.height == round(40 * factor)  # a short label's box as before
