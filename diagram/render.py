@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import subprocess
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
@@ -163,7 +164,15 @@ def _wrapped(text: str, width: float, size: float = FONT_SIZE) -> str:
                 head = line(0, i)
                 if head >= best[0]:
                     break
-                for j in range(i + 1, n):
+                # the middle line grows with j and the last shrinks: the best j is where they cross
+                lo, hi = i + 1, n - 1
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if line(i, mid) < line(mid, n):
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                for j in {max(i + 1, lo - 1), lo}:
                     widest = max(head, line(i, j), line(j, n))
                     if widest < best[0]:
                         best = (widest, (i, j))
@@ -199,8 +208,9 @@ def _overlaps(a, b) -> bool:
 def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
     """Per node, the label to draw at `size` px so that no two drawn labels overlap: the whole
     label (`wrap_label`) when it fits, else the longest prefix (of at least MIN_KEPT characters)
-    ending in "…" that fits (on one line; a label over ONE_LINE_CHARS wrapped the same way), else ""
-    (in node order: an earlier node's label is kept first)."""
+    ending in "…" that fits, on one line (a label over ONE_LINE_CHARS: cut after a whole word and
+    wrapped the same way, or inside its first word), else "" (in node order: an earlier node's label
+    is kept first)."""
     placed: list[tuple[float, float, float, float]] = []
     out = []
     for node in diagram.nodes:
@@ -211,8 +221,14 @@ def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
         flat = " ".join(text.split())
         width = _clamp(node.width, 1.0, SIZE_LIMIT)
         long = len(text) > ONE_LINE_CHARS and "\n" not in text
-        shorter = (flat[:n].rstrip() + ELLIPSIS for n in range(len(flat) - 1, MIN_KEPT - 1, -1))
-        tries = itertools.chain([wrap_label(text, width)], (_wrapped(t, width) for t in shorter) if long else shorter)
+        if long:  # cut after a whole word, wrapped; within the first word, a character at a time
+            ends = [m.start() for m in re.finditer(" ", flat)]
+            first = ends[0] if ends else len(flat)
+            shorter = itertools.chain((_wrapped(flat[:n] + ELLIPSIS, width) for n in reversed(ends) if n >= MIN_KEPT),
+                                      (flat[:n] + ELLIPSIS for n in range(first - 1, MIN_KEPT - 1, -1)))
+        else:
+            shorter = (flat[:n].rstrip() + ELLIPSIS for n in range(len(flat) - 1, MIN_KEPT - 1, -1))
+        tries = itertools.chain([wrap_label(text, width)], shorter)
         for candidate in tries:
             box = label_box(node, candidate, size)
             if not any(_overlaps(box, other) for other in placed):
