@@ -205,12 +205,13 @@ def _overlaps(a, b) -> bool:
         a[1] < b[3] + LABEL_GAP and b[1] < a[3] + LABEL_GAP
 
 
-def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
+def fit_labels(diagram: Diagram, size: float = FONT_SIZE, wrap: bool = True) -> list[str]:
     """Per node, the label to draw at `size` px so that no two drawn labels overlap: the whole
     label (`wrap_label`) when it fits, else the longest prefix (of at least MIN_KEPT characters)
     ending in "…" that fits, on one line (a label over ONE_LINE_CHARS: cut after a whole word and
     wrapped the same way, or inside its first word), else "" (in node order: an earlier node's label
-    is kept first)."""
+    is kept first). `wrap=False`: every label on one line, as drawn before labels could wrap
+    (benchmarks/bench_label_wrap.py compares the two)."""
     placed: list[tuple[float, float, float, float]] = []
     out = []
     for node in diagram.nodes:
@@ -220,7 +221,7 @@ def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
             continue
         flat = " ".join(text.split())
         width = _clamp(node.width, 1.0, SIZE_LIMIT)
-        long = len(text) > ONE_LINE_CHARS and "\n" not in text
+        long = wrap and len(text) > ONE_LINE_CHARS and "\n" not in text
         if long:  # cut after a whole word, wrapped; within the first word, a character at a time
             ends = [m.start() for m in re.finditer(" ", flat)]
             first = ends[0] if ends else len(flat)
@@ -228,7 +229,7 @@ def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
                                       (flat[:n] + ELLIPSIS for n in range(first - 1, MIN_KEPT - 1, -1)))
         else:
             shorter = (flat[:n].rstrip() + ELLIPSIS for n in range(len(flat) - 1, MIN_KEPT - 1, -1))
-        tries = itertools.chain([wrap_label(text, width)], shorter)
+        tries = itertools.chain([wrap_label(text, width) if wrap else text], shorter)
         for candidate in tries:
             box = label_box(node, candidate, size)
             if not any(_overlaps(box, other) for other in placed):
