@@ -29,7 +29,8 @@ raw3-*.txt).
 5 (measured once more there); since then they are VALIDATION parts: a reader change may be measured on
 them (summary only, rows unread) to see whether it carries. Same refusals against every earlier log.
 
-`raw6-nets.txt` and `raw6-flows.txt` are release 6's collection, split by SOURCE (a fourth hash) into
+`raw6-nets.txt`, `raw6-flows.txt` and `raw6-flows2.txt` (two flows collectors working side by side, no
+source in both) are release 6's collection, split by SOURCE (a fourth hash) into
 `blind9.csv` and `blind10.csv`, both blind: measured at first contact and once at the end of release 6.
 Same refusals against every earlier log (raw5-*.txt too).
 """
@@ -49,7 +50,7 @@ RAW2 = HERE / "raw2.txt"
 RAW3 = (HERE / "raw3-nets.txt", HERE / "raw3-flows.txt")
 RAW4 = (HERE / "raw4-nets.txt", HERE / "raw4-flows.txt")
 RAW5 = (HERE / "raw5-nets.txt", HERE / "raw5-flows.txt")
-RAW6 = (HERE / "raw6-nets.txt", HERE / "raw6-flows.txt")
+RAW6 = (HERE / "raw6-nets.txt", HERE / "raw6-flows.txt", HERE / "raw6-flows2.txt")  # flows2: a second flows collector
 SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
 SOURCE_PARTS = ("blind3", "blind4")  # release 3's rows, split by source
 SOURCE_PARTS4 = ("blind5", "blind6")  # release 4's rows, split by source (another hash)
