@@ -775,7 +775,7 @@ def _acts(text: str, it: Sequence[str] = ()) -> list[str]:
     return labels
 
 
-_QUESTION_CHARS = 36  # a decision's label is kept shorter than a step's: it is drawn in a diamond
+_QUESTION_CHARS = LABEL_CHARS - 4  # a decision's label is kept shorter than a step's: it is drawn in a diamond
 
 
 def _question(cond: str) -> str:

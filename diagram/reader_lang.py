@@ -15,7 +15,7 @@ Two readers (`diagram.reader.read_request` calls them):
   words) split into steps: list items, lines or sentences; a step's title before " – " / ":" when a
   description follows; long sentences cut into their clauses; an item opening with a word for "if"
   ("wenn", "si", "se", "если", "jeśli", "kung", ...) a decision, one with a word for "repeat" or
-  "again" a loop back. Labels are cut at a word boundary within 40 characters.
+  "again" a loop back. Labels are cut at a word boundary within LABEL_CHARS (the answer grammar's limit, 40 today).
 
 The keywords are a small table (`KEYWORDS`) per role, for English and common languages (de, es, pt,
 fr, it, nl, pl, ru, tl). Every pattern is anchored to one line or one item and bounded: linear in the
