@@ -73,8 +73,8 @@ from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_outcomes
 from diagram.reader_dense import drawn_net, normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
-from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
-                                  read_pseudocode)
+from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_diagram_source, read_other_language,
+                                  read_outline, read_pseudocode)
 from diagram.reader_layouts import speaks_of_net, with_layout
 from diagram.reader_prose import read_prose, with_checks, with_feedback, with_side_paths
 from diagram.reader_steps import ORIGINAL, chain_line, names_components, read_chain, read_steps, unmark, unwrap
@@ -240,7 +240,8 @@ def read_request(request: str) -> Plan | None:
         plan = Plan.dense(sizes) if ok else None
     else:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
-        code = read_pseudocode(request) or read_outline(request)  # "IF x THEN ... END IF", "Valid? (Diamond)\n- Yes -> .."
+        code = read_diagram_source(request)  # a flowchart in Mermaid, Graphviz DOT or PlantUML, node for node
+        code = code or read_pseudocode(request) or read_outline(request)  # "IF x THEN ... END IF", "Valid? (Diamond)\n- Yes -> .."
         plan = code if code is not None and fits(code) else None
         plan = plan or (_steps_or_prose(section) if section is not None else None)
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
