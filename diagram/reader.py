@@ -66,7 +66,7 @@ from collections.abc import Callable
 from diagram.plan import (CHAIN, MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan, PlanLineError, fits,
                           read_plan_line)
 from diagram.reader_algo import (read_numbered, read_title_lines, with_alternatives, with_conditions, with_options,
-                                 with_question_branches, with_redo_loops)
+                                 with_redo_loops)
 from diagram.reader_clauses import folded_lists, read_clauses
 from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
@@ -264,7 +264,6 @@ def read_request(request: str) -> Plan | None:
         plan = with_feedback(plan, request)  # "... > Monitoring > Retraining": the loop back to training
         plan = with_options(plan, request)  # "... any of the following:\n- Rework\n- Scrap": the options side by side
         plan = with_redo_loops(plan, request)  # "Add chlorine > ... > Repeat the process of adding chlorine": a loop back
-        plan = with_question_branches(plan)  # "... > User logged in? > Show Login Form > ...": the question branches
         net = drawn_net(plan.ranks, len(plan.loops), request) if plan is not None and plan.kind == "steps" else None
         plan = Plan.dense(net) if net else plan  # "I1 --> H1\nI1 --> H2 ...": a net drawn as a graph of its neurons
     return plan if plan is not None and fits(plan) else None

@@ -1050,31 +1050,3 @@ def with_options(plan: Plan | None, text: str) -> Plan | None:
             return plan  # (a loop's ends would move; left as read)
         return Plan.steps(new_ranks) if len(old_ids) == sum(map(len, new_ranks)) else plan
     return plan
-
-
-# ---- a question drawn as a decision ----------------------------------------------------------------
-
-def with_question_branches(plan: Plan | None) -> Plan | None:
-    """A plan that asks a question ("User logged in?", "Goal Reached?") but branches nowhere: the first
-    question gets "Else: continue" beside the step after it, so it is drawn as a decision whatever reader
-    ordered the steps (an edge list layered by longest path puts a decision's two targets in different
-    ranks: "B -->|No| C", "B -->|Yes| D", "C --> D"); "Else: continue" is the way a decision whose other
-    branch skips ahead is drawn (`_layered`). Plans with a branch, lanes or that "Else: continue"
-    already, and plans with nothing after their first question, as they were."""
-    if plan is None or plan.kind != "steps" or plan.lanes or plan.widths:
-        return plan
-    ranks = [list(rank) for rank in plan.ranks]
-    labels = [label for rank in ranks for label in rank]
-    if ELSE_CONTINUE in labels or len(labels) >= MAX_PLAN_NODES or any(len(rank) > 1 for rank in ranks[1:]):
-        return plan
-    loops_from = {a for a, _ in plan.loops}
-    for r, rank in enumerate(ranks[:-1]):
-        # one node a rank from the second on: a question at rank r points to one node; a question
-        # that loops back already branches (its loop is the other way)
-        first = sum(len(x) for x in ranks[:r])
-        if any(label.endswith("?") and first + i not in loops_from for i, label in enumerate(rank)):
-            at = first + len(rank) + len(ranks[r + 1])  # the new node's id: last of rank r + 1
-            ranks[r + 1].append(ELSE_CONTINUE)
-            loops = tuple((a + (a >= at), b + (b >= at)) for a, b in plan.loops)
-            return Plan.steps(ranks, loops)
-    return plan
