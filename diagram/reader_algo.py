@@ -142,13 +142,6 @@ _IT_SHOULD = re.compile(r"^(?:it|the[ \t]+(?:program|system|machine|app|applicat
                         re.I)
 
 
-# a subordinate clause before an item's main clause: "When a part is uploaded, ...", "Once approved, ...",
-# "For every letter in the text, ..." (not "If ...": a condition is read as a decision); the main clause after
-# it holds a verb of two or more words
-_LEAD_CLAUSE = re.compile(r"(?i)^(?:when|whenever|once|after|before|upon|on[ \t]+receipt[ \t]+of|as[ \t]+soon[ \t]+as|"
-                          r"for[ \t]+(?:every|each|all)|during|following)\b[^,;:.]{2,80},[ \t]*(?=\S+[ \t]+\S)")
-
-
 def _short(text: str) -> str:
     """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
     boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
@@ -161,9 +154,6 @@ def _short(text: str) -> str:
     # "Then, ...", "finally compute ...": a connector, not a step's word ("First Review" keeps it)
     text = re.sub(r"^(?i:then|now|next|and|initially|lastly|finally|first(?:ly)?)(?:[ \t]*,[ \t]*|[ \t]+(?=[a-z]))", "",
                   text)
-    if len(text) > LABEL_CHARS:  # "When a part is uploaded, the data store returns an ETag": the step is the main clause
-        lead = _LEAD_CLAUSE.match(text)
-        text = text[lead.end():] if lead else text
     text = headline(text, LABEL_CHARS)  # "ROTA managers will also be notified" -> "ROTA managers also notified"
     if len(text) <= LABEL_CHARS:
         return text[:1].upper() + text[1:]

@@ -112,7 +112,7 @@ _CONNECTOR = re.compile(r"^(?:and|then|so|also|otherwise|else|afterwards|after t
                         r"at the end|in the end|to start|to begin with|as a result|but|it (?:can|may|might|could) (?:also )?"
                         r"happen that|there (?:is|are) (?:a |an )?(?:need|chance) (?:to|that)|as a first step)\b[,:]?\s*",
                         re.I)
-_LEAD = re.compile(r"^(?:after|once|when|whenever|(?:each|every) time|as soon as|as long as|before|while|until|upon|on|following|given that|"
+_LEAD = re.compile(r"^(?:after|once|when|whenever|as soon as|as long as|before|while|until|upon|on|following|given that|"
                    r"based on|depending on|at|every|during|in|for|with)\b[^,]{1,120},\s*(?=\S)", re.I)
 _LEAD_BARE = re.compile(r"^(?:after|before|during|within|upon|following)\s+(?:(?!(?:the|a|an)\b)[\w-]+\s+){1,4}?"
                         r"(?=(?:the|a|an|he|she|they|we|you|it|i)\s)", re.I)
@@ -725,7 +725,7 @@ def _object(label: str | None) -> list[str]:
     return obj[:3]
 
 
-_EVENT = re.compile(r"^(?:when|whenever|(?:each|every) time|once|as soon as|after)\s+(?P<clause>[^,]{3,120}?)\s*,\s*$", re.I)
+_EVENT = re.compile(r"^(?:when|whenever|once|as soon as|after)\s+(?P<clause>[^,]{3,120}?)\s*,\s*$", re.I)
 
 
 def _event(lead: str) -> str | None:
@@ -794,117 +794,10 @@ _ITEM = re.compile(r"^(?:[-*•]|\d{1,2}[.)]|step[ \t]*\d{1,2}[ \t]*[:.)-])\s+",
 
 def _sentences(text: str) -> list[str]:
     lines = [ln.strip() for ln in text.splitlines()]
-    # "Category: Manufacturing", "Title: Luxury Airplane": a header line, no step; "Scenario: Password login. Keep
-    # asking ...": a header line that runs over sentences holds the process after the header
-    lines = [ln[_HEADER.match(ln).end():].strip() if _HEADER.match(ln) else ln
-             for ln in lines if ln and not (_HEADER.match(ln) and not re.search(r"[.!?;]\s+\S", ln))]
+    lines = [ln for ln in lines if ln and not _HEADER.match(ln)]
     # wrapped lines join into one text unless a line ends a sentence or is a bullet
     joined = " ".join(_ITEM.sub("", ln) + ("." if _ITEM.match(ln) and not ln.endswith(".") else "") for ln in lines)
     return [s.strip() for s in re.split(r"(?<=[.!?;])[\"”’']?\s+(?=\S)", joined) if s.strip()]
-
-
-# ---- conditions and loops as people write them in running text (release 6 round) ---------------------
-
-# ", if the count is correct, she signs ...": a condition in the middle of a sentence opens a sentence of its own
-_MID_IF = re.compile(r",\s+(?=if\s+(?!(?:any|so|not|needed|necessary|required|applicable|possible|appropriate|desired|"
-                     r"known|available|present|relevant)\s*,)[^,;.]{3,100},\s*\S)", re.I)
-# "Check whether the file exists: if yes, open it": the answer names the check's condition
-_CHECK_YES = re.compile(r"^(?P<head>.*?\b(?:whether|if)\s+(?P<cond>[^:;,]{3,100}?))\s*[:,]\s*(?:and\s+)?if\s+(?:yes|so|true)\b"
-                        r"\s*,?\s*(?P<rest>\S.*)$", re.I)
-_IF_NO = re.compile(r"^(?:and\s+|but\s+)?if\s+(?:no|not|false)\b\s*,?\s*(?=\S)", re.I)
-# "Is the user logged in?" + "Yes: show the dashboard." + "No: show the login page."
-_ASKING = re.compile(r"^(?:is|are|was|were|does|do|did|has|have|can|could|will|should)\s+(?P<cond>[^?]{3,100})\?$", re.I)
-_YES = re.compile(r"^(?:yes|if yes|yes,\s*then)\s*[:,\-\u2013\u2014]\s*(?P<rest>\S.*)$", re.I)
-_NO = re.compile(r"^(?:no|if no|if not|no,\s*then)\s*[:,\-\u2013\u2014]\s*(?P<rest>\S.*)$", re.I)
-# "When an item is missing, ..." right after or before "when it is present, ...": two cases of one condition
-_WHEN = re.compile(r"^(?:and\s+|but\s+)?(?:when|whenever)\s+(?=[^,]{3,100},)", re.I)
-# "Keep asking for the PIN while it is wrong": a step done again while the condition holds
-_KEEP_WHILE = re.compile(r"^(?P<subject>(?:[\w'’-]+\s+){0,3}?)(?:keeps?|continues?)\s+(?:to\s+)?(?P<verb>[a-z]{3,}?)(?P<ing>ing)?\s+"
-                         r"(?P<what>[^,;]{2,80}?)\s+(?P<how>while|as long as)\s+(?P<cond>[^,;]{3,100})$", re.I)
-# "This is done for each card in the stack", "The clerk does this for every parcel": the steps before again
-_FOR_EACH = re.compile(r"^(?:(?:[\w'’-]+\s+){0,3}?(?:does|do|did|repeats?)\s+(?:this|that|the\s+same|these\s+steps)|"
-                       r"(?:this|that|these\s+steps|the\s+same)\s+(?:is|are)\s+(?:then\s+)?(?:done|repeated))\s+"
-                       r"(?:for|with)\s+(?:each|every)\s+(?P<what>[^,;]{2,80}?)(?:\s*,?\s*(?:and\s+)?then\s+(?P<rest>\S.*))?$",
-                       re.I)
-
-
-def _ing_base(verb: str) -> str:
-    """The base form of a verb written without its -ing: "ask" (asking), "sav" (saving) -> "save", "runn" -> "run"."""
-    low = verb.lower()
-    if low in _VERBS or low.endswith(("ck", "sk", "nd", "rt", "ll")):
-        return verb
-    if len(low) > 3 and low[-1] == low[-2] and low[-1] not in "lsz":
-        return verb[:-1]  # "running" -> "run"
-    if (low + "e") in _VERBS:
-        return verb + "e"
-    return verb
-
-
-def _same_case(first: str, second: str) -> bool:
-    """Two "when" clauses of one sentence (split at ";") are two cases of one condition when they speak of the
-    same thing: the second's
-    subject is a pronoun ("when it is present") or the same noun ("When the machine is restarted" / "When the
-    machine is disconnected"); "When the client clicks ..." / "When a request is received ..." are events."""
-    def subject(sentence: str) -> str:
-        words = [w.lower() for w in _WORD.findall(sentence[_WHEN.match(sentence).end():])]
-        words = [w for w in words if w not in _DETERMINER or w in _PRONOUN]
-        return words[0] if words else ""
-    a, b = subject(first), subject(second)
-    return bool(b) and (b in _PRONOUN or _lemma(a) == _lemma(b))
-
-
-def plain_conditions(sentences: list[str]) -> list[str]:
-    """Sentences with the conditions and loops people write in running text put the way `read_clauses` reads
-    them: a condition in mid-sentence (", if the count is correct, she signs ...") opens a sentence; "Check
-    whether X: if yes, A; if no, B" -> "Check whether X." "If X, A." "Otherwise, B."; a question sentence with
-    "Yes: A" / "No: B" after it -> "If ..., A." "Otherwise, B."; two "when" sentences in a row ("When an item is
-    missing, ...; when it is present, ...", one sentence, the same thing) -> two "If" sentences (the cases of one
-    decision; a lone "When ..." and "When ..." sentences in a row stay events); "Keep asking for X while C" -> "Ask for X." "If C, ask for X again."; "This is done for each
-    X" / "The clerk does this for every X" -> "Repeat this for each X." (the loop, no step of its own)."""
-    out: list[str] = []
-    for sentence in sentences:
-        out.extend(p.strip() for p in _MID_IF.split(sentence) if p.strip())
-    done: list[str] = []
-    k = 0
-    while k < len(out):
-        sentence = out[k]
-        body = sentence.rstrip(" .;")
-        nxt = out[k + 1].rstrip(" .;") if k + 1 < len(out) else ""
-        check = _CHECK_YES.match(body)
-        asking = _ASKING.match(sentence.strip())
-        keep = _KEEP_WHILE.match(body)
-        each = _FOR_EACH.match(body)
-        if check:
-            done += [check.group("head").strip() + ".", f"If {check.group('cond').strip()}, {check.group('rest')}."]
-        elif asking and _YES.match(nxt):
-            done.append(f"If {asking.group('cond').strip()}, {_YES.match(nxt).group('rest').rstrip(' .;')}.")
-            k += 1
-            after = out[k + 1].rstrip(" .;") if k + 1 < len(out) else ""
-            if _NO.match(after):
-                done.append(f"Otherwise, {_NO.match(after).group('rest')}.")
-                k += 1
-        elif _IF_NO.match(sentence) and done and re.match(r"^If\b", done[-1]):
-            done.append("Otherwise, " + sentence[_IF_NO.match(sentence).end():])
-        elif _WHEN.match(sentence) and (_WHEN.match(nxt) and sentence.rstrip().endswith(";") and _same_case(sentence, nxt)
-                                       or done and re.match(r"^If\b", done[-1]) and k > 0 and _WHEN.match(out[k - 1])
-                                       and out[k - 1].rstrip().endswith(";") and _same_case(out[k - 1], sentence)):
-            done.append("If " + sentence[_WHEN.match(sentence).end():])
-        elif keep and (keep.group("ing") or keep.group("verb").lower() in _VERBS):
-            verb = _ing_base(keep.group("verb")) if keep.group("ing") else keep.group("verb")
-            act = f"{keep.group('subject')}{verb} {keep.group('what')}".strip()
-            done += [act[:1].upper() + act[1:] + ".", f"If {keep.group('cond').strip()}, {verb.lower()} {keep.group('what')} again."]
-            when = _WHEN.match(nxt)
-            if when and "," in nxt:  # "...; when it is right, show the menu": the way out of the loop
-                done.append("Otherwise, " + nxt.split(",", 1)[1].strip() + ".")
-                k += 1
-        elif each:
-            done.append(f"Repeat this for each {each.group('what')}.")
-            if each.group("rest"):
-                done.append(each.group("rest"))
-        else:
-            done.append(sentence)
-        k += 1
-    return done
 
 
 def _stem(word: str) -> str:
@@ -1065,7 +958,7 @@ def read_clauses(text: str) -> Plan | None:
         ranks.append(fresh)
         return len(ranks) - 1
 
-    for sentence in plain_conditions(_sentences(text)[:80])[:80]:
+    for sentence in _sentences(text)[:80]:
         body = unframe(sentence.rstrip(".!?; "))  # "Write a program to read ...": what the program does
         if not body or len(body) > 600:
             continue

@@ -2,8 +2,7 @@
 
 from diagram.plan import Plan
 from diagram.reader import read_request
-from diagram.reader_algo import _short
-from diagram.reader_clauses import _sentences, folded_lists, plain_conditions, read_clauses
+from diagram.reader_clauses import folded_lists
 from diagram.reader_lang import read_diagram_source
 
 
@@ -15,17 +14,6 @@ def _branches(plan: Plan) -> bool:
             if (node.id, t) not in back:
                 out.setdefault(node.id, set()).add(t)
     return any(len(ts) >= 2 for ts in out.values())
-
-
-# ---- an item's main clause after a lead-in ----------------------------------------------------------
-
-def test_a_long_item_opening_with_a_subordinate_clause_is_labelled_by_its_main_clause():
-    assert _short("When the parcel reaches the depot, the courier scans the barcode and updates the tracking "
-                  "record") .startswith("Courier scans barcode")
-    assert _short("For every row in the sheet, copy the value into the summary table of the report") \
-        .startswith("Copy value into summary")
-    assert _short("Once approved, archive it") == "Once approved, archive it"  # short items as written
-    assert _short("If the tank is full, close the valve and write the level into the log book").startswith("If")
 
 
 # ---- a list that is the object of one sentence --------------------------------------------------------
@@ -145,38 +133,3 @@ stop
 def test_text_that_is_no_diagram_source_is_left_to_the_other_readers():
     assert read_diagram_source("First wash the cups, then dry them and put them away.") is None
     assert read_diagram_source("@startuml\nAlice -> Bob: hello\n@enduml") is None  # a sequence diagram
-
-
-# ---- conditions and loops as written in running text ----------------------------------------------
-
-def test_conditions_in_running_text_become_if_sentences():
-    out = plain_conditions(_sentences("The clerk counts the boxes, if the count is correct, she signs the note."))
-    assert out == ["The clerk counts the boxes", "if the count is correct, she signs the note."]
-    checked = read_clauses("Check whether the tank is full: if yes, close the valve; if no, open the tap. "
-                           "Then write the level down.")
-    assert checked.line() == "# steps: Check whether tank is full > Tank is full? > Close valve, Open tap > Write level down"
-    asked = read_clauses("Is the badge valid? Yes: open the gate. No: call the guard.")
-    assert asked.line() == "# steps: Badge valid? > Open gate, Call guard"
-
-
-def test_two_cases_of_one_condition_and_events_in_a_row():
-    cases = read_clauses("The robot scans the shelf. When an item is missing, it orders a new one; when it is "
-                         "present, it moves on.")
-    assert "Item is missing?" in cases.labels and _branches(cases)
-    events = read_clauses("When the form is created, the clerk files it. When the form is signed, the clerk "
-                          "sends it to the bank.")
-    assert not any(label.endswith("?") for label in events.labels)  # events in a row, no decision
-
-
-def test_keep_doing_while_and_done_for_each_are_loops():
-    keep = read_clauses("Keep asking for the code while it is wrong; when it is right, open the door.")
-    labels = keep.labels
-    assert labels[:2] == ("Ask for code", "It is wrong?") and "Open door" in labels
-    assert [(labels[a], labels[b]) for a, b in keep.loops] == [("It is wrong?", "Ask for code")]
-    each = read_clauses("The clerk weighs a parcel. She prints a label. This is done for each parcel in the bin. "
-                        "Finally she closes the bin.")
-    assert "Close bin" in each.labels and not any("each parcel" in label.lower() for label in each.labels)
-    assert each.loops
-    titled = read_clauses("Scenario: Door lock. Keep asking for the code while it is wrong; when it is right, "
-                          "open the door.")
-    assert titled is not None and "Ask for code" in titled.labels
