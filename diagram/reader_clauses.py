@@ -1088,7 +1088,7 @@ def read_clauses(text: str) -> Plan | None:
 
 # a line that ends a sentence on a colon ("During triage a nurse will ask you the following:", "the Triage Nurse
 # will record details of your:") and the bulleted lines right under it
-_OBJECT_LIST = re.compile(r"(?m)^(?P<lead>[^\n]*\w[^\n]*):[ \t]*\n(?:[ \t]*\n)*(?P<items>(?:[ \t]*[-*•·][ \t]+[^\n]+\n?(?:[ \t]*\n)*){2,12})")
+_OBJECT_LIST = re.compile(r"(?m)^(?P<lead>[^\n:]{4,300}):[ \t]*\n(?:[ \t]*\n)*(?P<items>(?:[ \t]*[-*•·][ \t]+[^\n]+(?:\n|$)(?:[ \t]*\n)*){2,12})")
 _ITEM_MARK = re.compile(r"^[ \t]*[-*•·][ \t]+")
 
 
@@ -1101,6 +1101,8 @@ def folded_lists(text: str) -> tuple[str, list[str]] | None:
     The items are what one step handles, not steps: each of two to twelve short items (eight words or fewer)
     opens with a word that is no verb, and the sentence before the colon has a verb of its own."""
     text = text or ""
+    if not re.search(r":[ \t]*\n", text):
+        return None  # no line ends on a colon
     out, items, last = [], [], 0
     for m in _OBJECT_LIST.finditer(text):
         lead = m.group("lead").strip()
