@@ -3,7 +3,10 @@
     >>> read_pseudocode("START\\nGET n\\nWHILE n > 0\\nDISPLAY n\\nSET n = n - 1\\nEND WHILE\\nSTOP").line()
     '# steps: START > GET n > N ＞ 0? > DISPLAY n, Else: continue > SET n = n - 1 > STOP; loop SET n = n - 1 > N ＞ 0?'
 
-Two readers (`diagram.reader.read_request` calls them):
+Three readers (`diagram.reader.read_request` calls them):
+
+- `read_diagram_source`: a flowchart written in a diagram language (Mermaid `flowchart`/`graph`, Graphviz
+  DOT, PlantUML activity diagrams) read node for node: decisions, their branches and loops as drawn.
 
 - `read_pseudocode`: a run of statements a line ("IF x THEN" / "ELSE" / "END IF", "WHILE c" /
   "END WHILE", "FOR ..." / "NEXT", "REPEAT" / "UNTIL c", "BREAK", C-like braces, and the same
