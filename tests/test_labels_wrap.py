@@ -8,10 +8,8 @@ Run: .venv/bin/python -m pytest tests/test_labels_wrap.py -q   (the drawing chec
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-import subprocess
 
 import pytest
 
@@ -19,6 +17,7 @@ from diagram import Diagram, Node, parse, render, to_dot
 from diagram.grammar import ANSWER_REGEX, LABEL_MAX_CHARS
 from diagram.plan import Plan, compact_label, step_label
 from diagram.plan_json import PLAN_SCHEMA
+from testing.graphviz_text import drawn_lines
 from diagram.render import (FONT_SIZE, MAX_LABEL_LINES, ONE_LINE_CHARS, _overlaps, escape_label, fit_labels,
                             label_box, label_overhang, text_width, wrap_label)
 
@@ -37,23 +36,6 @@ def node(i: int, x: float, y: float, label: str | None, width: float = 220, heig
     return Node(id=i, x=x, y=y, shape=shape, width=width, height=height, line_shape="solid arrow",
                 fill=(200, 220, 240), line_color=(0, 0, 0), targets=(), label=label)
 
-
-def drawn_lines(dot: str) -> dict[str, list[tuple[str, tuple[float, float, float, float]]]]:
-    """Per graphviz node name, (text, box) of every text line graphviz draws (its own widths, -Tjson;
-    graphviz coordinates, y up)."""
-    out = subprocess.run(["dot", "-Kneato", "-Tjson", "-n2"], input=dot.encode(), check=True,
-                         capture_output=True).stdout
-    lines: dict[str, list] = {}
-    for obj in json.loads(out).get("objects", []):
-        size = 10.0
-        for op in obj.get("_ldraw_") or []:
-            if op["op"] == "F":
-                size = float(op["size"])
-            elif op["op"] == "T" and op["text"].strip():
-                (x, y), w = op["pt"], float(op["width"])
-                lines.setdefault(obj["name"], []).append(
-                    (op["text"], (x - w / 2, y - 0.3 * size, x + w / 2, y + 0.95 * size)))
-    return lines
 
 
 # ---- wrapping ---------------------------------------------------------------------------------

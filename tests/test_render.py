@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from diagram import Diagram, Node, RenderError, parse, render, to_dot
+from testing.graphviz_text import drawn_lines
 
 needs_graphviz = pytest.mark.skipif(shutil.which("neato") is None, reason="graphviz not installed")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -192,22 +193,8 @@ def dense_net(label_chars: str = "unit") -> Diagram:
 
 
 def drawn_label_boxes(dot: str) -> list[tuple[str, tuple[float, float, float, float]]]:
-    """(text, box) of every label graphviz draws (its own text widths, from -Tjson)."""
-    import json
-    import subprocess
-
-    out = subprocess.run(["dot", "-Kneato", "-Tjson", "-n2"], input=dot.encode(), check=True,
-                         capture_output=True).stdout
-    boxes = []
-    for obj in json.loads(out).get("objects", []):
-        size = 10.0
-        for op in obj.get("_ldraw_") or []:
-            if op["op"] == "F":
-                size = float(op["size"])
-            elif op["op"] == "T" and op["text"].strip():
-                (x, y), w = op["pt"], float(op["width"])
-                boxes.append((op["text"], (x - w / 2, y - 0.3 * size, x + w / 2, y + 0.95 * size)))
-    return boxes
+    """(text, box) of every label line graphviz draws (its own text widths, from -Tjson)."""
+    return [line for lines in drawn_lines(dot).values() for line in lines]
 
 
 @needs_graphviz
