@@ -44,6 +44,7 @@ ELLIPSIS = "..."
 MAX_LAYER_SIZE = 1_000_000
 MAX_LAYERS = MAX_PLAN_NODES // 2
 _UNSAFE_LABEL = re.compile(r"['\\\x00-\x1f\x7f]")
+_APOSTROPHE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")  # "customer's", "don't": kept as the typographic ’
 
 
 @dataclass(frozen=True)
@@ -227,13 +228,16 @@ def step_label(text: str) -> str:
     """A step's label: `clean_label` without ',', ';' or '>', which separate steps in a plan line
     ("value > threshold" keeps its comparison as the full-width '＞'); one over LABEL_MAX_CHARS is
     told in fewer words (`compact_label`) rather than cut inside a word."""
-    label = " ".join(_UNSAFE_LABEL.sub(" ", _STEP_UNSAFE.sub(" ", text.replace(">", "\uff1e"))).split())
+    text = _APOSTROPHE.sub("\u2019", text.replace(">", "\uff1e"))
+    label = " ".join(_UNSAFE_LABEL.sub(" ", _STEP_UNSAFE.sub(" ", text)).split())
     return clean_label(compact_label(label))
 
 
 def clean_label(text: str) -> str:
-    """A label the answer grammar accepts: no quotes, backslashes or control characters, <= LABEL_MAX_CHARS."""
-    label = " ".join(_UNSAFE_LABEL.sub(" ", text).split())
+    """A label the answer grammar accepts: no quotes, backslashes or control characters, <= LABEL_MAX_CHARS;
+    an apostrophe inside a word ("customer's") becomes the typographic one the grammar allows ("customer’s")
+    rather than a space ("customer s")."""
+    label = " ".join(_UNSAFE_LABEL.sub(" ", _APOSTROPHE.sub("\u2019", text)).split())
     return label[:LABEL_MAX_CHARS].rstrip() or "Step"
 
 
