@@ -468,6 +468,30 @@ def read_prose(text: str) -> Plan | None:
     return Plan.steps([[x] for x in labels])
 
 
+def _fuller_name(old: str, new: str) -> str | None:
+    """`new` when it names the step `old` names more fully: the old name's words inside it, with more
+    around them ("Kafka" -> "Apache Kafka", "Lambda" -> "Lambda function"); else None."""
+    if new.endswith("?") or old.endswith("?") or len(new) <= len(old):
+        return None
+    found = re.search(rf"(?i)(?<!\w){re.escape(old)}(?!\w)", new)
+    extra = (new[: found.start()] + " " + new[found.end():]).split() if found else []
+    if not extra or len(extra) > 3 or any(_verb(w) for w in extra):
+        return None  # ("S3 stores": a verb of the sentence, not a longer name)
+    return new
+
+
+def _rename(ranks: list[list[str]], loops: list[tuple[str, str]], first_label: dict[str, str], old: str, new: str) -> None:
+    """Step `old` is called `new` from now on, wherever the plan so far names it."""
+    if any(new in rank for rank in ranks):
+        return
+    for rank in ranks:
+        rank[:] = [new if label == old else label for label in rank]
+    loops[:] = [(new if a == old else a, new if b == old else b) for a, b in loops]
+    for k, label in first_label.items():
+        if label == old:
+            first_label[k] = new
+
+
 def _components(text: str) -> Plan | None:
     """The steps a text names, as ranks (+ loops back), or None when it names fewer than two."""
     ranks: list[list[str]] = []
@@ -505,6 +529,9 @@ def _components(text: str) -> Plan | None:
                 same = [k for k, lab in first_label.items() if lab.lower().endswith(" " + name.lower())]
                 key = same[-1] if same else key
             if key in seen:
+                fuller = _fuller_name(first_label[key], label)
+                if fuller is not None:  # "Kafka" then "Apache Kafka": one component, named as fully as written
+                    _rename(ranks, loops, first_label, first_label[key], fuller)
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], first_label[key]))
                 elif _AGAIN.search(sentence) and len(ranks) >= 2 and seen[key] == len(ranks) - 1 and len(names) == 1:

@@ -1,0 +1,26 @@
+"""Pipelines read as people write them (issue 21, round 25): mechanisms that carry to unseen text.
+Made-up inputs only (no rows of the outside corpora)."""
+from diagram.reader import read_request
+from diagram.reader_prose import read_prose
+
+
+# ---- one component named twice: the fuller name is its label --------------------------------------
+
+def test_a_component_named_more_fully_later_takes_the_fuller_name():
+    plan = read_prose("Orders land in Kafka first. Apache Kafka hands them to Flink, which writes to ClickHouse.")
+    assert plan is not None
+    assert plan.labels == ("Apache Kafka", "Flink", "ClickHouse")
+
+
+def test_the_fuller_name_renames_the_step_where_it_was_first_named():
+    plan = read_request("The app uses Lambda for compute and DynamoDB for state. An upload to the S3 bucket "
+                        "triggers a Lambda function that writes a row to DynamoDB.")
+    assert plan is not None
+    assert plan.labels[0] == "Lambda function"
+    assert "Lambda" not in plan.labels
+
+
+def test_a_verb_after_a_name_is_no_fuller_name():
+    plan = read_prose("Files land in S3. S3 stores them and Athena queries them.")
+    assert plan is not None
+    assert plan.labels == ("S3", "Athena")
