@@ -93,6 +93,11 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 _STAGE_TABLE = re.compile(r"(?im)^[ \t]*\|[ \t]*(?:#[ \t]*\|[ \t]*)?(?:stage|step|phase)s?[ \t]*\|")
 
 
+def _only_image_sizes(request: str) -> bool:
+    """The text's only CNN word is a size ("1280x720", "/images/300x300/") and it names no net or its parts."""
+    return all(re.fullmatch(r"\d+\s*[x×]\s*\d+", m.group()) for m in _CNN.finditer(request)) and not speaks_of_net(request)
+
+
 def request_kind(request: str) -> str:
     """'cnn', 'dense' or 'flow': what the request most likely asks for.
 
@@ -212,6 +217,8 @@ def read_request(request: str) -> Plan | None:
         if cnn is None and not sizes and not _DENSE.search(normalise(request)) and not re.search(r"(?i)\blayer", request) \
                 and (read_numbered(request) is not None or read_lists(request) is not None):
             kind = "flow"  # no blocks but numbered steps or a list: "pool" or "kernel" was a word of a procedure
+        elif cnn is None and not sizes and _only_image_sizes(request):
+            kind = "flow"  # "a thumbnail (1280x720)" in a serverless flow: a picture's size makes no CNN
         elif not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
             return cnn if cnn is not None and fits(cnn) else None  # (a shape "32x32x3" is no chain of layers)
         else:

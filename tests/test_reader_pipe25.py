@@ -24,3 +24,18 @@ def test_a_verb_after_a_name_is_no_fuller_name():
     plan = read_prose("Files land in S3. S3 stores them and Athena queries them.")
     assert plan is not None
     assert plan.labels == ("S3", "Athena")
+
+
+# ---- a picture's size makes no CNN ----------------------------------------------------------------
+
+def test_a_flow_that_states_an_image_size_is_read_as_a_flow():
+    plan = read_request("1. The browser uploads a photo to the S3 bucket.\n"
+                        "2. An S3 event triggers a Lambda function that makes a 640x480 preview.\n"
+                        "3. The preview is written to a second S3 bucket and a row goes to DynamoDB.")
+    assert plan is not None and plan.kind == "steps"
+    assert any("Lambda" in label for label in plan.labels)
+
+
+def test_a_net_with_an_image_size_is_still_no_flow():
+    assert read_request("A CNN for 32x32 images") is None
+    assert read_request("Input 28x28, then 784 neurons") is None
