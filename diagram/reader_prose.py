@@ -364,6 +364,22 @@ _LAST_AND = re.compile(r"\s+and\s+(?=[a-z]+s\b)")
 _INCLUDES = re.compile(r"\b(?:includes|including|consists\s+of|consisting\s+of|involves|comprises|covers|performs)\s+(?:the\s+)?"
                        r"(?:(?:following|steps|stages)\s*:?\s*)?", re.I)
 _ITEM_NOISE = re.compile(r"`{1,3}[^`\n]{0,80}`{1,3}|\bhttps?://\S{1,200}|(?i:\b(?:the|a|an)\b)")
+# a counted list: "has five stages: ...", "across four services — ..."
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_COUNTED = re.compile(rf"\b(?P<count>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})[ \t]+(?:[\w-]{{1,20}}[ \t]+){{0,2}}?"
+                      r"(?:stages|steps|phases|parts|components|services|layers|tasks|activities|modules|jobs)"
+                      r"[ \t]*(?::|[—–]|[ \t]-)[ \t]*", re.I)
+_PAREN = re.compile(r"[ \t]*\([^()\n]{0,200}\)")  # an aside in brackets: what an item does, not another item
+_ENUM_END = re.compile(r"[ \t]+[—–-][ \t]+|[ \t]*[—–][ \t]*|:")  # a dash or colon closes the items
+
+
+def _count(word: str | None) -> int | None:
+    """'five' -> 5, '4' -> 4, None -> None."""
+    if not word:
+        return None
+    return int(word) if word.isdigit() else _NUMBER_WORDS.index(word.lower()) + 2
+
+
 _RELATIVE = frozenset("that which who".split())
 _ITEM_CUT = re.compile(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to)\s+", re.I)
 
@@ -430,12 +446,15 @@ def series(text: str) -> tuple[list[str], str] | None:
             items += [first] if len(first.split()) >= 2 else []
             items += [parts[i] for i in verbs]
         else:
-            inc = _INCLUDES.search(sentence)
+            inc = _INCLUDES.search(sentence) or _COUNTED.search(sentence)
             if inc:
-                rest = [p for p in _SERIES_SPLIT.split(sentence[inc.end():].strip().rstrip(".")) if p.strip()]
+                told = _count(inc.groupdict().get("count"))
+                said_items = _ENUM_END.split(_PAREN.sub("", sentence[inc.end():]), maxsplit=1)[0]  # "... — all automated"
+                rest = [p for p in _SERIES_SPLIT.split(said_items.strip().rstrip(".")) if p.strip()]
                 if rest and " and " in rest[-1] and len(rest) >= 2 and not re.search(r"\band\s+(?:then|finally)\b", sentence):
                     rest = rest[:-1] + re.split(r"\s+and\s+", rest[-1], maxsplit=1)
-                if len(rest) >= 3 and all(1 <= len(p.split()) <= 4 for p in rest):
+                longest = 6 if told == len(rest) else 4  # as many items as the text counts: longer ones too
+                if len(rest) >= 3 and all(1 <= len(p.split()) <= longest for p in rest) and told in (None, len(rest)):
                     items = rest
         items = [_item(x) for x in items]
         if len(items) >= 3 and all(items) and len(items) > len(best):
@@ -451,6 +470,9 @@ def read_prose(text: str) -> Plan | None:
     if found is None:
         return named
     listed, sentence = found
+    counted = _COUNTED.search(sentence)
+    if counted and _count(counted.group("count")) == len(listed) and len({x.lower() for x in listed}) == len(listed):
+        return Plan.steps([[step_label(x[:1].upper() + x[1:])] for x in listed])  # "five stages: a, b, c, d and e"
     told = sum(len(line.split()) for line in text.splitlines() if not line.lstrip().startswith("#"))
     joined = " ".join(listed).lower()
     # as many stages as components: the stages, when the components are mostly what they act on ("scrapes

@@ -1,7 +1,7 @@
 """Pipelines read as people write them (issue 21, round 25): mechanisms that carry to unseen text.
 Made-up inputs only (no rows of the outside corpora)."""
 from diagram.reader import read_request
-from diagram.reader_prose import read_prose
+from diagram.reader_prose import read_prose, series
 
 
 # ---- one component named twice: the fuller name is its label --------------------------------------
@@ -39,3 +39,33 @@ def test_a_flow_that_states_an_image_size_is_read_as_a_flow():
 def test_a_net_with_an_image_size_is_still_no_flow():
     assert read_request("A CNN for 32x32 images") is None
     assert read_request("Input 28x28, then 784 neurons") is None
+
+
+# ---- an enumeration of stages: bounded by its brackets, dashes and stated count ---------------------
+
+_FOUR = ("Our search service has four stages: crawling (fetch pages, follow links), parsing (HTML to text), "
+         "indexing in an inverted index (Lucene), and ranking (BM25, learned weights).")
+
+
+def test_a_counted_list_reads_its_items_without_what_the_brackets_say_they_do():
+    plan = read_request(_FOUR)
+    assert plan is not None
+    assert plan.labels == ("Crawling", "Parsing", "Indexing in an inverted index", "Ranking")
+
+
+def test_a_count_the_items_do_not_match_is_no_counted_list():
+    assert series(_FOUR.replace("four stages", "five stages")) is None
+    assert series(_FOUR) is not None
+
+
+def test_commas_inside_brackets_do_not_split_an_item():
+    plan = read_request(_FOUR.replace("four stages", "five stages"))
+    assert plan is not None
+    assert plan.n_nodes == 4 and plan.labels[0].startswith("Crawling")
+
+
+def test_a_dash_closes_the_list_of_stages():
+    plan = read_request("A good data platform is more than storage. It includes collection, cleaning, modelling, "
+                        "serving, and auditing — all tested, documented, and owned.")
+    assert plan is not None
+    assert plan.labels == ("Collection", "Cleaning", "Modelling", "Serving", "Auditing")
