@@ -70,7 +70,7 @@ from diagram.reader_algo import (read_numbered, read_title_lines, with_alternati
 from diagram.reader_clauses import read_clauses
 from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
-from diagram.reader_lists import read_lists, with_outcomes
+from diagram.reader_lists import read_lists, with_inline_checks, with_outcomes
 from diagram.reader_dense import drawn_net, normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
@@ -245,6 +245,7 @@ def read_request(request: str) -> Plan | None:
                                                       and (more_structure(other, plan) or plan.n_nodes < 3 or
                                                            kept_words(plan, request) < min(0.8, kept_words(other, request)))):
                 plan = other
+        plan = with_inline_checks(plan)  # "Canary shows regression? Rollback": a check and its outcome in one step
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
         plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain

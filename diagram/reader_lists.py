@@ -758,3 +758,36 @@ def with_outcomes(plan: Plan | None, text: str) -> Plan | None:
     lo, hi = min(a, b), max(a, b)
     ranks = [[x] for x in labels[:lo]] + [[labels[lo], labels[hi]]] + [[x] for x in labels[hi + 1:]]
     return Plan.steps(ranks)
+
+
+# ---- a check written inside one step: "Tests fail? Stop.", "if all pass → promote" ------------------------
+
+_ASKED_THEN = re.compile(r"(?P<c>[^?]{3,80})\?[ \t]+(?P<a>[^?]{2,60}?)[ .!]*")  # "New data fails checks? Stop."
+_IF_ARROW = re.compile(r"(?i:if[ \t]+)?(?P<c>[^?]{3,80}?)[ \t]*(?:-+>|→|=>)[ \t]*(?P<a>[^?]{2,60}?)\?")  # "All pass → promote?"
+
+
+def with_inline_checks(plan: Plan | None) -> Plan | None:
+    """A step that holds a check and what it leads to ("Canary shows regression? Rollback", "All pass →
+    promote to full?") as a decision: the question, then the outcome beside the way on ("Else:
+    continue"). Plans with loops or lanes are left as they are (their edges name nodes by place)."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes:
+        return plan
+    ranks = [list(rank) for rank in plan.ranks]
+    out: list[list[str]] = []
+    changed = False
+    i = 0
+    while i < len(ranks):
+        rank = ranks[i]
+        m = (_ASKED_THEN.fullmatch(rank[0]) or _IF_ARROW.fullmatch(rank[0])) if len(rank) == 1 else None
+        if m is None:
+            out.append(rank)
+            i += 1
+            continue
+        changed = True
+        out.append([m.group("c").strip()[:1].upper() + m.group("c").strip()[1:] + "?"])
+        action = m.group("a").strip()
+        out.append([action[:1].upper() + action[1:], ELSE_CONTINUE])
+        i += 2 if i + 1 < len(ranks) and ranks[i + 1] == [ELSE_CONTINUE] else 1  # (the way on, already written)
+    if not changed or sum(len(r) for r in out) > MAX_PLAN_NODES:
+        return plan
+    return Plan.steps(out)

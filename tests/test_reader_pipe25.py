@@ -1,6 +1,8 @@
 """Pipelines read as people write them (issue 21, round 25): mechanisms that carry to unseen text.
 Made-up inputs only (no rows of the outside corpora)."""
+from diagram.plan import Plan
 from diagram.reader import read_request
+from diagram.reader_lists import with_inline_checks
 from diagram.reader_prose import read_prose, series
 
 
@@ -69,3 +71,25 @@ def test_a_dash_closes_the_list_of_stages():
                         "serving, and auditing — all tested, documented, and owned.")
     assert plan is not None
     assert plan.labels == ("Collection", "Cleaning", "Modelling", "Serving", "Auditing")
+
+
+# ---- a check written inside one step ----------------------------------------------------------------
+
+def test_a_question_and_its_outcome_in_one_bullet_is_a_decision():
+    plan = read_request("Release steps:\n- Build the bundle\n- Run the smoke tests\n- Publish to the CDN\n"
+                        "- Smoke tests red? Revert.")
+    assert plan is not None
+    assert "Smoke tests red?" in plan.labels and "Revert" in plan.labels
+    decision = plan.labels.index("Smoke tests red?")
+    rank = next(r for r in plan.ranks if "Revert" in r)
+    assert len(rank) == 2 and plan.labels[decision + 1] in rank
+
+
+def test_an_if_arrow_step_is_a_decision_with_the_way_on():
+    plan = with_inline_checks(Plan.steps([["Start job"], ["Wait"], ["All green → ship it?"], ["Else: continue"]]))
+    assert plan.line() == "# steps: Start job > Wait > All green? > Ship it, Else: continue"
+
+
+def test_steps_without_a_check_are_left_alone():
+    plan = Plan.steps([["Build"], ["Test"], ["Deploy"]])
+    assert with_inline_checks(plan) is plan
