@@ -212,6 +212,8 @@ _ROLE_TECH = re.compile(r"(?i)\b(?:llm|vector[ \t](?:store|database|db|index)|em
 # a step written after an arrow in a sentence ("Logstash -> Elasticsearch; Flink -> alerting"): a name
 _AFTER_ARROW = re.compile(r"(?:-+>|→|=>)[ \t]*(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2}?)"
                           r"(?=[ \t]*(?:-+>|→|=>|[;,.)]|$))")
+# ... and a name written before an arrow ("move data from Notion -> BigQuery"): up to three words
+_BEFORE_ARROW = re.compile(r"(?<![\w-])(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2})(?=[ \t]*(?:-+>|→|=>))")
 _NOT_MODIFIER = frozenset("""a an the to in into from of for with by on at and or is are was were be its it their our
     your my his her this that these those each every new same then which where when via as all any some one two three
     both either via using through onto over under within per than also only not no so such other another more most
@@ -318,6 +320,17 @@ def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list
     for m in _AFTER_ARROW.finditer(sentence) if roles else ():
         if not any(a < m.end("x") and m.start("x") < b for a, b, _ in found):
             found.append((m.start("x"), m.end("x"), m.group("x")))
+    for m in _BEFORE_ARROW.finditer(sentence) if roles else ():  # "from Notion -> BigQuery": the first one too
+        if "<!--" in sentence[: m.start()]:
+            continue  # "<!--BEGIN STABILITY BANNER-->": a comment's end, no arrow
+        words = m.group("x").split()
+        keep = len(words)
+        while keep and not (words[keep - 1].lower() in _NOT_MODIFIER or _verb(words[keep - 1])):
+            keep -= 1
+        name = " ".join(words[keep:])
+        start = m.end("x") - len(name)
+        if name and name[:1].isupper() and not any(a < m.end("x") and start < b for a, b, _ in found):
+            found.append((start, m.end("x"), name))
     found = _with_asides(sentence, found)  # "MQTT broker (Mosquitto)", "Elastic Container Service (ECS)"
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])

@@ -93,3 +93,18 @@ def test_an_if_arrow_step_is_a_decision_with_the_way_on():
 def test_steps_without_a_check_are_left_alone():
     plan = Plan.steps([["Build"], ["Test"], ["Deploy"]])
     assert with_inline_checks(plan) is plan
+
+
+# ---- a name written before an arrow is a component ---------------------------------------------------
+
+def test_the_name_before_the_first_arrow_is_a_step_too():
+    plan = read_prose("This starter moves records from Zendesk -> BigQuery -> Looker with Airbyte doing the loading "
+                      "and dbt the modelling.")
+    assert plan is not None
+    assert plan.labels[:3] == ("Zendesk", "BigQuery", "Looker")
+
+
+def test_the_end_of_an_html_comment_is_no_arrow():
+    plan = read_request("<!--BEGIN NOTICE BANNER--> The stack uses Airbyte to load S3 data into Snowflake.")
+    assert plan is not None
+    assert not any("BANNER" in label.upper() for label in plan.labels)
