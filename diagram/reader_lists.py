@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, compact_label, step_label
-from diagram.reader_clauses import ELSE_CONTINUE, _lemma
+from diagram.reader_clauses import _VERBS, ELSE_CONTINUE, _lemma
 from diagram.reader_layouts import read_tree
 from diagram.reader_prose import _key, _question, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
@@ -57,7 +58,8 @@ def _short(item: str) -> str:
     item = re.sub(r"\*\*|__|`", "", item).strip().rstrip(".:;,")
     item = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)", "", item)  # long asides; "(Dev)" stays
     words = item.split()
-    if len(words) > 4:
+    if len(words) > 4 and (len(words) > MAX_ITEM_WORDS or len(item) > LABEL_MAX_CHARS):  # (a few words that fit
+        # a label are the step as named: "Log Processed by Ingest Pipeline")
         parts = _CUT.split(item, maxsplit=1)
         if parts and len(parts[0].split()) >= 2:
             item = parts[0]
@@ -199,6 +201,9 @@ def _subject_items(lines: list[str]) -> list[str]:
         m = _SUBJECT.match(re.sub(r"\*\*|__|`", "", b))
         if m and _lemma(m.group("verb")) != m.group("verb") and m.group("name").lower() not in _NOT_SUBJECTS:
             name = m.group("name")
+            after = b[m.end():].split()[:1]
+            if after and after[0] in _VERBS and len(name.split()) < 3:  # "Transcode workers produce ...": a plural
+                name = f"{name} {m.group('verb')}"  # subject before a verb in its plain form
             if name.lower() not in (n.lower() for n in names):
                 names.append(name)
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):

@@ -108,3 +108,22 @@ def test_the_end_of_an_html_comment_is_no_arrow():
     plan = read_request("<!--BEGIN NOTICE BANNER--> The stack uses Airbyte to load S3 data into Snowflake.")
     assert plan is not None
     assert not any("BANNER" in label.upper() for label in plan.labels)
+
+
+# ---- a list item keeps the whole name its writer gave it ---------------------------------------------
+
+def test_a_plural_subject_before_a_plain_verb_is_the_whole_stage_name():
+    plan = read_request("Stages of the pipeline\n- Intake agents collect each order and check it\n"
+                        "- Pricing workers compute the totals in batches\n- Billing sends the invoice to the customer\n"
+                        "- Archive stores the order for seven years")
+    assert plan is not None
+    assert plan.labels == ("Intake agents", "Pricing workers", "Billing", "Archive")
+
+
+def test_a_short_item_that_fits_a_label_is_not_cut_at_its_preposition():
+    plan = read_request("Concept Flow - Order handling\nOrder Placed by Customer\nOrder Checked by Fraud Service\n"
+                        "Order Packed in Warehouse\nOrder Shipped by Courier\n"
+                        "Orders move from the shop through checks, packing and shipping.")
+    assert plan is not None
+    assert "Order Checked by Fraud Service" in plan.labels
+    assert "Order Checked" not in plan.labels
