@@ -771,6 +771,9 @@ _ASKED_THEN = re.compile(r"(?P<c>[^?]{3,80})\?[ \t]+(?P<a>[^?]{2,60}?)[ .!]*")  
 _IF_ARROW = re.compile(r"(?i:if[ \t]+)?(?P<c>[^?]{3,80}?)[ \t]*(?:-+>|→|=>)[ \t]*(?P<a>[^?]{2,60}?)\?")  # "All pass → promote?"
 
 
+_ASKED_WHAT = re.compile(r"(?i)\s*(?:what|why|how|who|whom|whose|which|where|when)\b")
+
+
 def with_inline_checks(plan: Plan | None) -> Plan | None:
     """A step that holds a check and what it leads to ("Canary shows regression? Rollback", "All pass →
     promote to full?") as a decision: the question, then the outcome beside the way on ("Else:
@@ -784,6 +787,8 @@ def with_inline_checks(plan: Plan | None) -> Plan | None:
     while i < len(ranks):
         rank = ranks[i]
         m = (_ASKED_THEN.fullmatch(rank[0]) or _IF_ARROW.fullmatch(rank[0])) if len(rank) == 1 else None
+        if m is not None and _ASKED_WHAT.match(m.group("c")):
+            m = None  # "Why Kafka? Because ...": a question the text answers, no check
         if m is None:
             out.append(rank)
             i += 1

@@ -127,3 +127,8 @@ def test_a_short_item_that_fits_a_label_is_not_cut_at_its_preposition():
     assert plan is not None
     assert "Order Checked by Fraud Service" in plan.labels
     assert "Order Checked" not in plan.labels
+
+
+def test_a_question_the_text_answers_is_no_check():
+    plan = Plan.steps([["Collect events"], ["Why Kafka? Durable replay"], ["Load to warehouse"]])
+    assert with_inline_checks(plan) is plan
