@@ -56,12 +56,14 @@ from diagram.layouts import Style as PaletteStyle
 from diagram.metrics import back_edges, count_crossings, path_ranks, segment_enters_box, tidy
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
 from diagram.plan import Plan, PlannedNode
+from diagram.render import FONT_SIZE, LINE_HEIGHT, wrap_label
 from diagram.style import Style, format_style
 from diagram.write import dump_node
 
 DOT_TIMEOUT_S = 5.0
 POINTS = 72.0  # graphviz works in inches; 1 px of the canvas is 1 pt here
 CHAR_PX = 6.5  # DejaVu Sans 10 pt, the renderer's label font, about this wide per character
+LABEL_PAD = 6.0  # px between a wrapped label's lines and its box's top and bottom, together
 _SIZE = {"small": 0.8, "medium": 1.0, "large": 1.25}
 _STRETCH = {0.8: 1.4, 1.0: 1.9, 1.2: 2.5, 1.5: 3.5}  # cap on spreading a small layout over the canvas
 SPREADS = (1.5, 2.25, 3.5, 100.0)  # stretch caps tried along the flow, x the style's; 100: the room
@@ -115,7 +117,8 @@ def _shape(style: Style, role: str) -> str:
 
 def _sizes(node: PlannedNode, role: str, shape: str, style: Style) -> tuple[float, float]:
     """(width, height) in px before fitting: neurons are small squares, labelled blocks as wide as
-    their label (CNN blocks too: the label says what the block is)."""
+    their label (CNN blocks too: the label says what the block is), and tall enough for the lines a
+    long label wraps onto (`render.wrap_label`: 3 lines in a small style's box)."""
     factor = _SIZE[style.size]
     if role in ("input", "hidden", "output") and _NEURON.fullmatch(node.label or ""):
         side = round(40 * factor)
@@ -124,6 +127,9 @@ def _sizes(node: PlannedNode, role: str, shape: str, style: Style) -> tuple[floa
     height = 40.0 * factor
     if shape == "circle":
         width = height = min(max(width * 0.85, height), 130.0 * factor)
+    else:
+        lines = wrap_label(node.label or "", width).count("\n") + 1
+        height = max(height, lines * LINE_HEIGHT * FONT_SIZE + LABEL_PAD)
     return width, height
 
 

@@ -8,7 +8,7 @@ One node per line, exactly as `diagram.write.dumps` writes it (canonical spacing
 - id 0-999, x 0-1000, y 0-600, width 1-1000, height 1-600, RGB 0-255, all integers without
   leading zeros (the writer prints integral numbers that way and every training answer has them);
 - shape and line shape from `diagram.model.SHAPES` / `LINE_SHAPES`, single-quoted;
-- a target list of ids; an optional 11th field: a quoted label of 1-40 characters, none of them a
+- a target list of ids; an optional 11th field: a quoted label of 1-LABEL_MAX_CHARS (60) characters, none of them a
   quote, a backslash or a control character (so it never needs the writer's escapes);
 - optionally one leading plan line `# ...` (up to PLAN_MAX_CHARS characters after `# `), which
   `diagram.parse` skips as prose, and after it optionally a style line (`diagram.style.STYLE_REGEX`);
@@ -28,7 +28,7 @@ from __future__ import annotations
 from diagram.model import LINE_SHAPES, SHAPES
 from diagram.style import STYLE_REGEX
 
-LABEL_MAX_CHARS = 40
+LABEL_MAX_CHARS = 60  # the renderer draws a label over 40 characters on 2-3 lines (render.wrap_label)
 PLAN_MAX_CHARS = 198  # after the "# ": a plan line is at most 200 characters
 
 

@@ -232,7 +232,7 @@ def step_label(text: str) -> str:
 
 
 def clean_label(text: str) -> str:
-    """A label the answer grammar accepts: no quotes, backslashes or control characters, <= 40 chars."""
+    """A label the answer grammar accepts: no quotes, backslashes or control characters, <= LABEL_MAX_CHARS."""
     label = " ".join(_UNSAFE_LABEL.sub(" ", text).split())
     return label[:LABEL_MAX_CHARS].rstrip() or "Step"
 

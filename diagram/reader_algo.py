@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 
+from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_text import fit_label, headline
 from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
@@ -51,7 +52,7 @@ from diagram.reader_text import layered
 
 MAX_ITEMS = 30
 MAX_TEXT = 4_000  # the most text looked through for inline step markers
-LABEL_CHARS = 40
+LABEL_CHARS = LABEL_MAX_CHARS  # the answer grammar's label limit
 _KEEP = 0.6  # a cut at a phrase boundary keeps at least this share of LABEL_CHARS, else the words up to it are kept
 # "Step 1:", "step 2 -", "Start 3 :", "1.", "2)", "• Step 1 :", "5.1": a number opening a line
 _NUMBERED = re.compile(r"^[ \t]*(?:[-*•·][ \t]*)?(?:(?:step|stage|phase|start)s?[ \t]*)?(?:\((?=\d{1,2}\)))?"

@@ -10,7 +10,7 @@
 
 Each sentence is cut into clauses (", and then", "; ", "and" before a verb, ", while", "(ii)", ...),
 each clause into an activity that keeps the step's words: the verb in its base form, its object and
-what follows it (to whom, by whom, how) up to LABEL_CHARS (the answer grammar's 40), articles and
+what follows it (to whom, by whom, how) up to LABEL_CHARS (the answer grammar's 60), articles and
 filler ("then", "also") left out, possessives and quantifiers kept ("The clerk checks the invoice
 for errors" -> "Check invoice for errors", "Prompt the user to insert their card" -> "Prompt user to
 insert their card"). Passives read verb first ("the invoice is filed numerically" -> "File invoice

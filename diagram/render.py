@@ -13,10 +13,13 @@ A display copy (`fit_frame=True`, what a card shows with enlarged labels) grows 
 however far a label of a node on the canvas pokes past its edge, so no label is cut (the canvas
 then starts at pixel (left overhang, top overhang)).
 
-Labels never overlap each other: `fit_labels` keeps a node's whole label, shortens it with "…", or
-drops it, so that no two drawn label boxes (centred on their nodes, `label_box`) intersect at the
-font size drawn (dense nets at a card's enlarged `label_scale`); a shortened label keeps its full
-text as the node's tooltip (SVG).
+A label of at most ONE_LINE_CHARS characters is drawn on one line; a longer one that is wider than
+its node is broken at spaces into 2 or 3 centred lines (`wrap_label`: the fewest lines that fit the
+node's width, as even as the words allow; 3 when none fit). Labels never overlap each other:
+`fit_labels` keeps a node's whole (wrapped) label, shortens it with "…", or drops it, so that no two
+drawn label boxes (centred on their nodes, `label_box`, every line counted) intersect at the font
+size drawn (dense nets at a card's enlarged `label_scale`); a shortened label keeps its full text as
+the node's tooltip (SVG).
 
 Only generated text reaches DOT: ids n0, n1, ..., validated numbers, mapped shape/line names,
 #rrggbb colours and an escaped label, so no text from the model can inject DOT. `to_dot(d)` shows
@@ -27,7 +30,9 @@ outside the frame are not drawn (graphviz leaves them out of the SVG too).
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 import subprocess
 
 from diagram.model import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, Node
@@ -36,6 +41,11 @@ FORMATS = ("png", "svg")
 POINTS_PER_INCH = 72  # graphviz sizes are in inches, positions in points; at dpi 72, 1 pt = 1 px
 FRAME_MARGIN = 20  # px between the frame node and the drawing, so edge ends never set the corner
 MAX_LABEL_CHARS = 80
+# A label of at most this many characters is drawn on one line, however wide (the answer grammar's
+# limit before labels could be longer); a longer one wider than its node wraps onto at most
+# MAX_LABEL_LINES lines at spaces.
+ONE_LINE_CHARS = 40
+MAX_LABEL_LINES = 3
 # Keeps graphviz's arithmetic sane for absurd model output; anything this far out is off-frame.
 COORD_LIMIT = 20_000.0
 RENDER_TIMEOUT_S = 10.0  # a typical diagram renders in ~50 ms; a stuck graphviz must not hold a worker
@@ -107,12 +117,79 @@ def escape_label(text: str) -> str:
     return "".join(out)
 
 
+def _em(ch: str) -> float:
+    return 0.42 if ch in _NARROW else 1.02 if ch in _WIDE else 0.8 if ch.isupper() else 0.68
+
+
 def text_width(text: str, size: float) -> float:
     """An upper estimate of one line's width in px at `size` px (DejaVu Sans)."""
-    em = 0.0
-    for ch in text:
-        em += 0.42 if ch in _NARROW else 1.02 if ch in _WIDE else 0.8 if ch.isupper() else 0.68
-    return em * size
+    return sum(_em(ch) for ch in text) * size
+
+
+def _wrapped(text: str, width: float, size: float = FONT_SIZE) -> str:
+    """`text` broken at spaces into the fewest lines (up to MAX_LABEL_LINES) whose widest is within
+    `width` px at `size` px, the breaks chosen so that the widest line is as narrow as it can be;
+    when no split fits, the MAX_LABEL_LINES (or as many as there are words) lines with the
+    narrowest widest line. Text without a space, or already within `width`, stays one line."""
+    words = text.split()
+    flat = " ".join(words)
+    if len(words) < 2 or text_width(flat, size) <= width:
+        return flat
+    # cum[i]: em width of the first i characters of flat; a line of words a..b-1 spans
+    # starts[a] .. starts[b] - 1 (the space before the next word left out)
+    cum = [0.0]
+    for ch in flat:
+        cum.append(cum[-1] + _em(ch))
+    starts = []
+    at = 0
+    for w in words:
+        starts.append(at)
+        at += len(w) + 1
+    starts.append(len(flat) + 1)
+
+    def line(a: int, b: int) -> float:
+        return (cum[starts[b] - 1] - cum[starts[a]]) * size
+
+    n = len(words)
+    best: tuple[float, tuple[int, ...]] = (math.inf, ())
+    for lines in range(2, min(MAX_LABEL_LINES, n) + 1):
+        best = (math.inf, ())
+        if lines == 2:
+            for i in range(1, n):
+                widest = max(line(0, i), line(i, n))
+                if widest < best[0]:
+                    best = (widest, (i,))
+        else:
+            for i in range(1, n - 1):
+                head = line(0, i)
+                if head >= best[0]:
+                    break
+                # the middle line grows with j and the last shrinks: the best j is where they cross
+                lo, hi = i + 1, n - 1
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if line(i, mid) < line(mid, n):
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                for j in {max(i + 1, lo - 1), lo}:
+                    widest = max(head, line(i, j), line(j, n))
+                    if widest < best[0]:
+                        best = (widest, (i, j))
+        if best[0] <= width:
+            break
+    cuts = (0,) + best[1] + (n,)
+    return "\n".join(" ".join(words[a:b]) for a, b in zip(cuts, cuts[1:]))
+
+
+def wrap_label(text: str, width: float) -> str:
+    """The label as drawn on a node `width` px wide: as it is when it has at most ONE_LINE_CHARS
+    characters or holds a line break already, else on one line when it fits the width at FONT_SIZE,
+    else broken at spaces into 2 or 3 lines (`_wrapped`). The breaks are the canvas's at any
+    label_scale: a display copy draws the same lines in bigger letters."""
+    if len(text) <= ONE_LINE_CHARS or "\n" in text:
+        return text
+    return _wrapped(text, width)
 
 
 def label_box(node: Node, text: str, size: float) -> tuple[float, float, float, float]:
@@ -128,10 +205,13 @@ def _overlaps(a, b) -> bool:
         a[1] < b[3] + LABEL_GAP and b[1] < a[3] + LABEL_GAP
 
 
-def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
+def fit_labels(diagram: Diagram, size: float = FONT_SIZE, wrap: bool = True) -> list[str]:
     """Per node, the label to draw at `size` px so that no two drawn labels overlap: the whole
-    label when it fits, else the longest one-line prefix (of at least MIN_KEPT characters) ending
-    in "…" that fits, else "" (in node order: an earlier node's label is kept first)."""
+    label (`wrap_label`) when it fits, else the longest prefix (of at least MIN_KEPT characters)
+    ending in "…" that fits, on one line (a label over ONE_LINE_CHARS: cut after a whole word and
+    wrapped the same way, or inside its first word), else "" (in node order: an earlier node's label
+    is kept first). `wrap=False`: every label on one line, as drawn before labels could wrap
+    (benchmarks/bench_label_wrap.py compares the two)."""
     placed: list[tuple[float, float, float, float]] = []
     out = []
     for node in diagram.nodes:
@@ -140,7 +220,16 @@ def fit_labels(diagram: Diagram, size: float = FONT_SIZE) -> list[str]:
             out.append("")
             continue
         flat = " ".join(text.split())
-        tries = [text] + [flat[:n].rstrip() + ELLIPSIS for n in range(len(flat) - 1, MIN_KEPT - 1, -1)]
+        width = _clamp(node.width, 1.0, SIZE_LIMIT)
+        long = wrap and len(text) > ONE_LINE_CHARS and "\n" not in text
+        if long:  # cut after a whole word, wrapped; within the first word, a character at a time
+            ends = [m.start() for m in re.finditer(" ", flat)]
+            first = ends[0] if ends else len(flat)
+            shorter = itertools.chain((_wrapped(flat[:n] + ELLIPSIS, width) for n in reversed(ends) if n >= MIN_KEPT),
+                                      (flat[:n] + ELLIPSIS for n in range(first - 1, MIN_KEPT - 1, -1)))
+        else:
+            shorter = (flat[:n].rstrip() + ELLIPSIS for n in range(len(flat) - 1, MIN_KEPT - 1, -1))
+        tries = itertools.chain([wrap_label(text, width) if wrap else text], shorter)
         for candidate in tries:
             box = label_box(node, candidate, size)
             if not any(_overlaps(box, other) for other in placed):
@@ -210,7 +299,8 @@ def to_dot(diagram: Diagram, label_scale: float = 1.0, fit_frame: bool = False) 
         first_index.setdefault(node.id, i)
         label = escape_label(fitted[i]) if fitted[i] else ""
         full = escape_label(node.label) if node.label else ""
-        tip = f', tooltip="{full}"' if full != label else ""  # shortened or dropped: the whole one
+        whole = bool(fitted[i]) and " ".join(fitted[i].split()) == " ".join((node.label or "")[:MAX_LABEL_CHARS].split())
+        tip = f', tooltip="{full}"' if full != label and not whole else ""  # shortened or dropped: the whole one
         shape = _SHAPE_ATTRS.get(node.shape, _SHAPE_ATTRS["rectangle"])  # hand-built nodes
         lines.append(
             f'  n{i} [pos="{gx:.3f},{gy:.3f}!", width={w / POINTS_PER_INCH:.6f}, '

@@ -81,7 +81,7 @@ def layout(ctx) -> dict:
             c["plan"] = gr.Textbox(label="Read as (the plan that is drawn; edit it to change that)",
                                    elem_id="plan-line", max_lines=1, scale=3,
                                    placeholder="# layers 3-5-2   or   # steps: Load > Clean > Train")
-            c["plan_note"] = gr.Markdown(elem_id="plan-note")
+            c["plan_note"] = gr.Markdown(value="", elem_id="plan-note")
     with gr.Accordion("Progress and last judgments", open=False, elem_id="label-progress"):
         c["progress_table"] = gr.Markdown(elem_id="progress-table")
         c["recent"] = gr.Markdown(elem_id="recent-judgments")
@@ -261,8 +261,11 @@ class CardTexts:
     plan, position, candidate) and kept for the last `size` cards. The prefetch's warm fills it
     for the next screen, so the swap that shows it only looks them up."""
 
-    def __init__(self, size: int = 256):
+    def __init__(self, size: int = 256, read=None):
+        """`read`: what the card badges compare a candidate with (`label_views.asked_plan`'s; the app's
+        served reader's `peek` with --reader-url)."""
         self.size = size
+        self.read = read
         self._texts: dict[tuple, tuple[str, str, str]] = {}
         self._lock = threading.Lock()
 
@@ -274,7 +277,7 @@ class CardTexts:
         with self._lock:
             found = self._texts.get(key)
         if found is None:
-            found = (V.card_caption(state, i), V.alt_text(state, i), problems_markdown(cand.problems))
+            found = (V.card_caption(state, i, self.read), V.alt_text(state, i), problems_markdown(cand.problems))
             with self._lock:
                 self._texts[key] = found
                 while len(self._texts) > self.size:  # the oldest go first

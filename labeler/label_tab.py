@@ -245,7 +245,7 @@ def _sampled(ctx):
 
 def _wire(ctx, c: dict, prefetch: bool = True) -> None:
     book = L.SessionBook()
-    c["card_texts"] = P.CardTexts()
+    c["card_texts"] = P.CardTexts(read=getattr(getattr(ctx, "reader", None), "peek", None))
 
     def warm(state: L.LabelState) -> None:  # a prefetched screen's images and card texts, ahead
         box = P.CARD_BOX.get(len(state.candidates), P.CARD_BOX[P.MAX_K])
@@ -315,12 +315,12 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
                             annotator=_who(annotator, req))
 
     @_sampled(ctx)
-    def use_custom(state, request, category, sampling: L.Sampling, annotator=None, plan="",
+    def use_custom(state, request, category, sampling: L.Sampling, annotator=None, plan="", plan_note="",
                    req: gr.Request = None):
         """A typed request, drawn to the plan beside it (as read, or as the person edited it);
         nothing is drawn when no structure was read and no plan was typed."""
-        read, note = V.plan_box(request, getattr(ctx, "reader", None))
-        line = " ".join((plan or "").split())
+        read, _ = V.plan_box(request, getattr(ctx, "reader", None))
+        line = V.drawn_line(request, plan, plan_note, getattr(ctx, "reader", None)) or read
         if (request or "").strip() and not line:
             yield P.view(ctx, c, book.current(state), _warn(
                 f"No structure was read from this request, so nothing is drawn. Write it like "
@@ -347,10 +347,14 @@ def _wire_generation(ctx, book, c: dict, view: list, sampling: list, gen: dict):
     c["next_fn"] = next_prompt  # build_app runs it on page load
     c["replay_fn"] = replay
     c["regenerate"].click(regenerate, [c["state"], *sampling], view, api_name="regenerate", **gen)
-    custom_inputs = [c["state"], c["custom"], c["custom_cat"], *sampling, c["plan"]]
-    c["custom"].change(lambda request: V.plan_box(request, getattr(ctx, "reader", None)), c["custom"],
+    custom_inputs = [c["state"], c["custom"], c["custom_cat"], *sampling, c["plan"], c["plan_note"]]
+    reader = getattr(ctx, "reader", None)
+    c["custom"].change(lambda request: V.plan_box(request, reader, ask=False), c["custom"],
                        [c["plan"], c["plan_note"]], trigger_mode="always_last",
                        api_visibility="private", show_progress="hidden")
+    if reader is not None:  # the served reader reads once the person leaves the box, not per pause
+        c["custom"].blur(lambda request: V.plan_box(request, reader), c["custom"], [c["plan"], c["plan_note"]],
+                         trigger_mode="always_last", api_visibility="private", show_progress="hidden")
     c["use_custom"].click(use_custom, custom_inputs, view, api_name="custom", **gen)
     c["custom"].submit(use_custom, custom_inputs, view, api_visibility="private", **gen)
     for reason in L.SKIP_REASONS:

@@ -74,18 +74,21 @@ def picks_md(state: L.LabelState) -> str:
     return f"Chosen: {show(state.chosen)} · Rejected: {show(state.rejected)}{ranked}"
 
 
-def card_caption(state: L.LabelState, pos: int) -> str:
-    """#N, valid / N problems, complete / cut off, and what it draws beside what was asked."""
+def card_caption(state: L.LabelState, pos: int, read=None) -> str:
+    """#N, valid / N problems, complete / cut off, and what it draws beside what was asked (`read`:
+    as `asked_plan`'s)."""
     cand = state.candidates[pos]
     return (f"**#{pos + 1}** {badge(cand.ok, cand.problems)} · {ending(cand.stopped_on_eos)}"
-            f"<br><small>{card_badge(cand.text, asked_plan(state))}</small>")
+            f"<br><small>{card_badge(cand.text, asked_plan(state, read))}</small>")
 
 
-def asked_plan(state: L.LabelState) -> Plan | None:
-    """The structure this screen asks for: the plan the person edited, else the request as read."""
+def asked_plan(state: L.LabelState, read=None) -> Plan | None:
+    """The structure this screen asks for: the plan the person edited, else the request as read.
+    `read`: how the candidates' source read it, never asking a server (`ServedReader.peek` with
+    --reader-url: the served reading the generation made); None: the rules."""
     if state.plan_line:
         return parse_plan_line(state.plan_line)
-    return read_request(state.request) if state.request else None
+    return (read or read_request)(state.request) if state.request else None
 
 
 MAX_ALT_LABELS = 600  # characters of labels in a card's alt text
@@ -154,19 +157,41 @@ PLAN_EXAMPLES = ("`DL model with 3 inputs, 5 and 4 hidden nodes, 2 outputs` (a d
                  "`Pipeline: Load data > Clean > Train > Report` (named steps)")
 
 
-def plan_box(request: str, reader=None) -> tuple[str, str]:
+WHILE_TYPING = "read by the rules while you type; the served reader reads it when you leave the box"
+
+
+def plan_box(request: str, reader=None, ask: bool = True) -> tuple[str, str]:
     """(the plan line read from a typed request, a note for the person): what will be drawn, or
     plainly that nothing was read, with how to write it (`diagram.reader.explain_request`'s words).
     The Label tab and the Playground both show it beside a typed request. `reader`: the app's
     served reader (`ctx.reader`, `--reader-url`) or None (the rules); with one, the note says who
     read it ("read by tiny-sft at http://...", "read by the rules: the served reader timed out
-    after 5 s"); a slow server holds the box at most the reader's timeout."""
+    after 5 s"); a slow server holds the box at most the reader's timeout. `ask=False` (while the
+    person types: every pause is a change) never asks the server: a reading it made already, else
+    the rules' with a note saying so (WHILE_TYPING); the box asks when the person leaves it or
+    draws (`drawn_line`)."""
     request = (request or "").strip()
     if not request:
         return "", ""
-    who = f" <small>({html.escape(reader.read(request).note())})</small>" if reader is not None else ""
-    plan, message = explain_request(request, reader)  # (the reading is cached: not asked twice)
+    if reader is not None and not ask and reader.known(request) is None:
+        plan, message = explain_request(request, None)
+        who = f" <small>({WHILE_TYPING})</small>"
+    else:
+        who = f" <small>({html.escape(reader.read(request).note())})</small>" if reader is not None else ""
+        plan, message = explain_request(request, reader)  # (the reading is cached: not asked twice)
     if plan is None:
         return "", (f"{tag('warn', 'nothing read')} {html.escape(message)} Nothing is drawn for it "
                     f"until it is, or until you type a plan line.{who}")
     return plan.line(), f"{tag('ok', 'read')} {html.escape(message)}{who}"
+
+
+def drawn_line(request: str, line: str, note: str, reader=None) -> str:
+    """The plan line a Draw should take as the person's own (edited) line: "" when it is the one
+    read, or when it is only the rules' reading the box showed while the person typed (its note
+    says WHILE_TYPING) and the served reader has read the request since (a click on Draw leaves the
+    box: its blur and the click race, so the box may still show the provisional reading)."""
+    line = " ".join((line or "").split())
+    if not line or reader is None or WHILE_TYPING not in (note or ""):
+        return line
+    provisional = read_request((request or "").strip())
+    return "" if provisional is not None and line == provisional.line() else line

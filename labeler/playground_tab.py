@@ -16,7 +16,7 @@ import gradio as gr
 from labeler import playground as P
 from labeler.common import UserError, checkpoint_choices
 from labeler.labeling import annotator_name
-from labeler.label_views import plan_box
+from labeler.label_views import drawn_line, plan_box
 from labeler.views import badge, preview, tag
 
 EXAMPLE = """[0, 150, 300, 'circle', 60, 60, 'solid arrow', (224, 224, 240), (64, 64, 128), [1, 2]]
@@ -58,7 +58,7 @@ def _layout(ctx) -> dict:
         with gr.Row(equal_height=True):  # what was understood (labeler.label_views.plan_box)
             c["plan"] = gr.Textbox(label="Plan (what gets drawn; edit it)", scale=2, elem_id="pg-plan",
                                    placeholder="# layers 3-5-2  or  # steps: Load > Clean > Train")
-            c["plan_note"] = gr.Markdown(elem_id="pg-plan-note")
+            c["plan_note"] = gr.Markdown(value="", elem_id="pg-plan-note")
         with gr.Row():
             c["grammar"] = gr.Checkbox(True, label="grammar-constrained", elem_id="pg-grammar",
                                        info="only let the model write valid node lines (off: free sampling)")
@@ -137,21 +137,31 @@ def _wire(ctx, c: dict, annotator=None) -> None:
 
     c["refresh"].click(refresh, None, [c["ckpt"], c["ckpt_a"], c["ckpt_b"]],
                        api_visibility="private")
-    c["request"].change(lambda request: plan_box(request, getattr(ctx, "reader", None)), c["request"],
+    reader = getattr(ctx, "reader", None)
+    c["request"].change(lambda request: plan_box(request, reader, ask=False), c["request"],
                         [c["plan"], c["plan_note"]], trigger_mode="always_last",
                         api_visibility="private", show_progress="hidden")
+    if reader is not None:  # the served reader reads once the person leaves the box, not per pause
+        c["request"].blur(lambda request: plan_box(request, reader), c["request"], [c["plan"], c["plan_note"]],
+                          trigger_mode="always_last", api_visibility="private", show_progress="hidden")
     rng = random.Random()
     gen = {"concurrency_id": "generate", "concurrency_limit": ctx.generate_concurrency}
     _wire_generate(ctx, c, rng, gen)
     _wire_ab(ctx, c, rng, gen, annotator)
 
 
+def _drawn(ctx, request: str, plan: str | None, note: str | None) -> str | None:
+    """The plan line to draw to (None: no plan box, the API without one): the box's line, or "" when
+    it only shows the rules' reading made while the person typed (`label_views.drawn_line`)."""
+    return None if plan is None else drawn_line(request, plan, note or "", getattr(ctx, "reader", None))
+
+
 def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
     """Generate replaces the editor's text; the replaced text can be put back with one click."""
-    def generate(request, checkpoint, current, grammar=True, free_layout=False, plan=None):
+    def generate(request, checkpoint, current, grammar=True, free_layout=False, plan=None, note=""):
         try:
             sample = P.sample_one(ctx, checkpoint, request, rng.randrange(2**31), grammar=bool(grammar),
-                                  free_layout=bool(free_layout), plan_line=plan)
+                                  free_layout=bool(free_layout), plan_line=_drawn(ctx, request, plan, note))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return gr.skip(), _not_done(exc), gr.skip(), gr.skip()
         kept = (current or "").strip() and current != sample.text
@@ -160,7 +170,7 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
             (current if kept else ""), gr.Button(visible=bool(kept))
 
     c["generate"].click(generate, [c["request"], c["ckpt"], c["editor"], c["grammar"],
-                                     c["free_layout"], c["plan"]],
+                                     c["free_layout"], c["plan"], c["plan_note"]],
                         [c["editor"], c["gen_status"], c["before"], c["restore"]],
                         api_name="playground_generate", **gen)
     c["restore"].click(lambda before: (before, "Restored the text from before Generate.",
@@ -170,16 +180,16 @@ def _wire_generate(ctx, c: dict, rng: random.Random, gen: dict) -> None:
 
 
 def _wire_ab(ctx, c: dict, rng: random.Random, gen: dict, annotator) -> None:
-    def compare(request, a, b, plan=None):
+    def compare(request, a, b, plan=None, note=""):
         try:
-            left, right, ab = P.compare(ctx, request, a, b, rng, plan_line=plan)
+            left, right, ab = P.compare(ctx, request, a, b, rng, plan_line=_drawn(ctx, request, plan, note))
         except Exception as exc:  # the UI boundary: refusals and model failures are shown
             return P.ABState(), None, None, _not_done(exc)
         return ab, left.image, right.image, (
             f"Left: {badge(left.ok, left.problems)} · Right: {badge(right.ok, right.problems)}. "
             "Which one is better?")
 
-    c["compare"].click(compare, [c["request"], c["ckpt_a"], c["ckpt_b"], c["plan"]],
+    c["compare"].click(compare, [c["request"], c["ckpt_a"], c["ckpt_b"], c["plan"], c["plan_note"]],
                        [c["ab_state"], c["left"], c["right"], c["ab_status"]],
                        api_name="compare", **gen)
     inputs = [c["ab_state"]] + ([annotator] if annotator is not None else [])

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from diagram import CANVAS_HEIGHT, CANVAS_WIDTH, Diagram, RenderError, parse, render
 from diagram.metrics import back_edges, path_ranks, tidy
-from diagram.render import FONT_SIZE, MAX_LABEL_CHARS, MAX_LABEL_SCALE, label_box
+from diagram.render import FONT_SIZE, MAX_LABEL_CHARS, MAX_LABEL_SCALE, label_box, wrap_label
 from diagram.parse import ParseResult
 from diagram.plan import DENSE, Plan
 from labeler.common import UserError
@@ -115,14 +115,15 @@ def _drawing_box(rgb: Image.Image, margin: int, min_size: tuple[int, int]):
 
 def _drawn_extent(diagram: Diagram, margin: int, min_size: tuple[int, int]):
     """(width, height) px of the crop `_drawing_box` would cut from the canvas-size drawing,
-    from the geometry (nodes and their labels at FONT_SIZE, clipped to the canvas); None if no
+    from the geometry (nodes and their labels at FONT_SIZE, wrapped as drawn, clipped to the canvas); None if no
     node is on the canvas."""
     boxes = []
     for node in diagram.nodes:
         boxes.append((node.x - node.width / 2, node.y - node.height / 2,
                       node.x + node.width / 2, node.y + node.height / 2))
         if node.label and node.label.strip():
-            boxes.append(label_box(node, node.label[:MAX_LABEL_CHARS], FONT_SIZE))
+            boxes.append(label_box(node, wrap_label(node.label[:MAX_LABEL_CHARS], node.width),
+                                   FONT_SIZE))  # a long label wrapped as drawn
     left, top = max(0.0, min(b[0] for b in boxes)), max(0.0, min(b[1] for b in boxes))
     right = min(float(CANVAS_WIDTH), max(b[2] for b in boxes))
     bottom = min(float(CANVAS_HEIGHT), max(b[3] for b in boxes))

@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from testing.faults import checkpoint_corruptions
 from labeler.limits import MAX_ANNOTATOR_CHARS, prune_dir
 from labeler.common import UserError
 from trainer.core.checkpoint import CheckpointError, atomic_dir, validate_checkpoint, write_manifest
+from testing.ports import free_port
 
 
 @pytest.fixture
@@ -193,12 +193,6 @@ def test_write_manifest_keeps_its_api_and_checksums_only_present_weights(tmp_pat
 
 
 # ---------------------------------------------------------------- over HTTP
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_the_audits_http_requests_are_refused_and_write_nothing(tmp_path):

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
 from testing.fakes import seed_pairs, write_pool
+from testing.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,12 +32,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
                        "(apt-get install chromium); CI installs it"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

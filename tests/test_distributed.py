@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,18 +22,13 @@ from conftest import REPO_ROOT, write_sft_csv
 from trainer.training import distributed
 from trainer.core.checkpoint import CheckpointError
 from trainer.core.launch import CONFIG_DIR, accelerate_command, flags_of, resolve_config, shipped_configs
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from testing.ports import free_port
 
 
 def _two_process_config(tmp_path: Path) -> Path:
     """configs/accelerate/ddp.yaml with 2 processes, no mixed precision and a free port."""
     config = yaml.safe_load((CONFIG_DIR / "ddp.yaml").read_text())
-    config.update(num_processes=2, mixed_precision="no", main_process_port=_free_port())
+    config.update(num_processes=2, mixed_precision="no", main_process_port=free_port())
     path = tmp_path / "ddp-2cpu.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

@@ -27,6 +27,7 @@ from diagram.plan import MAX_LAYER_SIZE, MAX_PLAN_NODES, read_plan_line
 from diagram.plan_json import (PLAN_SCHEMA, PlanJsonError, plan_from_json, plan_from_text, plan_to_json)
 from diagram.reader import read_request
 from trainer.generation.http_reader import RULES, Reading, ServedReader, examples, response_format
+from testing.ports import free_port
 
 
 def _value(kind: str, **fields) -> dict:
@@ -157,12 +158,6 @@ def test_the_examples_conform_to_the_schema_and_are_not_benchmark_rows():
 REQUEST = "DL model with 3 input nodes, 4 hidden nodes and 2 outputs"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _http_server(answer):
     """A real HTTP server on a loopback port; `answer(path, body) -> (status, bytes)`. Yields (url, asked)."""
@@ -235,7 +230,7 @@ def test_llama_cpp_python_is_asked_in_its_own_form():
 
 
 def test_a_refused_port_falls_back_to_the_rules():
-    reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", timeout=5)
+    reader = ServedReader(f"http://127.0.0.1:{free_port()}/v1", timeout=5)
     started = time.monotonic()
     reading = reader.read(REQUEST)
     assert time.monotonic() - started < 5
@@ -289,7 +284,7 @@ def test_errors_and_unusable_answers_fall_back_to_the_rules(answer, why):
 
 
 def test_a_slow_or_unreachable_reading_is_asked_again_later_and_the_cache_is_bounded():
-    port = _free_port()
+    port = free_port()
     reader = ServedReader(f"http://127.0.0.1:{port}/v1", model="m", style="json_schema", timeout=2, retry_s=0,
                           cache_size=2)
     assert reader.read(REQUEST).by == RULES
@@ -354,6 +349,32 @@ def test_the_plan_box_says_who_read_the_request():
     assert line == read_request(REQUEST).line() and "read by" not in note
 
 
+def test_while_typing_the_plan_box_never_asks_and_leaving_it_asks_once():
+    """Every pause in typing is a change of the request box: with a served reader the box shows the
+    rules' reading then (never asking the server), and asks once the person leaves the box; a Draw
+    clicked while the box still shows the provisional reading draws the served one."""
+    from labeler.label_views import WHILE_TYPING, drawn_line, plan_box
+
+    typed = "watch the logs and page someone when it looks bad"
+    answer = json.dumps(_value("steps", steps=["Ingest", "Score", "Alert"]))
+    with _http_server(_served(answer)) as (url, asked):
+        reader = ServedReader(url, timeout=5)
+        for prefix in (REQUEST[:12], REQUEST[:30], REQUEST):
+            line, note = plan_box(prefix, reader, ask=False)
+            assert WHILE_TYPING in note and not asked
+        assert line == read_request(REQUEST).line()  # the rules' reading, shown at once
+        served_line, served_note = plan_box(typed, reader)  # the box is left: asked
+        assert served_line == "# steps: Ingest > Score > Alert" and len(asked) == 2
+        assert plan_box(typed, reader, ask=False) == (served_line, served_note)  # read: shown, not asked again
+        assert len(asked) == 2
+        assert reader.known(typed).served and reader.known("never typed") is None
+    provisional, note = plan_box(REQUEST, reader, ask=False)
+    assert drawn_line(REQUEST, provisional, note, reader) == ""  # not the person's: the served reading is drawn
+    assert drawn_line(REQUEST, "# layers 3-9-2", note, reader) == "# layers 3-9-2"  # edited: kept
+    assert drawn_line(REQUEST, provisional, "Read as 3-4-2 (read by the rules)", reader) == provisional
+    assert drawn_line(REQUEST, provisional, note, None) == provisional  # the rules alone: the line is the reading
+
+
 def test_the_plan_box_never_waits_longer_than_the_timeout():
     from labeler.label_views import plan_box
 
@@ -371,7 +392,7 @@ def test_the_plan_box_never_waits_longer_than_the_timeout():
 def test_coverage_counts_with_the_served_readings_already_made_and_never_asks():
     from labeler.coverage import request_kind
 
-    reader = ServedReader(f"http://127.0.0.1:{_free_port()}/v1", model="m", style="json_schema")
+    reader = ServedReader(f"http://127.0.0.1:{free_port()}/v1", model="m", style="json_schema")
     answer = json.dumps(_value("chain", blocks=["Conv 3x3, 8", "Dense 2"]))
     assert request_kind("draw something nice", reader.peek) == "unread"  # not read yet: the rules'
     with _http_server(_served(answer)) as (url, asked):
@@ -480,3 +501,58 @@ def test_eval_reads_with_a_real_served_reader(llama_server, tmp_path, default_ch
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads(report.read_text())
     assert data["reader"] == f"tiny-sft at {llama_server}" and data["n_candidates"] == 2
+
+
+def test_with_a_served_reader_both_request_boxes_ask_on_leaving_and_without_one_never(tmp_path):
+    """The wiring of the two plan boxes (Label tab, Playground): typing (change) reads without asking;
+    a blur event, only with --reader-url, asks."""
+    from labeler.app import build_app
+    from testing.fakes import make_context
+
+    def triggers(ctx) -> dict[str, set[str]]:
+        demo = build_app(ctx, prefetch=False)
+        ids = {block._id: getattr(block, "elem_id", None) for block in demo.blocks.values()}
+        found: dict[str, set[str]] = {}
+        for fn in demo.fns.values():
+            for block_id, event in fn.targets:
+                found.setdefault(ids.get(block_id) or "", set()).add(event)
+        return found
+
+    ctx = make_context(tmp_path / "rules")
+    try:
+        plain = triggers(ctx)
+    finally:
+        ctx.close()
+    ctx = make_context(tmp_path / "served")
+    ctx.reader = ServedReader(f"http://127.0.0.1:{free_port()}/v1", model="m")
+    try:
+        served = triggers(ctx)
+    finally:
+        ctx.close()
+    boxes = sorted(elem for elem, events in served.items() if "blur" in events)
+    assert boxes == ["custom-prompt", "pg-request"] and all("change" in served[elem] for elem in boxes)
+    assert not any("blur" in plain.get(elem, set()) for elem in boxes)
+
+
+def test_card_badges_compare_with_the_served_reading_the_candidates_were_drawn_to():
+    """With --reader-url the candidates are drawn to the served plan; the card badge ("asks N steps")
+    compares with that plan too (the reading already made: the badge never asks the server)."""
+    from labeler import label_page as P
+    from labeler import labeling as L
+
+    typed = "watch the logs and page someone when it looks bad"
+    assert read_request(typed) is None  # the rules read nothing: the badge would ask for nothing
+    answer = json.dumps(_value("steps", steps=["Ingest", "Score", "Alert"]))
+    with _http_server(_served(answer)) as (url, asked):
+        reader = ServedReader(url, timeout=5)
+        reader.read(typed)
+        text = "\n".join(f"[{i}, {100 + 300 * i}, 300, 'rectangle', 120, 60, 'solid arrow', (0, 0, 255), "
+                         f"(0, 0, 0), [{i + 1}], '{name}']".replace("[3]", "[]")
+                         for i, name in enumerate(("Ingest", "Score", "Alert")))
+        cand = L.ShownCandidate(candidate_id="g-0", index=0, text=text, ok=True, problems=(), stopped_on_eos=True)
+        state = L.LabelState(session="s", request=typed, plan_line="", candidates=(cand,))
+        served_caption = P.CardTexts(read=reader.peek).get(state, 0)[0]
+        rules_caption = P.CardTexts().get(state, 0)[0]
+        assert len(asked) == 2  # /models and the one chat: the badges asked nothing
+    assert "asks 3 steps" in served_caption and "draws 3 steps" in served_caption and "✓" in served_caption
+    assert "asks" not in rules_caption

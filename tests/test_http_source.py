@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 
@@ -25,6 +24,7 @@ from diagram import build_prompt
 from diagram.grammar import ANSWER_REGEX
 from trainer.generation.gbnf import answer_gbnf, regex_to_gbnf
 from trainer.generation.http_source import GRAMMAR_STYLES, grammar_fields
+from testing.ports import free_port
 
 REQUESTS = ["DL model with 3 input nodes, 4 hidden nodes and 2 outputs",
             "flowchart: load data -> clean -> train -> report"]
@@ -80,12 +80,6 @@ def test_gguf_export_maps_and_permutes_the_llama_tensors(tmp_path, default_check
 
 
 # ---- against the real server ---------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +151,7 @@ def test_server_refuses_an_unknown_model_clearly(server):
     with pytest.raises(ServerError, match="does not serve 'orpo-7'"):
         HttpCandidateSource(server, checkpoint="checkpoints/orpo-7")
     with pytest.raises(ServerError, match="HTTP|refused|Errno"):
-        HttpCandidateSource(f"http://127.0.0.1:{_free_port()}/v1", model="x")
+        HttpCandidateSource(f"http://127.0.0.1:{free_port()}/v1", model="x")
 
 
 def _cli(args: list[str]) -> subprocess.CompletedProcess:

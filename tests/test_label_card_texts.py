@@ -27,7 +27,7 @@ def test_card_texts_are_the_views_and_follow_what_they_depend_on(monkeypatch):
         assert texts.get(state, i) == (V.card_caption(state, i), V.alt_text(state, i),
                                        problems_markdown(()))
     calls = []
-    monkeypatch.setattr(V, "card_caption", lambda s, i: calls.append(i) or "fresh")
+    monkeypatch.setattr(V, "card_caption", lambda s, i, read=None: calls.append(i) or "fresh")
     assert texts.get(state, 0)[0] != "fresh" and not calls  # kept: not worked out again
     other = state_of(request="DL model with 2 inputs and 1 output")
     assert texts.get(other, 0)[0] == "fresh"  # another request: asked and drawn differ

@@ -101,7 +101,7 @@ def test_the_http_api_keeps_its_positional_sampling_parameters(tmp_path):
     def names(endpoint):
         return [p["parameter_name"] for p in info[endpoint]["parameters"]]
     assert names("/next") == names("/regenerate") == [*knobs, "annotator"]
-    assert names("/custom") == ["request", "category", *knobs, "annotator", "plan"]
+    assert names("/custom") == ["request", "category", *knobs, "annotator", "plan", "plan_note"]
     for reason in L.SKIP_REASONS:
         assert names(f"/{reason}") == ["annotator", *knobs]
     defaults = {p["parameter_name"]: p["parameter_default"] for p in info["/next"]["parameters"]}

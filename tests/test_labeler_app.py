@@ -22,6 +22,7 @@ from testing.fakes import fake_checkpoint, make_context, write_pool
 from labeler.common import UserError, checkpoint_choices
 from labeler.views import badge, cropped_file, image_file, preview, problems_markdown
 from labeler.votes import VoteLog, win_rate
+from testing.ports import free_port
 
 DIAGRAM = "[0, 100, 300, 'circle', 40, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), [1]]\n" \
           "[1, 800, 300, 'rectangle', 60, 40, 'solid arrow', (1, 2, 3), (4, 5, 6), []]"
@@ -201,14 +202,6 @@ def served(tmp_path):
     yield ctx, url
     demo.close()
     ctx.close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def label_session(url: str, pairs: int, name: str) -> list[str]:

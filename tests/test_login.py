@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 from fastapi import HTTPException
 
 from labeler.login import LoginLimiter
+from testing.ports import free_port
 
 
 class Clock:
@@ -46,12 +46,6 @@ def test_failures_are_forgotten_after_a_quiet_hour():
     assert limiter.wait("ip:1.2.3.4") == pytest.approx(600.0)
     clock.now += 3601.0
     assert limiter.wait("ip:1.2.3.4") == 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_fifty_wrong_passwords_over_http_are_throttled(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, plan_right, read_row, sizes_match, words,
                                       step_in_labels)
-from benchmarks.outside.build import (RAW3, RAW5, read_raw3, read_raw4, read_raw5, release4_part, release5_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, RAW5, RAW6, read_raw3, read_raw4, read_raw5, read_raw6, release4_part, release5_part, release6_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -42,9 +42,9 @@ def test_split_is_disjoint_and_follows_the_id_hash(parts):
 
 
 def test_csvs_are_what_the_collection_log_builds(parts):
-    """Rebuilding from raw.txt and raw2.txt gives the committed files byte for byte (stable ids and split)."""
+    """Rebuilding from every collection log gives the committed files byte for byte (stable ids and split)."""
     built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4(),
-                        read_raw5())
+                        read_raw5(), read_raw6())
     assert set(built) == set(PARTS)
     for part in PARTS:
         committed = (RAW.parent / f"{part}.csv").read_text(encoding="utf-8")
@@ -198,6 +198,21 @@ def test_release_5_splits_by_source_into_blind7_and_blind8_and_refuses_release_4
         build_parts(raw, "", (), raw4, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
 
 
+def test_release_6_splits_by_source_into_blind9_and_blind10_and_refuses_release_5_sources_and_texts():
+    raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
+    raw5 = ("=== dense | https://five.org/a | layers=4-5-2\na 4-5-2 net\n",)
+    many = tuple(f"=== dense | https://six{i}.io/a | layers=3-{i}-1\na 3-{i}-1 net\n" for i in range(2, 14))
+    built = build_parts(raw, "", (), (), raw5, many)
+    assert built["blind9"] and built["blind10"] and len(built["blind9"]) + len(built["blind10"]) == 12
+    for part in ("blind9", "blind10"):
+        assert all(release6_part(r.source) == part for r in built[part])
+    assert [r.source for r in built["blind7"] + built["blind8"]] == ["https://five.org/a"]
+    with pytest.raises(ValueError, match="release-6 .*already used"):
+        build_parts(raw, "", (), (), raw5, ("=== dense | https://five.org/other | layers=2-4-1\nnet 2 4 1\n",))
+    with pytest.raises(ValueError, match="release-6 .*repeats row"):
+        build_parts(raw, "", (), (), raw5, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
+
+
 def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
@@ -233,7 +248,7 @@ def test_right_plan_needs_every_step_and_the_decision_the_text_has():
     assert plan_right("dense", {"dense_exact": True}) and not plan_right("cnn", {"cnn_ok": False})
 
 
-RELEASE_LOGS = {"3": (RAW3, source_part), "5": (RAW5, release5_part)}
+RELEASE_LOGS = {"3": (RAW3, source_part), "5": (RAW5, release5_part), "6": (RAW6, release6_part)}
 
 
 @pytest.mark.parametrize("release", sorted(RELEASE_LOGS))
@@ -267,7 +282,7 @@ def test_every_flows_row_of_a_release_has_a_source_and_an_expected_structure_for
     in its own text, 0/1 decision and loop, edges that name its steps; many small sources (<= 4 rows each); every row
     lands in the part its source hashes to."""
     logs, part_of_source = RELEASE_LOGS[release]
-    rows = parse_raw(logs[1].read_text(encoding="utf-8"))
+    rows = [row for log in logs[1:] for row in parse_raw(log.read_text(encoding="utf-8"))]
     assert len(rows) >= 100 and {r.kind for r in rows} == {"pipeline", "process"}
     per_source: dict[str, int] = {}
     for row in rows:
@@ -284,6 +299,6 @@ def test_every_flows_row_of_a_release_has_a_source_and_an_expected_structure_for
         per_source[source_key(row.source)] = per_source.get(source_key(row.source), 0) + 1
     assert len(per_source) >= 60 and max(per_source.values()) <= 4
     built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4(),
-                        read_raw5())
+                        read_raw5(), read_raw6())
     for row in rows:
         assert row.id in {r.id for r in built[part_of_source(row.source)]}, row.id

@@ -71,8 +71,8 @@ def test_a_long_item_is_cut_to_a_short_phrase_keeping_a_named_component():
                          "2. The worker will push every cleaned order record onward to the SQS queue.\n"
                          "3. Send a summary email.")
     assert plan is not None
-    assert plan.labels[0] == "Fetch orders from shop database"
-    assert "SQS" in plan.labels[1] and len(plan.labels[1]) <= 40
+    assert plan.labels[0] == "Fetch orders from shop database for last seven days"
+    assert "SQS" in plan.labels[1] and len(plan.labels[1]) <= 60
 
 
 def test_a_failing_branch_that_retries_loops_back_to_its_test():

@@ -26,8 +26,8 @@ def test_bar_and_v_arrows_with_hung_steps_and_an_alternative():
             "+---> Step 3: Writer -- Store the result\n| OR send rejected forms to the manual review desk\nv\nDone")
     plan = read_arrow_lines(text)
     assert plan is not None
-    assert plan.labels[:3] == ("Upload Form", "Queue Listener", "Parser -- Split form into fields")
-    assert "Manual review desk" in plan.labels and "Writer -- Store the result" in plan.labels
+    assert plan.labels[:3] == ("Upload Form", "Queue Listener", "Parser -- Split the form into fields checkboxes and notes")
+    assert "Send rejected forms to the manual review desk" in plan.labels and "Writer -- Store the result" in plan.labels
     assert _branches(plan)  # the scorer leads to the writer or to the review desk
 
 
@@ -114,7 +114,7 @@ def test_a_flow_with_token_counts_is_no_dense_net():
             "Store vectors in the index")
     assert not speaks_of_net(text)
     assert request_kind(text) == "flow"
-    assert read_request(text).labels == ("Chop pages into passages", "Turn passages into vectors",
+    assert read_request(text).labels == ("Chop pages into passages (200-400 words each)", "Turn passages into vectors",
                                          "Store vectors in the index")
 
 

@@ -25,7 +25,7 @@ def _round_trips(plan) -> None:
 
 @pytest.mark.parametrize("clause, label", [
     ("The clerk checks the invoice for errors", "Check invoice for errors"),
-    ("the invoice is forwarded to the Administration Department", "Forward invoice to Administration"),
+    ("the invoice is forwarded to the Administration Department", "Forward invoice to Administration Department"),
     ("the marketing team will perform a market analysis", "Perform market analysis"),
     ("they send it to the warehouse", "Send to warehouse"),
     ("the replay buffer stores the transition", "Replay buffer stores transition"),

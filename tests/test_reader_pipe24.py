@@ -33,7 +33,7 @@ def test_compact_label_drops_articles_then_function_words_not_the_last_words():
 
 
 def test_compact_label_cuts_whole_words_when_function_words_are_not_enough():
-    long = "Reconcile invoices ledgers statements receipts vouchers"
+    long = "Reconcile invoices ledgers statements receipts vouchers payslips"
     out = compact_label(long)
     assert len(out) <= LABEL_MAX_CHARS and long.startswith(out) and not long[len(out)].isalnum()
     assert compact_label(long, cut=False) == ""

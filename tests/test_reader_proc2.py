@@ -149,12 +149,12 @@ def test_printed_pieces_lose_the_commas_between_them_so_they_fit() -> None:
 
 
 def test_an_order_doing_two_things_too_long_for_one_label_is_two_steps() -> None:
-    plan = read_request("1. Read the two numbers x and y.\n2. Multiply x by y and store the product in the variable p.\n"
-                        "3. Print p.")
+    plan = read_request("1. Read the two numbers x and y.\n2. Multiply the number x by the number y and then store "
+                        "the resulting product in the variable p.\n3. Print p.")
     assert plan is not None
     labels = _labels(plan)
-    assert "Multiply x by y" in labels and "Store product in variable p" in labels
-    assert labels.index("Multiply x by y") + 1 == labels.index("Store product in variable p")
+    assert "Multiply number x by number y" in labels and "Store resulting product in variable p" in labels
+    assert labels.index("Multiply number x by number y") + 1 == labels.index("Store resulting product in variable p")
 
 
 def test_a_list_of_nouns_after_and_is_not_split() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diagram.reader import read_request
-from diagram.reader_algo import _short, inline_steps
+from diagram.reader_algo import LABEL_CHARS, _short, inline_steps
 from diagram.reader_text import fit_label, headline
 
 
@@ -42,7 +42,7 @@ def test_short_keeps_more_than_a_verb_and_its_subject():
     # a cut at the particle "in" would leave "Visitor signs"
     out = _short("The visitor signs in to the guest portal with a badge to open the outer gate")
     assert out.startswith("Visitor signs in to guest portal")
-    assert len(out) <= 40
+    assert len(out) <= LABEL_CHARS
 
 
 # ---- "Step N:" markers inside a line --------------------------------------------------------------

@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -23,15 +22,10 @@ from pathlib import Path
 import pytest
 
 from testing.fakes import write_pool
+from testing.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 180  # set-up check + loading the tiny model on shared cores
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def answers(url: str) -> bool:

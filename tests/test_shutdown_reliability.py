@@ -22,6 +22,7 @@ from conftest import env_with_test_modules
 from testing.fakes import fake_checkpoint, make_context, write_pool
 from trainer.core.checkpoint import CheckpointError, list_checkpoints
 from trainer.core.fileio import pid_alive
+from testing.ports import free_port
 
 FAKE_TRAINER = textwrap.dedent('''
     import os, shutil, signal, sys, tempfile, time
@@ -57,12 +58,6 @@ DRIVER = textwrap.dedent('''
     sys.exit(app.main(["--data-dir", str(root / "data"), "--checkpoints-dir",
                        str(root / "checkpoints"), "--port", port]))
 ''')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(predicate, timeout: float) -> bool:

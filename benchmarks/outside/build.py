@@ -1,7 +1,7 @@
 """Build the outside-written request corpora: dev.csv and blind.csv from `raw.txt`, blind2.csv from
 `raw2.txt`.
 
-Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,...,blind8}.csv)
+Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,...,blind10}.csv)
 
 `raw.txt` is the collection log: one record per `=== kind | source | field=value | ...` header,
 the request text below it exactly as written at the source (trimmed at its ends only). The split is
@@ -25,8 +25,14 @@ change); blind5 was then opened for tuning and blind6 is kept blind for the end 
 raw3-*.txt).
 
 `raw5-nets.txt` and `raw5-flows.txt` are release 5's collection, split by SOURCE (a third hash) into
-`blind7.csv` and `blind8.csv`: both measured at first contact; blind7 then opened for tuning, blind8
-kept blind for the end of the release. Same refusals against every earlier log (raw4-*.txt too).
+`blind7.csv` and `blind8.csv`: both measured at first contact and both kept blind to the end of release
+5 (measured once more there); since then they are VALIDATION parts: a reader change may be measured on
+them (summary only, rows unread) to see whether it carries. Same refusals against every earlier log.
+
+`raw6-nets.txt`, `raw6-flows.txt` and `raw6-flows2.txt` (two flows collectors working side by side, no
+source in both) are release 6's collection, split by SOURCE (a fourth hash) into
+`blind9.csv` and `blind10.csv`, both blind: measured at first contact and once at the end of release 6.
+Same refusals against every earlier log (raw5-*.txt too).
 """
 
 from __future__ import annotations
@@ -44,11 +50,13 @@ RAW2 = HERE / "raw2.txt"
 RAW3 = (HERE / "raw3-nets.txt", HERE / "raw3-flows.txt")
 RAW4 = (HERE / "raw4-nets.txt", HERE / "raw4-flows.txt")
 RAW5 = (HERE / "raw5-nets.txt", HERE / "raw5-flows.txt")
+RAW6 = (HERE / "raw6-nets.txt", HERE / "raw6-flows.txt", HERE / "raw6-flows2.txt")  # flows2: a second flows collector
 SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
 SOURCE_PARTS = ("blind3", "blind4")  # release 3's rows, split by source
 SOURCE_PARTS4 = ("blind5", "blind6")  # release 4's rows, split by source (another hash)
 SOURCE_PARTS5 = ("blind7", "blind8")  # release 5's rows, split by source (a third hash)
-PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, *SOURCE_PARTS4, *SOURCE_PARTS5)   # blind2: all of raw2.txt
+SOURCE_PARTS6 = ("blind9", "blind10")  # release 6's rows, split by source (a fourth hash)
+PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, *SOURCE_PARTS4, *SOURCE_PARTS5, *SOURCE_PARTS6)   # blind2: all of raw2.txt
 KINDS = ("dense", "cnn", "pipeline", "process")
 COLUMNS = ("id", "kind", "request", "source", "layers", "blocks", "steps", "decision", "loop", "edges")
 _HEADER = re.compile(r"^=== (?P<kind>\w+) \| (?P<source>[^|]+?)(?: \| (?P<rest>.*))?$")
@@ -110,6 +118,11 @@ def release4_part(source: str) -> str:
 def release5_part(source: str) -> str:
     """'blind7' or 'blind8': release 5's split by source."""
     return source_part(source, SOURCE_PARTS5, "release5-split")
+
+
+def release6_part(source: str) -> str:
+    """'blind9' or 'blind10': release 6's split by source."""
+    return source_part(source, SOURCE_PARTS6, "release6-split")
 
 
 def parse_raw(text: str) -> list[Row]:
@@ -179,18 +192,21 @@ def normalised(text: str) -> str:
 
 
 def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
-                raw4: tuple[str, ...] = (), raw5: tuple[str, ...] = ()) -> dict[str, list[Row]]:
+                raw4: tuple[str, ...] = (), raw5: tuple[str, ...] = (),
+                raw6: tuple[str, ...] = ()) -> dict[str, list[Row]]:
     """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text,
     blind3/blind4 = release 3's rows (each raw3 log parsed on its own, rows joined) split by source,
     blind5/blind6 = release 4's rows split by source (another hash), blind7/blind8 = release 5's
-    (a third hash). A row that repeats an earlier log's row, or (from release 3 on)
+    (a third hash), blind9/blind10 = release 6's (a fourth). A row that repeats an earlier log's row, or (from release 3 on)
     whose repository/host an earlier log used, is refused."""
     texts3 = (raw3,) if isinstance(raw3, str) else raw3
     rows, rows2 = parse_raw(raw), parse_raw(raw2)
     rows3 = [row for text in texts3 for row in parse_raw(text)]
     rows4 = [row for text in raw4 for row in parse_raw(text)]
     rows5 = [row for text in raw5 for row in parse_raw(text)]
-    for release, new in (("3", rows3), ("4", rows4), ("5", rows5)):
+    rows6 = [row for text in raw6 for row in parse_raw(text)]
+    releases = (("3", rows3), ("4", rows4), ("5", rows5), ("6", rows6))
+    for release, new in releases:
         if len({r.id for r in new}) != len(new):
             raise ValueError(f"a release-{release} request appears twice across the raw{release} logs")
     old = {normalised(r.request): r.id for r in rows}
@@ -200,7 +216,7 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
                              f"{row.request[:60]!r}")
     old.update({normalised(r.request): r.id for r in rows2})
     used = {source_key(r.source): r.id for r in (*rows, *rows2)}
-    for release, new in (("3", rows3), ("4", rows4), ("5", rows5)):
+    for release, new in releases:
         for row in new:
             if normalised(row.request) in old:
                 raise ValueError(f"release-{release} row {row.id} repeats row {old[normalised(row.request)]}: "
@@ -213,7 +229,8 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
     return {**split(rows), "blind2": rows2,
             **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS},
             **{part: [r for r in rows4 if release4_part(r.source) == part] for part in SOURCE_PARTS4},
-            **{part: [r for r in rows5 if release5_part(r.source) == part] for part in SOURCE_PARTS5}}
+            **{part: [r for r in rows5 if release5_part(r.source) == part] for part in SOURCE_PARTS5},
+            **{part: [r for r in rows6 if release6_part(r.source) == part] for part in SOURCE_PARTS6}}
 
 
 def read_raw3() -> tuple[str, ...]:
@@ -231,6 +248,11 @@ def read_raw5() -> tuple[str, ...]:
     return tuple(p.read_text(encoding="utf-8") for p in RAW5 if p.exists())
 
 
+def read_raw6() -> tuple[str, ...]:
+    """The text of each release-6 log (a missing one is left out)."""
+    return tuple(p.read_text(encoding="utf-8") for p in RAW6 if p.exists())
+
+
 def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
     """The rows of one part's CSV as dicts (columns: COLUMNS)."""
     if part not in PARTS:
@@ -241,7 +263,7 @@ def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
 
 def main() -> None:
     parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(),
-                        read_raw4(), read_raw5())
+                        read_raw4(), read_raw5(), read_raw6())
     for part, part_rows in parts.items():
         target = HERE / f"{part}.csv"
         tmp = target.with_suffix(".csv.tmp")

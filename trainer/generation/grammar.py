@@ -7,7 +7,7 @@ The grammar is `diagram.grammar.ANSWER_REGEX` (the canonical line format, an opt
 line, EOS only after a complete line). It is compiled by llguidance
 (https://github.com/guidance-ai/llguidance), chosen by measurement over xgrammar, outlines-core
 and transformers-cfg (docs/internals.md, "Grammar-constrained decoding"): no dependencies, the
-bounded repetitions of the format (1-40 label characters, a plan line of at most 200) cost it
+bounded repetitions of the format (1-60 label characters, a plan line of at most 200) cost it
 nothing to compile, and it builds its token tables from any fast byte-level tokenizer (our tiny
 one with its added prompt tokens, or deepseek-coder's 32k vocabulary).
 

@@ -194,6 +194,13 @@ class ServedReader:
                 self._cache.popitem(last=False)
         return reading
 
+    def known(self, request: str) -> Reading | None:
+        """The reading already made of `request` (None: not read yet, or a fallback due to be asked
+        again); never asks the server (the plan box while the person types)."""
+        with self._lock:
+            hit = self._cache.get(request)
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
     def peek(self, request: str) -> Plan | None:
         """The plan this reader gave `request` when it read it already, else the rules' (never asks
         the server: for counts over many requests, `labeler.coverage`)."""
