@@ -67,14 +67,14 @@ from diagram.plan import (CHAIN, MAX_LAYER_NODES, MAX_LAYER_SIZE, MAX_LAYERS, MA
                           read_plan_line)
 from diagram.reader_algo import (read_numbered, read_title_lines, with_alternatives, with_conditions, with_options,
                                  with_redo_loops)
-from diagram.reader_clauses import read_clauses
+from diagram.reader_clauses import folded_lists, read_clauses
 from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
 from diagram.reader_lists import read_lists, with_inline_checks, with_outcomes
 from diagram.reader_dense import drawn_net, normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
-from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_other_language, read_outline,
-                                  read_pseudocode)
+from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_diagram_source, read_other_language,
+                                  read_outline, read_pseudocode)
 from diagram.reader_layouts import speaks_of_net, with_layout
 from diagram.reader_prose import read_prose, with_checks, with_feedback, with_side_paths
 from diagram.reader_steps import ORIGINAL, chain_line, names_components, read_chain, read_steps, unmark, unwrap
@@ -183,6 +183,23 @@ def _stated(plan: Plan) -> int:
     return len(re.findall(r"\d+", plan.line()))
 
 
+def _without_object_lists(plan: Plan | None, request: str) -> Plan | None:
+    """A plan read off a bulleted list of things that completes one sentence of a process told in sentences
+    (`reader_clauses.folded_lists`: "During triage a nurse will ask you the following:\n- The reason for your
+    visit\n- ...") -> the sentences read with that list folded into its sentence, when that reads more steps
+    and the plan's labels are the list's items (at least half of them open with an item's first word)."""
+    folded = folded_lists(request)
+    if folded is None or plan is not None and plan.kind != "steps":
+        return plan
+    text, items = folded
+    firsts = {w.lower() for item in items for w in re.findall(r"[A-Za-z][\w'’-]*", item)[:2]}
+    labels = plan.labels if plan is not None else ()
+    if labels and sum(label.split()[0].lower() in firsts for label in labels if label.split()) * 2 < len(labels):
+        return plan
+    other = read_clauses(text)
+    return other if other is not None and fits(other) and other.n_nodes > len(labels) else plan
+
+
 def read_request(request: str) -> Plan | None:
     """The Plan a request states (a dense net's layers or a pipeline's steps), or None.
 
@@ -230,7 +247,8 @@ def read_request(request: str) -> Plan | None:
         plan = Plan.dense(sizes) if ok else None
     else:
         section = steps_section(request)  # "Problem statement ... #### Approach\n- step\n- step": the steps only
-        code = read_pseudocode(request) or read_outline(request)  # "IF x THEN ... END IF", "Valid? (Diamond)\n- Yes -> .."
+        code = read_diagram_source(request)  # a flowchart in Mermaid, Graphviz DOT or PlantUML, node for node
+        code = code or read_pseudocode(request) or read_outline(request)  # "IF x THEN ... END IF", "Valid? (Diamond)\n- Yes -> .."
         plan = code if code is not None and fits(code) else None
         plan = plan or (_steps_or_prose(section) if section is not None else None)
         plan = plan if plan is not None and fits(plan) else _steps_or_prose(request)
@@ -239,6 +257,7 @@ def read_request(request: str) -> Plan | None:
                                    titled.n_nodes > plan.n_nodes or titled.n_nodes == plan.n_nodes and not plan.loops):
             plan = titled
         plan = with_layout(plan, request, text)  # arrows on lines of their own, "1 a 2 b 3 c", "STEP 1:", sequenceDiagram, ...
+        plan = _without_object_lists(plan, request)  # "a nurse will ask you the following:\n- The reason ...": one step
         if is_other_language(request):  # "Wenn ..., prüft ...", "- Если число больше нуля, то:": the steps it splits into
             other = read_other_language(request)
             if other is not None and fits(other) and (plan is None or not fits(plan) or not more_structure(plan, other)

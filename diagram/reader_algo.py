@@ -769,15 +769,19 @@ def read_numbered(text: str) -> Plan | None:
     return _layered(g)
 
 
-def _layered(g: _Graph) -> Plan | None:
-    """Nodes layered by longest path over the forward edges; edges closing a cycle are loops."""
+def _layered(g: _Graph, loop_tests: bool = False) -> Plan | None:
+    """Nodes layered by longest path over the forward edges; edges closing a cycle are loops. `loop_tests`: a
+    decision whose other way is a loop back (a flowchart's edges, known exactly) gets no "Else: continue"."""
     n = len(g.labels)
     out: list[list[int]] = [[] for _ in range(n)]
     for a, b in dict.fromkeys(g.edges):
         out[a].append(b)
     ranks, level, back = layered(range(n), out)
     labels = list(g.labels)
+    looping = {a for a, _ in back} if loop_tests else set()
     for node in range(n):
+        if node in looping:
+            continue
         # a decision whose other branch skips ahead (or ends) draws that branch as "Else: continue"
         # beside the one it takes, so the drawing still branches there
         r = level[node]
@@ -795,7 +799,7 @@ def _layered(g: _Graph) -> Plan | None:
         for i, label in enumerate(labels):
             seen[label] = seen.get(label, 0) + 1
             if seen[label] > 1:
-                labels[i] = step_label(f"{label[:36]} ({seen[label]})")
+                labels[i] = step_label(f"{label[: LABEL_CHARS - 4]} ({seen[label]})")
     order = [node for rank in ranks for node in rank]
     new_id = {node: i for i, node in enumerate(order)}
     loops = tuple(sorted({(new_id[a], new_id[b]) for a, b in back}))

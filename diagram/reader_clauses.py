@@ -775,7 +775,7 @@ def _acts(text: str, it: Sequence[str] = ()) -> list[str]:
     return labels
 
 
-_QUESTION_CHARS = 36  # a decision's label is kept shorter than a step's: it is drawn in a diamond
+_QUESTION_CHARS = LABEL_CHARS - 4  # a decision's label is kept shorter than a step's: it is drawn in a diamond
 
 
 def _question(cond: str) -> str:
@@ -1082,3 +1082,41 @@ def read_clauses(text: str) -> Plan | None:
         if to is not None and to < frm and rank_of[plan.labels[to]] < rank_of[plan.labels[frm]]:
             back.add((frm, to))
     return Plan.steps(plan.ranks, tuple(sorted(back))) if back else plan
+
+
+# ---- a list that is the object of one sentence ------------------------------------------------------
+
+# a line that ends a sentence on a colon ("During triage a nurse will ask you the following:", "the Triage Nurse
+# will record details of your:") and the bulleted lines right under it
+_OBJECT_LIST = re.compile(r"(?m)^(?P<lead>[^\n:]{4,300}):[ \t]*\n(?:[ \t]*\n)*(?P<items>(?:[ \t]*[-*•·][ \t]+[^\n]+(?:\n|$)(?:[ \t]*\n)*){2,12})")
+_ITEM_MARK = re.compile(r"^[ \t]*[-*•·][ \t]+")
+
+
+def folded_lists(text: str) -> tuple[str, list[str]] | None:
+    """(text, items): a process told in sentences with a bulleted list of things (no orders: "The reason for your
+    visit", "medications and allergies") completing one of its sentences ("a nurse will ask you the following:")
+    -> the text with that list out, the sentence closed where the colon was ("... ask you the following."), and the
+    items taken out; None when the text has no such list or nothing but the list (then the list is the flow).
+
+    The items are what one step handles, not steps: each of two to twelve short items (eight words or fewer)
+    opens with a word that is no verb, and the sentence before the colon has a verb of its own."""
+    text = text or ""
+    if not re.search(r":[ \t]*\n", text):
+        return None  # no line ends on a colon
+    out, items, last = [], [], 0
+    for m in _OBJECT_LIST.finditer(text):
+        lead = m.group("lead").strip()
+        lines = [_ITEM_MARK.sub("", ln).strip() for ln in m.group("items").splitlines() if ln.strip()]
+        words = [re.findall(r"[A-Za-z][\w'’-]*", ln) for ln in lines]
+        if len(lead.split()) < 4 or any(not w or len(w) > 8 or _lemma(w[0].lower()) in _VERBS for w in words) \
+                or not any(_lemma(w.lower()) in _VERBS or w.lower() in _MODAL for w in re.findall(r"[A-Za-z]+", lead)):
+            continue
+        out.append(text[last:m.start()] + lead.rstrip(" :") + ".\n")
+        items += lines
+        last = m.end()
+    if not items:
+        return None
+    out.append(text[last:])
+    folded = "".join(out)
+    rest = [s for s in _SENTENCES.split(folded) if len(s.split()) >= 4]
+    return (folded, items) if len(rest) >= 3 else None

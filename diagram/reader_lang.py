@@ -3,7 +3,10 @@
     >>> read_pseudocode("START\\nGET n\\nWHILE n > 0\\nDISPLAY n\\nSET n = n - 1\\nEND WHILE\\nSTOP").line()
     '# steps: START > GET n > N ＞ 0? > DISPLAY n, Else: continue > SET n = n - 1 > STOP; loop SET n = n - 1 > N ＞ 0?'
 
-Two readers (`diagram.reader.read_request` calls them):
+Three readers (`diagram.reader.read_request` calls them):
+
+- `read_diagram_source`: a flowchart written in a diagram language (Mermaid `flowchart`/`graph`, Graphviz
+  DOT, PlantUML activity diagrams) read node for node: decisions, their branches and loops as drawn.
 
 - `read_pseudocode`: a run of statements a line ("IF x THEN" / "ELSE" / "END IF", "WHILE c" /
   "END WHILE", "FOR ..." / "NEXT", "REPEAT" / "UNTIL c", "BREAK", C-like braces, and the same
@@ -15,7 +18,7 @@ Two readers (`diagram.reader.read_request` calls them):
   words) split into steps: list items, lines or sentences; a step's title before " – " / ":" when a
   description follows; long sentences cut into their clauses; an item opening with a word for "if"
   ("wenn", "si", "se", "если", "jeśli", "kung", ...) a decision, one with a word for "repeat" or
-  "again" a loop back. Labels are cut at a word boundary within 40 characters.
+  "again" a loop back. Labels are cut at a word boundary within LABEL_CHARS (the answer grammar's limit, 40 today).
 
 The keywords are a small table (`KEYWORDS`) per role, for English and common languages (de, es, pt,
 fr, it, nl, pl, ru, tl). Every pattern is anchored to one line or one item and bounded: linear in the
@@ -714,3 +717,278 @@ def kept_words(plan: Plan, text: str) -> float:
     written = {w.lower() for w in _WORD.findall(text or "")}
     said = [w.lower() for label in plan.labels for w in _WORD.findall(label) if w.lower() not in ("else", "continue")]
     return sum(w in written for w in said) / len(said) if said else 0.0
+
+
+# ---- flowcharts written in a diagram language: Mermaid, Graphviz DOT, PlantUML activity (release 6 round) ----
+
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~)[\w-]*[ \t]*$")
+_MERMAID_HEAD = re.compile(r"^[ \t]*(?:flowchart|graph)(?:[ \t]+(?:TD|TB|LR|RL|BT))?[ \t]*;?[ \t]*$", re.I)
+_MERMAID_SKIP = re.compile(r"^[ \t]*(?:%%|subgraph\b|end[ \t]*$|style[ \t]|classDef[ \t]|class[ \t]|click[ \t]|linkStyle[ \t]|"
+                           r"direction[ \t])", re.I)
+# an edge between two node references: "-->", "---", "-.->", "==>", "-- text -->", "-. text .->", "== text ==>",
+# "-->|text|", "--o", "--x", "<-->"
+_MERMAID_EDGE = re.compile(r"[ \t]*(?:<?--[ \t]*[^-<>|\n]{1,60}?[ \t]*-->|<?-\.[ \t]*[^.\n]{1,60}?[ \t]*\.->|<?==[ \t]*[^=<>\n]{1,60}?"
+                           r"[ \t]*==>|<?-{2,}>|<?-\.+->|<?={2,}>|-{3,}|--[ox])[ \t]*(?:\|[^|\n]{0,60}\|)?[ \t]*")
+# a node reference with its shape: id, id[Label], id(Label), id([Label]), id((Label)), id{Label}, id{{Label}},
+# id[/Label/], id[(Label)], id[[Label]], id>Label]; ":::class" after it
+_MERMAID_NODE = re.compile(r"^(?P<id>[^\s\[\](){}<>|&;\"'-][^\s\[\](){}<>|&;\"']{0,60}?)[ \t]*"
+                           r"(?P<shape>\(\[.{0,200}?\]\)|\(\(.{0,200}?\)\)|\[\[.{0,200}?\]\]|\[\(.{0,200}?\)\]|"
+                           r"\[[/\\].{0,200}?[/\\]\]|\{\{.{0,200}?\}\}|\{.{0,200}?\}|\[.{0,200}?\]|\(.{0,200}?\)|>.{0,200}?\])?"
+                           r"(?::::[\w-]+)?$")
+_DOT_HEAD = re.compile(r"^[ \t]*(?:strict[ \t]+)?(?:di)?graph\b[^{\n]{0,80}\{", re.I | re.M)
+_DOT_ID = r"(?:\"(?:[^\"\\\n]|\\.){1,200}\"|[\w.]{1,60})"
+_DOT_EDGE = re.compile(rf"^(?P<chain>{_DOT_ID}(?:[ \t]*-[->][ \t]*{_DOT_ID})+)[ \t]*(?:\[(?P<attrs>[^\]]{{0,300}})\])?$")
+_DOT_NODE = re.compile(rf"^(?P<id>{_DOT_ID})[ \t]*\[(?P<attrs>[^\]]{{0,300}})\]$")
+_DOT_LABEL = re.compile(r"\blabel[ \t]*=[ \t]*(?:\"(?P<q>(?:[^\"\\]|\\.){0,200})\"|(?P<w>[\w.]{1,60}))", re.I)
+_DOT_SHAPE = re.compile(r"\bshape[ \t]*=[ \t]*\"?(?P<shape>\w+)", re.I)
+_UML_ACTION = re.compile(r"^:(?P<label>.{1,300}?)(?:;|\||<|>|/|\]|\})[ \t]*$")
+_UML_IF = re.compile(r"^(?:else[ \t]*)?if[ \t]*\((?P<cond>.{1,200}?)\)[ \t]*(?:then\b.*)?$", re.I)
+_UML_ELSEIF = re.compile(r"^else[ \t]*if[ \t]*\((?P<cond>.{1,200}?)\)[ \t]*(?:then\b.*)?$|^elseif[ \t]*\((?P<cond2>.{1,200}?)\)"
+                         r"[ \t]*(?:then\b.*)?$", re.I)
+_UML_WHILE = re.compile(r"^while[ \t]*\((?P<cond>.{1,200}?)\)[ \t]*(?:is\b.*)?$", re.I)
+_UML_REPEAT_WHILE = re.compile(r"^repeat[ \t]+while[ \t]*\((?P<cond>.{1,200}?)\).*$", re.I)
+_UML_SKIP = re.compile(r"^(?:@startuml|@enduml|title\b|skinparam\b|note\b|end[ \t]*note\b|partition\b|\}|\{|\|.*\||legend\b|"
+                       r"endlegend\b|header\b|footer\b|caption\b|scale\b|left to right|top to bottom|'|detach\b|kill\b|"
+                       r"floating\b|split\b|end[ \t]*split\b|split[ \t]+again\b|fork[ \t]+again\b|fork\b|end[ \t]*fork\b|"
+                       r"end[ \t]*merge\b)", re.I)
+
+
+def _source_label(text: str, decision: bool = False, first_line: bool = False) -> str:
+    """A node's label as the diagram writes it: quotes and markup out, its lines joined (`first_line`: the first
+    line only, "Kafka<br>payment_transactions" -> "Kafka"), cut like a step."""
+    lines = [ln for ln in re.split(r"(?i)<br[ \t]*/?>|\\n|\\l|\\r|\n", text) if ln.strip(" \t\"'")]
+    text = (lines[:1] if first_line else lines and [" ".join(ln.strip() for ln in lines)]) or [""]
+    text = re.sub(r"<[^<>]{0,40}>|\*\*|`", "", text[0]).strip(" \t\"'")
+    text = re.sub(r"[ \t]+", " ", text).strip()
+    if not text:
+        return ""
+    if decision:
+        return _short(text.rstrip("?").strip())[: LABEL_CHARS - 1].rstrip() + "?"
+    return _short(text) if len(text) > LABEL_CHARS else text[:1].upper() + text[1:]
+
+
+def _graph_plan(order: list[str], labels: dict[str, str], edges: list[tuple[str, str]]) -> Plan | None:
+    """The plan of a flowchart's nodes (in order of first mention) and edges: layered by longest path, edges
+    closing a cycle as loops, a decision whose other branch skips ahead drawn with "Else: continue"."""
+    used = [node for node in order if any(node in edge for edge in edges)]
+    if len(used) < 3 or len(edges) < 2 or len(used) > MAX_PLAN_NODES:
+        return None
+    g = _Graph()
+    ids = {node: g.node(labels.get(node) or node) for node in used}
+    g.edges = list(dict.fromkeys((ids[a], ids[b]) for a, b in edges if a != b))
+    return _layered(g, loop_tests=True)
+
+
+def _mermaid(lines: list[str]) -> Plan | None:
+    labels: dict[str, str] = {}
+    order: list[str] = []
+    edges: list[tuple[str, str]] = []
+    rhombus: set[str] = set()
+
+    seconds: dict[str, str] = {}
+
+    def ref(part: str) -> list[str]:
+        found = []
+        for piece in part.split("\x01"):
+            m = _MERMAID_NODE.match(piece.strip())
+            if not m:
+                return []
+            node, shape = m.group("id"), m.group("shape") or ""
+            if shape:
+                inner = re.sub(r"^(?:\(\[|\(\(|\[\[|\[\(|\[[/\\]|\{\{|\{|\[|\(|>)|(?:\]\)|\)\)|\]\]|\)\]|[/\\]\]|\}\}|\}|\]|\))$",
+                               "", shape)
+                if shape.startswith("{") and not shape.startswith("{{"):
+                    rhombus.add(node)
+                label = _source_label(inner, first_line=True)
+                if label:
+                    labels[node] = label
+                    whole = _source_label(inner)
+                    if whole != label:
+                        seconds[node] = whole  # "Apache Kafka<br/>Topic: crypto_prices": told apart by its second line
+            if node not in order:
+                order.append(node)
+            found.append(node)
+        return found
+
+    for line in lines:
+        line = line.strip().rstrip(";")
+        if not line or _MERMAID_SKIP.match(line):
+            continue
+        spans: list[str] = []  # what brackets and quotes hold is no edge and no "&"
+        masked = re.sub(r"\[[^\[\]\n]{0,200}\]|\([^()\n]{0,200}\)|\{[^{}\n]{0,200}\}|\"[^\"\n]{0,200}\"",
+                        lambda m: spans.append(m.group()) or f"\x00{len(spans) - 1}\x00", line)
+        parts = [re.sub(r"\x00(\d+)\x00", lambda m: spans[int(m.group(1))], re.sub(r"[ \t]+&[ \t]+", "\x01", part))
+                 for part in _MERMAID_EDGE.split(masked)]
+        if len(parts) > 12:
+            continue
+        refs = [ref(part) for part in parts]
+        if not all(refs):
+            continue
+        for a, b in zip(refs, refs[1:]):
+            edges += [(x, y) for x in a for y in b]
+    firsts = [labels.get(node, node).lower() for node in order]
+    for node in order:  # two "Apache Kafka" nodes: their second lines tell them apart
+        if firsts.count(labels.get(node, node).lower()) > 1 and node in seconds:
+            labels[node] = seconds[node]
+    for node in rhombus:  # a rhombus with two ways out (or asking) is a decision; with one, a component drawn so
+        ways = {b for a, b in edges if a == node}
+        label = labels.get(node, node)
+        if len(ways) >= 2 or label.endswith("?"):
+            labels[node] = _source_label(label, decision=True)
+    return _graph_plan(order, labels, edges)
+
+
+def _dot(text: str) -> Plan | None:
+    head = _DOT_HEAD.search(text)
+    if head is None:
+        return None
+    body = text[head.end():]
+    labels: dict[str, str] = {}
+    order: list[str] = []
+    edges: list[tuple[str, str]] = []
+
+    def node_id(raw: str) -> str:
+        raw = raw.strip()
+        node = raw[1:-1] if raw.startswith('"') else raw
+        if node not in order:
+            order.append(node)
+        if raw.startswith('"') and node not in labels:
+            labels[node] = _source_label(node)
+        return node
+
+    for stmt in re.split(r"[;\n]", body)[:400]:
+        stmt = stmt.strip()
+        if not stmt or re.match(r"(?i)^(?:node|edge|graph|subgraph|rankdir|rank|label|splines|bgcolor|fontname|"
+                                r"size|ratio|compound|newrank)\b|^[{}]", stmt):
+            continue
+        edge = _DOT_EDGE.match(stmt)
+        if edge:
+            chain = [node_id(x) for x in re.split(r"[ \t]*-[->][ \t]*", edge.group("chain"))]
+            edges += list(zip(chain, chain[1:]))
+            continue
+        node = _DOT_NODE.match(stmt)
+        if node:
+            nid = node_id(node.group("id"))
+            label = _DOT_LABEL.search(node.group("attrs"))
+            shape = _DOT_SHAPE.search(node.group("attrs"))
+            diamond = bool(shape) and shape.group("shape").lower() in ("diamond", "mdiamond")
+            text_of = (label.group("q") if label.group("q") is not None else label.group("w")) if label else ""
+            if text_of or diamond:
+                labels[nid] = _source_label(text_of or labels.get(nid, nid), decision=diamond)
+    return _graph_plan(order, labels, edges)
+
+
+def _plantuml(lines: list[str]) -> Plan | None:
+    g = _Graph()
+    tails: list[int] = []
+    # a frame per open block: ("if", decision, ends of the branches done) / ("while", test) / ("repeat", first)
+    frames: list[tuple[str, int | None, list[int]]] = []
+    repeat_next = False
+    statements = 0
+    buffered = ""
+    for raw in lines:
+        line = raw.strip()
+        if buffered:  # an action over several lines (":first line\nsecond line;")
+            line = f"{buffered} {line}"
+            if not re.search(r"[;|<>/\]}][ \t]*$", line):
+                buffered = line
+                continue
+            buffered = ""
+        elif line.startswith(":") and not re.search(r"[;|<>/\]}][ \t]*$", line):
+            buffered = line
+            continue
+        if not line or _UML_SKIP.match(line) and not line.lower().startswith("fork"):
+            continue
+
+        def add(label: str) -> int:
+            nonlocal repeat_next
+            node = g.node(label)
+            g.edges += [(t, node) for t in tails]
+            if repeat_next:
+                frames.append(("repeat", node, []))
+                repeat_next = False
+            return node
+
+        low = line.lower()
+        action = _UML_ACTION.match(line)
+        if len(g.labels) >= MAX_PLAN_NODES:
+            return None
+        if low == "start":
+            tails = [add("Start")]
+        elif low in ("stop", "end"):
+            add(line[:1].upper() + line[1:].lower())
+            tails = []
+        elif action:
+            tails = [add(_source_label(action.group("label")))]
+            statements += 1
+        elif _UML_ELSEIF.match(line) and frames and frames[-1][0] == "if":
+            kind, dec, ends = frames[-1]
+            m = _UML_ELSEIF.match(line)
+            ends += tails
+            tails = [dec] if dec is not None else []
+            nxt = add(_source_label(m.group("cond") or m.group("cond2"), decision=True))
+            frames[-1] = ("if", nxt, ends)
+            tails = [nxt]
+        elif _UML_IF.match(line) and not low.startswith("else"):
+            dec = add(_source_label(_UML_IF.match(line).group("cond"), decision=True))
+            frames.append(("if", dec, []))
+            tails = [dec]
+        elif re.match(r"(?i)^else\b", line) and frames and frames[-1][0] == "if":
+            kind, dec, ends = frames[-1]
+            frames[-1] = ("else", dec, ends + tails)
+            tails = [dec] if dec is not None else []
+        elif re.match(r"(?i)^end[ \t]*if\b", line) and frames and frames[-1][0] in ("if", "else"):
+            kind, dec, ends = frames.pop()
+            tails = ends + tails + ([dec] if kind == "if" and dec is not None else [])
+            tails = list(dict.fromkeys(tails))
+        elif _UML_WHILE.match(line):
+            test = add(_source_label(_UML_WHILE.match(line).group("cond"), decision=True))
+            frames.append(("while", test, []))
+            tails = [test]
+        elif re.match(r"(?i)^end[ \t]*while\b", line) and frames and frames[-1][0] == "while":
+            _, test, _ = frames.pop()
+            g.edges += [(t, test) for t in tails]
+            tails = [test]
+        elif low == "repeat" or low.startswith("repeat :") or low.startswith("repeat:"):
+            repeat_next = True
+            rest = line[6:].strip()
+            if rest.startswith(":") and _UML_ACTION.match(rest):
+                tails = [add(_source_label(_UML_ACTION.match(rest).group("label")))]
+                statements += 1
+        elif _UML_REPEAT_WHILE.match(line) and frames and frames[-1][0] == "repeat":
+            _, first, _ = frames.pop()
+            test = add(_source_label(_UML_REPEAT_WHILE.match(line).group("cond"), decision=True))
+            if first is not None:
+                g.edges.append((test, first))
+            tails = [test]
+        elif re.match(r"(?i)^(?:fork(?:[ \t]+again)?|end[ \t]*fork|split(?:[ \t]+again)?|end[ \t]*split)\b", line):
+            continue  # parallel branches: drawn in a row (the layering puts them apart when they join)
+        else:
+            return None  # a line of another language: not an activity diagram
+    if statements < 2 or frames and any(kind == "if" for kind, _, _ in frames):
+        return None
+    return _layered(g, loop_tests=True) if len(g.labels) >= 3 and g.edges else None
+
+
+def read_diagram_source(text: str) -> Plan | None:
+    """A flowchart written in a diagram language, read node for node: Mermaid `flowchart`/`graph` (node shapes
+    declared on their own lines or in the edges, "-- Yes -->" and "-->|No|" edges, chains "a --> b --> c", "&"),
+    Graphviz DOT (`digraph { a [label="Valid?", shape=diamond]; a -> b [label="yes"]; ... }`) or a PlantUML
+    activity diagram (`:step;`, `if (C?) then (yes)` / `elseif` / `else` / `endif`, `while (C?)` / `endwhile`,
+    `repeat` / `repeat while (C?)`, `start` / `stop`). Decisions (a `{...}` or diamond shape, an if/while test) end
+    with "?", edges closing a cycle are loops; None when the text is none of these or holds fewer than three nodes."""
+    lines = [ln for ln in (text or "").splitlines() if not _FENCE.match(ln)][:400]
+    content = [ln for ln in lines if ln.strip()]
+    if not content:
+        return None
+    start = next((k for k, ln in enumerate(content) if _MERMAID_HEAD.match(ln)), None)
+    if start is not None:
+        return _mermaid(content[start + 1:])
+    if _DOT_HEAD.search(text or ""):
+        return _dot("\n".join(lines))
+    uml = next((k for k, ln in enumerate(content) if ln.strip().lower().startswith("@startuml")), None)
+    if uml is not None:
+        end = next((k for k in range(uml + 1, len(content)) if content[k].strip().lower().startswith("@enduml")),
+                   len(content))
+        return _plantuml(content[uml + 1:end])
+    return None
