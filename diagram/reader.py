@@ -70,7 +70,7 @@ from diagram.reader_algo import (read_numbered, read_title_lines, with_alternati
 from diagram.reader_clauses import folded_lists, read_clauses
 from diagram.reader_calls import with_calls
 from diagram.reader_code import UNSTATED, read_cnn_words, read_code
-from diagram.reader_lists import read_lists, with_outcomes
+from diagram.reader_lists import read_lists, with_inline_checks, with_outcomes
 from diagram.reader_dense import drawn_net, normalise, read_dense, read_dense_or_refused
 from diagram.reader_flow import read_flow, with_lanes
 from diagram.reader_lang import (is_other_language, kept_words, more_structure, read_diagram_source, read_other_language,
@@ -91,6 +91,11 @@ _DENSE = re.compile(r"\b(net|network|architecture|mlp|perceptron|neural|nn|dnn|a
 # ---- both -------------------------------------------------------------------------------------
 
 _STAGE_TABLE = re.compile(r"(?im)^[ \t]*\|[ \t]*(?:#[ \t]*\|[ \t]*)?(?:stage|step|phase)s?[ \t]*\|")
+
+
+def _only_image_sizes(request: str) -> bool:
+    """The text's only CNN word is a size ("1280x720", "/images/300x300/") and it names no net or its parts."""
+    return all(re.fullmatch(r"\d+\s*[x×]\s*\d+", m.group()) for m in _CNN.finditer(request)) and not speaks_of_net(request)
 
 
 def request_kind(request: str) -> str:
@@ -229,6 +234,8 @@ def read_request(request: str) -> Plan | None:
         if cnn is None and not sizes and not _DENSE.search(normalise(request)) and not re.search(r"(?i)\blayer", request) \
                 and (read_numbered(request) is not None or read_lists(request) is not None):
             kind = "flow"  # no blocks but numbered steps or a list: "pool" or "kernel" was a word of a procedure
+        elif cnn is None and not sizes and _only_image_sizes(request):
+            kind = "flow"  # "a thumbnail (1280x720)" in a serverless flow: a picture's size makes no CNN
         elif not sizes or re.search(r"(?<![\d.])" + "x".join(map(str, sizes)) + r"(?![\d.])", normalise(request)):
             return cnn if cnn is not None and fits(cnn) else None  # (a shape "32x32x3" is no chain of layers)
         else:
@@ -257,6 +264,7 @@ def read_request(request: str) -> Plan | None:
                                                       and (more_structure(other, plan) or plan.n_nodes < 3 or
                                                            kept_words(plan, request) < min(0.8, kept_words(other, request)))):
                 plan = other
+        plan = with_inline_checks(plan)  # "Canary shows regression? Rollback": a check and its outcome in one step
         plan = with_alternatives(plan)  # "In Review > Approved > Rejected": the two outcomes side by side
         plan = with_conditions(plan, request)  # "- Re-shipped if non-dated materials.": a decision before the step
         plan = with_checks(plan, request)  # "If the gate fails, the pipeline aborts": a decision in a pipeline's chain

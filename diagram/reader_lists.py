@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, compact_label, step_label
-from diagram.reader_clauses import ELSE_CONTINUE, _lemma
+from diagram.reader_clauses import _VERBS, ELSE_CONTINUE, _lemma
 from diagram.reader_layouts import read_tree
 from diagram.reader_prose import _key, _question, _verb, mentions
 from diagram.reader_steps import _tidy, drawn_chain, read_chain
@@ -57,7 +58,8 @@ def _short(item: str) -> str:
     item = re.sub(r"\*\*|__|`", "", item).strip().rstrip(".:;,")
     item = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)", "", item)  # long asides; "(Dev)" stays
     words = item.split()
-    if len(words) > 4:
+    if len(words) > 4 and (len(words) > MAX_ITEM_WORDS or len(item) > LABEL_MAX_CHARS):  # (a few words that fit
+        # a label are the step as named: "Log Processed by Ingest Pipeline")
         parts = _CUT.split(item, maxsplit=1)
         if parts and len(parts[0].split()) >= 2:
             item = parts[0]
@@ -199,6 +201,9 @@ def _subject_items(lines: list[str]) -> list[str]:
         m = _SUBJECT.match(re.sub(r"\*\*|__|`", "", b))
         if m and _lemma(m.group("verb")) != m.group("verb") and m.group("name").lower() not in _NOT_SUBJECTS:
             name = m.group("name")
+            after = b[m.end():].split()[:1]
+            if after and after[0] in _VERBS and len(name.split()) < 3:  # "Transcode workers produce ...": a plural
+                name = f"{name} {m.group('verb')}"  # subject before a verb in its plain form
             if name.lower() not in (n.lower() for n in names):
                 names.append(name)
     if len(names) < max(3, (2 * len(bullets) + 2) // 3):
@@ -758,3 +763,41 @@ def with_outcomes(plan: Plan | None, text: str) -> Plan | None:
     lo, hi = min(a, b), max(a, b)
     ranks = [[x] for x in labels[:lo]] + [[labels[lo], labels[hi]]] + [[x] for x in labels[hi + 1:]]
     return Plan.steps(ranks)
+
+
+# ---- a check written inside one step: "Tests fail? Stop.", "if all pass → promote" ------------------------
+
+_ASKED_THEN = re.compile(r"(?P<c>[^?]{3,80})\?[ \t]+(?P<a>[^?]{2,60}?)[ .!]*")  # "New data fails checks? Stop."
+_IF_ARROW = re.compile(r"(?i:if[ \t]+)?(?P<c>[^?]{3,80}?)[ \t]*(?:-+>|→|=>)[ \t]*(?P<a>[^?]{2,60}?)\?")  # "All pass → promote?"
+
+
+_ASKED_WHAT = re.compile(r"(?i)\s*(?:what|why|how|who|whom|whose|which|where|when)\b")
+
+
+def with_inline_checks(plan: Plan | None) -> Plan | None:
+    """A step that holds a check and what it leads to ("Canary shows regression? Rollback", "All pass →
+    promote to full?") as a decision: the question, then the outcome beside the way on ("Else:
+    continue"). Plans with loops or lanes are left as they are (their edges name nodes by place)."""
+    if plan is None or plan.kind != "steps" or plan.loops or plan.lanes:
+        return plan
+    ranks = [list(rank) for rank in plan.ranks]
+    out: list[list[str]] = []
+    changed = False
+    i = 0
+    while i < len(ranks):
+        rank = ranks[i]
+        m = (_ASKED_THEN.fullmatch(rank[0]) or _IF_ARROW.fullmatch(rank[0])) if len(rank) == 1 else None
+        if m is not None and _ASKED_WHAT.match(m.group("c")):
+            m = None  # "Why Kafka? Because ...": a question the text answers, no check
+        if m is None:
+            out.append(rank)
+            i += 1
+            continue
+        changed = True
+        out.append([m.group("c").strip()[:1].upper() + m.group("c").strip()[1:] + "?"])
+        action = m.group("a").strip()
+        out.append([action[:1].upper() + action[1:], ELSE_CONTINUE])
+        i += 2 if i + 1 < len(ranks) and ranks[i + 1] == [ELSE_CONTINUE] else 1  # (the way on, already written)
+    if not changed or sum(len(r) for r in out) > MAX_PLAN_NODES:
+        return plan
+    return Plan.steps(out)

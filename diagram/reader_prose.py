@@ -212,6 +212,8 @@ _ROLE_TECH = re.compile(r"(?i)\b(?:llm|vector[ \t](?:store|database|db|index)|em
 # a step written after an arrow in a sentence ("Logstash -> Elasticsearch; Flink -> alerting"): a name
 _AFTER_ARROW = re.compile(r"(?:-+>|→|=>)[ \t]*(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2}?)"
                           r"(?=[ \t]*(?:-+>|→|=>|[;,.)]|$))")
+# ... and a name written before an arrow ("move data from Notion -> BigQuery"): up to three words
+_BEFORE_ARROW = re.compile(r"(?<![\w-])(?P<x>[A-Za-z][\w-]{0,30}(?:[ \t][A-Za-z][\w-]{0,30}){0,2})(?=[ \t]*(?:-+>|→|=>))")
 _NOT_MODIFIER = frozenset("""a an the to in into from of for with by on at and or is are was were be its it their our
     your my his her this that these those each every new same then which where when via as all any some one two three
     both either via using through onto over under within per than also only not no so such other another more most
@@ -318,6 +320,17 @@ def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list
     for m in _AFTER_ARROW.finditer(sentence) if roles else ():
         if not any(a < m.end("x") and m.start("x") < b for a, b, _ in found):
             found.append((m.start("x"), m.end("x"), m.group("x")))
+    for m in _BEFORE_ARROW.finditer(sentence) if roles else ():  # "from Notion -> BigQuery": the first one too
+        if "<!--" in sentence[: m.start()]:
+            continue  # "<!--BEGIN STABILITY BANNER-->": a comment's end, no arrow
+        words = m.group("x").split()
+        keep = len(words)
+        while keep and not (words[keep - 1].lower() in _NOT_MODIFIER or _verb(words[keep - 1])):
+            keep -= 1
+        name = " ".join(words[keep:])
+        start = m.end("x") - len(name)
+        if name and name[:1].isupper() and not any(a < m.end("x") and start < b for a, b, _ in found):
+            found.append((start, m.end("x"), name))
     found = _with_asides(sentence, found)  # "MQTT broker (Mosquitto)", "Elastic Container Service (ECS)"
     taken = [(a, b) for a, b, _ in found]
     extra = list(_CAMEL.finditer(sentence)) + (list(_LETTER.finditer(sentence)) if letters else [])
@@ -364,6 +377,22 @@ _LAST_AND = re.compile(r"\s+and\s+(?=[a-z]+s\b)")
 _INCLUDES = re.compile(r"\b(?:includes|including|consists\s+of|consisting\s+of|involves|comprises|covers|performs)\s+(?:the\s+)?"
                        r"(?:(?:following|steps|stages)\s*:?\s*)?", re.I)
 _ITEM_NOISE = re.compile(r"`{1,3}[^`\n]{0,80}`{1,3}|\bhttps?://\S{1,200}|(?i:\b(?:the|a|an)\b)")
+# a counted list: "has five stages: ...", "across four services — ..."
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_COUNTED = re.compile(rf"\b(?P<count>\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})[ \t]+(?:[\w-]{{1,20}}[ \t]+){{0,2}}?"
+                      r"(?:stages|steps|phases|parts|components|services|layers|tasks|activities|modules|jobs)"
+                      r"[ \t]*(?::|[—–]|[ \t]-)[ \t]*", re.I)
+_PAREN = re.compile(r"[ \t]*\([^()\n]{0,200}\)")  # an aside in brackets: what an item does, not another item
+_ENUM_END = re.compile(r"[ \t]+[—–-][ \t]+|[ \t]*[—–][ \t]*|:")  # a dash or colon closes the items
+
+
+def _count(word: str | None) -> int | None:
+    """'five' -> 5, '4' -> 4, None -> None."""
+    if not word:
+        return None
+    return int(word) if word.isdigit() else _NUMBER_WORDS.index(word.lower()) + 2
+
+
 _RELATIVE = frozenset("that which who".split())
 _ITEM_CUT = re.compile(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to)\s+", re.I)
 
@@ -430,12 +459,15 @@ def series(text: str) -> tuple[list[str], str] | None:
             items += [first] if len(first.split()) >= 2 else []
             items += [parts[i] for i in verbs]
         else:
-            inc = _INCLUDES.search(sentence)
+            inc = _INCLUDES.search(sentence) or _COUNTED.search(sentence)
             if inc:
-                rest = [p for p in _SERIES_SPLIT.split(sentence[inc.end():].strip().rstrip(".")) if p.strip()]
+                told = _count(inc.groupdict().get("count"))
+                said_items = _ENUM_END.split(_PAREN.sub("", sentence[inc.end():]), maxsplit=1)[0]  # "... — all automated"
+                rest = [p for p in _SERIES_SPLIT.split(said_items.strip().rstrip(".")) if p.strip()]
                 if rest and " and " in rest[-1] and len(rest) >= 2 and not re.search(r"\band\s+(?:then|finally)\b", sentence):
                     rest = rest[:-1] + re.split(r"\s+and\s+", rest[-1], maxsplit=1)
-                if len(rest) >= 3 and all(1 <= len(p.split()) <= 4 for p in rest):
+                longest = 6 if told == len(rest) else 4  # as many items as the text counts: longer ones too
+                if len(rest) >= 3 and all(1 <= len(p.split()) <= longest for p in rest) and told in (None, len(rest)):
                     items = rest
         items = [_item(x) for x in items]
         if len(items) >= 3 and all(items) and len(items) > len(best):
@@ -451,6 +483,9 @@ def read_prose(text: str) -> Plan | None:
     if found is None:
         return named
     listed, sentence = found
+    counted = _COUNTED.search(sentence)
+    if counted and _count(counted.group("count")) == len(listed) and len({x.lower() for x in listed}) == len(listed):
+        return Plan.steps([[step_label(x[:1].upper() + x[1:])] for x in listed])  # "five stages: a, b, c, d and e"
     told = sum(len(line.split()) for line in text.splitlines() if not line.lstrip().startswith("#"))
     joined = " ".join(listed).lower()
     # as many stages as components: the stages, when the components are mostly what they act on ("scrapes
@@ -466,6 +501,30 @@ def read_prose(text: str) -> Plan | None:
     if len({x.lower() for x in labels}) != len(labels):
         return named
     return Plan.steps([[x] for x in labels])
+
+
+def _fuller_name(old: str, new: str) -> str | None:
+    """`new` when it names the step `old` names more fully: the old name's words inside it, with more
+    around them ("Kafka" -> "Apache Kafka", "Lambda" -> "Lambda function"); else None."""
+    if new.endswith("?") or old.endswith("?") or len(new) <= len(old):
+        return None
+    found = re.search(rf"(?i)(?<!\w){re.escape(old)}(?!\w)", new)
+    extra = (new[: found.start()] + " " + new[found.end():]).split() if found else []
+    if not extra or len(extra) > 3 or any(_verb(w) for w in extra):
+        return None  # ("S3 stores": a verb of the sentence, not a longer name)
+    return new
+
+
+def _rename(ranks: list[list[str]], loops: list[tuple[str, str]], first_label: dict[str, str], old: str, new: str) -> None:
+    """Step `old` is called `new` from now on, wherever the plan so far names it."""
+    if any(new in rank for rank in ranks):
+        return
+    for rank in ranks:
+        rank[:] = [new if label == old else label for label in rank]
+    loops[:] = [(new if a == old else a, new if b == old else b) for a, b in loops]
+    for k, label in first_label.items():
+        if label == old:
+            first_label[k] = new
 
 
 def _components(text: str) -> Plan | None:
@@ -505,6 +564,9 @@ def _components(text: str) -> Plan | None:
                 same = [k for k, lab in first_label.items() if lab.lower().endswith(" " + name.lower())]
                 key = same[-1] if same else key
             if key in seen:
+                fuller = _fuller_name(first_label[key], label)
+                if fuller is not None:  # "Kafka" then "Apache Kafka": one component, named as fully as written
+                    _rename(ranks, loops, first_label, first_label[key], fuller)
                 if _AGAIN.search(sentence) and ranks and seen[key] < len(ranks) - 1:
                     loops.append((ranks[-1][-1], first_label[key]))
                 elif _AGAIN.search(sentence) and len(ranks) >= 2 and seen[key] == len(ranks) - 1 and len(names) == 1:

@@ -345,13 +345,21 @@ def _groups(text: str) -> list[list[str]] | None:
         return [[_tidy(n)] for n in paren.group(1).split(",") if _tidy(n)]
     listed = re.split(r"\s*(?::|\?|\s[-–—]\s)\s*", whole, maxsplit=1)
     body = listed[1] if len(listed) == 2 else whole
+    dash = re.search(r"\s[—–]\s", whole)
+    if dash and len(listed) == 2 and dash.start() == len(listed[0]):  # "... includes a, b, c and d — all automated
+        before = re.split(r"(?<=[.!?])\s+", whole[: dash.start()])[-1]  # and versioned": the items stand before the dash
+        if before.count(",") > body.split(".")[0].count(","):
+            body = _INCLUDES_HEAD.sub("", before, count=1)
     if body.count(",") >= 2:  # "invoice processing: scanned PDF, OCR, ...", "START, READ N, END"
-        items = [_tidy(n) for n in re.split(r"\s*,\s*(?:and\s+)?", body)]
+        items = [_tidy(n) for n in re.split(r"\s*,\s*(?:and\s+)?(?![^()]*\))", body)]  # (not inside brackets: "a (b, c), d")
         return [[n] for n in items if n]
     pair = re.fullmatch(r"(\S+(?:\s+\S+){0,3})\s+to\s+(\S+(?:\s+\S+){0,3})", flat.strip(" ."))
     if pair:
         return [_split_group(pair.group(1)), _split_group(pair.group(2))]
     return None
+
+
+_INCLUDES_HEAD = re.compile(r"^.{0,60}?\b(?:includes|including|consists\s+of|involves|comprises)\s+", re.I)
 
 
 def _fits(groups: list[list[str]] | None) -> bool:
