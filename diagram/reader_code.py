@@ -983,6 +983,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         return None
     if prose and len(prose) == len(sizes) and all(s is None or s == p for s, p in zip(sizes, prose)):
         return Plan.dense(prose)
+    if prose and len(prose) > len(sizes) and all(s is not None and s == p for s, p in zip(sizes, prose)):
+        return Plan.dense(prose)  # "nn.Linear(784, 128) ... the output size of fc2 is 64 ... produces 10 outputs": the words go on
     if unstated is not None:
         unstated.extend(i for i, s in enumerate(sizes) if s is None)
     return Plan.dense(tuple(s or UNSTATED for s in sizes))
