@@ -1235,20 +1235,16 @@ _SPACED_KERNEL = re.compile(r"(?i)(?<![\d.])(\d{1,2})[ \t]+\1(?![\d.])(?=[ \t]*[
                             r"filters?|window|with|stride)\b)")
 
 
-# two layers joined in one phrase: "a dense layer of 128 units and a 10-way softmax", "... with 1024 neurons and finally
-# a softmax layer with 10 outputs": each side names its own block (a layer noun), so each is a part of its own
-_COORDINATION = re.compile(r"(?i)[ \t]+(?:and|as[ \t]+well[ \t]+as|plus)[ \t]+")
+# a layer's name in a part, and the phrase that starts it ("a Fully connected layer", "another pooling layer")
 _LAYER_NOUN = re.compile(r"(?i)\b(?:conv\w*|\w{0,7}pool\w*|dense|fc\d{0,2}|fully[ -]?connected|linear|flatten\w*|softmax|output)\b")
-
-
 _NOUN_PHRASE = re.compile(r"(?i)\b(?:an?|another|one|the|\d{1,2})[ \t]+(?:[\w-]{1,20}[ \t]+){0,3}?(?=(?:conv\w*|\w{0,7}pool\w*|dense|"
                           r"fc\d{0,2}|fully[ -]?connected|linear|flatten\w*|softmax)\b)")
 
 
-def _coordinated(part: str) -> list[str]:
-    """A part split where it joins phrases that each name a layer; the part alone otherwise. A long
-    sentence that names one layer ("We reduced ... so now we can apply a fully connected layer with 120
-    nodes"): the phrase from that layer's article on, when it says "layer". (Runs of blanks, left where LaTeX was, are one space.)"""
+def _layer_phrase(part: str) -> str:
+    """A part as a block reads it: runs of blanks (left where LaTeX was) one space; a long sentence that
+    names one layer ("We reduced dimensions of an image so now we can apply a fully connected layer with
+    120 nodes"): the phrase from that layer's article on, when it says "layer"."""
     part = re.sub(r"[ \t]{2,}", " ", part)
     nouns = list(_LAYER_NOUN.finditer(part))
     if len(part) > 80 and len(nouns) == 1:
@@ -1256,11 +1252,8 @@ def _coordinated(part: str) -> list[str]:
         for found in _NOUN_PHRASE.finditer(part):
             phrase = found if found.start() <= nouns[0].start() else phrase
         if phrase is not None and len(part) - phrase.start() <= 80 and re.search(r"(?i)\blayers?\b", part[phrase.start():]):
-            return [part[phrase.start():]]
-    pieces = _COORDINATION.split(part)
-    if len(pieces) < 2 or len(pieces) > 6 or not all(_LAYER_NOUN.search(piece) for piece in pieces):
-        return [part]
-    return pieces
+            return part[phrase.start():]
+    return part
 
 
 def _cnn_labels(text: str) -> list[str]:
@@ -1284,7 +1277,7 @@ def _cnn_labels(text: str) -> list[str]:
     body = _LAYERS_WITH_POOL.sub(lambda m: f"{m.group(1)} convolutional blocks {m.group(2)}", body)
     labels: list[str] = []
     groups: list[tuple[int, int, bool]] = []
-    for part in (piece for whole in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]) for piece in _coordinated(whole)):
+    for part in map(_layer_phrase, _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5])):
         if _SHAPE_ONLY.match(part) or _CALC_FIELD.match(part) or \
                 (labels and labels[-1].startswith(("Conv", "MaxPool", "AvgPool")) and _INPUT_FIELD.match(part)):
             continue  # "Output: 6 feature maps of 28×28", "Output Size = ...", "Number of parameters: 560": no block
