@@ -983,6 +983,8 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
         return None
     if prose and len(prose) == len(sizes) and all(s is None or s == p for s, p in zip(sizes, prose)):
         return Plan.dense(prose)
+    if prose and len(prose) > len(sizes) and all(s is not None and s == p for s, p in zip(sizes, prose)):
+        return Plan.dense(prose)  # "nn.Linear(784, 128) ... the output size of fc2 is 64 ... produces 10 outputs": the words go on
     if unstated is not None:
         unstated.extend(i for i, s in enumerate(sizes) if s is None)
     return Plan.dense(tuple(s or UNSTATED for s in sizes))
@@ -1055,6 +1057,7 @@ _FILTERS = re.compile(r"(\d{1,5})[ \t]*(?:filters?|channels?|kernels?|feature[ \
                       r"(\d{1,5})[ \t]+(?:convolution(?:al)?|conv)[ \t]+(?:filters?|kernels?)\b|(\d{1,5})[ \t]*@|@[ \t]*(\d{1,5})|"
                       r"(\d{1,5})[ \t]+convolutions\b(?![^.\n]{0,40}\b\d{1,5}[ \t]*(?:filters?|kernels?|channels?|feature[ \t]maps?)\b)|\bout(?:_channels)?[ \t]*=[ \t]*(\d{1,5})\b", re.I)
 _UNITS = re.compile(r"(?<![\w.x×])(\d{1,7})(?![\w.x×])")
+_STRIDE = re.compile(r"(?i)\bstrides?[ \t]*(?:of|=|:|is)?[ \t]*(?:s[ \t]*=[ \t]*)?\(?\d{1,2}(?:[ \t]*,[ \t]*\d{1,2})?\)?")
 _REPEAT = re.compile(r"(?:[x×][ \t]*(\d)|(\d)[ \t]*[x×])$|\b(?:two|2)[ \t]+(?=conv)", re.I)
 
 
@@ -1067,13 +1070,16 @@ def _block(part: str) -> tuple[str, int] | None:
                     _KERNEL.sub(" ", low))
     if rep:
         times = int(rep.group(1) or {"two": "2", "three": "3", "four": "4"}.get(rep.group(2), rep.group(2)))
-    kernel = _KERNEL.search(low)
+    # a volume "28x28x6" is the shape a layer makes (its last number: the channels), never a kernel
+    volume = next((m for m in _KERNEL.finditer(low) if m.group(3)), None)
+    kernel = next((m for m in _KERNEL.finditer(low) if not m.group(3)), None) if volume else _KERNEL.search(low)
     k = f"{kernel.group(1)}x{kernel.group(2)}" if kernel else ""
     if _FLATTENED.search(low):
         return "Flatten", 1  # "the max pooling output flattened": no second pooling
-    if re.search(r"\bconv|\bconvolution", low):
-        f = _FILTERS.search(_KERNEL.sub(" ", low))
-        n = next((g for g in f.groups() if g), None) if f else None
+    if re.search(r"\bconv|\bconvolution", low) or \
+            (volume and kernel and re.search(r"\b(?:filters?|kernels?)\b", low) and not re.search(r"pool|subsampl", low)):
+        f = _FILTERS.search(_KERNEL.sub(" ", _STRIDE.sub(" ", low)))  # ("5x5 filter with a stride of 1 resulting in 28x28x6")
+        n = next((g for g in f.groups() if g), None) if f else (volume.group(3) if volume else None)
         return "Conv" + (f" {k}" if k else "") + (f", {n}" if n else ""), times
     if re.search(r"pool|subsampl", low):
         kind = "AvgPool" if re.search(r"\bav(?:g|erage)", low) else "MaxPool"
@@ -1089,7 +1095,7 @@ def _block(part: str) -> tuple[str, int] | None:
     for word, label in (("batch ?norm|\\bbn\\b", "BatchNorm"), ("\\brelu\\b", "ReLU"), ("dropout", "Dropout")):
         if re.search(word, low) and len(low.split()) <= 3:
             return label, 1
-    sized = _KERNEL.sub(" ", low)
+    sized = _KERNEL.sub(" ", _STRIDE.sub(" ", low))  # (a stride is no size)
     if rep and rep.group(2):  # "2 fully connected layers": the count is no size
         sized = sized[: rep.start(2)] + " " + sized[rep.end(2):]
     units = [int(n) for n in _UNITS.findall(sized)]
@@ -1098,7 +1104,7 @@ def _block(part: str) -> tuple[str, int] | None:
     if re.search(r"\b(?:outputs?|classes|softmax|logits?|classif\w*)\b", low):
         return "Output" + (f" {units[-1]}" if units else ""), 1
     if re.search(r"\b(?:input|image)\b", low) or (kernel and not units and not re.search(r"kernel|filter|window", low)):
-        shape = "x".join(g for g in kernel.groups() if g) if kernel else ""
+        shape = "x".join(g for g in (volume or kernel).groups() if g) if volume or kernel else ""
         return "Input" + (f" {shape}" if shape else ""), 1
     return None
 
@@ -1179,7 +1185,7 @@ _HYPHENS = re.compile(rf"(?i)(?<![\w-]){_BLOCK_NAME}(?:-{_BLOCK_NAME}){{1,12}}(?
 
 
 # a kernel told as a field: "filter size 7", "kernel_size=(3, 3)", "filter size is (2*2)", "window size of 3"
-_SIZE_FIELD = re.compile(r"(?:\b(?:filter|kernel|window|pool(?:ing)?|receptive[ \t]+field)[ \t_-]*size[ \t]*(?:of|is|=|:)?|\bk[ \t]*=)[ \t]*"
+_SIZE_FIELD = re.compile(r"(?:\b(?:filter|kernel|window|pool(?:ing)?|receptive[ \t]+field)[ \t_-]*size[ \t]*(?:of|is|=|:)?|\b[kf][ \t]*=)[ \t]*"
                          r"[(\[]?[ \t]*(\d{1,2})(?:[ \t]*[,x×*][ \t]*(\d{1,2}))?(?!\d)", re.I)
 # a part that only tells a shape the layer before produces: "Output: 6 feature maps of 28×28", "emitting images of 14x14"
 _SHAPE_ONLY = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:output(?:[ \t]+shape)?[ \t]*[:=]|output[ \t]+is|emitting|resulting|giving|"
@@ -1229,6 +1235,27 @@ _SPACED_KERNEL = re.compile(r"(?i)(?<![\d.])(\d{1,2})[ \t]+\1(?![\d.])(?=[ \t]*[
                             r"filters?|window|with|stride)\b)")
 
 
+# a layer's name in a part, and the phrase that starts it ("a Fully connected layer", "another pooling layer")
+_LAYER_NOUN = re.compile(r"(?i)\b(?:conv\w*|\w{0,7}pool\w*|dense|fc\d{0,2}|fully[ -]?connected|linear|flatten\w*|softmax|output)\b")
+_NOUN_PHRASE = re.compile(r"(?i)\b(?:an?|another|one|the|\d{1,2})[ \t]+(?:[\w-]{1,20}[ \t]+){0,3}?(?=(?:conv\w*|\w{0,7}pool\w*|dense|"
+                          r"fc\d{0,2}|fully[ -]?connected|linear|flatten\w*|softmax)\b)")
+
+
+def _layer_phrase(part: str) -> str:
+    """A part as a block reads it: runs of blanks (left where LaTeX was) one space; a long sentence that
+    names one layer ("We reduced dimensions of an image so now we can apply a fully connected layer with
+    120 nodes"): the phrase from that layer's article on, when it says "layer"."""
+    part = re.sub(r"[ \t]{2,}", " ", part)
+    nouns = list(_LAYER_NOUN.finditer(part))
+    if len(part) > 80 and len(nouns) == 1:
+        phrase = None
+        for found in _NOUN_PHRASE.finditer(part):
+            phrase = found if found.start() <= nouns[0].start() else phrase
+        if phrase is not None and len(part) - phrase.start() <= 80 and re.search(r"(?i)\blayers?\b", part[phrase.start():]):
+            return part[phrase.start():]
+    return part
+
+
 def _cnn_labels(text: str) -> list[str]:
     """The labelled blocks of a CNN told as a chain of parts, in order."""
     heading = re.match(r"[^:\n]{0,60}:\s", text)
@@ -1250,7 +1277,7 @@ def _cnn_labels(text: str) -> list[str]:
     body = _LAYERS_WITH_POOL.sub(lambda m: f"{m.group(1)} convolutional blocks {m.group(2)}", body)
     labels: list[str] = []
     groups: list[tuple[int, int, bool]] = []
-    for part in _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5]):
+    for part in map(_layer_phrase, _PART_SPLIT.split(body[:MAX_CALL_CHARS * 5])):
         if _SHAPE_ONLY.match(part) or _CALC_FIELD.match(part) or \
                 (labels and labels[-1].startswith(("Conv", "MaxPool", "AvgPool")) and _INPUT_FIELD.match(part)):
             continue  # "Output: 6 feature maps of 28×28", "Output Size = ...", "Number of parameters: 560": no block
@@ -1278,9 +1305,11 @@ def _cnn_labels(text: str) -> list[str]:
                 k, n = k or last.group(1), n or last.group(2)
                 labels[-1] = "Conv" + (f" {k}" if k else "") + (f", {n}" if n else "")
                 continue
-        if labels and labels[-1] == "Conv" and kernel and re.search(r"\bkernel", part, re.I) \
-                and not re.search(r"\bconv", part, re.I):
-            labels[-1] = f"Conv {kernel.group(1)}x{kernel.group(2)}"  # "conv layer, 3x3 kernel"
+        if labels and labels[-1] in ("Conv", "MaxPool", "AvgPool") and kernel and not kernel.group(3) and \
+                re.search(r"\b(?:kernel|filter|window)", part, re.I) and not _BLOCK_WORD.search(part) and \
+                not re.search(r"\w[ \t]*=[ \t]*[(\[]", part):  # (not a call's "kernel=(2, 2)")
+            # "conv layer, 3x3 kernel", "Pooling layer with stride of 2 ... assume a kernel of 2x2": the layer's kernel
+            labels[-1] = f"{labels[-1]} {kernel.group(1)}x{kernel.group(2)}"
             continue
         dense = _DENSE_SIZE_PART.match(part) if labels and labels[-1] == "Dense" else None
         if dense:  # "FC1, output neuron 64"

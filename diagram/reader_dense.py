@@ -421,6 +421,44 @@ _IMAGE_SIZE = re.compile(r"(?<![\w.])(\d{1,4})[ \t]*x[ \t]*(\d{1,4})(?:[ \t]*x[ 
                          r"\b(?:images?|pictures?|pixels?)\b")
 
 
+# one layer's sizes told as what goes in and what comes out ("The output size of fc1 is 128, so the input size
+# of fc2 must also be 128", "This layer sends 500 output signals ... The second layer has input dimension of 500"),
+# code's "linear(784, 128)" too: one layer's out is the next one's in
+_IO_EVENT = re.compile(r"\blinear\(\s*(?P<a>\d{1,7})\s*,\s*(?P<b>\d{1,7})\s*\)|"
+                       r"\b(?P<io>input|output)s?[ \t]+(?:size|dimension|dim|width|features?)s?\b(?:[^.\d\n]{0,30}?(?<![\w.])(?P<n>\d{1,7})(?!\w|\.\d)|(?P<named>[ \t]+(?:of|is|=|:)[ \t]+[a-z_]))|"
+                       r"(?<![\w.])(?P<m>\d{1,7})[ \t]+(?:output[ \t]+(?:signals|values|units)|outputs)\b")
+
+
+def _io_chain(text: str) -> tuple[int, ...] | None:
+    """The sizes of a net whose layers are told by their in and out sizes, when at least one layer's
+    stated input is the size the layer before it put out (the chain is checked, not guessed); an input
+    told as a name ("input dimension of numRows*numColumns") is unstated."""
+    chain: list[int] = []
+    links = 0
+    for m in _IO_EVENT.finditer(text):
+        if m.group("a"):
+            events = [("input", int(m.group("a"))), ("output", int(m.group("b")))]
+        elif m.group("io"):
+            if m.group("named"):
+                if m.group("io") == "input" and not chain:
+                    chain = [UNSTATED]  # "input dimension of numRows*numColumns"
+                continue
+            events = [(m.group("io"), int(m.group("n")))]
+        else:
+            events = [("output", int(m.group("m")))]
+        for role, n in events:
+            if role == "input":
+                if not chain:
+                    chain = [n]
+                elif n == chain[-1] and len(chain) >= 2:
+                    links += 1
+            elif not chain:
+                chain = [UNSTATED, n]
+            elif n != chain[-1]:
+                chain.append(n)
+    return tuple(chain) if links and 3 <= len(chain) <= MAX_LAYERS else None
+
+
 def read_dense(request: str) -> tuple[int, ...] | None:
     """The layer sizes a dense-net request states (input first), or None."""
     sizes = read_dense_or_refused(request)
@@ -436,7 +474,9 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
     if not request:
         return None
     text = normalise(request)
-    chain = _linear_chain(text)
+    chain, told = _linear_chain(text), _io_chain(text)
+    if told and chain and len(told) > len(chain) and told[: len(chain)] == tuple(chain):
+        return told  # "nn.Linear(784, 128) ... the output size of fc2 is 64 ... produces 10 outputs": the words go on
     if chain:
         return tuple(chain)
     keras = [int(n) for n in re.findall(r"\bdense\(\s*(?:units\s*=\s*)?(\d+)", text)]
@@ -444,7 +484,7 @@ def read_dense_or_refused(request: str) -> tuple[int, ...] | None:
                          r"\(\s*batch(?:_size)?\s*,\s*(\d+)\s*\)|\bin_features\s*=\s*(\d+)", text)
     if keras and keras_in:  # Dense(9, input_shape=(4,)), Dense(5), Dense(1)
         return (int(next(g for g in keras_in.groups() if g)), *keras)
-    told = _keras_in_words(text)
+    told = _keras_in_words(text) or told
     if told:
         return told
     if any(int(n) > MAX_LAYERS for n in re.findall(r"(\d+)[- ](?:hidden[ -])?layers?\b", text)):
