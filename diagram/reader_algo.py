@@ -46,7 +46,7 @@ import re
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
 from diagram.reader_text import fit_label, headline
-from diagram.reader_clauses import _NOT_VERBS, _VERBS, ELSE_CONTINUE, _lemma
+from diagram.reader_clauses import NOT_VERBS, VERBS, ELSE_CONTINUE, lemma
 from diagram.reader_prose import mentions
 from diagram.reader_text import layered
 
@@ -142,7 +142,7 @@ _IT_SHOULD = re.compile(r"^(?:it|the[ \t]+(?:program|system|machine|app|applicat
                         re.I)
 
 
-def _short(text: str) -> str:
+def short_step(text: str) -> str:
     """An item's label: its first sentence, asides and articles out, cut to LABEL_CHARS at a phrase
     boundary ('Take the number from the keyboard of which ...' -> 'Take number from keyboard')."""
     text = _COMMENT.sub("", _EMPHASIS.sub(r"\1", _MARKUP.sub("", text))).strip()
@@ -219,7 +219,7 @@ def _sentence_items(text: str) -> tuple[list[tuple[int | None, bool, str]], bool
 
     def order(x: str) -> bool:
         words = re.findall(r"[A-Za-z]+", x)
-        return bool(words) and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
+        return bool(words) and lemma(words[0].lower()) in VERBS and words[0].lower() not in NOT_VERBS
     if len(tests) < 2 or len(kept) > 8 or not all(x in tests or order(x) for x in kept) \
             or not any(_SAME_AGAIN.search(x) or _above(x) for x in kept):
         return None
@@ -243,13 +243,13 @@ def _bracketed_steps(text: str) -> Plan | None:
     found = list(_BRACKETED.finditer(text))
     if len(found) < 3 or len(found) > MAX_ITEMS:
         return None
-    g = _Graph()
+    g = StepGraph()
     ids: dict[str, int] = {}
     bodies: list[str] = []
     for k, m in enumerate(found):
         end = found[k + 1].start() if k + 1 < len(found) else len(text)
         bodies.append(re.sub(r"[ \t*#-]+$", "", text[m.end(): end]).strip())
-        ids[m.group("id").upper()] = g.node(_short(m.group("title").strip().rstrip(".?")) +
+        ids[m.group("id").upper()] = g.node(short_step(m.group("title").strip().rstrip(".?")) +
                                             ("?" if m.group("title").strip().endswith("?") else ""))
     for k, body in enumerate(bodies):
         jump = _STEP_ID.search(body)
@@ -259,9 +259,9 @@ def _bracketed_steps(text: str) -> Plan | None:
             g.edges.append((k, k + 1))
         stops = _TERMINATES.search(body) if g.labels[k].endswith("?") else None
         if stops:
-            result = _short(stops.group("result")) if stops.group("result").strip() else "End"
+            result = short_step(stops.group("result")) if stops.group("result").strip() else "End"
             g.edges.append((k, g.node(result)))
-    return _layered(g)
+    return layered_steps(g)
 
 
 def _without_afterword(lines: list[str]) -> list[str]:
@@ -362,7 +362,7 @@ _TITLE = re.compile(r"^(?:\*\*)?[A-Z][^\s.:;!?]*(?:[ \t]+[^\s.:;!?]+){0,4}(?:\*\
 _NAMED_SUB = re.compile(r"^[A-Z][\w&/ -]{0,30}:[ \t]")
 
 
-class _Graph:
+class StepGraph:
     def __init__(self) -> None:
         self.labels: list[str] = []
         self.edges: list[tuple[int, int]] = []
@@ -372,7 +372,7 @@ class _Graph:
         return len(self.labels) - 1
 
 
-def _continue_back(g: _Graph, node: int) -> None:
+def _continue_back(g: StepGraph, node: int) -> None:
     """"Continue iterating" after "Start iterating with ...": back to the step its word names."""
     more = _CONTINUE.match(g.labels[node])
     if more:
@@ -383,7 +383,7 @@ def _continue_back(g: _Graph, node: int) -> None:
                 return
 
 
-def _stem(word: str) -> str:
+def word_stem(word: str) -> str:
     """A crude stem to compare verbs ("adding" ~ "Add", "generate" ~ "Generates")."""
     word = word.lower()
     for suffix in ("ing", "ed", "es", "s"):
@@ -394,29 +394,29 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word[-1] == word[-2] else word  # "add" / "adding" -> "ad"/"add"
 
 
-def _redo_back(g: _Graph, node: int, text: str) -> None:
+def _redo_back(g: StepGraph, node: int, text: str) -> None:
     """"... and generate a new one", "pick another card": back to the earlier step whose verb it repeats."""
     m = _REDO_NEW.search(text)
     if not m:
         return
-    verb = _stem(m.group("verb"))
+    verb = word_stem(m.group("verb"))
     for earlier in range(node):
         words = re.findall(r"[A-Za-z]+", g.labels[earlier])
-        if words and _stem(words[0]) == verb and not g.labels[earlier].endswith("?"):
+        if words and word_stem(words[0]) == verb and not g.labels[earlier].endswith("?"):
             g.edges.append((node, earlier))
             return
 
 
-def _keep_back(g: _Graph, node: int, text: str) -> None:
+def _keep_back(g: StepGraph, node: int, text: str) -> None:
     """"(It should) keep asking until ...", "keep stirring until ...": back to the earlier step whose verb it
     keeps doing."""
     m = re.match(r"(?i)^(?:it[ \t]+should[ \t]+|you[ \t]+)?keep[ \t]+(?:on[ \t]+)?(?P<verb>[a-z]{2,}ing)\b", text.strip())
     if not m:
         return
-    verb = _stem(m.group("verb"))
+    verb = word_stem(m.group("verb"))
     for earlier in range(node - 1, -1, -1):
         words = re.findall(r"[A-Za-z]+", g.labels[earlier])
-        if words and _stem(words[0]) == verb:
+        if words and word_stem(words[0]) == verb:
             g.edges.append((node, earlier))
             return
 
@@ -437,10 +437,10 @@ def _two_actions(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     first = re.findall(r"[A-Za-z]+", m.group("a"))
-    if not first or first[0].lower() in _SUBJECTS or first[0].lower() in _NOT_VERBS or "," in m.group("a") \
-            or _lemma(m.group("verb")) not in _VERBS or m.group("verb") in _NOT_VERBS:
+    if not first or first[0].lower() in _SUBJECTS or first[0].lower() in NOT_VERBS or "," in m.group("a") \
+            or lemma(m.group("verb")) not in VERBS or m.group("verb") in NOT_VERBS:
         return None  # ("Define entities, features, and labels": a list, not two orders)
-    a, b = _short(m.group("a")), _short(m.group("b"))
+    a, b = short_step(m.group("a")), short_step(m.group("b"))
     return (a, b) if len(a.split()) >= 2 and len(b.split()) >= 2 else None
 
 
@@ -456,7 +456,7 @@ def _action(text: str) -> tuple[str, int | None, bool]:
         text = re.sub(r"[ \t,;]*(?:\band[ \t]+)?$", "", text[: repeat.start()])
     ends = bool(_END.match(text)) or bool(_RETURN.match(text)) or bool(re.search(r"\band[ \t]+stop\b", text, re.I))
     text = re.sub(r"[ \t]*(?:,|;|\band\b)[ \t]*stop[ \t]*$", "", text, flags=re.I)
-    label = _short(text) if text else ""
+    label = short_step(text) if text else ""
     return label, target, ends
 
 
@@ -468,7 +468,7 @@ def _imperative_sentences(texts: list[str]) -> bool:
         words = re.findall(r"[A-Za-z]+", _IT_SHOULD.sub("", text))
         if _IT_SHOULD.match(text):  # "It should claim victory ...": a verb follows the modal
             return len(words) >= 2
-        return len(words) >= 5 and _lemma(words[0].lower()) in _VERBS and words[0].lower() not in _NOT_VERBS
+        return len(words) >= 5 and lemma(words[0].lower()) in VERBS and words[0].lower() not in NOT_VERBS
     return sum(verb_first(t) for t in texts) * 3 >= len(texts) * 2
 
 
@@ -513,7 +513,7 @@ def read_numbered(text: str) -> Plan | None:
         return None  # "1. The template deploys an S3 bucket, an SQS queue and a Lambda": components, read as such
     if any(len(t) > 400 for _, _, t in items):
         return None
-    g = _Graph()
+    g = StepGraph()
     first_of_item: list[int | None] = []  # the node an edge into item k lands on
     exits: list[list[tuple[int, int | None, str]]] = []  # per item: (node, jump step or None, 'next'/'end'/'jump')
     by_number: dict[int, int] = {}
@@ -557,7 +557,7 @@ def read_numbered(text: str) -> Plan | None:
                 parts = parts if len(parts) > 1 else (_ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""])
                 answered[dec] = answered.get(dec, 0) + min(len(parts), 2)
             else:
-                question = _short(match.group("cond").strip("() ")).rstrip("?")
+                question = short_step(match.group("cond").strip("() ")).rstrip("?")
                 dec = g.node(question + "?")
                 first_of_item.append(dec)
                 parts = _ELSE_SPLIT.split(rest, maxsplit=1) if rest else [""]
@@ -619,7 +619,7 @@ def read_numbered(text: str) -> Plan | None:
             until = _LOOP_COND.search(body[_THROUGH.search(body).end():])
         if until:  # "Repeat through step 5 while a != 0", "While count <= N": a decision
             cond = re.sub(r"(?i)[ \t]*(?:\bdo\b|:)[ \t]*$", "", until.group("cond").strip().rstrip(",.;")).strip()
-            label = _short(cond[1:-1] if cond.startswith("(") and cond.endswith(")") else cond).rstrip("?") + "?"
+            label = short_step(cond[1:-1] if cond.startswith("(") and cond.endswith(")") else cond).rstrip("?") + "?"
         when = _CONDITIONAL.search(body) if not head and not other and not until else None
         if when and when.group("cond"):
             # "Re-shipped if non-dated materials.", "Conduct X: If the parts ..., ...": a step done only if C is
@@ -627,7 +627,7 @@ def read_numbered(text: str) -> Plan | None:
             cut = body[: when.start()].strip()
             if cut and when.group(0)[:1] in " \t" and not named_step:  # "X if C" (not "Title: If C, ..."): the step without C
                 label = _action(cut)[0] or label
-            dec = g.node(_short(when.group("cond")).rstrip("?") + "?")
+            dec = g.node(short_step(when.group("cond")).rstrip("?") + "?")
             first_of_item.append(dec)
             node = g.node(label)
             g.edges.append((dec, node))
@@ -766,10 +766,10 @@ def read_numbered(text: str) -> Plan | None:
     for node in range(1, len(g.labels)):
         if node not in into:
             g.edges.append((node - 1, node))  # a step nothing leads to follows the one written before it
-    return _layered(g)
+    return layered_steps(g)
 
 
-def _layered(g: _Graph, loop_tests: bool = False) -> Plan | None:
+def layered_steps(g: StepGraph, loop_tests: bool = False) -> Plan | None:
     """Nodes layered by longest path over the forward edges; edges closing a cycle are loops. `loop_tests`: a
     decision whose other way is a loop back (a flowchart's edges, known exactly) gets no "Else: continue"."""
     n = len(g.labels)
@@ -912,7 +912,7 @@ def with_conditions(plan: Plan | None, text: str) -> Plan | None:
         r = next(i for i, rank in enumerate(ranks) if rank == [label])
         if ELSE_CONTINUE in labels or added:
             break  # one "Else: continue" a plan: the rest stay steps
-        ranks[r:r + 1] = [[_short(when.group("cond")).rstrip("?") + "?"], [label, ELSE_CONTINUE]]
+        ranks[r:r + 1] = [[short_step(when.group("cond")).rstrip("?") + "?"], [label, ELSE_CONTINUE]]
         added += 1
     if not added or sum(map(len, ranks)) > MAX_PLAN_NODES:
         return plan
@@ -931,7 +931,7 @@ _FILLER = frozenset("the a an to of for and or is are be been by with from in on
 
 def _content(text: str) -> list[str]:
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # "LookForFlights" -> "Look For Flights"
-    return [_stem(w) for w in re.findall(r"[A-Za-z]{3,}", spaced) if w.lower() not in _FILLER]
+    return [word_stem(w) for w in re.findall(r"[A-Za-z]{3,}", spaced) if w.lower() not in _FILLER]
 
 
 # "This process may be repeated several times", "This procedure is repeated for each item": the steps just told
@@ -963,11 +963,11 @@ def with_redo_loops(plan: Plan | None, text: str = "") -> Plan | None:
         m = _REDO_LABEL.search(label)
         if not m:
             continue
-        if m.group("joined") and _lemma(m.group("joined").lower()) not in _VERBS:
+        if m.group("joined") and lemma(m.group("joined").lower()) not in VERBS:
             continue  # "Reranker", "Request": no verb done again
-        verb = _stem(m.group("verb") or m.group("hyphen") or m.group("joined") or m.group("again"))
+        verb = word_stem(m.group("verb") or m.group("hyphen") or m.group("joined") or m.group("again"))
         by_verb = [j for j in before(i)[::-1] if words[j] and verb in words[j][:2]]
-        objects = set(words[i]) - {verb, "repeat", "redo", "retry", "again"} - {_stem("re" + verb)}
+        objects = set(words[i]) - {verb, "repeat", "redo", "retry", "again"} - {word_stem("re" + verb)}
         by_object = [j for j in before(i) if m.group("hyphen") and objects and objects <= set(words[j])]
         by_object.sort(key=lambda j: len(plan.ranks[rank_of[j]]) > 1)  # a step every path passes first, not a branch
         target = (by_verb or by_object or [None])[0]

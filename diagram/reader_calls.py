@@ -40,7 +40,7 @@ import re
 from types import MappingProxyType
 
 from diagram.plan import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PLAN_NODES, Plan
-from diagram.reader_code import UNSTATED, Layer, _flatten_in_forward, _label, assignments, conv_roles
+from diagram.reader_code import UNSTATED, Layer, flatten_in_forward, layer_label, assignments, conv_roles
 from diagram.reader_text import MAX_CODE_CHARS
 
 MAX_CALL_CHARS = 600
@@ -1002,9 +1002,9 @@ def _role_blocks(text: str) -> Plan | None:
             dense.append((int(fc.group("i") or 0), value))
     if sum("count" in conv for conv in convs.values()) < 2:
         return None
-    labels = [_label(Layer("conv", conv.get("count"), f"{conv['kernel']}x{conv['kernel']}" if "kernel" in conv else ""))
+    labels = [layer_label(Layer("conv", conv.get("count"), f"{conv['kernel']}x{conv['kernel']}" if "kernel" in conv else ""))
               for _, conv in sorted(convs.items())]
-    labels += [_label(Layer("dense", size)) for _, size in sorted(dense)]
+    labels += [layer_label(Layer("dense", size)) for _, size in sorted(dense)]
     return Plan.chain(labels) if len(labels) <= MAX_PLAN_NODES else None
 
 
@@ -1042,14 +1042,14 @@ def _read(text: str) -> tuple[Plan | None, bool]:
 
 
 def _plan(text: str, layers: list[Layer], network: list[int | None]) -> Plan | None:
-    layers = _flatten_in_forward(text, layers)  # x = torch.flatten(x, 1) in forward()
+    layers = flatten_in_forward(text, layers)  # x = torch.flatten(x, 1) in forward()
     if any(layer.kind in ("conv", "pool") for layer in layers):
         if len(layers) >= 2 and layers[-1].kind == "input" and layers[0].kind != "input":
             layers = layers[::-1]  # written output first, the input innermost (dlib)
         shape = next((layer.shape for layer in layers if layer.kind == "input" and layer.shape), ())
         blocks = [layer if layer.kind != "nodes" else Layer("dense", layer.size) for layer in layers
                   if layer.kind not in ("input",)]
-        labels = ([f"Input {'x'.join(map(str, shape))}"] if shape else []) + [_label(layer) for layer in blocks]
+        labels = ([f"Input {'x'.join(map(str, shape))}"] if shape else []) + [layer_label(layer) for layer in blocks]
         if len(blocks) < 2 or len(labels) > MAX_PLAN_NODES:
             return None
         return Plan.chain(labels)

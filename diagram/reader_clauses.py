@@ -46,7 +46,7 @@ MAX_LABEL_WORDS = 5  # a noun phrase read without a verb
 # manager for approval") up to this many characters (the answer grammar's limit), filler words dropped.
 LABEL_CHARS = LABEL_MAX_CHARS
 
-_VERBS = frozenset("""
+VERBS = frozenset("""
 accept access add adjust administer advise agree allocate analyse analyze announce answer apply approve archive
 arrange ask assemble assess assign attach authorize authorise book build calculate call cancel capture categorize
 categorise change charge check choose classify clean clear close collect commit communicate compare compile
@@ -87,7 +87,7 @@ _IRREGULAR = {"sent": "send", "sends": "send", "built": "build", "made": "make",
               "identified": "identify", "specifies": "specify", "specified": "specify", "classifies": "classify",
               "classified": "classify", "modifies": "modify", "modified": "modify", "tries": "try", "tried": "try",
               "retries": "retry", "retried": "retry", "supplies": "supply", "supplied": "supply", "pays": "pay"}
-_NOT_VERBS = frozenset("""
+NOT_VERBS = frozenset("""
 is are was were be been being this that these those there here process the a an and or but if when
 then also only not no all any each every some both either neither his her its their our your my it they he she
 we you i who which what where whose whom as so than very after before while once until
@@ -143,12 +143,12 @@ _OR_CLAUSE = re.compile(r"^(?P<a>.{4,200}?)\s*,?\s+or\s+(?P<b>(?:the|a|an|he|she
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’/-]*|\d+")
 
 
-def _lemma(word: str) -> str:
+def lemma(word: str) -> str:
     """The base form of a verb: 'checks' -> 'check', 'processes' -> 'process', 'forwarded' -> 'forward'."""
     w = word.lower()
     if w in _IRREGULAR:
         return _IRREGULAR[w]
-    if w in _VERBS:
+    if w in VERBS:
         return w
     if w.endswith("ies") and len(w) > 4:
         return w[:-3] + "y"
@@ -158,15 +158,15 @@ def _lemma(word: str) -> str:
         return w[:-1]
     if w.endswith("ied") and len(w) > 4:
         return w[:-3] + "y"
-    if w.endswith("ed") and len(w) > 6 and w.startswith("re") and _lemma(w[2:]) in _VERBS:
-        return "re" + _lemma(w[2:])  # "rescheduled" -> "reschedule"
+    if w.endswith("ed") and len(w) > 6 and w.startswith("re") and lemma(w[2:]) in VERBS:
+        return "re" + lemma(w[2:])  # "rescheduled" -> "reschedule"
     if w.endswith("ed") and len(w) > 4:
         stem = w[:-2]
-        if stem + "e" in _VERBS:
+        if stem + "e" in VERBS:
             return stem + "e"
-        if stem in _VERBS:
+        if stem in VERBS:
             return stem
-        if stem.endswith("ll") and stem[:-1] in _VERBS:
+        if stem.endswith("ll") and stem[:-1] in VERBS:
             return stem[:-1]  # "labelled", "cancelled"
         if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
             return stem[:-1]
@@ -175,17 +175,17 @@ def _lemma(word: str) -> str:
         return stem
     if w.endswith("ing") and len(w) > 5:
         stem = w[:-3]
-        return stem + "e" if stem + "e" in _VERBS else stem
+        return stem + "e" if stem + "e" in VERBS else stem
     return w
 
 
 def _is_verb(word: str, after_subject: bool) -> bool:
     w = word.lower()
-    if w in _NOT_VERBS or not w.isalpha():
+    if w in NOT_VERBS or not w.isalpha():
         return False
-    base = _lemma(w)
-    if base in _VERBS or w in _IRREGULAR or (base.startswith("re") and len(base) > 5 and
-                                             _lemma(base[2:].lstrip("-")) in _VERBS):  # "re-submits"
+    base = lemma(w)
+    if base in VERBS or w in _IRREGULAR or (base.startswith("re") and len(base) > 5 and
+                                             lemma(base[2:].lstrip("-")) in VERBS):  # "re-submits"
         return True
     # an unknown word right after a subject in the third person ("the clerk categorizes ...")
     return after_subject and len(w) > 3 and (w.endswith("s") and not w.endswith("ss") or w.endswith("ed"))
@@ -193,7 +193,7 @@ def _is_verb(word: str, after_subject: bool) -> bool:
 
 def _participle(word: str) -> bool:
     w = word.lower()
-    return (w in _IRREGULAR and not w.endswith("s")) or (w.endswith("ed") and len(w) > 4) or _lemma(w) in _VERBS
+    return (w in _IRREGULAR and not w.endswith("s")) or (w.endswith("ed") and len(w) > 4) or lemma(w) in VERBS
 
 
 _PREPOSITIONS = frozenset("upon like unlike inside outside across between among under over behind near above below "
@@ -353,7 +353,7 @@ def _more(words: list[str], start: int, cuts: frozenset[int], whether: bool = Fa
         if (low in _BE or low in _MODAL_VERBS or low in ("has", "have", "had")) and not whether:
             break
         if low in ("and", "or") and (not nxt or nxt == "not" or nxt in _PRONOUN or
-                                     (_lemma(nxt) in _VERBS and nxt not in _DETERMINER)):
+                                     (lemma(nxt) in VERBS and nxt not in _DETERMINER)):
             break
         if low in ("they", "he", "she", "we", "i") or (low == "you" and nxt not in _STOP):
             break  # "logs into the system they can view": another clause
@@ -418,7 +418,7 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
             j = i + 1
             while j < len(words) and _ADVERB.match(words[j]):
                 j += 1
-            if j < len(words) and lowered[j] != "being" and _participle(words[j]) and lowered[j] not in _NOT_VERBS:
+            if j < len(words) and lowered[j] != "being" and _participle(words[j]) and lowered[j] not in NOT_VERBS:
                 subject = _noun_phrase(words[:i], 5)
                 cut_at = len(subject) - 1 if len(subject) > 1 and subject[-1].islower() and \
                     subject[-1].endswith("ed") and _participle(subject[-1]) else None
@@ -428,12 +428,12 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
                     subject.pop()
                 if subject and subject[0] == words[0] and subject[0].istitle() and len(subject[0]) > 1:
                     subject[0] = subject[0].lower()  # "Submissions that fail are sent back": as a word
-                verb = _lemma(words[j])
+                verb = lemma(words[j])
                 written = [lowered[j]]
                 while j + 2 < len(words) and lowered[j + 1] in ("and", "or") and _participle(words[j + 2]) and \
-                        lowered[j + 2] not in _NOT_VERBS and (j + 2) not in cuts:
+                        lowered[j + 2] not in NOT_VERBS and (j + 2) not in cuts:
                     # "reviewed and approved by ...": one step, both verbs
-                    verb, written = f"{verb} {lowered[j + 1]} {_lemma(words[j + 2])}", [*written, lowered[j + 1],
+                    verb, written = f"{verb} {lowered[j + 1]} {lemma(words[j + 2])}", [*written, lowered[j + 1],
                                                                                          lowered[j + 2]]
                     j += 2
                 rest = words[j + 1:]
@@ -461,7 +461,7 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
             verb_at = _find_verb(words, lowered, known=False)
         if verb_at is not None:
             i = verb_at
-            verb = _lemma(words[i])
+            verb = lemma(words[i])
             rest = words[i + 1:]
             if verb in ("go", "come", "return", "loop", "jump") and rest and rest[0].lower() == "back":
                 return _compose("Back to", _noun_phrase(rest[2:] if len(rest) > 1 and rest[1].lower() in ("to", "into")
@@ -469,11 +469,11 @@ def activity(clause: str, it: Sequence[str] = ()) -> str | None:
             if verb in ("start", "begin", "continue", "try", "decide", "need", "want", "proceed") and rest:
                 k = 1 if rest[0].lower() in ("by", "to", "with") else 0
                 if k < len(rest) and (rest[k].lower().endswith("ing") or k == 1 and rest[0].lower() == "to") \
-                        and _lemma(rest[k]) in _VERBS:
-                    verb, rest = _lemma(rest[k]), rest[k + 1:]
+                        and lemma(rest[k]) in VERBS:
+                    verb, rest = lemma(rest[k]), rest[k + 1:]
             if len(rest) > 1 and rest[0].lower() in ("and", "or") and rest[1].islower() and \
-                    _lemma(rest[1]) in _VERBS and rest[1].lower() not in _DETERMINER:
-                verb, rest = f"{verb} {rest[0].lower()} {_lemma(rest[1])}", rest[2:]  # "review and approve the request"
+                    lemma(rest[1]) in VERBS and rest[1].lower() not in _DETERMINER:
+                verb, rest = f"{verb} {rest[0].lower()} {lemma(rest[1])}", rest[2:]  # "review and approve the request"
             at = len(words) - len(rest)
             if rest and (rest[0].lower() in ("whether", "if") or rest[0].lower() == "that" and verb in _SAYING) and \
                     len(rest) > 2:
@@ -547,34 +547,34 @@ def _find_verb(words: list[str], lowered: list[str], known: bool) -> int | None:
         nxt = lowered[i + 1] if i + 1 < len(words) else ""
         if nxt in _BE or nxt in ("will", "can", "must", "should", "may", "might", "would", "could", "have", "has"):
             continue  # "job offers are sent", "reviews can be seen": a subject, not a verb
-        if i == 0 and w[:1].isupper() and lowered[i] != _lemma(w) and \
+        if i == 0 and w[:1].isupper() and lowered[i] != lemma(w) and \
                 not (nxt in _DETERMINER or (nxt.isalpha() and nxt not in _STOP)):
             continue  # "Reviews for a company ...": a noun; "checks the score" (after "and"): a verb
-        if lowered[i].endswith("ing") and lowered[i] not in _VERBS:
+        if lowered[i].endswith("ing") and lowered[i] not in VERBS:
             continue  # "RL training loop": a gerund names a thing
         if i == 0 and w.islower() and len(w) > 3 and w.endswith("s") and not w.endswith("ss") and nxt in _DETERMINER:
             return i  # "... either acknowledges the alarm or ...": a fragment opening with its verb
-        if w.isalpha() and len(w) > 2 and nxt in _DETERMINER | _POSSESSIVE and lowered[i] not in _NOT_VERBS and \
+        if w.isalpha() and len(w) > 2 and nxt in _DETERMINER | _POSSESSIVE and lowered[i] not in NOT_VERBS and \
                 lowered[i] not in _PREPOSITIONS and not _ADVERB.match(w) and not lowered[i].endswith("ing") and \
                 (i == 0 and not lowered[i].endswith("s") or
                  i > 0 and prev not in _STOP and re.search(r"[^su]s$", lowered[i]) and lowered[i] not in _BE):
             return i  # "Eject the card" (an imperative), "the department files the copy": a verb before its object
         if i >= 2 and lowered[0] in _DETERMINER and not set(lowered[1:i]) & (_STOP | _BE | _MODAL) and \
-                lowered[i] == _lemma(w) and (i + 1 == len(words) or nxt in _STOP) and prev.isalpha() and \
+                lowered[i] == lemma(w) and (i + 1 == len(words) or nxt in _STOP) and prev.isalpha() and \
                 not prev.endswith("s") and prev not in _PRONOUN | _MODAL | _STOP | _DETERMINER | _FILLER | {"to", "not"} \
-                and not _ADVERB.match(prev) and _lemma(prev) not in _VERBS:
+                and not _ADVERB.match(prev) and lemma(prev) not in VERBS:
             continue  # "a credit history check, which ...": a noun after a noun, not a verb
-        if prev in _MODAL_VERBS and w.isalpha() and w.islower() and lowered[i] not in _NOT_VERBS | _BE and \
+        if prev in _MODAL_VERBS and w.isalpha() and w.islower() and lowered[i] not in NOT_VERBS | _BE and \
                 not _ADVERB.match(w) and lowered[i] not in ("have", "has", "not", "be", "also"):
             return i  # "they can view the requests": the word after a modal is the verb
-        base = _lemma(w)
-        if base not in _VERBS and base.startswith("re") and _lemma(base[2:].lstrip("-")) in _VERBS:
-            base = _lemma(base[2:].lstrip("-"))  # "reorder", "resubmit", "re-submits"
-        is_known = base in _VERBS or w.lower() in _IRREGULAR
+        base = lemma(w)
+        if base not in VERBS and base.startswith("re") and lemma(base[2:].lstrip("-")) in VERBS:
+            base = lemma(base[2:].lstrip("-"))  # "reorder", "resubmit", "re-submits"
+        is_known = base in VERBS or w.lower() in _IRREGULAR
         if known and not is_known:
             continue
         if not is_known and prev in ("i", "you", "we", "they") and w.isalpha() and w.islower() and \
-                lowered[i] not in _NOT_VERBS and not _ADVERB.match(w):
+                lowered[i] not in NOT_VERBS and not _ADVERB.match(w):
             return i  # "you reorder individual parts": the word after a subject pronoun
         if not is_known and not _is_verb(w, after_subject):
             continue
@@ -623,7 +623,7 @@ def _clauses(sentence: str) -> list[str]:
         while k + 1 < len(pieces):
             word, piece = pieces[k], pieces[k + 1]
             bare = re.sub(r"^re-", "", word)  # "and re-submits the report"
-            if (_is_verb(bare, after_subject=False) and _lemma(bare) in _VERBS and word.lower() not in _DETERMINER) \
+            if (_is_verb(bare, after_subject=False) and lemma(bare) in VERBS and word.lower() not in _DETERMINER) \
                     or _own_clause(piece) or _third_person(word, piece):
                 if _ends_with_verb(current) and not _own_clause(piece):
                     current = f"{current} {_JOIN} {piece}"  # "must be reviewed and approved by X": maybe one step
@@ -642,7 +642,7 @@ def _clauses(sentence: str) -> list[str]:
         k = 1
         while k + 1 < len(bits):
             word, piece = bits[k], bits[k + 1]
-            if current.strip() and ((word.lower() in _VERBS and not word[:1].isupper()) or _own_clause(piece) or
+            if current.strip() and ((word.lower() in VERBS and not word[:1].isupper()) or _own_clause(piece) or
                                     _third_person(word, piece)):
                 final.append(current)
                 current = piece
@@ -667,7 +667,7 @@ def _third_person(word: str, piece: str) -> bool:
     damage, and confirms ..." (a series of one subject's actions)."""
     nxt = _WORD.findall(piece)[1:2]
     return word.islower() and word.endswith("s") and not word.endswith("ss") and \
-        (_lemma(word) in _VERBS or _is_verb(word, after_subject=True)) and \
+        (lemma(word) in VERBS or _is_verb(word, after_subject=True)) and \
         bool(nxt) and nxt[0].lower() in _DETERMINER | {"whether", "if", "that"}
 
 
@@ -678,7 +678,7 @@ _JOIN = "\u2060and\u2060"  # "and" between a verb without object and the next ve
 
 
 def _stems(label: str) -> set[str]:
-    return {_lemma(w)[:4] for w in _WORD.findall(label.lower()) if w not in _STOP}
+    return {lemma(w)[:4] for w in _WORD.findall(label.lower()) if w not in _STOP}
 
 
 def _clause_labels(text: str, first_it: Sequence[str] = ()) -> list[tuple[str | None, str]]:
@@ -715,7 +715,7 @@ def _object(label: str | None) -> list[str]:
             subject[0] = subject[0].lower()
         return subject  # "Thesis sent back to student": the thesis
     if len(words) < 2 or words[1].lower() in _STOP | {"and", "or"} or words[1].lower() in _IRREGULAR or \
-            words[1].endswith("ed") or (words[1].islower() and words[1].endswith("s") and _lemma(words[1]) in _VERBS):
+            words[1].endswith("ed") or (words[1].islower() and words[1].endswith("s") and lemma(words[1]) in VERBS):
         return []  # "Buffer stores transition": no verb first
     obj = []
     for w in words[1:]:
@@ -801,7 +801,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    return _lemma(word)[:5]
+    return lemma(word)[:5]
 
 
 def _target(sentence: str, labels: list[str], before: int) -> int | None:
@@ -814,7 +814,7 @@ def _target(sentence: str, labels: list[str], before: int) -> int | None:
     if named:
         sentence = named.group(1)  # "... we go back to writing": the words after "back to"
     want = {_stem(w) for w in _WORD.findall(sentence.lower()) if len(w) > 2 and w not in _STOP
-            and w not in _DETERMINER and w not in _NOT_VERBS and w not in ("again", "back", "step", "repeat",
+            and w not in _DETERMINER and w not in NOT_VERBS and w not in ("again", "back", "step", "repeat",
                                                                           "until", "loop", "goes", "go")}
     best, best_score = None, 0
     for i in range(before):
@@ -854,7 +854,7 @@ def _bare_if(body: str) -> str:
                     if w in _ARTICLE or w in _STOP or not w.isalpha():
                         break
                     if j and (w in _BE or w in _MODAL_VERBS or (w.endswith("s") and not w.endswith("ss") and
-                                                                 _lemma(w) in _VERBS)):
+                                                                 lemma(w) in VERBS)):
                         return f"If {' '.join(words[:k])}, {' '.join(words[k:])}"
         if low[k] in _BE or low[k] in _MODAL_VERBS or low[k] in ("has", "have", "does", "do") or \
                 (k and low[k].endswith("s") and low[k - 1] not in _DETERMINER | _ARTICLE and
@@ -897,7 +897,7 @@ def unframe(sentence: str) -> str:
             return text
         act = _FRAMED.search(frame.group("rest"))
         verb = act.group("act").split()[0].lower() if act else ""
-        if not act or _lemma(verb) not in _VERBS or verb in _NOT_VERBS:
+        if not act or lemma(verb) not in VERBS or verb in NOT_VERBS:
             return ""
         text = act.group("act")
     return text
@@ -920,9 +920,9 @@ def verb_choice(clause: str, it: Sequence[str] = ()) -> tuple[str, str] | None:
     if not m:
         return None
     a, b = m.group("a"), m.group("b")
-    if a.lower() == b.lower() or any(_lemma(w.lower()) not in _VERBS or w.lower() in _NOT_VERBS | _BE | _MODAL
+    if a.lower() == b.lower() or any(lemma(w.lower()) not in VERBS or w.lower() in NOT_VERBS | _BE | _MODAL
                                      or w.lower().endswith(("ing", "ed")) for w in (a, b)) \
-            or (a.lower() == _lemma(a.lower())) != (b.lower() == _lemma(b.lower())):
+            or (a.lower() == lemma(a.lower())) != (b.lower() == lemma(b.lower())):
         return None  # ("... is delivered or picked up", "reviewing or editing": no choice of two acts)
     head = re.split(r"[,;:]", clause[: m.start("a")])[-1]  # "..., approve it or deny it": this clause's own
     head = re.sub(r"(?i)\b(?:either|choose|decide|elect|opt)\s+(?:to\s+)?$", "", head)
@@ -1108,8 +1108,8 @@ def folded_lists(text: str) -> tuple[str, list[str]] | None:
         lead = m.group("lead").strip()
         lines = [_ITEM_MARK.sub("", ln).strip() for ln in m.group("items").splitlines() if ln.strip()]
         words = [re.findall(r"[A-Za-z][\w'’-]*", ln) for ln in lines]
-        if len(lead.split()) < 4 or any(not w or len(w) > 8 or _lemma(w[0].lower()) in _VERBS for w in words) \
-                or not any(_lemma(w.lower()) in _VERBS or w.lower() in _MODAL for w in re.findall(r"[A-Za-z]+", lead)):
+        if len(lead.split()) < 4 or any(not w or len(w) > 8 or lemma(w[0].lower()) in VERBS for w in words) \
+                or not any(lemma(w.lower()) in VERBS or w.lower() in _MODAL for w in re.findall(r"[A-Za-z]+", lead)):
             continue
         out.append(text[last:m.start()] + lead.rstrip(" :") + ".\n")
         items += lines

@@ -674,7 +674,7 @@ _COMMENT = re.compile(r"(?m)(?:^|(?<=[ \t]))(?:#|(?<![:/])//)[^\n]*")
 _FORWARD_FLATTEN = re.compile(r"\b(?:torch\.)?flatten\(|\.(?:view|reshape)\([^()\n]{0,40}(?:\([^()\n]{0,20}\))?[ \t]*,[ \t]*-1[ \t]*\)")
 
 
-def _flatten_in_forward(text: str, layers: list[Layer]) -> list[Layer]:
+def flatten_in_forward(text: str, layers: list[Layer]) -> list[Layer]:
     """A flatten that only forward() does ("x = torch.flatten(x, 1)", "x.view(x.size(0), -1)") between the
     last convolution or pooling and the dense layers after it, when the layers have none."""
     start = _FORWARD.search(text)
@@ -746,13 +746,13 @@ def _code_layers(text: str) -> list[Layer]:
             _weight_chain(text) or _indexed_layers(text)
     ran = _forward_order(text, named, env, groups)
     if len(ran) >= 2 and any(layer.kind in ("conv", "pool") for layer in ran):
-        return [layer for layer in layers if layer.kind == "input"] + _flatten_in_forward(text, ran)
+        return [layer for layer in layers if layer.kind == "input"] + flatten_in_forward(text, ran)
     if layers:
         table = _line_table_layers(text) if len(layers) >= 2 else []
         kinds = iter(layer.kind for layer in table)
         if len(table) > len(layers) and all(layer.kind in kinds for layer in layers):
             return table  # "Conv2D (32 filters) ... 3x3 patches" rows read as calls: the table's rows say more
-        return _flatten_in_forward(text, layers)
+        return flatten_in_forward(text, layers)
     out = []
     for m in _TORCHINFO.finditer(text):
         dims = [int(d) for d in _INT.findall(m.group("out") or m.group("dims"))]  # the output shape when both are shown
@@ -928,7 +928,7 @@ def _summary_layer(name: str, channels: int | None, units: int, avg_prefix: str)
     return Layer("dense", units)
 
 
-def _label(layer: Layer) -> str:
+def layer_label(layer: Layer) -> str:
     if layer.kind == "conv":
         return "Conv" + (f" {layer.kernel}" if layer.kernel else "") + (f", {layer.size}" if layer.size else "")
     if layer.kind == "pool":
@@ -949,7 +949,7 @@ def read_code(text: str, prose: tuple[int, ...] | None = None, unstated: list[in
     if any(layer.kind in ("conv", "pool") for layer in layers):
         shape = next((layer.shape for layer in layers if layer.shape), ())
         labels = ([f"Input {'x'.join(map(str, shape))}"] if shape else []) + \
-            [_label(layer) for layer in layers if layer.kind not in ("input", "reshape")]
+            [layer_label(layer) for layer in layers if layer.kind not in ("input", "reshape")]
         return Plan.chain(labels) if 2 <= len(labels) <= MAX_PLAN_NODES else None
     sizes: list[int | None] = []
     dense = [layer for layer in layers if layer.kind == "dense"]

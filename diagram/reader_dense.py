@@ -98,7 +98,7 @@ _FOREIGN_HINT = re.compile(r"camada|capa[ \t]|couche|strato|schicht|сло|neur[
                            r"(?:输入|入力|隐藏|隐含|隠れ|输出|出力)[层層]|神经元|神经网络|ニューラルネットワーク")
 
 
-def _english(text: str) -> str:
+def in_english(text: str) -> str:
     """Role words of other languages in English (only when the text has one of their layer words)."""
     if not _FOREIGN_HINT.search(text):
         return text
@@ -109,7 +109,7 @@ def _english(text: str) -> str:
 
 def normalise(text: str) -> str:
     text = _URL.sub(" ", text)  # "(https://.../2016/03/29/...)": a link's numbers are no sizes
-    text = _english(text.lower())
+    text = in_english(text.lower())
     text = _fix_typos(text).replace("w/", "with ").replace("×", "x")
     text = re.sub(r"\b(?:one|1)[ \t]+(input|output)[ \t]+layer\b", r"an \1 layer", text)  # "one input layer of 10"
     text = re.sub(r"(?<![\w.])(\d{1,7})-\((\d{1,7}(?:-\d{1,7}){0,24})\)-(\d{1,7})\b", r"\1-\2-\3", text)  # 13-(10-10)-1

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan
-from diagram.reader_clauses import _VERBS, _lemma
+from diagram.reader_clauses import VERBS, lemma
 from diagram.reader_steps import unwrap
 from diagram.reader_text import clean
 
@@ -62,8 +62,8 @@ def _verb(word: str) -> str | None:
     w = word.lower()
     if not w.isalpha() or w.endswith(("ed", "ing")):
         return None
-    base = _lemma(w)
-    return base if base in _VERBS or base in _MORE_VERBS else None
+    base = lemma(w)
+    return base if base in VERBS or base in _MORE_VERBS else None
 
 
 def _label(words: list[str]) -> str | None:

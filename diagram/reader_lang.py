@@ -33,7 +33,7 @@ from types import MappingProxyType
 
 from diagram.plan import MAX_PLAN_NODES, Plan
 
-from diagram.reader_algo import LABEL_CHARS, _Graph, _layered, _short, _stem, is_heading, unfenced
+from diagram.reader_algo import LABEL_CHARS, StepGraph, layered_steps, short_step, word_stem, is_heading, unfenced
 
 # role -> words or phrases that open a line with that role (lower case; a space matches any blanks)
 KEYWORDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -222,7 +222,7 @@ def _code_label(text: str) -> str:
     text = _CONNECTOR_ARG.sub(" ", text)  # print "Between",lower,"and",upper -> print "Between" lower upper
     if re.search(r"[\"“”]", text):  # escreva("O número ", n, " é ímpar!"): the pieces without the commas between them
         text = re.sub(r"[ \t]*,[ \t]*(?=[\"“])", " ", re.sub(r"(?<=[\"”])[ \t]*,[ \t]*", " ", text))
-    return _cut(text) if _ASSIGN.search(text) else _short(text)
+    return _cut(text) if _ASSIGN.search(text) else short_step(text)
 
 
 # a printed piece that only joins the values around it: ,"and", / ," to ", / ,", ",
@@ -235,7 +235,7 @@ class _Compiler:
     def __init__(self, stmts: list[tuple[str, str, str]], short: Callable[[str], str] = _code_label) -> None:
         self.stmts = stmts  # (role, rest, line)
         self.short = short  # a statement's label
-        self.g = _Graph()
+        self.g = StepGraph()
         self.loops: list[list[int]] = []  # per open loop: the nodes that break out of it
 
     def question(self, cond: str) -> str:
@@ -326,9 +326,9 @@ class _Compiler:
                 node = self.add(self.short(head), pending)
                 pending = [] if role in ("stop", "return") else [node]
             if back:
-                want = {_stem(w) for w in re.findall(r"\w{3,}", back.group("to"))} - {"the", "and"}
+                want = {word_stem(w) for w in re.findall(r"\w{3,}", back.group("to"))} - {"the", "and"}
                 for earlier in range(len(self.g.labels) - 1):
-                    if want and want <= {_stem(w) for w in re.findall(r"\w{3,}", self.g.labels[earlier])}:
+                    if want and want <= {word_stem(w) for w in re.findall(r"\w{3,}", self.g.labels[earlier])}:
                         self.g.edges.extend((p, earlier) for p in pending)
                         return []
         return pending
@@ -410,7 +410,7 @@ def compile_statements(stmts: list[tuple[str, str, str]], short: Callable[[str],
     for node in range(1, len(g.labels)):
         if node not in into and node - 1 not in outof:
             g.edges.append((node - 1, node))  # a statement nothing leads to follows the one before it
-    return _layered(g)
+    return layered_steps(g)
 
 
 _ARROWS = re.compile(r"[ \t]*(?:->|→|=>|⟶)[ \t]*")
@@ -699,7 +699,7 @@ def _with_loop_back(stmts: list[tuple[str, str, str]], k: int) -> Plan | None:
     for node in range(1, len(g.labels)):
         if node not in into and node - 1 not in outof:
             g.edges.append((node - 1, node))
-    return _layered(g)
+    return layered_steps(g)
 
 
 def _structure(plan: Plan) -> int:
@@ -763,8 +763,8 @@ def _source_label(text: str, decision: bool = False, first_line: bool = False) -
     if not text:
         return ""
     if decision:
-        return _short(text.rstrip("?").strip())[: LABEL_CHARS - 1].rstrip() + "?"
-    return _short(text) if len(text) > LABEL_CHARS else text[:1].upper() + text[1:]
+        return short_step(text.rstrip("?").strip())[: LABEL_CHARS - 1].rstrip() + "?"
+    return short_step(text) if len(text) > LABEL_CHARS else text[:1].upper() + text[1:]
 
 
 def _graph_plan(order: list[str], labels: dict[str, str], edges: list[tuple[str, str]]) -> Plan | None:
@@ -773,10 +773,10 @@ def _graph_plan(order: list[str], labels: dict[str, str], edges: list[tuple[str,
     used = [node for node in order if any(node in edge for edge in edges)]
     if len(used) < 3 or len(edges) < 2 or len(used) > MAX_PLAN_NODES:
         return None
-    g = _Graph()
+    g = StepGraph()
     ids = {node: g.node(labels.get(node) or node) for node in used}
     g.edges = list(dict.fromkeys((ids[a], ids[b]) for a, b in edges if a != b))
-    return _layered(g, loop_tests=True)
+    return layered_steps(g, loop_tests=True)
 
 
 def _mermaid(lines: list[str]) -> Plan | None:
@@ -879,7 +879,7 @@ def _dot(text: str) -> Plan | None:
 
 
 def _plantuml(lines: list[str]) -> Plan | None:
-    g = _Graph()
+    g = StepGraph()
     tails: list[int] = []
     # a frame per open block: ("if", decision, ends of the branches done) / ("while", test) / ("repeat", first)
     frames: list[tuple[str, int | None, list[int]]] = []
@@ -967,7 +967,7 @@ def _plantuml(lines: list[str]) -> Plan | None:
             return None  # a line of another language: not an activity diagram
     if statements < 2 or frames and any(kind == "if" for kind, _, _ in frames):
         return None
-    return _layered(g, loop_tests=True) if len(g.labels) >= 3 and g.edges else None
+    return layered_steps(g, loop_tests=True) if len(g.labels) >= 3 and g.edges else None
 
 
 def read_diagram_source(text: str) -> Plan | None:

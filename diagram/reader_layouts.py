@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import LABEL_MAX_CHARS, MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, fits, step_label
-from diagram.reader_dense import _english  # other languages' layer words in English
+from diagram.reader_dense import in_english  # other languages' layer words in English
 
 # ---- a net at all? ------------------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ _NET_WORDS = re.compile(r"\b(?:net|nets|network|networks|mlp|perceptrons?|neural
 def speaks_of_net(text: str) -> bool:
     """True when the text names a net or its parts (layers, neurons, units, inputs, hidden, ...), in English
     or in the other languages `reader_dense` reads ("входной слой с 784 узлами")."""
-    return bool(_NET_WORDS.search(text) or _NET_WORDS.search(_english(text.lower())))
+    return bool(_NET_WORDS.search(text) or _NET_WORDS.search(in_english(text.lower())))
 
 
 # ---- labels -------------------------------------------------------------------------------------

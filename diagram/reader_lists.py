@@ -22,10 +22,10 @@ import unicodedata
 
 from diagram.grammar import LABEL_MAX_CHARS
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, compact_label, step_label
-from diagram.reader_clauses import _VERBS, ELSE_CONTINUE, _lemma
+from diagram.reader_clauses import VERBS, ELSE_CONTINUE, lemma
 from diagram.reader_layouts import read_tree
-from diagram.reader_prose import _key, _question, _verb, mentions
-from diagram.reader_steps import _tidy, drawn_chain, read_chain
+from diagram.reader_prose import name_key, as_question, is_verb, mentions
+from diagram.reader_steps import tidy_step, drawn_chain, read_chain
 from diagram.reader_text import layered
 
 _NOT_SUBJECTS = frozenset("it this that these those there he she they we you i one each which who user users".split())
@@ -199,10 +199,10 @@ def _subject_items(lines: list[str]) -> list[str]:
     names: list[str] = []
     for b in bullets:
         m = _SUBJECT.match(re.sub(r"\*\*|__|`", "", b))
-        if m and _lemma(m.group("verb")) != m.group("verb") and m.group("name").lower() not in _NOT_SUBJECTS:
+        if m and lemma(m.group("verb")) != m.group("verb") and m.group("name").lower() not in _NOT_SUBJECTS:
             name = m.group("name")
             after = b[m.end():].split()[:1]
-            if after and after[0] in _VERBS and len(name.split()) < 3:  # "Transcode workers produce ...": a plural
+            if after and after[0] in VERBS and len(name.split()) < 3:  # "Transcode workers produce ...": a plural
                 name = f"{name} {m.group('verb')}"  # subject before a verb in its plain form
             if name.lower() not in (n.lower() for n in names):
                 names.append(name)
@@ -426,7 +426,7 @@ def _guarded(ranks: list[list[str]], at: int | None, cond: str) -> list[list[str
     """The ranks with a "<cond>?" decision before the step at `at` and "Else: continue" beside it."""
     if at is None:
         return ranks
-    return ranks[:at] + [[step_label(_question(cond))], [ranks[at][0], ELSE_CONTINUE]] + ranks[at + 1:]
+    return ranks[:at] + [[step_label(as_question(cond))], [ranks[at][0], ELSE_CONTINUE]] + ranks[at + 1:]
 
 
 def _jenkins(text: str) -> Plan | None:
@@ -549,8 +549,8 @@ def _staffed(heads: list[str], lines: list[str]) -> Plan | None:
         end = at[k + 1] if k + 1 < len(at) else len(lines)
         body = " ".join(lines[at[k] + 1: end])  # type: ignore[operator]
         body = re.sub(r"(?i)\b(?:such as|like|e\.g\.|for example|including)\b[^.;\n]{0,300}", "", body)
-        names = [n for n in dict.fromkeys(mentions(body)) if _key(n) not in seen][:MAX_LAYER_NODES]
-        seen.update(_key(n) for n in names)
+        names = [n for n in dict.fromkeys(mentions(body)) if name_key(n) not in seen][:MAX_LAYER_NODES]
+        seen.update(name_key(n) for n in names)
         stage = " ".join("".join(c for c in head if unicodedata.category(c)[0] != "S" and c not in "\ufe0f\u200d")
                          .split()) or head  # "Storage 💾"
         ranks.append([f"{n} ({stage})" if len(n) + len(stage) + 3 <= 40 else n for n in names] or [head])
@@ -616,7 +616,7 @@ def _does(line: str) -> bool:
     """A line that says what a component does: an -s verb first ("Builds the image", "Auto-syncs
     updates"), 2+ words."""
     words = line.split()
-    return len(words) >= 2 and _verb(words[0].split("-")[-1]) and words[0][:1].isupper()
+    return len(words) >= 2 and is_verb(words[0].split("-")[-1]) and words[0][:1].isupper()
 
 
 def _verb_cut(text: str) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from diagram.plan import MAX_LAYER_NODES, MAX_PLAN_NODES, Plan, step_label
-from diagram.reader_clauses import _VERBS, ELSE_CONTINUE, _lemma, activity
+from diagram.reader_clauses import VERBS, ELSE_CONTINUE, lemma, activity
 
 # Names matched in any case (distinctive words) ...
 _ANY_CASE = (
@@ -142,7 +142,7 @@ _KEY_NOISE = re.compile(r"^(?:amazon|aws|azure|google(?: cloud)?|gcp|apache|conf
                         rf" (?:{_QUALIFIERS}|service|services|api)$")
 
 
-def _key(label: str) -> str:
+def name_key(label: str) -> str:
     """The same component however it is written: 'AWS Lambda function' and 'lambda' are one step."""
     key = label.lower()
     for _ in range(2):
@@ -153,7 +153,7 @@ def _key(label: str) -> str:
     return key
 
 
-def _question(cond: str) -> str:
+def as_question(cond: str) -> str:
     """'the amount is over the limit' -> 'The amount is over the limit?' (<= 40 characters)."""
     cond = cond.strip()
     if len(cond) > 39:
@@ -166,7 +166,7 @@ def _words(name: str) -> str:
     if not _CAMEL.fullmatch(name):
         return name
     parts = re.findall(r"[A-Z][a-z0-9]*", name)
-    if any(len(p) == 1 for p in parts[1:]) or (len(parts) == 2 and _lemma(parts[0]) not in _VERBS):
+    if any(len(p) == 1 for p in parts[1:]) or (len(parts) == 2 and lemma(parts[0]) not in VERBS):
         return name  # "IoT", "WeatherStack": a name, not words ("SubmitJob" is an activity)
     return " ".join([parts[0]] + [p.lower() if len(p) > 1 or p != "I" else p for p in parts[1:]])
 
@@ -228,7 +228,7 @@ _WHICH = frozenset("""source target destination input output raw processed first
 
 def _modifier_ok(word: str, ing: bool = True) -> bool:
     w = word.lower()
-    return (w not in _NOT_MODIFIER and not _verb(w) and not w.endswith("ly") and (ing or not w.endswith("ing"))
+    return (w not in _NOT_MODIFIER and not is_verb(w) and not w.endswith("ly") and (ing or not w.endswith("ing"))
             and not (w.endswith("ed") and len(w) > 4 and w not in ("embed", "shared", "managed", "hosted")))
 
 
@@ -325,7 +325,7 @@ def _mentions(sentence: str, letters: bool = False, roles: bool = False) -> list
             continue  # "<!--BEGIN STABILITY BANNER-->": a comment's end, no arrow
         words = m.group("x").split()
         keep = len(words)
-        while keep and not (words[keep - 1].lower() in _NOT_MODIFIER or _verb(words[keep - 1])):
+        while keep and not (words[keep - 1].lower() in _NOT_MODIFIER or is_verb(words[keep - 1])):
             keep -= 1
         name = " ".join(words[keep:])
         start = m.end("x") - len(name)
@@ -397,10 +397,10 @@ _RELATIVE = frozenset("that which who".split())
 _ITEM_CUT = re.compile(r"\s+(?:with|for|using|via|by|within|so that|which|that|from|on|into|to)\s+", re.I)
 
 
-def _verb(word: str) -> bool:
+def is_verb(word: str) -> bool:
     """'validates', 'extracts', 'sends': a verb of the third person (what a component does)."""
     w = word.lower()
-    return w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and _lemma(w) != w
+    return w.isalpha() and len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and lemma(w) != w
 
 
 def _item(text: str) -> str:
@@ -445,14 +445,14 @@ def series(text: str) -> tuple[list[str], str] | None:
         if parts and len(parts) >= 2:
             last = _LAST_AND.split(parts[-1], maxsplit=1)
             parts = parts[:-1] + last
-        verbs = [i for i, p in enumerate(parts) if p.split() and _verb(p.split()[0])]
+        verbs = [i for i, p in enumerate(parts) if p.split() and is_verb(p.split()[0])]
         items: list[str] = []
         if len(parts) >= 3 and verbs and verbs[0] >= len(parts) - len(verbs) - 1 and verbs == list(range(verbs[0], len(parts))):
             head = parts[verbs[0] - 1] if verbs[0] >= 1 else ""
             words = head.split()
-            at = next((k for k in range(len(words) - 1, 0, -1) if words[k - 1].lower() in _RELATIVE and _verb(words[k])),
+            at = next((k for k in range(len(words) - 1, 0, -1) if words[k - 1].lower() in _RELATIVE and is_verb(words[k])),
                       None)  # "a workflow that receives ...", "a repo contains a script that scrapes ..."
-            at = at if at is not None else next((k for k, w in enumerate(words) if k and w[:1].islower() and _verb(w)), None)
+            at = at if at is not None else next((k for k, w in enumerate(words) if k and w[:1].islower() and is_verb(w)), None)
             before = " ".join(parts[:max(0, verbs[0] - 1)] + (words[:at] if at is not None else words))
             first = " ".join(words[at:]) if at is not None else ""
             items = [n for n in mentions(before)]
@@ -490,12 +490,12 @@ def read_prose(text: str) -> Plan | None:
     joined = " ".join(listed).lower()
     # as many stages as components: the stages, when the components are mostly what they act on ("scrapes
     # a JavaScript-rendered website, cleans the data, and pushes the results to a cloud-based database")
-    held = named is not None and 3 * sum(_key(label) in joined for label in named.labels) >= 2 * named.n_nodes and \
-        sum(bool(x.split()) and _verb(x.split()[0]) for x in listed) >= 3
+    held = named is not None and 3 * sum(name_key(label) in joined for label in named.labels) >= 2 * named.n_nodes and \
+        sum(bool(x.split()) and is_verb(x.split()[0]) for x in listed) >= 3
     if named is not None and (len(listed) < named.n_nodes or len(listed) == named.n_nodes and not held) \
             or len(sentence.split()) < 0.4 * told:
         return named  # (a series in one sentence of a long story is one part of it, not the flow; headings aside)
-    if not all(_key(step_label(name)) in joined for name in mentions(sentence)):
+    if not all(name_key(step_label(name)) in joined for name in mentions(sentence)):
         return named  # a component the sentence names that no stage of the series holds
     labels = [step_label(x[:1].upper() + x[1:]) for x in listed]
     if len({x.lower() for x in labels}) != len(labels):
@@ -510,7 +510,7 @@ def _fuller_name(old: str, new: str) -> str | None:
         return None
     found = re.search(rf"(?i)(?<!\w){re.escape(old)}(?!\w)", new)
     extra = (new[: found.start()] + " " + new[found.end():]).split() if found else []
-    if not extra or len(extra) > 3 or any(_verb(w) for w in extra):
+    if not extra or len(extra) > 3 or any(is_verb(w) for w in extra):
         return None  # ("S3 stores": a verb of the sentence, not a longer name)
     return new
 
@@ -558,7 +558,7 @@ def _components(text: str) -> Plan | None:
         for i, (name, alternative) in enumerate(names):
             label = step_label(name)
             inner = re.fullmatch(r"(?P<n>.+?) \((?P<a>[^()]+)\)", label)
-            key = _key(inner.group("n")) if inner else _key(label)  # "MQTT broker (Mosquitto)" is the MQTT broker
+            key = name_key(inner.group("n")) if inner else name_key(label)  # "MQTT broker (Mosquitto)" is the MQTT broker
             if key not in seen and " " not in name and _ROLE_ALONE_RE.fullmatch(name):
                 # "the bucket" after "the S3 bucket", "the queue" after "an SQS queue": the same component
                 same = [k for k, lab in first_label.items() if lab.lower().endswith(" " + name.lower())]
@@ -579,16 +579,16 @@ def _components(text: str) -> Plan | None:
                 ranks[-1].append(label)  # beside the if-branch, or an alternative to the step before
             else:
                 if i == 0 and cond:  # a decision node named by the condition, then its branch
-                    ranks.append([step_label(_question(cond.group("cond")))])
+                    ranks.append([step_label(as_question(cond.group("cond")))])
                     branches.append(len(ranks))
                 ranks.append([label])
             seen[key] = len(ranks) - 1
             first_label[key] = label
-            if inner and _key(inner.group("a")) not in seen:  # ... and Mosquitto named again later is it too
-                seen[_key(inner.group("a"))] = len(ranks) - 1
-                first_label[_key(inner.group("a"))] = label
+            if inner and name_key(inner.group("a")) not in seen:  # ... and Mosquitto named again later is it too
+                seen[name_key(inner.group("a"))] = len(ranks) - 1
+                first_label[name_key(inner.group("a"))] = label
             previous_new = True
-        named_ranks = sorted({seen[k] for k in (_key(step_label(n)) for n, _ in names) if k in seen})
+        named_ranks = sorted({seen[k] for k in (name_key(step_label(n)) for n, _ in names) if k in seen})
         if len(loops) == loops_before and _RETRY.search(sentence) and len(ranks) >= 2:
             if _WHOLE.search(sentence):
                 loops.append((ranks[-1][-1], ranks[0][0]))  # "the whole process in a loop"
@@ -662,7 +662,7 @@ def with_checks(plan: Plan | None, text: str) -> Plan | None:
             guarded = max(named)[1] + 1
         if guarded >= len(labels):
             continue
-        ranks = [[x] for x in labels[:guarded]] + [[step_label(_question(cond))], [labels[guarded], ELSE_CONTINUE]] \
+        ranks = [[x] for x in labels[:guarded]] + [[step_label(as_question(cond))], [labels[guarded], ELSE_CONTINUE]] \
             + [[x] for x in labels[guarded + 1:]]
         return Plan.steps(ranks)
     return plan

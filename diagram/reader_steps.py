@@ -57,7 +57,7 @@ def _split_group(part: str) -> list[str]:
         return f"\x00{len(asides) - 1}\x00"
 
     part = re.sub(r"\s*\([^()]*\)", hide, part)
-    names = [_tidy(re.sub(r"\x00(\d+)\x00", lambda m: asides[int(m.group(1))], n)) for n in _SPLIT_GROUP.split(part)]
+    names = [tidy_step(re.sub(r"\x00(\d+)\x00", lambda m: asides[int(m.group(1))], n)) for n in _SPLIT_GROUP.split(part)]
     return [n for n in names if n]
 
 
@@ -74,7 +74,7 @@ def _aside(text: str) -> str:
     return f" ({text})" if text and len(text) <= 24 and len(text.split()) <= 4 and not _ASIDE_NOISE.match(text) else ""
 
 
-def _tidy(name: str) -> str:
+def tidy_step(name: str) -> str:
     name = name.strip()
     last = None
     for last in _ASIDE.finditer(name):
@@ -142,7 +142,7 @@ def _find_loop(text: str) -> tuple[str, str | None, str | None]:
         match = pattern.search(window)
         if match:
             src = match.groupdict().get("src")
-            return text[: start + match.start()], _tidy(src) if src else None, _tidy(match.group("dst"))
+            return text[: start + match.start()], tidy_step(src) if src else None, tidy_step(match.group("dst"))
     return text, None, None
 
 
@@ -159,7 +159,7 @@ def _groups_original(text: str) -> list[list[str]] | None:
                       r"(?:,?\s*and\s+(?P<outs>.{1,200}?)\s+as\s+outputs?)?\s*$", step, re.I | re.S)
         if io:
             groups.append(_split_group(io.group("ins")))
-            groups.append([_tidy(io.group("x"))])
+            groups.append([tidy_step(io.group("x"))])
             if io.group("outs"):
                 groups.append(_split_group(io.group("outs")))
         else:
@@ -203,17 +203,17 @@ def _bullet_decisions(bullets: list[str]) -> list[list[str]] | None:
         cond, other = _BULLET_IF.match(item), _BULLET_ELSE.match(item)
         if cond:
             groups.append([cond.group("cond").strip() + "?"])
-            act = _tidy(cond.group("act"))
+            act = tidy_step(cond.group("act"))
             if not act and k + 1 < len(bullets):
                 k += 1
-                act = _tidy(bullets[k])
+                act = tidy_step(bullets[k])
             branch = [act or "Yes"]
             groups.append(branch)
         elif other and branch is not None:
-            act = _tidy(other.group("act"))
+            act = tidy_step(other.group("act"))
             if not act and k + 1 < len(bullets):
                 k += 1
-                act = _tidy(bullets[k])
+                act = tidy_step(bullets[k])
             branch.append(act or "No")
             branch = None
         else:
@@ -282,7 +282,7 @@ def _bullet_group(item: str) -> list[str]:
     parts = _split_group(item)
     if len(parts) > 1 and any(w[:1].islower() for w in " ".join(parts).split()[1:]) and \
             not re.search(r"\b(?:parallel|simultaneously|concurrently|both)\b", item, re.I):  # "train and evaluate (in parallel)"
-        whole = _tidy(item.strip().strip(".;:"))
+        whole = tidy_step(item.strip().strip(".;:"))
         if whole and len(whole) <= 48:
             return [whole]
     return parts
@@ -310,7 +310,7 @@ def _groups(text: str) -> list[list[str]] | None:
         return [_split_group(p) for p in parts]
     via = _from_to_via(flat)
     if via:
-        middle = [[_tidy(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via[2]) if _tidy(n)]
+        middle = [[tidy_step(n)] for n in re.split(r",\s*(?:and\s+)?|\s+and\s+", via[2]) if tidy_step(n)]
         return [_split_group(via[0])] + middle + [_split_group(via[1])]
     if re.search(rf"\b{_FEED_VERBS}\b", flat, re.I):
         parts = re.split(rf"\s*(?:[,;.]\s*(?:which|and that|and both|and they|these|it|that|then)?\s*|\s+which\s+)?"
@@ -330,7 +330,7 @@ def _groups(text: str) -> list[list[str]] | None:
     if io:  # "pipeline with A and B as input, and C as output: s1, s2, s3"
         rest = (whole[: io.start()] + " " + whole[io.end():]).strip()
         rest = rest.split(":", 1)[1] if ":" in rest else ""
-        middle = [[_tidy(n)] for n in re.split(r"\s*[,;]\s*(?:and\s+|then\s+)?|\s+then\s+", rest) if _tidy(n)]
+        middle = [[tidy_step(n)] for n in re.split(r"\s*[,;]\s*(?:and\s+|then\s+)?|\s+then\s+", rest) if tidy_step(n)]
         outs = [_split_group(io.group("outs"))] if io.group("outs") else []
         return [_split_group(io.group("ins"))] + middle + outs
     steps = re.split(r"\s*(?:,?\s*(?:and\s+)?(?:then|finally|ending in|next)\b|\band\s+then\b|;|\.\s+then\b)\s*",
@@ -342,7 +342,7 @@ def _groups(text: str) -> list[list[str]] | None:
         return [_split_group(s) for s in steps]
     paren = re.match(r"[^()]*\(([^()]+)\)\s*$", flat)
     if paren and paren.group(1).count(",") >= 1:
-        return [[_tidy(n)] for n in paren.group(1).split(",") if _tidy(n)]
+        return [[tidy_step(n)] for n in paren.group(1).split(",") if tidy_step(n)]
     listed = re.split(r"\s*(?::|\?|\s[-–—]\s)\s*", whole, maxsplit=1)
     body = listed[1] if len(listed) == 2 else whole
     dash = re.search(r"\s[—–]\s", whole)
@@ -351,7 +351,7 @@ def _groups(text: str) -> list[list[str]] | None:
         if before.count(",") > body.split(".")[0].count(","):
             body = _INCLUDES_HEAD.sub("", before, count=1)
     if body.count(",") >= 2:  # "invoice processing: scanned PDF, OCR, ...", "START, READ N, END"
-        items = [_tidy(n) for n in re.split(r"\s*,\s*(?:and\s+)?(?![^()]*\))", body)]  # (not inside brackets: "a (b, c), d")
+        items = [tidy_step(n) for n in re.split(r"\s*,\s*(?:and\s+)?(?![^()]*\))", body)]  # (not inside brackets: "a (b, c), d")
         return [[n] for n in items if n]
     pair = re.fullmatch(r"(\S+(?:\s+\S+){0,3})\s+to\s+(\S+(?:\s+\S+){0,3})", flat.strip(" ."))
     if pair:
@@ -414,7 +414,7 @@ def _chains(text: str) -> tuple[list[list[str]] | None, str, bool]:
         parts[0] = _CHAIN_HEAD.split(head[: aside.start()] if aside else head)[-1] + (aside.group() if aside else "")
         if not _NAME_ASIDE.match(tail):
             parts[-1] = _CHAIN_TAIL.split(tail, maxsplit=1)[0]
-        items = [_tidy(p) for p in parts]
+        items = [tidy_step(p) for p in parts]
         if all(items) and all(len(_ASIDE.sub("", x).split()) <= MAX_CHAIN_ITEM_WORDS + 2 * (boxes is not None) and len(x) <= 40
                               and (boxes is not None or not _CHAIN_TAIL.search(_ASIDE.sub("", x))) for x in items):
             best, where = items, line

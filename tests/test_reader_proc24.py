@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diagram.reader import read_request
-from diagram.reader_algo import LABEL_CHARS, _short, inline_steps
+from diagram.reader_algo import LABEL_CHARS, inline_steps, short_step
 from diagram.reader_text import fit_label, headline
 
 
@@ -40,7 +40,7 @@ def test_fit_label_cuts_after_a_whole_word_without_a_dangling_one():
 
 def test_short_keeps_more_than_a_verb_and_its_subject():
     # a cut at the particle "in" would leave "Visitor signs"
-    out = _short("The visitor signs in to the guest portal with a badge to open the outer gate")
+    out = short_step("The visitor signs in to the guest portal with a badge to open the outer gate")
     assert out.startswith("Visitor signs in to guest portal")
     assert len(out) <= LABEL_CHARS
 
