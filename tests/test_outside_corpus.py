@@ -13,7 +13,7 @@ import pytest
 from benchmarks.bench_outside import (Block, block_matches, blocks_in_order, drawn_layers, parse_blocks,
                                       parse_layers, plan_line_sizes, plan_right, read_row, sizes_match, words,
                                       step_in_labels)
-from benchmarks.outside.build import (RAW3, RAW5, RAW6, read_raw3, read_raw4, read_raw5, read_raw6, release4_part, release5_part, release6_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
+from benchmarks.outside.build import (RAW3, RAW5, RAW6, read_raw3, read_raw4, read_raw5, read_raw6, read_raw7, release4_part, release5_part, release6_part, release7_part, source_key, source_part, COLUMNS, KINDS, PARTS, RAW, RAW2, SPLIT_PARTS, build_parts, load, normalised,
                                       parse_raw, part_of, to_csv)
 from diagram import parse
 
@@ -44,7 +44,7 @@ def test_split_is_disjoint_and_follows_the_id_hash(parts):
 def test_csvs_are_what_the_collection_log_builds(parts):
     """Rebuilding from every collection log gives the committed files byte for byte (stable ids and split)."""
     built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4(),
-                        read_raw5(), read_raw6())
+                        read_raw5(), read_raw6(), read_raw7())
     assert set(built) == set(PARTS)
     for part in PARTS:
         committed = (RAW.parent / f"{part}.csv").read_text(encoding="utf-8")
@@ -213,6 +213,20 @@ def test_release_6_splits_by_source_into_blind9_and_blind10_and_refuses_release_
         build_parts(raw, "", (), (), raw5, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
 
 
+def test_release_7_splits_by_source_into_blind11_and_blind12_and_refuses_release_6_sources_and_texts():
+    raw = "=== dense | https://x.org/p | layers=2-3-1\nA 2-3-1 net, please.\n"
+    raw6 = ("=== dense | https://six.org/a | layers=4-5-2\na 4-5-2 net\n",)
+    many = tuple(f"=== dense | https://seven{i}.io/a | layers=3-{i}-1\na 3-{i}-1 net\n" for i in range(2, 14))
+    built = build_parts(raw, "", (), (), (), raw6, many)
+    assert built["blind11"] and built["blind12"] and len(built["blind11"]) + len(built["blind12"]) == 12
+    for part in ("blind11", "blind12"):
+        assert all(release7_part(r.source) == part for r in built[part])
+    with pytest.raises(ValueError, match="release-7 .*already used"):
+        build_parts(raw, "", (), (), (), raw6, ("=== dense | https://six.org/other | layers=2-4-1\nnet 2 4 1\n",))
+    with pytest.raises(ValueError, match="release-7 .*repeats row"):
+        build_parts(raw, "", (), (), (), raw6, ("=== dense | https://fresh.org/q | layers=4-5-2\nA 4-5-2 NET\n",))
+
+
 def test_a_step_is_found_whatever_its_inflection_but_not_by_a_shared_word():
     assert step_in_labels("claim is received", ["Receive claim"])
     assert step_in_labels("Process queries", ["processing query"])
@@ -299,6 +313,6 @@ def test_every_flows_row_of_a_release_has_a_source_and_an_expected_structure_for
         per_source[source_key(row.source)] = per_source.get(source_key(row.source), 0) + 1
     assert len(per_source) >= 60 and max(per_source.values()) <= 4
     built = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(), read_raw4(),
-                        read_raw5(), read_raw6())
+                        read_raw5(), read_raw6(), read_raw7())
     for row in rows:
         assert row.id in {r.id for r in built[part_of_source(row.source)]}, row.id

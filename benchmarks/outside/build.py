@@ -1,7 +1,7 @@
 """Build the outside-written request corpora: dev.csv and blind.csv from `raw.txt`, blind2.csv from
 `raw2.txt`.
 
-Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,...,blind10}.csv)
+Run: python -m benchmarks.outside.build   (rewrites benchmarks/outside/{dev,blind,...,blind12}.csv)
 
 `raw.txt` is the collection log: one record per `=== kind | source | field=value | ...` header,
 the request text below it exactly as written at the source (trimmed at its ends only). The split is
@@ -32,7 +32,13 @@ them (summary only, rows unread) to see whether it carries. Same refusals agains
 `raw6-nets.txt`, `raw6-flows.txt` and `raw6-flows2.txt` (two flows collectors working side by side, no
 source in both) are release 6's collection, split by SOURCE (a fourth hash) into
 `blind9.csv` and `blind10.csv`, both blind: measured at first contact and once at the end of release 6.
-Same refusals against every earlier log (raw5-*.txt too).
+Same refusals against every earlier log (raw5-*.txt too). Measured once at the end of release 6:
+spent since.
+
+`raw7-nets.txt` and `raw7-flows.txt` are release 7's collection (made at the end of session 11 for the
+next release), split by SOURCE (a fifth hash) into `blind11.csv` and `blind12.csv`, both blind: measured
+at first contact with the reader as session 11 left it, and once at the end of the release that tunes
+after it. Same refusals against every earlier log (raw6-*.txt too).
 """
 
 from __future__ import annotations
@@ -51,12 +57,14 @@ RAW3 = (HERE / "raw3-nets.txt", HERE / "raw3-flows.txt")
 RAW4 = (HERE / "raw4-nets.txt", HERE / "raw4-flows.txt")
 RAW5 = (HERE / "raw5-nets.txt", HERE / "raw5-flows.txt")
 RAW6 = (HERE / "raw6-nets.txt", HERE / "raw6-flows.txt", HERE / "raw6-flows2.txt")  # flows2: a second flows collector
+RAW7 = (HERE / "raw7-nets.txt", HERE / "raw7-flows.txt")
 SPLIT_PARTS = ("dev", "blind")     # raw.txt's rows, split by hash
 SOURCE_PARTS = ("blind3", "blind4")  # release 3's rows, split by source
 SOURCE_PARTS4 = ("blind5", "blind6")  # release 4's rows, split by source (another hash)
 SOURCE_PARTS5 = ("blind7", "blind8")  # release 5's rows, split by source (a third hash)
 SOURCE_PARTS6 = ("blind9", "blind10")  # release 6's rows, split by source (a fourth hash)
-PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, *SOURCE_PARTS4, *SOURCE_PARTS5, *SOURCE_PARTS6)   # blind2: all of raw2.txt
+SOURCE_PARTS7 = ("blind11", "blind12")  # release 7's rows, split by source (a fifth hash)
+PARTS = (*SPLIT_PARTS, "blind2", *SOURCE_PARTS, *SOURCE_PARTS4, *SOURCE_PARTS5, *SOURCE_PARTS6, *SOURCE_PARTS7)   # blind2: all of raw2.txt
 KINDS = ("dense", "cnn", "pipeline", "process")
 COLUMNS = ("id", "kind", "request", "source", "layers", "blocks", "steps", "decision", "loop", "edges")
 _HEADER = re.compile(r"^=== (?P<kind>\w+) \| (?P<source>[^|]+?)(?: \| (?P<rest>.*))?$")
@@ -123,6 +131,11 @@ def release5_part(source: str) -> str:
 def release6_part(source: str) -> str:
     """'blind9' or 'blind10': release 6's split by source."""
     return source_part(source, SOURCE_PARTS6, "release6-split")
+
+
+def release7_part(source: str) -> str:
+    """'blind11' or 'blind12': release 7's split by source."""
+    return source_part(source, SOURCE_PARTS7, "release7-split")
 
 
 def parse_raw(text: str) -> list[Row]:
@@ -193,11 +206,11 @@ def normalised(text: str) -> str:
 
 def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
                 raw4: tuple[str, ...] = (), raw5: tuple[str, ...] = (),
-                raw6: tuple[str, ...] = ()) -> dict[str, list[Row]]:
+                raw6: tuple[str, ...] = (), raw7: tuple[str, ...] = ()) -> dict[str, list[Row]]:
     """Every part's rows: dev/blind split from raw.txt's text, blind2 = all of raw2.txt's text,
     blind3/blind4 = release 3's rows (each raw3 log parsed on its own, rows joined) split by source,
     blind5/blind6 = release 4's rows split by source (another hash), blind7/blind8 = release 5's
-    (a third hash), blind9/blind10 = release 6's (a fourth). A row that repeats an earlier log's row, or (from release 3 on)
+    (a third hash), blind9/blind10 = release 6's (a fourth), blind11/blind12 = release 7's (a fifth). A row that repeats an earlier log's row, or (from release 3 on)
     whose repository/host an earlier log used, is refused."""
     texts3 = (raw3,) if isinstance(raw3, str) else raw3
     rows, rows2 = parse_raw(raw), parse_raw(raw2)
@@ -205,7 +218,8 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
     rows4 = [row for text in raw4 for row in parse_raw(text)]
     rows5 = [row for text in raw5 for row in parse_raw(text)]
     rows6 = [row for text in raw6 for row in parse_raw(text)]
-    releases = (("3", rows3), ("4", rows4), ("5", rows5), ("6", rows6))
+    rows7 = [row for text in raw7 for row in parse_raw(text)]
+    releases = (("3", rows3), ("4", rows4), ("5", rows5), ("6", rows6), ("7", rows7))
     for release, new in releases:
         if len({r.id for r in new}) != len(new):
             raise ValueError(f"a release-{release} request appears twice across the raw{release} logs")
@@ -230,7 +244,8 @@ def build_parts(raw: str, raw2: str, raw3: str | tuple[str, ...] = (),
             **{part: [r for r in rows3 if source_part(r.source) == part] for part in SOURCE_PARTS},
             **{part: [r for r in rows4 if release4_part(r.source) == part] for part in SOURCE_PARTS4},
             **{part: [r for r in rows5 if release5_part(r.source) == part] for part in SOURCE_PARTS5},
-            **{part: [r for r in rows6 if release6_part(r.source) == part] for part in SOURCE_PARTS6}}
+            **{part: [r for r in rows6 if release6_part(r.source) == part] for part in SOURCE_PARTS6},
+            **{part: [r for r in rows7 if release7_part(r.source) == part] for part in SOURCE_PARTS7}}
 
 
 def read_raw3() -> tuple[str, ...]:
@@ -253,6 +268,11 @@ def read_raw6() -> tuple[str, ...]:
     return tuple(p.read_text(encoding="utf-8") for p in RAW6 if p.exists())
 
 
+def read_raw7() -> tuple[str, ...]:
+    """The text of each release-7 log (a missing one is left out)."""
+    return tuple(p.read_text(encoding="utf-8") for p in RAW7 if p.exists())
+
+
 def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
     """The rows of one part's CSV as dicts (columns: COLUMNS)."""
     if part not in PARTS:
@@ -263,7 +283,7 @@ def load(part: str, directory: Path = HERE) -> list[dict[str, str]]:
 
 def main() -> None:
     parts = build_parts(RAW.read_text(encoding="utf-8"), RAW2.read_text(encoding="utf-8"), read_raw3(),
-                        read_raw4(), read_raw5(), read_raw6())
+                        read_raw4(), read_raw5(), read_raw6(), read_raw7())
     for part, part_rows in parts.items():
         target = HERE / f"{part}.csv"
         tmp = target.with_suffix(".csv.tmp")
