@@ -315,7 +315,8 @@ def _expr(text: str, env: Env) -> int | None:
 
 
 _PAIR = re.compile(r"=>|→|->")
-_SEQ = re.compile(r"^(?:c|vec!?|list|tuple|Array|array|intArrayOf|listOf|arrayOf|new[ \t]+int[ \t]*\[\][ \t]*|(?:new[ \t]+)?Shape)?[ \t]*"
+_SEQ = re.compile(r"^(?:c|vec!?|Vec|list|List|tuple|seq|Seq|vector|Vector|Array|array|intArrayOf|listOf|arrayOf|"
+                  r"new[ \t]+int[ \t]*\[\][ \t]*|(?:new[ \t]+)?Shape)?[ \t]*"
                   r"([(\[{])")
 
 
@@ -341,6 +342,8 @@ def _value(text: str | None, env: Env) -> object:
     seq = _SEQ.match(text)
     if seq and text.endswith(_CLOSE[seq.group(1)]) and (seq.group(0).strip() != "(" or "," in text):
         items, _ = _split(text, seq.end(), _CLOSE[seq.group(1)])
+        if len(items) == 1 and ";" in items[0]:  # F#, OCaml, MATLAB: [264; 15; 10]
+            items, _ = _split(text, seq.end(), _CLOSE[seq.group(1)], sep=";")
         values = [_value(item, env) for item in items]
         flat: list[int] = []
         for v in values:
@@ -372,13 +375,18 @@ def _bindings(text: str) -> Env:
     for m in scalar.finditer(text):
         seen.setdefault(m.group(1), set()).add(int(m.group(2)))
     for m in re.finditer(r"\((?:def|define|setq|setf)[ \t]+([A-Za-z_][\w\-*]{0,40})[ \t]+(\d{1,7})[ \t]*\)|"
-                         r"#define[ \t]+([A-Za-z_]\w{0,40})[ \t]+(\d{1,7})\b", text):
+                         r"#define[ \t]+([A-Za-z_]\w{0,40})[ \t]+(\(?\d{1,7}(?:[ \t]*[*+][ \t]*\d{1,7}){0,3}\)?)[ \t]*(?=$|\n|//|/\*)",
+                         text):
         name, value = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        seen.setdefault(name.replace("-", "_"), set()).add(int(value))
-        seen.setdefault(name, set()).add(int(value))
+        number = _expr(value, {})  # "#define N_INPUTS 28 * 28"
+        if number is None:
+            continue
+        seen.setdefault(name.replace("-", "_"), set()).add(number)
+        seen.setdefault(name, set()).add(number)
     lists = re.compile(r"(?<![\w.])(?:self\.|\$|@)?([A-Za-z_]\w{0,40})(?:[ \t]*:[ \t]*[A-Za-z_][\w.<>\[\]]{0,20})?"
-                       r"[ \t]*(?:<-|:=|=(?![=>]))[ \t]*(?:c|list|tuple)?[ \t]*[(\[{][ \t]*"
-                       r"(\d{1,7}(?:[ \t]*,[ \t]*\d{1,7}){0,19})[ \t]*,?[ \t]*[)\]}]")
+                       r"[ \t]*(?:<-|:=|=(?![=>]))[ \t]*(?:c|list|List|tuple|seq|Seq|vector|Vector|Vec|vec!|Array|array|"
+                       r"arrayOf|listOf|intArrayOf)?[ \t]*[(\[{][ \t]*"
+                       r"(\d{1,7}(?:[ \t]*[,;][ \t]*\d{1,7}){0,19})[ \t]*[,;]?[ \t]*[)\]}]")  # (; in F#, OCaml, MATLAB)
     for m in lists.finditer(text):
         seen.setdefault(m.group(1), set()).add(tuple(int(n) for n in re.findall(r"\d+", m.group(2))))
     return {name: next(iter(values)) for name, values in seen.items() if len(values) == 1}
@@ -917,6 +925,14 @@ _ROLE_WORDS = MappingProxyType({"input": "in", "inputs": "in", "in": "in", "ni":
                "output": "out", "outputs": "out", "out": "out", "no": "out"})
 _ROLE_NAME = re.compile(r"(?<![\w.$])(?:self\.|\$)?([A-Za-z_]\w{0,40})[ \t]*(?::[ \t]*[A-Za-z_]\w{0,12}[ \t]*)?(?:<-|:=|=(?![=>]))")
 _ROLE_VALUE = re.compile(r"[ \t]*(?:\d{1,7}|(?:c|list|tuple)?[ \t]*[(\[][\d, \t]{1,80}[)\]])[ \t]*(?:[;,)}\n#]|//|$)")
+_DEFINE_NAME = re.compile(r"#define[ \t]+([A-Za-z_]\w{0,40})[ \t]+(?=\(?\d)")  # C: "#define N_INPUTS 28 * 28"
+
+
+def _role_names(text: str) -> list[re.Match]:
+    """The bindings of names, in the order written: `name = ...` and C's `#define NAME value`."""
+    return sorted([*_ROLE_NAME.finditer(text), *_DEFINE_NAME.finditer(text)], key=lambda m: m.start())
+
+
 _ROLE_PREFIX = frozenset({"n", "num", "number", "size", "dim", "nb", "count"})
 _ROLE_SUFFIX = frozenset({"size", "dim", "nodes", "node", "neurons", "units", "features", "layer", "len", "count", "sizes",
                 "dims", "neuron", "unit"})
@@ -928,12 +944,13 @@ def _role_sizes(text: str) -> list[int | None]:
     layers in the order written, output; [] unless an input, a hidden and an output are all bound."""
     env = _bindings(text)
     roles: dict[str, list[tuple[int, int]]] = {"in": [], "hidden": [], "out": []}
-    for m in _ROLE_NAME.finditer(text[:MAX_CODE_CHARS]):
+    for m in _role_names(text[:MAX_CODE_CHARS]):
         name = m.group(1)
         words = [w for w in re.split(r"_|(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)", name) if w]
         lows = [w.lower() for w in words]
         core = [w for w in lows if not w.isdigit() and w not in _ROLE_PREFIX and w not in _ROLE_SUFFIX]
-        if len(core) != 1 or core[0] not in _ROLE_WORDS or name not in env or not _ROLE_VALUE.match(text, m.end()):
+        if len(core) != 1 or core[0] not in _ROLE_WORDS or name not in env or \
+                not (m.re is _DEFINE_NAME or _ROLE_VALUE.match(text, m.end())):
             continue  # (a value in prose, "Hidden = 1 layer, 9 units", is no binding)
         if core[0] in ("in", "out", "no", "ni", "nh", "hid", "inp") and len(lows) == 1 and lows[0] not in ("ni", "nh", "no"):
             continue  # 'in', 'out' alone: no size's name
@@ -951,6 +968,24 @@ def _role_sizes(text: str) -> list[int | None]:
     if not isinstance(first, int) or not isinstance(last, int):
         return []
     return [first, *hidden, last]
+
+
+_NET_NAME_KEYS = frozenset({"layer", "layers", "topology", "architecture", "arch", "structure"})
+_NET_NAME_WORDS = _NET_NAME_KEYS | frozenset({"size", "sizes", "dims", "dim", "units", "neurons", "nodes", "net",
+                                               "network", "nn", "model", "mlp", "my", "the"})
+
+
+def _named_sizes(text: str) -> list[int | None]:
+    """A whole net's sizes bound to a name that says so (`layer_sizes = [7, 4, 5, 2]`, `val topology =
+    List(784, 30, 10)`, `net_structure = {3, 5, 1}`): [] unless exactly one such list
+    of two or more sizes is bound (the names' words are only layer/topology/size/... words)."""
+    found = set()
+    for name, value in _bindings(text).items():
+        words = {w.lower() for w in re.split(r"_|(?<=[a-z])(?=[A-Z])", name) if w}
+        if words & _NET_NAME_KEYS and words <= _NET_NAME_WORDS and isinstance(value, tuple) and len(value) >= 2 \
+                and all(isinstance(v, int) and v > 0 for v in value):
+            found.add(value)
+    return list(next(iter(found))) if len(found) == 1 else []
 
 
 _ROLE_COMMENT = re.compile(r"(?m)^(?P<code>[^#\n]{1,200}?)[ \t]*(?:#|//|--)[ \t]*(?P<comment>[^\n]{1,80})$")
@@ -1054,7 +1089,7 @@ def _plan(text: str, layers: list[Layer], network: list[int | None]) -> Plan | N
             return None
         return Plan.chain(labels)
     if not layers and not network:
-        network = _role_sizes(text) or _commented_sizes(text)  # N_input = 3, ...; "5,  # input layer"
+        network = _role_sizes(text) or _commented_sizes(text) or _named_sizes(text)  # N_input = 3, ...; "5,  # input layer"
         if not network:
             cnn = _role_blocks(text)  # filter_size1 = 5, num_filters1 = 16, fc_size = 128
             if cnn is not None:
